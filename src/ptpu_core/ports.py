@@ -1,0 +1,190 @@
+"""The ports: what the core needs from the outside world, as typing.Protocol.
+
+Every adapter in `ptpu_adapters` implements one of these; every one has an in-memory
+fake in `ptpu_adapters.fakes`. Errors: a system failure raises `errors.SystemFailure`
+(or a subclass); a business outcome (a 404 the SPEC names) is a return value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from typing import Protocol, runtime_checkable
+
+from ptpu_core.models.prison import (
+    Booking,
+    BookingIdentifier,
+    Movement,
+    Prisoner,
+    SentenceDetail,
+    SentenceTerm,
+)
+from ptpu_core.models.probation import (
+    IDs,
+    Conviction,
+    Custody,
+    MatchRequest,
+    NotFound,
+    OffenderMatches,
+    ReplaceCustodyKeyDates,
+    UpdateCustody,
+    UpdateCustodyBookingNumber,
+)
+from ptpu_core.models.record import Message
+
+
+@runtime_checkable
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current naive local date-time."""
+        ...
+
+    def today(self) -> date: ...
+
+
+@runtime_checkable
+class Telemetry(Protocol):
+    def track_event(self, name: str, attributes: Mapping[str, str]) -> None:
+        """Record a named custom event (SPEC §10) with string attributes."""
+        ...
+
+
+@runtime_checkable
+class Metrics(Protocol):
+    """Counters and histograms with the existing Grafana names (SPEC §10)."""
+
+    def movement(self, kind: str) -> None:
+        """ptpu_movement_total{type=kind}: total | success | fail."""
+        ...
+
+    def sentence_date_change(self, kind: str) -> None:
+        """ptpu_sentenceDateChange_total{type=kind}: total | success | fail_no_offender | fail_no_conviction."""
+        ...
+
+    def status_change(self, kind: str) -> None:
+        """ptpu_statusChange_total{type=kind}: total | success | fail."""
+        ...
+
+    def status_change_succeeded(self, retries: int, days: float) -> None:
+        """Observe ptpu_statusChange_retries (retries before success) and ptpu_statusChange (days)."""
+        ...
+
+
+@runtime_checkable
+class PrisonApi(Protocol):
+    def get_booking(self, booking_id: int) -> Booking: ...
+
+    def get_sentence_detail(self, booking_id: int) -> SentenceDetail: ...
+
+    def get_sentence_terms(self, booking_id: int) -> list[SentenceTerm]: ...
+
+    def get_movement(self, booking_id: int, movement_seq: int) -> Movement | None:
+        """None when prison-api answers 404 (no such movement)."""
+        ...
+
+    def get_merged_identifiers(self, booking_id: int) -> list[BookingIdentifier]: ...
+
+    def get_prisoner(self, offender_no: str) -> Prisoner | None:
+        """The first entry of /api/prisoners?offenderNo=, None when the list is empty."""
+        ...
+
+
+@runtime_checkable
+class OffenderSearchApi(Protocol):
+    def match(self, request: MatchRequest) -> OffenderMatches: ...
+
+
+@runtime_checkable
+class CommunityApi(Protocol):
+    def get_convictions(self, crn: str) -> list[Conviction]: ...
+
+    def update_noms_number(self, crn: str, noms_number: str) -> IDs: ...
+
+    def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
+        """[] when community-api answers 404 or 409 (not found / nothing replaced)."""
+        ...
+
+    def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
+        """None on 404 (book number not assigned)."""
+        ...
+
+    def update_custody(self, noms_number: str, booking_number: str, body: UpdateCustody) -> Custody | None:
+        """None on 404 (custody record not found)."""
+        ...
+
+    def replace_key_dates(
+        self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
+    ) -> Custody | NotFound:
+        """NotFound on 404, carrying the body's message (it says whether offender or booking)."""
+        ...
+
+
+@runtime_checkable
+class MessageRepository(Protocol):
+    """The store of validated events. Reads are by index, never a table scan (SPEC §5 beyond)."""
+
+    def add(self, message: Message) -> None: ...
+
+    def update(self, message: Message) -> None: ...
+
+    def delete(self, message: Message) -> None: ...
+
+    def get(self, message_id: str) -> Message | None: ...
+
+    def unprocessed_created_before(self, created_before: datetime) -> Iterator[Message]:
+        """Unprocessed records with retry_count == 0 created before the given time (due initially)."""
+        ...
+
+    def unprocessed_for_booking(self, booking_id: int) -> list[Message]:
+        """Every unprocessed record of one booking, any age and retry count."""
+        ...
+
+    def unprocessed_with_retries(self, min_retries: int, max_retries: int | None) -> Iterator[Message]:
+        """Unprocessed records with min_retries <= retry_count <= max_retries (None: no upper bound)."""
+        ...
+
+    def unprocessed(self) -> Iterator[Message]:
+        """Every unprocessed record (reports); streamed, not loaded at once."""
+        ...
+
+    def processed_between(self, start: datetime | None, end: datetime | None) -> Iterator[Message]:
+        """Processed records whose processed_date is in [start, end] (None: open); streamed."""
+        ...
+
+    def created_between(self, start: datetime | None, end: datetime | None, event_type: str | None) -> Iterator[Message]:
+        """Records (processed or not) created in [start, end], optionally of one event type; streamed."""
+        ...
+
+
+@runtime_checkable
+class Lock(Protocol):
+    """A cluster-wide named lock (ShedLock layout in DynamoDB)."""
+
+    def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool: ...
+
+    def release(self, name: str) -> None: ...
+
+
+@runtime_checkable
+class QueueAdmin(Protocol):
+    """Operations on the event queue and its dead-letter queue, for the queue-admin endpoints."""
+
+    def queue_name(self) -> str: ...
+
+    def dlq_name(self) -> str | None: ...
+
+    def message_count(self, queue_name: str) -> int: ...
+
+    def messages_in_flight(self, queue_name: str) -> int: ...
+
+    def transfer_dlq_to_queue(self) -> int:
+        """Move every DLQ message back onto the main queue; returns how many moved."""
+        ...
+
+    def purge(self, queue_name: str) -> int:
+        """Purge a queue; returns how many messages it held."""
+        ...
+
+    def peek_dlq(self, max_messages: int) -> list[tuple[str, str]]:
+        """Up to max_messages (message id, body) from the DLQ, left on it."""
+        ...
