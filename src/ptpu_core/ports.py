@@ -20,9 +20,9 @@ from ptpu_core.models.prison import (
     SentenceTerm,
 )
 from ptpu_core.models.probation import (
-    IDs,
     Conviction,
     Custody,
+    IDs,
     MatchRequest,
     NotFound,
     OffenderMatches,

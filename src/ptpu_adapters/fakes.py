@@ -1,0 +1,389 @@
+"""In-memory fakes of every port. They record state, so tests assert what happened.
+
+Shared by unit tests and the local sandbox; the block at the end type-checks each fake
+against its Protocol.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime, timedelta
+
+from attrs import define, evolve, field
+
+from ptpu_core import ports
+from ptpu_core.errors import UpstreamFailure
+from ptpu_core.models.prison import (
+    Booking,
+    BookingIdentifier,
+    Movement,
+    Prisoner,
+    SentenceDetail,
+    SentenceTerm,
+)
+from ptpu_core.models.probation import (
+    Conviction,
+    Custody,
+    IDs,
+    Institution,
+    MatchRequest,
+    NotFound,
+    OffenderMatches,
+    ReplaceCustodyKeyDates,
+    UpdateCustody,
+    UpdateCustodyBookingNumber,
+)
+from ptpu_core.models.record import Message
+
+
+class FixedClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def today(self) -> date:
+        return self._now.date()
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+    def set(self, now: datetime) -> None:
+        self._now = now
+
+
+@define
+class RecordedEvent:
+    name: str
+    attributes: dict[str, str]
+
+
+class RecordingTelemetry:
+    def __init__(self) -> None:
+        self.events: list[RecordedEvent] = []
+
+    def track_event(self, name: str, attributes: Mapping[str, str]) -> None:
+        self.events.append(RecordedEvent(name, {k: str(v) for k, v in attributes.items() if v is not None}))
+
+    def names(self) -> list[str]:
+        return [e.name for e in self.events]
+
+    def named(self, name: str) -> list[RecordedEvent]:
+        return [e for e in self.events if e.name == name]
+
+
+class RecordingMetrics:
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str], int] = {}
+        self.successes: list[tuple[int, float]] = []
+
+    def _count(self, metric: str, kind: str) -> None:
+        self.counts[(metric, kind)] = self.counts.get((metric, kind), 0) + 1
+
+    def movement(self, kind: str) -> None:
+        self._count("movement", kind)
+
+    def sentence_date_change(self, kind: str) -> None:
+        self._count("sentenceDateChange", kind)
+
+    def status_change(self, kind: str) -> None:
+        self._count("statusChange", kind)
+
+    def status_change_succeeded(self, retries: int, days: float) -> None:
+        self.successes.append((retries, days))
+
+    def count(self, metric: str, kind: str) -> int:
+        return self.counts.get((metric, kind), 0)
+
+
+class _Failing:
+    """Lets a test make named calls raise a system failure."""
+
+    service = "fake"
+
+    def __init__(self) -> None:
+        self.failing_calls: set[str] = set()
+        self.calls: list[tuple[str, tuple[object, ...]]] = []
+
+    def _called(self, name: str, *args: object) -> None:
+        self.calls.append((name, args))
+        if name in self.failing_calls or "*" in self.failing_calls:
+            raise UpstreamFailure(self.service, f"{name} failed (injected)", 500)
+
+    def call_names(self) -> list[str]:
+        return [name for name, _ in self.calls]
+
+
+class FakePrisonApi(_Failing):
+    service = "prison-api"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bookings: dict[int, Booking] = {}
+        self.sentence_details: dict[int, SentenceDetail] = {}
+        self.sentence_terms: dict[int, list[SentenceTerm]] = {}
+        self.movements: dict[tuple[int, int], Movement] = {}
+        self.identifiers: dict[int, list[BookingIdentifier]] = {}
+        self.prisoners: dict[str, Prisoner] = {}
+
+    def get_booking(self, booking_id: int) -> Booking:
+        self._called("get_booking", booking_id)
+        try:
+            return self.bookings[booking_id]
+        except KeyError:
+            raise UpstreamFailure(self.service, f"booking {booking_id} not found", 404) from None
+
+    def get_sentence_detail(self, booking_id: int) -> SentenceDetail:
+        self._called("get_sentence_detail", booking_id)
+        return self.sentence_details.get(booking_id, SentenceDetail())
+
+    def get_sentence_terms(self, booking_id: int) -> list[SentenceTerm]:
+        self._called("get_sentence_terms", booking_id)
+        return list(self.sentence_terms.get(booking_id, []))
+
+    def get_movement(self, booking_id: int, movement_seq: int) -> Movement | None:
+        self._called("get_movement", booking_id, movement_seq)
+        return self.movements.get((booking_id, movement_seq))
+
+    def get_merged_identifiers(self, booking_id: int) -> list[BookingIdentifier]:
+        self._called("get_merged_identifiers", booking_id)
+        return [i for i in self.identifiers.get(booking_id, []) if i.type == "MERGED"]
+
+    def get_prisoner(self, offender_no: str) -> Prisoner | None:
+        self._called("get_prisoner", offender_no)
+        return self.prisoners.get(offender_no)
+
+
+class FakeOffenderSearch(_Failing):
+    service = "offender-search"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.results: dict[str, OffenderMatches] = {}
+        self.requests: list[MatchRequest] = []
+
+    def match(self, request: MatchRequest) -> OffenderMatches:
+        self._called("match", request)
+        self.requests.append(request)
+        return self.results.get(request.noms_number, OffenderMatches())
+
+
+@define
+class DeliusOffender:
+    crn: str
+    noms_number: str | None = None
+    convictions: list[Conviction] = field(factory=list)
+    key_dates: dict[str, ReplaceCustodyKeyDates] = field(factory=dict)
+
+
+class FakeCommunityApi(_Failing):
+    """A tiny stateful Delius: offenders by CRN with convictions; writes change state."""
+
+    service = "community-api"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.offenders: dict[str, DeliusOffender] = {}
+        self.booking_number_not_assigned: set[str] = set()
+        self.custody_not_found: set[tuple[str, str]] = set()
+        self.key_dates_not_found: dict[tuple[str, str], str] = {}
+
+    def add_offender(self, crn: str, noms_number: str | None = None, *convictions: Conviction) -> DeliusOffender:
+        offender = DeliusOffender(crn, noms_number, list(convictions))
+        self.offenders[crn] = offender
+        return offender
+
+    def _by_noms(self, noms_number: str) -> list[DeliusOffender]:
+        return [o for o in self.offenders.values() if o.noms_number == noms_number]
+
+    def get_convictions(self, crn: str) -> list[Conviction]:
+        self._called("get_convictions", crn)
+        offender = self.offenders.get(crn)
+        return list(offender.convictions) if offender else []
+
+    def update_noms_number(self, crn: str, noms_number: str) -> IDs:
+        self._called("update_noms_number", crn, noms_number)
+        offender = self.offenders.setdefault(crn, DeliusOffender(crn))
+        offender.noms_number = noms_number
+        return IDs(crn, noms_number)
+
+    def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
+        self._called("replace_noms_number", old_noms_number, new_noms_number)
+        replaced = []
+        for offender in self._by_noms(old_noms_number):
+            offender.noms_number = new_noms_number
+            replaced.append(IDs(offender.crn, new_noms_number))
+        return replaced
+
+    def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
+        self._called("update_booking_number", noms_number, body)
+        if noms_number in self.booking_number_not_assigned or not self._by_noms(noms_number):
+            return None
+        return Custody(booking_number=body.booking_number)
+
+    def update_custody(self, noms_number: str, booking_number: str, body: UpdateCustody) -> Custody | None:
+        self._called("update_custody", noms_number, booking_number, body)
+        if (noms_number, booking_number) in self.custody_not_found or not self._by_noms(noms_number):
+            return None
+        code = body.noms_prison_institution_code
+        return Custody(booking_number, Institution(description=f"{code} prison", noms_prison_institution_code=code))
+
+    def replace_key_dates(
+        self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
+    ) -> Custody | NotFound:
+        self._called("replace_key_dates", noms_number, booking_number, body)
+        reason = self.key_dates_not_found.get((noms_number, booking_number))
+        if reason is not None:
+            return NotFound(reason)
+        offenders = self._by_noms(noms_number)
+        if not offenders:
+            return NotFound(f"Offender with nomsNumber {noms_number} not found")
+        for offender in offenders:
+            offender.key_dates[booking_number] = body
+        return Custody(booking_number=booking_number)
+
+
+class InMemoryMessageRepository:
+    """Thread-safe dict store; iterators return snapshots sorted by created date."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, Message] = {}
+        self._lock = threading.Lock()
+
+    def _select(self, keep: object) -> list[Message]:
+        with self._lock:
+            chosen = [evolve(m) for m in self._items.values() if keep(m)]  # type: ignore[operator]
+        return sorted(chosen, key=lambda m: m.created_date)
+
+    def all(self) -> list[Message]:
+        return self._select(lambda m: True)
+
+    def add(self, message: Message) -> None:
+        with self._lock:
+            self._items[message.id] = evolve(message)
+
+    def update(self, message: Message) -> None:
+        self.add(message)
+
+    def delete(self, message: Message) -> None:
+        with self._lock:
+            self._items.pop(message.id, None)
+
+    def get(self, message_id: str) -> Message | None:
+        with self._lock:
+            found = self._items.get(message_id)
+        return evolve(found) if found else None
+
+    def unprocessed_created_before(self, created_before: datetime) -> Iterator[Message]:
+        return iter(
+            self._select(lambda m: not m.is_processed and m.retry_count == 0 and m.created_date < created_before)
+        )
+
+    def unprocessed_for_booking(self, booking_id: int) -> list[Message]:
+        return self._select(lambda m: not m.is_processed and m.booking_id == booking_id)
+
+    def unprocessed_with_retries(self, min_retries: int, max_retries: int | None) -> Iterator[Message]:
+        top = max_retries if max_retries is not None else 2**31
+
+        return iter(self._select(lambda m: not m.is_processed and min_retries <= m.retry_count <= top))
+
+    def unprocessed(self) -> Iterator[Message]:
+        return iter(self._select(lambda m: not m.is_processed))
+
+    def processed_between(self, start: datetime | None, end: datetime | None) -> Iterator[Message]:
+        def keep(m: Message) -> bool:
+            when = m.processed_date
+            return when is not None and (start is None or when >= start) and (end is None or when <= end)
+
+        return iter(self._select(keep))
+
+    def created_between(
+        self, start: datetime | None, end: datetime | None, event_type: str | None
+    ) -> Iterator[Message]:
+        def keep(m: Message) -> bool:
+            return (
+                (start is None or m.created_date >= start)
+                and (end is None or m.created_date <= end)
+                and (event_type is None or m.event_type == event_type)
+            )
+
+        return iter(self._select(keep))
+
+
+class InMemoryLock:
+    """A named lock with expiry, driven by a clock; several instances can share one table."""
+
+    def __init__(self, clock: ports.Clock, owner: str = "fake", table: dict[str, tuple[str, datetime]] | None = None):
+        self._clock = clock
+        self._owner = owner
+        self._table = table if table is not None else {}
+        self._mutex = threading.Lock()
+
+    def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
+        now = self._clock.now()
+        with self._mutex:
+            held = self._table.get(name)
+            if held is not None and held[1] > now:
+                return False
+            self._table[name] = (self._owner, now + timedelta(seconds=lock_at_most_seconds))
+            return True
+
+    def release(self, name: str) -> None:
+        with self._mutex:
+            held = self._table.get(name)
+            if held is not None and held[0] == self._owner:
+                self._table[name] = (self._owner, self._clock.now())
+
+
+class InMemoryQueueAdmin:
+    def __init__(self, queue: str = "prison_to_probation_queue", dlq: str | None = "prison_to_probation_dlq"):
+        self._queue = queue
+        self._dlq = dlq
+        self.queues: dict[str, list[tuple[str, str]]] = {queue: []}
+        if dlq:
+            self.queues[dlq] = []
+
+    def queue_name(self) -> str:
+        return self._queue
+
+    def dlq_name(self) -> str | None:
+        return self._dlq
+
+    def message_count(self, queue_name: str) -> int:
+        return len(self.queues.get(queue_name, []))
+
+    def messages_in_flight(self, queue_name: str) -> int:
+        return 0
+
+    def transfer_dlq_to_queue(self) -> int:
+        if not self._dlq:
+            return 0
+        moved = self.queues[self._dlq]
+        self.queues[self._queue].extend(moved)
+        self.queues[self._dlq] = []
+        return len(moved)
+
+    def purge(self, queue_name: str) -> int:
+        count = len(self.queues.get(queue_name, []))
+        self.queues[queue_name] = []
+        return count
+
+    def peek_dlq(self, max_messages: int) -> list[tuple[str, str]]:
+        return list(self.queues.get(self._dlq or "", []))[:max_messages]
+
+
+def _conforms() -> None:
+    """Never called: mypy checks here that each fake satisfies its port."""
+    _clock: ports.Clock = FixedClock(datetime(2020, 1, 1))
+    _telemetry: ports.Telemetry = RecordingTelemetry()
+    _metrics: ports.Metrics = RecordingMetrics()
+    _prison: ports.PrisonApi = FakePrisonApi()
+    _search: ports.OffenderSearchApi = FakeOffenderSearch()
+    _community: ports.CommunityApi = FakeCommunityApi()
+    _repository: ports.MessageRepository = InMemoryMessageRepository()
+    _lock: ports.Lock = InMemoryLock(_clock)
+    _queues: ports.QueueAdmin = InMemoryQueueAdmin()
