@@ -151,7 +151,9 @@ class MessageRepository(Protocol):
         """Processed records whose processed_date is in [start, end] (None: open); streamed."""
         ...
 
-    def created_between(self, start: datetime | None, end: datetime | None, event_type: str | None) -> Iterator[Message]:
+    def created_between(
+        self, start: datetime | None, end: datetime | None, event_type: str | None
+    ) -> Iterator[Message]:
         """Records (processed or not) created in [start, end], optionally of one event type; streamed."""
         ...
 
