@@ -1,0 +1,140 @@
+"""What every upstream client shares: base URL, timeouts, bearer token, error mapping, retries.
+
+Statuses a caller names as business outcomes (e.g. a 404 that means "no such movement") are
+handed back; every other non-2xx, a timeout or a connection error is an `UpstreamFailure`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Collection
+from typing import Any, Protocol
+
+import requests
+
+from ptpu_core.errors import UpstreamFailure
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_STATUSES = frozenset({502, 503, 504})
+BODY_EXCERPT_CHARS = 200
+
+
+class TokenProvider(Protocol):
+    def token(self) -> str: ...
+
+    def invalidate(self) -> None: ...
+
+
+class UpstreamClient:
+    """One pooled session per upstream. Retries transient failures a few times with back-off.
+
+    Every call this service makes sets state (PUT/POST replace values), so retrying a write is as
+    safe as retrying a read.
+    """
+
+    def __init__(
+        self,
+        service: str,
+        base_url: str,
+        tokens: TokenProvider,
+        *,
+        connect_timeout: float = 2.0,
+        read_timeout: float = 10.0,
+        retries: int = 2,
+        retry_delay: float = 0.2,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.service = service
+        self._base_url = base_url.rstrip("/")
+        self._tokens = tokens
+        self._timeout = (connect_timeout, read_timeout)
+        self._retries = retries
+        self._retry_delay = retry_delay
+        self._session = session or requests.Session()
+        self._sleep = sleep
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+        business_statuses: Collection[int] = (),
+    ) -> requests.Response:
+        """The response when 2xx or a named business status; UpstreamFailure otherwise."""
+        for attempt in range(self._retries + 1):
+            try:
+                response = self._send_authorised(method, path, params, json)
+            except UpstreamFailure:
+                if attempt < self._retries:
+                    self._back_off(attempt, method, path)
+                    continue
+                raise
+            if response.status_code in TRANSIENT_STATUSES and attempt < self._retries:
+                self._back_off(attempt, method, path)
+                continue
+            if response.ok or response.status_code in business_statuses:
+                return response
+            raise UpstreamFailure(
+                self.service, f"{method} {path} answered {_excerpt(response)}", response.status_code
+            )
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def json(self, response: requests.Response) -> Any:
+        """The parsed body; a body that is not JSON is the upstream's failure, not ours."""
+        try:
+            return response.json()
+        except ValueError as error:
+            raise UpstreamFailure(
+                self.service, f"non-JSON body from {response.request.method} {response.url}", response.status_code
+            ) from error
+
+    def ping(self) -> bool:
+        """True when GET /health/ping answers 2xx; never raises (it feeds the health check)."""
+        try:
+            response = self._session.get(self._base_url + "/health/ping", timeout=self._timeout)
+        except requests.RequestException:
+            return False
+        return response.ok
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _send_authorised(self, method: str, path: str, params: Any, json: Any) -> requests.Response:
+        response = self._send(method, path, params, json, self._tokens.token())
+        if response.status_code == 401:
+            # The token may have been revoked or expired early: one fresh token, one more try.
+            self._tokens.invalidate()
+            response = self._send(method, path, params, json, self._tokens.token())
+        return response
+
+    def _send(self, method: str, path: str, params: Any, json: Any, token: str) -> requests.Response:
+        try:
+            return self._session.request(
+                method,
+                self._base_url + path,
+                params=params,
+                json=json,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=self._timeout,
+            )
+        except requests.Timeout as error:
+            raise UpstreamFailure(self.service, f"{method} {path} timed out") from error
+        except requests.RequestException as error:
+            raise UpstreamFailure(self.service, f"{method} {path} failed: {type(error).__name__}") from error
+
+    def _back_off(self, attempt: int, method: str, path: str) -> None:
+        delay = self._retry_delay * 2**attempt
+        log.warning("%s %s %s failed transiently; retrying in %.2fs", self.service, method, path, delay)
+        self._sleep(delay)
+
+
+def _excerpt(response: requests.Response) -> str:
+    text = response.text.strip()
+    if len(text) > BODY_EXCERPT_CHARS:
+        text = text[:BODY_EXCERPT_CHARS] + "..."
+    return f"{response.status_code}: {text}" if text else str(response.status_code)

@@ -1,0 +1,115 @@
+"""community-api (SPEC §4): convictions, and the writes that bring Delius up to date."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cattrs import Converter
+
+from ptpu_adapters.http.base import UpstreamClient
+from ptpu_adapters.http.wire import make_converter, read, write
+from ptpu_core import ports
+from ptpu_core.models.probation import (
+    Conviction,
+    Custody,
+    IDs,
+    NotFound,
+    ReplaceCustodyKeyDates,
+    UpdateCustody,
+    UpdateCustodyBookingNumber,
+)
+
+
+# The write paths, shared with the dry-run wrapper so what it reports is what would be sent.
+def noms_number_path(crn: str) -> str:
+    return f"/secure/offenders/crn/{crn}/nomsNumber"
+
+
+def replace_noms_number_path(old_noms_number: str) -> str:
+    return f"/secure/offenders/nomsNumber/{old_noms_number}/nomsNumber"
+
+
+def booking_number_path(noms_number: str) -> str:
+    return f"/secure/offenders/nomsNumber/{noms_number}/custody/bookingNumber"
+
+
+def custody_path(noms_number: str, booking_number: str) -> str:
+    return f"/secure/offenders/nomsNumber/{noms_number}/custody/bookingNumber/{booking_number}"
+
+
+def key_dates_path(noms_number: str, booking_number: str) -> str:
+    return f"/secure/offenders/nomsNumber/{noms_number}/bookingNumber/{booking_number}/custody/keyDates"
+
+
+class CommunityApiClient:
+    def __init__(self, http: UpstreamClient, converter: Converter | None = None) -> None:
+        self._http = http
+        self._converter = converter or make_converter()
+
+    def get_convictions(self, crn: str) -> list[Conviction]:
+        response = self._http.call("GET", f"/secure/offenders/crn/{crn}/convictions")
+        return self._read(self._http.json(response), list[Conviction])
+
+    def update_noms_number(self, crn: str, noms_number: str) -> IDs:
+        response = self._http.call("PUT", noms_number_path(crn), json={"nomsNumber": noms_number})
+        return self._read(self._http.json(response), IDs)
+
+    def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
+        response = self._http.call(
+            "PUT",
+            replace_noms_number_path(old_noms_number),
+            json={"nomsNumber": new_noms_number},
+            business_statuses={404, 409},
+        )
+        if response.status_code in (404, 409):
+            return []
+        return self._read(self._http.json(response), list[IDs])
+
+    def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
+        return self._put_custody(booking_number_path(noms_number), body)
+
+    def update_custody(self, noms_number: str, booking_number: str, body: UpdateCustody) -> Custody | None:
+        return self._put_custody(custody_path(noms_number, booking_number), body)
+
+    def replace_key_dates(
+        self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
+    ) -> Custody | NotFound:
+        response = self._http.call(
+            "POST",
+            key_dates_path(noms_number, booking_number),
+            json=write(self._converter, body),
+            business_statuses={404},
+        )
+        if response.status_code == 404:
+            return NotFound(detail=_error_message(response.text))
+        return self._read(self._http.json(response), Custody)
+
+    def ping(self) -> bool:
+        return self._http.ping()
+
+    def _put_custody(self, path: str, body: Any) -> Custody | None:
+        response = self._http.call("PUT", path, json=write(self._converter, body), business_statuses={404})
+        if response.status_code == 404:
+            return None
+        return self._read(self._http.json(response), Custody)
+
+    def _read(self, data: Any, cl: Any) -> Any:
+        return read(self._converter, data, cl, self._http.service)
+
+
+def _error_message(text: str) -> str:
+    """The HMPPS error body's message (it says whether offender or booking was missing), else the text."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(body, dict):
+        for key in ("developerMessage", "userMessage"):
+            if body.get(key):
+                return str(body[key])
+    return text
+
+
+def _satisfies_port(adapter: CommunityApiClient) -> ports.CommunityApi:
+    return adapter  # mypy proves CommunityApiClient implements the port

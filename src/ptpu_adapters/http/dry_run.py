@@ -1,0 +1,82 @@
+"""Dry-run mode (SPEC §12): read Delius for real, but report every write as telemetry instead.
+
+For a safe rollout beside the existing service: everything runs, nothing changes in Delius.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ptpu_adapters.http.community_api import (
+    booking_number_path,
+    custody_path,
+    key_dates_path,
+    noms_number_path,
+    replace_noms_number_path,
+)
+from ptpu_adapters.http.wire import make_converter, write
+from ptpu_core import ports
+from ptpu_core.models.probation import (
+    Conviction,
+    Custody,
+    IDs,
+    Institution,
+    NotFound,
+    ReplaceCustodyKeyDates,
+    UpdateCustody,
+    UpdateCustodyBookingNumber,
+)
+from ptpu_core.ports import CommunityApi, Telemetry
+
+DRY_RUN_EVENT = "P2PDryRunWrite"
+
+
+class DryRunCommunityApi:
+    """Reads pass through; each write emits `P2PDryRunWrite` and answers as if it had succeeded."""
+
+    def __init__(self, real: CommunityApi, telemetry: Telemetry) -> None:
+        self._real = real
+        self._telemetry = telemetry
+        self._converter = make_converter()
+
+    def get_convictions(self, crn: str) -> list[Conviction]:
+        return self._real.get_convictions(crn)
+
+    def update_noms_number(self, crn: str, noms_number: str) -> IDs:
+        self._report("update_noms_number", "PUT", noms_number_path(crn), {"nomsNumber": noms_number})
+        return IDs(crn=crn, noms_number=noms_number)
+
+    def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
+        self._report(
+            "replace_noms_number", "PUT", replace_noms_number_path(old_noms_number), {"nomsNumber": new_noms_number}
+        )
+        # Which CRNs carry the old number is only known to community-api; claim none rather than invent one.
+        return []
+
+    def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
+        self._report("update_booking_number", "PUT", booking_number_path(noms_number), write(self._converter, body))
+        return Custody(booking_number=body.booking_number)
+
+    def update_custody(self, noms_number: str, booking_number: str, body: UpdateCustody) -> Custody | None:
+        path = custody_path(noms_number, booking_number)
+        self._report("update_custody", "PUT", path, write(self._converter, body))
+        institution = Institution(noms_prison_institution_code=body.noms_prison_institution_code)
+        return Custody(booking_number=booking_number, institution=institution)
+
+    def replace_key_dates(
+        self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
+    ) -> Custody | NotFound:
+        path = key_dates_path(noms_number, booking_number)
+        self._report("replace_key_dates", "POST", path, write(self._converter, body))
+        return Custody(booking_number=booking_number)
+
+    def _report(self, operation: str, method: str, path: str, body: Any) -> None:
+        self._telemetry.track_event(
+            DRY_RUN_EVENT,
+            {"operation": operation, "method": method, "path": path, "body": json.dumps(body, sort_keys=True)},
+        )
+
+
+def _satisfies_port(adapter: DryRunCommunityApi) -> ports.CommunityApi:
+    return adapter  # mypy proves DryRunCommunityApi implements the port

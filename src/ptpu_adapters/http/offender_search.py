@@ -1,0 +1,27 @@
+"""probation-offender-search (SPEC §4): find Delius offenders matching a prisoner."""
+
+from __future__ import annotations
+
+from cattrs import Converter
+
+from ptpu_adapters.http.base import UpstreamClient
+from ptpu_adapters.http.wire import make_converter, read, write
+from ptpu_core import ports
+from ptpu_core.models.probation import MatchRequest, OffenderMatches
+
+
+class OffenderSearchClient:
+    def __init__(self, http: UpstreamClient, converter: Converter | None = None) -> None:
+        self._http = http
+        self._converter = converter or make_converter()
+
+    def match(self, request: MatchRequest) -> OffenderMatches:
+        response = self._http.call("POST", "/match", json=write(self._converter, request))
+        return read(self._converter, self._http.json(response), OffenderMatches, self._http.service)
+
+    def ping(self) -> bool:
+        return self._http.ping()
+
+
+def _satisfies_port(adapter: OffenderSearchClient) -> ports.OffenderSearchApi:
+    return adapter  # mypy proves OffenderSearchClient implements the port

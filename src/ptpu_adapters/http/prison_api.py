@@ -1,0 +1,68 @@
+"""prison-api (SPEC §4): bookings, sentence details and terms, movements, identifiers, prisoners."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from cattrs import Converter
+
+from ptpu_adapters.http.base import UpstreamClient
+from ptpu_adapters.http.wire import make_converter, read
+from ptpu_core import ports
+from ptpu_core.models.prison import (
+    Booking,
+    BookingIdentifier,
+    Movement,
+    Prisoner,
+    SentenceDetail,
+    SentenceTerm,
+)
+
+T = TypeVar("T")
+
+
+class PrisonApiClient:
+    def __init__(self, http: UpstreamClient, converter: Converter | None = None) -> None:
+        self._http = http
+        self._converter = converter or make_converter()
+
+    def get_booking(self, booking_id: int) -> Booking:
+        return self._get(
+            f"/api/bookings/{booking_id}", Booking, params={"basicInfo": "false", "extraInfo": "true"}
+        )
+
+    def get_sentence_detail(self, booking_id: int) -> SentenceDetail:
+        return self._get(f"/api/bookings/{booking_id}/sentenceDetail", SentenceDetail)
+
+    def get_sentence_terms(self, booking_id: int) -> list[SentenceTerm]:
+        return self._get(f"/api/offender-sentences/booking/{booking_id}/sentenceTerms", list[SentenceTerm])
+
+    def get_movement(self, booking_id: int, movement_seq: int) -> Movement | None:
+        response = self._http.call(
+            "GET", f"/api/bookings/{booking_id}/movement/{movement_seq}", business_statuses={404}
+        )
+        if response.status_code == 404:
+            return None
+        return self._read(self._http.json(response), Movement)
+
+    def get_merged_identifiers(self, booking_id: int) -> list[BookingIdentifier]:
+        return self._get(
+            f"/api/bookings/{booking_id}/identifiers", list[BookingIdentifier], params={"type": "MERGED"}
+        )
+
+    def get_prisoner(self, offender_no: str) -> Prisoner | None:
+        prisoners: list[Prisoner] = self._get("/api/prisoners", list[Prisoner], params={"offenderNo": offender_no})
+        return prisoners[0] if prisoners else None
+
+    def ping(self) -> bool:
+        return self._http.ping()
+
+    def _get(self, path: str, cl: type[T] | Any, params: dict[str, str] | None = None) -> T:
+        return self._read(self._http.json(self._http.call("GET", path, params=params)), cl)
+
+    def _read(self, data: Any, cl: type[T] | Any) -> T:
+        return read(self._converter, data, cl, self._http.service)
+
+
+def _satisfies_port(adapter: PrisonApiClient) -> ports.PrisonApi:
+    return adapter  # mypy proves PrisonApiClient implements the port

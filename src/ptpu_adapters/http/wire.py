@@ -1,0 +1,122 @@
+"""The upstream APIs' JSON wire format, as a cattrs converter (cattrs `preconf` style).
+
+Upstream JSON is camelCase; core models are snake_case. Rather than a hand-written mapping
+per model, one hook factory renames every attrs field generically. Reading is lenient the
+way the upstreams need it to be: unknown keys are ignored, a missing or null optional field
+becomes None (or its default). Writing omits None fields, so request bodies carry only what
+we know. Anything that still cannot be read is an `UpstreamFailure` naming the service and
+field: a malformed upstream answer is a system failure, never a crash.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import attrs
+from cattrs import Converter, transform_error
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ptpu_core.errors import UpstreamFailure
+from ptpu_core.models.probation import OffenderMatch
+
+T = TypeVar("T")
+
+
+def camel_case(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def make_converter() -> Converter:
+    converter = Converter()
+    configure_converter(converter)
+    return converter
+
+
+def configure_converter(converter: Converter) -> None:
+    converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
+    converter.register_unstructure_hook(date, lambda value: value.isoformat())
+    converter.register_structure_hook(datetime, lambda value, _: datetime.fromisoformat(value))
+    converter.register_unstructure_hook(datetime, lambda value: value.isoformat())
+    # offender-search nests the one thing we use three levels down.
+    converter.register_structure_hook(
+        OffenderMatch, lambda value, _: OffenderMatch(crn=value["offender"]["otherIds"]["crn"])
+    )
+    converter.register_unstructure_hook(
+        OffenderMatch, lambda match: {"offender": {"otherIds": {"crn": match.crn}}}
+    )
+    converter.register_structure_hook_factory(attrs.has, lambda cl: _camel_structure_fn(cl, converter))
+    converter.register_unstructure_hook_factory(attrs.has, lambda cl: _camel_unstructure_fn(cl, converter))
+
+
+def read(converter: Converter, data: Any, cl: type[T], service: str) -> T:
+    """Structure upstream JSON, turning any failure into an UpstreamFailure that names the field."""
+    try:
+        return converter.structure(data, cl)
+    except Exception as error:  # cattrs raises ExceptionGroups of KeyError/ValueError/TypeError...
+        raise UpstreamFailure(service, f"unreadable {_type_name(cl)} response: {_describe(error)}") from error
+
+
+def write(converter: Converter, obj: Any) -> Any:
+    """Unstructure a request body to camelCase JSON-ready data, None fields omitted."""
+    return converter.unstructure(obj)
+
+
+def _camel_structure_fn(cl: type, converter: Converter) -> Callable[[Any, type], Any]:
+    attrs.resolve_types(cl)
+    fields = attrs.fields(cl)
+    renames = {f.name: override(rename=camel_case(f.name)) for f in fields}
+    structure: Callable[[Any, Any], Any] = make_dict_structure_fn(cl, converter, **renames)  # type: ignore[arg-type]
+    # Jackson upstreams may omit nulls or send them: either way a field with a default takes
+    # its default, and an optional field without one becomes None.
+    defaulted = [camel_case(f.name) for f in fields if f.default is not attrs.NOTHING]
+    optional = [camel_case(f.name) for f in fields if f.default is attrs.NOTHING and _is_optional(f.type)]
+
+    def structure_lenient(value: Any, _: type) -> Any:
+        if not isinstance(value, dict):
+            raise TypeError(f"expected a JSON object for {cl.__name__}, got {type(value).__name__}")
+        data = {key: item for key, item in value.items() if not (item is None and key in defaulted)}
+        for key in optional:
+            data.setdefault(key, None)
+        return structure(data, cl)
+
+    return structure_lenient
+
+
+def _camel_unstructure_fn(cl: type, converter: Converter) -> Callable[[Any], dict[str, Any]]:
+    attrs.resolve_types(cl)
+    renames = {f.name: override(rename=camel_case(f.name)) for f in attrs.fields(cl)}
+    unstructure: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cl, converter, **renames)  # type: ignore[arg-type]
+
+    def unstructure_without_nones(obj: Any) -> dict[str, Any]:
+        return {key: value for key, value in unstructure(obj).items() if value is not None}
+
+    return unstructure_without_nones
+
+
+def _is_optional(field_type: Any) -> bool:
+    is_union = typing.get_origin(field_type) in (typing.Union, types.UnionType)
+    return is_union and type(None) in typing.get_args(field_type)
+
+
+def _describe(error: Exception) -> str:
+    try:
+        messages = transform_error(error)
+    except Exception:  # transform_error only understands cattrs' own errors
+        return f"{type(error).__name__}: {error}"
+    # cattrs paths name the Python attribute; operators reading logs know the wire name.
+    return "; ".join(_ATTRIBUTE_IN_PATH.sub(lambda m: "." + camel_case(m.group(1)), msg) for msg in messages)
+
+
+_ATTRIBUTE_IN_PATH = re.compile(r"\.([a-z][a-z0-9_]*)")
+
+
+def _type_name(cl: Any) -> str:
+    args = typing.get_args(cl)
+    name = getattr(typing.get_origin(cl) or cl, "__name__", str(cl))
+    return f"{name}[{', '.join(_type_name(arg) for arg in args)}]" if args else name
