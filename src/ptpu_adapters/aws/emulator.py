@@ -1,0 +1,60 @@
+"""An AWS emulator (moto in server mode) on a free loopback port, for tests, e2e and the sandbox.
+
+Usage: `with MotoEmulator() as emulator: clients = emulator.clients(); provision(clients, names)`.
+Pytest fixtures reuse it through `moto_emulator_fixture` (see tests/integration/conftest.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from types import TracebackType
+
+from moto.server import ThreadedMotoServer
+
+from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
+from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResources, provision
+
+__all__ = ["AwsResourceNames", "MotoEmulator", "ProvisionedResources", "moto_emulator_session", "provision"]
+
+DEFAULT_REGION = "eu-west-2"
+_NOISY_LOGGERS = ("werkzeug", "moto", "botocore.credentials")
+
+
+class MotoEmulator:
+    def __init__(self, region: str = DEFAULT_REGION) -> None:
+        self.region = region
+        self._server: ThreadedMotoServer | None = None
+        self.endpoint_url = ""
+
+    def start(self) -> MotoEmulator:
+        for name in _NOISY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.ERROR)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)  # 0: a free port
+        server.start()
+        host, port = server.get_host_and_port()
+        self._server = server
+        self.endpoint_url = f"http://{host}:{port}"
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def clients(self) -> AwsClients:
+        return make_clients(LOCALSTACK, self.region, self.endpoint_url)
+
+    def __enter__(self) -> MotoEmulator:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def moto_emulator_session() -> Iterator[MotoEmulator]:
+    """Body of a session-scoped pytest fixture: one emulator for the whole run."""
+    with MotoEmulator() as emulator:
+        yield emulator

@@ -1,0 +1,98 @@
+"""DynamoLock: the Lock port on a ShedLock-compatible DynamoDB table (SPEC §8)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ptpu_adapters.aws.aws_errors import error_code, store_errors
+
+log = logging.getLogger(__name__)
+
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def shedlock_time(instant: datetime) -> str:
+    """ShedLock's form, ISO-8601 UTC with milliseconds: fixed width, so string order is time order."""
+    utc = instant.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_lock_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class DynamoLock:
+    def __init__(
+        self,
+        dynamodb_client: Any,
+        table_name: str,
+        locked_by: str | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        """`clock` returns an aware UTC datetime (ShedLock compares instants, not local times)."""
+        self._client = dynamodb_client
+        self._table = table_name
+        self._owner = locked_by or default_lock_owner()
+        self._clock = clock
+
+    @property
+    def locked_by(self) -> str:
+        return self._owner
+
+    def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
+        now = self._clock()
+        until = now + timedelta(seconds=lock_at_most_seconds)
+        try:
+            with store_errors(f"acquiring lock {name}"):
+                self._client.update_item(
+                    TableName=self._table,
+                    Key={"_id": {"S": name}},
+                    UpdateExpression="SET lockUntil = :until, lockedAt = :now, lockedBy = :owner",
+                    # A free lock is one never taken or whose holder's time is up.
+                    ConditionExpression="attribute_not_exists(lockUntil) OR lockUntil <= :now",
+                    ExpressionAttributeValues={
+                        ":until": {"S": shedlock_time(until)},
+                        ":now": {"S": shedlock_time(now)},
+                        ":owner": {"S": self._owner},
+                    },
+                )
+        except Exception as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def release(self, name: str) -> None:
+        """Free the lock now, but only if we still hold it (it may have expired and passed on)."""
+        try:
+            with store_errors(f"releasing lock {name}"):
+                self._client.update_item(
+                    TableName=self._table,
+                    Key={"_id": {"S": name}},
+                    UpdateExpression="SET lockUntil = :now",
+                    ConditionExpression="lockedBy = :owner",
+                    ExpressionAttributeValues={
+                        ":now": {"S": shedlock_time(self._clock())},
+                        ":owner": {"S": self._owner},
+                    },
+                )
+        except Exception as error:
+            if not _is_condition_failure(error):
+                raise
+            log.warning("Lock %s was no longer held by %s when released", name, self._owner)
+
+
+def _is_condition_failure(error: BaseException) -> bool:
+    cause = error.__cause__
+    return isinstance(cause, ClientError) and error_code(cause) == _CONDITION_FAILED

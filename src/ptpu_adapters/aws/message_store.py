@@ -1,0 +1,199 @@
+"""DynamoMessageRepository: the MessageRepository port on DynamoDB, reading by sparse index only."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from attrs import define
+
+from ptpu_adapters.aws.aws_errors import store_errors
+from ptpu_adapters.aws.message_table import (
+    CREATED_INDEX,
+    PENDING_BOOKING_INDEX,
+    PENDING_INDEX,
+    PROCESSED_INDEX,
+)
+from ptpu_adapters.aws.record_codec import (
+    CREATED,
+    CREATED_SHARD,
+    MAX_SORTABLE_RETRIES,
+    PENDING,
+    PENDING_BOOKING_ID,
+    PENDING_SHARD,
+    PENDING_SORT,
+    PROCESSED,
+    PROCESSED_SHARD,
+    Item,
+    format_date_time,
+    message_from_item,
+    message_to_item,
+    pending_sort_key,
+)
+from ptpu_core.models.record import Message
+
+# Sorts after every digit and date character, so "0004#~" closes the range of retry count 4.
+_AFTER_ANY_DATE = "~"
+_BATCH_GET_LIMIT = 100
+
+
+@define
+class ReadStats:
+    """What the store read, for tests and benchmarks: queries made, items evaluated, items returned."""
+
+    queries: int = 0
+    scanned: int = 0
+    returned: int = 0
+    items_got: int = 0
+
+    def reset(self) -> None:
+        self.queries = self.scanned = self.returned = self.items_got = 0
+
+
+class DynamoMessageRepository:
+    def __init__(self, dynamodb_client: Any, table_name: str, page_size: int = 200) -> None:
+        self._client = dynamodb_client
+        self._table = table_name
+        self._page_size = page_size
+        self.read_stats = ReadStats()
+        self._stats_lock = threading.Lock()
+
+    def add(self, message: Message) -> None:
+        with store_errors(f"adding record {message.id}"):
+            self._client.put_item(
+                TableName=self._table,
+                Item=message_to_item(message),
+                ConditionExpression="attribute_not_exists(id)",
+            )
+
+    def update(self, message: Message) -> None:
+        # A whole-item put: helper attributes of a state the record has left vanish with it.
+        with store_errors(f"updating record {message.id}"):
+            self._client.put_item(TableName=self._table, Item=message_to_item(message))
+
+    def delete(self, message: Message) -> None:
+        with store_errors(f"deleting record {message.id}"):
+            self._client.delete_item(TableName=self._table, Key={"id": {"S": message.id}})
+
+    def get(self, message_id: str) -> Message | None:
+        with store_errors(f"reading record {message_id}"):
+            item = self._client.get_item(TableName=self._table, Key={"id": {"S": message_id}}, ConsistentRead=True).get(
+                "Item"
+            )
+        self._count_got(1 if item else 0)
+        return message_from_item(item) if item else None
+
+    def unprocessed_created_before(self, created_before: datetime) -> Iterator[Message]:
+        # Every pending sort key starts with 4 digits, so "< 0000#T" holds exactly retry 0, created < T.
+        upper = pending_sort_key(0, format_date_time(created_before))
+        return self._query(
+            PENDING_INDEX,
+            f"{PENDING_SHARD} = :shard AND {PENDING_SORT} < :upper",
+            {":shard": {"S": PENDING}, ":upper": {"S": upper}},
+        )
+
+    def unprocessed_for_booking(self, booking_id: int) -> list[Message]:
+        keys = [
+            {"id": item["id"]}
+            for item in self._query_items(
+                PENDING_BOOKING_INDEX,
+                f"{PENDING_BOOKING_ID} = :booking",
+                {":booking": {"N": str(booking_id)}},
+            )
+        ]
+        # The index is eventually consistent: confirm each record from the table itself.
+        current = [message_from_item(item) for item in self._batch_get(keys)]
+        return sorted((m for m in current if not m.is_processed), key=lambda m: m.created_date)
+
+    def unprocessed_with_retries(self, min_retries: int, max_retries: int | None) -> Iterator[Message]:
+        highest = MAX_SORTABLE_RETRIES if max_retries is None else max_retries
+        return self._query(
+            PENDING_INDEX,
+            f"{PENDING_SHARD} = :shard AND {PENDING_SORT} BETWEEN :low AND :high",
+            {
+                ":shard": {"S": PENDING},
+                ":low": {"S": f"{min(min_retries, MAX_SORTABLE_RETRIES):04d}#"},
+                ":high": {"S": f"{min(highest, MAX_SORTABLE_RETRIES):04d}#{_AFTER_ANY_DATE}"},
+            },
+        )
+
+    def unprocessed(self) -> Iterator[Message]:
+        return self._query(PENDING_INDEX, f"{PENDING_SHARD} = :shard", {":shard": {"S": PENDING}})
+
+    def processed_between(self, start: datetime | None, end: datetime | None) -> Iterator[Message]:
+        condition, values = _date_range("processedDate", start, end)
+        return self._query(
+            PROCESSED_INDEX,
+            f"{PROCESSED_SHARD} = :shard{condition}",
+            {":shard": {"S": PROCESSED}, **values},
+        )
+
+    def created_between(
+        self, start: datetime | None, end: datetime | None, event_type: str | None
+    ) -> Iterator[Message]:
+        condition, values = _date_range("createdDate", start, end)
+        values[":shard"] = {"S": CREATED}
+        extra: dict[str, Any] = {}
+        if event_type is not None:
+            extra = {"FilterExpression": "eventType = :eventType"}
+            values[":eventType"] = {"S": event_type}
+        return self._query(CREATED_INDEX, f"{CREATED_SHARD} = :shard{condition}", values, **extra)
+
+    def _query(self, index: str, key_condition: str, values: Item, **extra: Any) -> Iterator[Message]:
+        return (message_from_item(item) for item in self._query_items(index, key_condition, values, **extra))
+
+    def _query_items(self, index: str, key_condition: str, values: Item, **extra: Any) -> Iterator[Item]:
+        """Page through a query with LastEvaluatedKey; never holds more than one page."""
+        request = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": key_condition,
+            "ExpressionAttributeValues": values,
+            "Limit": self._page_size,
+            **extra,
+        }
+        while True:
+            with store_errors(f"query on {index}"):
+                page = self._client.query(**request)
+            with self._stats_lock:
+                self.read_stats.queries += 1
+                self.read_stats.scanned += page.get("ScannedCount", 0)
+                self.read_stats.returned += page.get("Count", 0)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _batch_get(self, keys: list[Item]) -> list[Item]:
+        found: list[Item] = []
+        for start in range(0, len(keys), _BATCH_GET_LIMIT):
+            pending: dict[str, Any] = {
+                self._table: {"Keys": keys[start : start + _BATCH_GET_LIMIT], "ConsistentRead": True}
+            }
+            while pending:  # DynamoDB may hand back some keys unprocessed under load
+                with store_errors("batch read"):
+                    answer = self._client.batch_get_item(RequestItems=pending)
+                found.extend(answer.get("Responses", {}).get(self._table, []))
+                pending = answer.get("UnprocessedKeys") or {}
+        self._count_got(len(found))
+        return found
+
+    def _count_got(self, count: int) -> None:
+        with self._stats_lock:
+            self.read_stats.items_got += count
+
+
+def _date_range(attribute: str, start: datetime | None, end: datetime | None) -> tuple[str, Item]:
+    """The key condition on an ISO date sort key for [start, end], either end open."""
+    if start is not None and end is not None:
+        return (
+            f" AND {attribute} BETWEEN :start AND :end",
+            {":start": {"S": format_date_time(start)}, ":end": {"S": format_date_time(end)}},
+        )
+    if start is not None:
+        return f" AND {attribute} >= :start", {":start": {"S": format_date_time(start)}}
+    if end is not None:
+        return f" AND {attribute} <= :end", {":end": {"S": format_date_time(end)}}
+    return "", {}

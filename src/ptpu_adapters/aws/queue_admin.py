@@ -1,0 +1,128 @@
+"""SqsQueueAdmin: the QueueAdmin port on SQS (counts, DLQ transfer, purge, peek) plus the DLQ health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ptpu_adapters.aws.aws_errors import queue_errors
+
+SqsMessage = dict[str, Any]
+_BATCH = 10
+_PEEK_VISIBILITY_SECONDS = 5
+_TRANSFER_VISIBILITY_SECONDS = 30
+
+
+class UnknownQueue(ValueError):
+    def __init__(self, queue_name: str) -> None:
+        super().__init__(f"unknown queue {queue_name}")
+        self.queue_name = queue_name
+
+
+def queue_name_of(queue_url: str) -> str:
+    return queue_url.rstrip("/").rsplit("/", 1)[-1]
+
+
+class SqsQueueAdmin:
+    def __init__(self, sqs_client: Any, queue_url: str, dlq_url: str | None, dlq_client: Any | None = None) -> None:
+        """`dlq_client` carries the DLQ's own keys when they differ (SPEC §11)."""
+        self._sqs = sqs_client
+        self._dlq_sqs = dlq_client or sqs_client
+        self._queue_url = queue_url
+        self._dlq_url = dlq_url
+
+    def queue_name(self) -> str:
+        return queue_name_of(self._queue_url)
+
+    def dlq_name(self) -> str | None:
+        return queue_name_of(self._dlq_url) if self._dlq_url else None
+
+    def message_count(self, queue_name: str) -> int:
+        return self._attribute_count(queue_name, "ApproximateNumberOfMessages")
+
+    def messages_in_flight(self, queue_name: str) -> int:
+        return self._attribute_count(queue_name, "ApproximateNumberOfMessagesNotVisible")
+
+    def dlq_attached(self) -> bool:
+        with queue_errors("read redrive policy"):
+            attributes = self._sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["RedrivePolicy"])
+        return bool(attributes.get("Attributes", {}).get("RedrivePolicy"))
+
+    def transfer_dlq_to_queue(self) -> int:
+        """Receive, re-send (body and attributes) and delete until the DLQ is empty."""
+        if not self._dlq_url:
+            return 0
+        moved = 0
+        while messages := self._receive(self._dlq_sqs, self._dlq_url, _BATCH, _TRANSFER_VISIBILITY_SECONDS):
+            for message in messages:
+                with queue_errors("re-send a DLQ message"):
+                    self._sqs.send_message(
+                        QueueUrl=self._queue_url,
+                        MessageBody=message["Body"],
+                        **_attributes_to_resend(message),
+                    )
+                with queue_errors("delete a DLQ message"):
+                    self._dlq_sqs.delete_message(QueueUrl=self._dlq_url, ReceiptHandle=message["ReceiptHandle"])
+                moved += 1
+        return moved
+
+    def purge(self, queue_name: str) -> int:
+        client, url = self._queue(queue_name)
+        count = self.message_count(queue_name)
+        with queue_errors(f"purge {queue_name}"):
+            client.purge_queue(QueueUrl=url)
+        return count
+
+    def peek_dlq(self, max_messages: int) -> list[tuple[str, str]]:
+        """Receive under a short visibility, then hand every message straight back (visibility 0)."""
+        if not self._dlq_url or max_messages <= 0:
+            return []
+        seen: dict[str, SqsMessage] = {}
+        while len(seen) < max_messages:
+            batch = self._receive(
+                self._dlq_sqs, self._dlq_url, min(_BATCH, max_messages - len(seen)), _PEEK_VISIBILITY_SECONDS
+            )
+            fresh = [m for m in batch if m["MessageId"] not in seen]
+            if not fresh:
+                break
+            seen.update((m["MessageId"], m) for m in fresh)
+        self._release(list(seen.values()))
+        return [(m["MessageId"], m["Body"]) for m in seen.values()]
+
+    def _release(self, messages: list[SqsMessage]) -> None:
+        for start in range(0, len(messages), _BATCH):
+            entries = [
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                for n, m in enumerate(messages[start : start + _BATCH])
+            ]
+            with queue_errors("release peeked DLQ messages"):
+                self._dlq_sqs.change_message_visibility_batch(QueueUrl=self._dlq_url, Entries=entries)
+
+    def _receive(self, client: Any, url: str, count: int, visibility: int) -> list[SqsMessage]:
+        with queue_errors(f"receive from {queue_name_of(url)}"):
+            answer = client.receive_message(
+                QueueUrl=url,
+                MaxNumberOfMessages=count,
+                WaitTimeSeconds=0,
+                VisibilityTimeout=visibility,
+                MessageAttributeNames=["All"],
+            )
+        messages: list[SqsMessage] = answer.get("Messages", [])
+        return messages
+
+    def _attribute_count(self, queue_name: str, attribute: str) -> int:
+        client, url = self._queue(queue_name)
+        with queue_errors(f"read attributes of {queue_name}"):
+            attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=[attribute])
+        return int(attributes.get("Attributes", {}).get(attribute, 0))
+
+    def _queue(self, queue_name: str) -> tuple[Any, str]:
+        if queue_name == self.queue_name():
+            return self._sqs, self._queue_url
+        if self._dlq_url and queue_name == self.dlq_name():
+            return self._dlq_sqs, self._dlq_url
+        raise UnknownQueue(queue_name)
+
+
+def _attributes_to_resend(message: SqsMessage) -> dict[str, Any]:
+    attributes = message.get("MessageAttributes")
+    return {"MessageAttributes": attributes} if attributes else {}

@@ -1,0 +1,57 @@
+"""Unwrap an SQS body holding an SNS notification (SPEC §2) into (event type, inner message JSON)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from attrs import frozen
+
+from ptpu_core.errors import InvalidMessage
+
+
+@frozen
+class SnsNotification:
+    event_type: str
+    message: str  # the inner message, still JSON text
+    sns_message_id: str | None
+
+
+def parse_envelope(body: str, sqs_message_id: str | None = None) -> SnsNotification:
+    """Raises InvalidMessage (a poison message) when the body is not an SNS notification envelope."""
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        raise InvalidMessage("body is not JSON", sqs_message_id) from None
+    if not isinstance(envelope, dict):
+        raise InvalidMessage("body is not a JSON object", sqs_message_id)
+    if envelope.get("Type") != "Notification":
+        raise InvalidMessage(f"envelope Type is {envelope.get('Type')!r}, not 'Notification'", sqs_message_id)
+    message = envelope.get("Message")
+    if not isinstance(message, str):
+        raise InvalidMessage("envelope has no Message string", sqs_message_id)
+    event_type = _attribute(envelope, "eventType")
+    if not event_type:
+        raise InvalidMessage("envelope has no MessageAttributes.eventType.Value", sqs_message_id)
+    sns_id = envelope.get("MessageId")
+    return SnsNotification(event_type, message, sns_id if isinstance(sns_id, str) else None)
+
+
+def booking_id_of(inner_message: str) -> int | None:
+    """The inner message's bookingId when it has a usable one (used only to keep a booking's order)."""
+    try:
+        value = json.loads(inner_message).get("bookingId")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _attribute(envelope: dict[str, Any], name: str) -> str | None:
+    attributes = envelope.get("MessageAttributes")
+    if not isinstance(attributes, dict):
+        return None
+    attribute = attributes.get(name)
+    if not isinstance(attribute, dict):
+        return None
+    value = attribute.get("Value")
+    return value if isinstance(value, str) else None

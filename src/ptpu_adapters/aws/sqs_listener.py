@@ -1,0 +1,170 @@
+"""SqsListener: long-polls the event queue and hands each SNS event to the service (SPEC §2).
+
+Outcomes per SQS message: handled → deleted; poison (bad envelope or InvalidMessage) → left, made
+visible again at once so it reaches the DLQ after the redrive count; any other failure → left for
+SQS to redeliver after the visibility timeout. A booking's messages within one batch are handled
+one after another in arrival order; different bookings run in parallel.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any
+
+from ptpu_adapters.aws.aws_errors import queue_errors
+from ptpu_adapters.aws.sns_envelope import booking_id_of, parse_envelope
+from ptpu_core.errors import InvalidMessage
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str, str], None]
+SqsMessage = dict[str, Any]
+_MAX_BATCH = 10
+_RETRY_PAUSE_SECONDS = 5.0
+
+
+class SqsListener:
+    def __init__(
+        self,
+        sqs_client: Any,
+        queue_url: str,
+        handle: Handler,
+        workers: int = 4,
+        wait_seconds: int = 20,
+        visibility_timeout: int | None = None,
+        max_messages: int = _MAX_BATCH,
+    ) -> None:
+        """`visibility_timeout` None keeps the queue's own; it is the pause before a failed message returns."""
+        self._client = sqs_client
+        self._queue_url = queue_url
+        self._handle = handle
+        self._wait_seconds = wait_seconds
+        self._visibility_timeout = visibility_timeout
+        self._max_messages = min(max_messages, _MAX_BATCH)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sqs-listener")
+        self._stopping = threading.Event()
+        self._stopped = threading.Event()
+        self._stopped.set()
+
+    def run(self) -> None:
+        """Receive and handle until stop(); a failing receive is logged and retried, never fatal."""
+        self._stopped.clear()
+        try:
+            while not self._stopping.is_set():
+                try:
+                    self.poll_once()
+                except Exception:
+                    log.exception("Receiving from %s failed; retrying in %ss", self._queue_url, _RETRY_PAUSE_SECONDS)
+                    self._stopping.wait(_RETRY_PAUSE_SECONDS)
+        finally:
+            self._stopped.set()
+
+    def start(self) -> threading.Thread:
+        """run() on a daemon thread."""
+        self._stopping.clear()
+        self._stopped.clear()
+        thread = threading.Thread(target=self.run, name="sqs-listener-loop", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self, timeout_seconds: float | None = None) -> bool:
+        """Stop receiving and wait for messages in hand to finish. A long poll in progress is waited
+        for too (hence the default bound). True when everything finished within the bound."""
+        self._stopping.set()
+        bound = self._wait_seconds + 30.0 if timeout_seconds is None else timeout_seconds
+        finished = self._stopped.wait(bound)
+        self._pool.shutdown(wait=finished)
+        return finished
+
+    def poll_once(self) -> int:
+        """One receive and the handling of what it brought; returns how many messages arrived."""
+        with queue_errors(f"receive from {self._queue_url}"):
+            messages: list[SqsMessage] = self._client.receive_message(**self._receive_request()).get("Messages", [])
+        if self._stopping.is_set() and messages:
+            # Stopped during the long poll: give them straight back rather than handle them late.
+            self._make_visible(messages)
+            return len(messages)
+        futures = [self._pool.submit(self._handle_in_order, group) for group in _group_by_booking(messages)]
+        wait(futures)
+        return len(messages)
+
+    def _receive_request(self) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "QueueUrl": self._queue_url,
+            "MaxNumberOfMessages": self._max_messages,
+            "WaitTimeSeconds": self._wait_seconds,
+            "AttributeNames": ["ApproximateReceiveCount"],
+        }
+        if self._visibility_timeout is not None:
+            request["VisibilityTimeout"] = self._visibility_timeout
+        return request
+
+    def _handle_in_order(self, group: list[SqsMessage]) -> None:
+        for message in group:
+            self._handle_one(message)
+
+    def _handle_one(self, message: SqsMessage) -> None:
+        message_id = message.get("MessageId", "?")
+        receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
+        try:
+            notification = parse_envelope(message.get("Body", ""), message_id)
+            log.info("Received message %s type %s (receive %s)", message_id, notification.event_type, receives)
+            self._handle(notification.event_type, notification.message)
+        except InvalidMessage as poison:
+            log.warning(
+                "Poison message %s (receive %s): %s; not handled, bound for the DLQ",
+                message_id,
+                receives,
+                poison.reason,
+            )
+            self._make_visible([message])
+            return
+        except Exception as failure:
+            log.error("Message %s failed, left for redelivery: %s", message_id, failure, exc_info=True)
+            return
+        self._delete(message)
+
+    def _delete(self, message: SqsMessage) -> None:
+        try:
+            with queue_errors("delete"):
+                self._client.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+        except Exception as failure:
+            log.error(
+                "Handled message %s could not be deleted; it will be redelivered: %s", message.get("MessageId"), failure
+            )
+
+    def _make_visible(self, messages: list[SqsMessage]) -> None:
+        entries = [
+            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0} for n, m in enumerate(messages)
+        ]
+        try:
+            with queue_errors("change visibility"):
+                self._client.change_message_visibility_batch(QueueUrl=self._queue_url, Entries=entries)
+        except Exception as failure:  # they return after the visibility timeout anyway
+            log.warning("Could not release %d messages early: %s", len(messages), failure)
+
+
+def _group_by_booking(messages: list[SqsMessage]) -> list[list[SqsMessage]]:
+    """Groups in first-arrival order, each in arrival order; messages without a booking id stand alone."""
+    groups: list[list[SqsMessage]] = []
+    by_booking: dict[int, list[SqsMessage]] = {}
+    for message in messages:
+        booking_id = _booking_id(message)
+        if booking_id is None:
+            groups.append([message])
+        elif booking_id in by_booking:
+            by_booking[booking_id].append(message)
+        else:
+            by_booking[booking_id] = [message]
+            groups.append(by_booking[booking_id])
+    return groups
+
+
+def _booking_id(message: SqsMessage) -> int | None:
+    try:
+        return booking_id_of(parse_envelope(message.get("Body", "")).message)
+    except InvalidMessage:
+        return None
