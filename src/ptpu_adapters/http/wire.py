@@ -39,6 +39,9 @@ def make_converter() -> Converter:
 
 
 def configure_converter(converter: Converter) -> None:
+    # cattrs would turn null into "None" and "false" into True; upstream JSON has real types.
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(bool, _structure_bool)
     converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
     converter.register_unstructure_hook(date, lambda value: value.isoformat())
     converter.register_structure_hook(datetime, lambda value, _: datetime.fromisoformat(value))
@@ -97,6 +100,20 @@ def _camel_unstructure_fn(cl: type, converter: Converter) -> Callable[[Any], dic
         return {key: value for key, value in unstructure(obj).items() if value is not None}
 
     return unstructure_without_nones
+
+
+def _structure_str(value: Any, _: type) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)  # an id sent as a number is still the same id
+    raise TypeError(f"expected a string, got {type(value).__name__}")
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise TypeError(f"expected true or false, got {type(value).__name__}")
 
 
 def _is_optional(field_type: Any) -> bool:
