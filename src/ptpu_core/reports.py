@@ -1,0 +1,177 @@
+"""The operators' reports (SPEC §9). Read-only views over the message store.
+
+The CSV reports are sorted by created date (ties by id), which needs the filtered
+records in memory; only records the report selects are kept, never the rest of the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from attrs import define, field, frozen
+
+from ptpu_core.models.events import EventType
+from ptpu_core.models.record import Message, SynchroniseState
+from ptpu_core.ports import Clock, MessageRepository
+
+NOT_MATCHED_STATES = frozenset(
+    {
+        SynchroniseState.NO_MATCH,
+        SynchroniseState.NO_MATCH_WITH_SENTENCE_DATE,
+        SynchroniseState.TOO_MANY_MATCHES,
+    }
+)
+
+
+def _by_created(messages: Iterable[Message]) -> Iterator[Message]:
+    return iter(sorted(messages, key=lambda m: (m.created_date, m.id)))
+
+
+def in_progress(repository: MessageRepository) -> Iterator[Message]:
+    """Every unprocessed record."""
+    return _by_created(repository.unprocessed())
+
+
+def not_matched(repository: MessageRepository, clock: Clock, days_old: int) -> Iterator[Message]:
+    """Unprocessed records the matcher could not place, created more than `days_old` days ago."""
+    cutoff = clock.now() - timedelta(days=days_old)
+    return _by_created(
+        m for m in repository.unprocessed() if m.status in NOT_MATCHED_STATES and m.created_date < cutoff
+    )
+
+
+@frozen
+class ProcessedFilter:
+    """Every bound is optional and inclusive."""
+
+    location_id: str | None = None
+    event_type: str | None = None
+    processed_from: datetime | None = None
+    processed_to: datetime | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+    def accepts(self, message: Message) -> bool:
+        return (
+            (self.location_id is None or message.location_id == self.location_id)
+            and (self.event_type is None or message.event_type == self.event_type)
+            and (self.created_from is None or message.created_date >= self.created_from)
+            and (self.created_to is None or message.created_date <= self.created_to)
+        )
+
+
+def processed(repository: MessageRepository, filter: ProcessedFilter) -> Iterator[Message]:
+    """Processed records in the processed range, narrowed by the other filters."""
+    selected = repository.processed_between(filter.processed_from, filter.processed_to)
+    return _by_created(m for m in selected if filter.accepts(m))
+
+
+# match-summary category names (SPEC §9) for the states a waiting record can be in.
+CATEGORY_STATES: dict[str, SynchroniseState] = {
+    "no-match": SynchroniseState.NO_MATCH,
+    "no-match-sentence": SynchroniseState.NO_MATCH_WITH_SENTENCE_DATE,
+    "too-many-matches": SynchroniseState.TOO_MANY_MATCHES,
+    "book-number-set-fail": SynchroniseState.BOOKING_NUMBER_NOT_ASSIGNED,
+    "location-set-fail": SynchroniseState.LOCATION_NOT_UPDATED,
+    "key-dates-set-fail": SynchroniseState.KEY_DATES_NOT_UPDATED,
+    "error-fail": SynchroniseState.ERROR,
+}
+_CATEGORY_OF_STATE = {state: name for name, state in CATEGORY_STATES.items()}
+
+
+def _no_categories() -> dict[str, int]:
+    return dict.fromkeys(CATEGORY_STATES, 0)
+
+
+@define
+class _Tally:
+    total: int = 0
+    by_category: dict[str, int] = field(factory=_no_categories)
+
+    def add(self, message: Message) -> None:
+        self.total += 1
+        category = _CATEGORY_OF_STATE.get(message.status) if message.status is not None else None
+        if category is not None:
+            self.by_category[category] += 1
+
+
+@frozen
+class MatchSummary:
+    """How the IMPRISONMENT_STATUS-CHANGED records (the ones that need an offender match) fared.
+
+    - completed: processed records; success = ended COMPLETED; rejected = processed with any
+      other state (e.g. NO_LONGER_VALID: the event turned out not to need syncing).
+    - waiting: unprocessed records; new = never tried (retry count 0); retry = tried at least once;
+      category = waiting records by their last state (a new record, VALIDATED, is in none).
+    - exceeded-sla: waiting records created more than `sla_days` ago, with the same categories.
+    """
+
+    total: int
+    completed: int
+    success: int
+    rejected: int
+    waiting: int
+    waiting_new: int
+    waiting_retry: int
+    waiting_category: dict[str, int]
+    exceeded_sla: int
+    exceeded_sla_category: dict[str, int]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "completed": {"total": self.completed, "success": self.success, "rejected": self.rejected},
+            "waiting": {
+                "total": self.waiting,
+                "new": self.waiting_new,
+                "retry": self.waiting_retry,
+                "category": dict(self.waiting_category),
+            },
+            "exceeded-sla": {"total": self.exceeded_sla, "category": dict(self.exceeded_sla_category)},
+        }
+
+
+def match_summary(
+    repository: MessageRepository,
+    clock: Clock,
+    location_id: str | None,
+    created_from: datetime | None,
+    created_to: datetime | None,
+    sla_days: int = 7,
+) -> MatchSummary:
+    """Counts over the status-change records created in [created_from, created_to] (at `location_id`)."""
+    sla_cutoff = clock.now() - timedelta(days=sla_days)
+    records = repository.created_between(created_from, created_to, EventType.IMPRISONMENT_STATUS_CHANGED.value)
+    total = success = rejected = new = retry = 0
+    waiting, exceeded = _Tally(), _Tally()
+    for message in records:  # one pass over the stream; nothing is kept
+        if location_id is not None and message.location_id != location_id:
+            continue
+        total += 1
+        if message.is_processed:
+            if message.status is SynchroniseState.COMPLETED:
+                success += 1
+            else:
+                rejected += 1
+            continue
+        waiting.add(message)
+        if message.retry_count == 0:
+            new += 1
+        else:
+            retry += 1
+        if message.created_date < sla_cutoff:
+            exceeded.add(message)
+    return MatchSummary(
+        total=total,
+        completed=success + rejected,
+        success=success,
+        rejected=rejected,
+        waiting=waiting.total,
+        waiting_new=new,
+        waiting_retry=retry,
+        waiting_category=dict(waiting.by_category),
+        exceeded_sla=exceeded.total,
+        exceeded_sla_category=dict(exceeded.by_category),
+    )

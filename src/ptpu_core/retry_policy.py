@@ -1,0 +1,62 @@
+"""Retry tiers (SPEC §8) and the `deleteBy` arithmetic of the stored record (SPEC §5).
+
+`deleteBy` is the table's TTL attribute in epoch seconds. The clock gives naive local
+date-times; like the existing service we read them as UTC when turning them into epoch
+seconds, so the TTL may be off by the local offset (an hour in summer), never by more.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from enum import Enum
+
+from ptpu_core.settings import RECORD_LIFETIME
+
+
+class RetryTier(Enum):
+    """Which unprocessed records each retry schedule picks up, by retry count (inclusive)."""
+
+    SHORT = (1, 4)
+    MEDIUM = (5, 10)
+    LONG = (11, None)
+
+    @property
+    def min_retries(self) -> int:
+        low: int = self.value[0]
+        return low
+
+    @property
+    def max_retries(self) -> int | None:
+        high: int | None = self.value[1]
+        return high
+
+    def covers(self, retry_count: int) -> bool:
+        top = self.max_retries
+        return self.min_retries <= retry_count and (top is None or retry_count <= top)
+
+
+def tier_for(retry_count: int) -> RetryTier | None:
+    """The tier that retries a record tried `retry_count` times; None for a record never tried."""
+    return next((tier for tier in RetryTier if tier.covers(retry_count)), None)
+
+
+def epoch_seconds(moment: datetime) -> int:
+    """Epoch seconds of `moment`; naive date-times are treated as UTC."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return int(aware.timestamp())
+
+
+def initial_delete_by(created: datetime) -> int:
+    return epoch_seconds(created + RECORD_LIFETIME)
+
+
+def processed_delete_by(processed: datetime) -> int:
+    """A processed record is kept this long for the reports."""
+    return epoch_seconds(processed + RECORD_LIFETIME)
+
+
+def retry_delete_by(current_delete_by: int, retry_until: date | None) -> int:
+    """Keep a record to be retried until the end of `retry_until` (23:59:59); never shorten its life."""
+    if retry_until is None:
+        return current_delete_by
+    return max(current_delete_by, epoch_seconds(datetime.combine(retry_until, time(23, 59, 59))))

@@ -1,0 +1,195 @@
+"""Phases 2 and 3: sync what is due, booking by booking, and record each outcome (SPEC §6, §8, §10).
+
+Scheduling and the cluster-wide lock belong to the runtime; a cycle here is one call.
+
+Both `process_due` and `retry` work per booking: for every distinct booking among the
+selected records they take *all* of that booking's unprocessed records
+(`unprocessed_for_booking`), aggregate them, delete the duplicates and process the rest
+in priority order. A retry therefore also picks up newer events of the same booking that
+arrived since (in any tier, or still inside the hold-back): processing only the selected
+tier's records could sync an older event after a newer one of another type, and would
+leave newer duplicates of the same type to be processed again later.
+
+Failures: an exception from the processor becomes TryLater(ERROR) for that record and the
+cycle carries on. A `StoreFailure` from the repository is not caught: the cycle stops,
+and since nothing is deleted or marked before its outcome is saved, nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from attrs import define, evolve, frozen
+
+from ptpu_core.aggregation import aggregate
+from ptpu_core.models.events import EventType
+from ptpu_core.models.record import Message, SynchroniseState
+from ptpu_core.outcomes import Done, Outcome, TryLater, try_later
+from ptpu_core.ports import Clock, MessageRepository, Metrics, Telemetry
+from ptpu_core.retry_policy import RetryTier, epoch_seconds, processed_delete_by, retry_delete_by
+from ptpu_core.settings import DomainSettings
+
+log = logging.getLogger("ptpu.synchronise")
+
+# A record this close to its deleteBy will be gone before the next retry (SPEC §10).
+LAST_CHANCE = timedelta(hours=24)
+SECONDS_PER_DAY = 86_400
+
+
+class ProcessesMessages(Protocol):
+    def process(self, message: Message) -> Outcome: ...
+
+
+@frozen
+class CycleSummary:
+    bookings: int = 0
+    processed: int = 0
+    done: int = 0
+    retried: int = 0
+    duplicates_deleted: int = 0
+    errors: int = 0
+
+
+@define
+class _Tally:
+    bookings: int = 0
+    processed: int = 0
+    done: int = 0
+    retried: int = 0
+    duplicates_deleted: int = 0
+    errors: int = 0
+
+    def summary(self) -> CycleSummary:
+        return CycleSummary(
+            self.bookings, self.processed, self.done, self.retried, self.duplicates_deleted, self.errors
+        )
+
+
+def _distinct_bookings(messages: Iterable[Message]) -> Iterator[int]:
+    """Booking ids in order of first appearance, yielded lazily (the selection may be large)."""
+    seen: set[int] = set()
+    for message in messages:
+        if message.booking_id not in seen:
+            seen.add(message.booking_id)
+            yield message.booking_id
+
+
+def _is_status_change(message: Message) -> bool:
+    return message.event_type == EventType.IMPRISONMENT_STATUS_CHANGED.value
+
+
+class SynchronisationService:
+    def __init__(
+        self,
+        repository: MessageRepository,
+        processor: ProcessesMessages,
+        clock: Clock,
+        settings: DomainSettings,
+        metrics: Metrics,
+        telemetry: Telemetry,
+    ) -> None:
+        self._repository = repository
+        self._processor = processor
+        self._clock = clock
+        self._settings = settings
+        self._metrics = metrics
+        # Telemetry events are the processors' (SPEC §7); kept here for the agreed constructor.
+        self._telemetry = telemetry
+
+    def process_due(self) -> CycleSummary:
+        """SPEC §6: records never tried and older than the hold-back, per booking."""
+        due = self._repository.unprocessed_created_before(self._clock.now() - self._settings.hold_back)
+        return self._synchronise(_distinct_bookings(due))
+
+    def retry(self, tier: RetryTier) -> CycleSummary:
+        """SPEC §8: records whose retry count is in `tier`, per booking (see the module docstring)."""
+        selected = self._repository.unprocessed_with_retries(tier.min_retries, tier.max_retries)
+        return self._synchronise(_distinct_bookings(selected))
+
+    def _synchronise(self, booking_ids: Iterable[int]) -> CycleSummary:
+        tally = _Tally()
+        for booking_id in booking_ids:
+            self._synchronise_booking(booking_id, tally)
+        return tally.summary()
+
+    def _synchronise_booking(self, booking_id: int, tally: _Tally) -> None:
+        aggregation = aggregate(self._repository.unprocessed_for_booking(booking_id))
+        tally.bookings += 1
+        for duplicate in aggregation.duplicates:
+            self._repository.delete(duplicate)
+            tally.duplicates_deleted += 1
+            log.info(
+                "booking %s: deleted duplicate %s message %s", booking_id, duplicate.event_type, duplicate.id
+            )
+        for message in aggregation.kept:
+            outcome = self._outcome_of(message, tally)
+            self.apply_outcome(message, outcome)
+            tally.processed += 1
+            if isinstance(outcome, Done):
+                tally.done += 1
+            else:
+                tally.retried += 1
+
+    def _outcome_of(self, message: Message, tally: _Tally) -> Outcome:
+        try:
+            return self._processor.process(message)
+        except Exception:
+            # One record's failure must not stop the cycle; a system failure is always retried.
+            tally.errors += 1
+            log.exception(
+                "booking %s: processing %s message %s failed; will retry",
+                message.booking_id,
+                message.event_type,
+                message.id,
+            )
+            return try_later(SynchroniseState.ERROR)
+
+    def apply_outcome(self, message: Message, outcome: Outcome) -> None:
+        """Save what processing decided (SPEC §6 step 5) and count status changes (SPEC §10)."""
+        now = self._clock.now()
+        if isinstance(outcome, Done):
+            updated = evolve(
+                message,
+                processed_date=now,
+                status=outcome.status.state,
+                matching_crns=outcome.status.crns_text,
+                delete_by=processed_delete_by(now),
+            )
+        else:
+            updated = evolve(
+                message,
+                retry_count=message.retry_count + 1,
+                status=outcome.status.state,
+                matching_crns=outcome.status.crns_text,
+                delete_by=retry_delete_by(message.delete_by, outcome.retry_until),
+            )
+        self._repository.update(updated)
+        log.info(
+            "booking %s: %s message %s -> %s %s (retry count %s)",
+            message.booking_id,
+            message.event_type,
+            message.id,
+            type(outcome).__name__,
+            outcome.status.state.value,
+            updated.retry_count,
+        )
+        if _is_status_change(message):
+            self._count_status_change(message, updated, outcome, now)
+
+    def _count_status_change(self, before: Message, after: Message, outcome: Outcome, now: datetime) -> None:
+        if before.retry_count == 0:
+            self._metrics.status_change("total")
+        if isinstance(outcome, Done) and outcome.status.state is SynchroniseState.COMPLETED:
+            self._metrics.status_change("success")
+            days = (now - before.created_date).total_seconds() / SECONDS_PER_DAY
+            self._metrics.status_change_succeeded(retries=before.retry_count, days=days)
+        elif isinstance(outcome, TryLater) and self._is_last_chance(after, now):
+            self._metrics.status_change("fail")
+
+    @staticmethod
+    def _is_last_chance(message: Message, now: datetime) -> bool:
+        """True when the record expires within 24 hours, before any further retry can save it."""
+        return message.delete_by - epoch_seconds(now) <= LAST_CHANCE.total_seconds()
