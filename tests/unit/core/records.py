@@ -1,17 +1,24 @@
-"""Builders and hypothesis strategies for stored records (Message), for the core unit tests."""
+"""Builders and hypothesis strategies for stored records (Message), and a scripted world for the
+synchronisation tests (the fakes plus a processor that answers what each test scripts)."""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from hypothesis import strategies as st
 
+from ptpu_adapters.fakes import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
 from ptpu_core.models.events import EventType
 from ptpu_core.models.record import Message, SynchroniseState
+from ptpu_core.outcomes import Outcome, done
 from ptpu_core.retry_policy import initial_delete_by
+from ptpu_core.settings import DomainSettings
+from ptpu_core.synchronise import SynchronisationService
 
 NOW = datetime(2021, 3, 10, 12, 0, 0)
+HOLD_BACK = timedelta(minutes=60)
 STATUS_CHANGE = EventType.IMPRISONMENT_STATUS_CHANGED.value
 MOVEMENT = EventType.EXTERNAL_MOVEMENT_RECORD_INSERTED.value
 SENTENCE_DATES = EventType.SENTENCE_DATES_CHANGED.value
@@ -75,3 +82,49 @@ def record_batches(draw: st.DrawFn, max_size: int = 30) -> list[Message]:
         record(booking_id, event_type, created, id=f"id-{ids[n]:03d}")
         for n, (booking_id, event_type, created) in enumerate(rows)
     ]
+
+
+class ScriptedProcessor:
+    """Answers each record with the outcome (or raises the exception) scripted for its id."""
+
+    def __init__(self, default: Outcome | None = None) -> None:
+        self.default = default or done(SynchroniseState.COMPLETED)
+        self.script: dict[str, Outcome | Exception] = {}
+        self.seen: list[Message] = []
+        self.on_process: Callable[[Message], None] = lambda m: None
+
+    def process(self, message: Message) -> Outcome:
+        self.seen.append(message)
+        self.on_process(message)
+        answer = self.script.get(message.id, self.default)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def seen_ids(self) -> list[str]:
+        return [m.id for m in self.seen]
+
+
+class World:
+    def __init__(self, repository: InMemoryMessageRepository | None = None) -> None:
+        self.clock = FixedClock(NOW)
+        self.repository = repository or InMemoryMessageRepository()
+        self.processor = ScriptedProcessor()
+        self.metrics = RecordingMetrics()
+        self.service = SynchronisationService(
+            self.repository,
+            self.processor,
+            self.clock,
+            DomainSettings(hold_back=HOLD_BACK),
+            self.metrics,
+            RecordingTelemetry(),
+        )
+
+    def store(self, *messages: Message) -> None:
+        for message in messages:
+            self.repository.add(message)
+
+    def stored(self, message: Message) -> Message:
+        found = self.repository.get(message.id)
+        assert found is not None, f"{message.id} was deleted"
+        return found

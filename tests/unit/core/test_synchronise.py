@@ -1,76 +1,30 @@
 """SPEC §6 and §8: cycles, aggregation per booking and outcome handling, with a scripted processor."""
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
 from records import (
     BOOKING_NUMBER,
+    HOLD_BACK,
     MOVEMENT,
     NOW,
     RELEASE_DATE,
     SENTENCE_DATES,
     STATUS_CHANGE,
+    World,
     record,
 )
 
-from ptpu_adapters.fakes import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
+from ptpu_adapters.fakes import InMemoryMessageRepository
 from ptpu_core.errors import StoreFailure, UpstreamFailure
 from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_core.outcomes import Outcome, done, try_later
+from ptpu_core.outcomes import done, try_later
 from ptpu_core.retry_policy import RetryTier, epoch_seconds
-from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import CycleSummary, SynchronisationService
+from ptpu_core.synchronise import CycleSummary
 
-HOLD_BACK = timedelta(minutes=60)
 DAY = 86_400
-
-
-class ScriptedProcessor:
-    """Answers each record with the outcome (or raises the exception) scripted for its id."""
-
-    def __init__(self, default: Outcome | None = None) -> None:
-        self.default = default or done(SynchroniseState.COMPLETED)
-        self.script: dict[str, Outcome | Exception] = {}
-        self.seen: list[Message] = []
-        self.on_process: Callable[[Message], None] = lambda m: None
-
-    def process(self, message: Message) -> Outcome:
-        self.seen.append(message)
-        self.on_process(message)
-        answer = self.script.get(message.id, self.default)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    def seen_ids(self) -> list[str]:
-        return [m.id for m in self.seen]
-
-
-class World:
-    def __init__(self, repository: InMemoryMessageRepository | None = None) -> None:
-        self.clock = FixedClock(NOW)
-        self.repository = repository or InMemoryMessageRepository()
-        self.processor = ScriptedProcessor()
-        self.metrics = RecordingMetrics()
-        self.service = SynchronisationService(
-            self.repository,
-            self.processor,
-            self.clock,
-            DomainSettings(hold_back=HOLD_BACK),
-            self.metrics,
-            RecordingTelemetry(),
-        )
-
-    def store(self, *messages: Message) -> None:
-        for message in messages:
-            self.repository.add(message)
-
-    def stored(self, message: Message) -> Message:
-        found = self.repository.get(message.id)
-        assert found is not None, f"{message.id} was deleted"
-        return found
 
 
 @pytest.fixture
@@ -259,7 +213,9 @@ def test_due_bookings_are_processed_as_the_selection_streams() -> None:
 
 
 def _store_one_booking_per_retry_count(world: World, *counts: int) -> dict[int, Message]:
-    by_count = {count: record(1000 + count, STATUS_CHANGE, age=timedelta(days=2), retry_count=count) for count in counts}
+    by_count = {
+        count: record(1000 + count, STATUS_CHANGE, age=timedelta(days=2), retry_count=count) for count in counts
+    }
     world.store(*by_count.values())
     return by_count
 

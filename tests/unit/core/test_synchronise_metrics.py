@@ -1,0 +1,100 @@
+"""SPEC §10: ptpu_statusChange metrics, counted only for IMPRISONMENT_STATUS-CHANGED records."""
+
+from datetime import date, timedelta
+
+import pytest
+from records import MOVEMENT, NOW, SENTENCE_DATES, STATUS_CHANGE, World, record
+
+from ptpu_core.models.record import SynchroniseState
+from ptpu_core.outcomes import done, try_later
+from ptpu_core.retry_policy import epoch_seconds
+
+HOUR = 3600
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def test_a_first_attempt_counts_towards_the_total(world: World) -> None:
+    message = record(1, STATUS_CHANGE, retry_count=0)
+
+    world.service.apply_outcome(message, try_later(SynchroniseState.NO_MATCH))
+
+    assert world.metrics.count("statusChange", "total") == 1
+    assert world.metrics.count("statusChange", "fail") == 0
+
+
+def test_a_retry_is_not_counted_again_in_the_total(world: World) -> None:
+    message = record(1, STATUS_CHANGE, retry_count=3)
+
+    world.service.apply_outcome(message, try_later(SynchroniseState.NO_MATCH))
+
+    assert world.metrics.count("statusChange", "total") == 0
+
+
+def test_a_completed_status_change_records_retries_and_days_before_success(world: World) -> None:
+    message = record(1, STATUS_CHANGE, created=NOW - timedelta(days=2, hours=12), retry_count=6)
+
+    world.service.apply_outcome(message, done(SynchroniseState.COMPLETED, "X1"))
+
+    assert world.metrics.count("statusChange", "success") == 1
+    assert world.metrics.successes == [(6, pytest.approx(2.5))]
+
+
+def test_a_first_time_success_counts_in_total_and_success(world: World) -> None:
+    message = record(1, STATUS_CHANGE, created=NOW - timedelta(hours=6))
+
+    world.service.apply_outcome(message, done(SynchroniseState.COMPLETED, "X1"))
+
+    assert world.metrics.count("statusChange", "total") == 1
+    assert world.metrics.successes == [(0, pytest.approx(0.25))]
+
+
+def test_done_without_completion_is_not_a_success(world: World) -> None:
+    message = record(1, STATUS_CHANGE, retry_count=2)
+
+    world.service.apply_outcome(message, done(SynchroniseState.NO_LONGER_VALID))
+
+    assert world.metrics.count("statusChange", "success") == 0
+    assert world.metrics.count("statusChange", "fail") == 0
+    assert world.metrics.successes == []
+
+
+@pytest.mark.parametrize(("hours_left", "fails"), [(23, True), (24, True), (25, False), (24 * 20, False)])
+def test_a_retry_fails_only_within_24_hours_of_delete_by(world: World, hours_left: int, fails: bool) -> None:
+    message = record(1, STATUS_CHANGE, retry_count=8, delete_by=epoch_seconds(NOW) + hours_left * HOUR)
+
+    world.service.apply_outcome(message, try_later(SynchroniseState.NO_MATCH))
+
+    assert world.metrics.count("statusChange", "fail") == (1 if fails else 0)
+
+
+def test_a_retry_until_date_that_keeps_the_record_alive_is_not_a_failure(world: World) -> None:
+    message = record(1, STATUS_CHANGE, retry_count=8, delete_by=epoch_seconds(NOW) + HOUR)
+
+    world.service.apply_outcome(message, try_later(SynchroniseState.KEY_DATES_NOT_UPDATED, date(2021, 6, 1)))
+
+    assert world.metrics.count("statusChange", "fail") == 0
+
+
+@pytest.mark.parametrize("event_type", [MOVEMENT, SENTENCE_DATES])
+def test_other_event_types_never_count_as_status_changes(world: World, event_type: str) -> None:
+    first = record(1, event_type, retry_count=0, delete_by=epoch_seconds(NOW) + HOUR)
+
+    world.service.apply_outcome(first, try_later(SynchroniseState.ERROR))
+    world.service.apply_outcome(record(1, event_type), done(SynchroniseState.COMPLETED))
+
+    assert world.metrics.counts == {}
+    assert world.metrics.successes == []
+
+
+def test_a_cycle_counts_each_status_change_it_processes(world: World) -> None:
+    world.store(record(1, STATUS_CHANGE), record(2, STATUS_CHANGE), record(2, MOVEMENT))
+    world.processor.default = done(SynchroniseState.COMPLETED)
+
+    world.service.process_due()
+
+    assert world.metrics.count("statusChange", "total") == 2
+    assert world.metrics.count("statusChange", "success") == 2
