@@ -1,0 +1,137 @@
+"""Find the prisoner's Delius record and make sure it carries their NOMS number (SPEC §7 "Matching")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from attrs import field, frozen
+
+from ptpu_core import telemetry_names as names
+from ptpu_core.models.prison import Booking
+from ptpu_core.models.probation import Conviction, MatchRequest, OffenderMatches
+from ptpu_core.models.record import SynchroniseState
+from ptpu_core.ports import CommunityApi, OffenderSearchApi, PrisonApi, Telemetry
+from ptpu_core.settings import SENTENCE_START_WINDOW_DAYS, DomainSettings
+from ptpu_core.validation import NOT_INTERESTED_PRISON
+
+# offender-search matched on the NOMS number (or on everything we sent): Delius already knows it.
+ALREADY_LINKED = frozenset({"ALL_SUPPLIED", "ALL_SUPPLIED_ALIAS", "HMPPS_KEY"})
+
+
+@frozen
+class Matched:
+    crn: str
+
+
+@frozen
+class NotMatched:
+    """Why not, as the state to save and the telemetry event the caller reports it with."""
+
+    state: SynchroniseState
+    telemetry_name: str
+    attributes: dict[str, str] = field(factory=dict)
+    crns: tuple[str, ...] = ()
+
+
+MatchResult = Matched | NotMatched
+
+
+class OffenderMatcher:
+    def __init__(
+        self,
+        prison_api: PrisonApi,
+        offender_search: OffenderSearchApi,
+        community_api: CommunityApi,
+        telemetry: Telemetry,
+        settings: DomainSettings,
+    ) -> None:
+        self._prison_api = prison_api
+        self._offender_search = offender_search
+        self._community_api = community_api
+        self._telemetry = telemetry
+        self._settings = settings
+
+    def ensure_offender_number_exists_in_probation(self, booking: Booking, sentence_start_date: date) -> MatchResult:
+        result = self._offender_search.match(self._match_request(booking))
+        all_crns = sorted({match.crn for match in result.matches})
+        filtered = [crn for crn in all_crns if self._has_custodial_sentence_near(crn, sentence_start_date)]
+        self._report_match(booking, result, all_crns, filtered)
+
+        if result.matched_by in ALREADY_LINKED and all_crns:
+            # The NOMS number is already on the Delius record. Prefer a CRN whose sentence agrees
+            # with ours (as the existing service does); otherwise any, so the link is still recorded.
+            return Matched((filtered or all_crns)[0])
+        who = {"offenderNo": booking.offender_no, "bookingNumber": booking.booking_no}
+        if not filtered:
+            state = SynchroniseState.NO_MATCH_WITH_SENTENCE_DATE if all_crns else SynchroniseState.NO_MATCH
+            return NotMatched(state, names.OFFENDER_NO_MATCH, who | {"crns": _joined(all_crns)}, tuple(all_crns))
+        if len(filtered) > 1:
+            return NotMatched(
+                SynchroniseState.TOO_MANY_MATCHES,
+                names.OFFENDER_TOO_MANY_MATCHES,
+                who | {"filtered_crns": _joined(filtered)},
+                tuple(filtered),
+            )
+        return self._link(booking, filtered[0])
+
+    def _match_request(self, booking: Booking) -> MatchRequest:
+        prisoner = self._prison_api.get_prisoner(booking.offender_no)
+        return MatchRequest(
+            first_name=booking.first_name,
+            surname=booking.last_name,
+            date_of_birth=booking.date_of_birth,
+            noms_number=booking.offender_no,
+            active_sentence=True,
+            pnc_number=prisoner.pnc_number if prisoner else None,
+            cro_number=prisoner.cro_number if prisoner else None,
+        )
+
+    def _has_custodial_sentence_near(self, crn: str, sentence_start_date: date) -> bool:
+        starts = custodial_sentence_start_dates(self._community_api.get_convictions(crn))
+        return any(is_close(start, sentence_start_date) for start in starts)
+
+    def _report_match(self, booking: Booking, result: OffenderMatches, crns: list[str], filtered: list[str]) -> None:
+        self._telemetry.track_event(
+            names.OFFENDER_MATCH,
+            {
+                "offenderNo": booking.offender_no,
+                "bookingNumber": booking.booking_no,
+                "matchedBy": result.matched_by,
+                "matches": str(len(result.matches)),
+                "filtered_matches": str(len(filtered)),
+                "crns": _joined(crns),
+                "filtered_crns": _joined(filtered),
+            },
+        )
+
+    def _link(self, booking: Booking, crn: str) -> MatchResult:
+        if not self._settings.is_interested_prison(booking.agency_id):
+            ignored = {"reason": NOT_INTERESTED_PRISON}
+            return NotMatched(SynchroniseState.NOT_VALID, names.CHANGE_IGNORED, ignored, (crn,))
+        self._community_api.update_noms_number(crn, booking.offender_no)
+        self._telemetry.track_event(
+            names.OFFENDER_NUMBER_SET,
+            {"offenderNo": booking.offender_no, "bookingNumber": booking.booking_no, "crn": crn},
+        )
+        return Matched(crn)
+
+
+def custodial_sentence_start_dates(convictions: Iterable[Conviction]) -> list[date]:
+    """Start dates of custodial sentences; a conviction Delius marks inactive does not count."""
+    return [
+        conviction.sentence.start_date
+        for conviction in convictions
+        if conviction.active is not False
+        and conviction.custody is not None
+        and conviction.sentence is not None
+        and conviction.sentence.start_date is not None
+    ]
+
+
+def is_close(one: date, other: date, days: int = SENTENCE_START_WINDOW_DAYS) -> bool:
+    return abs((one - other).days) <= days
+
+
+def _joined(crns: Iterable[str]) -> str:
+    return ",".join(crns)

@@ -1,0 +1,36 @@
+"""BOOKING_NUMBER-CHANGED (SPEC §7): NOMIS merged prisoner records; move Delius to the surviving NOMS number."""
+
+from __future__ import annotations
+
+from ptpu_core import telemetry_names as names
+from ptpu_core.models.events import BookingNumberChangedEvent
+from ptpu_core.models.record import SynchroniseState as State
+from ptpu_core.outcomes import Done, done
+from ptpu_core.ports import CommunityApi, PrisonApi, Telemetry
+from ptpu_core.settings import DomainSettings
+
+
+class BookingNumberProcessor:
+    def __init__(
+        self, prison_api: PrisonApi, community_api: CommunityApi, telemetry: Telemetry, settings: DomainSettings
+    ) -> None:
+        self._prison_api = prison_api
+        self._community_api = community_api
+        self._telemetry = telemetry
+        self._settings = settings
+
+    def process(self, event: BookingNumberChangedEvent) -> Done:
+        booking = self._prison_api.get_booking(event.booking_id)
+        if not self._settings.is_interested_prison(booking.agency_id):
+            return done(State.NO_LONGER_VALID)  # the existing service is silent here too
+        about = {"bookingId": str(event.booking_id), "offenderNo": booking.offender_no}
+        crns: list[str] = []
+        for merged in self._prison_api.get_merged_identifiers(event.booking_id):
+            old = {"oldOffenderNo": merged.value}
+            replaced = self._community_api.replace_noms_number(merged.value, booking.offender_no)
+            if not replaced:
+                self._telemetry.track_event(names.BOOKING_NUMBER_CHANGED_OFFENDER_NOT_FOUND, about | old)
+            for ids in replaced:
+                self._telemetry.track_event(names.BOOKING_NUMBER_CHANGED, about | old | {"crn": ids.crn})
+                crns.append(ids.crn)
+        return done(State.COMPLETED, *crns)
