@@ -1,0 +1,254 @@
+"""DynamoMessageRepository against DynamoDB (moto server): round trips, every query, and read cost."""
+
+import uuid
+from datetime import datetime, timedelta
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from ptpu_adapters.aws.clients import AwsClients
+from ptpu_adapters.aws.emulator import AwsResourceNames, MotoEmulator
+from ptpu_adapters.aws.message_store import DynamoMessageRepository
+from ptpu_adapters.aws.provisioning import ProvisionedResources
+from ptpu_adapters.aws.record_codec import message_to_item
+from ptpu_core.errors import StoreFailure
+from ptpu_core.models.record import Message, SynchroniseState
+
+T0 = datetime(2021, 3, 4, 10, 0, 0)
+ISC = "IMPRISONMENT_STATUS-CHANGED"
+SDC = "SENTENCE_DATES-CHANGED"
+
+
+def record(
+    booking_id: int = 1200835,
+    created: datetime = T0,
+    retries: int = 0,
+    processed: datetime | None = None,
+    event_type: str = ISC,
+) -> Message:
+    return Message(
+        id=str(uuid.uuid4()),
+        booking_id=booking_id,
+        event_type=event_type,
+        message=f'{{"eventType":"{event_type}","bookingId":{booking_id}}}',
+        created_date=created,
+        delete_by=int((created + timedelta(days=30)).timestamp()),
+        retry_count=retries,
+        processed_date=processed,
+        reportable=True,
+        offender_no="A5089DY",
+        booking_no="38339A",
+        location_id="MDI",
+        location_description="HMP Moorland",
+        recall=False,
+        legal_status="SENTENCED",
+        status=SynchroniseState.VALIDATED if processed is None else SynchroniseState.COMPLETED,
+    )
+
+
+@pytest.fixture
+def store(aws_clients: AwsClients, resources: ProvisionedResources, names: AwsResourceNames) -> DynamoMessageRepository:
+    return DynamoMessageRepository(aws_clients.dynamodb, names.message_table, page_size=25)
+
+
+def ids(messages) -> set[str]:
+    return {m.id for m in messages}
+
+
+def test_add_get_update_delete_round_trip(store: DynamoMessageRepository) -> None:
+    message = record(created=datetime(2021, 3, 4, 10, 11, 12, 123456))
+    store.add(message)
+    assert store.get(message.id) == message
+
+    message.retry_count = 1
+    message.status = SynchroniseState.NO_MATCH
+    message.matching_crns = "X123456,X654321"
+    store.update(message)
+    assert store.get(message.id) == message
+
+    message.processed_date = datetime(2021, 3, 5, 9, 0)
+    message.status = SynchroniseState.COMPLETED
+    store.update(message)
+    assert store.get(message.id) == message
+    assert list(store.unprocessed()) == []
+
+    store.delete(message)
+    assert store.get(message.id) is None
+
+
+def test_adding_an_existing_id_is_refused(store: DynamoMessageRepository) -> None:
+    message = record()
+    store.add(message)
+    with pytest.raises(StoreFailure):
+        store.add(message)
+
+
+def test_item_written_by_the_existing_service_is_readable(
+    store: DynamoMessageRepository, aws_clients: AwsClients, names: AwsResourceNames
+) -> None:
+    """An item with only the SPEC §5 attributes (no index helpers, Kotlin's date form) still reads."""
+    aws_clients.dynamodb.put_item(
+        TableName=names.message_table,
+        Item={
+            "id": {"S": "legacy-1"},
+            "bookingId": {"N": "1200835"},
+            "eventType": {"S": ISC},
+            "message": {"S": '{"bookingId":1200835}'},
+            "retryCount": {"N": "2"},
+            "createdDate": {"S": "2021-03-04T10:11:12.12"},
+            "deleteBy": {"N": "1617444672"},
+            "reportable": {"BOOL": True},
+            "status": {"S": "NO_MATCH"},
+        },
+    )
+    legacy = store.get("legacy-1")
+    assert legacy is not None
+    assert (legacy.created_date, legacy.retry_count, legacy.status) == (
+        datetime(2021, 3, 4, 10, 11, 12, 120000),
+        2,
+        SynchroniseState.NO_MATCH,
+    )
+    assert legacy.offender_no is None and legacy.processed_date is None
+
+
+def test_spec_attribute_names_are_written(store: DynamoMessageRepository, aws_clients: AwsClients, names) -> None:
+    message = record(processed=T0 + timedelta(hours=2))
+    store.add(message)
+    item = aws_clients.dynamodb.get_item(TableName=names.message_table, Key={"id": {"S": message.id}})["Item"]
+    assert item["bookingId"] == {"N": "1200835"}
+    assert item["createdDate"] == {"S": "2021-03-04T10:00:00.000000"}
+    assert item["processedDate"] == {"S": "2021-03-04T12:00:00.000000"}
+    assert item["recall"] == {"BOOL": False}
+    assert "pendingShard" not in item  # processed: out of the pending index
+
+
+def test_unprocessed_created_before_returns_only_initial_records_older_than_the_cut_off(
+    store: DynamoMessageRepository,
+) -> None:
+    due = [record(created=T0 - timedelta(minutes=m)) for m in (16, 60, 60 * 24 * 3)]
+    held_back = record(created=T0 - timedelta(minutes=5))
+    at_cut_off = record(created=T0 - timedelta(minutes=15))
+    retried = record(created=T0 - timedelta(hours=2), retries=1)
+    done = record(created=T0 - timedelta(hours=2), processed=T0)
+    for message in [*due, held_back, at_cut_off, retried, done]:
+        store.add(message)
+    assert ids(store.unprocessed_created_before(T0 - timedelta(minutes=15))) == ids(due)
+
+
+def test_unprocessed_for_booking_gives_every_open_record_of_that_booking(store: DynamoMessageRepository) -> None:
+    mine = [record(booking_id=7, created=T0 + timedelta(minutes=m), retries=m) for m in (3, 0, 12)]
+    processed_mine = record(booking_id=7, processed=T0)
+    others = record(booking_id=8)
+    for message in [*mine, processed_mine, others]:
+        store.add(message)
+    found = store.unprocessed_for_booking(7)
+    assert [m.id for m in found] == [m.id for m in sorted(mine, key=lambda m: m.created_date)]
+    assert store.unprocessed_for_booking(9) == []
+
+
+def test_unprocessed_with_retries_selects_a_tier(store: DynamoMessageRepository) -> None:
+    by_retries = {n: record(retries=n, created=T0 - timedelta(days=n)) for n in (0, 1, 4, 5, 10, 11, 57)}
+    for message in by_retries.values():
+        store.add(message)
+    assert ids(store.unprocessed_with_retries(1, 4)) == {by_retries[1].id, by_retries[4].id}
+    assert ids(store.unprocessed_with_retries(5, 10)) == {by_retries[5].id, by_retries[10].id}
+    assert ids(store.unprocessed_with_retries(11, None)) == {by_retries[11].id, by_retries[57].id}
+
+
+def test_processing_a_record_takes_it_out_of_the_pending_queries(store: DynamoMessageRepository) -> None:
+    message = record(created=T0 - timedelta(hours=1))
+    store.add(message)
+    message.processed_date = T0
+    store.update(message)
+    assert list(store.unprocessed_created_before(T0)) == []
+    assert store.unprocessed_for_booking(message.booking_id) == []
+    assert ids(store.processed_between(None, None)) == {message.id}
+
+
+def test_unprocessed_streams_every_open_record_across_pages(store: DynamoMessageRepository) -> None:
+    open_records = [record(booking_id=n, retries=n % 3) for n in range(60)]  # page size 25: three pages
+    for message in [*open_records, record(processed=T0)]:
+        store.add(message)
+    assert ids(store.unprocessed()) == ids(open_records)
+    assert store.read_stats.queries >= 3
+
+
+def test_processed_between_honours_each_bound(store: DynamoMessageRepository) -> None:
+    early, middle, late = (record(processed=T0 + timedelta(days=d)) for d in (1, 2, 3))
+    for message in (early, middle, late, record()):
+        store.add(message)
+    day = timedelta(days=1)
+    assert ids(store.processed_between(T0 + 1.5 * day, T0 + 2.5 * day)) == {middle.id}
+    assert ids(store.processed_between(T0 + 1.5 * day, None)) == {middle.id, late.id}
+    assert ids(store.processed_between(None, T0 + 2 * day)) == {early.id, middle.id}
+    assert ids(store.processed_between(None, None)) == {early.id, middle.id, late.id}
+
+
+def test_created_between_covers_processed_and_open_records_and_filters_by_type(store: DynamoMessageRepository) -> None:
+    before = record(created=T0 - timedelta(days=1))
+    open_status = record(created=T0 + timedelta(hours=1))
+    processed_dates = record(created=T0 + timedelta(hours=2), processed=T0 + timedelta(days=1), event_type=SDC)
+    after = record(created=T0 + timedelta(days=2))
+    for message in (before, open_status, processed_dates, after):
+        store.add(message)
+    window = (T0, T0 + timedelta(days=1))
+    assert ids(store.created_between(*window, None)) == {open_status.id, processed_dates.id}
+    assert ids(store.created_between(*window, SDC)) == {processed_dates.id}
+    assert ids(store.created_between(None, None, ISC)) == {before.id, open_status.id, after.id}
+
+
+def test_a_processing_cycle_reads_grow_with_due_records_not_table_size(
+    store: DynamoMessageRepository, aws_clients: AwsClients, names: AwsResourceNames
+) -> None:
+    processed_count, due_count, records_per_booking = 5_000, 50, 2
+    history = [
+        record(booking_id=n % 700, created=T0 - timedelta(days=20), processed=T0 - timedelta(days=19))
+        for n in range(processed_count)
+    ]
+    due = [
+        record(booking_id=900_000 + n // records_per_booking, created=T0 - timedelta(hours=1, minutes=n))
+        for n in range(due_count)
+    ]
+    not_yet_due = [record(booking_id=800_000 + n, created=T0) for n in range(20)]
+    _batch_write(aws_clients, names.message_table, [*history, *due, *not_yet_due])
+    store.read_stats.reset()
+
+    found = list(store.unprocessed_created_before(T0 - timedelta(minutes=15)))
+    for booking_id in sorted({m.booking_id for m in found}):
+        store.unprocessed_for_booking(booking_id)
+
+    stats = store.read_stats
+    print(
+        f"\nprocessing cycle over {processed_count} processed + {due_count} due records: "
+        f"{stats.queries} queries, {stats.scanned} items scanned by queries, {stats.returned} returned, "
+        f"{stats.items_got} items read by key"
+    )
+    assert ids(found) == ids(due)
+    assert stats.scanned <= 3 * due_count
+    assert stats.items_got == due_count
+
+
+def test_store_failures_are_translated(aws_emulator: MotoEmulator, names: AwsResourceNames) -> None:
+    missing_table = DynamoMessageRepository(aws_emulator.clients().dynamodb, "no-such-table")
+    with pytest.raises(StoreFailure, match="ResourceNotFound"):
+        missing_table.get("x")
+    with pytest.raises(StoreFailure):
+        list(missing_table.unprocessed())
+
+    unreachable = boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t").client(
+        "dynamodb",
+        region_name="eu-west-2",
+        endpoint_url="http://127.0.0.1:9",  # discard port: nothing listens
+        config=Config(connect_timeout=1, retries={"max_attempts": 1}),
+    )
+    with pytest.raises(StoreFailure):
+        DynamoMessageRepository(unreachable, names.message_table).add(record())
+
+
+def _batch_write(aws_clients: AwsClients, table: str, messages: list[Message]) -> None:
+    for start in range(0, len(messages), 25):
+        requests = [{"PutRequest": {"Item": message_to_item(m)}} for m in messages[start : start + 25]]
+        pending = {table: requests}
+        while pending:
+            pending = aws_clients.dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
