@@ -1,0 +1,48 @@
+"""A loopback HTTP stub (pytest-httpserver) playing HMPPS Auth and the upstream APIs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from http_stubs import CLIENT_ID, CLIENT_SECRET, RecordingSleep, expect_token
+from pytest_httpserver import HTTPServer
+
+from ptpu_adapters.http.auth import HmppsAuthTokenProvider
+from ptpu_adapters.http.base import UpstreamClient
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    return ("127.0.0.1", 0)
+
+
+@pytest.fixture
+def tokens(httpserver: HTTPServer) -> Iterator[HmppsAuthTokenProvider]:
+    expect_token(httpserver)
+    session = requests.Session()
+    yield HmppsAuthTokenProvider(httpserver.url_for("/"), CLIENT_ID, CLIENT_SECRET, session, timeout=1.0)
+    session.close()
+
+
+@pytest.fixture
+def sleep() -> RecordingSleep:
+    return RecordingSleep()
+
+
+@pytest.fixture
+def make_upstream(httpserver: HTTPServer, tokens: HmppsAuthTokenProvider, sleep: RecordingSleep) -> Iterator[Any]:
+    clients: list[UpstreamClient] = []
+
+    def make(service: str = "prison-api", **overrides: Any) -> UpstreamClient:
+        options: dict[str, Any] = {"connect_timeout": 0.5, "read_timeout": 1.0, "retry_delay": 0.2, "sleep": sleep}
+        options.update(overrides)
+        client = UpstreamClient(service, options.pop("base_url", httpserver.url_for("/")), tokens, **options)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
