@@ -1,0 +1,244 @@
+"""The base of every simulated API: a stdlib threaded HTTP server on loopback, with routing,
+bearer-token checks, fault injection, a log of write requests and `/__sim/*` test controls.
+
+Stdlib `ThreadingHTTPServer` because it binds and serves in milliseconds; HTTP/1.0 (one connection
+per request) so that after `stop()` no kept-alive connection can still reach a stopped simulator.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from attrs import frozen
+
+from ptpu_runtime.simulators.faults import FaultInjector, FaultRule
+from ptpu_runtime.simulators.http import Route, SimRequest, SimResponse, error, ok
+
+log = logging.getLogger(__name__)
+
+TokenVerifier = Callable[[str], bool]
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CONTROL_PREFIX = "/__sim/"
+
+
+def accept_any_token(token: str) -> bool:
+    return bool(token)
+
+
+@frozen
+class LoggedRequest:
+    method: str
+    path: str
+    body: Any
+    status: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"method": self.method, "path": self.path, "body": self.body, "status": self.status}
+
+
+class HttpSimulator:
+    """Subclasses provide `routes()`, and override `state()` / `reset()` when they hold state."""
+
+    name = "simulator"
+
+    def __init__(self, token_verifier: TokenVerifier = accept_any_token) -> None:
+        self.token_verifier = token_verifier
+        self.faults = FaultInjector()
+        self._log_lock = threading.Lock()
+        self._requests: list[LoggedRequest] = []
+        self._routes = self.routes()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    # --- to override -------------------------------------------------------------------------
+    def routes(self) -> list[Route]:
+        raise NotImplementedError
+
+    def state(self) -> Any:
+        return {}
+
+    def reset(self) -> None:
+        self.faults.clear()
+        self.clear_requests()
+
+    # --- test controls -----------------------------------------------------------------------
+    @property
+    def requests_log(self) -> list[LoggedRequest]:
+        """Every write request received (oldest first), including ones answered with an error."""
+        with self._log_lock:
+            return list(self._requests)
+
+    def clear_requests(self) -> None:
+        with self._log_lock:
+            self._requests.clear()
+
+    def inject_fault(
+        self,
+        status: int | None = 500,
+        rate: float = 1.0,
+        delay_seconds: float = 0.0,
+        paths: str | None = None,
+        methods: list[str] | None = None,
+        times: int | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.faults.set(FaultRule(status, rate, delay_seconds, paths, methods, times, seed))  # type: ignore[arg-type]
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> HttpSimulator:
+        if self._server is not None:
+            raise RuntimeError(f"{self.name} is already running at {self.url}")
+        server = ThreadingHTTPServer((host, port), _handler_for(self))
+        server.daemon_threads = True
+        self._stopping.clear()
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sim-{self.name}", daemon=True
+        )
+        self._thread.start()
+        log.debug("%s simulator listening on %s", self.name, self.url)
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._stopping.set()  # wakes handlers sleeping in an injected delay
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError(f"{self.name} is not running")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError(f"{self.name} is not running")
+        host = self._server.server_address[0]
+        return f"http://{host if isinstance(host, str) else host.decode()}:{self.port}"
+
+    def __enter__(self) -> HttpSimulator:
+        return self if self._server is not None else self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- request handling --------------------------------------------------------------------
+    def handle(self, request: SimRequest) -> SimResponse:
+        if request.path.startswith(CONTROL_PREFIX):
+            return self._control(request)
+        response = self._serve(request)
+        if request.method in WRITE_METHODS:
+            logged = LoggedRequest(request.method, request.path, _json_or_text(request), response.status)
+            with self._log_lock:
+                self._requests.append(logged)
+        return response
+
+    def _serve(self, request: SimRequest) -> SimResponse:
+        fault = self.faults.pick(request.method, request.path)
+        if fault is not None:
+            if fault.delay_seconds:
+                self._stopping.wait(fault.delay_seconds)
+            if fault.status is not None:
+                return error(fault.status, f"Injected fault in {self.name}")
+        for route in self._routes:
+            params = route.match(request.method, request.path)
+            if params is None:
+                continue
+            if route.secured and not self._authorised(request):
+                return error(401, "Full authentication is required to access this resource")
+            try:
+                return route.handler(request, **params)
+            except (ValueError, KeyError, TypeError) as bad:
+                return error(400, f"Bad request: {bad}")
+        return error(404, f"No handler for {request.method} {request.path}")
+
+    def _authorised(self, request: SimRequest) -> bool:
+        token = request.bearer_token()
+        return token is not None and self.token_verifier(token)
+
+    def _control(self, request: SimRequest) -> SimResponse:
+        route = (request.method, request.path)
+        if route == ("GET", "/__sim/state"):
+            return ok(self.state())
+        if route == ("GET", "/__sim/requests"):
+            return ok([r.to_json() for r in self.requests_log])
+        if route == ("DELETE", "/__sim/requests"):
+            self.clear_requests()
+            return SimResponse(204)
+        if route == ("GET", "/__sim/faults"):
+            rule = self.faults.rule
+            return ok(None if rule is None else rule.to_json())
+        if route == ("POST", "/__sim/faults"):
+            try:
+                self.faults.set(FaultRule.from_json(request.json() or {}))
+            except (ValueError, TypeError) as bad:
+                return error(400, str(bad))
+            return SimResponse(204)
+        if route == ("DELETE", "/__sim/faults"):
+            self.clear_faults()
+            return SimResponse(204)
+        if route == ("POST", "/__sim/reset"):
+            self.reset()
+            return SimResponse(204)
+        return error(404, f"No control {request.method} {request.path}")
+
+
+def _json_or_text(request: SimRequest) -> Any:
+    try:
+        return request.json()
+    except ValueError:
+        return request.body.decode(errors="replace")
+
+
+def _handler_for(simulator: HttpSimulator) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = f"ptpu-sim-{simulator.name}"
+
+        def _dispatch(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            request = SimRequest(
+                method=self.command,
+                path=parts.path,
+                query=parse_qs(parts.query),
+                headers=dict(self.headers.items()),
+                body=self.rfile.read(length) if length else b"",
+            )
+            try:
+                response = simulator.handle(request)
+            except Exception as unexpected:  # a simulator bug must answer, not hang the client
+                log.exception("%s simulator failed on %s %s", simulator.name, self.command, self.path)
+                response = error(500, f"Simulator error: {unexpected}")
+            payload = response.encoded()
+            self.send_response(response.status)
+            if payload:
+                self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if payload and self.command != "HEAD":
+                self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            log.debug("%s: " + format, simulator.name, *args)
+
+    return Handler
+

@@ -1,0 +1,50 @@
+"""One simulated HMPPS cluster for this folder's tests, put back to its seed before each test."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from ptpu_runtime.simulators import SimulatedHmpps
+
+FIXTURES = Path(__file__).parent / "fixtures"  # copied from fixtures/original-2021/api-mappings
+SERVICE_CLIENT = ("prison-to-probation-update", "sandbox-secret")
+
+
+def fixture_body(name: str) -> Any:
+    return json.loads((FIXTURES / f"{name}.json").read_text())["response"]["jsonBody"]
+
+
+@pytest.fixture(scope="module")
+def hmpps() -> Iterator[SimulatedHmpps]:
+    with SimulatedHmpps.start() as cluster:
+        yield cluster
+
+
+@pytest.fixture(autouse=True)
+def _fresh_seed(request: pytest.FixtureRequest) -> None:
+    if "hmpps" in request.fixturenames:
+        request.getfixturevalue("hmpps").reset()
+
+
+@pytest.fixture
+def service_token(hmpps: SimulatedHmpps) -> str:
+    """A token obtained the way the service gets one: client credentials over HTTP."""
+    response = requests.post(
+        f"{hmpps.auth_url}/oauth/token",
+        auth=SERVICE_CLIENT,
+        data={"grant_type": "client_credentials"},
+        timeout=5,
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+@pytest.fixture
+def api(service_token: str) -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {service_token}"
+        yield session
