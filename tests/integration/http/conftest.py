@@ -15,8 +15,14 @@ from ptpu_adapters.http.base import UpstreamClient
 
 
 @pytest.fixture(scope="session")
-def httpserver_listen_address() -> tuple[str, int]:
-    return ("127.0.0.1", 0)
+def make_httpserver() -> Iterator[HTTPServer]:
+    """Loopback only, and threaded so a deliberately slow handler does not stall the next request."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
 
 
 @pytest.fixture
