@@ -1,0 +1,119 @@
+"""PrometheusMetrics exposes exactly the series the existing Grafana dashboard queries (SPEC §10)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from ptpu_adapters.metrics import PrometheusMetrics
+
+DASHBOARD = Path("/work/shared/fixtures/original-2021/grafana-dashboard.yaml")
+
+
+@pytest.fixture
+def registry() -> CollectorRegistry:
+    return CollectorRegistry()
+
+
+@pytest.fixture
+def metrics(registry: CollectorRegistry) -> PrometheusMetrics:
+    return PrometheusMetrics(registry)
+
+
+def samples(registry: CollectorRegistry) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    text = generate_latest(registry).decode()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def dashboard_series() -> set[tuple[str, str | None]]:
+    """(series name, type label or None) for every ptpu query in the dashboard."""
+    queries = re.findall(r"(ptpu_\w+)\{([^}]*)\}", DASHBOARD.read_text())
+    found = set()
+    for name, selector in queries:
+        kind = re.search(r'type=\\?"(\w+)', selector)
+        found.add((name, kind.group(1) if kind else None))
+    return found
+
+
+def test_every_dashboard_series_is_exposed_from_the_start(
+    registry: CollectorRegistry, metrics: PrometheusMetrics
+) -> None:
+    exposed = samples(registry)
+    wanted = dashboard_series()
+
+    assert len(wanted) >= 12
+    for name, kind in wanted:
+        matching = [labels for (sample, labels) in exposed if sample == name]
+        assert matching, f"{name} missing from the exposition"
+        if kind is not None:
+            assert (name, (("type", kind),)) in exposed, f"{name}{{type={kind}}} not pre-initialised"
+            assert exposed[(name, (("type", kind),))] == 0
+
+
+def test_counters_count_by_type(registry: CollectorRegistry, metrics: PrometheusMetrics) -> None:
+    metrics.movement("total")
+    metrics.movement("total")
+    metrics.movement("fail")
+    metrics.sentence_date_change("fail_no_conviction")
+    metrics.status_change("success")
+
+    exposed = samples(registry)
+
+    assert exposed[("ptpu_movement_total", (("type", "total"),))] == 2
+    assert exposed[("ptpu_movement_total", (("type", "fail"),))] == 1
+    assert exposed[("ptpu_movement_total", (("type", "success"),))] == 0
+    assert exposed[("ptpu_sentenceDateChange_total", (("type", "fail_no_conviction"),))] == 1
+    assert exposed[("ptpu_statusChange_total", (("type", "success"),))] == 1
+
+
+def test_success_observes_retries_and_days(registry: CollectorRegistry, metrics: PrometheusMetrics) -> None:
+    metrics.status_change_succeeded(retries=3, days=1.5)
+    metrics.status_change_succeeded(retries=12, days=40)
+
+    exposed = samples(registry)
+
+    assert exposed[("ptpu_statusChange_retries_bucket", (("le", "2.0"),))] == 0
+    assert exposed[("ptpu_statusChange_retries_bucket", (("le", "3.0"),))] == 1
+    assert exposed[("ptpu_statusChange_retries_bucket", (("le", "15.0"),))] == 2
+    assert exposed[("ptpu_statusChange_retries_count", ())] == 2
+    assert exposed[("ptpu_statusChange_retries_sum", ())] == 15
+    assert exposed[("ptpu_statusChange_bucket", (("le", "1.0"),))] == 0
+    assert exposed[("ptpu_statusChange_bucket", (("le", "2.0"),))] == 1
+    assert exposed[("ptpu_statusChange_bucket", (("le", "35.0"),))] == 1
+    assert exposed[("ptpu_statusChange_bucket", (("le", "+Inf"),))] == 2
+    assert exposed[("ptpu_statusChange_sum", ())] == 41.5
+
+
+def test_bucket_bounds(registry: CollectorRegistry, metrics: PrometheusMetrics) -> None:
+    bounds = {
+        name: [labels[0][1] for (sample, labels) in samples(registry) if sample == name]
+        for name in ("ptpu_statusChange_retries_bucket", "ptpu_statusChange_bucket")
+    }
+    assert bounds["ptpu_statusChange_retries_bucket"] == [
+        "0.0", "1.0", "2.0", "3.0", "4.0", "5.0", "10.0", "15.0", "20.0", "25.0", "30.0", "+Inf"
+    ]  # fmt: skip
+    assert bounds["ptpu_statusChange_bucket"] == [
+        "0.5", "1.0", "2.0", "3.0", "5.0", "7.0", "14.0", "21.0", "28.0", "35.0", "+Inf"
+    ]  # fmt: skip
+
+
+def test_no_created_series_and_each_type_line_once(registry: CollectorRegistry, metrics: PrometheusMetrics) -> None:
+    text = generate_latest(registry).decode()
+    type_lines = [line for line in text.splitlines() if line.startswith("# TYPE")]
+
+    assert "_created" not in text
+    assert len(type_lines) == len(set(type_lines)) == 5
+
+
+def test_lives_beside_other_collectors(registry: CollectorRegistry, metrics: PrometheusMetrics) -> None:
+    Counter("http_requests", "other metrics in the same registry", registry=registry).inc()
+
+    assert ("http_requests_total", ()) in samples(registry)
