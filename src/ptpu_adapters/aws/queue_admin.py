@@ -68,6 +68,8 @@ class SqsQueueAdmin:
     def purge(self, queue_name: str) -> int:
         client, url = self._queue(queue_name)
         count = self.message_count(queue_name)
+        if count == 0:  # SQS allows one purge a minute per queue: don't spend it on an empty queue
+            return 0
         with queue_errors(f"purge {queue_name}"):
             client.purge_queue(QueueUrl=url)
         return count

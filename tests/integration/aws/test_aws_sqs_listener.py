@@ -96,7 +96,9 @@ def test_events_published_to_the_topic_reach_the_handler_and_are_deleted(
     assert counts(aws_clients, resources) == (0, 0, 0)
 
 
-def test_raw_envelopes_sent_to_the_queue_are_unwrapped(aws_clients: AwsClients, resources: ProvisionedResources) -> None:
+def test_raw_envelopes_sent_to_the_queue_are_unwrapped(
+    aws_clients: AwsClients, resources: ProvisionedResources
+) -> None:
     envelopes = fixture_envelopes()
     for envelope in envelopes:
         aws_clients.sqs.send_message(QueueUrl=resources.queue_url, MessageBody=json.dumps(envelope))
