@@ -1,0 +1,43 @@
+"""The FastAPI application factory: routers, error handlers, OpenAPI at /v3/api-docs, Swagger UI."""
+
+from __future__ import annotations
+
+from attrs import frozen
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from ptpu_core.ports import Clock, MessageRepository, QueueAdmin, Telemetry
+from ptpu_runtime.api.errors import install_error_handlers
+from ptpu_runtime.api.health import BUILD_NAME, health_router
+from ptpu_runtime.api.queue_admin import queue_admin_router
+from ptpu_runtime.api.reports import report_router
+from ptpu_runtime.api.security import TokenVerifier
+from ptpu_runtime.health_checks import HealthService
+
+
+@frozen
+class ApiDependencies:
+    repository: MessageRepository
+    clock: Clock
+    queues: QueueAdmin
+    telemetry: Telemetry
+    health: HealthService
+    registry: CollectorRegistry
+    verifier: TokenVerifier
+    version: str
+
+
+def create_app(deps: ApiDependencies) -> FastAPI:
+    app = FastAPI(
+        title=BUILD_NAME,
+        version=deps.version,
+        description="Keeps Delius in step with NOMIS offender events",
+        openapi_url="/v3/api-docs",
+        docs_url="/swagger-ui.html",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    app.include_router(health_router(deps.health, deps.registry, deps.version))
+    app.include_router(report_router(deps.repository, deps.clock, deps.verifier))
+    app.include_router(queue_admin_router(deps.queues, deps.telemetry, deps.verifier))
+    return app

@@ -1,0 +1,76 @@
+"""Every error answer in the HMPPS shape {status, errorCode, userMessage, developerMessage, moreInfo}."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ptpu_core.errors import SystemFailure
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, user_message: str, developer_message: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(user_message)
+        self.status = status
+        self.user_message = user_message
+        self.developer_message = developer_message or user_message
+        self.headers = headers
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, f"Validation failure: {message}", message)
+
+
+def error_body(status: int, user_message: str, developer_message: str | None = None) -> dict[str, object]:
+    return {
+        "status": status,
+        "errorCode": None,
+        "userMessage": user_message,
+        "developerMessage": developer_message or user_message,
+        "moreInfo": None,
+    }
+
+
+def _answer(status: int, user: str, developer: str | None = None, headers: dict[str, str] | None = None):
+    return JSONResponse(error_body(status, user, developer), status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, error: ApiError) -> JSONResponse:
+        return _answer(error.status, error.user_message, error.developer_message, error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        # FastAPI would answer 422 in its own shape; HMPPS services answer 400.
+        problems = "; ".join(_describe(problem) for problem in error.errors())
+        return _answer(400, f"Validation failure: {problems}", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        return _answer(error.status_code, str(error.detail), headers=getattr(error, "headers", None))
+
+    @app.exception_handler(SystemFailure)
+    async def system_failure(request: Request, error: SystemFailure) -> JSONResponse:
+        log.error("%s %s failed: %s", request.method, request.url.path, error)
+        return _answer(503, "A service this depends on is unavailable", str(error))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("%s %s failed unexpectedly", request.method, request.url.path)
+        return _answer(500, "Unexpected error", type(error).__name__)
+
+
+def _describe(problem: dict[str, object]) -> str:
+    location = problem.get("loc") or ()
+    name = str(location[-1]) if isinstance(location, list | tuple) and location else "request"
+    return f"{name}: {problem.get('msg', 'invalid')}"

@@ -1,0 +1,94 @@
+"""GET /report/* (SPEC §9): CSV reports and the match summary, for ROLE_PTPU_REPORT."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from ptpu_core import reports
+from ptpu_core.ports import Clock, MessageRepository
+from ptpu_runtime.api.csv_report import to_csv
+from ptpu_runtime.api.errors import bad_request
+from ptpu_runtime.api.security import ROLE_REPORT, TokenVerifier, require_role
+
+CSV = "text/csv"
+
+
+def local_date_time(name: str, value: str | None) -> datetime | None:
+    """A query parameter as a naive local date-time (ISO, as Spring's LocalDateTime); 400 otherwise."""
+    if value is None or value == "":
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise bad_request(f"{name} '{value}' is not a date-time like 2021-01-31T13:45:00") from None
+    if parsed.tzinfo is not None:
+        raise bad_request(f"{name} '{value}' must be a local date-time, without a zone or offset")
+    return parsed
+
+
+def whole_number(name: str, value: str, minimum: int = 0) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise bad_request(f"{name} '{value}' is not a whole number") from None
+    if number < minimum:
+        raise bad_request(f"{name} must be at least {minimum}")
+    return number
+
+
+def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVerifier) -> APIRouter:
+    router = APIRouter(prefix="/report", tags=["reports"], dependencies=[Depends(require_role(verifier, ROLE_REPORT))])
+
+    @router.get("/in-progress", response_class=Response, responses={200: {"content": {CSV: {}}}},
+                summary="A report of all matches currently in progress")
+    def in_progress() -> Response:
+        return Response(to_csv(reports.in_progress(repository)), media_type=CSV)
+
+    @router.get("/not-matched", response_class=Response, responses={200: {"content": {CSV: {}}}},
+                summary="Unprocessed records with no single match, created more than daysOld days ago")
+    def not_matched(days_old: str = Query("7", alias="daysOld")) -> Response:
+        days = whole_number("daysOld", days_old)
+        return Response(to_csv(reports.not_matched(repository, clock, days)), media_type=CSV)
+
+    @router.get("/processed", response_class=Response, responses={200: {"content": {CSV: {}}}},
+                summary="A report of records that have been processed")
+    def processed(
+        location_id: str | None = Query(None, alias="locationId"),
+        event_type: str | None = Query(None, alias="eventType"),
+        processed_date_start_date_time: str | None = Query(None, alias="processedDateStartDateTime"),
+        processed_date_end_date_time: str | None = Query(None, alias="processedDateEndDateTime"),
+        created_date_start_date_time: str | None = Query(None, alias="createdDateStartDateTime"),
+        created_date_end_date_time: str | None = Query(None, alias="createdDateEndDateTime"),
+    ) -> Response:
+        chosen = reports.ProcessedFilter(
+            location_id=location_id or None,
+            event_type=event_type or None,
+            processed_from=local_date_time("processedDateStartDateTime", processed_date_start_date_time),
+            processed_to=local_date_time("processedDateEndDateTime", processed_date_end_date_time),
+            created_from=local_date_time("createdDateStartDateTime", created_date_start_date_time),
+            created_to=local_date_time("createdDateEndDateTime", created_date_end_date_time),
+        )
+        return Response(to_csv(reports.processed(repository, chosen), with_processed=True), media_type=CSV)
+
+    @router.get("/match-summary", summary="How the imprisonment status changes have been matched")
+    def match_summary(
+        location_id: str | None = Query(None, alias="locationId"),
+        created_date_start_date_time: str | None = Query(None, alias="createdDateStartDateTime"),
+        created_date_end_date_time: str | None = Query(None, alias="createdDateEndDateTime"),
+        sla_days: str = Query("7", alias="slaDays"),
+    ) -> dict[str, Any]:
+        summary = reports.match_summary(
+            repository,
+            clock,
+            location_id or None,
+            local_date_time("createdDateStartDateTime", created_date_start_date_time),
+            local_date_time("createdDateEndDateTime", created_date_end_date_time),
+            whole_number("slaDays", sla_days),
+        )
+        return summary.as_json()
+
+    return router

@@ -1,0 +1,192 @@
+"""`ptpu <command>`: `serve` runs the service; `sandbox` and `publish` are filled in elsewhere.
+
+Add a command by writing `def run_x(args) -> int` plus an `add_x(subparsers)` and listing it in COMMANDS.
+Exit codes: 0 clean stop, 1 failure, 2 bad configuration (the one-line ConfigError is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import TYPE_CHECKING
+
+import uvicorn
+
+from ptpu_core.errors import ConfigError
+from ptpu_runtime.config import Settings, load_settings
+from ptpu_runtime.scheduling import LOCK_NAME
+
+if TYPE_CHECKING:
+    from ptpu_runtime.container import Container
+
+log = logging.getLogger("ptpu.serve")
+
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+Command = Callable[[argparse.Namespace], int]
+
+
+def configure_logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s [%(threadName)s] %(name)s: %(message)s")
+    for noisy in ("botocore", "urllib3", "apscheduler.executors"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(args.log_level)
+    return Service(settings).run()
+
+
+def run_not_yet(args: argparse.Namespace) -> int:
+    print(f"ptpu {args.command}: not available yet", file=sys.stderr)
+    return EXIT_FAILURE
+
+
+class Service:
+    """Starts the listener, the scheduler and the HTTP server; on SIGTERM/SIGINT stops them in that order."""
+
+    def __init__(self, settings: Settings, container: Container | None = None) -> None:
+        from ptpu_runtime.container import Container  # heavy imports only when serving
+
+        self.settings = settings
+        self.container = container or Container(settings=settings)
+        self.stop_requested = threading.Event()
+        self._server: uvicorn.Server | None = None
+
+    def run(self) -> int:
+        self._install_signal_handlers()
+        try:
+            self._start()
+        except Exception:
+            log.exception("Start-up failed")
+            self._stop()
+            return EXIT_FAILURE
+        log.info("ptpu serving on port %d", self.settings.server_port)
+        self.stop_requested.wait()
+        log.info("Stop requested: finishing work in hand")
+        return EXIT_OK if self._stop() else EXIT_FAILURE
+
+    def request_stop(self) -> None:
+        self.stop_requested.set()
+
+    def _install_signal_handlers(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.request_stop()
+
+    def _start(self) -> None:
+        c = self.container
+        c.queue_urls()  # fails fast on bad AWS settings; provisions an emulator
+        c.listener().start()
+        c.scheduler().start()
+        config = uvicorn.Config(
+            c.app(), host="0.0.0.0", port=self.settings.server_port,
+            log_level="warning", access_log=False, lifespan="off",
+        )
+        self._server = uvicorn.Server(config)
+        # uvicorn off the main thread installs no signal handlers: ours decide when to stop.
+        thread = threading.Thread(target=self._serve_http, name="http", daemon=True)
+        thread.start()
+
+    def _serve_http(self) -> None:
+        assert self._server is not None
+        try:
+            self._server.run()
+        finally:
+            if not self._server.should_exit:
+                log.error("HTTP server stopped unexpectedly")
+                self.stop_requested.set()
+
+    def _stop(self) -> bool:
+        """Listener first (stop taking messages, finish in-flight), then scheduler, then HTTP. True if clean."""
+        bound = self.settings.shutdown_timeout.total_seconds()
+        clean = True
+        c = self.container
+        try:
+            clean = c.listener().stop(bound) and clean
+        except Exception:
+            log.exception("Stopping the listener failed")
+            clean = False
+        clean = _within(bound, lambda: c.scheduler().shutdown(wait=True), "scheduler") and clean
+        if not clean:
+            _release_lock(c)
+        if self._server is not None:
+            self._server.should_exit = True
+        log.info("Stopped %s", "cleanly" if clean else "with work left unfinished")
+        return clean
+
+
+def _within(seconds: float, action: Callable[[], object], what: str) -> bool:
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            action()
+        except Exception:
+            log.exception("Stopping the %s failed", what)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name=f"stop-{what}", daemon=True).start()
+    if not done.wait(seconds):
+        log.error("The %s did not stop within %.0fs", what, seconds)
+        return False
+    return True
+
+
+def _release_lock(container: Container) -> None:
+    # A job cut short would otherwise hold the cluster lock for up to its 20 minutes.
+    try:
+        container.lock().release(LOCK_NAME)
+    except Exception:
+        log.exception("Could not release %s", LOCK_NAME)
+
+
+def add_serve(subparsers: argparse._SubParsersAction) -> None:
+    serve = subparsers.add_parser("serve", help="run the service (listener, schedulers, HTTP API)")
+    serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+
+def add_not_yet(name: str, help_text: str) -> Callable[[argparse._SubParsersAction], None]:
+    def add(subparsers: argparse._SubParsersAction) -> None:
+        subparsers.add_parser(name, help=help_text)
+
+    return add
+
+
+# name -> (how to declare its arguments, what to run)
+COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]] = {
+    "serve": (add_serve, run_serve),
+    "sandbox": (add_not_yet("sandbox", "run locally against emulators and simulators"), run_not_yet),
+    "publish": (add_not_yet("publish", "publish a sample event"), run_not_yet),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ptpu", description="prison-to-probation-update")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for add, _ in COMMANDS.values():
+        add(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _, command = COMMANDS[args.command]
+    return command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

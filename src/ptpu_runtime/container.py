@@ -1,0 +1,233 @@
+"""The one place that builds everything from Settings (dependency-injector).
+
+Usage: `container = Container(settings=load_settings())`; tests swap any provider with
+`container.<provider>.override(fake)`. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import os
+
+import requests
+from attrs import frozen
+from dependency_injector import containers, providers
+from prometheus_client import CollectorRegistry
+
+from ptpu_adapters.aws.clients import AwsClients, make_clients
+from ptpu_adapters.aws.lock import DynamoLock
+from ptpu_adapters.aws.message_store import DynamoMessageRepository
+from ptpu_adapters.aws.provisioning import AwsResourceNames, provision
+from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
+from ptpu_adapters.aws.sqs_listener import SqsListener
+from ptpu_adapters.http.auth import HmppsAuthTokenProvider
+from ptpu_adapters.http.base import TokenProvider, UpstreamClient
+from ptpu_adapters.http.community_api import CommunityApiClient
+from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_adapters.http.offender_search import OffenderSearchClient
+from ptpu_adapters.http.prison_api import PrisonApiClient
+from ptpu_adapters.metrics import PrometheusMetrics
+from ptpu_adapters.system_clock import SystemClock
+from ptpu_adapters.telemetry import ApplicationInsightsTelemetry, LoggingTelemetry
+from ptpu_core.ports import CommunityApi, Telemetry
+from ptpu_core.processors.dispatch import MessageProcessor
+from ptpu_core.receive import EventReceiver
+from ptpu_core.retry_policy import RetryTier
+from ptpu_core.settings import DomainSettings
+from ptpu_core.synchronise import SynchronisationService
+from ptpu_runtime.api.app import ApiDependencies, create_app
+from ptpu_runtime.api.security import TokenVerifier
+from ptpu_runtime.config import Settings
+from ptpu_runtime.health_checks import BuildInfoHealth, DynamoTableHealth, HealthService, PingHealth, QueueHealth
+from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler
+
+log = logging.getLogger(__name__)
+
+
+@frozen
+class QueueUrls:
+    queue_url: str
+    dlq_url: str | None
+
+
+def build_version() -> str:
+    """BUILD_NUMBER as the deployment pipeline sets it, else the package version."""
+    try:
+        package = importlib.metadata.version("ptpu")
+    except importlib.metadata.PackageNotFoundError:
+        package = "0.0.0"
+    return os.environ.get("BUILD_NUMBER") or package
+
+
+def _aws_clients(settings: Settings) -> AwsClients:
+    return make_clients(
+        settings.aws_provider,
+        settings.aws_region,
+        sqs_endpoint_url=settings.sqs_endpoint_url,
+        dynamodb_endpoint_url=settings.dynamodb_endpoint_url,
+        sqs_credentials=settings.sqs_credentials,
+        dlq_credentials=settings.dlq_credentials,
+        dynamodb_credentials=settings.dynamodb_credentials,
+        schedule_credentials=settings.schedule_credentials,
+    )
+
+
+def _queue_urls(settings: Settings, clients: AwsClients) -> QueueUrls:
+    """With an emulator, create what is missing (SPEC §11); on AWS, only look the queues up."""
+    if settings.emulated_aws:
+        names = AwsResourceNames(
+            queue=settings.sqs_queue_name,
+            dlq=settings.sqs_dlq_name,
+            topic=settings.sns_topic_name,
+            message_table=settings.dynamodb_table_name,
+            schedule_table=settings.schedule_table_name,
+        )
+        resources = provision(clients, names)
+        log.info("Provisioned emulated queues, topic and tables")
+        return QueueUrls(resources.queue_url, resources.dlq_url)
+    queue_url = clients.sqs.get_queue_url(QueueName=settings.sqs_queue_name)["QueueUrl"]
+    dlq_url = clients.dlq_sqs.get_queue_url(QueueName=settings.sqs_dlq_name)["QueueUrl"]
+    return QueueUrls(str(queue_url), str(dlq_url))
+
+
+def _upstream(service: str, base_url: str, tokens: TokenProvider, settings: Settings) -> UpstreamClient:
+    return UpstreamClient(
+        service,
+        base_url,
+        tokens,
+        connect_timeout=settings.http_connect_timeout.total_seconds(),
+        read_timeout=settings.http_read_timeout.total_seconds(),
+    )
+
+
+def _community_api(settings: Settings, real: CommunityApi, telemetry: Telemetry) -> CommunityApi:
+    return DryRunCommunityApi(real, telemetry) if settings.dry_run else real
+
+
+def _telemetry(settings: Settings) -> Telemetry:
+    if settings.applicationinsights_connection_string:
+        try:
+            return ApplicationInsightsTelemetry(settings.applicationinsights_connection_string)
+        except ImportError:
+            log.warning("APPLICATIONINSIGHTS_CONNECTION_STRING set but the `azure` extra is missing; logging events")
+    return LoggingTelemetry()
+
+
+def _domain(settings: Settings) -> DomainSettings:
+    return settings.domain()
+
+
+def _schedule_settings(settings: Settings) -> ScheduleSettings:
+    return ScheduleSettings(
+        processing_enabled=settings.message_processor_enabled,
+        processing_delay=settings.message_processor_delay,
+        crons={
+            RetryTier.SHORT: settings.short_retry_cron,
+            RetryTier.MEDIUM: settings.medium_retry_cron,
+            RetryTier.LONG: settings.long_retry_cron,
+        },
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    domain_settings = providers.Singleton(_domain, settings)
+
+    clock = providers.Singleton(SystemClock)
+    telemetry = providers.Singleton(_telemetry, settings)
+    registry = providers.Singleton(CollectorRegistry, auto_describe=True)
+    metrics = providers.Singleton(PrometheusMetrics, registry)
+
+    # AWS: one set of clients; queue URLs resolved (and emulated resources created) on first use.
+    aws = providers.Singleton(_aws_clients, settings)
+    queue_urls = providers.Singleton(_queue_urls, settings, aws)
+    repository = providers.Singleton(
+        DynamoMessageRepository, aws.provided.dynamodb, settings.provided.dynamodb_table_name
+    )
+    lock = providers.Singleton(DynamoLock, aws.provided.schedule_dynamodb, settings.provided.schedule_table_name)
+    queue_admin = providers.Singleton(
+        SqsQueueAdmin,
+        aws.provided.sqs,
+        queue_urls.provided.queue_url,
+        queue_urls.provided.dlq_url,
+        aws.provided.dlq_sqs,
+    )
+
+    # Upstream APIs share one token provider (one cached token for the whole service).
+    token_provider = providers.Singleton(
+        HmppsAuthTokenProvider,
+        settings.provided.oauth_endpoint_url,
+        settings.provided.oauth_client_id,
+        settings.provided.oauth_client_secret,
+        providers.Singleton(requests.Session),
+    )
+    prison_http = providers.Singleton(
+        _upstream, "prison-api", settings.provided.prison_endpoint_url, token_provider, settings
+    )
+    community_http = providers.Singleton(
+        _upstream, "community-api", settings.provided.community_endpoint_url, token_provider, settings
+    )
+    search_http = providers.Singleton(
+        _upstream, "offender-search", settings.provided.offender_search_endpoint_url, token_provider, settings
+    )
+    auth_http = providers.Singleton(
+        _upstream, "hmpps-auth", settings.provided.oauth_endpoint_url, token_provider, settings
+    )
+    prison_api = providers.Singleton(PrisonApiClient, prison_http)
+    offender_search = providers.Singleton(OffenderSearchClient, search_http)
+    delius_api = providers.Singleton(CommunityApiClient, community_http)
+    community_api = providers.Singleton(_community_api, settings, delius_api, telemetry)
+
+    # The domain's use cases.
+    receiver = providers.Singleton(EventReceiver, prison_api, repository, clock, domain_settings, telemetry)
+    processor = providers.Singleton(
+        MessageProcessor, prison_api, community_api, offender_search, telemetry, metrics, clock, domain_settings
+    )
+    synchronisation = providers.Singleton(
+        SynchronisationService, repository, processor, clock, domain_settings, metrics, telemetry
+    )
+
+    # What runs: the listener, the scheduled jobs, the HTTP API.
+    listener = providers.Singleton(
+        SqsListener,
+        aws.provided.sqs,
+        queue_urls.provided.queue_url,
+        receiver.provided.receive,
+        workers=settings.provided.listener_workers,
+    )
+    scheduler = providers.Singleton(
+        SynchronisationScheduler, synchronisation, lock, providers.Singleton(_schedule_settings, settings)
+    )
+
+    version = providers.Singleton(build_version)
+    health_checks = providers.List(
+        providers.Singleton(PingHealth, "prison-api", prison_http.provided.ping),
+        providers.Singleton(PingHealth, "community-api", community_http.provided.ping),
+        providers.Singleton(PingHealth, "offender-search", search_http.provided.ping),
+        providers.Singleton(PingHealth, "hmpps-auth", auth_http.provided.ping),
+        providers.Singleton(
+            DynamoTableHealth, "messageTable", aws.provided.dynamodb, settings.provided.dynamodb_table_name
+        ),
+        providers.Singleton(
+            DynamoTableHealth, "scheduleTable", aws.provided.schedule_dynamodb, settings.provided.schedule_table_name
+        ),
+        providers.Singleton(QueueHealth, queue_admin),
+        providers.Singleton(BuildInfoHealth, version),
+    )
+    health = providers.Singleton(HealthService, health_checks)
+    verifier = providers.Singleton(TokenVerifier, settings.provided.oauth_endpoint_url)
+    app = providers.Singleton(
+        create_app,
+        providers.Singleton(
+            ApiDependencies,
+            repository=repository,
+            clock=clock,
+            queues=queue_admin,
+            telemetry=telemetry,
+            health=health,
+            registry=registry,
+            verifier=verifier,
+            version=version,
+        ),
+    )

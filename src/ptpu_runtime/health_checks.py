@@ -1,0 +1,135 @@
+"""The components of GET /health (SPEC §9), each a HealthCheck: a name and check() -> {status, details}.
+
+Every check catches its own failures: a health check reports DOWN, it never raises.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from ptpu_core.ports import QueueAdmin
+
+log = logging.getLogger(__name__)
+
+UP = "UP"
+DOWN = "DOWN"
+Component = dict[str, Any]
+
+DLQ_UP = "UP"
+DLQ_NOT_ATTACHED = "The queue does not have a dead letter queue attached"
+DLQ_NOT_AVAILABLE = "The queue cannot be interrogated"
+
+
+class HealthCheck(Protocol):
+    name: str
+
+    def check(self) -> Component: ...
+
+
+def _status(ok: bool) -> str:
+    return UP if ok else DOWN
+
+
+def _down(error: Exception) -> Component:
+    return {"status": DOWN, "details": {"error": f"{type(error).__name__}: {error}"}}
+
+
+class PingHealth:
+    """An upstream's GET /health/ping, through anything with ping() -> bool."""
+
+    def __init__(self, name: str, ping: Callable[[], bool]) -> None:
+        self.name = name
+        self._ping = ping
+
+    def check(self) -> Component:
+        try:
+            return {"status": _status(self._ping())}
+        except Exception as error:  # ping() should not raise; be safe anyway
+            return _down(error)
+
+
+class DynamoTableHealth:
+    def __init__(self, name: str, dynamodb_client: Any, table_name: str) -> None:
+        self.name = name
+        self._client = dynamodb_client
+        self._table = table_name
+
+    def check(self) -> Component:
+        try:
+            table = self._client.describe_table(TableName=self._table)["Table"]
+        except Exception as error:
+            log.error("Unable to describe table %s: %s", self._table, error)
+            return _down(error)
+        return {
+            "status": UP,
+            "details": {"tableName": table["TableName"], "itemCount": table.get("ItemCount", 0),
+                        "status": table.get("TableStatus")},
+        }
+
+
+class QueueHealth:
+    """Counts on the queue and its DLQ; DOWN when no DLQ is attached (as the original)."""
+
+    def __init__(self, queue_admin: QueueAdmin, name: str = "queue") -> None:
+        self.name = name
+        self._queues = queue_admin
+
+    def check(self) -> Component:
+        queue = self._queues.queue_name()
+        try:
+            details: dict[str, Any] = {
+                "queueName": queue,
+                "MessagesOnQueue": self._queues.message_count(queue),
+                "MessagesInFlight": self._queues.messages_in_flight(queue),
+            }
+        except Exception as error:
+            log.error("Unable to read queue %s: %s", queue, error)
+            return _down(error)
+        dlq = self._queues.dlq_name()
+        if dlq is None or not self._dlq_attached():
+            return {"status": DOWN, "details": {**details, "dlqStatus": DLQ_NOT_ATTACHED}}
+        try:
+            details["MessagesOnDLQ"] = self._queues.message_count(dlq)
+        except Exception as error:
+            log.error("Unable to read dead letter queue %s: %s", dlq, error)
+            return {"status": DOWN, "details": {**details, "dlqStatus": DLQ_NOT_AVAILABLE}}
+        return {"status": UP, "details": {**details, "dlqName": dlq, "dlqStatus": DLQ_UP}}
+
+    def _dlq_attached(self) -> bool:
+        # SqsQueueAdmin reads the redrive policy; a QueueAdmin without that check counts a named DLQ.
+        attached = getattr(self._queues, "dlq_attached", None)
+        return bool(attached()) if attached is not None else True
+
+
+class BuildInfoHealth:
+    name = "healthInfo"
+
+    def __init__(self, version: str) -> None:
+        self._version = version
+
+    def check(self) -> Component:
+        return {"status": UP, "details": {"version": self._version}}
+
+
+class HealthService:
+    """Runs every check in parallel (pings wait on network) and rolls them up: UP only if all are UP."""
+
+    def __init__(self, checks: Sequence[HealthCheck]) -> None:
+        self._checks = list(checks)
+
+    def health(self) -> Component:
+        with ThreadPoolExecutor(max_workers=max(len(self._checks), 1), thread_name_prefix="health") as pool:
+            results = list(pool.map(_safe_check, self._checks))
+        components = {check.name: result for check, result in zip(self._checks, results, strict=True)}
+        overall = all(component.get("status") == UP for component in components.values())
+        return {"status": _status(overall), "components": components}
+
+
+def _safe_check(check: HealthCheck) -> Component:
+    try:
+        return check.check()
+    except Exception as error:
+        return _down(error)

@@ -1,0 +1,144 @@
+"""The scheduled jobs of SPEC §6 and §8: fixed-delay processing and three cron retry tiers, all under one lock.
+
+Like the original (Spring's single scheduler thread + ShedLock `scheduleLock`), jobs run one at a time in
+this process, and across pods only the holder of the cluster-wide lock works; the others skip the run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Protocol
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from attrs import frozen
+
+from ptpu_core.ports import Lock
+from ptpu_core.retry_policy import RetryTier
+from ptpu_runtime.cron import spring_cron_trigger
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "scheduleLock"
+LOCK_AT_MOST = timedelta(minutes=20)
+PROCESS_JOB = "processMessages"
+RETRY_JOBS = {RetryTier.SHORT: "retryShortTerm", RetryTier.MEDIUM: "retryMediumTerm", RetryTier.LONG: "retryLongTerm"}
+
+
+class Synchronises(Protocol):
+    def process_due(self) -> object: ...
+
+    def retry(self, tier: RetryTier) -> object: ...
+
+
+@frozen
+class ScheduleSettings:
+    processing_enabled: bool
+    processing_delay: timedelta
+    crons: dict[RetryTier, str]
+
+
+class LockedJob:
+    """Runs `work` only while holding the shared lock; never lets an exception reach the scheduler."""
+
+    def __init__(
+        self, name: str, work: Callable[[], object], lock: Lock, lock_name: str = LOCK_NAME,
+        lock_at_most: timedelta = LOCK_AT_MOST,
+    ) -> None:
+        self.name = name
+        self._work = work
+        self._lock = lock
+        self._lock_name = lock_name
+        self._lock_at_most = lock_at_most.total_seconds()
+
+    def __call__(self) -> bool:
+        """True when the work ran (successfully or not), False when the lock was held elsewhere."""
+        try:
+            if not self._lock.try_acquire(self._lock_name, self._lock_at_most):
+                log.debug("%s skipped: %s is held elsewhere", self.name, self._lock_name)
+                return False
+        except Exception:
+            log.exception("%s skipped: could not take %s", self.name, self._lock_name)
+            return False
+        try:
+            result = self._work()
+            log.info("%s finished: %s", self.name, result)
+        except Exception:
+            log.exception("%s failed; the next run will try again", self.name)
+        finally:
+            self._release()
+        return True
+
+    def _release(self) -> None:
+        try:
+            self._lock.release(self._lock_name)
+        except Exception:
+            # Not fatal: the lock expires by itself after lock_at_most.
+            log.exception("%s could not release %s", self.name, self._lock_name)
+
+
+def scheduled_jobs(service: Synchronises, lock: Lock) -> dict[str, LockedJob]:
+    jobs = {PROCESS_JOB: LockedJob(PROCESS_JOB, service.process_due, lock)}
+    for tier, name in RETRY_JOBS.items():
+        jobs[name] = LockedJob(name, lambda tier=tier: service.retry(tier), lock)  # type: ignore[misc]
+    return jobs
+
+
+class SynchronisationScheduler:
+    """Owns an APScheduler BackgroundScheduler with the four jobs; start() / shutdown(wait)."""
+
+    def __init__(self, service: Synchronises, lock: Lock, settings: ScheduleSettings) -> None:
+        self.jobs = scheduled_jobs(service, lock)
+        self._settings = settings
+        # One worker: a cron retry that fires mid-cycle waits its turn instead of being skipped.
+        self._scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(max_workers=1)})
+        _quieten_skipped_run_warnings()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
+
+    def job_ids(self) -> list[str]:
+        return [job.id for job in self._scheduler.get_jobs()]
+
+    def start(self) -> None:
+        if not self._settings.processing_enabled:
+            log.info("Message processing disabled: no scheduled jobs")
+        else:
+            self._add_jobs()
+        self._scheduler.start()
+
+    def shutdown(self, wait: bool = True) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=wait)
+
+    def _add_jobs(self) -> None:
+        delay = max(self._settings.processing_delay.total_seconds(), 0.001)
+        self._scheduler.add_job(
+            self.jobs[PROCESS_JOB], IntervalTrigger(seconds=delay), id=PROCESS_JOB,
+            max_instances=1, coalesce=True, misfire_grace_time=None,
+        )
+        for tier, name in RETRY_JOBS.items():
+            self._scheduler.add_job(
+                self.jobs[name], spring_cron_trigger(self._settings.crons[tier]), id=name,
+                max_instances=1, coalesce=True, misfire_grace_time=300,
+            )
+
+
+class _DropSkippedRuns(logging.Filter):
+    """A cycle longer than the delay makes APScheduler warn on every tick; that is expected, not news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+_FILTER = _DropSkippedRuns()
+
+
+def _quieten_skipped_run_warnings() -> None:
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    if _FILTER not in scheduler_log.filters:
+        scheduler_log.addFilter(_FILTER)
