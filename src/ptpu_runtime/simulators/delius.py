@@ -52,6 +52,11 @@ class DeliusStore:
             found = self._offenders.get(crn)
             return copy.deepcopy(found) if found else None
 
+    def put_offender(self, offender: Json) -> None:
+        """Add or replace an offender (keyed by otherIds.crn), e.g. to set up a test case."""
+        with self._lock:
+            self._offenders[offender["otherIds"]["crn"]] = copy.deepcopy(offender)
+
     def convictions(self, crn: str) -> list[Json]:
         with self._lock:
             return copy.deepcopy(self._by_crn(crn)["convictions"])

@@ -48,3 +48,10 @@ def api(service_token: str) -> Iterator[requests.Session]:
     with requests.Session() as session:
         session.headers["Authorization"] = f"Bearer {service_token}"
         yield session
+
+
+def offender_of(hmpps: SimulatedHmpps, crn: str) -> dict[str, Any]:
+    """The simulated Delius offender `crn` as it is now (fails the test if there is none)."""
+    offender = hmpps.delius.offender(crn)
+    assert offender is not None, f"no offender {crn} in the simulated Delius"
+    return offender
