@@ -12,6 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ptpu_adapters.aws.aws_errors import error_code, store_errors
+from ptpu_core.errors import StoreFailure
 
 log = logging.getLogger(__name__)
 
@@ -53,46 +54,42 @@ class DynamoLock:
     def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
         now = self._clock()
         until = now + timedelta(seconds=lock_at_most_seconds)
-        try:
-            with store_errors(f"acquiring lock {name}"):
-                self._client.update_item(
-                    TableName=self._table,
-                    Key={"_id": {"S": name}},
-                    UpdateExpression="SET lockUntil = :until, lockedAt = :now, lockedBy = :owner",
-                    # A free lock is one never taken or whose holder's time is up.
-                    ConditionExpression="attribute_not_exists(lockUntil) OR lockUntil <= :now",
-                    ExpressionAttributeValues={
-                        ":until": {"S": shedlock_time(until)},
-                        ":now": {"S": shedlock_time(now)},
-                        ":owner": {"S": self._owner},
-                    },
-                )
-        except Exception as error:
-            if _is_condition_failure(error):
-                return False
-            raise
-        return True
+        return self._conditional_update(
+            f"acquiring lock {name}",
+            Key={"_id": {"S": name}},
+            UpdateExpression="SET lockUntil = :until, lockedAt = :now, lockedBy = :owner",
+            # A free lock is one never taken or whose holder's time is up.
+            ConditionExpression="attribute_not_exists(lockUntil) OR lockUntil <= :now",
+            ExpressionAttributeValues={
+                ":until": {"S": shedlock_time(until)},
+                ":now": {"S": shedlock_time(now)},
+                ":owner": {"S": self._owner},
+            },
+        )
 
     def release(self, name: str) -> None:
         """Free the lock now, but only if we still hold it (it may have expired and passed on)."""
-        try:
-            with store_errors(f"releasing lock {name}"):
-                self._client.update_item(
-                    TableName=self._table,
-                    Key={"_id": {"S": name}},
-                    UpdateExpression="SET lockUntil = :now",
-                    ConditionExpression="lockedBy = :owner",
-                    ExpressionAttributeValues={
-                        ":now": {"S": shedlock_time(self._clock())},
-                        ":owner": {"S": self._owner},
-                    },
-                )
-        except Exception as error:
-            if not _is_condition_failure(error):
-                raise
+        released = self._conditional_update(
+            f"releasing lock {name}",
+            Key={"_id": {"S": name}},
+            UpdateExpression="SET lockUntil = :now",
+            ConditionExpression="lockedBy = :owner",
+            ExpressionAttributeValues={
+                ":now": {"S": shedlock_time(self._clock())},
+                ":owner": {"S": self._owner},
+            },
+        )
+        if not released:
             log.warning("Lock %s was no longer held by %s when released", name, self._owner)
 
-
-def _is_condition_failure(error: BaseException) -> bool:
-    cause = error.__cause__
-    return isinstance(cause, ClientError) and error_code(cause) == _CONDITION_FAILED
+    def _conditional_update(self, doing: str, **request: Any) -> bool:
+        """False when the condition failed (someone else holds the lock); other failures raise StoreFailure."""
+        try:
+            with store_errors(doing):
+                self._client.update_item(TableName=self._table, **request)
+        except StoreFailure as failure:
+            cause = failure.__cause__
+            if isinstance(cause, ClientError) and error_code(cause) == _CONDITION_FAILED:
+                return False
+            raise
+        return True

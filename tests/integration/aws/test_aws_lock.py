@@ -9,6 +9,7 @@ from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.aws.emulator import AwsResourceNames
 from ptpu_adapters.aws.lock import DynamoLock, shedlock_time
 from ptpu_adapters.aws.provisioning import ProvisionedResources
+from ptpu_core.errors import StoreFailure
 
 LOCK = "ptpu-message-processor"
 TWENTY_MINUTES = 20 * 60
@@ -97,3 +98,9 @@ def test_an_expired_lock_passes_to_the_other_pod(locks, clock: SettableClock) ->
 def test_locks_of_other_names_are_independent(locks) -> None:
     assert locks("pod-a").try_acquire("job-1", TWENTY_MINUTES)
     assert locks("pod-b").try_acquire("job-2", TWENTY_MINUTES)
+
+
+def test_a_lock_table_that_cannot_be_reached_is_a_store_failure(aws_clients: AwsClients, clock: SettableClock) -> None:
+    lock = DynamoLock(aws_clients.schedule_dynamodb, "no-such-table", locked_by="pod-a", clock=clock)
+    with pytest.raises(StoreFailure, match="ResourceNotFound"):
+        lock.try_acquire(LOCK, TWENTY_MINUTES)
