@@ -29,7 +29,7 @@ def fakes() -> Fakes:
     return Fakes(only_prisons=frozenset({PRISON}))
 
 
-def test_kept_event_is_stored_with_the_booking_details_for_reporting(fakes: Fakes) -> None:
+def test_kept_event_is_stored_with_the_booking_details_copied_in(fakes: Fakes) -> None:
     fakes.booking(recall=True, legal_status="RECALL", location_description="Moorland HMP")
     message = inner_message(STATUS_CHANGE, imprisonmentStatusSeq=0)
 

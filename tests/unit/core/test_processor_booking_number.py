@@ -1,0 +1,71 @@
+"""SPEC §7 BOOKING_NUMBER-CHANGED: move Delius records from each merged NOMS number to the current one."""
+
+import pytest
+from builders import BOOKING_ID, BOOKING_NUMBER, OFFENDER_NO, PRISON, Fakes, a_stored
+
+from ptpu_core import telemetry_names as names
+from ptpu_core.errors import UpstreamFailure
+from ptpu_core.models.record import SynchroniseState as State
+from ptpu_core.outcomes import Outcome, done
+
+
+@pytest.fixture
+def fakes() -> Fakes:
+    world = Fakes(only_prisons=frozenset({PRISON}))
+    world.merged("A1111AA", "A2222BB")
+    world.delius_offender("X1", "A1111AA")
+    return world
+
+
+def process(fakes: Fakes) -> Outcome:
+    return fakes.processor().process(a_stored(BOOKING_NUMBER))
+
+
+def test_each_merged_number_is_replaced_with_an_event_per_crn(fakes: Fakes) -> None:
+    assert process(fakes) == done(State.COMPLETED, "X1")
+
+    assert fakes.community.offenders["X1"].noms_number == OFFENDER_NO
+    assert fakes.telemetry.names() == [names.BOOKING_NUMBER_CHANGED, names.BOOKING_NUMBER_CHANGED_OFFENDER_NOT_FOUND]
+    changed, not_found = fakes.telemetry.events
+    assert changed.attributes == {
+        "bookingId": str(BOOKING_ID),
+        "offenderNo": OFFENDER_NO,
+        "oldOffenderNo": "A1111AA",
+        "crn": "X1",
+    }
+    assert not_found.attributes == {"bookingId": str(BOOKING_ID), "offenderNo": OFFENDER_NO, "oldOffenderNo": "A2222BB"}
+
+
+def test_one_event_per_crn_when_several_records_held_the_old_number(fakes: Fakes) -> None:
+    fakes.delius_offender("X2", "A2222BB")
+    fakes.delius_offender("X3", "A2222BB")
+    assert process(fakes) == done(State.COMPLETED, "X1", "X2", "X3")
+    assert [e.attributes.get("crn") for e in fakes.telemetry.named(names.BOOKING_NUMBER_CHANGED)] == ["X1", "X2", "X3"]
+
+
+def test_inactive_booking_is_still_processed(fakes: Fakes) -> None:
+    fakes.booking(active_flag=False)
+    assert process(fakes) == done(State.COMPLETED, "X1")
+
+
+def test_booking_at_a_prison_of_no_interest_changes_nothing(fakes: Fakes) -> None:
+    fakes.booking(agency_id="BXI")
+    assert process(fakes) == done(State.NO_LONGER_VALID)
+    assert fakes.community.calls == []
+    assert fakes.community.offenders["X1"].noms_number == "A1111AA"
+
+
+def test_no_merged_identifiers_left_is_done_with_nothing_to_do(fakes: Fakes) -> None:
+    fakes.merged()
+    assert process(fakes) == done(State.COMPLETED)
+    assert fakes.telemetry.events == []
+
+
+@pytest.mark.parametrize(
+    ("fake", "call"),
+    [("prison", "get_booking"), ("prison", "get_merged_identifiers"), ("community", "replace_noms_number")],
+)
+def test_system_failure_propagates(fakes: Fakes, fake: str, call: str) -> None:
+    getattr(fakes, fake).failing_calls.add(call)
+    with pytest.raises(UpstreamFailure):
+        process(fakes)
