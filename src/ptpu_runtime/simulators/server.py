@@ -41,6 +41,11 @@ class LoggedRequest:
         return {"method": self.method, "path": self.path, "body": self.body, "status": self.status}
 
 
+class _LoopbackServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the stdlib's 5 stalls clients when an e2e test fans out
+
+
 class HttpSimulator:
     """Subclasses provide `routes()`, and override `state()` / `reset()` when they hold state."""
 
@@ -97,8 +102,7 @@ class HttpSimulator:
     def start(self, host: str = "127.0.0.1", port: int = 0) -> HttpSimulator:
         if self._server is not None:
             raise RuntimeError(f"{self.name} is already running at {self.url}")
-        server = ThreadingHTTPServer((host, port), _handler_for(self))
-        server.daemon_threads = True
+        server = _LoopbackServer((host, port), _handler_for(self))
         self._stopping.clear()
         self._server = server
         self._thread = threading.Thread(
