@@ -101,11 +101,13 @@ class _Tally:
 class MatchSummary:
     """How the IMPRISONMENT_STATUS-CHANGED records (the ones that need an offender match) fared.
 
-    - completed: processed records; success = ended COMPLETED; rejected = processed with any
-      other state (e.g. NO_LONGER_VALID: the event turned out not to need syncing).
-    - waiting: unprocessed records; new = never tried (retry count 0); retry = tried at least once;
-      category = waiting records by their last state (a new record, VALIDATED, is in none).
-    - exceeded-sla: waiting records created more than `sla_days` ago, with the same categories.
+    As the existing service reports it:
+    - completed: processed records; rejected = ended NO_LONGER_VALID (the event turned out not to
+      need syncing); success = every other processed record.
+    - waiting: unprocessed records still within the SLA; new = never tried (retry count 0);
+      retry = tried at least once; category = by last state (a new record, VALIDATED, is in none).
+    - exceeded-sla: unprocessed records created more than `sla_days` ago, same categories. A record
+      is either waiting or exceeded-sla, never both.
     """
 
     total: int
@@ -151,18 +153,19 @@ def match_summary(
             continue
         total += 1
         if message.is_processed:
-            if message.status is SynchroniseState.COMPLETED:
-                success += 1
-            else:
+            if message.status is SynchroniseState.NO_LONGER_VALID:
                 rejected += 1
+            else:
+                success += 1
+            continue
+        if message.created_date < sla_cutoff:
+            exceeded.add(message)
             continue
         waiting.add(message)
         if message.retry_count == 0:
             new += 1
         else:
             retry += 1
-        if message.created_date < sla_cutoff:
-            exceeded.add(message)
     return MatchSummary(
         total=total,
         completed=success + rejected,

@@ -27,7 +27,7 @@ from attrs import define, evolve, frozen
 from ptpu_core.aggregation import aggregate
 from ptpu_core.models.events import EventType
 from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_core.outcomes import Done, Outcome, TryLater, try_later
+from ptpu_core.outcomes import Done, Outcome, try_later
 from ptpu_core.ports import Clock, MessageRepository, Metrics, Telemetry
 from ptpu_core.retry_policy import RetryTier, epoch_seconds, processed_delete_by, retry_delete_by
 from ptpu_core.settings import DomainSettings
@@ -180,13 +180,15 @@ class SynchronisationService:
             self._count_status_change(message, updated, outcome, now)
 
     def _count_status_change(self, before: Message, after: Message, outcome: Outcome, now: datetime) -> None:
-        if before.retry_count == 0:
+        # As the existing service counts (so the Grafana panels read the same): every Done is a success,
+        # a TryLater is a failure only when the record will expire before another retry; total = both.
+        if isinstance(outcome, Done):
             self._metrics.status_change("total")
-        if isinstance(outcome, Done) and outcome.status.state is SynchroniseState.COMPLETED:
             self._metrics.status_change("success")
             days = (now - before.created_date).total_seconds() / SECONDS_PER_DAY
             self._metrics.status_change_succeeded(retries=before.retry_count, days=days)
-        elif isinstance(outcome, TryLater) and self._is_last_chance(after, now):
+        elif self._is_last_chance(after, now):
+            self._metrics.status_change("total")
             self._metrics.status_change("fail")
 
     @staticmethod
