@@ -1,0 +1,134 @@
+"""A container whose outside-world providers are overridden with in-memory fakes, and signed test tokens."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from dependency_injector import providers
+from fastapi.testclient import TestClient
+from jwt.algorithms import RSAAlgorithm
+from prometheus_client import CollectorRegistry
+
+from ptpu_adapters.fakes import (
+    FakeCommunityApi,
+    FakeOffenderSearch,
+    FakePrisonApi,
+    FixedClock,
+    InMemoryLock,
+    InMemoryMessageRepository,
+    InMemoryQueueAdmin,
+    RecordingTelemetry,
+)
+from ptpu_runtime.api.security import TokenVerifier
+from ptpu_runtime.config import Settings
+from ptpu_runtime.container import Container
+from ptpu_runtime.health_checks import BuildInfoHealth, PingHealth, QueueHealth
+
+KID = "test-key"
+NOW = datetime(2021, 3, 10, 12, 0, 0)
+
+
+@pytest.fixture(scope="session")
+def signing_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def jwks_of(key: rsa.RSAPrivateKey, kid: str = KID) -> dict:
+    jwk = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    return {"keys": [{**jwk, "kid": kid, "use": "sig", "alg": "RS256"}]}
+
+
+class InMemoryJwks:
+    """Stands in for PyJWKClient: the same lookup, keys from memory instead of the network."""
+
+    def __init__(self, jwks: dict) -> None:
+        self._keys = jwt.PyJWKSet.from_dict(jwks)
+
+    def get_signing_key_from_jwt(self, token: str) -> jwt.PyJWK:
+        kid = jwt.get_unverified_header(token).get("kid")
+        for key in self._keys.keys:
+            if key.key_id == kid:
+                return key
+        raise jwt.PyJWKClientError(f"Unable to find a signing key that matches: {kid}")
+
+
+def make_token(key: rsa.RSAPrivateKey, roles: list[str], kid: str = KID, expires_in: int = 3600) -> str:
+    claims = {"sub": "ptpu-test", "authorities": roles, "exp": int(time.time()) + expires_in}
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def make_settings() -> Settings:
+    return Settings(
+        oauth_endpoint_url="http://auth.invalid/auth",
+        oauth_client_id="client",
+        oauth_client_secret="secret",
+        prison_endpoint_url="http://prison.invalid",
+        community_endpoint_url="http://community.invalid",
+        offender_search_endpoint_url="http://search.invalid",
+        dynamodb_table_name="messages",
+        schedule_table_name="schedule",
+    )
+
+
+class Upstreams:
+    """Whether each upstream's ping answers; tests flip these."""
+
+    def __init__(self) -> None:
+        self.up = {"prison-api": True, "community-api": True, "offender-search": True, "hmpps-auth": True}
+
+    def checks(self) -> list[PingHealth]:
+        return [PingHealth(name, lambda name=name: self.up[name]) for name in self.up]
+
+
+@pytest.fixture
+def container(signing_key) -> Iterator[Container]:
+    container = Container(settings=make_settings())
+    clock = FixedClock(NOW)
+    container.clock.override(clock)
+    container.telemetry.override(RecordingTelemetry())
+    container.registry.override(CollectorRegistry())
+    container.repository.override(InMemoryMessageRepository())
+    container.lock.override(InMemoryLock(clock))
+    container.queue_admin.override(InMemoryQueueAdmin())
+    container.prison_api.override(FakePrisonApi())
+    container.delius_api.override(FakeCommunityApi())
+    container.offender_search.override(FakeOffenderSearch())
+    container.verifier.override(
+        TokenVerifier("http://auth.invalid/auth", jwks_client=InMemoryJwks(jwks_of(signing_key)))  # type: ignore[arg-type]
+    )
+    upstreams = Upstreams()
+    container.upstreams = upstreams  # type: ignore[attr-defined]
+    container.health_checks.override(
+        providers.Callable(
+            lambda queues: [*upstreams.checks(), QueueHealth(queues), BuildInfoHealth("1.2.3")],
+            container.queue_admin,
+        )
+    )
+    container.version.override("1.2.3")
+    yield container
+    container.unwire()
+
+
+@pytest.fixture
+def client(container) -> Iterator[TestClient]:
+    with TestClient(container.app(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def auth_headers(signing_key):
+    """auth_headers(*roles) -> an Authorization header with a valid token carrying those roles."""
+
+    def headers(*roles: str) -> dict[str, str]:
+        return bearer(make_token(signing_key, list(roles)))
+
+    return headers

@@ -1,0 +1,95 @@
+from fastapi.testclient import TestClient
+
+from ptpu_adapters.fakes import InMemoryQueueAdmin, RecordingTelemetry
+
+
+def test_health_is_up_with_every_component(client, container):
+    container.queue_admin().queues["prison_to_probation_dlq"].append(("m1", "{}"))
+    response = client.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "UP"
+    components = body["components"]
+    for name in ("prison-api", "community-api", "offender-search", "hmpps-auth"):
+        assert components[name]["status"] == "UP"
+    assert components["queue"]["details"] == {
+        "queueName": "prison_to_probation_queue",
+        "MessagesOnQueue": 0,
+        "MessagesInFlight": 0,
+        "dlqName": "prison_to_probation_dlq",
+        "dlqStatus": "UP",
+        "MessagesOnDLQ": 1,
+    }
+    assert components["healthInfo"]["details"]["version"] == "1.2.3"
+
+
+def test_health_is_503_down_when_an_upstream_is_down(client, container):
+    container.upstreams.up["community-api"] = False
+    response = client.get("/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "DOWN"
+    assert body["components"]["community-api"]["status"] == "DOWN"
+    assert body["components"]["prison-api"]["status"] == "UP"
+
+
+def test_health_is_down_when_no_dlq_is_attached(container):
+    container.queue_admin.override(InMemoryQueueAdmin(dlq=None))  # before the app is built
+    response = TestClient(container.app()).get("/health")
+    assert response.status_code == 503
+    queue = response.json()["components"]["queue"]
+    assert queue["status"] == "DOWN"
+    assert queue["details"]["dlqStatus"] == "The queue does not have a dead letter queue attached"
+
+
+def test_ping_liveness_and_readiness_answer_up(client):
+    for path in ("/health/ping", "/health/liveness", "/health/readiness"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.json() == {"status": "UP"}
+
+
+def test_info_carries_build_name_and_version(client):
+    assert client.get("/info").json() == {"build": {"name": "prison-to-probation-update", "version": "1.2.3"}}
+
+
+def test_prometheus_exposes_the_existing_metric_names(client, container):
+    container.metrics().status_change("success")
+    response = client.get("/prometheus")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert 'ptpu_statusChange_total{type="success"} 1.0' in response.text
+    assert "ptpu_movement_total" in response.text
+
+
+def test_openapi_document_lists_every_endpoint(client):
+    response = client.get("/v3/api-docs")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in ("/health", "/info", "/report/in-progress", "/report/not-matched", "/report/processed",
+                 "/report/match-summary", "/queue-admin/transfer-event-dlq", "/queue-admin/purge-event-dlq",
+                 "/queue-admin/queue-housekeeping", "/queue-admin/retry-dlq/{dlqName}",
+                 "/queue-admin/retry-all-dlqs", "/queue-admin/purge-queue/{queueName}",
+                 "/queue-admin/get-dlq-messages/{dlqName}"):
+        assert path in paths, path
+    assert {p["name"] for p in paths["/report/processed"]["get"]["parameters"]} >= {
+        "locationId", "eventType", "processedDateStartDateTime", "createdDateEndDateTime"
+    }
+
+
+def test_swagger_ui_is_served(client):
+    response = client.get("/swagger-ui.html")
+    assert response.status_code == 200
+    assert "swagger-ui" in response.text
+    assert "/v3/api-docs" in response.text
+
+
+def test_unknown_path_is_404_in_hmpps_shape(client):
+    response = client.get("/no-such-thing")
+    assert response.status_code == 404
+    assert set(response.json()) == {"status", "errorCode", "userMessage", "developerMessage", "moreInfo"}
+    assert response.json()["status"] == 404
+
+
+def test_telemetry_provider_is_the_recording_fake(container):
+    assert isinstance(container.telemetry(), RecordingTelemetry)

@@ -1,0 +1,158 @@
+from datetime import timedelta
+
+import pytest
+
+from ptpu_adapters.aws.clients import AwsCredentials
+from ptpu_core.errors import ConfigError
+from ptpu_runtime.config import load_settings
+
+REQUIRED = {
+    "OAUTH_ENDPOINT_URL": "http://auth.local/auth",
+    "OAUTH_CLIENT_ID": "ptpu-client",
+    "OAUTH_CLIENT_SECRET": "s3cr3t-value",
+    "PRISON_ENDPOINT_URL": "http://prison.local",
+    "COMMUNITY_ENDPOINT_URL": "http://community.local/",
+    "OFFENDER_SEARCH_ENDPOINT_URL": "https://search.local",
+    "DYNAMODB_TABLENAME": "messages",
+    "DYNAMODB_SCHEDULE_TABLENAME": "schedule",
+}
+
+
+def settings_with(**overrides: str | None):
+    env = {**REQUIRED, **overrides}
+    return load_settings({k: v for k, v in env.items() if v is not None})
+
+
+def config_error(**overrides: str | None) -> str:
+    with pytest.raises(ConfigError) as raised:
+        settings_with(**overrides)
+    message = str(raised.value)
+    assert "\n" not in message
+    return message
+
+
+def test_defaults_follow_the_spec():
+    settings = settings_with()
+    assert settings.server_port == 8080
+    assert settings.message_processor_delay == timedelta(milliseconds=1000)
+    assert settings.message_processor_enabled is True
+    assert settings.hold_back == timedelta(minutes=15)
+    assert settings.dry_run is False
+    assert settings.short_retry_cron == "0 0 * * * *"
+    assert settings.medium_retry_cron == "0 15 */4 * * *"
+    assert settings.long_retry_cron == "0 30 23 * * *"
+    assert settings.sqs_queue_name == "prison_to_probation_queue"
+    assert settings.sqs_dlq_name == "prison_to_probation_dlq"
+    assert settings.aws_region == "eu-west-2"
+    assert settings.aws_provider == "aws"
+    assert settings.only_prisons == frozenset()
+    assert settings.sqs_credentials is None
+
+
+def test_values_are_read_and_typed():
+    settings = settings_with(
+        SERVER_PORT="9090",
+        PRISONTOPROBATION_ONLY_PRISONS="MDI, LEI,,",
+        PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY="10000",
+        PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED="false",
+        PRISONTOPROBATION_HOLD_BACK_DURATION="60m",
+        PRISONTOPROBATION_DRY_RUN="TRUE",
+        SQS_AWS_ACCESS_KEY_ID="key",
+        SQS_AWS_SECRET_ACCESS_KEY="secret",
+    )
+    assert settings.server_port == 9090
+    assert settings.only_prisons == {"MDI", "LEI"}
+    assert settings.message_processor_delay == timedelta(seconds=10)
+    assert settings.message_processor_enabled is False
+    assert settings.hold_back == timedelta(hours=1)
+    assert settings.dry_run is True
+    assert settings.sqs_credentials == AwsCredentials("key", "secret")
+    assert settings.community_endpoint_url == "http://community.local"
+    assert settings.domain().only_prisons == {"MDI", "LEI"}
+    assert settings.domain().hold_back == timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("500ms", timedelta(milliseconds=500)),
+        ("3s", timedelta(seconds=3)),
+        ("15m", timedelta(minutes=15)),
+        ("1h", timedelta(hours=1)),
+        ("2d", timedelta(days=2)),
+        ("PT15M", timedelta(minutes=15)),
+        ("PT1H30M", timedelta(hours=1, minutes=30)),
+        ("P1DT2S", timedelta(days=1, seconds=2)),
+        ("250", timedelta(milliseconds=250)),
+    ],
+)
+def test_durations_take_springs_forms(text, expected):
+    assert settings_with(PRISONTOPROBATION_HOLD_BACK_DURATION=text).hold_back == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["OAUTH_ENDPOINT_URL", "OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "PRISON_ENDPOINT_URL",
+     "COMMUNITY_ENDPOINT_URL", "OFFENDER_SEARCH_ENDPOINT_URL", "DYNAMODB_TABLENAME", "DYNAMODB_SCHEDULE_TABLENAME"],
+)
+def test_a_missing_required_setting_is_named(name):
+    assert config_error(**{name: None}) == f"{name}: required but not set"
+
+
+def test_a_blank_required_setting_counts_as_missing():
+    assert config_error(OAUTH_CLIENT_ID="  ") == "OAUTH_CLIENT_ID: required but not set"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "complaint"),
+    [
+        ("SERVER_PORT", "eighty", "not a port number"),
+        ("SERVER_PORT", "70000", "not a port number"),
+        ("PRISON_ENDPOINT_URL", "prison.local", "not an http(s) URL"),
+        ("PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY", "soon", "not a duration"),
+        ("PRISONTOPROBATION_HOLD_BACK_DURATION", "15 minutes", "not a duration"),
+        ("PRISONTOPROBATION_HOLD_BACK_DURATION", "-5m", "negative"),
+        ("PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED", "maybe", "not true or false"),
+        ("PRISONTOPROBATION_DRY_RUN", "yes please", "not true or false"),
+        ("RETRY_SCHEDULES_SHORT_CRON", "0 * * * *", "needs 6"),
+        ("RETRY_SCHEDULES_MEDIUM_CRON", "0 61 * * * *", "minute field: 61 is outside 0-59"),
+        ("RETRY_SCHEDULES_LONG_CRON", "0 0 0 * * FUNDAY", "weekday field"),
+        ("AWS_PROVIDER", "azure", "not one of aws, localstack"),
+        ("SQS_LISTENER_WORKERS", "0", "not a positive whole number"),
+    ],
+)
+def test_a_malformed_setting_is_named_with_the_problem(name, value, complaint):
+    message = config_error(**{name: value})
+    assert message.startswith(f"{name}: ")
+    assert complaint in message
+
+
+def test_localstack_needs_its_endpoints():
+    message = config_error(AWS_PROVIDER="localstack", SQS_ENDPOINT_URL=None)
+    assert message == "SQS_ENDPOINT_URL: required but not set"
+    message = config_error(AWS_PROVIDER="localstack", SQS_ENDPOINT_URL="http://localhost:4566")
+    assert message == "DYNAMODB_ENDPOINT: required but not set"
+    settings = settings_with(
+        AWS_PROVIDER="localstack", SQS_ENDPOINT_URL="http://localhost:4566", DYNAMODB_ENDPOINT="http://localhost:4566"
+    )
+    assert settings.emulated_aws
+    assert settings.dynamodb_endpoint_url == "http://localhost:4566"
+
+
+def test_half_a_key_pair_is_an_error_naming_the_missing_half():
+    assert config_error(DYNAMODB_AWS_ACCESS_KEY_ID="key") == (
+        "DYNAMODB_AWS_SECRET_ACCESS_KEY: required when DYNAMODB_AWS_ACCESS_KEY_ID is set"
+    )
+    assert config_error(SQS_AWS_DLQ_SECRET_ACCESS_KEY="secret") == (
+        "SQS_AWS_DLQ_ACCESS_KEY_ID: required when SQS_AWS_DLQ_SECRET_ACCESS_KEY is set"
+    )
+
+
+def test_secrets_never_appear_in_repr_or_errors():
+    settings = settings_with(SQS_AWS_ACCESS_KEY_ID="AKIAKEY", SQS_AWS_SECRET_ACCESS_KEY="topsecret",
+                             APPLICATIONINSIGHTS_CONNECTION_STRING="InstrumentationKey=abc")
+    text = repr(settings)
+    for secret in ("s3cr3t-value", "topsecret", "AKIAKEY", "InstrumentationKey"):
+        assert secret not in text
+    message = config_error(DYNAMODB_AWS_SECRET_ACCESS_KEY="hidden-secret")
+    assert "hidden-secret" not in message

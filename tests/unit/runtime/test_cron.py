@@ -1,0 +1,84 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ptpu_runtime.cron import CronSyntaxError, spring_cron_trigger
+
+UTC = ZoneInfo("UTC")
+
+
+def fire_times(expression: str, start: datetime, count: int = 3) -> list[datetime]:
+    trigger = spring_cron_trigger(expression, timezone=UTC)
+    times, previous, now = [], None, start
+    for _ in range(count):
+        nxt = trigger.get_next_fire_time(previous, now)
+        times.append(nxt.replace(tzinfo=None))
+        previous, now = nxt, nxt
+    return times
+
+
+START = datetime(2021, 3, 10, 10, 20, 30, tzinfo=UTC)  # a Wednesday
+
+
+def test_short_default_fires_on_the_hour():
+    assert fire_times("0 0 * * * *", START) == [
+        datetime(2021, 3, 10, 11), datetime(2021, 3, 10, 12), datetime(2021, 3, 10, 13)
+    ]
+
+
+def test_medium_default_fires_every_four_hours_at_quarter_past():
+    assert fire_times("0 15 */4 * * *", START) == [
+        datetime(2021, 3, 10, 12, 15), datetime(2021, 3, 10, 16, 15), datetime(2021, 3, 10, 20, 15)
+    ]
+
+
+def test_long_default_fires_nightly_at_half_past_eleven():
+    assert fire_times("0 30 23 * * *", START) == [
+        datetime(2021, 3, 10, 23, 30), datetime(2021, 3, 11, 23, 30), datetime(2021, 3, 12, 23, 30)
+    ]
+
+
+@pytest.mark.parametrize("sunday", ["0", "7", "SUN", "sun"])
+def test_spring_sunday_is_sunday(sunday):
+    times = fire_times(f"0 0 9 * * {sunday}", START, count=2)
+    assert times == [datetime(2021, 3, 14, 9), datetime(2021, 3, 21, 9)]
+    assert all(t.weekday() == 6 for t in times)
+
+
+def test_weekday_ranges_use_spring_numbering():
+    # Spring 1-5 is Monday..Friday; APScheduler's own numbering would make it Tuesday..Saturday.
+    times = fire_times("0 0 9 ? * 1-5", datetime(2021, 3, 12, 10, tzinfo=UTC), count=2)  # from Friday 10:00
+    assert times == [datetime(2021, 3, 15, 9), datetime(2021, 3, 16, 9)]
+
+
+def test_named_weekday_lists_and_months():
+    times = fire_times("0 0 0 1 JAN,JUL MON-FRI", datetime(2021, 1, 1, 1, tzinfo=UTC), count=2)
+    # Day 1 AND a weekday (Spring ANDs the two): 1 Jul 2021 is a Thursday; 1 Jan 2022 a Saturday; 1 Jul 2022 a Friday.
+    assert times == [datetime(2021, 7, 1), datetime(2022, 7, 1)]
+
+
+def test_stepped_start_value_means_from_then_every():
+    assert fire_times("10/20 * * * * *", datetime(2021, 1, 1, tzinfo=UTC), count=3) == [
+        datetime(2021, 1, 1, 0, 0, 10), datetime(2021, 1, 1, 0, 0, 30), datetime(2021, 1, 1, 0, 0, 50)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("expression", "complaint"),
+    [
+        ("* * * * *", "needs 6"),
+        ("0 0 24 * * *", "hour field: 24 is outside 0-23"),
+        ("0 0 0 0 * *", "day field: 0 is outside 1-31"),
+        ("0 0 0 * 13 *", "month field: 13 is outside 1-12"),
+        ("0 0 0 * * 8", "weekday field: 8 is outside 0-7"),
+        ("0 */0 * * * *", "step must be a positive number"),
+        ("? 0 0 * * *", "'?' is only allowed"),
+        ("0 0 0 * * FRI-MON", "range start is after its end"),
+        ("0 0 0 L * *", "not a number"),
+    ],
+)
+def test_bad_expressions_say_which_field(expression, complaint):
+    with pytest.raises(CronSyntaxError) as raised:
+        spring_cron_trigger(expression)
+    assert complaint in str(raised.value)

@@ -1,0 +1,57 @@
+from datetime import UTC, datetime
+
+from ptpu_core.models.record import Message, SynchroniseState
+from ptpu_runtime.api.csv_report import java_local_date_time, to_csv
+
+HEADER = ('"BOOKINGID","BOOKINGNO","CREATEDDATE","CRNS","DELETEBY","EVENTTYPE","LEGALSTATUS","LOCATION",'
+          '"LOCATIONID","OFFENDERNO","RECALL","STATUS"')
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.replace(tzinfo=UTC).timestamp())
+
+
+def the_originals_example() -> Message:
+    return Message(
+        id="1", booking_id=2672916, event_type="IMPRISONMENT_STATUS-CHANGED", message="{}",
+        created_date=datetime(2020, 12, 9, 15, 15, 50), delete_by=epoch(datetime(2020, 12, 19, 15, 15, 50)),
+        booking_no="12345V", matching_crns="X12345,X87654", legal_status="SENTENCED",
+        location_description="Moorland HMP", location_id="MDI", offender_no="A1234GY", recall=False,
+        status=SynchroniseState.BOOKING_NUMBER_NOT_ASSIGNED,
+    )
+
+
+def test_in_progress_csv_matches_the_originals_documented_example():
+    assert to_csv([the_originals_example()]) == (
+        HEADER + "\n"
+        '"2672916","12345V","2020-12-09T15:15:50","X12345,X87654","2020-12-19T15:15:50",'
+        '"IMPRISONMENT_STATUS-CHANGED","SENTENCED","Moorland HMP","MDI","A1234GY","false",'
+        '"BOOKING_NUMBER_NOT_ASSIGNED"\n'
+    )
+
+
+def test_processed_csv_adds_processed_date_before_recall():
+    message = the_originals_example()
+    message.processed_date = datetime(2020, 12, 9, 15, 15, 50)
+    header, row, _ = to_csv([message], with_processed=True).split("\n")
+    assert header == HEADER.replace('"OFFENDERNO","RECALL"', '"OFFENDERNO","PROCESSEDDATE","RECALL"')
+    assert row.endswith('"A1234GY","2020-12-09T15:15:50","false","BOOKING_NUMBER_NOT_ASSIGNED"')
+
+
+def test_missing_values_are_empty_quoted_fields_and_quotes_are_doubled():
+    message = Message(id="2", booking_id=7, event_type="BOOKING_NUMBER-CHANGED", message="{}",
+                      created_date=datetime(2021, 1, 2, 3, 4, 5), delete_by=0, location_description='HMP "Y"')
+    row = to_csv([message]).split("\n")[1]
+    assert row == ('"7","","2021-01-02T03:04:05","","1970-01-01T00:00","BOOKING_NUMBER-CHANGED","",'
+                   '"HMP ""Y""","","","",""')
+
+
+def test_an_empty_report_is_just_the_header():
+    assert to_csv([]) == HEADER + "\n"
+
+
+def test_date_times_print_as_javas_local_date_time():
+    assert java_local_date_time(datetime(2021, 1, 2, 3, 4)) == "2021-01-02T03:04"
+    assert java_local_date_time(datetime(2021, 1, 2, 3, 4, 5)) == "2021-01-02T03:04:05"
+    assert java_local_date_time(datetime(2021, 1, 2, 3, 4, 0, 500000)) == "2021-01-02T03:04:00.500"
+    assert java_local_date_time(datetime(2021, 1, 2, 3, 4, 5, 123456)) == "2021-01-02T03:04:05.123456"

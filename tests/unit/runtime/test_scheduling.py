@@ -1,0 +1,132 @@
+import threading
+from datetime import datetime, timedelta
+
+from ptpu_adapters.fakes import FixedClock, InMemoryLock
+from ptpu_core.retry_policy import RetryTier
+from ptpu_runtime.scheduling import (
+    LOCK_NAME,
+    PROCESS_JOB,
+    RETRY_JOBS,
+    LockedJob,
+    ScheduleSettings,
+    SynchronisationScheduler,
+)
+
+CRONS = {RetryTier.SHORT: "0 0 * * * *", RetryTier.MEDIUM: "0 15 */4 * * *", RetryTier.LONG: "0 30 23 * * *"}
+
+
+class RecordingService:
+    """Records what ran and whether the lock was held while it ran."""
+
+    def __init__(self, lock_table: dict, fail: bool = False) -> None:
+        self.lock_table = lock_table
+        self.fail = fail
+        self.runs: list[str] = []
+        self.held_during_run: list[bool] = []
+        self.ran = threading.Event()
+
+    def _run(self, what: str) -> str:
+        self.runs.append(what)
+        self.held_during_run.append(LOCK_NAME in self.lock_table)
+        self.ran.set()
+        if self.fail:
+            raise RuntimeError("boom")
+        return what
+
+    def process_due(self) -> str:
+        return self._run("process")
+
+    def retry(self, tier: RetryTier) -> str:
+        return self._run(tier.name)
+
+
+def make(fail: bool = False):
+    clock = FixedClock(datetime(2021, 3, 1, 12))
+    table: dict = {}
+    service = RecordingService(table, fail)
+    return clock, table, service, InMemoryLock(clock, owner="this-pod", table=table)
+
+
+def test_a_job_runs_under_the_lock_and_releases_it():
+    clock, table, service, lock = make()
+    job = LockedJob(PROCESS_JOB, service.process_due, lock)
+    assert job() is True
+    assert service.runs == ["process"]
+    assert service.held_during_run == [True]
+    assert table[LOCK_NAME][1] <= clock.now()  # released: expires now
+    assert InMemoryLock(clock, owner="other-pod", table=table).try_acquire(LOCK_NAME, 60)
+
+
+def test_a_job_skips_while_another_pod_holds_the_lock():
+    clock, table, service, lock = make()
+    other_pod = InMemoryLock(clock, owner="other-pod", table=table)
+    assert other_pod.try_acquire(LOCK_NAME, timedelta(minutes=20).total_seconds())
+    job = LockedJob(PROCESS_JOB, service.process_due, lock)
+    assert job() is False
+    assert service.runs == []
+    clock.advance(timedelta(minutes=21))  # the other pod's lock has expired
+    assert job() is True
+    assert service.runs == ["process"]
+
+
+def test_a_failing_job_is_contained_and_still_releases_the_lock():
+    clock, table, service, lock = make(fail=True)
+    job = LockedJob("retryShortTerm", lambda: service.retry(RetryTier.SHORT), lock)
+    assert job() is True
+    assert job() is True  # the lock was released despite the failure
+    assert service.runs == ["SHORT", "SHORT"]
+
+
+def test_a_lock_that_cannot_be_read_skips_the_run():
+    class BrokenLock:
+        def try_acquire(self, name, seconds):
+            raise ConnectionError("dynamodb down")
+
+        def release(self, name):
+            raise AssertionError("never acquired, never released")
+
+    _, _, service, _ = make()
+    assert LockedJob(PROCESS_JOB, service.process_due, BrokenLock())() is False
+    assert service.runs == []
+
+
+def test_the_lock_is_held_for_at_most_twenty_minutes():
+    clock, table, service, lock = make()
+
+    def still_working() -> None:
+        assert table[LOCK_NAME][1] == clock.now() + timedelta(minutes=20)
+
+    LockedJob(PROCESS_JOB, still_working, lock)()
+
+
+def test_each_retry_job_retries_its_own_tier():
+    clock, _, service, lock = make()
+    scheduler = SynchronisationScheduler(service, lock, ScheduleSettings(True, timedelta(seconds=1), CRONS))
+    for name in RETRY_JOBS.values():
+        scheduler.jobs[name]()
+    assert service.runs == ["SHORT", "MEDIUM", "LONG"]
+
+
+def test_enabled_scheduler_has_four_jobs_and_runs_processing():
+    _, _, service, lock = make()
+    scheduler = SynchronisationScheduler(service, lock, ScheduleSettings(True, timedelta(milliseconds=20), CRONS))
+    scheduler.start()
+    try:
+        assert sorted(scheduler.job_ids()) == sorted([PROCESS_JOB, *RETRY_JOBS.values()])
+        assert service.ran.wait(timeout=10)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert not scheduler.running
+    assert "process" in service.runs
+    assert all(service.held_during_run)
+
+
+def test_disabled_scheduler_schedules_nothing():
+    _, _, service, lock = make()
+    scheduler = SynchronisationScheduler(service, lock, ScheduleSettings(False, timedelta(milliseconds=20), CRONS))
+    scheduler.start()
+    try:
+        assert scheduler.job_ids() == []
+    finally:
+        scheduler.shutdown()
+    assert service.runs == []
