@@ -61,6 +61,8 @@ class Settings:
     sns_endpoint_url: str | None = None
     applicationinsights_connection_string: str | None = field(default=None, repr=False)
     listener_workers: int = 2
+    # Long-poll length: also how long a stop may wait for the poll in progress.
+    listener_wait_seconds: int = 5
     http_connect_timeout: timedelta = timedelta(seconds=2)
     http_read_timeout: timedelta = timedelta(seconds=10)
     shutdown_timeout: timedelta = timedelta(seconds=30)
@@ -112,6 +114,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sns_endpoint_url=read.optional_url("SNS_ENDPOINT_URL"),
         applicationinsights_connection_string=read.optional("APPLICATIONINSIGHTS_CONNECTION_STRING"),
         listener_workers=read.parsed("SQS_LISTENER_WORKERS", _positive_int, 2),
+        listener_wait_seconds=read.parsed("SQS_LISTENER_WAIT_SECONDS", _long_poll_seconds, 5),
         http_connect_timeout=read.duration("HTTP_CONNECT_TIMEOUT", timedelta(seconds=2)),
         http_read_timeout=read.duration("HTTP_READ_TIMEOUT", timedelta(seconds=10)),
         shutdown_timeout=read.duration("SHUTDOWN_TIMEOUT", timedelta(seconds=30)),
@@ -205,6 +208,12 @@ def _port(value: str) -> int:
 def _positive_int(value: str) -> int:
     if not value.isdigit() or int(value) == 0:
         raise ValueError(f"'{value}' is not a positive whole number")
+    return int(value)
+
+
+def _long_poll_seconds(value: str) -> int:
+    if not value.isdigit() or int(value) > 20:
+        raise ValueError(f"'{value}' is not a whole number of seconds from 0 to 20 (the SQS long-poll limit)")
     return int(value)
 
 

@@ -195,6 +195,7 @@ class Container(containers.DeclarativeContainer):
         queue_urls.provided.queue_url,
         receiver.provided.receive,
         workers=settings.provided.listener_workers,
+        wait_seconds=settings.provided.listener_wait_seconds,
     )
     scheduler = providers.Singleton(
         SynchronisationScheduler, synchronisation, lock, providers.Singleton(_schedule_settings, settings)

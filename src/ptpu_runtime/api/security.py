@@ -31,9 +31,15 @@ def _unauthorised(reason: str) -> ApiError:
 class TokenVerifier:
     """Verifies tokens against a cached JWKS. PyJWKClient refetches the set when it meets an unknown kid."""
 
-    def __init__(self, oauth_endpoint_url: str, jwks_client: PyJWKClient | None = None, leeway_seconds: int = 0):
+    def __init__(
+        self, oauth_endpoint_url: str, jwks_client: PyJWKClient | None = None, leeway_seconds: int = 0,
+        refresh_cooldown_seconds: float = 30.0,
+    ) -> None:
+        """`refresh_cooldown_seconds`: tokens with made-up kids must not make us hammer HMPPS Auth."""
         self.jwks_url = oauth_endpoint_url.rstrip("/") + JWKS_PATH
-        self._jwks = jwks_client or PyJWKClient(self.jwks_url, cache_keys=True, lifespan=3600, timeout=10)
+        self._jwks = jwks_client or PyJWKClient(
+            self.jwks_url, cache_keys=True, lifespan=3600, timeout=10, cooldown_duration=refresh_cooldown_seconds
+        )
         self._leeway = leeway_seconds
 
     def claims(self, token: str) -> dict[str, Any]:

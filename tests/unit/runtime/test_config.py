@@ -119,6 +119,7 @@ def test_a_blank_required_setting_counts_as_missing():
         ("RETRY_SCHEDULES_LONG_CRON", "0 0 0 * * FUNDAY", "weekday field"),
         ("AWS_PROVIDER", "azure", "not one of aws, localstack"),
         ("SQS_LISTENER_WORKERS", "0", "not a positive whole number"),
+        ("SQS_LISTENER_WAIT_SECONDS", "30", "the SQS long-poll limit"),
     ],
 )
 def test_a_malformed_setting_is_named_with_the_problem(name, value, complaint):

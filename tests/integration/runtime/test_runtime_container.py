@@ -1,0 +1,100 @@
+"""The real container wired against the AWS emulator and loopback upstreams: provisioning, health, wiring."""
+
+import uuid
+
+import attrs
+import pytest
+from fastapi.testclient import TestClient
+
+from ptpu_adapters.aws.lock import DynamoLock
+from ptpu_adapters.aws.message_store import DynamoMessageRepository
+from ptpu_adapters.aws.sqs_listener import SqsListener
+from ptpu_adapters.http.community_api import CommunityApiClient
+from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_runtime.config import load_settings
+from ptpu_runtime.container import Container
+from ptpu_runtime.scheduling import SynchronisationScheduler
+
+UPSTREAMS = ("/auth", "/prison", "/community", "/search")
+
+
+@pytest.fixture
+def env(aws_emulator, httpserver) -> dict[str, str]:
+    suffix = uuid.uuid4().hex[:8]
+    return {
+        "AWS_PROVIDER": "localstack",
+        "SQS_ENDPOINT_URL": aws_emulator.endpoint_url,
+        "DYNAMODB_ENDPOINT": aws_emulator.endpoint_url,
+        "SQS_QUEUE_NAME": f"queue-{suffix}",
+        "SQS_DLQ_NAME": f"dlq-{suffix}",
+        "SNS_TOPIC_NAME": f"topic-{suffix}",
+        "DYNAMODB_TABLENAME": f"messages-{suffix}",
+        "DYNAMODB_SCHEDULE_TABLENAME": f"schedule-{suffix}",
+        "OAUTH_ENDPOINT_URL": httpserver.url_for("/auth"),
+        "OAUTH_CLIENT_ID": "client",
+        "OAUTH_CLIENT_SECRET": "secret",
+        "PRISON_ENDPOINT_URL": httpserver.url_for("/prison"),
+        "COMMUNITY_ENDPOINT_URL": httpserver.url_for("/community"),
+        "OFFENDER_SEARCH_ENDPOINT_URL": httpserver.url_for("/search"),
+    }
+
+
+def pings_answer(httpserver, down: str | None = None) -> None:
+    for base in UPSTREAMS:
+        status = 500 if base == down else 200
+        httpserver.expect_request(f"{base}/health/ping").respond_with_json({"status": "UP"}, status=status)
+
+
+def test_localstack_start_up_provisions_and_health_is_up(env, httpserver):
+    pings_answer(httpserver)
+    container = Container(settings=load_settings(env))
+    urls = container.queue_urls()
+    assert urls.queue_url.endswith(env["SQS_QUEUE_NAME"])
+    assert urls.dlq_url is not None and urls.dlq_url.endswith(env["SQS_DLQ_NAME"])
+    response = TestClient(container.app()).get("/health")
+    assert response.status_code == 200, response.text
+    components = response.json()["components"]
+    assert components["messageTable"]["details"]["tableName"] == env["DYNAMODB_TABLENAME"]
+    assert components["scheduleTable"]["details"]["tableName"] == env["DYNAMODB_SCHEDULE_TABLENAME"]
+    assert components["messageTable"]["details"]["status"] == "ACTIVE"
+    assert components["queue"]["details"]["dlqStatus"] == "UP"
+    assert components["queue"]["details"]["MessagesOnDLQ"] == 0
+    assert {components[name]["status"] for name in ("prison-api", "community-api", "offender-search", "hmpps-auth")} \
+        == {"UP"}
+
+
+def test_health_is_503_when_an_upstream_ping_fails(env, httpserver):
+    pings_answer(httpserver, down="/search")
+    container = Container(settings=load_settings(env))
+    container.queue_urls()
+    response = TestClient(container.app()).get("/health")
+    assert response.status_code == 503
+    assert response.json()["components"]["offender-search"]["status"] == "DOWN"
+
+
+def test_health_is_503_when_a_table_is_missing(env, httpserver):
+    pings_answer(httpserver)
+    container = Container(settings=load_settings(env))
+    container.queue_urls()
+    missing = attrs.evolve(container.settings(), dynamodb_table_name="no-such-table")
+    container.settings.override(missing)
+    response = TestClient(container.app()).get("/health")
+    assert response.status_code == 503
+    assert response.json()["components"]["messageTable"]["status"] == "DOWN"
+
+
+def test_every_service_is_built_from_settings(env):
+    container = Container(settings=load_settings(env))
+    container.queue_urls()
+    assert isinstance(container.repository(), DynamoMessageRepository)
+    assert isinstance(container.lock(), DynamoLock)
+    assert isinstance(container.listener(), SqsListener)
+    assert isinstance(container.scheduler(), SynchronisationScheduler)
+    assert isinstance(container.community_api(), CommunityApiClient)
+    # One token provider shared by every upstream client.
+    assert container.prison_http()._tokens is container.community_http()._tokens is container.search_http()._tokens
+
+
+def test_dry_run_wraps_the_community_api(env):
+    container = Container(settings=load_settings({**env, "PRISONTOPROBATION_DRY_RUN": "true"}))
+    assert isinstance(container.community_api(), DryRunCommunityApi)

@@ -1,0 +1,69 @@
+"""`ptpu serve` as a process: starts against the emulator, answers HTTP, stops cleanly on SIGTERM."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> requests.Response:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited early with {process.returncode}")
+        try:
+            return requests.get(url, timeout=1)
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} never answered")
+
+
+def test_serve_starts_answers_and_stops_on_sigterm(aws_emulator, httpserver):
+    suffix = uuid.uuid4().hex[:8]
+    port = free_port()
+    env = {
+        **os.environ,
+        "SERVER_PORT": str(port),
+        "AWS_PROVIDER": "localstack",
+        "SQS_ENDPOINT_URL": aws_emulator.endpoint_url,
+        "DYNAMODB_ENDPOINT": aws_emulator.endpoint_url,
+        "SQS_QUEUE_NAME": f"queue-{suffix}",
+        "SQS_DLQ_NAME": f"dlq-{suffix}",
+        "DYNAMODB_TABLENAME": f"messages-{suffix}",
+        "DYNAMODB_SCHEDULE_TABLENAME": f"schedule-{suffix}",
+        "OAUTH_ENDPOINT_URL": httpserver.url_for("/auth"),
+        "OAUTH_CLIENT_ID": "client",
+        "OAUTH_CLIENT_SECRET": "secret",
+        "PRISON_ENDPOINT_URL": httpserver.url_for("/prison"),
+        "COMMUNITY_ENDPOINT_URL": httpserver.url_for("/community"),
+        "OFFENDER_SEARCH_ENDPOINT_URL": httpserver.url_for("/search"),
+        "PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY": "200ms",
+        "SQS_LISTENER_WAIT_SECONDS": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ptpu_runtime", "serve", "--log-level", "WARNING"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert wait_for(f"{base}/health/ping", process).json() == {"status": "UP"}
+        assert requests.get(f"{base}/info", timeout=5).json()["build"]["name"] == "prison-to-probation-update"
+        assert requests.get(f"{base}/report/in-progress", timeout=5).status_code == 401
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "Traceback" not in process.stderr.read()
