@@ -7,6 +7,7 @@ Pytest fixtures reuse it through `moto_emulator_fixture` (see tests/integration/
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Iterator
 from types import TracebackType
 
@@ -22,15 +23,19 @@ _NOISY_LOGGERS = ("werkzeug", "moto", "botocore.credentials")
 
 
 class MotoEmulator:
-    def __init__(self, region: str = DEFAULT_REGION) -> None:
+    def __init__(self, region: str = DEFAULT_REGION, port: int = 0, host: str = "127.0.0.1") -> None:
         self.region = region
+        self.port = port  # 0: a free port
+        self.host = host
         self._server: ThreadedMotoServer | None = None
         self.endpoint_url = ""
 
     def start(self) -> MotoEmulator:
         for name in _NOISY_LOGGERS:
             logging.getLogger(name).setLevel(logging.ERROR)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)  # 0: a free port
+        if self.port:
+            _check_free(self.host, self.port)  # moto's start() would wait forever on a taken port
+        server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
         self._server = server
@@ -39,7 +44,10 @@ class MotoEmulator:
 
     def stop(self) -> None:
         if self._server is not None:
+            wsgi_server = self._server._server  # moto's stop() leaves the listening socket open
             self._server.stop()
+            if wsgi_server is not None:
+                wsgi_server.server_close()
             self._server = None
 
     def clients(self) -> AwsClients:
@@ -52,6 +60,12 @@ class MotoEmulator:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _check_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))  # OSError (address in use) when taken
 
 
 def moto_emulator_session() -> Iterator[MotoEmulator]:
