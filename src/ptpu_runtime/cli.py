@@ -61,6 +61,7 @@ class Service:
         self.container = container or Container(settings=settings)
         self.stop_requested = threading.Event()
         self._server: uvicorn.Server | None = None
+        self._http_failed = False
 
     def run(self) -> int:
         self._install_signal_handlers()
@@ -73,7 +74,8 @@ class Service:
         log.info("ptpu serving on port %d", self.settings.server_port)
         self.stop_requested.wait()
         log.info("Stop requested: finishing work in hand")
-        return EXIT_OK if self._stop() else EXIT_FAILURE
+        clean = self._stop()
+        return EXIT_OK if clean and not self._http_failed else EXIT_FAILURE
 
     def request_stop(self) -> None:
         self.stop_requested.set()
@@ -101,12 +103,15 @@ class Service:
         thread.start()
 
     def _serve_http(self) -> None:
-        assert self._server is not None
+        if self._server is None:
+            return
         try:
             self._server.run()
         finally:
             if not self._server.should_exit:
+                # e.g. the port is taken: uvicorn logs why and gives up; the whole service stops.
                 log.error("HTTP server stopped unexpectedly")
+                self._http_failed = True
                 self.stop_requested.set()
 
     def _stop(self) -> bool:

@@ -46,9 +46,10 @@ class LockedJob:
 
     def __init__(
         self, name: str, work: Callable[[], object], lock: Lock, lock_name: str = LOCK_NAME,
-        lock_at_most: timedelta = LOCK_AT_MOST,
+        lock_at_most: timedelta = LOCK_AT_MOST, result_log_level: int = logging.INFO,
     ) -> None:
         self.name = name
+        self._result_log_level = result_log_level
         self._work = work
         self._lock = lock
         self._lock_name = lock_name
@@ -65,7 +66,7 @@ class LockedJob:
             return False
         try:
             result = self._work()
-            log.info("%s finished: %s", self.name, result)
+            log.log(self._result_log_level, "%s finished: %s", self.name, result)
         except Exception:
             log.exception("%s failed; the next run will try again", self.name)
         finally:
@@ -81,7 +82,8 @@ class LockedJob:
 
 
 def scheduled_jobs(service: Synchronises, lock: Lock) -> dict[str, LockedJob]:
-    jobs = {PROCESS_JOB: LockedJob(PROCESS_JOB, service.process_due, lock)}
+    # Processing runs every second or so: its summaries are debug detail; the retry runs are news.
+    jobs = {PROCESS_JOB: LockedJob(PROCESS_JOB, service.process_due, lock, result_log_level=logging.DEBUG)}
     for tier, name in RETRY_JOBS.items():
         jobs[name] = LockedJob(name, lambda tier=tier: service.retry(tier), lock)  # type: ignore[misc]
     return jobs

@@ -29,10 +29,9 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> reques
     raise AssertionError(f"{url} never answered")
 
 
-def test_serve_starts_answers_and_stops_on_sigterm(aws_emulator, httpserver):
+def serve_env(aws_emulator, httpserver, port: int) -> dict[str, str]:
     suffix = uuid.uuid4().hex[:8]
-    port = free_port()
-    env = {
+    return {
         **os.environ,
         "SERVER_PORT": str(port),
         "AWS_PROVIDER": "localstack",
@@ -51,10 +50,18 @@ def test_serve_starts_answers_and_stops_on_sigterm(aws_emulator, httpserver):
         "PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY": "200ms",
         "SQS_LISTENER_WAIT_SECONDS": "1",
     }
-    process = subprocess.Popen(
+
+
+def serve(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
         [sys.executable, "-m", "ptpu_runtime", "serve", "--log-level", "WARNING"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+
+
+def test_serve_starts_answers_and_stops_on_sigterm(aws_emulator, httpserver):
+    port = free_port()
+    process = serve(serve_env(aws_emulator, httpserver, port))
     try:
         base = f"http://127.0.0.1:{port}"
         assert wait_for(f"{base}/health/ping", process).json() == {"status": "UP"}
@@ -67,3 +74,18 @@ def test_serve_starts_answers_and_stops_on_sigterm(aws_emulator, httpserver):
             process.kill()
             process.wait()
     assert "Traceback" not in process.stderr.read()
+
+
+def test_serve_exits_1_when_its_port_is_taken(aws_emulator, httpserver):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        process = serve({**serve_env(aws_emulator, httpserver, port), "SHUTDOWN_TIMEOUT": "10s"})
+        try:
+            assert process.wait(timeout=60) == 1
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert "HTTP server stopped unexpectedly" in process.stderr.read()

@@ -1,6 +1,10 @@
 import json
 
 import pytest
+from fastapi.testclient import TestClient
+
+from ptpu_adapters.fakes import InMemoryQueueAdmin
+from ptpu_core.errors import StoreFailure
 
 ADMIN = "ROLE_PTPU_QUEUE_ADMIN"
 QUEUE, DLQ = "prison_to_probation_queue", "prison_to_probation_dlq"
@@ -102,3 +106,16 @@ def test_admin_endpoints_need_the_queue_admin_role(client, queues, auth_headers,
     assert getattr(client, method)(path, headers=auth_headers("ROLE_PTPU_REPORT")).status_code == 403
     assert len(queues.queues[DLQ]) == 1  # nothing happened
     assert getattr(client, method)(path, headers=auth_headers(ADMIN)).status_code == 200
+
+
+class UnreachableQueues(InMemoryQueueAdmin):
+    def transfer_dlq_to_queue(self) -> int:
+        raise StoreFailure("SQS unreachable")
+
+
+def test_a_system_failure_is_503_in_hmpps_shape(container):
+    container.queue_admin.override(UnreachableQueues())  # before the app is built
+    response = TestClient(container.app()).put("/queue-admin/queue-housekeeping")
+    assert response.status_code == 503
+    assert response.json()["developerMessage"] == "SQS unreachable"
+    assert response.json()["status"] == 503
