@@ -66,6 +66,7 @@ class Settings:
     http_connect_timeout: timedelta = timedelta(seconds=2)
     http_read_timeout: timedelta = timedelta(seconds=10)
     shutdown_timeout: timedelta = timedelta(seconds=30)
+    lock_at_most: timedelta = timedelta(minutes=20)
 
     @property
     def emulated_aws(self) -> bool:
@@ -118,6 +119,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         http_connect_timeout=read.duration("HTTP_CONNECT_TIMEOUT", timedelta(seconds=2)),
         http_read_timeout=read.duration("HTTP_READ_TIMEOUT", timedelta(seconds=10)),
         shutdown_timeout=read.duration("SHUTDOWN_TIMEOUT", timedelta(seconds=30)),
+        lock_at_most=read.duration("PRISONTOPROBATION_LOCK_AT_MOST", timedelta(minutes=20)),
     )
 
 

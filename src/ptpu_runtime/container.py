@@ -127,6 +127,7 @@ def _schedule_settings(settings: Settings) -> ScheduleSettings:
             RetryTier.MEDIUM: settings.medium_retry_cron,
             RetryTier.LONG: settings.long_retry_cron,
         },
+        lock_at_most=settings.lock_at_most,
     )
 
 

@@ -39,6 +39,8 @@ class ScheduleSettings:
     processing_enabled: bool
     processing_delay: timedelta
     crons: dict[RetryTier, str]
+    # How long a crashed holder can keep the others out (ShedLock's lockAtMostFor).
+    lock_at_most: timedelta = LOCK_AT_MOST
 
 
 class LockedJob:
@@ -81,11 +83,19 @@ class LockedJob:
             log.exception("%s could not release %s", self.name, self._lock_name)
 
 
-def scheduled_jobs(service: Synchronises, lock: Lock) -> dict[str, LockedJob]:
+def scheduled_jobs(
+    service: Synchronises, lock: Lock, lock_at_most: timedelta = LOCK_AT_MOST
+) -> dict[str, LockedJob]:
     # Processing runs every second or so: its summaries are debug detail; the retry runs are news.
-    jobs = {PROCESS_JOB: LockedJob(PROCESS_JOB, service.process_due, lock, result_log_level=logging.DEBUG)}
+    jobs = {
+        PROCESS_JOB: LockedJob(
+            PROCESS_JOB, service.process_due, lock, lock_at_most=lock_at_most, result_log_level=logging.DEBUG
+        )
+    }
     for tier, name in RETRY_JOBS.items():
-        jobs[name] = LockedJob(name, lambda tier=tier: service.retry(tier), lock)  # type: ignore[misc]
+        jobs[name] = LockedJob(
+            name, lambda tier=tier: service.retry(tier), lock, lock_at_most=lock_at_most  # type: ignore[misc]
+        )
     return jobs
 
 
@@ -93,7 +103,7 @@ class SynchronisationScheduler:
     """Owns an APScheduler BackgroundScheduler with the four jobs; start() / shutdown(wait)."""
 
     def __init__(self, service: Synchronises, lock: Lock, settings: ScheduleSettings) -> None:
-        self.jobs = scheduled_jobs(service, lock)
+        self.jobs = scheduled_jobs(service, lock, settings.lock_at_most)
         self._settings = settings
         # One worker: a cron retry that fires mid-cycle waits its turn instead of being skipped.
         self._scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(max_workers=1)})
