@@ -1,0 +1,176 @@
+"""`ptpu sandbox` (what `make run` runs) and `ptpu publish`: argument parsing and the console side."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
+from ptpu_adapters.aws.provisioning import AwsResourceNames
+from ptpu_runtime.sandbox.ports import StackPorts
+from ptpu_runtime.sandbox.publishing import publish_scenarios, topic_arn_for
+from ptpu_runtime.sandbox.service_process import ServiceFailedToStart
+from ptpu_runtime.simulators.auth import DEFAULT_CLIENTS
+from ptpu_runtime.simulators.seed import SCENARIOS
+
+if TYPE_CHECKING:  # the stack imports moto: only `ptpu sandbox` pays for that, not `ptpu serve`
+    from ptpu_runtime.sandbox.stack import LocalStack
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+REGION = "eu-west-2"
+REPORTER_CLIENT_ID = "ptpu-sandbox-reporter"
+PORT_BASE_ENV = "PTPU_SANDBOX_PORT_BASE"
+DEFAULT_EMULATOR_URL = f"http://127.0.0.1:{StackPorts.well_known().emulator}"
+
+
+# --- ptpu sandbox ----------------------------------------------------------------------------
+def add_sandbox(subparsers: argparse._SubParsersAction) -> None:
+    sandbox = subparsers.add_parser(
+        "sandbox",
+        help="run the service locally against an AWS emulator and simulated HMPPS systems",
+        description="Run the whole service on loopback: moto (SNS, SQS, DynamoDB), simulated HMPPS Auth, "
+        "prison-api, offender search and community-api seeded with scenarios, and `ptpu serve`.",
+    )
+    sandbox.add_argument("--demo", action="store_true",
+                         help="publish every scenario, print the outcomes, stop; exit 1 if one is unexpected")
+    sandbox.add_argument("--port-base", type=int, default=_port_base_from_env(),
+                         help="service N, emulator N+1, auth N+2, prison-api N+3, search N+4, community-api N+5; "
+                         "0 = free ports (default: 8080, 4566, 8090-8093; env " + PORT_BASE_ENV + ")")
+    sandbox.add_argument("--hold-back", default="3s", help="how long a record waits before processing (3s)")
+    sandbox.add_argument("--processor-delay-ms", type=int, default=500, help="processing job delay (500)")
+    sandbox.add_argument("--timeout", type=float, default=60.0, help="--demo: seconds to wait for outcomes (60)")
+    sandbox.add_argument("--log-file", type=Path,
+                         help="write the service's log here (default: the terminal; with --demo a temp file)")
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    from ptpu_runtime.sandbox.stack import LocalStack
+
+    ports = StackPorts.well_known() if args.port_base is None else StackPorts.from_base(args.port_base)
+    ports, notes = ports.with_taken_replaced()
+    for note in notes:
+        print(f"note: {note}")
+    log_path = args.log_file or (_temp_log() if args.demo else None)
+    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops the sandbox as Ctrl-C does
+    stack = None
+    try:
+        print("Starting the AWS emulator and the simulated HMPPS systems ...", flush=True)
+        stack = LocalStack.start(hold_back=args.hold_back, processor_delay_ms=args.processor_delay_ms, ports=ports)
+        print(f"Starting ptpu serve on port {stack.service_port} ...", flush=True)
+        service = stack.start_service(log_path=log_path)
+        if args.demo:
+            return _demo(stack, args.timeout, log_path)
+        print(banner(stack, args.hold_back), flush=True)
+        while service.running:
+            time.sleep(0.5)
+        print(f"ptpu serve exited unexpectedly with code {service.returncode}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except ServiceFailedToStart as failure:
+        print(f"ptpu sandbox: {failure}", file=sys.stderr)
+        return EXIT_FAILURE
+    finally:
+        if stack is not None:
+            # A second Ctrl-C must not cut the clean-up short and leave the service running.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            print("Stopping the service, the simulators and the emulator ...", flush=True)
+            stack.stop()
+            print("Stopped.", flush=True)
+
+
+def _demo(stack: LocalStack, timeout: float, log_path: Path | None) -> int:
+    from ptpu_runtime.sandbox.demo import render_table, run_demo, summary
+
+    print(f"Service up at {stack.service_url} (log: {log_path})", flush=True)
+    results = run_demo(stack, list(SCENARIOS.values()), timeout, progress=lambda line: print(line, flush=True))
+    print()
+    print(render_table(results))
+    print()
+    print(summary(results), flush=True)
+    return EXIT_OK if all(result.as_expected for result in results) else EXIT_FAILURE
+
+
+def banner(stack: LocalStack, hold_back: str) -> str:
+    service, hmpps = _localhost(stack.service_url), stack.hmpps
+    reporter_secret = DEFAULT_CLIENTS[REPORTER_CLIENT_ID].secret
+    token_url = f"{hmpps.auth_url}/oauth/token?grant_type=client_credentials"
+    extract = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])'"
+    endpoint = "" if stack.emulator_url == DEFAULT_EMULATOR_URL else f" --endpoint {stack.emulator_url}"
+    return f"""
+ptpu sandbox is up. Records are processed {hold_back} after they arrive. Ctrl-C stops everything.
+
+  service          {service}
+  health           {service}/health
+  Swagger UI       {service}/swagger-ui.html
+  metrics          {service}/prometheus
+  AWS emulator     {stack.emulator_url}  (topic {stack.names.topic}, queue {stack.names.queue}, \
+tables {stack.names.message_table}, {stack.names.schedule_table})
+  HMPPS Auth       {hmpps.auth_url}
+  prison-api       {hmpps.prison_url}
+  offender search  {hmpps.search_url}
+  community-api    {hmpps.community_url}  (Delius state: /__sim/state, writes received: /__sim/requests)
+
+Get a report token (client {REPORTER_CLIENT_ID} has ROLE_PTPU_REPORT) and call a report:
+  TOKEN=$(curl -s -X POST -u {REPORTER_CLIENT_ID}:{reporter_secret} '{token_url}' | {extract})
+  curl -H "Authorization: Bearer $TOKEN" {service}/report/in-progress
+
+Publish the seeded scenarios' events from another terminal:
+  .venv/bin/ptpu publish all{endpoint}
+  .venv/bin/ptpu publish new-conviction{endpoint}     # one of: {', '.join(SCENARIOS)}
+"""
+
+
+def _localhost(url: str) -> str:
+    return url.replace("127.0.0.1", "localhost")
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _temp_log() -> Path:
+    handle, name = tempfile.mkstemp(prefix="ptpu-sandbox-", suffix=".log")
+    os.close(handle)
+    return Path(name)
+
+
+def _port_base_from_env() -> int | None:
+    value = os.environ.get(PORT_BASE_ENV, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+# --- ptpu publish ----------------------------------------------------------------------------
+def add_publish(subparsers: argparse._SubParsersAction) -> None:
+    publish = subparsers.add_parser(
+        "publish",
+        help="publish the SNS events of seeded scenarios to a running sandbox",
+        description="Publish the offender events of one scenario (or all) to the sandbox's SNS topic.",
+    )
+    publish.add_argument("scenario", choices=[*SCENARIOS, "all"], metavar="SCENARIO|all",
+                         help="one of: " + ", ".join(SCENARIOS) + "; or all")
+    publish.add_argument("--endpoint", default=DEFAULT_EMULATOR_URL,
+                         help=f"the sandbox's AWS emulator (default {DEFAULT_EMULATOR_URL})")
+    publish.add_argument("--topic", default=AwsResourceNames().topic, help="SNS topic name (offender_events)")
+    publish.add_argument("--region", default=REGION)
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    scenarios = list(SCENARIOS.values()) if args.scenario == "all" else [SCENARIOS[args.scenario]]
+    sns = make_clients(LOCALSTACK, args.region, args.endpoint).sns
+    try:
+        published = publish_scenarios(sns, topic_arn_for(sns, args.topic), scenarios)
+    except Exception as error:  # most likely no sandbox at that endpoint
+        print(f"ptpu publish: could not publish to {args.endpoint}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    for event in published:
+        print(f"published {event.scenario}: {event.event_type} booking {event.booking_id} "
+              f"(SNS message {event.sns_message_id})")
+    return EXIT_OK

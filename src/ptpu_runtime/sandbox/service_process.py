@@ -1,0 +1,131 @@
+"""`ptpu serve` as a child process: started in its own process group, waited for, stopped for sure.
+
+Its own process group (a new session) so that Ctrl-C in the terminal reaches only the sandbox, which
+then stops the service in order, and so that stopping kills anything the service itself started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import requests
+
+TELEMETRY_MARKER = "ptpu.telemetry: "
+
+
+class ServiceFailedToStart(RuntimeError):
+    pass
+
+
+class ServiceProcess:
+    def __init__(self, env: Mapping[str, str], port: int, log_path: Path | None = None) -> None:
+        """`log_path`: where the service's stdout and stderr go (None: this process's own stdout)."""
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = log_path
+        self._log: IO[bytes] | None = open(log_path, "ab") if log_path is not None else None  # noqa: SIM115
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "ptpu_runtime", "serve"],
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT if self._log is not None else None,
+            start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    @property
+    def running(self) -> bool:
+        return self._process.poll() is None
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.poll()
+
+    def wait_until_up(self, timeout: float = 60.0) -> None:
+        """Return once /health/ping answers; ServiceFailedToStart if the process exits or time runs out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.running:
+                raise ServiceFailedToStart(
+                    f"ptpu serve exited with {self.returncode} before it was up{self._log_tail()}"
+                )
+            try:
+                if requests.get(f"{self.url}/health/ping", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise ServiceFailedToStart(f"ptpu serve was not up within {timeout:.0f}s{self._log_tail()}")
+
+    def stop(self, timeout: float = 20.0) -> int:
+        """SIGTERM to the whole group (graceful stop), SIGKILL after `timeout`. Returns the exit code."""
+        if self.running:
+            self._signal_group(signal.SIGTERM)
+            try:
+                self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._signal_group(signal.SIGKILL)
+                self._process.wait(5)
+        # The group may outlive its leader only if the service started helpers; make sure it does not.
+        self._signal_group(signal.SIGKILL)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        return int(self._process.returncode)
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path is not None else ""
+
+    def telemetry(self) -> list[dict[str, Any]]:
+        """The telemetry events logged so far, oldest first: [{"event": name, "attributes": {...}}]."""
+        return telemetry_events(self.log_text())
+
+    def _signal_group(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._process.pid, signum)
+
+    def _log_tail(self, lines: int = 30) -> str:
+        text = self.log_text()
+        if not text:
+            return ""
+        return "; last lines of its log:\n" + "\n".join(text.splitlines()[-lines:])
+
+
+def telemetry_events(log_text: str) -> list[dict[str, Any]]:
+    """Telemetry events in a service log: lines of logger `ptpu.telemetry` carrying one JSON object,
+    whether the log line is plain text ("... ptpu.telemetry: {json}") or itself JSON."""
+    events = []
+    for line in log_text.splitlines():
+        event = _event_in(line)
+        if event is not None:
+            events.append(event)
+    return events
+
+
+def _event_in(line: str) -> dict[str, Any] | None:
+    _, marker, payload = line.partition(TELEMETRY_MARKER)
+    candidate = payload if marker else line
+    if not candidate.lstrip().startswith("{"):
+        return None
+    try:
+        parsed = json.loads(candidate)
+    except ValueError:
+        return None
+    if not isinstance(parsed, dict):
+        return None
+    if "event" not in parsed and isinstance(parsed.get("message"), str):
+        return _event_in(parsed["message"])  # a JSON log line whose message is the telemetry JSON
+    return parsed if isinstance(parsed.get("event"), str) else None
