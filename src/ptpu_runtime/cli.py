@@ -19,6 +19,7 @@ import uvicorn
 
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import Settings, load_settings
+from ptpu_runtime.sandbox.commands import add_publish, add_sandbox, run_publish, run_sandbox
 from ptpu_runtime.scheduling import LOCK_NAME
 
 if TYPE_CHECKING:
@@ -174,8 +175,8 @@ def add_not_yet(name: str, help_text: str) -> Callable[[argparse._SubParsersActi
 # name -> (how to declare its arguments, what to run)
 COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]] = {
     "serve": (add_serve, run_serve),
-    "sandbox": (add_not_yet("sandbox", "run locally against emulators and simulators"), run_not_yet),
-    "publish": (add_not_yet("publish", "publish a sample event"), run_not_yet),
+    "sandbox": (add_sandbox, run_sandbox),
+    "publish": (add_publish, run_publish),
 }
 
 
