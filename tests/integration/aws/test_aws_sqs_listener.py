@@ -13,7 +13,7 @@ from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
 from ptpu_adapters.aws.sqs_listener import SqsListener
 from ptpu_core.errors import InvalidMessage, SystemFailure
 
-FIXTURES = Path("/work/shared/fixtures/original-2021/messages")
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "original-2021" / "messages"
 HANDLED_TYPES = {
     "IMPRISONMENT_STATUS-CHANGED",
     "EXTERNAL_MOVEMENT_RECORD-INSERTED",

@@ -9,7 +9,7 @@ from typing import Any
 
 from pytest_httpserver import HTTPServer
 
-MAPPINGS = Path("/work/shared/fixtures/original-2021/api-mappings")
+MAPPINGS = Path(__file__).resolve().parents[2] / "fixtures" / "original-2021" / "api-mappings"
 CLIENT_ID = "ptpu-client"
 CLIENT_SECRET = "s3cr3t-value"
 TOKEN = "token-1"

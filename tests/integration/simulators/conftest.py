@@ -10,7 +10,7 @@ import requests
 
 from ptpu_runtime.simulators import SimulatedHmpps
 
-FIXTURES = Path(__file__).parent / "fixtures"  # copied from fixtures/original-2021/api-mappings
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "original-2021" / "api-mappings"
 SERVICE_CLIENT = ("prison-to-probation-update", "sandbox-secret")
 
 

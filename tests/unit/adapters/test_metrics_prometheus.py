@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from ptpu_adapters.metrics import PrometheusMetrics
 
-DASHBOARD = Path("/work/shared/fixtures/original-2021/grafana-dashboard.yaml")
+DASHBOARD = Path(__file__).resolve().parents[2] / "fixtures" / "original-2021" / "grafana-dashboard.yaml"
 
 
 @pytest.fixture

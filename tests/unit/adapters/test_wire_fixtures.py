@@ -33,7 +33,7 @@ from ptpu_core.models.probation import (
     UpdateCustodyBookingNumber,
 )
 
-MAPPINGS = Path("/work/shared/fixtures/original-2021/api-mappings")
+MAPPINGS = Path(__file__).resolve().parents[2] / "fixtures" / "original-2021" / "api-mappings"
 converter = make_converter()
 
 

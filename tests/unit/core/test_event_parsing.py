@@ -18,7 +18,7 @@ from ptpu_core.models.events import (
     SentenceDatesChangedEvent,
 )
 
-FIXTURES = Path("/work/shared/fixtures/original-2021")
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "original-2021"
 
 
 def envelope(name: str, folder: str = "messages") -> tuple[str, str]:
