@@ -1,0 +1,250 @@
+"""A whole local stack for the reliability cases: moto (restartable on the same port), the simulated
+HMPPS systems, freshly provisioned queues/tables, and `python -m ptpu_runtime serve` subprocesses.
+
+    stack = ReliabilityStack(tmp_path).start()
+    service = stack.start_service("a")          # waits until /health/ping answers
+    stack.publish(event_type, message)
+    stack.wait_until(lambda: ..., timeout=60)
+    service.kill(); stack.stop()
+
+(src/ptpu_runtime/sandbox/stack.py did not exist when this was written; if it appears, prefer it.)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import requests
+from moto.server import ThreadedMotoServer
+
+from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
+from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResources, provision
+from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
+from ptpu_adapters.aws.record_codec import message_from_item
+from ptpu_core.models.record import Message
+from ptpu_runtime.simulators import SimulatedHmpps
+
+REGION = "eu-west-2"
+SERVICE_CLIENT_SECRET = "sandbox-secret"  # the simulated Auth's secret for the service's own client
+_NOISY = ("werkzeug", "moto", "botocore", "urllib3")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.2, what: str = "") -> None:
+    """Poll `condition` until true; AssertionError naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+
+
+class RestartableMoto:
+    """moto in server mode on a fixed port. Its state lives in this process's backends, so a stop and
+    a start on the same port is an outage of the endpoint with the data intact."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.endpoint_url = f"http://127.0.0.1:{self.port}"
+        self._server: ThreadedMotoServer | None = None
+
+    def start(self) -> None:
+        for name in _NOISY:
+            logging.getLogger(name).setLevel(logging.ERROR)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        server.start()
+        self._server = server
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+
+class ServiceProcess:
+    """One `ptpu serve` subprocess, its output captured in a file the test can read and grep."""
+
+    def __init__(self, name: str, env: Mapping[str, str], log_path: Path) -> None:
+        self.name = name
+        self.port = int(env["SERVER_PORT"])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self._log_file = log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ptpu_runtime", "serve"],
+            env=dict(env), stdout=self._log_file, stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 30.0) -> ServiceProcess:
+        def answering() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(f"service {self.name} exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                return requests.get(f"{self.url}/health/ping", timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_until(answering, timeout, what=f"service {self.name} to answer /health/ping")
+        return self
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return requests.get(f"{self.url}{path}", timeout=kwargs.pop("timeout", 10), **kwargs)
+
+    def log(self) -> str:
+        self._log_file.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up of any kind, as when a pod is OOM-killed."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def terminate(self, timeout: float = 60.0) -> int:
+        """SIGTERM and wait for the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+    def close(self) -> None:
+        self.kill()
+        self._log_file.close()
+
+
+class ReliabilityStack:
+    def __init__(self, work_dir: Path, visibility_timeout: int = 2) -> None:
+        self.work_dir = work_dir
+        work_dir.mkdir(parents=True, exist_ok=True)
+        self.visibility_timeout = visibility_timeout
+        self.moto = RestartableMoto()
+        suffix = uuid.uuid4().hex[:8]
+        self.names = AwsResourceNames(
+            queue=f"rel-queue-{suffix}", dlq=f"rel-dlq-{suffix}", topic=f"rel-topic-{suffix}",
+            message_table=f"rel-messages-{suffix}", schedule_table=f"rel-schedule-{suffix}",
+        )
+        self.hmpps: SimulatedHmpps | None = None
+        self.clients: AwsClients | None = None
+        self.resources: ProvisionedResources | None = None
+        self.services: list[ServiceProcess] = []
+
+    def start(self) -> ReliabilityStack:
+        self.moto.start()
+        self.clients = make_clients(LOCALSTACK, REGION, self.moto.endpoint_url)
+        self.resources = provision(self.clients, self.names, queue_visibility_timeout=self.visibility_timeout)
+        self.hmpps = SimulatedHmpps.start()
+        return self
+
+    def stop(self) -> None:
+        for service in self.services:
+            service.close()
+        if self.hmpps is not None:
+            self.hmpps.stop()
+        self.moto.stop()
+
+    # --- the service -------------------------------------------------------------------------
+    def env(self, **overrides: str) -> dict[str, str]:
+        assert self.hmpps is not None
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONUNBUFFERED": "1",
+            "SERVER_PORT": str(free_port()),
+            "OAUTH_ENDPOINT_URL": self.hmpps.auth_url,
+            "OAUTH_CLIENT_ID": "prison-to-probation-update",
+            "OAUTH_CLIENT_SECRET": SERVICE_CLIENT_SECRET,
+            "PRISON_ENDPOINT_URL": self.hmpps.prison_url,
+            "COMMUNITY_ENDPOINT_URL": self.hmpps.community_url,
+            "OFFENDER_SEARCH_ENDPOINT_URL": self.hmpps.search_url,
+            "AWS_PROVIDER": LOCALSTACK,
+            "AWS_REGION": REGION,
+            "SQS_ENDPOINT_URL": self.moto.endpoint_url,
+            "DYNAMODB_ENDPOINT": self.moto.endpoint_url,
+            "SQS_QUEUE_NAME": self.names.queue,
+            "SQS_DLQ_NAME": self.names.dlq,
+            "SNS_TOPIC_NAME": self.names.topic,
+            "DYNAMODB_TABLENAME": self.names.message_table,
+            "DYNAMODB_SCHEDULE_TABLENAME": self.names.schedule_table,
+            # Fast cycles: process as soon as stored, retry every other second.
+            "PRISONTOPROBATION_HOLD_BACK_DURATION": "0s",
+            "PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY": "500ms",
+            "RETRY_SCHEDULES_SHORT_CRON": "*/2 * * * * *",
+            "RETRY_SCHEDULES_MEDIUM_CRON": "*/2 * * * * *",
+            "RETRY_SCHEDULES_LONG_CRON": "*/2 * * * * *",
+            "HTTP_CONNECT_TIMEOUT": "1s",
+            "HTTP_READ_TIMEOUT": "1s",
+            "SHUTDOWN_TIMEOUT": "20s",
+        }
+        env.update(overrides)
+        return env
+
+    def start_service(self, name: str, wait: bool = True, **env_overrides: str) -> ServiceProcess:
+        service = ServiceProcess(name, self.env(**env_overrides), self.work_dir / f"service-{name}.log")
+        self.services.append(service)
+        return service.wait_ready() if wait else service
+
+    # --- publishing and observing ------------------------------------------------------------
+    def publish(self, event_type: str, message: Mapping[str, Any]) -> None:
+        """Through SNS, as prison-offender-events publishes (the filter policy applies)."""
+        assert self.clients is not None and self.resources is not None
+        self.clients.sns.publish(
+            TopicArn=self.resources.topic_arn, Message=json.dumps(message),
+            MessageAttributes={"eventType": {"DataType": "String", "StringValue": event_type}},
+        )
+
+    def send_raw(self, body: str) -> None:
+        """Straight onto the queue, bypassing SNS (for bodies SNS would never produce)."""
+        assert self.clients is not None and self.resources is not None
+        self.clients.sqs.send_message(QueueUrl=self.resources.queue_url, MessageBody=body)
+
+    def records(self) -> list[Message]:
+        """Every record in the message table (a scan; fine at test sizes)."""
+        assert self.clients is not None
+        paginator = self.clients.dynamodb.get_paginator("scan")
+        return [
+            message_from_item(item)
+            for page in paginator.paginate(TableName=self.names.message_table)
+            for item in page.get("Items", [])
+        ]
+
+    def queue_admin(self) -> SqsQueueAdmin:
+        assert self.clients is not None and self.resources is not None
+        return SqsQueueAdmin(self.clients.sqs, self.resources.queue_url, self.resources.dlq_url)
+
+    def queue_counts(self) -> tuple[int, int, int]:
+        """(visible, in flight, on the DLQ)."""
+        admin = self.queue_admin()
+        return (
+            admin.message_count(self.names.queue),
+            admin.messages_in_flight(self.names.queue),
+            admin.message_count(self.names.dlq),
+        )
+
+    def queue_drained(self) -> bool:
+        visible, in_flight, _ = self.queue_counts()
+        return visible == 0 and in_flight == 0
+
+    def lock_item(self) -> dict[str, Any] | None:
+        assert self.clients is not None
+        found = self.clients.dynamodb.get_item(TableName=self.names.schedule_table, Key={"_id": {"S": "scheduleLock"}})
+        item = found.get("Item")
+        return None if item is None else {k: next(iter(v.values())) for k, v in item.items()}
