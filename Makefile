@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/ptpu sandbox $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests $(wildcard benchmarks)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
