@@ -164,8 +164,8 @@ def add_publish(subparsers: argparse._SubParsersAction) -> None:
 
 def run_publish(args: argparse.Namespace) -> int:
     scenarios = list(SCENARIOS.values()) if args.scenario == "all" else [SCENARIOS[args.scenario]]
-    sns = make_clients(LOCALSTACK, args.region, args.endpoint).sns
     try:
+        sns = make_clients(LOCALSTACK, args.region, args.endpoint).sns
         published = publish_scenarios(sns, topic_arn_for(sns, args.topic), scenarios)
     except Exception as error:  # most likely no sandbox at that endpoint
         print(f"ptpu publish: could not publish to {args.endpoint}: {error}", file=sys.stderr)

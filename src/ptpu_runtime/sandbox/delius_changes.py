@@ -24,15 +24,18 @@ def by_crn(offenders: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any
 
 
 def describe_changes(before: Offenders, after: Offenders, crns: Iterable[str] | None = None) -> list[str]:
-    """One phrase per change, e.g. "X142620 nomsNumber - -> A5089DY". `crns`: only these offenders."""
-    changes = []
+    """One line per changed offender, e.g. "X142620: nomsNumber - -> A5089DY, bookNumber - -> 38339A".
+    `crns`: only these offenders (default: all)."""
+    lines = []
     for crn in sorted(crns if crns is not None else set(before) | set(after)):
         old, new = before.get(crn), after.get(crn)
         if old is None or new is None:
-            changes.append(f"{crn} {'added' if old is None else 'removed'}")
+            lines.append(f"{crn}: {'added' if old is None else 'removed'}")
             continue
-        changes.extend(f"{crn} {change}" for change in _offender_changes(old, new))
-    return changes
+        changes = _offender_changes(old, new)
+        if changes:
+            lines.append(f"{crn}: {', '.join(changes)}")
+    return lines
 
 
 def _offender_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
@@ -54,7 +57,7 @@ def _offender_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[st
 def _key_date_changes(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
     if dict(old) == dict(new):
         return []
-    shown = ", ".join(f"{KEY_DATE_ABBREVIATIONS.get(name, name)} {value}" for name, value in new.items())
+    shown = " ".join(f"{KEY_DATE_ABBREVIATIONS.get(name, name)}={value}" for name, value in new.items())
     return [f"keyDates -> {shown or 'none'}"]
 
 

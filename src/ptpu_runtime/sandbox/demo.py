@@ -17,7 +17,7 @@ from ptpu_runtime.sandbox.stack import LocalStack
 from ptpu_runtime.simulators.seed import IGNORED, Scenario
 
 PENDING = "PENDING"  # still waiting when time ran out
-CHANGE_COLUMN_WIDTH = 64
+CHANGE_COLUMN_WIDTH = 60
 
 
 @frozen
