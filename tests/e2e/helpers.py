@@ -44,8 +44,8 @@ def wait_for_final_record(stack: LocalStack, booking_id: int, state: str, timeou
 
     def final() -> Message | None:
         records = records_for(stack, booking_id)
-        done = [r for r in records if r.processed_date is not None and r.status is not None]
-        return done[0] if len(records) == 1 and done and done[0].status.value == state else None
+        done = [r for r in records if r.processed_date is not None and r.status is not None and r.status.value == state]
+        return done[0] if len(records) == 1 and done else None
 
     return wait_for(f"booking {booking_id} to be processed as {state}", final, timeout)
 

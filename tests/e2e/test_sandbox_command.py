@@ -1,0 +1,121 @@
+"""`ptpu sandbox` as a user runs it (`make run`): the demo's table and exit code, and a clean Ctrl-C.
+
+Free ports throughout (`--port-base 0`), so these tests never depend on 8080 or 4566 being free.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ptpu_runtime.sandbox.ports import is_free
+from ptpu_runtime.simulators import SCENARIOS
+
+SANDBOX = [sys.executable, "-m", "ptpu_runtime", "sandbox", "--port-base", "0"]
+URL_PORT = re.compile(r"http://(?:localhost|127\.0\.0\.1):(\d+)")
+
+
+def test_the_demo_shows_every_scenario_reaching_its_expected_state(tmp_path: Path) -> None:
+    demo = subprocess.run(
+        [*SANDBOX, "--demo", "--hold-back", "1s", "--log-file", str(tmp_path / "service.log")],
+        capture_output=True, text=True, timeout=120,
+    )
+
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    rows = {line.split()[1]: line for line in demo.stdout.splitlines() if line.startswith(("ok  ", "FAIL"))}
+    assert set(rows) == set(SCENARIOS)
+    for name, scenario in SCENARIOS.items():
+        assert rows[name].split()[:5] == ["ok", name, scenario.events[0].event_type,
+                                          str(scenario.booking_id), scenario.expected_state]
+    assert "X142620: nomsNumber - -> A5089DY, bookNumber - -> 38339A" in demo.stdout
+    assert "X200007: nomsNumber A9996DY -> A5096DY" in demo.stdout
+    assert f"All {len(SCENARIOS)} events reached their expected state." in demo.stdout
+
+
+def test_the_demo_exits_1_when_outcomes_are_not_reached(tmp_path: Path) -> None:
+    # A hold-back longer than the wait: nothing can be processed in time.
+    demo = subprocess.run(
+        [*SANDBOX, "--demo", "--hold-back", "60s", "--timeout", "0", "--log-file", str(tmp_path / "service.log")],
+        capture_output=True, text=True, timeout=120,
+    )
+
+    assert demo.returncode == 1, demo.stdout + demo.stderr
+    assert re.search(r"^FAIL\s+new-conviction\s.*PENDING \(expected COMPLETED\)", demo.stdout, re.MULTILINE)
+    assert "did not reach their expected state" in demo.stdout
+
+
+def test_ctrl_c_stops_every_process_and_frees_every_port(tmp_path: Path) -> None:
+    output = tmp_path / "sandbox.out"
+    with output.open("w") as out:
+        sandbox = subprocess.Popen(
+            [*SANDBOX, "--log-file", str(tmp_path / "service.log")], stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        banner = _wait_for_banner(output, sandbox)
+        ports = {int(port) for port in URL_PORT.findall(banner)}
+        children = _descendants(sandbox.pid)
+        assert any("ptpu_runtime serve" in _command_line(pid) for pid in children)
+        assert len(ports) == 6  # service, emulator and the four simulators
+        assert not any(is_free(port) for port in ports)
+
+        sandbox.send_signal(signal.SIGINT)
+        assert sandbox.wait(timeout=60) == 0
+    finally:
+        if sandbox.poll() is None:
+            sandbox.kill()
+
+    assert [pid for pid in children if _alive(pid)] == []
+    assert [port for port in ports if not is_free(port)] == []
+    assert "Stopped." in output.read_text()
+
+
+def _wait_for_banner(output: Path, process: subprocess.Popen[bytes], timeout: float = 60.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = output.read_text()
+        if "ptpu sandbox is up" in text and "Publish the seeded" in text:
+            return text
+        assert process.poll() is None, f"ptpu sandbox exited early:\n{text}"
+        time.sleep(0.2)
+    raise AssertionError(f"ptpu sandbox was not up within {timeout}s:\n{output.read_text()}")
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found.extend(children)
+        frontier.extend(children)
+    return found
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper counts as gone)."""
+    try:
+        os.kill(pid, 0)
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (ProcessLookupError, OSError):
+        return False
+    return state != "Z"
