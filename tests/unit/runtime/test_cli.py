@@ -28,16 +28,19 @@ def test_serve_with_a_malformed_setting_names_it_and_hides_secrets(monkeypatch, 
     assert "very-secret" not in err
 
 
-@pytest.mark.parametrize("command", ["sandbox", "publish"])
-def test_placeholder_commands_say_not_available_yet(command, capsys):
-    assert main([command]) == 1
-    assert "not available yet" in capsys.readouterr().err
+def test_publish_of_an_unknown_scenario_is_a_usage_error(capsys):
+    # (`ptpu sandbox` itself runs until Ctrl-C: tests/e2e/test_sandbox_command.py runs it as a subprocess.)
+    with pytest.raises(SystemExit) as exited:
+        main(["publish", "no-such-scenario"])
+    assert exited.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
 
 
 def test_every_command_has_a_subparser():
     parser = build_parser()
+    required_arguments = {"publish": ["all"]}
     for name in COMMANDS:
-        assert parser.parse_args([name]).command == name
+        assert parser.parse_args([name, *required_arguments.get(name, [])]).command == name
 
 
 def test_an_unknown_command_is_a_usage_error():
