@@ -56,9 +56,16 @@ class LockedJob:
         self._lock = lock
         self._lock_name = lock_name
         self._lock_at_most = lock_at_most.total_seconds()
+        self._release_pending = False
 
     def __call__(self) -> bool:
         """True when the work ran (successfully or not), False when the lock was held elsewhere."""
+        # A release lost to a store outage would otherwise keep every instance, this one included,
+        # out until lock_at_most (20 minutes). Safe to repeat: release only frees a lock we own, and
+        # no other job of ours runs now (one scheduler worker).
+        if self._release_pending and not self._release():
+            log.warning("%s skipped: %s from an earlier run is still not released", self.name, self._lock_name)
+            return False
         try:
             if not self._lock.try_acquire(self._lock_name, self._lock_at_most):
                 log.debug("%s skipped: %s is held elsewhere", self.name, self._lock_name)
@@ -75,12 +82,16 @@ class LockedJob:
             self._release()
         return True
 
-    def _release(self) -> None:
+    def _release(self) -> bool:
         try:
             self._lock.release(self._lock_name)
         except Exception:
-            # Not fatal: the lock expires by itself after lock_at_most.
-            log.exception("%s could not release %s", self.name, self._lock_name)
+            # Not fatal: retried before the next run, and the lock expires by itself after lock_at_most.
+            log.exception("%s could not release %s; will retry before its next run", self.name, self._lock_name)
+            self._release_pending = True
+            return False
+        self._release_pending = False
+        return True
 
 
 def scheduled_jobs(

@@ -1,0 +1,58 @@
+"""A lock release lost to a store outage is retried before the job's next run (found by the store-outage
+case: the lost release kept every instance, this one included, out of the jobs for lock_at_most)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ptpu_runtime.config import load_settings
+from ptpu_runtime.scheduling import LockedJob
+
+
+class FlakyLock:
+    """Holds by owner; `release` fails while `unreachable` is set."""
+
+    def __init__(self) -> None:
+        self.held = False
+        self.unreachable = False
+        self.releases = 0
+
+    def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
+        if self.unreachable:
+            raise ConnectionError("store down")
+        if self.held:
+            return False
+        self.held = True
+        return True
+
+    def release(self, name: str) -> None:
+        if self.unreachable:
+            raise ConnectionError("store down")
+        self.held = False
+        self.releases += 1
+
+
+def test_a_release_that_failed_is_retried_before_the_next_run_and_the_job_runs_again() -> None:
+    lock, runs = FlakyLock(), []
+
+    def work() -> None:
+        runs.append(1)
+        lock.unreachable = len(runs) == 1  # the store goes away during the first run
+
+    job = LockedJob("processMessages", work, lock)
+    assert job() is True and lock.held  # release failed: still held by us
+    assert job() is False  # store still down: skipped, nothing run
+    lock.unreachable = False
+    assert job() is True  # the pending release went through first, then the run
+    assert runs == [1, 1] and not lock.held and lock.releases == 2
+
+
+def test_lock_at_most_is_configurable_from_the_environment() -> None:
+    env = {
+        "OAUTH_ENDPOINT_URL": "http://auth", "OAUTH_CLIENT_ID": "id", "OAUTH_CLIENT_SECRET": "secret",
+        "PRISON_ENDPOINT_URL": "http://prison", "COMMUNITY_ENDPOINT_URL": "http://community",
+        "OFFENDER_SEARCH_ENDPOINT_URL": "http://search", "DYNAMODB_TABLENAME": "t",
+        "DYNAMODB_SCHEDULE_TABLENAME": "s",
+    }
+    assert load_settings(env).lock_at_most == timedelta(minutes=20)
+    assert load_settings({**env, "PRISONTOPROBATION_LOCK_AT_MOST": "8s"}).lock_at_most == timedelta(seconds=8)
