@@ -22,10 +22,13 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
 import requests
+from attrs import frozen
 from moto.server import ThreadedMotoServer
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
@@ -248,3 +251,65 @@ class ReliabilityStack:
         found = self.clients.dynamodb.get_item(TableName=self.names.schedule_table, Key={"_id": {"S": "scheduleLock"}})
         item = found.get("Item")
         return None if item is None else {k: next(iter(v.values())) for k, v in item.items()}
+
+
+def lock_time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+@frozen
+class LockHold:
+    owner: str
+    start: datetime
+    end: datetime  # the release, or the expiry when the holder never released
+    released: bool
+
+
+class LockHistory:
+    """Every write to the lock row, in order, from a DynamoDB stream on the schedule table: an exact
+    record of who held the lock when (polling the row could miss a short hold)."""
+
+    def __init__(self, stack: ReliabilityStack) -> None:
+        assert stack.clients is not None
+        described = stack.clients.dynamodb.update_table(
+            TableName=stack.names.schedule_table,
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )
+        self._arn = described["TableDescription"]["LatestStreamArn"]
+        self._streams = boto3.client(
+            "dynamodbstreams", endpoint_url=stack.moto.endpoint_url, region_name=REGION,
+            aws_access_key_id="test", aws_secret_access_key="test",
+        )
+
+    def images(self) -> list[dict[str, str]]:
+        found = []
+        for shard in self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]["Shards"]:
+            iterator = self._streams.get_shard_iterator(
+                StreamArn=self._arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+            while iterator:
+                page = self._streams.get_records(ShardIterator=iterator, Limit=1000)
+                found += [{k: v["S"] for k, v in r["dynamodb"]["NewImage"].items()} for r in page["Records"]]
+                iterator = page.get("NextShardIterator") if page["Records"] else None
+        return found
+
+    def holds(self) -> list[LockHold]:
+        holds: list[LockHold] = []
+        for image in self.images():
+            if "lockedAt" not in image:
+                continue
+            start, until = lock_time(image["lockedAt"]), lock_time(image["lockUntil"])
+            if holds and holds[-1].owner == image["lockedBy"] and holds[-1].start == start:
+                holds[-1] = LockHold(image["lockedBy"], start, until, released=True)  # the release
+            else:
+                holds.append(LockHold(image["lockedBy"], start, until, released=False))
+        return holds
+
+
+def overlap_seconds(holds: list[LockHold]) -> float:
+    """Total time two different owners held the lock at once."""
+    total = 0.0
+    for earlier, later in zip(holds, holds[1:], strict=False):
+        if earlier.owner != later.owner:
+            total += max(0.0, (earlier.end - later.start).total_seconds())
+    return total

@@ -1,0 +1,208 @@
+"""The service as a subprocess under upstream faults, a store outage, two instances and a graceful stop.
+Every case audits every published event: published = stored + ignored + dead-lettered, lost == 0."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from datetime import UTC, datetime
+
+import requests
+
+from reliability import world
+from reliability.conftest import ScenarioTable
+from reliability.flows import assert_all_accounted, audit_now, completed_count, publish_all, wait_settled
+from reliability.harness import LockHistory, ReliabilityStack, lock_time, overlap_seconds, wait_until
+
+BOOKINGS = 20  # 100 events per case
+
+
+def seeded(stack: ReliabilityStack, bookings: int = BOOKINGS) -> list[world.PlannedEvent]:
+    assert stack.hmpps is not None
+    world.seed(stack.hmpps, bookings)
+    return world.events(bookings)
+
+
+def error_records(stack: ReliabilityStack) -> list:
+    return [r for r in stack.records() if r.status is not None and r.status.value == "ERROR" and r.retry_count > 0]
+
+
+def test_community_api_failing_30_percent_sends_records_to_retry_and_they_complete_after(
+    stack: ReliabilityStack, scenario_table: ScenarioTable
+) -> None:
+    started = time.monotonic()
+    planned = seeded(stack)
+    assert stack.hmpps is not None
+    stack.hmpps.community.inject_fault(status=500, rate=0.3, seed=7)
+    service = stack.start_service("faulty-delius")
+    publish_all(stack, planned)
+
+    wait_until(lambda: len(error_records(stack)) >= 3, 60, what="records retried with status ERROR")
+    wait_until(stack.queue_drained, 60, what="every event received")
+    stack.hmpps.community.clear_faults()
+    found = wait_settled(stack, planned, timeout=90)
+
+    assert_all_accounted(found)
+    assert " ERROR " in service.log()
+    assert stack.hmpps.community.faults.injected_count > 0
+    assert any(r.retry_count > 0 for r in stack.records()), "some record must have needed a retry"
+    scenario_table.add("community-api 500 for 30% of calls", found.published, found.accounted, found.lost, started)
+
+
+def test_community_api_timing_out_30_percent_never_blocks_and_completes_after(
+    stack: ReliabilityStack, scenario_table: ScenarioTable
+) -> None:
+    started = time.monotonic()
+    planned = seeded(stack)
+    assert stack.hmpps is not None
+    # 2 s stalls against the service's 1 s read timeout.
+    stack.hmpps.community.inject_fault(status=None, delay_seconds=2.0, rate=0.3, seed=11)
+    service = stack.start_service("slow-delius")
+    publish_all(stack, planned)
+
+    wait_until(lambda: len(error_records(stack)) >= 2, 90, what="timed-out records retried with status ERROR")
+    stack.hmpps.community.clear_faults()
+    found = wait_settled(stack, planned, timeout=120)
+
+    assert_all_accounted(found)
+    assert re.search(r"timed out|Timeout", service.log(), re.IGNORECASE)
+    scenario_table.add("community-api timing out for 30%", found.published, found.accounted, found.lost, started)
+
+
+def test_prison_api_slow_then_down_loses_nothing_and_housekeeping_recovers_the_dlq(
+    stack: ReliabilityStack, scenario_table: ScenarioTable
+) -> None:
+    started = time.monotonic()
+    planned = seeded(stack, 10)
+    assert stack.hmpps is not None
+    prison = stack.hmpps.prison
+    prison.inject_fault(status=None, delay_seconds=2.0)  # every call slower than the 1 s read timeout
+    service = stack.start_service("slow-prison")
+    publish_all(stack, planned)
+    wait_until(lambda: "prison-api" in service.log() and "left for redelivery" in service.log(), 30,
+               what="a validation failing on the prison-api timeout")
+    port = prison.port
+    prison.stop()  # down: connections refused
+    time.sleep(3)
+    assert stack.records() == [], "nothing can be stored while prison-api cannot be asked"
+    prison.clear_faults()
+    prison.start(port=port)
+
+    # Messages that failed three times are on the DLQ; the housekeeping CronJob moves them back.
+    def handled_or_dead_lettered() -> bool:
+        found = audit_now(stack, planned)
+        return stack.queue_drained() and found.stored + found.dead_lettered > 0
+
+    wait_until(handled_or_dead_lettered, 60, what="the queue to drain")
+    dead_lettered = stack.queue_counts()[2]
+    assert requests.put(f"{service.url}/queue-admin/queue-housekeeping", timeout=10).status_code == 200
+    found = wait_settled(stack, planned, timeout=90)
+
+    assert_all_accounted(found)
+    assert found.dead_lettered == 0
+    scenario_table.add(
+        "prison-api slow 2 s, then down", found.published, found.accounted, found.lost, started,
+        f"{dead_lettered} dead-lettered during the outage, moved back by housekeeping",
+    )
+
+
+def test_store_outage_reports_down_then_up_and_handles_queued_messages_after(
+    stack: ReliabilityStack, scenario_table: ScenarioTable
+) -> None:
+    started = time.monotonic()
+    planned = seeded(stack)
+    service = stack.start_service("outage")
+    wait_until(lambda: service.get("/health").status_code == 200, 30, what="/health UP")
+    publish_all(stack, planned)
+    stack.moto.stop()
+
+    down = service.get("/health", timeout=60)
+    assert down.status_code == 503 and down.json()["status"] == "DOWN"
+    time.sleep(3)  # the listener and the jobs keep failing for a while
+    assert service.process.poll() is None, "the service must ride out the outage"
+    stack.moto.start()
+
+    found = wait_settled(stack, planned, timeout=120)
+    wait_until(lambda: service.get("/health").status_code == 200, 60, what="/health UP again")
+    assert_all_accounted(found)
+    assert found.dead_lettered == 0
+    assert service.process.poll() is None
+    scenario_table.add("AWS emulator (store + queue) outage", found.published, found.accounted, found.lost, started)
+
+
+def done_lines(log: str) -> list[str]:
+    """Ids of records whose outcome was saved as Done."""
+    return re.findall(r"message ([0-9a-f-]{36}) -> Done", log)
+
+
+def test_two_instances_never_overlap_and_the_survivor_takes_over_after_lock_expiry(
+    stack: ReliabilityStack, scenario_table: ScenarioTable
+) -> None:
+    started = time.monotonic()
+    planned = seeded(stack)
+    history = LockHistory(stack)
+    assert stack.hmpps is not None
+    # Slow Delius writes make a processing cycle last long enough to kill its holder mid-way.
+    stack.hmpps.community.inject_fault(status=None, delay_seconds=0.1, methods=["PUT"])
+    lock_env = {"PRISONTOPROBATION_LOCK_AT_MOST": "8s"}
+    services = [stack.start_service(name, **lock_env) for name in ("one", "two")]
+    publish_all(stack, planned)
+
+    wait_until(lambda: completed_count(stack) >= 10, 60, what="processing under way")
+    holder_item = stack.lock_item()
+    assert holder_item is not None
+    holder = next(s for s in services if holder_item["lockedBy"].endswith(f":{s.process.pid}"))
+    survivor = next(s for s in services if s is not holder)
+    holder.kill()
+    stack.hmpps.community.clear_faults()
+    found = wait_settled(stack, planned, timeout=120)
+
+    assert_all_accounted(found)
+    assert found.extra_records == 0
+    holds = history.holds()
+    assert overlap_seconds(holds) == 0.0
+    owners = {h.owner for h in holds}
+    assert len(owners) == 2, "both instances should have held the lock at some point"
+    killed_hold = [h for h in holds if h.owner == holder_item["lockedBy"]][-1]
+    taken_over = [h for h in holds if h.start > killed_hold.start]
+    if not killed_hold.released:  # killed while holding: nobody may start before its expiry
+        assert taken_over and taken_over[0].start >= lock_time(holder_item["lockUntil"])
+    assert taken_over and taken_over[0].owner.endswith(f":{survivor.process.pid}")
+    done = Counter(done_lines(services[0].log()) + done_lines(services[1].log()))
+    assert done and max(done.values()) == 1, "a record was processed to Done twice"
+    scenario_table.add(
+        "two instances, lock holder SIGKILLed", found.published, found.accounted, found.lost, started,
+        f"lock overlap {overlap_seconds(holds):.1f}s over {len(holds)} holds; killed holder "
+        f"{'released' if killed_hold.released else 'held'} the lock",
+    )
+
+
+def test_sigterm_mid_batch_finishes_in_flight_work_and_releases_the_lock(
+    stack: ReliabilityStack, scenario_table: ScenarioTable
+) -> None:
+    started = time.monotonic()
+    planned = seeded(stack)
+    history = LockHistory(stack)
+    assert stack.hmpps is not None
+    stack.hmpps.community.inject_fault(status=None, delay_seconds=0.1, methods=["PUT"])
+    service = stack.start_service("graceful")
+    publish_all(stack, planned)
+    wait_until(lambda: completed_count(stack) >= 5, 60, what="processing under way")
+
+    assert service.terminate(timeout=60) == 0
+    log = service.log()
+    assert "Stopped cleanly" in log
+    item = stack.lock_item()
+    assert item is not None and lock_time(item["lockUntil"]) <= datetime.now(UTC), "lock not released"
+    assert all(h.released for h in history.holds()), "every hold ended in a release"
+    # Nothing half-done: every record is either finished or untouched, none marked mid-way.
+    assert all(r.is_processed or r.retry_count == 0 for r in stack.records())
+
+    stack.hmpps.community.clear_faults()
+    stack.start_service("after-graceful")
+    found = wait_settled(stack, planned, timeout=90)
+    assert_all_accounted(found)
+    assert found.extra_records == 0
+    scenario_table.add("graceful stop (SIGTERM) mid-batch, restart", found.published, found.accounted,
+                       found.lost, started)
