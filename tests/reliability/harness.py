@@ -36,7 +36,7 @@ from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResource
 from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
 from ptpu_adapters.aws.record_codec import message_from_item
 from ptpu_core.models.record import Message
-from ptpu_runtime.simulators import SimulatedHmpps
+from ptpu_runtime.simulators import Client, SimulatedHmpps
 
 REGION = "eu-west-2"
 SERVICE_CLIENT_SECRET = "sandbox-secret"  # the simulated Auth's secret for the service's own client
@@ -136,7 +136,10 @@ class ServiceProcess:
 
 
 class ReliabilityStack:
-    def __init__(self, work_dir: Path, visibility_timeout: int = 2) -> None:
+    def __init__(
+        self, work_dir: Path, visibility_timeout: int = 2, auth_clients: Mapping[str, Client] | None = None
+    ) -> None:
+        self.auth_clients = auth_clients
         self.work_dir = work_dir
         work_dir.mkdir(parents=True, exist_ok=True)
         self.visibility_timeout = visibility_timeout
@@ -155,7 +158,7 @@ class ReliabilityStack:
         self.moto.start()
         self.clients = make_clients(LOCALSTACK, REGION, self.moto.endpoint_url)
         self.resources = provision(self.clients, self.names, queue_visibility_timeout=self.visibility_timeout)
-        self.hmpps = SimulatedHmpps.start()
+        self.hmpps = SimulatedHmpps.start(clients=self.auth_clients)
         return self
 
     def stop(self) -> None:
