@@ -17,6 +17,15 @@ from ptpu_runtime.api.security import ROLE_QUEUE_ADMIN, TokenVerifier, require_r
 log = logging.getLogger(__name__)
 
 
+# What the role-protected operations can answer besides 200, so the OpenAPI document matches the service.
+ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Validation failure (a parameter of the wrong form)"},
+    401: {"description": "No valid bearer token"},
+    403: {"description": f"The token lacks {ROLE_QUEUE_ADMIN}"},
+    404: {"description": "No such queue"},
+}
+
+
 def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: TokenVerifier) -> APIRouter:
     router = APIRouter(prefix="/queue-admin", tags=["queue-admin"])
     admin = [Depends(require_role(verifier, ROLE_QUEUE_ADMIN))]
@@ -41,13 +50,13 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
             raise ApiError(404, f"{dlq_name} not found")
         return dlq_name
 
-    @router.put("/transfer-event-dlq", dependencies=admin, response_class=Response,
+    @router.put("/transfer-event-dlq", dependencies=admin, responses=ADMIN_ERRORS, response_class=Response,
                 summary="Transfers all DLQ messages to the main queue")
     def transfer_event_dlq() -> Response:
         retry_dlq()
         return Response(status_code=200)
 
-    @router.put("/purge-event-dlq", dependencies=admin, response_class=Response,
+    @router.put("/purge-event-dlq", dependencies=admin, responses=ADMIN_ERRORS, response_class=Response,
                 summary="Purges the event dead letter queue")
     def purge_event_dlq() -> Response:
         dlq = queues.dlq_name()
@@ -61,7 +70,7 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
         retry_dlq()
         return Response(status_code=200)
 
-    @router.put("/retry-dlq/{dlqName}", dependencies=admin)
+    @router.put("/retry-dlq/{dlqName}", dependencies=admin, responses=ADMIN_ERRORS)
     def retry_dlq_named(dlq_name: str = Path(alias="dlqName")) -> dict[str, int]:
         known_dlq(dlq_name)
         return retry_dlq()
@@ -70,13 +79,13 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
     def retry_all_dlqs() -> list[dict[str, int]]:
         return [retry_dlq()] if queues.dlq_name() else []
 
-    @router.put("/purge-queue/{queueName}", dependencies=admin)
+    @router.put("/purge-queue/{queueName}", dependencies=admin, responses=ADMIN_ERRORS)
     def purge_queue(queue_name: str = Path(alias="queueName")) -> dict[str, int]:
         if queue_name not in (queues.queue_name(), queues.dlq_name()):
             raise ApiError(404, f"{queue_name} not found")
         return purge(queue_name)
 
-    @router.get("/get-dlq-messages/{dlqName}", dependencies=admin)
+    @router.get("/get-dlq-messages/{dlqName}", dependencies=admin, responses=ADMIN_ERRORS)
     def get_dlq_messages(
         dlq_name: str = Path(alias="dlqName"), max_messages: str = Query("100", alias="maxMessages")
     ) -> dict[str, Any]:

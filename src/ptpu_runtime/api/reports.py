@@ -40,8 +40,19 @@ def whole_number(name: str, value: str, minimum: int = 0) -> int:
     return number
 
 
+# What every report can answer besides 200, so the OpenAPI document matches what the service does.
+DOCUMENTED_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Validation failure (a query parameter of the wrong form)"},
+    401: {"description": "No valid bearer token"},
+    403: {"description": f"The token lacks {ROLE_REPORT}"},
+}
+
+
 def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVerifier) -> APIRouter:
-    router = APIRouter(prefix="/report", tags=["reports"], dependencies=[Depends(require_role(verifier, ROLE_REPORT))])
+    router = APIRouter(
+        prefix="/report", tags=["reports"], dependencies=[Depends(require_role(verifier, ROLE_REPORT))],
+        responses=DOCUMENTED_ERRORS,
+    )
 
     @router.get("/in-progress", response_class=Response, responses={200: {"content": {CSV: {}}}},
                 summary="A report of all matches currently in progress")
