@@ -43,35 +43,63 @@ class ScheduleSettings:
     lock_at_most: timedelta = LOCK_AT_MOST
 
 
+class SharedLock:
+    """The one cluster lock every job of this process takes, with a release lost to an outage remembered.
+
+    Shared by all jobs (not one per job): after retryShortTerm loses its release, the lock is still ours
+    until lock_at_most, so whichever job runs next must free it first or it would be skipped too.
+    Safe to repeat a release: it only frees a lock we own, and no other job of ours runs meanwhile
+    (one scheduler worker).
+    """
+
+    def __init__(self, lock: Lock, name: str = LOCK_NAME, lock_at_most: timedelta = LOCK_AT_MOST) -> None:
+        self.name = name
+        self._lock = lock
+        self._lock_at_most = lock_at_most.total_seconds()
+        self._release_pending = False
+
+    def acquire(self, job: str) -> bool:
+        """True when `job` may run now; never raises."""
+        if self._release_pending and not self.release(job):
+            log.warning("%s skipped: %s from an earlier run is still not released", job, self.name)
+            return False
+        try:
+            if not self._lock.try_acquire(self.name, self._lock_at_most):
+                log.debug("%s skipped: %s is held elsewhere", job, self.name)
+                return False
+        except Exception:
+            log.exception("%s skipped: could not take %s", job, self.name)
+            return False
+        return True
+
+    def release(self, job: str) -> bool:
+        try:
+            self._lock.release(self.name)
+        except Exception:
+            # Not fatal: retried before the next run, and the lock expires by itself after lock_at_most.
+            log.exception("%s could not release %s; will retry before the next run", job, self.name)
+            self._release_pending = True
+            return False
+        self._release_pending = False
+        return True
+
+
 class LockedJob:
     """Runs `work` only while holding the shared lock; never lets an exception reach the scheduler."""
 
     def __init__(
         self, name: str, work: Callable[[], object], lock: Lock, lock_name: str = LOCK_NAME,
         lock_at_most: timedelta = LOCK_AT_MOST, result_log_level: int = logging.INFO,
+        shared: SharedLock | None = None,
     ) -> None:
         self.name = name
         self._result_log_level = result_log_level
         self._work = work
-        self._lock = lock
-        self._lock_name = lock_name
-        self._lock_at_most = lock_at_most.total_seconds()
-        self._release_pending = False
+        self._lock = shared or SharedLock(lock, lock_name, lock_at_most)
 
     def __call__(self) -> bool:
         """True when the work ran (successfully or not), False when the lock was held elsewhere."""
-        # A release lost to a store outage would otherwise keep every instance, this one included,
-        # out until lock_at_most (20 minutes). Safe to repeat: release only frees a lock we own, and
-        # no other job of ours runs now (one scheduler worker).
-        if self._release_pending and not self._release():
-            log.warning("%s skipped: %s from an earlier run is still not released", self.name, self._lock_name)
-            return False
-        try:
-            if not self._lock.try_acquire(self._lock_name, self._lock_at_most):
-                log.debug("%s skipped: %s is held elsewhere", self.name, self._lock_name)
-                return False
-        except Exception:
-            log.exception("%s skipped: could not take %s", self.name, self._lock_name)
+        if not self._lock.acquire(self.name):
             return False
         try:
             result = self._work()
@@ -79,33 +107,23 @@ class LockedJob:
         except Exception:
             log.exception("%s failed; the next run will try again", self.name)
         finally:
-            self._release()
-        return True
-
-    def _release(self) -> bool:
-        try:
-            self._lock.release(self._lock_name)
-        except Exception:
-            # Not fatal: retried before the next run, and the lock expires by itself after lock_at_most.
-            log.exception("%s could not release %s; will retry before its next run", self.name, self._lock_name)
-            self._release_pending = True
-            return False
-        self._release_pending = False
+            self._lock.release(self.name)
         return True
 
 
 def scheduled_jobs(
     service: Synchronises, lock: Lock, lock_at_most: timedelta = LOCK_AT_MOST
 ) -> dict[str, LockedJob]:
+    shared = SharedLock(lock, LOCK_NAME, lock_at_most)
     # Processing runs every second or so: its summaries are debug detail; the retry runs are news.
     jobs = {
         PROCESS_JOB: LockedJob(
-            PROCESS_JOB, service.process_due, lock, lock_at_most=lock_at_most, result_log_level=logging.DEBUG
+            PROCESS_JOB, service.process_due, lock, result_log_level=logging.DEBUG, shared=shared
         )
     }
     for tier, name in RETRY_JOBS.items():
         jobs[name] = LockedJob(
-            name, lambda tier=tier: service.retry(tier), lock, lock_at_most=lock_at_most  # type: ignore[misc]
+            name, lambda tier=tier: service.retry(tier), lock, shared=shared  # type: ignore[misc]
         )
     return jobs
 

@@ -130,3 +130,36 @@ def test_disabled_scheduler_schedules_nothing():
     finally:
         scheduler.shutdown()
     assert service.runs == []
+
+
+class ReleaseFailsOnceLock:
+    """Holds by owner (like the DynamoDB lock, a holder cannot re-take it); the first release is lost."""
+
+    def __init__(self) -> None:
+        self.held = False
+        self.lost_releases = 0
+
+    def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
+        if self.held:
+            return False
+        self.held = True
+        return True
+
+    def release(self, name: str) -> None:
+        if self.lost_releases == 0:
+            self.lost_releases += 1
+            raise ConnectionError("store down")
+        self.held = False
+
+
+def test_a_release_lost_by_one_job_is_retried_by_the_next_job_to_run():
+    # Finding 2: the pending release was per job, so processMessages stayed locked out (by us) until
+    # lock_at_most after retryShortTerm lost its release.
+    _, table, service, _ = make()
+    lock = ReleaseFailsOnceLock()
+    scheduler = SynchronisationScheduler(service, lock, ScheduleSettings(True, timedelta(seconds=1), CRONS))
+    assert scheduler.jobs[RETRY_JOBS[RetryTier.SHORT]]() is True
+    assert lock.held  # its release was lost
+    assert scheduler.jobs[PROCESS_JOB]() is True  # another job frees it first, then runs
+    assert service.runs == ["SHORT", "process"]
+    assert not lock.held
