@@ -21,7 +21,7 @@ def parse_envelope(body: str, sqs_message_id: str | None = None) -> SnsNotificat
     """Raises InvalidMessage (a poison message) when the body is not an SNS notification envelope."""
     try:
         envelope = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the decoder can follow
         raise InvalidMessage("body is not JSON", sqs_message_id) from None
     if not isinstance(envelope, dict):
         raise InvalidMessage("body is not a JSON object", sqs_message_id)
@@ -41,7 +41,7 @@ def booking_id_of(inner_message: str) -> int | None:
     """The inner message's bookingId when it has a usable one (used only to keep a booking's order)."""
     try:
         value = json.loads(inner_message).get("bookingId")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 

@@ -104,7 +104,10 @@ class SqsListener:
 
     def _handle_in_order(self, group: list[SqsMessage]) -> None:
         for message in group:
-            self._handle_one(message)
+            try:
+                self._handle_one(message)
+            except Exception:  # a bug here must not strand the rest of the booking's messages
+                log.exception("Message %s escaped handling; left for redelivery", message.get("MessageId", "?"))
 
     def _handle_one(self, message: SqsMessage) -> None:
         message_id = message.get("MessageId", "?")
@@ -164,7 +167,9 @@ def _group_by_booking(messages: list[SqsMessage]) -> list[list[SqsMessage]]:
 
 
 def _booking_id(message: SqsMessage) -> int | None:
+    """Total: grouping only orders messages, so anything unreadable simply stands alone (and
+    _handle_one then judges it). An escape here would strand the whole batch (finding 1)."""
     try:
         return booking_id_of(parse_envelope(message.get("Body", "")).message)
-    except InvalidMessage:
+    except Exception:
         return None
