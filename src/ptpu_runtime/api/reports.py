@@ -30,6 +30,17 @@ def local_date_time(name: str, value: str | None) -> datetime | None:
     return parsed
 
 
+def date_range(
+    start_name: str, start_value: str | None, end_name: str, end_value: str | None
+) -> tuple[datetime | None, datetime | None]:
+    """Both ends of a created/processed range; 400 when reversed (DynamoDB rejects BETWEEN with low > high,
+    which would otherwise surface as a store failure and a 503)."""
+    start, end = local_date_time(start_name, start_value), local_date_time(end_name, end_value)
+    if start is not None and end is not None and start > end:
+        raise bad_request(f"{start_name} '{start_value}' is after {end_name} '{end_value}'")
+    return start, end
+
+
 def whole_number(name: str, value: str, minimum: int = 0) -> int:
     try:
         number = int(value)
@@ -75,13 +86,18 @@ def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVe
         created_date_start_date_time: str | None = Query(None, alias="createdDateStartDateTime"),
         created_date_end_date_time: str | None = Query(None, alias="createdDateEndDateTime"),
     ) -> Response:
+        processed_from, processed_to = date_range(
+            "processedDateStartDateTime", processed_date_start_date_time,
+            "processedDateEndDateTime", processed_date_end_date_time,
+        )
+        created_from, created_to = date_range(
+            "createdDateStartDateTime", created_date_start_date_time,
+            "createdDateEndDateTime", created_date_end_date_time,
+        )
         chosen = reports.ProcessedFilter(
-            location_id=location_id or None,
-            event_type=event_type or None,
-            processed_from=local_date_time("processedDateStartDateTime", processed_date_start_date_time),
-            processed_to=local_date_time("processedDateEndDateTime", processed_date_end_date_time),
-            created_from=local_date_time("createdDateStartDateTime", created_date_start_date_time),
-            created_to=local_date_time("createdDateEndDateTime", created_date_end_date_time),
+            location_id=location_id or None, event_type=event_type or None,
+            processed_from=processed_from, processed_to=processed_to,
+            created_from=created_from, created_to=created_to,
         )
         return Response(to_csv(reports.processed(repository, chosen), with_processed=True), media_type=CSV)
 
@@ -92,13 +108,12 @@ def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVe
         created_date_end_date_time: str | None = Query(None, alias="createdDateEndDateTime"),
         sla_days: str = Query("7", alias="slaDays"),
     ) -> dict[str, Any]:
+        created_from, created_to = date_range(
+            "createdDateStartDateTime", created_date_start_date_time,
+            "createdDateEndDateTime", created_date_end_date_time,
+        )
         summary = reports.match_summary(
-            repository,
-            clock,
-            location_id or None,
-            local_date_time("createdDateStartDateTime", created_date_start_date_time),
-            local_date_time("createdDateEndDateTime", created_date_end_date_time),
-            whole_number("slaDays", sla_days),
+            repository, clock, location_id or None, created_from, created_to, whole_number("slaDays", sla_days)
         )
         return summary.as_json()
 

@@ -101,6 +101,13 @@ def test_match_summary_filters_by_location_and_created_dates(client, container, 
         ("/report/processed?createdDateEndDateTime=2021-01-01T10:00:00Z", "createdDateEndDateTime"),
         ("/report/match-summary?slaDays=x", "slaDays"),
         ("/report/match-summary?createdDateStartDateTime=2021-13-01T00:00:00", "createdDateStartDateTime"),
+        # Finding 5: a reversed range is a bad parameter (400), not a store failure (503) from DynamoDB.
+        ("/report/processed?processedDateStartDateTime=2021-03-02T00:00:00"
+         "&processedDateEndDateTime=2021-03-01T00:00:00", "processedDateEndDateTime"),
+        ("/report/processed?createdDateStartDateTime=2021-03-02T00:00:00"
+         "&createdDateEndDateTime=2021-03-01T00:00:00", "createdDateEndDateTime"),
+        ("/report/match-summary?createdDateStartDateTime=2021-03-02T00:00:00"
+         "&createdDateEndDateTime=2021-03-01T00:00:00", "createdDateStartDateTime"),
     ],
 )
 def test_bad_query_parameters_get_400_in_hmpps_shape(client, reporter, url, named):
