@@ -63,6 +63,11 @@ class Settings:
     listener_workers: int = 2
     # Long-poll length: also how long a stop may wait for the poll in progress.
     listener_wait_seconds: int = 5
+    # How long a received message stays hidden while we handle it. SQS's own default (30s) is shorter
+    # than one message whose two prison-api calls (plus a token fetch) time out: each call may take
+    # 3 attempts x (2s connect + 10s read) ~ 37s. 5 minutes covers a few such messages of one booking
+    # handled in turn; a failed message also waits this long before its next try (poison does not).
+    sqs_visibility_timeout: timedelta = timedelta(minutes=5)
     http_connect_timeout: timedelta = timedelta(seconds=2)
     http_read_timeout: timedelta = timedelta(seconds=10)
     shutdown_timeout: timedelta = timedelta(seconds=30)
@@ -116,6 +121,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         applicationinsights_connection_string=read.optional("APPLICATIONINSIGHTS_CONNECTION_STRING"),
         listener_workers=read.parsed("SQS_LISTENER_WORKERS", _positive_int, 2),
         listener_wait_seconds=read.parsed("SQS_LISTENER_WAIT_SECONDS", _long_poll_seconds, 5),
+        sqs_visibility_timeout=read.parsed(
+            "SQS_VISIBILITY_TIMEOUT", _visibility_timeout, timedelta(minutes=5)
+        ),
         http_connect_timeout=read.duration("HTTP_CONNECT_TIMEOUT", timedelta(seconds=2)),
         http_read_timeout=read.duration("HTTP_READ_TIMEOUT", timedelta(seconds=10)),
         shutdown_timeout=read.duration("SHUTDOWN_TIMEOUT", timedelta(seconds=30)),
@@ -217,6 +225,13 @@ def _long_poll_seconds(value: str) -> int:
     if not value.isdigit() or int(value) > 20:
         raise ValueError(f"'{value}' is not a whole number of seconds from 0 to 20 (the SQS long-poll limit)")
     return int(value)
+
+
+def _visibility_timeout(value: str) -> timedelta:
+    duration = parse_duration(value)
+    if not timedelta(seconds=1) <= duration <= timedelta(hours=12):
+        raise ValueError(f"'{value}' is not a duration from 1s to 12h (the SQS visibility timeout limits)")
+    return duration
 
 
 def _flag(value: str) -> bool:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import math
 import os
+from datetime import timedelta
 
 import requests
 from attrs import frozen
@@ -114,6 +116,10 @@ def _telemetry(settings: Settings) -> Telemetry:
     return LoggingTelemetry()
 
 
+def _whole_seconds(duration: timedelta) -> int:
+    return math.ceil(duration.total_seconds())
+
+
 def _domain(settings: Settings) -> DomainSettings:
     return settings.domain()
 
@@ -197,6 +203,10 @@ class Container(containers.DeclarativeContainer):
         receiver.provided.receive,
         workers=settings.provided.listener_workers,
         wait_seconds=settings.provided.listener_wait_seconds,
+        visibility_timeout=providers.Callable(_whole_seconds, settings.provided.sqs_visibility_timeout),
+        # One message per worker: a bigger batch leaves messages waiting in hand, their visibility
+        # timeout running, until a worker is free.
+        max_messages=settings.provided.listener_workers,
     )
     scheduler = providers.Singleton(
         SynchronisationScheduler, synchronisation, lock, providers.Singleton(_schedule_settings, settings)

@@ -95,6 +95,15 @@ def test_every_service_is_built_from_settings(env):
     assert container.prison_http()._tokens is container.community_http()._tokens is container.search_http()._tokens
 
 
+def test_the_listener_takes_one_message_per_worker_with_the_configured_visibility_timeout(env):
+    # Finding 6: with 10 messages on 2 workers and SQS's 30s default, messages still waiting in hand
+    # came back (inflated receive counts, healthy messages on the DLQ) when upstreams were slow.
+    settings = load_settings({**env, "SQS_LISTENER_WORKERS": "3", "SQS_VISIBILITY_TIMEOUT": "4m"})
+    request = Container(settings=settings).listener()._receive_request()
+    assert request["VisibilityTimeout"] == 240
+    assert request["MaxNumberOfMessages"] == 3
+
+
 def test_dry_run_wraps_the_community_api(env):
     container = Container(settings=load_settings({**env, "PRISONTOPROBATION_DRY_RUN": "true"}))
     assert isinstance(container.community_api(), DryRunCommunityApi)

@@ -120,12 +120,22 @@ def test_a_blank_required_setting_counts_as_missing():
         ("AWS_PROVIDER", "azure", "not one of aws, localstack"),
         ("SQS_LISTENER_WORKERS", "0", "not a positive whole number"),
         ("SQS_LISTENER_WAIT_SECONDS", "30", "the SQS long-poll limit"),
+        ("SQS_VISIBILITY_TIMEOUT", "0s", "from 1s to 12h"),
+        ("SQS_VISIBILITY_TIMEOUT", "13h", "from 1s to 12h"),
+        ("SQS_VISIBILITY_TIMEOUT", "later", "not a duration"),
     ],
 )
 def test_a_malformed_setting_is_named_with_the_problem(name, value, complaint):
     message = config_error(**{name: value})
     assert message.startswith(f"{name}: ")
     assert complaint in message
+
+
+def test_the_visibility_timeout_outlasts_the_worst_case_handling_and_is_configurable():
+    # Finding 6: SQS's own default of 30s is shorter than one message whose prison-api calls time out.
+    assert settings_with().sqs_visibility_timeout == timedelta(minutes=5)
+    assert settings_with(SQS_VISIBILITY_TIMEOUT="90s").sqs_visibility_timeout == timedelta(seconds=90)
+    assert settings_with(SQS_VISIBILITY_TIMEOUT="PT2M").sqs_visibility_timeout == timedelta(minutes=2)
 
 
 def test_localstack_needs_its_endpoints():
