@@ -10,6 +10,10 @@ arrived since (in any tier, or still inside the hold-back): processing only the 
 tier's records could sync an older event after a newer one of another type, and would
 leave newer duplicates of the same type to be processed again later.
 
+The selections come from an eventually consistent index: a record just tried (retry 0 -> 1)
+can still be listed as due a moment later. So after the consistent per-booking read a booking
+is skipped (counted `stale`) unless one of its records still matches what selected it.
+
 Failures: an exception from the processor becomes TryLater(ERROR) for that record and the
 cycle carries on. A `StoreFailure` from the repository is not caught: the cycle stops,
 and since nothing is deleted or marked before its outcome is saved, nothing is lost.
@@ -18,7 +22,7 @@ and since nothing is deleted or marked before its outcome is saved, nothing is l
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -51,6 +55,7 @@ class CycleSummary:
     retried: int = 0
     duplicates_deleted: int = 0
     errors: int = 0
+    stale: int = 0  # listed by the lagging index but no longer selected on the consistent read
 
 
 @define
@@ -61,11 +66,15 @@ class _Tally:
     retried: int = 0
     duplicates_deleted: int = 0
     errors: int = 0
+    stale: int = 0
 
     def summary(self) -> CycleSummary:
         return CycleSummary(
-            self.bookings, self.processed, self.done, self.retried, self.duplicates_deleted, self.errors
+            self.bookings, self.processed, self.done, self.retried, self.duplicates_deleted, self.errors, self.stale
         )
+
+
+Selector = Callable[[Message], bool]
 
 
 def _distinct_bookings(messages: Iterable[Message]) -> Iterator[int]:
@@ -101,22 +110,29 @@ class SynchronisationService:
 
     def process_due(self) -> CycleSummary:
         """SPEC §6: records never tried and older than the hold-back, per booking."""
-        due = self._repository.unprocessed_created_before(self._clock.now() - self._settings.hold_back)
-        return self._synchronise(_distinct_bookings(due))
+        cutoff = self._clock.now() - self._settings.hold_back
+        due = self._repository.unprocessed_created_before(cutoff)
+        return self._synchronise(_distinct_bookings(due), lambda m: m.retry_count == 0 and m.created_date < cutoff)
 
     def retry(self, tier: RetryTier) -> CycleSummary:
         """SPEC §8: records whose retry count is in `tier`, per booking (see the module docstring)."""
         selected = self._repository.unprocessed_with_retries(tier.min_retries, tier.max_retries)
-        return self._synchronise(_distinct_bookings(selected))
+        return self._synchronise(_distinct_bookings(selected), lambda m: tier.covers(m.retry_count))
 
-    def _synchronise(self, booking_ids: Iterable[int]) -> CycleSummary:
+    def _synchronise(self, booking_ids: Iterable[int], selects: Selector) -> CycleSummary:
+        """`selects` is the cycle's selection rule, checked again on each booking's consistent read."""
         tally = _Tally()
         for booking_id in booking_ids:
-            self._synchronise_booking(booking_id, tally)
+            self._synchronise_booking(booking_id, selects, tally)
         return tally.summary()
 
-    def _synchronise_booking(self, booking_id: int, tally: _Tally) -> None:
-        aggregation = aggregate(self._repository.unprocessed_for_booking(booking_id))
+    def _synchronise_booking(self, booking_id: int, selects: Selector, tally: _Tally) -> None:
+        records = self._repository.unprocessed_for_booking(booking_id)
+        if not any(selects(m) for m in records):
+            tally.stale += 1
+            log.info("booking %s: no record is selected any more (the index lagged); skipped", booking_id)
+            return
+        aggregation = aggregate(records)
         tally.bookings += 1
         for duplicate in aggregation.duplicates:
             self._repository.delete(duplicate)
