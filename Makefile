@@ -40,11 +40,12 @@ e2e: $(STAMP)
 smoke: $(STAMP)
 	$(BIN)/pytest -q tests/smoke
 
+# The long reliability cases (marker `slow`, e.g. the 500-event crash run); `make test` runs the rest.
 reliability: $(STAMP)
-	$(BIN)/pytest -q tests/reliability
+	$(BIN)/pytest -q -p no:cacheprovider -m slow tests/reliability
 
 test: lint typecheck layers
-	$(BIN)/pytest -q -p no:cacheprovider tests
+	$(BIN)/pytest -q -p no:cacheprovider -m "not slow" tests
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -103,7 +103,7 @@ def test_prison_api_slow_then_down_loses_nothing_and_housekeeping_recovers_the_d
     assert found.dead_lettered == 0
     scenario_table.add(
         "prison-api slow 2 s, then down", found.published, found.accounted, found.lost, started,
-        f"{dead_lettered} dead-lettered during the outage, moved back by housekeeping",
+        f"{dead_lettered} dead-lettered during the outage; housekeeping then called",
     )
 
 
