@@ -61,8 +61,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SystemFailure)
     async def system_failure(request: Request, error: SystemFailure) -> JSONResponse:
+        # The failure's text can carry account ids, role ARNs or upstream bodies: the log has it all.
         log.error("%s %s failed: %s", request.method, request.url.path, error)
-        return _answer(503, "A service this depends on is unavailable", str(error))
+        return _answer(503, "A service this depends on is unavailable", f"{type(error).__name__}: see the service log")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -1,6 +1,7 @@
 from fastapi.testclient import TestClient
 
 from ptpu_adapters.fakes import InMemoryQueueAdmin, RecordingTelemetry
+from ptpu_runtime.health_checks import HealthService, PingHealth
 
 
 def test_health_is_up_with_every_component(client, container):
@@ -40,6 +41,36 @@ def test_health_is_down_when_no_dlq_is_attached(container):
     queue = response.json()["components"]["queue"]
     assert queue["status"] == "DOWN"
     assert queue["details"]["dlqStatus"] == "The queue does not have a dead letter queue attached"
+
+
+ARN = "arn:aws:iam::123456789012:role/ptpu-service-role"
+ACCESS_DENIED = f"An error occurred (AccessDenied): User: {ARN} is not authorized to perform sqs:GetQueueAttributes"
+
+
+class DeniedQueues(InMemoryQueueAdmin):
+    def message_count(self, queue_name: str) -> int:
+        raise PermissionError(ACCESS_DENIED)
+
+
+def test_a_failing_health_check_shows_a_fixed_detail_and_logs_the_error(container, caplog):
+    # Finding 9: the AWS error text (role ARN, account id) was returned on the open /health endpoint.
+    container.queue_admin.override(DeniedQueues())  # before the app is built
+    response = TestClient(container.app()).get("/health")
+    assert response.status_code == 503
+    queue = response.json()["components"]["queue"]
+    assert queue["status"] == "DOWN"
+    assert queue["details"]["error"] == "PermissionError"
+    assert ARN not in response.text
+    assert ARN in caplog.text
+
+
+def test_a_health_check_that_raises_shows_a_fixed_detail_and_logs_the_error(caplog):
+    def ping() -> bool:
+        raise RuntimeError(ACCESS_DENIED)
+
+    health = HealthService([PingHealth("prison-api", ping)]).health()
+    assert health["components"]["prison-api"] == {"status": "DOWN", "details": {"error": "RuntimeError"}}
+    assert ARN in caplog.text
 
 
 def test_ping_liveness_and_readiness_answer_up(client):

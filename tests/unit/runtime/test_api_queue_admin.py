@@ -108,14 +108,20 @@ def test_admin_endpoints_need_the_queue_admin_role(client, queues, auth_headers,
     assert getattr(client, method)(path, headers=auth_headers(ADMIN)).status_code == 200
 
 
+ARN = "arn:aws:iam::123456789012:role/ptpu-service-role"
+
+
 class UnreachableQueues(InMemoryQueueAdmin):
     def transfer_dlq_to_queue(self) -> int:
-        raise StoreFailure("SQS unreachable")
+        raise StoreFailure(f"SQS unreachable: AccessDenied for {ARN}")
 
 
-def test_a_system_failure_is_503_in_hmpps_shape(container):
+def test_a_system_failure_is_503_in_hmpps_shape_with_the_detail_only_in_the_log(container, caplog):
+    # Finding 9: the failure's text (here a role ARN) was returned as developerMessage.
     container.queue_admin.override(UnreachableQueues())  # before the app is built
     response = TestClient(container.app()).put("/queue-admin/queue-housekeeping")
     assert response.status_code == 503
-    assert response.json()["developerMessage"] == "SQS unreachable"
     assert response.json()["status"] == 503
+    assert response.json()["developerMessage"] == "StoreFailure: see the service log"
+    assert ARN not in response.text
+    assert ARN in caplog.text
