@@ -6,9 +6,12 @@ Both `process_due` and `retry` work per booking: for every distinct booking amon
 selected records they take *all* of that booking's unprocessed records
 (`unprocessed_for_booking`), aggregate them, delete the duplicates and process the rest
 in priority order. A retry therefore also picks up newer events of the same booking that
-arrived since (in any tier, or still inside the hold-back): processing only the selected
-tier's records could sync an older event after a newer one of another type, and would
-leave newer duplicates of the same type to be processed again later.
+arrived since (in any tier, or due): processing only the selected tier's records could sync
+an older event after a newer one of another type, and would leave newer duplicates of the
+same type to be processed again later. A retry does not take the booking's records still
+inside the hold-back (retry 0, created after now - hold-back): they are left to
+`process_due`, which syncs them after the retried ones, so the order still holds and the
+hold-back is not bypassed (an older record of the same type is then synced once more, first).
 
 The selections come from an eventually consistent index: a record just tried (retry 0 -> 1)
 can still be listed as due a moment later. So after the consistent per-booking read a booking
@@ -116,18 +119,26 @@ class SynchronisationService:
 
     def retry(self, tier: RetryTier) -> CycleSummary:
         """SPEC §8: records whose retry count is in `tier`, per booking (see the module docstring)."""
+        cutoff = self._clock.now() - self._settings.hold_back
         selected = self._repository.unprocessed_with_retries(tier.min_retries, tier.max_retries)
-        return self._synchronise(_distinct_bookings(selected), lambda m: tier.covers(m.retry_count))
+        return self._synchronise(
+            _distinct_bookings(selected),
+            lambda m: tier.covers(m.retry_count),
+            joins=lambda m: not (m.retry_count == 0 and m.created_date >= cutoff),  # held back: process_due's
+        )
 
-    def _synchronise(self, booking_ids: Iterable[int], selects: Selector) -> CycleSummary:
-        """`selects` is the cycle's selection rule, checked again on each booking's consistent read."""
+    def _synchronise(
+        self, booking_ids: Iterable[int], selects: Selector, joins: Selector = lambda m: True
+    ) -> CycleSummary:
+        """`selects` is the cycle's selection rule, checked again on each booking's consistent read;
+        `joins` says which of the booking's unprocessed records this cycle may process."""
         tally = _Tally()
         for booking_id in booking_ids:
-            self._synchronise_booking(booking_id, selects, tally)
+            self._synchronise_booking(booking_id, selects, joins, tally)
         return tally.summary()
 
-    def _synchronise_booking(self, booking_id: int, selects: Selector, tally: _Tally) -> None:
-        records = self._repository.unprocessed_for_booking(booking_id)
+    def _synchronise_booking(self, booking_id: int, selects: Selector, joins: Selector, tally: _Tally) -> None:
+        records = [m for m in self._repository.unprocessed_for_booking(booking_id) if joins(m)]
         if not any(selects(m) for m in records):
             tally.stale += 1
             log.info("booking %s: no record is selected any more (the index lagged); skipped", booking_id)

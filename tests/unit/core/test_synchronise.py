@@ -238,8 +238,8 @@ def test_a_retry_tier_processes_the_records_with_its_retry_counts(
 
 def test_a_retry_aggregates_the_bookings_newer_records_too(world: World) -> None:
     retried = record(1, STATUS_CHANGE, age=timedelta(days=2), retry_count=2)
-    newer_status = record(1, STATUS_CHANGE, age=timedelta(minutes=1))
-    newer_movement = record(1, MOVEMENT, age=timedelta(minutes=1))
+    newer_status = record(1, STATUS_CHANGE, age=HOLD_BACK + timedelta(minutes=1))
+    newer_movement = record(1, MOVEMENT, age=HOLD_BACK + timedelta(minutes=1))
     world.store(retried, newer_status, newer_movement)
 
     summary = world.service.retry(RetryTier.SHORT)

@@ -96,3 +96,35 @@ def test_the_hold_back_is_checked_again_against_the_consistent_read() -> None:
 
     assert world.processor.seen == []
     assert summary.stale == 1
+
+
+def test_a_retry_leaves_the_bookings_records_inside_the_hold_back_to_initial_processing() -> None:
+    world = World()
+    retried = record(1, STATUS_CHANGE, age=timedelta(days=2), retry_count=2)
+    fresh_movement = record(1, MOVEMENT, age=timedelta(minutes=1))
+    fresh_status = record(1, STATUS_CHANGE, age=timedelta(minutes=1))
+    world.store(retried, fresh_movement, fresh_status)
+
+    summary = world.service.retry(RetryTier.SHORT)
+
+    assert world.processor.seen_ids() == [retried.id]  # the fresh status change does not replace it yet
+    assert not world.stored(fresh_movement).is_processed and world.stored(fresh_movement).retry_count == 0
+    assert not world.stored(fresh_status).is_processed
+    assert summary.duplicates_deleted == 0
+    world.clock.advance(HOLD_BACK)
+    world.service.process_due()
+    assert world.processor.seen_ids()[1:] == [fresh_status.id, fresh_movement.id]
+
+
+def test_a_retry_still_aggregates_records_of_other_tiers_and_due_ones() -> None:
+    world = World()
+    retried = record(1, STATUS_CHANGE, age=timedelta(days=2), retry_count=2)
+    newer_status_due = record(1, STATUS_CHANGE, age=HOLD_BACK + timedelta(minutes=1))
+    movement_in_long_tier = record(1, MOVEMENT, age=timedelta(days=20), retry_count=15)
+    world.store(retried, newer_status_due, movement_in_long_tier)
+
+    summary = world.service.retry(RetryTier.SHORT)
+
+    assert world.processor.seen_ids() == [newer_status_due.id, movement_in_long_tier.id]
+    assert world.repository.get(retried.id) is None
+    assert summary.duplicates_deleted == 1
