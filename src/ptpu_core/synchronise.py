@@ -17,6 +17,11 @@ The selections come from an eventually consistent index: a record just tried (re
 can still be listed as due a moment later. So after the consistent per-booking read a booking
 is skipped (counted `stale`) unless one of its records still matches what selected it.
 
+A cycle may be given a `deadline` (the runtime passes one well inside the lock's lease): no
+booking is started once the clock reaches it, the one in hand is finished, and the bookings
+left are counted (`deferred`) and logged; the next cycle selects them again. Without this a
+long cycle could outlive the lock and another instance would sync the same bookings.
+
 Failures: an exception from the processor becomes TryLater(ERROR) for that record and the
 cycle carries on. A `StoreFailure` from the repository is not caught: the cycle stops,
 and since nothing is deleted or marked before its outcome is saved, nothing is lost.
@@ -59,6 +64,7 @@ class CycleSummary:
     duplicates_deleted: int = 0
     errors: int = 0
     stale: int = 0  # listed by the lagging index but no longer selected on the consistent read
+    deferred: int = 0  # not started because the cycle's deadline had passed
 
 
 @define
@@ -70,10 +76,18 @@ class _Tally:
     duplicates_deleted: int = 0
     errors: int = 0
     stale: int = 0
+    deferred: int = 0
 
     def summary(self) -> CycleSummary:
         return CycleSummary(
-            self.bookings, self.processed, self.done, self.retried, self.duplicates_deleted, self.errors, self.stale
+            self.bookings,
+            self.processed,
+            self.done,
+            self.retried,
+            self.duplicates_deleted,
+            self.errors,
+            self.stale,
+            self.deferred,
         )
 
 
@@ -111,29 +125,44 @@ class SynchronisationService:
         # Telemetry events are the processors' (SPEC §7); kept here for the agreed constructor.
         self._telemetry = telemetry
 
-    def process_due(self) -> CycleSummary:
-        """SPEC §6: records never tried and older than the hold-back, per booking."""
+    def process_due(self, *, deadline: datetime | None = None) -> CycleSummary:
+        """SPEC §6: records never tried and older than the hold-back, per booking; no booking is
+        started at or after `deadline` (None: no bound)."""
         cutoff = self._clock.now() - self._settings.hold_back
         due = self._repository.unprocessed_created_before(cutoff)
-        return self._synchronise(_distinct_bookings(due), lambda m: m.retry_count == 0 and m.created_date < cutoff)
+        return self._synchronise(
+            _distinct_bookings(due), lambda m: m.retry_count == 0 and m.created_date < cutoff, deadline=deadline
+        )
 
-    def retry(self, tier: RetryTier) -> CycleSummary:
-        """SPEC §8: records whose retry count is in `tier`, per booking (see the module docstring)."""
+    def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> CycleSummary:
+        """SPEC §8: records whose retry count is in `tier`, per booking (see the module docstring);
+        no booking is started at or after `deadline` (None: no bound)."""
         cutoff = self._clock.now() - self._settings.hold_back
         selected = self._repository.unprocessed_with_retries(tier.min_retries, tier.max_retries)
         return self._synchronise(
             _distinct_bookings(selected),
             lambda m: tier.covers(m.retry_count),
             joins=lambda m: not (m.retry_count == 0 and m.created_date >= cutoff),  # held back: process_due's
+            deadline=deadline,
         )
 
     def _synchronise(
-        self, booking_ids: Iterable[int], selects: Selector, joins: Selector = lambda m: True
+        self,
+        booking_ids: Iterable[int],
+        selects: Selector,
+        joins: Selector = lambda m: True,
+        deadline: datetime | None = None,
     ) -> CycleSummary:
         """`selects` is the cycle's selection rule, checked again on each booking's consistent read;
         `joins` says which of the booking's unprocessed records this cycle may process."""
         tally = _Tally()
-        for booking_id in booking_ids:
+        remaining = iter(booking_ids)
+        for booking_id in remaining:
+            if deadline is not None and self._clock.now() >= deadline:
+                # Counting the rest reads only the selection's index, never a booking's records.
+                tally.deferred = 1 + sum(1 for _ in remaining)
+                log.info("Cycle deadline %s reached: %d bookings left for the next cycle", deadline, tally.deferred)
+                break
             self._synchronise_booking(booking_id, selects, joins, tally)
         return tally.summary()
 
