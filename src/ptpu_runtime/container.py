@@ -12,7 +12,6 @@ import math
 import os
 from datetime import timedelta
 
-import requests
 from attrs import frozen
 from dependency_injector import containers, providers
 from prometheus_client import CollectorRegistry
@@ -24,7 +23,7 @@ from ptpu_adapters.aws.provisioning import AwsResourceNames, provision
 from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
 from ptpu_adapters.aws.sqs_listener import SqsListener
 from ptpu_adapters.http.auth import HmppsAuthTokenProvider
-from ptpu_adapters.http.base import TokenProvider, UpstreamClient
+from ptpu_adapters.http.base import TokenProvider, UpstreamClient, cookieless_session
 from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_adapters.http.offender_search import OffenderSearchClient
@@ -167,7 +166,7 @@ class Container(containers.DeclarativeContainer):
         settings.provided.oauth_endpoint_url,
         settings.provided.oauth_client_id,
         settings.provided.oauth_client_secret,
-        providers.Singleton(requests.Session),
+        providers.Singleton(cookieless_session),
     )
     prison_http = providers.Singleton(
         _upstream, "prison-api", settings.provided.prison_endpoint_url, token_provider, settings

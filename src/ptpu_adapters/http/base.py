@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Collection
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Protocol
 
 import requests
@@ -25,6 +26,14 @@ class TokenProvider(Protocol):
     def token(self) -> str: ...
 
     def invalidate(self) -> None: ...
+
+
+def cookieless_session() -> requests.Session:
+    """A pooled session that stores no cookies: it is shared across threads, and none of the HMPPS APIs
+    needs one (a stray JSESSIONID would otherwise ride on every later call, from every thread)."""
+    session = requests.Session()
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    return session
 
 
 class UpstreamClient:
@@ -53,7 +62,7 @@ class UpstreamClient:
         self._timeout = (connect_timeout, read_timeout)
         self._retries = retries
         self._retry_delay = retry_delay
-        self._session = session or requests.Session()
+        self._session = session or cookieless_session()
         self._sleep = sleep
 
     def call(
