@@ -71,7 +71,8 @@ def _expand_part(part: str, name: str, low: int, high: int, names: list[str]) ->
     if range_text in ("*", "?"):
         if range_text == "?" and name not in ("day", "weekday"):
             raise CronSyntaxError(f"{name} field '{part}': '?' is only allowed for day or weekday")
-        start, end = low, high
+        # Spring's weekday `*` is 1..7 (Monday..Sunday), so `*/2` is MON,WED,FRI,SUN; 7 becomes 0 later.
+        start, end = (1, 7) if name == "weekday" else (low, high)
     elif "-" in range_text:
         first, _, last = range_text.partition("-")
         start, end = _value(first, name, low, high, names), _value(last, name, low, high, names)
@@ -81,8 +82,6 @@ def _expand_part(part: str, name: str, low: int, high: int, names: list[str]) ->
         start = _value(range_text, name, low, high, names)
         # Spring reads `a/n` as "from a, every n"; a lone value is just itself.
         end = high if step_text else start
-    if name == "weekday" and range_text in ("*", "?"):
-        end = 6  # 7 is Sunday again; expanding `*` to 0..6 avoids counting it twice
     return set(range(start, end + 1, step))
 
 

@@ -52,6 +52,18 @@ def test_weekday_ranges_use_spring_numbering():
     assert times == [datetime(2021, 3, 15, 9), datetime(2021, 3, 16, 9)]
 
 
+@pytest.mark.parametrize("every", ["*", "?"])
+def test_stepped_every_weekday_counts_from_monday_as_spring_does(every):
+    # Finding 11: Spring's weekday `*` is 1..7, so `*/2` is MON,WED,FRI,SUN (not SUN,TUE,THU,SAT).
+    times = fire_times(f"0 0 9 ? * {every}/2", START, count=4)  # from Wednesday 10:20
+    assert [t.strftime("%a") for t in times] == ["Fri", "Sun", "Mon", "Wed"]
+
+
+def test_every_weekday_is_all_seven_days():
+    times = fire_times("0 0 9 * * *", START, count=7)
+    assert sorted(t.weekday() for t in times) == list(range(7))
+
+
 def test_named_weekday_lists_and_months():
     times = fire_times("0 0 0 1 JAN,JUL MON-FRI", datetime(2021, 1, 1, 1, tzinfo=UTC), count=2)
     # Day 1 AND a weekday (Spring ANDs the two): 1 Jul 2021 is a Thursday; 1 Jan 2022 a Saturday; 1 Jul 2022 a Friday.
