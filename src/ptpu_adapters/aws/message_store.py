@@ -1,4 +1,10 @@
-"""DynamoMessageRepository: the MessageRepository port on DynamoDB, reading by sparse index only."""
+"""DynamoMessageRepository: the MessageRepository port on DynamoDB, reading by sparse index only.
+
+The pending queries that feed processing (due, retry tiers, a booking's open records) leave out
+records past their deleteBy: DynamoDB's TTL deletion lags up to 48 hours, and an expired record
+must not be retried (or counted a failure) again. The reports' `unprocessed()` still lists them
+until they are gone, as the table does.
+"""
 
 from __future__ import annotations
 
@@ -32,11 +38,15 @@ from ptpu_adapters.aws.record_codec import (
     message_to_item,
     pending_sort_key,
 )
+from ptpu_adapters.system_clock import SystemClock
 from ptpu_core.models.record import Message
+from ptpu_core.ports import Clock
+from ptpu_core.retry_policy import epoch_seconds
 
 # Sorts after every digit and date character, so "0004#~" closes the range of retry count 4.
 _AFTER_ANY_DATE = "~"
 _BATCH_GET_LIMIT = 100
+_NOT_EXPIRED = "deleteBy > :now"
 
 
 @define
@@ -53,10 +63,14 @@ class ReadStats:
 
 
 class DynamoMessageRepository:
-    def __init__(self, dynamodb_client: Any, table_name: str, page_size: int = 200) -> None:
+    def __init__(
+        self, dynamodb_client: Any, table_name: str, page_size: int = 200, clock: Clock | None = None
+    ) -> None:
+        """`clock` tells which records have expired (deleteBy is reckoned from it, as the core does)."""
         self._client = dynamodb_client
         self._table = table_name
         self._page_size = page_size
+        self._clock = clock or SystemClock()
         self.read_stats = ReadStats()
         self._stats_lock = threading.Lock()
 
@@ -91,7 +105,8 @@ class DynamoMessageRepository:
         return self._query(
             PENDING_INDEX,
             f"{PENDING_SHARD} = :shard AND {PENDING_SORT} < :upper",
-            {":shard": {"S": PENDING}, ":upper": {"S": upper}},
+            {":shard": {"S": PENDING}, ":upper": {"S": upper}, **self._now_value()},
+            FilterExpression=_NOT_EXPIRED,
         )
 
     def unprocessed_for_booking(self, booking_id: int) -> list[Message]:
@@ -105,7 +120,10 @@ class DynamoMessageRepository:
         ]
         # The index is eventually consistent: confirm each record from the table itself.
         current = [message_from_item(item) for item in self._batch_get(keys)]
-        return sorted((m for m in current if not m.is_processed), key=lambda m: m.created_date)
+        now = epoch_seconds(self._clock.now())
+        return sorted(
+            (m for m in current if not m.is_processed and m.delete_by > now), key=lambda m: m.created_date
+        )
 
     def unprocessed_with_retries(self, min_retries: int, max_retries: int | None) -> Iterator[Message]:
         highest = MAX_SORTABLE_RETRIES if max_retries is None else max_retries
@@ -116,7 +134,9 @@ class DynamoMessageRepository:
                 ":shard": {"S": PENDING},
                 ":low": {"S": f"{min(min_retries, MAX_SORTABLE_RETRIES):04d}#"},
                 ":high": {"S": f"{min(highest, MAX_SORTABLE_RETRIES):04d}#{_AFTER_ANY_DATE}"},
+                **self._now_value(),
             },
+            FilterExpression=_NOT_EXPIRED,
         )
 
     def unprocessed(self) -> Iterator[Message]:
@@ -140,6 +160,9 @@ class DynamoMessageRepository:
             extra = {"FilterExpression": "eventType = :eventType"}
             values[":eventType"] = {"S": event_type}
         return self._query(CREATED_INDEX, f"{CREATED_SHARD} = :shard{condition}", values, **extra)
+
+    def _now_value(self) -> Item:
+        return {":now": {"N": str(epoch_seconds(self._clock.now()))}}
 
     def _query(self, index: str, key_condition: str, values: Item, **extra: Any) -> Iterator[Message]:
         return (message_from_item(item) for item in self._query_items(index, key_condition, values, **extra))

@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime, timedelta
 
+import attrs
 import boto3
 import pytest
 from botocore.config import Config
@@ -12,8 +13,10 @@ from ptpu_adapters.aws.emulator import AwsResourceNames, MotoEmulator
 from ptpu_adapters.aws.message_store import DynamoMessageRepository
 from ptpu_adapters.aws.provisioning import ProvisionedResources
 from ptpu_adapters.aws.record_codec import message_to_item
+from ptpu_adapters.fakes import FixedClock
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message, SynchroniseState
+from ptpu_core.retry_policy import epoch_seconds
 
 T0 = datetime(2021, 3, 4, 10, 0, 0)
 ISC = "IMPRISONMENT_STATUS-CHANGED"
@@ -49,7 +52,7 @@ def record(
 
 @pytest.fixture
 def store(aws_clients: AwsClients, resources: ProvisionedResources, names: AwsResourceNames) -> DynamoMessageRepository:
-    return DynamoMessageRepository(aws_clients.dynamodb, names.message_table, page_size=25)
+    return DynamoMessageRepository(aws_clients.dynamodb, names.message_table, page_size=25, clock=FixedClock(T0))
 
 
 def ids(messages) -> set[str]:
@@ -148,12 +151,35 @@ def test_unprocessed_for_booking_gives_every_open_record_of_that_booking(store: 
 
 
 def test_unprocessed_with_retries_selects_a_tier(store: DynamoMessageRepository) -> None:
-    by_retries = {n: record(retries=n, created=T0 - timedelta(days=n)) for n in (0, 1, 4, 5, 10, 11, 57)}
+    by_retries = {n: record(retries=n, created=T0 - timedelta(hours=n)) for n in (0, 1, 4, 5, 10, 11, 57)}
     for message in by_retries.values():
         store.add(message)
     assert ids(store.unprocessed_with_retries(1, 4)) == {by_retries[1].id, by_retries[4].id}
     assert ids(store.unprocessed_with_retries(5, 10)) == {by_retries[5].id, by_retries[10].id}
     assert ids(store.unprocessed_with_retries(11, None)) == {by_retries[11].id, by_retries[57].id}
+
+
+def test_expired_records_are_out_of_the_pending_queries_before_the_ttl_deletes_them(
+    store: DynamoMessageRepository,
+) -> None:
+    """Finding 13: DynamoDB's TTL deletion lags up to 48 hours; a record past deleteBy is not retried."""
+    now = epoch_seconds(T0)
+    expired = [
+        attrs.evolve(record(booking_id=7, created=T0 - timedelta(days=40), retries=n), delete_by=now - 60 * n)
+        for n in (0, 1, 11)
+    ]
+    expiring_now = attrs.evolve(record(booking_id=7, created=T0 - timedelta(days=31), retries=11), delete_by=now)
+    alive = [
+        attrs.evolve(record(booking_id=7, created=T0 - timedelta(days=29), retries=n), delete_by=now + 1)
+        for n in (0, 1, 11)
+    ]
+    for message in [*expired, expiring_now, *alive]:
+        store.add(message)
+
+    assert ids(store.unprocessed_created_before(T0)) == {alive[0].id}
+    assert ids(store.unprocessed_with_retries(1, 4)) == {alive[1].id}
+    assert ids(store.unprocessed_with_retries(11, None)) == {alive[2].id}
+    assert ids(store.unprocessed_for_booking(7)) == ids(alive)
 
 
 def test_processing_a_record_takes_it_out_of_the_pending_queries(store: DynamoMessageRepository) -> None:
