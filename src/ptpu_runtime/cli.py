@@ -67,6 +67,12 @@ class Service:
     def run(self) -> int:
         self._install_signal_handlers()
         try:
+            # First, before anything starts: a wrong queue name is a one-line configuration error.
+            self.container.queue_urls()
+        except ConfigError as error:
+            print(f"Configuration error: {error}", file=sys.stderr)
+            return EXIT_CONFIG
+        try:
             self._start()
         except Exception:
             log.exception("Start-up failed")
@@ -91,7 +97,6 @@ class Service:
 
     def _start(self) -> None:
         c = self.container
-        c.queue_urls()  # fails fast on bad AWS settings; provisions an emulator
         c.listener().start()
         c.scheduler().start()
         config = uvicorn.Config(

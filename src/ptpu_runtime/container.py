@@ -11,6 +11,7 @@ import logging
 import math
 import os
 from datetime import timedelta
+from typing import Any
 
 from attrs import frozen
 from dependency_injector import containers, providers
@@ -31,6 +32,7 @@ from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_adapters.metrics import PrometheusMetrics
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_adapters.telemetry import ApplicationInsightsTelemetry, LoggingTelemetry
+from ptpu_core.errors import ConfigError
 from ptpu_core.ports import CommunityApi, Telemetry
 from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.receive import EventReceiver
@@ -87,9 +89,17 @@ def _queue_urls(settings: Settings, clients: AwsClients) -> QueueUrls:
         resources = provision(clients, names)
         log.info("Provisioned emulated queues, topic and tables")
         return QueueUrls(resources.queue_url, resources.dlq_url)
-    queue_url = clients.sqs.get_queue_url(QueueName=settings.sqs_queue_name)["QueueUrl"]
-    dlq_url = clients.dlq_sqs.get_queue_url(QueueName=settings.sqs_dlq_name)["QueueUrl"]
-    return QueueUrls(str(queue_url), str(dlq_url))
+    queue_url = _existing_queue_url(clients.sqs, "SQS_QUEUE_NAME", settings.sqs_queue_name)
+    dlq_url = _existing_queue_url(clients.dlq_sqs, "SQS_DLQ_NAME", settings.sqs_dlq_name)
+    return QueueUrls(queue_url, dlq_url)
+
+
+def _existing_queue_url(sqs: Any, setting: str, name: str) -> str:
+    """A wrong queue name is a configuration mistake: one line naming the setting, not a stack trace."""
+    try:
+        return str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
+    except sqs.exceptions.QueueDoesNotExist:
+        raise ConfigError(f"{setting}: queue '{name}' not found") from None
 
 
 def _upstream(service: str, base_url: str, tokens: TokenProvider, settings: Settings) -> UpstreamClient:

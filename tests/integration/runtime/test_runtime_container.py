@@ -1,16 +1,20 @@
 """The real container wired against the AWS emulator and loopback upstreams: provisioning, health, wiring."""
 
+import threading
 import uuid
 
 import attrs
 import pytest
 from fastapi.testclient import TestClient
 
+from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
 from ptpu_adapters.aws.lock import DynamoLock
 from ptpu_adapters.aws.message_store import DynamoMessageRepository
 from ptpu_adapters.aws.sqs_listener import SqsListener
 from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_core.errors import ConfigError
+from ptpu_runtime.cli import EXIT_CONFIG, Service
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
 from ptpu_runtime.scheduling import SynchronisationScheduler
@@ -107,3 +111,36 @@ def test_the_listener_takes_one_message_per_worker_with_the_configured_visibilit
 def test_dry_run_wraps_the_community_api(env):
     container = Container(settings=load_settings({**env, "PRISONTOPROBATION_DRY_RUN": "true"}))
     assert isinstance(container.community_api(), DryRunCommunityApi)
+
+
+def on_aws_without_the_queues(env: dict[str, str], aws_emulator, create: tuple[str, ...] = ()) -> Container:
+    """AWS_PROVIDER=aws (queues looked up, never created), its clients aimed at the emulator."""
+    aws_env = {k: v for k, v in env.items() if k not in ("AWS_PROVIDER", "SQS_ENDPOINT_URL", "DYNAMODB_ENDPOINT")}
+    container = Container(settings=load_settings(aws_env))
+    clients = make_clients(LOCALSTACK, "eu-west-2", endpoint_url=aws_emulator.endpoint_url)
+    for name in create:
+        clients.sqs.create_queue(QueueName=env[name])
+    container.aws.override(clients)
+    return container
+
+
+@pytest.mark.parametrize(("missing", "present"), [("SQS_QUEUE_NAME", ()), ("SQS_DLQ_NAME", ("SQS_QUEUE_NAME",))])
+def test_a_missing_queue_at_start_up_is_a_one_line_config_error(env, aws_emulator, missing, present):
+    # Finding 16: QueueDoesNotExist escaped as a stack trace.
+    container = on_aws_without_the_queues(env, aws_emulator, create=present)
+    with pytest.raises(ConfigError) as raised:
+        container.queue_urls()
+    assert str(raised.value) == f"{missing}: queue '{env[missing]}' not found"
+
+
+def test_serve_with_a_missing_queue_prints_one_line_and_exits_2(env, aws_emulator, capsys):
+    container = on_aws_without_the_queues(env, aws_emulator)
+    service = Service(container.settings(), container)
+    outcome: list[int] = []
+    thread = threading.Thread(target=lambda: outcome.append(service.run()))  # no signal handlers off main
+    thread.start()
+    thread.join(timeout=30)
+    assert outcome == [EXIT_CONFIG]
+    assert capsys.readouterr().err == (
+        f"Configuration error: SQS_QUEUE_NAME: queue '{env['SQS_QUEUE_NAME']}' not found\n"
+    )
