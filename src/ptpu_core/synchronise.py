@@ -182,7 +182,7 @@ class SynchronisationService:
             )
         for message in aggregation.kept:
             outcome = self._outcome_of(message, tally)
-            self.apply_outcome(message, outcome)
+            self.apply_outcome(message, outcome, selected=selects(message))
             tally.processed += 1
             if isinstance(outcome, Done):
                 tally.done += 1
@@ -203,8 +203,10 @@ class SynchronisationService:
             )
             return try_later(SynchroniseState.ERROR)
 
-    def apply_outcome(self, message: Message, outcome: Outcome) -> None:
-        """Save what processing decided (SPEC §6 step 5) and count status changes (SPEC §10)."""
+    def apply_outcome(self, message: Message, outcome: Outcome, *, selected: bool = True) -> None:
+        """Save what processing decided (SPEC §6 step 5) and count status changes (SPEC §10).
+        `selected`: the cycle picked this record itself (its own schedule), rather than taking it
+        along with another record of its booking; only then may a final failure be counted."""
         now = self._clock.now()
         if isinstance(outcome, Done):
             updated = evolve(
@@ -233,17 +235,23 @@ class SynchronisationService:
             updated.retry_count,
         )
         if _is_status_change(message):
-            self._count_status_change(message, updated, outcome, now)
+            self._count_status_change(message, updated, outcome, now, selected)
 
-    def _count_status_change(self, before: Message, after: Message, outcome: Outcome, now: datetime) -> None:
+    def _count_status_change(
+        self, before: Message, after: Message, outcome: Outcome, now: datetime, selected: bool
+    ) -> None:
         # As the existing service counts (so the Grafana panels read the same): every Done is a success,
         # a TryLater is a failure only when the record will expire before another retry; total = both.
+        # A failure is counted once per record: only by the record's own scheduled retry in its last
+        # 24 hours. By then it is in the LONG tier (run once a day by default, and an expired record is
+        # no longer selected), so exactly one run counts it; a new event's cycle that takes it along
+        # with its booking in that day tries it again without counting it again.
         if isinstance(outcome, Done):
             self._metrics.status_change("total")
             self._metrics.status_change("success")
             days = (now - before.created_date).total_seconds() / SECONDS_PER_DAY
             self._metrics.status_change_succeeded(retries=before.retry_count, days=days)
-        elif self._is_last_chance(after, now):
+        elif selected and self._is_last_chance(after, now):
             self._metrics.status_change("total")
             self._metrics.status_change("fail")
 

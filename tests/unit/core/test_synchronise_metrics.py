@@ -7,7 +7,7 @@ from records import MOVEMENT, NOW, SENTENCE_DATES, STATUS_CHANGE, World, record
 
 from ptpu_core.models.record import SynchroniseState
 from ptpu_core.outcomes import done, try_later
-from ptpu_core.retry_policy import epoch_seconds
+from ptpu_core.retry_policy import RetryTier, epoch_seconds
 
 HOUR = 3600
 
@@ -101,3 +101,19 @@ def test_a_cycle_counts_each_status_change_it_processes(world: World) -> None:
 
     assert world.metrics.count("statusChange", "total") == 2
     assert world.metrics.count("statusChange", "success") == 2
+
+
+def test_a_final_failure_is_counted_once_though_the_booking_is_synced_again_within_the_day(world: World) -> None:
+    """Finding 13: only the record's own scheduled retry counts it; being aggregated into a new due
+    event's booking in its last 24 hours tries it again without counting it again."""
+    last_chance = record(1, STATUS_CHANGE, age=timedelta(days=29), retry_count=30, delete_by=epoch_seconds(NOW) + HOUR)
+    world.store(last_chance)
+    world.processor.default = try_later(SynchroniseState.NO_MATCH)
+
+    world.service.retry(RetryTier.LONG)
+    world.store(record(1, MOVEMENT, age=timedelta(hours=2)))
+    world.service.process_due()
+
+    assert len(world.processor.seen) == 3  # the status change twice, the movement once
+    assert world.metrics.count("statusChange", "fail") == 1
+    assert world.metrics.count("statusChange", "total") == 1
