@@ -134,4 +134,5 @@ def is_close(one: date, other: date, days: int = SENTENCE_START_WINDOW_DAYS) -> 
 
 
 def _joined(crns: Iterable[str]) -> str:
-    return ",".join(crns)
+    # ", " as the existing service's joinToString(): Application Insights queries split on it.
+    return ", ".join(crns)

@@ -84,10 +84,10 @@ def test_crns_without_a_matching_sentence_are_no_match_with_sentence_date(fakes:
     assert isinstance(result, NotMatched)
     assert result.state is SynchroniseState.NO_MATCH_WITH_SENTENCE_DATE
     assert result.telemetry_name == names.OFFENDER_NO_MATCH
-    assert result.attributes["crns"] == "X1,X2"
+    assert result.attributes["crns"] == "X1, X2"
     assert result.crns == ("X1", "X2")
     assert match_event(fakes)["matches"] == "2"
-    assert match_event(fakes)["crns"] == "X1,X2"
+    assert match_event(fakes)["crns"] == "X1, X2"
     assert match_event(fakes)["filtered_matches"] == "0"
     assert fakes.community_writes() == []
 
@@ -127,7 +127,7 @@ def test_many_crns_with_matching_sentences_are_too_many_matches(fakes: Fakes) ->
     assert isinstance(result, NotMatched)
     assert result.state is SynchroniseState.TOO_MANY_MATCHES
     assert result.telemetry_name == names.OFFENDER_TOO_MANY_MATCHES
-    assert result.attributes["filtered_crns"] == "X1,X2,X3"
+    assert result.attributes["filtered_crns"] == "X1, X2, X3"
     assert result.crns == ("X1", "X2", "X3")
     assert fakes.community_writes() == []
 
