@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-from attrs import frozen
+from attrs import field, frozen
 from botocore.config import Config
 
 AWS = "aws"
@@ -26,7 +26,7 @@ _DYNAMODB_CONFIG = Config(
 @frozen
 class AwsCredentials:
     access_key_id: str
-    secret_access_key: str
+    secret_access_key: str = field(repr=False)  # never in logs or tracebacks
 
 
 @frozen
