@@ -20,7 +20,6 @@ import uvicorn
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import Settings, load_settings
 from ptpu_runtime.sandbox.commands import add_publish, add_sandbox, run_publish, run_sandbox
-from ptpu_runtime.scheduling import LOCK_NAME
 
 if TYPE_CHECKING:
     from ptpu_runtime.container import Container
@@ -130,9 +129,10 @@ class Service:
         except Exception:
             log.exception("Stopping the listener failed")
             clean = False
+        # Never release the cluster lock here: a job that outlived the bound may still be writing to
+        # Delius, and another pod must not start alongside it. The scheduler frees it once its jobs
+        # have finished; a job cut short by the exit leaves it to expire after lock_at_most.
         clean = _within(bound, lambda: c.scheduler().shutdown(wait=True), "scheduler") and clean
-        if not clean:
-            _release_lock(c)
         if self._server is not None:
             self._server.should_exit = True
         log.info("Stopped %s", "cleanly" if clean else "with work left unfinished")
@@ -155,14 +155,6 @@ def _within(seconds: float, action: Callable[[], object], what: str) -> bool:
         log.error("The %s did not stop within %.0fs", what, seconds)
         return False
     return True
-
-
-def _release_lock(container: Container) -> None:
-    # A job cut short would otherwise hold the cluster lock for up to its 20 minutes.
-    try:
-        container.lock().release(LOCK_NAME)
-    except Exception:
-        log.exception("Could not release %s", LOCK_NAME)
 
 
 def add_serve(subparsers: argparse._SubParsersAction) -> None:

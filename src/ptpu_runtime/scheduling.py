@@ -72,6 +72,10 @@ class SharedLock:
             return False
         return True
 
+    def release_if_pending(self, job: str) -> None:
+        if self._release_pending:
+            self.release(job)
+
     def release(self, job: str) -> bool:
         try:
             self._lock.release(self.name)
@@ -112,9 +116,9 @@ class LockedJob:
 
 
 def scheduled_jobs(
-    service: Synchronises, lock: Lock, lock_at_most: timedelta = LOCK_AT_MOST
+    service: Synchronises, lock: Lock, lock_at_most: timedelta = LOCK_AT_MOST, shared: SharedLock | None = None
 ) -> dict[str, LockedJob]:
-    shared = SharedLock(lock, LOCK_NAME, lock_at_most)
+    shared = shared or SharedLock(lock, LOCK_NAME, lock_at_most)
     # Processing runs every second or so: its summaries are debug detail; the retry runs are news.
     jobs = {
         PROCESS_JOB: LockedJob(
@@ -132,7 +136,8 @@ class SynchronisationScheduler:
     """Owns an APScheduler BackgroundScheduler with the four jobs; start() / shutdown(wait)."""
 
     def __init__(self, service: Synchronises, lock: Lock, settings: ScheduleSettings) -> None:
-        self.jobs = scheduled_jobs(service, lock, settings.lock_at_most)
+        self._lock = SharedLock(lock, LOCK_NAME, settings.lock_at_most)
+        self.jobs = scheduled_jobs(service, lock, settings.lock_at_most, shared=self._lock)
         self._settings = settings
         # One worker: a cron retry that fires mid-cycle waits its turn instead of being skipped.
         self._scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(max_workers=1)})
@@ -153,8 +158,12 @@ class SynchronisationScheduler:
         self._scheduler.start()
 
     def shutdown(self, wait: bool = True) -> None:
+        """Stop scheduling; with wait, also wait for the job in hand. Only then, when no job of ours can
+        still be working, is a release lost earlier retried; a job still running keeps the lock."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
+        if wait:
+            self._lock.release_if_pending("shutdown")
 
     def _add_jobs(self) -> None:
         delay = max(self._settings.processing_delay.total_seconds(), 0.001)

@@ -163,3 +163,15 @@ def test_a_release_lost_by_one_job_is_retried_by_the_next_job_to_run():
     assert scheduler.jobs[PROCESS_JOB]() is True  # another job frees it first, then runs
     assert service.runs == ["SHORT", "process"]
     assert not lock.held
+
+
+def test_a_release_still_pending_at_shutdown_is_retried_once_the_jobs_have_finished():
+    # Finding 18: with the stop-time release now left to the scheduler (only once no job runs).
+    _, _, service, _ = make()
+    lock = ReleaseFailsOnceLock()
+    scheduler = SynchronisationScheduler(service, lock, ScheduleSettings(True, timedelta(hours=1), CRONS))
+    scheduler.start()
+    scheduler.jobs[PROCESS_JOB]()  # its release is lost
+    assert lock.held
+    scheduler.shutdown(wait=True)
+    assert not lock.held

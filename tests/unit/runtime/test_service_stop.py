@@ -1,0 +1,92 @@
+"""How `ptpu serve` stops: a scheduled job that outlives the stop bound keeps the cluster lock (finding 18)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import attrs
+from starlette.applications import Starlette
+
+from ptpu_runtime.cli import EXIT_FAILURE, Service
+from ptpu_runtime.config import Settings
+
+
+class RecordingLock:
+    def __init__(self) -> None:
+        self.releases: list[str] = []
+
+    def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
+        return True
+
+    def release(self, name: str) -> None:
+        self.releases.append(name)
+
+
+class StuckScheduler:
+    """A job still running: shutdown(wait=True) returns only when the test lets it."""
+
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.job_may_finish = threading.Event()
+
+    def start(self) -> None:
+        self.started.set()
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.job_may_finish.wait(timeout=30)
+
+
+class IdleListener:
+    def start(self) -> None: ...
+
+    def stop(self, timeout_seconds: float | None = None) -> bool:
+        return True
+
+
+class StubContainer:
+    def __init__(self) -> None:
+        self.the_lock = RecordingLock()
+        self.the_scheduler = StuckScheduler()
+        self.the_listener = IdleListener()
+        self.the_app = Starlette()
+
+    def queue_urls(self) -> None: ...
+
+    def listener(self) -> IdleListener:
+        return self.the_listener
+
+    def scheduler(self) -> StuckScheduler:
+        return self.the_scheduler
+
+    def lock(self) -> RecordingLock:
+        return self.the_lock
+
+    def app(self) -> Starlette:
+        return self.the_app
+
+
+def settings() -> Settings:
+    return attrs.evolve(
+        Settings(oauth_endpoint_url="http://auth", oauth_client_id="id", oauth_client_secret="secret",
+                 prison_endpoint_url="http://prison", community_endpoint_url="http://community",
+                 offender_search_endpoint_url="http://search", dynamodb_table_name="t", schedule_table_name="s"),
+        server_port=0, shutdown_timeout=timedelta(milliseconds=100),
+    )
+
+
+def test_a_job_still_running_at_stop_keeps_the_lock_so_no_other_pod_starts_alongside_it():
+    container = StubContainer()
+    service = Service(settings(), container)  # type: ignore[arg-type]
+    outcome: list[int] = []
+    runner = threading.Thread(target=lambda: outcome.append(service.run()))  # off main: no signal handlers
+    runner.start()
+    try:
+        assert container.the_scheduler.started.wait(timeout=10)
+        service.request_stop()
+        runner.join(timeout=30)
+        assert outcome == [EXIT_FAILURE]  # not a clean stop
+        assert container.the_lock.releases == []  # the job may still be writing: the lock stays ours
+    finally:
+        container.the_scheduler.job_may_finish.set()
+        runner.join(timeout=30)
