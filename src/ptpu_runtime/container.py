@@ -218,7 +218,7 @@ class Container(containers.DeclarativeContainer):
         max_messages=settings.provided.listener_workers,
     )
     scheduler = providers.Singleton(
-        SynchronisationScheduler, synchronisation, lock, providers.Singleton(_schedule_settings, settings)
+        SynchronisationScheduler, synchronisation, lock, clock, providers.Singleton(_schedule_settings, settings)
     )
 
     version = providers.Singleton(build_version)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -16,7 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from attrs import frozen
 
-from ptpu_core.ports import Lock
+from ptpu_core.ports import Clock, Lock
 from ptpu_core.retry_policy import RetryTier
 from ptpu_runtime.cron import spring_cron_trigger
 
@@ -26,12 +26,15 @@ LOCK_NAME = "scheduleLock"
 LOCK_AT_MOST = timedelta(minutes=20)
 PROCESS_JOB = "processMessages"
 RETRY_JOBS = {RetryTier.SHORT: "retryShortTerm", RetryTier.MEDIUM: "retryMediumTerm", RetryTier.LONG: "retryLongTerm"}
+# A cycle starts no booking after this share of the lock's lease: the booking in hand (a few upstream
+# calls, each bounded by the HTTP timeouts) must still finish before another pod can take the lock.
+DEADLINE_SHARE = 0.8
 
 
 class Synchronises(Protocol):
-    def process_due(self) -> object: ...
+    def process_due(self, *, deadline: datetime | None = None) -> object: ...
 
-    def retry(self, tier: RetryTier) -> object: ...
+    def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> object: ...
 
 
 @frozen
@@ -52,24 +55,35 @@ class SharedLock:
     (one scheduler worker).
     """
 
-    def __init__(self, lock: Lock, name: str = LOCK_NAME, lock_at_most: timedelta = LOCK_AT_MOST) -> None:
+    def __init__(
+        self, lock: Lock, name: str = LOCK_NAME, lock_at_most: timedelta = LOCK_AT_MOST, clock: Clock | None = None
+    ) -> None:
         self.name = name
-        self._lock = lock
-        self._lock_at_most = lock_at_most.total_seconds()
+        self.lock = lock
+        self._lock_at_most = lock_at_most
+        self._clock = clock
         self._release_pending = False
+        self._deadline: datetime | None = None
+
+    def deadline(self) -> datetime | None:
+        """When the work under the lock taken last should start nothing new (None without a clock)."""
+        return self._deadline
 
     def acquire(self, job: str) -> bool:
         """True when `job` may run now; never raises."""
         if self._release_pending and not self.release(job):
             log.warning("%s skipped: %s from an earlier run is still not released", job, self.name)
             return False
+        # Read before asking, so the deadline errs early rather than late.
+        asked_at = self._clock.now() if self._clock is not None else None
         try:
-            if not self._lock.try_acquire(self.name, self._lock_at_most):
+            if not self.lock.try_acquire(self.name, self._lock_at_most.total_seconds()):
                 log.debug("%s skipped: %s is held elsewhere", job, self.name)
                 return False
         except Exception:
             log.exception("%s skipped: could not take %s", job, self.name)
             return False
+        self._deadline = None if asked_at is None else asked_at + self._lock_at_most * DEADLINE_SHARE
         return True
 
     def release_if_pending(self, job: str) -> None:
@@ -78,7 +92,7 @@ class SharedLock:
 
     def release(self, job: str) -> bool:
         try:
-            self._lock.release(self.name)
+            self.lock.release(self.name)
         except Exception:
             # Not fatal: retried before the next run, and the lock expires by itself after lock_at_most.
             log.exception("%s could not release %s; will retry before the next run", job, self.name)
@@ -115,19 +129,19 @@ class LockedJob:
         return True
 
 
-def scheduled_jobs(
-    service: Synchronises, lock: Lock, lock_at_most: timedelta = LOCK_AT_MOST, shared: SharedLock | None = None
-) -> dict[str, LockedJob]:
-    shared = shared or SharedLock(lock, LOCK_NAME, lock_at_most)
+def scheduled_jobs(service: Synchronises, shared: SharedLock) -> dict[str, LockedJob]:
+    """The four jobs, all under `shared`, each cycle bounded by the deadline of the lock it took."""
     # Processing runs every second or so: its summaries are debug detail; the retry runs are news.
     jobs = {
         PROCESS_JOB: LockedJob(
-            PROCESS_JOB, service.process_due, lock, result_log_level=logging.DEBUG, shared=shared
+            PROCESS_JOB, lambda: service.process_due(deadline=shared.deadline()), shared.lock,
+            result_log_level=logging.DEBUG, shared=shared,
         )
     }
     for tier, name in RETRY_JOBS.items():
         jobs[name] = LockedJob(
-            name, lambda tier=tier: service.retry(tier), lock, shared=shared  # type: ignore[misc]
+            name, lambda tier=tier: service.retry(tier, deadline=shared.deadline()),  # type: ignore[misc]
+            shared.lock, shared=shared,
         )
     return jobs
 
@@ -135,9 +149,9 @@ def scheduled_jobs(
 class SynchronisationScheduler:
     """Owns an APScheduler BackgroundScheduler with the four jobs; start() / shutdown(wait)."""
 
-    def __init__(self, service: Synchronises, lock: Lock, settings: ScheduleSettings) -> None:
-        self._lock = SharedLock(lock, LOCK_NAME, settings.lock_at_most)
-        self.jobs = scheduled_jobs(service, lock, settings.lock_at_most, shared=self._lock)
+    def __init__(self, service: Synchronises, lock: Lock, clock: Clock, settings: ScheduleSettings) -> None:
+        self._lock = SharedLock(lock, LOCK_NAME, settings.lock_at_most, clock)
+        self.jobs = scheduled_jobs(service, self._lock)
         self._settings = settings
         # One worker: a cron retry that fires mid-cycle waits its turn instead of being skipped.
         self._scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(max_workers=1)})

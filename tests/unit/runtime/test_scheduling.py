@@ -22,6 +22,7 @@ class RecordingService:
         self.lock_table = lock_table
         self.fail = fail
         self.runs: list[str] = []
+        self.deadlines: list[datetime | None] = []
         self.held_during_run: list[bool] = []
         self.ran = threading.Event()
 
@@ -33,10 +34,12 @@ class RecordingService:
             raise RuntimeError("boom")
         return what
 
-    def process_due(self) -> str:
+    def process_due(self, *, deadline: datetime | None = None) -> str:
+        self.deadlines.append(deadline)
         return self._run("process")
 
-    def retry(self, tier: RetryTier) -> str:
+    def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> str:
+        self.deadlines.append(deadline)
         return self._run(tier.name)
 
 
@@ -101,15 +104,16 @@ def test_the_lock_is_held_for_at_most_twenty_minutes():
 
 def test_each_retry_job_retries_its_own_tier():
     clock, _, service, lock = make()
-    scheduler = SynchronisationScheduler(service, lock, ScheduleSettings(True, timedelta(seconds=1), CRONS))
+    scheduler = SynchronisationScheduler(service, lock, clock, ScheduleSettings(True, timedelta(seconds=1), CRONS))
     for name in RETRY_JOBS.values():
         scheduler.jobs[name]()
     assert service.runs == ["SHORT", "MEDIUM", "LONG"]
 
 
 def test_enabled_scheduler_has_four_jobs_and_runs_processing():
-    _, _, service, lock = make()
-    scheduler = SynchronisationScheduler(service, lock, ScheduleSettings(True, timedelta(milliseconds=20), CRONS))
+    clock, _, service, lock = make()
+    settings = ScheduleSettings(True, timedelta(milliseconds=20), CRONS)
+    scheduler = SynchronisationScheduler(service, lock, clock, settings)
     scheduler.start()
     try:
         assert sorted(scheduler.job_ids()) == sorted([PROCESS_JOB, *RETRY_JOBS.values()])
@@ -122,8 +126,9 @@ def test_enabled_scheduler_has_four_jobs_and_runs_processing():
 
 
 def test_disabled_scheduler_schedules_nothing():
-    _, _, service, lock = make()
-    scheduler = SynchronisationScheduler(service, lock, ScheduleSettings(False, timedelta(milliseconds=20), CRONS))
+    clock, _, service, lock = make()
+    settings = ScheduleSettings(False, timedelta(milliseconds=20), CRONS)
+    scheduler = SynchronisationScheduler(service, lock, clock, settings)
     scheduler.start()
     try:
         assert scheduler.job_ids() == []
@@ -155,9 +160,9 @@ class ReleaseFailsOnceLock:
 def test_a_release_lost_by_one_job_is_retried_by_the_next_job_to_run():
     # Finding 2: the pending release was per job, so processMessages stayed locked out (by us) until
     # lock_at_most after retryShortTerm lost its release.
-    _, table, service, _ = make()
+    clock, table, service, _ = make()
     lock = ReleaseFailsOnceLock()
-    scheduler = SynchronisationScheduler(service, lock, ScheduleSettings(True, timedelta(seconds=1), CRONS))
+    scheduler = SynchronisationScheduler(service, lock, clock, ScheduleSettings(True, timedelta(seconds=1), CRONS))
     assert scheduler.jobs[RETRY_JOBS[RetryTier.SHORT]]() is True
     assert lock.held  # its release was lost
     assert scheduler.jobs[PROCESS_JOB]() is True  # another job frees it first, then runs
@@ -167,11 +172,24 @@ def test_a_release_lost_by_one_job_is_retried_by_the_next_job_to_run():
 
 def test_a_release_still_pending_at_shutdown_is_retried_once_the_jobs_have_finished():
     # Finding 18: with the stop-time release now left to the scheduler (only once no job runs).
-    _, _, service, _ = make()
+    clock, _, service, _ = make()
     lock = ReleaseFailsOnceLock()
-    scheduler = SynchronisationScheduler(service, lock, ScheduleSettings(True, timedelta(hours=1), CRONS))
+    scheduler = SynchronisationScheduler(service, lock, clock, ScheduleSettings(True, timedelta(hours=1), CRONS))
     scheduler.start()
     scheduler.jobs[PROCESS_JOB]()  # its release is lost
     assert lock.held
     scheduler.shutdown(wait=True)
     assert not lock.held
+
+
+def test_every_cycle_stops_starting_bookings_well_inside_the_lock_lease():
+    # Finding 3: a cycle longer than lock_at_most let another pod take the lock and process the same
+    # bookings; each job now hands the cycle a deadline of acquire time + 80% of lock_at_most.
+    clock, _, service, lock = make()
+    settings = ScheduleSettings(True, timedelta(seconds=1), CRONS, lock_at_most=timedelta(minutes=10))
+    scheduler = SynchronisationScheduler(service, lock, clock, settings)
+    scheduler.jobs[PROCESS_JOB]()
+    clock.advance(timedelta(hours=1))
+    scheduler.jobs[RETRY_JOBS[RetryTier.LONG]]()
+    start = datetime(2021, 3, 1, 12)
+    assert service.deadlines == [start + timedelta(minutes=8), start + timedelta(hours=1, minutes=8)]
