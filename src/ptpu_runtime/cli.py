@@ -1,4 +1,4 @@
-"""`ptpu <command>`: `serve` runs the service; `sandbox` and `publish` are filled in elsewhere.
+"""`ptpu <command>`: `serve` runs the service; `sandbox` and `publish` live in ptpu_runtime.sandbox.
 
 Add a command by writing `def run_x(args) -> int` plus an `add_x(subparsers)` and listing it in COMMANDS.
 Exit codes: 0 clean stop, 1 failure, 2 bad configuration (the one-line ConfigError is printed).
@@ -44,11 +44,6 @@ def run_serve(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     configure_logging(args.log_level)
     return Service(settings).run()
-
-
-def run_not_yet(args: argparse.Namespace) -> int:
-    print(f"ptpu {args.command}: not available yet", file=sys.stderr)
-    return EXIT_FAILURE
 
 
 class Service:
@@ -160,13 +155,6 @@ def _within(seconds: float, action: Callable[[], object], what: str) -> bool:
 def add_serve(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser("serve", help="run the service (listener, schedulers, HTTP API)")
     serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
-
-
-def add_not_yet(name: str, help_text: str) -> Callable[[argparse._SubParsersAction], None]:
-    def add(subparsers: argparse._SubParsersAction) -> None:
-        subparsers.add_parser(name, help=help_text)
-
-    return add
 
 
 # name -> (how to declare its arguments, what to run)
