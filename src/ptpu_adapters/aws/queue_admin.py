@@ -10,6 +10,7 @@ SqsMessage = dict[str, Any]
 _BATCH = 10
 _PEEK_VISIBILITY_SECONDS = 5
 _TRANSFER_VISIBILITY_SECONDS = 30
+_EMPTY_RECEIVES_TO_STOP = 2
 
 
 class UnknownQueue(ValueError):
@@ -48,11 +49,20 @@ class SqsQueueAdmin:
         return bool(attributes.get("Attributes", {}).get("RedrivePolicy"))
 
     def transfer_dlq_to_queue(self) -> int:
-        """Receive, re-send (body and attributes) and delete until the DLQ is empty."""
-        if not self._dlq_url:
+        """Receive, re-send (body and attributes) and delete at most as many messages as the DLQ held
+        at the start (read first, as hmpps-sqs does): a poison message moved back returns to the DLQ
+        at once and would otherwise go round for ever. A short poll can come back empty while
+        messages remain, so only two empty receives in a row end the transfer early."""
+        dlq_name = self.dlq_name()
+        if not self._dlq_url or dlq_name is None:
             return 0
-        moved = 0
-        while messages := self._receive(self._dlq_sqs, self._dlq_url, _BATCH, _TRANSFER_VISIBILITY_SECONDS):
+        to_move = self.message_count(dlq_name)
+        moved = empty_receives = 0
+        while moved < to_move and empty_receives < _EMPTY_RECEIVES_TO_STOP:
+            messages = self._receive(
+                self._dlq_sqs, self._dlq_url, min(_BATCH, to_move - moved), _TRANSFER_VISIBILITY_SECONDS
+            )
+            empty_receives = 0 if messages else empty_receives + 1
             for message in messages:
                 with queue_errors("re-send a DLQ message"):
                     self._sqs.send_message(

@@ -1,5 +1,7 @@
 """SqsQueueAdmin against SQS (moto server): counts, DLQ transfer, purge, peek, DLQ health."""
 
+import threading
+
 import pytest
 
 from ptpu_adapters.aws.clients import AwsClients
@@ -47,6 +49,23 @@ def test_transfer_moves_every_dlq_message_back_with_its_attributes(
     assert sorted(m["Body"] for m in moved) == sorted(bodies)
     assert {m["MessageAttributes"]["eventType"]["StringValue"] for m in moved} == {"SENTENCE_DATES-CHANGED"}
     assert admin.transfer_dlq_to_queue() == 0
+
+
+def test_transfer_moves_only_what_the_dlq_held_when_messages_come_straight_back(
+    aws_clients: AwsClients, resources: ProvisionedResources
+) -> None:
+    """Finding 8: a poison message moved back lands on the DLQ again at once. Modelled exactly by a
+    queue that is its own DLQ: every message re-sent is back on the DLQ before the next receive."""
+    send(aws_clients, resources.dlq_url, ["p1", "p2", "p3"])
+    looping = SqsQueueAdmin(aws_clients.sqs, resources.dlq_url, resources.dlq_url)
+    result: dict[str, int] = {}
+    transfer = threading.Thread(target=lambda: result.update(moved=looping.transfer_dlq_to_queue()), daemon=True)
+
+    transfer.start()
+    transfer.join(60)  # a guard against the old endless loop, not a timing assertion
+
+    assert result == {"moved": 3}
+    assert looping.message_count(looping.dlq_name() or "") == 3
 
 
 def test_purge_empties_a_queue_and_says_how_many_it_held(
