@@ -18,6 +18,7 @@ from ptpu_core.errors import ConfigError
 from ptpu_core.settings import DomainSettings
 from ptpu_runtime.cron import spring_cron_trigger
 from ptpu_runtime.durations import parse_duration
+from ptpu_runtime.scheduling import LOCK_AT_MOST
 
 T = TypeVar("T")
 
@@ -71,7 +72,7 @@ class Settings:
     http_connect_timeout: timedelta = timedelta(seconds=2)
     http_read_timeout: timedelta = timedelta(seconds=10)
     shutdown_timeout: timedelta = timedelta(seconds=30)
-    lock_at_most: timedelta = timedelta(minutes=20)
+    lock_at_most: timedelta = LOCK_AT_MOST
 
     @property
     def emulated_aws(self) -> bool:
@@ -127,7 +128,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         http_connect_timeout=read.duration("HTTP_CONNECT_TIMEOUT", timedelta(seconds=2)),
         http_read_timeout=read.duration("HTTP_READ_TIMEOUT", timedelta(seconds=10)),
         shutdown_timeout=read.duration("SHUTDOWN_TIMEOUT", timedelta(seconds=30)),
-        lock_at_most=read.duration("PRISONTOPROBATION_LOCK_AT_MOST", timedelta(minutes=20)),
+        lock_at_most=read.duration("PRISONTOPROBATION_LOCK_AT_MOST", LOCK_AT_MOST),
     )
 
 
