@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cattrs import Converter
@@ -82,7 +81,9 @@ class CommunityApiClient:
             business_statuses={404},
         )
         if response.status_code == 404:
-            return NotFound(detail=_error_message(response.text))
+            # The whole body: SPEC §7 tells "no conviction" from "no offender" by the body mentioning
+            # bookingNumber anywhere, not by one message field of it.
+            return NotFound(detail=response.text)
         return self._read(self._http.json(response), Custody)
 
     def ping(self) -> bool:
@@ -96,19 +97,6 @@ class CommunityApiClient:
 
     def _read(self, data: Any, cl: Any) -> Any:
         return read(self._converter, data, cl, self._http.service)
-
-
-def _error_message(text: str) -> str:
-    """The HMPPS error body's message (it says whether offender or booking was missing), else the text."""
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return text
-    if isinstance(body, dict):
-        for key in ("developerMessage", "userMessage"):
-            if body.get(key):
-                return str(body[key])
-    return text
 
 
 def _satisfies_port(adapter: CommunityApiClient) -> ports.CommunityApi:

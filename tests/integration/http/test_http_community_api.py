@@ -152,6 +152,22 @@ def test_key_dates_not_found_carries_the_message(
     assert detail in outcome.detail
 
 
+def test_key_dates_not_found_carries_the_whole_body_so_a_booking_number_anywhere_in_it_is_seen(
+    httpserver: HTTPServer, community_api: CommunityApiClient
+) -> None:
+    """Finding 17: SPEC §7 decides fail_no_conviction on the 404 body mentioning bookingNumber, not on
+    one message field of it."""
+    body = {"status": 404, "userMessage": "Not found", "moreInfo": "no conviction with bookingNumber 38339A"}
+    httpserver.expect_oneshot_request(
+        "/secure/offenders/nomsNumber/A5089DY/bookingNumber/38339A/custody/keyDates", method="POST"
+    ).respond_with_json(body, status=404)
+
+    outcome = community_api.replace_key_dates("A5089DY", "38339A", ReplaceCustodyKeyDates())
+
+    assert isinstance(outcome, NotFound)
+    assert "bookingNumber 38339A" in outcome.detail and "Not found" in outcome.detail
+
+
 def test_key_dates_not_found_with_plain_text(httpserver: HTTPServer, community_api: CommunityApiClient) -> None:
     httpserver.expect_oneshot_request(
         "/secure/offenders/nomsNumber/A5089DY/bookingNumber/38339A/custody/keyDates", method="POST"
