@@ -233,7 +233,7 @@ class Container(containers.DeclarativeContainer):
         providers.Singleton(
             DynamoTableHealth, "scheduleTable", aws.provided.schedule_dynamodb, settings.provided.schedule_table_name
         ),
-        providers.Singleton(QueueHealth, queue_admin),
+        providers.Singleton(QueueHealth, queue_admin, dlq_attached=queue_admin.provided.dlq_attached),
         providers.Singleton(BuildInfoHealth, version),
     )
     health = providers.Singleton(HealthService, health_checks)

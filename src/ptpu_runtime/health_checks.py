@@ -73,11 +73,18 @@ class DynamoTableHealth:
 
 
 class QueueHealth:
-    """Counts on the queue and its DLQ; DOWN when no DLQ is attached (as the original)."""
+    """Counts on the queue and its DLQ; DOWN when no DLQ is attached (as the original).
 
-    def __init__(self, queue_admin: QueueAdmin, name: str = "queue") -> None:
+    `dlq_attached` checks the queue's redrive policy (SqsQueueAdmin.dlq_attached); without one, a
+    named DLQ counts as attached.
+    """
+
+    def __init__(
+        self, queue_admin: QueueAdmin, name: str = "queue", dlq_attached: Callable[[], bool] | None = None
+    ) -> None:
         self.name = name
         self._queues = queue_admin
+        self._dlq_attached = dlq_attached or (lambda: True)
 
     def check(self) -> Component:
         queue = self._queues.queue_name()
@@ -90,19 +97,14 @@ class QueueHealth:
         except Exception as error:
             return _down(f"{self.name} (queue {queue})", error)
         dlq = self._queues.dlq_name()
-        if dlq is None or not self._dlq_attached():
-            return {"status": DOWN, "details": {**details, "dlqStatus": DLQ_NOT_ATTACHED}}
         try:
+            if dlq is None or not self._dlq_attached():
+                return {"status": DOWN, "details": {**details, "dlqStatus": DLQ_NOT_ATTACHED}}
             details["MessagesOnDLQ"] = self._queues.message_count(dlq)
         except Exception as error:
             log.error("Unable to read dead letter queue %s: %s", dlq, error)
             return {"status": DOWN, "details": {**details, "dlqStatus": DLQ_NOT_AVAILABLE}}
         return {"status": UP, "details": {**details, "dlqName": dlq, "dlqStatus": DLQ_UP}}
-
-    def _dlq_attached(self) -> bool:
-        # SqsQueueAdmin reads the redrive policy; a QueueAdmin without that check counts a named DLQ.
-        attached = getattr(self._queues, "dlq_attached", None)
-        return bool(attached()) if attached is not None else True
 
 
 class BuildInfoHealth:

@@ -1,7 +1,7 @@
 from fastapi.testclient import TestClient
 
 from ptpu_adapters.fakes import InMemoryQueueAdmin, RecordingTelemetry
-from ptpu_runtime.health_checks import HealthService, PingHealth
+from ptpu_runtime.health_checks import HealthService, PingHealth, QueueHealth
 
 
 def test_health_is_up_with_every_component(client, container):
@@ -124,3 +124,21 @@ def test_unknown_path_is_404_in_hmpps_shape(client):
 
 def test_telemetry_provider_is_the_recording_fake(container):
     assert isinstance(container.telemetry(), RecordingTelemetry)
+
+
+def test_queue_health_is_down_when_the_given_redrive_check_finds_no_dlq():
+    # Finding 19: the redrive check is passed in explicitly, not found by getattr on the queue admin.
+    queue = QueueHealth(InMemoryQueueAdmin(), dlq_attached=lambda: False).check()
+    assert queue["status"] == "DOWN"
+    assert queue["details"]["dlqStatus"] == "The queue does not have a dead letter queue attached"
+    assert QueueHealth(InMemoryQueueAdmin(), dlq_attached=lambda: True).check()["status"] == "UP"
+
+
+def test_queue_health_is_down_when_the_redrive_check_fails(caplog):
+    def unreadable() -> bool:
+        raise PermissionError(ACCESS_DENIED)
+
+    queue = QueueHealth(InMemoryQueueAdmin(), dlq_attached=unreadable).check()
+    assert queue["status"] == "DOWN"
+    assert queue["details"]["dlqStatus"] == "The queue cannot be interrogated"
+    assert ARN not in str(queue) and ARN in caplog.text
