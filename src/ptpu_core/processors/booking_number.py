@@ -28,6 +28,11 @@ class BookingNumberProcessor:
         for merged in self._prison_api.get_merged_identifiers(event.booking_id):
             old = {"oldOffenderNo": merged.value}
             replaced = self._community_api.replace_noms_number(merged.value, booking.offender_no)
+            if self._settings.dry_run:
+                # The write was only reported, so who held the old number is unknown (the dry-run
+                # adapter answers []): say what would have been done, never "offender not found".
+                self._telemetry.track_event(names.BOOKING_NUMBER_CHANGED, about | old | {"dryRun": "true"})
+                continue
             if not replaced:
                 self._telemetry.track_event(names.BOOKING_NUMBER_CHANGED_OFFENDER_NOT_FOUND, about | old)
             for ids in replaced:

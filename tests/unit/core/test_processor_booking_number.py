@@ -1,12 +1,16 @@
 """SPEC §7 BOOKING_NUMBER-CHANGED: move Delius records from each merged NOMS number to the current one."""
 
+import attrs
 import pytest
 from builders import BOOKING_ID, BOOKING_NUMBER, OFFENDER_NO, PRISON, Fakes, a_stored
 
+from ptpu_adapters.http.dry_run import DRY_RUN_EVENT, DryRunCommunityApi
 from ptpu_core import telemetry_names as names
 from ptpu_core.errors import UpstreamFailure
+from ptpu_core.models.events import BookingNumberChangedEvent
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Outcome, done
+from ptpu_core.processors.booking_number import BookingNumberProcessor
 
 
 @pytest.fixture
@@ -69,3 +73,29 @@ def test_system_failure_propagates(fakes: Fakes, fake: str, call: str) -> None:
     getattr(fakes, fake).failing_calls.add(call)
     with pytest.raises(UpstreamFailure):
         process(fakes)
+
+
+def test_a_dry_run_merge_reports_what_it_would_do_without_a_false_not_found_alarm(fakes: Fakes) -> None:
+    """Finding 7: in dry-run the write is never sent, so who held the old number is unknown; that is
+    not "offender not found"."""
+    settings = attrs.evolve(fakes.settings, dry_run=True)
+    dry_run_community = DryRunCommunityApi(fakes.community, fakes.telemetry)
+    processor = BookingNumberProcessor(fakes.prison, dry_run_community, fakes.telemetry, settings)
+
+    outcome = processor.process(BookingNumberChangedEvent(booking_id=BOOKING_ID))
+
+    assert outcome == done(State.COMPLETED)
+    assert names.BOOKING_NUMBER_CHANGED_OFFENDER_NOT_FOUND not in fakes.telemetry.names()
+    changed = fakes.telemetry.named(names.BOOKING_NUMBER_CHANGED)
+    assert [e.attributes for e in changed] == [
+        {"bookingId": str(BOOKING_ID), "offenderNo": OFFENDER_NO, "oldOffenderNo": old, "dryRun": "true"}
+        for old in ("A1111AA", "A2222BB")
+    ]
+    assert len(fakes.telemetry.named(DRY_RUN_EVENT)) == 2
+    assert fakes.community.offenders["X1"].noms_number == "A1111AA"  # nothing written
+
+
+def test_outside_dry_run_an_empty_replacement_is_still_an_alarm(fakes: Fakes) -> None:
+    fakes.merged("A2222BB")
+    process(fakes)
+    assert fakes.telemetry.names() == [names.BOOKING_NUMBER_CHANGED_OFFENDER_NOT_FOUND]
