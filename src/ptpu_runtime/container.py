@@ -102,6 +102,19 @@ def _existing_queue_url(sqs: Any, setting: str, name: str) -> str:
         raise ConfigError(f"{setting}: queue '{name}' not found") from None
 
 
+class _NoTokens:
+    """For a client that only pings (GET /health/ping needs no token): asking for one is a wiring bug."""
+
+    def token(self) -> str:
+        raise RuntimeError("hmpps-auth is only pinged: no call to it needs a token")
+
+    def invalidate(self) -> None:
+        return None
+
+
+NO_TOKENS = _NoTokens()
+
+
 def _upstream(service: str, base_url: str, tokens: TokenProvider, settings: Settings) -> UpstreamClient:
     return UpstreamClient(
         service,
@@ -187,8 +200,9 @@ class Container(containers.DeclarativeContainer):
     search_http = providers.Singleton(
         _upstream, "offender-search", settings.provided.offender_search_endpoint_url, token_provider, settings
     )
+    # hmpps-auth is only pinged for /health: that client gets no token provider to misuse.
     auth_http = providers.Singleton(
-        _upstream, "hmpps-auth", settings.provided.oauth_endpoint_url, token_provider, settings
+        _upstream, "hmpps-auth", settings.provided.oauth_endpoint_url, providers.Object(NO_TOKENS), settings
     )
     prison_api = providers.Singleton(PrisonApiClient, prison_http)
     offender_search = providers.Singleton(OffenderSearchClient, search_http)

@@ -108,6 +108,18 @@ def test_the_listener_takes_one_message_per_worker_with_the_configured_visibilit
     assert request["MaxNumberOfMessages"] == 3
 
 
+def test_hmpps_auth_is_only_pinged_and_never_handed_the_token_provider(env, httpserver):
+    # Finding 19: auth_http was given the shared token provider it never used.
+    pings_answer(httpserver)
+    container = Container(settings=load_settings(env))
+    auth = container.auth_http()
+    assert auth._tokens is not container.token_provider()
+    assert auth.ping()
+    with pytest.raises(RuntimeError, match="only pinged"):
+        auth.call("GET", "/api/anything")
+    assert [request.path for request, _ in httpserver.log] == ["/auth/health/ping"]
+
+
 def test_dry_run_wraps_the_community_api(env):
     container = Container(settings=load_settings({**env, "PRISONTOPROBATION_DRY_RUN": "true"}))
     assert isinstance(container.community_api(), DryRunCommunityApi)
