@@ -199,6 +199,9 @@ class ReliabilityStack:
             "HTTP_CONNECT_TIMEOUT": "1s",
             "HTTP_READ_TIMEOUT": "1s",
             "SHUTDOWN_TIMEOUT": "20s",
+            # A message in hand at a SIGKILL comes back after this (production: 5m); long enough that one
+            # being handled slowly (1s timeouts, in-process retries) is not redelivered while still in hand.
+            "SQS_VISIBILITY_TIMEOUT": "10s",
         }
         env.update(overrides)
         return env
