@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from _common import EVENT_TYPES, inner_message
@@ -14,7 +14,9 @@ from ptpu_adapters.aws.record_codec import Item, message_to_item
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.retry_policy import epoch_seconds
 
-NOW = datetime(2026, 11, 30, 12, 0, 0)
+# The current hour, so generated records are always within their 30-day life: the store leaves expired
+# records out of the pending queries, and a fixed date here would silently empty the read-cost figures.
+NOW = datetime.now(UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
 _BATCH = 25  # DynamoDB's BatchWriteItem limit
 
 
