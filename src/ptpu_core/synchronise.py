@@ -30,11 +30,12 @@ and since nothing is deleted or marked before its outcome is saved, nothing is l
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from attrs import define, evolve, frozen
+from attrs import evolve, frozen
 
 from ptpu_core.aggregation import aggregate
 from ptpu_core.models.events import EventType
@@ -65,30 +66,6 @@ class CycleSummary:
     errors: int = 0
     stale: int = 0  # listed by the lagging index but no longer selected on the consistent read
     deferred: int = 0  # not started because the cycle's deadline had passed
-
-
-@define
-class _Tally:
-    bookings: int = 0
-    processed: int = 0
-    done: int = 0
-    retried: int = 0
-    duplicates_deleted: int = 0
-    errors: int = 0
-    stale: int = 0
-    deferred: int = 0
-
-    def summary(self) -> CycleSummary:
-        return CycleSummary(
-            self.bookings,
-            self.processed,
-            self.done,
-            self.retried,
-            self.duplicates_deleted,
-            self.errors,
-            self.stale,
-            self.deferred,
-        )
 
 
 Selector = Callable[[Message], bool]
@@ -155,46 +132,46 @@ class SynchronisationService:
     ) -> CycleSummary:
         """`selects` is the cycle's selection rule, checked again on each booking's consistent read;
         `joins` says which of the booking's unprocessed records this cycle may process."""
-        tally = _Tally()
+        tally: Counter[str] = Counter()  # CycleSummary's field names
         remaining = iter(booking_ids)
         for booking_id in remaining:
             if deadline is not None and self._clock.now() >= deadline:
                 # Counting the rest reads only the selection's index, never a booking's records.
-                tally.deferred = 1 + sum(1 for _ in remaining)
-                log.info("Cycle deadline %s reached: %d bookings left for the next cycle", deadline, tally.deferred)
+                tally["deferred"] = 1 + sum(1 for _ in remaining)
+                log.info("Cycle deadline %s reached: %d bookings left for the next cycle", deadline, tally["deferred"])
                 break
             self._synchronise_booking(booking_id, selects, joins, tally)
-        return tally.summary()
+        return CycleSummary(**tally)
 
-    def _synchronise_booking(self, booking_id: int, selects: Selector, joins: Selector, tally: _Tally) -> None:
+    def _synchronise_booking(self, booking_id: int, selects: Selector, joins: Selector, tally: Counter[str]) -> None:
         records = [m for m in self._repository.unprocessed_for_booking(booking_id) if joins(m)]
         if not any(selects(m) for m in records):
-            tally.stale += 1
+            tally["stale"] += 1
             log.info("booking %s: no record is selected any more (the index lagged); skipped", booking_id)
             return
         aggregation = aggregate(records)
-        tally.bookings += 1
+        tally["bookings"] += 1
         for duplicate in aggregation.duplicates:
             self._repository.delete(duplicate)
-            tally.duplicates_deleted += 1
+            tally["duplicates_deleted"] += 1
             log.info(
                 "booking %s: deleted duplicate %s message %s", booking_id, duplicate.event_type, duplicate.id
             )
         for message in aggregation.kept:
             outcome = self._outcome_of(message, tally)
             self.apply_outcome(message, outcome, selected=selects(message))
-            tally.processed += 1
+            tally["processed"] += 1
             if isinstance(outcome, Done):
-                tally.done += 1
+                tally["done"] += 1
             else:
-                tally.retried += 1
+                tally["retried"] += 1
 
-    def _outcome_of(self, message: Message, tally: _Tally) -> Outcome:
+    def _outcome_of(self, message: Message, tally: Counter[str]) -> Outcome:
         try:
             return self._processor.process(message)
         except Exception:
             # One record's failure must not stop the cycle; a system failure is always retried.
-            tally.errors += 1
+            tally["errors"] += 1
             log.exception(
                 "booking %s: processing %s message %s failed; will retry",
                 message.booking_id,
