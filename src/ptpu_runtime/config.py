@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from attrs import field, frozen
 
@@ -205,7 +206,9 @@ def _one_line(text: str) -> str:
 
 
 def _url(value: str) -> str:
-    if not value.startswith(("http://", "https://")) or len(value) <= len("https://"):
+    parts = urlsplit(value)
+    # A single-label host (http://prison-api, a cluster service name) is as good as any.
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"'{value}' is not an http(s) URL")
     return value.rstrip("/")
 

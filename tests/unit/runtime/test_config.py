@@ -99,6 +99,11 @@ def test_a_missing_required_setting_is_named(name):
     assert config_error(**{name: None}) == f"{name}: required but not set"
 
 
+@pytest.mark.parametrize("url", ["http://x", "http://prison-api", "https://prison-api:8443/base"])
+def test_a_cluster_service_name_is_a_valid_endpoint(url):
+    assert settings_with(PRISON_ENDPOINT_URL=url).prison_endpoint_url == url
+
+
 def test_a_blank_required_setting_counts_as_missing():
     assert config_error(OAUTH_CLIENT_ID="  ") == "OAUTH_CLIENT_ID: required but not set"
 
@@ -109,6 +114,8 @@ def test_a_blank_required_setting_counts_as_missing():
         ("SERVER_PORT", "eighty", "not a port number"),
         ("SERVER_PORT", "70000", "not a port number"),
         ("PRISON_ENDPOINT_URL", "prison.local", "not an http(s) URL"),
+        ("PRISON_ENDPOINT_URL", "http://", "not an http(s) URL"),
+        ("PRISON_ENDPOINT_URL", "ftp://prison-api", "not an http(s) URL"),
         ("PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY", "soon", "not a duration"),
         ("PRISONTOPROBATION_HOLD_BACK_DURATION", "15 minutes", "not a duration"),
         ("PRISONTOPROBATION_HOLD_BACK_DURATION", "-5m", "negative"),
