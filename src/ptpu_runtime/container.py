@@ -69,6 +69,7 @@ def _aws_clients(settings: Settings) -> AwsClients:
         settings.aws_region,
         sqs_endpoint_url=settings.sqs_endpoint_url,
         dynamodb_endpoint_url=settings.dynamodb_endpoint_url,
+        sns_endpoint_url=settings.sns_endpoint_url,
         sqs_credentials=settings.sqs_credentials,
         dlq_credentials=settings.dlq_credentials,
         dynamodb_credentials=settings.dynamodb_credentials,

@@ -47,6 +47,7 @@ def make_clients(
     *,
     sqs_endpoint_url: str | None = None,
     dynamodb_endpoint_url: str | None = None,
+    sns_endpoint_url: str | None = None,
     sqs_credentials: AwsCredentials | None = None,
     dlq_credentials: AwsCredentials | None = None,
     dynamodb_credentials: AwsCredentials | None = None,
@@ -59,6 +60,7 @@ def make_clients(
     emulated = provider == LOCALSTACK
     sqs_url = (sqs_endpoint_url or endpoint_url) if emulated else None
     dynamodb_url = (dynamodb_endpoint_url or endpoint_url) if emulated else None
+    sns_url = (sns_endpoint_url or sqs_url) if emulated else None  # an emulator usually serves SNS beside SQS
     if emulated and not (sqs_url and dynamodb_url):
         raise ValueError("AWS_PROVIDER=localstack needs an endpoint URL for SQS and DynamoDB")
     sessions = _SessionPerCredentials(region, emulated)
@@ -70,7 +72,7 @@ def make_clients(
             "sqs", endpoint_url=sqs_url, config=_SQS_CONFIG
         ),
         # The topic lives with the queues (same emulator, same keys) when we create it ourselves.
-        sns=sqs_session.client("sns", endpoint_url=sqs_url, config=_SQS_CONFIG),
+        sns=sqs_session.client("sns", endpoint_url=sns_url, config=_SQS_CONFIG),
         dynamodb=dynamodb_session.client("dynamodb", endpoint_url=dynamodb_url, config=_DYNAMODB_CONFIG),
         schedule_dynamodb=sessions.get(schedule_credentials or dynamodb_credentials).client(
             "dynamodb", endpoint_url=dynamodb_url, config=_DYNAMODB_CONFIG
