@@ -4,6 +4,13 @@ The pending queries that feed processing (due, retry tiers, a booking's open rec
 records past their deleteBy: DynamoDB's TTL deletion lags up to 48 hours, and an expired record
 must not be retried (or counted a failure) again. The reports' `unprocessed()` still lists them
 until they are gone, as the table does.
+
+Page sizes: the processing cycle's queries page with `page_size` items (Limit), so a cycle holds at
+most one small page while it works through bookings. The report queries (`unprocessed`,
+`processed_between`, `created_between`) read whole selections, so by default they send no Limit and
+DynamoDB returns up to 1 MB per page: memory stays bounded by a page (by bytes, the bound that
+matters, whatever the records' size), and a large report needs far fewer round trips (a count
+Limit would only add pages, since the 1 MB cap applies anyway).
 """
 
 from __future__ import annotations
@@ -64,12 +71,20 @@ class ReadStats:
 
 class DynamoMessageRepository:
     def __init__(
-        self, dynamodb_client: Any, table_name: str, page_size: int = 200, clock: Clock | None = None
+        self,
+        dynamodb_client: Any,
+        table_name: str,
+        page_size: int = 200,
+        clock: Clock | None = None,
+        report_page_size: int | None = None,
     ) -> None:
-        """`clock` tells which records have expired (deleteBy is reckoned from it, as the core does)."""
+        """`clock` tells which records have expired (deleteBy is reckoned from it, as the core does).
+        `page_size` is the Limit of the processing cycle's queries; `report_page_size` that of the
+        report queries, None for none (DynamoDB's 1 MB page)."""
         self._client = dynamodb_client
         self._table = table_name
         self._page_size = page_size
+        self._report_page_size = report_page_size
         self._clock = clock or SystemClock()
         self.read_stats = ReadStats()
         self._stats_lock = threading.Lock()
@@ -116,14 +131,13 @@ class DynamoMessageRepository:
                 PENDING_BOOKING_INDEX,
                 f"{PENDING_BOOKING_ID} = :booking",
                 {":booking": {"N": str(booking_id)}},
+                self._page_size,
             )
         ]
         # The index is eventually consistent: confirm each record from the table itself.
         current = [message_from_item(item) for item in self._batch_get(keys)]
         now = epoch_seconds(self._clock.now())
-        return sorted(
-            (m for m in current if not m.is_processed and m.delete_by > now), key=lambda m: m.created_date
-        )
+        return sorted((m for m in current if not m.is_processed and m.delete_by > now), key=lambda m: m.created_date)
 
     def unprocessed_with_retries(self, min_retries: int, max_retries: int | None) -> Iterator[Message]:
         highest = MAX_SORTABLE_RETRIES if max_retries is None else max_retries
@@ -140,11 +154,11 @@ class DynamoMessageRepository:
         )
 
     def unprocessed(self) -> Iterator[Message]:
-        return self._query(PENDING_INDEX, f"{PENDING_SHARD} = :shard", {":shard": {"S": PENDING}})
+        return self._report_query(PENDING_INDEX, f"{PENDING_SHARD} = :shard", {":shard": {"S": PENDING}})
 
     def processed_between(self, start: datetime | None, end: datetime | None) -> Iterator[Message]:
         condition, values = _date_range("processedDate", start, end)
-        return self._query(
+        return self._report_query(
             PROCESSED_INDEX,
             f"{PROCESSED_SHARD} = :shard{condition}",
             {":shard": {"S": PROCESSED}, **values},
@@ -159,22 +173,29 @@ class DynamoMessageRepository:
         if event_type is not None:
             extra = {"FilterExpression": "eventType = :eventType"}
             values[":eventType"] = {"S": event_type}
-        return self._query(CREATED_INDEX, f"{CREATED_SHARD} = :shard{condition}", values, **extra)
+        return self._report_query(CREATED_INDEX, f"{CREATED_SHARD} = :shard{condition}", values, **extra)
 
     def _now_value(self) -> Item:
         return {":now": {"N": str(epoch_seconds(self._clock.now()))}}
 
     def _query(self, index: str, key_condition: str, values: Item, **extra: Any) -> Iterator[Message]:
-        return (message_from_item(item) for item in self._query_items(index, key_condition, values, **extra))
+        items = self._query_items(index, key_condition, values, self._page_size, **extra)
+        return (message_from_item(item) for item in items)
 
-    def _query_items(self, index: str, key_condition: str, values: Item, **extra: Any) -> Iterator[Item]:
+    def _report_query(self, index: str, key_condition: str, values: Item, **extra: Any) -> Iterator[Message]:
+        items = self._query_items(index, key_condition, values, self._report_page_size, **extra)
+        return (message_from_item(item) for item in items)
+
+    def _query_items(
+        self, index: str, key_condition: str, values: Item, limit: int | None, **extra: Any
+    ) -> Iterator[Item]:
         """Page through a query with LastEvaluatedKey; never holds more than one page."""
         request = {
             "TableName": self._table,
             "IndexName": index,
             "KeyConditionExpression": key_condition,
             "ExpressionAttributeValues": values,
-            "Limit": self._page_size,
+            **({"Limit": limit} if limit is not None else {}),
             **extra,
         }
         while True:

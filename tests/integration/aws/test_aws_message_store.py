@@ -52,7 +52,9 @@ def record(
 
 @pytest.fixture
 def store(aws_clients: AwsClients, resources: ProvisionedResources, names: AwsResourceNames) -> DynamoMessageRepository:
-    return DynamoMessageRepository(aws_clients.dynamodb, names.message_table, page_size=25, clock=FixedClock(T0))
+    return DynamoMessageRepository(
+        aws_clients.dynamodb, names.message_table, page_size=25, clock=FixedClock(T0), report_page_size=25
+    )
 
 
 def ids(messages) -> set[str]:
@@ -198,6 +200,60 @@ def test_unprocessed_streams_every_open_record_across_pages(store: DynamoMessage
         store.add(message)
     assert ids(store.unprocessed()) == ids(open_records)
     assert store.read_stats.queries >= 3
+
+
+def test_report_queries_page_through_every_record_in_index_order(store: DynamoMessageRepository) -> None:
+    """Report page size 25, 60 records: three pages each, nothing lost or repeated at a page edge."""
+    messages = [
+        record(booking_id=n, created=T0 + timedelta(minutes=n), processed=T0 + timedelta(days=1, minutes=60 - n))
+        for n in range(60)
+    ]
+    for message in messages:
+        store.add(message)
+
+    store.read_stats.reset()
+    by_processed = list(store.processed_between(None, None))
+    assert [m.id for m in by_processed] == [m.id for m in reversed(messages)]
+    assert store.read_stats.queries >= 3
+
+    store.read_stats.reset()
+    by_created = list(store.created_between(None, None, None))
+    assert [m.id for m in by_created] == [m.id for m in messages]
+    assert store.read_stats.queries >= 3
+
+
+def test_processing_cycle_queries_keep_their_own_page_size(
+    aws_clients: AwsClients, resources: ProvisionedResources, names: AwsResourceNames
+) -> None:
+    """Large report pages must not change the cycle's: it pages due records `page_size` at a time."""
+    store = DynamoMessageRepository(aws_clients.dynamodb, names.message_table, page_size=10, clock=FixedClock(T0))
+    due = [record(booking_id=n, created=T0 - timedelta(hours=1, minutes=n)) for n in range(30)]
+    _batch_write(aws_clients, names.message_table, due)
+    found = list(store.unprocessed_created_before(T0))
+    assert ids(found) == ids(due)
+    assert store.read_stats.queries >= 3
+    assert store.read_stats.scanned == len(due)
+
+
+def test_report_queries_without_a_limit_page_at_one_megabyte_and_return_everything_in_order(
+    aws_clients: AwsClients, resources: ProvisionedResources, names: AwsResourceNames
+) -> None:
+    """By default the report queries send no Limit: DynamoDB's 1 MB page cap is what splits them."""
+    store = DynamoMessageRepository(aws_clients.dynamodb, names.message_table, clock=FixedClock(T0))
+    padding = "x" * 100_000  # 25 records of ~100 KB: about 2.5 MB, so at least three pages
+    messages = [
+        attrs.evolve(
+            record(booking_id=n, created=T0 + timedelta(minutes=n), processed=T0 + timedelta(days=1)),
+            message=f'{{"bookingId":{n},"pad":"{padding}"}}',
+        )
+        for n in range(25)
+    ]
+    _batch_write(aws_clients, names.message_table, messages)
+
+    found = list(store.created_between(None, None, None))
+    assert [m.id for m in found] == [m.id for m in messages]
+    assert store.read_stats.queries >= 3
+    assert len(list(store.processed_between(None, None))) == len(messages)
 
 
 def test_processed_between_honours_each_bound(store: DynamoMessageRepository) -> None:
