@@ -35,6 +35,7 @@ from ptpu_core.models.probation import (
     UpdateCustodyBookingNumber,
 )
 from ptpu_core.models.record import Message
+from ptpu_core.retry_policy import epoch_seconds
 
 
 class FixedClock:
@@ -248,11 +249,21 @@ class FakeCommunityApi(_Failing):
 
 
 class InMemoryMessageRepository:
-    """Thread-safe dict store; iterators return snapshots sorted by created date."""
+    """Thread-safe dict store; iterators return snapshots sorted by created date.
 
-    def __init__(self) -> None:
+    Given a clock, the pending queries leave out expired records (delete_by passed) as the DynamoDB
+    store does; without one they keep everything.
+    """
+
+    def __init__(self, clock: ports.Clock | None = None) -> None:
         self._items: dict[str, Message] = {}
         self._lock = threading.Lock()
+        self._clock = clock
+
+    def _pending(self, message: Message) -> bool:
+        if message.is_processed:
+            return False
+        return self._clock is None or message.delete_by > epoch_seconds(self._clock.now())
 
     def _select(self, keep: object) -> list[Message]:
         with self._lock:
@@ -280,16 +291,16 @@ class InMemoryMessageRepository:
 
     def unprocessed_created_before(self, created_before: datetime) -> Iterator[Message]:
         return iter(
-            self._select(lambda m: not m.is_processed and m.retry_count == 0 and m.created_date < created_before)
+            self._select(lambda m: self._pending(m) and m.retry_count == 0 and m.created_date < created_before)
         )
 
     def unprocessed_for_booking(self, booking_id: int) -> list[Message]:
-        return self._select(lambda m: not m.is_processed and m.booking_id == booking_id)
+        return self._select(lambda m: self._pending(m) and m.booking_id == booking_id)
 
     def unprocessed_with_retries(self, min_retries: int, max_retries: int | None) -> Iterator[Message]:
         top = max_retries if max_retries is not None else 2**31
 
-        return iter(self._select(lambda m: not m.is_processed and min_retries <= m.retry_count <= top))
+        return iter(self._select(lambda m: self._pending(m) and min_retries <= m.retry_count <= top))
 
     def unprocessed(self) -> Iterator[Message]:
         return iter(self._select(lambda m: not m.is_processed))
