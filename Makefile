@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: run test venv lint typecheck layers unit integration e2e smoke reliability bench clean
+.PHONY: run test venv lint typecheck layers unit integration e2e smoke reliability bench bench-full clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3" >&2; exit 1; }
@@ -48,8 +48,13 @@ reliability: $(STAMP)
 test: lint typecheck layers
 	$(BIN)/pytest -q -p no:cacheprovider tests
 
+# Issue 6's benchmarks at sizes that fit 10 minutes on 2 cores -> benchmarks/RESULTS.md;
+# bench-full runs issue 6's full sizes (about 20 minutes) -> benchmarks/RESULTS-full.md.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+bench-full: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py --full
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

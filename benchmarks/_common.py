@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(os.environ.get("PTPU_FIXTURES", "/work/shared/fixtures/original-2021")) / "messages"
 REGION = "eu-west-2"
 MOTO_URL_ENV = "PTPU_BENCH_MOTO_URL"  # run_all.py shares one moto server between the scripts
+MAKE_TARGET_ENV = "PTPU_BENCH_MAKE_TARGET"  # run_all.py names the make target that ran the script
 
 EVENT_FIXTURES = {
     "IMPRISONMENT_STATUS-CHANGED": "imprisonmentStatusChanged.json",
@@ -193,8 +194,16 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> 
     return "\n".join(lines)
 
 
-def section(title: str, reproduce: str, body: str) -> str:
-    return f"## {title}\n\nReproduce: `{reproduce}`\n\n{body.strip()}\n"
+def reproduce_command() -> str:
+    """The command line this script was run with (so the results never name sizes that did not run),
+    after the make target that ran it, if any."""
+    command = " ".join([".venv/bin/python", f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]])
+    target = os.environ.get(MAKE_TARGET_ENV)
+    return f"`{target}` (or: `{command}`)" if target else f"`{command}`"
+
+
+def section(title: str, body: str) -> str:
+    return f"## {title}\n\nReproduce: {reproduce_command()}\n\n{body.strip()}\n"
 
 
 @contextmanager

@@ -38,7 +38,6 @@ from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
 
 BACKLOG_BOOKINGS = 100
-REPRODUCE = "make bench  (or: .venv/bin/python benchmarks/bench_memory.py --backlog 10000 --report 20000)"
 MIB = 1024 * 1024
 
 
@@ -142,7 +141,7 @@ def main() -> None:
         " The processed report must sort its rows by created date, so it holds the records it selects (and only"
         " those); its memory grows with the report, about the 'held at once' figure."
     )
-    print(section("4. Memory", REPRODUCE, body))
+    print(section("4. Memory", body))
 
 
 if __name__ == "__main__":

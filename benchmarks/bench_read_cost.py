@@ -39,7 +39,6 @@ from ptpu_core.synchronise import SynchronisationService
 
 DUE_RECORDS = 100
 DUE_BOOKINGS = 50
-REPRODUCE = "make bench  (or: .venv/bin/python benchmarks/bench_read_cost.py --sizes 1000 10000 100000)"
 
 
 class NoOpProcessor:
@@ -159,7 +158,7 @@ def main() -> None:
         " The scan design reads the whole table once for the due records and once more per booking,"
         f" (1 + bookings) x (H + {DUE_RECORDS}) items. Goal: flat, and >= 100x fewer at the largest H."
     )
-    print(section("2. Processing-cycle read cost", REPRODUCE, body))
+    print(section("2. Processing-cycle read cost", body))
 
 
 if __name__ == "__main__":

@@ -33,7 +33,6 @@ from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
 from ptpu_runtime.scheduling import LockedJob
 
-REPRODUCE = "make bench  (or: .venv/bin/python benchmarks/bench_throughput.py --bookings 150)"
 TYPES = ("IMPRISONMENT_STATUS-CHANGED", "SENTENCE_DATES-CHANGED")
 
 
@@ -133,7 +132,7 @@ def main() -> None:
         + f"\n\nTwo processes give {ratio:.2f}x the throughput of one: the cluster-wide lock lets one process"
         " work at a time (the other skips, as ShedLock does), so extra pods add availability, not throughput."
     )
-    print(section("5. Processing throughput", REPRODUCE, body))
+    print(section("5. Processing throughput", body))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,6 @@ from ptpu_core.synchronise import SynchronisationService
 
 EVENTS_PER_BOOKING = 5
 SERVICES = ("prison-api", "community-api", "offender-search")
-REPRODUCE = "make bench  (or: .venv/bin/python benchmarks/bench_upstream_calls.py --bookings 200)"
 
 
 def arrivals(bookings: list[int], seed: int = 6) -> list[Message]:
@@ -129,7 +128,7 @@ def main() -> None:
         " record re-reads the booking (and sentence detail) from prison-api, and a booking's SENTENCE_DATES-CHANGED"
         " and CONFIRMED_RELEASE_DATE-CHANGED both replace the same key dates (different types are not merged)."
     )
-    print(section("3. Upstream calls per booking", REPRODUCE, body))
+    print(section("3. Upstream calls per booking", body))
 
 
 if __name__ == "__main__":
