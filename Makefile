@@ -49,7 +49,7 @@ test: lint typecheck layers
 	$(BIN)/pytest -q -p no:cacheprovider tests
 
 # Issue 6's benchmarks at sizes that fit 10 minutes on 2 cores -> benchmarks/RESULTS.md;
-# bench-full runs issue 6's full sizes (about 20 minutes) -> benchmarks/RESULTS-full.md.
+# bench-full runs issue 6's full sizes (about 25 minutes) -> benchmarks/RESULTS-full.md.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 

@@ -6,7 +6,7 @@ server) and write the results with benchmarks/NOTES.md appended.
   tables, because moto re-sorts the whole table on every Query/Scan page.
 - `make bench-full` (--full): issue 6's full sizes (read cost at H = 1,000 / 10,000 / 100,000; memory
   over a 20,000-record backlog and a 100,000-record report), written to benchmarks/RESULTS-full.md
-  so that both sets of figures stay side by side. About 20 minutes here.
+  so that both sets of figures stay side by side. About 25 minutes here.
 """
 
 from __future__ import annotations
