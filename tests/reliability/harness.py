@@ -15,10 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -36,6 +33,7 @@ from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResource
 from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
 from ptpu_adapters.aws.record_codec import message_from_item
 from ptpu_core.models.record import Message
+from ptpu_runtime.sandbox import service_process as sandbox
 from ptpu_runtime.simulators import Client, SimulatedHmpps
 
 REGION = "eu-west-2"
@@ -85,54 +83,22 @@ class RestartableMoto:
         return self._server is not None
 
 
-class ServiceProcess:
-    """One `ptpu serve` subprocess, its output captured in a file the test can read and grep."""
+class ServiceProcess(sandbox.ServiceProcess):
+    """The sandbox's `ptpu serve` subprocess, named, with its log always captured in a file to grep."""
 
     def __init__(self, name: str, env: Mapping[str, str], log_path: Path) -> None:
+        super().__init__(env, int(env["SERVER_PORT"]), log_path)
         self.name = name
-        self.port = int(env["SERVER_PORT"])
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self._log_file = log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "ptpu_runtime", "serve"],
-            env=dict(env), stdout=self._log_file, stderr=subprocess.STDOUT,
-        )
 
     def wait_ready(self, timeout: float = 30.0) -> ServiceProcess:
-        def answering() -> bool:
-            if self.process.poll() is not None:
-                raise AssertionError(f"service {self.name} exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                return requests.get(f"{self.url}/health/ping", timeout=1).status_code == 200
-            except requests.RequestException:
-                return False
-
-        wait_until(answering, timeout, what=f"service {self.name} to answer /health/ping")
+        self.wait_until_up(timeout)
         return self
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return requests.get(f"{self.url}{path}", timeout=kwargs.pop("timeout", 10), **kwargs)
 
     def log(self) -> str:
-        self._log_file.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def kill(self) -> None:
-        """SIGKILL: no clean-up of any kind, as when a pod is OOM-killed."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
-
-    def terminate(self, timeout: float = 60.0) -> int:
-        """SIGTERM and wait for the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout)
-
-    def close(self) -> None:
-        self.kill()
-        self._log_file.close()
+        return self.log_text()
 
 
 class ReliabilityStack:
@@ -163,7 +129,8 @@ class ReliabilityStack:
 
     def stop(self) -> None:
         for service in self.services:
-            service.close()
+            service.kill()
+            service.stop()
         if self.hmpps is not None:
             self.hmpps.stop()
         self.moto.stop()

@@ -55,7 +55,7 @@ def test_no_secret_appears_in_logs_health_info_or_error_bodies(tmp_path: Path) -
         stack.hmpps.auth.stop()  # Auth down: token and JWKS failures get logged too
         bodies.append(service.get("/health", timeout=30).text)
         bodies.append(service.get("/report/in-progress", headers={"Authorization": f"Bearer {issued[0]}"}).text)
-        service.terminate()
+        service.stop()
         emitted = "\n".join([service.log(), *bodies])
 
         assert issued, "the service never fetched a token, so the check would prove nothing"

@@ -120,14 +120,14 @@ def test_store_outage_reports_down_then_up_and_handles_queued_messages_after(
     down = service.get("/health", timeout=60)
     assert down.status_code == 503 and down.json()["status"] == "DOWN"
     time.sleep(3)  # the listener and the jobs keep failing for a while
-    assert service.process.poll() is None, "the service must ride out the outage"
+    assert service.running, "the service must ride out the outage"
     stack.moto.start()
 
     found = wait_settled(stack, planned, timeout=120)
     wait_until(lambda: service.get("/health").status_code == 200, 60, what="/health UP again")
     assert_all_accounted(found)
     assert found.dead_lettered == 0
-    assert service.process.poll() is None
+    assert service.running
     scenario_table.add("AWS emulator (store + queue) outage", found.published, found.accounted, found.lost, started)
 
 
@@ -152,7 +152,7 @@ def test_two_instances_never_overlap_and_the_survivor_takes_over_after_lock_expi
     wait_until(lambda: completed_count(stack) >= 10, 60, what="processing under way")
     holder_item = stack.lock_item()
     assert holder_item is not None
-    holder = next(s for s in services if holder_item["lockedBy"].endswith(f":{s.process.pid}"))
+    holder = next(s for s in services if holder_item["lockedBy"].endswith(f":{s.pid}"))
     survivor = next(s for s in services if s is not holder)
     holder.kill()
     stack.hmpps.community.clear_faults()
@@ -168,7 +168,7 @@ def test_two_instances_never_overlap_and_the_survivor_takes_over_after_lock_expi
     taken_over = [h for h in holds if h.start > killed_hold.start]
     if not killed_hold.released:  # killed while holding: nobody may start before its expiry
         assert taken_over and taken_over[0].start >= lock_time(holder_item["lockUntil"])
-    assert taken_over and taken_over[0].owner.endswith(f":{survivor.process.pid}")
+    assert taken_over and taken_over[0].owner.endswith(f":{survivor.pid}")
     done = Counter(done_lines(services[0].log()) + done_lines(services[1].log()))
     assert done and max(done.values()) == 1, "a record was processed to Done twice"
     scenario_table.add(
@@ -190,7 +190,7 @@ def test_sigterm_mid_batch_finishes_in_flight_work_and_releases_the_lock(
     publish_all(stack, planned)
     wait_until(lambda: completed_count(stack) >= 5, 60, what="processing under way")
 
-    assert service.terminate(timeout=60) == 0
+    assert service.stop(timeout=60) == 0
     log = service.log()
     assert "Stopped cleanly" in log
     item = stack.lock_item()

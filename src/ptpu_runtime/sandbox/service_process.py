@@ -86,6 +86,12 @@ class ServiceProcess:
             self._log = None
         return int(self._process.returncode)
 
+    def kill(self) -> None:
+        """SIGKILL to the whole group: a crash, as when a pod is OOM-killed; no clean-up of any kind."""
+        self._signal_group(signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(10)
+
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path is not None else ""
 
