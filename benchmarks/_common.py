@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import platform
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from typing import Any
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
 from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResources, provision
+from ptpu_runtime.sandbox.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(os.environ.get("PTPU_FIXTURES", "/work/shared/fixtures/original-2021")) / "messages"
@@ -58,12 +58,6 @@ def machine() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _wait_until_up(url: str, timeout: float = 30.0) -> None:

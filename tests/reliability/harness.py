@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -34,17 +33,12 @@ from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
 from ptpu_adapters.aws.record_codec import message_from_item
 from ptpu_core.models.record import Message
 from ptpu_runtime.sandbox import service_process as sandbox
+from ptpu_runtime.sandbox.ports import free_port
 from ptpu_runtime.simulators import Client, SimulatedHmpps
 
 REGION = "eu-west-2"
 SERVICE_CLIENT_SECRET = "sandbox-secret"  # the simulated Auth's secret for the service's own client
 _NOISY = ("werkzeug", "moto", "botocore", "urllib3")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.2, what: str = "") -> None:

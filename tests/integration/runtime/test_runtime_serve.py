@@ -10,11 +10,7 @@ import uuid
 
 import requests
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from ptpu_runtime.sandbox.ports import free_port
 
 
 def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> requests.Response:
