@@ -5,7 +5,8 @@ WORKDIR /build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY pyproject.toml ./
 COPY src ./src
-RUN pip wheel --wheel-dir /wheels .
+# The development sandbox (simulators, AWS emulator wiring) is not part of the production image.
+RUN rm -rf src/ptpu_sandbox && pip wheel --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim
 ARG BUILD_NUMBER=local
@@ -18,7 +19,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system --gid 2000 appgroup \
     && useradd --system --uid 2000 --gid appgroup --no-create-home --shell /usr/sbin/nologin appuser
 COPY --from=build /wheels /wheels
-RUN pip install /wheels/*.whl && rm -rf /wheels
+RUN pip install "$(ls /wheels/ptpu-*.whl)[service]" && rm -rf /wheels
 USER 2000
 EXPOSE 8080
 # No curl in slim images: ask Python. Any non-2xx or connection error fails the check.

@@ -24,7 +24,7 @@ from typing import Any
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
 from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResources, provision
-from ptpu_runtime.sandbox.ports import free_port
+from ptpu_sandbox.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(os.environ.get("PTPU_FIXTURES", "/work/shared/fixtures/original-2021")) / "messages"

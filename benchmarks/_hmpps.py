@@ -17,7 +17,7 @@ from ptpu_adapters.http.offender_search import OffenderSearchClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.settings import DomainSettings
-from ptpu_runtime.simulators.cluster import SimulatedHmpps
+from ptpu_sandbox.simulators.cluster import SimulatedHmpps
 
 CallKey = tuple[str, str, tuple[object, ...]]  # (service, method, plain arguments)
 

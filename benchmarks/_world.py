@@ -4,7 +4,7 @@ holds a matching offender (by name and date of birth) with one custodial convict
 
 from __future__ import annotations
 
-from ptpu_runtime.simulators.payloads import (
+from ptpu_sandbox.simulators.payloads import (
     Json,
     PrisonRecord,
     custodial_conviction,
@@ -12,7 +12,7 @@ from ptpu_runtime.simulators.payloads import (
     movement,
     prison_record,
 )
-from ptpu_runtime.simulators.seed import STANDARD_DATES
+from ptpu_sandbox.simulators.seed import STANDARD_DATES
 
 SENTENCE_START = "2026-10-12"
 PRISON = "MDI"

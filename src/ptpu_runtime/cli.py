@@ -1,6 +1,9 @@
-"""`ptpu <command>`: `serve` runs the service; `sandbox` and `publish` live in ptpu_runtime.sandbox.
+"""`ptpu <command>`: `serve` runs the service. Other installed packages add commands through the
+`ptpu.commands` entry-point group (the development sandbox adds `sandbox` and `publish`); the runtime
+never imports them, so the production image, which does not install the sandbox, has `serve` only.
 
-Add a command by writing `def run_x(args) -> int` plus an `add_x(subparsers)` and listing it in COMMANDS.
+Add a command here by writing `def run_x(args) -> int` plus an `add_x(subparsers)` and listing it in
+COMMANDS; in another package, by an entry point whose object is such an `(add_x, run_x)` pair.
 Exit codes: 0 clean stop, 1 failure, 2 bad configuration (the one-line ConfigError is printed).
 """
 
@@ -12,6 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -19,7 +23,6 @@ import uvicorn
 
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import Settings, load_settings
-from ptpu_runtime.sandbox.commands import add_publish, add_sandbox, run_publish, run_sandbox
 
 if TYPE_CHECKING:
     from ptpu_runtime.container import Container
@@ -160,22 +163,43 @@ def add_serve(subparsers: argparse._SubParsersAction) -> None:
 # name -> (how to declare its arguments, what to run)
 COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]] = {
     "serve": (add_serve, run_serve),
-    "sandbox": (add_sandbox, run_sandbox),
-    "publish": (add_publish, run_publish),
 }
+ENTRY_POINT_GROUP = "ptpu.commands"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def all_commands() -> dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]]:
+    """COMMANDS plus those that installed packages declare in the `ptpu.commands` entry-point group.
+
+    Returns name -> (add_arguments, run). An entry point whose package is absent is left out silently,
+    one that fails otherwise with a warning, so a development package can never stop `ptpu serve`.
+    """
+    commands = dict(COMMANDS)
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name in commands:
+            continue
+        try:
+            commands[entry.name] = entry.load()
+        except ModuleNotFoundError:
+            continue  # the development sandbox is not installed (the production image): nothing to offer
+        except Exception as error:  # noqa: BLE001 - an optional command must not break the others
+            print(f"warning: command {entry.name!r} unavailable: {error}", file=sys.stderr)
+    return commands
+
+
+def build_parser(
+    commands: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]] | None = None,
+) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ptpu", description="prison-to-probation-update")
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for add, _ in COMMANDS.values():
+    for add, _ in (commands if commands is not None else all_commands()).values():
         add(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    _, command = COMMANDS[args.command]
+    commands = all_commands()
+    args = build_parser(commands).parse_args(argv)
+    _, command = commands[args.command]
     return command(args)
 
 

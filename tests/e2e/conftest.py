@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ptpu_runtime.sandbox.stack import LocalStack
+from ptpu_sandbox.stack import LocalStack
 
 
 @pytest.fixture(scope="module")

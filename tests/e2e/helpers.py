@@ -12,7 +12,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from ptpu_core.models.record import Message
-from ptpu_runtime.sandbox.stack import LocalStack
+from ptpu_sandbox.stack import LocalStack
 
 T = TypeVar("T")
 WAIT_SECONDS = 30.0

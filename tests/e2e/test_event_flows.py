@@ -1,16 +1,16 @@
 """The whole service, end to end: real SNS envelopes through the emulator, the real listener and
 schedulers in `ptpu serve`, the simulated HMPPS systems, and the HTTP API with simulator-signed JWTs.
 
-Each test uses its own seeded prisoner (see ptpu_runtime.simulators.seed), so the tests share one stack.
+Each test uses its own seeded prisoner (see ptpu_sandbox.simulators.seed), so the tests share one stack.
 """
 
 from __future__ import annotations
 
 import requests
 
-from ptpu_runtime.sandbox.stack import LocalStack
-from ptpu_runtime.simulators import QUEUE_ADMIN_ROLE, SCENARIOS
-from ptpu_runtime.simulators.seed import sentence_dates_changed
+from ptpu_sandbox.simulators import QUEUE_ADMIN_ROLE, SCENARIOS
+from ptpu_sandbox.simulators.seed import sentence_dates_changed
+from ptpu_sandbox.stack import LocalStack
 
 from .helpers import (
     community_writes,

@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from ptpu_runtime.sandbox.ports import is_free
-from ptpu_runtime.simulators import SCENARIOS
+from ptpu_sandbox.ports import is_free
+from ptpu_sandbox.simulators import SCENARIOS
 
 SANDBOX = [sys.executable, "-m", "ptpu_runtime", "sandbox", "--port-base", "0"]
 URL_PORT = re.compile(r"http://(?:localhost|127\.0\.0\.1):(\d+)")

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ptpu_adapters.aws.emulator import MotoEmulator, moto_emulator_session
+from ptpu_sandbox.emulator import MotoEmulator, moto_emulator_session
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ HMPPS systems, freshly provisioned queues/tables, and `python -m ptpu_runtime se
     stack.wait_until(lambda: ..., timeout=60)
     service.kill(); stack.stop()
 
-(src/ptpu_runtime/sandbox/stack.py did not exist when this was written; if it appears, prefer it.)
+(src/ptpu_sandbox/stack.py did not exist when this was written; if it appears, prefer it.)
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResource
 from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
 from ptpu_adapters.aws.record_codec import message_from_item
 from ptpu_core.models.record import Message
-from ptpu_runtime.sandbox import service_process as sandbox
-from ptpu_runtime.sandbox.ports import free_port
-from ptpu_runtime.simulators import Client, SimulatedHmpps
+from ptpu_sandbox import service_process as sandbox
+from ptpu_sandbox.ports import free_port
+from ptpu_sandbox.simulators import Client, SimulatedHmpps
 
 REGION = "eu-west-2"
 SERVICE_CLIENT_SECRET = "sandbox-secret"  # the simulated Auth's secret for the service's own client

@@ -12,7 +12,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
-from ptpu_runtime.simulators import QUEUE_ADMIN_ROLE, REPORT_ROLE
+from ptpu_sandbox.simulators import QUEUE_ADMIN_ROLE, REPORT_ROLE
 from reliability.harness import ReliabilityStack
 
 

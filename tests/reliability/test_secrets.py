@@ -7,7 +7,7 @@ from pathlib import Path
 
 import requests
 
-from ptpu_runtime.simulators import Client
+from ptpu_sandbox.simulators import Client
 from reliability import world
 from reliability.flows import publish_all, wait_settled
 from reliability.harness import ReliabilityStack

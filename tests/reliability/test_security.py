@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
-from ptpu_runtime.simulators import QUEUE_ADMIN_ROLE, REPORT_ROLE
-from ptpu_runtime.simulators.auth import KEY_ID, AuthSimulator, signing_key
+from ptpu_sandbox.simulators import QUEUE_ADMIN_ROLE, REPORT_ROLE
+from ptpu_sandbox.simulators.auth import KEY_ID, AuthSimulator, signing_key
 from reliability.harness import ReliabilityStack
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,8 +17,8 @@ from typing import Any
 from attrs import frozen
 
 from ptpu_core.models.record import Message
-from ptpu_runtime.simulators import SimulatedHmpps
-from ptpu_runtime.simulators.payloads import custodial_conviction, delius_offender, prison_record
+from ptpu_sandbox.simulators import SimulatedHmpps
+from ptpu_sandbox.simulators.payloads import custodial_conviction, delius_offender, prison_record
 
 FIRST_BOOKING = 7_100_000
 PRISONS = ("MDI", "LEI", "WWI", "BXI", "PVI", "HLI")

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.emulator import AwsResourceNames, MotoEmulator, ProvisionedResources, provision
+from ptpu_sandbox.emulator import AwsResourceNames, MotoEmulator, ProvisionedResources, provision
 
 SHORT_VISIBILITY_SECONDS = 1
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.emulator import AwsResourceNames
 from ptpu_adapters.aws.lock import DynamoLock, shedlock_time
 from ptpu_adapters.aws.provisioning import ProvisionedResources
 from ptpu_core.errors import StoreFailure
+from ptpu_sandbox.emulator import AwsResourceNames
 
 LOCK = "ptpu-message-processor"
 TWENTY_MINUTES = 20 * 60

@@ -9,7 +9,6 @@ import pytest
 from botocore.config import Config
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.emulator import AwsResourceNames, MotoEmulator
 from ptpu_adapters.aws.message_store import DynamoMessageRepository
 from ptpu_adapters.aws.provisioning import ProvisionedResources
 from ptpu_adapters.aws.record_codec import message_to_item
@@ -17,6 +16,7 @@ from ptpu_adapters.fakes import FixedClock
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.retry_policy import epoch_seconds
+from ptpu_sandbox.emulator import AwsResourceNames, MotoEmulator
 
 T0 = datetime(2021, 3, 4, 10, 0, 0)
 ISC = "IMPRISONMENT_STATUS-CHANGED"

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
-from ptpu_adapters.aws.emulator import AwsResourceNames, provision
 from ptpu_adapters.aws.message_table import CREATED_INDEX, PENDING_BOOKING_INDEX, PENDING_INDEX, PROCESSED_INDEX
 from ptpu_adapters.aws.provisioning import event_type_filter_policy
+from ptpu_sandbox.emulator import AwsResourceNames, provision
 
 
 def test_provisioning_twice_changes_nothing(aws_clients: AwsClients, names: AwsResourceNames) -> None:

@@ -10,7 +10,7 @@ import uuid
 
 import requests
 
-from ptpu_runtime.sandbox.ports import free_port
+from ptpu_sandbox.ports import free_port
 
 
 def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> requests.Response:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from ptpu_runtime.simulators import SimulatedHmpps
+from ptpu_sandbox.simulators import SimulatedHmpps
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "original-2021" / "api-mappings"
 SERVICE_CLIENT = ("prison-to-probation-update", "sandbox-secret")

@@ -2,8 +2,8 @@ import jwt
 import pytest
 import requests
 
-from ptpu_runtime.simulators import QUEUE_ADMIN_ROLE, REPORT_ROLE, SimulatedHmpps
-from ptpu_runtime.simulators.auth import KEY_ID
+from ptpu_sandbox.simulators import QUEUE_ADMIN_ROLE, REPORT_ROLE, SimulatedHmpps
+from ptpu_sandbox.simulators.auth import KEY_ID
 
 
 def test_client_credentials_token_has_the_hmpps_auth_shape(hmpps: SimulatedHmpps) -> None:

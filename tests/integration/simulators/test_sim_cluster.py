@@ -4,7 +4,7 @@ import threading
 import pytest
 import requests
 
-from ptpu_runtime.simulators import SimulatedHmpps
+from ptpu_sandbox.simulators import SimulatedHmpps
 
 
 def _free_port() -> int:

@@ -4,7 +4,7 @@ import pytest
 import requests
 from conftest import fixture_body, offender_of
 
-from ptpu_runtime.simulators import SimulatedHmpps
+from ptpu_sandbox.simulators import SimulatedHmpps
 
 NOMS = "/secure/offenders/nomsNumber"
 

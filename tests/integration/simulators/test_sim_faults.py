@@ -1,7 +1,7 @@
 import requests
 from conftest import offender_of
 
-from ptpu_runtime.simulators import SimulatedHmpps
+from ptpu_sandbox.simulators import SimulatedHmpps
 
 CONVICTIONS = "/secure/offenders/crn/X142620/convictions"
 

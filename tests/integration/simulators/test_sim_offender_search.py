@@ -1,7 +1,7 @@
 import requests
 from conftest import fixture_body, offender_of
 
-from ptpu_runtime.simulators import SimulatedHmpps
+from ptpu_sandbox.simulators import SimulatedHmpps
 
 
 def _query(first: str, surname: str, dob: str, noms: str, **extra: str) -> dict:

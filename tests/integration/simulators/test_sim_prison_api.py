@@ -2,7 +2,7 @@ import pytest
 import requests
 from conftest import fixture_body
 
-from ptpu_runtime.simulators import SimulatedHmpps
+from ptpu_sandbox.simulators import SimulatedHmpps
 
 BOOKING = 1200835
 

@@ -8,8 +8,8 @@ import requests
 from conftest import offender_of
 
 from ptpu_core.models.record import SynchroniseState
-from ptpu_runtime.simulators import IGNORED, SCENARIOS, Scenario, SimulatedHmpps
-from ptpu_runtime.simulators.seed import PRISON_RECORDS
+from ptpu_sandbox.simulators import IGNORED, SCENARIOS, Scenario, SimulatedHmpps
+from ptpu_sandbox.simulators.seed import PRISON_RECORDS
 
 HANDLED = {
     "IMPRISONMENT_STATUS-CHANGED",

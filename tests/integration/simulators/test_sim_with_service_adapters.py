@@ -21,7 +21,7 @@ from ptpu_core.models.probation import (
     UpdateCustody,
     UpdateCustodyBookingNumber,
 )
-from ptpu_runtime.simulators import SimulatedHmpps
+from ptpu_sandbox.simulators import SimulatedHmpps
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from attrs import frozen
 
-from ptpu_runtime.simulators.faults import FaultInjector, FaultRule
-from ptpu_runtime.simulators.http import Route, SimRequest, SimResponse, error, ok
+from ptpu_sandbox.simulators.faults import FaultInjector, FaultRule
+from ptpu_sandbox.simulators.http import Route, SimRequest, SimResponse, error, ok
 
 log = logging.getLogger(__name__)
 

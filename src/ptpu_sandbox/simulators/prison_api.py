@@ -7,9 +7,9 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from ptpu_runtime.simulators.http import Route, SimRequest, SimResponse, error, ok
-from ptpu_runtime.simulators.payloads import PrisonRecord
-from ptpu_runtime.simulators.server import HttpSimulator, TokenVerifier, accept_any_token
+from ptpu_sandbox.simulators.http import Route, SimRequest, SimResponse, error, ok
+from ptpu_sandbox.simulators.payloads import PrisonRecord
+from ptpu_sandbox.simulators.server import HttpSimulator, TokenVerifier, accept_any_token
 
 BOOKING = "/api/bookings/{booking_id}"
 

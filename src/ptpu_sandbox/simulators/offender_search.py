@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ptpu_runtime.simulators.delius import DeliusStore
-from ptpu_runtime.simulators.http import Route, SimRequest, SimResponse, ok
-from ptpu_runtime.simulators.payloads import Json
-from ptpu_runtime.simulators.server import HttpSimulator, TokenVerifier, accept_any_token
+from ptpu_sandbox.simulators.delius import DeliusStore
+from ptpu_sandbox.simulators.http import Route, SimRequest, SimResponse, ok
+from ptpu_sandbox.simulators.payloads import Json
+from ptpu_sandbox.simulators.server import HttpSimulator, TokenVerifier, accept_any_token
 
 Rule = Callable[[Json, Json], bool]
 

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 
 from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
 from ptpu_adapters.aws.provisioning import AwsResourceNames
-from ptpu_runtime.sandbox.ports import StackPorts
-from ptpu_runtime.sandbox.publishing import publish_scenarios, topic_arn_for
-from ptpu_runtime.sandbox.service_process import ServiceFailedToStart
-from ptpu_runtime.simulators.auth import DEFAULT_CLIENTS
-from ptpu_runtime.simulators.seed import SCENARIOS
+from ptpu_sandbox.ports import StackPorts
+from ptpu_sandbox.publishing import publish_scenarios, topic_arn_for
+from ptpu_sandbox.service_process import ServiceFailedToStart
+from ptpu_sandbox.simulators.auth import DEFAULT_CLIENTS
+from ptpu_sandbox.simulators.seed import SCENARIOS
 
 if TYPE_CHECKING:  # the stack imports moto: only `ptpu sandbox` pays for that, not `ptpu serve`
-    from ptpu_runtime.sandbox.stack import LocalStack
+    from ptpu_sandbox.stack import LocalStack
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 REGION = "eu-west-2"
@@ -51,7 +51,7 @@ def add_sandbox(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
-    from ptpu_runtime.sandbox.stack import LocalStack
+    from ptpu_sandbox.stack import LocalStack
 
     ports = StackPorts.well_known() if args.port_base is None else StackPorts.from_base(args.port_base)
     ports, notes = ports.with_taken_replaced()
@@ -87,7 +87,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 
 def _demo(stack: LocalStack, timeout: float, log_path: Path | None) -> int:
-    from ptpu_runtime.sandbox.demo import render_table, run_demo, summary
+    from ptpu_sandbox.demo import render_table, run_demo, summary
 
     print(f"Service up at {stack.service_url} (log: {log_path})", flush=True)
     results = run_demo(stack, list(SCENARIOS.values()), timeout, progress=lambda line: print(line, flush=True))
@@ -174,3 +174,8 @@ def run_publish(args: argparse.Namespace) -> int:
         print(f"published {event.scenario}: {event.event_type} booking {event.booking_id} "
               f"(SNS message {event.sns_message_id})")
     return EXIT_OK
+
+
+# `ptpu.commands` entry points (pyproject.toml): the runtime's CLI finds these without importing this package.
+SANDBOX_COMMAND = (add_sandbox, run_sandbox)
+PUBLISH_COMMAND = (add_publish, run_publish)

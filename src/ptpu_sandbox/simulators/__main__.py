@@ -1,4 +1,4 @@
-"""Run the simulated HMPPS systems on their own: `python -m ptpu_runtime.simulators [--port-base 8091]`.
+"""Run the simulated HMPPS systems on their own: `python -m ptpu_sandbox.simulators [--port-base 8091]`.
 
 Prints the environment settings that point the service at them, then serves until Ctrl-C.
 """
@@ -9,13 +9,13 @@ import argparse
 import contextlib
 import threading
 
-from ptpu_runtime.simulators.auth import DEFAULT_CLIENTS
-from ptpu_runtime.simulators.cluster import SERVICE_NAMES, SimulatedHmpps
-from ptpu_runtime.simulators.seed import SCENARIOS
+from ptpu_sandbox.simulators.auth import DEFAULT_CLIENTS
+from ptpu_sandbox.simulators.cluster import SERVICE_NAMES, SimulatedHmpps
+from ptpu_sandbox.simulators.seed import SCENARIOS
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m ptpu_runtime.simulators", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ptpu_sandbox.simulators", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port-base", type=int, default=0, help="auth, prison, search, community on N..N+3")
     args = parser.parse_args(argv)

@@ -10,7 +10,7 @@ from typing import Any
 
 from attrs import frozen
 
-from ptpu_runtime.simulators.seed import Scenario, SnsEvent
+from ptpu_sandbox.simulators.seed import Scenario, SnsEvent
 
 
 @frozen

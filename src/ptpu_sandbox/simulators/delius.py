@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from ptpu_runtime.simulators.payloads import Json
-from ptpu_runtime.simulators.prisons import PRISONS, institution
+from ptpu_sandbox.simulators.payloads import Json
+from ptpu_sandbox.simulators.prisons import PRISONS, institution
 
 SENTENCE_DATE_TOLERANCE_DAYS = 7
 KEY_DATE_FIELDS = (

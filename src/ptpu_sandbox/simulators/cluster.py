@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ptpu_runtime.simulators.auth import AuthSimulator, Client
-from ptpu_runtime.simulators.community_api import CommunityApiSimulator
-from ptpu_runtime.simulators.delius import DeliusStore
-from ptpu_runtime.simulators.offender_search import OffenderSearchSimulator
-from ptpu_runtime.simulators.prison_api import PrisonApiSimulator
-from ptpu_runtime.simulators.seed import DELIUS_OFFENDERS, PRISON_RECORDS
-from ptpu_runtime.simulators.server import HttpSimulator
+from ptpu_sandbox.simulators.auth import AuthSimulator, Client
+from ptpu_sandbox.simulators.community_api import CommunityApiSimulator
+from ptpu_sandbox.simulators.delius import DeliusStore
+from ptpu_sandbox.simulators.offender_search import OffenderSearchSimulator
+from ptpu_sandbox.simulators.prison_api import PrisonApiSimulator
+from ptpu_sandbox.simulators.seed import DELIUS_OFFENDERS, PRISON_RECORDS
+from ptpu_sandbox.simulators.server import HttpSimulator
 
 SERVICE_NAMES = ("auth", "prison", "search", "community")
 

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from attrs import frozen
 
-from ptpu_runtime.simulators.payloads import (
+from ptpu_sandbox.simulators.payloads import (
     Json,
     PrisonRecord,
     community_conviction,

@@ -21,15 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients
-from ptpu_adapters.aws.emulator import MotoEmulator
 from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResources, provision
 from ptpu_adapters.aws.record_codec import message_from_item
 from ptpu_core.models.record import Message
-from ptpu_runtime.sandbox.ports import StackPorts, free_port
-from ptpu_runtime.sandbox.publishing import publish_event
-from ptpu_runtime.sandbox.service_process import ServiceProcess
-from ptpu_runtime.simulators.auth import DEFAULT_CLIENTS, REPORT_ROLE
-from ptpu_runtime.simulators.cluster import SimulatedHmpps
+from ptpu_sandbox.emulator import MotoEmulator
+from ptpu_sandbox.ports import StackPorts, free_port
+from ptpu_sandbox.publishing import publish_event
+from ptpu_sandbox.service_process import ServiceProcess
+from ptpu_sandbox.simulators.auth import DEFAULT_CLIENTS, REPORT_ROLE
+from ptpu_sandbox.simulators.cluster import SimulatedHmpps
 
 log = logging.getLogger(__name__)
 

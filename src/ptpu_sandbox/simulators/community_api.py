@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from ptpu_runtime.simulators.delius import DeliusConflict, DeliusNotFound, DeliusStore
-from ptpu_runtime.simulators.http import Route, SimRequest, SimResponse, error, ok
-from ptpu_runtime.simulators.server import HttpSimulator, TokenVerifier, accept_any_token
+from ptpu_sandbox.simulators.delius import DeliusConflict, DeliusNotFound, DeliusStore
+from ptpu_sandbox.simulators.http import Route, SimRequest, SimResponse, error, ok
+from ptpu_sandbox.simulators.server import HttpSimulator, TokenVerifier, accept_any_token
 
 NOMS = "/secure/offenders/nomsNumber/{noms}"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from attrs import frozen
 
-from ptpu_runtime.simulators.prisons import PRISONS, UNKNOWN_INSTITUTION, institution
+from ptpu_sandbox.simulators.prisons import PRISONS, UNKNOWN_INSTITUTION, institution
 
 Json = dict[str, Any]
 

@@ -1,6 +1,6 @@
 """The local stack (AWS emulator + simulated HMPPS systems + `ptpu serve`), `ptpu sandbox` and `ptpu publish`.
 
-`from ptpu_runtime.sandbox import LocalStack` (see stack.py). Loaded lazily: the stack imports moto,
+`from ptpu_sandbox import LocalStack` (see stack.py). Loaded lazily: the stack imports moto,
 and `ptpu serve` imports this package's commands without needing it.
 """
 
@@ -10,11 +10,11 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "LocalStack": "ptpu_runtime.sandbox.stack",
-    "StackPorts": "ptpu_runtime.sandbox.ports",
-    "ServiceProcess": "ptpu_runtime.sandbox.service_process",
-    "ServiceFailedToStart": "ptpu_runtime.sandbox.service_process",
-    "telemetry_events": "ptpu_runtime.sandbox.service_process",
+    "LocalStack": "ptpu_sandbox.stack",
+    "StackPorts": "ptpu_sandbox.ports",
+    "ServiceProcess": "ptpu_sandbox.service_process",
+    "ServiceFailedToStart": "ptpu_sandbox.service_process",
+    "telemetry_events": "ptpu_sandbox.service_process",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable, Sequence
 from attrs import frozen
 
 from ptpu_core.models.record import Message
-from ptpu_runtime.sandbox.delius_changes import by_crn, describe_changes
-from ptpu_runtime.sandbox.publishing import Published, publish_scenarios
-from ptpu_runtime.sandbox.stack import LocalStack
-from ptpu_runtime.simulators.seed import IGNORED, Scenario
+from ptpu_sandbox.delius_changes import by_crn, describe_changes
+from ptpu_sandbox.publishing import Published, publish_scenarios
+from ptpu_sandbox.simulators.seed import IGNORED, Scenario
+from ptpu_sandbox.stack import LocalStack
 
 PENDING = "PENDING"  # still waiting when time ran out
 CHANGE_COLUMN_WIDTH = 60

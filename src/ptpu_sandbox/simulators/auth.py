@@ -16,8 +16,8 @@ from attrs import frozen
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from ptpu_runtime.simulators.http import Route, SimRequest, SimResponse, ok
-from ptpu_runtime.simulators.server import HttpSimulator
+from ptpu_sandbox.simulators.http import Route, SimRequest, SimResponse, ok
+from ptpu_sandbox.simulators.server import HttpSimulator
 
 KEY_ID = "ptpu-sandbox-key"
 REPORT_ROLE = "ROLE_PTPU_REPORT"
