@@ -6,6 +6,11 @@ would both claim the name `ptpu_statusChange` and refuse to share a registry, so
 collector owns every ptpu series and yields metric families itself. Serve it in the classic
 text format (`generate_latest`), where the counter's family is `ptpu_statusChange_total`; the
 OpenMetrics format would name both families `ptpu_statusChange`.
+
+As the existing service's MetricsService (micrometer, May 2021 on): the status-change counter is
+also exposed as `ptpu_statusChangeCounter_total{type}`, the name its Grafana dashboard switched to,
+beside `ptpu_statusChange_total{type}`; the histograms carry the micrometer tag `eventType`
+(`successAfterTimeDays` for the days histogram, `successAfterRetries` for the retries one).
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ MOVEMENT = "ptpu_movement"
 SENTENCE_DATE_CHANGE = "ptpu_sentenceDateChange"
 STATUS_CHANGE = "ptpu_statusChange"
 STATUS_CHANGE_RETRIES = "ptpu_statusChange_retries"
+# The same counts as STATUS_CHANGE's counter, under the name the existing dashboard reads since May 2021.
+STATUS_CHANGE_COUNTER = "ptpu_statusChangeCounter"
+DAYS_EVENT_TYPE = "successAfterTimeDays"
+RETRIES_EVENT_TYPE = "successAfterRetries"
 
 # Every label value the dashboard plots, pre-set to zero so panels show 0 rather than "no data".
 COUNTER_TYPES: dict[str, tuple[str, ...]] = {
@@ -49,12 +58,15 @@ class _Histogram:
         self.counts[bisect.bisect_left(self.bounds, value)] += 1
         self.total += value
 
-    def family(self, name: str, documentation: str) -> HistogramMetricFamily:
+    def family(self, name: str, documentation: str, event_type: str) -> HistogramMetricFamily:
+        """The histogram with one series, labelled eventType=`event_type` (micrometer's tag)."""
         cumulative, running = [], 0
         for bound, count in zip((*self.bounds, float("inf")), self.counts, strict=True):
             running += count
             cumulative.append(("+Inf" if bound == float("inf") else _le(bound), running))
-        return HistogramMetricFamily(name, documentation, buckets=cumulative, sum_value=self.total)
+        family = HistogramMetricFamily(name, documentation, labels=["eventType"])
+        family.add_metric([event_type], buckets=cumulative, sum_value=self.total)
+        return family
 
 
 def _le(bound: float) -> str:
@@ -88,16 +100,25 @@ class PrometheusMetrics(Collector):
     def collect(self) -> Iterator[Metric]:
         with self._lock:
             for name, by_kind in self._counters.items():
-                family = CounterMetricFamily(name, COUNTER_HELP[name], labels=["type"])
-                for kind, value in by_kind.items():
-                    family.add_metric([kind], value)
-                yield family
-            yield self._retries.family(STATUS_CHANGE_RETRIES, "Retries before a status change succeeded")
-            yield self._days.family(STATUS_CHANGE, "Days before a status change succeeded")
+                yield _counter(name, COUNTER_HELP[name], by_kind)
+            yield _counter(STATUS_CHANGE_COUNTER, COUNTER_HELP[STATUS_CHANGE], self._counters[STATUS_CHANGE])
+            yield self._retries.family(
+                STATUS_CHANGE_RETRIES, "Retries before a status change succeeded", RETRIES_EVENT_TYPE
+            )
+            yield self._days.family(
+                STATUS_CHANGE, "Days before a status change succeeded (whole days plus one)", DAYS_EVENT_TYPE
+            )
 
     def _increment(self, name: str, kind: str) -> None:
         with self._lock:
             self._counters[name][kind] = self._counters[name].get(kind, 0.0) + 1
+
+
+def _counter(name: str, documentation: str, by_kind: dict[str, float]) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, documentation, labels=["type"])
+    for kind, value in by_kind.items():
+        family.add_metric([kind], value)
+    return family
 
 
 def _satisfies_port(adapter: PrometheusMetrics) -> ports.Metrics:

@@ -118,12 +118,17 @@ class OffenderMatcher:
 
 
 def custodial_sentence_start_dates(convictions: Iterable[Conviction]) -> list[date]:
-    """Start dates of custodial sentences; a conviction Delius marks inactive does not count."""
+    """Start dates of custodial sentences (a conviction with a custody), active or not.
+
+    Inactive convictions are kept on purpose, as the existing service keeps them (its
+    OffenderProbationMatchService filters only on custody, "maybe recalls"): Delius often marks a
+    recalled prisoner's custodial event inactive, and dropping it would leave every recall
+    unmatched (issue 10 §2). A conviction without a sentence or a start date gives no date.
+    """
     return [
         conviction.sentence.start_date
         for conviction in convictions
-        if conviction.active is not False
-        and conviction.custody is not None
+        if conviction.custody is not None
         and conviction.sentence is not None
         and conviction.sentence.start_date is not None
     ]

@@ -16,7 +16,9 @@ class SynchroniseStatus:
 
     @property
     def crns_text(self) -> str | None:
-        return ",".join(self.matching_crns) if self.matching_crns else None
+        """The CRNs as stored in `matchingCrns`: joined with ", " as the existing service's Kotlin
+        joinToString() joins them (its reports and queries split on that); None when there are none."""
+        return ", ".join(self.matching_crns) if self.matching_crns else None
 
 
 @frozen

@@ -7,7 +7,7 @@ seconds, so the TTL may be off by the local offset (an hour in summer), never by
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from enum import Enum
 
 from ptpu_core.settings import RECORD_LIFETIME
@@ -50,13 +50,13 @@ def initial_delete_by(created: datetime) -> int:
     return epoch_seconds(created + RECORD_LIFETIME)
 
 
-def processed_delete_by(processed: datetime) -> int:
-    """A processed record is kept this long for the reports."""
-    return epoch_seconds(processed + RECORD_LIFETIME)
+def retry_delete_by(current_delete_by: int, retry_until: date | None, now: datetime) -> int:
+    """deleteBy (epoch seconds) of a record to be tried again.
 
-
-def retry_delete_by(current_delete_by: int, retry_until: date | None) -> int:
-    """Keep a record to be retried until the end of `retry_until` (23:59:59); never shorten its life."""
+    As the existing service's `Message.retry(retryUntil)` (issue 10 §5): with a retry-until date the
+    record is kept until that date, at the time of day of `now`, read as UTC like every deleteBy
+    (it may shorten the record's life as well as lengthen it); without one deleteBy is unchanged.
+    """
     if retry_until is None:
         return current_delete_by
-    return max(current_delete_by, epoch_seconds(datetime.combine(retry_until, time(23, 59, 59))))
+    return epoch_seconds(datetime.combine(retry_until, now.time()))

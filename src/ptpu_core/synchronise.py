@@ -42,14 +42,20 @@ from ptpu_core.models.events import EventType
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Done, Outcome, try_later
 from ptpu_core.ports import Clock, MessageRepository, Metrics, Telemetry
-from ptpu_core.retry_policy import RetryTier, epoch_seconds, processed_delete_by, retry_delete_by
+from ptpu_core.retry_policy import RetryTier, epoch_seconds, retry_delete_by
 from ptpu_core.settings import DomainSettings
 
 log = logging.getLogger("ptpu.synchronise")
 
 # A record this close to its deleteBy will be gone before the next retry (SPEC §10).
 LAST_CHANCE = timedelta(hours=24)
-SECONDS_PER_DAY = 86_400
+
+
+def days_to_success(created: datetime, now: datetime) -> int:
+    """Whole days from `created` to `now`, plus one (a part day counts as a day): the value of the
+    ptpu_statusChange histogram, as the existing service's RetryableEventMetricsService records it
+    (36 hours -> 2)."""
+    return (now - created).days + 1
 
 
 class ProcessesMessages(Protocol):
@@ -185,21 +191,19 @@ class SynchronisationService:
         `selected`: the cycle picked this record itself (its own schedule), rather than taking it
         along with another record of its booking; only then may a final failure be counted."""
         now = self._clock.now()
+        # As the existing service's Message.retry / markAsProcessed (issue 10 §5): an outcome without CRNs
+        # keeps the candidates already stored (an ERROR retry must not erase them), and processing a
+        # record leaves deleteBy as it was; only a retry-until date moves it.
+        crns = outcome.status.crns_text or message.matching_crns
         if isinstance(outcome, Done):
-            updated = evolve(
-                message,
-                processed_date=now,
-                status=outcome.status.state,
-                matching_crns=outcome.status.crns_text,
-                delete_by=processed_delete_by(now),
-            )
+            updated = evolve(message, processed_date=now, status=outcome.status.state, matching_crns=crns)
         else:
             updated = evolve(
                 message,
                 retry_count=message.retry_count + 1,
                 status=outcome.status.state,
-                matching_crns=outcome.status.crns_text,
-                delete_by=retry_delete_by(message.delete_by, outcome.retry_until),
+                matching_crns=crns,
+                delete_by=retry_delete_by(message.delete_by, outcome.retry_until, now),
             )
         self._repository.update(updated)
         log.info(
@@ -226,7 +230,7 @@ class SynchronisationService:
         if isinstance(outcome, Done):
             self._metrics.status_change("total")
             self._metrics.status_change("success")
-            days = (now - before.created_date).total_seconds() / SECONDS_PER_DAY
+            days = days_to_success(before.created_date, now)
             self._metrics.status_change_succeeded(retries=before.retry_count, days=days)
         elif selected and self._is_last_chance(after, now):
             self._metrics.status_change("total")

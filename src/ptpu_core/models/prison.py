@@ -1,4 +1,12 @@
-"""What prison-api tells us (SPEC §4). Only the fields the service uses."""
+"""What prison-api tells us (SPEC §4). Only the fields the service uses.
+
+prison-api's DTOs are Java classes annotated `@JsonInclude(NON_NULL)`: a field without a value is
+left out of the answer, not sent as null. So a field here is required only when prison-api's
+published model says it always has a value (`@NotNull`/`@NotBlank`, a primitive, or `required`
+in its schema); every other field is optional and a rule that needs it decides what its absence
+means (issue 10 §3). Each class names the model it mirrors in ministryofjustice/prison-api
+(`uk.gov.justice.hmpps.prison.api.model`).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +17,18 @@ from attrs import frozen
 
 @frozen
 class Booking:
-    booking_id: int
+    """`InmateDetail` (GET /api/bookings/{id}). Required there: offenderNo, firstName, lastName
+    (`@NotBlank`), dateOfBirth (`@NotNull`), activeFlag (a primitive boolean, always sent); and
+    bookingNo, always sent for a booking fetched by its id (`@NotBlank` in the 2019-2021 model).
+    bookingId, agencyId, locationDescription, recall and legalStatus may be absent."""
+
     booking_no: str
     active_flag: bool
     offender_no: str
     first_name: str
     last_name: str
     date_of_birth: date
+    booking_id: int | None = None
     agency_id: str | None = None
     location_description: str | None = None
     recall: bool | None = None
@@ -24,6 +37,8 @@ class Booking:
 
 @frozen
 class SentenceDetail:
+    """`SentenceCalcDates` (GET /api/bookings/{id}/sentenceDetail): every date is optional."""
+
     sentence_start_date: date | None = None
     confirmed_release_date: date | None = None
     conditional_release_date: date | None = None
@@ -38,14 +53,22 @@ class SentenceDetail:
 
 @frozen
 class SentenceTerm:
-    start_date: date
-    sentence_sequence: int
+    """`OffenderSentenceTerms` (GET /api/offender-sentences/booking/{id}/sentenceTerms): no field is
+    required in the published model, so a term may come without startDate or sentenceSequence. A term
+    without a start date gives no sentence start (see `key_dates.latest_sentence_start_date`)."""
+
+    start_date: date | None = None
+    sentence_sequence: int | None = None
     consecutive_to: int | None = None
     sentence_type_description: str | None = None
 
 
 @frozen
 class Movement:
+    """`Movement` (GET /api/bookings/{id}/movement/{seq}). Required there: offenderNo, movementType
+    (`@NotBlank`); fromAgency and toAgency are `@Nullable`; createDateTime and directionCode are
+    marked required but nothing here needs them, so their absence is tolerated."""
+
     offender_no: str
     to_agency: str | None
     movement_type: str
@@ -57,12 +80,16 @@ class Movement:
 
 @frozen
 class BookingIdentifier:
+    """`OffenderIdentifier` (GET /api/bookings/{id}/identifiers): type and value are required there."""
+
     type: str
     value: str
 
 
 @frozen
 class Prisoner:
+    """`PrisonerDetail` (GET /api/prisoners?offenderNo=): only offenderNo is required (`@NotBlank`)."""
+
     offender_no: str
     pnc_number: str | None = None
     cro_number: str | None = None

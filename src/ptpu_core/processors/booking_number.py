@@ -22,7 +22,8 @@ class BookingNumberProcessor:
     def process(self, event: BookingNumberChangedEvent) -> Done:
         booking = self._prison_api.get_booking(event.booking_id)
         if not self._settings.is_interested_prison(booking.agency_id):
-            return done(State.NO_LONGER_VALID)  # the existing service is silent here too
+            # Silent, as the existing service; stored COMPLETED as it stores every once-only event (issue 10 §5).
+            return done(State.COMPLETED)
         about = {"bookingId": str(event.booking_id), "offenderNo": booking.offender_no}
         crns: list[str] = []
         for merged in self._prison_api.get_merged_identifiers(event.booking_id):

@@ -64,5 +64,6 @@ class MessageProcessor:
             case BookingNumberChangedEvent():
                 return self._booking_number.process(event)
             case None:
+                # Done and stored COMPLETED, as the existing service ends an event type it does not expect.
                 log.warning("Record %s has event type %s, which we do not process", message.id, message.event_type)
-                return done(State.NO_LONGER_VALID)
+                return done(State.COMPLETED)

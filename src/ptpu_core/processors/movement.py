@@ -1,10 +1,14 @@
-"""EXTERNAL_MOVEMENT_RECORD-INSERTED (SPEC §7): tell Delius which prison the prisoner is now in. Tried once."""
+"""EXTERNAL_MOVEMENT_RECORD-INSERTED (SPEC §7): tell Delius which prison the prisoner is now in. Tried once.
+
+Every outcome is stored as COMPLETED, as the existing service stores its once-only events (issue 10
+§5 "Stored status"); which outcome it was stays in the telemetry event (updated, not found, ignored).
+"""
 
 from __future__ import annotations
 
 from ptpu_core import telemetry_names as names
 from ptpu_core.models.events import ExternalMovementInsertedEvent
-from ptpu_core.models.prison import Movement
+from ptpu_core.models.prison import Movement, Prisoner
 from ptpu_core.models.probation import UpdateCustody
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Done, done
@@ -50,13 +54,15 @@ class MovementProcessor:
         if not booking.active_flag:
             return self._ignored(about, NOT_ACTIVE)
 
+        # As the existing service: look the prisoner up, so the outcome event says where NOMIS has them.
+        about |= _prisoner_attributes(self._prison_api.get_prisoner(movement.offender_no))
         to_agency = movement.to_agency or ""  # movement_rejection guarantees one
         self._metrics.movement("total")
         custody = self._community_api.update_custody(booking.offender_no, booking.booking_no, UpdateCustody(to_agency))
         if custody is None:
             self._metrics.movement("fail")
             self._telemetry.track_event(names.TRANSFER_PROBATION_RECORD_NOT_FOUND, about)
-            return done(State.LOCATION_NOT_UPDATED)
+            return done(State.COMPLETED)
         self._metrics.movement("success")
         description = custody.institution.description if custody.institution else None
         self._telemetry.track_event(
@@ -66,7 +72,7 @@ class MovementProcessor:
 
     def _ignored(self, about: dict[str, str], reason: str) -> Done:
         self._telemetry.track_event(names.TRANSFER_IGNORED, about | {"reason": reason})
-        return done(State.NO_LONGER_VALID)
+        return done(State.COMPLETED)
 
 
 def _movement_attributes(movement: Movement) -> dict[str, str]:
@@ -74,4 +80,13 @@ def _movement_attributes(movement: Movement) -> dict[str, str]:
         "movementType": movement.movement_type,
         "fromAgency": movement.from_agency or NOT_PRESENT,
         "toAgency": movement.to_agency or NOT_PRESENT,
+    }
+
+
+def _prisoner_attributes(prisoner: Prisoner | None) -> dict[str, str]:
+    """`latestLocation` and `convictedStatus` from prison-api's prisoner record (GET /api/prisoners),
+    named as the existing service's P2PTransferProbationUpdated / ...RecordNotFound carry them."""
+    return {
+        "latestLocation": (prisoner.latest_location if prisoner else None) or NOT_PRESENT,
+        "convictedStatus": (prisoner.convicted_status if prisoner else None) or NOT_PRESENT,
     }

@@ -1,4 +1,8 @@
-"""SENTENCE_DATES-CHANGED and CONFIRMED_RELEASE_DATE-CHANGED (SPEC §7): copy key dates to Delius. Tried once."""
+"""SENTENCE_DATES-CHANGED and CONFIRMED_RELEASE_DATE-CHANGED (SPEC §7): copy key dates to Delius. Tried once.
+
+Every outcome is stored as COMPLETED, as the existing service stores its once-only events (issue 10
+§5 "Stored status"); which outcome it was stays in the telemetry event and the metric.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +44,7 @@ class SentenceDatesProcessor:
         reason = booking_rejection(booking, self._settings)
         if reason is not None:
             self._telemetry.track_event(names.SENTENCE_DATES_CHANGE_IGNORED, about | {"reason": reason})
-            return done(State.NO_LONGER_VALID)
+            return done(State.COMPLETED)
 
         detail = self._prison_api.get_sentence_detail(event.booking_id)
         about |= sentence_date_attributes(detail)
@@ -52,7 +56,7 @@ class SentenceDatesProcessor:
             no_conviction = NO_CONVICTION_MARKER in result.detail.lower()
             self._metrics.sentence_date_change("fail_no_conviction" if no_conviction else "fail_no_offender")
             self._telemetry.track_event(names.SENTENCE_DATES_RECORD_NOT_FOUND, about | {"reason": result.detail})
-            return done(State.KEY_DATES_NOT_UPDATED)
+            return done(State.COMPLETED)
         self._metrics.sentence_date_change("success")
         self._telemetry.track_event(names.SENTENCE_DATES_CHANGED, about)
         return done(State.COMPLETED)

@@ -75,26 +75,48 @@ def test_counters_count_by_type(registry: CollectorRegistry, metrics: Prometheus
 
 
 def test_success_observes_retries_and_days(registry: CollectorRegistry, metrics: PrometheusMetrics) -> None:
-    metrics.status_change_succeeded(retries=3, days=1.5)
+    metrics.status_change_succeeded(retries=3, days=2)
     metrics.status_change_succeeded(retries=12, days=40)
 
     exposed = samples(registry)
 
-    assert exposed[("ptpu_statusChange_retries_bucket", (("le", "2.0"),))] == 0
-    assert exposed[("ptpu_statusChange_retries_bucket", (("le", "3.0"),))] == 1
-    assert exposed[("ptpu_statusChange_retries_bucket", (("le", "15.0"),))] == 2
-    assert exposed[("ptpu_statusChange_retries_count", ())] == 2
-    assert exposed[("ptpu_statusChange_retries_sum", ())] == 15
-    assert exposed[("ptpu_statusChange_bucket", (("le", "1.0"),))] == 0
-    assert exposed[("ptpu_statusChange_bucket", (("le", "2.0"),))] == 1
-    assert exposed[("ptpu_statusChange_bucket", (("le", "35.0"),))] == 1
-    assert exposed[("ptpu_statusChange_bucket", (("le", "+Inf"),))] == 2
-    assert exposed[("ptpu_statusChange_sum", ())] == 41.5
+    def retries(le: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        return ("ptpu_statusChange_retries_bucket", (("eventType", "successAfterRetries"), ("le", le)))
+
+    def days(le: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        return ("ptpu_statusChange_bucket", (("eventType", "successAfterTimeDays"), ("le", le)))
+
+    assert exposed[retries("2.0")] == 0
+    assert exposed[retries("3.0")] == 1
+    assert exposed[retries("15.0")] == 2
+    assert exposed[("ptpu_statusChange_retries_count", (("eventType", "successAfterRetries"),))] == 2
+    assert exposed[("ptpu_statusChange_retries_sum", (("eventType", "successAfterRetries"),))] == 15
+    assert exposed[days("1.0")] == 0
+    assert exposed[days("2.0")] == 1
+    assert exposed[days("35.0")] == 1
+    assert exposed[days("+Inf")] == 2
+    assert exposed[("ptpu_statusChange_sum", (("eventType", "successAfterTimeDays"),))] == 42
+
+
+def test_status_change_counter_is_also_exposed_under_the_may_2021_dashboard_name(
+    registry: CollectorRegistry, metrics: PrometheusMetrics
+) -> None:
+    """Issue 10 §5: ptpu_statusChangeCounter_total{type} beside ptpu_statusChange_total{type}, same counts."""
+    metrics.status_change("total")
+    metrics.status_change("success")
+    metrics.status_change("total")
+    metrics.status_change("fail")
+
+    exposed = samples(registry)
+
+    for kind, count in (("total", 2), ("success", 1), ("fail", 1)):
+        assert exposed[("ptpu_statusChangeCounter_total", (("type", kind),))] == count
+        assert exposed[("ptpu_statusChange_total", (("type", kind),))] == count
 
 
 def test_bucket_bounds(registry: CollectorRegistry, metrics: PrometheusMetrics) -> None:
     bounds = {
-        name: [labels[0][1] for (sample, labels) in samples(registry) if sample == name]
+        name: [dict(labels)["le"] for (sample, labels) in samples(registry) if sample == name]
         for name in ("ptpu_statusChange_retries_bucket", "ptpu_statusChange_bucket")
     }
     assert bounds["ptpu_statusChange_retries_bucket"] == [
@@ -110,7 +132,7 @@ def test_no_created_series_and_each_type_line_once(registry: CollectorRegistry, 
     type_lines = [line for line in text.splitlines() if line.startswith("# TYPE")]
 
     assert "_created" not in text
-    assert len(type_lines) == len(set(type_lines)) == 5
+    assert len(type_lines) == len(set(type_lines)) == 6
 
 
 def test_lives_beside_other_collectors(registry: CollectorRegistry, metrics: PrometheusMetrics) -> None:

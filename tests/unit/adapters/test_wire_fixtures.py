@@ -11,6 +11,7 @@ import pytest
 
 from ptpu_adapters.http.wire import make_converter, read, write
 from ptpu_core.errors import UpstreamFailure
+from ptpu_core.key_dates import latest_sentence_start_date
 from ptpu_core.models.prison import (
     Booking,
     BookingIdentifier,
@@ -95,6 +96,23 @@ def test_sentence_terms() -> None:
         (69, date(2020, 1, 13), None),
     ]
     assert terms[2].sentence_type_description == "ORA 14 Day Fixed Term Recall"
+
+
+def test_sentence_terms_without_start_date_or_sequence_are_read() -> None:
+    """Issue 10 §3's input: prison-api omits a null startDate / sentenceSequence; the answer still reads
+    and the sentence start is the latest concurrent term that has one."""
+    data = [
+        {"startDate": "2026-10-01", "sentenceSequence": 1},
+        {"sentenceSequence": 2},
+        {"startDate": "2026-09-01"},
+    ]
+    terms = read(converter, data, list[SentenceTerm], "prison-api")
+    assert terms == [
+        SentenceTerm(start_date=date(2026, 10, 1), sentence_sequence=1),
+        SentenceTerm(sentence_sequence=2),
+        SentenceTerm(start_date=date(2026, 9, 1)),
+    ]
+    assert latest_sentence_start_date(terms) == date(2026, 10, 1)
 
 
 def test_movement() -> None:

@@ -191,8 +191,8 @@ def test_any_one_of_several_convictions_can_match(fakes: Fakes) -> None:
 
 @pytest.mark.parametrize(
     "conviction",
-    [a_conviction(custodial=False), a_conviction(active=False), a_conviction(start=None)],
-    ids=["non-custodial", "inactive", "no-start-date"],
+    [a_conviction(custodial=False), a_conviction(start=None)],
+    ids=["non-custodial", "no-start-date"],
 )
 def test_convictions_that_do_not_count(fakes: Fakes, conviction) -> None:
     fakes.delius_offender("X1", None, conviction)
@@ -200,10 +200,14 @@ def test_convictions_that_do_not_count(fakes: Fakes, conviction) -> None:
     assert isinstance(ensure(fakes), NotMatched)
 
 
-def test_conviction_of_unknown_activity_counts(fakes: Fakes) -> None:
-    fakes.delius_offender("X1", None, a_conviction(active=None))
+@pytest.mark.parametrize("active", [None, False], ids=["unknown-activity", "inactive-maybe-a-recall"])
+def test_custodial_conviction_counts_whether_active_or_not(fakes: Fakes, active: bool | None) -> None:
+    # Issue 10 §2: Delius often marks a recalled prisoner's custodial event inactive; the existing
+    # service keeps inactive convictions when comparing sentence dates.
+    fakes.delius_offender("X1", None, a_conviction(SENTENCE_START + timedelta(days=1), active=active))
     fakes.search_finds("NAME", "X1")
     assert ensure(fakes) == Matched("X1")
+    assert fakes.community.offenders["X1"].noms_number == OFFENDER_NO
 
 
 @pytest.mark.parametrize(

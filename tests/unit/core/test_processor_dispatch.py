@@ -18,8 +18,9 @@ def fakes() -> Fakes:
     return world
 
 
-def test_unknown_event_type_is_no_longer_valid_without_any_call(fakes: Fakes) -> None:
-    assert fakes.processor().process(a_stored("SOME_OTHER_MESSAGE", "{}")) == done(State.NO_LONGER_VALID)
+def test_unknown_event_type_is_completed_without_any_call(fakes: Fakes) -> None:
+    # Issue 10 §5: the existing service ends an unexpected event type Done and stores COMPLETED.
+    assert fakes.processor().process(a_stored("SOME_OTHER_MESSAGE", "{}")) == done(State.COMPLETED)
     assert fakes.prison.calls == []
     assert fakes.community.calls == []
 

@@ -21,6 +21,7 @@ from builders import (
 
 from ptpu_core import telemetry_names as names
 from ptpu_core.errors import UpstreamFailure
+from ptpu_core.models.prison import SentenceTerm
 from ptpu_core.models.probation import ReplaceCustodyKeyDates, UpdateCustody, UpdateCustodyBookingNumber
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Outcome, done, try_later
@@ -114,6 +115,25 @@ def test_3_sentence_start_comes_from_the_latest_concurrent_term(fakes: Fakes) ->
     assert outcome_event(fakes)[1]["sentenceStartDate"] == later.isoformat()
     [(_, (_, body))] = [c for c in fakes.community.calls if c[0] == "update_booking_number"]
     assert body.sentence_start_date == later
+
+
+def test_3_terms_without_a_start_date_or_sequence_are_passed_over_and_the_record_syncs(fakes: Fakes) -> None:
+    """Issue 10 §3: prison-api leaves out null fields; a term without startDate gives no start."""
+    fakes.prison.sentence_terms[BOOKING_ID] = [
+        SentenceTerm(start_date=date(2026, 10, 1), sentence_sequence=1),
+        SentenceTerm(sentence_sequence=2),
+        SentenceTerm(start_date=date(2026, 9, 1)),
+    ]
+    assert process(fakes) == done(State.COMPLETED, CRN)
+    assert outcome_event(fakes)[1]["sentenceStartDate"] == "2026-10-01"
+    [(_, (_, body))] = [c for c in fakes.community.calls if c[0] == "update_booking_number"]
+    assert body == UpdateCustodyBookingNumber(date(2026, 10, 1), BOOKING_NO)
+
+
+def test_3_only_terms_without_a_start_date_is_as_no_sentence_start_date(fakes: Fakes) -> None:
+    fakes.prison.sentence_terms[BOOKING_ID] = [SentenceTerm(sentence_sequence=1), SentenceTerm()]
+    assert process(fakes) == done(State.NO_LONGER_VALID)
+    assert outcome_event(fakes)[0] == names.IMPRISONMENT_STATUS_NO_SENTENCE_START_DATE
 
 
 def test_4_inactive_booking_is_completed_and_ignored(fakes: Fakes) -> None:
@@ -258,3 +278,23 @@ def test_system_failure_propagates_with_no_outcome_event(fakes: Fakes, fake: str
 def test_no_metrics_are_counted(fakes: Fakes) -> None:
     process(fakes)
     assert fakes.metrics.counts == {}
+
+
+def test_recall_matched_by_name_on_an_inactive_custodial_conviction_is_synced() -> None:
+    """Issue 10 §2: matchedBy NAME, one CRN whose only conviction is inactive but custodial and starts a day
+    after the booking's sentence: the NOMS number is set on it and the record syncs (was
+    NO_MATCH_WITH_SENTENCE_DATE, retried until it expired)."""
+    fakes = Fakes(only_prisons=frozenset({PRISON}))
+    fakes.delius_offender(CRN, None, a_conviction(SENTENCE_START + timedelta(days=1), active=False))
+    fakes.search_finds("NAME", CRN)
+
+    assert process(fakes) == done(State.COMPLETED, CRN)
+    assert fakes.community.offenders[CRN].noms_number == OFFENDER_NO
+    assert fakes.community_writes() == [
+        "update_noms_number",
+        "update_booking_number",
+        "update_custody",
+        "replace_key_dates",
+    ]
+    assert fakes.community.offenders[CRN].key_dates[BOOKING_NO].sentence_expiry_date == SENTENCE_EXPIRY
+    assert outcome_event(fakes)[0] == names.IMPRISONMENT_STATUS_UPDATED

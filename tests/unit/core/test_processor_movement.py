@@ -5,6 +5,7 @@ from builders import BOOKING_ID, BOOKING_NO, MOVEMENT, OFFENDER_NO, PRISON, Fake
 
 from ptpu_core import telemetry_names as names
 from ptpu_core.errors import UpstreamFailure
+from ptpu_core.models.prison import Prisoner
 from ptpu_core.models.probation import UpdateCustody
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Outcome, done
@@ -17,6 +18,9 @@ def fakes() -> Fakes:
     world = Fakes(only_prisons=frozenset({PRISON, "LEI"}))
     world.delius_offender(CRN, OFFENDER_NO)
     world.prison.movements[(BOOKING_ID, 1)] = an_admission()
+    world.prison.prisoners[OFFENDER_NO] = Prisoner(
+        OFFENDER_NO, latest_location="Moorland (HMP & YOI)", convicted_status="Convicted"
+    )
     return world
 
 
@@ -39,15 +43,21 @@ def test_admission_updates_the_custody_location(fakes: Fakes) -> None:
     assert updated["fromAgency"] == "LEI"
     assert updated["movementType"] == "ADM"
     assert (updated["offenderNo"], updated["bookingNumber"]) == (OFFENDER_NO, BOOKING_NO)
+    # Issue 10 §5: the prisoner is looked up, as the existing service does, for where NOMIS has them.
+    assert (updated["latestLocation"], updated["convictedStatus"]) == ("Moorland (HMP & YOI)", "Convicted")
+    assert ("get_prisoner", (OFFENDER_NO,)) in fakes.prison.calls
     assert fakes.community.calls == [("update_custody", (OFFENDER_NO, BOOKING_NO, UpdateCustody(PRISON)))]
     assert movement_counts(fakes) == {"total": 1, "success": 1, "fail": 0}
 
 
 def test_delius_record_not_found_is_done_and_counted_as_failed(fakes: Fakes) -> None:
     fakes.community.custody_not_found.add((OFFENDER_NO, BOOKING_NO))
-    assert process(fakes) == done(State.LOCATION_NOT_UPDATED)
+    # Stored COMPLETED as the existing service stores it; the outcome is in the telemetry (issue 10 §5).
+    assert process(fakes) == done(State.COMPLETED)
     assert fakes.telemetry.names() == [names.EXTERNAL_MOVEMENT, names.TRANSFER_PROBATION_RECORD_NOT_FOUND]
-    assert fakes.telemetry.events[1].attributes["toAgency"] == PRISON
+    not_found = fakes.telemetry.events[1].attributes
+    assert not_found["toAgency"] == PRISON
+    assert (not_found["latestLocation"], not_found["convictedStatus"]) == ("Moorland (HMP & YOI)", "Convicted")
     assert movement_counts(fakes) == {"total": 1, "success": 0, "fail": 1}
 
 
@@ -67,7 +77,7 @@ def test_delius_record_not_found_is_done_and_counted_as_failed(fakes: Fakes) -> 
 )
 def test_movement_no_longer_valid_is_ignored_and_not_counted(fakes: Fakes, arrange, reason: str) -> None:
     arrange(fakes)
-    assert process(fakes) == done(State.NO_LONGER_VALID)
+    assert process(fakes) == done(State.COMPLETED)
     assert fakes.telemetry.names() == [names.EXTERNAL_MOVEMENT, names.TRANSFER_IGNORED]
     ignored = fakes.telemetry.events[1].attributes
     assert ignored["reason"] == reason
@@ -88,8 +98,21 @@ def test_institution_without_description_is_not_known(fakes: Fakes) -> None:
     assert fakes.telemetry.events[1].attributes["toAgencyDescription"] == "Not known"
 
 
+def test_prisoner_without_location_or_status_is_not_present(fakes: Fakes) -> None:
+    fakes.prison.prisoners.clear()
+    assert process(fakes) == done(State.COMPLETED)
+    updated = fakes.telemetry.events[1].attributes
+    assert (updated["latestLocation"], updated["convictedStatus"]) == ("not present", "not present")
+
+
 @pytest.mark.parametrize(
-    ("fake", "call"), [("prison", "get_movement"), ("prison", "get_booking"), ("community", "update_custody")]
+    ("fake", "call"),
+    [
+        ("prison", "get_movement"),
+        ("prison", "get_booking"),
+        ("prison", "get_prisoner"),
+        ("community", "update_custody"),
+    ],
 )
 def test_system_failure_propagates(fakes: Fakes, fake: str, call: str) -> None:
     getattr(fakes, fake).failing_calls.add(call)

@@ -64,7 +64,7 @@ def test_key_dates_are_replaced(fakes: Fakes, event_type: str) -> None:
 
 def test_offender_not_in_delius_is_done_and_fails_no_offender(fakes: Fakes, event_type: str) -> None:
     fakes.community.offenders.clear()
-    assert process(fakes, event_type) == done(State.KEY_DATES_NOT_UPDATED)
+    assert process(fakes, event_type) == done(State.COMPLETED)
     [event] = fakes.telemetry.events
     assert event.name == names.SENTENCE_DATES_RECORD_NOT_FOUND
     assert event.attributes["sentenceStartDate"] == "2020-02-11"
@@ -74,7 +74,7 @@ def test_offender_not_in_delius_is_done_and_fails_no_offender(fakes: Fakes, even
 def test_no_custodial_event_for_the_booking_fails_no_conviction(fakes: Fakes, event_type: str) -> None:
     detail = "Conviction with bookingNumber 38339A not found for offender with nomsNumber A5089DY"
     fakes.community.key_dates_not_found[(OFFENDER_NO, BOOKING_NO)] = detail
-    assert process(fakes, event_type) == done(State.KEY_DATES_NOT_UPDATED)
+    assert process(fakes, event_type) == done(State.COMPLETED)
     assert fakes.telemetry.events[0].attributes["reason"] == detail
     assert counts(fakes) == {"total": 1, "success": 0, "fail_no_offender": 0, "fail_no_conviction": 1}
 
@@ -85,7 +85,7 @@ def test_no_custodial_event_for_the_booking_fails_no_conviction(fakes: Fakes, ev
 )
 def test_booking_no_longer_of_interest_is_ignored(fakes: Fakes, event_type: str, changes, reason: str) -> None:
     fakes.booking(**changes)
-    assert process(fakes, event_type) == done(State.NO_LONGER_VALID)
+    assert process(fakes, event_type) == done(State.COMPLETED)
     [event] = fakes.telemetry.events
     assert event.name == names.SENTENCE_DATES_CHANGE_IGNORED
     assert event.attributes["reason"] == reason

@@ -8,7 +8,6 @@ from ptpu_core.retry_policy import (
     RetryTier,
     epoch_seconds,
     initial_delete_by,
-    processed_delete_by,
     retry_delete_by,
     tier_for,
 )
@@ -46,23 +45,24 @@ def test_naive_date_times_are_read_as_utc() -> None:
     assert epoch_seconds(naive) == int(naive.replace(tzinfo=UTC).timestamp()) == 1615377600
 
 
-def test_created_and_processed_records_live_thirty_days() -> None:
+def test_created_records_live_thirty_days() -> None:
     moment = datetime(2021, 3, 10, 12, 0, 0)
 
     assert initial_delete_by(moment) == epoch_seconds(moment) + 30 * DAY
-    assert processed_delete_by(moment) == epoch_seconds(moment) + 30 * DAY
 
 
-def test_a_retry_until_date_extends_delete_by_to_the_end_of_that_day() -> None:
+NOW = datetime(2021, 4, 9, 15, 30, 0)
+
+
+def test_a_retry_until_date_sets_delete_by_to_that_date_at_the_time_of_day() -> None:
+    """As the existing service's Message.retry: retryUntil at the current local time, read as UTC."""
     current = epoch_seconds(datetime(2021, 4, 9, 12, 0, 0))
 
-    extended = retry_delete_by(current, date(2022, 1, 31))
-
-    assert extended == epoch_seconds(datetime(2022, 1, 31, 23, 59, 59))
+    assert retry_delete_by(current, date(2022, 1, 31), NOW) == epoch_seconds(datetime(2022, 1, 31, 15, 30, 0))
 
 
-def test_a_retry_until_date_never_shortens_delete_by() -> None:
+def test_an_earlier_retry_until_date_shortens_delete_by_and_none_leaves_it() -> None:
     current = epoch_seconds(datetime(2021, 4, 9, 12, 0, 0))
 
-    assert retry_delete_by(current, date(2021, 3, 1)) == current
-    assert retry_delete_by(current, None) == current
+    assert retry_delete_by(current, date(2021, 3, 1), NOW) == epoch_seconds(datetime(2021, 3, 1, 15, 30, 0))
+    assert retry_delete_by(current, None, NOW) == current

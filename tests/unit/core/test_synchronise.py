@@ -85,7 +85,7 @@ def test_a_booking_with_several_due_records_is_synchronised_once(world: World) -
     assert len(world.processor.seen) == 3
 
 
-def test_done_marks_the_record_processed_and_keeps_it_thirty_days(world: World) -> None:
+def test_done_marks_the_record_processed_and_leaves_delete_by(world: World) -> None:
     message = record(1, STATUS_CHANGE, age=timedelta(days=2), retry_count=3)
     world.store(message)
 
@@ -94,8 +94,9 @@ def test_done_marks_the_record_processed_and_keeps_it_thirty_days(world: World) 
     saved = world.stored(message)
     assert saved.processed_date == NOW
     assert saved.status is SynchroniseState.COMPLETED
-    assert saved.matching_crns == "X123456,X654321"
-    assert saved.delete_by == epoch_seconds(NOW) + 30 * DAY
+    assert saved.matching_crns == "X123456, X654321"  # joined as Kotlin's joinToString() (issue 10 §5)
+    # Processing does not extend deleteBy, as the existing service (issue 10 §5).
+    assert saved.delete_by == message.delete_by
     assert saved.retry_count == 3
 
 
@@ -108,27 +109,41 @@ def test_try_later_bumps_the_retry_count_and_keeps_the_status(world: World) -> N
     saved = world.stored(message)
     assert saved.retry_count == 2
     assert saved.status is SynchroniseState.TOO_MANY_MATCHES
-    assert saved.matching_crns == "X1,X2"
+    assert saved.matching_crns == "X1, X2"
     assert saved.processed_date is None
     assert saved.delete_by == message.delete_by
 
 
-def test_try_later_with_a_retry_until_date_extends_delete_by(world: World) -> None:
+def test_try_later_with_a_retry_until_date_sets_delete_by_to_that_date(world: World) -> None:
+    """As the existing service's Message.retry(retryUntil): that date, at the current time of day."""
     message = record(1, STATUS_CHANGE)
     world.store(message)
 
     world.service.apply_outcome(message, try_later(SynchroniseState.KEY_DATES_NOT_UPDATED, date(2022, 6, 30)))
 
-    assert world.stored(message).delete_by == epoch_seconds(datetime(2022, 6, 30, 23, 59, 59))
+    assert world.stored(message).delete_by == epoch_seconds(datetime.combine(date(2022, 6, 30), NOW.time()))
 
 
-def test_try_later_never_shortens_delete_by(world: World) -> None:
+def test_try_later_with_an_earlier_retry_until_date_sets_delete_by_to_it(world: World) -> None:
     message = record(1, STATUS_CHANGE)
     world.store(message)
 
     world.service.apply_outcome(message, try_later(SynchroniseState.LOCATION_NOT_UPDATED, NOW.date()))
 
-    assert world.stored(message).delete_by == message.delete_by
+    assert world.stored(message).delete_by == epoch_seconds(NOW)
+
+
+@pytest.mark.parametrize("later", [try_later(SynchroniseState.ERROR), done(SynchroniseState.COMPLETED)])
+def test_an_outcome_without_crns_keeps_the_stored_candidates(world: World, later) -> None:
+    """Issue 10 §5: an ERROR retry (or any outcome naming no CRN) must not erase matchingCrns."""
+    message = record(1, STATUS_CHANGE, retry_count=1)
+    world.store(message)
+    world.service.apply_outcome(message, try_later(SynchroniseState.TOO_MANY_MATCHES, None, "X1", "X2"))
+
+    world.service.apply_outcome(world.stored(message), later)
+
+    assert world.stored(message).matching_crns == "X1, X2"
+    assert world.stored(message).status is later.status.state
 
 
 def test_a_processor_exception_is_retried_as_error_and_the_cycle_goes_on(

@@ -42,7 +42,8 @@ def test_a_completed_status_change_records_retries_and_days_before_success(world
     world.service.apply_outcome(message, done(SynchroniseState.COMPLETED, "X1"))
 
     assert world.metrics.count("statusChange", "success") == 1
-    assert world.metrics.successes == [(6, pytest.approx(2.5))]
+    # Issue 10 §5: whole days plus one (a part day counts), as the existing service records them.
+    assert world.metrics.successes == [(6, 3)]
 
 
 def test_a_first_time_success_counts_in_total_and_success(world: World) -> None:
@@ -51,7 +52,16 @@ def test_a_first_time_success_counts_in_total_and_success(world: World) -> None:
     world.service.apply_outcome(message, done(SynchroniseState.COMPLETED, "X1"))
 
     assert world.metrics.count("statusChange", "total") == 1
-    assert world.metrics.successes == [(0, pytest.approx(0.25))]
+    assert world.metrics.successes == [(0, 1)]
+
+
+@pytest.mark.parametrize(
+    ("age", "days"),
+    [(timedelta(0), 1), (timedelta(hours=36), 2), (timedelta(days=1), 2), (timedelta(days=3, seconds=-1), 3)],
+)
+def test_days_to_success_are_whole_days_plus_one(world: World, age: timedelta, days: int) -> None:
+    world.service.apply_outcome(record(1, STATUS_CHANGE, created=NOW - age), done(SynchroniseState.COMPLETED, "X1"))
+    assert world.metrics.successes == [(0, days)]
 
 
 def test_any_done_is_a_success_as_the_existing_dashboard_counts_it(world: World) -> None:
