@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ptpu_core.errors import InvalidMessage
@@ -58,7 +59,24 @@ def _int_field(body: dict[str, Any], name: str) -> int:
     if name not in body:
         raise InvalidMessage(f"inner message lacks required field {name}")
     value = body[name]
-    # bool is an int in Python; true/false is not a number on the wire.
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidMessage(f"field {name} must be an integer, not {json.dumps(value)[:40]}")
-    return value
+    try:
+        return whole_number(value)
+    except ValueError:
+        raise InvalidMessage(f"field {name} must be an integer, not {json.dumps(value)[:40]}") from None
+
+
+_DIGITS = re.compile(r"-?[0-9]+")
+
+
+def whole_number(value: Any) -> int:
+    """`value` as an int: a JSON integer, or a string of decimal digits ("1200835").
+
+    The existing service reads the inner message with Gson into Long fields, which take a numeric
+    string as the number (issue 10 §5 "Envelope"). Raises ValueError for anything else: true/false
+    (a bool is an int in Python, not a number on the wire), fractions, blanks, other text.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        return int(value)
+    raise ValueError(f"not a whole number: {value!r}")

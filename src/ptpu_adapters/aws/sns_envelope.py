@@ -8,6 +8,7 @@ from typing import Any
 from attrs import frozen
 
 from ptpu_core.errors import InvalidMessage
+from ptpu_core.event_parsing import whole_number
 
 
 @frozen
@@ -25,7 +26,9 @@ def parse_envelope(body: str, sqs_message_id: str | None = None) -> SnsNotificat
         raise InvalidMessage("body is not JSON", sqs_message_id) from None
     if not isinstance(envelope, dict):
         raise InvalidMessage("body is not a JSON object", sqs_message_id)
-    if envelope.get("Type") != "Notification":
+    # An envelope without "Type" that still carries Message and MessageAttributes is read as a
+    # notification, as the existing service (it reads only those two) does (issue 10 §5 "Envelope").
+    if "Type" in envelope and envelope["Type"] != "Notification":
         raise InvalidMessage(f"envelope Type is {envelope.get('Type')!r}, not 'Notification'", sqs_message_id)
     message = envelope.get("Message")
     if not isinstance(message, str):
@@ -38,12 +41,16 @@ def parse_envelope(body: str, sqs_message_id: str | None = None) -> SnsNotificat
 
 
 def booking_id_of(inner_message: str) -> int | None:
-    """The inner message's bookingId when it has a usable one (used only to keep a booking's order)."""
+    """The inner message's bookingId when it has a usable one (used only to keep a booking's order);
+    a numeric string counts, as `ptpu_core.event_parsing` reads it."""
     try:
         value = json.loads(inner_message).get("bookingId")
     except (ValueError, AttributeError, RecursionError):
         return None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    try:
+        return whole_number(value)
+    except ValueError:
+        return None
 
 
 def _attribute(envelope: dict[str, Any], name: str) -> str | None:

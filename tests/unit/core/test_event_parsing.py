@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ptpu_core.errors import InvalidMessage
-from ptpu_core.event_parsing import parse_event
+from ptpu_core.event_parsing import parse_event, whole_number
 from ptpu_core.models.events import (
     BookingNumberChangedEvent,
     ConfirmedReleaseDateChangedEvent,
@@ -61,19 +61,41 @@ def test_imprisonment_status_sequence_is_read_when_present() -> None:
         ("SENTENCE_DATES-CHANGED", '"a string"', "not a JSON object"),
         ("SENTENCE_DATES-CHANGED", "{}", "lacks required field bookingId"),
         ("BOOKING_NUMBER-CHANGED", '{"offenderId": 1}', "lacks required field bookingId"),
-        ("SENTENCE_DATES-CHANGED", '{"bookingId": "1200835"}', "bookingId must be an integer"),
         ("SENTENCE_DATES-CHANGED", '{"bookingId": 1.5}', "bookingId must be an integer"),
+        ("SENTENCE_DATES-CHANGED", '{"bookingId": "1.5"}', "bookingId must be an integer"),
+        ("SENTENCE_DATES-CHANGED", '{"bookingId": ""}', "bookingId must be an integer"),
+        ("SENTENCE_DATES-CHANGED", '{"bookingId": "12 34"}', "bookingId must be an integer"),
+        ("EXTERNAL_MOVEMENT_RECORD-INSERTED", '{"bookingId": 1, "movementSeq": "one"}', "movementSeq must be"),
         ("SENTENCE_DATES-CHANGED", '{"bookingId": true}', "bookingId must be an integer"),
         ("SENTENCE_DATES-CHANGED", '{"bookingId": null}', "bookingId must be an integer"),
         ("EXTERNAL_MOVEMENT_RECORD-INSERTED", '{"bookingId": 1}', "lacks required field movementSeq"),
-        ("EXTERNAL_MOVEMENT_RECORD-INSERTED", '{"bookingId": 1, "movementSeq": "1"}', "movementSeq must be"),
         ("IMPRISONMENT_STATUS-CHANGED", '{"bookingId": 1, "imprisonmentStatusSeq": null}', "imprisonmentStatusSeq"),
-        ("IMPRISONMENT_STATUS-CHANGED", '{"bookingId": 1, "imprisonmentStatusSeq": "0"}', "imprisonmentStatusSeq"),
     ],
 )
 def test_malformed_messages_are_invalid(event_type: str, message: str, complaint: str) -> None:
     with pytest.raises(InvalidMessage, match=complaint):
         parse_event(event_type, message)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "message", "expected"),
+    [
+        ("SENTENCE_DATES-CHANGED", '{"bookingId": "1200835"}', SentenceDatesChangedEvent(1200835)),
+        (
+            "EXTERNAL_MOVEMENT_RECORD-INSERTED",
+            '{"bookingId": "1200835", "movementSeq": "3"}',
+            ExternalMovementInsertedEvent(1200835, 3),
+        ),
+        (
+            "IMPRISONMENT_STATUS-CHANGED",
+            '{"bookingId": "1200835", "imprisonmentStatusSeq": "0"}',
+            ImprisonmentStatusChangedEvent(1200835, 0),
+        ),
+    ],
+)
+def test_numbers_sent_as_numeric_strings_read_as_the_numbers(event_type: str, message: str, expected: object) -> None:
+    """Issue 10 §5 "Envelope": the existing service's Gson reads "1200835" into its Long bookingId."""
+    assert parse_event(event_type, message) == expected
 
 
 def test_absurdly_nested_json_is_invalid_not_a_crash() -> None:
@@ -114,6 +136,6 @@ def test_arbitrary_objects_parse_to_their_own_ids_or_are_invalid(event_type: str
     except InvalidMessage:
         return
     assert event is not None
-    assert event.booking_id == body["bookingId"]
+    assert event.booking_id == whole_number(body["bookingId"])
     assert isinstance(event.booking_id, int)
     assert not isinstance(event.booking_id, bool)

@@ -1,0 +1,46 @@
+"""Issue 10 §5 "Envelope": what the existing service accepts on its queue, ptpu accepts too.
+
+The existing service reads only `Message` and `MessageAttributes.eventType.Value` from the SQS body,
+and its Gson reader takes a numeric string for a Long bookingId.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ptpu_adapters.aws.sns_envelope import SnsNotification, booking_id_of, parse_envelope
+from ptpu_core.errors import InvalidMessage
+
+INNER = json.dumps({"eventType": "SENTENCE_DATES-CHANGED", "bookingId": 1200835})
+ATTRIBUTES = {"eventType": {"Type": "String", "Value": "SENTENCE_DATES-CHANGED"}}
+
+
+def test_an_envelope_without_type_but_with_message_and_attributes_is_a_notification() -> None:
+    body = json.dumps({"MessageId": "sns-1", "Message": INNER, "MessageAttributes": ATTRIBUTES})
+    assert parse_envelope(body, "m1") == SnsNotification("SENTENCE_DATES-CHANGED", INNER, "sns-1")
+
+
+def test_an_envelope_of_another_type_is_still_poison() -> None:
+    body = json.dumps({"Type": "SubscriptionConfirmation", "Message": INNER, "MessageAttributes": ATTRIBUTES})
+    with pytest.raises(InvalidMessage, match="SubscriptionConfirmation"):
+        parse_envelope(body, "m1")
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [{"MessageAttributes": ATTRIBUTES}, {"Message": INNER}, {"Message": INNER, "MessageAttributes": {}}],
+    ids=["no-message", "no-attributes", "no-event-type"],
+)
+def test_without_type_an_envelope_still_needs_message_and_event_type(envelope: dict[str, object]) -> None:
+    with pytest.raises(InvalidMessage):
+        parse_envelope(json.dumps(envelope), "m1")
+
+
+@pytest.mark.parametrize(
+    ("inner", "booking_id"),
+    [('{"bookingId": "1200835"}', 1200835), ('{"bookingId": 1200835}', 1200835), ('{"bookingId": "x"}', None)],
+)
+def test_booking_id_for_ordering_reads_numeric_strings(inner: str, booking_id: int | None) -> None:
+    assert booking_id_of(inner) == booking_id
