@@ -1,4 +1,10 @@
-"""What probation-offender-search and community-api take and give (SPEC §4)."""
+"""What probation-offender-search and community-api take and give (SPEC §4).
+
+Both serialise with Jackson leaving null fields out, so an answer's field is required here only when
+the upstream's published model always fills it; the rest are optional and the rule that reads them
+decides what absence means (issue 10 §3). Each answer class names its upstream model
+(ministryofjustice/probation-offender-search `dto`, ministryofjustice/community-api `data.api`).
+"""
 
 from __future__ import annotations
 
@@ -20,17 +26,24 @@ class MatchRequest:
 
 @frozen
 class OffenderMatch:
+    """offender-search `OffenderMatch` -> `OffenderDetail` -> `IDs`: only `offender.otherIds.crn` is
+    read (`required = true` there); the adapter flattens the nesting."""
+
     crn: str
 
 
 @frozen
 class OffenderMatches:
+    """offender-search `OffenderMatches`: both fields have defaults there (no matches, NOTHING)."""
+
     matches: tuple[OffenderMatch, ...] = ()
     matched_by: str = "NOTHING"
 
 
 @frozen
 class Institution:
+    """community-api `Institution`: every field optional."""
+
     description: str | None = None
     code: str | None = None
     noms_prison_institution_code: str | None = None
@@ -38,18 +51,25 @@ class Institution:
 
 @frozen
 class Custody:
+    """community-api `Custody` (convictions, and the custody PUT/POST answers): every field optional."""
+
     booking_number: str | None = None
     institution: Institution | None = None
 
 
 @frozen
 class Sentence:
+    """community-api `Sentence`: every field optional; no start date means no date to compare."""
+
     start_date: date | None = None
     description: str | None = None
 
 
 @frozen
 class Conviction:
+    """community-api `Conviction`: boxed fields, none required. `active` is not used to pick sentences
+    (see `matching.custodial_sentence_start_dates`)."""
+
     conviction_id: int | None = None
     active: bool | None = None
     sentence: Sentence | None = None
@@ -58,6 +78,8 @@ class Conviction:
 
 @frozen
 class IDs:
+    """community-api `IDs` (the nomsNumber PUT answers): crn always filled; the rest optional."""
+
     crn: str
     noms_number: str | None = None
 

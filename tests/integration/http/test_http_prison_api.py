@@ -10,6 +10,7 @@ from pytest_httpserver import HTTPServer
 
 from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_core.errors import UpstreamFailure
+from ptpu_core.key_dates import latest_sentence_start_date
 from ptpu_core.models.prison import BookingIdentifier, Prisoner
 
 
@@ -54,6 +55,25 @@ def test_get_sentence_terms(httpserver: HTTPServer, prison_api: PrisonApiClient)
     terms = prison_api.get_sentence_terms(1200835)
 
     assert [term.sentence_sequence for term in terms] == [61, 62, 69]
+    httpserver.check_assertions()
+
+
+def test_sentence_terms_with_fields_left_out_are_read(httpserver: HTTPServer, prison_api: PrisonApiClient) -> None:
+    """Issue 10 §3: prison-api leaves out a null startDate / sentenceSequence; the answer is still read."""
+    httpserver.expect_oneshot_request(
+        "/api/offender-sentences/booking/1200835/sentenceTerms", method="GET", headers=BEARER
+    ).respond_with_json(
+        [{"startDate": "2026-10-01", "sentenceSequence": 1}, {"sentenceSequence": 2}, {"startDate": "2026-09-01"}]
+    )
+
+    terms = prison_api.get_sentence_terms(1200835)
+
+    assert [(term.start_date, term.sentence_sequence) for term in terms] == [
+        (date(2026, 10, 1), 1),
+        (None, 2),
+        (date(2026, 9, 1), None),
+    ]
+    assert latest_sentence_start_date(terms) == date(2026, 10, 1)
     httpserver.check_assertions()
 
 
