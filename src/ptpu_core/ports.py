@@ -66,7 +66,8 @@ class Metrics(Protocol):
         ...
 
     def status_change_succeeded(self, retries: int, days: float) -> None:
-        """Observe ptpu_statusChange_retries (retries before success) and ptpu_statusChange (days)."""
+        """Observe ptpu_statusChange_retries (retries before success) and ptpu_statusChange (days before
+        success: whole days since the record was created, plus one, as the existing service counts)."""
         ...
 
 
