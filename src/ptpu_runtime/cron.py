@@ -23,9 +23,7 @@ from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.util import astimezone
 from attrs import frozen
-from tzlocal import get_localzone
 
 _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 _DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]  # Spring numbering: index = value, 7 = SUN too
@@ -89,10 +87,11 @@ class SpringCronTrigger(BaseTrigger):
     """Fires at the expression's times of day on the days it matches."""
 
     def __init__(self, cron: SpringCron, timezone: tzinfo | str | None = None, expression: str = "") -> None:
-        self.timezone = astimezone(timezone) or get_localzone()
+        # APScheduler picks the zone (the machine's own when None) exactly as for its own cron triggers.
+        self._time_of_day = CronTrigger(second=cron.second, minute=cron.minute, hour=cron.hour, timezone=timezone)
+        self.timezone = self._time_of_day.timezone
         self.cron = cron
         self.expression = expression
-        self._time_of_day = CronTrigger(second=cron.second, minute=cron.minute, hour=cron.hour, timezone=self.timezone)
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
         # As APScheduler's CronTrigger: a missed fire time after the previous one is still found.
