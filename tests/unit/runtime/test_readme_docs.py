@@ -13,13 +13,14 @@ from ptpu_runtime.config_kinds import specs
 
 ROOT = Path(__file__).resolve().parents[3]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+TEXT_SUFFIXES = {".md", ".py", ".yml", ".yaml", ".toml"}
 OUTSIDE = re.compile(r"\.\./" + "shared|/work/" + "shared")  # split so this file does not match itself
 
 
 def shipped_text_files() -> list[Path]:
     found = [ROOT / name for name in ("README.md", "Makefile", "Dockerfile", "pyproject.toml", "docker-compose.yml")]
     for folder in ("docs", "src", "tests", "benchmarks"):
-        found += [path for path in (ROOT / folder).rglob("*") if path.suffix in {".md", ".py", ".yml", ".yaml", ".toml"}]
+        found += [path for path in (ROOT / folder).rglob("*") if path.suffix in TEXT_SUFFIXES]
     return [path for path in found if path.is_file() and "original-2021" not in path.parts]
 
 
