@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: run test venv lint typecheck layers unit integration e2e smoke reliability bench bench-full clean
+.PHONY: run test venv lint typecheck layers unit integration e2e smoke reliability bench bench-full docs clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3" >&2; exit 1; }
@@ -55,6 +55,10 @@ bench: $(STAMP)
 
 bench-full: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py --full
+
+# docs/configuration.md is generated from src/ptpu_runtime/config.py; a unit test fails when it is stale.
+docs: $(STAMP)
+	$(BIN)/python -m ptpu_runtime.config_reference docs/configuration.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -27,7 +27,7 @@ from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResource
 from ptpu_sandbox.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(os.environ.get("PTPU_FIXTURES", "/work/shared/fixtures/original-2021")) / "messages"
+FIXTURES = Path(os.environ.get("PTPU_FIXTURES", ROOT / "tests" / "fixtures" / "original-2021")) / "messages"
 REGION = "eu-west-2"
 MOTO_URL_ENV = "PTPU_BENCH_MOTO_URL"  # run_all.py shares one moto server between the scripts
 MAKE_TARGET_ENV = "PTPU_BENCH_MAKE_TARGET"  # run_all.py names the make target that ran the script

@@ -4,7 +4,7 @@ never imports them, so the production image, which does not install the sandbox,
 
 Add a command here by writing `def run_x(args) -> int` plus an `add_x(subparsers)` and listing it in
 COMMANDS; in another package, by an entry point whose object is such an `(add_x, run_x)` pair.
-Exit codes: 0 clean stop, 1 failure, 2 bad configuration (the one-line ConfigError is printed).
+Exit codes: 0 clean stop, 1 failure, 2 bad configuration (every problem printed, one line each).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import uvicorn
 
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import Settings, load_settings
+from ptpu_runtime.config_kinds import SettingsError
+from ptpu_runtime.config_reference import help_text
 
 if TYPE_CHECKING:
     from ptpu_runtime.container import Container
@@ -39,12 +41,22 @@ def configure_logging(level: str = "INFO") -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def report_config_error(error: ConfigError) -> int:
+    """Print one `Configuration error: ...` line per problem (all of them) to stderr; returns EXIT_CONFIG."""
+    problems = error.problems if isinstance(error, SettingsError) else [str(error)]
+    for problem in problems:
+        print(f"Configuration error: {problem}", file=sys.stderr)
+    if len(problems) > 1:
+        print(f"{len(problems)} settings to fix; `ptpu serve --help` lists every setting and its default.",
+              file=sys.stderr)
+    return EXIT_CONFIG
+
+
 def run_serve(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
     except ConfigError as error:
-        print(f"Configuration error: {error}", file=sys.stderr)
-        return EXIT_CONFIG
+        return report_config_error(error)
     configure_logging(args.log_level)
     return Service(settings).run()
 
@@ -64,18 +76,18 @@ class Service:
     def run(self) -> int:
         self._install_signal_handlers()
         try:
-            # First, before anything starts: a wrong queue name is a one-line configuration error.
-            self.container.queue_urls()
+            # First, before anything starts: a wrong queue or table name, missing or rejected AWS
+            # credentials, a denied permission or an unreachable endpoint is one line, not a traceback.
+            self.container.aws_preflight()
         except ConfigError as error:
-            print(f"Configuration error: {error}", file=sys.stderr)
-            return EXIT_CONFIG
+            return report_config_error(error)
         try:
             self._start()
         except Exception:
             log.exception("Start-up failed")
             self._stop()
             return EXIT_FAILURE
-        log.info("ptpu serving on port %d", self.settings.server_port)
+        log.info("ptpu serving on %s port %d", self.settings.server_address, self.settings.server_port)
         self.stop_requested.wait()
         log.info("Stop requested: finishing work in hand")
         clean = self._stop()
@@ -97,7 +109,7 @@ class Service:
         c.listener().start()
         c.scheduler().start()
         config = uvicorn.Config(
-            c.app(), host="0.0.0.0", port=self.settings.server_port,
+            c.app(), host=self.settings.server_address, port=self.settings.server_port,
             log_level="warning", access_log=False, lifespan="off",
         )
         self._server = uvicorn.Server(config)
@@ -156,7 +168,12 @@ def _within(seconds: float, action: Callable[[], object], what: str) -> bool:
 
 
 def add_serve(subparsers: argparse._SubParsersAction) -> None:
-    serve = subparsers.add_parser("serve", help="run the service (listener, schedulers, HTTP API)")
+    serve = subparsers.add_parser(
+        "serve", help="run the service (listener, schedulers, HTTP API)",
+        description="Run the service: the SQS listener, the processing and retry schedules and the HTTP API. "
+        "Settings come from the environment only; a missing or malformed one stops start-up with exit code 2.",
+        epilog=help_text(), formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
 

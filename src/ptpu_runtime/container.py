@@ -44,6 +44,7 @@ from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
 from ptpu_runtime.health_checks import BuildInfoHealth, DynamoTableHealth, HealthService, PingHealth, QueueHealth
 from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler
+from ptpu_runtime.startup_checks import check_aws
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,8 @@ class Container(containers.DeclarativeContainer):
     # AWS: one set of clients; queue URLs resolved (and emulated resources created) on first use.
     aws = providers.Singleton(_aws_clients, settings)
     queue_urls = providers.Singleton(_queue_urls, settings, aws)
+    # Run by `ptpu serve` before anything starts: each AWS failure becomes a one-line ConfigError.
+    aws_preflight = providers.Callable(check_aws, settings, aws, queue_urls.provider)
     repository = providers.Singleton(
         DynamoMessageRepository, aws.provided.dynamodb, settings.provided.dynamodb_table_name
     )

@@ -16,6 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from attrs import frozen
 
+from ptpu_adapters.outage_log import OutageLog
 from ptpu_core.ports import Clock, Lock
 from ptpu_core.retry_policy import RetryTier
 from ptpu_runtime.cron import spring_cron_trigger
@@ -56,9 +57,13 @@ class SharedLock:
     """
 
     def __init__(
-        self, lock: Lock, name: str = LOCK_NAME, lock_at_most: timedelta = LOCK_AT_MOST, clock: Clock | None = None
+        self, lock: Lock, name: str = LOCK_NAME, lock_at_most: timedelta = LOCK_AT_MOST, clock: Clock | None = None,
+        outage_clock: Callable[[], float] | None = None,
     ) -> None:
         self.name = name
+        # The lock table unreachable: one traceback, then a line a minute (issue 14 §4).
+        self.acquire_outage = OutageLog(log, f"Taking {name}", clock=outage_clock)
+        self.release_outage = OutageLog(log, f"Releasing {name} (retried before the next run)", clock=outage_clock)
         self.lock = lock
         self._lock_at_most = lock_at_most
         self._clock = clock
@@ -77,11 +82,14 @@ class SharedLock:
         # Read before asking, so the deadline errs early rather than late.
         asked_at = self._clock.now() if self._clock is not None else None
         try:
-            if not self.lock.try_acquire(self.name, self._lock_at_most.total_seconds()):
-                log.debug("%s skipped: %s is held elsewhere", job, self.name)
-                return False
-        except Exception:
-            log.exception("%s skipped: could not take %s", job, self.name)
+            acquired = self.lock.try_acquire(self.name, self._lock_at_most.total_seconds())
+        except Exception as failure:
+            log.debug("%s skipped: could not take %s", job, self.name)
+            self.acquire_outage.failure(failure, about=f"{job} skipped")
+            return False
+        self.acquire_outage.success()
+        if not acquired:
+            log.debug("%s skipped: %s is held elsewhere", job, self.name)
             return False
         self._deadline = None if asked_at is None else asked_at + self._lock_at_most * DEADLINE_SHARE
         return True
@@ -93,11 +101,12 @@ class SharedLock:
     def release(self, job: str) -> bool:
         try:
             self.lock.release(self.name)
-        except Exception:
+        except Exception as failure:
             # Not fatal: retried before the next run, and the lock expires by itself after lock_at_most.
-            log.exception("%s could not release %s; will retry before the next run", job, self.name)
+            self.release_outage.failure(failure, about=job)
             self._release_pending = True
             return False
+        self.release_outage.success()
         self._release_pending = False
         return True
 
@@ -108,9 +117,11 @@ class LockedJob:
     def __init__(
         self, name: str, work: Callable[[], object], lock: Lock, lock_name: str = LOCK_NAME,
         lock_at_most: timedelta = LOCK_AT_MOST, result_log_level: int = logging.INFO,
-        shared: SharedLock | None = None,
+        shared: SharedLock | None = None, outage_clock: Callable[[], float] | None = None,
     ) -> None:
         self.name = name
+        # A store or upstream outage fails every tick: one traceback, then a line a minute (issue 14 §4).
+        self.outage = OutageLog(log, f"{name} (the next run tries again)", clock=outage_clock)
         self._result_log_level = result_log_level
         self._work = work
         self._lock = shared or SharedLock(lock, lock_name, lock_at_most)
@@ -121,9 +132,10 @@ class LockedJob:
             return False
         try:
             result = self._work()
+            self.outage.success()
             log.log(self._result_log_level, "%s finished: %s", self.name, result)
-        except Exception:
-            log.exception("%s failed; the next run will try again", self.name)
+        except Exception as failure:
+            self.outage.failure(failure)
         finally:
             self._lock.release(self.name)
         return True

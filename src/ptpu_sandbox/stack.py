@@ -108,6 +108,7 @@ class LocalStack:
         env.update(
             {
                 "SERVER_PORT": str(self.service_port),
+                "SERVER_ADDRESS": "127.0.0.1",  # the sandbox serves this machine only (the image: all interfaces)
                 "AWS_PROVIDER": LOCALSTACK,
                 "AWS_REGION": self.emulator.region,
                 "SQS_ENDPOINT_URL": self.emulator_url,

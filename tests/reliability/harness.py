@@ -136,6 +136,7 @@ class ReliabilityStack:
             "PATH": os.environ.get("PATH", ""),
             "PYTHONUNBUFFERED": "1",
             "SERVER_PORT": str(free_port()),
+            "SERVER_ADDRESS": "127.0.0.1",
             "OAUTH_ENDPOINT_URL": self.hmpps.auth_url,
             "OAUTH_CLIENT_ID": "prison-to-probation-update",
             "OAUTH_CLIENT_SECRET": SERVICE_CLIENT_SECRET,

@@ -16,6 +16,7 @@ from typing import Any
 
 from ptpu_adapters.aws.aws_errors import queue_errors
 from ptpu_adapters.aws.sns_envelope import booking_id_of, parse_envelope
+from ptpu_adapters.outage_log import OutageLog
 from ptpu_core.errors import InvalidMessage
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,12 @@ class SqsListener:
         wait_seconds: int = 20,
         visibility_timeout: int | None = None,
         max_messages: int = _MAX_BATCH,
+        retry_pause_seconds: float = _RETRY_PAUSE_SECONDS,
+        clock: Callable[[], float] | None = None,
     ) -> None:
-        """`visibility_timeout` None keeps the queue's own; it is the pause before a failed message returns."""
+        """`visibility_timeout` None keeps the queue's own; it is the pause before a failed message returns.
+        `retry_pause_seconds` is the wait after a failed receive; `clock` (monotonic seconds) paces the
+        outage log lines (issue 14 §4), time.monotonic by default."""
         self._client = sqs_client
         self._queue_url = queue_url
         self._handle = handle
@@ -48,6 +53,10 @@ class SqsListener:
         self._stopping = threading.Event()
         self._stopped = threading.Event()
         self._stopped.set()
+        self._retry_pause = retry_pause_seconds
+        # A queue or store outage is one traceback, then a line a minute, then one on recovery.
+        self.receive_outage = OutageLog(log, f"Receiving from {queue_url}", clock=clock)
+        self.handling_outage = OutageLog(log, "Handling messages (each left for redelivery)", clock=clock)
 
     def run(self) -> None:
         """Receive and handle until stop(); a failing receive is logged and retried, never fatal."""
@@ -56,9 +65,11 @@ class SqsListener:
             while not self._stopping.is_set():
                 try:
                     self.poll_once()
-                except Exception:
-                    log.exception("Receiving from %s failed; retrying in %ss", self._queue_url, _RETRY_PAUSE_SECONDS)
-                    self._stopping.wait(_RETRY_PAUSE_SECONDS)
+                except Exception as failure:
+                    self.receive_outage.failure(failure)
+                    self._stopping.wait(self._retry_pause)
+                else:
+                    self.receive_outage.success()
         finally:
             self._stopped.set()
 
@@ -126,8 +137,10 @@ class SqsListener:
             self._make_visible([message])
             return
         except Exception as failure:
-            log.error("Message %s failed, left for redelivery: %s", message_id, failure, exc_info=True)
+            log.debug("Message %s failed, left for redelivery: %s", message_id, failure)
+            self.handling_outage.failure(failure, about=f"message {message_id}")
             return
+        self.handling_outage.success()
         self._delete(message)
 
     def _delete(self, message: SqsMessage) -> None:

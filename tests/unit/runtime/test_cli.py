@@ -1,6 +1,10 @@
+import os
+
 import pytest
 
 from ptpu_runtime.cli import COMMANDS, EXIT_CONFIG, build_parser, main
+from ptpu_runtime.config import Settings
+from ptpu_runtime.config_kinds import show_default, specs
 
 REQUIRED = ["OAUTH_ENDPOINT_URL", "OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "PRISON_ENDPOINT_URL",
             "COMMUNITY_ENDPOINT_URL", "OFFENDER_SEARCH_ENDPOINT_URL", "DYNAMODB_TABLENAME",
@@ -48,3 +52,28 @@ def test_an_unknown_command_is_a_usage_error():
         main(["frobnicate"])
     assert exited.value.code == 2
 
+
+
+def test_serve_with_an_empty_environment_prints_every_missing_variable_in_one_go(monkeypatch, capsys):
+    # Issue 14 §3 "done when": one run names all eight, one line each, then a pointer to --help.
+    for name in list(os.environ):
+        monkeypatch.delenv(name)
+    assert main(["serve"]) == EXIT_CONFIG
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [f"Configuration error: {name}: required but not set" for name in REQUIRED] + [
+        "8 settings to fix; `ptpu serve --help` lists every setting and its default."
+    ]
+
+
+def test_serve_help_lists_every_variable_with_its_default_from_the_settings_definition(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    for _, spec, default in specs(Settings):
+        line = next(line for line in out.splitlines() if line.strip().startswith(spec.names[0]))
+        assert f"[{show_default(spec, default)}]" in line
+        assert spec.meaning[:30] in " ".join(out.split())
+    assert "PRISONTOPROBATION_HOLD_BACK_DURATION" in out and "[15m]" in out
+    assert "PRISONTOPROBATION_DRY_RUN" in out and "[false]" in out
+    assert "SERVER_ADDRESS" in out and "[0.0.0.0]" in out

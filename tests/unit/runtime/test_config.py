@@ -5,6 +5,7 @@ import pytest
 from ptpu_adapters.aws.clients import AwsCredentials
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import load_settings
+from ptpu_runtime.config_kinds import SettingsError
 
 REQUIRED = {
     "OAUTH_ENDPOINT_URL": "http://auth.local/auth",
@@ -147,7 +148,7 @@ def test_the_visibility_timeout_outlasts_the_worst_case_handling_and_is_configur
 
 def test_localstack_needs_its_endpoints():
     message = config_error(AWS_PROVIDER="localstack", SQS_ENDPOINT_URL=None)
-    assert message == "SQS_ENDPOINT_URL: required but not set"
+    assert message == "SQS_ENDPOINT_URL: required but not set; DYNAMODB_ENDPOINT: required but not set"
     message = config_error(AWS_PROVIDER="localstack", SQS_ENDPOINT_URL="http://localhost:4566")
     assert message == "DYNAMODB_ENDPOINT: required but not set"
     settings = settings_with(
@@ -174,3 +175,33 @@ def test_secrets_never_appear_in_repr_or_errors():
         assert secret not in text
     message = config_error(DYNAMODB_AWS_SECRET_ACCESS_KEY="hidden-secret")
     assert "hidden-secret" not in message
+
+
+def test_an_empty_environment_lists_every_required_setting_at_once():
+    # Issue 14 §3: one missing variable per run meant 8 runs to find 8.
+    with pytest.raises(SettingsError) as raised:
+        load_settings({})
+    assert raised.value.problems == [f"{name}: required but not set" for name in (
+        "OAUTH_ENDPOINT_URL", "OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "PRISON_ENDPOINT_URL",
+        "COMMUNITY_ENDPOINT_URL", "OFFENDER_SEARCH_ENDPOINT_URL", "DYNAMODB_TABLENAME", "DYNAMODB_SCHEDULE_TABLENAME",
+    )]
+
+
+def test_missing_and_malformed_settings_are_reported_together_one_line_each():
+    with pytest.raises(SettingsError) as raised:
+        settings_with(OAUTH_CLIENT_ID=None, SERVER_PORT="eighty", RETRY_SCHEDULES_LONG_CRON="nightly",
+                      DYNAMODB_AWS_ACCESS_KEY_ID="key", PRISONTOPROBATION_DRY_RUN="perhaps")
+    problems = raised.value.problems
+    assert [problem.split(":")[0] for problem in problems] == [
+        "SERVER_PORT", "OAUTH_CLIENT_ID", "PRISONTOPROBATION_DRY_RUN", "RETRY_SCHEDULES_LONG_CRON",
+        "DYNAMODB_AWS_SECRET_ACCESS_KEY",
+    ]
+    assert all("\n" not in problem for problem in problems)
+
+
+def test_the_listen_address_is_a_setting_defaulting_to_every_interface():
+    # Issue 14 §6: the container listens on all interfaces, the sandbox on loopback only.
+    assert settings_with().server_address == "0.0.0.0"
+    assert settings_with(SERVER_ADDRESS="127.0.0.1").server_address == "127.0.0.1"
+    assert settings_with(SERVER_ADDRESS="::").server_address == "::"
+    assert config_error(SERVER_ADDRESS="http://x/") == "SERVER_ADDRESS: 'http://x/' is not an IP address or host name"

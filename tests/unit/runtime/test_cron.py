@@ -87,7 +87,14 @@ def test_stepped_start_value_means_from_then_every():
         ("0 */0 * * * *", "step must be a positive number"),
         ("? 0 0 * * *", "'?' is only allowed"),
         ("0 0 0 * * FRI-MON", "range start is after its end"),
-        ("0 0 0 L * *", "not a number"),
+        ("0 0 0 LX * *", "not a number"),
+        ("0 0 0 L-31 * *", "L-n needs n from 1 to 30"),
+        ("0 0 0 L-0 * *", "L-n needs n from 1 to 30"),
+        ("0 0 0 32W * *", "nW needs a day from 1 to 31"),
+        ("0 0 0 ? * MON#6", "d#n needs n from 1 to 5"),
+        ("0 0 0 ? * L", "name the day"),
+        ("0 0 0 ? * FUNDAY#1", "weekday field"),
+        ("@fortnightly", "needs 6"),
     ],
 )
 def test_bad_expressions_say_which_field(expression, complaint):

@@ -51,7 +51,7 @@ class StubContainer:
         self.the_listener = IdleListener()
         self.the_app = Starlette()
 
-    def queue_urls(self) -> None: ...
+    def aws_preflight(self) -> None: ...
 
     def listener(self) -> IdleListener:
         return self.the_listener

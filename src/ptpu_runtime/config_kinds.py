@@ -1,0 +1,225 @@
+"""How a setting is declared, read and shown: the machinery behind `ptpu_runtime.config.Settings`.
+
+A setting is one attrs field of Settings made with `setting(...)`: its environment variable(s), the kind
+of value (how the text is parsed and how a value is shown back), its default and its meaning. Reading
+(`read_all`), `ptpu serve --help` and docs/configuration.md are all generated from those fields, so a
+new setting is one line in Settings and nothing else (issue 14 §3, §6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+from attrs import NOTHING, frozen
+
+from ptpu_core.errors import ConfigError
+from ptpu_runtime.durations import parse_duration
+
+SPEC = "ptpu.setting"  # the attrs metadata key holding a field's Spec
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+class SettingsError(ConfigError):
+    """Every missing or malformed setting at once; `problems` holds one line each ("NAME: what is wrong")."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@frozen
+class Kind:
+    """A kind of value: `unit` names it for readers, `parse` turns text into the value (ValueError with a
+    one-line reason when it cannot), `show` turns a value back into the text a user would write."""
+
+    unit: str
+    parse: Callable[[str], Any]
+    show: Callable[[Any], str] = str
+
+
+@frozen
+class Spec:
+    """One setting. `names` are its variables (two for a key pair); `required_if` = (field, value): required
+    only when that earlier field has that value; `shown_default` replaces the shown default (e.g. "the
+    default credential chain")."""
+
+    names: tuple[str, ...]
+    kind: Kind
+    meaning: str
+    required: bool
+    secret: bool = False
+    required_if: tuple[str, str] | None = None
+    shown_default: str | None = None
+
+
+def setting(
+    name: str, kind: Kind, meaning: str, default: Any = NOTHING, *, secret: bool = False,
+    required_if: tuple[str, str] | None = None, shown_default: str | None = None, also: tuple[str, ...] = (),
+) -> Any:
+    """A Settings field read from variable `name` (and `also`); no default = required."""
+    spec = Spec((name, *also), kind, meaning, default is NOTHING, secret, required_if, shown_default)
+    return attrs.field(default=default, repr=not secret, metadata={SPEC: spec})
+
+
+def specs(settings_class: type) -> list[tuple[str, Spec, Any]]:
+    """(field name, Spec, default) for every setting, in declaration order."""
+    return [(f.name, f.metadata[SPEC], f.default) for f in attrs.fields(settings_class) if SPEC in f.metadata]
+
+
+def read_all(settings_class: type, env: Mapping[str, str]) -> dict[str, Any]:
+    """Field values from `env`; raises SettingsError listing every problem (one line each) at once."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for field_name, spec, default in specs(settings_class):
+        try:
+            value = _read_one(spec, env, values)
+        except ConfigError as error:
+            problems.append(str(error))
+            continue
+        if value is not None or default is NOTHING or default is None:
+            values[field_name] = value
+    if problems:
+        raise SettingsError(problems)
+    return values
+
+
+def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) -> Any:
+    if len(spec.names) == 2:
+        return _key_pair(spec, env)
+    name = spec.names[0]
+    text = _text(env, name)
+    needed = spec.required or (spec.required_if is not None and earlier.get(spec.required_if[0]) == spec.required_if[1])
+    if text is None:
+        if needed:
+            raise ConfigError(f"{name}: required but not set")
+        return None
+    try:
+        return spec.kind.parse(text)
+    except ValueError as error:
+        # A secret's value never reaches a message: its kind's reason would quote it.
+        reason = "malformed" if spec.secret else " ".join(str(error).split())
+        raise ConfigError(f"{name}: {reason}") from None
+
+
+def _text(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    return value.strip() if value is not None and value.strip() else None
+
+
+def _key_pair(spec: Spec, env: Mapping[str, str]) -> Any:
+    key_name, secret_name = spec.names
+    key, secret = _text(env, key_name), _text(env, secret_name)
+    if key is None and secret is None:
+        return None
+    if key is None:
+        raise ConfigError(f"{key_name}: required when {secret_name} is set")
+    if secret is None:
+        raise ConfigError(f"{secret_name}: required when {key_name} is set")
+    return spec.kind.parse(f"{key}\n{secret}")
+
+
+def show_default(spec: Spec, default: Any) -> str:
+    """The default as a user would write it ("required" when there is none)."""
+    if spec.shown_default is not None:
+        return spec.shown_default
+    if default is NOTHING:
+        return "required" if spec.required_if is None else f"required when {_condition(spec)}"
+    if default is None:
+        return "(not set)"
+    return spec.kind.show(default)
+
+
+def _condition(spec: Spec) -> str:
+    field_name, value = spec.required_if or ("", "")
+    return f"{field_name.upper()}={value}"
+
+
+# --- kinds -------------------------------------------------------------------------------------------
+
+
+def _url(value: str) -> str:
+    parts = urlsplit(value)
+    # A single-label host (http://prison-api, a cluster service name) is as good as any.
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"'{value}' is not an http(s) URL")
+    return value.rstrip("/")
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ValueError(f"'{value}' is not a port number (1-65535)")
+    return int(value)
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) == 0:
+        raise ValueError(f"'{value}' is not a positive whole number")
+    return int(value)
+
+
+def _long_poll_seconds(value: str) -> int:
+    if not value.isdigit() or int(value) > 20:
+        raise ValueError(f"'{value}' is not a whole number of seconds from 0 to 20 (the SQS long-poll limit)")
+    return int(value)
+
+
+def _visibility_timeout(value: str) -> timedelta:
+    duration = parse_duration(value)
+    if not timedelta(seconds=1) <= duration <= timedelta(hours=12):
+        raise ValueError(f"'{value}' is not a duration from 1s to 12h (the SQS visibility timeout limits)")
+    return duration
+
+
+def _flag(value: str) -> bool:
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise ValueError(f"'{value}' is not true or false")
+
+
+def _names(value: str) -> frozenset[str]:
+    return frozenset(code.strip() for code in value.split(",") if code.strip())
+
+
+def _address(value: str) -> str:
+    if any(character.isspace() or character in "/?#@" for character in value):
+        raise ValueError(f"'{value}' is not an IP address or host name")
+    return value
+
+
+def show_duration(duration: timedelta) -> str:
+    """A duration in the shortest Spring form that is exact: 2d, 1h, 15m, 30s or 500ms."""
+    milliseconds = round(duration.total_seconds() * 1000)
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)):
+        if milliseconds and milliseconds % size == 0:
+            return f"{milliseconds // size}{unit}"
+    return f"{milliseconds}ms"
+
+
+def choice(*allowed: str) -> Kind:
+    """One of `allowed` (case-insensitive), stored lower-case."""
+
+    def pick(value: str) -> str:
+        if value.lower() not in allowed:
+            raise ValueError(f"'{value}' is not one of {', '.join(allowed)}")
+        return value.lower()
+
+    return Kind(" | ".join(allowed), pick)
+
+
+TEXT = Kind("text", str)
+URL = Kind("http(s) URL", _url)
+PORT = Kind("port (1-65535)", _port)
+ADDRESS = Kind("IP address or host name", _address)
+POSITIVE_INT = Kind("whole number (1 or more)", _positive_int)
+LONG_POLL_SECONDS = Kind("seconds (0-20)", _long_poll_seconds)
+DURATION = Kind("duration", parse_duration, show_duration)
+VISIBILITY_TIMEOUT = Kind("duration (1s-12h)", _visibility_timeout, show_duration)
+FLAG = Kind("true | false", _flag, lambda value: "true" if value else "false")
+NAME_LIST = Kind("comma-separated list", _names, lambda value: ",".join(sorted(value)) or "(empty: all)")

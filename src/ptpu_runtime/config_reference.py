@@ -1,0 +1,79 @@
+"""The configuration reference, generated from `Settings` (the one place settings are defined).
+
+`help_text()` is the epilog of `ptpu serve --help`; `markdown()` is docs/configuration.md. Regenerate the
+file with `make docs` (`python -m ptpu_runtime.config_reference docs/configuration.md`); a unit test fails
+when the committed file differs from what the code would write.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from attrs import NOTHING
+
+from ptpu_runtime.config import Settings
+from ptpu_runtime.config_kinds import Spec, show_default, specs
+
+_HEADER = """# Configuration reference
+
+<!-- Generated from src/ptpu_runtime/config.py by `make docs`; do not edit by hand. -->
+
+`ptpu serve` reads these environment variables once, at start-up (the names are the existing
+service's, SPEC §11 of the behaviour description). A missing or malformed one stops it with exit code 2
+and one line per problem, all problems at once. `ptpu serve --help` prints the same list.
+Durations take Spring's forms (`500ms`, `3s`, `15m`, `1h`, `2d`, ISO-8601 `PT15M`; a bare number is
+milliseconds). Secrets are never printed. `BUILD_NUMBER` (shown by `/info` and `/health`; default the
+package version) is read by the container, not here.
+
+| variable | default | kind | what it does |
+|---|---|---|---|
+"""
+
+
+def _names(spec: Spec) -> str:
+    return " + ".join(spec.names)
+
+
+def markdown() -> str:
+    """docs/configuration.md: one table row per setting, in the order Settings declares them."""
+    rows = [
+        f"| `{'` + `'.join(spec.names)}` | {_default_cell(spec, default)} | {_cell(spec.kind.unit)} "
+        f"| {_cell(spec.meaning)}{' (secret)' if spec.secret else ''} |"
+        for _, spec, default in specs(Settings)
+    ]
+    return _HEADER + "\n".join(rows) + "\n"
+
+
+def _default_cell(spec: Spec, default: object) -> str:
+    """A value in code style; "required" or a description as plain words."""
+    literal = spec.shown_default is None and default is not NOTHING and default is not None
+    shown = _cell(show_default(spec, default))
+    return f"`{shown}`" if literal and not shown.startswith("(") else shown
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def help_text() -> str:
+    """Every variable with its default, then its meaning indented below, for `ptpu serve --help`."""
+    lines = [
+        f"  {_names(spec)}  [{show_default(spec, default)}]\n      {spec.meaning}"
+        for _, spec, default in specs(Settings)
+    ]
+    return "environment variables [default] (also docs/configuration.md):\n" + "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m ptpu_runtime.config_reference [PATH]`: write the reference to PATH (stdout without one)."""
+    text = markdown()
+    if len(argv) > 1:
+        Path(argv[1]).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

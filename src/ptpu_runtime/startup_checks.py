@@ -1,0 +1,86 @@
+"""Before anything starts, reach every AWS resource once and turn a failure into one line (issue 14 §3).
+
+Missing credentials, rejected credentials, a denied permission, an unreachable endpoint or a missing
+queue/table each become a ConfigError naming the setting to fix and the endpoint that was asked, instead
+of a 60-100 line botocore traceback. `ptpu serve` prints it and exits 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+)
+
+from ptpu_adapters.aws.aws_errors import error_code
+from ptpu_adapters.aws.clients import AwsClients
+from ptpu_core.errors import ConfigError
+from ptpu_runtime.config import Settings
+
+_REJECTED = {
+    "InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidSignatureException",
+    "ExpiredToken", "ExpiredTokenException", "InvalidAccessKeyId", "AuthFailure",
+}
+_DENIED = {"AccessDenied", "AccessDeniedException", "AuthorizationError"}
+_UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+
+
+def check_aws(settings: Settings, clients: AwsClients, resolve_queues: Callable[[], object]) -> None:
+    """Resolve (or, with an emulator, create) the queues, then read both tables' descriptions.
+
+    Raises ConfigError with one line on the first failure; anything else propagates unchanged.
+    """
+    emulated = settings.emulated_aws
+    with explained("SQS", clients.sqs, "SQS_AWS", "SQS_ENDPOINT_URL" if emulated else "AWS_REGION"):
+        resolve_queues()
+    tables = (
+        (clients.dynamodb, "DYNAMODB_AWS", "DYNAMODB_TABLENAME", settings.dynamodb_table_name),
+        (clients.schedule_dynamodb, "DYNAMODB_SCHEDULE_AWS", "DYNAMODB_SCHEDULE_TABLENAME",
+         settings.schedule_table_name),
+    )
+    for client, keys, table_setting, table in tables:
+        with explained(
+            "DynamoDB", client, keys, "DYNAMODB_ENDPOINT" if emulated else "AWS_REGION", (table_setting, table)
+        ):
+            client.describe_table(TableName=table)
+
+
+@contextmanager
+def explained(
+    service: str, client: Any, keys: str, endpoint_setting: str, resource: tuple[str, str] | None = None
+) -> Iterator[None]:
+    """Re-raise botocore's credential, permission, connection and not-found errors as a one-line ConfigError.
+
+    `keys` is the prefix of the credential variables (e.g. SQS_AWS), `endpoint_setting` the variable that
+    decides the endpoint, `resource` (setting, name) what is looked up.
+    """
+    endpoint = str(getattr(getattr(client, "meta", None), "endpoint_url", "?"))
+    key_settings = f"{keys}_ACCESS_KEY_ID/{keys}_SECRET_ACCESS_KEY"
+    try:
+        yield
+    except (NoCredentialsError, PartialCredentialsError):
+        raise ConfigError(
+            f"{key_settings}: no AWS credentials for {service} at {endpoint} (set them, or give the pod a role)"
+        ) from None
+    except _UNREACHABLE as error:
+        where = getattr(error, "kwargs", {}).get("endpoint_url") or endpoint
+        raise ConfigError(f"{endpoint_setting}: cannot reach {service} at {where} ({type(error).__name__})") from None
+    except ClientError as error:
+        code = error_code(error)
+        if code in _REJECTED:
+            raise ConfigError(f"{key_settings}: {service} at {endpoint} rejected the credentials ({code})") from None
+        if code in _DENIED:
+            raise ConfigError(f"{key_settings}: not permitted by {service} at {endpoint} ({code})") from None
+        if code == "ResourceNotFoundException" and resource is not None:
+            setting, name = resource
+            raise ConfigError(f"{setting}: table '{name}' not found at {endpoint}") from None
+        raise

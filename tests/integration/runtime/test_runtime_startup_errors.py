@@ -1,0 +1,76 @@
+"""Issue 14 §3: an AWS failure at start-up is one line naming the setting and the endpoint, exit 2.
+
+Before: 59 lines of traceback for missing credentials, 103 when the AWS endpoint was down.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
+from ptpu_runtime.cli import EXIT_CONFIG, Service
+from ptpu_runtime.config import load_settings
+from ptpu_runtime.container import Container
+from ptpu_sandbox.ports import free_port
+
+BASE_ENV = {
+    "OAUTH_ENDPOINT_URL": "http://127.0.0.1:9/auth",
+    "OAUTH_CLIENT_ID": "client",
+    "OAUTH_CLIENT_SECRET": "secret",
+    "PRISON_ENDPOINT_URL": "http://127.0.0.1:9/prison",
+    "COMMUNITY_ENDPOINT_URL": "http://127.0.0.1:9/community",
+    "OFFENDER_SEARCH_ENDPOINT_URL": "http://127.0.0.1:9/search",
+    "DYNAMODB_TABLENAME": "messages",
+    "DYNAMODB_SCHEDULE_TABLENAME": "schedule",
+}
+
+
+def serve(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return subprocess.run(
+        [sys.executable, "-m", "ptpu_runtime", "serve"], env={**clean, **env},
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_an_unreachable_aws_endpoint_is_one_line_naming_the_setting_and_the_endpoint():
+    closed = free_port()
+    url = f"http://127.0.0.1:{closed}"
+    result = serve({**BASE_ENV, "AWS_PROVIDER": "localstack", "SQS_ENDPOINT_URL": url, "DYNAMODB_ENDPOINT": url})
+    assert result.returncode == EXIT_CONFIG
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"Configuration error: SQS_ENDPOINT_URL: cannot reach SQS at {url}")
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_missing_aws_credentials_are_one_line_naming_the_key_settings():
+    # No keys, no profile, no instance metadata: botocore gives up before any request leaves the machine.
+    result = serve({**BASE_ENV, "AWS_EC2_METADATA_DISABLED": "true", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+                    "AWS_CONFIG_FILE": "/nonexistent"})
+    assert result.returncode == EXIT_CONFIG
+    assert result.stderr.splitlines() == [
+        "Configuration error: SQS_AWS_ACCESS_KEY_ID/SQS_AWS_SECRET_ACCESS_KEY: no AWS credentials for SQS at "
+        "https://sqs.eu-west-2.amazonaws.com (set them, or give the pod a role)"
+    ]
+
+
+def test_a_missing_table_at_start_up_is_one_line_naming_the_table_setting(aws_emulator, capsys):
+    env = {**BASE_ENV, "SQS_QUEUE_NAME": "startup-queue", "SQS_DLQ_NAME": "startup-dlq",
+           "DYNAMODB_TABLENAME": "no-such-table"}
+    container = Container(settings=load_settings(env))  # AWS_PROVIDER=aws: nothing is created
+    clients = make_clients(LOCALSTACK, "eu-west-2", endpoint_url=aws_emulator.endpoint_url)
+    for name in ("startup-queue", "startup-dlq"):
+        clients.sqs.create_queue(QueueName=name)
+    container.aws.override(clients)
+    outcome: list[int] = []
+    thread = threading.Thread(target=lambda: outcome.append(Service(container.settings(), container).run()))
+    thread.start()
+    thread.join(timeout=60)
+    assert outcome == [EXIT_CONFIG]
+    assert capsys.readouterr().err == (
+        f"Configuration error: DYNAMODB_TABLENAME: table 'no-such-table' not found at {aws_emulator.endpoint_url}\n"
+    )

@@ -1,0 +1,83 @@
+"""Issue 14 §4: a DynamoDB outage under the scheduler is one traceback, then a line a minute, then recovery."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from ptpu_adapters.fakes import FixedClock, InMemoryLock
+from ptpu_runtime.scheduling import LOCK_NAME, PROCESS_JOB, LockedJob, SharedLock
+
+SCHEDULING = "ptpu_runtime.scheduling"
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FlakyLock:
+    """The lock table: unreachable while `down`, otherwise an in-memory lock."""
+
+    def __init__(self) -> None:
+        self.down = True
+        self._lock = InMemoryLock(FixedClock(datetime(2021, 3, 1, 12)))
+
+    def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
+        if self.down:
+            raise ConnectionError("Could not connect to the endpoint URL: http://dynamodb")
+        return self._lock.try_acquire(name, lock_at_most_seconds)
+
+    def release(self, name: str) -> None:
+        self._lock.release(name)
+
+
+def lines(caplog) -> list[tuple[str, bool]]:
+    return [(r.getMessage().split(": ")[0], r.exc_info is not None) for r in caplog.records if r.name == SCHEDULING]
+
+
+def test_the_lock_table_down_for_two_minutes_of_ticks_logs_four_lines(caplog):
+    caplog.set_level(logging.INFO, logger=SCHEDULING)
+    ticks = Ticks()
+    lock = FlakyLock()
+    shared = SharedLock(lock, outage_clock=ticks)
+    job = LockedJob(PROCESS_JOB, lambda: "done", lock, shared=shared, result_log_level=logging.DEBUG)
+    for second in range(130):  # one tick a second, as PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY=1s
+        ticks.now = float(second)
+        assert job() is False
+    lock.down = False
+    ticks.now = 130.0
+    assert job() is True
+    assert lines(caplog) == [
+        (f"Taking {LOCK_NAME} failed ({PROCESS_JOB} skipped)", True),  # before: 130 tracebacks
+        (f"Taking {LOCK_NAME} still failing", False),
+        (f"Taking {LOCK_NAME} still failing", False),
+        (f"Taking {LOCK_NAME} recovered after 130 failures over 130s", False),
+    ]
+
+
+def test_work_failing_every_tick_logs_once_with_traceback_then_a_count_a_minute(caplog):
+    caplog.set_level(logging.INFO, logger=SCHEDULING)
+    ticks = Ticks()
+    failing = True
+
+    def work() -> str:
+        if failing:
+            raise ConnectionError("DynamoDB query failed: Could not connect to the endpoint URL")
+        return "3 bookings"
+
+    lock = InMemoryLock(FixedClock(datetime(2021, 3, 1, 12)))
+    job = LockedJob(PROCESS_JOB, work, lock, result_log_level=logging.DEBUG, outage_clock=ticks)
+    for second in range(61):
+        ticks.now = float(second)
+        assert job() is True
+    failing = False
+    assert job() is True
+    assert lines(caplog) == [
+        (f"{PROCESS_JOB} (the next run tries again) failed", True),
+        (f"{PROCESS_JOB} (the next run tries again) still failing", False),
+        (f"{PROCESS_JOB} (the next run tries again) recovered after 61 failures over 60s", False),
+    ]
