@@ -68,7 +68,8 @@ def date_time_query(alias: str, description: str) -> Any:
 
 # What every report can answer besides 200, so the OpenAPI document matches what the service does.
 DOCUMENTED_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Validation failure (a query parameter of the wrong form)"},
+    400: {"description": "Validation failure: a query parameter of the wrong form or out of range, or a date "
+                         "range whose start is after its end"},
     401: {"description": "No valid bearer token"},
     403: {"description": f"The token lacks {ROLE_REPORT}"},
 }
