@@ -74,6 +74,8 @@ class Settings:
     http_read_timeout: timedelta = timedelta(seconds=10)
     shutdown_timeout: timedelta = timedelta(seconds=30)
     lock_at_most: timedelta = LOCK_AT_MOST
+    # json (one object per line; the container's default) or plain (development): see logging_setup.
+    log_format: str = "plain"
 
     @property
     def emulated_aws(self) -> bool:
@@ -130,6 +132,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         http_read_timeout=read.duration("HTTP_READ_TIMEOUT", timedelta(seconds=10)),
         shutdown_timeout=read.duration("SHUTDOWN_TIMEOUT", timedelta(seconds=30)),
         lock_at_most=read.duration("PRISONTOPROBATION_LOCK_AT_MOST", LOCK_AT_MOST),
+        log_format=read.choice("LOG_FORMAT", ("json", "plain"), "plain"),
     )
 
 
