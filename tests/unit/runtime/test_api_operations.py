@@ -184,3 +184,14 @@ def test_queue_health_is_down_when_the_redrive_check_fails(caplog):
     assert queue["status"] == "DOWN"
     assert queue["details"]["dlqStatus"] == "The queue cannot be interrogated"
     assert ARN not in str(queue) and ARN in caplog.text
+
+
+def test_a_down_upstreams_body_is_shown_without_url_credentials(client, container):
+    # Issue 13 §6: an upstream's error page that echoes a URL with user-info must not show it on /health.
+    echoed = '{"error": "upstream https://svc-user:s3cret@auth.internal/auth refused"}'
+    container.upstreams.answers["OAuthApiHealth"] = PingAnswer(502, echoed)
+    response = client.get("/health")
+    assert response.json()["components"]["OAuthApiHealth"]["details"] == {
+        "HttpStatus": "BAD_GATEWAY", "body": '{"error": "upstream https://******@auth.internal/auth refused"}',
+    }
+    assert "s3cret" not in response.text
