@@ -16,7 +16,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     BUILD_NUMBER=${BUILD_NUMBER} \
     SERVER_ADDRESS=0.0.0.0 \
-    SERVER_PORT=8080
+    SERVER_PORT=8080 \
+    LOG_FORMAT=json
 RUN groupadd --system --gid 2000 appgroup \
     && useradd --system --uid 2000 --gid appgroup --no-create-home --shell /usr/sbin/nologin appuser
 COPY --from=build /wheels /wheels

@@ -25,6 +25,8 @@ from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import Settings, load_settings
 from ptpu_runtime.config_kinds import SettingsError
 from ptpu_runtime.config_reference import help_text
+from ptpu_runtime.logging_setup import configure_logging
+from ptpu_runtime.redaction import without_credentials
 
 if TYPE_CHECKING:
     from ptpu_runtime.container import Container
@@ -33,12 +35,6 @@ log = logging.getLogger("ptpu.serve")
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 Command = Callable[[argparse.Namespace], int]
-
-
-def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s [%(threadName)s] %(name)s: %(message)s")
-    for noisy in ("botocore", "urllib3", "apscheduler.executors"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def report_config_error(error: ConfigError) -> int:
@@ -57,8 +53,21 @@ def run_serve(args: argparse.Namespace) -> int:
         settings = load_settings()
     except ConfigError as error:
         return report_config_error(error)
-    configure_logging(args.log_level)
+    configure_logging(args.log_level, settings.log_format)
+    log.info("Endpoints: %s", endpoints_line(settings))
     return Service(settings).run()
+
+
+def endpoints_line(settings: Settings) -> str:
+    """The upstream and AWS endpoints in use, for the start-up log; any user-info in them masked."""
+    endpoints = {
+        "OAUTH_ENDPOINT_URL": settings.oauth_endpoint_url, "PRISON_ENDPOINT_URL": settings.prison_endpoint_url,
+        "COMMUNITY_ENDPOINT_URL": settings.community_endpoint_url,
+        "OFFENDER_SEARCH_ENDPOINT_URL": settings.offender_search_endpoint_url,
+        "SQS_ENDPOINT_URL": settings.sqs_endpoint_url, "DYNAMODB_ENDPOINT": settings.dynamodb_endpoint_url,
+        "SNS_ENDPOINT_URL": settings.sns_endpoint_url,
+    }
+    return ", ".join(f"{name}={without_credentials(url)}" for name, url in endpoints.items() if url)
 
 
 class Service:
@@ -111,6 +120,7 @@ class Service:
         config = uvicorn.Config(
             c.app(), host=self.settings.server_address, port=self.settings.server_port,
             log_level="warning", access_log=False, lifespan="off",
+            log_config=None,  # uvicorn's records go through our handler and format (logging_setup)
         )
         self._server = uvicorn.Server(config)
         # uvicorn off the main thread installs no signal handlers: ours decide when to stop.

@@ -180,6 +180,11 @@ class Settings:
         "send telemetry events to Application Insights (needs the azure extra); unset: JSON log lines", None,
         secret=True,
     )
+    # Logging: json (one object per line; the container's default) or plain (development), see logging_setup
+    log_format: str = setting(
+        "LOG_FORMAT", choice("json", "plain"),
+        "log line format: json (one escaped object per line, the container image's default) or plain", "plain",
+    )
 
     @property
     def emulated_aws(self) -> bool:

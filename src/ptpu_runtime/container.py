@@ -39,6 +39,7 @@ from ptpu_core.receive import EventReceiver
 from ptpu_core.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
+from ptpu_runtime import health_checks as components
 from ptpu_runtime.api.app import ApiDependencies, create_app
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
@@ -241,15 +242,16 @@ class Container(containers.DeclarativeContainer):
 
     version = providers.Singleton(build_version)
     health_checks = providers.List(
-        providers.Singleton(PingHealth, "prison-api", prison_http.provided.ping),
-        providers.Singleton(PingHealth, "community-api", community_http.provided.ping),
-        providers.Singleton(PingHealth, "offender-search", search_http.provided.ping),
-        providers.Singleton(PingHealth, "hmpps-auth", auth_http.provided.ping),
+        providers.Singleton(PingHealth, components.PRISON_API, prison_http.provided.ping_answer),
+        providers.Singleton(PingHealth, components.COMMUNITY_API, community_http.provided.ping_answer),
+        providers.Singleton(PingHealth, components.SEARCH_API, search_http.provided.ping_answer),
+        providers.Singleton(PingHealth, components.OAUTH_API, auth_http.provided.ping_answer),
         providers.Singleton(
-            DynamoTableHealth, "messageTable", aws.provided.dynamodb, settings.provided.dynamodb_table_name
+            DynamoTableHealth, components.MESSAGE_TABLE, aws.provided.dynamodb, settings.provided.dynamodb_table_name
         ),
         providers.Singleton(
-            DynamoTableHealth, "scheduleTable", aws.provided.schedule_dynamodb, settings.provided.schedule_table_name
+            DynamoTableHealth, components.SCHEDULE_TABLE, aws.provided.schedule_dynamodb,
+            settings.provided.schedule_table_name,
         ),
         providers.Singleton(QueueHealth, queue_admin, dlq_attached=queue_admin.provided.dlq_attached),
         providers.Singleton(BuildInfoHealth, version),

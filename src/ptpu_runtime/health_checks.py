@@ -1,6 +1,11 @@
 """The components of GET /health (SPEC §9), each a HealthCheck: a name and check() -> {status, details}.
 
-Every check catches its own failures: a health check reports DOWN, it never raises.
+Names and details are the existing service's (its Spring beans, services/health/*.kt), which dashboards
+and scripts read: `prisonApiHealth`, `communityApiHealth`, `searchApiHealth`, `OAuthApiHealth` (a ping:
+`details.HttpStatus` as Spring names the status, plus `body` when down); `messageTable`, `scheduleTable`
+(`tableName`, `rows`, `tableStatus`); `queueHealth` (`MessagesOnQueue`, `MessagesInFlight`, `dlqStatus`,
+`MessagesOnDLQ`). Every check catches its own failures: a health check reports DOWN, it never raises,
+and never shows an error's text (it can name an AWS account or role): only the kind of failure.
 """
 
 from __future__ import annotations
@@ -8,9 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from http import HTTPStatus
 from typing import Any, Protocol
 
+from ptpu_adapters.aws.aws_errors import QueueDoesNotExist
+from ptpu_adapters.http.base import PingAnswer
 from ptpu_core.ports import QueueAdmin
+from ptpu_runtime.redaction import without_credentials
 
 log = logging.getLogger(__name__)
 
@@ -18,9 +27,25 @@ UP = "UP"
 DOWN = "DOWN"
 Component = dict[str, Any]
 
+PRISON_API = "prisonApiHealth"
+COMMUNITY_API = "communityApiHealth"
+SEARCH_API = "searchApiHealth"
+OAUTH_API = "OAuthApiHealth"  # Spring keeps a bean name whose first two letters are capitals as it is
+MESSAGE_TABLE = "messageTable"
+SCHEDULE_TABLE = "scheduleTable"
+QUEUE = "queueHealth"
+
+# dlqStatus values, as the existing service's DlqStatus enum describes them.
 DLQ_UP = "UP"
 DLQ_NOT_ATTACHED = "The queue does not have a dead letter queue attached"
+DLQ_NOT_FOUND = "The queue does not exist"
 DLQ_NOT_AVAILABLE = "The queue cannot be interrogated"
+
+# Where Spring's HttpStatus enum names a status differently from Python's http.HTTPStatus.
+_SPRING_STATUS_NAMES = {
+    413: "PAYLOAD_TOO_LARGE", 414: "URI_TOO_LONG", 416: "REQUESTED_RANGE_NOT_SATISFIABLE",
+    418: "I_AM_A_TEAPOT", 422: "UNPROCESSABLE_ENTITY",
+}
 
 
 class HealthCheck(Protocol):
@@ -40,18 +65,36 @@ def _down(name: str, error: Exception) -> Component:
     return {"status": DOWN, "details": {"error": type(error).__name__}}
 
 
-class PingHealth:
-    """An upstream's GET /health/ping, through anything with ping() -> bool."""
+def spring_status_name(code: int) -> str:
+    """An HTTP status as Spring's HttpStatus enum names it (`OK`, `NOT_FOUND`, `I_AM_A_TEAPOT`); a code
+    Spring has no name for as its number."""
+    if code in _SPRING_STATUS_NAMES:
+        return _SPRING_STATUS_NAMES[code]
+    try:
+        return HTTPStatus(code).name
+    except ValueError:
+        return str(code)
 
-    def __init__(self, name: str, ping: Callable[[], bool]) -> None:
+
+class PingHealth:
+    """An upstream's GET /health/ping: UP on 2xx with details.HttpStatus; DOWN otherwise, with the body."""
+
+    def __init__(self, name: str, ping: Callable[[], PingAnswer]) -> None:
         self.name = name
         self._ping = ping
 
     def check(self) -> Component:
         try:
-            return {"status": _status(self._ping())}
-        except Exception as error:  # ping() should not raise; be safe anyway
+            answer = self._ping()
+        except Exception as error:  # ping_answer() does not raise; be safe anyway
             return _down(self.name, error)
+        if answer.status is None:
+            log.error("Health check %s: no answer from /health/ping: %s", self.name, answer.error)
+            return {"status": DOWN, "details": {"error": answer.error or "no answer"}}
+        details: dict[str, Any] = {"HttpStatus": spring_status_name(answer.status)}
+        if not answer.ok:
+            details["body"] = without_credentials(answer.body)
+        return {"status": _status(answer.ok), "details": details}
 
 
 class DynamoTableHealth:
@@ -67,20 +110,21 @@ class DynamoTableHealth:
             return _down(f"{self.name} (table {self._table})", error)
         return {
             "status": UP,
-            "details": {"tableName": table["TableName"], "itemCount": table.get("ItemCount", 0),
-                        "status": table.get("TableStatus")},
+            "details": {"tableName": table["TableName"], "rows": table.get("ItemCount", 0),
+                        "tableStatus": table.get("TableStatus")},
         }
 
 
 class QueueHealth:
-    """Counts on the queue and its DLQ; DOWN when no DLQ is attached (as the original).
+    """Counts on the queue and its DLQ; DOWN when the DLQ is not attached, missing or unreadable (as the
+    existing service's QueueHealth).
 
     `dlq_attached` checks the queue's redrive policy (SqsQueueAdmin.dlq_attached); without one, a
     named DLQ counts as attached.
     """
 
     def __init__(
-        self, queue_admin: QueueAdmin, name: str = "queue", dlq_attached: Callable[[], bool] | None = None
+        self, queue_admin: QueueAdmin, name: str = QUEUE, dlq_attached: Callable[[], bool] | None = None
     ) -> None:
         self.name = name
         self._queues = queue_admin
@@ -99,8 +143,12 @@ class QueueHealth:
         dlq = self._queues.dlq_name()
         try:
             if dlq is None or not self._dlq_attached():
+                log.error("Queue %s has no RedrivePolicy: no dead letter queue attached", queue)
                 return {"status": DOWN, "details": {**details, "dlqStatus": DLQ_NOT_ATTACHED}}
             details["MessagesOnDLQ"] = self._queues.message_count(dlq)
+        except QueueDoesNotExist as error:
+            log.error("Dead letter queue %s does not exist: %s", dlq, error)
+            return {"status": DOWN, "details": {**details, "dlqStatus": DLQ_NOT_FOUND}}
         except Exception as error:
             log.error("Unable to read dead letter queue %s: %s", dlq, error)
             return {"status": DOWN, "details": {**details, "dlqStatus": DLQ_NOT_AVAILABLE}}

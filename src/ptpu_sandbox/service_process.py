@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,7 +20,9 @@ from typing import IO, Any
 
 import requests
 
-TELEMETRY_MARKER = "ptpu.telemetry: "
+TELEMETRY_LOGGER = "ptpu.telemetry"
+# A whole plain record of the telemetry logger: time, level, [thread], logger, then the event's JSON.
+_PLAIN_TELEMETRY = re.compile(r"^\S+ \S+ (?:DEBUG|INFO|WARNING|ERROR|CRITICAL) \[[^\]]*\] ptpu\.telemetry: (\{.*\})$")
 
 
 class ServiceFailedToStart(RuntimeError):
@@ -111,8 +114,9 @@ class ServiceProcess:
 
 
 def telemetry_events(log_text: str) -> list[dict[str, Any]]:
-    """Telemetry events in a service log: lines of logger `ptpu.telemetry` carrying one JSON object,
-    whether the log line is plain text ("... ptpu.telemetry: {json}") or itself JSON."""
+    """Telemetry events in a service log: records of logger `ptpu.telemetry` carrying one JSON object,
+    whether the record is plain text ("<time> INFO [thread] ptpu.telemetry: {json}") or itself JSON
+    (LOG_FORMAT=json, logger "ptpu.telemetry"). Text that merely contains the marker is not an event."""
     events = []
     for line in log_text.splitlines():
         event = _event_in(line)
@@ -122,16 +126,27 @@ def telemetry_events(log_text: str) -> list[dict[str, Any]]:
 
 
 def _event_in(line: str) -> dict[str, Any] | None:
-    _, marker, payload = line.partition(TELEMETRY_MARKER)
-    candidate = payload if marker else line
-    if not candidate.lstrip().startswith("{"):
+    plain = _PLAIN_TELEMETRY.match(line)
+    if plain is not None:
+        return _event(plain.group(1))
+    record = _json_object(line)
+    if record is None:
+        return None
+    if record.get("logger") == TELEMETRY_LOGGER and isinstance(record.get("message"), str):
+        return _event(record["message"])  # a JSON log record whose message is the telemetry JSON
+    return None
+
+
+def _event(text: str) -> dict[str, Any] | None:
+    parsed = _json_object(text)
+    return parsed if parsed is not None and isinstance(parsed.get("event"), str) else None
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    if not text.lstrip().startswith("{"):
         return None
     try:
-        parsed = json.loads(candidate)
+        parsed = json.loads(text)
     except ValueError:
         return None
-    if not isinstance(parsed, dict):
-        return None
-    if "event" not in parsed and isinstance(parsed.get("message"), str):
-        return _event_in(parsed["message"])  # a JSON log line whose message is the telemetry JSON
-    return parsed if isinstance(parsed.get("event"), str) else None
+    return parsed if isinstance(parsed, dict) else None

@@ -190,6 +190,6 @@ def test_health_is_up_with_every_component(stack: LocalStack) -> None:
     assert health.status_code == 200
     components = health.json()["components"]
     assert {name: c["status"] for name, c in components.items() if name != "healthInfo"} == {
-        "prison-api": "UP", "community-api": "UP", "offender-search": "UP", "hmpps-auth": "UP",
-        "messageTable": "UP", "scheduleTable": "UP", "queue": "UP",
+        "prisonApiHealth": "UP", "communityApiHealth": "UP", "searchApiHealth": "UP", "OAuthApiHealth": "UP",
+        "messageTable": "UP", "scheduleTable": "UP", "queueHealth": "UP",
     }

@@ -10,7 +10,7 @@ def test_health_is_up_with_every_component(deployed: dict[str, str]) -> None:
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "UP"
-    for component in ("prison-api", "community-api", "offender-search", "hmpps-auth", "queue"):
+    for component in ("prisonApiHealth", "communityApiHealth", "searchApiHealth", "OAuthApiHealth", "queueHealth"):
         assert body["components"][component]["status"] == "UP", component
 
 

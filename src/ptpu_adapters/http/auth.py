@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 SERVICE = "hmpps-auth"
 MAX_EARLY_REFRESH_SECONDS = 60.0
 EARLY_REFRESH_FRACTION = 0.1
+# The existing service's client registrations ask for `scope: read` (its application.yml).
+SCOPE = "read"
 
 
 class HmppsAuthTokenProvider:
@@ -57,7 +59,7 @@ class HmppsAuthTokenProvider:
         try:
             response = self._session.post(
                 self._token_url,
-                data={"grant_type": "client_credentials"},
+                data={"grant_type": "client_credentials", "scope": SCOPE},
                 auth=self._credentials,
                 timeout=self._timeout,
             )

@@ -13,6 +13,7 @@ from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Protocol
 
 import requests
+from attrs import frozen
 
 from ptpu_core.errors import UpstreamFailure
 
@@ -20,6 +21,20 @@ log = logging.getLogger(__name__)
 
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
 BODY_EXCERPT_CHARS = 200
+
+
+@frozen
+class PingAnswer:
+    """What GET /health/ping answered: the HTTP status and (an excerpt of) the body, or, when there was no
+    answer at all, `status` None and the kind of failure in `error` (e.g. "ConnectTimeout")."""
+
+    status: int | None
+    body: str = ""
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
 
 
 class TokenProvider(Protocol):
@@ -103,12 +118,17 @@ class UpstreamClient:
             ) from error
 
     def ping(self) -> bool:
-        """True when GET /health/ping answers 2xx; never raises (it feeds the health check)."""
+        """True when GET /health/ping answers 2xx; never raises."""
+        return self.ping_answer().ok
+
+    def ping_answer(self) -> PingAnswer:
+        """GET /health/ping without a token, as the existing service's health checks do; never raises."""
         try:
             response = self._session.get(self._base_url + "/health/ping", timeout=self._timeout)
-        except requests.RequestException:
-            return False
-        return response.ok
+        except requests.RequestException as error:
+            return PingAnswer(None, error=type(error).__name__)
+        body = response.text
+        return PingAnswer(response.status_code, body[:BODY_EXCERPT_CHARS])
 
     def close(self) -> None:
         self._session.close()

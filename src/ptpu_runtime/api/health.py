@@ -1,41 +1,53 @@
-"""Open operational endpoints: /health (+ ping, liveness, readiness), /info, /prometheus."""
+"""Open operational endpoints: /health (+ ping, liveness, readiness), /info, /prometheus.
+
+Kubernetes restarts a pod whose probes time out, so the probes never wait for anything (issue 13 §1):
+ping, liveness and readiness are `async` and answer on the event loop itself, while every synchronous
+handler (reports, queue admin, their token checks) runs in AnyIO's worker pool, which can fill up behind a
+slow upstream. /health, which does wait on upstreams, has its own small pool for the same reason.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import anyio
+from anyio import to_thread
 from fastapi import APIRouter
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from ptpu_runtime.health_checks import UP, HealthService
 
 BUILD_NAME = "prison-to-probation-update"
+HEALTH_THREADS = 4  # concurrent /health requests being worked out; more wait for one of these
 
 
 def health_router(health: HealthService, registry: CollectorRegistry, version: str) -> APIRouter:
     router = APIRouter(tags=["operations"])
+    # Made on first use: a CapacityLimiter belongs to the event loop that serves the requests.
+    limiter: list[anyio.CapacityLimiter] = []
 
     @router.get("/health", summary="UP when every dependency is UP; 503 otherwise")
     async def overall() -> JSONResponse:
-        report = await run_in_threadpool(health.health)
+        if not limiter:
+            limiter.append(anyio.CapacityLimiter(HEALTH_THREADS))
+        report = await to_thread.run_sync(health.health, limiter=limiter[0])
         return JSONResponse(report, status_code=200 if report["status"] == UP else 503)
 
     @router.get("/health/ping")
-    def ping() -> dict[str, str]:
+    async def ping() -> dict[str, str]:
         return {"status": UP}
 
     @router.get("/health/liveness")
-    def liveness() -> dict[str, str]:
+    async def liveness() -> dict[str, str]:
         return {"status": UP}
 
     @router.get("/health/readiness")
-    def readiness() -> dict[str, str]:
+    async def readiness() -> dict[str, str]:
         return {"status": UP}
 
     @router.get("/info")
-    def info() -> dict[str, Any]:
+    async def info() -> dict[str, Any]:
         return {"build": {"name": BUILD_NAME, "version": version}}
 
     @router.get(
@@ -43,7 +55,7 @@ def health_router(health: HealthService, registry: CollectorRegistry, version: s
         response_class=Response,
         summary="Metrics; internal: must not be exposed through the ingress",
     )
-    def prometheus() -> Response:
+    async def prometheus() -> Response:
         # Classic text format: the OpenMetrics one would rename ptpu_statusChange_total (see adapters.metrics).
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -1,4 +1,11 @@
-"""PUT/GET /queue-admin/* (SPEC §9): the original's three endpoints and the hmpps-sqs convention ones."""
+"""PUT/GET /queue-admin/* (SPEC §9): the original's three endpoints and the hmpps-sqs convention ones.
+
+Telemetry as each family sends it, so existing App Insights queries keep working: the existing service's
+own endpoints (transfer-event-dlq, queue-housekeeping, purge-event-dlq) send TRANSFERRED_EVENT_DLQ /
+PURGED_EVENT_DLQ with `messages-on-queue` (its QueueAdminService); the hmpps-sqs ones send RetryDLQ
+(`dlq-name`, `messages-found`) / PurgeQueue (`queue-name`, `messages-found`). Each only when a message
+was found.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +18,14 @@ from fastapi.responses import Response
 
 from ptpu_core.ports import QueueAdmin, Telemetry
 from ptpu_runtime.api.errors import ApiError
-from ptpu_runtime.api.reports import whole_number
 from ptpu_runtime.api.security import ROLE_QUEUE_ADMIN, TokenVerifier, require_role
 
 log = logging.getLogger(__name__)
+
+MAX_SHOWN_DEPTH = 64
+MAX_MESSAGES_SHOWN = 1000
+TRANSFERRED_EVENT_DLQ = "TRANSFERRED_EVENT_DLQ"
+PURGED_EVENT_DLQ = "PURGED_EVENT_DLQ"
 
 
 # What the role-protected operations can answer besides 200, so the OpenAPI document matches the service.
@@ -30,20 +41,26 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
     router = APIRouter(prefix="/queue-admin", tags=["queue-admin"])
     admin = [Depends(require_role(verifier, ROLE_QUEUE_ADMIN))]
 
-    def retry_dlq() -> dict[str, int]:
-        dlq = queues.dlq_name() or ""
+    def transfer() -> int:
         moved = queues.transfer_dlq_to_queue()
-        log.info("Moved %d messages from %s back to %s", moved, dlq, queues.queue_name())
+        log.info("Moved %d messages from %s back to %s", moved, queues.dlq_name(), queues.queue_name())
+        return moved
+
+    def retry_dlq() -> dict[str, int]:
+        moved = transfer()
         if moved > 0:
-            telemetry.track_event("RetryDLQ", {"dlq-name": dlq, "messages-found": str(moved)})
+            telemetry.track_event("RetryDLQ", {"dlq-name": queues.dlq_name() or "", "messages-found": str(moved)})
         return {"messagesFoundCount": moved}
 
-    def purge(queue_name: str) -> dict[str, int]:
+    def transfer_event_messages() -> None:
+        moved = transfer()
+        if moved > 0:
+            telemetry.track_event(TRANSFERRED_EVENT_DLQ, {"messages-on-queue": str(moved)})
+
+    def purge(queue_name: str) -> int:
         purged = queues.purge(queue_name)
         log.info("Purged %d messages from %s", purged, queue_name)
-        if purged > 0:
-            telemetry.track_event("PurgeQueue", {"queue-name": queue_name, "messages-found": str(purged)})
-        return {"messagesFoundCount": purged}
+        return purged
 
     def known_dlq(dlq_name: str) -> str:
         if dlq_name != queues.dlq_name():
@@ -53,21 +70,22 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
     @router.put("/transfer-event-dlq", dependencies=admin, responses=ADMIN_ERRORS, response_class=Response,
                 summary="Transfers all DLQ messages to the main queue")
     def transfer_event_dlq() -> Response:
-        retry_dlq()
+        transfer_event_messages()
         return Response(status_code=200)
 
     @router.put("/purge-event-dlq", dependencies=admin, responses=ADMIN_ERRORS, response_class=Response,
                 summary="Purges the event dead letter queue")
     def purge_event_dlq() -> Response:
         dlq = queues.dlq_name()
-        if dlq is not None:
-            purge(dlq)
+        purged = purge(dlq) if dlq is not None else 0
+        if purged > 0:
+            telemetry.track_event(PURGED_EVENT_DLQ, {"messages-on-queue": str(purged)})
         return Response(status_code=200)
 
     @router.put("/queue-housekeeping", response_class=Response,
                 summary="Moves DLQ messages back; internal, called from a Kubernetes CronJob")
     def queue_housekeeping() -> Response:
-        retry_dlq()
+        transfer_event_messages()
         return Response(status_code=200)
 
     @router.put("/retry-dlq/{dlqName}", dependencies=admin, responses=ADMIN_ERRORS)
@@ -83,23 +101,45 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
     def purge_queue(queue_name: str = Path(alias="queueName")) -> dict[str, int]:
         if queue_name not in (queues.queue_name(), queues.dlq_name()):
             raise ApiError(404, f"{queue_name} not found")
-        return purge(queue_name)
+        purged = purge(queue_name)
+        if purged > 0:
+            telemetry.track_event("PurgeQueue", {"queue-name": queue_name, "messages-found": str(purged)})
+        return {"messagesFoundCount": purged}
 
     @router.get("/get-dlq-messages/{dlqName}", dependencies=admin, responses=ADMIN_ERRORS)
     def get_dlq_messages(
-        dlq_name: str = Path(alias="dlqName"), max_messages: str = Query("100", alias="maxMessages")
+        dlq_name: str = Path(alias="dlqName"),
+        limit: int = Query(100, alias="maxMessages", ge=1, le=MAX_MESSAGES_SHOWN,
+                           description="How many messages to show, at most"),
     ) -> dict[str, Any]:
         known_dlq(dlq_name)
-        limit = whole_number("maxMessages", max_messages, minimum=1)
         found = queues.message_count(dlq_name)
-        messages = [{"body": _parsed(body), "messageId": message_id} for message_id, body in queues.peek_dlq(limit)]
+        messages = [{"body": shown_body(body), "messageId": message_id} for message_id, body in queues.peek_dlq(limit)]
         return {"messagesFoundCount": found, "messagesReturnedCount": len(messages), "messages": messages}
 
     return router
 
 
-def _parsed(body: str) -> Any:
+def shown_body(body: str) -> Any:
+    """A DLQ message body as get-dlq-messages shows it: parsed when it is JSON nested at most
+    MAX_SHOWN_DEPTH deep, otherwise the body itself as a string (a body too deep to parse or to encode
+    again is exactly the message an operator needs to see, so it is never a 500)."""
     try:
-        return json.loads(body)
-    except ValueError:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
         return body
+    return parsed if _depth_at_most(parsed, MAX_SHOWN_DEPTH) else body
+
+
+def _depth_at_most(value: Any, limit: int) -> bool:
+    """Whether arrays and objects in `value` nest no more than `limit` deep (iterative: no recursion)."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth + 1 > limit:
+            return False
+        pending.extend((child, depth + 1) for child in children)
+    return True

@@ -41,19 +41,35 @@ def date_range(
     return start, end
 
 
-def whole_number(name: str, value: str, minimum: int = 0) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise bad_request(f"{name} '{value}' is not a whole number") from None
-    if number < minimum:
-        raise bad_request(f"{name} must be at least {minimum}")
-    return number
+# Parameter ranges, documented in the OpenAPI document and checked by FastAPI (400 outside them): a day
+# count beyond a century would take "now minus days" off the calendar (a 500 before, issue 13 §5).
+MAX_DAYS = 36_500
+# A local date-time as the service accepts it, written as a pattern for the OpenAPI document: only real
+# calendar dates (29 February in leap years), years 1000-9999, optional seconds and 1-9 fraction digits.
+_MONTH_DAY = ("(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)")
+_LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
+LOCAL_DATE_TIME_PATTERN = (
+    f"^(?:[1-9][0-9]{{3}}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+    "T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{1,9})?)?$"
+)
+
+
+def days_query(default: int, alias: str, description: str) -> Any:
+    return Query(default, alias=alias, ge=0, le=MAX_DAYS, description=description)
+
+
+def date_time_query(alias: str, description: str) -> Any:
+    """An optional local date-time filter; documented with its pattern, checked by local_date_time()."""
+    return Query(
+        None, alias=alias, description=f"{description}: a local date-time, e.g. 2021-01-31T13:45:00",
+        json_schema_extra={"pattern": LOCAL_DATE_TIME_PATTERN},
+    )
 
 
 # What every report can answer besides 200, so the OpenAPI document matches what the service does.
 DOCUMENTED_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Validation failure (a query parameter of the wrong form)"},
+    400: {"description": "Validation failure: a query parameter of the wrong form or out of range, or a date "
+                         "range whose start is after its end"},
     401: {"description": "No valid bearer token"},
     403: {"description": f"The token lacks {ROLE_REPORT}"},
 }
@@ -72,19 +88,20 @@ def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVe
 
     @router.get("/not-matched", response_class=Response, responses={200: {"content": {CSV: {}}}},
                 summary="Unprocessed records with no single match, created more than daysOld days ago")
-    def not_matched(days_old: str = Query("7", alias="daysOld")) -> Response:
-        days = whole_number("daysOld", days_old)
-        return Response(to_csv(reports.not_matched(repository, clock, days)), media_type=CSV)
+    def not_matched(
+        days_old: int = days_query(7, "daysOld", "Only records created more than this many days ago"),
+    ) -> Response:
+        return Response(to_csv(reports.not_matched(repository, clock, days_old)), media_type=CSV)
 
     @router.get("/processed", response_class=Response, responses={200: {"content": {CSV: {}}}},
                 summary="A report of records that have been processed")
     def processed(
         location_id: str | None = Query(None, alias="locationId"),
         event_type: str | None = Query(None, alias="eventType"),
-        processed_date_start_date_time: str | None = Query(None, alias="processedDateStartDateTime"),
-        processed_date_end_date_time: str | None = Query(None, alias="processedDateEndDateTime"),
-        created_date_start_date_time: str | None = Query(None, alias="createdDateStartDateTime"),
-        created_date_end_date_time: str | None = Query(None, alias="createdDateEndDateTime"),
+        processed_date_start_date_time: str | None = date_time_query("processedDateStartDateTime", "Processed after"),
+        processed_date_end_date_time: str | None = date_time_query("processedDateEndDateTime", "Processed before"),
+        created_date_start_date_time: str | None = date_time_query("createdDateStartDateTime", "Created after"),
+        created_date_end_date_time: str | None = date_time_query("createdDateEndDateTime", "Created before"),
     ) -> Response:
         processed_from, processed_to = date_range(
             "processedDateStartDateTime", processed_date_start_date_time,
@@ -104,16 +121,16 @@ def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVe
     @router.get("/match-summary", summary="How the imprisonment status changes have been matched")
     def match_summary(
         location_id: str | None = Query(None, alias="locationId"),
-        created_date_start_date_time: str | None = Query(None, alias="createdDateStartDateTime"),
-        created_date_end_date_time: str | None = Query(None, alias="createdDateEndDateTime"),
-        sla_days: str = Query("7", alias="slaDays"),
+        created_date_start_date_time: str | None = date_time_query("createdDateStartDateTime", "Created after"),
+        created_date_end_date_time: str | None = date_time_query("createdDateEndDateTime", "Created before"),
+        sla_days: int = days_query(7, "slaDays", "Days within which a record should have been matched"),
     ) -> dict[str, Any]:
         created_from, created_to = date_range(
             "createdDateStartDateTime", created_date_start_date_time,
             "createdDateEndDateTime", created_date_end_date_time,
         )
         summary = reports.match_summary(
-            repository, clock, location_id or None, created_from, created_to, whole_number("slaDays", sla_days)
+            repository, clock, location_id or None, created_from, created_to, sla_days
         )
         return summary.as_json()
 

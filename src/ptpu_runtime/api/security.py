@@ -1,27 +1,33 @@
 """Bearer JWTs from HMPPS Auth (SPEC §9): RS256 only, keys from the JWKS endpoint, roles in `authorities`.
 
-401 for a missing, malformed, expired or unverifiable token (including an unknown key id after one JWKS
-refresh); 403 for a valid token without the role.
+401 for a missing, malformed, expired or unverifiable token (including a key id HMPPS Auth does not
+publish, or keys that cannot be read in time: see ptpu_adapters.http.jwks); 403 for a valid token
+without the role. `exp`, `nbf` and `iat` are checked with 60 s of leeway, as Spring Security's
+JwtTimestampValidator does for the existing service (HMPPS Auth's clock may run ahead of ours).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 from fastapi import Request
-from jwt import PyJWKClient
 
+from ptpu_adapters.http.jwks import JWKS_PATH, JwksCache, KeyUnavailable
 from ptpu_runtime.api.errors import ApiError
 
 log = logging.getLogger(__name__)
 
 ALGORITHMS = ["RS256"]
-JWKS_PATH = "/.well-known/jwks.json"
 ROLE_QUEUE_ADMIN = "ROLE_PTPU_QUEUE_ADMIN"
 ROLE_REPORT = "ROLE_PTPU_REPORT"
+CLOCK_SKEW_SECONDS = 60
+
+
+class SigningKeys(Protocol):
+    def key(self, kid: str) -> jwt.PyJWK: ...
 
 
 def _unauthorised(reason: str) -> ApiError:
@@ -29,42 +35,47 @@ def _unauthorised(reason: str) -> ApiError:
 
 
 class TokenVerifier:
-    """Verifies tokens against a cached JWKS. PyJWKClient refetches the set when it meets an unknown kid."""
+    """Verifies tokens against HMPPS Auth's keys (`keys`, default a JwksCache of `{oauth}/.well-known/jwks.json`)."""
 
     def __init__(
-        self, oauth_endpoint_url: str, jwks_client: PyJWKClient | None = None, leeway_seconds: int = 0,
-        refresh_cooldown_seconds: float = 30.0,
+        self, oauth_endpoint_url: str, keys: SigningKeys | None = None, leeway_seconds: int = CLOCK_SKEW_SECONDS
     ) -> None:
-        """`refresh_cooldown_seconds`: tokens with made-up kids must not make us hammer HMPPS Auth."""
         self.jwks_url = oauth_endpoint_url.rstrip("/") + JWKS_PATH
-        self._jwks = jwks_client or PyJWKClient(
-            self.jwks_url, cache_keys=True, lifespan=3600, timeout=10, cooldown_duration=refresh_cooldown_seconds
-        )
+        self._keys = keys or JwksCache(self.jwks_url)
         self._leeway = leeway_seconds
 
     def claims(self, token: str) -> dict[str, Any]:
-        """The verified claims; ApiError(401) when the token cannot be trusted."""
+        """The verified claims (a JSON object); ApiError(401) when the token cannot be trusted."""
         try:
-            if jwt.get_unverified_header(token).get("alg") not in ALGORITHMS:
+            header = jwt.get_unverified_header(token)
+            if header.get("alg") not in ALGORITHMS:
                 raise _unauthorised("token algorithm is not RS256")
-            signing_key = self._jwks.get_signing_key_from_jwt(token)
+            kid = header.get("kid")
+            if not isinstance(kid, str):
+                raise _unauthorised("token names no key id")
+            signing_key = self._keys.key(kid)
             claims: dict[str, Any] = jwt.decode(
                 token, signing_key.key, algorithms=ALGORITHMS, leeway=self._leeway,
                 options={"require": ["exp"], "verify_aud": False},
             )
-        except jwt.PyJWKClientConnectionError as error:
-            log.error("Cannot fetch JWKS from %s: %s", self.jwks_url, error)
-            raise _unauthorised("token signing keys unavailable") from None
+        except KeyUnavailable:
+            raise _unauthorised("token signed by a key HMPPS Auth does not publish (or its keys are unavailable)") \
+                from None
         except jwt.PyJWTError as error:
             raise _unauthorised(f"invalid token: {error}") from None
         return claims
 
 
 def roles_of(claims: dict[str, Any]) -> set[str]:
-    authorities = claims.get("authorities") or []
-    if isinstance(authorities, str):
-        authorities = [authorities]
-    return {str(role) for role in authorities}
+    """The roles in `authorities`, which HMPPS Auth sends as a list of strings.
+
+    Anything else (a number, an object, a bare string) grants nothing, as does a non-string element: the
+    existing service reads the claim as a collection of strings (AuthAwareTokenConverter).
+    """
+    authorities = claims.get("authorities")
+    if not isinstance(authorities, list):
+        return set()
+    return {role for role in authorities if isinstance(role, str)}
 
 
 def bearer_token(request: Request) -> str:

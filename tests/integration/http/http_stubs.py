@@ -23,7 +23,7 @@ def fixture_body(name: str) -> Any:
 
 def expect_token(server: HTTPServer, token: str = TOKEN, expires_in: int = 3600) -> None:
     server.expect_request(
-        "/oauth/token", method="POST", data="grant_type=client_credentials", headers=BASIC
+        "/oauth/token", method="POST", data="grant_type=client_credentials&scope=read", headers=BASIC
     ).respond_with_json({"access_token": token, "token_type": "bearer", "expires_in": expires_in})
 
 

@@ -108,8 +108,9 @@ def test_concurrent_callers_share_one_fetch(httpserver: HTTPServer, provider: Hm
 
 
 def test_sends_client_credentials_with_basic_auth(httpserver: HTTPServer, provider: HmppsAuthTokenProvider) -> None:
+    # scope=read, as the existing service's client registrations ask (its application.yml).
     httpserver.expect_oneshot_request(
-        "/oauth/token", method="POST", data="grant_type=client_credentials", headers=BASIC
+        "/oauth/token", method="POST", data="grant_type=client_credentials&scope=read", headers=BASIC
     ).respond_with_json({"access_token": "abc", "expires_in": 60})
 
     assert provider.token() == "abc"

@@ -125,3 +125,19 @@ def test_business_status_is_returned(httpserver: HTTPServer, make_upstream) -> N
 
 def test_ping_never_raises_when_unreachable(make_upstream) -> None:
     assert make_upstream(base_url=f"http://127.0.0.1:{closed_port()}").ping() is False
+
+
+def test_ping_answer_carries_the_status_and_body_without_a_token(httpserver: HTTPServer, make_upstream) -> None:
+    # What /health shows for an upstream, as the existing service's HealthCheck: HttpStatus, and body when down.
+    httpserver.expect_request("/health/ping").respond_with_data('{"status":"DOWN"}', status=503)
+
+    answer = make_upstream().ping_answer()
+
+    assert (answer.status, answer.body, answer.ok) == (503, '{"status":"DOWN"}', False)
+    assert token_requests(httpserver) == 0
+    assert "Authorization" not in httpserver.log[-1][0].headers
+
+
+def test_ping_answer_says_what_kind_of_failure_when_nothing_answers(make_upstream) -> None:
+    answer = make_upstream(base_url=f"http://127.0.0.1:{closed_port()}").ping_answer()
+    assert (answer.status, answer.error, answer.ok) == (None, "ConnectionError", False)

@@ -1,5 +1,6 @@
 """The real container wired against the AWS emulator and loopback upstreams: provisioning, health, wiring."""
 
+import json
 import threading
 import uuid
 
@@ -60,11 +61,13 @@ def test_localstack_start_up_provisions_and_health_is_up(env, httpserver):
     components = response.json()["components"]
     assert components["messageTable"]["details"]["tableName"] == env["DYNAMODB_TABLENAME"]
     assert components["scheduleTable"]["details"]["tableName"] == env["DYNAMODB_SCHEDULE_TABLENAME"]
-    assert components["messageTable"]["details"]["status"] == "ACTIVE"
-    assert components["queue"]["details"]["dlqStatus"] == "UP"
-    assert components["queue"]["details"]["MessagesOnDLQ"] == 0
-    assert {components[name]["status"] for name in ("prison-api", "community-api", "offender-search", "hmpps-auth")} \
-        == {"UP"}
+    assert components["messageTable"]["details"] == {
+        "tableName": env["DYNAMODB_TABLENAME"], "rows": 0, "tableStatus": "ACTIVE",
+    }
+    assert components["queueHealth"]["details"]["dlqStatus"] == "UP"
+    assert components["queueHealth"]["details"]["MessagesOnDLQ"] == 0
+    for name in ("prisonApiHealth", "communityApiHealth", "searchApiHealth", "OAuthApiHealth"):
+        assert components[name] == {"status": "UP", "details": {"HttpStatus": "OK"}}, name
 
 
 def test_health_is_503_when_an_upstream_ping_fails(env, httpserver):
@@ -73,7 +76,21 @@ def test_health_is_503_when_an_upstream_ping_fails(env, httpserver):
     container.queue_urls()
     response = TestClient(container.app()).get("/health")
     assert response.status_code == 503
-    assert response.json()["components"]["offender-search"]["status"] == "DOWN"
+    search = response.json()["components"]["searchApiHealth"]
+    assert (search["status"], search["details"]["HttpStatus"]) == ("DOWN", "INTERNAL_SERVER_ERROR")
+    assert json.loads(search["details"]["body"]) == {"status": "UP"}  # the body the stub answered with
+
+
+def test_health_says_when_the_dlq_does_not_exist(env, httpserver):
+    # The existing service's dlqStatus for a DLQ that is gone (QueueHealth.kt, DlqStatus.NOT_FOUND).
+    pings_answer(httpserver)
+    container = Container(settings=load_settings(env))
+    urls = container.queue_urls()
+    container.aws().dlq_sqs.delete_queue(QueueUrl=urls.dlq_url)
+    response = TestClient(container.app()).get("/health")
+    assert response.status_code == 503
+    queue = response.json()["components"]["queueHealth"]
+    assert (queue["status"], queue["details"]["dlqStatus"]) == ("DOWN", "The queue does not exist")
 
 
 def test_health_is_503_when_a_table_is_missing(env, httpserver):

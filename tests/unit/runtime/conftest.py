@@ -24,12 +24,15 @@ from ptpu_adapters.fakes import (
     InMemoryQueueAdmin,
     RecordingTelemetry,
 )
+from ptpu_adapters.http.base import PingAnswer
+from ptpu_adapters.http.jwks import KeyUnavailable, parse_jwks
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
 from ptpu_runtime.container import Container
 from ptpu_runtime.health_checks import BuildInfoHealth, PingHealth, QueueHealth
 
 KID = "test-key"
+UPSTREAM_COMPONENTS = ("prisonApiHealth", "communityApiHealth", "searchApiHealth", "OAuthApiHealth")
 NOW = datetime(2021, 3, 10, 12, 0, 0)
 
 
@@ -44,17 +47,15 @@ def jwks_of(key: rsa.RSAPrivateKey, kid: str = KID) -> dict:
 
 
 class InMemoryJwks:
-    """Stands in for PyJWKClient: the same lookup, keys from memory instead of the network."""
+    """Stands in for JwksCache: the same lookup, keys from memory instead of the network."""
 
     def __init__(self, jwks: dict) -> None:
-        self._keys = jwt.PyJWKSet.from_dict(jwks)
+        self._keys = parse_jwks(jwks)
 
-    def get_signing_key_from_jwt(self, token: str) -> jwt.PyJWK:
-        kid = jwt.get_unverified_header(token).get("kid")
-        for key in self._keys.keys:
-            if key.key_id == kid:
-                return key
-        raise jwt.PyJWKClientError(f"Unable to find a signing key that matches: {kid}")
+    def key(self, kid: str) -> jwt.PyJWK:
+        if kid not in self._keys:
+            raise KeyUnavailable(kid)
+        return self._keys[kid]
 
 
 def make_token(key: rsa.RSAPrivateKey, roles: list[str], kid: str = KID, expires_in: int = 3600) -> str:
@@ -80,13 +81,13 @@ def make_settings() -> Settings:
 
 
 class Upstreams:
-    """Whether each upstream's ping answers; tests flip these."""
+    """What each upstream's /health/ping answers, by health component name; tests change these."""
 
     def __init__(self) -> None:
-        self.up = {"prison-api": True, "community-api": True, "offender-search": True, "hmpps-auth": True}
+        self.answers = {name: PingAnswer(200, '{"status":"UP"}') for name in UPSTREAM_COMPONENTS}
 
     def checks(self) -> list[PingHealth]:
-        return [PingHealth(name, lambda name=name: self.up[name]) for name in self.up]
+        return [PingHealth(name, lambda name=name: self.answers[name]) for name in self.answers]
 
 
 @pytest.fixture
@@ -103,7 +104,7 @@ def container(signing_key) -> Iterator[Container]:
     container.delius_api.override(FakeCommunityApi())
     container.offender_search.override(FakeOffenderSearch())
     container.verifier.override(
-        TokenVerifier("http://auth.invalid/auth", jwks_client=InMemoryJwks(jwks_of(signing_key)))  # type: ignore[arg-type]
+        TokenVerifier("http://auth.invalid/auth", keys=InMemoryJwks(jwks_of(signing_key)))
     )
     upstreams = Upstreams()
     container.upstreams = upstreams  # type: ignore[attr-defined]

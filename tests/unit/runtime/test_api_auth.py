@@ -10,6 +10,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jwt.algorithms import RSAAlgorithm
 
 PATH = "/report/in-progress"
 ROLE = "ROLE_PTPU_REPORT"
@@ -108,3 +111,72 @@ def test_hs256_signed_with_the_public_key_is_401(client, signing_key):
 def test_open_endpoints_need_no_token(client):
     for path in ("/health/ping", "/info", "/prometheus", "/v3/api-docs"):
         assert client.get(path).status_code == 200, path
+
+
+def bearer_of(signing_key, payload: dict, kid: str = "test-key") -> dict[str, str]:
+    return {"Authorization": f"Bearer {signed(signing_key, payload, kid=kid)}"}
+
+
+# 60 s of clock-skew leeway on exp, nbf and iat, as Spring Security's JwtTimestampValidator gives the existing
+# service (issue 10 §5 Tokens): HMPPS Auth's clock may run ahead of ours.
+@pytest.mark.parametrize(
+    ("claim", "offset", "status"),
+    [("exp", -30, 200), ("exp", -90, 401), ("nbf", 30, 200), ("nbf", 90, 401), ("iat", 30, 200), ("iat", 120, 401)],
+    ids=["expired-30s-ago", "expired-90s-ago", "nbf-in-30s", "nbf-in-90s", "iat-in-30s", "iat-in-120s"],
+)
+def test_timestamps_have_sixty_seconds_of_leeway(client, signing_key, claim, offset, status):
+    payload = {**claims(), claim: int(time.time()) + offset}  # the time taken when the test runs
+    assert client.get(PATH, headers=bearer_of(signing_key, payload)).status_code == status
+
+
+@pytest.mark.parametrize(
+    "authorities",
+    [5, 1.5, True, {ROLE: True}, {"authority": ROLE}, ROLE, f"{ROLE} OTHER", [[ROLE]], [{"authority": ROLE}], None],
+    ids=["int", "float", "bool", "object-keyed-by-role", "object", "bare-string", "spaced-string", "nested-list",
+         "list-of-objects", "null"],
+)
+def test_authorities_of_the_wrong_type_grant_nothing(client, signing_key, authorities):
+    # The existing service reads `authorities` as a collection of strings; anything else is no role (403).
+    response = client.get(PATH, headers=bearer_of(signing_key, claims(authorities=authorities)))
+    assert response.status_code == 403, response.text
+
+
+def test_only_the_string_roles_of_a_mixed_list_count(client, signing_key):
+    response = client.get(PATH, headers=bearer_of(signing_key, claims(authorities=[7, None, {"x": 1}, ROLE])))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"exp": "soon"}, {"exp": [1]}, {"exp": {"at": 1}}, {"exp": 1e400}, {"nbf": []}, {"nbf": "x"}, {"iat": {}},
+     {"iat": "later"}, {"sub": 7}, {"jti": []}],
+    ids=["exp-text", "exp-list", "exp-object", "exp-infinite", "nbf-list", "nbf-text", "iat-object", "iat-text",
+         "sub-number", "jti-list"],
+)
+def test_time_and_identity_claims_of_the_wrong_type_are_401(client, signing_key, extra):
+    response = client.get(PATH, headers=bearer_of(signing_key, {**claims(), **extra}))
+    assert response.status_code == 401, response.text
+
+
+@pytest.mark.parametrize("kid", [7, None, ["test-key"], {"kid": "test-key"}])
+def test_a_key_id_that_is_not_a_string_is_401(client, signing_key, kid):
+    # Signed by hand: PyJWT will not encode such a header, but a caller can send anything.
+    signing_input = f"{b64(json.dumps({'alg': 'RS256', 'typ': 'JWT', 'kid': kid}).encode())}." \
+                    f"{b64(json.dumps(claims()).encode())}"
+    signature = RSAAlgorithm(RSAAlgorithm.SHA256).sign(signing_input.encode(), signing_key)
+    token = f"{signing_input}.{b64(signature)}"
+    assert client.get(PATH, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.fixed_dictionaries({}, optional={c: JSON for c in ("authorities", "exp", "nbf", "iat", "sub")}))
+def test_any_claim_values_are_answered_200_401_or_403_never_500(client, signing_key, values):
+    payload = {**claims(), **values}
+    assert client.get(PATH, headers=bearer_of(signing_key, payload)).status_code in {200, 401, 403}

@@ -1,7 +1,12 @@
+import pytest
 from fastapi.testclient import TestClient
 
+from ptpu_adapters.aws.aws_errors import QueueDoesNotExist
 from ptpu_adapters.fakes import InMemoryQueueAdmin, RecordingTelemetry
-from ptpu_runtime.health_checks import HealthService, PingHealth, QueueHealth
+from ptpu_adapters.http.base import PingAnswer
+from ptpu_runtime.health_checks import HealthService, PingHealth, QueueHealth, spring_status_name
+
+UPSTREAMS = ("prisonApiHealth", "communityApiHealth", "searchApiHealth", "OAuthApiHealth")
 
 
 def test_health_is_up_with_every_component(client, container):
@@ -11,9 +16,10 @@ def test_health_is_up_with_every_component(client, container):
     body = response.json()
     assert body["status"] == "UP"
     components = body["components"]
-    for name in ("prison-api", "community-api", "offender-search", "hmpps-auth"):
-        assert components[name]["status"] == "UP"
-    assert components["queue"]["details"] == {
+    # The existing service's bean names and details (services/health/HealthCheck.kt, QueueHealth.kt).
+    for name in UPSTREAMS:
+        assert components[name] == {"status": "UP", "details": {"HttpStatus": "OK"}}, name
+    assert components["queueHealth"]["details"] == {
         "queueName": "prison_to_probation_queue",
         "MessagesOnQueue": 0,
         "MessagesInFlight": 0,
@@ -25,22 +31,58 @@ def test_health_is_up_with_every_component(client, container):
 
 
 def test_health_is_503_down_when_an_upstream_is_down(client, container):
-    container.upstreams.up["community-api"] = False
+    container.upstreams.answers["communityApiHealth"] = PingAnswer(404, '{"error":"not here"}')
     response = client.get("/health")
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "DOWN"
-    assert body["components"]["community-api"]["status"] == "DOWN"
-    assert body["components"]["prison-api"]["status"] == "UP"
+    assert body["components"]["communityApiHealth"] == {
+        "status": "DOWN", "details": {"HttpStatus": "NOT_FOUND", "body": '{"error":"not here"}'},
+    }
+    assert body["components"]["prisonApiHealth"]["status"] == "UP"
+
+
+def test_an_upstream_that_does_not_answer_is_down_with_the_kind_of_failure(client, container):
+    container.upstreams.answers["OAuthApiHealth"] = PingAnswer(None, error="ConnectTimeout")
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["components"]["OAuthApiHealth"] == {"status": "DOWN", "details": {"error": "ConnectTimeout"}}
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [(200, "OK"), (404, "NOT_FOUND"), (418, "I_AM_A_TEAPOT"), (503, "SERVICE_UNAVAILABLE"),
+     (413, "PAYLOAD_TOO_LARGE"), (422, "UNPROCESSABLE_ENTITY"), (599, "599")],
+)
+def test_http_status_is_named_as_spring_names_it(code, name):
+    # The existing service's HealthCheckIntegrationTest expects "OK", "NOT_FOUND" and "I_AM_A_TEAPOT".
+    assert spring_status_name(code) == name
 
 
 def test_health_is_down_when_no_dlq_is_attached(container):
     container.queue_admin.override(InMemoryQueueAdmin(dlq=None))  # before the app is built
     response = TestClient(container.app()).get("/health")
     assert response.status_code == 503
-    queue = response.json()["components"]["queue"]
+    queue = response.json()["components"]["queueHealth"]
     assert queue["status"] == "DOWN"
     assert queue["details"]["dlqStatus"] == "The queue does not have a dead letter queue attached"
+
+
+class DeletedDlq(InMemoryQueueAdmin):
+    def message_count(self, queue_name: str) -> int:
+        if queue_name == self.dlq_name():
+            raise QueueDoesNotExist("SQS read attributes failed: AWS.SimpleQueueService.NonExistentQueue")
+        return super().message_count(queue_name)
+
+
+def test_health_says_when_the_dlq_does_not_exist(container):
+    container.queue_admin.override(DeletedDlq())
+    response = TestClient(container.app()).get("/health")
+    assert response.status_code == 503
+    queue = response.json()["components"]["queueHealth"]
+    assert queue["status"] == "DOWN"
+    assert queue["details"]["dlqStatus"] == "The queue does not exist"
+    assert "NonExistentQueue" not in response.text
 
 
 ARN = "arn:aws:iam::123456789012:role/ptpu-service-role"
@@ -57,7 +99,7 @@ def test_a_failing_health_check_shows_a_fixed_detail_and_logs_the_error(containe
     container.queue_admin.override(DeniedQueues())  # before the app is built
     response = TestClient(container.app()).get("/health")
     assert response.status_code == 503
-    queue = response.json()["components"]["queue"]
+    queue = response.json()["components"]["queueHealth"]
     assert queue["status"] == "DOWN"
     assert queue["details"]["error"] == "PermissionError"
     assert ARN not in response.text
@@ -65,11 +107,11 @@ def test_a_failing_health_check_shows_a_fixed_detail_and_logs_the_error(containe
 
 
 def test_a_health_check_that_raises_shows_a_fixed_detail_and_logs_the_error(caplog):
-    def ping() -> bool:
+    def ping() -> PingAnswer:
         raise RuntimeError(ACCESS_DENIED)
 
-    health = HealthService([PingHealth("prison-api", ping)]).health()
-    assert health["components"]["prison-api"] == {"status": "DOWN", "details": {"error": "RuntimeError"}}
+    health = HealthService([PingHealth("prisonApiHealth", ping)]).health()
+    assert health["components"]["prisonApiHealth"] == {"status": "DOWN", "details": {"error": "RuntimeError"}}
     assert ARN in caplog.text
 
 
@@ -142,3 +184,14 @@ def test_queue_health_is_down_when_the_redrive_check_fails(caplog):
     assert queue["status"] == "DOWN"
     assert queue["details"]["dlqStatus"] == "The queue cannot be interrogated"
     assert ARN not in str(queue) and ARN in caplog.text
+
+
+def test_a_down_upstreams_body_is_shown_without_url_credentials(client, container):
+    # Issue 13 §6: an upstream's error page that echoes a URL with user-info must not show it on /health.
+    echoed = '{"error": "upstream https://svc-user:s3cret@auth.internal/auth refused"}'
+    container.upstreams.answers["OAuthApiHealth"] = PingAnswer(502, echoed)
+    response = client.get("/health")
+    assert response.json()["components"]["OAuthApiHealth"]["details"] == {
+        "HttpStatus": "BAD_GATEWAY", "body": '{"error": "upstream https://******@auth.internal/auth refused"}',
+    }
+    assert "s3cret" not in response.text

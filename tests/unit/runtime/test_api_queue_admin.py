@@ -30,27 +30,40 @@ def test_transfer_event_dlq_moves_messages_back(client, queues, admin, container
     assert response.status_code == 200
     assert len(queues.queues[QUEUE]) == 2
     assert queues.queues[DLQ] == []
-    assert container.telemetry().named("RetryDLQ")[0].attributes == {"dlq-name": DLQ, "messages-found": "2"}
+    # The existing service's event name and property (QueueAdminService), not hmpps-sqs's RetryDLQ.
+    events = container.telemetry().events
+    assert [(e.name, e.attributes) for e in events] == [("TRANSFERRED_EVENT_DLQ", {"messages-on-queue": "2"})]
 
 
 def test_purge_event_dlq_empties_the_dlq(client, queues, admin, container):
     on_dlq(queues, "{}")
     assert client.put("/queue-admin/purge-event-dlq", headers=admin).status_code == 200
     assert queues.queues[DLQ] == []
-    assert container.telemetry().named("PurgeQueue")[0].attributes == {"queue-name": DLQ, "messages-found": "1"}
+    events = container.telemetry().events
+    assert [(e.name, e.attributes) for e in events] == [("PURGED_EVENT_DLQ", {"messages-on-queue": "1"})]
 
 
-def test_queue_housekeeping_is_open_and_moves_messages_back(client, queues):
+@pytest.mark.parametrize("path", ["/queue-admin/transfer-event-dlq", "/queue-admin/purge-event-dlq"])
+def test_the_existing_endpoints_send_no_telemetry_on_an_empty_dlq(client, admin, container, path):
+    assert client.put(path, headers=admin).status_code == 200
+    assert container.telemetry().events == []
+
+
+def test_queue_housekeeping_is_open_and_moves_messages_back(client, queues, container):
     on_dlq(queues, "{}")
     assert client.put("/queue-admin/queue-housekeeping").status_code == 200
     assert len(queues.queues[QUEUE]) == 1
+    events = container.telemetry().events
+    assert [(e.name, e.attributes) for e in events] == [("TRANSFERRED_EVENT_DLQ", {"messages-on-queue": "1"})]
 
 
-def test_retry_dlq_by_name_counts_what_moved(client, queues, admin):
+def test_retry_dlq_by_name_counts_what_moved(client, queues, admin, container):
     on_dlq(queues, "{}", "{}", "{}")
     response = client.put(f"/queue-admin/retry-dlq/{DLQ}", headers=admin)
     assert response.json() == {"messagesFoundCount": 3}
     assert len(queues.queues[QUEUE]) == 3
+    events = container.telemetry().events
+    assert [(e.name, e.attributes) for e in events] == [("RetryDLQ", {"dlq-name": DLQ, "messages-found": "3"})]
 
 
 def test_retry_dlq_of_an_unknown_name_is_404(client, admin):
@@ -66,10 +79,12 @@ def test_retry_all_dlqs_is_open_and_sends_no_telemetry_when_empty(client, contai
     assert container.telemetry().named("RetryDLQ") == []
 
 
-def test_purge_queue_purges_the_named_queue(client, queues, admin):
+def test_purge_queue_purges_the_named_queue(client, queues, admin, container):
     queues.queues[QUEUE].append(("q1", "{}"))
     assert client.put(f"/queue-admin/purge-queue/{QUEUE}", headers=admin).json() == {"messagesFoundCount": 1}
     assert queues.queues[QUEUE] == []
+    events = container.telemetry().events
+    assert [(e.name, e.attributes) for e in events] == [("PurgeQueue", {"queue-name": QUEUE, "messages-found": "1"})]
     assert client.put("/queue-admin/purge-queue/other", headers=admin).status_code == 404
 
 

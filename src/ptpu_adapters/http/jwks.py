@@ -1,0 +1,148 @@
+"""HMPPS Auth's signing keys (GET {oauth}/.well-known/jwks.json), cached so that a slow or broken Auth
+cannot hold up the API (issue 13 §1).
+
+The rules, after Spring Security's JWK-set decoder (Nimbus JWKSourceBuilder: keys cached for 5 minutes,
+at most one retrieval per 30 s) with the blocking taken out of request threads:
+
+- at most one fetch in flight, run on its own thread; a caller waits for it at most `wait_seconds`;
+- a fetch starts when the cached set is older than `ttl_seconds` or a token names a key id the set lacks,
+  but never sooner than `min_interval_seconds` after the previous attempt, whatever the traffic;
+- a set that was read replaces the previous one whole, so a key Auth withdrew stops being trusted;
+- a failed fetch (timeout, non-2xx, not JSON, no usable key) keeps the previous set and is logged.
+
+A token whose key id is still unknown gets `KeyUnavailable`; the HTTP layer answers 401.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import jwt
+import requests
+
+from ptpu_adapters.http.base import cookieless_session
+
+log = logging.getLogger(__name__)
+
+JWKS_PATH = "/.well-known/jwks.json"
+DEFAULT_TTL_SECONDS = 300.0
+DEFAULT_MIN_INTERVAL_SECONDS = 30.0
+DEFAULT_WAIT_SECONDS = 2.0
+DEFAULT_FETCH_TIMEOUT = (2.0, 5.0)
+
+
+class KeyUnavailable(Exception):
+    """No trusted key with that id: unknown to the last set read, or no set could be read in time."""
+
+
+def parse_jwks(data: Any) -> dict[str, jwt.PyJWK]:
+    """{kid: key} of the usable RSA signing keys in a JWKS document (any JSON value).
+
+    Raises ValueError when the document is not a JWKS or holds no usable key. Keys without a `kid`,
+    of another type or unreadable are left out.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+        raise ValueError("not a JWKS document (an object with a 'keys' list)")
+    keys: dict[str, jwt.PyJWK] = {}
+    for entry in data["keys"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str) or entry.get("kty") != "RSA":
+            continue
+        if entry.get("use", "sig") != "sig":
+            continue
+        try:
+            keys[entry["kid"]] = jwt.PyJWK(entry, algorithm="RS256")
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError) as error:
+            log.warning("Ignoring unreadable JWKS key %r: %s", entry["kid"], type(error).__name__)
+    if not keys:
+        raise ValueError("no usable RSA signing key")
+    return keys
+
+
+class JwksCache:
+    """The key for a kid, from a cached JWKS refreshed in the background (see the module rules).
+
+    `fetch` returns the parsed JSON document (default: a GET of `url` with `fetch_timeout`); `clock` is
+    monotonic seconds. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        min_interval_seconds: float = DEFAULT_MIN_INTERVAL_SECONDS,
+        wait_seconds: float = DEFAULT_WAIT_SECONDS,
+        fetch_timeout: tuple[float, float] = DEFAULT_FETCH_TIMEOUT,
+        fetch: Callable[[], Any] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.url = url
+        self._ttl = ttl_seconds
+        self._min_interval = min_interval_seconds
+        self._wait = wait_seconds
+        self._timeout = fetch_timeout
+        self._fetch = fetch or self._http_get
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._read_at: float | None = None
+        self._attempted_at: float | None = None
+        self._in_flight: threading.Event | None = None
+        self._session: requests.Session | None = None
+        self.fetches = 0  # attempts started, for tests and diagnostics
+
+    def key(self, kid: str) -> jwt.PyJWK:
+        """The trusted key `kid`; KeyUnavailable when unknown after at most `wait_seconds`."""
+        with self._lock:
+            found = self._keys.get(kid)
+            stale = self._read_at is None or self._clock() - self._read_at >= self._ttl
+            in_flight = self._in_flight
+            if (found is None or stale) and in_flight is None and self._may_fetch():
+                in_flight = self._start_fetch()
+        if found is not None:
+            return found  # a refresh of a stale set runs behind; this key was trusted when last read
+        if in_flight is not None:
+            in_flight.wait(self._wait)
+        with self._lock:
+            found = self._keys.get(kid)
+        if found is None:
+            raise KeyUnavailable(kid)
+        return found
+
+    def _may_fetch(self) -> bool:
+        return self._attempted_at is None or self._clock() - self._attempted_at >= self._min_interval
+
+    def _start_fetch(self) -> threading.Event:
+        done = threading.Event()
+        self._in_flight = done
+        self._attempted_at = self._clock()
+        self.fetches += 1
+        threading.Thread(target=self._refresh, args=(done,), name="jwks-fetch", daemon=True).start()
+        return done
+
+    def _refresh(self, done: threading.Event) -> None:
+        try:
+            keys = parse_jwks(self._fetch())
+        except Exception as error:  # noqa: BLE001 - whatever Auth sends, the caller gets a 401, not a 500
+            log.error("Cannot read the JWKS from %s: %s: %s", self.url, type(error).__name__, error)
+            keys = None
+        with self._lock:
+            if keys is not None:
+                withdrawn = sorted(set(self._keys) - set(keys))
+                if withdrawn:
+                    log.info("JWKS re-read: keys %s withdrawn by HMPPS Auth are no longer trusted", withdrawn)
+                self._keys = keys
+                self._read_at = self._clock()
+            self._in_flight = None
+        done.set()
+
+    def _http_get(self) -> Any:
+        if self._session is None:
+            self._session = cookieless_session()
+        response = self._session.get(self.url, timeout=self._timeout)
+        response.raise_for_status()
+        return response.json()

@@ -1,0 +1,101 @@
+"""How `ptpu serve` logs (issue 13 §6): no value from a message can start a new log line or forge an entry,
+and no URL's credentials reach the log.
+
+`LOG_FORMAT=json` (the container's default): one JSON object per line (python-json-logger), every value
+escaped by the JSON encoder, for the log pipeline to index. `LOG_FORMAT=plain` (development, the sandbox):
+`time LEVEL [thread] logger: message`, with control, line-separator and bidirectional-override characters in
+the message written as escapes (`\\n`, `\\x1b`, `\\u2028`), and each traceback line indented, so a physical
+line that starts at column 0 is always the start of a real record. Both mask user-info in URLs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
+
+from ptpu_runtime.redaction import without_credentials
+
+JSON, PLAIN = "json", "plain"
+LOG_FORMATS = (JSON, PLAIN)
+PLAIN_FORMAT = "%(asctime)s %(levelname)s [%(threadName)s] %(name)s: %(message)s"
+JSON_FIELDS = "%(asctime)s %(levelname)s %(threadName)s %(name)s %(message)s"
+JSON_NAMES = {"asctime": "timestamp", "levelname": "level", "threadName": "thread", "name": "logger"}
+NOISY_LOGGERS = ("botocore", "urllib3", "apscheduler.executors")
+TRACEBACK_INDENT = "    "
+
+# C0 and C1 controls, DEL, Unicode line/paragraph separators, and the invisible format characters that can
+# reorder or hide text on a terminal (zero-width, bidirectional embeddings, overrides and isolates).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_control(text: str) -> str:
+    """`text` with every unsafe character (see _UNSAFE) written as a visible escape; others unchanged."""
+    return _UNSAFE.sub(lambda found: _escape(found.group()), text)
+
+
+def _escape(char: str) -> str:
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+class PlainFormatter(logging.Formatter):
+    """One physical line per record; a traceback follows on indented lines."""
+
+    def __init__(self) -> None:
+        super().__init__(PLAIN_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = escape_control(without_credentials(record.getMessage()))
+        record.asctime = self.formatTime(record, self.datefmt)
+        line = self.formatMessage(record)
+        blocks = []
+        if record.exc_info:
+            blocks.append(self.formatException(record.exc_info))
+        elif record.exc_text:
+            blocks.append(record.exc_text)
+        if record.stack_info:
+            blocks.append(self.formatStack(record.stack_info))
+        for block in blocks:
+            for text in block.splitlines():
+                line += f"\n{TRACEBACK_INDENT}{escape_control(without_credentials(text))}"
+        return line
+
+
+class RedactingJsonFormatter(JsonFormatter):
+    """python-json-logger's formatter, with URL credentials masked in every text value."""
+
+    def __init__(self) -> None:
+        super().__init__(JSON_FIELDS, rename_fields=JSON_NAMES)
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        return {key: without_credentials(value) if isinstance(value, str) else value for key, value in log_data.items()}
+
+
+def formatter_for(log_format: str) -> logging.Formatter:
+    """The formatter for LOG_FORMAT `json` or `plain`; ValueError for anything else."""
+    if log_format == JSON:
+        return RedactingJsonFormatter()
+    if log_format == PLAIN:
+        return PlainFormatter()
+    raise ValueError(f"log format '{log_format}' is not one of {', '.join(LOG_FORMATS)}")
+
+
+def configure_logging(level: str = "INFO", log_format: str = PLAIN) -> None:
+    """Route every logger (uvicorn's too: it is started without a logging config of its own) through one
+    stderr handler in the chosen format, replacing any handler already on the root logger."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter_for(log_format))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in NOISY_LOGGERS:
+        logging.getLogger(noisy).setLevel(logging.WARNING)
