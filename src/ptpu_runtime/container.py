@@ -173,7 +173,7 @@ class Container(containers.DeclarativeContainer):
     aws = providers.Singleton(_aws_clients, settings)
     queue_urls = providers.Singleton(_queue_urls, settings, aws)
     repository = providers.Singleton(
-        DynamoMessageRepository, aws.provided.dynamodb, settings.provided.dynamodb_table_name
+        DynamoMessageRepository, aws.provided.dynamodb, settings.provided.dynamodb_table_name, metrics=metrics
     )
     lock = providers.Singleton(DynamoLock, aws.provided.schedule_dynamodb, settings.provided.schedule_table_name)
     queue_admin = providers.Singleton(
