@@ -52,8 +52,7 @@ class OldItem:
 
 
 def old_item(n: int, now: datetime, pending: bool) -> OldItem:
-    """The n-th item: pending ones cycle through every retry tier and odd statuses, each its own
-    booking (so aggregation keeps them all); processed ones share bookings."""
+    """The n-th item: pending ones cycle through every retry tier and odd statuses."""
     style = n % 4
     created = now - timedelta(days=1 + n % 5, minutes=17 * n) + timedelta(microseconds=(n * 7919) % 1_000_000)
     if style == 0:
@@ -62,8 +61,9 @@ def old_item(n: int, now: datetime, pending: bool) -> OldItem:
         created = created.replace(microsecond=0)
     elif style == 2:
         created = created.replace(microsecond=created.microsecond // 1000 * 1000)
-    booking_id = 1_300_000 + n if pending else 1_200_000 + n % 50
-    event_type = ISC if n % 3 else SDC
+    # Two pending records per booking, of different types (aggregation keeps both); processed ones share.
+    booking_id = 1_300_000 + n // 2 if pending else 1_200_000 + n % 50
+    event_type = (ISC if n % 2 else SDC) if pending else (ISC if n % 3 else SDC)
     statuses = ODD_STATUSES + KNOWN_STATUSES
     item: dict[str, Any] = {
         "id": {"S": str(uuid.UUID(int=n + 1))},
@@ -89,7 +89,7 @@ def old_item(n: int, now: datetime, pending: bool) -> OldItem:
     return OldItem(item, pending)
 
 
-def old_items(count: int, now: datetime, pending_share: float = 0.6) -> list[OldItem]:
+def old_items(count: int, now: datetime, pending_share: float = 0.4) -> list[OldItem]:
     pending = int(count * pending_share)
     return [old_item(n, now, pending=n < pending) for n in range(count)]
 

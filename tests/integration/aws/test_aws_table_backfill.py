@@ -71,7 +71,10 @@ def table(resources: ProvisionedResources, names: AwsResourceNames) -> str:
 
 @pytest.fixture
 def store(aws_clients: AwsClients, table: str) -> DynamoMessageRepository:
-    return DynamoMessageRepository(aws_clients.dynamodb, table, page_size=100, clock=FixedClock(NOW))
+    # Small report pages: moto sorts a whole 1 MB page per call, slow on a loaded machine.
+    return DynamoMessageRepository(
+        aws_clients.dynamodb, table, page_size=100, clock=FixedClock(NOW), report_page_size=100
+    )
 
 
 def scan_all(dynamodb: Any, table: str) -> list[dict]:
