@@ -97,9 +97,10 @@ def run_table(args: argparse.Namespace) -> int:
         bar.close()
         print(f"Cannot backfill: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    except Exception as error:  # noqa: BLE001 - any failure: say how to resume
+    except (Exception, KeyboardInterrupt) as error:  # any failure, or Ctrl-C: say how to resume
         bar.close()
-        print(f"Backfill stopped: {error}. Run the same command again to resume from {args.checkpoint}.",
+        reason = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
+        print(f"Backfill stopped: {reason}. Run the same command again to resume from {args.checkpoint}.",
               file=sys.stderr)
         return EXIT_FAILURE
     bar.close()

@@ -185,8 +185,10 @@ class TableBackfill:
         todo = [i for i, position in checkpoint.positions.items() if not position["done"]]
         with ThreadPoolExecutor(max_workers=max(1, len(todo)), thread_name_prefix="backfill") as pool:
             futures = [pool.submit(self._segment, i, checkpoint, progress) for i in todo]
-            wait(futures, return_when=FIRST_EXCEPTION)
-            self._stop.set()  # a segment failed (or all are done): the others stop at their next page
+            try:
+                wait(futures, return_when=FIRST_EXCEPTION)
+            finally:  # a segment failed, all are done, or Ctrl-C: the others stop after their page
+                self._stop.set()
             for future in futures:
                 future.result()  # re-raises the first failure
         checkpoint.finished()

@@ -78,9 +78,8 @@ def store(aws_clients: AwsClients, table: str) -> DynamoMessageRepository:
 
 
 def scan_all(dynamodb: Any, table: str) -> list[dict]:
-    return list(
-        item for page in dynamodb.get_paginator("scan").paginate(TableName=table) for item in page["Items"]
-    )
+    pages = dynamodb.get_paginator("scan").paginate(TableName=table, PaginationConfig={"PageSize": 100})
+    return [item for page in pages for item in page["Items"]]
 
 
 def ids(items: list[OldItem], pending: bool | None = None) -> set[str]:
