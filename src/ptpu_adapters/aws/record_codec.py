@@ -3,7 +3,8 @@
 The SPEC attributes are exactly those of the existing service, so either service can read the
 other's items. The helper attributes below exist only to place an item in the sparse indexes
 (see `message_table.py`); `message_from_item` ignores them, so an item the existing service wrote
-is still readable, though it is in no index until a one-off backfill adds the helpers.
+is still readable, though it is in no index until `ptpu table backfill` adds the helpers
+(`index_backfill.py`).
 """
 
 from __future__ import annotations
