@@ -94,6 +94,9 @@ class RecordingMetrics:
     def status_change(self, kind: str) -> None:
         self._count("statusChange", kind)
 
+    def unreadable_record(self, kind: str) -> None:
+        self._count("unreadableRecord", kind)
+
     def status_change_succeeded(self, retries: int, days: float) -> None:
         self.successes.append((retries, days))
 

@@ -32,17 +32,20 @@ STATUS_CHANGE_RETRIES = "ptpu_statusChange_retries"
 STATUS_CHANGE_COUNTER = "ptpu_statusChangeCounter"
 DAYS_EVENT_TYPE = "successAfterTimeDays"
 RETRIES_EVENT_TYPE = "successAfterRetries"
+UNREADABLE_RECORD = "ptpu_unreadableRecord"  # ours (issue 10 §4), not on the existing dashboard
 
 # Every label value the dashboard plots, pre-set to zero so panels show 0 rather than "no data".
 COUNTER_TYPES: dict[str, tuple[str, ...]] = {
     MOVEMENT: ("total", "success", "fail"),
     SENTENCE_DATE_CHANGE: ("total", "success", "fail_no_offender", "fail_no_conviction"),
     STATUS_CHANGE: ("total", "success", "fail"),
+    UNREADABLE_RECORD: ("item", "message"),
 }
 COUNTER_HELP = {
     MOVEMENT: "External movements processed, by outcome",
     SENTENCE_DATE_CHANGE: "Sentence date changes processed, by outcome",
     STATUS_CHANGE: "Imprisonment status changes processed, by outcome",
+    UNREADABLE_RECORD: "Stored records skipped (item) or settled (message) because they could not be read",
 }
 RETRY_BUCKETS = (0, 1, 2, 3, 4, 5, 10, 15, 20, 25, 30)
 DAY_BUCKETS = (0.5, 1, 2, 3, 5, 7, 14, 21, 28, 35)
@@ -91,6 +94,9 @@ class PrometheusMetrics(Collector):
 
     def status_change(self, kind: str) -> None:
         self._increment(STATUS_CHANGE, kind)
+
+    def unreadable_record(self, kind: str) -> None:
+        self._increment(UNREADABLE_RECORD, kind)
 
     def status_change_succeeded(self, retries: int, days: float) -> None:
         with self._lock:

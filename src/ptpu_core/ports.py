@@ -65,6 +65,11 @@ class Metrics(Protocol):
         """ptpu_statusChange_total{type=kind}: total | success | fail."""
         ...
 
+    def unreadable_record(self, kind: str) -> None:
+        """ptpu_unreadableRecord_total{type=kind}: item (a stored item the store could not read, skipped)
+        | message (a record whose event payload could not be read, settled NO_LONGER_VALID). Issue 10 §4."""
+        ...
+
     def status_change_succeeded(self, retries: int, days: float) -> None:
         """Observe ptpu_statusChange_retries (retries before success) and ptpu_statusChange (days before
         success: whole days since the record was created, plus one, as the existing service counts)."""

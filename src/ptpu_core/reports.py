@@ -13,7 +13,7 @@ from typing import Any
 from attrs import define, field, frozen
 
 from ptpu_core.models.events import EventType
-from ptpu_core.models.record import Message, SynchroniseState
+from ptpu_core.models.record import Message, StoredState, SynchroniseState
 from ptpu_core.ports import Clock, MessageRepository
 
 NOT_MATCHED_STATES = frozenset(
@@ -78,7 +78,8 @@ CATEGORY_STATES: dict[str, SynchroniseState] = {
     "key-dates-set-fail": SynchroniseState.KEY_DATES_NOT_UPDATED,
     "error-fail": SynchroniseState.ERROR,
 }
-_CATEGORY_OF_STATE = {state: name for name, state in CATEGORY_STATES.items()}
+# Keyed by the open stored value: a state this service does not know (e.g. MATCHED) is in no category.
+_CATEGORY_OF_STATE: dict[StoredState, str] = {state: name for name, state in CATEGORY_STATES.items()}
 
 
 def _no_categories() -> dict[str, int]:

@@ -1,6 +1,7 @@
-"""`ptpu <command>`: `serve` runs the service. Other installed packages add commands through the
-`ptpu.commands` entry-point group (the development sandbox adds `sandbox` and `publish`); the runtime
-never imports them, so the production image, which does not install the sandbox, has `serve` only.
+"""`ptpu <command>`: `serve` runs the service; `table backfill` readies the existing service's table
+for it (cut-over). Other installed packages add commands through the `ptpu.commands` entry-point
+group (the development sandbox adds `sandbox` and `publish`); the runtime never imports them, so the
+production image, which does not install the sandbox, has `serve` and `table` only.
 
 Add a command here by writing `def run_x(args) -> int` plus an `add_x(subparsers)` and listing it in
 COMMANDS; in another package, by an entry point whose object is such an `(add_x, run_x)` pair.
@@ -27,6 +28,7 @@ from ptpu_runtime.config_kinds import SettingsError
 from ptpu_runtime.config_reference import help_text
 from ptpu_runtime.logging_setup import configure_logging
 from ptpu_runtime.redaction import without_credentials
+from ptpu_runtime.table_command import add_table, run_table
 
 if TYPE_CHECKING:
     from ptpu_runtime.container import Container
@@ -190,6 +192,7 @@ def add_serve(subparsers: argparse._SubParsersAction) -> None:
 # name -> (how to declare its arguments, what to run)
 COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]] = {
     "serve": (add_serve, run_serve),
+    "table": (add_table, run_table),
 }
 ENTRY_POINT_GROUP = "ptpu.commands"
 

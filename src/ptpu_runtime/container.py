@@ -177,7 +177,7 @@ class Container(containers.DeclarativeContainer):
     # Run by `ptpu serve` before anything starts: each AWS failure becomes a one-line ConfigError.
     aws_preflight = providers.Callable(check_aws, settings, aws, queue_urls.provider)
     repository = providers.Singleton(
-        DynamoMessageRepository, aws.provided.dynamodb, settings.provided.dynamodb_table_name
+        DynamoMessageRepository, aws.provided.dynamodb, settings.provided.dynamodb_table_name, metrics=metrics
     )
     lock = providers.Singleton(DynamoLock, aws.provided.schedule_dynamodb, settings.provided.schedule_table_name)
     queue_admin = providers.Singleton(

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from attrs import frozen
 
-from ptpu_core.models.record import Message
+from ptpu_core.models.record import Message, state_text
 from ptpu_sandbox.delius_changes import by_crn, describe_changes
 from ptpu_sandbox.publishing import Published, publish_scenarios
 from ptpu_sandbox.simulators.seed import IGNORED, Scenario
@@ -72,7 +72,7 @@ def outcome_of(event: Published, records: Iterable[Message], queue_drained: bool
     if record is None:
         return IGNORED if queue_drained else PENDING
     settled = record.processed_date is not None or record.retry_count > 0
-    return record.status.value if settled and record.status is not None else PENDING
+    return state_text(record.status) if settled and record.status is not None else PENDING
 
 
 def _same_event(record: Message, event: Published) -> bool:

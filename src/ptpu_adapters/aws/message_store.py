@@ -11,12 +11,17 @@ most one small page while it works through bookings. The report queries (`unproc
 DynamoDB returns up to 1 MB per page: memory stays bounded by a page (by bytes, the bound that
 matters, whatever the records' size), and a large report needs far fewer round trips (a count
 Limit would only add pages, since the 1 MB cap applies anyway).
+
+An item that cannot be read as a record (issue 10 §4: a required attribute missing or malformed) is
+skipped wherever it turns up, with a warning naming it and `ptpu_unreadableRecord_total{type="item"}`:
+one odd item never stops a cycle or a report. It stays in the table for someone to mend or delete.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +45,7 @@ from ptpu_adapters.aws.record_codec import (
     PROCESSED,
     PROCESSED_SHARD,
     Item,
+    UnreadableRecord,
     format_date_time,
     message_from_item,
     message_to_item,
@@ -47,13 +53,15 @@ from ptpu_adapters.aws.record_codec import (
 )
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_core.models.record import Message
-from ptpu_core.ports import Clock
+from ptpu_core.ports import Clock, Metrics
 from ptpu_core.retry_policy import epoch_seconds
 
 # Sorts after every digit and date character, so "0004#~" closes the range of retry count 4.
 _AFTER_ANY_DATE = "~"
 _BATCH_GET_LIMIT = 100
 _NOT_EXPIRED = "deleteBy > :now"
+
+log = logging.getLogger("ptpu.message_store")
 
 
 @define
@@ -77,15 +85,17 @@ class DynamoMessageRepository:
         page_size: int = 200,
         clock: Clock | None = None,
         report_page_size: int | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         """`clock` tells which records have expired (deleteBy is reckoned from it, as the core does).
         `page_size` is the Limit of the processing cycle's queries; `report_page_size` that of the
-        report queries, None for none (DynamoDB's 1 MB page)."""
+        report queries, None for none (DynamoDB's 1 MB page). `metrics` counts the unreadable items skipped."""
         self._client = dynamodb_client
         self._table = table_name
         self._page_size = page_size
         self._report_page_size = report_page_size
         self._clock = clock or SystemClock()
+        self._metrics = metrics
         self.read_stats = ReadStats()
         self._stats_lock = threading.Lock()
 
@@ -112,7 +122,7 @@ class DynamoMessageRepository:
                 "Item"
             )
         self._count_got(1 if item else 0)
-        return message_from_item(item) if item else None
+        return next(self._readable([item]), None) if item else None
 
     def unprocessed_created_before(self, created_before: datetime) -> Iterator[Message]:
         # Every pending sort key starts with 4 digits, so "< 0000#T" holds exactly retry 0, created < T.
@@ -135,7 +145,7 @@ class DynamoMessageRepository:
             )
         ]
         # The index is eventually consistent: confirm each record from the table itself.
-        current = [message_from_item(item) for item in self._batch_get(keys)]
+        current = list(self._readable(self._batch_get(keys)))
         now = epoch_seconds(self._clock.now())
         return sorted((m for m in current if not m.is_processed and m.delete_by > now), key=lambda m: m.created_date)
 
@@ -179,12 +189,20 @@ class DynamoMessageRepository:
         return {":now": {"N": str(epoch_seconds(self._clock.now()))}}
 
     def _query(self, index: str, key_condition: str, values: Item, **extra: Any) -> Iterator[Message]:
-        items = self._query_items(index, key_condition, values, self._page_size, **extra)
-        return (message_from_item(item) for item in items)
+        return self._readable(self._query_items(index, key_condition, values, self._page_size, **extra))
 
     def _report_query(self, index: str, key_condition: str, values: Item, **extra: Any) -> Iterator[Message]:
-        items = self._query_items(index, key_condition, values, self._report_page_size, **extra)
-        return (message_from_item(item) for item in items)
+        return self._readable(self._query_items(index, key_condition, values, self._report_page_size, **extra))
+
+    def _readable(self, items: Iterable[Item]) -> Iterator[Message]:
+        """The records of `items`, skipping (with a warning and a count) any that cannot be read."""
+        for item in items:
+            try:
+                yield message_from_item(item)
+            except UnreadableRecord as error:
+                log.warning("Skipped stored record %s, which cannot be read: %s", error.record_id, error.reason)
+                if self._metrics is not None:
+                    self._metrics.unreadable_record("item")
 
     def _query_items(
         self, index: str, key_condition: str, values: Item, limit: int | None, **extra: Any

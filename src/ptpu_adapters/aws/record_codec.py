@@ -3,15 +3,18 @@
 The SPEC attributes are exactly those of the existing service, so either service can read the
 other's items. The helper attributes below exist only to place an item in the sparse indexes
 (see `message_table.py`); `message_from_item` ignores them, so an item the existing service wrote
-is still readable, though it is in no index until a one-off backfill adds the helpers.
+is still readable, though it is in no index until `ptpu table backfill` adds the helpers
+(`index_backfill.py`).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
-from ptpu_core.models.record import Message, SynchroniseState
+from ptpu_core.models.record import Message, state_of, state_text
+from ptpu_core.retry_policy import initial_delete_by
 
 Item = dict[str, dict[str, Any]]
 
@@ -57,7 +60,7 @@ def message_to_item(message: Message) -> Item:
         "locationId": message.location_id,
         "locationDescription": message.location_description,
         "legalStatus": message.legal_status,
-        "status": message.status.value if message.status is not None else None,
+        "status": state_text(message.status) if message.status is not None else None,
         "matchingCrns": message.matching_crns,
     }
     # Absent rather than null, as the existing service's mapper writes them.
@@ -74,28 +77,92 @@ def message_to_item(message: Message) -> Item:
     return item
 
 
+class UnreadableRecord(ValueError):
+    """A stored item this service cannot turn into a record (a required attribute missing or malformed).
+
+    `record_id` is the item's id when it has one; the message names the attribute and why.
+    """
+
+    def __init__(self, record_id: str | None, reason: str) -> None:
+        super().__init__(f"record {record_id}: {reason}")
+        self.record_id = record_id
+        self.reason = reason
+
+
+# Java's LocalDateTime.toString(): uuuu-MM-ddTHH:mm, then :ss unless seconds and fraction are both
+# zero, then .fraction (3, 6 or 9 digits) unless zero. Any 1-9 fraction digits are accepted.
+_JAVA_LOCAL_DATE_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?")
+
+
+def parse_local_date_time(text: str) -> datetime:
+    """A stored date-time: Java's `LocalDateTime.toString()` (what the existing service writes, e.g.
+    `2021-05-04T10:15`, `2021-05-04T10:15:30.5`, `...T10:15:30.123456789`) or ours (always microseconds).
+
+    Returns a naive datetime; digits beyond microseconds are dropped (Python keeps no nanoseconds).
+    Raises ValueError for anything else (an offset, a space for the T, a missing minute)."""
+    match = _JAVA_LOCAL_DATE_TIME.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not an ISO local date-time")
+    year, month, day, hour, minute, second, fraction = match.groups()
+    micros = int((fraction or "0")[:6].ljust(6, "0"))
+    return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micros)
+
+
 def message_from_item(item: Item) -> Message:
-    processed = _string(item, "processedDate")
-    status = _string(item, "status")
-    return Message(
-        id=item["id"]["S"],
-        booking_id=int(item["bookingId"]["N"]),
-        event_type=item["eventType"]["S"],
-        message=item["message"]["S"],
-        created_date=datetime.fromisoformat(item["createdDate"]["S"]),
-        delete_by=int(item["deleteBy"]["N"]),
-        retry_count=int(item["retryCount"]["N"]) if "retryCount" in item else 0,
-        processed_date=datetime.fromisoformat(processed) if processed is not None else None,
-        reportable=_bool(item, "reportable") or False,
-        offender_no=_string(item, "offenderNo"),
-        booking_no=_string(item, "bookingNo"),
-        location_id=_string(item, "locationId"),
-        location_description=_string(item, "locationDescription"),
-        recall=_bool(item, "recall"),
-        legal_status=_string(item, "legalStatus"),
-        status=SynchroniseState(status) if status is not None else None,
-        matching_crns=_string(item, "matchingCrns"),
-    )
+    """Read an item as either service wrote it (SPEC §5; the existing service's `entity/Message.kt`).
+
+    Attributes the existing service's mapper would default when absent are defaulted the same way:
+    `eventType` and `message` "" (processing then settles the record), `retryCount` 0, `reportable`
+    false, `deleteBy` the created date plus the record lifetime. `status` is an open value (see
+    `StoredState`). Helper attributes are ignored. Raises UnreadableRecord when `id`, `bookingId` or
+    `createdDate` is missing, or any attribute is malformed (wrong type, not a number, not a date)."""
+    record_id = _text_of(item.get("id"))
+    try:
+        created = parse_local_date_time(_required(item, "createdDate", "S"))
+        processed = _string(item, "processedDate")
+        status = _string(item, "status")
+        delete_by = _number(item, "deleteBy")
+        retry_count = _number(item, "retryCount")
+        return Message(
+            id=_required(item, "id", "S"),
+            booking_id=int(_required(item, "bookingId", "N")),
+            event_type=_string(item, "eventType") or "",
+            message=_string(item, "message") or "",
+            created_date=created,
+            delete_by=delete_by if delete_by is not None else initial_delete_by(created),
+            retry_count=retry_count if retry_count is not None else 0,
+            processed_date=parse_local_date_time(processed) if processed is not None else None,
+            reportable=_bool(item, "reportable") or False,
+            offender_no=_string(item, "offenderNo"),
+            booking_no=_string(item, "bookingNo"),
+            location_id=_string(item, "locationId"),
+            location_description=_string(item, "locationDescription"),
+            recall=_bool(item, "recall"),
+            legal_status=_string(item, "legalStatus"),
+            status=state_of(status) if status is not None else None,
+            matching_crns=_string(item, "matchingCrns"),
+        )
+    except UnreadableRecord:
+        raise
+    except (KeyError, ValueError, TypeError, AttributeError) as error:
+        raise UnreadableRecord(record_id, f"{type(error).__name__}: {error}") from None
+
+
+def _text_of(value: dict[str, Any] | None) -> str | None:
+    return value.get("S") if isinstance(value, dict) else None
+
+
+def _required(item: Item, name: str, kind: str) -> str:
+    value = item.get(name)
+    if value is None or kind not in value:
+        raise UnreadableRecord(_text_of(item.get("id")), f"attribute {name} ({kind}) is missing")
+    text: str = value[kind]
+    return text
+
+
+def _number(item: Item, name: str) -> int | None:
+    value = item.get(name)
+    return None if value is None or "NULL" in value else int(value["N"])
 
 
 def _string(item: Item, name: str) -> str | None:

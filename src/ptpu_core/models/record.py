@@ -22,12 +22,32 @@ class SynchroniseState(str, Enum):
     NO_LONGER_VALID = "NO_LONGER_VALID"
 
 
+StoredState = SynchroniseState | str
+"""A stored record's `status`: an open value. The existing service stores it as a plain string
+(`entity/Message.kt`: `var status: String?`) and its own tests store values such as `MATCHED` that
+are no member of SynchroniseState; such a value is kept verbatim, so reports list it as stored."""
+
+
+def state_of(text: str) -> StoredState:
+    """The SynchroniseState member named `text`, or `text` itself when it names none (never raises)."""
+    try:
+        return SynchroniseState(text)
+    except ValueError:
+        return text
+
+
+def state_text(state: StoredState) -> str:
+    """The stored string of a state, known or not: `state_text(SynchroniseState.ERROR) == "ERROR"`."""
+    return state.value if isinstance(state, SynchroniseState) else state
+
+
 @define
 class Message:
     """One stored event. Mutable: processing updates retry count, status and dates in place.
 
     `created_date` / `processed_date` are naive local date-times (the wire form is ISO
     local date-time, as the existing service stores). `delete_by` is epoch seconds (TTL).
+    `status` is a SynchroniseState, or the raw string of a state this service does not know.
     """
 
     id: str
@@ -45,7 +65,7 @@ class Message:
     location_description: str | None = None
     recall: bool | None = None
     legal_status: str | None = None
-    status: SynchroniseState | None = None
+    status: StoredState | None = None
     matching_crns: str | None = None
 
     @property

@@ -28,7 +28,12 @@ log = logging.getLogger(__name__)
 
 
 class MessageProcessor:
-    """SystemFailure from any port propagates: the caller retries the record (SPEC §7 last line)."""
+    """SystemFailure from any port propagates: the caller retries the record (SPEC §7 last line).
+
+    A record that can never be processed is settled, never retried (issue 10 §4): an event type we
+    do not handle (even "") is Done COMPLETED, as the existing service's MessageProcessor answers
+    `Done` for it; an unreadable event payload is Done NO_LONGER_VALID, logged and counted
+    (`ptpu_unreadableRecord_total{type="message"}`)."""
 
     def __init__(
         self,
@@ -41,6 +46,7 @@ class MessageProcessor:
         settings: DomainSettings,
     ) -> None:
         self._clock = clock  # part of the agreed API; no processing rule reads the time today
+        self._metrics = metrics
         matcher = OffenderMatcher(prison_api, offender_search, community_api, telemetry, settings)
         self._imprisonment_status = ImprisonmentStatusProcessor(prison_api, community_api, matcher, telemetry, settings)
         self._movement = MovementProcessor(prison_api, community_api, telemetry, metrics, settings)
@@ -53,6 +59,7 @@ class MessageProcessor:
         except InvalidMessage as error:
             # It was valid when stored, so this is a bug or a hand-edited record; retrying cannot help.
             log.error("Record %s (booking %d) cannot be read: %s", message.id, message.booking_id, error)
+            self._metrics.unreadable_record("message")
             return done(State.NO_LONGER_VALID)
         match event:
             case ImprisonmentStatusChangedEvent():
@@ -64,6 +71,6 @@ class MessageProcessor:
             case BookingNumberChangedEvent():
                 return self._booking_number.process(event)
             case None:
-                # Done and stored COMPLETED, as the existing service ends an event type it does not expect.
-                log.warning("Record %s has event type %s, which we do not process", message.id, message.event_type)
+                # As the existing service's MessageProcessor: an unexpected type is Done, stored COMPLETED.
+                log.warning("Record %s has event type %r, which we do not process", message.id, message.event_type)
                 return done(State.COMPLETED)

@@ -132,7 +132,21 @@ def test_no_created_series_and_each_type_line_once(registry: CollectorRegistry, 
     type_lines = [line for line in text.splitlines() if line.startswith("# TYPE")]
 
     assert "_created" not in text
-    assert len(type_lines) == len(set(type_lines)) == 6
+    assert len(type_lines) == len(set(type_lines))
+    assert {line.split()[2] for line in type_lines} == {
+        "ptpu_movement_total", "ptpu_sentenceDateChange_total", "ptpu_statusChange_total",
+        "ptpu_statusChangeCounter_total", "ptpu_statusChange", "ptpu_statusChange_retries",
+        "ptpu_unreadableRecord_total",
+    }
+
+
+def test_unreadable_records_are_counted_by_kind(registry: CollectorRegistry, metrics: PrometheusMetrics) -> None:
+    metrics.unreadable_record("item")
+    metrics.unreadable_record("item")
+
+    found = samples(registry)
+    assert found[("ptpu_unreadableRecord_total", (("type", "item"),))] == 2.0
+    assert found[("ptpu_unreadableRecord_total", (("type", "message"),))] == 0.0
 
 
 def test_lives_beside_other_collectors(registry: CollectorRegistry, metrics: PrometheusMetrics) -> None:

@@ -18,18 +18,21 @@ def fakes() -> Fakes:
     return world
 
 
-def test_unknown_event_type_is_completed_without_any_call(fakes: Fakes) -> None:
-    # Issue 10 §5: the existing service ends an unexpected event type Done and stores COMPLETED.
-    assert fakes.processor().process(a_stored("SOME_OTHER_MESSAGE", "{}")) == done(State.COMPLETED)
+@pytest.mark.parametrize("event_type", ["SOME_OTHER_MESSAGE", "", "imprisonment_status-changed"])
+def test_unknown_event_type_is_done_completed_without_any_call(fakes: Fakes, event_type: str) -> None:
+    # Issue 10 §4: as the existing service's MessageProcessor, whose `else` branch answers Done.
+    assert fakes.processor().process(a_stored(event_type, "{}")) == done(State.COMPLETED)
     assert fakes.prison.calls == []
     assert fakes.community.calls == []
 
 
-def test_unreadable_record_is_no_longer_valid_and_logged(fakes: Fakes, caplog) -> None:
+@pytest.mark.parametrize("payload", ["{broken", "", "[]", '{"bookingId": "x"}'])
+def test_unreadable_record_is_no_longer_valid_logged_and_counted(fakes: Fakes, caplog, payload: str) -> None:
     with caplog.at_level(logging.ERROR):
-        outcome = fakes.processor().process(a_stored(SENTENCE_DATES, "{broken"))
+        outcome = fakes.processor().process(a_stored(SENTENCE_DATES, payload))
     assert outcome == done(State.NO_LONGER_VALID)
     assert "stored-1" in caplog.text
+    assert fakes.metrics.count("unreadableRecord", "message") == 1
     assert fakes.prison.calls == []
 
 

@@ -124,3 +124,20 @@ def test_reports_need_the_report_role(client, auth_headers):
     for path in ("/report/in-progress", "/report/not-matched", "/report/processed", "/report/match-summary"):
         assert client.get(path).status_code == 401, path
         assert client.get(path, headers=admin).status_code == 403, path
+
+
+def test_reports_list_a_state_this_service_does_not_know_verbatim(client, container, reporter):
+    # Issue 10 §4: the existing service's own tests store statuses such as MATCHED.
+    store(container, "1", NOW - timedelta(days=2), status="MATCHED")
+    store(container, "2", NOW - timedelta(days=2), processed_date=NOW - timedelta(days=1), status="MATCHED")
+    store(container, "3", NOW - timedelta(days=2), status=SynchroniseState.NO_MATCH)
+
+    in_progress = client.get("/report/in-progress", headers=reporter)
+    processed = client.get("/report/processed", headers=reporter)
+    summary = client.get("/report/match-summary", headers=reporter)
+
+    assert in_progress.status_code == processed.status_code == summary.status_code == 200
+    assert [line.rsplit(",", 1)[-1] for line in in_progress.text.strip().split("\n")[1:]] == ['"MATCHED"', '"NO_MATCH"']
+    assert processed.text.strip().split("\n")[1].endswith('"MATCHED"')
+    assert summary.json()["waiting"]["total"] == 2
+    assert summary.json()["waiting"]["category"]["no-match"] == 1

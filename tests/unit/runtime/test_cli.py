@@ -42,7 +42,7 @@ def test_publish_of_an_unknown_scenario_is_a_usage_error(capsys):
 
 def test_every_command_has_a_subparser():
     parser = build_parser()
-    required_arguments = {"publish": ["all"]}
+    required_arguments = {"publish": ["all"], "table": ["backfill"]}
     for name in COMMANDS:
         assert parser.parse_args([name, *required_arguments.get(name, [])]).command == name
 

@@ -1,0 +1,246 @@
+"""`ptpu table backfill`'s engine (issue 10 §1): a paced, parallel, resumable Scan that adds the index
+helper attributes (see `index_backfill`) to every item of the message table that lacks them.
+
+- Parallel: `segments` threads, each scanning its own Scan segment (Segment / TotalSegments).
+- Paced: at most `max_items_per_second` items read, over all segments together (None: unpaced), so
+  a cut-over on the live table cannot starve the service of read capacity. A page is never larger
+  than one second's allowance.
+- Resumable: after each page is done, the segment's LastEvaluatedKey and the counts so far go to a
+  JSON checkpoint file (written whole, then renamed over the old one). A re-run with the same
+  checkpoint resumes each segment where it stopped; a page half-done at a crash is read again and its
+  done items are then found indexed. The file is removed when the whole table has been scanned.
+- Idempotent: an indexed item is left alone; each update is conditional (see `index_update`).
+- `dry_run`: reads and counts what it would change, writes nothing (not even a checkpoint).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from attrs import asdict, define, field, frozen
+from botocore.exceptions import ClientError
+
+from ptpu_adapters.aws.aws_errors import error_code
+from ptpu_adapters.aws.index_backfill import index_update
+from ptpu_adapters.aws.message_table import CREATED_INDEX, PENDING_BOOKING_INDEX, PENDING_INDEX, PROCESSED_INDEX
+from ptpu_adapters.aws.record_codec import Item, UnreadableRecord
+
+log = logging.getLogger("ptpu.backfill")
+
+REQUIRED_INDEXES = (PENDING_INDEX, PENDING_BOOKING_INDEX, PROCESSED_INDEX, CREATED_INDEX)
+
+
+class BackfillError(Exception):
+    """The backfill cannot start: the table lacks the indexes, or the checkpoint is for another job."""
+
+
+@frozen
+class BackfillOptions:
+    segments: int = 4
+    page_size: int = 100
+    max_items_per_second: float | None = None
+    dry_run: bool = False
+    checkpoint: Path | None = None
+
+
+@define
+class BackfillCounts:
+    """Items read, and what became of them; `statuses` counts the updated items by stored status."""
+
+    scanned: int = 0
+    already_indexed: int = 0
+    indexed_pending: int = 0
+    indexed_processed: int = 0
+    changed_meanwhile: int = 0  # written by someone else between our read and our update: left alone
+    unreadable: int = 0  # cannot be read as a record: left alone, logged
+    statuses: Counter[str] = field(factory=Counter)
+
+    @property
+    def indexed(self) -> int:
+        return self.indexed_pending + self.indexed_processed
+
+    def add(self, other: BackfillCounts) -> None:
+        for name in ("scanned", "already_indexed", "indexed_pending", "indexed_processed",
+                     "changed_meanwhile", "unreadable"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.statuses.update(other.statuses)
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self, filter=lambda a, _: a.name != "statuses"), "statuses": dict(self.statuses)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BackfillCounts:
+        statuses = Counter(data.get("statuses", {}))
+        return cls(**{k: v for k, v in data.items() if k != "statuses"}, statuses=statuses)
+
+
+class Pacer:
+    """Spreads `rate` items a second over every thread: each call reserves its share of time and
+    sleeps until its turn. (A few lines of our own: a page may weigh more than one second's
+    allowance, which token-bucket libraries refuse.)"""
+
+    def __init__(self, rate: float | None, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._rate = rate
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next = time.monotonic()
+
+    def take(self, items: int) -> None:
+        if self._rate is None or items <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(self._next, now)
+            self._next = start + items / self._rate
+        if start > now:
+            self._sleep(start - now)
+
+
+class Checkpoint:
+    """The job's position: per segment, done or the key to start from; and the counts so far."""
+
+    def __init__(self, path: Path | None, table: str, segments: int) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self.table, self.segments = table, segments
+        self.positions: dict[int, dict[str, Any]] = {i: {"done": False, "startKey": None} for i in range(segments)}
+        self.counts = BackfillCounts()
+        self.resumed = False
+        if path is not None and path.exists():
+            self._load(path)
+
+    def _load(self, path: Path) -> None:
+        data = json.loads(path.read_text())
+        if data.get("table") != self.table or data.get("segments") != self.segments:
+            raise BackfillError(
+                f"checkpoint {path} is for table {data.get('table')} with {data.get('segments')} segments; "
+                f"run with those, or delete it to start again"
+            )
+        self.positions = {int(k): v for k, v in data["positions"].items()}
+        self.counts = BackfillCounts.from_json(data["counts"])
+        self.resumed = True
+
+    def page_done(self, segment: int, next_key: Item | None, counts: BackfillCounts) -> None:
+        with self._lock:
+            self.positions[segment] = {"done": next_key is None, "startKey": next_key}
+            self.counts.add(counts)
+            if self._path is None:
+                return
+            data = {"table": self.table, "segments": self.segments, "counts": self.counts.as_json(),
+                    "positions": {str(k): v for k, v in self.positions.items()}}
+            temporary = self._path.with_name(self._path.name + ".tmp")
+            temporary.write_text(json.dumps(data))
+            os.replace(temporary, self._path)
+
+    def finished(self) -> None:
+        if self._path is not None and all(p["done"] for p in self.positions.values()):
+            self._path.unlink(missing_ok=True)
+
+
+Progress = Callable[[BackfillCounts], None]
+
+
+class TableBackfill:
+    """Runs the backfill over `table_name` with a low-level boto3 DynamoDB client (thread-safe)."""
+
+    def __init__(self, dynamodb_client: Any, table_name: str, options: BackfillOptions) -> None:
+        if options.segments < 1 or options.page_size < 1:
+            raise BackfillError("segments and page size must be at least 1")
+        self._client = dynamodb_client
+        self._table = table_name
+        self._options = options
+        self._pacer = Pacer(options.max_items_per_second)
+        rate = options.max_items_per_second
+        self._limit = options.page_size if rate is None else max(1, min(options.page_size, int(rate)))
+        self._stop = threading.Event()
+
+    def approximate_item_count(self) -> int:
+        """DynamoDB's ItemCount (refreshed about every six hours): for the progress bar's total.
+        Raises BackfillError, unless dry-running, when the table lacks one of the indexes."""
+        table = self._client.describe_table(TableName=self._table)["Table"]
+        present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
+        missing = [name for name in REQUIRED_INDEXES if name not in present]
+        if missing and not self._options.dry_run:
+            raise BackfillError(f"table {self._table} lacks the indexes {', '.join(missing)}: add them first")
+        count: int = table.get("ItemCount", 0)
+        return count
+
+    def run(self, progress: Progress | None = None) -> BackfillCounts:
+        """Scan every segment to its end; returns the counts of the whole job (earlier runs included).
+        Each page's counts go to `progress` as it finishes. Raises what a segment raised (after
+        stopping the others at their next page), leaving the checkpoint for a re-run."""
+        opts = self._options
+        checkpoint = Checkpoint(None if opts.dry_run else opts.checkpoint, self._table, opts.segments)
+        if checkpoint.resumed:
+            log.info("Resuming from %s: %d items read before", opts.checkpoint, checkpoint.counts.scanned)
+        todo = [i for i, position in checkpoint.positions.items() if not position["done"]]
+        with ThreadPoolExecutor(max_workers=max(1, len(todo)), thread_name_prefix="backfill") as pool:
+            futures = [pool.submit(self._segment, i, checkpoint, progress) for i in todo]
+            try:
+                wait(futures, return_when=FIRST_EXCEPTION)
+            finally:  # a segment failed, all are done, or Ctrl-C: the others stop after their page
+                self._stop.set()
+            for future in futures:
+                future.result()  # re-raises the first failure
+        checkpoint.finished()
+        return checkpoint.counts
+
+    def _segment(self, segment: int, checkpoint: Checkpoint, progress: Progress | None) -> None:
+        start_key = checkpoint.positions[segment]["startKey"]
+        while not self._stop.is_set():
+            request: dict[str, Any] = {"TableName": self._table, "Segment": segment,
+                                       "TotalSegments": self._options.segments, "Limit": self._limit}
+            if start_key is not None:
+                request["ExclusiveStartKey"] = start_key
+            page = self._client.scan(**request)
+            items = page.get("Items", [])
+            self._pacer.take(max(len(items), 1))
+            counts = self._page(items)
+            start_key = page.get("LastEvaluatedKey")
+            checkpoint.page_done(segment, start_key, counts)
+            if progress is not None:
+                progress(counts)
+            if start_key is None:
+                return
+
+    def _page(self, items: list[Item]) -> BackfillCounts:
+        counts = BackfillCounts(scanned=len(items))
+        for item in items:
+            try:
+                update = index_update(item)
+            except UnreadableRecord as error:
+                counts.unreadable += 1
+                log.warning("Record %s cannot be read, left as it is: %s", error.record_id, error.reason)
+                continue
+            if update is None:
+                counts.already_indexed += 1
+                continue
+            if not self._options.dry_run and not self._apply(update.request(self._table)):
+                counts.changed_meanwhile += 1
+                continue
+            if update.pending:
+                counts.indexed_pending += 1
+            else:
+                counts.indexed_processed += 1
+            counts.statuses[update.status or "(none)"] += 1
+        return counts
+
+    def _apply(self, request: dict[str, Any]) -> bool:
+        """True if the update was made; False if the item changed since it was read."""
+        try:
+            self._client.update_item(**request)
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            log.info("Record %s was written meanwhile; left to its writer", request["Key"]["id"].get("S"))
+            return False
+        return True

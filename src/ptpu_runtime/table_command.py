@@ -1,0 +1,127 @@
+"""`ptpu table backfill`: the cut-over step (issue 10 §1, README "Switching over from the existing
+service"). Reads the same environment variables as `ptpu serve` (the table is DYNAMODB_TABLENAME),
+shows a progress bar (tqdm: items read, rate, ETA against DynamoDB's approximate item count) on
+stderr and prints a summary on stdout. Exit codes: 0 done, 1 failed (re-run the same command to
+resume from the checkpoint), 2 bad configuration or a table without the indexes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ptpu_adapters.aws.table_backfill import BackfillCounts, BackfillError, BackfillOptions, TableBackfill
+from ptpu_core.errors import ConfigError
+from ptpu_runtime.config import load_settings
+
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+DEFAULT_CHECKPOINT = Path("ptpu-backfill.checkpoint.json")
+
+
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def add_table(subparsers: argparse._SubParsersAction) -> None:
+    table = subparsers.add_parser("table", help="maintenance of the message table")
+    actions = table.add_subparsers(dest="table_command", required=True)
+    backfill = actions.add_parser(
+        "backfill",
+        help="add ptpu's index attributes to the items the existing service wrote (run once at cut-over)",
+    )
+    backfill.add_argument("--segments", type=_at_least_one, default=4, help="parallel Scan segments (default 4)")
+    backfill.add_argument(
+        "--max-items-per-second", type=_positive, default=None, help="read at most this many items a second"
+    )
+    backfill.add_argument("--page-size", type=_at_least_one, default=100, help="items per Scan page (default 100)")
+    backfill.add_argument(
+        "--checkpoint", type=Path, default=DEFAULT_CHECKPOINT,
+        help=f"where the position is kept for a re-run to resume (default ./{DEFAULT_CHECKPOINT})",
+    )
+    backfill.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    backfill.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run_table(args: argparse.Namespace) -> int:
+    """Only `backfill` for now."""
+    from ptpu_runtime.cli import configure_logging
+    from ptpu_runtime.container import Container  # boto3 and the rest only when run
+
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging("WARNING")
+    options = BackfillOptions(
+        segments=args.segments,
+        page_size=args.page_size,
+        max_items_per_second=args.max_items_per_second,
+        dry_run=args.dry_run,
+        checkpoint=args.checkpoint,
+    )
+    table = settings.dynamodb_table_name
+    backfill = TableBackfill(Container(settings=settings).aws().dynamodb, table, options)
+    try:
+        total = backfill.approximate_item_count()
+    except BackfillError as error:
+        print(f"Cannot backfill: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    bar = tqdm(total=total or None, unit="item", desc=f"backfill {table}", disable=args.no_progress, file=sys.stderr)
+    lock = threading.Lock()
+    seen = BackfillCounts()
+
+    def progress(page: BackfillCounts) -> None:
+        with lock:
+            seen.add(page)
+            bar.update(page.scanned)
+            bar.set_postfix(indexed=seen.indexed, already=seen.already_indexed, unreadable=seen.unreadable)
+
+    try:
+        counts = backfill.run(progress)
+    except BackfillError as error:
+        bar.close()
+        print(f"Cannot backfill: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except (Exception, KeyboardInterrupt) as error:  # any failure, or Ctrl-C: say how to resume
+        bar.close()
+        reason = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
+        print(f"Backfill stopped: {reason}. Run the same command again to resume from {args.checkpoint}.",
+              file=sys.stderr)
+        return EXIT_FAILURE
+    bar.close()
+    print(summary(table, counts, args.dry_run))
+    return EXIT_OK
+
+
+def summary(table: str, counts: BackfillCounts, dry_run: bool) -> str:
+    """The closing report: what was read and what became of it (of this run and any it resumed)."""
+    verb = "would index" if dry_run else "indexed"
+    statuses = ", ".join(f"{name} {count}" for name, count in sorted(counts.statuses.items())) or "-"
+    rows = [
+        ("items read", str(counts.scanned)),
+        ("already indexed", str(counts.already_indexed)),
+        (f"{verb}, pending", str(counts.indexed_pending)),
+        (f"{verb}, processed", str(counts.indexed_processed)),
+        (f"{verb}, by status", statuses),
+        ("written meanwhile, left", str(counts.changed_meanwhile)
+         + (" (run again once the existing service has stopped)" if counts.changed_meanwhile else "")),
+        ("unreadable, left", str(counts.unreadable) + (" (named in the log)" if counts.unreadable else "")),
+    ]
+    lines = [f"Backfill of {table} {'(dry run: nothing written) ' if dry_run else ''}finished"]
+    lines += [f"  {label + ':':<26}{value}" for label, value in rows]
+    return "\n".join(lines)
