@@ -97,6 +97,9 @@ class RecordingMetrics:
     def status_change_succeeded(self, retries: int, days: float) -> None:
         self.successes.append((retries, days))
 
+    def duplicate_message(self, event_type: str) -> None:
+        self._count("duplicateMessage", event_type)
+
     def count(self, metric: str, kind: str) -> int:
         return self.counts.get((metric, kind), 0)
 
@@ -273,12 +276,16 @@ class InMemoryMessageRepository:
     def all(self) -> list[Message]:
         return self._select(lambda m: True)
 
-    def add(self, message: Message) -> None:
+    def add(self, message: Message) -> bool:
         with self._lock:
+            if message.id in self._items:
+                return False
             self._items[message.id] = evolve(message)
+            return True
 
     def update(self, message: Message) -> None:
-        self.add(message)
+        with self._lock:
+            self._items[message.id] = evolve(message)
 
     def delete(self, message: Message) -> None:
         with self._lock:

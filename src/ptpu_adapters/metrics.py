@@ -18,22 +18,26 @@ from prometheus_client.core import CollectorRegistry, CounterMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from ptpu_core import ports
+from ptpu_core.models.events import EventType
 
 MOVEMENT = "ptpu_movement"
 SENTENCE_DATE_CHANGE = "ptpu_sentenceDateChange"
 STATUS_CHANGE = "ptpu_statusChange"
 STATUS_CHANGE_RETRIES = "ptpu_statusChange_retries"
+DUPLICATE_MESSAGE = "ptpu_duplicateMessage"  # new (issue 13 §3); type = the event type
 
 # Every label value the dashboard plots, pre-set to zero so panels show 0 rather than "no data".
 COUNTER_TYPES: dict[str, tuple[str, ...]] = {
     MOVEMENT: ("total", "success", "fail"),
     SENTENCE_DATE_CHANGE: ("total", "success", "fail_no_offender", "fail_no_conviction"),
     STATUS_CHANGE: ("total", "success", "fail"),
+    DUPLICATE_MESSAGE: tuple(event_type.value for event_type in EventType),
 }
 COUNTER_HELP = {
     MOVEMENT: "External movements processed, by outcome",
     SENTENCE_DATE_CHANGE: "Sentence date changes processed, by outcome",
     STATUS_CHANGE: "Imprisonment status changes processed, by outcome",
+    DUPLICATE_MESSAGE: "Copies of an already stored event, acknowledged and not stored again, by event type",
 }
 RETRY_BUCKETS = (0, 1, 2, 3, 4, 5, 10, 15, 20, 25, 30)
 DAY_BUCKETS = (0.5, 1, 2, 3, 5, 7, 14, 21, 28, 35)
@@ -84,6 +88,9 @@ class PrometheusMetrics(Collector):
         with self._lock:
             self._retries.observe(retries)
             self._days.observe(days)
+
+    def duplicate_message(self, event_type: str) -> None:
+        self._increment(DUPLICATE_MESSAGE, event_type)
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:

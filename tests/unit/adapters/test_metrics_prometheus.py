@@ -110,10 +110,19 @@ def test_no_created_series_and_each_type_line_once(registry: CollectorRegistry, 
     type_lines = [line for line in text.splitlines() if line.startswith("# TYPE")]
 
     assert "_created" not in text
-    assert len(type_lines) == len(set(type_lines)) == 5
+    assert len(type_lines) == len(set(type_lines)) == 6  # the five existing families and ptpu_duplicateMessage_total
 
 
 def test_lives_beside_other_collectors(registry: CollectorRegistry, metrics: PrometheusMetrics) -> None:
     Counter("http_requests", "other metrics in the same registry", registry=registry).inc()
 
     assert ("http_requests_total", ()) in samples(registry)
+
+
+def test_duplicate_messages_are_counted_by_event_type(registry: CollectorRegistry, metrics: PrometheusMetrics) -> None:
+    metrics.duplicate_message("SENTENCE_DATES-CHANGED")
+    metrics.duplicate_message("SENTENCE_DATES-CHANGED")
+
+    text = generate_latest(registry).decode()
+    assert 'ptpu_duplicateMessage_total{type="SENTENCE_DATES-CHANGED"} 2.0' in text
+    assert 'ptpu_duplicateMessage_total{type="IMPRISONMENT_STATUS-CHANGED"} 0.0' in text
