@@ -7,13 +7,13 @@ against its Protocol.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date, datetime, timedelta
 
 from attrs import define, evolve, field
 
 from ptpu_core import ports
-from ptpu_core.errors import UpstreamFailure
+from ptpu_core.errors import StoreFailure, UpstreamFailure
 from ptpu_core.models.prison import (
     Booking,
     BookingIdentifier,
@@ -290,6 +290,13 @@ class InMemoryMessageRepository:
     def delete(self, message: Message) -> None:
         with self._lock:
             self._items.pop(message.id, None)
+
+    def record_applied_steps(self, message_id: str, steps: Collection[str]) -> None:
+        with self._lock:
+            stored = self._items.get(message_id)
+            if stored is None:
+                raise StoreFailure(f"record {message_id} not found")
+            self._items[message_id] = evolve(stored, applied_steps=stored.applied_steps | frozenset(steps))
 
     def get(self, message_id: str) -> Message | None:
         with self._lock:

@@ -215,7 +215,15 @@ class Container(containers.DeclarativeContainer):
         EventReceiver, prison_api, repository, clock, domain_settings, telemetry, metrics=metrics
     )
     processor = providers.Singleton(
-        MessageProcessor, prison_api, community_api, offender_search, telemetry, metrics, clock, domain_settings
+        MessageProcessor,
+        prison_api,
+        community_api,
+        offender_search,
+        telemetry,
+        metrics,
+        clock,
+        domain_settings,
+        steps=repository,
     )
     synchronisation = providers.Singleton(
         SynchronisationService, repository, processor, clock, domain_settings, metrics, telemetry

@@ -31,6 +31,7 @@ from ptpu_adapters.fakes import (
     RecordingTelemetry,
 )
 from ptpu_core import reports
+from ptpu_core.errors import StoreFailure
 from ptpu_core.models.prison import Booking, SentenceDetail, SentenceTerm
 from ptpu_core.models.probation import Conviction, Custody, OffenderMatch, OffenderMatches, Sentence
 from ptpu_core.models.record import SynchroniseState
@@ -38,6 +39,7 @@ from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.receive import EventReceiver, Reception
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
+from ptpu_core.telemetry_names import IMPRISONMENT_STATUS_UPDATED, OFFENDER_MATCH
 from ptpu_sandbox.emulator import AwsResourceNames, MotoEmulator, moto_emulator_session, provision
 from ptpu_sandbox.simulators.faults import FaultRule
 from reliability.fault_proxy import AnswerLosingProxy
@@ -65,6 +67,7 @@ class World:
     repository: DynamoMessageRepository
     community: FakeCommunityApi
     metrics: RecordingMetrics
+    telemetry: RecordingTelemetry
     receptions: list[Reception]
     listener: SqsListener
     synchronisation: SynchronisationService
@@ -126,7 +129,7 @@ def world(emulator: MotoEmulator) -> Iterator[World]:
     def handle(event_type: str, message: str, sns_message_id: str | None) -> None:
         receptions.append(receiver.receive(event_type, message, sns_message_id))
 
-    processor = MessageProcessor(prison, community, search, telemetry, metrics, clock, settings)
+    processor = MessageProcessor(prison, community, search, telemetry, metrics, clock, settings, steps=repository)
     world = World(
         clients,
         resources.queue_url,
@@ -136,6 +139,7 @@ def world(emulator: MotoEmulator) -> Iterator[World]:
         repository,
         community,
         metrics,
+        telemetry,
         receptions,
         SqsListener(clients.sqs, resources.queue_url, handle, wait_seconds=1),
         SynchronisationService(repository, processor, clock, settings, metrics, telemetry),
@@ -233,3 +237,21 @@ def test_events_with_different_message_ids_are_each_stored(world: World) -> None
     assert sorted(r.value for r in world.receptions) == ["STORED", "STORED"]
     assert len(world.records()) == 2
     assert world.duplicates() == 0
+
+
+def test_a_failed_save_of_the_outcome_repeats_no_delius_write_event_or_count(world: World) -> None:
+    """Processed, then every try of the outcome's PutItem fails: the next cycle finds the record
+    unprocessed, its journal (appliedSteps on the item) says what landed and what was reported."""
+    world.deliver(envelope(str(uuid.uuid4())))
+    world.drain()
+    world.proxy.faults.set(FaultRule(status=500, paths="DynamoDB_20120810.PutItem"))
+    with pytest.raises(StoreFailure):
+        world.process_due()
+    assert len(world.proxy.failed) == 5  # botocore's first try and its four retries
+    world.proxy.faults.clear()
+    world.synchronisation.process_due()
+
+    assert_applied_once(world)
+    assert world.telemetry.names().count(IMPRISONMENT_STATUS_UPDATED) == 1
+    assert world.telemetry.names().count(OFFENDER_MATCH) == 1
+    assert world.metrics.count("statusChange", "success") == 1

@@ -16,7 +16,7 @@ Limit would only add pages, since the 1 MB cap applies anyway).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,7 @@ from ptpu_adapters.aws.message_table import (
     PROCESSED_INDEX,
 )
 from ptpu_adapters.aws.record_codec import (
+    APPLIED_STEPS,
     CREATED,
     CREATED_SHARD,
     MAX_SORTABLE_RETRIES,
@@ -114,6 +115,20 @@ class DynamoMessageRepository:
         # A whole-item put: helper attributes of a state the record has left vanish with it.
         with store_errors(f"updating record {message.id}"):
             self._client.put_item(TableName=self._table, Item=message_to_item(message))
+
+    def record_applied_steps(self, message_id: str, steps: Collection[str]) -> None:
+        """ADD `steps` to the item's `appliedSteps` string set in place (issue 13 §3); the rest of the
+        item is untouched. StoreFailure when the item is gone or the store fails."""
+        if not steps:
+            return
+        with store_errors(f"journalling steps of record {message_id}"):
+            self._client.update_item(
+                TableName=self._table,
+                Key={"id": {"S": message_id}},
+                UpdateExpression=f"ADD {APPLIED_STEPS} :steps",
+                ConditionExpression="attribute_exists(id)",
+                ExpressionAttributeValues={":steps": {"SS": sorted(set(steps))}},
+            )
 
     def delete(self, message: Message) -> None:
         with store_errors(f"deleting record {message.id}"):
