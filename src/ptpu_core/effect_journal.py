@@ -16,11 +16,13 @@ record (`Message.applied_steps`, the item's `appliedSteps` string set) and a rep
   same attempt (its outcome was never saved) emits none of them again; a later attempt emits its
   own, as the existing service does on every retry. Entries of earlier attempts are dropped.
 
-Effects are buffered and journalled in one store write: with each Delius write (the write's own key
-plus the effects before it) and at the end of processing; the buffered events are emitted only
-once journalled. A failed journal write raises StoreFailure: the effects are then not emitted, and
-the retry emits them, so each is emitted at most once per attempt and a Delius write is repeated
-only when it landed but its journal write failed.
+Cost: one store write per processing of a record (an UpdateItem ADD), when processing ends or
+fails, before the outcome is saved: the landed writes and the buffered events, which are emitted
+only once journalled. So a failed save of the outcome, or a failure part-way (an upstream error
+after some writes landed), repeats nothing. A failed journal write raises StoreFailure: its events
+are then not emitted (the retry emits them), and only then are its landed writes sent again; a
+process killed mid-record also sends its writes again (journalling each write as it lands would
+close that window at the price of a store write per Delius write).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class EffectJournal:
         )
         self._occurrences: Counter[str] = Counter()
         self._pending: list[tuple[str, Callable[[], None]]] = []
+        self._written: list[str] = []
 
     def effect(self, key: str, emit: Callable[[], None]) -> None:
         """Emit `emit` once per attempt: buffered until the next flush, skipped when already journalled."""
@@ -76,19 +79,23 @@ class EffectJournal:
 
     def landed_write(self, key: str) -> str | None:
         """The summary of an earlier landed write with this key ("" for none), None when not written."""
-        for step in self._message.applied_steps:
+        for step in (*self._written, *self._message.applied_steps):
             if step == key or step.startswith(key + "="):
                 return step[len(key) + 1 :]
         return None
 
-    def flush(self, *written: str) -> None:
-        """Journal the buffered effects and `written` write steps in one store write, then emit them."""
-        steps = [step for step, _ in self._pending] + list(written)
+    def wrote(self, step: str) -> None:
+        """A Delius write landed: `step` is its key, with `=<summary>` when the answer matters."""
+        self._written.append(step)
+
+    def flush(self) -> None:
+        """Journal the landed writes and buffered effects in one store write, then emit the effects."""
+        steps = [step for step, _ in self._pending] + self._written
         if not steps:
             return
         self._store.record_applied_steps(self._message.id, steps)
         self._message.applied_steps = self._message.applied_steps | frozenset(steps)
-        pending, self._pending = self._pending, []
+        pending, self._pending, self._written = self._pending, [], []
         for _, emit in pending:
             emit()
 
@@ -148,7 +155,7 @@ class JournalledCommunityApi:
         if self._journal.landed_write(key) is not None:
             return IDs(crn=crn, noms_number=noms_number)
         answer = self._real.update_noms_number(crn, noms_number)
-        self._journal.flush(key)
+        self._journal.wrote(key)
         return answer
 
     def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
@@ -158,7 +165,7 @@ class JournalledCommunityApi:
             return [IDs(crn=crn, noms_number=new_noms_number) for crn in landed.split(",") if crn]
         replaced = self._real.replace_noms_number(old_noms_number, new_noms_number)
         if replaced:  # [] is community-api's 404/409: nothing was changed
-            self._journal.flush(f"{key}={','.join(ids.crn for ids in replaced)}")
+            self._journal.wrote(f"{key}={','.join(ids.crn for ids in replaced)}")
         return replaced
 
     def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
@@ -167,7 +174,7 @@ class JournalledCommunityApi:
             return Custody(booking_number=body.booking_number)
         answer = self._real.update_booking_number(noms_number, body)
         if answer is not None:
-            self._journal.flush(key)
+            self._journal.wrote(key)
         return answer
 
     def update_custody(self, noms_number: str, booking_number: str, body: UpdateCustody) -> Custody | None:
@@ -180,7 +187,7 @@ class JournalledCommunityApi:
         answer = self._real.update_custody(noms_number, booking_number, body)
         if answer is not None:
             description = answer.institution.description if answer.institution else None
-            self._journal.flush(f"{key}={description or ''}")
+            self._journal.wrote(f"{key}={description or ''}")
         return answer
 
     def replace_key_dates(
@@ -191,5 +198,5 @@ class JournalledCommunityApi:
             return Custody(booking_number=booking_number)
         answer = self._real.replace_key_dates(noms_number, booking_number, body)
         if not isinstance(answer, NotFound):
-            self._journal.flush(key)
+            self._journal.wrote(key)
         return answer

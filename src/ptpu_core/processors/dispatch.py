@@ -98,7 +98,7 @@ class MessageProcessor:
         try:
             return self._process_with(processors, message)
         finally:
-            journal.flush()  # what is still buffered: journalled, then emitted
+            journal.flush()  # landed writes and buffered events: journalled, then the events emitted
 
     def _process_with(self, processors: _Processors, message: Message) -> Outcome:
         try:
