@@ -104,8 +104,8 @@ def run_ours(clients: AwsClients, queue_url: str, table: str, stub_url: str, eve
     repository = DynamoMessageRepository(clients.dynamodb, table)
     receiver = EventReceiver(prison_api, repository, SystemClock(), DomainSettings(), _NoTelemetry())
 
-    def handle(event_type: str, message: str) -> None:
-        receiver.receive(event_type, message)
+    def handle(event_type: str, message: str, sns_message_id: str | None) -> None:
+        receiver.receive(event_type, message, sns_message_id)
 
     listener = SqsListener(clients.sqs, queue_url, handle, workers=WORKERS, wait_seconds=1)
     received = empty_polls = 0

@@ -7,13 +7,13 @@ against its Protocol.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date, datetime, timedelta
 
 from attrs import define, evolve, field
 
 from ptpu_core import ports
-from ptpu_core.errors import UpstreamFailure
+from ptpu_core.errors import StoreFailure, UpstreamFailure
 from ptpu_core.models.prison import (
     Booking,
     BookingIdentifier,
@@ -99,6 +99,9 @@ class RecordingMetrics:
 
     def status_change_succeeded(self, retries: int, days: float) -> None:
         self.successes.append((retries, days))
+
+    def duplicate_message(self, event_type: str) -> None:
+        self._count("duplicateMessage", event_type)
 
     def count(self, metric: str, kind: str) -> int:
         return self.counts.get((metric, kind), 0)
@@ -276,16 +279,27 @@ class InMemoryMessageRepository:
     def all(self) -> list[Message]:
         return self._select(lambda m: True)
 
-    def add(self, message: Message) -> None:
+    def add(self, message: Message) -> bool:
         with self._lock:
+            if message.id in self._items:
+                return False
             self._items[message.id] = evolve(message)
+            return True
 
     def update(self, message: Message) -> None:
-        self.add(message)
+        with self._lock:
+            self._items[message.id] = evolve(message)
 
     def delete(self, message: Message) -> None:
         with self._lock:
             self._items.pop(message.id, None)
+
+    def record_applied_steps(self, message_id: str, steps: Collection[str]) -> None:
+        with self._lock:
+            stored = self._items.get(message_id)
+            if stored is None:
+                raise StoreFailure(f"record {message_id} not found")
+            self._items[message_id] = evolve(stored, applied_steps=stored.applied_steps | frozenset(steps))
 
     def get(self, message_id: str) -> Message | None:
         with self._lock:

@@ -23,6 +23,7 @@ from prometheus_client.core import CollectorRegistry, CounterMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from ptpu_core import ports
+from ptpu_core.models.events import EventType
 
 MOVEMENT = "ptpu_movement"
 SENTENCE_DATE_CHANGE = "ptpu_sentenceDateChange"
@@ -33,6 +34,7 @@ STATUS_CHANGE_COUNTER = "ptpu_statusChangeCounter"
 DAYS_EVENT_TYPE = "successAfterTimeDays"
 RETRIES_EVENT_TYPE = "successAfterRetries"
 UNREADABLE_RECORD = "ptpu_unreadableRecord"  # ours (issue 10 §4), not on the existing dashboard
+DUPLICATE_MESSAGE = "ptpu_duplicateMessage"  # new (issue 13 §3); type = the event type
 
 # Every label value the dashboard plots, pre-set to zero so panels show 0 rather than "no data".
 COUNTER_TYPES: dict[str, tuple[str, ...]] = {
@@ -40,12 +42,14 @@ COUNTER_TYPES: dict[str, tuple[str, ...]] = {
     SENTENCE_DATE_CHANGE: ("total", "success", "fail_no_offender", "fail_no_conviction"),
     STATUS_CHANGE: ("total", "success", "fail"),
     UNREADABLE_RECORD: ("item", "message"),
+    DUPLICATE_MESSAGE: tuple(event_type.value for event_type in EventType),
 }
 COUNTER_HELP = {
     MOVEMENT: "External movements processed, by outcome",
     SENTENCE_DATE_CHANGE: "Sentence date changes processed, by outcome",
     STATUS_CHANGE: "Imprisonment status changes processed, by outcome",
     UNREADABLE_RECORD: "Stored records skipped (item) or settled (message) because they could not be read",
+    DUPLICATE_MESSAGE: "Copies of an already stored event, acknowledged and not stored again, by event type",
 }
 RETRY_BUCKETS = (0, 1, 2, 3, 4, 5, 10, 15, 20, 25, 30)
 DAY_BUCKETS = (0.5, 1, 2, 3, 5, 7, 14, 21, 28, 35)
@@ -102,6 +106,9 @@ class PrometheusMetrics(Collector):
         with self._lock:
             self._retries.observe(retries)
             self._days.observe(days)
+
+    def duplicate_message(self, event_type: str) -> None:
+        self._increment(DUPLICATE_MESSAGE, event_type)
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:

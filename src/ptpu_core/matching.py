@@ -8,6 +8,7 @@ from datetime import date
 from attrs import field, frozen
 
 from ptpu_core import telemetry_names as names
+from ptpu_core.identifiers import require_crn
 from ptpu_core.models.prison import Booking
 from ptpu_core.models.probation import Conviction, MatchRequest, OffenderMatches
 from ptpu_core.models.record import SynchroniseState
@@ -54,7 +55,7 @@ class OffenderMatcher:
 
     def ensure_offender_number_exists_in_probation(self, booking: Booking, sentence_start_date: date) -> MatchResult:
         result = self._offender_search.match(self._match_request(booking))
-        all_crns = sorted({match.crn for match in result.matches})
+        all_crns = sorted({require_crn(match.crn) for match in result.matches})  # before any call with one
         filtered = [crn for crn in all_crns if self._has_custodial_sentence_near(crn, sentence_start_date)]
         self._report_match(booking, result, all_crns, filtered)
 

@@ -75,6 +75,11 @@ class Metrics(Protocol):
         success: whole days since the record was created, plus one, as the existing service counts)."""
         ...
 
+    def duplicate_message(self, event_type: str) -> None:
+        """ptpu_duplicateMessage_total{type=event_type}: a copy of an event already stored, acknowledged
+        and not stored again (issue 13 §3; not in the existing service)."""
+        ...
+
 
 @runtime_checkable
 class PrisonApi(Protocol):
@@ -129,7 +134,10 @@ class CommunityApi(Protocol):
 class MessageRepository(Protocol):
     """The store of validated events. Reads are by index, never a table scan (SPEC §5 beyond)."""
 
-    def add(self, message: Message) -> None: ...
+    def add(self, message: Message) -> bool:
+        """Store a new record: True when stored, False when a record with its id already exists (a
+        redelivered event, issue 13 §3); the existing record is left as it is."""
+        ...
 
     def update(self, message: Message) -> None: ...
 

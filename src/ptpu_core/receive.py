@@ -1,4 +1,12 @@
-"""Phase 1 (SPEC §3): receive one offender event, validate it, and store it when it may matter."""
+"""Phase 1 (SPEC §3): receive one offender event, validate it, and store it when it may matter.
+
+Each event is stored once (issue 13 §3): SQS and SNS deliver at least once, the DLQ runbook re-drives
+messages, and a PutItem whose answer is lost is retried. So the record's id is derived from the SNS
+MessageId (`record_id_for`), and a copy of an event whose record is still in the table (its 30-day
+life; processed records too) is acknowledged as DUPLICATE: not validated again, not stored again,
+logged and counted in `ptpu_duplicateMessage_total`. Records the existing service wrote keep their
+random ids; an event without a MessageId (none from SNS) gets a random one, as before.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +18,7 @@ from enum import Enum
 from ptpu_core.event_parsing import parse_event
 from ptpu_core.models.prison import Booking
 from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_core.ports import Clock, MessageRepository, PrisonApi, Telemetry
+from ptpu_core.ports import Clock, MessageRepository, Metrics, PrisonApi, Telemetry
 from ptpu_core.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.validation import Dropped, validate
@@ -22,10 +30,21 @@ class Reception(Enum):
     STORED = "STORED"
     NOT_VALID = "NOT_VALID"
     IGNORED = "IGNORED"  # an event type we do not handle
+    DUPLICATE = "DUPLICATE"  # a copy of an event already stored
+
+
+# Fixed forever: changing it would let every copy in flight be stored a second time.
+SNS_MESSAGE_NAMESPACE = uuid.UUID("6f1b8f5e-3d0a-5a8e-9f0e-7d1c2b3a4f50")
 
 
 def _new_id() -> str:
     return str(uuid.uuid4())
+
+
+def record_id_for(sns_message_id: str) -> str:
+    """The stored record's id for an SNS MessageId: a name-based UUID (uuid5), so it has the shape
+    of the existing service's random ids and every copy of one notification gets the same one."""
+    return str(uuid.uuid5(SNS_MESSAGE_NAMESPACE, sns_message_id))
 
 
 class EventReceiver:
@@ -40,6 +59,7 @@ class EventReceiver:
         settings: DomainSettings,
         telemetry: Telemetry,
         new_id: Callable[[], str] = _new_id,
+        metrics: Metrics | None = None,
     ) -> None:
         self._prison_api = prison_api
         self._repository = repository
@@ -48,25 +68,44 @@ class EventReceiver:
         # Validation emits no telemetry (as in the existing service: logs only); kept for the agreed API.
         self._telemetry = telemetry
         self._new_id = new_id
+        self._metrics = metrics
 
-    def receive(self, event_type: str, message_json: str) -> Reception:
+    def receive(self, event_type: str, message_json: str, sns_message_id: str | None = None) -> Reception:
+        """Parse, validate and store one event. `sns_message_id` is the SNS envelope's MessageId
+        (None when it has none): copies with the same one are stored once."""
         event = parse_event(event_type, message_json)
         if event is None:
             log.info("Ignoring event of type %s: not an event we handle", event_type)
             return Reception.IGNORED
+        record_id = record_id_for(sns_message_id) if sns_message_id else self._new_id()
+        if sns_message_id and self._repository.get(record_id) is not None:
+            return self._duplicate(event_type, event.booking_id, sns_message_id, record_id)
         verdict = validate(event, self._prison_api, self._settings)
         if isinstance(verdict, Dropped):
             log.info("Dropping %s for booking %d: %s", event_type, event.booking_id, verdict.reason)
             return Reception.NOT_VALID
-        message = self._record(event.booking_id, event_type, message_json, verdict.booking)
-        self._repository.add(message)
+        message = self._record(record_id, event.booking_id, event_type, message_json, verdict.booking)
+        if not self._repository.add(message):  # a copy stored meanwhile, or our own lost-answer retry
+            return self._duplicate(event_type, event.booking_id, sns_message_id, record_id)
         log.info("Stored %s for booking %d as %s", event_type, event.booking_id, message.id)
         return Reception.STORED
 
-    def _record(self, booking_id: int, event_type: str, message_json: str, booking: Booking) -> Message:
+    def _duplicate(self, event_type: str, booking_id: int, sns_message_id: str | None, record_id: str) -> Reception:
+        log.info(
+            "Duplicate %s for booking %d (SNS message %s): already stored as %s; acknowledged, not stored again",
+            event_type,
+            booking_id,
+            sns_message_id,
+            record_id,
+        )
+        if self._metrics is not None:
+            self._metrics.duplicate_message(event_type)
+        return Reception.DUPLICATE
+
+    def _record(self, record_id: str, booking_id: int, event_type: str, message_json: str, booking: Booking) -> Message:
         created = self._clock.now()
         return Message(
-            id=self._new_id(),
+            id=record_id,
             booking_id=booking_id,
             event_type=event_type,
             message=message_json,

@@ -38,3 +38,7 @@ BOOKING_NUMBER_CHANGED_OFFENDER_NOT_FOUND: Final = "P2PBookingNumberChangedOffen
 
 # Value the existing service writes for an attribute it does not know (Kotlin TelemetryHelper).
 NOT_PRESENT: Final = "not present"
+
+# Not in the existing service (issue 13 §2): an upstream value that cannot be a real identifier was
+# refused before any call; attributes name the field and the value.
+IDENTIFIER_REJECTED: Final = "P2PIdentifierRejected"

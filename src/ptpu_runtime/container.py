@@ -215,9 +215,19 @@ class Container(containers.DeclarativeContainer):
     community_api = providers.Singleton(_community_api, settings, delius_api, telemetry)
 
     # The domain's use cases.
-    receiver = providers.Singleton(EventReceiver, prison_api, repository, clock, domain_settings, telemetry)
+    receiver = providers.Singleton(
+        EventReceiver, prison_api, repository, clock, domain_settings, telemetry, metrics=metrics
+    )
     processor = providers.Singleton(
-        MessageProcessor, prison_api, community_api, offender_search, telemetry, metrics, clock, domain_settings
+        MessageProcessor,
+        prison_api,
+        community_api,
+        offender_search,
+        telemetry,
+        metrics,
+        clock,
+        domain_settings,
+        steps=repository,
     )
     synchronisation = providers.Singleton(
         SynchronisationService, repository, processor, clock, domain_settings, metrics, telemetry

@@ -5,6 +5,7 @@ garbage upstream payloads give a business outcome or a SystemFailure, never any 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,7 +39,7 @@ WRONG = st.none() | st.text(SQS_TEXT, max_size=12) | st.floats(allow_nan=False) 
 
 
 def envelope(event_type: Any, message: Any, kind: Any = "Notification") -> str:
-    return json.dumps({"Type": kind, "MessageId": "hypothesis", "Message": message,
+    return json.dumps({"Type": kind, "MessageId": str(uuid.uuid4()), "Message": message,  # unique, as SNS makes them
                        "MessageAttributes": {"eventType": {"Type": "String", "Value": event_type}}})
 
 

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
 from attrs import define
+from botocore.exceptions import ClientError
 
-from ptpu_adapters.aws.aws_errors import store_errors
+from ptpu_adapters.aws.aws_errors import error_code, store_errors
 from ptpu_adapters.aws.message_table import (
     CREATED_INDEX,
     PENDING_BOOKING_INDEX,
@@ -35,6 +36,7 @@ from ptpu_adapters.aws.message_table import (
     PROCESSED_INDEX,
 )
 from ptpu_adapters.aws.record_codec import (
+    APPLIED_STEPS,
     CREATED,
     CREATED_SHARD,
     MAX_SORTABLE_RETRIES,
@@ -52,6 +54,7 @@ from ptpu_adapters.aws.record_codec import (
     pending_sort_key,
 )
 from ptpu_adapters.system_clock import SystemClock
+from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message
 from ptpu_core.ports import Clock, Metrics
 from ptpu_core.retry_policy import epoch_seconds
@@ -60,6 +63,7 @@ from ptpu_core.retry_policy import epoch_seconds
 _AFTER_ANY_DATE = "~"
 _BATCH_GET_LIMIT = 100
 _NOT_EXPIRED = "deleteBy > :now"
+_ID_TAKEN = "ConditionalCheckFailedException"
 
 log = logging.getLogger("ptpu.message_store")
 
@@ -99,18 +103,42 @@ class DynamoMessageRepository:
         self.read_stats = ReadStats()
         self._stats_lock = threading.Lock()
 
-    def add(self, message: Message) -> None:
-        with store_errors(f"adding record {message.id}"):
-            self._client.put_item(
-                TableName=self._table,
-                Item=message_to_item(message),
-                ConditionExpression="attribute_not_exists(id)",
-            )
+    def add(self, message: Message) -> bool:
+        """A conditional put (`attribute_not_exists(id)`): False, nothing written, when the id is taken.
+
+        With ids derived from the SNS MessageId (issue 13 §3) a taken id is a copy of an event already
+        stored, including our own earlier attempt whose answer was lost and that botocore retried."""
+        try:
+            with store_errors(f"adding record {message.id}"):
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=message_to_item(message),
+                    ConditionExpression="attribute_not_exists(id)",
+                )
+        except StoreFailure as failure:
+            if isinstance(failure.__cause__, ClientError) and error_code(failure.__cause__) == _ID_TAKEN:
+                return False
+            raise
+        return True
 
     def update(self, message: Message) -> None:
         # A whole-item put: helper attributes of a state the record has left vanish with it.
         with store_errors(f"updating record {message.id}"):
             self._client.put_item(TableName=self._table, Item=message_to_item(message))
+
+    def record_applied_steps(self, message_id: str, steps: Collection[str]) -> None:
+        """ADD `steps` to the item's `appliedSteps` string set in place (issue 13 §3); the rest of the
+        item is untouched. StoreFailure when the item is gone or the store fails."""
+        if not steps:
+            return
+        with store_errors(f"journalling steps of record {message_id}"):
+            self._client.update_item(
+                TableName=self._table,
+                Key={"id": {"S": message_id}},
+                UpdateExpression=f"ADD {APPLIED_STEPS} :steps",
+                ConditionExpression="attribute_exists(id)",
+                ExpressionAttributeValues={":steps": {"SS": sorted(set(steps))}},
+            )
 
     def delete(self, message: Message) -> None:
         with store_errors(f"deleting record {message.id}"):

@@ -26,6 +26,10 @@ PROCESSED_SHARD = "processedShard"  # processed only
 CREATED_SHARD = "createdShard"  # every item written by this service
 HELPER_ATTRIBUTES = (PENDING_SHARD, PENDING_SORT, PENDING_BOOKING_ID, PROCESSED_SHARD, CREATED_SHARD)
 
+# Not in the existing service (issue 13 §3): a string set of what processing already did for the
+# record (ptpu_core.effect_journal); the existing service ignores it.
+APPLIED_STEPS = "appliedSteps"
+
 PENDING = "P"
 PROCESSED = "D"
 CREATED = "C"
@@ -67,6 +71,8 @@ def message_to_item(message: Message) -> Item:
     item.update({name: {"S": value} for name, value in optional_strings.items() if value is not None})
     if message.recall is not None:
         item["recall"] = {"BOOL": message.recall}
+    if message.applied_steps:  # a string set cannot be empty: absent means none
+        item[APPLIED_STEPS] = {"SS": sorted(message.applied_steps)}
     if message.processed_date is not None:
         item["processedDate"] = {"S": format_date_time(message.processed_date)}
         item[PROCESSED_SHARD] = {"S": PROCESSED}
@@ -141,6 +147,7 @@ def message_from_item(item: Item) -> Message:
             legal_status=_string(item, "legalStatus"),
             status=state_of(status) if status is not None else None,
             matching_crns=_string(item, "matchingCrns"),
+            applied_steps=frozenset(item.get(APPLIED_STEPS, {}).get("SS", ())),
         )
     except UnreadableRecord:
         raise

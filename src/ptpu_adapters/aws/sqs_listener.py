@@ -1,9 +1,11 @@
 """SqsListener: long-polls the event queue and hands each SNS event to the service (SPEC §2).
 
-Outcomes per SQS message: handled → deleted; poison (bad envelope or InvalidMessage) → left, made
-visible again at once so it reaches the DLQ after the redrive count; any other failure → left for
-SQS to redeliver after the visibility timeout. A booking's messages within one batch are handled
-one after another in arrival order; different bookings run in parallel.
+The handler is given the SNS MessageId too, so that copies of one notification are stored once
+(issue 13 §3). Outcomes per SQS message: handled (a copy already stored included) → deleted;
+poison (bad envelope or InvalidMessage) → left, made visible again at once so it reaches the DLQ
+after the redrive count; any other failure → left for SQS to redeliver after the visibility
+timeout. A booking's messages within one batch are handled one after another in arrival order;
+different bookings run in parallel.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ptpu_core.errors import InvalidMessage
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[str, str], None]
+Handler = Callable[[str, str, str | None], object]  # (event type, inner message JSON, SNS MessageId)
 SqsMessage = dict[str, Any]
 _MAX_BATCH = 10
 _RETRY_PAUSE_SECONDS = 5.0
@@ -126,7 +128,7 @@ class SqsListener:
         try:
             notification = parse_envelope(message.get("Body", ""), message_id)
             log.info("Received message %s type %s (receive %s)", message_id, notification.event_type, receives)
-            self._handle(notification.event_type, notification.message)
+            self._handle(notification.event_type, notification.message, notification.sns_message_id)
         except InvalidMessage as poison:
             log.warning(
                 "Poison message %s (receive %s): %s; not handled, bound for the DLQ",

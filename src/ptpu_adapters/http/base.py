@@ -89,7 +89,9 @@ class UpstreamClient:
         json: Any = None,
         business_statuses: Collection[int] = (),
     ) -> requests.Response:
-        """The response when 2xx or a named business status; UpstreamFailure otherwise."""
+        """The response when 2xx or a named business status; UpstreamFailure otherwise.
+
+        `path` is sent as it is: build it with `paths.path`, which encodes every value as one segment."""
         for attempt in range(self._retries + 1):
             try:
                 response = self._send_authorised(method, path, params, json)

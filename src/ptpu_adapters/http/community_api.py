@@ -7,6 +7,7 @@ from typing import Any
 from cattrs import Converter
 
 from ptpu_adapters.http.base import UpstreamClient
+from ptpu_adapters.http.paths import path
 from ptpu_adapters.http.wire import make_converter, read, write
 from ptpu_core import ports
 from ptpu_core.models.probation import (
@@ -20,25 +21,30 @@ from ptpu_core.models.probation import (
 )
 
 
-# The write paths, shared with the dry-run wrapper so what it reports is what would be sent.
+# The paths, shared with the dry-run wrapper so what it reports is what would be sent. Every value
+# is one percent-encoded segment (paths.py, issue 13 §2): data never becomes URL structure.
+def convictions_path(crn: str) -> str:
+    return path("/secure/offenders/crn/{}/convictions", crn)
+
+
 def noms_number_path(crn: str) -> str:
-    return f"/secure/offenders/crn/{crn}/nomsNumber"
+    return path("/secure/offenders/crn/{}/nomsNumber", crn)
 
 
 def replace_noms_number_path(old_noms_number: str) -> str:
-    return f"/secure/offenders/nomsNumber/{old_noms_number}/nomsNumber"
+    return path("/secure/offenders/nomsNumber/{}/nomsNumber", old_noms_number)
 
 
 def booking_number_path(noms_number: str) -> str:
-    return f"/secure/offenders/nomsNumber/{noms_number}/custody/bookingNumber"
+    return path("/secure/offenders/nomsNumber/{}/custody/bookingNumber", noms_number)
 
 
 def custody_path(noms_number: str, booking_number: str) -> str:
-    return f"/secure/offenders/nomsNumber/{noms_number}/custody/bookingNumber/{booking_number}"
+    return path("/secure/offenders/nomsNumber/{}/custody/bookingNumber/{}", noms_number, booking_number)
 
 
 def key_dates_path(noms_number: str, booking_number: str) -> str:
-    return f"/secure/offenders/nomsNumber/{noms_number}/bookingNumber/{booking_number}/custody/keyDates"
+    return path("/secure/offenders/nomsNumber/{}/bookingNumber/{}/custody/keyDates", noms_number, booking_number)
 
 
 class CommunityApiClient:
@@ -47,7 +53,7 @@ class CommunityApiClient:
         self._converter = converter or make_converter()
 
     def get_convictions(self, crn: str) -> list[Conviction]:
-        response = self._http.call("GET", f"/secure/offenders/crn/{crn}/convictions")
+        response = self._http.call("GET", convictions_path(crn))
         return self._read(self._http.json(response), list[Conviction])
 
     def update_noms_number(self, crn: str, noms_number: str) -> IDs:

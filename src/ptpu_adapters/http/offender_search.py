@@ -5,6 +5,7 @@ from __future__ import annotations
 from cattrs import Converter
 
 from ptpu_adapters.http.base import UpstreamClient
+from ptpu_adapters.http.paths import path
 from ptpu_adapters.http.wire import make_converter, read, write
 from ptpu_core import ports
 from ptpu_core.models.probation import MatchRequest, OffenderMatches
@@ -16,7 +17,7 @@ class OffenderSearchClient:
         self._converter = converter or make_converter()
 
     def match(self, request: MatchRequest) -> OffenderMatches:
-        response = self._http.call("POST", "/match", json=write(self._converter, request))
+        response = self._http.call("POST", path("/match"), json=write(self._converter, request))
         return read(self._converter, self._http.json(response), OffenderMatches, self._http.service)
 
     def ping(self) -> bool:

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from cattrs import Converter
 
 from ptpu_adapters.http.base import UpstreamClient
+from ptpu_adapters.http.paths import path
 from ptpu_adapters.http.wire import make_converter, read
 from ptpu_core import ports
 from ptpu_core.models.prison import (
@@ -28,18 +29,18 @@ class PrisonApiClient:
 
     def get_booking(self, booking_id: int) -> Booking:
         return self._get(
-            f"/api/bookings/{booking_id}", Booking, params={"basicInfo": "false", "extraInfo": "true"}
+            path("/api/bookings/{}", booking_id), Booking, params={"basicInfo": "false", "extraInfo": "true"}
         )
 
     def get_sentence_detail(self, booking_id: int) -> SentenceDetail:
-        return self._get(f"/api/bookings/{booking_id}/sentenceDetail", SentenceDetail)
+        return self._get(path("/api/bookings/{}/sentenceDetail", booking_id), SentenceDetail)
 
     def get_sentence_terms(self, booking_id: int) -> list[SentenceTerm]:
-        return self._get(f"/api/offender-sentences/booking/{booking_id}/sentenceTerms", list[SentenceTerm])
+        return self._get(path("/api/offender-sentences/booking/{}/sentenceTerms", booking_id), list[SentenceTerm])
 
     def get_movement(self, booking_id: int, movement_seq: int) -> Movement | None:
         response = self._http.call(
-            "GET", f"/api/bookings/{booking_id}/movement/{movement_seq}", business_statuses={404}
+            "GET", path("/api/bookings/{}/movement/{}", booking_id, movement_seq), business_statuses={404}
         )
         if response.status_code == 404:
             return None
@@ -47,7 +48,7 @@ class PrisonApiClient:
 
     def get_merged_identifiers(self, booking_id: int) -> list[BookingIdentifier]:
         return self._get(
-            f"/api/bookings/{booking_id}/identifiers", list[BookingIdentifier], params={"type": "MERGED"}
+            path("/api/bookings/{}/identifiers", booking_id), list[BookingIdentifier], params={"type": "MERGED"}
         )
 
     def get_prisoner(self, offender_no: str) -> Prisoner | None:
@@ -57,8 +58,8 @@ class PrisonApiClient:
     def ping(self) -> bool:
         return self._http.ping()
 
-    def _get(self, path: str, cl: type[T] | Any, params: dict[str, str] | None = None) -> T:
-        return self._read(self._http.json(self._http.call("GET", path, params=params)), cl)
+    def _get(self, url_path: str, cl: type[T] | Any, params: dict[str, str] | None = None) -> T:
+        return self._read(self._http.json(self._http.call("GET", url_path, params=params)), cl)
 
     def _read(self, data: Any, cl: type[T] | Any) -> T:
         return read(self._converter, data, cl, self._http.service)

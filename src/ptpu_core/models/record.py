@@ -67,6 +67,8 @@ class Message:
     legal_status: str | None = None
     status: StoredState | None = None
     matching_crns: str | None = None
+    # What processing already did for this record (ptpu_core.effect_journal; issue 13 §3).
+    applied_steps: frozenset[str] = frozenset()
 
     @property
     def is_processed(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ptpu_core import telemetry_names as names
+from ptpu_core.identifiers import require_noms_number
 from ptpu_core.models.events import BookingNumberChangedEvent
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Done, done
@@ -24,9 +25,13 @@ class BookingNumberProcessor:
         if not self._settings.is_interested_prison(booking.agency_id):
             # Silent, as the existing service; stored COMPLETED as it stores every once-only event (issue 10 §5).
             return done(State.COMPLETED)
+        require_noms_number(booking.offender_no, "offenderNo")
         about = {"bookingId": str(event.booking_id), "offenderNo": booking.offender_no}
         crns: list[str] = []
-        for merged in self._prison_api.get_merged_identifiers(event.booking_id):
+        merged_numbers = self._prison_api.get_merged_identifiers(event.booking_id)
+        for merged in merged_numbers:  # every one checked before the first write
+            require_noms_number(merged.value, "oldOffenderNo")
+        for merged in merged_numbers:
             old = {"oldOffenderNo": merged.value}
             replaced = self._community_api.replace_noms_number(merged.value, booking.offender_no)
             if self._settings.dry_run:

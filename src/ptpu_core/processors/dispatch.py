@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import logging
 
+from ptpu_core import telemetry_names as names
+from ptpu_core.effect_journal import (
+    AppliedStepStore,
+    EffectJournal,
+    JournalledCommunityApi,
+    JournalledMetrics,
+    JournalledTelemetry,
+)
 from ptpu_core.errors import InvalidMessage
 from ptpu_core.event_parsing import parse_event
+from ptpu_core.identifiers import InvalidIdentifier
 from ptpu_core.matching import OffenderMatcher
 from ptpu_core.models.events import (
     BookingNumberChangedEvent,
     ConfirmedReleaseDateChangedEvent,
     ExternalMovementInsertedEvent,
     ImprisonmentStatusChangedEvent,
+    OffenderEvent,
     SentenceDatesChangedEvent,
 )
 from ptpu_core.models.record import Message
@@ -27,13 +37,38 @@ from ptpu_core.settings import DomainSettings
 log = logging.getLogger(__name__)
 
 
+class _Processors:
+    """The per-event processors over one set of ports."""
+
+    def __init__(
+        self,
+        prison_api: PrisonApi,
+        community_api: CommunityApi,
+        offender_search: OffenderSearchApi,
+        telemetry: Telemetry,
+        metrics: Metrics,
+        settings: DomainSettings,
+    ) -> None:
+        self.telemetry = telemetry
+        matcher = OffenderMatcher(prison_api, offender_search, community_api, telemetry, settings)
+        self.imprisonment_status = ImprisonmentStatusProcessor(prison_api, community_api, matcher, telemetry, settings)
+        self.movement = MovementProcessor(prison_api, community_api, telemetry, metrics, settings)
+        self.sentence_dates = SentenceDatesProcessor(prison_api, community_api, telemetry, metrics, settings)
+        self.booking_number = BookingNumberProcessor(prison_api, community_api, telemetry, settings)
+
+
 class MessageProcessor:
     """SystemFailure from any port propagates: the caller retries the record (SPEC §7 last line).
 
     A record that can never be processed is settled, never retried (issue 10 §4): an event type we
     do not handle (even "") is Done COMPLETED, as the existing service's MessageProcessor answers
     `Done` for it; an unreadable event payload is Done NO_LONGER_VALID, logged and counted
-    (`ptpu_unreadableRecord_total{type="message"}`)."""
+    (`ptpu_unreadableRecord_total{type="message"}`).
+
+    Given `steps` (the record store), each record's Delius writes, telemetry and metrics go through
+    its `EffectJournal`, so processing it again (after its outcome could not be saved, or on a retry)
+    does not repeat what already happened (issue 13 §3). Without, every attempt does everything.
+    """
 
     def __init__(
         self,
@@ -44,16 +79,34 @@ class MessageProcessor:
         metrics: Metrics,
         clock: Clock,
         settings: DomainSettings,
+        steps: AppliedStepStore | None = None,
     ) -> None:
         self._clock = clock  # part of the agreed API; no processing rule reads the time today
         self._metrics = metrics
-        matcher = OffenderMatcher(prison_api, offender_search, community_api, telemetry, settings)
-        self._imprisonment_status = ImprisonmentStatusProcessor(prison_api, community_api, matcher, telemetry, settings)
-        self._movement = MovementProcessor(prison_api, community_api, telemetry, metrics, settings)
-        self._sentence_dates = SentenceDatesProcessor(prison_api, community_api, telemetry, metrics, settings)
-        self._booking_number = BookingNumberProcessor(prison_api, community_api, telemetry, settings)
+        self._ports = (prison_api, community_api, offender_search, telemetry, metrics)
+        self._settings = settings
+        self._steps = steps
+        self._unjournalled = _Processors(*self._ports, settings)
 
     def process(self, message: Message) -> Outcome:
+        if self._steps is None:
+            return self._process_with(self._unjournalled, message)
+        journal = EffectJournal(message, self._steps)
+        prison_api, community_api, offender_search, telemetry, metrics = self._ports
+        processors = _Processors(
+            prison_api,
+            JournalledCommunityApi(community_api, journal),
+            offender_search,
+            JournalledTelemetry(telemetry, journal),
+            JournalledMetrics(metrics, journal),
+            self._settings,
+        )
+        try:
+            return self._process_with(processors, message)
+        finally:
+            journal.flush()  # landed writes and buffered events: journalled, then the events emitted
+
+    def _process_with(self, processors: _Processors, message: Message) -> Outcome:
         try:
             event = parse_event(message.event_type, message.message)
         except InvalidMessage as error:
@@ -61,16 +114,41 @@ class MessageProcessor:
             log.error("Record %s (booking %d) cannot be read: %s", message.id, message.booking_id, error)
             self._metrics.unreadable_record("message")
             return done(State.NO_LONGER_VALID)
+        if event is None:
+            # As the existing service's MessageProcessor: an unexpected type is Done, stored COMPLETED.
+            log.warning("Record %s has event type %r, which we do not process", message.id, message.event_type)
+            return done(State.COMPLETED)
+        try:
+            return self._process(processors, event)
+        except InvalidIdentifier as bad:
+            return self._refuse(processors.telemetry, message, bad)
+
+    @staticmethod
+    def _process(processors: _Processors, event: OffenderEvent) -> Outcome:
         match event:
             case ImprisonmentStatusChangedEvent():
-                return self._imprisonment_status.process(event)
+                return processors.imprisonment_status.process(event)
             case ExternalMovementInsertedEvent():
-                return self._movement.process(event)
+                return processors.movement.process(event)
             case SentenceDatesChangedEvent() | ConfirmedReleaseDateChangedEvent():
-                return self._sentence_dates.process(event)
+                return processors.sentence_dates.process(event)
             case BookingNumberChangedEvent():
-                return self._booking_number.process(event)
-            case None:
-                # As the existing service's MessageProcessor: an unexpected type is Done, stored COMPLETED.
-                log.warning("Record %s has event type %r, which we do not process", message.id, message.event_type)
-                return done(State.COMPLETED)
+                return processors.booking_number.process(event)
+        raise AssertionError(f"unhandled event {event!r}")  # pragma: no cover - the match is exhaustive
+
+    @staticmethod
+    def _refuse(telemetry: Telemetry, message: Message, bad: InvalidIdentifier) -> Outcome:
+        """Issue 13 §2: an upstream value that cannot be an identifier ends the record as NOT_VALID,
+        with telemetry naming the field and the value, and nothing written to Delius. Retrying
+        cannot help: the value is prison-api's or offender-search's data, not a passing failure."""
+        log.warning("Record %s (booking %d): %s; refused, nothing written", message.id, message.booking_id, bad)
+        telemetry.track_event(
+            names.IDENTIFIER_REJECTED,
+            {
+                "bookingId": str(message.booking_id),
+                "eventType": message.event_type,
+                "field": bad.field,
+                "value": str(bad.value),
+            },
+        )
+        return done(State.NOT_VALID)

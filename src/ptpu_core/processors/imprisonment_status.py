@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from ptpu_core import telemetry_names as names
+from ptpu_core.identifiers import require_booking_identifiers
 from ptpu_core.key_dates import latest_sentence_start_date, probation_key_dates
 from ptpu_core.matching import NotMatched, OffenderMatcher
 from ptpu_core.models.events import ImprisonmentStatusChangedEvent
@@ -55,6 +56,7 @@ class ImprisonmentStatusProcessor:
         if start is None:
             return done(State.NO_LONGER_VALID), names.IMPRISONMENT_STATUS_NO_SENTENCE_START_DATE, {}
         booking = self._prison_api.get_booking(booking_id)
+        require_booking_identifiers(booking)
         about = booking_attributes(booking) | {"sentenceStartDate": start.isoformat()}
         if not booking.active_flag:  # 4: released since; nothing left to do
             return done(State.COMPLETED), names.IMPRISONMENT_STATUS_IGNORED, about | {"reason": NOT_ACTIVE}

@@ -7,6 +7,7 @@ Every outcome is stored as COMPLETED, as the existing service stores its once-on
 from __future__ import annotations
 
 from ptpu_core import telemetry_names as names
+from ptpu_core.identifiers import require_booking_identifiers
 from ptpu_core.models.events import ExternalMovementInsertedEvent
 from ptpu_core.models.prison import Movement, Prisoner
 from ptpu_core.models.probation import UpdateCustody
@@ -50,6 +51,7 @@ class MovementProcessor:
         if movement is None or reason is not None:
             return self._ignored(about, reason or "")
         booking = self._prison_api.get_booking(event.booking_id)
+        require_booking_identifiers(booking)
         about |= booking_attributes(booking)
         if not booking.active_flag:
             return self._ignored(about, NOT_ACTIVE)

@@ -7,6 +7,7 @@ Every outcome is stored as COMPLETED, as the existing service stores its once-on
 from __future__ import annotations
 
 from ptpu_core import telemetry_names as names
+from ptpu_core.identifiers import require_booking_identifiers
 from ptpu_core.key_dates import probation_key_dates, sentence_date_attributes
 from ptpu_core.models.events import ConfirmedReleaseDateChangedEvent, SentenceDatesChangedEvent
 from ptpu_core.models.probation import NotFound
@@ -40,6 +41,7 @@ class SentenceDatesProcessor:
 
     def process(self, event: SentenceDatesChangedEvent | ConfirmedReleaseDateChangedEvent) -> Done:
         booking = self._prison_api.get_booking(event.booking_id)
+        require_booking_identifiers(booking)
         about = {"bookingId": str(event.booking_id)} | booking_attributes(booking)
         reason = booking_rejection(booking, self._settings)
         if reason is not None:

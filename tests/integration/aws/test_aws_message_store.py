@@ -83,10 +83,19 @@ def test_add_get_update_delete_round_trip(store: DynamoMessageRepository) -> Non
 
 
 def test_adding_an_existing_id_is_refused(store: DynamoMessageRepository) -> None:
+    """Issue 13 §3: the conditional put answers False (a copy already stored) and leaves the item."""
     message = record()
-    store.add(message)
-    with pytest.raises(StoreFailure):
-        store.add(message)
+    assert store.add(message) is True
+    processed = attrs.evolve(message, processed_date=T0, status=SynchroniseState.COMPLETED)
+    store.update(processed)
+    assert store.add(message) is False
+    assert store.get(message.id) == processed
+
+
+def test_other_store_failures_on_add_still_raise(aws_clients: AwsClients) -> None:
+    missing_table = DynamoMessageRepository(aws_clients.dynamodb, "no-such-table", clock=FixedClock(T0))
+    with pytest.raises(StoreFailure, match="ResourceNotFound"):
+        missing_table.add(record())
 
 
 def test_item_written_by_the_existing_service_is_readable(

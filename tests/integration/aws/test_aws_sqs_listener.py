@@ -30,11 +30,13 @@ def fixture_envelopes() -> list[dict]:
 class RecordingHandler:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
+        self.sns_message_ids: list[str | None] = []
         self._lock = threading.Lock()
 
-    def __call__(self, event_type: str, message: str) -> None:
+    def __call__(self, event_type: str, message: str, sns_message_id: str | None = None) -> None:
         with self._lock:
             self.calls.append((event_type, message))
+            self.sns_message_ids.append(sns_message_id)
 
 
 def listener_for(aws_clients: AwsClients, resources: ProvisionedResources, handler, **options) -> SqsListener:
@@ -128,7 +130,7 @@ def test_a_poison_message_ends_on_the_dlq_while_good_ones_around_it_are_handled(
         aws_clients.sqs.send_message(QueueUrl=resources.queue_url, MessageBody=body)
     handler = RecordingHandler()
 
-    def handle(event_type: str, message: str) -> None:
+    def handle(event_type: str, message: str, sns_message_id: str | None = None) -> None:
         if "reject" in message:
             raise InvalidMessage("bookingId missing")
         handler(event_type, message)
@@ -153,7 +155,7 @@ def test_a_system_failure_leaves_the_message_for_redelivery(
     aws_clients.sqs.send_message(QueueUrl=resources.queue_url, MessageBody=body)
     attempts: list[str] = []
 
-    def handle(event_type: str, message: str) -> None:
+    def handle(event_type: str, message: str, sns_message_id: str | None = None) -> None:
         attempts.append(message)
         if len(attempts) == 1:
             raise SystemFailure("prison-api: HTTP 503")
@@ -184,7 +186,7 @@ def test_a_bookings_messages_in_one_batch_are_handled_in_arrival_order_one_at_a_
     guard = threading.Lock()
     pause = threading.Event()
 
-    def handle(event_type: str, message: str) -> None:
+    def handle(event_type: str, message: str, sns_message_id: str | None = None) -> None:
         inner = json.loads(message)
         booking = inner["bookingId"]
         with guard:
@@ -208,7 +210,7 @@ def test_stop_waits_for_in_flight_messages_to_finish(aws_clients: AwsClients, re
     )
     started, release, finished = threading.Event(), threading.Event(), threading.Event()
 
-    def handle(event_type: str, message: str) -> None:
+    def handle(event_type: str, message: str, sns_message_id: str | None = None) -> None:
         started.set()
         release.wait(30)
         finished.set()

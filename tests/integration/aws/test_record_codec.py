@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ptpu_adapters.aws.record_codec import (
+    APPLIED_STEPS,
     PENDING_SHARD,
     PROCESSED_SHARD,
     message_from_item,
@@ -35,6 +36,7 @@ messages = st.builds(
     legal_status=st.none() | text,
     status=st.none() | st.sampled_from(SynchroniseState),
     matching_crns=st.none() | text,
+    applied_steps=st.frozensets(text, max_size=5),
 )
 
 
@@ -56,3 +58,13 @@ def test_java_sdk_numeric_booleans_are_read() -> None:
     item["recall"] = {"N": "0"}
     decoded = message_from_item(item)
     assert (decoded.reportable, decoded.recall) == (True, False)
+
+
+def test_applied_steps_are_a_string_set_absent_when_none() -> None:
+    """Issue 13 §3: a DynamoDB string set may not be empty, so no steps means no attribute."""
+    message = Message("id-1", 1, "SENTENCE_DATES-CHANGED", "{}", datetime(2021, 3, 4), 1)
+    assert APPLIED_STEPS not in message_to_item(message)
+    message.applied_steps = frozenset({"w:replace_key_dates:ab", "a0:t:P2PSentenceDatesChanged#1"})
+    assert message_to_item(message)[APPLIED_STEPS] == {
+        "SS": ["a0:t:P2PSentenceDatesChanged#1", "w:replace_key_dates:ab"]
+    }

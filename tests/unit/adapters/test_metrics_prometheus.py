@@ -136,7 +136,7 @@ def test_no_created_series_and_each_type_line_once(registry: CollectorRegistry, 
     assert {line.split()[2] for line in type_lines} == {
         "ptpu_movement_total", "ptpu_sentenceDateChange_total", "ptpu_statusChange_total",
         "ptpu_statusChangeCounter_total", "ptpu_statusChange", "ptpu_statusChange_retries",
-        "ptpu_unreadableRecord_total",
+        "ptpu_unreadableRecord_total", "ptpu_duplicateMessage_total",
     }
 
 
@@ -153,3 +153,12 @@ def test_lives_beside_other_collectors(registry: CollectorRegistry, metrics: Pro
     Counter("http_requests", "other metrics in the same registry", registry=registry).inc()
 
     assert ("http_requests_total", ()) in samples(registry)
+
+
+def test_duplicate_messages_are_counted_by_event_type(registry: CollectorRegistry, metrics: PrometheusMetrics) -> None:
+    metrics.duplicate_message("SENTENCE_DATES-CHANGED")
+    metrics.duplicate_message("SENTENCE_DATES-CHANGED")
+
+    text = generate_latest(registry).decode()
+    assert 'ptpu_duplicateMessage_total{type="SENTENCE_DATES-CHANGED"} 2.0' in text
+    assert 'ptpu_duplicateMessage_total{type="IMPRISONMENT_STATUS-CHANGED"} 0.0' in text

@@ -56,7 +56,7 @@ class OneBatchSqs:
             self.released.extend(self._by_handle[e["ReceiptHandle"]] for e in Entries)
 
 
-def accept_all(event_type: str, message: str) -> None:
+def accept_all(event_type: str, message: str, sns_message_id: str | None = None) -> None:
     return None
 
 

@@ -150,7 +150,9 @@ class Fakes:
     def receiver(self, ids: list[str] | None = None) -> EventReceiver:
         pool = iter(ids or [f"id-{n}" for n in range(1, 100)])
         new_id = lambda: next(pool)  # noqa: E731 - a generator of predictable ids
-        return EventReceiver(self.prison, self.repository, self.clock, self.settings, self.telemetry, new_id)
+        return EventReceiver(
+            self.prison, self.repository, self.clock, self.settings, self.telemetry, new_id, metrics=self.metrics
+        )
 
     def matcher(self) -> OffenderMatcher:
         return OffenderMatcher(self.prison, self.search, self.community, self.telemetry, self.settings)

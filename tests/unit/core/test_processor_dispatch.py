@@ -14,7 +14,7 @@ from ptpu_core.outcomes import done
 @pytest.fixture
 def fakes() -> Fakes:
     world = Fakes(only_prisons=frozenset({PRISON}))
-    world.linked_offender("X1")
+    world.linked_offender("X100001")
     return world
 
 
@@ -41,7 +41,7 @@ def test_stored_real_status_message_without_a_sequence_is_processed_as_the_inser
         '{"eventType":"IMPRISONMENT_STATUS-CHANGED","eventDatetime":"2020-02-12T15:14:24.125533",'
         f'"bookingId":{BOOKING_ID},"nomisEventType":"OFF_IMP_STAT_OASYS"}}'
     )
-    assert fakes.processor().process(a_stored(STATUS_CHANGE, message)) == done(State.COMPLETED, "X1")
+    assert fakes.processor().process(a_stored(STATUS_CHANGE, message)) == done(State.COMPLETED, "X100001")
     assert fakes.telemetry.named(names.IMPRISONMENT_STATUS_UPDATED)[0].attributes["imprisonmentStatusSeq"] == "0"
 
 

@@ -157,20 +157,20 @@ def test_5_no_match_is_tried_later(fakes: Fakes) -> None:
 
 
 def test_5_no_match_with_sentence_date_is_tried_later_with_the_crns_seen(fakes: Fakes) -> None:
-    fakes.delius_offender("X2", None, a_conviction(SENTENCE_START - timedelta(days=60)))
-    fakes.search_finds("NAME", "X2")
-    assert process(fakes) == try_later(State.NO_MATCH_WITH_SENTENCE_DATE, None, "X2")
+    fakes.delius_offender("X200002", None, a_conviction(SENTENCE_START - timedelta(days=60)))
+    fakes.search_finds("NAME", "X200002")
+    assert process(fakes) == try_later(State.NO_MATCH_WITH_SENTENCE_DATE, None, "X200002")
     name, attributes = outcome_event(fakes)
     assert name == names.OFFENDER_NO_MATCH
-    assert attributes["crns"] == "X2"
+    assert attributes["crns"] == "X200002"
     assert_fully_described(attributes)
 
 
 def test_5_too_many_matches_is_tried_later_with_the_candidates(fakes: Fakes) -> None:
-    fakes.delius_offender("X1")
-    fakes.delius_offender("X2")
-    fakes.search_finds("NAME", "X2", "X1")
-    assert process(fakes) == try_later(State.TOO_MANY_MATCHES, None, "X1", "X2")
+    fakes.delius_offender("X100001")
+    fakes.delius_offender("X200002")
+    fakes.search_finds("NAME", "X200002", "X100001")
+    assert process(fakes) == try_later(State.TOO_MANY_MATCHES, None, "X100001", "X200002")
     name, attributes = outcome_event(fakes)
     assert name == names.OFFENDER_TOO_MANY_MATCHES
     assert_fully_described(attributes)
@@ -178,10 +178,10 @@ def test_5_too_many_matches_is_tried_later_with_the_candidates(fakes: Fakes) -> 
 
 
 def test_5_single_new_match_sets_the_noms_number_then_completes(fakes: Fakes) -> None:
-    fakes.delius_offender("X7")
-    fakes.search_finds("NAME", "X7")
-    assert process(fakes) == done(State.COMPLETED, "X7")
-    assert fakes.community.offenders["X7"].noms_number == OFFENDER_NO
+    fakes.delius_offender("X700007")
+    fakes.search_finds("NAME", "X700007")
+    assert process(fakes) == done(State.COMPLETED, "X700007")
+    assert fakes.community.offenders["X700007"].noms_number == OFFENDER_NO
     assert fakes.telemetry.names() == [
         names.OFFENDER_MATCH,
         names.OFFENDER_NUMBER_SET,
@@ -190,10 +190,10 @@ def test_5_single_new_match_sets_the_noms_number_then_completes(fakes: Fakes) ->
 
 
 def test_5_single_new_match_at_a_prison_of_no_interest_is_not_valid(fakes: Fakes) -> None:
-    fakes.delius_offender("X7")
-    fakes.search_finds("NAME", "X7")
+    fakes.delius_offender("X700007")
+    fakes.search_finds("NAME", "X700007")
     fakes.booking(agency_id="BXI")
-    assert process(fakes) == try_later(State.NOT_VALID, None, "X7")
+    assert process(fakes) == try_later(State.NOT_VALID, None, "X700007")
     name, attributes = outcome_event(fakes)
     assert name == names.CHANGE_IGNORED
     assert attributes["agencyId"] == "BXI"

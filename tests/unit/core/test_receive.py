@@ -1,6 +1,7 @@
 """SPEC §2-§3: receiving an event: ignored, dropped or stored with the booking's details; failures propagate."""
 
 import logging
+import uuid
 
 import pytest
 from builders import (
@@ -19,7 +20,7 @@ from builders import (
 
 from ptpu_core.errors import InvalidMessage, UpstreamFailure
 from ptpu_core.models.record import SynchroniseState
-from ptpu_core.receive import Reception
+from ptpu_core.receive import SNS_MESSAGE_NAMESPACE, Reception, record_id_for
 from ptpu_core.retry_policy import epoch_seconds
 from ptpu_core.settings import RECORD_LIFETIME
 
@@ -136,3 +137,57 @@ def test_one_log_line_per_outcome(fakes: Fakes, caplog, event_type: str, message
     lines = [r.getMessage() for r in caplog.records if r.name == "ptpu.receive"]
     assert len(lines) == 1
     assert expected in lines[0]
+
+
+SNS_ID = "a9e1f3f2-1b5e-5f7c-9a40-0c6d8c8f2f11"
+
+
+def test_the_record_id_derives_from_the_sns_message_id(fakes: Fakes) -> None:
+    message = inner_message(SENTENCE_DATES)
+    assert fakes.receiver().receive(SENTENCE_DATES, message, SNS_ID) is Reception.STORED
+
+    [stored] = fakes.repository.all()
+    assert stored.id == record_id_for(SNS_ID) == str(uuid.uuid5(SNS_MESSAGE_NAMESPACE, SNS_ID))
+    assert stored.id != record_id_for("another-sns-id")
+
+
+def test_a_second_copy_is_acknowledged_counted_and_logged_not_stored_or_validated_again(
+    fakes: Fakes, caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver = fakes.receiver()
+    message = inner_message(SENTENCE_DATES)
+    receiver.receive(SENTENCE_DATES, message, SNS_ID)
+    prison_calls = len(fakes.prison.calls)
+
+    with caplog.at_level(logging.INFO, logger="ptpu.receive"):
+        assert receiver.receive(SENTENCE_DATES, message, SNS_ID) is Reception.DUPLICATE
+
+    assert len(fakes.repository.all()) == 1
+    assert len(fakes.prison.calls) == prison_calls  # not validated again
+    assert fakes.metrics.count("duplicateMessage", SENTENCE_DATES) == 1
+    assert any("Duplicate" in r.getMessage() and SNS_ID in r.getMessage() for r in caplog.records)
+
+
+def test_a_copy_stored_meanwhile_by_another_instance_is_a_duplicate(fakes: Fakes) -> None:
+    """The conditional write decides when two copies are validated at the same time."""
+
+    class RacingRepository(type(fakes.repository)):  # type: ignore[misc]
+        def get(self, message_id: str):  # the look-up before validation misses the other copy
+            return None
+
+    racing = RacingRepository()
+    fakes.repository = racing
+    receiver = fakes.receiver()
+    message = inner_message(SENTENCE_DATES)
+    assert receiver.receive(SENTENCE_DATES, message, SNS_ID) is Reception.STORED
+    assert receiver.receive(SENTENCE_DATES, message, SNS_ID) is Reception.DUPLICATE
+    assert len(racing.all()) == 1
+    assert fakes.metrics.count("duplicateMessage", SENTENCE_DATES) == 1
+
+
+def test_without_a_message_id_each_copy_gets_its_own_random_id(fakes: Fakes) -> None:
+    receiver = fakes.receiver()
+    message = inner_message(SENTENCE_DATES)
+    assert receiver.receive(SENTENCE_DATES, message, None) is Reception.STORED
+    assert receiver.receive(SENTENCE_DATES, message) is Reception.STORED
+    assert sorted(m.id for m in fakes.repository.all()) == ["id-1", "id-2"]

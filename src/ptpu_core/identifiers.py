@@ -1,0 +1,65 @@
+"""What a NOMS number, a CRN and a booking number can look like; anything else is refused (issue 13 §2).
+
+The values come from upstreams (prison-api bookings and merged identifiers, offender-search matches,
+community-api answers) and go into community-api paths. The adapters encode every path segment
+(`ptpu_adapters.http.paths`), so a hostile value can no longer redirect a write; this guard goes
+further and refuses a value that cannot be a real identifier before any call is made with it, so
+the record ends in a business outcome instead of a write to an unrelated (or no) Delius record.
+
+The shapes:
+- NOMS number (prison number): a letter, four digits, two letters, e.g. `A1234BC` — the format
+  NOMIS issues and that MoJ services validate (e.g. allocation-manager's `[A-Z][0-9]{4}[A-Z]{2}`).
+- CRN (Delius case reference number): a letter and six digits, e.g. `X200006`, as community-api
+  and probation-offender-search return it.
+- booking number (NOMIS book number): letters and digits only, e.g. `38339A`; at most 20.
+The existing Kotlin service checked none of these: it interpolated them into its URI templates.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ptpu_core.errors import PtpuError
+from ptpu_core.models.prison import Booking
+
+NOMS_NUMBER = re.compile(r"[A-Z][0-9]{4}[A-Z]{2}")
+CRN = re.compile(r"[A-Z][0-9]{6}")
+BOOKING_NUMBER = re.compile(r"[A-Za-z0-9]{1,20}")
+
+
+class InvalidIdentifier(PtpuError):
+    """A value that cannot be the identifier it stands for. `field` is its telemetry name
+    (offenderNo, bookingNumber, crn, oldOffenderNo); `value` is the value as received."""
+
+    def __init__(self, field: str, value: object) -> None:
+        super().__init__(f"{field} {value!r} is not a valid identifier")
+        self.field = field
+        self.value = value
+
+
+def _require(pattern: re.Pattern[str], value: object, field: str) -> str:
+    if not isinstance(value, str) or pattern.fullmatch(value) is None:
+        raise InvalidIdentifier(field, value)
+    return value
+
+
+def require_noms_number(value: object, field: str = "offenderNo") -> str:
+    """`value` when it is a NOMS number (`^[A-Z][0-9]{4}[A-Z]{2}$`); InvalidIdentifier otherwise."""
+    return _require(NOMS_NUMBER, value, field)
+
+
+def require_crn(value: object, field: str = "crn") -> str:
+    """`value` when it is a CRN (`^[A-Z][0-9]{6}$`); InvalidIdentifier otherwise."""
+    return _require(CRN, value, field)
+
+
+def require_booking_number(value: object, field: str = "bookingNumber") -> str:
+    """`value` when it is a booking number (1-20 ASCII letters and digits); InvalidIdentifier otherwise."""
+    return _require(BOOKING_NUMBER, value, field)
+
+
+def require_booking_identifiers(booking: Booking) -> None:
+    """Both identifiers of a prison-api booking that go into community-api paths: its NOMS number
+    (offenderNo) and its booking number (bookingNumber). Raises InvalidIdentifier for the first bad one."""
+    require_noms_number(booking.offender_no, "offenderNo")
+    require_booking_number(booking.booking_no, "bookingNumber")

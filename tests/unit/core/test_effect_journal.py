@@ -1,0 +1,187 @@
+"""Issue 13 §3: after a store failure mid-processing, what already happened is not done again.
+
+The record journals each landed Delius write and each telemetry event / metric count of an attempt
+(ptpu_core.effect_journal). Processing it again skips the writes that landed and emits nothing the
+unsaved attempt already emitted; a later attempt (a retry) still reports its own outcome.
+"""
+
+from __future__ import annotations
+
+import pytest
+from builders import (
+    PRISON,
+    SENTENCE_DATES,
+    STATUS_CHANGE,
+    Fakes,
+    a_stored,
+    inner_message,
+)
+
+from ptpu_adapters.fakes import InMemoryMessageRepository
+from ptpu_core import telemetry_names as names
+from ptpu_core.effect_journal import EffectJournal, write_key
+from ptpu_core.errors import StoreFailure
+from ptpu_core.models.record import Message
+from ptpu_core.models.record import SynchroniseState as State
+from ptpu_core.processors.dispatch import MessageProcessor
+from ptpu_core.synchronise import SynchronisationService
+
+CRN = "X142620"
+
+
+class FailingUpdates(InMemoryMessageRepository):
+    """Saving an outcome fails the first `failures` times (the journal's own writes succeed)."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    def update(self, message: Message) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise StoreFailure("DynamoDB updating record failed (injected)")
+        super().update(message)
+
+
+def journalled(fakes: Fakes) -> MessageProcessor:
+    return MessageProcessor(
+        fakes.prison,
+        fakes.community,
+        fakes.search,
+        fakes.telemetry,
+        fakes.metrics,
+        fakes.clock,
+        fakes.settings,
+        steps=fakes.repository,
+    )
+
+
+def synchronisation(fakes: Fakes) -> SynchronisationService:
+    return SynchronisationService(
+        fakes.repository, journalled(fakes), fakes.clock, fakes.settings, fakes.metrics, fakes.telemetry
+    )
+
+
+@pytest.fixture
+def fakes() -> Fakes:
+    world = Fakes(only_prisons=frozenset({PRISON}))
+    world.linked_offender(CRN)
+    world.repository = FailingUpdates(failures=1)
+    return world
+
+
+def test_a_failed_save_after_processing_repeats_no_write_event_or_count(fakes: Fakes) -> None:
+    fakes.repository.add(a_stored(SENTENCE_DATES))
+    sync = synchronisation(fakes)
+
+    with pytest.raises(StoreFailure):
+        sync.process_due()  # key dates written, then the outcome could not be saved
+    summary = sync.process_due()
+
+    assert summary.done == 1
+    [stored] = fakes.repository.all()
+    assert stored.status is State.COMPLETED
+    assert fakes.community_writes() == ["replace_key_dates"]
+    assert fakes.telemetry.names() == [names.SENTENCE_DATES_CHANGED]
+    assert fakes.metrics.count("sentenceDateChange", "total") == 1
+    assert fakes.metrics.count("sentenceDateChange", "success") == 1
+
+
+def test_a_status_change_saved_late_writes_delius_and_reports_once(fakes: Fakes) -> None:
+    fakes.repository.add(a_stored(STATUS_CHANGE, inner_message(STATUS_CHANGE, imprisonmentStatusSeq=0)))
+    sync = synchronisation(fakes)
+
+    with pytest.raises(StoreFailure):
+        sync.process_due()
+    sync.process_due()
+
+    assert fakes.community_writes() == ["update_booking_number", "update_custody", "replace_key_dates"]
+    assert fakes.telemetry.names().count(names.IMPRISONMENT_STATUS_UPDATED) == 1
+    assert fakes.telemetry.names().count(names.OFFENDER_MATCH) == 1
+    assert fakes.metrics.count("statusChange", "success") == 1
+    [stored] = fakes.repository.all()
+    assert stored.status is State.COMPLETED
+
+
+def test_a_retry_after_a_failed_write_skips_the_writes_that_landed(fakes: Fakes) -> None:
+    fakes.repository = InMemoryMessageRepository()
+    fakes.repository.add(a_stored(STATUS_CHANGE, inner_message(STATUS_CHANGE, imprisonmentStatusSeq=0)))
+    fakes.community.failing_calls.add("update_custody")
+    processor = journalled(fakes)
+
+    with pytest.raises(Exception, match="update_custody"):
+        processor.process(fakes.repository.all()[0])
+    fakes.community.failing_calls.clear()
+    outcome = processor.process(fakes.repository.all()[0])  # the stored record, journal included
+
+    assert outcome.status.state is State.COMPLETED
+    assert fakes.community_writes() == [
+        "update_booking_number",
+        "update_custody",  # failed
+        "update_custody",
+        "replace_key_dates",
+    ]
+
+
+def test_a_later_attempt_reports_its_own_outcome_again(fakes: Fakes) -> None:
+    """A retry (retry count moved on) is a new attempt: its telemetry is emitted, as the existing
+    service emits on every retry; its identical writes are still skipped."""
+    fakes.repository = InMemoryMessageRepository()
+    fakes.community.key_dates_not_found[("A5089DY", "38339A")] = "no bookingNumber 38339A"
+    record = a_stored(STATUS_CHANGE, inner_message(STATUS_CHANGE, imprisonmentStatusSeq=0))
+    fakes.repository.add(record)
+    processor = journalled(fakes)
+
+    first = processor.process(fakes.repository.all()[0])
+    retried = fakes.repository.all()[0]
+    retried.retry_count = 1
+    second = processor.process(retried)
+
+    assert first.status.state is second.status.state is State.KEY_DATES_NOT_UPDATED
+    assert fakes.telemetry.names().count(names.KEY_DATES_NOT_UPDATED) == 2
+    assert fakes.community_writes() == [
+        "update_booking_number",
+        "update_custody",
+        "replace_key_dates",  # 404: not landed, so sent again
+        "replace_key_dates",
+    ]
+    assert not any(step.startswith("a0:") for step in retried.applied_steps)  # the old attempt's pruned
+
+
+def test_a_merge_replayed_reports_the_crns_it_moved() -> None:
+    fakes = Fakes(only_prisons=frozenset({PRISON}))
+    fakes.delius_offender(CRN, "A1111AA")
+    fakes.merged("A1111AA")
+    record = a_stored("BOOKING_NUMBER-CHANGED")
+    fakes.repository.add(record)
+    processor = journalled(fakes)
+
+    first = processor.process(fakes.repository.all()[0])
+    replayed = processor.process(fakes.repository.all()[0])  # same attempt: its outcome was never saved
+
+    assert first == replayed
+    assert replayed.status.matching_crns == (CRN,)
+    assert fakes.community_writes() == ["replace_noms_number"]
+    assert fakes.telemetry.names() == [names.BOOKING_NUMBER_CHANGED]  # no false "offender not found"
+
+
+def test_journal_keys_tell_writes_apart() -> None:
+    assert write_key("update_custody", "A5089DY", "38339A", "MDI") == write_key(
+        "update_custody", "A5089DY", "38339A", "MDI"
+    )
+    assert write_key("update_custody", "A5089DY", "38339A", "MDI") != write_key(
+        "update_custody", "A5089DY", "38339A", "LEI"
+    )
+
+
+def test_a_failed_journal_write_emits_nothing() -> None:
+    class Refusing:
+        def record_applied_steps(self, message_id: str, steps: object) -> None:
+            raise StoreFailure("journal write failed (injected)")
+
+    emitted: list[str] = []
+    journal = EffectJournal(a_stored(SENTENCE_DATES), Refusing())
+    journal.effect("t:event", lambda: emitted.append("event"))
+    with pytest.raises(StoreFailure):
+        journal.flush()
+    assert emitted == []
