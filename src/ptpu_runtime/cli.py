@@ -56,7 +56,6 @@ def run_serve(args: argparse.Namespace) -> int:
     except ConfigError as error:
         return report_config_error(error)
     configure_logging(args.log_level, settings.log_format)
-    log.info("Endpoints: %s", endpoints_line(settings))
     return Service(settings).run()
 
 
@@ -91,7 +90,8 @@ class Service:
             # credentials, a denied permission or an unreachable endpoint is one line, not a traceback.
             self.container.aws_preflight()
         except ConfigError as error:
-            return report_config_error(error)
+            return report_config_error(error)  # alone on stderr: the one line names setting and endpoint
+        log.info("Endpoints: %s", endpoints_line(self.settings))
         try:
             self._start()
         except Exception:

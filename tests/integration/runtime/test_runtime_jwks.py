@@ -7,9 +7,9 @@ import threading
 import time
 
 import pytest
-from conftest import jwks, token
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pytest_httpserver import HTTPServer
+from runtime_tokens import jwks, token
 from werkzeug import Request, Response
 
 from ptpu_adapters.http.jwks import JwksCache
