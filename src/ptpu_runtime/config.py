@@ -31,6 +31,7 @@ from ptpu_runtime.config_kinds import (
     URL,
     VISIBILITY_TIMEOUT,
     Kind,
+    SettingsError,
     choice,
     read_all,
     setting,
@@ -53,8 +54,20 @@ def _key_pair(value: str) -> AwsCredentials:
     return AwsCredentials(key, secret)
 
 
+def _sns_arn(value: str) -> str:
+    parts = value.split(":")
+    if len(parts) != 6 or parts[:3] != ["arn", "aws", "sns"] or not all(parts[3:]):
+        raise ValueError(f"'{value}' is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)")
+    return value
+
+
 CRON = Kind("Spring cron: second minute hour day month weekday (or a macro such as @daily)", _cron)
 KEY_PAIR = Kind("AWS access key id + secret", _key_pair)
+SNS_ARN = Kind("SNS topic ARN", _sns_arn)
+# hmpps-sqs (ministryofjustice/hmpps-spring-boot-sqs, HmppsSqsProperties under `hmpps.sqs`) reads these
+# names; the existing service's helm values set them from namespace secrets (issue 11 §3).
+HMPPS_SQS = "HMPPS_SQS"
+_EVENT_QUEUE = f"{HMPPS_SQS}_QUEUES_PRISONEVENTQUEUE"
 _CHAIN = "the default credential chain"
 
 
@@ -130,12 +143,12 @@ class Settings:
     aws_provider: str = setting(
         "AWS_PROVIDER", choice(AWS, LOCALSTACK),
         "aws: queues and tables must exist; localstack (any emulator): endpoints required, resources created",
-        AWS,
+        AWS, aliases=(f"{HMPPS_SQS}_PROVIDER",),
     )
-    aws_region: str = setting("AWS_REGION", TEXT, "AWS region", "eu-west-2")
+    aws_region: str = setting("AWS_REGION", TEXT, "AWS region", "eu-west-2", aliases=(f"{HMPPS_SQS}_REGION",))
     sqs_endpoint_url: str | None = setting(
         "SQS_ENDPOINT_URL", URL, "SQS endpoint of an emulator", None, required_if=("aws_provider", LOCALSTACK),
-        shown_default="AWS's own; required when AWS_PROVIDER=localstack",
+        shown_default="AWS's own; required when AWS_PROVIDER=localstack", aliases=(f"{HMPPS_SQS}_LOCALSTACK_URL",),
     )
     dynamodb_endpoint_url: str | None = setting(
         "DYNAMODB_ENDPOINT", URL, "DynamoDB endpoint of an emulator", None, required_if=("aws_provider", LOCALSTACK),
@@ -144,8 +157,23 @@ class Settings:
     sns_endpoint_url: str | None = setting(
         "SNS_ENDPOINT_URL", URL, "where an emulator serves SNS", None, shown_default="the SQS endpoint"
     )
-    sqs_queue_name: str = setting("SQS_QUEUE_NAME", TEXT, "the offender-events queue", "prison_to_probation_queue")
-    sqs_dlq_name: str = setting("SQS_DLQ_NAME", TEXT, "its dead-letter queue", "prison_to_probation_dlq")
+    sqs_queue_name: str = setting(
+        "SQS_QUEUE_NAME", TEXT, "the offender-events queue", "prison_to_probation_queue",
+        aliases=(f"{_EVENT_QUEUE}_QUEUE_NAME",),
+    )
+    sqs_dlq_name: str = setting(
+        "SQS_DLQ_NAME", TEXT, "its dead-letter queue", "prison_to_probation_dlq", aliases=(f"{_EVENT_QUEUE}_DLQ_NAME",)
+    )
+    domain_event_topic_arn: str | None = setting(
+        f"{HMPPS_SQS}_TOPICS_DOMAINEVENTTOPIC_ARN", SNS_ARN,
+        "the HMPPS domain-events topic (hmpps-sqs name); HMPPS domain events are published there when set", None,
+    )
+    use_web_token: bool = setting(
+        f"{HMPPS_SQS}_USE_WEB_TOKEN", FLAG,
+        "IRSA: every AWS client uses the web identity (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, both then "
+        "required); no static keys may be set",
+        False,
+    )
     sns_topic_name: str = setting(
         "SNS_TOPIC_NAME", TEXT, "topic subscribed to when the service creates its own queues (localstack)",
         "offender_events",
@@ -198,4 +226,33 @@ class Settings:
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from `env` (default: os.environ). Raises SettingsError naming every bad variable at once."""
-    return Settings(**read_all(Settings, os.environ if env is None else env))
+    source = os.environ if env is None else env
+    problems = _web_token_problems(source)
+    try:
+        values = read_all(Settings, source)
+    except SettingsError as error:
+        raise SettingsError([*error.problems, *problems]) from None
+    if problems:
+        raise SettingsError(problems)
+    return Settings(**values)
+
+
+_STATIC_KEYS = ("AWS_ACCESS_KEY_ID", "SQS_AWS_ACCESS_KEY_ID", "SQS_AWS_DLQ_ACCESS_KEY_ID",
+                "DYNAMODB_AWS_ACCESS_KEY_ID", "DYNAMODB_SCHEDULE_AWS_ACCESS_KEY_ID")
+
+
+def _web_token_problems(env: Mapping[str, str]) -> list[str]:
+    """With HMPPS_SQS_USE_WEB_TOKEN=true (IRSA), every AWS client takes boto3's default chain, which reads
+    AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (as hmpps-sqs's SqsClientFactory takes the SDK's default
+    provider). Static keys would win over the web identity, so setting any is a problem naming both."""
+    flag = f"{HMPPS_SQS}_USE_WEB_TOKEN"
+    try:
+        if not FLAG.parse((env.get(flag) or "false").strip()):
+            return []
+    except ValueError:
+        return []  # read_all reports the malformed flag
+    problems = [f"{flag} and {name}: web-identity credentials and static keys both set"
+                for name in _STATIC_KEYS if (env.get(name) or "").strip()]
+    problems += [f"{name}: required when {flag}=true (IRSA sets it)"
+                 for name in ("AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE") if not (env.get(name) or "").strip()]
+    return problems

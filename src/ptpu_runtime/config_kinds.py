@@ -4,6 +4,10 @@ A setting is one attrs field of Settings made with `setting(...)`: its environme
 of value (how the text is parsed and how a value is shown back), its default and its meaning. Reading
 (`read_all`), `ptpu serve --help` and docs/configuration.md are all generated from those fields, so a
 new setting is one line in Settings and nothing else (issue 14 §3, §6).
+
+A setting may also answer to `aliases`: other names for the same thing, such as the hmpps-sqs library's
+`HMPPS_SQS_QUEUES_PRISONEVENTQUEUE_QUEUE_NAME` beside the 2021 `SQS_QUEUE_NAME` (issue 11 §3). Either may be
+set; both set to the same value is fine; both set to different values is a problem naming both.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ class Kind:
 class Spec:
     """One setting. `names` are its variables (two for a key pair); `required_if` = (field, value): required
     only when that earlier field has that value; `shown_default` replaces the shown default (e.g. "the
-    default credential chain")."""
+    default credential chain"); `aliases` are other variables meaning the same as the (single) name."""
 
     names: tuple[str, ...]
     kind: Kind
@@ -55,14 +59,17 @@ class Spec:
     secret: bool = False
     required_if: tuple[str, str] | None = None
     shown_default: str | None = None
+    aliases: tuple[str, ...] = ()
 
 
 def setting(
     name: str, kind: Kind, meaning: str, default: Any = NOTHING, *, secret: bool = False,
     required_if: tuple[str, str] | None = None, shown_default: str | None = None, also: tuple[str, ...] = (),
+    aliases: tuple[str, ...] = (),
 ) -> Any:
-    """A Settings field read from variable `name` (and `also`); no default = required."""
-    spec = Spec((name, *also), kind, meaning, default is NOTHING, secret, required_if, shown_default)
+    """A Settings field read from variable `name` (and `also`, the second half of a key pair), or from any
+    of `aliases` (other names for the same value; see the module docstring); no default = required."""
+    spec = Spec((name, *also), kind, meaning, default is NOTHING, secret, required_if, shown_default, aliases)
     return attrs.field(default=default, repr=not secret, metadata={SPEC: spec})
 
 
@@ -91,19 +98,33 @@ def read_all(settings_class: type, env: Mapping[str, str]) -> dict[str, Any]:
 def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) -> Any:
     if len(spec.names) == 2:
         return _key_pair(spec, env)
-    name = spec.names[0]
-    text = _text(env, name)
+    given = [(name, text) for name in (spec.names[0], *spec.aliases) if (text := _text(env, name)) is not None]
     needed = spec.required or (spec.required_if is not None and earlier.get(spec.required_if[0]) == spec.required_if[1])
-    if text is None:
+    if not given:
         if needed:
-            raise ConfigError(f"{name}: required but not set")
+            raise ConfigError(f"{_either(spec)}: required but not set")
         return None
+    values = [(name, _parse(spec, name, text)) for name, text in given]
+    first_name, first_value = values[0]
+    for other_name, other_value in values[1:]:
+        if other_value != first_value:
+            shown = "" if spec.secret else f" ({spec.kind.show(first_value)} vs {spec.kind.show(other_value)})"
+            raise ConfigError(f"{first_name} and {other_name}: the same setting given different values{shown}")
+    return first_value
+
+
+def _parse(spec: Spec, name: str, text: str) -> Any:
     try:
         return spec.kind.parse(text)
     except ValueError as error:
         # A secret's value never reaches a message: its kind's reason would quote it.
         reason = "malformed" if spec.secret else " ".join(str(error).split())
         raise ConfigError(f"{name}: {reason}") from None
+
+
+def _either(spec: Spec) -> str:
+    """The variable's name, with its aliases as alternatives: "SQS_QUEUE_NAME (or HMPPS_SQS_...)"."""
+    return spec.names[0] + "".join(f" (or {alias})" for alias in spec.aliases)
 
 
 def _text(env: Mapping[str, str], name: str) -> str | None:

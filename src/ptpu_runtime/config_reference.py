@@ -22,6 +22,8 @@ _HEADER = """# Configuration reference
 `ptpu serve` reads these environment variables once, at start-up (the names are the existing
 service's, SPEC §11 of the behaviour description). A missing or malformed one stops it with exit code 2
 and one line per problem, all problems at once. `ptpu serve --help` prints the same list.
+A name followed by "(or `HMPPS_SQS_...`)" may also be given by the hmpps-sqs library's name for it;
+giving both with different values is a start-up error naming both.
 Durations take Spring's forms (`500ms`, `3s`, `15m`, `1h`, `2d`, ISO-8601 `PT15M`; a bare number is
 milliseconds). Secrets are never printed. `BUILD_NUMBER` (shown by `/info` and `/health`; default the
 package version) is read by the container, not here.
@@ -32,17 +34,22 @@ package version) is read by the container, not here.
 
 
 def _names(spec: Spec) -> str:
-    return " + ".join(spec.names)
+    return " + ".join(spec.names) + "".join(f" (or {alias})" for alias in spec.aliases)
 
 
 def markdown() -> str:
     """docs/configuration.md: one table row per setting, in the order Settings declares them."""
     rows = [
-        f"| `{'` + `'.join(spec.names)}` | {_default_cell(spec, default)} | {_cell(spec.kind.unit)} "
+        f"| {_name_cell(spec)} | {_default_cell(spec, default)} | {_cell(spec.kind.unit)} "
         f"| {_cell(spec.meaning)}{' (secret)' if spec.secret else ''} |"
         for _, spec, default in specs(Settings)
     ]
     return _HEADER + "\n".join(rows) + "\n"
+
+
+def _name_cell(spec: Spec) -> str:
+    """`A` + `B` for a key pair; `A` (or `ALIAS`) for a setting with other names."""
+    return " + ".join(f"`{name}`" for name in spec.names) + "".join(f" (or `{alias}`)" for alias in spec.aliases)
 
 
 def _default_cell(spec: Spec, default: object) -> str:

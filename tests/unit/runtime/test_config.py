@@ -148,7 +148,9 @@ def test_the_visibility_timeout_outlasts_the_worst_case_handling_and_is_configur
 
 def test_localstack_needs_its_endpoints():
     message = config_error(AWS_PROVIDER="localstack", SQS_ENDPOINT_URL=None)
-    assert message == "SQS_ENDPOINT_URL: required but not set; DYNAMODB_ENDPOINT: required but not set"
+    assert message == (
+        "SQS_ENDPOINT_URL (or HMPPS_SQS_LOCALSTACK_URL): required but not set; DYNAMODB_ENDPOINT: required but not set"
+    )
     message = config_error(AWS_PROVIDER="localstack", SQS_ENDPOINT_URL="http://localhost:4566")
     assert message == "DYNAMODB_ENDPOINT: required but not set"
     settings = settings_with(
