@@ -74,6 +74,9 @@ class Settings:
     http_read_timeout: timedelta = timedelta(seconds=10)
     shutdown_timeout: timedelta = timedelta(seconds=30)
     lock_at_most: timedelta = LOCK_AT_MOST
+    # Issue 12: bookings one pod syncs at once, and how long a booking's lease outlives a dead holder.
+    processor_workers: int = 4
+    booking_lease: timedelta = timedelta(minutes=10)
 
     @property
     def emulated_aws(self) -> bool:
@@ -130,6 +133,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         http_read_timeout=read.duration("HTTP_READ_TIMEOUT", timedelta(seconds=10)),
         shutdown_timeout=read.duration("SHUTDOWN_TIMEOUT", timedelta(seconds=30)),
         lock_at_most=read.duration("PRISONTOPROBATION_LOCK_AT_MOST", LOCK_AT_MOST),
+        processor_workers=read.parsed("PRISONTOPROBATION_PROCESSOR_WORKERS", _positive_int, 4),
+        booking_lease=read.duration("PRISONTOPROBATION_BOOKING_LEASE", timedelta(minutes=10)),
     )
 
 
