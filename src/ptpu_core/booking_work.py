@@ -56,6 +56,9 @@ class LeaseRun:
 
 
 PROCESS_DUE = LeaseRun()
+# A booking's pass starts no record once this share of its lease has gone by: the record in hand (a few
+# upstream calls, each bounded by the HTTP timeouts) must still finish before the lease can pass on.
+LEASE_SHARE = 0.5
 
 
 @runtime_checkable
@@ -66,7 +69,14 @@ class BookingLeases(Protocol):
     out), False when another holder has it (or, for a retry run, the same tier's run of this tick already
     did it). `release` frees a lease we hold; it never raises (a lease not released expires by itself).
     A store failure in `try_lease` raises `StoreFailure`.
+
+    `lease`: how long a lease lasts once taken (None: no limit). A pass starts no record after
+    LEASE_SHARE of it has gone by (the rest of the booking is left for the next cycle), so it does not
+    outlive its lease and work beside the pod that takes the booking next.
     """
+
+    @property
+    def lease(self) -> timedelta | None: ...
 
     def try_lease(self, booking_id: int, run: LeaseRun) -> bool: ...
 
@@ -75,6 +85,8 @@ class BookingLeases(Protocol):
 
 class NoLeases:
     """Every booking is ours: for one process under a cluster-wide lock, or tests."""
+
+    lease: timedelta | None = None
 
     def try_lease(self, booking_id: int, run: LeaseRun) -> bool:
         return True

@@ -46,7 +46,15 @@ from typing import Protocol, runtime_checkable
 from attrs import evolve, frozen
 
 from ptpu_core.aggregation import aggregate
-from ptpu_core.booking_work import PROCESS_DUE, BookingLeases, LeaseRun, NoLeases, RunsBookingTasks, SerialRunner
+from ptpu_core.booking_work import (
+    LEASE_SHARE,
+    PROCESS_DUE,
+    BookingLeases,
+    LeaseRun,
+    NoLeases,
+    RunsBookingTasks,
+    SerialRunner,
+)
 from ptpu_core.models.events import EventType
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Done, Outcome, try_later
@@ -83,6 +91,7 @@ class CycleSummary:
     stale: int = 0  # listed by the lagging index but no longer selected on the consistent read
     deferred: int = 0  # not started because the cycle's deadline had passed
     leased_elsewhere: int = 0  # skipped: another pod held the booking's lease (or already retried it)
+    cut_short: int = 0  # bookings whose pass stopped before its lease could run out; the rest is left
 
 
 Selector = Callable[[Message], bool]
@@ -188,17 +197,22 @@ class SynchronisationService:
     def _leased_booking(self, booking_id: int, selects: Selector, joins: Selector, run: LeaseRun) -> Counter[str]:
         """One booking on one worker, under its lease; its own tally (merged by the caller)."""
         tally: Counter[str] = Counter()
+        lease = self._leases.lease
+        # Read before asking, so the bound errs early rather than late.
+        stop_at = None if lease is None else self._clock.now() + lease * LEASE_SHARE
         if not self._leases.try_lease(booking_id, run):
             tally["leased_elsewhere"] += 1
             log.debug("booking %s: leased by another pod (or done by this tick's run); skipped", booking_id)
             return tally
         try:
-            self._synchronise_booking(booking_id, selects, joins, tally)
+            self._synchronise_booking(booking_id, selects, joins, tally, stop_at)
         finally:
             self._leases.release(booking_id, run)
         return tally
 
-    def _synchronise_booking(self, booking_id: int, selects: Selector, joins: Selector, tally: Counter[str]) -> None:
+    def _synchronise_booking(
+        self, booking_id: int, selects: Selector, joins: Selector, tally: Counter[str], stop_at: datetime | None = None
+    ) -> None:
         records = [m for m in self._repository.unprocessed_for_booking(booking_id) if joins(m)]
         if not any(selects(m) for m in records):
             tally["stale"] += 1
@@ -216,6 +230,13 @@ class SynchronisationService:
             self._processor.booking_pass() if isinstance(self._processor, StartsBookingPasses) else self._processor
         )
         for message in aggregation.kept:
+            if stop_at is not None and self._clock.now() >= stop_at:
+                tally["cut_short"] += 1
+                log.warning(
+                    "booking %s: its lease is half spent; the rest of its records are left for the next cycle",
+                    booking_id,
+                )
+                return
             outcome = self._outcome_of(processor, message, tally)
             self.apply_outcome(message, outcome, selected=selects(message))
             tally["processed"] += 1

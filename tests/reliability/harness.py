@@ -219,6 +219,13 @@ class ReliabilityStack:
         item = found.get("Item")
         return None if item is None else {k: next(iter(v.values())) for k, v in item.items()}
 
+    def lease_items(self) -> list[dict[str, str]]:
+        """Every booking lease item as it stands now (a scan; fine at test sizes)."""
+        assert self.clients is not None
+        found = self.clients.dynamodb.scan(TableName=self.names.schedule_table)["Items"]
+        items = [{k: next(iter(v.values())) for k, v in item.items()} for item in found]
+        return [item for item in items if item["_id"].startswith("bookingLease-")]
+
 
 def lock_time(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
@@ -233,8 +240,8 @@ class LockHold:
 
 
 class LockHistory:
-    """Every write to the lock row, in order, from a DynamoDB stream on the schedule table: an exact
-    record of who held the lock when (polling the row could miss a short hold)."""
+    """Every write to the schedule table's items (the lock row, the booking leases), in order, from a
+    DynamoDB stream: an exact record of who held what when (polling could miss a short hold)."""
 
     def __init__(self, stack: ReliabilityStack) -> None:
         assert stack.clients is not None
@@ -260,10 +267,15 @@ class LockHistory:
                 iterator = page.get("NextShardIterator") if page["Records"] else None
         return found
 
-    def holds(self) -> list[LockHold]:
+    def items(self, prefix: str) -> list[str]:
+        """The `_id`s written so far that start with `prefix` (e.g. every booking lease)."""
+        return sorted({image["_id"] for image in self.images() if image["_id"].startswith(prefix)})
+
+    def holds(self, item: str = "scheduleLock", images: list[dict[str, str]] | None = None) -> list[LockHold]:
+        """Who held the item `item` when, in order."""
         holds: list[LockHold] = []
-        for image in self.images():
-            if "lockedAt" not in image:
+        for image in self.images() if images is None else images:
+            if "lockedAt" not in image or image["_id"] != item:
                 continue
             start, until = lock_time(image["lockedAt"]), lock_time(image["lockUntil"])
             if holds and holds[-1].owner == image["lockedBy"] and holds[-1].start == start:

@@ -65,6 +65,10 @@ class DynamoBookingLeases:
     def locked_by(self) -> str:
         return self._owner
 
+    @property
+    def lease(self) -> timedelta:
+        return self._lease
+
     def try_lease(self, booking_id: int, run: LeaseRun) -> bool:
         """True when we now hold the booking's lease; StoreFailure when the table cannot be written."""
         now = self._clock()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from attrs import evolve
-from records import HOLD_BACK, NOW, SENTENCE_DATES, STATUS_CHANGE, World, record
+from records import BOOKING_NUMBER, HOLD_BACK, NOW, SENTENCE_DATES, STATUS_CHANGE, World, record
 
 from ptpu_adapters.fakes import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
 from ptpu_core.booking_work import PROCESS_DUE, LeaseRun
@@ -19,7 +19,8 @@ from ptpu_core.synchronise import CycleSummary, SynchronisationService
 class ScriptedLeases:
     """Refuses the bookings in `held_elsewhere`; records every call; `on_lease` runs as a lease is taken."""
 
-    def __init__(self, held_elsewhere: set[int] | None = None) -> None:
+    def __init__(self, held_elsewhere: set[int] | None = None, lease: timedelta | None = None) -> None:
+        self.lease = lease
         self.held_elsewhere = held_elsewhere or set()
         self.calls: list[tuple[str, int, LeaseRun]] = []
         self.on_lease = lambda booking_id: None
@@ -86,6 +87,22 @@ def test_the_lease_is_released_when_processing_fails() -> None:
     summary = world.service.process_due()
 
     assert summary.errors == 1
+    assert [call for call, _, _ in leases.calls] == ["lease", "release"]
+
+
+def test_a_pass_starts_no_record_once_half_its_lease_is_spent_and_leaves_the_rest_for_later() -> None:
+    leases = ScriptedLeases(lease=timedelta(minutes=10))
+    world = leased_world(leases)
+    first, second, third = (record(1, t, age=timedelta(hours=h)) for t, h in
+                            ((STATUS_CHANGE, 3), (SENTENCE_DATES, 2), (BOOKING_NUMBER, 1)))
+    world.store(first, second, third)
+    world.processor.on_process = lambda message: world.clock.advance(timedelta(minutes=6))  # a slow record
+
+    summary = world.service.process_due()
+
+    assert summary == CycleSummary(bookings=1, processed=1, done=1, cut_short=1)
+    assert len(world.processor.seen) == 1
+    assert sum(1 for m in (first, second, third) if world.stored(m).is_processed) == 1
     assert [call for call, _, _ in leases.calls] == ["lease", "release"]
 
 
