@@ -78,6 +78,14 @@ class BookingLeases(Protocol):
     @property
     def lease(self) -> timedelta | None: ...
 
+    def new_cycle(self) -> None:
+        """A cycle is about to read its selection. A lease another pod released (or that expired) after
+        this is refused to this cycle's `try_lease`: the selection, read before that pod's work, is stale
+        for that booking, and whatever is still due there is in the next cycle's selection. This saves the
+        lease, read and release of a booking another pod just synced. One cycle at a time per instance
+        (the scheduler runs one job at a time)."""
+        ...
+
     def try_lease(self, booking_id: int, run: LeaseRun) -> bool: ...
 
     def release(self, booking_id: int, run: LeaseRun) -> None: ...
@@ -87,6 +95,9 @@ class NoLeases:
     """Every booking is ours: for one process under a cluster-wide lock, or tests."""
 
     lease: timedelta | None = None
+
+    def new_cycle(self) -> None:
+        return None
 
     def try_lease(self, booking_id: int, run: LeaseRun) -> bool:
         return True

@@ -175,6 +175,7 @@ class SynchronisationService:
         """`selects` is the cycle's selection rule, checked again on each booking's consistent read;
         `joins` says which of the booking's unprocessed records this cycle may process."""
         tally: Counter[str] = Counter()  # CycleSummary's field names; the runner's calling thread only
+        self._leases.new_cycle()  # before the (lazy) selection is read
 
         def tasks() -> Iterator[Callable[[], Counter[str]]]:
             # Pulled by the runner on this thread when a worker is free: the deadline is checked when a

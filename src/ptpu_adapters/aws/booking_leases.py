@@ -7,6 +7,9 @@ pods never hold one booking at once, and a lease whose holder died frees itself 
 Releasing sets `lockUntil` to now, only while `lockedBy` is still us (ShedLock's own release). The
 items stay (about 150 bytes per booking ever synced; the next lease of the booking reuses its item).
 
+A lease another pod freed after the current cycle began is refused to that cycle (`new_cycle`): the
+cycle's selection predates that pod's work, so the booking would only be leased, read and found done.
+
 A retry tier's run also stamps the item on release with the run's start (`retryShortTermRun`,
 `retryMediumTermRun`, `retryLongTermRun`), and takes the lease only when that stamp is older than its
 own start minus `LeaseRun.same_run_within`: every pod's scheduler fires a tier at the same cron tick,
@@ -60,6 +63,7 @@ class DynamoBookingLeases:
         self._lease = lease
         self._owner = locked_by or default_lock_owner()
         self._clock = clock
+        self._cycle_started: datetime | None = None
 
     @property
     def locked_by(self) -> str:
@@ -68,6 +72,10 @@ class DynamoBookingLeases:
     @property
     def lease(self) -> timedelta:
         return self._lease
+
+    def new_cycle(self) -> None:
+        """See BookingLeases.new_cycle: leases freed after now are refused until the next cycle."""
+        self._cycle_started = self._clock()
 
     def try_lease(self, booking_id: int, run: LeaseRun) -> bool:
         """True when we now hold the booking's lease; StoreFailure when the table cannot be written."""
@@ -78,6 +86,10 @@ class DynamoBookingLeases:
             ":now": {"S": shedlock_time(now)},
             ":owner": {"S": self._owner},
         }
+        if self._cycle_started is not None:
+            # Freed after this cycle's selection was read, by another pod: it synced the booking since.
+            condition += " AND (attribute_not_exists(lockUntil) OR lockUntil <= :cycle OR lockedBy = :owner)"
+            values[":cycle"] = {"S": shedlock_time(self._cycle_started)}
         names: dict[str, str] = {}
         if run.tier is not None and run.started is not None:
             condition += " AND (attribute_not_exists(#run) OR #run < :notBefore)"

@@ -122,6 +122,21 @@ def test_a_retry_tier_run_does_not_retry_a_booking_another_pods_run_of_the_same_
     assert b.try_lease(BOOKING, next_tick)
 
 
+def test_a_cycle_is_refused_a_lease_another_pod_freed_after_the_cycle_began(leases, clock: SettableClock) -> None:
+    a, b = leases("ptpu@pod-a:1"), leases("ptpu@pod-b:2")
+    a.new_cycle()  # a reads its selection: booking due
+    clock.now += timedelta(seconds=1)
+    assert b.try_lease(BOOKING, PROCESS_DUE)  # b syncs the booking meanwhile
+    clock.now += timedelta(seconds=1)
+    b.release(BOOKING, PROCESS_DUE)
+    clock.now += timedelta(seconds=1)
+
+    assert not a.try_lease(BOOKING, PROCESS_DUE)  # a's selection is stale for it: nothing to do this cycle
+    assert a.try_lease(BOOKING + 1, PROCESS_DUE)  # bookings nobody touched since are leased as usual
+    a.new_cycle()
+    assert a.try_lease(BOOKING, PROCESS_DUE)  # the next cycle's fresh selection decides
+
+
 def kotlin_takes(aws_clients: AwsClients, table: str, now: datetime) -> bool:
     """What ShedLock's DynamoDBLockProvider does for `scheduleLock` (condition: lockUntil has passed)."""
     kotlin = DynamoLock(aws_clients.schedule_dynamodb, table, locked_by="prison-to-probation-update-7d9f",

@@ -25,6 +25,9 @@ class ScriptedLeases:
         self.calls: list[tuple[str, int, LeaseRun]] = []
         self.on_lease = lambda booking_id: None
 
+    def new_cycle(self) -> None:
+        self.calls.append(("cycle", 0, PROCESS_DUE))
+
     def try_lease(self, booking_id: int, run: LeaseRun) -> bool:
         self.calls.append(("lease", booking_id, run))
         if booking_id in self.held_elsewhere:
@@ -60,6 +63,7 @@ def test_a_booking_leased_by_another_pod_is_skipped_and_counted() -> None:
         ("release", 1), ("release", 3)
     ]
     assert {run for _, _, run in leases.calls} == {PROCESS_DUE}
+    assert leases.calls[0][0] == "cycle"  # told before the selection is read
 
 
 def test_the_booking_is_read_only_under_its_lease_so_another_pods_work_is_seen() -> None:
@@ -74,7 +78,7 @@ def test_the_booking_is_read_only_under_its_lease_so_another_pods_work_is_seen()
 
     assert summary == CycleSummary(stale=1)
     assert world.processor.seen == []
-    assert [call for call, _, _ in leases.calls] == ["lease", "release"]
+    assert [call for call, _, _ in leases.calls] == ["cycle", "lease", "release"]
 
 
 def test_the_lease_is_released_when_processing_fails() -> None:
@@ -87,7 +91,7 @@ def test_the_lease_is_released_when_processing_fails() -> None:
     summary = world.service.process_due()
 
     assert summary.errors == 1
-    assert [call for call, _, _ in leases.calls] == ["lease", "release"]
+    assert [call for call, _, _ in leases.calls] == ["cycle", "lease", "release"]
 
 
 def test_a_pass_starts_no_record_once_half_its_lease_is_spent_and_leaves_the_rest_for_later() -> None:
@@ -103,7 +107,7 @@ def test_a_pass_starts_no_record_once_half_its_lease_is_spent_and_leaves_the_res
     assert summary == CycleSummary(bookings=1, processed=1, done=1, cut_short=1)
     assert len(world.processor.seen) == 1
     assert sum(1 for m in (first, second, third) if world.stored(m).is_processed) == 1
-    assert [call for call, _, _ in leases.calls] == ["lease", "release"]
+    assert [call for call, _, _ in leases.calls] == ["cycle", "lease", "release"]
 
 
 def test_a_retry_run_names_its_tier_start_and_same_run_window() -> None:
@@ -114,7 +118,9 @@ def test_a_retry_run_names_its_tier_start_and_same_run_window() -> None:
     world.service.retry(RetryTier.SHORT)
 
     expected = LeaseRun(RetryTier.SHORT, NOW, timedelta(minutes=5))
-    assert [(call, run) for call, _, run in leases.calls] == [("lease", expected), ("release", expected)]
+    assert [(call, run) for call, _, run in leases.calls if call != "cycle"] == [
+        ("lease", expected), ("release", expected)
+    ]
 
 
 def test_without_leases_every_booking_is_ours() -> None:
