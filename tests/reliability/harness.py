@@ -25,7 +25,6 @@ from typing import Any
 import boto3
 import requests
 from attrs import frozen
-from moto.server import ThreadedMotoServer
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
 from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResources, provision
@@ -33,6 +32,7 @@ from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
 from ptpu_adapters.aws.record_codec import message_from_item
 from ptpu_core.models.record import Message
 from ptpu_sandbox import service_process as sandbox
+from ptpu_sandbox.atomic_moto import AtomicMotoServer
 from ptpu_sandbox.ports import free_port
 from ptpu_sandbox.simulators import Client, SimulatedHmpps
 
@@ -58,12 +58,13 @@ class RestartableMoto:
     def __init__(self) -> None:
         self.port = free_port()
         self.endpoint_url = f"http://127.0.0.1:{self.port}"
-        self._server: ThreadedMotoServer | None = None
+        self._server: AtomicMotoServer | None = None
 
     def start(self) -> None:
         for name in _NOISY:
             logging.getLogger(name).setLevel(logging.ERROR)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        # Conditional writes atomic per item, as in DynamoDB (the booking leases rely on it): atomic_moto.py.
+        server = AtomicMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         server.start()
         self._server = server
 
