@@ -101,7 +101,8 @@ def moto_server() -> Iterator[str]:
         yield shared
         return
     port = free_port()
-    args = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    # moto with DynamoDB's per-item write atomicity (the booking leases rely on it): ptpu_sandbox.atomic_moto
+    args = [sys.executable, "-m", "ptpu_sandbox.atomic_moto", "127.0.0.1", str(port)]
     with child_server(args, f"http://127.0.0.1:{port}", "/moto-api/") as url:
         yield url
 

@@ -15,7 +15,7 @@ from ptpu_adapters.http.base import UpstreamClient
 from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.offender_search import OffenderSearchClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
-from ptpu_core.processors.dispatch import MessageProcessor
+from ptpu_core.booking_pass import PerBookingPass
 from ptpu_core.settings import DomainSettings
 from ptpu_sandbox.simulators.cluster import SimulatedHmpps
 
@@ -54,13 +54,15 @@ class Counting:
         return counted
 
 
-def processor(hmpps: SimulatedHmpps, log: list[CallKey], clock: Any) -> MessageProcessor:
+def processor(hmpps: SimulatedHmpps, log: list[CallKey], clock: Any) -> PerBookingPass:
+    """The service's processor (one pass per booking, as the container wires it), every port call counted
+    beneath the pass (a read the pass reuses is not counted again)."""
     tokens = StaticTokens(hmpps.auth.mint_token([]))
 
     def client(service: str, url: str, make: Callable[[UpstreamClient], Any]) -> Any:
         return Counting(service, make(UpstreamClient(service, url, tokens)), log)
 
-    return MessageProcessor(
+    return PerBookingPass(
         client("prison-api", hmpps.prison_url, PrisonApiClient),
         client("community-api", hmpps.community_url, CommunityApiClient),
         client("offender-search", hmpps.search_url, OffenderSearchClient),

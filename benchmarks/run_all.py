@@ -6,7 +6,9 @@ server) and write the results with benchmarks/NOTES.md appended.
   tables, because moto re-sorts the whole table on every Query/Scan page.
 - `make bench-full` (--full): issue 6's full sizes (read cost at H = 1,000 / 10,000 / 100,000; memory
   over a 20,000-record backlog and a 100,000-record report), written to benchmarks/RESULTS-full.md
-  so that both sets of figures stay side by side. About 25 minutes here.
+  so that both sets of figures stay side by side. About 25 minutes here before issue 12's drain at
+  2,000 bookings, which alone needs roughly an hour (its one-worker runs at 100 ms are the floor:
+  2,000 x ~4.75 calls x 100 ms = ~16 minutes each).
 """
 
 from __future__ import annotations
@@ -26,20 +28,22 @@ from _common import MAKE_TARGET_ENV, MOTO_URL_ENV, machine, moto_server
 HERE = Path(__file__).resolve().parent
 INGEST = ["bench_ingest.py", "--events", "2000", "--rounds", "1"]
 UPSTREAM = ["bench_upstream_calls.py", "--bookings", "200"]
-THROUGHPUT = ["bench_throughput.py", "--bookings", "150"]
+# Issue 12's drain replaces bench_throughput.py (one process vs two under the single lock, now gone).
+DRAIN_QUICK = ["bench_drain.py", "--bookings", "100", "--latencies", "25", "100"]
+DRAIN_FULL = ["bench_drain.py", "--bookings", "2000", "--latencies", "25", "100"]
 QUICK = [
     INGEST,
     ["bench_read_cost.py", "--sizes", "1000", "10000", "30000"],
     UPSTREAM,
     ["bench_memory.py", "--backlog", "10000", "--report", "20000"],
-    THROUGHPUT,
+    DRAIN_QUICK,
 ]
 FULL = [
     INGEST,
     ["bench_read_cost.py", "--sizes", "1000", "10000", "100000"],
     UPSTREAM,
     ["bench_memory.py", "--backlog", "20000", "--report", "100000"],
-    THROUGHPUT,
+    DRAIN_FULL,
 ]
 NOTES = HERE / "NOTES.md"  # hand-written findings (profiles, missed goals), appended to the results
 

@@ -18,9 +18,16 @@ can still be listed as due a moment later. So after the consistent per-booking r
 is skipped (counted `stale`) unless one of its records still matches what selected it.
 
 A cycle may be given a `deadline` (the runtime passes one well inside the lock's lease): no
-booking is started once the clock reaches it, the one in hand is finished, and the bookings
+booking is started once the clock reaches it, the ones in hand are finished, and the bookings
 left are counted (`deferred`) and logged; the next cycle selects them again. Without this a
 long cycle could outlive the lock and another instance would sync the same bookings.
+
+Concurrency and pods (issue 12, `booking_work`): the bookings of a cycle are handed as tasks to a
+`RunsBookingTasks` runner (up to N at once; a booking's records stay in order inside its task), and
+each task first takes the booking's lease (`BookingLeases`): a booking leased by another pod is
+skipped (counted `leased_elsewhere`); the consistent read and the stale check come after the lease,
+so a booking another pod finished a moment ago is seen as done. With `PerBookingPass` as the
+processor each booking's records share one pass (`booking_pass`): prison-api read once per booking.
 
 Failures: an exception from the processor becomes TryLater(ERROR) for that record and the
 cycle carries on. A `StoreFailure` from the repository is not caught: the cycle stops,
@@ -33,11 +40,21 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import Protocol
+from functools import partial
+from typing import Protocol, runtime_checkable
 
 from attrs import evolve, frozen
 
 from ptpu_core.aggregation import aggregate
+from ptpu_core.booking_work import (
+    LEASE_SHARE,
+    PROCESS_DUE,
+    BookingLeases,
+    LeaseRun,
+    NoLeases,
+    RunsBookingTasks,
+    SerialRunner,
+)
 from ptpu_core.models.events import EventType
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Done, Outcome, try_later
@@ -62,6 +79,13 @@ class ProcessesMessages(Protocol):
     def process(self, message: Message) -> Outcome: ...
 
 
+@runtime_checkable
+class StartsBookingPasses(Protocol):
+    """A processor that hands out one processor per booking pass (see `ptpu_core.booking_pass`)."""
+
+    def booking_pass(self) -> ProcessesMessages: ...
+
+
 @frozen
 class CycleSummary:
     bookings: int = 0
@@ -72,6 +96,8 @@ class CycleSummary:
     errors: int = 0
     stale: int = 0  # listed by the lagging index but no longer selected on the consistent read
     deferred: int = 0  # not started because the cycle's deadline had passed
+    leased_elsewhere: int = 0  # skipped: another pod held the booking's lease (or already retried it)
+    cut_short: int = 0  # bookings whose pass stopped before its lease could run out; the rest is left
 
 
 Selector = Callable[[Message], bool]
@@ -99,7 +125,17 @@ class SynchronisationService:
         settings: DomainSettings,
         metrics: Metrics,
         telemetry: Telemetry,
+        *,
+        runner: RunsBookingTasks | None = None,
+        leases: BookingLeases | None = None,
+        retry_same_run_within: timedelta = timedelta(0),
     ) -> None:
+        """`runner`: how the bookings of a cycle are spread over workers (default: one after another);
+        `leases`: the per-booking leases shared with other pods (default: none, every booking is ours);
+        `retry_same_run_within`: see `LeaseRun` (how close two pods' runs of one retry tier count as one)."""
+        self._runner = runner or SerialRunner()
+        self._leases = leases or NoLeases()
+        self._retry_same_run_within = retry_same_run_within
         self._repository = repository
         self._processor = processor
         self._clock = clock
@@ -114,19 +150,24 @@ class SynchronisationService:
         cutoff = self._clock.now() - self._settings.hold_back
         due = self._repository.unprocessed_created_before(cutoff)
         return self._synchronise(
-            _distinct_bookings(due), lambda m: m.retry_count == 0 and m.created_date < cutoff, deadline=deadline
+            _distinct_bookings(due),
+            lambda m: m.retry_count == 0 and m.created_date < cutoff,
+            deadline=deadline,
+            run=PROCESS_DUE,
         )
 
     def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> CycleSummary:
         """SPEC §8: records whose retry count is in `tier`, per booking (see the module docstring);
         no booking is started at or after `deadline` (None: no bound)."""
-        cutoff = self._clock.now() - self._settings.hold_back
+        started = self._clock.now()
+        cutoff = started - self._settings.hold_back
         selected = self._repository.unprocessed_with_retries(tier.min_retries, tier.max_retries)
         return self._synchronise(
             _distinct_bookings(selected),
             lambda m: tier.covers(m.retry_count),
             joins=lambda m: not (m.retry_count == 0 and m.created_date >= cutoff),  # held back: process_due's
             deadline=deadline,
+            run=LeaseRun(tier, started, self._retry_same_run_within),
         )
 
     def _synchronise(
@@ -135,21 +176,50 @@ class SynchronisationService:
         selects: Selector,
         joins: Selector = lambda m: True,
         deadline: datetime | None = None,
+        run: LeaseRun = PROCESS_DUE,
     ) -> CycleSummary:
         """`selects` is the cycle's selection rule, checked again on each booking's consistent read;
         `joins` says which of the booking's unprocessed records this cycle may process."""
-        tally: Counter[str] = Counter()  # CycleSummary's field names
-        remaining = iter(booking_ids)
-        for booking_id in remaining:
-            if deadline is not None and self._clock.now() >= deadline:
-                # Counting the rest reads only the selection's index, never a booking's records.
-                tally["deferred"] = 1 + sum(1 for _ in remaining)
-                log.info("Cycle deadline %s reached: %d bookings left for the next cycle", deadline, tally["deferred"])
-                break
-            self._synchronise_booking(booking_id, selects, joins, tally)
+        tally: Counter[str] = Counter()  # CycleSummary's field names; the runner's calling thread only
+        self._leases.new_cycle()  # before the (lazy) selection is read
+
+        def tasks() -> Iterator[Callable[[], Counter[str]]]:
+            # Pulled by the runner on this thread when a worker is free: the deadline is checked when a
+            # booking would start, and the selection's pages are read by one thread only.
+            remaining = iter(booking_ids)
+            for booking_id in remaining:
+                if deadline is not None and self._clock.now() >= deadline:
+                    # Counting the rest reads only the selection's index, never a booking's records.
+                    tally["deferred"] = 1 + sum(1 for _ in remaining)
+                    log.info(
+                        "Cycle deadline %s reached: %d bookings left for the next cycle", deadline, tally["deferred"]
+                    )
+                    return
+                yield partial(self._leased_booking, booking_id, selects, joins, run)
+
+        for counts in self._runner.run_all(tasks()):
+            tally.update(counts)
         return CycleSummary(**tally)
 
-    def _synchronise_booking(self, booking_id: int, selects: Selector, joins: Selector, tally: Counter[str]) -> None:
+    def _leased_booking(self, booking_id: int, selects: Selector, joins: Selector, run: LeaseRun) -> Counter[str]:
+        """One booking on one worker, under its lease; its own tally (merged by the caller)."""
+        tally: Counter[str] = Counter()
+        lease = self._leases.lease
+        # Read before asking, so the bound errs early rather than late.
+        stop_at = None if lease is None else self._clock.now() + lease * LEASE_SHARE
+        if not self._leases.try_lease(booking_id, run):
+            tally["leased_elsewhere"] += 1
+            log.debug("booking %s: leased by another pod (or done by this tick's run); skipped", booking_id)
+            return tally
+        try:
+            self._synchronise_booking(booking_id, selects, joins, tally, stop_at)
+        finally:
+            self._leases.release(booking_id, run)
+        return tally
+
+    def _synchronise_booking(
+        self, booking_id: int, selects: Selector, joins: Selector, tally: Counter[str], stop_at: datetime | None = None
+    ) -> None:
         records = [m for m in self._repository.unprocessed_for_booking(booking_id) if joins(m)]
         if not any(selects(m) for m in records):
             tally["stale"] += 1
@@ -163,8 +233,18 @@ class SynchronisationService:
             log.info(
                 "booking %s: deleted duplicate %s message %s", booking_id, duplicate.event_type, duplicate.id
             )
+        processor = (
+            self._processor.booking_pass() if isinstance(self._processor, StartsBookingPasses) else self._processor
+        )
         for message in aggregation.kept:
-            outcome = self._outcome_of(message, tally)
+            if stop_at is not None and self._clock.now() >= stop_at:
+                tally["cut_short"] += 1
+                log.warning(
+                    "booking %s: its lease is half spent; the rest of its records are left for the next cycle",
+                    booking_id,
+                )
+                return
+            outcome = self._outcome_of(processor, message, tally)
             self.apply_outcome(message, outcome, selected=selects(message))
             tally["processed"] += 1
             if isinstance(outcome, Done):
@@ -172,9 +252,10 @@ class SynchronisationService:
             else:
                 tally["retried"] += 1
 
-    def _outcome_of(self, message: Message, tally: Counter[str]) -> Outcome:
+    @staticmethod
+    def _outcome_of(processor: ProcessesMessages, message: Message, tally: Counter[str]) -> Outcome:
         try:
-            return self._processor.process(message)
+            return processor.process(message)
         except Exception:
             # One record's failure must not stop the cycle; a system failure is always retried.
             tally["errors"] += 1

@@ -213,6 +213,16 @@ class Settings:
         "LOG_FORMAT", choice("json", "plain"),
         "log line format: json (one escaped object per line, the container image's default) or plain", "plain",
     )
+    # Throughput (issue 12): bookings one pod syncs at once, and how long a booking's lease outlives a dead holder.
+    processor_workers: int = setting(
+        "PRISONTOPROBATION_PROCESSOR_WORKERS", POSITIVE_INT,
+        "bookings one pod synchronises at once (one booking's records stay in order on one worker)", 4,
+    )
+    booking_lease: timedelta = setting(
+        "PRISONTOPROBATION_BOOKING_LEASE", DURATION,
+        "how long a pod's lease on a booking lasts; a dead pod's bookings are taken over after it",
+        timedelta(minutes=10),
+    )
 
     @property
     def emulated_aws(self) -> bool:

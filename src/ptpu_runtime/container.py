@@ -17,11 +17,12 @@ from attrs import frozen
 from dependency_injector import containers, providers
 from prometheus_client import CollectorRegistry
 
+from ptpu_adapters.aws.booking_leases import DynamoBookingLeases
 from ptpu_adapters.aws.clients import AwsClients, make_clients
-from ptpu_adapters.aws.lock import DynamoLock
 from ptpu_adapters.aws.message_store import DynamoMessageRepository
 from ptpu_adapters.aws.provisioning import AwsResourceNames, provision
 from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
+from ptpu_adapters.aws.schedule_cover import ScheduleCover
 from ptpu_adapters.aws.sqs_listener import SqsListener
 from ptpu_adapters.http.auth import HmppsAuthTokenProvider
 from ptpu_adapters.http.base import TokenProvider, UpstreamClient, cookieless_session
@@ -32,9 +33,9 @@ from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_adapters.metrics import PrometheusMetrics
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_adapters.telemetry import ApplicationInsightsTelemetry, LoggingTelemetry
+from ptpu_core.booking_pass import PerBookingPass
 from ptpu_core.errors import ConfigError
 from ptpu_core.ports import CommunityApi, Telemetry
-from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.receive import EventReceiver
 from ptpu_core.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
@@ -44,8 +45,9 @@ from ptpu_runtime.api.app import ApiDependencies, create_app
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
 from ptpu_runtime.health_checks import BuildInfoHealth, DynamoTableHealth, HealthService, PingHealth, QueueHealth
-from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler
+from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler, same_run_window
 from ptpu_runtime.startup_checks import check_aws
+from ptpu_runtime.workers import ThreadedRunner
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +127,8 @@ def _upstream(service: str, base_url: str, tokens: TokenProvider, settings: Sett
         tokens,
         connect_timeout=settings.http_connect_timeout.total_seconds(),
         read_timeout=settings.http_read_timeout.total_seconds(),
+        # Every thread that may call at once keeps its connection: processing workers, listener, a ping.
+        session=cookieless_session(settings.processor_workers + settings.listener_workers + 1),
     )
 
 
@@ -179,7 +183,15 @@ class Container(containers.DeclarativeContainer):
     repository = providers.Singleton(
         DynamoMessageRepository, aws.provided.dynamodb, settings.provided.dynamodb_table_name, metrics=metrics
     )
-    lock = providers.Singleton(DynamoLock, aws.provided.schedule_dynamodb, settings.provided.schedule_table_name)
+    # Issue 12: pods share work by per-booking leases; `scheduleLock` only keeps the existing service out.
+    lock = providers.Singleton(ScheduleCover, aws.provided.schedule_dynamodb, settings.provided.schedule_table_name)
+    booking_leases = providers.Singleton(
+        DynamoBookingLeases,
+        aws.provided.schedule_dynamodb,
+        settings.provided.schedule_table_name,
+        settings.provided.booking_lease,
+    )
+    booking_runner = providers.Singleton(ThreadedRunner, settings.provided.processor_workers)
     queue_admin = providers.Singleton(
         SqsQueueAdmin,
         aws.provided.sqs,
@@ -219,7 +231,7 @@ class Container(containers.DeclarativeContainer):
         EventReceiver, prison_api, repository, clock, domain_settings, telemetry, metrics=metrics
     )
     processor = providers.Singleton(
-        MessageProcessor,
+        PerBookingPass,
         prison_api,
         community_api,
         offender_search,
@@ -230,7 +242,9 @@ class Container(containers.DeclarativeContainer):
         steps=repository,
     )
     synchronisation = providers.Singleton(
-        SynchronisationService, repository, processor, clock, domain_settings, metrics, telemetry
+        SynchronisationService, repository, processor, clock, domain_settings, metrics, telemetry,
+        runner=booking_runner, leases=booking_leases,
+        retry_same_run_within=providers.Callable(same_run_window, providers.Singleton(_schedule_settings, settings)),
     )
 
     # What runs: the listener, the scheduled jobs, the HTTP API.

@@ -1,7 +1,11 @@
-"""The scheduled jobs of SPEC §6 and §8: fixed-delay processing and three cron retry tiers, all under one lock.
+"""The scheduled jobs of SPEC §6 and §8: fixed-delay processing and three cron retry tiers.
 
 Like the original (Spring's single scheduler thread + ShedLock `scheduleLock`), jobs run one at a time in
-this process, and across pods only the holder of the cluster-wide lock works; the others skip the run.
+this process, each under `scheduleLock`. Since issue 12 the container gives that lock as the
+ScheduleCover (aws/schedule_cover.py): ptpu pods share it, so every pod runs its jobs and they divide
+the bookings by per-booking leases (ptpu_core.booking_work), while the existing service, during a
+side-by-side run, still finds `scheduleLock` held. With a plain DynamoLock (tests, benchmarks' serial
+mode) the old behaviour holds: only the holder of the cluster-wide lock works, the others skip the run.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from ptpu_adapters.outage_log import OutageLog
 from ptpu_core.ports import Clock, Lock
 from ptpu_core.retry_policy import RetryTier
 from ptpu_runtime.cron import spring_cron_trigger
+
+# A retry tier run by several pods counts as one run when their starts are this close (booking_work.LeaseRun).
+SAME_RUN_WINDOW_CAP = timedelta(minutes=5)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +52,21 @@ class ScheduleSettings:
     crons: dict[RetryTier, str]
     # How long a crashed holder can keep the others out (ShedLock's lockAtMostFor).
     lock_at_most: timedelta = LOCK_AT_MOST
+
+
+def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> timedelta:
+    """How close two pods' starts of one retry tier are taken to be one cron tick's run: half the shortest
+    gap between two fires of any tier, at most SAME_RUN_WINDOW_CAP (every pod fires at the same tick, a
+    few seconds apart at most; the next tick is a whole gap later)."""
+    start = now or datetime.now()
+    gaps = []
+    for cron in settings.crons.values():
+        trigger = spring_cron_trigger(cron)
+        first = trigger.get_next_fire_time(None, start.astimezone())
+        second = trigger.get_next_fire_time(first, first + timedelta(microseconds=1)) if first else None
+        if first is not None and second is not None:
+            gaps.append(second - first)
+    return min([SAME_RUN_WINDOW_CAP] + [gap / 2 for gap in gaps])
 
 
 class SharedLock:

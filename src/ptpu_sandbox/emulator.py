@@ -15,6 +15,7 @@ from moto.server import ThreadedMotoServer
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
 from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResources, provision
+from ptpu_sandbox.atomic_moto import AtomicMotoServer
 
 __all__ = ["AwsResourceNames", "MotoEmulator", "ProvisionedResources", "moto_emulator_session", "provision"]
 
@@ -35,7 +36,8 @@ class MotoEmulator:
             logging.getLogger(name).setLevel(logging.ERROR)
         if self.port:
             _check_free(self.host, self.port)  # moto's start() would wait forever on a taken port
-        server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        # Conditional writes must be atomic per item, as in DynamoDB (locks, booking leases): atomic_moto.py.
+        server = AtomicMotoServer(ip_address=self.host, port=self.port, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
         self._server = server

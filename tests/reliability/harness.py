@@ -25,7 +25,6 @@ from typing import Any
 import boto3
 import requests
 from attrs import frozen
-from moto.server import ThreadedMotoServer
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
 from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResources, provision
@@ -33,6 +32,7 @@ from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
 from ptpu_adapters.aws.record_codec import message_from_item
 from ptpu_core.models.record import Message
 from ptpu_sandbox import service_process as sandbox
+from ptpu_sandbox.atomic_moto import AtomicMotoServer
 from ptpu_sandbox.ports import free_port
 from ptpu_sandbox.simulators import Client, SimulatedHmpps
 
@@ -58,12 +58,13 @@ class RestartableMoto:
     def __init__(self) -> None:
         self.port = free_port()
         self.endpoint_url = f"http://127.0.0.1:{self.port}"
-        self._server: ThreadedMotoServer | None = None
+        self._server: AtomicMotoServer | None = None
 
     def start(self) -> None:
         for name in _NOISY:
             logging.getLogger(name).setLevel(logging.ERROR)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        # Conditional writes atomic per item, as in DynamoDB (the booking leases rely on it): atomic_moto.py.
+        server = AtomicMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         server.start()
         self._server = server
 
@@ -220,6 +221,13 @@ class ReliabilityStack:
         item = found.get("Item")
         return None if item is None else {k: next(iter(v.values())) for k, v in item.items()}
 
+    def lease_items(self) -> list[dict[str, str]]:
+        """Every booking lease item as it stands now (a scan; fine at test sizes)."""
+        assert self.clients is not None
+        found = self.clients.dynamodb.scan(TableName=self.names.schedule_table)["Items"]
+        items = [{k: next(iter(v.values())) for k, v in item.items()} for item in found]
+        return [item for item in items if item["_id"].startswith("bookingLease-")]
+
 
 def lock_time(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
@@ -234,8 +242,8 @@ class LockHold:
 
 
 class LockHistory:
-    """Every write to the lock row, in order, from a DynamoDB stream on the schedule table: an exact
-    record of who held the lock when (polling the row could miss a short hold)."""
+    """Every write to the schedule table's items (the lock row, the booking leases), in order, from a
+    DynamoDB stream: an exact record of who held what when (polling could miss a short hold)."""
 
     def __init__(self, stack: ReliabilityStack) -> None:
         assert stack.clients is not None
@@ -261,10 +269,15 @@ class LockHistory:
                 iterator = page.get("NextShardIterator") if page["Records"] else None
         return found
 
-    def holds(self) -> list[LockHold]:
+    def items(self, prefix: str) -> list[str]:
+        """The `_id`s written so far that start with `prefix` (e.g. every booking lease)."""
+        return sorted({image["_id"] for image in self.images() if image["_id"].startswith(prefix)})
+
+    def holds(self, item: str = "scheduleLock", images: list[dict[str, str]] | None = None) -> list[LockHold]:
+        """Who held the item `item` when, in order."""
         holds: list[LockHold] = []
-        for image in self.images():
-            if "lockedAt" not in image:
+        for image in self.images() if images is None else images:
+            if "lockedAt" not in image or image["_id"] != item:
                 continue
             start, until = lock_time(image["lockedAt"]), lock_time(image["lockUntil"])
             if holds and holds[-1].owner == image["lockedBy"] and holds[-1].start == start:

@@ -29,8 +29,27 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# Every lockedBy this service writes starts with this: the side-by-side cover (aws/schedule_cover.py)
+# tells a ptpu pod's hold of `scheduleLock` from the existing service's (ShedLock writes the host name).
+OWNER_PREFIX = "ptpu@"
+
+
 def default_lock_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """`ptpu@<host>:<pid>`: unique per process, and recognisably ours."""
+    return f"{OWNER_PREFIX}{socket.gethostname()}:{os.getpid()}"
+
+
+def conditional_update(client: Any, table: str, doing: str, **request: Any) -> bool:
+    """UpdateItem on `table`; False when its condition failed, other failures raise StoreFailure."""
+    try:
+        with store_errors(doing):
+            client.update_item(TableName=table, **request)
+    except StoreFailure as failure:
+        cause = failure.__cause__
+        if isinstance(cause, ClientError) and error_code(cause) == _CONDITION_FAILED:
+            return False
+        raise
+    return True
 
 
 class DynamoLock:
@@ -84,12 +103,4 @@ class DynamoLock:
 
     def _conditional_update(self, doing: str, **request: Any) -> bool:
         """False when the condition failed (someone else holds the lock); other failures raise StoreFailure."""
-        try:
-            with store_errors(doing):
-                self._client.update_item(TableName=self._table, **request)
-        except StoreFailure as failure:
-            cause = failure.__cause__
-            if isinstance(cause, ClientError) and error_code(cause) == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        return conditional_update(self._client, self._table, doing, **request)

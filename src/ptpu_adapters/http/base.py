@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import requests
 from attrs import frozen
+from requests.adapters import HTTPAdapter
 
 from ptpu_core.errors import UpstreamFailure
 
@@ -43,11 +44,18 @@ class TokenProvider(Protocol):
     def invalidate(self) -> None: ...
 
 
-def cookieless_session() -> requests.Session:
+def cookieless_session(pool_size: int | None = None) -> requests.Session:
     """A pooled session that stores no cookies: it is shared across threads, and none of the HMPPS APIs
-    needs one (a stray JSESSIONID would otherwise ride on every later call, from every thread)."""
+    needs one (a stray JSESSIONID would otherwise ride on every later call, from every thread).
+
+    `pool_size`: connections kept open per host, at least the threads that call it at once (processing
+    workers + listener workers + a health ping, issue 12 §1); None keeps requests' default of 10. A smaller
+    pool than callers makes urllib3 open and throw away a connection per call beyond it."""
     session = requests.Session()
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    if pool_size is not None:
+        for scheme in ("http://", "https://"):
+            session.mount(scheme, HTTPAdapter(pool_maxsize=pool_size))
     return session
 
 

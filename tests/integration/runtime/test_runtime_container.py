@@ -3,17 +3,20 @@
 import json
 import threading
 import uuid
+from datetime import timedelta
 
 import attrs
 import pytest
 from fastapi.testclient import TestClient
 
+from ptpu_adapters.aws.booking_leases import DynamoBookingLeases
 from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
-from ptpu_adapters.aws.lock import DynamoLock
 from ptpu_adapters.aws.message_store import DynamoMessageRepository
+from ptpu_adapters.aws.schedule_cover import ScheduleCover
 from ptpu_adapters.aws.sqs_listener import SqsListener
 from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_core.booking_pass import PerBookingPass
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.cli import EXIT_CONFIG, Service
 from ptpu_runtime.config import load_settings
@@ -108,12 +111,28 @@ def test_every_service_is_built_from_settings(env):
     container = Container(settings=load_settings(env))
     container.queue_urls()
     assert isinstance(container.repository(), DynamoMessageRepository)
-    assert isinstance(container.lock(), DynamoLock)
+    assert isinstance(container.lock(), ScheduleCover)
+    assert isinstance(container.booking_leases(), DynamoBookingLeases)
     assert isinstance(container.listener(), SqsListener)
     assert isinstance(container.scheduler(), SynchronisationScheduler)
     assert isinstance(container.community_api(), CommunityApiClient)
     # One token provider shared by every upstream client.
     assert container.prison_http()._tokens is container.community_http()._tokens is container.search_http()._tokens
+
+
+def test_processing_workers_leases_and_connection_pools_come_from_settings(env):
+    # Issue 12 §1/§2: N bookings at once, per-booking leases, and every calling thread keeps a connection.
+    settings = load_settings({**env, "PRISONTOPROBATION_PROCESSOR_WORKERS": "8", "SQS_LISTENER_WORKERS": "3",
+                              "PRISONTOPROBATION_BOOKING_LEASE": "2m"})
+    container = Container(settings=settings)
+    service = container.synchronisation()
+    assert service._runner.workers == 8
+    assert service._leases is container.booking_leases()
+    assert container.booking_leases()._lease == timedelta(minutes=2)
+    assert isinstance(service._processor, PerBookingPass)
+    for http in (container.prison_http(), container.community_http(), container.search_http()):
+        adapter = http._session.get_adapter("http://prison-api")
+        assert adapter._pool_maxsize == 8 + 3 + 1
 
 
 def test_the_listener_takes_one_message_per_worker_with_the_configured_visibility_timeout(env):

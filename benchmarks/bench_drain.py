@@ -1,0 +1,225 @@
+"""Measure 5 (issue 12): latency-aware drain of a backlog, by workers in one pod and by pods.
+(It replaces the single-lock throughput measure.)
+
+The simulated HMPPS systems answer every call after a fixed delay (the --latencies, in ms); B due bookings
+wait in the message table: a bulk SENTENCE_DATES-CHANGED wave, every fourth booking also with an
+IMPRISONMENT_STATUS-CHANGED (a full sync: match, link, booking number, location, key dates). Each run
+starts worker processes that run the service's own cycle (SynchronisationService with ThreadedRunner,
+DynamoBookingLeases and PerBookingPass, as the container wires them) back to back until nothing is due,
+on a fresh table and a fresh Delius. Reported per run:
+- drain seconds, from the moment every process starts together (after its imports) to the last one's end;
+- the floor, bookings x calls per booking x latency / (workers x processes): the time the upstream
+  calls alone take when perfectly spread (calls counted at the ports in that run); ratio = seconds / floor;
+- overlapping leases: pairs of consecutive holds of one booking's lease item by different pods that
+  overlap in time, from a DynamoDB stream on the schedule table (every write, in order);
+- Delius end state: offenders identical to the one-worker, one-process run at the same latency.
+
+    .venv/bin/python benchmarks/bench_drain.py --bookings 100 --latencies 25 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import boto3
+from _common import REGION, aws, booking_ids, fresh_resources, machine, markdown_table, moto_server, quiet_logs, section
+from _hmpps import CallKey, processor, start_world
+from _records import NOW, batch_write, record
+from bench_upstream_calls import delius_state
+
+from ptpu_adapters.aws.booking_leases import DynamoBookingLeases
+from ptpu_adapters.aws.message_store import DynamoMessageRepository
+from ptpu_adapters.aws.record_codec import message_to_item
+from ptpu_adapters.fakes import FixedClock, RecordingMetrics, RecordingTelemetry
+from ptpu_core.settings import DomainSettings
+from ptpu_core.synchronise import SynchronisationService
+from ptpu_runtime.workers import ThreadedRunner
+
+WAVE = "SENTENCE_DATES-CHANGED"
+STATUS = "IMPRISONMENT_STATUS-CHANGED"
+RUNS = ((1, 1), (4, 1), (8, 1), (1, 2), (1, 4))  # (workers, processes)
+LEASE = timedelta(minutes=5)
+GO_AFTER_SECONDS = 6.0  # worker processes import and connect first, then all start at once
+
+
+class _Urls:
+    """What a worker process needs to reach the simulators (the token is minted by the parent)."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.prison_url = config["prison"]
+        self.community_url = config["community"]
+        self.search_url = config["search"]
+        self.auth = self
+        self._token = config["token"]
+
+    def mint_token(self, roles: list[str]) -> str:
+        return str(self._token)
+
+
+def worker(config: dict[str, Any]) -> None:
+    """Run cycles until nothing is due; print start, end, bookings synced and upstream calls made."""
+    quiet_logs()
+    clients = aws(config["moto"])
+    clock = FixedClock(NOW)
+    repository = DynamoMessageRepository(clients.dynamodb, config["table"])
+    calls: list[CallKey] = []
+    work = processor(_Urls(config), calls, clock)  # type: ignore[arg-type]
+    runner = ThreadedRunner(config["workers"])
+    leases = DynamoBookingLeases(clients.schedule_dynamodb, config["lock_table"], LEASE)
+    service = SynchronisationService(
+        repository, work, clock, DomainSettings(), RecordingMetrics(), RecordingTelemetry(),
+        runner=runner, leases=leases,
+    )
+    synced = 0
+    time.sleep(max(0.0, config["go"] - time.time()))  # every process starts together, imports done
+    start = time.time()
+    while True:
+        synced += service.process_due().bookings
+        if next(repository.unprocessed_created_before(NOW - DomainSettings().hold_back), None) is None:
+            break
+        time.sleep(0.02)  # what is left is leased by another process
+    end = time.time()
+    runner.close()
+    print(json.dumps({"start": start, "end": end, "synced": synced, "calls": len(calls)}))
+
+
+def lease_overlaps(moto_url: str, stream_arn: str) -> tuple[int, int]:
+    """(holds seen, overlapping pairs) over every booking lease item's history."""
+    streams = boto3.client("dynamodbstreams", endpoint_url=moto_url, region_name=REGION,
+                           aws_access_key_id="test", aws_secret_access_key="test")
+    images: list[dict[str, str]] = []
+    for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            images += [{k: v["S"] for k, v in r["dynamodb"]["NewImage"].items()} for r in page["Records"]]
+            iterator = page.get("NextShardIterator") if page["Records"] else None
+    holds: dict[str, list[list[Any]]] = {}  # item -> [owner, start, end]
+    for image in images:
+        # moto's stream shows the update that creates an item with its key alone; the release that
+        # follows carries the hold's lockedAt, so the hold is still seen, from its start to its release.
+        if not image["_id"].startswith("bookingLease-") or "lockedAt" not in image:
+            continue
+        start, until = _instant(image["lockedAt"]), _instant(image["lockUntil"])
+        item = holds.setdefault(image["_id"], [])
+        if item and item[-1][0] == image["lockedBy"] and item[-1][1] == start:
+            item[-1][2] = until  # the release
+        else:
+            item.append([image["lockedBy"], start, until])
+    overlapping = sum(
+        1 for item in holds.values() for a, b in zip(item, item[1:], strict=False) if a[0] != b[0] and a[2] > b[1]
+    )
+    return sum(len(item) for item in holds.values()), overlapping
+
+
+def _instant(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def run(workers: int, processes: int, bookings: list[int], latency: float, moto_url: str) -> dict[str, Any]:
+    hmpps = start_world(bookings)
+    for simulator in (hmpps.prison, hmpps.community, hmpps.search):
+        simulator.inject_fault(status=None, delay_seconds=latency)  # every call, every method
+    clients = aws(moto_url)
+    names, _ = fresh_resources(clients, f"drain{workers}x{processes}")
+    stream = clients.schedule_dynamodb.update_table(
+        TableName=names.schedule_table, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    )["TableDescription"]["LatestStreamArn"]
+    created = NOW - timedelta(hours=1)
+    records = [record(b, WAVE, created + timedelta(seconds=n), False) for n, b in enumerate(bookings)]
+    records += [record(b, STATUS, created - timedelta(seconds=n), False) for n, b in enumerate(bookings) if n % 4 == 0]
+    batch_write(clients.dynamodb, names.message_table, [message_to_item(m) for m in records])
+    config = {
+        "prison": hmpps.prison_url, "community": hmpps.community_url, "search": hmpps.search_url,
+        "token": hmpps.auth.mint_token([]), "moto": moto_url, "table": names.message_table,
+        "lock_table": names.schedule_table, "workers": workers,
+        "go": time.time() + GO_AFTER_SECONDS,
+    }
+    try:
+        children = [
+            subprocess.Popen(  # noqa: S603 - our own script
+                [sys.executable, __file__, "--worker", json.dumps(config)], stdout=subprocess.PIPE, text=True
+            )
+            for _ in range(processes)
+        ]
+        results = [json.loads(child.communicate(timeout=3600)[0].strip().splitlines()[-1]) for child in children]
+        holds, overlapping = lease_overlaps(moto_url, stream)
+        state = delius_state(hmpps, len(bookings))
+    finally:
+        hmpps.stop()
+        clients.dynamodb.delete_table(TableName=names.message_table)
+    return {
+        "seconds": max(r["end"] for r in results) - min(r["start"] for r in results),
+        "synced": sum(r["synced"] for r in results),
+        "calls": sum(r["calls"] for r in results),
+        "holds": holds,
+        "overlapping": overlapping,
+        "state": state,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bookings", type=int, default=100)
+    parser.add_argument("--latencies", type=int, nargs="+", default=[25, 100], help="milliseconds")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(json.loads(args.worker))
+        return
+    quiet_logs()
+    bookings = booking_ids(args.bookings, first=9_000_000)
+    rows = []
+    goals: list[str] = []
+    with moto_server() as moto_url:
+        for latency_ms in args.latencies:
+            latency = latency_ms / 1000
+            serial: dict[str, Any] | None = None
+            for workers, processes in RUNS:
+                found = run(workers, processes, bookings, latency, moto_url)
+                serial = serial or found
+                per_booking = found["calls"] / len(bookings)
+                floor = len(bookings) * per_booking * latency / (workers * processes)
+                speed_up = serial["seconds"] / found["seconds"]
+                same = sum(1 for k, v in found["state"].items() if serial["state"].get(k) == v)
+                print(f"{latency_ms} ms, {workers} x {processes}: {found['seconds']:.1f}s", file=sys.stderr)
+                rows.append([
+                    f"{latency_ms} ms", workers, processes, f"{found['seconds']:.1f}", f"{per_booking:.2f}",
+                    f"{floor:.1f}", f"{found['seconds'] / floor:.2f}", f"{speed_up:.2f}x",
+                    f"{found['synced']}/{len(bookings)}", f"{found['overlapping']} of {found['holds']}",
+                    f"{same}/{len(found['state'])}",
+                ])
+                if (workers, processes) in ((8, 1), (1, 4)):
+                    goal = 6.0 if workers == 8 else 3.2
+                    goals.append(f"{latency_ms} ms, {workers} worker(s) x {processes} process(es): {speed_up:.2f}x"
+                                 f" the serial run (goal >= {goal}: {'met' if speed_up >= goal else 'missed'})")
+    body = (
+        f"Machine: {machine()}, shared with other work while measured (see the load average above). {len(bookings)}"
+        f" due bookings: {WAVE} on every one, {STATUS} on every fourth. Simulators (delaying every call by the"
+        " latency) in the benchmark's process, moto in its own, workers in their own processes; per-booking leases"
+        f" of {int(LEASE.total_seconds() / 60)} minutes.\n\n"
+        + markdown_table(
+            ["latency", "workers", "processes", "drain s", "calls/booking", "floor s", "ratio to floor",
+             "speed-up vs 1x1", "bookings synced", "overlapping leases (of holds)", "Delius = serial"],
+            rows,
+        )
+        + "\n\nFloor = bookings x calls per booking x latency / (workers x processes). Goals: 8 workers >= 6x one,"
+        " 4 processes >= 3.2x one, every ratio to the floor <= 1.5, zero overlapping leases, Delius identical to the"
+        " serial run.\n\n" + "\n".join(f"- {g}" for g in goals)
+    )
+    print(section("5. Processing throughput: drain of a backlog by workers and pods", body))
+
+
+if __name__ == "__main__":
+    main()

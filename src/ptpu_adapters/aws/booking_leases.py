@@ -1,0 +1,131 @@
+"""DynamoBookingLeases: the core's BookingLeases port as ShedLock-layout items in the schedule table (issue 12 §2).
+
+One item per booking, `_id` = `bookingLease-<bookingId>`, with ShedLock's attributes: `lockUntil`,
+`lockedAt` (ISO-8601 UTC, milliseconds), `lockedBy` (`ptpu@<host>:<pid>`). Taking a lease is one
+conditional UpdateItem that succeeds only when the item is absent or its `lockUntil` has passed, so two
+pods never hold one booking at once, and a lease whose holder died frees itself at `lockUntil`.
+Releasing sets `lockUntil` to now, only while `lockedBy` is still us (ShedLock's own release). The
+items stay (about 150 bytes per booking ever synced; the next lease of the booking reuses its item).
+
+A lease another pod freed after the current cycle began is refused to that cycle (`new_cycle`): the
+cycle's selection predates that pod's work, so the booking would only be leased, read and found done.
+
+A retry tier's run also stamps the item on release with the run's start (`retryShortTermRun`,
+`retryMediumTermRun`, `retryLongTermRun`), and takes the lease only when that stamp is older than its
+own start minus `LeaseRun.same_run_within`: every pod's scheduler fires a tier at the same cron tick,
+and a booking one pod retried in this tick must not be retried again by a pod that reaches it later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from ptpu_adapters.aws.lock import _utc_now, conditional_update, default_lock_owner, shedlock_time
+from ptpu_core.booking_work import LeaseRun
+from ptpu_core.retry_policy import RetryTier
+
+log = logging.getLogger(__name__)
+
+LEASE_PREFIX = "bookingLease-"
+RUN_STAMPS = {
+    RetryTier.SHORT: "retryShortTermRun",
+    RetryTier.MEDIUM: "retryMediumTermRun",
+    RetryTier.LONG: "retryLongTermRun",
+}
+
+
+def lease_name(booking_id: int) -> str:
+    """The `_id` of a booking's lease item."""
+    return f"{LEASE_PREFIX}{booking_id}"
+
+
+def _run_time(instant: datetime) -> str:
+    """Fixed width (microseconds always written), so string order is time order."""
+    return instant.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+class DynamoBookingLeases:
+    def __init__(
+        self,
+        dynamodb_client: Any,
+        table_name: str,
+        lease: timedelta,
+        locked_by: str | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        """`lease`: how long a lease lasts when its holder never releases it (it must outlast the longest
+        one-booking pass); `clock` returns an aware UTC datetime."""
+        self._client = dynamodb_client
+        self._table = table_name
+        self._lease = lease
+        self._owner = locked_by or default_lock_owner()
+        self._clock = clock
+        self._cycle_started: datetime | None = None
+
+    @property
+    def locked_by(self) -> str:
+        return self._owner
+
+    @property
+    def lease(self) -> timedelta:
+        return self._lease
+
+    def new_cycle(self) -> None:
+        """See BookingLeases.new_cycle: leases freed after now are refused until the next cycle."""
+        self._cycle_started = self._clock()
+
+    def try_lease(self, booking_id: int, run: LeaseRun) -> bool:
+        """True when we now hold the booking's lease; StoreFailure when the table cannot be written."""
+        now = self._clock()
+        condition = "(attribute_not_exists(lockUntil) OR lockUntil <= :now)"
+        values = {
+            ":until": {"S": shedlock_time(now + self._lease)},
+            ":now": {"S": shedlock_time(now)},
+            ":owner": {"S": self._owner},
+        }
+        if self._cycle_started is not None:
+            # Freed after this cycle's selection was read, by another pod: it synced the booking since.
+            condition += " AND (attribute_not_exists(lockUntil) OR lockUntil <= :cycle OR lockedBy = :owner)"
+            values[":cycle"] = {"S": shedlock_time(self._cycle_started)}
+        names: dict[str, str] = {}
+        if run.tier is not None and run.started is not None:
+            condition += " AND (attribute_not_exists(#run) OR #run < :notBefore)"
+            names["#run"] = RUN_STAMPS[run.tier]
+            values[":notBefore"] = {"S": _run_time(run.started - run.same_run_within)}
+        request: dict[str, Any] = {
+            "Key": {"_id": {"S": lease_name(booking_id)}},
+            "UpdateExpression": "SET lockUntil = :until, lockedAt = :now, lockedBy = :owner",
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+        if names:
+            request["ExpressionAttributeNames"] = names
+        return conditional_update(self._client, self._table, f"leasing booking {booking_id}", **request)
+
+    def release(self, booking_id: int, run: LeaseRun) -> None:
+        """Free the lease if we still hold it (and stamp a retry run); never raises."""
+        update = "SET lockUntil = :now"
+        values = {":now": {"S": shedlock_time(self._clock())}, ":owner": {"S": self._owner}}
+        names: dict[str, str] = {}
+        if run.tier is not None and run.started is not None:
+            update += ", #run = :started"
+            names["#run"] = RUN_STAMPS[run.tier]
+            values[":started"] = {"S": _run_time(run.started)}
+        request: dict[str, Any] = {
+            "Key": {"_id": {"S": lease_name(booking_id)}},
+            "UpdateExpression": update,
+            "ConditionExpression": "lockedBy = :owner",
+            "ExpressionAttributeValues": values,
+        }
+        if names:
+            request["ExpressionAttributeNames"] = names
+        try:
+            released = conditional_update(self._client, self._table, f"releasing booking {booking_id}", **request)
+        except Exception:
+            log.exception("Lease of booking %s not released; it expires by itself", booking_id)
+            return
+        if not released:
+            log.warning("Lease of booking %s was no longer held by %s when released", booking_id, self._owner)

@@ -1,0 +1,85 @@
+"""ScheduleCover: ptpu pods share `scheduleLock` so the existing service stays out during a side-by-side run.
+
+The existing Kotlin service runs every job under ShedLock's `scheduleLock` item in the schedule table
+(`@SchedulerLock(name = "scheduleLock")`, `defaultLockAtMostFor = "PT20M"`, DynamoDBLockProvider: it takes
+the item only when `lockUntil` has passed, and writes its host name as `lockedBy`). ptpu pods now share
+work by per-booking leases, so `scheduleLock` is no longer what keeps ptpu pods apart; it is kept only to
+keep the two services apart:
+
+- a ptpu pod takes or extends the item before each cycle when it is free, or already held by a ptpu pod
+  (`lockedBy` starts with `ptpu@`); `lockUntil` only ever moves later, so every ptpu pod's cycle is
+  covered and the existing service's ShedLock finds the lock held and skips its run;
+- while the existing service holds it (any other `lockedBy`, `lockUntil` not passed), ptpu pods skip
+  their cycles, as they did under the single lock;
+- a ptpu pod never shortens the item (no release): another pod may still be inside the cover. The
+  existing service can take it again at most the lease length (PRISONTOPROBATION_LOCK_AT_MOST) after
+  the last ptpu cycle.
+
+It implements the Lock port, so the runtime's SharedLock (deadline, outage handling) works unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from ptpu_adapters.aws.aws_errors import store_errors
+from ptpu_adapters.aws.lock import OWNER_PREFIX, _utc_now, conditional_update, default_lock_owner, shedlock_time
+
+log = logging.getLogger(__name__)
+
+
+class ScheduleCover:
+    def __init__(
+        self,
+        dynamodb_client: Any,
+        table_name: str,
+        locked_by: str | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._client = dynamodb_client
+        self._table = table_name
+        self._owner = locked_by or default_lock_owner()
+        self._clock = clock
+
+    @property
+    def locked_by(self) -> str:
+        return self._owner
+
+    def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
+        """True when `name` is ours or another ptpu pod's until at least now + lock_at_most_seconds;
+        False when the existing service holds it. StoreFailure when the table cannot be reached."""
+        now = self._clock()
+        until = shedlock_time(now + timedelta(seconds=lock_at_most_seconds))
+        taken = conditional_update(
+            self._client, self._table, f"covering {name}",
+            Key={"_id": {"S": name}},
+            UpdateExpression="SET lockUntil = :until, lockedAt = :now, lockedBy = :owner",
+            ConditionExpression=(
+                "attribute_not_exists(lockUntil) OR lockUntil <= :now"
+                " OR (begins_with(lockedBy, :ours) AND lockUntil <= :until)"
+            ),
+            ExpressionAttributeValues={
+                ":until": {"S": until},
+                ":now": {"S": shedlock_time(now)},
+                ":owner": {"S": self._owner},
+                ":ours": {"S": OWNER_PREFIX},
+            },
+        )
+        if taken:
+            return True
+        # Held: by a ptpu pod whose cover already reaches past ours, or by the existing service.
+        with store_errors(f"reading {name}"):
+            item = self._client.get_item(TableName=self._table, Key={"_id": {"S": name}}, ConsistentRead=True)
+        held = item.get("Item", {})
+        holder = held.get("lockedBy", {}).get("S", "")
+        if holder.startswith(OWNER_PREFIX) and held.get("lockUntil", {}).get("S", "") >= until:
+            return True
+        log.debug("%s is held by %s (not a ptpu pod): this cycle is skipped", name, holder)
+        return False
+
+    def release(self, name: str) -> None:
+        """Nothing to do: the cover is shared with other ptpu pods and expires by itself (module docstring)."""
+        return None

@@ -1,0 +1,180 @@
+"""Per-booking leases and the side-by-side cover against DynamoDB (moto server), issue 12 §2.
+
+The existing service's ShedLock (DynamoDBLockProvider, `@SchedulerLock(name = "scheduleLock")`, lockAtMostFor
+20 minutes) takes `scheduleLock` only when its `lockUntil` has passed and writes its host name as `lockedBy`;
+the tests below write the item the way it does and check each side keeps the other out.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from ptpu_adapters.aws.booking_leases import DynamoBookingLeases, lease_name
+from ptpu_adapters.aws.clients import AwsClients
+from ptpu_adapters.aws.lock import DynamoLock, default_lock_owner, shedlock_time
+from ptpu_adapters.aws.provisioning import ProvisionedResources
+from ptpu_adapters.aws.schedule_cover import ScheduleCover
+from ptpu_core.booking_work import PROCESS_DUE, LeaseRun
+from ptpu_core.retry_policy import RetryTier
+from ptpu_sandbox.emulator import AwsResourceNames
+
+BOOKING = 1200835
+LEASE = timedelta(minutes=10)
+TWENTY_MINUTES = 20 * 60
+RUN_START = datetime(2021, 3, 4, 11, 0, 0)
+
+
+class SettableClock:
+    def __init__(self) -> None:
+        self.now = datetime(2021, 3, 4, 10, 11, 12, 123456, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock()
+
+
+@pytest.fixture
+def table(aws_clients: AwsClients, resources: ProvisionedResources, names: AwsResourceNames) -> str:
+    return names.schedule_table
+
+
+@pytest.fixture
+def leases(aws_clients: AwsClients, table: str, clock: SettableClock) -> Any:
+    def for_pod(owner: str) -> DynamoBookingLeases:
+        return DynamoBookingLeases(aws_clients.schedule_dynamodb, table, LEASE, locked_by=owner, clock=clock)
+
+    return for_pod
+
+
+def item(aws_clients: AwsClients, table: str, key: str) -> dict[str, str]:
+    found = aws_clients.schedule_dynamodb.get_item(TableName=table, Key={"_id": {"S": key}}).get("Item", {})
+    return {k: v["S"] for k, v in found.items()}
+
+
+def test_a_lease_is_a_shedlock_item_named_for_the_booking(leases, aws_clients: AwsClients, table: str) -> None:
+    assert leases("ptpu@pod-a:1").try_lease(BOOKING, PROCESS_DUE)
+
+    assert item(aws_clients, table, "bookingLease-1200835") == {
+        "_id": "bookingLease-1200835",
+        "lockedAt": "2021-03-04T10:11:12.123Z",
+        "lockUntil": "2021-03-04T10:21:12.123Z",
+        "lockedBy": "ptpu@pod-a:1",
+    }
+
+
+def test_of_racing_pods_exactly_one_leases_a_booking_and_others_lease_other_bookings(leases) -> None:
+    pods = [leases(f"ptpu@pod-{n}:1") for n in range(6)]
+    start = threading.Barrier(len(pods))
+    won: dict[str, bool] = {}
+
+    def contend(pod: DynamoBookingLeases) -> None:
+        start.wait()
+        won[pod.locked_by] = pod.try_lease(BOOKING, PROCESS_DUE)
+
+    threads = [threading.Thread(target=contend, args=(pod,)) for pod in pods]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(won.values()) == [False] * 5 + [True]
+    assert pods[0].try_lease(BOOKING + 1, PROCESS_DUE) and pods[1].try_lease(BOOKING + 2, PROCESS_DUE)
+
+
+def test_a_released_lease_is_free_and_a_dead_holders_lease_frees_itself_at_lock_until(
+    leases, clock: SettableClock, aws_clients: AwsClients, table: str
+) -> None:
+    a, b = leases("ptpu@pod-a:1"), leases("ptpu@pod-b:2")
+    assert a.try_lease(BOOKING, PROCESS_DUE)
+    a.release(BOOKING, PROCESS_DUE)
+    assert item(aws_clients, table, lease_name(BOOKING))["lockUntil"] == shedlock_time(clock.now)
+    assert b.try_lease(BOOKING, PROCESS_DUE)  # b now holds it and "dies"
+
+    clock.now += LEASE - timedelta(milliseconds=1)
+    assert not a.try_lease(BOOKING, PROCESS_DUE)
+    clock.now += timedelta(milliseconds=1)
+    assert a.try_lease(BOOKING, PROCESS_DUE)
+    b.release(BOOKING, PROCESS_DUE)  # the late release of a lease that passed on changes nothing
+    assert item(aws_clients, table, lease_name(BOOKING))["lockedBy"] == "ptpu@pod-a:1"
+
+
+def test_a_retry_tier_run_does_not_retry_a_booking_another_pods_run_of_the_same_tick_did(leases) -> None:
+    a, b = leases("ptpu@pod-a:1"), leases("ptpu@pod-b:2")
+    window = timedelta(minutes=5)
+    tick_a = LeaseRun(RetryTier.SHORT, RUN_START, window)
+    tick_b = LeaseRun(RetryTier.SHORT, RUN_START + timedelta(seconds=2), window)  # same cron tick, pod b
+    assert a.try_lease(BOOKING, tick_a)
+    a.release(BOOKING, tick_a)
+
+    assert not b.try_lease(BOOKING, tick_b)
+    assert b.try_lease(BOOKING, LeaseRun(RetryTier.MEDIUM, RUN_START, window))  # another tier is not held back
+    b.release(BOOKING, LeaseRun(RetryTier.MEDIUM, RUN_START, window))
+    assert b.try_lease(BOOKING, PROCESS_DUE)  # nor is processing of due records
+    b.release(BOOKING, PROCESS_DUE)
+    next_tick = LeaseRun(RetryTier.SHORT, RUN_START + timedelta(hours=1), window)
+    assert b.try_lease(BOOKING, next_tick)
+
+
+def test_a_cycle_is_refused_a_lease_another_pod_freed_after_the_cycle_began(leases, clock: SettableClock) -> None:
+    a, b = leases("ptpu@pod-a:1"), leases("ptpu@pod-b:2")
+    a.new_cycle()  # a reads its selection: booking due
+    clock.now += timedelta(seconds=1)
+    assert b.try_lease(BOOKING, PROCESS_DUE)  # b syncs the booking meanwhile
+    clock.now += timedelta(seconds=1)
+    b.release(BOOKING, PROCESS_DUE)
+    clock.now += timedelta(seconds=1)
+
+    assert not a.try_lease(BOOKING, PROCESS_DUE)  # a's selection is stale for it: nothing to do this cycle
+    assert a.try_lease(BOOKING + 1, PROCESS_DUE)  # bookings nobody touched since are leased as usual
+    a.new_cycle()
+    assert a.try_lease(BOOKING, PROCESS_DUE)  # the next cycle's fresh selection decides
+
+
+def kotlin_takes(aws_clients: AwsClients, table: str, now: datetime) -> bool:
+    """What ShedLock's DynamoDBLockProvider does for `scheduleLock` (condition: lockUntil has passed)."""
+    kotlin = DynamoLock(aws_clients.schedule_dynamodb, table, locked_by="prison-to-probation-update-7d9f",
+                        clock=lambda: now)
+    return kotlin.try_acquire("scheduleLock", TWENTY_MINUTES)
+
+
+def test_ptpu_pods_share_the_cover_and_the_existing_service_is_kept_out(
+    aws_clients: AwsClients, table: str, clock: SettableClock
+) -> None:
+    pods = [ScheduleCover(aws_clients.schedule_dynamodb, table, locked_by=f"ptpu@pod-{n}:1", clock=clock)
+            for n in range(3)]
+    for pod in pods:
+        assert pod.try_acquire("scheduleLock", TWENTY_MINUTES)
+        clock.now += timedelta(seconds=1)
+    pods[0].release("scheduleLock")  # leaves the cover in place: the others may still be inside it
+
+    assert not kotlin_takes(aws_clients, table, clock.now)
+    assert item(aws_clients, table, "scheduleLock")["lockUntil"] == shedlock_time(
+        clock.now - timedelta(seconds=1) + timedelta(seconds=TWENTY_MINUTES)
+    )
+    # A pod asking for a shorter cover than one already in place is covered without shortening it.
+    assert pods[1].try_acquire("scheduleLock", 60)
+    assert item(aws_clients, table, "scheduleLock")["lockedBy"] == "ptpu@pod-2:1"
+    # Once the last cover has run out, the existing service takes the lock again.
+    assert kotlin_takes(aws_clients, table, clock.now + timedelta(seconds=TWENTY_MINUTES))
+
+
+def test_while_the_existing_service_holds_schedule_lock_ptpu_pods_skip(
+    aws_clients: AwsClients, table: str, clock: SettableClock
+) -> None:
+    assert kotlin_takes(aws_clients, table, clock.now)
+    pod = ScheduleCover(aws_clients.schedule_dynamodb, table, locked_by="ptpu@pod-a:1", clock=clock)
+
+    assert not pod.try_acquire("scheduleLock", TWENTY_MINUTES)
+    clock.now += timedelta(seconds=TWENTY_MINUTES)  # its lease ran out (or it released)
+    assert pod.try_acquire("scheduleLock", TWENTY_MINUTES)
+
+
+def test_this_services_lock_owner_is_recognisably_ptpu() -> None:
+    assert default_lock_owner().startswith("ptpu@")
