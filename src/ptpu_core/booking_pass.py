@@ -116,7 +116,8 @@ class PerBookingPass:
     `booking_pass()` is what SynchronisationService asks for at the start of each booking; `process`
     (one record on its own, a pass of one) keeps it usable wherever a plain processor is expected.
     `steps` (the record store) is handed to each MessageProcessor so every record's effects are
-    journalled (issue 13 §3). A pass is used by one worker only; the factory itself holds no per-pass state, so it is safe to share.
+    journalled (issue 13 §3). A pass is used by one worker only; the factory itself holds no per-pass
+    state, so it is safe to share.
     """
 
     def __init__(
