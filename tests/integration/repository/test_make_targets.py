@@ -102,3 +102,39 @@ def test_make_clean_leaves_only_what_git_tracks(tmp_path: Path) -> None:
     assert [line for line in git("status", "--ignored", "--porcelain", cwd=copy).splitlines()
             if line.startswith("!! ")] == []
     assert (copy / "Makefile").exists() and (copy / "src" / "ptpu_core" / "__init__.py").exists()
+
+
+FAKE_PIP = """#!/bin/sh
+# Stands in for .venv/bin/python: `-m pip install ...` prints what pip prints, exits $FAKE_PIP_EXIT.
+case "$*" in *--upgrade\\ pip*) exit 0 ;; esac
+echo "Collecting attrs>=23.2"
+echo "  Downloading attrs-25.1.0-py3-none-any.whl (63 kB)"
+echo "Collecting fastapi>=0.115"
+echo "Requirement already satisfied: idna in ./.venv/lib"
+echo "Installing collected packages: attrs, fastapi, ptpu"
+echo "Successfully installed attrs-25.1.0 fastapi-0.115.0 ptpu-0.1.0"
+exit "${FAKE_PIP_EXIT:-0}"
+"""
+
+
+@pytest.mark.parametrize("pip_exit", [0, 1], ids=["install-ok", "install-fails"])
+def test_the_first_install_shows_each_package_and_fails_when_pip_fails(tmp_path: Path, pip_exit: int) -> None:
+    # The Makefile's install rule with a stand-in for pip: what a new engineer sees during the first minutes.
+    shutil.copy2(ROOT / "Makefile", tmp_path / "Makefile")
+    shutil.copy2(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    fake = tmp_path / ".venv" / "bin" / "python"
+    fake.parent.mkdir(parents=True)
+    fake.write_text(FAKE_PIP)
+    fake.chmod(0o755)
+    assert MAKE is not None
+
+    made = subprocess.run([MAKE, "venv", f"PYTHON={sys.executable}"], cwd=tmp_path, capture_output=True, text=True,
+                          env=os.environ | {"FAKE_PIP_EXIT": str(pip_exit)}, timeout=60)
+
+    assert "Setting up .venv: installing ptpu and its dependencies" in made.stdout
+    shown = [line.strip() for line in made.stdout.splitlines() if line.startswith("  ")]
+    assert shown == ["Collecting attrs>=23.2", "Collecting fastapi>=0.115",
+                     "Installing collected packages: attrs, fastapi, ptpu",
+                     "Successfully installed attrs-25.1.0 fastapi-0.115.0 ptpu-0.1.0"]
+    assert (made.returncode == 0) is (pip_exit == 0)
+    assert (tmp_path / ".venv" / ".installed").exists() is (pip_exit == 0)
