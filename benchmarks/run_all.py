@@ -1,14 +1,17 @@
 """`make bench` / `make bench-full`: run every benchmark (each in its own process, sharing one moto
 server) and write the results with benchmarks/NOTES.md appended.
 
-- `make bench` (no flag): sizes that finish in under 10 minutes on an idle 2-core machine, written to
-  benchmarks/RESULTS.md. Ingest keeps issue 6's full N = 2,000; read cost and memory use smaller
-  tables, because moto re-sorts the whole table on every Query/Scan page.
+- `make bench` (no flag): sizes that finish in under 10 minutes on an idle 2-core machine. Ingest keeps
+  issue 6's full N = 2,000; read cost and memory use smaller tables, because moto re-sorts the whole
+  table on every Query/Scan page.
 - `make bench-full` (--full): issue 6's full sizes (read cost at H = 1,000 / 10,000 / 100,000; memory
-  over a 20,000-record backlog and a 100,000-record report), written to benchmarks/RESULTS-full.md
-  so that both sets of figures stay side by side. About 25 minutes here before issue 12's drain at
+  over a 20,000-record backlog and a 100,000-record report). About 25 minutes here before issue 12's drain at
   2,000 bookings, which alone needs roughly an hour (its one-worker runs at 100 ms are the floor:
   2,000 x ~4.75 calls x 100 ms = ~16 minutes each).
+
+Results go to build/benchmarks/RESULTS.md (RESULTS-full.md with --full), which git ignores, so a run
+never dirties the checkout. The committed figures (benchmarks/RESULTS*.md) change only when asked:
+`--output benchmarks/RESULTS.md` (`make bench BENCH_OUT=benchmarks/RESULTS.md`).
 """
 
 from __future__ import annotations
@@ -46,6 +49,14 @@ FULL = [
     DRAIN_FULL,
 ]
 NOTES = HERE / "NOTES.md"  # hand-written findings (profiles, missed goals), appended to the results
+DEFAULT_OUTPUT_DIR = HERE.parent / "build" / "benchmarks"  # git-ignored
+
+
+def results_path(full: bool, output: str | None = None) -> Path:
+    """Where a run writes its results: `output` when given, else build/benchmarks/RESULTS[-full].md."""
+    if output:
+        return Path(output)
+    return DEFAULT_OUTPUT_DIR / ("RESULTS-full.md" if full else "RESULTS.md")
 
 
 def load_average() -> str:
@@ -55,11 +66,12 @@ def load_average() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--full", action="store_true", help="issue 6's full sizes, written to RESULTS-full.md")
+    parser.add_argument("--full", action="store_true", help="issue 6's full sizes")
+    parser.add_argument("--output", help="results file (default build/benchmarks/RESULTS[-full].md, untracked; "
+                        "benchmarks/RESULTS[-full].md replaces the committed figures)")
     args = parser.parse_args()
-    runs, target, output = (
-        (FULL, "make bench-full", "RESULTS-full.md") if args.full else (QUICK, "make bench", "RESULTS.md")
-    )
+    runs, target = (FULL, "make bench-full") if args.full else (QUICK, "make bench")
+    output = results_path(args.full, args.output)
     load_before = load_average()
     started = time.perf_counter()
     sections = []
@@ -91,8 +103,9 @@ def main() -> None:
         f" The other size set is in {other}.\n"
     )
     notes = NOTES.read_text() if NOTES.exists() else ""
-    (HERE / output).write_text("\n".join([header, *sections, notes]))
-    print(f"wrote {HERE / output} in {total:.0f} s", file=sys.stderr)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text("\n".join([header, *sections, notes]))
+    print(f"wrote {output} in {total:.0f} s", file=sys.stderr)
 
 
 if __name__ == "__main__":

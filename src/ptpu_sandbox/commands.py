@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
 from ptpu_adapters.aws.provisioning import AwsResourceNames
+from ptpu_sandbox.aws_cli import aws_cli_block
 from ptpu_sandbox.ports import StackPorts
 from ptpu_sandbox.publishing import publish_scenarios, topic_arn_for
 from ptpu_sandbox.service_process import ServiceFailedToStart
@@ -58,7 +59,10 @@ def run_sandbox(args: argparse.Namespace) -> int:
     for note in notes:
         print(f"note: {note}")
     log_path = args.log_file or (_temp_log() if args.demo else None)
-    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops the sandbox as Ctrl-C does
+    # Ctrl-C and SIGTERM stop the sandbox in order, even when it was started with SIGINT ignored
+    # (`make run &` from a script): Python installs no Ctrl-C handler then, so install ours.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     stack = None
     try:
         print("Starting the AWS emulator and the simulated HMPPS systems ...", flush=True)
@@ -109,10 +113,10 @@ ptpu sandbox is up. Records are processed {hold_back} after they arrive. Ctrl-C 
 
   service          {service}
   health           {service}/health
-  Swagger UI       {service}/swagger-ui.html
+  Swagger UI       {service}/swagger-ui/index.html
   metrics          {service}/prometheus
-  AWS emulator     {stack.emulator_url}  (topic {stack.names.topic}, queue {stack.names.queue}, \
-tables {stack.names.message_table}, {stack.names.schedule_table})
+  AWS emulator     {stack.emulator_url}  (region {stack.emulator.region}, account {stack.emulator.account_id}; \
+topic {stack.names.topic}, queue {stack.names.queue}, tables {stack.names.message_table}, {stack.names.schedule_table})
   HMPPS Auth       {hmpps.auth_url}
   prison-api       {hmpps.prison_url}
   offender search  {hmpps.search_url}
@@ -125,6 +129,9 @@ Get a report token (client {REPORTER_CLIENT_ID} has ROLE_PTPU_REPORT) and call a
 Publish the seeded scenarios' events from another terminal:
   .venv/bin/ptpu publish all{endpoint}
   .venv/bin/ptpu publish new-conviction{endpoint}     # one of: {', '.join(SCENARIOS)}
+
+Or with the AWS CLI, as the existing service's localstack scripts do (a real NOMIS event, booking 1200835):
+{aws_cli_block(stack.emulator_url, stack.emulator.region, stack.topic_arn, stack.resources.queue_url)}
 """
 
 

@@ -2,11 +2,17 @@
 
 Usage: `with MotoEmulator() as emulator: clients = emulator.clients(); provision(clients, names)`.
 Pytest fixtures reuse it through `moto_emulator_fixture` (see tests/integration/conftest.py).
+
+It answers as localstack's account `000000000000` (issue 14 §5), so the HMPPS scripts written for
+localstack (`aws --endpoint-url=http://localhost:4566 sns publish --topic-arn
+arn:aws:sns:eu-west-2:000000000000:offender_events ...`) work unchanged. moto reads the account from
+the MOTO_ACCOUNT_ID environment variable on every request; one already set is left as it is.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from collections.abc import Iterator
 from types import TracebackType
@@ -20,6 +26,8 @@ from ptpu_sandbox.atomic_moto import AtomicMotoServer
 __all__ = ["AwsResourceNames", "MotoEmulator", "ProvisionedResources", "moto_emulator_session", "provision"]
 
 DEFAULT_REGION = "eu-west-2"
+LOCALSTACK_ACCOUNT_ID = "000000000000"
+MOTO_ACCOUNT_ENV = "MOTO_ACCOUNT_ID"
 _NOISY_LOGGERS = ("werkzeug", "moto", "botocore.credentials")
 
 
@@ -32,6 +40,7 @@ class MotoEmulator:
         self.endpoint_url = ""
 
     def start(self) -> MotoEmulator:
+        os.environ.setdefault(MOTO_ACCOUNT_ENV, LOCALSTACK_ACCOUNT_ID)  # per process: the server runs in it
         for name in _NOISY_LOGGERS:
             logging.getLogger(name).setLevel(logging.ERROR)
         if self.port:
@@ -51,6 +60,11 @@ class MotoEmulator:
             if wsgi_server is not None:
                 wsgi_server.server_close()
             self._server = None
+
+    @property
+    def account_id(self) -> str:
+        """The AWS account the emulator answers as (in every ARN and queue URL it hands out)."""
+        return os.environ.get(MOTO_ACCOUNT_ENV, LOCALSTACK_ACCOUNT_ID)
 
     def clients(self) -> AwsClients:
         return make_clients(LOCALSTACK, self.region, self.endpoint_url)

@@ -2,6 +2,8 @@
 
 Its own process group (a new session) so that Ctrl-C in the terminal reaches only the sandbox, which
 then stops the service in order, and so that stopping kills anything the service itself started.
+Bound to this process (lifeline.py): if this process dies without stopping it (SIGKILL), the kernel
+kills the service too, so no orphan keeps the port.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import IO, Any
 
 import requests
 
+from ptpu_sandbox.lifeline import bound_to_this_process
+
 TELEMETRY_LOGGER = "ptpu.telemetry"
 # A whole plain record of the telemetry logger: time, level, [thread], logger, then the event's JSON.
 _PLAIN_TELEMETRY = re.compile(r"^\S+ \S+ (?:DEBUG|INFO|WARNING|ERROR|CRITICAL) \[[^\]]*\] ptpu\.telemetry: (\{.*\})$")
@@ -37,7 +41,7 @@ class ServiceProcess:
         self.log_path = log_path
         self._log: IO[bytes] | None = open(log_path, "ab") if log_path is not None else None  # noqa: SIM115
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "ptpu_runtime", "serve"],
+            bound_to_this_process([sys.executable, "-m", "ptpu_runtime", "serve"]),
             env=dict(env),
             stdin=subprocess.DEVNULL,
             stdout=self._log,

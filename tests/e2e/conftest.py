@@ -15,6 +15,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     with LocalStack.start(hold_back="2s", processor_delay_ms=300, short_retry_cron="*/2 * * * * *") as local:
         local.start_service(log_path=tmp_path_factory.mktemp("service") / "service.log")
         yield local
+        local.stop_service()
+        _delete_provisioned(local)
+
+
+def _delete_provisioned(stack: LocalStack) -> None:
+    """moto keeps its state per process, not per server: without this, the next module's stack would
+    find this one's records, queue and DLQ messages under the same names."""
+    aws, names = stack.aws, stack.names
+    for table in (names.message_table, names.schedule_table):
+        aws.dynamodb.delete_table(TableName=table)
+    for queue_url in (stack.resources.queue_url, stack.resources.dlq_url):
+        aws.sqs.delete_queue(QueueUrl=queue_url)
+    aws.sns.delete_topic(TopicArn=stack.topic_arn)
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ Free ports throughout (`--port-base 0`), so these tests never depend on 8080 or 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -12,6 +13,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from ptpu_sandbox.ports import is_free
 from ptpu_sandbox.simulators import SCENARIOS
@@ -50,11 +53,8 @@ def test_the_demo_exits_1_when_outcomes_are_not_reached(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_stops_every_process_and_frees_every_port(tmp_path: Path) -> None:
-    output = tmp_path / "sandbox.out"
-    with output.open("w") as out:
-        sandbox = subprocess.Popen(
-            [*SANDBOX, "--log-file", str(tmp_path / "service.log")], stdout=out, stderr=subprocess.STDOUT
-        )
+    sandbox, output = _start_sandbox(tmp_path, sigint=signal.SIG_DFL)
+    children: list[int] = []
     try:
         banner = _wait_for_banner(output, sandbox)
         ports = {int(port) for port in URL_PORT.findall(banner)}
@@ -66,12 +66,76 @@ def test_ctrl_c_stops_every_process_and_frees_every_port(tmp_path: Path) -> None
         sandbox.send_signal(signal.SIGINT)
         assert sandbox.wait(timeout=60) == 0
     finally:
-        if sandbox.poll() is None:
-            sandbox.kill()
+        _kill_tree(sandbox, children)
 
     assert [pid for pid in children if _alive(pid)] == []
     assert [port for port in ports if not is_free(port)] == []
     assert "Stopped." in output.read_text()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_started_with_sigint_ignored_the_sandbox_still_stops_in_order(tmp_path: Path, stop: signal.Signals) -> None:
+    # `make run &` from a script starts the sandbox with SIGINT ignored; it must handle both signals itself.
+    sandbox, output = _start_sandbox(tmp_path, sigint=signal.SIG_IGN)
+    children: list[int] = []
+    try:
+        ports = {int(port) for port in URL_PORT.findall(_wait_for_banner(output, sandbox))}
+        children = _descendants(sandbox.pid)
+
+        sandbox.send_signal(stop)
+        assert sandbox.wait(timeout=60) == 0
+    finally:
+        _kill_tree(sandbox, children)
+
+    assert "Stopped." in output.read_text()
+    assert [pid for pid in children if _alive(pid)] == []
+    assert [port for port in ports if not is_free(port)] == []
+
+
+def test_sigkill_of_the_sandbox_leaves_no_process_and_frees_every_port_within_5_seconds(tmp_path: Path) -> None:
+    sandbox, output = _start_sandbox(tmp_path, sigint=signal.SIG_DFL)
+    children: list[int] = []
+    try:
+        ports = {int(port) for port in URL_PORT.findall(_wait_for_banner(output, sandbox))}
+        children = _descendants(sandbox.pid)
+        assert any("ptpu_runtime serve" in _command_line(pid) for pid in children)
+        assert len(ports) == 6
+
+        sandbox.send_signal(signal.SIGKILL)  # no clean-up of any kind runs in the sandbox
+        sandbox.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and (
+            any(_alive(pid) for pid in children) or not all(is_free(port) for port in ports)
+        ):
+            time.sleep(0.1)
+        survivors = [(pid, _command_line(pid)) for pid in children if _alive(pid)]
+        taken = [port for port in ports if not is_free(port)]
+    finally:
+        _kill_tree(sandbox, children)
+
+    assert survivors == []
+    assert taken == []
+
+
+def _start_sandbox(tmp_path: Path, sigint: signal.Handlers) -> tuple[subprocess.Popen[bytes], Path]:
+    """`ptpu sandbox` on free ports with SIGINT set to `sigint` in the child (whatever this runner has)."""
+    output = tmp_path / "sandbox.out"
+    with output.open("w") as out:
+        sandbox = subprocess.Popen(
+            [*SANDBOX, "--log-file", str(tmp_path / "service.log")], stdout=out, stderr=subprocess.STDOUT,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, sigint),  # noqa: PLW1509 - no threads here
+        )
+    return sandbox, output
+
+
+def _kill_tree(process: subprocess.Popen[bytes], children: list[int]) -> None:
+    """Clean-up whatever happened: SIGKILL the process and every descendant seen, then reap the process."""
+    for pid in [*children, *_descendants(process.pid)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=10)
 
 
 def _wait_for_banner(output: Path, process: subprocess.Popen[bytes], timeout: float = 60.0) -> str:

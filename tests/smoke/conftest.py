@@ -14,7 +14,10 @@ REQUIRED = ("SMOKE_BASE_URL", "SMOKE_AUTH_URL", "SMOKE_CLIENT_ID", "SMOKE_CLIENT
 def deployed() -> dict[str, str]:
     missing = [name for name in REQUIRED if not os.environ.get(name)]
     if missing:
-        pytest.skip(f"no deployed instance to smoke-test: set {', '.join(missing)}")
+        pytest.skip(
+            f"no deployed instance to smoke-test: set {', '.join(missing)} "
+            "(to smoke-test `make run`'s sandbox, see README \"Smoke-testing the sandbox\")"
+        )
     return {name: os.environ[name].rstrip("/") for name in REQUIRED}
 
 

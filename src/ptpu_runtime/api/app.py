@@ -1,4 +1,4 @@
-"""The FastAPI application factory: routers, error handlers, OpenAPI at /v3/api-docs, Swagger UI."""
+"""The FastAPI application factory: routers, error handlers, OpenAPI at /v3/api-docs, Swagger UI (api/docs.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from ptpu_core.ports import Clock, MessageRepository, QueueAdmin, Telemetry
+from ptpu_runtime.api.docs import documented_app
 from ptpu_runtime.api.errors import install_error_handlers
 from ptpu_runtime.api.health import BUILD_NAME, health_router
 from ptpu_runtime.api.queue_admin import queue_admin_router
@@ -28,13 +29,8 @@ class ApiDependencies:
 
 
 def create_app(deps: ApiDependencies) -> FastAPI:
-    app = FastAPI(
-        title=BUILD_NAME,
-        version=deps.version,
-        description="Keeps Delius in step with NOMIS offender events",
-        openapi_url="/v3/api-docs",
-        docs_url="/swagger-ui.html",
-        redoc_url=None,
+    app = documented_app(
+        title=BUILD_NAME, version=deps.version, description="Keeps Delius in step with NOMIS offender events"
     )
     install_error_handlers(app)
     app.include_router(health_router(deps.health, deps.registry, deps.version))

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import jwt
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ptpu_adapters.http.jwks import JWKS_PATH, JwksCache, KeyUnavailable
 from ptpu_runtime.api.errors import ApiError
@@ -28,6 +29,14 @@ CLOCK_SKEW_SECONDS = 60
 
 class SigningKeys(Protocol):
     def key(self, kid: str) -> jwt.PyJWK: ...
+
+
+# Declares the HTTP bearer scheme in /v3/api-docs, so Swagger UI shows an Authorize button and sends the
+# token on the report and queue-admin calls (issue 14 §1). auto_error=False: our own 401 body still applies.
+BEARER_SCHEME = HTTPBearer(
+    auto_error=False, scheme_name="hmpps-auth", bearerFormat="JWT",
+    description="An HMPPS Auth token (client credentials) carrying ROLE_PTPU_REPORT or ROLE_PTPU_QUEUE_ADMIN",
+)
 
 
 def _unauthorised(reason: str) -> ApiError:
@@ -86,10 +95,10 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def require_role(verifier: TokenVerifier, role: str) -> Callable[[Request], dict[str, Any]]:
-    """A FastAPI dependency admitting only a valid token carrying `role`."""
+def require_role(verifier: TokenVerifier, role: str) -> Callable[..., dict[str, Any]]:
+    """A FastAPI dependency admitting only a valid token carrying `role`; documented as needing the bearer scheme."""
 
-    def check(request: Request) -> dict[str, Any]:
+    def check(request: Request, _: HTTPAuthorizationCredentials | None = Security(BEARER_SCHEME)) -> dict[str, Any]:
         claims = verifier.claims(bearer_token(request))
         if role not in roles_of(claims):
             raise ApiError(403, f"Forbidden, requires an authorisation with role {role}", f"missing {role}")

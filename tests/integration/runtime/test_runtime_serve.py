@@ -10,6 +10,7 @@ import uuid
 
 import requests
 
+from ptpu_sandbox.lifeline import bound_to_this_process
 from ptpu_sandbox.ports import free_port
 
 
@@ -50,7 +51,7 @@ def serve_env(aws_emulator, httpserver, port: int) -> dict[str, str]:
 
 def serve(env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "ptpu_runtime", "serve", "--log-level", "WARNING"],
+        bound_to_this_process([sys.executable, "-m", "ptpu_runtime", "serve", "--log-level", "WARNING"]),
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -150,11 +152,40 @@ def test_openapi_document_lists_every_endpoint(client):
     }
 
 
-def test_swagger_ui_is_served(client):
-    response = client.get("/swagger-ui.html")
+def test_swagger_ui_is_served_at_springdocs_path_with_its_assets_from_the_service(client):
+    response = client.get("/swagger-ui/index.html")
     assert response.status_code == 200
-    assert "swagger-ui" in response.text
     assert "/v3/api-docs" in response.text
+    # Every script, stylesheet and icon the page loads is a path on this service: nothing from a CDN.
+    assets = re.findall(r'(?:src|href)=["\']([^"\']+)["\']', response.text)
+    assert assets, response.text
+    assert [url for url in assets if not url.startswith("/")] == []
+    for url in assets:
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+    assert len(client.get("/swagger-ui/assets/swagger-ui-bundle.js").content) > 500_000  # the real bundle
+    assert '"validatorUrl": null' in response.text  # no badge fetched from validator.swagger.io
+
+
+@pytest.mark.parametrize("path", ["/swagger-ui.html", "/"])
+def test_the_legacy_page_and_the_root_redirect_to_swagger_ui(client, path):
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code == 302
+    assert response.headers["location"] == "/swagger-ui/index.html"
+
+
+def test_the_report_and_queue_admin_operations_declare_the_bearer_scheme(client):
+    spec = client.get("/v3/api-docs").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert [(scheme["type"], scheme["scheme"]) for scheme in schemes.values()] == [("http", "bearer")]
+    name = next(iter(schemes))
+    secured = {(method.upper(), path) for path, operations in spec["paths"].items()
+               for method, operation in operations.items() if {name: []} in operation.get("security", [])}
+    assert {("GET", "/report/in-progress"), ("GET", "/report/not-matched"), ("GET", "/report/processed"),
+            ("GET", "/report/match-summary"), ("PUT", "/queue-admin/transfer-event-dlq"),
+            ("PUT", "/queue-admin/purge-event-dlq"), ("PUT", "/queue-admin/retry-dlq/{dlqName}"),
+            ("PUT", "/queue-admin/purge-queue/{queueName}"),
+            ("GET", "/queue-admin/get-dlq-messages/{dlqName}")} == secured
 
 
 def test_unknown_path_is_404_in_hmpps_shape(client):
