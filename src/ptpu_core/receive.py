@@ -12,6 +12,7 @@ from ptpu_core.models.prison import Booking
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.ports import Clock, MessageRepository, PrisonApi, Telemetry
 from ptpu_core.retry_policy import initial_delete_by
+from ptpu_core.service_time import instant
 from ptpu_core.settings import DomainSettings
 from ptpu_core.validation import Dropped, validate
 
@@ -64,7 +65,7 @@ class EventReceiver:
         return Reception.STORED
 
     def _record(self, booking_id: int, event_type: str, message_json: str, booking: Booking) -> Message:
-        created = self._clock.now()
+        created = instant(self._clock.now())
         return Message(
             id=self._new_id(),
             booking_id=booking_id,

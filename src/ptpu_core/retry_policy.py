@@ -1,15 +1,16 @@
 """Retry tiers (SPEC §8) and the `deleteBy` arithmetic of the stored record (SPEC §5).
 
-`deleteBy` is the table's TTL attribute in epoch seconds. The clock gives naive local
-date-times; like the existing service we read them as UTC when turning them into epoch
-seconds, so the TTL may be off by the local offset (an hour in summer), never by more.
+`deleteBy` is the table's TTL attribute in epoch seconds, reckoned from the true instant: a naive
+date-time is London wall-clock time (`service_time`). The existing service read its London wall-clock
+times as UTC, so its deleteBy is an hour late in summer; ours is exact (a deliberate difference).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from enum import Enum
 
+from ptpu_core.service_time import instant
 from ptpu_core.settings import RECORD_LIFETIME
 
 
@@ -41,22 +42,21 @@ def tier_for(retry_count: int) -> RetryTier | None:
 
 
 def epoch_seconds(moment: datetime) -> int:
-    """Epoch seconds of `moment`; naive date-times are treated as UTC."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return int(aware.timestamp())
+    """Whole epoch seconds of `moment`; a naive date-time is London wall-clock time."""
+    return int(instant(moment).timestamp())
 
 
 def initial_delete_by(created: datetime) -> int:
-    return epoch_seconds(created + RECORD_LIFETIME)
+    return epoch_seconds(instant(created) + RECORD_LIFETIME)
 
 
 def processed_delete_by(processed: datetime) -> int:
     """A processed record is kept this long for the reports."""
-    return epoch_seconds(processed + RECORD_LIFETIME)
+    return epoch_seconds(instant(processed) + RECORD_LIFETIME)
 
 
 def retry_delete_by(current_delete_by: int, retry_until: date | None) -> int:
-    """Keep a record to be retried until the end of `retry_until` (23:59:59); never shorten its life."""
+    """Keep a record to be retried until the end of `retry_until` (23:59:59 London time); never shorten its life."""
     if retry_until is None:
         return current_delete_by
     return max(current_delete_by, epoch_seconds(datetime.combine(retry_until, time(23, 59, 59))))

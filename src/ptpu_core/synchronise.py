@@ -43,6 +43,7 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Done, Outcome, try_later
 from ptpu_core.ports import Clock, MessageRepository, Metrics, Telemetry
 from ptpu_core.retry_policy import RetryTier, epoch_seconds, processed_delete_by, retry_delete_by
+from ptpu_core.service_time import instant
 from ptpu_core.settings import DomainSettings
 
 log = logging.getLogger("ptpu.synchronise")
@@ -105,7 +106,7 @@ class SynchronisationService:
     def process_due(self, *, deadline: datetime | None = None) -> CycleSummary:
         """SPEC §6: records never tried and older than the hold-back, per booking; no booking is
         started at or after `deadline` (None: no bound)."""
-        cutoff = self._clock.now() - self._settings.hold_back
+        cutoff = instant(self._clock.now()) - self._settings.hold_back
         due = self._repository.unprocessed_created_before(cutoff)
         return self._synchronise(
             _distinct_bookings(due), lambda m: m.retry_count == 0 and m.created_date < cutoff, deadline=deadline
@@ -114,7 +115,7 @@ class SynchronisationService:
     def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> CycleSummary:
         """SPEC §8: records whose retry count is in `tier`, per booking (see the module docstring);
         no booking is started at or after `deadline` (None: no bound)."""
-        cutoff = self._clock.now() - self._settings.hold_back
+        cutoff = instant(self._clock.now()) - self._settings.hold_back
         selected = self._repository.unprocessed_with_retries(tier.min_retries, tier.max_retries)
         return self._synchronise(
             _distinct_bookings(selected),
@@ -135,7 +136,7 @@ class SynchronisationService:
         tally: Counter[str] = Counter()  # CycleSummary's field names
         remaining = iter(booking_ids)
         for booking_id in remaining:
-            if deadline is not None and self._clock.now() >= deadline:
+            if deadline is not None and instant(self._clock.now()) >= instant(deadline):
                 # Counting the rest reads only the selection's index, never a booking's records.
                 tally["deferred"] = 1 + sum(1 for _ in remaining)
                 log.info("Cycle deadline %s reached: %d bookings left for the next cycle", deadline, tally["deferred"])
@@ -184,7 +185,7 @@ class SynchronisationService:
         """Save what processing decided (SPEC §6 step 5) and count status changes (SPEC §10).
         `selected`: the cycle picked this record itself (its own schedule), rather than taking it
         along with another record of its booking; only then may a final failure be counted."""
-        now = self._clock.now()
+        now = instant(self._clock.now())
         if isinstance(outcome, Done):
             updated = evolve(
                 message,

@@ -73,6 +73,8 @@ class Settings:
     http_connect_timeout: timedelta = timedelta(seconds=2)
     http_read_timeout: timedelta = timedelta(seconds=10)
     shutdown_timeout: timedelta = timedelta(seconds=30)
+    # Reports running at once (issue 13 §4); more get 429 with Retry-After.
+    reports_max_concurrent: int = 2
     lock_at_most: timedelta = LOCK_AT_MOST
 
     @property
@@ -122,6 +124,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sns_endpoint_url=read.optional_url("SNS_ENDPOINT_URL"),
         applicationinsights_connection_string=read.optional("APPLICATIONINSIGHTS_CONNECTION_STRING"),
         listener_workers=read.parsed("SQS_LISTENER_WORKERS", _positive_int, 2),
+        reports_max_concurrent=read.parsed("REPORTS_MAX_CONCURRENT", _positive_int, 2),
         listener_wait_seconds=read.parsed("SQS_LISTENER_WAIT_SECONDS", _long_poll_seconds, 5),
         sqs_visibility_timeout=read.parsed(
             "SQS_VISIBILITY_TIMEOUT", _visibility_timeout, timedelta(minutes=5)

@@ -1,7 +1,7 @@
 """DynamoMessageRepository against DynamoDB (moto server): round trips, every query, and read cost."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 import boto3
@@ -110,7 +110,7 @@ def test_item_written_by_the_existing_service_is_readable(
     legacy = store.get("legacy-1")
     assert legacy is not None
     assert (legacy.created_date, legacy.retry_count, legacy.status) == (
-        datetime(2021, 3, 4, 10, 11, 12, 120000),
+        datetime(2021, 3, 4, 10, 11, 12, 120000, tzinfo=UTC),  # London wall-clock time; GMT in March
         2,
         SynchroniseState.NO_MATCH,
     )
@@ -212,8 +212,8 @@ def test_report_queries_page_through_every_record_in_index_order(store: DynamoMe
         store.add(message)
 
     store.read_stats.reset()
-    by_processed = list(store.processed_between(None, None))
-    assert [m.id for m in by_processed] == [m.id for m in reversed(messages)]
+    processed_oldest_created_first = list(store.processed_between(None, None))  # processed in reverse order
+    assert [m.id for m in processed_oldest_created_first] == [m.id for m in messages]
     assert store.read_stats.queries >= 3
 
     store.read_stats.reset()
@@ -263,7 +263,9 @@ def test_processed_between_honours_each_bound(store: DynamoMessageRepository) ->
     day = timedelta(days=1)
     assert ids(store.processed_between(T0 + 1.5 * day, T0 + 2.5 * day)) == {middle.id}
     assert ids(store.processed_between(T0 + 1.5 * day, None)) == {middle.id, late.id}
-    assert ids(store.processed_between(None, T0 + 2 * day)) == {early.id, middle.id}
+    assert ids(store.processed_between(None, T0 + 2 * day)) == {early.id}  # exclusive, as isBefore
+    assert ids(store.processed_between(None, T0 + 2 * day + timedelta(microseconds=1))) == {early.id, middle.id}
+    assert ids(store.processed_between(T0 + day, None)) == {middle.id, late.id}
     assert ids(store.processed_between(None, None)) == {early.id, middle.id, late.id}
 
 
