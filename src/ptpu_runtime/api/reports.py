@@ -5,7 +5,7 @@ reports run at once; the others are answered 429 (issue 13 §4)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from itertools import chain
 from typing import Any
@@ -67,13 +67,14 @@ DOCUMENTED_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def streamed_csv(gate: ReportGate, messages: Iterable[Message], with_processed: bool = False) -> Response:
-    """The CSV as a streaming response holding one of the gate's slots until it is sent. The first chunk
+def streamed_csv(gate: ReportGate, select: Callable[[], Iterable[Message]], with_processed: bool = False) -> Response:
+    """The CSV of the records `select()` gives, as a streaming response holding one of the gate's slots
+    from before the store is asked until the last byte is sent (or the client leaves). The first chunk
     (the first page read) is made before answering, so a store that is down is still a 503, not a cut
     200; a failure later can only end the stream early (the log says why)."""
     gate.enter()
     try:
-        chunks = csv_chunks(messages, with_processed)
+        chunks = csv_chunks(select(), with_processed)
         first = next(chunks)
     except BaseException:
         gate.leave()
@@ -93,13 +94,13 @@ def report_router(
     @router.get("/in-progress", response_class=Response, responses={200: {"content": {CSV: {}}}},
                 summary="A report of all matches currently in progress")
     def in_progress() -> Response:
-        return streamed_csv(gate, reports.in_progress(repository))
+        return streamed_csv(gate, lambda: reports.in_progress(repository))
 
     @router.get("/not-matched", response_class=Response, responses={200: {"content": {CSV: {}}}},
                 summary="Unprocessed records with no single match, created more than daysOld days ago")
     def not_matched(days_old: str = Query("7", alias="daysOld")) -> Response:
         days = whole_number("daysOld", days_old)
-        return streamed_csv(gate, reports.not_matched(repository, clock, days))
+        return streamed_csv(gate, lambda: reports.not_matched(repository, clock, days))
 
     @router.get("/processed", response_class=Response, responses={200: {"content": {CSV: {}}}},
                 summary="A report of records that have been processed")
@@ -124,7 +125,7 @@ def report_router(
             processed_from=processed_from, processed_to=processed_to,
             created_from=created_from, created_to=created_to,
         )
-        return streamed_csv(gate, reports.processed(repository, chosen), with_processed=True)
+        return streamed_csv(gate, lambda: reports.processed(repository, chosen), with_processed=True)
 
     @router.get("/match-summary", summary="How the imprisonment status changes have been matched")
     def match_summary(

@@ -146,3 +146,37 @@ def test_processed_filters_combine(history: History) -> None:
     report = _report(history, location_id="LEI", event_type=STATUS_CHANGE, created_from=NOW - timedelta(days=5))
 
     assert report == ["lei_status"]
+
+
+class CountingReads(InMemoryMessageRepository):
+    """Hands its report records out one at a time, counting how many have been taken."""
+
+    taken = 0
+
+    def _counted(self, messages: Iterator[Message]) -> Iterator[Message]:
+        for message in messages:
+            self.taken += 1
+            yield message
+
+    def unprocessed(self, created_before: datetime | None = None) -> Iterator[Message]:
+        return self._counted(super().unprocessed(created_before))
+
+    def processed_between(self, *bounds: datetime | None) -> Iterator[Message]:  # type: ignore[override]
+        return self._counted(super().processed_between(*bounds))
+
+
+@pytest.mark.parametrize("report", ["in_progress", "not_matched", "processed"])
+def test_each_csv_report_hands_on_records_as_the_store_gives_them(report: str, clock: FixedClock) -> None:
+    """Issue 13 §4: no report collects (or sorts) its selection; the store's order is already the report's."""
+    repository = CountingReads()
+    for n in range(50):
+        processed_on = NOW - timedelta(days=1) if report == "processed" else None
+        repository.add(record(n + 1, age=timedelta(days=20, minutes=n), status=S.NO_MATCH, processed=processed_on))
+    stream = {
+        "in_progress": lambda: in_progress(repository),
+        "not_matched": lambda: not_matched(repository, clock, days_old=7),
+        "processed": lambda: processed(repository, ProcessedFilter()),
+    }[report]()
+    first = next(stream)
+    assert repository.taken == 1
+    assert first.booking_id == 50  # the oldest

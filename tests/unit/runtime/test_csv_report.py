@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_runtime.api.csv_report import java_local_date_time, to_csv
+from ptpu_runtime.api.csv_report import ROWS_PER_CHUNK, csv_chunks, java_local_date_time, to_csv
 
 HEADER = ('"BOOKINGID","BOOKINGNO","CREATEDDATE","CRNS","DELETEBY","EVENTTYPE","LEGALSTATUS","LOCATION",'
           '"LOCATIONID","OFFENDERNO","RECALL","STATUS"')
@@ -91,3 +91,24 @@ def test_ordinary_values_and_a_formula_character_later_in_the_cell_are_untouched
     fields = next(csv.reader([to_csv([message]).split("\n")[1]]))
     assert fields[7] == "Leeds (HMP) = main site - wing @A"
     assert fields[0] == "2672916" and fields[2] == "2020-12-09T15:15:50"
+
+
+def test_csv_chunks_take_the_records_one_at_a_time():
+    """Issue 13 §4: the CSV is written as records arrive, never after collecting them all."""
+    pulled = 0
+
+    def records():
+        nonlocal pulled
+        for n in range(1_200):
+            pulled += 1
+            message = the_originals_example()
+            message.booking_id = n
+            yield message
+
+    chunks = csv_chunks(records())
+    first = next(chunks)
+    assert pulled == ROWS_PER_CHUNK
+    assert first.count("\n") == ROWS_PER_CHUNK + 1  # the header and the first rows
+    rest = list(chunks)
+    assert pulled == 1_200 and len(rest) == 2
+    assert "".join([first, *rest]) == to_csv(records())
