@@ -15,7 +15,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     BUILD_NUMBER=${BUILD_NUMBER} \
-    SERVER_PORT=8080
+    SERVER_PORT=8080 \
+    TZ=Europe/London
+# TZ as the existing service's image: log times read as its did. The stored createdDate / processedDate
+# are Europe/London wall-clock time whatever TZ says (ptpu_core.service_time).
 RUN groupadd --system --gid 2000 appgroup \
     && useradd --system --uid 2000 --gid appgroup --no-create-home --shell /usr/sbin/nologin appuser
 COPY --from=build /wheels /wheels
