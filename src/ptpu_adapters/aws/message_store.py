@@ -180,6 +180,8 @@ class DynamoMessageRepository:
         created_limit = wall_clock(end) + timedelta(hours=1) if end is not None else None
         if created_limit is None or (created_end is not None and wall_clock(created_end) < created_limit):
             created_limit = created_end
+        if created_start is not None and created_limit is not None and wall_clock(created_start) >= created_limit:
+            return iter(())  # nothing can match, and DynamoDB refuses BETWEEN with low > high
         condition, values = _date_range("createdDate", created_start, created_limit)
         values[":shard"] = {"S": PROCESSED}
         filters = []

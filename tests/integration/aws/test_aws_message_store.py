@@ -266,6 +266,8 @@ def test_processed_between_honours_each_bound(store: DynamoMessageRepository) ->
     assert ids(store.processed_between(None, T0 + 2 * day)) == {early.id}  # exclusive, as isBefore
     assert ids(store.processed_between(None, T0 + 2 * day + timedelta(microseconds=1))) == {early.id, middle.id}
     assert ids(store.processed_between(T0 + day, None)) == {middle.id, late.id}
+    # Created after the processed range ends: nothing, not a refused query.
+    assert ids(store.processed_between(None, T0 + day, created_start=T0 + 2 * day)) == set()
     assert ids(store.processed_between(None, None)) == {early.id, middle.id, late.id}
 
 
