@@ -16,7 +16,7 @@ from ptpu_core.retry_policy import epoch_seconds
 
 # The current hour, so generated records are always within their 30-day life: the store leaves expired
 # records out of the pending queries, and a fixed date here would silently empty the read-cost figures.
-NOW = datetime.now(UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 _BATCH = 25  # DynamoDB's BatchWriteItem limit
 
 

@@ -36,25 +36,27 @@ from ptpu_core.models.probation import (
 )
 from ptpu_core.models.record import Message
 from ptpu_core.retry_policy import epoch_seconds
+from ptpu_core.service_time import instant, wall_clock, wall_clock_between
 
 
 class FixedClock:
-    """A clock that moves only when told to."""
+    """A clock that moves only when told to. Given naive times are London wall-clock time (as the
+    real clock's records); `now()` answers the aware UTC instant, `advance` moves along the time line."""
 
     def __init__(self, now: datetime) -> None:
-        self._now = now
+        self._now = instant(now)
 
     def now(self) -> datetime:
         return self._now
 
     def today(self) -> date:
-        return self._now.date()
+        return wall_clock(self._now).date()
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
 
     def set(self, now: datetime) -> None:
-        self._now = now
+        self._now = instant(now)
 
 
 @define
@@ -308,7 +310,7 @@ class InMemoryMessageRepository:
 
     def unprocessed_created_before(self, created_before: datetime) -> Iterator[Message]:
         return iter(
-            self._select(lambda m: self._pending(m) and m.retry_count == 0 and m.created_date < created_before)
+            self._select(lambda m: self._pending(m) and m.retry_count == 0 and m.created_date < instant(created_before))
         )
 
     def unprocessed_for_booking(self, booking_id: int) -> list[Message]:
@@ -319,27 +321,41 @@ class InMemoryMessageRepository:
 
         return iter(self._select(lambda m: self._pending(m) and min_retries <= m.retry_count <= top))
 
-    def unprocessed(self) -> Iterator[Message]:
-        return iter(self._select(lambda m: not m.is_processed))
+    def unprocessed(self, created_before: datetime | None = None) -> Iterator[Message]:
+        return _oldest_first(
+            self._select(lambda m: not m.is_processed and wall_clock_between(m.created_date, None, created_before))
+        )
 
-    def processed_between(self, start: datetime | None, end: datetime | None) -> Iterator[Message]:
+    def processed_between(
+        self,
+        start: datetime | None,
+        end: datetime | None,
+        created_start: datetime | None = None,
+        created_end: datetime | None = None,
+    ) -> Iterator[Message]:
         def keep(m: Message) -> bool:
-            when = m.processed_date
-            return when is not None and (start is None or when >= start) and (end is None or when <= end)
+            return (
+                m.processed_date is not None
+                and wall_clock_between(m.processed_date, start, end)
+                and wall_clock_between(m.created_date, created_start, created_end)
+            )
 
-        return iter(self._select(keep))
+        return _oldest_first(self._select(keep))
 
     def created_between(
         self, start: datetime | None, end: datetime | None, event_type: str | None
     ) -> Iterator[Message]:
         def keep(m: Message) -> bool:
-            return (
-                (start is None or m.created_date >= start)
-                and (end is None or m.created_date <= end)
-                and (event_type is None or m.event_type == event_type)
+            return wall_clock_between(m.created_date, start, end) and (
+                event_type is None or m.event_type == event_type
             )
 
-        return iter(self._select(keep))
+        return _oldest_first(self._select(keep))
+
+
+def _oldest_first(messages: list[Message]) -> Iterator[Message]:
+    """The reports' order: by London wall-clock created date (ties by id, so tests see one order)."""
+    return iter(sorted(messages, key=lambda m: (wall_clock(m.created_date), m.id)))
 
 
 class InMemoryLock:

@@ -1,13 +1,19 @@
-"""The real clock: naive local date-times, as the stored records use (SPEC §5)."""
+"""The real clock (SPEC §5, issue 13 §7): independent of the container's TZ.
+
+`now()` is an aware UTC datetime (the core reckons on the time line); `today()` is the date in
+Europe/London, the zone the stored records and the reports use.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+
+from ptpu_core.service_time import SERVICE_ZONE
 
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now()
+        return datetime.now(UTC)
 
     def today(self) -> date:
-        return date.today()
+        return datetime.now(SERVICE_ZONE).date()

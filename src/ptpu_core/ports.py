@@ -36,10 +36,12 @@ from ptpu_core.models.record import Message
 @runtime_checkable
 class Clock(Protocol):
     def now(self) -> datetime:
-        """The current naive local date-time."""
+        """The current moment, aware (any zone; the core reads a naive answer as London wall-clock time)."""
         ...
 
-    def today(self) -> date: ...
+    def today(self) -> date:
+        """Today's date in Europe/London."""
+        ...
 
 
 @runtime_checkable
@@ -146,7 +148,9 @@ class MessageRepository(Protocol):
     def get(self, message_id: str) -> Message | None: ...
 
     def unprocessed_created_before(self, created_before: datetime) -> Iterator[Message]:
-        """Unprocessed records with retry_count == 0 created before the given time (due initially)."""
+        """Unprocessed records with retry_count == 0 created before the given time (due initially).
+        May also hand back records created up to an hour later (October's repeated hour reads the same
+        on the wall clock the index is ordered by); the caller checks `created_date` again."""
         ...
 
     def unprocessed_for_booking(self, booking_id: int) -> list[Message]:
@@ -157,18 +161,29 @@ class MessageRepository(Protocol):
         """Unprocessed records with min_retries <= retry_count <= max_retries (None: no upper bound)."""
         ...
 
-    def unprocessed(self) -> Iterator[Message]:
-        """Every unprocessed record (reports); streamed, not loaded at once."""
+    # The report reads (SPEC §9). Each streams (never loads the selection at once) and hands records back
+    # oldest first by createdDate as London wall-clock time, the order the existing service's CSV reports
+    # promise (ties in any order). Date bounds are London wall-clock date-times (naive; an aware value is
+    # converted) and exclusive, as the existing service's isAfter / isBefore; None leaves that end open.
+
+    def unprocessed(self, created_before: datetime | None = None) -> Iterator[Message]:
+        """Every unprocessed record created before `created_before`."""
         ...
 
-    def processed_between(self, start: datetime | None, end: datetime | None) -> Iterator[Message]:
-        """Processed records whose processed_date is in [start, end] (None: open); streamed."""
+    def processed_between(
+        self,
+        start: datetime | None,
+        end: datetime | None,
+        created_start: datetime | None = None,
+        created_end: datetime | None = None,
+    ) -> Iterator[Message]:
+        """Processed records with start < processed_date < end and created_start < created_date < created_end."""
         ...
 
     def created_between(
         self, start: datetime | None, end: datetime | None, event_type: str | None
     ) -> Iterator[Message]:
-        """Records (processed or not) created in [start, end], optionally of one event type; streamed."""
+        """Records (processed or not) with start < created_date < end, optionally of one event type."""
         ...
 
 

@@ -20,6 +20,7 @@ from ptpu_core.models.prison import Booking
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.ports import Clock, MessageRepository, Metrics, PrisonApi, Telemetry
 from ptpu_core.retry_policy import initial_delete_by
+from ptpu_core.service_time import instant
 from ptpu_core.settings import DomainSettings
 from ptpu_core.validation import Dropped, validate
 
@@ -103,7 +104,7 @@ class EventReceiver:
         return Reception.DUPLICATE
 
     def _record(self, record_id: str, booking_id: int, event_type: str, message_json: str, booking: Booking) -> Message:
-        created = self._clock.now()
+        created = instant(self._clock.now())
         return Message(
             id=record_id,
             booking_id=booking_id,

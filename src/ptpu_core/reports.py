@@ -1,12 +1,15 @@
 """The operators' reports (SPEC §9). Read-only views over the message store.
 
-The CSV reports are sorted by created date (ties by id), which needs the filtered
-records in memory; only records the report selects are kept, never the rest of the table.
+Each CSV report streams: it hands records on as the store's pages arrive, oldest created first (the
+order the existing service's reports promise), so a report never holds its selection (issue 13 §4).
+Date filters are exclusive and compare London wall-clock times, as the existing service's isAfter /
+isBefore on its LocalDateTimes; "days old" is counted on the wall clock as its
+LocalDateTime.now().minusDays(n) is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +18,7 @@ from attrs import define, field, frozen
 from ptpu_core.models.events import EventType
 from ptpu_core.models.record import Message, StoredState, SynchroniseState
 from ptpu_core.ports import Clock, MessageRepository
+from ptpu_core.service_time import wall_clock
 
 NOT_MATCHED_STATES = frozenset(
     {
@@ -25,26 +29,25 @@ NOT_MATCHED_STATES = frozenset(
 )
 
 
-def _by_created(messages: Iterable[Message]) -> Iterator[Message]:
-    return iter(sorted(messages, key=lambda m: (m.created_date, m.id)))
+def days_ago(clock: Clock, days: int) -> datetime:
+    """London wall-clock time `days` calendar days before now (naive)."""
+    return wall_clock(clock.now()) - timedelta(days=days)
 
 
 def in_progress(repository: MessageRepository) -> Iterator[Message]:
-    """Every unprocessed record."""
-    return _by_created(repository.unprocessed())
+    """Every unprocessed record, oldest first."""
+    return repository.unprocessed()
 
 
 def not_matched(repository: MessageRepository, clock: Clock, days_old: int) -> Iterator[Message]:
-    """Unprocessed records the matcher could not place, created more than `days_old` days ago."""
-    cutoff = clock.now() - timedelta(days=days_old)
-    return _by_created(
-        m for m in repository.unprocessed() if m.status in NOT_MATCHED_STATES and m.created_date < cutoff
-    )
+    """Unprocessed records the matcher could not place, created more than `days_old` days ago, oldest first."""
+    cutoff = days_ago(clock, days_old)
+    return (m for m in repository.unprocessed(created_before=cutoff) if m.status in NOT_MATCHED_STATES)
 
 
 @frozen
 class ProcessedFilter:
-    """Every bound is optional and inclusive."""
+    """Every bound is optional and exclusive (London wall-clock date-times, naive)."""
 
     location_id: str | None = None
     event_type: str | None = None
@@ -54,18 +57,18 @@ class ProcessedFilter:
     created_to: datetime | None = None
 
     def accepts(self, message: Message) -> bool:
-        return (
-            (self.location_id is None or message.location_id == self.location_id)
-            and (self.event_type is None or message.event_type == self.event_type)
-            and (self.created_from is None or message.created_date >= self.created_from)
-            and (self.created_to is None or message.created_date <= self.created_to)
+        """The filters the store does not apply itself."""
+        return (self.location_id is None or message.location_id == self.location_id) and (
+            self.event_type is None or message.event_type == self.event_type
         )
 
 
 def processed(repository: MessageRepository, filter: ProcessedFilter) -> Iterator[Message]:
-    """Processed records in the processed range, narrowed by the other filters."""
-    selected = repository.processed_between(filter.processed_from, filter.processed_to)
-    return _by_created(m for m in selected if filter.accepts(m))
+    """Processed records in both date ranges, narrowed by location and event type, oldest created first."""
+    selected = repository.processed_between(
+        filter.processed_from, filter.processed_to, filter.created_from, filter.created_to
+    )
+    return (m for m in selected if filter.accepts(m))
 
 
 # match-summary category names (SPEC §9) for the states a waiting record can be in.
@@ -144,12 +147,13 @@ def match_summary(
     created_to: datetime | None,
     sla_days: int = 7,
 ) -> MatchSummary:
-    """Counts over the status-change records created in [created_from, created_to] (at `location_id`)."""
-    sla_cutoff = clock.now() - timedelta(days=sla_days)
+    """Counts over the status-change records created after `created_from` and before `created_to`
+    (exclusive, London wall-clock) at `location_id`; one pass over the stream, nothing is kept."""
+    sla_cutoff = days_ago(clock, sla_days)
     records = repository.created_between(created_from, created_to, EventType.IMPRISONMENT_STATUS_CHANGED.value)
     total = success = rejected = new = retry = 0
     waiting, exceeded = _Tally(), _Tally()
-    for message in records:  # one pass over the stream; nothing is kept
+    for message in records:
         if location_id is not None and message.location_id != location_id:
             continue
         total += 1
@@ -159,7 +163,7 @@ def match_summary(
             else:
                 success += 1
             continue
-        if message.created_date < sla_cutoff:
+        if wall_clock(message.created_date) < sla_cutoff:
             exceeded.add(message)
             continue
         waiting.add(message)

@@ -1,15 +1,16 @@
 """Retry tiers (SPEC §8) and the `deleteBy` arithmetic of the stored record (SPEC §5).
 
-`deleteBy` is the table's TTL attribute in epoch seconds. The clock gives naive local
-date-times; like the existing service we read them as UTC when turning them into epoch
-seconds, so the TTL may be off by the local offset (an hour in summer), never by more.
+`deleteBy` is the table's TTL attribute in epoch seconds, reckoned from the true instant: a naive
+date-time is London wall-clock time (`service_time`). The existing service read its London wall-clock
+times as UTC, so its deleteBy is an hour late in summer; ours is exact (a deliberate difference).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import Enum
 
+from ptpu_core.service_time import instant, wall_clock
 from ptpu_core.settings import RECORD_LIFETIME
 
 
@@ -41,22 +42,22 @@ def tier_for(retry_count: int) -> RetryTier | None:
 
 
 def epoch_seconds(moment: datetime) -> int:
-    """Epoch seconds of `moment`; naive date-times are treated as UTC."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return int(aware.timestamp())
+    """Whole epoch seconds of `moment`; a naive date-time is London wall-clock time."""
+    return int(instant(moment).timestamp())
 
 
 def initial_delete_by(created: datetime) -> int:
-    return epoch_seconds(created + RECORD_LIFETIME)
+    return epoch_seconds(instant(created) + RECORD_LIFETIME)
 
 
 def retry_delete_by(current_delete_by: int, retry_until: date | None, now: datetime) -> int:
     """deleteBy (epoch seconds) of a record to be tried again.
 
     As the existing service's `Message.retry(retryUntil)` (issue 10 §5): with a retry-until date the
-    record is kept until that date, at the time of day of `now`, read as UTC like every deleteBy
-    (it may shorten the record's life as well as lengthen it); without one deleteBy is unchanged.
+    record is kept until that date at `now`'s London time of day, that date-time read as London
+    wall-clock time (it may shorten the record's life as well as lengthen it); without one deleteBy
+    is unchanged.
     """
     if retry_until is None:
         return current_delete_by
-    return epoch_seconds(datetime.combine(retry_until, now.time()))
+    return epoch_seconds(datetime.combine(retry_until, wall_clock(now).time()))

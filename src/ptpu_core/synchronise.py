@@ -60,6 +60,7 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Done, Outcome, try_later
 from ptpu_core.ports import Clock, MessageRepository, Metrics, Telemetry
 from ptpu_core.retry_policy import RetryTier, epoch_seconds, retry_delete_by
+from ptpu_core.service_time import instant
 from ptpu_core.settings import DomainSettings
 
 log = logging.getLogger("ptpu.synchronise")
@@ -147,7 +148,7 @@ class SynchronisationService:
     def process_due(self, *, deadline: datetime | None = None) -> CycleSummary:
         """SPEC §6: records never tried and older than the hold-back, per booking; no booking is
         started at or after `deadline` (None: no bound)."""
-        cutoff = self._clock.now() - self._settings.hold_back
+        cutoff = instant(self._clock.now()) - self._settings.hold_back
         due = self._repository.unprocessed_created_before(cutoff)
         return self._synchronise(
             _distinct_bookings(due),
@@ -159,7 +160,7 @@ class SynchronisationService:
     def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> CycleSummary:
         """SPEC §8: records whose retry count is in `tier`, per booking (see the module docstring);
         no booking is started at or after `deadline` (None: no bound)."""
-        started = self._clock.now()
+        started = instant(self._clock.now())
         cutoff = started - self._settings.hold_back
         selected = self._repository.unprocessed_with_retries(tier.min_retries, tier.max_retries)
         return self._synchronise(
@@ -188,7 +189,7 @@ class SynchronisationService:
             # booking would start, and the selection's pages are read by one thread only.
             remaining = iter(booking_ids)
             for booking_id in remaining:
-                if deadline is not None and self._clock.now() >= deadline:
+                if deadline is not None and instant(self._clock.now()) >= instant(deadline):
                     # Counting the rest reads only the selection's index, never a booking's records.
                     tally["deferred"] = 1 + sum(1 for _ in remaining)
                     log.info(
@@ -206,7 +207,7 @@ class SynchronisationService:
         tally: Counter[str] = Counter()
         lease = self._leases.lease
         # Read before asking, so the bound errs early rather than late.
-        stop_at = None if lease is None else self._clock.now() + lease * LEASE_SHARE
+        stop_at = None if lease is None else instant(self._clock.now()) + lease * LEASE_SHARE
         if not self._leases.try_lease(booking_id, run):
             tally["leased_elsewhere"] += 1
             log.debug("booking %s: leased by another pod (or done by this tick's run); skipped", booking_id)
@@ -237,7 +238,7 @@ class SynchronisationService:
             self._processor.booking_pass() if isinstance(self._processor, StartsBookingPasses) else self._processor
         )
         for message in aggregation.kept:
-            if stop_at is not None and self._clock.now() >= stop_at:
+            if stop_at is not None and instant(self._clock.now()) >= stop_at:
                 tally["cut_short"] += 1
                 log.warning(
                     "booking %s: its lease is half spent; the rest of its records are left for the next cycle",
@@ -271,7 +272,7 @@ class SynchronisationService:
         """Save what processing decided (SPEC §6 step 5) and count status changes (SPEC §10).
         `selected`: the cycle picked this record itself (its own schedule), rather than taking it
         along with another record of its booking; only then may a final failure be counted."""
-        now = self._clock.now()
+        now = instant(self._clock.now())
         # As the existing service's Message.retry / markAsProcessed (issue 10 §5): an outcome without CRNs
         # keeps the candidates already stored (an ERROR retry must not erase them), and processing a
         # record leaves deleteBy as it was; only a retry-until date moves it.

@@ -223,6 +223,11 @@ class Settings:
         "how long a pod's lease on a booking lasts; a dead pod's bookings are taken over after it",
         timedelta(minutes=10),
     )
+    # Reports running at once (issue 13 §4); more get 429 with Retry-After.
+    reports_max_concurrent: int = setting(
+        "REPORTS_MAX_CONCURRENT", POSITIVE_INT,
+        "reports (CSV and match summary) served at once; more get 429 with Retry-After", 2,
+    )
 
     @property
     def emulated_aws(self) -> bool:

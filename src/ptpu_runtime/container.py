@@ -294,5 +294,6 @@ class Container(containers.DeclarativeContainer):
             registry=registry,
             verifier=verifier,
             version=version,
+            max_concurrent_reports=settings.provided.reports_max_concurrent,
         ),
     )

@@ -5,6 +5,9 @@ records past their deleteBy: DynamoDB's TTL deletion lags up to 48 hours, and an
 must not be retried (or counted a failure) again. The reports' `unprocessed()` still lists them
 until they are gone, as the table does.
 
+The report reads stream in created order straight from an index ordered by createdDate (see
+`message_table.py`) and drop the exclusive ends of their date ranges themselves (issue 10 §5).
+
 Page sizes: the processing cycle's queries page with `page_size` items (Limit), so a cycle holds at
 most one small page while it works through bookings. The report queries (`unprocessed`,
 `processed_between`, `created_between`) read whole selections, so by default they send no Limit and
@@ -22,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Collection, Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from attrs import define
@@ -32,6 +35,7 @@ from ptpu_adapters.aws.aws_errors import error_code, store_errors
 from ptpu_adapters.aws.message_table import (
     CREATED_INDEX,
     PENDING_BOOKING_INDEX,
+    PENDING_CREATED_INDEX,
     PENDING_INDEX,
     PROCESSED_INDEX,
 )
@@ -49,6 +53,7 @@ from ptpu_adapters.aws.record_codec import (
     Item,
     UnreadableRecord,
     format_date_time,
+    latest_wall_clock_before,
     message_from_item,
     message_to_item,
     pending_sort_key,
@@ -58,6 +63,7 @@ from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message
 from ptpu_core.ports import Clock, Metrics
 from ptpu_core.retry_policy import epoch_seconds
+from ptpu_core.service_time import wall_clock, wall_clock_between
 
 # Sorts after every digit and date character, so "0004#~" closes the range of retry count 4.
 _AFTER_ANY_DATE = "~"
@@ -153,8 +159,10 @@ class DynamoMessageRepository:
         return next(self._readable([item]), None) if item else None
 
     def unprocessed_created_before(self, created_before: datetime) -> Iterator[Message]:
-        # Every pending sort key starts with 4 digits, so "< 0000#T" holds exactly retry 0, created < T.
-        upper = pending_sort_key(0, format_date_time(created_before))
+        # Every pending sort key starts with 4 digits, so "< 0000#T" holds exactly retry 0, created < T in
+        # wall-clock time. T reaches past `created_before` in October's repeated hour; the core keeps only
+        # the records truly created before it.
+        upper = pending_sort_key(0, format_date_time(latest_wall_clock_before(created_before)))
         return self._query(
             PENDING_INDEX,
             f"{PENDING_SHARD} = :shard AND {PENDING_SORT} < :upper",
@@ -191,15 +199,44 @@ class DynamoMessageRepository:
             FilterExpression=_NOT_EXPIRED,
         )
 
-    def unprocessed(self) -> Iterator[Message]:
-        return self._report_query(PENDING_INDEX, f"{PENDING_SHARD} = :shard", {":shard": {"S": PENDING}})
+    def unprocessed(self, created_before: datetime | None = None) -> Iterator[Message]:
+        condition, values = _date_range("createdDate", None, created_before)
+        found = self._report_query(
+            PENDING_CREATED_INDEX, f"{PENDING_SHARD} = :shard{condition}", {":shard": {"S": PENDING}, **values}
+        )
+        return (m for m in found if wall_clock_between(m.created_date, None, created_before))
 
-    def processed_between(self, start: datetime | None, end: datetime | None) -> Iterator[Message]:
-        condition, values = _date_range("processedDate", start, end)
-        return self._report_query(
-            PROCESSED_INDEX,
-            f"{PROCESSED_SHARD} = :shard{condition}",
-            {":shard": {"S": PROCESSED}, **values},
+    def processed_between(
+        self,
+        start: datetime | None,
+        end: datetime | None,
+        created_start: datetime | None = None,
+        created_end: datetime | None = None,
+    ) -> Iterator[Message]:
+        # processed-index is in created order. A record is created before it is processed; on the wall
+        # clock it can read up to an hour later (October's repeated hour), hence the hour's margin.
+        created_limit = wall_clock(end) + timedelta(hours=1) if end is not None else None
+        if created_limit is None or (created_end is not None and wall_clock(created_end) < created_limit):
+            created_limit = created_end
+        if created_start is not None and created_limit is not None and wall_clock(created_start) >= created_limit:
+            return iter(())  # nothing can match, and DynamoDB refuses BETWEEN with low > high
+        condition, values = _date_range("createdDate", created_start, created_limit)
+        values[":shard"] = {"S": PROCESSED}
+        filters = []
+        if start is not None:
+            filters.append("processedDate >= :processedStart")
+            values[":processedStart"] = {"S": format_date_time(start)}
+        if end is not None:
+            filters.append("processedDate <= :processedEnd")
+            values[":processedEnd"] = {"S": format_date_time(end)}
+        extra = {"FilterExpression": " AND ".join(filters)} if filters else {}
+        found = self._report_query(PROCESSED_INDEX, f"{PROCESSED_SHARD} = :shard{condition}", values, **extra)
+        return (
+            m
+            for m in found
+            if m.processed_date is not None
+            and wall_clock_between(m.processed_date, start, end)
+            and wall_clock_between(m.created_date, created_start, created_end)
         )
 
     def created_between(
@@ -211,7 +248,8 @@ class DynamoMessageRepository:
         if event_type is not None:
             extra = {"FilterExpression": "eventType = :eventType"}
             values[":eventType"] = {"S": event_type}
-        return self._report_query(CREATED_INDEX, f"{CREATED_SHARD} = :shard{condition}", values, **extra)
+        found = self._report_query(CREATED_INDEX, f"{CREATED_SHARD} = :shard{condition}", values, **extra)
+        return (m for m in found if wall_clock_between(m.created_date, start, end))
 
     def _now_value(self) -> Item:
         return {":now": {"N": str(epoch_seconds(self._clock.now()))}}
@@ -276,7 +314,9 @@ class DynamoMessageRepository:
 
 
 def _date_range(attribute: str, start: datetime | None, end: datetime | None) -> tuple[str, Item]:
-    """The key condition on an ISO date sort key for [start, end], either end open."""
+    """The key condition on a wall-clock ISO date sort key for [start, end], either end open. Inclusive
+    (a key condition cannot hold two strict bounds, and stored fractions vary in length): callers drop
+    the ends themselves."""
     if start is not None and end is not None:
         return (
             f" AND {attribute} BETWEEN :start AND :end",

@@ -6,7 +6,11 @@ Why these indexes (SPEC §5 beyond): a processing cycle must read only what is d
   single key ranges. Processing an item removes the keys, which drops it from the index.
 - pending-booking-index (pendingBookingId): a booking's open records; keys only, then read
   consistently from the table, so a record processed a moment ago is never handed out again.
-- processed-index / created-index: for the reports, ordered by date.
+- pending-created-index (pendingShard, createdDate): the unprocessed records oldest first, so the
+  in-progress and not-matched reports stream in the order they promise without sorting in memory.
+- processed-index (processedShard, createdDate): the processed records oldest created first, the
+  processed report's order; its processedDate range is a filter on that index.
+- created-index (createdShard, createdDate): every record by created date, for the match summary.
 The constant partition keys are deliberate: the volumes are a few thousand items a day, far below a
 partition's throughput, and one partition keeps every range query a single Query.
 """
@@ -25,6 +29,7 @@ from ptpu_adapters.aws.record_codec import (
 
 PENDING_INDEX = "pending-index"
 PENDING_BOOKING_INDEX = "pending-booking-index"
+PENDING_CREATED_INDEX = "pending-created-index"
 PROCESSED_INDEX = "processed-index"
 CREATED_INDEX = "created-index"
 TTL_ATTRIBUTE = "deleteBy"
@@ -39,7 +44,7 @@ def _index(name: str, hash_key: str, range_key: str | None, projection: str) -> 
 
 def message_table_definition(table_name: str) -> dict[str, Any]:
     """CreateTable arguments (on-demand billing)."""
-    string_keys = ["id", PENDING_SHARD, PENDING_SORT, PROCESSED_SHARD, "processedDate", CREATED_SHARD, "createdDate"]
+    string_keys = ["id", PENDING_SHARD, PENDING_SORT, PROCESSED_SHARD, CREATED_SHARD, "createdDate"]
     return {
         "TableName": table_name,
         "BillingMode": "PAY_PER_REQUEST",
@@ -49,7 +54,8 @@ def message_table_definition(table_name: str) -> dict[str, Any]:
         "GlobalSecondaryIndexes": [
             _index(PENDING_INDEX, PENDING_SHARD, PENDING_SORT, "ALL"),
             _index(PENDING_BOOKING_INDEX, PENDING_BOOKING_ID, "createdDate", "KEYS_ONLY"),
-            _index(PROCESSED_INDEX, PROCESSED_SHARD, "processedDate", "ALL"),
+            _index(PENDING_CREATED_INDEX, PENDING_SHARD, "createdDate", "ALL"),
+            _index(PROCESSED_INDEX, PROCESSED_SHARD, "createdDate", "ALL"),
             _index(CREATED_INDEX, CREATED_SHARD, "createdDate", "ALL"),
         ],
     }

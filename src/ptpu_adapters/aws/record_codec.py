@@ -5,16 +5,23 @@ other's items. The helper attributes below exist only to place an item in the sp
 (see `message_table.py`); `message_from_item` ignores them, so an item the existing service wrote
 is still readable, though it is in no index until `ptpu table backfill` adds the helpers
 (`index_backfill.py`).
+
+Date-times (issue 10 §5 "Time"): `createdDate` / `processedDate` are London wall-clock ISO date-times, as
+the existing service (TZ=Europe/London) writes them, whatever this container's zone; the record holds
+aware instants (`ptpu_core.service_time`). In October's repeated hour the wall-clock text alone cannot
+say which pass a time was in, so a time on the second pass also gets a sparse `createdDateFold` /
+`processedDateFold` = 1; without it (every item the existing service wrote) a time is on the first pass.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ptpu_core.models.record import Message, state_of, state_text
 from ptpu_core.retry_policy import initial_delete_by
+from ptpu_core.service_time import SERVICE_ZONE, instant, wall_clock
 
 Item = dict[str, dict[str, Any]]
 
@@ -24,7 +31,11 @@ PENDING_SORT = "pendingSort"  # unprocessed only: "<retryCount:04d>#<createdDate
 PENDING_BOOKING_ID = "pendingBookingId"  # unprocessed only: the booking, for a booking's open work
 PROCESSED_SHARD = "processedShard"  # processed only
 CREATED_SHARD = "createdShard"  # every item written by this service
-HELPER_ATTRIBUTES = (PENDING_SHARD, PENDING_SORT, PENDING_BOOKING_ID, PROCESSED_SHARD, CREATED_SHARD)
+CREATED_FOLD = "createdDateFold"  # only when createdDate is on the second pass of a repeated hour
+PROCESSED_FOLD = "processedDateFold"  # the same for processedDate
+HELPER_ATTRIBUTES = (
+    PENDING_SHARD, PENDING_SORT, PENDING_BOOKING_ID, PROCESSED_SHARD, CREATED_SHARD, CREATED_FOLD, PROCESSED_FOLD
+)
 
 # Not in the existing service (issue 13 §3): a string set of what processing already did for the
 # record (ptpu_core.effect_journal); the existing service ignores it.
@@ -37,8 +48,21 @@ MAX_SORTABLE_RETRIES = 9999
 
 
 def format_date_time(value: datetime) -> str:
-    """ISO local date-time, always with microseconds so that string order is time order."""
-    return value.isoformat(timespec="microseconds")
+    """London wall-clock ISO date-time, always with microseconds so that string order is wall-clock order.
+    An aware `value` is converted; a naive one is already London wall-clock time."""
+    return wall_clock(value).isoformat(timespec="microseconds")
+
+
+def latest_wall_clock_before(moment: datetime) -> datetime:
+    """The latest London wall-clock reading of any instant before `moment` (naive).
+
+    Usually `moment`'s own reading; in the hour after October's change it is up to an hour later (the
+    first pass read later than the second), so a wall-clock key range "< this" never misses a record."""
+    at = instant(moment)
+    hour_before = at - timedelta(hours=1)
+    widest = max(at.astimezone(SERVICE_ZONE).utcoffset() or timedelta(0),
+                 hour_before.astimezone(SERVICE_ZONE).utcoffset() or timedelta(0))
+    return (at + widest).replace(tzinfo=None)
 
 
 def pending_sort_key(retry_count: int, created: str) -> str:
@@ -73,8 +97,12 @@ def message_to_item(message: Message) -> Item:
         item["recall"] = {"BOOL": message.recall}
     if message.applied_steps:  # a string set cannot be empty: absent means none
         item[APPLIED_STEPS] = {"SS": sorted(message.applied_steps)}
+    if wall_clock(message.created_date).fold:
+        item[CREATED_FOLD] = {"N": "1"}
     if message.processed_date is not None:
         item["processedDate"] = {"S": format_date_time(message.processed_date)}
+        if wall_clock(message.processed_date).fold:
+            item[PROCESSED_FOLD] = {"N": "1"}
         item[PROCESSED_SHARD] = {"S": PROCESSED}
     else:
         item[PENDING_SHARD] = {"S": PENDING}
@@ -124,7 +152,7 @@ def message_from_item(item: Item) -> Message:
     `createdDate` is missing, or any attribute is malformed (wrong type, not a number, not a date)."""
     record_id = _text_of(item.get("id"))
     try:
-        created = parse_local_date_time(_required(item, "createdDate", "S"))
+        created = _stored_time(_required(item, "createdDate", "S"), CREATED_FOLD in item)
         processed = _string(item, "processedDate")
         status = _string(item, "status")
         delete_by = _number(item, "deleteBy")
@@ -137,7 +165,7 @@ def message_from_item(item: Item) -> Message:
             created_date=created,
             delete_by=delete_by if delete_by is not None else initial_delete_by(created),
             retry_count=retry_count if retry_count is not None else 0,
-            processed_date=parse_local_date_time(processed) if processed is not None else None,
+            processed_date=_stored_time(processed, PROCESSED_FOLD in item) if processed is not None else None,
             reportable=_bool(item, "reportable") or False,
             offender_no=_string(item, "offenderNo"),
             booking_no=_string(item, "bookingNo"),
@@ -170,6 +198,11 @@ def _required(item: Item, name: str, kind: str) -> str:
 def _number(item: Item, name: str) -> int | None:
     value = item.get(name)
     return None if value is None or "NULL" in value else int(value["N"])
+
+
+def _stored_time(text: str, second_pass: bool) -> datetime:
+    """A stored London wall-clock date-time as an aware instant (`second_pass`: the repeated hour's second)."""
+    return instant(parse_local_date_time(text).replace(fold=1 if second_pass else 0))
 
 
 def _string(item: Item, name: str) -> str | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import Enum
 
-from attrs import define
+from attrs import define, field
+
+from ptpu_core.service_time import instant, optional_instant
 
 
 class SynchroniseState(str, Enum):
@@ -45,8 +47,9 @@ def state_text(state: StoredState) -> str:
 class Message:
     """One stored event. Mutable: processing updates retry count, status and dates in place.
 
-    `created_date` / `processed_date` are naive local date-times (the wire form is ISO
-    local date-time, as the existing service stores). `delete_by` is epoch seconds (TTL).
+    `created_date` / `processed_date` are aware UTC datetimes (a naive value given is read as London
+    wall-clock time, see `service_time`); the store writes them as London wall-clock ISO date-times,
+    as the existing service does. `delete_by` is epoch seconds (TTL).
     `status` is a SynchroniseState, or the raw string of a state this service does not know.
     """
 
@@ -54,10 +57,10 @@ class Message:
     booking_id: int
     event_type: str
     message: str
-    created_date: datetime
+    created_date: datetime = field(converter=instant)
     delete_by: int
     retry_count: int = 0
-    processed_date: datetime | None = None
+    processed_date: datetime | None = field(default=None, converter=optional_instant)
     reportable: bool = False
     offender_no: str | None = None
     booking_no: str | None = None

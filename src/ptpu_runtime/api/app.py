@@ -11,6 +11,7 @@ from ptpu_runtime.api.docs import documented_app
 from ptpu_runtime.api.errors import install_error_handlers
 from ptpu_runtime.api.health import BUILD_NAME, health_router
 from ptpu_runtime.api.queue_admin import queue_admin_router
+from ptpu_runtime.api.report_gate import DEFAULT_MAX_CONCURRENT_REPORTS, ReportGate
 from ptpu_runtime.api.reports import report_router
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.health_checks import HealthService
@@ -26,6 +27,7 @@ class ApiDependencies:
     registry: CollectorRegistry
     verifier: TokenVerifier
     version: str
+    max_concurrent_reports: int = DEFAULT_MAX_CONCURRENT_REPORTS
 
 
 def create_app(deps: ApiDependencies) -> FastAPI:
@@ -34,6 +36,8 @@ def create_app(deps: ApiDependencies) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(health_router(deps.health, deps.registry, deps.version))
-    app.include_router(report_router(deps.repository, deps.clock, deps.verifier))
+    app.include_router(
+        report_router(deps.repository, deps.clock, deps.verifier, ReportGate(deps.max_concurrent_reports))
+    )
     app.include_router(queue_admin_router(deps.queues, deps.telemetry, deps.verifier))
     return app

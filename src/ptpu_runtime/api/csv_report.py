@@ -1,14 +1,18 @@
 """The report CSV, byte-compatible with the original (OpenCSV bean writer): every field quoted, header
-upper-case in alphabetical order, nulls as "", date-times as Java's LocalDateTime.toString()."""
+upper-case in alphabetical order, nulls as "", date-times as Java's LocalDateTime.toString().
+
+Beyond the original (issue 10 §6): a cell that a spreadsheet would read as a formula is neutralised
+by OWASP's CSV-injection rule, so a hostile upstream value cannot run in an operator's Excel."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from ptpu_core.models.record import Message
+from ptpu_core.service_time import wall_clock
 
 COLUMNS = ["BOOKINGID", "BOOKINGNO", "CREATEDDATE", "CRNS", "DELETEBY", "EVENTTYPE", "LEGALSTATUS",
            "LOCATION", "LOCATIONID", "OFFENDERNO", "RECALL", "STATUS"]
@@ -16,9 +20,12 @@ PROCESSED_COLUMNS = COLUMNS[:10] + ["PROCESSEDDATE"] + COLUMNS[10:]
 
 
 def java_local_date_time(moment: datetime | None) -> str:
-    """LocalDateTime.toString(): seconds only when non-zero, fractions in 3, 6 or 9 digits."""
+    """LocalDateTime.toString(): seconds only when non-zero, fractions in 3, 6 or 9 digits. An aware
+    `moment` is shown as London wall-clock time (the existing service's zone); a naive one as it is."""
     if moment is None:
         return ""
+    if moment.tzinfo is not None:
+        moment = wall_clock(moment)
     text = moment.strftime("%Y-%m-%dT%H:%M")
     if moment.second or moment.microsecond:
         text += f":{moment.second:02d}"
@@ -41,6 +48,17 @@ def _text(value: object) -> str:
     return str(getattr(value, "value", value))
 
 
+# OWASP "CSV Injection": cells starting with these are formulas (or become one) in Excel / LibreOffice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(cell: str) -> str:
+    """`cell` with a single quote in front when it begins with a formula character, else unchanged.
+
+    The quote makes a spreadsheet show the text as typed; the CSV quoting is not affected."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 def _row(message: Message, with_processed: bool) -> dict[str, str]:
     row = {
         "BOOKINGID": str(message.booking_id),
@@ -58,15 +76,32 @@ def _row(message: Message, with_processed: bool) -> dict[str, str]:
     }
     if with_processed:
         row["PROCESSEDDATE"] = java_local_date_time(message.processed_date)
-    return row
+    return {column: neutralised(cell) for column, cell in row.items()}
 
 
-def to_csv(messages: Iterable[Message], with_processed: bool = False) -> str:
-    """Messages in the order given (the report functions sort by created date)."""
+ROWS_PER_CHUNK = 500
+
+
+def csv_chunks(messages: Iterable[Message], with_processed: bool = False) -> Iterator[str]:
+    """The report as text chunks (the header and up to ROWS_PER_CHUNK rows each), in the order given,
+    taking `messages` one at a time: a streamed report holds one chunk, never the whole selection."""
     columns = PROCESSED_COLUMNS if with_processed else COLUMNS
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerow({column: column for column in columns})
+    pending = 0
     for message in messages:
         writer.writerow(_row(message, with_processed))
-    return out.getvalue()
+        pending += 1
+        if pending == ROWS_PER_CHUNK:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+            pending = 0
+    if out.tell():
+        yield out.getvalue()
+
+
+def to_csv(messages: Iterable[Message], with_processed: bool = False) -> str:
+    """The whole report as one string (the report functions give the records oldest first)."""
+    return "".join(csv_chunks(messages, with_processed))

@@ -1,17 +1,24 @@
-"""GET /report/* (SPEC §9): CSV reports and the match summary, for ROLE_PTPU_REPORT."""
+"""GET /report/* (SPEC §9): CSV reports and the match summary, for ROLE_PTPU_REPORT.
+
+The CSV reports stream (rows are sent as the store's pages arrive) and at most the gate's limit of
+reports run at once; the others are answered 429 (issue 13 §4)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from ptpu_core import reports
+from ptpu_core.models.record import Message
 from ptpu_core.ports import Clock, MessageRepository
-from ptpu_runtime.api.csv_report import to_csv
+from ptpu_runtime.api.csv_report import csv_chunks
 from ptpu_runtime.api.errors import bad_request
+from ptpu_runtime.api.report_gate import ReportGate
 from ptpu_runtime.api.security import ROLE_REPORT, TokenVerifier, require_role
 
 CSV = "text/csv"
@@ -72,10 +79,29 @@ DOCUMENTED_ERRORS: dict[int | str, dict[str, Any]] = {
                          "range whose start is after its end"},
     401: {"description": "No valid bearer token"},
     403: {"description": f"The token lacks {ROLE_REPORT}"},
+    429: {"description": "Too many reports running at once; try again after Retry-After seconds"},
 }
 
 
-def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVerifier) -> APIRouter:
+def streamed_csv(gate: ReportGate, select: Callable[[], Iterable[Message]], with_processed: bool = False) -> Response:
+    """The CSV of the records `select()` gives, as a streaming response holding one of the gate's slots
+    from before the store is asked until the last byte is sent (or the client leaves). The first chunk
+    (the first page read) is made before answering, so a store that is down is still a 503, not a cut
+    200; a failure later can only end the stream early (the log says why)."""
+    gate.enter()
+    try:
+        chunks = csv_chunks(select(), with_processed)
+        first = next(chunks)
+    except BaseException:
+        gate.leave()
+        raise
+    return StreamingResponse(gate.release_after(chain([first], chunks)), media_type=CSV)
+
+
+def report_router(
+    repository: MessageRepository, clock: Clock, verifier: TokenVerifier, gate: ReportGate | None = None
+) -> APIRouter:
+    gate = gate or ReportGate()
     router = APIRouter(
         prefix="/report", tags=["reports"], dependencies=[Depends(require_role(verifier, ROLE_REPORT))],
         responses=DOCUMENTED_ERRORS,
@@ -84,14 +110,14 @@ def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVe
     @router.get("/in-progress", response_class=Response, responses={200: {"content": {CSV: {}}}},
                 summary="A report of all matches currently in progress")
     def in_progress() -> Response:
-        return Response(to_csv(reports.in_progress(repository)), media_type=CSV)
+        return streamed_csv(gate, lambda: reports.in_progress(repository))
 
     @router.get("/not-matched", response_class=Response, responses={200: {"content": {CSV: {}}}},
                 summary="Unprocessed records with no single match, created more than daysOld days ago")
     def not_matched(
         days_old: int = days_query(7, "daysOld", "Only records created more than this many days ago"),
     ) -> Response:
-        return Response(to_csv(reports.not_matched(repository, clock, days_old)), media_type=CSV)
+        return streamed_csv(gate, lambda: reports.not_matched(repository, clock, days_old))
 
     @router.get("/processed", response_class=Response, responses={200: {"content": {CSV: {}}}},
                 summary="A report of records that have been processed")
@@ -116,7 +142,7 @@ def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVe
             processed_from=processed_from, processed_to=processed_to,
             created_from=created_from, created_to=created_to,
         )
-        return Response(to_csv(reports.processed(repository, chosen), with_processed=True), media_type=CSV)
+        return streamed_csv(gate, lambda: reports.processed(repository, chosen), with_processed=True)
 
     @router.get("/match-summary", summary="How the imprisonment status changes have been matched")
     def match_summary(
@@ -129,9 +155,13 @@ def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVe
             "createdDateStartDateTime", created_date_start_date_time,
             "createdDateEndDateTime", created_date_end_date_time,
         )
-        summary = reports.match_summary(
-            repository, clock, location_id or None, created_from, created_to, sla_days
-        )
+        gate.enter()
+        try:
+            summary = reports.match_summary(
+                repository, clock, location_id or None, created_from, created_to, sla_days
+            )
+        finally:
+            gate.leave()
         return summary.as_json()
 
     return router

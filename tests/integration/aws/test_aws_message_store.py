@@ -1,7 +1,7 @@
 """DynamoMessageRepository against DynamoDB (moto server): round trips, every query, and read cost."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 import boto3
@@ -119,7 +119,7 @@ def test_item_written_by_the_existing_service_is_readable(
     legacy = store.get("legacy-1")
     assert legacy is not None
     assert (legacy.created_date, legacy.retry_count, legacy.status) == (
-        datetime(2021, 3, 4, 10, 11, 12, 120000),
+        datetime(2021, 3, 4, 10, 11, 12, 120000, tzinfo=UTC),  # London wall-clock time; GMT in March
         2,
         SynchroniseState.NO_MATCH,
     )
@@ -221,8 +221,8 @@ def test_report_queries_page_through_every_record_in_index_order(store: DynamoMe
         store.add(message)
 
     store.read_stats.reset()
-    by_processed = list(store.processed_between(None, None))
-    assert [m.id for m in by_processed] == [m.id for m in reversed(messages)]
+    processed_oldest_created_first = list(store.processed_between(None, None))  # processed in reverse order
+    assert [m.id for m in processed_oldest_created_first] == [m.id for m in messages]
     assert store.read_stats.queries >= 3
 
     store.read_stats.reset()
@@ -272,7 +272,11 @@ def test_processed_between_honours_each_bound(store: DynamoMessageRepository) ->
     day = timedelta(days=1)
     assert ids(store.processed_between(T0 + 1.5 * day, T0 + 2.5 * day)) == {middle.id}
     assert ids(store.processed_between(T0 + 1.5 * day, None)) == {middle.id, late.id}
-    assert ids(store.processed_between(None, T0 + 2 * day)) == {early.id, middle.id}
+    assert ids(store.processed_between(None, T0 + 2 * day)) == {early.id}  # exclusive, as isBefore
+    assert ids(store.processed_between(None, T0 + 2 * day + timedelta(microseconds=1))) == {early.id, middle.id}
+    assert ids(store.processed_between(T0 + day, None)) == {middle.id, late.id}
+    # Created after the processed range ends: nothing, not a refused query.
+    assert ids(store.processed_between(None, T0 + day, created_start=T0 + 2 * day)) == set()
     assert ids(store.processed_between(None, None)) == {early.id, middle.id, late.id}
 
 
@@ -343,3 +347,41 @@ def _batch_write(aws_clients: AwsClients, table: str, messages: list[Message]) -
         pending = {table: requests}
         while pending:
             pending = aws_clients.dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+
+def test_october_repeated_hour_records_are_found_as_due_and_read_back_at_their_true_instants(
+    store: DynamoMessageRepository, aws_clients: AwsClients, names: AwsResourceNames
+) -> None:
+    """Issue 10 §5 "Time": the pending index is ordered by London wall-clock text. At 01:15 GMT on the
+    October change, a record from 01:50 BST (35 minutes earlier) sorts after "01:15" yet is due."""
+    first_pass = record(booking_id=1, created=datetime(2026, 10, 25, 0, 50, tzinfo=UTC))  # 01:50 BST
+    second_pass = record(booking_id=2, created=datetime(2026, 10, 25, 1, 10, tzinfo=UTC))  # 01:10 GMT
+    not_yet = record(booking_id=3, created=datetime(2026, 10, 25, 1, 20, tzinfo=UTC))  # 01:20 GMT
+    for message in (first_pass, second_pass, not_yet):
+        store.add(message)
+
+    due = {m.id: m for m in store.unprocessed_created_before(datetime(2026, 10, 25, 1, 15, tzinfo=UTC))}
+
+    assert {first_pass.id, second_pass.id} <= set(due)  # the core drops any later one (here `not_yet`)
+    assert due[first_pass.id].created_date == first_pass.created_date
+    assert due[second_pass.id].created_date == second_pass.created_date > first_pass.created_date
+    texts = {
+        m.id: aws_clients.dynamodb.get_item(TableName=names.message_table, Key={"id": {"S": m.id}})["Item"][
+            "createdDate"
+        ]["S"]
+        for m in (first_pass, second_pass)
+    }
+    assert texts == {first_pass.id: "2026-10-25T01:50:00.000000", second_pass.id: "2026-10-25T01:10:00.000000"}
+
+
+def test_reports_list_records_oldest_first_by_london_wall_clock_time(store: DynamoMessageRepository) -> None:
+    """As the existing service's CSV reports: sorted by createdDate, a London LocalDateTime."""
+    messages = [record(booking_id=n, created=T0 - timedelta(hours=n)) for n in range(5)]
+    for message in reversed(messages):
+        store.add(message)
+    newest_first_retried = attrs.evolve(messages[0], retry_count=7)
+    store.update(newest_first_retried)
+    assert [m.id for m in store.unprocessed()] == [m.id for m in reversed(messages)]
+    assert [m.id for m in store.unprocessed(created_before=T0 - timedelta(hours=2))] == [
+        messages[4].id, messages[3].id
+    ]

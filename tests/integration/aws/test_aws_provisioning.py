@@ -5,7 +5,13 @@ import json
 import pytest
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
-from ptpu_adapters.aws.message_table import CREATED_INDEX, PENDING_BOOKING_INDEX, PENDING_INDEX, PROCESSED_INDEX
+from ptpu_adapters.aws.message_table import (
+    CREATED_INDEX,
+    PENDING_BOOKING_INDEX,
+    PENDING_CREATED_INDEX,
+    PENDING_INDEX,
+    PROCESSED_INDEX,
+)
 from ptpu_adapters.aws.provisioning import event_type_filter_policy
 from ptpu_sandbox.emulator import AwsResourceNames, provision
 
@@ -46,6 +52,7 @@ def test_tables_have_the_keys_indexes_and_ttl(aws_clients: AwsClients, names: Aw
     assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {
         PENDING_INDEX,
         PENDING_BOOKING_INDEX,
+        PENDING_CREATED_INDEX,
         PROCESSED_INDEX,
         CREATED_INDEX,
     }

@@ -28,6 +28,7 @@ from ptpu_adapters.aws.record_codec import (
 )
 from ptpu_core.models.record import SynchroniseState, state_of, state_text
 from ptpu_core.retry_policy import initial_delete_by
+from ptpu_core.service_time import instant
 
 ITEMS = Path(__file__).resolve().parents[2] / "fixtures" / "original-2021" / "dynamodb-items"
 
@@ -55,7 +56,7 @@ def java_to_string(moment: datetime, nanos: int | None = None) -> str:
 
 def test_the_captured_pending_item_is_read_exactly() -> None:
     record = message_from_item(fixture("pending-first-time"))
-    assert record.created_date == datetime(2026, 11, 29, 8, 0)  # "2026-11-29T08:00": no seconds
+    assert record.created_date == instant(datetime(2026, 11, 29, 8, 0))  # "2026-11-29T08:00"
     assert record.booking_id == 1200837
     assert record.retry_count == 0
     assert record.delete_by == 1798531200
@@ -66,8 +67,8 @@ def test_the_captured_pending_item_is_read_exactly() -> None:
 
 def test_the_captured_processed_and_retrying_items_are_read_exactly() -> None:
     processed = message_from_item(fixture("processed"))
-    assert processed.created_date == datetime(2026, 11, 27, 9, 0, 3, 250941)
-    assert processed.processed_date == datetime(2026, 11, 27, 10, 0, 5, 2000)  # ".002"
+    assert processed.created_date == instant(datetime(2026, 11, 27, 9, 0, 3, 250941))
+    assert processed.processed_date == instant(datetime(2026, 11, 27, 10, 0, 5, 2000))  # ".002"
     assert processed.recall is None  # absent
     retrying = message_from_item(fixture("retrying-too-many-matches"))
     assert retrying.retry_count == 3

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from attrs import evolve
 
@@ -26,7 +26,7 @@ from ptpu_core.receive import EventReceiver
 from ptpu_core.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 
-NOW = datetime(2021, 3, 10, 12, 0, 0)
+NOW = datetime(2021, 3, 10, 12, 0, 0, tzinfo=UTC)  # noon in London (GMT in March before the change)
 BOOKING_ID = 1200835
 OFFENDER_NO = "A5089DY"
 BOOKING_NO = "38339A"

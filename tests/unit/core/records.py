@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
@@ -17,7 +17,7 @@ from ptpu_core.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
 
-NOW = datetime(2021, 3, 10, 12, 0, 0)
+NOW = datetime(2021, 3, 10, 12, 0, 0, tzinfo=UTC)  # noon in London (GMT in March before the change)
 HOLD_BACK = timedelta(minutes=60)
 STATUS_CHANGE = EventType.IMPRISONMENT_STATUS_CHANGED.value
 MOVEMENT = EventType.EXTERNAL_MOVEMENT_RECORD_INSERTED.value

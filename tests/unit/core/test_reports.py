@@ -16,13 +16,13 @@ S = SynchroniseState
 class OnlyIndexedReads(InMemoryMessageRepository):
     """Fails the reads a report should not need, to show it reads only what it selects."""
 
-    def unprocessed(self) -> Iterator[Message]:
+    def unprocessed(self, created_before: datetime | None = None) -> Iterator[Message]:
         raise AssertionError("the processed report must not read unprocessed records")
 
     def created_between(
         self, start: datetime | None, end: datetime | None, event_type: str | None
     ) -> Iterator[Message]:
-        raise AssertionError("the processed report reads by processed date")
+        raise AssertionError("the processed report reads the processed records only")
 
 
 @pytest.fixture
@@ -116,10 +116,17 @@ def test_processed_by_event_type(history: History) -> None:
     assert _report(history, event_type=STATUS_CHANGE) == ["lei_status", "mdi_status"]
 
 
-def test_processed_range_is_inclusive(history: History) -> None:
-    report = _report(history, processed_from=NOW - timedelta(days=5), processed_to=NOW - timedelta(days=3))
+def test_processed_range_is_exclusive_as_the_existing_services_is_after_and_is_before(history: History) -> None:
+    """Issue 10 §5: ProcessedReport keeps processedDate.isAfter(start) && isBefore(end)."""
+    on_the_bounds = _report(history, processed_from=NOW - timedelta(days=5), processed_to=NOW - timedelta(days=3))
+    just_inside = _report(
+        history,
+        processed_from=NOW - timedelta(days=5, microseconds=1),
+        processed_to=NOW - timedelta(days=3) + timedelta(microseconds=1),
+    )
 
-    assert report == ["mdi_movement", "lei_status"]
+    assert on_the_bounds == []
+    assert just_inside == ["mdi_movement", "lei_status"]
 
 
 def test_processed_open_ended_ranges(history: History) -> None:
@@ -127,13 +134,49 @@ def test_processed_open_ended_ranges(history: History) -> None:
     assert _report(history, processed_to=NOW - timedelta(days=6)) == ["lei_dates"]
 
 
-def test_processed_by_created_range(history: History) -> None:
-    report = _report(history, created_from=NOW - timedelta(days=6), created_to=NOW - timedelta(days=4))
+def test_processed_by_created_range_is_exclusive(history: History) -> None:
+    on_the_bounds = _report(history, created_from=NOW - timedelta(days=6), created_to=NOW - timedelta(days=4))
+    wider = _report(history, created_from=NOW - timedelta(days=6, seconds=1), created_to=NOW - timedelta(days=3))
 
-    assert report == ["mdi_movement", "lei_status"]
+    assert on_the_bounds == []
+    assert wider == ["mdi_movement", "lei_status"]
 
 
 def test_processed_filters_combine(history: History) -> None:
     report = _report(history, location_id="LEI", event_type=STATUS_CHANGE, created_from=NOW - timedelta(days=5))
 
     assert report == ["lei_status"]
+
+
+class CountingReads(InMemoryMessageRepository):
+    """Hands its report records out one at a time, counting how many have been taken."""
+
+    taken = 0
+
+    def _counted(self, messages: Iterator[Message]) -> Iterator[Message]:
+        for message in messages:
+            self.taken += 1
+            yield message
+
+    def unprocessed(self, created_before: datetime | None = None) -> Iterator[Message]:
+        return self._counted(super().unprocessed(created_before))
+
+    def processed_between(self, *bounds: datetime | None) -> Iterator[Message]:  # type: ignore[override]
+        return self._counted(super().processed_between(*bounds))
+
+
+@pytest.mark.parametrize("report", ["in_progress", "not_matched", "processed"])
+def test_each_csv_report_hands_on_records_as_the_store_gives_them(report: str, clock: FixedClock) -> None:
+    """Issue 13 §4: no report collects (or sorts) its selection; the store's order is already the report's."""
+    repository = CountingReads()
+    for n in range(50):
+        processed_on = NOW - timedelta(days=1) if report == "processed" else None
+        repository.add(record(n + 1, age=timedelta(days=20, minutes=n), status=S.NO_MATCH, processed=processed_on))
+    stream = {
+        "in_progress": lambda: in_progress(repository),
+        "not_matched": lambda: not_matched(repository, clock, days_old=7),
+        "processed": lambda: processed(repository, ProcessedFilter()),
+    }[report]()
+    first = next(stream)
+    assert repository.taken == 1
+    assert first.booking_id == 50  # the oldest

@@ -141,3 +141,27 @@ def test_reports_list_a_state_this_service_does_not_know_verbatim(client, contai
     assert processed.text.strip().split("\n")[1].endswith('"MATCHED"')
     assert summary.json()["waiting"]["total"] == 2
     assert summary.json()["waiting"]["category"]["no-match"] == 1
+
+
+def test_date_filters_are_exclusive_as_the_existing_services_is_after_and_is_before(client, container, reporter):
+    """Issue 10 §5: ProcessedReport / MatchSummaryReport keep date.isAfter(start) && date.isBefore(end)."""
+    created, processed = NOW - timedelta(days=2), NOW - timedelta(days=1)
+    store(container, "1", created, processed_date=processed)
+    at_created, at_processed = created.isoformat(), processed.isoformat()
+    just_before = (created - timedelta(seconds=1)).isoformat()
+    just_after = (processed + timedelta(seconds=1)).isoformat()
+
+    def processed_rows(query: str) -> list[str]:
+        return rows(client.get(f"/report/processed?{query}", headers=reporter))
+
+    def summary_total(query: str) -> int:
+        return client.get(f"/report/match-summary?{query}", headers=reporter).json()["total"]
+
+    assert processed_rows(f"createdDateStartDateTime={at_created}") == []
+    assert processed_rows(f"createdDateEndDateTime={at_created}") == []
+    assert processed_rows(f"processedDateStartDateTime={at_processed}") == []
+    assert processed_rows(f"processedDateEndDateTime={at_processed}") == []
+    assert processed_rows(f"createdDateStartDateTime={just_before}&processedDateEndDateTime={just_after}") == ["1"]
+    assert summary_total(f"createdDateStartDateTime={at_created}") == 0
+    assert summary_total(f"createdDateEndDateTime={at_created}") == 0
+    assert summary_total(f"createdDateStartDateTime={just_before}&createdDateEndDateTime={at_processed}") == 1

@@ -127,6 +127,7 @@ def test_a_blank_required_setting_counts_as_missing():
         ("RETRY_SCHEDULES_LONG_CRON", "0 0 0 * * FUNDAY", "weekday field"),
         ("AWS_PROVIDER", "azure", "not one of aws, localstack"),
         ("SQS_LISTENER_WORKERS", "0", "not a positive whole number"),
+        ("REPORTS_MAX_CONCURRENT", "0", "not a positive whole number"),
         ("SQS_LISTENER_WAIT_SECONDS", "30", "the SQS long-poll limit"),
         ("SQS_VISIBILITY_TIMEOUT", "0s", "from 1s to 12h"),
         ("SQS_VISIBILITY_TIMEOUT", "13h", "from 1s to 12h"),
@@ -144,6 +145,12 @@ def test_the_visibility_timeout_outlasts_the_worst_case_handling_and_is_configur
     assert settings_with().sqs_visibility_timeout == timedelta(minutes=5)
     assert settings_with(SQS_VISIBILITY_TIMEOUT="90s").sqs_visibility_timeout == timedelta(seconds=90)
     assert settings_with(SQS_VISIBILITY_TIMEOUT="PT2M").sqs_visibility_timeout == timedelta(minutes=2)
+
+
+def test_reports_run_two_at_once_unless_configured():
+    """Issue 13 §4."""
+    assert settings_with().reports_max_concurrent == 2
+    assert settings_with(REPORTS_MAX_CONCURRENT="5").reports_max_concurrent == 5
 
 
 def test_localstack_needs_its_endpoints():

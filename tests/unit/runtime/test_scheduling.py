@@ -1,5 +1,5 @@
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ptpu_adapters.fakes import FixedClock, InMemoryLock
 from ptpu_core.retry_policy import RetryTier
@@ -191,5 +191,5 @@ def test_every_cycle_stops_starting_bookings_well_inside_the_lock_lease():
     scheduler.jobs[PROCESS_JOB]()
     clock.advance(timedelta(hours=1))
     scheduler.jobs[RETRY_JOBS[RetryTier.LONG]]()
-    start = datetime(2021, 3, 1, 12)
+    start = datetime(2021, 3, 1, 12, tzinfo=UTC)  # noon in London, GMT
     assert service.deadlines == [start + timedelta(minutes=8), start + timedelta(hours=1, minutes=8)]

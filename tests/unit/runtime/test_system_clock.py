@@ -1,14 +1,18 @@
-from datetime import datetime
+"""The real clock is the same whatever the container's TZ (issue 13 §7): aware UTC now, London today."""
+
+from datetime import UTC, datetime
 
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_core import ports
+from ptpu_core.service_time import SERVICE_ZONE
 
 
-def test_system_clock_gives_naive_local_times_and_satisfies_the_port():
+def test_system_clock_gives_the_aware_instant_and_satisfies_the_port():
     clock: ports.Clock = SystemClock()
-    before = datetime.now()
+    before = datetime.now(UTC)
     now = clock.now()
-    assert now.tzinfo is None
-    assert before <= now <= datetime.now()
-    assert clock.today() == now.date() or clock.today() > now.date()  # midnight may pass between the calls
+    assert now.utcoffset() is not None and now.utcoffset().total_seconds() == 0
+    assert before <= now <= datetime.now(UTC)
+    london_today = now.astimezone(SERVICE_ZONE).date()
+    assert clock.today() == london_today or clock.today() > london_today  # midnight may pass between the calls
     assert isinstance(clock, ports.Clock)

@@ -1,0 +1,31 @@
+"""Issue 13 §7: whatever TZ the container has, the service behaves the same.
+
+The clock-change scenarios (and the real clock's stored form), the report queries and the CSV are run
+again in a fresh interpreter per TZ value (a process's local zone is fixed when it starts).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+MODULES = [
+    "tests/unit/adapters/test_clock_changes.py",
+    "tests/unit/core/test_reports.py",
+    "tests/unit/runtime/test_csv_report.py",
+]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Europe/London"])
+def test_the_clock_change_and_report_tests_pass_whatever_tz(zone: str) -> None:
+    answer = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *MODULES],
+        cwd=ROOT, env={**os.environ, "TZ": zone}, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert answer.returncode == 0, answer.stdout[-3000:]
+    assert " passed" in answer.stdout and "failed" not in answer.stdout
