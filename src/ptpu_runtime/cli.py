@@ -28,6 +28,7 @@ from ptpu_runtime.config_kinds import SettingsError
 from ptpu_runtime.config_reference import help_text
 from ptpu_runtime.logging_setup import configure_logging
 from ptpu_runtime.redaction import without_credentials
+from ptpu_runtime.startup_checks import check_listen
 from ptpu_runtime.table_command import add_table, run_table
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class Service:
     def run(self) -> int:
         self._install_signal_handlers()
         try:
+            check_listen(self.settings.server_address, self.settings.server_port)
             # First, before anything starts: a wrong queue or table name, missing or rejected AWS
             # credentials, a denied permission or an unreachable endpoint is one line, not a traceback.
             self.container.aws_preflight()

@@ -24,9 +24,11 @@ from ptpu_runtime.config_kinds import (
     DURATION,
     FLAG,
     LONG_POLL_SECONDS,
-    NAME_LIST,
     PORT,
+    POSITIVE_DURATION,
     POSITIVE_INT,
+    PRISON_CODES,
+    REGION,
     TEXT,
     URL,
     VISIBILITY_TIMEOUT,
@@ -96,19 +98,20 @@ class Settings:
         "OFFENDER_SEARCH_ENDPOINT_URL", URL, "probation-offender-search base URL"
     )
     http_connect_timeout: timedelta = setting(
-        "HTTP_CONNECT_TIMEOUT", DURATION, "connect timeout of every upstream call", timedelta(seconds=2)
+        "HTTP_CONNECT_TIMEOUT", POSITIVE_DURATION, "connect timeout of every upstream call", timedelta(seconds=2)
     )
     http_read_timeout: timedelta = setting(
-        "HTTP_READ_TIMEOUT", DURATION, "read timeout of every upstream call (transient failures are retried twice)",
+        "HTTP_READ_TIMEOUT", POSITIVE_DURATION,
+        "read timeout of every upstream call (transient failures are retried twice)",
         timedelta(seconds=10),
     )
     # What is processed, and when
     only_prisons: frozenset[str] = setting(
-        "PRISONTOPROBATION_ONLY_PRISONS", NAME_LIST, "prison codes of interest; empty means every prison",
+        "PRISONTOPROBATION_ONLY_PRISONS", PRISON_CODES, "prison codes of interest; empty means every prison",
         frozenset(),
     )
     message_processor_delay: timedelta = setting(
-        "PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY", DURATION, "pause between processing cycles (fixed delay)",
+        "PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY", POSITIVE_DURATION, "pause between processing cycles (fixed delay)",
         timedelta(milliseconds=1000),
     )
     message_processor_enabled: bool = setting(
@@ -132,7 +135,7 @@ class Settings:
         "RETRY_SCHEDULES_LONG_CRON", CRON, "when records with 11+ retries are retried", DEFAULT_LONG_CRON
     )
     lock_at_most: timedelta = setting(
-        "PRISONTOPROBATION_LOCK_AT_MOST", DURATION,
+        "PRISONTOPROBATION_LOCK_AT_MOST", POSITIVE_DURATION,
         "longest the cluster lock is held (ShedLock lockAtMostFor); a cycle starts no booking after 80 % of it",
         LOCK_AT_MOST,
     )
@@ -145,7 +148,7 @@ class Settings:
         "aws: queues and tables must exist; localstack (any emulator): endpoints required, resources created",
         AWS, aliases=(f"{HMPPS_SQS}_PROVIDER",),
     )
-    aws_region: str = setting("AWS_REGION", TEXT, "AWS region", "eu-west-2", aliases=(f"{HMPPS_SQS}_REGION",))
+    aws_region: str = setting("AWS_REGION", REGION, "AWS region", "eu-west-2", aliases=(f"{HMPPS_SQS}_REGION",))
     sqs_endpoint_url: str | None = setting(
         "SQS_ENDPOINT_URL", URL, "SQS endpoint of an emulator", None, required_if=("aws_provider", LOCALSTACK),
         shown_default="AWS's own; required when AWS_PROVIDER=localstack", aliases=(f"{HMPPS_SQS}_LOCALSTACK_URL",),
@@ -219,7 +222,7 @@ class Settings:
         "bookings one pod synchronises at once (one booking's records stay in order on one worker)", 4,
     )
     booking_lease: timedelta = setting(
-        "PRISONTOPROBATION_BOOKING_LEASE", DURATION,
+        "PRISONTOPROBATION_BOOKING_LEASE", POSITIVE_DURATION,
         "how long a pod's lease on a booking lasts; a dead pod's bookings are taken over after it",
         timedelta(minutes=10),
     )

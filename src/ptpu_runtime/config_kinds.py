@@ -12,6 +12,7 @@ set; both set to the same value is fine; both set to different values is a probl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -165,10 +166,47 @@ def _condition(spec: Spec) -> str:
 
 def _url(value: str) -> str:
     parts = urlsplit(value)
-    # A single-label host (http://prison-api, a cluster service name) is as good as any.
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    # A single-label host (http://prison-api, a cluster service name) is as good as any; white space
+    # or a control character anywhere is not (`requests` would send it, or fail at the first call).
+    if (parts.scheme not in ("http", "https") or not parts.hostname
+            or any(character.isspace() or not character.isprintable() for character in value)):
         raise ValueError(f"'{value}' is not an http(s) URL")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number or out of range
+    except ValueError:
+        raise ValueError(f"'{value}' is not an http(s) URL (its port)") from None
     return value.rstrip("/")
+
+
+# AWS region names: eu-west-2, us-gov-west-1, ap-southeast-3 (what botocore itself accepts, roughly).
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+
+
+def _region(value: str) -> str:
+    if not _REGION.fullmatch(value):
+        raise ValueError(f"'{value}' is not an AWS region name (e.g. eu-west-2)")
+    return value
+
+
+# NOMIS agency ids: upper-case letters and digits (MDI, LEI, WWI, OUT, TRN).
+_AGENCY_ID = re.compile(r"[A-Z0-9]{2,6}")
+
+
+def _prison_codes(value: str) -> frozenset[str]:
+    codes = [code.strip() for code in value.split(",")]
+    if bad := [code for code in codes if code and not _AGENCY_ID.fullmatch(code)]:
+        raise ValueError(
+            f"{', '.join(repr(code) for code in bad)} is not a prison code (upper-case letters and digits, "
+            "comma-separated, e.g. MDI,LEI)"
+        )
+    return frozenset(code for code in codes if code)
+
+
+def _positive_duration(value: str) -> timedelta:
+    duration = parse_duration(value)
+    if duration < timedelta(milliseconds=100):
+        raise ValueError(f"'{value}' is shorter than 100ms")
+    return duration
 
 
 def _port(value: str) -> int:
@@ -235,6 +273,11 @@ def choice(*allowed: str) -> Kind:
 
 
 TEXT = Kind("text", str)
+REGION = Kind("AWS region name", _region)
+PRISON_CODES = Kind(
+    "comma-separated prison codes", _prison_codes, lambda value: ",".join(sorted(value)) or "(empty: all)"
+)
+POSITIVE_DURATION = Kind("duration (100ms or more)", _positive_duration, lambda value: show_duration(value))
 URL = Kind("http(s) URL", _url)
 PORT = Kind("port (1-65535)", _port)
 ADDRESS = Kind("IP address or host name", _address)

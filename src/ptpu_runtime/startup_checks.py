@@ -7,6 +7,7 @@ of a 60-100 line botocore traceback. `ptpu serve` prints it and exits 2.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -84,3 +85,24 @@ def explained(
             setting, name = resource
             raise ConfigError(f"{setting}: table '{name}' not found at {endpoint}") from None
         raise
+
+
+def check_listen(address: str, port: int) -> None:
+    """Bind SERVER_ADDRESS:SERVER_PORT once and let it go, before anything starts, so an address that
+    does not resolve or a port already taken is a one-line ConfigError naming both settings rather than
+    an HTTP server that dies after the listener and scheduler have started (issue 14 §3).
+
+    Raises ConfigError. A port taken between this check and uvicorn's bind still stops the service."""
+    try:
+        infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as error:
+        raise ConfigError(f"SERVER_ADDRESS: cannot listen on {address!r} ({error})") from None
+    family, kind, proto, _, where = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(where)
+        except OSError as error:
+            raise ConfigError(
+                f"SERVER_ADDRESS/SERVER_PORT: cannot listen on {address}:{port} ({error.strerror or error})"
+            ) from None

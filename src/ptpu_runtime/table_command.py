@@ -8,9 +8,11 @@ resume from the checkpoint), 2 bad configuration or a table without the indexes.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from pathlib import Path
+from types import FrameType
 
 from tqdm import tqdm
 
@@ -22,11 +24,33 @@ EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 DEFAULT_CHECKPOINT = Path("ptpu-backfill.checkpoint.json")
 
 
+MAX_SEGMENTS = 64  # a thread and a parallel Scan each: more would only throttle the table
+
+
 def _at_least_one(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def _segments(text: str) -> int:
+    value = _at_least_one(text)
+    if value > MAX_SEGMENTS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_SEGMENTS}")
+    return value
+
+
+def _stop_on_signals() -> None:
+    """SIGINT and SIGTERM stop the backfill after each segment's page in hand (the checkpoint then says
+    where to resume), also when it was started with SIGINT ignored (`ptpu table backfill &` in a script)."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, interrupt)
 
 
 def _positive(text: str) -> float:
@@ -43,7 +67,9 @@ def add_table(subparsers: argparse._SubParsersAction) -> None:
         "backfill",
         help="add ptpu's index attributes to the items the existing service wrote (run once at cut-over)",
     )
-    backfill.add_argument("--segments", type=_at_least_one, default=4, help="parallel Scan segments (default 4)")
+    backfill.add_argument(
+        "--segments", type=_segments, default=4, help=f"parallel Scan segments, 1-{MAX_SEGMENTS} (default 4)"
+    )
     backfill.add_argument(
         "--max-items-per-second", type=_positive, default=None, help="read at most this many items a second"
     )
@@ -58,15 +84,15 @@ def add_table(subparsers: argparse._SubParsersAction) -> None:
 
 def run_table(args: argparse.Namespace) -> int:
     """Only `backfill` for now."""
-    from ptpu_runtime.cli import configure_logging
+    from ptpu_runtime.cli import configure_logging, report_config_error
     from ptpu_runtime.container import Container  # boto3 and the rest only when run
 
     try:
         settings = load_settings()
     except ConfigError as error:
-        print(f"Configuration error: {error}", file=sys.stderr)
-        return EXIT_CONFIG
+        return report_config_error(error)
     configure_logging("WARNING")
+    _stop_on_signals()
     options = BackfillOptions(
         segments=args.segments,
         page_size=args.page_size,
@@ -78,6 +104,8 @@ def run_table(args: argparse.Namespace) -> int:
     backfill = TableBackfill(Container(settings=settings).aws().dynamodb, table, options)
     try:
         total = backfill.approximate_item_count()
+        if backfill.resuming():
+            print(f"Resuming from {args.checkpoint}", file=sys.stderr)
     except BackfillError as error:
         print(f"Cannot backfill: {error}", file=sys.stderr)
         return EXIT_CONFIG
@@ -89,7 +117,8 @@ def run_table(args: argparse.Namespace) -> int:
         with lock:
             seen.add(page)
             bar.update(page.scanned)
-            bar.set_postfix(indexed=seen.indexed, already=seen.already_indexed, unreadable=seen.unreadable)
+            done = {"would_index" if args.dry_run else "indexed": seen.indexed}
+            bar.set_postfix(**done, already=seen.already_indexed, unreadable=seen.unreadable)
 
     try:
         counts = backfill.run(progress)
@@ -114,7 +143,8 @@ def summary(table: str, counts: BackfillCounts, dry_run: bool) -> str:
     statuses = ", ".join(f"{name} {count}" for name, count in sorted(counts.statuses.items())) or "-"
     rows = [
         ("items read", str(counts.scanned)),
-        ("already indexed", str(counts.already_indexed)),
+        ("already indexed", str(counts.already_indexed)
+         + (" (some by an interrupted run after its last checkpoint)" if counts.already_indexed else "")),
         (f"{verb}, pending", str(counts.indexed_pending)),
         (f"{verb}, processed", str(counts.indexed_processed)),
         (f"{verb}, by status", statuses),

@@ -115,19 +115,30 @@ class Checkpoint:
         self.positions: dict[int, dict[str, Any]] = {i: {"done": False, "startKey": None} for i in range(segments)}
         self.counts = BackfillCounts()
         self.resumed = False
-        if path is not None and path.exists():
+        if path is None:
+            return
+        if path.is_dir() or not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
+            raise BackfillError(f"checkpoint {path}: not a file in a folder this process can write to")
+        if path.exists():
             self._load(path)
 
     def _load(self, path: Path) -> None:
-        data = json.loads(path.read_text())
-        if data.get("table") != self.table or data.get("segments") != self.segments:
+        try:
+            data = json.loads(path.read_text())
+            table, segments = data.get("table"), data.get("segments")
+            positions = {int(k): {"done": bool(v["done"]), "startKey": v["startKey"]}
+                         for k, v in data["positions"].items()}
+            counts = BackfillCounts.from_json(data["counts"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             raise BackfillError(
-                f"checkpoint {path} is for table {data.get('table')} with {data.get('segments')} segments; "
+                f"checkpoint {path} cannot be read ({type(error).__name__}: {error}); delete it to start again"
+            ) from None
+        if table != self.table or segments != self.segments or set(positions) != set(range(self.segments)):
+            raise BackfillError(
+                f"checkpoint {path} is for table {table} with {segments} segments; "
                 f"run with those, or delete it to start again"
             )
-        self.positions = {int(k): v for k, v in data["positions"].items()}
-        self.counts = BackfillCounts.from_json(data["counts"])
-        self.resumed = True
+        self.positions, self.counts, self.resumed = positions, counts, True
 
     def page_done(self, segment: int, next_key: Item | None, counts: BackfillCounts) -> None:
         with self._lock:
@@ -162,6 +173,13 @@ class TableBackfill:
         rate = options.max_items_per_second
         self._limit = options.page_size if rate is None else max(1, min(options.page_size, int(rate)))
         self._stop = threading.Event()
+
+    def resuming(self) -> bool:
+        """True when a run now would resume from an existing checkpoint (never in a dry run).
+
+        Raises BackfillError when the checkpoint cannot be used (see Checkpoint)."""
+        opts = self._options
+        return not opts.dry_run and Checkpoint(opts.checkpoint, self._table, opts.segments).resumed
 
     def approximate_item_count(self) -> int:
         """DynamoDB's ItemCount (refreshed about every six hours): for the progress bar's total.

@@ -73,16 +73,20 @@ def test_serve_starts_answers_and_stops_on_sigterm(aws_emulator, httpserver):
     assert "Traceback" not in process.stderr.read()
 
 
-def test_serve_exits_1_when_its_port_is_taken(aws_emulator, httpserver):
+def test_serve_with_its_port_taken_is_one_configuration_line_and_exit_2(aws_emulator, httpserver):
+    # Found by a newcomer trial: the port was found taken only after the listener and scheduler started.
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = int(taken.getsockname()[1])
         process = serve({**serve_env(aws_emulator, httpserver, port), "SHUTDOWN_TIMEOUT": "10s"})
         try:
-            assert process.wait(timeout=60) == 1
+            assert process.wait(timeout=60) == 2
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
-    assert "HTTP server stopped unexpectedly" in process.stderr.read()
+    stderr = process.stderr.read()
+    assert "Configuration error: SERVER_ADDRESS/SERVER_PORT: cannot listen on " in stderr
+    assert f":{port} (Address already in use)" in stderr
+    assert "Traceback" not in stderr and "serving on" not in stderr

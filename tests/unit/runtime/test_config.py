@@ -132,6 +132,14 @@ def test_a_blank_required_setting_counts_as_missing():
         ("SQS_VISIBILITY_TIMEOUT", "0s", "from 1s to 12h"),
         ("SQS_VISIBILITY_TIMEOUT", "13h", "from 1s to 12h"),
         ("SQS_VISIBILITY_TIMEOUT", "later", "not a duration"),
+        # Found by a newcomer trial: each was accepted, then failed later or busy-looped.
+        ("AWS_REGION", "eu west", "not an AWS region name"),
+        ("OFFENDER_SEARCH_ENDPOINT_URL", "http://a b", "not an http(s) URL"),
+        ("PRISON_ENDPOINT_URL", "http://prison-api:99999", "its port"),
+        ("PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY", "0", "shorter than 100ms"),
+        ("PRISONTOPROBATION_LOCK_AT_MOST", "0s", "shorter than 100ms"),
+        ("HTTP_READ_TIMEOUT", "0s", "shorter than 100ms"),
+        ("PRISONTOPROBATION_ONLY_PRISONS", "MDI,,lowercase, ", "not a prison code"),
     ],
 )
 def test_a_malformed_setting_is_named_with_the_problem(name, value, complaint):
@@ -214,3 +222,13 @@ def test_the_listen_address_is_a_setting_defaulting_to_every_interface():
     assert settings_with(SERVER_ADDRESS="127.0.0.1").server_address == "127.0.0.1"
     assert settings_with(SERVER_ADDRESS="::").server_address == "::"
     assert config_error(SERVER_ADDRESS="http://x/") == "SERVER_ADDRESS: 'http://x/' is not an IP address or host name"
+
+
+@pytest.mark.parametrize(("value", "codes"), [("MDI, LEI", {"MDI", "LEI"}), ("", set()), ("WWI", {"WWI"})])
+def test_prison_codes_are_read_with_spaces_around_them(value, codes):
+    assert settings_with(PRISONTOPROBATION_ONLY_PRISONS=value).only_prisons == frozenset(codes)
+
+
+@pytest.mark.parametrize("region", ["eu-west-2", "us-gov-west-1", "ap-southeast-3"])
+def test_real_region_names_are_accepted(region):
+    assert settings_with(AWS_REGION=region).aws_region == region
