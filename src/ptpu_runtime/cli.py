@@ -188,7 +188,8 @@ def add_serve(subparsers: argparse._SubParsersAction) -> None:
         "Settings come from the environment only; a missing or malformed one stops start-up with exit code 2.",
         epilog=help_text(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                       help="lowest level of log line written (default INFO)")
 
 
 # name -> (how to declare its arguments, what to run)

@@ -155,6 +155,15 @@ def _port_base_from_env() -> int | None:
 
 
 # --- ptpu publish ----------------------------------------------------------------------------
+def default_emulator_url() -> str:
+    """The emulator of a sandbox started with the same PTPU_SANDBOX_PORT_BASE (found by a newcomer
+    trial: `ptpu publish` went to 4566 while the sandbox's emulator was on base + 1)."""
+    base = _port_base_from_env()
+    if not base:
+        return DEFAULT_EMULATOR_URL
+    return f"http://127.0.0.1:{StackPorts.from_base(base).emulator}"
+
+
 def add_publish(subparsers: argparse._SubParsersAction) -> None:
     publish = subparsers.add_parser(
         "publish",
@@ -163,10 +172,11 @@ def add_publish(subparsers: argparse._SubParsersAction) -> None:
     )
     publish.add_argument("scenario", choices=[*SCENARIOS, "all"], metavar="SCENARIO|all",
                          help="one of: " + ", ".join(SCENARIOS) + "; or all")
-    publish.add_argument("--endpoint", default=DEFAULT_EMULATOR_URL,
-                         help=f"the sandbox's AWS emulator (default {DEFAULT_EMULATOR_URL})")
+    publish.add_argument("--endpoint", default=default_emulator_url(),
+                         help=f"the sandbox's AWS emulator (default {DEFAULT_EMULATOR_URL}, or port base + 1 "
+                         f"when {PORT_BASE_ENV} is set, as for `ptpu sandbox`)")
     publish.add_argument("--topic", default=AwsResourceNames().topic, help="SNS topic name (offender_events)")
-    publish.add_argument("--region", default=REGION)
+    publish.add_argument("--region", default=REGION, help=f"AWS region of the emulator's topic (default {REGION})")
 
 
 def run_publish(args: argparse.Namespace) -> int:

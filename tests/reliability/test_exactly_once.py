@@ -115,7 +115,8 @@ def world(emulator: MotoEmulator) -> Iterator[World]:
     repository = DynamoMessageRepository(store_client.dynamodb, names.message_table, clock=clock)
     prison, search, community = FakePrisonApi(), FakeOffenderSearch(), FakeCommunityApi()
     prison.bookings[BOOKING_ID] = Booking(
-        BOOKING_ID, BOOK_NO, True, NOMS, "JOHN", "SMITH", date(1965, 7, 19), agency_id="MDI"
+        booking_id=BOOKING_ID, booking_no=BOOK_NO, active_flag=True, offender_no=NOMS, first_name="JOHN",
+        last_name="SMITH", date_of_birth=date(1965, 7, 19), agency_id="MDI",
     )
     prison.sentence_details[BOOKING_ID] = SentenceDetail(START, sentence_expiry_date=date(2030, 1, 1))
     prison.sentence_terms[BOOKING_ID] = [SentenceTerm(start_date=START, sentence_sequence=1)]

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from attrs import frozen
 
 
-@frozen
+@frozen(kw_only=True)  # its optional fields moved when upstream nulls were modelled: no positional use
 class Booking:
     """`InmateDetail` (GET /api/bookings/{id}). Required there: offenderNo, firstName, lastName
     (`@NotBlank`), dateOfBirth (`@NotNull`), activeFlag (a primitive boolean, always sent); and

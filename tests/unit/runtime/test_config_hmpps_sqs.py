@@ -66,7 +66,12 @@ def test_equal_means_equal_as_read_not_as_typed():
 
 @pytest.mark.parametrize(("old", "new", "field", "value", "read"), ALIASES)
 def test_both_names_with_different_values_is_an_error_naming_both(old, new, field, value, read):
-    other = "aws" if value == "localstack" else ("http://other:4566" if value.startswith("http") else "other")
+    if value == "localstack":
+        other = "aws"
+    elif value.startswith("http"):
+        other = "http://other:4566"
+    else:
+        other = "eu-north-1" if new.endswith("_REGION") else "other"
     with pytest.raises(SettingsError) as raised:
         _with({old: other, new: value})
     problem = next(line for line in raised.value.problems if old in line)
