@@ -143,8 +143,7 @@ def summary(table: str, counts: BackfillCounts, dry_run: bool) -> str:
     statuses = ", ".join(f"{name} {count}" for name, count in sorted(counts.statuses.items())) or "-"
     rows = [
         ("items read", str(counts.scanned)),
-        ("already indexed", str(counts.already_indexed)
-         + (" (some by an interrupted run after its last checkpoint)" if counts.already_indexed else "")),
+        ("already indexed", str(counts.already_indexed)),
         (f"{verb}, pending", str(counts.indexed_pending)),
         (f"{verb}, processed", str(counts.indexed_processed)),
         (f"{verb}, by status", statuses),
