@@ -1,22 +1,12 @@
 from datetime import timedelta
 
 import pytest
+from required_settings import REQUIRED
 
 from ptpu_adapters.aws.clients import AwsCredentials
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.config_kinds import SettingsError
-
-REQUIRED = {
-    "OAUTH_ENDPOINT_URL": "http://auth.local/auth",
-    "OAUTH_CLIENT_ID": "ptpu-client",
-    "OAUTH_CLIENT_SECRET": "s3cr3t-value",
-    "PRISON_ENDPOINT_URL": "http://prison.local",
-    "COMMUNITY_ENDPOINT_URL": "http://community.local/",
-    "OFFENDER_SEARCH_ENDPOINT_URL": "https://search.local",
-    "DYNAMODB_TABLENAME": "messages",
-    "DYNAMODB_SCHEDULE_TABLENAME": "schedule",
-}
 
 
 def settings_with(**overrides: str | None):

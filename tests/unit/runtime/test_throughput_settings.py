@@ -3,22 +3,12 @@
 from datetime import datetime, timedelta
 
 import pytest
+from required_settings import REQUIRED
 
 from ptpu_core.errors import ConfigError
 from ptpu_core.retry_policy import RetryTier
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.scheduling import ScheduleSettings, same_run_window
-
-REQUIRED = {
-    "OAUTH_ENDPOINT_URL": "http://auth.local/auth",
-    "OAUTH_CLIENT_ID": "ptpu-client",
-    "OAUTH_CLIENT_SECRET": "s3cr3t-value",
-    "PRISON_ENDPOINT_URL": "http://prison.local",
-    "COMMUNITY_ENDPOINT_URL": "http://community.local/",
-    "OFFENDER_SEARCH_ENDPOINT_URL": "https://search.local",
-    "DYNAMODB_TABLENAME": "messages",
-    "DYNAMODB_SCHEDULE_TABLENAME": "schedule",
-}
 
 
 def test_four_workers_and_a_ten_minute_booking_lease_by_default() -> None:
