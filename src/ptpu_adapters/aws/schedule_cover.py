@@ -21,33 +21,15 @@ It implements the Lock port, so the runtime's SharedLock (deadline, outage handl
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from ptpu_adapters.aws.aws_errors import store_errors
-from ptpu_adapters.aws.lock import OWNER_PREFIX, _utc_now, conditional_update, default_lock_owner, shedlock_time
+from ptpu_adapters.aws.lock import OWNER_PREFIX, DynamoLock, conditional_update, shedlock_time
 
 log = logging.getLogger(__name__)
 
 
-class ScheduleCover:
-    def __init__(
-        self,
-        dynamodb_client: Any,
-        table_name: str,
-        locked_by: str | None = None,
-        clock: Callable[[], datetime] = _utc_now,
-    ) -> None:
-        self._client = dynamodb_client
-        self._table = table_name
-        self._owner = locked_by or default_lock_owner()
-        self._clock = clock
-
-    @property
-    def locked_by(self) -> str:
-        return self._owner
-
+class ScheduleCover(DynamoLock):
     def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
         """True when `name` is ours or another ptpu pod's until at least now + lock_at_most_seconds;
         False when the existing service holds it. StoreFailure when the table cannot be reached."""
