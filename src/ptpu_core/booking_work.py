@@ -66,8 +66,10 @@ class BookingLeases(Protocol):
     """A lease per booking, shared by every pod (ShedLock's item layout in the schedule table).
 
     `try_lease` is True when this pod now holds the booking's lease (it was free, or its holder's time ran
-    out), False when another holder has it (or, for a retry run, the same tier's run of this tick already
-    did it). `release` frees a lease we hold; it never raises (a lease not released expires by itself).
+    out, or it is this pod's own lease that no worker of the pod holds, e.g. after a lost release), False
+    when another holder or another worker of this pod has it (or, for a retry run, the same tier's run of
+    this tick already did it). `release` frees a lease we hold; it never raises (a lease whose release
+    failed is taken again by its pod's next cycle, by other pods once it expires).
     A store failure in `try_lease` raises `StoreFailure`.
 
     `lease`: how long a lease lasts once taken (None: no limit). A pass starts no record after

@@ -7,6 +7,11 @@ pods never hold one booking at once, and a lease whose holder died frees itself 
 Releasing sets `lockUntil` to now, only while `lockedBy` is still us (ShedLock's own release). The
 items stay (about 150 bytes per booking ever synced; the next lease of the booking reuses its item).
 
+A lease this process still holds in the table but no worker of it is using (its release was lost to a
+store outage, or its answer was) is taken again by this process at once instead of waiting for
+`lockUntil`: the process keeps the set of bookings its workers hold, refuses a second worker the same
+booking, and accepts an item `lockedBy` itself only when no worker holds it. Other pods still wait.
+
 A lease another pod freed after the current cycle began is refused to that cycle (`new_cycle`): the
 cycle's selection predates that pod's work, so the booking would only be leased, read and found done.
 
@@ -19,6 +24,7 @@ and a booking one pod retried in this tick must not be retried again by a pod th
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,6 +70,8 @@ class DynamoBookingLeases:
         self._owner = locked_by or default_lock_owner()
         self._clock = clock
         self._cycle_started: datetime | None = None
+        self._held: set[int] = set()
+        self._held_lock = threading.Lock()
 
     @property
     def locked_by(self) -> str:
@@ -78,9 +86,30 @@ class DynamoBookingLeases:
         self._cycle_started = self._clock()
 
     def try_lease(self, booking_id: int, run: LeaseRun) -> bool:
-        """True when we now hold the booking's lease; StoreFailure when the table cannot be written."""
+        """True when we now hold the booking's lease; StoreFailure when the table cannot be written.
+
+        False, without a call, while another worker of this process holds it."""
+        with self._held_lock:
+            if booking_id in self._held:
+                return False
+            self._held.add(booking_id)
+        try:
+            taken = self._take(booking_id, run)
+        except BaseException:
+            self._forget(booking_id)
+            raise
+        if not taken:
+            self._forget(booking_id)
+        return taken
+
+    def _forget(self, booking_id: int) -> None:
+        with self._held_lock:
+            self._held.discard(booking_id)
+
+    def _take(self, booking_id: int, run: LeaseRun) -> bool:
         now = self._clock()
-        condition = "(attribute_not_exists(lockUntil) OR lockUntil <= :now)"
+        # `lockedBy = :owner`: ours, and no worker of ours holds it (checked above): a lost release.
+        condition = "(attribute_not_exists(lockUntil) OR lockUntil <= :now OR lockedBy = :owner)"
         values = {
             ":until": {"S": shedlock_time(now + self._lease)},
             ":now": {"S": shedlock_time(now)},
@@ -107,6 +136,12 @@ class DynamoBookingLeases:
 
     def release(self, booking_id: int, run: LeaseRun) -> None:
         """Free the lease if we still hold it (and stamp a retry run); never raises."""
+        try:
+            self._release(booking_id, run)
+        finally:
+            self._forget(booking_id)
+
+    def _release(self, booking_id: int, run: LeaseRun) -> None:
         update = "SET lockUntil = :now"
         values = {":now": {"S": shedlock_time(self._clock())}, ":owner": {"S": self._owner}}
         names: dict[str, str] = {}
@@ -125,7 +160,10 @@ class DynamoBookingLeases:
         try:
             released = conditional_update(self._client, self._table, f"releasing booking {booking_id}", **request)
         except Exception:
-            log.exception("Lease of booking %s not released; it expires by itself", booking_id)
+            log.exception(
+                "Lease of booking %s not released; this pod takes it again next cycle, others after it expires",
+                booking_id,
+            )
             return
         if not released:
             log.warning("Lease of booking %s was no longer held by %s when released", booking_id, self._owner)

@@ -178,3 +178,48 @@ def test_while_the_existing_service_holds_schedule_lock_ptpu_pods_skip(
 
 def test_this_services_lock_owner_is_recognisably_ptpu() -> None:
     assert default_lock_owner().startswith("ptpu@")
+
+
+def test_a_release_lost_to_an_outage_is_taken_back_by_its_pod_at_once_and_by_others_only_at_expiry(
+    leases, clock: SettableClock, aws_clients: AwsClients, table: str
+) -> None:
+    """Seen in CI: a store outage made a release fail; the pod's own booking then waited the whole lease."""
+    a, b = leases("ptpu@pod-a:1"), leases("ptpu@pod-b:2")
+    # The table as a lost release leaves it: lockedBy pod a, lockUntil ten minutes on, no worker of a using it.
+    aws_clients.schedule_dynamodb.put_item(
+        TableName=table,
+        Item={
+            "_id": {"S": lease_name(BOOKING)},
+            "lockUntil": {"S": shedlock_time(clock.now + LEASE)},
+            "lockedAt": {"S": shedlock_time(clock.now)},
+            "lockedBy": {"S": "ptpu@pod-a:1"},
+        },
+    )
+    assert not b.try_lease(BOOKING, PROCESS_DUE)
+    assert a.try_lease(BOOKING, PROCESS_DUE)
+    assert item(aws_clients, table, lease_name(BOOKING))["lockUntil"] == shedlock_time(clock.now + LEASE)
+
+
+def test_a_pod_never_gives_one_booking_to_two_of_its_workers(leases) -> None:
+    a = leases("ptpu@pod-a:1")
+    assert a.try_lease(BOOKING, PROCESS_DUE)
+    assert not a.try_lease(BOOKING, PROCESS_DUE)  # its own lockedBy, but a worker holds it
+    a.release(BOOKING, PROCESS_DUE)
+    assert a.try_lease(BOOKING, PROCESS_DUE)
+
+
+def test_of_many_workers_of_one_pod_racing_for_a_booking_exactly_one_gets_it(leases) -> None:
+    a = leases("ptpu@pod-a:1")
+    barrier = threading.Barrier(8)
+    won: list[bool] = []
+
+    def worker() -> None:
+        barrier.wait()
+        won.append(a.try_lease(BOOKING, PROCESS_DUE))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(won) == [False] * 7 + [True]
