@@ -157,6 +157,8 @@ class Service:
         # Delius, and another pod must not start alongside it. The scheduler frees it once its jobs
         # have finished; a job cut short by the exit leaves it to expire after lock_at_most.
         clean = _within(bound, lambda: c.scheduler().shutdown(wait=True), "scheduler") and clean
+        # The jobs have ended (or the bound passed): the processing workers finish what they hold and stop.
+        clean = _within(bound, lambda: c.booking_runner().close(), "processing workers") and clean
         if self._server is not None:
             self._server.should_exit = True
         log.info("Stopped %s", "cleanly" if clean else "with work left unfinished")

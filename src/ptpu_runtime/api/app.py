@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 from ptpu_core.ports import Clock, MessageRepository, QueueAdmin, Telemetry
 from ptpu_runtime.api.docs import documented_app
 from ptpu_runtime.api.errors import install_error_handlers
+from ptpu_runtime.api.head_requests import HeadAsGet
 from ptpu_runtime.api.health import BUILD_NAME, health_router
 from ptpu_runtime.api.queue_admin import queue_admin_router
 from ptpu_runtime.api.report_gate import DEFAULT_MAX_CONCURRENT_REPORTS, ReportGate
@@ -40,4 +41,5 @@ def create_app(deps: ApiDependencies) -> FastAPI:
         report_router(deps.repository, deps.clock, deps.verifier, ReportGate(deps.max_concurrent_reports))
     )
     app.include_router(queue_admin_router(deps.queues, deps.telemetry, deps.verifier))
+    app.add_middleware(HeadAsGet)
     return app
