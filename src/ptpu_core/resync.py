@@ -116,13 +116,21 @@ class ResyncReport:
 
 
 def validated_ids(ids: Sequence[object]) -> list[RequestedId]:
-    """`ids` as booking ids (int) and NOMS numbers (str); InvalidResyncRequest naming each bad one."""
+    """`ids` as booking ids (int) and NOMS numbers (str); InvalidResyncRequest naming each bad one.
+
+    A number with no fraction (`1200835.0`) is a booking id too: JSON Schema's `integer` admits it, and the
+    endpoint's schema promises integers."""
     if not 1 <= len(ids) <= MAX_IDS:
         raise InvalidResyncRequest([f"ids: give between 1 and {MAX_IDS} booking ids or NOMS numbers, not {len(ids)}"])
-    problems = [problem for index, value in enumerate(ids) if (problem := _problem(index, value))]
+    wanted = [_whole(value) for value in ids]
+    problems = [problem for index, value in enumerate(wanted) if (problem := _problem(index, value))]
     if problems:
         raise InvalidResyncRequest(problems)
-    return [value for value in ids if isinstance(value, int | str)]
+    return [value for value in wanted if isinstance(value, int | str)]
+
+
+def _whole(value: object) -> object:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _problem(index: int, value: object) -> str | None:
@@ -130,7 +138,7 @@ def _problem(index: int, value: object) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         if 1 <= value <= MAX_BOOKING_ID:
             return None
-        return f"ids[{index}]: booking id {shown} is not a positive whole number of at most {MAX_BOOKING_ID}"
+        return f"ids[{index}]: booking id {shown[:40]} is not a positive whole number of at most {MAX_BOOKING_ID}"
     if isinstance(value, str):
         if NOMS_NUMBER.fullmatch(value):  # not .match: `$` would let a trailing newline through
             return None

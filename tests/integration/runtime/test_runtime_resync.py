@@ -20,9 +20,8 @@ from ptpu_adapters.aws.booking_leases import DynamoBookingLeases
 from ptpu_core.booking_work import PROCESS_DUE
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
-from ptpu_sandbox.simulators import QUEUE_ADMIN_ROLE, REPORT_ROLE, SimulatedHmpps
+from ptpu_sandbox.simulators import QUEUE_ADMIN_ROLE, REPORT_ROLE, RESYNC_ROLE, SimulatedHmpps
 
-RESYNC_ROLE = "ROLE_PTPU_RESYNC"
 BOOKING_ID = 1200835  # seeded: A5089DY, sentenced at MDI; Delius X142620 found by name, not yet linked
 NOMS = "A5089DY"
 CRN = "X142620"

@@ -242,6 +242,12 @@ def test_the_bound_itself_is_accepted(fakes: Fakes) -> None:
     assert fakes.prison.call_names().count("get_sentence_detail") == 1
 
 
+def test_a_number_without_a_fraction_is_a_booking_id_as_json_schema_integers_are(fakes: Fakes) -> None:
+    (item,) = resync(fakes).resync([float(BOOKING_ID)]).items
+
+    assert (item.requested, item.booking_id, item.result) == (BOOKING_ID, BOOKING_ID, ResyncResult.DONE)
+
+
 def test_every_bad_id_is_named_and_nothing_is_done(fakes: Fakes) -> None:
     bad = [BOOKING_ID, 0, -5, True, 1.5, "a5089dy", "A5089DYX", " A5089DY", "A5089DY\n", "1200835", None, 2**63]
 
