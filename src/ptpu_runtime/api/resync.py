@@ -12,6 +12,7 @@ endpoints take their own role, not the hmpps-sqs queue-admin one.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -29,6 +30,8 @@ from ptpu_core.resync import (
 )
 from ptpu_runtime.api.errors import bad_request
 from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, require_role
+
+log = logging.getLogger(__name__)
 
 RESYNC_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Validation failure: no id, more than 500, or an id that is neither a booking id "
@@ -96,10 +99,15 @@ def resync_router(resync: Resync, verifier: TokenVerifier) -> APIRouter:
     router = APIRouter(tags=["resync"])
 
     @router.post(
-        "/resync", dependencies=[Depends(require_role(verifier, ROLE_RESYNC))], responses=RESYNC_ERRORS,
+        "/resync", responses=RESYNC_ERRORS,
         summary="Re-syncs prisoners now, as an IMPRISONMENT_STATUS-CHANGED would (dry run by default)",
     )
-    def resync_now(request: ResyncRequest) -> ResyncResponse:
+    def resync_now(
+        request: ResyncRequest, claims: dict[str, Any] = Depends(require_role(verifier, ROLE_RESYNC))
+    ) -> ResyncResponse:
+        # Who asked, for the audit trail: HMPPS Auth puts the client (or user) in client_id / sub.
+        who = claims.get("user_name") or claims.get("client_id") or claims.get("sub")
+        log.info("POST /resync by %s: %d ids, dryRun=%s", who, len(request.ids), request.dryRun)
         try:
             report = resync.resync(request.ids, dry_run=request.dryRun)
         except InvalidResyncRequest as invalid:

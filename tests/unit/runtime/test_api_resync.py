@@ -136,3 +136,10 @@ def test_the_operation_is_documented_with_its_models_role_and_errors(client) -> 
     answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer == {"$ref": "#/components/schemas/ResyncResponse"}
     assert spec["components"]["schemas"]["ResyncResult"]["enum"] == ["DONE", "TRY_LATER", "BUSY", "NOT_FOUND", "ERROR"]
+
+
+def test_who_asked_is_logged(client, auth_headers, caplog) -> None:
+    with caplog.at_level("INFO", logger="ptpu_runtime.api.resync"):
+        client.post("/resync", json={"ids": [BOOKING_ID, NOMS], "dryRun": False}, headers=auth_headers(RESYNC_ROLE))
+
+    assert "POST /resync by ptpu-test: 2 ids, dryRun=False" in caplog.messages
