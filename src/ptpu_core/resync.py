@@ -26,6 +26,10 @@ The rules:
   replace of the key dates), so a second re-sync leaves Delius as the first did and answers the same.
 - A system failure (an upstream's 5xx or timeout, the lease store) ends that booking as ERROR; prison-api
   answering 404 for a booking id ends it as NOT_FOUND. The other bookings carry on.
+- A request has a time budget (TIME_BUDGET): no booking is started after it is spent, and the ids left
+  answer NOT_STARTED, to be sent again. A booking takes about ten upstream calls (benchmarks/bench_resync.py),
+  so 500 at 50 ms each would take over four minutes, well past an ingress's usual 60 s; with the budget
+  the caller gets every answer made so far instead of a gateway timeout while the work goes on unseen.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from enum import Enum
 from typing import Protocol, runtime_checkable
 
@@ -54,6 +59,7 @@ log = logging.getLogger(__name__)
 
 MAX_IDS = 500
 MAX_BOOKING_ID = 2**63 - 1  # prison-api's booking ids are Java longs
+TIME_BUDGET = timedelta(seconds=45)  # under the 60 s an nginx ingress waits for an answer by default
 NOMS_NUMBER = re.compile(r"^[A-Z][0-9]{4}[A-Z]{2}$")
 PRISON_API = "prison-api"
 
@@ -85,6 +91,7 @@ class ResyncResult(str, Enum):
     BUSY = "BUSY"  # another pod (or worker) holds the booking's lease: try again shortly
     NOT_FOUND = "NOT_FOUND"  # prison-api knows no such booking, or no booking for the NOMS number
     ERROR = "ERROR"  # a system failure (`detail`); nothing more was done for this booking
+    NOT_STARTED = "NOT_STARTED"  # the request's time budget was spent first: send it again
 
 
 @frozen
@@ -164,7 +171,8 @@ class Resync:
 
     `community_api` is the real client: the dry-run wrapping is decided here, per request (`dry_run_writes`
     builds it); `always_dry_run` is PRISONTOPROBATION_DRY_RUN. `leases` are the ones the scheduled cycles
-    share (default: none). `latest_bookings` resolves NOMS numbers (prison-api).
+    share (default: none). `latest_bookings` resolves NOMS numbers (prison-api). `time_budget`: how long a
+    request may go on starting bookings (the clock port's time).
     """
 
     def __init__(
@@ -181,6 +189,7 @@ class Resync:
         *,
         leases: BookingLeases | None = None,
         always_dry_run: bool = False,
+        time_budget: timedelta = TIME_BUDGET,
     ) -> None:
         self._prison_api = prison_api
         self._latest_bookings = latest_bookings
@@ -193,6 +202,7 @@ class Resync:
         self._dry_run_writes = dry_run_writes
         self._leases = leases or NoLeases()
         self._always_dry_run = always_dry_run
+        self._time_budget = time_budget
 
     def resync(self, ids: Sequence[object], *, dry_run: bool = True) -> ResyncReport:
         """Process each booking named in `ids` (booking ids and NOMS numbers) as a status change now.
@@ -201,10 +211,14 @@ class Resync:
         ERROR. The report's items are in the order of `ids`, one per id."""
         wanted = validated_ids(ids)
         dry_run = dry_run or self._always_dry_run
+        spent_at = instant(self._clock.now()) + self._time_budget
         by_booking: dict[int, ResyncItem] = {}
         items: list[ResyncItem] = []
         for requested in wanted:
-            resolved = self._booking_of(requested)
+            if requested not in by_booking and instant(self._clock.now()) >= spent_at:
+                resolved: int | ResyncItem = _not_started(requested, self._time_budget)
+            else:
+                resolved = self._booking_of(requested)
             if isinstance(resolved, ResyncItem):
                 item = resolved
             else:
@@ -272,6 +286,12 @@ class Resync:
         now = instant(self._clock.now())
         body = {"eventType": event_type, "bookingId": booking_id, "imprisonmentStatusSeq": 0}
         return Message(f"resync-{booking_id}", booking_id, event_type, json.dumps(body), created_date=now, delete_by=0)
+
+
+def _not_started(requested: RequestedId, budget: timedelta) -> ResyncItem:
+    booking_id = requested if isinstance(requested, int) else None
+    detail = f"not started: this request's {budget.total_seconds():g} s were spent; send it again"
+    return ResyncItem(requested, booking_id, ResyncResult.NOT_STARTED, detail=detail)
 
 
 def _failed(requested: RequestedId, booking_id: int | None, failure: SystemFailure) -> ResyncItem:

@@ -81,7 +81,8 @@ class ResyncOutcome(BaseModel):
     result: ResyncResult = Field(
         description="DONE: processing finished (status says how); TRY_LATER: Delius is not ready (status "
                     "says why), a stored event would be retried; BUSY: another pod is processing the booking, "
-                    "try again shortly; NOT_FOUND: no such booking; ERROR: an upstream failed (detail)"
+                    "try again shortly; NOT_FOUND: no such booking; ERROR: an upstream failed (detail); "
+                    "NOT_STARTED: the request's 45 s were spent before this one, send it again"
     )
     status: str | None = Field(description="The SynchroniseState a stored event would have, e.g. COMPLETED")
     crns: list[str] = Field(description="The CRN linked, or the candidates seen")

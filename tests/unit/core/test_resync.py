@@ -226,6 +226,42 @@ def test_a_booking_named_twice_is_processed_once_and_both_ids_answered(fakes: Fa
     assert fakes.prison.call_names().count("get_sentence_detail") == 1
 
 
+class SlowPrisonApi:
+    """Delegates to the fake; each sentence-detail read (the first call for a booking) takes `seconds`."""
+
+    def __init__(self, fakes: Fakes, seconds: int) -> None:
+        self._fakes, self._seconds = fakes, seconds
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._fakes.prison, name)
+
+    def get_sentence_detail(self, booking_id: int) -> object:
+        self._fakes.clock.advance(timedelta(seconds=self._seconds))
+        return self._fakes.prison.get_sentence_detail(booking_id)
+
+
+def test_no_booking_is_started_once_the_time_budget_is_spent_and_the_rest_are_not_started(fakes: Fakes) -> None:
+    slow_prison = SlowPrisonApi(fakes, 30)
+    slow = Resync(
+        slow_prison, slow_prison, fakes.community, fakes.search, fakes.telemetry,  # type: ignore[arg-type]
+        fakes.metrics, fakes.clock, fakes.settings, DryRunCommunityApi, time_budget=timedelta(seconds=45),
+    )
+
+    items = slow.resync([BOOKING_ID, OTHER_BOOKING, OFFENDER_NO, OTHER_BOOKING, BOOKING_ID, "A5090DY"]).items
+
+    # 0 s: the first starts; 30 s: the second (within 45 s); 60 s: spent. An id already answered keeps its answer.
+    assert [(i.requested, i.booking_id, i.result) for i in items] == [
+        (BOOKING_ID, BOOKING_ID, ResyncResult.DONE),
+        (OTHER_BOOKING, OTHER_BOOKING, ResyncResult.DONE),
+        (OFFENDER_NO, None, ResyncResult.NOT_STARTED),
+        (OTHER_BOOKING, OTHER_BOOKING, ResyncResult.DONE),
+        (BOOKING_ID, BOOKING_ID, ResyncResult.DONE),
+        ("A5090DY", None, ResyncResult.NOT_STARTED),
+    ]
+    assert items[2].detail == "not started: this request's 45 s were spent; send it again"
+    assert fakes.prison.call_names().count("get_latest_booking") == 0
+
+
 @pytest.mark.parametrize("count", [0, MAX_IDS + 1])
 def test_no_id_or_more_than_the_bound_is_refused_before_anything_is_done(fakes: Fakes, count: int) -> None:
     with pytest.raises(InvalidResyncRequest) as refused:

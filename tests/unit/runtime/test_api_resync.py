@@ -135,7 +135,9 @@ def test_the_operation_is_documented_with_its_models_role_and_errors(client) -> 
     assert ids["items"]["oneOf"][1]["pattern"] == "^[A-Z][0-9]{4}[A-Z]{2}$"
     answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer == {"$ref": "#/components/schemas/ResyncResponse"}
-    assert spec["components"]["schemas"]["ResyncResult"]["enum"] == ["DONE", "TRY_LATER", "BUSY", "NOT_FOUND", "ERROR"]
+    assert spec["components"]["schemas"]["ResyncResult"]["enum"] == [
+        "DONE", "TRY_LATER", "BUSY", "NOT_FOUND", "ERROR", "NOT_STARTED"
+    ]
 
 
 def test_who_asked_is_logged(client, auth_headers, caplog) -> None:
