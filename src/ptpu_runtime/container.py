@@ -37,6 +37,7 @@ from ptpu_core.booking_pass import PerBookingPass
 from ptpu_core.errors import ConfigError
 from ptpu_core.ports import CommunityApi, Telemetry
 from ptpu_core.receive import EventReceiver
+from ptpu_core.resync import Resync
 from ptpu_core.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
@@ -247,6 +248,12 @@ class Container(containers.DeclarativeContainer):
         retry_same_run_within=providers.Callable(same_run_window, providers.Singleton(_schedule_settings, settings)),
     )
 
+    # POST /resync (issue 11 §4): the real community-api client, wrapped per request when it is a dry run.
+    resync = providers.Singleton(
+        Resync, prison_api, prison_api, delius_api, offender_search, telemetry, metrics, clock, domain_settings,
+        providers.Object(DryRunCommunityApi), leases=booking_leases, always_dry_run=settings.provided.dry_run,
+    )
+
     # What runs: the listener, the scheduled jobs, the HTTP API.
     listener = providers.Singleton(
         SqsListener,
@@ -295,5 +302,6 @@ class Container(containers.DeclarativeContainer):
             verifier=verifier,
             version=version,
             max_concurrent_reports=settings.provided.reports_max_concurrent,
+            resync=resync,
         ),
     )
