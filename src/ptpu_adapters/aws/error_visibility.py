@@ -96,7 +96,7 @@ class ErrorVisibility:
         if max_receive_count is not None and receive_count >= max_receive_count:
             log.info("Message %s failed on its last receive (%d): bound for the DLQ", message_id, receive_count)
             self._telemetry.track_event(
-                SENT_TO_DLQ.format(event_type=event_type),
+                SENT_TO_DLQ.format(event_type="null" if event_type is None else event_type),  # as Kotlin prints it
                 {
                     "queueName": self._queue_url.rstrip("/").rsplit("/", 1)[-1],
                     "dlqName": self._dlq_name,
