@@ -45,7 +45,8 @@ class SqsListener:
         clock: Callable[[], float] | None = None,
         error_visibility: ErrorVisibility | None = None,
     ) -> None:
-        """`visibility_timeout` None keeps the queue's own; it is the pause before a failed message returns.
+        """`visibility_timeout` None keeps the queue's own; without `error_visibility` it is also the pause
+        before a failed message returns.
         `retry_pause_seconds` is the wait after a failed receive; `clock` (monotonic seconds) paces the
         outage log lines (issue 14 §4), time.monotonic by default. `error_visibility` sets when a failed
         (not poison) message returns; None leaves it to the visibility timeout."""
