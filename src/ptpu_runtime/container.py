@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from ptpu_adapters.aws.booking_leases import DynamoBookingLeases
 from ptpu_adapters.aws.clients import AwsClients, make_clients
+from ptpu_adapters.aws.error_visibility import ErrorVisibility
 from ptpu_adapters.aws.message_store import DynamoMessageRepository
 from ptpu_adapters.aws.provisioning import AwsResourceNames, provision
 from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
@@ -266,6 +267,10 @@ class Container(containers.DeclarativeContainer):
         # One message per worker: a bigger batch leaves messages waiting in hand, their visibility
         # timeout running, until a worker is free.
         max_messages=settings.provided.listener_workers,
+        error_visibility=providers.Singleton(
+            ErrorVisibility, aws.provided.sqs, queue_urls.provided.queue_url,
+            settings.provided.sqs_error_visibility_timeout, telemetry, settings.provided.sqs_dlq_name,
+        ),
     )
     scheduler = providers.Singleton(
         SynchronisationScheduler, synchronisation, lock, clock, providers.Singleton(_schedule_settings, settings)
