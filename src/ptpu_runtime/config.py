@@ -18,7 +18,7 @@ from datetime import timedelta
 from attrs import frozen
 
 from ptpu_adapters.aws.clients import AWS, LOCALSTACK, AwsCredentials
-from ptpu_core.capabilities import Capabilities
+from ptpu_core.capabilities import Capabilities, Capability
 from ptpu_core.settings import DomainSettings
 from ptpu_runtime.config_kinds import (
     ADDRESS,
@@ -261,6 +261,15 @@ class Settings:
             capabilities=Capabilities(
                 matching=self.sync_matching, location=self.sync_location, key_dates=self.sync_key_dates,
                 merges=self.sync_merges))
+
+
+# The variable that switches each capability (issue 11 §2), for the start-up log.
+CAPABILITY_SETTINGS: dict[str, Capability] = {
+    "PRISONTOPROBATION_SYNC_MATCHING": Capability.MATCHING,
+    "PRISONTOPROBATION_SYNC_LOCATION": Capability.LOCATION,
+    "PRISONTOPROBATION_SYNC_KEYDATES": Capability.KEY_DATES,
+    "PRISONTOPROBATION_SYNC_MERGES": Capability.MERGES,
+}
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

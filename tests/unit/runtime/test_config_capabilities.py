@@ -11,15 +11,12 @@ from required_settings import REQUIRED
 
 from ptpu_core.capabilities import Capabilities, Capability
 from ptpu_core.errors import ConfigError
-from ptpu_runtime.config import load_settings
+from ptpu_runtime.cli import switched_off_line
+from ptpu_runtime.config import CAPABILITY_SETTINGS, Settings, load_settings
+from ptpu_runtime.config_kinds import specs
 
 README = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
-SWITCHES = {
-    "PRISONTOPROBATION_SYNC_MATCHING": Capability.MATCHING,
-    "PRISONTOPROBATION_SYNC_LOCATION": Capability.LOCATION,
-    "PRISONTOPROBATION_SYNC_KEYDATES": Capability.KEY_DATES,
-    "PRISONTOPROBATION_SYNC_MERGES": Capability.MERGES,
-}
+SWITCHES = CAPABILITY_SETTINGS
 
 
 def capabilities(**env: str) -> Capabilities:
@@ -50,3 +47,18 @@ def test_the_readme_final_form_block_leaves_matching_and_merges_on() -> None:
             env |= dict(word.split("=", 1) for word in shlex.split(line.removeprefix("export ")))
     assert set(env) == set(SWITCHES)
     assert capabilities(**env).switched_off() == {Capability.LOCATION, Capability.KEY_DATES}
+
+
+def test_start_up_says_which_capabilities_are_switched_off_by_their_variables() -> None:
+    assert switched_off_line(load_settings(REQUIRED)) is None
+    final_form = {"PRISONTOPROBATION_SYNC_LOCATION": "false", "PRISONTOPROBATION_SYNC_KEYDATES": "false"}
+    assert switched_off_line(load_settings({**REQUIRED, **final_form})) == (
+        "Switched off, left to other services: PRISONTOPROBATION_SYNC_LOCATION=false, "
+        "PRISONTOPROBATION_SYNC_KEYDATES=false"
+    )
+
+
+def test_every_capability_has_exactly_one_variable_and_each_is_a_setting() -> None:
+    assert sorted(CAPABILITY_SETTINGS.values()) == sorted(Capability)
+    variables = {spec.names[0] for _, spec, _ in specs(Settings)}
+    assert set(CAPABILITY_SETTINGS) <= variables
