@@ -90,6 +90,15 @@ def writes_made(hmpps: SimulatedHmpps) -> set[str]:
     return made
 
 
+def left_on_queue(container: Container) -> int:
+    """Messages still on the queue, visible or in flight: 0 once every one was acknowledged (deleted)."""
+    attributes = container.aws().sqs.get_queue_attributes(
+        QueueUrl=container.queue_urls().queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return sum(int(value) for value in attributes.values())
+
+
 def stored(container: Container) -> list[Message]:
     dynamodb = container.aws().dynamodb
     table = container.settings().dynamodb_table_name
@@ -122,6 +131,7 @@ def test_each_switch_off_keeps_its_writes_from_community_api_and_its_events_out_
 ) -> None:
     published, container = run_scenarios(aws_emulator, hmpps, **{variable: "false"})
 
+    assert left_on_queue(container) == 0  # switched-off events too were acknowledged
     assert writes_made(hmpps) == EVERY_WRITE - not_written
     assert {m.event_type for m in stored(container)} == {p.event_type for p in published} - not_stored
     telemetry = container.telemetry()
