@@ -62,6 +62,16 @@ class Capabilities:
     key_dates: bool = True
     merges: bool = True
 
+    @classmethod
+    def without(cls, *off: Capability) -> Capabilities:
+        """Every capability on except `off`."""
+        return cls(
+            matching=Capability.MATCHING not in off,
+            location=Capability.LOCATION not in off,
+            key_dates=Capability.KEY_DATES not in off,
+            merges=Capability.MERGES not in off,
+        )
+
     def allows(self, capability: Capability) -> bool:
         return {
             Capability.MATCHING: self.matching,

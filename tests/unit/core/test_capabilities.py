@@ -95,6 +95,8 @@ def test_switched_off_for_names_only_the_event_types_own_capabilities_in_a_fixed
     assert Capabilities(location=False).switched_off_for(SENTENCE_DATES) == ()
     assert ALL_OFF.switched_off() == frozenset(Capability)
     assert Capabilities().switched_off() == frozenset()
+    assert Capabilities.without(*Capability) == ALL_OFF
+    assert Capabilities.without(Capability.KEY_DATES) == Capabilities(key_dates=False)
 
 
 # --- phase 1: acknowledged, not stored --------------------------------------------------------------------
