@@ -18,6 +18,7 @@ from datetime import timedelta
 from attrs import frozen
 
 from ptpu_adapters.aws.clients import AWS, LOCALSTACK, AwsCredentials
+from ptpu_core.capabilities import Capabilities, Capability
 from ptpu_core.settings import DomainSettings
 from ptpu_runtime.config_kinds import (
     ADDRESS,
@@ -136,6 +137,23 @@ class Settings:
     dry_run: bool = setting(
         "PRISONTOPROBATION_DRY_RUN", FLAG,
         "read and decide everything, write nothing to Delius; each intended write is a P2PDryRunWrite event", False,
+    )
+    # Capability switches (issue 11 §2, ptpu_core.capabilities): false leaves that write to a successor service
+    sync_matching: bool = setting(
+        "PRISONTOPROBATION_SYNC_MATCHING", FLAG,
+        "set NOMS and book numbers on matched cases (false: prison-identifier-and-delius does)", True,
+    )
+    sync_location: bool = setting(
+        "PRISONTOPROBATION_SYNC_LOCATION", FLAG,
+        "set the custody's prison; false: movements not stored (prison-custody-status-to-delius does)", True,
+    )
+    sync_key_dates: bool = setting(
+        "PRISONTOPROBATION_SYNC_KEYDATES", FLAG,
+        "replace custody key dates; false: sentence-date events not stored (custody-key-dates-and-delius does)", True,
+    )
+    sync_merges: bool = setting(
+        "PRISONTOPROBATION_SYNC_MERGES", FLAG, "move Delius to the surviving NOMS number on BOOKING_NUMBER-CHANGED",
+        True,
     )
     short_retry_cron: str = setting(
         "RETRY_SCHEDULES_SHORT_CRON", CRON, "when records with 1-4 retries are retried", DEFAULT_SHORT_CRON
@@ -259,7 +277,19 @@ class Settings:
     def domain(self) -> DomainSettings:
         return DomainSettings(
             only_prisons=self.only_prisons,  # type: ignore[arg-type]  # attrs converter confuses mypy
-            hold_back=self.hold_back, dry_run=self.dry_run)
+            hold_back=self.hold_back, dry_run=self.dry_run,
+            capabilities=Capabilities(
+                matching=self.sync_matching, location=self.sync_location, key_dates=self.sync_key_dates,
+                merges=self.sync_merges))
+
+
+# The variable that switches each capability (issue 11 §2), for the start-up log.
+CAPABILITY_SETTINGS: dict[str, Capability] = {
+    "PRISONTOPROBATION_SYNC_MATCHING": Capability.MATCHING,
+    "PRISONTOPROBATION_SYNC_LOCATION": Capability.LOCATION,
+    "PRISONTOPROBATION_SYNC_KEYDATES": Capability.KEY_DATES,
+    "PRISONTOPROBATION_SYNC_MERGES": Capability.MERGES,
+}
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

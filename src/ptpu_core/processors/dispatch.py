@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from ptpu_core import telemetry_names as names
+from ptpu_core.capabilities import skipped
 from ptpu_core.effect_journal import (
     AppliedStepStore,
     EffectJournal,
@@ -118,6 +119,8 @@ class MessageProcessor:
             # As the existing service's MessageProcessor: an unexpected type is Done, stored COMPLETED.
             log.warning("Record %s has event type %r, which we do not process", message.id, message.event_type)
             return done(State.COMPLETED)
+        if not self._settings.capabilities.handles(message.event_type):
+            return self._switched_off(processors.telemetry, message)
         try:
             return self._process(processors, event)
         except InvalidIdentifier as bad:
@@ -135,6 +138,15 @@ class MessageProcessor:
             case BookingNumberChangedEvent():
                 return processors.booking_number.process(event)
         raise AssertionError(f"unhandled event {event!r}")  # pragma: no cover - the match is exhaustive
+
+    def _switched_off(self, telemetry: Telemetry, message: Message) -> Outcome:
+        """Issue 11 §2: a record stored before every capability its type serves was switched off is
+        settled NO_LONGER_VALID with no upstream call, one P2PSkippedByConfiguration per capability."""
+        log.info("Record %s (%s) not processed: its capabilities are switched off", message.id, message.event_type)
+        for capability in self._settings.capabilities.switched_off_for(message.event_type):
+            about = {"bookingId": str(message.booking_id)} | skipped(capability, message.event_type)
+            telemetry.track_event(names.SKIPPED_BY_CONFIGURATION, about)
+        return done(State.NO_LONGER_VALID)
 
     @staticmethod
     def _refuse(telemetry: Telemetry, message: Message, bad: InvalidIdentifier) -> Outcome:
