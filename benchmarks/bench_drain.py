@@ -34,6 +34,7 @@ import boto3
 from _common import REGION, aws, booking_ids, fresh_resources, machine, markdown_table, moto_server, quiet_logs, section
 from _hmpps import CallKey, processor, start_world
 from _records import NOW, batch_write, record
+from _timing import Timed, Totals, merged
 from bench_upstream_calls import delius_state
 
 from ptpu_adapters.aws.booking_leases import DynamoBookingLeases
@@ -70,11 +71,19 @@ def worker(config: dict[str, Any]) -> None:
     quiet_logs()
     clients = aws(config["moto"])
     clock = FixedClock(NOW)
-    repository = DynamoMessageRepository(clients.dynamodb, config["table"])
+    totals = Totals()
+    table = Timed(clients.dynamodb, "dynamodb", totals, by_method=True)
+    repository = DynamoMessageRepository(table, config["table"])
     calls: list[CallKey] = []
-    work = processor(_Urls(config), calls, clock)  # type: ignore[arg-type]
+    # As the container wires it: each record's effects journalled on its item, pools sized to the workers.
+    work = processor(
+        _Urls(config), calls, clock, steps=repository,  # type: ignore[arg-type]
+        wrap=lambda service, client: Timed(client, "upstream", totals), pool_size=config["workers"] + 2,
+    )
     runner = ThreadedRunner(config["workers"])
-    leases = DynamoBookingLeases(clients.schedule_dynamodb, config["lock_table"], LEASE)
+    leases = DynamoBookingLeases(
+        Timed(clients.schedule_dynamodb, "dynamodb", totals, by_method=True), config["lock_table"], LEASE
+    )
     service = SynchronisationService(
         repository, work, clock, DomainSettings(), RecordingMetrics(), RecordingTelemetry(),
         runner=runner, leases=leases,
@@ -82,14 +91,18 @@ def worker(config: dict[str, Any]) -> None:
     synced = 0
     time.sleep(max(0.0, config["go"] - time.time()))  # every process starts together, imports done
     start = time.time()
+    cpu = time.process_time()
     while True:
         synced += service.process_due().bookings
         if next(repository.unprocessed_created_before(NOW - DomainSettings().hold_back), None) is None:
             break
         time.sleep(0.02)  # what is left is leased by another process
     end = time.time()
+    cpu = time.process_time() - cpu
     runner.close()
-    print(json.dumps({"start": start, "end": end, "synced": synced, "calls": len(calls)}))
+    print(json.dumps({
+        "start": start, "end": end, "synced": synced, "calls": len(calls), "cpu": cpu, "timings": totals.snapshot()
+    }))
 
 
 def lease_overlaps(moto_url: str, stream_arn: str) -> tuple[int, int]:
@@ -166,6 +179,8 @@ def run(workers: int, processes: int, bookings: list[int], latency: float, moto_
         "holds": holds,
         "overlapping": overlapping,
         "state": state,
+        "cpu": sum(r["cpu"] for r in results),
+        "timings": merged([r["timings"] for r in results]),
     }
 
 
@@ -173,6 +188,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bookings", type=int, default=100)
     parser.add_argument("--latencies", type=int, nargs="+", default=[25, 100], help="milliseconds")
+    parser.add_argument("--runs", nargs="+", default=[f"{w}x{p}" for w, p in RUNS],
+                        help="workers x processes, e.g. 1x1 8x1 (the first is the one the others are compared to)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -186,14 +203,17 @@ def main() -> None:
         for latency_ms in args.latencies:
             latency = latency_ms / 1000
             serial: dict[str, Any] | None = None
-            for workers, processes in RUNS:
+            for workers, processes in ((int(w), int(p)) for w, p in (run.split("x") for run in args.runs)):
                 found = run(workers, processes, bookings, latency, moto_url)
                 serial = serial or found
                 per_booking = found["calls"] / len(bookings)
                 floor = len(bookings) * per_booking * latency / (workers * processes)
                 speed_up = serial["seconds"] / found["seconds"]
                 same = sum(1 for k, v in found["state"].items() if serial["state"].get(k) == v)
-                print(f"{latency_ms} ms, {workers} x {processes}: {found['seconds']:.1f}s", file=sys.stderr)
+                print(f"{latency_ms} ms, {workers} x {processes}: {found['seconds']:.1f}s (floor {floor:.1f}s),"
+                      f" worker CPU {found['cpu'] / len(bookings) * 1000:.1f} ms/booking; per booking: "
+                      + ", ".join(f"{kind} {n / len(bookings):.2f} x {t / max(n, 1) * 1000:.1f} ms"
+                                  for kind, (n, t) in sorted(found["timings"].items())), file=sys.stderr)
                 rows.append([
                     f"{latency_ms} ms", workers, processes, f"{found['seconds']:.1f}", f"{per_booking:.2f}",
                     f"{floor:.1f}", f"{found['seconds'] / floor:.2f}", f"{speed_up:.2f}x",
