@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -31,7 +32,19 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import boto3
-from _common import REGION, aws, booking_ids, fresh_resources, machine, markdown_table, moto_server, quiet_logs, section
+from _common import (
+    REGION,
+    aws,
+    booking_ids,
+    cpu_seconds,
+    fresh_resources,
+    machine,
+    markdown_table,
+    moto_pid,
+    moto_server,
+    quiet_logs,
+    section,
+)
 from _hmpps import CallKey, processor, start_world
 from _records import NOW, batch_write, record
 from _timing import Timed, Totals, merged
@@ -49,6 +62,7 @@ WAVE = "SENTENCE_DATES-CHANGED"
 STATUS = "IMPRISONMENT_STATUS-CHANGED"
 RUNS = ((1, 1), (4, 1), (8, 1), (1, 2), (1, 4))  # (workers, processes)
 LEASE = timedelta(minutes=5)
+CYCLE_DELAY = 1.0  # seconds: PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY's default
 GO_AFTER_SECONDS = 6.0  # worker processes import and connect first, then all start at once
 
 
@@ -96,7 +110,9 @@ def worker(config: dict[str, Any]) -> None:
         synced += service.process_due().bookings
         if next(repository.unprocessed_created_before(NOW - DomainSettings().hold_back), None) is None:
             break
-        time.sleep(0.02)  # what is left is leased by another process
+        # What is left is leased by another process. As the scheduler runs the cycle (an interval trigger
+        # of PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY, a tick skipped while a cycle runs): the next tick.
+        time.sleep(CYCLE_DELAY - (time.time() - start) % CYCLE_DELAY)
     end = time.time()
     cpu = time.process_time() - cpu
     runner.close()
@@ -159,6 +175,8 @@ def run(workers: int, processes: int, bookings: list[int], latency: float, moto_
         "lock_table": names.schedule_table, "workers": workers,
         "go": time.time() + GO_AFTER_SECONDS,
     }
+    moto = moto_pid(moto_url)
+    moto_cpu, load = cpu_seconds(moto), os.getloadavg()[0]
     try:
         children = [
             subprocess.Popen(  # noqa: S603 - our own script
@@ -167,6 +185,7 @@ def run(workers: int, processes: int, bookings: list[int], latency: float, moto_
             for _ in range(processes)
         ]
         results = [json.loads(child.communicate(timeout=3600)[0].strip().splitlines()[-1]) for child in children]
+        moto_cpu, load = cpu_seconds(moto) - moto_cpu, max(load, os.getloadavg()[0])
         holds, overlapping = lease_overlaps(moto_url, stream)
         state = delius_state(hmpps, len(bookings))
     finally:
@@ -181,6 +200,8 @@ def run(workers: int, processes: int, bookings: list[int], latency: float, moto_
         "state": state,
         "cpu": sum(r["cpu"] for r in results),
         "timings": merged([r["timings"] for r in results]),
+        "moto_cpu": moto_cpu,
+        "load": load,
     }
 
 
@@ -211,7 +232,9 @@ def main() -> None:
                 speed_up = serial["seconds"] / found["seconds"]
                 same = sum(1 for k, v in found["state"].items() if serial["state"].get(k) == v)
                 print(f"{latency_ms} ms, {workers} x {processes}: {found['seconds']:.1f}s (floor {floor:.1f}s),"
-                      f" worker CPU {found['cpu'] / len(bookings) * 1000:.1f} ms/booking; per booking: "
+                      f" worker CPU {found['cpu'] / len(bookings) * 1000:.1f} ms/booking,"
+                      f" moto CPU {found['moto_cpu'] / len(bookings) * 1000:.1f} ms/booking, load {found['load']:.1f};"
+                      " per booking: "
                       + ", ".join(f"{kind} {n / len(bookings):.2f} x {t / max(n, 1) * 1000:.1f} ms"
                                   for kind, (n, t) in sorted(found["timings"].items())), file=sys.stderr)
                 rows.append([

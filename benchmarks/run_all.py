@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import MAKE_TARGET_ENV, MOTO_URL_ENV, machine, moto_server
+from _common import MAKE_TARGET_ENV, MOTO_PID_ENV, MOTO_URL_ENV, machine, moto_pid, moto_server
 
 HERE = Path(__file__).resolve().parent
 INGEST = ["bench_ingest.py", "--events", "2000", "--rounds", "1"]
@@ -76,7 +76,7 @@ def main() -> None:
     started = time.perf_counter()
     sections = []
     with moto_server() as url:
-        env = os.environ | {MOTO_URL_ENV: url, MAKE_TARGET_ENV: target}
+        env = os.environ | {MOTO_URL_ENV: url, MAKE_TARGET_ENV: target, MOTO_PID_ENV: str(moto_pid(url) or "")}
         for script, *script_args in runs:
             print(f"running {script} {' '.join(script_args)}", file=sys.stderr, flush=True)
             begun = time.perf_counter()
