@@ -2,7 +2,7 @@
 server) and write the results with benchmarks/NOTES.md appended.
 
 - `make bench` (no flag): sizes that finish in under 10 minutes on a 2-core machine (issue 12 §4): ingest
-  of 1,000 envelopes (moto's receive cost grows with the queue), read cost up to H = 30,000, memory over a
+  of 500 envelopes (moto's receive cost grows with the queue), read cost up to H = 30,000, memory over a
   200-record backlog and a 2,000-record report, the drain over 60 bookings; moto re-sorts the whole table
   on every Query/Scan page, so the larger tables wait for --full.
 - `make bench-full` (--full): issue 6's full sizes (read cost at H = 1,000 / 10,000 / 100,000; memory
@@ -31,7 +31,7 @@ from _common import MAKE_TARGET_ENV, MOTO_PID_ENV, MOTO_URL_ENV, machine, moto_p
 
 HERE = Path(__file__).resolve().parent
 INGEST = ["bench_ingest.py", "--events", "2000", "--rounds", "1"]
-INGEST_QUICK = ["bench_ingest.py", "--events", "1000", "--rounds", "1"]
+INGEST_QUICK = ["bench_ingest.py", "--events", "500", "--rounds", "1"]
 UPSTREAM = ["bench_upstream_calls.py", "--bookings", "200"]
 # Issue 12's drain replaces bench_throughput.py (one process vs two under the single lock, now gone).
 DRAIN_QUICK = ["bench_drain.py", "--bookings", "60", "--latencies", "25", "100"]
