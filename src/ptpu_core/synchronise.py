@@ -29,6 +29,10 @@ skipped (counted `leased_elsewhere`); the consistent read and the stale check co
 so a booking another pod finished a moment ago is seen as done. With `PerBookingPass` as the
 processor each booking's records share one pass (`booking_pass`): prison-api read once per booking.
 
+Each record's effect journal (issue 13 §3) rides on the save of its outcome when the processor stages
+it (`MessageProcessor.process_staged`): one store write per record; the journal is written alone only
+when that save fails (see `ptpu_core.effect_journal`).
+
 Failures: an exception from the processor becomes TryLater(ERROR) for that record and the
 cycle carries on. A `StoreFailure` from the repository is not caught: the cycle stops,
 and since nothing is deleted or marked before its outcome is saved, nothing is lost.
