@@ -58,6 +58,30 @@ class _Processors:
         self.booking_number = BookingNumberProcessor(prison_api, community_api, telemetry, settings)
 
 
+class StagedProcessing:
+    """A record processed, its journal staged on the record (`MessageProcessor.process_staged`).
+
+    `outcome` is None when processing raised `error`. After saving the record, the caller calls `saved()`
+    (the buffered telemetry and metrics are emitted), or `save_failed()` when the save raised: the journal
+    is then written on its own (StoreFailure when that fails too) and the effects emitted once it lands.
+    """
+
+    def __init__(
+        self, outcome: Outcome | None, error: Exception | None = None, journal: EffectJournal | None = None
+    ) -> None:
+        self.outcome = outcome
+        self.error = error
+        self._journal = journal
+
+    def saved(self) -> None:
+        if self._journal is not None:
+            self._journal.saved()
+
+    def save_failed(self) -> None:
+        if self._journal is not None:
+            self._journal.flush()
+
+
 class MessageProcessor:
     """SystemFailure from any port propagates: the caller retries the record (SPEC §7 last line).
 
@@ -93,8 +117,36 @@ class MessageProcessor:
         if self._steps is None:
             return self._process_with(self._unjournalled, message)
         journal = EffectJournal(message, self._steps)
+        try:
+            return self._process_with(self._journalled(journal), message)
+        finally:
+            journal.flush()  # landed writes and buffered events: journalled, then the events emitted
+
+    def process_staged(self, message: Message) -> StagedProcessing:
+        """As `process`, but the record's journal is staged on `message` (its `applied_steps`) for the
+        caller's save of the outcome to carry, instead of a store write of its own (see
+        `ptpu_core.effect_journal`); an exception from processing is handed back, not raised. The caller
+        then calls `saved()` or `save_failed()` on the answer."""
+        if self._steps is None:
+            try:
+                return StagedProcessing(self._process_with(self._unjournalled, message))
+            except Exception as error:  # noqa: BLE001 - handed to the caller, which logs and retries it
+                return StagedProcessing(None, error)
+        journal = EffectJournal(message, self._steps)
+        try:
+            outcome = self._process_with(self._journalled(journal), message)
+        except Exception as error:  # noqa: BLE001 - as above
+            journal.stage()
+            return StagedProcessing(None, error, journal)
+        except BaseException:
+            journal.flush()  # interrupted: journal what landed now, nobody will save an outcome
+            raise
+        journal.stage()
+        return StagedProcessing(outcome, None, journal)
+
+    def _journalled(self, journal: EffectJournal) -> _Processors:
         prison_api, community_api, offender_search, telemetry, metrics = self._ports
-        processors = _Processors(
+        return _Processors(
             prison_api,
             JournalledCommunityApi(community_api, journal),
             offender_search,
@@ -102,10 +154,6 @@ class MessageProcessor:
             JournalledMetrics(metrics, journal),
             self._settings,
         )
-        try:
-            return self._process_with(processors, message)
-        finally:
-            journal.flush()  # landed writes and buffered events: journalled, then the events emitted
 
     def _process_with(self, processors: _Processors, message: Message) -> Outcome:
         try:
