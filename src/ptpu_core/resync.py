@@ -39,7 +39,6 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from enum import Enum
 from typing import Protocol, runtime_checkable
 
 from attrs import evolve, frozen
@@ -48,10 +47,11 @@ from ptpu_core.booking_work import ON_REQUEST, BookingLeases, NoLeases
 from ptpu_core.errors import PtpuError, SystemFailure, UpstreamFailure
 from ptpu_core.models.events import EventType
 from ptpu_core.models.prison import Booking
-from ptpu_core.models.record import Message, SynchroniseState
+from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Done
 from ptpu_core.ports import Clock, CommunityApi, Metrics, OffenderSearchApi, PrisonApi, Telemetry
 from ptpu_core.processors.dispatch import MessageProcessor
+from ptpu_core.resync_progress import ResyncItem, ResyncProgress, ResyncResult, TrackedEvent
 from ptpu_core.service_time import instant
 from ptpu_core.settings import DomainSettings
 
@@ -83,37 +83,6 @@ class LatestBookings(Protocol):
 
 DryRunWrites = Callable[[CommunityApi, Telemetry], CommunityApi]
 """Wraps community-api so that each write is reported to the telemetry given, and not made."""
-
-
-class ResyncResult(str, Enum):
-    DONE = "DONE"  # processing finished: a stored record would be marked processed (`status` says how)
-    TRY_LATER = "TRY_LATER"  # Delius is not ready (`status` says why): a stored record would be retried
-    BUSY = "BUSY"  # another pod (or worker) holds the booking's lease: try again shortly
-    NOT_FOUND = "NOT_FOUND"  # prison-api knows no such booking, or no booking for the NOMS number
-    ERROR = "ERROR"  # a system failure (`detail`); nothing more was done for this booking
-    NOT_STARTED = "NOT_STARTED"  # the request's time budget was spent first: send it again
-
-
-@frozen
-class TrackedEvent:
-    """A telemetry event as processing sent it (or, for a dry-run write, as the dry-run adapter reports it)."""
-
-    name: str
-    attributes: Mapping[str, str]
-
-
-@frozen
-class ResyncItem:
-    """One requested id's answer. `requested` is the id as asked; `booking_id` the booking it stands for."""
-
-    requested: RequestedId
-    booking_id: int | None
-    result: ResyncResult
-    status: SynchroniseState | None = None
-    crns: tuple[str, ...] = ()
-    events: tuple[TrackedEvent, ...] = ()
-    writes: tuple[TrackedEvent, ...] = ()
-    detail: str | None = None
 
 
 @frozen
@@ -204,28 +173,41 @@ class Resync:
         self._always_dry_run = always_dry_run
         self._time_budget = time_budget
 
-    def resync(self, ids: Sequence[object], *, dry_run: bool = True) -> ResyncReport:
+    @property
+    def always_dry_run(self) -> bool:
+        """PRISONTOPROBATION_DRY_RUN: every re-sync is a dry run."""
+        return self._always_dry_run
+
+    def resync(
+        self, ids: Sequence[object], *, dry_run: bool = True, progress: ResyncProgress | None = None
+    ) -> ResyncReport:
         """Process each booking named in `ids` (booking ids and NOMS numbers) as a status change now.
 
         Raises InvalidResyncRequest (nothing done) for a bad request; every other failure is one item's
-        ERROR. The report's items are in the order of `ids`, one per id."""
+        ERROR. The report's items are in the order of `ids`, one per id. `progress`, when given, is kept
+        up to date and its `stop()` is honoured like a spent time budget (see ResyncProgress)."""
         wanted = validated_ids(ids)
+        progress = progress or ResyncProgress()
+        progress.begin(wanted)
         dry_run = dry_run or self._always_dry_run
         spent_at = instant(self._clock.now()) + self._time_budget
         by_booking: dict[int, ResyncItem] = {}
         items: list[ResyncItem] = []
         for requested in wanted:
-            if requested not in by_booking and instant(self._clock.now()) >= spent_at:
+            progress.running(requested, requested if isinstance(requested, int) else None)
+            if requested not in by_booking and (progress.stopped or instant(self._clock.now()) >= spent_at):
                 resolved: int | ResyncItem = _not_started(requested, self._time_budget)
             else:
                 resolved = self._booking_of(requested)
             if isinstance(resolved, ResyncItem):
                 item = resolved
             else:
+                progress.running(requested, resolved)
                 if resolved not in by_booking:
                     by_booking[resolved] = self._leased(resolved, dry_run)
                 item = evolve(by_booking[resolved], requested=requested)
             items.append(item)
+            progress.answered(item)
             log.info("Re-sync%s of %s: booking %s %s %s", " (dry run)" if dry_run else "", requested,
                      item.booking_id, item.result.value, item.status.value if item.status else "")
         return ResyncReport(dry_run, tuple(items))

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry
 
 from ptpu_core.ports import Clock, MessageRepository, QueueAdmin, Telemetry
 from ptpu_core.resync import Resync
+from ptpu_runtime.api.body_limit import BodyLimit
 from ptpu_runtime.api.docs import documented_app
 from ptpu_runtime.api.errors import install_error_handlers
 from ptpu_runtime.api.head_requests import HeadAsGet
@@ -47,4 +48,5 @@ def create_app(deps: ApiDependencies) -> FastAPI:
     if deps.resync is not None:
         app.include_router(resync_router(deps.resync, deps.verifier))
     app.add_middleware(HeadAsGet)
+    app.add_middleware(BodyLimit)
     return app

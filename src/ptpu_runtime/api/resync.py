@@ -11,12 +11,15 @@ endpoints take their own role, not the hmpps-sqs queue-admin one.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, WithJsonSchema
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, WithJsonSchema
 
 from ptpu_core.resync import (
     MAX_BOOKING_ID,
@@ -28,7 +31,8 @@ from ptpu_core.resync import (
     ResyncResult,
     TrackedEvent,
 )
-from ptpu_runtime.api.errors import bad_request
+from ptpu_core.resync_progress import ResyncProgress, Unanswered
+from ptpu_runtime.api.errors import ApiError, bad_request
 from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, require_role
 
 log = logging.getLogger(__name__)
@@ -38,7 +42,13 @@ RESYNC_ERRORS: dict[int | str, dict[str, Any]] = {
                          "nor a NOMS number (the message names each)"},
     401: {"description": "No valid bearer token"},
     403: {"description": f"The token lacks {ROLE_RESYNC}"},
+    415: {"description": "The body is not application/json"},
 }
+# The answer comes within this many seconds, under the 60 s an nginx ingress waits: a booking still in hand
+# then answers STILL_RUNNING and the rest NOT_STARTED (ptpu_core.resync_progress says why).
+ANSWER_WITHIN_SECONDS = 50.0
+# Re-syncs running at once in one pod (each one booking at a time); a request beyond them waits its turn.
+CONCURRENT_RESYNCS = 4
 
 # Checked by the core (one message naming every bad id); the schema states the same rule for clients.
 RequestedIdSchema = WithJsonSchema({
@@ -82,7 +92,8 @@ class ResyncOutcome(BaseModel):
         description="DONE: processing finished (status says how); TRY_LATER: Delius is not ready (status "
                     "says why), a stored event would be retried; BUSY: another pod is processing the booking, "
                     "try again shortly; NOT_FOUND: no such booking; ERROR: an upstream failed (detail); "
-                    "NOT_STARTED: the request's 45 s were spent before this one, send it again"
+                    "NOT_STARTED: the request's time was spent before this one, send it again; STILL_RUNNING: in hand "
+                    "when the answer could wait no longer (50 s), it finishes on its own"
     )
     status: str | None = Field(description="The SynchroniseState a stored event would have, e.g. COMPLETED")
     crns: list[str] = Field(description="The CRN linked, or the candidates seen")
@@ -96,26 +107,88 @@ class ResyncResponse(BaseModel):
     results: list[ResyncOutcome] = Field(description="One per requested id, in the order asked")
 
 
-def resync_router(resync: Resync, verifier: TokenVerifier) -> APIRouter:
+def resync_router(resync: Resync, verifier: TokenVerifier, answer_within: float = ANSWER_WITHIN_SECONDS) -> APIRouter:
+    """The route. `answer_within`: seconds the answer waits for the re-sync before answering what it has."""
     router = APIRouter(tags=["resync"])
+    workers = ThreadPoolExecutor(CONCURRENT_RESYNCS, thread_name_prefix="resync")
+    body_schema = ResyncRequest.model_json_schema()
 
     @router.post(
-        "/resync", responses=RESYNC_ERRORS,
+        "/resync", responses=RESYNC_ERRORS, response_model=ResyncResponse,
         summary="Re-syncs prisoners now, as an IMPRISONMENT_STATUS-CHANGED would (dry run by default)",
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}}},
     )
-    def resync_now(
-        request: ResyncRequest, claims: dict[str, Any] = Depends(require_role(verifier, ROLE_RESYNC))
+    async def resync_now(
+        request: Request, claims: dict[str, Any] = Depends(require_role(verifier, ROLE_RESYNC))
     ) -> ResyncResponse:
+        # The token is checked (above) before the body is read or parsed; the body is read here, not by FastAPI.
+        asked = await _resync_request(request)
         # Who asked, for the audit trail: HMPPS Auth puts the client (or user) in client_id / sub.
         who = claims.get("user_name") or claims.get("client_id") or claims.get("sub")
-        log.info("POST /resync by %s: %d ids, dryRun=%s", who, len(request.ids), request.dryRun)
+        log.info("POST /resync by %s: %d ids, dryRun=%s", who, len(asked.ids), asked.dryRun)
+        progress = ResyncProgress()
+        running = workers.submit(resync.resync, asked.ids, dry_run=asked.dryRun, progress=progress)
         try:
-            report = resync.resync(request.ids, dry_run=request.dryRun)
+            report = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(running)), answer_within)
         except InvalidResyncRequest as invalid:
             raise bad_request(str(invalid)) from None
+        except TimeoutError:
+            progress.stop()
+            log.warning("POST /resync by %s: answered after %g s with the re-sync still running", who, answer_within)
+            late = [_still_running(item, answer_within) for item in progress.unanswered()]
+            outcomes = [_outcome(item) for item in progress.answers()] + late
+            return ResyncResponse(dryRun=asked.dryRun or resync.always_dry_run, results=outcomes)
         return ResyncResponse(dryRun=report.dry_run, results=[_outcome(item) for item in report.items])
 
     return router
+
+
+async def _resync_request(request: Request) -> ResyncRequest:
+    """The body as a ResyncRequest: 415 unless JSON; 400 for bad JSON, a repeated key (a second `dryRun`
+    must not silently win) or a body of the wrong shape."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise ApiError(415, f"Unsupported media type {media_type or '(none)'}: send application/json")
+    raw = await request.body()
+    try:
+        parsed = json.loads(raw, object_pairs_hook=_no_repeated_keys)
+    except _RepeatedKey as repeated:
+        raise bad_request(f"the key {repeated.key!r} appears more than once") from None
+    except (ValueError, RecursionError):
+        raise bad_request("the body is not valid JSON") from None
+    try:
+        return ResyncRequest.model_validate(parsed)
+    except ValidationError as invalid:
+        raise RequestValidationError(invalid.errors(include_url=False)) from None
+
+
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _RepeatedKey(key)
+        found[key] = value
+    return found
+
+
+def _still_running(item: Unanswered, waited: float) -> ResyncOutcome:
+    if item.running:
+        return ResyncOutcome(
+            id=item.requested, bookingId=item.booking_id, result=ResyncResult.STILL_RUNNING, status=None, crns=[],
+            telemetry=[], writes=[],
+            detail=f"still being processed after {waited:g} s; it finishes under its lease (its writes may still "
+                   "land): send it again (a dry run) to see the result",
+        )
+    return ResyncOutcome(
+        id=item.requested, bookingId=item.booking_id, result=ResyncResult.NOT_STARTED, status=None, crns=[],
+        telemetry=[], writes=[], detail=f"not started: the answer could not wait past {waited:g} s; send it again",
+    )
 
 
 def _outcome(item: ResyncItem) -> ResyncOutcome:

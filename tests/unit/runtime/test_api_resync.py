@@ -3,14 +3,20 @@ shape, the dry-run default and its answer, and the operation in /v3/api-docs."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from ptpu_adapters.fakes import FakeCommunityApi, FakeOffenderSearch, FakePrisonApi
 from ptpu_core.booking_work import NoLeases
 from ptpu_core.models.prison import Booking, SentenceDetail, SentenceTerm
 from ptpu_core.models.probation import Conviction, Custody, OffenderMatch, OffenderMatches, Sentence
+from ptpu_runtime.api.errors import install_error_handlers
+from ptpu_runtime.api.resync import resync_router
 
 RESYNC_ROLE = "ROLE_PTPU_RESYNC"
 BOOKING_ID = 1200835
@@ -125,8 +131,9 @@ def test_the_operation_is_documented_with_its_models_role_and_errors(client) -> 
 
     operation = spec["paths"]["/resync"]["post"]
     assert operation["security"] == [{"hmpps-auth": []}]
-    assert {"200", "400", "401", "403"} <= set(operation["responses"])  # (and FastAPI's 422, as everywhere)
-    request = spec["components"]["schemas"]["ResyncRequest"]
+    assert {"200", "400", "401", "403", "415"} <= set(operation["responses"])
+    # Inline: the route reads its own body (after the token check), so FastAPI adds no component for it.
+    request = operation["requestBody"]["content"]["application/json"]["schema"]
     assert request["additionalProperties"] is False
     assert request["properties"]["dryRun"]["default"] is True
     ids = request["properties"]["ids"]
@@ -136,7 +143,7 @@ def test_the_operation_is_documented_with_its_models_role_and_errors(client) -> 
     answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer == {"$ref": "#/components/schemas/ResyncResponse"}
     assert spec["components"]["schemas"]["ResyncResult"]["enum"] == [
-        "DONE", "TRY_LATER", "BUSY", "NOT_FOUND", "ERROR", "NOT_STARTED"
+        "DONE", "TRY_LATER", "BUSY", "NOT_FOUND", "ERROR", "NOT_STARTED", "STILL_RUNNING"
     ]
 
 
@@ -145,3 +152,81 @@ def test_who_asked_is_logged(client, auth_headers, caplog) -> None:
         client.post("/resync", json={"ids": [BOOKING_ID, NOMS], "dryRun": False}, headers=auth_headers(RESYNC_ROLE))
 
     assert "POST /resync by ptpu-test: 2 ids, dryRun=False" in caplog.messages
+
+
+# Found by a newcomer trial: malformed JSON was a 400 before the token was looked at, any content type was
+# tried as JSON, and a second "dryRun" key silently won (a real write from a body that also said true).
+@pytest.mark.parametrize("body", [b"garbage", b'{"ids": [1', b"[" * 100_000])
+def test_the_token_is_checked_before_the_body_is_parsed(client, auth_headers, body) -> None:
+    anonymous = client.post("/resync", content=body, headers={"Content-Type": "application/json"})
+    reporter = client.post("/resync", content=body,
+                           headers={"Content-Type": "application/json", **auth_headers("ROLE_PTPU_REPORT")})
+    entitled = client.post("/resync", content=body,
+                           headers={"Content-Type": "application/json", **auth_headers(RESYNC_ROLE)})
+    assert (anonymous.status_code, reporter.status_code, entitled.status_code) == (401, 403, 400)
+    assert entitled.json()["userMessage"] == "Validation failure: the body is not valid JSON"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_body_that_is_not_json_is_415_naming_its_type(client, auth_headers, container, content_type) -> None:
+    headers = auth_headers(RESYNC_ROLE)
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    answer = client.post("/resync", content=b'{"ids": [1200835]}', headers=headers)
+    assert answer.status_code == 415
+    assert answer.json()["userMessage"] == f"Unsupported media type {content_type or '(none)'}: send application/json"
+    assert container.prison_api().calls == []
+
+
+def test_a_repeated_key_is_refused_so_a_second_dry_run_cannot_win(client, auth_headers, container) -> None:
+    body = b'{"dryRun": true, "ids": [1200835], "dryRun": false}'
+    answer = client.post("/resync", content=body,
+                         headers={"Content-Type": "application/json; charset=utf-8", **auth_headers(RESYNC_ROLE)})
+    assert answer.status_code == 400
+    assert answer.json()["userMessage"] == "Validation failure: the key 'dryRun' appears more than once"
+    assert writes_to_delius(container) == []
+
+
+class StallingPrisonApi(FakePrisonApi):
+    """prison-api whose sentence-detail read (a status change's first call) waits until `go` is set."""
+
+    def __init__(self, go: threading.Event, data: FakePrisonApi) -> None:
+        super().__init__()
+        self.go = go
+        self.bookings, self.sentence_details, self.sentence_terms = (
+            data.bookings, data.sentence_details, data.sentence_terms
+        )
+
+    def get_sentence_detail(self, booking_id: int) -> SentenceDetail:
+        self.go.wait(30)
+        return super().get_sentence_detail(booking_id)
+
+
+# Found by a newcomer trial: with prison-api slowed to 9 s a call, a 3-id re-sync answered after 72 s (the
+# budget only stops *starting* bookings), past the 60 s an ingress waits, and the caller lost every answer.
+def test_a_re_sync_still_running_when_the_answer_can_wait_no_longer_answers_what_it_has(
+    container, signing_key, auth_headers
+) -> None:
+    go = threading.Event()
+    stalling = StallingPrisonApi(go, container.prison_api())
+    container.prison_api.override(stalling)
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(resync_router(container.resync(), container.verifier(), answer_within=0.5))
+    with TestClient(app) as client:
+        answer = client.post("/resync", json={"ids": [BOOKING_ID, 1200836, NOMS]}, headers=auth_headers(RESYNC_ROLE))
+    go.set()
+
+    assert answer.status_code == 200
+    results = answer.json()["results"]
+    assert [(r["id"], r["bookingId"], r["result"]) for r in results] == [
+        (BOOKING_ID, BOOKING_ID, "STILL_RUNNING"), (1200836, 1200836, "NOT_STARTED"), (NOMS, None, "NOT_STARTED"),
+    ]
+    assert results[0]["detail"].startswith("still being processed after 0.5 s")
+    # The booking in hand finishes in the background; nothing after it is started.
+    deadline = time.monotonic() + 10
+    while "get_booking" not in stalling.call_names() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert "get_latest_booking" not in stalling.call_names()  # the NOMS number was never resolved
+    assert all(1200836 not in args for _, args in stalling.calls)
