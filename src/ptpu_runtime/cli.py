@@ -122,7 +122,8 @@ class Service:
         c.listener().start()
         c.scheduler().start()
         config = uvicorn.Config(
-            c.app(), host=self.settings.server_address, port=self.settings.server_port,
+            c.tracing().instrument_app(c.app()),  # request spans, except health, info and metrics
+            host=self.settings.server_address, port=self.settings.server_port,
             log_level="warning", access_log=False, lifespan="off",
             log_config=None,  # uvicorn's records go through our handler and format (logging_setup)
         )
@@ -159,6 +160,10 @@ class Service:
         clean = _within(bound, lambda: c.scheduler().shutdown(wait=True), "scheduler") and clean
         if self._server is not None:
             self._server.should_exit = True
+        try:
+            c.tracing().shutdown()  # sends the spans and events still buffered
+        except Exception:
+            log.exception("Flushing traces failed")
         log.info("Stopped %s", "cleanly" if clean else "with work left unfinished")
         return clean
 
