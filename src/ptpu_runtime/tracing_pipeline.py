@@ -54,9 +54,9 @@ def build_pipeline(
     settings: Settings, span_exporters: Sequence[SpanExporter], log_exporters: Sequence[LogRecordExporter]
 ) -> Tracing:
     """Providers, exporters (batched; the given ones synchronous), the events' log handler, instrumentation."""
-    spans, logs = _configured_exporters(settings)
     resource = Resource.create({"service.name": settings.otel_service_name})
     provider = TracerProvider(resource=resource, sampler=SAMPLER)
+    spans, logs = _configured_exporters(settings, provider)
     for _, exporter in spans:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     for exporter in span_exporters:
@@ -70,14 +70,18 @@ def build_pipeline(
     return tracing
 
 
-def _configured_exporters(settings: Settings) -> tuple[list[tuple[str, SpanExporter]], list[LogRecordExporter]]:
+def _configured_exporters(
+    settings: Settings, provider: TracerProvider
+) -> tuple[list[tuple[str, SpanExporter]], list[LogRecordExporter]]:
     spans: list[tuple[str, SpanExporter]] = []
     logs: list[LogRecordExporter] = []
     if settings.applicationinsights_connection_string:
         from azure.monitor.opentelemetry.exporter import AzureMonitorLogExporter, AzureMonitorTraceExporter
 
         connection = settings.applicationinsights_connection_string
-        spans.append((AZURE_MONITOR, AzureMonitorTraceExporter(connection_string=connection)))
+        # Given the provider, it reads the service's resource from it rather than from the global one.
+        trace_exporter = AzureMonitorTraceExporter(connection_string=connection, tracer_provider=provider)
+        spans.append((AZURE_MONITOR, trace_exporter))
         logs.append(AzureMonitorLogExporter(connection_string=connection))
     if settings.otel_exporter_otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
