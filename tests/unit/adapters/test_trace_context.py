@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from attrs import evolve
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -100,3 +101,17 @@ def test_a_stored_record_takes_the_current_context_and_gives_it_back():
     assert span.context.trace_state.get("rojo") == "1"
     with use_span(remote_span()):
         assert with_current_trace(traced) is traced  # a record keeps the context it was stored with
+
+
+def test_the_stored_item_carries_the_context_only_when_there_is_one():
+    from ptpu_adapters.aws.record_codec import message_from_item, message_to_item
+
+    record = Message(id="r1", booking_id=1, event_type="BOOKING_NUMBER-CHANGED", message="{}",
+                     created_date=datetime(2026, 11, 30, tzinfo=UTC), delete_by=0)
+    plain = message_to_item(record)
+    assert "traceparent" not in plain and "tracestate" not in plain  # absent, as the mapper writes nulls
+    traced = evolve(record, trace_parent=TRACEPARENT, trace_state="rojo=1")
+    item = message_to_item(traced)
+    assert (item["traceparent"], item["tracestate"]) == ({"S": TRACEPARENT}, {"S": "rojo=1"})
+    assert message_from_item(item) == traced
+    assert message_from_item(plain) == record
