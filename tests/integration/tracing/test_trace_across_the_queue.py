@@ -22,6 +22,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
+from ptpu_adapters.trace_context import inject_sns_attributes
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
 from ptpu_runtime.tracing_setup import Tracing, start_tracing
@@ -219,3 +220,26 @@ def test_health_info_and_metrics_produce_no_telemetry_other_requests_do(traced: 
     (request,) = traced.finished()
     assert request.kind == SpanKind.SERVER and request.attributes is not None
     assert request.attributes["http.status_code"] == 401
+
+
+def test_a_domain_event_published_inside_a_record_span_carries_its_trace(traced: Traced):
+    # What the domain-event publisher does with inject_sns_attributes: a subscriber of the topic (an SQS
+    # queue, SNS envelope delivery) finds the record's trace id in the envelope's traceparent.
+    aws = traced.container.aws()
+    suffix = uuid.uuid4().hex[:8]
+    topic_arn = aws.sns.create_topic(Name=f"domain-events-{suffix}")["TopicArn"]
+    queue_url = aws.sqs.create_queue(QueueName=f"consumer-{suffix}")["QueueUrl"]
+    queue_arn = aws.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    aws.sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    event_type = {"DataType": "String", "StringValue": "probation-case.prison-identifier.added"}
+
+    with traced.tracing.tracer.start_as_current_span("process IMPRISONMENT_STATUS-CHANGED") as record:
+        aws.sns.publish(TopicArn=topic_arn, Message="{}", MessageAttributes=inject_sns_attributes(
+            {"eventType": event_type}))
+    [delivered] = aws.sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=2)["Messages"]
+
+    envelope = json.loads(delivered["Body"])
+    traceparent = envelope["MessageAttributes"]["traceparent"]
+    assert traceparent["Type"] == "String"
+    assert traceparent["Value"].split("-")[1] == format(record.get_span_context().trace_id, "032x")
+    assert envelope["MessageAttributes"]["eventType"]["Value"] == "probation-case.prison-identifier.added"
