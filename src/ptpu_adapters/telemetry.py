@@ -1,4 +1,4 @@
-"""Telemetry events (SPEC §10): structured log lines by default, Application Insights when configured."""
+"""Telemetry events (SPEC §10): JSON log lines, plus the trace pipeline (Azure Monitor, OTLP) when configured."""
 
 from __future__ import annotations
 
@@ -7,9 +7,14 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from opentelemetry import trace
+
 from ptpu_core import ports
 
 TELEMETRY_LOGGER = "ptpu.telemetry"
+OTEL_EVENTS_LOGGER = "ptpu.otel.events"
+# The log record attribute the Azure Monitor exporter turns into a customEvents row of that name.
+CUSTOM_EVENT_NAME = "microsoft.custom_event.name"
 
 
 _LOG_RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
@@ -30,31 +35,33 @@ class LoggingTelemetry:
         self._log.info(line)
 
 
-class ApplicationInsightsTelemetry:
-    """Custom events to Application Insights through azure-monitor-opentelemetry (the `azure` extra).
+class OpenTelemetryEvents:
+    """Each event also into the trace pipeline (issue 11 §5), after `inner` (the JSON log line) has it:
 
-    The exporter turns a log record carrying `microsoft.custom_event.name` into a custom event.
-    Imported lazily so the service runs without the extra installed.
+    - a span event `name` with the attributes on the current span (a processed record's, a received
+      message's), so a trace shows the P2P events it produced;
+    - a log record on logger `ptpu.otel.events` carrying `microsoft.custom_event.name` = name and the
+      attributes, which the tracing set-up hands to the log exporters: the Azure Monitor exporter sends
+      such a record as a customEvents row named `name` (as Application Insights' trackEvent did for the
+      existing service), OTLP as a log record.
+    With tracing off the span is the no-op one and the logger has no handler: only `inner` sees the event.
     """
 
-    LOGGER_NAME = "ptpu.appinsights.events"
-
-    def __init__(self, connection_string: str) -> None:
-        from azure.monitor.opentelemetry import configure_azure_monitor
-
-        configure_azure_monitor(connection_string=connection_string, logger_name=self.LOGGER_NAME)
-        self._log = logging.getLogger(self.LOGGER_NAME)
-        self._log.setLevel(logging.INFO)
+    def __init__(self, inner: ports.Telemetry, logger: logging.Logger | None = None) -> None:
+        self._inner = inner
+        self._log = logger or logging.getLogger(OTEL_EVENTS_LOGGER)
 
     def track_event(self, name: str, attributes: Mapping[str, str]) -> None:
+        self._inner.track_event(name, attributes)
+        values = _string_attributes(attributes)
+        trace.get_current_span().add_event(name, values)
         # `extra` may not overwrite LogRecord's own attributes (logging raises), so those are prefixed.
-        extra = {
-            (f"attr_{key}" if key in _LOG_RECORD_ATTRIBUTES else key): value
-            for key, value in _string_attributes(attributes).items()
+        extra: dict[str, str] = {
+            (f"attr_{key}" if key in _LOG_RECORD_ATTRIBUTES else key): value for key, value in values.items()
         }
-        extra["microsoft.custom_event.name"] = name
+        extra[CUSTOM_EVENT_NAME] = name
         self._log.info(name, extra=extra)
 
 
-def _satisfies_port(adapter: LoggingTelemetry) -> ports.Telemetry:
-    return adapter  # mypy proves LoggingTelemetry implements the port
+def _satisfies_port(adapter: LoggingTelemetry, traced: OpenTelemetryEvents) -> tuple[ports.Telemetry, ...]:
+    return adapter, traced  # mypy proves both implement the port

@@ -131,7 +131,8 @@ class Service:
         c.listener().start()
         c.scheduler().start()
         config = uvicorn.Config(
-            c.app(), host=self.settings.server_address, port=self.settings.server_port,
+            c.tracing().instrument_app(c.app()),  # request spans, except health, info and metrics
+            host=self.settings.server_address, port=self.settings.server_port,
             log_level="warning", access_log=False, lifespan="off",
             log_config=None,  # uvicorn's records go through our handler and format (logging_setup)
         )
@@ -170,6 +171,10 @@ class Service:
         clean = _within(bound, lambda: c.booking_runner().close(), "processing workers") and clean
         if self._server is not None:
             self._server.should_exit = True
+        try:
+            c.tracing().shutdown()  # sends the spans and events still buffered
+        except Exception:
+            log.exception("Flushing traces failed")
         log.info("Stopped %s", "cleanly" if clean else "with work left unfinished")
         return clean
 

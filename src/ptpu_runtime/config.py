@@ -243,11 +243,20 @@ class Settings:
         (0, 60, 300),
         aliases=(f"{_EVENT_QUEUE}_ERROR_VISIBILITY_TIMEOUT", f"{_EVENT_QUEUE}_ERRORVISIBILITYTIMEOUT"),
     )
-    # Telemetry
+    # Telemetry and tracing (issue 11 §5, ptpu_runtime.tracing_setup): events are always JSON log lines too.
     applicationinsights_connection_string: str | None = setting(
         "APPLICATIONINSIGHTS_CONNECTION_STRING", TEXT,
-        "send telemetry events to Application Insights (needs the azure extra); unset: JSON log lines", None,
+        "send traces and the P2P telemetry events (as customEvents) to Application Insights (Azure Monitor)", None,
         secret=True,
+    )
+    otel_exporter_otlp_endpoint: str | None = setting(
+        "OTEL_EXPORTER_OTLP_ENDPOINT", URL,
+        "OTLP/HTTP collector base URL: traces to <url>/v1/traces, the P2P events to <url>/v1/logs", None,
+        shown_default="no OTLP export",
+    )
+    otel_service_name: str = setting(
+        "OTEL_SERVICE_NAME", TEXT, "service.name of the traces (Application Insights' cloud role name)",
+        "prison-to-probation-update",
     )
     # Logging: json (one object per line; the container's default) or plain (development), see logging_setup
     log_format: str = setting(

@@ -33,7 +33,8 @@ from ptpu_adapters.http.offender_search import OffenderSearchClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_adapters.metrics import PrometheusMetrics
 from ptpu_adapters.system_clock import SystemClock
-from ptpu_adapters.telemetry import ApplicationInsightsTelemetry, LoggingTelemetry
+from ptpu_adapters.telemetry import LoggingTelemetry, OpenTelemetryEvents
+from ptpu_adapters.tracing import TracedProcessor
 from ptpu_core.booking_pass import PerBookingPass
 from ptpu_core.errors import ConfigError
 from ptpu_core.ports import CommunityApi, Telemetry
@@ -49,6 +50,7 @@ from ptpu_runtime.config import Settings
 from ptpu_runtime.health_checks import BuildInfoHealth, DynamoTableHealth, HealthService, PingHealth, QueueHealth
 from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler, same_run_window
 from ptpu_runtime.startup_checks import check_aws
+from ptpu_runtime.tracing_setup import Tracing, start_tracing
 from ptpu_runtime.workers import ThreadedRunner
 
 log = logging.getLogger(__name__)
@@ -138,13 +140,14 @@ def _community_api(settings: Settings, real: CommunityApi, telemetry: Telemetry)
     return DryRunCommunityApi(real, telemetry) if settings.dry_run else real
 
 
-def _telemetry(settings: Settings) -> Telemetry:
-    if settings.applicationinsights_connection_string:
-        try:
-            return ApplicationInsightsTelemetry(settings.applicationinsights_connection_string)
-        except ImportError:
-            log.warning("APPLICATIONINSIGHTS_CONNECTION_STRING set but the `azure` extra is missing; logging events")
-    return LoggingTelemetry()
+def _telemetry(tracing: Tracing) -> Telemetry:
+    """JSON log lines; with tracing on, also span events and exported log records (issue 11 §5)."""
+    return OpenTelemetryEvents(LoggingTelemetry()) if tracing.enabled else LoggingTelemetry()
+
+
+def _traced(processor: PerBookingPass, tracing: Tracing) -> PerBookingPass | TracedProcessor:
+    """With tracing on, each processed record in its own span (issue 11 §5); off, the processor as it is."""
+    return TracedProcessor(processor, tracing.tracer) if tracing.enabled else processor
 
 
 def _whole_seconds(duration: timedelta) -> int:
@@ -173,7 +176,8 @@ class Container(containers.DeclarativeContainer):
     domain_settings = providers.Singleton(_domain, settings)
 
     clock = providers.Singleton(SystemClock)
-    telemetry = providers.Singleton(_telemetry, settings)
+    tracing = providers.Singleton(start_tracing, settings)  # exporters per settings; shut down by `serve`
+    telemetry = providers.Singleton(_telemetry, tracing)
     registry = providers.Singleton(CollectorRegistry, auto_describe=True)
     metrics = providers.Singleton(PrometheusMetrics, registry)
 
@@ -244,7 +248,8 @@ class Container(containers.DeclarativeContainer):
         steps=repository,
     )
     synchronisation = providers.Singleton(
-        SynchronisationService, repository, processor, clock, domain_settings, metrics, telemetry,
+        SynchronisationService, repository, providers.Singleton(_traced, processor, tracing), clock, domain_settings,
+        metrics, telemetry,
         runner=booking_runner, leases=booking_leases,
         retry_same_run_within=providers.Callable(same_run_window, providers.Singleton(_schedule_settings, settings)),
     )
@@ -271,6 +276,7 @@ class Container(containers.DeclarativeContainer):
             ErrorVisibility, aws.provided.sqs, queue_urls.provided.queue_url,
             settings.provided.sqs_error_visibility_timeout, telemetry, settings.provided.sqs_dlq_name,
         ),
+        tracer=tracing.provided.tracer,
     )
     scheduler = providers.Singleton(
         SynchronisationScheduler, synchronisation, lock, clock, providers.Singleton(_schedule_settings, settings)

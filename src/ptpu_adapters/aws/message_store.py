@@ -59,6 +59,7 @@ from ptpu_adapters.aws.record_codec import (
     pending_sort_key,
 )
 from ptpu_adapters.system_clock import SystemClock
+from ptpu_adapters.trace_context import with_current_trace
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message
 from ptpu_core.ports import Clock, Metrics
@@ -113,7 +114,9 @@ class DynamoMessageRepository:
         """A conditional put (`attribute_not_exists(id)`): False, nothing written, when the id is taken.
 
         With ids derived from the SNS MessageId (issue 13 §3) a taken id is a copy of an event already
-        stored, including our own earlier attempt whose answer was lost and that botocore retried."""
+        stored, including our own earlier attempt whose answer was lost and that botocore retried.
+        A record without a trace context takes the current one (the received event's; issue 11 §5)."""
+        message = with_current_trace(message)
         try:
             with store_errors(f"adding record {message.id}"):
                 self._client.put_item(

@@ -37,6 +37,11 @@ HELPER_ATTRIBUTES = (
     PENDING_SHARD, PENDING_SORT, PENDING_BOOKING_ID, PROCESSED_SHARD, CREATED_SHARD, CREATED_FOLD, PROCESSED_FOLD
 )
 
+# Not in the existing service (issue 11 §5): the W3C trace context of the event that created the record;
+# the existing service ignores them.
+TRACE_PARENT = "traceparent"
+TRACE_STATE = "tracestate"
+
 # Not in the existing service (issue 13 §3): a string set of what processing already did for the
 # record (ptpu_core.effect_journal); the existing service ignores it.
 APPLIED_STEPS = "appliedSteps"
@@ -90,6 +95,8 @@ def message_to_item(message: Message) -> Item:
         "legalStatus": message.legal_status,
         "status": state_text(message.status) if message.status is not None else None,
         "matchingCrns": message.matching_crns,
+        TRACE_PARENT: message.trace_parent,
+        TRACE_STATE: message.trace_state,
     }
     # Absent rather than null, as the existing service's mapper writes them.
     item.update({name: {"S": value} for name, value in optional_strings.items() if value is not None})
@@ -176,6 +183,8 @@ def message_from_item(item: Item) -> Message:
             status=state_of(status) if status is not None else None,
             matching_crns=_string(item, "matchingCrns"),
             applied_steps=frozenset(item.get(APPLIED_STEPS, {}).get("SS", ())),
+            trace_parent=_string(item, TRACE_PARENT),
+            trace_state=_string(item, TRACE_STATE),
         )
     except UnreadableRecord:
         raise

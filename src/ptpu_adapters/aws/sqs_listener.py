@@ -6,7 +6,8 @@ poison (bad envelope or InvalidMessage) → left, made visible again at once so 
 after the redrive count; any other failure → left for SQS to redeliver, after the pause its receive
 count calls for when `error_visibility` is given (issue 11 §3, see error_visibility), else after the
 visibility timeout. A booking's messages within one batch are handled one after another in arrival order;
-different bookings run in parallel.
+different bookings run in parallel. Each message is handled in its own span (issue 11 §5,
+`ptpu_adapters.tracing`), child of the trace context its attributes or SNS envelope carry.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
+from opentelemetry.trace import Tracer
+
 from ptpu_adapters.aws.aws_errors import queue_errors
 from ptpu_adapters.aws.error_visibility import ErrorVisibility
 from ptpu_adapters.aws.sns_envelope import booking_id_of, parse_envelope
 from ptpu_adapters.outage_log import OutageLog
+from ptpu_adapters.trace_context import TRACE_FIELDS
+from ptpu_adapters.tracing import default_tracer, mark_failed, received_message_span
 from ptpu_core.errors import InvalidMessage
 
 log = logging.getLogger(__name__)
@@ -44,12 +49,16 @@ class SqsListener:
         retry_pause_seconds: float = _RETRY_PAUSE_SECONDS,
         clock: Callable[[], float] | None = None,
         error_visibility: ErrorVisibility | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         """`visibility_timeout` None keeps the queue's own; without `error_visibility` it is also the pause
         before a failed message returns.
         `retry_pause_seconds` is the wait after a failed receive; `clock` (monotonic seconds) paces the
         outage log lines (issue 14 §4), time.monotonic by default. `error_visibility` sets when a failed
-        (not poison) message returns; None leaves it to the visibility timeout."""
+        (not poison) message returns; None leaves it to the visibility timeout. `tracer` opens each
+        message's span (default: the global provider's, a no-op unless tracing is configured)."""
+        self._tracer = tracer or default_tracer()
+        self._queue_name = queue_url.rstrip("/").rsplit("/", 1)[-1]
         self._client = sqs_client
         self._queue_url = queue_url
         self._handle = handle
@@ -116,6 +125,7 @@ class SqsListener:
             "MaxNumberOfMessages": self._max_messages,
             "WaitTimeSeconds": self._wait_seconds,
             "AttributeNames": ["ApproximateReceiveCount"],
+            "MessageAttributeNames": list(TRACE_FIELDS),  # a producer's trace context (issue 11 §5)
         }
         if self._visibility_timeout is not None:
             request["VisibilityTimeout"] = self._visibility_timeout
@@ -124,7 +134,8 @@ class SqsListener:
     def _handle_in_order(self, group: list[SqsMessage]) -> None:
         for message in group:
             try:
-                self._handle_one(message)
+                with received_message_span(self._tracer, message, self._queue_name):
+                    self._handle_one(message)
             except Exception:  # a bug here must not strand the rest of the booking's messages
                 log.exception("Message %s escaped handling; left for redelivery", message.get("MessageId", "?"))
 
@@ -138,6 +149,7 @@ class SqsListener:
             log.info("Received message %s type %s (receive %s)", message_id, notification.event_type, receives)
             self._handle(notification.event_type, notification.message, notification.sns_message_id)
         except InvalidMessage as poison:
+            mark_failed(poison)
             log.warning(
                 "Poison message %s (receive %s): %s; not handled, bound for the DLQ",
                 message_id,
@@ -147,6 +159,7 @@ class SqsListener:
             self._make_visible([message])
             return
         except Exception as failure:
+            mark_failed(failure)
             log.debug("Message %s failed, left for redelivery: %s", message_id, failure)
             self.handling_outage.failure(failure, about=f"message {message_id}")
             self._back_off(message, event_type)

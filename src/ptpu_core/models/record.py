@@ -72,6 +72,10 @@ class Message:
     matching_crns: str | None = None
     # What processing already did for this record (ptpu_core.effect_journal; issue 13 §3).
     applied_steps: frozenset[str] = frozenset()
+    # The W3C trace context (`traceparent` / `tracestate` header values) of the event that created the
+    # record, so its processing joins the same trace (issue 11 §5). Opaque text to the core; set by the store.
+    trace_parent: str | None = None
+    trace_state: str | None = None
 
     @property
     def is_processed(self) -> bool:

@@ -8,9 +8,11 @@ from types import SimpleNamespace
 
 import attrs
 import pytest
+from opentelemetry.trace import NoOpTracer
 
 from ptpu_runtime.cli import Service
 from ptpu_runtime.config import Settings
+from ptpu_runtime.tracing_setup import Tracing
 from ptpu_sandbox.ports import free_port
 from ptpu_sandbox.stack import LocalStack
 
@@ -44,6 +46,9 @@ class QuietContainer:
 
     def app(self):
         return self.the_app
+
+    def tracing(self) -> Tracing:
+        return Tracing(NoOpTracer())  # tracing off, as with no exporter configured
 
 
 def answers(host: str, port: int) -> bool:

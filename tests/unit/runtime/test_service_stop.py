@@ -6,10 +6,12 @@ import threading
 from datetime import timedelta
 
 import attrs
+from opentelemetry.trace import NoOpTracer
 from starlette.applications import Starlette
 
 from ptpu_runtime.cli import EXIT_FAILURE, Service
 from ptpu_runtime.config import Settings
+from ptpu_runtime.tracing_setup import Tracing
 
 
 class RecordingLock:
@@ -64,6 +66,9 @@ class StubContainer:
 
     def app(self) -> Starlette:
         return self.the_app
+
+    def tracing(self) -> Tracing:
+        return Tracing(NoOpTracer())  # tracing off, as with no exporter configured
 
 
 def settings() -> Settings:

@@ -1,0 +1,122 @@
+"""Spans around the service's own units of work (issue 11 §5): one per received SQS message, one per
+processed record. Upstream HTTP and AWS calls inside them become child spans through the requests and
+botocore instrumentations (set up by `ptpu_runtime.tracing_setup`).
+
+A span's parent is the trace context the work came with (`ptpu_adapters.trace_context`): the SQS
+message's attributes or its SNS envelope's for a received message, the stored record's for processing,
+so one trace runs from the publisher through the listener, the store, processing and community-api.
+A failure marks the span: the exception recorded as a span event and the status ERROR.
+
+With no tracer provider configured the tracer is OpenTelemetry's no-op one: the spans cost a context
+switch and nothing is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
+
+from ptpu_adapters.trace_context import context_from_fields, record_context, sns_envelope_fields, sqs_message_fields
+from ptpu_core.models.record import Message
+from ptpu_core.outcomes import Outcome
+from ptpu_core.synchronise import ProcessesMessages, StartsBookingPasses
+
+TRACER_NAME = "ptpu"
+MESSAGING_SYSTEM = "aws_sqs"
+
+
+def default_tracer() -> Tracer:
+    """The global provider's tracer (the no-op one unless a provider was installed)."""
+    return trace.get_tracer(TRACER_NAME)
+
+
+def mark_failed(error: BaseException, span: Span | None = None) -> None:
+    """Record `error` on `span` (default: the current span) and set its status ERROR ("Type: message")."""
+    target = span if span is not None else trace.get_current_span()
+    target.record_exception(error)
+    target.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
+
+
+def message_trace_fields(message: dict[str, Any]) -> dict[str, str]:
+    """The W3C fields a received SQS message carries: its own message attributes first, else those of the
+    SNS envelope in its body (never raises: a body that is not an envelope simply has none)."""
+    fields = sqs_message_fields(message)
+    if fields:
+        return fields
+    try:
+        envelope = json.loads(message.get("Body") or "")
+    except (ValueError, RecursionError, TypeError):
+        return {}
+    return sns_envelope_fields(envelope) if isinstance(envelope, dict) else {}
+
+
+@contextmanager
+def received_message_span(tracer: Tracer, message: dict[str, Any], queue_name: str) -> Iterator[Span]:
+    """A CONSUMER span "<queue> process" for one SQS message, child of the context it carries.
+
+    Attributes: messaging.system, messaging.destination.name, messaging.message.id (the SQS MessageId).
+    An exception escaping the block marks the span failed and propagates. With the no-op tracer (tracing
+    off) the message is not even read for a context."""
+    if isinstance(tracer, trace.NoOpTracer):
+        yield trace.INVALID_SPAN
+        return
+    parent = context_from_fields(message_trace_fields(message))
+    attributes = {
+        "messaging.system": MESSAGING_SYSTEM,
+        "messaging.operation": "process",
+        "messaging.destination.name": queue_name,
+        "messaging.message.id": str(message.get("MessageId", "")),
+    }
+    with tracer.start_as_current_span(
+        f"{queue_name} process", context=parent, kind=SpanKind.CONSUMER, attributes=attributes,
+        record_exception=False, set_status_on_exception=False,
+    ) as span:
+        try:
+            yield span
+        except BaseException as error:
+            mark_failed(error, span)
+            raise
+
+
+class TracedProcessor:
+    """A record processor whose every `process(record)` runs in a span, child of the record's stored context.
+
+    Wraps anything with `process(message) -> Outcome`; when the wrapped one hands out booking passes
+    (`ptpu_core.booking_pass.PerBookingPass`), so does this, each pass traced. The span ("process
+    <eventType>", kind CONSUMER) carries ptpu.record.id, ptpu.booking.id, ptpu.event.type, ptpu.retry.count
+    and, when processing returns, ptpu.outcome ("Done" / "TryLater") and ptpu.status (the state stored).
+    An exception is recorded, the span set ERROR, and the exception re-raised to the cycle.
+    """
+
+    def __init__(self, inner: ProcessesMessages, tracer: Tracer) -> None:
+        self._inner = inner
+        self._tracer = tracer
+
+    def booking_pass(self) -> ProcessesMessages:
+        inner = self._inner.booking_pass() if isinstance(self._inner, StartsBookingPasses) else self._inner
+        return TracedProcessor(inner, self._tracer)
+
+    def process(self, message: Message) -> Outcome:
+        attributes: dict[str, str | int] = {
+            "ptpu.record.id": message.id,
+            "ptpu.booking.id": message.booking_id,
+            "ptpu.event.type": message.event_type,
+            "ptpu.retry.count": message.retry_count,
+        }
+        with self._tracer.start_as_current_span(
+            f"process {message.event_type}", context=record_context(message), kind=SpanKind.CONSUMER,
+            attributes=attributes, record_exception=False, set_status_on_exception=False,
+        ) as span:
+            try:
+                outcome = self._inner.process(message)
+            except BaseException as error:
+                mark_failed(error, span)
+                raise
+            span.set_attribute("ptpu.outcome", type(outcome).__name__)
+            span.set_attribute("ptpu.status", str(outcome.status.state.value))
+            return outcome
