@@ -279,10 +279,13 @@ def _not_started(requested: RequestedId, budget: timedelta) -> ResyncItem:
 def _failed(requested: RequestedId, booking_id: int | None, failure: SystemFailure) -> ResyncItem:
     """ERROR (NOT_FOUND for prison-api's 404), saying which system failed but not its text (it may carry
     upstream bodies or account ids); the log has the whole failure."""
+    if isinstance(failure, UpstreamFailure) and failure.service == PRISON_API and failure.status == 404:
+        # An expected answer, not a failure: one INFO line without the upstream body (a 500-id request of
+        # unknown bookings wrote 490 WARNING lines with prison-api's body each).
+        log.info("Re-sync of %s: prison-api has no such booking", requested)
+        return ResyncItem(requested, booking_id, ResyncResult.NOT_FOUND, detail="prison-api has no such booking")
     log.warning("Re-sync of %s failed: %s", requested, failure)
     if isinstance(failure, UpstreamFailure):
-        if failure.service == PRISON_API and failure.status == 404:
-            return ResyncItem(requested, booking_id, ResyncResult.NOT_FOUND, detail="prison-api has no such booking")
         status = f" (HTTP {failure.status})" if failure.status is not None else ""
         return ResyncItem(requested, booking_id, ResyncResult.ERROR, detail=f"{failure.service} failed{status}")
     detail = f"{type(failure).__name__}: see the service log"

@@ -13,6 +13,7 @@ from ptpu_runtime.api.docs import documented_app
 from ptpu_runtime.api.errors import install_error_handlers
 from ptpu_runtime.api.head_requests import HeadAsGet
 from ptpu_runtime.api.health import BUILD_NAME, health_router
+from ptpu_runtime.api.openapi_errors import describe_hmpps_errors
 from ptpu_runtime.api.queue_admin import queue_admin_router
 from ptpu_runtime.api.report_gate import DEFAULT_MAX_CONCURRENT_REPORTS, ReportGate
 from ptpu_runtime.api.reports import report_router
@@ -47,6 +48,7 @@ def create_app(deps: ApiDependencies) -> FastAPI:
     app.include_router(queue_admin_router(deps.queues, deps.telemetry, deps.verifier))
     if deps.resync is not None:
         app.include_router(resync_router(deps.resync, deps.verifier))
+    describe_hmpps_errors(app)
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit)
     return app

@@ -1,0 +1,61 @@
+"""The OpenAPI document describes the errors the service really gives: the HMPPS ErrorResponse, no 422.
+
+FastAPI lists a 422 with its own `HTTPValidationError` body on every operation that takes input, but this
+service answers bad input with 400 in the HMPPS shape (api/errors.py), like the existing Spring service
+and every HMPPS API (`uk.gov.justice.hmpps.kotlin.common.ErrorResponse`: status, errorCode, userMessage,
+developerMessage, moreInfo). Found by a newcomer trial reading /v3/api-docs: 422 advertised, never sent;
+400/401/403 described without a body schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+
+ERROR_RESPONSE = "ErrorResponse"
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "The HMPPS error body (status and messages), as every HMPPS API answers errors",
+    "required": ["status", "userMessage", "developerMessage"],
+    "properties": {
+        "status": {"type": "integer", "description": "The HTTP status, repeated", "example": 400},
+        "errorCode": {"type": "integer", "nullable": True},
+        "userMessage": {"type": "string", "example": "Validation failure: ..."},
+        "developerMessage": {"type": "string"},
+        "moreInfo": {"type": "string", "nullable": True},
+    },
+}
+_FASTAPI_ONLY = ("HTTPValidationError", "ValidationError")
+
+
+def describe_hmpps_errors(app: FastAPI) -> None:
+    """Replace `app.openapi` so its document has no 422 (a 400 instead) and every 4xx/5xx response has the
+    ErrorResponse body; the document is built once, as FastAPI does."""
+    build: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = hmpps_errors(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def hmpps_errors(document: dict[str, Any]) -> dict[str, Any]:
+    """The document, changed in place and returned (see the module docstring)."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas[ERROR_RESPONSE] = ERROR_SCHEMA
+    body = {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_RESPONSE}"}}}
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {})
+            if responses.pop("422", None) is not None:
+                responses.setdefault("400", {"description": "Validation failure: the message says what is wrong"})
+            for code, response in responses.items():
+                if code[:1] in ("4", "5") and "content" not in response:
+                    response["content"] = body
+    for name in _FASTAPI_ONLY:
+        schemas.pop(name, None)
+    return document
