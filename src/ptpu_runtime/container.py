@@ -44,6 +44,7 @@ from ptpu_runtime import health_checks as components
 from ptpu_runtime.api.app import ApiDependencies, create_app
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
+from ptpu_runtime.domain_event_wiring import domain_event_publisher
 from ptpu_runtime.health_checks import BuildInfoHealth, DynamoTableHealth, HealthService, PingHealth, QueueHealth
 from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler, same_run_window
 from ptpu_runtime.startup_checks import check_aws
@@ -226,6 +227,8 @@ class Container(containers.DeclarativeContainer):
     delius_api = providers.Singleton(CommunityApiClient, community_http)
     community_api = providers.Singleton(_community_api, settings, delius_api, telemetry)
 
+    domain_events = providers.Singleton(domain_event_publisher, settings, aws, telemetry)  # issue 11 §1
+
     # The domain's use cases.
     receiver = providers.Singleton(
         EventReceiver, prison_api, repository, clock, domain_settings, telemetry, metrics=metrics
@@ -240,6 +243,7 @@ class Container(containers.DeclarativeContainer):
         clock,
         domain_settings,
         steps=repository,
+        domain_events=domain_events,
     )
     synchronisation = providers.Singleton(
         SynchronisationService, repository, processor, clock, domain_settings, metrics, telemetry,
