@@ -131,5 +131,14 @@ class DryRunDomainEventPublisher:
         )
 
 
-def _satisfies_port(sns: SnsDomainEventPublisher, dry: DryRunDomainEventPublisher) -> list[ports.DomainEventPublisher]:
-    return [sns, dry]  # mypy proves both implement the port
+class NoDomainEventTopic:
+    """No topic configured: every event is dropped (the service says so once, at start-up)."""
+
+    def publish(self, event: HmppsDomainEvent) -> None:
+        log.debug("No domain-events topic: %s not published", event.event_type)
+
+
+def _satisfies_port(
+    sns: SnsDomainEventPublisher, dry: DryRunDomainEventPublisher, none: NoDomainEventTopic
+) -> list[ports.DomainEventPublisher]:
+    return [sns, dry, none]  # mypy proves each implements the port
