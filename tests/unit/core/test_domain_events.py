@@ -11,11 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from builders import BOOKING_NO, BOOKING_NUMBER, NOW, OFFENDER_NO, PRISON, STATUS_CHANGE, Fakes, a_stored
 
+from ptpu_adapters.aws.domain_event_topic import DRY_RUN_EVENT as DRY_RUN_DOMAIN_EVENT
+from ptpu_adapters.aws.domain_event_topic import DryRunDomainEventPublisher
 from ptpu_adapters.fakes import FakeDomainEventPublisher
+from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_core.domain_events import (
     ADDED_DESCRIPTION,
     PRISON_IDENTIFIER_ADDED,
-    PRISON_IDENTIFIER_UPDATED,
     UPDATED_DESCRIPTION,
     prison_identifier_added,
     prison_identifier_updated,
@@ -25,12 +27,14 @@ from ptpu_core.models.domain_event import HmppsDomainEvent, PersonIdentifier
 from ptpu_core.models.record import Message
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import done
+from ptpu_core.ports import DomainEventPublisher
 from ptpu_core.processors.dispatch import MessageProcessor
+from ptpu_core.settings import DomainSettings
 
 CRN = "X100001"
 
 
-def processor(fakes: Fakes, publisher: FakeDomainEventPublisher, journal: bool = True) -> MessageProcessor:
+def processor(fakes: Fakes, publisher: DomainEventPublisher, journal: bool = True) -> MessageProcessor:
     return MessageProcessor(
         fakes.prison,
         fakes.community,
@@ -176,5 +180,22 @@ def test_without_a_journal_a_failed_publish_fails_the_record(unlinked: Fakes) ->
 
     with pytest.raises(SystemFailure):
         processor(unlinked, publisher, journal=False).process(stored(unlinked, STATUS_CHANGE))
-    assert PRISON_IDENTIFIER_UPDATED not in publisher.event_types()
+    assert publisher.published == []
     assert publisher.attempts == 1
+
+
+def test_dry_run_reports_the_event_and_publishes_nothing(unlinked: Fakes) -> None:
+    unlinked.settings = DomainSettings(only_prisons=frozenset({PRISON}), dry_run=True)
+    delius = unlinked.community
+    unlinked.community = DryRunCommunityApi(delius, unlinked.telemetry)  # type: ignore[assignment]
+
+    outcome = processor(unlinked, DryRunDomainEventPublisher(unlinked.telemetry)).process(
+        stored(unlinked, STATUS_CHANGE)
+    )
+
+    assert outcome == done(State.COMPLETED, CRN)
+    assert delius.offenders[CRN].noms_number is None  # nothing written, nothing published: only reported
+    [reported] = unlinked.telemetry.named(DRY_RUN_DOMAIN_EVENT)
+    assert (reported.attributes["eventType"], reported.attributes["crn"], reported.attributes["nomsNumber"]) == (
+        PRISON_IDENTIFIER_ADDED, CRN, OFFENDER_NO
+    )
