@@ -114,12 +114,12 @@ class OffenderMatcher:
             ignored = {"reason": NOT_INTERESTED_PRISON}
             return NotMatched(SynchroniseState.NOT_VALID, names.CHANGE_IGNORED, ignored, (crn,))
         self._community_api.update_noms_number(crn, booking.offender_no)
-        if self._announcer is not None:  # issue 11 §1: probation-case.prison-identifier.added
-            self._announcer.identifier_added(crn, booking.offender_no, booking.booking_no)
         self._telemetry.track_event(
             names.OFFENDER_NUMBER_SET,
             {"offenderNo": booking.offender_no, "bookingNumber": booking.booking_no, "crn": crn},
         )
+        if self._announcer is not None:  # issue 11 §1: probation-case.prison-identifier.added
+            self._announcer.identifier_added(crn, booking.offender_no, booking.booking_no)
         return Matched(crn)
 
 

@@ -8,6 +8,8 @@ the AsyncAPI document's schemas.
 
 from __future__ import annotations
 
+import os
+import signal
 from datetime import datetime
 from typing import Any
 
@@ -60,7 +62,14 @@ def test_an_announcement_that_failed_is_published_by_the_records_retry(stack: Lo
 
     wait_for("the failed pass", lambda: [r for r in records_for(stack, 1200835) if r.retry_count > 0])
     assert stack.hmpps.community.offender("X142620")["otherIds"]["nomsNumber"] == "A5089DY"  # type: ignore[index]
-    DomainEventWatch.create(stack.aws, topic_name)  # the same topic ARN again, subscribed again
+    assert stack.service is not None
+    # The same topic ARN again, subscribed again. The service is paused meanwhile: a retry landing between
+    # the topic's creation and the subscription would publish to a topic nobody yet listens to.
+    os.kill(stack.service.pid, signal.SIGSTOP)
+    try:
+        DomainEventWatch.create(stack.aws, topic_name)
+    finally:
+        os.kill(stack.service.pid, signal.SIGCONT)
     record = wait_for_final_record(stack, 1200835, "COMPLETED")
 
     [event] = received(stack, 1)

@@ -49,8 +49,8 @@ class BookingNumberProcessor:
             if not replaced:
                 self._telemetry.track_event(names.BOOKING_NUMBER_CHANGED_OFFENDER_NOT_FOUND, about | old)
             for ids in replaced:
+                self._telemetry.track_event(names.BOOKING_NUMBER_CHANGED, about | old | {"crn": ids.crn})
                 if self._announcer is not None:  # issue 11 §1: probation-case.prison-identifier.updated
                     self._announcer.identifier_updated(ids.crn, booking.offender_no, merged.value, booking.booking_no)
-                self._telemetry.track_event(names.BOOKING_NUMBER_CHANGED, about | old | {"crn": ids.crn})
                 crns.append(ids.crn)
         return done(State.COMPLETED, *crns)

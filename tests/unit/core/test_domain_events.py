@@ -15,6 +15,7 @@ from ptpu_adapters.aws.domain_event_topic import DRY_RUN_EVENT as DRY_RUN_DOMAIN
 from ptpu_adapters.aws.domain_event_topic import DryRunDomainEventPublisher
 from ptpu_adapters.fakes import FakeDomainEventPublisher
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_core import telemetry_names as names
 from ptpu_core.domain_events import (
     ADDED_DESCRIPTION,
     PRISON_IDENTIFIER_ADDED,
@@ -146,6 +147,7 @@ def test_an_event_that_could_not_be_published_is_published_by_the_retry(unlinked
         processor(unlinked, publisher).process(stored(unlinked, STATUS_CHANGE))
     assert publisher.published == []
     assert unlinked.community.offenders[CRN].noms_number == OFFENDER_NO  # Delius changed, not yet announced
+    assert unlinked.telemetry.named(names.OFFENDER_NUMBER_SET)  # still reported: the retry may not link again
 
     unlinked.search_finds("HMPPS_KEY", CRN)
     unlinked.clock.advance(timedelta(minutes=10))  # a later retry
