@@ -69,5 +69,5 @@ docs: $(STAMP)
 # Everything the build, the tests and the benchmarks made (what .gitignore lists); tracked files stay.
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache build dist .bench-tmp
-	find . -path ./.git -prune -o \( -name __pycache__ -o -name '*.pyc' -o -name '*.egg-info' \) -prune \
+	find . -path ./.git -prune -o \( -name __pycache__ -o -name '*.pyc' -o -name '*.egg-info' -o -name node_modules \) -prune \
 		-exec rm -rf {} +

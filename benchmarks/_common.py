@@ -31,6 +31,8 @@ FIXTURES = Path(os.environ.get("PTPU_FIXTURES", ROOT / "tests" / "fixtures" / "o
 REGION = "eu-west-2"
 MOTO_URL_ENV = "PTPU_BENCH_MOTO_URL"  # run_all.py shares one moto server between the scripts
 MAKE_TARGET_ENV = "PTPU_BENCH_MAKE_TARGET"  # run_all.py names the make target that ran the script
+MOTO_PID_ENV = "PTPU_BENCH_MOTO_PID"  # and the shared moto server's process id (to read its CPU time)
+SERVER_PIDS: dict[str, int] = {}  # url -> pid of each server this process started
 
 EVENT_FIXTURES = {
     "IMPRISONMENT_STATUS-CHANGED": "imprisonmentStatusChanged.json",
@@ -81,10 +83,12 @@ def child_server(args: Sequence[str], url: str, ready_path: str = "/") -> Iterat
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and scripts
         list(args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+    SERVER_PIDS[url] = process.pid
     try:
         _wait_until_up(url + ready_path)
         yield url
     finally:
+        SERVER_PIDS.pop(url, None)
         process.terminate()
         try:
             process.wait(timeout=10)
@@ -122,6 +126,23 @@ def stub_counts(url: str) -> dict[str, int]:
     with urllib.request.urlopen(url + "/__counts", timeout=5) as answer:  # noqa: S310 - loopback only
         counts: dict[str, int] = json.load(answer)
     return counts
+
+
+def moto_pid(url: str) -> int | None:
+    """The process id of the moto server at `url` (ours, or run_all.py's shared one), if known."""
+    shared = os.environ.get(MOTO_PID_ENV)
+    return SERVER_PIDS.get(url) or (int(shared) if shared else None)
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time a process has used so far (Linux /proc), 0.0 when it cannot be read."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def aws(url: str) -> AwsClients:

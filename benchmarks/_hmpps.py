@@ -11,11 +11,12 @@ from _common import StaticTokens
 from _world import bench_delius_offender, bench_prison_record
 
 from ptpu_adapters.fakes import RecordingMetrics, RecordingTelemetry
-from ptpu_adapters.http.base import UpstreamClient
+from ptpu_adapters.http.base import UpstreamClient, cookieless_session
 from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.offender_search import OffenderSearchClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_core.booking_pass import PerBookingPass
+from ptpu_core.effect_journal import AppliedStepStore
 from ptpu_core.settings import DomainSettings
 from ptpu_sandbox.simulators.cluster import SimulatedHmpps
 
@@ -54,13 +55,24 @@ class Counting:
         return counted
 
 
-def processor(hmpps: SimulatedHmpps, log: list[CallKey], clock: Any) -> PerBookingPass:
+def processor(
+    hmpps: SimulatedHmpps,
+    log: list[CallKey],
+    clock: Any,
+    *,
+    steps: AppliedStepStore | None = None,
+    wrap: Callable[[str, Any], Any] = lambda service, client: client,
+    pool_size: int | None = None,
+) -> PerBookingPass:
     """The service's processor (one pass per booking, as the container wires it), every port call counted
-    beneath the pass (a read the pass reuses is not counted again)."""
+    beneath the pass (a read the pass reuses is not counted again). `steps`: the record store that journals
+    each record's effects (the container passes the repository); `wrap(service, client)` may wrap each
+    counted port (to time it); `pool_size`: connections kept per upstream (the container's: workers + 2)."""
     tokens = StaticTokens(hmpps.auth.mint_token([]))
 
     def client(service: str, url: str, make: Callable[[UpstreamClient], Any]) -> Any:
-        return Counting(service, make(UpstreamClient(service, url, tokens)), log)
+        upstream = UpstreamClient(service, url, tokens, session=cookieless_session(pool_size))
+        return Counting(service, wrap(service, make(upstream)), log)
 
     return PerBookingPass(
         client("prison-api", hmpps.prison_url, PrisonApiClient),
@@ -70,6 +82,7 @@ def processor(hmpps: SimulatedHmpps, log: list[CallKey], clock: Any) -> PerBooki
         RecordingMetrics(),
         clock,
         DomainSettings(),
+        steps=steps,
     )
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -31,9 +32,22 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import boto3
-from _common import REGION, aws, booking_ids, fresh_resources, machine, markdown_table, moto_server, quiet_logs, section
+from _common import (
+    REGION,
+    aws,
+    booking_ids,
+    cpu_seconds,
+    fresh_resources,
+    machine,
+    markdown_table,
+    moto_pid,
+    moto_server,
+    quiet_logs,
+    section,
+)
 from _hmpps import CallKey, processor, start_world
 from _records import NOW, batch_write, record
+from _timing import Timed, Totals, merged
 from bench_upstream_calls import delius_state
 
 from ptpu_adapters.aws.booking_leases import DynamoBookingLeases
@@ -48,7 +62,8 @@ WAVE = "SENTENCE_DATES-CHANGED"
 STATUS = "IMPRISONMENT_STATUS-CHANGED"
 RUNS = ((1, 1), (4, 1), (8, 1), (1, 2), (1, 4))  # (workers, processes)
 LEASE = timedelta(minutes=5)
-GO_AFTER_SECONDS = 6.0  # worker processes import and connect first, then all start at once
+CYCLE_DELAY = 1.0  # seconds: PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY's default
+GO_AFTER_SECONDS = 5.0  # worker processes import and connect first, then all start at once
 
 
 class _Urls:
@@ -70,11 +85,19 @@ def worker(config: dict[str, Any]) -> None:
     quiet_logs()
     clients = aws(config["moto"])
     clock = FixedClock(NOW)
-    repository = DynamoMessageRepository(clients.dynamodb, config["table"])
+    totals = Totals()
+    table = Timed(clients.dynamodb, "dynamodb", totals, by_method=True)
+    repository = DynamoMessageRepository(table, config["table"])
     calls: list[CallKey] = []
-    work = processor(_Urls(config), calls, clock)  # type: ignore[arg-type]
+    # As the container wires it: each record's effects journalled on its item, pools sized to the workers.
+    work = processor(
+        _Urls(config), calls, clock, steps=repository,  # type: ignore[arg-type]
+        wrap=lambda service, client: Timed(client, "upstream", totals), pool_size=config["workers"] + 2,
+    )
     runner = ThreadedRunner(config["workers"])
-    leases = DynamoBookingLeases(clients.schedule_dynamodb, config["lock_table"], LEASE)
+    leases = DynamoBookingLeases(
+        Timed(clients.schedule_dynamodb, "dynamodb", totals, by_method=True), config["lock_table"], LEASE
+    )
     service = SynchronisationService(
         repository, work, clock, DomainSettings(), RecordingMetrics(), RecordingTelemetry(),
         runner=runner, leases=leases,
@@ -82,14 +105,20 @@ def worker(config: dict[str, Any]) -> None:
     synced = 0
     time.sleep(max(0.0, config["go"] - time.time()))  # every process starts together, imports done
     start = time.time()
+    cpu = time.process_time()
     while True:
         synced += service.process_due().bookings
         if next(repository.unprocessed_created_before(NOW - DomainSettings().hold_back), None) is None:
             break
-        time.sleep(0.02)  # what is left is leased by another process
+        # What is left is leased by another process. As the scheduler runs the cycle (an interval trigger
+        # of PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY, a tick skipped while a cycle runs): the next tick.
+        time.sleep(CYCLE_DELAY - (time.time() - start) % CYCLE_DELAY)
     end = time.time()
+    cpu = time.process_time() - cpu
     runner.close()
-    print(json.dumps({"start": start, "end": end, "synced": synced, "calls": len(calls)}))
+    print(json.dumps({
+        "start": start, "end": end, "synced": synced, "calls": len(calls), "cpu": cpu, "timings": totals.snapshot()
+    }))
 
 
 def lease_overlaps(moto_url: str, stream_arn: str) -> tuple[int, int]:
@@ -146,6 +175,8 @@ def run(workers: int, processes: int, bookings: list[int], latency: float, moto_
         "lock_table": names.schedule_table, "workers": workers,
         "go": time.time() + GO_AFTER_SECONDS,
     }
+    moto = moto_pid(moto_url)
+    moto_cpu, load = cpu_seconds(moto), os.getloadavg()[0]
     try:
         children = [
             subprocess.Popen(  # noqa: S603 - our own script
@@ -154,6 +185,7 @@ def run(workers: int, processes: int, bookings: list[int], latency: float, moto_
             for _ in range(processes)
         ]
         results = [json.loads(child.communicate(timeout=3600)[0].strip().splitlines()[-1]) for child in children]
+        moto_cpu, load = cpu_seconds(moto) - moto_cpu, max(load, os.getloadavg()[0])
         holds, overlapping = lease_overlaps(moto_url, stream)
         state = delius_state(hmpps, len(bookings))
     finally:
@@ -166,6 +198,10 @@ def run(workers: int, processes: int, bookings: list[int], latency: float, moto_
         "holds": holds,
         "overlapping": overlapping,
         "state": state,
+        "cpu": sum(r["cpu"] for r in results),
+        "timings": merged([r["timings"] for r in results]),
+        "moto_cpu": moto_cpu,
+        "load": load,
     }
 
 
@@ -173,6 +209,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bookings", type=int, default=100)
     parser.add_argument("--latencies", type=int, nargs="+", default=[25, 100], help="milliseconds")
+    parser.add_argument("--runs", nargs="+", default=[f"{w}x{p}" for w, p in RUNS],
+                        help="workers x processes, e.g. 1x1 8x1 (the first is the one the others are compared to)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -186,17 +224,29 @@ def main() -> None:
         for latency_ms in args.latencies:
             latency = latency_ms / 1000
             serial: dict[str, Any] | None = None
-            for workers, processes in RUNS:
+            for workers, processes in ((int(w), int(p)) for w, p in (run.split("x") for run in args.runs)):
                 found = run(workers, processes, bookings, latency, moto_url)
                 serial = serial or found
                 per_booking = found["calls"] / len(bookings)
                 floor = len(bookings) * per_booking * latency / (workers * processes)
                 speed_up = serial["seconds"] / found["seconds"]
                 same = sum(1 for k, v in found["state"].items() if serial["state"].get(k) == v)
-                print(f"{latency_ms} ms, {workers} x {processes}: {found['seconds']:.1f}s", file=sys.stderr)
+                print(f"{latency_ms} ms, {workers} x {processes}: {found['seconds']:.1f}s (floor {floor:.1f}s),"
+                      f" worker CPU {found['cpu'] / len(bookings) * 1000:.1f} ms/booking,"
+                      f" moto CPU {found['moto_cpu'] / len(bookings) * 1000:.1f} ms/booking, load {found['load']:.1f};"
+                      " per booking: "
+                      + ", ".join(f"{kind} {n / len(bookings):.2f} x {t / max(n, 1) * 1000:.1f} ms"
+                                  for kind, (n, t) in sorted(found["timings"].items())), file=sys.stderr)
+                dynamodb = [v for k, v in found["timings"].items() if k.startswith("dynamodb")]
+                dynamodb_calls = sum(n for n, _ in dynamodb) / len(bookings)
+                # DynamoDB wait on a worker's critical path: every worker's time in DynamoDB calls, per worker.
+                dynamodb_wait = sum(t for _, t in dynamodb) / (workers * processes)
+                above = found["seconds"] - floor
                 rows.append([
                     f"{latency_ms} ms", workers, processes, f"{found['seconds']:.1f}", f"{per_booking:.2f}",
-                    f"{floor:.1f}", f"{found['seconds'] / floor:.2f}", f"{speed_up:.2f}x",
+                    f"{floor:.1f}", f"**{found['seconds'] / floor:.2f}**", f"{speed_up:.2f}x",
+                    f"{dynamodb_calls:.2f}", f"{dynamodb_wait:.1f} ({dynamodb_wait / above:.0%})" if above > 0 else "-",
+                    f"{found['moto_cpu'] / len(bookings) * 1000:.0f}", f"{found['load']:.1f}",
                     f"{found['synced']}/{len(bookings)}", f"{found['overlapping']} of {found['holds']}",
                     f"{same}/{len(found['state'])}",
                 ])
@@ -205,18 +255,26 @@ def main() -> None:
                     goals.append(f"{latency_ms} ms, {workers} worker(s) x {processes} process(es): {speed_up:.2f}x"
                                  f" the serial run (goal >= {goal}: {'met' if speed_up >= goal else 'missed'})")
     body = (
-        f"Machine: {machine()}, shared with other work while measured (see the load average above). {len(bookings)}"
-        f" due bookings: {WAVE} on every one, {STATUS} on every fourth. Simulators (delaying every call by the"
-        " latency) in the benchmark's process, moto in its own, workers in their own processes; per-booking leases"
-        f" of {int(LEASE.total_seconds() / 60)} minutes.\n\n"
+        f"Machine: {machine()}, shared with other work while measured (load average per run in the table). "
+        f"{len(bookings)} due bookings: {WAVE} on every one, {STATUS} on every fourth. Simulators (threaded,"
+        " delaying every call by the latency) in the benchmark's process, moto (DynamoDB requests serialised for"
+        " per-item atomicity) in its own, workers in their own processes wired as the container wires them (effect"
+        " journal on, HTTP pools sized to the workers); per-booking leases of"
+        f" {int(LEASE.total_seconds() / 60)} minutes; a process whose cycle ends with bookings left to other"
+        f" processes starts its next cycle on the scheduler's next {CYCLE_DELAY:.0f} s tick.\n\n"
         + markdown_table(
-            ["latency", "workers", "processes", "drain s", "calls/booking", "floor s", "ratio to floor",
-             "speed-up vs 1x1", "bookings synced", "overlapping leases (of holds)", "Delius = serial"],
+            ["latency", "workers", "processes", "drain s", "upstream calls/booking", "floor s", "ratio to floor",
+             "speed-up vs first row", "DynamoDB calls/booking", "DynamoDB wait s per worker (share of time above"
+             " floor)", "moto CPU ms/booking", "load (1 min, max)", "bookings synced", "overlapping leases (of holds)",
+             "Delius = first row"],
             rows,
         )
-        + "\n\nFloor = bookings x calls per booking x latency / (workers x processes). Goals: 8 workers >= 6x one,"
-        " 4 processes >= 3.2x one, every ratio to the floor <= 1.5, zero overlapping leases, Delius identical to the"
-        " serial run.\n\n" + "\n".join(f"- {g}" for g in goals)
+        + "\n\nFloor = bookings x upstream calls per booking x latency / (workers x processes): upstream calls"
+        " only. DynamoDB wait = the time every worker spent in DynamoDB calls (moto, queued behind its lock"
+        " included), divided by workers x processes; its share is of the drain time above the floor. moto CPU ="
+        " the emulator process's own CPU time during the run. Goals: 8 workers >= 6x one, 4 processes >= 3.2x one,"
+        " every ratio to the floor <= 1.5, zero overlapping leases, Delius identical to the serial run.\n\n"
+        + "\n".join(f"- {g}" for g in goals)
     )
     print(section("5. Processing throughput: drain of a backlog by workers and pods", body))
 

@@ -36,6 +36,7 @@ from ptpu_core.models.probation import (
     UpdateCustodyBookingNumber,
 )
 from ptpu_core.models.record import Message
+from ptpu_core.resync import LatestBookings
 from ptpu_core.retry_policy import epoch_seconds
 from ptpu_core.service_time import instant, wall_clock, wall_clock_between
 
@@ -166,6 +167,12 @@ class FakePrisonApi(_Failing):
     def get_prisoner(self, offender_no: str) -> Prisoner | None:
         self._called("get_prisoner", offender_no)
         return self.prisoners.get(offender_no)
+
+    def get_latest_booking(self, offender_no: str) -> Booking | None:
+        """The offender's booking with the highest id (NOMIS numbers bookings in order), None without one."""
+        self._called("get_latest_booking", offender_no)
+        ids = [booking_id for booking_id, booking in self.bookings.items() if booking.offender_no == offender_no]
+        return evolve(self.bookings[max(ids)], booking_id=max(ids)) if ids else None
 
 
 class FakeOffenderSearch(_Failing):
@@ -446,6 +453,7 @@ def _conforms() -> None:
     _telemetry: ports.Telemetry = RecordingTelemetry()
     _metrics: ports.Metrics = RecordingMetrics()
     _prison: ports.PrisonApi = FakePrisonApi()
+    _latest_bookings: LatestBookings = FakePrisonApi()
     _search: ports.OffenderSearchApi = FakeOffenderSearch()
     _community: ports.CommunityApi = FakeCommunityApi()
     _repository: ports.MessageRepository = InMemoryMessageRepository()

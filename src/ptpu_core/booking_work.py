@@ -48,14 +48,18 @@ class LeaseRun:
     tier retried in a run started less than that long before `started` — another pod's run of the same
     cron tick — is not retried again (issue 12 §2: the retry tiers run under the per-booking scheme, and a
     record must not be retried twice by one tick because several pods ran it).
+    `on_request`: a run outside any cycle (the re-sync endpoint, issue 11 §4): the cycle's rule of
+    `BookingLeases.new_cycle` does not apply to it, since it read no selection that could be stale.
     """
 
     tier: RetryTier | None = None
     started: datetime | None = None
     same_run_within: timedelta = timedelta(0)
+    on_request: bool = False
 
 
 PROCESS_DUE = LeaseRun()
+ON_REQUEST = LeaseRun(on_request=True)
 # A booking's pass starts no record once this share of its lease has gone by: the record in hand (a few
 # upstream calls, each bounded by the HTTP timeouts) must still finish before the lease can pass on.
 LEASE_SHARE = 0.5

@@ -16,13 +16,17 @@ record (`Message.applied_steps`, the item's `appliedSteps` string set) and a rep
   same attempt (its outcome was never saved) emits none of them again; a later attempt emits its
   own, as the existing service does on every retry. Entries of earlier attempts are dropped.
 
-Cost: one store write per processing of a record (an UpdateItem ADD), when processing ends or
-fails, before the outcome is saved: the landed writes and the buffered events, which are emitted
-only once journalled. So a failed save of the outcome, or a failure part-way (an upstream error
-after some writes landed), repeats nothing. A failed journal write raises StoreFailure: its events
-are then not emitted (the retry emits them), and only then are its landed writes sent again; a
-process killed mid-record also sends its writes again (journalling each write as it lands would
-close that window at the price of a store write per Delius write).
+Cost: no store write of its own when the processing cycle saves the outcome (issue 12 §4, one DynamoDB
+round trip fewer per record): the cycle `stage()`s the journal onto the record, so the outcome's own
+write carries the landed writes and the buffered events' keys, and the events are emitted once that
+write succeeded (`saved()`). Only when the outcome's write fails is the journal written alone (an
+UpdateItem ADD, `flush()`), and its events emitted once that lands. So a failed save of the outcome, or
+a failure part-way (an upstream error after some writes landed), repeats nothing, as long as one of the
+two writes lands. When both fail (StoreFailure) the events are not emitted (the retry emits them), and
+only then are the landed writes sent again; a process killed mid-record also sends its writes again
+(journalling each write as it lands would close that window at the price of a store write per Delius
+write). Used on its own (`MessageProcessor.process`), the journal is flushed when processing ends or
+fails, before the caller saves anything: one UpdateItem per record.
 """
 
 from __future__ import annotations
@@ -87,6 +91,20 @@ class EffectJournal:
     def wrote(self, step: str) -> None:
         """A Delius write landed: `step` is its key, with `=<summary>` when the answer matters."""
         self._written.append(step)
+
+    def stage(self) -> None:
+        """Put the landed writes and the buffered effects' keys on the record in hand (`applied_steps`), to
+        be stored by the caller's own save of the record; then `saved()` once that save succeeded, or
+        `flush()` when it failed. Nothing is emitted yet."""
+        self._message.applied_steps = self._message.applied_steps | frozenset(
+            [step for step, _ in self._pending] + self._written
+        )
+
+    def saved(self) -> None:
+        """The record was stored with its staged steps: emit the buffered effects (each once)."""
+        pending, self._pending, self._written = self._pending, [], []
+        for _, emit in pending:
+            emit()
 
     def flush(self) -> None:
         """Journal the landed writes and buffered effects in one store write, then emit the effects."""

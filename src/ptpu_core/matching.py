@@ -8,8 +8,10 @@ from datetime import date
 from attrs import field, frozen
 
 from ptpu_core import telemetry_names as names
+from ptpu_core.capabilities import Capability, skipped
 from ptpu_core.domain_events import Announcer
 from ptpu_core.identifiers import require_crn
+from ptpu_core.models.events import EventType
 from ptpu_core.models.prison import Booking
 from ptpu_core.models.probation import Conviction, MatchRequest, OffenderMatches
 from ptpu_core.models.record import SynchroniseState
@@ -113,6 +115,12 @@ class OffenderMatcher:
         if not self._settings.is_interested_prison(booking.agency_id):
             ignored = {"reason": NOT_INTERESTED_PRISON}
             return NotMatched(SynchroniseState.NOT_VALID, names.CHANGE_IGNORED, ignored, (crn,))
+        if not self._settings.capabilities.matching:
+            # Issue 11 §2: linking is prison-identifier-and-delius's job here. Not linked yet, so retried
+            # (NO_MATCH, the candidate kept) until it is: then offender-search answers HMPPS_KEY.
+            off = skipped(Capability.MATCHING, EventType.IMPRISONMENT_STATUS_CHANGED.value)
+            who = {"offenderNo": booking.offender_no, "bookingNumber": booking.booking_no, "crn": crn}
+            return NotMatched(SynchroniseState.NO_MATCH, names.SKIPPED_BY_CONFIGURATION, who | off, (crn,))
         self._community_api.update_noms_number(crn, booking.offender_no)
         self._telemetry.track_event(
             names.OFFENDER_NUMBER_SET,

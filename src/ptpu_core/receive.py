@@ -32,6 +32,7 @@ class Reception(Enum):
     NOT_VALID = "NOT_VALID"
     IGNORED = "IGNORED"  # an event type we do not handle
     DUPLICATE = "DUPLICATE"  # a copy of an event already stored
+    SWITCHED_OFF = "SWITCHED_OFF"  # every capability its type serves is switched off (issue 11 §2)
 
 
 # Fixed forever: changing it would let every copy in flight be stored a second time.
@@ -78,6 +79,11 @@ class EventReceiver:
         if event is None:
             log.info("Ignoring event of type %s: not an event we handle", event_type)
             return Reception.IGNORED
+        if not self._settings.capabilities.handles(event_type):
+            # Nothing it could lead to is ours to write: no prison-api call, nothing stored.
+            off = ", ".join(c.value for c in self._settings.capabilities.switched_off_for(event_type))
+            log.info("Not storing %s for booking %d: switched off (%s)", event_type, event.booking_id, off)
+            return Reception.SWITCHED_OFF
         record_id = record_id_for(sns_message_id) if sns_message_id else self._new_id()
         if sns_message_id and self._repository.get(record_id) is not None:
             return self._duplicate(event_type, event.booking_id, sns_message_id, record_id)

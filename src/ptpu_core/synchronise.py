@@ -29,6 +29,10 @@ skipped (counted `leased_elsewhere`); the consistent read and the stale check co
 so a booking another pod finished a moment ago is seen as done. With `PerBookingPass` as the
 processor each booking's records share one pass (`booking_pass`): prison-api read once per booking.
 
+Each record's effect journal (issue 13 §3) rides on the save of its outcome when the processor stages
+it (`MessageProcessor.process_staged`): one store write per record; the journal is written alone only
+when that save fails (see `ptpu_core.effect_journal`).
+
 Failures: an exception from the processor becomes TryLater(ERROR) for that record and the
 cycle carries on. A `StoreFailure` from the repository is not caught: the cycle stops,
 and since nothing is deleted or marked before its outcome is saved, nothing is lost.
@@ -55,10 +59,12 @@ from ptpu_core.booking_work import (
     RunsBookingTasks,
     SerialRunner,
 )
+from ptpu_core.errors import StoreFailure
 from ptpu_core.models.events import EventType
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Done, Outcome, try_later
 from ptpu_core.ports import Clock, MessageRepository, Metrics, Telemetry
+from ptpu_core.processors.dispatch import StagedProcessing
 from ptpu_core.retry_policy import RetryTier, epoch_seconds, retry_delete_by
 from ptpu_core.service_time import instant
 from ptpu_core.settings import DomainSettings
@@ -78,6 +84,13 @@ def days_to_success(created: datetime, now: datetime) -> int:
 
 class ProcessesMessages(Protocol):
     def process(self, message: Message) -> Outcome: ...
+
+
+@runtime_checkable
+class StagesJournal(Protocol):
+    """A processor whose record journal rides on the outcome's save (`MessageProcessor.process_staged`)."""
+
+    def process_staged(self, message: Message) -> StagedProcessing: ...
 
 
 @runtime_checkable
@@ -245,28 +258,52 @@ class SynchronisationService:
                     booking_id,
                 )
                 return
-            outcome = self._outcome_of(processor, message, tally)
-            self.apply_outcome(message, outcome, selected=selects(message))
+            if isinstance(processor, StagesJournal):
+                outcome = self._save_staged(processor.process_staged(message), message, selects(message), tally)
+            else:
+                outcome = self._outcome_of(processor, message, tally)
+                self.apply_outcome(message, outcome, selected=selects(message))
             tally["processed"] += 1
             if isinstance(outcome, Done):
                 tally["done"] += 1
             else:
                 tally["retried"] += 1
 
+    def _save_staged(self, staged: StagedProcessing, message: Message, selected: bool, tally: Counter[str]) -> Outcome:
+        """Save the outcome with the record's journal on it (one store write), then emit its effects; when
+        the save fails, journal alone (so no landed write or emitted effect is repeated) and re-raise."""
+        outcome = staged.outcome if staged.outcome is not None else self._failed(message, staged.error, tally)
+        try:
+            self.apply_outcome(message, outcome, selected=selected)
+        except BaseException:
+            try:
+                staged.save_failed()
+            except StoreFailure:
+                log.warning("booking %s: record %s's journal could not be written either", message.booking_id,
+                            message.id)
+            raise
+        staged.saved()
+        return outcome
+
     @staticmethod
     def _outcome_of(processor: ProcessesMessages, message: Message, tally: Counter[str]) -> Outcome:
         try:
             return processor.process(message)
-        except Exception:
-            # One record's failure must not stop the cycle; a system failure is always retried.
-            tally["errors"] += 1
-            log.exception(
-                "booking %s: processing %s message %s failed; will retry",
-                message.booking_id,
-                message.event_type,
-                message.id,
-            )
-            return try_later(SynchroniseState.ERROR)
+        except Exception as error:
+            return SynchronisationService._failed(message, error, tally)
+
+    @staticmethod
+    def _failed(message: Message, error: BaseException | None, tally: Counter[str]) -> Outcome:
+        # One record's failure must not stop the cycle; a system failure is always retried.
+        tally["errors"] += 1
+        log.error(
+            "booking %s: processing %s message %s failed; will retry",
+            message.booking_id,
+            message.event_type,
+            message.id,
+            exc_info=error,
+        )
+        return try_later(SynchroniseState.ERROR)
 
     def apply_outcome(self, message: Message, outcome: Outcome, *, selected: bool = True) -> None:
         """Save what processing decided (SPEC §6 step 5) and count status changes (SPEC §10).

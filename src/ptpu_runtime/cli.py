@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from ptpu_core.errors import ConfigError
-from ptpu_runtime.config import Settings, load_settings
+from ptpu_runtime.config import CAPABILITY_SETTINGS, Settings, load_settings
 from ptpu_runtime.config_kinds import SettingsError
 from ptpu_runtime.config_reference import help_text
 from ptpu_runtime.logging_setup import configure_logging
@@ -72,6 +72,13 @@ def endpoints_line(settings: Settings) -> str:
     return ", ".join(f"{name}={without_credentials(url)}" for name, url in endpoints.items() if url)
 
 
+def switched_off_line(settings: Settings) -> str | None:
+    """For the start-up log: the capabilities switched off (issue 11 §2), by setting; None when all are on."""
+    off = settings.domain().capabilities.switched_off()
+    names = [name for name, capability in CAPABILITY_SETTINGS.items() if capability in off]
+    return f"Switched off, left to other services: {', '.join(f'{name}=false' for name in names)}" if names else None
+
+
 class Service:
     """Starts the listener, the scheduler and the HTTP server; on SIGTERM/SIGINT stops them in that order."""
 
@@ -94,6 +101,8 @@ class Service:
         except ConfigError as error:
             return report_config_error(error)  # alone on stderr: the one line names setting and endpoint
         log.info("Endpoints: %s", endpoints_line(self.settings))
+        if switched_off := switched_off_line(self.settings):
+            log.info(switched_off)
         try:
             self._start()
         except Exception:
@@ -157,6 +166,8 @@ class Service:
         # Delius, and another pod must not start alongside it. The scheduler frees it once its jobs
         # have finished; a job cut short by the exit leaves it to expire after lock_at_most.
         clean = _within(bound, lambda: c.scheduler().shutdown(wait=True), "scheduler") and clean
+        # The jobs have ended (or the bound passed): the processing workers finish what they hold and stop.
+        clean = _within(bound, lambda: c.booking_runner().close(), "processing workers") and clean
         if self._server is not None:
             self._server.should_exit = True
         log.info("Stopped %s", "cleanly" if clean else "with work left unfinished")

@@ -18,6 +18,7 @@ from datetime import timedelta
 from attrs import frozen
 
 from ptpu_adapters.aws.clients import AWS, LOCALSTACK, AwsCredentials
+from ptpu_core.capabilities import Capabilities, Capability
 from ptpu_core.settings import DomainSettings
 from ptpu_runtime.config_kinds import (
     ADDRESS,
@@ -63,9 +64,21 @@ def _sns_arn(value: str) -> str:
     return value
 
 
+def _seconds_list(value: str) -> tuple[int, ...]:
+    """hmpps-sqs errorVisibilityTimeout: comma-separated whole seconds, each 0-43200 (SQS's limit)."""
+    try:
+        seconds = tuple(int(part) for part in value.split(","))
+    except ValueError:
+        raise ValueError(f"'{value}' is not a comma-separated list of whole seconds") from None
+    if any(not 0 <= s <= 43_200 for s in seconds):
+        raise ValueError(f"'{value}': each must be 0-43200 seconds")
+    return seconds
+
+
 CRON = Kind("Spring cron: second minute hour day month weekday (or a macro such as @daily)", _cron)
 KEY_PAIR = Kind("AWS access key id + secret", _key_pair)
 SNS_ARN = Kind("SNS topic ARN", _sns_arn)
+SECONDS_LIST = Kind("comma-separated seconds", _seconds_list, lambda v: ",".join(str(s) for s in v))
 # hmpps-sqs (ministryofjustice/hmpps-spring-boot-sqs, HmppsSqsProperties under `hmpps.sqs`) reads these
 # names; the existing service's helm values set them from namespace secrets (issue 11 §3).
 HMPPS_SQS = "HMPPS_SQS"
@@ -124,6 +137,23 @@ class Settings:
     dry_run: bool = setting(
         "PRISONTOPROBATION_DRY_RUN", FLAG,
         "read and decide everything, write nothing to Delius; each intended write is a P2PDryRunWrite event", False,
+    )
+    # Capability switches (issue 11 §2, ptpu_core.capabilities): false leaves that write to a successor service
+    sync_matching: bool = setting(
+        "PRISONTOPROBATION_SYNC_MATCHING", FLAG,
+        "set NOMS and book numbers on matched cases (false: prison-identifier-and-delius does)", True,
+    )
+    sync_location: bool = setting(
+        "PRISONTOPROBATION_SYNC_LOCATION", FLAG,
+        "set the custody's prison; false: movements not stored (prison-custody-status-to-delius does)", True,
+    )
+    sync_key_dates: bool = setting(
+        "PRISONTOPROBATION_SYNC_KEYDATES", FLAG,
+        "replace custody key dates; false: sentence-date events not stored (custody-key-dates-and-delius does)", True,
+    )
+    sync_merges: bool = setting(
+        "PRISONTOPROBATION_SYNC_MERGES", FLAG, "move Delius to the surviving NOMS number on BOOKING_NUMBER-CHANGED",
+        True,
     )
     short_retry_cron: str = setting(
         "RETRY_SCHEDULES_SHORT_CRON", CRON, "when records with 1-4 retries are retried", DEFAULT_SHORT_CRON
@@ -199,11 +229,19 @@ class Settings:
     # How long a received message stays hidden while we handle it. SQS's own default (30s) is shorter
     # than one message whose two prison-api calls (plus a token fetch) time out: each call may take
     # 3 attempts x (2s connect + 10s read) ~ 37s. 5 minutes covers a few such messages of one booking
-    # handled in turn; a failed message also waits this long before its next try (poison does not).
+    # handled in turn. A failed message's pause before its next try is SQS_ERROR_VISIBILITY_TIMEOUT.
     sqs_visibility_timeout: timedelta = setting(
         "SQS_VISIBILITY_TIMEOUT", VISIBILITY_TIMEOUT,
-        "how long a received message stays hidden while it is handled; also the pause before a failed one returns",
+        "how long a received message stays hidden while it is handled",
         timedelta(minutes=5),
+    )
+    # hmpps-sqs errorVisibilityTimeout (issue 11 §3): Spring binds it from either spelling of the env name.
+    sqs_error_visibility_timeout: tuple[int, ...] = setting(
+        "SQS_ERROR_VISIBILITY_TIMEOUT", SECONDS_LIST,
+        "seconds before a failed (not poison) message returns, by receive: the nth failure waits the nth, "
+        "later ones the last; the receive before redrive waits 0 and sends <eventType>-sent-to-dlq",
+        (0, 60, 300),
+        aliases=(f"{_EVENT_QUEUE}_ERROR_VISIBILITY_TIMEOUT", f"{_EVENT_QUEUE}_ERRORVISIBILITYTIMEOUT"),
     )
     # Telemetry
     applicationinsights_connection_string: str | None = setting(
@@ -239,7 +277,19 @@ class Settings:
     def domain(self) -> DomainSettings:
         return DomainSettings(
             only_prisons=self.only_prisons,  # type: ignore[arg-type]  # attrs converter confuses mypy
-            hold_back=self.hold_back, dry_run=self.dry_run)
+            hold_back=self.hold_back, dry_run=self.dry_run,
+            capabilities=Capabilities(
+                matching=self.sync_matching, location=self.sync_location, key_dates=self.sync_key_dates,
+                merges=self.sync_merges))
+
+
+# The variable that switches each capability (issue 11 §2), for the start-up log.
+CAPABILITY_SETTINGS: dict[str, Capability] = {
+    "PRISONTOPROBATION_SYNC_MATCHING": Capability.MATCHING,
+    "PRISONTOPROBATION_SYNC_LOCATION": Capability.LOCATION,
+    "PRISONTOPROBATION_SYNC_KEYDATES": Capability.KEY_DATES,
+    "PRISONTOPROBATION_SYNC_MERGES": Capability.MERGES,
+}
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from ptpu_adapters.aws.booking_leases import DynamoBookingLeases
 from ptpu_adapters.aws.clients import AwsClients, make_clients
+from ptpu_adapters.aws.error_visibility import ErrorVisibility
 from ptpu_adapters.aws.message_store import DynamoMessageRepository
 from ptpu_adapters.aws.provisioning import AwsResourceNames, provision
 from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
@@ -37,6 +38,7 @@ from ptpu_core.booking_pass import PerBookingPass
 from ptpu_core.errors import ConfigError
 from ptpu_core.ports import CommunityApi, Telemetry
 from ptpu_core.receive import EventReceiver
+from ptpu_core.resync import Resync
 from ptpu_core.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
@@ -251,6 +253,12 @@ class Container(containers.DeclarativeContainer):
         retry_same_run_within=providers.Callable(same_run_window, providers.Singleton(_schedule_settings, settings)),
     )
 
+    # POST /resync (issue 11 §4): the real community-api client, wrapped per request when it is a dry run.
+    resync = providers.Singleton(
+        Resync, prison_api, prison_api, delius_api, offender_search, telemetry, metrics, clock, domain_settings,
+        providers.Object(DryRunCommunityApi), leases=booking_leases, always_dry_run=settings.provided.dry_run,
+    )
+
     # What runs: the listener, the scheduled jobs, the HTTP API.
     listener = providers.Singleton(
         SqsListener,
@@ -263,6 +271,10 @@ class Container(containers.DeclarativeContainer):
         # One message per worker: a bigger batch leaves messages waiting in hand, their visibility
         # timeout running, until a worker is free.
         max_messages=settings.provided.listener_workers,
+        error_visibility=providers.Singleton(
+            ErrorVisibility, aws.provided.sqs, queue_urls.provided.queue_url,
+            settings.provided.sqs_error_visibility_timeout, telemetry, settings.provided.sqs_dlq_name,
+        ),
     )
     scheduler = providers.Singleton(
         SynchronisationScheduler, synchronisation, lock, clock, providers.Singleton(_schedule_settings, settings)
@@ -299,5 +311,6 @@ class Container(containers.DeclarativeContainer):
             verifier=verifier,
             version=version,
             max_concurrent_reports=settings.provided.reports_max_concurrent,
+            resync=resync,
         ),
     )

@@ -15,6 +15,7 @@ from ptpu_sandbox.delius_changes import by_crn, describe_changes
 from ptpu_sandbox.publishing import Published, publish_scenarios
 from ptpu_sandbox.simulators.seed import IGNORED, Scenario
 from ptpu_sandbox.stack import LocalStack
+from ptpu_sandbox.switched_expectations import capabilities_in, expected_state
 
 PENDING = "PENDING"  # still waiting when time ran out
 CHANGE_COLUMN_WIDTH = 60
@@ -45,10 +46,11 @@ def run_demo(
     outcomes = wait_for_outcomes(stack, published, timeout)
     after = by_crn(stack.hmpps.delius.snapshot())
     by_name = {scenario.name: scenario for scenario in scenarios}
+    capabilities = capabilities_in(stack.service_env())  # the PRISONTOPROBATION_SYNC_* switches (issue 11 §2)
     return [
         EventResult(
             event,
-            by_name[event.scenario].expected_state,
+            expected_state(by_name[event.scenario], capabilities),
             outcome,
             tuple(describe_changes(before, after, by_name[event.scenario].crns)),
         )

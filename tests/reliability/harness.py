@@ -165,6 +165,8 @@ class ReliabilityStack:
             # A message in hand at a SIGKILL comes back after this (production: 5m); long enough that one
             # being handled slowly (1s timeouts, in-process retries) is not redelivered while still in hand.
             "SQS_VISIBILITY_TIMEOUT": "10s",
+            # A failed message returns after these (production: 0,60,300), so outages end within the tests' waits.
+            "SQS_ERROR_VISIBILITY_TIMEOUT": "0,2,5",
         }
         env.update(overrides)
         return env

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
-from ptpu_sandbox.simulators import QUEUE_ADMIN_ROLE, REPORT_ROLE
+from ptpu_sandbox.simulators import QUEUE_ADMIN_ROLE, REPORT_ROLE, RESYNC_ROLE
 from reliability.harness import ReliabilityStack
 
 
@@ -60,7 +60,8 @@ def test_every_operation_answers_without_5xx_and_as_documented(
     assert running.hmpps is not None
     headers = {}
     if with_token:
-        headers["Authorization"] = f"Bearer {running.hmpps.auth.mint_token([REPORT_ROLE, QUEUE_ADMIN_ROLE])}"
+        token = running.hmpps.auth.mint_token([REPORT_ROLE, QUEUE_ADMIN_ROLE, RESYNC_ROLE])
+        headers["Authorization"] = f"Bearer {token}"
     schema = schema_for(app)
     operations = list(schema.get_all_operations())
     assert len(operations) >= 15, "every documented operation is exercised"

@@ -14,6 +14,7 @@ booking, and accepts an item `lockedBy` itself only when no worker holds it. Oth
 
 A lease another pod freed after the current cycle began is refused to that cycle (`new_cycle`): the
 cycle's selection predates that pod's work, so the booking would only be leased, read and found done.
+A run on request (`LeaseRun.on_request`, the re-sync endpoint) read no selection, so that rule spares it.
 
 A retry tier's run also stamps the item on release with the run's start (`retryShortTermRun`,
 `retryMediumTermRun`, `retryLongTermRun`), and takes the lease only when that stamp is older than its
@@ -115,7 +116,7 @@ class DynamoBookingLeases:
             ":now": {"S": shedlock_time(now)},
             ":owner": {"S": self._owner},
         }
-        if self._cycle_started is not None:
+        if self._cycle_started is not None and not run.on_request:
             # Freed after this cycle's selection was read, by another pod: it synced the booking since.
             condition += " AND (attribute_not_exists(lockUntil) OR lockUntil <= :cycle OR lockedBy = :owner)"
             values[":cycle"] = {"S": shedlock_time(self._cycle_started)}

@@ -1,16 +1,21 @@
-"""SqsQueueAdmin: the QueueAdmin port on SQS (counts, DLQ transfer, purge, peek) plus the DLQ health check."""
+"""SqsQueueAdmin: the QueueAdmin port on SQS (counts, DLQ transfer, purge, peek) plus the DLQ health check.
+
+A DLQ holding at least `move_task_from` messages is moved back by SQS's own message-move task
+(dlq_move_task, issue 11 §3); a smaller one, or one SQS will not start a task for, by receive/re-send."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ptpu_adapters.aws.aws_errors import queue_errors
+from ptpu_adapters.aws.dlq_move_task import DlqMoveTask
 
 SqsMessage = dict[str, Any]
 _BATCH = 10
 _PEEK_VISIBILITY_SECONDS = 5
 _TRANSFER_VISIBILITY_SECONDS = 30
 _EMPTY_RECEIVES_TO_STOP = 2
+MOVE_TASK_FROM = 100  # DLQ size from which SQS's message-move task is asked first
 
 
 class UnknownQueue(ValueError):
@@ -24,12 +29,22 @@ def queue_name_of(queue_url: str) -> str:
 
 
 class SqsQueueAdmin:
-    def __init__(self, sqs_client: Any, queue_url: str, dlq_url: str | None, dlq_client: Any | None = None) -> None:
-        """`dlq_client` carries the DLQ's own keys when they differ (SPEC §11)."""
+    def __init__(
+        self, sqs_client: Any, queue_url: str, dlq_url: str | None, dlq_client: Any | None = None,
+        move_task_from: int = MOVE_TASK_FROM, move_task_wait_seconds: float = 60.0,
+    ) -> None:
+        """`dlq_client` carries the DLQ's own keys when they differ (SPEC §11). A DLQ holding at least
+        `move_task_from` messages is moved by SQS's message-move task, followed for at most
+        `move_task_wait_seconds` (it goes on server-side after that)."""
         self._sqs = sqs_client
         self._dlq_sqs = dlq_client or sqs_client
         self._queue_url = queue_url
         self._dlq_url = dlq_url
+        self._move_task_from = move_task_from
+        self._move_task = (
+            DlqMoveTask(self._dlq_sqs, dlq_url, sqs_client, queue_url, wait_seconds=move_task_wait_seconds)
+            if dlq_url else None
+        )
 
     def queue_name(self) -> str:
         return queue_name_of(self._queue_url)
@@ -52,12 +67,20 @@ class SqsQueueAdmin:
         """Receive, re-send (body and attributes) and delete at most as many messages as the DLQ held
         at the start (read first, as hmpps-sqs does): a poison message moved back returns to the DLQ
         at once and would otherwise go round for ever. A short poll can come back empty while
-        messages remain, so only two empty receives in a row end the transfer early."""
+        messages remain, so only two empty receives in a row end the transfer early. From
+        `move_task_from` messages SQS's message-move task does it instead when SQS will start one;
+        its count is what SQS moved (or was asked to move, if it still runs after the wait bound)."""
         dlq_name = self.dlq_name()
         if not self._dlq_url or dlq_name is None:
             return 0
         to_move = self.message_count(dlq_name)
         moved = empty_receives = 0
+        if self._move_task is not None and to_move >= self._move_task_from:
+            outcome = self._move_task.move()
+            if outcome is not None and not outcome.failed:
+                return outcome.moved
+            if outcome is not None:  # stopped short: the loop moves what is left of what the DLQ held
+                moved = outcome.moved
         while moved < to_move and empty_receives < _EMPTY_RECEIVES_TO_STOP:
             messages = self._receive(
                 self._dlq_sqs, self._dlq_url, min(_BATCH, to_move - moved), _TRANSFER_VISIBILITY_SECONDS

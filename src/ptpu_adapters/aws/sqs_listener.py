@@ -3,8 +3,9 @@
 The handler is given the SNS MessageId too, so that copies of one notification are stored once
 (issue 13 §3). Outcomes per SQS message: handled (a copy already stored included) → deleted;
 poison (bad envelope or InvalidMessage) → left, made visible again at once so it reaches the DLQ
-after the redrive count; any other failure → left for SQS to redeliver after the visibility
-timeout. A booking's messages within one batch are handled one after another in arrival order;
+after the redrive count; any other failure → left for SQS to redeliver, after the pause its receive
+count calls for when `error_visibility` is given (issue 11 §3, see error_visibility), else after the
+visibility timeout. A booking's messages within one batch are handled one after another in arrival order;
 different bookings run in parallel.
 """
 
@@ -17,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 from ptpu_adapters.aws.aws_errors import queue_errors
+from ptpu_adapters.aws.error_visibility import ErrorVisibility
 from ptpu_adapters.aws.sns_envelope import booking_id_of, parse_envelope
 from ptpu_adapters.outage_log import OutageLog
 from ptpu_core.errors import InvalidMessage
@@ -41,10 +43,13 @@ class SqsListener:
         max_messages: int = _MAX_BATCH,
         retry_pause_seconds: float = _RETRY_PAUSE_SECONDS,
         clock: Callable[[], float] | None = None,
+        error_visibility: ErrorVisibility | None = None,
     ) -> None:
-        """`visibility_timeout` None keeps the queue's own; it is the pause before a failed message returns.
+        """`visibility_timeout` None keeps the queue's own; without `error_visibility` it is also the pause
+        before a failed message returns.
         `retry_pause_seconds` is the wait after a failed receive; `clock` (monotonic seconds) paces the
-        outage log lines (issue 14 §4), time.monotonic by default."""
+        outage log lines (issue 14 §4), time.monotonic by default. `error_visibility` sets when a failed
+        (not poison) message returns; None leaves it to the visibility timeout."""
         self._client = sqs_client
         self._queue_url = queue_url
         self._handle = handle
@@ -56,6 +61,7 @@ class SqsListener:
         self._stopped = threading.Event()
         self._stopped.set()
         self._retry_pause = retry_pause_seconds
+        self._error_visibility = error_visibility
         # A queue or store outage is one traceback, then a line a minute, then one on recovery.
         self.receive_outage = OutageLog(log, f"Receiving from {queue_url}", clock=clock)
         self.handling_outage = OutageLog(log, "Handling messages (each left for redelivery)", clock=clock)
@@ -125,8 +131,10 @@ class SqsListener:
     def _handle_one(self, message: SqsMessage) -> None:
         message_id = message.get("MessageId", "?")
         receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
+        event_type: str | None = None
         try:
             notification = parse_envelope(message.get("Body", ""), message_id)
+            event_type = notification.event_type
             log.info("Received message %s type %s (receive %s)", message_id, notification.event_type, receives)
             self._handle(notification.event_type, notification.message, notification.sns_message_id)
         except InvalidMessage as poison:
@@ -141,9 +149,19 @@ class SqsListener:
         except Exception as failure:
             log.debug("Message %s failed, left for redelivery: %s", message_id, failure)
             self.handling_outage.failure(failure, about=f"message {message_id}")
+            self._back_off(message, event_type)
             return
         self.handling_outage.success()
         self._delete(message)
+
+    def _back_off(self, message: SqsMessage, event_type: str | None) -> None:
+        """A failed message's next visibility, by its receive count (issue 11 §3)."""
+        if self._error_visibility is None:
+            return
+        try:
+            self._error_visibility.after_failure(message, event_type)
+        except Exception as failure:  # it returns after the receive's visibility timeout anyway
+            log.warning("Could not set the error visibility of message %s: %s", message.get("MessageId"), failure)
 
     def _delete(self, message: SqsMessage) -> None:
         try:

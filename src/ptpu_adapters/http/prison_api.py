@@ -18,6 +18,7 @@ from ptpu_core.models.prison import (
     SentenceDetail,
     SentenceTerm,
 )
+from ptpu_core.resync import LatestBookings
 
 T = TypeVar("T")
 
@@ -51,6 +52,16 @@ class PrisonApiClient:
             path("/api/bookings/{}/identifiers", booking_id), list[BookingIdentifier], params={"type": "MERGED"}
         )
 
+    def get_latest_booking(self, offender_no: str) -> Booking | None:
+        """The prisoner's latest booking (`InmateDetail`, bookingId included); None when prison-api answers 404.
+
+        `GET /api/bookings/offenderNo/{offenderNo}` answers for the offender's latest booking (prison-api's
+        BookingResource `getOffenderBookingByOffenderNo`); the re-sync endpoint resolves NOMS numbers with it."""
+        response = self._http.call("GET", path("/api/bookings/offenderNo/{}", offender_no), business_statuses={404})
+        if response.status_code == 404:
+            return None
+        return self._read(self._http.json(response), Booking)
+
     def get_prisoner(self, offender_no: str) -> Prisoner | None:
         prisoners: list[Prisoner] = self._get("/api/prisoners", list[Prisoner], params={"offenderNo": offender_no})
         return prisoners[0] if prisoners else None
@@ -67,3 +78,7 @@ class PrisonApiClient:
 
 def _satisfies_port(adapter: PrisonApiClient) -> ports.PrisonApi:
     return adapter  # mypy proves PrisonApiClient implements the port
+
+
+def _resolves_noms_numbers(adapter: PrisonApiClient) -> LatestBookings:
+    return adapter  # and the re-sync endpoint's LatestBookings port

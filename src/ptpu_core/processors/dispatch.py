@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from ptpu_core import telemetry_names as names
+from ptpu_core.capabilities import skipped
 from ptpu_core.domain_events import Announcer, JournalledDomainEventPublisher
 from ptpu_core.effect_journal import (
     AppliedStepStore,
@@ -60,11 +61,36 @@ class _Processors:
         announcer: Announcer | None = None,
     ) -> None:
         self.telemetry = telemetry
+        self.owed: JournalledDomainEventPublisher | None = None  # set on a journalled record's processors
         matcher = OffenderMatcher(prison_api, offender_search, community_api, telemetry, settings, announcer)
         self.imprisonment_status = ImprisonmentStatusProcessor(prison_api, community_api, matcher, telemetry, settings)
         self.movement = MovementProcessor(prison_api, community_api, telemetry, metrics, settings)
         self.sentence_dates = SentenceDatesProcessor(prison_api, community_api, telemetry, metrics, settings)
         self.booking_number = BookingNumberProcessor(prison_api, community_api, telemetry, settings, announcer)
+
+
+class StagedProcessing:
+    """A record processed, its journal staged on the record (`MessageProcessor.process_staged`).
+
+    `outcome` is None when processing raised `error`. After saving the record, the caller calls `saved()`
+    (the buffered telemetry and metrics are emitted), or `save_failed()` when the save raised: the journal
+    is then written on its own (StoreFailure when that fails too) and the effects emitted once it lands.
+    """
+
+    def __init__(
+        self, outcome: Outcome | None, error: Exception | None = None, journal: EffectJournal | None = None
+    ) -> None:
+        self.outcome = outcome
+        self.error = error
+        self._journal = journal
+
+    def saved(self) -> None:
+        if self._journal is not None:
+            self._journal.saved()
+
+    def save_failed(self) -> None:
+        if self._journal is not None:
+            self._journal.flush()
 
 
 class MessageProcessor:
@@ -109,6 +135,34 @@ class MessageProcessor:
         if self._steps is None:
             return self._process_with(self._unjournalled, message)
         journal = EffectJournal(message, self._steps)
+        try:
+            return self._process_with(self._journalled(journal, message), message)
+        finally:
+            journal.flush()  # landed writes and buffered events: journalled, then the events emitted
+
+    def process_staged(self, message: Message) -> StagedProcessing:
+        """As `process`, but the record's journal is staged on `message` (its `applied_steps`) for the
+        caller's save of the outcome to carry, instead of a store write of its own (see
+        `ptpu_core.effect_journal`); an exception from processing is handed back, not raised. The caller
+        then calls `saved()` or `save_failed()` on the answer."""
+        if self._steps is None:
+            try:
+                return StagedProcessing(self._process_with(self._unjournalled, message))
+            except Exception as error:  # noqa: BLE001 - handed to the caller, which logs and retries it
+                return StagedProcessing(None, error)
+        journal = EffectJournal(message, self._steps)
+        try:
+            outcome = self._process_with(self._journalled(journal, message), message)
+        except Exception as error:  # noqa: BLE001 - as above
+            journal.stage()
+            return StagedProcessing(None, error, journal)
+        except BaseException:
+            journal.flush()  # interrupted: journal what landed now, nobody will save an outcome
+            raise
+        journal.stage()
+        return StagedProcessing(outcome, None, journal)
+
+    def _journalled(self, journal: EffectJournal, message: Message) -> _Processors:
         prison_api, community_api, offender_search, telemetry, metrics = self._ports
         publisher = None
         if self._domain_events is not None:
@@ -122,14 +176,12 @@ class MessageProcessor:
             self._settings,
             None if publisher is None else Announcer(publisher, self._clock),
         )
-        try:
-            if publisher is not None:
-                publisher.publish_owed()
-            return self._process_with(processors, message)
-        finally:
-            journal.flush()  # landed writes and buffered events: journalled, then the events emitted
+        processors.owed = publisher
+        return processors
 
     def _process_with(self, processors: _Processors, message: Message) -> Outcome:
+        if processors.owed is not None:  # issue 11 §1: what an earlier attempt could not publish, first
+            processors.owed.publish_owed()
         try:
             event = parse_event(message.event_type, message.message)
         except InvalidMessage as error:
@@ -141,6 +193,8 @@ class MessageProcessor:
             # As the existing service's MessageProcessor: an unexpected type is Done, stored COMPLETED.
             log.warning("Record %s has event type %r, which we do not process", message.id, message.event_type)
             return done(State.COMPLETED)
+        if not self._settings.capabilities.handles(message.event_type):
+            return self._switched_off(processors.telemetry, message)
         try:
             return self._process(processors, event)
         except InvalidIdentifier as bad:
@@ -158,6 +212,15 @@ class MessageProcessor:
             case BookingNumberChangedEvent():
                 return processors.booking_number.process(event)
         raise AssertionError(f"unhandled event {event!r}")  # pragma: no cover - the match is exhaustive
+
+    def _switched_off(self, telemetry: Telemetry, message: Message) -> Outcome:
+        """Issue 11 §2: a record stored before every capability its type serves was switched off is
+        settled NO_LONGER_VALID with no upstream call, one P2PSkippedByConfiguration per capability."""
+        log.info("Record %s (%s) not processed: its capabilities are switched off", message.id, message.event_type)
+        for capability in self._settings.capabilities.switched_off_for(message.event_type):
+            about = {"bookingId": str(message.booking_id)} | skipped(capability, message.event_type)
+            telemetry.track_event(names.SKIPPED_BY_CONFIGURATION, about)
+        return done(State.NO_LONGER_VALID)
 
     @staticmethod
     def _refuse(telemetry: Telemetry, message: Message, bad: InvalidIdentifier) -> Outcome:

@@ -1,14 +1,20 @@
-"""IMPRISONMENT_STATUS-CHANGED (SPEC §7 steps 1-10): a new sentence; link the Delius record and sync it."""
+"""IMPRISONMENT_STATUS-CHANGED (SPEC §7 steps 1-10): a new sentence; link the Delius record and sync it.
+
+Steps 7 (book number, with the NOMS number part of MATCHING), 8 (LOCATION) and 9 (KEY_DATES) are each
+skipped, with a P2PSkippedByConfiguration event, while their capability is switched off (issue 11 §2,
+`ptpu_core.capabilities`); the existing service's final form keeps step 7 and drops 8 and 9.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from ptpu_core import telemetry_names as names
+from ptpu_core.capabilities import Capability, skipped
 from ptpu_core.identifiers import require_booking_identifiers
 from ptpu_core.key_dates import latest_sentence_start_date, probation_key_dates
 from ptpu_core.matching import NotMatched, OffenderMatcher
-from ptpu_core.models.events import ImprisonmentStatusChangedEvent
+from ptpu_core.models.events import EventType, ImprisonmentStatusChangedEvent
 from ptpu_core.models.probation import NotFound, UpdateCustody, UpdateCustodyBookingNumber
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Outcome, done, try_later
@@ -70,15 +76,29 @@ class ImprisonmentStatusProcessor:
             return done(State.NO_LONGER_VALID), names.IMPRISONMENT_STATUS_IGNORED, ignored
 
         noms, book_no = booking.offender_no, booking.booking_no
-        if self._community_api.update_booking_number(noms, UpdateCustodyBookingNumber(start, book_no)) is None:  # 7
+        capabilities = self._settings.capabilities
+        if not capabilities.matching:  # 7
+            self._skip(Capability.MATCHING, event, about)
+        elif self._community_api.update_booking_number(noms, UpdateCustodyBookingNumber(start, book_no)) is None:
             return try_later(State.BOOKING_NUMBER_NOT_ASSIGNED, None, crn), names.BOOKING_NUMBER_NOT_ASSIGNED, about
         # Until Delius is put right (e.g. duplicate custodial events) keep trying while the sentence runs.
         retry_until = detail.sentence_expiry_date
         agency = booking.agency_id
-        if agency is not None and self._community_api.update_custody(noms, book_no, UpdateCustody(agency)) is None:  # 8
+        if not capabilities.location:  # 8
+            self._skip(Capability.LOCATION, event, about)
+        elif agency is not None and self._community_api.update_custody(noms, book_no, UpdateCustody(agency)) is None:
             return try_later(State.LOCATION_NOT_UPDATED, retry_until, crn), names.LOCATION_NOT_UPDATED, about
-        replaced = self._community_api.replace_key_dates(noms, book_no, probation_key_dates(detail))  # 9
-        if isinstance(replaced, NotFound):
-            outcome = try_later(State.KEY_DATES_NOT_UPDATED, retry_until, crn)
-            return outcome, names.KEY_DATES_NOT_UPDATED, about | {"reason": replaced.detail}
+        if not capabilities.key_dates:
+            self._skip(Capability.KEY_DATES, event, about)
+        else:
+            replaced = self._community_api.replace_key_dates(noms, book_no, probation_key_dates(detail))  # 9
+            if isinstance(replaced, NotFound):
+                outcome = try_later(State.KEY_DATES_NOT_UPDATED, retry_until, crn)
+                return outcome, names.KEY_DATES_NOT_UPDATED, about | {"reason": replaced.detail}
         return done(State.COMPLETED, crn), names.IMPRISONMENT_STATUS_UPDATED, about | {"crn": crn}  # 10
+
+    def _skip(self, capability: Capability, event: ImprisonmentStatusChangedEvent, about: dict[str, str]) -> None:
+        """One P2PSkippedByConfiguration for a step whose capability is switched off (issue 11 §2)."""
+        attributes = about | skipped(capability, EventType.IMPRISONMENT_STATUS_CHANGED.value)
+        attributes |= {"bookingId": str(event.booking_id), "imprisonmentStatusSeq": str(event.imprisonment_status_seq)}
+        self._telemetry.track_event(names.SKIPPED_BY_CONFIGURATION, attributes)

@@ -7,12 +7,15 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from ptpu_core.ports import Clock, MessageRepository, QueueAdmin, Telemetry
+from ptpu_core.resync import Resync
 from ptpu_runtime.api.docs import documented_app
 from ptpu_runtime.api.errors import install_error_handlers
+from ptpu_runtime.api.head_requests import HeadAsGet
 from ptpu_runtime.api.health import BUILD_NAME, health_router
 from ptpu_runtime.api.queue_admin import queue_admin_router
 from ptpu_runtime.api.report_gate import DEFAULT_MAX_CONCURRENT_REPORTS, ReportGate
 from ptpu_runtime.api.reports import report_router
+from ptpu_runtime.api.resync import resync_router
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.health_checks import HealthService
 
@@ -28,6 +31,7 @@ class ApiDependencies:
     verifier: TokenVerifier
     version: str
     max_concurrent_reports: int = DEFAULT_MAX_CONCURRENT_REPORTS
+    resync: Resync | None = None  # POST /resync is served only when given
 
 
 def create_app(deps: ApiDependencies) -> FastAPI:
@@ -40,4 +44,7 @@ def create_app(deps: ApiDependencies) -> FastAPI:
         report_router(deps.repository, deps.clock, deps.verifier, ReportGate(deps.max_concurrent_reports))
     )
     app.include_router(queue_admin_router(deps.queues, deps.telemetry, deps.verifier))
+    if deps.resync is not None:
+        app.include_router(resync_router(deps.resync, deps.verifier))
+    app.add_middleware(HeadAsGet)
     return app

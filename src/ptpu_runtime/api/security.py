@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 ALGORITHMS = ["RS256"]
 ROLE_QUEUE_ADMIN = "ROLE_PTPU_QUEUE_ADMIN"
 ROLE_REPORT = "ROLE_PTPU_REPORT"
+ROLE_RESYNC = "ROLE_PTPU_RESYNC"  # POST /resync (api/resync.py says why it is not the queue-admin role)
 CLOCK_SKEW_SECONDS = 60
 
 
@@ -35,7 +36,8 @@ class SigningKeys(Protocol):
 # token on the report and queue-admin calls (issue 14 §1). auto_error=False: our own 401 body still applies.
 BEARER_SCHEME = HTTPBearer(
     auto_error=False, scheme_name="hmpps-auth", bearerFormat="JWT",
-    description="An HMPPS Auth token (client credentials) carrying ROLE_PTPU_REPORT or ROLE_PTPU_QUEUE_ADMIN",
+    description="An HMPPS Auth token (client credentials) carrying ROLE_PTPU_REPORT, ROLE_PTPU_QUEUE_ADMIN or "
+                "ROLE_PTPU_RESYNC",
 )
 
 

@@ -22,6 +22,7 @@ from ptpu_sandbox.simulators.server import HttpSimulator
 KEY_ID = "ptpu-sandbox-key"
 REPORT_ROLE = "ROLE_PTPU_REPORT"
 QUEUE_ADMIN_ROLE = "ROLE_PTPU_QUEUE_ADMIN"
+RESYNC_ROLE = "ROLE_PTPU_RESYNC"
 
 
 @functools.cache
@@ -41,6 +42,7 @@ DEFAULT_CLIENTS: Mapping[str, Client] = {
     "prison-to-probation-update": Client("sandbox-secret"),
     "ptpu-sandbox-reporter": Client("reporter-secret", (REPORT_ROLE,)),
     "ptpu-sandbox-admin": Client("admin-secret", (REPORT_ROLE, QUEUE_ADMIN_ROLE)),
+    "ptpu-sandbox-resync": Client("resync-secret", (RESYNC_ROLE,)),  # POST /resync only
 }
 
 

@@ -27,6 +27,7 @@ class PrisonApiSimulator(HttpSimulator):
     def routes(self) -> list[Route]:
         return [
             Route("GET", "/health/ping", lambda _request: ok({"status": "UP"}), secured=False),
+            Route("GET", "/api/bookings/offenderNo/{offender_no}", self._latest_booking),
             Route("GET", BOOKING, self._booking),
             Route("GET", f"{BOOKING}/sentenceDetail", self._sentence_detail),
             Route("GET", "/api/offender-sentences/booking/{booking_id}/sentenceTerms", self._sentence_terms),
@@ -56,6 +57,15 @@ class PrisonApiSimulator(HttpSimulator):
     def _booking(self, _request: SimRequest, booking_id: str) -> SimResponse:
         record = self._record(booking_id)
         return ok(record.booking) if record else _no_booking(booking_id)
+
+    def _latest_booking(self, _request: SimRequest, offender_no: str) -> SimResponse:
+        """As prison-api's getOffenderBookingByOffenderNo: the offender's latest booking (here the highest
+        booking id), 404 when NOMIS has none."""
+        with self._lock:
+            found = [r for r in self.records.values() if r.offender_no == offender_no]
+        if not found:
+            return error(404, f"Resource with id [{offender_no}] not found.")
+        return ok(max(found, key=lambda record: record.booking_id).booking)
 
     def _sentence_detail(self, _request: SimRequest, booking_id: str) -> SimResponse:
         record = self._record(booking_id)

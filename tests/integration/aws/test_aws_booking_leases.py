@@ -18,7 +18,7 @@ from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.aws.lock import DynamoLock, default_lock_owner, shedlock_time
 from ptpu_adapters.aws.provisioning import ProvisionedResources
 from ptpu_adapters.aws.schedule_cover import ScheduleCover
-from ptpu_core.booking_work import PROCESS_DUE, LeaseRun
+from ptpu_core.booking_work import ON_REQUEST, PROCESS_DUE, LeaseRun
 from ptpu_core.retry_policy import RetryTier
 from ptpu_sandbox.emulator import AwsResourceNames
 
@@ -135,6 +135,24 @@ def test_a_cycle_is_refused_a_lease_another_pod_freed_after_the_cycle_began(leas
     assert a.try_lease(BOOKING + 1, PROCESS_DUE)  # bookings nobody touched since are leased as usual
     a.new_cycle()
     assert a.try_lease(BOOKING, PROCESS_DUE)  # the next cycle's fresh selection decides
+
+
+def test_a_resync_request_is_spared_the_cycle_rule_but_never_shares_a_booking(leases, clock: SettableClock) -> None:
+    # Issue 11 §4: POST /resync runs outside any cycle, so a lease another pod freed after this pod's last
+    # cycle began is not stale for it; a lease held (by another pod, or by a worker of this pod) still is.
+    a, b = leases("ptpu@pod-a:1"), leases("ptpu@pod-b:2")
+    a.new_cycle()
+    clock.now += timedelta(seconds=1)
+    assert b.try_lease(BOOKING, PROCESS_DUE)
+    assert not a.try_lease(BOOKING, ON_REQUEST)  # held by pod b
+    clock.now += timedelta(seconds=1)
+    b.release(BOOKING, PROCESS_DUE)
+    clock.now += timedelta(seconds=1)
+
+    assert not a.try_lease(BOOKING, PROCESS_DUE)  # the cycle's rule, as before
+    assert a.try_lease(BOOKING, ON_REQUEST)  # the request reads no selection: it may take it
+    assert not a.try_lease(BOOKING, PROCESS_DUE)  # and a worker of the same pod is kept out while it does
+    a.release(BOOKING, ON_REQUEST)
 
 
 def kotlin_takes(aws_clients: AwsClients, table: str, now: datetime) -> bool:

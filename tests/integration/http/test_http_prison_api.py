@@ -124,6 +124,28 @@ def test_unknown_prisoner_is_none(httpserver: HTTPServer, prison_api: PrisonApiC
     assert prison_api.get_prisoner("Z0000ZZ") is None
 
 
+def test_latest_booking_of_a_noms_number(httpserver: HTTPServer, prison_api: PrisonApiClient) -> None:
+    # prison-api's getOffenderBookingByOffenderNo: the InmateDetail of the offender's latest booking.
+    httpserver.expect_oneshot_request(
+        "/api/bookings/offenderNo/A5089DY", method="GET", headers=BEARER
+    ).respond_with_json(fixture_body("getBooking_1200835.json"))
+
+    booking = prison_api.get_latest_booking("A5089DY")
+
+    assert booking is not None
+    assert (booking.booking_id, booking.booking_no, booking.offender_no) == (1200835, "38339A", "A5089DY")
+    httpserver.check_assertions()
+
+
+def test_latest_booking_of_an_unknown_noms_number_is_none(httpserver: HTTPServer, prison_api: PrisonApiClient) -> None:
+    httpserver.expect_oneshot_request("/api/bookings/offenderNo/Z9999ZZ", method="GET").respond_with_json(
+        {"status": 404, "userMessage": "Resource with id [Z9999ZZ] not found."}, status=404
+    )
+
+    assert prison_api.get_latest_booking("Z9999ZZ") is None
+    httpserver.check_assertions()
+
+
 def test_missing_booking_is_a_system_failure(httpserver: HTTPServer, prison_api: PrisonApiClient) -> None:
     # Only the movement 404 is a business outcome; a booking that vanished is not.
     httpserver.expect_request("/api/bookings/1").respond_with_json({"status": 404}, status=404)

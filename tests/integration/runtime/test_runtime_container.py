@@ -144,6 +144,14 @@ def test_the_listener_takes_one_message_per_worker_with_the_configured_visibilit
     assert request["MaxNumberOfMessages"] == 3
 
 
+def test_the_listener_backs_off_failed_messages_by_the_hmpps_sqs_setting(env):
+    # Issue 11 §3: errorVisibilityTimeout by its hmpps-sqs name; the provisioned queue's maxReceiveCount is 3.
+    settings = load_settings({**env, "HMPPS_SQS_QUEUES_PRISONEVENTQUEUE_ERROR_VISIBILITY_TIMEOUT": "7,8"})
+    backoff = Container(settings=settings).listener()._error_visibility
+    assert backoff is not None
+    assert (backoff.timeouts, backoff.max_receive_count()) == ((7, 8), 3)
+
+
 def test_hmpps_auth_is_only_pinged_and_never_handed_the_token_provider(env, httpserver):
     # Finding 19: auth_http was given the shared token provider it never used.
     pings_answer(httpserver)

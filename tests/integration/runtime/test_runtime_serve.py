@@ -64,13 +64,16 @@ def test_serve_starts_answers_and_stops_on_sigterm(aws_emulator, httpserver):
         assert wait_for(f"{base}/health/ping", process).json() == {"status": "UP"}
         assert requests.get(f"{base}/info", timeout=5).json()["build"]["name"] == "prison-to-probation-update"
         assert requests.get(f"{base}/report/in-progress", timeout=5).status_code == 401
+        head = requests.head(f"{base}/health/ping", timeout=5)  # `curl -I`, as Spring answers it
+        assert (head.status_code, head.content, head.headers["content-type"]) == (200, b"", "application/json")
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=60) == 0
+        assert process.wait(timeout=60) == 0  # 0 only when listener, scheduler and workers all stopped in time
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert "Traceback" not in process.stderr.read()
+    stderr = process.stderr.read()
+    assert "Traceback" not in stderr
 
 
 def test_serve_with_its_port_taken_is_one_configuration_line_and_exit_2(aws_emulator, httpserver):

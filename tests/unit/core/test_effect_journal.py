@@ -185,3 +185,75 @@ def test_a_failed_journal_write_emits_nothing() -> None:
     with pytest.raises(StoreFailure):
         journal.flush()
     assert emitted == []
+
+
+class CountingStore(InMemoryMessageRepository):
+    """Counts the record writes a cycle makes: outcome saves and journal-only writes."""
+
+    def __init__(self, failing_updates: int = 0, failing_journals: int = 0) -> None:
+        super().__init__()
+        self.updates = 0
+        self.journal_writes = 0
+        self.failing_updates = failing_updates
+        self.failing_journals = failing_journals
+
+    def update(self, message: Message) -> None:
+        self.updates += 1
+        if self.failing_updates > 0:
+            self.failing_updates -= 1
+            raise StoreFailure("DynamoDB updating record failed (injected)")
+        super().update(message)
+
+    def record_applied_steps(self, message_id: str, steps: object) -> None:
+        self.journal_writes += 1
+        if self.failing_journals > 0:
+            self.failing_journals -= 1
+            raise StoreFailure("DynamoDB journalling failed (injected)")
+        super().record_applied_steps(message_id, steps)  # type: ignore[arg-type]
+
+
+def test_the_outcome_save_carries_the_journal_in_one_store_write(fakes: Fakes) -> None:
+    """Issue 12: the cycle's save of the outcome carries the journal, so a record costs one store
+    write, not a journal UpdateItem and then the outcome's PutItem."""
+    store = fakes.repository = CountingStore()
+    store.add(a_stored(SENTENCE_DATES))
+
+    synchronisation(fakes).process_due()
+
+    assert (store.updates, store.journal_writes) == (1, 0)
+    [stored] = store.all()
+    assert stored.status is State.COMPLETED
+    assert any(step.startswith("w:replace_key_dates:") for step in stored.applied_steps)
+    assert f"a0:t:{names.SENTENCE_DATES_CHANGED}#1" in stored.applied_steps
+    assert fakes.telemetry.names() == [names.SENTENCE_DATES_CHANGED]
+
+
+def test_the_journal_is_written_alone_when_the_outcome_save_fails(fakes: Fakes) -> None:
+    store = fakes.repository = CountingStore(failing_updates=1)
+    store.add(a_stored(SENTENCE_DATES))
+
+    with pytest.raises(StoreFailure):
+        synchronisation(fakes).process_due()
+
+    assert (store.updates, store.journal_writes) == (1, 1)
+    [stored] = store.all()
+    assert stored.status is State.VALIDATED  # not processed as far as the table knows...
+    assert any(step.startswith("w:replace_key_dates:") for step in stored.applied_steps)  # ...but journalled
+    assert fakes.telemetry.names() == [names.SENTENCE_DATES_CHANGED]  # emitted once the journal landed
+
+
+def test_when_neither_save_lands_nothing_is_emitted_until_the_retry(fakes: Fakes) -> None:
+    """Both writes refused: the events wait for the attempt that is saved, so they are emitted once;
+    only then is the landed Delius write sent again (the journal never reached the store)."""
+    store = fakes.repository = CountingStore(failing_updates=1, failing_journals=1)
+    store.add(a_stored(SENTENCE_DATES))
+    sync = synchronisation(fakes)
+
+    with pytest.raises(StoreFailure):
+        sync.process_due()
+    assert fakes.telemetry.names() == []
+    sync.process_due()
+
+    assert fakes.telemetry.names() == [names.SENTENCE_DATES_CHANGED]
+    assert fakes.metrics.count("sentenceDateChange", "success") == 1
+    assert fakes.community_writes() == ["replace_key_dates", "replace_key_dates"]

@@ -26,6 +26,7 @@ from ptpu_adapters.fakes import (
 )
 from ptpu_adapters.http.base import PingAnswer
 from ptpu_adapters.http.jwks import KeyUnavailable, parse_jwks
+from ptpu_core.booking_work import NoLeases
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
 from ptpu_runtime.container import Container
@@ -99,6 +100,7 @@ def container(signing_key) -> Iterator[Container]:
     container.registry.override(CollectorRegistry())
     container.repository.override(InMemoryMessageRepository())
     container.lock.override(InMemoryLock(clock))
+    container.booking_leases.override(NoLeases())  # POST /resync's leases: no AWS clients built per test
     container.queue_admin.override(InMemoryQueueAdmin())
     container.prison_api.override(FakePrisonApi())
     container.delius_api.override(FakeCommunityApi())

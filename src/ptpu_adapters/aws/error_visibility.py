@@ -1,0 +1,122 @@
+"""Error visibility back-off before the DLQ (issue 11 §3), after hmpps-sqs's HmppsErrorVisibilityHandler.
+
+A message whose handling failed (a system failure: prison-api down, the table unreachable) is made
+visible again after a pause that grows with its receive count, instead of one fixed visibility timeout:
+receive n waits `timeouts[n-1]` seconds, a count beyond the list waits its last entry, an empty list
+waits 0 (hmpps-sqs `errorVisibilityTimeout`, a comma list of seconds). On the receive that is its last
+before SQS redrives it (ApproximateReceiveCount >= the queue's RedrivePolicy maxReceiveCount) the wait is
+0, so it reaches the DLQ at once, and the hmpps-sqs telemetry event `<eventType>-sent-to-dlq` says so
+with the SQS message id (the id it keeps on the DLQ). Poison is not handled here: the listener releases
+it at once as before.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ptpu_adapters.aws.aws_errors import queue_errors
+from ptpu_core.ports import Telemetry
+
+log = logging.getLogger(__name__)
+
+SENT_TO_DLQ = "{event_type}-sent-to-dlq"  # hmpps-sqs HmppsErrorVisibilityHandler's event name
+MAX_VISIBILITY_SECONDS = 43_200  # SQS's limit for ChangeMessageVisibility (12 hours)
+
+
+def next_visibility_seconds(timeouts: Sequence[int], receive_count: int, max_receive_count: int | None) -> int:
+    """Seconds before a failed message may be received again. `receive_count` is 1 on its first receive;
+    0 on its last receive before redrive (so it reaches the DLQ at once), else the hmpps-sqs list rule."""
+    if max_receive_count is not None and receive_count >= max_receive_count:
+        return 0
+    if not timeouts:
+        return 0
+    return timeouts[min(max(receive_count, 1), len(timeouts)) - 1]
+
+
+def max_receive_count_of(redrive_policy: str | None) -> int | None:
+    """maxReceiveCount from a queue's RedrivePolicy JSON (SQS gives it as a number or a string); None
+    when there is no policy or it cannot be read."""
+    if not redrive_policy:
+        return None
+    try:
+        return int(json.loads(redrive_policy)["maxReceiveCount"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+class ErrorVisibility:
+    """What the listener does with a message whose handling failed (not poison).
+
+    `timeouts`: seconds per receive (see the module docstring). The queue's maxReceiveCount is read from
+    its RedrivePolicy on the first failure and kept (hmpps-sqs reads it once, lazily, too); a failed read is
+    logged and tried again on the next failure, the message meanwhile getting its listed pause."""
+
+    def __init__(
+        self, sqs_client: Any, queue_url: str, timeouts: Sequence[int], telemetry: Telemetry,
+        dlq_name: str | None = None,
+    ) -> None:
+        self._client = sqs_client
+        self._queue_url = queue_url
+        self.timeouts = tuple(timeouts)
+        self._telemetry = telemetry
+        self._dlq_name = dlq_name or ""
+        self._max_receive_count: int | None = None
+        self._read = False
+        self._lock = threading.Lock()
+
+    def max_receive_count(self) -> int | None:
+        """The queue's RedrivePolicy maxReceiveCount (None: no DLQ attached, or not readable yet)."""
+        with self._lock:
+            if not self._read:
+                try:
+                    with queue_errors("read redrive policy"):
+                        answer = self._client.get_queue_attributes(
+                            QueueUrl=self._queue_url, AttributeNames=["RedrivePolicy"]
+                        )
+                except Exception as failure:
+                    log.warning("Could not read the redrive policy of %s: %s", self._queue_url, failure)
+                    return None
+                self._max_receive_count = max_receive_count_of(answer.get("Attributes", {}).get("RedrivePolicy"))
+                self._read = True
+                if self._max_receive_count is None:
+                    log.warning("No maxReceiveCount on %s: failed messages are never sent to a DLQ", self._queue_url)
+            return self._max_receive_count
+
+    def after_failure(self, message: Mapping[str, Any], event_type: str | None) -> int:
+        """Set the failed message's visibility for its next receive; returns the seconds set. Raises
+        SystemFailure when SQS refuses (the message then returns after the receive's own timeout)."""
+        receive_count = _receive_count(message)
+        max_receive_count = self.max_receive_count()
+        seconds = next_visibility_seconds(self.timeouts, receive_count, max_receive_count)
+        message_id = str(message.get("MessageId", ""))
+        if max_receive_count is not None and receive_count >= max_receive_count:
+            log.info("Message %s failed on its last receive (%d): bound for the DLQ", message_id, receive_count)
+            self._telemetry.track_event(
+                SENT_TO_DLQ.format(event_type="null" if event_type is None else event_type),  # as Kotlin prints it
+                {
+                    "queueName": self._queue_url.rstrip("/").rsplit("/", 1)[-1],
+                    "dlqName": self._dlq_name,
+                    "timeouts": "[" + ", ".join(str(t) for t in self.timeouts) + "]",
+                    "maxReceiveCount": str(receive_count),  # hmpps-sqs puts the receive count here
+                    "messageId": message_id,
+                },
+            )
+        else:
+            log.info("Message %s failed on receive %d: visible again in %d s", message_id, receive_count, seconds)
+        with queue_errors("change visibility"):
+            self._client.change_message_visibility(
+                QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=seconds
+            )
+        return seconds
+
+
+def _receive_count(message: Mapping[str, Any]) -> int:
+    """ApproximateReceiveCount (the listener asks for it); 1 when absent or unreadable."""
+    try:
+        return max(int(message.get("Attributes", {}).get("ApproximateReceiveCount", 1)), 1)
+    except (TypeError, ValueError):
+        return 1

@@ -1,0 +1,307 @@
+"""Re-sync on request (issue 11 §4): what an IMPRISONMENT_STATUS-CHANGED would do, now, for named bookings.
+
+An operator (or an end-to-end test) names 1 to MAX_IDS bookings, by booking id or NOMS number, and each
+is processed as an IMPRISONMENT_STATUS-CHANGED event with imprisonmentStatusSeq 0 is (SPEC §7 steps 1-10,
+through the same `MessageProcessor`), at once: no hold-back, no waiting for NOMIS to raise an event, and
+no record stored. The successor services give operators the same kind of lever (hmpps-probation-
+integration-services, prison-identifier-and-delius `POST /person/match-by-noms`: 1-500 identifiers, a dry
+run unless asked otherwise, its own role); this one answers synchronously with each booking's outcome.
+
+The rules:
+- Bounds: 1..MAX_IDS ids; a booking id is a whole number from 1 to MAX_BOOKING_ID, a NOMS number matches
+  `^[A-Z][0-9]{4}[A-Z]{2}$`. Anything else raises `InvalidResyncRequest` naming every bad id, before any
+  booking is touched.
+- A NOMS number stands for its latest booking, as prison-api's `GET /api/bookings/offenderNo/{offenderNo}`
+  answers it (`LatestBookings`); none: NOT_FOUND.
+- One booking at a time, in the order asked, each under its per-booking lease (`BookingLeases`, the lease
+  the scheduled cycles take, issue 12 §2): a booking another pod, or a worker of this pod, holds is BUSY
+  at once ("try again"), never waited for. A booking named twice (e.g. by id and by NOMS number) is
+  processed once; both ids get its answer.
+- Dry run (the default): community-api writes go through the dry-run adapter PRISONTOPROBATION_DRY_RUN
+  uses, reporting into this request's own list (answered as `writes`) and nowhere else; processing's
+  telemetry events are answered, not emitted. Not a dry run: processing writes and emits telemetry as
+  scheduled processing does, and the events are answered too. With PRISONTOPROBATION_DRY_RUN on, every
+  re-sync is a dry run.
+- Idempotent: nothing is stored, and every Delius write of the status-change flow sets a value (PUT, or a
+  replace of the key dates), so a second re-sync leaves Delius as the first did and answers the same.
+- A system failure (an upstream's 5xx or timeout, the lease store) ends that booking as ERROR; prison-api
+  answering 404 for a booking id ends it as NOT_FOUND. The other bookings carry on.
+- A request has a time budget (TIME_BUDGET): no booking is started after it is spent, and the ids left
+  answer NOT_STARTED, to be sent again. A booking takes about ten upstream calls (benchmarks/bench_resync.py),
+  so 500 at 50 ms each would take over four minutes, well past an ingress's usual 60 s; with the budget
+  the caller gets every answer made so far instead of a gateway timeout while the work goes on unseen.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from enum import Enum
+from typing import Protocol, runtime_checkable
+
+from attrs import evolve, frozen
+
+from ptpu_core.booking_work import ON_REQUEST, BookingLeases, NoLeases
+from ptpu_core.errors import PtpuError, SystemFailure, UpstreamFailure
+from ptpu_core.models.events import EventType
+from ptpu_core.models.prison import Booking
+from ptpu_core.models.record import Message, SynchroniseState
+from ptpu_core.outcomes import Done
+from ptpu_core.ports import Clock, CommunityApi, Metrics, OffenderSearchApi, PrisonApi, Telemetry
+from ptpu_core.processors.dispatch import MessageProcessor
+from ptpu_core.service_time import instant
+from ptpu_core.settings import DomainSettings
+
+log = logging.getLogger(__name__)
+
+MAX_IDS = 500
+MAX_BOOKING_ID = 2**63 - 1  # prison-api's booking ids are Java longs
+TIME_BUDGET = timedelta(seconds=45)  # under the 60 s an nginx ingress waits for an answer by default
+NOMS_NUMBER = re.compile(r"^[A-Z][0-9]{4}[A-Z]{2}$")
+PRISON_API = "prison-api"
+
+RequestedId = int | str
+
+
+class InvalidResyncRequest(PtpuError):
+    """The request names no booking, too many, or ids of neither form; `problems` says which and why."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = tuple(problems)
+
+
+@runtime_checkable
+class LatestBookings(Protocol):
+    def get_latest_booking(self, offender_no: str) -> Booking | None:
+        """The prisoner's latest booking (prison-api `GET /api/bookings/offenderNo/{offenderNo}`); None on 404."""
+        ...
+
+
+DryRunWrites = Callable[[CommunityApi, Telemetry], CommunityApi]
+"""Wraps community-api so that each write is reported to the telemetry given, and not made."""
+
+
+class ResyncResult(str, Enum):
+    DONE = "DONE"  # processing finished: a stored record would be marked processed (`status` says how)
+    TRY_LATER = "TRY_LATER"  # Delius is not ready (`status` says why): a stored record would be retried
+    BUSY = "BUSY"  # another pod (or worker) holds the booking's lease: try again shortly
+    NOT_FOUND = "NOT_FOUND"  # prison-api knows no such booking, or no booking for the NOMS number
+    ERROR = "ERROR"  # a system failure (`detail`); nothing more was done for this booking
+    NOT_STARTED = "NOT_STARTED"  # the request's time budget was spent first: send it again
+
+
+@frozen
+class TrackedEvent:
+    """A telemetry event as processing sent it (or, for a dry-run write, as the dry-run adapter reports it)."""
+
+    name: str
+    attributes: Mapping[str, str]
+
+
+@frozen
+class ResyncItem:
+    """One requested id's answer. `requested` is the id as asked; `booking_id` the booking it stands for."""
+
+    requested: RequestedId
+    booking_id: int | None
+    result: ResyncResult
+    status: SynchroniseState | None = None
+    crns: tuple[str, ...] = ()
+    events: tuple[TrackedEvent, ...] = ()
+    writes: tuple[TrackedEvent, ...] = ()
+    detail: str | None = None
+
+
+@frozen
+class ResyncReport:
+    dry_run: bool
+    items: tuple[ResyncItem, ...]
+
+
+def validated_ids(ids: Sequence[object]) -> list[RequestedId]:
+    """`ids` as booking ids (int) and NOMS numbers (str); InvalidResyncRequest naming each bad one.
+
+    A number with no fraction (`1200835.0`) is a booking id too: JSON Schema's `integer` admits it, and the
+    endpoint's schema promises integers."""
+    if not 1 <= len(ids) <= MAX_IDS:
+        raise InvalidResyncRequest([f"ids: give between 1 and {MAX_IDS} booking ids or NOMS numbers, not {len(ids)}"])
+    wanted = [_whole(value) for value in ids]
+    problems = [problem for index, value in enumerate(wanted) if (problem := _problem(index, value))]
+    if problems:
+        raise InvalidResyncRequest(problems)
+    return [value for value in wanted if isinstance(value, int | str)]
+
+
+def _whole(value: object) -> object:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _problem(index: int, value: object) -> str | None:
+    shown = json.dumps(value) if isinstance(value, str | int | float | bool) or value is None else type(value).__name__
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 1 <= value <= MAX_BOOKING_ID:
+            return None
+        return f"ids[{index}]: booking id {shown[:40]} is not a positive whole number of at most {MAX_BOOKING_ID}"
+    if isinstance(value, str):
+        if NOMS_NUMBER.fullmatch(value):  # not .match: `$` would let a trailing newline through
+            return None
+        return f"ids[{index}]: {shown[:40]} is not a NOMS number (a letter, four digits, two letters: A1234BC)"
+    return f"ids[{index}]: {shown[:40]} is neither a booking id (a positive whole number) nor a NOMS number"
+
+
+class _Collected:
+    """Telemetry kept for the answer, optionally passed on to `onward` too."""
+
+    def __init__(self, onward: Telemetry | None = None) -> None:
+        self.events: list[TrackedEvent] = []
+        self._onward = onward
+
+    def track_event(self, name: str, attributes: Mapping[str, str]) -> None:
+        self.events.append(TrackedEvent(name, dict(attributes)))
+        if self._onward is not None:
+            self._onward.track_event(name, attributes)
+
+
+class Resync:
+    """The re-sync use case over the service's ports (see the module docstring for its rules).
+
+    `community_api` is the real client: the dry-run wrapping is decided here, per request (`dry_run_writes`
+    builds it); `always_dry_run` is PRISONTOPROBATION_DRY_RUN. `leases` are the ones the scheduled cycles
+    share (default: none). `latest_bookings` resolves NOMS numbers (prison-api). `time_budget`: how long a
+    request may go on starting bookings (the clock port's time).
+    """
+
+    def __init__(
+        self,
+        prison_api: PrisonApi,
+        latest_bookings: LatestBookings,
+        community_api: CommunityApi,
+        offender_search: OffenderSearchApi,
+        telemetry: Telemetry,
+        metrics: Metrics,
+        clock: Clock,
+        settings: DomainSettings,
+        dry_run_writes: DryRunWrites,
+        *,
+        leases: BookingLeases | None = None,
+        always_dry_run: bool = False,
+        time_budget: timedelta = TIME_BUDGET,
+    ) -> None:
+        self._prison_api = prison_api
+        self._latest_bookings = latest_bookings
+        self._community_api = community_api
+        self._offender_search = offender_search
+        self._telemetry = telemetry
+        self._metrics = metrics
+        self._clock = clock
+        self._settings = settings
+        self._dry_run_writes = dry_run_writes
+        self._leases = leases or NoLeases()
+        self._always_dry_run = always_dry_run
+        self._time_budget = time_budget
+
+    def resync(self, ids: Sequence[object], *, dry_run: bool = True) -> ResyncReport:
+        """Process each booking named in `ids` (booking ids and NOMS numbers) as a status change now.
+
+        Raises InvalidResyncRequest (nothing done) for a bad request; every other failure is one item's
+        ERROR. The report's items are in the order of `ids`, one per id."""
+        wanted = validated_ids(ids)
+        dry_run = dry_run or self._always_dry_run
+        spent_at = instant(self._clock.now()) + self._time_budget
+        by_booking: dict[int, ResyncItem] = {}
+        items: list[ResyncItem] = []
+        for requested in wanted:
+            if requested not in by_booking and instant(self._clock.now()) >= spent_at:
+                resolved: int | ResyncItem = _not_started(requested, self._time_budget)
+            else:
+                resolved = self._booking_of(requested)
+            if isinstance(resolved, ResyncItem):
+                item = resolved
+            else:
+                if resolved not in by_booking:
+                    by_booking[resolved] = self._leased(resolved, dry_run)
+                item = evolve(by_booking[resolved], requested=requested)
+            items.append(item)
+            log.info("Re-sync%s of %s: booking %s %s %s", " (dry run)" if dry_run else "", requested,
+                     item.booking_id, item.result.value, item.status.value if item.status else "")
+        return ResyncReport(dry_run, tuple(items))
+
+    def _booking_of(self, requested: RequestedId) -> int | ResyncItem:
+        """The booking id `requested` stands for, or the item saying why there is none."""
+        if isinstance(requested, int):
+            return requested
+        try:
+            booking = self._latest_bookings.get_latest_booking(requested)
+        except SystemFailure as failure:
+            return _failed(requested, None, failure)
+        if booking is None or booking.booking_id is None:
+            detail = f"prison-api has no booking for {requested}"
+            return ResyncItem(requested, None, ResyncResult.NOT_FOUND, detail=detail)
+        return booking.booking_id
+
+    def _leased(self, booking_id: int, dry_run: bool) -> ResyncItem:
+        try:
+            leased = self._leases.try_lease(booking_id, ON_REQUEST)
+        except SystemFailure as failure:
+            return _failed(booking_id, booking_id, failure)
+        if not leased:
+            return ResyncItem(booking_id, booking_id, ResyncResult.BUSY,
+                              detail="the booking is being processed elsewhere; try again shortly")
+        try:
+            return self._process(booking_id, dry_run)
+        finally:
+            self._leases.release(booking_id, ON_REQUEST)
+
+    def _process(self, booking_id: int, dry_run: bool) -> ResyncItem:
+        writes = _Collected()
+        events = _Collected(None if dry_run else self._telemetry)
+        community_api, settings = self._community_api, self._settings
+        if dry_run:
+            community_api = self._dry_run_writes(community_api, writes)
+            settings = evolve(settings, dry_run=True)
+        processor = MessageProcessor(
+            self._prison_api, community_api, self._offender_search, events, self._metrics, self._clock, settings
+        )
+        try:
+            outcome = processor.process(self._status_change(booking_id))
+        except SystemFailure as failure:
+            return evolve(_failed(booking_id, booking_id, failure), events=tuple(events.events))
+        return ResyncItem(
+            booking_id,
+            booking_id,
+            ResyncResult.DONE if isinstance(outcome, Done) else ResyncResult.TRY_LATER,
+            status=outcome.status.state,
+            crns=outcome.status.matching_crns,
+            events=tuple(events.events),
+            writes=tuple(writes.events),
+        )
+
+    def _status_change(self, booking_id: int) -> Message:
+        """The record an IMPRISONMENT_STATUS-CHANGED (sequence 0, the insert) for the booking would be; never stored."""
+        event_type = EventType.IMPRISONMENT_STATUS_CHANGED.value
+        now = instant(self._clock.now())
+        body = {"eventType": event_type, "bookingId": booking_id, "imprisonmentStatusSeq": 0}
+        return Message(f"resync-{booking_id}", booking_id, event_type, json.dumps(body), created_date=now, delete_by=0)
+
+
+def _not_started(requested: RequestedId, budget: timedelta) -> ResyncItem:
+    booking_id = requested if isinstance(requested, int) else None
+    detail = f"not started: this request's {budget.total_seconds():g} s were spent; send it again"
+    return ResyncItem(requested, booking_id, ResyncResult.NOT_STARTED, detail=detail)
+
+
+def _failed(requested: RequestedId, booking_id: int | None, failure: SystemFailure) -> ResyncItem:
+    """ERROR (NOT_FOUND for prison-api's 404), saying which system failed but not its text (it may carry
+    upstream bodies or account ids); the log has the whole failure."""
+    log.warning("Re-sync of %s failed: %s", requested, failure)
+    if isinstance(failure, UpstreamFailure):
+        if failure.service == PRISON_API and failure.status == 404:
+            return ResyncItem(requested, booking_id, ResyncResult.NOT_FOUND, detail="prison-api has no such booking")
+        status = f" (HTTP {failure.status})" if failure.status is not None else ""
+        return ResyncItem(requested, booking_id, ResyncResult.ERROR, detail=f"{failure.service} failed{status}")
+    detail = f"{type(failure).__name__}: see the service log"
+    return ResyncItem(requested, booking_id, ResyncResult.ERROR, detail=detail)

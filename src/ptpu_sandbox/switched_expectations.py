@@ -1,0 +1,56 @@
+"""What each seeded scenario should end as when the service runs with capabilities switched off (issue 11 §2),
+so `ptpu sandbox --demo` shows the switches: e.g. with PRISONTOPROBATION_SYNC_LOCATION=false and
+PRISONTOPROBATION_SYNC_KEYDATES=false (the existing service's final form) the transfer and sentence-date
+scenarios are IGNORED (acknowledged, never stored) and the rest end as the seed says.
+
+The seed's expected states assume every capability on. Two rules adjust them:
+- every event type of the scenario serves only switched-off capabilities -> IGNORED;
+- matching off, and the scenario expects a new sentence to complete for a prisoner no seeded Delius
+  offender holds the NOMS number of -> NO_MATCH (ptpu no longer links; it retries until another service has).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ptpu_core.capabilities import Capabilities
+from ptpu_core.models.events import EventType
+from ptpu_runtime.config import CAPABILITY_SETTINGS
+from ptpu_runtime.config_kinds import FLAG
+from ptpu_sandbox.simulators.seed import DELIUS_OFFENDERS, IGNORED, PRISON_RECORDS, Scenario
+
+COMPLETED = "COMPLETED"
+NO_MATCH = "NO_MATCH"
+
+
+def capabilities_in(env: Mapping[str, str]) -> Capabilities:
+    """The switches as the service reads them from `env`: a variable unset is on (a malformed one too: the
+    service would then refuse to start, and the demo says so itself)."""
+    return Capabilities.without(
+        *(capability for name, capability in CAPABILITY_SETTINGS.items() if _is_false(env.get(name)))
+    )
+
+
+def _is_false(text: str | None) -> bool:
+    try:
+        return text is not None and FLAG.parse(text) is False
+    except ValueError:
+        return False
+
+
+def expected_state(scenario: Scenario, capabilities: Capabilities) -> str:
+    """The state `scenario`'s events should end in under `capabilities` (IGNORED: never stored)."""
+    if scenario.expected_state == IGNORED:
+        return IGNORED
+    if not any(capabilities.handles(event.event_type) for event in scenario.events):
+        return IGNORED
+    new_sentence = all(e.event_type == EventType.IMPRISONMENT_STATUS_CHANGED.value for e in scenario.events)
+    completes = new_sentence and scenario.expected_state == COMPLETED
+    if completes and not capabilities.matching and not _linked_in_seed(scenario.booking_id):
+        return NO_MATCH
+    return scenario.expected_state
+
+
+def _linked_in_seed(booking_id: int) -> bool:
+    noms = next((r.offender_no for r in PRISON_RECORDS if r.booking_id == booking_id), None)
+    return noms is not None and any(o.get("otherIds", {}).get("nomsNumber") == noms for o in DELIUS_OFFENDERS)
