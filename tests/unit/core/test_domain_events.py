@@ -201,3 +201,22 @@ def test_dry_run_reports_the_event_and_publishes_nothing(unlinked: Fakes) -> Non
     assert (reported.attributes["eventType"], reported.attributes["crn"], reported.attributes["nomsNumber"]) == (
         PRISON_IDENTIFIER_ADDED, CRN, OFFENDER_NO
     )
+
+
+def test_an_owed_event_rides_on_the_staged_journal_of_the_saved_outcome(unlinked: Fakes) -> None:
+    """The processing cycle's path (process_staged): the journal is staged on the record and carried by
+    the caller's save of the retry; the owed announcement goes with it and the retry publishes it."""
+    publisher = FakeDomainEventPublisher(failures=1)
+    message = stored(unlinked, STATUS_CHANGE)
+
+    staged = processor(unlinked, publisher).process_staged(message)
+    assert isinstance(staged.error, SystemFailure)
+    unlinked.repository.update(message)  # the caller saves the retry, carrying the staged journal
+    staged.saved()
+
+    unlinked.search_finds("HMPPS_KEY", CRN)
+    retried = unlinked.repository.get("stored-1")
+    assert retried is not None
+    again = processor(unlinked, publisher).process_staged(retried)
+    assert again.outcome == done(State.COMPLETED, CRN)
+    assert publisher.published == [prison_identifier_added(CRN, OFFENDER_NO, BOOKING_NO, NOW)]
