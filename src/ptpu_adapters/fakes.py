@@ -14,6 +14,7 @@ from attrs import define, evolve, field
 
 from ptpu_core import ports
 from ptpu_core.errors import StoreFailure, UpstreamFailure
+from ptpu_core.models.domain_event import HmppsDomainEvent
 from ptpu_core.models.prison import (
     Booking,
     BookingIdentifier,
@@ -427,6 +428,25 @@ class InMemoryQueueAdmin:
         return list(self.queues.get(self._dlq or "", []))[:max_messages]
 
 
+class FakeDomainEventPublisher:
+    """Keeps what was published, in order; `failures` makes that many next publishes raise (issue 11 §1)."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.published: list[HmppsDomainEvent] = []
+        self.failures = failures
+        self.attempts = 0
+
+    def publish(self, event: HmppsDomainEvent) -> None:
+        self.attempts += 1
+        if self.failures > 0:
+            self.failures -= 1
+            raise UpstreamFailure("domain-events topic", "publish failed (injected)")
+        self.published.append(event)
+
+    def event_types(self) -> list[str]:
+        return [event.event_type for event in self.published]
+
+
 def _conforms() -> None:
     """Never called: mypy checks here that each fake satisfies its port."""
     _clock: ports.Clock = FixedClock(datetime(2020, 1, 1))
@@ -439,3 +459,4 @@ def _conforms() -> None:
     _repository: ports.MessageRepository = InMemoryMessageRepository()
     _lock: ports.Lock = InMemoryLock(_clock)
     _queues: ports.QueueAdmin = InMemoryQueueAdmin()
+    _domain_events: ports.DomainEventPublisher = FakeDomainEventPublisher()

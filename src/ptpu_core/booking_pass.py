@@ -32,7 +32,15 @@ from ptpu_core.models.probation import (
 )
 from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Outcome
-from ptpu_core.ports import Clock, CommunityApi, Metrics, OffenderSearchApi, PrisonApi, Telemetry
+from ptpu_core.ports import (
+    Clock,
+    CommunityApi,
+    DomainEventPublisher,
+    Metrics,
+    OffenderSearchApi,
+    PrisonApi,
+    Telemetry,
+)
 from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.settings import DomainSettings
 
@@ -116,8 +124,8 @@ class PerBookingPass:
     `booking_pass()` is what SynchronisationService asks for at the start of each booking; `process`
     (one record on its own, a pass of one) keeps it usable wherever a plain processor is expected.
     `steps` (the record store) is handed to each MessageProcessor so every record's effects are
-    journalled (issue 13 §3). A pass is used by one worker only; the factory itself holds no per-pass
-    state, so it is safe to share.
+    journalled (issue 13 §3), and `domain_events` (where NOMS-number changes are announced, issue 11 §1).
+    A pass is used by one worker only; the factory itself holds no per-pass state, so it is safe to share.
     """
 
     def __init__(
@@ -130,8 +138,10 @@ class PerBookingPass:
         clock: Clock,
         settings: DomainSettings,
         steps: AppliedStepStore | None = None,
+        domain_events: DomainEventPublisher | None = None,
     ) -> None:
         self._steps = steps
+        self._domain_events = domain_events
         self._prison_api = prison_api
         self._community_api = community_api
         self._offender_search = offender_search
@@ -150,6 +160,7 @@ class PerBookingPass:
             self._clock,
             self._settings,
             steps=self._steps,
+            domain_events=self._domain_events,
         )
 
     def process(self, message: Message) -> Outcome:

@@ -9,6 +9,7 @@ from attrs import field, frozen
 
 from ptpu_core import telemetry_names as names
 from ptpu_core.capabilities import Capability, skipped
+from ptpu_core.domain_events import Announcer
 from ptpu_core.identifiers import require_crn
 from ptpu_core.models.events import EventType
 from ptpu_core.models.prison import Booking
@@ -48,12 +49,14 @@ class OffenderMatcher:
         community_api: CommunityApi,
         telemetry: Telemetry,
         settings: DomainSettings,
+        announcer: Announcer | None = None,
     ) -> None:
         self._prison_api = prison_api
         self._offender_search = offender_search
         self._community_api = community_api
         self._telemetry = telemetry
         self._settings = settings
+        self._announcer = announcer
 
     def ensure_offender_number_exists_in_probation(self, booking: Booking, sentence_start_date: date) -> MatchResult:
         result = self._offender_search.match(self._match_request(booking))
@@ -123,6 +126,8 @@ class OffenderMatcher:
             names.OFFENDER_NUMBER_SET,
             {"offenderNo": booking.offender_no, "bookingNumber": booking.booking_no, "crn": crn},
         )
+        if self._announcer is not None:  # issue 11 §1: probation-case.prison-identifier.added
+            self._announcer.identifier_added(crn, booking.offender_no, booking.booking_no)
         return Matched(crn)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
+from ptpu_core.models.domain_event import HmppsDomainEvent
 from ptpu_core.models.prison import (
     Booking,
     BookingIdentifier,
@@ -218,4 +219,14 @@ class QueueAdmin(Protocol):
 
     def peek_dlq(self, max_messages: int) -> list[tuple[str, str]]:
         """Up to max_messages (message id, body) from the DLQ, left on it."""
+        ...
+
+
+@runtime_checkable
+class DomainEventPublisher(Protocol):
+    """Where HMPPS domain events go (issue 11 §1): the domain-events SNS topic, or nowhere."""
+
+    def publish(self, event: HmppsDomainEvent) -> None:
+        """Publish one event. SystemFailure when it could not be published (after the adapter's own
+        retries): the record that made the change is then retried like any other system failure."""
         ...

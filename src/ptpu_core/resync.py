@@ -49,7 +49,7 @@ from ptpu_core.models.events import EventType
 from ptpu_core.models.prison import Booking
 from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Done
-from ptpu_core.ports import Clock, CommunityApi, Metrics, OffenderSearchApi, PrisonApi, Telemetry
+from ptpu_core.ports import Clock, CommunityApi, DomainEventPublisher, Metrics, OffenderSearchApi, PrisonApi, Telemetry
 from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.resync_progress import ResyncItem, ResyncProgress, ResyncResult, TrackedEvent
 from ptpu_core.service_time import instant
@@ -141,7 +141,10 @@ class Resync:
     `community_api` is the real client: the dry-run wrapping is decided here, per request (`dry_run_writes`
     builds it); `always_dry_run` is PRISONTOPROBATION_DRY_RUN. `leases` are the ones the scheduled cycles
     share (default: none). `latest_bookings` resolves NOMS numbers (prison-api). `time_budget`: how long a
-    request may go on starting bookings (the clock port's time).
+    request may go on starting bookings (the clock port's time). `domain_events`: where a NOMS number the
+    re-sync sets is announced (None: not announced); `dry_run_domain_events` builds, for a dry run, the
+    publisher that only reports each event to the telemetry given (P2PDryRunDomainEvent); without it a dry
+    run announces nothing.
     """
 
     def __init__(
@@ -159,6 +162,8 @@ class Resync:
         leases: BookingLeases | None = None,
         always_dry_run: bool = False,
         time_budget: timedelta = TIME_BUDGET,
+        domain_events: DomainEventPublisher | None = None,
+        dry_run_domain_events: Callable[[Telemetry], DomainEventPublisher] | None = None,
     ) -> None:
         self._prison_api = prison_api
         self._latest_bookings = latest_bookings
@@ -172,6 +177,8 @@ class Resync:
         self._leases = leases or NoLeases()
         self._always_dry_run = always_dry_run
         self._time_budget = time_budget
+        self._domain_events = domain_events
+        self._dry_run_domain_events = dry_run_domain_events
 
     @property
     def always_dry_run(self) -> bool:
@@ -241,12 +248,17 @@ class Resync:
     def _process(self, booking_id: int, dry_run: bool) -> ResyncItem:
         writes = _Collected()
         events = _Collected(None if dry_run else self._telemetry)
-        community_api, settings = self._community_api, self._settings
+        community_api, settings, domain_events = self._community_api, self._settings, self._domain_events
         if dry_run:
             community_api = self._dry_run_writes(community_api, writes)
             settings = evolve(settings, dry_run=True)
+            # Never the real topic in a dry run: its reporting twin, into this request's answer, or nothing.
+            domain_events = None if self._dry_run_domain_events is None else self._dry_run_domain_events(events)
+        # A NOMS number set by a re-sync is announced like any other (issue 11 §1); in a dry run the
+        # processor reports the event it would publish (P2PDryRunDomainEvent, answered in `telemetry`).
         processor = MessageProcessor(
-            self._prison_api, community_api, self._offender_search, events, self._metrics, self._clock, settings
+            self._prison_api, community_api, self._offender_search, events, self._metrics, self._clock, settings,
+            domain_events=domain_events,
         )
         try:
             outcome = processor.process(self._status_change(booking_id))

@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from ptpu_adapters.aws.booking_leases import DynamoBookingLeases
 from ptpu_adapters.aws.clients import AwsClients, make_clients
+from ptpu_adapters.aws.domain_event_topic import DryRunDomainEventPublisher
 from ptpu_adapters.aws.error_visibility import ErrorVisibility
 from ptpu_adapters.aws.message_store import DynamoMessageRepository
 from ptpu_adapters.aws.provisioning import AwsResourceNames, provision
@@ -47,6 +48,7 @@ from ptpu_runtime import health_checks as components
 from ptpu_runtime.api.app import ApiDependencies, create_app
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
+from ptpu_runtime.domain_event_wiring import domain_event_publisher
 from ptpu_runtime.health_checks import BuildInfoHealth, DynamoTableHealth, HealthService, PingHealth, QueueHealth
 from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler, same_run_window
 from ptpu_runtime.startup_checks import check_aws
@@ -232,6 +234,8 @@ class Container(containers.DeclarativeContainer):
     delius_api = providers.Singleton(CommunityApiClient, community_http)
     community_api = providers.Singleton(_community_api, settings, delius_api, telemetry)
 
+    domain_events = providers.Singleton(domain_event_publisher, settings, aws, telemetry)  # issue 11 §1
+
     # The domain's use cases.
     receiver = providers.Singleton(
         EventReceiver, prison_api, repository, clock, domain_settings, telemetry, metrics=metrics
@@ -246,6 +250,7 @@ class Container(containers.DeclarativeContainer):
         clock,
         domain_settings,
         steps=repository,
+        domain_events=domain_events,
     )
     synchronisation = providers.Singleton(
         SynchronisationService, repository, providers.Singleton(_traced, processor, tracing), clock, domain_settings,
@@ -258,6 +263,7 @@ class Container(containers.DeclarativeContainer):
     resync = providers.Singleton(
         Resync, prison_api, prison_api, delius_api, offender_search, telemetry, metrics, clock, domain_settings,
         providers.Object(DryRunCommunityApi), leases=booking_leases, always_dry_run=settings.provided.dry_run,
+        domain_events=domain_events, dry_run_domain_events=providers.Object(DryRunDomainEventPublisher),
     )
 
     # What runs: the listener, the scheduled jobs, the HTTP API.

@@ -99,6 +99,11 @@ def _demo(stack: LocalStack, timeout: float, log_path: Path | None) -> int:
     print(render_table(results))
     print()
     print(summary(results), flush=True)
+    if stack.domain_events is not None:  # issue 11 §1: what each scenario announced on the domain-events topic
+        from ptpu_sandbox.domain_event_watch import render_domain_events
+
+        print()
+        print(render_domain_events(stack.domain_events.drain(), [(s.name, s.crns) for s in SCENARIOS.values()]))
     return EXIT_OK if all(result.as_expected for result in results) else EXIT_FAILURE
 
 

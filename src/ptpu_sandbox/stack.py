@@ -7,7 +7,8 @@
         stack.hmpps.community.requests_log                    # what it wrote to simulated Delius
         stack.report_token()                                  # a JWT with ROLE_PTPU_REPORT
 
-It runs in this process: the moto emulator (topic, filtered subscription, queue + DLQ, both tables)
+It runs in this process: the moto emulator (topic, filtered subscription, queue + DLQ, both tables, and
+the HMPPS domain-events topic with a queue watching it)
 and the four simulated HMPPS systems; only the service is a separate process. `stop()` (or leaving
 the `with`) stops everything it started and frees every port.
 """
@@ -24,6 +25,7 @@ from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients
 from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResources, provision
 from ptpu_adapters.aws.record_codec import message_from_item
 from ptpu_core.models.record import Message
+from ptpu_sandbox.domain_event_watch import DOMAIN_EVENT_TOPIC_SETTING, DomainEventWatch
 from ptpu_sandbox.emulator import MotoEmulator
 from ptpu_sandbox.ports import StackPorts, free_port
 from ptpu_sandbox.publishing import publish_event
@@ -47,6 +49,7 @@ class LocalStack:
         names: AwsResourceNames,
         service_port: int,
         settings_env: Mapping[str, str],
+        domain_events: DomainEventWatch | None = None,
     ) -> None:
         self.emulator = emulator
         self.hmpps = hmpps
@@ -56,6 +59,7 @@ class LocalStack:
         self._settings_env = dict(settings_env)
         self.aws: AwsClients = emulator.clients()
         self.service: ServiceProcess | None = None
+        self.domain_events = domain_events  # the domain-events topic, watched (issue 11 §1)
 
     @classmethod
     def start(
@@ -75,6 +79,7 @@ class LocalStack:
         emulator = MotoEmulator(port=ports.emulator).start()
         try:
             resources = provision(emulator.clients(), names)
+            domain_events = DomainEventWatch.create(emulator.clients(), f"{names.topic}-hmpps-domain-events")
             hmpps = SimulatedHmpps.start(ports=ports.simulator_ports())
         except BaseException:
             emulator.stop()
@@ -87,7 +92,8 @@ class LocalStack:
             "RETRY_SCHEDULES_LONG_CRON": long_retry_cron,
         }
         settings_env = {name: value for name, value in tuning.items() if value is not None}
-        return cls(emulator, hmpps, resources, names, ports.service or free_port(), settings_env)
+        settings_env[DOMAIN_EVENT_TOPIC_SETTING] = domain_events.topic_arn
+        return cls(emulator, hmpps, resources, names, ports.service or free_port(), settings_env, domain_events)
 
     # --- where things are --------------------------------------------------------------------
     @property

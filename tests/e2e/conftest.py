@@ -28,6 +28,9 @@ def _delete_provisioned(stack: LocalStack) -> None:
     for queue_url in (stack.resources.queue_url, stack.resources.dlq_url):
         aws.sqs.delete_queue(QueueUrl=queue_url)
     aws.sns.delete_topic(TopicArn=stack.topic_arn)
+    if stack.domain_events is not None:  # the HMPPS domain-events topic and its watch queue
+        aws.sns.delete_topic(TopicArn=stack.domain_events.topic_arn)
+        aws.sqs.delete_queue(QueueUrl=stack.domain_events.queue_url)
 
 
 @pytest.fixture(autouse=True)

@@ -38,6 +38,18 @@ def test_the_demo_shows_every_scenario_reaching_its_expected_state(tmp_path: Pat
     assert "X142620: nomsNumber - -> A5089DY, bookNumber - -> 38339A" in demo.stdout
     assert "X200007: nomsNumber A9996DY -> A5096DY" in demo.stdout
     assert f"All {len(SCENARIOS)} events reached their expected state." in demo.stdout
+    # Issue 11 §1: after the table, the HMPPS domain events each scenario published.
+    section = demo.stdout.split("HMPPS domain events published: ", 1)[1].splitlines()
+    assert section[0] == "2"
+    announced = {line.split()[0]: line.split(None, 1)[1] for line in section[1:] if line.startswith("  ")}
+    assert announced["new-conviction"] == (
+        "probation-case.prison-identifier.added: CRN X142620, NOMS A5089DY, bookingNumber 38339A"
+    )
+    assert announced["merge"] == (
+        "probation-case.prison-identifier.updated: CRN X200007, NOMS A5096DY, bookingNumber 38346A, "
+        "previousNomsNumber A9996DY"
+    )
+    assert announced["already-linked"] == announced["transfer"] == "none"
 
 
 def test_the_demo_exits_1_when_outcomes_are_not_reached(tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ _EMULATOR_KEYS = ("test", "test")
 _SQS_CONFIG = Config(
     connect_timeout=5, read_timeout=30, retries={"max_attempts": 4, "mode": "standard"}, max_pool_connections=20
 )
+# Publishing to SNS: one attempt per call; the domain-event publisher's own back-off retries (issue 11 §1).
+_SNS_CONFIG = Config(connect_timeout=5, read_timeout=10, retries={"total_max_attempts": 1, "mode": "standard"})
 _DYNAMODB_CONFIG = Config(
     connect_timeout=5, read_timeout=10, retries={"max_attempts": 4, "mode": "standard"}, max_pool_connections=20
 )
@@ -72,7 +74,7 @@ def make_clients(
             "sqs", endpoint_url=sqs_url, config=_SQS_CONFIG
         ),
         # The topic lives with the queues (same emulator, same keys) when we create it ourselves.
-        sns=sqs_session.client("sns", endpoint_url=sns_url, config=_SQS_CONFIG),
+        sns=sqs_session.client("sns", endpoint_url=sns_url, config=_SNS_CONFIG),
         dynamodb=dynamodb_session.client("dynamodb", endpoint_url=dynamodb_url, config=_DYNAMODB_CONFIG),
         schedule_dynamodb=sessions.get(schedule_credentials or dynamodb_credentials).client(
             "dynamodb", endpoint_url=dynamodb_url, config=_DYNAMODB_CONFIG

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ptpu_core import telemetry_names as names
+from ptpu_core.domain_events import Announcer
 from ptpu_core.identifiers import require_noms_number
 from ptpu_core.models.events import BookingNumberChangedEvent
 from ptpu_core.models.record import SynchroniseState as State
@@ -13,12 +14,18 @@ from ptpu_core.settings import DomainSettings
 
 class BookingNumberProcessor:
     def __init__(
-        self, prison_api: PrisonApi, community_api: CommunityApi, telemetry: Telemetry, settings: DomainSettings
+        self,
+        prison_api: PrisonApi,
+        community_api: CommunityApi,
+        telemetry: Telemetry,
+        settings: DomainSettings,
+        announcer: Announcer | None = None,
     ) -> None:
         self._prison_api = prison_api
         self._community_api = community_api
         self._telemetry = telemetry
         self._settings = settings
+        self._announcer = announcer
 
     def process(self, event: BookingNumberChangedEvent) -> Done:
         booking = self._prison_api.get_booking(event.booking_id)
@@ -43,5 +50,7 @@ class BookingNumberProcessor:
                 self._telemetry.track_event(names.BOOKING_NUMBER_CHANGED_OFFENDER_NOT_FOUND, about | old)
             for ids in replaced:
                 self._telemetry.track_event(names.BOOKING_NUMBER_CHANGED, about | old | {"crn": ids.crn})
+                if self._announcer is not None:  # issue 11 §1: probation-case.prison-identifier.updated
+                    self._announcer.identifier_updated(ids.crn, booking.offender_no, merged.value, booking.booking_no)
                 crns.append(ids.crn)
         return done(State.COMPLETED, *crns)

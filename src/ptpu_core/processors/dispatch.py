@@ -6,6 +6,7 @@ import logging
 
 from ptpu_core import telemetry_names as names
 from ptpu_core.capabilities import skipped
+from ptpu_core.domain_events import Announcer, JournalledDomainEventPublisher
 from ptpu_core.effect_journal import (
     AppliedStepStore,
     EffectJournal,
@@ -28,7 +29,15 @@ from ptpu_core.models.events import (
 from ptpu_core.models.record import Message
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Outcome, done
-from ptpu_core.ports import Clock, CommunityApi, Metrics, OffenderSearchApi, PrisonApi, Telemetry
+from ptpu_core.ports import (
+    Clock,
+    CommunityApi,
+    DomainEventPublisher,
+    Metrics,
+    OffenderSearchApi,
+    PrisonApi,
+    Telemetry,
+)
 from ptpu_core.processors.booking_number import BookingNumberProcessor
 from ptpu_core.processors.imprisonment_status import ImprisonmentStatusProcessor
 from ptpu_core.processors.movement import MovementProcessor
@@ -49,13 +58,15 @@ class _Processors:
         telemetry: Telemetry,
         metrics: Metrics,
         settings: DomainSettings,
+        announcer: Announcer | None = None,
     ) -> None:
         self.telemetry = telemetry
-        matcher = OffenderMatcher(prison_api, offender_search, community_api, telemetry, settings)
+        self.owed: JournalledDomainEventPublisher | None = None  # set on a journalled record's processors
+        matcher = OffenderMatcher(prison_api, offender_search, community_api, telemetry, settings, announcer)
         self.imprisonment_status = ImprisonmentStatusProcessor(prison_api, community_api, matcher, telemetry, settings)
         self.movement = MovementProcessor(prison_api, community_api, telemetry, metrics, settings)
         self.sentence_dates = SentenceDatesProcessor(prison_api, community_api, telemetry, metrics, settings)
-        self.booking_number = BookingNumberProcessor(prison_api, community_api, telemetry, settings)
+        self.booking_number = BookingNumberProcessor(prison_api, community_api, telemetry, settings, announcer)
 
 
 class StagedProcessing:
@@ -93,6 +104,10 @@ class MessageProcessor:
     Given `steps` (the record store), each record's Delius writes, telemetry and metrics go through
     its `EffectJournal`, so processing it again (after its outcome could not be saved, or on a retry)
     does not repeat what already happened (issue 13 §3). Without, every attempt does everything.
+
+    Given `domain_events`, a NOMS number set or replaced in Delius is announced on it (issue 11 §1,
+    `ptpu_core.domain_events`); with a journal, an announcement an earlier attempt could not publish
+    is published first.
     """
 
     def __init__(
@@ -105,20 +120,23 @@ class MessageProcessor:
         clock: Clock,
         settings: DomainSettings,
         steps: AppliedStepStore | None = None,
+        domain_events: DomainEventPublisher | None = None,
     ) -> None:
-        self._clock = clock  # part of the agreed API; no processing rule reads the time today
+        self._clock = clock  # the time of a published domain event; no processing rule reads it
         self._metrics = metrics
         self._ports = (prison_api, community_api, offender_search, telemetry, metrics)
         self._settings = settings
         self._steps = steps
-        self._unjournalled = _Processors(*self._ports, settings)
+        self._domain_events = domain_events
+        announcer = None if domain_events is None else Announcer(domain_events, clock)
+        self._unjournalled = _Processors(*self._ports, settings, announcer)
 
     def process(self, message: Message) -> Outcome:
         if self._steps is None:
             return self._process_with(self._unjournalled, message)
         journal = EffectJournal(message, self._steps)
         try:
-            return self._process_with(self._journalled(journal), message)
+            return self._process_with(self._journalled(journal, message), message)
         finally:
             journal.flush()  # landed writes and buffered events: journalled, then the events emitted
 
@@ -134,7 +152,7 @@ class MessageProcessor:
                 return StagedProcessing(None, error)
         journal = EffectJournal(message, self._steps)
         try:
-            outcome = self._process_with(self._journalled(journal), message)
+            outcome = self._process_with(self._journalled(journal, message), message)
         except Exception as error:  # noqa: BLE001 - as above
             journal.stage()
             return StagedProcessing(None, error, journal)
@@ -144,18 +162,26 @@ class MessageProcessor:
         journal.stage()
         return StagedProcessing(outcome, None, journal)
 
-    def _journalled(self, journal: EffectJournal) -> _Processors:
+    def _journalled(self, journal: EffectJournal, message: Message) -> _Processors:
         prison_api, community_api, offender_search, telemetry, metrics = self._ports
-        return _Processors(
+        publisher = None
+        if self._domain_events is not None:
+            publisher = JournalledDomainEventPublisher(self._domain_events, journal, message)
+        processors = _Processors(
             prison_api,
             JournalledCommunityApi(community_api, journal),
             offender_search,
             JournalledTelemetry(telemetry, journal),
             JournalledMetrics(metrics, journal),
             self._settings,
+            None if publisher is None else Announcer(publisher, self._clock),
         )
+        processors.owed = publisher
+        return processors
 
     def _process_with(self, processors: _Processors, message: Message) -> Outcome:
+        if processors.owed is not None:  # issue 11 §1: what an earlier attempt could not publish, first
+            processors.owed.publish_owed()
         try:
             event = parse_event(message.event_type, message.message)
         except InvalidMessage as error:

@@ -4,7 +4,8 @@ The UI's JavaScript, CSS and icon come from `fastapi-offline` (a kept PyPI packa
 swagger-ui-dist), mounted under `/swagger-ui/assets`; nothing on the page points at a CDN. Paths as the
 existing Spring service (springdoc-openapi): the page is `/swagger-ui/index.html`, `/swagger-ui.html`
 redirects to it, and the document is `/v3/api-docs` (issue 10 §5, issue 14 §1). `GET /` redirects to
-the page too, so a browser pointed at the service lands somewhere useful.
+the page too, so a browser pointed at the service lands somewhere useful. The AsyncAPI document of the
+queue and topic is beside the OpenAPI one, at `/v3/asyncapi` (api/asyncapi.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
+
+from ptpu_runtime.api.asyncapi import asyncapi_router
 
 OPENAPI_PATH = "/v3/api-docs"
 SWAGGER_UI_PATH = "/swagger-ui/index.html"
@@ -38,6 +41,7 @@ def documented_app(**fastapi_arguments: Any) -> FastAPI:
         **fastapi_arguments,
     )
     app.include_router(_redirects())
+    app.include_router(asyncapi_router())  # the AsyncAPI document beside the OpenAPI one (issue 11 §1)
     return app
 
 

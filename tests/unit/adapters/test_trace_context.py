@@ -115,3 +115,16 @@ def test_the_stored_item_carries_the_context_only_when_there_is_one():
     assert (item["traceparent"], item["tracestate"]) == ({"S": TRACEPARENT}, {"S": "rojo=1"})
     assert message_from_item(item) == traced
     assert message_from_item(plain) == record
+
+
+def test_a_published_domain_event_carries_the_current_trace_beside_its_event_type():
+    from ptpu_adapters.aws.domain_event_topic import message_attributes
+    from ptpu_core.domain_events import prison_identifier_added
+
+    event = prison_identifier_added("X100001", "A5089DY", "38339A", datetime(2021, 7, 1, 12, 0, tzinfo=UTC))
+    with use_span(remote_span()):
+        attributes = message_attributes(event)
+    assert attributes == {
+        "eventType": {"DataType": "String", "StringValue": "probation-case.prison-identifier.added"},
+        "traceparent": {"DataType": "String", "StringValue": TRACEPARENT},
+    }

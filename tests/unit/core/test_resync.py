@@ -21,6 +21,8 @@ from builders import (
     a_term,
 )
 
+from ptpu_adapters.aws.domain_event_topic import DryRunDomainEventPublisher
+from ptpu_adapters.fakes import FakeDomainEventPublisher
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_core import telemetry_names as names
 from ptpu_core.booking_work import ON_REQUEST, LeaseRun
@@ -104,6 +106,29 @@ def test_a_dry_run_of_a_new_match_would_set_the_noms_number_but_does_not(fakes: 
     assert json.loads(item.writes[0].attributes["body"]) == {"nomsNumber": OFFENDER_NO}
     assert fakes.community.offenders[CRN].noms_number is None
     assert fakes.community_writes() == []
+
+
+def test_a_noms_number_a_re_sync_sets_is_announced_and_a_dry_run_only_reports_it(fakes: Fakes) -> None:
+    """Found at merge: the re-sync built its processor without the domain-event publisher, so a re-sync
+    that linked a case changed Delius unannounced (issue 11 §1: no change in Delius goes unannounced)."""
+    fakes.community.offenders.clear()
+    fakes.delius_offender(CRN, None)
+    fakes.search_finds("NAME", CRN)
+    published = FakeDomainEventPublisher()
+    use_case = Resync(
+        fakes.prison, fakes.prison, fakes.community, fakes.search, fakes.telemetry, fakes.metrics, fakes.clock,
+        fakes.settings, DryRunCommunityApi, domain_events=published, dry_run_domain_events=DryRunDomainEventPublisher,
+    )
+
+    (dry,) = use_case.resync([BOOKING_ID]).items
+    assert published.published == []
+    assert "P2PDryRunDomainEvent" in [event.name for event in dry.events]
+
+    use_case.resync([BOOKING_ID], dry_run=False)
+    assert published.event_types() == ["probation-case.prison-identifier.added"]
+    event = published.published[0]
+    assert (event.identifier("CRN"), event.identifier("NOMS")) == (CRN, OFFENDER_NO)
+    assert event.information == {"bookingNumber": BOOKING_NO}
 
 
 def test_not_a_dry_run_writes_and_emits_telemetry_as_processing_does(fakes: Fakes) -> None:

@@ -1,0 +1,146 @@
+"""Publishing HMPPS domain events to the domain-events SNS topic (issue 11 §1).
+
+The wire form is the estate's `HmppsDomainEvent` JSON (prison-to-probation-update's
+`HmppsDomainEventPublisher`, hmpps-probation-integration-services' `HmppsDomainEvent`): eventType,
+version, occurredAt (ISO-8601 with offset), description, additionalInformation, personReference
+{identifiers: [{type, value}]}; the SNS message attribute `eventType` (String) carries the type, the
+attribute subscribers' filter policies select on.
+
+Retries: tenacity, 4 attempts with exponential back-off and jitter, only for failures that can pass
+(connection errors, timeouts, throttling, 5xx); the SNS client itself makes one attempt per call (see
+`clients.py`) so the policy lives here alone. Anything else, or a fourth failure, raises SystemFailure:
+the record is then retried like any system failure and the event published by that retry.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+from ptpu_adapters.aws.aws_errors import error_code
+from ptpu_adapters.trace_context import inject_sns_attributes
+from ptpu_core import ports
+from ptpu_core.errors import SystemFailure
+from ptpu_core.models.domain_event import HmppsDomainEvent
+from ptpu_core.ports import Telemetry
+
+log = logging.getLogger(__name__)
+
+PUBLISH_ATTEMPTS = 4
+EVENT_TYPE_ATTRIBUTE = "eventType"
+# Dry-run (PRISONTOPROBATION_DRY_RUN): the event that would have been published, as telemetry.
+DRY_RUN_EVENT = "P2PDryRunDomainEvent"
+
+_THROTTLING = frozenset({"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded"})
+
+
+def event_body(event: HmppsDomainEvent) -> dict[str, Any]:
+    """The event as the JSON object published as the SNS message."""
+    return {
+        "eventType": event.event_type,
+        "version": event.version,
+        "occurredAt": event.occurred_at.isoformat(),
+        "description": event.description,
+        "additionalInformation": event.information,
+        "personReference": {"identifiers": [{"type": one.type, "value": one.value} for one in event.identifiers]},
+    }
+
+
+def message_attributes(event: HmppsDomainEvent) -> dict[str, dict[str, str]]:
+    """The SNS MessageAttributes of a published event: `eventType` (String), and the current trace context
+    as `traceparent` / `tracestate` (String) when a span is current (issue 11 §5), so consumers continue
+    the trace. The one place they are built."""
+    return inject_sns_attributes({EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": event.event_type}})
+
+
+def is_transient(error: BaseException) -> bool:
+    """True for a failure worth trying again at once: no answer, throttling or an SNS 5xx."""
+    if isinstance(error, BotoCoreError):
+        return True
+    if isinstance(error, ClientError):
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        return status >= 500 or error_code(error) in _THROTTLING
+    return False
+
+
+class SnsDomainEventPublisher:
+    """Publishes to `topic_arn` with `sns` (a boto3 SNS client). `wait` is tenacity's wait between
+    attempts (default: random exponential, 0.2 s growing to 2 s at most); tests pass a zero wait."""
+
+    def __init__(
+        self,
+        sns: Any,
+        topic_arn: str,
+        attempts: int = PUBLISH_ATTEMPTS,
+        wait: Callable[[RetryCallState], float] | None = None,
+    ) -> None:
+        self._sns = sns
+        self.topic_arn = topic_arn
+        self._attempts = attempts
+        self._wait = wait if wait is not None else wait_random_exponential(multiplier=0.2, max=2)
+
+    def publish(self, event: HmppsDomainEvent) -> None:
+        retrying = Retrying(
+            stop=stop_after_attempt(self._attempts),
+            wait=self._wait,
+            retry=retry_if_exception(is_transient),
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+        try:
+            answer = retrying(self._publish_once, event)
+        except (ClientError, BotoCoreError) as error:
+            detail = f"{error_code(error)} {error}" if isinstance(error, ClientError) else str(error)
+            raise SystemFailure(f"SNS publishing {event.event_type} failed: {detail}") from error
+        log.info("Published %s (SNS message %s)", event.event_type, answer.get("MessageId"))
+
+    def _publish_once(self, event: HmppsDomainEvent) -> dict[str, Any]:
+        return dict(
+            self._sns.publish(
+                TopicArn=self.topic_arn,
+                Message=json.dumps(event_body(event)),
+                MessageAttributes=message_attributes(event),
+            )
+        )
+
+
+def _log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    log.warning("Publishing a domain event failed (attempt %d), trying again: %s", state.attempt_number, error)
+
+
+class DryRunDomainEventPublisher:
+    """Dry-run: publishes nothing; each event becomes telemetry `P2PDryRunDomainEvent` with its type, CRN,
+    NOMS number and the JSON message that would have been published."""
+
+    def __init__(self, telemetry: Telemetry) -> None:
+        self._telemetry = telemetry
+
+    def publish(self, event: HmppsDomainEvent) -> None:
+        self._telemetry.track_event(
+            DRY_RUN_EVENT,
+            {
+                "eventType": event.event_type,
+                "crn": event.identifier("CRN") or "",
+                "nomsNumber": event.identifier("NOMS") or "",
+                "message": json.dumps(event_body(event), sort_keys=True),
+            },
+        )
+
+
+class NoDomainEventTopic:
+    """No topic configured: every event is dropped (the service says so once, at start-up)."""
+
+    def publish(self, event: HmppsDomainEvent) -> None:
+        log.debug("No domain-events topic: %s not published", event.event_type)
+
+
+def _satisfies_port(
+    sns: SnsDomainEventPublisher, dry: DryRunDomainEventPublisher, none: NoDomainEventTopic
+) -> list[ports.DomainEventPublisher]:
+    return [sns, dry, none]  # mypy proves each implements the port

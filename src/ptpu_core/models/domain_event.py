@@ -1,0 +1,57 @@
+"""An HMPPS domain event: what ptpu announces on the HMPPS domain-events topic after changing Delius.
+
+Shape of the estate's `HmppsDomainEvent` (ministryofjustice/prison-to-probation-update
+`notifications/HmppsDomainEvent.kt`, later commits; the same model in hmpps-probation-integration-services,
+whose `prison-identifier-and-delius` and `custody-key-dates-and-delius` consume these events): an event
+type, a schema version (1), the moment it happened with its UTC offset, a sentence for people, free-form
+`additionalInformation` and the person it is about as typed identifiers (CRN, NOMS). No `detailUrl`:
+these events carry everything a consumer needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from attrs import field, frozen
+
+CRN = "CRN"
+NOMS = "NOMS"
+
+
+@frozen
+class PersonIdentifier:
+    """One identifier of the person: `type` CRN (Delius case reference) or NOMS (prison number)."""
+
+    type: str
+    value: str
+
+
+def _identifiers(values: Iterable[PersonIdentifier]) -> tuple[PersonIdentifier, ...]:
+    return tuple(values)
+
+
+def _information(values: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    items = values.items() if isinstance(values, Mapping) else values
+    return tuple((str(key), str(value)) for key, value in items)
+
+
+@frozen
+class HmppsDomainEvent:
+    """`event_type` e.g. "probation-case.prison-identifier.added"; `occurred_at` aware (Europe/London);
+    `additional_information` ordered (name, value) pairs (a dict is accepted and kept in its order)."""
+
+    event_type: str
+    occurred_at: datetime
+    description: str
+    identifiers: tuple[PersonIdentifier, ...] = field(converter=_identifiers)
+    additional_information: tuple[tuple[str, str], ...] = field(converter=_information, factory=tuple)
+    version: int = 1
+
+    def identifier(self, kind: str) -> str | None:
+        """The value of the first identifier of type `kind`, None when there is none."""
+        return next((one.value for one in self.identifiers if one.type == kind), None)
+
+    @property
+    def information(self) -> dict[str, str]:
+        return dict(self.additional_information)

@@ -1,0 +1,222 @@
+"""Issue 11 §1: HMPPS domain events after ptpu changes a NOMS number in Delius.
+
+Shapes as the existing service published them after 2021 (prison-to-probation-update's
+HmppsDomainEvent / BookingChangeService) and as custody-key-dates-and-delius reads them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from builders import BOOKING_NO, BOOKING_NUMBER, NOW, OFFENDER_NO, PRISON, STATUS_CHANGE, Fakes, a_stored
+
+from ptpu_adapters.aws.domain_event_topic import DRY_RUN_EVENT as DRY_RUN_DOMAIN_EVENT
+from ptpu_adapters.aws.domain_event_topic import DryRunDomainEventPublisher
+from ptpu_adapters.fakes import FakeDomainEventPublisher
+from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_core import telemetry_names as names
+from ptpu_core.domain_events import (
+    ADDED_DESCRIPTION,
+    PRISON_IDENTIFIER_ADDED,
+    UPDATED_DESCRIPTION,
+    prison_identifier_added,
+    prison_identifier_updated,
+)
+from ptpu_core.errors import SystemFailure
+from ptpu_core.models.domain_event import HmppsDomainEvent, PersonIdentifier
+from ptpu_core.models.record import Message
+from ptpu_core.models.record import SynchroniseState as State
+from ptpu_core.outcomes import done
+from ptpu_core.ports import DomainEventPublisher
+from ptpu_core.processors.dispatch import MessageProcessor
+from ptpu_core.settings import DomainSettings
+
+CRN = "X100001"
+
+
+def processor(fakes: Fakes, publisher: DomainEventPublisher, journal: bool = True) -> MessageProcessor:
+    return MessageProcessor(
+        fakes.prison,
+        fakes.community,
+        fakes.search,
+        fakes.telemetry,
+        fakes.metrics,
+        fakes.clock,
+        fakes.settings,
+        steps=fakes.repository if journal else None,
+        domain_events=publisher,
+    )
+
+
+def stored(fakes: Fakes, event_type: str) -> Message:
+    fakes.repository.add(a_stored(event_type))
+    message = fakes.repository.get("stored-1")
+    assert message is not None
+    return message
+
+
+@pytest.fixture
+def unlinked() -> Fakes:
+    """A prisoner Delius holds without a NOMS number, found by offender-search on name and date of birth."""
+    world = Fakes(only_prisons=frozenset({PRISON}))
+    world.delius_offender(CRN)
+    world.search_finds("ALL_SUPPLIED_ALIAS_PARTIAL", CRN)
+    return world
+
+
+def test_the_added_event_carries_exactly_the_upstream_fields() -> None:
+    summer = datetime(2021, 7, 1, 11, 0, 5, tzinfo=UTC)
+
+    event = prison_identifier_added(CRN, OFFENDER_NO, BOOKING_NO, summer)
+
+    assert event == HmppsDomainEvent(
+        event_type="probation-case.prison-identifier.added",
+        occurred_at=summer,
+        description=ADDED_DESCRIPTION,
+        identifiers=(PersonIdentifier("CRN", CRN), PersonIdentifier("NOMS", OFFENDER_NO)),
+        additional_information=(("bookingNumber", BOOKING_NO),),
+    )
+    assert event.version == 1
+    assert event.occurred_at.isoformat() == "2021-07-01T12:00:05+01:00"  # Europe/London, BST offset
+
+
+def test_the_updated_event_names_the_previous_noms_number() -> None:
+    winter = datetime(2021, 1, 5, 9, 30)  # naive: London wall-clock time, GMT
+
+    event = prison_identifier_updated(CRN, OFFENDER_NO, "A1111AA", BOOKING_NO, winter)
+
+    assert event.event_type == "probation-case.prison-identifier.updated"
+    assert event.description == UPDATED_DESCRIPTION
+    assert event.identifier("CRN") == CRN
+    assert event.identifier("NOMS") == OFFENDER_NO
+    assert event.information == {"bookingNumber": BOOKING_NO, "previousNomsNumber": "A1111AA"}
+    assert event.occurred_at.isoformat() == "2021-01-05T09:30:00+00:00"
+
+
+def test_setting_a_noms_number_publishes_identifier_added(unlinked: Fakes) -> None:
+    publisher = FakeDomainEventPublisher()
+
+    outcome = processor(unlinked, publisher).process(stored(unlinked, STATUS_CHANGE))
+
+    assert outcome == done(State.COMPLETED, CRN)
+    assert unlinked.community.offenders[CRN].noms_number == OFFENDER_NO
+    assert publisher.published == [prison_identifier_added(CRN, OFFENDER_NO, BOOKING_NO, NOW)]
+
+
+def test_a_case_already_linked_publishes_nothing() -> None:
+    fakes = Fakes(only_prisons=frozenset({PRISON}))
+    fakes.linked_offender(CRN)
+    publisher = FakeDomainEventPublisher()
+
+    assert processor(fakes, publisher).process(stored(fakes, STATUS_CHANGE)) == done(State.COMPLETED, CRN)
+    assert publisher.published == []
+
+
+def test_a_merge_publishes_identifier_updated_per_crn_moved() -> None:
+    fakes = Fakes(only_prisons=frozenset({PRISON}))
+    fakes.merged("A1111AA", "A2222BB")
+    fakes.delius_offender("X1", "A1111AA")
+    fakes.delius_offender("X2", "A2222BB")
+    publisher = FakeDomainEventPublisher()
+
+    processor(fakes, publisher).process(stored(fakes, BOOKING_NUMBER))
+
+    assert publisher.published == [
+        prison_identifier_updated("X1", OFFENDER_NO, "A1111AA", BOOKING_NO, NOW),
+        prison_identifier_updated("X2", OFFENDER_NO, "A2222BB", BOOKING_NO, NOW),
+    ]
+
+
+def test_a_merge_that_moved_no_case_publishes_nothing() -> None:
+    fakes = Fakes(only_prisons=frozenset({PRISON}))
+    fakes.merged("A1111AA")  # no Delius record holds it
+    publisher = FakeDomainEventPublisher()
+
+    processor(fakes, publisher).process(stored(fakes, BOOKING_NUMBER))
+
+    assert publisher.published == []
+    assert publisher.attempts == 0
+
+
+def test_an_event_that_could_not_be_published_is_published_by_the_retry(unlinked: Fakes) -> None:
+    """The retry finds the case already linked (offender-search now matches on the NOMS number), so the
+    matching step does not run again: the journal still owes the announcement, with its first time."""
+    publisher = FakeDomainEventPublisher(failures=1)
+    with pytest.raises(SystemFailure):
+        processor(unlinked, publisher).process(stored(unlinked, STATUS_CHANGE))
+    assert publisher.published == []
+    assert unlinked.community.offenders[CRN].noms_number == OFFENDER_NO  # Delius changed, not yet announced
+    assert unlinked.telemetry.named(names.OFFENDER_NUMBER_SET)  # still reported: the retry may not link again
+
+    unlinked.search_finds("HMPPS_KEY", CRN)
+    unlinked.clock.advance(timedelta(minutes=10))  # a later retry
+    retried = unlinked.repository.get("stored-1")
+    assert retried is not None
+    assert processor(unlinked, publisher).process(retried) == done(State.COMPLETED, CRN)
+
+    assert publisher.published == [prison_identifier_added(CRN, OFFENDER_NO, BOOKING_NO, NOW)]
+    assert unlinked.community.call_names().count("update_noms_number") == 1
+
+    again = unlinked.repository.get("stored-1")
+    assert again is not None
+    processor(unlinked, publisher).process(again)
+    assert len(publisher.published) == 1  # announced once, however often the record is processed
+
+
+def test_an_announced_change_is_not_announced_again_when_a_later_step_fails(unlinked: Fakes) -> None:
+    publisher = FakeDomainEventPublisher()
+    unlinked.community.failing_calls.add("update_custody")
+    with pytest.raises(SystemFailure):
+        processor(unlinked, publisher).process(stored(unlinked, STATUS_CHANGE))
+    unlinked.community.failing_calls.clear()
+
+    retried = unlinked.repository.get("stored-1")
+    assert retried is not None
+    assert processor(unlinked, publisher).process(retried) == done(State.COMPLETED, CRN)
+    assert publisher.event_types() == [PRISON_IDENTIFIER_ADDED]
+
+
+def test_without_a_journal_a_failed_publish_fails_the_record(unlinked: Fakes) -> None:
+    publisher = FakeDomainEventPublisher(failures=1)
+
+    with pytest.raises(SystemFailure):
+        processor(unlinked, publisher, journal=False).process(stored(unlinked, STATUS_CHANGE))
+    assert publisher.published == []
+    assert publisher.attempts == 1
+
+
+def test_dry_run_reports_the_event_and_publishes_nothing(unlinked: Fakes) -> None:
+    unlinked.settings = DomainSettings(only_prisons=frozenset({PRISON}), dry_run=True)
+    delius = unlinked.community
+    unlinked.community = DryRunCommunityApi(delius, unlinked.telemetry)  # type: ignore[assignment]
+
+    outcome = processor(unlinked, DryRunDomainEventPublisher(unlinked.telemetry)).process(
+        stored(unlinked, STATUS_CHANGE)
+    )
+
+    assert outcome == done(State.COMPLETED, CRN)
+    assert delius.offenders[CRN].noms_number is None  # nothing written, nothing published: only reported
+    [reported] = unlinked.telemetry.named(DRY_RUN_DOMAIN_EVENT)
+    assert (reported.attributes["eventType"], reported.attributes["crn"], reported.attributes["nomsNumber"]) == (
+        PRISON_IDENTIFIER_ADDED, CRN, OFFENDER_NO
+    )
+
+
+def test_an_owed_event_rides_on_the_staged_journal_of_the_saved_outcome(unlinked: Fakes) -> None:
+    """The processing cycle's path (process_staged): the journal is staged on the record and carried by
+    the caller's save of the retry; the owed announcement goes with it and the retry publishes it."""
+    publisher = FakeDomainEventPublisher(failures=1)
+    message = stored(unlinked, STATUS_CHANGE)
+
+    staged = processor(unlinked, publisher).process_staged(message)
+    assert isinstance(staged.error, SystemFailure)
+    unlinked.repository.update(message)  # the caller saves the retry, carrying the staged journal
+    staged.saved()
+
+    unlinked.search_finds("HMPPS_KEY", CRN)
+    retried = unlinked.repository.get("stored-1")
+    assert retried is not None
+    again = processor(unlinked, publisher).process_staged(retried)
+    assert again.outcome == done(State.COMPLETED, CRN)
+    assert publisher.published == [prison_identifier_added(CRN, OFFENDER_NO, BOOKING_NO, NOW)]
