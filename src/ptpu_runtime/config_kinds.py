@@ -99,7 +99,14 @@ def read_all(settings_class: type, env: Mapping[str, str]) -> dict[str, Any]:
 def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) -> Any:
     if len(spec.names) == 2:
         return _key_pair(spec, env)
-    given = [(name, text) for name in (spec.names[0], *spec.aliases) if (text := _text(env, name)) is not None]
+    names = (spec.names[0], *spec.aliases)
+    if spec.kind is FLAG:
+        # An empty switch is a mistake, never "the default": a helm value rendered empty would otherwise turn
+        # on Delius writes a successor service owns (found by a newcomer trial), or turn off dry run.
+        blank = [name for name in names if name in env and _text(env, name) is None]
+        if blank:
+            raise ConfigError(f"{blank[0]}: set but empty (write true or false)")
+    given = [(name, text) for name in names if (text := _text(env, name)) is not None]
     needed = spec.required or (spec.required_if is not None and earlier.get(spec.required_if[0]) == spec.required_if[1])
     if not given:
         if needed:
@@ -285,5 +292,6 @@ POSITIVE_INT = Kind("whole number (1 or more)", _positive_int)
 LONG_POLL_SECONDS = Kind("seconds (0-20)", _long_poll_seconds)
 DURATION = Kind("duration", parse_duration, show_duration)
 VISIBILITY_TIMEOUT = Kind("duration (1s-12h)", _visibility_timeout, show_duration)
-FLAG = Kind("true | false", _flag, lambda value: "true" if value else "false")
+# Spring's StringToBooleanConverter also takes on/off, yes/no and 1/0 (any case): so do we.
+FLAG = Kind("true | false (also on/off, yes/no, 1/0)", _flag, lambda value: "true" if value else "false")
 NAME_LIST = Kind("comma-separated list", _names, lambda value: ",".join(sorted(value)) or "(empty: all)")

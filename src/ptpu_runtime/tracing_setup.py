@@ -24,6 +24,7 @@ from opentelemetry.trace import Tracer
 
 from ptpu_adapters.telemetry import OTEL_EVENTS_LOGGER
 from ptpu_runtime.config import Settings
+from ptpu_runtime.exporter_logs import throttle_exporter_logs
 
 if TYPE_CHECKING:
     from opentelemetry.sdk._logs import LoggerProvider
@@ -95,6 +96,7 @@ def start_tracing(
     from ptpu_runtime.tracing_pipeline import build_pipeline
 
     tracing = build_pipeline(settings, span_exporters, log_exporters)
+    throttle_exporter_logs()  # an unreachable collector is a line a minute, not four per batch
     if install_global:
         trace.set_tracer_provider(tracing.provider)  # type: ignore[arg-type]  # enabled: a provider
     log.info("Tracing to %s", " and ".join(tracing.exporters) or "the given exporters")

@@ -6,7 +6,11 @@ scenarios are IGNORED (acknowledged, never stored) and the rest end as the seed 
 The seed's expected states assume every capability on. Two rules adjust them:
 - every event type of the scenario serves only switched-off capabilities -> IGNORED;
 - matching off, and the scenario expects a new sentence to complete for a prisoner no seeded Delius
-  offender holds the NOMS number of -> NO_MATCH (ptpu no longer links; it retries until another service has).
+  offender holds the NOMS number of -> NO_MATCH (ptpu no longer links; it retries until another service has);
+- matching off, the prisoner linked in Delius but no custody there holding this booking's book number (the
+  book number is part of linking, so ptpu no longer sets it) -> LOCATION_NOT_UPDATED with location on, else
+  KEY_DATES_NOT_UPDATED with key dates on: those writes address the custody by book number, and are retried
+  until the successor sets it (found by a newcomer trial: the demo expected COMPLETED).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from ptpu_sandbox.simulators.seed import DELIUS_OFFENDERS, IGNORED, PRISON_RECOR
 
 COMPLETED = "COMPLETED"
 NO_MATCH = "NO_MATCH"
+LOCATION_NOT_UPDATED = "LOCATION_NOT_UPDATED"
+KEY_DATES_NOT_UPDATED = "KEY_DATES_NOT_UPDATED"
 
 
 def capabilities_in(env: Mapping[str, str]) -> Capabilities:
@@ -48,7 +54,25 @@ def expected_state(scenario: Scenario, capabilities: Capabilities) -> str:
     completes = new_sentence and scenario.expected_state == COMPLETED
     if completes and not capabilities.matching and not _linked_in_seed(scenario.booking_id):
         return NO_MATCH
+    if completes and not capabilities.matching and not _booked_in_seed(scenario.booking_id):
+        if capabilities.location:
+            return LOCATION_NOT_UPDATED
+        if capabilities.key_dates:
+            return KEY_DATES_NOT_UPDATED
     return scenario.expected_state
+
+
+def _booked_in_seed(booking_id: int) -> bool:
+    """Whether Delius's seeded offender with this booking's NOMS number has a custody with its book number."""
+    record = next((r for r in PRISON_RECORDS if r.booking_id == booking_id), None)
+    if record is None:
+        return False
+    return any(
+        (conviction.get("custody") or {}).get("bookingNumber") == record.booking.get("bookingNo")
+        for offender in DELIUS_OFFENDERS
+        if offender.get("otherIds", {}).get("nomsNumber") == record.offender_no
+        for conviction in offender.get("convictions", [])
+    )
 
 
 def _linked_in_seed(booking_id: int) -> bool:

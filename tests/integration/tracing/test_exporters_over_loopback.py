@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import tempfile
 import uuid
 from typing import Any
 
@@ -102,3 +103,22 @@ def test_azure_monitor_sends_a_request_and_a_custom_event(httpserver: HTTPServer
     assert event["data"]["baseData"]["name"] == "P2PSentenceDatesChanged"
     assert event["data"]["baseData"]["properties"]["crn"] == "X200005"
     assert event["tags"]["ai.operation.id"] == format(trace_id, "032x")
+
+
+def test_azure_monitor_keeps_nothing_on_disk_when_application_insights_refuses(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, tmp_path
+):
+    """Found by a newcomer trial: batches Application Insights did not take were kept as files under /tmp,
+    holding NOMS numbers and CRNs, after every process had stopped (and re-sent by the next run)."""
+    for switch in ("STATSBEAT_DISABLED_ALL", "SDKSTATS_DISABLED", "CONTROLPLANE_DISABLED"):
+        monkeypatch.setenv(f"APPLICATIONINSIGHTS_{switch}", "true")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # gettempdir() is cached: TMPDIR alone is too late
+    httpserver.expect_request("/v2.1/track", method="POST").respond_with_data(b"busy", status=503)  # retryable
+    connection = f"InstrumentationKey={uuid.uuid4()};IngestionEndpoint={httpserver.url_for('/')}"
+    tracing = start_tracing(load_settings({**REQUIRED, "APPLICATIONINSIGHTS_CONNECTION_STRING": connection}),
+                            install_global=False)
+    unit_of_work_with_an_event(tracing)
+    tracing.shutdown()
+
+    assert len(httpserver.log) >= 1  # it did try to send them
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []

@@ -39,6 +39,22 @@ def test_a_value_that_is_not_a_flag_stops_start_up_naming_the_variable() -> None
     assert "PRISONTOPROBATION_SYNC_KEYDATES" in str(raised.value)
 
 
+# Found by a newcomer trial: PRISONTOPROBATION_SYNC_LOCATION="" silently meant true.
+@pytest.mark.parametrize(
+    "variable", [*SWITCHES, "PRISONTOPROBATION_DRY_RUN", "PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED"]
+)
+@pytest.mark.parametrize("blank", ["", " "])
+def test_a_switch_set_but_empty_stops_start_up_naming_it(variable: str, blank: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({**REQUIRED, variable: blank})
+    assert str(raised.value).endswith(f"{variable}: set but empty (write true or false)")
+
+
+@pytest.mark.parametrize(("text", "value"), [("TRUE", True), ("on", True), ("1", True), ("Off", False), ("no", False)])
+def test_the_other_spellings_spring_accepts_are_read_as_spring_reads_them(text: str, value: bool) -> None:
+    assert capabilities(PRISONTOPROBATION_SYNC_MERGES=text).merges is value
+
+
 def test_the_readme_final_form_block_leaves_matching_and_merges_on() -> None:
     block = README.split("# The existing service's final form", 1)[1].split("```", 1)[0]
     env: dict[str, str] = {}

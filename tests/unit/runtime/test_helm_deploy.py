@@ -26,6 +26,11 @@ ENVIRONMENTS = ["dev", "preprod", "prod"]
 HMPPS_CHARTS = "https://ministryofjustice.github.io/hmpps-helm-charts"
 # Read by something other than Settings: the container (BUILD_NUMBER) or boto3's default chain (IRSA).
 PLATFORM = {"BUILD_NUMBER", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_DEFAULT_REGION"}
+# Read by the Azure Monitor exporter itself (its opt-outs from calls to Microsoft); checked against its source.
+AZURE_EXPORTER = {
+    "APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL", "APPLICATIONINSIGHTS_SDKSTATS_DISABLED",
+    "APPLICATIONINSIGHTS_CONTROLPLANE_DISABLED",
+}
 # Public by design (Kubernetes probes, /info, the API description): open, and reachable through the ingress.
 PUBLIC = re.compile(r"^/(health(/.*)?|info|v3/api-docs|swagger-ui\.html|docs/oauth2-redirect)$")
 _WHOLE_LINE = re.compile(r"^(\s*)\{\{-?[^}]*\}\}\s*$", re.MULTILINE)
@@ -92,7 +97,7 @@ def test_the_chart_depends_on_the_hmpps_generic_charts():
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_every_variable_the_chart_sets_is_one_ptpu_or_the_platform_reads(environment):
     plain, secret = _variables(_values(environment))
-    unknown = sorted((set(plain) | set(secret)) - (_read_by_ptpu() | PLATFORM))
+    unknown = sorted((set(plain) | set(secret)) - (_read_by_ptpu() | PLATFORM | AZURE_EXPORTER))
     assert unknown == [], f"values-{environment}: nothing reads {unknown}"
     assert {"HMPPS_SQS_QUEUES_PRISONEVENTQUEUE_QUEUE_NAME", "HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN"} <= set(secret)
 
@@ -168,3 +173,10 @@ def test_sqs_alerts_cover_the_oldest_message_and_any_dlq_message(environment):
     assert environment in queue and environment in dlq
     assert alerts["sqsAlertsOldestThreshold"] > 0
     assert alerts["sqsAlertsTotalMessagesThreshold"] == 0  # more than 0 messages on the DLQ alerts
+
+
+def test_the_azure_opt_outs_the_chart_sets_are_read_by_the_installed_exporter():
+    import azure.monitor.opentelemetry.exporter as exporter
+
+    source = "".join(path.read_text(encoding="utf-8") for path in Path(exporter.__file__).parent.rglob("*.py"))
+    assert [name for name in sorted(AZURE_EXPORTER) if name not in source] == []

@@ -9,7 +9,7 @@ import attrs
 from opentelemetry.trace import NoOpTracer
 from starlette.applications import Starlette
 
-from ptpu_runtime.cli import EXIT_FAILURE, Service
+from ptpu_runtime.cli import EXIT_FAILURE, EXIT_OK, TRACE_FLUSH_SECONDS, Service
 from ptpu_runtime.config import Settings
 from ptpu_runtime.tracing_setup import Tracing
 
@@ -94,4 +94,44 @@ def test_a_job_still_running_at_stop_keeps_the_lock_so_no_other_pod_starts_along
         assert container.the_lock.releases == []  # the job may still be writing: the lock stays ours
     finally:
         container.the_scheduler.job_may_finish.set()
+        runner.join(timeout=30)
+
+
+class StalledTracing(Tracing):
+    """Exporters whose collector never answers: shutdown (the flush) would take as long as the test lets it."""
+
+    def __init__(self) -> None:
+        super().__init__(NoOpTracer())
+        self.may_finish = threading.Event()
+
+    def shutdown(self) -> None:
+        self.may_finish.wait(timeout=30)
+
+
+class Runner:
+    def close(self) -> None: ...
+
+
+# Found by a newcomer trial: with the collector unreachable, stopping took 12-17 s (the exporters' retries),
+# close to the sandbox's 20 s before it kills the service.
+def test_a_trace_flush_that_cannot_finish_is_cut_short_and_the_stop_stays_clean(caplog):
+    container = StubContainer()
+    container.the_scheduler.job_may_finish.set()  # no job running: only the flush is slow
+    tracing = StalledTracing()
+    container.tracing = lambda: tracing  # type: ignore[method-assign]
+    container.booking_runner = lambda: Runner()  # type: ignore[attr-defined]
+    service = Service(settings(), container)  # type: ignore[arg-type]
+    outcome: list[int] = []
+    runner = threading.Thread(target=lambda: outcome.append(service.run()))
+    runner.start()
+    try:
+        assert container.the_scheduler.started.wait(timeout=10)
+        with caplog.at_level("WARNING", logger="ptpu_runtime.cli"):
+            service.request_stop()
+            runner.join(timeout=TRACE_FLUSH_SECONDS + 10)
+        assert not runner.is_alive(), "the stop waited on the trace flush"
+        assert outcome == [EXIT_OK]
+        assert f"Traces and events still buffered after {TRACE_FLUSH_SECONDS}s were dropped" in caplog.messages
+    finally:
+        tracing.may_finish.set()
         runner.join(timeout=30)
