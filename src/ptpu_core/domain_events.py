@@ -113,7 +113,7 @@ class JournalledDomainEventPublisher:
         try:
             self._real.publish(event)
         except SystemFailure:
-            self._journal.wrote(f"{_key(_OWED, event)}={_encode(event)}")
+            self._journal.wrote(owed_step(event))
             raise
         self._journal.wrote(published)
 
@@ -122,6 +122,12 @@ class JournalledDomainEventPublisher:
         for step in sorted(self._message.applied_steps):
             if step.startswith(f"{WRITE}{_OWED}:") and "=" in step:
                 self.publish(_decode(step.split("=", 1)[1]))
+
+
+def owed_step(event: HmppsDomainEvent) -> str:
+    """The journal step saying `event` is owed (what a failed publish leaves on its record): a record
+    carrying it publishes the event, with its original time, at the start of its next processing."""
+    return f"{_key(_OWED, event)}={_encode(event)}"
 
 
 def _encode(event: HmppsDomainEvent) -> str:

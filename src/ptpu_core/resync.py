@@ -49,7 +49,17 @@ from ptpu_core.models.events import EventType
 from ptpu_core.models.prison import Booking
 from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Done
-from ptpu_core.ports import Clock, CommunityApi, DomainEventPublisher, Metrics, OffenderSearchApi, PrisonApi, Telemetry
+from ptpu_core.owed_announcements import DOMAIN_EVENTS, KeptWhenUnpublished
+from ptpu_core.ports import (
+    Clock,
+    CommunityApi,
+    DomainEventPublisher,
+    MessageRepository,
+    Metrics,
+    OffenderSearchApi,
+    PrisonApi,
+    Telemetry,
+)
 from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.resync_progress import ResyncItem, ResyncProgress, ResyncResult, TrackedEvent
 from ptpu_core.service_time import instant
@@ -144,7 +154,8 @@ class Resync:
     request may go on starting bookings (the clock port's time). `domain_events`: where a NOMS number the
     re-sync sets is announced (None: not announced); `dry_run_domain_events` builds, for a dry run, the
     publisher that only reports each event to the telemetry given (P2PDryRunDomainEvent); without it a dry
-    run announces nothing.
+    run announces nothing. `owed_announcements`: where an announcement that could not be published is kept
+    (the message table, see `KeptWhenUnpublished`).
     """
 
     def __init__(
@@ -164,6 +175,7 @@ class Resync:
         time_budget: timedelta = TIME_BUDGET,
         domain_events: DomainEventPublisher | None = None,
         dry_run_domain_events: Callable[[Telemetry], DomainEventPublisher] | None = None,
+        owed_announcements: MessageRepository | None = None,
     ) -> None:
         self._prison_api = prison_api
         self._latest_bookings = latest_bookings
@@ -179,6 +191,7 @@ class Resync:
         self._time_budget = time_budget
         self._domain_events = domain_events
         self._dry_run_domain_events = dry_run_domain_events
+        self._owed_store = owed_announcements
 
     @property
     def always_dry_run(self) -> bool:
@@ -254,6 +267,8 @@ class Resync:
             settings = evolve(settings, dry_run=True)
             # Never the real topic in a dry run: its reporting twin, into this request's answer, or nothing.
             domain_events = None if self._dry_run_domain_events is None else self._dry_run_domain_events(events)
+        elif domain_events is not None and self._owed_store is not None:
+            domain_events = KeptWhenUnpublished(domain_events, self._owed_store, self._status_change(booking_id))
         # A NOMS number set by a re-sync is announced like any other (issue 11 §1); in a dry run the
         # processor reports the event it would publish (P2PDryRunDomainEvent, answered in `telemetry`).
         processor = MessageProcessor(
@@ -298,7 +313,11 @@ def _failed(requested: RequestedId, booking_id: int | None, failure: SystemFailu
         return ResyncItem(requested, booking_id, ResyncResult.NOT_FOUND, detail="prison-api has no such booking")
     log.warning("Re-sync of %s failed: %s", requested, failure)
     if isinstance(failure, UpstreamFailure):
+        if failure.service == DOMAIN_EVENTS:
+            detail = "the domain-events topic failed: the announcement is kept and published by scheduled processing"
+            return ResyncItem(requested, booking_id, ResyncResult.ERROR, detail=detail)
         status = f" (HTTP {failure.status})" if failure.status is not None else ""
         return ResyncItem(requested, booking_id, ResyncResult.ERROR, detail=f"{failure.service} failed{status}")
     detail = f"{type(failure).__name__}: see the service log"
     return ResyncItem(requested, booking_id, ResyncResult.ERROR, detail=detail)
+

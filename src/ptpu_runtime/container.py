@@ -264,6 +264,7 @@ class Container(containers.DeclarativeContainer):
         Resync, prison_api, prison_api, delius_api, offender_search, telemetry, metrics, clock, domain_settings,
         providers.Object(DryRunCommunityApi), leases=booking_leases, always_dry_run=settings.provided.dry_run,
         domain_events=domain_events, dry_run_domain_events=providers.Object(DryRunDomainEventPublisher),
+        owed_announcements=repository,
     )
 
     # What runs: the listener, the scheduled jobs, the HTTP API.

@@ -28,6 +28,7 @@ from ptpu_core import telemetry_names as names
 from ptpu_core.booking_work import ON_REQUEST, LeaseRun
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import SynchroniseState as State
+from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.resync import MAX_IDS, InvalidResyncRequest, Resync, ResyncItem, ResyncResult
 
 CRN = "X142620"
@@ -129,6 +130,39 @@ def test_a_noms_number_a_re_sync_sets_is_announced_and_a_dry_run_only_reports_it
     event = published.published[0]
     assert (event.identifier("CRN"), event.identifier("NOMS")) == (CRN, OFFENDER_NO)
     assert event.information == {"bookingNumber": BOOKING_NO}
+
+
+def test_an_announcement_a_failing_topic_refused_is_kept_and_published_by_scheduled_processing(fakes: Fakes) -> None:
+    """Found by a newcomer trial: with the topic failing, a re-sync set the NOMS number and the `added`
+    event was lost for good (a second re-sync finds the case linked and announces nothing)."""
+    fakes.community.offenders.clear()
+    fakes.delius_offender(CRN, None)
+    fakes.search_finds("NAME", CRN)
+    failing = FakeDomainEventPublisher(failures=1)
+    use_case = Resync(
+        fakes.prison, fakes.prison, fakes.community, fakes.search, fakes.telemetry, fakes.metrics, fakes.clock,
+        fakes.settings, DryRunCommunityApi, domain_events=failing, owed_announcements=fakes.repository,
+    )
+
+    (item,) = use_case.resync([BOOKING_ID], dry_run=False).items
+
+    assert item.result is ResyncResult.ERROR
+    assert item.detail == (
+        "the domain-events topic failed: the announcement is kept and published by scheduled processing"
+    )
+    assert fakes.community.offenders[CRN].noms_number == OFFENDER_NO  # Delius was changed ...
+    assert failing.published == []  # ... and not yet announced
+    (kept,) = fakes.repository.all()
+    assert (kept.booking_id, kept.event_type, kept.is_processed) == (BOOKING_ID, "IMPRISONMENT_STATUS-CHANGED", False)
+
+    # Scheduled processing of the kept record, the topic back: the event is published once, with its time.
+    later = FakeDomainEventPublisher()
+    processor = MessageProcessor(fakes.prison, fakes.community, fakes.search, fakes.telemetry, fakes.metrics,
+                                 fakes.clock, fakes.settings, steps=fakes.repository, domain_events=later)
+    processor.process(kept)
+    assert later.event_types() == ["probation-case.prison-identifier.added"]
+    assert later.published[0].identifier("CRN") == CRN
+    assert later.published[0].occurred_at == kept.created_date
 
 
 def test_not_a_dry_run_writes_and_emits_telemetry_as_processing_does(fakes: Fakes) -> None:

@@ -1,0 +1,45 @@
+"""An announcement a re-sync could not publish is kept, never lost (issue 11 §1 with §4)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from attrs import evolve
+
+from ptpu_core.domain_events import owed_step
+from ptpu_core.errors import SystemFailure, UpstreamFailure
+from ptpu_core.models.domain_event import HmppsDomainEvent
+from ptpu_core.models.record import Message
+from ptpu_core.ports import DomainEventPublisher, MessageRepository
+from ptpu_core.retry_policy import initial_delete_by
+
+log = logging.getLogger(__name__)
+
+DOMAIN_EVENTS = "domain-events topic"
+class KeptWhenUnpublished:
+    """A re-sync's domain-event publisher that never loses an announcement (issue 11 §1, found by a newcomer
+    trial: with the topic failing, a re-sync set a NOMS number, answered ERROR, and the event was gone, since
+    a second re-sync finds the case linked and announces nothing).
+
+    A publish that fails stores a record for the booking, as an IMPRISONMENT_STATUS-CHANGED would be
+    stored, carrying the owed announcement in its journal (`owed_step`): scheduled processing picks it up,
+    publishes the event first with the time of the change, then finds the case in step. The failure is
+    then raised as the domain-events topic's, so the answer names it."""
+
+    def __init__(self, real: DomainEventPublisher, store: MessageRepository, record: Message) -> None:
+        self._real = real
+        self._store = store
+        self._record = record
+
+    def publish(self, event: HmppsDomainEvent) -> None:
+        try:
+            self._real.publish(event)
+        except SystemFailure as failure:
+            owed = evolve(self._record, id=f"resync-owed-{uuid.uuid4()}", applied_steps=frozenset({owed_step(event)}),
+                          delete_by=initial_delete_by(self._record.created_date))
+            self._store.add(owed)  # a StoreFailure here is this booking's ERROR too
+            log.warning("Re-sync could not publish %s (%s): kept on record %s for scheduled processing",
+                        event.event_type, failure, owed.id)
+            kept = f"publishing {event.event_type} failed; kept on {owed.id}"
+            raise UpstreamFailure(DOMAIN_EVENTS, kept) from failure
