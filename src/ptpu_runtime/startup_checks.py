@@ -36,7 +36,8 @@ _UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, 
 
 
 def check_aws(settings: Settings, clients: AwsClients, resolve_queues: Callable[[], object]) -> None:
-    """Resolve (or, with an emulator, create) the queues, then read both tables' descriptions.
+    """Resolve (or, with an emulator, create) the queues, then read both tables' descriptions and, when one
+    is configured, the domain-events topic's attributes.
 
     Raises ConfigError with one line on the first failure; anything else propagates unchanged.
     """
@@ -53,6 +54,17 @@ def check_aws(settings: Settings, clients: AwsClients, resolve_queues: Callable[
             "DynamoDB", client, keys, "DYNAMODB_ENDPOINT" if emulated else "AWS_REGION", (table_setting, table)
         ):
             client.describe_table(TableName=table)
+    topic = settings.domain_event_topic_arn
+    if topic:
+        # As hmpps-sqs's topic health does (GetTopicAttributes): a topic that does not exist, or that the role
+        # may not use, is one line now rather than a failed publish after every NOMS number set (found by a
+        # newcomer trial).
+        with explained("SNS", clients.sns, "SQS_AWS", "SQS_ENDPOINT_URL" if emulated else "AWS_REGION",
+                       (DOMAIN_EVENT_TOPIC_SETTING, topic)):
+            clients.sns.get_topic_attributes(TopicArn=topic)
+
+
+DOMAIN_EVENT_TOPIC_SETTING = "HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN"
 
 
 @contextmanager
@@ -84,6 +96,9 @@ def explained(
         if code == "ResourceNotFoundException" and resource is not None:
             setting, name = resource
             raise ConfigError(f"{setting}: table '{name}' not found at {endpoint}") from None
+        if code in ("NotFound", "NotFoundException") and resource is not None:
+            setting, name = resource
+            raise ConfigError(f"{setting}: topic '{name}' not found at {endpoint}") from None
         raise
 
 

@@ -74,3 +74,31 @@ def test_a_missing_table_at_start_up_is_one_line_naming_the_table_setting(aws_em
     assert capsys.readouterr().err == (
         f"Configuration error: DYNAMODB_TABLENAME: table 'no-such-table' not found at {aws_emulator.endpoint_url}\n"
     )
+
+
+def test_a_domain_event_topic_that_does_not_exist_is_one_line_naming_its_setting(aws_emulator, capsys):
+    """Found by a newcomer trial: a wrong topic ARN started, and every NOMS number set then failed to publish."""
+    missing = "arn:aws:sns:eu-west-2:000000000000:does-not-exist"
+    env = {**BASE_ENV, "SQS_QUEUE_NAME": "startup-queue-t", "SQS_DLQ_NAME": "startup-dlq-t",
+           "DYNAMODB_TABLENAME": "startup-messages-t", "DYNAMODB_SCHEDULE_TABLENAME": "startup-schedule-t",
+           "HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN": missing}
+    container = Container(settings=load_settings(env))
+    clients = make_clients(LOCALSTACK, "eu-west-2", endpoint_url=aws_emulator.endpoint_url)
+    for name in ("startup-queue-t", "startup-dlq-t"):
+        clients.sqs.create_queue(QueueName=name)
+    for table in ("startup-messages-t", "startup-schedule-t"):
+        clients.dynamodb.create_table(
+            TableName=table, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        )
+    container.aws.override(clients)
+    outcome: list[int] = []
+    thread = threading.Thread(target=lambda: outcome.append(Service(container.settings(), container).run()))
+    thread.start()
+    thread.join(timeout=60)
+    assert outcome == [EXIT_CONFIG]
+    assert capsys.readouterr().err == (
+        f"Configuration error: HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN: topic '{missing}' not found at "
+        f"{aws_emulator.endpoint_url}\n"
+    )
