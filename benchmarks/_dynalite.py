@@ -20,7 +20,6 @@ from pathlib import Path
 
 from _common import child_server
 
-from ptpu_sandbox.lifeline import bound_to_this_process
 from ptpu_sandbox.ports import free_port
 
 CLI = Path(__file__).resolve().parent / "dynalite" / "node_modules" / "dynalite" / "cli.js"
@@ -33,11 +32,11 @@ def installed() -> bool:
 
 @contextmanager
 def dynalite_server() -> Iterator[str]:
-    """An in-memory dynalite on a free loopback port, SIGKILLed if this process dies (ptpu_sandbox.lifeline);
+    """An in-memory dynalite on a free loopback port, SIGKILLed if this process dies (see child_server);
     tables are created, updated and deleted at once (no simulated CREATING state)."""
     port = free_port()
     node = shutil.which("node") or "node"
     args = [node, str(CLI), "--host", "127.0.0.1", "--port", str(port),
             "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"]
-    with child_server(bound_to_this_process(args), f"http://127.0.0.1:{port}") as url:
+    with child_server(args, f"http://127.0.0.1:{port}") as url:
         yield url

@@ -70,6 +70,7 @@ from ptpu_core.booking_order import PodSpread
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
 from ptpu_runtime.workers import ThreadedRunner
+from ptpu_sandbox.lifeline import bound_to_this_process
 
 WAVE = "SENTENCE_DATES-CHANGED"
 STATUS = "IMPRISONMENT_STATUS-CHANGED"
@@ -210,7 +211,8 @@ def run(
     try:
         children = [
             subprocess.Popen(  # noqa: S603 - our own script
-                [sys.executable, __file__, "--worker", json.dumps(config)], stdout=subprocess.PIPE, text=True
+                bound_to_this_process([sys.executable, __file__, "--worker", json.dumps(config)]),
+                stdout=subprocess.PIPE, text=True,
             )
             for _ in range(processes)
         ]
