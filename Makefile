@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: run test venv lint typecheck layers unit integration e2e smoke reliability bench bench-full docs clean
+.PHONY: run test venv lint typecheck layers unit integration e2e smoke reliability bench bench-full dynalite docs clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3" >&2; exit 1; }
@@ -56,11 +56,16 @@ test: lint typecheck layers
 # 25 minutes). Results go to build/benchmarks/ (untracked); BENCH_OUT=benchmarks/RESULTS.md (or
 # RESULTS-full.md) replaces the committed figures instead.
 BENCH_OUT ?=
-bench: $(STAMP)
+bench: $(STAMP) dynalite
 	$(BIN)/python benchmarks/run_all.py $(if $(BENCH_OUT),--output $(BENCH_OUT))
 
-bench-full: $(STAMP)
+bench-full: $(STAMP) dynalite
 	$(BIN)/python benchmarks/run_all.py --full $(if $(BENCH_OUT),--output $(BENCH_OUT))
+
+# The drain's DynamoDB emulator (benchmarks/_dynalite.py); without npm the drain falls back to moto.
+dynalite:
+	@command -v npm >/dev/null && npm ci --prefix benchmarks/dynalite --no-audit --no-fund >/dev/null \
+		|| echo "no dynalite (npm missing or offline): the drain benchmark uses moto" >&2
 
 # docs/configuration.md is generated from src/ptpu_runtime/config.py; a unit test fails when it is stale.
 docs: $(STAMP)

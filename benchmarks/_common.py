@@ -24,6 +24,7 @@ from typing import Any
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
 from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResources, provision
+from ptpu_sandbox.lifeline import bound_to_this_process
 from ptpu_sandbox.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,9 +80,10 @@ def _wait_until_up(url: str, timeout: float = 30.0) -> None:
 
 @contextmanager
 def child_server(args: Sequence[str], url: str, ready_path: str = "/") -> Iterator[str]:
-    """Run a server as a child process (stopped by its own pid on exit) and yield its URL."""
+    """Run a server as a child process (stopped by its own pid on exit, SIGKILLed by the kernel if this
+    process dies first: ptpu_sandbox.lifeline) and yield its URL."""
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and scripts
-        list(args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        bound_to_this_process(args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     SERVER_PIDS[url] = process.pid
     try:

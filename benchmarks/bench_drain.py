@@ -10,11 +10,17 @@ on a fresh table and a fresh Delius. Reported per run:
 - drain seconds, from the moment every process starts together (after its imports) to the last one's end;
 - the floor, bookings x calls per booking x latency / (workers x processes): the time the upstream
   calls alone take when perfectly spread (calls counted at the ports in that run); ratio = seconds / floor;
-- overlapping leases: pairs of consecutive holds of one booking's lease item by different pods that
-  overlap in time, from a DynamoDB stream on the schedule table (every write, in order);
+- overlapping leases: pairs of holds of one booking's lease item by different pods that overlap in time,
+  from a DynamoDB stream on the schedule table (moto), or from the lease writes the store accepted as each
+  worker process logged them (dynalite has no streams: _lease_log.py);
 - Delius end state: offenders identical to the one-worker, one-process run at the same latency.
 
-    .venv/bin/python benchmarks/bench_drain.py --bookings 100 --latencies 25 100
+The tables live in moto or in dynalite (`--dynamodb`; default dynalite when `npm ci --prefix
+benchmarks/dynalite` has run: an independent emulator several times cheaper per request than moto, see
+_dynalite.py). Pods walk the selection in their own order (ptpu_core.booking_order.PodSpread, seeded by
+each process's lease owner), as the container wires them.
+
+    .venv/bin/python benchmarks/bench_drain.py --bookings 100 --latencies 25 100 --dynamodb dynalite
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,18 +52,25 @@ from _common import (
     quiet_logs,
     section,
 )
+from _dynalite import dynalite_server, installed
 from _hmpps import CallKey, processor, start_world
+from _lease_log import LeaseLog, overlaps
 from _records import NOW, batch_write, record
 from _timing import Timed, Totals, merged
 from bench_upstream_calls import delius_state
 
 from ptpu_adapters.aws.booking_leases import DynamoBookingLeases
+from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
 from ptpu_adapters.aws.message_store import DynamoMessageRepository
+from ptpu_adapters.aws.message_table import message_table_definition, schedule_table_definition
+from ptpu_adapters.aws.provisioning import AwsResourceNames, ensure_table
 from ptpu_adapters.aws.record_codec import message_to_item
 from ptpu_adapters.fakes import FixedClock, RecordingMetrics, RecordingTelemetry
+from ptpu_core.booking_order import PodSpread
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
 from ptpu_runtime.workers import ThreadedRunner
+from ptpu_sandbox.lifeline import bound_to_this_process
 
 WAVE = "SENTENCE_DATES-CHANGED"
 STATUS = "IMPRISONMENT_STATUS-CHANGED"
@@ -83,7 +97,7 @@ class _Urls:
 def worker(config: dict[str, Any]) -> None:
     """Run cycles until nothing is due; print start, end, bookings synced and upstream calls made."""
     quiet_logs()
-    clients = aws(config["moto"])
+    clients = _clients(config)
     clock = FixedClock(NOW)
     totals = Totals()
     table = Timed(clients.dynamodb, "dynamodb", totals, by_method=True)
@@ -95,12 +109,11 @@ def worker(config: dict[str, Any]) -> None:
         wrap=lambda service, client: Timed(client, "upstream", totals), pool_size=config["workers"] + 2,
     )
     runner = ThreadedRunner(config["workers"])
-    leases = DynamoBookingLeases(
-        Timed(clients.schedule_dynamodb, "dynamodb", totals, by_method=True), config["lock_table"], LEASE
-    )
+    lease_log = LeaseLog(Timed(clients.schedule_dynamodb, "dynamodb", totals, by_method=True))
+    leases = DynamoBookingLeases(lease_log, config["lock_table"], LEASE)
     service = SynchronisationService(
         repository, work, clock, DomainSettings(), RecordingMetrics(), RecordingTelemetry(),
-        runner=runner, leases=leases,
+        runner=runner, leases=leases, booking_order=PodSpread(leases.locked_by),
     )
     synced = 0
     time.sleep(max(0.0, config["go"] - time.time()))  # every process starts together, imports done
@@ -117,8 +130,14 @@ def worker(config: dict[str, Any]) -> None:
     cpu = time.process_time() - cpu
     runner.close()
     print(json.dumps({
-        "start": start, "end": end, "synced": synced, "calls": len(calls), "cpu": cpu, "timings": totals.snapshot()
+        "start": start, "end": end, "synced": synced, "calls": len(calls), "cpu": cpu, "timings": totals.snapshot(),
+        "leases": lease_log.entries,
     }))
+
+
+def _clients(config: dict[str, Any]) -> AwsClients:
+    """moto for everything, or moto for SQS/SNS and dynalite for the two tables."""
+    return make_clients(LOCALSTACK, REGION, config["moto"], dynamodb_endpoint_url=config["dynamodb_url"])
 
 
 def lease_overlaps(moto_url: str, stream_arn: str) -> tuple[int, int]:
@@ -156,41 +175,59 @@ def _instant(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def run(workers: int, processes: int, bookings: list[int], latency: float, moto_url: str) -> dict[str, Any]:
+def run(
+    workers: int, processes: int, bookings: list[int], latency: float, moto_url: str, dynamodb: str
+) -> dict[str, Any]:
     hmpps = start_world(bookings)
     for simulator in (hmpps.prison, hmpps.community, hmpps.search):
         simulator.inject_fault(status=None, delay_seconds=latency)  # every call, every method
-    clients = aws(moto_url)
-    names, _ = fresh_resources(clients, f"drain{workers}x{processes}")
-    stream = clients.schedule_dynamodb.update_table(
-        TableName=names.schedule_table, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
-    )["TableDescription"]["LatestStreamArn"]
+    label = f"drain{workers}x{processes}"
+    if dynamodb == moto_url:
+        clients = aws(moto_url)
+        names, _ = fresh_resources(clients, label)
+        stream = clients.schedule_dynamodb.update_table(
+            TableName=names.schedule_table, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+        )["TableDescription"]["LatestStreamArn"]
+    else:  # dynalite: only the tables (it has no UpdateTimeToLive: the TTL setting is left out)
+        clients = make_clients(LOCALSTACK, REGION, moto_url, dynamodb_endpoint_url=dynamodb)
+        tag = f"{label}-{time.time_ns() % 10**9}"
+        names = AwsResourceNames(message_table=f"m-{tag}", schedule_table=f"s-{tag}")
+        ensure_table(clients.dynamodb, message_table_definition(names.message_table))
+        ensure_table(clients.schedule_dynamodb, schedule_table_definition(names.schedule_table))
+        stream = None
     created = NOW - timedelta(hours=1)
     records = [record(b, WAVE, created + timedelta(seconds=n), False) for n, b in enumerate(bookings)]
     records += [record(b, STATUS, created - timedelta(seconds=n), False) for n, b in enumerate(bookings) if n % 4 == 0]
     batch_write(clients.dynamodb, names.message_table, [message_to_item(m) for m in records])
     config = {
         "prison": hmpps.prison_url, "community": hmpps.community_url, "search": hmpps.search_url,
-        "token": hmpps.auth.mint_token([]), "moto": moto_url, "table": names.message_table,
+        "token": hmpps.auth.mint_token([]), "moto": moto_url, "dynamodb_url": dynamodb,
+        "table": names.message_table,
         "lock_table": names.schedule_table, "workers": workers,
         "go": time.time() + GO_AFTER_SECONDS,
     }
-    moto = moto_pid(moto_url)
+    moto = moto_pid(dynamodb)
     moto_cpu, load = cpu_seconds(moto), os.getloadavg()[0]
     try:
         children = [
             subprocess.Popen(  # noqa: S603 - our own script
-                [sys.executable, __file__, "--worker", json.dumps(config)], stdout=subprocess.PIPE, text=True
+                bound_to_this_process([sys.executable, __file__, "--worker", json.dumps(config)]),
+                stdout=subprocess.PIPE, text=True,
             )
             for _ in range(processes)
         ]
         results = [json.loads(child.communicate(timeout=3600)[0].strip().splitlines()[-1]) for child in children]
         moto_cpu, load = cpu_seconds(moto) - moto_cpu, max(load, os.getloadavg()[0])
-        holds, overlapping = lease_overlaps(moto_url, stream)
+        if stream is not None:
+            holds, overlapping = lease_overlaps(moto_url, stream)
+        else:
+            holds, overlapping = overlaps([entry for r in results for entry in r["leases"]])
         state = delius_state(hmpps, len(bookings))
     finally:
         hmpps.stop()
         clients.dynamodb.delete_table(TableName=names.message_table)
+        if stream is None:
+            clients.schedule_dynamodb.delete_table(TableName=names.schedule_table)
     return {
         "seconds": max(r["end"] for r in results) - min(r["start"] for r in results),
         "synced": sum(r["synced"] for r in results),
@@ -211,6 +248,8 @@ def main() -> None:
     parser.add_argument("--latencies", type=int, nargs="+", default=[25, 100], help="milliseconds")
     parser.add_argument("--runs", nargs="+", default=[f"{w}x{p}" for w, p in RUNS],
                         help="workers x processes, e.g. 1x1 8x1 (the first is the one the others are compared to)")
+    parser.add_argument("--dynamodb", choices=("moto", "dynalite"), default="dynalite" if installed() else "moto",
+                        help="the emulator holding the tables (default: dynalite when installed, else moto)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -220,12 +259,14 @@ def main() -> None:
     bookings = booking_ids(args.bookings, first=9_000_000)
     rows = []
     goals: list[str] = []
-    with moto_server() as moto_url:
+    print(f"DynamoDB emulator: {args.dynamodb}", file=sys.stderr)
+    tables = dynalite_server() if args.dynamodb == "dynalite" else None
+    with moto_server() as moto_url, (tables or nullcontext(moto_url)) as tables_url:
         for latency_ms in args.latencies:
             latency = latency_ms / 1000
             serial: dict[str, Any] | None = None
             for workers, processes in ((int(w), int(p)) for w, p in (run.split("x") for run in args.runs)):
-                found = run(workers, processes, bookings, latency, moto_url)
+                found = run(workers, processes, bookings, latency, moto_url, tables_url)
                 serial = serial or found
                 per_booking = found["calls"] / len(bookings)
                 floor = len(bookings) * per_booking * latency / (workers * processes)
@@ -233,7 +274,8 @@ def main() -> None:
                 same = sum(1 for k, v in found["state"].items() if serial["state"].get(k) == v)
                 print(f"{latency_ms} ms, {workers} x {processes}: {found['seconds']:.1f}s (floor {floor:.1f}s),"
                       f" worker CPU {found['cpu'] / len(bookings) * 1000:.1f} ms/booking,"
-                      f" moto CPU {found['moto_cpu'] / len(bookings) * 1000:.1f} ms/booking, load {found['load']:.1f};"
+                      f" {args.dynamodb} CPU {found['moto_cpu'] / len(bookings) * 1000:.1f} ms/booking,"
+                      f" load {found['load']:.1f};"
                       " per booking: "
                       + ", ".join(f"{kind} {n / len(bookings):.2f} x {t / max(n, 1) * 1000:.1f} ms"
                                   for kind, (n, t) in sorted(found["timings"].items())), file=sys.stderr)
@@ -257,23 +299,27 @@ def main() -> None:
     body = (
         f"Machine: {machine()}, shared with other work while measured (load average per run in the table). "
         f"{len(bookings)} due bookings: {WAVE} on every one, {STATUS} on every fourth. Simulators (threaded,"
-        " delaying every call by the latency) in the benchmark's process, moto (DynamoDB requests serialised for"
-        " per-item atomicity) in its own, workers in their own processes wired as the container wires them (effect"
+        " delaying every call by the latency) in the benchmark's process, the tables in"
+        + (" dynalite (npm dynalite 4.0.0, one Node.js process)" if args.dynamodb == "dynalite" else
+           " moto (DynamoDB requests serialised for per-item atomicity)")
+        + " in its own,"
+        " workers in their own processes wired as the container wires them (effect"
         " journal on, HTTP pools sized to the workers); per-booking leases of"
         f" {int(LEASE.total_seconds() / 60)} minutes; a process whose cycle ends with bookings left to other"
         f" processes starts its next cycle on the scheduler's next {CYCLE_DELAY:.0f} s tick.\n\n"
         + markdown_table(
             ["latency", "workers", "processes", "drain s", "upstream calls/booking", "floor s", "ratio to floor",
              "speed-up vs first row", "DynamoDB calls/booking", "DynamoDB wait s per worker (share of time above"
-             " floor)", "moto CPU ms/booking", "load (1 min, max)", "bookings synced", "overlapping leases (of holds)",
-             "Delius = first row"],
+             " floor)", f"{args.dynamodb} CPU ms/booking", "load (1 min, max)", "bookings synced",
+             "overlapping leases (of holds)", "Delius = first row"],
             rows,
         )
         + "\n\nFloor = bookings x upstream calls per booking x latency / (workers x processes): upstream calls"
-        " only. DynamoDB wait = the time every worker spent in DynamoDB calls (moto, queued behind its lock"
-        " included), divided by workers x processes; its share is of the drain time above the floor. moto CPU ="
-        " the emulator process's own CPU time during the run. Goals: 8 workers >= 6x one, 4 processes >= 3.2x one,"
-        " every ratio to the floor <= 1.5, zero overlapping leases, Delius identical to the serial run.\n\n"
+        " only. DynamoDB wait = the time every worker spent in DynamoDB calls (queueing in the"
+        " emulator included), divided by workers x processes; its share is of the drain time above the floor."
+        " Emulator CPU = the emulator process's own CPU time during the run. Goals: 8 workers >= 6x one,"
+        " 4 processes >= 3.2x one, every ratio to the floor <= 1.5, zero overlapping leases, Delius identical"
+        " to the serial run.\n\n"
         + "\n".join(f"- {g}" for g in goals)
     )
     print(section("5. Processing throughput: drain of a backlog by workers and pods", body))

@@ -28,6 +28,8 @@ each task first takes the booking's lease (`BookingLeases`): a booking leased by
 skipped (counted `leased_elsewhere`); the consistent read and the stale check come after the lease,
 so a booking another pod finished a moment ago is seen as done. With `PerBookingPass` as the
 processor each booking's records share one pass (`booking_pass`): prison-api read once per booking.
+Each pod walks the selection's bookings in its own order (`booking_order`, `PodSpread` in the container),
+so pods do not all try the same booking's lease first; a booking's records keep their order.
 
 Each record's effect journal (issue 13 §3) rides on the save of its outcome when the processor stages
 it (`MessageProcessor.process_staged`): one store write per record; the journal is written alone only
@@ -50,6 +52,7 @@ from typing import Protocol, runtime_checkable
 from attrs import evolve, frozen
 
 from ptpu_core.aggregation import aggregate
+from ptpu_core.booking_order import BookingOrder, as_selected
 from ptpu_core.booking_work import (
     LEASE_SHARE,
     PROCESS_DUE,
@@ -143,13 +146,17 @@ class SynchronisationService:
         runner: RunsBookingTasks | None = None,
         leases: BookingLeases | None = None,
         retry_same_run_within: timedelta = timedelta(0),
+        booking_order: BookingOrder = as_selected,
     ) -> None:
         """`runner`: how the bookings of a cycle are spread over workers (default: one after another);
         `leases`: the per-booking leases shared with other pods (default: none, every booking is ours);
-        `retry_same_run_within`: see `LeaseRun` (how close two pods' runs of one retry tier count as one)."""
+        `retry_same_run_within`: see `LeaseRun` (how close two pods' runs of one retry tier count as one);
+        `booking_order`: the order this pod walks a selection's bookings (`ptpu_core.booking_order`; default:
+        as selected; several pods: `PodSpread` seeded by the pod, so pods do not all start at one booking)."""
         self._runner = runner or SerialRunner()
         self._leases = leases or NoLeases()
         self._retry_same_run_within = retry_same_run_within
+        self._booking_order = booking_order
         self._repository = repository
         self._processor = processor
         self._clock = clock
@@ -200,7 +207,7 @@ class SynchronisationService:
         def tasks() -> Iterator[Callable[[], Counter[str]]]:
             # Pulled by the runner on this thread when a worker is free: the deadline is checked when a
             # booking would start, and the selection's pages are read by one thread only.
-            remaining = iter(booking_ids)
+            remaining = iter(self._booking_order(booking_ids))
             for booking_id in remaining:
                 if deadline is not None and instant(self._clock.now()) >= instant(deadline):
                     # Counting the rest reads only the selection's index, never a booking's records.

@@ -36,6 +36,7 @@ from ptpu_adapters.metrics import PrometheusMetrics
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_adapters.telemetry import LoggingTelemetry, OpenTelemetryEvents
 from ptpu_adapters.tracing import TracedProcessor
+from ptpu_core.booking_order import PodSpread
 from ptpu_core.booking_pass import PerBookingPass
 from ptpu_core.errors import ConfigError
 from ptpu_core.ports import CommunityApi, Telemetry
@@ -256,6 +257,7 @@ class Container(containers.DeclarativeContainer):
         SynchronisationService, repository, providers.Singleton(_traced, processor, tracing), clock, domain_settings,
         metrics, telemetry,
         runner=booking_runner, leases=booking_leases,
+        booking_order=providers.Factory(PodSpread, booking_leases.provided.locked_by),  # pods start apart
         retry_same_run_within=providers.Callable(same_run_window, providers.Singleton(_schedule_settings, settings)),
     )
 
