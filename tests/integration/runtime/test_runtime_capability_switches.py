@@ -7,12 +7,11 @@ every kind of write arrives, as before."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 
 import pytest
+from simulated_service_env import simulated_service_env
 
-from ptpu_adapters.aws.clients import LOCALSTACK
 from ptpu_adapters.aws.record_codec import message_from_item
 from ptpu_adapters.fakes import RecordingTelemetry
 from ptpu_core import telemetry_names as names
@@ -47,26 +46,7 @@ def hmpps() -> Iterator[SimulatedHmpps]:
 def run_scenarios(aws_emulator, hmpps: SimulatedHmpps, **switches: str) -> tuple[list[Published], Container]:
     """Publish the scenarios, listen until the queue is empty, then one processing cycle."""
     hmpps.reset()
-    suffix = uuid.uuid4().hex[:8]
-    env = {
-        "AWS_PROVIDER": LOCALSTACK,
-        "SQS_ENDPOINT_URL": aws_emulator.endpoint_url,
-        "DYNAMODB_ENDPOINT": aws_emulator.endpoint_url,
-        "SQS_QUEUE_NAME": f"queue-{suffix}",
-        "SQS_DLQ_NAME": f"dlq-{suffix}",
-        "SNS_TOPIC_NAME": f"topic-{suffix}",
-        "DYNAMODB_TABLENAME": f"messages-{suffix}",
-        "DYNAMODB_SCHEDULE_TABLENAME": f"schedule-{suffix}",
-        "OAUTH_ENDPOINT_URL": hmpps.auth_url,
-        "OAUTH_CLIENT_ID": "prison-to-probation-update",
-        "OAUTH_CLIENT_SECRET": "sandbox-secret",
-        "PRISON_ENDPOINT_URL": hmpps.prison_url,
-        "COMMUNITY_ENDPOINT_URL": hmpps.community_url,
-        "OFFENDER_SEARCH_ENDPOINT_URL": hmpps.search_url,
-        "PRISONTOPROBATION_HOLD_BACK_DURATION": "0s",
-        "SQS_LISTENER_WAIT_SECONDS": "1",
-        **switches,
-    }
+    env = simulated_service_env(aws_emulator, hmpps, **switches)
     container = Container(settings=load_settings(env))
     container.telemetry.override(RecordingTelemetry())
     container.queue_urls()  # provisions the emulator's queues, topic and tables

@@ -21,6 +21,7 @@ from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from simulated_service_env import simulated_service_env
 
 from ptpu_adapters.trace_context import inject_sns_attributes
 from ptpu_runtime.config import load_settings
@@ -46,26 +47,7 @@ def hmpps() -> Iterator[SimulatedHmpps]:
 @pytest.fixture
 def env(aws_emulator: MotoEmulator, hmpps: SimulatedHmpps) -> dict[str, str]:
     hmpps.reset()
-    suffix = uuid.uuid4().hex[:8]
-    return {
-        "AWS_PROVIDER": "localstack",
-        "SQS_ENDPOINT_URL": aws_emulator.endpoint_url,
-        "DYNAMODB_ENDPOINT": aws_emulator.endpoint_url,
-        "SQS_QUEUE_NAME": f"queue-{suffix}",
-        "SQS_DLQ_NAME": f"dlq-{suffix}",
-        "SNS_TOPIC_NAME": f"topic-{suffix}",
-        "DYNAMODB_TABLENAME": f"messages-{suffix}",
-        "DYNAMODB_SCHEDULE_TABLENAME": f"schedule-{suffix}",
-        "OAUTH_ENDPOINT_URL": hmpps.auth_url,
-        "OAUTH_CLIENT_ID": "prison-to-probation-update",
-        "OAUTH_CLIENT_SECRET": "sandbox-secret",
-        "PRISON_ENDPOINT_URL": hmpps.prison_url,
-        "COMMUNITY_ENDPOINT_URL": hmpps.community_url,
-        "OFFENDER_SEARCH_ENDPOINT_URL": hmpps.search_url,
-        "PRISONTOPROBATION_HOLD_BACK_DURATION": "0s",
-        "SQS_LISTENER_WAIT_SECONDS": "1",
-        "HTTP_READ_TIMEOUT": "2s",
-    }
+    return simulated_service_env(aws_emulator, hmpps, HTTP_READ_TIMEOUT="2s")
 
 
 class Traced:
