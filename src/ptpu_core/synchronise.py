@@ -35,6 +35,7 @@ Each record's effect journal (issue 13 §3) rides on the save of its outcome whe
 it (`MessageProcessor.process_staged`): one store write per record; the journal is written alone only
 when that save fails (see `ptpu_core.effect_journal`).
 
+Saving each outcome and counting status changes is `record_outcomes` (OutcomeRecorder).
 Failures: an exception from the processor becomes TryLater(ERROR) for that record and the
 cycle carries on. A `StoreFailure` from the repository is not caught: the cycle stops,
 and since nothing is deleted or marked before its outcome is saved, nothing is lost.
@@ -49,7 +50,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol, runtime_checkable
 
-from attrs import evolve, frozen
+from attrs import frozen
 
 from ptpu_core.aggregation import aggregate
 from ptpu_core.booking_order import BookingOrder, as_selected
@@ -62,27 +63,20 @@ from ptpu_core.booking_work import (
     RunsBookingTasks,
     SerialRunner,
 )
-from ptpu_core.errors import StoreFailure
-from ptpu_core.models.events import EventType
-from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_core.outcomes import Done, Outcome, try_later
+from ptpu_core.models.record import Message
+from ptpu_core.outcomes import Done, Outcome
 from ptpu_core.ports import Clock, MessageRepository, Metrics, Telemetry
 from ptpu_core.processors.dispatch import StagedProcessing
-from ptpu_core.retry_policy import RetryTier, epoch_seconds, retry_delete_by
+from ptpu_core.record_outcomes import LAST_CHANCE, OutcomeRecorder, days_to_success, failed
+from ptpu_core.retry_policy import RetryTier
 from ptpu_core.service_time import instant
 from ptpu_core.settings import DomainSettings
 
 log = logging.getLogger("ptpu.synchronise")
 
-# A record this close to its deleteBy will be gone before the next retry (SPEC §10).
-LAST_CHANCE = timedelta(hours=24)
-
-
-def days_to_success(created: datetime, now: datetime) -> int:
-    """Whole days from `created` to `now`, plus one (a part day counts as a day): the value of the
-    ptpu_statusChange histogram, as the existing service's RetryableEventMetricsService records it
-    (36 hours -> 2)."""
-    return (now - created).days + 1
+# LAST_CHANCE and days_to_success live in record_outcomes; still importable from here.
+__all__ = ["LAST_CHANCE", "CycleSummary", "ProcessesMessages", "StagesJournal", "StartsBookingPasses",
+           "SynchronisationService", "days_to_success"]  # fmt: skip
 
 
 class ProcessesMessages(Protocol):
@@ -129,10 +123,6 @@ def _distinct_bookings(messages: Iterable[Message]) -> Iterator[int]:
             yield message.booking_id
 
 
-def _is_status_change(message: Message) -> bool:
-    return message.event_type == EventType.IMPRISONMENT_STATUS_CHANGED.value
-
-
 class SynchronisationService:
     def __init__(
         self,
@@ -164,6 +154,7 @@ class SynchronisationService:
         self._metrics = metrics
         # Telemetry events are the processors' (SPEC §7); kept here for the agreed constructor.
         self._telemetry = telemetry
+        self._outcomes = OutcomeRecorder(repository, clock, metrics)
 
     def process_due(self, *, deadline: datetime | None = None) -> CycleSummary:
         """SPEC §6: records never tried and older than the hold-back, per booking; no booking is
@@ -266,7 +257,8 @@ class SynchronisationService:
                 )
                 return
             if isinstance(processor, StagesJournal):
-                outcome = self._save_staged(processor.process_staged(message), message, selects(message), tally)
+                staged = processor.process_staged(message)
+                outcome = self._outcomes.save_staged(staged, message, selects(message), tally)
             else:
                 outcome = self._outcome_of(processor, message, tally)
                 self.apply_outcome(message, outcome, selected=selects(message))
@@ -276,93 +268,13 @@ class SynchronisationService:
             else:
                 tally["retried"] += 1
 
-    def _save_staged(self, staged: StagedProcessing, message: Message, selected: bool, tally: Counter[str]) -> Outcome:
-        """Save the outcome with the record's journal on it (one store write), then emit its effects; when
-        the save fails, journal alone (so no landed write or emitted effect is repeated) and re-raise."""
-        outcome = staged.outcome if staged.outcome is not None else self._failed(message, staged.error, tally)
-        try:
-            self.apply_outcome(message, outcome, selected=selected)
-        except BaseException:
-            try:
-                staged.save_failed()
-            except StoreFailure:
-                log.warning("booking %s: record %s's journal could not be written either", message.booking_id,
-                            message.id)
-            raise
-        staged.saved()
-        return outcome
-
     @staticmethod
     def _outcome_of(processor: ProcessesMessages, message: Message, tally: Counter[str]) -> Outcome:
         try:
             return processor.process(message)
         except Exception as error:
-            return SynchronisationService._failed(message, error, tally)
-
-    @staticmethod
-    def _failed(message: Message, error: BaseException | None, tally: Counter[str]) -> Outcome:
-        # One record's failure must not stop the cycle; a system failure is always retried.
-        tally["errors"] += 1
-        log.error(
-            "booking %s: processing %s message %s failed; will retry",
-            message.booking_id,
-            message.event_type,
-            message.id,
-            exc_info=error,
-        )
-        return try_later(SynchroniseState.ERROR)
+            return failed(message, error, tally)
 
     def apply_outcome(self, message: Message, outcome: Outcome, *, selected: bool = True) -> None:
-        """Save what processing decided (SPEC §6 step 5) and count status changes (SPEC §10).
-        `selected`: the cycle picked this record itself (its own schedule), rather than taking it
-        along with another record of its booking; only then may a final failure be counted."""
-        now = instant(self._clock.now())
-        # As the existing service's Message.retry / markAsProcessed (issue 10 §5): an outcome without CRNs
-        # keeps the candidates already stored (an ERROR retry must not erase them), and processing a
-        # record leaves deleteBy as it was; only a retry-until date moves it.
-        crns = outcome.status.crns_text or message.matching_crns
-        if isinstance(outcome, Done):
-            updated = evolve(message, processed_date=now, status=outcome.status.state, matching_crns=crns)
-        else:
-            updated = evolve(
-                message,
-                retry_count=message.retry_count + 1,
-                status=outcome.status.state,
-                matching_crns=crns,
-                delete_by=retry_delete_by(message.delete_by, outcome.retry_until, now),
-            )
-        self._repository.update(updated)
-        log.info(
-            "booking %s: %s message %s -> %s %s (retry count %s)",
-            message.booking_id,
-            message.event_type,
-            message.id,
-            type(outcome).__name__,
-            outcome.status.state.value,
-            updated.retry_count,
-        )
-        if _is_status_change(message):
-            self._count_status_change(message, updated, outcome, now, selected)
-
-    def _count_status_change(
-        self, before: Message, after: Message, outcome: Outcome, now: datetime, selected: bool
-    ) -> None:
-        # As the existing service counts (so the Grafana panels read the same): every Done is a success,
-        # a TryLater is a failure only when the record will expire before another retry; total = both.
-        # A failure is counted once per record: only by the record's own scheduled retry in its last
-        # 24 hours. By then it is in the LONG tier (run once a day by default, and an expired record is
-        # no longer selected), so exactly one run counts it; a new event's cycle that takes it along
-        # with its booking in that day tries it again without counting it again.
-        if isinstance(outcome, Done):
-            self._metrics.status_change("total")
-            self._metrics.status_change("success")
-            days = days_to_success(before.created_date, now)
-            self._metrics.status_change_succeeded(retries=before.retry_count, days=days)
-        elif selected and self._is_last_chance(after, now):
-            self._metrics.status_change("total")
-            self._metrics.status_change("fail")
-
-    @staticmethod
-    def _is_last_chance(message: Message, now: datetime) -> bool:
-        """True when the record expires within 24 hours, before any further retry can save it."""
-        return message.delete_by - epoch_seconds(now) <= LAST_CHANCE.total_seconds()
+        """Save what processing decided and count status changes: see `OutcomeRecorder.apply`."""
+        self._outcomes.apply(message, outcome, selected=selected)
