@@ -109,7 +109,7 @@ def worker(config: dict[str, Any]) -> None:
         wrap=lambda service, client: Timed(client, "upstream", totals), pool_size=config["workers"] + 2,
     )
     runner = ThreadedRunner(config["workers"])
-    lease_log = LeaseLog(Timed(clients.schedule_dynamodb, "dynamodb", totals, by_method=True))
+    lease_log = LeaseLog(Timed(clients.schedule_dynamodb, "dynamodb-leases", totals, by_method=True))
     leases = DynamoBookingLeases(lease_log, config["lock_table"], LEASE)
     service = SynchronisationService(
         repository, work, clock, DomainSettings(), RecordingMetrics(), RecordingTelemetry(),

@@ -7,12 +7,13 @@ against its Protocol.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from attrs import define, evolve, field
 
 from ptpu_core import ports
+from ptpu_core.booking_work import LeaseRun
 from ptpu_core.errors import StoreFailure, UpstreamFailure
 from ptpu_core.models.domain_event import HmppsDomainEvent
 from ptpu_core.models.prison import (
@@ -389,6 +390,80 @@ class InMemoryLock:
             held = self._table.get(name)
             if held is not None and held[0] == self._owner:
                 self._table[name] = (self._owner, self._clock.now())
+
+
+@define
+class LeaseItem:
+    """One booking's lease as `DynamoBookingLeases` keeps it (ShedLock's attributes, plus retry run stamps)."""
+
+    locked_by: str
+    locked_at: datetime
+    lock_until: datetime
+    run_stamps: dict[object, datetime] = field(factory=dict)  # RetryTier -> the run's start
+
+
+class InMemoryBookingLeases:
+    """The BookingLeases port over a dict that several pods (instances) share, driven by a clock: the same
+    rules as `DynamoBookingLeases` (a lease is granted when free, run out, or ours and held by no worker;
+    refused after another pod freed it since `new_cycle`; a retry tier's stamp keeps a tick's second run
+    out). `writes` lists every lease attempt (booking id) and `reads` every look-ahead, for tests."""
+
+    def __init__(
+        self, clock: ports.Clock, owner: str, lease: timedelta, table: dict[int, LeaseItem] | None = None
+    ) -> None:
+        self._clock = clock
+        self.owner = owner
+        self.lease: timedelta | None = lease
+        self.table = table if table is not None else {}
+        self._mutex = threading.Lock()
+        self._held: set[int] = set()
+        self._cycle_started: datetime | None = None
+        self.writes: list[int] = []
+        self.reads: list[list[int]] = []
+        self.read_failure: StoreFailure | None = None
+
+    def new_cycle(self) -> None:
+        self._cycle_started = self._clock.now()
+
+    def _refused(self, item: LeaseItem | None, run: LeaseRun, now: datetime) -> bool:
+        if item is None:
+            return False
+        cycle = None if self._cycle_started is None or run.on_request else self._cycle_started
+        if item.locked_by != self.owner and (item.lock_until > now or (cycle is not None and item.lock_until > cycle)):
+            return True
+        stamp = None if run.tier is None else item.run_stamps.get(run.tier)
+        return stamp is not None and run.started is not None and stamp >= run.started - run.same_run_within
+
+    def try_lease(self, booking_id: int, run: LeaseRun) -> bool:
+        now = self._clock.now()
+        with self._mutex:
+            if booking_id in self._held:
+                return False
+            self.writes.append(booking_id)
+            item = self.table.get(booking_id)
+            if self._refused(item, run, now):
+                return False
+            stamps = {} if item is None else item.run_stamps
+            self.table[booking_id] = LeaseItem(self.owner, now, now + (self.lease or timedelta(0)), stamps)
+            self._held.add(booking_id)
+            return True
+
+    def release(self, booking_id: int, run: LeaseRun) -> None:
+        with self._mutex:
+            self._held.discard(booking_id)
+            item = self.table.get(booking_id)
+            if item is not None and item.locked_by == self.owner:
+                item.lock_until = self._clock.now()
+                if run.tier is not None and run.started is not None:
+                    item.run_stamps[run.tier] = run.started
+
+    def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> set[int]:
+        self.reads.append(list(booking_ids))
+        if self.read_failure is not None:
+            raise self.read_failure
+        now = self._clock.now()
+        with self._mutex:
+            return {b for b in booking_ids if self._refused(self.table.get(b), run, now)}
 
 
 class InMemoryQueueAdmin:

@@ -29,7 +29,12 @@ skipped (counted `leased_elsewhere`); the consistent read and the stale check co
 so a booking another pod finished a moment ago is seen as done. With `PerBookingPass` as the
 processor each booking's records share one pass (`booking_pass`): prison-api read once per booking.
 Each pod walks the selection's bookings in its own order (`booking_order`, `PodSpread` in the container),
-so pods do not all try the same booking's lease first; a booking's records keep their order.
+so pods do not all try the same booking's lease first; a booking's records keep their order. Before
+trying the leases of the next `look_ahead` bookings (100) it reads them in one go
+(`BookingLeases.leased_elsewhere`) and skips, without a write, the ones another pod holds or has worked
+since this cycle began (counted `leased_elsewhere` too): without it every pod spent a refused conditional
+write on every booking another pod had (benchmarks/NOTES.md). The read is a hint; the lease still decides;
+a refused lease shows the read is out of date, and the rest of the window is read again (`LookAhead`).
 
 Each record's effect journal (issue 13 §3) rides on the save of its outcome when the processor stages
 it (`MessageProcessor.process_staged`): one store write per record; the journal is written alone only
@@ -45,9 +50,10 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import partial
+from itertools import islice
 from typing import Protocol, runtime_checkable
 
 from attrs import frozen
@@ -56,9 +62,11 @@ from ptpu_core.aggregation import aggregate
 from ptpu_core.booking_order import BookingOrder, as_selected
 from ptpu_core.booking_work import (
     LEASE_SHARE,
+    LOOK_AHEAD,
     PROCESS_DUE,
     BookingLeases,
     LeaseRun,
+    LookAhead,
     NoLeases,
     RunsBookingTasks,
     SerialRunner,
@@ -137,12 +145,18 @@ class SynchronisationService:
         leases: BookingLeases | None = None,
         retry_same_run_within: timedelta = timedelta(0),
         booking_order: BookingOrder = as_selected,
+        look_ahead: int = LOOK_AHEAD,
     ) -> None:
         """`runner`: how the bookings of a cycle are spread over workers (default: one after another);
         `leases`: the per-booking leases shared with other pods (default: none, every booking is ours);
         `retry_same_run_within`: see `LeaseRun` (how close two pods' runs of one retry tier count as one);
         `booking_order`: the order this pod walks a selection's bookings (`ptpu_core.booking_order`; default:
-        as selected; several pods: `PodSpread` seeded by the pod, so pods do not all start at one booking)."""
+        as selected; several pods: `PodSpread` seeded by the pod, so pods do not all start at one booking);
+        `look_ahead`: how many bookings' leases are read in one go before their leases are tried (1 to
+        LOOK_AHEAD; see `BookingLeases.leased_elsewhere`)."""
+        if not 1 <= look_ahead <= LOOK_AHEAD:
+            raise ValueError(f"look_ahead must be 1 to {LOOK_AHEAD}, not {look_ahead}")
+        self._look_ahead = look_ahead
         self._runner = runner or SerialRunner()
         self._leases = leases or NoLeases()
         self._retry_same_run_within = retry_same_run_within
@@ -195,31 +209,48 @@ class SynchronisationService:
         tally: Counter[str] = Counter()  # CycleSummary's field names; the runner's calling thread only
         self._leases.new_cycle()  # before the (lazy) selection is read
 
+        look_ahead = LookAhead(self._leases, run)
+
         def tasks() -> Iterator[Callable[[], Counter[str]]]:
             # Pulled by the runner on this thread when a worker is free: the deadline is checked when a
             # booking would start, and the selection's pages are read by one thread only.
             remaining = iter(self._booking_order(booking_ids))
-            for booking_id in remaining:
-                if deadline is not None and instant(self._clock.now()) >= instant(deadline):
-                    # Counting the rest reads only the selection's index, never a booking's records.
-                    tally["deferred"] = 1 + sum(1 for _ in remaining)
-                    log.info(
-                        "Cycle deadline %s reached: %d bookings left for the next cycle", deadline, tally["deferred"]
-                    )
-                    return
-                yield partial(self._leased_booking, booking_id, selects, joins, run)
+            # Without leases there is nothing to read ahead: the selection streams booking by booking.
+            size = 1 if isinstance(self._leases, NoLeases) else self._look_ahead
+            while chunk := list(islice(remaining, size)):
+                skipped: Collection[int] | None = None  # read once the chunk's first booking may start
+                for position, booking_id in enumerate(chunk):
+                    if deadline is not None and instant(self._clock.now()) >= instant(deadline):
+                        # Counting the rest reads only the selection's index, never a booking's records.
+                        tally["deferred"] = len(chunk) - position + sum(1 for _ in remaining)
+                        log.info(
+                            "Cycle deadline %s reached: %d bookings left for the next cycle",
+                            deadline,
+                            tally["deferred"],
+                        )
+                        return
+                    if skipped is None or look_ahead.stale():  # first, or a lease refused since
+                        skipped = look_ahead.leased_elsewhere(chunk[position:])
+                    if booking_id in skipped:  # no write: the next cycle selects it again if still due
+                        tally["leased_elsewhere"] += 1
+                        log.debug("booking %s: read as leased by another pod (or done since); skipped", booking_id)
+                        continue
+                    yield partial(self._leased_booking, booking_id, selects, joins, run, look_ahead)
 
         for counts in self._runner.run_all(tasks()):
             tally.update(counts)
         return CycleSummary(**tally)
 
-    def _leased_booking(self, booking_id: int, selects: Selector, joins: Selector, run: LeaseRun) -> Counter[str]:
+    def _leased_booking(
+        self, booking_id: int, selects: Selector, joins: Selector, run: LeaseRun, look_ahead: LookAhead
+    ) -> Counter[str]:
         """One booking on one worker, under its lease; its own tally (merged by the caller)."""
         tally: Counter[str] = Counter()
         lease = self._leases.lease
         # Read before asking, so the bound errs early rather than late.
         stop_at = None if lease is None else instant(self._clock.now()) + lease * LEASE_SHARE
         if not self._leases.try_lease(booking_id, run):
+            look_ahead.refused()
             tally["leased_elsewhere"] += 1
             log.debug("booking %s: leased by another pod (or done by this tick's run); skipped", booking_id)
             return tally

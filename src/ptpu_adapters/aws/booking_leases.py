@@ -16,6 +16,15 @@ A lease another pod freed after the current cycle began is refused to that cycle
 cycle's selection predates that pod's work, so the booking would only be leased, read and found done.
 A run on request (`LeaseRun.on_request`, the re-sync endpoint) read no selection, so that rule spares it.
 
+Looking ahead (`leased_elsewhere`): before a cycle tries the leases of its next bookings (up to 100) it
+reads their items in one strongly consistent BatchGetItem and skips, without a write, each whose lease the
+conditional UpdateItem would refuse as the item stands: `lockUntil` after now (held) or after the cycle's
+start (freed since: another pod has worked the booking since our selection; a lease taken since the start
+has `lockedAt`, so `lockUntil`, after it too), `lockedBy` not us; or the tier's run stamp of this tick.
+The read mirrors the write's condition and is only a hint: the UpdateItem alone grants a lease (a booking
+read as free can still be refused), and a skipped booking stays due for the next cycle. Keys DynamoDB
+leaves unprocessed are read again a few times, then counted as free (tried as without the look-ahead).
+
 A retry tier's run also stamps the item on release with the run's start (`retryShortTermRun`,
 `retryMediumTermRun`, `retryLongTermRun`), and takes the lease only when that stamp is older than its
 own start minus `LeaseRun.same_run_within`: every pod's scheduler fires a tier at the same cron tick,
@@ -26,10 +35,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from ptpu_adapters.aws.aws_errors import store_errors
 from ptpu_adapters.aws.lock import _utc_now, conditional_update, default_lock_owner, shedlock_time
 from ptpu_core.booking_work import LeaseRun
 from ptpu_core.retry_policy import RetryTier
@@ -42,6 +53,10 @@ RUN_STAMPS = {
     RetryTier.MEDIUM: "retryMediumTermRun",
     RetryTier.LONG: "retryLongTermRun",
 }
+
+
+BATCH_GET_KEYS = 100  # DynamoDB's limit of keys per BatchGetItem
+UNPROCESSED_ROUNDS = 4  # reads of keys DynamoDB left unprocessed (throttling) before giving up on them
 
 
 def lease_name(booking_id: int) -> str:
@@ -134,6 +149,58 @@ class DynamoBookingLeases:
         if names:
             request["ExpressionAttributeNames"] = names
         return conditional_update(self._client, self._table, f"leasing booking {booking_id}", **request)
+
+    def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> set[int]:
+        """See BookingLeases.leased_elsewhere (the rule and why): the booking ids whose items, read now in
+        strongly consistent BatchGetItems of up to 100 keys, `_take`'s condition would refuse.
+        Raises StoreFailure when a read fails."""
+        now = shedlock_time(self._clock())
+        cycle = None if self._cycle_started is None or run.on_request else shedlock_time(self._cycle_started)
+        not_before = None
+        if run.tier is not None and run.started is not None:
+            not_before = _run_time(run.started - run.same_run_within)
+        by_name = {lease_name(booking_id): booking_id for booking_id in booking_ids}
+        names = list(by_name)
+        skipped: set[int] = set()
+        for start in range(0, len(names), BATCH_GET_KEYS):
+            for found in self._read(names[start : start + BATCH_GET_KEYS]):
+                values = {name: value["S"] for name, value in found.items() if "S" in value}
+                if self._refused(values, now, cycle, run.tier, not_before):
+                    skipped.add(by_name[values["_id"]])
+        return skipped
+
+    def _refused(
+        self, item: dict[str, str], now: str, cycle: str | None, tier: RetryTier | None, not_before: str | None
+    ) -> bool:
+        """True when `_take`'s condition fails on `item` (ShedLock times compare as strings: fixed width)."""
+        until = item.get("lockUntil")
+        held_or_freed_since = until is not None and (until > now or (cycle is not None and until > cycle))
+        if held_or_freed_since and item.get("lockedBy") != self._owner:
+            return True
+        stamp = None if tier is None else item.get(RUN_STAMPS[tier])
+        return stamp is not None and not_before is not None and stamp >= not_before
+
+    def _read(self, names: list[str]) -> list[dict[str, Any]]:
+        """The items named (absent ones are not returned); UnprocessedKeys are asked again a few times."""
+        request: dict[str, Any] = {
+            self._table: {
+                "Keys": [{"_id": {"S": name}} for name in names],
+                "ConsistentRead": True,  # a lease just taken must be seen
+            }
+        }
+        items: list[dict[str, Any]] = []
+        for round_ in range(UNPROCESSED_ROUNDS):
+            with store_errors(f"reading the leases of {len(names)} bookings"):
+                answer = self._client.batch_get_item(RequestItems=request)
+            items.extend(answer.get("Responses", {}).get(self._table, []))
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                return items
+            if round_ + 1 < UNPROCESSED_ROUNDS:
+                time.sleep(0.05 * 2**round_)  # DynamoDB asks for a back-off before unprocessed keys
+        left = len(request.get(self._table, {}).get("Keys", []))
+        log.info("Lease look-ahead: %d keys left unprocessed; their leases are tried without it", left)
+        return items
 
     def release(self, booking_id: int, run: LeaseRun) -> None:
         """Free the lease if we still hold it (and stamp a retry run); never raises."""

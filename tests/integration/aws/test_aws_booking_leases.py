@@ -8,6 +8,7 @@ the tests below write the item the way it does and check each side keeps the oth
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,8 +19,13 @@ from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.aws.lock import DynamoLock, default_lock_owner, shedlock_time
 from ptpu_adapters.aws.provisioning import ProvisionedResources
 from ptpu_adapters.aws.schedule_cover import ScheduleCover
+from ptpu_adapters.fakes import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
 from ptpu_core.booking_work import ON_REQUEST, PROCESS_DUE, LeaseRun
-from ptpu_core.retry_policy import RetryTier
+from ptpu_core.models.record import Message, SynchroniseState
+from ptpu_core.outcomes import Outcome, done
+from ptpu_core.retry_policy import RetryTier, initial_delete_by
+from ptpu_core.settings import DomainSettings
+from ptpu_core.synchronise import CycleSummary, SynchronisationService
 from ptpu_sandbox.emulator import AwsResourceNames
 
 BOOKING = 1200835
@@ -241,3 +247,109 @@ def test_of_many_workers_of_one_pod_racing_for_a_booking_exactly_one_gets_it(lea
     for thread in threads:
         thread.join()
     assert sorted(won) == [False] * 7 + [True]
+
+
+class RecordingClient:
+    """The real schedule-table client, with the names of the lease items each UpdateItem wrote to and the
+    number of BatchGetItem requests (a pass-through: every call reaches the moto server)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.updated: list[str] = []
+        self.batch_gets = 0
+
+    def update_item(self, **request: Any) -> Any:
+        self.updated.append(request["Key"]["_id"]["S"])
+        return self._client.update_item(**request)
+
+    def batch_get_item(self, **request: Any) -> Any:
+        self.batch_gets += 1
+        return self._client.batch_get_item(**request)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_the_look_ahead_names_the_leases_held_elsewhere_or_freed_since_the_cycle_began(
+    leases, clock: SettableClock
+) -> None:
+    mine, other = leases("ptpu@pod-a:1"), leases("ptpu@pod-b:1")
+    assert other.try_lease(4, PROCESS_DUE)
+    other.release(4, PROCESS_DUE)  # freed before our cycle
+    assert mine.try_lease(5, PROCESS_DUE)  # our own lease whose release was lost
+    mine._forget(5)  # noqa: SLF001 - as after a lost release: no worker of ours holds it
+    assert other.try_lease(6, PROCESS_DUE)
+    clock.now += LEASE + timedelta(seconds=1)  # pod B died holding booking 6: its lease ran out
+    assert other.try_lease(1, PROCESS_DUE)  # B holds booking 1
+    mine.new_cycle()
+    clock.now += timedelta(seconds=1)
+    assert other.try_lease(2, PROCESS_DUE)
+    other.release(2, PROCESS_DUE)  # worked by B since our cycle began
+    clock.now += timedelta(seconds=1)
+
+    assert mine.leased_elsewhere([1, 2, 3, 4, 5, 6], PROCESS_DUE) == {1, 2}  # 3 has no item
+    assert mine.leased_elsewhere([2], ON_REQUEST) == set()  # a run on request read no selection
+    assert mine.leased_elsewhere([], PROCESS_DUE) == set()
+
+
+def test_the_look_ahead_skips_a_retry_tiers_booking_done_by_this_ticks_run(leases, clock: SettableClock) -> None:
+    mine, other = leases("ptpu@pod-a:1"), leases("ptpu@pod-b:1")
+    tick = LeaseRun(RetryTier.SHORT, RUN_START, timedelta(minutes=5))
+    assert other.try_lease(BOOKING, tick)
+    other.release(BOOKING, tick)
+    clock.now += LEASE  # long after: only the tier's run stamp says it was done this tick
+    mine.new_cycle()
+
+    assert mine.leased_elsewhere([BOOKING], tick) == {BOOKING}
+    assert mine.leased_elsewhere([BOOKING], LeaseRun(RetryTier.SHORT, RUN_START + timedelta(hours=1))) == set()
+    assert mine.leased_elsewhere([BOOKING], PROCESS_DUE) == set()
+
+
+def test_a_cycle_writes_no_lease_of_a_booking_held_or_freshly_freed_elsewhere_and_leases_a_free_one(
+    aws_clients: AwsClients, table: str, clock: SettableClock
+) -> None:
+    recording = RecordingClient(aws_clients.schedule_dynamodb)
+    mine = DynamoBookingLeases(recording, table, LEASE, locked_by="ptpu@pod-a:1", clock=clock)
+    other = DynamoBookingLeases(aws_clients.schedule_dynamodb, table, LEASE, locked_by="ptpu@pod-b:1", clock=clock)
+    assert other.try_lease(1, PROCESS_DUE)  # held by B throughout
+
+    def order(booking_ids: Iterable[int]) -> Iterator[int]:
+        ids = sorted(booking_ids)  # the selection has been read: our cycle began before this
+        clock.now += timedelta(seconds=1)
+        assert other.try_lease(2, PROCESS_DUE)
+        clock.now += timedelta(seconds=1)
+        other.release(2, PROCESS_DUE)  # B worked booking 2 after our cycle began
+        yield from ids
+
+    repository = InMemoryMessageRepository()
+    for booking in (1, 2, 3):
+        repository.add(_due_record(booking))
+    service = SynchronisationService(
+        repository, _Completes(), FixedClock(_RECORDS_NOW), DomainSettings(), RecordingMetrics(),
+        RecordingTelemetry(), leases=mine, booking_order=order,
+    )
+
+    summary = service.process_due()
+
+    assert summary == CycleSummary(bookings=1, processed=1, done=1, leased_elsewhere=2)
+    assert recording.updated == [lease_name(3), lease_name(3)]  # take and release; none for 1 or 2
+    assert recording.batch_gets == 1
+    assert item(aws_clients, table, lease_name(1))["lockedBy"] == "ptpu@pod-b:1"
+
+
+_RECORDS_NOW = datetime(2021, 3, 10, 12, 0, 0, tzinfo=UTC)
+
+
+def _due_record(booking_id: int) -> Message:
+    created = _RECORDS_NOW - timedelta(hours=2)
+    return Message(
+        id=f"msg-{booking_id}", booking_id=booking_id, event_type="IMPRISONMENT_STATUS-CHANGED",
+        message=f'{{"bookingId": {booking_id}}}', created_date=created, delete_by=initial_delete_by(created),
+        retry_count=0, processed_date=None, reportable=True, offender_no="A5089DY", booking_no="38339A",
+        location_id="MDI", status=SynchroniseState.VALIDATED,
+    )
+
+
+class _Completes:
+    def process(self, message: Message) -> Outcome:
+        return done(SynchroniseState.COMPLETED)

@@ -6,6 +6,7 @@ per-booking lease; a dry run writes nothing to Delius and answers what it would 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Sequence
 from datetime import timedelta
 
 import pytest
@@ -55,6 +56,9 @@ class Leases:
 
     def release(self, booking_id: int, run: LeaseRun) -> None:
         self.calls.append(("release", booking_id, run))
+
+    def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> Collection[int]:
+        return ()  # no look-ahead: every booking's lease is asked for
 
 
 @pytest.fixture

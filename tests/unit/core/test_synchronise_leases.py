@@ -3,6 +3,7 @@ reads the booking (and checks it is still selected) only under the lease, and al
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import timedelta
 
 from attrs import evolve
@@ -37,6 +38,9 @@ class ScriptedLeases:
 
     def release(self, booking_id: int, run: LeaseRun) -> None:
         self.calls.append(("release", booking_id, run))
+
+    def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> Collection[int]:
+        return ()  # no look-ahead: every booking's lease is asked for
 
 
 def leased_world(leases: ScriptedLeases, window: timedelta = timedelta(0)) -> World:
