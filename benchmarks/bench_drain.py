@@ -151,7 +151,8 @@ def lease_overlaps(moto_url: str, stream_arn: str) -> tuple[int, int]:
         )["ShardIterator"]
         while iterator:
             page = streams.get_records(ShardIterator=iterator, Limit=1000)
-            images += [{k: v["S"] for k, v in r["dynamodb"]["NewImage"].items()} for r in page["Records"]]
+            new_images = [r["dynamodb"]["NewImage"] for r in page["Records"]]
+            images += [{k: next(iter(v.values())) for k, v in image.items()} for image in new_images]  # S or N
             iterator = page.get("NextShardIterator") if page["Records"] else None
     holds: dict[str, list[list[Any]]] = {}  # item -> [owner, start, end]
     for image in images:

@@ -267,7 +267,8 @@ class LockHistory:
             )["ShardIterator"]
             while iterator:
                 page = self._streams.get_records(ShardIterator=iterator, Limit=1000)
-                found += [{k: v["S"] for k, v in r["dynamodb"]["NewImage"].items()} for r in page["Records"]]
+                new_images = [r["dynamodb"]["NewImage"] for r in page["Records"]]
+                found += [{k: next(iter(v.values())) for k, v in image.items()} for image in new_images]  # S or N
                 iterator = page.get("NextShardIterator") if page["Records"] else None
         return found
 

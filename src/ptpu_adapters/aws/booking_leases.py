@@ -5,7 +5,16 @@ One item per booking, `_id` = `bookingLease-<bookingId>`, with ShedLock's attrib
 conditional UpdateItem that succeeds only when the item is absent or its `lockUntil` has passed, so two
 pods never hold one booking at once, and a lease whose holder died frees itself at `lockUntil`.
 Releasing sets `lockUntil` to now, only while `lockedBy` is still us (ShedLock's own release). The
-items stay (about 150 bytes per booking ever synced; the next lease of the booking reuses its item).
+next lease of the booking reuses its item.
+
+Items do not pile up where the table's TTL is on: every take and release also writes `Expires` (epoch
+seconds) = `lockUntil` + ITEM_LIFETIME (7 days), the attribute the Cloud Platform's DynamoDB module
+(cloud-platform-terraform-dynamodb-cluster, which made the schedule table with hash key `_id` and no
+`ttl_attribute`) enables TTL on by default. DynamoDB then deletes an item days after its last lease ran
+out, never while held (each take pushes `Expires` past the new `lockUntil`). A deleted item reads as a
+free lease, as an expired one would, and the rules that read old values (a cycle's start, a retry run's
+stamp) look back minutes, not days. Where TTL is off or on another attribute, `Expires` is inert and
+the items stay (about 150 bytes per booking ever synced). `scheduleLock` (ShedLock's) never gets one.
 
 A lease this process still holds in the table but no worker of it is using (its release was lost to a
 store outage, or its answer was) is taken again by this process at once instead of waiting for
@@ -55,6 +64,8 @@ RUN_STAMPS = {
 }
 
 
+EXPIRES = "Expires"  # the TTL attribute of cloud-platform-terraform-dynamodb-cluster's tables by default
+ITEM_LIFETIME = timedelta(days=7)  # how long an item outlives its last lease's lockUntil
 BATCH_GET_KEYS = 100  # DynamoDB's limit of keys per BatchGetItem
 UNPROCESSED_ROUNDS = 4  # reads of keys DynamoDB left unprocessed (throttling) before giving up on them
 
@@ -62,6 +73,11 @@ UNPROCESSED_ROUNDS = 4  # reads of keys DynamoDB left unprocessed (throttling) b
 def lease_name(booking_id: int) -> str:
     """The `_id` of a booking's lease item."""
     return f"{LEASE_PREFIX}{booking_id}"
+
+
+def _expires(lock_until: datetime) -> dict[str, str]:
+    """The item's TTL value: epoch seconds ITEM_LIFETIME after `lock_until` (aware), as DynamoDB reads TTL."""
+    return {"N": str(int((lock_until + ITEM_LIFETIME).timestamp()))}
 
 
 def _run_time(instant: datetime) -> str:
@@ -130,24 +146,24 @@ class DynamoBookingLeases:
             ":until": {"S": shedlock_time(now + self._lease)},
             ":now": {"S": shedlock_time(now)},
             ":owner": {"S": self._owner},
+            ":expires": _expires(now + self._lease),
         }
         if self._cycle_started is not None and not run.on_request:
             # Freed after this cycle's selection was read, by another pod: it synced the booking since.
             condition += " AND (attribute_not_exists(lockUntil) OR lockUntil <= :cycle OR lockedBy = :owner)"
             values[":cycle"] = {"S": shedlock_time(self._cycle_started)}
-        names: dict[str, str] = {}
+        names = {"#expires": EXPIRES}  # a placeholder: safe from reserved words
         if run.tier is not None and run.started is not None:
             condition += " AND (attribute_not_exists(#run) OR #run < :notBefore)"
             names["#run"] = RUN_STAMPS[run.tier]
             values[":notBefore"] = {"S": _run_time(run.started - run.same_run_within)}
         request: dict[str, Any] = {
             "Key": {"_id": {"S": lease_name(booking_id)}},
-            "UpdateExpression": "SET lockUntil = :until, lockedAt = :now, lockedBy = :owner",
+            "UpdateExpression": "SET lockUntil = :until, lockedAt = :now, lockedBy = :owner, #expires = :expires",
             "ConditionExpression": condition,
             "ExpressionAttributeValues": values,
         }
-        if names:
-            request["ExpressionAttributeNames"] = names
+        request["ExpressionAttributeNames"] = names
         return conditional_update(self._client, self._table, f"leasing booking {booking_id}", **request)
 
     def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> set[int]:
@@ -210,9 +226,10 @@ class DynamoBookingLeases:
             self._forget(booking_id)
 
     def _release(self, booking_id: int, run: LeaseRun) -> None:
-        update = "SET lockUntil = :now"
-        values = {":now": {"S": shedlock_time(self._clock())}, ":owner": {"S": self._owner}}
-        names: dict[str, str] = {}
+        now = self._clock()
+        update = "SET lockUntil = :now, #expires = :expires"
+        values = {":now": {"S": shedlock_time(now)}, ":owner": {"S": self._owner}, ":expires": _expires(now)}
+        names = {"#expires": EXPIRES}  # a placeholder: safe from reserved words
         if run.tier is not None and run.started is not None:
             update += ", #run = :started"
             names["#run"] = RUN_STAMPS[run.tier]
@@ -223,8 +240,7 @@ class DynamoBookingLeases:
             "ConditionExpression": "lockedBy = :owner",
             "ExpressionAttributeValues": values,
         }
-        if names:
-            request["ExpressionAttributeNames"] = names
+        request["ExpressionAttributeNames"] = names
         try:
             released = conditional_update(self._client, self._table, f"releasing booking {booking_id}", **request)
         except Exception:

@@ -10,6 +10,7 @@ from attrs import frozen
 from botocore.exceptions import ClientError
 
 from ptpu_adapters.aws.aws_errors import error_code
+from ptpu_adapters.aws.booking_leases import EXPIRES
 from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.aws.message_table import (
     TTL_ATTRIBUTE,
@@ -50,7 +51,8 @@ def provision(
     topic_arn = clients.sns.create_topic(Name=names.topic)["TopicArn"]  # idempotent by name
     _ensure_subscription(clients, topic_arn, queue_url)
     ensure_table(clients.dynamodb, message_table_definition(names.message_table), ttl_attribute=TTL_ATTRIBUTE)
-    ensure_table(clients.schedule_dynamodb, schedule_table_definition(names.schedule_table))
+    # As Cloud Platform's DynamoDB module makes it: TTL on `Expires`, which removes old booking-lease items.
+    ensure_table(clients.schedule_dynamodb, schedule_table_definition(names.schedule_table), ttl_attribute=EXPIRES)
     return ProvisionedResources(queue_url=queue_url, dlq_url=dlq_url, topic_arn=topic_arn)
 
 

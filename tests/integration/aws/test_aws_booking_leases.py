@@ -62,7 +62,7 @@ def leases(aws_clients: AwsClients, table: str, clock: SettableClock) -> Any:
 
 def item(aws_clients: AwsClients, table: str, key: str) -> dict[str, str]:
     found = aws_clients.schedule_dynamodb.get_item(TableName=table, Key={"_id": {"S": key}}).get("Item", {})
-    return {k: v["S"] for k, v in found.items()}
+    return {k: next(iter(v.values())) for k, v in found.items()}  # Expires is a number
 
 
 def test_a_lease_is_a_shedlock_item_named_for_the_booking(leases, aws_clients: AwsClients, table: str) -> None:
@@ -73,6 +73,7 @@ def test_a_lease_is_a_shedlock_item_named_for_the_booking(leases, aws_clients: A
         "lockedAt": "2021-03-04T10:11:12.123Z",
         "lockUntil": "2021-03-04T10:21:12.123Z",
         "lockedBy": "ptpu@pod-a:1",
+        "Expires": "1615458072",  # 2021-03-11T10:21:12Z: a week after lockUntil, for the table's TTL
     }
 
 
@@ -353,3 +354,33 @@ def _due_record(booking_id: int) -> Message:
 class _Completes:
     def process(self, message: Message) -> Outcome:
         return done(SynchroniseState.COMPLETED)
+
+
+def test_every_lease_write_sets_the_items_ttl_a_week_past_its_lock_until(
+    leases, aws_clients: AwsClients, table: str, clock: SettableClock
+) -> None:
+    pod = leases("ptpu@pod-a:1")
+    assert pod.try_lease(BOOKING, PROCESS_DUE)
+    clock.now += timedelta(minutes=3)
+    pod.release(BOOKING, PROCESS_DUE)
+    released = item(aws_clients, table, lease_name(BOOKING))
+    clock.now += timedelta(days=30)  # long after that Expires: DynamoDB may delete it any time now
+    assert pod.try_lease(BOOKING, PROCESS_DUE)
+    taken = item(aws_clients, table, lease_name(BOOKING))
+
+    week = 7 * 24 * 3600
+    assert int(released["Expires"]) == int(datetime(2021, 3, 4, 10, 14, 12, tzinfo=UTC).timestamp()) + week
+    assert int(taken["Expires"]) == int((clock.now + LEASE).timestamp()) + week  # not deleted while held
+
+
+def test_the_schedule_table_has_ttl_on_expires_as_cloud_platform_makes_it(aws_clients: AwsClients, table: str) -> None:
+    described = aws_clients.schedule_dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+
+    assert described == {"TimeToLiveStatus": "ENABLED", "AttributeName": "Expires"}
+
+
+def test_the_existing_services_schedule_lock_gets_no_ttl(aws_clients: AwsClients, table: str) -> None:
+    lock = DynamoLock(aws_clients.schedule_dynamodb, table, locked_by="ptpu@pod-a:1")
+    assert lock.try_acquire("scheduleLock", TWENTY_MINUTES)
+
+    assert "Expires" not in item(aws_clients, table, "scheduleLock")
