@@ -21,6 +21,7 @@ from ptpu_adapters.aws.provisioning import ProvisionedResources
 from ptpu_adapters.aws.schedule_cover import ScheduleCover
 from ptpu_adapters.fakes import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
 from ptpu_core.booking_work import ON_REQUEST, PROCESS_DUE, LeaseRun
+from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
 from ptpu_core.retry_policy import RetryTier, initial_delete_by
@@ -384,3 +385,42 @@ def test_the_existing_services_schedule_lock_gets_no_ttl(aws_clients: AwsClients
     assert lock.try_acquire("scheduleLock", TWENTY_MINUTES)
 
     assert "Expires" not in item(aws_clients, table, "scheduleLock")
+
+
+class HoldsBackKeys:
+    """The real client, except that each BatchGetItem's first answer sends only the first key to the server
+    and hands the others back as UnprocessedKeys (as DynamoDB does when throttled)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.requests: list[int] = []  # keys asked per BatchGetItem
+
+    def batch_get_item(self, RequestItems: dict[str, Any]) -> Any:  # noqa: N803 - boto3's name
+        (table, request), = RequestItems.items()
+        self.requests.append(len(request["Keys"]))
+        if len(self.requests) > 1:
+            return self._client.batch_get_item(RequestItems=RequestItems)
+        first, rest = request["Keys"][:1], request["Keys"][1:]
+        answer = self._client.batch_get_item(RequestItems={table: {**request, "Keys": first}})
+        answer["UnprocessedKeys"] = {table: {**request, "Keys": rest}}
+        return answer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_unprocessed_keys_are_read_again(leases, aws_clients: AwsClients, table: str, clock: SettableClock) -> None:
+    other = leases("ptpu@pod-b:1")
+    assert other.try_lease(1, PROCESS_DUE) and other.try_lease(3, PROCESS_DUE)
+    holding_back = HoldsBackKeys(aws_clients.schedule_dynamodb)
+    mine = DynamoBookingLeases(holding_back, table, LEASE, locked_by="ptpu@pod-a:1", clock=clock)
+
+    assert mine.leased_elsewhere([1, 2, 3], PROCESS_DUE) == {1, 3}
+    assert holding_back.requests == [3, 2]
+
+
+def test_a_failed_look_ahead_raises_store_failure(aws_clients: AwsClients, clock: SettableClock) -> None:
+    missing = DynamoBookingLeases(aws_clients.schedule_dynamodb, "no-such-table", LEASE, clock=clock)
+
+    with pytest.raises(StoreFailure, match="reading the leases of 2 bookings"):
+        missing.leased_elsewhere([1, 2], PROCESS_DUE)
