@@ -36,6 +36,7 @@ UPSTREAM = ["bench_upstream_calls.py", "--bookings", "200"]
 # Issue 12's drain replaces bench_throughput.py (one process vs two under the single lock, now gone).
 DRAIN_QUICK = ["bench_drain.py", "--bookings", "60", "--latencies", "25", "100"]
 DRAIN_FULL = ["bench_drain.py", "--bookings", "2000", "--latencies", "25", "100"]
+CLIENT_CPU = ["bench_client_cpu.py", "--calls", "300", "--rounds", "5"]  # about 30 s
 # make bench fits 10 minutes on 2 cores (issue 12 §4): moto's SQS receive and DynamoDB query cost grow with
 # what the emulator holds, so ingest, memory and drain run at reduced sizes here and in full under --full.
 QUICK = [
@@ -44,6 +45,7 @@ QUICK = [
     UPSTREAM,
     ["bench_memory.py", "--backlog", "200", "--report", "2000"],
     DRAIN_QUICK,
+    CLIENT_CPU,
 ]
 FULL = [
     INGEST,
@@ -51,6 +53,7 @@ FULL = [
     UPSTREAM,
     ["bench_memory.py", "--backlog", "20000", "--report", "100000"],
     DRAIN_FULL,
+    CLIENT_CPU,
 ]
 NOTES = HERE / "NOTES.md"  # hand-written findings (profiles, missed goals), appended to the results
 DEFAULT_OUTPUT_DIR = HERE.parent / "build" / "benchmarks"  # git-ignored

@@ -1,0 +1,169 @@
+"""Measure 6 (issue 12): CPU per call in the two HTTP clients every booking's work goes through.
+
+At 25 ms of upstream latency a processing worker spends about as much CPU as it waits (benchmarks/NOTES.md,
+"Drain on dynalite"), so the clients' own CPU bounds how many workers one process can keep busy. Per call,
+the CPU time of the calling thread (time.thread_time: the client's Python and its socket syscalls, not the
+server's), median of alternating rounds, against servers in their own processes on loopback:
+- requests to the fast prison-api stub: a session that trusts the environment (requests' default, as
+  UpstreamClient was), the same session with the environment read once (UpstreamClient now), and
+  UpstreamClient itself; with this machine's environment, and with 150 more variables (a Kubernetes pod
+  with service links gets a few variables per service in its namespace);
+- boto3 DynamoDB against dynalite (or moto): GetItem, PutItem and a conditional UpdateItem, as the service
+  makes the client, and with botocore's client-side parameter validation off (measured, not adopted: it
+  saved 0-10%, within the rounds' spread, so the service keeps botocore's default).
+
+    .venv/bin/python benchmarks/bench_client_cpu.py --calls 300 --rounds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import boto3
+import requests
+from _common import REGION, booking_ids, machine, markdown_table, moto_server, prison_stub, quiet_logs, section
+from _dynalite import dynalite_server, installed
+from botocore.config import Config
+
+from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
+from ptpu_adapters.http.base import EnvironmentSettings, UpstreamClient, cookieless_session
+
+SERVICE_LINKS = 150
+TOKEN = "x" * 800  # about an HMPPS Auth JWT's length
+
+
+class _Tokens:
+    def token(self) -> str:
+        return TOKEN
+
+    def invalidate(self) -> None:
+        """Nothing to refresh."""
+
+
+def per_call_cpu(calls: dict[str, Callable[[], Any]], count: int, rounds: int) -> dict[str, float]:
+    """Median over `rounds` of each call's thread CPU in microseconds, the calls taking turns per round."""
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    for call in calls.values():
+        for _ in range(20):
+            call()  # connections open, caches warm
+    for _ in range(rounds):
+        for name, call in calls.items():
+            start = time.thread_time()
+            for _ in range(count):
+                call()
+            samples[name].append((time.thread_time() - start) / count * 1e6)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+@contextmanager
+def service_links(extra: int) -> Iterator[None]:
+    """`extra` more environment variables shaped like Kubernetes service links, removed afterwards."""
+    names = [f"SERVICE_{n}_PORT_8080_TCP_ADDR" for n in range(extra)]
+    os.environ.update({name: "10.0.0.1" for name in names})
+    try:
+        yield
+    finally:
+        for name in names:
+            del os.environ[name]
+
+
+def http_rows(url: str, count: int, rounds: int) -> list[list[str]]:
+    """One row per environment size: CPU per call trusting the environment, reading it once, UpstreamClient."""
+    rows = []
+    for label, extra in (("this machine's", 0), (f"+{SERVICE_LINKS} service links", SERVICE_LINKS)):
+        with service_links(extra):
+            found = per_call_cpu(_http_calls(url), count, rounds)
+            rows.append([label, str(len(os.environ)), f"{found['trusting']:.0f}", f"{found['once']:.0f}",
+                         f"{found['client']:.0f}", f"{found['trusting'] / found['once']:.2f}x"])
+    return rows
+
+
+def _http_calls(url: str) -> dict[str, Callable[[], Any]]:
+    path = f"/api/bookings/{booking_ids(1)[0]}"
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    trusting = requests.Session()
+    once = requests.Session()
+    once.trust_env = False
+    settings = EnvironmentSettings.read(url)
+    client = UpstreamClient("prison-api", url, _Tokens(), session=cookieless_session(4))
+    return {
+        "trusting": lambda: trusting.get(url + path, headers=headers, timeout=(2, 10)).json(),
+        "once": lambda: once.get(url + path, headers=headers, timeout=(2, 10), proxies=settings.proxies,
+                                 verify=settings.verify).json(),
+        "client": lambda: client.json(client.call("GET", path)),
+    }
+
+
+def dynamodb_rows(url: str, count: int, rounds: int) -> list[list[str]]:
+    validating = make_clients(LOCALSTACK, REGION, url).dynamodb  # as the service makes it
+    unvalidated = boto3.session.Session(
+        region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test"
+    ).client("dynamodb", endpoint_url=url, config=validating.meta.config.merge(Config(parameter_validation=False)))
+    table = f"clientcpu{time.time_ns() % 10**9}"
+    validating.create_table(
+        TableName=table, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+    )
+    item = {"id": {"S": "booking-1"}, "message": {"S": "m" * 600}, "attempts": {"N": "1"},
+            "journal": {"M": {"nomsNumber": {"S": "A5089DY"}}}}
+    rows = []
+    try:
+        validating.put_item(TableName=table, Item=item)
+        for operation, call in (
+            ("GetItem", lambda c: c.get_item(TableName=table, Key={"id": item["id"]}, ConsistentRead=True)),
+            ("PutItem", lambda c: c.put_item(TableName=table, Item=item)),
+            ("conditional UpdateItem", lambda c: c.update_item(
+                TableName=table, Key={"id": item["id"]}, UpdateExpression="SET attempts = :n",
+                ConditionExpression="attribute_exists(id)", ExpressionAttributeValues={":n": {"N": "2"}})),
+        ):
+            found = per_call_cpu({"on": partial(call, validating), "off": partial(call, unvalidated)}, count, rounds)
+            rows.append([operation, f"{found['on']:.0f}", f"{found['off']:.0f}", f"{found['on'] / found['off']:.2f}x"])
+    finally:
+        validating.delete_table(TableName=table)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=300, help="calls per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    quiet_logs()
+    with prison_stub(1) as url:
+        http = http_rows(url, args.calls, args.rounds)
+    tables = dynalite_server() if installed() else None
+    with moto_server() as moto_url, (tables or nullcontext(moto_url)) as tables_url:
+        dynamodb = dynamodb_rows(tables_url, args.calls, args.rounds)
+    emulator = "dynalite" if tables else "moto"
+    body = (
+        f"Machine: {machine()}. Thread CPU per call in microseconds (the calling thread's Python and socket"
+        f" syscalls), median of {args.rounds} alternating rounds of {args.calls} calls.\n\n"
+        "**requests** (GET of a booking from the fast prison-api stub, keep-alive, an 800-character bearer"
+        " token, JSON decoded):\n\n"
+        + markdown_table(["environment", "variables", "session trusting the environment (before)",
+                          "environment read once", "UpstreamClient (now)", "saved: before / once"], http)
+        + f"\n\n**boto3 DynamoDB** (against {emulator}; botocore client-side parameter validation):\n\n"
+        + markdown_table(["operation", "as the service makes it (validation on)", "validation off", "ratio"],
+                         dynamodb)
+        + "\n\nA session that trusts the environment re-reads the proxy variables (every variable, twice),"
+        " the CA-bundle variables and ~/.netrc on every request; UpstreamClient reads them once per base URL."
+        " botocore's fixed cost per DynamoDB call (signing, event hooks, serialising and parsing) is what"
+        " remains; turning off its parameter validation does not change it much, so it stays on."
+    )
+    print(section("6. HTTP clients: CPU per call", body))
+
+
+if __name__ == "__main__":
+    main()
