@@ -1,7 +1,9 @@
 """The HMPPS domain events ptpu publishes after changing Delius (issue 11 §1).
 
 - `probation-case.prison-identifier.added`: a NOMS number was set on a probation case (status-change
-  matching, SPEC §7 "Matching"). Identifiers CRN and NOMS; `bookingNumber` in additionalInformation.
+  matching, SPEC §7 "Matching", scheduled or by POST /resync). Identifiers CRN and NOMS; `bookingNumber` in
+  additionalInformation. Also when it replaced a different NOMS number: the replaced number is not in the
+  event, as prison-identifier-and-delius (Notifier.identifierAdded after MatchWriter.update) publishes it.
 - `probation-case.prison-identifier.updated`: a merge replaced the NOMS number on a case
   (BOOKING_NUMBER-CHANGED); one per CRN moved, with `bookingNumber` and `previousNomsNumber`.
 

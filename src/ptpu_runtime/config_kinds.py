@@ -45,6 +45,9 @@ class Kind:
     unit: str
     parse: Callable[[str], Any]
     show: Callable[[Any], str] = str
+    # A list kind reads a value of only whitespace as the empty list, as it reads an empty value; for every
+    # other kind such a value is a start-up error (see _read_one).
+    blank_is_empty: bool = False
 
 
 @frozen
@@ -106,6 +109,8 @@ def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) ->
         blank = [name for name in names if name in env and _text(env, name) is None]
         if blank:
             raise ConfigError(f"{blank[0]}: set but empty (write true or false)")
+    elif not spec.kind.blank_is_empty:
+        _refuse_only_whitespace(names, env, spec.required)
     given = [(name, text) for name in names if (text := _text(env, name)) is not None]
     needed = spec.required or (spec.required_if is not None and earlier.get(spec.required_if[0]) == spec.required_if[1])
     if not given:
@@ -119,6 +124,17 @@ def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) ->
             shown = "" if spec.secret else f" ({spec.kind.show(first_value)} vs {spec.kind.show(other_value)})"
             raise ConfigError(f"{first_name} and {other_name}: the same setting given different values{shown}")
     return first_value
+
+
+def _refuse_only_whitespace(names: tuple[str, ...], env: Mapping[str, str], required: bool) -> None:
+    """A value of only whitespace (spaces, tabs, a newline) is a deployment mistake (a helm value or secret
+    rendered as a space, a stray line break), never a URL, ARN, number, duration or name: stop start-up
+    naming the variable rather than quietly using the default. An empty value still means the default,
+    as documented (docs/configuration.md)."""
+    spaces = [name for name in names if env.get(name) and not env[name].strip()]
+    if spaces:
+        fix = "give a value" if required else "give a value, or leave it empty or unset for the default"
+        raise ConfigError(f"{spaces[0]}: set to only whitespace ({fix})")
 
 
 def _parse(spec: Spec, name: str, text: str) -> Any:
@@ -142,6 +158,7 @@ def _text(env: Mapping[str, str], name: str) -> str | None:
 
 def _key_pair(spec: Spec, env: Mapping[str, str]) -> Any:
     key_name, secret_name = spec.names
+    _refuse_only_whitespace(spec.names, env, required=False)
     key, secret = _text(env, key_name), _text(env, secret_name)
     if key is None and secret is None:
         return None
@@ -282,7 +299,8 @@ def choice(*allowed: str) -> Kind:
 TEXT = Kind("text", str)
 REGION = Kind("AWS region name", _region)
 PRISON_CODES = Kind(
-    "comma-separated prison codes", _prison_codes, lambda value: ",".join(sorted(value)) or "(empty: all)"
+    "comma-separated prison codes", _prison_codes, lambda value: ",".join(sorted(value)) or "(empty: all)",
+    blank_is_empty=True,
 )
 POSITIVE_DURATION = Kind("duration (100ms or more)", _positive_duration, lambda value: show_duration(value))
 URL = Kind("http(s) URL", _url)
@@ -294,4 +312,6 @@ DURATION = Kind("duration", parse_duration, show_duration)
 VISIBILITY_TIMEOUT = Kind("duration (1s-12h)", _visibility_timeout, show_duration)
 # Spring's StringToBooleanConverter also takes on/off, yes/no and 1/0 (any case): so do we.
 FLAG = Kind("true | false (also on/off, yes/no, 1/0)", _flag, lambda value: "true" if value else "false")
-NAME_LIST = Kind("comma-separated list", _names, lambda value: ",".join(sorted(value)) or "(empty: all)")
+NAME_LIST = Kind(
+    "comma-separated list", _names, lambda value: ",".join(sorted(value)) or "(empty: all)", blank_is_empty=True
+)

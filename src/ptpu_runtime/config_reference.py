@@ -24,6 +24,9 @@ service's, SPEC §11 of the behaviour description). A missing or malformed one s
 and one line per problem, all problems at once. `ptpu serve --help` prints the same list.
 A name followed by "(or `HMPPS_SQS_...`)" may also be given by the hmpps-sqs library's name for it;
 giving both with different values is a start-up error naming both.
+An empty variable means its default (a true/false switch excepted: it must say which); one set to only
+whitespace is a start-up error naming it, except a list such as `PRISONTOPROBATION_ONLY_PRISONS`, where it
+means an empty list.
 Durations take Spring's forms (`500ms`, `3s`, `15m`, `1h`, `2d`, ISO-8601 `PT15M`; a bare number is
 milliseconds). Secrets are never printed. `BUILD_NUMBER` (shown by `/info` and `/health`; default the
 package version) is read by the container, not here.

@@ -49,7 +49,7 @@ from ptpu_runtime import health_checks as components
 from ptpu_runtime.api.app import ApiDependencies, create_app
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
-from ptpu_runtime.domain_event_wiring import domain_event_publisher
+from ptpu_runtime.domain_event_wiring import domain_event_publisher, domain_event_topic_health
 from ptpu_runtime.health_checks import BuildInfoHealth, DynamoTableHealth, HealthService, PingHealth, QueueHealth
 from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler, same_run_window
 from ptpu_runtime.startup_checks import check_aws
@@ -306,6 +306,7 @@ class Container(containers.DeclarativeContainer):
         ),
         providers.Singleton(QueueHealth, queue_admin, dlq_attached=queue_admin.provided.dlq_attached),
         providers.Singleton(BuildInfoHealth, version),
+        providers.Callable(domain_event_topic_health, settings, aws),  # None (left out) without a topic
     )
     health = providers.Singleton(HealthService, health_checks)
     verifier = providers.Singleton(TokenVerifier, settings.provided.oauth_endpoint_url)

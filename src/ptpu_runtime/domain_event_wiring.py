@@ -12,6 +12,7 @@ from ptpu_adapters.aws.domain_event_topic import (
 )
 from ptpu_core.ports import DomainEventPublisher, Telemetry
 from ptpu_runtime.config import Settings
+from ptpu_runtime.health_checks import TopicHealth
 
 log = logging.getLogger(__name__)
 
@@ -31,3 +32,11 @@ def domain_event_publisher(settings: Settings, aws: AwsClients, telemetry: Telem
         return DryRunDomainEventPublisher(telemetry)
     log.info("HMPPS domain events are published to %s", topic)
     return SnsDomainEventPublisher(aws.sns, topic)
+
+
+def domain_event_topic_health(settings: Settings, aws: AwsClients) -> TopicHealth | None:
+    """The /health component for the domain-events topic, or None when no topic is configured (then
+    /health has no such component, as hmpps-sqs registers a topic's health only for a configured topic).
+    In dry-run too: the topic is still the one a real run would publish to."""
+    topic = settings.domain_event_topic_arn
+    return TopicHealth(aws.sns, topic) if topic else None

@@ -4,8 +4,11 @@ Names and details are the existing service's (its Spring beans, services/health/
 and scripts read: `prisonApiHealth`, `communityApiHealth`, `searchApiHealth`, `OAuthApiHealth` (a ping:
 `details.HttpStatus` as Spring names the status, plus `body` when down); `messageTable`, `scheduleTable`
 (`tableName`, `rows`, `tableStatus`); `queueHealth` (`MessagesOnQueue`, `MessagesInFlight`, `dlqStatus`,
-`MessagesOnDLQ`). Every check catches its own failures: a health check reports DOWN, it never raises,
-and never shows an error's text (it can name an AWS account or role): only the kind of failure.
+`MessagesOnDLQ`). When the domain-events topic is configured, `domaineventtopic-health`, named and shaped as
+hmpps-spring-boot-sqs names a topic's health (`<topic id>-health`, HmppsTopicFactory/HmppsTopicHealth:
+`topicArn`, `subscriptionsConfirmed`, `subscriptionsPending`). Every check catches its own failures: a
+health check reports DOWN, it never raises, and never shows an error's text (it can name an AWS account or
+role): only the kind of failure.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ OAUTH_API = "OAuthApiHealth"  # Spring keeps a bean name whose first two letters
 MESSAGE_TABLE = "messageTable"
 SCHEDULE_TABLE = "scheduleTable"
 QUEUE = "queueHealth"
+# hmpps-sqs registers each topic's health as "<topic id>-health"; the Kotlin service's topic id is
+# "domaineventtopic" (HmppsDomainEventPublisher.kt), hence HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN.
+DOMAIN_EVENT_TOPIC = "domaineventtopic-health"
 
 # dlqStatus values, as the existing service's DlqStatus enum describes them.
 DLQ_UP = "UP"
@@ -155,6 +161,33 @@ class QueueHealth:
         return {"status": UP, "details": {**details, "dlqName": dlq, "dlqStatus": DLQ_UP}}
 
 
+class TopicHealth:
+    """An SNS topic, as hmpps-spring-boot-sqs's HmppsTopicHealth reports one: GetTopicAttributes answers →
+    UP with `topicArn` and the topic's `subscriptionsConfirmed` / `subscriptionsPending` (strings, as SNS
+    gives them); any failure (topic deleted, access denied, no answer) → DOWN with `topicArn` and the kind
+    of failure only. `sns` is a boto3 SNS client; its own timeouts bound the call (clients.py)."""
+
+    def __init__(self, sns: Any, topic_arn: str, name: str = DOMAIN_EVENT_TOPIC) -> None:
+        self.name = name
+        self._sns = sns
+        self._topic_arn = topic_arn
+
+    def check(self) -> Component:
+        try:
+            attributes = self._sns.get_topic_attributes(TopicArn=self._topic_arn)["Attributes"]
+        except Exception as error:
+            down = _down(f"{self.name} (topic {self._topic_arn})", error)
+            return {"status": DOWN, "details": {"topicArn": self._topic_arn, **down["details"]}}
+        return {
+            "status": UP,
+            "details": {
+                "topicArn": self._topic_arn,
+                "subscriptionsConfirmed": str(attributes.get("SubscriptionsConfirmed")),
+                "subscriptionsPending": str(attributes.get("SubscriptionsPending")),
+            },
+        }
+
+
 class BuildInfoHealth:
     name = "healthInfo"
 
@@ -166,10 +199,11 @@ class BuildInfoHealth:
 
 
 class HealthService:
-    """Runs every check in parallel (pings wait on network) and rolls them up: UP only if all are UP."""
+    """Runs every check in parallel (pings wait on network) and rolls them up: UP only if all are UP.
+    A None among `checks` is a component that is not configured (the domain-events topic) and is left out."""
 
-    def __init__(self, checks: Sequence[HealthCheck]) -> None:
-        self._checks = list(checks)
+    def __init__(self, checks: Sequence[HealthCheck | None]) -> None:
+        self._checks = [check for check in checks if check is not None]
 
     def health(self) -> Component:
         with ThreadPoolExecutor(max_workers=max(len(self._checks), 1), thread_name_prefix="health") as pool:

@@ -108,6 +108,44 @@ def test_health_is_503_when_a_table_is_missing(env, httpserver):
     assert response.json()["components"]["messageTable"]["status"] == "DOWN"
 
 
+def test_health_reports_the_domain_event_topic_as_hmpps_sqs_does_and_is_503_once_it_is_deleted(
+    env, aws_emulator, httpserver
+):
+    # hmpps-spring-boot-sqs's HmppsTopicHealth, registered as "<topic id>-health": topicArn and the
+    # subscription counts while GetTopicAttributes answers; DOWN (so /health 503) once it does not.
+    pings_answer(httpserver)
+    sns = make_clients(LOCALSTACK, "eu-west-2", endpoint_url=aws_emulator.endpoint_url).sns
+    topic = sns.create_topic(Name=f"domain-events-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    container = Container(settings=load_settings({**env, "HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN": topic}))
+    container.queue_urls()
+    client = TestClient(container.app())
+
+    response = client.get("/health")
+    assert response.status_code == 200, response.text
+    assert response.json()["components"]["domaineventtopic-health"] == {
+        "status": "UP",  # moto keeps both subscription counts at 0, whatever subscribes
+        "details": {"topicArn": topic, "subscriptionsConfirmed": "0", "subscriptionsPending": "0"},
+    }
+
+    sns.delete_topic(TopicArn=topic)
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["status"] == "DOWN"
+    assert response.json()["components"]["domaineventtopic-health"] == {
+        "status": "DOWN", "details": {"topicArn": topic, "error": "NotFoundException"},
+    }
+    assert response.json()["components"]["queueHealth"]["status"] == "UP"  # only the topic went
+
+
+def test_health_has_no_topic_component_without_a_domain_event_topic(env, httpserver):
+    pings_answer(httpserver)
+    container = Container(settings=load_settings(env))
+    container.queue_urls()
+    response = TestClient(container.app()).get("/health")
+    assert response.status_code == 200, response.text
+    assert "domaineventtopic-health" not in response.json()["components"]
+
+
 def test_every_service_is_built_from_settings(env):
     container = Container(settings=load_settings(env))
     container.queue_urls()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from builders import BOOKING_NO, BOOKING_NUMBER, NOW, OFFENDER_NO, PRISON, STATUS_CHANGE, Fakes, a_stored
+from builders import BOOKING_ID, BOOKING_NO, BOOKING_NUMBER, NOW, OFFENDER_NO, PRISON, STATUS_CHANGE, Fakes, a_stored
 
 from ptpu_adapters.aws.domain_event_topic import DRY_RUN_EVENT as DRY_RUN_DOMAIN_EVENT
 from ptpu_adapters.aws.domain_event_topic import DryRunDomainEventPublisher
@@ -30,6 +30,7 @@ from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import done
 from ptpu_core.ports import DomainEventPublisher
 from ptpu_core.processors.dispatch import MessageProcessor
+from ptpu_core.resync import Resync
 from ptpu_core.settings import DomainSettings
 
 CRN = "X100001"
@@ -102,6 +103,32 @@ def test_setting_a_noms_number_publishes_identifier_added(unlinked: Fakes) -> No
     assert outcome == done(State.COMPLETED, CRN)
     assert unlinked.community.offenders[CRN].noms_number == OFFENDER_NO
     assert publisher.published == [prison_identifier_added(CRN, OFFENDER_NO, BOOKING_NO, NOW)]
+
+
+@pytest.mark.parametrize("path", ["scheduled processing", "POST /resync"])
+def test_replacing_a_different_noms_number_is_announced_as_added_without_the_previous_number(path: str) -> None:
+    """What the estate publishes when matching sets a NOMS number on a case that held another one:
+    prison-identifier-and-delius (hmpps-probation-integration-services, ProbationMatchingService /
+    PrisonMatchingService -> Notifier.identifierAdded) publishes `added` with CRN, the new NOMS number and
+    `bookingNumber` only, the replaced number recorded in Delius alone; `updated` with `previousNomsNumber`
+    is a merge's (replaceIdentifiers -> identifierUpdated; prison-to-probation-update BookingChangeService).
+    Scheduled processing and a re-sync take the same matching step, so they announce it alike."""
+    fakes = Fakes(only_prisons=frozenset({PRISON}))
+    fakes.delius_offender(CRN, "A1111AA")  # the case holds a different NOMS number
+    fakes.search_finds("NAME", CRN)  # found on name and date of birth, not on the NOMS number
+    publisher = FakeDomainEventPublisher()
+
+    if path == "scheduled processing":
+        processor(fakes, publisher).process(stored(fakes, STATUS_CHANGE))
+    else:
+        Resync(
+            fakes.prison, fakes.prison, fakes.community, fakes.search, fakes.telemetry, fakes.metrics, fakes.clock,
+            fakes.settings, DryRunCommunityApi, domain_events=publisher,
+        ).resync([BOOKING_ID], dry_run=False)
+
+    assert fakes.community.offenders[CRN].noms_number == OFFENDER_NO
+    assert publisher.published == [prison_identifier_added(CRN, OFFENDER_NO, BOOKING_NO, NOW)]
+    assert "previousNomsNumber" not in publisher.published[0].information
 
 
 def test_a_case_already_linked_publishes_nothing() -> None:

@@ -95,8 +95,9 @@ def test_a_cluster_service_name_is_a_valid_endpoint(url):
     assert settings_with(PRISON_ENDPOINT_URL=url).prison_endpoint_url == url
 
 
-def test_a_blank_required_setting_counts_as_missing():
-    assert config_error(OAUTH_CLIENT_ID="  ") == "OAUTH_CLIENT_ID: required but not set"
+def test_an_empty_required_setting_counts_as_missing_and_one_of_spaces_is_named_as_such():
+    assert config_error(OAUTH_CLIENT_ID="") == "OAUTH_CLIENT_ID: required but not set"
+    assert config_error(OAUTH_CLIENT_ID="  ") == "OAUTH_CLIENT_ID: set to only whitespace (give a value)"
 
 
 @pytest.mark.parametrize(

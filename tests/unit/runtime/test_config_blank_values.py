@@ -1,0 +1,76 @@
+"""A variable set to only whitespace: a start-up error naming it for every kind but a list (leftover from
+the newcomer trial that made an empty true/false switch an error). An empty variable keeps meaning the
+default, as docs/configuration.md documents."""
+
+from __future__ import annotations
+
+import pytest
+from required_settings import REQUIRED
+
+from ptpu_core.errors import ConfigError
+from ptpu_runtime.cli import EXIT_CONFIG, main
+from ptpu_runtime.config import Settings, load_settings
+from ptpu_runtime.config_kinds import FLAG, NAME_LIST, PRISON_CODES, specs
+
+SETTINGS = specs(Settings)
+# The list kinds read only whitespace as the empty list; a true/false switch has its own rule (set but empty).
+# Every variable that is one value (a key pair's two halves are below), with its aliases.
+SINGLE = [
+    (name, spec.required)
+    for _, spec, _ in SETTINGS
+    if spec.kind not in (FLAG, PRISON_CODES, NAME_LIST) and len(spec.names) == 1
+    for name in (spec.names[0], *spec.aliases)
+]
+KEY_HALVES = [name for _, spec, _ in SETTINGS if len(spec.names) == 2 for name in spec.names]
+OPTIONAL = [(field, spec.names[0], default) for field, spec, default in SETTINGS
+            if not spec.required and spec.kind is not FLAG and len(spec.names) == 1]
+
+
+def test_the_kinds_a_blank_value_must_stop_are_all_covered():
+    # A URL, an SNS ARN, numbers, durations, crons, seconds lists, regions, choices and names are all here.
+    names = {name for name, _ in SINGLE}
+    assert {"PRISON_ENDPOINT_URL", "HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN", "SERVER_PORT", "SQS_LISTENER_WORKERS",
+            "PRISONTOPROBATION_HOLD_BACK_DURATION", "SQS_VISIBILITY_TIMEOUT", "RETRY_SCHEDULES_SHORT_CRON",
+            "SQS_ERROR_VISIBILITY_TIMEOUT", "AWS_REGION", "AWS_PROVIDER", "SQS_QUEUE_NAME", "OAUTH_CLIENT_SECRET",
+            "HMPPS_SQS_QUEUES_PRISONEVENTQUEUE_QUEUE_NAME"} <= names
+    assert "PRISONTOPROBATION_ONLY_PRISONS" not in names
+
+
+@pytest.mark.parametrize(("name", "required"), SINGLE)
+@pytest.mark.parametrize("blank", [" ", "   ", "\t", " \n"])
+def test_a_value_of_only_whitespace_stops_start_up_naming_the_variable(name: str, required: bool, blank: str):
+    with pytest.raises(ConfigError) as raised:
+        load_settings({**REQUIRED, name: blank})
+    fix = "give a value" if required else "give a value, or leave it empty or unset for the default"
+    assert f"{name}: set to only whitespace ({fix})" in str(raised.value).split("; ")
+
+
+@pytest.mark.parametrize("name", KEY_HALVES)
+def test_half_a_key_pair_of_only_whitespace_stops_start_up(name: str):
+    with pytest.raises(ConfigError) as raised:
+        load_settings({**REQUIRED, name: "  "})
+    assert str(raised.value) == (
+        f"{name}: set to only whitespace (give a value, or leave it empty or unset for the default)"
+    )
+
+
+@pytest.mark.parametrize(("field", "name", "default"), OPTIONAL)
+def test_an_empty_value_still_means_the_default(field: str, name: str, default: object):
+    assert getattr(load_settings({**REQUIRED, name: ""}), field) == default
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_prison_list_still_means_every_prison(blank: str):
+    # Documented: "empty means every prison"; a list of nothing is that list, whatever its spaces.
+    assert load_settings({**REQUIRED, "PRISONTOPROBATION_ONLY_PRISONS": blank}).only_prisons == frozenset()
+
+
+def test_serve_with_a_topic_arn_of_spaces_prints_one_line_and_exits_2(monkeypatch, capsys):
+    for name, value in REQUIRED.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN", " ")
+    assert main(["serve"]) == EXIT_CONFIG
+    assert capsys.readouterr().err == (
+        "Configuration error: HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN: set to only whitespace "
+        "(give a value, or leave it empty or unset for the default)\n"
+    )
