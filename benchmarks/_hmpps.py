@@ -24,7 +24,7 @@ CallKey = tuple[str, str, tuple[object, ...]]  # (service, method, plain argumen
 
 
 def start_world(bookings: Sequence[int]) -> SimulatedHmpps:
-    hmpps = SimulatedHmpps.start()
+    hmpps = SimulatedHmpps.start(keep_alive=True)  # the real APIs keep connections alive
     for index, booking_id in enumerate(bookings):
         hmpps.prison.put_record(bench_prison_record(booking_id, index))
         hmpps.delius.put_offender(bench_delius_offender(index))

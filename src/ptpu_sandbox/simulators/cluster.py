@@ -37,8 +37,11 @@ class SimulatedHmpps:
         host: str = "127.0.0.1",
         ports: Mapping[str, int] | None = None,
         clients: Mapping[str, Client] | None = None,
+        *,
+        keep_alive: bool = False,
     ) -> SimulatedHmpps:
-        """Start all four on `host`; `ports` maps auth/prison/search/community to ports (default: free)."""
+        """Start all four on `host`; `ports` maps auth/prison/search/community to ports (default: free);
+        `keep_alive`: HTTP/1.1 with kept-alive connections (HttpSimulator.start)."""
         unknown = set(ports or {}) - set(SERVICE_NAMES)
         if unknown:
             raise ValueError(f"unknown simulator names {sorted(unknown)}; expected {SERVICE_NAMES}")
@@ -47,7 +50,7 @@ class SimulatedHmpps:
         try:
             for name in SERVICE_NAMES:
                 simulator = cluster._by_name(name)
-                simulator.start(host, (ports or {}).get(name, 0))
+                simulator.start(host, (ports or {}).get(name, 0), keep_alive=keep_alive)
                 started.append(simulator)
         except BaseException:
             for simulator in started:

@@ -1,13 +1,18 @@
 """The base of every simulated API: a stdlib threaded HTTP server on loopback, with routing,
 bearer-token checks, fault injection, a log of write requests and `/__sim/*` test controls.
 
-Stdlib `ThreadingHTTPServer` because it binds and serves in milliseconds; HTTP/1.0 (one connection
-per request) so that after `stop()` no kept-alive connection can still reach a stopped simulator.
+Stdlib `ThreadingHTTPServer` because it binds and serves in milliseconds. HTTP/1.0 (one connection per
+request) by default; `start(keep_alive=True)` answers HTTP/1.1 and keeps connections open, as the real
+APIs do, for the benchmarks: a new connection per call costs the client a TCP connect and the simulator a
+thread, CPU that a service keeping its pooled connections never spends. Either way `stop()` is final: it
+shuts down every connection still open, so no kept-alive connection can reach a stopped simulator.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,6 +50,33 @@ class _LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # the stdlib's 5 stalls clients when an e2e test fans out
 
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._open: dict[socket.socket, bool] = {}  # connection -> answering a request now
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.mark(request, busy=False)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.pop(request, None)
+        super().shutdown_request(request)
+
+    def mark(self, connection: socket.socket, *, busy: bool) -> None:
+        with self._open_lock:
+            self._open[connection] = busy
+
+    def close_connections(self) -> None:
+        """Shut down every open connection not answering a request (a kept-alive one waits in its
+        handler's read); one answering finishes its answer (an injected delay is cut short) and closes."""
+        with self._open_lock:
+            idle = [connection for connection, busy in self._open.items() if not busy]
+        for connection in idle:
+            with contextlib.suppress(OSError):  # already closed by the client
+                connection.shutdown(socket.SHUT_RDWR)
+
 
 class HttpSimulator:
     """Subclasses provide `routes()`, and override `state()` / `reset()` when they hold state."""
@@ -57,7 +89,7 @@ class HttpSimulator:
         self._log_lock = threading.Lock()
         self._requests: list[LoggedRequest] = []
         self._routes = self.routes()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _LoopbackServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
@@ -99,10 +131,12 @@ class HttpSimulator:
         self.faults.clear()
 
     # --- lifecycle ---------------------------------------------------------------------------
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> HttpSimulator:
+    def start(self, host: str = "127.0.0.1", port: int = 0, *, keep_alive: bool = False) -> HttpSimulator:
+        """Serve on `host`:`port` (0: a free port) from a background thread; `keep_alive` answers HTTP/1.1
+        and keeps connections open (see the module's docstring). RuntimeError if already running."""
         if self._server is not None:
             raise RuntimeError(f"{self.name} is already running at {self.url}")
-        server = _LoopbackServer((host, port), _handler_for(self))
+        server = _LoopbackServer((host, port), _handler_for(self, keep_alive))
         self._stopping.clear()
         self._server = server
         self._thread = threading.Thread(
@@ -119,6 +153,7 @@ class HttpSimulator:
         self._stopping.set()  # wakes handlers sleeping in an injected delay
         server.shutdown()
         server.server_close()
+        server.close_connections()
         if thread is not None:
             thread.join(timeout=5)
         self._server = None
@@ -142,6 +177,11 @@ class HttpSimulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def stopping(self) -> bool:
+        """True from the start of `stop()` until the next `start()`."""
+        return self._stopping.is_set()
 
     # --- request handling --------------------------------------------------------------------
     def handle(self, request: SimRequest) -> SimResponse:
@@ -211,11 +251,25 @@ def _json_or_text(request: SimRequest) -> Any:
         return request.body.decode(errors="replace")
 
 
-def _handler_for(simulator: HttpSimulator) -> type[BaseHTTPRequestHandler]:
+def _handler_for(simulator: HttpSimulator, keep_alive: bool) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = f"ptpu-sim-{simulator.name}"
+        protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+        # Headers and body go out as two writes: without TCP_NODELAY, on a kept-alive connection the body
+        # would wait for the client's delayed ACK of the headers (tens of milliseconds).
+        disable_nagle_algorithm = True
 
         def _dispatch(self) -> None:
+            server: _LoopbackServer = self.server  # type: ignore[assignment]
+            server.mark(self.connection, busy=True)
+            try:
+                self._answer()
+            finally:
+                if simulator.stopping:
+                    self.close_connection = True  # a stopped simulator answers nothing more on it
+                server.mark(self.connection, busy=False)
+
+        def _answer(self) -> None:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             request = SimRequest(
