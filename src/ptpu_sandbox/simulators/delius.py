@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from ptpu_sandbox.simulators.payloads import Json
 from ptpu_sandbox.simulators.prisons import PRISONS, institution
+
+T = TypeVar("T")
 
 SENTENCE_DATE_TOLERANCE_DAYS = 7
 KEY_DATE_FIELDS = (
@@ -46,6 +48,13 @@ class DeliusStore:
     def snapshot(self) -> list[Json]:
         with self._lock:
             return copy.deepcopy(list(self._offenders.values()))
+
+    def query(self, read: Callable[[list[Json]], T]) -> T:
+        """`read(offenders)` under the store's lock, on the live offenders (not copies: a whole-store deep
+        copy per /match made each call cost milliseconds in a world of thousands). `read` must neither
+        modify nor keep them, and must build its answer from new objects."""
+        with self._lock:
+            return read(list(self._offenders.values()))
 
     def offender(self, crn: str) -> Json | None:
         with self._lock:

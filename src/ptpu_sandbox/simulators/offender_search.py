@@ -7,6 +7,7 @@ ALL_SUPPLIED (NOMS number + names + date of birth), HMPPS_KEY (NOMS number), EXT
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -49,11 +50,12 @@ RULES: list[tuple[str, Rule]] = [
 
 
 def match(offenders: list[Json], query: Json) -> Json:
-    """The /match answer for `query` among `offenders`."""
-    if query.get("activeSentence"):
-        offenders = [o for o in offenders if _has_active_sentence(o)]
+    """The /match answer for `query` among `offenders` (read only; the answer shares no object with them).
+    With `activeSentence`, only offenders with an active sentence count; that check runs on a rule's hits
+    only, so a rule costs one pass of cheap comparisons over the store."""
+    active_only = bool(query.get("activeSentence"))
     for matched_by, rule in RULES:
-        found = [o for o in offenders if rule(o, query)]
+        found = [o for o in offenders if rule(o, query) and (not active_only or _has_active_sentence(o))]
         if found:
             return {"matches": [{"offender": _summary(o)} for o in found], "matchedBy": matched_by}
     return {"matches": [], "matchedBy": "NOTHING"}
@@ -70,7 +72,7 @@ def _summary(offender: Json) -> Json:
         "surname": offender["surname"],
         "dateOfBirth": offender["dateOfBirth"],
         "gender": offender["gender"],
-        "otherIds": dict(offender["otherIds"]),
+        "otherIds": copy.deepcopy(offender["otherIds"]),
         "softDeleted": offender["softDeleted"],
         "currentDisposal": "1" if _has_active_sentence(offender) else "0",
     }
@@ -93,4 +95,4 @@ class OffenderSearchSimulator(HttpSimulator):
         query = request.json()
         if not isinstance(query, dict) or not query.get("surname") or not query.get("dateOfBirth"):
             raise ValueError("surname and dateOfBirth are required")
-        return ok(match(self.store.snapshot(), query))
+        return ok(self.store.query(lambda offenders: match(offenders, query)))
