@@ -5,14 +5,9 @@ import uuid
 import pytest
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_sandbox.emulator import AwsResourceNames, MotoEmulator, ProvisionedResources, provision
+from ptpu_sandbox.emulator import AwsResourceNames, ProvisionedResources, provision
 
 SHORT_VISIBILITY_SECONDS = 1
-
-
-@pytest.fixture(scope="session")
-def aws_clients(aws_emulator: MotoEmulator) -> AwsClients:
-    return aws_emulator.clients()
 
 
 def unique_names() -> AwsResourceNames:

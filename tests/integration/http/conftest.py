@@ -1,4 +1,5 @@
-"""A loopback HTTP stub (pytest-httpserver) playing HMPPS Auth and the upstream APIs."""
+"""HTTP adapter fixtures: the loopback HTTP stub (pytest-httpserver, from tests/integration/conftest.py)
+playing HMPPS Auth and the upstream APIs, a token provider and upstream clients on it."""
 
 from __future__ import annotations
 
@@ -12,17 +13,6 @@ from pytest_httpserver import HTTPServer
 
 from ptpu_adapters.http.auth import HmppsAuthTokenProvider
 from ptpu_adapters.http.base import UpstreamClient
-
-
-@pytest.fixture(scope="session")
-def make_httpserver() -> Iterator[HTTPServer]:
-    """Loopback only, and threaded so a deliberately slow handler does not stall the next request."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
 
 
 @pytest.fixture

@@ -1,22 +1,10 @@
-"""Runtime integration fixtures: a loopback HTTP stub (JWKS, upstream pings) and an RSA signing key."""
+"""Runtime integration fixtures: an RSA signing key for the JWKS tests (the loopback HTTP stub, the AWS
+emulator and the simulated HMPPS cluster come from tests/integration/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from pytest_httpserver import HTTPServer
-
-
-@pytest.fixture(scope="session")
-def make_httpserver() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
 
 
 @pytest.fixture(scope="session")

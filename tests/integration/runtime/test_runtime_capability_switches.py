@@ -7,7 +7,6 @@ every kind of write arrives, as before."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from simulated_service_env import simulated_service_env
@@ -35,12 +34,6 @@ WRITES = {
 }
 EVERY_WRITE = set(WRITES)
 RELEASE_DATE = "CONFIRMED_RELEASE_DATE-CHANGED"
-
-
-@pytest.fixture(scope="module")
-def hmpps() -> Iterator[SimulatedHmpps]:
-    with SimulatedHmpps.start() as cluster:
-        yield cluster
 
 
 def run_scenarios(aws_emulator, hmpps: SimulatedHmpps, **switches: str) -> tuple[list[Published], Container]:

@@ -27,12 +27,6 @@ NOMS = "A5089DY"
 CRN = "X142620"
 
 
-@pytest.fixture(scope="module")
-def hmpps() -> Iterator[SimulatedHmpps]:
-    with SimulatedHmpps.start() as cluster:
-        yield cluster
-
-
 @pytest.fixture
 def container(hmpps: SimulatedHmpps, aws_emulator) -> Iterator[Container]:
     hmpps.reset()

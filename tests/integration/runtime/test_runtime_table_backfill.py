@@ -21,11 +21,6 @@ NOW = datetime(2026, 11, 29, 12, 0)
 
 
 @pytest.fixture
-def aws_clients(aws_emulator: MotoEmulator) -> AwsClients:
-    return aws_emulator.clients()
-
-
-@pytest.fixture
 def table(aws_emulator: MotoEmulator, monkeypatch: pytest.MonkeyPatch) -> str:
     suffix = uuid.uuid4().hex[:8]
     names = AwsResourceNames(queue=f"q-{suffix}", dlq=f"d-{suffix}", topic=f"t-{suffix}",

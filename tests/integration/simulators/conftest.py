@@ -18,12 +18,6 @@ def fixture_body(name: str) -> Any:
     return json.loads((FIXTURES / f"{name}.json").read_text())["response"]["jsonBody"]
 
 
-@pytest.fixture(scope="module")
-def hmpps() -> Iterator[SimulatedHmpps]:
-    with SimulatedHmpps.start() as cluster:
-        yield cluster
-
-
 @pytest.fixture(autouse=True)
 def _fresh_seed(request: pytest.FixtureRequest) -> None:
     if "hmpps" in request.fixturenames:

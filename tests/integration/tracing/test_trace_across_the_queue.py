@@ -38,12 +38,6 @@ BOOKING = 1200840  # the sandbox's sentence-dates scenario: a linked prisoner, o
 KEY_DATES_PATH = "/secure/offenders/nomsNumber/A5094DY/bookingNumber/38344A/custody/keyDates"
 
 
-@pytest.fixture(scope="module")
-def hmpps() -> Iterator[SimulatedHmpps]:
-    with SimulatedHmpps.start() as cluster:
-        yield cluster
-
-
 @pytest.fixture
 def env(aws_emulator: MotoEmulator, hmpps: SimulatedHmpps) -> dict[str, str]:
     hmpps.reset()

@@ -110,8 +110,10 @@ def test_the_chart_settings_start_the_service_with_irsa_and_the_hmpps_sqs_names(
     irsa = {"AWS_ROLE_ARN": "arn:aws:iam::000000000000:role/ptpu", "AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/token"}
     settings = load_settings({**plain, **from_secrets, **irsa})
     assert settings.use_web_token is True and settings.aws_provider == "aws"
-    assert settings.sqs_queue_name == "prison-to-probation-update-queue/sqs_queue_name"
-    assert settings.sqs_dlq_name == "prison-to-probation-update-dlq/sqs_queue_name"
+    # The namespace's queue secrets hold the name under QUEUE_NAME (cloud-platform-environments
+    # prison-to-probation-update-<env>/resources/prison-to-probation-update-queue.tf).
+    assert settings.sqs_queue_name == "prison-to-probation-update-queue/QUEUE_NAME"
+    assert settings.sqs_dlq_name == "prison-to-probation-update-dlq/QUEUE_NAME"
     assert settings.domain_event_topic_arn is not None
     assert (settings.sqs_credentials, settings.dynamodb_credentials) == (None, None)
     assert not [name for name in (*plain, *secret) if "ACCESS_KEY" in name or name.startswith("SQS_")]
@@ -169,8 +171,10 @@ def test_sqs_alerts_cover_the_oldest_message_and_any_dlq_message(environment):
     assert alerts["targetApplication"] == "prison-to-probation-update"
     (queue,) = alerts["sqsOldestAlertQueueNames"]
     (dlq,) = alerts["sqsNumberAlertQueueNames"]
-    assert queue.endswith("prison_to_probation_queue") and dlq.endswith("prison_to_probation_dlq")
-    assert environment in queue and environment in dlq
+    # cloud-platform-terraform-sqs names a queue "<team_name>-<environment>-<sqs_name>"; the namespace's sqs_name
+    # values are prison-to-probation-update-queue / -dlq (cloud-platform-environments, per environment).
+    assert queue.endswith(f"-{environment}-prison-to-probation-update-queue")
+    assert dlq == queue.removesuffix("-queue") + "-dlq"
     assert alerts["sqsAlertsOldestThreshold"] > 0
     assert alerts["sqsAlertsTotalMessagesThreshold"] == 0  # more than 0 messages on the DLQ alerts
 
