@@ -23,6 +23,7 @@ from ptpu_runtime.cli import EXIT_CONFIG, Service
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
 from ptpu_runtime.scheduling import SynchronisationScheduler
+from ptpu_sandbox.ports import free_port
 
 UPSTREAMS = ("/auth", "/prison", "/community", "/search")
 
@@ -45,6 +46,7 @@ def env(aws_emulator, httpserver) -> dict[str, str]:
         "PRISON_ENDPOINT_URL": httpserver.url_for("/prison"),
         "COMMUNITY_ENDPOINT_URL": httpserver.url_for("/community"),
         "OFFENDER_SEARCH_ENDPOINT_URL": httpserver.url_for("/search"),
+        "SERVER_PORT": str(free_port()),  # never the default 8080, which another process may hold
     }
 
 

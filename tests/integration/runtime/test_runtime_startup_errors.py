@@ -31,7 +31,8 @@ BASE_ENV = {
 def serve(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     return subprocess.run(
-        [sys.executable, "-m", "ptpu_runtime", "serve"], env={**clean, **env},
+        # A free port, never the default 8080 that another process on the machine may hold.
+        [sys.executable, "-m", "ptpu_runtime", "serve"], env={**clean, "SERVER_PORT": str(free_port()), **env},
         capture_output=True, text=True, timeout=120,
     )
 
