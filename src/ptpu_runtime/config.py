@@ -40,6 +40,7 @@ from ptpu_runtime.config_kinds import (
     setting,
 )
 from ptpu_runtime.cron import spring_cron_trigger
+from ptpu_runtime.outbound_environment import outbound_problems
 from ptpu_runtime.scheduling import LOCK_AT_MOST
 
 DEFAULT_SHORT_CRON = "0 0 * * * *"
@@ -302,9 +303,10 @@ CAPABILITY_SETTINGS: dict[str, Capability] = {
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Settings from `env` (default: os.environ). Raises SettingsError naming every bad variable at once."""
+    """Settings from `env` (default: os.environ). Raises SettingsError naming every bad variable at once,
+    the standard proxy and CA-bundle variables included (outbound_environment)."""
     source = os.environ if env is None else env
-    problems = _web_token_problems(source)
+    problems = _web_token_problems(source) + outbound_problems(source)
     try:
         values = read_all(Settings, source)
     except SettingsError as error:

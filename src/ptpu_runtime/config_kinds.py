@@ -108,7 +108,8 @@ def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) ->
         # on Delius writes a successor service owns (found by a newcomer trial), or turn off dry run.
         blank = [name for name in names if name in env and _text(env, name) is None]
         if blank:
-            raise ConfigError(f"{blank[0]}: set but empty (write true or false)")
+            what = "set but empty" if env[blank[0]] == "" else "set to only whitespace"
+            raise ConfigError(f"{blank[0]}: {what} (write true or false)")
     elif not spec.kind.blank_is_empty:
         _refuse_only_whitespace(names, env, spec.required)
     given = [(name, text) for name in names if (text := _text(env, name)) is not None]
@@ -217,12 +218,16 @@ _AGENCY_ID = re.compile(r"[A-Z0-9]{2,6}")
 
 
 def _prison_codes(value: str) -> frozenset[str]:
+    """Comma-separated NOMIS agency ids. A value that names none (only commas and spaces) is refused: it is a
+    templating mistake, and read as empty it would widen the filter to every prison."""
     codes = [code.strip() for code in value.split(",")]
     if bad := [code for code in codes if code and not _AGENCY_ID.fullmatch(code)]:
         raise ValueError(
             f"{', '.join(repr(code) for code in bad)} is not a prison code (upper-case letters and digits, "
             "comma-separated, e.g. MDI,LEI)"
         )
+    if not any(codes):
+        raise ValueError(f"'{value}' names no prison (leave it empty for every prison)")
     return frozenset(code for code in codes if code)
 
 
@@ -299,8 +304,7 @@ def choice(*allowed: str) -> Kind:
 TEXT = Kind("text", str)
 REGION = Kind("AWS region name", _region)
 PRISON_CODES = Kind(
-    "comma-separated prison codes", _prison_codes, lambda value: ",".join(sorted(value)) or "(empty: all)",
-    blank_is_empty=True,
+    "comma-separated prison codes", _prison_codes, lambda value: ",".join(sorted(value)) or "(empty: all)"
 )
 POSITIVE_DURATION = Kind("duration (100ms or more)", _positive_duration, lambda value: show_duration(value))
 URL = Kind("http(s) URL", _url)

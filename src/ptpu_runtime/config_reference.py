@@ -8,6 +8,7 @@ when the committed file differs from what the code would write.
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 from attrs import NOTHING
@@ -25,15 +26,25 @@ and one line per problem, all problems at once. `ptpu serve --help` prints the s
 A name followed by "(or `HMPPS_SQS_...`)" may also be given by the hmpps-sqs library's name for it;
 giving both with different values is a start-up error naming both.
 An empty variable means its default (a true/false switch excepted: it must say which); one set to only
-whitespace is a start-up error naming it, except a list such as `PRISONTOPROBATION_ONLY_PRISONS`, where it
-means an empty list.
+whitespace is a start-up error naming it, except a list of names such as `HMPPS_SQS_...` lists, where it
+means an empty list (`PRISONTOPROBATION_ONLY_PRISONS` empty means every prison; spaces or only commas
+there are an error).
 Durations take Spring's forms (`500ms`, `3s`, `15m`, `1h`, `2d`, ISO-8601 `PT15M`; a bare number is
 milliseconds). Secrets are never printed. `BUILD_NUMBER` (shown by `/info` and `/health`; default the
 package version) is read by the container, not here.
 
+{outbound}
+
 | variable | default | kind | what it does |
 |---|---|---|---|
 """
+
+
+OUTBOUND = """The standard outbound variables are honoured too, and checked at start-up the same way (a malformed
+proxy URL or a CA bundle that does not exist is one line, exit 2): `HTTPS_PROXY`, `HTTP_PROXY`,
+`ALL_PROXY` and `NO_PROXY` (either case), `REQUESTS_CA_BUNDLE` (else `CURL_CA_BUNDLE`) for the HMPPS APIs,
+`AWS_CA_BUNDLE` for AWS. The HMPPS API clients read them once, at start-up, for each API's base URL, and
+never read `~/.netrc`. `NO_PROXY` must also name the AWS endpoints if AWS is not to go through the proxy."""
 
 
 def _names(spec: Spec) -> str:
@@ -47,7 +58,7 @@ def markdown() -> str:
         f"| {_cell(spec.meaning)}{' (secret)' if spec.secret else ''} |"
         for _, spec, default in specs(Settings)
     ]
-    return _HEADER + "\n".join(rows) + "\n"
+    return _HEADER.replace("{outbound}", OUTBOUND) + "\n".join(rows) + "\n"
 
 
 def _name_cell(spec: Spec) -> str:
@@ -72,7 +83,10 @@ def help_text() -> str:
         f"  {_names(spec)}  [{show_default(spec, default)}]\n      {spec.meaning}"
         for _, spec, default in specs(Settings)
     ]
-    return "environment variables [default] (also docs/configuration.md):\n" + "\n".join(lines)
+    rules = ("empty = the default (a true/false switch must say which); only whitespace = an error naming it",
+             OUTBOUND.replace("\n", " "))
+    return ("environment variables [default] (also docs/configuration.md):\n" + "\n".join(lines)
+            + "\n\n" + "\n".join(textwrap.fill(rule, 100) for rule in rules))
 
 
 def main(argv: list[str]) -> int:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Collection
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import requests
 from attrs import frozen
@@ -132,13 +133,14 @@ class UpstreamClient:
         for attempt in range(self._retries + 1):
             try:
                 response = self._send_authorised(method, path, params, json)
-            except UpstreamFailure:
+            except UpstreamFailure as failure:
                 if attempt < self._retries:
-                    self._back_off(attempt, method, path)
+                    cause = failure.detail.removeprefix(f"{method} {path} ").removeprefix("failed: ")
+                    self._back_off(attempt, method, path, cause)
                     continue
                 raise
             if response.status_code in TRANSIENT_STATUSES and attempt < self._retries:
-                self._back_off(attempt, method, path)
+                self._back_off(attempt, method, path, f"answered {response.status_code}")
                 continue
             if response.ok or response.status_code in business_statuses:
                 return response
@@ -199,12 +201,23 @@ class UpstreamClient:
             )
         except requests.Timeout as error:
             raise UpstreamFailure(self.service, f"{method} {path} timed out") from error
+        except requests.exceptions.ProxyError as error:
+            raise UpstreamFailure(
+                self.service, f"{method} {path} failed: ProxyError (proxy {self._proxy_shown()})"
+            ) from error
         except requests.RequestException as error:
             raise UpstreamFailure(self.service, f"{method} {path} failed: {type(error).__name__}") from error
 
-    def _back_off(self, attempt: int, method: str, path: str) -> None:
+    def _proxy_shown(self) -> str:
+        """host:port of the proxy this API's calls go through (never its credentials)."""
+        scheme = urlsplit(self._base_url).scheme
+        proxy = self._environment.proxies.get(scheme) or self._environment.proxies.get("all") or ""
+        parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
+    def _back_off(self, attempt: int, method: str, path: str, cause: str) -> None:
         delay = self._retry_delay * 2**attempt
-        log.warning("%s %s %s failed transiently; retrying in %.2fs", self.service, method, path, delay)
+        log.warning("%s %s %s failed transiently (%s); retrying in %.2fs", self.service, method, path, cause, delay)
         self._sleep(delay)
 
 

@@ -48,14 +48,16 @@ def test_no_proxy_naming_the_host_goes_direct(
     httpserver: HTTPServer, make_upstream, tokens, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tokens.token()  # HMPPS Auth's token first, before the proxy that refuses connections is set
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
+    refusing = closed_port()
+    monkeypatch.setenv("HTTP_PROXY", f"http://user:secret@127.0.0.1:{refusing}")
     httpserver.expect_request("/api/bookings/1").respond_with_json({"a": 1})
     proxied = make_upstream(retries=0)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     direct = make_upstream(retries=0)
 
-    with pytest.raises(UpstreamFailure, match="ProxyError"):
+    with pytest.raises(UpstreamFailure) as failure:
         proxied.call("GET", "/api/bookings/1")
+    assert failure.value.detail == f"GET /api/bookings/1 failed: ProxyError (proxy 127.0.0.1:{refusing})"
     assert direct.call("GET", "/api/bookings/1").json() == {"a": 1}
 
 
@@ -89,3 +91,19 @@ def test_ca_bundle_variables_in_requests_order(monkeypatch: pytest.MonkeyPatch) 
     assert EnvironmentSettings.read("https://prison-api").verify == "/etc/curl.pem"
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/requests.pem")
     assert EnvironmentSettings.read("https://prison-api").verify == "/etc/requests.pem"
+
+
+def test_a_transient_failure_is_logged_with_its_cause(
+    httpserver: HTTPServer, make_upstream, tokens, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    tokens.token()
+    refusing = closed_port()
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{refusing}")
+    client = make_upstream(retries=1)
+
+    with caplog.at_level("WARNING", logger="ptpu_adapters.http.base"), pytest.raises(UpstreamFailure):
+        client.call("GET", "/api/bookings/1")
+    assert [r.getMessage() for r in caplog.records if r.name == "ptpu_adapters.http.base"] == [
+        f"prison-api GET /api/bookings/1 failed transiently (ProxyError (proxy 127.0.0.1:{refusing}));"
+        " retrying in 0.20s"
+    ]

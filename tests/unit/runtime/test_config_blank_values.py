@@ -1,6 +1,7 @@
-"""A variable set to only whitespace: a start-up error naming it for every kind but a list (leftover from
-the newcomer trial that made an empty true/false switch an error). An empty variable keeps meaning the
-default, as docs/configuration.md documents."""
+"""A variable set to only whitespace: a start-up error naming it for every kind but a list of names (leftover
+from the newcomer trial that made an empty true/false switch an error). An empty variable keeps meaning the
+default, as docs/configuration.md documents. The prison filter too: only whitespace, or only commas, is
+refused (a second newcomer trial: read as empty it widened the filter to every prison)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from required_settings import REQUIRED
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.cli import EXIT_CONFIG, main
 from ptpu_runtime.config import Settings, load_settings
-from ptpu_runtime.config_kinds import FLAG, NAME_LIST, PRISON_CODES, specs
+from ptpu_runtime.config_kinds import FLAG, NAME_LIST, specs
 
 SETTINGS = specs(Settings)
 # The list kinds read only whitespace as the empty list; a true/false switch has its own rule (set but empty).
@@ -18,7 +19,7 @@ SETTINGS = specs(Settings)
 SINGLE = [
     (name, spec.required)
     for _, spec, _ in SETTINGS
-    if spec.kind not in (FLAG, PRISON_CODES, NAME_LIST) and len(spec.names) == 1
+    if spec.kind not in (FLAG, NAME_LIST) and len(spec.names) == 1
     for name in (spec.names[0], *spec.aliases)
 ]
 KEY_HALVES = [name for _, spec, _ in SETTINGS if len(spec.names) == 2 for name in spec.names]
@@ -32,8 +33,7 @@ def test_the_kinds_a_blank_value_must_stop_are_all_covered():
     assert {"PRISON_ENDPOINT_URL", "HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN", "SERVER_PORT", "SQS_LISTENER_WORKERS",
             "PRISONTOPROBATION_HOLD_BACK_DURATION", "SQS_VISIBILITY_TIMEOUT", "RETRY_SCHEDULES_SHORT_CRON",
             "SQS_ERROR_VISIBILITY_TIMEOUT", "AWS_REGION", "AWS_PROVIDER", "SQS_QUEUE_NAME", "OAUTH_CLIENT_SECRET",
-            "HMPPS_SQS_QUEUES_PRISONEVENTQUEUE_QUEUE_NAME"} <= names
-    assert "PRISONTOPROBATION_ONLY_PRISONS" not in names
+            "HMPPS_SQS_QUEUES_PRISONEVENTQUEUE_QUEUE_NAME", "PRISONTOPROBATION_ONLY_PRISONS"} <= names
 
 
 @pytest.mark.parametrize(("name", "required"), SINGLE)
@@ -59,10 +59,25 @@ def test_an_empty_value_still_means_the_default(field: str, name: str, default: 
     assert getattr(load_settings({**REQUIRED, name: ""}), field) == default
 
 
-@pytest.mark.parametrize("blank", ["", "  "])
-def test_a_blank_prison_list_still_means_every_prison(blank: str):
-    # Documented: "empty means every prison"; a list of nothing is that list, whatever its spaces.
-    assert load_settings({**REQUIRED, "PRISONTOPROBATION_ONLY_PRISONS": blank}).only_prisons == frozenset()
+def test_an_empty_prison_list_still_means_every_prison():
+    # Documented: "empty means every prison", as the existing service's empty list does.
+    assert load_settings({**REQUIRED, "PRISONTOPROBATION_ONLY_PRISONS": ""}).only_prisons == frozenset()
+
+
+@pytest.mark.parametrize("value", [",", " , ", ",,,"])
+def test_a_prison_list_of_only_commas_is_refused(value: str):
+    with pytest.raises(ConfigError) as raised:
+        load_settings({**REQUIRED, "PRISONTOPROBATION_ONLY_PRISONS": value})
+    assert str(raised.value) == (
+        f"PRISONTOPROBATION_ONLY_PRISONS: '{value.strip()}' names no prison (leave it empty for every prison)"
+    )
+
+
+@pytest.mark.parametrize(("value", "said"), [("", "set but empty"), ("  ", "set to only whitespace")])
+def test_a_blank_switch_says_whether_it_is_empty_or_spaces(value: str, said: str):
+    with pytest.raises(ConfigError) as raised:
+        load_settings({**REQUIRED, "PRISONTOPROBATION_DRY_RUN": value})
+    assert str(raised.value) == f"PRISONTOPROBATION_DRY_RUN: {said} (write true or false)"
 
 
 def test_serve_with_a_topic_arn_of_spaces_prints_one_line_and_exits_2(monkeypatch, capsys):
