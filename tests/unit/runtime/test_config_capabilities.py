@@ -43,11 +43,11 @@ def test_a_value_that_is_not_a_flag_stops_start_up_naming_the_variable() -> None
 @pytest.mark.parametrize(
     "variable", [*SWITCHES, "PRISONTOPROBATION_DRY_RUN", "PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED"]
 )
-@pytest.mark.parametrize("blank", ["", " "])
-def test_a_switch_set_but_empty_stops_start_up_naming_it(variable: str, blank: str) -> None:
+@pytest.mark.parametrize(("blank", "said"), [("", "set but empty"), (" ", "set to only whitespace")])
+def test_a_switch_set_but_empty_stops_start_up_naming_it(variable: str, blank: str, said: str) -> None:
     with pytest.raises(ConfigError) as raised:
         load_settings({**REQUIRED, variable: blank})
-    assert str(raised.value).endswith(f"{variable}: set but empty (write true or false)")
+    assert str(raised.value).endswith(f"{variable}: {said} (write true or false)")
 
 
 @pytest.mark.parametrize(("text", "value"), [("TRUE", True), ("on", True), ("1", True), ("Off", False), ("no", False)])
