@@ -99,7 +99,9 @@ def _time_attributes(run: LeaseRun) -> tuple[str, ...]:
 
 
 def _run_time(instant: datetime) -> str:
-    """Fixed width (microseconds always written), so string order is time order."""
+    """A retry run's stamp: `instant`'s wall-clock digits, no zone suffix (the core gives aware UTC, so UTC:
+    never London time, whose October hour repeats). Fixed width (microseconds always written), so string
+    order is time order. Pods of different versions compare it: never change the form."""
     return instant.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 

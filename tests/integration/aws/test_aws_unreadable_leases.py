@@ -3,6 +3,7 @@
 Newcomer trial: an item `bookingLease-<id>` with `lockUntil` "garbage" (or a number attribute) held its booking
 for ever: the take's string comparison refused it, the look-ahead skipped it at DEBUG, and no TTL removed it.
 The rule (one bad stored item never stalls work) and its atomic form are in ptpu_adapters/aws/lease_values.py.
+Last, the form of a readable run stamp, which pods of different versions compare.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from attrs import evolve
 
 from ptpu_adapters.aws.booking_leases import DynamoBookingLeases, lease_name
 from ptpu_adapters.aws.clients import AwsClients
@@ -153,3 +155,22 @@ def test_an_unreadable_retry_run_stamp_does_not_keep_the_tier_from_the_booking(
     leases.release(BOOKING, tick)
     assert stored(aws_clients, table)["retryShortTermRun"] == {"S": "2021-03-04T11:00:00.000000"}
     assert len(warnings(caplog)) == 1 and "retryShortTermRun" in warnings(caplog)[0]
+
+
+def test_a_retry_runs_stamp_is_utc_wall_clock_time_without_a_zone_even_in_summer_time(
+    aws_clients: AwsClients, table: str
+) -> None:
+    """README "How pods share work": pods of every version compare the stamp as a string, so its form is fixed.
+    At 10:00 BST (09:00 UTC) the stamp reads 09:00, never London's 10:00 (whose October hour repeats)."""
+    summer = datetime(2021, 7, 1, 9, 0, 0, 250000, tzinfo=UTC)
+    leases = pod(aws_clients, table, "ptpu@pod-a:1", now=summer)
+    repository = InMemoryMessageRepository()
+    repository.add(evolve(_due_record(), retry_count=1))
+    service = SynchronisationService(
+        repository, _Completes(), FixedClock(summer), DomainSettings(), RecordingMetrics(),
+        RecordingTelemetry(), leases=leases, retry_same_run_within=timedelta(minutes=5),
+    )
+
+    service.retry(RetryTier.SHORT)
+
+    assert stored(aws_clients, table)["retryShortTermRun"] == {"S": "2021-07-01T09:00:00.250000"}
