@@ -48,10 +48,11 @@ class LeaseRun:
     """Which run asks for a booking's lease.
 
     `tier` None: the processing of due records (SPEC §6). A retry tier (SPEC §8) also names when its
-    run started (`started`, naive local time, the clock port's) and `same_run_within`: a booking the same
-    tier retried in a run started less than that long before `started` — another pod's run of the same
-    cron tick — is not retried again (issue 12 §2: the retry tiers run under the per-booking scheme, and a
-    record must not be retried twice by one tick because several pods ran it).
+    run started (`started`, the clock port's aware UTC instant; the DynamoDB store writes it as UTC
+    wall-clock time) and `same_run_within`: a booking the same tier retried in a run started less than
+    that long before `started` — another pod's run of the same cron tick — is not retried again
+    (issue 12 §2: the retry tiers run under the per-booking scheme, and a record must not be retried
+    twice by one tick because several pods ran it).
     `on_request`: a run outside any cycle (the re-sync endpoint, issue 11 §4): the cycle's rule of
     `BookingLeases.new_cycle` does not apply to it, since it read no selection that could be stale.
     """

@@ -38,6 +38,10 @@ A retry tier's run also stamps the item on release with the run's start (`retryS
 `retryMediumTermRun`, `retryLongTermRun`), and takes the lease only when that stamp is older than its
 own start minus `LeaseRun.same_run_within`: every pod's scheduler fires a tier at the same cron tick,
 and a booking one pod retried in this tick must not be retried again by a pod that reaches it later.
+
+A `lockUntil` or run stamp that is not a time in the form written here (another type, or a string such
+as "garbage" that sorts after every time) counts as expired, so one bad item cannot hold its booking for
+ever: see aws/lease_values.py for the atomic rule and its WARNING.
 """
 
 from __future__ import annotations
@@ -50,7 +54,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ptpu_adapters.aws.aws_errors import store_errors
-from ptpu_adapters.aws.lock import _utc_now, conditional_update, default_lock_owner, shedlock_time
+from ptpu_adapters.aws.lease_values import LOCK_UNTIL, UnreadableLeaseValues, readable
+from ptpu_adapters.aws.lock import (
+    _utc_now,
+    conditional_update,
+    conditional_update_old,
+    default_lock_owner,
+    shedlock_time,
+)
 from ptpu_core.booking_work import LeaseRun
 from ptpu_core.retry_policy import RetryTier
 
@@ -80,8 +91,17 @@ def _expires(lock_until: datetime) -> dict[str, str]:
     return {"N": str(int((lock_until + ITEM_LIFETIME).timestamp()))}
 
 
+def _time_attributes(run: LeaseRun) -> tuple[str, ...]:
+    """The time attributes a take by `run` compares: `lockUntil`, and a retry run's stamp."""
+    if run.tier is not None and run.started is not None:
+        return (LOCK_UNTIL, RUN_STAMPS[run.tier])
+    return (LOCK_UNTIL,)
+
+
 def _run_time(instant: datetime) -> str:
-    """Fixed width (microseconds always written), so string order is time order."""
+    """A retry run's stamp: `instant`'s wall-clock digits, no zone suffix (the core gives aware UTC, so UTC:
+    never London time, whose October hour repeats). Fixed width (microseconds always written), so string
+    order is time order. Pods of different versions compare it: never change the form."""
     return instant.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
@@ -104,6 +124,7 @@ class DynamoBookingLeases:
         self._cycle_started: datetime | None = None
         self._held: set[int] = set()
         self._held_lock = threading.Lock()
+        self._unreadable = UnreadableLeaseValues()
 
     @property
     def locked_by(self) -> str:
@@ -139,24 +160,56 @@ class DynamoBookingLeases:
             self._held.discard(booking_id)
 
     def _take(self, booking_id: int, run: LeaseRun) -> bool:
+        """The conditional take; refused on an item with a time value not seen before that is unreadable
+        (aws/lease_values.py), it is tried once more accepting exactly that value."""
+        taken, old = self._try_take(booking_id, run)
+        if self._unreadable.note(booking_id, old, _time_attributes(run)) and not taken:
+            taken, _ = self._try_take(booking_id, run)
+        if taken:
+            self._unreadable.taken(booking_id)
+        return taken
+
+    def _try_take(self, booking_id: int, run: LeaseRun) -> tuple[bool, dict[str, Any]]:
+        """(taken, the item as it stood before: ALL_OLD, returned whether taken or refused, at no extra read).
+
+        A time of another type than string (a number) is never one this service wrote: it counts as expired
+        in the condition itself (`NOT attribute_type`, ahead of the comparisons, which would fail on it)."""
         now = self._clock()
+        seen = self._unreadable.seen(booking_id)
+        # Exactly the unreadable value seen counts as expired; a valid lease written since still wins.
+        bad_until = " OR lockUntil = :seenUntil" if LOCK_UNTIL in seen else ""
         # `lockedBy = :owner`: ours, and no worker of ours holds it (checked above): a lost release.
-        condition = "(attribute_not_exists(lockUntil) OR lockUntil <= :now OR lockedBy = :owner)"
+        condition = (
+            "(attribute_not_exists(lockUntil) OR NOT attribute_type(lockUntil, :string) OR lockUntil <= :now"
+            f" OR lockedBy = :owner{bad_until})"
+        )
         values = {
             ":until": {"S": shedlock_time(now + self._lease)},
             ":now": {"S": shedlock_time(now)},
             ":owner": {"S": self._owner},
             ":expires": _expires(now + self._lease),
+            ":string": {"S": "S"},
         }
         if self._cycle_started is not None and not run.on_request:
             # Freed after this cycle's selection was read, by another pod: it synced the booking since.
-            condition += " AND (attribute_not_exists(lockUntil) OR lockUntil <= :cycle OR lockedBy = :owner)"
+            condition += (
+                " AND (attribute_not_exists(lockUntil) OR NOT attribute_type(lockUntil, :string)"
+                f" OR lockUntil <= :cycle OR lockedBy = :owner{bad_until})"
+            )
             values[":cycle"] = {"S": shedlock_time(self._cycle_started)}
+        if bad_until:
+            values[":seenUntil"] = seen[LOCK_UNTIL]
         names = {"#expires": EXPIRES}  # a placeholder: safe from reserved words
         if run.tier is not None and run.started is not None:
-            condition += " AND (attribute_not_exists(#run) OR #run < :notBefore)"
-            names["#run"] = RUN_STAMPS[run.tier]
+            stamp = RUN_STAMPS[run.tier]
+            bad_run = " OR #run = :seenRun" if stamp in seen else ""
+            condition += (
+                f" AND (attribute_not_exists(#run) OR NOT attribute_type(#run, :string) OR #run < :notBefore{bad_run})"
+            )
+            names["#run"] = stamp
             values[":notBefore"] = {"S": _run_time(run.started - run.same_run_within)}
+            if bad_run:
+                values[":seenRun"] = seen[stamp]
         request: dict[str, Any] = {
             "Key": {"_id": {"S": lease_name(booking_id)}},
             "UpdateExpression": "SET lockUntil = :until, lockedAt = :now, lockedBy = :owner, #expires = :expires",
@@ -164,7 +217,7 @@ class DynamoBookingLeases:
             "ExpressionAttributeValues": values,
         }
         request["ExpressionAttributeNames"] = names
-        return conditional_update(self._client, self._table, f"leasing booking {booking_id}", **request)
+        return conditional_update_old(self._client, self._table, f"leasing booking {booking_id}", **request)
 
     def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> set[int]:
         """See BookingLeases.leased_elsewhere (the rule and why): the booking ids whose items, read now in
@@ -175,14 +228,21 @@ class DynamoBookingLeases:
         not_before = None
         if run.tier is not None and run.started is not None:
             not_before = _run_time(run.started - run.same_run_within)
+        times = _time_attributes(run)
         by_name = {lease_name(booking_id): booking_id for booking_id in booking_ids}
         names = list(by_name)
         skipped: set[int] = set()
         for start in range(0, len(names), BATCH_GET_KEYS):
             for found in self._read(names[start : start + BATCH_GET_KEYS]):
-                values = {name: value["S"] for name, value in found.items() if "S" in value}
+                booking_id = by_name[found["_id"]["S"]]
+                self._unreadable.note(booking_id, found, times)
+                # An unreadable time counts as expired: read as absent, so the take is tried.
+                values = {
+                    name: value["S"] for name, value in found.items()
+                    if "S" in value and (name not in times or readable(name, value))
+                }
                 if self._refused(values, now, cycle, run.tier, not_before):
-                    skipped.add(by_name[values["_id"]])
+                    skipped.add(booking_id)
         return skipped
 
     def _refused(

@@ -52,6 +52,24 @@ def conditional_update(client: Any, table: str, doing: str, **request: Any) -> b
     return True
 
 
+def conditional_update_old(client: Any, table: str, doing: str, **request: Any) -> tuple[bool, dict[str, Any]]:
+    """UpdateItem on `table` returning (done, the item as it stood before, typed values; {} when absent),
+    whether its condition held or failed (ReturnValues / ReturnValuesOnConditionCheckFailure ALL_OLD: no extra
+    read is spent). Other failures raise StoreFailure."""
+    try:
+        with store_errors(doing):
+            answer = client.update_item(
+                TableName=table, ReturnValues="ALL_OLD", ReturnValuesOnConditionCheckFailure="ALL_OLD", **request
+            )
+    except StoreFailure as failure:
+        cause = failure.__cause__
+        if isinstance(cause, ClientError) and error_code(cause) == _CONDITION_FAILED:
+            old: Any = cause.response.get("Item") or {}
+            return False, dict(old)
+        raise
+    return True, dict(answer.get("Attributes") or {})
+
+
 class DynamoLock:
     def __init__(
         self,

@@ -15,6 +15,10 @@ keep the two services apart:
   existing service can take it again at most the lease length (PRISONTOPROBATION_LOCK_AT_MOST) after
   the last ptpu cycle.
 
+Sitting out is logged at INFO once per hold (one `lockedBy` + `lockedAt`: each ShedLock take writes a new
+`lockedAt`), naming the holder and its `lockUntil`; processing resuming is logged at INFO once too. Records
+arriving meanwhile are stored, not processed, so without these lines an operator sees nothing at INFO.
+
 It implements the Lock port, so the runtime's SharedLock (deadline, outage handling) works unchanged.
 """
 
@@ -30,6 +34,10 @@ log = logging.getLogger(__name__)
 
 
 class ScheduleCover(DynamoLock):
+    # The existing service's hold this cover last reported sitting out for (lockedBy, lockedAt), or None.
+    # One scheduler worker calls try_acquire at a time, so no lock guards it.
+    _sitting_out: tuple[str, str] | None = None
+
     def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
         """True when `name` is ours or another ptpu pod's until at least now + lock_at_most_seconds;
         False when the existing service holds it. StoreFailure when the table cannot be reached."""
@@ -51,16 +59,34 @@ class ScheduleCover(DynamoLock):
             },
         )
         if taken:
+            self._resumed(name)
             return True
         # Held: by a ptpu pod whose cover already reaches past ours, or by the existing service.
         with store_errors(f"reading {name}"):
             item = self._client.get_item(TableName=self._table, Key={"_id": {"S": name}}, ConsistentRead=True)
         held = item.get("Item", {})
         holder = held.get("lockedBy", {}).get("S", "")
-        if holder.startswith(OWNER_PREFIX) and held.get("lockUntil", {}).get("S", "") >= until:
+        lock_until = held.get("lockUntil", {}).get("S", "")
+        if holder.startswith(OWNER_PREFIX) and lock_until >= until:
+            self._resumed(name)
             return True
+        hold = (holder, held.get("lockedAt", {}).get("S", ""))
+        if hold != self._sitting_out:
+            log.info(
+                "%s is held by the existing service (lockedBy %s, lockUntil %s): this pod processes no records"
+                " (they are stored) until it is released or expires",
+                name, holder, lock_until,
+            )
+            self._sitting_out = hold
         log.debug("%s is held by %s (not a ptpu pod): this cycle is skipped", name, holder)
         return False
+
+    def _resumed(self, name: str) -> None:
+        """Logs, once, that a hold reported by try_acquire is over."""
+        if self._sitting_out is not None:
+            holder = self._sitting_out[0]
+            log.info("%s is no longer held by the existing service (%s): processing resumes", name, holder)
+            self._sitting_out = None
 
     def release(self, name: str) -> None:
         """Nothing to do: the cover is shared with other ptpu pods and expires by itself (module docstring)."""

@@ -7,6 +7,7 @@ the tests below write the item the way it does and check each side keeps the oth
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -200,6 +201,39 @@ def test_while_the_existing_service_holds_schedule_lock_ptpu_pods_skip(
     assert not pod.try_acquire("scheduleLock", TWENTY_MINUTES)
     clock.now += timedelta(seconds=TWENTY_MINUTES)  # its lease ran out (or it released)
     assert pod.try_acquire("scheduleLock", TWENTY_MINUTES)
+
+
+def test_sitting_out_the_existing_services_hold_is_logged_at_info_once_per_hold_and_resuming_once(
+    aws_clients: AwsClients, table: str, clock: SettableClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Newcomer trial: with the existing service holding `scheduleLock`, ptpu stored records and said nothing."""
+    caplog.set_level(logging.INFO, logger="ptpu_adapters.aws.schedule_cover")
+    assert kotlin_takes(aws_clients, table, clock.now)
+    pod = ScheduleCover(aws_clients.schedule_dynamodb, table, locked_by="ptpu@pod-a:1", clock=clock)
+    until = shedlock_time(clock.now + timedelta(seconds=TWENTY_MINUTES))
+
+    for _ in range(3):  # three skipped cycles of one hold
+        assert not pod.try_acquire("scheduleLock", TWENTY_MINUTES)
+        clock.now += timedelta(seconds=1)
+    held = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert held == [
+        "scheduleLock is held by the existing service (lockedBy prison-to-probation-update-7d9f, lockUntil "
+        f"{until}): this pod processes no records (they are stored) until it is released or expires"
+    ]
+
+    clock.now += timedelta(seconds=TWENTY_MINUTES)  # it ran out
+    assert pod.try_acquire("scheduleLock", 60)
+    assert pod.try_acquire("scheduleLock", 60)
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.INFO][1:] == [
+        "scheduleLock is no longer held by the existing service (prison-to-probation-update-7d9f): processing resumes"
+    ]
+
+    # A new hold (a new lockedAt) by the existing service is reported again.
+    caplog.clear()
+    assert kotlin_takes(aws_clients, table, clock.now + timedelta(seconds=61))
+    clock.now += timedelta(seconds=62)
+    assert not pod.try_acquire("scheduleLock", TWENTY_MINUTES)
+    assert len([r for r in caplog.records if r.levelno == logging.INFO]) == 1
 
 
 def test_this_services_lock_owner_is_recognisably_ptpu() -> None:

@@ -1,0 +1,92 @@
+"""UnreadableLeaseValues: a booking-lease item's time attributes that no comparison can ever pass count as free.
+
+A booking lease's conditions compare `lockUntil` (ShedLock's fixed-width `YYYY-MM-DDTHH:MM:SS.mmmZ`) and a
+retry tier's run stamp (`YYYY-MM-DDTHH:MM:SS.ffffff`) as strings against times this pod writes. A value of
+another type (a number attribute) fails every such comparison in DynamoDB, and a string that is not a
+time in that form (`"garbage"` sorts after every year) may fail them for ever: the booking would never be
+leased again, and nothing (no `Expires`, so no TTL) would remove the item. Issue-12 rule "one bad stored
+item must never stall work": such a value counts as expired (free).
+
+It stays atomic: the take's condition accepts, besides the usual rules, exactly the unreadable value
+this pod saw (`lockUntil = :seen`), so a pod that rewrote the item meanwhile with a valid lease still
+wins, and the take is refused. The values are seen by the look-ahead's read or in the item a refused
+take returns (`ReturnValuesOnConditionCheckFailure`), and each item is named in one WARNING per process.
+ShedLock's own `scheduleLock` is never read here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from datetime import datetime
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+LOCK_UNTIL = "lockUntil"
+_LOCK_UNTIL_FORM = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")  # ShedLock's (lock.shedlock_time)
+_RUN_STAMP_FORM = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}")  # booking_leases._run_time
+
+
+def readable(attribute: str, value: dict[str, Any] | None) -> bool:
+    """True when `value` (a DynamoDB typed value, e.g. {"S": "..."}; None = absent) is absent, or a string
+    in the form this service writes for `attribute` (`lockUntil`, else a run stamp) naming a real instant."""
+    if value is None:
+        return True
+    text = value.get("S")
+    form = _LOCK_UNTIL_FORM if attribute == LOCK_UNTIL else _RUN_STAMP_FORM
+    if not isinstance(text, str) or not form.fullmatch(text):
+        return False
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:  # e.g. month 13
+        return False
+    return True
+
+
+class UnreadableLeaseValues:
+    """The unreadable time values seen per booking (thread-safe: the cycle thread and workers use it)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, dict[str, dict[str, Any]]] = {}
+        self._warned: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def note(self, booking_id: int, item: dict[str, Any], attributes: tuple[str, ...]) -> set[str]:
+        """Remembers `item`'s unreadable values among `attributes` (logging a WARNING the first time an
+        item's attribute is found so); returns the attributes whose value is new to this booking."""
+        fresh: set[str] = set()
+        name = str(item.get("_id", {}).get("S", booking_id))
+        for attribute in attributes:
+            value = item.get(attribute)
+            if readable(attribute, value):
+                continue
+            assert value is not None
+            with self._lock:
+                seen = self._seen.setdefault(booking_id, {})
+                if seen.get(attribute) != value:
+                    seen[attribute] = value
+                    fresh.add(attribute)
+                first = (name, attribute) not in self._warned
+                self._warned.add((name, attribute))
+            if first:
+                log.warning(
+                    "Lease item %s has an unreadable %s (%s): counted as expired, so the booking is leased again",
+                    name, attribute, value,
+                )
+        return fresh
+
+    def seen(self, booking_id: int) -> dict[str, dict[str, Any]]:
+        """The unreadable values last seen for the booking, by attribute (a copy)."""
+        with self._lock:
+            return dict(self._seen.get(booking_id, {}))
+
+    def taken(self, booking_id: int) -> None:
+        """The booking's item was rewritten by our take: its `lockUntil` is ours and readable now."""
+        with self._lock:
+            seen = self._seen.get(booking_id)
+            if seen is not None:
+                seen.pop(LOCK_UNTIL, None)
+                if not seen:
+                    del self._seen[booking_id]
