@@ -53,8 +53,8 @@ class _Tokens:
         """Nothing to refresh."""
 
 
-def per_call_cpu(calls: dict[str, Callable[[], Any]], count: int, rounds: int) -> dict[str, float]:
-    """Median over `rounds` of each call's thread CPU in microseconds, the calls taking turns per round."""
+def per_call_cpu(calls: dict[str, Callable[[], Any]], count: int, rounds: int) -> dict[str, list[float]]:
+    """Each call's thread CPU in microseconds, one sample per round, the calls taking turns per round."""
     samples: dict[str, list[float]] = {name: [] for name in calls}
     for call in calls.values():
         for _ in range(20):
@@ -65,7 +65,16 @@ def per_call_cpu(calls: dict[str, Callable[[], Any]], count: int, rounds: int) -
             for _ in range(count):
                 call()
             samples[name].append((time.thread_time() - start) / count * 1e6)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
+
+
+def shown(samples: list[float]) -> str:
+    """The median, with the rounds' spread: `795 (780-820)`."""
+    return f"{statistics.median(samples):.0f} ({min(samples):.0f}-{max(samples):.0f})"
+
+
+def ratio(before: list[float], after: list[float]) -> str:
+    return f"{statistics.median(before) / statistics.median(after):.2f}x"
 
 
 @contextmanager
@@ -86,9 +95,8 @@ def http_rows(url: str, count: int, rounds: int) -> list[list[str]]:
     for label, extra in (("this machine's", 0), (f"+{SERVICE_LINKS} service links", SERVICE_LINKS)):
         with service_links(extra):
             found = per_call_cpu(_http_calls(url), count, rounds)
-            rows.append([label, str(len(os.environ)), f"{found['trusting']:.0f}", f"{found['once']:.0f}",
-                         f"{found['client']:.0f}", f"{found['trusting'] / found['once']:.2f}x",
-                         f"{found['urllib3']:.0f}"])
+            rows.append([label, str(len(os.environ)), shown(found["trusting"]), shown(found["once"]),
+                         shown(found["client"]), ratio(found["trusting"], found["client"]), shown(found["urllib3"])])
     return rows
 
 
@@ -134,7 +142,7 @@ def dynamodb_rows(url: str, count: int, rounds: int) -> list[list[str]]:
                 ConditionExpression="attribute_exists(id)", ExpressionAttributeValues={":n": {"N": "2"}})),
         ):
             found = per_call_cpu({"on": partial(call, validating), "off": partial(call, unvalidated)}, count, rounds)
-            rows.append([operation, f"{found['on']:.0f}", f"{found['off']:.0f}", f"{found['on'] / found['off']:.2f}x"])
+            rows.append([operation, shown(found["on"]), shown(found["off"]), ratio(found["on"], found["off"])])
     finally:
         validating.delete_table(TableName=table)
     return rows
@@ -153,15 +161,17 @@ def main() -> None:
         dynamodb = dynamodb_rows(tables_url, args.calls, args.rounds)
     emulator = "dynalite" if tables else "moto"
     body = (
-        f"Machine: {machine()}. Thread CPU per call in microseconds (the calling thread's Python and socket"
-        f" syscalls), median of {args.rounds} alternating rounds of {args.calls} calls.\n\n"
+        f"Machine: {machine()}. Thread CPU per call in microseconds (us: the calling thread's Python and socket"
+        f" syscalls), median of {args.rounds} alternating rounds of {args.calls} calls; each cell is the median"
+        " with the rounds' min-max. Section 6 of `make bench`: the drain's (section 5) cost per call.\n\n"
         "**requests** (GET of a booking from the fast prison-api stub, keep-alive, an 800-character bearer"
         " token, JSON decoded):\n\n"
-        + markdown_table(["environment", "variables", "session trusting the environment (before)",
-                          "environment read once", "UpstreamClient (now)", "saved: before / once",
-                          "urllib3 alone (reference)"], http)
+        + markdown_table(["environment", "variables", "us/call: session trusting the environment (before)",
+                          "us/call: environment read once", "us/call: UpstreamClient (now)",
+                          "before / UpstreamClient", "us/call: urllib3 alone (reference)"], http)
         + f"\n\n**boto3 DynamoDB** (against {emulator}; botocore client-side parameter validation):\n\n"
-        + markdown_table(["operation", "as the service makes it (validation on)", "validation off", "ratio"],
+        + markdown_table(["operation", "us/call: as the service makes it (validation on)", "us/call: validation off",
+                          "on / off"],
                          dynamodb)
         + "\n\nA session that trusts the environment re-reads the proxy variables (every variable, twice),"
         " the CA-bundle variables and ~/.netrc on every request; UpstreamClient reads them once per base URL."
