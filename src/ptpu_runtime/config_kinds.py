@@ -45,9 +45,6 @@ class Kind:
     unit: str
     parse: Callable[[str], Any]
     show: Callable[[Any], str] = str
-    # A list kind reads a value of only whitespace as the empty list, as it reads an empty value; for every
-    # other kind such a value is a start-up error (see _read_one).
-    blank_is_empty: bool = False
 
 
 @frozen
@@ -110,7 +107,7 @@ def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) ->
         if blank:
             what = "set but empty" if env[blank[0]] == "" else "set to only whitespace"
             raise ConfigError(f"{blank[0]}: {what} (write true or false)")
-    elif not spec.kind.blank_is_empty:
+    else:
         _refuse_only_whitespace(names, env, spec.required)
     given = [(name, text) for name in names if (text := _text(env, name)) is not None]
     needed = spec.required or (spec.required_if is not None and earlier.get(spec.required_if[0]) == spec.required_if[1])
@@ -271,10 +268,6 @@ def _flag(value: str) -> bool:
     raise ValueError(f"'{value}' is not true or false")
 
 
-def _names(value: str) -> frozenset[str]:
-    return frozenset(code.strip() for code in value.split(",") if code.strip())
-
-
 def _address(value: str) -> str:
     if any(character.isspace() or character in "/?#@" for character in value):
         raise ValueError(f"'{value}' is not an IP address or host name")
@@ -316,6 +309,3 @@ DURATION = Kind("duration", parse_duration, show_duration)
 VISIBILITY_TIMEOUT = Kind("duration (1s-12h)", _visibility_timeout, show_duration)
 # Spring's StringToBooleanConverter also takes on/off, yes/no and 1/0 (any case): so do we.
 FLAG = Kind("true | false (also on/off, yes/no, 1/0)", _flag, lambda value: "true" if value else "false")
-NAME_LIST = Kind(
-    "comma-separated list", _names, lambda value: ",".join(sorted(value)) or "(empty: all)", blank_is_empty=True
-)

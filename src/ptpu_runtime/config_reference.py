@@ -26,9 +26,8 @@ and one line per problem, all problems at once. `ptpu serve --help` prints the s
 A name followed by "(or `HMPPS_SQS_...`)" may also be given by the hmpps-sqs library's name for it;
 giving both with different values is a start-up error naming both.
 An empty variable means its default (a true/false switch excepted: it must say which); one set to only
-whitespace is a start-up error naming it, except a list of names such as `HMPPS_SQS_...` lists, where it
-means an empty list (`PRISONTOPROBATION_ONLY_PRISONS` empty means every prison; spaces or only commas
-there are an error).
+whitespace is a start-up error naming it. So `PRISONTOPROBATION_ONLY_PRISONS` empty means every prison,
+and spaces or only commas there are an error.
 Durations take Spring's forms (`500ms`, `3s`, `15m`, `1h`, `2d`, ISO-8601 `PT15M`; a bare number is
 milliseconds). Secrets are never printed. `BUILD_NUMBER` (shown by `/info` and `/health`; default the
 package version) is read by the container, not here.

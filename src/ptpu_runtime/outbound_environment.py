@@ -14,14 +14,14 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from ptpu_runtime.redaction import without_credentials
-
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
 # requests: REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE; botocore: AWS_CA_BUNDLE. A file or a directory of certificates.
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "AWS_CA_BUNDLE")
-# What urllib3 can talk to (socks with its extra); requests and botocore prefix a bare host:port with http://.
-PROXY_SCHEMES = frozenset({"http", "https", "socks4", "socks4a", "socks5", "socks5h"})
+# What both clients can talk to: botocore has no SOCKS support at all (it prefixes socks5://... with http://
+# and fails at start-up, printing the URL with its password), and requests needs PySocks, not installed.
+# requests and botocore prefix a bare host:port with http://.
+PROXY_SCHEMES = frozenset({"http", "https"})
 
 
 def outbound_problems(env: Mapping[str, str]) -> list[str]:
@@ -34,19 +34,31 @@ def outbound_problems(env: Mapping[str, str]) -> list[str]:
             continue
         if not value.strip():
             problems.append(f"{name}: set to only whitespace (give a value, or leave it empty or unset)")
-        elif name in PROXY_VARIABLES and (problem := _proxy_problem(value.strip())):
+        elif name in PROXY_VARIABLES and (problem := _proxy_problem(value)):
             problems.append(f"{name}: {problem}")
         elif name in CA_BUNDLE_VARIABLES and not os.path.exists(value):
             problems.append(f"{name}: '{value}' is not a file or directory (a CA bundle)")
     return problems
 
 
+def masked_proxy(value: str) -> str:
+    """`value` with everything between `://` and its last `@` masked: a password may hold `/`, `#` or `@`,
+    which a URL parser would split on, so the mask never depends on parsing it."""
+    scheme, separator, rest = value.rpartition("://") if "://" in value else ("", "", value)
+    if "@" in rest:
+        rest = "******@" + rest.rsplit("@", 1)[1]
+    return f"{scheme}{separator}{rest}"
+
+
 def _proxy_problem(value: str) -> str | None:
     url = value if "://" in value else f"http://{value}"
-    shown = without_credentials(url)
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in PROXY_SCHEMES:
-        return f"'{shown}' is not a proxy URL (http://, https:// or socks5://host:port)"
+    shown = masked_proxy(url)
+    if any(character.isspace() for character in value):
+        return f"'{shown}' contains whitespace (a proxy URL has none; percent-encode it in a password)"
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() not in PROXY_SCHEMES:
+        return f"'{shown}' is not an http:// or https:// proxy URL (SOCKS is not supported)"
+    parts = urlsplit(f"{scheme}://{rest.rsplit('@', 1)[-1]}")  # the host part only, after any credentials
     try:
         port = parts.port
     except ValueError:

@@ -19,6 +19,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     NoCredentialsError,
     PartialCredentialsError,
+    ProxyConnectionError,
     ReadTimeoutError,
 )
 
@@ -26,6 +27,7 @@ from ptpu_adapters.aws.aws_errors import error_code
 from ptpu_adapters.aws.clients import AwsClients
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import Settings
+from ptpu_runtime.outbound_environment import masked_proxy
 
 _REJECTED = {
     "InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidSignatureException",
@@ -83,6 +85,15 @@ def explained(
     except (NoCredentialsError, PartialCredentialsError):
         raise ConfigError(
             f"{key_settings}: no AWS credentials for {service} at {endpoint} (set them, or give the pod a role)"
+        ) from None
+    except ProxyConnectionError as error:
+        # The proxy from HTTP(S)_PROXY refused or could not be reached (a second newcomer trial: a 138-line
+        # traceback); the proxy's credentials are masked.
+        proxy = masked_proxy(str(getattr(error, "kwargs", {}).get("proxy_url", "?")))
+        variable = "HTTPS_PROXY" if endpoint.startswith("https") else "HTTP_PROXY"
+        raise ConfigError(
+            f"{variable}/NO_PROXY: cannot reach {service} at {endpoint} through the proxy {proxy} "
+            "(ProxyConnectionError)"
         ) from None
     except _UNREACHABLE as error:
         where = getattr(error, "kwargs", {}).get("endpoint_url") or endpoint

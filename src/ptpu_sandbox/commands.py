@@ -51,9 +51,24 @@ def add_sandbox(subparsers: argparse._SubParsersAction) -> None:
                          help="write the service's log here (default: the terminal; with --demo a temp file)")
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+
+def bypass_proxies_for_loopback(environ: dict[str, str] | None = None) -> None:
+    """Add the loopback hosts to NO_PROXY and no_proxy (kept if already there) in `environ` (default
+    os.environ, which the emulator, the service and every child inherit): everything the sandbox runs is on
+    loopback, and a developer's corporate HTTP(S)_PROXY would otherwise carry those calls to the proxy (a
+    second newcomer trial: the sandbox died in a botocore traceback at its first AWS call)."""
+    env = os.environ if environ is None else environ
+    for name in ("NO_PROXY", "no_proxy"):
+        hosts = [host.strip() for host in env.get(name, "").split(",") if host.strip()]
+        env[name] = ",".join([*hosts, *(host for host in LOOPBACK_HOSTS if host not in hosts)])
+
+
 def run_sandbox(args: argparse.Namespace) -> int:
     from ptpu_sandbox.stack import LocalStack
 
+    bypass_proxies_for_loopback()
     ports = StackPorts.well_known() if args.port_base is None else StackPorts.from_base(args.port_base)
     ports, notes = ports.with_taken_replaced()
     for note in notes:
@@ -185,6 +200,7 @@ def add_publish(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_publish(args: argparse.Namespace) -> int:
+    bypass_proxies_for_loopback()
     scenarios = list(SCENARIOS.values()) if args.scenario == "all" else [SCENARIOS[args.scenario]]
     try:
         sns = make_clients(LOCALSTACK, args.region, args.endpoint).sns

@@ -25,7 +25,7 @@ It implements the Lock port, so the runtime's SharedLock (deadline, outage handl
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ptpu_adapters.aws.aws_errors import store_errors
 from ptpu_adapters.aws.lock import OWNER_PREFIX, DynamoLock, conditional_update, shedlock_time
@@ -72,11 +72,20 @@ class ScheduleCover(DynamoLock):
             return True
         hold = (holder, held.get("lockedAt", {}).get("S", ""))
         if hold != self._sitting_out:
-            log.info(
-                "%s is held by the existing service (lockedBy %s, lockUntil %s): this pod processes no records"
-                " (they are stored) until it is released or expires",
-                name, holder, lock_until,
-            )
+            if _is_instant(lock_until):
+                log.info(
+                    "%s is held by the existing service (lockedBy %s, lockUntil %s): this pod processes no"
+                    " records (they are stored) until it is released or expires",
+                    name, holder, lock_until,
+                )
+            else:
+                # ShedLock compares lockUntil as a string, so a damaged value never expires (a second
+                # newcomer trial: ptpu waited for good with one INFO line).
+                log.warning(
+                    "%s is held by %s with an unreadable lockUntil %r, which never expires: this pod processes"
+                    " no records (they are stored) until the item is deleted or its lockUntil set to now",
+                    name, holder, lock_until,
+                )
             self._sitting_out = hold
         log.debug("%s is held by %s (not a ptpu pod): this cycle is skipped", name, holder)
         return False
@@ -91,3 +100,13 @@ class ScheduleCover(DynamoLock):
     def release(self, name: str) -> None:
         """Nothing to do: the cover is shared with other ptpu pods and expires by itself (module docstring)."""
         return None
+
+
+def _is_instant(text: str) -> bool:
+    """True when `text` is an ISO-8601 instant as ShedLock writes it (Instant.toString(), e.g.
+    2026-11-30T04:31:45.024Z)."""
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

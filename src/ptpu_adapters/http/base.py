@@ -171,6 +171,8 @@ class UpstreamClient:
                 proxies=self._environment.proxies,
                 verify=self._environment.verify,
             )
+        except requests.exceptions.ProxyError:
+            return PingAnswer(None, error=f"ProxyError (proxy {self._proxy_shown()})")
         except requests.RequestException as error:
             return PingAnswer(None, error=type(error).__name__)
         body = response.text

@@ -236,6 +236,27 @@ def test_sitting_out_the_existing_services_hold_is_logged_at_info_once_per_hold_
     assert len([r for r in caplog.records if r.levelno == logging.INFO]) == 1
 
 
+def test_an_existing_services_hold_with_an_unreadable_lock_until_is_a_warning_saying_what_to_do(
+    aws_clients: AwsClients, table: str, clock: SettableClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Second newcomer trial: a damaged scheduleLock (lockUntil "garbage") stopped ptpu for good with one INFO."""
+    caplog.set_level(logging.INFO, logger="ptpu_adapters.aws.schedule_cover")
+    aws_clients.schedule_dynamodb.put_item(TableName=table, Item={
+        "_id": {"S": "scheduleLock"}, "lockUntil": {"S": "garbage"}, "lockedAt": {"S": shedlock_time(clock.now)},
+        "lockedBy": {"S": "prison-to-probation-update-7d9f"},
+    })
+    pod = ScheduleCover(aws_clients.schedule_dynamodb, table, locked_by="ptpu@pod-a:1", clock=clock)
+
+    assert not pod.try_acquire("scheduleLock", TWENTY_MINUTES)
+    assert not pod.try_acquire("scheduleLock", TWENTY_MINUTES)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [(
+        "WARNING",
+        "scheduleLock is held by prison-to-probation-update-7d9f with an unreadable lockUntil 'garbage', which never"
+        " expires: this pod processes no records (they are stored) until the item is deleted or its lockUntil set"
+        " to now",
+    )]
+
+
 def test_this_services_lock_owner_is_recognisably_ptpu() -> None:
     assert default_lock_owner().startswith("ptpu@")
 

@@ -107,3 +107,14 @@ def test_a_transient_failure_is_logged_with_its_cause(
         f"prison-api GET /api/bookings/1 failed transiently (ProxyError (proxy 127.0.0.1:{refusing}));"
         " retrying in 0.20s"
     ]
+
+
+def test_a_health_ping_through_a_refusing_proxy_names_the_proxy(
+    make_upstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Second newcomer trial: /health and its log line said only "ProxyError".
+    refusing = closed_port()
+    monkeypatch.setenv("HTTP_PROXY", f"http://user:secret@127.0.0.1:{refusing}")
+    client = make_upstream(retries=0)
+
+    assert client.ping_answer().error == f"ProxyError (proxy 127.0.0.1:{refusing})"

@@ -29,7 +29,7 @@ BASE_ENV = {
 
 
 def serve(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and not k.lower().endswith("_proxy")}
     return subprocess.run(
         # A free port, never the default 8080 that another process on the machine may hold.
         [sys.executable, "-m", "ptpu_runtime", "serve"], env={**clean, "SERVER_PORT": str(free_port()), **env},
@@ -46,6 +46,20 @@ def test_an_unreachable_aws_endpoint_is_one_line_naming_the_setting_and_the_endp
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"Configuration error: SQS_ENDPOINT_URL: cannot reach SQS at {url}")
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_an_aws_proxy_that_cannot_be_reached_is_one_line_without_its_password():
+    # A second newcomer trial: a well-formed proxy on a closed port was a 138-line botocore traceback.
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    proxy_port = free_port()
+    result = serve({**BASE_ENV, "AWS_PROVIDER": "localstack", "SQS_ENDPOINT_URL": endpoint,
+                    "DYNAMODB_ENDPOINT": endpoint, "HTTP_PROXY": f"http://bob:s3cret@127.0.0.1:{proxy_port}"})
+    assert result.returncode == EXIT_CONFIG
+    assert result.stderr == (
+        f"Configuration error: HTTP_PROXY/NO_PROXY: cannot reach SQS at {endpoint} through the proxy"
+        f" http://******@127.0.0.1:{proxy_port} (ProxyConnectionError)\n"
+    )
+    assert "s3cret" not in result.stdout
 
 
 def test_missing_aws_credentials_are_one_line_naming_the_key_settings():

@@ -1,5 +1,5 @@
-"""A variable set to only whitespace: a start-up error naming it for every kind but a list of names (leftover
-from the newcomer trial that made an empty true/false switch an error). An empty variable keeps meaning the
+"""A variable set to only whitespace: a start-up error naming it, whatever its kind (leftover from the
+newcomer trial that made an empty true/false switch an error). An empty variable keeps meaning the
 default, as docs/configuration.md documents. The prison filter too: only whitespace, or only commas, is
 refused (a second newcomer trial: read as empty it widened the filter to every prison)."""
 
@@ -11,15 +11,15 @@ from required_settings import REQUIRED
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.cli import EXIT_CONFIG, main
 from ptpu_runtime.config import Settings, load_settings
-from ptpu_runtime.config_kinds import FLAG, NAME_LIST, specs
+from ptpu_runtime.config_kinds import FLAG, specs
 
 SETTINGS = specs(Settings)
-# The list kinds read only whitespace as the empty list; a true/false switch has its own rule (set but empty).
+# A true/false switch has its own rule (set but empty, or set to only whitespace), tested below.
 # Every variable that is one value (a key pair's two halves are below), with its aliases.
 SINGLE = [
     (name, spec.required)
     for _, spec, _ in SETTINGS
-    if spec.kind not in (FLAG, NAME_LIST) and len(spec.names) == 1
+    if spec.kind is not FLAG and len(spec.names) == 1
     for name in (spec.names[0], *spec.aliases)
 ]
 KEY_HALVES = [name for _, spec, _ in SETTINGS if len(spec.names) == 2 for name in spec.names]
