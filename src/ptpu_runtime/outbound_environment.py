@@ -44,7 +44,7 @@ def outbound_problems(env: Mapping[str, str]) -> list[str]:
 def masked_proxy(value: str) -> str:
     """`value` with everything between `://` and its last `@` masked: a password may hold `/`, `#` or `@`,
     which a URL parser would split on, so the mask never depends on parsing it."""
-    scheme, separator, rest = value.rpartition("://") if "://" in value else ("", "", value)
+    scheme, separator, rest = value.partition("://") if "://" in value else ("", "", value)
     if "@" in rest:
         rest = "******@" + rest.rsplit("@", 1)[1]
     return f"{scheme}{separator}{rest}"
@@ -58,7 +58,12 @@ def _proxy_problem(value: str) -> str | None:
     scheme, _, rest = url.partition("://")
     if scheme.lower() not in PROXY_SCHEMES:
         return f"'{shown}' is not an http:// or https:// proxy URL (SOCKS is not supported)"
-    parts = urlsplit(f"{scheme}://{rest.rsplit('@', 1)[-1]}")  # the host part only, after any credentials
+    credentials, _, host_part = rest.rpartition("@")
+    if any(character in credentials for character in "/?#"):
+        # A URL parser ends the host at the first of these, so the libraries would read part of the password
+        # as the host (and print it in their errors).
+        return f"'{shown}' has '/', '?' or '#' in its credentials: percent-encode them (%2F, %3F, %23)"
+    parts = urlsplit(f"{scheme}://{host_part}")  # the host part only, after any credentials
     try:
         port = parts.port
     except ValueError:

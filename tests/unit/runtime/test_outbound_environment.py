@@ -16,12 +16,14 @@ from ptpu_runtime.outbound_environment import CA_BUNDLE_VARIABLES, PROXY_VARIABL
 
 
 @pytest.mark.parametrize("value", ["http://proxy.internal:3128", "https://proxy:443", "proxy.internal:3128",
-                                   "http://user:secret@proxy:3128", "http://us%2Fer:p%23ss@proxy:3128", ""])
+                                   "http://user:secret@proxy:3128", "http://us%2Fer:p%23ss@proxy:3128",
+                                   "http://bob:p@ss@proxy:3128", "http://[::1]:3128", ""])
 def test_well_formed_or_empty_proxies_pass(value: str):
     assert outbound_problems({"HTTPS_PROXY": value, "NO_PROXY": "localhost,.svc"}) == []
 
 
 BAD_PORT = "has a port that is not a number from 1 to 65535"
+IN_CREDENTIALS = "has '/', '?' or '#' in its credentials: percent-encode them (%2F, %3F, %23)"
 
 
 @pytest.mark.parametrize(("value", "problem"), [
@@ -33,9 +35,10 @@ BAD_PORT = "has a port that is not a number from 1 to 65535"
     ("http://user:secret@proxy:x", f"HTTP_PROXY: 'http://******@proxy:x' {BAD_PORT}"),
     # Found by a second newcomer trial: the password was printed when it held '/' or '#'; SOCKS passed the
     # check and botocore then printed the URL with its password; whitespace inside passed and failed later.
-    ("http://bob:pa/ss@proxy:x", f"HTTP_PROXY: 'http://******@proxy:x' {BAD_PORT}"),
-    ("http://bob:p#ss@proxy:x", f"HTTP_PROXY: 'http://******@proxy:x' {BAD_PORT}"),
+    ("http://bob:pa/ss@proxy:3128", f"HTTP_PROXY: 'http://******@proxy:3128' {IN_CREDENTIALS}"),
+    ("http://bob:p#ss@proxy:3128", f"HTTP_PROXY: 'http://******@proxy:3128' {IN_CREDENTIALS}"),
     ("http://bob:p@ss@proxy:x", f"HTTP_PROXY: 'http://******@proxy:x' {BAD_PORT}"),
+    ("http://bob:a://b@proxy:3128", f"HTTP_PROXY: 'http://******@proxy:3128' {IN_CREDENTIALS}"),
     ("socks5://bob:s3cret@127.0.0.1:1",
      "HTTP_PROXY: 'socks5://******@127.0.0.1:1' is not an http:// or https:// proxy URL (SOCKS is not supported)"),
     ("http://pro xy:3128", "HTTP_PROXY: 'http://pro xy:3128' contains whitespace (a proxy URL has none;"
