@@ -55,6 +55,9 @@ def _proxy_problem(value: str) -> str | None:
     shown = masked_proxy(url)
     if any(character.isspace() for character in value):
         return f"'{shown}' contains whitespace (a proxy URL has none; percent-encode it in a password)"
+    if "://" not in value and "@" in value:
+        # botocore adds http:// to a bare proxy with credentials, requests refuses it (InvalidProxyURL).
+        return f"'{shown}' has credentials but no scheme: write http://user:password@host:port"
     scheme, _, rest = url.partition("://")
     if scheme.lower() not in PROXY_SCHEMES:
         return f"'{shown}' is not an http:// or https:// proxy URL (SOCKS is not supported)"

@@ -83,8 +83,9 @@ class ScheduleCover(DynamoLock):
                 # newcomer trial: ptpu waited for good with one INFO line).
                 log.warning(
                     "%s is held by %s with an unreadable lockUntil %r, which never expires: this pod processes"
-                    " no records (they are stored) until the item is deleted or its lockUntil set to now",
-                    name, holder, lock_until,
+                    " no records (they are stored) until the item (_id %s in table %s) is deleted or its"
+                    " lockUntil set to now as an ISO instant string, e.g. 2026-11-30T06:03:50.000Z",
+                    name, holder, lock_until, name, self._table,
                 )
             self._sitting_out = hold
         log.debug("%s is held by %s (not a ptpu pod): this cycle is skipped", name, holder)

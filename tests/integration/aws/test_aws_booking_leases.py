@@ -252,8 +252,8 @@ def test_an_existing_services_hold_with_an_unreadable_lock_until_is_a_warning_sa
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [(
         "WARNING",
         "scheduleLock is held by prison-to-probation-update-7d9f with an unreadable lockUntil 'garbage', which never"
-        " expires: this pod processes no records (they are stored) until the item is deleted or its lockUntil set"
-        " to now",
+        " expires: this pod processes no records (they are stored) until the item (_id scheduleLock in table"
+        f" {table}) is deleted or its lockUntil set to now as an ISO instant string, e.g. 2026-11-30T06:03:50.000Z",
     )]
 
 

@@ -39,6 +39,8 @@ IN_CREDENTIALS = "has '/', '?' or '#' in its credentials: percent-encode them (%
     ("http://bob:p#ss@proxy:3128", f"HTTP_PROXY: 'http://******@proxy:3128' {IN_CREDENTIALS}"),
     ("http://bob:p@ss@proxy:x", f"HTTP_PROXY: 'http://******@proxy:x' {BAD_PORT}"),
     ("http://bob:a://b@proxy:3128", f"HTTP_PROXY: 'http://******@proxy:3128' {IN_CREDENTIALS}"),
+    ("bob:s3cret@proxy:3128", "HTTP_PROXY: 'http://******@proxy:3128' has credentials but no scheme:"
+     " write http://user:password@host:port"),
     ("socks5://bob:s3cret@127.0.0.1:1",
      "HTTP_PROXY: 'socks5://******@127.0.0.1:1' is not an http:// or https:// proxy URL (SOCKS is not supported)"),
     ("http://pro xy:3128", "HTTP_PROXY: 'http://pro xy:3128' contains whitespace (a proxy URL has none;"
