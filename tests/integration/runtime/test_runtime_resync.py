@@ -8,13 +8,13 @@ leased answers BUSY at once."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from simulated_service_env import simulated_service_env
 
 from ptpu_adapters.aws.booking_leases import DynamoBookingLeases
 from ptpu_core.booking_work import PROCESS_DUE
@@ -30,22 +30,7 @@ CRN = "X142620"
 @pytest.fixture
 def container(hmpps: SimulatedHmpps, aws_emulator) -> Iterator[Container]:
     hmpps.reset()
-    suffix = uuid.uuid4().hex[:8]
-    env = {
-        "OAUTH_ENDPOINT_URL": hmpps.auth_url,
-        "OAUTH_CLIENT_ID": "prison-to-probation-update",
-        "OAUTH_CLIENT_SECRET": "sandbox-secret",
-        "PRISON_ENDPOINT_URL": hmpps.prison_url,
-        "COMMUNITY_ENDPOINT_URL": hmpps.community_url,
-        "OFFENDER_SEARCH_ENDPOINT_URL": hmpps.search_url,
-        "AWS_PROVIDER": "localstack",
-        "SQS_ENDPOINT_URL": aws_emulator.endpoint_url,
-        "DYNAMODB_ENDPOINT": aws_emulator.endpoint_url,
-        "SQS_QUEUE_NAME": f"queue-{suffix}",
-        "SQS_DLQ_NAME": f"dlq-{suffix}",
-        "DYNAMODB_TABLENAME": f"messages-{suffix}",
-        "DYNAMODB_SCHEDULE_TABLENAME": f"schedule-{suffix}",
-    }
+    env = simulated_service_env(aws_emulator, hmpps)  # no scheduler runs here: hold-back does not matter
     container = Container(settings=load_settings(env))
     container.queue_urls()  # creates the emulated queues and tables
     yield container
