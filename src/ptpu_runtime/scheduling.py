@@ -23,7 +23,7 @@ from attrs import frozen
 from ptpu_adapters.outage_log import OutageLog
 from ptpu_core.ports import Clock, Lock
 from ptpu_core.retry_policy import RetryTier
-from ptpu_runtime.cron import spring_cron_trigger
+from ptpu_runtime.cron_trigger import spring_cron_trigger
 
 # A retry tier run by several pods counts as one run when their starts are this close (booking_work.LeaseRun).
 SAME_RUN_WINDOW_CAP = timedelta(minutes=5)
