@@ -39,7 +39,7 @@ from ptpu_runtime.config_kinds import (
     read_all,
     setting,
 )
-from ptpu_runtime.cron import spring_cron_trigger
+from ptpu_runtime.cron import parse_spring_cron
 from ptpu_runtime.outbound_environment import outbound_problems
 from ptpu_runtime.scheduling import LOCK_AT_MOST
 
@@ -49,7 +49,7 @@ DEFAULT_LONG_CRON = "0 30 23 * * *"
 
 
 def _cron(value: str) -> str:
-    spring_cron_trigger(value)
+    parse_spring_cron(value)
     return value
 
 

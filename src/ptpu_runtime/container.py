@@ -51,6 +51,7 @@ from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
 from ptpu_runtime.domain_event_wiring import domain_event_publisher, domain_event_topic_health
 from ptpu_runtime.health_checks import BuildInfoHealth, DynamoTableHealth, HealthService, PingHealth, QueueHealth
+from ptpu_runtime.scheduler_watch import SchedulerWatch
 from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler, same_run_window
 from ptpu_runtime.startup_checks import check_aws
 from ptpu_runtime.tracing_setup import Tracing, start_tracing
@@ -174,6 +175,13 @@ def _schedule_settings(settings: Settings) -> ScheduleSettings:
     )
 
 
+def _scheduler_watch(settings: ScheduleSettings, registry: CollectorRegistry) -> SchedulerWatch:
+    """The scheduler's watch: a /health component, the liveness rule and ptpu_scheduler_* on /prometheus."""
+    watch = SchedulerWatch(settings.watch_limits())
+    registry.register(watch)
+    return watch
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     domain_settings = providers.Singleton(_domain, settings)
@@ -287,8 +295,10 @@ class Container(containers.DeclarativeContainer):
         ),
         tracer=tracing.provided.tracer,
     )
+    schedule_settings = providers.Singleton(_schedule_settings, settings)
+    scheduler_watch = providers.Singleton(_scheduler_watch, schedule_settings, registry)
     scheduler = providers.Singleton(
-        SynchronisationScheduler, synchronisation, lock, clock, providers.Singleton(_schedule_settings, settings)
+        SynchronisationScheduler, synchronisation, lock, clock, schedule_settings, scheduler_watch
     )
 
     version = providers.Singleton(build_version)
@@ -306,6 +316,7 @@ class Container(containers.DeclarativeContainer):
         ),
         providers.Singleton(QueueHealth, queue_admin, dlq_attached=queue_admin.provided.dlq_attached),
         providers.Singleton(BuildInfoHealth, version),
+        scheduler_watch,
         providers.Callable(domain_event_topic_health, settings, aws),  # None (left out) without a topic
     )
     health = providers.Singleton(HealthService, health_checks)
@@ -324,5 +335,6 @@ class Container(containers.DeclarativeContainer):
             version=version,
             max_concurrent_reports=settings.provided.reports_max_concurrent,
             resync=resync,
+            liveness=scheduler_watch,
         ),
     )

@@ -9,20 +9,17 @@ Spring's numbering; macros `@yearly`/`@annually`, `@monthly`, `@weekly`, `@daily
 As in Spring, the day and weekday fields must BOTH match (Vixie cron would OR them).
 
 Why not croniter or cronsim: both follow Vixie cron (seconds last, day OR weekday) and neither takes
-`nW`/`LW`/`L-n` as Spring does, so the translation would be thicker than this. APScheduler (already the
-scheduler) does the time-of-day, month and daylight-saving arithmetic; this module only decides which
-calendar days match.
+`nW`/`LW`/`L-n` as Spring does. This module works on wall-clock time only (`SpringCron.first_at_or_after`);
+cron_trigger.py maps wall-clock times to instants in a time zone, through its clock changes.
 """
 
 from __future__ import annotations
 
 import calendar
+from bisect import bisect_left
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
+from datetime import date, datetime, time, timedelta
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from attrs import frozen
 
 _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
@@ -43,11 +40,11 @@ class CronSyntaxError(ValueError):
 
 @frozen
 class SpringCron:
-    """A parsed expression: the time-of-day fields for APScheduler, the calendar days as predicates."""
+    """A parsed expression: the time-of-day fields as sorted values, the calendar days as predicates."""
 
-    second: str
-    minute: str
-    hour: str
+    seconds: tuple[int, ...]
+    minutes: tuple[int, ...]
+    hours: tuple[int, ...]
     months: frozenset[int]
     day_rules: tuple[DayRule, ...] | None  # any of them (a comma list); None = every day
     weekday_rules: tuple[DayRule, ...] | None
@@ -59,6 +56,30 @@ class SpringCron:
             and (self.weekday_rules is None or any(rule(day) for rule in self.weekday_rules))
         )
 
+    def first_at_or_after(self, start: datetime) -> datetime | None:
+        """The first wall-clock time (naive, whole seconds) at or after naive `start` that matches; None when
+        none does within _SEARCH_DAYS. Knows nothing of time zones: see cron_trigger.SpringCronTrigger."""
+        if start.microsecond:
+            start = start.replace(microsecond=0) + timedelta(seconds=1)
+        day, after = start.date(), start.time()
+        for _ in range(_SEARCH_DAYS):
+            if self.matches(day):
+                at = self._time_at_or_after(after)
+                if at is not None:
+                    return datetime.combine(day, at)
+            day, after = day + timedelta(days=1), time.min
+        return None
+
+    def _time_at_or_after(self, after: time) -> time | None:
+        for hour in self.hours[bisect_left(self.hours, after.hour):]:
+            same_hour = hour == after.hour
+            for minute in self.minutes[bisect_left(self.minutes, after.minute) if same_hour else 0:]:
+                same_minute = same_hour and minute == after.minute
+                seconds = self.seconds[bisect_left(self.seconds, after.second) if same_minute else 0:]
+                if seconds:
+                    return time(hour, minute, seconds[0])
+        return None
+
 
 def parse_spring_cron(expression: str) -> SpringCron:
     """Parse; CronSyntaxError says which field is wrong and why."""
@@ -69,57 +90,13 @@ def parse_spring_cron(expression: str) -> SpringCron:
                               f"day month weekday) or one of {', '.join(MACROS)}")
     second, minute, hour, day, month, weekday = fields
     return SpringCron(
-        second=_join(_expand(second, "second", 0, 59)),
-        minute=_join(_expand(minute, "minute", 0, 59)),
-        hour=_join(_expand(hour, "hour", 0, 23)),
+        seconds=tuple(sorted(_expand(second, "second", 0, 59))),
+        minutes=tuple(sorted(_expand(minute, "minute", 0, 59))),
+        hours=tuple(sorted(_expand(hour, "hour", 0, 23))),
         months=frozenset(_expand(month, "month", 1, 12, _MONTHS)),
         day_rules=_day_rules(day),
         weekday_rules=_weekday_rules(weekday),
     )
-
-
-def spring_cron_trigger(expression: str, timezone: tzinfo | str | None = None) -> SpringCronTrigger:
-    """The APScheduler trigger for a Spring cron expression (local time zone unless given)."""
-    return SpringCronTrigger(parse_spring_cron(expression), timezone, expression)
-
-
-class SpringCronTrigger(BaseTrigger):
-    """Fires at the expression's times of day on the days it matches."""
-
-    def __init__(self, cron: SpringCron, timezone: tzinfo | str | None = None, expression: str = "") -> None:
-        # APScheduler picks the zone (the machine's own when None) exactly as for its own cron triggers.
-        self._time_of_day = CronTrigger(second=cron.second, minute=cron.minute, hour=cron.hour, timezone=timezone)
-        self.timezone = self._time_of_day.timezone
-        self.cron = cron
-        self.expression = expression
-
-    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        # As APScheduler's CronTrigger: a missed fire time after the previous one is still found.
-        start = now
-        if previous_fire_time is not None:
-            start = min(now, previous_fire_time + timedelta(microseconds=1))
-            if start <= previous_fire_time:
-                start = previous_fire_time + timedelta(microseconds=1)
-        day = start.astimezone(self.timezone).date()
-        for _ in range(_SEARCH_DAYS):
-            if self.cron.matches(day):
-                fire = self._time_of_day.get_next_fire_time(None, max(start, self._midnight(day)))
-                if fire is not None and fire.astimezone(self.timezone).date() == day:
-                    return fire
-            day += timedelta(days=1)
-        return None
-
-    def _midnight(self, day: date) -> datetime:
-        naive = datetime.combine(day, time.min)
-        zone: Any = self.timezone
-        return zone.localize(naive) if hasattr(zone, "localize") else naive.replace(tzinfo=zone)
-
-    def __str__(self) -> str:
-        return f"spring-cron[{self.expression}]"
-
-
-def _join(values: set[int]) -> str:
-    return ",".join(str(value) for value in sorted(values))
 
 
 def _day_rules(text: str) -> tuple[DayRule, ...] | None:

@@ -6,7 +6,8 @@ and scripts read: `prisonApiHealth`, `communityApiHealth`, `searchApiHealth`, `O
 (`tableName`, `rows`, `tableStatus`); `queueHealth` (`MessagesOnQueue`, `MessagesInFlight`, `dlqStatus`,
 `MessagesOnDLQ`). When the domain-events topic is configured, `domaineventtopic-health`, named and shaped as
 hmpps-spring-boot-sqs names a topic's health (`<topic id>-health`, HmppsTopicFactory/HmppsTopicHealth:
-`topicArn`, `subscriptionsConfirmed`, `subscriptionsPending`). Every check catches its own failures: a
+`topicArn`, `subscriptionsConfirmed`, `subscriptionsPending`). `scheduler` (ours: scheduler_watch.py) shows
+the scheduled jobs' last runs and next fires. Every check catches its own failures: a
 health check reports DOWN, it never raises, and never shows an error's text (it can name an AWS account or
 role): only the kind of failure.
 """

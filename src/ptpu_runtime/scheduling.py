@@ -11,19 +11,21 @@ mode) the old behaviour holds: only the holder of the cluster-wide lock works, t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from attrs import frozen
 
 from ptpu_adapters.outage_log import OutageLog
 from ptpu_core.ports import Clock, Lock
 from ptpu_core.retry_policy import RetryTier
-from ptpu_runtime.cron import spring_cron_trigger
+from ptpu_runtime.cron_trigger import StrictlyLater, spring_cron_trigger
+from ptpu_runtime.scheduler_watch import SchedulerWatch, WatchLimits
 
 # A retry tier run by several pods counts as one run when their starts are this close (booking_work.LeaseRun).
 SAME_RUN_WINDOW_CAP = timedelta(minutes=5)
@@ -39,6 +41,14 @@ RETRY_JOBS = {RetryTier.SHORT: "retryShortTerm", RetryTier.MEDIUM: "retryMediumT
 DEADLINE_SHARE = 0.8
 
 
+class JobWatch(Protocol):
+    """Told when each job starts and finishes (scheduler_watch.SchedulerWatch)."""
+
+    def started(self, job: str) -> None: ...
+
+    def finished(self, job: str, succeeded: bool) -> None: ...
+
+
 class Synchronises(Protocol):
     def process_due(self, *, deadline: datetime | None = None) -> object: ...
 
@@ -52,6 +62,11 @@ class ScheduleSettings:
     crons: dict[RetryTier, str]
     # How long a crashed holder can keep the others out (ShedLock's lockAtMostFor).
     lock_at_most: timedelta = LOCK_AT_MOST
+    # The crons' zone; None: the machine's (TZ), as Spring's @Scheduled uses the JVM's default zone.
+    timezone: tzinfo | None = None
+
+    def watch_limits(self) -> WatchLimits:
+        return WatchLimits.for_schedule(self.processing_delay, self.lock_at_most)
 
 
 def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> timedelta:
@@ -61,7 +76,7 @@ def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> 
     start = now or datetime.now()
     gaps = []
     for cron in settings.crons.values():
-        trigger = spring_cron_trigger(cron)
+        trigger = spring_cron_trigger(cron, settings.timezone)
         first = trigger.get_next_fire_time(None, start.astimezone())
         second = trigger.get_next_fire_time(first, first + timedelta(microseconds=1)) if first else None
         if first is not None and second is not None:
@@ -140,8 +155,10 @@ class LockedJob:
         self, name: str, work: Callable[[], object], lock: Lock, lock_name: str = LOCK_NAME,
         lock_at_most: timedelta = LOCK_AT_MOST, result_log_level: int = logging.INFO,
         shared: SharedLock | None = None, outage_clock: Callable[[], float] | None = None,
+        watch: JobWatch | None = None,
     ) -> None:
         self.name = name
+        self.watch = watch
         # A store or upstream outage fails every tick: one traceback, then a line a minute (issue 14 §4).
         self.outage = OutageLog(log, f"{name} (the next run tries again)", clock=outage_clock)
         self._result_log_level = result_log_level
@@ -149,47 +166,68 @@ class LockedJob:
         self._lock = shared or SharedLock(lock, lock_name, lock_at_most)
 
     def __call__(self) -> bool:
-        """True when the work ran (successfully or not), False when the lock was held elsewhere."""
-        if not self._lock.acquire(self.name):
-            return False
+        """True when the work ran (successfully or not), False when the lock was held elsewhere. The watch,
+        if any, hears of the start and the finish; the run succeeded when the work ran without an error."""
+        succeeded = False
+        if self.watch is not None:
+            self.watch.started(self.name)
         try:
-            result = self._work()
-            self.outage.success()
-            log.log(self._result_log_level, "%s finished: %s", self.name, result)
-        except Exception as failure:
-            self.outage.failure(failure)
+            if not self._lock.acquire(self.name):
+                return False
+            try:
+                result = self._work()
+                self.outage.success()
+                succeeded = True
+                log.log(self._result_log_level, "%s finished: %s", self.name, result)
+            except Exception as failure:
+                self.outage.failure(failure)
+            finally:
+                self._lock.release(self.name)
+            return True
         finally:
-            self._lock.release(self.name)
-        return True
+            if self.watch is not None:
+                self.watch.finished(self.name, succeeded)
+
+    def __str__(self) -> str:
+        return self.name
 
 
-def scheduled_jobs(service: Synchronises, shared: SharedLock) -> dict[str, LockedJob]:
+def scheduled_jobs(service: Synchronises, shared: SharedLock, watch: JobWatch | None = None) -> dict[str, LockedJob]:
     """The four jobs, all under `shared`, each cycle bounded by the deadline of the lock it took."""
     # Processing runs every second or so: its summaries are debug detail; the retry runs are news.
     jobs = {
         PROCESS_JOB: LockedJob(
             PROCESS_JOB, lambda: service.process_due(deadline=shared.deadline()), shared.lock,
-            result_log_level=logging.DEBUG, shared=shared,
+            result_log_level=logging.DEBUG, shared=shared, watch=watch,
         )
     }
     for tier, name in RETRY_JOBS.items():
         jobs[name] = LockedJob(
             name, lambda tier=tier: service.retry(tier, deadline=shared.deadline()),  # type: ignore[misc]
-            shared.lock, shared=shared,
+            shared.lock, shared=shared, watch=watch,
         )
     return jobs
 
 
 class SynchronisationScheduler:
-    """Owns an APScheduler BackgroundScheduler with the four jobs; start() / shutdown(wait)."""
+    """Owns an APScheduler BackgroundScheduler with the four jobs; start() / shutdown(wait).
 
-    def __init__(self, service: Synchronises, lock: Lock, clock: Clock, settings: ScheduleSettings) -> None:
+    Every job's trigger is guarded (cron_trigger.StrictlyLater) and every run reported to `watch`."""
+
+    def __init__(
+        self, service: Synchronises, lock: Lock, clock: Clock, settings: ScheduleSettings,
+        watch: SchedulerWatch | None = None,
+    ) -> None:
         self._lock = SharedLock(lock, LOCK_NAME, settings.lock_at_most, clock)
-        self.jobs = scheduled_jobs(service, self._lock)
+        self.watch = watch or SchedulerWatch(settings.watch_limits())
+        self.jobs = scheduled_jobs(service, self._lock, self.watch)
         self._settings = settings
         # One worker: a cron retry that fires mid-cycle waits its turn instead of being skipped.
-        self._scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(max_workers=1)})
-        _quieten_skipped_run_warnings()
+        self._scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=1)}, timezone=settings.timezone,
+        )
+        self._triggers: dict[str, BaseTrigger] = {}
+        _quieten_scheduler_log()
 
     @property
     def running(self) -> bool:
@@ -204,6 +242,13 @@ class SynchronisationScheduler:
         else:
             self._add_jobs()
         self._scheduler.start()
+        self.watch.watching(list(self._triggers), self.next_fires)
+
+    def next_fires(self) -> Mapping[str, datetime | None]:
+        """Each job's next fire time from now, asked of its trigger (never of the scheduler, whose lock a
+        stuck scheduler thread holds)."""
+        now = datetime.now(UTC)
+        return {name: trigger.get_next_fire_time(None, now) for name, trigger in self._triggers.items()}
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop scheduling; with wait, also wait for the job in hand. Only then, when no job of ours can
@@ -215,28 +260,33 @@ class SynchronisationScheduler:
 
     def _add_jobs(self) -> None:
         delay = max(self._settings.processing_delay.total_seconds(), 0.001)
-        self._scheduler.add_job(
-            self.jobs[PROCESS_JOB], IntervalTrigger(seconds=delay), id=PROCESS_JOB,
-            max_instances=1, coalesce=True, misfire_grace_time=None,
-        )
+        zone = self._scheduler.timezone
+        self._add(PROCESS_JOB, IntervalTrigger(seconds=delay, timezone=zone), misfire_grace_time=None)
         for tier, name in RETRY_JOBS.items():
-            self._scheduler.add_job(
-                self.jobs[name], spring_cron_trigger(self._settings.crons[tier]), id=name,
-                max_instances=1, coalesce=True, misfire_grace_time=300,
-            )
+            self._add(name, spring_cron_trigger(self._settings.crons[tier], zone), misfire_grace_time=300)
+
+    def _add(self, name: str, trigger: BaseTrigger, misfire_grace_time: int | None) -> None:
+        self._triggers[name] = StrictlyLater(trigger, name)
+        self._scheduler.add_job(
+            self.jobs[name], self._triggers[name], id=name, name=name,
+            max_instances=1, coalesce=True, misfire_grace_time=misfire_grace_time,
+        )
 
 
-class _DropSkippedRuns(logging.Filter):
-    """A cycle longer than the delay makes APScheduler warn on every tick; that is expected, not news."""
+class _DropExpectedNotices(logging.Filter):
+    """A cycle longer than the delay makes APScheduler warn on every tick; that is expected, not news. Jobs
+    added before the start are each announced as added "tentatively", then again when really added: the
+    second line (naming the job) is enough."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "maximum number of running instances reached" not in record.getMessage()
+        message = record.getMessage()
+        return "maximum number of running instances reached" not in message and "tentatively" not in message
 
 
-_FILTER = _DropSkippedRuns()
+_FILTER = _DropExpectedNotices()
 
 
-def _quieten_skipped_run_warnings() -> None:
+def _quieten_scheduler_log() -> None:
     scheduler_log = logging.getLogger("apscheduler.scheduler")
     if _FILTER not in scheduler_log.filters:
         scheduler_log.addFilter(_FILTER)

@@ -193,4 +193,5 @@ def test_health_is_up_with_every_component(stack: LocalStack) -> None:
         "prisonApiHealth": "UP", "communityApiHealth": "UP", "searchApiHealth": "UP", "OAuthApiHealth": "UP",
         "messageTable": "UP", "scheduleTable": "UP", "queueHealth": "UP",
         "domaineventtopic-health": "UP",  # the stack sets the domain-events topic
+        "scheduler": "UP",  # its jobs run on schedule (ptpu_runtime.scheduler_watch)
     }

@@ -12,7 +12,7 @@ from ptpu_runtime.api.body_limit import BodyLimit
 from ptpu_runtime.api.docs import documented_app
 from ptpu_runtime.api.errors import install_error_handlers
 from ptpu_runtime.api.head_requests import HeadAsGet
-from ptpu_runtime.api.health import BUILD_NAME, health_router
+from ptpu_runtime.api.health import BUILD_NAME, Liveness, health_router
 from ptpu_runtime.api.openapi_errors import describe_hmpps_errors
 from ptpu_runtime.api.queue_admin import queue_admin_router
 from ptpu_runtime.api.report_gate import DEFAULT_MAX_CONCURRENT_REPORTS, ReportGate
@@ -34,6 +34,7 @@ class ApiDependencies:
     version: str
     max_concurrent_reports: int = DEFAULT_MAX_CONCURRENT_REPORTS
     resync: Resync | None = None  # POST /resync is served only when given
+    liveness: Liveness | None = None  # /health/liveness answers UP unconditionally without one
 
 
 def create_app(deps: ApiDependencies) -> FastAPI:
@@ -41,7 +42,7 @@ def create_app(deps: ApiDependencies) -> FastAPI:
         title=BUILD_NAME, version=deps.version, description="Keeps Delius in step with NOMIS offender events"
     )
     install_error_handlers(app)
-    app.include_router(health_router(deps.health, deps.registry, deps.version))
+    app.include_router(health_router(deps.health, deps.registry, deps.version, deps.liveness))
     app.include_router(
         report_router(deps.repository, deps.clock, deps.verifier, ReportGate(deps.max_concurrent_reports))
     )

@@ -8,7 +8,7 @@ slow upstream. /health, which does wait on upstreams, has its own small pool for
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 from anyio import to_thread
@@ -16,13 +16,19 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from ptpu_runtime.health_checks import UP, HealthService
+from ptpu_runtime.health_checks import DOWN, UP, HealthService
 
 BUILD_NAME = "prison-to-probation-update"
 HEALTH_THREADS = 4  # concurrent /health requests being worked out; more wait for one of these
 
 
-def health_router(health: HealthService, registry: CollectorRegistry, version: str) -> APIRouter:
+class Liveness(Protocol):
+    def alive(self) -> tuple[bool, str]: ...
+
+
+def health_router(
+    health: HealthService, registry: CollectorRegistry, version: str, watch: Liveness | None = None
+) -> APIRouter:
     router = APIRouter(tags=["operations"])
     # Made on first use: a CapacityLimiter belongs to the event loop that serves the requests.
     limiter: list[anyio.CapacityLimiter] = []
@@ -38,9 +44,11 @@ def health_router(health: HealthService, registry: CollectorRegistry, version: s
     async def ping() -> dict[str, str]:
         return {"status": UP}
 
-    @router.get("/health/liveness")
-    async def liveness() -> dict[str, str]:
-        return {"status": UP}
+    @router.get("/health/liveness", summary="DOWN (503) when the scheduled jobs have stopped running")
+    async def liveness() -> JSONResponse:
+        # An in-memory read (scheduler_watch): answers at once, on the event loop, as ping does.
+        alive = watch.alive()[0] if watch is not None else True
+        return JSONResponse({"status": UP if alive else DOWN}, status_code=200 if alive else 503)
 
     @router.get("/health/readiness")
     async def readiness() -> dict[str, str]:

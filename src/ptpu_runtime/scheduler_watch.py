@@ -1,0 +1,144 @@
+"""Whether the scheduled jobs still run: the `scheduler` component of /health, /health/liveness, and a metric.
+
+A scheduler can stop while everything else looks well: its thread spinning (a trigger that never moves on),
+a job that never returns (one worker: nothing else runs), a dead thread. Each job reports its start and
+its finish here; the scheduler is *alive* when
+
+- it has no jobs (not started, or PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false), or
+- a job is running and started at most `run_limit` ago: the lock's lock_at_most (a run, retries included,
+  starts no booking after 80 % of it) plus RUN_GRACE for the booking in hand, or
+- no job is running and one finished (or the scheduler started) at most `idle_limit` ago: several times
+  the processing delay (processMessages runs after each such pause), at least IDLE_FLOOR.
+
+Kubernetes restarts a pod whose /health/liveness fails (docs/scheduler-health.md gives the figures). The
+metric `ptpu_scheduler_last_success_timestamp_seconds{task}` is each job's last run that did its work
+without an error, in seconds since the epoch (a gauge, as Prometheus's own `*_last_success_timestamp_seconds`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+
+from attrs import define, frozen
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from ptpu_runtime.health_checks import DOWN, UP, Component
+
+NAME = "scheduler"
+RUN_GRACE = timedelta(minutes=5)
+IDLE_FLOOR = timedelta(minutes=1)
+IDLE_TICKS = 10
+LAST_SUCCESS = "ptpu_scheduler_last_success_timestamp_seconds"
+ALIVE = "ptpu_scheduler_alive"
+
+
+@frozen
+class WatchLimits:
+    idle_limit: timedelta  # longest gap between runs, no job running
+    run_limit: timedelta  # longest a single run may take
+
+    @classmethod
+    def for_schedule(cls, processing_delay: timedelta, lock_at_most: timedelta) -> WatchLimits:
+        return cls(max(processing_delay * IDLE_TICKS, IDLE_FLOOR), lock_at_most + RUN_GRACE)
+
+
+@define
+class _Job:
+    last_start: datetime | None = None
+    last_finish: datetime | None = None
+    last_success: datetime | None = None
+    running_since: float | None = None  # monotonic seconds
+
+
+class SchedulerWatch(Collector):
+    """Thread-safe record of the jobs' runs; a HealthCheck (`name`, `check`) and a Prometheus collector.
+
+    `wall` gives the time shown (UTC), `monotonic` the time that ages are measured in (seconds)."""
+
+    name = NAME
+
+    def __init__(
+        self, limits: WatchLimits, wall: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limits = limits
+        self._wall = wall or (lambda: datetime.now(UTC))
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._jobs: dict[str, _Job] = {}
+        self._last_tick: float | None = None
+        self._next_fires: Callable[[], Mapping[str, datetime | None]] = dict
+
+    def watching(self, jobs: list[str], next_fires: Callable[[], Mapping[str, datetime | None]]) -> None:
+        """The scheduler has started with `jobs`; `next_fires` tells each one's next fire time (None: none)."""
+        with self._lock:
+            self._jobs = {job: self._jobs.get(job, _Job()) for job in jobs}
+            self._next_fires = next_fires
+            self._last_tick = self._monotonic()
+
+    def started(self, job: str) -> None:
+        with self._lock:
+            record = self._jobs.setdefault(job, _Job())
+            record.last_start, record.running_since = self._wall(), self._monotonic()
+
+    def finished(self, job: str, succeeded: bool) -> None:
+        with self._lock:
+            record = self._jobs.setdefault(job, _Job())
+            record.last_finish = self._wall()
+            if succeeded:
+                record.last_success = record.last_finish
+            record.running_since = None
+            self._last_tick = self._monotonic()
+
+    def alive(self) -> tuple[bool, str]:
+        """(alive, why): see the module docstring for the rule."""
+        with self._lock:
+            if not self._jobs or self._last_tick is None:
+                return True, "no scheduled jobs"
+            now = self._monotonic()
+            running = {job: now - record.running_since for job, record in self._jobs.items()
+                       if record.running_since is not None}
+            limit, idle = self.limits.run_limit.total_seconds(), self.limits.idle_limit.total_seconds()
+            if running:
+                job, age = max(running.items(), key=lambda item: item[1])
+                if age > limit:
+                    return False, f"{job} has been running for {age:.0f}s (limit {limit:.0f}s)"
+                return True, f"{job} running for {age:.0f}s"
+            if now - self._last_tick > idle:
+                return False, f"no job has run for {now - self._last_tick:.0f}s (limit {idle:.0f}s)"
+            return True, "jobs running on schedule"
+
+    def check(self) -> Component:
+        alive, why = self.alive()
+        next_fires = self._next_fires()
+        with self._lock:
+            jobs = {
+                job: {
+                    "lastStart": _iso(record.last_start), "lastFinish": _iso(record.last_finish),
+                    "lastSuccess": _iso(record.last_success), "running": record.running_since is not None,
+                    "nextFire": _iso(next_fires.get(job)),
+                }
+                for job, record in self._jobs.items()
+            }
+        return {"status": UP if alive else DOWN, "details": {"state": why, "jobs": jobs}}
+
+    def collect(self) -> Iterator[Metric]:
+        successes = GaugeMetricFamily(
+            LAST_SUCCESS, "When each scheduled job last ran its work without an error (seconds since the epoch)",
+            labels=["task"],
+        )
+        with self._lock:
+            for job, record in self._jobs.items():
+                if record.last_success is not None:
+                    successes.add_metric([job], record.last_success.timestamp())
+        yield successes
+        yield GaugeMetricFamily(ALIVE, "1 while the scheduler runs its jobs (see /health/liveness), else 0",
+                                value=1.0 if self.alive()[0] else 0.0)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
