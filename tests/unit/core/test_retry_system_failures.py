@@ -1,0 +1,124 @@
+"""The retry of system failures: records an outage left in ERROR are tried again within minutes of the
+upstream's return, in small probes while it is still failing, without moving them into a later tier."""
+
+from datetime import timedelta
+
+from records import MOVEMENT, STATUS_CHANGE, World, record
+
+from ptpu_core.models.record import Message, SynchroniseState
+from ptpu_core.outcomes import done, try_later
+from ptpu_core.synchronise import PROBE_FAILURES
+
+ERROR = SynchroniseState.ERROR
+
+
+def failed_record(booking_id: int, retry_count: int = 1, event_type: str = STATUS_CHANGE) -> Message:
+    return record(booking_id, event_type, age=timedelta(hours=2), retry_count=retry_count, status=ERROR)
+
+
+def test_only_records_failed_for_a_system_reason_in_the_short_tier_are_selected() -> None:
+    world = World()
+    errored = failed_record(1)
+    no_match = record(2, age=timedelta(hours=2), retry_count=1, status=SynchroniseState.NO_MATCH)
+    medium = failed_record(3, retry_count=5)
+    never_tried = record(4, age=timedelta(hours=2))
+    world.store(errored, no_match, medium, never_tried)
+
+    summary = world.service.retry_system_failures(limit=100)
+
+    assert world.processor.seen_ids() == [errored.id]
+    assert summary.done == 1
+    assert world.stored(errored).is_processed
+    assert not world.stored(no_match).is_processed and not world.stored(medium).is_processed
+
+
+def test_a_booking_s_other_records_are_processed_with_it_but_not_those_held_back() -> None:
+    world = World()
+    errored = failed_record(1)
+    older_movement = record(1, MOVEMENT, age=timedelta(hours=3), retry_count=2, status=SynchroniseState.NO_MATCH)
+    held_back = record(1, MOVEMENT, age=timedelta(minutes=5))
+    world.store(errored, older_movement, held_back)
+
+    world.service.retry_system_failures(limit=100)
+
+    assert set(world.processor.seen_ids()) == {errored.id, older_movement.id}
+
+
+def test_a_system_failure_again_keeps_the_retry_count_and_delete_by() -> None:
+    world = World()
+    errored = failed_record(1, retry_count=4)
+    world.store(errored)
+    world.processor.default = try_later(ERROR)
+
+    summary = world.service.retry_system_failures(limit=100)
+
+    stored = world.stored(errored)
+    assert (stored.retry_count, stored.status, stored.delete_by) == (4, ERROR, errored.delete_by)
+    assert summary.retried == 1
+
+
+def test_an_exception_again_keeps_the_retry_count() -> None:
+    world = World()
+    errored = failed_record(1, retry_count=2)
+    world.store(errored)
+    world.processor.script[errored.id] = ConnectionError("community-api refused the connection")
+
+    summary = world.service.retry_system_failures(limit=100)
+
+    assert world.stored(errored).retry_count == 2
+    assert summary.errors == 1
+
+
+def test_a_business_outcome_counts_as_a_retry_as_any_tier_run_would() -> None:
+    world = World()
+    errored = failed_record(1, retry_count=1)
+    world.store(errored)
+    world.processor.default = try_later(SynchroniseState.NO_MATCH)
+
+    world.service.retry_system_failures(limit=100)
+
+    stored = world.stored(errored)
+    assert (stored.retry_count, stored.status) == (2, SynchroniseState.NO_MATCH)
+
+
+def test_while_the_upstream_still_fails_the_run_stops_after_a_few_bookings() -> None:
+    world = World()
+    records = [failed_record(booking) for booking in range(1, 21)]
+    world.store(*records)
+    world.processor.default = try_later(ERROR)
+
+    summary = world.service.retry_system_failures(limit=100)
+
+    assert summary.bookings == PROBE_FAILURES
+    assert len(world.processor.seen) == PROBE_FAILURES
+    assert all(world.stored(r).retry_count == 1 for r in records)
+
+
+def test_bookings_that_failed_again_go_last_so_a_few_bad_ones_cannot_block_the_rest() -> None:
+    world = World()
+    records = [failed_record(booking) for booking in range(1, 21)]
+    world.store(*records)
+    bad = records[:PROBE_FAILURES]  # selected first: oldest bookings
+    world.processor.default = try_later(ERROR)  # the outage is still on for the first run
+
+    first = world.service.retry_system_failures(limit=100)
+    world.processor.default = done(SynchroniseState.COMPLETED)  # the upstream is back ...
+    for record_ in bad:  # ... but these three always fail (one bad answer each)
+        world.processor.script[record_.id] = try_later(ERROR)
+    second = world.service.retry_system_failures(limit=100)
+
+    assert [m.id for m in world.processor.seen[:PROBE_FAILURES]] == [r.id for r in bad]
+    assert first.bookings == PROBE_FAILURES
+    assert second.bookings == 20
+    assert [m.id for m in world.processor.seen[-PROBE_FAILURES:]] == [r.id for r in bad]
+    assert sum(1 for r in records if world.stored(r).is_processed) == 17
+
+
+def test_at_most_limit_bookings_are_taken() -> None:
+    world = World()
+    world.store(*(failed_record(booking) for booking in range(1, 11)))
+
+    summary = world.service.retry_system_failures(limit=4)
+
+    assert summary.bookings == 4
+    assert summary.done == 4
