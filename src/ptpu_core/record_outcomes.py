@@ -63,6 +63,17 @@ class OutcomeRecorder:
         self._repository = repository
         self._clock = clock
         self._metrics = metrics
+        # Set when a TryLater(ERROR) is saved (and at start: records may be left from before), taken by
+        # the retry of system failures. A plain flag: workers only ever set it, one scheduled job takes it.
+        self._system_failure_saved = True
+
+    def mark_system_failure(self) -> None:
+        self._system_failure_saved = True
+
+    def take_system_failure_mark(self) -> bool:
+        """True when a system failure was saved since the last call (then cleared)."""
+        saved, self._system_failure_saved = self._system_failure_saved, False
+        return saved
 
     def save_staged(
         self, staged: StagedProcessing, message: Message, selected: bool, tally: Counter[str],
@@ -101,7 +112,10 @@ class OutcomeRecorder:
         if isinstance(outcome, Done):
             updated = evolve(message, processed_date=now, status=outcome.status.state, matching_crns=crns)
         else:
-            counted = counts_system_failure or outcome.status.state is not SynchroniseState.ERROR
+            system_failure = outcome.status.state is SynchroniseState.ERROR
+            if system_failure:
+                self._system_failure_saved = True
+            counted = counts_system_failure or not system_failure
             updated = evolve(
                 message,
                 retry_count=message.retry_count + (1 if counted else 0),

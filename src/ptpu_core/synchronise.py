@@ -197,42 +197,50 @@ class SynchronisationService:
             run=LeaseRun(tier, started, self._retry_same_run_within),
         )
 
-    def retry_system_failures(self, *, limit: int, deadline: datetime | None = None) -> CycleSummary:
-        """Records whose last try failed for a system reason (status ERROR: an upstream or the store
-        failing) and that the short tier would retry next (retry count 1-4), tried again now rather than
-        at the short tier's next run: at most `limit` bookings, in the pod's own order.
+    def system_failures(self, *, limit: int) -> list[int]:
+        """The bookings `retry_system_failures` would take now, in its order, at most `limit`: those with
+        a record whose last try failed for a system reason (status ERROR) and that the short tier would
+        retry next (retry count 1-4). Bookings that failed again in an earlier probe go last, so a few that
+        always fail (one bad record, one offender community-api refuses) cannot hold up the rest."""
+        short = RetryTier.SHORT
+        selected = (m for m in self._repository.unprocessed_with_retries(short.min_retries, short.max_retries)
+                    if _system_failure(m))
+        bookings = list(_distinct_bookings(selected))
+        failed_before = self._probe_failed
+        ordered = [b for b in bookings if b not in failed_before] + [b for b in bookings if b in failed_before]
+        return ordered[:limit]
+
+    def retry_system_failures(
+        self, *, limit: int, deadline: datetime | None = None, only_after_failures: bool = False
+    ) -> CycleSummary:
+        """Try the `system_failures` bookings again now rather than at the short tier's next run.
 
         The run is a probe of the upstreams: once PROBE_FAILURES of its bookings have ended in ERROR again,
         and more have failed than succeeded, it starts no further booking, so an outage costs one small
         burst per run. A record that fails for a system reason again is saved as it was (status, journal)
         without counting a retry: its tier and deleteBy are as if this run had not happened. A business
-        outcome (no match, key dates not updated, ...) or success is saved as any retry saves it."""
-        started = instant(self._clock.now())
-        cutoff = started - self._settings.hold_back
-        short = RetryTier.SHORT
-
-        def selects(message: Message) -> bool:
-            return message.status == SynchroniseState.ERROR and short.covers(message.retry_count)
-
-        selected = (m for m in self._repository.unprocessed_with_retries(short.min_retries, short.max_retries)
-                    if selects(m))
-        # Bookings that failed again in an earlier probe go last, so a few that always fail (one bad
-        # record, one offender community-api refuses) cannot stop the recovery of the rest.
-        bookings = list(_distinct_bookings(selected))
+        outcome (no match, key dates not updated, ...) or success is saved as any retry saves it.
+        `only_after_failures`: read nothing unless this instance has saved a system failure since the last
+        run that found none (a scheduled run costs no store read while all is well)."""
+        if only_after_failures and not self._outcomes.take_system_failure_mark():
+            return CycleSummary()
+        cutoff = instant(self._clock.now()) - self._settings.hold_back
         failed_before = self._probe_failed
-        bookings = [b for b in bookings if b not in failed_before] + [b for b in bookings if b in failed_before]
+        bookings = self.system_failures(limit=limit)
         finished: dict[int, bool] = {}
-        summary = self._synchronise(
-            bookings[:limit],
-            selects,
-            joins=lambda m: not (m.retry_count == 0 and m.created_date >= cutoff),  # held back: process_due's
-            deadline=deadline,
-            probe=finished,
-        )
-        still_selected = set(bookings)
-        self._probe_failed = {b for b in failed_before if b in still_selected and b not in finished} | {
-            b for b, failing in finished.items() if failing
-        }
+        try:
+            summary = self._synchronise(
+                bookings,
+                lambda m: _system_failure(m),
+                joins=lambda m: not (m.retry_count == 0 and m.created_date >= cutoff),  # held back: process_due's
+                deadline=deadline,
+                probe=finished,
+            )
+        finally:
+            failing = {b for b, failed in finished.items() if failed}
+            self._probe_failed = failing | {b for b in failed_before if b in bookings and b not in finished}
+            if failing or len(finished) < len(bookings):
+                self._outcomes.mark_system_failure()  # some are left: the next run looks again
         return summary
 
     def _synchronise(
@@ -256,7 +264,8 @@ class SynchronisationService:
         def tasks() -> Iterator[Callable[[], Counter[str]]]:
             # Pulled by the runner on this thread when a worker is free: the deadline is checked when a
             # booking would start, and the selection's pages are read by one thread only.
-            remaining = iter(self._booking_order(booking_ids))
+            # A probe keeps its own order (bookings that failed before go last).
+            remaining = iter(self._booking_order(booking_ids) if probe is None else booking_ids)
             # Without leases there is nothing to read ahead: the selection streams booking by booking.
             size = 1 if isinstance(self._leases, NoLeases) else self._look_ahead
             while chunk := list(islice(remaining, size)):
@@ -374,6 +383,10 @@ class SynchronisationService:
 
 # A probe run (`retry_system_failures`) stops once this many of its bookings have failed again.
 PROBE_FAILURES = 3
+
+
+def _system_failure(message: Message) -> bool:
+    return message.status == SynchroniseState.ERROR and RetryTier.SHORT.covers(message.retry_count)
 
 
 def _still_failing(finished: dict[int, bool]) -> bool:

@@ -34,6 +34,7 @@ LOCK_NAME = "scheduleLock"
 LOCK_AT_MOST = timedelta(minutes=20)
 PROCESS_JOB = "processMessages"
 RETRY_JOBS = {RetryTier.SHORT: "retryShortTerm", RetryTier.MEDIUM: "retryMediumTerm", RetryTier.LONG: "retryLongTerm"}
+SYSTEM_FAILURE_JOB = "retrySystemFailures"
 # A cycle starts no booking after this share of the lock's lease: the booking in hand (a few upstream
 # calls, each bounded by the HTTP timeouts) must still finish before another pod can take the lock.
 DEADLINE_SHARE = 0.8
@@ -44,6 +45,10 @@ class Synchronises(Protocol):
 
     def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> object: ...
 
+    def retry_system_failures(
+        self, *, limit: int, deadline: datetime | None = None, only_after_failures: bool = False
+    ) -> object: ...
+
 
 @frozen
 class ScheduleSettings:
@@ -52,6 +57,9 @@ class ScheduleSettings:
     crons: dict[RetryTier, str]
     # How long a crashed holder can keep the others out (ShedLock's lockAtMostFor).
     lock_at_most: timedelta = LOCK_AT_MOST
+    # The retry of records an outage left in ERROR (SynchronisationService.retry_system_failures).
+    system_failure_delay: timedelta = timedelta(minutes=1)
+    system_failure_limit: int = 200
 
 
 def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> timedelta:
@@ -163,8 +171,8 @@ class LockedJob:
         return True
 
 
-def scheduled_jobs(service: Synchronises, shared: SharedLock) -> dict[str, LockedJob]:
-    """The four jobs, all under `shared`, each cycle bounded by the deadline of the lock it took."""
+def scheduled_jobs(service: Synchronises, shared: SharedLock, system_failure_limit: int = 200) -> dict[str, LockedJob]:
+    """The five jobs, all under `shared`, each cycle bounded by the deadline of the lock it took."""
     # Processing runs every second or so: its summaries are debug detail; the retry runs are news.
     jobs = {
         PROCESS_JOB: LockedJob(
@@ -177,6 +185,14 @@ def scheduled_jobs(service: Synchronises, shared: SharedLock) -> dict[str, Locke
             name, lambda tier=tier: service.retry(tier, deadline=shared.deadline()),  # type: ignore[misc]
             shared.lock, shared=shared,
         )
+    # Reads nothing unless this instance saved a system failure since its last run found none.
+    jobs[SYSTEM_FAILURE_JOB] = LockedJob(
+        SYSTEM_FAILURE_JOB,
+        lambda: service.retry_system_failures(
+            limit=system_failure_limit, deadline=shared.deadline(), only_after_failures=True
+        ),
+        shared.lock, result_log_level=logging.DEBUG, shared=shared,
+    )
     return jobs
 
 
@@ -185,7 +201,7 @@ class SynchronisationScheduler:
 
     def __init__(self, service: Synchronises, lock: Lock, clock: Clock, settings: ScheduleSettings) -> None:
         self._lock = SharedLock(lock, LOCK_NAME, settings.lock_at_most, clock)
-        self.jobs = scheduled_jobs(service, self._lock)
+        self.jobs = scheduled_jobs(service, self._lock, settings.system_failure_limit)
         self._settings = settings
         # One worker: a cron retry that fires mid-cycle waits its turn instead of being skipped.
         self._scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(max_workers=1)})
@@ -218,6 +234,10 @@ class SynchronisationScheduler:
         self._scheduler.add_job(
             self.jobs[PROCESS_JOB], IntervalTrigger(seconds=delay), id=PROCESS_JOB,
             max_instances=1, coalesce=True, misfire_grace_time=None,
+        )
+        self._scheduler.add_job(
+            self.jobs[SYSTEM_FAILURE_JOB], IntervalTrigger(seconds=self._settings.system_failure_delay.total_seconds()),
+            id=SYSTEM_FAILURE_JOB, max_instances=1, coalesce=True, misfire_grace_time=None,
         )
         for tier, name in RETRY_JOBS.items():
             self._scheduler.add_job(

@@ -7,7 +7,7 @@ from records import MOVEMENT, STATUS_CHANGE, World, record
 
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import done, try_later
-from ptpu_core.synchronise import PROBE_FAILURES
+from ptpu_core.synchronise import PROBE_FAILURES, CycleSummary
 
 ERROR = SynchroniseState.ERROR
 
@@ -122,3 +122,30 @@ def test_at_most_limit_bookings_are_taken() -> None:
 
     assert summary.bookings == 4
     assert summary.done == 4
+
+
+def test_a_scheduled_run_reads_nothing_until_a_system_failure_is_saved() -> None:
+    world = World()
+    assert world.service.retry_system_failures(limit=10, only_after_failures=True) == CycleSummary()  # start: looks
+    errored = failed_record(1)
+    world.store(errored)  # left by another pod: this one has saved no failure since it looked
+
+    quiet = world.service.retry_system_failures(limit=10, only_after_failures=True)
+    world.store(record(2, age=timedelta(hours=2)))
+    world.processor.script[world.repository.all()[-1].id] = ConnectionError("community-api down")
+    world.service.process_due()  # saves a system failure: the next scheduled run looks
+    after = world.service.retry_system_failures(limit=10, only_after_failures=True)
+
+    assert quiet.bookings == 0
+    assert after.bookings == 2
+    assert world.stored(errored).is_processed
+
+
+def test_the_dry_run_lists_what_the_run_would_take_and_writes_nothing() -> None:
+    world = World()
+    world.store(failed_record(7), failed_record(8), record(9, age=timedelta(hours=2), retry_count=1,
+                                                           status=SynchroniseState.NO_MATCH))
+
+    assert world.service.system_failures(limit=10) == [7, 8]
+    assert world.service.system_failures(limit=1) == [7]
+    assert world.processor.seen == []
