@@ -56,6 +56,7 @@ from functools import partial
 from itertools import islice
 from typing import Protocol, runtime_checkable
 
+import attrs
 from attrs import frozen
 
 from ptpu_core.aggregation import aggregate
@@ -215,9 +216,10 @@ class SynchronisationService:
     ) -> CycleSummary:
         """Try the `system_failures` bookings again now rather than at the short tier's next run.
 
-        The run is a probe of the upstreams: once PROBE_FAILURES of its bookings have ended in ERROR again,
-        and more have failed than succeeded, it starts no further booking, so an outage costs one small
-        burst per run. A record that fails for a system reason again is saved as it was (status, journal)
+        The run is a probe of the upstreams: its first booking is tried alone, and when it fails again for a
+        system reason the run ends there, so while the upstream is down a run costs one booking's calls.
+        Otherwise the rest follow over the workers, until PROBE_FAILURES of them have failed again and more
+        have failed than succeeded. A booking that failed goes last in the next run's order. A record that fails for a system reason again is saved as it was (status, journal)
         without counting a retry: its tier and deleteBy are as if this run had not happened. A business
         outcome (no match, key dates not updated, ...) or success is saved as any retry saves it.
         `only_after_failures`: read nothing unless this instance has saved a system failure since the last
@@ -228,14 +230,23 @@ class SynchronisationService:
         failed_before = self._probe_failed
         bookings = self.system_failures(limit=limit)
         finished: dict[int, bool] = {}
-        try:
-            summary = self._synchronise(
-                bookings,
-                lambda m: _system_failure(m),
+
+        def run(part: list[int]) -> CycleSummary:
+            return self._synchronise(
+                part,
+                _system_failure,
                 joins=lambda m: not (m.retry_count == 0 and m.created_date >= cutoff),  # held back: process_due's
                 deadline=deadline,
                 probe=finished,
             )
+
+        try:
+            # One booking first, alone: while the upstream is down a run costs that booking's calls only.
+            summary = run(bookings[:1])
+            if any(finished.values()):
+                log.info("Retry of system failures: booking %s failed again; the next run tries again", bookings[0])
+            elif len(bookings) > 1:
+                summary = _sum(summary, run(bookings[1:]))
         finally:
             failing = {b for b, failed in finished.items() if failed}
             self._probe_failed = failing | {b for b in failed_before if b in bookings and b not in finished}
@@ -383,6 +394,10 @@ class SynchronisationService:
 
 # A probe run (`retry_system_failures`) stops once this many of its bookings have failed again.
 PROBE_FAILURES = 3
+
+
+def _sum(first: CycleSummary, second: CycleSummary) -> CycleSummary:
+    return CycleSummary(**{name: getattr(first, name) + getattr(second, name) for name in attrs.fields_dict(CycleSummary)})
 
 
 def _system_failure(message: Message) -> bool:

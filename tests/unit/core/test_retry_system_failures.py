@@ -81,36 +81,45 @@ def test_a_business_outcome_counts_as_a_retry_as_any_tier_run_would() -> None:
     assert (stored.retry_count, stored.status) == (2, SynchroniseState.NO_MATCH)
 
 
-def test_while_the_upstream_still_fails_the_run_stops_after_a_few_bookings() -> None:
+def test_while_the_upstream_still_fails_a_run_tries_one_booking() -> None:
     world = World()
     records = [failed_record(booking) for booking in range(1, 21)]
     world.store(*records)
     world.processor.default = try_later(ERROR)
 
+    runs = [world.service.retry_system_failures(limit=100) for _ in range(3)]
+
+    assert [run.bookings for run in runs] == [1, 1, 1]
+    assert world.processor.seen_ids() == [r.id for r in records[:3]]  # each run a different booking
+    assert all(world.stored(r).retry_count == 1 for r in records)
+
+
+def test_after_a_good_first_booking_the_run_stops_once_failures_outnumber_successes() -> None:
+    world = World()
+    records = [failed_record(booking) for booking in range(1, 21)]
+    world.store(*records)
+    world.processor.default = try_later(ERROR)
+    world.processor.script[records[0].id] = done(SynchroniseState.COMPLETED)
+
     summary = world.service.retry_system_failures(limit=100)
 
-    assert summary.bookings == PROBE_FAILURES
-    assert len(world.processor.seen) == PROBE_FAILURES
-    assert all(world.stored(r).retry_count == 1 for r in records)
+    assert summary.bookings == 1 + PROBE_FAILURES  # one success, then three failures (3 > 1)
 
 
 def test_bookings_that_failed_again_go_last_so_a_few_bad_ones_cannot_block_the_rest() -> None:
     world = World()
     records = [failed_record(booking) for booking in range(1, 21)]
     world.store(*records)
-    bad = records[:PROBE_FAILURES]  # selected first: oldest bookings
-    world.processor.default = try_later(ERROR)  # the outage is still on for the first run
-
-    first = world.service.retry_system_failures(limit=100)
+    bad = records[:PROBE_FAILURES]  # selected first: the oldest bookings
     world.processor.default = done(SynchroniseState.COMPLETED)  # the upstream is back ...
-    for record_ in bad:  # ... but these three always fail (one bad answer each)
+    for record_ in bad:  # ... but these always fail (one bad answer each)
         world.processor.script[record_.id] = try_later(ERROR)
-    second = world.service.retry_system_failures(limit=100)
 
-    assert [m.id for m in world.processor.seen[:PROBE_FAILURES]] == [r.id for r in bad]
-    assert first.bookings == PROBE_FAILURES
-    assert second.bookings == 20
-    assert [m.id for m in world.processor.seen[-PROBE_FAILURES:]] == [r.id for r in bad]
+    runs = [world.service.retry_system_failures(limit=100) for _ in range(PROBE_FAILURES + 1)]
+
+    assert [run.bookings for run in runs[:PROBE_FAILURES]] == [1] * PROBE_FAILURES  # each bad one, once
+    assert runs[-1].done == 17
+    assert world.processor.seen_ids()[-PROBE_FAILURES:] == [r.id for r in bad]  # the last run: them last
     assert sum(1 for r in records if world.stored(r).is_processed) == 17
 
 
