@@ -219,7 +219,8 @@ class SynchronisationService:
         The run is a probe of the upstreams: its first booking is tried alone, and when it fails again for a
         system reason the run ends there, so while the upstream is down a run costs one booking's calls.
         Otherwise the rest follow over the workers, until PROBE_FAILURES of them have failed again and more
-        have failed than succeeded. A booking that failed goes last in the next run's order. A record that fails for a system reason again is saved as it was (status, journal)
+        have failed than succeeded. A booking that failed goes last in the next run's order.
+        A record that fails for a system reason again is saved as it was (status, journal)
         without counting a retry: its tier and deleteBy are as if this run had not happened. A business
         outcome (no match, key dates not updated, ...) or success is saved as any retry saves it.
         `only_after_failures`: read nothing unless this instance has saved a system failure since the last
@@ -397,7 +398,8 @@ PROBE_FAILURES = 3
 
 
 def _sum(first: CycleSummary, second: CycleSummary) -> CycleSummary:
-    return CycleSummary(**{name: getattr(first, name) + getattr(second, name) for name in attrs.fields_dict(CycleSummary)})
+    names = attrs.fields_dict(CycleSummary)
+    return CycleSummary(**{name: getattr(first, name) + getattr(second, name) for name in names})
 
 
 def _system_failure(message: Message) -> bool:
