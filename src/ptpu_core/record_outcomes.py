@@ -63,13 +63,27 @@ class OutcomeRecorder:
         self._repository = repository
         self._clock = clock
         self._metrics = metrics
+        # Set when a TryLater(ERROR) is saved (and at start: records may be left from before), taken by
+        # the retry of system failures. A plain flag: workers only ever set it, one scheduled job takes it.
+        self._system_failure_saved = True
 
-    def save_staged(self, staged: StagedProcessing, message: Message, selected: bool, tally: Counter[str]) -> Outcome:
+    def mark_system_failure(self) -> None:
+        self._system_failure_saved = True
+
+    def take_system_failure_mark(self) -> bool:
+        """True when a system failure was saved since the last call (then cleared)."""
+        saved, self._system_failure_saved = self._system_failure_saved, False
+        return saved
+
+    def save_staged(
+        self, staged: StagedProcessing, message: Message, selected: bool, tally: Counter[str],
+        *, counts_system_failure: bool = True,
+    ) -> Outcome:
         """Save the outcome with the record's journal on it (one store write), then emit its effects; when
         the save fails, journal alone (so no landed write or emitted effect is repeated) and re-raise."""
         outcome = staged.outcome if staged.outcome is not None else failed(message, staged.error, tally)
         try:
-            self.apply(message, outcome, selected=selected)
+            self.apply(message, outcome, selected=selected, counts_system_failure=counts_system_failure)
         except BaseException:
             try:
                 staged.save_failed()
@@ -81,10 +95,14 @@ class OutcomeRecorder:
         staged.saved()
         return outcome
 
-    def apply(self, message: Message, outcome: Outcome, *, selected: bool = True) -> None:
+    def apply(
+        self, message: Message, outcome: Outcome, *, selected: bool = True, counts_system_failure: bool = True
+    ) -> None:
         """Save what processing decided (SPEC §6 step 5) and count status changes (SPEC §10).
         `selected`: the cycle picked this record itself (its own schedule), rather than taking it
         along with another record of its booking; only then may a final failure be counted.
+        `counts_system_failure` False (the retry of system failures): a TryLater(ERROR) keeps the
+        record's retry count, so that run never moves a record into a later tier.
         Raises StoreFailure when the repository cannot be written."""
         now = instant(self._clock.now())
         # As the existing service's Message.retry / markAsProcessed (issue 10 §5): an outcome without CRNs
@@ -94,9 +112,13 @@ class OutcomeRecorder:
         if isinstance(outcome, Done):
             updated = evolve(message, processed_date=now, status=outcome.status.state, matching_crns=crns)
         else:
+            system_failure = outcome.status.state is SynchroniseState.ERROR
+            if system_failure:
+                self._system_failure_saved = True
+            counted = counts_system_failure or not system_failure
             updated = evolve(
                 message,
-                retry_count=message.retry_count + 1,
+                retry_count=message.retry_count + (1 if counted else 0),
                 status=outcome.status.state,
                 matching_crns=crns,
                 delete_by=retry_delete_by(message.delete_by, outcome.retry_until, now),

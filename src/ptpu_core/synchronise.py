@@ -56,6 +56,7 @@ from functools import partial
 from itertools import islice
 from typing import Protocol, runtime_checkable
 
+import attrs
 from attrs import frozen
 
 from ptpu_core.aggregation import aggregate
@@ -71,7 +72,7 @@ from ptpu_core.booking_work import (
     RunsBookingTasks,
     SerialRunner,
 )
-from ptpu_core.models.record import Message
+from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Done, Outcome
 from ptpu_core.ports import Clock, MessageRepository, Metrics, Telemetry
 from ptpu_core.processors.dispatch import StagedProcessing
@@ -169,6 +170,7 @@ class SynchronisationService:
         # Telemetry events are the processors' (SPEC §7); kept here for the agreed constructor.
         self._telemetry = telemetry
         self._outcomes = OutcomeRecorder(repository, clock, metrics)
+        self._probe_failed: set[int] = set()  # bookings that failed again in the last probe runs
 
     def process_due(self, *, deadline: datetime | None = None) -> CycleSummary:
         """SPEC §6: records never tried and older than the hold-back, per booking; no booking is
@@ -196,6 +198,63 @@ class SynchronisationService:
             run=LeaseRun(tier, started, self._retry_same_run_within),
         )
 
+    def system_failures(self, *, limit: int) -> list[int]:
+        """The bookings `retry_system_failures` would take now, in its order, at most `limit`: those with
+        a record whose last try failed for a system reason (status ERROR) and that the short tier would
+        retry next (retry count 1-4). Bookings that failed again in an earlier probe go last, so a few that
+        always fail (one bad record, one offender community-api refuses) cannot hold up the rest."""
+        short = RetryTier.SHORT
+        selected = (m for m in self._repository.unprocessed_with_retries(short.min_retries, short.max_retries)
+                    if _system_failure(m))
+        bookings = list(_distinct_bookings(selected))
+        failed_before = self._probe_failed
+        ordered = [b for b in bookings if b not in failed_before] + [b for b in bookings if b in failed_before]
+        return ordered[:limit]
+
+    def retry_system_failures(
+        self, *, limit: int, deadline: datetime | None = None, only_after_failures: bool = False
+    ) -> CycleSummary:
+        """Try the `system_failures` bookings again now rather than at the short tier's next run.
+
+        The run is a probe of the upstreams: its first booking is tried alone, and when it fails again for a
+        system reason the run ends there, so while the upstream is down a run costs one booking's calls.
+        Otherwise the rest follow over the workers, until PROBE_FAILURES of them have failed again and more
+        have failed than succeeded. A booking that failed goes last in the next run's order.
+        A record that fails for a system reason again is saved as it was (status, journal)
+        without counting a retry: its tier and deleteBy are as if this run had not happened. A business
+        outcome (no match, key dates not updated, ...) or success is saved as any retry saves it.
+        `only_after_failures`: read nothing unless this instance has saved a system failure since the last
+        run that found none (a scheduled run costs no store read while all is well)."""
+        if only_after_failures and not self._outcomes.take_system_failure_mark():
+            return CycleSummary()
+        cutoff = instant(self._clock.now()) - self._settings.hold_back
+        failed_before = self._probe_failed
+        bookings = self.system_failures(limit=limit)
+        finished: dict[int, bool] = {}
+
+        def run(part: list[int]) -> CycleSummary:
+            return self._synchronise(
+                part,
+                _system_failure,
+                joins=lambda m: not (m.retry_count == 0 and m.created_date >= cutoff),  # held back: process_due's
+                deadline=deadline,
+                probe=finished,
+            )
+
+        try:
+            # One booking first, alone: while the upstream is down a run costs that booking's calls only.
+            summary = run(bookings[:1])
+            if any(finished.values()):
+                log.info("Retry of system failures: booking %s failed again; the next run tries again", bookings[0])
+            elif len(bookings) > 1:
+                summary = _sum(summary, run(bookings[1:]))
+        finally:
+            failing = {b for b, failed in finished.items() if failed}
+            self._probe_failed = failing | {b for b in failed_before if b in bookings and b not in finished}
+            if failing or len(finished) < len(bookings):
+                self._outcomes.mark_system_failure()  # some are left: the next run looks again
+        return summary
+
     def _synchronise(
         self,
         booking_ids: Iterable[int],
@@ -203,9 +262,12 @@ class SynchronisationService:
         joins: Selector = lambda m: True,
         deadline: datetime | None = None,
         run: LeaseRun = PROCESS_DUE,
+        probe: dict[int, bool] | None = None,
     ) -> CycleSummary:
         """`selects` is the cycle's selection rule, checked again on each booking's consistent read;
-        `joins` says which of the booking's unprocessed records this cycle may process."""
+        `joins` says which of the booking's unprocessed records this cycle may process; `probe`: given by
+        `retry_system_failures`, which bookings ended failing (True) or not; the cycle stops while they
+        mostly fail, and a repeated system failure is not counted a retry."""
         tally: Counter[str] = Counter()  # CycleSummary's field names; the runner's calling thread only
         self._leases.new_cycle()  # before the (lazy) selection is read
 
@@ -214,12 +276,19 @@ class SynchronisationService:
         def tasks() -> Iterator[Callable[[], Counter[str]]]:
             # Pulled by the runner on this thread when a worker is free: the deadline is checked when a
             # booking would start, and the selection's pages are read by one thread only.
-            remaining = iter(self._booking_order(booking_ids))
+            # A probe keeps its own order (bookings that failed before go last).
+            remaining = iter(self._booking_order(booking_ids) if probe is None else booking_ids)
             # Without leases there is nothing to read ahead: the selection streams booking by booking.
             size = 1 if isinstance(self._leases, NoLeases) else self._look_ahead
             while chunk := list(islice(remaining, size)):
                 skipped: Collection[int] | None = None  # read once the chunk's first booking may start
                 for position, booking_id in enumerate(chunk):
+                    if probe is not None and _still_failing(probe):
+                        log.info(
+                            "Retry of system failures stopped: %d of %d bookings failed again; the next run "
+                            "tries again", sum(probe.values()), len(probe),
+                        )
+                        return
                     if deadline is not None and instant(self._clock.now()) >= instant(deadline):
                         # Counting the rest reads only the selection's index, never a booking's records.
                         tally["deferred"] = len(chunk) - position + sum(1 for _ in remaining)
@@ -235,16 +304,18 @@ class SynchronisationService:
                         tally["leased_elsewhere"] += 1
                         log.debug("booking %s: read as leased by another pod (or done since); skipped", booking_id)
                         continue
-                    yield partial(self._leased_booking, booking_id, selects, joins, run, look_ahead)
+                    yield partial(self._leased_booking, booking_id, selects, joins, run, look_ahead, probe)
 
         for counts in self._runner.run_all(tasks()):
             tally.update(counts)
         return CycleSummary(**tally)
 
     def _leased_booking(
-        self, booking_id: int, selects: Selector, joins: Selector, run: LeaseRun, look_ahead: LookAhead
+        self, booking_id: int, selects: Selector, joins: Selector, run: LeaseRun, look_ahead: LookAhead,
+        probe: dict[int, bool] | None = None,
     ) -> Counter[str]:
-        """One booking on one worker, under its lease; its own tally (merged by the caller)."""
+        """One booking on one worker, under its lease; its own tally (merged by the caller). A probe
+        run's `probe` gets whether the booking ended with a system failure."""
         tally: Counter[str] = Counter()
         lease = self._leases.lease
         # Read before asking, so the bound errs early rather than late.
@@ -255,19 +326,24 @@ class SynchronisationService:
             log.debug("booking %s: leased by another pod (or done by this tick's run); skipped", booking_id)
             return tally
         try:
-            self._synchronise_booking(booking_id, selects, joins, tally, stop_at)
+            failing = self._synchronise_booking(booking_id, selects, joins, tally, stop_at, probe is not None)
         finally:
             self._leases.release(booking_id, run)
+        if probe is not None and tally["processed"]:
+            probe[booking_id] = failing
         return tally
 
     def _synchronise_booking(
-        self, booking_id: int, selects: Selector, joins: Selector, tally: Counter[str], stop_at: datetime | None = None
-    ) -> None:
+        self, booking_id: int, selects: Selector, joins: Selector, tally: Counter[str], stop_at: datetime | None = None,
+        probe: bool = False,
+    ) -> bool:
+        """Process the booking's records in order; True when one of them ended in a system failure."""
+        failing = False
         records = [m for m in self._repository.unprocessed_for_booking(booking_id) if joins(m)]
         if not any(selects(m) for m in records):
             tally["stale"] += 1
             log.info("booking %s: no record is selected any more (the index lagged); skipped", booking_id)
-            return
+            return False
         aggregation = aggregate(records)
         tally["bookings"] += 1
         for duplicate in aggregation.duplicates:
@@ -286,18 +362,24 @@ class SynchronisationService:
                     "booking %s: its lease is half spent; the rest of its records are left for the next cycle",
                     booking_id,
                 )
-                return
+                return failing
             if isinstance(processor, StagesJournal):
                 staged = processor.process_staged(message)
-                outcome = self._outcomes.save_staged(staged, message, selects(message), tally)
+                outcome = self._outcomes.save_staged(
+                    staged, message, selects(message), tally, counts_system_failure=not probe
+                )
             else:
                 outcome = self._outcome_of(processor, message, tally)
-                self.apply_outcome(message, outcome, selected=selects(message))
+                self._outcomes.apply(
+                    message, outcome, selected=selects(message), counts_system_failure=not probe
+                )
             tally["processed"] += 1
             if isinstance(outcome, Done):
                 tally["done"] += 1
             else:
                 tally["retried"] += 1
+                failing = failing or outcome.status.state is SynchroniseState.ERROR
+        return failing
 
     @staticmethod
     def _outcome_of(processor: ProcessesMessages, message: Message, tally: Counter[str]) -> Outcome:
@@ -309,3 +391,22 @@ class SynchronisationService:
     def apply_outcome(self, message: Message, outcome: Outcome, *, selected: bool = True) -> None:
         """Save what processing decided and count status changes: see `OutcomeRecorder.apply`."""
         self._outcomes.apply(message, outcome, selected=selected)
+
+
+# A probe run (`retry_system_failures`) stops once this many of its bookings have failed again.
+PROBE_FAILURES = 3
+
+
+def _sum(first: CycleSummary, second: CycleSummary) -> CycleSummary:
+    names = attrs.fields_dict(CycleSummary)
+    return CycleSummary(**{name: getattr(first, name) + getattr(second, name) for name in names})
+
+
+def _system_failure(message: Message) -> bool:
+    return message.status == SynchroniseState.ERROR and RetryTier.SHORT.covers(message.retry_count)
+
+
+def _still_failing(finished: dict[int, bool]) -> bool:
+    """PROBE_FAILURES bookings have failed again, and more have failed than succeeded."""
+    failing = sum(finished.values())
+    return failing >= PROBE_FAILURES and failing > len(finished) - failing

@@ -165,6 +165,15 @@ class Settings:
     long_retry_cron: str = setting(
         "RETRY_SCHEDULES_LONG_CRON", CRON, "when records with 11+ retries are retried", DEFAULT_LONG_CRON
     )
+    system_failure_retry_delay: timedelta = setting(
+        "PRISONTOPROBATION_SYSTEM_FAILURE_RETRY_DELAY", POSITIVE_DURATION,
+        "pause between runs retrying records an outage left in ERROR (a run reads nothing unless one was saved)",
+        timedelta(minutes=1),
+    )
+    system_failure_retry_limit: int = setting(
+        "PRISONTOPROBATION_SYSTEM_FAILURE_RETRY_LIMIT", POSITIVE_INT,
+        "most bookings one such run takes (it stops sooner while the upstream still fails)", 200,
+    )
     lock_at_most: timedelta = setting(
         "PRISONTOPROBATION_LOCK_AT_MOST", POSITIVE_DURATION,
         "longest the cluster lock is held (ShedLock lockAtMostFor); a cycle starts no booking after 80 % of it",

@@ -172,6 +172,8 @@ def _schedule_settings(settings: Settings) -> ScheduleSettings:
             RetryTier.LONG: settings.long_retry_cron,
         },
         lock_at_most=settings.lock_at_most,
+        system_failure_delay=settings.system_failure_retry_delay,
+        system_failure_limit=settings.system_failure_retry_limit,
     )
 
 
@@ -265,7 +267,8 @@ class Container(containers.DeclarativeContainer):
         SynchronisationService, repository, providers.Singleton(_traced, processor, tracing), clock, domain_settings,
         metrics, telemetry,
         runner=booking_runner, leases=booking_leases,
-        booking_order=providers.Factory(PodSpread, booking_leases.provided.locked_by),  # pods start apart
+        # Pods start apart; leases without an owner (NoLeases, in tests) give a seed drawn at random.
+        booking_order=providers.Factory(PodSpread, providers.Callable(getattr, booking_leases, "locked_by", None)),
         retry_same_run_within=providers.Callable(same_run_window, providers.Singleton(_schedule_settings, settings)),
     )
 
@@ -336,5 +339,6 @@ class Container(containers.DeclarativeContainer):
             max_concurrent_reports=settings.provided.reports_max_concurrent,
             resync=resync,
             liveness=scheduler_watch,
+            system_failures=synchronisation,
         ),
     )

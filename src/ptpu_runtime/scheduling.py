@@ -36,6 +36,7 @@ LOCK_NAME = "scheduleLock"
 LOCK_AT_MOST = timedelta(minutes=20)
 PROCESS_JOB = "processMessages"
 RETRY_JOBS = {RetryTier.SHORT: "retryShortTerm", RetryTier.MEDIUM: "retryMediumTerm", RetryTier.LONG: "retryLongTerm"}
+SYSTEM_FAILURE_JOB = "retrySystemFailures"
 # A cycle starts no booking after this share of the lock's lease: the booking in hand (a few upstream
 # calls, each bounded by the HTTP timeouts) must still finish before another pod can take the lock.
 DEADLINE_SHARE = 0.8
@@ -54,6 +55,10 @@ class Synchronises(Protocol):
 
     def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> object: ...
 
+    def retry_system_failures(
+        self, *, limit: int, deadline: datetime | None = None, only_after_failures: bool = False
+    ) -> object: ...
+
 
 @frozen
 class ScheduleSettings:
@@ -62,6 +67,9 @@ class ScheduleSettings:
     crons: dict[RetryTier, str]
     # How long a crashed holder can keep the others out (ShedLock's lockAtMostFor).
     lock_at_most: timedelta = LOCK_AT_MOST
+    # The retry of records an outage left in ERROR (SynchronisationService.retry_system_failures).
+    system_failure_delay: timedelta = timedelta(minutes=1)
+    system_failure_limit: int = 200
     # The crons' zone; None: the machine's (TZ), as Spring's @Scheduled uses the JVM's default zone.
     timezone: tzinfo | None = None
 
@@ -192,8 +200,10 @@ class LockedJob:
         return self.name
 
 
-def scheduled_jobs(service: Synchronises, shared: SharedLock, watch: JobWatch | None = None) -> dict[str, LockedJob]:
-    """The four jobs, all under `shared`, each cycle bounded by the deadline of the lock it took."""
+def scheduled_jobs(
+    service: Synchronises, shared: SharedLock, watch: JobWatch | None = None, system_failure_limit: int = 200
+) -> dict[str, LockedJob]:
+    """The five jobs, all under `shared`, each cycle bounded by the deadline of the lock it took."""
     # Processing runs every second or so: its summaries are debug detail; the retry runs are news.
     jobs = {
         PROCESS_JOB: LockedJob(
@@ -206,11 +216,19 @@ def scheduled_jobs(service: Synchronises, shared: SharedLock, watch: JobWatch | 
             name, lambda tier=tier: service.retry(tier, deadline=shared.deadline()),  # type: ignore[misc]
             shared.lock, shared=shared, watch=watch,
         )
+    # Reads nothing unless this instance saved a system failure since its last run found none.
+    jobs[SYSTEM_FAILURE_JOB] = LockedJob(
+        SYSTEM_FAILURE_JOB,
+        lambda: service.retry_system_failures(
+            limit=system_failure_limit, deadline=shared.deadline(), only_after_failures=True
+        ),
+        shared.lock, result_log_level=logging.DEBUG, shared=shared, watch=watch,
+    )
     return jobs
 
 
 class SynchronisationScheduler:
-    """Owns an APScheduler BackgroundScheduler with the four jobs; start() / shutdown(wait).
+    """Owns an APScheduler BackgroundScheduler with the five jobs; start() / shutdown(wait).
 
     Every job's trigger is guarded (cron_trigger.StrictlyLater) and every run reported to `watch`."""
 
@@ -220,7 +238,7 @@ class SynchronisationScheduler:
     ) -> None:
         self._lock = SharedLock(lock, LOCK_NAME, settings.lock_at_most, clock)
         self.watch = watch or SchedulerWatch(settings.watch_limits())
-        self.jobs = scheduled_jobs(service, self._lock, self.watch)
+        self.jobs = scheduled_jobs(service, self._lock, self.watch, settings.system_failure_limit)
         self._settings = settings
         # One worker: a cron retry that fires mid-cycle waits its turn instead of being skipped.
         self._scheduler = BackgroundScheduler(
@@ -262,6 +280,9 @@ class SynchronisationScheduler:
         delay = max(self._settings.processing_delay.total_seconds(), 0.001)
         zone = self._scheduler.timezone
         self._add(PROCESS_JOB, IntervalTrigger(seconds=delay, timezone=zone), misfire_grace_time=None)
+        system_failure_delay = self._settings.system_failure_delay.total_seconds()
+        self._add(SYSTEM_FAILURE_JOB, IntervalTrigger(seconds=system_failure_delay, timezone=zone),
+                  misfire_grace_time=None)
         for tier, name in RETRY_JOBS.items():
             self._add(name, spring_cron_trigger(self._settings.crons[tier], zone), misfire_grace_time=300)
 

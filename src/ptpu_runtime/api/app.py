@@ -19,6 +19,7 @@ from ptpu_runtime.api.report_gate import DEFAULT_MAX_CONCURRENT_REPORTS, ReportG
 from ptpu_runtime.api.reports import report_router
 from ptpu_runtime.api.resync import resync_router
 from ptpu_runtime.api.security import TokenVerifier
+from ptpu_runtime.api.system_failures import RetriesSystemFailures, system_failure_router
 from ptpu_runtime.health_checks import HealthService
 
 
@@ -35,6 +36,7 @@ class ApiDependencies:
     max_concurrent_reports: int = DEFAULT_MAX_CONCURRENT_REPORTS
     resync: Resync | None = None  # POST /resync is served only when given
     liveness: Liveness | None = None  # /health/liveness answers UP unconditionally without one
+    system_failures: RetriesSystemFailures | None = None  # POST /retry-system-failures, likewise
 
 
 def create_app(deps: ApiDependencies) -> FastAPI:
@@ -49,6 +51,8 @@ def create_app(deps: ApiDependencies) -> FastAPI:
     app.include_router(queue_admin_router(deps.queues, deps.telemetry, deps.verifier))
     if deps.resync is not None:
         app.include_router(resync_router(deps.resync, deps.verifier))
+    if deps.system_failures is not None:
+        app.include_router(system_failure_router(deps.system_failures, deps.clock, deps.verifier))
     describe_hmpps_errors(app)
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit)

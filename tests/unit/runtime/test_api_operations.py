@@ -185,7 +185,8 @@ def test_the_report_and_queue_admin_operations_declare_the_bearer_scheme(client)
             ("GET", "/report/match-summary"), ("PUT", "/queue-admin/transfer-event-dlq"),
             ("PUT", "/queue-admin/purge-event-dlq"), ("PUT", "/queue-admin/retry-dlq/{dlqName}"),
             ("PUT", "/queue-admin/purge-queue/{queueName}"),
-            ("GET", "/queue-admin/get-dlq-messages/{dlqName}"), ("POST", "/resync")} == secured
+            ("GET", "/queue-admin/get-dlq-messages/{dlqName}"), ("POST", "/resync"),
+            ("POST", "/retry-system-failures")} == secured
 
 
 def test_unknown_path_is_404_in_hmpps_shape(client):

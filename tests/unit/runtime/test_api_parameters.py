@@ -63,7 +63,7 @@ def test_every_numeric_parameter_documents_its_range(client):
     numeric = {name: schema for name, schema in documented_parameters(client) if schema.get("type") == "integer"}
     assert set(numeric) == {
         "GET /report/not-matched daysOld", "GET /report/match-summary slaDays",
-        "GET /queue-admin/get-dlq-messages/{dlqName} maxMessages",
+        "GET /queue-admin/get-dlq-messages/{dlqName} maxMessages", "POST /retry-system-failures maxBookings",
     }
     for name, schema in numeric.items():
         assert "minimum" in schema and "maximum" in schema, name

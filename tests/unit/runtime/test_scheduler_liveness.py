@@ -21,7 +21,13 @@ from ptpu_core.retry_policy import RetryTier
 from ptpu_runtime.api.health import health_router
 from ptpu_runtime.health_checks import HealthService
 from ptpu_runtime.scheduler_watch import SchedulerWatch, WatchLimits
-from ptpu_runtime.scheduling import PROCESS_JOB, RETRY_JOBS, ScheduleSettings, SynchronisationScheduler
+from ptpu_runtime.scheduling import (
+    PROCESS_JOB,
+    RETRY_JOBS,
+    SYSTEM_FAILURE_JOB,
+    ScheduleSettings,
+    SynchronisationScheduler,
+)
 
 pytestmark = pytest.mark.timeout(60)
 NEVER = "0 0 0 1 1 *"  # midnight on 1 January: not during these tests
@@ -145,5 +151,6 @@ def test_start_up_names_each_job_once(caplog):
         scheduler.shutdown(wait=True)
     lines = [record.getMessage() for record in caplog.records if record.name == "apscheduler.scheduler"]
     added = [line for line in lines if line.startswith("Added job")]
-    assert added == [f'Added job "{name}" to job store "default"' for name in [PROCESS_JOB, *RETRY_JOBS.values()]]
+    expected = [PROCESS_JOB, SYSTEM_FAILURE_JOB, *RETRY_JOBS.values()]
+    assert added == [f'Added job "{name}" to job store "default"' for name in expected]
     assert not [line for line in lines if "tentatively" in line or "LockedJob" in line]

@@ -7,6 +7,7 @@ from ptpu_runtime.scheduling import (
     LOCK_NAME,
     PROCESS_JOB,
     RETRY_JOBS,
+    SYSTEM_FAILURE_JOB,
     LockedJob,
     ScheduleSettings,
     SynchronisationScheduler,
@@ -41,6 +42,12 @@ class RecordingService:
     def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> str:
         self.deadlines.append(deadline)
         return self._run(tier.name)
+
+    def retry_system_failures(
+        self, *, limit: int, deadline: datetime | None = None, only_after_failures: bool = False
+    ) -> str:
+        self.deadlines.append(deadline)
+        return self._run(f"system-failures limit={limit} only_after_failures={only_after_failures}")
 
 
 def make(fail: bool = False):
@@ -110,13 +117,13 @@ def test_each_retry_job_retries_its_own_tier():
     assert service.runs == ["SHORT", "MEDIUM", "LONG"]
 
 
-def test_enabled_scheduler_has_four_jobs_and_runs_processing():
+def test_enabled_scheduler_has_five_jobs_and_runs_processing():
     clock, _, service, lock = make()
     settings = ScheduleSettings(True, timedelta(milliseconds=20), CRONS)
     scheduler = SynchronisationScheduler(service, lock, clock, settings)
     scheduler.start()
     try:
-        assert sorted(scheduler.job_ids()) == sorted([PROCESS_JOB, *RETRY_JOBS.values()])
+        assert sorted(scheduler.job_ids()) == sorted([PROCESS_JOB, SYSTEM_FAILURE_JOB, *RETRY_JOBS.values()])
         assert service.ran.wait(timeout=10)
     finally:
         scheduler.shutdown(wait=True)
@@ -193,3 +200,17 @@ def test_every_cycle_stops_starting_bookings_well_inside_the_lock_lease():
     scheduler.jobs[RETRY_JOBS[RetryTier.LONG]]()
     start = datetime(2021, 3, 1, 12, tzinfo=UTC)  # noon in London, GMT
     assert service.deadlines == [start + timedelta(minutes=8), start + timedelta(hours=1, minutes=8)]
+
+
+def test_system_failures_are_retried_on_their_own_interval_only_after_one_was_saved():
+    clock, _, service, lock = make()
+    settings = ScheduleSettings(
+        True, timedelta(hours=1), CRONS, system_failure_delay=timedelta(milliseconds=50), system_failure_limit=7
+    )
+    scheduler = SynchronisationScheduler(service, lock, clock, settings)
+    scheduler.start()
+    try:
+        assert service.ran.wait(timeout=10)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert "system-failures limit=7 only_after_failures=True" in service.runs

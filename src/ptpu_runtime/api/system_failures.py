@@ -1,0 +1,81 @@
+"""POST /retry-system-failures: retry now the records an outage left in ERROR, for ROLE_PTPU_RESYNC.
+
+The scheduled job `retrySystemFailures` does the same every PRISONTOPROBATION_SYSTEM_FAILURE_RETRY_DELAY
+once a system failure has been saved; this is the operator's way to hurry it (after a fix, say) without a
+/resync per booking. A dry run (the default) lists the bookings a run would take and writes nothing. A run
+is the core's probe (`SynchronisationService.retry_system_failures`): per-booking leases keep a booking
+from being worked twice at once, it stops while the upstream still fails, and it starts no booking after
+ANSWER_WITHIN_SECONDS, so the answer comes inside an nginx ingress's 60 s. The role is the re-sync one:
+this writes to Delius, which queue-admin (SQS plumbing) does not (see api/resync.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any, Protocol
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from ptpu_core.ports import Clock
+from ptpu_core.synchronise import CycleSummary
+from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, require_role
+
+log = logging.getLogger(__name__)
+
+ANSWER_WITHIN_SECONDS = 45.0
+MAX_BOOKINGS = 1000
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Validation failure: maxBookings out of range"},
+    401: {"description": "No valid bearer token"},
+    403: {"description": f"The token lacks {ROLE_RESYNC}"},
+}
+
+
+class RetriesSystemFailures(Protocol):
+    def system_failures(self, *, limit: int) -> list[int]: ...
+
+    def retry_system_failures(self, *, limit: int, deadline: Any = None) -> CycleSummary: ...
+
+
+class SystemFailureRetry(BaseModel):
+    dryRun: bool = Field(description="True: only lists the bookings a run would take")  # noqa: N815
+    bookingIds: list[int] = Field(description="The bookings with a record left in ERROR, in the order taken")  # noqa: N815
+    bookings: int = Field(description="Bookings worked (0 in a dry run)")
+    done: int = Field(description="Records processed to the end")
+    retried: int = Field(description="Records left for a later retry (a business outcome, or failing again)")
+    systemFailures: int = Field(description="Records that failed for a system reason again")  # noqa: N815
+    notStarted: int = Field(description="Bookings not started: the run stopped while the upstream still "  # noqa: N815
+                                        "failed, or the answer could not wait longer")
+
+
+def system_failure_router(service: RetriesSystemFailures, clock: Clock, verifier: TokenVerifier) -> APIRouter:
+    router = APIRouter(tags=["resync"])
+
+    @router.post(
+        "/retry-system-failures", responses=ERRORS, response_model=SystemFailureRetry,
+        summary="Retries now the records an outage left in ERROR (short tier); a dry run by default",
+    )
+    def retry_system_failures(
+        claims: dict[str, Any] = Depends(require_role(verifier, ROLE_RESYNC)),
+        dry_run: bool = Query(True, alias="dryRun", description="false to process them"),
+        max_bookings: int = Query(100, alias="maxBookings", ge=1, le=MAX_BOOKINGS,
+                                  description="Most bookings taken"),
+    ) -> SystemFailureRetry:
+        who = claims.get("user_name") or claims.get("client_id") or claims.get("sub")
+        bookings = service.system_failures(limit=max_bookings)
+        log.info("POST /retry-system-failures by %s: %d bookings, dryRun=%s", who, len(bookings), dry_run)
+        if dry_run:
+            return SystemFailureRetry(dryRun=True, bookingIds=bookings, bookings=0, done=0, retried=0,
+                                      systemFailures=0, notStarted=0)
+        deadline = clock.now() + timedelta(seconds=ANSWER_WITHIN_SECONDS)
+        summary = service.retry_system_failures(limit=max_bookings, deadline=deadline)
+        return SystemFailureRetry(
+            dryRun=False, bookingIds=bookings, bookings=summary.bookings, done=summary.done,
+            retried=summary.retried, systemFailures=summary.errors,
+            notStarted=max(0, len(bookings) - summary.bookings - summary.stale - summary.leased_elsewhere),
+        )
+
+    return router
