@@ -65,8 +65,8 @@ class LeaseRun:
 
 PROCESS_DUE = LeaseRun()
 ON_REQUEST = LeaseRun(on_request=True)
-# A booking's pass starts no record once this share of its lease has gone by: the record in hand (a few
-# upstream calls, each bounded by the HTTP timeouts) must still finish before the lease can pass on.
+# A booking's pass starts no record once this share of its lease (as taken) has gone by, so one booking is
+# not held for ever; the rest of its records are left for the next cycle.
 LEASE_SHARE = 0.5
 # A Delius write, publish or outcome save is made only with at least this share of the lease left: with
 # less, `BookingLeases.keep` extends the lease first (as ShedLock's KeepAliveLockProvider extends a lock
@@ -87,9 +87,9 @@ class BookingLeases(Protocol):
     failed is taken again by its pod's next cycle, by other pods once it expires).
     A store failure in `try_lease` raises `StoreFailure`.
 
-    `lease`: how long a lease lasts once taken (None: no limit). A pass starts no record after
-    LEASE_SHARE of it has gone by (the rest of the booking is left for the next cycle), so it does not
-    outlive its lease and work beside the pod that takes the booking next.
+    `lease`: how long a lease lasts once taken or kept (None: no limit). A pass starts no record after
+    LEASE_SHARE of it has gone by since the take (the rest of the booking is left for the next cycle); the
+    record in hand keeps the lease (`keep`) and writes nothing once another pod has taken the booking.
     """
 
     @property
