@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from attrs import define, evolve, field
 
 from ptpu_core import ports
-from ptpu_core.booking_work import LeaseRun
+from ptpu_core.booking_work import KEEP_SHARE, LeaseRun
 from ptpu_core.errors import StoreFailure, UpstreamFailure
 from ptpu_core.models.domain_event import HmppsDomainEvent
 from ptpu_core.models.prison import (
@@ -406,7 +406,9 @@ class InMemoryBookingLeases:
     """The BookingLeases port over a dict that several pods (instances) share, driven by a clock: the same
     rules as `DynamoBookingLeases` (a lease is granted when free, run out, or ours and held by no worker;
     refused after another pod freed it since `new_cycle`; a retry tier's stamp keeps a tick's second run
-    out). `writes` lists every lease attempt (booking id) and `reads` every look-ahead, for tests."""
+    out; `keep` extends a lease once less than KEEP_SHARE of it is left, while the item is as we left it).
+    `writes` lists every lease attempt (booking id), `kept` every extension written and `reads` every
+    look-ahead, for tests."""
 
     def __init__(
         self, clock: ports.Clock, owner: str, lease: timedelta, table: dict[int, LeaseItem] | None = None
@@ -416,9 +418,10 @@ class InMemoryBookingLeases:
         self.lease: timedelta | None = lease
         self.table = table if table is not None else {}
         self._mutex = threading.Lock()
-        self._held: set[int] = set()
+        self._held: dict[int, datetime] = {}  # booking -> the lock_until we wrote
         self._cycle_started: datetime | None = None
         self.writes: list[int] = []
+        self.kept: list[int] = []
         self.reads: list[list[int]] = []
         self.read_failure: StoreFailure | None = None
 
@@ -445,12 +448,28 @@ class InMemoryBookingLeases:
                 return False
             stamps = {} if item is None else item.run_stamps
             self.table[booking_id] = LeaseItem(self.owner, now, now + (self.lease or timedelta(0)), stamps)
-            self._held.add(booking_id)
+            self._held[booking_id] = self.table[booking_id].lock_until
+            return True
+
+    def keep(self, booking_id: int, run: LeaseRun) -> bool:
+        now = self._clock.now()
+        lease = self.lease or timedelta(0)
+        with self._mutex:
+            until = self._held.get(booking_id)
+            if until is None:
+                return False
+            if until - now >= lease * KEEP_SHARE:
+                return True
+            item = self.table.get(booking_id)
+            if item is None or item.locked_by != self.owner or item.lock_until != until:
+                return False  # taken by another pod since (its take rewrote the item)
+            item.lock_until = self._held[booking_id] = now + lease
+            self.kept.append(booking_id)
             return True
 
     def release(self, booking_id: int, run: LeaseRun) -> None:
         with self._mutex:
-            self._held.discard(booking_id)
+            self._held.pop(booking_id, None)
             item = self.table.get(booking_id)
             if item is not None and item.locked_by == self.owner:
                 item.lock_until = self._clock.now()

@@ -14,7 +14,7 @@ switch and nothing is recorded.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -97,8 +97,10 @@ class TracedProcessor:
         self._inner = inner
         self._tracer = tracer
 
-    def booking_pass(self) -> ProcessesMessages:
-        inner = self._inner.booking_pass() if isinstance(self._inner, StartsBookingPasses) else self._inner
+    def booking_pass(self, confirm_lease: Callable[[], None] | None = None) -> ProcessesMessages:
+        inner = self._inner
+        if isinstance(inner, StartsBookingPasses):
+            inner = inner.booking_pass(confirm_lease)
         return TracedProcessor(inner, self._tracer)
 
     def process(self, message: Message) -> Outcome:

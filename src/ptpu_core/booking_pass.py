@@ -121,7 +121,8 @@ class PassCommunityApi:
 class PerBookingPass:
     """Builds a MessageProcessor per booking pass over `PassPrisonApi` / `PassCommunityApi`.
 
-    `booking_pass()` is what SynchronisationService asks for at the start of each booking; `process`
+    `booking_pass(confirm_lease)` is what SynchronisationService asks for at the start of each booking, with
+    its lease's check (`HeldLease.confirm`, asked before each Delius write and publish); `process`
     (one record on its own, a pass of one) keeps it usable wherever a plain processor is expected.
     `steps` (the record store) is handed to each MessageProcessor so every record's effects are
     journalled (issue 13 §3), and `domain_events` (where NOMS-number changes are announced, issue 11 §1).
@@ -150,7 +151,7 @@ class PerBookingPass:
         self._clock = clock
         self._settings = settings
 
-    def booking_pass(self) -> MessageProcessor:
+    def booking_pass(self, confirm_lease: Callable[[], None] | None = None) -> MessageProcessor:
         return MessageProcessor(
             PassPrisonApi(self._prison_api),
             PassCommunityApi(self._community_api),
@@ -161,6 +162,7 @@ class PerBookingPass:
             self._settings,
             steps=self._steps,
             domain_events=self._domain_events,
+            confirm_lease=confirm_lease,
         )
 
     def process(self, message: Message) -> Outcome:

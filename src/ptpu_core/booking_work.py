@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 
 from attrs import frozen
 
-from ptpu_core.errors import StoreFailure
+from ptpu_core.errors import PtpuError, StoreFailure
 from ptpu_core.retry_policy import RetryTier
 
 log = logging.getLogger("ptpu.synchronise")
@@ -65,9 +65,13 @@ class LeaseRun:
 
 PROCESS_DUE = LeaseRun()
 ON_REQUEST = LeaseRun(on_request=True)
-# A booking's pass starts no record once this share of its lease has gone by: the record in hand (a few
-# upstream calls, each bounded by the HTTP timeouts) must still finish before the lease can pass on.
+# A booking's pass starts no record once this share of its lease (as taken) has gone by, so one booking is
+# not held for ever; the rest of its records are left for the next cycle.
 LEASE_SHARE = 0.5
+# A Delius write, publish or outcome save is made only with at least this share of the lease left: with
+# less, `BookingLeases.keep` extends the lease first (as ShedLock's KeepAliveLockProvider extends a lock
+# for its whole lockAtMostFor once half of it has passed).
+KEEP_SHARE = 0.5
 # How many bookings a cycle looks ahead at before trying their leases: one BatchGetItem's key limit.
 LOOK_AHEAD = 100
 
@@ -83,9 +87,9 @@ class BookingLeases(Protocol):
     failed is taken again by its pod's next cycle, by other pods once it expires).
     A store failure in `try_lease` raises `StoreFailure`.
 
-    `lease`: how long a lease lasts once taken (None: no limit). A pass starts no record after
-    LEASE_SHARE of it has gone by (the rest of the booking is left for the next cycle), so it does not
-    outlive its lease and work beside the pod that takes the booking next.
+    `lease`: how long a lease lasts once taken or kept (None: no limit). A pass starts no record after
+    LEASE_SHARE of it has gone by since the take (the rest of the booking is left for the next cycle); the
+    record in hand keeps the lease (`keep`) and writes nothing once another pod has taken the booking.
     """
 
     @property
@@ -100,6 +104,16 @@ class BookingLeases(Protocol):
         ...
 
     def try_lease(self, booking_id: int, run: LeaseRun) -> bool: ...
+
+    def keep(self, booking_id: int, run: LeaseRun) -> bool:
+        """Asked before each Delius write, publish and outcome save of a booking this pod leased: True while
+        the lease is still this pod's with at least KEEP_SHARE of `lease` left, after extending it to a
+        whole `lease` from now when less was left; False once it is not (another pod took it after it ran
+        out, or the extension could not be written: a store failure is logged, not raised). An extension
+        is granted only while the item is exactly as this pod's take or last extension left it, so it is
+        never granted once anyone else has taken the lease. No store call while enough is left, so a pass
+        shorter than `lease` * KEEP_SHARE costs nothing more."""
+        ...
 
     def release(self, booking_id: int, run: LeaseRun) -> None: ...
 
@@ -130,11 +144,40 @@ class NoLeases:
     def try_lease(self, booking_id: int, run: LeaseRun) -> bool:
         return True
 
+    def keep(self, booking_id: int, run: LeaseRun) -> bool:
+        return True
+
     def release(self, booking_id: int, run: LeaseRun) -> None:
         return None
 
     def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> Collection[int]:
         return ()
+
+
+class LeaseLost(PtpuError):
+    """This pod no longer holds the booking's lease: it makes no further write for the booking.
+
+    Raised by `HeldLease.confirm` before a Delius write, a publish or an outcome's save. The pass stops
+    there: the record in hand is neither saved nor journalled (it stays unprocessed for the pod that
+    holds the lease now), and its buffered telemetry is dropped (the holder emits its own)."""
+
+    def __init__(self, booking_id: int) -> None:
+        super().__init__(f"the lease of booking {booking_id} is no longer this pod's")
+        self.booking_id = booking_id
+
+
+class HeldLease:
+    """The lease a booking's pass works under: `confirm()` before every write made for the booking."""
+
+    def __init__(self, leases: BookingLeases, booking_id: int, run: LeaseRun) -> None:
+        self._leases = leases
+        self._booking_id = booking_id
+        self._run = run
+
+    def confirm(self) -> None:
+        """Raises LeaseLost unless `BookingLeases.keep` says the lease is still ours (extended if need be)."""
+        if not self._leases.keep(self._booking_id, self._run):
+            raise LeaseLost(self._booking_id)
 
 
 class LookAhead:

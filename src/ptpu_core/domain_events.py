@@ -112,6 +112,7 @@ class JournalledDomainEventPublisher:
         published = _key(_PUBLISHED, event)
         if self._journal.landed_write(published) is not None:
             return
+        self._journal.before_write()
         try:
             self._real.publish(event)
         except SystemFailure:

@@ -27,6 +27,10 @@ only then are the landed writes sent again; a process killed mid-record also sen
 (journalling each write as it lands would close that window at the price of a store write per Delius
 write). Used on its own (`MessageProcessor.process`), the journal is flushed when processing ends or
 fails, before the caller saves anything: one UpdateItem per record.
+
+Every Delius write and every publish not already landed asks `before_write()` first: the booking's lease
+check (`ptpu_core.booking_work.HeldLease.confirm`), which raises LeaseLost once another pod holds the
+booking, so a pod that lost its lease makes no further write for it.
 """
 
 from __future__ import annotations
@@ -62,9 +66,13 @@ class AppliedStepStore(Protocol):
 class EffectJournal:
     """One record's journal for one processing attempt. Not thread-safe: one record, one thread."""
 
-    def __init__(self, message: Message, store: AppliedStepStore) -> None:
+    def __init__(
+        self, message: Message, store: AppliedStepStore, confirm_lease: Callable[[], None] | None = None
+    ) -> None:
+        """`confirm_lease`: raises LeaseLost unless the booking's lease is still ours (None: no lease)."""
         self._message = message
         self._store = store
+        self._confirm_lease = confirm_lease
         self._attempt = f"a{message.retry_count}:"
         # Entries of earlier attempts are no longer needed: their outcomes were saved.
         message.applied_steps = frozenset(
@@ -87,6 +95,11 @@ class EffectJournal:
             if step == key or step.startswith(key + "="):
                 return step[len(key) + 1 :]
         return None
+
+    def before_write(self) -> None:
+        """About to make a Delius write or publish: LeaseLost when the booking's lease is no longer ours."""
+        if self._confirm_lease is not None:
+            self._confirm_lease()
 
     def wrote(self, step: str) -> None:
         """A Delius write landed: `step` is its key, with `=<summary>` when the answer matters."""
@@ -175,6 +188,7 @@ class JournalledCommunityApi:
         key = write_key("update_noms_number", crn, noms_number)
         if self._journal.landed_write(key) is not None:
             return IDs(crn=crn, noms_number=noms_number)
+        self._journal.before_write()
         answer = self._real.update_noms_number(crn, noms_number)
         self._journal.wrote(key)
         return answer
@@ -184,6 +198,7 @@ class JournalledCommunityApi:
         landed = self._journal.landed_write(key)
         if landed is not None:
             return [IDs(crn=crn, noms_number=new_noms_number) for crn in landed.split(",") if crn]
+        self._journal.before_write()
         replaced = self._real.replace_noms_number(old_noms_number, new_noms_number)
         if replaced:  # [] is community-api's 404/409: nothing was changed
             self._journal.wrote(f"{key}={','.join(ids.crn for ids in replaced)}")
@@ -193,6 +208,7 @@ class JournalledCommunityApi:
         key = write_key("update_booking_number", noms_number, body)
         if self._journal.landed_write(key) is not None:
             return Custody(booking_number=body.booking_number)
+        self._journal.before_write()
         answer = self._real.update_booking_number(noms_number, body)
         if answer is not None:
             self._journal.wrote(key)
@@ -205,6 +221,7 @@ class JournalledCommunityApi:
             code = body.noms_prison_institution_code
             institution = Institution(description=landed or None, noms_prison_institution_code=code)
             return Custody(booking_number=booking_number, institution=institution)
+        self._journal.before_write()
         answer = self._real.update_custody(noms_number, booking_number, body)
         if answer is not None:
             description = answer.institution.description if answer.institution else None
@@ -217,6 +234,7 @@ class JournalledCommunityApi:
         key = write_key("replace_key_dates", noms_number, booking_number, body)
         if self._journal.landed_write(key) is not None:
             return Custody(booking_number=booking_number)
+        self._journal.before_write()
         answer = self._real.replace_key_dates(noms_number, booking_number, body)
         if not isinstance(answer, NotFound):
             self._journal.wrote(key)

@@ -36,6 +36,12 @@ since this cycle began (counted `leased_elsewhere` too): without it every pod sp
 write on every booking another pod had (benchmarks/NOTES.md). The read is a hint; the lease still decides;
 a refused lease shows the read is out of date, and the rest of the window is read again (`LookAhead`).
 
+A lease is kept while its booking is in hand (`HeldLease`, `BookingLeases.keep`): before each Delius
+write and publish (asked by the record's effect journal) and before each outcome's save, the pass confirms
+the lease is still this pod's, extending it once less than half is left. When it is not (another pod took
+it after it ran out), the pass stops at once (counted `lease_lost`): the record in hand is not saved, so it
+stays unprocessed for the pod that holds the booking now, and nothing more is written for the booking.
+
 Each record's effect journal (issue 13 §3) rides on the save of its outcome when the processor stages
 it (`MessageProcessor.process_staged`): one store write per record; the journal is written alone only
 when that save fails (see `ptpu_core.effect_journal`).
@@ -66,6 +72,8 @@ from ptpu_core.booking_work import (
     LOOK_AHEAD,
     PROCESS_DUE,
     BookingLeases,
+    HeldLease,
+    LeaseLost,
     LeaseRun,
     LookAhead,
     NoLeases,
@@ -103,7 +111,10 @@ class StagesJournal(Protocol):
 class StartsBookingPasses(Protocol):
     """A processor that hands out one processor per booking pass (see `ptpu_core.booking_pass`)."""
 
-    def booking_pass(self) -> ProcessesMessages: ...
+    def booking_pass(self, confirm_lease: Callable[[], None] | None = None) -> ProcessesMessages:
+        """A processor for one booking's records; `confirm_lease` raises LeaseLost unless the booking's
+        lease is still ours, and is asked before each Delius write and publish."""
+        ...
 
 
 @frozen
@@ -118,6 +129,7 @@ class CycleSummary:
     deferred: int = 0  # not started because the cycle's deadline had passed
     leased_elsewhere: int = 0  # skipped: another pod held the booking's lease (or already retried it)
     cut_short: int = 0  # bookings whose pass stopped before its lease could run out; the rest is left
+    lease_lost: int = 0  # bookings whose pass stopped on finding its lease taken by another pod
 
 
 Selector = Callable[[Message], bool]
@@ -325,8 +337,17 @@ class SynchronisationService:
             tally["leased_elsewhere"] += 1
             log.debug("booking %s: leased by another pod (or done by this tick's run); skipped", booking_id)
             return tally
+        held = HeldLease(self._leases, booking_id, run)
+        failing = False
         try:
-            failing = self._synchronise_booking(booking_id, selects, joins, tally, stop_at, probe is not None)
+            failing = self._synchronise_booking(booking_id, selects, joins, tally, held, stop_at, probe is not None)
+        except LeaseLost:
+            tally["lease_lost"] += 1
+            log.warning(
+                "booking %s: this pod no longer holds its lease; it writes nothing more for the booking and"
+                " leaves the record in hand unprocessed for whoever holds it",
+                booking_id,
+            )
         finally:
             self._leases.release(booking_id, run)
         if probe is not None and tally["processed"]:
@@ -334,10 +355,17 @@ class SynchronisationService:
         return tally
 
     def _synchronise_booking(
-        self, booking_id: int, selects: Selector, joins: Selector, tally: Counter[str], stop_at: datetime | None = None,
+        self,
+        booking_id: int,
+        selects: Selector,
+        joins: Selector,
+        tally: Counter[str],
+        lease: HeldLease,
+        stop_at: datetime | None = None,
         probe: bool = False,
     ) -> bool:
-        """Process the booking's records in order; True when one of them ended in a system failure."""
+        """The booking's records in order; LeaseLost (from a write, or before a save) ends the pass.
+        True when one of them ended in a system failure."""
         failing = False
         records = [m for m in self._repository.unprocessed_for_booking(booking_id) if joins(m)]
         if not any(selects(m) for m in records):
@@ -353,7 +381,9 @@ class SynchronisationService:
                 "booking %s: deleted duplicate %s message %s", booking_id, duplicate.event_type, duplicate.id
             )
         processor = (
-            self._processor.booking_pass() if isinstance(self._processor, StartsBookingPasses) else self._processor
+            self._processor.booking_pass(lease.confirm)
+            if isinstance(self._processor, StartsBookingPasses)
+            else self._processor
         )
         for message in aggregation.kept:
             if stop_at is not None and instant(self._clock.now()) >= stop_at:
@@ -365,11 +395,13 @@ class SynchronisationService:
                 return failing
             if isinstance(processor, StagesJournal):
                 staged = processor.process_staged(message)
+                lease.confirm()  # the save is a write for the booking too
                 outcome = self._outcomes.save_staged(
                     staged, message, selects(message), tally, counts_system_failure=not probe
                 )
             else:
                 outcome = self._outcome_of(processor, message, tally)
+                lease.confirm()
                 self._outcomes.apply(
                     message, outcome, selected=selects(message), counts_system_failure=not probe
                 )
@@ -385,6 +417,8 @@ class SynchronisationService:
     def _outcome_of(processor: ProcessesMessages, message: Message, tally: Counter[str]) -> Outcome:
         try:
             return processor.process(message)
+        except LeaseLost:
+            raise  # not a failure of the record: another pod holds its booking now
         except Exception as error:
             return failed(message, error, tally)
 

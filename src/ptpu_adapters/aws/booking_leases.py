@@ -21,6 +21,16 @@ store outage, or its answer was) is taken again by this process at once instead 
 `lockUntil`: the process keeps the set of bookings its workers hold, refuses a second worker the same
 booking, and accepts an item `lockedBy` itself only when no worker holds it. Other pods still wait.
 
+A lease is kept while its booking is in hand (`keep`, asked before each Delius write, publish and outcome
+save): while at least half of it is left, nothing is called; with less, one conditional UpdateItem moves
+`lockUntil` (and `Expires`) to a whole lease from now, on condition that the item is exactly as this pod's
+take or last extension left it (`lockedBy` us and `lockUntil` the value we wrote). That is ShedLock's
+contract for extending a lock (its storage accessors' extend: `locked_by` = this node and `lock_until` still
+in the future; its KeepAliveLockProvider extends for the whole lockAtMostFor once half has passed), with one
+difference: a lease that ran out but that nobody took since is extended too, since every take rewrites
+`lockUntil`, so an unchanged item proves no other pod has worked the booking. A refused extension means
+another pod holds the booking: `keep` answers False and the pass writes nothing more for it.
+
 A lease another pod freed after the current cycle began is refused to that cycle (`new_cycle`): the
 cycle's selection predates that pod's work, so the booking would only be leased, read and found done.
 A run on request (`LeaseRun.on_request`, the re-sync endpoint) read no selection, so that rule spares it.
@@ -62,7 +72,8 @@ from ptpu_adapters.aws.lock import (
     default_lock_owner,
     shedlock_time,
 )
-from ptpu_core.booking_work import LeaseRun
+from ptpu_core.booking_work import KEEP_SHARE, LeaseRun
+from ptpu_core.errors import StoreFailure
 from ptpu_core.retry_policy import RetryTier
 
 log = logging.getLogger(__name__)
@@ -122,7 +133,7 @@ class DynamoBookingLeases:
         self._owner = locked_by or default_lock_owner()
         self._clock = clock
         self._cycle_started: datetime | None = None
-        self._held: set[int] = set()
+        self._held: dict[int, datetime | None] = {}  # booking -> the lockUntil we wrote (None: being taken)
         self._held_lock = threading.Lock()
         self._unreadable = UnreadableLeaseValues()
 
@@ -145,32 +156,75 @@ class DynamoBookingLeases:
         with self._held_lock:
             if booking_id in self._held:
                 return False
-            self._held.add(booking_id)
+            self._held[booking_id] = None
         try:
-            taken = self._take(booking_id, run)
+            until = self._take(booking_id, run)
         except BaseException:
             self._forget(booking_id)
             raise
-        if not taken:
+        if until is None:
             self._forget(booking_id)
-        return taken
+            return False
+        with self._held_lock:
+            self._held[booking_id] = until
+        return True
 
     def _forget(self, booking_id: int) -> None:
         with self._held_lock:
-            self._held.discard(booking_id)
+            self._held.pop(booking_id, None)
 
-    def _take(self, booking_id: int, run: LeaseRun) -> bool:
-        """The conditional take; refused on an item with a time value not seen before that is unreadable
-        (aws/lease_values.py), it is tried once more accepting exactly that value."""
-        taken, old = self._try_take(booking_id, run)
-        if self._unreadable.note(booking_id, old, _time_attributes(run)) and not taken:
-            taken, _ = self._try_take(booking_id, run)
-        if taken:
+    def keep(self, booking_id: int, run: LeaseRun) -> bool:
+        """See BookingLeases.keep and the module docstring: no call while KEEP_SHARE of the lease is left."""
+        now = self._clock()
+        with self._held_lock:
+            until = self._held.get(booking_id)
+        if until is None:
+            return False
+        if until - now >= self._lease * KEEP_SHARE:
+            return True
+        extended = now + self._lease
+        request: dict[str, Any] = {
+            "Key": {"_id": {"S": lease_name(booking_id)}},
+            "UpdateExpression": "SET lockUntil = :until, #expires = :expires",
+            "ConditionExpression": "lockedBy = :owner AND lockUntil = :held",
+            "ExpressionAttributeNames": {"#expires": EXPIRES},
+            "ExpressionAttributeValues": {
+                ":until": {"S": shedlock_time(extended)},
+                ":held": {"S": shedlock_time(until)},
+                ":owner": {"S": self._owner},
+                ":expires": _expires(extended),
+            },
+        }
+        try:
+            kept = conditional_update(self._client, self._table, f"extending the lease of booking {booking_id}",
+                                      **request)
+        except StoreFailure as failure:
+            log.warning("Lease of booking %s could not be extended (%s); this pod writes nothing more for it",
+                        booking_id, failure)
+            return False
+        if not kept:
+            log.warning("Lease of booking %s (ours until %s) was taken by another pod after it ran out; this pod"
+                        " writes nothing more for it", booking_id, shedlock_time(until))
+            return False
+        with self._held_lock:
+            if booking_id in self._held:
+                self._held[booking_id] = extended
+        return True
+
+    def _take(self, booking_id: int, run: LeaseRun) -> datetime | None:
+        """The conditional take: the `lockUntil` written, None when refused. Refused on an item with a time
+        value not seen before that is unreadable (aws/lease_values.py), it is tried once more accepting
+        exactly that value."""
+        until, old = self._try_take(booking_id, run)
+        if self._unreadable.note(booking_id, old, _time_attributes(run)) and until is None:
+            until, _ = self._try_take(booking_id, run)
+        if until is not None:
             self._unreadable.taken(booking_id)
-        return taken
+        return until
 
-    def _try_take(self, booking_id: int, run: LeaseRun) -> tuple[bool, dict[str, Any]]:
-        """(taken, the item as it stood before: ALL_OLD, returned whether taken or refused, at no extra read).
+    def _try_take(self, booking_id: int, run: LeaseRun) -> tuple[datetime | None, dict[str, Any]]:
+        """(the `lockUntil` written, None when refused; the item as it stood before: ALL_OLD, returned whether
+        taken or refused, at no extra read).
 
         A time of another type than string (a number) is never one this service wrote: it counts as expired
         in the condition itself (`NOT attribute_type`, ahead of the comparisons, which would fail on it)."""
@@ -217,7 +271,8 @@ class DynamoBookingLeases:
             "ExpressionAttributeValues": values,
         }
         request["ExpressionAttributeNames"] = names
-        return conditional_update_old(self._client, self._table, f"leasing booking {booking_id}", **request)
+        taken, old = conditional_update_old(self._client, self._table, f"leasing booking {booking_id}", **request)
+        return (now + self._lease if taken else None), old
 
     def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> set[int]:
         """See BookingLeases.leased_elsewhere (the rule and why): the booking ids whose items, read now in

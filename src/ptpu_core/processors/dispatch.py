@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from ptpu_core import telemetry_names as names
+from ptpu_core.booking_work import LeaseLost
 from ptpu_core.capabilities import skipped
 from ptpu_core.domain_events import Announcer, JournalledDomainEventPublisher
 from ptpu_core.effect_journal import (
@@ -108,6 +110,10 @@ class MessageProcessor:
     Given `domain_events`, a NOMS number set or replaced in Delius is announced on it (issue 11 §1,
     `ptpu_core.domain_events`); with a journal, an announcement an earlier attempt could not publish
     is published first.
+
+    Given `confirm_lease` (a booking pass under a lease, `ptpu_core.booking_pass`), every Delius write and
+    publish asks it first (`EffectJournal.before_write`); LeaseLost, raised once the lease is another
+    pod's, ends the record with nothing journalled, emitted or handed back as an outcome.
     """
 
     def __init__(
@@ -121,8 +127,10 @@ class MessageProcessor:
         settings: DomainSettings,
         steps: AppliedStepStore | None = None,
         domain_events: DomainEventPublisher | None = None,
+        confirm_lease: Callable[[], None] | None = None,
     ) -> None:
         self._clock = clock  # the time of a published domain event; no processing rule reads it
+        self._confirm_lease = confirm_lease
         self._metrics = metrics
         self._ports = (prison_api, community_api, offender_search, telemetry, metrics)
         self._settings = settings
@@ -134,11 +142,16 @@ class MessageProcessor:
     def process(self, message: Message) -> Outcome:
         if self._steps is None:
             return self._process_with(self._unjournalled, message)
-        journal = EffectJournal(message, self._steps)
+        journal = EffectJournal(message, self._steps, self._confirm_lease)
         try:
-            return self._process_with(self._journalled(journal, message), message)
-        finally:
+            outcome = self._process_with(self._journalled(journal, message), message)
+        except LeaseLost:
+            raise  # the booking is another pod's now: its record is left as that pod will find it
+        except BaseException:
             journal.flush()  # landed writes and buffered events: journalled, then the events emitted
+            raise
+        journal.flush()
+        return outcome
 
     def process_staged(self, message: Message) -> StagedProcessing:
         """As `process`, but the record's journal is staged on `message` (its `applied_steps`) for the
@@ -150,9 +163,11 @@ class MessageProcessor:
                 return StagedProcessing(self._process_with(self._unjournalled, message))
             except Exception as error:  # noqa: BLE001 - handed to the caller, which logs and retries it
                 return StagedProcessing(None, error)
-        journal = EffectJournal(message, self._steps)
+        journal = EffectJournal(message, self._steps, self._confirm_lease)
         try:
             outcome = self._process_with(self._journalled(journal, message), message)
+        except LeaseLost:
+            raise  # as in `process`: nothing staged, nothing to save
         except Exception as error:  # noqa: BLE001 - as above
             journal.stage()
             return StagedProcessing(None, error, journal)

@@ -54,6 +54,9 @@ class Leases:
             raise StoreFailure("schedule table unavailable")
         return booking_id not in self.held_elsewhere
 
+    def keep(self, booking_id: int, run: LeaseRun) -> bool:
+        return True
+
     def release(self, booking_id: int, run: LeaseRun) -> None:
         self.calls.append(("release", booking_id, run))
 

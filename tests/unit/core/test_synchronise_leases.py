@@ -36,6 +36,9 @@ class ScriptedLeases:
         self.on_lease(booking_id)
         return True
 
+    def keep(self, booking_id: int, run: LeaseRun) -> bool:
+        return True
+
     def release(self, booking_id: int, run: LeaseRun) -> None:
         self.calls.append(("release", booking_id, run))
 
