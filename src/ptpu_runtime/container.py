@@ -50,6 +50,7 @@ from ptpu_runtime.api.app import ApiDependencies, create_app
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
 from ptpu_runtime.domain_event_wiring import domain_event_publisher, domain_event_topic_health
+from ptpu_runtime.effective_mode import mode_info
 from ptpu_runtime.health_checks import BuildInfoHealth, DynamoTableHealth, HealthService, PingHealth, QueueHealth
 from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler, same_run_window
 from ptpu_runtime.startup_checks import check_aws
@@ -324,5 +325,6 @@ class Container(containers.DeclarativeContainer):
             version=version,
             max_concurrent_reports=settings.provided.reports_max_concurrent,
             resync=resync,
+            mode=providers.Callable(mode_info, settings),
         ),
     )

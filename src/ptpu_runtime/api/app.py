@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from attrs import frozen
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
@@ -34,6 +36,7 @@ class ApiDependencies:
     version: str
     max_concurrent_reports: int = DEFAULT_MAX_CONCURRENT_REPORTS
     resync: Resync | None = None  # POST /resync is served only when given
+    mode: dict[str, Any] | None = None  # shown by /info (ptpu_runtime.effective_mode)
 
 
 def create_app(deps: ApiDependencies) -> FastAPI:
@@ -41,7 +44,7 @@ def create_app(deps: ApiDependencies) -> FastAPI:
         title=BUILD_NAME, version=deps.version, description="Keeps Delius in step with NOMIS offender events"
     )
     install_error_handlers(app)
-    app.include_router(health_router(deps.health, deps.registry, deps.version))
+    app.include_router(health_router(deps.health, deps.registry, deps.version, deps.mode))
     app.include_router(
         report_router(deps.repository, deps.clock, deps.verifier, ReportGate(deps.max_concurrent_reports))
     )

@@ -22,7 +22,10 @@ BUILD_NAME = "prison-to-probation-update"
 HEALTH_THREADS = 4  # concurrent /health requests being worked out; more wait for one of these
 
 
-def health_router(health: HealthService, registry: CollectorRegistry, version: str) -> APIRouter:
+def health_router(
+    health: HealthService, registry: CollectorRegistry, version: str, mode: dict[str, Any] | None = None
+) -> APIRouter:
+    """`mode`: the effective mode shown by /info (ptpu_runtime.effective_mode.mode_info); None leaves it out."""
     router = APIRouter(tags=["operations"])
     # Made on first use: a CapacityLimiter belongs to the event loop that serves the requests.
     limiter: list[anyio.CapacityLimiter] = []
@@ -48,7 +51,7 @@ def health_router(health: HealthService, registry: CollectorRegistry, version: s
 
     @router.get("/info")
     async def info() -> dict[str, Any]:
-        return {"build": {"name": BUILD_NAME, "version": version}}
+        return {"build": {"name": BUILD_NAME, "version": version}} | ({"mode": mode} if mode is not None else {})
 
     @router.get(
         "/prometheus",
