@@ -75,6 +75,7 @@ from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Done, Outcome
 from ptpu_core.ports import Clock, MessageRepository, Metrics, Telemetry
 from ptpu_core.processors.dispatch import StagedProcessing
+from ptpu_core.record_failures import RecordFailures
 from ptpu_core.record_outcomes import LAST_CHANCE, OutcomeRecorder, days_to_success, failed
 from ptpu_core.retry_policy import RetryTier
 from ptpu_core.service_time import instant
@@ -291,7 +292,7 @@ class SynchronisationService:
                 staged = processor.process_staged(message)
                 outcome = self._outcomes.save_staged(staged, message, selects(message), tally)
             else:
-                outcome = self._outcome_of(processor, message, tally)
+                outcome = self._outcome_of(processor, message, tally, self._outcomes.failures)
                 self.apply_outcome(message, outcome, selected=selects(message))
             tally["processed"] += 1
             if isinstance(outcome, Done):
@@ -300,11 +301,13 @@ class SynchronisationService:
                 tally["retried"] += 1
 
     @staticmethod
-    def _outcome_of(processor: ProcessesMessages, message: Message, tally: Counter[str]) -> Outcome:
+    def _outcome_of(
+        processor: ProcessesMessages, message: Message, tally: Counter[str], failures: RecordFailures
+    ) -> Outcome:
         try:
             return processor.process(message)
         except Exception as error:
-            return failed(message, error, tally)
+            return failed(message, error, tally, failures)
 
     def apply_outcome(self, message: Message, outcome: Outcome, *, selected: bool = True) -> None:
         """Save what processing decided and count status changes: see `OutcomeRecorder.apply`."""
