@@ -62,7 +62,7 @@ class RecordFailures:
             if outage is None:
                 activity = f"Processing records ({label})"
                 outage = self._kinds[kind] = OutageLog(log, activity, self._seconds, self._interval)
-        about = f"booking {message.booking_id}: {message.event_type} message {message.id}; will retry"
+        about = f"booking {message.booking_id}: {message.event_type} message {message.log_ref}; will retry"
         outage.failure(error or RuntimeError("no error given"), about=about)
 
     def tick(self) -> None:

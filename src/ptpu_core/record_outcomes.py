@@ -106,7 +106,7 @@ class OutcomeRecorder:
             "booking %s: %s message %s -> %s %s (retry count %s)",
             message.booking_id,
             message.event_type,
-            message.id,
+            message.log_ref,
             type(outcome).__name__,
             outcome.status.state.value,
             updated.retry_count,
