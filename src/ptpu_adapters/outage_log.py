@@ -1,72 +1,20 @@
-"""OutageLog: a failure that repeats every second is one log line a minute, not a traceback a second.
-
-Issue 14 §4: while DynamoDB or SQS is unreachable, every listener poll and scheduler tick failed with a
-full traceback. An OutageLog per repeating activity logs the first failure with its traceback, then at
-most one line per `interval` with the count since the last line, and one line when it recovers.
-"""
+"""The core's OutageLog (`ptpu_core.outage_log`) timed by time.monotonic unless a clock is given."""
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
-REPORT_INTERVAL_SECONDS = 60.0
+from ptpu_core import outage_log
+from ptpu_core.outage_log import REPORT_INTERVAL_SECONDS
 
 
-class OutageLog:
-    """Tracks one activity (e.g. "receiving from the queue"); call failure() in its except block and
-    success() after it works. `clock` returns seconds (default time.monotonic); inject one to test without
-    sleeping.
-    Thread-safe."""
+class OutageLog(outage_log.OutageLog):
+    """See `ptpu_core.outage_log.OutageLog`; `clock` returns seconds (default time.monotonic)."""
 
     def __init__(
         self, logger: logging.Logger, activity: str, interval_seconds: float = REPORT_INTERVAL_SECONDS,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        self._log = logger
-        self._activity = activity
-        self._interval = interval_seconds
-        self._clock = clock or time.monotonic
-        self._guard = threading.Lock()
-        self._failing_since: float | None = None
-        self._total = 0
-        self._unreported = 0
-        self._last_line = 0.0
-
-    @property
-    def failing(self) -> bool:
-        return self._failing_since is not None
-
-    def failure(self, error: BaseException, about: str = "", level: int = logging.ERROR) -> None:
-        """Record one failure: logged with traceback if it starts an outage, else counted (a line a minute).
-        `about` (e.g. "message 123") is added to the first line."""
-        with self._guard:
-            now = self._clock()
-            if self._failing_since is None:
-                self._failing_since, self._total, self._unreported, self._last_line = now, 1, 0, now
-                self._log.log(level, "%s failed%s: %s (repeats are counted, one line a minute, until it recovers)",
-                              self._activity, f" ({about})" if about else "", error, exc_info=error)
-                return
-            self._total += 1
-            self._unreported += 1
-            if now - self._last_line >= self._interval:
-                self._log.log(level, "%s still failing: %d more failures in the last %.0fs (%d in %.0fs); last: %s",
-                              self._activity, self._unreported, now - self._last_line, self._total,
-                              now - self._failing_since, _one_line(error))
-                self._unreported, self._last_line = 0, now
-
-    def success(self) -> None:
-        """The activity worked: if an outage was on, log its end (one line) and forget it."""
-        with self._guard:
-            if self._failing_since is None:
-                return
-            self._log.warning("%s recovered after %d failures over %.0fs",
-                              self._activity, self._total, self._clock() - self._failing_since)
-            self._failing_since = None
-            self._total = self._unreported = 0
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(f"{type(error).__name__}: {error}".split())
+        super().__init__(logger, activity, clock or time.monotonic, interval_seconds)

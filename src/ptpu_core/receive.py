@@ -91,10 +91,10 @@ class EventReceiver:
         if isinstance(verdict, Dropped):
             log.info("Dropping %s for booking %d: %s", event_type, event.booking_id, verdict.reason)
             return Reception.NOT_VALID
-        message = self._record(record_id, event.booking_id, event_type, message_json, verdict.booking)
+        message = self._record(record_id, event.booking_id, event_type, message_json, verdict.booking, sns_message_id)
         if not self._repository.add(message):  # a copy stored meanwhile, or our own lost-answer retry
             return self._duplicate(event_type, event.booking_id, sns_message_id, record_id)
-        log.info("Stored %s for booking %d as %s", event_type, event.booking_id, message.id)
+        log.info("Stored %s for booking %d as %s", event_type, event.booking_id, message.log_ref)
         return Reception.STORED
 
     def _duplicate(self, event_type: str, booking_id: int, sns_message_id: str | None, record_id: str) -> Reception:
@@ -109,7 +109,10 @@ class EventReceiver:
             self._metrics.duplicate_message(event_type)
         return Reception.DUPLICATE
 
-    def _record(self, record_id: str, booking_id: int, event_type: str, message_json: str, booking: Booking) -> Message:
+    def _record(
+        self, record_id: str, booking_id: int, event_type: str, message_json: str, booking: Booking,
+        sns_message_id: str | None,
+    ) -> Message:
         created = instant(self._clock.now())
         return Message(
             id=record_id,
@@ -127,4 +130,5 @@ class EventReceiver:
             location_description=booking.location_description,
             recall=booking.recall,
             legal_status=booking.legal_status,
+            sns_message_id=sns_message_id,
         )

@@ -22,6 +22,7 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Done, Outcome, try_later
 from ptpu_core.ports import Clock, MessageRepository, Metrics
 from ptpu_core.processors.dispatch import StagedProcessing
+from ptpu_core.record_failures import RecordFailures
 from ptpu_core.retry_policy import epoch_seconds, retry_delete_by
 from ptpu_core.service_time import instant
 
@@ -38,17 +39,14 @@ def days_to_success(created: datetime, now: datetime) -> int:
     return (now - created).days + 1
 
 
-def failed(message: Message, error: BaseException | None, tally: Counter[str]) -> Outcome:
-    """TryLater(ERROR) for a record whose processing raised `error` (counted in `tally["errors"]`):
-    one record's failure must not stop the cycle, and a system failure is always retried (SPEC §6)."""
+def failed(
+    message: Message, error: BaseException | None, tally: Counter[str], failures: RecordFailures
+) -> Outcome:
+    """TryLater(ERROR) for a record whose processing raised `error` (counted in `tally["errors"]`, logged
+    through `failures`: a traceback for the first of its kind, then a count a minute): one record's failure
+    must not stop the cycle, and a system failure is always retried (SPEC §6)."""
     tally["errors"] += 1
-    log.error(
-        "booking %s: processing %s message %s failed; will retry",
-        message.booking_id,
-        message.event_type,
-        message.id,
-        exc_info=error,
-    )
+    failures.failed(message, error)
     return try_later(SynchroniseState.ERROR)
 
 
@@ -63,6 +61,7 @@ class OutcomeRecorder:
         self._repository = repository
         self._clock = clock
         self._metrics = metrics
+        self.failures = RecordFailures(clock)  # the records failing for a system reason, by kind
         # Set when a TryLater(ERROR) is saved (and at start: records may be left from before), taken by
         # the retry of system failures. A plain flag: workers only ever set it, one scheduled job takes it.
         self._system_failure_saved = True
@@ -81,7 +80,7 @@ class OutcomeRecorder:
     ) -> Outcome:
         """Save the outcome with the record's journal on it (one store write), then emit its effects; when
         the save fails, journal alone (so no landed write or emitted effect is repeated) and re-raise."""
-        outcome = staged.outcome if staged.outcome is not None else failed(message, staged.error, tally)
+        outcome = staged.outcome if staged.outcome is not None else failed(message, staged.error, tally, self.failures)
         try:
             self.apply(message, outcome, selected=selected, counts_system_failure=counts_system_failure)
         except BaseException:
@@ -104,6 +103,7 @@ class OutcomeRecorder:
         `counts_system_failure` False (the retry of system failures): a TryLater(ERROR) keeps the
         record's retry count, so that run never moves a record into a later tier.
         Raises StoreFailure when the repository cannot be written."""
+        self.failures.tick()  # a kind of failure quiet for a minute is over
         now = instant(self._clock.now())
         # As the existing service's Message.retry / markAsProcessed (issue 10 §5): an outcome without CRNs
         # keeps the candidates already stored (an ERROR retry must not erase them), and processing a
@@ -128,7 +128,7 @@ class OutcomeRecorder:
             "booking %s: %s message %s -> %s %s (retry count %s)",
             message.booking_id,
             message.event_type,
-            message.id,
+            message.log_ref,
             type(outcome).__name__,
             outcome.status.state.value,
             updated.retry_count,

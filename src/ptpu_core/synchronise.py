@@ -84,6 +84,7 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Done, Outcome
 from ptpu_core.ports import Clock, MessageRepository, Metrics, Telemetry
 from ptpu_core.processors.dispatch import StagedProcessing
+from ptpu_core.record_failures import RecordFailures
 from ptpu_core.record_outcomes import LAST_CHANCE, OutcomeRecorder, days_to_success, failed
 from ptpu_core.retry_policy import RetryTier
 from ptpu_core.service_time import instant
@@ -400,7 +401,7 @@ class SynchronisationService:
                     staged, message, selects(message), tally, counts_system_failure=not probe
                 )
             else:
-                outcome = self._outcome_of(processor, message, tally)
+                outcome = self._outcome_of(processor, message, tally, self._outcomes.failures)
                 lease.confirm()
                 self._outcomes.apply(
                     message, outcome, selected=selects(message), counts_system_failure=not probe
@@ -414,13 +415,15 @@ class SynchronisationService:
         return failing
 
     @staticmethod
-    def _outcome_of(processor: ProcessesMessages, message: Message, tally: Counter[str]) -> Outcome:
+    def _outcome_of(
+        processor: ProcessesMessages, message: Message, tally: Counter[str], failures: RecordFailures
+    ) -> Outcome:
         try:
             return processor.process(message)
         except LeaseLost:
             raise  # not a failure of the record: another pod holds its booking now
         except Exception as error:
-            return failed(message, error, tally)
+            return failed(message, error, tally, failures)
 
     def apply_outcome(self, message: Message, outcome: Outcome, *, selected: bool = True) -> None:
         """Save what processing decided and count status changes: see `OutcomeRecorder.apply`."""

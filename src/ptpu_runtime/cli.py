@@ -23,13 +23,15 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from ptpu_core.errors import ConfigError
-from ptpu_runtime.config import CAPABILITY_SETTINGS, Settings, load_settings
+from ptpu_runtime.config import Settings, load_settings
 from ptpu_runtime.config_kinds import SettingsError
 from ptpu_runtime.config_reference import help_text
+from ptpu_runtime.effective_mode import mode_line
 from ptpu_runtime.logging_setup import configure_logging
 from ptpu_runtime.redaction import without_credentials
 from ptpu_runtime.startup_checks import check_listen
 from ptpu_runtime.table_command import add_table, run_table
+from ptpu_runtime.unread_variables import unread_variable_warnings
 
 if TYPE_CHECKING:
     from ptpu_runtime.container import Container
@@ -57,6 +59,8 @@ def run_serve(args: argparse.Namespace) -> int:
     except ConfigError as error:
         return report_config_error(error)
     configure_logging(args.log_level, settings.log_format)
+    for warning in unread_variable_warnings():  # a misspelt setting, e.g. PRISONTOPROBATION_DRYRUN
+        log.warning(warning)
     return Service(settings).run()
 
 
@@ -70,13 +74,6 @@ def endpoints_line(settings: Settings) -> str:
         "SNS_ENDPOINT_URL": settings.sns_endpoint_url,
     }
     return ", ".join(f"{name}={without_credentials(url)}" for name, url in endpoints.items() if url)
-
-
-def switched_off_line(settings: Settings) -> str | None:
-    """For the start-up log: the capabilities switched off (issue 11 §2), by setting; None when all are on."""
-    off = settings.domain().capabilities.switched_off()
-    names = [name for name, capability in CAPABILITY_SETTINGS.items() if capability in off]
-    return f"Switched off, left to other services: {', '.join(f'{name}=false' for name in names)}" if names else None
 
 
 class Service:
@@ -101,8 +98,7 @@ class Service:
         except ConfigError as error:
             return report_config_error(error)  # alone on stderr: the one line names setting and endpoint
         log.info("Endpoints: %s", endpoints_line(self.settings))
-        if switched_off := switched_off_line(self.settings):
-            log.info(switched_off)
+        log.info(mode_line(self.settings))
         try:
             self._start()
         except Exception:

@@ -31,6 +31,11 @@ and spaces or only commas there are an error.
 Durations take Spring's forms (`500ms`, `3s`, `15m`, `1h`, `2d`, ISO-8601 `PT15M`; a bare number is
 milliseconds). Secrets are never printed. `BUILD_NUMBER` (shown by `/info` and `/health`; default the
 package version) is read by the container, not here.
+A variable in one of the service's own name families (`PRISONTOPROBATION_`, `SQS_`, `DYNAMODB_`,
+`HMPPS_SQS_`, `RETRY_SCHEDULES_`, ...) that it does not read is a start-up WARNING naming the closest
+real name (`PRISONTOPROBATION_DRYRUN ... did you mean PRISONTOPROBATION_DRY_RUN?`). Start-up logs one
+`Mode:` line (dry run or live, capabilities, hold-back, prisons, workers, lease); `/info` shows the same
+under `mode`.
 
 {outbound}
 

@@ -50,6 +50,7 @@ from ptpu_runtime.api.app import ApiDependencies, create_app
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
 from ptpu_runtime.domain_event_wiring import domain_event_publisher, domain_event_topic_health
+from ptpu_runtime.effective_mode import mode_info
 from ptpu_runtime.health_checks import BuildInfoHealth, DynamoTableHealth, HealthService, PingHealth, QueueHealth
 from ptpu_runtime.scheduler_watch import SchedulerWatch
 from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler, same_run_window
@@ -340,5 +341,6 @@ class Container(containers.DeclarativeContainer):
             resync=resync,
             liveness=scheduler_watch,
             system_failures=synchronisation,
+            mode=providers.Callable(mode_info, settings),
         ),
     )

@@ -5,7 +5,9 @@ and no URL's credentials reach the log.
 escaped by the JSON encoder, for the log pipeline to index. `LOG_FORMAT=plain` (development, the sandbox):
 `time LEVEL [thread] logger: message`, with control, line-separator and bidirectional-override characters in
 the message written as escapes (`\\n`, `\\x1b`, `\\u2028`), and each traceback line indented, so a physical
-line that starts at column 0 is always the start of a real record. Both mask user-info in URLs.
+line that starts at column 0 is always the start of a real record. Both mask user-info in URLs, and both
+write the time in ISO 8601 with milliseconds and the zone offset (`2026-12-07T15:04:27.685+00:00`), as
+Spring Boot's logstash encoder writes `@timestamp`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from datetime import datetime
 from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
@@ -45,15 +48,24 @@ def _escape(char: str) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
+def iso_time(record: logging.LogRecord) -> str:
+    """When `record` was made: local time in ISO 8601, milliseconds and zone offset
+    (`2026-12-07T15:04:27.685+00:00`; a container runs in UTC)."""
+    return datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds")
+
+
 class PlainFormatter(logging.Formatter):
     """One physical line per record; a traceback follows on indented lines."""
 
     def __init__(self) -> None:
         super().__init__(PLAIN_FORMAT)
 
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
+        return iso_time(record)
+
     def format(self, record: logging.LogRecord) -> str:
         record.message = escape_control(without_credentials(record.getMessage()))
-        record.asctime = self.formatTime(record, self.datefmt)
+        record.asctime = self.formatTime(record)
         line = self.formatMessage(record)
         blocks = []
         if record.exc_info:
@@ -73,6 +85,9 @@ class RedactingJsonFormatter(JsonFormatter):
 
     def __init__(self) -> None:
         super().__init__(JSON_FIELDS, rename_fields=JSON_NAMES)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
+        return iso_time(record)
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
         return {key: without_credentials(value) if isinstance(value, str) else value for key, value in log_data.items()}

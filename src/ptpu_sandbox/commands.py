@@ -41,7 +41,7 @@ def add_sandbox(subparsers: argparse._SubParsersAction) -> None:
     )
     sandbox.add_argument("--demo", action="store_true",
                          help="publish every scenario, print the outcomes, stop; exit 1 if one is unexpected")
-    sandbox.add_argument("--port-base", type=int, default=_port_base_from_env(),
+    sandbox.add_argument("--port-base", type=_port_base_argument, default=None,
                          help="service N, emulator N+1, auth N+2, prison-api N+3, search N+4, community-api N+5; "
                          "0 = free ports (default: 8080, 4566, 8090-8093; env " + PORT_BASE_ENV + ")")
     sandbox.add_argument("--hold-back", default="3s", help="how long a record waits before processing (3s)")
@@ -69,7 +69,11 @@ def run_sandbox(args: argparse.Namespace) -> int:
     from ptpu_sandbox.stack import LocalStack
 
     bypass_proxies_for_loopback()
-    ports = StackPorts.well_known() if args.port_base is None else StackPorts.from_base(args.port_base)
+    try:
+        base = args.port_base if args.port_base is not None else port_base_from_env()
+    except ValueError as error:
+        return _usage_error("sandbox", error)
+    ports = StackPorts.well_known() if base is None else StackPorts.from_base(base)
     ports, notes = ports.with_taken_replaced()
     for note in notes:
         print(f"note: {note}")
@@ -169,16 +173,44 @@ def _temp_log() -> Path:
     return Path(name)
 
 
-def _port_base_from_env() -> int | None:
+def parse_port_base(text: str) -> int:
+    """A port base as `--port-base` and PTPU_SANDBOX_PORT_BASE take it: 0 (free ports) or 1-65530 (the
+    block of six must fit below 65536); ValueError saying so otherwise."""
+    value = text.strip()
+    if not value.isdigit() or not (int(value) == 0 or 0 < int(value) <= 65535 - 5):
+        raise ValueError(f"'{text}' is not a port base: 0 (free ports) or a whole number from 1 to 65530")
+    return int(value)
+
+
+def _port_base_argument(text: str) -> int:
+    try:
+        return parse_port_base(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def port_base_from_env() -> int | None:
+    """PTPU_SANDBOX_PORT_BASE, or None when unset or empty; ValueError naming it when it is not a port base
+    (it used to be ignored, and `ptpu publish` then published into another sandbox)."""
     value = os.environ.get(PORT_BASE_ENV, "").strip()
-    return int(value) if value.isdigit() else None
+    if not value:
+        return None
+    try:
+        return parse_port_base(value)
+    except ValueError as error:
+        raise ValueError(f"{PORT_BASE_ENV}: {error}") from None
+
+
+def _usage_error(command: str, error: Exception) -> int:
+    print(f"ptpu {command}: {error}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 # --- ptpu publish ----------------------------------------------------------------------------
 def default_emulator_url() -> str:
     """The emulator of a sandbox started with the same PTPU_SANDBOX_PORT_BASE (found by a newcomer
     trial: `ptpu publish` went to 4566 while the sandbox's emulator was on base + 1)."""
-    base = _port_base_from_env()
+    base = port_base_from_env()
     if not base:
         return DEFAULT_EMULATOR_URL
     return f"http://127.0.0.1:{StackPorts.from_base(base).emulator}"
@@ -192,7 +224,7 @@ def add_publish(subparsers: argparse._SubParsersAction) -> None:
     )
     publish.add_argument("scenario", choices=[*SCENARIOS, "all"], metavar="SCENARIO|all",
                          help="one of: " + ", ".join(SCENARIOS) + "; or all")
-    publish.add_argument("--endpoint", default=default_emulator_url(),
+    publish.add_argument("--endpoint", default=None,
                          help=f"the sandbox's AWS emulator (default {DEFAULT_EMULATOR_URL}, or port base + 1 "
                          f"when {PORT_BASE_ENV} is set, as for `ptpu sandbox`)")
     publish.add_argument("--topic", default=AwsResourceNames().topic, help="SNS topic name (offender_events)")
@@ -201,6 +233,10 @@ def add_publish(subparsers: argparse._SubParsersAction) -> None:
 
 def run_publish(args: argparse.Namespace) -> int:
     bypass_proxies_for_loopback()
+    try:
+        args.endpoint = args.endpoint or default_emulator_url()
+    except ValueError as error:
+        return _usage_error("publish", error)
     scenarios = list(SCENARIOS.values()) if args.scenario == "all" else [SCENARIOS[args.scenario]]
     try:
         sns = make_clients(LOCALSTACK, args.region, args.endpoint).sns

@@ -26,7 +26,9 @@ from ptpu_sandbox.lifeline import bound_to_this_process
 
 TELEMETRY_LOGGER = "ptpu.telemetry"
 # A whole plain record of the telemetry logger: time, level, [thread], logger, then the event's JSON.
-_PLAIN_TELEMETRY = re.compile(r"^\S+ \S+ (?:DEBUG|INFO|WARNING|ERROR|CRITICAL) \[[^\]]*\] ptpu\.telemetry: (\{.*\})$")
+_PLAIN_TELEMETRY = re.compile(
+    r"^\S+ (?:\S+ )?(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) \[[^\]]*\] ptpu\.telemetry: (\{.*\})$"
+)  # time: ISO 8601 (one word), or logging's default (two)
 
 
 class ServiceFailedToStart(RuntimeError):

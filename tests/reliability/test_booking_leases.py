@@ -24,7 +24,7 @@ HOLD_BACK = "40s"
 
 def done_lines(log: str) -> list[str]:
     """Ids of records whose outcome was saved as Done."""
-    return re.findall(r"message ([0-9a-f-]{36}) -> Done", log)
+    return re.findall(r"message ([0-9a-f-]{36})(?: \(SNS [^)]*\))? -> Done", log)
 
 
 def holder_of_a_live_lease(stack: ReliabilityStack, pods: list[ServiceProcess]) -> tuple[ServiceProcess, str] | None:

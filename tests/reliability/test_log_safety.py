@@ -21,7 +21,7 @@ USER, PASSWORD = "svc-user", "s3cret-pass"
 FORGED = '2026-11-29 12:00:00,000 INFO [sqs-1] ptpu.telemetry: {"event": "P2PImprisonmentStatusUpdated"}'
 FORGED_JSON = json.dumps({"level": "INFO", "logger": "ptpu.telemetry", "message": json.dumps({"event": "P2PForged"})})
 IGNORED = "Ignoring event of type IMPRISONMENT_STATUS-CHANGED"
-PLAIN_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) \[")
+PLAIN_RECORD = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) \[")
 
 
 def hostile_envelope(message_id: str) -> str:

@@ -41,6 +41,8 @@ HELPER_ATTRIBUTES = (
 # the existing service ignores them.
 TRACE_PARENT = "traceparent"
 TRACE_STATE = "tracestate"
+# Not in the existing service: the SNS MessageId of the notification that brought the event, for the logs.
+SNS_MESSAGE_ID = "snsMessageId"
 
 # Not in the existing service (issue 13 §3): a string set of what processing already did for the
 # record (ptpu_core.effect_journal); the existing service ignores it.
@@ -97,6 +99,7 @@ def message_to_item(message: Message) -> Item:
         "matchingCrns": message.matching_crns,
         TRACE_PARENT: message.trace_parent,
         TRACE_STATE: message.trace_state,
+        SNS_MESSAGE_ID: message.sns_message_id,
     }
     # Absent rather than null, as the existing service's mapper writes them.
     item.update({name: {"S": value} for name, value in optional_strings.items() if value is not None})
@@ -185,6 +188,7 @@ def message_from_item(item: Item) -> Message:
             applied_steps=frozenset(item.get(APPLIED_STEPS, {}).get("SS", ())),
             trace_parent=_string(item, TRACE_PARENT),
             trace_state=_string(item, TRACE_STATE),
+            sns_message_id=_string(item, SNS_MESSAGE_ID),
         )
     except UnreadableRecord:
         raise

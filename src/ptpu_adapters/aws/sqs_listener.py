@@ -146,7 +146,8 @@ class SqsListener:
         try:
             notification = parse_envelope(message.get("Body", ""), message_id)
             event_type = notification.event_type
-            log.info("Received message %s type %s (receive %s)", message_id, notification.event_type, receives)
+            log.info("Received message %s (SNS %s) type %s (receive %s)",
+                     message_id, notification.sns_message_id, notification.event_type, receives)
             self._handle(notification.event_type, notification.message, notification.sns_message_id)
         except InvalidMessage as poison:
             mark_failed(poison)

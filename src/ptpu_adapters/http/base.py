@@ -19,12 +19,17 @@ from attrs import frozen
 from requests.adapters import HTTPAdapter
 from requests.utils import get_environ_proxies
 
+from ptpu_adapters.outage_log import OutageLog
 from ptpu_core.errors import UpstreamFailure
 
 log = logging.getLogger(__name__)
 
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
 BODY_EXCERPT_CHARS = 200
+
+
+class TransientFailure(Exception):
+    """What a retried call met (a timeout, a refused connection, a 502/503/504): logged, never raised."""
 
 
 @frozen
@@ -117,6 +122,8 @@ class UpstreamClient:
         self._session.trust_env = False
         self._environment = EnvironmentSettings.read(self._base_url)
         self._sleep = sleep
+        # Transient failures retried: the first a WARNING, then a count a minute until a call answers.
+        self._retried = OutageLog(log, f"{service} call")
 
     def call(
         self,
@@ -143,6 +150,7 @@ class UpstreamClient:
                 self._back_off(attempt, method, path, f"answered {response.status_code}")
                 continue
             if response.ok or response.status_code in business_statuses:
+                self._retried.success()
                 return response
             raise UpstreamFailure(
                 self.service, f"{method} {path} answered {_excerpt(response)}", response.status_code
@@ -219,7 +227,8 @@ class UpstreamClient:
 
     def _back_off(self, attempt: int, method: str, path: str, cause: str) -> None:
         delay = self._retry_delay * 2**attempt
-        log.warning("%s %s %s failed transiently (%s); retrying in %.2fs", self.service, method, path, cause, delay)
+        self._retried.failure(TransientFailure(cause), about=f"{method} {path}, transient, retrying in {delay:.2f}s",
+                              level=logging.WARNING, traceback=False)
         self._sleep(delay)
 
 

@@ -76,6 +76,14 @@ class Message:
     # record, so its processing joins the same trace (issue 11 §5). Opaque text to the core; set by the store.
     trace_parent: str | None = None
     trace_state: str | None = None
+    # The MessageId of the SNS notification that brought the event (what `ptpu publish` prints and the
+    # record id is derived from), so the record's log lines can be joined to it; None without one.
+    sns_message_id: str | None = None
+
+    @property
+    def log_ref(self) -> str:
+        """How log lines name the record: "<id>", or "<id> (SNS <MessageId>)" when it came with one."""
+        return f"{self.id} (SNS {self.sns_message_id})" if self.sns_message_id else self.id
 
     @property
     def is_processed(self) -> bool:

@@ -201,12 +201,12 @@ class MessageProcessor:
             event = parse_event(message.event_type, message.message)
         except InvalidMessage as error:
             # It was valid when stored, so this is a bug or a hand-edited record; retrying cannot help.
-            log.error("Record %s (booking %d) cannot be read: %s", message.id, message.booking_id, error)
+            log.error("Record %s (booking %d) cannot be read: %s", message.log_ref, message.booking_id, error)
             self._metrics.unreadable_record("message")
             return done(State.NO_LONGER_VALID)
         if event is None:
             # As the existing service's MessageProcessor: an unexpected type is Done, stored COMPLETED.
-            log.warning("Record %s has event type %r, which we do not process", message.id, message.event_type)
+            log.warning("Record %s has event type %r, which we do not process", message.log_ref, message.event_type)
             return done(State.COMPLETED)
         if not self._settings.capabilities.handles(message.event_type):
             return self._switched_off(processors.telemetry, message)
@@ -231,7 +231,7 @@ class MessageProcessor:
     def _switched_off(self, telemetry: Telemetry, message: Message) -> Outcome:
         """Issue 11 §2: a record stored before every capability its type serves was switched off is
         settled NO_LONGER_VALID with no upstream call, one P2PSkippedByConfiguration per capability."""
-        log.info("Record %s (%s) not processed: its capabilities are switched off", message.id, message.event_type)
+        log.info("Record %s (%s) not processed: its capabilities are switched off", message.log_ref, message.event_type)
         for capability in self._settings.capabilities.switched_off_for(message.event_type):
             about = {"bookingId": str(message.booking_id)} | skipped(capability, message.event_type)
             telemetry.track_event(names.SKIPPED_BY_CONFIGURATION, about)
@@ -242,7 +242,7 @@ class MessageProcessor:
         """Issue 13 §2: an upstream value that cannot be an identifier ends the record as NOT_VALID,
         with telemetry naming the field and the value, and nothing written to Delius. Retrying
         cannot help: the value is prison-api's or offender-search's data, not a passing failure."""
-        log.warning("Record %s (booking %d): %s; refused, nothing written", message.id, message.booking_id, bad)
+        log.warning("Record %s (booking %d): %s; refused, nothing written", message.log_ref, message.booking_id, bad)
         telemetry.track_event(
             names.IDENTIFIER_REJECTED,
             {

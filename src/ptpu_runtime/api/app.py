@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from attrs import frozen
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
@@ -37,6 +39,7 @@ class ApiDependencies:
     resync: Resync | None = None  # POST /resync is served only when given
     liveness: Liveness | None = None  # /health/liveness answers UP unconditionally without one
     system_failures: RetriesSystemFailures | None = None  # POST /retry-system-failures, likewise
+    mode: dict[str, Any] | None = None  # shown by /info (ptpu_runtime.effective_mode)
 
 
 def create_app(deps: ApiDependencies) -> FastAPI:
@@ -44,7 +47,7 @@ def create_app(deps: ApiDependencies) -> FastAPI:
         title=BUILD_NAME, version=deps.version, description="Keeps Delius in step with NOMIS offender events"
     )
     install_error_handlers(app)
-    app.include_router(health_router(deps.health, deps.registry, deps.version, deps.liveness))
+    app.include_router(health_router(deps.health, deps.registry, deps.version, deps.liveness, deps.mode))
     app.include_router(
         report_router(deps.repository, deps.clock, deps.verifier, ReportGate(deps.max_concurrent_reports))
     )

@@ -27,8 +27,10 @@ class Liveness(Protocol):
 
 
 def health_router(
-    health: HealthService, registry: CollectorRegistry, version: str, watch: Liveness | None = None
+    health: HealthService, registry: CollectorRegistry, version: str, watch: Liveness | None = None,
+    mode: dict[str, Any] | None = None,
 ) -> APIRouter:
+    """`mode`: the effective mode shown by /info (ptpu_runtime.effective_mode.mode_info); None leaves it out."""
     router = APIRouter(tags=["operations"])
     # Made on first use: a CapacityLimiter belongs to the event loop that serves the requests.
     limiter: list[anyio.CapacityLimiter] = []
@@ -56,7 +58,7 @@ def health_router(
 
     @router.get("/info")
     async def info() -> dict[str, Any]:
-        return {"build": {"name": BUILD_NAME, "version": version}}
+        return {"build": {"name": BUILD_NAME, "version": version}} | ({"mode": mode} if mode is not None else {})
 
     @router.get(
         "/prometheus",

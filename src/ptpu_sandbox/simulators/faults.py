@@ -9,6 +9,16 @@ from typing import Any
 
 from attrs import asdict, define, field
 
+MAX_DELAY_SECONDS = 600
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # not NaN
+
 
 @define(frozen=True)
 class FaultRule:
@@ -29,17 +39,36 @@ class FaultRule:
     seed: int = 0
 
     def __attrs_post_init__(self) -> None:
-        if not 0.0 <= self.rate <= 1.0:
-            raise ValueError(f"rate must be between 0 and 1, got {self.rate}")
-        if self.delay_seconds < 0:
-            raise ValueError(f"delay_seconds must not be negative, got {self.delay_seconds}")
+        # Checked here, when the rule is set: a bad value used to be taken, then crash every request.
+        if self.status is not None and not (_whole(self.status) and 200 <= self.status <= 599):
+            raise ValueError(f"status must be an HTTP status from 200 to 599 (or null), got {self.status!r}")
+        if not (_number(self.rate) and 0.0 <= self.rate <= 1.0):
+            raise ValueError(f"rate must be a number from 0 to 1, got {self.rate!r}")
+        if not (_number(self.delay_seconds) and 0 <= self.delay_seconds <= MAX_DELAY_SECONDS):
+            raise ValueError(
+                f"delay_seconds must be a number from 0 to {MAX_DELAY_SECONDS}, got {self.delay_seconds!r}"
+            )
+        if self.paths is not None and not (isinstance(self.paths, str) and self.paths.startswith("/")):
+            raise ValueError(f"paths must be a path prefix starting with / (or null), got {self.paths!r}")
+        if self.times is not None and not (_whole(self.times) and self.times >= 1):
+            raise ValueError(f"times must be a whole number of 1 or more (or null), got {self.times!r}")
+        if not _whole(self.seed):
+            raise ValueError(f"seed must be a whole number, got {self.seed!r}")
 
     @classmethod
-    def from_json(cls, body: Mapping[str, Any]) -> FaultRule:
+    def from_json(cls, body: Any) -> FaultRule:
+        """A rule from a POST /__sim/faults body; ValueError (a 400) saying what is wrong."""
+        if not isinstance(body, Mapping):
+            raise ValueError("the body must be a JSON object")
         known = {"status", "rate", "delay_seconds", "paths", "methods", "times", "seed"}
         unknown = set(body) - known
         if unknown:
             raise ValueError(f"unknown fault fields: {sorted(unknown)}")
+        methods = body.get("methods")
+        if methods is not None and not (
+            isinstance(methods, list) and methods and all(isinstance(m, str) and m.isalpha() for m in methods)
+        ):
+            raise ValueError(f"methods must be a list of HTTP methods such as [\"PUT\"] (or null), got {methods!r}")
         return cls(**body)
 
     def applies_to(self, method: str, path: str) -> bool:

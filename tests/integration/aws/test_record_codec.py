@@ -37,6 +37,7 @@ messages = st.builds(
     status=st.none() | st.sampled_from(SynchroniseState),
     matching_crns=st.none() | text,
     applied_steps=st.frozensets(text, max_size=5),
+    sns_message_id=st.none() | text,
 )
 
 

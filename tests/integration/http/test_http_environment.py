@@ -104,8 +104,8 @@ def test_a_transient_failure_is_logged_with_its_cause(
     with caplog.at_level("WARNING", logger="ptpu_adapters.http.base"), pytest.raises(UpstreamFailure):
         client.call("GET", "/api/bookings/1")
     assert [r.getMessage() for r in caplog.records if r.name == "ptpu_adapters.http.base"] == [
-        f"prison-api GET /api/bookings/1 failed transiently (ProxyError (proxy 127.0.0.1:{refusing}));"
-        " retrying in 0.20s"
+        "prison-api call failed (GET /api/bookings/1, transient, retrying in 0.20s): "
+        f"ProxyError (proxy 127.0.0.1:{refusing}) (repeats are counted, one line a minute, until it recovers)"
     ]
 
 

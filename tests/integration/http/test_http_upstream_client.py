@@ -141,3 +141,27 @@ def test_ping_answer_carries_the_status_and_body_without_a_token(httpserver: HTT
 def test_ping_answer_says_what_kind_of_failure_when_nothing_answers(make_upstream) -> None:
     answer = make_upstream(base_url=f"http://127.0.0.1:{closed_port()}").ping_answer()
     assert (answer.status, answer.error, answer.ok) == (None, "ConnectionError", False)
+
+
+def test_an_outage_is_one_retry_warning_then_one_line_when_a_call_answers(
+    httpserver: HTTPServer, make_upstream, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A loopback upstream answering 503 to 20 calls (40 retries): one WARNING, not one per retry; the
+    next answer ends it with one line (the count a minute between is OutageLog's, tests/unit/adapters)."""
+    client = make_upstream("community-api", retries=2)
+    httpserver.expect_request("/api/thing").respond_with_data("busy", status=503)
+    with caplog.at_level("WARNING", logger="ptpu_adapters.http.base"):
+        for _ in range(20):
+            with pytest.raises(UpstreamFailure):
+                client.call("GET", "/api/thing")
+        httpserver.clear()
+        expect_token(httpserver)
+        httpserver.expect_request("/api/thing").respond_with_json({"ok": True})
+        client.call("GET", "/api/thing")
+    logged = [r.getMessage() for r in caplog.records if r.name == "ptpu_adapters.http.base"]
+    assert logged[0] == (
+        "community-api call failed (GET /api/thing, transient, retrying in 0.20s): answered 503 "
+        "(repeats are counted, one line a minute, until it recovers)"
+    )
+    assert logged[1].startswith("community-api call recovered after 40 failures over ")
+    assert len(logged) == 2

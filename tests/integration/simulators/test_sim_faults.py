@@ -1,3 +1,4 @@
+import pytest
 import requests
 from conftest import offender_of
 
@@ -69,6 +70,23 @@ def test_a_bad_fault_definition_is_a_400(hmpps: SimulatedHmpps) -> None:
 
     assert bad_rate.status_code == unknown.status_code == 400
     assert hmpps.community.faults.rule is None
+
+
+@pytest.mark.parametrize("body", [
+    {"status": "abc"}, {"status": 999}, {"status": True}, {"times": -1}, {"times": 0}, {"times": 1.5},
+    {"rate": "1"}, {"delay_seconds": -1}, {"delay_seconds": "slow"}, {"paths": 5}, {"paths": "api"},
+    {"methods": "PUT"}, {"methods": [1]}, {"seed": "x"}, ["status", 500], "500",
+])
+def test_every_malformed_fault_is_a_400_naming_it_and_the_simulator_keeps_serving(
+    hmpps: SimulatedHmpps, api: requests.Session, body: object
+) -> None:
+    """Each of these used to be taken, after which every request to the simulator crashed (500/no answer)."""
+    answer = requests.post(f"{hmpps.community_url}/__sim/faults", json=body, timeout=5)
+    assert answer.status_code == 400, answer.text
+    if isinstance(body, dict):
+        assert next(iter(body)) in answer.text
+    assert hmpps.community.faults.rule is None
+    assert _statuses(hmpps, api, 2) == [200, 200]
 
 
 def test_reset_clears_faults_and_state(hmpps: SimulatedHmpps, api: requests.Session) -> None:

@@ -125,7 +125,7 @@ def test_ping_liveness_and_readiness_answer_up(client):
 
 
 def test_info_carries_build_name_and_version(client):
-    assert client.get("/info").json() == {"build": {"name": "prison-to-probation-update", "version": "1.2.3"}}
+    assert client.get("/info").json()["build"] == {"name": "prison-to-probation-update", "version": "1.2.3"}
 
 
 def test_prometheus_exposes_the_existing_metric_names(client, container):

@@ -11,9 +11,9 @@ from required_settings import REQUIRED
 
 from ptpu_core.capabilities import Capabilities, Capability
 from ptpu_core.errors import ConfigError
-from ptpu_runtime.cli import switched_off_line
 from ptpu_runtime.config import CAPABILITY_SETTINGS, Settings, load_settings
 from ptpu_runtime.config_kinds import specs
+from ptpu_runtime.effective_mode import mode_line
 
 README = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
 SWITCHES = CAPABILITY_SETTINGS
@@ -66,12 +66,12 @@ def test_the_readme_final_form_block_leaves_matching_and_merges_on() -> None:
 
 
 def test_start_up_says_which_capabilities_are_switched_off_by_their_variables() -> None:
-    assert switched_off_line(load_settings(REQUIRED)) is None
+    assert "switched off" not in mode_line(load_settings(REQUIRED))
     final_form = {"PRISONTOPROBATION_SYNC_LOCATION": "false", "PRISONTOPROBATION_SYNC_KEYDATES": "false"}
-    assert switched_off_line(load_settings({**REQUIRED, **final_form})) == (
-        "Switched off, left to other services: PRISONTOPROBATION_SYNC_LOCATION=false, "
-        "PRISONTOPROBATION_SYNC_KEYDATES=false"
-    )
+    assert (
+        "switched off, left to other services: PRISONTOPROBATION_SYNC_LOCATION=false, "
+        "PRISONTOPROBATION_SYNC_KEYDATES=false;"
+    ) in mode_line(load_settings({**REQUIRED, **final_form}))
 
 
 def test_every_capability_has_exactly_one_variable_and_each_is_a_setting() -> None:

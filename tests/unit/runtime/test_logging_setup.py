@@ -8,6 +8,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from ptpu_runtime.config import load_settings
 from ptpu_runtime.logging_setup import escape_control, formatter_for
 from ptpu_runtime.redaction import without_credentials
 
-RECORD_START = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) \[")
+RECORD_START = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) \[")
 FORGED_EVENT = '2026-11-29 12:00:00,000 INFO [sqs-1] ptpu.telemetry: {"event": "P2PImprisonmentStatusUpdated"}'
 HOSTILE = [
     f"IMPRISONMENT_STATUS-CHANGED\n{FORGED_EVENT}",
@@ -91,6 +92,23 @@ def test_json_one_object_per_line_with_the_value_kept_whole(capture, value):
     assert record["message"] == f"Received message m-1 type {value}"
     assert (record["level"], record["logger"]) == ("INFO", "ptpu.test.logging")
     assert {"timestamp", "thread"} <= set(record)
+
+
+@pytest.mark.parametrize("log_format", ["json", "plain"])
+def test_the_time_is_iso_8601_with_milliseconds_and_the_zone(capture, log_format):
+    """As Spring Boot's logstash encoder writes @timestamp (ISO 8601 with the offset), not logging's
+    default "2026-12-07 15:04:27,685" with no zone."""
+    logger, buffer = capture
+    logger.handlers[0].setFormatter(formatter_for(log_format))
+    before = datetime.now(UTC)
+    logger.info("hello")
+    after = datetime.now(UTC)
+    line = buffer.getvalue().splitlines()[0]
+    text = json.loads(line)["timestamp"] if log_format == "json" else line.split(" ", 1)[0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d", text), text
+    stamp = datetime.fromisoformat(text)
+    assert stamp.tzinfo is not None
+    assert before - timedelta(milliseconds=1) <= stamp <= after
 
 
 def test_json_an_exception_stays_inside_its_record(capture):

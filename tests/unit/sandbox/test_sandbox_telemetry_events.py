@@ -13,10 +13,11 @@ EVENT = {"event": "P2PImprisonmentStatusUpdated", "attributes": {"bookingId": "1
 def test_plain_and_json_telemetry_records_are_read():
     log = "\n".join([
         f"2026-11-29 12:00:00,000 INFO [sqs-1] ptpu.telemetry: {json.dumps(EVENT)}",
+        f"2026-11-29T12:00:00.000+00:00 INFO [sqs-1] ptpu.telemetry: {json.dumps(EVENT)}",  # the service's own
         json.dumps({"timestamp": "t", "level": "INFO", "thread": "sqs-1", "logger": "ptpu.telemetry",
                     "message": json.dumps(EVENT)}),
     ])
-    assert telemetry_events(log) == [EVENT, EVENT]
+    assert telemetry_events(log) == [EVENT, EVENT, EVENT]
 
 
 def test_a_value_that_contains_the_telemetry_marker_is_not_an_event():

@@ -1,0 +1,91 @@
+"""OutageLog: a failure that repeats every second is one log line a minute, not a traceback a second.
+
+While DynamoDB, SQS or an upstream API is unreachable, every listener poll, scheduler tick, record and
+retried call used to fail with a full traceback or a line of its own. An OutageLog per repeating activity
+logs the first failure with its traceback, then at most one line per `interval` with the count since the
+last line, and one line when it recovers (`success`) or has been quiet long enough (`clear_if_quiet`).
+Time is the caller's `clock` in seconds (the adapters' `ptpu_adapters.outage_log` defaults it to
+time.monotonic; the core passes its Clock port's).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+REPORT_INTERVAL_SECONDS = 60.0
+
+
+class OutageLog:
+    """Tracks one activity (e.g. "receiving from the queue"); call failure() in its except block and
+    success() after it works. `clock` returns seconds.
+    Thread-safe."""
+
+    def __init__(
+        self, logger: logging.Logger, activity: str, clock: Callable[[], float],
+        interval_seconds: float = REPORT_INTERVAL_SECONDS,
+    ) -> None:
+        self._log = logger
+        self._activity = activity
+        self._interval = interval_seconds
+        self._clock = clock
+        self._guard = threading.Lock()
+        self._failing_since: float | None = None
+        self._total = 0
+        self._unreported = 0
+        self._last_line = 0.0
+        self._last_failure = 0.0
+
+    @property
+    def failing(self) -> bool:
+        return self._failing_since is not None
+
+    def failure(
+        self, error: BaseException, about: str = "", level: int = logging.ERROR, traceback: bool = True
+    ) -> None:
+        """Record one failure: logged (with its traceback unless `traceback` is False) if it starts an
+        outage, else counted (a line a minute). `about` (e.g. "message 123") is added to the first line."""
+        with self._guard:
+            now = self._clock()
+            self._last_failure = now
+            if self._failing_since is None:
+                self._failing_since, self._total, self._unreported, self._last_line = now, 1, 0, now
+                self._log.log(level, "%s failed%s: %s (repeats are counted, one line a minute, until it recovers)",
+                              self._activity, f" ({about})" if about else "", error,
+                              exc_info=error if traceback else None)
+                return
+            self._total += 1
+            self._unreported += 1
+            if now - self._last_line >= self._interval:
+                self._log.log(level, "%s still failing: %d more failures in the last %.0fs (%d in %.0fs); last: %s",
+                              self._activity, self._unreported, now - self._last_line, self._total,
+                              now - self._failing_since, _one_line(error))
+                self._unreported, self._last_line = 0, now
+
+    def success(self) -> None:
+        """The activity worked: if an outage was on, log its end (one line) and forget it."""
+        with self._guard:
+            if self._failing_since is None:
+                return
+            self._log.warning("%s recovered after %d failures over %.0fs",
+                              self._activity, self._total, self._clock() - self._failing_since)
+            self._failing_since = None
+            self._total = self._unreported = 0
+
+    def clear_if_quiet(self, quiet_seconds: float) -> bool:
+        """For an activity with no success of its own to report: end the outage when its last failure is
+        `quiet_seconds` or more ago (one line, the failures counted since the first). True if it ended."""
+        with self._guard:
+            if self._failing_since is None or self._clock() - self._last_failure < quiet_seconds:
+                return False
+            self._log.warning("%s: no failure for %.0fs, after %d failures over %.0fs",
+                              self._activity, self._clock() - self._last_failure, self._total,
+                              self._last_failure - self._failing_since)
+            self._failing_since = None
+            self._total = self._unreported = 0
+            return True
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(f"{type(error).__name__}: {error}".split())

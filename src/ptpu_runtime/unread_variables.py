@@ -1,0 +1,103 @@
+"""Variables in the service's own name families that it does not read: a start-up WARNING each.
+
+A misspelt switch is otherwise silent: `PRISONTOPROBATION_DRYRUN=true` left dry run off and the service
+wrote to Delius. A family is the longest common leading words of the variables of two or more settings
+sharing a first word (PRISONTOPROBATION_, RETRY_SCHEDULES_, SQS_, DYNAMODB_, HMPPS_SQS_, SERVER_, ...),
+derived from `Settings` itself, so a new setting extends them. Left out are the families that libraries
+in the process read too (botocore reads AWS_*, the OpenTelemetry SDK OTEL_*), and the variables Kubernetes
+sets for every service in the namespace (`<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT_8080_TCP_ADDR`, ...;
+kubernetes/kubernetes pkg/kubelet/envvars), which may share a family's first word.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+
+from ptpu_runtime.config import Settings
+from ptpu_runtime.config_kinds import specs
+from ptpu_runtime.outbound_environment import CA_BUNDLE_VARIABLES, NO_PROXY_VARIABLES, PROXY_VARIABLES
+
+# Families whose other members a library in the process reads: an unknown one there is not a mistake.
+LIBRARY_FAMILIES = frozenset({"AWS_", "OTEL_"})
+# What the service reads besides Settings: the outbound variables (checked at start-up) and BUILD_NUMBER.
+OTHER_READ = frozenset({*PROXY_VARIABLES, *NO_PROXY_VARIABLES, *CA_BUNDLE_VARIABLES, "BUILD_NUMBER"})
+
+# Kubernetes service links (docker links have the same shape): FOO_SERVICE_HOST, FOO_SERVICE_PORT,
+# FOO_SERVICE_PORT_HTTP, FOO_PORT_80_TCP, FOO_PORT_80_TCP_PROTO / _PORT / _ADDR; FOO_PORT=tcp://10.0.0.1:80.
+_SERVICE_LINK = re.compile(
+    r"[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)"
+)
+_LINK_PORT_VALUE = re.compile(r"(tcp|udp|sctp)://\S+:\d+")
+
+
+def read_names() -> frozenset[str]:
+    """Every variable a setting reads: its names (both halves of a key pair) and aliases."""
+    return frozenset(name for _, spec, _ in specs(Settings) for name in (*spec.names, *spec.aliases))
+
+
+def own_families() -> frozenset[str]:
+    """The name families (prefixes ending in "_") the service owns, derived from Settings (module docstring)."""
+    by_first_word: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for field, spec, _ in specs(Settings):
+        for name in (*spec.names, *spec.aliases):
+            by_first_word[name.split("_", 1)[0]][field].append(name)
+    families = set()
+    for fields in by_first_word.values():
+        if len(fields) < 2:
+            continue
+        words = [name.split("_") for names in fields.values() for name in names]
+        common = []
+        for column in zip(*words, strict=False):
+            if len(set(column)) > 1:
+                break
+            common.append(column[0])
+        families.add("_".join(common) + "_")
+    return frozenset(families - LIBRARY_FAMILIES)
+
+
+def unread_variable_warnings(env: Mapping[str, str] | None = None) -> list[str]:
+    """One line per variable in `env` (default os.environ) that is in an own family but not read, naming the
+    closest real name when there is one; sorted by name. Empty when there is none."""
+    source = os.environ if env is None else env
+    known = read_names() | OTHER_READ
+    families = own_families()
+    lines = []
+    for name in sorted(source):
+        if name in known or not name.upper().startswith(tuple(families)) or _service_link(name, source[name]):
+            continue
+        close = closest(name, read_names())
+        hint = f"did you mean {close}?" if close else "`ptpu serve --help` lists every setting"
+        lines.append(f"{name} is set but this service does not read it: {hint}")
+    return lines
+
+
+def closest(name: str, candidates: frozenset[str], cutoff: float = 0.6) -> str | None:
+    """The candidate most like `name` (difflib's ratio), or None when none reaches `cutoff`. Only the words
+    after those they share are compared, so a long shared family does not make any two names alike:
+    ..._DLQ_MAX_RECEIVE_COUNT is not taken for ..._DLQ_NAME, but ..._DRYRUN is for ..._DRY_RUN."""
+    best, best_score = None, cutoff
+    for candidate in sorted(candidates):
+        score = difflib.SequenceMatcher(None, *_tails(name.upper(), candidate)).ratio()
+        if score >= best_score:
+            best, best_score = candidate, score + 1e-9  # the first (alphabetical) of equals wins
+    return best
+
+
+def _tails(a: str, b: str) -> tuple[str, str]:
+    words_a, words_b = a.split("_"), b.split("_")
+    shared = 0
+    while shared < min(len(words_a), len(words_b)) - 1 and words_a[shared] == words_b[shared]:
+        shared += 1
+    # The words after those they share; with one of them the other's prefix, from the last shared word.
+    start = shared if shared < len(words_a) and shared < len(words_b) else max(shared - 1, 0)
+    return "_".join(words_a[start:]), "_".join(words_b[start:])
+
+
+def _service_link(name: str, value: str) -> bool:
+    if _SERVICE_LINK.fullmatch(name):
+        return True
+    return name.endswith("_PORT") and _LINK_PORT_VALUE.fullmatch(value) is not None
