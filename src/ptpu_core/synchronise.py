@@ -255,13 +255,20 @@ class SynchronisationService:
             log.debug("booking %s: leased by another pod (or done by this tick's run); skipped", booking_id)
             return tally
         try:
-            self._synchronise_booking(booking_id, selects, joins, tally, stop_at)
+            self._synchronise_booking(booking_id, selects, joins, tally, stop_at, retry_run=run.tier is not None)
         finally:
             self._leases.release(booking_id, run)
         return tally
 
     def _synchronise_booking(
-        self, booking_id: int, selects: Selector, joins: Selector, tally: Counter[str], stop_at: datetime | None = None
+        self,
+        booking_id: int,
+        selects: Selector,
+        joins: Selector,
+        tally: Counter[str],
+        stop_at: datetime | None = None,
+        *,
+        retry_run: bool = False,
     ) -> None:
         records = [m for m in self._repository.unprocessed_for_booking(booking_id) if joins(m)]
         if not any(selects(m) for m in records):
@@ -289,10 +296,10 @@ class SynchronisationService:
                 return
             if isinstance(processor, StagesJournal):
                 staged = processor.process_staged(message)
-                outcome = self._outcomes.save_staged(staged, message, selects(message), tally)
+                outcome = self._outcomes.save_staged(staged, message, selects(message), tally, retry_run=retry_run)
             else:
                 outcome = self._outcome_of(processor, message, tally)
-                self.apply_outcome(message, outcome, selected=selects(message))
+                self.apply_outcome(message, outcome, selected=selects(message), retry_run=retry_run)
             tally["processed"] += 1
             if isinstance(outcome, Done):
                 tally["done"] += 1
@@ -306,6 +313,8 @@ class SynchronisationService:
         except Exception as error:
             return failed(message, error, tally)
 
-    def apply_outcome(self, message: Message, outcome: Outcome, *, selected: bool = True) -> None:
+    def apply_outcome(
+        self, message: Message, outcome: Outcome, *, selected: bool = True, retry_run: bool = False
+    ) -> None:
         """Save what processing decided and count status changes: see `OutcomeRecorder.apply`."""
-        self._outcomes.apply(message, outcome, selected=selected)
+        self._outcomes.apply(message, outcome, selected=selected, retry_run=retry_run)
