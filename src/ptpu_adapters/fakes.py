@@ -14,7 +14,7 @@ from attrs import define, evolve, field
 
 from ptpu_core import ports
 from ptpu_core.booking_work import KEEP_SHARE, LeaseRun
-from ptpu_core.errors import StoreFailure, UpstreamFailure
+from ptpu_core.errors import PurgeTooSoon, StoreFailure, UpstreamFailure
 from ptpu_core.models.domain_event import HmppsDomainEvent
 from ptpu_core.models.prison import (
     Booking,
@@ -490,6 +490,7 @@ class InMemoryQueueAdmin:
         self._queue = queue
         self._dlq = dlq
         self.queues: dict[str, list[tuple[str, str]]] = {queue: []}
+        self.purged_this_minute: set[str] = set()
         if dlq:
             self.queues[dlq] = []
 
@@ -514,7 +515,14 @@ class InMemoryQueueAdmin:
         return len(moved)
 
     def purge(self, queue_name: str) -> int:
+        """As SqsQueueAdmin on SQS: an empty queue is not purged; a queue purged within the minute (in
+        `purged_this_minute`; a test clears it to let the minute pass) raises PurgeTooSoon."""
         count = len(self.queues.get(queue_name, []))
+        if count == 0:
+            return 0
+        if queue_name in self.purged_this_minute:
+            raise PurgeTooSoon(queue_name)
+        self.purged_this_minute.add(queue_name)
         self.queues[queue_name] = []
         return count
 

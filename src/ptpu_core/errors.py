@@ -23,6 +23,22 @@ class StoreFailure(SystemFailure):
     """The message store or lock table could not be reached or refused the write."""
 
 
+PURGE_INTERVAL_SECONDS = 60  # SQS: one PurgeQueue per queue in this many seconds
+
+
+class PurgeTooSoon(PtpuError):
+    """The queue was purged less than PURGE_INTERVAL_SECONDS ago: SQS allows one PurgeQueue per queue every
+    60 seconds and refuses another with PurgeQueueInProgress (AWS SQS API Reference, PurgeQueue). Not a
+    system failure: nothing is down, the caller may try again once the minute is over."""
+
+    def __init__(self, queue_name: str) -> None:
+        super().__init__(
+            f"{queue_name} was purged less than {PURGE_INTERVAL_SECONDS} seconds ago: SQS allows one purge of a"
+            f" queue every {PURGE_INTERVAL_SECONDS} seconds; try again in a minute"
+        )
+        self.queue_name = queue_name
+
+
 class InvalidMessage(PtpuError):
     """A poison message: not a valid envelope or its inner message lacks a required field."""
 

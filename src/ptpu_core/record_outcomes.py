@@ -23,7 +23,7 @@ from ptpu_core.outcomes import Done, Outcome, try_later
 from ptpu_core.ports import Clock, MessageRepository, Metrics
 from ptpu_core.processors.dispatch import StagedProcessing
 from ptpu_core.record_failures import RecordFailures
-from ptpu_core.retry_policy import epoch_seconds, retry_delete_by
+from ptpu_core.retry_policy import epoch_seconds, processed_delete_by, retry_delete_by
 from ptpu_core.service_time import instant
 
 log = logging.getLogger("ptpu.synchronise")  # the cycle's logger, as before the split
@@ -75,14 +75,23 @@ class OutcomeRecorder:
         return saved
 
     def save_staged(
-        self, staged: StagedProcessing, message: Message, selected: bool, tally: Counter[str],
-        *, counts_system_failure: bool = True,
+        self,
+        staged: StagedProcessing,
+        message: Message,
+        selected: bool,
+        tally: Counter[str],
+        *,
+        retry_run: bool = False,
+        counts_system_failure: bool = True,
     ) -> Outcome:
         """Save the outcome with the record's journal on it (one store write), then emit its effects; when
-        the save fails, journal alone (so no landed write or emitted effect is repeated) and re-raise."""
+        the save fails, journal alone (so no landed write or emitted effect is repeated) and re-raise.
+        `retry_run`, `counts_system_failure`: as for `apply`."""
         outcome = staged.outcome if staged.outcome is not None else failed(message, staged.error, tally, self.failures)
         try:
-            self.apply(message, outcome, selected=selected, counts_system_failure=counts_system_failure)
+            self.apply(
+                message, outcome, selected=selected, retry_run=retry_run, counts_system_failure=counts_system_failure
+            )
         except BaseException:
             try:
                 staged.save_failed()
@@ -95,33 +104,54 @@ class OutcomeRecorder:
         return outcome
 
     def apply(
-        self, message: Message, outcome: Outcome, *, selected: bool = True, counts_system_failure: bool = True
+        self,
+        message: Message,
+        outcome: Outcome,
+        *,
+        selected: bool = True,
+        retry_run: bool = False,
+        counts_system_failure: bool = True,
     ) -> None:
         """Save what processing decided (SPEC §6 step 5) and count status changes (SPEC §10).
         `selected`: the cycle picked this record itself (its own schedule), rather than taking it
         along with another record of its booking; only then may a final failure be counted.
-        `counts_system_failure` False (the retry of system failures): a TryLater(ERROR) keeps the
-        record's retry count, so that run never moves a record into a later tier.
-        Raises StoreFailure when the repository cannot be written."""
+        `retry_run`: a retry run (SPEC §8, or the retry of system failures) rather than initial processing
+        (SPEC §6). `counts_system_failure` False (the retry of system failures): a TryLater(ERROR) keeps
+        the record's retry count, so that run never moves a record into a later tier.
+        Raises StoreFailure when the repository cannot be written.
+
+        deleteBy, as the existing service (prison-to-probation-update, entity/Message.kt and its callers):
+        Done -> now + 30 days (`markAsProcessed`, from both runs), so a processed record stays in the
+        reports for 30 days however late it succeeded. TryLater -> the outcome's retry-until date only
+        when a retry tier tries the record again (MessageRetryService saves `retry(retryUntil, status)`);
+        in initial processing (MessageAggregator saves `retry(status)`) and for a record never tried
+        before (which only initial processing took there), deleteBy is left as it is.
+        """
         self.failures.tick()  # a kind of failure quiet for a minute is over
         now = instant(self._clock.now())
-        # As the existing service's Message.retry / markAsProcessed (issue 10 §5): an outcome without CRNs
-        # keeps the candidates already stored (an ERROR retry must not erase them), and processing a
-        # record leaves deleteBy as it was; only a retry-until date moves it.
+        # An outcome without CRNs keeps the candidates already stored (an ERROR retry must not erase
+        # them), as Message.retry / markAsProcessed set matchingCrns only when the status has some.
         crns = outcome.status.crns_text or message.matching_crns
         if isinstance(outcome, Done):
-            updated = evolve(message, processed_date=now, status=outcome.status.state, matching_crns=crns)
+            updated = evolve(
+                message,
+                processed_date=now,
+                status=outcome.status.state,
+                matching_crns=crns,
+                delete_by=processed_delete_by(now),
+            )
         else:
             system_failure = outcome.status.state is SynchroniseState.ERROR
             if system_failure:
                 self._system_failure_saved = True
             counted = counts_system_failure or not system_failure
+            retry_until = outcome.retry_until if retry_run and message.retry_count > 0 else None
             updated = evolve(
                 message,
                 retry_count=message.retry_count + (1 if counted else 0),
                 status=outcome.status.state,
                 matching_crns=crns,
-                delete_by=retry_delete_by(message.delete_by, outcome.retry_until, now),
+                delete_by=retry_delete_by(message.delete_by, retry_until, now),
             )
         self._repository.update(updated)
         log.info(

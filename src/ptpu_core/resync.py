@@ -104,23 +104,30 @@ class ResyncReport:
 def validated_ids(ids: Sequence[object]) -> list[RequestedId]:
     """`ids` as booking ids (int) and NOMS numbers (str); InvalidResyncRequest naming each bad one.
 
-    A number with no fraction (`1200835.0`) is a booking id too: JSON Schema's `integer` admits it, and the
-    endpoint's schema promises integers."""
+    A booking id is a whole number written as one: a number with a fraction or an exponent (`1.5e3`,
+    `1200835.0`) is refused, never rounded or read as another booking. A NOMS number is upper-cased first
+    (`g7000aa` is G7000AA), as the successor services read one (hmpps-prisoner-search's
+    PrisonerSearchService upper-cases `nomsNumber` before its lookup); only ASCII text is, so that no other
+    letter becomes one by upper-casing."""
     if not 1 <= len(ids) <= MAX_IDS:
         raise InvalidResyncRequest([f"ids: give between 1 and {MAX_IDS} booking ids or NOMS numbers, not {len(ids)}"])
-    wanted = [_whole(value) for value in ids]
-    problems = [problem for index, value in enumerate(wanted) if (problem := _problem(index, value))]
+    wanted = [_upper_ascii(value) for value in ids]
+    problems = [
+        problem for index, (sent, value) in enumerate(zip(ids, wanted, strict=True))
+        if (problem := _problem(index, value, sent))
+    ]
     if problems:
         raise InvalidResyncRequest(problems)
     return [value for value in wanted if isinstance(value, int | str)]
 
 
-def _whole(value: object) -> object:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+def _upper_ascii(value: object) -> object:
+    return value.upper() if isinstance(value, str) and value.isascii() else value
 
 
-def _problem(index: int, value: object) -> str | None:
-    shown = json.dumps(value) if isinstance(value, str | int | float | bool) or value is None else type(value).__name__
+def _problem(index: int, value: object, sent: object) -> str | None:
+    """What is wrong with `value` (the id as read), shown as `sent`; None when nothing is."""
+    shown = json.dumps(sent) if isinstance(sent, str | int | float | bool) or sent is None else type(sent).__name__
     if isinstance(value, int) and not isinstance(value, bool):
         if 1 <= value <= MAX_BOOKING_ID:
             return None
@@ -129,6 +136,9 @@ def _problem(index: int, value: object) -> str | None:
         if NOMS_NUMBER.fullmatch(value):  # not .match: `$` would let a trailing newline through
             return None
         return f"ids[{index}]: {shown[:40]} is not a NOMS number (a letter, four digits, two letters: A1234BC)"
+    if isinstance(value, float):
+        written = "a whole number, written without a fraction or exponent"
+        return f"ids[{index}]: {shown[:40]} is not a booking id ({written})"
     return f"ids[{index}]: {shown[:40]} is neither a booking id (a positive whole number) nor a NOMS number"
 
 
@@ -212,13 +222,19 @@ class Resync:
         dry_run = dry_run or self._always_dry_run
         spent_at = instant(self._clock.now()) + self._time_budget
         by_booking: dict[int, ResyncItem] = {}
+        looked_up: dict[str, int | ResyncItem] = {}  # a NOMS number named twice is looked up once
         items: list[ResyncItem] = []
         for requested in wanted:
             progress.running(requested, requested if isinstance(requested, int) else None)
-            if requested not in by_booking and (progress.stopped or instant(self._clock.now()) >= spent_at):
-                resolved: int | ResyncItem = _not_started(requested, self._time_budget)
+            known = requested if isinstance(requested, int) else looked_up.get(requested)
+            if isinstance(known, ResyncItem) or (isinstance(known, int) and known in by_booking):
+                resolved: int | ResyncItem = known  # answered already: the same answer, whatever the budget
+            elif progress.stopped or instant(self._clock.now()) >= spent_at:
+                resolved = _not_started(requested, self._time_budget)
             else:
                 resolved = self._booking_of(requested)
+                if isinstance(requested, str):
+                    looked_up[requested] = resolved
             if isinstance(resolved, ResyncItem):
                 item = resolved
             else:

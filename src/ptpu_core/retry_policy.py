@@ -50,13 +50,23 @@ def initial_delete_by(created: datetime) -> int:
     return epoch_seconds(instant(created) + RECORD_LIFETIME)
 
 
-def retry_delete_by(current_delete_by: int, retry_until: date | None, now: datetime) -> int:
-    """deleteBy (epoch seconds) of a record to be tried again.
+def processed_delete_by(now: datetime) -> int:
+    """deleteBy (epoch seconds) of a record marked processed at `now`: kept RECORD_LIFETIME (30 days)
+    for the reports, whatever it was before and whichever run processed it. As the existing service's
+    `Message.markAsProcessed` (prison-to-probation-update, entity/Message.kt: now plus
+    MAX_REPORTING_PERIOD_DAYS), called by both MessageAggregator and MessageRetryService."""
+    return epoch_seconds(instant(now) + RECORD_LIFETIME)
 
-    As the existing service's `Message.retry(retryUntil)` (issue 10 §5): with a retry-until date the
-    record is kept until that date at `now`'s London time of day, that date-time read as London
-    wall-clock time (it may shorten the record's life as well as lengthen it); without one deleteBy
-    is unchanged.
+
+def retry_delete_by(current_delete_by: int, retry_until: date | None, now: datetime) -> int:
+    """deleteBy (epoch seconds) of a record a retry tier will try again.
+
+    As the existing service's `Message.retry(retryUntil)`: with a retry-until date the record is kept
+    until that date at `now`'s London time of day, that date-time read as London wall-clock time (it
+    may shorten the record's life as well as lengthen it); without one deleteBy is unchanged. Only the
+    retry tiers pass the processor's retry-until date (MessageRetryService); initial processing saves
+    `retry(status)` with none (MessageAggregator), so there deleteBy never moves: see
+    `record_outcomes.OutcomeRecorder.apply`.
     """
     if retry_until is None:
         return current_delete_by

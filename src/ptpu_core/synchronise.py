@@ -341,7 +341,10 @@ class SynchronisationService:
         held = HeldLease(self._leases, booking_id, run)
         failing = False
         try:
-            failing = self._synchronise_booking(booking_id, selects, joins, tally, held, stop_at, probe is not None)
+            failing = self._synchronise_booking(
+                booking_id, selects, joins, tally, held, stop_at, probe=probe is not None,
+                retry_run=run.tier is not None or probe is not None,
+            )
         except LeaseLost:
             tally["lease_lost"] += 1
             log.warning(
@@ -363,7 +366,9 @@ class SynchronisationService:
         tally: Counter[str],
         lease: HeldLease,
         stop_at: datetime | None = None,
+        *,
         probe: bool = False,
+        retry_run: bool = False,
     ) -> bool:
         """The booking's records in order; LeaseLost (from a write, or before a save) ends the pass.
         True when one of them ended in a system failure."""
@@ -398,13 +403,13 @@ class SynchronisationService:
                 staged = processor.process_staged(message)
                 lease.confirm()  # the save is a write for the booking too
                 outcome = self._outcomes.save_staged(
-                    staged, message, selects(message), tally, counts_system_failure=not probe
+                    staged, message, selects(message), tally, retry_run=retry_run, counts_system_failure=not probe
                 )
             else:
                 outcome = self._outcome_of(processor, message, tally, self._outcomes.failures)
                 lease.confirm()
                 self._outcomes.apply(
-                    message, outcome, selected=selects(message), counts_system_failure=not probe
+                    message, outcome, selected=selects(message), retry_run=retry_run, counts_system_failure=not probe
                 )
             tally["processed"] += 1
             if isinstance(outcome, Done):
@@ -425,9 +430,11 @@ class SynchronisationService:
         except Exception as error:
             return failed(message, error, tally, failures)
 
-    def apply_outcome(self, message: Message, outcome: Outcome, *, selected: bool = True) -> None:
+    def apply_outcome(
+        self, message: Message, outcome: Outcome, *, selected: bool = True, retry_run: bool = False
+    ) -> None:
         """Save what processing decided and count status changes: see `OutcomeRecorder.apply`."""
-        self._outcomes.apply(message, outcome, selected=selected)
+        self._outcomes.apply(message, outcome, selected=selected, retry_run=retry_run)
 
 
 # A probe run (`retry_system_failures`) stops once this many of its bookings have failed again.

@@ -6,10 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from ptpu_sandbox.ports import free_port
+
 
 def simulated_service_env(aws_emulator: Any, hmpps: Any, **overrides: str) -> dict[str, str]:
     """Settings for a container on `aws_emulator` (its endpoint_url) and `hmpps` (SimulatedHmpps), with
-    queue, topic and table names of its own, no hold-back and 1 s long polls; `overrides` win."""
+    queue, topic and table names of its own, a free SERVER_PORT (never the default 8080 another process may
+    hold), no hold-back and 1 s long polls; `overrides` win."""
     suffix = uuid.uuid4().hex[:8]
     return {
         "AWS_PROVIDER": "localstack",
@@ -28,5 +31,6 @@ def simulated_service_env(aws_emulator: Any, hmpps: Any, **overrides: str) -> di
         "OFFENDER_SEARCH_ENDPOINT_URL": hmpps.search_url,
         "PRISONTOPROBATION_HOLD_BACK_DURATION": "0s",
         "SQS_LISTENER_WAIT_SECONDS": "1",
+        "SERVER_PORT": str(free_port()),
         **overrides,
     }

@@ -6,8 +6,15 @@ receive n waits `timeouts[n-1]` seconds, a count beyond the list waits its last 
 waits 0 (hmpps-sqs `errorVisibilityTimeout`, a comma list of seconds). On the receive that is its last
 before SQS redrives it (ApproximateReceiveCount >= the queue's RedrivePolicy maxReceiveCount) the wait is
 0, so it reaches the DLQ at once, and the hmpps-sqs telemetry event `<eventType>-sent-to-dlq` says so
-with the SQS message id (the id it keeps on the DLQ). Poison is not handled here: the listener releases
-it at once as before.
+with the SQS message id (the id it keeps on the DLQ).
+
+Every message that leaves for the DLQ is announced, whatever the reason (`announce_if_last`): hmpps-sqs
+sends the event for any listener failure on the last receive, and teams alert on names ending
+`sent-to-dlq`. A poison message (an unreadable envelope, an inner message that is not a valid event) gets
+no back-off, the listener releases it at once, but its last receive is announced the same way. The event
+type is the SNS envelope's `eventType` attribute wherever the body still shows one (or the SQS message
+attribute of that name); with none it is `null` (UNKNOWN_EVENT_TYPE: `null-sent-to-dlq`, the name
+hmpps-sqs gives when it finds none, since Kotlin prints a null event type as "null").
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from ptpu_core.ports import Telemetry
 log = logging.getLogger(__name__)
 
 SENT_TO_DLQ = "{event_type}-sent-to-dlq"  # hmpps-sqs HmppsErrorVisibilityHandler's event name
+UNKNOWN_EVENT_TYPE = "null"  # no event type to be found: hmpps-sqs's "$eventType" of a null
 MAX_VISIBILITY_SECONDS = 43_200  # SQS's limit for ChangeMessageVisibility (12 hours)
 
 
@@ -86,27 +94,40 @@ class ErrorVisibility:
                     log.warning("No maxReceiveCount on %s: failed messages are never sent to a DLQ", self._queue_url)
             return self._max_receive_count
 
-    def after_failure(self, message: Mapping[str, Any], event_type: str | None) -> int:
-        """Set the failed message's visibility for its next receive; returns the seconds set. Raises
-        SystemFailure when SQS refuses (the message then returns after the receive's own timeout)."""
+    def announce_if_last(self, message: Mapping[str, Any], event_type: str | None) -> bool:
+        """Send `<eventType>-sent-to-dlq` when this receive of `message` (a failed or poison one, not to be
+        deleted) is its last before SQS redrives it to the DLQ; True when it was. `event_type` None:
+        none could be read (UNKNOWN_EVENT_TYPE). Attributes as hmpps-sqs's (queueName, dlqName, timeouts,
+        maxReceiveCount: the receive count) plus `messageId`, the SQS id the message keeps on the DLQ."""
         receive_count = _receive_count(message)
         max_receive_count = self.max_receive_count()
-        seconds = next_visibility_seconds(self.timeouts, receive_count, max_receive_count)
+        if max_receive_count is None or receive_count < max_receive_count:
+            return False
         message_id = str(message.get("MessageId", ""))
-        if max_receive_count is not None and receive_count >= max_receive_count:
-            log.info("Message %s failed on its last receive (%d): bound for the DLQ", message_id, receive_count)
-            self._telemetry.track_event(
-                SENT_TO_DLQ.format(event_type="null" if event_type is None else event_type),  # as Kotlin prints it
-                {
-                    "queueName": self._queue_url.rstrip("/").rsplit("/", 1)[-1],
-                    "dlqName": self._dlq_name,
-                    "timeouts": "[" + ", ".join(str(t) for t in self.timeouts) + "]",
-                    "maxReceiveCount": str(receive_count),  # hmpps-sqs puts the receive count here
-                    "messageId": message_id,
-                },
+        log.info("Message %s failed on its last receive (%d): bound for the DLQ", message_id, receive_count)
+        self._telemetry.track_event(
+            SENT_TO_DLQ.format(event_type=UNKNOWN_EVENT_TYPE if event_type is None else event_type),
+            {
+                "queueName": self._queue_url.rstrip("/").rsplit("/", 1)[-1],
+                "dlqName": self._dlq_name,
+                "timeouts": "[" + ", ".join(str(t) for t in self.timeouts) + "]",
+                "maxReceiveCount": str(receive_count),  # hmpps-sqs puts the receive count here
+                "messageId": message_id,
+            },
+        )
+        return True
+
+    def after_failure(self, message: Mapping[str, Any], event_type: str | None) -> int:
+        """Set the failed message's visibility for its next receive (announcing it when it is bound for
+        the DLQ); returns the seconds set. Raises SystemFailure when SQS refuses (the message then
+        returns after the receive's own timeout)."""
+        receive_count = _receive_count(message)
+        seconds = next_visibility_seconds(self.timeouts, receive_count, self.max_receive_count())
+        if not self.announce_if_last(message, event_type):
+            log.info(
+                "Message %s failed on receive %d: visible again in %d s", message.get("MessageId", ""), receive_count,
+                seconds,
             )
-        else:
-            log.info("Message %s failed on receive %d: visible again in %d s", message_id, receive_count, seconds)
         with queue_errors("change visibility"):
             self._client.change_message_visibility(
                 QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=seconds

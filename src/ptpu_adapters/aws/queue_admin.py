@@ -7,14 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from ptpu_adapters.aws.aws_errors import queue_errors
+from botocore.exceptions import ClientError
+
+from ptpu_adapters.aws.aws_errors import error_code, queue_errors
 from ptpu_adapters.aws.dlq_move_task import DlqMoveTask
+from ptpu_core.errors import PurgeTooSoon, SystemFailure
 
 SqsMessage = dict[str, Any]
 _BATCH = 10
 _PEEK_VISIBILITY_SECONDS = 5
 _TRANSFER_VISIBILITY_SECONDS = 30
 _EMPTY_RECEIVES_TO_STOP = 2
+# SQS's answer to a second PurgeQueue within 60 s: the query-protocol code (which botocore also reads from
+# the JSON protocol's x-amzn-query-error header) and the JSON protocol's own __type name.
+_PURGE_IN_PROGRESS = frozenset({"AWS.SimpleQueueService.PurgeQueueInProgress", "PurgeQueueInProgress"})
 MOVE_TASK_FROM = 100  # DLQ size from which SQS's message-move task is asked first
 
 
@@ -103,8 +109,14 @@ class SqsQueueAdmin:
         count = self.message_count(queue_name)
         if count == 0:  # SQS allows one purge a minute per queue: don't spend it on an empty queue
             return 0
-        with queue_errors(f"purge {queue_name}"):
-            client.purge_queue(QueueUrl=url)
+        try:
+            with queue_errors(f"purge {queue_name}"):
+                client.purge_queue(QueueUrl=url)
+        except SystemFailure as failure:
+            cause = failure.__cause__
+            if isinstance(cause, ClientError) and error_code(cause) in _PURGE_IN_PROGRESS:
+                raise PurgeTooSoon(queue_name) from cause
+            raise
         return count
 
     def peek_dlq(self, max_messages: int) -> list[tuple[str, str]]:

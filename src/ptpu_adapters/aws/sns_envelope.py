@@ -40,6 +40,16 @@ def parse_envelope(body: str, sqs_message_id: str | None = None) -> SnsNotificat
     return SnsNotification(event_type, message, sns_id if isinstance(sns_id, str) else None)
 
 
+def event_type_hint(body: str) -> str | None:
+    """The envelope's `MessageAttributes.eventType.Value` of a body that may not be a valid envelope (for
+    naming a poison message's DLQ event); None when the body is not a JSON object or shows none. Total."""
+    try:
+        envelope = json.loads(body)
+    except (ValueError, RecursionError, TypeError):
+        return None
+    return _attribute(envelope, "eventType") if isinstance(envelope, dict) else None
+
+
 def booking_id_of(inner_message: str) -> int | None:
     """The inner message's bookingId when it has a usable one (used only to keep a booking's order);
     a numeric string counts, as `ptpu_core.event_parsing` reads it."""

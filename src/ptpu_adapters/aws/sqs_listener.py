@@ -3,8 +3,9 @@
 The handler is given the SNS MessageId too, so that copies of one notification are stored once
 (issue 13 §3). Outcomes per SQS message: handled (a copy already stored included) → deleted;
 poison (bad envelope or InvalidMessage) → left, made visible again at once so it reaches the DLQ
-after the redrive count; any other failure → left for SQS to redeliver, after the pause its receive
-count calls for when `error_visibility` is given (issue 11 §3, see error_visibility), else after the
+after the redrive count, its last receive announced as `<eventType>-sent-to-dlq` when `error_visibility`
+is given (`ErrorVisibility.announce_if_last`); any other failure → left for SQS to redeliver, after the
+pause its receive count calls for when `error_visibility` is given (issue 11 §3, see error_visibility), else after the
 visibility timeout. A booking's messages within one batch are handled one after another in arrival order;
 different bookings run in parallel. Each message is handled in its own span (issue 11 §5,
 `ptpu_adapters.tracing`), child of the trace context its attributes or SNS envelope carry.
@@ -22,7 +23,7 @@ from opentelemetry.trace import Tracer
 
 from ptpu_adapters.aws.aws_errors import queue_errors
 from ptpu_adapters.aws.error_visibility import ErrorVisibility
-from ptpu_adapters.aws.sns_envelope import booking_id_of, parse_envelope
+from ptpu_adapters.aws.sns_envelope import booking_id_of, event_type_hint, parse_envelope
 from ptpu_adapters.outage_log import OutageLog
 from ptpu_adapters.trace_context import TRACE_FIELDS
 from ptpu_adapters.tracing import default_tracer, mark_failed, received_message_span
@@ -34,6 +35,7 @@ Handler = Callable[[str, str, str | None], object]  # (event type, inner message
 SqsMessage = dict[str, Any]
 _MAX_BATCH = 10
 _RETRY_PAUSE_SECONDS = 5.0
+_EVENT_TYPE_ATTRIBUTE = "eventType"
 
 
 class SqsListener:
@@ -125,7 +127,8 @@ class SqsListener:
             "MaxNumberOfMessages": self._max_messages,
             "WaitTimeSeconds": self._wait_seconds,
             "AttributeNames": ["ApproximateReceiveCount"],
-            "MessageAttributeNames": list(TRACE_FIELDS),  # a producer's trace context (issue 11 §5)
+            # A producer's trace context; eventType names a raw-delivered message bound for the DLQ.
+            "MessageAttributeNames": [*TRACE_FIELDS, _EVENT_TYPE_ATTRIBUTE],
         }
         if self._visibility_timeout is not None:
             request["VisibilityTimeout"] = self._visibility_timeout
@@ -157,6 +160,7 @@ class SqsListener:
                 receives,
                 poison.reason,
             )
+            self._announce_poison(message, event_type or _event_type_of(message))
             self._make_visible([message])
             return
         except Exception as failure:
@@ -167,6 +171,15 @@ class SqsListener:
             return
         self.handling_outage.success()
         self._delete(message)
+
+    def _announce_poison(self, message: SqsMessage, event_type: str | None) -> None:
+        """`<eventType>-sent-to-dlq` on a poison message's last receive, as for a failed one."""
+        if self._error_visibility is None:
+            return
+        try:
+            self._error_visibility.announce_if_last(message, event_type)
+        except Exception as failure:  # never stops the release; the DLQ still gets it
+            log.warning("Could not announce poison message %s for the DLQ: %s", message.get("MessageId"), failure)
 
     def _back_off(self, message: SqsMessage, event_type: str | None) -> None:
         """A failed message's next visibility, by its receive count (issue 11 §3)."""
@@ -195,6 +208,18 @@ class SqsListener:
                 self._client.change_message_visibility_batch(QueueUrl=self._queue_url, Entries=entries)
         except Exception as failure:  # they return after the visibility timeout anyway
             log.warning("Could not release %d messages early: %s", len(messages), failure)
+
+
+def _event_type_of(message: SqsMessage) -> str | None:
+    """The event type of a message whose envelope could not be read: the envelope's own eventType
+    attribute if the body still shows one, else the SQS message attribute (raw delivery), as hmpps-sqs's
+    HmppsErrorVisibilityHandler looks in both; None when neither has one."""
+    hint = event_type_hint(str(message.get("Body", "")))
+    if hint:
+        return hint
+    attribute = message.get("MessageAttributes", {}).get(_EVENT_TYPE_ATTRIBUTE, {})
+    value = attribute.get("StringValue") if isinstance(attribute, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 def _group_by_booking(messages: list[SqsMessage]) -> list[list[SqsMessage]]:

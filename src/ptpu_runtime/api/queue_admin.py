@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
+from ptpu_core.errors import PURGE_INTERVAL_SECONDS, PurgeTooSoon
 from ptpu_core.ports import QueueAdmin, Telemetry
 from ptpu_runtime.api.errors import ApiError
 from ptpu_runtime.api.security import ROLE_QUEUE_ADMIN, TokenVerifier, require_role
@@ -34,6 +35,11 @@ ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid bearer token"},
     403: {"description": f"The token lacks {ROLE_QUEUE_ADMIN}"},
     404: {"description": "No such queue"},
+}
+# The purges can also answer 429: SQS allows one purge of a queue every 60 seconds (Retry-After: 60).
+PURGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ADMIN_ERRORS,
+    429: {"description": "The queue was purged less than 60 seconds ago (SQS allows one purge a minute)"},
 }
 
 
@@ -58,7 +64,11 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
             telemetry.track_event(TRANSFERRED_EVENT_DLQ, {"messages-on-queue": str(moved)})
 
     def purge(queue_name: str) -> int:
-        purged = queues.purge(queue_name)
+        try:
+            purged = queues.purge(queue_name)
+        except PurgeTooSoon as refused:
+            # A client error, not an outage: the caller may try again once SQS's minute is over.
+            raise ApiError(429, str(refused), headers={"Retry-After": str(PURGE_INTERVAL_SECONDS)}) from refused
         log.info("Purged %d messages from %s", purged, queue_name)
         return purged
 
@@ -73,7 +83,7 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
         transfer_event_messages()
         return Response(status_code=200)
 
-    @router.put("/purge-event-dlq", dependencies=admin, responses=ADMIN_ERRORS, response_class=Response,
+    @router.put("/purge-event-dlq", dependencies=admin, responses=PURGE_ERRORS, response_class=Response,
                 summary="Purges the event dead letter queue")
     def purge_event_dlq() -> Response:
         dlq = queues.dlq_name()
@@ -97,7 +107,7 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
     def retry_all_dlqs() -> list[dict[str, int]]:
         return [retry_dlq()] if queues.dlq_name() else []
 
-    @router.put("/purge-queue/{queueName}", dependencies=admin, responses=ADMIN_ERRORS)
+    @router.put("/purge-queue/{queueName}", dependencies=admin, responses=PURGE_ERRORS)
     def purge_queue(queue_name: str = Path(alias="queueName")) -> dict[str, int]:
         if queue_name not in (queues.queue_name(), queues.dlq_name()):
             raise ApiError(404, f"{queue_name} not found")

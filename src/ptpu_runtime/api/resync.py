@@ -54,9 +54,10 @@ CONCURRENT_RESYNCS = 4
 RequestedIdSchema = WithJsonSchema({
     "oneOf": [
         {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_BOOKING_ID,
-         "description": "A NOMIS booking id", "example": 1200835},
-        {"type": "string", "pattern": NOMS_NUMBER.pattern, "description": "A NOMS number: its latest booking",
-         "example": "A5089DY"},
+         "description": "A NOMIS booking id, written as a whole number (no fraction or exponent)",
+         "example": 1200835},
+        {"type": "string", "pattern": NOMS_NUMBER.pattern.replace("[A-Z]", "[A-Za-z]"),
+         "description": "A NOMS number (upper-cased first): its latest booking", "example": "A5089DY"},
     ]
 })
 

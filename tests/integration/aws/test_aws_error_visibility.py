@@ -10,12 +10,15 @@ message back sooner than that came back because of the back-off. The pauses are 
 import json
 import time
 
+import pytest
+
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.error_visibility import ErrorVisibility
+from ptpu_adapters.aws.error_visibility import UNKNOWN_EVENT_TYPE, ErrorVisibility
 from ptpu_adapters.aws.provisioning import ProvisionedResources
 from ptpu_adapters.aws.sqs_listener import SqsListener
 from ptpu_adapters.fakes import RecordingTelemetry
 from ptpu_core.errors import SystemFailure
+from ptpu_core.event_parsing import parse_event
 
 RECEIVE_VISIBILITY = 30
 EVENT_TYPE = "IMPRISONMENT_STATUS-CHANGED"
@@ -121,18 +124,60 @@ def test_counts_beyond_the_list_wait_its_last_entry(
     assert telemetry.events == []  # far from the redrive count
 
 
-def test_poison_still_goes_to_the_dlq_at_once_without_the_back_off_or_its_event(
-    aws_clients: AwsClients, resources: ProvisionedResources
+def parse_only(event_type: str, message: str, sns_message_id: str | None = None) -> None:
+    """The receiver's first step (`parse_event`): raises InvalidMessage for an unreadable event."""
+    parse_event(event_type, message)
+
+
+@pytest.mark.parametrize(
+    ("body", "attributes", "named"),
+    [
+        pytest.param("this is not json", {}, UNKNOWN_EVENT_TYPE, id="body-not-json"),
+        pytest.param(envelope_body(EVENT_TYPE, {"bookingId": 7})[:-9], {}, UNKNOWN_EVENT_TYPE, id="body-cut-short"),
+        pytest.param(
+            json.dumps({"Type": "Notification", "Message": "{}", "MessageAttributes": {}}), {}, UNKNOWN_EVENT_TYPE,
+            id="envelope-without-event-type",
+        ),
+        pytest.param(
+            json.dumps({"Type": "Notification", "MessageAttributes": {
+                "eventType": {"Type": "String", "Value": EVENT_TYPE}}}), {}, EVENT_TYPE,
+            id="envelope-without-message-keeps-its-event-type",
+        ),
+        pytest.param(
+            json.dumps({"bookingId": 7}), {"eventType": {"DataType": "String", "StringValue": EVENT_TYPE}},
+            EVENT_TYPE, id="raw-delivery-event-type-attribute",
+        ),
+        pytest.param(
+            json.dumps({"Type": "Notification", "Message": "not json", "MessageAttributes": {
+                "eventType": {"Type": "String", "Value": EVENT_TYPE}}}), {}, EVENT_TYPE,
+            id="inner-message-not-json",
+        ),
+        pytest.param(envelope_body(EVENT_TYPE, {"offenderIdDisplay": "A5089DY"}), {}, EVENT_TYPE,
+                     id="inner-message-without-booking-id"),
+    ],
+)
+def test_poison_goes_to_the_dlq_at_once_and_its_last_receive_is_announced(
+    aws_clients: AwsClients, resources: ProvisionedResources, body: str, attributes: dict, named: str
 ) -> None:
-    aws_clients.sqs.send_message(QueueUrl=resources.queue_url, MessageBody="this is not json")
+    """hmpps-sqs (ministryofjustice/hmpps-spring-boot-sqs, HmppsErrorVisibilityHandler, 9707c52 #240) sends
+    `<eventType>-sent-to-dlq` for any listener failure on the last receive, reading the event type from
+    the SNS envelope's MessageAttributes or the SQS message attributes; a poison message is such a failure.
+    With no event type anywhere the name is `null-sent-to-dlq`, as Kotlin prints hmpps-sqs's null."""
+    aws_clients.sqs.send_message(QueueUrl=resources.queue_url, MessageBody=body, MessageAttributes=attributes)
     telemetry = RecordingTelemetry()
-    listener = backed_off_listener(aws_clients, resources, FailingHandler(), (20, 20, 20), telemetry)
+    listener = backed_off_listener(aws_clients, resources, parse_only, (20, 20, 20), telemetry)
 
     # Never hidden: each of its 3 receives (maxReceiveCount) finds it again; the 4th redrives it.
-    assert [listener.poll_once() for _ in range(4)] == [1, 1, 1, 0]
-    on_dlq = dlq_messages(aws_clients, resources)
-    assert [m["Body"] for m in on_dlq] == ["this is not json"]
-    assert telemetry.events == []
+    assert [listener.poll_once() for _ in range(2)] == [1, 1]
+    assert telemetry.events == []  # receives 1 and 2 are not the last
+    assert [listener.poll_once() for _ in range(2)] == [1, 0]
+    [on_dlq] = dlq_messages(aws_clients, resources)
+    assert on_dlq["Body"] == body
+    [event] = telemetry.events
+    assert event.name == f"{named}-sent-to-dlq"
+    assert event.attributes["messageId"] == on_dlq["MessageId"]
+    assert event.attributes["maxReceiveCount"] == "3"
+    assert event.attributes["dlqName"] == "the-dlq"
 
 
 def test_a_queue_without_a_redrive_policy_backs_off_and_sends_no_event(aws_clients: AwsClients) -> None:

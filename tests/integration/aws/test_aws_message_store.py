@@ -17,6 +17,7 @@ from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.retry_policy import epoch_seconds
 from ptpu_sandbox.emulator import AwsResourceNames, MotoEmulator
+from ptpu_sandbox.ports import free_port
 
 T0 = datetime(2021, 3, 4, 10, 0, 0)
 ISC = "IMPRISONMENT_STATUS-CHANGED"
@@ -334,7 +335,7 @@ def test_store_failures_are_translated(aws_emulator: MotoEmulator, names: AwsRes
     unreachable = boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t").client(
         "dynamodb",
         region_name="eu-west-2",
-        endpoint_url="http://127.0.0.1:9",  # discard port: nothing listens
+        endpoint_url=f"http://127.0.0.1:{free_port()}",  # a free port: nothing listens
         config=Config(connect_timeout=1, retries={"max_attempts": 1}),
     )
     with pytest.raises(StoreFailure):

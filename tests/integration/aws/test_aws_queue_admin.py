@@ -7,6 +7,7 @@ import pytest
 from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.aws.provisioning import ProvisionedResources
 from ptpu_adapters.aws.queue_admin import SqsQueueAdmin, UnknownQueue
+from ptpu_core.errors import PurgeTooSoon, SystemFailure
 
 
 @pytest.fixture
@@ -76,6 +77,25 @@ def test_purge_empties_a_queue_and_says_how_many_it_held(
     assert admin.purge(dlq) == 2
     assert admin.message_count(dlq) == 0
     assert admin.purge(dlq) == 0
+
+
+def test_a_second_purge_within_the_minute_is_refused_as_too_soon_not_as_an_outage(
+    admin: SqsQueueAdmin, aws_clients: AwsClients, resources: ProvisionedResources
+) -> None:
+    """AWS SQS API Reference, PurgeQueue: one purge of a queue every 60 seconds; another is refused with
+    PurgeQueueInProgress (code AWS.SimpleQueueService.PurgeQueueInProgress). The moto server enforces it
+    (MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR, on by default), so this is the real error shape."""
+    dlq = admin.dlq_name() or ""
+    send(aws_clients, resources.dlq_url, ["x"])
+    assert admin.purge(dlq) == 1
+    send(aws_clients, resources.dlq_url, ["y"])
+
+    with pytest.raises(PurgeTooSoon, match="one purge of a queue every 60 seconds") as refused:
+        admin.purge(dlq)
+
+    assert not isinstance(refused.value, SystemFailure)
+    assert refused.value.queue_name == dlq
+    assert admin.message_count(dlq) == 1  # nothing was purged
 
 
 def test_peek_returns_dlq_messages_and_leaves_them_there(

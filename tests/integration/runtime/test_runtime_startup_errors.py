@@ -73,9 +73,15 @@ def test_missing_aws_credentials_are_one_line_naming_the_key_settings():
     ]
 
 
+def in_process_env(**settings: str) -> dict[str, str]:
+    """BASE_ENV for a Service run in this process: on a free port, never the default 8080 (the listen check
+    comes first, so a held 8080 would end the run before the check each test is about)."""
+    return {**BASE_ENV, "SERVER_PORT": str(free_port()), **settings}
+
+
 def test_a_missing_table_at_start_up_is_one_line_naming_the_table_setting(aws_emulator, capsys):
-    env = {**BASE_ENV, "SQS_QUEUE_NAME": "startup-queue", "SQS_DLQ_NAME": "startup-dlq",
-           "DYNAMODB_TABLENAME": "no-such-table"}
+    env = in_process_env(SQS_QUEUE_NAME="startup-queue", SQS_DLQ_NAME="startup-dlq",
+                         DYNAMODB_TABLENAME="no-such-table")
     container = Container(settings=load_settings(env))  # AWS_PROVIDER=aws: nothing is created
     clients = make_clients(LOCALSTACK, "eu-west-2", endpoint_url=aws_emulator.endpoint_url)
     for name in ("startup-queue", "startup-dlq"):
@@ -94,9 +100,9 @@ def test_a_missing_table_at_start_up_is_one_line_naming_the_table_setting(aws_em
 def test_a_domain_event_topic_that_does_not_exist_is_one_line_naming_its_setting(aws_emulator, capsys):
     """Found by a newcomer trial: a wrong topic ARN started, and every NOMS number set then failed to publish."""
     missing = "arn:aws:sns:eu-west-2:000000000000:does-not-exist"
-    env = {**BASE_ENV, "SQS_QUEUE_NAME": "startup-queue-t", "SQS_DLQ_NAME": "startup-dlq-t",
-           "DYNAMODB_TABLENAME": "startup-messages-t", "DYNAMODB_SCHEDULE_TABLENAME": "startup-schedule-t",
-           "HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN": missing}
+    env = in_process_env(SQS_QUEUE_NAME="startup-queue-t", SQS_DLQ_NAME="startup-dlq-t",
+                         DYNAMODB_TABLENAME="startup-messages-t", DYNAMODB_SCHEDULE_TABLENAME="startup-schedule-t",
+                         HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN=missing)
     container = Container(settings=load_settings(env))
     clients = make_clients(LOCALSTACK, "eu-west-2", endpoint_url=aws_emulator.endpoint_url)
     for name in ("startup-queue-t", "startup-dlq-t"):

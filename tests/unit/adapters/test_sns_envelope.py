@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from ptpu_adapters.aws.sns_envelope import SnsNotification, booking_id_of, parse_envelope
+from ptpu_adapters.aws.sns_envelope import SnsNotification, booking_id_of, event_type_hint, parse_envelope
 from ptpu_core.errors import InvalidMessage
 
 INNER = json.dumps({"eventType": "SENTENCE_DATES-CHANGED", "bookingId": 1200835})
@@ -44,3 +46,26 @@ def test_without_type_an_envelope_still_needs_message_and_event_type(envelope: d
 )
 def test_booking_id_for_ordering_reads_numeric_strings(inner: str, booking_id: int | None) -> None:
     assert booking_id_of(inner) == booking_id
+
+
+@pytest.mark.parametrize(
+    ("body", "hint"),
+    [
+        (json.dumps({"Type": "SubscriptionConfirmation", "MessageAttributes": ATTRIBUTES}), "SENTENCE_DATES-CHANGED"),
+        (json.dumps({"Message": 7, "MessageAttributes": ATTRIBUTES}), "SENTENCE_DATES-CHANGED"),
+        (json.dumps({"Message": INNER, "MessageAttributes": {"eventType": {"Value": 7}}}), None),
+        (json.dumps({"Message": INNER, "MessageAttributes": []}), None),
+        (json.dumps([ATTRIBUTES]), None),
+        ("[" * 100_000, None),
+        ("not json", None),
+    ],
+)
+def test_a_poison_bodys_event_type_is_read_wherever_the_envelope_still_shows_it(body: str, hint: str | None) -> None:
+    """For naming a poison message's `<eventType>-sent-to-dlq` (hmpps-sqs HmppsErrorVisibilityHandler reads
+    MessageAttributes.eventType.Value from the body however the rest of it reads)."""
+    assert event_type_hint(body) == hint
+
+
+@given(st.text())
+def test_reading_an_event_type_hint_never_raises(body: str) -> None:
+    assert event_type_hint(body) is None or isinstance(event_type_hint(body), str)

@@ -348,14 +348,44 @@ def test_the_bound_itself_is_accepted(fakes: Fakes) -> None:
     assert fakes.prison.call_names().count("get_sentence_detail") == 1
 
 
-def test_a_number_without_a_fraction_is_a_booking_id_as_json_schema_integers_are(fakes: Fakes) -> None:
-    (item,) = resync(fakes).resync([float(BOOKING_ID)]).items
+@pytest.mark.parametrize("number", [1.5e3, float(BOOKING_ID)])
+def test_a_number_with_a_fraction_or_exponent_is_refused_never_read_as_another_booking(
+    fakes: Fakes, number: float
+) -> None:
+    """`1.5e3` is not booking 1500: only a whole number written as one names a booking."""
+    with pytest.raises(InvalidResyncRequest, match=r"ids\[0\]: .* is not a booking id \(a whole number, written"):
+        resync(fakes).resync([number])
 
-    assert (item.requested, item.booking_id, item.result) == (BOOKING_ID, BOOKING_ID, ResyncResult.DONE)
+    assert fakes.prison.calls == []
+
+
+def test_a_noms_number_in_lower_case_is_upper_cased_before_the_lookup(fakes: Fakes) -> None:
+    """As hmpps-prisoner-search's PrisonerSearchService (ministryofjustice/hmpps-prisoner-search) upper-cases
+    `nomsNumber` before its lookup."""
+    (item,) = resync(fakes).resync([OFFENDER_NO.lower()]).items
+
+    assert (item.requested, item.booking_id, item.result) == (OFFENDER_NO, BOOKING_ID, ResyncResult.DONE)
+
+
+def test_a_booking_named_by_id_and_by_noms_number_in_any_case_is_processed_and_looked_up_once(fakes: Fakes) -> None:
+    leases = Leases()
+
+    items = resync(fakes, leases).resync([OFFENDER_NO.lower(), BOOKING_ID, OFFENDER_NO, OFFENDER_NO.lower()]).items
+
+    assert [(i.booking_id, i.result) for i in items] == [(BOOKING_ID, ResyncResult.DONE)] * 4
+    assert [c[0] for c in leases.calls] == ["lease", "release"]
+    assert fakes.prison.call_names().count("get_sentence_detail") == 1
+    assert fakes.prison.call_names().count("get_latest_booking") == 1
+
+
+def test_a_non_ascii_letter_is_not_upper_cased_into_a_noms_number(fakes: Fakes) -> None:
+    """'ſ' (long s) upper-cases to 'S': only ASCII text is upper-cased, so this is refused."""
+    with pytest.raises(InvalidResyncRequest, match="is not a NOMS number"):
+        resync(fakes).resync(["\u017f5089dy"])
 
 
 def test_every_bad_id_is_named_and_nothing_is_done(fakes: Fakes) -> None:
-    bad = [BOOKING_ID, 0, -5, True, 1.5, "a5089dy", "A5089DYX", " A5089DY", "A5089DY\n", "1200835", None, 2**63]
+    bad = [BOOKING_ID, 0, -5, True, 1.5, "a5089d", "A5089DYX", " A5089DY", "A5089DY\n", "1200835", None, 2**63]
 
     with pytest.raises(InvalidResyncRequest) as refused:
         resync(fakes).resync(bad)
@@ -364,8 +394,8 @@ def test_every_bad_id_is_named_and_nothing_is_done(fakes: Fakes) -> None:
         "ids[1]: booking id 0 is not a positive whole number of at most 9223372036854775807",
         "ids[2]: booking id -5 is not a positive whole number of at most 9223372036854775807",
         "ids[3]: true is neither a booking id (a positive whole number) nor a NOMS number",
-        "ids[4]: 1.5 is neither a booking id (a positive whole number) nor a NOMS number",
-        'ids[5]: "a5089dy" is not a NOMS number (a letter, four digits, two letters: A1234BC)',
+        "ids[4]: 1.5 is not a booking id (a whole number, written without a fraction or exponent)",
+        'ids[5]: "a5089d" is not a NOMS number (a letter, four digits, two letters: A1234BC)',
         'ids[6]: "A5089DYX" is not a NOMS number (a letter, four digits, two letters: A1234BC)',
         'ids[7]: " A5089DY" is not a NOMS number (a letter, four digits, two letters: A1234BC)',
         'ids[8]: "A5089DY\\n" is not a NOMS number (a letter, four digits, two letters: A1234BC)',

@@ -85,7 +85,7 @@ def test_a_booking_with_several_due_records_is_synchronised_once(world: World) -
     assert len(world.processor.seen) == 3
 
 
-def test_done_marks_the_record_processed_and_leaves_delete_by(world: World) -> None:
+def test_done_marks_the_record_processed_and_keeps_it_30_days_from_now(world: World) -> None:
     message = record(1, STATUS_CHANGE, age=timedelta(days=2), retry_count=3)
     world.store(message)
 
@@ -94,9 +94,9 @@ def test_done_marks_the_record_processed_and_leaves_delete_by(world: World) -> N
     saved = world.stored(message)
     assert saved.processed_date == NOW
     assert saved.status is SynchroniseState.COMPLETED
-    assert saved.matching_crns == "X123456, X654321"  # joined as Kotlin's joinToString() (issue 10 §5)
-    # Processing does not extend deleteBy, as the existing service (issue 10 §5).
-    assert saved.delete_by == message.delete_by
+    assert saved.matching_crns == "X123456, X654321"  # joined as Kotlin's joinToString()
+    # As the existing service's Message.markAsProcessed: now + MAX_REPORTING_PERIOD_DAYS (30).
+    assert saved.delete_by == epoch_seconds(NOW + timedelta(days=30))
     assert saved.retry_count == 3
 
 
@@ -115,20 +115,23 @@ def test_try_later_bumps_the_retry_count_and_keeps_the_status(world: World) -> N
 
 
 def test_try_later_with_a_retry_until_date_sets_delete_by_to_that_date(world: World) -> None:
-    """As the existing service's Message.retry(retryUntil): that date, at the current time of day."""
-    message = record(1, STATUS_CHANGE)
+    """As the existing service's Message.retry(retryUntil), from a retry tier: that date, at the current
+    time of day."""
+    message = record(1, STATUS_CHANGE, retry_count=1)
     world.store(message)
 
-    world.service.apply_outcome(message, try_later(SynchroniseState.KEY_DATES_NOT_UPDATED, date(2022, 6, 30)))
+    world.service.apply_outcome(
+        message, try_later(SynchroniseState.KEY_DATES_NOT_UPDATED, date(2022, 6, 30)), retry_run=True
+    )
 
     assert world.stored(message).delete_by == epoch_seconds(datetime.combine(date(2022, 6, 30), NOW.time()))
 
 
 def test_try_later_with_an_earlier_retry_until_date_sets_delete_by_to_it(world: World) -> None:
-    message = record(1, STATUS_CHANGE)
+    message = record(1, STATUS_CHANGE, retry_count=1)
     world.store(message)
 
-    world.service.apply_outcome(message, try_later(SynchroniseState.LOCATION_NOT_UPDATED, NOW.date()))
+    world.service.apply_outcome(message, try_later(SynchroniseState.LOCATION_NOT_UPDATED, NOW.date()), retry_run=True)
 
     assert world.stored(message).delete_by == epoch_seconds(NOW)
 

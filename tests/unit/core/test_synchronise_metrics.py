@@ -87,7 +87,9 @@ def test_a_retry_fails_only_within_24_hours_of_delete_by(world: World, hours_lef
 def test_a_retry_until_date_that_keeps_the_record_alive_is_not_a_failure(world: World) -> None:
     message = record(1, STATUS_CHANGE, retry_count=8, delete_by=epoch_seconds(NOW) + HOUR)
 
-    world.service.apply_outcome(message, try_later(SynchroniseState.KEY_DATES_NOT_UPDATED, date(2021, 6, 1)))
+    world.service.apply_outcome(
+        message, try_later(SynchroniseState.KEY_DATES_NOT_UPDATED, date(2021, 6, 1)), retry_run=True
+    )
 
     assert world.metrics.count("statusChange", "fail") == 0
 

@@ -140,3 +140,26 @@ def test_a_system_failure_is_503_in_hmpps_shape_with_the_detail_only_in_the_log(
     assert response.json()["developerMessage"] == "StoreFailure: see the service log"
     assert ARN not in response.text
     assert ARN in caplog.text
+
+
+@pytest.mark.parametrize("path", ["/queue-admin/purge-event-dlq", f"/queue-admin/purge-queue/{DLQ}"])
+def test_a_second_purge_within_the_minute_is_429_naming_the_60_second_rule(client, queues, admin, container, path):
+    """SQS allows one PurgeQueue per queue every 60 seconds and refuses another with PurgeQueueInProgress
+    (AWS SQS API Reference, PurgeQueue): the caller asked too soon, nothing is down, so not a 503."""
+    on_dlq(queues, "{}")
+    assert client.put(path, headers=admin).status_code == 200
+    on_dlq(queues, "{}")
+
+    refused = client.put(path, headers=admin)
+
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "60"
+    assert "one purge of a queue every 60 seconds" in refused.json()["userMessage"]
+    assert refused.json()["status"] == 429
+    assert len(queues.queues[DLQ]) == 1  # not purged
+    assert [e.name for e in container.telemetry().events] == [
+        "PURGED_EVENT_DLQ" if path.endswith("purge-event-dlq") else "PurgeQueue"
+    ]
+    queues.purged_this_minute.clear()  # the minute is over
+    assert client.put(path, headers=admin).status_code == 200
+    assert queues.queues[DLQ] == []

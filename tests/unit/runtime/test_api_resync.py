@@ -105,9 +105,9 @@ def test_dry_run_false_writes(client, auth_headers, container) -> None:
     [
         ({"ids": []}, "ids: give between 1 and 500 booking ids or NOMS numbers, not 0"),
         ({"ids": [BOOKING_ID] * 501}, "ids: give between 1 and 500 booking ids or NOMS numbers, not 501"),
-        ({"ids": [0, "a5089dy"]},
+        ({"ids": [0, "a5089d"]},
          "ids[0]: booking id 0 is not a positive whole number of at most 9223372036854775807; "
-         'ids[1]: "a5089dy" is not a NOMS number (a letter, four digits, two letters: A1234BC)'),
+         'ids[1]: "a5089d" is not a NOMS number (a letter, four digits, two letters: A1234BC)'),
         ({"ids": [BOOKING_ID], "dryRun": "false"}, "dryRun: Input should be a valid boolean"),
         ({"ids": [BOOKING_ID], "dry_run": False}, "dry_run: Extra inputs are not permitted"),
         ({}, "ids: Field required"),
@@ -139,7 +139,7 @@ def test_the_operation_is_documented_with_its_models_role_and_errors(client) -> 
     ids = request["properties"]["ids"]
     assert (ids["minItems"], ids["maxItems"]) == (1, 500)
     assert ids["items"]["oneOf"][0]["minimum"] == 1
-    assert ids["items"]["oneOf"][1]["pattern"] == "^[A-Z][0-9]{4}[A-Z]{2}$"
+    assert ids["items"]["oneOf"][1]["pattern"] == "^[A-Za-z][0-9]{4}[A-Za-z]{2}$"  # upper-cased before the lookup
     answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer == {"$ref": "#/components/schemas/ResyncResponse"}
     assert spec["components"]["schemas"]["ResyncResult"]["enum"] == [
@@ -230,3 +230,12 @@ def test_a_re_sync_still_running_when_the_answer_can_wait_no_longer_answers_what
     time.sleep(0.2)
     assert "get_latest_booking" not in stalling.call_names()  # the NOMS number was never resolved
     assert all(1200836 not in args for _, args in stalling.calls)
+
+
+def test_a_booking_id_written_with_an_exponent_is_400_not_another_booking(client, auth_headers, container) -> None:
+    """`1.5e3` is a JSON number equal to 1500, not booking 1500: the body is refused and nothing is done."""
+    answer = client.post("/resync", content=b'{"ids": [1.5e3]}', headers={
+        **auth_headers(RESYNC_ROLE), "content-type": "application/json"})
+
+    assert answer.status_code == 400
+    assert "ids[0]: 1500.0 is not a booking id" in answer.json()["userMessage"]
