@@ -96,8 +96,9 @@ class PrometheusMetrics(Collector):
     def __init__(self, registry: CollectorRegistry) -> None:
         self._lock = threading.Lock()
         self._counters = {name: dict.fromkeys(kinds, 0.0) for name, kinds in COUNTER_TYPES.items()}
-        self._records: dict[tuple[str, ...], float] = {(event_type, outcome): 0.0 for event_type in (*EVENT_TYPES, OTHER_EVENT_TYPE)
-                         for outcome in RECORD_OUTCOMES}
+        self._records: dict[tuple[str, ...], float] = {
+            (event_type, outcome): 0.0 for event_type in (*EVENT_TYPES, OTHER_EVENT_TYPE) for outcome in RECORD_OUTCOMES
+        }
         self._tiers = dict.fromkeys(RETRY_TIERS, 0.0)
         self._sent_to_dlq = dict.fromkeys((*EVENT_TYPES, OTHER_EVENT_TYPE), 0.0)
         self._retries = _Histogram(RETRY_BUCKETS)

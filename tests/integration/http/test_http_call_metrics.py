@@ -42,7 +42,8 @@ def test_a_transient_failure_is_one_call_of_several_exchanges(httpserver: HTTPSe
     with pytest.raises(UpstreamFailure):
         client.call("GET", path("/api/bookings/{}", 42))
 
-    assert [(e.method, e.uri, e.status, e.error) for e in seen.exchanges] == [("GET", "/api/bookings/{}", 503, None)] * 3
+    exchanges = [(e.method, e.uri, e.status, e.error) for e in seen.exchanges]
+    assert exchanges == [("GET", "/api/bookings/{}", 503, None)] * 3
     assert {e.host for e in seen.exchanges} == {httpserver.host}
     assert all(e.seconds >= 0 for e in seen.exchanges)
     assert seen.calls == [("prison-api", "HTTP 503")]

@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_httpserver import HTTPServer
+from test_runtime_container import env, pings_answer  # noqa: F401 - the env fixture, shared
 
 from ptpu_core.errors import UpstreamFailure
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
-from test_runtime_container import env, pings_answer  # noqa: F401 - the env fixture, shared
 
 BOOKINGS = (1200001, 1200002, 1200003)
 
