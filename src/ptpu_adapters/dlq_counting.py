@@ -20,11 +20,11 @@ class DlqCountingTelemetry:
     """`inner` gets every event; one whose name ends `-sent-to-dlq` is also counted by `count(event_type)`."""
 
     def __init__(self, inner: ports.Telemetry, count: Callable[[str], None]) -> None:
-        self._inner = inner
+        self.inner = inner
         self._count = count
 
     def track_event(self, name: str, attributes: Mapping[str, str]) -> None:
-        self._inner.track_event(name, attributes)
+        self.inner.track_event(name, attributes)
         if name.endswith(SENT_TO_DLQ_SUFFIX):
             self._count(name.removesuffix(SENT_TO_DLQ_SUFFIX))
 
