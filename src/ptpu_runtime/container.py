@@ -156,7 +156,7 @@ def _community_api(settings: Settings, real: CommunityApi, telemetry: Telemetry)
 
 
 def _telemetry(tracing: Tracing, metrics: PrometheusMetrics) -> Telemetry:
-    """JSON log lines; with tracing on, also span events and exported log records (issue 11 §5); every
+    """JSON log lines; with tracing on, also span events and exported log records; every
     `<eventType>-sent-to-dlq` event also counted (ptpu_messages_sent_to_dlq_total)."""
     events = OpenTelemetryEvents(LoggingTelemetry()) if tracing.enabled else LoggingTelemetry()
     return DlqCountingTelemetry(events, metrics.sent_to_dlq)
