@@ -108,6 +108,12 @@ class RecordingMetrics:
     def duplicate_message(self, event_type: str) -> None:
         self._count("duplicateMessage", event_type)
 
+    def record_processed(self, event_type: str, outcome: str) -> None:
+        self._count("records", f"{event_type}:{outcome}")
+
+    def record_retried(self, tier: str) -> None:
+        self._count("retries", tier)
+
     def count(self, metric: str, kind: str) -> int:
         return self.counts.get((metric, kind), 0)
 

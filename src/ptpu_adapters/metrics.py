@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -51,6 +51,16 @@ COUNTER_HELP = {
     UNREADABLE_RECORD: "Stored records skipped (item) or settled (message) because they could not be read",
     DUPLICATE_MESSAGE: "Copies of an already stored event, acknowledged and not stored again, by event type",
 }
+# Ours, for operators (not in the existing service): every record's saved outcome by event type, records
+# tried again by retry tier, and messages the listener let go to the DLQ. Every series is pre-set to zero:
+# Prometheus' increase() cannot see the first count of a series that appears with it.
+RECORDS = "ptpu_records"
+RECORD_OUTCOMES = ("done", "retry", "error")
+RETRIES = "ptpu_retries"
+RETRY_TIERS = ("SHORT", "MEDIUM", "LONG")
+SENT_TO_DLQ = "ptpu_messages_sent_to_dlq"
+OTHER_EVENT_TYPE = "other"  # an event type we do not handle, kept out of the labels' values
+EVENT_TYPES = tuple(event_type.value for event_type in EventType)
 RETRY_BUCKETS = (0, 1, 2, 3, 4, 5, 10, 15, 20, 25, 30)
 DAY_BUCKETS = (0.5, 1, 2, 3, 5, 7, 14, 21, 28, 35)
 
@@ -86,6 +96,11 @@ class PrometheusMetrics(Collector):
     def __init__(self, registry: CollectorRegistry) -> None:
         self._lock = threading.Lock()
         self._counters = {name: dict.fromkeys(kinds, 0.0) for name, kinds in COUNTER_TYPES.items()}
+        self._records: dict[tuple[str, ...], float] = {
+            (event_type, outcome): 0.0 for event_type in (*EVENT_TYPES, OTHER_EVENT_TYPE) for outcome in RECORD_OUTCOMES
+        }
+        self._tiers = dict.fromkeys(RETRY_TIERS, 0.0)
+        self._sent_to_dlq = dict.fromkeys((*EVENT_TYPES, OTHER_EVENT_TYPE), 0.0)
         self._retries = _Histogram(RETRY_BUCKETS)
         self._days = _Histogram(DAY_BUCKETS)
         registry.register(self)
@@ -110,10 +125,32 @@ class PrometheusMetrics(Collector):
     def duplicate_message(self, event_type: str) -> None:
         self._increment(DUPLICATE_MESSAGE, event_type)
 
+    def record_processed(self, event_type: str, outcome: str) -> None:
+        with self._lock:
+            key = (_event_type_label(event_type), outcome)
+            self._records[key] = self._records.get(key, 0.0) + 1
+
+    def record_retried(self, tier: str) -> None:
+        with self._lock:
+            self._tiers[tier] = self._tiers.get(tier, 0.0) + 1
+
+    def sent_to_dlq(self, event_type: str) -> None:
+        """ptpu_messages_sent_to_dlq_total{eventType}: a message let go to the DLQ (its last receive failed,
+        or it is poison); `event_type` as the hmpps-sqs `<eventType>-sent-to-dlq` event names it."""
+        with self._lock:
+            key = _event_type_label(event_type)
+            self._sent_to_dlq[key] = self._sent_to_dlq.get(key, 0.0) + 1
+
     def collect(self) -> Iterator[Metric]:
         with self._lock:
             for name, by_kind in self._counters.items():
                 yield _counter(name, COUNTER_HELP[name], by_kind)
+            yield _labelled(RECORDS, "Stored records processed, by event type and saved outcome (done, retry, "
+                            "error: a system failure)", ("eventType", "outcome"), self._records)
+            yield _labelled(RETRIES, "Records tried again, by the retry tier of their retry count",
+                            ("tier",), {(tier,): value for tier, value in self._tiers.items()})
+            yield _labelled(SENT_TO_DLQ, "Messages let go to the dead letter queue, by event type", ("eventType",),
+                            {(event_type,): value for event_type, value in self._sent_to_dlq.items()})
             yield _counter(STATUS_CHANGE_COUNTER, COUNTER_HELP[STATUS_CHANGE], self._counters[STATUS_CHANGE])
             yield self._retries.family(
                 STATUS_CHANGE_RETRIES, "Retries before a status change succeeded", RETRIES_EVENT_TYPE
@@ -132,6 +169,19 @@ def _counter(name: str, documentation: str, by_kind: dict[str, float]) -> Counte
     for kind, value in by_kind.items():
         family.add_metric([kind], value)
     return family
+
+
+def _labelled(
+    name: str, documentation: str, labels: Sequence[str], values: Mapping[tuple[str, ...], float]
+) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, documentation, labels=list(labels))
+    for label_values, value in values.items():
+        family.add_metric(list(label_values), value)
+    return family
+
+
+def _event_type_label(event_type: str) -> str:
+    return event_type if event_type in EVENT_TYPES else OTHER_EVENT_TYPE
 
 
 def _satisfies_port(adapter: PrometheusMetrics) -> ports.Metrics:

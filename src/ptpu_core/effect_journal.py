@@ -173,6 +173,12 @@ class JournalledMetrics:
     def unreadable_record(self, kind: str) -> None:
         self._real.unreadable_record(kind)  # the record is settled at once, so never replayed
 
+    def record_processed(self, event_type: str, outcome: str) -> None:
+        self._real.record_processed(event_type, outcome)  # counted by the outcome's save, once per save
+
+    def record_retried(self, tier: str) -> None:
+        self._real.record_retried(tier)  # as record_processed
+
 
 class JournalledCommunityApi:
     """Reads pass through; each write is skipped when the record's journal says it landed."""

@@ -83,6 +83,17 @@ class Metrics(Protocol):
         and not stored again (issue 13 §3; not in the existing service)."""
         ...
 
+    def record_processed(self, event_type: str, outcome: str) -> None:
+        """ptpu_records_total{eventType, outcome}: one stored record's outcome, saved, for every event type:
+        `done` (settled), `retry` (tried again later for a business reason) or `error` (a system failure:
+        an upstream or the store failed; tried again later). Not in the existing service."""
+        ...
+
+    def record_retried(self, tier: str) -> None:
+        """ptpu_retries_total{tier}: a record tried again, by the retry tier of its retry count so far
+        (SHORT, MEDIUM, LONG). Not in the existing service."""
+        ...
+
 
 @runtime_checkable
 class PrisonApi(Protocol):

@@ -23,7 +23,7 @@ from ptpu_core.outcomes import Done, Outcome, try_later
 from ptpu_core.ports import Clock, MessageRepository, Metrics
 from ptpu_core.processors.dispatch import StagedProcessing
 from ptpu_core.record_failures import RecordFailures
-from ptpu_core.retry_policy import epoch_seconds, processed_delete_by, retry_delete_by
+from ptpu_core.retry_policy import epoch_seconds, processed_delete_by, retry_delete_by, tier_for
 from ptpu_core.service_time import instant
 
 log = logging.getLogger("ptpu.synchronise")  # the cycle's logger, as before the split
@@ -50,12 +50,21 @@ def failed(
     return try_later(SynchroniseState.ERROR)
 
 
+def outcome_label(outcome: Outcome) -> str:
+    """The `outcome` of ptpu_records_total: `done`, `error` (TryLater(ERROR): a system failure, `failed`)
+    or `retry` (any other TryLater: a business reason to try again)."""
+    if isinstance(outcome, Done):
+        return "done"
+    return "error" if outcome.status.state == SynchroniseState.ERROR else "retry"
+
+
 def _is_status_change(message: Message) -> bool:
     return message.event_type == EventType.IMPRISONMENT_STATUS_CHANGED.value
 
 
 class OutcomeRecorder:
-    """Writes one record's outcome to the repository and counts the status-change metrics."""
+    """Writes one record's outcome to the repository and counts it (ptpu_records_total, ptpu_retries_total,
+    and the status-change metrics)."""
 
     def __init__(self, repository: MessageRepository, clock: Clock, metrics: Metrics) -> None:
         self._repository = repository
@@ -163,6 +172,10 @@ class OutcomeRecorder:
             outcome.status.state.value,
             updated.retry_count,
         )
+        self._metrics.record_processed(message.event_type, outcome_label(outcome))
+        tier = tier_for(message.retry_count)
+        if tier is not None:
+            self._metrics.record_retried(tier.name)
         if _is_status_change(message):
             self._count_status_change(message, updated, outcome, now, selected)
 

@@ -24,14 +24,19 @@ from ptpu_adapters.aws.error_visibility import ErrorVisibility
 from ptpu_adapters.aws.message_store import DynamoMessageRepository
 from ptpu_adapters.aws.provisioning import AwsResourceNames, provision
 from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
+from ptpu_adapters.aws.queue_depth import SampledQueueDepth
 from ptpu_adapters.aws.schedule_cover import ScheduleCover
 from ptpu_adapters.aws.sqs_listener import SqsListener
+from ptpu_adapters.dlq_counting import DlqCountingTelemetry
 from ptpu_adapters.http.auth import HmppsAuthTokenProvider
 from ptpu_adapters.http.base import TokenProvider, UpstreamClient, cookieless_session
+from ptpu_adapters.http.call_observer import CallObserver, Observers
+from ptpu_adapters.http.client_metrics import HttpClientMetrics
 from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_adapters.http.offender_search import OffenderSearchClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
+from ptpu_adapters.http.recent_calls import RecentCalls
 from ptpu_adapters.metrics import PrometheusMetrics
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_adapters.telemetry import LoggingTelemetry, OpenTelemetryEvents
@@ -56,6 +61,7 @@ from ptpu_runtime.scheduler_watch import SchedulerWatch
 from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler, same_run_window
 from ptpu_runtime.startup_checks import check_aws
 from ptpu_runtime.tracing_setup import Tracing, start_tracing
+from ptpu_runtime.upstream_health import UpstreamHealth
 from ptpu_runtime.workers import ThreadedRunner
 
 log = logging.getLogger(__name__)
@@ -129,7 +135,12 @@ class _NoTokens:
 NO_TOKENS = _NoTokens()
 
 
-def _upstream(service: str, base_url: str, tokens: TokenProvider, settings: Settings) -> UpstreamClient:
+UPSTREAM_APIS = ("prison-api", "community-api", "offender-search")
+
+
+def _upstream(
+    service: str, base_url: str, tokens: TokenProvider, settings: Settings, observer: CallObserver | None = None
+) -> UpstreamClient:
     return UpstreamClient(
         service,
         base_url,
@@ -138,6 +149,7 @@ def _upstream(service: str, base_url: str, tokens: TokenProvider, settings: Sett
         read_timeout=settings.http_read_timeout.total_seconds(),
         # Every thread that may call at once keeps its connection: processing workers, listener, a ping.
         session=cookieless_session(settings.processor_workers + settings.listener_workers + 1),
+        observer=observer,  # metrics and each API's recent calls on /health
     )
 
 
@@ -145,9 +157,11 @@ def _community_api(settings: Settings, real: CommunityApi, telemetry: Telemetry)
     return DryRunCommunityApi(real, telemetry) if settings.dry_run else real
 
 
-def _telemetry(tracing: Tracing) -> Telemetry:
-    """JSON log lines; with tracing on, also span events and exported log records (issue 11 §5)."""
-    return OpenTelemetryEvents(LoggingTelemetry()) if tracing.enabled else LoggingTelemetry()
+def _telemetry(tracing: Tracing, metrics: PrometheusMetrics) -> Telemetry:
+    """JSON log lines; with tracing on, also span events and exported log records; every
+    `<eventType>-sent-to-dlq` event also counted (ptpu_messages_sent_to_dlq_total)."""
+    events = OpenTelemetryEvents(LoggingTelemetry()) if tracing.enabled else LoggingTelemetry()
+    return DlqCountingTelemetry(events, metrics.sent_to_dlq)
 
 
 def _traced(processor: PerBookingPass, tracing: Tracing) -> PerBookingPass | TracedProcessor:
@@ -191,9 +205,15 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     tracing = providers.Singleton(start_tracing, settings)  # exporters per settings; shut down by `serve`
-    telemetry = providers.Singleton(_telemetry, tracing)
     registry = providers.Singleton(CollectorRegistry, auto_describe=True)
     metrics = providers.Singleton(PrometheusMetrics, registry)
+    telemetry = providers.Singleton(_telemetry, tracing, metrics)
+    # Every upstream call: http_client_requests_seconds and ptpu_upstream_calls_total, and each API's recent
+    # calls for its /health component.
+    recent_calls = providers.Singleton(RecentCalls)
+    upstream_observer = providers.Singleton(
+        Observers, providers.List(providers.Singleton(HttpClientMetrics, registry, UPSTREAM_APIS), recent_calls)
+    )
 
     # AWS: one set of clients; queue URLs resolved (and emulated resources created) on first use.
     aws = providers.Singleton(_aws_clients, settings)
@@ -219,6 +239,8 @@ class Container(containers.DeclarativeContainer):
         queue_urls.provided.dlq_url,
         aws.provided.dlq_sqs,
     )
+    # Queue and DLQ depth gauges, sampled at most every 30 s off the scrape; on the registry /prometheus serves.
+    queue_depth = providers.Singleton(SampledQueueDepth, queue_admin, registry)
 
     # Upstream APIs share one token provider (one cached token for the whole service).
     token_provider = providers.Singleton(
@@ -229,13 +251,15 @@ class Container(containers.DeclarativeContainer):
         providers.Singleton(cookieless_session),
     )
     prison_http = providers.Singleton(
-        _upstream, "prison-api", settings.provided.prison_endpoint_url, token_provider, settings
+        _upstream, "prison-api", settings.provided.prison_endpoint_url, token_provider, settings, upstream_observer
     )
     community_http = providers.Singleton(
-        _upstream, "community-api", settings.provided.community_endpoint_url, token_provider, settings
+        _upstream, "community-api", settings.provided.community_endpoint_url, token_provider, settings,
+        upstream_observer,
     )
     search_http = providers.Singleton(
-        _upstream, "offender-search", settings.provided.offender_search_endpoint_url, token_provider, settings
+        _upstream, "offender-search", settings.provided.offender_search_endpoint_url, token_provider, settings,
+        upstream_observer,
     )
     # hmpps-auth is only pinged for /health: that client gets no token provider to misuse.
     auth_http = providers.Singleton(
@@ -307,9 +331,16 @@ class Container(containers.DeclarativeContainer):
 
     version = providers.Singleton(build_version)
     health_checks = providers.List(
-        providers.Singleton(PingHealth, components.PRISON_API, prison_http.provided.ping_answer),
-        providers.Singleton(PingHealth, components.COMMUNITY_API, community_http.provided.ping_answer),
-        providers.Singleton(PingHealth, components.SEARCH_API, search_http.provided.ping_answer),
+        providers.Singleton(
+            UpstreamHealth, components.PRISON_API, "prison-api", prison_http.provided.ping_answer, recent_calls
+        ),
+        providers.Singleton(
+            UpstreamHealth, components.COMMUNITY_API, "community-api", community_http.provided.ping_answer,
+            recent_calls,
+        ),
+        providers.Singleton(
+            UpstreamHealth, components.SEARCH_API, "offender-search", search_http.provided.ping_answer, recent_calls
+        ),
         providers.Singleton(PingHealth, components.OAUTH_API, auth_http.provided.ping_answer),
         providers.Singleton(
             DynamoTableHealth, components.MESSAGE_TABLE, aws.provided.dynamodb, settings.provided.dynamodb_table_name
@@ -334,7 +365,7 @@ class Container(containers.DeclarativeContainer):
             queues=queue_admin,
             telemetry=telemetry,
             health=health,
-            registry=registry,
+            registry=queue_depth.provided.registry,  # the registry, with the queue depth gauges on it
             verifier=verifier,
             version=version,
             max_concurrent_reports=settings.provided.reports_max_concurrent,

@@ -19,6 +19,8 @@ from attrs import frozen
 from requests.adapters import HTTPAdapter
 from requests.utils import get_environ_proxies
 
+from ptpu_adapters.http.call_observer import CallObserver, Exchange
+from ptpu_adapters.http.paths import template_of
 from ptpu_adapters.outage_log import OutageLog
 from ptpu_core.errors import UpstreamFailure
 
@@ -97,6 +99,9 @@ class UpstreamClient:
     The session stops trusting the environment (`trust_env` False): its proxy and CA-bundle variables
     are read once here (EnvironmentSettings) and passed on each call, and ~/.netrc is never read (a
     netrc entry for the host would otherwise replace the bearer token with Basic credentials).
+
+    `observer` (call_observer) is told of every exchange and of how every `call` ended: metrics and the
+    upstream's recent-calls health read it. The /health ping is not a call and is not observed.
     """
 
     def __init__(
@@ -111,6 +116,7 @@ class UpstreamClient:
         retry_delay: float = 0.2,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        observer: CallObserver | None = None,
     ) -> None:
         self.service = service
         self._base_url = base_url.rstrip("/")
@@ -124,6 +130,8 @@ class UpstreamClient:
         self._sleep = sleep
         # Transient failures retried: the first a WARNING, then a count a minute until a call answers.
         self._retried = OutageLog(log, f"{service} call")
+        self._observer = observer
+        self._host = urlsplit(self._base_url).hostname or "none"
 
     def call(
         self,
@@ -137,6 +145,19 @@ class UpstreamClient:
         """The response when 2xx or a named business status; UpstreamFailure otherwise.
 
         `path` is sent as it is: build it with `paths.path`, which encodes every value as one segment."""
+        try:
+            response = self._call(method, path, params, json, business_statuses)
+        except UpstreamFailure as failure:
+            if self._observer is not None:
+                self._observer.call_finished(self.service, failure_kind(failure))
+            raise
+        if self._observer is not None:
+            self._observer.call_finished(self.service, None)
+        return response
+
+    def _call(
+        self, method: str, path: str, params: Any, json: Any, business_statuses: Collection[int]
+    ) -> requests.Response:
         for attempt in range(self._retries + 1):
             try:
                 response = self._send_authorised(method, path, params, json)
@@ -198,6 +219,26 @@ class UpstreamClient:
         return response
 
     def _send(self, method: str, path: str, params: Any, json: Any, token: str) -> requests.Response:
+        """One exchange, timed and observed."""
+        started = time.perf_counter()
+        try:
+            response = self._request(method, path, params, json, token)
+        except UpstreamFailure as failure:
+            # Micrometer's status when there was no answer: IO_ERROR for an IOException (every requests
+            # failure is one), CLIENT_ERROR otherwise (spring-boot WebClientExchangeTags.status).
+            io = isinstance(failure.__cause__, OSError)
+            self._exchanged(method, path, None, "IO_ERROR" if io else "CLIENT_ERROR", started)
+            raise
+        self._exchanged(method, path, response.status_code, None, started)
+        return response
+
+    def _exchanged(self, method: str, path: str, status: int | None, error: str | None, started: float) -> None:
+        if self._observer is not None:
+            seconds = time.perf_counter() - started
+            exchange = Exchange(self.service, self._host, method, template_of(path), status, error, seconds)
+            self._observer.exchanged(exchange)
+
+    def _request(self, method: str, path: str, params: Any, json: Any, token: str) -> requests.Response:
         try:
             return self._session.request(
                 method,
@@ -230,6 +271,14 @@ class UpstreamClient:
         self._retried.failure(TransientFailure(cause), about=f"{method} {path}, transient, retrying in {delay:.2f}s",
                               level=logging.WARNING, traceback=False)
         self._sleep(delay)
+
+
+def failure_kind(failure: UpstreamFailure) -> str:
+    """How a call failed, naming no path, id or body (it is shown on the open /health): `HTTP 503`, or the
+    kind of error when there was no answer (`ConnectTimeout`, `ConnectionError`, `ReadTimeout`)."""
+    if failure.status is not None:
+        return f"HTTP {failure.status}"
+    return type(failure.__cause__).__name__ if failure.__cause__ is not None else "no answer"
 
 
 def _excerpt(response: requests.Response) -> str:

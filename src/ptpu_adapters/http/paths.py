@@ -36,7 +36,24 @@ def segment(value: str | int) -> str:
     return quote(text, safe="")
 
 
-def path(template: str, *values: str | int) -> str:
+class TemplatedPath(str):
+    """A path that remembers the template it was built from (`template`), so a metric can name the call
+    by its template rather than by each offender's path (Micrometer's `uri` tag is the URI template)."""
+
+    template: str
+
+    def __new__(cls, text: str, template: str) -> TemplatedPath:
+        built = super().__new__(cls, text)
+        built.template = template
+        return built
+
+
+def template_of(built: str) -> str:
+    """The template `built` was made from by `path`; a path built otherwise is its own template."""
+    return built.template if isinstance(built, TemplatedPath) else built
+
+
+def path(template: str, *values: str | int) -> TemplatedPath:
     """`template` with each `{}` replaced by `segment(value)`, in order.
 
     `path("/secure/offenders/crn/{}/convictions", crn)`; the template's own `/` are the only
@@ -46,4 +63,5 @@ def path(template: str, *values: str | int) -> str:
     if len(parts) != len(values) + 1:
         raise ValueError(f"{template!r} has {len(parts) - 1} placeholders for {len(values)} values")
     encoded = [segment(value) for value in values]
-    return parts[0] + "".join(value + rest for value, rest in zip(encoded, parts[1:], strict=True))
+    text = parts[0] + "".join(value + rest for value, rest in zip(encoded, parts[1:], strict=True))
+    return TemplatedPath(text, template)

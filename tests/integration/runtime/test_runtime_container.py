@@ -72,8 +72,11 @@ def test_localstack_start_up_provisions_and_health_is_up(env, httpserver):
     }
     assert components["queueHealth"]["details"]["dlqStatus"] == "UP"
     assert components["queueHealth"]["details"]["MessagesOnDLQ"] == 0
-    for name in ("prisonApiHealth", "communityApiHealth", "searchApiHealth", "OAuthApiHealth"):
-        assert components[name] == {"status": "UP", "details": {"HttpStatus": "OK"}}, name
+    assert components["OAuthApiHealth"] == {"status": "UP", "details": {"HttpStatus": "OK"}}
+    for name in ("prisonApiHealth", "communityApiHealth", "searchApiHealth"):
+        assert components[name]["status"] == "UP", name
+        assert components[name]["details"]["HttpStatus"] == "OK", name
+        assert components[name]["details"]["recentCalls"]["failing"] is False, name
 
 
 def test_health_is_503_when_an_upstream_ping_fails(env, httpserver):

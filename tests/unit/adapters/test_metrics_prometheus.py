@@ -137,6 +137,7 @@ def test_no_created_series_and_each_type_line_once(registry: CollectorRegistry, 
         "ptpu_movement_total", "ptpu_sentenceDateChange_total", "ptpu_statusChange_total",
         "ptpu_statusChangeCounter_total", "ptpu_statusChange", "ptpu_statusChange_retries",
         "ptpu_unreadableRecord_total", "ptpu_duplicateMessage_total",
+        "ptpu_records_total", "ptpu_retries_total", "ptpu_messages_sent_to_dlq_total",
     }
 
 
@@ -162,3 +163,38 @@ def test_duplicate_messages_are_counted_by_event_type(registry: CollectorRegistr
     text = generate_latest(registry).decode()
     assert 'ptpu_duplicateMessage_total{type="SENTENCE_DATES-CHANGED"} 2.0' in text
     assert 'ptpu_duplicateMessage_total{type="IMPRISONMENT_STATUS-CHANGED"} 0.0' in text
+
+
+def test_every_record_outcome_is_counted_by_event_type_from_zero(
+    registry: CollectorRegistry, metrics: PrometheusMetrics
+) -> None:
+    """A system failure (`error`) is counted per event type; every series exists at 0 before its first count,
+    since Prometheus' increase() cannot see the first count of a series that appears with it."""
+    before = samples(registry)
+    for event_type in ("IMPRISONMENT_STATUS-CHANGED", "EXTERNAL_MOVEMENT_RECORD-INSERTED", "SENTENCE_DATES-CHANGED"):
+        for outcome in ("done", "retry", "error"):
+            key = ("ptpu_records_total", (("eventType", event_type), ("outcome", outcome)))
+            assert before[key] == 0
+
+    metrics.record_processed("IMPRISONMENT_STATUS-CHANGED", "error")
+    metrics.record_processed("IMPRISONMENT_STATUS-CHANGED", "error")
+    metrics.record_processed("NOT-OURS", "done")
+    metrics.record_retried("SHORT")
+
+    after = samples(registry)
+    assert after[("ptpu_records_total", (("eventType", "IMPRISONMENT_STATUS-CHANGED"), ("outcome", "error")))] == 2
+    assert after[("ptpu_records_total", (("eventType", "other"), ("outcome", "done")))] == 1
+    assert after[("ptpu_retries_total", (("tier", "SHORT"),))] == 1
+    assert after[("ptpu_retries_total", (("tier", "LONG"),))] == 0
+
+
+def test_messages_sent_to_the_dlq_are_counted_by_event_type(
+    registry: CollectorRegistry, metrics: PrometheusMetrics
+) -> None:
+    metrics.sent_to_dlq("EXTERNAL_MOVEMENT_RECORD-INSERTED")
+    metrics.sent_to_dlq("null")  # hmpps-sqs names a message without an event type so
+
+    found = samples(registry)
+    assert found[("ptpu_messages_sent_to_dlq_total", (("eventType", "EXTERNAL_MOVEMENT_RECORD-INSERTED"),))] == 1
+    assert found[("ptpu_messages_sent_to_dlq_total", (("eventType", "other"),))] == 1
+    assert found[("ptpu_messages_sent_to_dlq_total", (("eventType", "BOOKING_NUMBER-CHANGED"),))] == 0

@@ -15,7 +15,13 @@ from typing import Any
 
 import pytest
 import yaml
+from prometheus_client import CollectorRegistry
 
+from ptpu_adapters.aws.queue_depth import SampledQueueDepth
+from ptpu_adapters.fakes import InMemoryQueueAdmin
+from ptpu_adapters.http.call_observer import Exchange
+from ptpu_adapters.http.client_metrics import HttpClientMetrics
+from ptpu_adapters.metrics import PrometheusMetrics
 from ptpu_runtime.config import Settings, load_settings
 from ptpu_runtime.config_kinds import specs
 
@@ -81,6 +87,7 @@ def test_every_file_in_helm_deploy_parses():
         "values-dev.yaml", "values-preprod.yaml", "values-prod.yaml",
         "prison-to-probation-update/templates/housekeeping-cronjob.yaml",
         "prison-to-probation-update/templates/grafana-dashboard.yaml",
+        "prison-to-probation-update/templates/prometheus-rules.yaml",
     }
     for path in files:
         documents = _parse(path)
@@ -155,14 +162,60 @@ def test_the_housekeeping_cronjob_puts_to_the_queue_housekeeping_endpoint(client
     assert list(_operations(client)["/queue-admin/queue-housekeeping"]) == ["put"]
 
 
-def test_the_grafana_dashboard_is_the_existing_services_as_a_configmap():
-    template = CHART / "templates" / "grafana-dashboard.yaml"
-    original = ROOT / "tests" / "fixtures" / "original-2021" / "grafana-dashboard.yaml"
-    assert template.read_text(encoding="utf-8") == original.read_text(encoding="utf-8")
-    (configmap,) = _parse(template)
+def _dashboard(path: Path) -> dict[str, Any]:
+    (configmap,) = _parse(path)
     assert configmap["kind"] == "ConfigMap" and "grafana_dashboard" in configmap["metadata"]["labels"]
     (dashboard,) = configmap["data"].values()
-    assert json.loads(dashboard)["panels"]
+    return json.loads(dashboard)  # type: ignore[no-any-return]
+
+
+def test_the_grafana_dashboard_keeps_every_panel_of_the_existing_services_as_it_was():
+    ours = _dashboard(CHART / "templates" / "grafana-dashboard.yaml")
+    original = _dashboard(ROOT / "tests" / "fixtures" / "original-2021" / "grafana-dashboard.yaml")
+    by_id = {panel["id"]: panel for panel in ours["panels"]}
+    assert len(by_id) == len(ours["panels"]), "panel ids are unique"
+    for panel in original["panels"]:
+        assert by_id[panel["id"]] == panel, panel["title"]
+    assert {key: value for key, value in ours.items() if key != "panels"} == {
+        key: value for key, value in original.items() if key != "panels"}
+
+
+def _exposed_names() -> set[str]:
+    """Every series name ptpu's own collectors expose, each with a sample."""
+    registry = CollectorRegistry()
+    PrometheusMetrics(registry)
+    calls = HttpClientMetrics(registry, ["prison-api"])
+    calls.exchanged(Exchange("prison-api", "localhost", "GET", "/api/bookings/{}", 200, None, 0.1))
+    depth = SampledQueueDepth(InMemoryQueueAdmin(), registry, start=lambda sample: sample())
+    depth.sample()
+    return {sample.name for family in registry.collect() for sample in family.samples}
+
+
+# Exposed by the scheduler's watch, not by the collectors above.
+SCHEDULER_SERIES = {"ptpu_scheduler_last_success_timestamp_seconds"}
+
+
+def test_every_series_the_dashboard_and_the_alerts_query_is_one_ptpu_exposes():
+    texts = [(CHART / "templates" / name).read_text("utf-8") for name in ("grafana-dashboard.yaml",
+                                                                         "prometheus-rules.yaml")]
+    queried = {name for text in texts for name in re.findall(r"\b(ptpu_\w+|http_client_requests_seconds\w*)\{", text)}
+    assert len(queried) >= 14
+    assert sorted(queried - _exposed_names() - SCHEDULER_SERIES) == []
+
+
+def test_the_alert_rules_cover_failures_processing_and_the_dlq_in_the_generic_shape():
+    (rule,) = _parse(CHART / "templates" / "prometheus-rules.yaml")
+    assert rule["kind"] == "PrometheusRule" and rule["metadata"]["labels"]["prometheus"] == "cloud-platform"
+    ((group),) = rule["spec"]["groups"]
+    alerts = {alert["alert"]: alert for alert in group["rules"]}
+    assert set(alerts) == {"PtpuRecordFailureRate", "PtpuUpstreamFailing", "PtpuNoSuccessfulProcessingCycle",
+                           "PtpuDlqNotEmpty"}
+    for alert in alerts.values():
+        assert {"message", "runbook_url", "dashboard_url"} <= set(alert["annotations"])
+        assert set(alert["labels"]) == {"severity"} and alert["for"]
+    (values,) = _parse(CHART / "values.yaml")
+    assert set(values["ptpuAlerts"]) == {"failureRateWindow", "failureRateThreshold", "failureRateMinimum",
+                                         "noProcessingMinutes", "dlqThreshold"}
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)

@@ -30,7 +30,7 @@ print(json.dumps({
     "requests_patched": hasattr(requests.Session.send, "__wrapped__"),  # instrumented_send wraps it
     "botocore_patched": "Wrapper" in type(botocore.client.BaseClient.__dict__["_make_api_call"]).__name__,
     "global_provider": type(trace.get_tracer_provider()).__name__,
-    "telemetry": type(container.telemetry()).__name__,
+    "telemetry": type(container.telemetry().inner).__name__,  # inside the counting of DLQ events
     "processor": type(service._processor).__name__,
 }))
 """

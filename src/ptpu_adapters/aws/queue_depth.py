@@ -1,0 +1,115 @@
+"""Queue and DLQ depth as gauges, sampled cheaply: at most one sample per `interval`, never on the scrape.
+
+`ptpu_queue_messages{queue, queue_name}` is SQS's ApproximateNumberOfMessages (visible messages) of the event
+queue (`queue="queue"`) and of its DLQ (`queue="dlq"`); `ptpu_queue_messages_in_flight{queue_name}` is the
+event queue's ApproximateNumberOfMessagesNotVisible. They are the values the /health `queueHealth` component
+reads (QueueAdmin), and the ones the CloudWatch exporter gives generic-prometheus-alerts' SQS alerts, but
+from the service itself, so the dashboard has them wherever the service runs.
+
+A scrape never waits on SQS: when the last sample is older than `interval` it starts a new one in the
+background (`start`) and answers with the last sample. A failed sample is logged and drops the gauges
+until one succeeds: a stale depth would look like a quiet queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from attrs import frozen
+from prometheus_client.core import CollectorRegistry, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from ptpu_core.ports import QueueAdmin
+
+log = logging.getLogger(__name__)
+
+QUEUE_MESSAGES = "ptpu_queue_messages"
+QUEUE_IN_FLIGHT = "ptpu_queue_messages_in_flight"
+SAMPLE_INTERVAL_SECONDS = 30.0
+
+
+@frozen
+class QueueDepth:
+    queue_name: str
+    visible: int
+    in_flight: int
+    dlq_name: str | None
+    dlq_visible: int | None
+
+
+def _in_background(sample: Callable[[], None]) -> None:
+    threading.Thread(target=sample, name="queue-depth", daemon=True).start()
+
+
+class SampledQueueDepth(Collector):
+    """Registers itself on `registry`; see the module docstring. `monotonic` and `start` are for tests."""
+
+    def __init__(
+        self,
+        queues: QueueAdmin,
+        registry: CollectorRegistry,
+        interval: float = SAMPLE_INTERVAL_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+        start: Callable[[Callable[[], None]], None] = _in_background,
+    ) -> None:
+        self._queues = queues
+        self._interval = interval
+        self._monotonic = monotonic
+        self._start = start
+        self._lock = threading.Lock()
+        self._last: QueueDepth | None = None
+        self._started_at: float | None = None
+        self._sampling = False
+        self.registry = registry
+        registry.register(self)
+
+    def collect(self) -> Iterator[Metric]:
+        self._sample_if_due()
+        with self._lock:
+            last = self._last
+        visible = GaugeMetricFamily(
+            QUEUE_MESSAGES, "Visible messages on the event queue and its DLQ (SQS ApproximateNumberOfMessages)",
+            labels=["queue", "queue_name"],
+        )
+        in_flight = GaugeMetricFamily(
+            QUEUE_IN_FLIGHT, "Messages received but not yet deleted from the event queue", labels=["queue_name"]
+        )
+        if last is not None:
+            visible.add_metric(["queue", last.queue_name], last.visible)
+            in_flight.add_metric([last.queue_name], last.in_flight)
+            if last.dlq_name is not None and last.dlq_visible is not None:
+                visible.add_metric(["dlq", last.dlq_name], last.dlq_visible)
+        yield visible
+        yield in_flight
+
+    def sample(self) -> None:
+        """Read the depths now (three GetQueueAttributes calls); never raises."""
+        try:
+            queue = self._queues.queue_name()
+            dlq = self._queues.dlq_name()
+            depth = QueueDepth(
+                queue,
+                self._queues.message_count(queue),
+                self._queues.messages_in_flight(queue),
+                dlq,
+                None if dlq is None else self._queues.message_count(dlq),
+            )
+        except Exception as error:  # noqa: BLE001 - logged; the gauges are dropped until a sample succeeds
+            log.warning("Could not sample the queue depths: %s: %s", type(error).__name__, error)
+            depth = None
+        with self._lock:
+            self._last = depth
+            self._sampling = False
+
+    def _sample_if_due(self) -> None:
+        now = self._monotonic()
+        with self._lock:
+            due = self._started_at is None or now - self._started_at >= self._interval
+            if not due or self._sampling:
+                return
+            self._started_at = now
+            self._sampling = True
+        self._start(self.sample)

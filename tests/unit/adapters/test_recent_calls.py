@@ -1,0 +1,92 @@
+"""An upstream's recent calls and when its health calls it failing: at least 3 calls in a row failed since
+its last success, the latest within the window (5 minutes); one success, or a quiet window, clears it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ptpu_adapters.http.recent_calls import RecentCalls
+
+START = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
+
+
+class Ticking:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Ticking:
+    return Ticking()
+
+
+@pytest.fixture
+def recent(clock: Ticking) -> RecentCalls:
+    return RecentCalls(window=timedelta(minutes=5), min_failures=3, now=clock)
+
+
+def test_failing_after_the_minimum_of_failures_in_a_row(recent: RecentCalls, clock: Ticking) -> None:
+    recent.call_finished("prison-api", None)
+    for n in range(2):
+        clock.now += timedelta(seconds=10)
+        recent.call_finished("prison-api", "HTTP 503")
+        assert not recent.summary("prison-api").failing, n
+    clock.now += timedelta(seconds=10)
+    recent.call_finished("prison-api", "ConnectTimeout")
+
+    summary = recent.summary("prison-api")
+    assert summary.failing
+    assert (summary.last_success, summary.last_failure) == (START, START + timedelta(seconds=30))
+    assert (summary.last_failure_kind, summary.failures_in_window) == ("ConnectTimeout", 3)
+    assert not recent.summary("community-api").failing  # per upstream
+
+
+def test_one_success_clears_it(recent: RecentCalls) -> None:
+    for _ in range(5):
+        recent.call_finished("prison-api", "HTTP 500")
+    recent.call_finished("prison-api", None)
+
+    summary = recent.summary("prison-api")
+    assert not summary.failing
+    assert summary.failures_in_window == 5  # still shown: they were in the window
+
+
+def test_failures_between_successes_never_make_it_failing(recent: RecentCalls) -> None:
+    for _ in range(10):
+        recent.call_finished("prison-api", "HTTP 500")
+        recent.call_finished("prison-api", "HTTP 500")
+        recent.call_finished("prison-api", None)
+
+    assert not recent.summary("prison-api").failing
+    assert recent.summary("prison-api").failures_in_window == 20
+
+
+def test_failures_leave_the_window_and_a_quiet_window_clears_it(recent: RecentCalls, clock: Ticking) -> None:
+    for _ in range(3):
+        recent.call_finished("prison-api", "HTTP 500")
+    clock.now += timedelta(minutes=5)
+    assert recent.summary("prison-api").failing  # the latest failure is exactly a window old
+
+    clock.now += timedelta(seconds=1)
+    summary = recent.summary("prison-api")
+    assert (summary.failing, summary.failures_in_window) == (False, 0)
+    assert summary.last_failure == START  # still told
+
+
+def test_nothing_known_is_not_failing(recent: RecentCalls) -> None:
+    summary = recent.summary("offender-search")
+    assert (summary.failing, summary.last_success, summary.last_failure, summary.failures_in_window) == (
+        False, None, None, 0,
+    )
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError):
+        RecentCalls(min_failures=0)
+    with pytest.raises(ValueError):
+        RecentCalls(window=timedelta(0))
