@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from ptpu_adapters.aws.sns_envelope import SnsNotification, booking_id_of, parse_envelope
 from ptpu_core.errors import InvalidMessage
+from ptpu_core.sns_envelope import SnsNotification, booking_id_of, parse_envelope
 
 INNER = json.dumps({"eventType": "SENTENCE_DATES-CHANGED", "bookingId": 1200835})
 ATTRIBUTES = {"eventType": {"Type": "String", "Value": "SENTENCE_DATES-CHANGED"}}
