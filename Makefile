@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: run test venv lint typecheck layers unit integration e2e smoke reliability bench bench-full dynalite docs clean
+.PHONY: run test venv lint typecheck layers unit integration e2e smoke reliability bench bench-full dynalite docs apidocs clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3" >&2; exit 1; }
@@ -40,7 +40,7 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/pytest -q tests/e2e
 
-# A deployed instance (or the sandbox: see README "Smoke-testing the sandbox"); -rs prints why a test skipped.
+# A deployed instance (or the sandbox: see docs/sandbox.md "Smoke-testing the sandbox"); -rs prints why a test skipped.
 smoke: $(STAMP)
 	$(BIN)/pytest -q -rs tests/smoke
 
@@ -70,6 +70,11 @@ dynalite:
 # docs/configuration.md is generated from src/ptpu_runtime/config.py; a unit test fails when it is stale.
 docs: $(STAMP)
 	$(BIN)/python -m ptpu_runtime.config_reference docs/configuration.md
+
+# The domain core's API reference, generated from its docstrings by pdoc; open $(APIDOCS_OUT)/index.html.
+APIDOCS_OUT ?= build/apidocs
+apidocs: $(STAMP)
+	$(BIN)/pdoc --docformat markdown --output-directory $(APIDOCS_OUT) ptpu_core
 
 # Everything the build, the tests and the benchmarks made (what .gitignore lists); tracked files stay.
 clean:

@@ -1,4 +1,167 @@
 """ptpu domain core: the business rules of prison-to-probation-update, free of I/O.
 
-Imports only the standard library and attrs. Adapters implement `ptpu_core.ports`.
+Imports only the standard library and attrs, and talks to the outside world only through the
+`typing.Protocol` ports re-exported here; `pip install ptpu` (no extras) installs it alone. The names in
+`__all__` are the public API another HMPPS service may build on (docs/library.md says why these):
+
+- models: NOMIS offender events, the stored record, what prison-api, probation-offender-search and
+  community-api give and take, and the HMPPS domain event;
+- event parsing: the SNS envelope of `offender_events` and the NOMIS message inside it;
+- the rules: which events can matter, aggregation per booking, matching a prisoner to a probation case,
+  key dates, retry tiers, identifier checks, capability switches, the domain events to announce;
+- the ports, settings and errors.
+
+Everything else in the package (the processing cycle, the per-booking pass, the effect journal, the
+re-sync use case) is the service's own machinery: importable, but free to change between versions.
 """
+
+from ptpu_core.aggregation import Aggregation, aggregate
+from ptpu_core.capabilities import SERVES, Capabilities, Capability
+from ptpu_core.domain_events import (
+    PRISON_IDENTIFIER_ADDED,
+    PRISON_IDENTIFIER_UPDATED,
+    prison_identifier_added,
+    prison_identifier_updated,
+)
+from ptpu_core.errors import InvalidMessage, PtpuError, StoreFailure, SystemFailure, UpstreamFailure
+from ptpu_core.event_parsing import parse_event
+from ptpu_core.identifiers import InvalidIdentifier, require_booking_number, require_crn, require_noms_number
+from ptpu_core.key_dates import latest_sentence_start_date, probation_key_dates
+from ptpu_core.matching import (
+    Matched,
+    MatchResult,
+    NotMatched,
+    OffenderMatcher,
+    PrisonerLookup,
+    ProbationCases,
+)
+from ptpu_core.models.domain_event import HmppsDomainEvent, PersonIdentifier
+from ptpu_core.models.events import (
+    EVENT_PRIORITY,
+    BookingNumberChangedEvent,
+    ConfirmedReleaseDateChangedEvent,
+    EventType,
+    ExternalMovementInsertedEvent,
+    ImprisonmentStatusChangedEvent,
+    OffenderEvent,
+    SentenceDatesChangedEvent,
+    event_priority,
+)
+from ptpu_core.models.prison import Booking, BookingIdentifier, Movement, Prisoner, SentenceDetail, SentenceTerm
+from ptpu_core.models.probation import (
+    Conviction,
+    Custody,
+    IDs,
+    Institution,
+    MatchRequest,
+    NotFound,
+    OffenderMatch,
+    OffenderMatches,
+    ReplaceCustodyKeyDates,
+    Sentence,
+    UpdateCustody,
+    UpdateCustodyBookingNumber,
+)
+from ptpu_core.models.record import Message, SynchroniseState
+from ptpu_core.ports import (
+    Clock,
+    CommunityApi,
+    DomainEventPublisher,
+    MessageRepository,
+    Metrics,
+    OffenderSearchApi,
+    PrisonApi,
+    Telemetry,
+)
+from ptpu_core.retry_policy import RetryTier, tier_for
+from ptpu_core.settings import DomainSettings
+from ptpu_core.sns_envelope import SnsNotification, parse_envelope
+from ptpu_core.validation import Dropped, Kept, Verdict, validate
+
+__all__ = [
+    # Models: NOMIS offender events
+    "EventType",
+    "OffenderEvent",
+    "ImprisonmentStatusChangedEvent",
+    "ExternalMovementInsertedEvent",
+    "SentenceDatesChangedEvent",
+    "ConfirmedReleaseDateChangedEvent",
+    "BookingNumberChangedEvent",
+    "EVENT_PRIORITY",
+    "event_priority",
+    # Models: the stored record
+    "Message",
+    "SynchroniseState",
+    # Models: prison-api
+    "Booking",
+    "BookingIdentifier",
+    "Movement",
+    "Prisoner",
+    "SentenceDetail",
+    "SentenceTerm",
+    # Models: probation-offender-search and community-api
+    "MatchRequest",
+    "OffenderMatch",
+    "OffenderMatches",
+    "Conviction",
+    "Sentence",
+    "Custody",
+    "Institution",
+    "IDs",
+    "UpdateCustody",
+    "UpdateCustodyBookingNumber",
+    "ReplaceCustodyKeyDates",
+    "NotFound",
+    # Models: HMPPS domain events
+    "HmppsDomainEvent",
+    "PersonIdentifier",
+    # Event parsing
+    "SnsNotification",
+    "parse_envelope",
+    "parse_event",
+    # Rules
+    "validate",
+    "Verdict",
+    "Kept",
+    "Dropped",
+    "aggregate",
+    "Aggregation",
+    "OffenderMatcher",
+    "PrisonerLookup",
+    "ProbationCases",
+    "MatchResult",
+    "Matched",
+    "NotMatched",
+    "probation_key_dates",
+    "latest_sentence_start_date",
+    "RetryTier",
+    "tier_for",
+    "require_noms_number",
+    "require_crn",
+    "require_booking_number",
+    "InvalidIdentifier",
+    "Capability",
+    "Capabilities",
+    "SERVES",
+    "prison_identifier_added",
+    "prison_identifier_updated",
+    "PRISON_IDENTIFIER_ADDED",
+    "PRISON_IDENTIFIER_UPDATED",
+    # Ports
+    "Clock",
+    "Telemetry",
+    "Metrics",
+    "PrisonApi",
+    "OffenderSearchApi",
+    "CommunityApi",
+    "MessageRepository",
+    "DomainEventPublisher",
+    # Settings
+    "DomainSettings",
+    # Errors
+    "PtpuError",
+    "SystemFailure",
+    "UpstreamFailure",
+    "StoreFailure",
+    "InvalidMessage",
+]

@@ -27,8 +27,9 @@ from __future__ import annotations
 from enum import Enum
 from typing import Final
 
-from attrs import frozen
+from attrs import field, frozen
 
+from ptpu_core.field_kinds import is_bool
 from ptpu_core.models.events import EventType
 
 
@@ -55,12 +56,12 @@ SERVES: Final[dict[str, frozenset[Capability]]] = {
 
 @frozen
 class Capabilities:
-    """The four switches, all on by default (the 2021 behaviour)."""
+    """The four switches, all on by default (the 2021 behaviour); each only True or False (TypeError else)."""
 
-    matching: bool = True
-    location: bool = True
-    key_dates: bool = True
-    merges: bool = True
+    matching: bool = field(default=True, validator=is_bool)
+    location: bool = field(default=True, validator=is_bool)
+    key_dates: bool = field(default=True, validator=is_bool)
+    merges: bool = field(default=True, validator=is_bool)
 
     @classmethod
     def without(cls, *off: Capability) -> Capabilities:

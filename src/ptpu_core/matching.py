@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Protocol
 
 from attrs import field, frozen
 
@@ -12,10 +13,10 @@ from ptpu_core.capabilities import Capability, skipped
 from ptpu_core.domain_events import Announcer
 from ptpu_core.identifiers import require_crn
 from ptpu_core.models.events import EventType
-from ptpu_core.models.prison import Booking
-from ptpu_core.models.probation import Conviction, MatchRequest, OffenderMatches
+from ptpu_core.models.prison import Booking, Prisoner
+from ptpu_core.models.probation import Conviction, IDs, MatchRequest, OffenderMatches
 from ptpu_core.models.record import SynchroniseState
-from ptpu_core.ports import CommunityApi, OffenderSearchApi, PrisonApi, Telemetry
+from ptpu_core.ports import OffenderSearchApi, Telemetry
 from ptpu_core.settings import SENTENCE_START_WINDOW_DAYS, DomainSettings
 from ptpu_core.validation import NOT_INTERESTED_PRISON
 
@@ -41,12 +42,35 @@ class NotMatched:
 MatchResult = Matched | NotMatched
 
 
+class PrisonerLookup(Protocol):
+    """The part of prison-api matching reads (every `ports.PrisonApi` is one)."""
+
+    def get_prisoner(self, offender_no: str) -> Prisoner | None:
+        """The prisoner's PNC and CRO numbers, sent to offender search; None when prison-api has none."""
+        ...
+
+
+class ProbationCases(Protocol):
+    """The part of community-api matching reads and writes (every `ports.CommunityApi` is one)."""
+
+    def get_convictions(self, crn: str) -> list[Conviction]: ...
+
+    def update_noms_number(self, crn: str, noms_number: str) -> IDs: ...
+
+
 class OffenderMatcher:
+    """Finds the one probation case of a newly sentenced prisoner and sets their NOMS number on it.
+
+    Candidates come from probation-offender-search; only those with a custodial sentence starting within
+    `SENTENCE_START_WINDOW_DAYS` of the prison sentence count (prison-to-probation-update
+    `OffenderProbationMatchService`). Each candidate's CRN is checked before any call with it.
+    """
+
     def __init__(
         self,
-        prison_api: PrisonApi,
+        prison_api: PrisonerLookup,
         offender_search: OffenderSearchApi,
-        community_api: CommunityApi,
+        community_api: ProbationCases,
         telemetry: Telemetry,
         settings: DomainSettings,
         announcer: Announcer | None = None,
@@ -59,6 +83,8 @@ class OffenderMatcher:
         self._announcer = announcer
 
     def ensure_offender_number_exists_in_probation(self, booking: Booking, sentence_start_date: date) -> MatchResult:
+        """Matched(crn) when exactly one case matches (or offender search says the NOMS number is already
+        on it), its NOMS number now set; NotMatched with the state to save and the telemetry to send else."""
         result = self._offender_search.match(self._match_request(booking))
         all_crns = sorted({require_crn(match.crn) for match in result.matches})  # before any call with one
         filtered = [crn for crn in all_crns if self._has_custodial_sentence_near(crn, sentence_start_date)]

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from attrs import field, frozen
 
 from ptpu_core.capabilities import Capabilities
+from ptpu_core.field_kinds import is_bool, is_duration, string_set
 
 RECORD_LIFETIME = timedelta(days=30)
 SENTENCE_START_WINDOW_DAYS = 7
 
 
+def _prison_codes(codes: Iterable[str]) -> frozenset[str]:
+    return string_set(codes, "only_prisons")
+
+
 @frozen
 class DomainSettings:
-    only_prisons: frozenset[str] = field(factory=frozenset, converter=frozenset)
-    hold_back: timedelta = timedelta(minutes=15)
-    dry_run: bool = False
+    """The rules' settings (the runtime builds them from PRISONTOPROBATION_* variables).
+
+    `only_prisons`: the prison codes whose events matter (e.g. `frozenset({"MDI"})`), empty for every
+    prison; a single string is refused (TypeError), not read as its letters. `hold_back`: how long a
+    stored record waits before it is processed (zero or more). `dry_run`: decide everything, write
+    nothing to Delius. `capabilities`: which kinds of Delius write this deployment makes.
+    """
+
+    only_prisons: frozenset[str] = field(factory=frozenset, converter=_prison_codes)
+    hold_back: timedelta = field(default=timedelta(minutes=15), validator=is_duration)
+    dry_run: bool = field(default=False, validator=is_bool)
     capabilities: Capabilities = Capabilities()  # issue 11 §2: all on unless switched off
 
     def is_interested_prison(self, agency_id: str | None) -> bool:

@@ -2,6 +2,6 @@
 
 import sys
 
-from ptpu_runtime.cli import main
+from ptpu_runtime.entry import main
 
 sys.exit(main())

@@ -1,4 +1,4 @@
-"""The README's "Re-syncing one prisoner" commands, run as written against the sandbox (issue 11 §4): the
+"""docs/runbook.md's "Re-syncing one prisoner" commands, run as written against the sandbox (issue 11 §4): the
 dry run answers the writes it would make and community-api receives none of them; `"dryRun": false` then
 makes exactly those writes."""
 
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def readme_resync_commands() -> str:
-    section = (ROOT / "README.md").read_text().split("### Re-syncing one prisoner", 1)[1]
+    section = (ROOT / "docs" / "runbook.md").read_text().split("## Re-syncing one prisoner", 1)[1]
     return section.split("```sh\n", 1)[1].split("```", 1)[0]
 
 

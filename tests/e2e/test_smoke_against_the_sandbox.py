@@ -1,4 +1,4 @@
-"""`make smoke` pointed at the sandbox as the README shows passes every smoke test (issue 14 §6)."""
+"""`make smoke` pointed at the sandbox as docs/sandbox.md shows passes every smoke test (issue 14 §6)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def readme_smoke_settings() -> dict[str, str]:
-    section = (ROOT / "README.md").read_text().split("### Smoke-testing the sandbox", 1)[1]
+    section = (ROOT / "docs" / "sandbox.md").read_text().split("## Smoke-testing the sandbox", 1)[1]
     command = section.split("```sh\n", 1)[1].split("```", 1)[0]
     assert command.rstrip().endswith("make smoke")
     return dict(re.findall(r"(SMOKE_\w+)=(\S+)", command))

@@ -16,7 +16,7 @@ def deployed() -> dict[str, str]:
     if missing:
         pytest.skip(
             f"no deployed instance to smoke-test: set {', '.join(missing)} "
-            "(to smoke-test `make run`'s sandbox, see README \"Smoke-testing the sandbox\")"
+            "(to smoke-test `make run`'s sandbox, see docs/sandbox.md \"Smoke-testing the sandbox\")"
         )
     return {name: os.environ[name].rstrip("/") for name in REQUIRED}
 

@@ -15,6 +15,8 @@ from datetime import datetime
 
 from attrs import field, frozen
 
+from ptpu_core.field_kinds import not_a_string
+
 CRN = "CRN"
 NOMS = "NOMS"
 
@@ -28,12 +30,20 @@ class PersonIdentifier:
 
 
 def _identifiers(values: Iterable[PersonIdentifier]) -> tuple[PersonIdentifier, ...]:
-    return tuple(values)
+    identifiers = not_a_string(values, "identifiers")
+    strays = [repr(one) for one in identifiers if not isinstance(one, PersonIdentifier)]
+    if strays:
+        raise TypeError(f"identifiers takes PersonIdentifier values only, not {', '.join(strays)}")
+    return identifiers
 
 
 def _information(values: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    items = values.items() if isinstance(values, Mapping) else values
-    return tuple((str(key), str(value)) for key, value in items)
+    items = values.items() if isinstance(values, Mapping) else not_a_string(values, "additional_information")
+    pairs = tuple(items)
+    strays = [repr(pair) for pair in pairs if isinstance(pair, str | bytes) or len(pair) != 2]
+    if strays:
+        raise TypeError(f"additional_information takes (name, value) pairs, not {', '.join(strays)}")
+    return tuple((str(key), str(value)) for key, value in pairs)
 
 
 @frozen

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 
 from attrs import define, field
 
+from ptpu_core.field_kinds import string_set
 from ptpu_core.service_time import instant, optional_instant
 
 
@@ -43,6 +45,10 @@ def state_text(state: StoredState) -> str:
     return state.value if isinstance(state, SynchroniseState) else state
 
 
+def _steps(steps: Iterable[str]) -> frozenset[str]:
+    return string_set(steps, "applied_steps")
+
+
 @define
 class Message:
     """One stored event. Mutable: processing updates retry count, status and dates in place.
@@ -71,7 +77,7 @@ class Message:
     status: StoredState | None = None
     matching_crns: str | None = None
     # What processing already did for this record (ptpu_core.effect_journal; issue 13 §3).
-    applied_steps: frozenset[str] = frozenset()
+    applied_steps: frozenset[str] = field(factory=frozenset, converter=_steps)
     # The W3C trace context (`traceparent` / `tracestate` header values) of the event that created the
     # record, so its processing joins the same trace (issue 11 §5). Opaque text to the core; set by the store.
     trace_parent: str | None = None

@@ -160,8 +160,9 @@ def test_an_unreadable_retry_run_stamp_does_not_keep_the_tier_from_the_booking(
 def test_a_retry_runs_stamp_is_utc_wall_clock_time_without_a_zone_even_in_summer_time(
     aws_clients: AwsClients, table: str
 ) -> None:
-    """README "How pods share work": pods of every version compare the stamp as a string, so its form is fixed.
-    At 10:00 BST (09:00 UTC) the stamp reads 09:00, never London's 10:00 (whose October hour repeats)."""
+    """docs/architecture.md "How pods share work": pods of every version compare the stamp as a string, so
+    its form is fixed. At 10:00 BST (09:00 UTC) the stamp reads 09:00, never London's 10:00 (whose October
+    hour repeats)."""
     summer = datetime(2021, 7, 1, 9, 0, 0, 250000, tzinfo=UTC)
     leases = pod(aws_clients, table, "ptpu@pod-a:1", now=summer)
     repository = InMemoryMessageRepository()

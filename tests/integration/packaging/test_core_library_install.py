@@ -2,8 +2,10 @@
 
 Builds the distribution's wheel and its base dependencies' wheels (from a copy of the source, so the
 clone stays clean; dependencies come from pip's configured registry or cache), installs them OFFLINE
-(`--no-index`) into a fresh virtual environment, and runs the README's "Reusing the domain core"
-example there. If the base install needed anything beyond attrs, cattrs and tzdata, the offline install fails.
+(`--no-index`) into a fresh virtual environment, and runs docs/library.md's example there. If the base
+install needed anything beyond attrs, cattrs and tzdata, the offline install fails. There too: the SNS
+envelope of `offender_events` is parsed with the core alone, and the `ptpu` command asks for the
+`[service]` extra in one line instead of dying with ModuleNotFoundError.
 Slow-ish (about 30 s): marked `slow`, run by `make test` like the rest.
 """
 
@@ -21,13 +23,13 @@ ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.slow
 
 
-def readme_example() -> tuple[str, str]:
-    """The python block of the README's "Reusing the domain core" section and the text block it prints."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Reusing the domain core", 1)[1].split("\n## ", 1)[0]
+def library_example() -> tuple[str, str]:
+    """The python block of docs/library.md's "An example" section and the text block it prints."""
+    document = (ROOT / "docs" / "library.md").read_text(encoding="utf-8")
+    section = document.split("## An example", 1)[1].split("\n## ", 1)[0]
     code = re.search(r"```python\n(.*?)```", section, re.S)
     output = re.search(r"```text\n(.*?)```", section, re.S)
-    assert code and output, "the README section lost its example or its output"
+    assert code and output, "docs/library.md lost its example or its output"
     return code.group(1), output.group(1)
 
 
@@ -69,8 +71,35 @@ def test_the_core_ships_py_typed(core_only_venv: Path):
     assert not where.startswith(str(ROOT))  # the installed copy, not this clone's src
 
 
-def test_the_readme_example_runs_with_only_the_core_installed(core_only_venv: Path, tmp_path: Path):
-    code, expected = readme_example()
+def test_the_library_example_runs_with_only_the_core_installed(core_only_venv: Path, tmp_path: Path):
+    code, expected = library_example()
     script = tmp_path / "reuse_core.py"
     script.write_text(code, encoding="utf-8")
     assert run(core_only_venv, script, cwd=tmp_path) == expected
+
+
+def test_the_sns_envelope_is_parsed_with_only_the_core_installed(core_only_venv: Path):
+    """Another consumer of `offender_events` reads the SNS envelope (as an SQS subscription without raw
+    delivery receives it) and the NOMIS message inside it with the base install: no boto3."""
+    probe = (
+        "import json, sys; from ptpu_core import parse_envelope, parse_event\n"
+        "inner = json.dumps({'eventType': 'EXTERNAL_MOVEMENT_RECORD-INSERTED', 'bookingId': '1200835',\n"
+        "    'movementSeq': 3})\n"
+        "body = json.dumps({'Type': 'Notification', 'MessageId': 'm-1', 'Message': inner,\n"
+        "    'MessageAttributes': {'eventType': {'Type': 'String', 'Value': 'EXTERNAL_MOVEMENT_RECORD-INSERTED'}}})\n"
+        "note = parse_envelope(body)\n"
+        "print(note.sns_message_id, parse_event(note.event_type, note.message))\n"
+        "print('boto3' in sys.modules)\n"
+    )
+    printed = run(core_only_venv, "-c", probe, cwd=core_only_venv.parent).splitlines()
+    assert printed == ["m-1 ExternalMovementInsertedEvent(booking_id=1200835, movement_seq=3)", "False"]
+
+
+def test_the_ptpu_command_asks_for_the_service_extra_in_one_line(core_only_venv: Path):
+    command = core_only_venv.parent / "ptpu"
+    done = subprocess.run([str(command), "serve"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr  # one line, no traceback
+    assert "pip install 'ptpu[service]'" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,4 +1,4 @@
-"""The make targets a new engineer runs do what the README says (issue 14 §6): `make smoke` says why it
+"""The make targets a new engineer runs do what the docs say (issue 14 §6): `make smoke` says why it
 skipped, `make bench` leaves tracked files alone unless asked, `make clean` removes everything the build
 made. Each runs the real Makefile (`make -o .venv/.installed`: never reinstall from inside a test)."""
 
@@ -40,7 +40,7 @@ def test_make_smoke_without_an_instance_says_why_each_test_skipped_and_how_to_po
     assert skipped, smoke.stdout
     for line in skipped:
         assert "set SMOKE_BASE_URL, SMOKE_AUTH_URL, SMOKE_CLIENT_ID, SMOKE_CLIENT_SECRET" in line
-        assert "README" in line
+        assert "docs/sandbox.md" in line
 
 
 def _run_all():

@@ -1,4 +1,4 @@
-"""The README's fault-injection commands for the sandbox's simulators, run as written (moved to this
+"""docs/sandbox.md's fault-injection commands for the sandbox's simulators, run as written (moved to this
 cluster's port): the first makes prison-api answer 503, the second puts it back."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def readme_fault_commands() -> list[str]:
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "sandbox.md").read_text()
     block = text.split("`POST /__sim/faults`", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     return [line for line in block.splitlines() if line.strip()]
 

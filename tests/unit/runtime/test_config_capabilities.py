@@ -1,4 +1,4 @@
-"""Issue 11 §2: the PRISONTOPROBATION_SYNC_* switches reach the core as `Capabilities`, and the README's
+"""Issue 11 §2: the PRISONTOPROBATION_SYNC_* switches reach the core as `Capabilities`, and docs/side-by-side.md's
 "final form" block is the existing service's last configuration (matching and merges only)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ptpu_runtime.config import CAPABILITY_SETTINGS, Settings, load_settings
 from ptpu_runtime.config_kinds import specs
 from ptpu_runtime.effective_mode import mode_line
 
-README = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+SIDE_BY_SIDE = (Path(__file__).resolve().parents[3] / "docs" / "side-by-side.md").read_text(encoding="utf-8")
 SWITCHES = CAPABILITY_SETTINGS
 
 
@@ -55,8 +55,8 @@ def test_the_other_spellings_spring_accepts_are_read_as_spring_reads_them(text: 
     assert capabilities(PRISONTOPROBATION_SYNC_MERGES=text).merges is value
 
 
-def test_the_readme_final_form_block_leaves_matching_and_merges_on() -> None:
-    block = README.split("# The existing service's final form", 1)[1].split("```", 1)[0]
+def test_the_documented_final_form_block_leaves_matching_and_merges_on() -> None:
+    block = SIDE_BY_SIDE.split("# The existing service's final form", 1)[1].split("```", 1)[0]
     env: dict[str, str] = {}
     for line in block.splitlines():
         if line.startswith("export "):

@@ -1,4 +1,6 @@
-"""Issue 14 §6: the repository is self-contained and its docs are true."""
+"""The repository is self-contained and its docs are true: links resolve, the README stays short and
+leads to every document, the documented setting blocks hold the defaults they claim, and the docs cite
+no issue tracker a reader does not have."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from ptpu_runtime.config_kinds import specs
 
 ROOT = Path(__file__).resolve().parents[3]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCUMENTS = ["README.md", *sorted(str(path.relative_to(ROOT)) for path in (ROOT / "docs").rglob("*.md"))]
 TEXT_SUFFIXES = {".md", ".py", ".yml", ".yaml", ".toml"}
 OUTSIDE = re.compile(r"\.\./" + "shared|/work/" + "shared")  # split so this file does not match itself
 
@@ -30,19 +33,40 @@ def test_nothing_points_outside_the_clone():
     assert pointing == []
 
 
-@pytest.mark.parametrize("document", ["README.md", "docs/behaviour.md", "docs/configuration.md"])
+def anchors(path: Path) -> set[str]:
+    """GitHub's anchors for the headings of a Markdown file: lower case, punctuation dropped, spaces to -."""
+    headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-") for heading in headings}
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
 def test_every_relative_link_resolves_inside_the_repository(document):
     path = ROOT / document
-    links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", path.read_text(encoding="utf-8"))
-    local = [link for link in links if "://" not in link]
-    assert [link for link in local if not (path.parent / link).resolve().is_file()] == []
-    if document == "README.md":
-        assert {"docs/behaviour.md", "docs/configuration.md"} <= set(local)
+    links = re.findall(r"\]\(([^)#]*)(?:#([^)]*))?\)", path.read_text(encoding="utf-8"))
+    local = [(link or document.rsplit("/", 1)[-1], anchor) for link, anchor in links if "://" not in link]
+    assert [link for link, _ in local if not (path.parent / link).resolve().is_file()] == []
+    broken = [f"{link}#{anchor}" for link, anchor in local
+              if anchor and link.endswith(".md") and anchor not in anchors((path.parent / link).resolve())]
+    assert broken == []
 
 
-def block_after(marker: str) -> list[str]:
-    """The `export` lines of the shell block, from `marker` to the block's end."""
-    text = README.split(marker, 1)[1].split("```", 1)[0]
+def test_the_readme_is_short_and_leads_to_every_document():
+    assert len(README.splitlines()) < 200
+    linked = set(re.findall(r"\]\((docs/[^)#]+)", README))
+    assert {document for document in DOCUMENTS if document.count("/") == 1} <= linked  # every docs/*.md
+    assert "docs/decisions/README.md" in linked
+    assert README.index("make run") < 200 and README.index("make test") < 400  # the two commands lead
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_the_docs_cite_no_issue_tracker(document):
+    text = (ROOT / document).read_text(encoding="utf-8")
+    assert re.findall(r"\bissues? \d+", text, re.IGNORECASE) == []
+
+
+def block_after(document: str, marker: str) -> list[str]:
+    """The `export` lines of the shell block in `document`, from `marker` to the block's end."""
+    text = (ROOT / document).read_text(encoding="utf-8").split(marker, 1)[1].split("```", 1)[0]
     return [line for line in text.splitlines() if line.startswith("export ")]
 
 
@@ -57,7 +81,7 @@ def assignments(lines: list[str]) -> dict[str, str]:
 
 def test_the_defaults_shown_block_shows_the_defaults():
     # Before: PRISONTOPROBATION_DRY_RUN=true under "defaults shown" while the default is false.
-    shown = assignments(block_after("# Behaviour (defaults shown)"))
+    shown = assignments(block_after("docs/deploying.md", "# Behaviour (defaults shown)"))
     assert "PRISONTOPROBATION_DRY_RUN" in shown
     by_name = {spec.names[0]: (spec, default) for _, spec, default in specs(Settings)}
     for name, text in shown.items():
@@ -67,6 +91,6 @@ def test_the_defaults_shown_block_shows_the_defaults():
 
 
 def test_a_separate_first_roll_out_block_recommends_dry_run():
-    recommended = assignments(block_after("# Recommended first roll-out"))
+    recommended = assignments(block_after("docs/side-by-side.md", "# Recommended first roll-out"))
     assert recommended["PRISONTOPROBATION_DRY_RUN"] == "true"
     assert recommended["PRISONTOPROBATION_HOLD_BACK_DURATION"] == "60m"

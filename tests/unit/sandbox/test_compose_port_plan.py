@@ -1,4 +1,4 @@
-"""docker-compose.yml publishes each system on the sandbox's port plan, and the README's table names the
+"""docker-compose.yml publishes each system on the sandbox's port plan, and docs/sandbox.md's table names the
 same images and ports (issue 14 §6), so one set of URLs serves both ways of running locally."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def test_compose_publishes_every_system_on_the_sandbox_port() -> None:
 
 
 def test_the_readme_table_lists_the_images_compose_pulls_with_their_ports() -> None:
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "sandbox.md").read_text()
     rows = dict(re.findall(r"^\| [^|]+ \| `([^`]+)`[^|]* \| (\d+) \|$", readme, re.MULTILINE))
     services = compose()
 

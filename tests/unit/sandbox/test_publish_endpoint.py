@@ -1,4 +1,4 @@
-"""`ptpu publish` finds the emulator of a sandbox moved by PTPU_SANDBOX_PORT_BASE, as the README says the
+"""`ptpu publish` finds the emulator of a sandbox moved by PTPU_SANDBOX_PORT_BASE, as docs/sandbox.md says the
 variable moves the whole block (found by a newcomer trial: it published to 4566 instead)."""
 
 from __future__ import annotations

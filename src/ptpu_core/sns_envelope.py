@@ -1,4 +1,11 @@
-"""Unwrap an SQS body holding an SNS notification (SPEC §2) into (event type, inner message JSON)."""
+"""Unwrap an SQS body holding an SNS notification from the `offender_events` topic (SPEC §2).
+
+`parse_envelope` gives the event type (the `eventType` message attribute) and the inner NOMIS message,
+still JSON text, for `ptpu_core.event_parsing.parse_event`. Pure: the standard library's json and attrs,
+so any consumer of `offender_events` can use it on a base install (no boto3). The accepted forms are the
+existing service's: prison-to-probation-update `services/PrisonerChangesListenerPusher.kt` reads only
+`Message` and `MessageAttributes.eventType.Value`.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +20,21 @@ from ptpu_core.event_parsing import whole_number
 
 @frozen
 class SnsNotification:
+    """One notification: its `eventType` attribute, the inner message (JSON text) and SNS's `MessageId`
+    (None when the envelope has none; ptpu derives a record's id from it to spot redeliveries)."""
+
     event_type: str
     message: str  # the inner message, still JSON text
     sns_message_id: str | None
 
 
 def parse_envelope(body: str, sqs_message_id: str | None = None) -> SnsNotification:
-    """Raises InvalidMessage (a poison message) when the body is not an SNS notification envelope."""
+    """The notification in an SQS message `body` (SNS delivery without raw message delivery).
+
+    Raises InvalidMessage (a poison message, naming `sqs_message_id` when given) when the body is not
+    an SNS notification envelope: not a JSON object, a `Type` other than Notification, no `Message`
+    string or no `MessageAttributes.eventType.Value`.
+    """
     try:
         envelope = json.loads(body)
     except (ValueError, RecursionError):  # RecursionError: nesting deeper than the decoder can follow

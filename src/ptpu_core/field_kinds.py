@@ -1,0 +1,45 @@
+"""Converters and validators for fields whose wrong value would otherwise be taken silently.
+
+A string is itself an iterable of strings, so `frozenset("MDI")` is `{'M', 'D', 'I'}` and a prison
+filter given one code as a string would drop every event; a string where a bool belongs is truthy, so
+`dry_run="false"` would switch dry run on. Fields of these kinds refuse such values with a TypeError
+naming the field, at construction, instead of misbehaving later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+
+def string_set(values: Iterable[str], field: str) -> frozenset[str]:
+    """`values` as a frozenset; TypeError when it is a single string (or bytes) or holds a non-string."""
+    if isinstance(values, str | bytes):
+        raise TypeError(f"{field} takes a collection of strings such as {{{values!r}}}, not the string {values!r}")
+    collected = frozenset(values)
+    strays = sorted(repr(value) for value in collected if not isinstance(value, str))
+    if strays:
+        raise TypeError(f"{field} takes strings only, not {', '.join(strays)}")
+    return collected
+
+
+def not_a_string(values: Iterable[Any], field: str) -> tuple[Any, ...]:
+    """`values` as a tuple; TypeError when it is a single string (or bytes), whose characters are no items."""
+    if isinstance(values, str | bytes):
+        raise TypeError(f"{field} takes a collection, not the string {values!r}")
+    return tuple(values)
+
+
+def is_bool(instance: object, attribute: Any, value: object) -> None:
+    """attrs validator: only True or False (a string such as "false" would be truthy)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{attribute.name} must be True or False, not {value!r}")
+
+
+def is_duration(instance: object, attribute: Any, value: object) -> None:
+    """attrs validator: a timedelta of zero or more."""
+    if not isinstance(value, timedelta):
+        raise TypeError(f"{attribute.name} must be a datetime.timedelta, not {value!r}")
+    if value < timedelta(0):
+        raise ValueError(f"{attribute.name} must not be negative, not {value}")
