@@ -104,8 +104,9 @@ class ResyncReport:
 def validated_ids(ids: Sequence[object]) -> list[RequestedId]:
     """`ids` as booking ids (int) and NOMS numbers (str); InvalidResyncRequest naming each bad one.
 
-    A booking id is a whole number written as one: a number with a fraction or an exponent (`1.5e3`,
-    `1200835.0`) is refused, never rounded or read as another booking. A NOMS number is upper-cased first
+    A booking id is an int: a float (`1.5`, or `1500.0` from a JSON `1.5e3`) is refused, never rounded or
+    read as another booking (the HTTP layer reads a JSON `1200835.0`, with a zero fraction and no exponent,
+    as the whole number it is). A NOMS number is upper-cased first
     (`g7000aa` is G7000AA), as the successor services read one (hmpps-prisoner-search's
     PrisonerSearchService upper-cases `nomsNumber` before its lookup); only ASCII text is, so that no other
     letter becomes one by upper-casing."""

@@ -148,7 +148,9 @@ def test_a_community_api_failure_is_retried_by_the_short_retry_schedule(stack: L
     assert [w["status"] for w in attempts] == [500, 200]
     assert telemetry(stack, "P2PImprisonmentStatusUpdated", 1200838)
     assert stack.service is not None
-    assert "processing IMPRISONMENT_STATUS-CHANGED message" in stack.service.log_text()
+    log = stack.service.log_text()
+    assert "Processing records (UpstreamFailure from community-api (HTTP 5xx))" in log
+    assert "booking 1200838: IMPRISONMENT_STATUS-CHANGED message" in log and "will retry" in log
 
 
 def test_an_event_for_a_released_prisoner_is_dropped_at_validation(stack: LocalStack) -> None:

@@ -152,7 +152,7 @@ async def _resync_request(request: Request) -> ResyncRequest:
         raise ApiError(415, f"Unsupported media type {media_type or '(none)'}: send application/json")
     raw = await request.body()
     try:
-        parsed = json.loads(raw, object_pairs_hook=_no_repeated_keys)
+        parsed = json.loads(raw, object_pairs_hook=_no_repeated_keys, parse_float=_json_number)
     except _RepeatedKey as repeated:
         raise bad_request(f"the key {repeated.key!r} appears more than once") from None
     except (ValueError, RecursionError):
@@ -161,6 +161,16 @@ async def _resync_request(request: Request) -> ResyncRequest:
         return ResyncRequest.model_validate(parsed)
     except ValidationError as invalid:
         raise RequestValidationError(invalid.errors(include_url=False)) from None
+
+
+def _json_number(text: str) -> float | int:
+    """A JSON number written with a fraction: `1200835.0` (a zero fraction, no exponent) is the whole number
+    it is, as JSON Schema's `integer` and Jackson read it; anything else (`1.5`, `1.5e3`) stays a float,
+    which the core refuses as a booking id, so an exponent never turns into another booking."""
+    whole, dot, fraction = text.partition(".")
+    if dot and "e" not in text.lower() and fraction.strip("0") == "":
+        return int(whole)
+    return float(text)
 
 
 class _RepeatedKey(ValueError):

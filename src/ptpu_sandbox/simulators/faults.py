@@ -48,8 +48,8 @@ class FaultRule:
             raise ValueError(
                 f"delay_seconds must be a number from 0 to {MAX_DELAY_SECONDS}, got {self.delay_seconds!r}"
             )
-        if self.paths is not None and not (isinstance(self.paths, str) and self.paths.startswith("/")):
-            raise ValueError(f"paths must be a path prefix starting with / (or null), got {self.paths!r}")
+        if self.paths is not None and not (isinstance(self.paths, str) and self.paths):
+            raise ValueError(f"paths must be a non-empty prefix (or null), got {self.paths!r}")
         if self.times is not None and not (_whole(self.times) and self.times >= 1):
             raise ValueError(f"times must be a whole number of 1 or more (or null), got {self.times!r}")
         if not _whole(self.seed):
@@ -64,6 +64,10 @@ class FaultRule:
         unknown = set(body) - known
         if unknown:
             raise ValueError(f"unknown fault fields: {sorted(unknown)}")
+        paths = body.get("paths")
+        if paths is not None and not (isinstance(paths, str) and paths.startswith("/")):
+            # A simulator matches the request path; the reliability tests' AWS proxy, the X-Amz-Target.
+            raise ValueError(f"paths must be a path prefix starting with / (or null), got {paths!r}")
         methods = body.get("methods")
         if methods is not None and not (
             isinstance(methods, list) and methods and all(isinstance(m, str) and m.isalpha() for m in methods)

@@ -239,3 +239,23 @@ def test_a_booking_id_written_with_an_exponent_is_400_not_another_booking(client
 
     assert answer.status_code == 400
     assert "ids[0]: 1500.0 is not a booking id" in answer.json()["userMessage"]
+
+
+@pytest.mark.parametrize("written", [b"1200835.0", b"1200835.000"])
+def test_a_booking_id_with_a_zero_fraction_is_that_booking_as_json_schema_integers_are(
+    client, auth_headers, container, written: bytes
+) -> None:
+    """JSON Schema's `integer` (the schema /v3/api-docs publishes) and Jackson both take `1200835.0` as 1200835."""
+    answer = client.post("/resync", content=b'{"ids": [' + written + b"]}", headers={
+        **auth_headers(RESYNC_ROLE), "content-type": "application/json"})
+
+    assert answer.status_code == 200
+    assert answer.json()["results"][0]["bookingId"] == BOOKING_ID
+
+
+def test_a_booking_id_with_a_fraction_is_400(client, auth_headers, container) -> None:
+    answer = client.post("/resync", content=b'{"ids": [1200835.5]}', headers={
+        **auth_headers(RESYNC_ROLE), "content-type": "application/json"})
+
+    assert answer.status_code == 400
+    assert "ids[0]: 1200835.5 is not a booking id" in answer.json()["userMessage"]
