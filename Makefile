@@ -52,7 +52,7 @@ reliability: $(STAMP)
 test: lint typecheck layers
 	$(BIN)/pytest -q -p no:cacheprovider tests
 
-# Issue 6's benchmarks at sizes that fit 10 minutes on 2 cores; bench-full runs issue 6's full sizes (about
+# The benchmarks at sizes that fit 10 minutes on 2 cores; bench-full runs the full sizes (about
 # 25 minutes). Results go to build/benchmarks/ (untracked); BENCH_OUT=benchmarks/RESULTS.md (or
 # RESULTS-full.md) replaces the committed figures instead.
 BENCH_OUT ?=

@@ -1,4 +1,4 @@
-"""Measure: `ptpu table backfill` (issue 10 §1) over N items in the existing service's format on moto.
+"""Measure: `ptpu table backfill` over N items in the existing service's format on moto.
 
 For each size: an unpaced run with 1 and with 4 segments (items a second, wall time), and a paced run
 at --rate items a second (the rate it kept). moto is one Python process answering in turn, so more

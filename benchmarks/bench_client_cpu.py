@@ -1,4 +1,4 @@
-"""Measure 6 (issue 12): CPU per call in the two HTTP clients every booking's work goes through.
+"""Measure 6: CPU per call in the two HTTP clients every booking's work goes through.
 
 At 25 ms of upstream latency a processing worker spends about as much CPU as it waits (benchmarks/NOTES.md,
 "Drain on dynalite"), so the clients' own CPU bounds how many workers one process can keep busy. Per call,

@@ -1,4 +1,4 @@
-"""HMPPS domain events (issue 11 §1): what publishing costs and that every event is delivered.
+"""HMPPS domain events: what publishing costs and that every event is delivered.
 
 Publishes N events (alternately prison-identifier.added and .updated) with the service's
 SnsDomainEventPublisher to a topic on the moto server, a queue subscribed without raw delivery, then

@@ -1,4 +1,4 @@
-"""Measure 5 (issue 12): latency-aware drain of a backlog, by workers in one pod and by pods.
+"""Measure 5: latency-aware drain of a backlog, by workers in one pod and by pods.
 (It replaces the single-lock throughput measure.)
 
 The simulated HMPPS systems answer every call after a fixed delay (the --latencies, in ms); B due bookings

@@ -256,7 +256,7 @@ def main() -> None:
         + "\n\n"
         + markdown_table(
             [
-                "report workload (issue 13 §4: one under 50 MiB, 20 at once under 150 MiB)",
+                "report workload (one under 50 MiB, 20 at once under 150 MiB)",
                 "peak Python allocations during it (MiB)",
                 "RSS during it, sampled, without tracemalloc (MiB)",
                 "answers",

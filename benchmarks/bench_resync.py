@@ -1,4 +1,4 @@
-"""POST /resync's use case (issue 11 §4): time and upstream calls per booking, dry run and writing.
+"""POST /resync's use case: time and upstream calls per booking, dry run and writing.
 
 B generated bookings (each a sentenced prisoner whose Delius offender is found by name, not yet linked) are
 re-synced through the real HTTP clients against the simulated HMPPS systems, every port call counted:

@@ -1,4 +1,4 @@
-"""Tracing's cost (issue 11 §5): start-up time per exporter configuration, and the cost of one received-message
+"""Tracing's cost: start-up time per exporter configuration, and the cost of one received-message
 span with tracing off (the API's no-op tracer) and on (the SDK, an in-memory exporter).
 
 Each start-up figure is a fresh interpreter importing the container and calling `start_tracing` (median of

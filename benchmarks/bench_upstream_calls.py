@@ -6,7 +6,7 @@ world each), counting every port call:
 - aggregated: SynchronisationService.process_due over the stored records (newest per type, by priority),
   one pass per booking (PerBookingPass: each prison-api resource read once, an identical key-dates PUT
   sent once), as the service runs;
-- aggregated, no pass: the same, each record with its own reads (before issue 12);
+- aggregated, no pass: the same, each record with its own reads;
 - one-by-one: MessageProcessor.process on each record in arrival order (what aggregation avoids).
 Floor: the distinct calls of the aggregated run — each read made once, each Delius target written
 once — which is the fewest that can leave Delius in the state the aggregated run leaves it.
@@ -60,7 +60,7 @@ def delius_state(hmpps: Any, count: int) -> dict[str, Any]:
 
 
 class ProcessOnly:
-    """A processor without booking passes: every record reads for itself (the design before issue 12)."""
+    """A processor without booking passes: every record reads for itself."""
 
     def __init__(self, inner: PerBookingPass) -> None:
         self._inner = inner
@@ -123,7 +123,7 @@ def main() -> None:
     rows = []
     for label, log in (
         ("one-by-one, arrival order", one_by_one),
-        ("aggregated per booking, no pass (before issue 12)", no_pass),
+        ("aggregated per booking, no pass", no_pass),
         ("ours: aggregated, one pass per booking", aggregated),
         ("floor", floor),
     ):
@@ -139,7 +139,7 @@ def main() -> None:
         " counted at the port (one HTTP request each; no retries happened):\n\n"
         + markdown_table(["", "prison-api", "community-api", "offender-search", "all"], rows)
         + f"\n\nAggregation makes {ratio:.2f}x fewer upstream calls than one-by-one; ours is"
-        f" {len(aggregated) / max(len(floor), 1):.2f}x the floor (goal <= 1.15; before issue 12"
+        f" {len(aggregated) / max(len(floor), 1):.2f}x the floor (goal <= 1.15; without booking passes"
         f" {len(no_pass) / max(len(floor), 1):.2f}x). Delius end state: bookings fully synced (NOMS number,"
         f" booking number, prison, key dates): aggregated {fully_synced(aggregated_state)}/{n},"
         f" one-by-one {fully_synced(one_by_one_state)}/{n}; identical to one-by-one in {same}/{n}, to no-pass in"

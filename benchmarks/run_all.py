@@ -1,12 +1,12 @@
 """`make bench` / `make bench-full`: run every benchmark (each in its own process, sharing one moto
 server) and write the results with benchmarks/NOTES.md appended.
 
-- `make bench` (no flag): sizes that finish in under 10 minutes on a 2-core machine (issue 12 §4): ingest
+- `make bench` (no flag): sizes that finish in under 10 minutes on a 2-core machine: ingest
   of 500 envelopes (moto's receive cost grows with the queue), read cost up to H = 30,000, memory over a
   200-record backlog and a 2,000-record report, the drain over 60 bookings; moto re-sorts the whole table
   on every Query/Scan page, so the larger tables wait for --full.
-- `make bench-full` (--full): issue 6's full sizes (read cost at H = 1,000 / 10,000 / 100,000; memory
-  over a 20,000-record backlog and a 100,000-record report). About 25 minutes here before issue 12's drain at
+- `make bench-full` (--full): the full sizes (read cost at H = 1,000 / 10,000 / 100,000; memory
+  over a 20,000-record backlog and a 100,000-record report). About 25 minutes here without the drain at
   2,000 bookings, which alone needs roughly an hour (its one-worker runs at 100 ms are the floor:
   2,000 x ~4.75 calls x 100 ms = ~16 minutes each).
 
@@ -33,11 +33,10 @@ HERE = Path(__file__).resolve().parent
 INGEST = ["bench_ingest.py", "--events", "2000", "--rounds", "1"]
 INGEST_QUICK = ["bench_ingest.py", "--events", "500", "--rounds", "1"]
 UPSTREAM = ["bench_upstream_calls.py", "--bookings", "200"]
-# Issue 12's drain replaces bench_throughput.py (one process vs two under the single lock, now gone).
 DRAIN_QUICK = ["bench_drain.py", "--bookings", "60", "--latencies", "25", "100"]
 DRAIN_FULL = ["bench_drain.py", "--bookings", "2000", "--latencies", "25", "100"]
 CLIENT_CPU = ["bench_client_cpu.py", "--calls", "300", "--rounds", "5"]  # about 30 s
-# make bench fits 10 minutes on 2 cores (issue 12 §4): moto's SQS receive and DynamoDB query cost grow with
+# make bench fits 10 minutes on 2 cores: moto's SQS receive and DynamoDB query cost grow with
 # what the emulator holds, so ingest, memory and drain run at reduced sizes here and in full under --full.
 QUICK = [
     INGEST_QUICK,
@@ -73,7 +72,7 @@ def load_average() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--full", action="store_true", help="issue 6's full sizes")
+    parser.add_argument("--full", action="store_true", help="the full sizes")
     parser.add_argument("--output", help="results file (default build/benchmarks/RESULTS[-full].md, untracked; "
                         "benchmarks/RESULTS[-full].md replaces the committed figures)")
     args = parser.parse_args()
@@ -102,7 +101,7 @@ def main() -> None:
     total = time.perf_counter() - started
     other = "RESULTS-full.md (`make bench-full`)" if not args.full else "RESULTS.md (`make bench`)"
     header = (
-        f"# Benchmark results ({'issue 6 full sizes' if args.full else 'make bench sizes'})\n\n"
+        f"# Benchmark results ({'full sizes' if args.full else 'make bench sizes'})\n\n"
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}, in {total / 60:.1f} minutes. Load average"
         f" before the run: {load_before}; after: {load_average()} (the benchmark's own processes included)."
         " Everything on loopback; moto server and the prison-api stub in their own processes."

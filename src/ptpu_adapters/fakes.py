@@ -537,7 +537,7 @@ class InMemoryQueueAdmin:
 
 
 class FakeDomainEventPublisher:
-    """Keeps what was published, in order; `failures` makes that many next publishes raise (issue 11 §1)."""
+    """Keeps what was published, in order; `failures` makes that many next publishes raise."""
 
     def __init__(self, failures: int = 0) -> None:
         self.published: list[HmppsDomainEvent] = []

@@ -33,8 +33,8 @@ STATUS_CHANGE_RETRIES = "ptpu_statusChange_retries"
 STATUS_CHANGE_COUNTER = "ptpu_statusChangeCounter"
 DAYS_EVENT_TYPE = "successAfterTimeDays"
 RETRIES_EVENT_TYPE = "successAfterRetries"
-UNREADABLE_RECORD = "ptpu_unreadableRecord"  # ours (issue 10 §4), not on the existing dashboard
-DUPLICATE_MESSAGE = "ptpu_duplicateMessage"  # new (issue 13 §3); type = the event type
+UNREADABLE_RECORD = "ptpu_unreadableRecord"  # ours, not on the existing dashboard
+DUPLICATE_MESSAGE = "ptpu_duplicateMessage"  # new; type = the event type
 
 # Every label value the dashboard plots, pre-set to zero so panels show 0 rather than "no data".
 COUNTER_TYPES: dict[str, tuple[str, ...]] = {

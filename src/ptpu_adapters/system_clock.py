@@ -1,4 +1,4 @@
-"""The real clock (SPEC §5, issue 13 §7): independent of the container's TZ.
+"""The real clock (SPEC §5): independent of the container's TZ.
 
 `now()` is an aware UTC datetime (the core reckons on the time line); `today()` is the date in
 Europe/London, the zone the stored records and the reports use.

@@ -36,7 +36,7 @@ class LoggingTelemetry:
 
 
 class OpenTelemetryEvents:
-    """Each event also into the trace pipeline (issue 11 §5), after `inner` (the JSON log line) has it:
+    """Each event also into the trace pipeline, after `inner` (the JSON log line) has it:
 
     - a span event `name` with the attributes on the current span (a processed record's, a received
       message's), so a trace shows the P2P events it produced;

@@ -1,4 +1,4 @@
-"""W3C trace context (`traceparent` / `tracestate`) carried across the queue (issue 11 §5).
+"""W3C trace context (`traceparent` / `tracestate`) carried across the queue.
 
 Where a message's context is read and written:
 - SQS message attributes `{"traceparent": {"DataType": "String", "StringValue": ...}}` (raw delivery, or a

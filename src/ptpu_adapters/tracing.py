@@ -1,4 +1,4 @@
-"""Spans around the service's own units of work (issue 11 §5): one per received SQS message, one per
+"""Spans around the service's own units of work: one per received SQS message, one per
 processed record. Upstream HTTP and AWS calls inside them become child spans through the requests and
 botocore instrumentations (set up by `ptpu_runtime.tracing_setup`).
 

@@ -1,4 +1,4 @@
-"""The order in which a pod walks the bookings of a cycle's selection (issue 12: several pods).
+"""The order in which a pod walks the bookings of a cycle's selection (several pods).
 
 Every pod reads the same selection in the same order (the index's), so without this every pod tries the
 same booking first, one wins its lease and the others are refused, booking after booking: with 4 pods

@@ -1,4 +1,4 @@
-"""One booking's pass: its kept records share prison-api reads and skip a repeated key-dates write (issue 12 §3).
+"""One booking's pass: its kept records share prison-api reads and skip a repeated key-dates write.
 
 Within one pass (one booking's kept records, processed in order by one worker):
 - each prison-api resource (booking, sentence detail, sentence terms, prisoner, movement, merged
@@ -125,7 +125,7 @@ class PerBookingPass:
     its lease's check (`HeldLease.confirm`, asked before each Delius write and publish); `process`
     (one record on its own, a pass of one) keeps it usable wherever a plain processor is expected.
     `steps` (the record store) is handed to each MessageProcessor so every record's effects are
-    journalled (issue 13 §3), and `domain_events` (where NOMS-number changes are announced, issue 11 §1).
+    journalled, and `domain_events` (where NOMS-number changes are announced).
     A pass is used by one worker only; the factory itself holds no per-pass state, so it is safe to share.
     """
 

@@ -1,8 +1,8 @@
-"""How a cycle spreads its bookings: over workers in one pod, and over pods by per-booking leases (issue 12).
+"""How a cycle spreads its bookings: over workers in one pod, and over pods by per-booking leases.
 
 The core handles one booking at a time and stays free of threads: it hands the runtime an iterator of
 per-booking tasks (`RunsBookingTasks`) and asks a `BookingLeases` port before it touches a booking.
-The defaults here (`SerialRunner`, `NoLeases`) keep the old behaviour: one booking after another, in one
+The defaults here (`SerialRunner`, `NoLeases`) run serially: one booking after another, in one
 process, under whatever lock the caller holds.
 """
 
@@ -51,9 +51,9 @@ class LeaseRun:
     run started (`started`, the clock port's aware UTC instant; the DynamoDB store writes it as UTC
     wall-clock time) and `same_run_within`: a booking the same tier retried in a run started less than
     that long before `started` — another pod's run of the same cron tick — is not retried again
-    (issue 12 §2: the retry tiers run under the per-booking scheme, and a record must not be retried
+    (the retry tiers run under the per-booking scheme, and a record must not be retried
     twice by one tick because several pods ran it).
-    `on_request`: a run outside any cycle (the re-sync endpoint, issue 11 §4): the cycle's rule of
+    `on_request`: a run outside any cycle (the re-sync endpoint): the cycle's rule of
     `BookingLeases.new_cycle` does not apply to it, since it read no selection that could be stale.
     """
 
@@ -118,7 +118,7 @@ class BookingLeases(Protocol):
     def release(self, booking_id: int, run: LeaseRun) -> None: ...
 
     def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> Collection[int]:
-        """The look-ahead (issue 12, benchmarks/NOTES.md "Each pod walks in its own order"): of
+        """The look-ahead (benchmarks/NOTES.md "Each pod walks in its own order"): of
         `booking_ids` (at most LOOK_AHEAD, distinct), the ones whose lease `try_lease` would refuse as
         things stand now, read in one go: held by another pod (its lease has not run out), or freed by
         another pod after this cycle's `new_cycle` (that pod has worked the booking since our selection),

@@ -1,4 +1,4 @@
-"""Capability switches (issue 11 §2): which kinds of Delius write this deployment makes.
+"""Capability switches: which kinds of Delius write this deployment makes.
 
 After 2021 the existing service handed three of its four jobs to the successors in
 ministryofjustice/hmpps-probation-integration-services: `custody-key-dates-and-delius` took key dates

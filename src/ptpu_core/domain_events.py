@@ -1,4 +1,4 @@
-"""The HMPPS domain events ptpu publishes after changing Delius (issue 11 §1).
+"""The HMPPS domain events ptpu publishes after changing Delius.
 
 - `probation-case.prison-identifier.added`: a NOMS number was set on a probation case (status-change
   matching, SPEC §7 "Matching", scheduled or by POST /resync). Identifiers CRN and NOMS; `bookingNumber` in
@@ -13,7 +13,7 @@ Event types, descriptions and fields as the existing service published them afte
 read. `occurredAt` is the moment of the change in Europe/London with its offset.
 
 No change in Delius goes unannounced: `JournalledDomainEventPublisher` remembers, in the record's effect
-journal (issue 13 §3), an event it could not publish; processing the record again publishes it first,
+journal, an event it could not publish; processing the record again publishes it first,
 whichever way the retry goes (on a retry offender-search usually already finds the NOMS number on the
 case, so the matching step that set it does not run again).
 """

@@ -1,4 +1,4 @@
-"""Each effect of processing a record happens once, even when its outcome could not be saved (issue 13 §3).
+"""Each effect of processing a record happens once, even when its outcome could not be saved.
 
 Processing a record writes to Delius and emits telemetry and metrics, then saves the outcome. When
 that save fails (or the processor fails part-way), the record is processed again later: without a
@@ -16,7 +16,7 @@ record (`Message.applied_steps`, the item's `appliedSteps` string set) and a rep
   same attempt (its outcome was never saved) emits none of them again; a later attempt emits its
   own, as the existing service does on every retry. Entries of earlier attempts are dropped.
 
-Cost: no store write of its own when the processing cycle saves the outcome (issue 12 §4, one DynamoDB
+Cost: no store write of its own when the processing cycle saves the outcome (one DynamoDB
 round trip fewer per record): the cycle `stage()`s the journal onto the record, so the outcome's own
 write carries the landed writes and the buffered events' keys, and the events are emitted once that
 write succeeded (`saved()`). Only when the outcome's write fails is the journal written alone (an

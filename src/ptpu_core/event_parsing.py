@@ -72,7 +72,7 @@ def whole_number(value: Any) -> int:
     """`value` as an int: a JSON integer, or a string of decimal digits ("1200835").
 
     The existing service reads the inner message with Gson into Long fields, which take a numeric
-    string as the number (issue 10 §5 "Envelope"). Raises ValueError for anything else: true/false
+    string as the number. Raises ValueError for anything else: true/false
     (a bool is an int in Python, not a number on the wire), fractions, blanks, other text.
     """
     if isinstance(value, int) and not isinstance(value, bool):

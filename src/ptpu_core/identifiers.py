@@ -1,4 +1,4 @@
-"""What a NOMS number, a CRN and a booking number can look like; anything else is refused (issue 13 §2).
+"""What a NOMS number, a CRN and a booking number can look like; anything else is refused.
 
 The values come from upstreams (prison-api bookings and merged identifiers, offender-search matches,
 community-api answers) and go into community-api paths. The adapters encode every path segment

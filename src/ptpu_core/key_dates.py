@@ -28,7 +28,7 @@ def latest_sentence_start_date(terms: Iterable[SentenceTerm]) -> date | None:
 
     A term prison-api sends without a `startDate` has no start to offer and is passed over (the
     existing service's sentence-term model reads it as null and its max ignores it); None when no
-    concurrent term has one, which the caller treats as "no sentence start date" (issue 10 §3).
+    concurrent term has one, which the caller treats as "no sentence start date".
     """
     starts = [term.start_date for term in terms if term.consecutive_to is None and term.start_date is not None]
     return max(starts, default=None)

@@ -142,7 +142,7 @@ class OffenderMatcher:
             ignored = {"reason": NOT_INTERESTED_PRISON}
             return NotMatched(SynchroniseState.NOT_VALID, names.CHANGE_IGNORED, ignored, (crn,))
         if not self._settings.capabilities.matching:
-            # Issue 11 §2: linking is prison-identifier-and-delius's job here. Not linked yet, so retried
+            # Linking is prison-identifier-and-delius's job here. Not linked yet, so retried
             # (NO_MATCH, the candidate kept) until it is: then offender-search answers HMPPS_KEY.
             off = skipped(Capability.MATCHING, EventType.IMPRISONMENT_STATUS_CHANGED.value)
             who = {"offenderNo": booking.offender_no, "bookingNumber": booking.booking_no, "crn": crn}
@@ -152,7 +152,7 @@ class OffenderMatcher:
             names.OFFENDER_NUMBER_SET,
             {"offenderNo": booking.offender_no, "bookingNumber": booking.booking_no, "crn": crn},
         )
-        if self._announcer is not None:  # issue 11 §1: probation-case.prison-identifier.added
+        if self._announcer is not None:  # announces probation-case.prison-identifier.added
             self._announcer.identifier_added(crn, booking.offender_no, booking.booking_no)
         return Matched(crn)
 
@@ -163,7 +163,7 @@ def custodial_sentence_start_dates(convictions: Iterable[Conviction]) -> list[da
     Inactive convictions are kept on purpose, as the existing service keeps them (its
     OffenderProbationMatchService filters only on custody, "maybe recalls"): Delius often marks a
     recalled prisoner's custodial event inactive, and dropping it would leave every recall
-    unmatched (issue 10 §2). A conviction without a sentence or a start date gives no date.
+    unmatched. A conviction without a sentence or a start date gives no date.
     """
     return [
         conviction.sentence.start_date

@@ -1,7 +1,7 @@
 """OutageLog: a failure that repeats every second is one log line a minute, not a traceback a second.
 
 While DynamoDB, SQS or an upstream API is unreachable, every listener poll, scheduler tick, record and
-retried call used to fail with a full traceback or a line of its own. An OutageLog per repeating activity
+retried call fails, each time. An OutageLog per repeating activity
 logs the first failure with its traceback, then at most one line per `interval` with the count since the
 last line, and one line when it recovers (`success`) or has been quiet long enough (`clear_if_quiet`).
 Time is the caller's `clock` in seconds (the adapters' `ptpu_adapters.outage_log` defaults it to

@@ -1,4 +1,4 @@
-"""An announcement a re-sync could not publish is kept, never lost (issue 11 §1 with §4)."""
+"""An announcement a re-sync could not publish is kept, never lost."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ log = logging.getLogger(__name__)
 
 DOMAIN_EVENTS = "domain-events topic"
 class KeptWhenUnpublished:
-    """A re-sync's domain-event publisher that never loses an announcement (issue 11 §1, found by a newcomer
-    trial: with the topic failing, a re-sync set a NOMS number, answered ERROR, and the event was gone, since
-    a second re-sync finds the case linked and announces nothing).
+    """A re-sync's domain-event publisher that never loses an announcement: with the topic
+    failing, a re-sync that set a NOMS number answers ERROR, and a second re-sync finds the case linked and
+    would announce nothing.
 
     A publish that fails stores a record for the booking, as an IMPRISONMENT_STATUS-CHANGED would be
     stored, carrying the owed announcement in its journal (`owed_step`): scheduled processing picks it up,

@@ -70,7 +70,7 @@ class Metrics(Protocol):
 
     def unreadable_record(self, kind: str) -> None:
         """ptpu_unreadableRecord_total{type=kind}: item (a stored item the store could not read, skipped)
-        | message (a record whose event payload could not be read, settled NO_LONGER_VALID). Issue 10 §4."""
+        | message (a record whose event payload could not be read, settled NO_LONGER_VALID)."""
         ...
 
     def status_change_succeeded(self, retries: int, days: float) -> None:
@@ -80,7 +80,7 @@ class Metrics(Protocol):
 
     def duplicate_message(self, event_type: str) -> None:
         """ptpu_duplicateMessage_total{type=event_type}: a copy of an event already stored, acknowledged
-        and not stored again (issue 13 §3; not in the existing service)."""
+        and not stored again (not in the existing service)."""
         ...
 
     def record_processed(self, event_type: str, outcome: str) -> None:
@@ -150,7 +150,7 @@ class MessageRepository(Protocol):
 
     def add(self, message: Message) -> bool:
         """Store a new record: True when stored, False when a record with its id already exists (a
-        redelivered event, issue 13 §3); the existing record is left as it is."""
+        redelivered event); the existing record is left as it is."""
         ...
 
     def update(self, message: Message) -> None: ...
@@ -235,7 +235,7 @@ class QueueAdmin(Protocol):
 
 @runtime_checkable
 class DomainEventPublisher(Protocol):
-    """Where HMPPS domain events go (issue 11 §1): the domain-events SNS topic, or nowhere."""
+    """Where HMPPS domain events go: the domain-events SNS topic, or nowhere."""
 
     def publish(self, event: HmppsDomainEvent) -> None:
         """Publish one event. SystemFailure when it could not be published (after the adapter's own

@@ -1,6 +1,6 @@
 """Phase 1 (SPEC §3): receive one offender event, validate it, and store it when it may matter.
 
-Each event is stored once (issue 13 §3): SQS and SNS deliver at least once, the DLQ runbook re-drives
+Each event is stored once: SQS and SNS deliver at least once, the DLQ runbook re-drives
 messages, and a PutItem whose answer is lost is retried. So the record's id is derived from the SNS
 MessageId (`record_id_for`), and a copy of an event whose record is still in the table (its 30-day
 life; processed records too) is acknowledged as DUPLICATE: not validated again, not stored again,
@@ -32,7 +32,7 @@ class Reception(Enum):
     NOT_VALID = "NOT_VALID"
     IGNORED = "IGNORED"  # an event type we do not handle
     DUPLICATE = "DUPLICATE"  # a copy of an event already stored
-    SWITCHED_OFF = "SWITCHED_OFF"  # every capability its type serves is switched off (issue 11 §2)
+    SWITCHED_OFF = "SWITCHED_OFF"  # every capability its type serves is switched off
 
 
 # Fixed forever: changing it would let every copy in flight be stored a second time.

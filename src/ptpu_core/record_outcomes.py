@@ -3,7 +3,7 @@
 Split out of `synchronise` (which walks the cycle's bookings): this module owns one record's outcome
 from the moment the processor answers. An exception from the processor becomes TryLater(ERROR) for
 that record (`failed`), so one record never stops the cycle. A staged outcome (`save_staged`) carries
-the record's effect journal on its one store write (issue 13 §3, `ptpu_core.effect_journal`).
+the record's effect journal on its one store write (`ptpu_core.effect_journal`).
 A `StoreFailure` from the repository is not caught here: the cycle stops, and since nothing is deleted
 or marked before its outcome is saved, nothing is lost.
 """

@@ -1,7 +1,7 @@
 """The operators' reports (SPEC §9). Read-only views over the message store.
 
 Each CSV report streams: it hands records on as the store's pages arrive, oldest created first (the
-order the existing service's reports promise), so a report never holds its selection (issue 13 §4).
+order the existing service's reports promise), so a report never holds its selection.
 Date filters are exclusive and compare London wall-clock times, as the existing service's isAfter /
 isBefore on its LocalDateTimes; "days old" is counted on the wall clock as its
 LocalDateTime.now().minusDays(n) is.

@@ -1,4 +1,4 @@
-"""Re-sync on request (issue 11 §4): what an IMPRISONMENT_STATUS-CHANGED would do, now, for named bookings.
+"""Re-sync on request: what an IMPRISONMENT_STATUS-CHANGED would do, now, for named bookings.
 
 An operator (or an end-to-end test) names 1 to MAX_IDS bookings, by booking id or NOMS number, and each
 is processed as an IMPRISONMENT_STATUS-CHANGED event with imprisonmentStatusSeq 0 is (SPEC §7 steps 1-10,
@@ -14,7 +14,7 @@ The rules:
 - A NOMS number stands for its latest booking, as prison-api's `GET /api/bookings/offenderNo/{offenderNo}`
   answers it (`LatestBookings`); none: NOT_FOUND.
 - One booking at a time, in the order asked, each under its per-booking lease (`BookingLeases`, the lease
-  the scheduled cycles take, issue 12 §2): a booking another pod, or a worker of this pod, holds is BUSY
+  the scheduled cycles take): a booking another pod, or a worker of this pod, holds is BUSY
   at once ("try again"), never waited for. A booking named twice (e.g. by id and by NOMS number) is
   processed once; both ids get its answer.
 - Dry run (the default): community-api writes go through the dry-run adapter PRISONTOPROBATION_DRY_RUN
@@ -286,7 +286,7 @@ class Resync:
             domain_events = None if self._dry_run_domain_events is None else self._dry_run_domain_events(events)
         elif domain_events is not None and self._owed_store is not None:
             domain_events = KeptWhenUnpublished(domain_events, self._owed_store, self._status_change(booking_id))
-        # A NOMS number set by a re-sync is announced like any other (issue 11 §1); in a dry run the
+        # A NOMS number set by a re-sync is announced like any other; in a dry run the
         # processor reports the event it would publish (P2PDryRunDomainEvent, answered in `telemetry`).
         processor = MessageProcessor(
             self._prison_api, community_api, self._offender_search, events, self._metrics, self._clock, settings,

@@ -1,8 +1,8 @@
-"""How far a re-sync has got, readable while it runs (issue 11 §4; found by a newcomer trial).
+"""How far a re-sync has got, readable while it runs.
 
 A re-sync's time budget only stops it *starting* bookings: one already running goes on for as long as its
-upstream calls take (prison-api slowed to 9 s a call made a 3-id request answer after 72 s, past the 60 s an
-nginx ingress waits, and the caller lost every answer). The HTTP face therefore waits a bounded time and,
+upstream calls take (with prison-api at 9 s a call a 3-id request would answer after 72 s, past the 60 s an
+nginx ingress waits, and the caller would lose every answer). The HTTP face therefore waits a bounded time and,
 if the re-sync is still going, answers from a `ResyncProgress`: the ids answered so far, the booking in
 hand as STILL_RUNNING (it finishes under its lease; its writes may still land), the rest NOT_STARTED; and
 it asks the re-sync to start nothing more.

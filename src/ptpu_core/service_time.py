@@ -1,4 +1,4 @@
-"""The service's time zone and the two forms a moment takes (SPEC §5, issue 10 §5 "Time", issue 13 §7).
+"""The service's time zone and the two forms a moment takes (SPEC §5).
 
 The existing service runs with TZ=Europe/London and stores `createdDate` / `processedDate` as the London
 wall-clock time (Java LocalDateTime), so ptpu stores the same, whatever zone its own container has.

@@ -31,7 +31,7 @@ class DomainSettings:
     only_prisons: frozenset[str] = field(factory=frozenset, converter=_prison_codes)
     hold_back: timedelta = field(default=timedelta(minutes=15), validator=is_duration)
     dry_run: bool = field(default=False, validator=is_bool)
-    capabilities: Capabilities = Capabilities()  # issue 11 §2: all on unless switched off
+    capabilities: Capabilities = Capabilities()  # All on unless switched off
 
     def is_interested_prison(self, agency_id: str | None) -> bool:
         """Empty `only_prisons` means every prison is of interest."""

@@ -42,7 +42,7 @@ def parse_envelope(body: str, sqs_message_id: str | None = None) -> SnsNotificat
     if not isinstance(envelope, dict):
         raise InvalidMessage("body is not a JSON object", sqs_message_id)
     # An envelope without "Type" that still carries Message and MessageAttributes is read as a
-    # notification, as the existing service (it reads only those two) does (issue 10 §5 "Envelope").
+    # notification, as the existing service (it reads only those two) does.
     if "Type" in envelope and envelope["Type"] != "Notification":
         raise InvalidMessage(f"envelope Type is {envelope.get('Type')!r}, not 'Notification'", sqs_message_id)
     message = envelope.get("Message")

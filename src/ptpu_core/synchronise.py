@@ -22,7 +22,7 @@ booking is started once the clock reaches it, the ones in hand are finished, and
 left are counted (`deferred`) and logged; the next cycle selects them again. Without this a
 long cycle could outlive the lock and another instance would sync the same bookings.
 
-Concurrency and pods (issue 12, `booking_work`): the bookings of a cycle are handed as tasks to a
+Concurrency and pods (`booking_work`): the bookings of a cycle are handed as tasks to a
 `RunsBookingTasks` runner (up to N at once; a booking's records stay in order inside its task), and
 each task first takes the booking's lease (`BookingLeases`): a booking leased by another pod is
 skipped (counted `leased_elsewhere`); the consistent read and the stale check come after the lease,
@@ -42,7 +42,7 @@ the lease is still this pod's, extending it once less than half is left. When it
 it after it ran out), the pass stops at once (counted `lease_lost`): the record in hand is not saved, so it
 stays unprocessed for the pod that holds the booking now, and nothing more is written for the booking.
 
-Each record's effect journal (issue 13 §3) rides on the save of its outcome when the processor stages
+Each record's effect journal rides on the save of its outcome when the processor stages
 it (`MessageProcessor.process_staged`): one store write per record; the journal is written alone only
 when that save fails (see `ptpu_core.effect_journal`).
 

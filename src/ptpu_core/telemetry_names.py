@@ -39,10 +39,10 @@ BOOKING_NUMBER_CHANGED_OFFENDER_NOT_FOUND: Final = "P2PBookingNumberChangedOffen
 # Value the existing service writes for an attribute it does not know (Kotlin TelemetryHelper).
 NOT_PRESENT: Final = "not present"
 
-# Not in the existing service (issue 13 §2): an upstream value that cannot be a real identifier was
+# Not in the existing service: an upstream value that cannot be a real identifier was
 # refused before any call; attributes name the field and the value.
 IDENTIFIER_REJECTED: Final = "P2PIdentifierRejected"
 
-# Not in the existing service (issue 11 §2): a step, or a whole stored record, not done because its
+# Not in the existing service: a step, or a whole stored record, not done because its
 # capability is switched off (`ptpu_core.capabilities`); attributes `capability` and `eventType`.
 SKIPPED_BY_CONFIGURATION: Final = "P2PSkippedByConfiguration"

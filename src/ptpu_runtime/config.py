@@ -81,7 +81,7 @@ KEY_PAIR = Kind("AWS access key id + secret", _key_pair)
 SNS_ARN = Kind("SNS topic ARN", _sns_arn)
 SECONDS_LIST = Kind("comma-separated seconds", _seconds_list, lambda v: ",".join(str(s) for s in v))
 # hmpps-sqs (ministryofjustice/hmpps-spring-boot-sqs, HmppsSqsProperties under `hmpps.sqs`) reads these
-# names; the existing service's helm values set them from namespace secrets (issue 11 §3).
+# names; the existing service's helm values set them from namespace secrets.
 HMPPS_SQS = "HMPPS_SQS"
 _EVENT_QUEUE = f"{HMPPS_SQS}_QUEUES_PRISONEVENTQUEUE"
 _CHAIN = "the default credential chain"
@@ -139,7 +139,7 @@ class Settings:
         "PRISONTOPROBATION_DRY_RUN", FLAG,
         "read and decide everything, write nothing to Delius; each intended write is a P2PDryRunWrite event", False,
     )
-    # Capability switches (issue 11 §2, ptpu_core.capabilities): false leaves that write to a successor service
+    # Capability switches (ptpu_core.capabilities): false leaves that write to a successor service
     sync_matching: bool = setting(
         "PRISONTOPROBATION_SYNC_MATCHING", FLAG,
         "set NOMS and book numbers on matched cases (false: prison-identifier-and-delius does)", True,
@@ -245,7 +245,7 @@ class Settings:
         "how long a received message stays hidden while it is handled",
         timedelta(minutes=5),
     )
-    # hmpps-sqs errorVisibilityTimeout (issue 11 §3): Spring binds it from either spelling of the env name.
+    # hmpps-sqs errorVisibilityTimeout: Spring binds it from either spelling of the env name.
     sqs_error_visibility_timeout: tuple[int, ...] = setting(
         "SQS_ERROR_VISIBILITY_TIMEOUT", SECONDS_LIST,
         "seconds before a failed (not poison) message returns, by receive: the nth failure waits the nth, "
@@ -253,7 +253,7 @@ class Settings:
         (0, 60, 300),
         aliases=(f"{_EVENT_QUEUE}_ERROR_VISIBILITY_TIMEOUT", f"{_EVENT_QUEUE}_ERRORVISIBILITYTIMEOUT"),
     )
-    # Telemetry and tracing (issue 11 §5, ptpu_runtime.tracing_setup): events are always JSON log lines too.
+    # Telemetry and tracing (ptpu_runtime.tracing_setup): events are always JSON log lines too.
     applicationinsights_connection_string: str | None = setting(
         "APPLICATIONINSIGHTS_CONNECTION_STRING", TEXT,
         "send traces and the P2P telemetry events (as customEvents) to Application Insights (Azure Monitor)", None,
@@ -273,7 +273,7 @@ class Settings:
         "LOG_FORMAT", choice("json", "plain"),
         "log line format: json (one escaped object per line, the container image's default) or plain", "plain",
     )
-    # Throughput (issue 12): bookings one pod syncs at once, and how long a booking's lease outlives a dead holder.
+    # Throughput: bookings one pod syncs at once, and how long a booking's lease outlives a dead holder.
     processor_workers: int = setting(
         "PRISONTOPROBATION_PROCESSOR_WORKERS", POSITIVE_INT,
         "bookings one pod synchronises at once (one booking's records stay in order on one worker)", 4,
@@ -284,7 +284,7 @@ class Settings:
         " alive while the booking is in hand, so it must exceed twice the longest upstream call (about 37 s)",
         timedelta(minutes=10),
     )
-    # Reports running at once (issue 13 §4); more get 429 with Retry-After.
+    # Reports running at once; more get 429 with Retry-After.
     reports_max_concurrent: int = setting(
         "REPORTS_MAX_CONCURRENT", POSITIVE_INT,
         "reports (CSV and match summary) served at once; more get 429 with Retry-After", 2,
@@ -303,7 +303,7 @@ class Settings:
                 merges=self.sync_merges))
 
 
-# The variable that switches each capability (issue 11 §2), for the start-up log.
+# The variable that switches each capability, for the start-up log.
 CAPABILITY_SETTINGS: dict[str, Capability] = {
     "PRISONTOPROBATION_SYNC_MATCHING": Capability.MATCHING,
     "PRISONTOPROBATION_SYNC_LOCATION": Capability.LOCATION,

@@ -3,10 +3,10 @@
 A setting is one attrs field of Settings made with `setting(...)`: its environment variable(s), the kind
 of value (how the text is parsed and how a value is shown back), its default and its meaning. Reading
 (`read_all`), `ptpu serve --help` and docs/configuration.md are all generated from those fields, so a
-new setting is one line in Settings and nothing else (issue 14 §3, §6).
+new setting is one line in Settings and nothing else.
 
 A setting may also answer to `aliases`: other names for the same thing, such as the hmpps-sqs library's
-`HMPPS_SQS_QUEUES_PRISONEVENTQUEUE_QUEUE_NAME` beside the 2021 `SQS_QUEUE_NAME` (issue 11 §3). Either may be
+`HMPPS_SQS_QUEUES_PRISONEVENTQUEUE_QUEUE_NAME` beside the 2021 `SQS_QUEUE_NAME`. Either may be
 set; both set to the same value is fine; both set to different values is a problem naming both.
 """
 
@@ -102,7 +102,7 @@ def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) ->
     names = (spec.names[0], *spec.aliases)
     if spec.kind is FLAG:
         # An empty switch is a mistake, never "the default": a helm value rendered empty would otherwise turn
-        # on Delius writes a successor service owns (found by a newcomer trial), or turn off dry run.
+        # on Delius writes a successor service owns, or turn off dry run.
         blank = [name for name in names if name in env and _text(env, name) is None]
         if blank:
             what = "set but empty" if env[blank[0]] == "" else "set to only whitespace"

@@ -165,7 +165,7 @@ def _telemetry(tracing: Tracing, metrics: PrometheusMetrics) -> Telemetry:
 
 
 def _traced(processor: PerBookingPass, tracing: Tracing) -> PerBookingPass | TracedProcessor:
-    """With tracing on, each processed record in its own span (issue 11 §5); off, the processor as it is."""
+    """With tracing on, each processed record in its own span; off, the processor as it is."""
     return TracedProcessor(processor, tracing.tracer) if tracing.enabled else processor
 
 
@@ -223,7 +223,7 @@ class Container(containers.DeclarativeContainer):
     repository = providers.Singleton(
         DynamoMessageRepository, aws.provided.dynamodb, settings.provided.dynamodb_table_name, metrics=metrics
     )
-    # Issue 12: pods share work by per-booking leases; `scheduleLock` only keeps the existing service out.
+    # Pods share work by per-booking leases; `scheduleLock` only keeps the existing service out.
     lock = providers.Singleton(ScheduleCover, aws.provided.schedule_dynamodb, settings.provided.schedule_table_name)
     booking_leases = providers.Singleton(
         DynamoBookingLeases,
@@ -270,7 +270,7 @@ class Container(containers.DeclarativeContainer):
     delius_api = providers.Singleton(CommunityApiClient, community_http)
     community_api = providers.Singleton(_community_api, settings, delius_api, telemetry)
 
-    domain_events = providers.Singleton(domain_event_publisher, settings, aws, telemetry)  # issue 11 §1
+    domain_events = providers.Singleton(domain_event_publisher, settings, aws, telemetry)
 
     # The domain's use cases.
     receiver = providers.Singleton(
@@ -297,7 +297,7 @@ class Container(containers.DeclarativeContainer):
         retry_same_run_within=providers.Callable(same_run_window, providers.Singleton(_schedule_settings, settings)),
     )
 
-    # POST /resync (issue 11 §4): the real community-api client, wrapped per request when it is a dry run.
+    # POST /resync: the real community-api client, wrapped per request when it is a dry run.
     resync = providers.Singleton(
         Resync, prison_api, prison_api, delius_api, offender_search, telemetry, metrics, clock, domain_settings,
         providers.Object(DryRunCommunityApi), leases=booking_leases, always_dry_run=settings.provided.dry_run,

@@ -1,4 +1,4 @@
-"""Which domain-event publisher the service uses (issue 11 §1), chosen once from the settings."""
+"""Which domain-event publisher the service uses, chosen once from the settings."""
 
 from __future__ import annotations
 

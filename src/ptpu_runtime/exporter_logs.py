@@ -1,4 +1,4 @@
-"""The trace exporters' own complaints, at most one line a minute each (found by a newcomer trial).
+"""The trace exporters' own complaints, at most one line a minute each.
 
 With the collector or Application Insights unreachable, the OpenTelemetry and Azure exporters log every
 failed batch: about four WARNING/ERROR lines per batch, for spans and for logs, for as long as there is

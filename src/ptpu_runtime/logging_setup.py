@@ -1,4 +1,4 @@
-"""How `ptpu serve` logs (issue 13 §6): no value from a message can start a new log line or forge an entry,
+"""How `ptpu serve` logs: no value from a message can start a new log line or forge an entry,
 and no URL's credentials reach the log.
 
 `LOG_FORMAT=json` (the container's default): one JSON object per line (python-json-logger), every value

@@ -1,10 +1,10 @@
 """The standard outbound-proxy and CA-bundle variables, checked when the service starts.
 
 They are not ptpu settings: requests reads them for the HMPPS APIs (once per API, see
-ptpu_adapters.http.base.EnvironmentSettings) and botocore reads its own for AWS. A malformed one used to
-surface late and badly: a proxy of only spaces crashed start-up inside botocore with an 87-line traceback,
-and `http://127.0.0.1:notaport` or a missing CA bundle let the service start and then fail every call
-(found by a newcomer trial). Each is now one configuration line, exit 2, like a bad setting. An empty
+ptpu_adapters.http.base.EnvironmentSettings) and botocore reads its own for AWS. Unchecked, a malformed one
+surfaces late and badly: a proxy of only spaces crashes start-up inside botocore with an 87-line traceback,
+and `http://127.0.0.1:notaport` or a missing CA bundle let the service start and then fail every call.
+Each is one configuration line, exit 2, like a bad setting. An empty
 variable means unset, as both libraries read it.
 """
 

@@ -1,5 +1,5 @@
 """Credentials never shown: a URL's user-info (`https://user:pass@host`) is masked wherever a URL is
-logged or shown on an open endpoint (issue 13 §6), as Spring Boot's actuator sanitises URIs."""
+logged or shown on an open endpoint, as Spring Boot's actuator sanitises URIs."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """The scheduled jobs of SPEC §6 and §8: fixed-delay processing and three cron retry tiers.
 
 Like the original (Spring's single scheduler thread + ShedLock `scheduleLock`), jobs run one at a time in
-this process, each under `scheduleLock`. Since issue 12 the container gives that lock as the
+this process, each under `scheduleLock`. The container gives that lock as the
 ScheduleCover (aws/schedule_cover.py): ptpu pods share it, so every pod runs its jobs and they divide
 the bookings by per-booking leases (ptpu_core.booking_work), while the existing service, during a
 side-by-side run, still finds `scheduleLock` held. With a plain DynamoLock (tests, benchmarks' serial
-mode) the old behaviour holds: only the holder of the cluster-wide lock works, the others skip the run.
+mode) only the holder of the cluster-wide lock works; the others skip the run.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ class SharedLock:
         outage_clock: Callable[[], float] | None = None,
     ) -> None:
         self.name = name
-        # The lock table unreachable: one traceback, then a line a minute (issue 14 §4).
+        # The lock table unreachable: one traceback, then a line a minute.
         self.acquire_outage = OutageLog(log, f"Taking {name}", clock=outage_clock)
         self.release_outage = OutageLog(log, f"Releasing {name} (retried before the next run)", clock=outage_clock)
         self.lock = lock
@@ -167,7 +167,7 @@ class LockedJob:
     ) -> None:
         self.name = name
         self.watch = watch
-        # A store or upstream outage fails every tick: one traceback, then a line a minute (issue 14 §4).
+        # A store or upstream outage fails every tick: one traceback, then a line a minute.
         self.outage = OutageLog(log, f"{name} (the next run tries again)", clock=outage_clock)
         self._result_log_level = result_log_level
         self._work = work

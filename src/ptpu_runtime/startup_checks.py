@@ -1,4 +1,4 @@
-"""Before anything starts, reach every AWS resource once and turn a failure into one line (issue 14 §3).
+"""Before anything starts, reach every AWS resource once and turn a failure into one line.
 
 Missing credentials, rejected credentials, a denied permission, an unreachable endpoint or a missing
 queue/table each become a ConfigError naming the setting to fix and the endpoint that was asked, instead
@@ -59,8 +59,7 @@ def check_aws(settings: Settings, clients: AwsClients, resolve_queues: Callable[
     topic = settings.domain_event_topic_arn
     if topic:
         # As hmpps-sqs's topic health does (GetTopicAttributes): a topic that does not exist, or that the role
-        # may not use, is one line now rather than a failed publish after every NOMS number set (found by a
-        # newcomer trial).
+        # may not use, is one line here rather than a failed publish after every NOMS number set.
         with explained("SNS", clients.sns, "SQS_AWS", "SQS_ENDPOINT_URL" if emulated else "AWS_REGION",
                        (DOMAIN_EVENT_TOPIC_SETTING, topic)):
             clients.sns.get_topic_attributes(TopicArn=topic)
@@ -87,8 +86,8 @@ def explained(
             f"{key_settings}: no AWS credentials for {service} at {endpoint} (set them, or give the pod a role)"
         ) from None
     except ProxyConnectionError as error:
-        # The proxy from HTTP(S)_PROXY refused or could not be reached (a second newcomer trial: a 138-line
-        # traceback); the proxy's credentials are masked.
+        # The proxy from HTTP(S)_PROXY refused or could not be reached: one line, not a
+        # 138-line traceback; the proxy's credentials are masked.
         proxy = masked_proxy(str(getattr(error, "kwargs", {}).get("proxy_url", "?")))
         variable = "HTTPS_PROXY" if endpoint.startswith("https") else "HTTP_PROXY"
         raise ConfigError(
@@ -116,7 +115,7 @@ def explained(
 def check_listen(address: str, port: int) -> None:
     """Bind SERVER_ADDRESS:SERVER_PORT once and let it go, before anything starts, so an address that
     does not resolve or a port already taken is a one-line ConfigError naming both settings rather than
-    an HTTP server that dies after the listener and scheduler have started (issue 14 §3).
+    an HTTP server that dies after the listener and scheduler have started.
 
     Raises ConfigError. A port taken between this check and uvicorn's bind still stops the service."""
     try:

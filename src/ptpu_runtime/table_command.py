@@ -1,4 +1,4 @@
-"""`ptpu table backfill`: the cut-over step (issue 10 §1, docs/side-by-side.md "Switching over
+"""`ptpu table backfill`: the cut-over step (docs/side-by-side.md "Switching over
 from the existing service"). Reads the same environment variables as `ptpu serve` (the table is DYNAMODB_TABLENAME),
 shows a progress bar (tqdm: items read, rate, ETA against DynamoDB's approximate item count) on
 stderr and prints a summary on stdout. Exit codes: 0 done, 1 failed (re-run the same command to

@@ -82,8 +82,8 @@ def _configured_exporters(
 
         connection = settings.applicationinsights_connection_string
         # No offline storage: by default the exporter keeps batches it could not send as files under /tmp,
-        # which hold the P2P events' NOMS numbers and CRNs and outlive the process (a newcomer trial found
-        # 19 such files after every process had stopped). A batch Azure does not take is dropped instead.
+        # which hold the P2P events' NOMS numbers and CRNs and outlive the process.
+        # A batch Azure does not take is dropped instead.
         # Given the provider, it reads the service's resource from it rather than from the global one.
         trace_exporter = AzureMonitorTraceExporter(
             connection_string=connection, tracer_provider=provider, disable_offline_storage=True

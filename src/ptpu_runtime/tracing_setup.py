@@ -1,4 +1,4 @@
-"""Where traces and telemetry events go (issue 11 §5): Azure Monitor, OTLP, both, or nowhere.
+"""Where traces and telemetry events go: Azure Monitor, OTLP, both, or nowhere.
 
 - `APPLICATIONINSIGHTS_CONNECTION_STRING` set: spans to Application Insights (requests / dependencies)
   and the `P2P*` telemetry events as customEvents, through the exporters of the azure-monitor-opentelemetry

@@ -1,4 +1,4 @@
-"""The processing cycle's worker threads (issue 12 §1): `ThreadedRunner` implements the core's RunsBookingTasks.
+"""The processing cycle's worker threads: `ThreadedRunner` implements the core's RunsBookingTasks.
 
 A pod syncs up to PRISONTOPROBATION_PROCESSOR_WORKERS bookings at once. The work is I/O-bound (upstream
 HTTP calls and DynamoDB), so threads overlap the waiting; one booking's records stay in order inside its

@@ -3,8 +3,8 @@
 moto's UpdateItem/PutItem read the item, check the ConditionExpression, then write, with no lock, and its
 server is threaded: two racing conditional writes can both pass their checks. Real DynamoDB applies
 each write to an item atomically, and the per-booking leases (ptpu_adapters.aws.booking_leases) rely on
-that, as ShedLock does. Found by the drain benchmark (issue 12): with four processes taking leases, a
-few bookings were leased by two at once on plain moto. Serialising only DynamoDB and DynamoDB Streams
+that, as ShedLock does: with four processes taking leases on plain moto, a few bookings are
+leased by two at once. Serialising only DynamoDB and DynamoDB Streams
 requests keeps the rest concurrent (an SQS long poll must not hold up the table).
 
     python -m ptpu_sandbox.atomic_moto HOST PORT     # a moto server, as `python -m moto.server -H -p`

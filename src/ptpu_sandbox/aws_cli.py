@@ -1,4 +1,4 @@
-"""The copy-paste AWS CLI block that `ptpu sandbox` prints (issue 14 §5): the existing service's scripts
+"""The copy-paste AWS CLI block that `ptpu sandbox` prints: the existing service's scripts
 against the sandbox's emulator, unchanged.
 
 HMPPS's localstack scripts (prison-offender-events' create-*-messages.bash and the existing service's own)

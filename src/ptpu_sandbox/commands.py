@@ -57,8 +57,8 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 def bypass_proxies_for_loopback(environ: dict[str, str] | None = None) -> None:
     """Add the loopback hosts to NO_PROXY and no_proxy (kept if already there) in `environ` (default
     os.environ, which the emulator, the service and every child inherit): everything the sandbox runs is on
-    loopback, and a developer's corporate HTTP(S)_PROXY would otherwise carry those calls to the proxy (a
-    second newcomer trial: the sandbox died in a botocore traceback at its first AWS call)."""
+    loopback, and a developer's corporate HTTP(S)_PROXY would otherwise carry those calls to the proxy (the
+    sandbox would die in a botocore traceback at its first AWS call)."""
     env = os.environ if environ is None else environ
     for name in ("NO_PROXY", "no_proxy"):
         hosts = [host.strip() for host in env.get(name, "").split(",") if host.strip()]
@@ -118,7 +118,7 @@ def _demo(stack: LocalStack, timeout: float, log_path: Path | None) -> int:
     print(render_table(results))
     print()
     print(summary(results), flush=True)
-    if stack.domain_events is not None:  # issue 11 §1: what each scenario announced on the domain-events topic
+    if stack.domain_events is not None:  # What each scenario announced on the domain-events topic
         from ptpu_sandbox.domain_event_watch import render_domain_events
 
         print()
@@ -191,7 +191,7 @@ def _port_base_argument(text: str) -> int:
 
 def port_base_from_env() -> int | None:
     """PTPU_SANDBOX_PORT_BASE, or None when unset or empty; ValueError naming it when it is not a port base
-    (it used to be ignored, and `ptpu publish` then published into another sandbox)."""
+    (ignoring it would make `ptpu publish` publish into another sandbox)."""
     value = os.environ.get(PORT_BASE_ENV, "").strip()
     if not value:
         return None
@@ -208,8 +208,8 @@ def _usage_error(command: str, error: Exception) -> int:
 
 # --- ptpu publish ----------------------------------------------------------------------------
 def default_emulator_url() -> str:
-    """The emulator of a sandbox started with the same PTPU_SANDBOX_PORT_BASE (found by a newcomer
-    trial: `ptpu publish` went to 4566 while the sandbox's emulator was on base + 1)."""
+    """The emulator of a sandbox started with the same PTPU_SANDBOX_PORT_BASE (its port base + 1);
+    DEFAULT_EMULATOR_URL when that is unset."""
     base = port_base_from_env()
     if not base:
         return DEFAULT_EMULATOR_URL

@@ -46,7 +46,7 @@ def run_demo(
     outcomes = wait_for_outcomes(stack, published, timeout)
     after = by_crn(stack.hmpps.delius.snapshot())
     by_name = {scenario.name: scenario for scenario in scenarios}
-    capabilities = capabilities_in(stack.service_env())  # the PRISONTOPROBATION_SYNC_* switches (issue 11 §2)
+    capabilities = capabilities_in(stack.service_env())  # the PRISONTOPROBATION_SYNC_* switches
     return [
         EventResult(
             event,

@@ -1,7 +1,7 @@
 """The sandbox's HMPPS domain-events topic and a queue subscribed to it, to see what ptpu published.
 
 `LocalStack` creates both and hands the service the topic's ARN (HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN);
-`ptpu sandbox --demo` prints what arrived, per scenario (issue 11 §1). The watch queue is subscribed as
+`ptpu sandbox --demo` prints what arrived, per scenario. The watch queue is subscribed as
 the estate's consumers (custody-key-dates-and-delius) subscribe: without raw delivery, so each SQS body
 is an SNS Notification envelope whose `Message` is the event and whose MessageAttributes carry eventType.
 """

@@ -3,7 +3,7 @@
 Usage: `with MotoEmulator() as emulator: clients = emulator.clients(); provision(clients, names)`.
 Pytest fixtures reuse it through `moto_emulator_fixture` (see tests/integration/conftest.py).
 
-It answers as localstack's account `000000000000` (issue 14 §5), so the HMPPS scripts written for
+It answers as localstack's account `000000000000`, so the HMPPS scripts written for
 localstack (`aws --endpoint-url=http://localhost:4566 sns publish --topic-arn
 arn:aws:sns:eu-west-2:000000000000:offender_events ...`) work unchanged. moto reads the account from
 the MOTO_ACCOUNT_ID environment variable on every request; one already set is left as it is.

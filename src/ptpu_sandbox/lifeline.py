@@ -1,4 +1,4 @@
-"""Child processes that die with the process that started them (issue 14 §2).
+"""Child processes that die with the process that started them.
 
 If the sandbox is SIGKILLed (a crashed terminal, a test runner's time-out) nothing runs its clean-up, and
 a `ptpu serve` child would live on with PPID 1, holding port 8080. Linux's parent-death signal closes

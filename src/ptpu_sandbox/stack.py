@@ -59,7 +59,7 @@ class LocalStack:
         self._settings_env = dict(settings_env)
         self.aws: AwsClients = emulator.clients()
         self.service: ServiceProcess | None = None
-        self.domain_events = domain_events  # the domain-events topic, watched (issue 11 §1)
+        self.domain_events = domain_events  # the domain-events topic, watched
 
     @classmethod
     def start(

@@ -1,4 +1,4 @@
-"""What each seeded scenario should end as when the service runs with capabilities switched off (issue 11 §2),
+"""What each seeded scenario should end as when the service runs with capabilities switched off,
 so `ptpu sandbox --demo` shows the switches: e.g. with PRISONTOPROBATION_SYNC_LOCATION=false and
 PRISONTOPROBATION_SYNC_KEYDATES=false (the existing service's final form) the transfer and sentence-date
 scenarios are IGNORED (acknowledged, never stored) and the rest end as the seed says.
@@ -10,7 +10,7 @@ The seed's expected states assume every capability on. Two rules adjust them:
 - matching off, the prisoner linked in Delius but no custody there holding this booking's book number (the
   book number is part of linking, so ptpu no longer sets it) -> LOCATION_NOT_UPDATED with location on, else
   KEY_DATES_NOT_UPDATED with key dates on: those writes address the custody by book number, and are retried
-  until the successor sets it (found by a newcomer trial: the demo expected COMPLETED).
+  until the successor sets it (not COMPLETED).
 """
 
 from __future__ import annotations

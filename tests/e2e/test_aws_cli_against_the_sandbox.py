@@ -1,5 +1,5 @@
-"""The AWS CLI block the sandbox's banner prints, run with the real AWS CLI against the running stack
-(issue 14 §5): the existing service's localstack scripts work unchanged against the emulator."""
+"""The AWS CLI block the sandbox's banner prints, run with the real AWS CLI against the running stack:
+the existing service's localstack scripts work unchanged against the emulator."""
 
 from __future__ import annotations
 

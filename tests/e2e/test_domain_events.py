@@ -1,4 +1,4 @@
-"""Issue 11 §1 end to end: `ptpu serve` in the sandbox announces its NOMS-number changes on the HMPPS
+"""End to end: `ptpu serve` in the sandbox announces its NOMS-number changes on the HMPPS
 domain-events topic the sandbox created (HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN), and a change whose
 announcement failed is announced by the record's retry.
 

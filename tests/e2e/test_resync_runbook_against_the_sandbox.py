@@ -1,4 +1,4 @@
-"""docs/runbook.md's "Re-syncing one prisoner" commands, run as written against the sandbox (issue 11 §4): the
+"""docs/runbook.md's "Re-syncing one prisoner" commands, run as written against the sandbox: the
 dry run answers the writes it would make and community-api receives none of them; `"dryRun": false` then
 makes exactly those writes."""
 

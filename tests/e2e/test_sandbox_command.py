@@ -38,7 +38,7 @@ def test_the_demo_shows_every_scenario_reaching_its_expected_state(tmp_path: Pat
     assert "X142620: nomsNumber - -> A5089DY, bookNumber - -> 38339A" in demo.stdout
     assert "X200007: nomsNumber A9996DY -> A5096DY" in demo.stdout
     assert f"All {len(SCENARIOS)} events reached their expected state." in demo.stdout
-    # Issue 11 §1: after the table, the HMPPS domain events each scenario published.
+    # After the table, the HMPPS domain events each scenario published.
     section = demo.stdout.split("HMPPS domain events published: ", 1)[1].splitlines()
     assert section[0] == "2"
     announced = {line.split()[0]: line.split(None, 1)[1] for line in section[1:] if line.startswith("  ")}

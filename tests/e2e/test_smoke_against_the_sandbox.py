@@ -1,4 +1,4 @@
-"""`make smoke` pointed at the sandbox as docs/sandbox.md shows passes every smoke test (issue 14 §6)."""
+"""`make smoke` pointed at the sandbox as docs/sandbox.md shows passes every smoke test."""
 
 from __future__ import annotations
 

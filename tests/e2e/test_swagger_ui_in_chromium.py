@@ -1,4 +1,4 @@
-"""Swagger UI as a person sees it (issue 14 §1): the running service's page rendered by headless Chromium,
+"""Swagger UI as a person sees it: the running service's page rendered by headless Chromium,
 listing every operation and offering Authorize, with every request the page makes staying on loopback.
 
 Chromium reaches the service as http://ptpu.test:PORT, a non-loopback name as a deployed instance has

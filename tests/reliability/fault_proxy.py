@@ -4,7 +4,7 @@ Each request is forwarded to the upstream as it is. When the sandbox's `FaultInj
 request (its rule's `paths` is matched against the AWS `X-Amz-Target` header when there is one,
 e.g. `DynamoDB_20120810.PutItem`, else against the path):
 - rule `status=None`: the upstream still receives and applies it, but the client gets no answer
-  (the connection is closed): "the write landed, its answer was lost" (issue 13 §3);
+  (the connection is closed): "the write landed, its answer was lost";
 - rule `status=500` (any status): the request is not forwarded and the client gets that status
   with a DynamoDB-style error body: "the store failed".
 """

@@ -1,7 +1,7 @@
 """schemathesis against our own /v3/api-docs: every operation, without and with a token carrying every role,
 answers without a 5xx and as its schema says (status codes, content types, bodies), and accepts every request
 its schema calls valid (the positive-data-acceptance check: parameters are documented with their real types,
-ranges and patterns, issue 13 §5)."""
+ranges and patterns)."""
 
 from __future__ import annotations
 

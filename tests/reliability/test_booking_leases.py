@@ -1,4 +1,4 @@
-"""Issue 12 §5: three processing pods share a backlog by per-booking leases; one is SIGKILLed mid-backlog.
+"""Three processing pods share a backlog by per-booking leases; one is SIGKILLed mid-backlog.
 
 Every record still reaches its final state exactly once, no booking is ever leased by two pods at once
 (checked on the history of every lease item, from a DynamoDB stream on the schedule table), and the

@@ -48,7 +48,7 @@ def test_sigkill_while_validating_and_while_processing_loses_nothing(
     expected_stored = sum(1 for p in planned if p.fate == world.STORED)
     publish_all(stack, planned)
     # Slow Delius writes so that processing is still under way when the queue is empty: with the
-    # processing workers (issue 12) a 0.02 s delay let all 100 bookings finish before the second kill.
+    # processing workers a 0.02 s delay let all 100 bookings finish before the second kill.
     stack.hmpps.community.inject_fault(status=None, delay_seconds=0.15, methods=["PUT"])
 
     first = stack.start_service("first", **FAST_LOCK)

@@ -1,4 +1,4 @@
-"""Issue 13 §3: every event is applied once, however often it arrives.
+"""Every event is applied once, however often it arrives.
 
 Real moto SQS and DynamoDB (the store behind an answer-losing proxy), the real listener, receiver,
 store and synchronisation; prison-api, offender search and community-api are the in-memory fakes,

@@ -1,5 +1,5 @@
-"""A lock release lost to a store outage is retried before the job's next run (found by the store-outage
-case: the lost release kept every instance, this one included, out of the jobs for lock_at_most)."""
+"""A lock release lost to a store outage is retried before the job's next run: a lost release
+would keep every instance, this one included, out of the jobs for lock_at_most."""
 
 from __future__ import annotations
 

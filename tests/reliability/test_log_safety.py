@@ -1,4 +1,4 @@
-"""Logs cannot be forged or leak (issue 13 §6), against the real `ptpu serve` process in each LOG_FORMAT.
+"""Logs cannot be forged or leak, against the real `ptpu serve` process in each LOG_FORMAT.
 
 A message arrives whose event type carries a newline and a fake telemetry record; HMPPS Auth's endpoint
 setting carries user-info and its JWKS fails, so the service logs that URL. Every physical line of the

@@ -1,4 +1,4 @@
-"""A slow HMPPS Auth cannot take the API down (issue 13 §1), against the real `ptpu serve` process.
+"""A slow HMPPS Auth cannot take the API down, against the real `ptpu serve` process.
 
 HMPPS Auth's JWKS stalls; 50 report requests wait on it at once (more than AnyIO's 40 worker threads, so
 every synchronous handler is busy). Meanwhile Kubernetes keeps probing: every probe must still answer

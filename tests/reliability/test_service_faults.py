@@ -145,7 +145,7 @@ def test_sigterm_mid_batch_finishes_in_flight_work_and_releases_the_lock(
     assert service.stop(timeout=60) == 0
     log = service.log()
     assert "Stopped cleanly" in log
-    # Issue 12: the work in hand is one lease per booking; a graceful stop releases every one of them.
+    # The work in hand is one lease per booking; a graceful stop releases every one of them.
     images = history.images()
     leases = [h for item in history.items("bookingLease-") for h in history.holds(item, images)]
     assert leases and all(h.released for h in leases), "every booking lease ended in a release"

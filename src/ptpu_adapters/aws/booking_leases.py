@@ -1,4 +1,4 @@
-"""DynamoBookingLeases: the core's BookingLeases port as ShedLock-layout items in the schedule table (issue 12 §2).
+"""DynamoBookingLeases: the core's BookingLeases port as ShedLock-layout items in the schedule table.
 
 One item per booking, `_id` = `bookingLease-<bookingId>`, with ShedLock's attributes: `lockUntil`,
 `lockedAt` (ISO-8601 UTC, milliseconds), `lockedBy` (`ptpu@<host>:<pid>`). Taking a lease is one

@@ -18,7 +18,7 @@ _EMULATOR_KEYS = ("test", "test")
 _SQS_CONFIG = Config(
     connect_timeout=5, read_timeout=30, retries={"max_attempts": 4, "mode": "standard"}, max_pool_connections=20
 )
-# Publishing to SNS: one attempt per call; the domain-event publisher's own back-off retries (issue 11 §1).
+# Publishing to SNS: one attempt per call; the domain-event publisher's own back-off retries.
 _SNS_CONFIG = Config(connect_timeout=5, read_timeout=10, retries={"total_max_attempts": 1, "mode": "standard"})
 _DYNAMODB_CONFIG = Config(
     connect_timeout=5, read_timeout=10, retries={"max_attempts": 4, "mode": "standard"}, max_pool_connections=20

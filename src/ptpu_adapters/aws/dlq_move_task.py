@@ -1,4 +1,4 @@
-"""SQS's server-side DLQ redrive (StartMessageMoveTask / ListMessageMoveTasks), for large DLQs (issue 11 §3).
+"""SQS's server-side DLQ redrive (StartMessageMoveTask / ListMessageMoveTasks), for large DLQs.
 
 SQS moves the messages itself (receive, send, delete inside SQS, keeping body and attributes): no
 round trip per batch and no copy lost or doubled if ptpu stops half way. It is used by SqsQueueAdmin

@@ -1,4 +1,4 @@
-"""Publishing HMPPS domain events to the domain-events SNS topic (issue 11 §1).
+"""Publishing HMPPS domain events to the domain-events SNS topic.
 
 The wire form is the estate's `HmppsDomainEvent` JSON (prison-to-probation-update's
 `HmppsDomainEventPublisher`, hmpps-probation-integration-services' `HmppsDomainEvent`): eventType,
@@ -53,7 +53,7 @@ def event_body(event: HmppsDomainEvent) -> dict[str, Any]:
 
 def message_attributes(event: HmppsDomainEvent) -> dict[str, dict[str, str]]:
     """The SNS MessageAttributes of a published event: `eventType` (String), and the current trace context
-    as `traceparent` / `tracestate` (String) when a span is current (issue 11 §5), so consumers continue
+    as `traceparent` / `tracestate` (String) when a span is current, so consumers continue
     the trace. The one place they are built."""
     return inject_sns_attributes({EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": event.event_type}})
 

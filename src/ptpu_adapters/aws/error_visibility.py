@@ -1,4 +1,4 @@
-"""Error visibility back-off before the DLQ (issue 11 §3), after hmpps-sqs's HmppsErrorVisibilityHandler.
+"""Error visibility back-off before the DLQ, after hmpps-sqs's HmppsErrorVisibilityHandler.
 
 A message whose handling failed (a system failure: prison-api down, the table unreachable) is made
 visible again after a pause that grows with its receive count, instead of one fixed visibility timeout:

@@ -1,4 +1,4 @@
-"""What the cut-over backfill writes to one item (issue 10 §1): pure, no I/O.
+"""What the cut-over backfill writes to one item: pure, no I/O.
 
 Items the existing service wrote (`entity/Message.kt` through the AWS SDK v1 mapper) carry none of
 the helper attributes that place a record in this service's sparse indexes, so the cycle never

@@ -4,8 +4,8 @@ A booking lease's conditions compare `lockUntil` (ShedLock's fixed-width `YYYY-M
 retry tier's run stamp (`YYYY-MM-DDTHH:MM:SS.ffffff`) as strings against times this pod writes. A value of
 another type (a number attribute) fails every such comparison in DynamoDB, and a string that is not a
 time in that form (`"garbage"` sorts after every year) may fail them for ever: the booking would never be
-leased again, and nothing (no `Expires`, so no TTL) would remove the item. Issue-12 rule "one bad stored
-item must never stall work": such a value counts as expired (free).
+leased again, and nothing (no `Expires`, so no TTL) would remove the item. One bad stored item must
+never stall work, so such a value counts as expired (free).
 
 It stays atomic: the take's condition accepts, besides the usual rules, exactly the unreadable value
 this pod saw (`lockUntil = :seen`), so a pod that rewrote the item meanwhile with a valid lease still

@@ -6,7 +6,7 @@ must not be retried (or counted a failure) again. The reports' `unprocessed()` s
 until they are gone, as the table does.
 
 The report reads stream in created order straight from an index ordered by createdDate (see
-`message_table.py`) and drop the exclusive ends of their date ranges themselves (issue 10 §5).
+`message_table.py`) and drop the exclusive ends of their date ranges themselves.
 
 Page sizes: the processing cycle's queries page with `page_size` items (Limit), so a cycle holds at
 most one small page while it works through bookings. The report queries (`unprocessed`,
@@ -15,7 +15,7 @@ DynamoDB returns up to 1 MB per page: memory stays bounded by a page (by bytes, 
 matters, whatever the records' size), and a large report needs far fewer round trips (a count
 Limit would only add pages, since the 1 MB cap applies anyway).
 
-An item that cannot be read as a record (issue 10 §4: a required attribute missing or malformed) is
+An item that cannot be read as a record (a required attribute missing or malformed) is
 skipped wherever it turns up, with a warning naming it and `ptpu_unreadableRecord_total{type="item"}`:
 one odd item never stops a cycle or a report. It stays in the table for someone to mend or delete.
 """
@@ -113,9 +113,9 @@ class DynamoMessageRepository:
     def add(self, message: Message) -> bool:
         """A conditional put (`attribute_not_exists(id)`): False, nothing written, when the id is taken.
 
-        With ids derived from the SNS MessageId (issue 13 §3) a taken id is a copy of an event already
+        With ids derived from the SNS MessageId a taken id is a copy of an event already
         stored, including our own earlier attempt whose answer was lost and that botocore retried.
-        A record without a trace context takes the current one (the received event's; issue 11 §5)."""
+        A record without a trace context takes the current one (the received event's)."""
         message = with_current_trace(message)
         try:
             with store_errors(f"adding record {message.id}"):
@@ -136,7 +136,7 @@ class DynamoMessageRepository:
             self._client.put_item(TableName=self._table, Item=message_to_item(message))
 
     def record_applied_steps(self, message_id: str, steps: Collection[str]) -> None:
-        """ADD `steps` to the item's `appliedSteps` string set in place (issue 13 §3); the rest of the
+        """ADD `steps` to the item's `appliedSteps` string set in place; the rest of the
         item is untouched. StoreFailure when the item is gone or the store fails."""
         if not steps:
             return

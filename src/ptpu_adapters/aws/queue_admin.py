@@ -1,7 +1,7 @@
 """SqsQueueAdmin: the QueueAdmin port on SQS (counts, DLQ transfer, purge, peek) plus the DLQ health check.
 
 A DLQ holding at least `move_task_from` messages is moved back by SQS's own message-move task
-(dlq_move_task, issue 11 §3); a smaller one, or one SQS will not start a task for, by receive/re-send."""
+(dlq_move_task); a smaller one, or one SQS will not start a task for, by receive/re-send."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ other's items. The helper attributes below exist only to place an item in the sp
 is still readable, though it is in no index until `ptpu table backfill` adds the helpers
 (`index_backfill.py`).
 
-Date-times (issue 10 §5 "Time"): `createdDate` / `processedDate` are London wall-clock ISO date-times, as
+Date-times: `createdDate` / `processedDate` are London wall-clock ISO date-times, as
 the existing service (TZ=Europe/London) writes them, whatever this container's zone; the record holds
 aware instants (`ptpu_core.service_time`). In October's repeated hour the wall-clock text alone cannot
 say which pass a time was in, so a time on the second pass also gets a sparse `createdDateFold` /
@@ -37,14 +37,14 @@ HELPER_ATTRIBUTES = (
     PENDING_SHARD, PENDING_SORT, PENDING_BOOKING_ID, PROCESSED_SHARD, CREATED_SHARD, CREATED_FOLD, PROCESSED_FOLD
 )
 
-# Not in the existing service (issue 11 §5): the W3C trace context of the event that created the record;
+# Not in the existing service: the W3C trace context of the event that created the record;
 # the existing service ignores them.
 TRACE_PARENT = "traceparent"
 TRACE_STATE = "tracestate"
 # Not in the existing service: the SNS MessageId of the notification that brought the event, for the logs.
 SNS_MESSAGE_ID = "snsMessageId"
 
-# Not in the existing service (issue 13 §3): a string set of what processing already did for the
+# Not in the existing service: a string set of what processing already did for the
 # record (ptpu_core.effect_journal); the existing service ignores it.
 APPLIED_STEPS = "appliedSteps"
 

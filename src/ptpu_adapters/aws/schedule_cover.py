@@ -79,8 +79,8 @@ class ScheduleCover(DynamoLock):
                     name, holder, lock_until,
                 )
             else:
-                # ShedLock compares lockUntil as a string, so a damaged value never expires (a second
-                # newcomer trial: ptpu waited for good with one INFO line).
+                # ShedLock compares lockUntil as a string, so a damaged value never expires: say so at WARNING,
+                # with the item to delete, rather than wait for good.
                 log.warning(
                     "%s is held by %s with an unreadable lockUntil %r, which never expires: this pod processes"
                     " no records (they are stored) until the item (_id %s in table %s) is deleted or its"

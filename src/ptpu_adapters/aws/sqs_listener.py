@@ -1,14 +1,14 @@
 """SqsListener: long-polls the event queue and hands each SNS event to the service (SPEC §2).
 
-The handler is given the SNS MessageId too, so that copies of one notification are stored once
-(issue 13 §3). Outcomes per SQS message: handled (a copy already stored included) → deleted;
+The handler is given the SNS MessageId too, so that copies of one notification are stored once.
+Outcomes per SQS message: handled (a copy already stored included) → deleted;
 poison (bad envelope or InvalidMessage) → left, made visible again at once so it reaches the DLQ
 after the redrive count, its last receive announced as `<eventType>-sent-to-dlq` when `error_visibility`
 is given (`ErrorVisibility.announce_if_last`); any other failure → left for SQS to redeliver, after the
-pause its receive count calls for when `error_visibility` is given (issue 11 §3, see error_visibility), else after the
+pause its receive count calls for when `error_visibility` is given (see error_visibility), else after the
 visibility timeout. A booking's messages within one batch are handled one after another in arrival order;
-different bookings run in parallel. Each message is handled in its own span (issue 11 §5,
-`ptpu_adapters.tracing`), child of the trace context its attributes or SNS envelope carry.
+different bookings run in parallel. Each message is handled in its own span (`ptpu_adapters.tracing`),
+child of the trace context its attributes or SNS envelope carry.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class SqsListener:
         """`visibility_timeout` None keeps the queue's own; without `error_visibility` it is also the pause
         before a failed message returns.
         `retry_pause_seconds` is the wait after a failed receive; `clock` (monotonic seconds) paces the
-        outage log lines (issue 14 §4), time.monotonic by default. `error_visibility` sets when a failed
+        outage log lines, time.monotonic by default. `error_visibility` sets when a failed
         (not poison) message returns; None leaves it to the visibility timeout. `tracer` opens each
         message's span (default: the global provider's, a no-op unless tracing is configured)."""
         self._tracer = tracer or default_tracer()
@@ -182,7 +182,7 @@ class SqsListener:
             log.warning("Could not announce poison message %s for the DLQ: %s", message.get("MessageId"), failure)
 
     def _back_off(self, message: SqsMessage, event_type: str | None) -> None:
-        """A failed message's next visibility, by its receive count (issue 11 §3)."""
+        """A failed message's next visibility, by its receive count."""
         if self._error_visibility is None:
             return
         try:
@@ -240,7 +240,7 @@ def _group_by_booking(messages: list[SqsMessage]) -> list[list[SqsMessage]]:
 
 def _booking_id(message: SqsMessage) -> int | None:
     """Total: grouping only orders messages, so anything unreadable simply stands alone (and
-    _handle_one then judges it). An escape here would strand the whole batch (finding 1)."""
+    _handle_one then judges it). An escape here would strand the whole batch."""
     try:
         return booking_id_of(parse_envelope(message.get("Body", "")).message)
     except Exception:

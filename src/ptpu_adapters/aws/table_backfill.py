@@ -1,4 +1,4 @@
-"""`ptpu table backfill`'s engine (issue 10 §1): a paced, parallel, resumable Scan that adds the index
+"""`ptpu table backfill`'s engine: a paced, parallel, resumable Scan that adds the index
 helper attributes (see `index_backfill`) to every item of the message table that lacks them.
 
 - Parallel: `segments` threads, each scanning its own Scan segment (Segment / TotalSegments).

@@ -59,7 +59,7 @@ def cookieless_session(pool_size: int | None = None) -> requests.Session:
     needs one (a stray JSESSIONID would otherwise ride on every later call, from every thread).
 
     `pool_size`: connections kept open per host, at least the threads that call it at once (processing
-    workers + listener workers + a health ping, issue 12 §1); None keeps requests' default of 10. A smaller
+    workers + listener workers + a health ping); None keeps requests' default of 10. A smaller
     pool than callers makes urllib3 open and throw away a connection per call beyond it."""
     session = requests.Session()
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))

@@ -22,7 +22,7 @@ from ptpu_core.models.probation import (
 
 
 # The paths, shared with the dry-run wrapper so what it reports is what would be sent. Every value
-# is one percent-encoded segment (paths.py, issue 13 §2): data never becomes URL structure.
+# is one percent-encoded segment (paths.py): data never becomes URL structure.
 def convictions_path(crn: str) -> str:
     return path("/secure/offenders/crn/{}/convictions", crn)
 

@@ -52,7 +52,7 @@ class DryRunCommunityApi:
             "replace_noms_number", "PUT", replace_noms_number_path(old_noms_number), {"nomsNumber": new_noms_number}
         )
         # Which CRNs carry the old number is only known to community-api; claim none rather than invent
-        # one. In dry-run the merge processor does not read this [] as "offender not found" (finding 7).
+        # one. In dry-run the merge processor does not read this [] as "offender not found".
         return []
 
     def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:

@@ -1,5 +1,5 @@
 """HMPPS Auth's signing keys (GET {oauth}/.well-known/jwks.json), cached so that a slow or broken Auth
-cannot hold up the API (issue 13 §1).
+cannot hold up the API.
 
 The rules, after Spring Security's JWK-set decoder (Nimbus JWKSourceBuilder: keys cached for 5 minutes,
 at most one retrieval per 30 s) with the blocking taken out of request threads:

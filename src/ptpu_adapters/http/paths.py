@@ -1,6 +1,6 @@
 """URL paths built from data: every value is one percent-encoded path segment, never URL structure.
 
-Issue 13 §2: an upstream value (a NOMS number, CRN or booking number from prison-api, offender
+An upstream value (a NOMS number, CRN or booking number from prison-api, offender
 search or community-api) is data. Placed into a path as it is, a value such as
 `../../crn/X200006` is resolved by `requests`/urllib3 (they remove dot segments) and the write
 lands on another offender; `?`, `#` and `%` would cut or rewrite the path the same way. The

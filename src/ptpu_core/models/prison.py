@@ -4,7 +4,7 @@ prison-api's DTOs are Java classes annotated `@JsonInclude(NON_NULL)`: a field w
 left out of the answer, not sent as null. So a field here is required only when prison-api's
 published model says it always has a value (`@NotNull`/`@NotBlank`, a primitive, or `required`
 in its schema); every other field is optional and a rule that needs it decides what its absence
-means (issue 10 §3). Each class names the model it mirrors in ministryofjustice/prison-api
+means. Each class names the model it mirrors in ministryofjustice/prison-api
 (`uk.gov.justice.hmpps.prison.api.model`).
 """
 

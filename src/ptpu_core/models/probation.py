@@ -2,7 +2,7 @@
 
 Both serialise with Jackson leaving null fields out, so an answer's field is required here only when
 the upstream's published model always fills it; the rest are optional and the rule that reads them
-decides what absence means (issue 10 §3). Each answer class names its upstream model
+decides what absence means. Each answer class names its upstream model
 (ministryofjustice/probation-offender-search `dto`, ministryofjustice/community-api `data.api`).
 """
 

@@ -76,10 +76,10 @@ class Message:
     legal_status: str | None = None
     status: StoredState | None = None
     matching_crns: str | None = None
-    # What processing already did for this record (ptpu_core.effect_journal; issue 13 §3).
+    # What processing already did for this record (ptpu_core.effect_journal).
     applied_steps: frozenset[str] = field(factory=frozenset, converter=_steps)
     # The W3C trace context (`traceparent` / `tracestate` header values) of the event that created the
-    # record, so its processing joins the same trace (issue 11 §5). Opaque text to the core; set by the store.
+    # record, so its processing joins the same trace. Opaque text to the core; set by the store.
     trace_parent: str | None = None
     trace_state: str | None = None
     # The MessageId of the SNS notification that brought the event (what `ptpu publish` prints and the

@@ -30,7 +30,7 @@ class BookingNumberProcessor:
     def process(self, event: BookingNumberChangedEvent) -> Done:
         booking = self._prison_api.get_booking(event.booking_id)
         if not self._settings.is_interested_prison(booking.agency_id):
-            # Silent, as the existing service; stored COMPLETED as it stores every once-only event (issue 10 §5).
+            # Silent, as the existing service; stored COMPLETED as it stores every once-only event.
             return done(State.COMPLETED)
         require_noms_number(booking.offender_no, "offenderNo")
         about = {"bookingId": str(event.booking_id), "offenderNo": booking.offender_no}
@@ -50,7 +50,7 @@ class BookingNumberProcessor:
                 self._telemetry.track_event(names.BOOKING_NUMBER_CHANGED_OFFENDER_NOT_FOUND, about | old)
             for ids in replaced:
                 self._telemetry.track_event(names.BOOKING_NUMBER_CHANGED, about | old | {"crn": ids.crn})
-                if self._announcer is not None:  # issue 11 §1: probation-case.prison-identifier.updated
+                if self._announcer is not None:  # announces probation-case.prison-identifier.updated
                     self._announcer.identifier_updated(ids.crn, booking.offender_no, merged.value, booking.booking_no)
                 crns.append(ids.crn)
         return done(State.COMPLETED, *crns)

@@ -98,18 +98,18 @@ class StagedProcessing:
 class MessageProcessor:
     """SystemFailure from any port propagates: the caller retries the record (SPEC §7 last line).
 
-    A record that can never be processed is settled, never retried (issue 10 §4): an event type we
+    A record that can never be processed is settled, never retried: an event type we
     do not handle (even "") is Done COMPLETED, as the existing service's MessageProcessor answers
     `Done` for it; an unreadable event payload is Done NO_LONGER_VALID, logged and counted
     (`ptpu_unreadableRecord_total{type="message"}`).
 
     Given `steps` (the record store), each record's Delius writes, telemetry and metrics go through
     its `EffectJournal`, so processing it again (after its outcome could not be saved, or on a retry)
-    does not repeat what already happened (issue 13 §3). Without, every attempt does everything.
+    does not repeat what already happened. Without, every attempt does everything.
 
-    Given `domain_events`, a NOMS number set or replaced in Delius is announced on it (issue 11 §1,
-    `ptpu_core.domain_events`); with a journal, an announcement an earlier attempt could not publish
-    is published first.
+    Given `domain_events`, a NOMS number set or replaced in Delius is announced on it
+    (`ptpu_core.domain_events`); with a journal, an announcement an earlier attempt could not publish is
+    published first.
 
     Given `confirm_lease` (a booking pass under a lease, `ptpu_core.booking_pass`), every Delius write and
     publish asks it first (`EffectJournal.before_write`); LeaseLost, raised once the lease is another
@@ -195,7 +195,7 @@ class MessageProcessor:
         return processors
 
     def _process_with(self, processors: _Processors, message: Message) -> Outcome:
-        if processors.owed is not None:  # issue 11 §1: what an earlier attempt could not publish, first
+        if processors.owed is not None:  # What an earlier attempt could not publish, first
             processors.owed.publish_owed()
         try:
             event = parse_event(message.event_type, message.message)
@@ -229,7 +229,7 @@ class MessageProcessor:
         raise AssertionError(f"unhandled event {event!r}")  # pragma: no cover - the match is exhaustive
 
     def _switched_off(self, telemetry: Telemetry, message: Message) -> Outcome:
-        """Issue 11 §2: a record stored before every capability its type serves was switched off is
+        """A record stored before every capability its type serves was switched off is
         settled NO_LONGER_VALID with no upstream call, one P2PSkippedByConfiguration per capability."""
         log.info("Record %s (%s) not processed: its capabilities are switched off", message.log_ref, message.event_type)
         for capability in self._settings.capabilities.switched_off_for(message.event_type):
@@ -239,7 +239,7 @@ class MessageProcessor:
 
     @staticmethod
     def _refuse(telemetry: Telemetry, message: Message, bad: InvalidIdentifier) -> Outcome:
-        """Issue 13 §2: an upstream value that cannot be an identifier ends the record as NOT_VALID,
+        """An upstream value that cannot be an identifier ends the record as NOT_VALID,
         with telemetry naming the field and the value, and nothing written to Delius. Retrying
         cannot help: the value is prison-api's or offender-search's data, not a passing failure."""
         log.warning("Record %s (booking %d): %s; refused, nothing written", message.log_ref, message.booking_id, bad)

@@ -1,8 +1,8 @@
 """IMPRISONMENT_STATUS-CHANGED (SPEC §7 steps 1-10): a new sentence; link the Delius record and sync it.
 
 Steps 7 (book number, with the NOMS number part of MATCHING), 8 (LOCATION) and 9 (KEY_DATES) are each
-skipped, with a P2PSkippedByConfiguration event, while their capability is switched off (issue 11 §2,
-`ptpu_core.capabilities`); the existing service's final form keeps step 7 and drops 8 and 9.
+skipped, with a P2PSkippedByConfiguration event, while their capability is switched off
+(`ptpu_core.capabilities`); the existing service's final form keeps step 7 and drops 8 and 9.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class ImprisonmentStatusProcessor:
         return done(State.COMPLETED, crn), names.IMPRISONMENT_STATUS_UPDATED, about | {"crn": crn}  # 10
 
     def _skip(self, capability: Capability, event: ImprisonmentStatusChangedEvent, about: dict[str, str]) -> None:
-        """One P2PSkippedByConfiguration for a step whose capability is switched off (issue 11 §2)."""
+        """One P2PSkippedByConfiguration for a step whose capability is switched off."""
         attributes = about | skipped(capability, EventType.IMPRISONMENT_STATUS_CHANGED.value)
         attributes |= {"bookingId": str(event.booking_id), "imprisonmentStatusSeq": str(event.imprisonment_status_seq)}
         self._telemetry.track_event(names.SKIPPED_BY_CONFIGURATION, attributes)

@@ -1,7 +1,7 @@
 """EXTERNAL_MOVEMENT_RECORD-INSERTED (SPEC §7): tell Delius which prison the prisoner is now in. Tried once.
 
-Every outcome is stored as COMPLETED, as the existing service stores its once-only events (issue 10
-§5 "Stored status"); which outcome it was stays in the telemetry event (updated, not found, ignored).
+Every outcome is stored as COMPLETED, as the existing service stores its once-only events;
+which outcome it was stays in the telemetry event (updated, not found, ignored).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """SENTENCE_DATES-CHANGED and CONFIRMED_RELEASE_DATE-CHANGED (SPEC §7): copy key dates to Delius. Tried once.
 
-Every outcome is stored as COMPLETED, as the existing service stores its once-only events (issue 10
-§5 "Stored status"); which outcome it was stays in the telemetry event and the metric.
+Every outcome is stored as COMPLETED, as the existing service stores its once-only events;
+which outcome it was stays in the telemetry event and the metric.
 """
 
 from __future__ import annotations

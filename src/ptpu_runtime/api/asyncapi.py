@@ -1,4 +1,4 @@
-"""The AsyncAPI document (issue 11 §1) served beside the OpenAPI one, with no authentication like it.
+"""The AsyncAPI document served beside the OpenAPI one, with no authentication like it.
 
 `GET /v3/asyncapi` answers the YAML document shipped in the package (`ptpu_runtime/asyncapi.yaml`):
 the NOMIS offender events ptpu consumes from its queue and the HMPPS domain events it publishes.

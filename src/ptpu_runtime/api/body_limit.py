@@ -1,7 +1,7 @@
 """A bound on request bodies: 413 in the HMPPS error shape past MAX_BODY_BYTES, read no further.
 
-Found by a newcomer trial: a 55 MB body sent to POST /resync without a token was read whole (the process
-grew from 104 MB to 560 MB) before the 401. The largest body any operation needs is a re-sync of 500 NOMS
+Without it a body sent to POST /resync without a token is read whole (55 MB grew the process from 104 MB
+to 560 MB) before the 401. The largest body any operation needs is a re-sync of 500 NOMS
 numbers (about 6 KB); the bound is 1 MiB, the default body limit of the nginx ingress in front of HMPPS
 services, so the pod holds the line even when reached another way. A declared `Content-Length` over the
 bound is refused before anything is read; a chunked body is counted as it arrives.

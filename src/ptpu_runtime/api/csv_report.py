@@ -1,7 +1,7 @@
 """The report CSV, byte-compatible with the original (OpenCSV bean writer): every field quoted, header
 upper-case in alphabetical order, nulls as "", date-times as Java's LocalDateTime.toString().
 
-Beyond the original (issue 10 §6): a cell that a spreadsheet would read as a formula is neutralised
+Beyond the original: a cell that a spreadsheet would read as a formula is neutralised
 by OWASP's CSV-injection rule, so a hostile upstream value cannot run in an operator's Excel."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The UI's JavaScript, CSS and icon come from `fastapi-offline` (a kept PyPI package that ships a current
 swagger-ui-dist), mounted under `/swagger-ui/assets`; nothing on the page points at a CDN. Paths as the
 existing Spring service (springdoc-openapi): the page is `/swagger-ui/index.html`, `/swagger-ui.html`
-redirects to it, and the document is `/v3/api-docs` (issue 10 §5, issue 14 §1). `GET /` redirects to
+redirects to it, and the document is `/v3/api-docs`. `GET /` redirects to
 the page too, so a browser pointed at the service lands somewhere useful. The AsyncAPI document of the
 queue and topic is beside the OpenAPI one, at `/v3/asyncapi` (api/asyncapi.py).
 """
@@ -41,7 +41,7 @@ def documented_app(**fastapi_arguments: Any) -> FastAPI:
         **fastapi_arguments,
     )
     app.include_router(_redirects())
-    app.include_router(asyncapi_router())  # the AsyncAPI document beside the OpenAPI one (issue 11 §1)
+    app.include_router(asyncapi_router())  # the AsyncAPI document beside the OpenAPI one
     return app
 
 

@@ -3,8 +3,8 @@
 FastAPI lists a 422 with its own `HTTPValidationError` body on every operation that takes input, but this
 service answers bad input with 400 in the HMPPS shape (api/errors.py), like the existing Spring service
 and every HMPPS API (`uk.gov.justice.hmpps.kotlin.common.ErrorResponse`: status, errorCode, userMessage,
-developerMessage, moreInfo). Found by a newcomer trial reading /v3/api-docs: 422 advertised, never sent;
-400/401/403 described without a body schema.
+developerMessage, moreInfo). So no 422 is advertised, and 400/401/403 are described with that body
+schema.
 """
 
 from __future__ import annotations

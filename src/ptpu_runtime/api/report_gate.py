@@ -1,4 +1,4 @@
-"""At most N reports at once (issue 13 §4): a report reads up to the whole table, so unbounded
+"""At most N reports at once: a report reads up to the whole table, so unbounded
 concurrent reports could exhaust the pod's memory and the table's read capacity. A request over the
 limit is answered 429 with Retry-After at once, never queued (a queue would hold threads and sockets)."""
 

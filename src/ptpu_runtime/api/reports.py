@@ -1,7 +1,7 @@
 """GET /report/* (SPEC §9): CSV reports and the match summary, for ROLE_PTPU_REPORT.
 
 The CSV reports stream (rows are sent as the store's pages arrive) and at most the gate's limit of
-reports run at once; the others are answered 429 (issue 13 §4)."""
+reports run at once; the others are answered 429."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def date_range(
 
 
 # Parameter ranges, documented in the OpenAPI document and checked by FastAPI (400 outside them): a day
-# count beyond a century would take "now minus days" off the calendar (a 500 before, issue 13 §5).
+# count beyond a century would take "now minus days" off the calendar (OverflowError, a 500).
 MAX_DAYS = 36_500
 # A local date-time as the service accepts it, written as a pattern for the OpenAPI document: only real
 # calendar dates (29 February in leap years), years 1000-9999, optional seconds and 1-9 fraction digits.

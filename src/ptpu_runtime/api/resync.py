@@ -1,4 +1,4 @@
-"""POST /resync (issue 11 §4): re-sync named prisoners now, for ROLE_PTPU_RESYNC.
+"""POST /resync: re-sync named prisoners now, for ROLE_PTPU_RESYNC.
 
 The use case and its rules are `ptpu_core.resync`; this module is its HTTP face: the request and answer
 models (so /v3/api-docs and Swagger UI describe them), the role check and the 400s in the HMPPS error shape.

@@ -33,7 +33,7 @@ class SigningKeys(Protocol):
 
 
 # Declares the HTTP bearer scheme in /v3/api-docs, so Swagger UI shows an Authorize button and sends the
-# token on the report and queue-admin calls (issue 14 §1). auto_error=False: our own 401 body still applies.
+# token on the report and queue-admin calls. auto_error=False: our own 401 body still applies.
 BEARER_SCHEME = HTTPBearer(
     auto_error=False, scheme_name="hmpps-auth", bearerFormat="JWT",
     description="An HMPPS Auth token (client credentials) carrying ROLE_PTPU_REPORT, ROLE_PTPU_QUEUE_ADMIN or "

@@ -39,7 +39,7 @@ class FaultRule:
     seed: int = 0
 
     def __attrs_post_init__(self) -> None:
-        # Checked here, when the rule is set: a bad value used to be taken, then crash every request.
+        # Checked here, when the rule is set: a bad value taken would crash every request.
         if self.status is not None and not (_whole(self.status) and 200 <= self.status <= 599):
             raise ValueError(f"status must be an HTTP status from 200 to 599 (or null), got {self.status!r}")
         if not (_number(self.rate) and 0.0 <= self.rate <= 1.0):

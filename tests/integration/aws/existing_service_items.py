@@ -1,4 +1,4 @@
-"""Items in exactly the format the existing (Kotlin) service writes (issue 10 §1), for the cut-over tests.
+"""Items in exactly the format the existing (Kotlin) service writes, for the cut-over tests.
 
 Restated from `entity/Message.kt` (ministryofjustice/prison-to-probation-update) saved by the AWS
 SDK v1 DynamoDBMapper, and checked against the captured items in tests/fixtures/original-2021/

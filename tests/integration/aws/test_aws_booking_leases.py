@@ -1,4 +1,4 @@
-"""Per-booking leases and the side-by-side cover against DynamoDB (moto server), issue 12 §2.
+"""Per-booking leases and the side-by-side cover against DynamoDB (moto server).
 
 The existing service's ShedLock (DynamoDBLockProvider, `@SchedulerLock(name = "scheduleLock")`, lockAtMostFor
 20 minutes) takes `scheduleLock` only when its `lockUntil` has passed and writes its host name as `lockedBy`;
@@ -147,7 +147,7 @@ def test_a_cycle_is_refused_a_lease_another_pod_freed_after_the_cycle_began(leas
 
 
 def test_a_resync_request_is_spared_the_cycle_rule_but_never_shares_a_booking(leases, clock: SettableClock) -> None:
-    # Issue 11 §4: POST /resync runs outside any cycle, so a lease another pod freed after this pod's last
+    # POST /resync runs outside any cycle, so a lease another pod freed after this pod's last
     # cycle began is not stale for it; a lease held (by another pod, or by a worker of this pod) still is.
     a, b = leases("ptpu@pod-a:1"), leases("ptpu@pod-b:2")
     a.new_cycle()
@@ -206,7 +206,7 @@ def test_while_the_existing_service_holds_schedule_lock_ptpu_pods_skip(
 def test_sitting_out_the_existing_services_hold_is_logged_at_info_once_per_hold_and_resuming_once(
     aws_clients: AwsClients, table: str, clock: SettableClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Newcomer trial: with the existing service holding `scheduleLock`, ptpu stored records and said nothing."""
+    """With the existing service holding `scheduleLock`, ptpu says at INFO that it stores records and processes none."""
     caplog.set_level(logging.INFO, logger="ptpu_adapters.aws.schedule_cover")
     assert kotlin_takes(aws_clients, table, clock.now)
     pod = ScheduleCover(aws_clients.schedule_dynamodb, table, locked_by="ptpu@pod-a:1", clock=clock)
@@ -239,7 +239,7 @@ def test_sitting_out_the_existing_services_hold_is_logged_at_info_once_per_hold_
 def test_an_existing_services_hold_with_an_unreadable_lock_until_is_a_warning_saying_what_to_do(
     aws_clients: AwsClients, table: str, clock: SettableClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Second newcomer trial: a damaged scheduleLock (lockUntil "garbage") stopped ptpu for good with one INFO."""
+    """A damaged scheduleLock (lockUntil "garbage") never expires (ShedLock compares strings): a WARNING names it."""
     caplog.set_level(logging.INFO, logger="ptpu_adapters.aws.schedule_cover")
     aws_clients.schedule_dynamodb.put_item(TableName=table, Item={
         "_id": {"S": "scheduleLock"}, "lockUntil": {"S": "garbage"}, "lockedAt": {"S": shedlock_time(clock.now)},

@@ -1,4 +1,4 @@
-"""DLQ transfer by SQS's message-move task, and its fallback, against real servers (issue 11 §3).
+"""DLQ transfer by SQS's message-move task, and its fallback, against real servers.
 
 moto 5.2.5 (the emulator installed here) does not implement StartMessageMoveTask / ListMessageMoveTasks:
 its server answers HTTP 500 ("The start_message_move_task action has not been implemented"). So against

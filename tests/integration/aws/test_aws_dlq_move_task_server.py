@@ -1,4 +1,4 @@
-"""DLQ transfer by SQS's message-move task against a server that has it (issue 11 §3).
+"""DLQ transfer by SQS's message-move task against a server that has it.
 
 moto lacks StartMessageMoveTask (see test_aws_dlq_move_task), so these tests run local-aws-sqs
 (npm, github.com/Inqnuam/local-aws-sqs), an SQS server written by others that implements it as AWS

@@ -1,4 +1,4 @@
-"""Issue 11 §1: publishing a domain event tries 4 times with back-off, then fails the record.
+"""Publishing a domain event tries 4 times with back-off, then fails the record.
 
 An SNS endpoint played by a loopback HTTP stub (pytest-httpserver) that answers as SNS does: a 500 with
 SNS's error document, a 400 for a request that cannot succeed, the Publish result otherwise. The boto3

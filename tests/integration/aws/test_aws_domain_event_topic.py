@@ -1,4 +1,4 @@
-"""Issue 11 §1: HMPPS domain events published to a real SNS topic (the moto server) reach its subscribers.
+"""HMPPS domain events published to a real SNS topic (the moto server) reach its subscribers.
 
 A queue is subscribed as the estate's consumers subscribe (custody-key-dates-and-delius: no raw delivery,
 a filter policy on the eventType message attribute), so each SQS body is an SNS Notification envelope.

@@ -1,4 +1,4 @@
-"""Error visibility back-off before the DLQ (issue 11 §3) against the moto server.
+"""Error visibility back-off before the DLQ against the moto server.
 
 The rule is hmpps-sqs's HmppsErrorVisibilityHandler (ministryofjustice/hmpps-spring-boot-sqs): failure n
 makes the message visible again after errorVisibilityTimeout[n-1] seconds; the receive before redrive

@@ -4,8 +4,9 @@ booking whose pass outlasts the lease it took.
 The contract restated from ShedLock (lukas-krecan/ShedLock): `support/KeepAliveLockProvider.java` extends a
 held lock for a whole lockAtMostFor once half of it has passed, and stops as soon as an extension is refused;
 the storage accessors' `extend` (e.g. `JdbcTemplateStorageAccessor`: `UPDATE ... SET lock_until = ? WHERE
-name = ? AND locked_by = ? AND lock_until > ?`) grants it only to the node that holds the lock. Issues #606
-("Shift lock_until if a task is still running") and #1596 are the problem it answers.
+name = ? AND locked_by = ? AND lock_until > ?`) grants it only to the node that holds the lock.
+lukas-krecan/ShedLock#606 ("Shift lock_until if a task is still running") and
+lukas-krecan/ShedLock#1596 are the problem it answers.
 """
 
 from __future__ import annotations

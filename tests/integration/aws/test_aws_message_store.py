@@ -84,7 +84,7 @@ def test_add_get_update_delete_round_trip(store: DynamoMessageRepository) -> Non
 
 
 def test_adding_an_existing_id_is_refused(store: DynamoMessageRepository) -> None:
-    """Issue 13 §3: the conditional put answers False (a copy already stored) and leaves the item."""
+    """The conditional put answers False (a copy already stored) and leaves the item."""
     message = record()
     assert store.add(message) is True
     processed = attrs.evolve(message, processed_date=T0, status=SynchroniseState.COMPLETED)
@@ -174,7 +174,7 @@ def test_unprocessed_with_retries_selects_a_tier(store: DynamoMessageRepository)
 def test_expired_records_are_out_of_the_pending_queries_before_the_ttl_deletes_them(
     store: DynamoMessageRepository,
 ) -> None:
-    """Finding 13: DynamoDB's TTL deletion lags up to 48 hours; a record past deleteBy is not retried."""
+    """DynamoDB's TTL deletion lags up to 48 hours; a record past deleteBy is not retried."""
     now = epoch_seconds(T0)
     expired = [
         attrs.evolve(record(booking_id=7, created=T0 - timedelta(days=40), retries=n), delete_by=now - 60 * n)
@@ -353,7 +353,7 @@ def _batch_write(aws_clients: AwsClients, table: str, messages: list[Message]) -
 def test_october_repeated_hour_records_are_found_as_due_and_read_back_at_their_true_instants(
     store: DynamoMessageRepository, aws_clients: AwsClients, names: AwsResourceNames
 ) -> None:
-    """Issue 10 §5 "Time": the pending index is ordered by London wall-clock text. At 01:15 GMT on the
+    """The pending index is ordered by London wall-clock text. At 01:15 GMT on the
     October change, a record from 01:50 BST (35 minutes earlier) sorts after "01:15" yet is due."""
     first_pass = record(booking_id=1, created=datetime(2026, 10, 25, 0, 50, tzinfo=UTC))  # 01:50 BST
     second_pass = record(booking_id=2, created=datetime(2026, 10, 25, 1, 10, tzinfo=UTC))  # 01:10 GMT

@@ -1,4 +1,4 @@
-"""Issue 10 §4 on DynamoDB (moto server): a stored record the service cannot fully understand never
+"""On DynamoDB (moto server): a stored record the service cannot fully understand never
 stops a cycle or a report. Before, a `status` of MATCHED raised ValueError out of every query that
 met it (every cycle failed, /report/in-progress was a 500)."""
 

@@ -55,7 +55,7 @@ def test_transfer_moves_every_dlq_message_back_with_its_attributes(
 def test_transfer_moves_only_what_the_dlq_held_when_messages_come_straight_back(
     aws_clients: AwsClients, resources: ProvisionedResources
 ) -> None:
-    """Finding 8: a poison message moved back lands on the DLQ again at once. Modelled exactly by a
+    """A poison message moved back lands on the DLQ again at once. Modelled exactly by a
     queue that is its own DLQ: every message re-sent is back on the DLQ before the next receive."""
     send(aws_clients, resources.dlq_url, ["p1", "p2", "p3"])
     looping = SqsQueueAdmin(aws_clients.sqs, resources.dlq_url, resources.dlq_url)

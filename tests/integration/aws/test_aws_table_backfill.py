@@ -1,4 +1,4 @@
-"""Cut-over on the shared table (issue 10 §1), on DynamoDB (moto server): items the existing service
+"""Cut-over on the shared table, on DynamoDB (moto server): items the existing service
 wrote are invisible to the cycle and the reports until `TableBackfill` indexes them; then every
 pending one is processed by the next cycle and every report lists every item."""
 

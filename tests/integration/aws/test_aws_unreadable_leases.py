@@ -1,7 +1,7 @@
 """A booking-lease item whose `lockUntil` (or a retry tier's run stamp) is unreadable counts as expired (moto server).
 
-Newcomer trial: an item `bookingLease-<id>` with `lockUntil` "garbage" (or a number attribute) held its booking
-for ever: the take's string comparison refused it, the look-ahead skipped it at DEBUG, and no TTL removed it.
+Unhandled, an item `bookingLease-<id>` with `lockUntil` "garbage" (or a number attribute) would hold its booking
+for ever: the take's string comparison refuses it, the look-ahead skips it, and no TTL removes it.
 The rule (one bad stored item never stalls work) and its atomic form are in ptpu_adapters/aws/lease_values.py.
 Last, the form of a readable run stamp, which pods of different versions compare.
 """

@@ -62,7 +62,7 @@ def test_java_sdk_numeric_booleans_are_read() -> None:
 
 
 def test_applied_steps_are_a_string_set_absent_when_none() -> None:
-    """Issue 13 §3: a DynamoDB string set may not be empty, so no steps means no attribute."""
+    """A DynamoDB string set may not be empty, so no steps means no attribute."""
     message = Message("id-1", 1, "SENTENCE_DATES-CHANGED", "{}", datetime(2021, 3, 4), 1)
     assert APPLIED_STEPS not in message_to_item(message)
     message.applied_steps = frozenset({"w:replace_key_dates:ab", "a0:t:P2PSentenceDatesChanged#1"})

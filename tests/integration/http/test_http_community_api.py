@@ -155,7 +155,7 @@ def test_key_dates_not_found_carries_the_message(
 def test_key_dates_not_found_carries_the_whole_body_so_a_booking_number_anywhere_in_it_is_seen(
     httpserver: HTTPServer, community_api: CommunityApiClient
 ) -> None:
-    """Finding 17: SPEC §7 decides fail_no_conviction on the 404 body mentioning bookingNumber, not on
+    """SPEC §7 decides fail_no_conviction on the 404 body mentioning bookingNumber, not on
     one message field of it."""
     body = {"status": 404, "userMessage": "Not found", "moreInfo": "no conviction with bookingNumber 38339A"}
     httpserver.expect_oneshot_request(

@@ -112,7 +112,7 @@ def test_a_transient_failure_is_logged_with_its_cause(
 def test_a_health_ping_through_a_refusing_proxy_names_the_proxy(
     make_upstream, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Second newcomer trial: /health and its log line said only "ProxyError".
+    # /health and its log line name the proxy (password masked), not only "ProxyError".
     refusing = closed_port()
     monkeypatch.setenv("HTTP_PROXY", f"http://user:secret@127.0.0.1:{refusing}")
     client = make_upstream(retries=0)

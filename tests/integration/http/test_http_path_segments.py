@@ -1,4 +1,4 @@
-"""Issue 13 §2: a value from upstream is one path segment, never URL structure.
+"""A value from upstream is one path segment, never URL structure.
 
 For hostile strings (`/`, `..`, `?`, `#`, `%`, controls, any unicode), the path community-api and
 prison-api actually receive (the raw request line, as the stub saw it) has exactly the intended

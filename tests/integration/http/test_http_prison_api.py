@@ -59,7 +59,7 @@ def test_get_sentence_terms(httpserver: HTTPServer, prison_api: PrisonApiClient)
 
 
 def test_sentence_terms_with_fields_left_out_are_read(httpserver: HTTPServer, prison_api: PrisonApiClient) -> None:
-    """Issue 10 §3: prison-api leaves out a null startDate / sentenceSequence; the answer is still read."""
+    """prison-api leaves out a null startDate / sentenceSequence; the answer is still read."""
     httpserver.expect_oneshot_request(
         "/api/offender-sentences/booking/1200835/sentenceTerms", method="GET", headers=BEARER
     ).respond_with_json(

@@ -1,4 +1,4 @@
-"""Issue 14 §8: the domain core is a library another HMPPS service installs on its own.
+"""The domain core is a library another HMPPS service installs on its own.
 
 Builds the distribution's wheel and its base dependencies' wheels (from a copy of the source, so the
 clone stays clean; dependencies come from pip's configured registry or cache), installs them OFFLINE

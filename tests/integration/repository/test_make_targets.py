@@ -1,4 +1,4 @@
-"""The make targets a new engineer runs do what the docs say (issue 14 §6): `make smoke` says why it
+"""The make targets a new engineer runs do what the docs say: `make smoke` says why it
 skipped, `make bench` leaves tracked files alone unless asked, `make clean` removes everything the build
 made. Each runs the real Makefile (`make -o .venv/.installed`: never reinstall from inside a test)."""
 

@@ -1,4 +1,4 @@
-"""Issue 11 §2 end to end inside one process: the real container, configured by the PRISONTOPROBATION_SYNC_*
+"""Capability switches end to end inside one process: the real container, configured by the PRISONTOPROBATION_SYNC_*
 variables, reads the seeded scenarios' events from the emulator's SNS topic and queue, stores them in
 DynamoDB and processes them against the simulated HMPPS APIs over HTTP. Each switch off: community-api
 receives none of that capability's writes and no record of a type serving only it is stored; all on:

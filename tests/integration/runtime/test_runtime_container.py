@@ -165,7 +165,7 @@ def test_every_service_is_built_from_settings(env):
 
 
 def test_processing_workers_leases_and_connection_pools_come_from_settings(env):
-    # Issue 12 §1/§2: N bookings at once, per-booking leases, and every calling thread keeps a connection.
+    # N bookings at once, per-booking leases, and every calling thread keeps a connection.
     settings = load_settings({**env, "PRISONTOPROBATION_PROCESSOR_WORKERS": "8", "SQS_LISTENER_WORKERS": "3",
                               "PRISONTOPROBATION_BOOKING_LEASE": "2m"})
     container = Container(settings=settings)
@@ -183,8 +183,8 @@ def test_processing_workers_leases_and_connection_pools_come_from_settings(env):
 
 
 def test_the_listener_takes_one_message_per_worker_with_the_configured_visibility_timeout(env):
-    # Finding 6: with 10 messages on 2 workers and SQS's 30s default, messages still waiting in hand
-    # came back (inflated receive counts, healthy messages on the DLQ) when upstreams were slow.
+    # With 10 messages on 2 workers and SQS's 30s default, messages still waiting in hand would
+    # come back (inflated receive counts, healthy messages on the DLQ) when upstreams are slow.
     settings = load_settings({**env, "SQS_LISTENER_WORKERS": "3", "SQS_VISIBILITY_TIMEOUT": "4m"})
     request = Container(settings=settings).listener()._receive_request()
     assert request["VisibilityTimeout"] == 240
@@ -192,7 +192,7 @@ def test_the_listener_takes_one_message_per_worker_with_the_configured_visibilit
 
 
 def test_the_listener_backs_off_failed_messages_by_the_hmpps_sqs_setting(env):
-    # Issue 11 §3: errorVisibilityTimeout by its hmpps-sqs name; the provisioned queue's maxReceiveCount is 3.
+    # errorVisibilityTimeout by its hmpps-sqs name; the provisioned queue's maxReceiveCount is 3.
     settings = load_settings({**env, "HMPPS_SQS_QUEUES_PRISONEVENTQUEUE_ERROR_VISIBILITY_TIMEOUT": "7,8"})
     backoff = Container(settings=settings).listener()._error_visibility
     assert backoff is not None
@@ -200,7 +200,7 @@ def test_the_listener_backs_off_failed_messages_by_the_hmpps_sqs_setting(env):
 
 
 def test_hmpps_auth_is_only_pinged_and_never_handed_the_token_provider(env, httpserver):
-    # Finding 19: auth_http was given the shared token provider it never used.
+    # auth_http is not given the shared token provider, which it does not use.
     pings_answer(httpserver)
     container = Container(settings=load_settings(env))
     auth = container.auth_http()
@@ -229,7 +229,7 @@ def on_aws_without_the_queues(env: dict[str, str], aws_emulator, create: tuple[s
 
 @pytest.mark.parametrize(("missing", "present"), [("SQS_QUEUE_NAME", ()), ("SQS_DLQ_NAME", ("SQS_QUEUE_NAME",))])
 def test_a_missing_queue_at_start_up_is_a_one_line_config_error(env, aws_emulator, missing, present):
-    # Finding 16: QueueDoesNotExist escaped as a stack trace.
+    # QueueDoesNotExist is a configuration error, not a stack trace.
     container = on_aws_without_the_queues(env, aws_emulator, create=present)
     with pytest.raises(ConfigError) as raised:
         container.queue_urls()

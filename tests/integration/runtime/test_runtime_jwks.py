@@ -64,7 +64,7 @@ def test_unknown_kids_do_not_refetch_within_the_interval(httpserver, signing_key
 
 
 def test_an_auth_answering_500_is_asked_once_however_many_kids_arrive(httpserver, signing_key):
-    # Issue 13 §1: 200 requests with random kids while Auth answers 500 made 200 JWKS fetches.
+    # 200 requests with random kids while Auth answers 500 made 200 JWKS fetches.
     httpserver.expect_request(JWKS_PATH).respond_with_data("down", status=500)
     verifier = verifier_for(httpserver, min_interval_seconds=30)
     assert {status_of(verifier, token(signing_key, f"kid-{n}", [])) for n in range(200)} == {401}
@@ -85,7 +85,7 @@ def test_a_garbage_jwks_is_401_and_a_log_line(httpserver, signing_key, caplog, b
 
 
 def test_a_key_withdrawn_from_the_jwks_is_no_longer_trusted_once_re_read(httpserver, signing_key):
-    # Issue 10 §5: before, a withdrawn key was accepted until the service restarted.
+    # Before, a withdrawn key was accepted until the service restarted.
     withdrawn = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     httpserver.expect_ordered_request(JWKS_PATH).respond_with_json(jwks(("k1", signing_key), ("old", withdrawn)))
     httpserver.expect_ordered_request(JWKS_PATH).respond_with_json(jwks(("k1", signing_key)))

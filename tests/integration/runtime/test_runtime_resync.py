@@ -1,4 +1,4 @@
-"""POST /resync through the container's real adapters (issue 11 §4): tokens from the simulated HMPPS Auth
+"""POST /resync through the container's real adapters: tokens from the simulated HMPPS Auth
 checked against its JWKS, prison-api / offender-search / community-api simulators over loopback, and the
 per-booking leases in the emulator's schedule table.
 

@@ -77,7 +77,7 @@ def test_serve_starts_answers_and_stops_on_sigterm(aws_emulator, httpserver):
 
 
 def test_serve_with_its_port_taken_is_one_configuration_line_and_exit_2(aws_emulator, httpserver):
-    # Found by a newcomer trial: the port was found taken only after the listener and scheduler started.
+    # A taken port is found before the listener and scheduler start.
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

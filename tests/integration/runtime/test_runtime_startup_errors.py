@@ -1,6 +1,6 @@
-"""Issue 14 §3: an AWS failure at start-up is one line naming the setting and the endpoint, exit 2.
+"""An AWS failure at start-up is one line naming the setting and the endpoint, exit 2.
 
-Before: 59 lines of traceback for missing credentials, 103 when the AWS endpoint was down.
+Missing credentials and an unreachable AWS endpoint are each one line, not a botocore traceback.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def test_an_unreachable_aws_endpoint_is_one_line_naming_the_setting_and_the_endp
 
 
 def test_an_aws_proxy_that_cannot_be_reached_is_one_line_without_its_password():
-    # A second newcomer trial: a well-formed proxy on a closed port was a 138-line botocore traceback.
+    # A well-formed proxy on a closed port: one line, not a botocore traceback.
     endpoint = f"http://127.0.0.1:{free_port()}"
     proxy_port = free_port()
     result = serve({**BASE_ENV, "AWS_PROVIDER": "localstack", "SQS_ENDPOINT_URL": endpoint,
@@ -98,7 +98,7 @@ def test_a_missing_table_at_start_up_is_one_line_naming_the_table_setting(aws_em
 
 
 def test_a_domain_event_topic_that_does_not_exist_is_one_line_naming_its_setting(aws_emulator, capsys):
-    """Found by a newcomer trial: a wrong topic ARN started, and every NOMS number set then failed to publish."""
+    """A wrong topic ARN stops start-up (hmpps-sqs checks its topics with GetTopicAttributes), not every publish."""
     missing = "arn:aws:sns:eu-west-2:000000000000:does-not-exist"
     env = in_process_env(SQS_QUEUE_NAME="startup-queue-t", SQS_DLQ_NAME="startup-dlq-t",
                          DYNAMODB_TABLENAME="startup-messages-t", DYNAMODB_SCHEDULE_TABLENAME="startup-schedule-t",

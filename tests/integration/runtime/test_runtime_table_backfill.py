@@ -1,5 +1,5 @@
 """`ptpu table backfill` end to end on the AWS emulator: the service's environment, a progress bar on
-stderr, the summary on stdout, and exit codes (issue 10 §1)."""
+stderr, the summary on stdout, and exit codes."""
 
 from __future__ import annotations
 

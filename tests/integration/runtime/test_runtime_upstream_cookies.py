@@ -1,4 +1,4 @@
-"""Upstream sessions keep no cookies (finding 10): one requests.Session per upstream is shared by the
+"""Upstream sessions keep no cookies: one requests.Session per upstream is shared by the
 listener, scheduler and health threads, and a cookie one upstream sets must never ride on later calls."""
 
 from __future__ import annotations

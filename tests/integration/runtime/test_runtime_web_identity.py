@@ -1,6 +1,6 @@
 """IRSA: with HMPPS_SQS_USE_WEB_TOKEN=true every AWS client the service builds takes its credentials from STS
 AssumeRoleWithWebIdentity (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE), as hmpps-sqs's clients take the SDK's
-default provider (issue 11 §3). The emulator (moto server) answers STS, SQS, SNS and DynamoDB; boto3 reaches
+default provider. The emulator (moto server) answers STS, SQS, SNS and DynamoDB; boto3 reaches
 it through AWS_ENDPOINT_URL, so the service's own code path is the real-AWS one (provider `aws`).
 """
 

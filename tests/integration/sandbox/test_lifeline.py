@@ -1,4 +1,4 @@
-"""A child started through ptpu_sandbox.lifeline dies with its parent, however the parent dies (issue 14 §2)."""
+"""A child started through ptpu_sandbox.lifeline dies with its parent, however the parent dies."""
 
 from __future__ import annotations
 

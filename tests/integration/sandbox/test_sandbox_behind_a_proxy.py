@@ -1,5 +1,5 @@
-"""A developer's corporate HTTP(S)_PROXY must not carry the sandbox's loopback calls to the proxy (a second
-newcomer trial: `ptpu sandbox` died in a botocore ProxyConnectionError traceback at its first AWS call)."""
+"""A developer's corporate HTTP(S)_PROXY must not carry the sandbox's loopback calls to the proxy (`ptpu
+sandbox` would die in a botocore ProxyConnectionError traceback at its first AWS call)."""
 
 from __future__ import annotations
 

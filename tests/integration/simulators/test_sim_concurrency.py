@@ -1,4 +1,4 @@
-"""Issue 12 §4: the drain benchmark delays every upstream call by a fixed latency and runs up to 32 callers
+"""The drain benchmark delays every upstream call by a fixed latency and runs up to 32 callers
 at once; the simulators must hold that many delayed requests at the same time, not answer them one after
 another (a sleep in a single-threaded server would turn 32 callers into one)."""
 

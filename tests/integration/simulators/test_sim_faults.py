@@ -80,7 +80,7 @@ def test_a_bad_fault_definition_is_a_400(hmpps: SimulatedHmpps) -> None:
 def test_every_malformed_fault_is_a_400_naming_it_and_the_simulator_keeps_serving(
     hmpps: SimulatedHmpps, api: requests.Session, body: object
 ) -> None:
-    """Each of these used to be taken, after which every request to the simulator crashed (500/no answer)."""
+    """Each of these is refused when set; taken, it would crash every request to the simulator (500/no answer)."""
     answer = requests.post(f"{hmpps.community_url}/__sim/faults", json=body, timeout=5)
     assert answer.status_code == 400, answer.text
     if isinstance(body, dict):

@@ -1,4 +1,4 @@
-"""Issue 12 §4: with `keep_alive` the simulators answer HTTP/1.1 on one kept-alive connection, as the real
+"""With `keep_alive` the simulators answer HTTP/1.1 on one kept-alive connection, as the real
 APIs do (the drain benchmark then measures the service, not a TCP connect and a server thread per call), and
 `stop()` still ends every connection; without it they answer HTTP/1.0 and close each connection."""
 

@@ -1,4 +1,4 @@
-"""The configured exporters really send (issue 11 §5): OTLP/HTTP to a collector, Azure Monitor to an
+"""The configured exporters really send: OTLP/HTTP to a collector, Azure Monitor to an
 Application Insights ingestion endpoint, both played by a loopback stub.
 
 What is checked comes from the receivers' formats, not from our code: OTLP's protobuf
@@ -108,8 +108,8 @@ def test_azure_monitor_sends_a_request_and_a_custom_event(httpserver: HTTPServer
 def test_azure_monitor_keeps_nothing_on_disk_when_application_insights_refuses(
     httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, tmp_path
 ):
-    """Found by a newcomer trial: batches Application Insights did not take were kept as files under /tmp,
-    holding NOMS numbers and CRNs, after every process had stopped (and re-sent by the next run)."""
+    """Batches Application Insights does not take are dropped, not kept as files under /tmp (the Azure
+    exporter's default) holding NOMS numbers and CRNs after every process has stopped."""
     for switch in ("STATSBEAT_DISABLED_ALL", "SDKSTATS_DISABLED", "CONTROLPLANE_DISABLED"):
         monkeypatch.setenv(f"APPLICATIONINSIGHTS_{switch}", "true")
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # gettempdir() is cached: TMPDIR alone is too late

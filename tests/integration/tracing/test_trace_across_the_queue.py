@@ -1,4 +1,4 @@
-"""One trace from a published SNS message to the community-api write (issue 11 §5).
+"""One trace from a published SNS message to the community-api write.
 
 The real container against the AWS emulator (moto server) and the simulated HMPPS APIs on loopback; the
 tracing pipeline is the production one (`start_tracing`) with the SDK's in-memory exporters added. The

@@ -1,4 +1,4 @@
-"""Finding 15: AWS credentials never show their secret key in a repr (logs, tracebacks, debuggers)."""
+"""AWS credentials never show their secret key in a repr (logs, tracebacks, debuggers)."""
 
 from ptpu_adapters.aws.clients import AwsCredentials
 

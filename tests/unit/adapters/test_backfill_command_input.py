@@ -1,6 +1,6 @@
-"""`ptpu table backfill` refuses what it cannot use before it reads the table (found by a newcomer trial:
---segments 100000 started 100,000 scans; a garbage or unwritable checkpoint failed after a page was
-written, with advice to run the same command again that could never work)."""
+"""`ptpu table backfill` refuses what it cannot use before it reads the table: a
+--segments beyond its range, a garbage or an unwritable checkpoint file is a usage error, not a failure after
+a page was written."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The backfill's pacing and checkpoint file (issue 10 §1), without DynamoDB."""
+"""The backfill's pacing and checkpoint file, without DynamoDB."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 10 §5 "Time" and issue 13 §7: hold-back and "newest record" across the clock changes.
+"""Hold-back and "newest record" across the clock changes.
 
 The stored dates are Europe/London wall-clock text, as the existing service (TZ=Europe/London) writes
 them. In March the wall clock skips 01:00-02:00; in October it shows 01:00-02:00 twice. Every record

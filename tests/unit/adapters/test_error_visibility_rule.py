@@ -1,4 +1,4 @@
-"""The back-off rule of hmpps-sqs's HmppsErrorVisibilityHandler, restated (issue 11 §3): failure n waits
+"""The back-off rule of hmpps-sqs's HmppsErrorVisibilityHandler, restated: failure n waits
 timeouts[n-1], later failures the last entry, an empty list 0; the receive before redrive waits 0."""
 
 import pytest

@@ -1,5 +1,5 @@
 """Items as the existing (Kotlin) service writes them are read exactly, and the backfill update for
-each (issue 10 §1, §4).
+each; an item with a required attribute missing or malformed is unreadable, naming the record.
 
 The item format is the existing service's `entity/Message.kt` (ministryofjustice/prison-to-probation-update)
 saved by the AWS SDK v1 DynamoDBMapper: `status` is a `String?`, dates go through

@@ -1,4 +1,4 @@
-"""JwksCache rules (issue 13 §1, issue 10 §5 Tokens) with a scripted fetch and a hand-moved clock:
+"""JwksCache rules with a scripted fetch and a hand-moved clock:
 one fetch in flight, bounded waits, at most one retrieval per interval, garbage is a miss not a crash,
 a withdrawn key stops being trusted once the set is re-read."""
 

@@ -101,7 +101,7 @@ def test_success_observes_retries_and_days(registry: CollectorRegistry, metrics:
 def test_status_change_counter_is_also_exposed_under_the_may_2021_dashboard_name(
     registry: CollectorRegistry, metrics: PrometheusMetrics
 ) -> None:
-    """Issue 10 §5: ptpu_statusChangeCounter_total{type} beside ptpu_statusChange_total{type}, same counts."""
+    """ptpu_statusChangeCounter_total{type} beside ptpu_statusChange_total{type}, same counts."""
     metrics.status_change("total")
     metrics.status_change("success")
     metrics.status_change("total")

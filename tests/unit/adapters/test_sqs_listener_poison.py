@@ -1,4 +1,4 @@
-"""Finding 1: no SQS body, however hostile, escapes the listener's grouping and parse path.
+"""No SQS body, however hostile, escapes the listener's grouping and parse path.
 
 A fake SQS client stands in for the queue (the real one is covered in tests/integration/aws): it
 hands out one batch and records which messages were deleted and which were made visible again.

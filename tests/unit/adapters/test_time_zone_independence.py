@@ -1,4 +1,4 @@
-"""Issue 13 §7: whatever TZ the container has, the service behaves the same.
+"""Whatever TZ the container has, the service behaves the same.
 
 The clock-change scenarios (and the real clock's stored form), the report queries and the CSV are run
 again in a fresh interpreter per TZ value (a process's local zone is fixed when it starts).

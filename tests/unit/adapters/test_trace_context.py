@@ -1,4 +1,4 @@
-"""W3C trace context across SNS/SQS and the stored record (issue 11 §5), with the SDK and its in-memory exporter.
+"""W3C trace context across SNS/SQS and the stored record, with the SDK and its in-memory exporter.
 
 Formats checked against the W3C Trace Context recommendation (traceparent = version-traceid-parentid-flags)
 and AWS's message-attribute shapes: SNS Publish takes {"DataType", "StringValue"}; an SNS notification

@@ -99,7 +99,7 @@ def test_sentence_terms() -> None:
 
 
 def test_sentence_terms_without_start_date_or_sequence_are_read() -> None:
-    """Issue 10 §3's input: prison-api omits a null startDate / sentenceSequence; the answer still reads
+    """prison-api omits a null startDate / sentenceSequence; the answer still reads
     and the sentence start is the latest concurrent term that has one."""
     data = [
         {"startDate": "2026-10-01", "sentenceSequence": 1},

@@ -1,4 +1,4 @@
-"""Issue 10 §3: every upstream payload reads whatever optional fields the upstream leaves out or nulls.
+"""Every upstream payload reads whatever optional fields the upstream leaves out or nulls.
 
 prison-api, community-api and probation-offender-search serialise with Jackson's NON_NULL, so a field
 without a value is simply absent. Starting from a real answer (the existing service's captured

@@ -1,4 +1,4 @@
-"""Issue 12, several pods: each pod walks a cycle's bookings in its own order (`PodSpread`), so pods do not
+"""Several pods: each pod walks a cycle's bookings in its own order (`PodSpread`), so pods do not
 all try the same booking first; every booking is still walked once and a booking's records stay in order."""
 
 from __future__ import annotations

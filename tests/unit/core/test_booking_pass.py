@@ -1,4 +1,4 @@
-"""Issue 12 §3: one booking's pass reads each prison-api resource once and replaces identical key dates once."""
+"""One booking's pass reads each prison-api resource once and replaces identical key dates once."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 11 §2: capability switches. Which event types serve which capability; a switched-off type is
+"""Capability switches. Which event types serve which capability; a switched-off type is
 acknowledged and not stored; a stored one is settled without a call; the status-change flow skips the
 step of each capability switched off, saying so in P2PSkippedByConfiguration."""
 

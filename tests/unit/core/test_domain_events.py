@@ -1,4 +1,4 @@
-"""Issue 11 §1: HMPPS domain events after ptpu changes a NOMS number in Delius.
+"""HMPPS domain events after ptpu changes a NOMS number in Delius.
 
 Shapes as the existing service published them after 2021 (prison-to-probation-update's
 HmppsDomainEvent / BookingChangeService) and as custody-key-dates-and-delius reads them.

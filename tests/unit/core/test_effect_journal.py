@@ -1,4 +1,4 @@
-"""Issue 13 §3: after a store failure mid-processing, what already happened is not done again.
+"""After a store failure mid-processing, what already happened is not done again.
 
 The record journals each landed Delius write and each telemetry event / metric count of an attempt
 (ptpu_core.effect_journal). Processing it again skips the writes that landed and emits nothing the
@@ -213,7 +213,7 @@ class CountingStore(InMemoryMessageRepository):
 
 
 def test_the_outcome_save_carries_the_journal_in_one_store_write(fakes: Fakes) -> None:
-    """Issue 12: the cycle's save of the outcome carries the journal, so a record costs one store
+    """The cycle's save of the outcome carries the journal, so a record costs one store
     write, not a journal UpdateItem and then the outcome's PutItem."""
     store = fakes.repository = CountingStore()
     store.add(a_stored(SENTENCE_DATES))

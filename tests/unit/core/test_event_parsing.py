@@ -94,7 +94,7 @@ def test_malformed_messages_are_invalid(event_type: str, message: str, complaint
     ],
 )
 def test_numbers_sent_as_numeric_strings_read_as_the_numbers(event_type: str, message: str, expected: object) -> None:
-    """Issue 10 §5 "Envelope": the existing service's Gson reads "1200835" into its Long bookingId."""
+    """The existing service's Gson reads "1200835" into its Long bookingId."""
     assert parse_event(event_type, message) == expected
 
 

@@ -1,4 +1,4 @@
-"""Issue 13 §2: values that cannot be identifiers are refused in the core before any Delius call.
+"""Values that cannot be identifiers are refused in the core before any Delius call.
 
 A booking number of `../../crn/X200006` (or any NOMS number, CRN or booking number that is not the
 identifier's shape) ends the record NOT_VALID with P2PIdentifierRejected naming the field and the

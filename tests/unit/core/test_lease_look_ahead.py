@@ -1,4 +1,4 @@
-"""Issue 12 §2, lease look-ahead: before trying the leases of its next bookings a cycle reads them in one
+"""Lease look-ahead: before trying the leases of its next bookings a cycle reads them in one
 go and skips, without a lease write, the ones another pod holds or has worked since the cycle began
 (benchmarks/NOTES.md: without it every pod spent one refused conditional write per booking another pod
 had). The read is only a hint: the lease write still decides, a skipped booking stays due, and a failed

@@ -205,7 +205,7 @@ def test_convictions_that_do_not_count(fakes: Fakes, conviction) -> None:
 
 @pytest.mark.parametrize("active", [None, False], ids=["unknown-activity", "inactive-maybe-a-recall"])
 def test_custodial_conviction_counts_whether_active_or_not(fakes: Fakes, active: bool | None) -> None:
-    # Issue 10 §2: Delius often marks a recalled prisoner's custodial event inactive; the existing
+    # Delius often marks a recalled prisoner's custodial event inactive; the existing
     # service keeps inactive convictions when comparing sentence dates.
     fakes.delius_offender("X100001", None, a_conviction(SENTENCE_START + timedelta(days=1), active=active))
     fakes.search_finds("NAME", "X100001")

@@ -1,4 +1,4 @@
-"""Issue 10 §4: a stored record the service cannot fully understand never stops a cycle; that one
+"""A stored record the service cannot fully understand never stops a cycle; that one
 record is settled (or skipped) and the rest are processed. Real processor, in-memory fakes."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def test_a_matched_record_and_odd_neighbours_are_all_settled_in_one_cycle() -> N
     for record in (matched, unknown_type, no_type, unreadable):
         fakes.repository.add(record)
 
-    # Before: the in-progress report lists the unknown status verbatim.
+    # Before the cycle: the in-progress report lists the unknown status verbatim.
     assert [m.status for m in in_progress(fakes.repository)].count("MATCHED") == 1
 
     summary = service(fakes).process_due()

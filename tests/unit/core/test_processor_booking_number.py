@@ -76,7 +76,7 @@ def test_system_failure_propagates(fakes: Fakes, fake: str, call: str) -> None:
 
 
 def test_a_dry_run_merge_reports_what_it_would_do_without_a_false_not_found_alarm(fakes: Fakes) -> None:
-    """Finding 7: in dry-run the write is never sent, so who held the old number is unknown; that is
+    """In dry-run the write is never sent, so who held the old number is unknown; that is
     not "offender not found"."""
     settings = attrs.evolve(fakes.settings, dry_run=True)
     dry_run_community = DryRunCommunityApi(fakes.community, fakes.telemetry)

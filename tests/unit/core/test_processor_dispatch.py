@@ -20,7 +20,7 @@ def fakes() -> Fakes:
 
 @pytest.mark.parametrize("event_type", ["SOME_OTHER_MESSAGE", "", "imprisonment_status-changed"])
 def test_unknown_event_type_is_done_completed_without_any_call(fakes: Fakes, event_type: str) -> None:
-    # Issue 10 §4: as the existing service's MessageProcessor, whose `else` branch answers Done.
+    # As the existing service's MessageProcessor, whose `else` branch answers Done.
     assert fakes.processor().process(a_stored(event_type, "{}")) == done(State.COMPLETED)
     assert fakes.prison.calls == []
     assert fakes.community.calls == []

@@ -118,7 +118,7 @@ def test_3_sentence_start_comes_from_the_latest_concurrent_term(fakes: Fakes) ->
 
 
 def test_3_terms_without_a_start_date_or_sequence_are_passed_over_and_the_record_syncs(fakes: Fakes) -> None:
-    """Issue 10 §3: prison-api leaves out null fields; a term without startDate gives no start."""
+    """prison-api leaves out null fields; a term without startDate gives no start."""
     fakes.prison.sentence_terms[BOOKING_ID] = [
         SentenceTerm(start_date=date(2026, 10, 1), sentence_sequence=1),
         SentenceTerm(sentence_sequence=2),
@@ -281,7 +281,7 @@ def test_no_metrics_are_counted(fakes: Fakes) -> None:
 
 
 def test_recall_matched_by_name_on_an_inactive_custodial_conviction_is_synced() -> None:
-    """Issue 10 §2: matchedBy NAME, one CRN whose only conviction is inactive but custodial and starts a day
+    """matchedBy NAME, one CRN whose only conviction is inactive but custodial and starts a day
     after the booking's sentence: the NOMS number is set on it and the record syncs (was
     NO_MATCH_WITH_SENTENCE_DATE, retried until it expired)."""
     fakes = Fakes(only_prisons=frozenset({PRISON}))

@@ -43,7 +43,7 @@ def test_admission_updates_the_custody_location(fakes: Fakes) -> None:
     assert updated["fromAgency"] == "LEI"
     assert updated["movementType"] == "ADM"
     assert (updated["offenderNo"], updated["bookingNumber"]) == (OFFENDER_NO, BOOKING_NO)
-    # Issue 10 §5: the prisoner is looked up, as the existing service does, for where NOMIS has them.
+    # The prisoner is looked up, as the existing service does, for where NOMIS has them.
     assert (updated["latestLocation"], updated["convictedStatus"]) == ("Moorland (HMP & YOI)", "Convicted")
     assert ("get_prisoner", (OFFENDER_NO,)) in fakes.prison.calls
     assert fakes.community.calls == [("update_custody", (OFFENDER_NO, BOOKING_NO, UpdateCustody(PRISON)))]
@@ -52,7 +52,7 @@ def test_admission_updates_the_custody_location(fakes: Fakes) -> None:
 
 def test_delius_record_not_found_is_done_and_counted_as_failed(fakes: Fakes) -> None:
     fakes.community.custody_not_found.add((OFFENDER_NO, BOOKING_NO))
-    # Stored COMPLETED as the existing service stores it; the outcome is in the telemetry (issue 10 §5).
+    # Stored COMPLETED as the existing service stores it; the outcome is in the telemetry.
     assert process(fakes) == done(State.COMPLETED)
     assert fakes.telemetry.names() == [names.EXTERNAL_MOVEMENT, names.TRANSFER_PROBATION_RECORD_NOT_FOUND]
     not_found = fakes.telemetry.events[1].attributes

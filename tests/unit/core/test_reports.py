@@ -117,7 +117,7 @@ def test_processed_by_event_type(history: History) -> None:
 
 
 def test_processed_range_is_exclusive_as_the_existing_services_is_after_and_is_before(history: History) -> None:
-    """Issue 10 §5: ProcessedReport keeps processedDate.isAfter(start) && isBefore(end)."""
+    """ProcessedReport keeps processedDate.isAfter(start) && isBefore(end)."""
     on_the_bounds = _report(history, processed_from=NOW - timedelta(days=5), processed_to=NOW - timedelta(days=3))
     just_inside = _report(
         history,
@@ -167,7 +167,7 @@ class CountingReads(InMemoryMessageRepository):
 
 @pytest.mark.parametrize("report", ["in_progress", "not_matched", "processed"])
 def test_each_csv_report_hands_on_records_as_the_store_gives_them(report: str, clock: FixedClock) -> None:
-    """Issue 13 §4: no report collects (or sorts) its selection; the store's order is already the report's."""
+    """No report collects (or sorts) its selection; the store's order is already the report's."""
     repository = CountingReads()
     for n in range(50):
         processed_on = NOW - timedelta(days=1) if report == "processed" else None

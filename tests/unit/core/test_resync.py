@@ -1,4 +1,4 @@
-"""Issue 11 §4: the re-sync use case (ptpu_core.resync) over the in-memory fakes.
+"""The re-sync use case (ptpu_core.resync) over the in-memory fakes.
 
 Each named booking is processed as an IMPRISONMENT_STATUS-CHANGED (sequence 0) would be, at once, under its
 per-booking lease; a dry run writes nothing to Delius and answers what it would write."""
@@ -118,7 +118,7 @@ def test_a_dry_run_of_a_new_match_would_set_the_noms_number_but_does_not(fakes: 
 
 def test_a_noms_number_a_re_sync_sets_is_announced_and_a_dry_run_only_reports_it(fakes: Fakes) -> None:
     """Found at merge: the re-sync built its processor without the domain-event publisher, so a re-sync
-    that linked a case changed Delius unannounced (issue 11 §1: no change in Delius goes unannounced)."""
+    that linked a case changed Delius unannounced (no change in Delius goes unannounced)."""
     fakes.community.offenders.clear()
     fakes.delius_offender(CRN, None)
     fakes.search_finds("NAME", CRN)
@@ -140,8 +140,8 @@ def test_a_noms_number_a_re_sync_sets_is_announced_and_a_dry_run_only_reports_it
 
 
 def test_an_announcement_a_failing_topic_refused_is_kept_and_published_by_scheduled_processing(fakes: Fakes) -> None:
-    """Found by a newcomer trial: with the topic failing, a re-sync set the NOMS number and the `added`
-    event was lost for good (a second re-sync finds the case linked and announces nothing)."""
+    """With the topic failing, a re-sync that sets the NOMS number keeps the `added` event for scheduled
+    processing to publish (a second re-sync finds the case linked and would announce nothing)."""
     fakes.community.offenders.clear()
     fakes.delius_offender(CRN, None)
     fakes.search_finds("NAME", CRN)
@@ -230,7 +230,7 @@ def test_a_booking_id_prison_api_does_not_know_is_not_found(fakes: Fakes, caplog
     assert (item.booking_id, item.result, item.detail) == (
         OTHER_BOOKING, ResyncResult.NOT_FOUND, "prison-api has no such booking"
     )
-    # An expected answer: INFO, without the upstream's text (a newcomer trial saw 490 WARNINGs with bodies).
+    # An expected answer: INFO, without the upstream's text (not a WARNING with the body).
     assert [r.levelname for r in caplog.records if "no such booking" in r.getMessage()] == ["INFO"]
     assert not [r for r in caplog.records if r.levelname == "WARNING"]
 

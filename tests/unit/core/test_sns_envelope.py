@@ -1,4 +1,4 @@
-"""Issue 10 §5 "Envelope": what the existing service accepts on its queue, ptpu accepts too.
+"""What the existing service accepts on its queue, ptpu accepts too.
 
 The existing service reads only `Message` and `MessageAttributes.eventType.Value` from the SQS body,
 and its Gson reader takes a numeric string for a Long bookingId.

@@ -138,7 +138,7 @@ def test_try_later_with_an_earlier_retry_until_date_sets_delete_by_to_it(world: 
 
 @pytest.mark.parametrize("later", [try_later(SynchroniseState.ERROR), done(SynchroniseState.COMPLETED)])
 def test_an_outcome_without_crns_keeps_the_stored_candidates(world: World, later) -> None:
-    """Issue 10 §5: an ERROR retry (or any outcome naming no CRN) must not erase matchingCrns."""
+    """An ERROR retry (or any outcome naming no CRN) must not erase matchingCrns."""
     message = record(1, STATUS_CHANGE, retry_count=1)
     world.store(message)
     world.service.apply_outcome(message, try_later(SynchroniseState.TOO_MANY_MATCHES, None, "X1", "X2"))

@@ -1,4 +1,4 @@
-"""Review finding 3: a cycle given a deadline (inside the lock's lease) starts no booking after it."""
+"""A cycle given a deadline (inside the lock's lease) starts no booking after it."""
 
 import logging
 from datetime import timedelta

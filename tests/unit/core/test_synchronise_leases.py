@@ -1,4 +1,4 @@
-"""Issue 12 §2: a cycle takes each booking's lease before touching it, skips bookings leased elsewhere,
+"""A cycle takes each booking's lease before touching it, skips bookings leased elsewhere,
 reads the booking (and checks it is still selected) only under the lease, and always releases."""
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def test_a_completed_status_change_records_retries_and_days_before_success(world
     world.service.apply_outcome(message, done(SynchroniseState.COMPLETED, "X1"))
 
     assert world.metrics.count("statusChange", "success") == 1
-    # Issue 10 §5: whole days plus one (a part day counts), as the existing service records them.
+    # Whole days plus one (a part day counts), as the existing service records them.
     assert world.metrics.successes == [(6, 3)]
 
 
@@ -116,7 +116,7 @@ def test_a_cycle_counts_each_status_change_it_processes(world: World) -> None:
 
 
 def test_a_final_failure_is_counted_once_though_the_booking_is_synced_again_within_the_day(world: World) -> None:
-    """Finding 13: only the record's own scheduled retry counts it; being aggregated into a new due
+    """Only the record's own scheduled retry counts it; being aggregated into a new due
     event's booking in its last 24 hours tries it again without counting it again."""
     last_chance = record(1, STATUS_CHANGE, age=timedelta(days=29), retry_count=30, delete_by=epoch_seconds(NOW) + HOUR)
     world.store(last_chance)

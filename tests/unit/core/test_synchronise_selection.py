@@ -1,4 +1,4 @@
-"""Which bookings a cycle takes on and which of their records it processes (review findings 4, 12).
+"""Which bookings a cycle takes on and which of their records it processes.
 
 The due and tier selections come from an eventually consistent index, so a booking's consistent
 read is checked again against the cycle's selector before anything is processed.

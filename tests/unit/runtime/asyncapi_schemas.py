@@ -1,4 +1,4 @@
-"""Reading ptpu's AsyncAPI document and validating payloads against its message schemas (issue 11 §1)."""
+"""Reading ptpu's AsyncAPI document and validating payloads against its message schemas."""
 
 from __future__ import annotations
 

@@ -118,7 +118,7 @@ def bearer_of(signing_key, payload: dict, kid: str = "test-key") -> dict[str, st
 
 
 # 60 s of clock-skew leeway on exp, nbf and iat, as Spring Security's JwtTimestampValidator gives the existing
-# service (issue 10 §5 Tokens): HMPPS Auth's clock may run ahead of ours.
+# service: HMPPS Auth's clock may run ahead of ours.
 @pytest.mark.parametrize(
     ("claim", "offset", "status"),
     [("exp", -30, 200), ("exp", -90, 401), ("nbf", 30, 200), ("nbf", 90, 401), ("iat", 30, 200), ("iat", 120, 401)],

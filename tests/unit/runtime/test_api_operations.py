@@ -97,7 +97,7 @@ class DeniedQueues(InMemoryQueueAdmin):
 
 
 def test_a_failing_health_check_shows_a_fixed_detail_and_logs_the_error(container, caplog):
-    # Finding 9: the AWS error text (role ARN, account id) was returned on the open /health endpoint.
+    # The AWS error text (role ARN, account id) never reaches the open /health endpoint.
     container.queue_admin.override(DeniedQueues())  # before the app is built
     response = TestClient(container.app()).get("/health")
     assert response.status_code == 503
@@ -201,7 +201,7 @@ def test_telemetry_provider_is_the_recording_fake(container):
 
 
 def test_queue_health_is_down_when_the_given_redrive_check_finds_no_dlq():
-    # Finding 19: the redrive check is passed in explicitly, not found by getattr on the queue admin.
+    # The redrive check is passed in explicitly, not found by getattr on the queue admin.
     queue = QueueHealth(InMemoryQueueAdmin(), dlq_attached=lambda: False).check()
     assert queue["status"] == "DOWN"
     assert queue["details"]["dlqStatus"] == "The queue does not have a dead letter queue attached"
@@ -219,7 +219,7 @@ def test_queue_health_is_down_when_the_redrive_check_fails(caplog):
 
 
 def test_a_down_upstreams_body_is_shown_without_url_credentials(client, container):
-    # Issue 13 §6: an upstream's error page that echoes a URL with user-info must not show it on /health.
+    # An upstream's error page that echoes a URL with user-info must not show it on /health.
     echoed = '{"error": "upstream https://svc-user:s3cret@auth.internal/auth refused"}'
     container.upstreams.answers["OAuthApiHealth"] = PingAnswer(502, echoed)
     response = client.get("/health")

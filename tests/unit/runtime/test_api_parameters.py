@@ -1,4 +1,4 @@
-"""No 500 for bad input (issue 13 §5): every numeric parameter has a documented range that the service
+"""No 500 for bad input: every numeric parameter has a documented range that the service
 enforces with a 400; the date-time filters are documented with a pattern whose every match is accepted;
 get-dlq-messages shows any DLQ body, parsed when it can be, otherwise as the string it is."""
 
@@ -30,7 +30,7 @@ def admin(auth_headers) -> dict[str, str]:
 @pytest.mark.parametrize(("path", "name"), DAY_PARAMETERS)
 @pytest.mark.parametrize("days", ["740000", "999999999", "36501", str(2**63), "-1"])
 def test_a_day_count_outside_its_range_is_400_never_a_date_overflow(client, reporter, path, name, days):
-    # Before: 740000 days before now is before year 1, and timedelta arithmetic raised OverflowError: a 500.
+    # 740000 days before now is before year 1, where timedelta arithmetic raises OverflowError (a 500).
     response = client.get(f"{path}?{name}={days}", headers=reporter)
     assert response.status_code == 400, response.text
     assert name in response.json()["userMessage"]

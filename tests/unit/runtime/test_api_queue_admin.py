@@ -132,7 +132,7 @@ class UnreachableQueues(InMemoryQueueAdmin):
 
 
 def test_a_system_failure_is_503_in_hmpps_shape_with_the_detail_only_in_the_log(container, caplog):
-    # Finding 9: the failure's text (here a role ARN) was returned as developerMessage.
+    # The failure's text (here a role ARN) is never returned as developerMessage.
     container.queue_admin.override(UnreachableQueues())  # before the app is built
     response = TestClient(container.app()).put("/queue-admin/queue-housekeeping")
     assert response.status_code == 503

@@ -1,4 +1,4 @@
-"""Issue 13 §4: the CSV reports stream and at most REPORTS_MAX_CONCURRENT (default 2) run at once."""
+"""The CSV reports stream and at most REPORTS_MAX_CONCURRENT (default 2) run at once."""
 
 from __future__ import annotations
 

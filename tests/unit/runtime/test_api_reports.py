@@ -101,7 +101,7 @@ def test_match_summary_filters_by_location_and_created_dates(client, container, 
         ("/report/processed?createdDateEndDateTime=2021-01-01T10:00:00Z", "createdDateEndDateTime"),
         ("/report/match-summary?slaDays=x", "slaDays"),
         ("/report/match-summary?createdDateStartDateTime=2021-13-01T00:00:00", "createdDateStartDateTime"),
-        # Finding 5: a reversed range is a bad parameter (400), not a store failure (503) from DynamoDB.
+        # A reversed range is a bad parameter (400), not a store failure (503) from DynamoDB.
         ("/report/processed?processedDateStartDateTime=2021-03-02T00:00:00"
          "&processedDateEndDateTime=2021-03-01T00:00:00", "processedDateEndDateTime"),
         ("/report/processed?createdDateStartDateTime=2021-03-02T00:00:00"
@@ -127,7 +127,7 @@ def test_reports_need_the_report_role(client, auth_headers):
 
 
 def test_reports_list_a_state_this_service_does_not_know_verbatim(client, container, reporter):
-    # Issue 10 §4: the existing service's own tests store statuses such as MATCHED.
+    # The existing service's own tests store statuses such as MATCHED.
     store(container, "1", NOW - timedelta(days=2), status="MATCHED")
     store(container, "2", NOW - timedelta(days=2), processed_date=NOW - timedelta(days=1), status="MATCHED")
     store(container, "3", NOW - timedelta(days=2), status=SynchroniseState.NO_MATCH)
@@ -144,7 +144,7 @@ def test_reports_list_a_state_this_service_does_not_know_verbatim(client, contai
 
 
 def test_date_filters_are_exclusive_as_the_existing_services_is_after_and_is_before(client, container, reporter):
-    """Issue 10 §5: ProcessedReport / MatchSummaryReport keep date.isAfter(start) && date.isBefore(end)."""
+    """ProcessedReport / MatchSummaryReport keep date.isAfter(start) && date.isBefore(end)."""
     created, processed = NOW - timedelta(days=2), NOW - timedelta(days=1)
     store(container, "1", created, processed_date=processed)
     at_created, at_processed = created.isoformat(), processed.isoformat()

@@ -1,4 +1,4 @@
-"""POST /resync over the container with in-memory fakes (issue 11 §4): the role, the 400s in the HMPPS error
+"""POST /resync over the container with in-memory fakes: the role, the 400s in the HMPPS error
 shape, the dry-run default and its answer, and the operation in /v3/api-docs."""
 
 from __future__ import annotations
@@ -154,8 +154,8 @@ def test_who_asked_is_logged(client, auth_headers, caplog) -> None:
     assert "POST /resync by ptpu-test: 2 ids, dryRun=False" in caplog.messages
 
 
-# Found by a newcomer trial: malformed JSON was a 400 before the token was looked at, any content type was
-# tried as JSON, and a second "dryRun" key silently won (a real write from a body that also said true).
+# The token is checked before the body is read; only JSON content is read as JSON; a repeated "dryRun" key is
+# refused (a later false must not win over an earlier true and make a real write).
 @pytest.mark.parametrize("body", [b"garbage", b'{"ids": [1', b"[" * 100_000])
 def test_the_token_is_checked_before_the_body_is_parsed(client, auth_headers, body) -> None:
     anonymous = client.post("/resync", content=body, headers={"Content-Type": "application/json"})
@@ -202,8 +202,8 @@ class StallingPrisonApi(FakePrisonApi):
         return super().get_sentence_detail(booking_id)
 
 
-# Found by a newcomer trial: with prison-api slowed to 9 s a call, a 3-id re-sync answered after 72 s (the
-# budget only stops *starting* bookings), past the 60 s an ingress waits, and the caller lost every answer.
+# With prison-api at 9 s a call, a 3-id re-sync would answer after 72 s (the budget only stops *starting*
+# bookings), past the 60 s an ingress waits: the answer comes in time with what is done so far.
 def test_a_re_sync_still_running_when_the_answer_can_wait_no_longer_answers_what_it_has(
     container, signing_key, auth_headers
 ) -> None:

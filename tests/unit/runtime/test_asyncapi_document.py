@@ -1,4 +1,4 @@
-"""Issue 11 §1: the AsyncAPI document describes what ptpu consumes and publishes, and is served.
+"""The AsyncAPI document describes what ptpu consumes and publishes, and is served.
 
 Checked against references nobody on the team wrote: the AsyncAPI Initiative's JSON schema of 3.0.0
 documents (tests/fixtures/asyncapi), the offender events captured from NOMIS in 2021

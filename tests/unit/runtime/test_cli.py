@@ -55,7 +55,7 @@ def test_an_unknown_command_is_a_usage_error():
 
 
 def test_serve_with_an_empty_environment_prints_every_missing_variable_in_one_go(monkeypatch, capsys):
-    # Issue 14 §3 "done when": one run names all eight, one line each, then a pointer to --help.
+    # One run names all eight, one line each, then a pointer to --help.
     for name in list(os.environ):
         monkeypatch.delenv(name)
     assert main(["serve"]) == EXIT_CONFIG

@@ -123,7 +123,7 @@ def test_an_empty_required_setting_counts_as_missing_and_one_of_spaces_is_named_
         ("SQS_VISIBILITY_TIMEOUT", "0s", "from 1s to 12h"),
         ("SQS_VISIBILITY_TIMEOUT", "13h", "from 1s to 12h"),
         ("SQS_VISIBILITY_TIMEOUT", "later", "not a duration"),
-        # Found by a newcomer trial: each was accepted, then failed later or busy-looped.
+        # Accepted, each would fail later or busy-loop.
         ("AWS_REGION", "eu west", "not an AWS region name"),
         ("OFFENDER_SEARCH_ENDPOINT_URL", "http://a b", "not an http(s) URL"),
         ("PRISON_ENDPOINT_URL", "http://prison-api:99999", "its port"),
@@ -140,14 +140,14 @@ def test_a_malformed_setting_is_named_with_the_problem(name, value, complaint):
 
 
 def test_the_visibility_timeout_outlasts_the_worst_case_handling_and_is_configurable():
-    # Finding 6: SQS's own default of 30s is shorter than one message whose prison-api calls time out.
+    # SQS's own default of 30s is shorter than one message whose prison-api calls time out.
     assert settings_with().sqs_visibility_timeout == timedelta(minutes=5)
     assert settings_with(SQS_VISIBILITY_TIMEOUT="90s").sqs_visibility_timeout == timedelta(seconds=90)
     assert settings_with(SQS_VISIBILITY_TIMEOUT="PT2M").sqs_visibility_timeout == timedelta(minutes=2)
 
 
 def test_reports_run_two_at_once_unless_configured():
-    """Issue 13 §4."""
+    """REPORTS_MAX_CONCURRENT defaults to 2; a configured count replaces it."""
     assert settings_with().reports_max_concurrent == 2
     assert settings_with(REPORTS_MAX_CONCURRENT="5").reports_max_concurrent == 5
 
@@ -186,7 +186,7 @@ def test_secrets_never_appear_in_repr_or_errors():
 
 
 def test_an_empty_environment_lists_every_required_setting_at_once():
-    # Issue 14 §3: one missing variable per run meant 8 runs to find 8.
+    # One missing variable per run meant 8 runs to find 8.
     with pytest.raises(SettingsError) as raised:
         load_settings({})
     assert raised.value.problems == [f"{name}: required but not set" for name in (
@@ -208,7 +208,7 @@ def test_missing_and_malformed_settings_are_reported_together_one_line_each():
 
 
 def test_the_listen_address_is_a_setting_defaulting_to_every_interface():
-    # Issue 14 §6: the container listens on all interfaces, the sandbox on loopback only.
+    # The container listens on all interfaces, the sandbox on loopback only.
     assert settings_with().server_address == "0.0.0.0"
     assert settings_with(SERVER_ADDRESS="127.0.0.1").server_address == "127.0.0.1"
     assert settings_with(SERVER_ADDRESS="::").server_address == "::"

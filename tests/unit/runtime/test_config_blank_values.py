@@ -1,7 +1,7 @@
-"""A variable set to only whitespace: a start-up error naming it, whatever its kind (leftover from the
-newcomer trial that made an empty true/false switch an error). An empty variable keeps meaning the
+"""A variable set to only whitespace: a start-up error naming it, whatever its kind (as an empty
+true/false switch is). An empty variable keeps meaning the
 default, as docs/configuration.md documents. The prison filter too: only whitespace, or only commas, is
-refused (a second newcomer trial: read as empty it widened the filter to every prison)."""
+refused (read as empty it would widen the filter to every prison)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 11 §2: the PRISONTOPROBATION_SYNC_* switches reach the core as `Capabilities`, and docs/side-by-side.md's
+"""The PRISONTOPROBATION_SYNC_* switches reach the core as `Capabilities`, and docs/side-by-side.md's
 "final form" block is the existing service's last configuration (matching and merges only)."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def test_a_value_that_is_not_a_flag_stops_start_up_naming_the_variable() -> None
     assert "PRISONTOPROBATION_SYNC_KEYDATES" in str(raised.value)
 
 
-# Found by a newcomer trial: PRISONTOPROBATION_SYNC_LOCATION="" silently meant true.
+# An empty switch (PRISONTOPROBATION_SYNC_LOCATION="") is an error, never silently true.
 @pytest.mark.parametrize(
     "variable", [*SWITCHES, "PRISONTOPROBATION_DRY_RUN", "PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED"]
 )

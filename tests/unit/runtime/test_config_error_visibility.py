@@ -1,4 +1,4 @@
-"""SQS_ERROR_VISIBILITY_TIMEOUT and its hmpps-sqs names (issue 11 §3).
+"""SQS_ERROR_VISIBILITY_TIMEOUT and its hmpps-sqs names.
 
 hmpps-sqs (ministryofjustice/hmpps-spring-boot-sqs) reads `hmpps.sqs.queues.<id>.errorVisibilityTimeout`,
 a comma list of seconds; Spring binds it from HMPPS_SQS_QUEUES_PRISONEVENTQUEUE_ERROR_VISIBILITY_TIMEOUT

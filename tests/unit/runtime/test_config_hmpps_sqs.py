@@ -1,4 +1,4 @@
-"""The hmpps-sqs environment names, accepted beside the 2021 ones (issue 11 §3).
+"""The hmpps-sqs environment names, accepted beside the 2021 ones.
 
 Names checked against ministryofjustice/hmpps-spring-boot-sqs (HmppsSqsProperties under `hmpps.sqs`:
 provider, region, localstackUrl, queues.<id>.queueName/dlqName, topics.<id>.arn, useWebToken) and the

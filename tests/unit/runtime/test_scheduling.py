@@ -165,8 +165,8 @@ class ReleaseFailsOnceLock:
 
 
 def test_a_release_lost_by_one_job_is_retried_by_the_next_job_to_run():
-    # Finding 2: the pending release was per job, so processMessages stayed locked out (by us) until
-    # lock_at_most after retryShortTerm lost its release.
+    # The pending release is shared by the jobs: per job, processMessages would stay locked out (by us)
+    # until lock_at_most after retryShortTerm lost its release.
     clock, table, service, _ = make()
     lock = ReleaseFailsOnceLock()
     scheduler = SynchronisationScheduler(service, lock, clock, ScheduleSettings(True, timedelta(seconds=1), CRONS))
@@ -178,7 +178,7 @@ def test_a_release_lost_by_one_job_is_retried_by_the_next_job_to_run():
 
 
 def test_a_release_still_pending_at_shutdown_is_retried_once_the_jobs_have_finished():
-    # Finding 18: with the stop-time release now left to the scheduler (only once no job runs).
+    # The stop-time release is left to the scheduler (only once no job runs).
     clock, _, service, _ = make()
     lock = ReleaseFailsOnceLock()
     scheduler = SynchronisationScheduler(service, lock, clock, ScheduleSettings(True, timedelta(hours=1), CRONS))
@@ -190,8 +190,8 @@ def test_a_release_still_pending_at_shutdown_is_retried_once_the_jobs_have_finis
 
 
 def test_every_cycle_stops_starting_bookings_well_inside_the_lock_lease():
-    # Finding 3: a cycle longer than lock_at_most let another pod take the lock and process the same
-    # bookings; each job now hands the cycle a deadline of acquire time + 80% of lock_at_most.
+    # A cycle longer than lock_at_most would let another pod take the lock and process the same
+    # bookings; each job hands the cycle a deadline of acquire time + 80% of lock_at_most.
     clock, _, service, lock = make()
     settings = ScheduleSettings(True, timedelta(seconds=1), CRONS, lock_at_most=timedelta(minutes=10))
     scheduler = SynchronisationScheduler(service, lock, clock, settings)

@@ -1,4 +1,4 @@
-"""How `ptpu serve` stops: a scheduled job that outlives the stop bound keeps the cluster lock (finding 18)."""
+"""How `ptpu serve` stops: a scheduled job that outlives the stop bound keeps the cluster lock."""
 
 from __future__ import annotations
 
@@ -112,8 +112,8 @@ class Runner:
     def close(self) -> None: ...
 
 
-# Found by a newcomer trial: with the collector unreachable, stopping took 12-17 s (the exporters' retries),
-# close to the sandbox's 20 s before it kills the service.
+# With the collector unreachable the exporters' retries would make stopping take 12-17 s, close to the
+# sandbox's 20 s before it kills the service.
 def test_a_trace_flush_that_cannot_finish_is_cut_short_and_the_stop_stays_clean(caplog):
     container = StubContainer()
     container.the_scheduler.job_may_finish.set()  # no job running: only the flush is slow

@@ -1,4 +1,4 @@
-"""How each AWS client error at start-up reads (issue 14 §3); the live cases are in tests/integration/runtime."""
+"""How each AWS client error at start-up reads; the live cases are in tests/integration/runtime."""
 
 from __future__ import annotations
 

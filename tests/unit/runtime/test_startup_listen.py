@@ -1,5 +1,5 @@
-"""`ptpu serve` checks SERVER_ADDRESS:SERVER_PORT before anything starts (found by a newcomer trial:
-a taken port or an address that does not resolve stopped the service only after it had started)."""
+"""`ptpu serve` checks SERVER_ADDRESS:SERVER_PORT before anything starts: a
+taken port or an address that does not resolve stops the service before the listener and scheduler start."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The real clock is the same whatever the container's TZ (issue 13 §7): aware UTC now, London today."""
+"""The real clock is the same whatever the container's TZ: aware UTC now, London today."""
 
 from datetime import UTC, datetime
 

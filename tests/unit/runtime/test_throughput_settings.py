@@ -1,4 +1,4 @@
-"""Issue 12: the processing workers and booking lease settings, and the retry tiers' same-run window."""
+"""The processing workers and booking lease settings, and the retry tiers' same-run window."""
 
 from datetime import datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""With neither exporter configured there is no tracing at all (issue 11 §5): no tracer provider, no
+"""With neither exporter configured there is no tracing at all: no tracer provider, no
 instrumentation, not even the OpenTelemetry SDK imported; telemetry events stay JSON log lines only.
 
 Run in a fresh interpreter, since instrumentation and the global provider are process-wide."""

@@ -1,4 +1,4 @@
-"""Issue 12 §1: a cycle syncs up to N bookings at once; one booking's records stay in order on one
+"""A cycle syncs up to N bookings at once; one booking's records stay in order on one
 worker; the deadline and a store failure keep their guarantees."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The README shows `make run`'s banner as it prints it with the well-known ports (issue 14 §6: the docs
-are true), AWS CLI block included (issue 14 §5)."""
+"""The README shows `make run`'s banner as it prints it with the well-known ports (the docs
+are true), AWS CLI block included."""
 
 from __future__ import annotations
 

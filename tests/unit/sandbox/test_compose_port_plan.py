@@ -1,5 +1,5 @@
 """docker-compose.yml publishes each system on the sandbox's port plan, and docs/sandbox.md's table names the
-same images and ports (issue 14 §6), so one set of URLs serves both ways of running locally."""
+same images and ports, so one set of URLs serves both ways of running locally."""
 
 from __future__ import annotations
 

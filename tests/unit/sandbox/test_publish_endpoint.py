@@ -1,5 +1,5 @@
 """`ptpu publish` finds the emulator of a sandbox moved by PTPU_SANDBOX_PORT_BASE, as docs/sandbox.md says the
-variable moves the whole block (found by a newcomer trial: it published to 4566 instead)."""
+variable moves the whole block (not localstack's 4566)."""
 
 from __future__ import annotations
 
@@ -46,8 +46,8 @@ def test_a_port_base_variable_that_is_not_one_is_a_one_line_usage_error(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], loopback_env: None, value: str,
     command: list[str],
 ) -> None:
-    """It used to be ignored: the sandbox took the default ports, and `ptpu publish` published into
-    whichever sandbox was on them."""
+    """A bad value is an error: ignored, the sandbox would take the default ports, and `ptpu publish`
+    would publish into whichever sandbox was on them."""
     monkeypatch.setenv(PORT_BASE_ENV, value)
     assert main(command) == 2
     err = capsys.readouterr().err

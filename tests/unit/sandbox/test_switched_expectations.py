@@ -1,4 +1,4 @@
-"""Issue 11 §2 in the sandbox: `ptpu sandbox --demo` expects what the switches the service runs with make of
+"""Capability switches in the sandbox: `ptpu sandbox --demo` expects what the switches the service runs with make of
 each seeded scenario (the seed's states assume every capability on)."""
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ def test_matching_off_leaves_an_unlinked_prisoner_unmatched_and_a_linked_one_wai
 
     assert expected["new-conviction"] == "NO_MATCH"  # nobody in the seeded Delius holds A5089DY yet
     # Linked by NOMS number, but its custody has no book number: setting it is part of linking, so the
-    # location write (addressed by book number) fails until a successor sets it. A newcomer trial's demo
-    # run ended LOCATION_NOT_UPDATED where COMPLETED was expected.
+    # location write (addressed by book number) fails until a successor sets it.
     assert expected["already-linked"] == "LOCATION_NOT_UPDATED"
     assert expected["transfer"] == expected["merge"] == "COMPLETED"
     without_location = expectations(Capabilities.without(Capability.MATCHING, Capability.LOCATION))
