@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
+# pytest-xdist workers for `make test` and `make unit`: twice the cores of the 2-core CI machine, since most
+# tests wait on a server or a clock rather than the CPU (WORKERS=0 runs in one process).
+WORKERS ?= 4
 
 .PHONY: run test venv lint typecheck layers unit integration e2e smoke reliability bench bench-full dynalite docs apidocs clean
 
@@ -32,7 +35,7 @@ layers: $(STAMP)
 	$(BIN)/lint-imports
 
 unit: $(STAMP)
-	$(BIN)/pytest -q tests/unit
+	$(BIN)/pytest -q -n $(WORKERS) tests/unit
 
 integration: $(STAMP)
 	$(BIN)/pytest -q tests/integration
@@ -50,7 +53,7 @@ reliability: $(STAMP)
 
 # Every suite: about 5 minutes on 2 cores, the 500-event crash case (marker `slow`) included.
 test: lint typecheck layers
-	$(BIN)/pytest -q -p no:cacheprovider tests
+	$(BIN)/pytest -q -p no:cacheprovider -n $(WORKERS) tests
 
 # The benchmarks at sizes that fit 10 minutes on 2 cores; bench-full runs the full sizes (about
 # 25 minutes). Results go to build/benchmarks/ (untracked); BENCH_OUT=benchmarks/RESULTS.md (or
