@@ -1,7 +1,7 @@
 """schemathesis against our own /v3/api-docs: every operation, without and with a token carrying every role,
 answers without a 5xx and as its schema says (status codes, content types, bodies), and accepts every request
 its schema calls valid (the positive-data-acceptance check: parameters are documented with their real types,
-ranges and patterns)."""
+ranges and formats; the reports' `local-date-time` format is registered with the pattern the service accepts)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from datetime import datetime
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
+from ptpu_runtime.api.reports import LOCAL_DATE_TIME_FORMAT, LOCAL_DATE_TIME_PATTERN
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
 from ptpu_sandbox.simulators import QUEUE_ADMIN_ROLE, REPORT_ROLE, RESYNC_ROLE
@@ -47,6 +49,10 @@ def reversed_range(query: dict) -> bool:
         if start is not None and end is not None and start > end:
             return True
     return False
+
+
+# The format the report filters document: every value the service accepts, and only those.
+schemathesis.openapi.format(LOCAL_DATE_TIME_FORMAT, st.from_regex(LOCAL_DATE_TIME_PATTERN, fullmatch=True))
 
 
 def schema_for(app) -> schemathesis.BaseSchema:  # type: ignore[name-defined]
