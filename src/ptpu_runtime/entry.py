@@ -21,6 +21,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not missing or missing.startswith("ptpu"):
             raise
         print(f"ptpu: the `ptpu` command needs the service's dependencies ({missing} is not installed): "
-              "pip install 'ptpu[service]'", file=sys.stderr)
+              "pip install 'ptpu[service]' (from a clone: pip install -e '.[service]')", file=sys.stderr)
         return EXIT_NOT_INSTALLED
     return run(argv)

@@ -5,7 +5,9 @@ Per upstream: the time of the last successful and the last failed call, the kind
 the failures within the last `window`, and whether the upstream is `failing`: at least `min_failures`
 calls in a row have failed since its last success, the latest within `window`. One success clears it;
 with no call for a `window` it clears too (nothing recent is known). A call is one `UpstreamClient.call`,
-after the client's own retries (call_observer).
+after the client's own retries (call_observer). A call the API refused for its data (a 4xx such as
+404 for a booking it does not know) shows the API answering: it is no failure here and ends a run of
+failures; a 5xx, no answer, 401/403/407 (our credentials), 408 or 429 is.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from attrs import define, field, frozen
 from ptpu_adapters.http.call_observer import CallObserver, Exchange
 
 WINDOW = timedelta(minutes=5)
+# 4xx answers that say the API (or our access to it) is failing, not that the request's data was refused.
+_OUTAGE_4XX = frozenset({401, 403, 407, 408, 429})
 MIN_FAILURES = 3
 _KEPT_FAILURE_TIMES = 10_000  # enough to count a window's failures at any realistic rate
 
@@ -72,6 +76,9 @@ class RecentCalls:
                 calls.last_success = now
                 calls.failures_since_success = 0
                 return
+            if not is_outage(failure):
+                calls.failures_since_success = 0  # it answered: the data was refused, the API works
+                return
             calls.last_failure = now
             calls.last_failure_kind = failure
             calls.failures_since_success += 1
@@ -93,6 +100,17 @@ class RecentCalls:
                 window=self._window,
                 failing=recent_failure and calls.failures_since_success >= self._min_failures,
             )
+
+
+def is_outage(failure: str) -> bool:
+    """Whether a failure kind (`HTTP 503`, `ConnectTimeout`; `base.failure_kind`) says the API is failing."""
+    if not failure.startswith("HTTP "):
+        return True
+    try:
+        status = int(failure.removeprefix("HTTP "))
+    except ValueError:
+        return True
+    return status >= 500 or status in _OUTAGE_4XX or status < 400
 
 
 def _satisfies_protocol(recent: RecentCalls) -> CallObserver:

@@ -12,14 +12,16 @@ this writes to Delius, which queue-admin (SQS plumbing) does not (see api/resync
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import timedelta
 from typing import Any, Protocol
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from ptpu_core.ports import Clock
 from ptpu_core.synchronise import CycleSummary
+from ptpu_runtime.api.errors import bad_request
 from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, require_role
 
 log = logging.getLogger(__name__)
@@ -28,7 +30,7 @@ ANSWER_WITHIN_SECONDS = 45.0
 MAX_BOOKINGS = 1000
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Validation failure: maxBookings out of range"},
+    400: {"description": "Validation failure: maxBookings out of range, or a parameter given twice"},
     401: {"description": "No valid bearer token"},
     403: {"description": f"The token lacks {ROLE_RESYNC}"},
 }
@@ -59,11 +61,17 @@ def system_failure_router(service: RetriesSystemFailures, clock: Clock, verifier
         summary="Retries now the records an outage left in ERROR (short tier); a dry run by default",
     )
     def retry_system_failures(
+        request: Request,
         claims: dict[str, Any] = Depends(require_role(verifier, ROLE_RESYNC)),
         dry_run: bool = Query(True, alias="dryRun", description="false to process them"),
         max_bookings: int = Query(100, alias="maxBookings", ge=1, le=MAX_BOOKINGS,
                                   description="Most bookings taken"),
     ) -> SystemFailureRetry:
+        # A second dryRun must not silently win (as /resync refuses a repeated key in its body).
+        repeated = sorted(name for name, count in Counter(k for k, _ in request.query_params.multi_items()).items()
+                          if count > 1)
+        if repeated:
+            raise bad_request(f"the query parameter {repeated[0]!r} appears more than once")
         who = claims.get("user_name") or claims.get("client_id") or claims.get("sub")
         bookings = service.system_failures(limit=max_bookings)
         log.info("POST /retry-system-failures by %s: %d bookings, dryRun=%s", who, len(bookings), dry_run)

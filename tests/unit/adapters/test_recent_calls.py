@@ -90,3 +90,31 @@ def test_bad_settings_are_refused() -> None:
         RecentCalls(min_failures=0)
     with pytest.raises(ValueError):
         RecentCalls(window=timedelta(0))
+
+
+@pytest.mark.parametrize("refusal", ["HTTP 404", "HTTP 400", "HTTP 409"])
+def test_an_api_refusing_a_request_s_data_is_answering_not_failing(recent: RecentCalls, refusal: str) -> None:
+    """Events for bookings prison-api does not know (404) must not turn prison-api's health DOWN."""
+    for _ in range(5):
+        recent.call_finished("prison-api", refusal)
+
+    summary = recent.summary("prison-api")
+    assert not summary.failing
+    assert summary.failures_in_window == 0
+
+
+def test_a_refusal_ends_a_run_of_failures(recent: RecentCalls) -> None:
+    recent.call_finished("prison-api", "HTTP 503")
+    recent.call_finished("prison-api", "HTTP 503")
+    recent.call_finished("prison-api", "HTTP 404")
+    recent.call_finished("prison-api", "HTTP 503")
+
+    assert not recent.summary("prison-api").failing
+
+
+@pytest.mark.parametrize("kind", ["HTTP 401", "HTTP 403", "HTTP 429", "HTTP 502", "ReadTimeout"])
+def test_credentials_throttling_server_errors_and_silence_are_failures(recent: RecentCalls, kind: str) -> None:
+    for _ in range(3):
+        recent.call_finished("community-api", kind)
+
+    assert recent.summary("community-api").failing

@@ -65,3 +65,14 @@ def test_max_bookings_out_of_range_is_a_400(client, auth_headers, left_in_error)
 def test_the_operation_is_in_the_api_document(client) -> None:
     operation = client.get("/v3/api-docs").json()["paths"]["/retry-system-failures"]["post"]
     assert {p["name"] for p in operation["parameters"]} == {"dryRun", "maxBookings"}
+
+
+@pytest.mark.parametrize("query", ["dryRun=true&dryRun=false", "maxBookings=5&maxBookings=6"])
+def test_a_parameter_given_twice_is_a_400_and_nothing_runs(
+    client, auth_headers, container, left_in_error, query: str
+) -> None:
+    response = client.post(f"/retry-system-failures?{query}", headers=auth_headers(RESYNC_ROLE))
+
+    assert response.status_code == 400
+    assert "appears more than once" in response.json()["userMessage"]
+    assert writes_to_delius(container) == []

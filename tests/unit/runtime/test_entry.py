@@ -23,7 +23,7 @@ def test_without_the_service_dependencies_the_command_says_what_to_install(
     assert printed.out == ""
     assert printed.err.splitlines() == [
         "ptpu: the `ptpu` command needs the service's dependencies (uvicorn is not installed): "
-        "pip install 'ptpu[service]'"
+        "pip install 'ptpu[service]' (from a clone: pip install -e '.[service]')"
     ]
 
 
