@@ -14,7 +14,7 @@ switch and nothing is recorded.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,7 +24,6 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from ptpu_adapters.trace_context import context_from_fields, record_context, sns_envelope_fields, sqs_message_fields
 from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Outcome
-from ptpu_core.synchronise import ProcessesMessages, StartsBookingPasses
 
 TRACER_NAME = "ptpu"
 MESSAGING_SYSTEM = "aws_sqs"
@@ -83,42 +82,49 @@ def received_message_span(tracer: Tracer, message: dict[str, Any], queue_name: s
             raise
 
 
-class TracedProcessor:
-    """A record processor whose every `process(record)` runs in a span, child of the record's stored context.
+class OpenTelemetryRecords:
+    """ptpu_core.record_tracing.RecordTracing on OpenTelemetry: each record's processing and save in a span,
+    child of the record's stored context, so the upstream calls, the one store write and the P2P events of
+    the record are in the trace of the event that created it. The span ("process <eventType>", kind
+    CONSUMER) carries ptpu.record.id, ptpu.booking.id, ptpu.event.type, ptpu.retry.count and, once decided,
+    ptpu.outcome ("Done" / "TryLater") and ptpu.status (the state stored). A failure is recorded and the
+    span set ERROR."""
 
-    Wraps anything with `process(message) -> Outcome`; when the wrapped one hands out booking passes
-    (`ptpu_core.booking_pass.PerBookingPass`), so does this, each pass traced. The span ("process
-    <eventType>", kind CONSUMER) carries ptpu.record.id, ptpu.booking.id, ptpu.event.type, ptpu.retry.count
-    and, when processing returns, ptpu.outcome ("Done" / "TryLater") and ptpu.status (the state stored).
-    An exception is recorded, the span set ERROR, and the exception re-raised to the cycle.
-    """
-
-    def __init__(self, inner: ProcessesMessages, tracer: Tracer) -> None:
-        self._inner = inner
+    def __init__(self, tracer: Tracer) -> None:
         self._tracer = tracer
 
-    def booking_pass(self, confirm_lease: Callable[[], None] | None = None) -> ProcessesMessages:
-        inner = self._inner
-        if isinstance(inner, StartsBookingPasses):
-            inner = inner.booking_pass(confirm_lease)
-        return TracedProcessor(inner, self._tracer)
-
-    def process(self, message: Message) -> Outcome:
-        attributes: dict[str, str | int] = {
-            "ptpu.record.id": message.id,
-            "ptpu.booking.id": message.booking_id,
-            "ptpu.event.type": message.event_type,
-            "ptpu.retry.count": message.retry_count,
-        }
-        with self._tracer.start_as_current_span(
-            f"process {message.event_type}", context=record_context(message), kind=SpanKind.CONSUMER,
-            attributes=attributes, record_exception=False, set_status_on_exception=False,
-        ) as span:
+    @contextmanager
+    def record(self, message: Message) -> Iterator[_OtelRecordSpan]:
+        with _record_span(self._tracer, message) as span:
             try:
-                outcome = self._inner.process(message)
+                yield _OtelRecordSpan(span)
             except BaseException as error:
                 mark_failed(error, span)
                 raise
-            span.set_attribute("ptpu.outcome", type(outcome).__name__)
-            span.set_attribute("ptpu.status", str(outcome.status.state.value))
-            return outcome
+
+
+class _OtelRecordSpan:
+    def __init__(self, span: Span) -> None:
+        self._span = span
+
+    def outcome(self, outcome: Outcome) -> None:
+        self._span.set_attribute("ptpu.outcome", type(outcome).__name__)
+        self._span.set_attribute("ptpu.status", str(outcome.status.state.value))
+
+    def failed(self, error: BaseException) -> None:
+        mark_failed(error, self._span)
+
+
+@contextmanager
+def _record_span(tracer: Tracer, message: Message) -> Iterator[Span]:
+    attributes: dict[str, str | int] = {
+        "ptpu.record.id": message.id,
+        "ptpu.booking.id": message.booking_id,
+        "ptpu.event.type": message.event_type,
+        "ptpu.retry.count": message.retry_count,
+    }
+    with tracer.start_as_current_span(
+        f"process {message.event_type}", context=record_context(message), kind=SpanKind.CONSUMER,
+        attributes=attributes, record_exception=False, set_status_on_exception=False,
+    ) as span:
+        yield span

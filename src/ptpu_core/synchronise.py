@@ -86,6 +86,7 @@ from ptpu_core.ports import Clock, MessageRepository, Metrics, Telemetry
 from ptpu_core.processors.dispatch import StagedProcessing
 from ptpu_core.record_failures import RecordFailures
 from ptpu_core.record_outcomes import LAST_CHANCE, OutcomeRecorder, days_to_success, failed
+from ptpu_core.record_tracing import NO_TRACING, RecordTracing
 from ptpu_core.retry_policy import RetryTier
 from ptpu_core.service_time import instant
 from ptpu_core.settings import DomainSettings
@@ -160,6 +161,7 @@ class SynchronisationService:
         retry_same_run_within: timedelta = timedelta(0),
         booking_order: BookingOrder = as_selected,
         look_ahead: int = LOOK_AHEAD,
+        tracing: RecordTracing = NO_TRACING,
     ) -> None:
         """`runner`: how the bookings of a cycle are spread over workers (default: one after another);
         `leases`: the per-booking leases shared with other pods (default: none, every booking is ours);
@@ -167,10 +169,12 @@ class SynchronisationService:
         `booking_order`: the order this pod walks a selection's bookings (`ptpu_core.booking_order`; default:
         as selected; several pods: `PodSpread` seeded by the pod, so pods do not all start at one booking);
         `look_ahead`: how many bookings' leases are read in one go before their leases are tried (1 to
-        LOOK_AHEAD; see `BookingLeases.leased_elsewhere`)."""
+        LOOK_AHEAD; see `BookingLeases.leased_elsewhere`); `tracing`: a span per record around its processing and
+        save (`ptpu_core.record_tracing`; default: none)."""
         if not 1 <= look_ahead <= LOOK_AHEAD:
             raise ValueError(f"look_ahead must be 1 to {LOOK_AHEAD}, not {look_ahead}")
         self._look_ahead = look_ahead
+        self._tracing = tracing
         self._runner = runner or SerialRunner()
         self._leases = leases or NoLeases()
         self._retry_same_run_within = retry_same_run_within
@@ -399,18 +403,24 @@ class SynchronisationService:
                     booking_id,
                 )
                 return failing
-            if isinstance(processor, StagesJournal):
-                staged = processor.process_staged(message)
-                lease.confirm()  # the save is a write for the booking too
-                outcome = self._outcomes.save_staged(
-                    staged, message, selects(message), tally, retry_run=retry_run, counts_system_failure=not probe
-                )
-            else:
-                outcome = self._outcome_of(processor, message, tally, self._outcomes.failures)
-                lease.confirm()
-                self._outcomes.apply(
-                    message, outcome, selected=selects(message), retry_run=retry_run, counts_system_failure=not probe
-                )
+            with self._tracing.record(message) as span:
+                if isinstance(processor, StagesJournal):
+                    staged = processor.process_staged(message)
+                    if staged.error is not None:
+                        span.failed(staged.error)
+                    lease.confirm()  # the save is a write for the booking too
+                    outcome = self._outcomes.save_staged(
+                        staged, message, selects(message), tally, retry_run=retry_run,
+                        counts_system_failure=not probe,
+                    )
+                else:
+                    outcome = self._outcome_of(processor, message, tally, self._outcomes.failures)
+                    lease.confirm()
+                    self._outcomes.apply(
+                        message, outcome, selected=selects(message), retry_run=retry_run,
+                        counts_system_failure=not probe,
+                    )
+                span.outcome(outcome)
             tally["processed"] += 1
             if isinstance(outcome, Done):
                 tally["done"] += 1

@@ -40,12 +40,13 @@ from ptpu_adapters.http.recent_calls import RecentCalls
 from ptpu_adapters.metrics import PrometheusMetrics
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_adapters.telemetry import LoggingTelemetry, OpenTelemetryEvents
-from ptpu_adapters.tracing import TracedProcessor
+from ptpu_adapters.tracing import OpenTelemetryRecords
 from ptpu_core.booking_order import PodSpread
 from ptpu_core.booking_pass import PerBookingPass
 from ptpu_core.errors import ConfigError
 from ptpu_core.ports import CommunityApi, Telemetry
 from ptpu_core.receive import EventReceiver
+from ptpu_core.record_tracing import NO_TRACING, RecordTracing
 from ptpu_core.resync import Resync
 from ptpu_core.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
@@ -164,9 +165,9 @@ def _telemetry(tracing: Tracing, metrics: PrometheusMetrics) -> Telemetry:
     return DlqCountingTelemetry(events, metrics.sent_to_dlq)
 
 
-def _traced(processor: PerBookingPass, tracing: Tracing) -> PerBookingPass | TracedProcessor:
-    """With tracing on, each processed record in its own span; off, the processor as it is."""
-    return TracedProcessor(processor, tracing.tracer) if tracing.enabled else processor
+def _record_tracing(tracing: Tracing) -> RecordTracing:
+    """With tracing on, each record's processing and save in its own span; off, nothing."""
+    return OpenTelemetryRecords(tracing.tracer) if tracing.enabled else NO_TRACING
 
 
 def _whole_seconds(duration: timedelta) -> int:
@@ -289,9 +290,8 @@ class Container(containers.DeclarativeContainer):
         domain_events=domain_events,
     )
     synchronisation = providers.Singleton(
-        SynchronisationService, repository, providers.Singleton(_traced, processor, tracing), clock, domain_settings,
-        metrics, telemetry,
-        runner=booking_runner, leases=booking_leases,
+        SynchronisationService, repository, processor, clock, domain_settings, metrics, telemetry,
+        runner=booking_runner, leases=booking_leases, tracing=providers.Callable(_record_tracing, tracing),
         # Pods start apart; leases without an owner (NoLeases, in tests) give a seed drawn at random.
         booking_order=providers.Factory(PodSpread, providers.Callable(getattr, booking_leases, "locked_by", None)),
         retry_same_run_within=providers.Callable(same_run_window, providers.Singleton(_schedule_settings, settings)),

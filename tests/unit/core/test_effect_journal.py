@@ -228,6 +228,36 @@ def test_the_outcome_save_carries_the_journal_in_one_store_write(fakes: Fakes) -
     assert fakes.telemetry.names() == [names.SENTENCE_DATES_CHANGED]
 
 
+def test_with_tracing_on_a_record_still_costs_one_store_write(fakes: Fakes) -> None:
+    """With an exporter configured, as in production, each record's processing and save run in its span
+    (the container gives the cycle OpenTelemetryRecords), and the journal still rides on the one save."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from ptpu_adapters.tracing import OpenTelemetryRecords
+    from ptpu_core.booking_pass import PerBookingPass
+
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    store = fakes.repository = CountingStore()
+    store.add(a_stored(SENTENCE_DATES))
+    passes = PerBookingPass(fakes.prison, fakes.community, fakes.search, fakes.telemetry, fakes.metrics,
+                            fakes.clock, fakes.settings, steps=store)
+    tracing = OpenTelemetryRecords(provider.get_tracer("test"))
+
+    SynchronisationService(
+        store, passes, fakes.clock, fakes.settings, fakes.metrics, fakes.telemetry, tracing=tracing
+    ).process_due()
+
+    assert (store.updates, store.journal_writes) == (1, 0)
+    [span] = spans.get_finished_spans()
+    assert span.name == f"process {SENTENCE_DATES}"
+    assert span.attributes is not None and span.attributes["ptpu.status"] == "COMPLETED"
+    assert store.all()[0].status is State.COMPLETED
+
+
 def test_the_journal_is_written_alone_when_the_outcome_save_fails(fakes: Fakes) -> None:
     store = fakes.repository = CountingStore(failing_updates=1)
     store.add(a_stored(SENTENCE_DATES))

@@ -70,7 +70,7 @@ class SlowCommunityApi(FakeCommunityApi):
 
 
 class ProcessOnly:
-    """A processor, or a factory of booking passes, offering `process` only (as `TracedProcessor` does): the
+    """A processor, or a factory of booking passes, offering `process` only (no staged journal): the
     cycle saves the outcome, and the processor writes the journal itself."""
 
     def __init__(self, inner: PerBookingPass | MessageProcessor) -> None:

@@ -32,6 +32,7 @@ print(json.dumps({
     "global_provider": type(trace.get_tracer_provider()).__name__,
     "telemetry": type(container.telemetry().inner).__name__,  # inside the counting of DLQ events
     "processor": type(service._processor).__name__,
+    "record_tracing": type(service._tracing).__name__,
 }))
 """
 
@@ -54,6 +55,7 @@ def test_nothing_configured_means_no_provider_no_instrumentation_no_sdk():
         "global_provider": "ProxyTracerProvider",
         "telemetry": "LoggingTelemetry",
         "processor": "PerBookingPass",
+        "record_tracing": "NoTracing",
     }
 
 
@@ -62,5 +64,5 @@ def test_an_otlp_endpoint_turns_the_pipeline_on():
     seen = probe(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9")
     assert (seen["enabled"], seen["exporters"], seen["tracer"]) == (True, ["otlp"], "Tracer")
     assert (seen["requests_patched"], seen["botocore_patched"]) == (True, True)
-    assert (seen["global_provider"], seen["telemetry"], seen["processor"]) == (
-        "TracerProvider", "OpenTelemetryEvents", "TracedProcessor")
+    assert (seen["global_provider"], seen["telemetry"], seen["processor"], seen["record_tracing"]) == (
+        "TracerProvider", "OpenTelemetryEvents", "PerBookingPass", "OpenTelemetryRecords")
