@@ -10,7 +10,6 @@ from typing import Any
 from _common import StaticTokens
 from _world import bench_delius_offender, bench_prison_record
 
-from ptpu_adapters.fakes import RecordingMetrics, RecordingTelemetry
 from ptpu_adapters.http.base import UpstreamClient, cookieless_session
 from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.offender_search import OffenderSearchClient
@@ -18,6 +17,7 @@ from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_core.booking_pass import PerBookingPass
 from ptpu_core.effect_journal import AppliedStepStore
 from ptpu_core.settings import DomainSettings
+from ptpu_core.testing import RecordingMetrics, RecordingTelemetry
 from ptpu_sandbox.simulators.cluster import SimulatedHmpps
 
 CallKey = tuple[str, str, tuple[object, ...]]  # (service, method, plain arguments)

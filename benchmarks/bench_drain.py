@@ -65,10 +65,10 @@ from ptpu_adapters.aws.message_store import DynamoMessageRepository
 from ptpu_adapters.aws.message_table import message_table_definition, schedule_table_definition
 from ptpu_adapters.aws.provisioning import AwsResourceNames, ensure_table
 from ptpu_adapters.aws.record_codec import message_to_item
-from ptpu_adapters.fakes import FixedClock, RecordingMetrics, RecordingTelemetry
 from ptpu_core.booking_order import PodSpread
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
+from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry
 from ptpu_runtime.workers import ThreadedRunner
 from ptpu_sandbox.lifeline import bound_to_this_process
 

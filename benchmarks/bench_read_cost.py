@@ -31,11 +31,11 @@ from ptpu_adapters.aws.message_store import DynamoMessageRepository
 from ptpu_adapters.aws.message_table import message_table_definition
 from ptpu_adapters.aws.provisioning import ensure_table
 from ptpu_adapters.aws.record_codec import message_to_item
-from ptpu_adapters.fakes import FixedClock, RecordingMetrics, RecordingTelemetry
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
+from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry
 
 DUE_RECORDS = 100
 DUE_BOOKINGS = 50

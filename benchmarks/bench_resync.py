@@ -25,7 +25,6 @@ from _common import StaticTokens, booking_ids, machine, markdown_table, quiet_lo
 from _hmpps import CallKey, Counting, per_service, start_world
 from _world import offender_no
 
-from ptpu_adapters.fakes import FixedClock, RecordingMetrics, RecordingTelemetry
 from ptpu_adapters.http.base import UpstreamClient
 from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
@@ -33,6 +32,7 @@ from ptpu_adapters.http.offender_search import OffenderSearchClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_core.resync import MAX_IDS, Resync, ResyncResult
 from ptpu_core.settings import DomainSettings
+from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry
 from ptpu_sandbox.simulators.cluster import SimulatedHmpps
 
 SERVICES = ("prison-api", "community-api", "offender-search")

@@ -1,7 +1,7 @@
 """The ports: what the core needs from the outside world, as typing.Protocol.
 
 Every adapter in `ptpu_adapters` implements one of these; every one has an in-memory
-fake in `ptpu_adapters.fakes`. Errors: a system failure raises `errors.SystemFailure`
+fake in `ptpu_core.testing`. Errors: a system failure raises `errors.SystemFailure`
 (or a subclass); a business outcome (a 404 the SPEC names) is a return value.
 """
 

@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
-from ptpu_adapters.fakes import RecordingTelemetry
+from ptpu_core.testing import RecordingTelemetry
 from ptpu_runtime.api.queue_admin import TRANSFERRED_EVENT_DLQ, queue_admin_router
 
 SERVER = Path(__file__).resolve().parent / "local_aws_sqs"

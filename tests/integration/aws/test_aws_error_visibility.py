@@ -16,9 +16,9 @@ from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.aws.error_visibility import UNKNOWN_EVENT_TYPE, ErrorVisibility
 from ptpu_adapters.aws.provisioning import ProvisionedResources
 from ptpu_adapters.aws.sqs_listener import SqsListener
-from ptpu_adapters.fakes import RecordingTelemetry
 from ptpu_core.errors import SystemFailure
 from ptpu_core.event_parsing import parse_event
+from ptpu_core.testing import RecordingTelemetry
 
 RECEIVE_VISIBILITY = 30
 EVENT_TYPE = "IMPRISONMENT_STATUS-CHANGED"

@@ -26,7 +26,6 @@ from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.aws.lock import shedlock_time
 from ptpu_adapters.aws.message_store import DynamoMessageRepository
 from ptpu_adapters.aws.provisioning import ProvisionedResources
-from ptpu_adapters.fakes import FakeDomainEventPublisher, RecordingMetrics, RecordingTelemetry
 from ptpu_adapters.http import (
     CommunityApiClient,
     HmppsAuthTokenProvider,
@@ -42,6 +41,7 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import CycleSummary, SynchronisationService
+from ptpu_core.testing import FakeDomainEventPublisher, RecordingMetrics, RecordingTelemetry
 from ptpu_sandbox.emulator import AwsResourceNames
 from ptpu_sandbox.simulators import SimulatedHmpps
 

@@ -15,13 +15,13 @@ from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.aws.message_store import DynamoMessageRepository
 from ptpu_adapters.aws.provisioning import ProvisionedResources
 from ptpu_adapters.aws.record_codec import message_to_item
-from ptpu_adapters.fakes import FixedClock, RecordingMetrics, RecordingTelemetry
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
 from ptpu_core.reports import ProcessedFilter, in_progress, match_summary, processed
 from ptpu_core.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
+from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry
 from ptpu_runtime.api.csv_report import to_csv
 from ptpu_sandbox.emulator import AwsResourceNames
 

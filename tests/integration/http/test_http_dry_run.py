@@ -9,7 +9,6 @@ import pytest
 from http_stubs import fixture_body
 from pytest_httpserver import HTTPServer
 
-from ptpu_adapters.fakes import RecordingTelemetry
 from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_core.models.probation import (
@@ -19,6 +18,7 @@ from ptpu_core.models.probation import (
     UpdateCustody,
     UpdateCustodyBookingNumber,
 )
+from ptpu_core.testing import RecordingTelemetry
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ import pytest
 from simulated_service_env import simulated_service_env
 
 from ptpu_adapters.aws.record_codec import message_from_item
-from ptpu_adapters.fakes import RecordingTelemetry
 from ptpu_core import telemetry_names as names
 from ptpu_core.models.record import Message
+from ptpu_core.testing import RecordingTelemetry
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
 from ptpu_sandbox.publishing import Published, publish_scenarios, topic_arn_for

@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 from attrs import evolve
 
 from ptpu_adapters.aws.record_codec import CREATED_FOLD, message_from_item, message_to_item
-from ptpu_adapters.fakes import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import done
 from ptpu_core.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
 
 HOLD_BACK = timedelta(minutes=15)
 STATUS_CHANGE = "IMPRISONMENT_STATUS-CHANGED"

@@ -4,7 +4,7 @@ itself still reaches the telemetry (hmpps-spring-boot-sqs HmppsErrorVisibilityHa
 from __future__ import annotations
 
 from ptpu_adapters.dlq_counting import DlqCountingTelemetry
-from ptpu_adapters.fakes import RecordingTelemetry
+from ptpu_core.testing import RecordingTelemetry
 
 
 def test_sent_to_dlq_events_are_counted_by_event_type_and_still_tracked() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, generate_latest
 
 from ptpu_adapters.aws.queue_depth import SampledQueueDepth
-from ptpu_adapters.fakes import InMemoryQueueAdmin
+from ptpu_core.testing import InMemoryQueueAdmin
 
 
 class Later:

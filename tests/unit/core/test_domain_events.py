@@ -13,7 +13,6 @@ from builders import BOOKING_ID, BOOKING_NO, BOOKING_NUMBER, NOW, OFFENDER_NO, P
 
 from ptpu_adapters.aws.domain_event_topic import DRY_RUN_EVENT as DRY_RUN_DOMAIN_EVENT
 from ptpu_adapters.aws.domain_event_topic import DryRunDomainEventPublisher
-from ptpu_adapters.fakes import FakeDomainEventPublisher
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_core import telemetry_names as names
 from ptpu_core.domain_events import (
@@ -32,6 +31,7 @@ from ptpu_core.ports import DomainEventPublisher
 from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.resync import Resync
 from ptpu_core.settings import DomainSettings
+from ptpu_core.testing import FakeDomainEventPublisher
 
 CRN = "X100001"
 

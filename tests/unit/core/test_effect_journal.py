@@ -17,7 +17,6 @@ from builders import (
     inner_message,
 )
 
-from ptpu_adapters.fakes import InMemoryMessageRepository
 from ptpu_core import telemetry_names as names
 from ptpu_core.effect_journal import EffectJournal, write_key
 from ptpu_core.errors import StoreFailure
@@ -25,6 +24,7 @@ from ptpu_core.models.record import Message
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.synchronise import SynchronisationService
+from ptpu_core.testing import InMemoryMessageRepository
 
 CRN = "X142620"
 

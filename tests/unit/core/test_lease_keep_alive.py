@@ -16,14 +16,6 @@ from datetime import timedelta
 import pytest
 from builders import BOOKING_ID, PRISON, STATUS_CHANGE, Fakes, a_stored
 
-from ptpu_adapters.fakes import (
-    FakeCommunityApi,
-    FakeDomainEventPublisher,
-    FakePrisonApi,
-    InMemoryBookingLeases,
-    LeaseItem,
-    RecordingTelemetry,
-)
 from ptpu_core.booking_pass import PerBookingPass
 from ptpu_core.booking_work import PROCESS_DUE
 from ptpu_core.domain_events import PRISON_IDENTIFIER_ADDED
@@ -32,6 +24,14 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome
 from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.synchronise import CycleSummary, ProcessesMessages, SynchronisationService
+from ptpu_core.testing import (
+    FakeCommunityApi,
+    FakeDomainEventPublisher,
+    FakePrisonApi,
+    InMemoryBookingLeases,
+    LeaseItem,
+    RecordingTelemetry,
+)
 
 CRN = "X100001"
 LEASE = timedelta(minutes=10)

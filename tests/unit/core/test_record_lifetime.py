@@ -15,10 +15,10 @@ from datetime import date, datetime, timedelta
 import pytest
 from records import HOLD_BACK, MOVEMENT, NOW, STATUS_CHANGE, World, record
 
-from ptpu_adapters.fakes import InMemoryMessageRepository
 from ptpu_core.models.record import SynchroniseState
 from ptpu_core.outcomes import try_later
 from ptpu_core.retry_policy import RetryTier, epoch_seconds, initial_delete_by
+from ptpu_core.testing import InMemoryMessageRepository
 
 THIRTY_DAYS_ON = epoch_seconds(NOW + timedelta(days=30))
 SENTENCE_EXPIRY = NOW.date() + timedelta(days=58)

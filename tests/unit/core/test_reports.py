@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 import pytest
 from records import MOVEMENT, NOW, SENTENCE_DATES, STATUS_CHANGE, record
 
-from ptpu_adapters.fakes import FixedClock, InMemoryMessageRepository
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.reports import ProcessedFilter, in_progress, not_matched, processed
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository
 
 S = SynchroniseState
 

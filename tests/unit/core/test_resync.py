@@ -23,7 +23,6 @@ from builders import (
 )
 
 from ptpu_adapters.aws.domain_event_topic import DryRunDomainEventPublisher
-from ptpu_adapters.fakes import FakeDomainEventPublisher
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_core import telemetry_names as names
 from ptpu_core.booking_work import ON_REQUEST, LeaseRun
@@ -31,6 +30,7 @@ from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.resync import MAX_IDS, InvalidResyncRequest, Resync, ResyncItem, ResyncResult
+from ptpu_core.testing import FakeDomainEventPublisher
 
 CRN = "X142620"
 OTHER_BOOKING = 1200836

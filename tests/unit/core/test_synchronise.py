@@ -17,12 +17,12 @@ from records import (
     record,
 )
 
-from ptpu_adapters.fakes import InMemoryMessageRepository
 from ptpu_core.errors import StoreFailure, UpstreamFailure
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import done, try_later
 from ptpu_core.retry_policy import RetryTier, epoch_seconds
 from ptpu_core.synchronise import CycleSummary
+from ptpu_core.testing import InMemoryMessageRepository
 
 DAY = 86_400
 

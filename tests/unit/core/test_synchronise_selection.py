@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from records import HOLD_BACK, MOVEMENT, NOW, STATUS_CHANGE, World, record
 
-from ptpu_adapters.fakes import InMemoryMessageRepository
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import try_later
 from ptpu_core.retry_policy import RetryTier
+from ptpu_core.testing import InMemoryMessageRepository
 
 
 class LaggingIndex(InMemoryMessageRepository):

@@ -14,7 +14,10 @@ from fastapi.testclient import TestClient
 from jwt.algorithms import RSAAlgorithm
 from prometheus_client import CollectorRegistry
 
-from ptpu_adapters.fakes import (
+from ptpu_adapters.http.base import PingAnswer
+from ptpu_adapters.http.jwks import KeyUnavailable, parse_jwks
+from ptpu_core.booking_work import NoLeases
+from ptpu_core.testing import (
     FakeCommunityApi,
     FakeOffenderSearch,
     FakePrisonApi,
@@ -24,9 +27,6 @@ from ptpu_adapters.fakes import (
     InMemoryQueueAdmin,
     RecordingTelemetry,
 )
-from ptpu_adapters.http.base import PingAnswer
-from ptpu_adapters.http.jwks import KeyUnavailable, parse_jwks
-from ptpu_core.booking_work import NoLeases
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
 from ptpu_runtime.container import Container

@@ -4,8 +4,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ptpu_adapters.aws.aws_errors import QueueDoesNotExist
-from ptpu_adapters.fakes import InMemoryQueueAdmin, RecordingTelemetry
 from ptpu_adapters.http.base import PingAnswer
+from ptpu_core.testing import InMemoryQueueAdmin, RecordingTelemetry
 from ptpu_runtime.health_checks import HealthService, PingHealth, QueueHealth, spring_status_name
 
 UPSTREAMS = ("prisonApiHealth", "communityApiHealth", "searchApiHealth", "OAuthApiHealth")

@@ -3,8 +3,8 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from ptpu_adapters.fakes import InMemoryQueueAdmin
 from ptpu_core.errors import StoreFailure
+from ptpu_core.testing import InMemoryQueueAdmin
 
 ADMIN = "ROLE_PTPU_QUEUE_ADMIN"
 QUEUE, DLQ = "prison_to_probation_queue", "prison_to_probation_dlq"

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from ptpu_adapters.fakes import InMemoryMessageRepository
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message
+from ptpu_core.testing import InMemoryMessageRepository
 from ptpu_runtime.api.report_gate import ReportGate
 
 NOW = datetime(2021, 3, 10, 12, 0, 0)  # the container fixture's FixedClock

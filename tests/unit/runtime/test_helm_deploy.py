@@ -18,10 +18,10 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from ptpu_adapters.aws.queue_depth import SampledQueueDepth
-from ptpu_adapters.fakes import InMemoryQueueAdmin
 from ptpu_adapters.http.call_observer import Exchange
 from ptpu_adapters.http.client_metrics import HttpClientMetrics
 from ptpu_adapters.metrics import PrometheusMetrics
+from ptpu_core.testing import InMemoryQueueAdmin
 from ptpu_runtime.config import Settings, load_settings
 from ptpu_runtime.config_kinds import specs
 

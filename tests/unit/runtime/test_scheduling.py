@@ -1,8 +1,8 @@
 import threading
 from datetime import UTC, datetime, timedelta
 
-from ptpu_adapters.fakes import FixedClock, InMemoryLock
 from ptpu_core.retry_policy import RetryTier
+from ptpu_core.testing import FixedClock, InMemoryLock
 from ptpu_runtime.scheduling import (
     LOCK_NAME,
     PROCESS_JOB,

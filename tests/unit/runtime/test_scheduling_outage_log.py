@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from ptpu_adapters.fakes import FixedClock, InMemoryLock
+from ptpu_core.testing import FixedClock, InMemoryLock
 from ptpu_runtime.scheduling import LOCK_NAME, PROCESS_JOB, LockedJob, SharedLock
 
 SCHEDULING = "ptpu_runtime.scheduling"

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from ptpu_adapters.fakes import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.events import EventType
 from ptpu_core.models.record import Message, SynchroniseState
@@ -18,6 +17,7 @@ from ptpu_core.outcomes import Outcome, done
 from ptpu_core.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import CycleSummary, SynchronisationService
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
 from ptpu_runtime.workers import ThreadedRunner
 
 NOW = datetime(2021, 3, 10, 12, 0, 0)

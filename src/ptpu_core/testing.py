@@ -1,7 +1,9 @@
-"""In-memory fakes of every port. They record state, so tests assert what happened.
+"""The core's test support: an in-memory fake of every port. They record state, so tests assert what
+happened.
 
-Shared by unit tests and the local sandbox; the block at the end type-checks each fake
-against its Protocol.
+Shared by the unit tests, the local sandbox and the benchmarks, and offered to services reusing the core
+for their own tests; production code never imports it (an import-linter contract). The block at the end
+type-checks each fake against its Protocol.
 """
 
 from __future__ import annotations
