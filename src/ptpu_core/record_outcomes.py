@@ -50,6 +50,9 @@ def failed(
     return try_later(SynchroniseState.ERROR)
 
 
+SYSTEM_FAILURE_RETRIES = "SYSTEM_FAILURES"  # ptpu_retries_total's tier for the retry of system failures
+
+
 def outcome_label(outcome: Outcome) -> str:
     """The `outcome` of ptpu_records_total: `done`, `error` (TryLater(ERROR): a system failure, `failed`)
     or `retry` (any other TryLater: a business reason to try again)."""
@@ -174,8 +177,8 @@ class OutcomeRecorder:
         )
         self._metrics.record_processed(message.event_type, outcome_label(outcome))
         tier = tier_for(message.retry_count)
-        if tier is not None:
-            self._metrics.record_retried(tier.name)
+        if tier is not None:  # the retry of system failures counts apart: its probes are no tier's retries
+            self._metrics.record_retried(tier.name if counts_system_failure else SYSTEM_FAILURE_RETRIES)
         if _is_status_change(message):
             self._count_status_change(message, updated, outcome, now, selected)
 

@@ -26,6 +26,8 @@ from ptpu_core.errors import UpstreamFailure
 
 log = logging.getLogger(__name__)
 
+PING_TIMEOUT_SECONDS = 2.0
+
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
 BODY_EXCERPT_CHARS = 200
 
@@ -122,6 +124,9 @@ class UpstreamClient:
         self._base_url = base_url.rstrip("/")
         self._tokens = tokens
         self._timeout = (connect_timeout, read_timeout)
+        # A health ping waits at most PING_TIMEOUT_SECONDS each way: /health must answer while an upstream
+        # hangs (the existing service's HealthCheck bounds its ping the same way, hmpps health-timeout).
+        self._ping_timeout = (min(connect_timeout, PING_TIMEOUT_SECONDS), min(read_timeout, PING_TIMEOUT_SECONDS))
         self._retries = retries
         self._retry_delay = retry_delay
         self._session = session or cookieless_session()
@@ -196,7 +201,7 @@ class UpstreamClient:
         try:
             response = self._session.get(
                 self._base_url + "/health/ping",
-                timeout=self._timeout,
+                timeout=self._ping_timeout,
                 proxies=self._environment.proxies,
                 verify=self._environment.verify,
             )

@@ -10,6 +10,7 @@ from http_stubs import expect_token, token_requests
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from ptpu_adapters.http.base import PING_TIMEOUT_SECONDS
 from ptpu_core.errors import UpstreamFailure
 
 
@@ -136,6 +137,20 @@ def test_ping_answer_carries_the_status_and_body_without_a_token(httpserver: HTT
     assert (answer.status, answer.body, answer.ok) == (503, '{"status":"DOWN"}', False)
     assert token_requests(httpserver) == 0
     assert "Authorization" not in httpserver.log[-1][0].headers
+
+
+def test_a_hanging_upstream_ping_answers_within_the_ping_timeout(httpserver: HTTPServer, make_upstream) -> None:
+    """/health must answer while an upstream hangs: the ping waits PING_TIMEOUT_SECONDS, not the 10 s read
+    timeout of a real call."""
+    httpserver.expect_request("/health/ping").respond_with_handler(
+        lambda request: (time.sleep(PING_TIMEOUT_SECONDS + 3), Response("late"))[1]
+    )
+    started = time.monotonic()
+
+    answer = make_upstream(read_timeout=10.0).ping_answer()
+
+    assert (answer.status, answer.error) == (None, "ReadTimeout")
+    assert time.monotonic() - started < PING_TIMEOUT_SECONDS + 2.5
 
 
 def test_ping_answer_says_what_kind_of_failure_when_nothing_answers(make_upstream) -> None:

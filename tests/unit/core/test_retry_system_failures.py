@@ -158,3 +158,14 @@ def test_the_dry_run_lists_what_the_run_would_take_and_writes_nothing() -> None:
     assert world.service.system_failures(limit=10) == [7, 8]
     assert world.service.system_failures(limit=1) == [7]
     assert world.processor.seen == []
+
+
+def test_its_tries_are_counted_apart_from_the_tiers() -> None:
+    world = World()
+    world.store(failed_record(1))
+    world.processor.default = try_later(ERROR)
+
+    world.service.retry_system_failures(limit=10)
+
+    assert world.metrics.count("retries", "SYSTEM_FAILURES") == 1
+    assert world.metrics.count("retries", "SHORT") == 0
