@@ -51,7 +51,7 @@ smoke: $(STAMP)
 reliability: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider tests/reliability
 
-# Every suite: about 5 minutes on 2 cores, the 500-event crash case (marker `slow`) included.
+# Every suite, over $(WORKERS) workers: about 10 minutes on 2 cores, the 500-event crash case (marker `slow`) included.
 test: lint typecheck layers
 	$(BIN)/pytest -q -p no:cacheprovider -n $(WORKERS) tests
 
