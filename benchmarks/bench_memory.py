@@ -49,7 +49,7 @@ from ptpu_adapters.aws.provisioning import ensure_table
 from ptpu_adapters.aws.record_codec import message_from_item, message_to_item
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
-from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry
+from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
 from ptpu_runtime.api.errors import install_error_handlers
 from ptpu_runtime.api.report_gate import DEFAULT_MAX_CONCURRENT_REPORTS, ReportGate
 from ptpu_runtime.api.reports import report_router
@@ -95,7 +95,8 @@ def cycle_row(clients: AwsClients, backlog: int) -> tuple[list[object], list[dic
     batch_write(clients.dynamodb, table, items)
     repository = DynamoMessageRepository(clients.dynamodb, table)
     service = SynchronisationService(
-        repository, NoOpProcessor(), FixedClock(NOW), DomainSettings(), RecordingMetrics(), RecordingTelemetry()
+        repository, passes_of(NoOpProcessor()), FixedClock(NOW), DomainSettings(), RecordingMetrics(),
+        RecordingTelemetry(),
     )
     before = peak_rss_mib()
     seconds, peak, after, summary = traced(service.process_due)

@@ -35,7 +35,7 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
-from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry
+from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
 
 DUE_RECORDS = 100
 DUE_BOOKINGS = 50
@@ -94,7 +94,8 @@ def ours(client: Any, table: str) -> tuple[int, int, int, int]:
     """(items read, queries, ScannedCount, batch-got) of one process_due; it marks the due records processed."""
     repository = DynamoMessageRepository(client, table)
     service = SynchronisationService(
-        repository, NoOpProcessor(), FixedClock(NOW), DomainSettings(), RecordingMetrics(), RecordingTelemetry()
+        repository, passes_of(NoOpProcessor()), FixedClock(NOW), DomainSettings(), RecordingMetrics(),
+        RecordingTelemetry(),
     )
     summary = service.process_due()
     if summary.processed != DUE_RECORDS:

@@ -36,7 +36,7 @@ from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Outcome
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
-from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
 
 EVENTS_PER_BOOKING = 5
 SERVICES = ("prison-api", "community-api", "offender-search")
@@ -81,7 +81,7 @@ def run(mode: str, bookings: list[int], messages: list[Message]) -> tuple[list[C
                 repository.add(message)
             per_record = ProcessOnly(work)  # hides booking_pass(): one pass per record
             service = SynchronisationService(
-                repository, work if mode == "aggregated" else per_record, clock, DomainSettings(),
+                repository, work if mode == "aggregated" else passes_of(per_record), clock, DomainSettings(),
                 RecordingMetrics(), RecordingTelemetry(),
             )
             service.process_due()

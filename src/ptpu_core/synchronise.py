@@ -26,8 +26,8 @@ Concurrency and pods (`booking_work`): the bookings of a cycle are handed as tas
 `RunsBookingTasks` runner (up to N at once; a booking's records stay in order inside its task), and
 each task first takes the booking's lease (`BookingLeases`): a booking leased by another pod is
 skipped (counted `leased_elsewhere`); the consistent read and the stale check come after the lease,
-so a booking another pod finished a moment ago is seen as done. With `PerBookingPass` as the
-processor each booking's records share one pass (`booking_pass`): prison-api read once per booking.
+so a booking another pod finished a moment ago is seen as done. Each booking's records share one pass
+(`BookingPasses.booking_pass`; `PerBookingPass` in the container): prison-api read once per booking.
 Each pod walks the selection's bookings in its own order (`booking_order`, `PodSpread` in the container),
 so pods do not all try the same booking's lease first; a booking's records keep their order. Before
 trying the leases of the next `look_ahead` bookings (100) it reads them in one go
@@ -42,12 +42,12 @@ the lease is still this pod's, extending it once less than half is left. When it
 it after it ran out), the pass stops at once (counted `lease_lost`): the record in hand is not saved, so it
 stays unprocessed for the pod that holds the booking now, and nothing more is written for the booking.
 
-Each record's effect journal rides on the save of its outcome when the processor stages
-it (`MessageProcessor.process_staged`): one store write per record; the journal is written alone only
-when that save fails (see `ptpu_core.effect_journal`).
+Every record takes one path: the pass processes it with its effect journal staged on the record
+(`BookingPass.process_staged`), and the journal rides on the save of its outcome: one store write per
+record; the journal is written alone only when that save fails (see `ptpu_core.effect_journal`).
 
 Saving each outcome and counting status changes is `record_outcomes` (OutcomeRecorder).
-Failures: an exception from the processor becomes TryLater(ERROR) for that record and the
+Failures: an exception from processing (handed back by the pass) becomes TryLater(ERROR) for that record and the
 cycle carries on. A `StoreFailure` from the repository is not caught: the cycle stops,
 and since nothing is deleted or marked before its outcome is saved, nothing is lost.
 """
@@ -60,7 +60,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import islice
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 import attrs
 from attrs import frozen
@@ -84,8 +84,7 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Done, Outcome
 from ptpu_core.ports import Clock, MessageRepository, Metrics, Telemetry
 from ptpu_core.processors.dispatch import StagedProcessing
-from ptpu_core.record_failures import RecordFailures
-from ptpu_core.record_outcomes import LAST_CHANCE, OutcomeRecorder, days_to_success, failed
+from ptpu_core.record_outcomes import LAST_CHANCE, OutcomeRecorder, days_to_success
 from ptpu_core.record_tracing import NO_TRACING, RecordTracing
 from ptpu_core.retry_policy import RetryTier
 from ptpu_core.service_time import instant
@@ -94,27 +93,24 @@ from ptpu_core.settings import DomainSettings
 log = logging.getLogger("ptpu.synchronise")
 
 # LAST_CHANCE and days_to_success live in record_outcomes; still importable from here.
-__all__ = ["LAST_CHANCE", "CycleSummary", "ProcessesMessages", "StagesJournal", "StartsBookingPasses",
-           "SynchronisationService", "days_to_success"]  # fmt: skip
+__all__ = ["LAST_CHANCE", "BookingPass", "BookingPasses", "CycleSummary", "SynchronisationService",
+           "days_to_success"]  # fmt: skip
 
 
-class ProcessesMessages(Protocol):
-    def process(self, message: Message) -> Outcome: ...
+class BookingPass(Protocol):
+    """Processes one booking's records, in order, on one worker (`MessageProcessor`)."""
+
+    def process_staged(self, message: Message) -> StagedProcessing:
+        """The record's outcome with its effect journal staged on it for the save to carry; an exception
+        from processing is handed back in the answer, except `LeaseLost`, which is raised."""
+        ...
 
 
-@runtime_checkable
-class StagesJournal(Protocol):
-    """A processor whose record journal rides on the outcome's save (`MessageProcessor.process_staged`)."""
+class BookingPasses(Protocol):
+    """Hands out one pass per booking (`ptpu_core.booking_pass.PerBookingPass`)."""
 
-    def process_staged(self, message: Message) -> StagedProcessing: ...
-
-
-@runtime_checkable
-class StartsBookingPasses(Protocol):
-    """A processor that hands out one processor per booking pass (see `ptpu_core.booking_pass`)."""
-
-    def booking_pass(self, confirm_lease: Callable[[], None] | None = None) -> ProcessesMessages:
-        """A processor for one booking's records; `confirm_lease` raises LeaseLost unless the booking's
+    def booking_pass(self, confirm_lease: Callable[[], None] | None = None) -> BookingPass:
+        """A pass for one booking's records; `confirm_lease` raises LeaseLost unless the booking's
         lease is still ours, and is asked before each Delius write and publish."""
         ...
 
@@ -150,7 +146,7 @@ class SynchronisationService:
     def __init__(
         self,
         repository: MessageRepository,
-        processor: ProcessesMessages,
+        passes: BookingPasses,
         clock: Clock,
         settings: DomainSettings,
         metrics: Metrics,
@@ -163,7 +159,8 @@ class SynchronisationService:
         look_ahead: int = LOOK_AHEAD,
         tracing: RecordTracing = NO_TRACING,
     ) -> None:
-        """`runner`: how the bookings of a cycle are spread over workers (default: one after another);
+        """`passes`: one pass per booking, which processes its records (`PerBookingPass`);
+        `runner`: how the bookings of a cycle are spread over workers (default: one after another);
         `leases`: the per-booking leases shared with other pods (default: none, every booking is ours);
         `retry_same_run_within`: see `LeaseRun` (how close two pods' runs of one retry tier count as one);
         `booking_order`: the order this pod walks a selection's bookings (`ptpu_core.booking_order`; default:
@@ -180,7 +177,7 @@ class SynchronisationService:
         self._retry_same_run_within = retry_same_run_within
         self._booking_order = booking_order
         self._repository = repository
-        self._processor = processor
+        self._passes = passes
         self._clock = clock
         self._settings = settings
         self._metrics = metrics
@@ -390,11 +387,7 @@ class SynchronisationService:
             log.info(
                 "booking %s: deleted duplicate %s message %s", booking_id, duplicate.event_type, duplicate.id
             )
-        processor = (
-            self._processor.booking_pass(lease.confirm)
-            if isinstance(self._processor, StartsBookingPasses)
-            else self._processor
-        )
+        booking_pass = self._passes.booking_pass(lease.confirm)
         for message in aggregation.kept:
             if stop_at is not None and instant(self._clock.now()) >= stop_at:
                 tally["cut_short"] += 1
@@ -404,22 +397,13 @@ class SynchronisationService:
                 )
                 return failing
             with self._tracing.record(message) as span:
-                if isinstance(processor, StagesJournal):
-                    staged = processor.process_staged(message)
-                    if staged.error is not None:
-                        span.failed(staged.error)
-                    lease.confirm()  # the save is a write for the booking too
-                    outcome = self._outcomes.save_staged(
-                        staged, message, selects(message), tally, retry_run=retry_run,
-                        counts_system_failure=not probe,
-                    )
-                else:
-                    outcome = self._outcome_of(processor, message, tally, self._outcomes.failures)
-                    lease.confirm()
-                    self._outcomes.apply(
-                        message, outcome, selected=selects(message), retry_run=retry_run,
-                        counts_system_failure=not probe,
-                    )
+                staged = booking_pass.process_staged(message)
+                if staged.error is not None:
+                    span.failed(staged.error)
+                lease.confirm()  # the save is a write for the booking too
+                outcome = self._outcomes.save_staged(
+                    staged, message, selects(message), tally, retry_run=retry_run, counts_system_failure=not probe
+                )
                 span.outcome(outcome)
             tally["processed"] += 1
             if isinstance(outcome, Done):
@@ -428,17 +412,6 @@ class SynchronisationService:
                 tally["retried"] += 1
                 failing = failing or outcome.status.state is SynchroniseState.ERROR
         return failing
-
-    @staticmethod
-    def _outcome_of(
-        processor: ProcessesMessages, message: Message, tally: Counter[str], failures: RecordFailures
-    ) -> Outcome:
-        try:
-            return processor.process(message)
-        except LeaseLost:
-            raise  # not a failure of the record: another pod holds its booking now
-        except Exception as error:
-            return failed(message, error, tally, failures)
 
     def apply_outcome(
         self, message: Message, outcome: Outcome, *, selected: bool = True, retry_run: bool = False

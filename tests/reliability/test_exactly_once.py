@@ -39,6 +39,7 @@ from ptpu_core.testing import (
     FixedClock,
     RecordingMetrics,
     RecordingTelemetry,
+    every_booking,
 )
 from ptpu_sandbox.emulator import AwsResourceNames, MotoEmulator, moto_emulator_session, provision
 from ptpu_sandbox.simulators.faults import FaultRule
@@ -143,7 +144,7 @@ def world(emulator: MotoEmulator) -> Iterator[World]:
         telemetry,
         receptions,
         SqsListener(clients.sqs, resources.queue_url, handle, wait_seconds=1),
-        SynchronisationService(repository, processor, clock, settings, metrics, telemetry),
+        SynchronisationService(repository, every_booking(processor), clock, settings, metrics, telemetry),
     )
     try:
         yield world

@@ -27,7 +27,7 @@ from ptpu_core.outcomes import Outcome, done
 from ptpu_core.retry_policy import RetryTier, initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
 from ptpu_sandbox.emulator import AwsResourceNames
 
 BOOKING = 1200835
@@ -382,7 +382,7 @@ def test_a_cycle_writes_no_lease_of_a_booking_held_or_freshly_freed_elsewhere_an
     for booking in (1, 2, 3):
         repository.add(_due_record(booking))
     service = SynchronisationService(
-        repository, _Completes(), FixedClock(_RECORDS_NOW), DomainSettings(), RecordingMetrics(),
+        repository, passes_of(_Completes()), FixedClock(_RECORDS_NOW), DomainSettings(), RecordingMetrics(),
         RecordingTelemetry(), leases=mine, booking_order=order,
     )
 

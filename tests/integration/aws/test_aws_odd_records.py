@@ -21,7 +21,7 @@ from ptpu_core.reports import ProcessedFilter, in_progress, match_summary, proce
 from ptpu_core.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
-from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry
+from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
 from ptpu_runtime.api.csv_report import to_csv
 from ptpu_sandbox.emulator import AwsResourceNames
 
@@ -81,7 +81,7 @@ def test_a_matched_record_beside_another_bookings_record_both_processed_and_repo
 
     processor = CompletingProcessor()
     SynchronisationService(
-        store, processor, FixedClock(NOW), DomainSettings(), RecordingMetrics(), RecordingTelemetry()
+        store, passes_of(processor), FixedClock(NOW), DomainSettings(), RecordingMetrics(), RecordingTelemetry()
     ).process_due()
 
     assert sorted(processor.seen) == sorted([matched["id"]["S"], other["id"]["S"]])
@@ -112,7 +112,7 @@ def test_an_unreadable_record_is_skipped_logged_and_counted_and_the_rest_carry_o
     processor = CompletingProcessor()
     with caplog.at_level(logging.WARNING, logger="ptpu.message_store"):
         summary = SynchronisationService(
-            store, processor, FixedClock(NOW), DomainSettings(), RecordingMetrics(), RecordingTelemetry()
+            store, passes_of(processor), FixedClock(NOW), DomainSettings(), RecordingMetrics(), RecordingTelemetry()
         ).process_due()
         reported = [m.id for m in in_progress(store)]
 

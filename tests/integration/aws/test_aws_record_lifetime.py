@@ -17,7 +17,7 @@ from ptpu_core.outcomes import Outcome, done, try_later
 from ptpu_core.retry_policy import RetryTier, epoch_seconds
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
-from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry
+from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
 from ptpu_sandbox.emulator import AwsResourceNames
 
 NOW = datetime(2021, 3, 10, 12, 0, tzinfo=UTC)
@@ -59,7 +59,7 @@ def store(aws_clients: AwsClients, resources: ProvisionedResources, names: AwsRe
 def _service(store: DynamoMessageRepository, outcome: Outcome) -> SynchronisationService:
     return SynchronisationService(
         store,
-        Answers(outcome),
+        passes_of(Answers(outcome)),
         FixedClock(NOW),
         DomainSettings(hold_back=timedelta(minutes=60)),
         RecordingMetrics(),

@@ -22,7 +22,7 @@ from ptpu_core.outcomes import Outcome, done
 from ptpu_core.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
-from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry
+from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
 from ptpu_sandbox.emulator import AwsResourceNames
 
 NOW = datetime(2026, 11, 29, 12, 0)
@@ -119,7 +119,7 @@ def test_a_thousand_items_of_the_existing_service_are_processed_and_reported_aft
 
     processor = RecordingProcessor()
     service = SynchronisationService(
-        store, processor, FixedClock(NOW), DomainSettings(), RecordingMetrics(), RecordingTelemetry()
+        store, passes_of(processor), FixedClock(NOW), DomainSettings(), RecordingMetrics(), RecordingTelemetry()
     )
     service.process_due()
     for tier in RetryTier:

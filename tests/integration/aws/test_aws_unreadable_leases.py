@@ -25,7 +25,7 @@ from ptpu_core.outcomes import Outcome, done
 from ptpu_core.retry_policy import RetryTier, initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
 from ptpu_sandbox.emulator import AwsResourceNames
 
 BOOKING = 1200835
@@ -87,7 +87,7 @@ def test_a_cycle_leases_and_processes_a_booking_whose_lease_has_an_unreadable_lo
     repository = InMemoryMessageRepository()
     repository.add(_due_record())
     service = SynchronisationService(
-        repository, _Completes(), FixedClock(RECORDS_NOW), DomainSettings(), RecordingMetrics(),
+        repository, passes_of(_Completes()), FixedClock(RECORDS_NOW), DomainSettings(), RecordingMetrics(),
         RecordingTelemetry(), leases=leases,
     )
 
@@ -168,7 +168,7 @@ def test_a_retry_runs_stamp_is_utc_wall_clock_time_without_a_zone_even_in_summer
     repository = InMemoryMessageRepository()
     repository.add(evolve(_due_record(), retry_count=1))
     service = SynchronisationService(
-        repository, _Completes(), FixedClock(summer), DomainSettings(), RecordingMetrics(),
+        repository, passes_of(_Completes()), FixedClock(summer), DomainSettings(), RecordingMetrics(),
         RecordingTelemetry(), leases=leases, retry_same_run_within=timedelta(minutes=5),
     )
 

@@ -176,7 +176,7 @@ def test_processing_workers_leases_and_connection_pools_come_from_settings(env):
     assert isinstance(service._booking_order, PodSpread)
     assert service._booking_order._seed == container.booking_leases().locked_by
     assert container.booking_leases()._lease == timedelta(minutes=2)
-    assert isinstance(service._processor, PerBookingPass)
+    assert isinstance(service._passes, PerBookingPass)
     for http in (container.prison_http(), container.community_http(), container.search_http()):
         adapter = http._session.get_adapter("http://prison-api")
         assert adapter._pool_maxsize == 8 + 3 + 1

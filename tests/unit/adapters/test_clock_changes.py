@@ -21,7 +21,7 @@ from ptpu_core.outcomes import done
 from ptpu_core.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
-from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
 
 HOLD_BACK = timedelta(minutes=15)
 STATUS_CHANGE = "IMPRISONMENT_STATUS-CHANGED"
@@ -64,7 +64,8 @@ def world(start: datetime) -> tuple[FixedClock, ThroughTheCodec, Processor, Sync
     processor = Processor()
     processor.clock = clock
     service = SynchronisationService(
-        repository, processor, clock, DomainSettings(hold_back=HOLD_BACK), RecordingMetrics(), RecordingTelemetry()
+        repository, passes_of(processor), clock, DomainSettings(hold_back=HOLD_BACK), RecordingMetrics(),
+        RecordingTelemetry(),
     )
     return clock, repository, processor, service
 

@@ -15,7 +15,7 @@ from ptpu_core.outcomes import Outcome, done
 from ptpu_core.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
-from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
 
 NOW = datetime(2021, 3, 10, 12, 0, 0, tzinfo=UTC)  # noon in London (GMT in March before the change)
 HOLD_BACK = timedelta(minutes=60)
@@ -113,7 +113,7 @@ class World:
         self.metrics = RecordingMetrics()
         self.service = SynchronisationService(
             self.repository,
-            self.processor,
+            passes_of(self.processor),
             self.clock,
             DomainSettings(hold_back=HOLD_BACK),
             self.metrics,

@@ -10,7 +10,7 @@ from records import HOLD_BACK, NOW, SENTENCE_DATES, STATUS_CHANGE, World, record
 from ptpu_core.booking_order import PodSpread, as_selected
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import SynchronisationService
-from ptpu_core.testing import RecordingTelemetry
+from ptpu_core.testing import RecordingTelemetry, passes_of
 
 SELECTION = list(range(9_000_000, 9_000_450))  # more than two windows of 200
 
@@ -54,7 +54,7 @@ def test_the_order_reads_the_selection_one_window_at_a_time() -> None:
 def test_a_cycle_walks_bookings_in_the_pods_order_and_each_bookings_records_in_theirs() -> None:
     world = World()
     world.service = SynchronisationService(
-        world.repository, world.processor, world.clock, DomainSettings(hold_back=HOLD_BACK), world.metrics,
+        world.repository, passes_of(world.processor), world.clock, DomainSettings(hold_back=HOLD_BACK), world.metrics,
         RecordingTelemetry(), booking_order=lambda ids: reversed(list(ids)),
     )
     first = record(1, SENTENCE_DATES, created=NOW - HOLD_BACK * 4)

@@ -24,7 +24,7 @@ from ptpu_core.models.record import Message
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.synchronise import SynchronisationService
-from ptpu_core.testing import InMemoryMessageRepository
+from ptpu_core.testing import InMemoryMessageRepository, every_booking
 
 CRN = "X142620"
 
@@ -58,7 +58,7 @@ def journalled(fakes: Fakes) -> MessageProcessor:
 
 def synchronisation(fakes: Fakes) -> SynchronisationService:
     return SynchronisationService(
-        fakes.repository, journalled(fakes), fakes.clock, fakes.settings, fakes.metrics, fakes.telemetry
+        fakes.repository, every_booking(journalled(fakes)), fakes.clock, fakes.settings, fakes.metrics, fakes.telemetry
     )
 
 

@@ -13,17 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-import pytest
 from builders import BOOKING_ID, PRISON, STATUS_CHANGE, Fakes, a_stored
 
 from ptpu_core.booking_pass import PerBookingPass
 from ptpu_core.booking_work import PROCESS_DUE
 from ptpu_core.domain_events import PRISON_IDENTIFIER_ADDED
 from ptpu_core.models.prison import Booking
-from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_core.outcomes import Outcome
-from ptpu_core.processors.dispatch import MessageProcessor
-from ptpu_core.synchronise import CycleSummary, ProcessesMessages, SynchronisationService
+from ptpu_core.models.record import SynchroniseState
+from ptpu_core.synchronise import CycleSummary, SynchronisationService
 from ptpu_core.testing import (
     FakeCommunityApi,
     FakeDomainEventPublisher,
@@ -69,21 +66,6 @@ class SlowCommunityApi(FakeCommunityApi):
             self.after_write()
 
 
-class ProcessOnly:
-    """A processor, or a factory of booking passes, offering `process` only (no staged journal): the
-    cycle saves the outcome, and the processor writes the journal itself."""
-
-    def __init__(self, inner: PerBookingPass | MessageProcessor) -> None:
-        self._inner = inner
-
-    def booking_pass(self, confirm_lease: Callable[[], None] | None = None) -> ProcessOnly:
-        assert isinstance(self._inner, PerBookingPass)
-        return ProcessOnly(self._inner.booking_pass(confirm_lease))
-
-    def process(self, message: Message) -> Outcome:
-        return self._inner.process(message)
-
-
 class Pods:
     """The world both pods share (Delius, prison-api, the message table, the lease table, the topic)."""
 
@@ -103,28 +85,26 @@ class Pods:
     def leases(self, owner: str) -> InMemoryBookingLeases:
         return InMemoryBookingLeases(self.fakes.clock, owner, LEASE, self.table)
 
-    def pod(self, leases: InMemoryBookingLeases, staged: bool = True) -> SynchronisationService:
+    def pod(self, leases: InMemoryBookingLeases) -> SynchronisationService:
         f = self.fakes
         passes = PerBookingPass(
             f.prison, f.community, f.search, f.telemetry, f.metrics, f.clock, f.settings,
             steps=f.repository, domain_events=self.topic,
         )
-        processor: ProcessesMessages = passes if staged else ProcessOnly(passes)
         return SynchronisationService(
-            f.repository, processor, f.clock, f.settings, f.metrics, RecordingTelemetry(), leases=leases
+            f.repository, passes, f.clock, f.settings, f.metrics, RecordingTelemetry(), leases=leases
         )
 
     def delius_writes(self) -> list[str]:
         return [name for name in self.community.call_names() if name != "get_convictions"]
 
 
-@pytest.mark.parametrize("staged", [True, False], ids=["journal staged on the save", "processor journals"])
-def test_a_pod_whose_lease_another_pod_took_makes_no_write_and_leaves_the_record_to_it(staged: bool) -> None:
+def test_a_pod_whose_lease_another_pod_took_makes_no_write_and_leaves_the_record_to_it() -> None:
     """Pod A's booking read outlasts its lease; pod B takes the booking then and syncs it. A, resuming,
     finds the lease gone before its first write: it writes nothing, publishes nothing and saves nothing."""
     pods = Pods()
     a_leases, b_leases = pods.leases("pod-a"), pods.leases("pod-b")
-    pod_a, pod_b = pods.pod(a_leases, staged), pods.pod(b_leases)
+    pod_a, pod_b = pods.pod(a_leases), pods.pod(b_leases)
     b_summaries: list[CycleSummary] = []
 
     def lease_runs_out_and_b_syncs_the_booking() -> None:

@@ -19,7 +19,7 @@ from ptpu_core.errors import StoreFailure
 from ptpu_core.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.testing import InMemoryBookingLeases, LeaseItem, RecordingTelemetry
+from ptpu_core.testing import InMemoryBookingLeases, LeaseItem, RecordingTelemetry, passes_of
 
 LEASE = timedelta(minutes=5)
 
@@ -28,7 +28,7 @@ def pod(world: World, owner: str, table: dict[int, LeaseItem], *, look_ahead: in
     leases = InMemoryBookingLeases(world.clock, owner, LEASE, table)
     extra = {} if order is None else {"booking_order": order}
     world.service = SynchronisationService(
-        world.repository, world.processor, world.clock, DomainSettings(hold_back=HOLD_BACK), world.metrics,
+        world.repository, passes_of(world.processor), world.clock, DomainSettings(hold_back=HOLD_BACK), world.metrics,
         RecordingTelemetry(), leases=leases, look_ahead=look_ahead, retry_same_run_within=timedelta(minutes=5),
         **extra,
     )

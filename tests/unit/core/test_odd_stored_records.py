@@ -12,11 +12,12 @@ from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.reports import in_progress, match_summary
 from ptpu_core.retry_policy import RetryTier
 from ptpu_core.synchronise import SynchronisationService
+from ptpu_core.testing import every_booking
 
 
 def service(fakes: Fakes) -> SynchronisationService:
     return SynchronisationService(
-        fakes.repository, fakes.processor(), fakes.clock, fakes.settings, fakes.metrics, fakes.telemetry
+        fakes.repository, every_booking(fakes.processor()), fakes.clock, fakes.settings, fakes.metrics, fakes.telemetry
     )
 
 

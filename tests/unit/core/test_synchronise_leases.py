@@ -14,7 +14,7 @@ from ptpu_core.errors import UpstreamFailure
 from ptpu_core.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
 
 
 class ScriptedLeases:
@@ -49,7 +49,7 @@ class ScriptedLeases:
 def leased_world(leases: ScriptedLeases, window: timedelta = timedelta(0)) -> World:
     world = World()
     world.service = SynchronisationService(
-        world.repository, world.processor, world.clock, DomainSettings(hold_back=HOLD_BACK), world.metrics,
+        world.repository, passes_of(world.processor), world.clock, DomainSettings(hold_back=HOLD_BACK), world.metrics,
         RecordingTelemetry(), leases=leases, retry_same_run_within=window,
     )
     return world
@@ -135,8 +135,8 @@ def test_without_leases_every_booking_is_ours() -> None:
     world = World(repository)
     world.store(record(1), record(2))
     service = SynchronisationService(
-        repository, world.processor, FixedClock(NOW), DomainSettings(hold_back=HOLD_BACK), RecordingMetrics(),
-        RecordingTelemetry(),
+        repository, passes_of(world.processor), FixedClock(NOW), DomainSettings(hold_back=HOLD_BACK),
+        RecordingMetrics(), RecordingTelemetry(),
     )
 
     assert service.process_due() == CycleSummary(bookings=2, processed=2, done=2)

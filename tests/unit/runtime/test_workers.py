@@ -17,7 +17,7 @@ from ptpu_core.outcomes import Outcome, done
 from ptpu_core.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
 from ptpu_runtime.workers import ThreadedRunner
 
 NOW = datetime(2021, 3, 10, 12, 0, 0)
@@ -65,7 +65,8 @@ def stocked(repository: InMemoryMessageRepository) -> None:
 def service(repository: InMemoryMessageRepository, processor: ConcurrentProcessor, clock: FixedClock,
             workers: int) -> SynchronisationService:
     return SynchronisationService(
-        repository, processor, clock, DomainSettings(hold_back=HOLD_BACK), RecordingMetrics(), RecordingTelemetry(),
+        repository, passes_of(processor), clock, DomainSettings(hold_back=HOLD_BACK), RecordingMetrics(),
+        RecordingTelemetry(),
         runner=ThreadedRunner(workers),
     )
 
