@@ -20,7 +20,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LOG_FORMAT=json \
     TZ=Europe/London
 # TZ as the existing service's image: log times read as its did. The stored createdDate / processedDate
-# are Europe/London wall-clock time whatever TZ says (ptpu_core.service_time).
+# are Europe/London wall-clock time whatever TZ says (ptpu_core.models.service_time).
 RUN groupadd --system --gid 2000 appgroup \
     && useradd --system --uid 2000 --gid appgroup --no-create-home --shell /usr/sbin/nologin appuser
 COPY --from=build /wheels /wheels

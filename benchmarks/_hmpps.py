@@ -14,10 +14,10 @@ from ptpu_adapters.http.base import UpstreamClient, cookieless_session
 from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.offender_search import OffenderSearchClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
-from ptpu_core.booking_pass import PerBookingPass
-from ptpu_core.effect_journal import AppliedStepStore
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import RecordingMetrics, RecordingTelemetry
+from ptpu_core.work.booking_pass import PerBookingPass
+from ptpu_core.work.effect_journal import AppliedStepStore
 from ptpu_sandbox.simulators.cluster import SimulatedHmpps
 
 CallKey = tuple[str, str, tuple[object, ...]]  # (service, method, plain arguments)

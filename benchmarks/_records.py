@@ -12,7 +12,7 @@ from _common import EVENT_TYPES, inner_message
 
 from ptpu_adapters.aws.record_codec import Item, message_to_item
 from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_core.retry_policy import epoch_seconds
+from ptpu_core.rules.retry_policy import epoch_seconds
 
 # The current hour, so generated records are always within their 30-day life: the store leaves expired
 # records out of the pending queries, and a fixed date here would silently empty the read-cost figures.

@@ -17,7 +17,7 @@ on a fresh table and a fresh Delius. Reported per run:
 
 The tables live in moto or in dynalite (`--dynamodb`; default dynalite when `npm ci --prefix
 benchmarks/dynalite` has run: an independent emulator several times cheaper per request than moto, see
-_dynalite.py). Pods walk the selection in their own order (ptpu_core.booking_order.PodSpread, seeded by
+_dynalite.py). Pods walk the selection in their own order (ptpu_core.rules.booking_order.PodSpread, seeded by
 each process's lease owner), as the container wires them.
 
     .venv/bin/python benchmarks/bench_drain.py --bookings 100 --latencies 25 100 --dynamodb dynalite
@@ -65,10 +65,10 @@ from ptpu_adapters.aws.message_store import DynamoMessageRepository
 from ptpu_adapters.aws.message_table import message_table_definition, schedule_table_definition
 from ptpu_adapters.aws.provisioning import AwsResourceNames, ensure_table
 from ptpu_adapters.aws.record_codec import message_to_item
-from ptpu_core.booking_order import PodSpread
+from ptpu_core.rules.booking_order import PodSpread
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import SynchronisationService
 from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry
+from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_runtime.workers import ThreadedRunner
 from ptpu_sandbox.lifeline import bound_to_this_process
 

@@ -51,8 +51,8 @@ from ptpu_adapters.aws.sqs_listener import SqsListener
 from ptpu_adapters.http.base import UpstreamClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_adapters.system_clock import SystemClock
-from ptpu_core.receive import EventReceiver
 from ptpu_core.settings import DomainSettings
+from ptpu_core.use_cases.receive import EventReceiver
 
 WORKERS = 2  # SQS_LISTENER_WORKERS default
 

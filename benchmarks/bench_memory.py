@@ -48,8 +48,8 @@ from ptpu_adapters.aws.message_table import message_table_definition
 from ptpu_adapters.aws.provisioning import ensure_table
 from ptpu_adapters.aws.record_codec import message_from_item, message_to_item
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import SynchronisationService
 from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_runtime.api.errors import install_error_handlers
 from ptpu_runtime.api.report_gate import DEFAULT_MAX_CONCURRENT_REPORTS, ReportGate
 from ptpu_runtime.api.reports import report_router

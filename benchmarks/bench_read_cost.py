@@ -34,8 +34,8 @@ from ptpu_adapters.aws.record_codec import message_to_item
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import SynchronisationService
 from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.use_cases.synchronise import SynchronisationService
 
 DUE_RECORDS = 100
 DUE_BOOKINGS = 50

@@ -30,9 +30,9 @@ from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_adapters.http.offender_search import OffenderSearchClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
-from ptpu_core.resync import MAX_IDS, Resync, ResyncResult
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry
+from ptpu_core.use_cases.resync import MAX_IDS, Resync, ResyncResult
 from ptpu_sandbox.simulators.cluster import SimulatedHmpps
 
 SERVICES = ("prison-api", "community-api", "offender-search")

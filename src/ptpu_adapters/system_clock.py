@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from ptpu_core.service_time import SERVICE_ZONE
+from ptpu_core.models.service_time import SERVICE_ZONE
 
 
 class SystemClock:

@@ -83,7 +83,7 @@ def received_message_span(tracer: Tracer, message: dict[str, Any], queue_name: s
 
 
 class OpenTelemetryRecords:
-    """ptpu_core.record_tracing.RecordTracing on OpenTelemetry: each record's processing and save in a span,
+    """ptpu_core.work.record_tracing.RecordTracing on OpenTelemetry: each record's processing and save in a span,
     child of the record's stored context, so the upstream calls, the one store write and the P2P events of
     the record are in the trace of the event that created it. The span ("process <eventType>", kind
     CONSUMER) carries ptpu.record.id, ptpu.booking.id, ptpu.event.type, ptpu.retry.count and, once decided,

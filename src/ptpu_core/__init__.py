@@ -15,26 +15,7 @@ Everything else in the package (the processing cycle, the per-booking pass, the 
 re-sync use case) is the service's own machinery: importable, but free to change between versions.
 """
 
-from ptpu_core.aggregation import Aggregation, aggregate
-from ptpu_core.capabilities import SERVES, Capabilities, Capability
-from ptpu_core.domain_events import (
-    PRISON_IDENTIFIER_ADDED,
-    PRISON_IDENTIFIER_UPDATED,
-    prison_identifier_added,
-    prison_identifier_updated,
-)
 from ptpu_core.errors import InvalidMessage, PtpuError, StoreFailure, SystemFailure, UpstreamFailure
-from ptpu_core.event_parsing import parse_event
-from ptpu_core.identifiers import InvalidIdentifier, require_booking_number, require_crn, require_noms_number
-from ptpu_core.key_dates import latest_sentence_start_date, probation_key_dates
-from ptpu_core.matching import (
-    Matched,
-    MatchResult,
-    NotMatched,
-    OffenderMatcher,
-    PrisonerLookup,
-    ProbationCases,
-)
 from ptpu_core.models.domain_event import HmppsDomainEvent, PersonIdentifier
 from ptpu_core.models.events import (
     EVENT_PRIORITY,
@@ -73,10 +54,29 @@ from ptpu_core.ports import (
     PrisonApi,
     Telemetry,
 )
-from ptpu_core.retry_policy import RetryTier, tier_for
+from ptpu_core.processors.matching import (
+    Matched,
+    MatchResult,
+    NotMatched,
+    OffenderMatcher,
+    PrisonerLookup,
+    ProbationCases,
+)
+from ptpu_core.rules.aggregation import Aggregation, aggregate
+from ptpu_core.rules.capabilities import SERVES, Capabilities, Capability
+from ptpu_core.rules.event_parsing import parse_event
+from ptpu_core.rules.identifiers import InvalidIdentifier, require_booking_number, require_crn, require_noms_number
+from ptpu_core.rules.key_dates import latest_sentence_start_date, probation_key_dates
+from ptpu_core.rules.retry_policy import RetryTier, tier_for
+from ptpu_core.rules.sns_envelope import SnsNotification, parse_envelope
+from ptpu_core.rules.validation import Dropped, Kept, Verdict, validate
 from ptpu_core.settings import DomainSettings
-from ptpu_core.sns_envelope import SnsNotification, parse_envelope
-from ptpu_core.validation import Dropped, Kept, Verdict, validate
+from ptpu_core.work.domain_events import (
+    PRISON_IDENTIFIER_ADDED,
+    PRISON_IDENTIFIER_UPDATED,
+    prison_identifier_added,
+    prison_identifier_updated,
+)
 
 __all__ = [
     # Models: NOMIS offender events

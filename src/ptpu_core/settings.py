@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from attrs import field, frozen
 
-from ptpu_core.capabilities import Capabilities
-from ptpu_core.field_kinds import is_bool, is_duration, string_set
+from ptpu_core.models.field_kinds import is_bool, is_duration, string_set
+from ptpu_core.rules.capabilities import Capabilities
 
 RECORD_LIFETIME = timedelta(days=30)
 SENTENCE_START_WINDOW_DAYS = 7

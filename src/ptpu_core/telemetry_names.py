@@ -44,5 +44,5 @@ NOT_PRESENT: Final = "not present"
 IDENTIFIER_REJECTED: Final = "P2PIdentifierRejected"
 
 # Not in the existing service: a step, or a whole stored record, not done because its
-# capability is switched off (`ptpu_core.capabilities`); attributes `capability` and `eventType`.
+# capability is switched off (`ptpu_core.rules.capabilities`); attributes `capability` and `eventType`.
 SKIPPED_BY_CONFIGURATION: Final = "P2PSkippedByConfiguration"

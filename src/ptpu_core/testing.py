@@ -16,8 +16,6 @@ from typing import Protocol
 from attrs import define, evolve, field
 
 from ptpu_core import ports
-from ptpu_core.booking_pass import PerBookingPass
-from ptpu_core.booking_work import KEEP_SHARE, LeaseLost, LeaseRun
 from ptpu_core.errors import PurgeTooSoon, StoreFailure, UpstreamFailure
 from ptpu_core.models.domain_event import HmppsDomainEvent
 from ptpu_core.models.prison import (
@@ -41,13 +39,15 @@ from ptpu_core.models.probation import (
     UpdateCustodyBookingNumber,
 )
 from ptpu_core.models.record import Message
+from ptpu_core.models.service_time import instant, wall_clock, wall_clock_between
 from ptpu_core.outcomes import Outcome
 from ptpu_core.processors.dispatch import StagedProcessing
-from ptpu_core.resync import LatestBookings
-from ptpu_core.retry_policy import epoch_seconds
-from ptpu_core.service_time import instant, wall_clock, wall_clock_between
+from ptpu_core.rules.retry_policy import epoch_seconds
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import BookingPass, BookingPasses
+from ptpu_core.use_cases.resync import LatestBookings
+from ptpu_core.use_cases.synchronise import BookingPass, BookingPasses
+from ptpu_core.work.booking_pass import PerBookingPass
+from ptpu_core.work.booking_work import KEEP_SHARE, LeaseLost, LeaseRun
 
 
 class FixedClock:

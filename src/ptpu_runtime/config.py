@@ -18,7 +18,7 @@ from datetime import timedelta
 from attrs import frozen
 
 from ptpu_adapters.aws.clients import AWS, LOCALSTACK, AwsCredentials
-from ptpu_core.capabilities import Capabilities, Capability
+from ptpu_core.rules.capabilities import Capabilities, Capability
 from ptpu_core.settings import DomainSettings
 from ptpu_runtime.config_kinds import (
     ADDRESS,
@@ -139,7 +139,7 @@ class Settings:
         "PRISONTOPROBATION_DRY_RUN", FLAG,
         "read and decide everything, write nothing to Delius; each intended write is a P2PDryRunWrite event", False,
     )
-    # Capability switches (ptpu_core.capabilities): false leaves that write to a successor service
+    # Capability switches (ptpu_core.rules.capabilities): false leaves that write to a successor service
     sync_matching: bool = setting(
         "PRISONTOPROBATION_SYNC_MATCHING", FLAG,
         "set NOMS and book numbers on matched cases (false: prison-identifier-and-delius does)", True,

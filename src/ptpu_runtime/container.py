@@ -41,16 +41,16 @@ from ptpu_adapters.metrics import PrometheusMetrics
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_adapters.telemetry import LoggingTelemetry, OpenTelemetryEvents
 from ptpu_adapters.tracing import OpenTelemetryRecords
-from ptpu_core.booking_order import PodSpread
-from ptpu_core.booking_pass import PerBookingPass
 from ptpu_core.errors import ConfigError
 from ptpu_core.ports import CommunityApi, Telemetry
-from ptpu_core.receive import EventReceiver
-from ptpu_core.record_tracing import NO_TRACING, RecordTracing
-from ptpu_core.resync import Resync
-from ptpu_core.retry_policy import RetryTier
+from ptpu_core.rules.booking_order import PodSpread
+from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import SynchronisationService
+from ptpu_core.use_cases.receive import EventReceiver
+from ptpu_core.use_cases.resync import Resync
+from ptpu_core.use_cases.synchronise import SynchronisationService
+from ptpu_core.work.booking_pass import PerBookingPass
+from ptpu_core.work.record_tracing import NO_TRACING, RecordTracing
 from ptpu_runtime import health_checks as components
 from ptpu_runtime.api.app import ApiDependencies, create_app
 from ptpu_runtime.api.security import TokenVerifier

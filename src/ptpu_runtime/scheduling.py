@@ -3,7 +3,7 @@
 Like the original (Spring's single scheduler thread + ShedLock `scheduleLock`), jobs run one at a time in
 this process, each under `scheduleLock`. The container gives that lock as the
 ScheduleCover (aws/schedule_cover.py): ptpu pods share it, so every pod runs its jobs and they divide
-the bookings by per-booking leases (ptpu_core.booking_work), while the existing service, during a
+the bookings by per-booking leases (ptpu_core.work.booking_work), while the existing service, during a
 side-by-side run, still finds `scheduleLock` held. With a plain DynamoLock (tests, benchmarks' serial
 mode) only the holder of the cluster-wide lock works; the others skip the run.
 """
@@ -23,7 +23,7 @@ from attrs import frozen
 
 from ptpu_adapters.outage_log import OutageLog
 from ptpu_core.ports import Clock, Lock
-from ptpu_core.retry_policy import RetryTier
+from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_runtime.cron_trigger import StrictlyLater, spring_cron_trigger
 from ptpu_runtime.scheduler_watch import SchedulerWatch, WatchLimits
 

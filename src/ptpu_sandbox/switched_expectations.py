@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ptpu_core.capabilities import Capabilities
 from ptpu_core.models.events import EventType
+from ptpu_core.rules.capabilities import Capabilities
 from ptpu_runtime.config import CAPABILITY_SETTINGS
 from ptpu_runtime.config_kinds import FLAG
 from ptpu_sandbox.simulators.seed import DELIUS_OFFENDERS, IGNORED, PRISON_RECORDS, Scenario

@@ -18,7 +18,7 @@ from ptpu_adapters.aws.sqs_listener import SqsListener
 from ptpu_core.errors import SystemFailure
 from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Outcome
-from ptpu_core.receive import Reception
+from ptpu_core.use_cases.receive import Reception
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
 from reliability import world

@@ -22,15 +22,12 @@ from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
 from ptpu_adapters.aws.message_store import DynamoMessageRepository
 from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
 from ptpu_adapters.aws.sqs_listener import SqsListener
-from ptpu_core import reports
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.prison import Booking, SentenceDetail, SentenceTerm
 from ptpu_core.models.probation import Conviction, Custody, OffenderMatch, OffenderMatches, Sentence
 from ptpu_core.models.record import SynchroniseState
 from ptpu_core.processors.dispatch import MessageProcessor
-from ptpu_core.receive import EventReceiver, Reception
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import SynchronisationService
 from ptpu_core.telemetry_names import IMPRISONMENT_STATUS_UPDATED, OFFENDER_MATCH
 from ptpu_core.testing import (
     FakeCommunityApi,
@@ -41,6 +38,9 @@ from ptpu_core.testing import (
     RecordingTelemetry,
     every_booking,
 )
+from ptpu_core.use_cases import reports
+from ptpu_core.use_cases.receive import EventReceiver, Reception
+from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_sandbox.emulator import AwsResourceNames, MotoEmulator, moto_emulator_session, provision
 from ptpu_sandbox.simulators.faults import FaultRule
 from reliability.fault_proxy import AnswerLosingProxy

@@ -72,9 +72,9 @@ from ptpu_adapters.aws.lock import (
     default_lock_owner,
     shedlock_time,
 )
-from ptpu_core.booking_work import KEEP_SHARE, LeaseRun
 from ptpu_core.errors import StoreFailure
-from ptpu_core.retry_policy import RetryTier
+from ptpu_core.rules.retry_policy import RetryTier
+from ptpu_core.work.booking_work import KEEP_SHARE, LeaseRun
 
 log = logging.getLogger(__name__)
 

@@ -62,9 +62,9 @@ from ptpu_adapters.system_clock import SystemClock
 from ptpu_adapters.trace_context import with_current_trace
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message
+from ptpu_core.models.service_time import wall_clock, wall_clock_between
 from ptpu_core.ports import Clock, Metrics
-from ptpu_core.retry_policy import epoch_seconds
-from ptpu_core.service_time import wall_clock, wall_clock_between
+from ptpu_core.rules.retry_policy import epoch_seconds
 
 # Sorts after every digit and date character, so "0004#~" closes the range of retry count 4.
 _AFTER_ANY_DATE = "~"

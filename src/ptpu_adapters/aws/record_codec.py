@@ -8,7 +8,7 @@ is still readable, though it is in no index until `ptpu table backfill` adds the
 
 Date-times: `createdDate` / `processedDate` are London wall-clock ISO date-times, as
 the existing service (TZ=Europe/London) writes them, whatever this container's zone; the record holds
-aware instants (`ptpu_core.service_time`). In October's repeated hour the wall-clock text alone cannot
+aware instants (`ptpu_core.models.service_time`). In October's repeated hour the wall-clock text alone cannot
 say which pass a time was in, so a time on the second pass also gets a sparse `createdDateFold` /
 `processedDateFold` = 1; without it (every item the existing service wrote) a time is on the first pass.
 """
@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ptpu_core.models.record import Message, state_of, state_text
-from ptpu_core.retry_policy import initial_delete_by
-from ptpu_core.service_time import SERVICE_ZONE, instant, wall_clock
+from ptpu_core.models.service_time import SERVICE_ZONE, instant, wall_clock
+from ptpu_core.rules.retry_policy import initial_delete_by
 
 Item = dict[str, dict[str, Any]]
 
@@ -45,7 +45,7 @@ TRACE_STATE = "tracestate"
 SNS_MESSAGE_ID = "snsMessageId"
 
 # Not in the existing service: a string set of what processing already did for the
-# record (ptpu_core.effect_journal); the existing service ignores it.
+# record (ptpu_core.work.effect_journal); the existing service ignores it.
 APPLIED_STEPS = "appliedSteps"
 
 PENDING = "P"

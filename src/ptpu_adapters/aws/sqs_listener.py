@@ -27,7 +27,7 @@ from ptpu_adapters.outage_log import OutageLog
 from ptpu_adapters.trace_context import TRACE_FIELDS
 from ptpu_adapters.tracing import default_tracer, mark_failed, received_message_span
 from ptpu_core.errors import InvalidMessage
-from ptpu_core.sns_envelope import booking_id_of, event_type_hint, parse_envelope
+from ptpu_core.rules.sns_envelope import booking_id_of, event_type_hint, parse_envelope
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from ptpu_core.models.prison import (
     SentenceDetail,
     SentenceTerm,
 )
-from ptpu_core.resync import LatestBookings
+from ptpu_core.use_cases.resync import LatestBookings
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from attrs import field, frozen
 
-from ptpu_core.field_kinds import not_a_string
+from ptpu_core.models.field_kinds import not_a_string
 
 CRN = "CRN"
 NOMS = "NOMS"

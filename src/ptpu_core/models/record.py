@@ -8,8 +8,8 @@ from enum import Enum
 
 from attrs import define, field
 
-from ptpu_core.field_kinds import string_set
-from ptpu_core.service_time import instant, optional_instant
+from ptpu_core.models.field_kinds import string_set
+from ptpu_core.models.service_time import instant, optional_instant
 
 
 class SynchroniseState(str, Enum):
@@ -76,7 +76,7 @@ class Message:
     legal_status: str | None = None
     status: StoredState | None = None
     matching_crns: str | None = None
-    # What processing already did for this record (ptpu_core.effect_journal).
+    # What processing already did for this record (ptpu_core.work.effect_journal).
     applied_steps: frozenset[str] = field(factory=frozenset, converter=_steps)
     # The W3C trace context (`traceparent` / `tracestate` header values) of the event that created the
     # record, so its processing joins the same trace. Opaque text to the core; set by the store.

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from ptpu_core import telemetry_names as names
-from ptpu_core.domain_events import Announcer
-from ptpu_core.identifiers import require_noms_number
 from ptpu_core.models.events import BookingNumberChangedEvent
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Done, done
 from ptpu_core.ports import CommunityApi, PrisonApi, Telemetry
+from ptpu_core.rules.identifiers import require_noms_number
 from ptpu_core.settings import DomainSettings
+from ptpu_core.work.domain_events import Announcer
 
 
 class BookingNumberProcessor:

@@ -6,20 +6,7 @@ import logging
 from collections.abc import Callable
 
 from ptpu_core import telemetry_names as names
-from ptpu_core.booking_work import LeaseLost
-from ptpu_core.capabilities import skipped
-from ptpu_core.domain_events import Announcer, JournalledDomainEventPublisher
-from ptpu_core.effect_journal import (
-    AppliedStepStore,
-    EffectJournal,
-    JournalledCommunityApi,
-    JournalledMetrics,
-    JournalledTelemetry,
-)
 from ptpu_core.errors import InvalidMessage
-from ptpu_core.event_parsing import parse_event
-from ptpu_core.identifiers import InvalidIdentifier
-from ptpu_core.matching import OffenderMatcher
 from ptpu_core.models.events import (
     BookingNumberChangedEvent,
     ConfirmedReleaseDateChangedEvent,
@@ -42,9 +29,22 @@ from ptpu_core.ports import (
 )
 from ptpu_core.processors.booking_number import BookingNumberProcessor
 from ptpu_core.processors.imprisonment_status import ImprisonmentStatusProcessor
+from ptpu_core.processors.matching import OffenderMatcher
 from ptpu_core.processors.movement import MovementProcessor
 from ptpu_core.processors.sentence_dates import SentenceDatesProcessor
+from ptpu_core.rules.capabilities import skipped
+from ptpu_core.rules.event_parsing import parse_event
+from ptpu_core.rules.identifiers import InvalidIdentifier
 from ptpu_core.settings import DomainSettings
+from ptpu_core.work.booking_work import LeaseLost
+from ptpu_core.work.domain_events import Announcer, JournalledDomainEventPublisher
+from ptpu_core.work.effect_journal import (
+    AppliedStepStore,
+    EffectJournal,
+    JournalledCommunityApi,
+    JournalledMetrics,
+    JournalledTelemetry,
+)
 
 log = logging.getLogger(__name__)
 
@@ -108,10 +108,10 @@ class MessageProcessor:
     does not repeat what already happened. Without, every attempt does everything.
 
     Given `domain_events`, a NOMS number set or replaced in Delius is announced on it
-    (`ptpu_core.domain_events`); with a journal, an announcement an earlier attempt could not publish is
+    (`ptpu_core.work.domain_events`); with a journal, an announcement an earlier attempt could not publish is
     published first.
 
-    Given `confirm_lease` (a booking pass under a lease, `ptpu_core.booking_pass`), every Delius write and
+    Given `confirm_lease` (a booking pass under a lease, `ptpu_core.work.booking_pass`), every Delius write and
     publish asks it first (`EffectJournal.before_write`); LeaseLost, raised once the lease is another
     pod's, ends the record with nothing journalled, emitted or handed back as an outcome.
     """
@@ -156,7 +156,7 @@ class MessageProcessor:
     def process_staged(self, message: Message) -> StagedProcessing:
         """As `process`, but the record's journal is staged on `message` (its `applied_steps`) for the
         caller's save of the outcome to carry, instead of a store write of its own (see
-        `ptpu_core.effect_journal`); an exception from processing is handed back, not raised. The caller
+        `ptpu_core.work.effect_journal`); an exception from processing is handed back, not raised. The caller
         then calls `saved()` or `save_failed()` on the answer."""
         if self._steps is None:
             try:

@@ -2,7 +2,7 @@
 
 Steps 7 (book number, with the NOMS number part of MATCHING), 8 (LOCATION) and 9 (KEY_DATES) are each
 skipped, with a P2PSkippedByConfiguration event, while their capability is switched off
-(`ptpu_core.capabilities`); the existing service's final form keeps step 7 and drops 8 and 9.
+(`ptpu_core.rules.capabilities`); the existing service's final form keeps step 7 and drops 8 and 9.
 """
 
 from __future__ import annotations
@@ -10,18 +10,18 @@ from __future__ import annotations
 import logging
 
 from ptpu_core import telemetry_names as names
-from ptpu_core.capabilities import Capability, skipped
-from ptpu_core.identifiers import require_booking_identifiers
-from ptpu_core.key_dates import latest_sentence_start_date, probation_key_dates
-from ptpu_core.matching import NotMatched, OffenderMatcher
 from ptpu_core.models.events import EventType, ImprisonmentStatusChangedEvent
 from ptpu_core.models.probation import NotFound, UpdateCustody, UpdateCustodyBookingNumber
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Outcome, done, try_later
 from ptpu_core.ports import CommunityApi, PrisonApi, Telemetry
 from ptpu_core.processors.attributes import booking_attributes
+from ptpu_core.processors.matching import NotMatched, OffenderMatcher
+from ptpu_core.rules.capabilities import Capability, skipped
+from ptpu_core.rules.identifiers import require_booking_identifiers
+from ptpu_core.rules.key_dates import latest_sentence_start_date, probation_key_dates
+from ptpu_core.rules.validation import NOT_ACTIVE, NOT_INTERESTED_PRISON
 from ptpu_core.settings import DomainSettings
-from ptpu_core.validation import NOT_ACTIVE, NOT_INTERESTED_PRISON
 
 log = logging.getLogger(__name__)
 

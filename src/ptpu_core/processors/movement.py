@@ -7,7 +7,6 @@ which outcome it was stays in the telemetry event (updated, not found, ignored).
 from __future__ import annotations
 
 from ptpu_core import telemetry_names as names
-from ptpu_core.identifiers import require_booking_identifiers
 from ptpu_core.models.events import ExternalMovementInsertedEvent
 from ptpu_core.models.prison import Movement, Prisoner
 from ptpu_core.models.probation import UpdateCustody
@@ -15,9 +14,10 @@ from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Done, done
 from ptpu_core.ports import CommunityApi, Metrics, PrisonApi, Telemetry
 from ptpu_core.processors.attributes import booking_attributes
+from ptpu_core.rules.identifiers import require_booking_identifiers
+from ptpu_core.rules.validation import NOT_ACTIVE, movement_rejection
 from ptpu_core.settings import DomainSettings
 from ptpu_core.telemetry_names import NOT_PRESENT
-from ptpu_core.validation import NOT_ACTIVE, movement_rejection
 
 UNKNOWN_DESCRIPTION = "Not known"
 

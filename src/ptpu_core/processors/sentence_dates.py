@@ -7,16 +7,16 @@ which outcome it was stays in the telemetry event and the metric.
 from __future__ import annotations
 
 from ptpu_core import telemetry_names as names
-from ptpu_core.identifiers import require_booking_identifiers
-from ptpu_core.key_dates import probation_key_dates, sentence_date_attributes
 from ptpu_core.models.events import ConfirmedReleaseDateChangedEvent, SentenceDatesChangedEvent
 from ptpu_core.models.probation import NotFound
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Done, done
 from ptpu_core.ports import CommunityApi, Metrics, PrisonApi, Telemetry
 from ptpu_core.processors.attributes import booking_attributes
+from ptpu_core.rules.identifiers import require_booking_identifiers
+from ptpu_core.rules.key_dates import probation_key_dates, sentence_date_attributes
+from ptpu_core.rules.validation import booking_rejection
 from ptpu_core.settings import DomainSettings
-from ptpu_core.validation import booking_rejection
 
 # community-api's 404 body names the booking number when the offender exists but the custodial event does not.
 NO_CONVICTION_MARKER = "bookingnumber"

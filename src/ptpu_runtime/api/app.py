@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from ptpu_core.ports import Clock, MessageRepository, QueueAdmin, Telemetry
-from ptpu_core.resync import Resync
+from ptpu_core.use_cases.resync import Resync
 from ptpu_runtime.api.body_limit import BodyLimit
 from ptpu_runtime.api.docs import documented_app
 from ptpu_runtime.api.errors import install_error_handlers

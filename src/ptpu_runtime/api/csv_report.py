@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from ptpu_core.models.record import Message
-from ptpu_core.service_time import wall_clock
+from ptpu_core.models.service_time import wall_clock
 
 COLUMNS = ["BOOKINGID", "BOOKINGNO", "CREATEDDATE", "CRNS", "DELETEBY", "EVENTTYPE", "LEGALSTATUS",
            "LOCATION", "LOCATIONID", "OFFENDERNO", "RECALL", "STATUS"]

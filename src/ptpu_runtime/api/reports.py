@@ -13,9 +13,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response, StreamingResponse
 
-from ptpu_core import reports
 from ptpu_core.models.record import Message
 from ptpu_core.ports import Clock, MessageRepository
+from ptpu_core.use_cases import reports
 from ptpu_runtime.api.csv_report import csv_chunks
 from ptpu_runtime.api.errors import bad_request
 from ptpu_runtime.api.report_gate import ReportGate

@@ -1,6 +1,6 @@
 """POST /resync: re-sync named prisoners now, for ROLE_PTPU_RESYNC.
 
-The use case and its rules are `ptpu_core.resync`; this module is its HTTP face: the request and answer
+The use case and its rules are `ptpu_core.use_cases.resync`; this module is its HTTP face: the request and answer
 models (so /v3/api-docs and Swagger UI describe them), the role check and the 400s in the HMPPS error shape.
 
 Why a role of its own rather than ROLE_PTPU_QUEUE_ADMIN: queue-admin moves and purges SQS messages, plumbing
@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, WithJsonSchema
 
-from ptpu_core.resync import (
+from ptpu_core.use_cases.resync import (
     MAX_BOOKING_ID,
     MAX_IDS,
     NOMS_NUMBER,
@@ -31,7 +31,7 @@ from ptpu_core.resync import (
     ResyncResult,
     TrackedEvent,
 )
-from ptpu_core.resync_progress import ResyncProgress, Unanswered
+from ptpu_core.use_cases.resync_progress import ResyncProgress, Unanswered
 from ptpu_runtime.api.errors import ApiError, bad_request
 from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, require_role
 
@@ -45,7 +45,7 @@ RESYNC_ERRORS: dict[int | str, dict[str, Any]] = {
     415: {"description": "The body is not application/json"},
 }
 # The answer comes within this many seconds, under the 60 s an nginx ingress waits: a booking still in hand
-# then answers STILL_RUNNING and the rest NOT_STARTED (ptpu_core.resync_progress says why).
+# then answers STILL_RUNNING and the rest NOT_STARTED (ptpu_core.use_cases.resync_progress says why).
 ANSWER_WITHIN_SECONDS = 50.0
 # Re-syncs running at once in one pod (each one booking at a time); a request beyond them waits its turn.
 CONCURRENT_RESYNCS = 4

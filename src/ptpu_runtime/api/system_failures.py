@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from ptpu_core.ports import Clock
-from ptpu_core.synchronise import CycleSummary
+from ptpu_core.use_cases.synchronise import CycleSummary
 from ptpu_runtime.api.errors import bad_request
 from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, require_role
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from attrs import frozen
 
-from ptpu_core.retry_policy import epoch_seconds
+from ptpu_core.rules.retry_policy import epoch_seconds
 
 ISC = "IMPRISONMENT_STATUS-CHANGED"
 SDC = "SENTENCE_DATES-CHANGED"

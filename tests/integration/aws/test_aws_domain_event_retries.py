@@ -17,8 +17,8 @@ from werkzeug import Request, Response
 
 from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
 from ptpu_adapters.aws.domain_event_topic import PUBLISH_ATTEMPTS, SnsDomainEventPublisher
-from ptpu_core.domain_events import prison_identifier_added
 from ptpu_core.errors import SystemFailure
+from ptpu_core.work.domain_events import prison_identifier_added
 
 TOPIC = "arn:aws:sns:eu-west-2:000000000000:hmpps-domain-events"
 EVENT = prison_identifier_added("X100001", "A5089DY", "38339A", datetime(2021, 7, 1, 11, 0, tzinfo=UTC))

@@ -18,13 +18,13 @@ from jsonschema import Draft7Validator
 
 from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.aws.domain_event_topic import SnsDomainEventPublisher
-from ptpu_core.domain_events import (
+from ptpu_core.errors import SystemFailure
+from ptpu_core.work.domain_events import (
     PRISON_IDENTIFIER_ADDED,
     PRISON_IDENTIFIER_UPDATED,
     prison_identifier_added,
     prison_identifier_updated,
 )
-from ptpu_core.errors import SystemFailure
 from ptpu_runtime.api.asyncapi import asyncapi_document
 
 MOMENT = datetime(2021, 7, 1, 11, 0, 5, tzinfo=UTC)

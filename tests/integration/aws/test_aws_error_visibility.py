@@ -17,7 +17,7 @@ from ptpu_adapters.aws.error_visibility import UNKNOWN_EVENT_TYPE, ErrorVisibili
 from ptpu_adapters.aws.provisioning import ProvisionedResources
 from ptpu_adapters.aws.sqs_listener import SqsListener
 from ptpu_core.errors import SystemFailure
-from ptpu_core.event_parsing import parse_event
+from ptpu_core.rules.event_parsing import parse_event
 from ptpu_core.testing import RecordingTelemetry
 
 RECEIVE_VISIBILITY = 30

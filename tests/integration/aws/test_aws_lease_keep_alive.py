@@ -34,14 +34,14 @@ from ptpu_adapters.http import (
     UpstreamClient,
 )
 from ptpu_adapters.system_clock import SystemClock
-from ptpu_core.booking_pass import PerBookingPass
-from ptpu_core.booking_work import PROCESS_DUE
-from ptpu_core.domain_events import PRISON_IDENTIFIER_ADDED
 from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_core.retry_policy import initial_delete_by
+from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import CycleSummary, SynchronisationService
 from ptpu_core.testing import FakeDomainEventPublisher, RecordingMetrics, RecordingTelemetry
+from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
+from ptpu_core.work.booking_pass import PerBookingPass
+from ptpu_core.work.booking_work import PROCESS_DUE
+from ptpu_core.work.domain_events import PRISON_IDENTIFIER_ADDED
 from ptpu_sandbox.emulator import AwsResourceNames
 from ptpu_sandbox.simulators import SimulatedHmpps
 

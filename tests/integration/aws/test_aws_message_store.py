@@ -14,7 +14,7 @@ from ptpu_adapters.aws.provisioning import ProvisionedResources
 from ptpu_adapters.aws.record_codec import message_to_item
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_core.retry_policy import epoch_seconds
+from ptpu_core.rules.retry_policy import epoch_seconds
 from ptpu_core.testing import FixedClock
 from ptpu_sandbox.emulator import AwsResourceNames, MotoEmulator
 from ptpu_sandbox.ports import free_port

@@ -17,11 +17,11 @@ from ptpu_adapters.aws.provisioning import ProvisionedResources
 from ptpu_adapters.aws.record_codec import message_to_item
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
-from ptpu_core.reports import ProcessedFilter, in_progress, match_summary, processed
-from ptpu_core.retry_policy import initial_delete_by
+from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import SynchronisationService
 from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.use_cases.reports import ProcessedFilter, in_progress, match_summary, processed
+from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_runtime.api.csv_report import to_csv
 from ptpu_sandbox.emulator import AwsResourceNames
 

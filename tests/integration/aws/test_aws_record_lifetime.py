@@ -14,10 +14,10 @@ from ptpu_adapters.aws.message_store import DynamoMessageRepository
 from ptpu_adapters.aws.provisioning import ProvisionedResources
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done, try_later
-from ptpu_core.retry_policy import RetryTier, epoch_seconds
+from ptpu_core.rules.retry_policy import RetryTier, epoch_seconds
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import SynchronisationService
 from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_sandbox.emulator import AwsResourceNames
 
 NOW = datetime(2021, 3, 10, 12, 0, tzinfo=UTC)

@@ -19,10 +19,10 @@ from ptpu_adapters.aws.record_codec import CREATED_SHARD, PENDING_SORT
 from ptpu_adapters.aws.table_backfill import BackfillError, BackfillOptions, TableBackfill
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
-from ptpu_core.retry_policy import RetryTier
+from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import SynchronisationService
 from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_sandbox.emulator import AwsResourceNames
 
 NOW = datetime(2026, 11, 29, 12, 0)

@@ -19,13 +19,13 @@ from ptpu_adapters.aws.booking_leases import DynamoBookingLeases, lease_name
 from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.aws.lock import shedlock_time
 from ptpu_adapters.aws.provisioning import ProvisionedResources
-from ptpu_core.booking_work import ON_REQUEST, PROCESS_DUE, LeaseRun
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
-from ptpu_core.retry_policy import RetryTier, initial_delete_by
+from ptpu_core.rules.retry_policy import RetryTier, initial_delete_by
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import CycleSummary, SynchronisationService
 from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
+from ptpu_core.work.booking_work import ON_REQUEST, PROCESS_DUE, LeaseRun
 from ptpu_sandbox.emulator import AwsResourceNames
 
 BOOKING = 1200835

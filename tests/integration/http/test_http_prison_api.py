@@ -10,8 +10,8 @@ from pytest_httpserver import HTTPServer
 
 from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_core.errors import UpstreamFailure
-from ptpu_core.key_dates import latest_sentence_start_date
 from ptpu_core.models.prison import BookingIdentifier, Prisoner
+from ptpu_core.rules.key_dates import latest_sentence_start_date
 
 
 @pytest.fixture

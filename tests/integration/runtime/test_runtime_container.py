@@ -16,9 +16,9 @@ from ptpu_adapters.aws.schedule_cover import ScheduleCover
 from ptpu_adapters.aws.sqs_listener import SqsListener
 from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
-from ptpu_core.booking_order import PodSpread
-from ptpu_core.booking_pass import PerBookingPass
 from ptpu_core.errors import ConfigError
+from ptpu_core.rules.booking_order import PodSpread
+from ptpu_core.work.booking_pass import PerBookingPass
 from ptpu_runtime.cli import EXIT_CONFIG, Service
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
@@ -172,7 +172,7 @@ def test_processing_workers_leases_and_connection_pools_come_from_settings(env):
     service = container.synchronisation()
     assert service._runner.workers == 8
     assert service._leases is container.booking_leases()
-    # Pods walk a selection in their own order, drawn from their lease owner (ptpu_core.booking_order).
+    # Pods walk a selection in their own order, drawn from their lease owner (ptpu_core.rules.booking_order).
     assert isinstance(service._booking_order, PodSpread)
     assert service._booking_order._seed == container.booking_leases().locked_by
     assert container.booking_leases()._lease == timedelta(minutes=2)

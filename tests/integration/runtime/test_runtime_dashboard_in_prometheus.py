@@ -29,7 +29,7 @@ from pytest_httpserver import HTTPServer
 from test_runtime_container import env, pings_answer  # noqa: F401 - the env fixture, shared
 
 from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_core.retry_policy import initial_delete_by
+from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
 from ptpu_sandbox.ports import free_port

@@ -18,10 +18,10 @@ from ptpu_adapters.aws.record_codec import CREATED_FOLD, message_from_item, mess
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import done
-from ptpu_core.retry_policy import initial_delete_by
+from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import SynchronisationService
 from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.use_cases.synchronise import SynchronisationService
 
 HOLD_BACK = timedelta(minutes=15)
 STATUS_CHANGE = "IMPRISONMENT_STATUS-CHANGED"

@@ -27,8 +27,8 @@ from ptpu_adapters.aws.record_codec import (
     parse_local_date_time,
 )
 from ptpu_core.models.record import SynchroniseState, state_of, state_text
-from ptpu_core.retry_policy import initial_delete_by
-from ptpu_core.service_time import instant
+from ptpu_core.models.service_time import instant
+from ptpu_core.rules.retry_policy import initial_delete_by
 
 ITEMS = Path(__file__).resolve().parents[2] / "fixtures" / "original-2021" / "dynamodb-items"
 

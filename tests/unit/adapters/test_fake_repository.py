@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from ptpu_core.models.record import Message
-from ptpu_core.retry_policy import epoch_seconds
+from ptpu_core.rules.retry_policy import epoch_seconds
 from ptpu_core.testing import FixedClock, InMemoryMessageRepository
 
 NOW = datetime(2026, 11, 28, 12, 0)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from ptpu_adapters.aws.sqs_listener import SqsListener
 from ptpu_core.errors import InvalidMessage
-from ptpu_core.sns_envelope import booking_id_of, parse_envelope
+from ptpu_core.rules.sns_envelope import booking_id_of, parse_envelope
 
 DEEP = 20_000  # far beyond the interpreter's recursion limit, well inside SQS's 256 KB
 

@@ -119,7 +119,7 @@ def test_the_stored_item_carries_the_context_only_when_there_is_one():
 
 def test_a_published_domain_event_carries_the_current_trace_beside_its_event_type():
     from ptpu_adapters.aws.domain_event_topic import message_attributes
-    from ptpu_core.domain_events import prison_identifier_added
+    from ptpu_core.work.domain_events import prison_identifier_added
 
     event = prison_identifier_added("X100001", "A5089DY", "38339A", datetime(2021, 7, 1, 12, 0, tzinfo=UTC))
     with use_span(remote_span()):

@@ -11,7 +11,6 @@ import pytest
 
 from ptpu_adapters.http.wire import make_converter, read, write
 from ptpu_core.errors import UpstreamFailure
-from ptpu_core.key_dates import latest_sentence_start_date
 from ptpu_core.models.prison import (
     Booking,
     BookingIdentifier,
@@ -33,6 +32,7 @@ from ptpu_core.models.probation import (
     UpdateCustody,
     UpdateCustodyBookingNumber,
 )
+from ptpu_core.rules.key_dates import latest_sentence_start_date
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "fixtures" / "original-2021" / "api-mappings"
 converter = make_converter()

@@ -7,14 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from attrs import evolve
 
-from ptpu_core.matching import OffenderMatcher
 from ptpu_core.models.events import EventType
 from ptpu_core.models.prison import Booking, BookingIdentifier, Movement, Prisoner, SentenceDetail, SentenceTerm
 from ptpu_core.models.probation import Conviction, Custody, OffenderMatch, OffenderMatches, Sentence
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.processors.dispatch import MessageProcessor
-from ptpu_core.receive import EventReceiver
-from ptpu_core.retry_policy import initial_delete_by
+from ptpu_core.processors.matching import OffenderMatcher
+from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import (
     FakeCommunityApi,
@@ -25,6 +24,7 @@ from ptpu_core.testing import (
     RecordingMetrics,
     RecordingTelemetry,
 )
+from ptpu_core.use_cases.receive import EventReceiver
 
 NOW = datetime(2021, 3, 10, 12, 0, 0, tzinfo=UTC)  # noon in London (GMT in March before the change)
 BOOKING_ID = 1200835

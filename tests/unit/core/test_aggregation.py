@@ -10,7 +10,7 @@ from records import (
     record,
 )
 
-from ptpu_core.aggregation import aggregate
+from ptpu_core.rules.aggregation import aggregate
 
 
 def test_keeps_the_newest_record_of_each_type_and_orders_by_priority() -> None:

@@ -5,9 +5,9 @@ from collections import Counter
 from hypothesis import given
 from records import record_batches
 
-from ptpu_core.aggregation import aggregate
 from ptpu_core.models.events import event_priority
 from ptpu_core.models.record import Message
+from ptpu_core.rules.aggregation import aggregate
 
 
 def _ids(messages: tuple[Message, ...] | list[Message]) -> list[str]:

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 from records import HOLD_BACK, NOW, SENTENCE_DATES, STATUS_CHANGE, World, record
 
-from ptpu_core.booking_order import PodSpread, as_selected
+from ptpu_core.rules.booking_order import PodSpread, as_selected
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import SynchronisationService
 from ptpu_core.testing import RecordingTelemetry, passes_of
+from ptpu_core.use_cases.synchronise import SynchronisationService
 
 SELECTION = list(range(9_000_000, 9_000_450))  # more than two windows of 200
 

@@ -15,11 +15,11 @@ from builders import (
     inner_message,
 )
 
-from ptpu_core.booking_pass import PassCommunityApi, PassPrisonApi, PerBookingPass
 from ptpu_core.errors import UpstreamFailure
 from ptpu_core.models.probation import ReplaceCustodyKeyDates, UpdateCustody
 from ptpu_core.models.record import SynchroniseState
-from ptpu_core.synchronise import CycleSummary, SynchronisationService
+from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
+from ptpu_core.work.booking_pass import PassCommunityApi, PassPrisonApi, PerBookingPass
 
 KEY_DATES = ReplaceCustodyKeyDates(licence_expiry_date=None)
 

@@ -20,12 +20,12 @@ from builders import (
 )
 
 from ptpu_core import telemetry_names as names
-from ptpu_core.capabilities import SERVES, Capabilities, Capability
 from ptpu_core.models.events import EventType
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import done, try_later
-from ptpu_core.receive import Reception
+from ptpu_core.rules.capabilities import SERVES, Capabilities, Capability
 from ptpu_core.settings import DomainSettings
+from ptpu_core.use_cases.receive import Reception
 
 CRN = "X142620"
 ALL_OFF = Capabilities(matching=False, location=False, key_dates=False, merges=False)

@@ -15,13 +15,6 @@ from ptpu_adapters.aws.domain_event_topic import DRY_RUN_EVENT as DRY_RUN_DOMAIN
 from ptpu_adapters.aws.domain_event_topic import DryRunDomainEventPublisher
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_core import telemetry_names as names
-from ptpu_core.domain_events import (
-    ADDED_DESCRIPTION,
-    PRISON_IDENTIFIER_ADDED,
-    UPDATED_DESCRIPTION,
-    prison_identifier_added,
-    prison_identifier_updated,
-)
 from ptpu_core.errors import SystemFailure
 from ptpu_core.models.domain_event import HmppsDomainEvent, PersonIdentifier
 from ptpu_core.models.record import Message
@@ -29,9 +22,16 @@ from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import done
 from ptpu_core.ports import DomainEventPublisher
 from ptpu_core.processors.dispatch import MessageProcessor
-from ptpu_core.resync import Resync
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import FakeDomainEventPublisher
+from ptpu_core.use_cases.resync import Resync
+from ptpu_core.work.domain_events import (
+    ADDED_DESCRIPTION,
+    PRISON_IDENTIFIER_ADDED,
+    UPDATED_DESCRIPTION,
+    prison_identifier_added,
+    prison_identifier_updated,
+)
 
 CRN = "X100001"
 

@@ -1,7 +1,7 @@
 """After a store failure mid-processing, what already happened is not done again.
 
 The record journals each landed Delius write and each telemetry event / metric count of an attempt
-(ptpu_core.effect_journal). Processing it again skips the writes that landed and emits nothing the
+(ptpu_core.work.effect_journal). Processing it again skips the writes that landed and emits nothing the
 unsaved attempt already emitted; a later attempt (a retry) still reports its own outcome.
 """
 
@@ -18,13 +18,13 @@ from builders import (
 )
 
 from ptpu_core import telemetry_names as names
-from ptpu_core.effect_journal import EffectJournal, write_key
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.processors.dispatch import MessageProcessor
-from ptpu_core.synchronise import SynchronisationService
 from ptpu_core.testing import InMemoryMessageRepository, every_booking
+from ptpu_core.use_cases.synchronise import SynchronisationService
+from ptpu_core.work.effect_journal import EffectJournal, write_key
 
 CRN = "X142620"
 
@@ -236,7 +236,7 @@ def test_with_tracing_on_a_record_still_costs_one_store_write(fakes: Fakes) -> N
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
     from ptpu_adapters.tracing import OpenTelemetryRecords
-    from ptpu_core.booking_pass import PerBookingPass
+    from ptpu_core.work.booking_pass import PerBookingPass
 
     spans = InMemorySpanExporter()
     provider = TracerProvider()

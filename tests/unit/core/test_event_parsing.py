@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ptpu_core.errors import InvalidMessage
-from ptpu_core.event_parsing import parse_event, whole_number
 from ptpu_core.models.events import (
     BookingNumberChangedEvent,
     ConfirmedReleaseDateChangedEvent,
@@ -17,6 +16,7 @@ from ptpu_core.models.events import (
     ImprisonmentStatusChangedEvent,
     SentenceDatesChangedEvent,
 )
+from ptpu_core.rules.event_parsing import parse_event, whole_number
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "original-2021"
 

@@ -21,14 +21,14 @@ from builders import (
 )
 
 from ptpu_core import telemetry_names as names
-from ptpu_core.identifiers import (
+from ptpu_core.models.record import SynchroniseState as State
+from ptpu_core.outcomes import done
+from ptpu_core.rules.identifiers import (
     InvalidIdentifier,
     require_booking_number,
     require_crn,
     require_noms_number,
 )
-from ptpu_core.models.record import SynchroniseState as State
-from ptpu_core.outcomes import done
 
 HOSTILE = ["../../crn/X200006", "38339A/../X", "38339A?x=1", "38339A#f", "38339%2F", ".", "..", "", "38339A\n"]
 EVENTS = {

@@ -6,9 +6,9 @@ from builders import a_sentence_detail, a_term
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ptpu_core.key_dates import latest_sentence_start_date, probation_key_dates, sentence_date_attributes
 from ptpu_core.models.prison import SentenceDetail
 from ptpu_core.models.probation import ReplaceCustodyKeyDates
+from ptpu_core.rules.key_dates import latest_sentence_start_date, probation_key_dates, sentence_date_attributes
 
 
 def test_every_key_date_maps_from_its_sentence_detail_field() -> None:

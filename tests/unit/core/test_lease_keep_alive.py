@@ -15,12 +15,8 @@ from datetime import timedelta
 
 from builders import BOOKING_ID, PRISON, STATUS_CHANGE, Fakes, a_stored
 
-from ptpu_core.booking_pass import PerBookingPass
-from ptpu_core.booking_work import PROCESS_DUE
-from ptpu_core.domain_events import PRISON_IDENTIFIER_ADDED
 from ptpu_core.models.prison import Booking
 from ptpu_core.models.record import SynchroniseState
-from ptpu_core.synchronise import CycleSummary, SynchronisationService
 from ptpu_core.testing import (
     FakeCommunityApi,
     FakeDomainEventPublisher,
@@ -29,6 +25,10 @@ from ptpu_core.testing import (
     LeaseItem,
     RecordingTelemetry,
 )
+from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
+from ptpu_core.work.booking_pass import PerBookingPass
+from ptpu_core.work.booking_work import PROCESS_DUE
+from ptpu_core.work.domain_events import PRISON_IDENTIFIER_ADDED
 
 CRN = "X100001"
 LEASE = timedelta(minutes=10)

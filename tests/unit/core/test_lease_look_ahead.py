@@ -14,12 +14,12 @@ from datetime import timedelta
 import pytest
 from records import HOLD_BACK, NOW, STATUS_CHANGE, World, record
 
-from ptpu_core.booking_work import PROCESS_DUE, LeaseRun
 from ptpu_core.errors import StoreFailure
-from ptpu_core.retry_policy import RetryTier
+from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import CycleSummary, SynchronisationService
 from ptpu_core.testing import InMemoryBookingLeases, LeaseItem, RecordingTelemetry, passes_of
+from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
+from ptpu_core.work.booking_work import PROCESS_DUE, LeaseRun
 
 LEASE = timedelta(minutes=5)
 

@@ -15,9 +15,9 @@ from builders import (
 
 from ptpu_core import telemetry_names as names
 from ptpu_core.errors import UpstreamFailure
-from ptpu_core.matching import Matched, NotMatched
 from ptpu_core.models.probation import MatchRequest
 from ptpu_core.models.record import SynchroniseState
+from ptpu_core.processors.matching import Matched, NotMatched
 
 
 @pytest.fixture

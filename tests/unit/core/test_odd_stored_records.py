@@ -9,10 +9,10 @@ from attrs import evolve
 from builders import BOOKING_ID, NOW, SENTENCE_DATES, STATUS_CHANGE, Fakes, a_stored
 
 from ptpu_core.models.record import SynchroniseState as State
-from ptpu_core.reports import in_progress, match_summary
-from ptpu_core.retry_policy import RetryTier
-from ptpu_core.synchronise import SynchronisationService
+from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.testing import every_booking
+from ptpu_core.use_cases.reports import in_progress, match_summary
+from ptpu_core.use_cases.synchronise import SynchronisationService
 
 
 def service(fakes: Fakes) -> SynchronisationService:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from records import MOVEMENT, SENTENCE_DATES, World, record
 
-from ptpu_core.booking_work import LeaseLost
 from ptpu_core.models.record import Message
-from ptpu_core.synchronise import CycleSummary
 from ptpu_core.testing import passes_of
+from ptpu_core.use_cases.synchronise import CycleSummary
+from ptpu_core.work.booking_work import LeaseLost
 
 
 def test_a_plain_processors_failure_is_handed_back_as_the_records_failure() -> None:

@@ -17,9 +17,9 @@ from builders import (
 
 from ptpu_core import telemetry_names as names
 from ptpu_core.errors import UpstreamFailure
-from ptpu_core.key_dates import probation_key_dates
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Outcome, done
+from ptpu_core.rules.key_dates import probation_key_dates
 
 CRN = "X142620"
 KINDS = ("total", "success", "fail_no_offender", "fail_no_conviction")

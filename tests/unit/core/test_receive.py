@@ -20,9 +20,9 @@ from builders import (
 
 from ptpu_core.errors import InvalidMessage, UpstreamFailure
 from ptpu_core.models.record import SynchroniseState
-from ptpu_core.receive import SNS_MESSAGE_NAMESPACE, Reception, record_id_for
-from ptpu_core.retry_policy import epoch_seconds
+from ptpu_core.rules.retry_policy import epoch_seconds
 from ptpu_core.settings import RECORD_LIFETIME
+from ptpu_core.use_cases.receive import SNS_MESSAGE_NAMESPACE, Reception, record_id_for
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from records import HOLD_BACK, MOVEMENT, NOW, STATUS_CHANGE, World, record
 
 from ptpu_core.models.record import SynchroniseState
 from ptpu_core.outcomes import try_later
-from ptpu_core.retry_policy import RetryTier, epoch_seconds, initial_delete_by
+from ptpu_core.rules.retry_policy import RetryTier, epoch_seconds, initial_delete_by
 from ptpu_core.testing import InMemoryMessageRepository
 
 THIRTY_DAYS_ON = epoch_seconds(NOW + timedelta(days=30))

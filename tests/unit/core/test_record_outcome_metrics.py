@@ -8,7 +8,7 @@ from records import ALL_EVENT_TYPES, MOVEMENT, STATUS_CHANGE, World, record
 from ptpu_core.errors import UpstreamFailure
 from ptpu_core.models.record import SynchroniseState
 from ptpu_core.outcomes import done, try_later
-from ptpu_core.record_outcomes import outcome_label
+from ptpu_core.work.record_outcomes import outcome_label
 
 
 @pytest.fixture

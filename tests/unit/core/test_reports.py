@@ -7,8 +7,8 @@ import pytest
 from records import MOVEMENT, NOW, SENTENCE_DATES, STATUS_CHANGE, record
 
 from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_core.reports import ProcessedFilter, in_progress, not_matched, processed
 from ptpu_core.testing import FixedClock, InMemoryMessageRepository
+from ptpu_core.use_cases.reports import ProcessedFilter, in_progress, not_matched, processed
 
 S = SynchroniseState
 

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from records import MOVEMENT, NOW, STATUS_CHANGE, record
 
 from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_core.reports import CATEGORY_STATES, match_summary
 from ptpu_core.testing import FixedClock, InMemoryMessageRepository
+from ptpu_core.use_cases.reports import CATEGORY_STATES, match_summary
 
 S = SynchroniseState
 CATEGORIES = [

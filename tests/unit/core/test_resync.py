@@ -1,4 +1,4 @@
-"""The re-sync use case (ptpu_core.resync) over the in-memory fakes.
+"""The re-sync use case (ptpu_core.use_cases.resync) over the in-memory fakes.
 
 Each named booking is processed as an IMPRISONMENT_STATUS-CHANGED (sequence 0) would be, at once, under its
 per-booking lease; a dry run writes nothing to Delius and answers what it would write."""
@@ -25,12 +25,12 @@ from builders import (
 from ptpu_adapters.aws.domain_event_topic import DryRunDomainEventPublisher
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_core import telemetry_names as names
-from ptpu_core.booking_work import ON_REQUEST, LeaseRun
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.processors.dispatch import MessageProcessor
-from ptpu_core.resync import MAX_IDS, InvalidResyncRequest, Resync, ResyncItem, ResyncResult
 from ptpu_core.testing import FakeDomainEventPublisher
+from ptpu_core.use_cases.resync import MAX_IDS, InvalidResyncRequest, Resync, ResyncItem, ResyncResult
+from ptpu_core.work.booking_work import ON_REQUEST, LeaseRun
 
 CRN = "X142620"
 OTHER_BOOKING = 1200836
@@ -224,7 +224,7 @@ def test_a_booking_id_prison_api_does_not_know_is_not_found(fakes: Fakes, caplog
     fakes.prison.sentence_details[OTHER_BOOKING] = a_sentence_detail()
     fakes.prison.sentence_terms[OTHER_BOOKING] = [a_term(SENTENCE_START)]  # the booking itself: 404
 
-    with caplog.at_level("INFO", logger="ptpu_core.resync"):
+    with caplog.at_level("INFO", logger="ptpu_core.use_cases.resync"):
         (item,) = resync(fakes).resync([OTHER_BOOKING]).items
 
     assert (item.booking_id, item.result, item.detail) == (

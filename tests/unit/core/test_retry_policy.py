@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ptpu_core.retry_policy import (
+from ptpu_core.rules.retry_policy import (
     RetryTier,
     epoch_seconds,
     initial_delete_by,

@@ -7,7 +7,7 @@ from records import MOVEMENT, STATUS_CHANGE, World, record
 
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import done, try_later
-from ptpu_core.synchronise import PROBE_FAILURES, CycleSummary
+from ptpu_core.use_cases.synchronise import PROBE_FAILURES, CycleSummary
 
 ERROR = SynchroniseState.ERROR
 

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ptpu_core.errors import InvalidMessage
-from ptpu_core.sns_envelope import SnsNotification, booking_id_of, event_type_hint, parse_envelope
+from ptpu_core.rules.sns_envelope import SnsNotification, booking_id_of, event_type_hint, parse_envelope
 
 INNER = json.dumps({"eventType": "SENTENCE_DATES-CHANGED", "bookingId": 1200835})
 ATTRIBUTES = {"eventType": {"Type": "String", "Value": "SENTENCE_DATES-CHANGED"}}

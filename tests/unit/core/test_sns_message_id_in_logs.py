@@ -12,7 +12,7 @@ from builders import SENTENCE_DATES, Fakes, inner_message
 from records import HOLD_BACK, STATUS_CHANGE, World, record
 
 from ptpu_core.errors import UpstreamFailure
-from ptpu_core.receive import record_id_for
+from ptpu_core.use_cases.receive import record_id_for
 
 SNS_ID = "6f1f1b7e-1c6f-5d7a-9d45-0123456789ab"
 

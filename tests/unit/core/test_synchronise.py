@@ -20,9 +20,9 @@ from records import (
 from ptpu_core.errors import StoreFailure, UpstreamFailure
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import done, try_later
-from ptpu_core.retry_policy import RetryTier, epoch_seconds
-from ptpu_core.synchronise import CycleSummary
+from ptpu_core.rules.retry_policy import RetryTier, epoch_seconds
 from ptpu_core.testing import InMemoryMessageRepository
+from ptpu_core.use_cases.synchronise import CycleSummary
 
 DAY = 86_400
 

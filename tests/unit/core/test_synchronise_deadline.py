@@ -7,7 +7,7 @@ import pytest
 from records import MOVEMENT, NOW, STATUS_CHANGE, World, record
 
 from ptpu_core.models.record import Message
-from ptpu_core.retry_policy import RetryTier
+from ptpu_core.rules.retry_policy import RetryTier
 
 STEP = timedelta(minutes=6)
 

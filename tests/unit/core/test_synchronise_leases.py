@@ -9,12 +9,12 @@ from datetime import timedelta
 from attrs import evolve
 from records import BOOKING_NUMBER, HOLD_BACK, NOW, SENTENCE_DATES, STATUS_CHANGE, World, record
 
-from ptpu_core.booking_work import PROCESS_DUE, LeaseRun
 from ptpu_core.errors import UpstreamFailure
-from ptpu_core.retry_policy import RetryTier
+from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import CycleSummary, SynchronisationService
 from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
+from ptpu_core.work.booking_work import PROCESS_DUE, LeaseRun
 
 
 class ScriptedLeases:

@@ -7,7 +7,7 @@ from records import MOVEMENT, NOW, SENTENCE_DATES, STATUS_CHANGE, World, record
 
 from ptpu_core.models.record import SynchroniseState
 from ptpu_core.outcomes import done, try_later
-from ptpu_core.retry_policy import RetryTier, epoch_seconds
+from ptpu_core.rules.retry_policy import RetryTier, epoch_seconds
 
 HOUR = 3600
 

@@ -11,7 +11,7 @@ from records import HOLD_BACK, MOVEMENT, NOW, STATUS_CHANGE, World, record
 
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import try_later
-from ptpu_core.retry_policy import RetryTier
+from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.testing import InMemoryMessageRepository
 
 

@@ -3,7 +3,6 @@
 import pytest
 from builders import BOOKING_ID, PRISON, Fakes, a_sentence_detail, an_admission
 
-from ptpu_core import validation
 from ptpu_core.models.events import (
     BookingNumberChangedEvent,
     ConfirmedReleaseDateChangedEvent,
@@ -12,8 +11,9 @@ from ptpu_core.models.events import (
     OffenderEvent,
     SentenceDatesChangedEvent,
 )
+from ptpu_core.rules import validation
+from ptpu_core.rules.validation import Dropped, Kept, validate
 from ptpu_core.settings import DomainSettings
-from ptpu_core.validation import Dropped, Kept, validate
 
 STATUS = ImprisonmentStatusChangedEvent(BOOKING_ID, 0)
 MOVEMENT = ExternalMovementInsertedEvent(BOOKING_ID, 1)

@@ -16,7 +16,6 @@ from prometheus_client import CollectorRegistry
 
 from ptpu_adapters.http.base import PingAnswer
 from ptpu_adapters.http.jwks import KeyUnavailable, parse_jwks
-from ptpu_core.booking_work import NoLeases
 from ptpu_core.testing import (
     FakeCommunityApi,
     FakeOffenderSearch,
@@ -27,6 +26,7 @@ from ptpu_core.testing import (
     InMemoryQueueAdmin,
     RecordingTelemetry,
 )
+from ptpu_core.work.booking_work import NoLeases
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
 from ptpu_runtime.container import Container

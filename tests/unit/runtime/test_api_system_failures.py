@@ -10,7 +10,7 @@ from test_api_resync import BOOKING_ID, RESYNC_ROLE, writes_to_delius
 from test_api_resync import prisoner as _prisoner  # noqa: F401 - the sentenced prisoner, linked in Delius
 
 from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_core.retry_policy import initial_delete_by
+from ptpu_core.rules.retry_policy import initial_delete_by
 
 pytestmark = pytest.mark.usefixtures("_prisoner")
 

@@ -18,13 +18,13 @@ from asyncapi_schemas import document, errors, messages, payload_validator, vali
 from jsonschema import Draft7Validator
 
 from ptpu_adapters.aws.domain_event_topic import event_body, message_attributes
-from ptpu_core.domain_events import (
+from ptpu_core.models.events import EventType
+from ptpu_core.work.domain_events import (
     PRISON_IDENTIFIER_ADDED,
     PRISON_IDENTIFIER_UPDATED,
     prison_identifier_added,
     prison_identifier_updated,
 )
-from ptpu_core.models.events import EventType
 from ptpu_runtime.api.asyncapi import ASYNCAPI_PATH
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from required_settings import REQUIRED
 
-from ptpu_core.capabilities import Capabilities, Capability
 from ptpu_core.errors import ConfigError
+from ptpu_core.rules.capabilities import Capabilities, Capability
 from ptpu_runtime.config import CAPABILITY_SETTINGS, Settings, load_settings
 from ptpu_runtime.config_kinds import specs
 from ptpu_runtime.effective_mode import mode_line

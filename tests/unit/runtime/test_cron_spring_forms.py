@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ptpu_core.retry_policy import RetryTier
+from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.cron_trigger import spring_cron_trigger
 from ptpu_runtime.scheduling import RETRY_JOBS, ScheduleSettings, SynchronisationScheduler

@@ -15,8 +15,8 @@ from ptpu_adapters.aws.domain_event_topic import (
     NoDomainEventTopic,
     SnsDomainEventPublisher,
 )
-from ptpu_core.domain_events import prison_identifier_updated
 from ptpu_core.testing import RecordingTelemetry
+from ptpu_core.work.domain_events import prison_identifier_updated
 from ptpu_runtime.container import Container
 
 TOPIC = "arn:aws:sns:eu-west-2:754256621582:cloud-platform-Digital-Prison-Services-hmpps-domain-events"

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
-from ptpu_core.retry_policy import RetryTier
+from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.testing import FixedClock, InMemoryLock
 from ptpu_runtime.api.health import health_router
 from ptpu_runtime.health_checks import HealthService

@@ -1,7 +1,7 @@
 import threading
 from datetime import UTC, datetime, timedelta
 
-from ptpu_core.retry_policy import RetryTier
+from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.testing import FixedClock, InMemoryLock
 from ptpu_runtime.scheduling import (
     LOCK_NAME,

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_core import ports
-from ptpu_core.service_time import SERVICE_ZONE
+from ptpu_core.models.service_time import SERVICE_ZONE
 
 
 def test_system_clock_gives_the_aware_instant_and_satisfies_the_port():

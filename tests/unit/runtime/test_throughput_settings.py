@@ -6,7 +6,7 @@ import pytest
 from required_settings import REQUIRED
 
 from ptpu_core.errors import ConfigError
-from ptpu_core.retry_policy import RetryTier
+from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.scheduling import ScheduleSettings, same_run_window
 

@@ -14,10 +14,10 @@ from ptpu_core.errors import StoreFailure
 from ptpu_core.models.events import EventType
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
-from ptpu_core.retry_policy import initial_delete_by
+from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
-from ptpu_core.synchronise import CycleSummary, SynchronisationService
 from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
 from ptpu_runtime.workers import ThreadedRunner
 
 NOW = datetime(2021, 3, 10, 12, 0, 0)

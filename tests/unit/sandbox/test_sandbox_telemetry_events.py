@@ -24,8 +24,8 @@ def test_a_value_that_contains_the_telemetry_marker_is_not_an_event():
     forged = f"ptpu.telemetry: {json.dumps(EVENT)}"
     log = "\n".join([
         f"2026-11-29 12:00:00,000 INFO [sqs-1] ptpu_adapters.aws.sqs_listener: Received message m type X {forged}",
-        json.dumps({"level": "INFO", "logger": "ptpu_core.receive", "message": json.dumps(EVENT)}),
-        json.dumps({"level": "INFO", "logger": "ptpu_core.receive", "message": f"Ignoring {forged}"}),
+        json.dumps({"level": "INFO", "logger": "ptpu_core.use_cases.receive", "message": json.dumps(EVENT)}),
+        json.dumps({"level": "INFO", "logger": "ptpu_core.use_cases.receive", "message": f"Ignoring {forged}"}),
         "    " + forged,
     ])
     assert telemetry_events(log) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ptpu_core.capabilities import Capabilities, Capability
+from ptpu_core.rules.capabilities import Capabilities, Capability
 from ptpu_sandbox.simulators.seed import IGNORED, SCENARIOS
 from ptpu_sandbox.switched_expectations import capabilities_in, expected_state
 

@@ -1,7 +1,7 @@
 """Unwrap an SQS body holding an SNS notification from the `offender_events` topic (SPEC §2).
 
 `parse_envelope` gives the event type (the `eventType` message attribute) and the inner NOMIS message,
-still JSON text, for `ptpu_core.event_parsing.parse_event`. Pure: the standard library's json and attrs,
+still JSON text, for `ptpu_core.rules.event_parsing.parse_event`. Pure: the standard library's json and attrs,
 so any consumer of `offender_events` can use it on a base install (no boto3). The accepted forms are the
 existing service's: prison-to-probation-update `services/PrisonerChangesListenerPusher.kt` reads only
 `Message` and `MessageAttributes.eventType.Value`.
@@ -15,7 +15,7 @@ from typing import Any
 from attrs import frozen
 
 from ptpu_core.errors import InvalidMessage
-from ptpu_core.event_parsing import whole_number
+from ptpu_core.rules.event_parsing import whole_number
 
 
 @frozen
@@ -67,7 +67,7 @@ def event_type_hint(body: str) -> str | None:
 
 def booking_id_of(inner_message: str) -> int | None:
     """The inner message's bookingId when it has a usable one (used only to keep a booking's order);
-    a numeric string counts, as `ptpu_core.event_parsing` reads it."""
+    a numeric string counts, as `ptpu_core.rules.event_parsing` reads it."""
     try:
         value = json.loads(inner_message).get("bookingId")
     except (ValueError, AttributeError, RecursionError):

@@ -17,8 +17,8 @@ from pathlib import PurePath
 
 from ptpu_core.errors import UpstreamFailure
 from ptpu_core.models.record import Message
-from ptpu_core.outage_log import REPORT_INTERVAL_SECONDS, OutageLog
 from ptpu_core.ports import Clock
+from ptpu_core.work.outage_log import REPORT_INTERVAL_SECONDS, OutageLog
 
 log = logging.getLogger("ptpu.synchronise")  # the cycle's logger, as the per-record lines
 

@@ -44,7 +44,7 @@ stays unprocessed for the pod that holds the booking now, and nothing more is wr
 
 Every record takes one path: the pass processes it with its effect journal staged on the record
 (`BookingPass.process_staged`), and the journal rides on the save of its outcome: one store write per
-record; the journal is written alone only when that save fails (see `ptpu_core.effect_journal`).
+record; the journal is written alone only when that save fails (see `ptpu_core.work.effect_journal`).
 
 Saving each outcome and counting status changes is `record_outcomes` (OutcomeRecorder).
 Failures: an exception from processing (handed back by the pass) becomes TryLater(ERROR) for that record and the
@@ -65,9 +65,16 @@ from typing import Protocol
 import attrs
 from attrs import frozen
 
-from ptpu_core.aggregation import aggregate
-from ptpu_core.booking_order import BookingOrder, as_selected
-from ptpu_core.booking_work import (
+from ptpu_core.models.record import Message, SynchroniseState
+from ptpu_core.models.service_time import instant
+from ptpu_core.outcomes import Done, Outcome
+from ptpu_core.ports import Clock, MessageRepository, Metrics, Telemetry
+from ptpu_core.processors.dispatch import StagedProcessing
+from ptpu_core.rules.aggregation import aggregate
+from ptpu_core.rules.booking_order import BookingOrder, as_selected
+from ptpu_core.rules.retry_policy import RetryTier
+from ptpu_core.settings import DomainSettings
+from ptpu_core.work.booking_work import (
     LEASE_SHARE,
     LOOK_AHEAD,
     PROCESS_DUE,
@@ -80,15 +87,8 @@ from ptpu_core.booking_work import (
     RunsBookingTasks,
     SerialRunner,
 )
-from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_core.outcomes import Done, Outcome
-from ptpu_core.ports import Clock, MessageRepository, Metrics, Telemetry
-from ptpu_core.processors.dispatch import StagedProcessing
-from ptpu_core.record_outcomes import LAST_CHANCE, OutcomeRecorder, days_to_success
-from ptpu_core.record_tracing import NO_TRACING, RecordTracing
-from ptpu_core.retry_policy import RetryTier
-from ptpu_core.service_time import instant
-from ptpu_core.settings import DomainSettings
+from ptpu_core.work.record_outcomes import LAST_CHANCE, OutcomeRecorder, days_to_success
+from ptpu_core.work.record_tracing import NO_TRACING, RecordTracing
 
 log = logging.getLogger("ptpu.synchronise")
 
@@ -107,7 +107,7 @@ class BookingPass(Protocol):
 
 
 class BookingPasses(Protocol):
-    """Hands out one pass per booking (`ptpu_core.booking_pass.PerBookingPass`)."""
+    """Hands out one pass per booking (`ptpu_core.work.booking_pass.PerBookingPass`)."""
 
     def booking_pass(self, confirm_lease: Callable[[], None] | None = None) -> BookingPass:
         """A pass for one booking's records; `confirm_lease` raises LeaseLost unless the booking's
@@ -163,11 +163,11 @@ class SynchronisationService:
         `runner`: how the bookings of a cycle are spread over workers (default: one after another);
         `leases`: the per-booking leases shared with other pods (default: none, every booking is ours);
         `retry_same_run_within`: see `LeaseRun` (how close two pods' runs of one retry tier count as one);
-        `booking_order`: the order this pod walks a selection's bookings (`ptpu_core.booking_order`; default:
+        `booking_order`: the order this pod walks a selection's bookings (`ptpu_core.rules.booking_order`; default:
         as selected; several pods: `PodSpread` seeded by the pod, so pods do not all start at one booking);
         `look_ahead`: how many bookings' leases are read in one go before their leases are tried (1 to
         LOOK_AHEAD; see `BookingLeases.leased_elsewhere`); `tracing`: a span per record around its processing and
-        save (`ptpu_core.record_tracing`; default: none)."""
+        save (`ptpu_core.work.record_tracing`; default: none)."""
         if not 1 <= look_ahead <= LOOK_AHEAD:
             raise ValueError(f"look_ahead must be 1 to {LOOK_AHEAD}, not {look_ahead}")
         self._look_ahead = look_ahead

@@ -43,13 +43,12 @@ from typing import Protocol, runtime_checkable
 
 from attrs import evolve, frozen
 
-from ptpu_core.booking_work import ON_REQUEST, BookingLeases, NoLeases
 from ptpu_core.errors import PtpuError, SystemFailure, UpstreamFailure
 from ptpu_core.models.events import EventType
 from ptpu_core.models.prison import Booking
 from ptpu_core.models.record import Message
+from ptpu_core.models.service_time import instant
 from ptpu_core.outcomes import Done
-from ptpu_core.owed_announcements import DOMAIN_EVENTS, KeptWhenUnpublished
 from ptpu_core.ports import (
     Clock,
     CommunityApi,
@@ -61,9 +60,10 @@ from ptpu_core.ports import (
     Telemetry,
 )
 from ptpu_core.processors.dispatch import MessageProcessor
-from ptpu_core.resync_progress import ResyncItem, ResyncProgress, ResyncResult, TrackedEvent
-from ptpu_core.service_time import instant
 from ptpu_core.settings import DomainSettings
+from ptpu_core.use_cases.resync_progress import ResyncItem, ResyncProgress, ResyncResult, TrackedEvent
+from ptpu_core.work.booking_work import ON_REQUEST, BookingLeases, NoLeases
+from ptpu_core.work.owed_announcements import DOMAIN_EVENTS, KeptWhenUnpublished
 
 log = logging.getLogger(__name__)
 

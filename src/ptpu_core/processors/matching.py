@@ -9,16 +9,16 @@ from typing import Protocol
 from attrs import field, frozen
 
 from ptpu_core import telemetry_names as names
-from ptpu_core.capabilities import Capability, skipped
-from ptpu_core.domain_events import Announcer
-from ptpu_core.identifiers import require_crn
 from ptpu_core.models.events import EventType
 from ptpu_core.models.prison import Booking, Prisoner
 from ptpu_core.models.probation import Conviction, IDs, MatchRequest, OffenderMatches
 from ptpu_core.models.record import SynchroniseState
 from ptpu_core.ports import OffenderSearchApi, Telemetry
+from ptpu_core.rules.capabilities import Capability, skipped
+from ptpu_core.rules.identifiers import require_crn
+from ptpu_core.rules.validation import NOT_INTERESTED_PRISON
 from ptpu_core.settings import SENTENCE_START_WINDOW_DAYS, DomainSettings
-from ptpu_core.validation import NOT_INTERESTED_PRISON
+from ptpu_core.work.domain_events import Announcer
 
 # offender-search matched on the NOMS number (or on everything we sent): Delius already knows it.
 ALREADY_LINKED = frozenset({"ALL_SUPPLIED", "ALL_SUPPLIED_ALIAS", "HMPPS_KEY"})

@@ -15,14 +15,14 @@ import uuid
 from collections.abc import Callable
 from enum import Enum
 
-from ptpu_core.event_parsing import parse_event
 from ptpu_core.models.prison import Booking
 from ptpu_core.models.record import Message, SynchroniseState
+from ptpu_core.models.service_time import instant
 from ptpu_core.ports import Clock, MessageRepository, Metrics, PrisonApi, Telemetry
-from ptpu_core.retry_policy import initial_delete_by
-from ptpu_core.service_time import instant
+from ptpu_core.rules.event_parsing import parse_event
+from ptpu_core.rules.retry_policy import initial_delete_by
+from ptpu_core.rules.validation import Dropped, validate
 from ptpu_core.settings import DomainSettings
-from ptpu_core.validation import Dropped, validate
 
 log = logging.getLogger("ptpu.receive")
 

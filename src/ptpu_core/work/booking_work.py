@@ -16,7 +16,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 from attrs import frozen
 
 from ptpu_core.errors import PtpuError, StoreFailure
-from ptpu_core.retry_policy import RetryTier
+from ptpu_core.rules.retry_policy import RetryTier
 
 log = logging.getLogger("ptpu.synchronise")
 

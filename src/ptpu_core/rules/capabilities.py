@@ -29,8 +29,8 @@ from typing import Final
 
 from attrs import field, frozen
 
-from ptpu_core.field_kinds import is_bool
 from ptpu_core.models.events import EventType
+from ptpu_core.models.field_kinds import is_bool
 
 
 class Capability(str, Enum):

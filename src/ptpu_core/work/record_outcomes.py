@@ -3,7 +3,7 @@
 Split out of `synchronise` (which walks the cycle's bookings): this module owns one record's outcome
 from the moment the processor answers. An exception from the processor becomes TryLater(ERROR) for
 that record (`failed`), so one record never stops the cycle. A staged outcome (`save_staged`) carries
-the record's effect journal on its one store write (`ptpu_core.effect_journal`).
+the record's effect journal on its one store write (`ptpu_core.work.effect_journal`).
 A `StoreFailure` from the repository is not caught here: the cycle stops, and since nothing is deleted
 or marked before its outcome is saved, nothing is lost.
 """
@@ -19,12 +19,12 @@ from attrs import evolve
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.events import EventType
 from ptpu_core.models.record import Message, SynchroniseState
+from ptpu_core.models.service_time import instant
 from ptpu_core.outcomes import Done, Outcome, try_later
 from ptpu_core.ports import Clock, MessageRepository, Metrics
 from ptpu_core.processors.dispatch import StagedProcessing
-from ptpu_core.record_failures import RecordFailures
-from ptpu_core.retry_policy import epoch_seconds, processed_delete_by, retry_delete_by, tier_for
-from ptpu_core.service_time import instant
+from ptpu_core.rules.retry_policy import epoch_seconds, processed_delete_by, retry_delete_by, tier_for
+from ptpu_core.work.record_failures import RecordFailures
 
 log = logging.getLogger("ptpu.synchronise")  # the cycle's logger, as before the split
 

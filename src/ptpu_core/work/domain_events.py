@@ -23,12 +23,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from ptpu_core.effect_journal import WRITE, EffectJournal, write_key
 from ptpu_core.errors import SystemFailure
 from ptpu_core.models.domain_event import CRN, NOMS, HmppsDomainEvent, PersonIdentifier
 from ptpu_core.models.record import Message
+from ptpu_core.models.service_time import SERVICE_ZONE, instant
 from ptpu_core.ports import Clock, DomainEventPublisher
-from ptpu_core.service_time import SERVICE_ZONE, instant
+from ptpu_core.work.effect_journal import WRITE, EffectJournal, write_key
 
 PRISON_IDENTIFIER_ADDED = "probation-case.prison-identifier.added"
 PRISON_IDENTIFIER_UPDATED = "probation-case.prison-identifier.updated"

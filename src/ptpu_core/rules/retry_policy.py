@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import Enum
 
-from ptpu_core.service_time import instant, wall_clock
+from ptpu_core.models.service_time import instant, wall_clock
 from ptpu_core.settings import RECORD_LIFETIME
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from ptpu_core.effect_journal import AppliedStepStore
 from ptpu_core.models.prison import Booking, BookingIdentifier, Movement, Prisoner, SentenceDetail, SentenceTerm
 from ptpu_core.models.probation import (
     Conviction,
@@ -43,6 +42,7 @@ from ptpu_core.ports import (
 )
 from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.settings import DomainSettings
+from ptpu_core.work.effect_journal import AppliedStepStore
 
 T = TypeVar("T")
 

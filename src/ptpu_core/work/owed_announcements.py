@@ -7,12 +7,12 @@ import uuid
 
 from attrs import evolve
 
-from ptpu_core.domain_events import owed_step
 from ptpu_core.errors import SystemFailure, UpstreamFailure
 from ptpu_core.models.domain_event import HmppsDomainEvent
 from ptpu_core.models.record import Message
 from ptpu_core.ports import DomainEventPublisher, MessageRepository
-from ptpu_core.retry_policy import initial_delete_by
+from ptpu_core.rules.retry_policy import initial_delete_by
+from ptpu_core.work.domain_events import owed_step
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ write). Used on its own (`MessageProcessor.process`), the journal is flushed whe
 fails, before the caller saves anything: one UpdateItem per record.
 
 Every Delius write and every publish not already landed asks `before_write()` first: the booking's lease
-check (`ptpu_core.booking_work.HeldLease.confirm`), which raises LeaseLost once another pod holds the
+check (`ptpu_core.work.booking_work.HeldLease.confirm`), which raises LeaseLost once another pod holds the
 booking, so a pod that lost its lease makes no further write for it.
 """
 

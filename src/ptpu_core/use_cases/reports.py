@@ -17,8 +17,8 @@ from attrs import define, field, frozen
 
 from ptpu_core.models.events import EventType
 from ptpu_core.models.record import Message, StoredState, SynchroniseState
+from ptpu_core.models.service_time import wall_clock
 from ptpu_core.ports import Clock, MessageRepository
-from ptpu_core.service_time import wall_clock
 
 NOT_MATCHED_STATES = frozenset(
     {

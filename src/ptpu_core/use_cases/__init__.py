@@ -1,0 +1,1 @@
+"""The use cases: receive an event, synchronise due records, re-sync on request, report."""
