@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import attrs
 import pytest
-from conftest import make_settings
 
+from conftest import make_settings
 from ptpu_adapters.aws.domain_event_topic import (
     DryRunDomainEventPublisher,
     NoDomainEventTopic,
