@@ -2,8 +2,8 @@ import copy
 
 import pytest
 import requests
-from conftest import fixture_body, offender_of
 
+from conftest import fixture_body, offender_of
 from ptpu_sandbox.simulators import SimulatedHmpps
 
 NOMS = "/secure/offenders/nomsNumber"

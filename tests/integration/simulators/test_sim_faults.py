@@ -1,7 +1,7 @@
 import pytest
 import requests
-from conftest import offender_of
 
+from conftest import offender_of
 from ptpu_sandbox.simulators import SimulatedHmpps
 
 CONVICTIONS = "/secure/offenders/crn/X142620/convictions"

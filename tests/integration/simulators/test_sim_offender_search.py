@@ -1,6 +1,6 @@
 import requests
-from conftest import fixture_body, offender_of
 
+from conftest import fixture_body, offender_of
 from ptpu_sandbox.simulators import SimulatedHmpps
 
 

@@ -1,7 +1,7 @@
 import pytest
 import requests
-from conftest import fixture_body
 
+from conftest import fixture_body
 from ptpu_sandbox.simulators import SimulatedHmpps
 
 BOOKING = 1200835

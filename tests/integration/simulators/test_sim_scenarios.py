@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 import requests
-from conftest import offender_of
 
+from conftest import offender_of
 from ptpu_core.models.record import SynchroniseState
 from ptpu_sandbox.simulators import IGNORED, SCENARIOS, Scenario, SimulatedHmpps
 from ptpu_sandbox.simulators.seed import PRISON_RECORDS
