@@ -73,7 +73,9 @@ class SqsQueueAdmin:
         """Receive, re-send (body and attributes) and delete at most as many messages as the DLQ held
         at the start (read first, as hmpps-sqs does): a poison message moved back returns to the DLQ
         at once and would otherwise go round for ever. A short poll can come back empty while
-        messages remain, so only two empty receives in a row end the transfer early. From
+        messages remain (it asks a sample of SQS's servers), so after an empty one the next receive is a
+        1-second long poll (which asks them all), and only two empty receives in a row end the transfer
+        early. From
         `move_task_from` messages SQS's message-move task does it instead when SQS will start one;
         its count is what SQS moved (or was asked to move, if it still runs after the wait bound)."""
         dlq_name = self.dlq_name()
@@ -89,7 +91,8 @@ class SqsQueueAdmin:
                 moved = outcome.moved
         while moved < to_move and empty_receives < _EMPTY_RECEIVES_TO_STOP:
             messages = self._receive(
-                self._dlq_sqs, self._dlq_url, min(_BATCH, to_move - moved), _TRANSFER_VISIBILITY_SECONDS
+                self._dlq_sqs, self._dlq_url, min(_BATCH, to_move - moved), _TRANSFER_VISIBILITY_SECONDS,
+                wait_seconds=1 if empty_receives else 0,
             )
             empty_receives = 0 if messages else empty_receives + 1
             for message in messages:
@@ -144,12 +147,12 @@ class SqsQueueAdmin:
             with queue_errors("release peeked DLQ messages"):
                 self._dlq_sqs.change_message_visibility_batch(QueueUrl=self._dlq_url, Entries=entries)
 
-    def _receive(self, client: Any, url: str, count: int, visibility: int) -> list[SqsMessage]:
+    def _receive(self, client: Any, url: str, count: int, visibility: int, wait_seconds: int = 0) -> list[SqsMessage]:
         with queue_errors(f"receive from {queue_name_of(url)}"):
             answer = client.receive_message(
                 QueueUrl=url,
                 MaxNumberOfMessages=count,
-                WaitTimeSeconds=0,
+                WaitTimeSeconds=wait_seconds,
                 VisibilityTimeout=visibility,
                 MessageAttributeNames=["All"],
             )
