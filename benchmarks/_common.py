@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
-from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResources, provision
+from ptpu_adapters.provisioning import AwsResourceNames, ProvisionedResources, provision
 from ptpu_sandbox.lifeline import bound_to_this_process
 from ptpu_sandbox.ports import free_port
 

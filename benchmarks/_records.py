@@ -10,7 +10,7 @@ from typing import Any
 
 from _common import EVENT_TYPES, inner_message
 
-from ptpu_adapters.aws.record_codec import Item, message_to_item
+from ptpu_adapters.dynamodb.record_codec import Item, message_to_item
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.rules.retry_policy import epoch_seconds
 

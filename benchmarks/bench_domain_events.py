@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import aws, machine, markdown_table, moto_server, quiet_logs, section
 
-from ptpu_adapters.aws.domain_event_topic import SnsDomainEventPublisher
+from ptpu_adapters.sns.domain_event_topic import SnsDomainEventPublisher
 from ptpu_core.work.domain_events import prison_identifier_added, prison_identifier_updated
 
 

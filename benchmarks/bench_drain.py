@@ -59,12 +59,12 @@ from _records import NOW, batch_write, record
 from _timing import Timed, Totals, merged
 from bench_upstream_calls import delius_state
 
-from ptpu_adapters.aws.booking_leases import DynamoBookingLeases
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
-from ptpu_adapters.aws.message_store import DynamoMessageRepository
-from ptpu_adapters.aws.message_table import message_table_definition, schedule_table_definition
-from ptpu_adapters.aws.provisioning import AwsResourceNames, ensure_table
-from ptpu_adapters.aws.record_codec import message_to_item
+from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases
+from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
+from ptpu_adapters.dynamodb.message_table import message_table_definition, schedule_table_definition
+from ptpu_adapters.dynamodb.record_codec import message_to_item
+from ptpu_adapters.provisioning import AwsResourceNames, ensure_table
 from ptpu_core.rules.booking_order import PodSpread
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry

@@ -45,11 +45,11 @@ from _common import (
 from _records import record
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.message_store import DynamoMessageRepository
-from ptpu_adapters.aws.record_codec import message_to_item
-from ptpu_adapters.aws.sqs_listener import SqsListener
+from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
+from ptpu_adapters.dynamodb.record_codec import message_to_item
 from ptpu_adapters.http.base import UpstreamClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
+from ptpu_adapters.sqs.listener import SqsListener
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_core.settings import DomainSettings
 from ptpu_core.use_cases.receive import EventReceiver

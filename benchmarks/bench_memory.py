@@ -43,10 +43,10 @@ from _records import NOW, batch_write, due, processed_history
 from bench_read_cost import NoOpProcessor
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.message_store import DynamoMessageRepository
-from ptpu_adapters.aws.message_table import message_table_definition
-from ptpu_adapters.aws.provisioning import ensure_table
-from ptpu_adapters.aws.record_codec import message_from_item, message_to_item
+from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
+from ptpu_adapters.dynamodb.message_table import message_table_definition
+from ptpu_adapters.dynamodb.record_codec import message_from_item, message_to_item
+from ptpu_adapters.provisioning import ensure_table
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
 from ptpu_core.use_cases.synchronise import SynchronisationService

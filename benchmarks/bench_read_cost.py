@@ -27,10 +27,10 @@ from _common import aws, drop_table, machine, markdown_table, moto_server, quiet
 from _records import NOW, batch_write, due, processed_history
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.message_store import DynamoMessageRepository
-from ptpu_adapters.aws.message_table import message_table_definition
-from ptpu_adapters.aws.provisioning import ensure_table
-from ptpu_adapters.aws.record_codec import message_to_item
+from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
+from ptpu_adapters.dynamodb.message_table import message_table_definition
+from ptpu_adapters.dynamodb.record_codec import message_to_item
+from ptpu_adapters.provisioning import ensure_table
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
 from ptpu_core.settings import DomainSettings

@@ -55,7 +55,7 @@ def start_up(extra: dict[str, str]) -> tuple[float, float]:
 def span_cost(enabled: bool) -> float:
     from opentelemetry import trace
 
-    from ptpu_adapters.tracing import received_message_span
+    from ptpu_adapters.observability.tracing import received_message_span
 
     if enabled:
         from opentelemetry.sdk.trace import TracerProvider

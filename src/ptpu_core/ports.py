@@ -200,40 +200,6 @@ class MessageRepository(Protocol):
 
 
 @runtime_checkable
-class Lock(Protocol):
-    """A cluster-wide named lock (ShedLock layout in DynamoDB)."""
-
-    def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool: ...
-
-    def release(self, name: str) -> None: ...
-
-
-@runtime_checkable
-class QueueAdmin(Protocol):
-    """Operations on the event queue and its dead-letter queue, for the queue-admin endpoints."""
-
-    def queue_name(self) -> str: ...
-
-    def dlq_name(self) -> str | None: ...
-
-    def message_count(self, queue_name: str) -> int: ...
-
-    def messages_in_flight(self, queue_name: str) -> int: ...
-
-    def transfer_dlq_to_queue(self) -> int:
-        """Move every DLQ message back onto the main queue; returns how many moved."""
-        ...
-
-    def purge(self, queue_name: str) -> int:
-        """Purge a queue; returns how many messages it held."""
-        ...
-
-    def peek_dlq(self, max_messages: int) -> list[tuple[str, str]]:
-        """Up to max_messages (message id, body) from the DLQ, left on it."""
-        ...
-
-
-@runtime_checkable
 class DomainEventPublisher(Protocol):
     """Where HMPPS domain events go: the domain-events SNS topic, or nowhere."""
 

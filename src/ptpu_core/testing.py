@@ -16,7 +16,7 @@ from typing import Protocol
 from attrs import define, evolve, field
 
 from ptpu_core import ports
-from ptpu_core.errors import PurgeTooSoon, StoreFailure, UpstreamFailure
+from ptpu_core.errors import StoreFailure, UpstreamFailure
 from ptpu_core.models.domain_event import HmppsDomainEvent
 from ptpu_core.models.prison import (
     Booking,
@@ -381,31 +381,6 @@ def _oldest_first(messages: list[Message]) -> Iterator[Message]:
     return iter(sorted(messages, key=lambda m: (wall_clock(m.created_date), m.id)))
 
 
-class InMemoryLock:
-    """A named lock with expiry, driven by a clock; several instances can share one table."""
-
-    def __init__(self, clock: ports.Clock, owner: str = "fake", table: dict[str, tuple[str, datetime]] | None = None):
-        self._clock = clock
-        self._owner = owner
-        self._table = table if table is not None else {}
-        self._mutex = threading.Lock()
-
-    def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
-        now = self._clock.now()
-        with self._mutex:
-            held = self._table.get(name)
-            if held is not None and held[1] > now:
-                return False
-            self._table[name] = (self._owner, now + timedelta(seconds=lock_at_most_seconds))
-            return True
-
-    def release(self, name: str) -> None:
-        with self._mutex:
-            held = self._table.get(name)
-            if held is not None and held[0] == self._owner:
-                self._table[name] = (self._owner, self._clock.now())
-
-
 @define
 class LeaseItem:
     """One booking's lease as `DynamoBookingLeases` keeps it (ShedLock's attributes, plus retry run stamps)."""
@@ -499,51 +474,6 @@ class InMemoryBookingLeases:
             return {b for b in booking_ids if self._refused(self.table.get(b), run, now)}
 
 
-class InMemoryQueueAdmin:
-    def __init__(self, queue: str = "prison_to_probation_queue", dlq: str | None = "prison_to_probation_dlq"):
-        self._queue = queue
-        self._dlq = dlq
-        self.queues: dict[str, list[tuple[str, str]]] = {queue: []}
-        self.purged_this_minute: set[str] = set()
-        if dlq:
-            self.queues[dlq] = []
-
-    def queue_name(self) -> str:
-        return self._queue
-
-    def dlq_name(self) -> str | None:
-        return self._dlq
-
-    def message_count(self, queue_name: str) -> int:
-        return len(self.queues.get(queue_name, []))
-
-    def messages_in_flight(self, queue_name: str) -> int:
-        return 0
-
-    def transfer_dlq_to_queue(self) -> int:
-        if not self._dlq:
-            return 0
-        moved = self.queues[self._dlq]
-        self.queues[self._queue].extend(moved)
-        self.queues[self._dlq] = []
-        return len(moved)
-
-    def purge(self, queue_name: str) -> int:
-        """As SqsQueueAdmin on SQS: an empty queue is not purged; a queue purged within the minute (in
-        `purged_this_minute`; a test clears it to let the minute pass) raises PurgeTooSoon."""
-        count = len(self.queues.get(queue_name, []))
-        if count == 0:
-            return 0
-        if queue_name in self.purged_this_minute:
-            raise PurgeTooSoon(queue_name)
-        self.purged_this_minute.add(queue_name)
-        self.queues[queue_name] = []
-        return count
-
-    def peek_dlq(self, max_messages: int) -> list[tuple[str, str]]:
-        return list(self.queues.get(self._dlq or "", []))[:max_messages]
-
-
 class FakeDomainEventPublisher:
     """Keeps what was published, in order; `failures` makes that many next publishes raise."""
 
@@ -618,8 +548,6 @@ def _conforms() -> None:
     _search: ports.OffenderSearchApi = FakeOffenderSearch()
     _community: ports.CommunityApi = FakeCommunityApi()
     _repository: ports.MessageRepository = InMemoryMessageRepository()
-    _lock: ports.Lock = InMemoryLock(_clock)
-    _queues: ports.QueueAdmin = InMemoryQueueAdmin()
     _domain_events: ports.DomainEventPublisher = FakeDomainEventPublisher()
     per_booking = PerBookingPass(_prison, _community, _search, _telemetry, _metrics, _clock, DomainSettings())
     _passes: BookingPasses = per_booking  # what the container hands SynchronisationService

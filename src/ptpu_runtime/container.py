@@ -17,17 +17,10 @@ from attrs import frozen
 from dependency_injector import containers, providers
 from prometheus_client import CollectorRegistry
 
-from ptpu_adapters.aws.booking_leases import DynamoBookingLeases
 from ptpu_adapters.aws.clients import AwsClients, make_clients
-from ptpu_adapters.aws.domain_event_topic import DryRunDomainEventPublisher
-from ptpu_adapters.aws.error_visibility import ErrorVisibility
-from ptpu_adapters.aws.message_store import DynamoMessageRepository
-from ptpu_adapters.aws.provisioning import AwsResourceNames, provision
-from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
-from ptpu_adapters.aws.queue_depth import SampledQueueDepth
-from ptpu_adapters.aws.schedule_cover import ScheduleCover
-from ptpu_adapters.aws.sqs_listener import SqsListener
-from ptpu_adapters.dlq_counting import DlqCountingTelemetry
+from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases
+from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
+from ptpu_adapters.dynamodb.schedule_cover import ScheduleCover
 from ptpu_adapters.http.auth import HmppsAuthTokenProvider
 from ptpu_adapters.http.base import TokenProvider, UpstreamClient, cookieless_session
 from ptpu_adapters.http.call_observer import CallObserver, Observers
@@ -37,10 +30,17 @@ from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_adapters.http.offender_search import OffenderSearchClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_adapters.http.recent_calls import RecentCalls
-from ptpu_adapters.metrics import PrometheusMetrics
+from ptpu_adapters.observability.dlq_counting import DlqCountingTelemetry
+from ptpu_adapters.observability.metrics import PrometheusMetrics
+from ptpu_adapters.observability.telemetry import LoggingTelemetry, OpenTelemetryEvents
+from ptpu_adapters.observability.tracing import OpenTelemetryRecords
+from ptpu_adapters.provisioning import AwsResourceNames, provision
+from ptpu_adapters.sns.domain_event_topic import DryRunDomainEventPublisher
+from ptpu_adapters.sqs.error_visibility import ErrorVisibility
+from ptpu_adapters.sqs.listener import SqsListener
+from ptpu_adapters.sqs.queue_admin import SqsQueueAdmin
+from ptpu_adapters.sqs.queue_depth import SampledQueueDepth
 from ptpu_adapters.system_clock import SystemClock
-from ptpu_adapters.telemetry import LoggingTelemetry, OpenTelemetryEvents
-from ptpu_adapters.tracing import OpenTelemetryRecords
 from ptpu_core.errors import ConfigError
 from ptpu_core.ports import CommunityApi, Telemetry
 from ptpu_core.rules.booking_order import PodSpread

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.domain_event_topic import (
+from ptpu_adapters.sns.domain_event_topic import (
     DryRunDomainEventPublisher,
     NoDomainEventTopic,
     SnsDomainEventPublisher,

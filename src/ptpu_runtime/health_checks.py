@@ -20,9 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from typing import Any, Protocol
 
-from ptpu_adapters.aws.aws_errors import QueueDoesNotExist
+from ptpu_adapters.aws.errors import QueueDoesNotExist
 from ptpu_adapters.http.base import PingAnswer
-from ptpu_core.ports import QueueAdmin
+from ptpu_adapters.sqs.queue_admin import QueueAdmin
 from ptpu_runtime.redaction import without_credentials
 
 log = logging.getLogger(__name__)

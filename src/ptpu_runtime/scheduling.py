@@ -2,7 +2,7 @@
 
 Like the original (Spring's single scheduler thread + ShedLock `scheduleLock`), jobs run one at a time in
 this process, each under `scheduleLock`. The container gives that lock as the
-ScheduleCover (aws/schedule_cover.py): ptpu pods share it, so every pod runs its jobs and they divide
+ScheduleCover (dynamodb/schedule_cover.py): ptpu pods share it, so every pod runs its jobs and they divide
 the bookings by per-booking leases (ptpu_core.work.booking_work), while the existing service, during a
 side-by-side run, still finds `scheduleLock` held. With a plain DynamoLock (tests, benchmarks' serial
 mode) only the holder of the cluster-wide lock works; the others skip the run.
@@ -21,8 +21,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from attrs import frozen
 
-from ptpu_adapters.outage_log import OutageLog
-from ptpu_core.ports import Clock, Lock
+from ptpu_adapters.observability.outage_log import OutageLog
+from ptpu_core.ports import Clock
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_runtime.cron_trigger import StrictlyLater, spring_cron_trigger
 from ptpu_runtime.scheduler_watch import SchedulerWatch, WatchLimits
@@ -90,6 +90,14 @@ def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> 
         if first is not None and second is not None:
             gaps.append(second - first)
     return min([SAME_RUN_WINDOW_CAP] + [gap / 2 for gap in gaps])
+
+
+class Lock(Protocol):
+    """A cluster-wide named lock (ShedLock layout in DynamoDB; `ptpu_adapters.dynamodb.schedule_cover`)."""
+
+    def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool: ...
+
+    def release(self, name: str) -> None: ...
 
 
 class SharedLock:

@@ -23,8 +23,8 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from ptpu_adapters.aws.aws_errors import error_code
 from ptpu_adapters.aws.clients import AwsClients
+from ptpu_adapters.aws.errors import error_code
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import Settings
 from ptpu_runtime.outbound_environment import masked_proxy

@@ -28,8 +28,8 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, SamplingResult
 from opentelemetry.trace import SpanKind
 
-from ptpu_adapters.telemetry import OTEL_EVENTS_LOGGER
-from ptpu_adapters.tracing import TRACER_NAME
+from ptpu_adapters.observability.telemetry import OTEL_EVENTS_LOGGER
+from ptpu_adapters.observability.tracing import TRACER_NAME
 from ptpu_runtime.config import Settings
 from ptpu_runtime.tracing_setup import AZURE_MONITOR, OTLP, Tracing
 

@@ -22,7 +22,7 @@ from attrs import define, field
 from opentelemetry import trace
 from opentelemetry.trace import Tracer
 
-from ptpu_adapters.telemetry import OTEL_EVENTS_LOGGER
+from ptpu_adapters.observability.telemetry import OTEL_EVENTS_LOGGER
 from ptpu_runtime.config import Settings
 from ptpu_runtime.exporter_logs import throttle_exporter_logs
 

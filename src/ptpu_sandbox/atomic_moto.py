@@ -2,7 +2,7 @@
 
 moto's UpdateItem/PutItem read the item, check the ConditionExpression, then write, with no lock, and its
 server is threaded: two racing conditional writes can both pass their checks. Real DynamoDB applies
-each write to an item atomically, and the per-booking leases (ptpu_adapters.aws.booking_leases) rely on
+each write to an item atomically, and the per-booking leases (ptpu_adapters.dynamodb.booking_leases) rely on
 that, as ShedLock does: with four processes taking leases on plain moto, a few bookings are
 leased by two at once. Serialising only DynamoDB and DynamoDB Streams
 requests keeps the rest concurrent (an SQS long poll must not hold up the table).

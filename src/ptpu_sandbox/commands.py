@@ -13,7 +13,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
-from ptpu_adapters.aws.provisioning import AwsResourceNames
+from ptpu_adapters.provisioning import AwsResourceNames
 from ptpu_sandbox.aws_cli import aws_cli_block
 from ptpu_sandbox.ports import StackPorts
 from ptpu_sandbox.publishing import publish_scenarios, topic_arn_for

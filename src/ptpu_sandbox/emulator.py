@@ -20,7 +20,7 @@ from types import TracebackType
 from moto.server import ThreadedMotoServer
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
-from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResources, provision
+from ptpu_adapters.provisioning import AwsResourceNames, ProvisionedResources, provision
 from ptpu_sandbox.atomic_moto import AtomicMotoServer
 
 __all__ = ["AwsResourceNames", "MotoEmulator", "ProvisionedResources", "moto_emulator_session", "provision"]

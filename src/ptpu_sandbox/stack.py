@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients
-from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResources, provision
-from ptpu_adapters.aws.record_codec import message_from_item
+from ptpu_adapters.dynamodb.record_codec import message_from_item
+from ptpu_adapters.provisioning import AwsResourceNames, ProvisionedResources, provision
 from ptpu_core.models.record import Message
 from ptpu_sandbox.domain_event_watch import DOMAIN_EVENT_TOPIC_SETTING, DomainEventWatch
 from ptpu_sandbox.emulator import MotoEmulator

@@ -27,9 +27,9 @@ import requests
 from attrs import frozen
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
-from ptpu_adapters.aws.provisioning import AwsResourceNames, ProvisionedResources, provision
-from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
-from ptpu_adapters.aws.record_codec import message_from_item
+from ptpu_adapters.dynamodb.record_codec import message_from_item
+from ptpu_adapters.provisioning import AwsResourceNames, ProvisionedResources, provision
+from ptpu_adapters.sqs.queue_admin import SqsQueueAdmin
 from ptpu_core.models.record import Message
 from ptpu_sandbox import service_process as sandbox
 from ptpu_sandbox.atomic_moto import AtomicMotoServer

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ptpu_adapters.aws.sqs_listener import SqsListener
+from ptpu_adapters.sqs.listener import SqsListener
 from ptpu_core.errors import SystemFailure
 from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Outcome

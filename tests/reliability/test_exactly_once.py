@@ -19,9 +19,9 @@ import pytest
 from attrs import define
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
-from ptpu_adapters.aws.message_store import DynamoMessageRepository
-from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
-from ptpu_adapters.aws.sqs_listener import SqsListener
+from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
+from ptpu_adapters.sqs.listener import SqsListener
+from ptpu_adapters.sqs.queue_admin import SqsQueueAdmin
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.prison import Booking, SentenceDetail, SentenceTerm
 from ptpu_core.models.probation import Conviction, Custody, OffenderMatch, OffenderMatches, Sentence

@@ -21,7 +21,7 @@ from requests.utils import get_environ_proxies
 
 from ptpu_adapters.http.call_observer import CallObserver, Exchange
 from ptpu_adapters.http.paths import template_of
-from ptpu_adapters.outage_log import OutageLog
+from ptpu_adapters.observability.outage_log import OutageLog
 from ptpu_core.errors import UpstreamFailure
 
 log = logging.getLogger(__name__)

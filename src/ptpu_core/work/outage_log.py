@@ -4,7 +4,7 @@ While DynamoDB, SQS or an upstream API is unreachable, every listener poll, sche
 retried call fails, each time. An OutageLog per repeating activity
 logs the first failure with its traceback, then at most one line per `interval` with the count since the
 last line, and one line when it recovers (`success`) or has been quiet long enough (`clear_if_quiet`).
-Time is the caller's `clock` in seconds (the adapters' `ptpu_adapters.outage_log` defaults it to
+Time is the caller's `clock` in seconds (the adapters' `ptpu_adapters.observability.outage_log` defaults it to
 time.monotonic; the core passes its Clock port's).
 """
 

@@ -3,7 +3,7 @@
 The cycle (`synchronise`) opens a span per record around the whole unit: processing, the one store write
 that saves the outcome with its journal, and the telemetry emitted once that save has landed, so every call
 and event of the record sits in the record's trace (its stored W3C context). The adapter is OpenTelemetry
-(`ptpu_adapters.tracing.OpenTelemetryRecords`); without tracing configured, `NO_TRACING` does nothing.
+(`ptpu_adapters.observability.tracing.OpenTelemetryRecords`); without tracing configured, `NO_TRACING` does nothing.
 """
 
 from __future__ import annotations

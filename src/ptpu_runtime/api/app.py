@@ -8,7 +8,8 @@ from attrs import frozen
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from ptpu_core.ports import Clock, MessageRepository, QueueAdmin, Telemetry
+from ptpu_adapters.sqs.queue_admin import QueueAdmin
+from ptpu_core.ports import Clock, MessageRepository, Telemetry
 from ptpu_core.use_cases.resync import Resync
 from ptpu_runtime.api.body_limit import BodyLimit
 from ptpu_runtime.api.docs import documented_app

@@ -16,8 +16,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
+from ptpu_adapters.sqs.queue_admin import QueueAdmin
 from ptpu_core.errors import PURGE_INTERVAL_SECONDS, PurgeTooSoon
-from ptpu_core.ports import QueueAdmin, Telemetry
+from ptpu_core.ports import Telemetry
 from ptpu_runtime.api.errors import ApiError
 from ptpu_runtime.api.security import ROLE_QUEUE_ADMIN, TokenVerifier, require_role
 

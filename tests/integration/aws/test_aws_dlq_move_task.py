@@ -8,9 +8,9 @@ moto a DLQ over the threshold must still be moved, by the receive/re-send loop, 
 import pytest
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.dlq_move_task import DlqMoveTask
-from ptpu_adapters.aws.provisioning import ProvisionedResources
-from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
+from ptpu_adapters.provisioning import ProvisionedResources
+from ptpu_adapters.sqs.dlq_move_task import DlqMoveTask
+from ptpu_adapters.sqs.queue_admin import SqsQueueAdmin
 
 
 def send(aws_clients: AwsClients, url: str, bodies: list[str]) -> None:

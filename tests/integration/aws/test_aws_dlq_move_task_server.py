@@ -21,7 +21,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
+from ptpu_adapters.sqs.queue_admin import SqsQueueAdmin
 from ptpu_core.testing import RecordingTelemetry
 from ptpu_runtime.api.queue_admin import TRANSFERRED_EVENT_DLQ, queue_admin_router
 

@@ -16,7 +16,7 @@ from tenacity import wait_none
 from werkzeug import Request, Response
 
 from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
-from ptpu_adapters.aws.domain_event_topic import PUBLISH_ATTEMPTS, SnsDomainEventPublisher
+from ptpu_adapters.sns.domain_event_topic import PUBLISH_ATTEMPTS, SnsDomainEventPublisher
 from ptpu_core.errors import SystemFailure
 from ptpu_core.work.domain_events import prison_identifier_added
 

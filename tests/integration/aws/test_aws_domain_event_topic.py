@@ -17,7 +17,7 @@ import yaml
 from jsonschema import Draft7Validator
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.domain_event_topic import SnsDomainEventPublisher
+from ptpu_adapters.sns.domain_event_topic import SnsDomainEventPublisher
 from ptpu_core.errors import SystemFailure
 from ptpu_core.work.domain_events import (
     PRISON_IDENTIFIER_ADDED,

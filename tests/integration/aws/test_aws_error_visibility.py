@@ -13,9 +13,9 @@ import time
 import pytest
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.error_visibility import UNKNOWN_EVENT_TYPE, ErrorVisibility
-from ptpu_adapters.aws.provisioning import ProvisionedResources
-from ptpu_adapters.aws.sqs_listener import SqsListener
+from ptpu_adapters.provisioning import ProvisionedResources
+from ptpu_adapters.sqs.error_visibility import UNKNOWN_EVENT_TYPE, ErrorVisibility
+from ptpu_adapters.sqs.listener import SqsListener
 from ptpu_core.errors import SystemFailure
 from ptpu_core.rules.event_parsing import parse_event
 from ptpu_core.testing import RecordingTelemetry

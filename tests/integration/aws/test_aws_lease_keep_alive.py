@@ -21,11 +21,10 @@ from typing import Any
 import pytest
 import requests
 
-from ptpu_adapters.aws.booking_leases import DynamoBookingLeases, lease_name
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.lock import shedlock_time
-from ptpu_adapters.aws.message_store import DynamoMessageRepository
-from ptpu_adapters.aws.provisioning import ProvisionedResources
+from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases, lease_name
+from ptpu_adapters.dynamodb.lock import shedlock_time
+from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
 from ptpu_adapters.http import (
     CommunityApiClient,
     HmppsAuthTokenProvider,
@@ -33,6 +32,7 @@ from ptpu_adapters.http import (
     PrisonApiClient,
     UpstreamClient,
 )
+from ptpu_adapters.provisioning import ProvisionedResources
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.rules.retry_policy import initial_delete_by

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.message_store import DynamoMessageRepository
-from ptpu_adapters.aws.provisioning import ProvisionedResources
-from ptpu_adapters.aws.record_codec import message_to_item
+from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
+from ptpu_adapters.dynamodb.record_codec import message_to_item
+from ptpu_adapters.provisioning import ProvisionedResources
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
 from ptpu_core.rules.retry_policy import initial_delete_by

@@ -5,14 +5,14 @@ import json
 import pytest
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
-from ptpu_adapters.aws.message_table import (
+from ptpu_adapters.dynamodb.message_table import (
     CREATED_INDEX,
     PENDING_BOOKING_INDEX,
     PENDING_CREATED_INDEX,
     PENDING_INDEX,
     PROCESSED_INDEX,
 )
-from ptpu_adapters.aws.provisioning import event_type_filter_policy
+from ptpu_adapters.provisioning import event_type_filter_policy
 from ptpu_sandbox.emulator import AwsResourceNames, provision
 
 

@@ -5,8 +5,8 @@ import threading
 import pytest
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.provisioning import ProvisionedResources
-from ptpu_adapters.aws.queue_admin import SqsQueueAdmin, UnknownQueue
+from ptpu_adapters.provisioning import ProvisionedResources
+from ptpu_adapters.sqs.queue_admin import SqsQueueAdmin, UnknownQueue
 from ptpu_core.errors import PurgeTooSoon, SystemFailure
 
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.message_store import DynamoMessageRepository
-from ptpu_adapters.aws.provisioning import ProvisionedResources
+from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
+from ptpu_adapters.provisioning import ProvisionedResources
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done, try_later
 from ptpu_core.rules.retry_policy import RetryTier, epoch_seconds

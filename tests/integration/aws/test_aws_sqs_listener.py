@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.provisioning import ProvisionedResources
-from ptpu_adapters.aws.queue_admin import SqsQueueAdmin
-from ptpu_adapters.aws.sqs_listener import SqsListener
+from ptpu_adapters.provisioning import ProvisionedResources
+from ptpu_adapters.sqs.listener import SqsListener
+from ptpu_adapters.sqs.queue_admin import SqsQueueAdmin
 from ptpu_core.errors import InvalidMessage, SystemFailure
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "original-2021" / "messages"

@@ -2,7 +2,7 @@
 
 Unhandled, an item `bookingLease-<id>` with `lockUntil` "garbage" (or a number attribute) would hold its booking
 for ever: the take's string comparison refuses it, the look-ahead skips it, and no TTL removes it.
-The rule (one bad stored item never stalls work) and its atomic form are in ptpu_adapters/aws/lease_values.py.
+The rule (one bad stored item never stalls work) and its atomic form are in ptpu_adapters/dynamodb/lease_values.py.
 Last, the form of a readable run stamp, which pods of different versions compare.
 """
 
@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from attrs import evolve
 
-from ptpu_adapters.aws.booking_leases import DynamoBookingLeases, lease_name
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.lock import shedlock_time
-from ptpu_adapters.aws.provisioning import ProvisionedResources
+from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases, lease_name
+from ptpu_adapters.dynamodb.lock import shedlock_time
+from ptpu_adapters.provisioning import ProvisionedResources
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
 from ptpu_core.rules.retry_policy import RetryTier, initial_delete_by

@@ -5,7 +5,7 @@ from datetime import datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ptpu_adapters.aws.record_codec import (
+from ptpu_adapters.dynamodb.record_codec import (
     APPLIED_STEPS,
     PENDING_SHARD,
     PROCESSED_SHARD,

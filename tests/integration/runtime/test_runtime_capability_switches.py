@@ -11,7 +11,7 @@ import re
 import pytest
 from simulated_service_env import simulated_service_env
 
-from ptpu_adapters.aws.record_codec import message_from_item
+from ptpu_adapters.dynamodb.record_codec import message_from_item
 from ptpu_core import telemetry_names as names
 from ptpu_core.models.record import Message
 from ptpu_core.testing import RecordingTelemetry

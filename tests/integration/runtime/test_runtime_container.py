@@ -9,13 +9,13 @@ import attrs
 import pytest
 from fastapi.testclient import TestClient
 
-from ptpu_adapters.aws.booking_leases import DynamoBookingLeases
 from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
-from ptpu_adapters.aws.message_store import DynamoMessageRepository
-from ptpu_adapters.aws.schedule_cover import ScheduleCover
-from ptpu_adapters.aws.sqs_listener import SqsListener
+from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases
+from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
+from ptpu_adapters.dynamodb.schedule_cover import ScheduleCover
 from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_adapters.sqs.listener import SqsListener
 from ptpu_core.errors import ConfigError
 from ptpu_core.rules.booking_order import PodSpread
 from ptpu_core.work.booking_pass import PerBookingPass

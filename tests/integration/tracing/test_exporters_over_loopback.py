@@ -20,7 +20,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.trace import SpanKind
 from pytest_httpserver import HTTPServer
 
-from ptpu_adapters.telemetry import LoggingTelemetry, OpenTelemetryEvents
+from ptpu_adapters.observability.telemetry import LoggingTelemetry, OpenTelemetryEvents
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.tracing_setup import start_tracing
 

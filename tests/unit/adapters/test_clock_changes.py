@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from attrs import evolve
 
-from ptpu_adapters.aws.record_codec import CREATED_FOLD, message_from_item, message_to_item
+from ptpu_adapters.dynamodb.record_codec import CREATED_FOLD, message_from_item, message_to_item
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import done

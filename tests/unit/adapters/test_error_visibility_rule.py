@@ -3,7 +3,7 @@ timeouts[n-1], later failures the last entry, an empty list 0; the receive befor
 
 import pytest
 
-from ptpu_adapters.aws.error_visibility import max_receive_count_of, next_visibility_seconds
+from ptpu_adapters.sqs.error_visibility import max_receive_count_of, next_visibility_seconds
 
 
 @pytest.mark.parametrize(

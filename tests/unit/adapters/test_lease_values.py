@@ -1,4 +1,4 @@
-"""Which stored lease times count as unreadable, and the once-per-item WARNING (aws/lease_values.py)."""
+"""Which stored lease times count as unreadable, and the once-per-item WARNING (dynamodb/lease_values.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from ptpu_adapters.aws.lease_values import UnreadableLeaseValues, readable
+from ptpu_adapters.dynamodb.lease_values import UnreadableLeaseValues, readable
 
 ITEM = "bookingLease-7"
 
@@ -34,7 +34,7 @@ def test_readable(attribute: str, value: dict[str, object] | None, expected: boo
 def test_an_unreadable_value_is_remembered_per_booking_and_named_once_per_item(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="ptpu_adapters.aws.lease_values")
+    caplog.set_level(logging.WARNING, logger="ptpu_adapters.dynamodb.lease_values")
     values = UnreadableLeaseValues()
     bad = {"_id": {"S": ITEM}, "lockUntil": {"S": "garbage"}, "lockedBy": {"S": "x"}}
 

@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from ptpu_adapters.metrics import PrometheusMetrics
+from ptpu_adapters.observability.metrics import PrometheusMetrics
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "fixtures" / "original-2021" / "grafana-dashboard.yaml"
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from botocore.exceptions import EndpointConnectionError
 
-from ptpu_adapters.aws.sqs_listener import SqsListener
-from ptpu_adapters.outage_log import OutageLog
+from ptpu_adapters.observability.outage_log import OutageLog
+from ptpu_adapters.sqs.listener import SqsListener
 
 LOGGER = "ptpu.test.outage"
 
@@ -80,7 +80,7 @@ class DownThenUpSqs:
 
 
 def test_the_listener_logs_an_sqs_outage_once_with_traceback_then_a_line_a_minute(caplog):
-    caplog.set_level(logging.INFO, logger="ptpu_adapters.aws.sqs_listener")
+    caplog.set_level(logging.INFO, logger="ptpu_adapters.sqs.listener")
     clock = Ticks()
     sqs = DownThenUpSqs(failures=125, clock=clock)
     listener = SqsListener(sqs, "http://queue", lambda event_type, message: None, workers=1, wait_seconds=0,
@@ -90,7 +90,7 @@ def test_the_listener_logs_an_sqs_outage_once_with_traceback_then_a_line_a_minut
         assert sqs.recovered.wait(timeout=30)
     finally:
         assert listener.stop(10)
-    lines = records(caplog, "ptpu_adapters.aws.sqs_listener")
+    lines = records(caplog, "ptpu_adapters.sqs.listener")
     assert sum(record.exc_info is not None for record in lines) == 1  # not one per failure (125)
     assert [record.getMessage().split(": ")[0] for record in lines] == [
         "Receiving from http://queue failed",

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from ptpu_adapters.aws.queue_depth import SampledQueueDepth
-from ptpu_core.testing import InMemoryQueueAdmin
+from ptpu_adapters.sqs.queue_depth import SampledQueueDepth
+from ptpu_runtime.testing import InMemoryQueueAdmin
 
 
 class Later:

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ptpu_adapters.aws.sqs_listener import SqsListener
+from ptpu_adapters.sqs.listener import SqsListener
 from ptpu_core.errors import InvalidMessage
 from ptpu_core.rules.sns_envelope import booking_id_of, parse_envelope
 

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from ptpu_adapters.telemetry import TELEMETRY_LOGGER, LoggingTelemetry
+from ptpu_adapters.observability.telemetry import TELEMETRY_LOGGER, LoggingTelemetry
 
 
 def test_one_json_line_per_event(caplog: pytest.LogCaptureFixture) -> None:

@@ -15,14 +15,14 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TraceState, use_span
 
-from ptpu_adapters.trace_context import (
+from ptpu_adapters.observability.trace_context import (
     context_from_fields,
     current_trace_fields,
     inject_sns_attributes,
     record_context,
     with_current_trace,
 )
-from ptpu_adapters.tracing import message_trace_fields
+from ptpu_adapters.observability.tracing import message_trace_fields
 from ptpu_core.models.record import Message
 
 TRACE_ID = 0x4BF92F3577B34DA6A3CE929D0E0E4736
@@ -104,7 +104,7 @@ def test_a_stored_record_takes_the_current_context_and_gives_it_back():
 
 
 def test_the_stored_item_carries_the_context_only_when_there_is_one():
-    from ptpu_adapters.aws.record_codec import message_from_item, message_to_item
+    from ptpu_adapters.dynamodb.record_codec import message_from_item, message_to_item
 
     record = Message(id="r1", booking_id=1, event_type="BOOKING_NUMBER-CHANGED", message="{}",
                      created_date=datetime(2026, 11, 30, tzinfo=UTC), delete_by=0)
@@ -118,7 +118,7 @@ def test_the_stored_item_carries_the_context_only_when_there_is_one():
 
 
 def test_a_published_domain_event_carries_the_current_trace_beside_its_event_type():
-    from ptpu_adapters.aws.domain_event_topic import message_attributes
+    from ptpu_adapters.sns.domain_event_topic import message_attributes
     from ptpu_core.work.domain_events import prison_identifier_added
 
     event = prison_identifier_added("X100001", "A5089DY", "38339A", datetime(2021, 7, 1, 12, 0, tzinfo=UTC))

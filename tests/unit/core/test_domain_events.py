@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from builders import BOOKING_ID, BOOKING_NO, BOOKING_NUMBER, NOW, OFFENDER_NO, PRISON, STATUS_CHANGE, Fakes, a_stored
 
-from ptpu_adapters.aws.domain_event_topic import DRY_RUN_EVENT as DRY_RUN_DOMAIN_EVENT
-from ptpu_adapters.aws.domain_event_topic import DryRunDomainEventPublisher
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_adapters.sns.domain_event_topic import DRY_RUN_EVENT as DRY_RUN_DOMAIN_EVENT
+from ptpu_adapters.sns.domain_event_topic import DryRunDomainEventPublisher
 from ptpu_core import telemetry_names as names
 from ptpu_core.errors import SystemFailure
 from ptpu_core.models.domain_event import HmppsDomainEvent, PersonIdentifier

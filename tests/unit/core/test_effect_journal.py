@@ -235,7 +235,7 @@ def test_with_tracing_on_a_record_still_costs_one_store_write(fakes: Fakes) -> N
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    from ptpu_adapters.tracing import OpenTelemetryRecords
+    from ptpu_adapters.observability.tracing import OpenTelemetryRecords
     from ptpu_core.work.booking_pass import PerBookingPass
 
     spans = InMemorySpanExporter()

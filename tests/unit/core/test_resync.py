@@ -22,8 +22,8 @@ from builders import (
     a_term,
 )
 
-from ptpu_adapters.aws.domain_event_topic import DryRunDomainEventPublisher
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_adapters.sns.domain_event_topic import DryRunDomainEventPublisher
 from ptpu_core import telemetry_names as names
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import SynchroniseState as State

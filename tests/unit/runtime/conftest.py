@@ -21,9 +21,7 @@ from ptpu_core.testing import (
     FakeOffenderSearch,
     FakePrisonApi,
     FixedClock,
-    InMemoryLock,
     InMemoryMessageRepository,
-    InMemoryQueueAdmin,
     RecordingTelemetry,
 )
 from ptpu_core.work.booking_work import NoLeases
@@ -31,6 +29,7 @@ from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
 from ptpu_runtime.container import Container
 from ptpu_runtime.health_checks import BuildInfoHealth, PingHealth, QueueHealth
+from ptpu_runtime.testing import InMemoryLock, InMemoryQueueAdmin
 
 KID = "test-key"
 UPSTREAM_COMPONENTS = ("prisonApiHealth", "communityApiHealth", "searchApiHealth", "OAuthApiHealth")

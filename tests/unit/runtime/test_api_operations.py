@@ -3,10 +3,11 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from ptpu_adapters.aws.aws_errors import QueueDoesNotExist
+from ptpu_adapters.aws.errors import QueueDoesNotExist
 from ptpu_adapters.http.base import PingAnswer
-from ptpu_core.testing import InMemoryQueueAdmin, RecordingTelemetry
+from ptpu_core.testing import RecordingTelemetry
 from ptpu_runtime.health_checks import HealthService, PingHealth, QueueHealth, spring_status_name
+from ptpu_runtime.testing import InMemoryQueueAdmin
 
 UPSTREAMS = ("prisonApiHealth", "communityApiHealth", "searchApiHealth", "OAuthApiHealth")
 

@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ptpu_core.errors import StoreFailure
-from ptpu_core.testing import InMemoryQueueAdmin
+from ptpu_runtime.testing import InMemoryQueueAdmin
 
 ADMIN = "ROLE_PTPU_QUEUE_ADMIN"
 QUEUE, DLQ = "prison_to_probation_queue", "prison_to_probation_dlq"

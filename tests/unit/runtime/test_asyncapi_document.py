@@ -17,7 +17,7 @@ import yaml
 from asyncapi_schemas import document, errors, messages, payload_validator, validator
 from jsonschema import Draft7Validator
 
-from ptpu_adapters.aws.domain_event_topic import event_body, message_attributes
+from ptpu_adapters.sns.domain_event_topic import event_body, message_attributes
 from ptpu_core.models.events import EventType
 from ptpu_core.work.domain_events import (
     PRISON_IDENTIFIER_ADDED,

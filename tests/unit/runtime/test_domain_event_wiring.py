@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from conftest import make_settings
-from ptpu_adapters.aws.domain_event_topic import (
+from ptpu_adapters.sns.domain_event_topic import (
     DryRunDomainEventPublisher,
     NoDomainEventTopic,
     SnsDomainEventPublisher,

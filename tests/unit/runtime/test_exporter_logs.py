@@ -41,7 +41,7 @@ def test_each_exporter_logger_has_its_own_allowance_and_the_services_own_logs_ar
     assert throttle.filter(record("opentelemetry.sdk._shared_internal", "Failed to export span batch"))
     assert throttle.filter(record("azure.monitor.opentelemetry.exporter.export._base", "Retrying"))
     assert not throttle.filter(record("opentelemetry.sdk._shared_internal", "Failed to export span batch"))
-    assert all(throttle.filter(record("ptpu_adapters.aws.sqs_listener", "same line")) for _ in range(5))
+    assert all(throttle.filter(record("ptpu_adapters.sqs.listener", "same line")) for _ in range(5))
 
 
 def test_azures_per_request_header_dump_is_dropped_but_its_warnings_are_not() -> None:

@@ -17,13 +17,13 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
-from ptpu_adapters.aws.queue_depth import SampledQueueDepth
 from ptpu_adapters.http.call_observer import Exchange
 from ptpu_adapters.http.client_metrics import HttpClientMetrics
-from ptpu_adapters.metrics import PrometheusMetrics
-from ptpu_core.testing import InMemoryQueueAdmin
+from ptpu_adapters.observability.metrics import PrometheusMetrics
+from ptpu_adapters.sqs.queue_depth import SampledQueueDepth
 from ptpu_runtime.config import Settings, load_settings
 from ptpu_runtime.config_kinds import specs
+from ptpu_runtime.testing import InMemoryQueueAdmin
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "helm_deploy"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ptpu_adapters.telemetry import LoggingTelemetry
+from ptpu_adapters.observability.telemetry import LoggingTelemetry
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.logging_setup import escape_control, formatter_for

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
 from ptpu_core.rules.retry_policy import RetryTier
-from ptpu_core.testing import FixedClock, InMemoryLock
+from ptpu_core.testing import FixedClock
 from ptpu_runtime.api.health import health_router
 from ptpu_runtime.health_checks import HealthService
 from ptpu_runtime.scheduler_watch import SchedulerWatch, WatchLimits
@@ -28,6 +28,7 @@ from ptpu_runtime.scheduling import (
     ScheduleSettings,
     SynchronisationScheduler,
 )
+from ptpu_runtime.testing import InMemoryLock
 
 pytestmark = pytest.mark.timeout(60)
 NEVER = "0 0 0 1 1 *"  # midnight on 1 January: not during these tests

@@ -2,7 +2,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from ptpu_core.rules.retry_policy import RetryTier
-from ptpu_core.testing import FixedClock, InMemoryLock
+from ptpu_core.testing import FixedClock
 from ptpu_runtime.scheduling import (
     LOCK_NAME,
     PROCESS_JOB,
@@ -12,6 +12,7 @@ from ptpu_runtime.scheduling import (
     ScheduleSettings,
     SynchronisationScheduler,
 )
+from ptpu_runtime.testing import InMemoryLock
 
 CRONS = {RetryTier.SHORT: "0 0 * * * *", RetryTier.MEDIUM: "0 15 */4 * * *", RetryTier.LONG: "0 30 23 * * *"}
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from ptpu_core.testing import FixedClock, InMemoryLock
+from ptpu_core.testing import FixedClock
 from ptpu_runtime.scheduling import LOCK_NAME, PROCESS_JOB, LockedJob, SharedLock
+from ptpu_runtime.testing import InMemoryLock
 
 SCHEDULING = "ptpu_runtime.scheduling"
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
-from ptpu_adapters.aws.provisioning import AwsResourceNames
+from ptpu_adapters.provisioning import AwsResourceNames
 from ptpu_sandbox.commands import banner
 from ptpu_sandbox.emulator import LOCALSTACK_ACCOUNT_ID
 from ptpu_sandbox.ports import StackPorts

@@ -23,7 +23,7 @@ def test_plain_and_json_telemetry_records_are_read():
 def test_a_value_that_contains_the_telemetry_marker_is_not_an_event():
     forged = f"ptpu.telemetry: {json.dumps(EVENT)}"
     log = "\n".join([
-        f"2026-11-29 12:00:00,000 INFO [sqs-1] ptpu_adapters.aws.sqs_listener: Received message m type X {forged}",
+        f"2026-11-29 12:00:00,000 INFO [sqs-1] ptpu_adapters.sqs.listener: Received message m type X {forged}",
         json.dumps({"level": "INFO", "logger": "ptpu_core.use_cases.receive", "message": json.dumps(EVENT)}),
         json.dumps({"level": "INFO", "logger": "ptpu_core.use_cases.receive", "message": f"Ignoring {forged}"}),
         "    " + forged,

@@ -7,7 +7,7 @@ after the redrive count, its last receive announced as `<eventType>-sent-to-dlq`
 is given (`ErrorVisibility.announce_if_last`); any other failure → left for SQS to redeliver, after the
 pause its receive count calls for when `error_visibility` is given (see error_visibility), else after the
 visibility timeout. A booking's messages within one batch are handled one after another in arrival order;
-different bookings run in parallel. Each message is handled in its own span (`ptpu_adapters.tracing`),
+different bookings run in parallel. Each message is handled in its own span (`ptpu_adapters.observability.tracing`),
 child of the trace context its attributes or SNS envelope carry.
 """
 
@@ -21,11 +21,11 @@ from typing import Any
 
 from opentelemetry.trace import Tracer
 
-from ptpu_adapters.aws.aws_errors import queue_errors
-from ptpu_adapters.aws.error_visibility import ErrorVisibility
-from ptpu_adapters.outage_log import OutageLog
-from ptpu_adapters.trace_context import TRACE_FIELDS
-from ptpu_adapters.tracing import default_tracer, mark_failed, received_message_span
+from ptpu_adapters.aws.errors import queue_errors
+from ptpu_adapters.observability.outage_log import OutageLog
+from ptpu_adapters.observability.trace_context import TRACE_FIELDS
+from ptpu_adapters.observability.tracing import default_tracer, mark_failed, received_message_span
+from ptpu_adapters.sqs.error_visibility import ErrorVisibility
 from ptpu_core.errors import InvalidMessage
 from ptpu_core.rules.sns_envelope import booking_id_of, event_type_hint, parse_envelope
 

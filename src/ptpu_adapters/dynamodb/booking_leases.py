@@ -63,9 +63,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from ptpu_adapters.aws.aws_errors import store_errors
-from ptpu_adapters.aws.lease_values import LOCK_UNTIL, UnreadableLeaseValues, readable
-from ptpu_adapters.aws.lock import (
+from ptpu_adapters.aws.errors import store_errors
+from ptpu_adapters.dynamodb.lease_values import LOCK_UNTIL, UnreadableLeaseValues, readable
+from ptpu_adapters.dynamodb.lock import (
     _utc_now,
     conditional_update,
     conditional_update_old,

@@ -31,15 +31,15 @@ from typing import Any
 from attrs import define
 from botocore.exceptions import ClientError
 
-from ptpu_adapters.aws.aws_errors import error_code, store_errors
-from ptpu_adapters.aws.message_table import (
+from ptpu_adapters.aws.errors import error_code, store_errors
+from ptpu_adapters.dynamodb.message_table import (
     CREATED_INDEX,
     PENDING_BOOKING_INDEX,
     PENDING_CREATED_INDEX,
     PENDING_INDEX,
     PROCESSED_INDEX,
 )
-from ptpu_adapters.aws.record_codec import (
+from ptpu_adapters.dynamodb.record_codec import (
     APPLIED_STEPS,
     CREATED,
     CREATED_SHARD,
@@ -58,8 +58,8 @@ from ptpu_adapters.aws.record_codec import (
     message_to_item,
     pending_sort_key,
 )
+from ptpu_adapters.observability.trace_context import with_current_trace
 from ptpu_adapters.system_clock import SystemClock
-from ptpu_adapters.trace_context import with_current_trace
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message
 from ptpu_core.models.service_time import wall_clock, wall_clock_between

@@ -29,10 +29,10 @@ from typing import Any
 from attrs import asdict, define, field, frozen
 from botocore.exceptions import ClientError
 
-from ptpu_adapters.aws.aws_errors import error_code
-from ptpu_adapters.aws.index_backfill import index_update
-from ptpu_adapters.aws.message_table import CREATED_INDEX, PENDING_BOOKING_INDEX, PENDING_INDEX, PROCESSED_INDEX
-from ptpu_adapters.aws.record_codec import Item, UnreadableRecord
+from ptpu_adapters.aws.errors import error_code
+from ptpu_adapters.dynamodb.index_backfill import index_update
+from ptpu_adapters.dynamodb.message_table import CREATED_INDEX, PENDING_BOOKING_INDEX, PENDING_INDEX, PROCESSED_INDEX
+from ptpu_adapters.dynamodb.record_codec import Item, UnreadableRecord
 
 log = logging.getLogger("ptpu.backfill")
 

@@ -9,10 +9,10 @@ from typing import Any
 from attrs import frozen
 from botocore.exceptions import ClientError
 
-from ptpu_adapters.aws.aws_errors import error_code
-from ptpu_adapters.aws.booking_leases import EXPIRES
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.message_table import (
+from ptpu_adapters.aws.errors import error_code
+from ptpu_adapters.dynamodb.booking_leases import EXPIRES
+from ptpu_adapters.dynamodb.message_table import (
     TTL_ATTRIBUTE,
     message_table_definition,
     schedule_table_definition,

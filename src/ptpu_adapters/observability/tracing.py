@@ -2,7 +2,7 @@
 processed record. Upstream HTTP and AWS calls inside them become child spans through the requests and
 botocore instrumentations (set up by `ptpu_runtime.tracing_setup`).
 
-A span's parent is the trace context the work came with (`ptpu_adapters.trace_context`): the SQS
+A span's parent is the trace context the work came with (`ptpu_adapters.observability.trace_context`): the SQS
 message's attributes or its SNS envelope's for a received message, the stored record's for processing,
 so one trace runs from the publisher through the listener, the store, processing and community-api.
 A failure marks the span: the exception recorded as a span event and the status ERROR.
@@ -21,7 +21,12 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
-from ptpu_adapters.trace_context import context_from_fields, record_context, sns_envelope_fields, sqs_message_fields
+from ptpu_adapters.observability.trace_context import (
+    context_from_fields,
+    record_context,
+    sns_envelope_fields,
+    sqs_message_fields,
+)
 from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Outcome
 

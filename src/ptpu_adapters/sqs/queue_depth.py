@@ -22,7 +22,7 @@ from attrs import frozen
 from prometheus_client.core import CollectorRegistry, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from ptpu_core.ports import QueueAdmin
+from ptpu_adapters.sqs.queue_admin import QueueAdmin
 
 log = logging.getLogger(__name__)
 

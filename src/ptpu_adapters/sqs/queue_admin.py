@@ -5,12 +5,12 @@ A DLQ holding at least `move_task_from` messages is moved back by SQS's own mess
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from ptpu_adapters.aws.aws_errors import error_code, queue_errors
-from ptpu_adapters.aws.dlq_move_task import DlqMoveTask
+from ptpu_adapters.aws.errors import error_code, queue_errors
+from ptpu_adapters.sqs.dlq_move_task import DlqMoveTask
 from ptpu_core.errors import PurgeTooSoon, SystemFailure
 
 SqsMessage = dict[str, Any]
@@ -22,6 +22,30 @@ _EMPTY_RECEIVES_TO_STOP = 2
 # the JSON protocol's x-amzn-query-error header) and the JSON protocol's own __type name.
 _PURGE_IN_PROGRESS = frozenset({"AWS.SimpleQueueService.PurgeQueueInProgress", "PurgeQueueInProgress"})
 MOVE_TASK_FROM = 100  # DLQ size from which SQS's message-move task is asked first
+
+
+class QueueAdmin(Protocol):
+    """Operations on the event queue and its dead-letter queue, for the queue-admin endpoints."""
+
+    def queue_name(self) -> str: ...
+
+    def dlq_name(self) -> str | None: ...
+
+    def message_count(self, queue_name: str) -> int: ...
+
+    def messages_in_flight(self, queue_name: str) -> int: ...
+
+    def transfer_dlq_to_queue(self) -> int:
+        """Move every DLQ message back onto the main queue; returns how many moved."""
+        ...
+
+    def purge(self, queue_name: str) -> int:
+        """Purge a queue; returns how many messages it held."""
+        ...
+
+    def peek_dlq(self, max_messages: int) -> list[tuple[str, str]]:
+        """Up to max_messages (message id, body) from the DLQ, left on it."""
+        ...
 
 
 class UnknownQueue(ValueError):

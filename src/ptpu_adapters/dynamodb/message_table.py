@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ptpu_adapters.aws.record_codec import (
+from ptpu_adapters.dynamodb.record_codec import (
     CREATED_SHARD,
     PENDING_BOOKING_ID,
     PENDING_SHARD,

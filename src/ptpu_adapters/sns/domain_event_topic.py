@@ -22,8 +22,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from ptpu_adapters.aws.aws_errors import error_code
-from ptpu_adapters.trace_context import inject_sns_attributes
+from ptpu_adapters.aws.errors import error_code
+from ptpu_adapters.observability.trace_context import inject_sns_attributes
 from ptpu_core import ports
 from ptpu_core.errors import SystemFailure
 from ptpu_core.models.domain_event import HmppsDomainEvent

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ptpu_adapters.aws.aws_errors import error_code, store_errors
+from ptpu_adapters.aws.errors import error_code, store_errors
 from ptpu_core.errors import StoreFailure
 
 log = logging.getLogger(__name__)

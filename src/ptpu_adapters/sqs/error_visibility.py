@@ -25,7 +25,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ptpu_adapters.aws.aws_errors import queue_errors
+from ptpu_adapters.aws.errors import queue_errors
 from ptpu_core.ports import Telemetry
 
 log = logging.getLogger(__name__)

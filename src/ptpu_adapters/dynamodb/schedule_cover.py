@@ -27,8 +27,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from ptpu_adapters.aws.aws_errors import store_errors
-from ptpu_adapters.aws.lock import OWNER_PREFIX, DynamoLock, conditional_update, shedlock_time
+from ptpu_adapters.aws.errors import store_errors
+from ptpu_adapters.dynamodb.lock import OWNER_PREFIX, DynamoLock, conditional_update, shedlock_time
 
 log = logging.getLogger(__name__)
 

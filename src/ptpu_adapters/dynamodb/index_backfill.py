@@ -23,7 +23,7 @@ from typing import Any
 
 from attrs import frozen
 
-from ptpu_adapters.aws.record_codec import (
+from ptpu_adapters.dynamodb.record_codec import (
     CREATED_SHARD,
     HELPER_ATTRIBUTES,
     Item,

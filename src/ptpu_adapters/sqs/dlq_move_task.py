@@ -19,7 +19,7 @@ from typing import Any
 
 from attrs import frozen
 
-from ptpu_adapters.aws.aws_errors import queue_errors
+from ptpu_adapters.aws.errors import queue_errors
 
 log = logging.getLogger(__name__)
 
