@@ -121,7 +121,8 @@ def code_lines(source: str) -> int:
 
 
 def test_code_lines_leave_out_blanks_comments_and_docstrings():
-    source = '"""Module.\n\nMore."""\n\n# a comment\nx = (\n    1,  # one\n)\n\n\ndef f():\n    """Doc."""\n    return x\n'
+    source = ('"""Module.\n\nMore."""\n\n# a comment\nx = (\n    1,  # one\n)\n\n\n'
+              'def f():\n    """Doc."""\n    return x\n')
     assert code_lines(source) == 5  # x = ( / 1, / ) / def f(): / return x
 
 
