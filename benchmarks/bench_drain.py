@@ -1,12 +1,11 @@
-"""Measure 5: latency-aware drain of a backlog, by workers in one pod and by pods.
-(It replaces the single-lock throughput measure.)
+"""Measure 5: latency-aware drain of a backlog, by workers in one pod and by pods, tracing off and on.
 
 The simulated HMPPS systems answer every call after a fixed delay (the --latencies, in ms); B due bookings
 wait in the message table: a bulk SENTENCE_DATES-CHANGED wave, every fourth booking also with an
 IMPRISONMENT_STATUS-CHANGED (a full sync: match, link, booking number, location, key dates). Each run
-starts worker processes that run the service's own cycle (SynchronisationService with ThreadedRunner,
-DynamoBookingLeases and PerBookingPass, as the container wires them) back to back until nothing is due,
-on a fresh table and a fresh Delius. Reported per run:
+starts worker processes that each build the service's own `Container` (its DynamoDB clients and upstream
+ports timed and counted, the clock fixed, a static token) and run `container.synchronisation().process_due()`
+back to back until nothing is due, on a fresh table and a fresh Delius. Reported per run:
 - drain seconds, from the moment every process starts together (after its imports) to the last one's end;
 - the floor, bookings x calls per booking x latency / (workers x processes): the time the upstream
   calls alone take when perfectly spread (calls counted at the ports in that run); ratio = seconds / floor;
@@ -14,11 +13,15 @@ on a fresh table and a fresh Delius. Reported per run:
   from a DynamoDB stream on the schedule table (moto), or from the lease writes the store accepted as each
   worker process logged them (dynalite has no streams: _lease_log.py);
 - Delius end state: offenders identical to the one-worker, one-process run at the same latency.
+One run (--tracing-run, 8x1 by default) is repeated with tracing on (the runtime's `start_tracing` with
+exporters that discard): records/s, store writes per record and their ratio beside the tracing-off row.
+Besides the container, the workers use `ptpu_core.testing.FixedClock`, the cycle summary's `bookings` and
+the repository's `unprocessed_created_before` (the stop check).
 
 The tables live in moto or in dynalite (`--dynamodb`; default dynalite when `npm ci --prefix
 benchmarks/dynalite` has run: an independent emulator several times cheaper per request than moto, see
-_dynalite.py). Pods walk the selection in their own order (ptpu_core.rules.booking_order.PodSpread, seeded by
-each process's lease owner), as the container wires them.
+_dynalite.py). Pods walk the selection in their own order (seeded by each process's lease owner), as the
+container wires them.
 
     .venv/bin/python benchmarks/bench_drain.py --bookings 100 --latencies 25 100 --dynamodb dynalite
 """
@@ -38,9 +41,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import attrs
 import boto3
 from _common import (
     REGION,
+    StaticTokens,
     aws,
     booking_ids,
     cpu_seconds,
@@ -53,23 +58,22 @@ from _common import (
     section,
 )
 from _dynalite import dynalite_server, installed
-from _hmpps import CallKey, processor, start_world
+from _hmpps import CallKey, Counting, start_world
 from _lease_log import LeaseLog, overlaps
 from _records import NOW, batch_write, record
 from _timing import Timed, Totals, merged
 from bench_upstream_calls import delius_state
+from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
-from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases
-from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
+from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
 from ptpu_adapters.dynamodb.message_table import message_table_definition, schedule_table_definition
 from ptpu_adapters.dynamodb.record_codec import message_to_item
 from ptpu_adapters.provisioning import AwsResourceNames, ensure_table
-from ptpu_core.rules.booking_order import PodSpread
-from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry
-from ptpu_core.use_cases.synchronise import SynchronisationService
-from ptpu_runtime.workers import ThreadedRunner
+from ptpu_core.testing import FixedClock
+from ptpu_runtime.config import load_settings
+from ptpu_runtime.container import Container
+from ptpu_runtime.tracing_setup import start_tracing
 from ptpu_sandbox.lifeline import bound_to_this_process
 
 WAVE = "SENTENCE_DATES-CHANGED"
@@ -80,64 +84,80 @@ CYCLE_DELAY = 1.0  # seconds: PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY's defaul
 GO_AFTER_SECONDS = 5.0  # worker processes import and connect first, then all start at once
 
 
-class _Urls:
-    """What a worker process needs to reach the simulators (the token is minted by the parent)."""
+class _Discard(SpanExporter):
+    """Spans ended and handed to an exporter that keeps nothing (the exporters' network cost left out)."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.prison_url = config["prison"]
-        self.community_url = config["community"]
-        self.search_url = config["search"]
-        self.auth = self
-        self._token = config["token"]
+    def export(self, spans: Any) -> SpanExportResult:
+        return SpanExportResult.SUCCESS
 
-    def mint_token(self, roles: list[str]) -> str:
-        return str(self._token)
+
+class _DiscardLogs(LogRecordExporter):
+    def export(self, batch: Any) -> LogRecordExportResult:
+        return LogRecordExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        return None
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return True
+
+
+def _container(config: dict[str, Any], totals: Totals, calls: list[CallKey]) -> Container:
+    """The service's container on the bench's tables and simulators, its DynamoDB and upstream ports timed and
+    counted, the clock fixed and the token static (HMPPS Auth is not measured); tracing on or off."""
+    container = Container(settings=load_settings({
+        "AWS_PROVIDER": "localstack", "AWS_REGION": REGION, "SQS_ENDPOINT_URL": config["moto"],
+        "DYNAMODB_ENDPOINT": config["dynamodb_url"], "DYNAMODB_TABLENAME": config["table"],
+        "DYNAMODB_SCHEDULE_TABLENAME": config["lock_table"], "OAUTH_ENDPOINT_URL": "http://127.0.0.1:9/auth",
+        "OAUTH_CLIENT_ID": "bench", "OAUTH_CLIENT_SECRET": "bench", "PRISON_ENDPOINT_URL": config["prison"],
+        "COMMUNITY_ENDPOINT_URL": config["community"], "OFFENDER_SEARCH_ENDPOINT_URL": config["search"],
+        "PRISONTOPROBATION_PROCESSOR_WORKERS": str(config["workers"]),
+        "PRISONTOPROBATION_BOOKING_LEASE": f"{int(LEASE.total_seconds())}s",
+    }))
+    if config["tracing"]:  # first: the telemetry and every record's tracing are built from it
+        container.tracing.override(
+            start_tracing(container.settings(), span_exporters=[_Discard()], log_exporters=[_DiscardLogs()])
+        )
+    container.clock.override(FixedClock(NOW))
+    container.token_provider.override(StaticTokens(config["token"]))
+    clients = container.aws()
+    container.aws.override(attrs.evolve(
+        clients, dynamodb=Timed(clients.dynamodb, "dynamodb", totals, by_method=True),
+        schedule_dynamodb=LeaseLog(Timed(clients.schedule_dynamodb, "dynamodb-leases", totals, by_method=True)),
+    ))
+    for service, port in (("prison-api", container.prison_api), ("community-api", container.community_api),
+                          ("offender-search", container.offender_search)):
+        port.override(Counting(service, Timed(port(), "upstream", totals), calls))
+    return container
 
 
 def worker(config: dict[str, Any]) -> None:
     """Run cycles until nothing is due; print start, end, bookings synced and upstream calls made."""
     quiet_logs()
-    clients = _clients(config)
-    clock = FixedClock(NOW)
     totals = Totals()
-    table = Timed(clients.dynamodb, "dynamodb", totals, by_method=True)
-    repository = DynamoMessageRepository(table, config["table"])
     calls: list[CallKey] = []
-    # As the container wires it: each record's effects journalled on its item, pools sized to the workers.
-    work = processor(
-        _Urls(config), calls, clock, steps=repository,  # type: ignore[arg-type]
-        wrap=lambda service, client: Timed(client, "upstream", totals), pool_size=config["workers"] + 2,
-    )
-    runner = ThreadedRunner(config["workers"])
-    lease_log = LeaseLog(Timed(clients.schedule_dynamodb, "dynamodb-leases", totals, by_method=True))
-    leases = DynamoBookingLeases(lease_log, config["lock_table"], LEASE)
-    service = SynchronisationService(
-        repository, work, clock, DomainSettings(), RecordingMetrics(), RecordingTelemetry(),
-        runner=runner, leases=leases, booking_order=PodSpread(leases.locked_by),
-    )
+    container = _container(config, totals, calls)
+    service, repository = container.synchronisation(), container.repository()
+    hold_back = container.domain_settings().hold_back
     synced = 0
     time.sleep(max(0.0, config["go"] - time.time()))  # every process starts together, imports done
     start = time.time()
     cpu = time.process_time()
     while True:
         synced += service.process_due().bookings
-        if next(repository.unprocessed_created_before(NOW - DomainSettings().hold_back), None) is None:
+        if next(repository.unprocessed_created_before(NOW - hold_back), None) is None:
             break
         # What is left is leased by another process. As the scheduler runs the cycle (an interval trigger
         # of PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY, a tick skipped while a cycle runs): the next tick.
         time.sleep(CYCLE_DELAY - (time.time() - start) % CYCLE_DELAY)
     end = time.time()
     cpu = time.process_time() - cpu
-    runner.close()
+    container.booking_runner().close()
+    container.tracing().shutdown()
     print(json.dumps({
         "start": start, "end": end, "synced": synced, "calls": len(calls), "cpu": cpu, "timings": totals.snapshot(),
-        "leases": lease_log.entries,
+        "leases": container.aws().schedule_dynamodb.entries,
     }))
-
-
-def _clients(config: dict[str, Any]) -> AwsClients:
-    """moto for everything, or moto for SQS/SNS and dynalite for the two tables."""
-    return make_clients(LOCALSTACK, REGION, config["moto"], dynamodb_endpoint_url=config["dynamodb_url"])
 
 
 def lease_overlaps(moto_url: str, stream_arn: str) -> tuple[int, int]:
@@ -177,7 +197,8 @@ def _instant(text: str) -> datetime:
 
 
 def run(
-    workers: int, processes: int, bookings: list[int], latency: float, moto_url: str, dynamodb: str
+    workers: int, processes: int, bookings: list[int], latency: float, moto_url: str, dynamodb: str,
+    *, tracing: bool = False,
 ) -> dict[str, Any]:
     hmpps = start_world(bookings)
     for simulator in (hmpps.prison, hmpps.community, hmpps.search):
@@ -204,7 +225,7 @@ def run(
         "prison": hmpps.prison_url, "community": hmpps.community_url, "search": hmpps.search_url,
         "token": hmpps.auth.mint_token([]), "moto": moto_url, "dynamodb_url": dynamodb,
         "table": names.message_table,
-        "lock_table": names.schedule_table, "workers": workers,
+        "lock_table": names.schedule_table, "workers": workers, "tracing": tracing,
         "go": time.time() + GO_AFTER_SECONDS,
     }
     moto = moto_pid(dynamodb)
@@ -232,6 +253,7 @@ def run(
     return {
         "seconds": max(r["end"] for r in results) - min(r["start"] for r in results),
         "synced": sum(r["synced"] for r in results),
+        "records": len(records),
         "calls": sum(r["calls"] for r in results),
         "holds": holds,
         "overlapping": overlapping,
@@ -243,6 +265,38 @@ def run(
     }
 
 
+STORE_WRITES = ("put_item", "update_item", "delete_item", "batch_write_item", "transact_write_items")
+TRACING_HEADING = (
+    "Tracing on and off, the same run repeated: on is OpenTelemetry as `ptpu serve` runs it with an exporter"
+    " configured (the runtime's `start_tracing`: requests and botocore instrumented, a span per record and"
+    " its save, the events as log records) with exporters that discard what they are given, so the"
+    " exporters' network cost is left out. Store writes = the message table's write calls; lease writes ="
+    " the schedule table's.\n\n"
+)
+
+
+def writes(found: dict[str, Any], kind: str) -> float:
+    """`kind`'s write calls (the message table's `dynamodb`, the leases' `dynamodb-leases`) per record."""
+    calls = sum(n for key, (n, _) in found["timings"].items() if key in {f"{kind}:{w}" for w in STORE_WRITES})
+    return float(calls) / found["records"]
+
+
+def tracing_comparison(
+    latency: str, workers: int, processes: int, off: dict[str, Any], on: dict[str, Any]
+) -> list[list[Any]]:
+    """The tracing-off and tracing-on rows of one run, the second with its records/s ratio to the first."""
+    rate = {id(found): found["records"] / found["seconds"] for found in (off, on)}
+    same = sum(1 for k, v in on["state"].items() if off["state"].get(k) == v)
+    return [
+        [latency, workers, processes, name, f"{found['seconds']:.1f}", f"{rate[id(found)]:.1f}",
+         f"{writes(found, 'dynamodb'):.2f}", f"{writes(found, 'dynamodb-leases'):.2f}",
+         f"{found['cpu'] / found['records'] * 1000:.1f}",
+         "-" if found is off else f"**{rate[id(on)] / rate[id(off)]:.2f}**",
+         f"{found['synced']}/{len(found['state'])}", "-" if found is off else f"{same}/{len(on['state'])}"]
+        for name, found in (("off", off), ("on", on))
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bookings", type=int, default=100)
@@ -251,6 +305,8 @@ def main() -> None:
                         help="workers x processes, e.g. 1x1 8x1 (the first is the one the others are compared to)")
     parser.add_argument("--dynamodb", choices=("moto", "dynalite"), default="dynalite" if installed() else "moto",
                         help="the emulator holding the tables (default: dynalite when installed, else moto)")
+    parser.add_argument("--tracing-run", default="8x1",
+                        help="the run repeated with tracing on, beside its tracing-off row ('' for none)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -259,6 +315,7 @@ def main() -> None:
     quiet_logs()
     bookings = booking_ids(args.bookings, first=9_000_000)
     rows = []
+    tracing_rows: list[list[Any]] = []
     goals: list[str] = []
     print(f"DynamoDB emulator: {args.dynamodb}", file=sys.stderr)
     tables = dynalite_server() if args.dynamodb == "dynalite" else None
@@ -266,8 +323,10 @@ def main() -> None:
         for latency_ms in args.latencies:
             latency = latency_ms / 1000
             serial: dict[str, Any] | None = None
+            by_run: dict[str, dict[str, Any]] = {}
             for workers, processes in ((int(w), int(p)) for w, p in (run.split("x") for run in args.runs)):
                 found = run(workers, processes, bookings, latency, moto_url, tables_url)
+                by_run[f"{workers}x{processes}"] = found
                 serial = serial or found
                 per_booking = found["calls"] / len(bookings)
                 floor = len(bookings) * per_booking * latency / (workers * processes)
@@ -297,6 +356,11 @@ def main() -> None:
                     goal = 6.0 if workers == 8 else 3.2
                     goals.append(f"{latency_ms} ms, {workers} worker(s) x {processes} process(es): {speed_up:.2f}x"
                                  f" the serial run (goal >= {goal}: {'met' if speed_up >= goal else 'missed'})")
+            if args.tracing_run:
+                workers, processes = (int(n) for n in args.tracing_run.split("x"))
+                off = by_run.get(args.tracing_run) or run(workers, processes, bookings, latency, moto_url, tables_url)
+                on = run(workers, processes, bookings, latency, moto_url, tables_url, tracing=True)
+                tracing_rows += tracing_comparison(f"{latency_ms} ms", workers, processes, off, on)
     body = (
         f"Machine: {machine()}, shared with other work while measured (load average per run in the table). "
         f"{len(bookings)} due bookings: {WAVE} on every one, {STATUS} on every fourth. Simulators (threaded,"
@@ -304,7 +368,7 @@ def main() -> None:
         + (" dynalite (npm dynalite 4.0.0, one Node.js process)" if args.dynamodb == "dynalite" else
            " moto (DynamoDB requests serialised for per-item atomicity)")
         + " in its own,"
-        " workers in their own processes wired as the container wires them (effect"
+        " workers in their own processes, each the service's container (effect"
         " journal on, HTTP pools sized to the workers); per-booking leases of"
         f" {int(LEASE.total_seconds() / 60)} minutes; a process whose cycle ends with bookings left to other"
         f" processes starts its next cycle on the scheduler's next {CYCLE_DELAY:.0f} s tick.\n\n"
@@ -323,6 +387,12 @@ def main() -> None:
         " to the serial run.\n\n"
         + "\n".join(f"- {g}" for g in goals)
     )
+    if tracing_rows:
+        body += "\n\n" + TRACING_HEADING + markdown_table(
+            ["latency", "workers", "processes", "tracing", "drain s", "records/s", "store writes/record",
+             "lease writes/record", "worker CPU ms/record", "records/s on / off", "bookings synced", "Delius = off"],
+            tracing_rows,
+        )
     print(section("5. Processing throughput: drain of a backlog by workers and pods", body))
 
 
