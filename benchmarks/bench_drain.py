@@ -59,7 +59,7 @@ from _records import NOW, batch_write, record
 from _timing import Timed, Totals, merged
 from bench_upstream_calls import delius_state
 
-from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
+from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, AwsEndpoints, make_clients
 from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases
 from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
 from ptpu_adapters.dynamodb.message_table import message_table_definition, schedule_table_definition
@@ -137,7 +137,7 @@ def worker(config: dict[str, Any]) -> None:
 
 def _clients(config: dict[str, Any]) -> AwsClients:
     """moto for everything, or moto for SQS/SNS and dynalite for the two tables."""
-    return make_clients(LOCALSTACK, REGION, config["moto"], dynamodb_endpoint_url=config["dynamodb_url"])
+    return make_clients(LOCALSTACK, REGION, config["moto"], endpoints=AwsEndpoints(dynamodb=config["dynamodb_url"]))
 
 
 def lease_overlaps(moto_url: str, stream_arn: str) -> tuple[int, int]:
@@ -190,7 +190,7 @@ def run(
             TableName=names.schedule_table, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
         )["TableDescription"]["LatestStreamArn"]
     else:  # dynalite: only the tables (it has no UpdateTimeToLive: the TTL setting is left out)
-        clients = make_clients(LOCALSTACK, REGION, moto_url, dynamodb_endpoint_url=dynamodb)
+        clients = make_clients(LOCALSTACK, REGION, moto_url, endpoints=AwsEndpoints(dynamodb=dynamodb))
         tag = f"{label}-{time.time_ns() % 10**9}"
         names = AwsResourceNames(message_table=f"m-{tag}", schedule_table=f"s-{tag}")
         ensure_table(clients.dynamodb, message_table_definition(names.message_table))

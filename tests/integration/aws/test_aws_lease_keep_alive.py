@@ -23,8 +23,8 @@ import requests
 
 from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases, lease_name
-from ptpu_adapters.dynamodb.lock import shedlock_time
 from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
+from ptpu_adapters.dynamodb.shedlock import shedlock_time
 from ptpu_adapters.http import (
     CommunityApiClient,
     HmppsAuthTokenProvider,
