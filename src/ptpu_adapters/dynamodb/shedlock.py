@@ -48,31 +48,25 @@ def default_lock_owner() -> str:
 
 def conditional_update(client: Any, table: str, doing: str, **request: Any) -> bool:
     """UpdateItem on `table`; False when its condition failed, other failures raise StoreFailure."""
-    try:
-        with store_errors(doing):
-            client.update_item(TableName=table, **request)
-    except StoreFailure as failure:
-        cause = failure.__cause__
-        if isinstance(cause, ClientError) and error_code(cause) == _CONDITION_FAILED:
-            return False
-        raise
-    return True
+    return _update(client, table, doing, {}, request)[0]
 
 
 def conditional_update_old(client: Any, table: str, doing: str, **request: Any) -> tuple[bool, dict[str, Any]]:
-    """UpdateItem on `table` returning (done, the item as it stood before, typed values; {} when absent),
-    whether its condition held or failed (ReturnValues / ReturnValuesOnConditionCheckFailure ALL_OLD: no extra
-    read is spent). Other failures raise StoreFailure."""
+    """As conditional_update, with the item as it stood before (typed values; {} when absent), whether its
+    condition held or failed (ALL_OLD both ways: no extra read)."""
+    old = {"ReturnValues": "ALL_OLD", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+    return _update(client, table, doing, old, request)
+
+
+def _update(client: Any, table: str, doing: str, returns: dict[str, str], request: Any) -> tuple[bool, dict[str, Any]]:
     try:
         with store_errors(doing):
-            answer = client.update_item(
-                TableName=table, ReturnValues="ALL_OLD", ReturnValuesOnConditionCheckFailure="ALL_OLD", **request
-            )
+            answer = client.update_item(TableName=table, **returns, **request)
     except StoreFailure as failure:
         cause = failure.__cause__
         if isinstance(cause, ClientError) and error_code(cause) == _CONDITION_FAILED:
-            old: Any = cause.response.get("Item") or {}
-            return False, dict(old)
+            item: Any = cause.response.get("Item") or {}
+            return False, dict(item)
         raise
     return True, dict(answer.get("Attributes") or {})
 
