@@ -31,7 +31,7 @@ from _common import (
 )
 from existing_service_items import old_items, put_all
 
-from ptpu_adapters.dynamodb.table_backfill import BackfillOptions, TableBackfill
+from ptpu_adapters.dynamodb.backfill import BackfillOptions, TableBackfill
 
 NOW = datetime(2026, 11, 29, 12, 0)
 

@@ -66,7 +66,7 @@ from bench_upstream_calls import delius_state
 from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
+from ptpu_adapters.aws.clients import LOCALSTACK, AwsEndpoints, make_clients
 from ptpu_adapters.dynamodb.message_table import message_table_definition, schedule_table_definition
 from ptpu_adapters.dynamodb.record_codec import message_to_item
 from ptpu_adapters.provisioning import AwsResourceNames, ensure_table
@@ -211,7 +211,7 @@ def run(
             TableName=names.schedule_table, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
         )["TableDescription"]["LatestStreamArn"]
     else:  # dynalite: only the tables (it has no UpdateTimeToLive: the TTL setting is left out)
-        clients = make_clients(LOCALSTACK, REGION, moto_url, dynamodb_endpoint_url=dynamodb)
+        clients = make_clients(LOCALSTACK, REGION, moto_url, endpoints=AwsEndpoints(dynamodb=dynamodb))
         tag = f"{label}-{time.time_ns() % 10**9}"
         names = AwsResourceNames(message_table=f"m-{tag}", schedule_table=f"s-{tag}")
         ensure_table(clients.dynamodb, message_table_definition(names.message_table))

@@ -49,7 +49,7 @@ from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
 from ptpu_adapters.dynamodb.record_codec import message_to_item
 from ptpu_adapters.http.base import UpstreamClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
-from ptpu_adapters.sqs.listener import SqsListener
+from ptpu_adapters.sqs.listener import ListenerSettings, SqsListener
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_core.settings import DomainSettings
 from ptpu_core.use_cases.receive import EventReceiver
@@ -107,7 +107,7 @@ def run_ours(clients: AwsClients, queue_url: str, table: str, stub_url: str, eve
     def handle(event_type: str, message: str, sns_message_id: str | None) -> None:
         receiver.receive(event_type, message, sns_message_id)
 
-    listener = SqsListener(clients.sqs, queue_url, handle, workers=WORKERS, wait_seconds=1)
+    listener = SqsListener(clients.sqs, queue_url, handle, ListenerSettings(workers=WORKERS, wait_seconds=1))
     received = empty_polls = 0
     with stopwatch() as elapsed:
         while received < events and empty_polls < 5:

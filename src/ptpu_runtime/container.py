@@ -17,27 +17,24 @@ from attrs import frozen
 from dependency_injector import containers, providers
 from prometheus_client import CollectorRegistry
 
-from ptpu_adapters.aws.clients import AwsClients, make_clients
+from ptpu_adapters.aws.clients import AwsClients, AwsCredentialSets, AwsEndpoints, make_clients
 from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases
 from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
-from ptpu_adapters.dynamodb.schedule_cover import ScheduleCover
+from ptpu_adapters.dynamodb.shedlock import ScheduleCover
 from ptpu_adapters.http.auth import HmppsAuthTokenProvider
-from ptpu_adapters.http.base import TokenProvider, UpstreamClient, cookieless_session
-from ptpu_adapters.http.call_observer import CallObserver, Observers
-from ptpu_adapters.http.client_metrics import HttpClientMetrics
+from ptpu_adapters.http.base import CallSettings, TokenProvider, UpstreamClient, cookieless_session
+from ptpu_adapters.http.calls import UpstreamCalls
 from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_adapters.http.offender_search import OffenderSearchClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
-from ptpu_adapters.http.recent_calls import RecentCalls
-from ptpu_adapters.observability.dlq_counting import DlqCountingTelemetry
 from ptpu_adapters.observability.metrics import PrometheusMetrics
-from ptpu_adapters.observability.telemetry import LoggingTelemetry, OpenTelemetryEvents
+from ptpu_adapters.observability.telemetry import DlqCountingTelemetry, LoggingTelemetry, OpenTelemetryEvents
 from ptpu_adapters.observability.tracing import OpenTelemetryRecords
 from ptpu_adapters.provisioning import AwsResourceNames, provision
 from ptpu_adapters.sns.domain_event_topic import DryRunDomainEventPublisher
 from ptpu_adapters.sqs.error_visibility import ErrorVisibility
-from ptpu_adapters.sqs.listener import SqsListener
+from ptpu_adapters.sqs.listener import ListenerSettings, SqsListener
 from ptpu_adapters.sqs.queue_admin import SqsQueueAdmin
 from ptpu_adapters.sqs.queue_depth import SampledQueueDepth
 from ptpu_adapters.system_clock import SystemClock
@@ -87,13 +84,11 @@ def _aws_clients(settings: Settings) -> AwsClients:
     return make_clients(
         settings.aws_provider,
         settings.aws_region,
-        sqs_endpoint_url=settings.sqs_endpoint_url,
-        dynamodb_endpoint_url=settings.dynamodb_endpoint_url,
-        sns_endpoint_url=settings.sns_endpoint_url,
-        sqs_credentials=settings.sqs_credentials,
-        dlq_credentials=settings.dlq_credentials,
-        dynamodb_credentials=settings.dynamodb_credentials,
-        schedule_credentials=settings.schedule_credentials,
+        endpoints=AwsEndpoints(settings.sqs_endpoint_url, settings.dynamodb_endpoint_url, settings.sns_endpoint_url),
+        credentials=AwsCredentialSets(
+            settings.sqs_credentials, settings.dlq_credentials, settings.dynamodb_credentials,
+            settings.schedule_credentials,
+        ),
     )
 
 
@@ -140,17 +135,16 @@ UPSTREAM_APIS = ("prison-api", "community-api", "offender-search")
 
 
 def _upstream(
-    service: str, base_url: str, tokens: TokenProvider, settings: Settings, observer: CallObserver | None = None
+    service: str, base_url: str, tokens: TokenProvider, settings: Settings, calls: UpstreamCalls | None = None
 ) -> UpstreamClient:
     return UpstreamClient(
         service,
         base_url,
         tokens,
-        connect_timeout=settings.http_connect_timeout.total_seconds(),
-        read_timeout=settings.http_read_timeout.total_seconds(),
+        CallSettings(settings.http_connect_timeout.total_seconds(), settings.http_read_timeout.total_seconds()),
         # Every thread that may call at once keeps its connection: processing workers, listener, a ping.
         session=cookieless_session(settings.processor_workers + settings.listener_workers + 1),
-        observer=observer,  # metrics and each API's recent calls on /health
+        calls=calls,  # metrics and each API's recent calls on /health
     )
 
 
@@ -211,10 +205,7 @@ class Container(containers.DeclarativeContainer):
     telemetry = providers.Singleton(_telemetry, tracing, metrics)
     # Every upstream call: http_client_requests_seconds and ptpu_upstream_calls_total, and each API's recent
     # calls for its /health component.
-    recent_calls = providers.Singleton(RecentCalls)
-    upstream_observer = providers.Singleton(
-        Observers, providers.List(providers.Singleton(HttpClientMetrics, registry, UPSTREAM_APIS), recent_calls)
-    )
+    upstream_calls = providers.Singleton(UpstreamCalls, registry, UPSTREAM_APIS)
 
     # AWS: one set of clients; queue URLs resolved (and emulated resources created) on first use.
     aws = providers.Singleton(_aws_clients, settings)
@@ -252,15 +243,15 @@ class Container(containers.DeclarativeContainer):
         providers.Singleton(cookieless_session),
     )
     prison_http = providers.Singleton(
-        _upstream, "prison-api", settings.provided.prison_endpoint_url, token_provider, settings, upstream_observer
+        _upstream, "prison-api", settings.provided.prison_endpoint_url, token_provider, settings, upstream_calls
     )
     community_http = providers.Singleton(
         _upstream, "community-api", settings.provided.community_endpoint_url, token_provider, settings,
-        upstream_observer,
+        upstream_calls,
     )
     search_http = providers.Singleton(
         _upstream, "offender-search", settings.provided.offender_search_endpoint_url, token_provider, settings,
-        upstream_observer,
+        upstream_calls,
     )
     # hmpps-auth is only pinged for /health: that client gets no token provider to misuse.
     auth_http = providers.Singleton(
@@ -311,12 +302,15 @@ class Container(containers.DeclarativeContainer):
         aws.provided.sqs,
         queue_urls.provided.queue_url,
         receiver.provided.receive,
-        workers=settings.provided.listener_workers,
-        wait_seconds=settings.provided.listener_wait_seconds,
-        visibility_timeout=providers.Callable(_whole_seconds, settings.provided.sqs_visibility_timeout),
-        # One message per worker: a bigger batch leaves messages waiting in hand, their visibility
-        # timeout running, until a worker is free.
-        max_messages=settings.provided.listener_workers,
+        providers.Singleton(
+            ListenerSettings,
+            workers=settings.provided.listener_workers,
+            wait_seconds=settings.provided.listener_wait_seconds,
+            visibility_timeout=providers.Callable(_whole_seconds, settings.provided.sqs_visibility_timeout),
+            # One message per worker: a bigger batch leaves messages waiting in hand, their visibility
+            # timeout running, until a worker is free.
+            max_messages=settings.provided.listener_workers,
+        ),
         error_visibility=providers.Singleton(
             ErrorVisibility, aws.provided.sqs, queue_urls.provided.queue_url,
             settings.provided.sqs_error_visibility_timeout, telemetry, settings.provided.sqs_dlq_name,
@@ -332,14 +326,14 @@ class Container(containers.DeclarativeContainer):
     version = providers.Singleton(build_version)
     health_checks = providers.List(
         providers.Singleton(
-            UpstreamHealth, components.PRISON_API, "prison-api", prison_http.provided.ping_answer, recent_calls
+            UpstreamHealth, components.PRISON_API, "prison-api", prison_http.provided.ping_answer, upstream_calls
         ),
         providers.Singleton(
             UpstreamHealth, components.COMMUNITY_API, "community-api", community_http.provided.ping_answer,
-            recent_calls,
+            upstream_calls,
         ),
         providers.Singleton(
-            UpstreamHealth, components.SEARCH_API, "offender-search", search_http.provided.ping_answer, recent_calls
+            UpstreamHealth, components.SEARCH_API, "offender-search", search_http.provided.ping_answer, upstream_calls
         ),
         providers.Singleton(PingHealth, components.OAUTH_API, auth_http.provided.ping_answer),
         providers.Singleton(

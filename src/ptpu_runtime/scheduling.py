@@ -2,7 +2,7 @@
 
 Like the original (Spring's single scheduler thread + ShedLock `scheduleLock`), jobs run one at a time in
 this process, each under `scheduleLock`. The container gives that lock as the
-ScheduleCover (dynamodb/schedule_cover.py): ptpu pods share it, so every pod runs its jobs and they divide
+ScheduleCover (dynamodb/shedlock.py): ptpu pods share it, so every pod runs its jobs and they divide
 the bookings by per-booking leases (ptpu_core.work.booking_work), while the existing service, during a
 side-by-side run, still finds `scheduleLock` held. With a plain DynamoLock (tests, benchmarks' serial
 mode) only the holder of the cluster-wide lock works; the others skip the run.
@@ -93,7 +93,7 @@ def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> 
 
 
 class Lock(Protocol):
-    """A cluster-wide named lock (ShedLock layout in DynamoDB; `ptpu_adapters.dynamodb.schedule_cover`)."""
+    """A cluster-wide named lock (ShedLock layout in DynamoDB; `ptpu_adapters.dynamodb.shedlock`)."""
 
     def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool: ...
 

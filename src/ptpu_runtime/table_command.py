@@ -16,7 +16,7 @@ from types import FrameType
 
 from tqdm import tqdm
 
-from ptpu_adapters.dynamodb.table_backfill import BackfillCounts, BackfillError, BackfillOptions, TableBackfill
+from ptpu_adapters.dynamodb.backfill import BackfillCounts, BackfillError, BackfillOptions, TableBackfill
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import load_settings
 

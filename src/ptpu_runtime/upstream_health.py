@@ -2,7 +2,7 @@
 
 The existing service's components (`prisonApiHealth`, `communityApiHealth`, `searchApiHealth`) only ping
 `/health/ping`, which answers while the API behind it fails. Here the component keeps the ping's status and
-details (`HttpStatus`, `body` when down) and adds `recentCalls` (RecentCalls):
+details (`HttpStatus`, `body` when down) and adds `recentCalls` (UpstreamCalls):
 
     "recentCalls": {"lastSuccess": "2026-12-07T15:04:27Z" | null, "lastFailure": ... | null,
                     "lastFailureKind": "HTTP 503" | "ConnectTimeout" | null,
@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from ptpu_adapters.http.base import PingAnswer
-from ptpu_adapters.http.recent_calls import CallsSummary, RecentCalls
+from ptpu_adapters.http.calls import CallsSummary, UpstreamCalls
 from ptpu_runtime.health_checks import DOWN, Component, PingHealth
 
 
@@ -43,7 +43,7 @@ def recent_calls_details(summary: CallsSummary) -> dict[str, Any]:
 class UpstreamHealth:
     """`name`: the component; `service`: the UpstreamClient's service name its calls are recorded under."""
 
-    def __init__(self, name: str, service: str, ping: Callable[[], PingAnswer], recent: RecentCalls) -> None:
+    def __init__(self, name: str, service: str, ping: Callable[[], PingAnswer], recent: UpstreamCalls) -> None:
         self.name = name
         self._service = service
         self._ping = PingHealth(name, ping)

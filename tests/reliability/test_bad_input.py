@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ptpu_adapters.sqs.listener import SqsListener
+from ptpu_adapters.sqs.listener import ListenerSettings, SqsListener
 from ptpu_core.errors import SystemFailure
 from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Outcome
@@ -116,7 +116,7 @@ def test_malformed_bodies_never_kill_the_listener_are_never_stored_and_good_ones
                 running.send_raw(bodies[n])
 
     receive = container.receiver().receive
-    listener = SqsListener(running.clients.sqs, running.resources.queue_url, receive, wait_seconds=1)
+    listener = SqsListener(running.clients.sqs, running.resources.queue_url, receive, ListenerSettings(wait_seconds=1))
     thread = listener.start()
     try:
         wait_until(running.queue_drained, 90, what="every message deleted or dead-lettered")

@@ -18,9 +18,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from attrs import define
 
-from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, make_clients
+from ptpu_adapters.aws.clients import LOCALSTACK, AwsClients, AwsEndpoints, make_clients
 from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
-from ptpu_adapters.sqs.listener import SqsListener
+from ptpu_adapters.sqs.listener import ListenerSettings, SqsListener
 from ptpu_adapters.sqs.queue_admin import SqsQueueAdmin
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.prison import Booking, SentenceDetail, SentenceTerm
@@ -111,7 +111,9 @@ def world(emulator: MotoEmulator) -> Iterator[World]:
     clients = emulator.clients()
     resources = provision(clients, names, queue_visibility_timeout=1)
     proxy = AnswerLosingProxy(emulator.endpoint_url).start()
-    store_client = make_clients(LOCALSTACK, emulator.region, emulator.endpoint_url, dynamodb_endpoint_url=proxy.url)
+    store_client = make_clients(
+        LOCALSTACK, emulator.region, emulator.endpoint_url, endpoints=AwsEndpoints(dynamodb=proxy.url)
+    )
     clock = FixedClock(NOW)
     repository = DynamoMessageRepository(store_client.dynamodb, names.message_table, clock=clock)
     prison, search, community = FakePrisonApi(), FakeOffenderSearch(), FakeCommunityApi()
@@ -143,7 +145,7 @@ def world(emulator: MotoEmulator) -> Iterator[World]:
         metrics,
         telemetry,
         receptions,
-        SqsListener(clients.sqs, resources.queue_url, handle, wait_seconds=1),
+        SqsListener(clients.sqs, resources.queue_url, handle, ListenerSettings(wait_seconds=1)),
         SynchronisationService(repository, every_booking(processor), clock, settings, metrics, telemetry),
     )
     try:

@@ -1,1 +1,1 @@
-"""AWS adapters: SQS listener and queue admin, DynamoDB message store and lock, emulator provisioning."""
+"""What the AWS adapters share: boto3 clients and the mapping of botocore errors."""

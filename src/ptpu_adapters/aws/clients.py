@@ -1,4 +1,4 @@
-"""boto3 clients for the service: one Session per credential set (SPEC §11), sane timeouts and retries."""
+"""boto3 clients: one Session per credential set (SPEC §11), timeouts and retries per service."""
 
 from __future__ import annotations
 
@@ -42,41 +42,52 @@ class AwsClients:
     schedule_dynamodb: Any
 
 
+@frozen
+class AwsEndpoints:
+    """An emulator's endpoint per service, where it differs from the one URL given (SNS: the SQS one)."""
+
+    sqs: str | None = None
+    dynamodb: str | None = None
+    sns: str | None = None
+
+
+@frozen
+class AwsCredentialSets:
+    """Keys per client; None: the default chain (the SQS keys for the DLQ, the DynamoDB keys for the schedule)."""
+
+    sqs: AwsCredentials | None = None
+    dlq: AwsCredentials | None = None
+    dynamodb: AwsCredentials | None = None
+    schedule: AwsCredentials | None = None
+
+
 def make_clients(
-    provider: str,
-    region: str,
-    endpoint_url: str | None = None,
-    *,
-    sqs_endpoint_url: str | None = None,
-    dynamodb_endpoint_url: str | None = None,
-    sns_endpoint_url: str | None = None,
-    sqs_credentials: AwsCredentials | None = None,
-    dlq_credentials: AwsCredentials | None = None,
-    dynamodb_credentials: AwsCredentials | None = None,
-    schedule_credentials: AwsCredentials | None = None,
+    provider: str, region: str, endpoint_url: str | None = None, *, endpoints: AwsEndpoints = AwsEndpoints(),
+    credentials: AwsCredentialSets = AwsCredentialSets(),
 ) -> AwsClients:
-    """Build the clients. With provider `aws`, absent credentials mean the default credential chain
-    and endpoints are AWS's own; with `localstack` (any emulator) an endpoint URL is required."""
+    """Build the clients: with `aws`, AWS's own endpoints; with `localstack` (any emulator) endpoint URLs
+    are required. ValueError for another provider or a missing endpoint."""
     if provider not in (AWS, LOCALSTACK):
         raise ValueError(f"AWS_PROVIDER must be '{AWS}' or '{LOCALSTACK}', not '{provider}'")
     emulated = provider == LOCALSTACK
-    sqs_url = (sqs_endpoint_url or endpoint_url) if emulated else None
-    dynamodb_url = (dynamodb_endpoint_url or endpoint_url) if emulated else None
-    sns_url = (sns_endpoint_url or sqs_url) if emulated else None  # an emulator usually serves SNS beside SQS
+    sqs_url = (endpoints.sqs or endpoint_url) if emulated else None
+    dynamodb_url = (endpoints.dynamodb or endpoint_url) if emulated else None
+    sns_url = (endpoints.sns or sqs_url) if emulated else None  # an emulator usually serves SNS beside SQS
     if emulated and not (sqs_url and dynamodb_url):
         raise ValueError("AWS_PROVIDER=localstack needs an endpoint URL for SQS and DynamoDB")
     sessions = _SessionPerCredentials(region, emulated)
-    sqs_session = sessions.get(sqs_credentials)
-    dynamodb_session = sessions.get(dynamodb_credentials)
+    sqs_session = sessions.get(credentials.sqs)
     return AwsClients(
         sqs=sqs_session.client("sqs", endpoint_url=sqs_url, config=_SQS_CONFIG),
-        dlq_sqs=sessions.get(dlq_credentials or sqs_credentials).client(
+        dlq_sqs=sessions.get(credentials.dlq or credentials.sqs).client(
             "sqs", endpoint_url=sqs_url, config=_SQS_CONFIG
         ),
         # The topic lives with the queues (same emulator, same keys) when we create it ourselves.
         sns=sqs_session.client("sns", endpoint_url=sns_url, config=_SNS_CONFIG),
-        dynamodb=dynamodb_session.client("dynamodb", endpoint_url=dynamodb_url, config=_DYNAMODB_CONFIG),
-        schedule_dynamodb=sessions.get(schedule_credentials or dynamodb_credentials).client(
+        dynamodb=sessions.get(credentials.dynamodb).client(
+            "dynamodb", endpoint_url=dynamodb_url, config=_DYNAMODB_CONFIG
+        ),
+        schedule_dynamodb=sessions.get(credentials.schedule or credentials.dynamodb).client(
             "dynamodb", endpoint_url=dynamodb_url, config=_DYNAMODB_CONFIG
         ),
     )

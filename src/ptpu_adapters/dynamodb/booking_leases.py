@@ -1,57 +1,14 @@
-"""DynamoBookingLeases: the core's BookingLeases port as ShedLock-layout items in the schedule table.
+"""DynamoBookingLeases: the BookingLeases port as ShedLock-layout items `bookingLease-<bookingId>` in the
+schedule table (`lockUntil`, `lockedAt`, `lockedBy` = `ptpu@<host>:<pid>`; `Expires` = lockUntil + 7 days
+for the table's TTL, as cloud-platform-terraform-dynamodb-cluster enables it).
 
-One item per booking, `_id` = `bookingLease-<bookingId>`, with ShedLock's attributes: `lockUntil`,
-`lockedAt` (ISO-8601 UTC, milliseconds), `lockedBy` (`ptpu@<host>:<pid>`). Taking a lease is one
-conditional UpdateItem that succeeds only when the item is absent or its `lockUntil` has passed, so two
-pods never hold one booking at once, and a lease whose holder died frees itself at `lockUntil`.
-Releasing sets `lockUntil` to now, only while `lockedBy` is still us (ShedLock's own release). The
-next lease of the booking reuses its item.
-
-Items do not pile up where the table's TTL is on: every take and release also writes `Expires` (epoch
-seconds) = `lockUntil` + ITEM_LIFETIME (7 days), the attribute the Cloud Platform's DynamoDB module
-(cloud-platform-terraform-dynamodb-cluster, which made the schedule table with hash key `_id` and no
-`ttl_attribute`) enables TTL on by default. DynamoDB then deletes an item days after its last lease ran
-out, never while held (each take pushes `Expires` past the new `lockUntil`). A deleted item reads as a
-free lease, as an expired one would, and the rules that read old values (a cycle's start, a retry run's
-stamp) look back minutes, not days. Where TTL is off or on another attribute, `Expires` is inert and
-the items stay (about 150 bytes per booking ever synced). `scheduleLock` (ShedLock's) never gets one.
-
-A lease this process still holds in the table but no worker of it is using (its release was lost to a
-store outage, or its answer was) is taken again by this process at once instead of waiting for
-`lockUntil`: the process keeps the set of bookings its workers hold, refuses a second worker the same
-booking, and accepts an item `lockedBy` itself only when no worker holds it. Other pods still wait.
-
-A lease is kept while its booking is in hand (`keep`, asked before each Delius write, publish and outcome
-save): while at least half of it is left, nothing is called; with less, one conditional UpdateItem moves
-`lockUntil` (and `Expires`) to a whole lease from now, on condition that the item is exactly as this pod's
-take or last extension left it (`lockedBy` us and `lockUntil` the value we wrote). That is ShedLock's
-contract for extending a lock (its storage accessors' extend: `locked_by` = this node and `lock_until` still
-in the future; its KeepAliveLockProvider extends for the whole lockAtMostFor once half has passed), with one
-difference: a lease that ran out but that nobody took since is extended too, since every take rewrites
-`lockUntil`, so an unchanged item proves no other pod has worked the booking. A refused extension means
-another pod holds the booking: `keep` answers False and the pass writes nothing more for it.
-
-A lease another pod freed after the current cycle began is refused to that cycle (`new_cycle`): the
-cycle's selection predates that pod's work, so the booking would only be leased, read and found done.
-A run on request (`LeaseRun.on_request`, the re-sync endpoint) read no selection, so that rule spares it.
-
-Looking ahead (`leased_elsewhere`): before a cycle tries the leases of its next bookings (up to 100) it
-reads their items in one strongly consistent BatchGetItem and skips, without a write, each whose lease the
-conditional UpdateItem would refuse as the item stands: `lockUntil` after now (held) or after the cycle's
-start (freed since: another pod has worked the booking since our selection; a lease taken since the start
-has `lockedAt`, so `lockUntil`, after it too), `lockedBy` not us; or the tier's run stamp of this tick.
-The read mirrors the write's condition and is only a hint: the UpdateItem alone grants a lease (a booking
-read as free can still be refused), and a skipped booking stays due for the next cycle. Keys DynamoDB
-leaves unprocessed are read again a few times, then counted as free (tried as without the look-ahead).
-
-A retry tier's run also stamps the item on release with the run's start (`retryShortTermRun`,
-`retryMediumTermRun`, `retryLongTermRun`), and takes the lease only when that stamp is older than its
-own start minus `LeaseRun.same_run_within`: every pod's scheduler fires a tier at the same cron tick,
-and a booking one pod retried in this tick must not be retried again by a pod that reaches it later.
-
-A `lockUntil` or run stamp that is not a time in the form written here (another type, or a string such
-as "garbage" that sorts after every time) counts as expired, so one bad item cannot hold its booking for
-ever: see aws/lease_values.py for the atomic rule and its WARNING.
+Take: one conditional UpdateItem, granted when the item is absent, expired, or ours with no worker of this
+process holding it (a lost release); refused to a cycle when freed after the cycle began (`new_cycle`), and
+to a retry tier's run when stamped by the same tick (`retry*Run`, within `LeaseRun.same_run_within`).
+Keep: ShedLock's KeepAliveLockProvider rule, extended by a whole lease once half has passed, on condition the
+item is as we left it. Release: `lockUntil` = now, only while `lockedBy` is us. `leased_elsewhere` reads the
+next bookings' items (BatchGetItem, consistent) and skips those the take would refuse: a hint only. A time
+value not in the form written here counts as expired (lease_values.py).
 """
 
 from __future__ import annotations
@@ -65,7 +22,7 @@ from typing import Any
 
 from ptpu_adapters.aws.errors import store_errors
 from ptpu_adapters.dynamodb.lease_values import LOCK_UNTIL, UnreadableLeaseValues, readable
-from ptpu_adapters.dynamodb.lock import (
+from ptpu_adapters.dynamodb.shedlock import (
     _utc_now,
     conditional_update,
     conditional_update_old,
@@ -118,11 +75,7 @@ def _run_time(instant: datetime) -> str:
 
 class DynamoBookingLeases:
     def __init__(
-        self,
-        dynamodb_client: Any,
-        table_name: str,
-        lease: timedelta,
-        locked_by: str | None = None,
+        self, dynamodb_client: Any, table_name: str, lease: timedelta, locked_by: str | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         """`lease`: how long a lease lasts when its holder never releases it (it must outlast the longest

@@ -1,17 +1,9 @@
-"""UnreadableLeaseValues: a booking-lease item's time attributes that no comparison can ever pass count as free.
+"""A booking-lease item's time attributes that no comparison can ever pass count as free.
 
-A booking lease's conditions compare `lockUntil` (ShedLock's fixed-width `YYYY-MM-DDTHH:MM:SS.mmmZ`) and a
-retry tier's run stamp (`YYYY-MM-DDTHH:MM:SS.ffffff`) as strings against times this pod writes. A value of
-another type (a number attribute) fails every such comparison in DynamoDB, and a string that is not a
-time in that form (`"garbage"` sorts after every year) may fail them for ever: the booking would never be
-leased again, and nothing (no `Expires`, so no TTL) would remove the item. One bad stored item must
-never stall work, so such a value counts as expired (free).
-
-It stays atomic: the take's condition accepts, besides the usual rules, exactly the unreadable value
-this pod saw (`lockUntil = :seen`), so a pod that rewrote the item meanwhile with a valid lease still
-wins, and the take is refused. The values are seen by the look-ahead's read or in the item a refused
-take returns (`ReturnValuesOnConditionCheckFailure`), and each item is named in one WARNING per process.
-ShedLock's own `scheduleLock` is never read here.
+`lockUntil` and a retry run's stamp are compared as fixed-width strings; a number, or a string such as
+"garbage" that sorts after every time, would hold the booking for ever. Such a value counts as expired, and
+atomically: the take's condition also accepts exactly the value this pod saw (`lockUntil = :seen`), so a
+valid lease written meanwhile still wins. Each bad item is named in one WARNING per process.
 """
 
 from __future__ import annotations
@@ -25,7 +17,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 LOCK_UNTIL = "lockUntil"
-_LOCK_UNTIL_FORM = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")  # ShedLock's (lock.shedlock_time)
+_LOCK_UNTIL_FORM = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")  # shedlock.shedlock_time
 _RUN_STAMP_FORM = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}")  # booking_leases._run_time
 
 

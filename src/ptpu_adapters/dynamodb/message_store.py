@@ -1,23 +1,9 @@
 """DynamoMessageRepository: the MessageRepository port on DynamoDB, reading by sparse index only.
 
-The pending queries that feed processing (due, retry tiers, a booking's open records) leave out
-records past their deleteBy: DynamoDB's TTL deletion lags up to 48 hours, and an expired record
-must not be retried (or counted a failure) again. The reports' `unprocessed()` still lists them
-until they are gone, as the table does.
-
-The report reads stream in created order straight from an index ordered by createdDate (see
-`message_table.py`) and drop the exclusive ends of their date ranges themselves.
-
-Page sizes: the processing cycle's queries page with `page_size` items (Limit), so a cycle holds at
-most one small page while it works through bookings. The report queries (`unprocessed`,
-`processed_between`, `created_between`) read whole selections, so by default they send no Limit and
-DynamoDB returns up to 1 MB per page: memory stays bounded by a page (by bytes, the bound that
-matters, whatever the records' size), and a large report needs far fewer round trips (a count
-Limit would only add pages, since the 1 MB cap applies anyway).
-
-An item that cannot be read as a record (a required attribute missing or malformed) is
-skipped wherever it turns up, with a warning naming it and `ptpu_unreadableRecord_total{type="item"}`:
-one odd item never stops a cycle or a report. It stays in the table for someone to mend or delete.
+The processing queries leave out records past their deleteBy (TTL deletion lags up to 48 hours) and page
+with `page_size`; the report queries stream in created order with `report_page_size` (None: DynamoDB's
+1 MB pages) and drop their ranges' exclusive ends themselves. An item that cannot be read as a record is
+skipped with a WARNING and `ptpu_unreadableRecord_total{type="item"}`, and left in the table.
 """
 
 from __future__ import annotations

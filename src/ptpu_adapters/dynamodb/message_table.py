@@ -1,18 +1,9 @@
-"""The message table's keys and sparse indexes, shared by the store and by provisioning.
+"""The message table's keys and sparse indexes (SPEC §5), shared by the store and provisioning.
 
-Why these indexes (SPEC §5 beyond): a processing cycle must read only what is due.
-- pending-index (pendingShard, pendingSort): only unprocessed items carry the keys, and the sort key
-  starts with the zero-padded retry count, so "initial, created before T" and each retry tier are
-  single key ranges. Processing an item removes the keys, which drops it from the index.
-- pending-booking-index (pendingBookingId): a booking's open records; keys only, then read
-  consistently from the table, so a record processed a moment ago is never handed out again.
-- pending-created-index (pendingShard, createdDate): the unprocessed records oldest first, so the
-  in-progress and not-matched reports stream in the order they promise without sorting in memory.
-- processed-index (processedShard, createdDate): the processed records oldest created first, the
-  processed report's order; its processedDate range is a filter on that index.
-- created-index (createdShard, createdDate): every record by created date, for the match summary.
-The constant partition keys are deliberate: the volumes are a few thousand items a day, far below a
-partition's throughput, and one partition keeps every range query a single Query.
+pending-index (pendingShard, pendingSort "<retries:04d>#<created>"): initial and retry-tier selections as
+key ranges; pending-booking-index: a booking's open records (keys only); pending-created-, processed- and
+created-index (shard, createdDate): the reports in created order. Only items in that state carry a key;
+the constant partitions are deliberate (a few thousand items a day, one Query per range).
 """
 
 from __future__ import annotations

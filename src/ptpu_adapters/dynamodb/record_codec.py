@@ -1,16 +1,9 @@
-"""A stored record <-> a DynamoDB item (low-level attribute values). SPEC §5 names, plus index helpers.
+"""A stored record <-> a DynamoDB item (low-level attribute values): SPEC §5 names, plus index helpers.
 
-The SPEC attributes are exactly those of the existing service, so either service can read the
-other's items. The helper attributes below exist only to place an item in the sparse indexes
-(see `message_table.py`); `message_from_item` ignores them, so an item the existing service wrote
-is still readable, though it is in no index until `ptpu table backfill` adds the helpers
-(`index_backfill.py`).
-
-Date-times: `createdDate` / `processedDate` are London wall-clock ISO date-times, as
-the existing service (TZ=Europe/London) writes them, whatever this container's zone; the record holds
-aware instants (`ptpu_core.models.service_time`). In October's repeated hour the wall-clock text alone cannot
-say which pass a time was in, so a time on the second pass also gets a sparse `createdDateFold` /
-`processedDateFold` = 1; without it (every item the existing service wrote) a time is on the first pass.
+The SPEC attributes are the existing service's, so either service reads the other's items; the sparse
+index helpers are ignored on reading (backfill.py adds them to the existing service's items). `createdDate`
+and `processedDate` are London wall-clock ISO date-times as the existing service writes them; a time on
+the second pass of October's repeated hour also gets `createdDateFold` / `processedDateFold` = 1.
 """
 
 from __future__ import annotations

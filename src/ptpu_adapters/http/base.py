@@ -19,8 +19,8 @@ from attrs import frozen
 from requests.adapters import HTTPAdapter
 from requests.utils import get_environ_proxies
 
-from ptpu_adapters.http.call_observer import CallObserver, Exchange
-from ptpu_adapters.http.paths import template_of
+from ptpu_adapters.http.calls import Exchange, UpstreamCalls
+from ptpu_adapters.http.wire import template_of
 from ptpu_adapters.observability.outage_log import OutageLog
 from ptpu_core.errors import UpstreamFailure
 
@@ -57,12 +57,8 @@ class TokenProvider(Protocol):
 
 
 def cookieless_session(pool_size: int | None = None) -> requests.Session:
-    """A pooled session that stores no cookies: it is shared across threads, and none of the HMPPS APIs
-    needs one (a stray JSESSIONID would otherwise ride on every later call, from every thread).
-
-    `pool_size`: connections kept open per host, at least the threads that call it at once (processing
-    workers + listener workers + a health ping); None keeps requests' default of 10. A smaller
-    pool than callers makes urllib3 open and throw away a connection per call beyond it."""
+    """A pooled session that stores no cookies (it is shared across threads; no HMPPS API needs one).
+    `pool_size`: connections kept per host, at least the threads calling at once; None: requests' 10."""
     session = requests.Session()
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     if pool_size is not None:
@@ -73,14 +69,9 @@ def cookieless_session(pool_size: int | None = None) -> requests.Session:
 
 @frozen
 class EnvironmentSettings:
-    """What requests would read from the environment on every call to one base URL, read once instead.
-
-    `proxies`: HTTP(S)_PROXY / ALL_PROXY as `requests.utils.get_environ_proxies` gives them for the URL
-    (empty when NO_PROXY names its host); `verify`: REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE, else True
-    (requests' own order). A session that trusts the environment re-reads all of this, and stats ~/.netrc,
-    on every request: about 0.6 ms of CPU a call with 35 variables and 1.2 ms with 185 (a pod with
-    Kubernetes service links), measured by benchmarks/bench_client_cpu.py. Read once, the variables are
-    fixed for the life of the process, as they are for a container."""
+    """What requests would read from the environment on every call to one URL, read once: `proxies` as
+    `get_environ_proxies` gives them (empty when NO_PROXY names the host); `verify`: REQUESTS_CA_BUNDLE, else
+    CURL_CA_BUNDLE, else True. Re-reading costs 0.6-1.2 ms CPU a call (benchmarks/bench_client_cpu.py)."""
 
     proxies: dict[str, str]
     verify: bool | str
@@ -92,50 +83,43 @@ class EnvironmentSettings:
         return cls(dict(get_environ_proxies(url)), bundle or True)
 
 
+@frozen
+class CallSettings:
+    """Per-attempt timeouts (seconds) and the retries of transient failures, `retry_delay` doubling."""
+
+    connect_timeout: float = 2.0
+    read_timeout: float = 10.0
+    retries: int = 2
+    retry_delay: float = 0.2
+
+
 class UpstreamClient:
-    """One pooled session per upstream. Retries transient failures a few times with back-off.
-
-    Every call this service makes sets state (PUT/POST replace values), so retrying a write is as
-    safe as retrying a read.
-
-    The session stops trusting the environment (`trust_env` False): its proxy and CA-bundle variables
-    are read once here (EnvironmentSettings) and passed on each call, and ~/.netrc is never read (a
-    netrc entry for the host would otherwise replace the bearer token with Basic credentials).
-
-    `observer` (call_observer) is told of every exchange and of how every `call` ended: metrics and the
-    upstream's recent-calls health read it. The /health ping is not a call and is not observed.
-    """
+    """One pooled session per upstream; retries transient failures with back-off (every call sets state,
+    so retrying a write is as safe as a read) and a 401 once with a fresh token. The session never trusts
+    the environment: proxies and CA bundle are read once (EnvironmentSettings), ~/.netrc never (it would
+    replace the bearer token). `calls` is told of every exchange and call; the /health ping is neither."""
 
     def __init__(
-        self,
-        service: str,
-        base_url: str,
-        tokens: TokenProvider,
-        *,
-        connect_timeout: float = 2.0,
-        read_timeout: float = 10.0,
-        retries: int = 2,
-        retry_delay: float = 0.2,
-        session: requests.Session | None = None,
+        self, service: str, base_url: str, tokens: TokenProvider, settings: CallSettings = CallSettings(), *,
+        session: requests.Session | None = None, calls: UpstreamCalls | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        observer: CallObserver | None = None,
     ) -> None:
         self.service = service
         self._base_url = base_url.rstrip("/")
         self._tokens = tokens
-        self._timeout = (connect_timeout, read_timeout)
-        # A health ping waits at most PING_TIMEOUT_SECONDS each way: /health must answer while an upstream
-        # hangs (the existing service's HealthCheck bounds its ping the same way, hmpps health-timeout).
-        self._ping_timeout = (min(connect_timeout, PING_TIMEOUT_SECONDS), min(read_timeout, PING_TIMEOUT_SECONDS))
-        self._retries = retries
-        self._retry_delay = retry_delay
+        self._timeout = (settings.connect_timeout, settings.read_timeout)
+        # /health must answer while an upstream hangs (the existing service bounds its ping the same way).
+        self._ping_timeout = (min(settings.connect_timeout, PING_TIMEOUT_SECONDS),
+                              min(settings.read_timeout, PING_TIMEOUT_SECONDS))
+        self._retries = settings.retries
+        self._retry_delay = settings.retry_delay
         self._session = session or cookieless_session()
         self._session.trust_env = False
         self._environment = EnvironmentSettings.read(self._base_url)
         self._sleep = sleep
         # Transient failures retried: the first a WARNING, then a count a minute until a call answers.
         self._retried = OutageLog(log, f"{service} call")
-        self._observer = observer
+        self._calls = calls
         self._host = urlsplit(self._base_url).hostname or "none"
 
     def call(
@@ -147,17 +131,16 @@ class UpstreamClient:
         json: Any = None,
         business_statuses: Collection[int] = (),
     ) -> requests.Response:
-        """The response when 2xx or a named business status; UpstreamFailure otherwise.
-
-        `path` is sent as it is: build it with `paths.path`, which encodes every value as one segment."""
+        """The response when 2xx or a named business status; UpstreamFailure otherwise. Build `path` with
+        `wire.path`, which encodes every value as one segment."""
         try:
             response = self._call(method, path, params, json, business_statuses)
         except UpstreamFailure as failure:
-            if self._observer is not None:
-                self._observer.call_finished(self.service, failure_kind(failure))
+            if self._calls is not None:
+                self._calls.call_finished(self.service, failure_kind(failure))
             raise
-        if self._observer is not None:
-            self._observer.call_finished(self.service, None)
+        if self._calls is not None:
+            self._calls.call_finished(self.service, None)
         return response
 
     def _call(
@@ -238,10 +221,9 @@ class UpstreamClient:
         return response
 
     def _exchanged(self, method: str, path: str, status: int | None, error: str | None, started: float) -> None:
-        if self._observer is not None:
+        if self._calls is not None:
             seconds = time.perf_counter() - started
-            exchange = Exchange(self.service, self._host, method, template_of(path), status, error, seconds)
-            self._observer.exchanged(exchange)
+            self._calls.exchanged(Exchange(self.service, self._host, method, template_of(path), status, error, seconds))
 
     def _request(self, method: str, path: str, params: Any, json: Any, token: str) -> requests.Response:
         try:

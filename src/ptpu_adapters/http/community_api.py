@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cattrs import Converter
-
 from ptpu_adapters.http.base import UpstreamClient
-from ptpu_adapters.http.paths import path
-from ptpu_adapters.http.wire import make_converter, read, write
+from ptpu_adapters.http.wire import make_converter, path, read, write
 from ptpu_core import ports
 from ptpu_core.models.probation import (
     Conviction,
@@ -21,8 +18,7 @@ from ptpu_core.models.probation import (
 )
 
 
-# The paths, shared with the dry-run wrapper so what it reports is what would be sent. Every value
-# is one percent-encoded segment (paths.py): data never becomes URL structure.
+# The paths, shared with the dry-run wrapper so what it reports is what would be sent.
 def convictions_path(crn: str) -> str:
     return path("/secure/offenders/crn/{}/convictions", crn)
 
@@ -48,9 +44,9 @@ def key_dates_path(noms_number: str, booking_number: str) -> str:
 
 
 class CommunityApiClient:
-    def __init__(self, http: UpstreamClient, converter: Converter | None = None) -> None:
+    def __init__(self, http: UpstreamClient) -> None:
         self._http = http
-        self._converter = converter or make_converter()
+        self._converter = make_converter()
 
     def get_convictions(self, crn: str) -> list[Conviction]:
         response = self._http.call("GET", convictions_path(crn))

@@ -1,16 +1,7 @@
-"""HMPPS Auth's signing keys (GET {oauth}/.well-known/jwks.json), cached so that a slow or broken Auth
-cannot hold up the API.
-
-The rules, after Spring Security's JWK-set decoder (Nimbus JWKSourceBuilder: keys cached for 5 minutes,
-at most one retrieval per 30 s) with the blocking taken out of request threads:
-
-- at most one fetch in flight, run on its own thread; a caller waits for it at most `wait_seconds`;
-- a fetch starts when the cached set is older than `ttl_seconds` or a token names a key id the set lacks,
-  but never sooner than `min_interval_seconds` after the previous attempt, whatever the traffic;
-- a set that was read replaces the previous one whole, so a key Auth withdrew stops being trusted;
-- a failed fetch (timeout, non-2xx, not JSON, no usable key) keeps the previous set and is logged.
-
-A token whose key id is still unknown gets `KeyUnavailable`; the HTTP layer answers 401.
+"""HMPPS Auth's signing keys (GET {oauth}/.well-known/jwks.json), cached after Spring Security's JWK-set
+decoder (5 minutes, at most one retrieval per 30 s), fetched on a thread of its own: a caller waits at most
+`wait_seconds`. A set read replaces the previous whole; a failed fetch keeps it. An unknown key id is
+`KeyUnavailable` (401).
 """
 
 from __future__ import annotations

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from cattrs import Converter
-
 from ptpu_adapters.http.base import UpstreamClient
-from ptpu_adapters.http.paths import path
-from ptpu_adapters.http.wire import make_converter, read, write
+from ptpu_adapters.http.wire import make_converter, path, read, write
 from ptpu_core import ports
 from ptpu_core.models.probation import MatchRequest, OffenderMatches
 
 
 class OffenderSearchClient:
-    def __init__(self, http: UpstreamClient, converter: Converter | None = None) -> None:
+    def __init__(self, http: UpstreamClient) -> None:
         self._http = http
-        self._converter = converter or make_converter()
+        self._converter = make_converter()
 
     def match(self, request: MatchRequest) -> OffenderMatches:
         response = self._http.call("POST", path("/match"), json=write(self._converter, request))

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from cattrs import Converter
-
 from ptpu_adapters.http.base import UpstreamClient
-from ptpu_adapters.http.paths import path
-from ptpu_adapters.http.wire import make_converter, read
+from ptpu_adapters.http.wire import make_converter, path, read
 from ptpu_core import ports
 from ptpu_core.models.prison import (
     Booking,
@@ -24,9 +21,9 @@ T = TypeVar("T")
 
 
 class PrisonApiClient:
-    def __init__(self, http: UpstreamClient, converter: Converter | None = None) -> None:
+    def __init__(self, http: UpstreamClient) -> None:
         self._http = http
-        self._converter = converter or make_converter()
+        self._converter = make_converter()
 
     def get_booking(self, booking_id: int) -> Booking:
         return self._get(

@@ -1,11 +1,12 @@
-"""The upstream APIs' JSON wire format, as a cattrs converter (cattrs `preconf` style).
+"""The upstream APIs' wire format: JSON as a cattrs converter (`preconf` style), and URL paths built from data.
 
-Upstream JSON is camelCase; core models are snake_case. Rather than a hand-written mapping
-per model, one hook factory renames every attrs field generically. Reading is lenient the
-way the upstreams need it to be: unknown keys are ignored, a missing or null optional field
-becomes None (or its default). Writing omits None fields, so request bodies carry only what
-we know. Anything that still cannot be read is an `UpstreamFailure` naming the service and
-field: a malformed upstream answer is a system failure, never a crash.
+JSON is camelCase, the core's models snake_case: one hook factory renames every attrs field. Reading
+ignores unknown keys and reads a missing or null optional field as None (or its default); writing omits
+None fields. What cannot be read is an `UpstreamFailure` naming the service and field.
+
+Paths: every value is one percent-encoded segment (`quote(value, safe="")`), never URL structure, and
+`""`, `.`, `..` are refused: the Kotlin service interpolated values into its URI templates, so a value
+such as `../../crn/X` would have redirected a write to another offender.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import typing
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import attrs
 from cattrs import Converter, transform_error
@@ -137,3 +139,51 @@ def _type_name(cl: Any) -> str:
     args = typing.get_args(cl)
     name = getattr(typing.get_origin(cl) or cl, "__name__", str(cl))
     return f"{name}[{', '.join(_type_name(arg) for arg in args)}]" if args else name
+
+
+_STRUCTURAL = frozenset({"", ".", ".."})
+
+
+class UnsafePathSegment(ValueError):
+    """A value that no encoding can make a plain path segment: empty, `.` or `..`."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"{value!r} cannot be a URL path segment")
+        self.value = value
+
+
+def segment(value: str | int) -> str:
+    """One path segment holding `value`, percent-encoded (UTF-8); raises UnsafePathSegment for
+    the empty string, `.` and `..` (which percent-encoding leaves as they are)."""
+    text = str(value)
+    if text in _STRUCTURAL:
+        raise UnsafePathSegment(text)
+    return quote(text, safe="")
+
+
+class TemplatedPath(str):
+    """A path that remembers the template it was built from (`template`), so a metric can name the call
+    by its template rather than by each offender's path (Micrometer's `uri` tag is the URI template)."""
+
+    template: str
+
+    def __new__(cls, text: str, template: str) -> TemplatedPath:
+        built = super().__new__(cls, text)
+        built.template = template
+        return built
+
+
+def template_of(built: str) -> str:
+    """The template `built` was made from by `path`; a path built otherwise is its own template."""
+    return built.template if isinstance(built, TemplatedPath) else built
+
+
+def path(template: str, *values: str | int) -> TemplatedPath:
+    """`template` with each `{}` replaced by `segment(value)`, in order, e.g.
+    `path("/secure/offenders/crn/{}/convictions", crn)`. ValueError when the counts differ."""
+    parts = template.split("{}")
+    if len(parts) != len(values) + 1:
+        raise ValueError(f"{template!r} has {len(parts) - 1} placeholders for {len(values)} values")
+    encoded = [segment(value) for value in values]
+    text = parts[0] + "".join(value + rest for value, rest in zip(encoded, parts[1:], strict=True))
+    return TemplatedPath(text, template)

@@ -1,16 +1,10 @@
-"""Prometheus metrics under the existing names, so the existing Grafana dashboard keeps working.
+"""Prometheus metrics under the existing service's names, so its Grafana dashboard keeps working.
 
-The dashboard queries both a counter `ptpu_statusChange_total{type}` and a histogram
-`ptpu_statusChange` (`_bucket`, `_count`, `_sum`). prometheus_client's Counter and Histogram
-would both claim the name `ptpu_statusChange` and refuse to share a registry, so one custom
-collector owns every ptpu series and yields metric families itself. Serve it in the classic
-text format (`generate_latest`), where the counter's family is `ptpu_statusChange_total`; the
-OpenMetrics format would name both families `ptpu_statusChange`.
-
-As the existing service's MetricsService (micrometer, May 2021 on): the status-change counter is
-also exposed as `ptpu_statusChangeCounter_total{type}`, the name its Grafana dashboard switched to,
-beside `ptpu_statusChange_total{type}`; the histograms carry the micrometer tag `eventType`
-(`successAfterTimeDays` for the days histogram, `successAfterRetries` for the retries one).
+One collector owns every ptpu series: the dashboard reads both a counter `ptpu_statusChange_total{type}`
+and a histogram `ptpu_statusChange`, which prometheus_client's Counter and Histogram would not share a
+registry under. Serve the classic text format. As MetricsService (micrometer): the counter also as
+`ptpu_statusChangeCounter_total`, histograms tagged `eventType`. The `ptpu_records`, `ptpu_retries` and
+`ptpu_messages_sent_to_dlq` counters are ours, every series pre-set to zero for increase().
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from opentelemetry import trace
@@ -63,5 +63,25 @@ class OpenTelemetryEvents:
         self._log.info(name, extra=extra)
 
 
-def _satisfies_port(adapter: LoggingTelemetry, traced: OpenTelemetryEvents) -> tuple[ports.Telemetry, ...]:
-    return adapter, traced  # mypy proves both implement the port
+SENT_TO_DLQ_SUFFIX = "-sent-to-dlq"
+
+
+class DlqCountingTelemetry:
+    """`inner` gets every event; one named `<eventType>-sent-to-dlq` (hmpps-sqs HmppsErrorVisibilityHandler's,
+    `null` for none) is also counted by `count(event_type)`, so ptpu_messages_sent_to_dlq_total and App
+    Insights agree."""
+
+    def __init__(self, inner: ports.Telemetry, count: Callable[[str], None]) -> None:
+        self.inner = inner
+        self._count = count
+
+    def track_event(self, name: str, attributes: Mapping[str, str]) -> None:
+        self.inner.track_event(name, attributes)
+        if name.endswith(SENT_TO_DLQ_SUFFIX):
+            self._count(name.removesuffix(SENT_TO_DLQ_SUFFIX))
+
+
+def _satisfies_port(
+    adapter: LoggingTelemetry, traced: OpenTelemetryEvents, counting: DlqCountingTelemetry
+) -> tuple[ports.Telemetry, ...]:
+    return adapter, traced, counting  # mypy proves each implements the port

@@ -1,17 +1,6 @@
-"""W3C trace context (`traceparent` / `tracestate`) carried across the queue.
-
-Where a message's context is read and written:
-- SQS message attributes `{"traceparent": {"DataType": "String", "StringValue": ...}}` (raw delivery, or a
-  producer writing straight to the queue);
-- the SNS notification envelope in an SQS body, `MessageAttributes: {"traceparent": {"Type": "String",
-  "Value": ...}}` (what SNS delivers without raw delivery, and what a publisher's SNS attributes become);
-- SNS `Publish` MessageAttributes, for the events this service publishes (`inject_sns_attributes`);
-- a stored record's `trace_parent` / `trace_state` (the event's context, so processing hours later
-  continues the same trace).
-
-Only the W3C Trace Context fields are carried (not baggage): they are what Application Insights and OTLP
-back-ends join a trace on, and SNS/SQS allow only 10 message attributes. With no tracer provider
-configured the current span is OpenTelemetry's invalid no-op span and nothing is injected.
+"""W3C trace context (`traceparent` / `tracestate`, no baggage) carried across the queue: in SQS message
+attributes (`StringValue`), an SNS envelope's MessageAttributes (`Value`), SNS Publish attributes and a
+stored record's `trace_parent` / `trace_state`. With tracing off nothing is injected.
 """
 
 from __future__ import annotations

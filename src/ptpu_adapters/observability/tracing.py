@@ -1,14 +1,6 @@
-"""Spans around the service's own units of work: one per received SQS message, one per
-processed record. Upstream HTTP and AWS calls inside them become child spans through the requests and
-botocore instrumentations (set up by `ptpu_runtime.tracing_setup`).
-
-A span's parent is the trace context the work came with (`ptpu_adapters.observability.trace_context`): the SQS
-message's attributes or its SNS envelope's for a received message, the stored record's for processing,
-so one trace runs from the publisher through the listener, the store, processing and community-api.
-A failure marks the span: the exception recorded as a span event and the status ERROR.
-
-With no tracer provider configured the tracer is OpenTelemetry's no-op one: the spans cost a context
-switch and nothing is recorded.
+"""Spans around the service's own units of work: one per received SQS message, one per processed record,
+each a child of the trace context the work came with; upstream HTTP and AWS calls inside become child
+spans by instrumentation (`ptpu_runtime.tracing_setup`). A failure is recorded and the span set ERROR.
 """
 
 from __future__ import annotations

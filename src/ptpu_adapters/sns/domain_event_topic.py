@@ -1,15 +1,8 @@
 """Publishing HMPPS domain events to the domain-events SNS topic.
 
-The wire form is the estate's `HmppsDomainEvent` JSON (prison-to-probation-update's
-`HmppsDomainEventPublisher`, hmpps-probation-integration-services' `HmppsDomainEvent`): eventType,
-version, occurredAt (ISO-8601 with offset), description, additionalInformation, personReference
-{identifiers: [{type, value}]}; the SNS message attribute `eventType` (String) carries the type, the
-attribute subscribers' filter policies select on.
-
-Retries: tenacity, 4 attempts with exponential back-off and jitter, only for failures that can pass
-(connection errors, timeouts, throttling, 5xx); the SNS client itself makes one attempt per call (see
-`clients.py`) so the policy lives here alone. Anything else, or a fourth failure, raises SystemFailure:
-the record is then retried like any system failure and the event published by that retry.
+Wire form: the estate's `HmppsDomainEvent` JSON (prison-to-probation-update's HmppsDomainEventPublisher),
+SNS attribute `eventType` for subscribers' filter policies. Retries: tenacity, 4 attempts with jittered
+back-off, transient failures only (the SNS client itself tries once); then SystemFailure.
 """
 
 from __future__ import annotations

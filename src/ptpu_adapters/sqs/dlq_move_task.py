@@ -1,20 +1,14 @@
 """SQS's server-side DLQ redrive (StartMessageMoveTask / ListMessageMoveTasks), for large DLQs.
 
-SQS moves the messages itself (receive, send, delete inside SQS, keeping body and attributes): no
-round trip per batch and no copy lost or doubled if ptpu stops half way. It is used by SqsQueueAdmin
-for a DLQ holding at least its threshold; when the queue or the server cannot do it (an emulator
-without the API, a role without sqs:StartMessageMoveTask, a DLQ fed by something other than SQS) the
-start fails and the caller falls back to its receive/re-send loop.
-
-SQS allows one running task per source queue: a task already running (started by another pod, or an
-earlier call) is waited for instead of starting a second.
+SQS moves the messages itself, keeping body and attributes. Where it cannot (an emulator without the API,
+a role without sqs:StartMessageMoveTask) `move` answers None and SqsQueueAdmin moves them one by one. A
+task already running on the DLQ (SQS allows one) is followed instead of starting a second.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 from attrs import frozen
@@ -25,6 +19,7 @@ log = logging.getLogger(__name__)
 
 RUNNING = "RUNNING"
 COMPLETED = "COMPLETED"
+POLL_SECONDS = 1.0  # between ListMessageMoveTasks
 
 
 @frozen
@@ -38,24 +33,16 @@ class MoveOutcome:
 
 
 class DlqMoveTask:
-    """One DLQ's redrive to its queue by SQS's message-move task.
-
-    `wait_seconds` bounds how long move() follows a task (ListMessageMoveTasks every `poll_seconds`);
-    `sleep` and `clock` are injectable for tests of pacing."""
+    """One DLQ's redrive to its queue; `wait_seconds` bounds how long move() follows the task."""
 
     def __init__(
-        self, dlq_client: Any, dlq_url: str, queue_client: Any, queue_url: str, *, wait_seconds: float = 60.0,
-        poll_seconds: float = 1.0, sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        self, dlq_client: Any, dlq_url: str, queue_client: Any, queue_url: str, *, wait_seconds: float = 60.0
     ) -> None:
         self._dlq = dlq_client
         self._dlq_url = dlq_url
         self._queue = queue_client
         self._queue_url = queue_url
         self._wait = wait_seconds
-        self._poll = poll_seconds
-        self._sleep = sleep
-        self._clock = clock
 
     def move(self) -> MoveOutcome | None:
         """Start (or join) the DLQ's move task and follow it to its end or the wait bound. None when SQS
@@ -83,7 +70,7 @@ class DlqMoveTask:
         """Poll the latest task until it is ours and no longer running. `earlier_start`: the StartedTimestamp
         of the task that was latest before ours started, not to be taken for ours before ours is listed;
         TaskHandle is listed for running tasks only, so a finished one is matched by being newer."""
-        deadline = self._clock() + self._wait
+        deadline = time.monotonic() + self._wait
         task: dict[str, Any] = {}
         while True:
             try:
@@ -94,12 +81,12 @@ class DlqMoveTask:
                 earlier_start is None or task.get("StartedTimestamp") != earlier_start)
             if ours and task.get("Status") != RUNNING:
                 return _outcome(task)
-            if self._clock() >= deadline:
+            if time.monotonic() >= deadline:
                 to_move = int(task.get("ApproximateNumberOfMessagesToMove", 0)) if ours else 0
                 log.info("Message-move task on %s still running after %.0f s; it goes on server-side", dlq_arn,
                          self._wait)
                 return MoveOutcome(to_move, finished=False)
-            self._sleep(self._poll)
+            time.sleep(POLL_SECONDS)
 
     def _latest(self, dlq_arn: str) -> dict[str, Any] | None:
         with queue_errors("list message-move tasks"):

@@ -1,20 +1,9 @@
-"""Error visibility back-off before the DLQ, after hmpps-sqs's HmppsErrorVisibilityHandler.
+"""Error visibility before the DLQ, after hmpps-sqs's HmppsErrorVisibilityHandler.
 
-A message whose handling failed (a system failure: prison-api down, the table unreachable) is made
-visible again after a pause that grows with its receive count, instead of one fixed visibility timeout:
-receive n waits `timeouts[n-1]` seconds, a count beyond the list waits its last entry, an empty list
-waits 0 (hmpps-sqs `errorVisibilityTimeout`, a comma list of seconds). On the receive that is its last
-before SQS redrives it (ApproximateReceiveCount >= the queue's RedrivePolicy maxReceiveCount) the wait is
-0, so it reaches the DLQ at once, and the hmpps-sqs telemetry event `<eventType>-sent-to-dlq` says so
-with the SQS message id (the id it keeps on the DLQ).
-
-Every message that leaves for the DLQ is announced, whatever the reason (`announce_if_last`): hmpps-sqs
-sends the event for any listener failure on the last receive, and teams alert on names ending
-`sent-to-dlq`. A poison message (an unreadable envelope, an inner message that is not a valid event) gets
-no back-off, the listener releases it at once, but its last receive is announced the same way. The event
-type is the SNS envelope's `eventType` attribute wherever the body still shows one (or the SQS message
-attribute of that name); with none it is `null` (UNKNOWN_EVENT_TYPE: `null-sent-to-dlq`, the name
-hmpps-sqs gives when it finds none, since Kotlin prints a null event type as "null").
+A failed message is visible again after `timeouts[receive-1]` seconds (the last entry beyond the list, 0
+for none: hmpps-sqs `errorVisibilityTimeout`), and after 0 on its last receive before redrive (the queue's
+RedrivePolicy maxReceiveCount), which is announced as `<eventType>-sent-to-dlq` with the SQS message id; a
+poison message's last receive is announced the same way. No event type found: `null` (Kotlin's "null").
 """
 
 from __future__ import annotations

@@ -1,14 +1,9 @@
 """SqsListener: long-polls the event queue and hands each SNS event to the service (SPEC §2).
 
-The handler is given the SNS MessageId too, so that copies of one notification are stored once.
-Outcomes per SQS message: handled (a copy already stored included) → deleted;
-poison (bad envelope or InvalidMessage) → left, made visible again at once so it reaches the DLQ
-after the redrive count, its last receive announced as `<eventType>-sent-to-dlq` when `error_visibility`
-is given (`ErrorVisibility.announce_if_last`); any other failure → left for SQS to redeliver, after the
-pause its receive count calls for when `error_visibility` is given (see error_visibility), else after the
-visibility timeout. A booking's messages within one batch are handled one after another in arrival order;
-different bookings run in parallel. Each message is handled in its own span (`ptpu_adapters.observability.tracing`),
-child of the trace context its attributes or SNS envelope carry.
+Per message: handled (a copy already stored included) → deleted; poison (bad envelope, InvalidMessage) →
+made visible at once, bound for the DLQ; any other failure → left for redelivery after ErrorVisibility's
+pause (else the visibility timeout). A booking's messages in a batch run in arrival order, bookings in
+parallel, each message in its own span, child of the trace context it carries.
 """
 
 from __future__ import annotations
@@ -19,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
+from attrs import frozen
 from opentelemetry.trace import Tracer
 
 from ptpu_adapters.aws.errors import queue_errors
@@ -38,40 +34,40 @@ _RETRY_PAUSE_SECONDS = 5.0
 _EVENT_TYPE_ATTRIBUTE = "eventType"
 
 
+@frozen
+class ListenerSettings:
+    """`visibility_timeout` None keeps the queue's own; `retry_pause_seconds`: the wait after a failed receive."""
+
+    workers: int = 4
+    wait_seconds: int = 20
+    visibility_timeout: int | None = None
+    max_messages: int = _MAX_BATCH
+    retry_pause_seconds: float = _RETRY_PAUSE_SECONDS
+
+
 class SqsListener:
+    """`error_visibility` sets when a failed message returns and announces its last receive (None: the
+    visibility timeout); `tracer` opens each message's span (default: the global provider's); `clock`
+    (monotonic seconds) paces the outage log lines."""
+
     def __init__(
-        self,
-        sqs_client: Any,
-        queue_url: str,
-        handle: Handler,
-        workers: int = 4,
-        wait_seconds: int = 20,
-        visibility_timeout: int | None = None,
-        max_messages: int = _MAX_BATCH,
-        retry_pause_seconds: float = _RETRY_PAUSE_SECONDS,
+        self, sqs_client: Any, queue_url: str, handle: Handler, settings: ListenerSettings = ListenerSettings(), *,
+        error_visibility: ErrorVisibility | None = None, tracer: Tracer | None = None,
         clock: Callable[[], float] | None = None,
-        error_visibility: ErrorVisibility | None = None,
-        tracer: Tracer | None = None,
     ) -> None:
-        """`visibility_timeout` None keeps the queue's own; without `error_visibility` it is also the pause
-        before a failed message returns.
-        `retry_pause_seconds` is the wait after a failed receive; `clock` (monotonic seconds) paces the
-        outage log lines, time.monotonic by default. `error_visibility` sets when a failed
-        (not poison) message returns; None leaves it to the visibility timeout. `tracer` opens each
-        message's span (default: the global provider's, a no-op unless tracing is configured)."""
         self._tracer = tracer or default_tracer()
         self._queue_name = queue_url.rstrip("/").rsplit("/", 1)[-1]
         self._client = sqs_client
         self._queue_url = queue_url
         self._handle = handle
-        self._wait_seconds = wait_seconds
-        self._visibility_timeout = visibility_timeout
-        self._max_messages = min(max_messages, _MAX_BATCH)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sqs-listener")
+        self._wait_seconds = settings.wait_seconds
+        self._visibility_timeout = settings.visibility_timeout
+        self._max_messages = min(settings.max_messages, _MAX_BATCH)
+        self._pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="sqs-listener")
         self._stopping = threading.Event()
         self._stopped = threading.Event()
         self._stopped.set()
-        self._retry_pause = retry_pause_seconds
+        self._retry_pause = settings.retry_pause_seconds
         self._error_visibility = error_visibility
         # A queue or store outage is one traceback, then a line a minute, then one on recovery.
         self.receive_outage = OutageLog(log, f"Receiving from {queue_url}", clock=clock)

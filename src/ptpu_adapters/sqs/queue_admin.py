@@ -1,7 +1,5 @@
-"""SqsQueueAdmin: the QueueAdmin port on SQS (counts, DLQ transfer, purge, peek) plus the DLQ health check.
-
-A DLQ holding at least `move_task_from` messages is moved back by SQS's own message-move task
-(dlq_move_task); a smaller one, or one SQS will not start a task for, by receive/re-send."""
+"""SqsQueueAdmin: counts, DLQ transfer, purge and peek on SQS for the queue-admin endpoints and /health.
+A DLQ of at least `move_task_from` messages is moved by SQS's message-move task, else by receive/re-send."""
 
 from __future__ import annotations
 

@@ -1,14 +1,8 @@
-"""Queue and DLQ depth as gauges, sampled cheaply: at most one sample per `interval`, never on the scrape.
+"""Queue and DLQ depth gauges, sampled at most once per `interval` in the background, never on the scrape.
 
-`ptpu_queue_messages{queue, queue_name}` is SQS's ApproximateNumberOfMessages (visible messages) of the event
-queue (`queue="queue"`) and of its DLQ (`queue="dlq"`); `ptpu_queue_messages_in_flight{queue_name}` is the
-event queue's ApproximateNumberOfMessagesNotVisible. They are the values the /health `queueHealth` component
-reads (QueueAdmin), and the ones the CloudWatch exporter gives generic-prometheus-alerts' SQS alerts, but
-from the service itself, so the dashboard has them wherever the service runs.
-
-A scrape never waits on SQS: when the last sample is older than `interval` it starts a new one in the
-background (`start`) and answers with the last sample. A failed sample is logged and drops the gauges
-until one succeeds: a stale depth would look like a quiet queue.
+`ptpu_queue_messages{queue, queue_name}` (ApproximateNumberOfMessages of the queue and its DLQ) and
+`ptpu_queue_messages_in_flight{queue_name}`. A failed sample is logged and drops the gauges until one
+succeeds: a stale depth would look like a quiet queue.
 """
 
 from __future__ import annotations

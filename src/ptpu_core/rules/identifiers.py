@@ -2,7 +2,7 @@
 
 The values come from upstreams (prison-api bookings and merged identifiers, offender-search matches,
 community-api answers) and go into community-api paths. The adapters encode every path segment
-(`ptpu_adapters.http.paths`), so a hostile value can no longer redirect a write; this guard goes
+(`ptpu_adapters.http.wire`), so a hostile value can no longer redirect a write; this guard goes
 further and refuses a value that cannot be a real identifier before any call is made with it, so
 the record ends in a business outcome instead of a write to an unrelated (or no) Delius record.
 

@@ -17,8 +17,7 @@ import pytest
 
 from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases, lease_name
-from ptpu_adapters.dynamodb.lock import DynamoLock, default_lock_owner, shedlock_time
-from ptpu_adapters.dynamodb.schedule_cover import ScheduleCover
+from ptpu_adapters.dynamodb.shedlock import DynamoLock, ScheduleCover, default_lock_owner, shedlock_time
 from ptpu_adapters.provisioning import ProvisionedResources
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message, SynchroniseState
@@ -207,7 +206,7 @@ def test_sitting_out_the_existing_services_hold_is_logged_at_info_once_per_hold_
     aws_clients: AwsClients, table: str, clock: SettableClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """With the existing service holding `scheduleLock`, ptpu says at INFO that it stores records and processes none."""
-    caplog.set_level(logging.INFO, logger="ptpu_adapters.dynamodb.schedule_cover")
+    caplog.set_level(logging.INFO, logger="ptpu_adapters.dynamodb.shedlock")
     assert kotlin_takes(aws_clients, table, clock.now)
     pod = ScheduleCover(aws_clients.schedule_dynamodb, table, locked_by="ptpu@pod-a:1", clock=clock)
     until = shedlock_time(clock.now + timedelta(seconds=TWENTY_MINUTES))
@@ -240,7 +239,7 @@ def test_an_existing_services_hold_with_an_unreadable_lock_until_is_a_warning_sa
     aws_clients: AwsClients, table: str, clock: SettableClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A damaged scheduleLock (lockUntil "garbage") never expires (ShedLock compares strings): a WARNING names it."""
-    caplog.set_level(logging.INFO, logger="ptpu_adapters.dynamodb.schedule_cover")
+    caplog.set_level(logging.INFO, logger="ptpu_adapters.dynamodb.shedlock")
     aws_clients.schedule_dynamodb.put_item(TableName=table, Item={
         "_id": {"S": "scheduleLock"}, "lockUntil": {"S": "garbage"}, "lockedAt": {"S": shedlock_time(clock.now)},
         "lockedBy": {"S": "prison-to-probation-update-7d9f"},

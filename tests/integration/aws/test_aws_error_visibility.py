@@ -15,7 +15,7 @@ import pytest
 from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.provisioning import ProvisionedResources
 from ptpu_adapters.sqs.error_visibility import UNKNOWN_EVENT_TYPE, ErrorVisibility
-from ptpu_adapters.sqs.listener import SqsListener
+from ptpu_adapters.sqs.listener import ListenerSettings, SqsListener
 from ptpu_core.errors import SystemFailure
 from ptpu_core.rules.event_parsing import parse_event
 from ptpu_core.testing import RecordingTelemetry
@@ -42,8 +42,9 @@ def set_max_receive_count(aws_clients: AwsClients, resources: ProvisionedResourc
 def backed_off_listener(aws_clients: AwsClients, resources: ProvisionedResources, handle, timeouts,
                         telemetry: RecordingTelemetry) -> SqsListener:
     visibility = ErrorVisibility(aws_clients.sqs, resources.queue_url, timeouts, telemetry, dlq_name="the-dlq")
-    return SqsListener(aws_clients.sqs, resources.queue_url, handle, wait_seconds=0,
-                       visibility_timeout=RECEIVE_VISIBILITY, error_visibility=visibility)
+    return SqsListener(aws_clients.sqs, resources.queue_url, handle,
+                       ListenerSettings(wait_seconds=0, visibility_timeout=RECEIVE_VISIBILITY),
+                       error_visibility=visibility)
 
 
 def dlq_messages(aws_clients: AwsClients, resources: ProvisionedResources) -> list[dict]:
@@ -185,8 +186,9 @@ def test_a_queue_without_a_redrive_policy_backs_off_and_sends_no_event(aws_clien
     aws_clients.sqs.send_message(QueueUrl=queue_url, MessageBody=envelope_body(EVENT_TYPE, {"bookingId": 9}))
     handler, telemetry = FailingHandler(), RecordingTelemetry()
     visibility = ErrorVisibility(aws_clients.sqs, queue_url, (0, 1), telemetry)
-    listener = SqsListener(aws_clients.sqs, queue_url, handler, wait_seconds=0,
-                           visibility_timeout=RECEIVE_VISIBILITY, error_visibility=visibility)
+    listener = SqsListener(aws_clients.sqs, queue_url, handler,
+                           ListenerSettings(wait_seconds=0, visibility_timeout=RECEIVE_VISIBILITY),
+                           error_visibility=visibility)
 
     empty_before = [poll_until_handled(listener, handler, n) for n in (1, 2, 3)]
 

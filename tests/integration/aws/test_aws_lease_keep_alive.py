@@ -23,15 +23,13 @@ import requests
 
 from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases, lease_name
-from ptpu_adapters.dynamodb.lock import shedlock_time
 from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
-from ptpu_adapters.http import (
-    CommunityApiClient,
-    HmppsAuthTokenProvider,
-    OffenderSearchClient,
-    PrisonApiClient,
-    UpstreamClient,
-)
+from ptpu_adapters.dynamodb.shedlock import shedlock_time
+from ptpu_adapters.http.auth import HmppsAuthTokenProvider
+from ptpu_adapters.http.base import UpstreamClient
+from ptpu_adapters.http.community_api import CommunityApiClient
+from ptpu_adapters.http.offender_search import OffenderSearchClient
+from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_adapters.provisioning import ProvisionedResources
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_core.models.record import Message, SynchroniseState

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.dynamodb.lock import DynamoLock, shedlock_time
+from ptpu_adapters.dynamodb.shedlock import DynamoLock, shedlock_time
 from ptpu_adapters.provisioning import ProvisionedResources
 from ptpu_core.errors import StoreFailure
 from ptpu_sandbox.emulator import AwsResourceNames

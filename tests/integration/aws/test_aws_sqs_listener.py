@@ -9,7 +9,7 @@ import pytest
 
 from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.provisioning import ProvisionedResources
-from ptpu_adapters.sqs.listener import SqsListener
+from ptpu_adapters.sqs.listener import ListenerSettings, SqsListener
 from ptpu_adapters.sqs.queue_admin import SqsQueueAdmin
 from ptpu_core.errors import InvalidMessage, SystemFailure
 
@@ -39,8 +39,8 @@ class RecordingHandler:
             self.sns_message_ids.append(sns_message_id)
 
 
-def listener_for(aws_clients: AwsClients, resources: ProvisionedResources, handler, **options) -> SqsListener:
-    return SqsListener(aws_clients.sqs, resources.queue_url, handler, wait_seconds=1, **options)
+def listener_for(aws_clients: AwsClients, resources: ProvisionedResources, handler, workers: int = 4) -> SqsListener:
+    return SqsListener(aws_clients.sqs, resources.queue_url, handler, ListenerSettings(workers=workers, wait_seconds=1))
 
 
 def drain(listener: SqsListener, polls: int = 2) -> None:

@@ -13,9 +13,9 @@ import pytest
 from existing_service_items import OldItem, old_items, put_all
 
 from ptpu_adapters.aws.clients import AwsClients
+from ptpu_adapters.dynamodb.backfill import BackfillError, BackfillOptions, TableBackfill
 from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
 from ptpu_adapters.dynamodb.record_codec import CREATED_SHARD, PENDING_SORT
-from ptpu_adapters.dynamodb.table_backfill import BackfillError, BackfillOptions, TableBackfill
 from ptpu_adapters.provisioning import ProvisionedResources
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done

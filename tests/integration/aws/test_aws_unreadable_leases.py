@@ -17,7 +17,7 @@ from attrs import evolve
 
 from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases, lease_name
-from ptpu_adapters.dynamodb.lock import shedlock_time
+from ptpu_adapters.dynamodb.shedlock import shedlock_time
 from ptpu_adapters.provisioning import ProvisionedResources
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done

@@ -12,7 +12,7 @@ from http_stubs import CLIENT_ID, CLIENT_SECRET, RecordingSleep, expect_token
 from pytest_httpserver import HTTPServer
 
 from ptpu_adapters.http.auth import HmppsAuthTokenProvider
-from ptpu_adapters.http.base import UpstreamClient
+from ptpu_adapters.http.base import CallSettings, UpstreamClient
 
 
 @pytest.fixture
@@ -33,9 +33,10 @@ def make_upstream(httpserver: HTTPServer, tokens: HmppsAuthTokenProvider, sleep:
     clients: list[UpstreamClient] = []
 
     def make(service: str = "prison-api", **overrides: Any) -> UpstreamClient:
-        options: dict[str, Any] = {"connect_timeout": 0.5, "read_timeout": 1.0, "retry_delay": 0.2, "sleep": sleep}
-        options.update(overrides)
-        client = UpstreamClient(service, options.pop("base_url", httpserver.url_for("/")), tokens, **options)
+        tuning: dict[str, Any] = {"connect_timeout": 0.5, "read_timeout": 1.0, "retry_delay": 0.2}
+        tuning.update({name: overrides.pop(name) for name in list(overrides) if name in tuning or name == "retries"})
+        base_url = overrides.pop("base_url", httpserver.url_for("/"))
+        client = UpstreamClient(service, base_url, tokens, CallSettings(**tuning), **{"sleep": sleep, **overrides})
         clients.append(client)
         return client
 

@@ -10,23 +10,25 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from pytest_httpserver import HTTPServer
 
-from ptpu_adapters.http.call_observer import Exchange, Observers
-from ptpu_adapters.http.client_metrics import HttpClientMetrics, outcome_of
-from ptpu_adapters.http.paths import path
+from ptpu_adapters.http.calls import Exchange, UpstreamCalls, outcome_of
+from ptpu_adapters.http.wire import path
 from ptpu_core.errors import UpstreamFailure
 from ptpu_sandbox.ports import free_port
 
 
-class Recorded:
+class Recorded(UpstreamCalls):
     def __init__(self) -> None:
+        super().__init__()
         self.exchanges: list[Exchange] = []
         self.calls: list[tuple[str, str | None]] = []
 
     def exchanged(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)
+        super().exchanged(exchange)
 
     def call_finished(self, service: str, failure: str | None) -> None:
         self.calls.append((service, failure))
+        super().call_finished(service, failure)
 
 
 @pytest.fixture
@@ -37,7 +39,7 @@ def seen() -> Recorded:
 def test_a_transient_failure_is_one_call_of_several_exchanges(httpserver: HTTPServer, make_upstream: Any,
                                                                seen: Recorded) -> None:
     httpserver.expect_request("/api/bookings/42").respond_with_data("busy", status=503)
-    client = make_upstream("prison-api", retries=2, observer=seen)
+    client = make_upstream("prison-api", retries=2, calls=seen)
 
     with pytest.raises(UpstreamFailure):
         client.call("GET", path("/api/bookings/{}", 42))
@@ -51,7 +53,7 @@ def test_a_transient_failure_is_one_call_of_several_exchanges(httpserver: HTTPSe
 
 def test_a_business_status_is_a_successful_call(httpserver: HTTPServer, make_upstream: Any, seen: Recorded) -> None:
     httpserver.expect_request("/api/bookings/42/movement/1").respond_with_data("", status=404)
-    client = make_upstream("prison-api", observer=seen)
+    client = make_upstream("prison-api", calls=seen)
 
     client.call("GET", path("/api/bookings/{}/movement/{}", 42, 1), business_statuses={404})
 
@@ -60,7 +62,7 @@ def test_a_business_status_is_a_successful_call(httpserver: HTTPServer, make_ups
 
 
 def test_no_answer_is_an_io_error_and_the_ping_is_not_a_call(make_upstream: Any, seen: Recorded) -> None:
-    client = make_upstream("community-api", base_url=f"http://127.0.0.1:{free_port()}", retries=0, observer=seen)
+    client = make_upstream("community-api", base_url=f"http://127.0.0.1:{free_port()}", retries=0, calls=seen)
 
     with pytest.raises(UpstreamFailure):
         client.call("GET", path("/secure/offenders/crn/{}/convictions", "X1"))
@@ -73,8 +75,8 @@ def test_no_answer_is_an_io_error_and_the_ping_is_not_a_call(make_upstream: Any,
 def test_the_histogram_has_micrometers_name_and_tags(httpserver: HTTPServer, make_upstream: Any) -> None:
     httpserver.expect_request("/match", method="POST").respond_with_json({"matches": []})
     registry = CollectorRegistry()
-    metrics = HttpClientMetrics(registry, ["offender-search"])
-    client = make_upstream("offender-search", observer=Observers([metrics]))
+    calls = UpstreamCalls(registry, ["offender-search"])
+    client = make_upstream("offender-search", calls=calls)
 
     client.call("POST", path("/match"), json={})
 

@@ -21,8 +21,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from ptpu_adapters.http.community_api import CommunityApiClient
-from ptpu_adapters.http.paths import UnsafePathSegment, path
 from ptpu_adapters.http.prison_api import PrisonApiClient
+from ptpu_adapters.http.wire import UnsafePathSegment, path
 from ptpu_core.errors import UpstreamFailure
 from ptpu_core.models.probation import NotFound, ReplaceCustodyKeyDates, UpdateCustody, UpdateCustodyBookingNumber
 

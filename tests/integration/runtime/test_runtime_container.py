@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
 from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases
 from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
-from ptpu_adapters.dynamodb.schedule_cover import ScheduleCover
+from ptpu_adapters.dynamodb.shedlock import ScheduleCover
 from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_adapters.sqs.listener import SqsListener

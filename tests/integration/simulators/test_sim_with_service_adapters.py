@@ -7,13 +7,11 @@ from datetime import date
 import pytest
 import requests
 
-from ptpu_adapters.http import (
-    CommunityApiClient,
-    HmppsAuthTokenProvider,
-    OffenderSearchClient,
-    PrisonApiClient,
-    UpstreamClient,
-)
+from ptpu_adapters.http.auth import HmppsAuthTokenProvider
+from ptpu_adapters.http.base import UpstreamClient
+from ptpu_adapters.http.community_api import CommunityApiClient
+from ptpu_adapters.http.offender_search import OffenderSearchClient
+from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_core.models.probation import (
     MatchRequest,
     NotFound,

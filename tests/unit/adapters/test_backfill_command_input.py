@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ptpu_adapters.dynamodb.table_backfill import BackfillError, Checkpoint
+from ptpu_adapters.dynamodb.backfill import BackfillError, Checkpoint
 from ptpu_runtime.table_command import MAX_SEGMENTS, _stop_on_signals, add_table
 
 

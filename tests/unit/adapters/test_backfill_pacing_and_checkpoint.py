@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ptpu_adapters.dynamodb.table_backfill import BackfillCounts, BackfillError, Checkpoint, Pacer
+from ptpu_adapters.dynamodb.backfill import BackfillCounts, BackfillError, Checkpoint, Pacer
 
 
 def test_the_pacer_spreads_items_over_time_across_calls() -> None:

@@ -3,7 +3,7 @@ itself still reaches the telemetry (hmpps-spring-boot-sqs HmppsErrorVisibilityHa
 
 from __future__ import annotations
 
-from ptpu_adapters.observability.dlq_counting import DlqCountingTelemetry
+from ptpu_adapters.observability.telemetry import DlqCountingTelemetry
 from ptpu_core.testing import RecordingTelemetry
 
 

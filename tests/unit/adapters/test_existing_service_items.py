@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ptpu_adapters.dynamodb.index_backfill import index_update, is_indexed
+from ptpu_adapters.dynamodb.backfill import index_update, is_indexed
 from ptpu_adapters.dynamodb.record_codec import (
     CREATED_SHARD,
     PENDING_SORT,

@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import EndpointConnectionError
 
 from ptpu_adapters.observability.outage_log import OutageLog
-from ptpu_adapters.sqs.listener import SqsListener
+from ptpu_adapters.sqs.listener import ListenerSettings, SqsListener
 
 LOGGER = "ptpu.test.outage"
 
@@ -83,8 +83,8 @@ def test_the_listener_logs_an_sqs_outage_once_with_traceback_then_a_line_a_minut
     caplog.set_level(logging.INFO, logger="ptpu_adapters.sqs.listener")
     clock = Ticks()
     sqs = DownThenUpSqs(failures=125, clock=clock)
-    listener = SqsListener(sqs, "http://queue", lambda event_type, message: None, workers=1, wait_seconds=0,
-                           retry_pause_seconds=0, clock=clock)
+    listener = SqsListener(sqs, "http://queue", lambda event_type, message: None,
+                           ListenerSettings(workers=1, wait_seconds=0, retry_pause_seconds=0), clock=clock)
     listener.start()
     try:
         assert sqs.recovered.wait(timeout=30)

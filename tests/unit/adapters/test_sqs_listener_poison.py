@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ptpu_adapters.sqs.listener import SqsListener
+from ptpu_adapters.sqs.listener import ListenerSettings, SqsListener
 from ptpu_core.errors import InvalidMessage
 from ptpu_core.rules.sns_envelope import booking_id_of, parse_envelope
 
@@ -62,7 +62,7 @@ def accept_all(event_type: str, message: str, sns_message_id: str | None = None)
 
 def poll(bodies: list[str]) -> OneBatchSqs:
     sqs = OneBatchSqs(bodies)
-    listener = SqsListener(sqs, "queue-url", accept_all, workers=2, wait_seconds=0)
+    listener = SqsListener(sqs, "queue-url", accept_all, ListenerSettings(workers=2, wait_seconds=0))
     try:
         assert listener.poll_once() == len(bodies)
     finally:

@@ -17,8 +17,7 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
-from ptpu_adapters.http.call_observer import Exchange
-from ptpu_adapters.http.client_metrics import HttpClientMetrics
+from ptpu_adapters.http.calls import Exchange, UpstreamCalls
 from ptpu_adapters.observability.metrics import PrometheusMetrics
 from ptpu_adapters.sqs.queue_depth import SampledQueueDepth
 from ptpu_runtime.config import Settings, load_settings
@@ -184,7 +183,7 @@ def _exposed_names() -> set[str]:
     """Every series name ptpu's own collectors expose, each with a sample."""
     registry = CollectorRegistry()
     PrometheusMetrics(registry)
-    calls = HttpClientMetrics(registry, ["prison-api"])
+    calls = UpstreamCalls(registry, ["prison-api"])
     calls.exchanged(Exchange("prison-api", "localhost", "GET", "/api/bookings/{}", 200, None, 0.1))
     depth = SampledQueueDepth(InMemoryQueueAdmin(), registry, start=lambda sample: sample())
     depth.sample()

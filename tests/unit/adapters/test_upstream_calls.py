@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ptpu_adapters.http.recent_calls import RecentCalls
+from ptpu_adapters.http.calls import UpstreamCalls
 
 START = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 
@@ -26,11 +26,11 @@ def clock() -> Ticking:
 
 
 @pytest.fixture
-def recent(clock: Ticking) -> RecentCalls:
-    return RecentCalls(window=timedelta(minutes=5), min_failures=3, now=clock)
+def recent(clock: Ticking) -> UpstreamCalls:
+    return UpstreamCalls(window=timedelta(minutes=5), min_failures=3, now=clock)
 
 
-def test_failing_after_the_minimum_of_failures_in_a_row(recent: RecentCalls, clock: Ticking) -> None:
+def test_failing_after_the_minimum_of_failures_in_a_row(recent: UpstreamCalls, clock: Ticking) -> None:
     recent.call_finished("prison-api", None)
     for n in range(2):
         clock.now += timedelta(seconds=10)
@@ -46,7 +46,7 @@ def test_failing_after_the_minimum_of_failures_in_a_row(recent: RecentCalls, clo
     assert not recent.summary("community-api").failing  # per upstream
 
 
-def test_one_success_clears_it(recent: RecentCalls) -> None:
+def test_one_success_clears_it(recent: UpstreamCalls) -> None:
     for _ in range(5):
         recent.call_finished("prison-api", "HTTP 500")
     recent.call_finished("prison-api", None)
@@ -56,7 +56,7 @@ def test_one_success_clears_it(recent: RecentCalls) -> None:
     assert summary.failures_in_window == 5  # still shown: they were in the window
 
 
-def test_failures_between_successes_never_make_it_failing(recent: RecentCalls) -> None:
+def test_failures_between_successes_never_make_it_failing(recent: UpstreamCalls) -> None:
     for _ in range(10):
         recent.call_finished("prison-api", "HTTP 500")
         recent.call_finished("prison-api", "HTTP 500")
@@ -66,7 +66,7 @@ def test_failures_between_successes_never_make_it_failing(recent: RecentCalls) -
     assert recent.summary("prison-api").failures_in_window == 20
 
 
-def test_failures_leave_the_window_and_a_quiet_window_clears_it(recent: RecentCalls, clock: Ticking) -> None:
+def test_failures_leave_the_window_and_a_quiet_window_clears_it(recent: UpstreamCalls, clock: Ticking) -> None:
     for _ in range(3):
         recent.call_finished("prison-api", "HTTP 500")
     clock.now += timedelta(minutes=5)
@@ -78,7 +78,7 @@ def test_failures_leave_the_window_and_a_quiet_window_clears_it(recent: RecentCa
     assert summary.last_failure == START  # still told
 
 
-def test_nothing_known_is_not_failing(recent: RecentCalls) -> None:
+def test_nothing_known_is_not_failing(recent: UpstreamCalls) -> None:
     summary = recent.summary("offender-search")
     assert (summary.failing, summary.last_success, summary.last_failure, summary.failures_in_window) == (
         False, None, None, 0,
@@ -87,13 +87,13 @@ def test_nothing_known_is_not_failing(recent: RecentCalls) -> None:
 
 def test_bad_settings_are_refused() -> None:
     with pytest.raises(ValueError):
-        RecentCalls(min_failures=0)
+        UpstreamCalls(min_failures=0)
     with pytest.raises(ValueError):
-        RecentCalls(window=timedelta(0))
+        UpstreamCalls(window=timedelta(0))
 
 
 @pytest.mark.parametrize("refusal", ["HTTP 404", "HTTP 400", "HTTP 409"])
-def test_an_api_refusing_a_request_s_data_is_answering_not_failing(recent: RecentCalls, refusal: str) -> None:
+def test_an_api_refusing_a_request_s_data_is_answering_not_failing(recent: UpstreamCalls, refusal: str) -> None:
     """Events for bookings prison-api does not know (404) must not turn prison-api's health DOWN."""
     for _ in range(5):
         recent.call_finished("prison-api", refusal)
@@ -103,7 +103,7 @@ def test_an_api_refusing_a_request_s_data_is_answering_not_failing(recent: Recen
     assert summary.failures_in_window == 0
 
 
-def test_a_refusal_ends_a_run_of_failures(recent: RecentCalls) -> None:
+def test_a_refusal_ends_a_run_of_failures(recent: UpstreamCalls) -> None:
     recent.call_finished("prison-api", "HTTP 503")
     recent.call_finished("prison-api", "HTTP 503")
     recent.call_finished("prison-api", "HTTP 404")
@@ -113,7 +113,7 @@ def test_a_refusal_ends_a_run_of_failures(recent: RecentCalls) -> None:
 
 
 @pytest.mark.parametrize("kind", ["HTTP 401", "HTTP 403", "HTTP 429", "HTTP 502", "ReadTimeout"])
-def test_credentials_throttling_server_errors_and_silence_are_failures(recent: RecentCalls, kind: str) -> None:
+def test_credentials_throttling_server_errors_and_silence_are_failures(recent: UpstreamCalls, kind: str) -> None:
     for _ in range(3):
         recent.call_finished("community-api", kind)
 

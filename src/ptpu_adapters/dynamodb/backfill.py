@@ -1,16 +1,11 @@
-"""`ptpu table backfill`'s engine: a paced, parallel, resumable Scan that adds the index
-helper attributes (see `index_backfill`) to every item of the message table that lacks them.
+"""`ptpu table backfill`: adds the index helper attributes to every message-table item that lacks them.
 
-- Parallel: `segments` threads, each scanning its own Scan segment (Segment / TotalSegments).
-- Paced: at most `max_items_per_second` items read, over all segments together (None: unpaced), so
-  a cut-over on the live table cannot starve the service of read capacity. A page is never larger
-  than one second's allowance.
-- Resumable: after each page is done, the segment's LastEvaluatedKey and the counts so far go to a
-  JSON checkpoint file (written whole, then renamed over the old one). A re-run with the same
-  checkpoint resumes each segment where it stopped; a page half-done at a crash is read again and its
-  done items are then found indexed. The file is removed when the whole table has been scanned.
-- Idempotent: an indexed item is left alone; each update is conditional (see `index_update`).
-- `dry_run`: reads and counts what it would change, writes nothing (not even a checkpoint).
+Items the existing service wrote (`entity/Message.kt`) carry none of the helpers that place a record in
+the sparse indexes. `index_update` computes them with the store's own codec (a missing `deleteBy` gets the
+record lifetime) as one UpdateItem, conditional on the item still lacking them and still holding the
+retry count, processed and created dates and booking it was read with, so it is safe beside either
+running service. TableBackfill scans in `segments` threads, paced to `max_items_per_second` over all, and
+resumes from a JSON checkpoint (written whole after each page, removed at the end); `dry_run` writes nothing.
 """
 
 from __future__ import annotations
@@ -30,13 +25,86 @@ from attrs import asdict, define, field, frozen
 from botocore.exceptions import ClientError
 
 from ptpu_adapters.aws.errors import error_code
-from ptpu_adapters.dynamodb.index_backfill import index_update
 from ptpu_adapters.dynamodb.message_table import CREATED_INDEX, PENDING_BOOKING_INDEX, PENDING_INDEX, PROCESSED_INDEX
-from ptpu_adapters.dynamodb.record_codec import Item, UnreadableRecord
+from ptpu_adapters.dynamodb.record_codec import (
+    CREATED_SHARD,
+    HELPER_ATTRIBUTES,
+    Item,
+    UnreadableRecord,
+    message_from_item,
+    message_to_item,
+)
+from ptpu_core.models.record import state_text
 
 log = logging.getLogger("ptpu.backfill")
 
 REQUIRED_INDEXES = (PENDING_INDEX, PENDING_BOOKING_INDEX, PROCESSED_INDEX, CREATED_INDEX)
+
+
+# What the condition compares with the values read (absent must stay absent).
+_GUARDED = ("retryCount", "processedDate", "createdDate", "bookingId")
+
+
+@frozen
+class IndexUpdate:
+    """One item's UpdateItem arguments (less TableName), and what it is, for the summary.
+
+    `pending`: the record is unprocessed (it joins the pending indexes) rather than processed;
+    `status`: its stored status verbatim ("" when it has none)."""
+
+    key: Item
+    update_expression: str
+    condition_expression: str
+    names: dict[str, str]
+    values: Item
+    pending: bool
+    status: str
+
+    def request(self, table_name: str) -> dict[str, Any]:
+        return {
+            "TableName": table_name,
+            "Key": self.key,
+            "UpdateExpression": self.update_expression,
+            "ConditionExpression": self.condition_expression,
+            "ExpressionAttributeNames": self.names,
+            "ExpressionAttributeValues": self.values,
+        }
+
+
+def is_indexed(item: Item) -> bool:
+    """True when this service wrote the item (or the backfill already ran over it)."""
+    return CREATED_SHARD in item
+
+
+def index_update(item: Item) -> IndexUpdate | None:
+    """The update adding the index helpers to `item`; None when it has them; UnreadableRecord when the
+    item cannot be read as a record."""
+    if is_indexed(item):
+        return None
+    record = message_from_item(item)
+    written = message_to_item(record)
+    helpers = {name: written[name] for name in HELPER_ATTRIBUTES if name in written}
+    names = {f"#{name}": name for name in (*helpers, "id", "deleteBy", *_GUARDED)}
+    values: Item = {f":{name}": value for name, value in helpers.items()}
+    assignments = [f"#{name} = :{name}" for name in helpers]
+    assignments.append("#deleteBy = if_not_exists(#deleteBy, :deleteBy)")
+    values[":deleteBy"] = written["deleteBy"]
+    conditions = ["attribute_exists(#id)", f"attribute_not_exists(#{CREATED_SHARD})"]
+    for name in _GUARDED:
+        if name in item:
+            conditions.append(f"#{name} = :was_{name}")
+            values[f":was_{name}"] = item[name]
+        else:
+            conditions.append(f"attribute_not_exists(#{name})")
+    return IndexUpdate(
+        key={"id": item["id"]},
+        update_expression="SET " + ", ".join(assignments),
+        condition_expression=" AND ".join(conditions),
+        names=names,
+        values=values,
+        pending=not record.is_processed,
+        status=state_text(record.status) if record.status is not None else "",
+    )
 
 
 class BackfillError(Exception):

@@ -1,0 +1,201 @@
+"""ShedLock-compatible locks on the schedule table (SPEC §8): `_id` the lock name, `lockUntil`, `lockedAt`
+(ISO-8601 UTC, milliseconds), `lockedBy`.
+
+DynamoLock is ShedLock's DynamoDBLockProvider: taken when `lockUntil` has passed, released (set to now)
+only by its holder. ScheduleCover keeps the existing Kotlin service out of a side-by-side run: its jobs run
+under `scheduleLock` (`@SchedulerLock`, lockAtMostFor PT20M); ptpu pods take or extend it when free or held
+by a ptpu pod (`lockedBy` starts `ptpu@`), only ever later and never released, and skip their cycles while
+the existing service holds it, logging each hold and its end once at INFO.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ptpu_adapters.aws.errors import error_code, store_errors
+from ptpu_core.errors import StoreFailure
+
+log = logging.getLogger(__name__)
+
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def shedlock_time(instant: datetime) -> str:
+    """ShedLock's form, ISO-8601 UTC with milliseconds: fixed width, so string order is time order."""
+    utc = instant.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# Every lockedBy this service writes starts with this; ShedLock writes the host name.
+OWNER_PREFIX = "ptpu@"
+
+
+def default_lock_owner() -> str:
+    """`ptpu@<host>:<pid>`: unique per process, and recognisably ours."""
+    return f"{OWNER_PREFIX}{socket.gethostname()}:{os.getpid()}"
+
+
+def conditional_update(client: Any, table: str, doing: str, **request: Any) -> bool:
+    """UpdateItem on `table`; False when its condition failed, other failures raise StoreFailure."""
+    return _update(client, table, doing, {}, request)[0]
+
+
+def conditional_update_old(client: Any, table: str, doing: str, **request: Any) -> tuple[bool, dict[str, Any]]:
+    """As conditional_update, with the item as it stood before (typed values; {} when absent), whether its
+    condition held or failed (ALL_OLD both ways: no extra read)."""
+    old = {"ReturnValues": "ALL_OLD", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+    return _update(client, table, doing, old, request)
+
+
+def _update(client: Any, table: str, doing: str, returns: dict[str, str], request: Any) -> tuple[bool, dict[str, Any]]:
+    try:
+        with store_errors(doing):
+            answer = client.update_item(TableName=table, **returns, **request)
+    except StoreFailure as failure:
+        cause = failure.__cause__
+        if isinstance(cause, ClientError) and error_code(cause) == _CONDITION_FAILED:
+            item: Any = cause.response.get("Item") or {}
+            return False, dict(item)
+        raise
+    return True, dict(answer.get("Attributes") or {})
+
+
+class DynamoLock:
+    def __init__(
+        self,
+        dynamodb_client: Any,
+        table_name: str,
+        locked_by: str | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        """`clock` returns an aware UTC datetime (ShedLock compares instants, not local times)."""
+        self._client = dynamodb_client
+        self._table = table_name
+        self._owner = locked_by or default_lock_owner()
+        self._clock = clock
+
+    @property
+    def locked_by(self) -> str:
+        return self._owner
+
+    def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
+        now = self._clock()
+        until = now + timedelta(seconds=lock_at_most_seconds)
+        return conditional_update(
+            self._client, self._table, f"acquiring lock {name}",
+            Key={"_id": {"S": name}},
+            UpdateExpression="SET lockUntil = :until, lockedAt = :now, lockedBy = :owner",
+            # A free lock is one never taken or whose holder's time is up.
+            ConditionExpression="attribute_not_exists(lockUntil) OR lockUntil <= :now",
+            ExpressionAttributeValues={
+                ":until": {"S": shedlock_time(until)},
+                ":now": {"S": shedlock_time(now)},
+                ":owner": {"S": self._owner},
+            },
+        )
+
+    def release(self, name: str) -> None:
+        """Free the lock now, but only if we still hold it (it may have expired and passed on)."""
+        released = conditional_update(
+            self._client, self._table, f"releasing lock {name}",
+            Key={"_id": {"S": name}},
+            UpdateExpression="SET lockUntil = :now",
+            ConditionExpression="lockedBy = :owner",
+            ExpressionAttributeValues={
+                ":now": {"S": shedlock_time(self._clock())},
+                ":owner": {"S": self._owner},
+            },
+        )
+        if not released:
+            log.warning("Lock %s was no longer held by %s when released", name, self._owner)
+
+
+class ScheduleCover(DynamoLock):
+    # The existing service's hold this cover last reported sitting out for (lockedBy, lockedAt), or None.
+    # One scheduler worker calls try_acquire at a time, so no lock guards it.
+    _sitting_out: tuple[str, str] | None = None
+
+    def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
+        """True when `name` is ours or another ptpu pod's until at least now + lock_at_most_seconds;
+        False when the existing service holds it. StoreFailure when the table cannot be reached."""
+        now = self._clock()
+        until = shedlock_time(now + timedelta(seconds=lock_at_most_seconds))
+        taken = conditional_update(
+            self._client, self._table, f"covering {name}",
+            Key={"_id": {"S": name}},
+            UpdateExpression="SET lockUntil = :until, lockedAt = :now, lockedBy = :owner",
+            ConditionExpression=(
+                "attribute_not_exists(lockUntil) OR lockUntil <= :now"
+                " OR (begins_with(lockedBy, :ours) AND lockUntil <= :until)"
+            ),
+            ExpressionAttributeValues={
+                ":until": {"S": until},
+                ":now": {"S": shedlock_time(now)},
+                ":owner": {"S": self._owner},
+                ":ours": {"S": OWNER_PREFIX},
+            },
+        )
+        if taken:
+            self._resumed(name)
+            return True
+        # Held: by a ptpu pod whose cover already reaches past ours, or by the existing service.
+        with store_errors(f"reading {name}"):
+            item = self._client.get_item(TableName=self._table, Key={"_id": {"S": name}}, ConsistentRead=True)
+        held = item.get("Item", {})
+        holder = held.get("lockedBy", {}).get("S", "")
+        lock_until = held.get("lockUntil", {}).get("S", "")
+        if holder.startswith(OWNER_PREFIX) and lock_until >= until:
+            self._resumed(name)
+            return True
+        hold = (holder, held.get("lockedAt", {}).get("S", ""))
+        if hold != self._sitting_out:
+            if _is_instant(lock_until):
+                log.info(
+                    "%s is held by the existing service (lockedBy %s, lockUntil %s): this pod processes no"
+                    " records (they are stored) until it is released or expires",
+                    name, holder, lock_until,
+                )
+            else:
+                # ShedLock compares lockUntil as a string, so a damaged value never expires: say so at WARNING,
+                # with the item to delete, rather than wait for good.
+                log.warning(
+                    "%s is held by %s with an unreadable lockUntil %r, which never expires: this pod processes"
+                    " no records (they are stored) until the item (_id %s in table %s) is deleted or its"
+                    " lockUntil set to now as an ISO instant string, e.g. 2026-11-30T06:03:50.000Z",
+                    name, holder, lock_until, name, self._table,
+                )
+            self._sitting_out = hold
+        log.debug("%s is held by %s (not a ptpu pod): this cycle is skipped", name, holder)
+        return False
+
+    def _resumed(self, name: str) -> None:
+        """Logs, once, that a hold reported by try_acquire is over."""
+        if self._sitting_out is not None:
+            holder = self._sitting_out[0]
+            log.info("%s is no longer held by the existing service (%s): processing resumes", name, holder)
+            self._sitting_out = None
+
+    def release(self, name: str) -> None:
+        """Nothing to do: the cover is shared with other ptpu pods and expires by itself (module docstring)."""
+        return None
+
+
+def _is_instant(text: str) -> bool:
+    """True when `text` is an ISO-8601 instant as ShedLock writes it (Instant.toString(), e.g.
+    2026-11-30T04:31:45.024Z)."""
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

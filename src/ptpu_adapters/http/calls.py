@@ -1,0 +1,174 @@
+"""UpstreamCalls: what UpstreamClient reports of every exchange and call, as metrics and as recent calls.
+
+An exchange is one request on the wire (each retry is another), timed as Micrometer times a Spring
+WebClient's: `http_client_requests_seconds{clientName, method, outcome, status, uri}` (spring-boot-actuator
+WebClientExchangeTags). A call is one `UpstreamClient.call`, after retries: `ptpu_upstream_calls_total{api,
+outcome}` (success, failure; zero from the start for every API named) and each API's recent calls for its
+/health component (`summary`: `failing` after `min_failures` outage failures in a row, the latest within
+`window`; a 4xx refusing the request's data is no outage and ends a run). Never raises into the caller.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+
+from attrs import define, field, frozen
+from prometheus_client.core import CollectorRegistry, CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+HTTP_CLIENT_REQUESTS = "http_client_requests_seconds"
+UPSTREAM_CALLS = "ptpu_upstream_calls"
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+LABELS = ("clientName", "method", "outcome", "status", "uri")
+WINDOW = timedelta(minutes=5)
+MIN_FAILURES = 3
+# 4xx answers that say the API (or our access to it) is failing, not that the request's data was refused.
+_OUTAGE_4XX = frozenset({401, 403, 407, 408, 429})
+_KEPT_FAILURE_TIMES = 10_000  # enough to count a window's failures at any realistic rate
+
+
+@frozen
+class Exchange:
+    """One request. `uri`: the path's template; `host`: the base URL's host; `status` None with `error`
+    the kind of failure (IO_ERROR, CLIENT_ERROR) when there was no answer."""
+
+    service: str
+    host: str
+    method: str
+    uri: str
+    status: int | None
+    error: str | None
+    seconds: float
+
+
+@frozen
+class CallsSummary:
+    last_success: datetime | None
+    last_failure: datetime | None
+    last_failure_kind: str | None
+    failures_in_window: int
+    window: timedelta
+    failing: bool
+
+
+@define
+class _Calls:
+    last_success: datetime | None = None
+    last_failure: datetime | None = None
+    last_failure_kind: str | None = None
+    failures_since_success: int = 0
+    failure_times: deque[datetime] = field(factory=lambda: deque(maxlen=_KEPT_FAILURE_TIMES))
+
+
+class _Series:
+    def __init__(self) -> None:
+        self.counts = [0] * (len(LATENCY_BUCKETS) + 1)  # the last slot is +Inf
+        self.total = 0.0
+
+    def observe(self, seconds: float) -> None:
+        self.counts[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1
+        self.total += seconds
+
+    def buckets(self) -> list[tuple[str, float]]:
+        cumulative, running = [], 0
+        for bound, count in zip((*LATENCY_BUCKETS, float("inf")), self.counts, strict=True):
+            running += count
+            cumulative.append(("+Inf" if bound == float("inf") else str(bound), float(running)))
+        return cumulative
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def outcome_of(status: int | None) -> str:
+    """Micrometer's `outcome` tag (spring-boot Outcome.forStatus): the status class, UNKNOWN without one."""
+    classes = {1: "INFORMATIONAL", 2: "SUCCESS", 3: "REDIRECTION", 4: "CLIENT_ERROR", 5: "SERVER_ERROR"}
+    return "UNKNOWN" if status is None else classes.get(status // 100, "UNKNOWN")
+
+
+def is_outage(failure: str) -> bool:
+    """Whether a failure kind (`HTTP 503`, `ConnectTimeout`; `base.failure_kind`) says the API is failing."""
+    try:
+        status = int(failure.removeprefix("HTTP ")) if failure.startswith("HTTP ") else None
+    except ValueError:
+        return True
+    return status is None or status >= 500 or status in _OUTAGE_4XX or status < 400
+
+
+class UpstreamCalls(Collector):
+    """Registers itself on `registry` when one is given; `apis` are the upstreams' service names."""
+
+    def __init__(
+        self, registry: CollectorRegistry | None = None, apis: Iterable[str] = (), *, window: timedelta = WINDOW,
+        min_failures: int = MIN_FAILURES, now: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        if min_failures < 1 or window <= timedelta(0):
+            raise ValueError("min_failures must be at least 1 and window positive")
+        self._window = window
+        self._min_failures = min_failures
+        self._now = now
+        self._lock = threading.Lock()
+        self._exchanges: dict[tuple[str, ...], _Series] = {}
+        self._totals = {(api, outcome): 0.0 for api in apis for outcome in ("success", "failure")}
+        self._recent: dict[str, _Calls] = {}
+        if registry is not None:
+            registry.register(self)
+
+    def exchanged(self, exchange: Exchange) -> None:
+        status = str(exchange.status) if exchange.status is not None else (exchange.error or "CLIENT_ERROR")
+        key = (exchange.host, exchange.method, outcome_of(exchange.status), status, exchange.uri)
+        with self._lock:
+            self._exchanges.setdefault(key, _Series()).observe(exchange.seconds)
+
+    def call_finished(self, service: str, failure: str | None) -> None:
+        """A call succeeded (`failure` None) or failed for good: `failure` is its kind, never a path or body."""
+        now = self._now()
+        key = (service, "success" if failure is None else "failure")
+        with self._lock:
+            self._totals[key] = self._totals.get(key, 0.0) + 1
+            calls = self._recent.setdefault(service, _Calls())
+            if failure is None:
+                calls.last_success = now
+                calls.failures_since_success = 0
+            elif not is_outage(failure):
+                calls.failures_since_success = 0  # it answered: the data was refused, the API works
+            else:
+                calls.last_failure = now
+                calls.last_failure_kind = failure
+                calls.failures_since_success += 1
+                calls.failure_times.append(now)
+
+    def summary(self, service: str) -> CallsSummary:
+        since = self._now() - self._window
+        with self._lock:
+            calls = self._recent.get(service) or _Calls()
+            while calls.failure_times and calls.failure_times[0] < since:
+                calls.failure_times.popleft()
+            recent_failure = calls.last_failure is not None and calls.last_failure >= since
+            return CallsSummary(
+                last_success=calls.last_success, last_failure=calls.last_failure,
+                last_failure_kind=calls.last_failure_kind, failures_in_window=len(calls.failure_times),
+                window=self._window, failing=recent_failure and calls.failures_since_success >= self._min_failures,
+            )
+
+    def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            requests = HistogramMetricFamily(
+                HTTP_CLIENT_REQUESTS, "Requests to the upstream APIs (Micrometer http.client.requests)",
+                labels=list(LABELS),
+            )
+            for key, series in self._exchanges.items():
+                requests.add_metric(list(key), buckets=series.buckets(), sum_value=series.total)
+            calls = CounterMetricFamily(
+                UPSTREAM_CALLS, "Upstream calls after the client's retries, by API and outcome",
+                labels=["api", "outcome"],
+            )
+            for (api, outcome), value in self._totals.items():
+                calls.add_metric([api, outcome], value)
+        yield requests
+        yield calls
