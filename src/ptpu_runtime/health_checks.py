@@ -17,13 +17,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any, Protocol
 
 from ptpu_adapters.aws.errors import QueueDoesNotExist
 from ptpu_adapters.http.base import PingAnswer
+from ptpu_adapters.http.recent_calls import CallsSummary, RecentCalls
 from ptpu_adapters.sqs.queue_admin import QueueAdmin
-from ptpu_runtime.redaction import without_credentials
+from ptpu_runtime.logging_setup import without_credentials
 
 log = logging.getLogger(__name__)
 
@@ -219,3 +221,34 @@ def _safe_check(check: HealthCheck) -> Component:
         return check.check()
     except Exception as error:
         return _down(check.name, error)
+
+
+def _instant(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+def recent_calls_details(summary: CallsSummary) -> dict[str, Any]:
+    return {
+        "lastSuccess": _instant(summary.last_success),
+        "lastFailure": _instant(summary.last_failure),
+        "lastFailureKind": summary.last_failure_kind,
+        "failures": summary.failures_in_window,
+        "windowMinutes": round(summary.window.total_seconds() / 60, 2),
+        "failing": summary.failing,
+    }
+
+
+class UpstreamHealth:
+    """`name`: the component; `service`: the UpstreamClient's service name its calls are recorded under."""
+
+    def __init__(self, name: str, service: str, ping: Callable[[], PingAnswer], recent: RecentCalls) -> None:
+        self.name = name
+        self._service = service
+        self._ping = PingHealth(name, ping)
+        self._recent = recent
+
+    def check(self) -> Component:
+        component = self._ping.check()
+        summary = self._recent.summary(self._service)
+        details = {**component.get("details", {}), "recentCalls": recent_calls_details(summary)}
+        return {"status": DOWN if summary.failing else component["status"], "details": details}

@@ -24,7 +24,7 @@ from attrs import frozen
 from ptpu_adapters.observability.outage_log import OutageLog
 from ptpu_core.ports import Clock
 from ptpu_core.rules.retry_policy import RetryTier
-from ptpu_runtime.cron_trigger import StrictlyLater, spring_cron_trigger
+from ptpu_runtime.cron import StrictlyLater, spring_cron_trigger
 from ptpu_runtime.scheduler_watch import SchedulerWatch, WatchLimits
 
 # A retry tier run by several pods counts as one run when their starts are this close (booking_work.LeaseRun).
@@ -238,7 +238,7 @@ def scheduled_jobs(
 class SynchronisationScheduler:
     """Owns an APScheduler BackgroundScheduler with the five jobs; start() / shutdown(wait).
 
-    Every job's trigger is guarded (cron_trigger.StrictlyLater) and every run reported to `watch`."""
+    Every job's trigger is guarded (cron.StrictlyLater) and every run reported to `watch`."""
 
     def __init__(
         self, service: Synchronises, lock: Lock, clock: Clock, settings: ScheduleSettings,

@@ -1,6 +1,6 @@
 """Spans around the service's own units of work: one per received SQS message, one per
 processed record. Upstream HTTP and AWS calls inside them become child spans through the requests and
-botocore instrumentations (set up by `ptpu_runtime.tracing_setup`).
+botocore instrumentations (set up by `ptpu_runtime.tracing`).
 
 A span's parent is the trace context the work came with (`ptpu_adapters.observability.trace_context`): the SQS
 message's attributes or its SNS envelope's for a received message, the stored record's for processing,

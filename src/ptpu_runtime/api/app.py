@@ -40,7 +40,7 @@ class ApiDependencies:
     resync: Resync | None = None  # POST /resync is served only when given
     liveness: Liveness | None = None  # /health/liveness answers UP unconditionally without one
     system_failures: RetriesSystemFailures | None = None  # POST /retry-system-failures, likewise
-    mode: dict[str, Any] | None = None  # shown by /info (ptpu_runtime.effective_mode)
+    mode: dict[str, Any] | None = None  # shown by /info (ptpu_runtime.environment)
 
 
 def create_app(deps: ApiDependencies) -> FastAPI:

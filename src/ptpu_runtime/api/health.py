@@ -30,7 +30,7 @@ def health_router(
     health: HealthService, registry: CollectorRegistry, version: str, watch: Liveness | None = None,
     mode: dict[str, Any] | None = None,
 ) -> APIRouter:
-    """`mode`: the effective mode shown by /info (ptpu_runtime.effective_mode.mode_info); None leaves it out."""
+    """`mode`: the effective mode shown by /info (ptpu_runtime.environment.mode_info); None leaves it out."""
     router = APIRouter(tags=["operations"])
     # Made on first use: a CapacityLimiter belongs to the event loop that serves the requests.
     limiter: list[anyio.CapacityLimiter] = []
