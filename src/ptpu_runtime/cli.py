@@ -1,10 +1,7 @@
-"""`ptpu <command>`: `serve` runs the service; `table backfill` readies the existing service's table
-for it (cut-over). Other installed packages add commands through the `ptpu.commands` entry-point
-group (the development sandbox adds `sandbox` and `publish`); the runtime never imports them, so the
-production image, which does not install the sandbox, has `serve` and `table` only.
+"""`ptpu <command>`: `serve` runs the service; `table backfill` readies the existing service's table.
 
-Add a command here by writing `def run_x(args) -> int` plus an `add_x(subparsers)` and listing it in
-COMMANDS; in another package, by an entry point whose object is such an `(add_x, run_x)` pair.
+Installed packages add commands through the `ptpu.commands` entry-point group (an `(add_x, run_x)` pair;
+the development sandbox adds `sandbox` and `publish`), never imported by the runtime.
 Exit codes: 0 clean stop, 1 failure, 2 bad configuration (every problem printed, one line each).
 """
 

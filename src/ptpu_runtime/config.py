@@ -1,12 +1,8 @@
-"""Settings read once, at start-up, from the environment variables of SPEC §11 (same names as the original).
+"""Settings read once, at start-up, from the environment variables of SPEC §11 (the original's names).
 
-`Settings` is the one place a setting is defined: each field names its variable, kind, default and
-meaning (`setting(...)`, see config_kinds). `load_settings(env)` reads them all and raises SettingsError
-listing every missing or malformed one, one line each; `ptpu serve --help` and docs/configuration.md
-(`make docs`) are generated from the same fields. Secret values never appear in messages or repr.
-
-To add a setting: one `name: type = setting("ENV_NAME", KIND, "what it does", default)` line below, in
-the group it belongs to, then `make docs`.
+Each field of `Settings` names its variable, kind, default and meaning (`setting(...)`, config_kinds);
+`load_settings(env)` raises SettingsError listing every bad one, one line each. Secrets never appear in
+messages or repr. A new setting is one line below, then `make docs`.
 """
 
 from __future__ import annotations

@@ -1,13 +1,9 @@
 """How a setting is declared, read and shown: the machinery behind `ptpu_runtime.config.Settings`.
 
-A setting is one attrs field of Settings made with `setting(...)`: its environment variable(s), the kind
-of value (how the text is parsed and how a value is shown back), its default and its meaning. Reading
-(`read_all`), `ptpu serve --help` and docs/configuration.md are all generated from those fields, so a
-new setting is one line in Settings and nothing else.
-
-A setting may also answer to `aliases`: other names for the same thing, such as the hmpps-sqs library's
-`HMPPS_SQS_QUEUES_PRISONEVENTQUEUE_QUEUE_NAME` beside the 2021 `SQS_QUEUE_NAME`. Either may be
-set; both set to the same value is fine; both set to different values is a problem naming both.
+A setting is one attrs field made with `setting(...)`: its variable(s), kind (parse and show), default and
+meaning; reading (`read_all`), `ptpu serve --help` and docs/configuration.md come from those fields. An
+`aliases` name (hmpps-sqs's, beside the 2021 one) means the same; both set to different values is a problem.
+Durations are Spring Boot's (`500ms`, `3s`, `15m`, `1h`, `2d`, ISO-8601 `PT15M`; a bare number is ms).
 """
 
 from __future__ import annotations

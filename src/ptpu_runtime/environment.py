@@ -1,11 +1,8 @@
 """What the environment says beyond the settings, at start-up.
 
-- The effective mode: one start-up line (`mode_line`) and `/info`'s `mode` (`mode_info`) from the same
-  Settings, dry run (the first roll-out's safety switch) first.
-- Variables in the service's own name families that it does not read: a WARNING each, naming the closest
-  real name (`PRISONTOPROBATION_DRYRUN` left dry run off). A family is the longest common leading words of
-  two or more settings sharing a first word, derived from `Settings`; left out are the families libraries
-  read too (AWS_, OTEL_) and Kubernetes' service links (`<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT_...`).
+The effective mode: the start-up line (`mode_line`) and /info's `mode` (`mode_info`), dry run first.
+Variables in the service's own name families (derived from `Settings`) that it does not read: a WARNING
+each naming the closest real name; libraries' families (AWS_, OTEL_) and Kubernetes service links aside.
 """
 
 from __future__ import annotations

@@ -1,15 +1,9 @@
-"""The components of GET /health (SPEC §9), each a HealthCheck: a name and check() -> {status, details}.
+"""The components of GET /health (SPEC §9), named and shaped as the existing service's (services/health/*.kt).
 
-Names and details are the existing service's (its Spring beans, services/health/*.kt), which dashboards
-and scripts read: `prisonApiHealth`, `communityApiHealth`, `searchApiHealth`, `OAuthApiHealth` (a ping:
-`details.HttpStatus` as Spring names the status, plus `body` when down); `messageTable`, `scheduleTable`
-(`tableName`, `rows`, `tableStatus`); `queueHealth` (`MessagesOnQueue`, `MessagesInFlight`, `dlqStatus`,
-`MessagesOnDLQ`). When the domain-events topic is configured, `domaineventtopic-health`, named and shaped as
-hmpps-spring-boot-sqs names a topic's health (`<topic id>-health`, HmppsTopicFactory/HmppsTopicHealth:
-`topicArn`, `subscriptionsConfirmed`, `subscriptionsPending`). `scheduler` (ours: scheduler_watch.py) shows
-the scheduled jobs' last runs and next fires. Every check catches its own failures: a
-health check reports DOWN, it never raises, and never shows an error's text (it can name an AWS account or
-role): only the kind of failure.
+`prisonApiHealth`, `communityApiHealth`, `searchApiHealth` (a ping plus `recentCalls` of the real calls),
+`OAuthApiHealth`, `messageTable`, `scheduleTable`, `queueHealth`, and with a topic `domaineventtopic-health`
+as hmpps-spring-boot-sqs names it; `scheduler` is scheduler_watch's. A check reports DOWN, never raises, and
+never shows an error's text (it can name an AWS account or role): only the kind of failure.
 """
 
 from __future__ import annotations

@@ -148,7 +148,7 @@ _ROLE = re.compile(r"ROLE_[A-Z_]+")
 _FASTAPI_ONLY = ("HTTPValidationError", "ValidationError")
 # The example each status shows (Swagger UI shows one per response; a single schema-level example showed
 # the 400's "Validation failure" under 401 and 403): the messages the service sends (api/errors.py,
-# api/security.py, api/report_gate.py).
+# api/security.py, api/reports.py).
 _EXAMPLES: dict[str, tuple[str, str]] = {
     "400": ("Validation failure: daysOld must be 0 or more", "daysOld: must be 0 or more"),
     "401": ("Unauthorised, requires a valid Oauth2 token", "no bearer token"),

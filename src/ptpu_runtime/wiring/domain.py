@@ -9,6 +9,16 @@ from dependency_injector import containers, providers
 from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_adapters.observability.tracing import OpenTelemetryRecords
 from ptpu_adapters.sns.domain_event_topic import DryRunDomainEventPublisher
+from ptpu_core.ports import (
+    Clock,
+    CommunityApi,
+    DomainEventPublisher,
+    MessageRepository,
+    Metrics,
+    OffenderSearchApi,
+    PrisonApi,
+    Telemetry,
+)
 from ptpu_core.rules.booking_order import PodSpread
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
@@ -16,6 +26,7 @@ from ptpu_core.use_cases.receive import EventReceiver
 from ptpu_core.use_cases.resync import Resync
 from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_core.work.booking_pass import PerBookingPass
+from ptpu_core.work.booking_work import BookingLeases
 from ptpu_core.work.record_tracing import NO_TRACING, RecordTracing
 from ptpu_runtime.config import Settings
 from ptpu_runtime.scheduling import ScheduleSettings, same_run_window
@@ -49,17 +60,17 @@ def _schedule_settings(settings: Settings) -> ScheduleSettings:
 
 class Domain(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
-    clock = providers.Dependency()
-    telemetry = providers.Dependency()
-    metrics = providers.Dependency()
-    tracing = providers.Dependency()
-    repository = providers.Dependency()
-    booking_leases = providers.Dependency()
-    domain_events = providers.Dependency()
-    prison_api = providers.Dependency()
-    offender_search = providers.Dependency()
-    delius_api = providers.Dependency()  # the real community-api client
-    community_api = providers.Dependency()  # the one processing writes through (dry run when it is on)
+    clock: providers.Dependency[Clock] = providers.Dependency()
+    telemetry: providers.Dependency[Telemetry] = providers.Dependency()
+    metrics: providers.Dependency[Metrics] = providers.Dependency()
+    tracing: providers.Dependency[Tracing] = providers.Dependency()
+    repository: providers.Dependency[MessageRepository] = providers.Dependency()
+    booking_leases: providers.Dependency[BookingLeases] = providers.Dependency()
+    domain_events: providers.Dependency[DomainEventPublisher] = providers.Dependency()
+    prison_api: providers.Dependency[PrisonApi] = providers.Dependency()
+    offender_search: providers.Dependency[OffenderSearchApi] = providers.Dependency()
+    delius_api: providers.Dependency[CommunityApi] = providers.Dependency()  # the real community-api client
+    community_api: providers.Dependency[CommunityApi] = providers.Dependency()  # the one processing writes through (dry run when it is on)
 
     domain_settings = providers.Singleton(_domain, settings)
     schedule_settings = providers.Singleton(_schedule_settings, settings)
