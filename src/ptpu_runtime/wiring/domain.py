@@ -70,7 +70,7 @@ class Domain(containers.DeclarativeContainer):
     prison_api: providers.Dependency[PrisonApi] = providers.Dependency()
     offender_search: providers.Dependency[OffenderSearchApi] = providers.Dependency()
     delius_api: providers.Dependency[CommunityApi] = providers.Dependency()  # the real community-api client
-    community_api: providers.Dependency[CommunityApi] = providers.Dependency()  # the one processing writes through (dry run when it is on)
+    community_api: providers.Dependency[CommunityApi] = providers.Dependency()  # dry run when it is on
 
     domain_settings = providers.Singleton(_domain, settings)
     schedule_settings = providers.Singleton(_schedule_settings, settings)
