@@ -51,8 +51,7 @@ from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
 from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_runtime.api.errors import install_error_handlers
-from ptpu_runtime.api.report_gate import DEFAULT_MAX_CONCURRENT_REPORTS, ReportGate
-from ptpu_runtime.api.reports import report_router
+from ptpu_runtime.api.reports import DEFAULT_MAX_CONCURRENT_REPORTS, ReportGate, report_router
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_sandbox.ports import free_port
 

@@ -1,10 +1,7 @@
-"""`ptpu <command>`: `serve` runs the service; `table backfill` readies the existing service's table
-for it (cut-over). Other installed packages add commands through the `ptpu.commands` entry-point
-group (the development sandbox adds `sandbox` and `publish`); the runtime never imports them, so the
-production image, which does not install the sandbox, has `serve` and `table` only.
+"""`ptpu <command>`: `serve` runs the service; `table backfill` readies the existing service's table.
 
-Add a command here by writing `def run_x(args) -> int` plus an `add_x(subparsers)` and listing it in
-COMMANDS; in another package, by an entry point whose object is such an `(add_x, run_x)` pair.
+Installed packages add commands through the `ptpu.commands` entry-point group (an `(add_x, run_x)` pair;
+the development sandbox adds `sandbox` and `publish`), never imported by the runtime.
 Exit codes: 0 clean stop, 1 failure, 2 bad configuration (every problem printed, one line each).
 """
 
@@ -23,34 +20,20 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from ptpu_core.errors import ConfigError
-from ptpu_runtime.config import Settings, load_settings
-from ptpu_runtime.config_kinds import SettingsError
+from ptpu_runtime.config import Settings, load_settings, report_config_error
 from ptpu_runtime.config_reference import help_text
-from ptpu_runtime.effective_mode import mode_line
-from ptpu_runtime.logging_setup import configure_logging
-from ptpu_runtime.redaction import without_credentials
+from ptpu_runtime.environment import mode_line, unread_variable_warnings
+from ptpu_runtime.logging_setup import configure_logging, without_credentials
 from ptpu_runtime.startup_checks import check_listen
 from ptpu_runtime.table_command import add_table, run_table
-from ptpu_runtime.unread_variables import unread_variable_warnings
 
 if TYPE_CHECKING:
     from ptpu_runtime.container import Container
 
 log = logging.getLogger("ptpu.serve")
 
-EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+EXIT_OK, EXIT_FAILURE = 0, 1
 Command = Callable[[argparse.Namespace], int]
-
-
-def report_config_error(error: ConfigError) -> int:
-    """Print one `Configuration error: ...` line per problem (all of them) to stderr; returns EXIT_CONFIG."""
-    problems = error.problems if isinstance(error, SettingsError) else [str(error)]
-    for problem in problems:
-        print(f"Configuration error: {problem}", file=sys.stderr)
-    if len(problems) > 1:
-        print(f"{len(problems)} settings to fix; `ptpu serve --help` lists every setting and its default.",
-              file=sys.stderr)
-    return EXIT_CONFIG
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -1,23 +1,21 @@
-"""Settings read once, at start-up, from the environment variables of SPEC §11 (same names as the original).
+"""Settings read once, at start-up, from the environment variables of SPEC §11 (the original's names).
 
-`Settings` is the one place a setting is defined: each field names its variable, kind, default and
-meaning (`setting(...)`, see config_kinds). `load_settings(env)` reads them all and raises SettingsError
-listing every missing or malformed one, one line each; `ptpu serve --help` and docs/configuration.md
-(`make docs`) are generated from the same fields. Secret values never appear in messages or repr.
-
-To add a setting: one `name: type = setting("ENV_NAME", KIND, "what it does", default)` line below, in
-the group it belongs to, then `make docs`.
+Each field of `Settings` names its variable, kind, default and meaning (`setting(...)`, config_kinds);
+`load_settings(env)` raises SettingsError listing every bad one, one line each. Secrets never appear in
+messages or repr. A new setting is one line below, then `make docs`.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from datetime import timedelta
 
 from attrs import frozen
 
 from ptpu_adapters.aws.clients import AWS, LOCALSTACK, AwsCredentials
+from ptpu_core.errors import ConfigError
 from ptpu_core.rules.capabilities import Capabilities, Capability
 from ptpu_core.settings import DomainSettings
 from ptpu_runtime.config_kinds import (
@@ -43,6 +41,7 @@ from ptpu_runtime.cron import parse_spring_cron
 from ptpu_runtime.outbound_environment import outbound_problems
 from ptpu_runtime.scheduling import LOCK_AT_MOST
 
+EXIT_CONFIG = 2  # the exit code of a configuration error
 DEFAULT_SHORT_CRON = "0 0 * * * *"
 DEFAULT_MEDIUM_CRON = "0 15 */4 * * *"
 DEFAULT_LONG_CRON = "0 30 23 * * *"
@@ -253,7 +252,7 @@ class Settings:
         (0, 60, 300),
         aliases=(f"{_EVENT_QUEUE}_ERROR_VISIBILITY_TIMEOUT", f"{_EVENT_QUEUE}_ERRORVISIBILITYTIMEOUT"),
     )
-    # Telemetry and tracing (ptpu_runtime.tracing_setup): events are always JSON log lines too.
+    # Telemetry and tracing (ptpu_runtime.tracing): events are always JSON log lines too.
     applicationinsights_connection_string: str | None = setting(
         "APPLICATIONINSIGHTS_CONNECTION_STRING", TEXT,
         "send traces and the P2P telemetry events (as customEvents) to Application Insights (Azure Monitor)", None,
@@ -345,3 +344,14 @@ def _web_token_problems(env: Mapping[str, str]) -> list[str]:
     problems += [f"{name}: required when {flag}=true (IRSA sets it)"
                  for name in ("AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE") if not (env.get(name) or "").strip()]
     return problems
+
+
+def report_config_error(error: ConfigError) -> int:
+    """Print one `Configuration error: ...` line per problem (all of them) to stderr; returns EXIT_CONFIG."""
+    problems = error.problems if isinstance(error, SettingsError) else [str(error)]
+    for problem in problems:
+        print(f"Configuration error: {problem}", file=sys.stderr)
+    if len(problems) > 1:
+        print(f"{len(problems)} settings to fix; `ptpu serve --help` lists every setting and its default.",
+              file=sys.stderr)
+    return EXIT_CONFIG

@@ -1,13 +1,9 @@
 """How a setting is declared, read and shown: the machinery behind `ptpu_runtime.config.Settings`.
 
-A setting is one attrs field of Settings made with `setting(...)`: its environment variable(s), the kind
-of value (how the text is parsed and how a value is shown back), its default and its meaning. Reading
-(`read_all`), `ptpu serve --help` and docs/configuration.md are all generated from those fields, so a
-new setting is one line in Settings and nothing else.
-
-A setting may also answer to `aliases`: other names for the same thing, such as the hmpps-sqs library's
-`HMPPS_SQS_QUEUES_PRISONEVENTQUEUE_QUEUE_NAME` beside the 2021 `SQS_QUEUE_NAME`. Either may be
-set; both set to the same value is fine; both set to different values is a problem naming both.
+A setting is one attrs field made with `setting(...)`: its variable(s), kind (parse and show), default and
+meaning; reading (`read_all`), `ptpu serve --help` and docs/configuration.md come from those fields. An
+`aliases` name (hmpps-sqs's, beside the 2021 one) means the same; both set to different values is a problem.
+Durations are Spring Boot's (`500ms`, `3s`, `15m`, `1h`, `2d`, ISO-8601 `PT15M`; a bare number is ms).
 """
 
 from __future__ import annotations
@@ -22,7 +18,6 @@ import attrs
 from attrs import NOTHING, frozen
 
 from ptpu_core.errors import ConfigError
-from ptpu_runtime.durations import parse_duration
 
 SPEC = "ptpu.setting"  # the attrs metadata key holding a field's Spec
 _TRUE = {"true", "1", "yes", "on"}
@@ -184,6 +179,45 @@ def _condition(spec: Spec) -> str:
 
 
 # --- kinds -------------------------------------------------------------------------------------------
+_SIMPLE = re.compile(r"^([+-]?\d+)(ns|us|ms|s|m|h|d)?$", re.IGNORECASE)
+_ISO = re.compile(
+    r"^P(?:(?P<days>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$",
+    re.IGNORECASE,
+)
+_UNITS = {
+    "ns": timedelta(microseconds=0.001),
+    "us": timedelta(microseconds=1),
+    "ms": timedelta(milliseconds=1),
+    "s": timedelta(seconds=1),
+    "m": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+}
+
+
+def parse_duration(text: str, default_unit: str = "ms") -> timedelta:
+    """Spring's rule: a bare number takes the property's default unit (milliseconds unless stated)."""
+    value = text.strip()
+    simple = _SIMPLE.match(value)
+    if simple:
+        amount, unit = simple.groups()
+        duration = int(amount) * _UNITS[(unit or default_unit).lower()]
+    else:
+        duration = _parse_iso(value)
+    if duration < timedelta(0):
+        raise ValueError(f"'{text}' is negative")
+    return duration
+
+
+def _parse_iso(value: str) -> timedelta:
+    iso = _ISO.match(value)
+    if not iso or value.upper() in ("P", "PT") or value.upper().endswith("T"):
+        raise ValueError(f"'{value}' is not a duration (use e.g. 500ms, 3s, 15m, 1h, 2d or PT15M)")
+    parts = {name: float(number) for name, number in iso.groupdict().items() if number is not None}
+    return timedelta(**parts)
+
+
 
 
 def _url(value: str) -> str:

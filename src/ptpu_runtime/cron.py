@@ -1,26 +1,27 @@
 """Spring 5.3's cron (`second minute hour day month weekday`, or a macro) as an APScheduler 3.x trigger.
 
-Every form Spring's `CronExpression.parse` accepts (its javadoc, 5.3): lists, ranges, steps (`a/n` = from
-a every n), names (JAN-DEC, MON-SUN), weekday 0 and 7 both Sunday, `?` for day or weekday; in the day
-field `L` (last day), `L-n` (n days before the last), `nW` (the weekday nearest day n: a Saturday moves
-to Friday, or to Monday the 3rd for 1W; a Sunday to Monday, none that month if it is the last day),
-`LW` (last weekday); in the weekday field `dL` (last d of the month) and `d#n` (n-th d of the month), d in
-Spring's numbering; macros `@yearly`/`@annually`, `@monthly`, `@weekly`, `@daily`/`@midnight`, `@hourly`.
-As in Spring, the day and weekday fields must BOTH match (Vixie cron would OR them).
-
-Why not croniter or cronsim: both follow Vixie cron (seconds last, day OR weekday) and neither takes
-`nW`/`LW`/`L-n` as Spring does. This module works on wall-clock time only (`SpringCron.first_at_or_after`);
-cron_trigger.py maps wall-clock times to instants in a time zone, through its clock changes.
+Every form Spring's `CronExpression.parse` accepts (5.3 javadoc), day AND weekday both matching as in Spring:
+lists, ranges, steps, names, `?`, `L`, `L-n`, `nW`, `LW`, `dL`, `d#n` and the `@` macros. `SpringCronTrigger`
+fires at the instants whose wall-clock time in its zone matches, as Spring's `CronExpression.next` (v5.3.17 on,
+checked against v5.3.39 in tests/fixtures/spring-cron): twice in a repeated hour, not at all in a skipped one.
+APScheduler's CronTrigger repeats its previous fire in the repeated hour; `StrictlyLater` guards any trigger.
 """
+
 
 from __future__ import annotations
 
 import calendar
+import logging
 from bisect import bisect_left
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.util import astimezone
 from attrs import frozen
+from tzlocal import get_localzone
+
+log = logging.getLogger(__name__)
 
 _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 _DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]  # Spring numbering: index = value, 7 = SUN too
@@ -58,7 +59,7 @@ class SpringCron:
 
     def first_at_or_after(self, start: datetime) -> datetime | None:
         """The first wall-clock time (naive, whole seconds) at or after naive `start` that matches; None when
-        none does within _SEARCH_DAYS. Knows nothing of time zones: see cron_trigger.SpringCronTrigger."""
+        none does within _SEARCH_DAYS. Knows nothing of time zones (SpringCronTrigger does)."""
         if start.microsecond:
             start = start.replace(microsecond=0) + timedelta(seconds=1)
         day, after = start.date(), start.time()
@@ -220,3 +221,128 @@ def _value(text: str, name: str, low: int, high: int, names: list[str]) -> int:
     if not low <= value <= high:
         raise CronSyntaxError(f"{name} field: {value} is outside {low}-{high}")
     return value
+
+_SEARCH = timedelta(days=_SEARCH_DAYS)
+# Offsets are probed this far apart when looking for a clock change: no zone changes its clocks twice within it.
+_PROBE_STEP = timedelta(hours=12)
+_SECOND = timedelta(seconds=1)
+
+
+def spring_cron_trigger(expression: str, timezone: tzinfo | str | None = None) -> SpringCronTrigger:
+    """The trigger for a Spring cron expression in `timezone` (a tzinfo or a zone name; None: the machine's
+    zone, as Spring's @Scheduled uses the JVM's default). Raises CronSyntaxError."""
+    return SpringCronTrigger(parse_spring_cron(expression), timezone, expression)
+
+
+class SpringCronTrigger(BaseTrigger):
+    """Fires at each instant whose wall-clock time in `timezone` the expression matches."""
+
+    def __init__(self, cron: SpringCron, timezone: tzinfo | str | None = None, expression: str = "") -> None:
+        self.timezone: tzinfo = astimezone(timezone) or get_localzone()
+        self.cron = cron
+        self.expression = expression
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        # As APScheduler's CronTrigger: after a previous fire, the next one after it (a missed fire is still
+        # found, then coalesced by the scheduler); at the first, the first at or after now. Arithmetic in
+        # UTC: adding to a zoned time adds to its wall-clock time and drops its fold (PEP 495), so 01:00
+        # GMT plus a microsecond would be 01:00 BST, an hour earlier.
+        if previous_fire_time is None:
+            return self.first_at_or_after(now)
+        return self.first_at_or_after(_utc(previous_fire_time) + timedelta(microseconds=1))
+
+    def first_at_or_after(self, start: datetime) -> datetime | None:
+        """The first fire at or after the (aware) instant `start`, in the trigger's zone; None if none within
+        29 years. Later than `start`'s whole second only if `start` has a fraction of one."""
+        instant = _ceil_second(_utc(start))
+        limit = instant + _SEARCH
+        while instant < limit:
+            offset = _offset(self.timezone, instant)
+            wall = self.cron.first_at_or_after((instant + offset).replace(tzinfo=None))
+            if wall is None:
+                return None
+            fire = (wall - offset).replace(tzinfo=UTC)
+            change = _offset_change(self.timezone, instant, offset, fire)
+            if change is None:
+                return fire.astimezone(self.timezone)
+            # The clocks change before that wall-clock time comes round in this offset: look again from then.
+            instant = change
+        return None
+
+    def __str__(self) -> str:
+        return f"spring-cron[{self.expression}]"
+
+    def __repr__(self) -> str:
+        return f"<SpringCronTrigger ({self.expression!r}, timezone={self.timezone!s})>"
+
+
+class StrictlyLater(BaseTrigger):
+    """Wraps a trigger so that a next fire time is always later than the previous one.
+
+    APScheduler asks for the next fire time until it passes now; a trigger that answers with its previous
+    fire time (or an earlier one) keeps the scheduler thread in that loop for ever, every job stopped. On
+    such an answer this logs an ERROR and asks the trigger afresh from a second, a minute, an hour, then a
+    day after the previous fire; None (no further fire) if it still has no later one.
+    """
+
+    _STEPS = (timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
+
+    def __init__(self, trigger: BaseTrigger, job: str) -> None:
+        self.trigger = trigger
+        self.job = job
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        fire: datetime | None = self.trigger.get_next_fire_time(previous_fire_time, now)
+        # Compared and stepped in UTC: two times in one zone compare by wall-clock time, fold ignored (PEP 495).
+        if previous_fire_time is None or fire is None or _utc(fire) > _utc(previous_fire_time):
+            return fire
+        log.error("%s: trigger %s gave %s as the fire after %s; asking again from later",
+                  self.job, self.trigger, fire.isoformat(), previous_fire_time.isoformat())
+        for step in self._STEPS:
+            fire = self.trigger.get_next_fire_time(None, _utc(previous_fire_time) + step)
+            if fire is not None and _utc(fire) > _utc(previous_fire_time):
+                return fire
+        log.error("%s: trigger %s has no fire after %s; the job will not run again", self.job, self.trigger,
+                  previous_fire_time.isoformat())
+        return None
+
+    def __str__(self) -> str:
+        return str(self.trigger)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def _ceil_second(instant: datetime) -> datetime:
+    return instant.replace(microsecond=0) + _SECOND if instant.microsecond else instant
+
+
+def _offset(zone: tzinfo, instant: datetime) -> timedelta:
+    offset = instant.astimezone(zone).utcoffset()
+    return offset if offset is not None else timedelta(0)
+
+
+def _offset_change(zone: tzinfo, start: datetime, offset: timedelta, until: datetime) -> datetime | None:
+    """The first whole-second instant in (start, until] whose offset is not `offset` (the clocks change
+    then); None when the offset holds throughout."""
+    before = start
+    while before < until:
+        probe = min(before + _PROBE_STEP, until)
+        if _offset(zone, probe) != offset:
+            return _first_changed(zone, before, probe, offset)
+        before = probe
+    return None
+
+
+def _first_changed(zone: tzinfo, same: datetime, changed: datetime, offset: timedelta) -> datetime:
+    """Bisect to the second: `same` has `offset`, `changed` (a whole second) does not."""
+    while changed - same > _SECOND:
+        middle = _ceil_second(same + (changed - same) / 2)
+        if middle >= changed:
+            break
+        if _offset(zone, middle) == offset:
+            same = middle
+        else:
+            changed = middle
+    return changed

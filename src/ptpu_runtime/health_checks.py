@@ -1,15 +1,9 @@
-"""The components of GET /health (SPEC §9), each a HealthCheck: a name and check() -> {status, details}.
+"""The components of GET /health (SPEC §9), named and shaped as the existing service's (services/health/*.kt).
 
-Names and details are the existing service's (its Spring beans, services/health/*.kt), which dashboards
-and scripts read: `prisonApiHealth`, `communityApiHealth`, `searchApiHealth`, `OAuthApiHealth` (a ping:
-`details.HttpStatus` as Spring names the status, plus `body` when down); `messageTable`, `scheduleTable`
-(`tableName`, `rows`, `tableStatus`); `queueHealth` (`MessagesOnQueue`, `MessagesInFlight`, `dlqStatus`,
-`MessagesOnDLQ`). When the domain-events topic is configured, `domaineventtopic-health`, named and shaped as
-hmpps-spring-boot-sqs names a topic's health (`<topic id>-health`, HmppsTopicFactory/HmppsTopicHealth:
-`topicArn`, `subscriptionsConfirmed`, `subscriptionsPending`). `scheduler` (ours: scheduler_watch.py) shows
-the scheduled jobs' last runs and next fires. Every check catches its own failures: a
-health check reports DOWN, it never raises, and never shows an error's text (it can name an AWS account or
-role): only the kind of failure.
+`prisonApiHealth`, `communityApiHealth`, `searchApiHealth` (a ping plus `recentCalls` of the real calls),
+`OAuthApiHealth`, `messageTable`, `scheduleTable`, `queueHealth`, and with a topic `domaineventtopic-health`
+as hmpps-spring-boot-sqs names it; `scheduler` is scheduler_watch's. A check reports DOWN, never raises, and
+never shows an error's text (it can name an AWS account or role): only the kind of failure.
 """
 
 from __future__ import annotations
@@ -17,13 +11,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any, Protocol
 
 from ptpu_adapters.aws.errors import QueueDoesNotExist
 from ptpu_adapters.http.base import PingAnswer
+from ptpu_adapters.http.calls import CallsSummary, UpstreamCalls
 from ptpu_adapters.sqs.queue_admin import QueueAdmin
-from ptpu_runtime.redaction import without_credentials
+from ptpu_runtime.logging_setup import without_credentials
 
 log = logging.getLogger(__name__)
 
@@ -219,3 +215,34 @@ def _safe_check(check: HealthCheck) -> Component:
         return check.check()
     except Exception as error:
         return _down(check.name, error)
+
+
+def _instant(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+def recent_calls_details(summary: CallsSummary) -> dict[str, Any]:
+    return {
+        "lastSuccess": _instant(summary.last_success),
+        "lastFailure": _instant(summary.last_failure),
+        "lastFailureKind": summary.last_failure_kind,
+        "failures": summary.failures_in_window,
+        "windowMinutes": round(summary.window.total_seconds() / 60, 2),
+        "failing": summary.failing,
+    }
+
+
+class UpstreamHealth:
+    """`name`: the component; `service`: the UpstreamClient's service name its calls are recorded under."""
+
+    def __init__(self, name: str, service: str, ping: Callable[[], PingAnswer], recent: UpstreamCalls) -> None:
+        self.name = name
+        self._service = service
+        self._ping = PingHealth(name, ping)
+        self._recent = recent
+
+    def check(self) -> Component:
+        component = self._ping.check()
+        summary = self._recent.summary(self._service)
+        details = {**component.get("details", {}), "recentCalls": recent_calls_details(summary)}
+        return {"status": DOWN if summary.failing else component["status"], "details": details}

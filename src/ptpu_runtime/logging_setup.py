@@ -1,13 +1,8 @@
-"""How `ptpu serve` logs: no value from a message can start a new log line or forge an entry,
-and no URL's credentials reach the log.
+"""How `ptpu serve` logs: no value can start a new line or forge an entry, no URL's credentials are shown.
 
-`LOG_FORMAT=json` (the container's default): one JSON object per line (python-json-logger), every value
-escaped by the JSON encoder, for the log pipeline to index. `LOG_FORMAT=plain` (development, the sandbox):
-`time LEVEL [thread] logger: message`, with control, line-separator and bidirectional-override characters in
-the message written as escapes (`\\n`, `\\x1b`, `\\u2028`), and each traceback line indented, so a physical
-line that starts at column 0 is always the start of a real record. Both mask user-info in URLs, and both
-write the time in ISO 8601 with milliseconds and the zone offset (`2026-12-07T15:04:27.685+00:00`), as
-Spring Boot's logstash encoder writes `@timestamp`.
+`LOG_FORMAT=json`: one JSON object per line (python-json-logger). `plain`: `time LEVEL [thread] logger:
+message`, control, line-separator and bidi characters escaped, traceback lines indented. Both mask URL
+user-info (as Spring Boot's actuator sanitises URIs) and write ISO 8601 times with milliseconds and offset.
 """
 
 from __future__ import annotations
@@ -20,7 +15,19 @@ from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
-from ptpu_runtime.redaction import without_credentials
+MASK = "******"
+# scheme://  then the user-info: everything up to the last '@' before the host's end ('/', '?', '#', space).
+_USER_INFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s?#]*@")
+
+
+def without_credentials(text: str) -> str:
+    """`text` with the user-info of every URL in it replaced by a mask; everything else unchanged.
+
+    >>> without_credentials("https://user:p@ss@auth.example/auth")
+    'https://******@auth.example/auth'
+    """
+    return _USER_INFO.sub(lambda match: f"{match.group(1)}{MASK}@", text)
+
 
 JSON, PLAIN = "json", "plain"
 LOG_FORMATS = (JSON, PLAIN)

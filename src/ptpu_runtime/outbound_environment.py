@@ -1,11 +1,7 @@
-"""The standard outbound-proxy and CA-bundle variables, checked when the service starts.
+"""The standard proxy and CA-bundle variables, checked at start-up like a setting (one line, exit 2).
 
-They are not ptpu settings: requests reads them for the HMPPS APIs (once per API, see
-ptpu_adapters.http.base.EnvironmentSettings) and botocore reads its own for AWS. Unchecked, a malformed one
-surfaces late and badly: a proxy of only spaces crashes start-up inside botocore with an 87-line traceback,
-and `http://127.0.0.1:notaport` or a missing CA bundle let the service start and then fail every call.
-Each is one configuration line, exit 2, like a bad setting. An empty
-variable means unset, as both libraries read it.
+requests reads them for the HMPPS APIs and botocore for AWS; unchecked, a malformed one fails late and badly
+(a proxy of spaces: an 87-line traceback in botocore). An empty variable means unset, as both read it.
 """
 
 from __future__ import annotations

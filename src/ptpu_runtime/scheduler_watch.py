@@ -1,18 +1,9 @@
-"""Whether the scheduled jobs still run: the `scheduler` component of /health, /health/liveness, and a metric.
+"""Whether the scheduled jobs still run: the `scheduler` component of /health, /health/liveness, and metrics.
 
-A scheduler can stop while everything else looks well: its thread spinning (a trigger that never moves on),
-a job that never returns (one worker: nothing else runs), a dead thread. Each job reports its start and
-its finish here; the scheduler is *alive* when
-
-- it has no jobs (not started, or PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false), or
-- a job is running and started at most `run_limit` ago: the lock's lock_at_most (a run, retries included,
-  starts no booking after 80 % of it) plus RUN_GRACE for the booking in hand, or
-- no job is running and one finished (or the scheduler started) at most `idle_limit` ago: several times
-  the processing delay (processMessages runs after each such pause), at least IDLE_FLOOR.
-
-Kubernetes restarts a pod whose /health/liveness fails (docs/scheduler-health.md gives the figures). The
-metric `ptpu_scheduler_last_success_timestamp_seconds{task}` is each job's last run that did its work
-without an error, in seconds since the epoch (a gauge, as Prometheus's own `*_last_success_timestamp_seconds`).
+Alive when there are no jobs; or a job has run at most `run_limit` (lock_at_most + RUN_GRACE); or, none
+running, one finished (or the scheduler started) at most `idle_limit` ago (IDLE_TICKS processing delays, at
+least IDLE_FLOOR). docs/scheduler-health.md gives the figures. `ptpu_scheduler_last_success_timestamp_seconds
+{task}`: each job's last run without an error (epoch seconds); `ptpu_scheduler_alive`: 1 or 0.
 """
 
 from __future__ import annotations

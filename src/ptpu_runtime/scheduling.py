@@ -1,11 +1,8 @@
-"""The scheduled jobs of SPEC §6 and §8: fixed-delay processing and three cron retry tiers.
+"""The scheduled jobs of SPEC §6 and §8: fixed-delay processing, the retry of system failures, three crons.
 
-Like the original (Spring's single scheduler thread + ShedLock `scheduleLock`), jobs run one at a time in
-this process, each under `scheduleLock`. The container gives that lock as the
-ScheduleCover (dynamodb/shedlock.py): ptpu pods share it, so every pod runs its jobs and they divide
-the bookings by per-booking leases (ptpu_core.work.booking_work), while the existing service, during a
-side-by-side run, still finds `scheduleLock` held. With a plain DynamoLock (tests, benchmarks' serial
-mode) only the holder of the cluster-wide lock works; the others skip the run.
+As the original (one Spring scheduler thread + ShedLock), jobs run one at a time, each under `scheduleLock`:
+the container's ScheduleCover, which ptpu pods share (they divide bookings by per-booking leases) while it
+keeps the existing service out. With a plain DynamoLock only the holder of the lock works.
 """
 
 from __future__ import annotations
@@ -24,7 +21,7 @@ from attrs import frozen
 from ptpu_adapters.observability.outage_log import OutageLog
 from ptpu_core.ports import Clock
 from ptpu_core.rules.retry_policy import RetryTier
-from ptpu_runtime.cron_trigger import StrictlyLater, spring_cron_trigger
+from ptpu_runtime.cron import StrictlyLater, spring_cron_trigger
 from ptpu_runtime.scheduler_watch import SchedulerWatch, WatchLimits
 
 # A retry tier run by several pods counts as one run when their starts are this close (booking_work.LeaseRun).
@@ -168,18 +165,17 @@ class LockedJob:
     """Runs `work` only while holding the shared lock; never lets an exception reach the scheduler."""
 
     def __init__(
-        self, name: str, work: Callable[[], object], lock: Lock, lock_name: str = LOCK_NAME,
-        lock_at_most: timedelta = LOCK_AT_MOST, result_log_level: int = logging.INFO,
-        shared: SharedLock | None = None, outage_clock: Callable[[], float] | None = None,
-        watch: JobWatch | None = None,
+        self, name: str, work: Callable[[], object], lock: Lock | SharedLock, result_log_level: int = logging.INFO,
+        outage_clock: Callable[[], float] | None = None, watch: JobWatch | None = None,
     ) -> None:
+        """`lock`: the process's SharedLock, or a cluster lock to take as `scheduleLock` on its own."""
         self.name = name
         self.watch = watch
         # A store or upstream outage fails every tick: one traceback, then a line a minute.
         self.outage = OutageLog(log, f"{name} (the next run tries again)", clock=outage_clock)
         self._result_log_level = result_log_level
         self._work = work
-        self._lock = shared or SharedLock(lock, lock_name, lock_at_most)
+        self._lock = lock if isinstance(lock, SharedLock) else SharedLock(lock)
 
     def __call__(self) -> bool:
         """True when the work ran (successfully or not), False when the lock was held elsewhere. The watch,
@@ -215,14 +211,14 @@ def scheduled_jobs(
     # Processing runs every second or so: its summaries are debug detail; the retry runs are news.
     jobs = {
         PROCESS_JOB: LockedJob(
-            PROCESS_JOB, lambda: service.process_due(deadline=shared.deadline()), shared.lock,
-            result_log_level=logging.DEBUG, shared=shared, watch=watch,
+            PROCESS_JOB, lambda: service.process_due(deadline=shared.deadline()), shared,
+            result_log_level=logging.DEBUG, watch=watch,
         )
     }
     for tier, name in RETRY_JOBS.items():
         jobs[name] = LockedJob(
             name, lambda tier=tier: service.retry(tier, deadline=shared.deadline()),  # type: ignore[misc]
-            shared.lock, shared=shared, watch=watch,
+            shared, watch=watch,
         )
     # Reads nothing unless this instance saved a system failure since its last run found none.
     jobs[SYSTEM_FAILURE_JOB] = LockedJob(
@@ -230,7 +226,7 @@ def scheduled_jobs(
         lambda: service.retry_system_failures(
             limit=system_failure_limit, deadline=shared.deadline(), only_after_failures=True
         ),
-        shared.lock, result_log_level=logging.DEBUG, shared=shared, watch=watch,
+        shared, result_log_level=logging.DEBUG, watch=watch,
     )
     return jobs
 
@@ -238,7 +234,7 @@ def scheduled_jobs(
 class SynchronisationScheduler:
     """Owns an APScheduler BackgroundScheduler with the five jobs; start() / shutdown(wait).
 
-    Every job's trigger is guarded (cron_trigger.StrictlyLater) and every run reported to `watch`."""
+    Every job's trigger is guarded (cron.StrictlyLater) and every run reported to `watch`."""
 
     def __init__(
         self, service: Synchronises, lock: Lock, clock: Clock, settings: ScheduleSettings,

@@ -18,9 +18,10 @@ from tqdm import tqdm
 
 from ptpu_adapters.dynamodb.backfill import BackfillCounts, BackfillError, BackfillOptions, TableBackfill
 from ptpu_core.errors import ConfigError
-from ptpu_runtime.config import load_settings
+from ptpu_runtime.config import EXIT_CONFIG, load_settings, report_config_error
+from ptpu_runtime.logging_setup import configure_logging
 
-EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+EXIT_OK, EXIT_FAILURE = 0, 1
 DEFAULT_CHECKPOINT = Path("ptpu-backfill.checkpoint.json")
 
 
@@ -84,7 +85,6 @@ def add_table(subparsers: argparse._SubParsersAction) -> None:
 
 def run_table(args: argparse.Namespace) -> int:
     """Only `backfill` for now."""
-    from ptpu_runtime.cli import configure_logging, report_config_error
     from ptpu_runtime.container import Container  # boto3 and the rest only when run
 
     try:

@@ -1,9 +1,7 @@
-"""The processing cycle's worker threads: `ThreadedRunner` implements the core's RunsBookingTasks.
+"""`ThreadedRunner`, the core's RunsBookingTasks: up to PRISONTOPROBATION_PROCESSOR_WORKERS bookings at once.
 
-A pod syncs up to PRISONTOPROBATION_PROCESSOR_WORKERS bookings at once. The work is I/O-bound (upstream
-HTTP calls and DynamoDB), so threads overlap the waiting; one booking's records stay in order inside its
-task. Tasks are pulled from the core's iterator on the calling thread only when a worker is free, so the
-selection is read lazily by one thread and the cycle's deadline is checked when a booking would start.
+Tasks are pulled from the core's iterator on the calling thread only when a worker is free, so the
+selection is read lazily and the cycle's deadline is checked when a booking would start.
 """
 
 from __future__ import annotations

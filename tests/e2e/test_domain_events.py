@@ -17,7 +17,7 @@ import yaml
 from jsonschema import Draft7Validator
 
 from ptpu_core.models.service_time import SERVICE_ZONE, instant
-from ptpu_runtime.api.asyncapi import asyncapi_document
+from ptpu_runtime.api.app import asyncapi_document
 from ptpu_sandbox.domain_event_watch import DomainEventWatch, ReceivedDomainEvent
 from ptpu_sandbox.simulators import SCENARIOS
 from ptpu_sandbox.stack import LocalStack

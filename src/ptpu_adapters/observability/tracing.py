@@ -1,6 +1,6 @@
 """Spans around the service's own units of work: one per received SQS message, one per processed record,
 each a child of the trace context the work came with; upstream HTTP and AWS calls inside become child
-spans by instrumentation (`ptpu_runtime.tracing_setup`). A failure is recorded and the span set ERROR.
+spans by instrumentation (`ptpu_runtime.tracing`). A failure is recorded and the span set ERROR.
 """
 
 from __future__ import annotations

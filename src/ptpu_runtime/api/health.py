@@ -1,9 +1,7 @@
 """Open operational endpoints: /health (+ ping, liveness, readiness), /info, /prometheus.
 
-Kubernetes restarts a pod whose probes time out, so the probes never wait for anything:
-ping, liveness and readiness are `async` and answer on the event loop itself, while every synchronous
-handler (reports, queue admin, their token checks) runs in AnyIO's worker pool, which can fill up behind a
-slow upstream. /health, which does wait on upstreams, has its own small pool for the same reason.
+The probes never wait: ping, liveness and readiness answer on the event loop; /health, which waits on
+upstreams, has its own small pool, apart from AnyIO's worker pool that a slow upstream can fill.
 """
 
 from __future__ import annotations
@@ -30,7 +28,7 @@ def health_router(
     health: HealthService, registry: CollectorRegistry, version: str, watch: Liveness | None = None,
     mode: dict[str, Any] | None = None,
 ) -> APIRouter:
-    """`mode`: the effective mode shown by /info (ptpu_runtime.effective_mode.mode_info); None leaves it out."""
+    """`mode`: the effective mode shown by /info (ptpu_runtime.environment.mode_info); None leaves it out."""
     router = APIRouter(tags=["operations"])
     # Made on first use: a CapacityLimiter belongs to the event loop that serves the requests.
     limiter: list[anyio.CapacityLimiter] = []

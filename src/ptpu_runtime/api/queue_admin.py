@@ -1,10 +1,7 @@
 """PUT/GET /queue-admin/* (SPEC §9): the original's three endpoints and the hmpps-sqs convention ones.
 
-Telemetry as each family sends it, so existing App Insights queries keep working: the existing service's
-own endpoints (transfer-event-dlq, queue-housekeeping, purge-event-dlq) send TRANSFERRED_EVENT_DLQ /
-PURGED_EVENT_DLQ with `messages-on-queue` (its QueueAdminService); the hmpps-sqs ones send RetryDLQ
-(`dlq-name`, `messages-found`) / PurgeQueue (`queue-name`, `messages-found`). Each only when a message
-was found.
+Telemetry as each family sends it, only when a message was found: the original's endpoints send
+TRANSFERRED_EVENT_DLQ / PURGED_EVENT_DLQ (`messages-on-queue`), the hmpps-sqs ones RetryDLQ / PurgeQueue.
 """
 
 from __future__ import annotations

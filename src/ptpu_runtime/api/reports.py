@@ -1,11 +1,13 @@
 """GET /report/* (SPEC §9): CSV reports and the match summary, for ROLE_PTPU_REPORT.
 
 The CSV reports stream (rows are sent as the store's pages arrive) and at most the gate's limit of
-reports run at once; the others are answered 429."""
+reports run at once; the others are answered 429 with Retry-After at once, never queued: a report reads up
+to the whole table, so unbounded concurrent reports could exhaust the pod's memory and the table's capacity."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from itertools import chain
 from typing import Any
@@ -17,11 +19,43 @@ from ptpu_core.models.record import Message
 from ptpu_core.ports import Clock, MessageRepository
 from ptpu_core.use_cases import reports
 from ptpu_runtime.api.csv_report import csv_chunks
-from ptpu_runtime.api.errors import bad_request
-from ptpu_runtime.api.report_gate import ReportGate
+from ptpu_runtime.api.errors import ApiError, bad_request
 from ptpu_runtime.api.security import ROLE_REPORT, TokenVerifier, require_role
 
 CSV = "text/csv"
+
+DEFAULT_MAX_CONCURRENT_REPORTS = 2
+RETRY_AFTER_SECONDS = 10
+
+
+class ReportGate:
+    """Counts reports in progress; `enter` raises ApiError(429) when `limit` are already running."""
+
+    def __init__(self, limit: int = DEFAULT_MAX_CONCURRENT_REPORTS, retry_after_seconds: int = RETRY_AFTER_SECONDS):
+        if limit < 1:
+            raise ValueError(f"at least one report must be allowed, not {limit}")
+        self._slots = threading.BoundedSemaphore(limit)
+        self.limit = limit
+        self._retry_after = retry_after_seconds
+
+    def enter(self) -> None:
+        """Take a slot, or raise ApiError(429) with a Retry-After header (seconds)."""
+        if not self._slots.acquire(blocking=False):
+            raise ApiError(
+                429,
+                f"Too many reports running (at most {self.limit} at once); try again later",
+                headers={"Retry-After": str(self._retry_after)},
+            )
+
+    def leave(self) -> None:
+        self._slots.release()
+
+    def release_after(self, chunks: Iterator[str]) -> Iterator[str]:
+        """`chunks`, giving the slot back when they are exhausted, fail or the client goes away."""
+        try:
+            yield from chunks
+        finally:
+            self.leave()
 
 
 def local_date_time(name: str, value: str | None) -> datetime | None:

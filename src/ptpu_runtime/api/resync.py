@@ -1,12 +1,7 @@
-"""POST /resync: re-sync named prisoners now, for ROLE_PTPU_RESYNC.
+"""POST /resync: re-sync named prisoners now, for ROLE_PTPU_RESYNC (the use case: ptpu_core.use_cases.resync).
 
-The use case and its rules are `ptpu_core.use_cases.resync`; this module is its HTTP face: the request and answer
-models (so /v3/api-docs and Swagger UI describe them), the role check and the 400s in the HMPPS error shape.
-
-Why a role of its own rather than ROLE_PTPU_QUEUE_ADMIN: queue-admin moves and purges SQS messages, plumbing
-granted to the housekeeping job and support tooling; a re-sync with `dryRun: false` writes to people's
-records in Delius, a different power to hand out. The successor services do the same: their re-match
-endpoints take their own role, not the hmpps-sqs queue-admin one.
+Its own role, not queue-admin's: queue-admin moves SQS messages, a re-sync writes to people's records in
+Delius (the successor services' re-match endpoints take their own role too).
 """
 
 from __future__ import annotations

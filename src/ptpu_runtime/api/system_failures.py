@@ -1,12 +1,8 @@
 """POST /retry-system-failures: retry now the records an outage left in ERROR, for ROLE_PTPU_RESYNC.
 
-The scheduled job `retrySystemFailures` does the same every PRISONTOPROBATION_SYSTEM_FAILURE_RETRY_DELAY
-once a system failure has been saved; this is the operator's way to hurry it (after a fix, say) without a
-/resync per booking. A dry run (the default) lists the bookings a run would take and writes nothing. A run
-is the core's probe (`SynchronisationService.retry_system_failures`): per-booking leases keep a booking
-from being worked twice at once, it stops while the upstream still fails, and it starts no booking after
-ANSWER_WITHIN_SECONDS, so the answer comes inside an nginx ingress's 60 s. The role is the re-sync one:
-this writes to Delius, which queue-admin (SQS plumbing) does not (see api/resync.py).
+What the job `retrySystemFailures` does after a saved system failure, hurried by an operator; a dry run
+(the default) lists the bookings it would take. It starts no booking after ANSWER_WITHIN_SECONDS, so it
+answers inside an nginx ingress's 60 s.
 """
 
 from __future__ import annotations

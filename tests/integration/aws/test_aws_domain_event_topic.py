@@ -25,7 +25,7 @@ from ptpu_core.work.domain_events import (
     prison_identifier_added,
     prison_identifier_updated,
 )
-from ptpu_runtime.api.asyncapi import asyncapi_document
+from ptpu_runtime.api.app import asyncapi_document
 
 MOMENT = datetime(2021, 7, 1, 11, 0, 5, tzinfo=UTC)
 ADDED = prison_identifier_added("X100001", "A5089DY", "38339A", MOMENT)

@@ -19,8 +19,8 @@ from ptpu_adapters.sqs.listener import SqsListener
 from ptpu_core.errors import ConfigError
 from ptpu_core.rules.booking_order import PodSpread
 from ptpu_core.work.booking_pass import PerBookingPass
-from ptpu_runtime.cli import EXIT_CONFIG, Service
-from ptpu_runtime.config import load_settings
+from ptpu_runtime.cli import Service
+from ptpu_runtime.config import EXIT_CONFIG, load_settings
 from ptpu_runtime.container import Container
 from ptpu_runtime.scheduling import SynchronisationScheduler
 from ptpu_sandbox.ports import free_port

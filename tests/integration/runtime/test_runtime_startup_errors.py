@@ -11,8 +11,8 @@ import sys
 import threading
 
 from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
-from ptpu_runtime.cli import EXIT_CONFIG, Service
-from ptpu_runtime.config import load_settings
+from ptpu_runtime.cli import Service
+from ptpu_runtime.config import EXIT_CONFIG, load_settings
 from ptpu_runtime.container import Container
 from ptpu_sandbox.ports import free_port
 

@@ -10,7 +10,7 @@ import pytest
 
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.config_kinds import SettingsError
-from ptpu_runtime.container import _aws_clients
+from ptpu_runtime.wiring.aws import aws_clients
 
 REQUIRED = {
     "OAUTH_ENDPOINT_URL": "http://auth.local/auth", "OAUTH_CLIENT_ID": "ptpu-client",
@@ -39,7 +39,7 @@ def irsa_environment(aws_emulator, monkeypatch, tmp_path: Path) -> dict[str, str
 
 def test_every_aws_client_uses_the_web_identity_role(irsa_environment):
     settings = load_settings({**REQUIRED, **irsa_environment, "HMPPS_SQS_USE_WEB_TOKEN": "true"})
-    clients = _aws_clients(settings)
+    clients = aws_clients(settings)
     named = {"sqs": clients.sqs, "dlq_sqs": clients.dlq_sqs, "sns": clients.sns,
              "dynamodb": clients.dynamodb, "schedule_dynamodb": clients.schedule_dynamodb}
     for name, client in named.items():

@@ -22,7 +22,7 @@ from pytest_httpserver import HTTPServer
 
 from ptpu_adapters.observability.telemetry import LoggingTelemetry, OpenTelemetryEvents
 from ptpu_runtime.config import load_settings
-from ptpu_runtime.tracing_setup import start_tracing
+from ptpu_runtime.tracing import start_tracing
 
 REQUIRED = {  # the settings every service needs; unused here (nothing is called)
     "OAUTH_ENDPOINT_URL": "http://auth.local/auth", "OAUTH_CLIENT_ID": "ptpu", "OAUTH_CLIENT_SECRET": "secret",

@@ -26,7 +26,7 @@ from simulated_service_env import simulated_service_env
 from ptpu_adapters.observability.trace_context import inject_sns_attributes
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
-from ptpu_runtime.tracing_setup import Tracing, start_tracing
+from ptpu_runtime.tracing import Tracing, start_tracing
 from ptpu_sandbox.emulator import MotoEmulator
 from ptpu_sandbox.simulators import SimulatedHmpps
 from ptpu_sandbox.simulators.seed import sentence_dates_changed

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft7Validator
 
-from ptpu_runtime.api.asyncapi import asyncapi_document
+from ptpu_runtime.api.app import asyncapi_document
 
 
 @cache

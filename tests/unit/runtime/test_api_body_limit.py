@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ptpu_runtime.api.body_limit import MAX_BODY_BYTES
+from ptpu_runtime.api.middleware import MAX_BODY_BYTES
 
 TOO_LARGE = {
     "status": 413, "errorCode": None, "userMessage": f"Request body larger than {MAX_BODY_BYTES} bytes",

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message
 from ptpu_core.testing import InMemoryMessageRepository
-from ptpu_runtime.api.report_gate import ReportGate
+from ptpu_runtime.api.reports import ReportGate
 
 NOW = datetime(2021, 3, 10, 12, 0, 0)  # the container fixture's FixedClock
 

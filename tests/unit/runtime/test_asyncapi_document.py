@@ -25,7 +25,7 @@ from ptpu_core.work.domain_events import (
     prison_identifier_added,
     prison_identifier_updated,
 )
-from ptpu_runtime.api.asyncapi import ASYNCAPI_PATH
+from ptpu_runtime.api.app import ASYNCAPI_PATH
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 CAPTURED = sorted((FIXTURES / "original-2021" / "messages").glob("*.json"))

@@ -2,8 +2,8 @@ import os
 
 import pytest
 
-from ptpu_runtime.cli import COMMANDS, EXIT_CONFIG, build_parser, main
-from ptpu_runtime.config import Settings
+from ptpu_runtime.cli import COMMANDS, build_parser, main
+from ptpu_runtime.config import EXIT_CONFIG, Settings
 from ptpu_runtime.config_kinds import show_default, specs
 
 REQUIRED = ["OAUTH_ENDPOINT_URL", "OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "PRISON_ENDPOINT_URL",

@@ -9,8 +9,8 @@ import pytest
 from required_settings import REQUIRED
 
 from ptpu_core.errors import ConfigError
-from ptpu_runtime.cli import EXIT_CONFIG, main
-from ptpu_runtime.config import Settings, load_settings
+from ptpu_runtime.cli import main
+from ptpu_runtime.config import EXIT_CONFIG, Settings, load_settings
 from ptpu_runtime.config_kinds import FLAG, specs
 
 SETTINGS = specs(Settings)

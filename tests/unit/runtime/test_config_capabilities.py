@@ -13,7 +13,7 @@ from ptpu_core.errors import ConfigError
 from ptpu_core.rules.capabilities import Capabilities, Capability
 from ptpu_runtime.config import CAPABILITY_SETTINGS, Settings, load_settings
 from ptpu_runtime.config_kinds import specs
-from ptpu_runtime.effective_mode import mode_line
+from ptpu_runtime.environment import mode_line
 
 SIDE_BY_SIDE = (Path(__file__).resolve().parents[3] / "docs" / "side-by-side.md").read_text(encoding="utf-8")
 SWITCHES = CAPABILITY_SETTINGS

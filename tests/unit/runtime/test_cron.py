@@ -3,8 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ptpu_runtime.cron import CronSyntaxError
-from ptpu_runtime.cron_trigger import spring_cron_trigger
+from ptpu_runtime.cron import CronSyntaxError, spring_cron_trigger
 
 UTC = ZoneInfo("UTC")
 

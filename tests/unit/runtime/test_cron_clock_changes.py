@@ -17,8 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ptpu_runtime.cron import parse_spring_cron
-from ptpu_runtime.cron_trigger import StrictlyLater, spring_cron_trigger
+from ptpu_runtime.cron import StrictlyLater, parse_spring_cron, spring_cron_trigger
 
 LONDON = ZoneInfo("Europe/London")
 SPRING = json.loads((Path(__file__).parents[2] / "fixtures/spring-cron/europe-london-2020-2040.json").read_text())

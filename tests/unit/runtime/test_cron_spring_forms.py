@@ -13,7 +13,7 @@ import pytest
 
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_runtime.config import load_settings
-from ptpu_runtime.cron_trigger import spring_cron_trigger
+from ptpu_runtime.cron import spring_cron_trigger
 from ptpu_runtime.scheduling import RETRY_JOBS, ScheduleSettings, SynchronisationScheduler
 
 UTC = ZoneInfo("UTC")

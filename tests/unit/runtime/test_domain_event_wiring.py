@@ -27,7 +27,7 @@ def container_with(**settings: object) -> Container:
 
 
 def test_without_a_topic_nothing_is_published_and_that_is_said_once(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="ptpu_runtime.domain_event_wiring")
+    caplog.set_level(logging.INFO, logger="ptpu_runtime.wiring.aws")
     container = container_with()
 
     publisher = container.domain_events()
@@ -35,7 +35,7 @@ def test_without_a_topic_nothing_is_published_and_that_is_said_once(caplog: pyte
     assert container.domain_events() is publisher
     container.processor()
 
-    said = [r.getMessage() for r in caplog.records if r.name == "ptpu_runtime.domain_event_wiring"]
+    said = [r.getMessage() for r in caplog.records if r.name == "ptpu_runtime.wiring.aws"]
     assert said == ["No HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN: HMPPS domain events are not published"]
 
 

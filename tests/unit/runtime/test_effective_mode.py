@@ -8,7 +8,7 @@ import pytest
 from required_settings import REQUIRED
 
 from ptpu_runtime.config import load_settings
-from ptpu_runtime.effective_mode import mode_info, mode_line
+from ptpu_runtime.environment import mode_info, mode_line
 
 FINAL_FORM = {"PRISONTOPROBATION_SYNC_LOCATION": "false", "PRISONTOPROBATION_SYNC_KEYDATES": "false"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from ptpu_runtime.exporter_logs import AZURE_HTTP_POLICY, ThrottleExporterLogs
+from ptpu_runtime.tracing import AZURE_HTTP_POLICY, ThrottleExporterLogs
 
 
 class Clock:

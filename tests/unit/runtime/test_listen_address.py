@@ -12,7 +12,7 @@ from opentelemetry.trace import NoOpTracer
 
 from ptpu_runtime.cli import Service
 from ptpu_runtime.config import Settings
-from ptpu_runtime.tracing_setup import Tracing
+from ptpu_runtime.tracing import Tracing
 from ptpu_sandbox.ports import free_port
 from ptpu_sandbox.stack import LocalStack
 

@@ -16,8 +16,7 @@ import pytest
 from ptpu_adapters.observability.telemetry import LoggingTelemetry
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import load_settings
-from ptpu_runtime.logging_setup import escape_control, formatter_for
-from ptpu_runtime.redaction import without_credentials
+from ptpu_runtime.logging_setup import escape_control, formatter_for, without_credentials
 
 RECORD_START = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) \[")
 FORGED_EVENT = '2026-11-29 12:00:00,000 INFO [sqs-1] ptpu.telemetry: {"event": "P2PImprisonmentStatusUpdated"}'

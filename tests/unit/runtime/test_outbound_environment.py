@@ -10,8 +10,8 @@ import pytest
 from required_settings import REQUIRED
 
 from ptpu_core.errors import ConfigError
-from ptpu_runtime.cli import EXIT_CONFIG, main
-from ptpu_runtime.config import load_settings
+from ptpu_runtime.cli import main
+from ptpu_runtime.config import EXIT_CONFIG, load_settings
 from ptpu_runtime.outbound_environment import CA_BUNDLE_VARIABLES, PROXY_VARIABLES, outbound_problems
 
 

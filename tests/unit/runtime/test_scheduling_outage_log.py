@@ -45,7 +45,7 @@ def test_the_lock_table_down_for_two_minutes_of_ticks_logs_four_lines(caplog):
     ticks = Ticks()
     lock = FlakyLock()
     shared = SharedLock(lock, outage_clock=ticks)
-    job = LockedJob(PROCESS_JOB, lambda: "done", lock, shared=shared, result_log_level=logging.DEBUG)
+    job = LockedJob(PROCESS_JOB, lambda: "done", shared, result_log_level=logging.DEBUG)
     for second in range(130):  # one tick a second, as PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY=1s
         ticks.now = float(second)
         assert job() is False

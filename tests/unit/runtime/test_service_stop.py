@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from ptpu_runtime.cli import EXIT_FAILURE, EXIT_OK, TRACE_FLUSH_SECONDS, Service
 from ptpu_runtime.config import Settings
-from ptpu_runtime.tracing_setup import Tracing
+from ptpu_runtime.tracing import Tracing
 
 
 class RecordingLock:

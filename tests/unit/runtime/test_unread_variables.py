@@ -11,7 +11,7 @@ from required_settings import REQUIRED
 from test_helm_deploy import ENVIRONMENTS, _values, _variables
 
 from ptpu_runtime import cli
-from ptpu_runtime.unread_variables import closest, own_families, read_names, unread_variable_warnings
+from ptpu_runtime.environment import closest, own_families, read_names, unread_variable_warnings
 
 
 def test_the_families_are_derived_from_the_settings_and_leave_out_the_libraries_own() -> None:

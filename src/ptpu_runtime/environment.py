@@ -1,12 +1,8 @@
-"""Variables in the service's own name families that it does not read: a start-up WARNING each.
+"""What the environment says beyond the settings, at start-up.
 
-A misspelt switch is otherwise silent: `PRISONTOPROBATION_DRYRUN=true` left dry run off and the service
-wrote to Delius. A family is the longest common leading words of the variables of two or more settings
-sharing a first word (PRISONTOPROBATION_, RETRY_SCHEDULES_, SQS_, DYNAMODB_, HMPPS_SQS_, SERVER_, ...),
-derived from `Settings` itself, so a new setting extends them. Left out are the families that libraries
-in the process read too (botocore reads AWS_*, the OpenTelemetry SDK OTEL_*), and the variables Kubernetes
-sets for every service in the namespace (`<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT_8080_TCP_ADDR`, ...;
-kubernetes/kubernetes pkg/kubelet/envvars), which may share a family's first word.
+The effective mode: the start-up line (`mode_line`) and /info's `mode` (`mode_info`), dry run first.
+Variables in the service's own name families (derived from `Settings`) that it does not read: a WARNING
+each naming the closest real name; libraries' families (AWS_, OTEL_) and Kubernetes service links aside.
 """
 
 from __future__ import annotations
@@ -16,10 +12,55 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from typing import Any
 
-from ptpu_runtime.config import Settings
-from ptpu_runtime.config_kinds import specs
+from ptpu_runtime.config import CAPABILITY_SETTINGS, Settings
+from ptpu_runtime.config_kinds import show_duration, specs
 from ptpu_runtime.outbound_environment import CA_BUNDLE_VARIABLES, NO_PROXY_VARIABLES, PROXY_VARIABLES
+
+
+def mode_info(settings: Settings) -> dict[str, Any]:
+    """The `mode` object of GET /info: JSON-ready, durations in Spring's short form ("15m"), prison codes
+    sorted (empty: every prison)."""
+    capabilities = settings.domain().capabilities
+    return {
+        "dryRun": settings.dry_run,
+        "writesToDelius": not settings.dry_run,
+        "capabilities": {each.value: capabilities.allows(each) for each in CAPABILITY_SETTINGS.values()},
+        "holdBack": show_duration(settings.hold_back),
+        "onlyPrisons": sorted(settings.only_prisons),
+        "messageProcessorEnabled": settings.message_processor_enabled,
+        "messageProcessorDelay": show_duration(settings.message_processor_delay),
+        "processorWorkers": settings.processor_workers,
+        "listenerWorkers": settings.listener_workers,
+        "bookingLease": show_duration(settings.booking_lease),
+        "lockAtMost": show_duration(settings.lock_at_most),
+    }
+
+
+def mode_line(settings: Settings) -> str:
+    """One start-up line: "Mode: DRY RUN, nothing is written to Delius (...); capabilities ...; hold-back ...;
+    prisons ...; processing ...; workers ...; booking lease ..."."""
+    if settings.dry_run:
+        writes = "DRY RUN, nothing is written to Delius (PRISONTOPROBATION_DRY_RUN=true)"
+    else:
+        writes = "LIVE, writing to Delius (PRISONTOPROBATION_DRY_RUN=false)"
+    capabilities = settings.domain().capabilities
+    on = [capability.value for capability in CAPABILITY_SETTINGS.values() if capabilities.allows(capability)]
+    off = [f"{name}=false" for name, capability in CAPABILITY_SETTINGS.items() if not capabilities.allows(capability)]
+    switched = f"capabilities on: {', '.join(on) or 'none'}"
+    if off:
+        switched += f"; switched off, left to other services: {', '.join(off)}"
+    prisons = ",".join(sorted(settings.only_prisons)) or "all"
+    if settings.message_processor_enabled:
+        processing = f"processing every {show_duration(settings.message_processor_delay)}"
+    else:
+        processing = "processing and retry schedules OFF (PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false)"
+    return (
+        f"Mode: {writes}; {switched}; hold-back {show_duration(settings.hold_back)}; prisons: {prisons}; "
+        f"{processing}; workers: {settings.processor_workers} processing, {settings.listener_workers} listener; "
+        f"booking lease {show_duration(settings.booking_lease)}, lock at most {show_duration(settings.lock_at_most)}"
+    )
 
 # Families whose other members a library in the process reads: an unknown one there is not a mistake.
 LIBRARY_FAMILIES = frozenset({"AWS_", "OTEL_"})

@@ -1,18 +1,53 @@
-"""A bound on request bodies: 413 in the HMPPS error shape past MAX_BODY_BYTES, read no further.
+"""ASGI middleware.
 
-Without it a body sent to POST /resync without a token is read whole (55 MB grew the process from 104 MB
-to 560 MB) before the 401. The largest body any operation needs is a re-sync of 500 NOMS
-numbers (about 6 KB); the bound is 1 MiB, the default body limit of the nginx ingress in front of HMPPS
-services, so the pod holds the line even when reached another way. A declared `Content-Length` over the
-bound is refused before anything is read; a chunked body is counted as it arrives.
+- `HeadAsGet`: HEAD answered for every GET route, as Spring MVC does (RFC 9110 §9.3.2): the GET's status and
+  headers, no body (FastAPI alone answers 405); a path with no GET still answers 405 from the router.
+- `BodyLimit`: a body over MAX_BODY_BYTES (1 MiB, the nginx ingress's default; the largest operation needs
+  about 6 KB) is answered 413 in the HMPPS shape and read no further: a declared Content-Length at once, a
+  chunked body as it arrives (55 MB sent to POST /resync without a token grew the process to 560 MB).
 """
+
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 from ptpu_runtime.api.errors import error_body
-from ptpu_runtime.api.head_requests import Asgi, Message, Receive, Scope, Send
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class HeadAsGet:
+    """ASGI middleware: `HEAD` → the route's `GET`, body discarded (headers, incl. Content-Length, kept)."""
+
+    def __init__(self, app: Asgi) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self._app(scope, receive, send)
+            return
+        body_sent = False
+
+        async def headers_only(message: Message) -> None:
+            nonlocal body_sent
+            if message["type"] == "http.response.body":
+                if body_sent:
+                    return
+                if message.get("more_body", False):
+                    return  # a streamed GET: wait for its end, then close the HEAD answer once
+                body_sent = True
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            await send(message)
+
+        await self._app({**scope, "method": "GET"}, receive, headers_only)
 
 MAX_BODY_BYTES = 1024 * 1024
 

@@ -1,0 +1,232 @@
+"""Where traces and telemetry events go: Azure Monitor, OTLP, both, or nowhere.
+
+- `APPLICATIONINSIGHTS_CONNECTION_STRING`: spans to Application Insights and the `P2P*` events as customEvents.
+- `OTEL_EXPORTER_OTLP_ENDPOINT`: spans and events (as log records) over OTLP/HTTP to `<url>/v1/traces` and
+  `<url>/v1/logs`; the exporter reads the other `OTEL_EXPORTER_OTLP_*` variables itself.
+- neither: no tracer provider, the OpenTelemetry SDK not even imported; every span is the API's no-op one.
+One provider serves both exporters, so one sampler and one instrumentation set (requests, botocore) apply.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from attrs import define, field
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Tracer
+
+from ptpu_adapters.observability.telemetry import OTEL_EVENTS_LOGGER
+from ptpu_adapters.observability.tracing import TRACER_NAME
+from ptpu_runtime.config import Settings
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import LogRecordExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
+    from opentelemetry.sdk.trace.sampling import Sampler
+
+log = logging.getLogger(__name__)
+
+AZURE_MONITOR = "azure-monitor"
+OTLP = "otlp"
+# Matched (re.search) against a request's full URL: no request spans for the probes, /info and the scrape.
+UNTRACED_PATHS = r"://[^/]+/health(/[^?]*)?(\?.*)?$,://[^/]+/info/?(\?.*)?$,://[^/]+/prometheus/?(\?.*)?$"
+EXPORTER_LOGGERS = ("opentelemetry.", "azure.")
+AZURE_HTTP_POLICY = "azure.core.pipeline.policies.http_logging_policy"
+INTERVAL_SECONDS = 60.0
+
+
+@define
+class Tracing:
+    """What `start_tracing` set up. Off (`enabled` False): `tracer` is the API's no-op tracer, nothing else."""
+
+    tracer: Tracer
+    exporters: tuple[str, ...] = ()
+    provider: TracerProvider | None = None
+    logger_provider: LoggerProvider | None = None
+    instrumentors: list[Any] = field(factory=list)
+
+    @property
+    def enabled(self) -> bool:
+        return self.provider is not None
+
+    def instrument_app(self, app: Any) -> Any:
+        """The FastAPI `app` with one SERVER span per request except `UNTRACED_PATHS` (unchanged when off)."""
+        if self.provider is not None:
+            from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+            # Not the ASGI receive/send spans inside each request: they say nothing here.
+            FastAPIInstrumentor.instrument_app(app, tracer_provider=self.provider, excluded_urls=UNTRACED_PATHS,
+                                               exclude_spans=["receive", "send"])
+        return app
+
+    def shutdown(self) -> None:
+        """Send what is buffered and undo the instrumentation (at the end of `ptpu serve`, and in tests)."""
+        for instrumentor in self.instrumentors:
+            instrumentor.uninstrument()
+        self.instrumentors.clear()
+        events = logging.getLogger(OTEL_EVENTS_LOGGER)
+        for handler in list(events.handlers):
+            events.removeHandler(handler)
+        if self.provider is not None:
+            self.provider.shutdown()
+        if self.logger_provider is not None:
+            self.logger_provider.shutdown()
+
+
+def start_tracing(
+    settings: Settings, *, span_exporters: Sequence[SpanExporter] = (), log_exporters: Sequence[LogRecordExporter] = (),
+    install_global: bool = True,
+) -> Tracing:
+    """The exporters `settings` ask for; none: `Tracing` with the no-op tracer. `span_exporters` /
+    `log_exporters` are added as they are, exported synchronously (tests' in-memory ones); `install_global`
+    also makes the provider the process's global one (settable once, so tests leave it)."""
+    if not (settings.applicationinsights_connection_string or settings.otel_exporter_otlp_endpoint or span_exporters):
+        return Tracing(trace.NoOpTracer())
+    tracing = build_pipeline(settings, span_exporters, log_exporters)
+    throttle_exporter_logs()  # an unreachable collector is a line a minute, not four per batch
+    if install_global:
+        trace.set_tracer_provider(tracing.provider)  # type: ignore[arg-type]  # enabled: a provider
+    log.info("Tracing to %s", " and ".join(tracing.exporters) or "the given exporters")
+    return tracing
+
+
+def build_pipeline(
+    settings: Settings, span_exporters: Sequence[SpanExporter], log_exporters: Sequence[LogRecordExporter]
+) -> Tracing:
+    """Providers, exporters (batched; the given ones synchronous), the events' log handler, instrumentation."""
+    from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
+    from opentelemetry.instrumentation.requests import RequestsInstrumentor
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+    from opentelemetry.sdk.trace.sampling import ParentBased
+
+    resource = Resource.create({"service.name": settings.otel_service_name})
+    # No atexit flush: `ptpu serve` flushes within a bound at its stop; an atexit flush to an unreachable
+    # collector held the exit for its whole retry schedule.
+    provider = TracerProvider(resource=resource, sampler=ParentBased(root=no_lone_calls()), shutdown_on_exit=False)
+    spans, logs = _configured_exporters(settings, provider)
+    for _, exporter in spans:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    for exporter in span_exporters:
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing = Tracing(provider.get_tracer(TRACER_NAME), tuple(name for name, _ in spans), provider,
+                      _event_pipeline(resource, logs, log_exporters))
+    for instrumentor in (RequestsInstrumentor(), BotocoreInstrumentor()):
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.instrument(tracer_provider=provider)
+            tracing.instrumentors.append(instrumentor)
+    return tracing
+
+
+def no_lone_calls() -> Sampler:
+    """The root sampler: a CLIENT span that would start a trace (a call outside any received message,
+    processed record or API request: the long poll, lock queries, health pings) is dropped."""
+    from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
+
+    class NoLoneCalls(Sampler):
+        def should_sample(self, parent_context: Any, trace_id: int, name: str, kind: SpanKind | None = None,
+                          attributes: Any = None, links: Any = None, trace_state: Any = None) -> SamplingResult:
+            if kind == SpanKind.CLIENT:
+                return SamplingResult(Decision.DROP)
+            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+        def get_description(self) -> str:
+            return "NoLoneCalls"
+
+    return NoLoneCalls()
+
+
+def _configured_exporters(
+    settings: Settings, provider: TracerProvider
+) -> tuple[list[tuple[str, SpanExporter]], list[LogRecordExporter]]:
+    spans: list[tuple[str, SpanExporter]] = []
+    logs: list[LogRecordExporter] = []
+    if settings.applicationinsights_connection_string:
+        from azure.monitor.opentelemetry.exporter import AzureMonitorLogExporter, AzureMonitorTraceExporter
+
+        connection = settings.applicationinsights_connection_string
+        # No offline storage: its files under /tmp would hold the events' NOMS numbers and CRNs and outlive
+        # the process; a batch Azure does not take is dropped. Given the provider, it reads its resource.
+        trace_exporter = AzureMonitorTraceExporter(
+            connection_string=connection, tracer_provider=provider, disable_offline_storage=True
+        )
+        spans.append((AZURE_MONITOR, trace_exporter))
+        logs.append(AzureMonitorLogExporter(connection_string=connection, disable_offline_storage=True))
+    if settings.otel_exporter_otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        base = settings.otel_exporter_otlp_endpoint.rstrip("/")
+        spans.append((OTLP, OTLPSpanExporter(endpoint=f"{base}/v1/traces")))
+        logs.append(OTLPLogExporter(endpoint=f"{base}/v1/logs"))
+    return spans, logs
+
+
+def _event_pipeline(
+    resource: Resource, exporters: Sequence[LogRecordExporter], synchronous: Sequence[LogRecordExporter]
+) -> LoggerProvider | None:
+    """The P2P events' OTel log records: a handler on the events logger feeding the log exporters."""
+    if not exporters and not synchronous:
+        return None
+    from opentelemetry.instrumentation.logging.handler import LoggingHandler
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, SimpleLogRecordProcessor
+
+    provider = LoggerProvider(resource=resource, shutdown_on_exit=False)  # flushed by `ptpu serve`
+    for exporter in exporters:
+        provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
+    for exporter in synchronous:
+        provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
+    events = logging.getLogger(OTEL_EVENTS_LOGGER)
+    events.setLevel(logging.INFO)
+    events.propagate = False  # the JSON log line is LoggingTelemetry's; this logger feeds OTel only
+    events.addHandler(LoggingHandler(level=logging.INFO, logger_provider=provider))
+    return provider
+
+
+class ThrottleExporterLogs(logging.Filter):
+    """The exporters' own complaints (about four lines per failed batch while a collector is unreachable):
+    per logger under EXPORTER_LOGGERS, the first record, then at most one per `interval_seconds` with the
+    count held back; Azure's HTTP policy's INFO lines dropped. `clock` returns seconds."""
+
+    def __init__(self, interval_seconds: float = INTERVAL_SECONDS, clock: Callable[[], float] | None = None) -> None:
+        super().__init__()
+        self._interval = interval_seconds
+        self._clock = clock or time.monotonic
+        self._guard = threading.Lock()
+        self._last: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(EXPORTER_LOGGERS):
+            return True
+        if record.name == AZURE_HTTP_POLICY and record.levelno < logging.WARNING:
+            return False
+        with self._guard:
+            now = self._clock()
+            last = self._last.get(record.name)
+            if last is not None and now - last < self._interval:
+                self._held[record.name] = self._held.get(record.name, 0) + 1
+                return False
+            held = self._held.pop(record.name, 0)
+            self._last[record.name] = now
+        if held:
+            record.msg = f"{record.getMessage()} ({held} more like this in the last minute, not shown)"
+            record.args = None
+        return True
+
+
+def throttle_exporter_logs() -> None:
+    """Install the filter on every handler of the root logger (once per handler)."""
+    chosen = ThrottleExporterLogs()
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(existing, ThrottleExporterLogs) for existing in handler.filters):
+            handler.addFilter(chosen)

@@ -1,0 +1,36 @@
+"""The observability wing: clock, Prometheus registry and metrics, telemetry events, tracing, upstream calls."""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+from prometheus_client import CollectorRegistry
+
+from ptpu_adapters.http.calls import UpstreamCalls
+from ptpu_adapters.observability.metrics import PrometheusMetrics
+from ptpu_adapters.observability.telemetry import DlqCountingTelemetry, LoggingTelemetry, OpenTelemetryEvents
+from ptpu_adapters.system_clock import SystemClock
+from ptpu_core.ports import Telemetry
+from ptpu_runtime.config import Settings
+from ptpu_runtime.tracing import Tracing, start_tracing
+
+UPSTREAM_APIS = ("prison-api", "community-api", "offender-search")
+
+
+def _telemetry(tracing: Tracing, metrics: PrometheusMetrics) -> Telemetry:
+    """JSON log lines; with tracing on, also span events and exported log records; every
+    `<eventType>-sent-to-dlq` event also counted (ptpu_messages_sent_to_dlq_total)."""
+    events = OpenTelemetryEvents(LoggingTelemetry()) if tracing.enabled else LoggingTelemetry()
+    return DlqCountingTelemetry(events, metrics.sent_to_dlq)
+
+
+class Observability(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(SystemClock)
+    tracing = providers.Singleton(start_tracing, settings)  # exporters per settings; shut down by `serve`
+    registry = providers.Singleton(CollectorRegistry, auto_describe=True)
+    metrics = providers.Singleton(PrometheusMetrics, registry)
+    telemetry = providers.Singleton(_telemetry, tracing, metrics)
+    # Every upstream call: http_client_requests_seconds and ptpu_upstream_calls_total, and each API's recent
+    # calls for its /health component.
+    upstream_calls = providers.Singleton(UpstreamCalls, registry, UPSTREAM_APIS)
