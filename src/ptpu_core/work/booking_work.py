@@ -1,9 +1,6 @@
-"""How a cycle spreads its bookings: over workers in one pod, and over pods by per-booking leases.
-
-The core handles one booking at a time and stays free of threads: it hands the runtime an iterator of
-per-booking tasks (`RunsBookingTasks`) and asks a `BookingLeases` port before it touches a booking.
-The defaults here (`SerialRunner`, `NoLeases`) run serially: one booking after another, in one
-process, under whatever lock the caller holds.
+"""How a cycle spreads its bookings: over workers in one pod (`RunsBookingTasks`, the runtime's threads), and
+over pods by per-booking leases (`BookingLeases`). The defaults (`CycleSettings()`) run one booking after
+another, in one process, under whatever lock the caller holds.
 """
 
 from __future__ import annotations
@@ -11,19 +8,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Protocol, TypeVar
 
-from attrs import frozen
+from attrs import Attribute, field, frozen
 
 from ptpu_core.errors import PtpuError, StoreFailure
+from ptpu_core.rules.booking_order import BookingOrder, as_selected
 from ptpu_core.rules.retry_policy import RetryTier
+from ptpu_core.work.record_tracing import NO_TRACING, RecordTracing
 
 log = logging.getLogger("ptpu.synchronise")
 
 T = TypeVar("T")
 
 
-@runtime_checkable
 class RunsBookingTasks(Protocol):
     """Runs per-booking tasks, at most N at once (N = PRISONTOPROBATION_PROCESSOR_WORKERS).
 
@@ -76,7 +74,6 @@ KEEP_SHARE = 0.5
 LOOK_AHEAD = 100
 
 
-@runtime_checkable
 class BookingLeases(Protocol):
     """A lease per booking, shared by every pod (ShedLock's item layout in the schedule table).
 
@@ -220,3 +217,24 @@ class LookAhead:
                 failure,
             )
             return ()
+
+
+@frozen
+class CycleSettings:
+    """How a cycle spreads and bounds its bookings. `leases` None: every booking is ours (one process under
+    a cluster-wide lock, or tests), nothing read ahead. `retry_same_run_within`: see `LeaseRun`.
+    `booking_order`: the order this pod walks a selection's bookings (`PodSpread` seeded by the pod, so pods
+    do not all start at one booking). `look_ahead`: bookings whose leases are read in one go (1 to LOOK_AHEAD).
+    `tracing`: a span per record around its processing and save."""
+
+    runner: RunsBookingTasks = SerialRunner()
+    leases: BookingLeases | None = None
+    retry_same_run_within: timedelta = timedelta(0)
+    booking_order: BookingOrder = as_selected
+    look_ahead: int = field(default=LOOK_AHEAD)
+    tracing: RecordTracing = NO_TRACING
+
+    @look_ahead.validator
+    def _look_ahead(self, _: Attribute[int], value: int) -> None:
+        if not 1 <= value <= LOOK_AHEAD:
+            raise ValueError(f"look_ahead must be 1 to {LOOK_AHEAD}, not {value}")
