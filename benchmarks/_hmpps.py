@@ -9,6 +9,7 @@ from typing import Any
 
 from _common import StaticTokens
 from _world import bench_delius_offender, bench_prison_record
+from ptpu_core.work.booking_pass import PerBookingPass
 
 from ptpu_adapters.http.base import UpstreamClient, cookieless_session
 from ptpu_adapters.http.community_api import CommunityApiClient
@@ -16,7 +17,6 @@ from ptpu_adapters.http.offender_search import OffenderSearchClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import RecordingMetrics, RecordingTelemetry
-from ptpu_core.work.booking_pass import PerBookingPass
 from ptpu_core.work.effect_journal import AppliedStepStore
 from ptpu_sandbox.simulators.cluster import SimulatedHmpps
 

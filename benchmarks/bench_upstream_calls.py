@@ -30,13 +30,13 @@ from _common import EVENT_TYPES, booking_ids, machine, markdown_table, quiet_log
 from _hmpps import CallKey, per_service, processor, start_world
 from _records import NOW, record
 from _world import crn
+from ptpu_core.work.booking_pass import PerBookingPass
 
 from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Outcome
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
 from ptpu_core.use_cases.synchronise import SynchronisationService
-from ptpu_core.work.booking_pass import PerBookingPass
 
 EVENTS_PER_BOOKING = 5
 SERVICES = ("prison-api", "community-api", "offender-search")

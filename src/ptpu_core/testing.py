@@ -39,10 +39,15 @@ from ptpu_core.models.probation import (
 )
 from ptpu_core.models.record import Message
 from ptpu_core.models.service_time import instant, wall_clock, wall_clock_between
+from ptpu_core.outcomes import Outcome
+from ptpu_core.processors.dispatch import process
 from ptpu_core.rules.retry_policy import epoch_seconds
+from ptpu_core.settings import DomainSettings
 from ptpu_core.use_cases.resync import LatestBookings
 from ptpu_core.use_cases.synchronise import Store
 from ptpu_core.work.booking_work import KEEP_SHARE, BookingLeases, LeaseRun
+from ptpu_core.work.effect_journal import AppliedStepStore
+from ptpu_core.work.unit_of_work import BookingWork, Ports
 
 
 class FixedClock:
@@ -486,6 +491,35 @@ class FakeDomainEventPublisher:
 
     def event_types(self) -> list[str]:
         return [event.event_type for event in self.published]
+
+
+def fake_ports(
+    clock: ports.Clock | None = None, metrics: ports.Metrics | None = None, telemetry: ports.Telemetry | None = None
+) -> Ports:
+    """Ports over fresh fakes (those given shared); the clock defaults to 2021-03-10 noon in London."""
+    return Ports(
+        FakePrisonApi(), FakeCommunityApi(), FakeOffenderSearch(), telemetry or RecordingTelemetry(),
+        metrics or RecordingMetrics(), clock or FixedClock(datetime(2021, 3, 10, 12)),
+    )
+
+
+class OneRecord:
+    """Each record through a fresh `BookingWork` (a booking of one record), as the cycle takes it but without
+    saving an outcome: given a `store`, the record's journal is written alone when processing ends or fails."""
+
+    def __init__(self, ports: Ports, settings: DomainSettings, store: AppliedStepStore | None = None) -> None:
+        self.ports = ports
+        self.settings = settings
+        self.store = store
+
+    def process(self, message: Message) -> Outcome:
+        work = BookingWork(self.ports, self.settings, store=self.store)
+        work.begin(message)
+        try:
+            result: Outcome | Exception = process(message, work)
+        except Exception as error:  # noqa: BLE001 - raised again once the journal is written
+            result = error
+        return work.commit(result)
 
 
 def _conforms() -> None:

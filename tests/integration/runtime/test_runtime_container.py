@@ -18,7 +18,6 @@ from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_adapters.sqs.listener import SqsListener
 from ptpu_core.errors import ConfigError
 from ptpu_core.rules.booking_order import PodSpread
-from ptpu_core.work.booking_pass import PerBookingPass
 from ptpu_runtime.cli import EXIT_CONFIG, Service
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
@@ -170,13 +169,13 @@ def test_processing_workers_leases_and_connection_pools_come_from_settings(env):
                               "PRISONTOPROBATION_BOOKING_LEASE": "2m"})
     container = Container(settings=settings)
     service = container.synchronisation()
-    assert service._runner.workers == 8
+    assert service._cycle.runner.workers == 8
     assert service._leases is container.booking_leases()
     # Pods walk a selection in their own order, drawn from their lease owner (ptpu_core.rules.booking_order).
-    assert isinstance(service._booking_order, PodSpread)
-    assert service._booking_order._seed == container.booking_leases().locked_by
+    assert isinstance(service._cycle.booking_order, PodSpread)
+    assert service._cycle.booking_order._seed == container.booking_leases().locked_by
     assert container.booking_leases()._lease == timedelta(minutes=2)
-    assert isinstance(service._passes, PerBookingPass)
+    assert service._ports is container.ports()
     for http in (container.prison_http(), container.community_http(), container.search_http()):
         adapter = http._session.get_adapter("http://prison-api")
         assert adapter._pool_maxsize == 8 + 3 + 1
