@@ -5,7 +5,7 @@ The simulated HMPPS systems answer every call after a fixed delay (the --latenci
 wait in the message table: a bulk SENTENCE_DATES-CHANGED wave, every fourth booking also with an
 IMPRISONMENT_STATUS-CHANGED (a full sync: match, link, booking number, location, key dates). Each run
 starts worker processes that run the service's own cycle (SynchronisationService with ThreadedRunner,
-DynamoBookingLeases and PerBookingPass, as the container wires them) back to back until nothing is due,
+DynamoBookingLeases and BookingWork, as the container wires them) back to back until nothing is due,
 on a fresh table and a fresh Delius. Reported per run:
 - drain seconds, from the moment every process starts together (after its imports) to the last one's end;
 - the floor, bookings x calls per booking x latency / (workers x processes): the time the upstream
@@ -53,7 +53,7 @@ from _common import (
     section,
 )
 from _dynalite import dynalite_server, installed
-from _hmpps import CallKey, processor, start_world
+from _hmpps import CallKey, counted_ports, start_world
 from _lease_log import LeaseLog, overlaps
 from _records import NOW, batch_write, record
 from _timing import Timed, Totals, merged
@@ -67,8 +67,9 @@ from ptpu_adapters.dynamodb.record_codec import message_to_item
 from ptpu_adapters.provisioning import AwsResourceNames, ensure_table
 from ptpu_core.rules.booking_order import PodSpread
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry
+from ptpu_core.testing import FixedClock
 from ptpu_core.use_cases.synchronise import SynchronisationService
+from ptpu_core.work.booking_work import CycleSettings
 from ptpu_runtime.workers import ThreadedRunner
 from ptpu_sandbox.lifeline import bound_to_this_process
 
@@ -104,16 +105,15 @@ def worker(config: dict[str, Any]) -> None:
     repository = DynamoMessageRepository(table, config["table"])
     calls: list[CallKey] = []
     # As the container wires it: each record's effects journalled on its item, pools sized to the workers.
-    work = processor(
-        _Urls(config), calls, clock, steps=repository,  # type: ignore[arg-type]
+    ports = counted_ports(
+        _Urls(config), calls, clock,  # type: ignore[arg-type]
         wrap=lambda service, client: Timed(client, "upstream", totals), pool_size=config["workers"] + 2,
     )
     runner = ThreadedRunner(config["workers"])
     lease_log = LeaseLog(Timed(clients.schedule_dynamodb, "dynamodb-leases", totals, by_method=True))
     leases = DynamoBookingLeases(lease_log, config["lock_table"], LEASE)
     service = SynchronisationService(
-        repository, work, clock, DomainSettings(), RecordingMetrics(), RecordingTelemetry(),
-        runner=runner, leases=leases, booking_order=PodSpread(leases.locked_by),
+        repository, ports, DomainSettings(), CycleSettings(runner, leases, booking_order=PodSpread(leases.locked_by))
     )
     synced = 0
     time.sleep(max(0.0, config["go"] - time.time()))  # every process starts together, imports done
