@@ -108,8 +108,7 @@ class SynchronisationService:
         self._probe_failed: set[int] = set()  # bookings that failed again in the last probe runs
 
     def process_due(self, *, deadline: datetime | None = None) -> CycleSummary:
-        """SPEC §6: records never tried and older than the hold-back, per booking; no booking is
-        started at or after `deadline` (None: no bound)."""
+        """SPEC §6: records never tried and older than the hold-back; no booking starts at or after `deadline`."""
         cutoff = instant(self._clock.now()) - self._settings.hold_back
         due = self._repository.unprocessed_created_before(cutoff)
         return self._synchronise(
@@ -120,8 +119,7 @@ class SynchronisationService:
         )
 
     def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> CycleSummary:
-        """SPEC §8: records whose retry count is in `tier`, per booking (see the module docstring);
-        no booking is started at or after `deadline` (None: no bound)."""
+        """SPEC §8: records whose retry count is in `tier`; no booking starts at or after `deadline`."""
         started = instant(self._clock.now())
         cutoff = started - self._settings.hold_back
         selected = self._repository.unprocessed_with_retries(tier.min_retries, tier.max_retries)
@@ -134,10 +132,8 @@ class SynchronisationService:
         )
 
     def system_failures(self, *, limit: int) -> list[int]:
-        """The bookings `retry_system_failures` would take now, in its order, at most `limit`: those with
-        a record whose last try failed for a system reason (status ERROR) and that the short tier would
-        retry next (retry count 1-4). Bookings that failed again in an earlier probe go last, so a few that
-        always fail (one bad record, one offender community-api refuses) cannot hold up the rest."""
+        """The bookings `retry_system_failures` would take now, at most `limit`: those with a record in ERROR
+        the short tier would retry next, the ones that failed again in an earlier probe last."""
         short = RetryTier.SHORT
         selected = (m for m in self._repository.unprocessed_with_retries(short.min_retries, short.max_retries)
                     if _system_failure(m))
@@ -149,17 +145,10 @@ class SynchronisationService:
     def retry_system_failures(
         self, *, limit: int, deadline: datetime | None = None, only_after_failures: bool = False
     ) -> CycleSummary:
-        """Try the `system_failures` bookings again now rather than at the short tier's next run.
-
-        The run is a probe of the upstreams: its first booking is tried alone, and when it fails again for a
-        system reason the run ends there, so while the upstream is down a run costs one booking's calls.
-        Otherwise the rest follow over the workers, until PROBE_FAILURES of them have failed again and more
-        have failed than succeeded. A booking that failed goes last in the next run's order.
-        A record that fails for a system reason again is saved as it was (status, journal)
-        without counting a retry: its tier and deleteBy are as if this run had not happened. A business
-        outcome (no match, key dates not updated, ...) or success is saved as any retry saves it.
-        `only_after_failures`: read nothing unless this instance has saved a system failure since the last
-        run that found none (a scheduled run costs no store read while all is well)."""
+        """Try the `system_failures` bookings again now, as a probe of the upstreams: the first booking alone
+        (failing again ends the run), then the rest until PROBE_FAILURES have failed again, more than succeeded.
+        A repeated system failure is saved without counting a retry; any other outcome as a retry saves it.
+        `only_after_failures`: read nothing unless this instance saved a system failure since the last run."""
         if only_after_failures and not self._outcomes.take_system_failure_mark():
             return CycleSummary()
         cutoff = instant(self._clock.now()) - self._settings.hold_back
@@ -199,10 +188,8 @@ class SynchronisationService:
         run: LeaseRun = PROCESS_DUE,
         probe: dict[int, bool] | None = None,
     ) -> CycleSummary:
-        """`selects` is the cycle's selection rule, checked again on each booking's consistent read;
-        `joins` says which of the booking's unprocessed records this cycle may process; `probe`: given by
-        `retry_system_failures`, which bookings ended failing (True) or not; the cycle stops while they
-        mostly fail, and a repeated system failure is not counted a retry."""
+        """`selects`: the selection rule, checked again on each booking's consistent read; `joins`: which of the
+        booking's records this cycle may process; `probe`: which bookings ended failing (a probe run)."""
         tally: Counter[str] = Counter()  # CycleSummary's field names; the runner's calling thread only
         self._leases.new_cycle()  # before the (lazy) selection is read
 
