@@ -14,10 +14,8 @@ from ptpu_adapters.http.base import UpstreamClient, cookieless_session
 from ptpu_adapters.http.community_api import CommunityApiClient
 from ptpu_adapters.http.offender_search import OffenderSearchClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
-from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import RecordingMetrics, RecordingTelemetry
-from ptpu_core.work.booking_pass import PerBookingPass
-from ptpu_core.work.effect_journal import AppliedStepStore
+from ptpu_core.work.unit_of_work import Ports
 from ptpu_sandbox.simulators.cluster import SimulatedHmpps
 
 CallKey = tuple[str, str, tuple[object, ...]]  # (service, method, plain arguments)
@@ -55,34 +53,30 @@ class Counting:
         return counted
 
 
-def processor(
+def counted_ports(
     hmpps: SimulatedHmpps,
     log: list[CallKey],
     clock: Any,
     *,
-    steps: AppliedStepStore | None = None,
     wrap: Callable[[str, Any], Any] = lambda service, client: client,
     pool_size: int | None = None,
-) -> PerBookingPass:
-    """The service's processor (one pass per booking, as the container wires it), every port call counted
-    beneath the pass (a read the pass reuses is not counted again). `steps`: the record store that journals
-    each record's effects (the container passes the repository); `wrap(service, client)` may wrap each
-    counted port (to time it); `pool_size`: connections kept per upstream (the container's: workers + 2)."""
+) -> Ports:
+    """The service's ports as the container wires them, every upstream call counted beneath the booking's
+    unit of work (a read it reuses is not counted again). `wrap(service, client)` may wrap each counted
+    port (to time it); `pool_size`: connections kept per upstream (the container's: workers + 2)."""
     tokens = StaticTokens(hmpps.auth.mint_token([]))
 
     def client(service: str, url: str, make: Callable[[UpstreamClient], Any]) -> Any:
         upstream = UpstreamClient(service, url, tokens, session=cookieless_session(pool_size))
         return Counting(service, wrap(service, make(upstream)), log)
 
-    return PerBookingPass(
+    return Ports(
         client("prison-api", hmpps.prison_url, PrisonApiClient),
         client("community-api", hmpps.community_url, CommunityApiClient),
         client("offender-search", hmpps.search_url, OffenderSearchClient),
         RecordingTelemetry(),
         RecordingMetrics(),
         clock,
-        DomainSettings(),
-        steps=steps,
     )
 
 
@@ -90,4 +84,4 @@ def per_service(log: Sequence[CallKey]) -> Counter[str]:
     return Counter(service for service, _, _ in log)
 
 
-__all__ = ["CallKey", "Counting", "per_service", "processor", "start_world"]
+__all__ = ["CallKey", "Counting", "counted_ports", "per_service", "start_world"]

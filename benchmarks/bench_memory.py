@@ -48,7 +48,7 @@ from ptpu_adapters.dynamodb.message_table import message_table_definition
 from ptpu_adapters.dynamodb.record_codec import message_from_item, message_to_item
 from ptpu_adapters.provisioning import ensure_table
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, fake_ports
 from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_runtime.api.errors import install_error_handlers
 from ptpu_runtime.api.reports import DEFAULT_MAX_CONCURRENT_REPORTS, ReportGate, report_router
@@ -94,8 +94,10 @@ def cycle_row(clients: AwsClients, backlog: int) -> tuple[list[object], list[dic
     batch_write(clients.dynamodb, table, items)
     repository = DynamoMessageRepository(clients.dynamodb, table)
     service = SynchronisationService(
-        repository, passes_of(NoOpProcessor()), FixedClock(NOW), DomainSettings(), RecordingMetrics(),
-        RecordingTelemetry(),
+        repository,
+        fake_ports(FixedClock(NOW), RecordingMetrics(), RecordingTelemetry()),
+        DomainSettings(),
+        process=NoOpProcessor().process,
     )
     before = peak_rss_mib()
     seconds, peak, after, summary = traced(service.process_due)

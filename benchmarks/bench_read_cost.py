@@ -34,7 +34,7 @@ from ptpu_adapters.provisioning import ensure_table
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, fake_ports
 from ptpu_core.use_cases.synchronise import SynchronisationService
 
 DUE_RECORDS = 100
@@ -44,7 +44,7 @@ DUE_BOOKINGS = 50
 class NoOpProcessor:
     """Every record done at once: the cycle's reads are what is measured, not the upstream work."""
 
-    def process(self, message: Message) -> Outcome:
+    def process(self, message: Message, work: object) -> Outcome:
         return done(SynchroniseState.COMPLETED)
 
 
@@ -94,8 +94,10 @@ def ours(client: Any, table: str) -> tuple[int, int, int, int]:
     """(items read, queries, ScannedCount, batch-got) of one process_due; it marks the due records processed."""
     repository = DynamoMessageRepository(client, table)
     service = SynchronisationService(
-        repository, passes_of(NoOpProcessor()), FixedClock(NOW), DomainSettings(), RecordingMetrics(),
-        RecordingTelemetry(),
+        repository,
+        fake_ports(FixedClock(NOW), RecordingMetrics(), RecordingTelemetry()),
+        DomainSettings(),
+        process=NoOpProcessor().process,
     )
     summary = service.process_due()
     if summary.processed != DUE_RECORDS:

@@ -33,6 +33,7 @@ from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry
 from ptpu_core.use_cases.resync import MAX_IDS, Resync, ResyncResult
+from ptpu_core.work.unit_of_work import DryRun, Ports
 from ptpu_sandbox.simulators.cluster import SimulatedHmpps
 
 SERVICES = ("prison-api", "community-api", "offender-search")
@@ -45,11 +46,12 @@ def use_case(hmpps: SimulatedHmpps, log: list[CallKey]) -> Resync:
         return Counting(service, make(UpstreamClient(service, url, tokens)), log)
 
     prison = client("prison-api", hmpps.prison_url, PrisonApiClient)
-    return Resync(
-        prison, prison, client("community-api", hmpps.community_url, CommunityApiClient),
+    ports = Ports(
+        prison, client("community-api", hmpps.community_url, CommunityApiClient),
         client("offender-search", hmpps.search_url, OffenderSearchClient), RecordingTelemetry(), RecordingMetrics(),
-        FixedClock(datetime(2026, 11, 1, 12, 0, tzinfo=UTC)), DomainSettings(), DryRunCommunityApi,
+        FixedClock(datetime(2026, 11, 1, 12, 0, tzinfo=UTC)),
     )
+    return Resync(ports, DomainSettings(), prison, dry_run=DryRun(DryRunCommunityApi))
 
 
 def timed(resync: Resync, ids: list[Any], dry_run: bool) -> tuple[float, dict[str, int]]:

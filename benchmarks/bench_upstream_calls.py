@@ -1,13 +1,13 @@
 """Measure 3: upstream calls per booking, with our per-booking aggregation vs one record at a time.
 
 B bookings get 5 events each, of types drawn at random (seeded) from the five, arriving interleaved.
-Both modes run the real MessageProcessor and HTTP clients against the simulated HMPPS systems (a fresh
+Both modes run the real processors and HTTP clients against the simulated HMPPS systems (a fresh
 world each), counting every port call:
 - aggregated: SynchronisationService.process_due over the stored records (newest per type, by priority),
-  one pass per booking (PerBookingPass: each prison-api resource read once, an identical key-dates PUT
+  one unit of work per booking (BookingWork: each prison-api resource read once, an identical key-dates PUT
   sent once), as the service runs;
 - aggregated, no pass: the same, each record with its own reads;
-- one-by-one: MessageProcessor.process on each record in arrival order (what aggregation avoids).
+- one-by-one: each record through its own unit of work, in arrival order (what aggregation avoids).
 Floor: the distinct calls of the aggregated run — each read made once, each Delius target written
 once — which is the fewest that can leave Delius in the state the aggregated run leaves it.
 
@@ -27,16 +27,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import EVENT_TYPES, booking_ids, machine, markdown_table, quiet_logs, section
-from _hmpps import CallKey, per_service, processor, start_world
+from _hmpps import CallKey, counted_ports, per_service, start_world
 from _records import NOW, record
 from _world import crn
 
 from ptpu_core.models.record import Message
-from ptpu_core.outcomes import Outcome
+from ptpu_core.processors import dispatch
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
-from ptpu_core.use_cases.synchronise import SynchronisationService
-from ptpu_core.work.booking_pass import PerBookingPass
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, OneRecord
+from ptpu_core.use_cases.synchronise import Process, SynchronisationService
 
 EVENTS_PER_BOOKING = 5
 SERVICES = ("prison-api", "community-api", "offender-search")
@@ -59,35 +58,25 @@ def delius_state(hmpps: Any, count: int) -> dict[str, Any]:
     }
 
 
-class ProcessOnly:
-    """A processor without booking passes: every record reads for itself."""
-
-    def __init__(self, inner: PerBookingPass) -> None:
-        self._inner = inner
-
-    def process(self, message: Message) -> Outcome:
-        return self._inner.process(message)
-
-
 def run(mode: str, bookings: list[int], messages: list[Message]) -> tuple[list[CallKey], dict[str, Any]]:
     log: list[CallKey] = []
     clock = FixedClock(NOW)
     hmpps = start_world(bookings)
     try:
-        work = processor(hmpps, log, clock)
+        ports = counted_ports(hmpps, log, clock)
+        per_record = OneRecord(ports, DomainSettings())  # a fresh unit of work per record
         if mode.startswith("aggregated"):
             repository = InMemoryMessageRepository()
             for message in messages:
                 repository.add(message)
-            per_record = ProcessOnly(work)  # hides booking_pass(): one pass per record
+            one_each: Process = lambda message, work: per_record.process(message)  # noqa: E731
             service = SynchronisationService(
-                repository, work if mode == "aggregated" else passes_of(per_record), clock, DomainSettings(),
-                RecordingMetrics(), RecordingTelemetry(),
+                repository, ports, DomainSettings(), process=dispatch.process if mode == "aggregated" else one_each
             )
             service.process_due()
         else:
             for message in messages:
-                work.process(message)
+                per_record.process(message)
         return log, delius_state(hmpps, len(bookings))
     finally:
         hmpps.stop()

@@ -11,7 +11,7 @@ Imports only the standard library and attrs, and talks to the outside world only
   key dates, retry tiers, identifier checks, capability switches, the domain events to announce;
 - the ports, settings and errors.
 
-Everything else in the package (the processing cycle, the per-booking pass, the effect journal, the
+Everything else in the package (the processing cycle, the unit of work per booking, the effect journal, the
 re-sync use case) is the service's own machinery: importable, but free to change between versions.
 """
 
@@ -55,6 +55,7 @@ from ptpu_core.ports import (
     Telemetry,
 )
 from ptpu_core.processors.matching import (
+    Announces,
     Matched,
     MatchResult,
     NotMatched,
@@ -80,88 +81,32 @@ from ptpu_core.work.domain_events import (
 
 __all__ = [
     # Models: NOMIS offender events
-    "EventType",
-    "OffenderEvent",
-    "ImprisonmentStatusChangedEvent",
-    "ExternalMovementInsertedEvent",
-    "SentenceDatesChangedEvent",
-    "ConfirmedReleaseDateChangedEvent",
-    "BookingNumberChangedEvent",
-    "EVENT_PRIORITY",
+    "EventType", "OffenderEvent", "ImprisonmentStatusChangedEvent", "ExternalMovementInsertedEvent",
+    "SentenceDatesChangedEvent", "ConfirmedReleaseDateChangedEvent", "BookingNumberChangedEvent", "EVENT_PRIORITY",
     "event_priority",
     # Models: the stored record
-    "Message",
-    "SynchroniseState",
+    "Message", "SynchroniseState",
     # Models: prison-api
-    "Booking",
-    "BookingIdentifier",
-    "Movement",
-    "Prisoner",
-    "SentenceDetail",
-    "SentenceTerm",
+    "Booking", "BookingIdentifier", "Movement", "Prisoner", "SentenceDetail", "SentenceTerm",
     # Models: probation-offender-search and community-api
-    "MatchRequest",
-    "OffenderMatch",
-    "OffenderMatches",
-    "Conviction",
-    "Sentence",
-    "Custody",
-    "Institution",
-    "IDs",
-    "UpdateCustody",
-    "UpdateCustodyBookingNumber",
-    "ReplaceCustodyKeyDates",
-    "NotFound",
+    "MatchRequest", "OffenderMatch", "OffenderMatches", "Conviction", "Sentence", "Custody", "Institution", "IDs",
+    "UpdateCustody", "UpdateCustodyBookingNumber", "ReplaceCustodyKeyDates", "NotFound",
     # Models: HMPPS domain events
-    "HmppsDomainEvent",
-    "PersonIdentifier",
+    "HmppsDomainEvent", "PersonIdentifier",
     # Event parsing
-    "SnsNotification",
-    "parse_envelope",
-    "parse_event",
+    "SnsNotification", "parse_envelope", "parse_event",
     # Rules
-    "validate",
-    "Verdict",
-    "Kept",
-    "Dropped",
-    "aggregate",
-    "Aggregation",
-    "OffenderMatcher",
-    "PrisonerLookup",
-    "ProbationCases",
-    "MatchResult",
-    "Matched",
-    "NotMatched",
-    "probation_key_dates",
+    "validate", "Verdict", "Kept", "Dropped", "aggregate", "Aggregation", "OffenderMatcher", "PrisonerLookup",
+    "ProbationCases", "Announces", "MatchResult", "Matched", "NotMatched", "probation_key_dates",
     "latest_sentence_start_date",
-    "RetryTier",
-    "tier_for",
-    "require_noms_number",
-    "require_crn",
-    "require_booking_number",
-    "InvalidIdentifier",
-    "Capability",
-    "Capabilities",
-    "SERVES",
-    "prison_identifier_added",
-    "prison_identifier_updated",
-    "PRISON_IDENTIFIER_ADDED",
-    "PRISON_IDENTIFIER_UPDATED",
+    "RetryTier", "tier_for", "require_noms_number", "require_crn", "require_booking_number", "InvalidIdentifier",
+    "Capability", "Capabilities", "SERVES", "prison_identifier_added", "prison_identifier_updated",
+    "PRISON_IDENTIFIER_ADDED", "PRISON_IDENTIFIER_UPDATED",
     # Ports
-    "Clock",
-    "Telemetry",
-    "Metrics",
-    "PrisonApi",
-    "OffenderSearchApi",
-    "CommunityApi",
-    "MessageRepository",
+    "Clock", "Telemetry", "Metrics", "PrisonApi", "OffenderSearchApi", "CommunityApi", "MessageRepository",
     "DomainEventPublisher",
     # Settings
     "DomainSettings",
     # Errors
-    "PtpuError",
-    "SystemFailure",
-    "UpstreamFailure",
-    "StoreFailure",
-    "InvalidMessage",
+    "PtpuError", "SystemFailure", "UpstreamFailure", "StoreFailure", "InvalidMessage",
 ]

@@ -1,5 +1,5 @@
 """The core's test support: an in-memory fake of every port (they record state, so tests assert what
-happened), and `passes_of` / `every_booking` for handing the processing cycle a plain processor.
+happened).
 
 Shared by the unit tests, the local sandbox and the benchmarks, and offered to services reusing the core
 for their own tests; production code never imports it (an import-linter contract). The block at the end
@@ -9,9 +9,8 @@ type-checks each fake against its Protocol.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Protocol
 
 from attrs import define, evolve, field
 
@@ -41,13 +40,14 @@ from ptpu_core.models.probation import (
 from ptpu_core.models.record import Message
 from ptpu_core.models.service_time import instant, wall_clock, wall_clock_between
 from ptpu_core.outcomes import Outcome
-from ptpu_core.processors.dispatch import StagedProcessing
+from ptpu_core.processors.dispatch import process
 from ptpu_core.rules.retry_policy import epoch_seconds
 from ptpu_core.settings import DomainSettings
 from ptpu_core.use_cases.resync import LatestBookings
-from ptpu_core.use_cases.synchronise import BookingPass, BookingPasses
-from ptpu_core.work.booking_pass import PerBookingPass
-from ptpu_core.work.booking_work import KEEP_SHARE, LeaseLost, LeaseRun
+from ptpu_core.use_cases.synchronise import Store
+from ptpu_core.work.booking_work import KEEP_SHARE, BookingLeases, LeaseRun
+from ptpu_core.work.effect_journal import AppliedStepStore
+from ptpu_core.work.unit_of_work import BookingWork, Ports
 
 
 class FixedClock:
@@ -493,49 +493,33 @@ class FakeDomainEventPublisher:
         return [event.event_type for event in self.published]
 
 
-class ProcessesMessages(Protocol):
-    """A plain processor: one record's outcome, or an exception."""
+def fake_ports(
+    clock: ports.Clock | None = None, metrics: ports.Metrics | None = None, telemetry: ports.Telemetry | None = None
+) -> Ports:
+    """Ports over fresh fakes (those given shared); the clock defaults to 2021-03-10 noon in London."""
+    return Ports(
+        FakePrisonApi(), FakeCommunityApi(), FakeOffenderSearch(), telemetry or RecordingTelemetry(),
+        metrics or RecordingMetrics(), clock or FixedClock(datetime(2021, 3, 10, 12)),
+    )
 
-    def process(self, message: Message) -> Outcome: ...
 
+class OneRecord:
+    """Each record through a fresh `BookingWork` (a booking of one record), as the cycle takes it but without
+    saving an outcome: given a `store`, the record's journal is written alone when processing ends or fails."""
 
-class PlainPass:
-    """A `BookingPass` over a plain processor: an outcome is handed back with nothing staged (a journal the
-    processor keeps is its own store write); an `Exception` is handed back as the record's failure, but
-    `LeaseLost` (the booking is another pod's now) and any other BaseException are raised."""
+    def __init__(self, ports: Ports, settings: DomainSettings, store: AppliedStepStore | None = None) -> None:
+        self.ports = ports
+        self.settings = settings
+        self.store = store
 
-    def __init__(self, processor: ProcessesMessages) -> None:
-        self._processor = processor
-
-    def process_staged(self, message: Message) -> StagedProcessing:
+    def process(self, message: Message) -> Outcome:
+        work = BookingWork(self.ports, self.settings, store=self.store)
+        work.begin(message)
         try:
-            return StagedProcessing(self._processor.process(message))
-        except LeaseLost:
-            raise
-        except Exception as error:  # noqa: BLE001 - handed to the cycle, which logs and retries the record
-            return StagedProcessing(None, error)
-
-
-class SamePass:
-    """`BookingPasses` handing every booking the one pass; `confirm_lease` is not passed on (the pass is
-    built without a lease check, or with its own)."""
-
-    def __init__(self, booking_pass: BookingPass) -> None:
-        self._pass = booking_pass
-
-    def booking_pass(self, confirm_lease: Callable[[], None] | None = None) -> BookingPass:
-        return self._pass
-
-
-def passes_of(processor: ProcessesMessages) -> SamePass:
-    """For handing `SynchronisationService` a plain processor (`process(message) -> Outcome`)."""
-    return SamePass(PlainPass(processor))
-
-
-def every_booking(booking_pass: BookingPass) -> SamePass:
-    """For handing `SynchronisationService` one staged pass (a bare `MessageProcessor`) for all bookings:
-    its journal still rides on each record's save."""
-    return SamePass(booking_pass)
+            result: Outcome | Exception = process(message, work)
+        except Exception as error:  # noqa: BLE001 - raised again once the journal is written
+            result = error
+        return work.commit(result)
 
 
 def _conforms() -> None:
@@ -549,6 +533,5 @@ def _conforms() -> None:
     _community: ports.CommunityApi = FakeCommunityApi()
     _repository: ports.MessageRepository = InMemoryMessageRepository()
     _domain_events: ports.DomainEventPublisher = FakeDomainEventPublisher()
-    per_booking = PerBookingPass(_prison, _community, _search, _telemetry, _metrics, _clock, DomainSettings())
-    _passes: BookingPasses = per_booking  # what the container hands SynchronisationService
-    _plain: BookingPasses = passes_of(per_booking)
+    _store: Store = InMemoryMessageRepository()
+    _leases: BookingLeases = InMemoryBookingLeases(_clock, "pod", timedelta(minutes=5))

@@ -18,6 +18,7 @@ from ptpu_adapters.sqs.listener import ListenerSettings, SqsListener
 from ptpu_core.errors import SystemFailure
 from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Outcome
+from ptpu_core.testing import OneRecord
 from ptpu_core.use_cases.receive import Reception
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
@@ -183,7 +184,7 @@ def test_garbage_from_prison_api_gives_an_outcome_or_a_system_failure_never_a_cr
     stored = [r for r in running.records() if world.marker_of(r) == event.marker and not r.is_processed]
     for message in stored:
         try:
-            outcome = container.processor().process(message)
+            outcome = OneRecord(container.ports(), container.domain_settings()).process(message)
         except SystemFailure as failure:
             assert str(failure).strip()
             continue

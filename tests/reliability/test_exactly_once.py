@@ -26,7 +26,6 @@ from ptpu_core.errors import StoreFailure
 from ptpu_core.models.prison import Booking, SentenceDetail, SentenceTerm
 from ptpu_core.models.probation import Conviction, Custody, OffenderMatch, OffenderMatches, Sentence
 from ptpu_core.models.record import SynchroniseState
-from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.settings import DomainSettings
 from ptpu_core.telemetry_names import IMPRISONMENT_STATUS_UPDATED, OFFENDER_MATCH
 from ptpu_core.testing import (
@@ -36,11 +35,11 @@ from ptpu_core.testing import (
     FixedClock,
     RecordingMetrics,
     RecordingTelemetry,
-    every_booking,
 )
 from ptpu_core.use_cases import reports
 from ptpu_core.use_cases.receive import EventReceiver, Reception
 from ptpu_core.use_cases.synchronise import SynchronisationService
+from ptpu_core.work.unit_of_work import Ports
 from ptpu_sandbox.emulator import AwsResourceNames, MotoEmulator, moto_emulator_session, provision
 from ptpu_sandbox.simulators.faults import FaultRule
 from reliability.fault_proxy import AnswerLosingProxy
@@ -133,7 +132,7 @@ def world(emulator: MotoEmulator) -> Iterator[World]:
     def handle(event_type: str, message: str, sns_message_id: str | None) -> None:
         receptions.append(receiver.receive(event_type, message, sns_message_id))
 
-    processor = MessageProcessor(prison, community, search, telemetry, metrics, clock, settings, steps=repository)
+    ports = Ports(prison, community, search, telemetry, metrics, clock)
     world = World(
         clients,
         resources.queue_url,
@@ -146,7 +145,7 @@ def world(emulator: MotoEmulator) -> Iterator[World]:
         telemetry,
         receptions,
         SqsListener(clients.sqs, resources.queue_url, handle, ListenerSettings(wait_seconds=1)),
-        SynchronisationService(repository, every_booking(processor), clock, settings, metrics, telemetry),
+        SynchronisationService(repository, ports, settings),
     )
     try:
         yield world

@@ -1,9 +1,2 @@
-"""Per-event processing (SPEC §7): each processor turns one stored event into an Outcome;
-matching finds the probation case a prisoner belongs to.
-
-`dispatch.MessageProcessor` is the entry point; it picks the processor by event type.
-"""
-
-from ptpu_core.processors.dispatch import MessageProcessor
-
-__all__ = ["MessageProcessor"]
+"""Per-event processing (SPEC §7): `dispatch.process(message, work)` picks the processor by event type;
+each takes the event and the booking's unit of work and answers an Outcome."""

@@ -14,91 +14,81 @@ from ptpu_core.models.events import EventType, ImprisonmentStatusChangedEvent
 from ptpu_core.models.probation import NotFound, UpdateCustody, UpdateCustodyBookingNumber
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Outcome, done, try_later
-from ptpu_core.ports import CommunityApi, PrisonApi, Telemetry
 from ptpu_core.processors.attributes import booking_attributes
 from ptpu_core.processors.matching import NotMatched, OffenderMatcher
 from ptpu_core.rules.capabilities import Capability, skipped
 from ptpu_core.rules.identifiers import require_booking_identifiers
 from ptpu_core.rules.key_dates import latest_sentence_start_date, probation_key_dates
 from ptpu_core.rules.validation import NOT_ACTIVE, NOT_INTERESTED_PRISON
-from ptpu_core.settings import DomainSettings
+from ptpu_core.work.unit_of_work import BookingWork
 
 log = logging.getLogger(__name__)
 
 Decision = tuple[Outcome, str, dict[str, str]]  # outcome, telemetry event name, its attributes
 
 
-class ImprisonmentStatusProcessor:
-    def __init__(
-        self,
-        prison_api: PrisonApi,
-        community_api: CommunityApi,
-        matcher: OffenderMatcher,
-        telemetry: Telemetry,
-        settings: DomainSettings,
-    ) -> None:
-        self._prison_api = prison_api
-        self._community_api = community_api
-        self._matcher = matcher
-        self._telemetry = telemetry
-        self._settings = settings
+def process(event: ImprisonmentStatusChangedEvent, work: BookingWork) -> Outcome:
+    outcome, name, attributes = _decide(event, work)
+    # Exactly one outcome event per record, always saying which booking and status it was.
+    attributes |= {"bookingId": str(event.booking_id), "imprisonmentStatusSeq": str(event.imprisonment_status_seq)}
+    work.track_event(name, attributes)
+    log.info("Imprisonment status of booking %d: %s", event.booking_id, name)
+    return outcome
 
-    def process(self, event: ImprisonmentStatusChangedEvent) -> Outcome:
-        outcome, name, attributes = self._decide(event)
-        # Exactly one outcome event per record, always saying which booking and status it was.
-        attributes |= {"bookingId": str(event.booking_id), "imprisonmentStatusSeq": str(event.imprisonment_status_seq)}
-        self._telemetry.track_event(name, attributes)
-        log.info("Imprisonment status of booking %d: %s", event.booking_id, name)
-        return outcome
 
-    def _decide(self, event: ImprisonmentStatusChangedEvent) -> Decision:
-        booking_id = event.booking_id
-        if event.imprisonment_status_seq != 0:  # 1: NOMIS raises three events; only the insert matters
-            return done(State.NO_LONGER_VALID), names.IMPRISONMENT_STATUS_NOT_SEQUENCE_ZERO, {}
-        detail = self._prison_api.get_sentence_detail(booking_id)
-        if detail.sentence_start_date is None:  # 2
-            return done(State.NO_LONGER_VALID), names.IMPRISONMENT_STATUS_NO_SENTENCE_START_DATE, {}
-        start = latest_sentence_start_date(self._prison_api.get_sentence_terms(booking_id))  # 3
-        if start is None:
-            return done(State.NO_LONGER_VALID), names.IMPRISONMENT_STATUS_NO_SENTENCE_START_DATE, {}
-        booking = self._prison_api.get_booking(booking_id)
-        require_booking_identifiers(booking)
-        about = booking_attributes(booking) | {"sentenceStartDate": start.isoformat()}
-        if not booking.active_flag:  # 4: released since; nothing left to do
-            return done(State.COMPLETED), names.IMPRISONMENT_STATUS_IGNORED, about | {"reason": NOT_ACTIVE}
+def _decide(event: ImprisonmentStatusChangedEvent, work: BookingWork) -> Decision:
+    booking_id = event.booking_id
+    if event.imprisonment_status_seq != 0:  # 1: NOMIS raises three events; only the insert matters
+        return done(State.NO_LONGER_VALID), names.IMPRISONMENT_STATUS_NOT_SEQUENCE_ZERO, {}
+    detail = work.get_sentence_detail(booking_id)
+    if detail.sentence_start_date is None:  # 2
+        return done(State.NO_LONGER_VALID), names.IMPRISONMENT_STATUS_NO_SENTENCE_START_DATE, {}
+    start = latest_sentence_start_date(work.get_sentence_terms(booking_id))  # 3
+    if start is None:
+        return done(State.NO_LONGER_VALID), names.IMPRISONMENT_STATUS_NO_SENTENCE_START_DATE, {}
+    booking = work.get_booking(booking_id)
+    require_booking_identifiers(booking)
+    about = booking_attributes(booking) | {"sentenceStartDate": start.isoformat()}
+    if not booking.active_flag:  # 4: released since; nothing left to do
+        return done(State.COMPLETED), names.IMPRISONMENT_STATUS_IGNORED, about | {"reason": NOT_ACTIVE}
 
-        match = self._matcher.ensure_offender_number_exists_in_probation(booking, start)  # 5
-        if isinstance(match, NotMatched):
-            return try_later(match.state, None, *match.crns), match.telemetry_name, about | match.attributes
-        crn = match.crn
-        if not self._settings.is_interested_prison(booking.agency_id):  # 6
-            ignored = about | {"reason": NOT_INTERESTED_PRISON}
-            return done(State.NO_LONGER_VALID), names.IMPRISONMENT_STATUS_IGNORED, ignored
+    settings = work.settings
+    matcher = OffenderMatcher(work, work, work, work, settings, announcer=work)
+    match = matcher.ensure_offender_number_exists_in_probation(booking, start)  # 5
+    if isinstance(match, NotMatched):
+        return try_later(match.state, None, *match.crns), match.telemetry_name, about | match.attributes
+    crn = match.crn
+    if not settings.is_interested_prison(booking.agency_id):  # 6
+        ignored = about | {"reason": NOT_INTERESTED_PRISON}
+        return done(State.NO_LONGER_VALID), names.IMPRISONMENT_STATUS_IGNORED, ignored
 
-        noms, book_no = booking.offender_no, booking.booking_no
-        capabilities = self._settings.capabilities
-        if not capabilities.matching:  # 7
-            self._skip(Capability.MATCHING, event, about)
-        elif self._community_api.update_booking_number(noms, UpdateCustodyBookingNumber(start, book_no)) is None:
-            return try_later(State.BOOKING_NUMBER_NOT_ASSIGNED, None, crn), names.BOOKING_NUMBER_NOT_ASSIGNED, about
-        # Until Delius is put right (e.g. duplicate custodial events) keep trying while the sentence runs.
-        retry_until = detail.sentence_expiry_date
-        agency = booking.agency_id
-        if not capabilities.location:  # 8
-            self._skip(Capability.LOCATION, event, about)
-        elif agency is not None and self._community_api.update_custody(noms, book_no, UpdateCustody(agency)) is None:
-            return try_later(State.LOCATION_NOT_UPDATED, retry_until, crn), names.LOCATION_NOT_UPDATED, about
-        if not capabilities.key_dates:
-            self._skip(Capability.KEY_DATES, event, about)
-        else:
-            replaced = self._community_api.replace_key_dates(noms, book_no, probation_key_dates(detail))  # 9
-            if isinstance(replaced, NotFound):
-                outcome = try_later(State.KEY_DATES_NOT_UPDATED, retry_until, crn)
-                return outcome, names.KEY_DATES_NOT_UPDATED, about | {"reason": replaced.detail}
-        return done(State.COMPLETED, crn), names.IMPRISONMENT_STATUS_UPDATED, about | {"crn": crn}  # 10
+    noms, book_no = booking.offender_no, booking.booking_no
+    capabilities = settings.capabilities
+    if not capabilities.matching:  # 7
+        _skip(work, Capability.MATCHING, event, about)
+    elif work.update_booking_number(noms, UpdateCustodyBookingNumber(start, book_no)) is None:
+        return try_later(State.BOOKING_NUMBER_NOT_ASSIGNED, None, crn), names.BOOKING_NUMBER_NOT_ASSIGNED, about
+    # Until Delius is put right (e.g. duplicate custodial events) keep trying while the sentence runs.
+    retry_until = detail.sentence_expiry_date
+    agency = booking.agency_id
+    if not capabilities.location:  # 8
+        _skip(work, Capability.LOCATION, event, about)
+    elif agency is not None and work.update_custody(noms, book_no, UpdateCustody(agency)) is None:
+        return try_later(State.LOCATION_NOT_UPDATED, retry_until, crn), names.LOCATION_NOT_UPDATED, about
+    if not capabilities.key_dates:
+        _skip(work, Capability.KEY_DATES, event, about)
+    else:
+        replaced = work.replace_key_dates(noms, book_no, probation_key_dates(detail))  # 9
+        if isinstance(replaced, NotFound):
+            outcome = try_later(State.KEY_DATES_NOT_UPDATED, retry_until, crn)
+            return outcome, names.KEY_DATES_NOT_UPDATED, about | {"reason": replaced.detail}
+    return done(State.COMPLETED, crn), names.IMPRISONMENT_STATUS_UPDATED, about | {"crn": crn}  # 10
 
-    def _skip(self, capability: Capability, event: ImprisonmentStatusChangedEvent, about: dict[str, str]) -> None:
-        """One P2PSkippedByConfiguration for a step whose capability is switched off."""
-        attributes = about | skipped(capability, EventType.IMPRISONMENT_STATUS_CHANGED.value)
-        attributes |= {"bookingId": str(event.booking_id), "imprisonmentStatusSeq": str(event.imprisonment_status_seq)}
-        self._telemetry.track_event(names.SKIPPED_BY_CONFIGURATION, attributes)
+
+def _skip(
+    work: BookingWork, capability: Capability, event: ImprisonmentStatusChangedEvent, about: dict[str, str]
+) -> None:
+    """One P2PSkippedByConfiguration for a step whose capability is switched off."""
+    attributes = about | skipped(capability, EventType.IMPRISONMENT_STATUS_CHANGED.value)
+    attributes |= {"bookingId": str(event.booking_id), "imprisonmentStatusSeq": str(event.imprisonment_status_seq)}
+    work.track_event(names.SKIPPED_BY_CONFIGURATION, attributes)

@@ -18,7 +18,6 @@ from ptpu_core.rules.capabilities import Capability, skipped
 from ptpu_core.rules.identifiers import require_crn
 from ptpu_core.rules.validation import NOT_INTERESTED_PRISON
 from ptpu_core.settings import SENTENCE_START_WINDOW_DAYS, DomainSettings
-from ptpu_core.work.domain_events import Announcer
 
 # offender-search matched on the NOMS number (or on everything we sent): Delius already knows it.
 ALREADY_LINKED = frozenset({"ALL_SUPPLIED", "ALL_SUPPLIED_ALIAS", "HMPPS_KEY"})
@@ -50,6 +49,12 @@ class PrisonerLookup(Protocol):
         ...
 
 
+class Announces(Protocol):
+    def identifier_added(self, crn: str, noms_number: str, booking_number: str) -> None:
+        """Announce probation-case.prison-identifier.added for the NOMS number set on the case `crn`."""
+        ...
+
+
 class ProbationCases(Protocol):
     """The part of community-api matching reads and writes (every `ports.CommunityApi` is one)."""
 
@@ -73,7 +78,7 @@ class OffenderMatcher:
         community_api: ProbationCases,
         telemetry: Telemetry,
         settings: DomainSettings,
-        announcer: Announcer | None = None,
+        announcer: Announces | None = None,
     ) -> None:
         self._prison_api = prison_api
         self._offender_search = offender_search

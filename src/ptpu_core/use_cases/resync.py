@@ -1,35 +1,13 @@
-"""Re-sync on request: what an IMPRISONMENT_STATUS-CHANGED would do, now, for named bookings.
+"""Re-sync on request: process named bookings now as an IMPRISONMENT_STATUS-CHANGED (sequence 0) would be.
 
-An operator (or an end-to-end test) names 1 to MAX_IDS bookings, by booking id or NOMS number, and each
-is processed as an IMPRISONMENT_STATUS-CHANGED event with imprisonmentStatusSeq 0 is (SPEC §7 steps 1-10,
-through the same `MessageProcessor`), at once: no hold-back, no waiting for NOMIS to raise an event, and
-no record stored. The successor services give operators the same kind of lever (hmpps-probation-
-integration-services, prison-identifier-and-delius `POST /person/match-by-noms`: 1-500 identifiers, a dry
-run unless asked otherwise, its own role); this one answers synchronously with each booking's outcome.
-
-The rules:
-- Bounds: 1..MAX_IDS ids; a booking id is a whole number from 1 to MAX_BOOKING_ID, a NOMS number matches
-  `^[A-Z][0-9]{4}[A-Z]{2}$`. Anything else raises `InvalidResyncRequest` naming every bad id, before any
-  booking is touched.
-- A NOMS number stands for its latest booking, as prison-api's `GET /api/bookings/offenderNo/{offenderNo}`
-  answers it (`LatestBookings`); none: NOT_FOUND.
-- One booking at a time, in the order asked, each under its per-booking lease (`BookingLeases`, the lease
-  the scheduled cycles take): a booking another pod, or a worker of this pod, holds is BUSY
-  at once ("try again"), never waited for. A booking named twice (e.g. by id and by NOMS number) is
-  processed once; both ids get its answer.
-- Dry run (the default): community-api writes go through the dry-run adapter PRISONTOPROBATION_DRY_RUN
-  uses, reporting into this request's own list (answered as `writes`) and nowhere else; processing's
-  telemetry events are answered, not emitted. Not a dry run: processing writes and emits telemetry as
-  scheduled processing does, and the events are answered too. With PRISONTOPROBATION_DRY_RUN on, every
-  re-sync is a dry run.
-- Idempotent: nothing is stored, and every Delius write of the status-change flow sets a value (PUT, or a
-  replace of the key dates), so a second re-sync leaves Delius as the first did and answers the same.
-- A system failure (an upstream's 5xx or timeout, the lease store) ends that booking as ERROR; prison-api
-  answering 404 for a booking id ends it as NOT_FOUND. The other bookings carry on.
-- A request has a time budget (TIME_BUDGET): no booking is started after it is spent, and the ids left
-  answer NOT_STARTED, to be sent again. A booking takes about ten upstream calls (benchmarks/bench_resync.py),
-  so 500 at 50 ms each would take over four minutes, well past an ingress's usual 60 s; with the budget
-  the caller gets every answer made so far instead of a gateway timeout while the work goes on unseen.
+- 1..MAX_IDS ids, each a booking id (1..MAX_BOOKING_ID) or a NOMS number (its latest booking, `LatestBookings`;
+  none: NOT_FOUND); anything else raises `InvalidResyncRequest` naming every bad id, before any work.
+- One booking at a time, in the order asked, under its per-booking lease: one held elsewhere is BUSY at once.
+  A booking named twice is processed once. Nothing is stored.
+- Dry run (the default, always with PRISONTOPROBATION_DRY_RUN): writes are reported into the answer's
+  `writes`, telemetry answered and not emitted. Otherwise writes and telemetry as scheduled processing.
+- A system failure ends that booking as ERROR (prison-api's 404: NOT_FOUND); the others carry on.
+- No booking starts once the TIME_BUDGET is spent (under an ingress's 60 s): the ids left are NOT_STARTED.
 """
 
 from __future__ import annotations
@@ -37,9 +15,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from attrs import evolve, frozen
 
@@ -49,21 +27,13 @@ from ptpu_core.models.prison import Booking
 from ptpu_core.models.record import Message
 from ptpu_core.models.service_time import instant
 from ptpu_core.outcomes import Done
-from ptpu_core.ports import (
-    Clock,
-    CommunityApi,
-    DomainEventPublisher,
-    MessageRepository,
-    Metrics,
-    OffenderSearchApi,
-    PrisonApi,
-    Telemetry,
-)
-from ptpu_core.processors.dispatch import MessageProcessor
+from ptpu_core.ports import MessageRepository, Telemetry
+from ptpu_core.processors.dispatch import process
 from ptpu_core.settings import DomainSettings
 from ptpu_core.use_cases.resync_progress import ResyncItem, ResyncProgress, ResyncResult, TrackedEvent
 from ptpu_core.work.booking_work import ON_REQUEST, BookingLeases, NoLeases
 from ptpu_core.work.owed_announcements import DOMAIN_EVENTS, KeptWhenUnpublished
+from ptpu_core.work.unit_of_work import BookingWork, DryRun, Ports
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +54,10 @@ class InvalidResyncRequest(PtpuError):
         self.problems = tuple(problems)
 
 
-@runtime_checkable
 class LatestBookings(Protocol):
     def get_latest_booking(self, offender_no: str) -> Booking | None:
         """The prisoner's latest booking (prison-api `GET /api/bookings/offenderNo/{offenderNo}`); None on 404."""
         ...
-
-
-DryRunWrites = Callable[[CommunityApi, Telemetry], CommunityApi]
-"""Wraps community-api so that each write is reported to the telemetry given, and not made."""
 
 
 @frozen
@@ -157,57 +122,36 @@ class _Collected:
 
 
 class Resync:
-    """The re-sync use case over the service's ports (see the module docstring for its rules).
-
-    `community_api` is the real client: the dry-run wrapping is decided here, per request (`dry_run_writes`
-    builds it); `always_dry_run` is PRISONTOPROBATION_DRY_RUN. `leases` are the ones the scheduled cycles
-    share (default: none). `latest_bookings` resolves NOMS numbers (prison-api). `time_budget`: how long a
-    request may go on starting bookings (the clock port's time). `domain_events`: where a NOMS number the
-    re-sync sets is announced (None: not announced); `dry_run_domain_events` builds, for a dry run, the
-    publisher that only reports each event to the telemetry given (P2PDryRunDomainEvent); without it a dry
-    run announces nothing. `owed_announcements`: where an announcement that could not be published is kept
-    (the message table, see `KeptWhenUnpublished`).
-    """
+    """The re-sync use case (see the module docstring for its rules). `ports.community_api` is the real client:
+    a dry run (per request, or always with `settings.dry_run`) reports through `dry_run`'s twins instead.
+    `latest_bookings` resolves NOMS numbers; `leases` are the ones the scheduled cycles share (default: none);
+    `time_budget` is on the clock port's time; `owed_announcements` keeps an announcement that could not be
+    published (the message table, see `KeptWhenUnpublished`)."""
 
     def __init__(
         self,
-        prison_api: PrisonApi,
-        latest_bookings: LatestBookings,
-        community_api: CommunityApi,
-        offender_search: OffenderSearchApi,
-        telemetry: Telemetry,
-        metrics: Metrics,
-        clock: Clock,
+        ports: Ports,
         settings: DomainSettings,
-        dry_run_writes: DryRunWrites,
+        latest_bookings: LatestBookings,
         *,
+        dry_run: DryRun,
         leases: BookingLeases | None = None,
-        always_dry_run: bool = False,
         time_budget: timedelta = TIME_BUDGET,
-        domain_events: DomainEventPublisher | None = None,
-        dry_run_domain_events: Callable[[Telemetry], DomainEventPublisher] | None = None,
         owed_announcements: MessageRepository | None = None,
     ) -> None:
-        self._prison_api = prison_api
-        self._latest_bookings = latest_bookings
-        self._community_api = community_api
-        self._offender_search = offender_search
-        self._telemetry = telemetry
-        self._metrics = metrics
-        self._clock = clock
+        self._ports = ports
+        self._clock = ports.clock
         self._settings = settings
-        self._dry_run_writes = dry_run_writes
+        self._latest_bookings = latest_bookings
+        self._dry_run = dry_run
         self._leases = leases or NoLeases()
-        self._always_dry_run = always_dry_run
         self._time_budget = time_budget
-        self._domain_events = domain_events
-        self._dry_run_domain_events = dry_run_domain_events
         self._owed_store = owed_announcements
 
     @property
     def always_dry_run(self) -> bool:
         """PRISONTOPROBATION_DRY_RUN: every re-sync is a dry run."""
-        return self._always_dry_run
+        return self._settings.dry_run
 
     def resync(
         self, ids: Sequence[object], *, dry_run: bool = True, progress: ResyncProgress | None = None
@@ -220,7 +164,7 @@ class Resync:
         wanted = validated_ids(ids)
         progress = progress or ResyncProgress()
         progress.begin(wanted)
-        dry_run = dry_run or self._always_dry_run
+        dry_run = dry_run or self.always_dry_run
         spent_at = instant(self._clock.now()) + self._time_budget
         by_booking: dict[int, ResyncItem] = {}
         looked_up: dict[str, int | ResyncItem] = {}  # a NOMS number named twice is looked up once
@@ -277,23 +221,19 @@ class Resync:
 
     def _process(self, booking_id: int, dry_run: bool) -> ResyncItem:
         writes = _Collected()
-        events = _Collected(None if dry_run else self._telemetry)
-        community_api, settings, domain_events = self._community_api, self._settings, self._domain_events
+        events = _Collected(None if dry_run else self._ports.telemetry)
+        ports, settings, reporting = evolve(self._ports, telemetry=events), self._settings, None
         if dry_run:
-            community_api = self._dry_run_writes(community_api, writes)
-            settings = evolve(settings, dry_run=True)
             # Never the real topic in a dry run: its reporting twin, into this request's answer, or nothing.
-            domain_events = None if self._dry_run_domain_events is None else self._dry_run_domain_events(events)
-        elif domain_events is not None and self._owed_store is not None:
-            domain_events = KeptWhenUnpublished(domain_events, self._owed_store, self._status_change(booking_id))
-        # A NOMS number set by a re-sync is announced like any other; in a dry run the
-        # processor reports the event it would publish (P2PDryRunDomainEvent, answered in `telemetry`).
-        processor = MessageProcessor(
-            self._prison_api, community_api, self._offender_search, events, self._metrics, self._clock, settings,
-            domain_events=domain_events,
-        )
+            twin = self._dry_run.domain_events
+            ports = evolve(ports, domain_events=None if twin is None else twin(events))
+            settings, reporting = evolve(settings, dry_run=True), self._dry_run.writes(ports.community_api, writes)
+        elif ports.domain_events is not None and self._owed_store is not None:
+            kept = KeptWhenUnpublished(ports.domain_events, self._owed_store, self._status_change(booking_id))
+            ports = evolve(ports, domain_events=kept)
+        work = BookingWork(ports, settings, dry_run=reporting)
         try:
-            outcome = processor.process(self._status_change(booking_id))
+            outcome = process(self._status_change(booking_id), work)
         except SystemFailure as failure:
             return evolve(_failed(booking_id, booking_id, failure), events=tuple(events.events))
         return ResyncItem(

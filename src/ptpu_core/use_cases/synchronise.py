@@ -1,55 +1,12 @@
-"""Phases 2 and 3: sync what is due, booking by booking, and record each outcome (SPEC §6, §8, §10).
+"""Phases 2 and 3 (SPEC §6, §8, §10), as the existing service's MessageAggregator: select what is due, then
+per booking, under its lease: read its records again, aggregate them, process each kept one through the
+booking's unit of work and save its outcome. Scheduling and the cluster-wide lock are the runtime's.
 
-Scheduling and the cluster-wide lock belong to the runtime; a cycle here is one call.
-
-Both `process_due` and `retry` work per booking: for every distinct booking among the
-selected records they take *all* of that booking's unprocessed records
-(`unprocessed_for_booking`), aggregate them, delete the duplicates and process the rest
-in priority order. A retry therefore also picks up newer events of the same booking that
-arrived since (in any tier, or due): processing only the selected tier's records could sync
-an older event after a newer one of another type, and would leave newer duplicates of the
-same type to be processed again later. A retry does not take the booking's records still
-inside the hold-back (retry 0, created after now - hold-back): they are left to
-`process_due`, which syncs them after the retried ones, so the order still holds and the
-hold-back is not bypassed (an older record of the same type is then synced once more, first).
-
-The selections come from an eventually consistent index: a record just tried (retry 0 -> 1)
-can still be listed as due a moment later. So after the consistent per-booking read a booking
-is skipped (counted `stale`) unless one of its records still matches what selected it.
-
-A cycle may be given a `deadline` (the runtime passes one well inside the lock's lease): no
-booking is started once the clock reaches it, the ones in hand are finished, and the bookings
-left are counted (`deferred`) and logged; the next cycle selects them again. Without this a
-long cycle could outlive the lock and another instance would sync the same bookings.
-
-Concurrency and pods (`booking_work`): the bookings of a cycle are handed as tasks to a
-`RunsBookingTasks` runner (up to N at once; a booking's records stay in order inside its task), and
-each task first takes the booking's lease (`BookingLeases`): a booking leased by another pod is
-skipped (counted `leased_elsewhere`); the consistent read and the stale check come after the lease,
-so a booking another pod finished a moment ago is seen as done. Each booking's records share one pass
-(`BookingPasses.booking_pass`; `PerBookingPass` in the container): prison-api read once per booking.
-Each pod walks the selection's bookings in its own order (`booking_order`, `PodSpread` in the container),
-so pods do not all try the same booking's lease first; a booking's records keep their order. Before
-trying the leases of the next `look_ahead` bookings (100) it reads them in one go
-(`BookingLeases.leased_elsewhere`) and skips, without a write, the ones another pod holds or has worked
-since this cycle began (counted `leased_elsewhere` too): without it every pod spent a refused conditional
-write on every booking another pod had (benchmarks/NOTES.md). The read is a hint; the lease still decides;
-a refused lease shows the read is out of date, and the rest of the window is read again (`LookAhead`).
-
-A lease is kept while its booking is in hand (`HeldLease`, `BookingLeases.keep`): before each Delius
-write and publish (asked by the record's effect journal) and before each outcome's save, the pass confirms
-the lease is still this pod's, extending it once less than half is left. When it is not (another pod took
-it after it ran out), the pass stops at once (counted `lease_lost`): the record in hand is not saved, so it
-stays unprocessed for the pod that holds the booking now, and nothing more is written for the booking.
-
-Every record takes one path: the pass processes it with its effect journal staged on the record
-(`BookingPass.process_staged`), and the journal rides on the save of its outcome: one store write per
-record; the journal is written alone only when that save fails (see `ptpu_core.work.effect_journal`).
-
-Saving each outcome and counting status changes is `record_outcomes` (OutcomeRecorder).
-Failures: an exception from processing (handed back by the pass) becomes TryLater(ERROR) for that record and the
-cycle carries on. A `StoreFailure` from the repository is not caught: the cycle stops,
-and since nothing is deleted or marked before its outcome is saved, nothing is lost.
+A retry takes every unprocessed record of the booking except those still inside the hold-back (left to
+`process_due`), so records are synced in order. The selection's index lags, so a booking none of whose
+records still matches the selection on the consistent read is skipped (`stale`). No booking starts once the
+`deadline` has passed (`deferred`). Leases, the look-ahead and the pod's walking order are `booking_work`'s.
+An exception from processing is that record's TryLater(ERROR); a StoreFailure stops the cycle, losing nothing.
 """
 
 from __future__ import annotations
@@ -57,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from itertools import islice
 from typing import Protocol
@@ -68,51 +25,32 @@ from attrs import frozen
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.models.service_time import instant
 from ptpu_core.outcomes import Done, Outcome
-from ptpu_core.ports import Clock, MessageRepository, Metrics, Telemetry
-from ptpu_core.processors.dispatch import StagedProcessing
+from ptpu_core.ports import MessageRepository
+from ptpu_core.processors import dispatch
 from ptpu_core.rules.aggregation import aggregate
-from ptpu_core.rules.booking_order import BookingOrder, as_selected
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
 from ptpu_core.work.booking_work import (
     LEASE_SHARE,
-    LOOK_AHEAD,
     PROCESS_DUE,
-    BookingLeases,
+    CycleSettings,
     HeldLease,
     LeaseLost,
     LeaseRun,
     LookAhead,
     NoLeases,
-    RunsBookingTasks,
-    SerialRunner,
 )
-from ptpu_core.work.record_outcomes import LAST_CHANCE, OutcomeRecorder, days_to_success
-from ptpu_core.work.record_tracing import NO_TRACING, RecordTracing
+from ptpu_core.work.effect_journal import AppliedStepStore
+from ptpu_core.work.record_outcomes import OutcomeRecorder, failed
+from ptpu_core.work.unit_of_work import BookingWork, DryRun, Ports
 
 log = logging.getLogger("ptpu.synchronise")
 
-# LAST_CHANCE and days_to_success live in record_outcomes; still importable from here.
-__all__ = ["LAST_CHANCE", "BookingPass", "BookingPasses", "CycleSummary", "SynchronisationService",
-           "days_to_success"]  # fmt: skip
+Process = Callable[[Message, BookingWork], Outcome]
 
 
-class BookingPass(Protocol):
-    """Processes one booking's records, in order, on one worker (`MessageProcessor`)."""
-
-    def process_staged(self, message: Message) -> StagedProcessing:
-        """The record's outcome with its effect journal staged on it for the save to carry; an exception
-        from processing is handed back in the answer, except `LeaseLost`, which is raised."""
-        ...
-
-
-class BookingPasses(Protocol):
-    """Hands out one pass per booking (`ptpu_core.work.booking_pass.PerBookingPass`)."""
-
-    def booking_pass(self, confirm_lease: Callable[[], None] | None = None) -> BookingPass:
-        """A pass for one booking's records; `confirm_lease` raises LeaseLost unless the booking's
-        lease is still ours, and is asked before each Delius write and publish."""
-        ...
+class Store(MessageRepository, AppliedStepStore, Protocol):
+    """The message table: records, and each record's journal."""
 
 
 @frozen
@@ -143,52 +81,34 @@ def _distinct_bookings(messages: Iterable[Message]) -> Iterator[int]:
 
 
 class SynchronisationService:
+    """`dry_run`: how Delius writes are reported instead of made while `settings.dry_run`; `process`: one record
+    through the booking's work (`dispatch.process`)."""
+
     def __init__(
         self,
-        repository: MessageRepository,
-        passes: BookingPasses,
-        clock: Clock,
+        repository: Store,
+        ports: Ports,
         settings: DomainSettings,
-        metrics: Metrics,
-        telemetry: Telemetry,
+        cycle: CycleSettings = CycleSettings(),
         *,
-        runner: RunsBookingTasks | None = None,
-        leases: BookingLeases | None = None,
-        retry_same_run_within: timedelta = timedelta(0),
-        booking_order: BookingOrder = as_selected,
-        look_ahead: int = LOOK_AHEAD,
-        tracing: RecordTracing = NO_TRACING,
+        dry_run: DryRun | None = None,
+        process: Process = dispatch.process,
     ) -> None:
-        """`passes`: one pass per booking, which processes its records (`PerBookingPass`);
-        `runner`: how the bookings of a cycle are spread over workers (default: one after another);
-        `leases`: the per-booking leases shared with other pods (default: none, every booking is ours);
-        `retry_same_run_within`: see `LeaseRun` (how close two pods' runs of one retry tier count as one);
-        `booking_order`: the order this pod walks a selection's bookings (`ptpu_core.rules.booking_order`; default:
-        as selected; several pods: `PodSpread` seeded by the pod, so pods do not all start at one booking);
-        `look_ahead`: how many bookings' leases are read in one go before their leases are tried (1 to
-        LOOK_AHEAD; see `BookingLeases.leased_elsewhere`); `tracing`: a span per record around its processing and
-        save (`ptpu_core.work.record_tracing`; default: none)."""
-        if not 1 <= look_ahead <= LOOK_AHEAD:
-            raise ValueError(f"look_ahead must be 1 to {LOOK_AHEAD}, not {look_ahead}")
-        self._look_ahead = look_ahead
-        self._tracing = tracing
-        self._runner = runner or SerialRunner()
-        self._leases = leases or NoLeases()
-        self._retry_same_run_within = retry_same_run_within
-        self._booking_order = booking_order
         self._repository = repository
-        self._passes = passes
-        self._clock = clock
+        self._ports = ports
+        self._clock = ports.clock
         self._settings = settings
-        self._metrics = metrics
-        # Telemetry events are the processors' (SPEC §7); kept here for the agreed constructor.
-        self._telemetry = telemetry
-        self._outcomes = OutcomeRecorder(repository, clock, metrics)
+        self._cycle = cycle
+        self._leases = cycle.leases or NoLeases()
+        self._dry_run = None
+        if dry_run is not None and settings.dry_run:
+            self._dry_run = dry_run.writes(ports.community_api, ports.telemetry)
+        self._process = process
+        self._outcomes = OutcomeRecorder(repository, ports.clock, ports.metrics)
         self._probe_failed: set[int] = set()  # bookings that failed again in the last probe runs
 
     def process_due(self, *, deadline: datetime | None = None) -> CycleSummary:
-        """SPEC §6: records never tried and older than the hold-back, per booking; no booking is
-        started at or after `deadline` (None: no bound)."""
+        """SPEC §6: records never tried and older than the hold-back; no booking starts at or after `deadline`."""
         cutoff = instant(self._clock.now()) - self._settings.hold_back
         due = self._repository.unprocessed_created_before(cutoff)
         return self._synchronise(
@@ -199,8 +119,7 @@ class SynchronisationService:
         )
 
     def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> CycleSummary:
-        """SPEC §8: records whose retry count is in `tier`, per booking (see the module docstring);
-        no booking is started at or after `deadline` (None: no bound)."""
+        """SPEC §8: records whose retry count is in `tier`; no booking starts at or after `deadline`."""
         started = instant(self._clock.now())
         cutoff = started - self._settings.hold_back
         selected = self._repository.unprocessed_with_retries(tier.min_retries, tier.max_retries)
@@ -209,14 +128,12 @@ class SynchronisationService:
             lambda m: tier.covers(m.retry_count),
             joins=lambda m: not (m.retry_count == 0 and m.created_date >= cutoff),  # held back: process_due's
             deadline=deadline,
-            run=LeaseRun(tier, started, self._retry_same_run_within),
+            run=LeaseRun(tier, started, self._cycle.retry_same_run_within),
         )
 
     def system_failures(self, *, limit: int) -> list[int]:
-        """The bookings `retry_system_failures` would take now, in its order, at most `limit`: those with
-        a record whose last try failed for a system reason (status ERROR) and that the short tier would
-        retry next (retry count 1-4). Bookings that failed again in an earlier probe go last, so a few that
-        always fail (one bad record, one offender community-api refuses) cannot hold up the rest."""
+        """The bookings `retry_system_failures` would take now, at most `limit`: those with a record in ERROR
+        the short tier would retry next, the ones that failed again in an earlier probe last."""
         short = RetryTier.SHORT
         selected = (m for m in self._repository.unprocessed_with_retries(short.min_retries, short.max_retries)
                     if _system_failure(m))
@@ -228,17 +145,10 @@ class SynchronisationService:
     def retry_system_failures(
         self, *, limit: int, deadline: datetime | None = None, only_after_failures: bool = False
     ) -> CycleSummary:
-        """Try the `system_failures` bookings again now rather than at the short tier's next run.
-
-        The run is a probe of the upstreams: its first booking is tried alone, and when it fails again for a
-        system reason the run ends there, so while the upstream is down a run costs one booking's calls.
-        Otherwise the rest follow over the workers, until PROBE_FAILURES of them have failed again and more
-        have failed than succeeded. A booking that failed goes last in the next run's order.
-        A record that fails for a system reason again is saved as it was (status, journal)
-        without counting a retry: its tier and deleteBy are as if this run had not happened. A business
-        outcome (no match, key dates not updated, ...) or success is saved as any retry saves it.
-        `only_after_failures`: read nothing unless this instance has saved a system failure since the last
-        run that found none (a scheduled run costs no store read while all is well)."""
+        """Try the `system_failures` bookings again now, as a probe of the upstreams: the first booking alone
+        (failing again ends the run), then the rest until PROBE_FAILURES have failed again, more than succeeded.
+        A repeated system failure is saved without counting a retry; any other outcome as a retry saves it.
+        `only_after_failures`: read nothing unless this instance saved a system failure since the last run."""
         if only_after_failures and not self._outcomes.take_system_failure_mark():
             return CycleSummary()
         cutoff = instant(self._clock.now()) - self._settings.hold_back
@@ -263,7 +173,7 @@ class SynchronisationService:
             elif len(bookings) > 1:
                 summary = _sum(summary, run(bookings[1:]))
         finally:
-            failing = {b for b, failed in finished.items() if failed}
+            failing = {b for b, bad in finished.items() if bad}
             self._probe_failed = failing | {b for b in failed_before if b in bookings and b not in finished}
             if failing or len(finished) < len(bookings):
                 self._outcomes.mark_system_failure()  # some are left: the next run looks again
@@ -278,10 +188,8 @@ class SynchronisationService:
         run: LeaseRun = PROCESS_DUE,
         probe: dict[int, bool] | None = None,
     ) -> CycleSummary:
-        """`selects` is the cycle's selection rule, checked again on each booking's consistent read;
-        `joins` says which of the booking's unprocessed records this cycle may process; `probe`: given by
-        `retry_system_failures`, which bookings ended failing (True) or not; the cycle stops while they
-        mostly fail, and a repeated system failure is not counted a retry."""
+        """`selects`: the selection rule, checked again on each booking's consistent read; `joins`: which of the
+        booking's records this cycle may process; `probe`: which bookings ended failing (a probe run)."""
         tally: Counter[str] = Counter()  # CycleSummary's field names; the runner's calling thread only
         self._leases.new_cycle()  # before the (lazy) selection is read
 
@@ -291,9 +199,9 @@ class SynchronisationService:
             # Pulled by the runner on this thread when a worker is free: the deadline is checked when a
             # booking would start, and the selection's pages are read by one thread only.
             # A probe keeps its own order (bookings that failed before go last).
-            remaining = iter(self._booking_order(booking_ids) if probe is None else booking_ids)
+            remaining = iter(self._cycle.booking_order(booking_ids) if probe is None else booking_ids)
             # Without leases there is nothing to read ahead: the selection streams booking by booking.
-            size = 1 if isinstance(self._leases, NoLeases) else self._look_ahead
+            size = 1 if self._cycle.leases is None else self._cycle.look_ahead
             while chunk := list(islice(remaining, size)):
                 skipped: Collection[int] | None = None  # read once the chunk's first booking may start
                 for position, booking_id in enumerate(chunk):
@@ -320,7 +228,7 @@ class SynchronisationService:
                         continue
                     yield partial(self._leased_booking, booking_id, selects, joins, run, look_ahead, probe)
 
-        for counts in self._runner.run_all(tasks()):
+        for counts in self._cycle.runner.run_all(tasks()):
             tally.update(counts)
         return CycleSummary(**tally)
 
@@ -387,23 +295,29 @@ class SynchronisationService:
             log.info(
                 "booking %s: deleted duplicate %s message %s", booking_id, duplicate.event_type, duplicate.id
             )
-        booking_pass = self._passes.booking_pass(lease.confirm)
+        save = partial(self._save, selects=selects, tally=tally, retry_run=retry_run, probe=probe)
+        work = BookingWork(self._ports, self._settings, store=self._repository, save=save, lease=lease.confirm,
+                           dry_run=self._dry_run)
         for message in aggregation.kept:
             if stop_at is not None and instant(self._clock.now()) >= stop_at:
                 tally["cut_short"] += 1
-                log.warning(
-                    "booking %s: its lease is half spent; the rest of its records are left for the next cycle",
-                    booking_id,
-                )
+                log.warning("booking %s: its lease is half spent; the rest of its records are left for the next cycle",
+                            booking_id)
                 return failing
-            with self._tracing.record(message) as span:
-                staged = booking_pass.process_staged(message)
-                if staged.error is not None:
-                    span.failed(staged.error)
-                lease.confirm()  # the save is a write for the booking too
-                outcome = self._outcomes.save_staged(
-                    staged, message, selects(message), tally, retry_run=retry_run, counts_system_failure=not probe
-                )
+            with self._cycle.tracing.record(message) as span:
+                work.begin(message)
+                result: Outcome | Exception
+                try:
+                    result = self._process(message, work)
+                except LeaseLost:
+                    raise  # the booking is another pod's now: its record is left as that pod will find it
+                except Exception as error:  # noqa: BLE001 - the record's failure, saved as TryLater(ERROR)
+                    span.failed(error)
+                    result = error
+                except BaseException:
+                    work.flush()  # interrupted: journal what landed now, nobody will save an outcome
+                    raise
+                outcome = work.commit(result)
                 span.outcome(outcome)
             tally["processed"] += 1
             if isinstance(outcome, Done):
@@ -412,6 +326,15 @@ class SynchronisationService:
                 tally["retried"] += 1
                 failing = failing or outcome.status.state is SynchroniseState.ERROR
         return failing
+
+    def _save(
+        self, message: Message, result: Outcome | Exception, *, selects: Selector, tally: Counter[str],
+        retry_run: bool, probe: bool,
+    ) -> Outcome:
+        outcome = failed(message, result, tally, self._outcomes.failures) if isinstance(result, Exception) else result
+        self._outcomes.apply(message, outcome, selected=selects(message), retry_run=retry_run,
+                             counts_system_failure=not probe)
+        return outcome
 
     def apply_outcome(
         self, message: Message, outcome: Outcome, *, selected: bool = True, retry_run: bool = False

@@ -1,11 +1,7 @@
 """Saving what processing decided for one record, and counting status changes (SPEC §6 step 5, §10).
 
-Split out of `synchronise` (which walks the cycle's bookings): this module owns one record's outcome
-from the moment the processor answers. An exception from the processor becomes TryLater(ERROR) for
-that record (`failed`), so one record never stops the cycle. A staged outcome (`save_staged`) carries
-the record's effect journal on its one store write (`ptpu_core.work.effect_journal`).
-A `StoreFailure` from the repository is not caught here: the cycle stops, and since nothing is deleted
-or marked before its outcome is saved, nothing is lost.
+An exception from processing becomes TryLater(ERROR) for that record (`failed`), so one record never stops
+the cycle. A StoreFailure from the repository is raised: nothing is deleted or marked before its save.
 """
 
 from __future__ import annotations
@@ -16,17 +12,15 @@ from datetime import datetime, timedelta
 
 from attrs import evolve
 
-from ptpu_core.errors import StoreFailure
 from ptpu_core.models.events import EventType
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.models.service_time import instant
 from ptpu_core.outcomes import Done, Outcome, try_later
 from ptpu_core.ports import Clock, MessageRepository, Metrics
-from ptpu_core.processors.dispatch import StagedProcessing
 from ptpu_core.rules.retry_policy import epoch_seconds, processed_delete_by, retry_delete_by, tier_for
 from ptpu_core.work.record_failures import RecordFailures
 
-log = logging.getLogger("ptpu.synchronise")  # the cycle's logger, as before the split
+log = logging.getLogger("ptpu.synchronise")
 
 # A record this close to its deleteBy will be gone before the next retry (SPEC §10).
 LAST_CHANCE = timedelta(hours=24)
@@ -85,35 +79,6 @@ class OutcomeRecorder:
         """True when a system failure was saved since the last call (then cleared)."""
         saved, self._system_failure_saved = self._system_failure_saved, False
         return saved
-
-    def save_staged(
-        self,
-        staged: StagedProcessing,
-        message: Message,
-        selected: bool,
-        tally: Counter[str],
-        *,
-        retry_run: bool = False,
-        counts_system_failure: bool = True,
-    ) -> Outcome:
-        """Save the outcome with the record's journal on it (one store write), then emit its effects; when
-        the save fails, journal alone (so no landed write or emitted effect is repeated) and re-raise.
-        `retry_run`, `counts_system_failure`: as for `apply`."""
-        outcome = staged.outcome if staged.outcome is not None else failed(message, staged.error, tally, self.failures)
-        try:
-            self.apply(
-                message, outcome, selected=selected, retry_run=retry_run, counts_system_failure=counts_system_failure
-            )
-        except BaseException:
-            try:
-                staged.save_failed()
-            except StoreFailure:
-                log.warning(
-                    "booking %s: record %s's journal could not be written either", message.booking_id, message.id
-                )
-            raise
-        staged.saved()
-        return outcome
 
     def apply(
         self,

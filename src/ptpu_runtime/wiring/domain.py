@@ -25,9 +25,9 @@ from ptpu_core.settings import DomainSettings
 from ptpu_core.use_cases.receive import EventReceiver
 from ptpu_core.use_cases.resync import Resync
 from ptpu_core.use_cases.synchronise import SynchronisationService
-from ptpu_core.work.booking_pass import PerBookingPass
-from ptpu_core.work.booking_work import BookingLeases
+from ptpu_core.work.booking_work import BookingLeases, CycleSettings
 from ptpu_core.work.record_tracing import NO_TRACING, RecordTracing
+from ptpu_core.work.unit_of_work import DryRun, Ports
 from ptpu_runtime.config import Settings
 from ptpu_runtime.scheduling import ScheduleSettings, same_run_window
 from ptpu_runtime.tracing import Tracing
@@ -70,7 +70,6 @@ class Domain(containers.DeclarativeContainer):
     prison_api: providers.Dependency[PrisonApi] = providers.Dependency()
     offender_search: providers.Dependency[OffenderSearchApi] = providers.Dependency()
     delius_api: providers.Dependency[CommunityApi] = providers.Dependency()  # the real community-api client
-    community_api: providers.Dependency[CommunityApi] = providers.Dependency()  # dry run when it is on
 
     domain_settings = providers.Singleton(_domain, settings)
     schedule_settings = providers.Singleton(_schedule_settings, settings)
@@ -79,30 +78,25 @@ class Domain(containers.DeclarativeContainer):
     receiver = providers.Singleton(
         EventReceiver, prison_api, repository, clock, domain_settings, telemetry, metrics=metrics
     )
-    processor = providers.Singleton(
-        PerBookingPass,
-        prison_api,
-        community_api,
-        offender_search,
-        telemetry,
-        metrics,
-        clock,
-        domain_settings,
-        steps=repository,
-        domain_events=domain_events,
+    # The ports a booking's unit of work uses: the real community-api client (a dry run reports through
+    # DryRunCommunityApi, for scheduled processing when PRISONTOPROBATION_DRY_RUN is on, for /resync per request).
+    ports = providers.Singleton(
+        Ports, prison_api, delius_api, offender_search, telemetry, metrics, clock, domain_events
     )
     synchronisation = providers.Singleton(
-        SynchronisationService, repository, processor, clock, domain_settings, metrics, telemetry,
-        runner=booking_runner, leases=booking_leases, tracing=providers.Callable(_record_tracing, tracing),
-        # Pods start apart; leases without an owner (NoLeases, in tests) give a seed drawn at random.
-        booking_order=providers.Factory(PodSpread, providers.Callable(getattr, booking_leases, "locked_by", None)),
-        retry_same_run_within=providers.Callable(same_run_window, providers.Singleton(_schedule_settings, settings)),
+        SynchronisationService, repository, ports, domain_settings,
+        providers.Singleton(
+            CycleSettings, runner=booking_runner, leases=booking_leases,
+            retry_same_run_within=providers.Callable(same_run_window, schedule_settings),
+            # Pods start apart; leases without an owner give a seed drawn at random.
+            booking_order=providers.Factory(PodSpread, providers.Callable(getattr, booking_leases, "locked_by", None)),
+            tracing=providers.Callable(_record_tracing, tracing),
+        ),
+        dry_run=providers.Singleton(DryRun, providers.Object(DryRunCommunityApi)),
     )
-
-    # POST /resync: the real community-api client, wrapped per request when it is a dry run.
     resync = providers.Singleton(
-        Resync, prison_api, prison_api, delius_api, offender_search, telemetry, metrics, clock, domain_settings,
-        providers.Object(DryRunCommunityApi), leases=booking_leases, always_dry_run=settings.provided.dry_run,
-        domain_events=domain_events, dry_run_domain_events=providers.Object(DryRunDomainEventPublisher),
-        owed_announcements=repository,
+        Resync, ports, domain_settings, prison_api, leases=booking_leases, owed_announcements=repository,
+        dry_run=providers.Singleton(
+            DryRun, providers.Object(DryRunCommunityApi), providers.Object(DryRunDomainEventPublisher)
+        ),
     )

@@ -8,10 +8,8 @@ from ptpu_adapters.http.auth import HmppsAuthTokenProvider
 from ptpu_adapters.http.base import CallSettings, TokenProvider, UpstreamClient, cookieless_session
 from ptpu_adapters.http.calls import UpstreamCalls
 from ptpu_adapters.http.community_api import CommunityApiClient
-from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_adapters.http.offender_search import OffenderSearchClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
-from ptpu_core.ports import CommunityApi, Telemetry
 from ptpu_runtime.config import Settings
 
 
@@ -36,9 +34,6 @@ def _upstream(
         calls=calls,  # metrics and each API's recent calls on /health
     )
 
-
-def _community_api(settings: Settings, real: CommunityApi, telemetry: Telemetry) -> CommunityApi:
-    return DryRunCommunityApi(real, telemetry) if settings.dry_run else real
 
 
 class Upstreams(containers.DeclarativeContainer):
@@ -68,4 +63,3 @@ class Upstreams(containers.DeclarativeContainer):
     prison_api = providers.Singleton(PrisonApiClient, prison_http)
     offender_search = providers.Singleton(OffenderSearchClient, search_http)
     delius_api = providers.Singleton(CommunityApiClient, community_http)
-    community_api = providers.Singleton(_community_api, settings, delius_api, observability.telemetry)

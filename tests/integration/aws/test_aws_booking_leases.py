@@ -24,9 +24,9 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
 from ptpu_core.rules.retry_policy import RetryTier, initial_delete_by
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, fake_ports
 from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.work.booking_work import ON_REQUEST, PROCESS_DUE, LeaseRun
+from ptpu_core.work.booking_work import ON_REQUEST, PROCESS_DUE, CycleSettings, LeaseRun
 from ptpu_sandbox.emulator import AwsResourceNames
 
 BOOKING = 1200835
@@ -381,8 +381,11 @@ def test_a_cycle_writes_no_lease_of_a_booking_held_or_freshly_freed_elsewhere_an
     for booking in (1, 2, 3):
         repository.add(_due_record(booking))
     service = SynchronisationService(
-        repository, passes_of(_Completes()), FixedClock(_RECORDS_NOW), DomainSettings(), RecordingMetrics(),
-        RecordingTelemetry(), leases=mine, booking_order=order,
+        repository,
+        fake_ports(FixedClock(_RECORDS_NOW), RecordingMetrics(), RecordingTelemetry()),
+        DomainSettings(),
+        CycleSettings(leases=mine, booking_order=order),
+        process=_Completes().process,
     )
 
     summary = service.process_due()
@@ -407,7 +410,7 @@ def _due_record(booking_id: int) -> Message:
 
 
 class _Completes:
-    def process(self, message: Message) -> Outcome:
+    def process(self, message: Message, work: object) -> Outcome:
         return done(SynchroniseState.COMPLETED)
 
 

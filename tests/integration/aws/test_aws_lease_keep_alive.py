@@ -37,9 +37,9 @@ from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import FakeDomainEventPublisher, RecordingMetrics, RecordingTelemetry
 from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.work.booking_pass import PerBookingPass
-from ptpu_core.work.booking_work import PROCESS_DUE
+from ptpu_core.work.booking_work import PROCESS_DUE, CycleSettings
 from ptpu_core.work.domain_events import PRISON_IDENTIFIER_ADDED
+from ptpu_core.work.unit_of_work import Ports
 from ptpu_sandbox.emulator import AwsResourceNames
 from ptpu_sandbox.simulators import SimulatedHmpps
 
@@ -182,14 +182,13 @@ def a_pod(
     clock, settings = SystemClock(), DomainSettings()
     store = DynamoMessageRepository(aws_clients.dynamodb, names.message_table, clock=clock)
     leases = DynamoBookingLeases(aws_clients.schedule_dynamodb, names.schedule_table, SHORT_LEASE, locked_by=owner)
-    processor = PerBookingPass(
+    ports = Ports(
         PrisonApiClient(UpstreamClient("prison-api", hmpps.prison_url, tokens)),
         CommunityApiClient(UpstreamClient("community-api", hmpps.community_url, tokens)),
         OffenderSearchClient(UpstreamClient("offender-search", hmpps.search_url, tokens)),
-        RecordingTelemetry(), RecordingMetrics(), clock, settings, steps=store, domain_events=topic,
+        RecordingTelemetry(), RecordingMetrics(), clock, domain_events=topic,
     )
-    return SynchronisationService(store, processor, clock, settings, RecordingMetrics(), RecordingTelemetry(),
-                                  leases=leases)
+    return SynchronisationService(store, ports, settings, CycleSettings(leases=leases))
 
 
 def test_two_pods_on_a_booking_whose_pass_outlasts_its_lease_write_each_delius_change_once(

@@ -19,7 +19,7 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
 from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, fake_ports
 from ptpu_core.use_cases.reports import ProcessedFilter, in_progress, match_summary, processed
 from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_runtime.api.csv_report import to_csv
@@ -33,7 +33,7 @@ class CompletingProcessor:
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    def process(self, message: Message) -> Outcome:
+    def process(self, message: Message, work: object) -> Outcome:
         self.seen.append(message.id)
         return done(SynchroniseState.COMPLETED)
 
@@ -81,7 +81,10 @@ def test_a_matched_record_beside_another_bookings_record_both_processed_and_repo
 
     processor = CompletingProcessor()
     SynchronisationService(
-        store, passes_of(processor), FixedClock(NOW), DomainSettings(), RecordingMetrics(), RecordingTelemetry()
+        store,
+        fake_ports(FixedClock(NOW), RecordingMetrics(), RecordingTelemetry()),
+        DomainSettings(),
+        process=processor.process,
     ).process_due()
 
     assert sorted(processor.seen) == sorted([matched["id"]["S"], other["id"]["S"]])
@@ -112,8 +115,11 @@ def test_an_unreadable_record_is_skipped_logged_and_counted_and_the_rest_carry_o
     processor = CompletingProcessor()
     with caplog.at_level(logging.WARNING, logger="ptpu.message_store"):
         summary = SynchronisationService(
-            store, passes_of(processor), FixedClock(NOW), DomainSettings(), RecordingMetrics(), RecordingTelemetry()
-        ).process_due()
+        store,
+        fake_ports(FixedClock(NOW), RecordingMetrics(), RecordingTelemetry()),
+        DomainSettings(),
+        process=processor.process,
+    ).process_due()
         reported = [m.id for m in in_progress(store)]
 
     assert processor.seen == [fine["id"]["S"]]

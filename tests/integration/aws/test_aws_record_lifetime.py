@@ -16,7 +16,7 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done, try_later
 from ptpu_core.rules.retry_policy import RetryTier, epoch_seconds
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, fake_ports
 from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_sandbox.emulator import AwsResourceNames
 
@@ -30,7 +30,7 @@ class Answers:
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome
 
-    def process(self, message: Message) -> Outcome:
+    def process(self, message: Message, work: object) -> Outcome:
         return self.outcome
 
 
@@ -59,11 +59,9 @@ def store(aws_clients: AwsClients, resources: ProvisionedResources, names: AwsRe
 def _service(store: DynamoMessageRepository, outcome: Outcome) -> SynchronisationService:
     return SynchronisationService(
         store,
-        passes_of(Answers(outcome)),
-        FixedClock(NOW),
+        fake_ports(FixedClock(NOW), RecordingMetrics(), RecordingTelemetry()),
         DomainSettings(hold_back=timedelta(minutes=60)),
-        RecordingMetrics(),
-        RecordingTelemetry(),
+        process=Answers(outcome).process,
     )
 
 

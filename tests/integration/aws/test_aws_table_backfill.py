@@ -21,7 +21,7 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, fake_ports
 from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_sandbox.emulator import AwsResourceNames
 
@@ -59,7 +59,7 @@ class RecordingProcessor:
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    def process(self, message: Message) -> Outcome:
+    def process(self, message: Message, work: object) -> Outcome:
         self.seen.append(message.id)
         return done(SynchroniseState.COMPLETED)
 
@@ -119,7 +119,10 @@ def test_a_thousand_items_of_the_existing_service_are_processed_and_reported_aft
 
     processor = RecordingProcessor()
     service = SynchronisationService(
-        store, passes_of(processor), FixedClock(NOW), DomainSettings(), RecordingMetrics(), RecordingTelemetry()
+        store,
+        fake_ports(FixedClock(NOW), RecordingMetrics(), RecordingTelemetry()),
+        DomainSettings(),
+        process=processor.process,
     )
     service.process_due()
     for tier in RetryTier:

@@ -23,9 +23,9 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
 from ptpu_core.rules.retry_policy import RetryTier, initial_delete_by
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, fake_ports
 from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.work.booking_work import ON_REQUEST, PROCESS_DUE, LeaseRun
+from ptpu_core.work.booking_work import ON_REQUEST, PROCESS_DUE, CycleSettings, LeaseRun
 from ptpu_sandbox.emulator import AwsResourceNames
 
 BOOKING = 1200835
@@ -63,7 +63,7 @@ def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 class _Completes:
-    def process(self, message: Message) -> Outcome:
+    def process(self, message: Message, work: object) -> Outcome:
         return done(SynchroniseState.COMPLETED)
 
 
@@ -87,8 +87,11 @@ def test_a_cycle_leases_and_processes_a_booking_whose_lease_has_an_unreadable_lo
     repository = InMemoryMessageRepository()
     repository.add(_due_record())
     service = SynchronisationService(
-        repository, passes_of(_Completes()), FixedClock(RECORDS_NOW), DomainSettings(), RecordingMetrics(),
-        RecordingTelemetry(), leases=leases,
+        repository,
+        fake_ports(FixedClock(RECORDS_NOW), RecordingMetrics(), RecordingTelemetry()),
+        DomainSettings(),
+        CycleSettings(leases=leases),
+        process=_Completes().process,
     )
 
     assert service.process_due() == CycleSummary(bookings=1, processed=1, done=1)
@@ -168,8 +171,11 @@ def test_a_retry_runs_stamp_is_utc_wall_clock_time_without_a_zone_even_in_summer
     repository = InMemoryMessageRepository()
     repository.add(evolve(_due_record(), retry_count=1))
     service = SynchronisationService(
-        repository, passes_of(_Completes()), FixedClock(summer), DomainSettings(), RecordingMetrics(),
-        RecordingTelemetry(), leases=leases, retry_same_run_within=timedelta(minutes=5),
+        repository,
+        fake_ports(FixedClock(summer), RecordingMetrics(), RecordingTelemetry()),
+        DomainSettings(),
+        CycleSettings(leases=leases, retry_same_run_within=timedelta(minutes=5)),
+        process=_Completes().process,
     )
 
     service.retry(RetryTier.SHORT)

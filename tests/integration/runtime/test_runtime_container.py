@@ -18,7 +18,6 @@ from ptpu_adapters.http.dry_run import DryRunCommunityApi
 from ptpu_adapters.sqs.listener import SqsListener
 from ptpu_core.errors import ConfigError
 from ptpu_core.rules.booking_order import PodSpread
-from ptpu_core.work.booking_pass import PerBookingPass
 from ptpu_runtime.cli import Service
 from ptpu_runtime.config import EXIT_CONFIG, load_settings
 from ptpu_runtime.container import Container
@@ -159,7 +158,7 @@ def test_every_service_is_built_from_settings(env):
     assert isinstance(container.booking_leases(), DynamoBookingLeases)
     assert isinstance(container.listener(), SqsListener)
     assert isinstance(container.scheduler(), SynchronisationScheduler)
-    assert isinstance(container.community_api(), CommunityApiClient)
+    assert isinstance(container.delius_api(), CommunityApiClient)
     # One token provider shared by every upstream client.
     assert container.prison_http()._tokens is container.community_http()._tokens is container.search_http()._tokens
 
@@ -170,13 +169,13 @@ def test_processing_workers_leases_and_connection_pools_come_from_settings(env):
                               "PRISONTOPROBATION_BOOKING_LEASE": "2m"})
     container = Container(settings=settings)
     service = container.synchronisation()
-    assert service._runner.workers == 8
+    assert service._cycle.runner.workers == 8
     assert service._leases is container.booking_leases()
     # Pods walk a selection in their own order, drawn from their lease owner (ptpu_core.rules.booking_order).
-    assert isinstance(service._booking_order, PodSpread)
-    assert service._booking_order._seed == container.booking_leases().locked_by
+    assert isinstance(service._cycle.booking_order, PodSpread)
+    assert service._cycle.booking_order._seed == container.booking_leases().locked_by
     assert container.booking_leases()._lease == timedelta(minutes=2)
-    assert isinstance(service._passes, PerBookingPass)
+    assert service._ports is container.ports()
     for http in (container.prison_http(), container.community_http(), container.search_http()):
         adapter = http._session.get_adapter("http://prison-api")
         assert adapter._pool_maxsize == 8 + 3 + 1
@@ -211,9 +210,10 @@ def test_hmpps_auth_is_only_pinged_and_never_handed_the_token_provider(env, http
     assert [request.path for request, _ in httpserver.log] == ["/auth/health/ping"]
 
 
-def test_dry_run_wraps_the_community_api(env):
+def test_dry_run_wraps_the_community_api_of_scheduled_processing(env):
+    assert Container(settings=load_settings(env)).synchronisation()._dry_run is None
     container = Container(settings=load_settings({**env, "PRISONTOPROBATION_DRY_RUN": "true"}))
-    assert isinstance(container.community_api(), DryRunCommunityApi)
+    assert isinstance(container.synchronisation()._dry_run, DryRunCommunityApi)
 
 
 def on_aws_without_the_queues(env: dict[str, str], aws_emulator, create: tuple[str, ...] = ()) -> Container:

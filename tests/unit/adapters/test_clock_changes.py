@@ -20,7 +20,7 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import done
 from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, fake_ports
 from ptpu_core.use_cases.synchronise import SynchronisationService
 
 HOLD_BACK = timedelta(minutes=15)
@@ -51,7 +51,7 @@ class Processor:
         self.seen: list[tuple[str, datetime]] = []
         self.clock: FixedClock | None = None
 
-    def process(self, message: Message):  # noqa: ANN201 - the core's Processor protocol
+    def process(self, message: Message, work: object):  # noqa: ANN201 - the core's Processor protocol
         assert self.clock is not None
         self.seen.append((message.id, self.clock.now()))
         return done(SynchroniseState.COMPLETED)
@@ -64,8 +64,10 @@ def world(start: datetime) -> tuple[FixedClock, ThroughTheCodec, Processor, Sync
     processor = Processor()
     processor.clock = clock
     service = SynchronisationService(
-        repository, passes_of(processor), clock, DomainSettings(hold_back=HOLD_BACK), RecordingMetrics(),
-        RecordingTelemetry(),
+        repository,
+        fake_ports(clock, RecordingMetrics(), RecordingTelemetry()),
+        DomainSettings(hold_back=HOLD_BACK),
+        process=processor.process,
     )
     return clock, repository, processor, service
 

@@ -11,7 +11,6 @@ from ptpu_core.models.events import EventType
 from ptpu_core.models.prison import Booking, BookingIdentifier, Movement, Prisoner, SentenceDetail, SentenceTerm
 from ptpu_core.models.probation import Conviction, Custody, OffenderMatch, OffenderMatches, Sentence
 from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_core.processors.dispatch import MessageProcessor
 from ptpu_core.processors.matching import OffenderMatcher
 from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
@@ -21,10 +20,12 @@ from ptpu_core.testing import (
     FakePrisonApi,
     FixedClock,
     InMemoryMessageRepository,
+    OneRecord,
     RecordingMetrics,
     RecordingTelemetry,
 )
 from ptpu_core.use_cases.receive import EventReceiver
+from ptpu_core.work.unit_of_work import Ports
 
 NOW = datetime(2021, 3, 10, 12, 0, 0, tzinfo=UTC)  # noon in London (GMT in March before the change)
 BOOKING_ID = 1200835
@@ -157,10 +158,13 @@ class Fakes:
     def matcher(self) -> OffenderMatcher:
         return OffenderMatcher(self.prison, self.search, self.community, self.telemetry, self.settings)
 
-    def processor(self) -> MessageProcessor:
-        return MessageProcessor(
-            self.prison, self.community, self.search, self.telemetry, self.metrics, self.clock, self.settings
-        )
+    def ports(self, **changes: object) -> Ports:
+        ports = Ports(self.prison, self.community, self.search, self.telemetry, self.metrics, self.clock)
+        return evolve(ports, **changes)  # type: ignore[arg-type]
+
+    def processor(self, store: InMemoryMessageRepository | None = None) -> OneRecord:
+        """Each record through a fresh unit of work; given `store`, its journal is written there."""
+        return OneRecord(self.ports(), self.settings, store)
 
     def community_writes(self) -> list[str]:
         return [name for name in self.community.call_names() if name != "get_convictions"]

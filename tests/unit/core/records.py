@@ -14,8 +14,9 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
 from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, fake_ports
 from ptpu_core.use_cases.synchronise import SynchronisationService
+from ptpu_core.work.unit_of_work import BookingWork
 
 NOW = datetime(2021, 3, 10, 12, 0, 0, tzinfo=UTC)  # noon in London (GMT in March before the change)
 HOLD_BACK = timedelta(minutes=60)
@@ -93,7 +94,7 @@ class ScriptedProcessor:
         self.seen: list[Message] = []
         self.on_process: Callable[[Message], None] = lambda m: None
 
-    def process(self, message: Message) -> Outcome:
+    def process(self, message: Message, work: BookingWork) -> Outcome:
         self.seen.append(message)
         self.on_process(message)
         answer = self.script.get(message.id, self.default)
@@ -113,11 +114,9 @@ class World:
         self.metrics = RecordingMetrics()
         self.service = SynchronisationService(
             self.repository,
-            passes_of(self.processor),
-            self.clock,
+            fake_ports(self.clock, self.metrics),
             DomainSettings(hold_back=HOLD_BACK),
-            self.metrics,
-            RecordingTelemetry(),
+            process=self.processor.process,
         )
 
     def store(self, *messages: Message) -> None:

@@ -9,8 +9,9 @@ from records import HOLD_BACK, NOW, SENTENCE_DATES, STATUS_CHANGE, World, record
 
 from ptpu_core.rules.booking_order import PodSpread, as_selected
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import RecordingTelemetry, passes_of
+from ptpu_core.testing import RecordingTelemetry, fake_ports
 from ptpu_core.use_cases.synchronise import SynchronisationService
+from ptpu_core.work.booking_work import CycleSettings
 
 SELECTION = list(range(9_000_000, 9_000_450))  # more than two windows of 200
 
@@ -54,8 +55,11 @@ def test_the_order_reads_the_selection_one_window_at_a_time() -> None:
 def test_a_cycle_walks_bookings_in_the_pods_order_and_each_bookings_records_in_theirs() -> None:
     world = World()
     world.service = SynchronisationService(
-        world.repository, passes_of(world.processor), world.clock, DomainSettings(hold_back=HOLD_BACK), world.metrics,
-        RecordingTelemetry(), booking_order=lambda ids: reversed(list(ids)),
+        world.repository,
+        fake_ports(world.clock, world.metrics, RecordingTelemetry()),
+        DomainSettings(hold_back=HOLD_BACK),
+        CycleSettings(booking_order=lambda ids: reversed(list(ids))),
+        process=world.processor.process,
     )
     first = record(1, SENTENCE_DATES, created=NOW - HOLD_BACK * 4)
     second_status = record(2, STATUS_CHANGE, created=NOW - HOLD_BACK * 3)

@@ -19,11 +19,11 @@ from ptpu_core.errors import SystemFailure
 from ptpu_core.models.domain_event import HmppsDomainEvent, PersonIdentifier
 from ptpu_core.models.record import Message
 from ptpu_core.models.record import SynchroniseState as State
-from ptpu_core.outcomes import done
+from ptpu_core.outcomes import Outcome, done, try_later
 from ptpu_core.ports import DomainEventPublisher
-from ptpu_core.processors.dispatch import MessageProcessor
+from ptpu_core.processors.dispatch import process
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import FakeDomainEventPublisher
+from ptpu_core.testing import FakeDomainEventPublisher, OneRecord
 from ptpu_core.use_cases.resync import Resync
 from ptpu_core.work.domain_events import (
     ADDED_DESCRIPTION,
@@ -32,22 +32,13 @@ from ptpu_core.work.domain_events import (
     prison_identifier_added,
     prison_identifier_updated,
 )
+from ptpu_core.work.unit_of_work import BookingWork, DryRun
 
 CRN = "X100001"
 
 
-def processor(fakes: Fakes, publisher: DomainEventPublisher, journal: bool = True) -> MessageProcessor:
-    return MessageProcessor(
-        fakes.prison,
-        fakes.community,
-        fakes.search,
-        fakes.telemetry,
-        fakes.metrics,
-        fakes.clock,
-        fakes.settings,
-        steps=fakes.repository if journal else None,
-        domain_events=publisher,
-    )
+def processor(fakes: Fakes, publisher: DomainEventPublisher, journal: bool = True) -> OneRecord:
+    return OneRecord(fakes.ports(domain_events=publisher), fakes.settings, fakes.repository if journal else None)
 
 
 def stored(fakes: Fakes, event_type: str) -> Message:
@@ -122,8 +113,7 @@ def test_replacing_a_different_noms_number_is_announced_as_added_without_the_pre
         processor(fakes, publisher).process(stored(fakes, STATUS_CHANGE))
     else:
         Resync(
-            fakes.prison, fakes.prison, fakes.community, fakes.search, fakes.telemetry, fakes.metrics, fakes.clock,
-            fakes.settings, DryRunCommunityApi, domain_events=publisher,
+            fakes.ports(domain_events=publisher), fakes.settings, fakes.prison, dry_run=DryRun(DryRunCommunityApi)
         ).resync([BOOKING_ID], dry_run=False)
 
     assert fakes.community.offenders[CRN].noms_number == OFFENDER_NO
@@ -230,20 +220,34 @@ def test_dry_run_reports_the_event_and_publishes_nothing(unlinked: Fakes) -> Non
     )
 
 
-def test_an_owed_event_rides_on_the_staged_journal_of_the_saved_outcome(unlinked: Fakes) -> None:
-    """The processing cycle's path (process_staged): the journal is staged on the record and carried by
-    the caller's save of the retry; the owed announcement goes with it and the retry publishes it."""
+def test_an_owed_event_rides_on_the_journal_of_the_saved_outcome(unlinked: Fakes) -> None:
+    """The processing cycle's path: the journal is staged on the record and carried by the save of its
+    outcome (here a retry); the owed announcement goes with it and the retry publishes it."""
     publisher = FakeDomainEventPublisher(failures=1)
-    message = stored(unlinked, STATUS_CHANGE)
+    failures: list[Exception] = []
 
-    staged = processor(unlinked, publisher).process_staged(message)
-    assert isinstance(staged.error, SystemFailure)
-    unlinked.repository.update(message)  # the caller saves the retry, carrying the staged journal
-    staged.saved()
+    def save(record: Message, result: Outcome | Exception) -> Outcome:
+        unlinked.repository.update(record)  # carries the staged journal
+        if isinstance(result, Exception):
+            failures.append(result)
+            return try_later(State.ERROR)
+        return result
+
+    def attempt(message: Message) -> Outcome:
+        work = BookingWork(unlinked.ports(domain_events=publisher), unlinked.settings, store=unlinked.repository,
+                           save=save)
+        work.begin(message)
+        try:
+            result: Outcome | Exception = process(message, work)
+        except SystemFailure as failure:
+            result = failure
+        return work.commit(result)
+
+    assert attempt(stored(unlinked, STATUS_CHANGE)) == try_later(State.ERROR)
+    assert isinstance(failures[0], SystemFailure)
 
     unlinked.search_finds("HMPPS_KEY", CRN)
     retried = unlinked.repository.get("stored-1")
     assert retried is not None
-    again = processor(unlinked, publisher).process_staged(retried)
-    assert again.outcome == done(State.COMPLETED, CRN)
+    assert attempt(retried) == done(State.COMPLETED, CRN)
     assert publisher.published == [prison_identifier_added(CRN, OFFENDER_NO, BOOKING_NO, NOW)]

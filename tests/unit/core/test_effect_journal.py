@@ -21,9 +21,9 @@ from ptpu_core import telemetry_names as names
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message
 from ptpu_core.models.record import SynchroniseState as State
-from ptpu_core.processors.dispatch import MessageProcessor
-from ptpu_core.testing import InMemoryMessageRepository, every_booking
+from ptpu_core.testing import InMemoryMessageRepository, OneRecord
 from ptpu_core.use_cases.synchronise import SynchronisationService
+from ptpu_core.work.booking_work import CycleSettings
 from ptpu_core.work.effect_journal import EffectJournal, write_key
 
 CRN = "X142620"
@@ -43,23 +43,12 @@ class FailingUpdates(InMemoryMessageRepository):
         super().update(message)
 
 
-def journalled(fakes: Fakes) -> MessageProcessor:
-    return MessageProcessor(
-        fakes.prison,
-        fakes.community,
-        fakes.search,
-        fakes.telemetry,
-        fakes.metrics,
-        fakes.clock,
-        fakes.settings,
-        steps=fakes.repository,
-    )
+def journalled(fakes: Fakes) -> OneRecord:
+    return fakes.processor(store=fakes.repository)
 
 
-def synchronisation(fakes: Fakes) -> SynchronisationService:
-    return SynchronisationService(
-        fakes.repository, every_booking(journalled(fakes)), fakes.clock, fakes.settings, fakes.metrics, fakes.telemetry
-    )
+def synchronisation(fakes: Fakes, cycle: CycleSettings = CycleSettings()) -> SynchronisationService:
+    return SynchronisationService(fakes.repository, fakes.ports(), fakes.settings, cycle)
 
 
 @pytest.fixture
@@ -236,20 +225,15 @@ def test_with_tracing_on_a_record_still_costs_one_store_write(fakes: Fakes) -> N
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
     from ptpu_adapters.observability.tracing import OpenTelemetryRecords
-    from ptpu_core.work.booking_pass import PerBookingPass
 
     spans = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(spans))
     store = fakes.repository = CountingStore()
     store.add(a_stored(SENTENCE_DATES))
-    passes = PerBookingPass(fakes.prison, fakes.community, fakes.search, fakes.telemetry, fakes.metrics,
-                            fakes.clock, fakes.settings, steps=store)
     tracing = OpenTelemetryRecords(provider.get_tracer("test"))
 
-    SynchronisationService(
-        store, passes, fakes.clock, fakes.settings, fakes.metrics, fakes.telemetry, tracing=tracing
-    ).process_due()
+    synchronisation(fakes, CycleSettings(tracing=tracing)).process_due()
 
     assert (store.updates, store.journal_writes) == (1, 0)
     [span] = spans.get_finished_spans()

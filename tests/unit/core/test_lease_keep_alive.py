@@ -23,11 +23,9 @@ from ptpu_core.testing import (
     FakePrisonApi,
     InMemoryBookingLeases,
     LeaseItem,
-    RecordingTelemetry,
 )
 from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.work.booking_pass import PerBookingPass
-from ptpu_core.work.booking_work import PROCESS_DUE
+from ptpu_core.work.booking_work import PROCESS_DUE, CycleSettings
 from ptpu_core.work.domain_events import PRISON_IDENTIFIER_ADDED
 
 CRN = "X100001"
@@ -87,12 +85,8 @@ class Pods:
 
     def pod(self, leases: InMemoryBookingLeases) -> SynchronisationService:
         f = self.fakes
-        passes = PerBookingPass(
-            f.prison, f.community, f.search, f.telemetry, f.metrics, f.clock, f.settings,
-            steps=f.repository, domain_events=self.topic,
-        )
         return SynchronisationService(
-            f.repository, passes, f.clock, f.settings, f.metrics, RecordingTelemetry(), leases=leases
+            f.repository, f.ports(domain_events=self.topic), f.settings, CycleSettings(leases=leases)
         )
 
     def delius_writes(self) -> list[str]:

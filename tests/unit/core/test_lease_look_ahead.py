@@ -17,9 +17,9 @@ from records import HOLD_BACK, NOW, STATUS_CHANGE, World, record
 from ptpu_core.errors import StoreFailure
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import InMemoryBookingLeases, LeaseItem, RecordingTelemetry, passes_of
+from ptpu_core.testing import InMemoryBookingLeases, LeaseItem, fake_ports
 from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.work.booking_work import PROCESS_DUE, LeaseRun
+from ptpu_core.work.booking_work import PROCESS_DUE, CycleSettings, LeaseRun
 
 LEASE = timedelta(minutes=5)
 
@@ -27,10 +27,10 @@ LEASE = timedelta(minutes=5)
 def pod(world: World, owner: str, table: dict[int, LeaseItem], *, look_ahead: int = 100, order=None):
     leases = InMemoryBookingLeases(world.clock, owner, LEASE, table)
     extra = {} if order is None else {"booking_order": order}
+    cycle = CycleSettings(leases=leases, look_ahead=look_ahead, retry_same_run_within=timedelta(minutes=5), **extra)
     world.service = SynchronisationService(
-        world.repository, passes_of(world.processor), world.clock, DomainSettings(hold_back=HOLD_BACK), world.metrics,
-        RecordingTelemetry(), leases=leases, look_ahead=look_ahead, retry_same_run_within=timedelta(minutes=5),
-        **extra,
+        world.repository, fake_ports(world.clock, world.metrics), DomainSettings(hold_back=HOLD_BACK), cycle,
+        process=world.processor.process,
     )
     return leases
 

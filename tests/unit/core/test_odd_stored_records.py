@@ -10,15 +10,12 @@ from builders import BOOKING_ID, NOW, SENTENCE_DATES, STATUS_CHANGE, Fakes, a_st
 
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.rules.retry_policy import RetryTier
-from ptpu_core.testing import every_booking
 from ptpu_core.use_cases.reports import in_progress, match_summary
 from ptpu_core.use_cases.synchronise import SynchronisationService
 
 
 def service(fakes: Fakes) -> SynchronisationService:
-    return SynchronisationService(
-        fakes.repository, every_booking(fakes.processor()), fakes.clock, fakes.settings, fakes.metrics, fakes.telemetry
-    )
+    return SynchronisationService(fakes.repository, fakes.ports(), fakes.settings)
 
 
 def due(record_id: str, booking_id: int, event_type: str, message: str | None = None, **changes: object):

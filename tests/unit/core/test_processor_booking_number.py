@@ -10,7 +10,8 @@ from ptpu_core.errors import UpstreamFailure
 from ptpu_core.models.events import BookingNumberChangedEvent
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Outcome, done
-from ptpu_core.processors.booking_number import BookingNumberProcessor
+from ptpu_core.processors import booking_number
+from ptpu_core.work.unit_of_work import BookingWork
 
 
 @pytest.fixture
@@ -80,9 +81,9 @@ def test_a_dry_run_merge_reports_what_it_would_do_without_a_false_not_found_alar
     not "offender not found"."""
     settings = attrs.evolve(fakes.settings, dry_run=True)
     dry_run_community = DryRunCommunityApi(fakes.community, fakes.telemetry)
-    processor = BookingNumberProcessor(fakes.prison, dry_run_community, fakes.telemetry, settings)
+    work = BookingWork(fakes.ports(), settings, dry_run=dry_run_community)
 
-    outcome = processor.process(BookingNumberChangedEvent(booking_id=BOOKING_ID))
+    outcome = booking_number.process(BookingNumberChangedEvent(booking_id=BOOKING_ID), work)
 
     assert outcome == done(State.COMPLETED)
     assert names.BOOKING_NUMBER_CHANGED_OFFENDER_NOT_FOUND not in fakes.telemetry.names()

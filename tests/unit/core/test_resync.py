@@ -10,6 +10,7 @@ from collections.abc import Collection, Sequence
 from datetime import timedelta
 
 import pytest
+from attrs import evolve
 from builders import (
     BOOKING_ID,
     BOOKING_NO,
@@ -27,10 +28,10 @@ from ptpu_adapters.sns.domain_event_topic import DryRunDomainEventPublisher
 from ptpu_core import telemetry_names as names
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import SynchroniseState as State
-from ptpu_core.processors.dispatch import MessageProcessor
-from ptpu_core.testing import FakeDomainEventPublisher
+from ptpu_core.testing import FakeDomainEventPublisher, OneRecord
 from ptpu_core.use_cases.resync import MAX_IDS, InvalidResyncRequest, Resync, ResyncItem, ResyncResult
 from ptpu_core.work.booking_work import ON_REQUEST, LeaseRun
+from ptpu_core.work.unit_of_work import DryRun
 
 CRN = "X142620"
 OTHER_BOOKING = 1200836
@@ -72,10 +73,8 @@ def fakes() -> Fakes:
 
 
 def resync(fakes: Fakes, leases: Leases | None = None, always_dry_run: bool = False) -> Resync:
-    return Resync(
-        fakes.prison, fakes.prison, fakes.community, fakes.search, fakes.telemetry, fakes.metrics, fakes.clock,
-        fakes.settings, DryRunCommunityApi, leases=leases, always_dry_run=always_dry_run,
-    )
+    settings = evolve(fakes.settings, dry_run=always_dry_run)  # PRISONTOPROBATION_DRY_RUN
+    return Resync(fakes.ports(), settings, fakes.prison, dry_run=DryRun(DryRunCommunityApi), leases=leases)
 
 
 def test_a_dry_run_answers_what_it_would_write_and_writes_nothing(fakes: Fakes) -> None:
@@ -124,8 +123,8 @@ def test_a_noms_number_a_re_sync_sets_is_announced_and_a_dry_run_only_reports_it
     fakes.search_finds("NAME", CRN)
     published = FakeDomainEventPublisher()
     use_case = Resync(
-        fakes.prison, fakes.prison, fakes.community, fakes.search, fakes.telemetry, fakes.metrics, fakes.clock,
-        fakes.settings, DryRunCommunityApi, domain_events=published, dry_run_domain_events=DryRunDomainEventPublisher,
+        fakes.ports(domain_events=published), fakes.settings, fakes.prison,
+        dry_run=DryRun(DryRunCommunityApi, DryRunDomainEventPublisher),
     )
 
     (dry,) = use_case.resync([BOOKING_ID]).items
@@ -147,8 +146,8 @@ def test_an_announcement_a_failing_topic_refused_is_kept_and_published_by_schedu
     fakes.search_finds("NAME", CRN)
     failing = FakeDomainEventPublisher(failures=1)
     use_case = Resync(
-        fakes.prison, fakes.prison, fakes.community, fakes.search, fakes.telemetry, fakes.metrics, fakes.clock,
-        fakes.settings, DryRunCommunityApi, domain_events=failing, owed_announcements=fakes.repository,
+        fakes.ports(domain_events=failing), fakes.settings, fakes.prison, dry_run=DryRun(DryRunCommunityApi),
+        owed_announcements=fakes.repository,
     )
 
     (item,) = use_case.resync([BOOKING_ID], dry_run=False).items
@@ -164,8 +163,7 @@ def test_an_announcement_a_failing_topic_refused_is_kept_and_published_by_schedu
 
     # Scheduled processing of the kept record, the topic back: the event is published once, with its time.
     later = FakeDomainEventPublisher()
-    processor = MessageProcessor(fakes.prison, fakes.community, fakes.search, fakes.telemetry, fakes.metrics,
-                                 fakes.clock, fakes.settings, steps=fakes.repository, domain_events=later)
+    processor = OneRecord(fakes.ports(domain_events=later), fakes.settings, fakes.repository)
     processor.process(kept)
     assert later.event_types() == ["probation-case.prison-identifier.added"]
     assert later.published[0].identifier("CRN") == CRN
@@ -313,8 +311,8 @@ class SlowPrisonApi:
 def test_no_booking_is_started_once_the_time_budget_is_spent_and_the_rest_are_not_started(fakes: Fakes) -> None:
     slow_prison = SlowPrisonApi(fakes, 30)
     slow = Resync(
-        slow_prison, slow_prison, fakes.community, fakes.search, fakes.telemetry,  # type: ignore[arg-type]
-        fakes.metrics, fakes.clock, fakes.settings, DryRunCommunityApi, time_budget=timedelta(seconds=45),
+        fakes.ports(prison_api=slow_prison), fakes.settings, slow_prison,  # type: ignore[arg-type]
+        dry_run=DryRun(DryRunCommunityApi), time_budget=timedelta(seconds=45),
     )
 
     items = slow.resync([BOOKING_ID, OTHER_BOOKING, OFFENDER_NO, OTHER_BOOKING, BOOKING_ID, "A5090DY"]).items

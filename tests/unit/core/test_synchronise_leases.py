@@ -12,9 +12,9 @@ from records import BOOKING_NUMBER, HOLD_BACK, NOW, SENTENCE_DATES, STATUS_CHANG
 from ptpu_core.errors import UpstreamFailure
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, fake_ports
 from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.work.booking_work import PROCESS_DUE, LeaseRun
+from ptpu_core.work.booking_work import PROCESS_DUE, CycleSettings, LeaseRun
 
 
 class ScriptedLeases:
@@ -49,8 +49,11 @@ class ScriptedLeases:
 def leased_world(leases: ScriptedLeases, window: timedelta = timedelta(0)) -> World:
     world = World()
     world.service = SynchronisationService(
-        world.repository, passes_of(world.processor), world.clock, DomainSettings(hold_back=HOLD_BACK), world.metrics,
-        RecordingTelemetry(), leases=leases, retry_same_run_within=window,
+        world.repository,
+        fake_ports(world.clock, world.metrics, RecordingTelemetry()),
+        DomainSettings(hold_back=HOLD_BACK),
+        CycleSettings(leases=leases, retry_same_run_within=window),
+        process=world.processor.process,
     )
     return world
 
@@ -135,8 +138,10 @@ def test_without_leases_every_booking_is_ours() -> None:
     world = World(repository)
     world.store(record(1), record(2))
     service = SynchronisationService(
-        repository, passes_of(world.processor), FixedClock(NOW), DomainSettings(hold_back=HOLD_BACK),
-        RecordingMetrics(), RecordingTelemetry(),
+        repository,
+        fake_ports(FixedClock(NOW), RecordingMetrics(), RecordingTelemetry()),
+        DomainSettings(hold_back=HOLD_BACK),
+        process=world.processor.process,
     )
 
     assert service.process_due() == CycleSummary(bookings=2, processed=2, done=2)

@@ -33,7 +33,7 @@ def test_without_a_topic_nothing_is_published_and_that_is_said_once(caplog: pyte
     publisher = container.domain_events()
     assert isinstance(publisher, NoDomainEventTopic)
     assert container.domain_events() is publisher
-    container.processor()
+    container.ports()
 
     said = [r.getMessage() for r in caplog.records if r.name == "ptpu_runtime.wiring.aws"]
     assert said == ["No HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN: HMPPS domain events are not published"]
@@ -46,7 +46,7 @@ def test_with_a_topic_events_go_to_it_through_sns() -> None:
 
     assert isinstance(publisher, SnsDomainEventPublisher)
     assert publisher.topic_arn == TOPIC
-    assert container.processor()._domain_events is publisher  # what every booking pass announces through
+    assert container.ports().domain_events is publisher  # what every booking's work announces through
 
 
 def test_dry_run_publishes_nothing_and_reports_the_event_as_telemetry() -> None:

@@ -16,8 +16,9 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
 from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
-from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, passes_of
+from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, fake_ports
 from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
+from ptpu_core.work.booking_work import CycleSettings
 from ptpu_runtime.workers import ThreadedRunner
 
 NOW = datetime(2021, 3, 10, 12, 0, 0)
@@ -45,7 +46,7 @@ class ConcurrentProcessor:
         self.handled: dict[int, list[tuple[str, str]]] = defaultdict(list)
         self.on_process = lambda message: None
 
-    def process(self, message: Message) -> Outcome:
+    def process(self, message: Message, work: object) -> Outcome:
         with self.mutex:
             first = message.booking_id not in self.handled
             self.handled[message.booking_id].append((threading.current_thread().name, message.event_type))
@@ -65,9 +66,11 @@ def stocked(repository: InMemoryMessageRepository) -> None:
 def service(repository: InMemoryMessageRepository, processor: ConcurrentProcessor, clock: FixedClock,
             workers: int) -> SynchronisationService:
     return SynchronisationService(
-        repository, passes_of(processor), clock, DomainSettings(hold_back=HOLD_BACK), RecordingMetrics(),
-        RecordingTelemetry(),
-        runner=ThreadedRunner(workers),
+        repository,
+        fake_ports(clock, RecordingMetrics(), RecordingTelemetry()),
+        DomainSettings(hold_back=HOLD_BACK),
+        CycleSettings(runner=ThreadedRunner(workers)),
+        process=processor.process,
     )
 
 

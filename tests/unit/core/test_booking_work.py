@@ -1,4 +1,4 @@
-"""One booking's pass reads each prison-api resource once and replaces identical key dates once."""
+"""One booking's unit of work reads each prison-api resource once and replaces identical key dates once."""
 
 from __future__ import annotations
 
@@ -19,20 +19,14 @@ from ptpu_core.errors import UpstreamFailure
 from ptpu_core.models.probation import ReplaceCustodyKeyDates, UpdateCustody
 from ptpu_core.models.record import SynchroniseState
 from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.work.booking_pass import PassCommunityApi, PassPrisonApi, PerBookingPass
+from ptpu_core.work.unit_of_work import BookingWork
 
 KEY_DATES = ReplaceCustodyKeyDates(licence_expiry_date=None)
 
 
-def per_booking_pass(fakes: Fakes) -> PerBookingPass:
-    return PerBookingPass(
-        fakes.prison, fakes.community, fakes.search, fakes.telemetry, fakes.metrics, fakes.clock, fakes.settings
-    )
-
-
-def test_a_pass_reads_each_prison_api_resource_once() -> None:
+def test_a_bookings_work_reads_each_prison_api_resource_once() -> None:
     fakes = Fakes()
-    prison = PassPrisonApi(fakes.prison)
+    prison = BookingWork(fakes.ports(), fakes.settings)
 
     for _ in range(3):
         assert prison.get_booking(BOOKING_ID).offender_no == OFFENDER_NO
@@ -45,7 +39,7 @@ def test_a_pass_reads_each_prison_api_resource_once() -> None:
 
 def test_a_failed_read_is_not_remembered() -> None:
     fakes = Fakes()
-    prison = PassPrisonApi(fakes.prison)
+    prison = BookingWork(fakes.ports(), fakes.settings)
     fakes.prison.failing_calls.add("get_booking")
     with pytest.raises(UpstreamFailure):
         prison.get_booking(BOOKING_ID)
@@ -58,7 +52,7 @@ def test_a_failed_read_is_not_remembered() -> None:
 def test_an_identical_key_dates_replacement_is_sent_once_until_another_write() -> None:
     fakes = Fakes()
     fakes.linked_offender()
-    community = PassCommunityApi(fakes.community)
+    community = BookingWork(fakes.ports(), fakes.settings)
 
     first = community.replace_key_dates(OFFENDER_NO, BOOKING_NO, KEY_DATES)
     again = community.replace_key_dates(OFFENDER_NO, BOOKING_NO, KEY_DATES)
@@ -83,9 +77,7 @@ def test_a_booking_with_both_key_date_events_and_a_status_change_reads_and_write
     ]
     for stored in records:
         fakes.repository.add(stored)
-    service = SynchronisationService(
-        fakes.repository, per_booking_pass(fakes), fakes.clock, fakes.settings, fakes.metrics, fakes.telemetry
-    )
+    service = SynchronisationService(fakes.repository, fakes.ports(), fakes.settings)
 
     summary = service.process_due()
 
@@ -105,13 +97,13 @@ def test_a_booking_with_both_key_date_events_and_a_status_change_reads_and_write
     assert BOOKING_NO in delius.key_dates
 
 
-def test_each_pass_starts_afresh() -> None:
+def test_each_bookings_work_starts_afresh() -> None:
     fakes = Fakes()
     fakes.linked_offender()
-    factory = per_booking_pass(fakes)
+    processor = fakes.processor()  # a fresh unit of work per record
 
-    factory.process(a_stored(SENTENCE_DATES, id="one"))
-    factory.process(a_stored(SENTENCE_DATES, id="two"))
+    processor.process(a_stored(SENTENCE_DATES, id="one"))
+    processor.process(a_stored(SENTENCE_DATES, id="two"))
 
     assert fakes.prison.call_names().count("get_booking") == 2
     assert fakes.community.call_names().count("replace_key_dates") == 2

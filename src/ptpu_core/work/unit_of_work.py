@@ -1,0 +1,304 @@
+"""One booking's unit of work: what its records read, write, emit and save, in one fixed order.
+
+The cycle makes one per booking under its lease, the re-sync one per booking asked for. Processors read and
+write through it (`process(event, work)`): prison-api reads are made once per booking (nothing here changes
+prison-api); every Delius write takes `_write`; a record's telemetry, metric counts and domain events go
+through its `EffectJournal` (`begin`) and are emitted once `commit` stored the record's outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Generic, TypeVar
+
+from attrs import frozen
+
+from ptpu_core.errors import StoreFailure, SystemFailure
+from ptpu_core.models.domain_event import HmppsDomainEvent
+from ptpu_core.models.prison import Booking, BookingIdentifier, Movement, Prisoner, SentenceDetail, SentenceTerm
+from ptpu_core.models.probation import (
+    Conviction,
+    Custody,
+    IDs,
+    Institution,
+    MatchRequest,
+    NotFound,
+    OffenderMatches,
+    ReplaceCustodyKeyDates,
+    UpdateCustody,
+    UpdateCustodyBookingNumber,
+)
+from ptpu_core.models.record import Message
+from ptpu_core.outcomes import Outcome
+from ptpu_core.ports import Clock, CommunityApi, DomainEventPublisher, Metrics, OffenderSearchApi, PrisonApi, Telemetry
+from ptpu_core.settings import DomainSettings
+from ptpu_core.work.domain_events import (
+    PUBLISHED,
+    event_key,
+    owed_events,
+    owed_step,
+    prison_identifier_added,
+    prison_identifier_updated,
+)
+from ptpu_core.work.effect_journal import AppliedStepStore, EffectJournal, write_key
+
+log = logging.getLogger("ptpu.synchronise")
+
+T = TypeVar("T")
+KEY_DATES = "replace_key_dates"
+Save = Callable[[Message, "Outcome | Exception"], Outcome]
+"""Stores a record's outcome (an Exception: processing raised it) and answers the outcome stored."""
+
+
+@frozen
+class Ports:
+    """The outside systems a booking's processing uses, travelling together."""
+
+    prison_api: PrisonApi
+    community_api: CommunityApi
+    offender_search: OffenderSearchApi
+    telemetry: Telemetry
+    metrics: Metrics
+    clock: Clock
+    domain_events: DomainEventPublisher | None = None  # None: nothing is announced
+
+
+@frozen
+class DryRun:
+    """The reporting twins of a dry run: `writes` wraps the community-api client so that each write is reported
+    to the telemetry given (P2PDryRunWrite), not made; `domain_events` reports each announcement
+    (P2PDryRunDomainEvent; None: a dry run announces nothing)."""
+
+    writes: Callable[[CommunityApi, Telemetry], CommunityApi]
+    domain_events: Callable[[Telemetry], DomainEventPublisher] | None = None
+
+
+@frozen
+class _Write(Generic[T]):
+    operation: str
+    arguments: tuple[object, ...]
+    send: Callable[[CommunityApi], T]
+    replayed: Callable[[str], T]  # the answer of a write the journal says landed, from its summary
+    landed: Callable[[T], str | None]  # the journal's suffix for an answer ("" or "=<summary>"); None: not done
+
+
+class BookingWork:
+    """`store`: where a record's journal is written alone (None: no journal, every effect at once);
+    `save`: how `commit` stores an outcome (None: the journal alone); `lease`: raises LeaseLost unless the
+    booking's lease is still ours; `dry_run`: the client each write goes to instead, reporting it."""
+
+    def __init__(
+        self,
+        ports: Ports,
+        settings: DomainSettings,
+        *,
+        store: AppliedStepStore | None = None,
+        save: Save | None = None,
+        lease: Callable[[], None] | None = None,
+        dry_run: CommunityApi | None = None,
+    ) -> None:
+        self.ports = ports
+        self.settings = settings
+        self._store = store
+        self._save = save
+        self._confirm_lease = lease or (lambda: None)
+        self._dry_run = dry_run
+        self._read: dict[Hashable, Any] = {}
+        self._last_key_dates: tuple[tuple[object, ...], Any] | None = None
+        self._message: Message | None = None
+        self._journal: EffectJournal | None = None
+
+    # The record in hand
+
+    def begin(self, message: Message) -> None:
+        """`message` is the record in hand: its effects are journalled on it until `commit`."""
+        self._message = message
+        self._journal = None if self._store is None else EffectJournal(message, self._store)
+
+    def commit(self, result: Outcome | Exception) -> Outcome:
+        """Store the record's outcome with its journal in one write, then emit its effects; when that save
+        fails (or there is no `save`), write the journal alone, emit once it landed, and raise."""
+        self._confirm_lease()  # the save is a write for the booking too
+        journal, message = self._journal, self._message
+        if self._save is None or message is None:
+            self.flush()
+            if isinstance(result, Exception):
+                raise result
+            return result
+        if journal is not None:
+            journal.stage()
+        try:
+            outcome = self._save(message, result)
+        except BaseException:
+            try:
+                self.flush()
+            except StoreFailure:
+                log.warning("booking %s: record %s's journal could not be written either", message.booking_id,
+                            message.id)
+            raise
+        if journal is not None:
+            journal.saved()
+        return outcome
+
+    def flush(self) -> None:
+        """Write the record's journal alone (StoreFailure when it cannot be), then emit its effects."""
+        if self._journal is not None:
+            self._journal.flush()
+
+    # prison-api, offender search and community-api reads
+
+    def _once(self, key: Hashable, read: Callable[[], T]) -> T:
+        if key not in self._read:
+            self._read[key] = read()
+        return self._read[key]  # type: ignore[no-any-return]
+
+    def get_booking(self, booking_id: int) -> Booking:
+        return self._once(("booking", booking_id), lambda: self.ports.prison_api.get_booking(booking_id))
+
+    def get_sentence_detail(self, booking_id: int) -> SentenceDetail:
+        return self._once(("detail", booking_id), lambda: self.ports.prison_api.get_sentence_detail(booking_id))
+
+    def get_sentence_terms(self, booking_id: int) -> list[SentenceTerm]:
+        return list(self._once(("terms", booking_id), lambda: self.ports.prison_api.get_sentence_terms(booking_id)))
+
+    def get_movement(self, booking_id: int, movement_seq: int) -> Movement | None:
+        read = lambda: self.ports.prison_api.get_movement(booking_id, movement_seq)  # noqa: E731
+        return self._once(("movement", booking_id, movement_seq), read)
+
+    def get_merged_identifiers(self, booking_id: int) -> list[BookingIdentifier]:
+        read = lambda: self.ports.prison_api.get_merged_identifiers(booking_id)  # noqa: E731
+        return list(self._once(("merged", booking_id), read))
+
+    def get_prisoner(self, offender_no: str) -> Prisoner | None:
+        return self._once(("prisoner", offender_no), lambda: self.ports.prison_api.get_prisoner(offender_no))
+
+    def match(self, request: MatchRequest) -> OffenderMatches:
+        return self.ports.offender_search.match(request)
+
+    def get_convictions(self, crn: str) -> list[Conviction]:
+        return self.ports.community_api.get_convictions(crn)
+
+    # Delius writes
+
+    def _write(self, write: _Write[T]) -> T:
+        """Every Delius write, in this order: the record's journal (a write an earlier attempt landed is not
+        sent again), the lease, this booking's last key-dates PUT (an identical one, with no other write
+        between, is answered as it was), the dry run when on, the community-api client."""
+        key = write_key(write.operation, *write.arguments)
+        landed = None if self._journal is None else self._journal.landed_write(key)
+        if landed is not None:
+            return write.replayed(landed)
+        self._confirm_lease()
+        request = (write.operation, *write.arguments)
+        if write.operation == KEY_DATES and self._last_key_dates and self._last_key_dates[0] == request:
+            answer: T = self._last_key_dates[1]
+        else:
+            self._last_key_dates = None  # any other write may change what the PUT finds
+            answer = write.send(self._dry_run or self.ports.community_api)
+            if write.operation == KEY_DATES:
+                self._last_key_dates = (request, answer)
+        suffix = write.landed(answer)
+        if suffix is not None and self._journal is not None:
+            self._journal.wrote(key + suffix)
+        return answer
+
+    def update_noms_number(self, crn: str, noms_number: str) -> IDs:
+        return self._write(_Write(
+            "update_noms_number", (crn, noms_number), lambda api: api.update_noms_number(crn, noms_number),
+            lambda _: IDs(crn=crn, noms_number=noms_number), lambda _: "",
+        ))
+
+    def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
+        return self._write(_Write(
+            "replace_noms_number", (old_noms_number, new_noms_number),
+            lambda api: api.replace_noms_number(old_noms_number, new_noms_number),
+            lambda crns: [IDs(crn=crn, noms_number=new_noms_number) for crn in crns.split(",") if crn],
+            lambda replaced: f"={','.join(ids.crn for ids in replaced)}" if replaced else None,  # []: 404/409
+        ))
+
+    def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
+        return self._write(_Write(
+            "update_booking_number", (noms_number, body), lambda api: api.update_booking_number(noms_number, body),
+            lambda _: Custody(booking_number=body.booking_number), lambda answer: None if answer is None else "",
+        ))
+
+    def update_custody(self, noms_number: str, booking_number: str, body: UpdateCustody) -> Custody | None:
+        code = body.noms_prison_institution_code
+
+        def replayed(description: str) -> Custody:
+            institution = Institution(description=description or None, noms_prison_institution_code=code)
+            return Custody(booking_number=booking_number, institution=institution)
+
+        def landed(answer: Custody | None) -> str | None:
+            if answer is None:
+                return None
+            return f"={(answer.institution.description if answer.institution else None) or ''}"
+
+        return self._write(_Write(
+            "update_custody", (noms_number, booking_number, body),
+            lambda api: api.update_custody(noms_number, booking_number, body), replayed, landed,
+        ))
+
+    def replace_key_dates(
+        self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
+    ) -> Custody | NotFound:
+        return self._write(_Write(
+            KEY_DATES, (noms_number, booking_number, body),
+            lambda api: api.replace_key_dates(noms_number, booking_number, body),
+            lambda _: Custody(booking_number=booking_number),
+            lambda answer: None if isinstance(answer, NotFound) else "",
+        ))
+
+    # Telemetry and metric counts, journalled per attempt
+
+    def _effect(self, key: str, emit: Callable[[], None]) -> None:
+        if self._journal is None:
+            emit()
+        else:
+            self._journal.effect(key, emit)
+
+    def track_event(self, name: str, attributes: Mapping[str, str]) -> None:
+        copied = dict(attributes)
+        self._effect(f"t:{name}", lambda: self.ports.telemetry.track_event(name, copied))
+
+    def movement(self, kind: str) -> None:
+        self._effect(f"m:movement:{kind}", lambda: self.ports.metrics.movement(kind))
+
+    def sentence_date_change(self, kind: str) -> None:
+        self._effect(f"m:sentenceDateChange:{kind}", lambda: self.ports.metrics.sentence_date_change(kind))
+
+    # Domain events: each published once per record, never lost
+
+    def identifier_added(self, crn: str, noms_number: str, booking_number: str) -> None:
+        self._publish(prison_identifier_added(crn, noms_number, booking_number, self.ports.clock.now()))
+
+    def identifier_updated(self, crn: str, noms_number: str, previous_noms_number: str, booking_number: str) -> None:
+        now = self.ports.clock.now()
+        self._publish(prison_identifier_updated(crn, noms_number, previous_noms_number, booking_number, now))
+
+    def publish_owed(self) -> None:
+        """Publish first what an earlier attempt of the record could not; SystemFailure when one still cannot be."""
+        if self._journal is not None and self._message is not None:
+            for event in owed_events(self._message.applied_steps):
+                self._publish(event)
+
+    def _publish(self, event: HmppsDomainEvent) -> None:
+        """Journal steps: `w:publish:<digest>` once published; `w:publish-owed:<digest>=<event>` when publishing
+        failed, so the record's next processing publishes it first, with the time of the change."""
+        publisher = self.ports.domain_events
+        if publisher is None:
+            return
+        if self._journal is None:
+            publisher.publish(event)
+            return
+        published = event_key(PUBLISHED, event)
+        if self._journal.landed_write(published) is not None:
+            return
+        self._confirm_lease()
+        try:
+            publisher.publish(event)
+        except SystemFailure:
+            self._journal.wrote(owed_step(event))
+            raise
+        self._journal.wrote(published)
