@@ -7,6 +7,9 @@ ARGS ?=
 # pytest-xdist workers for `make test` and `make unit`: twice the cores of the 2-core CI machine, since most
 # tests wait on a server or a clock rather than the CPU (WORKERS=0 runs in one process).
 WORKERS ?= 4
+# Whole files to whichever worker is free, in the order tests/conftest.py sets (longest first): a module's
+# stack (tests/e2e, the simulated cluster) is then built once, not on every worker.
+DIST := --dist loadfile --no-loadscope-reorder
 
 .PHONY: run test venv lint typecheck layers unit integration e2e smoke reliability bench bench-full dynalite docs apidocs clean
 
@@ -53,7 +56,7 @@ reliability: $(STAMP)
 
 # Every suite, over $(WORKERS) workers: about 10 minutes on 2 cores, the 500-event crash case (marker `slow`) included.
 test: lint typecheck layers
-	$(BIN)/pytest -q -p no:cacheprovider -n $(WORKERS) tests
+	$(BIN)/pytest -q -p no:cacheprovider -n $(WORKERS) $(DIST) tests
 
 # The benchmarks at sizes that fit 10 minutes on 2 cores; bench-full runs the full sizes (about
 # 25 minutes). Results go to build/benchmarks/ (untracked); BENCH_OUT=benchmarks/RESULTS.md (or

@@ -52,7 +52,7 @@ def test_sigkill_while_validating_and_while_processing_loses_nothing(
     stack.hmpps.community.inject_fault(status=None, delay_seconds=0.15, methods=["PUT"])
 
     first = stack.start_service("first", **FAST_LOCK)
-    wait_until(lambda: len(stack.records()) >= 50, 60, what="50 records stored")
+    wait_until(lambda: stack.record_count() >= 50, 60, what="50 records stored")
     visible_at_kill, _, _ = stack.queue_counts()
     first.kill()
     assert visible_at_kill > 0, "the first kill was meant to land while events were still being validated"

@@ -86,6 +86,7 @@ def ids(items: list[OldItem], pending: bool | None = None) -> set[str]:
     return {old.id for old in items if pending is None or old.pending == pending}
 
 
+@pytest.mark.slow  # moto's DynamoDB takes about a minute over 1000 items: started first
 def test_a_thousand_items_of_the_existing_service_are_processed_and_reported_after_a_crashed_backfill(
     aws_clients: AwsClients, table: str, store: DynamoMessageRepository, tmp_path: Path
 ) -> None:

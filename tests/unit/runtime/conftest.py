@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from jwt.algorithms import RSAAlgorithm
 from prometheus_client import CollectorRegistry
 
+from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.http.base import PingAnswer
 from ptpu_adapters.http.jwks import KeyUnavailable, parse_jwks
 from ptpu_core.testing import (
@@ -90,9 +91,17 @@ class Upstreams:
         return [PingHealth(name, lambda name=name: self.answers[name]) for name in self.answers]
 
 
+@pytest.fixture(scope="session")
+def aws_clients() -> AwsClients:
+    """The boto3 clients the settings make, built once: about a second each time (botocore loads its JSON
+    service models), and nothing here ever calls them (every AWS-backed provider is overridden below)."""
+    return Container(settings=make_settings()).aws()
+
+
 @pytest.fixture
-def container(signing_key) -> Iterator[Container]:
+def container(signing_key, aws_clients) -> Iterator[Container]:
     container = Container(settings=make_settings())
+    container.aws.override(aws_clients)
     clock = FixedClock(NOW)
     container.clock.override(clock)
     container.telemetry.override(RecordingTelemetry())
