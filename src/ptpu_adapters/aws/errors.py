@@ -1,9 +1,12 @@
-"""Turn botocore's errors into the core's StoreFailure / SystemFailure, saying what was being done."""
+"""Turn botocore's errors into the core's StoreFailure / SystemFailure, saying what was being done; and the
+DynamoDB call shapes whose answers need reading with them (conditional writes, batch reads)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -22,6 +25,50 @@ def store_errors(doing: str) -> Iterator[None]:
         raise StoreFailure(f"DynamoDB {doing} failed: {error_code(error)} {error}") from error
     except BotoCoreError as error:  # connection, timeout, credentials
         raise StoreFailure(f"DynamoDB {doing} failed: {error}") from error
+
+
+def conditional_write(write: Callable[..., Any], doing: str, **request: Any) -> tuple[bool, dict[str, Any]]:
+    """A conditional DynamoDB write (`client.put_item`, `client.update_item`): (True, the Attributes returned) when
+    made; (False, the item returned under ReturnValuesOnConditionCheckFailure, {} without) when its condition
+    failed; StoreFailure for any other failure."""
+    try:
+        with store_errors(doing):
+            answer = write(**request)
+    except StoreFailure as failure:
+        cause = failure.__cause__
+        if isinstance(cause, ClientError) and error_code(cause) == "ConditionalCheckFailedException":
+            item: Any = cause.response.get("Item") or {}
+            return False, dict(item)
+        raise
+    return True, dict(answer.get("Attributes") or {})
+
+
+BATCH_GET_KEYS = 100  # DynamoDB's limit of keys per BatchGetItem
+
+
+def batch_get(
+    client: Any, table: str, keys: list[dict[str, Any]], doing: str, rounds: int | None = None
+) -> tuple[list[Any], int]:
+    """The items of `keys` that exist (consistent reads, BATCH_GET_KEYS a call), and how many keys were left unread.
+    Keys DynamoDB leaves unprocessed (throttling) are asked again after a back-off, up to `rounds` reads a call
+    (None: until none are left)."""
+    found: list[Any] = []
+    left = 0
+    for start in range(0, len(keys), BATCH_GET_KEYS):
+        request: dict[str, Any] = {table: {"Keys": keys[start : start + BATCH_GET_KEYS], "ConsistentRead": True}}
+        round_ = 0
+        while request:
+            if round_:
+                time.sleep(0.05 * 2 ** min(round_ - 1, 4))  # DynamoDB asks for a back-off before unprocessed keys
+            with store_errors(doing):
+                answer = client.batch_get_item(RequestItems=request)
+            found.extend(answer.get("Responses", {}).get(table, []))
+            request = answer.get("UnprocessedKeys") or {}
+            round_ += 1
+            if request and rounds is not None and round_ >= rounds:
+                left += len(request[table]["Keys"])
+                break
+    return found, left
 
 
 # The codes SQS (and its emulators) give for a queue URL that names no queue.

@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from attrs import asdict, define, field, frozen
-from botocore.exceptions import ClientError
 
-from ptpu_adapters.aws.errors import error_code
+from ptpu_adapters.aws.errors import conditional_write
 from ptpu_adapters.dynamodb.message_table import CREATED_INDEX, PENDING_BOOKING_INDEX, PENDING_INDEX, PROCESSED_INDEX
 from ptpu_adapters.dynamodb.record_codec import (
     CREATED_SHARD,
@@ -34,7 +33,7 @@ from ptpu_adapters.dynamodb.record_codec import (
     message_from_item,
     message_to_item,
 )
-from ptpu_core.models.record import state_text
+from ptpu_core.models.record import Message, state_text
 
 log = logging.getLogger("ptpu.backfill")
 
@@ -45,40 +44,14 @@ REQUIRED_INDEXES = (PENDING_INDEX, PENDING_BOOKING_INDEX, PROCESSED_INDEX, CREAT
 _GUARDED = ("retryCount", "processedDate", "createdDate", "bookingId")
 
 
-@frozen
-class IndexUpdate:
-    """One item's UpdateItem arguments (less TableName), and what it is, for the summary.
-
-    `pending`: the record is unprocessed (it joins the pending indexes) rather than processed;
-    `status`: its stored status verbatim ("" when it has none)."""
-
-    key: Item
-    update_expression: str
-    condition_expression: str
-    names: dict[str, str]
-    values: Item
-    pending: bool
-    status: str
-
-    def request(self, table_name: str) -> dict[str, Any]:
-        return {
-            "TableName": table_name,
-            "Key": self.key,
-            "UpdateExpression": self.update_expression,
-            "ConditionExpression": self.condition_expression,
-            "ExpressionAttributeNames": self.names,
-            "ExpressionAttributeValues": self.values,
-        }
-
-
 def is_indexed(item: Item) -> bool:
     """True when this service wrote the item (or the backfill already ran over it)."""
     return CREATED_SHARD in item
 
 
-def index_update(item: Item) -> IndexUpdate | None:
-    """The update adding the index helpers to `item`; None when it has them; UnreadableRecord when the
-    item cannot be read as a record."""
+def index_update(item: Item) -> tuple[dict[str, Any], Message] | None:
+    """The UpdateItem arguments (less TableName) adding the index helpers to `item`, and the record read;
+    None when it has them; UnreadableRecord when the item cannot be read as a record."""
     if is_indexed(item):
         return None
     record = message_from_item(item)
@@ -96,15 +69,14 @@ def index_update(item: Item) -> IndexUpdate | None:
             values[f":was_{name}"] = item[name]
         else:
             conditions.append(f"attribute_not_exists(#{name})")
-    return IndexUpdate(
-        key={"id": item["id"]},
-        update_expression="SET " + ", ".join(assignments),
-        condition_expression=" AND ".join(conditions),
-        names=names,
-        values=values,
-        pending=not record.is_processed,
-        status=state_text(record.status) if record.status is not None else "",
-    )
+    request = {
+        "Key": {"id": item["id"]},
+        "UpdateExpression": "SET " + ", ".join(assignments),
+        "ConditionExpression": " AND ".join(conditions),
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+    return request, record
 
 
 class BackfillError(Exception):
@@ -137,10 +109,8 @@ class BackfillCounts:
         return self.indexed_pending + self.indexed_processed
 
     def add(self, other: BackfillCounts) -> None:
-        for name in ("scanned", "already_indexed", "indexed_pending", "indexed_processed",
-                     "changed_meanwhile", "unreadable"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.statuses.update(other.statuses)
+        for name, value in asdict(other, recurse=False).items():
+            setattr(self, name, getattr(self, name) + value)
 
     def as_json(self) -> dict[str, Any]:
         return {**asdict(self, filter=lambda a, _: a.name != "statuses"), "statuses": dict(self.statuses)}
@@ -282,20 +252,18 @@ class TableBackfill:
 
     def _segment(self, segment: int, checkpoint: Checkpoint, progress: Progress | None) -> None:
         start_key = checkpoint.positions[segment]["startKey"]
-        while not self._stop.is_set():
-            request: dict[str, Any] = {"TableName": self._table, "Segment": segment,
-                                       "TotalSegments": self._options.segments, "Limit": self._limit}
-            if start_key is not None:
-                request["ExclusiveStartKey"] = start_key
-            page = self._client.scan(**request)
+        pages = self._client.get_paginator("scan").paginate(
+            TableName=self._table, Segment=segment, TotalSegments=self._options.segments,
+            PaginationConfig={"PageSize": self._limit}, **({"ExclusiveStartKey": start_key} if start_key else {}),
+        )
+        for page in pages:  # the next page is only read when asked for, so a stop takes effect between pages
             items = page.get("Items", [])
             self._pacer.take(max(len(items), 1))
             counts = self._page(items)
-            start_key = page.get("LastEvaluatedKey")
-            checkpoint.page_done(segment, start_key, counts)
+            checkpoint.page_done(segment, page.get("LastEvaluatedKey"), counts)
             if progress is not None:
                 progress(counts)
-            if start_key is None:
+            if self._stop.is_set():
                 return
 
     def _page(self, items: list[Item]) -> BackfillCounts:
@@ -310,23 +278,21 @@ class TableBackfill:
             if update is None:
                 counts.already_indexed += 1
                 continue
-            if not self._options.dry_run and not self._apply(update.request(self._table)):
+            request, record = update
+            if not self._options.dry_run and not self._apply(request):
                 counts.changed_meanwhile += 1
                 continue
-            if update.pending:
-                counts.indexed_pending += 1
-            else:
+            if record.is_processed:
                 counts.indexed_processed += 1
-            counts.statuses[update.status or "(none)"] += 1
+            else:
+                counts.indexed_pending += 1
+            counts.statuses[(state_text(record.status) if record.status is not None else "") or "(none)"] += 1
         return counts
 
     def _apply(self, request: dict[str, Any]) -> bool:
         """True if the update was made; False if the item changed since it was read."""
-        try:
-            self._client.update_item(**request)
-        except ClientError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
-                raise
+        doing = f"backfilling record {request['Key']['id'].get('S')}"
+        made, _ = conditional_write(self._client.update_item, doing, TableName=self._table, **request)
+        if not made:
             log.info("Record %s was written meanwhile; left to its writer", request["Key"]["id"].get("S"))
-            return False
-        return True
+        return made

@@ -15,20 +15,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from ptpu_adapters.aws.errors import store_errors
+from ptpu_adapters.aws.errors import batch_get, conditional_write
 from ptpu_adapters.dynamodb.lease_values import LOCK_UNTIL, UnreadableLeaseValues, readable
-from ptpu_adapters.dynamodb.shedlock import (
-    _utc_now,
-    conditional_update,
-    conditional_update_old,
-    default_lock_owner,
-    shedlock_time,
-)
+from ptpu_adapters.dynamodb.shedlock import _utc_now, default_lock_owner, shedlock_time
 from ptpu_core.errors import StoreFailure
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.work.booking_work import KEEP_SHARE, LeaseRun
@@ -45,7 +38,6 @@ RUN_STAMPS = {
 
 EXPIRES = "Expires"  # the TTL attribute of cloud-platform-terraform-dynamodb-cluster's tables by default
 ITEM_LIFETIME = timedelta(days=7)  # how long an item outlives its last lease's lockUntil
-BATCH_GET_KEYS = 100  # DynamoDB's limit of keys per BatchGetItem
 UNPROCESSED_ROUNDS = 4  # reads of keys DynamoDB left unprocessed (throttling) before giving up on them
 
 
@@ -110,17 +102,16 @@ class DynamoBookingLeases:
             if booking_id in self._held:
                 return False
             self._held[booking_id] = None
+        until = None
         try:
             until = self._take(booking_id, run)
-        except BaseException:
-            self._forget(booking_id)
-            raise
-        if until is None:
-            self._forget(booking_id)
-            return False
-        with self._held_lock:
-            self._held[booking_id] = until
-        return True
+        finally:
+            with self._held_lock:
+                if until is None:
+                    del self._held[booking_id]
+                else:
+                    self._held[booking_id] = until
+        return until is not None
 
     def _forget(self, booking_id: int) -> None:
         with self._held_lock:
@@ -136,21 +127,13 @@ class DynamoBookingLeases:
         if until - now >= self._lease * KEEP_SHARE:
             return True
         extended = now + self._lease
-        request: dict[str, Any] = {
-            "Key": {"_id": {"S": lease_name(booking_id)}},
-            "UpdateExpression": "SET lockUntil = :until, #expires = :expires",
-            "ConditionExpression": "lockedBy = :owner AND lockUntil = :held",
-            "ExpressionAttributeNames": {"#expires": EXPIRES},
-            "ExpressionAttributeValues": {
-                ":until": {"S": shedlock_time(extended)},
-                ":held": {"S": shedlock_time(until)},
-                ":owner": {"S": self._owner},
-                ":expires": _expires(extended),
-            },
-        }
         try:
-            kept = conditional_update(self._client, self._table, f"extending the lease of booking {booking_id}",
-                                      **request)
+            kept, _ = self._update(
+                f"extending the lease of booking {booking_id}", booking_id,
+                "SET lockUntil = :until, #expires = :expires", "lockedBy = :owner AND lockUntil = :held",
+                {":until": {"S": shedlock_time(extended)}, ":held": {"S": shedlock_time(until)},
+                 ":expires": _expires(extended)},
+            )
         except StoreFailure as failure:
             log.warning("Lease of booking %s could not be extended (%s); this pod writes nothing more for it",
                         booking_id, failure)
@@ -186,27 +169,22 @@ class DynamoBookingLeases:
         # Exactly the unreadable value seen counts as expired; a valid lease written since still wins.
         bad_until = " OR lockUntil = :seenUntil" if LOCK_UNTIL in seen else ""
         # `lockedBy = :owner`: ours, and no worker of ours holds it (checked above): a lost release.
-        condition = (
-            "(attribute_not_exists(lockUntil) OR NOT attribute_type(lockUntil, :string) OR lockUntil <= :now"
-            f" OR lockedBy = :owner{bad_until})"
-        )
+        free = ("(attribute_not_exists(lockUntil) OR NOT attribute_type(lockUntil, :string) OR lockUntil <= {}"
+                f" OR lockedBy = :owner{bad_until})")
+        condition = free.format(":now")
         values = {
             ":until": {"S": shedlock_time(now + self._lease)},
             ":now": {"S": shedlock_time(now)},
-            ":owner": {"S": self._owner},
             ":expires": _expires(now + self._lease),
             ":string": {"S": "S"},
         }
         if self._cycle_started is not None and not run.on_request:
             # Freed after this cycle's selection was read, by another pod: it synced the booking since.
-            condition += (
-                " AND (attribute_not_exists(lockUntil) OR NOT attribute_type(lockUntil, :string)"
-                f" OR lockUntil <= :cycle OR lockedBy = :owner{bad_until})"
-            )
+            condition += " AND " + free.format(":cycle")
             values[":cycle"] = {"S": shedlock_time(self._cycle_started)}
         if bad_until:
             values[":seenUntil"] = seen[LOCK_UNTIL]
-        names = {"#expires": EXPIRES}  # a placeholder: safe from reserved words
+        names = {}
         if run.tier is not None and run.started is not None:
             stamp = RUN_STAMPS[run.tier]
             bad_run = " OR #run = :seenRun" if stamp in seen else ""
@@ -217,14 +195,11 @@ class DynamoBookingLeases:
             values[":notBefore"] = {"S": _run_time(run.started - run.same_run_within)}
             if bad_run:
                 values[":seenRun"] = seen[stamp]
-        request: dict[str, Any] = {
-            "Key": {"_id": {"S": lease_name(booking_id)}},
-            "UpdateExpression": "SET lockUntil = :until, lockedAt = :now, lockedBy = :owner, #expires = :expires",
-            "ConditionExpression": condition,
-            "ExpressionAttributeValues": values,
-        }
-        request["ExpressionAttributeNames"] = names
-        taken, old = conditional_update_old(self._client, self._table, f"leasing booking {booking_id}", **request)
+        taken, old = self._update(
+            f"leasing booking {booking_id}", booking_id,
+            "SET lockUntil = :until, lockedAt = :now, lockedBy = :owner, #expires = :expires", condition, values,
+            names, ReturnValues="ALL_OLD", ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
         return (now + self._lease if taken else None), old
 
     def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> set[int]:
@@ -238,19 +213,22 @@ class DynamoBookingLeases:
             not_before = _run_time(run.started - run.same_run_within)
         times = _time_attributes(run)
         by_name = {lease_name(booking_id): booking_id for booking_id in booking_ids}
-        names = list(by_name)
+        # ConsistentRead: a lease just taken must be seen.
+        items, left = batch_get(self._client, self._table, [{"_id": {"S": name}} for name in by_name],
+                                f"reading the leases of {len(by_name)} bookings", rounds=UNPROCESSED_ROUNDS)
+        if left:
+            log.info("Lease look-ahead: %d keys left unprocessed; their leases are tried without it", left)
         skipped: set[int] = set()
-        for start in range(0, len(names), BATCH_GET_KEYS):
-            for found in self._read(names[start : start + BATCH_GET_KEYS]):
-                booking_id = by_name[found["_id"]["S"]]
-                self._unreadable.note(booking_id, found, times)
-                # An unreadable time counts as expired: read as absent, so the take is tried.
-                values = {
-                    name: value["S"] for name, value in found.items()
-                    if "S" in value and (name not in times or readable(name, value))
-                }
-                if self._refused(values, now, cycle, run.tier, not_before):
-                    skipped.add(booking_id)
+        for found in items:
+            booking_id = by_name[found["_id"]["S"]]
+            self._unreadable.note(booking_id, found, times)
+            # An unreadable time counts as expired: read as absent, so the take is tried.
+            values = {
+                name: value["S"] for name, value in found.items()
+                if "S" in value and (name not in times or readable(name, value))
+            }
+            if self._refused(values, now, cycle, run.tier, not_before):
+                skipped.add(booking_id)
         return skipped
 
     def _refused(
@@ -264,28 +242,6 @@ class DynamoBookingLeases:
         stamp = None if tier is None else item.get(RUN_STAMPS[tier])
         return stamp is not None and not_before is not None and stamp >= not_before
 
-    def _read(self, names: list[str]) -> list[dict[str, Any]]:
-        """The items named (absent ones are not returned); UnprocessedKeys are asked again a few times."""
-        request: dict[str, Any] = {
-            self._table: {
-                "Keys": [{"_id": {"S": name}} for name in names],
-                "ConsistentRead": True,  # a lease just taken must be seen
-            }
-        }
-        items: list[dict[str, Any]] = []
-        for round_ in range(UNPROCESSED_ROUNDS):
-            with store_errors(f"reading the leases of {len(names)} bookings"):
-                answer = self._client.batch_get_item(RequestItems=request)
-            items.extend(answer.get("Responses", {}).get(self._table, []))
-            request = answer.get("UnprocessedKeys") or {}
-            if not request:
-                return items
-            if round_ + 1 < UNPROCESSED_ROUNDS:
-                time.sleep(0.05 * 2**round_)  # DynamoDB asks for a back-off before unprocessed keys
-        left = len(request.get(self._table, {}).get("Keys", []))
-        log.info("Lease look-ahead: %d keys left unprocessed; their leases are tried without it", left)
-        return items
-
     def release(self, booking_id: int, run: LeaseRun) -> None:
         """Free the lease if we still hold it (and stamp a retry run); never raises."""
         try:
@@ -296,21 +252,15 @@ class DynamoBookingLeases:
     def _release(self, booking_id: int, run: LeaseRun) -> None:
         now = self._clock()
         update = "SET lockUntil = :now, #expires = :expires"
-        values = {":now": {"S": shedlock_time(now)}, ":owner": {"S": self._owner}, ":expires": _expires(now)}
-        names = {"#expires": EXPIRES}  # a placeholder: safe from reserved words
+        values = {":now": {"S": shedlock_time(now)}, ":expires": _expires(now)}
+        names = {}
         if run.tier is not None and run.started is not None:
             update += ", #run = :started"
             names["#run"] = RUN_STAMPS[run.tier]
             values[":started"] = {"S": _run_time(run.started)}
-        request: dict[str, Any] = {
-            "Key": {"_id": {"S": lease_name(booking_id)}},
-            "UpdateExpression": update,
-            "ConditionExpression": "lockedBy = :owner",
-            "ExpressionAttributeValues": values,
-        }
-        request["ExpressionAttributeNames"] = names
         try:
-            released = conditional_update(self._client, self._table, f"releasing booking {booking_id}", **request)
+            released, _ = self._update(f"releasing booking {booking_id}", booking_id, update, "lockedBy = :owner",
+                                       values, names)
         except Exception:
             log.exception(
                 "Lease of booking %s not released; this pod takes it again next cycle, others after it expires",
@@ -319,3 +269,16 @@ class DynamoBookingLeases:
             return
         if not released:
             log.warning("Lease of booking %s was no longer held by %s when released", booking_id, self._owner)
+
+    def _update(
+        self, doing: str, booking_id: int, update: str, condition: str, values: dict[str, Any],
+        names: dict[str, str] | None = None, **returns: str,
+    ) -> tuple[bool, dict[str, Any]]:
+        """A conditional UpdateItem of the booking's item; `:owner` and `#expires` (a placeholder: safe from
+        reserved words) are always defined."""
+        return conditional_write(
+            self._client.update_item, doing, TableName=self._table, Key={"_id": {"S": lease_name(booking_id)}},
+            UpdateExpression=update, ConditionExpression=condition,
+            ExpressionAttributeNames={"#expires": EXPIRES, **(names or {})},
+            ExpressionAttributeValues={":owner": {"S": self._owner}, **values}, **returns,
+        )

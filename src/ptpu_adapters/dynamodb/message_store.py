@@ -15,9 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from attrs import define
-from botocore.exceptions import ClientError
 
-from ptpu_adapters.aws.errors import error_code, store_errors
+from ptpu_adapters.aws.errors import batch_get, conditional_write, store_errors
 from ptpu_adapters.dynamodb.message_table import (
     CREATED_INDEX,
     PENDING_BOOKING_INDEX,
@@ -46,7 +45,6 @@ from ptpu_adapters.dynamodb.record_codec import (
 )
 from ptpu_adapters.observability.trace_context import with_current_trace
 from ptpu_adapters.system_clock import SystemClock
-from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message
 from ptpu_core.models.service_time import wall_clock, wall_clock_between
 from ptpu_core.ports import Clock, Metrics
@@ -54,9 +52,7 @@ from ptpu_core.rules.retry_policy import epoch_seconds
 
 # Sorts after every digit and date character, so "0004#~" closes the range of retry count 4.
 _AFTER_ANY_DATE = "~"
-_BATCH_GET_LIMIT = 100
 _NOT_EXPIRED = "deleteBy > :now"
-_ID_TAKEN = "ConditionalCheckFailedException"
 
 log = logging.getLogger("ptpu.message_store")
 
@@ -103,18 +99,11 @@ class DynamoMessageRepository:
         stored, including our own earlier attempt whose answer was lost and that botocore retried.
         A record without a trace context takes the current one (the received event's)."""
         message = with_current_trace(message)
-        try:
-            with store_errors(f"adding record {message.id}"):
-                self._client.put_item(
-                    TableName=self._table,
-                    Item=message_to_item(message),
-                    ConditionExpression="attribute_not_exists(id)",
-                )
-        except StoreFailure as failure:
-            if isinstance(failure.__cause__, ClientError) and error_code(failure.__cause__) == _ID_TAKEN:
-                return False
-            raise
-        return True
+        added, _ = conditional_write(
+            self._client.put_item, f"adding record {message.id}", TableName=self._table,
+            Item=message_to_item(message), ConditionExpression="attribute_not_exists(id)",
+        )
+        return added
 
     def update(self, message: Message) -> None:
         # A whole-item put: helper attributes of a state the record has left vanish with it.
@@ -152,45 +141,33 @@ class DynamoMessageRepository:
         # wall-clock time. T reaches past `created_before` in October's repeated hour; the core keeps only
         # the records truly created before it.
         upper = pending_sort_key(0, format_date_time(latest_wall_clock_before(created_before)))
-        return self._query(
-            PENDING_INDEX,
-            f"{PENDING_SHARD} = :shard AND {PENDING_SORT} < :upper",
-            {":shard": {"S": PENDING}, ":upper": {"S": upper}, **self._now_value()},
-            FilterExpression=_NOT_EXPIRED,
-        )
+        return self._pending("< :upper", {":upper": {"S": upper}})
 
     def unprocessed_for_booking(self, booking_id: int) -> list[Message]:
         keys = [
             {"id": item["id"]}
             for item in self._query_items(
-                PENDING_BOOKING_INDEX,
-                f"{PENDING_BOOKING_ID} = :booking",
+                self._page_size, PENDING_BOOKING_INDEX, f"{PENDING_BOOKING_ID} = :booking",
                 {":booking": {"N": str(booking_id)}},
-                self._page_size,
             )
         ]
         # The index is eventually consistent: confirm each record from the table itself.
-        current = list(self._readable(self._batch_get(keys)))
+        items, _ = batch_get(self._client, self._table, keys, "batch read")
+        self._count_got(len(items))
+        current = list(self._readable(items))
         now = epoch_seconds(self._clock.now())
         return sorted((m for m in current if not m.is_processed and m.delete_by > now), key=lambda m: m.created_date)
 
     def unprocessed_with_retries(self, min_retries: int, max_retries: int | None) -> Iterator[Message]:
         highest = MAX_SORTABLE_RETRIES if max_retries is None else max_retries
-        return self._query(
-            PENDING_INDEX,
-            f"{PENDING_SHARD} = :shard AND {PENDING_SORT} BETWEEN :low AND :high",
-            {
-                ":shard": {"S": PENDING},
-                ":low": {"S": f"{min(min_retries, MAX_SORTABLE_RETRIES):04d}#"},
-                ":high": {"S": f"{min(highest, MAX_SORTABLE_RETRIES):04d}#{_AFTER_ANY_DATE}"},
-                **self._now_value(),
-            },
-            FilterExpression=_NOT_EXPIRED,
-        )
+        return self._pending("BETWEEN :low AND :high", {
+            ":low": {"S": f"{min(min_retries, MAX_SORTABLE_RETRIES):04d}#"},
+            ":high": {"S": f"{min(highest, MAX_SORTABLE_RETRIES):04d}#{_AFTER_ANY_DATE}"},
+        })
 
     def unprocessed(self, created_before: datetime | None = None) -> Iterator[Message]:
         condition, values = _date_range("createdDate", None, created_before)
-        found = self._report_query(
+        found = self._report(
             PENDING_CREATED_INDEX, f"{PENDING_SHARD} = :shard{condition}", {":shard": {"S": PENDING}, **values}
         )
         return (m for m in found if wall_clock_between(m.created_date, None, created_before))
@@ -219,7 +196,7 @@ class DynamoMessageRepository:
             filters.append("processedDate <= :processedEnd")
             values[":processedEnd"] = {"S": format_date_time(end)}
         extra = {"FilterExpression": " AND ".join(filters)} if filters else {}
-        found = self._report_query(PROCESSED_INDEX, f"{PROCESSED_SHARD} = :shard{condition}", values, **extra)
+        found = self._report(PROCESSED_INDEX, f"{PROCESSED_SHARD} = :shard{condition}", values, **extra)
         return (
             m
             for m in found
@@ -237,17 +214,18 @@ class DynamoMessageRepository:
         if event_type is not None:
             extra = {"FilterExpression": "eventType = :eventType"}
             values[":eventType"] = {"S": event_type}
-        found = self._report_query(CREATED_INDEX, f"{CREATED_SHARD} = :shard{condition}", values, **extra)
+        found = self._report(CREATED_INDEX, f"{CREATED_SHARD} = :shard{condition}", values, **extra)
         return (m for m in found if wall_clock_between(m.created_date, start, end))
 
-    def _now_value(self) -> Item:
-        return {":now": {"N": str(epoch_seconds(self._clock.now()))}}
+    def _pending(self, sort_condition: str, values: Item) -> Iterator[Message]:
+        """The unexpired records of pending-index whose sort key meets `sort_condition`."""
+        values = {":shard": {"S": PENDING}, ":now": {"N": str(epoch_seconds(self._clock.now()))}, **values}
+        key_condition = f"{PENDING_SHARD} = :shard AND {PENDING_SORT} {sort_condition}"
+        found = self._query_items(self._page_size, PENDING_INDEX, key_condition, values, FilterExpression=_NOT_EXPIRED)
+        return self._readable(found)
 
-    def _query(self, index: str, key_condition: str, values: Item, **extra: Any) -> Iterator[Message]:
-        return self._readable(self._query_items(index, key_condition, values, self._page_size, **extra))
-
-    def _report_query(self, index: str, key_condition: str, values: Item, **extra: Any) -> Iterator[Message]:
-        return self._readable(self._query_items(index, key_condition, values, self._report_page_size, **extra))
+    def _report(self, index: str, key_condition: str, values: Item, **extra: Any) -> Iterator[Message]:
+        return self._readable(self._query_items(self._report_page_size, index, key_condition, values, **extra))
 
     def _readable(self, items: Iterable[Item]) -> Iterator[Message]:
         """The records of `items`, skipping (with a warning and a count) any that cannot be read."""
@@ -260,42 +238,23 @@ class DynamoMessageRepository:
                     self._metrics.unreadable_record("item")
 
     def _query_items(
-        self, index: str, key_condition: str, values: Item, limit: int | None, **extra: Any
+        self, limit: int | None, index: str, key_condition: str, values: Item, **extra: Any
     ) -> Iterator[Item]:
-        """Page through a query with LastEvaluatedKey; never holds more than one page."""
-        request = {
-            "TableName": self._table,
-            "IndexName": index,
-            "KeyConditionExpression": key_condition,
-            "ExpressionAttributeValues": values,
-            **({"Limit": limit} if limit is not None else {}),
-            **extra,
-        }
+        """The items, a page of `limit` (None: DynamoDB's 1 MB) at a time; never holds more than one page."""
+        pages = iter(self._client.get_paginator("query").paginate(
+            TableName=self._table, IndexName=index, KeyConditionExpression=key_condition,
+            ExpressionAttributeValues=values, PaginationConfig={"PageSize": limit}, **extra,
+        ))
         while True:
             with store_errors(f"query on {index}"):
-                page = self._client.query(**request)
+                page = next(pages, None)
+            if page is None:
+                return
             with self._stats_lock:
                 self.read_stats.queries += 1
                 self.read_stats.scanned += page.get("ScannedCount", 0)
                 self.read_stats.returned += page.get("Count", 0)
             yield from page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def _batch_get(self, keys: list[Item]) -> list[Item]:
-        found: list[Item] = []
-        for start in range(0, len(keys), _BATCH_GET_LIMIT):
-            pending: dict[str, Any] = {
-                self._table: {"Keys": keys[start : start + _BATCH_GET_LIMIT], "ConsistentRead": True}
-            }
-            while pending:  # DynamoDB may hand back some keys unprocessed under load
-                with store_errors("batch read"):
-                    answer = self._client.batch_get_item(RequestItems=pending)
-                found.extend(answer.get("Responses", {}).get(self._table, []))
-                pending = answer.get("UnprocessedKeys") or {}
-        self._count_got(len(found))
-        return found
 
     def _count_got(self, count: int) -> None:
         with self._stats_lock:

@@ -12,6 +12,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from boto3.dynamodb.types import TypeSerializer
+
 from ptpu_core.models.record import Message, state_of, state_text
 from ptpu_core.models.service_time import SERVICE_ZONE, instant, wall_clock
 from ptpu_core.rules.retry_policy import initial_delete_by
@@ -69,20 +71,23 @@ def pending_sort_key(retry_count: int, created: str) -> str:
     return f"{min(retry_count, MAX_SORTABLE_RETRIES):04d}#{created}"
 
 
+_SERIALIZER = TypeSerializer()
+
+
 def message_to_item(message: Message) -> Item:
     created = format_date_time(message.created_date)
-    item: Item = {
-        "id": {"S": message.id},
-        "bookingId": {"N": str(message.booking_id)},
-        "eventType": {"S": message.event_type},
-        "message": {"S": message.message},
-        "retryCount": {"N": str(message.retry_count)},
-        "createdDate": {"S": created},
-        "deleteBy": {"N": str(message.delete_by)},
-        "reportable": {"BOOL": message.reportable},
-        CREATED_SHARD: {"S": CREATED},
-    }
-    optional_strings = {
+    pending = message.processed_date is None
+    processed = None if message.processed_date is None else wall_clock(message.processed_date)
+    values = {
+        "id": message.id,
+        "bookingId": message.booking_id,
+        "eventType": message.event_type,
+        "message": message.message,
+        "retryCount": message.retry_count,
+        "createdDate": created,
+        "deleteBy": message.delete_by,
+        "reportable": message.reportable,
+        CREATED_SHARD: CREATED,
         "offenderNo": message.offender_no,
         "bookingNo": message.booking_no,
         "locationId": message.location_id,
@@ -93,24 +98,19 @@ def message_to_item(message: Message) -> Item:
         TRACE_PARENT: message.trace_parent,
         TRACE_STATE: message.trace_state,
         SNS_MESSAGE_ID: message.sns_message_id,
+        "recall": message.recall,
+        CREATED_FOLD: 1 if wall_clock(message.created_date).fold else None,
+        "processedDate": None if message.processed_date is None else format_date_time(message.processed_date),
+        PROCESSED_FOLD: 1 if processed is not None and processed.fold else None,
+        PROCESSED_SHARD: None if pending else PROCESSED,
+        PENDING_SHARD: PENDING if pending else None,
+        PENDING_SORT: pending_sort_key(message.retry_count, created) if pending else None,
+        PENDING_BOOKING_ID: message.booking_id if pending else None,
     }
     # Absent rather than null, as the existing service's mapper writes them.
-    item.update({name: {"S": value} for name, value in optional_strings.items() if value is not None})
-    if message.recall is not None:
-        item["recall"] = {"BOOL": message.recall}
+    item: Item = {name: dict(_SERIALIZER.serialize(value)) for name, value in values.items() if value is not None}
     if message.applied_steps:  # a string set cannot be empty: absent means none
         item[APPLIED_STEPS] = {"SS": sorted(message.applied_steps)}
-    if wall_clock(message.created_date).fold:
-        item[CREATED_FOLD] = {"N": "1"}
-    if message.processed_date is not None:
-        item["processedDate"] = {"S": format_date_time(message.processed_date)}
-        if wall_clock(message.processed_date).fold:
-            item[PROCESSED_FOLD] = {"N": "1"}
-        item[PROCESSED_SHARD] = {"S": PROCESSED}
-    else:
-        item[PENDING_SHARD] = {"S": PENDING}
-        item[PENDING_SORT] = {"S": pending_sort_key(message.retry_count, created)}
-        item[PENDING_BOOKING_ID] = {"N": str(message.booking_id)}
     return item
 
 

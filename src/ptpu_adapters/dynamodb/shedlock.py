@@ -17,15 +17,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from ptpu_adapters.aws.errors import error_code, store_errors
-from ptpu_core.errors import StoreFailure
+from ptpu_adapters.aws.errors import conditional_write, store_errors
 
 log = logging.getLogger(__name__)
-
-_CONDITION_FAILED = "ConditionalCheckFailedException"
-
 
 def shedlock_time(instant: datetime) -> str:
     """ShedLock's form, ISO-8601 UTC with milliseconds: fixed width, so string order is time order."""
@@ -44,31 +38,6 @@ OWNER_PREFIX = "ptpu@"
 def default_lock_owner() -> str:
     """`ptpu@<host>:<pid>`: unique per process, and recognisably ours."""
     return f"{OWNER_PREFIX}{socket.gethostname()}:{os.getpid()}"
-
-
-def conditional_update(client: Any, table: str, doing: str, **request: Any) -> bool:
-    """UpdateItem on `table`; False when its condition failed, other failures raise StoreFailure."""
-    return _update(client, table, doing, {}, request)[0]
-
-
-def conditional_update_old(client: Any, table: str, doing: str, **request: Any) -> tuple[bool, dict[str, Any]]:
-    """As conditional_update, with the item as it stood before (typed values; {} when absent), whether its
-    condition held or failed (ALL_OLD both ways: no extra read)."""
-    old = {"ReturnValues": "ALL_OLD", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
-    return _update(client, table, doing, old, request)
-
-
-def _update(client: Any, table: str, doing: str, returns: dict[str, str], request: Any) -> tuple[bool, dict[str, Any]]:
-    try:
-        with store_errors(doing):
-            answer = client.update_item(TableName=table, **returns, **request)
-    except StoreFailure as failure:
-        cause = failure.__cause__
-        if isinstance(cause, ClientError) and error_code(cause) == _CONDITION_FAILED:
-            item: Any = cause.response.get("Item") or {}
-            return False, dict(item)
-        raise
-    return True, dict(answer.get("Attributes") or {})
 
 
 class DynamoLock:
@@ -92,8 +61,8 @@ class DynamoLock:
     def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
         now = self._clock()
         until = now + timedelta(seconds=lock_at_most_seconds)
-        return conditional_update(
-            self._client, self._table, f"acquiring lock {name}",
+        return self._update(
+            f"acquiring lock {name}",
             Key={"_id": {"S": name}},
             UpdateExpression="SET lockUntil = :until, lockedAt = :now, lockedBy = :owner",
             # A free lock is one never taken or whose holder's time is up.
@@ -107,8 +76,8 @@ class DynamoLock:
 
     def release(self, name: str) -> None:
         """Free the lock now, but only if we still hold it (it may have expired and passed on)."""
-        released = conditional_update(
-            self._client, self._table, f"releasing lock {name}",
+        released = self._update(
+            f"releasing lock {name}",
             Key={"_id": {"S": name}},
             UpdateExpression="SET lockUntil = :now",
             ConditionExpression="lockedBy = :owner",
@@ -119,6 +88,9 @@ class DynamoLock:
         )
         if not released:
             log.warning("Lock %s was no longer held by %s when released", name, self._owner)
+
+    def _update(self, doing: str, **request: Any) -> bool:
+        return conditional_write(self._client.update_item, doing, TableName=self._table, **request)[0]
 
 
 class ScheduleCover(DynamoLock):
@@ -131,8 +103,8 @@ class ScheduleCover(DynamoLock):
         False when the existing service holds it. StoreFailure when the table cannot be reached."""
         now = self._clock()
         until = shedlock_time(now + timedelta(seconds=lock_at_most_seconds))
-        taken = conditional_update(
-            self._client, self._table, f"covering {name}",
+        taken = self._update(
+            f"covering {name}",
             Key={"_id": {"S": name}},
             UpdateExpression="SET lockUntil = :until, lockedAt = :now, lockedBy = :owner",
             ConditionExpression=(

@@ -10,7 +10,6 @@ outcome}` (success, failure; zero from the start for every API named) and each A
 
 from __future__ import annotations
 
-import bisect
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from attrs import define, field, frozen
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from ptpu_adapters.observability.metrics import Histogram
 
 HTTP_CLIENT_REQUESTS = "http_client_requests_seconds"
 UPSTREAM_CALLS = "ptpu_upstream_calls"
@@ -64,23 +65,6 @@ class _Calls:
     failure_times: deque[datetime] = field(factory=lambda: deque(maxlen=_KEPT_FAILURE_TIMES))
 
 
-class _Series:
-    def __init__(self) -> None:
-        self.counts = [0] * (len(LATENCY_BUCKETS) + 1)  # the last slot is +Inf
-        self.total = 0.0
-
-    def observe(self, seconds: float) -> None:
-        self.counts[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1
-        self.total += seconds
-
-    def buckets(self) -> list[tuple[str, float]]:
-        cumulative, running = [], 0
-        for bound, count in zip((*LATENCY_BUCKETS, float("inf")), self.counts, strict=True):
-            running += count
-            cumulative.append(("+Inf" if bound == float("inf") else str(bound), float(running)))
-        return cumulative
-
-
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -113,7 +97,7 @@ class UpstreamCalls(Collector):
         self._min_failures = min_failures
         self._now = now
         self._lock = threading.Lock()
-        self._exchanges: dict[tuple[str, ...], _Series] = {}
+        self._exchanges: dict[tuple[str, ...], Histogram] = {}
         self._totals = {(api, outcome): 0.0 for api in apis for outcome in ("success", "failure")}
         self._recent: dict[str, _Calls] = {}
         if registry is not None:
@@ -123,7 +107,7 @@ class UpstreamCalls(Collector):
         status = str(exchange.status) if exchange.status is not None else (exchange.error or "CLIENT_ERROR")
         key = (exchange.host, exchange.method, outcome_of(exchange.status), status, exchange.uri)
         with self._lock:
-            self._exchanges.setdefault(key, _Series()).observe(exchange.seconds)
+            self._exchanges.setdefault(key, Histogram(LATENCY_BUCKETS)).observe(exchange.seconds)
 
     def call_finished(self, service: str, failure: str | None) -> None:
         """A call succeeded (`failure` None) or failed for good: `failure` is its kind, never a path or body."""

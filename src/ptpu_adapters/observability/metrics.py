@@ -10,6 +10,7 @@ registry under. Serve the classic text format. As MetricsService (micrometer): t
 from __future__ import annotations
 
 import bisect
+import itertools
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 
@@ -59,7 +60,9 @@ RETRY_BUCKETS = (0, 1, 2, 3, 4, 5, 10, 15, 20, 25, 30)
 DAY_BUCKETS = (0.5, 1, 2, 3, 5, 7, 14, 21, 28, 35)
 
 
-class _Histogram:
+class Histogram:
+    """Counts by upper bound (and +Inf) and the sum; not thread-safe: its owner locks."""
+
     def __init__(self, bounds: Sequence[float]) -> None:
         self.bounds = tuple(float(bound) for bound in bounds)
         self.counts = [0] * (len(self.bounds) + 1)  # the last slot is +Inf
@@ -69,19 +72,18 @@ class _Histogram:
         self.counts[bisect.bisect_left(self.bounds, value)] += 1
         self.total += value
 
+    def buckets(self) -> list[tuple[str, float]]:
+        """The cumulative counts, by `le` as micrometer writes it (`1.0`, `0.5`, `+Inf`)."""
+        running = list(itertools.accumulate(self.counts))
+        return [(str(bound), float(count)) for bound, count in zip(self.bounds, running, strict=False)] + [
+            ("+Inf", float(running[-1]))
+        ]
+
     def family(self, name: str, documentation: str, event_type: str) -> HistogramMetricFamily:
         """The histogram with one series, labelled eventType=`event_type` (micrometer's tag)."""
-        cumulative, running = [], 0
-        for bound, count in zip((*self.bounds, float("inf")), self.counts, strict=True):
-            running += count
-            cumulative.append(("+Inf" if bound == float("inf") else _le(bound), running))
         family = HistogramMetricFamily(name, documentation, labels=["eventType"])
-        family.add_metric([event_type], buckets=cumulative, sum_value=self.total)
+        family.add_metric([event_type], buckets=self.buckets(), sum_value=self.total)
         return family
-
-
-def _le(bound: float) -> str:
-    return str(int(bound)) + ".0" if bound.is_integer() else str(bound)
 
 
 class PrometheusMetrics(Collector):
@@ -95,8 +97,8 @@ class PrometheusMetrics(Collector):
         }
         self._tiers = dict.fromkeys(RETRY_TIERS, 0.0)
         self._sent_to_dlq = dict.fromkeys((*EVENT_TYPES, OTHER_EVENT_TYPE), 0.0)
-        self._retries = _Histogram(RETRY_BUCKETS)
-        self._days = _Histogram(DAY_BUCKETS)
+        self._retries = Histogram(RETRY_BUCKETS)
+        self._days = Histogram(DAY_BUCKETS)
         registry.register(self)
 
     def movement(self, kind: str) -> None:
@@ -138,14 +140,15 @@ class PrometheusMetrics(Collector):
     def collect(self) -> Iterator[Metric]:
         with self._lock:
             for name, by_kind in self._counters.items():
-                yield _counter(name, COUNTER_HELP[name], by_kind)
+                yield _labelled(name, COUNTER_HELP[name], ("type",), _keyed(by_kind))
             yield _labelled(RECORDS, "Stored records processed, by event type and saved outcome (done, retry, "
                             "error: a system failure)", ("eventType", "outcome"), self._records)
             yield _labelled(RETRIES, "Records tried again, by the retry tier of their retry count",
-                            ("tier",), {(tier,): value for tier, value in self._tiers.items()})
+                            ("tier",), _keyed(self._tiers))
             yield _labelled(SENT_TO_DLQ, "Messages let go to the dead letter queue, by event type", ("eventType",),
-                            {(event_type,): value for event_type, value in self._sent_to_dlq.items()})
-            yield _counter(STATUS_CHANGE_COUNTER, COUNTER_HELP[STATUS_CHANGE], self._counters[STATUS_CHANGE])
+                            _keyed(self._sent_to_dlq))
+            yield _labelled(STATUS_CHANGE_COUNTER, COUNTER_HELP[STATUS_CHANGE], ("type",),
+                            _keyed(self._counters[STATUS_CHANGE]))
             yield self._retries.family(
                 STATUS_CHANGE_RETRIES, "Retries before a status change succeeded", RETRIES_EVENT_TYPE
             )
@@ -158,11 +161,8 @@ class PrometheusMetrics(Collector):
             self._counters[name][kind] = self._counters[name].get(kind, 0.0) + 1
 
 
-def _counter(name: str, documentation: str, by_kind: dict[str, float]) -> CounterMetricFamily:
-    family = CounterMetricFamily(name, documentation, labels=["type"])
-    for kind, value in by_kind.items():
-        family.add_metric([kind], value)
-    return family
+def _keyed(by_value: Mapping[str, float]) -> dict[tuple[str, ...], float]:
+    return {(label,): value for label, value in by_value.items()}
 
 
 def _labelled(

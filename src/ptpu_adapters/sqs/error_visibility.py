@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ptpu_adapters.aws.errors import queue_errors
+from ptpu_adapters.sqs.queue_admin import queue_name_of
 from ptpu_core.ports import Telemetry
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class ErrorVisibility:
         self._telemetry.track_event(
             SENT_TO_DLQ.format(event_type=UNKNOWN_EVENT_TYPE if event_type is None else event_type),
             {
-                "queueName": self._queue_url.rstrip("/").rsplit("/", 1)[-1],
+                "queueName": queue_name_of(self._queue_url),
                 "dlqName": self._dlq_name,
                 "timeouts": "[" + ", ".join(str(t) for t in self.timeouts) + "]",
                 "maxReceiveCount": str(receive_count),  # hmpps-sqs puts the receive count here

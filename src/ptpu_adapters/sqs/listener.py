@@ -22,6 +22,7 @@ from ptpu_adapters.observability.outage_log import OutageLog
 from ptpu_adapters.observability.trace_context import TRACE_FIELDS
 from ptpu_adapters.observability.tracing import default_tracer, mark_failed, received_message_span
 from ptpu_adapters.sqs.error_visibility import ErrorVisibility
+from ptpu_adapters.sqs.queue_admin import queue_name_of
 from ptpu_core.errors import InvalidMessage
 from ptpu_core.rules.sns_envelope import booking_id_of, event_type_hint, parse_envelope
 
@@ -56,7 +57,7 @@ class SqsListener:
         clock: Callable[[], float] | None = None,
     ) -> None:
         self._tracer = tracer or default_tracer()
-        self._queue_name = queue_url.rstrip("/").rsplit("/", 1)[-1]
+        self._queue_name = queue_name_of(queue_url)
         self._client = sqs_client
         self._queue_url = queue_url
         self._handle = handle

@@ -1,16 +1,22 @@
 """SqsQueueAdmin: counts, DLQ transfer, purge and peek on SQS for the queue-admin endpoints and /health.
-A DLQ of at least `move_task_from` messages is moved by SQS's message-move task, else by receive/re-send."""
+
+A DLQ of at least `move_task_from` messages is moved by SQS's message-move task (DlqMoveTask: SQS keeps body
+and attributes; a task already running is followed rather than a second started), else by receive/re-send,
+as is a DLQ where SQS will not start one (an emulator without the API, a role without the permission).
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
 from ptpu_adapters.aws.errors import error_code, queue_errors
-from ptpu_adapters.sqs.dlq_move_task import DlqMoveTask
 from ptpu_core.errors import PurgeTooSoon, SystemFailure
 
+log = logging.getLogger(__name__)
 SqsMessage = dict[str, Any]
 _BATCH = 10
 _PEEK_VISIBILITY_SECONDS = 5
@@ -20,6 +26,9 @@ _EMPTY_RECEIVES_TO_STOP = 2
 # the JSON protocol's x-amzn-query-error header) and the JSON protocol's own __type name.
 _PURGE_IN_PROGRESS = frozenset({"AWS.SimpleQueueService.PurgeQueueInProgress", "PurgeQueueInProgress"})
 MOVE_TASK_FROM = 100  # DLQ size from which SQS's message-move task is asked first
+RUNNING = "RUNNING"
+COMPLETED = "COMPLETED"
+POLL_SECONDS = 1.0  # between ListMessageMoveTasks
 
 
 class QueueAdmin(Protocol):
@@ -107,10 +116,10 @@ class SqsQueueAdmin:
         moved = empty_receives = 0
         if self._move_task is not None and to_move >= self._move_task_from:
             outcome = self._move_task.move()
-            if outcome is not None and not outcome.failed:
-                return outcome.moved
+            if outcome is not None and outcome[1]:
+                return outcome[0]
             if outcome is not None:  # stopped short: the loop moves what is left of what the DLQ held
-                moved = outcome.moved
+                moved = outcome[0]
         while moved < to_move and empty_receives < _EMPTY_RECEIVES_TO_STOP:
             messages = self._receive(
                 self._dlq_sqs, self._dlq_url, min(_BATCH, to_move - moved), _TRANSFER_VISIBILITY_SECONDS,
@@ -198,3 +207,76 @@ class SqsQueueAdmin:
 def _attributes_to_resend(message: SqsMessage) -> dict[str, Any]:
     attributes = message.get("MessageAttributes")
     return {"MessageAttributes": attributes} if attributes else {}
+
+
+class DlqMoveTask:
+    """One DLQ's redrive to its queue; `wait_seconds` bounds how long move() follows the task."""
+
+    def __init__(
+        self, dlq_client: Any, dlq_url: str, queue_client: Any, queue_url: str, *, wait_seconds: float = 60.0
+    ) -> None:
+        self._dlq = dlq_client
+        self._dlq_url = dlq_url
+        self._queue = queue_client
+        self._queue_url = queue_url
+        self._wait = wait_seconds
+
+    def move(self) -> tuple[int, bool] | None:
+        """Start (or join) the DLQ's move task and follow it to its end or the wait bound: (messages SQS moved,
+        or was asked to move if it still runs after the wait; False when the task stopped short). None when
+        SQS would not start one (logged with SQS's error): the caller moves the messages itself."""
+        try:
+            dlq_arn = _arn(self._dlq, self._dlq_url)
+            latest = self._latest(dlq_arn)
+            earlier_start = None
+            if latest is not None and latest.get("Status") == RUNNING:
+                log.info("A message-move task already runs on %s: following it", dlq_arn)
+                handle = str(latest.get("TaskHandle", ""))
+            else:
+                earlier_start = latest.get("StartedTimestamp") if latest is not None else None
+                with queue_errors("start a message-move task"):
+                    handle = str(self._dlq.start_message_move_task(
+                        SourceArn=dlq_arn, DestinationArn=_arn(self._queue, self._queue_url)
+                    )["TaskHandle"])
+        except Exception as failure:
+            log.warning("SQS message-move task not available for %s (%s); moving the messages one by one",
+                        self._dlq_url, failure)
+            return None
+        return self._follow(dlq_arn, handle, earlier_start)
+
+    def _follow(self, dlq_arn: str, handle: str, earlier_start: Any) -> tuple[int, bool]:
+        """Poll the latest task until it is ours and no longer running. `earlier_start`: the StartedTimestamp
+        of the task that was latest before ours started, not to be taken for ours before ours is listed;
+        TaskHandle is listed for running tasks only, so a finished one is matched by being newer."""
+        deadline = time.monotonic() + self._wait
+        task: dict[str, Any] = {}
+        while True:
+            try:
+                task = self._latest(dlq_arn) or task
+            except Exception as failure:  # the task goes on server-side whatever we can see of it
+                log.warning("Could not follow the message-move task on %s: %s", dlq_arn, failure)
+            ours = task and task.get("TaskHandle", handle) == handle and (
+                earlier_start is None or task.get("StartedTimestamp") != earlier_start)
+            if ours and task.get("Status") != RUNNING:
+                moved = int(task.get("ApproximateNumberOfMessagesMoved", 0))
+                if task.get("Status") != COMPLETED:
+                    log.warning("Message-move task ended %s after %d messages: %s", task.get("Status"), moved,
+                                task.get("FailureReason", "no reason given"))
+                return moved, task.get("Status") == COMPLETED
+            if time.monotonic() >= deadline:
+                to_move = int(task.get("ApproximateNumberOfMessagesToMove", 0)) if ours else 0
+                log.info("Message-move task on %s still running after %.0f s; it goes on server-side", dlq_arn,
+                         self._wait)
+                return to_move, True
+            time.sleep(POLL_SECONDS)
+
+    def _latest(self, dlq_arn: str) -> dict[str, Any] | None:
+        with queue_errors("list message-move tasks"):
+            results = self._dlq.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=1).get("Results", [])
+        return dict(results[0]) if results else None
+
+
+def _arn(client: Any, url: str) -> str:
+    with queue_errors("read queue ARN"):
+        answer = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return str(answer["Attributes"]["QueueArn"])

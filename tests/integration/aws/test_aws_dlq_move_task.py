@@ -9,8 +9,7 @@ import pytest
 
 from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.provisioning import ProvisionedResources
-from ptpu_adapters.sqs.dlq_move_task import DlqMoveTask
-from ptpu_adapters.sqs.queue_admin import SqsQueueAdmin
+from ptpu_adapters.sqs.queue_admin import DlqMoveTask, SqsQueueAdmin
 
 
 def send(aws_clients: AwsClients, url: str, bodies: list[str]) -> None:

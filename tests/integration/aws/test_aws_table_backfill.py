@@ -171,19 +171,17 @@ def test_an_item_written_meanwhile_is_never_overwritten(aws_clients: AwsClients,
     put_all(aws_clients.dynamodb, table, [old])
     dynamodb = aws_clients.dynamodb
 
-    class RetriedMeanwhile:
-        def scan(self, **request: Any) -> Any:
-            page = dynamodb.scan(**request)
-            dynamodb.update_item(
-                TableName=table, Key={"id": old.item["id"]}, UpdateExpression="SET retryCount = :r",
-                ExpressionAttributeValues={":r": {"N": "7"}},
-            )
-            return page
+    def retried_meanwhile(**_: Any) -> None:  # after each Scan answers, before the backfill writes
+        dynamodb.update_item(
+            TableName=table, Key={"id": old.item["id"]}, UpdateExpression="SET retryCount = :r",
+            ExpressionAttributeValues={":r": {"N": "7"}},
+        )
 
-        def __getattr__(self, name: str) -> Any:
-            return getattr(dynamodb, name)
-
-    counts = TableBackfill(RetriedMeanwhile(), table, BackfillOptions(segments=1)).run()
+    dynamodb.meta.events.register("after-call.dynamodb.Scan", retried_meanwhile)
+    try:
+        counts = TableBackfill(dynamodb, table, BackfillOptions(segments=1)).run()
+    finally:
+        dynamodb.meta.events.unregister("after-call.dynamodb.Scan", retried_meanwhile)
 
     assert (counts.changed_meanwhile, counts.indexed) == (1, 0)
     stored = dynamodb.get_item(TableName=table, Key={"id": old.item["id"]})["Item"]

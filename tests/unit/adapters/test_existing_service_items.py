@@ -161,29 +161,35 @@ def test_a_missing_or_malformed_required_attribute_is_unreadable_naming_the_reco
 
 def test_the_backfill_of_a_pending_item_puts_it_in_the_pending_indexes() -> None:
     update = index_update(fixture("retrying-too-many-matches"))
-    assert update is not None and update.pending and update.status == "TOO_MANY_MATCHES"
-    assert update.values[":pendingShard"] == {"S": "P"}
+    assert update is not None
+    request, record = update
+    assert not record.is_processed and record.status is not None and state_text(record.status) == "TOO_MANY_MATCHES"
+    values, condition = request["ExpressionAttributeValues"], request["ConditionExpression"]
+    assert values[":pendingShard"] == {"S": "P"}
     # The sort key holds the retry count and the created date in this service's form (microseconds).
-    assert update.values[f":{PENDING_SORT}"] == {"S": "0003#2026-11-20T10:16:02.417000"}
-    assert update.values[":pendingBookingId"] == {"N": "1200835"}
-    assert update.values[f":{CREATED_SHARD}"] == {"S": "C"}
-    assert f":{PROCESSED_SHARD}" not in update.values
+    assert values[f":{PENDING_SORT}"] == {"S": "0003#2026-11-20T10:16:02.417000"}
+    assert values[":pendingBookingId"] == {"N": "1200835"}
+    assert values[f":{CREATED_SHARD}"] == {"S": "C"}
+    assert f":{PROCESSED_SHARD}" not in values
     # Only if no one wrote it since: still unindexed, same retry count, still unprocessed.
-    assert "attribute_not_exists(#createdShard)" in update.condition_expression
-    assert "#retryCount = :was_retryCount" in update.condition_expression
-    assert "attribute_not_exists(#processedDate)" in update.condition_expression
-    assert update.values[":was_retryCount"] == {"N": "3"}
+    assert "attribute_not_exists(#createdShard)" in condition
+    assert "#retryCount = :was_retryCount" in condition
+    assert "attribute_not_exists(#processedDate)" in condition
+    assert values[":was_retryCount"] == {"N": "3"}
 
 
 def test_the_backfill_of_a_processed_item_puts_it_in_the_report_indexes_only() -> None:
     update = index_update(fixture("processed"))
-    assert update is not None and not update.pending
-    assert update.values[f":{PROCESSED_SHARD}"] == {"S": "D"}
-    assert update.values[f":{CREATED_SHARD}"] == {"S": "C"}
-    assert ":pendingShard" not in update.values
-    assert "#processedDate = :was_processedDate" in update.condition_expression
+    assert update is not None
+    request, record = update
+    assert record.is_processed
+    values = request["ExpressionAttributeValues"]
+    assert values[f":{PROCESSED_SHARD}"] == {"S": "D"}
+    assert values[f":{CREATED_SHARD}"] == {"S": "C"}
+    assert ":pendingShard" not in values
+    assert "#processedDate = :was_processedDate" in request["ConditionExpression"]
     # SPEC attributes are never rewritten: only helpers, and deleteBy only where it is absent.
-    assert update.update_expression == (
+    assert request["UpdateExpression"] == (
         "SET #processedShard = :processedShard, #createdShard = :createdShard,"
         " #deleteBy = if_not_exists(#deleteBy, :deleteBy)"
     )
