@@ -46,13 +46,11 @@ class PrisonerLookup(Protocol):
 
     def get_prisoner(self, offender_no: str) -> Prisoner | None:
         """The prisoner's PNC and CRO numbers, sent to offender search; None when prison-api has none."""
-        ...
 
 
 class Announces(Protocol):
     def identifier_added(self, crn: str, noms_number: str, booking_number: str) -> None:
         """Announce probation-case.prison-identifier.added for the NOMS number set on the case `crn`."""
-        ...
 
 
 class ProbationCases(Protocol):

@@ -57,7 +57,6 @@ class InvalidResyncRequest(PtpuError):
 class LatestBookings(Protocol):
     def get_latest_booking(self, offender_no: str) -> Booking | None:
         """The prisoner's latest booking (prison-api `GET /api/bookings/offenderNo/{offenderNo}`); None on 404."""
-        ...
 
 
 @frozen

@@ -75,7 +75,6 @@ class BookingLeases(Protocol):
     def new_cycle(self) -> None:
         """A cycle is about to read its selection: a lease another pod frees after this is refused to this
         cycle's `try_lease` (its selection is stale for that booking). One cycle at a time per instance."""
-        ...
 
     def try_lease(self, booking_id: int, run: LeaseRun) -> bool: ...
 
@@ -83,7 +82,6 @@ class BookingLeases(Protocol):
         """Asked before each write for a booking this pod leased: True while the lease is still this pod's with
         at least KEEP_SHARE of `lease` left, after extending it to a whole `lease` when less was left (only
         while the item is as this pod left it); False once it is not (a store failure is logged, not raised)."""
-        ...
 
     def release(self, booking_id: int, run: LeaseRun) -> None: ...
 
@@ -91,7 +89,6 @@ class BookingLeases(Protocol):
         """Of `booking_ids` (at most LOOK_AHEAD), those `try_lease` would refuse as things stand, read in one go,
         so the cycle skips them without a refused write each (benchmarks/NOTES.md). Only a hint: `try_lease`
         alone grants a lease. StoreFailure when the store cannot be read."""
-        ...
 
 
 class NoLeases:

@@ -25,7 +25,6 @@ _DIGEST_CHARS = 16
 class AppliedStepStore(Protocol):
     def record_applied_steps(self, message_id: str, steps: Collection[str]) -> None:
         """Add `steps` to the stored record's applied steps (a set union); StoreFailure on failure."""
-        ...
 
 
 class EffectJournal:

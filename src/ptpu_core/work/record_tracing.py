@@ -19,17 +19,14 @@ from ptpu_core.outcomes import Outcome
 class RecordSpan(Protocol):
     def outcome(self, outcome: Outcome) -> None:
         """What processing decided (and the save stored)."""
-        ...
 
     def failed(self, error: BaseException) -> None:
         """Processing raised `error`; the record is saved for a retry."""
-        ...
 
 
 class RecordTracing(Protocol):
     def record(self, message: Message) -> AbstractContextManager[RecordSpan]:
         """A span for `message`'s processing and save; an exception leaving it marks the span failed."""
-        ...
 
 
 class _NoSpan:
