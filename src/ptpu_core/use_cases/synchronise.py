@@ -37,7 +37,7 @@ from ptpu_core.work.booking_work import (
     NoLeases,
 )
 from ptpu_core.work.effect_journal import AppliedStepStore
-from ptpu_core.work.record_outcomes import OutcomeRecorder, failed
+from ptpu_core.work.record_outcomes import OutcomeRecorder
 from ptpu_core.work.unit_of_work import BookingWork, DryRun, Ports
 
 log = logging.getLogger("ptpu.synchronise")
@@ -295,10 +295,12 @@ class SynchronisationService:
         return failing
 
     def _save(self, message: Message, result: Outcome | Exception, *, cycle: _Pass, tally: Counter[str]) -> Outcome:
-        outcome = failed(message, result, tally, self._outcomes.failures) if isinstance(result, Exception) else result
-        self._outcomes.apply(message, outcome, selected=cycle.selects(message), retry_run=cycle.retry_run,
+        if isinstance(result, Exception):
+            tally["errors"] += 1
+            result = self._outcomes.failed(message, result)
+        self._outcomes.apply(message, result, selected=cycle.selects(message), retry_run=cycle.retry_run,
                              counts_system_failure=cycle.probe is None)
-        return outcome
+        return result
 
     def apply_outcome(
         self, message: Message, outcome: Outcome, *, selected: bool = True, retry_run: bool = False
