@@ -1,11 +1,5 @@
-"""What prison-api tells us (SPEC §4). Only the fields the service uses.
-
-prison-api's DTOs are Java classes annotated `@JsonInclude(NON_NULL)`: a field without a value is
-left out of the answer, not sent as null. So a field here is required only when prison-api's
-published model says it always has a value (`@NotNull`/`@NotBlank`, a primitive, or `required`
-in its schema); every other field is optional and a rule that needs it decides what its absence
-means. Each class names the model it mirrors in ministryofjustice/prison-api
-(`uk.gov.justice.hmpps.prison.api.model`).
+"""What prison-api tells us (SPEC §4), only the fields used. A field is required only where prison-api's model
+(`uk.gov.justice.hmpps.prison.api.model`, named per class) always fills it: it leaves nulls out.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Retry tiers (SPEC §8) and the `deleteBy` arithmetic of the stored record (SPEC §5).
-
-`deleteBy` is the table's TTL attribute in epoch seconds, reckoned from the true instant: a naive
-date-time is London wall-clock time (`service_time`). The existing service read its London wall-clock
-times as UTC, so its deleteBy is an hour late in summer; ours is exact (a deliberate difference).
+"""Retry tiers (SPEC §8) and the record's `deleteBy` (SPEC §5): TTL epoch seconds from the true instant (the
+Kotlin service read London times as UTC, an hour late in summer; a deliberate difference).
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
-"""Unwrap an SQS body holding an SNS notification from the `offender_events` topic (SPEC §2).
-
-`parse_envelope` gives the event type (the `eventType` message attribute) and the inner NOMIS message,
-still JSON text, for `ptpu_core.rules.event_parsing.parse_event`. Pure: the standard library's json and attrs,
-so any consumer of `offender_events` can use it on a base install (no boto3). The accepted forms are the
-existing service's: prison-to-probation-update `services/PrisonerChangesListenerPusher.kt` reads only
-`Message` and `MessageAttributes.eventType.Value`.
+"""Unwrap an SQS body holding an `offender_events` SNS notification (SPEC §2): the `eventType` attribute and the
+inner message as JSON text, reading only `Message` and `MessageAttributes.eventType.Value` as the Kotlin
+`PrisonerChangesListenerPusher.kt`. Stdlib and attrs only.
 """
 
 from __future__ import annotations

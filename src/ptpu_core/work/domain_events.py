@@ -1,10 +1,6 @@
-"""The HMPPS domain events ptpu publishes after changing Delius, and how a record owes one.
-
-- `probation-case.prison-identifier.added`: a NOMS number was set on a probation case (matching, SPEC §7);
-  identifiers CRN and NOMS, `bookingNumber` in additionalInformation.
-- `probation-case.prison-identifier.updated`: a merge replaced the NOMS number on a case (BOOKING_NUMBER-CHANGED);
-  one per CRN moved, with `bookingNumber` and `previousNomsNumber`.
-Shapes as the existing service's `HmppsDomainEventPublisher`; `occurredAt` in Europe/London with its offset.
+"""The HMPPS domain events ptpu publishes after changing Delius, and how a record owes one:
+`probation-case.prison-identifier.added` (matching, SPEC §7) and `.updated` (a merge, one per CRN), shaped as
+the Kotlin `HmppsDomainEventPublisher`'s, `occurredAt` in Europe/London with its offset.
 """
 
 from __future__ import annotations

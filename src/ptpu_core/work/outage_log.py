@@ -1,11 +1,6 @@
-"""OutageLog: a failure that repeats every second is one log line a minute, not a traceback a second.
-
-While DynamoDB, SQS or an upstream API is unreachable, every listener poll, scheduler tick, record and
-retried call fails, each time. An OutageLog per repeating activity
-logs the first failure with its traceback, then at most one line per `interval` with the count since the
-last line, and one line when it recovers (`success`) or has been quiet long enough (`clear_if_quiet`).
-Time is the caller's `clock` in seconds (the adapters' `ptpu_adapters.observability.outage_log` defaults it to
-time.monotonic; the core passes its Clock port's).
+"""OutageLog: a failure repeating every second is one log line a minute: the first with its traceback, then
+a count per `interval`, then one line on recovery (`success`) or quiet (`clear_if_quiet`). Time is the
+caller's `clock` in seconds.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""One booking's unit of work: what its records read, write, emit and save, in one fixed order.
-
-The cycle makes one per booking under its lease, the re-sync one per booking asked for. Processors read and
-write through it (`process(event, work)`): prison-api reads are made once per booking (nothing here changes
-prison-api); every Delius write takes `_write`; a record's telemetry, metric counts and domain events go
-through its `EffectJournal` (`begin`) and are emitted once `commit` stored the record's outcome.
+"""One booking's unit of work (docs/decisions/0007): processors read and write through it in one fixed order;
+prison-api reads are made once per booking, every Delius write takes `_write`, and a record's telemetry,
+counts and domain events are journalled (`begin`) and emitted once `commit` stored its outcome.
 """
 
 from __future__ import annotations
