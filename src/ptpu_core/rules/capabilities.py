@@ -28,9 +28,7 @@ class Capability(str, Enum):
 
 # Which capabilities each event type we handle serves (SPEC §7): a type is worth storing while any is on.
 SERVES: Final[dict[str, frozenset[Capability]]] = {
-    EventType.IMPRISONMENT_STATUS_CHANGED.value: frozenset(
-        {Capability.MATCHING, Capability.LOCATION, Capability.KEY_DATES}
-    ),
+    EventType.IMPRISONMENT_STATUS_CHANGED.value: frozenset(Capability) - {Capability.MERGES},
     EventType.EXTERNAL_MOVEMENT_RECORD_INSERTED.value: frozenset({Capability.LOCATION}),
     EventType.SENTENCE_DATES_CHANGED.value: frozenset({Capability.KEY_DATES}),
     EventType.CONFIRMED_RELEASE_DATE_CHANGED.value: frozenset({Capability.KEY_DATES}),
@@ -50,20 +48,10 @@ class Capabilities:
     @classmethod
     def without(cls, *off: Capability) -> Capabilities:
         """Every capability on except `off`."""
-        return cls(
-            matching=Capability.MATCHING not in off,
-            location=Capability.LOCATION not in off,
-            key_dates=Capability.KEY_DATES not in off,
-            merges=Capability.MERGES not in off,
-        )
+        return cls(**{capability.name.lower(): capability not in off for capability in Capability})
 
     def allows(self, capability: Capability) -> bool:
-        return {
-            Capability.MATCHING: self.matching,
-            Capability.LOCATION: self.location,
-            Capability.KEY_DATES: self.key_dates,
-            Capability.MERGES: self.merges,
-        }[capability]
+        return bool(getattr(self, capability.name.lower()))  # KEY_DATES: key_dates
 
     def switched_off(self) -> frozenset[Capability]:
         return frozenset(capability for capability in Capability if not self.allows(capability))
