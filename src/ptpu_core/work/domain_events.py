@@ -76,17 +76,10 @@ def owed_step(event: HmppsDomainEvent) -> str:
 
 
 def _encode(event: HmppsDomainEvent) -> str:
-    return json.dumps(
-        [
-            event.event_type,
-            event.occurred_at.isoformat(),
-            event.description,
-            [[one.type, one.value] for one in event.identifiers],
-            [list(pair) for pair in event.additional_information],
-            event.version,
-        ],
-        separators=(",", ":"),
-    )
+    identifiers = [[one.type, one.value] for one in event.identifiers]
+    information = [list(pair) for pair in event.additional_information]
+    fields = [event.event_type, event.occurred_at.isoformat(), event.description, identifiers, information]
+    return json.dumps([*fields, event.version], separators=(",", ":"))
 
 
 def _decode(text: str) -> HmppsDomainEvent:
