@@ -32,26 +32,24 @@ def london(moment: datetime) -> datetime:
 
 def prison_identifier_added(crn: str, noms_number: str, booking_number: str, occurred_at: datetime) -> HmppsDomainEvent:
     """The event for a NOMS number set on the case `crn`."""
-    return HmppsDomainEvent(
-        event_type=PRISON_IDENTIFIER_ADDED,
-        occurred_at=london(occurred_at),
-        description=ADDED_DESCRIPTION,
-        identifiers=(PersonIdentifier(CRN, crn), PersonIdentifier(NOMS, noms_number)),
-        additional_information={"bookingNumber": booking_number},
-    )
+    information = {"bookingNumber": booking_number}
+    return _about_case(PRISON_IDENTIFIER_ADDED, ADDED_DESCRIPTION, crn, noms_number, occurred_at, information)
 
 
 def prison_identifier_updated(
     crn: str, noms_number: str, previous_noms_number: str, booking_number: str, occurred_at: datetime
 ) -> HmppsDomainEvent:
     """The event for the case `crn` whose NOMS number a merge replaced (`previous_noms_number` → `noms_number`)."""
-    return HmppsDomainEvent(
-        event_type=PRISON_IDENTIFIER_UPDATED,
-        occurred_at=london(occurred_at),
-        description=UPDATED_DESCRIPTION,
-        identifiers=(PersonIdentifier(CRN, crn), PersonIdentifier(NOMS, noms_number)),
-        additional_information={"bookingNumber": booking_number, "previousNomsNumber": previous_noms_number},
-    )
+    information = {"bookingNumber": booking_number, "previousNomsNumber": previous_noms_number}
+    return _about_case(PRISON_IDENTIFIER_UPDATED, UPDATED_DESCRIPTION, crn, noms_number, occurred_at, information)
+
+
+def _about_case(
+    event_type: str, description: str, crn: str, noms_number: str, occurred_at: datetime, information: dict[str, str]
+) -> HmppsDomainEvent:
+    identifiers = (PersonIdentifier(CRN, crn), PersonIdentifier(NOMS, noms_number))
+    return HmppsDomainEvent(event_type=event_type, occurred_at=london(occurred_at), description=description,
+                            identifiers=identifiers, additional_information=information)
 
 
 PUBLISHED = "publish"
@@ -85,10 +83,7 @@ def _encode(event: HmppsDomainEvent) -> str:
 def _decode(text: str) -> HmppsDomainEvent:
     event_type, occurred_at, description, identifiers, information, version = json.loads(text)
     return HmppsDomainEvent(
-        event_type=event_type,
-        occurred_at=datetime.fromisoformat(occurred_at),
-        description=description,
+        event_type=event_type, occurred_at=datetime.fromisoformat(occurred_at), description=description,
         identifiers=tuple(PersonIdentifier(kind, value) for kind, value in identifiers),
-        additional_information=tuple((key, value) for key, value in information),
-        version=version,
+        additional_information=tuple((key, value) for key, value in information), version=version,
     )

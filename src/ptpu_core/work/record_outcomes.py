@@ -99,13 +99,9 @@ class OutcomeRecorder:
                 self._system_failure_saved = True
             counted = counts_system_failure or not system_failure
             retry_until = outcome.retry_until if retry_run and message.retry_count > 0 else None
-            updated = evolve(
-                message,
-                retry_count=message.retry_count + (1 if counted else 0),
-                status=outcome.status.state,
-                matching_crns=crns,
-                delete_by=retry_delete_by(message.delete_by, retry_until, now),
-            )
+            updated = evolve(message, retry_count=message.retry_count + (1 if counted else 0),
+                             status=outcome.status.state, matching_crns=crns,
+                             delete_by=retry_delete_by(message.delete_by, retry_until, now))
         self._repository.update(updated)
         log.info("booking %s: %s message %s -> %s %s (retry count %s)", message.booking_id, message.event_type,
                  message.log_ref, type(outcome).__name__, outcome.status.state.value, updated.retry_count)
