@@ -72,9 +72,7 @@ class Metrics(Protocol):
 @runtime_checkable
 class PrisonApi(Protocol):
     def get_booking(self, booking_id: int) -> Booking: ...
-
     def get_sentence_detail(self, booking_id: int) -> SentenceDetail: ...
-
     def get_sentence_terms(self, booking_id: int) -> list[SentenceTerm]: ...
 
     def get_movement(self, booking_id: int, movement_seq: int) -> Movement | None:
@@ -94,7 +92,6 @@ class OffenderSearchApi(Protocol):
 @runtime_checkable
 class CommunityApi(Protocol):
     def get_convictions(self, crn: str) -> list[Conviction]: ...
-
     def update_noms_number(self, crn: str, noms_number: str) -> IDs: ...
 
     def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
@@ -120,9 +117,7 @@ class MessageRepository(Protocol):
         """Store a new record: True when stored, False (nothing written) when its id already exists."""
 
     def update(self, message: Message) -> None: ...
-
     def delete(self, message: Message) -> None: ...
-
     def get(self, message_id: str) -> Message | None: ...
 
     def unprocessed_created_before(self, created_before: datetime) -> Iterator[Message]:

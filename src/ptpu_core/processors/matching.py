@@ -57,7 +57,6 @@ class ProbationCases(Protocol):
     """The part of community-api matching reads and writes (every `ports.CommunityApi` is one)."""
 
     def get_convictions(self, crn: str) -> list[Conviction]: ...
-
     def update_noms_number(self, crn: str, noms_number: str) -> IDs: ...
 
 

@@ -56,8 +56,7 @@ class Unanswered:
 
 
 class ResyncProgress:
-    """Thread-safe: the re-sync (one thread) records each answer and the id in hand; the waiting HTTP
-    request (another thread) calls `stop()` and reads `unanswered()`. Ids are kept in the order asked."""
+    """Thread-safe: the re-sync records answers and the id in hand; the HTTP request calls `stop()` and reads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

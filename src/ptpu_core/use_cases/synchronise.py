@@ -69,9 +69,8 @@ Selector = Callable[[Message], bool]
 
 @frozen
 class _Pass:
-    """One cycle's rules. `selects`: the selection, checked again on each booking's consistent read; `joins`:
-    which of a booking's records the cycle may process; `probe`: a probe run's bookings, True when one ended
-    failing again."""
+    """`selects`: the selection, checked again on each booking's consistent read; `joins`: which of a booking's
+    records the cycle may process; `probe`: a probe run's bookings, True when one ended failing again."""
 
     selects: Selector
     run: LeaseRun = PROCESS_DUE
@@ -142,15 +141,11 @@ class SynchronisationService:
         return self._synchronise(selected, cycle, deadline)
 
     def system_failures(self, *, limit: int) -> list[int]:
-        """The bookings `retry_system_failures` would take now, at most `limit`: those with a record in ERROR
-        the short tier would retry next, the ones that failed again in an earlier probe last."""
+        """At most `limit` bookings with a record in ERROR in the short tier, those failing in an earlier probe last."""
         short = RetryTier.SHORT
         selected = (m for m in self._repository.unprocessed_with_retries(short.min_retries, short.max_retries)
                     if _system_failure(m))
-        bookings = list(_distinct_bookings(selected))
-        failed_before = self._probe_failed
-        ordered = [b for b in bookings if b not in failed_before] + [b for b in bookings if b in failed_before]
-        return ordered[:limit]
+        return sorted(_distinct_bookings(selected), key=lambda booking: booking in self._probe_failed)[:limit]
 
     def retry_system_failures(
         self, *, limit: int, deadline: datetime | None = None, only_after_failures: bool = False
@@ -185,11 +180,8 @@ class SynchronisationService:
         look_ahead, probe = LookAhead(self._leases, cycle.run), cycle.probe
 
         def tasks() -> Iterator[Callable[[], Counter[str]]]:
-            # Pulled by the runner on this thread when a worker is free: the deadline is checked when a
-            # booking would start, and the selection's pages are read by one thread only.
-            # A probe keeps its own order (bookings that failed before go last).
+            # Pulled on this thread when a worker is free; a probe keeps its own order (failed before: last).
             remaining = iter(self._cycle.booking_order(booking_ids) if probe is None else booking_ids)
-            # Without leases there is nothing to read ahead: the selection streams booking by booking.
             size = 1 if self._cycle.leases is None else self._cycle.look_ahead
             while chunk := list(islice(remaining, size)):
                 skipped: Collection[int] | None = None  # read once the chunk's first booking may start
@@ -248,8 +240,7 @@ class SynchronisationService:
     def _synchronise_booking(
         self, booking_id: int, cycle: _Pass, tally: Counter[str], stop_at: datetime | None
     ) -> bool:
-        """The booking's records in order; LeaseLost (from a write, or before a save) ends the pass.
-        True when one of them ended in a system failure."""
+        """True when one of the booking's records ended in a system failure; LeaseLost ends the pass."""
         failing = False
         records = [m for m in self._repository.unprocessed_for_booking(booking_id) if cycle.joins(m)]
         if not any(cycle.selects(m) for m in records):
@@ -309,8 +300,7 @@ class SynchronisationService:
         self._outcomes.apply(message, outcome, selected=selected, retry_run=retry_run)
 
 
-# A probe run (`retry_system_failures`) stops once this many of its bookings have failed again.
-PROBE_FAILURES = 3
+PROBE_FAILURES = 3  # a probe run stops once this many of its bookings have failed again
 
 
 def _sum(first: CycleSummary, second: CycleSummary) -> CycleSummary:

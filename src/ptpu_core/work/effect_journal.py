@@ -56,8 +56,8 @@ class EffectJournal:
         self._written.append(step)
 
     def stage(self) -> None:
-        """Put the landed writes and the buffered effects' keys on the record in hand, for the caller's save of
-        the record to store; then `saved()` once that save succeeded, or `flush()` when it failed."""
+        """Put the landed writes and buffered effects' keys on the record for the caller's save; then `saved()`
+        or, when that save failed, `flush()`."""
         self._message.applied_steps = self._message.applied_steps | frozenset(
             [step for step, _ in self._pending] + self._written
         )

@@ -24,7 +24,6 @@ from ptpu_core.work.outage_log import REPORT_INTERVAL_SECONDS, OutageLog
 
 log = logging.getLogger("ptpu.synchronise")
 
-# A record this close to its deleteBy will be gone before the next retry (SPEC §10).
 LAST_CHANCE = timedelta(hours=24)
 
 
@@ -55,8 +54,7 @@ class OutcomeRecorder:
         self._clock = clock
         self._metrics = metrics
         self._failures = RecordFailures(clock)
-        # Set when a TryLater(ERROR) is saved (and at start: records may be left from before), taken by
-        # the retry of system failures. A plain flag: workers only ever set it, one scheduled job takes it.
+        # Set on saving a TryLater(ERROR) (and at start), taken by the retry of system failures.
         self._system_failure_saved = True
 
     def mark_system_failure(self) -> None:
@@ -87,8 +85,7 @@ class OutcomeRecorder:
         retry-until date only when a retry run tries a record tried before, else left as it is."""
         self._failures.tick()  # a kind of failure quiet for a minute is over
         now = instant(self._clock.now())
-        # An outcome without CRNs keeps the candidates already stored (an ERROR retry must not erase
-        # them), as Message.retry / markAsProcessed set matchingCrns only when the status has some.
+        # An outcome without CRNs keeps those stored (as Message.retry / markAsProcessed).
         crns = outcome.status.crns_text or message.matching_crns
         if isinstance(outcome, Done):
             updated = evolve(message, processed_date=now, status=outcome.status.state, matching_crns=crns,
@@ -128,7 +125,7 @@ class OutcomeRecorder:
 
 
 def _is_last_chance(message: Message, now: datetime) -> bool:
-    """True when the record expires within 24 hours, before any further retry can save it."""
+    """The record expires within LAST_CHANCE, before any further retry (SPEC §10)."""
     return message.delete_by - epoch_seconds(now) <= LAST_CHANCE.total_seconds()
 
 
