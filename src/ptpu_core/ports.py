@@ -137,10 +137,7 @@ class MessageRepository(Protocol):
         """Every unprocessed record created before `created_before`."""
 
     def processed_between(
-        self,
-        start: datetime | None,
-        end: datetime | None,
-        created_start: datetime | None = None,
+        self, start: datetime | None, end: datetime | None, created_start: datetime | None = None,
         created_end: datetime | None = None,
     ) -> Iterator[Message]:
         """Processed records with start < processed_date < end and created_start < created_date < created_end."""

@@ -16,8 +16,7 @@ BOOKING_NUMBER = re.compile(r"[A-Za-z0-9]{1,20}")
 
 
 class InvalidIdentifier(PtpuError):
-    """A value that cannot be the identifier it stands for. `field` is its telemetry name
-    (offenderNo, bookingNumber, crn, oldOffenderNo); `value` is the value as received."""
+    """`value` (as received) cannot be the identifier `field` (its telemetry name, e.g. offenderNo) names."""
 
     def __init__(self, field: str, value: object) -> None:
         super().__init__(f"{field} {value!r} is not a valid identifier")
@@ -47,7 +46,6 @@ def require_booking_number(value: object, field: str = "bookingNumber") -> str:
 
 
 def require_booking_identifiers(booking: Booking) -> None:
-    """Both identifiers of a prison-api booking that go into community-api paths: its NOMS number
-    (offenderNo) and its booking number (bookingNumber). Raises InvalidIdentifier for the first bad one."""
+    """The booking's offenderNo and bookingNumber (both go into community-api paths); InvalidIdentifier else."""
     require_noms_number(booking.offender_no, "offenderNo")
     require_booking_number(booking.booking_no, "bookingNumber")
