@@ -13,8 +13,7 @@ REPORT_INTERVAL_SECONDS = 60.0
 
 
 class OutageLog:
-    """Tracks one activity (e.g. "receiving from the queue"); call failure() in its except block and
-    success() after it works. `clock` returns seconds.
+    """One activity (e.g. "receiving from the queue"): failure() in its except block, success() after it works.
     Thread-safe."""
 
     def __init__(
@@ -39,8 +38,8 @@ class OutageLog:
     def failure(
         self, error: BaseException, about: str = "", level: int = logging.ERROR, traceback: bool = True
     ) -> None:
-        """Record one failure: logged (with its traceback unless `traceback` is False) if it starts an
-        outage, else counted (a line a minute). `about` (e.g. "message 123") is added to the first line."""
+        """Logged (with its traceback unless not `traceback`) if it starts an outage, else counted; `about` (e.g.
+        "message 123") is added to the first line."""
         with self._guard:
             now = self._clock()
             self._last_failure = now
