@@ -1,18 +1,7 @@
-"""ptpu domain core: the business rules of prison-to-probation-update, free of I/O.
-
-Imports only the standard library and attrs, and talks to the outside world only through the
-`typing.Protocol` ports re-exported here; `pip install ptpu` (no extras) installs it alone. The names in
-`__all__` are the public API another HMPPS service may build on (docs/library.md says why these):
-
-- models: NOMIS offender events, the stored record, what prison-api, probation-offender-search and
-  community-api give and take, and the HMPPS domain event;
-- event parsing: the SNS envelope of `offender_events` and the NOMIS message inside it;
-- the rules: which events can matter, aggregation per booking, matching a prisoner to a probation case,
-  key dates, retry tiers, identifier checks, capability switches, the domain events to announce;
-- the ports, settings and errors.
-
-Everything else in the package (the processing cycle, the unit of work per booking, the effect journal, the
-re-sync use case) is the service's own machinery: importable, but free to change between versions.
+"""ptpu domain core: the business rules of prison-to-probation-update, free of I/O (stdlib and attrs only;
+`pip install ptpu` without extras). `__all__` is the public API other HMPPS services build on
+(docs/library.md): models, event parsing, the rules, ports, settings and errors. The rest of the package (the
+cycle, the unit of work, the re-sync) is the service's own machinery, free to change between versions.
 """
 
 from ptpu_core.errors import InvalidMessage, PtpuError, StoreFailure, SystemFailure, UpstreamFailure
@@ -80,33 +69,17 @@ from ptpu_core.work.domain_events import (
 )
 
 __all__ = [
-    # Models: NOMIS offender events
     "EventType", "OffenderEvent", "ImprisonmentStatusChangedEvent", "ExternalMovementInsertedEvent",
     "SentenceDatesChangedEvent", "ConfirmedReleaseDateChangedEvent", "BookingNumberChangedEvent", "EVENT_PRIORITY",
-    "event_priority",
-    # Models: the stored record
-    "Message", "SynchroniseState",
-    # Models: prison-api
-    "Booking", "BookingIdentifier", "Movement", "Prisoner", "SentenceDetail", "SentenceTerm",
-    # Models: probation-offender-search and community-api
-    "MatchRequest", "OffenderMatch", "OffenderMatches", "Conviction", "Sentence", "Custody", "Institution", "IDs",
-    "UpdateCustody", "UpdateCustodyBookingNumber", "ReplaceCustodyKeyDates", "NotFound",
-    # Models: HMPPS domain events
-    "HmppsDomainEvent", "PersonIdentifier",
-    # Event parsing
-    "SnsNotification", "parse_envelope", "parse_event",
-    # Rules
-    "validate", "Verdict", "Kept", "Dropped", "aggregate", "Aggregation", "OffenderMatcher", "PrisonerLookup",
-    "ProbationCases", "Announces", "MatchResult", "Matched", "NotMatched", "probation_key_dates",
-    "latest_sentence_start_date",
+    "event_priority", "Message", "SynchroniseState", "Booking", "BookingIdentifier", "Movement", "Prisoner",
+    "SentenceDetail", "SentenceTerm", "MatchRequest", "OffenderMatch", "OffenderMatches", "Conviction", "Sentence",
+    "Custody", "Institution", "IDs", "UpdateCustody", "UpdateCustodyBookingNumber", "ReplaceCustodyKeyDates",
+    "NotFound", "HmppsDomainEvent", "PersonIdentifier", "SnsNotification", "parse_envelope", "parse_event", "validate",
+    "Verdict", "Kept", "Dropped", "aggregate", "Aggregation", "OffenderMatcher", "PrisonerLookup", "ProbationCases",
+    "Announces", "MatchResult", "Matched", "NotMatched", "probation_key_dates", "latest_sentence_start_date",
     "RetryTier", "tier_for", "require_noms_number", "require_crn", "require_booking_number", "InvalidIdentifier",
     "Capability", "Capabilities", "SERVES", "prison_identifier_added", "prison_identifier_updated",
-    "PRISON_IDENTIFIER_ADDED", "PRISON_IDENTIFIER_UPDATED",
-    # Ports
-    "Clock", "Telemetry", "Metrics", "PrisonApi", "OffenderSearchApi", "CommunityApi", "MessageRepository",
-    "DomainEventPublisher",
-    # Settings
-    "DomainSettings",
-    # Errors
-    "PtpuError", "SystemFailure", "UpstreamFailure", "StoreFailure", "InvalidMessage",
+    "PRISON_IDENTIFIER_ADDED", "PRISON_IDENTIFIER_UPDATED", "Clock", "Telemetry", "Metrics", "PrisonApi",
+    "OffenderSearchApi", "CommunityApi", "MessageRepository", "DomainEventPublisher", "DomainSettings", "PtpuError",
+    "SystemFailure", "UpstreamFailure", "StoreFailure", "InvalidMessage",
 ]

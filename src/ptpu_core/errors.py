@@ -27,9 +27,8 @@ PURGE_INTERVAL_SECONDS = 60  # SQS: one PurgeQueue per queue in this many second
 
 
 class PurgeTooSoon(PtpuError):
-    """The queue was purged less than PURGE_INTERVAL_SECONDS ago: SQS allows one PurgeQueue per queue every
-    60 seconds and refuses another with PurgeQueueInProgress (AWS SQS API Reference, PurgeQueue). Not a
-    system failure: nothing is down, the caller may try again once the minute is over."""
+    """The queue was purged less than PURGE_INTERVAL_SECONDS ago (SQS's PurgeQueueInProgress); not a system
+    failure: try again once the minute is over."""
 
     def __init__(self, queue_name: str) -> None:
         super().__init__(

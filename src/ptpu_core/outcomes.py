@@ -16,8 +16,7 @@ class SynchroniseStatus:
 
     @property
     def crns_text(self) -> str | None:
-        """The CRNs as stored in `matchingCrns`: joined with ", " as the existing service's Kotlin
-        joinToString() joins them (its reports and queries split on that); None when there are none."""
+        """`matchingCrns` as stored: joined with ", " as the Kotlin joinToString(); None when there are none."""
         return ", ".join(self.matching_crns) if self.matching_crns else None
 
 

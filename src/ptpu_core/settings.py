@@ -20,13 +20,9 @@ def _prison_codes(codes: Iterable[str]) -> frozenset[str]:
 
 @frozen
 class DomainSettings:
-    """The rules' settings (the runtime builds them from PRISONTOPROBATION_* variables).
-
-    `only_prisons`: the prison codes whose events matter (e.g. `frozenset({"MDI"})`), empty for every
-    prison; a single string is refused (TypeError), not read as its letters. `hold_back`: how long a
-    stored record waits before it is processed (zero or more). `dry_run`: decide everything, write
-    nothing to Delius. `capabilities`: which kinds of Delius write this deployment makes.
-    """
+    """From PRISONTOPROBATION_* variables. `only_prisons`: the prison codes whose events matter (empty: every
+    prison; a str is refused). `hold_back`: how long a stored record waits (zero or more). `dry_run`: write
+    nothing to Delius. `capabilities`: which kinds of Delius write this deployment makes."""
 
     only_prisons: frozenset[str] = field(factory=frozenset, converter=_prison_codes)
     hold_back: timedelta = field(default=timedelta(minutes=15), validator=is_duration)
@@ -34,7 +30,4 @@ class DomainSettings:
     capabilities: Capabilities = Capabilities()  # All on unless switched off
 
     def is_interested_prison(self, agency_id: str | None) -> bool:
-        """Empty `only_prisons` means every prison is of interest."""
-        if not self.only_prisons:
-            return True
-        return agency_id is not None and agency_id in self.only_prisons
+        return not self.only_prisons or (agency_id is not None and agency_id in self.only_prisons)

@@ -1,11 +1,6 @@
-"""An HMPPS domain event: what ptpu announces on the HMPPS domain-events topic after changing Delius.
-
-Shape of the estate's `HmppsDomainEvent` (ministryofjustice/prison-to-probation-update
-`notifications/HmppsDomainEvent.kt`, later commits; the same model in hmpps-probation-integration-services,
-whose `prison-identifier-and-delius` and `custody-key-dates-and-delius` consume these events): an event
-type, a schema version (1), the moment it happened with its UTC offset, a sentence for people, free-form
-`additionalInformation` and the person it is about as typed identifiers (CRN, NOMS). No `detailUrl`:
-these events carry everything a consumer needs.
+"""An HMPPS domain event, as ptpu announces one after changing Delius: the estate's `HmppsDomainEvent`
+(prison-to-probation-update `notifications/HmppsDomainEvent.kt`; hmpps-probation-integration-services),
+without `detailUrl`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,5 @@
-"""Converters and validators for fields whose wrong value would otherwise be taken silently.
-
-A string is itself an iterable of strings, so `frozenset("MDI")` is `{'M', 'D', 'I'}` and a prison
-filter given one code as a string would drop every event; a string where a bool belongs is truthy, so
-`dry_run="false"` would switch dry run on. Fields of these kinds refuse such values with a TypeError
-naming the field, at construction, instead of misbehaving later.
+"""Converters and validators refusing, with a TypeError naming the field, values that would be taken silently
+wrong: a str for a set of codes (`frozenset("MDI")`), a str for a bool (`dry_run="false"`).
 """
 
 from __future__ import annotations

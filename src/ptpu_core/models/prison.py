@@ -1,11 +1,5 @@
-"""What prison-api tells us (SPEC §4). Only the fields the service uses.
-
-prison-api's DTOs are Java classes annotated `@JsonInclude(NON_NULL)`: a field without a value is
-left out of the answer, not sent as null. So a field here is required only when prison-api's
-published model says it always has a value (`@NotNull`/`@NotBlank`, a primitive, or `required`
-in its schema); every other field is optional and a rule that needs it decides what its absence
-means. Each class names the model it mirrors in ministryofjustice/prison-api
-(`uk.gov.justice.hmpps.prison.api.model`).
+"""What prison-api tells us (SPEC §4), only the fields used. A field is required only where prison-api's model
+(`uk.gov.justice.hmpps.prison.api.model`, named per class) always fills it: it leaves nulls out.
 """
 
 from __future__ import annotations
@@ -17,10 +11,7 @@ from attrs import frozen
 
 @frozen(kw_only=True)  # its optional fields moved when upstream nulls were modelled: no positional use
 class Booking:
-    """`InmateDetail` (GET /api/bookings/{id}). Required there: offenderNo, firstName, lastName
-    (`@NotBlank`), dateOfBirth (`@NotNull`), activeFlag (a primitive boolean, always sent); and
-    bookingNo, always sent for a booking fetched by its id (`@NotBlank` in the 2019-2021 model).
-    bookingId, agencyId, locationDescription, recall and legalStatus may be absent."""
+    """`InmateDetail` (GET /api/bookings/{id}); bookingNo is always sent for a booking fetched by its id."""
 
     booking_no: str
     active_flag: bool
@@ -53,9 +44,7 @@ class SentenceDetail:
 
 @frozen
 class SentenceTerm:
-    """`OffenderSentenceTerms` (GET /api/offender-sentences/booking/{id}/sentenceTerms): no field is
-    required in the published model, so a term may come without startDate or sentenceSequence. A term
-    without a start date gives no sentence start (see `key_dates.latest_sentence_start_date`)."""
+    """`OffenderSentenceTerms` (GET /api/offender-sentences/booking/{id}/sentenceTerms): no field required."""
 
     start_date: date | None = None
     sentence_sequence: int | None = None
@@ -65,9 +54,7 @@ class SentenceTerm:
 
 @frozen
 class Movement:
-    """`Movement` (GET /api/bookings/{id}/movement/{seq}). Required there: offenderNo, movementType
-    (`@NotBlank`); fromAgency and toAgency are `@Nullable`; createDateTime and directionCode are
-    marked required but nothing here needs them, so their absence is tolerated."""
+    """`Movement` (GET /api/bookings/{id}/movement/{seq}); createDateTime and directionCode are tolerated absent."""
 
     offender_no: str
     to_agency: str | None

@@ -1,9 +1,5 @@
-"""What probation-offender-search and community-api take and give (SPEC §4).
-
-Both serialise with Jackson leaving null fields out, so an answer's field is required here only when
-the upstream's published model always fills it; the rest are optional and the rule that reads them
-decides what absence means. Each answer class names its upstream model
-(ministryofjustice/probation-offender-search `dto`, ministryofjustice/community-api `data.api`).
+"""What probation-offender-search and community-api take and give (SPEC §4). A field is required only where
+the upstream's model (named per class) always fills it: Jackson leaves nulls out.
 """
 
 from __future__ import annotations

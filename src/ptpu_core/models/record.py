@@ -26,10 +26,8 @@ class SynchroniseState(str, Enum):
     NO_LONGER_VALID = "NO_LONGER_VALID"
 
 
+# A stored `status` is open (the Kotlin Message.kt's `String?`): a value no member names (`MATCHED`) is kept.
 StoredState = SynchroniseState | str
-"""A stored record's `status`: an open value. The existing service stores it as a plain string
-(`entity/Message.kt`: `var status: String?`) and its own tests store values such as `MATCHED` that
-are no member of SynchroniseState; such a value is kept verbatim, so reports list it as stored."""
 
 
 def state_of(text: str) -> StoredState:
@@ -51,13 +49,8 @@ def _steps(steps: Iterable[str]) -> frozenset[str]:
 
 @define
 class Message:
-    """One stored event. Mutable: processing updates retry count, status and dates in place.
-
-    `created_date` / `processed_date` are aware UTC datetimes (a naive value given is read as London
-    wall-clock time, see `service_time`); the store writes them as London wall-clock ISO date-times,
-    as the existing service does. `delete_by` is epoch seconds (TTL).
-    `status` is a SynchroniseState, or the raw string of a state this service does not know.
-    """
+    """One stored event. Dates are aware UTC (a naive one is London wall-clock time); `delete_by` is the TTL in
+    epoch seconds."""
 
     id: str
     booking_id: int
@@ -78,12 +71,10 @@ class Message:
     matching_crns: str | None = None
     # What processing already did for this record (ptpu_core.work.effect_journal).
     applied_steps: frozenset[str] = field(factory=frozenset, converter=_steps)
-    # The W3C trace context (`traceparent` / `tracestate` header values) of the event that created the
-    # record, so its processing joins the same trace. Opaque text to the core; set by the store.
+    # The W3C trace context (`traceparent` / `tracestate`) of the event that created the record; opaque.
     trace_parent: str | None = None
     trace_state: str | None = None
-    # The MessageId of the SNS notification that brought the event (what `ptpu publish` prints and the
-    # record id is derived from), so the record's log lines can be joined to it; None without one.
+    # The MessageId of the SNS notification that brought the event (its id derives from it); None without one.
     sns_message_id: str | None = None
 
     @property

@@ -1,15 +1,6 @@
-"""The service's time zone and the two forms a moment takes (SPEC §5).
-
-The existing service runs with TZ=Europe/London and stores `createdDate` / `processedDate` as the London
-wall-clock time (Java LocalDateTime), so ptpu stores the same, whatever zone its own container has.
-Inside the core every moment is an aware UTC datetime: arithmetic (the hold-back) and comparison
-("newest record") are then on the time line, right across the clock changes, where London wall-clock
-times repeat an hour in October and skip one in March.
-
-- `instant(moment)`: the aware UTC form. A naive value is read as London wall-clock time (its `fold`
-  says which of a repeated hour's two passes; 0, the first, by default).
-- `wall_clock(moment)`: the naive London wall-clock form (what is stored and shown), `fold` set to 1
-  on the second pass of a repeated hour.
+"""Moments in the core are aware UTC (`instant`; a naive value is London wall-clock time, `fold` picking a
+repeated hour's pass); stored and shown as naive London wall-clock time (`wall_clock`), as the Kotlin service's
+LocalDateTimes under TZ=Europe/London (SPEC §5).
 """
 
 from __future__ import annotations

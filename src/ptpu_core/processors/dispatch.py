@@ -1,9 +1,6 @@
-"""One stored record through its processor (SPEC §7): parse the event, pick the processor by type.
-
-A record that can never be processed is settled, never retried: an event type we do not handle (even "")
-is Done COMPLETED, as the existing service's MessageProcessor answers; an unreadable payload is Done
-NO_LONGER_VALID, logged and counted (`ptpu_unreadableRecord_total{type="message"}`). SystemFailure from
-any port propagates: the caller retries the record.
+"""One stored record through its processor (SPEC §7). A record that can never be processed is settled: an
+unhandled event type Done COMPLETED (the Kotlin MessageProcessor), an unreadable payload Done NO_LONGER_VALID
+(counted). SystemFailure propagates: the record is retried.
 """
 
 from __future__ import annotations

@@ -46,39 +46,28 @@ class PrisonerLookup(Protocol):
 
     def get_prisoner(self, offender_no: str) -> Prisoner | None:
         """The prisoner's PNC and CRO numbers, sent to offender search; None when prison-api has none."""
-        ...
 
 
 class Announces(Protocol):
     def identifier_added(self, crn: str, noms_number: str, booking_number: str) -> None:
         """Announce probation-case.prison-identifier.added for the NOMS number set on the case `crn`."""
-        ...
 
 
 class ProbationCases(Protocol):
     """The part of community-api matching reads and writes (every `ports.CommunityApi` is one)."""
 
     def get_convictions(self, crn: str) -> list[Conviction]: ...
-
     def update_noms_number(self, crn: str, noms_number: str) -> IDs: ...
 
 
 class OffenderMatcher:
-    """Finds the one probation case of a newly sentenced prisoner and sets their NOMS number on it.
-
-    Candidates come from probation-offender-search; only those with a custodial sentence starting within
-    `SENTENCE_START_WINDOW_DAYS` of the prison sentence count (prison-to-probation-update
-    `OffenderProbationMatchService`). Each candidate's CRN is checked before any call with it.
-    """
+    """Finds the one probation case of a newly sentenced prisoner (offender-search candidates with a custodial
+    sentence starting within SENTENCE_START_WINDOW_DAYS of the prison one: the Kotlin
+    OffenderProbationMatchService) and sets their NOMS number on it."""
 
     def __init__(
-        self,
-        prison_api: PrisonerLookup,
-        offender_search: OffenderSearchApi,
-        community_api: ProbationCases,
-        telemetry: Telemetry,
-        settings: DomainSettings,
-        announcer: Announces | None = None,
+        self, prison_api: PrisonerLookup, offender_search: OffenderSearchApi, community_api: ProbationCases,
+        telemetry: Telemetry, settings: DomainSettings, announcer: Announces | None = None,
     ) -> None:
         self._prison_api = prison_api
         self._offender_search = offender_search
@@ -104,24 +93,17 @@ class OffenderMatcher:
             state = SynchroniseState.NO_MATCH_WITH_SENTENCE_DATE if all_crns else SynchroniseState.NO_MATCH
             return NotMatched(state, names.OFFENDER_NO_MATCH, who | {"crns": _joined(all_crns)}, tuple(all_crns))
         if len(filtered) > 1:
-            return NotMatched(
-                SynchroniseState.TOO_MANY_MATCHES,
-                names.OFFENDER_TOO_MANY_MATCHES,
-                who | {"filtered_crns": _joined(filtered)},
-                tuple(filtered),
-            )
+            too_many = who | {"filtered_crns": _joined(filtered)}
+            return NotMatched(SynchroniseState.TOO_MANY_MATCHES, names.OFFENDER_TOO_MANY_MATCHES, too_many,
+                              tuple(filtered))
         return self._link(booking, filtered[0])
 
     def _match_request(self, booking: Booking) -> MatchRequest:
         prisoner = self._prison_api.get_prisoner(booking.offender_no)
         return MatchRequest(
-            first_name=booking.first_name,
-            surname=booking.last_name,
-            date_of_birth=booking.date_of_birth,
-            noms_number=booking.offender_no,
-            active_sentence=True,
-            pnc_number=prisoner.pnc_number if prisoner else None,
-            cro_number=prisoner.cro_number if prisoner else None,
+            first_name=booking.first_name, surname=booking.last_name, date_of_birth=booking.date_of_birth,
+            noms_number=booking.offender_no, active_sentence=True,
+            pnc_number=prisoner.pnc_number if prisoner else None, cro_number=prisoner.cro_number if prisoner else None,
         )
 
     def _has_custodial_sentence_near(self, crn: str, sentence_start_date: date) -> bool:
@@ -129,20 +111,14 @@ class OffenderMatcher:
         return any(is_close(start, sentence_start_date) for start in starts)
 
     def _report_match(self, booking: Booking, result: OffenderMatches, crns: list[str], filtered: list[str]) -> None:
-        self._telemetry.track_event(
-            names.OFFENDER_MATCH,
-            {
-                "offenderNo": booking.offender_no,
-                "bookingNumber": booking.booking_no,
-                "matchedBy": result.matched_by,
-                "matches": str(len(result.matches)),
-                "filtered_matches": str(len(filtered)),
-                "crns": _joined(crns),
-                "filtered_crns": _joined(filtered),
-            },
-        )
+        self._telemetry.track_event(names.OFFENDER_MATCH, {
+            "offenderNo": booking.offender_no, "bookingNumber": booking.booking_no, "matchedBy": result.matched_by,
+            "matches": str(len(result.matches)), "filtered_matches": str(len(filtered)),
+            "crns": _joined(crns), "filtered_crns": _joined(filtered),
+        })
 
     def _link(self, booking: Booking, crn: str) -> MatchResult:
+        who = {"offenderNo": booking.offender_no, "bookingNumber": booking.booking_no, "crn": crn}
         if not self._settings.is_interested_prison(booking.agency_id):
             ignored = {"reason": NOT_INTERESTED_PRISON}
             return NotMatched(SynchroniseState.NOT_VALID, names.CHANGE_IGNORED, ignored, (crn,))
@@ -150,33 +126,19 @@ class OffenderMatcher:
             # Linking is prison-identifier-and-delius's job here. Not linked yet, so retried
             # (NO_MATCH, the candidate kept) until it is: then offender-search answers HMPPS_KEY.
             off = skipped(Capability.MATCHING, EventType.IMPRISONMENT_STATUS_CHANGED.value)
-            who = {"offenderNo": booking.offender_no, "bookingNumber": booking.booking_no, "crn": crn}
             return NotMatched(SynchroniseState.NO_MATCH, names.SKIPPED_BY_CONFIGURATION, who | off, (crn,))
         self._community_api.update_noms_number(crn, booking.offender_no)
-        self._telemetry.track_event(
-            names.OFFENDER_NUMBER_SET,
-            {"offenderNo": booking.offender_no, "bookingNumber": booking.booking_no, "crn": crn},
-        )
+        self._telemetry.track_event(names.OFFENDER_NUMBER_SET, who)
         if self._announcer is not None:  # announces probation-case.prison-identifier.added
             self._announcer.identifier_added(crn, booking.offender_no, booking.booking_no)
         return Matched(crn)
 
 
 def custodial_sentence_start_dates(convictions: Iterable[Conviction]) -> list[date]:
-    """Start dates of custodial sentences (a conviction with a custody), active or not.
-
-    Inactive convictions are kept on purpose, as the existing service keeps them (its
-    OffenderProbationMatchService filters only on custody, "maybe recalls"): Delius often marks a
-    recalled prisoner's custodial event inactive, and dropping it would leave every recall
-    unmatched. A conviction without a sentence or a start date gives no date.
-    """
-    return [
-        conviction.sentence.start_date
-        for conviction in convictions
-        if conviction.custody is not None
-        and conviction.sentence is not None
-        and conviction.sentence.start_date is not None
-    ]
+    """Start dates of custodial sentences, active or not: the Kotlin OffenderProbationMatchService keeps inactive
+    ones ("maybe recalls": Delius often marks a recalled prisoner's custodial event inactive)."""
+    sentences = (conviction.sentence for conviction in convictions if conviction.custody is not None)
+    return [sentence.start_date for sentence in sentences if sentence is not None and sentence.start_date is not None]
 
 
 def is_close(one: date, other: date, days: int = SENTENCE_START_WINDOW_DAYS) -> bool:

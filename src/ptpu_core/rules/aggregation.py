@@ -1,8 +1,5 @@
-"""Per-booking aggregation of stored events (SPEC §6 steps 3-4). Pure: no I/O.
-
-Of the unprocessed records of a booking only the newest per event type matters; older
-ones are duplicates to delete. What is kept is processed in event priority order.
-"""
+"""Per-booking aggregation (SPEC §6 steps 3-4): the newest record per event type is kept, in event priority
+order; older ones are duplicates to delete."""
 
 from __future__ import annotations
 
@@ -27,12 +24,8 @@ def _recency(message: Message) -> tuple[object, ...]:
 
 
 def aggregate(messages: Iterable[Message]) -> Aggregation:
-    """Keep the newest record per (booking, event type); every other record is a duplicate.
-
-    Kept records are ordered by booking (in order of first appearance) and, within a
-    booking, by event priority (ties among unknown types by event type name). Duplicates
-    keep their input order.
-    """
+    """The newest record per (booking, event type), by booking (first appearance), then event priority and
+    type name; every other record a duplicate, in input order."""
     inputs = list(messages)
     booking_order: dict[int, int] = {}
     newest: dict[tuple[int, str], Message] = {}
@@ -43,10 +36,8 @@ def aggregate(messages: Iterable[Message]) -> Aggregation:
         if current is None or _recency(message) > _recency(current):
             newest[key] = message
 
-    kept = sorted(
-        newest.values(),
-        key=lambda m: (booking_order[m.booking_id], event_priority(m.event_type), m.event_type),
-    )
+    kept = sorted(newest.values(), key=lambda m: (booking_order[m.booking_id], event_priority(m.event_type),
+                                                  m.event_type))
     kept_ids = {id(m) for m in kept}
     duplicates = tuple(m for m in inputs if id(m) not in kept_ids)
     return Aggregation(tuple(kept), duplicates)

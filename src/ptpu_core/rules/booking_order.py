@@ -1,16 +1,6 @@
-"""The order in which a pod walks the bookings of a cycle's selection (several pods).
-
-Every pod reads the same selection in the same order (the index's), so without this every pod tries the
-same booking first, one wins its lease and the others are refused, booking after booking: with 4 pods
-about 3 refused lease attempts per booking (benchmarks/NOTES.md, section 5). `PodSpread` walks the
-selection in windows of `window` distinct bookings (a DynamoDB page of the selection holds at most 200
-records) and shuffles each window with a random generator seeded by the pod (its lease owner,
-`ptpu@<host>:<pid>`), so two pods start at different bookings and mostly meet only at the end of a
-window. Only the order of bookings changes: a booking's own records are read and processed in order
-under its lease, as before, and every selected booking is still walked exactly once per cycle.
-The selection stays lazy: at most one window of booking ids is held at a time.
-
-The Kotlin service had one instance working at a time (ShedLock), so it had no such order to choose.
+"""The order a pod walks a cycle's bookings: `PodSpread` shuffles each window of `window` distinct bookings
+with a generator seeded by the pod's lease owner, so pods start at different bookings instead of being
+refused each other's leases (benchmarks/NOTES.md §5). Each booking is walked once per cycle; lazily.
 """
 
 from __future__ import annotations

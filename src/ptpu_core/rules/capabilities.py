@@ -1,25 +1,9 @@
-"""Capability switches: which kinds of Delius write this deployment makes.
-
-After 2021 the existing service handed three of its four jobs to the successors in
-ministryofjustice/hmpps-probation-integration-services: `custody-key-dates-and-delius` took key dates
-(its queue subscribes to SENTENCE_DATES-CHANGED and CONFIRMED_RELEASE_DATE-CHANGED), and
-`prison-custody-status-to-delius` took where the prisoner is (it acts on the prisoner.received /
-prisoner.released domain events). The existing service did not grow a flag for this: its queue's SNS
-filter was cut down to IMPRISONMENT_STATUS-CHANGED and BOOKING_NUMBER-CHANGED (cloud-platform-environments,
-prison-to-probation-update-queue.tf), and the status-change flow kept matching and linking.
-`prison-identifier-and-delius` later took matching too. ptpu makes each job a switch instead, so one build
-runs in every one of those arrangements:
-
-- MATCHING: set the NOMS number on the one matching probation case, and the book number on its custody
-  (SPEC §7 "Matching" and step 7);
-- LOCATION: the custody's prison (step 8, and every EXTERNAL_MOVEMENT_RECORD-INSERTED);
-- KEY_DATES: the custody's key dates (step 9, SENTENCE_DATES-CHANGED, CONFIRMED_RELEASE_DATE-CHANGED);
-- MERGES: move Delius to the surviving NOMS number (BOOKING_NUMBER-CHANGED).
-
-A capability switched off means (a) an event type serving only switched-off capabilities is acknowledged
-and not stored (`handles`), (b) a record of such a type already stored is settled without a call
-(NO_LONGER_VALID), and (c) IMPRISONMENT_STATUS-CHANGED, which serves three capabilities, skips the step
-of each one switched off; every skip is a `P2PSkippedByConfiguration` telemetry event naming it.
+"""Capability switches: which Delius writes this deployment makes, since the Kotlin service's jobs moved to
+hmpps-probation-integration-services. MATCHING: the NOMS number and book number (SPEC §7 "Matching", step 7);
+LOCATION: the custody's prison (step 8, movements); KEY_DATES (step 9, sentence-date events); MERGES
+(BOOKING_NUMBER-CHANGED). Switched off: an event type serving none is not stored (`handles`), a stored one is
+settled NO_LONGER_VALID without a call, and a status change skips that step; each skip is a
+P2PSkippedByConfiguration event.
 """
 
 from __future__ import annotations
@@ -44,9 +28,7 @@ class Capability(str, Enum):
 
 # Which capabilities each event type we handle serves (SPEC §7): a type is worth storing while any is on.
 SERVES: Final[dict[str, frozenset[Capability]]] = {
-    EventType.IMPRISONMENT_STATUS_CHANGED.value: frozenset(
-        {Capability.MATCHING, Capability.LOCATION, Capability.KEY_DATES}
-    ),
+    EventType.IMPRISONMENT_STATUS_CHANGED.value: frozenset(Capability) - {Capability.MERGES},
     EventType.EXTERNAL_MOVEMENT_RECORD_INSERTED.value: frozenset({Capability.LOCATION}),
     EventType.SENTENCE_DATES_CHANGED.value: frozenset({Capability.KEY_DATES}),
     EventType.CONFIRMED_RELEASE_DATE_CHANGED.value: frozenset({Capability.KEY_DATES}),
@@ -66,20 +48,10 @@ class Capabilities:
     @classmethod
     def without(cls, *off: Capability) -> Capabilities:
         """Every capability on except `off`."""
-        return cls(
-            matching=Capability.MATCHING not in off,
-            location=Capability.LOCATION not in off,
-            key_dates=Capability.KEY_DATES not in off,
-            merges=Capability.MERGES not in off,
-        )
+        return cls(**{capability.name.lower(): capability not in off for capability in Capability})
 
     def allows(self, capability: Capability) -> bool:
-        return {
-            Capability.MATCHING: self.matching,
-            Capability.LOCATION: self.location,
-            Capability.KEY_DATES: self.key_dates,
-            Capability.MERGES: self.merges,
-        }[capability]
+        return bool(getattr(self, capability.name.lower()))  # KEY_DATES: key_dates
 
     def switched_off(self) -> frozenset[Capability]:
         return frozenset(capability for capability in Capability if not self.allows(capability))

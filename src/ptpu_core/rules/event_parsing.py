@@ -19,10 +19,7 @@ from ptpu_core.models.events import (
 
 
 def parse_event(event_type: str, message_json: str) -> OffenderEvent | None:
-    """The event in `message_json`; None for an event type we do not handle.
-
-    Raises InvalidMessage for anything else that is wrong with the message.
-    """
+    """The event in `message_json`; None for an event type we do not handle; InvalidMessage when it is wrong."""
     kind = EventType.of(event_type)
     if kind is None:
         return None
@@ -69,12 +66,8 @@ _DIGITS = re.compile(r"-?[0-9]+")
 
 
 def whole_number(value: Any) -> int:
-    """`value` as an int: a JSON integer, or a string of decimal digits ("1200835").
-
-    The existing service reads the inner message with Gson into Long fields, which take a numeric
-    string as the number. Raises ValueError for anything else: true/false
-    (a bool is an int in Python, not a number on the wire), fractions, blanks, other text.
-    """
+    """`value` as an int: a JSON integer, or a string of decimal digits ("1200835") as the Kotlin service's Gson
+    Long fields take; ValueError for anything else (a bool, a fraction, blanks, other text)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and _DIGITS.fullmatch(value):

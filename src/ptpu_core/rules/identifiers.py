@@ -1,18 +1,6 @@
-"""What a NOMS number, a CRN and a booking number can look like; anything else is refused.
-
-The values come from upstreams (prison-api bookings and merged identifiers, offender-search matches,
-community-api answers) and go into community-api paths. The adapters encode every path segment
-(`ptpu_adapters.http.wire`), so a hostile value can no longer redirect a write; this guard goes
-further and refuses a value that cannot be a real identifier before any call is made with it, so
-the record ends in a business outcome instead of a write to an unrelated (or no) Delius record.
-
-The shapes:
-- NOMS number (prison number): a letter, four digits, two letters, e.g. `A1234BC` — the format
-  NOMIS issues and that MoJ services validate (e.g. allocation-manager's `[A-Z][0-9]{4}[A-Z]{2}`).
-- CRN (Delius case reference number): a letter and six digits, e.g. `X200006`, as community-api
-  and probation-offender-search return it.
-- booking number (NOMIS book number): letters and digits only, e.g. `38339A`; at most 20.
-The existing Kotlin service checked none of these: it interpolated them into its URI templates.
+"""The shapes a NOMS number (`A1234BC`), a CRN (`X200006`) and a booking number (letters and digits, at most
+20) can take; an upstream value of any other shape is refused before a call is made with it (the record
+ends NOT_VALID). The Kotlin service interpolated them into its URI templates unchecked.
 """
 
 from __future__ import annotations
@@ -28,8 +16,7 @@ BOOKING_NUMBER = re.compile(r"[A-Za-z0-9]{1,20}")
 
 
 class InvalidIdentifier(PtpuError):
-    """A value that cannot be the identifier it stands for. `field` is its telemetry name
-    (offenderNo, bookingNumber, crn, oldOffenderNo); `value` is the value as received."""
+    """`value` (as received) cannot be the identifier `field` (its telemetry name, e.g. offenderNo) names."""
 
     def __init__(self, field: str, value: object) -> None:
         super().__init__(f"{field} {value!r} is not a valid identifier")
@@ -59,7 +46,6 @@ def require_booking_number(value: object, field: str = "bookingNumber") -> str:
 
 
 def require_booking_identifiers(booking: Booking) -> None:
-    """Both identifiers of a prison-api booking that go into community-api paths: its NOMS number
-    (offenderNo) and its booking number (bookingNumber). Raises InvalidIdentifier for the first bad one."""
+    """The booking's offenderNo and bookingNumber (both go into community-api paths); InvalidIdentifier else."""
     require_noms_number(booking.offender_no, "offenderNo")
     require_booking_number(booking.booking_no, "bookingNumber")

@@ -24,12 +24,8 @@ def probation_key_dates(detail: SentenceDetail) -> ReplaceCustodyKeyDates:
 
 
 def latest_sentence_start_date(terms: Iterable[SentenceTerm]) -> date | None:
-    """The start of the newest sentence that is not served consecutively to another (SPEC §7 step 3).
-
-    A term prison-api sends without a `startDate` has no start to offer and is passed over (the
-    existing service's sentence-term model reads it as null and its max ignores it); None when no
-    concurrent term has one, which the caller treats as "no sentence start date".
-    """
+    """The start of the newest sentence not consecutive to another (SPEC §7 step 3); terms without a start
+    are passed over (as the Kotlin service's max); None when none has one."""
     starts = [term.start_date for term in terms if term.consecutive_to is None and term.start_date is not None]
     return max(starts, default=None)
 

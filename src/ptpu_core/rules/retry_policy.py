@@ -1,8 +1,5 @@
-"""Retry tiers (SPEC §8) and the `deleteBy` arithmetic of the stored record (SPEC §5).
-
-`deleteBy` is the table's TTL attribute in epoch seconds, reckoned from the true instant: a naive
-date-time is London wall-clock time (`service_time`). The existing service read its London wall-clock
-times as UTC, so its deleteBy is an hour late in summer; ours is exact (a deliberate difference).
+"""Retry tiers (SPEC §8) and the record's `deleteBy` (SPEC §5): TTL epoch seconds from the true instant (the
+Kotlin service read London times as UTC, an hour late in summer; a deliberate difference).
 """
 
 from __future__ import annotations
@@ -23,13 +20,11 @@ class RetryTier(Enum):
 
     @property
     def min_retries(self) -> int:
-        low: int = self.value[0]
-        return low
+        return int(self.value[0])
 
     @property
     def max_retries(self) -> int | None:
-        high: int | None = self.value[1]
-        return high
+        return None if self.value[1] is None else int(self.value[1])
 
     def covers(self, retry_count: int) -> bool:
         top = self.max_retries
@@ -51,23 +46,14 @@ def initial_delete_by(created: datetime) -> int:
 
 
 def processed_delete_by(now: datetime) -> int:
-    """deleteBy (epoch seconds) of a record marked processed at `now`: kept RECORD_LIFETIME (30 days)
-    for the reports, whatever it was before and whichever run processed it. As the existing service's
-    `Message.markAsProcessed` (prison-to-probation-update, entity/Message.kt: now plus
-    MAX_REPORTING_PERIOD_DAYS), called by both MessageAggregator and MessageRetryService."""
+    """deleteBy of a record marked processed at `now`: RECORD_LIFETIME later, from either run (the Kotlin
+    `Message.markAsProcessed`)."""
     return epoch_seconds(instant(now) + RECORD_LIFETIME)
 
 
 def retry_delete_by(current_delete_by: int, retry_until: date | None, now: datetime) -> int:
-    """deleteBy (epoch seconds) of a record a retry tier will try again.
-
-    As the existing service's `Message.retry(retryUntil)`: with a retry-until date the record is kept
-    until that date at `now`'s London time of day, that date-time read as London wall-clock time (it
-    may shorten the record's life as well as lengthen it); without one deleteBy is unchanged. Only the
-    retry tiers pass the processor's retry-until date (MessageRetryService); initial processing saves
-    `retry(status)` with none (MessageAggregator), so there deleteBy never moves: see
-    `record_outcomes.OutcomeRecorder.apply`.
-    """
+    """deleteBy of a record tried again: `retry_until` at `now`'s London time of day (shorter or longer), or
+    unchanged without one (the Kotlin `Message.retry(retryUntil)`)."""
     if retry_until is None:
         return current_delete_by
     return epoch_seconds(datetime.combine(retry_until, wall_clock(now).time()))

@@ -1,10 +1,6 @@
-"""Unwrap an SQS body holding an SNS notification from the `offender_events` topic (SPEC §2).
-
-`parse_envelope` gives the event type (the `eventType` message attribute) and the inner NOMIS message,
-still JSON text, for `ptpu_core.rules.event_parsing.parse_event`. Pure: the standard library's json and attrs,
-so any consumer of `offender_events` can use it on a base install (no boto3). The accepted forms are the
-existing service's: prison-to-probation-update `services/PrisonerChangesListenerPusher.kt` reads only
-`Message` and `MessageAttributes.eventType.Value`.
+"""Unwrap an SQS body holding an `offender_events` SNS notification (SPEC §2): the `eventType` attribute and the
+inner message as JSON text, reading only `Message` and `MessageAttributes.eventType.Value` as the Kotlin
+`PrisonerChangesListenerPusher.kt`. Stdlib and attrs only.
 """
 
 from __future__ import annotations
@@ -29,20 +25,15 @@ class SnsNotification:
 
 
 def parse_envelope(body: str, sqs_message_id: str | None = None) -> SnsNotification:
-    """The notification in an SQS message `body` (SNS delivery without raw message delivery).
-
-    Raises InvalidMessage (a poison message, naming `sqs_message_id` when given) when the body is not
-    an SNS notification envelope: not a JSON object, a `Type` other than Notification, no `Message`
-    string or no `MessageAttributes.eventType.Value`.
-    """
+    """The notification in an SQS message `body`; InvalidMessage (naming `sqs_message_id`) when it is not one:
+    not a JSON object, a `Type` other than Notification, no `Message` string or no eventType attribute."""
     try:
         envelope = json.loads(body)
     except (ValueError, RecursionError):  # RecursionError: nesting deeper than the decoder can follow
         raise InvalidMessage("body is not JSON", sqs_message_id) from None
     if not isinstance(envelope, dict):
         raise InvalidMessage("body is not a JSON object", sqs_message_id)
-    # An envelope without "Type" that still carries Message and MessageAttributes is read as a
-    # notification, as the existing service (it reads only those two) does.
+    # No "Type" at all is a notification: the Kotlin service reads only Message and MessageAttributes.
     if "Type" in envelope and envelope["Type"] != "Notification":
         raise InvalidMessage(f"envelope Type is {envelope.get('Type')!r}, not 'Notification'", sqs_message_id)
     message = envelope.get("Message")
@@ -79,11 +70,7 @@ def booking_id_of(inner_message: str) -> int | None:
 
 
 def _attribute(envelope: dict[str, Any], name: str) -> str | None:
-    attributes = envelope.get("MessageAttributes")
-    if not isinstance(attributes, dict):
-        return None
-    attribute = attributes.get(name)
-    if not isinstance(attribute, dict):
-        return None
-    value = attribute.get("Value")
-    return value if isinstance(value, str) else None
+    attribute = envelope.get("MessageAttributes")
+    for key in (name, "Value"):
+        attribute = attribute.get(key) if isinstance(attribute, dict) else None
+    return attribute if isinstance(attribute, str) else None

@@ -1,11 +1,6 @@
-"""Phase 1 (SPEC §3): receive one offender event, validate it, and store it when it may matter.
-
-Each event is stored once: SQS and SNS deliver at least once, the DLQ runbook re-drives
-messages, and a PutItem whose answer is lost is retried. So the record's id is derived from the SNS
-MessageId (`record_id_for`), and a copy of an event whose record is still in the table (its 30-day
-life; processed records too) is acknowledged as DUPLICATE: not validated again, not stored again,
-logged and counted in `ptpu_duplicateMessage_total`. Records the existing service wrote keep their
-random ids; an event without a MessageId (none from SNS) gets a random one, as before.
+"""Phase 1 (SPEC §3): receive one offender event, validate it, and store it when it may matter. A record's id
+derives from the SNS MessageId (`record_id_for`; none: a random id, as the Kotlin service's), so a copy of an
+event still stored is acknowledged as DUPLICATE, not stored again, and counted (ptpu_duplicateMessage_total).
 """
 
 from __future__ import annotations
@@ -54,14 +49,8 @@ class EventReceiver:
     which sends a poison message to the DLQ and leaves a failed one for SQS to redeliver."""
 
     def __init__(
-        self,
-        prison_api: PrisonApi,
-        repository: MessageRepository,
-        clock: Clock,
-        settings: DomainSettings,
-        telemetry: Telemetry,
-        new_id: Callable[[], str] = _new_id,
-        metrics: Metrics | None = None,
+        self, prison_api: PrisonApi, repository: MessageRepository, clock: Clock, settings: DomainSettings,
+        telemetry: Telemetry, new_id: Callable[[], str] = _new_id, metrics: Metrics | None = None,
     ) -> None:
         self._prison_api = prison_api
         self._repository = repository
@@ -98,13 +87,8 @@ class EventReceiver:
         return Reception.STORED
 
     def _duplicate(self, event_type: str, booking_id: int, sns_message_id: str | None, record_id: str) -> Reception:
-        log.info(
-            "Duplicate %s for booking %d (SNS message %s): already stored as %s; acknowledged, not stored again",
-            event_type,
-            booking_id,
-            sns_message_id,
-            record_id,
-        )
+        log.info("Duplicate %s for booking %d (SNS message %s): already stored as %s; acknowledged, not stored again",
+                 event_type, booking_id, sns_message_id, record_id)
         if self._metrics is not None:
             self._metrics.duplicate_message(event_type)
         return Reception.DUPLICATE
@@ -115,20 +99,9 @@ class EventReceiver:
     ) -> Message:
         created = instant(self._clock.now())
         return Message(
-            id=record_id,
-            booking_id=booking_id,
-            event_type=event_type,
-            message=message_json,
-            created_date=created,
-            delete_by=initial_delete_by(created),
-            retry_count=0,
-            status=SynchroniseState.VALIDATED,
-            reportable=True,
-            offender_no=booking.offender_no,
-            booking_no=booking.booking_no,
-            location_id=booking.agency_id,
-            location_description=booking.location_description,
-            recall=booking.recall,
-            legal_status=booking.legal_status,
-            sns_message_id=sns_message_id,
+            id=record_id, booking_id=booking_id, event_type=event_type, message=message_json, created_date=created,
+            delete_by=initial_delete_by(created), retry_count=0, status=SynchroniseState.VALIDATED, reportable=True,
+            offender_no=booking.offender_no, booking_no=booking.booking_no, location_id=booking.agency_id,
+            location_description=booking.location_description, recall=booking.recall,
+            legal_status=booking.legal_status, sns_message_id=sns_message_id,
         )

@@ -1,10 +1,5 @@
-"""The operators' reports (SPEC §9). Read-only views over the message store.
-
-Each CSV report streams: it hands records on as the store's pages arrive, oldest created first (the
-order the existing service's reports promise), so a report never holds its selection.
-Date filters are exclusive and compare London wall-clock times, as the existing service's isAfter /
-isBefore on its LocalDateTimes; "days old" is counted on the wall clock as its
-LocalDateTime.now().minusDays(n) is.
+"""The operators' reports (SPEC §9), read-only and streamed, oldest created first. Date filters are exclusive
+London wall-clock times, and "days old" counts on the wall clock, as the Kotlin service's LocalDateTimes.
 """
 
 from __future__ import annotations
@@ -21,11 +16,7 @@ from ptpu_core.models.service_time import wall_clock
 from ptpu_core.ports import Clock, MessageRepository
 
 NOT_MATCHED_STATES = frozenset(
-    {
-        SynchroniseState.NO_MATCH,
-        SynchroniseState.NO_MATCH_WITH_SENTENCE_DATE,
-        SynchroniseState.TOO_MANY_MATCHES,
-    }
+    {SynchroniseState.NO_MATCH, SynchroniseState.NO_MATCH_WITH_SENTENCE_DATE, SynchroniseState.TOO_MANY_MATCHES}
 )
 
 
@@ -65,9 +56,8 @@ class ProcessedFilter:
 
 def processed(repository: MessageRepository, filter: ProcessedFilter) -> Iterator[Message]:
     """Processed records in both date ranges, narrowed by location and event type, oldest created first."""
-    selected = repository.processed_between(
-        filter.processed_from, filter.processed_to, filter.created_from, filter.created_to
-    )
+    selected = repository.processed_between(filter.processed_from, filter.processed_to, filter.created_from,
+                                            filter.created_to)
     return (m for m in selected if filter.accepts(m))
 
 
@@ -85,14 +75,10 @@ CATEGORY_STATES: dict[str, SynchroniseState] = {
 _CATEGORY_OF_STATE: dict[StoredState, str] = {state: name for name, state in CATEGORY_STATES.items()}
 
 
-def _no_categories() -> dict[str, int]:
-    return dict.fromkeys(CATEGORY_STATES, 0)
-
-
 @define
 class _Tally:
     total: int = 0
-    by_category: dict[str, int] = field(factory=_no_categories)
+    by_category: dict[str, int] = field(factory=lambda: dict.fromkeys(CATEGORY_STATES, 0))
 
     def add(self, message: Message) -> None:
         self.total += 1
@@ -103,16 +89,9 @@ class _Tally:
 
 @frozen
 class MatchSummary:
-    """How the IMPRISONMENT_STATUS-CHANGED records (the ones that need an offender match) fared.
-
-    As the existing service reports it:
-    - completed: processed records; rejected = ended NO_LONGER_VALID (the event turned out not to
-      need syncing); success = every other processed record.
-    - waiting: unprocessed records still within the SLA; new = never tried (retry count 0);
-      retry = tried at least once; category = by last state (a new record, VALIDATED, is in none).
-    - exceeded-sla: unprocessed records created more than `sla_days` ago, same categories. A record
-      is either waiting or exceeded-sla, never both.
-    """
+    """How the IMPRISONMENT_STATUS-CHANGED records fared, as the Kotlin service reports it: completed
+    (rejected: NO_LONGER_VALID; success: the rest), waiting (unprocessed within the SLA; new: retry count 0;
+    retry: the rest; by last state's category) and exceeded-sla (unprocessed, older than `sla_days`)."""
 
     total: int
     completed: int
@@ -129,23 +108,15 @@ class MatchSummary:
         return {
             "total": self.total,
             "completed": {"total": self.completed, "success": self.success, "rejected": self.rejected},
-            "waiting": {
-                "total": self.waiting,
-                "new": self.waiting_new,
-                "retry": self.waiting_retry,
-                "category": dict(self.waiting_category),
-            },
+            "waiting": {"total": self.waiting, "new": self.waiting_new, "retry": self.waiting_retry,
+                        "category": dict(self.waiting_category)},
             "exceeded-sla": {"total": self.exceeded_sla, "category": dict(self.exceeded_sla_category)},
         }
 
 
 def match_summary(
-    repository: MessageRepository,
-    clock: Clock,
-    location_id: str | None,
-    created_from: datetime | None,
-    created_to: datetime | None,
-    sla_days: int = 7,
+    repository: MessageRepository, clock: Clock, location_id: str | None, created_from: datetime | None,
+    created_to: datetime | None, sla_days: int = 7,
 ) -> MatchSummary:
     """Counts over the status-change records created after `created_from` and before `created_to`
     (exclusive, London wall-clock) at `location_id`; one pass over the stream, nothing is kept."""
@@ -158,28 +129,14 @@ def match_summary(
             continue
         total += 1
         if message.is_processed:
-            if message.status is SynchroniseState.NO_LONGER_VALID:
-                rejected += 1
-            else:
-                success += 1
+            rejected += message.status is SynchroniseState.NO_LONGER_VALID
+            success += message.status is not SynchroniseState.NO_LONGER_VALID
             continue
         if wall_clock(message.created_date) < sla_cutoff:
             exceeded.add(message)
             continue
         waiting.add(message)
-        if message.retry_count == 0:
-            new += 1
-        else:
-            retry += 1
-    return MatchSummary(
-        total=total,
-        completed=success + rejected,
-        success=success,
-        rejected=rejected,
-        waiting=waiting.total,
-        waiting_new=new,
-        waiting_retry=retry,
-        waiting_category=dict(waiting.by_category),
-        exceeded_sla=exceeded.total,
-        exceeded_sla_category=dict(exceeded.by_category),
-    )
+        new += message.retry_count == 0
+        retry += message.retry_count != 0
+    return MatchSummary(total, success + rejected, success, rejected, waiting.total, new, retry,
+                        dict(waiting.by_category), exceeded.total, dict(exceeded.by_category))

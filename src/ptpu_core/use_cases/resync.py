@@ -1,13 +1,7 @@
-"""Re-sync on request: process named bookings now as an IMPRISONMENT_STATUS-CHANGED (sequence 0) would be.
-
-- 1..MAX_IDS ids, each a booking id (1..MAX_BOOKING_ID) or a NOMS number (its latest booking, `LatestBookings`;
-  none: NOT_FOUND); anything else raises `InvalidResyncRequest` naming every bad id, before any work.
-- One booking at a time, in the order asked, under its per-booking lease: one held elsewhere is BUSY at once.
-  A booking named twice is processed once. Nothing is stored.
-- Dry run (the default, always with PRISONTOPROBATION_DRY_RUN): writes are reported into the answer's
-  `writes`, telemetry answered and not emitted. Otherwise writes and telemetry as scheduled processing.
-- A system failure ends that booking as ERROR (prison-api's 404: NOT_FOUND); the others carry on.
-- No booking starts once the TIME_BUDGET is spent (under an ingress's 60 s): the ids left are NOT_STARTED.
+"""Re-sync on request (SPEC §12): process 1..MAX_IDS named bookings (ids, or NOMS numbers: the latest booking)
+now as an IMPRISONMENT_STATUS-CHANGED (sequence 0), one at a time under its lease (held elsewhere: BUSY),
+storing nothing. A dry run (the default) reports writes and telemetry into the answer. A system failure is
+that booking's ERROR (prison-api's 404: NOT_FOUND); none starts after TIME_BUDGET (NOT_STARTED).
 """
 
 from __future__ import annotations
@@ -57,7 +51,6 @@ class InvalidResyncRequest(PtpuError):
 class LatestBookings(Protocol):
     def get_latest_booking(self, offender_no: str) -> Booking | None:
         """The prisoner's latest booking (prison-api `GET /api/bookings/offenderNo/{offenderNo}`); None on 404."""
-        ...
 
 
 @frozen
@@ -67,14 +60,8 @@ class ResyncReport:
 
 
 def validated_ids(ids: Sequence[object]) -> list[RequestedId]:
-    """`ids` as booking ids (int) and NOMS numbers (str); InvalidResyncRequest naming each bad one.
-
-    A booking id is an int: a float (`1.5`, or `1500.0` from a JSON `1.5e3`) is refused, never rounded or
-    read as another booking (the HTTP layer reads a JSON `1200835.0`, with a zero fraction and no exponent,
-    as the whole number it is). A NOMS number is upper-cased first
-    (`g7000aa` is G7000AA), as the successor services read one (hmpps-prisoner-search's
-    PrisonerSearchService upper-cases `nomsNumber` before its lookup); only ASCII text is, so that no other
-    letter becomes one by upper-casing."""
+    """`ids` as booking ids (int; a float is refused, never rounded) and NOMS numbers (str, ASCII upper-cased
+    first as hmpps-prisoner-search's PrisonerSearchService does); InvalidResyncRequest naming each bad one."""
     if not 1 <= len(ids) <= MAX_IDS:
         raise InvalidResyncRequest([f"ids: give between 1 and {MAX_IDS} booking ids or NOMS numbers, not {len(ids)}"])
     wanted = [_upper_ascii(value) for value in ids]
@@ -122,11 +109,8 @@ class _Collected:
 
 
 class Resync:
-    """The re-sync use case (see the module docstring for its rules). `ports.community_api` is the real client:
-    a dry run (per request, or always with `settings.dry_run`) reports through `dry_run`'s twins instead.
-    `latest_bookings` resolves NOMS numbers; `leases` are the ones the scheduled cycles share (default: none);
-    `time_budget` is on the clock port's time; `owed_announcements` keeps an announcement that could not be
-    published (the message table, see `KeptWhenUnpublished`)."""
+    """A dry run (per request, or always with `settings.dry_run`) reports through `dry_run`'s twins;
+    `owed_announcements` keeps an announcement that could not be published (`KeptWhenUnpublished`)."""
 
     def __init__(
         self,
@@ -156,11 +140,8 @@ class Resync:
     def resync(
         self, ids: Sequence[object], *, dry_run: bool = True, progress: ResyncProgress | None = None
     ) -> ResyncReport:
-        """Process each booking named in `ids` (booking ids and NOMS numbers) as a status change now.
-
-        Raises InvalidResyncRequest (nothing done) for a bad request; every other failure is one item's
-        ERROR. The report's items are in the order of `ids`, one per id. `progress`, when given, is kept
-        up to date and its `stop()` is honoured like a spent time budget (see ResyncProgress)."""
+        """One item per id, in order; InvalidResyncRequest (nothing done) for a bad request. `progress` is kept
+        up to date and its `stop()` honoured like a spent time budget."""
         wanted = validated_ids(ids)
         progress = progress or ResyncProgress()
         progress.begin(wanted)
@@ -236,15 +217,9 @@ class Resync:
             outcome = process(self._status_change(booking_id), work)
         except SystemFailure as failure:
             return evolve(_failed(booking_id, booking_id, failure), events=tuple(events.events))
-        return ResyncItem(
-            booking_id,
-            booking_id,
-            ResyncResult.DONE if isinstance(outcome, Done) else ResyncResult.TRY_LATER,
-            status=outcome.status.state,
-            crns=outcome.status.matching_crns,
-            events=tuple(events.events),
-            writes=tuple(writes.events),
-        )
+        result = ResyncResult.DONE if isinstance(outcome, Done) else ResyncResult.TRY_LATER
+        return ResyncItem(booking_id, booking_id, result, status=outcome.status.state,
+                          crns=outcome.status.matching_crns, events=tuple(events.events), writes=tuple(writes.events))
 
     def _status_change(self, booking_id: int) -> Message:
         """The record an IMPRISONMENT_STATUS-CHANGED (sequence 0, the insert) for the booking would be; never stored."""
@@ -261,20 +236,15 @@ def _not_started(requested: RequestedId, budget: timedelta) -> ResyncItem:
 
 
 def _failed(requested: RequestedId, booking_id: int | None, failure: SystemFailure) -> ResyncItem:
-    """ERROR (NOT_FOUND for prison-api's 404), saying which system failed but not its text (it may carry
-    upstream bodies or account ids); the log has the whole failure."""
+    """ERROR (NOT_FOUND for prison-api's 404), naming the system that failed, never its text (the log has it)."""
     if isinstance(failure, UpstreamFailure) and failure.service == PRISON_API and failure.status == 404:
-        # An expected answer, not a failure: one INFO line without the upstream body (a 500-id request of
-        # unknown bookings wrote 490 WARNING lines with prison-api's body each).
         log.info("Re-sync of %s: prison-api has no such booking", requested)
         return ResyncItem(requested, booking_id, ResyncResult.NOT_FOUND, detail="prison-api has no such booking")
     log.warning("Re-sync of %s failed: %s", requested, failure)
-    if isinstance(failure, UpstreamFailure):
-        if failure.service == DOMAIN_EVENTS:
-            detail = "the domain-events topic failed: the announcement is kept and published by scheduled processing"
-            return ResyncItem(requested, booking_id, ResyncResult.ERROR, detail=detail)
-        status = f" (HTTP {failure.status})" if failure.status is not None else ""
-        return ResyncItem(requested, booking_id, ResyncResult.ERROR, detail=f"{failure.service} failed{status}")
     detail = f"{type(failure).__name__}: see the service log"
+    if isinstance(failure, UpstreamFailure) and failure.service == DOMAIN_EVENTS:
+        detail = "the domain-events topic failed: the announcement is kept and published by scheduled processing"
+    elif isinstance(failure, UpstreamFailure):
+        detail = f"{failure.service} failed" + (f" (HTTP {failure.status})" if failure.status is not None else "")
     return ResyncItem(requested, booking_id, ResyncResult.ERROR, detail=detail)
 

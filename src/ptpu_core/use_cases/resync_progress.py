@@ -1,11 +1,6 @@
-"""How far a re-sync has got, readable while it runs.
-
-A re-sync's time budget only stops it *starting* bookings: one already running goes on for as long as its
-upstream calls take (with prison-api at 9 s a call a 3-id request would answer after 72 s, past the 60 s an
-nginx ingress waits, and the caller would lose every answer). The HTTP face therefore waits a bounded time and,
-if the re-sync is still going, answers from a `ResyncProgress`: the ids answered so far, the booking in
-hand as STILL_RUNNING (it finishes under its lease; its writes may still land), the rest NOT_STARTED; and
-it asks the re-sync to start nothing more.
+"""How far a re-sync has got, readable while it runs: the HTTP face waits a bounded time (a booking in hand
+runs as long as its upstream calls take), then answers the ids answered so far, the one in hand
+STILL_RUNNING and the rest NOT_STARTED, and stops the re-sync starting more.
 """
 
 from __future__ import annotations
@@ -61,8 +56,7 @@ class Unanswered:
 
 
 class ResyncProgress:
-    """Thread-safe: the re-sync (one thread) records each answer and the id in hand; the waiting HTTP
-    request (another thread) calls `stop()` and reads `unanswered()`. Ids are kept in the order asked."""
+    """Thread-safe: the re-sync records answers and the id in hand; the HTTP request calls `stop()` and reads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -105,11 +99,7 @@ class ResyncProgress:
         with self._lock:
             rest = self._wanted[len(self._answers):]
             running = self._running
-        found: list[Unanswered] = []
-        for index, requested in enumerate(rest):
-            in_hand = index == 0 and running is not None and running[0] == requested
-            booking_id = running[1] if in_hand and running is not None else (
-                requested if isinstance(requested, int) else None
-            )
-            found.append(Unanswered(requested, booking_id, in_hand))
+        found = [Unanswered(requested, requested if isinstance(requested, int) else None, False) for requested in rest]
+        if found and running is not None and running[0] == found[0].requested:
+            found[0] = Unanswered(running[0], running[1], True)
         return found

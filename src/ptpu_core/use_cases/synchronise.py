@@ -1,12 +1,8 @@
-"""Phases 2 and 3 (SPEC §6, §8, §10), as the existing service's MessageAggregator: select what is due, then
-per booking, under its lease: read its records again, aggregate them, process each kept one through the
-booking's unit of work and save its outcome. Scheduling and the cluster-wide lock are the runtime's.
-
-A retry takes every unprocessed record of the booking except those still inside the hold-back (left to
-`process_due`), so records are synced in order. The selection's index lags, so a booking none of whose
-records still matches the selection on the consistent read is skipped (`stale`). No booking starts once the
-`deadline` has passed (`deferred`). Leases, the look-ahead and the pod's walking order are `booking_work`'s.
-An exception from processing is that record's TryLater(ERROR); a StoreFailure stops the cycle, losing nothing.
+"""Phases 2 and 3 (SPEC §6, §8, §10; the Kotlin MessageAggregator and MessageRetryService): select what is due,
+then per booking under its lease read its records again (none still selected: `stale`), aggregate them, and
+process and save each kept one through its `BookingWork`. A retry takes the booking's records except those
+inside the hold-back. No booking starts after `deadline` (`deferred`). A processing exception is that
+record's TryLater(ERROR); a StoreFailure stops the cycle, losing nothing.
 """
 
 from __future__ import annotations
@@ -41,7 +37,7 @@ from ptpu_core.work.booking_work import (
     NoLeases,
 )
 from ptpu_core.work.effect_journal import AppliedStepStore
-from ptpu_core.work.record_outcomes import OutcomeRecorder, failed
+from ptpu_core.work.record_outcomes import OutcomeRecorder
 from ptpu_core.work.unit_of_work import BookingWork, DryRun, Ports
 
 log = logging.getLogger("ptpu.synchronise")
@@ -71,6 +67,21 @@ class CycleSummary:
 Selector = Callable[[Message], bool]
 
 
+@frozen
+class _Pass:
+    """`selects`: the selection, checked again on each booking's consistent read; `joins`: which of a booking's
+    records the cycle may process; `probe`: a probe run's bookings, True when one ended failing again."""
+
+    selects: Selector
+    run: LeaseRun = PROCESS_DUE
+    joins: Selector = lambda m: True
+    probe: dict[int, bool] | None = None
+
+    @property
+    def retry_run(self) -> bool:
+        return self.run.tier is not None or self.probe is not None
+
+
 def _distinct_bookings(messages: Iterable[Message]) -> Iterator[int]:
     """Booking ids in order of first appearance, yielded lazily (the selection may be large)."""
     seen: set[int] = set()
@@ -78,6 +89,11 @@ def _distinct_bookings(messages: Iterable[Message]) -> Iterator[int]:
         if message.booking_id not in seen:
             seen.add(message.booking_id)
             yield message.booking_id
+
+
+def _not_held_back(cutoff: datetime) -> Selector:
+    """A record `process_due` has not yet taken (never tried and inside the hold-back) is left to it."""
+    return lambda m: not (m.retry_count == 0 and m.created_date >= cutoff)
 
 
 class SynchronisationService:
@@ -107,40 +123,29 @@ class SynchronisationService:
         self._outcomes = OutcomeRecorder(repository, ports.clock, ports.metrics)
         self._probe_failed: set[int] = set()  # bookings that failed again in the last probe runs
 
+    def _cutoff(self) -> datetime:
+        return instant(self._clock.now()) - self._settings.hold_back
+
     def process_due(self, *, deadline: datetime | None = None) -> CycleSummary:
         """SPEC §6: records never tried and older than the hold-back; no booking starts at or after `deadline`."""
-        cutoff = instant(self._clock.now()) - self._settings.hold_back
-        due = self._repository.unprocessed_created_before(cutoff)
-        return self._synchronise(
-            _distinct_bookings(due),
-            lambda m: m.retry_count == 0 and m.created_date < cutoff,
-            deadline=deadline,
-            run=PROCESS_DUE,
-        )
+        cutoff = self._cutoff()
+        due = _distinct_bookings(self._repository.unprocessed_created_before(cutoff))
+        return self._synchronise(due, _Pass(lambda m: m.retry_count == 0 and m.created_date < cutoff), deadline)
 
     def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> CycleSummary:
         """SPEC §8: records whose retry count is in `tier`; no booking starts at or after `deadline`."""
         started = instant(self._clock.now())
-        cutoff = started - self._settings.hold_back
-        selected = self._repository.unprocessed_with_retries(tier.min_retries, tier.max_retries)
-        return self._synchronise(
-            _distinct_bookings(selected),
-            lambda m: tier.covers(m.retry_count),
-            joins=lambda m: not (m.retry_count == 0 and m.created_date >= cutoff),  # held back: process_due's
-            deadline=deadline,
-            run=LeaseRun(tier, started, self._cycle.retry_same_run_within),
-        )
+        selected = _distinct_bookings(self._repository.unprocessed_with_retries(tier.min_retries, tier.max_retries))
+        run = LeaseRun(tier, started, self._cycle.retry_same_run_within)
+        cycle = _Pass(lambda m: tier.covers(m.retry_count), run, _not_held_back(started - self._settings.hold_back))
+        return self._synchronise(selected, cycle, deadline)
 
     def system_failures(self, *, limit: int) -> list[int]:
-        """The bookings `retry_system_failures` would take now, at most `limit`: those with a record in ERROR
-        the short tier would retry next, the ones that failed again in an earlier probe last."""
+        """At most `limit` bookings with a record in ERROR in the short tier, those failing in an earlier probe last."""
         short = RetryTier.SHORT
         selected = (m for m in self._repository.unprocessed_with_retries(short.min_retries, short.max_retries)
                     if _system_failure(m))
-        bookings = list(_distinct_bookings(selected))
-        failed_before = self._probe_failed
-        ordered = [b for b in bookings if b not in failed_before] + [b for b in bookings if b in failed_before]
-        return ordered[:limit]
+        return sorted(_distinct_bookings(selected), key=lambda booking: booking in self._probe_failed)[:limit]
 
     def retry_system_failures(
         self, *, limit: int, deadline: datetime | None = None, only_after_failures: bool = False
@@ -151,27 +156,17 @@ class SynchronisationService:
         `only_after_failures`: read nothing unless this instance saved a system failure since the last run."""
         if only_after_failures and not self._outcomes.take_system_failure_mark():
             return CycleSummary()
-        cutoff = instant(self._clock.now()) - self._settings.hold_back
+        finished: dict[int, bool] = {}
+        probe = _Pass(_system_failure, joins=_not_held_back(self._cutoff()), probe=finished)
         failed_before = self._probe_failed
         bookings = self.system_failures(limit=limit)
-        finished: dict[int, bool] = {}
-
-        def run(part: list[int]) -> CycleSummary:
-            return self._synchronise(
-                part,
-                _system_failure,
-                joins=lambda m: not (m.retry_count == 0 and m.created_date >= cutoff),  # held back: process_due's
-                deadline=deadline,
-                probe=finished,
-            )
-
         try:
             # One booking first, alone: while the upstream is down a run costs that booking's calls only.
-            summary = run(bookings[:1])
+            summary = self._synchronise(bookings[:1], probe, deadline)
             if any(finished.values()):
                 log.info("Retry of system failures: booking %s failed again; the next run tries again", bookings[0])
             elif len(bookings) > 1:
-                summary = _sum(summary, run(bookings[1:]))
+                summary = _sum(summary, self._synchronise(bookings[1:], probe, deadline))
         finally:
             failing = {b for b, bad in finished.items() if bad}
             self._probe_failed = failing | {b for b in failed_before if b in bookings and b not in finished}
@@ -179,28 +174,14 @@ class SynchronisationService:
                 self._outcomes.mark_system_failure()  # some are left: the next run looks again
         return summary
 
-    def _synchronise(
-        self,
-        booking_ids: Iterable[int],
-        selects: Selector,
-        joins: Selector = lambda m: True,
-        deadline: datetime | None = None,
-        run: LeaseRun = PROCESS_DUE,
-        probe: dict[int, bool] | None = None,
-    ) -> CycleSummary:
-        """`selects`: the selection rule, checked again on each booking's consistent read; `joins`: which of the
-        booking's records this cycle may process; `probe`: which bookings ended failing (a probe run)."""
+    def _synchronise(self, booking_ids: Iterable[int], cycle: _Pass, deadline: datetime | None) -> CycleSummary:
         tally: Counter[str] = Counter()  # CycleSummary's field names; the runner's calling thread only
         self._leases.new_cycle()  # before the (lazy) selection is read
-
-        look_ahead = LookAhead(self._leases, run)
+        look_ahead, probe = LookAhead(self._leases, cycle.run), cycle.probe
 
         def tasks() -> Iterator[Callable[[], Counter[str]]]:
-            # Pulled by the runner on this thread when a worker is free: the deadline is checked when a
-            # booking would start, and the selection's pages are read by one thread only.
-            # A probe keeps its own order (bookings that failed before go last).
+            # Pulled on this thread when a worker is free; a probe keeps its own order (failed before: last).
             remaining = iter(self._cycle.booking_order(booking_ids) if probe is None else booking_ids)
-            # Without leases there is nothing to read ahead: the selection streams booking by booking.
             size = 1 if self._cycle.leases is None else self._cycle.look_ahead
             while chunk := list(islice(remaining, size)):
                 skipped: Collection[int] | None = None  # read once the chunk's first booking may start
@@ -214,11 +195,8 @@ class SynchronisationService:
                     if deadline is not None and instant(self._clock.now()) >= instant(deadline):
                         # Counting the rest reads only the selection's index, never a booking's records.
                         tally["deferred"] = len(chunk) - position + sum(1 for _ in remaining)
-                        log.info(
-                            "Cycle deadline %s reached: %d bookings left for the next cycle",
-                            deadline,
-                            tally["deferred"],
-                        )
+                        log.info("Cycle deadline %s reached: %d bookings left for the next cycle",
+                                 deadline, tally["deferred"])
                         return
                     if skipped is None or look_ahead.stale():  # first, or a lease refused since
                         skipped = look_ahead.leased_elsewhere(chunk[position:])
@@ -226,34 +204,26 @@ class SynchronisationService:
                         tally["leased_elsewhere"] += 1
                         log.debug("booking %s: read as leased by another pod (or done since); skipped", booking_id)
                         continue
-                    yield partial(self._leased_booking, booking_id, selects, joins, run, look_ahead, probe)
+                    yield partial(self._leased_booking, booking_id, cycle, look_ahead)
 
         for counts in self._cycle.runner.run_all(tasks()):
             tally.update(counts)
         return CycleSummary(**tally)
 
-    def _leased_booking(
-        self, booking_id: int, selects: Selector, joins: Selector, run: LeaseRun, look_ahead: LookAhead,
-        probe: dict[int, bool] | None = None,
-    ) -> Counter[str]:
-        """One booking on one worker, under its lease; its own tally (merged by the caller). A probe
-        run's `probe` gets whether the booking ended with a system failure."""
+    def _leased_booking(self, booking_id: int, cycle: _Pass, look_ahead: LookAhead) -> Counter[str]:
+        """One booking on one worker, under its lease; its own tally (merged by the caller)."""
         tally: Counter[str] = Counter()
         lease = self._leases.lease
         # Read before asking, so the bound errs early rather than late.
         stop_at = None if lease is None else instant(self._clock.now()) + lease * LEASE_SHARE
-        if not self._leases.try_lease(booking_id, run):
+        if not self._leases.try_lease(booking_id, cycle.run):
             look_ahead.refused()
             tally["leased_elsewhere"] += 1
             log.debug("booking %s: leased by another pod (or done by this tick's run); skipped", booking_id)
             return tally
-        held = HeldLease(self._leases, booking_id, run)
         failing = False
         try:
-            failing = self._synchronise_booking(
-                booking_id, selects, joins, tally, held, stop_at, probe=probe is not None,
-                retry_run=run.tier is not None or probe is not None,
-            )
+            failing = self._synchronise_booking(booking_id, cycle, tally, stop_at)
         except LeaseLost:
             tally["lease_lost"] += 1
             log.warning(
@@ -262,28 +232,18 @@ class SynchronisationService:
                 booking_id,
             )
         finally:
-            self._leases.release(booking_id, run)
-        if probe is not None and tally["processed"]:
-            probe[booking_id] = failing
+            self._leases.release(booking_id, cycle.run)
+        if cycle.probe is not None and tally["processed"]:
+            cycle.probe[booking_id] = failing
         return tally
 
     def _synchronise_booking(
-        self,
-        booking_id: int,
-        selects: Selector,
-        joins: Selector,
-        tally: Counter[str],
-        lease: HeldLease,
-        stop_at: datetime | None = None,
-        *,
-        probe: bool = False,
-        retry_run: bool = False,
+        self, booking_id: int, cycle: _Pass, tally: Counter[str], stop_at: datetime | None
     ) -> bool:
-        """The booking's records in order; LeaseLost (from a write, or before a save) ends the pass.
-        True when one of them ended in a system failure."""
+        """True when one of the booking's records ended in a system failure; LeaseLost ends the pass."""
         failing = False
-        records = [m for m in self._repository.unprocessed_for_booking(booking_id) if joins(m)]
-        if not any(selects(m) for m in records):
+        records = [m for m in self._repository.unprocessed_for_booking(booking_id) if cycle.joins(m)]
+        if not any(cycle.selects(m) for m in records):
             tally["stale"] += 1
             log.info("booking %s: no record is selected any more (the index lagged); skipped", booking_id)
             return False
@@ -292,12 +252,10 @@ class SynchronisationService:
         for duplicate in aggregation.duplicates:
             self._repository.delete(duplicate)
             tally["duplicates_deleted"] += 1
-            log.info(
-                "booking %s: deleted duplicate %s message %s", booking_id, duplicate.event_type, duplicate.id
-            )
-        save = partial(self._save, selects=selects, tally=tally, retry_run=retry_run, probe=probe)
-        work = BookingWork(self._ports, self._settings, store=self._repository, save=save, lease=lease.confirm,
-                           dry_run=self._dry_run)
+            log.info("booking %s: deleted duplicate %s message %s", booking_id, duplicate.event_type, duplicate.id)
+        lease = HeldLease(self._leases, booking_id, cycle.run)
+        work = BookingWork(self._ports, self._settings, store=self._repository, lease=lease.confirm,
+                           save=partial(self._save, cycle=cycle, tally=tally), dry_run=self._dry_run)
         for message in aggregation.kept:
             if stop_at is not None and instant(self._clock.now()) >= stop_at:
                 tally["cut_short"] += 1
@@ -327,14 +285,13 @@ class SynchronisationService:
                 failing = failing or outcome.status.state is SynchroniseState.ERROR
         return failing
 
-    def _save(
-        self, message: Message, result: Outcome | Exception, *, selects: Selector, tally: Counter[str],
-        retry_run: bool, probe: bool,
-    ) -> Outcome:
-        outcome = failed(message, result, tally, self._outcomes.failures) if isinstance(result, Exception) else result
-        self._outcomes.apply(message, outcome, selected=selects(message), retry_run=retry_run,
-                             counts_system_failure=not probe)
-        return outcome
+    def _save(self, message: Message, result: Outcome | Exception, *, cycle: _Pass, tally: Counter[str]) -> Outcome:
+        if isinstance(result, Exception):
+            tally["errors"] += 1
+            result = self._outcomes.failed(message, result)
+        self._outcomes.apply(message, result, selected=cycle.selects(message), retry_run=cycle.retry_run,
+                             counts_system_failure=cycle.probe is None)
+        return result
 
     def apply_outcome(
         self, message: Message, outcome: Outcome, *, selected: bool = True, retry_run: bool = False
@@ -343,8 +300,7 @@ class SynchronisationService:
         self._outcomes.apply(message, outcome, selected=selected, retry_run=retry_run)
 
 
-# A probe run (`retry_system_failures`) stops once this many of its bookings have failed again.
-PROBE_FAILURES = 3
+PROBE_FAILURES = 3  # a probe run stops once this many of its bookings have failed again
 
 
 def _sum(first: CycleSummary, second: CycleSummary) -> CycleSummary:

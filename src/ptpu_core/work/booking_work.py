@@ -1,6 +1,5 @@
-"""How a cycle spreads its bookings: over workers in one pod (`RunsBookingTasks`, the runtime's threads), and
-over pods by per-booking leases (`BookingLeases`). The defaults (`CycleSettings()`) run one booking after
-another, in one process, under whatever lock the caller holds.
+"""How a cycle spreads its bookings: over a pod's workers (`RunsBookingTasks`) and over pods by per-booking
+leases (`BookingLeases`; ShedLock's item layout). `CycleSettings()` runs them one after another, in one process.
 """
 
 from __future__ import annotations
@@ -23,9 +22,8 @@ T = TypeVar("T")
 
 
 class RunsBookingTasks(Protocol):
-    """Runs per-booking tasks, at most N at once (PRISONTOPROBATION_PROCESSOR_WORKERS), pulling the next one on
-    the calling thread only when a worker is free; returns every result once all finished. When a task
-    raises, no further task is pulled, the tasks in hand finish, and the first exception is raised."""
+    """At most N tasks at once (PRISONTOPROBATION_PROCESSOR_WORKERS), each pulled on the calling thread when a
+    worker is free; every result once all finished. A task raising: none more pulled, the first raised."""
 
     def run_all(self, tasks: Iterable[Callable[[], T]]) -> list[T]: ...
 
@@ -39,10 +37,9 @@ class SerialRunner:
 
 @frozen
 class LeaseRun:
-    """Which run asks for a booking's lease. `tier` None: processing due records (SPEC §6); a retry tier
-    (SPEC §8) names its run's `started` (aware UTC), and a booking the same tier retried in a run started less
-    than `same_run_within` before (another pod's run of the same cron tick) is not retried again.
-    `on_request`: the re-sync endpoint, outside any cycle (`BookingLeases.new_cycle` does not apply)."""
+    """Which run asks for a lease: `tier` None is SPEC §6; a retry tier (SPEC §8) names its run's `started`
+    (aware UTC), and a booking that tier retried less than `same_run_within` before is not retried again.
+    `on_request`: the re-sync, outside any cycle."""
 
     tier: RetryTier | None = None
     started: datetime | None = None
@@ -52,46 +49,33 @@ class LeaseRun:
 
 PROCESS_DUE = LeaseRun()
 ON_REQUEST = LeaseRun(on_request=True)
-# A booking's pass starts no record once this share of its lease (as taken) has gone by, so one booking is
-# not held for ever; the rest of its records are left for the next cycle.
-LEASE_SHARE = 0.5
-# A Delius write, publish or outcome save is made only with at least this share of the lease left: with
-# less, `BookingLeases.keep` extends the lease first (as ShedLock's KeepAliveLockProvider extends a lock
-# for its whole lockAtMostFor once half of it has passed).
-KEEP_SHARE = 0.5
-# How many bookings a cycle looks ahead at before trying their leases: one BatchGetItem's key limit.
-LOOK_AHEAD = 100
+LEASE_SHARE = 0.5  # a booking's pass starts no record once this share of its lease has gone by
+KEEP_SHARE = 0.5  # a write needs this share of the lease left, else `keep` extends it (ShedLock's KeepAlive)
+LOOK_AHEAD = 100  # bookings whose leases a cycle reads in one go: one BatchGetItem's key limit
 
 
 class BookingLeases(Protocol):
-    """A lease per booking, shared by every pod (ShedLock's item layout in the schedule table; see
-    docs/architecture.md "How pods share work"). `lease`: how long a lease lasts once taken or kept (None: no
-    limit). `try_lease`: True when this pod now holds it; StoreFailure when the store fails. `release` never
-    raises (a lease whose release failed is taken again by its pod's next cycle, by others once it expires)."""
+    """A lease per booking, shared by every pod (docs/architecture.md "How pods share work"). `lease`: how long
+    one lasts once taken or kept (None: no limit). `try_lease`: True when this pod now holds it; StoreFailure
+    when the store fails. `release` never raises."""
 
     @property
     def lease(self) -> timedelta | None: ...
 
     def new_cycle(self) -> None:
-        """A cycle is about to read its selection: a lease another pod frees after this is refused to this
-        cycle's `try_lease` (its selection is stale for that booking). One cycle at a time per instance."""
-        ...
+        """A cycle is about to read its selection: a lease freed after this is refused to this cycle."""
 
     def try_lease(self, booking_id: int, run: LeaseRun) -> bool: ...
 
     def keep(self, booking_id: int, run: LeaseRun) -> bool:
-        """Asked before each write for a booking this pod leased: True while the lease is still this pod's with
-        at least KEEP_SHARE of `lease` left, after extending it to a whole `lease` when less was left (only
-        while the item is as this pod left it); False once it is not (a store failure is logged, not raised)."""
-        ...
+        """Before each write: True while the lease is this pod's with KEEP_SHARE of it left, extending it to a
+        whole `lease` first if need be; False once it is not (a store failure is logged, not raised)."""
 
     def release(self, booking_id: int, run: LeaseRun) -> None: ...
 
     def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> Collection[int]:
-        """Of `booking_ids` (at most LOOK_AHEAD), those `try_lease` would refuse as things stand, read in one go,
-        so the cycle skips them without a refused write each (benchmarks/NOTES.md). Only a hint: `try_lease`
-        alone grants a lease. StoreFailure when the store cannot be read."""
-        ...
+        """Of `booking_ids` (at most LOOK_AHEAD), those `try_lease` would refuse now, read in one go; a hint
+        only. StoreFailure when the store cannot be read."""
 
 
 class NoLeases:
@@ -116,8 +100,7 @@ class NoLeases:
 
 
 class LeaseLost(PtpuError):
-    """This pod no longer holds the booking's lease: the record in hand is neither saved nor journalled (it
-    stays unprocessed for the pod holding the booking now) and nothing more is written for the booking."""
+    """This pod no longer holds the booking's lease: nothing more is written or saved for the booking."""
 
     def __init__(self, booking_id: int) -> None:
         super().__init__(f"the lease of booking {booking_id} is no longer this pod's")
@@ -139,9 +122,8 @@ class HeldLease:
 
 
 class LookAhead:
-    """One cycle's use of `BookingLeases.leased_elsewhere`. A lease refused since the last read (`refused`) shows
-    the read is stale: the untried rest of the window is read again (`stale`). The first StoreFailure is logged
-    and the rest of the cycle tries every lease without reading ahead."""
+    """One cycle's `BookingLeases.leased_elsewhere` reads: again after a lease is `refused` (`stale`); after a
+    StoreFailure (logged) none more."""
 
     def __init__(self, leases: BookingLeases, run: LeaseRun) -> None:
         self._leases = leases
@@ -150,11 +132,9 @@ class LookAhead:
         self._refused = False  # set by a worker thread, cleared by the cycle's thread: a hint either way
 
     def refused(self) -> None:
-        """A lease write was refused since the last read (so that read is out of date)."""
         self._refused = True
 
     def stale(self) -> bool:
-        """True when a lease was refused since the last read and a read is still worth trying."""
         return self._refused and not self._failed
 
     def leased_elsewhere(self, booking_ids: Sequence[int]) -> Collection[int]:
@@ -166,21 +146,15 @@ class LookAhead:
             return self._leases.leased_elsewhere(booking_ids, self._run)
         except StoreFailure as failure:
             self._failed = True
-            log.warning(
-                "Could not read ahead the leases of %d bookings (%s); this cycle tries each lease without it",
-                len(booking_ids),
-                failure,
-            )
+            log.warning("Could not read ahead the leases of %d bookings (%s); this cycle tries each lease without it",
+                        len(booking_ids), failure)
             return ()
 
 
 @frozen
 class CycleSettings:
-    """How a cycle spreads and bounds its bookings. `leases` None: every booking is ours (one process under
-    a cluster-wide lock, or tests), nothing read ahead. `retry_same_run_within`: see `LeaseRun`.
-    `booking_order`: the order this pod walks a selection's bookings (`PodSpread` seeded by the pod, so pods
-    do not all start at one booking). `look_ahead`: bookings whose leases are read in one go (1 to LOOK_AHEAD).
-    `tracing`: a span per record around its processing and save."""
+    """`leases` None: every booking is ours, nothing read ahead. `retry_same_run_within`: see `LeaseRun`.
+    `booking_order`: this pod's walk (`PodSpread`). `look_ahead`: 1 to LOOK_AHEAD. `tracing`: a span per record."""
 
     runner: RunsBookingTasks = SerialRunner()
     leases: BookingLeases | None = None

@@ -1,10 +1,6 @@
-"""The HMPPS domain events ptpu publishes after changing Delius, and how a record owes one.
-
-- `probation-case.prison-identifier.added`: a NOMS number was set on a probation case (matching, SPEC §7);
-  identifiers CRN and NOMS, `bookingNumber` in additionalInformation.
-- `probation-case.prison-identifier.updated`: a merge replaced the NOMS number on a case (BOOKING_NUMBER-CHANGED);
-  one per CRN moved, with `bookingNumber` and `previousNomsNumber`.
-Shapes as the existing service's `HmppsDomainEventPublisher`; `occurredAt` in Europe/London with its offset.
+"""The HMPPS domain events ptpu publishes after changing Delius, and how a record owes one:
+`probation-case.prison-identifier.added` (matching, SPEC §7) and `.updated` (a merge, one per CRN), shaped as
+the Kotlin `HmppsDomainEventPublisher`'s, `occurredAt` in Europe/London with its offset.
 """
 
 from __future__ import annotations
@@ -36,26 +32,24 @@ def london(moment: datetime) -> datetime:
 
 def prison_identifier_added(crn: str, noms_number: str, booking_number: str, occurred_at: datetime) -> HmppsDomainEvent:
     """The event for a NOMS number set on the case `crn`."""
-    return HmppsDomainEvent(
-        event_type=PRISON_IDENTIFIER_ADDED,
-        occurred_at=london(occurred_at),
-        description=ADDED_DESCRIPTION,
-        identifiers=(PersonIdentifier(CRN, crn), PersonIdentifier(NOMS, noms_number)),
-        additional_information={"bookingNumber": booking_number},
-    )
+    information = {"bookingNumber": booking_number}
+    return _about_case(PRISON_IDENTIFIER_ADDED, ADDED_DESCRIPTION, crn, noms_number, occurred_at, information)
 
 
 def prison_identifier_updated(
     crn: str, noms_number: str, previous_noms_number: str, booking_number: str, occurred_at: datetime
 ) -> HmppsDomainEvent:
     """The event for the case `crn` whose NOMS number a merge replaced (`previous_noms_number` → `noms_number`)."""
-    return HmppsDomainEvent(
-        event_type=PRISON_IDENTIFIER_UPDATED,
-        occurred_at=london(occurred_at),
-        description=UPDATED_DESCRIPTION,
-        identifiers=(PersonIdentifier(CRN, crn), PersonIdentifier(NOMS, noms_number)),
-        additional_information={"bookingNumber": booking_number, "previousNomsNumber": previous_noms_number},
-    )
+    information = {"bookingNumber": booking_number, "previousNomsNumber": previous_noms_number}
+    return _about_case(PRISON_IDENTIFIER_UPDATED, UPDATED_DESCRIPTION, crn, noms_number, occurred_at, information)
+
+
+def _about_case(
+    event_type: str, description: str, crn: str, noms_number: str, occurred_at: datetime, information: dict[str, str]
+) -> HmppsDomainEvent:
+    identifiers = (PersonIdentifier(CRN, crn), PersonIdentifier(NOMS, noms_number))
+    return HmppsDomainEvent(event_type=event_type, occurred_at=london(occurred_at), description=description,
+                            identifiers=identifiers, additional_information=information)
 
 
 PUBLISHED = "publish"
@@ -80,26 +74,16 @@ def owed_step(event: HmppsDomainEvent) -> str:
 
 
 def _encode(event: HmppsDomainEvent) -> str:
-    return json.dumps(
-        [
-            event.event_type,
-            event.occurred_at.isoformat(),
-            event.description,
-            [[one.type, one.value] for one in event.identifiers],
-            [list(pair) for pair in event.additional_information],
-            event.version,
-        ],
-        separators=(",", ":"),
-    )
+    identifiers = [[one.type, one.value] for one in event.identifiers]
+    information = [list(pair) for pair in event.additional_information]
+    fields = [event.event_type, event.occurred_at.isoformat(), event.description, identifiers, information]
+    return json.dumps([*fields, event.version], separators=(",", ":"))
 
 
 def _decode(text: str) -> HmppsDomainEvent:
     event_type, occurred_at, description, identifiers, information, version = json.loads(text)
     return HmppsDomainEvent(
-        event_type=event_type,
-        occurred_at=datetime.fromisoformat(occurred_at),
-        description=description,
+        event_type=event_type, occurred_at=datetime.fromisoformat(occurred_at), description=description,
         identifiers=tuple(PersonIdentifier(kind, value) for kind, value in identifiers),
-        additional_information=tuple((key, value) for key, value in information),
-        version=version,
+        additional_information=tuple((key, value) for key, value in information), version=version,
     )

@@ -1,12 +1,7 @@
-"""Each effect of processing a record happens once, even when its outcome could not be saved.
-
-The journal is the stored record's `applied_steps` (the item's `appliedSteps` string set):
-- a Delius write or publish that landed: `w:<operation>:<digest>[=<summary>]`, kept across attempts; a
-  repeat skips it and answers from the summary;
-- a telemetry event or metric count of an attempt: `a<retry>:t:<name>#<n>`, `a<retry>:m:<metric>:<kind>#<n>`,
-  buffered and emitted once the journal is stored; a repeat of the same attempt emits none of them again.
-It rides on the save of the record's outcome (`stage`, then `saved`); written alone (`flush`) only when that
-save fails or there is none. See docs/decisions/0003-journal-rides-on-the-records-save.md.
+"""Each effect of processing a record happens once, even when its outcome could not be saved. The journal is
+the record's `applied_steps`: `w:<operation>:<digest>[=<summary>]` for a write or publish that landed (a
+repeat answers from the summary), `a<retry>:t:<name>#<n>` / `a<retry>:m:<metric>:<kind>#<n>` for an attempt's
+telemetry, emitted once stored. It rides on the outcome's save (docs/decisions/0003).
 """
 
 from __future__ import annotations
@@ -25,7 +20,6 @@ _DIGEST_CHARS = 16
 class AppliedStepStore(Protocol):
     def record_applied_steps(self, message_id: str, steps: Collection[str]) -> None:
         """Add `steps` to the stored record's applied steps (a set union); StoreFailure on failure."""
-        ...
 
 
 class EffectJournal:
@@ -62,8 +56,8 @@ class EffectJournal:
         self._written.append(step)
 
     def stage(self) -> None:
-        """Put the landed writes and the buffered effects' keys on the record in hand, for the caller's save of
-        the record to store; then `saved()` once that save succeeded, or `flush()` when it failed."""
+        """Put the landed writes and buffered effects' keys on the record for the caller's save; then `saved()`
+        or, when that save failed, `flush()`."""
         self._message.applied_steps = self._message.applied_steps | frozenset(
             [step for step, _ in self._pending] + self._written
         )

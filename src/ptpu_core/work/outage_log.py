@@ -1,11 +1,6 @@
-"""OutageLog: a failure that repeats every second is one log line a minute, not a traceback a second.
-
-While DynamoDB, SQS or an upstream API is unreachable, every listener poll, scheduler tick, record and
-retried call fails, each time. An OutageLog per repeating activity
-logs the first failure with its traceback, then at most one line per `interval` with the count since the
-last line, and one line when it recovers (`success`) or has been quiet long enough (`clear_if_quiet`).
-Time is the caller's `clock` in seconds (the adapters' `ptpu_adapters.observability.outage_log` defaults it to
-time.monotonic; the core passes its Clock port's).
+"""OutageLog: a failure repeating every second is one log line a minute: the first with its traceback, then
+a count per `interval`, then one line on recovery (`success`) or quiet (`clear_if_quiet`). Time is the
+caller's `clock` in seconds.
 """
 
 from __future__ import annotations
@@ -18,8 +13,7 @@ REPORT_INTERVAL_SECONDS = 60.0
 
 
 class OutageLog:
-    """Tracks one activity (e.g. "receiving from the queue"); call failure() in its except block and
-    success() after it works. `clock` returns seconds.
+    """One activity (e.g. "receiving from the queue"): failure() in its except block, success() after it works.
     Thread-safe."""
 
     def __init__(
@@ -44,8 +38,8 @@ class OutageLog:
     def failure(
         self, error: BaseException, about: str = "", level: int = logging.ERROR, traceback: bool = True
     ) -> None:
-        """Record one failure: logged (with its traceback unless `traceback` is False) if it starts an
-        outage, else counted (a line a minute). `about` (e.g. "message 123") is added to the first line."""
+        """Logged (with its traceback unless not `traceback`) if it starts an outage, else counted; `about` (e.g.
+        "message 123") is added to the first line."""
         with self._guard:
             now = self._clock()
             self._last_failure = now

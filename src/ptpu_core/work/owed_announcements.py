@@ -17,15 +17,11 @@ from ptpu_core.work.domain_events import owed_step
 log = logging.getLogger(__name__)
 
 DOMAIN_EVENTS = "domain-events topic"
-class KeptWhenUnpublished:
-    """A re-sync's domain-event publisher that never loses an announcement: with the topic
-    failing, a re-sync that set a NOMS number answers ERROR, and a second re-sync finds the case linked and
-    would announce nothing.
 
-    A publish that fails stores a record for the booking, as an IMPRISONMENT_STATUS-CHANGED would be
-    stored, carrying the owed announcement in its journal (`owed_step`): scheduled processing picks it up,
-    publishes the event first with the time of the change, then finds the case in step. The failure is
-    then raised as the domain-events topic's, so the answer names it."""
+
+class KeptWhenUnpublished:
+    """A re-sync's publisher: a failed publish stores `record` (as an IMPRISONMENT_STATUS-CHANGED) owing the
+    event (`owed_step`) for scheduled processing to publish first, then raises UpstreamFailure(DOMAIN_EVENTS)."""
 
     def __init__(self, real: DomainEventPublisher, store: MessageRepository, record: Message) -> None:
         self._real = real

@@ -1,55 +1,42 @@
-"""Saving what processing decided for one record, and counting status changes (SPEC §6 step 5, §10).
-
-An exception from processing becomes TryLater(ERROR) for that record (`failed`), so one record never stops
-the cycle. A StoreFailure from the repository is raised: nothing is deleted or marked before its save.
+"""Saving what processing decided for one record and counting it (SPEC §6 step 5, §10; the Kotlin Message.kt,
+MessageAggregator, MessageRetryService, RetryableEventMetricsService). An exception from processing is that
+record's TryLater(ERROR) (`failed`), logged by kind: the first with its traceback, then a count a minute
+(`OutageLog`), then one line once the kind has not failed for a minute.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
+import threading
 from datetime import datetime, timedelta
+from pathlib import PurePath
 
 from attrs import evolve
 
+from ptpu_core.errors import UpstreamFailure
 from ptpu_core.models.events import EventType
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.models.service_time import instant
 from ptpu_core.outcomes import Done, Outcome, try_later
 from ptpu_core.ports import Clock, MessageRepository, Metrics
 from ptpu_core.rules.retry_policy import epoch_seconds, processed_delete_by, retry_delete_by, tier_for
-from ptpu_core.work.record_failures import RecordFailures
+from ptpu_core.work.outage_log import REPORT_INTERVAL_SECONDS, OutageLog
 
 log = logging.getLogger("ptpu.synchronise")
 
-# A record this close to its deleteBy will be gone before the next retry (SPEC §10).
 LAST_CHANCE = timedelta(hours=24)
 
 
 def days_to_success(created: datetime, now: datetime) -> int:
-    """Whole days from `created` to `now`, plus one (a part day counts as a day): the value of the
-    ptpu_statusChange histogram, as the existing service's RetryableEventMetricsService records it
-    (36 hours -> 2)."""
+    """Whole days from `created` to `now`, plus one (36 hours -> 2): ptpu_statusChange's value."""
     return (now - created).days + 1
-
-
-def failed(
-    message: Message, error: BaseException | None, tally: Counter[str], failures: RecordFailures
-) -> Outcome:
-    """TryLater(ERROR) for a record whose processing raised `error` (counted in `tally["errors"]`, logged
-    through `failures`: a traceback for the first of its kind, then a count a minute): one record's failure
-    must not stop the cycle, and a system failure is always retried (SPEC §6)."""
-    tally["errors"] += 1
-    failures.failed(message, error)
-    return try_later(SynchroniseState.ERROR)
 
 
 SYSTEM_FAILURE_RETRIES = "SYSTEM_FAILURES"  # ptpu_retries_total's tier for the retry of system failures
 
 
 def outcome_label(outcome: Outcome) -> str:
-    """The `outcome` of ptpu_records_total: `done`, `error` (TryLater(ERROR): a system failure, `failed`)
-    or `retry` (any other TryLater: a business reason to try again)."""
+    """The `outcome` of ptpu_records_total: `done`, `error` (TryLater(ERROR)) or `retry` (any other TryLater)."""
     if isinstance(outcome, Done):
         return "done"
     return "error" if outcome.status.state == SynchroniseState.ERROR else "retry"
@@ -60,16 +47,14 @@ def _is_status_change(message: Message) -> bool:
 
 
 class OutcomeRecorder:
-    """Writes one record's outcome to the repository and counts it (ptpu_records_total, ptpu_retries_total,
-    and the status-change metrics)."""
+    """Writes records' outcomes and counts them; StoreFailure when the repository cannot be written."""
 
     def __init__(self, repository: MessageRepository, clock: Clock, metrics: Metrics) -> None:
         self._repository = repository
         self._clock = clock
         self._metrics = metrics
-        self.failures = RecordFailures(clock)  # the records failing for a system reason, by kind
-        # Set when a TryLater(ERROR) is saved (and at start: records may be left from before), taken by
-        # the retry of system failures. A plain flag: workers only ever set it, one scheduled job takes it.
+        self._failures = RecordFailures(clock)
+        # Set on saving a TryLater(ERROR) (and at start), taken by the retry of system failures.
         self._system_failure_saved = True
 
     def mark_system_failure(self) -> None:
@@ -80,6 +65,11 @@ class OutcomeRecorder:
         saved, self._system_failure_saved = self._system_failure_saved, False
         return saved
 
+    def failed(self, message: Message, error: BaseException) -> Outcome:
+        """TryLater(ERROR) for a record whose processing raised `error`, logged by kind (SPEC §6)."""
+        self._failures.failed(message, error)
+        return try_later(SynchroniseState.ERROR)
+
     def apply(
         self,
         message: Message,
@@ -89,57 +79,29 @@ class OutcomeRecorder:
         retry_run: bool = False,
         counts_system_failure: bool = True,
     ) -> None:
-        """Save what processing decided (SPEC §6 step 5) and count status changes (SPEC §10).
-        `selected`: the cycle picked this record itself (its own schedule), rather than taking it
-        along with another record of its booking; only then may a final failure be counted.
-        `retry_run`: a retry run (SPEC §8, or the retry of system failures) rather than initial processing
-        (SPEC §6). `counts_system_failure` False (the retry of system failures): a TryLater(ERROR) keeps
-        the record's retry count, so that run never moves a record into a later tier.
-        Raises StoreFailure when the repository cannot be written.
-
-        deleteBy, as the existing service (prison-to-probation-update, entity/Message.kt and its callers):
-        Done -> now + 30 days (`markAsProcessed`, from both runs), so a processed record stays in the
-        reports for 30 days however late it succeeded. TryLater -> the outcome's retry-until date only
-        when a retry tier tries the record again (MessageRetryService saves `retry(retryUntil, status)`);
-        in initial processing (MessageAggregator saves `retry(status)`) and for a record never tried
-        before (which only initial processing took there), deleteBy is left as it is.
-        """
-        self.failures.tick()  # a kind of failure quiet for a minute is over
+        """`selected`: the cycle selected this record itself (only then is a final failure counted);
+        `retry_run`: SPEC §8 or the retry of system failures, not SPEC §6; `counts_system_failure` False: a
+        TryLater(ERROR) keeps the retry count. deleteBy (Message.kt): Done -> now + 30 days; TryLater -> the
+        retry-until date only when a retry run tries a record tried before, else left as it is."""
+        self._failures.tick()  # a kind of failure quiet for a minute is over
         now = instant(self._clock.now())
-        # An outcome without CRNs keeps the candidates already stored (an ERROR retry must not erase
-        # them), as Message.retry / markAsProcessed set matchingCrns only when the status has some.
+        # An outcome without CRNs keeps those stored (as Message.retry / markAsProcessed).
         crns = outcome.status.crns_text or message.matching_crns
         if isinstance(outcome, Done):
-            updated = evolve(
-                message,
-                processed_date=now,
-                status=outcome.status.state,
-                matching_crns=crns,
-                delete_by=processed_delete_by(now),
-            )
+            updated = evolve(message, processed_date=now, status=outcome.status.state, matching_crns=crns,
+                             delete_by=processed_delete_by(now))
         else:
             system_failure = outcome.status.state is SynchroniseState.ERROR
             if system_failure:
                 self._system_failure_saved = True
             counted = counts_system_failure or not system_failure
             retry_until = outcome.retry_until if retry_run and message.retry_count > 0 else None
-            updated = evolve(
-                message,
-                retry_count=message.retry_count + (1 if counted else 0),
-                status=outcome.status.state,
-                matching_crns=crns,
-                delete_by=retry_delete_by(message.delete_by, retry_until, now),
-            )
+            updated = evolve(message, retry_count=message.retry_count + (1 if counted else 0),
+                             status=outcome.status.state, matching_crns=crns,
+                             delete_by=retry_delete_by(message.delete_by, retry_until, now))
         self._repository.update(updated)
-        log.info(
-            "booking %s: %s message %s -> %s %s (retry count %s)",
-            message.booking_id,
-            message.event_type,
-            message.log_ref,
-            type(outcome).__name__,
-            outcome.status.state.value,
-            updated.retry_count,
-        )
+        log.info("booking %s: %s message %s -> %s %s (retry count %s)", message.booking_id, message.event_type,
+                 message.log_ref, type(outcome).__name__, outcome.status.state.value, updated.retry_count)
         self._metrics.record_processed(message.event_type, outcome_label(outcome))
         tier = tier_for(message.retry_count)
         if tier is not None:  # the retry of system failures counts apart: its probes are no tier's retries
@@ -150,12 +112,8 @@ class OutcomeRecorder:
     def _count_status_change(
         self, before: Message, after: Message, outcome: Outcome, now: datetime, selected: bool
     ) -> None:
-        # As the existing service counts (so the Grafana panels read the same): every Done is a success,
-        # a TryLater is a failure only when the record will expire before another retry; total = both.
-        # A failure is counted once per record: only by the record's own scheduled retry in its last
-        # 24 hours. By then it is in the LONG tier (run once a day by default, and an expired record is
-        # no longer selected), so exactly one run counts it; a new event's cycle that takes it along
-        # with its booking in that day tries it again without counting it again.
+        # As the Kotlin service counts: every Done is a success; a TryLater is a failure once, by the
+        # record's own (LONG tier, daily) retry in its last 24 hours; total = both.
         if isinstance(outcome, Done):
             self._metrics.status_change("total")
             self._metrics.status_change("success")
@@ -167,5 +125,58 @@ class OutcomeRecorder:
 
 
 def _is_last_chance(message: Message, now: datetime) -> bool:
-    """True when the record expires within 24 hours, before any further retry can save it."""
+    """The record expires within LAST_CHANCE, before any further retry (SPEC §10)."""
     return message.delete_by - epoch_seconds(now) <= LAST_CHANCE.total_seconds()
+
+
+def kind_of(error: BaseException | None) -> tuple[str, str]:
+    """(label, where raised): ("UpstreamFailure from community-api (HTTP 5xx)", "base.py:212"); any other
+    error's label names where it was raised: ("KeyError at movement.py:40", "movement.py:40")."""
+    if error is None:
+        return "an unknown error", ""
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    where = f"{PurePath(frame.tb_frame.f_code.co_filename).name}:{frame.tb_lineno}" if frame else ""
+    label = type(error).__name__
+    if isinstance(error, UpstreamFailure):
+        label += f" from {error.service}"
+        if error.status is not None:
+            label += f" (HTTP {error.status // 100}xx)"
+    elif where:
+        label += f" at {where}"
+    return label, where
+
+
+class RecordFailures:
+    """One OutageLog per kind of failure; thread-safe. A kind clears at the next record (any outcome) once it
+    has not failed for a minute: a record that does not reach the failing upstream succeeds mid-outage."""
+
+    def __init__(self, clock: Clock, interval_seconds: float = REPORT_INTERVAL_SECONDS) -> None:
+        self._seconds = lambda: clock.now().timestamp()
+        self._interval = interval_seconds
+        self._guard = threading.Lock()
+        self._kinds: dict[tuple[str, str], OutageLog] = {}
+
+    def failed(self, message: Message, error: BaseException | None) -> None:
+        """Log (or count) `message`'s processing failure `error`; the record will be retried."""
+        self.tick()
+        kind = kind_of(error)
+        label = kind[0]
+        with self._guard:
+            outage = self._kinds.get(kind)
+            if outage is None:
+                activity = f"Processing records ({label})"
+                outage = self._kinds[kind] = OutageLog(log, activity, self._seconds, self._interval)
+        about = f"booking {message.booking_id}: {message.event_type} message {message.log_ref}; will retry"
+        outage.failure(error or RuntimeError("no error given"), about=about)
+
+    def tick(self) -> None:
+        """End (one line each) the kinds that have not failed for a minute."""
+        with self._guard:
+            outages = list(self._kinds.items())
+        for kind, outage in outages:
+            if outage.clear_if_quiet(self._interval):
+                with self._guard:
+                    if self._kinds.get(kind) is outage and not outage.failing:
+                        del self._kinds[kind]

@@ -1,9 +1,6 @@
-"""One booking's unit of work: what its records read, write, emit and save, in one fixed order.
-
-The cycle makes one per booking under its lease, the re-sync one per booking asked for. Processors read and
-write through it (`process(event, work)`): prison-api reads are made once per booking (nothing here changes
-prison-api); every Delius write takes `_write`; a record's telemetry, metric counts and domain events go
-through its `EffectJournal` (`begin`) and are emitted once `commit` stored the record's outcome.
+"""One booking's unit of work (docs/decisions/0007): processors read and write through it in one fixed order;
+prison-api reads are made once per booking, every Delius write takes `_write`, and a record's telemetry,
+counts and domain events are journalled (`begin`) and emitted once `commit` stored its outcome.
 """
 
 from __future__ import annotations
@@ -66,9 +63,8 @@ class Ports:
 
 @frozen
 class DryRun:
-    """The reporting twins of a dry run: `writes` wraps the community-api client so that each write is reported
-    to the telemetry given (P2PDryRunWrite), not made; `domain_events` reports each announcement
-    (P2PDryRunDomainEvent; None: a dry run announces nothing)."""
+    """A dry run's reporting twins: `writes` wraps community-api to report each write (P2PDryRunWrite) to the
+    telemetry given; `domain_events` reports each announcement (P2PDryRunDomainEvent; None: nothing)."""
 
     writes: Callable[[CommunityApi, Telemetry], CommunityApi]
     domain_events: Callable[[Telemetry], DomainEventPublisher] | None = None
@@ -84,9 +80,8 @@ class _Write(Generic[T]):
 
 
 class BookingWork:
-    """`store`: where a record's journal is written alone (None: no journal, every effect at once);
-    `save`: how `commit` stores an outcome (None: the journal alone); `lease`: raises LeaseLost unless the
-    booking's lease is still ours; `dry_run`: the client each write goes to instead, reporting it."""
+    """`store`: the journal's store (None: no journal, effects at once); `save`: how `commit` stores an outcome;
+    `lease`: raises LeaseLost unless the lease is still ours; `dry_run`: the client writes go to instead."""
 
     def __init__(
         self,
@@ -117,8 +112,8 @@ class BookingWork:
         self._journal = None if self._store is None else EffectJournal(message, self._store)
 
     def commit(self, result: Outcome | Exception) -> Outcome:
-        """Store the record's outcome with its journal in one write, then emit its effects; when that save
-        fails (or there is no `save`), write the journal alone, emit once it landed, and raise."""
+        """Store the outcome with the journal in one write, then emit its effects; when that save fails (or
+        there is no `save`), write the journal alone, emit once it landed, and raise."""
         self._confirm_lease()  # the save is a write for the booking too
         journal, message = self._journal, self._message
         if self._save is None or message is None:
@@ -148,30 +143,29 @@ class BookingWork:
 
     # prison-api, offender search and community-api reads
 
-    def _once(self, key: Hashable, read: Callable[[], T]) -> T:
+    def _once(self, name: str, read: Callable[..., T], *arguments: Hashable) -> T:
+        key = (name, *arguments)
         if key not in self._read:
-            self._read[key] = read()
+            self._read[key] = read(*arguments)
         return self._read[key]  # type: ignore[no-any-return]
 
     def get_booking(self, booking_id: int) -> Booking:
-        return self._once(("booking", booking_id), lambda: self.ports.prison_api.get_booking(booking_id))
+        return self._once("booking", self.ports.prison_api.get_booking, booking_id)
 
     def get_sentence_detail(self, booking_id: int) -> SentenceDetail:
-        return self._once(("detail", booking_id), lambda: self.ports.prison_api.get_sentence_detail(booking_id))
+        return self._once("detail", self.ports.prison_api.get_sentence_detail, booking_id)
 
     def get_sentence_terms(self, booking_id: int) -> list[SentenceTerm]:
-        return list(self._once(("terms", booking_id), lambda: self.ports.prison_api.get_sentence_terms(booking_id)))
+        return list(self._once("terms", self.ports.prison_api.get_sentence_terms, booking_id))
 
     def get_movement(self, booking_id: int, movement_seq: int) -> Movement | None:
-        read = lambda: self.ports.prison_api.get_movement(booking_id, movement_seq)  # noqa: E731
-        return self._once(("movement", booking_id, movement_seq), read)
+        return self._once("movement", self.ports.prison_api.get_movement, booking_id, movement_seq)
 
     def get_merged_identifiers(self, booking_id: int) -> list[BookingIdentifier]:
-        read = lambda: self.ports.prison_api.get_merged_identifiers(booking_id)  # noqa: E731
-        return list(self._once(("merged", booking_id), read))
+        return list(self._once("merged", self.ports.prison_api.get_merged_identifiers, booking_id))
 
     def get_prisoner(self, offender_no: str) -> Prisoner | None:
-        return self._once(("prisoner", offender_no), lambda: self.ports.prison_api.get_prisoner(offender_no))
+        return self._once("prisoner", self.ports.prison_api.get_prisoner, offender_no)
 
     def match(self, request: MatchRequest) -> OffenderMatches:
         return self.ports.offender_search.match(request)
@@ -182,9 +176,8 @@ class BookingWork:
     # Delius writes
 
     def _write(self, write: _Write[T]) -> T:
-        """Every Delius write, in this order: the record's journal (a write an earlier attempt landed is not
-        sent again), the lease, this booking's last key-dates PUT (an identical one, with no other write
-        between, is answered as it was), the dry run when on, the community-api client."""
+        """Every Delius write, in order: the journal (a landed write is not sent again), the lease, the last
+        identical key-dates PUT with no write between (answered as it was), the dry run, community-api."""
         key = write_key(write.operation, *write.arguments)
         landed = None if self._journal is None else self._journal.landed_write(key)
         if landed is not None:
@@ -284,8 +277,8 @@ class BookingWork:
                 self._publish(event)
 
     def _publish(self, event: HmppsDomainEvent) -> None:
-        """Journal steps: `w:publish:<digest>` once published; `w:publish-owed:<digest>=<event>` when publishing
-        failed, so the record's next processing publishes it first, with the time of the change."""
+        """Journal `w:publish:<digest>` once published, `w:publish-owed:<digest>=<event>` when it failed (the
+        record's next processing publishes it first)."""
         publisher = self.ports.domain_events
         if publisher is None:
             return
