@@ -21,9 +21,10 @@ import uvicorn
 
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import Settings, load_settings, report_config_error
-from ptpu_runtime.config_reference import help_text
+from ptpu_runtime.config_kinds import help_text
 from ptpu_runtime.environment import mode_line, unread_variable_warnings
 from ptpu_runtime.logging_setup import configure_logging, without_credentials
+from ptpu_runtime.outbound_environment import OUTBOUND
 from ptpu_runtime.startup_checks import check_listen
 from ptpu_runtime.table_command import add_table, run_table
 
@@ -180,12 +181,16 @@ def _within(seconds: float, action: Callable[[], object], what: str) -> bool:
     return True
 
 
+SERVE_RULES = ("empty = the default (a true/false switch must say which); only whitespace = an error naming it",
+               OUTBOUND.replace("\n", " "))
+
+
 def add_serve(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser(
         "serve", help="run the service (listener, schedulers, HTTP API)",
         description="Run the service: the SQS listener, the processing and retry schedules and the HTTP API. "
         "Settings come from the environment only; a missing or malformed one stops start-up with exit code 2.",
-        epilog=help_text(), formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=help_text(Settings, SERVE_RULES), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                        help="lowest level of log line written (default INFO)")

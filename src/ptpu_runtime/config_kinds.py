@@ -9,6 +9,7 @@ Durations are Spring Boot's (`500ms`, `3s`, `15m`, `1h`, `2d`, ISO-8601 `PT15M`;
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -140,8 +141,8 @@ def _parse(spec: Spec, name: str, text: str) -> Any:
 
 
 def _either(spec: Spec) -> str:
-    """The variable's name, with its aliases as alternatives: "SQS_QUEUE_NAME (or HMPPS_SQS_...)"."""
-    return spec.names[0] + "".join(f" (or {alias})" for alias in spec.aliases)
+    """The variable's name(s), with its aliases as alternatives: "SQS_QUEUE_NAME (or HMPPS_SQS_...)"."""
+    return " + ".join(spec.names) + "".join(f" (or {alias})" for alias in spec.aliases)
 
 
 def _text(env: Mapping[str, str], name: str) -> str | None:
@@ -176,6 +177,16 @@ def show_default(spec: Spec, default: Any) -> str:
 def _condition(spec: Spec) -> str:
     field_name, value = spec.required_if or ("", "")
     return f"{field_name.upper()}={value}"
+
+
+def help_text(settings_class: type, rules: tuple[str, ...]) -> str:
+    """Every variable with its default, its meaning indented below, then `rules`: `ptpu serve --help`."""
+    lines = [
+        f"  {_either(spec)}  [{show_default(spec, default)}]\n      {spec.meaning}"
+        for _, spec, default in specs(settings_class)
+    ]
+    return ("environment variables [default] (also docs/configuration.md):\n" + "\n".join(lines)
+            + "\n\n" + "\n".join(textwrap.fill(rule, 100) for rule in rules))
 
 
 # --- kinds -------------------------------------------------------------------------------------------
