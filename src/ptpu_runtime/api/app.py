@@ -1,12 +1,6 @@
-"""The FastAPI application: routers, error handlers, middleware, and its documents without internet.
-
-- Swagger UI at springdoc's paths (`/swagger-ui/index.html`, `/swagger-ui.html` and `/` redirect to it),
-  its assets from `fastapi-offline`; the OpenAPI document at `/v3/api-docs`, the AsyncAPI one (the NOMIS
-  events consumed, the domain events published; `ptpu_runtime/asyncapi.yaml`) at `/v3/asyncapi`.
-- The OpenAPI document lists the errors the service gives: no 422, and every 4xx/5xx with the HMPPS
-  ErrorResponse body (status, errorCode, userMessage, developerMessage, moreInfo; api/errors.py).
-"""
-
+"""The FastAPI application: routers, error handlers, middleware; Swagger UI (local assets) at springdoc's
+paths, OpenAPI at `/v3/api-docs`, AsyncAPI (`ptpu_runtime/asyncapi.yaml`) at `/v3/asyncapi`. The OpenAPI
+document has no 422 and the HMPPS ErrorResponse body on every 4xx/5xx (api/errors.py)."""
 
 from __future__ import annotations
 
@@ -76,15 +70,12 @@ OPENAPI_PATH = "/v3/api-docs"
 SWAGGER_UI_PATH = "/swagger-ui/index.html"
 SWAGGER_UI_LEGACY_PATH = "/swagger-ui.html"
 SWAGGER_ASSETS_PATH = "/swagger-ui/assets"
-# Swagger UI's default validator badge fetches https://validator.swagger.io/... for any non-loopback
-# host: off, so the page makes no request beyond the service itself.
+# No validator badge: it would fetch validator.swagger.io.
 SWAGGER_UI_PARAMETERS = {"validatorUrl": None, "persistAuthorization": True}
 
 
 def documented_app(**fastapi_arguments: Any) -> FastAPI:
-    """A FastAPI app whose OpenAPI document and Swagger UI are at springdoc's paths, assets served locally.
-
-    `fastapi_arguments`: title, version, description (anything FastAPI takes except the docs URLs)."""
+    """`fastapi_arguments`: anything FastAPI takes except the docs URLs."""
     app = FastAPIOffline(
         docs_url=SWAGGER_UI_PATH,
         redoc_url=None,
@@ -118,7 +109,6 @@ ASYNCAPI_MEDIA_TYPE = "application/yaml"
 
 @cache
 def asyncapi_document() -> str:
-    """The document's YAML text, read once from the installed package."""
     return (files("ptpu_runtime") / "asyncapi.yaml").read_text(encoding="utf-8")
 
 
@@ -146,9 +136,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 _ROLE = re.compile(r"ROLE_[A-Z_]+")
 _FASTAPI_ONLY = ("HTTPValidationError", "ValidationError")
-# The example each status shows (Swagger UI shows one per response; a single schema-level example showed
-# the 400's "Validation failure" under 401 and 403): the messages the service sends (api/errors.py,
-# api/security.py, api/reports.py).
+# One example per status: the messages the service sends (api/errors.py, security.py, reports.py).
 _EXAMPLES: dict[str, tuple[str, str]] = {
     "400": ("Validation failure: daysOld must be 0 or more", "daysOld: must be 0 or more"),
     "401": ("Unauthorised, requires a valid Oauth2 token", "no bearer token"),
@@ -161,8 +149,7 @@ _EXAMPLES: dict[str, tuple[str, str]] = {
 
 
 def describe_hmpps_errors(app: FastAPI) -> None:
-    """Replace `app.openapi` so its document has no 422 (a 400 instead) and every 4xx/5xx response has the
-    ErrorResponse body; the document is built once, as FastAPI does."""
+    """Replace `app.openapi` by hmpps_errors of FastAPI's document, built once."""
     build: Callable[[], dict[str, Any]] = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -174,7 +161,7 @@ def describe_hmpps_errors(app: FastAPI) -> None:
 
 
 def hmpps_errors(document: dict[str, Any]) -> dict[str, Any]:
-    """The document, changed in place and returned (see the module docstring)."""
+    """The document without 422 (a 400 instead), each 4xx/5xx with ErrorResponse; changed in place."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas[ERROR_RESPONSE] = ERROR_SCHEMA
     schema = {"$ref": f"#/components/schemas/{ERROR_RESPONSE}"}

@@ -107,3 +107,14 @@ def require_role(verifier: TokenVerifier, role: str) -> Callable[..., dict[str, 
         return claims
 
     return check
+
+
+def role_errors(role: str, described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI responses of an operation needing `role`: `described` (status: description), 401 and 403."""
+    described = {**described, 401: "No valid bearer token", 403: f"The token lacks {role}"}
+    return {status: {"description": described[status]} for status in sorted(described)}
+
+
+def caller(claims: dict[str, Any]) -> object:
+    """Who asked, for the audit line: HMPPS Auth puts the user or client in user_name / client_id / sub."""
+    return claims.get("user_name") or claims.get("client_id") or claims.get("sub")

@@ -1,9 +1,5 @@
-"""POST /retry-system-failures: retry now the records an outage left in ERROR, for ROLE_PTPU_RESYNC.
-
-What the job `retrySystemFailures` does after a saved system failure, hurried by an operator; a dry run
-(the default) lists the bookings it would take. It starts no booking after ANSWER_WITHIN_SECONDS, so it
-answers inside an nginx ingress's 60 s.
-"""
+"""POST /retry-system-failures, for ROLE_PTPU_RESYNC: the job `retrySystemFailures` run now; a dry run (the
+default) lists the bookings it would take. No booking starts after ANSWER_WITHIN_SECONDS (nginx waits 60 s)."""
 
 from __future__ import annotations
 
@@ -18,18 +14,14 @@ from pydantic import BaseModel, Field
 from ptpu_core.ports import Clock
 from ptpu_core.use_cases.synchronise import CycleSummary
 from ptpu_runtime.api.errors import bad_request
-from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, require_role
+from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, caller, require_role, role_errors
 
 log = logging.getLogger(__name__)
 
 ANSWER_WITHIN_SECONDS = 45.0
 MAX_BOOKINGS = 1000
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Validation failure: maxBookings out of range, or a parameter given twice"},
-    401: {"description": "No valid bearer token"},
-    403: {"description": f"The token lacks {ROLE_RESYNC}"},
-}
+ERRORS = role_errors(ROLE_RESYNC, {400: "Validation failure: maxBookings out of range, or a parameter given twice"})
 
 
 class RetriesSystemFailures(Protocol):
@@ -68,7 +60,7 @@ def system_failure_router(service: RetriesSystemFailures, clock: Clock, verifier
                           if count > 1)
         if repeated:
             raise bad_request(f"the query parameter {repeated[0]!r} appears more than once")
-        who = claims.get("user_name") or claims.get("client_id") or claims.get("sub")
+        who = caller(claims)
         bookings = service.system_failures(limit=max_bookings)
         log.info("POST /retry-system-failures by %s: %d bookings, dryRun=%s", who, len(bookings), dry_run)
         if dry_run:
