@@ -55,8 +55,7 @@ def endpoints_line(settings: Settings) -> str:
         "COMMUNITY_ENDPOINT_URL": settings.community_endpoint_url,
         "OFFENDER_SEARCH_ENDPOINT_URL": settings.offender_search_endpoint_url,
         "SQS_ENDPOINT_URL": settings.sqs_endpoint_url, "DYNAMODB_ENDPOINT": settings.dynamodb_endpoint_url,
-        "SNS_ENDPOINT_URL": settings.sns_endpoint_url,
-    }
+        "SNS_ENDPOINT_URL": settings.sns_endpoint_url}
     return ", ".join(f"{name}={without_credentials(url)}" for name, url in endpoints.items() if url)
 
 
@@ -190,8 +189,7 @@ def add_serve(subparsers: argparse._SubParsersAction) -> None:
         "serve", help="run the service (listener, schedulers, HTTP API)",
         description="Run the service: the SQS listener, the processing and retry schedules and the HTTP API. "
         "Settings come from the environment only; a missing or malformed one stops start-up with exit code 2.",
-        epilog=help_text(Settings, SERVE_RULES), formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+        epilog=help_text(Settings, SERVE_RULES), formatter_class=argparse.RawDescriptionHelpFormatter)
     serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                        help="lowest level of log line written (default INFO)")
 
@@ -199,8 +197,7 @@ def add_serve(subparsers: argparse._SubParsersAction) -> None:
 # name -> (how to declare its arguments, what to run)
 COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]] = {
     "serve": (add_serve, run_serve),
-    "table": (add_table, run_table),
-}
+    "table": (add_table, run_table)}
 ENTRY_POINT_GROUP = "ptpu.commands"
 
 

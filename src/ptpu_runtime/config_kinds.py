@@ -183,8 +183,7 @@ def help_text(settings_class: type, rules: tuple[str, ...]) -> str:
     """Every variable with its default, its meaning indented below, then `rules`: `ptpu serve --help`."""
     lines = [
         f"  {_either(spec)}  [{show_default(spec, default)}]\n      {spec.meaning}"
-        for _, spec, default in specs(settings_class)
-    ]
+        for _, spec, default in specs(settings_class)]
     return ("environment variables [default] (also docs/configuration.md):\n" + "\n".join(lines)
             + "\n\n" + "\n".join(textwrap.fill(rule, 100) for rule in rules))
 
@@ -194,8 +193,7 @@ _SIMPLE = re.compile(r"^([+-]?\d+)(ns|us|ms|s|m|h|d)?$", re.IGNORECASE)
 _ISO = re.compile(
     r"^P(?:(?P<days>\d+(?:\.\d+)?)D)?"
     r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$",
-    re.IGNORECASE,
-)
+    re.IGNORECASE)
 _UNITS = {
     "ns": timedelta(microseconds=0.001),
     "us": timedelta(microseconds=1),
@@ -203,8 +201,7 @@ _UNITS = {
     "s": timedelta(seconds=1),
     "m": timedelta(minutes=1),
     "h": timedelta(hours=1),
-    "d": timedelta(days=1),
-}
+    "d": timedelta(days=1)}
 
 
 def parse_duration(text: str, default_unit: str = "ms") -> timedelta:
@@ -266,8 +263,7 @@ def _prison_codes(value: str) -> frozenset[str]:
     if bad := [code for code in codes if code and not _AGENCY_ID.fullmatch(code)]:
         raise ValueError(
             f"{', '.join(repr(code) for code in bad)} is not a prison code (upper-case letters and digits, "
-            "comma-separated, e.g. MDI,LEI)"
-        )
+            "comma-separated, e.g. MDI,LEI)")
     if not any(codes):
         raise ValueError(f"'{value}' names no prison (leave it empty for every prison)")
     return frozenset(code for code in codes if code)
@@ -342,8 +338,7 @@ def choice(*allowed: str) -> Kind:
 TEXT = Kind("text", str)
 REGION = Kind("AWS region name", _region)
 PRISON_CODES = Kind(
-    "comma-separated prison codes", _prison_codes, lambda value: ",".join(sorted(value)) or "(empty: all)"
-)
+    "comma-separated prison codes", _prison_codes, lambda value: ",".join(sorted(value)) or "(empty: all)")
 POSITIVE_DURATION = Kind("duration (100ms or more)", _positive_duration, lambda value: show_duration(value))
 URL = Kind("http(s) URL", _url)
 PORT = Kind("port (1-65535)", _port)

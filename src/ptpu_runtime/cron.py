@@ -27,8 +27,7 @@ _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
 _DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]  # Spring numbering: index = value, 7 = SUN too
 MACROS = {
     "@yearly": "0 0 0 1 1 *", "@annually": "0 0 0 1 1 *", "@monthly": "0 0 0 1 * *",
-    "@weekly": "0 0 0 * * 0", "@daily": "0 0 0 * * *", "@midnight": "0 0 0 * * *", "@hourly": "0 0 * * * *",
-}
+    "@weekly": "0 0 0 * * 0", "@daily": "0 0 0 * * *", "@midnight": "0 0 0 * * *", "@hourly": "0 0 * * * *"}
 # Far enough to find the rarest Spring day (a fifth Monday of a 29-day February: 28 years apart).
 _SEARCH_DAYS = 366 * 29
 
@@ -54,8 +53,7 @@ class SpringCron:
         return (
             day.month in self.months
             and (self.day_rules is None or any(rule(day) for rule in self.day_rules))
-            and (self.weekday_rules is None or any(rule(day) for rule in self.weekday_rules))
-        )
+            and (self.weekday_rules is None or any(rule(day) for rule in self.weekday_rules)))
 
     def first_at_or_after(self, start: datetime) -> datetime | None:
         """The first wall-clock time (naive, whole seconds) at or after naive `start` that matches; None when
@@ -96,8 +94,7 @@ def parse_spring_cron(expression: str) -> SpringCron:
         hours=tuple(sorted(_expand(hour, "hour", 0, 23))),
         months=frozenset(_expand(month, "month", 1, 12, _MONTHS)),
         day_rules=_day_rules(day),
-        weekday_rules=_weekday_rules(weekday),
-    )
+        weekday_rules=_weekday_rules(weekday))
 
 
 def _day_rules(text: str) -> tuple[DayRule, ...] | None:

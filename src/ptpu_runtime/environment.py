@@ -34,8 +34,7 @@ def mode_info(settings: Settings) -> dict[str, Any]:
         "processorWorkers": settings.processor_workers,
         "listenerWorkers": settings.listener_workers,
         "bookingLease": show_duration(settings.booking_lease),
-        "lockAtMost": show_duration(settings.lock_at_most),
-    }
+        "lockAtMost": show_duration(settings.lock_at_most)}
 
 
 def mode_line(settings: Settings) -> str:
@@ -59,8 +58,7 @@ def mode_line(settings: Settings) -> str:
     return (
         f"Mode: {writes}; {switched}; hold-back {show_duration(settings.hold_back)}; prisons: {prisons}; "
         f"{processing}; workers: {settings.processor_workers} processing, {settings.listener_workers} listener; "
-        f"booking lease {show_duration(settings.booking_lease)}, lock at most {show_duration(settings.lock_at_most)}"
-    )
+        f"booking lease {show_duration(settings.booking_lease)}, lock at most {show_duration(settings.lock_at_most)}")
 
 # Families whose other members a library in the process reads: an unknown one there is not a mistake.
 LIBRARY_FAMILIES = frozenset({"AWS_", "OTEL_"})
@@ -70,8 +68,7 @@ OTHER_READ = frozenset({*PROXY_VARIABLES, *NO_PROXY_VARIABLES, *CA_BUNDLE_VARIAB
 # Kubernetes service links (docker links have the same shape): FOO_SERVICE_HOST, FOO_SERVICE_PORT,
 # FOO_SERVICE_PORT_HTTP, FOO_PORT_80_TCP, FOO_PORT_80_TCP_PROTO / _PORT / _ADDR; FOO_PORT=tcp://10.0.0.1:80.
 _SERVICE_LINK = re.compile(
-    r"[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)"
-)
+    r"[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)")
 _LINK_PORT_VALUE = re.compile(r"(tcp|udp|sctp)://\S+:\d+")
 
 

@@ -111,17 +111,14 @@ class SchedulerWatch(Collector):
                 job: {
                     "lastStart": _iso(record.last_start), "lastFinish": _iso(record.last_finish),
                     "lastSuccess": _iso(record.last_success), "running": record.running_since is not None,
-                    "nextFire": _iso(next_fires.get(job)),
-                }
-                for job, record in self._jobs.items()
-            }
+                    "nextFire": _iso(next_fires.get(job))}
+                for job, record in self._jobs.items()}
         return {"status": UP if alive else DOWN, "details": {"state": why, "jobs": jobs}}
 
     def collect(self) -> Iterator[Metric]:
         successes = GaugeMetricFamily(
             LAST_SUCCESS, "When each scheduled job last ran its work without an error (seconds since the epoch)",
-            labels=["task"],
-        )
+            labels=["task"])
         with self._lock:
             for job, record in self._jobs.items():
                 if record.last_success is not None:

@@ -31,8 +31,7 @@ from ptpu_runtime.outbound_environment import masked_proxy
 
 _REJECTED = {
     "InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidSignatureException",
-    "ExpiredToken", "ExpiredTokenException", "InvalidAccessKeyId", "AuthFailure",
-}
+    "ExpiredToken", "ExpiredTokenException", "InvalidAccessKeyId", "AuthFailure"}
 _DENIED = {"AccessDenied", "AccessDeniedException", "AuthorizationError"}
 _UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
 
@@ -49,8 +48,7 @@ def check_aws(settings: Settings, clients: AwsClients, resolve_queues: Callable[
     tables = (
         (clients.dynamodb, "DYNAMODB_AWS", "DYNAMODB_TABLENAME", settings.dynamodb_table_name),
         (clients.schedule_dynamodb, "DYNAMODB_SCHEDULE_AWS", "DYNAMODB_SCHEDULE_TABLENAME",
-         settings.schedule_table_name),
-    )
+         settings.schedule_table_name))
     for client, keys, table_setting, table in tables:
         with explained(
             "DynamoDB", client, keys, "DYNAMODB_ENDPOINT" if emulated else "AWS_REGION", (table_setting, table)

@@ -156,8 +156,7 @@ def _configured_exporters(
         # No offline storage: its files under /tmp would hold the events' NOMS numbers and CRNs and outlive
         # the process; a batch Azure does not take is dropped. Given the provider, it reads its resource.
         trace_exporter = AzureMonitorTraceExporter(
-            connection_string=connection, tracer_provider=provider, disable_offline_storage=True
-        )
+            connection_string=connection, tracer_provider=provider, disable_offline_storage=True)
         spans.append((AZURE_MONITOR, trace_exporter))
         logs.append(AzureMonitorLogExporter(connection_string=connection, disable_offline_storage=True))
     if settings.otel_exporter_otlp_endpoint:

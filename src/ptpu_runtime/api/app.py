@@ -49,13 +49,11 @@ class ApiDependencies:
 
 def create_app(deps: ApiDependencies) -> FastAPI:
     app = documented_app(
-        title=BUILD_NAME, version=deps.version, description="Keeps Delius in step with NOMIS offender events"
-    )
+        title=BUILD_NAME, version=deps.version, description="Keeps Delius in step with NOMIS offender events")
     install_error_handlers(app)
     app.include_router(health_router(deps.health, deps.registry, deps.version, deps.liveness, deps.mode))
     app.include_router(
-        report_router(deps.repository, deps.clock, deps.verifier, ReportGate(deps.max_concurrent_reports))
-    )
+        report_router(deps.repository, deps.clock, deps.verifier, ReportGate(deps.max_concurrent_reports)))
     app.include_router(queue_admin_router(deps.queues, deps.telemetry, deps.verifier))
     if deps.resync is not None:
         app.include_router(resync_router(deps.resync, deps.verifier))
@@ -83,8 +81,7 @@ def documented_app(**fastapi_arguments: Any) -> FastAPI:
         openapi_url=OPENAPI_PATH,
         swagger_ui_oauth2_redirect_url="/swagger-ui/oauth2-redirect.html",
         swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
-        **fastapi_arguments,
-    )
+        **fastapi_arguments)
     app.include_router(_redirects())
     app.include_router(asyncapi_router())  # the AsyncAPI document beside the OpenAPI one
     return app
@@ -131,9 +128,7 @@ ERROR_SCHEMA: dict[str, Any] = {
         "errorCode": {"type": "integer", "nullable": True},
         "userMessage": {"type": "string"},
         "developerMessage": {"type": "string"},
-        "moreInfo": {"type": "string", "nullable": True},
-    },
-}
+        "moreInfo": {"type": "string", "nullable": True}}}
 _ROLE = re.compile(r"ROLE_[A-Z_]+")
 _FASTAPI_ONLY = ("HTTPValidationError", "ValidationError")
 # One example per status: the messages the service sends (api/errors.py, security.py, reports.py).
@@ -144,8 +139,7 @@ _EXAMPLES: dict[str, tuple[str, str]] = {
     "404": ("Not found", "no such resource"),
     "429": ("Too many reports running (at most 2 at once); try again later", "Too many reports running"),
     "500": ("Unexpected error", "RuntimeError"),
-    "503": ("A service this depends on is unavailable", "UpstreamFailure: see the service log"),
-}
+    "503": ("A service this depends on is unavailable", "UpstreamFailure: see the service log")}
 
 
 def describe_hmpps_errors(app: FastAPI) -> None:

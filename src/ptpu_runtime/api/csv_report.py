@@ -72,8 +72,7 @@ def _row(message: Message, with_processed: bool) -> dict[str, str]:
         "LOCATIONID": _text(message.location_id),
         "OFFENDERNO": _text(message.offender_no),
         "RECALL": _text(message.recall),
-        "STATUS": _text(message.status),
-    }
+        "STATUS": _text(message.status)}
     if with_processed:
         row["PROCESSEDDATE"] = java_local_date_time(message.processed_date)
     return {column: neutralised(cell) for column, cell in row.items()}

@@ -61,8 +61,7 @@ def health_router(
     @router.get(
         "/prometheus",
         response_class=Response,
-        summary="Metrics; internal: must not be exposed through the ingress",
-    )
+        summary="Metrics; internal: must not be exposed through the ingress")
     async def prometheus() -> Response:
         # Classic text format: the OpenMetrics one would rename ptpu_statusChange_total (see adapters.metrics).
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

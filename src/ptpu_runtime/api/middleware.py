@@ -100,6 +100,5 @@ class BodyLimit:
         await send({
             "type": "http.response.start", "status": 413,
             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                        (b"connection", b"close")],
-        })
+                        (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})

@@ -42,8 +42,7 @@ class ReportGate:
             raise ApiError(
                 429,
                 f"Too many reports running (at most {self.limit} at once); try again later",
-                headers={"Retry-After": str(self._retry_after)},
-            )
+                headers={"Retry-After": str(self._retry_after)})
 
     def leave(self) -> None:
         self._slots.release()
@@ -86,8 +85,7 @@ _MONTH_DAY = ("(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-
 _LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
 LOCAL_DATE_TIME_PATTERN = (
     f"^(?:[1-9][0-9]{{3}}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
-    "T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{1,9})?)?$"
-)
+    "T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{1,9})?)?$")
 
 
 def days_query(default: int, alias: str, description: str) -> Any:
@@ -102,15 +100,13 @@ def date_time_query(alias: str, description: str) -> Any:
     return Query(
         None, alias=alias,
         description=f"{description}: a London local date-time, no offset (yyyy-MM-ddTHH:mm[:ss[.fraction]])",
-        json_schema_extra={"format": LOCAL_DATE_TIME_FORMAT, "example": LOCAL_DATE_TIME_EXAMPLE},
-    )
+        json_schema_extra={"format": LOCAL_DATE_TIME_FORMAT, "example": LOCAL_DATE_TIME_EXAMPLE})
 
 
 DOCUMENTED_ERRORS = role_errors(ROLE_REPORT, {
     400: "Validation failure: a query parameter of the wrong form or out of range, or a date range whose start "
          "is after its end",
-    429: "Too many reports running at once; try again after Retry-After seconds",
-})
+    429: "Too many reports running at once; try again after Retry-After seconds"})
 
 
 def streamed_csv(gate: ReportGate, select: Callable[[], Iterable[Message]], with_processed: bool = False) -> Response:
@@ -132,8 +128,7 @@ def report_router(
     gate = gate or ReportGate()
     router = APIRouter(
         prefix="/report", tags=["reports"], dependencies=[Depends(require_role(verifier, ROLE_REPORT))],
-        responses=DOCUMENTED_ERRORS,
-    )
+        responses=DOCUMENTED_ERRORS)
 
     @router.get("/in-progress", response_class=Response, responses={200: {"content": {CSV: {}}}},
                 summary="A report of all matches currently in progress")
@@ -159,17 +154,14 @@ def report_router(
     ) -> Response:
         processed_from, processed_to = date_range(
             "processedDateStartDateTime", processed_date_start_date_time,
-            "processedDateEndDateTime", processed_date_end_date_time,
-        )
+            "processedDateEndDateTime", processed_date_end_date_time)
         created_from, created_to = date_range(
             "createdDateStartDateTime", created_date_start_date_time,
-            "createdDateEndDateTime", created_date_end_date_time,
-        )
+            "createdDateEndDateTime", created_date_end_date_time)
         chosen = reports.ProcessedFilter(
             location_id=location_id or None, event_type=event_type or None,
             processed_from=processed_from, processed_to=processed_to,
-            created_from=created_from, created_to=created_to,
-        )
+            created_from=created_from, created_to=created_to)
         return streamed_csv(gate, lambda: reports.processed(repository, chosen), with_processed=True)
 
     @router.get("/match-summary", summary="How the imprisonment status changes have been matched")
@@ -181,13 +173,11 @@ def report_router(
     ) -> dict[str, Any]:
         created_from, created_to = date_range(
             "createdDateStartDateTime", created_date_start_date_time,
-            "createdDateEndDateTime", created_date_end_date_time,
-        )
+            "createdDateEndDateTime", created_date_end_date_time)
         gate.enter()
         try:
             summary = reports.match_summary(
-                repository, clock, location_id or None, created_from, created_to, sla_days
-            )
+                repository, clock, location_id or None, created_from, created_to, sla_days)
         finally:
             gate.leave()
         return summary.as_json()

@@ -32,8 +32,7 @@ log = logging.getLogger(__name__)
 RESYNC_ERRORS = role_errors(ROLE_RESYNC, {
     400: "Validation failure: no id, more than 500, or an id that is neither a booking id nor a NOMS number "
          "(the message names each)",
-    415: "The body is not application/json",
-})
+    415: "The body is not application/json"})
 # Under an nginx ingress's 60 s; then STILL_RUNNING / NOT_STARTED (ptpu_core.use_cases.resync_progress).
 ANSWER_WITHIN_SECONDS = 50.0
 CONCURRENT_RESYNCS = 4  # per pod; a request beyond them waits its turn
@@ -45,9 +44,7 @@ RequestedIdSchema = WithJsonSchema({
          "description": "A NOMIS booking id, written as a whole number (no fraction or exponent)",
          "example": 1200835},
         {"type": "string", "pattern": NOMS_NUMBER.pattern.replace("[A-Z]", "[A-Za-z]"),
-         "description": "A NOMS number (upper-cased first): its latest booking", "example": "A5089DY"},
-    ]
-})
+         "description": "A NOMS number (upper-cased first): its latest booking", "example": "A5089DY"}]})
 
 
 class ResyncRequest(BaseModel):
@@ -55,11 +52,9 @@ class ResyncRequest(BaseModel):
 
     ids: list[Annotated[Any, RequestedIdSchema]] = Field(
         description=f"1 to {MAX_IDS} booking ids (integers) or NOMS numbers (strings)",
-        json_schema_extra={"minItems": 1, "maxItems": MAX_IDS}, examples=[[1200835, "A5089DY"]],
-    )
+        json_schema_extra={"minItems": 1, "maxItems": MAX_IDS}, examples=[[1200835, "A5089DY"]])
     dryRun: StrictBool = Field(  # noqa: N815 - the wire name
-        True, description="true (the default): write nothing to Delius, answer what would be written"
-    )
+        True, description="true (the default): write nothing to Delius, answer what would be written")
 
 
 class DeliusWrite(BaseModel):
@@ -82,8 +77,7 @@ class ResyncOutcome(BaseModel):
                     "says why), a stored event would be retried; BUSY: another pod is processing the booking, "
                     "try again shortly; NOT_FOUND: no such booking; ERROR: an upstream failed (detail); "
                     "NOT_STARTED: the request's time was spent before this one, send it again; STILL_RUNNING: in hand "
-                    "when the answer could wait no longer (50 s), it finishes on its own"
-    )
+                    "when the answer could wait no longer (50 s), it finishes on its own")
     status: str | None = Field(description="The SynchroniseState a stored event would have, e.g. COMPLETED")
     crns: list[str] = Field(description="The CRN linked, or the candidates seen")
     telemetry: list[TelemetryEvent] = Field(description="The telemetry events processing sent")
@@ -105,8 +99,7 @@ def resync_router(resync: Resync, verifier: TokenVerifier, answer_within: float 
     @router.post(
         "/resync", responses=RESYNC_ERRORS, response_model=ResyncResponse,
         summary="Re-syncs prisoners now, as an IMPRISONMENT_STATUS-CHANGED would (dry run by default)",
-        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}}},
-    )
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}}})
     async def resync_now(
         request: Request, claims: dict[str, Any] = Depends(require_role(verifier, ROLE_RESYNC))
     ) -> ResyncResponse:
@@ -179,12 +172,10 @@ def _still_running(item: Unanswered, waited: float) -> ResyncOutcome:
             id=item.requested, bookingId=item.booking_id, result=ResyncResult.STILL_RUNNING, status=None, crns=[],
             telemetry=[], writes=[],
             detail=f"still being processed after {waited:g} s; it finishes under its lease (its writes may still "
-                   "land): send it again (a dry run) to see the result",
-        )
+                   "land): send it again (a dry run) to see the result")
     return ResyncOutcome(
         id=item.requested, bookingId=item.booking_id, result=ResyncResult.NOT_STARTED, status=None, crns=[],
-        telemetry=[], writes=[], detail=f"not started: the answer could not wait past {waited:g} s; send it again",
-    )
+        telemetry=[], writes=[], detail=f"not started: the answer could not wait past {waited:g} s; send it again")
 
 
 def _outcome(item: ResyncItem) -> ResyncOutcome:
@@ -196,8 +187,7 @@ def _outcome(item: ResyncItem) -> ResyncOutcome:
         crns=list(item.crns),
         telemetry=[TelemetryEvent(name=event.name, attributes=dict(event.attributes)) for event in item.events],
         writes=[_write(event) for event in item.writes],
-        detail=item.detail,
-    )
+        detail=item.detail)
 
 
 def _write(event: TrackedEvent) -> DeliusWrite:
@@ -205,5 +195,4 @@ def _write(event: TrackedEvent) -> DeliusWrite:
     attributes = event.attributes
     return DeliusWrite(
         operation=attributes.get("operation", ""), method=attributes.get("method", ""),
-        path=attributes.get("path", ""), body=json.loads(attributes.get("body", "null")),
-    )
+        path=attributes.get("path", ""), body=json.loads(attributes.get("body", "null")))

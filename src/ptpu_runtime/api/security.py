@@ -37,8 +37,7 @@ class SigningKeys(Protocol):
 BEARER_SCHEME = HTTPBearer(
     auto_error=False, scheme_name="hmpps-auth", bearerFormat="JWT",
     description="An HMPPS Auth token (client credentials) carrying ROLE_PTPU_REPORT, ROLE_PTPU_QUEUE_ADMIN or "
-                "ROLE_PTPU_RESYNC",
-)
+                "ROLE_PTPU_RESYNC")
 
 
 def _unauthorised(reason: str) -> ApiError:
@@ -67,8 +66,7 @@ class TokenVerifier:
             signing_key = self._keys.key(kid)
             claims: dict[str, Any] = jwt.decode(
                 token, signing_key.key, algorithms=ALGORITHMS, leeway=self._leeway,
-                options={"require": ["exp"], "verify_aud": False},
-            )
+                options={"require": ["exp"], "verify_aud": False})
         except KeyUnavailable:
             raise _unauthorised("token signed by a key HMPPS Auth does not publish (or its keys are unavailable)") \
                 from None

@@ -46,8 +46,7 @@ def system_failure_router(service: RetriesSystemFailures, clock: Clock, verifier
 
     @router.post(
         "/retry-system-failures", responses=ERRORS, response_model=SystemFailureRetry,
-        summary="Retries now the records an outage left in ERROR (short tier); a dry run by default",
-    )
+        summary="Retries now the records an outage left in ERROR (short tier); a dry run by default")
     def retry_system_failures(
         request: Request,
         claims: dict[str, Any] = Depends(require_role(verifier, ROLE_RESYNC)),
@@ -71,7 +70,6 @@ def system_failure_router(service: RetriesSystemFailures, clock: Clock, verifier
         return SystemFailureRetry(
             dryRun=False, bookingIds=bookings, bookings=summary.bookings, done=summary.done,
             retried=summary.retried, systemFailures=summary.errors,
-            notStarted=max(0, len(bookings) - summary.bookings - summary.stale - summary.leased_elsewhere),
-        )
+            notStarted=max(0, len(bookings) - summary.bookings - summary.stale - summary.leased_elsewhere))
 
     return router
