@@ -1,9 +1,6 @@
-"""Settings read once, at start-up, from the environment variables of SPEC §11 (the original's names).
-
-Each field of `Settings` names its variable, kind, default and meaning (`setting(...)`, config_kinds);
-`load_settings(env)` raises SettingsError listing every bad one, one line each. Secrets never appear in
-messages or repr. A new setting is one line below, then `make docs`.
-"""
+"""Settings read once, at start-up, from the environment variables of SPEC §11 (the original's names), each
+declared by `setting(...)` (config_kinds); `load_settings` raises SettingsError listing every bad one.
+Secrets never appear in messages or repr. A new setting is one field below, then `make docs`."""
 
 from __future__ import annotations
 
@@ -202,10 +199,7 @@ class Settings:
     # Long-poll length: also how long a stop may wait for the poll in progress.
     listener_wait_seconds: int = setting(
         "SQS_LISTENER_WAIT_SECONDS", LONG_POLL_SECONDS, "SQS long-poll wait (short, so a stop is quick)", 5)
-    # How long a received message stays hidden while we handle it. SQS's own default (30s) is shorter
-    # than one message whose two prison-api calls (plus a token fetch) time out: each call may take
-    # 3 attempts x (2s connect + 10s read) ~ 37s. 5 minutes covers a few such messages of one booking
-    # handled in turn. A failed message's pause before its next try is SQS_ERROR_VISIBILITY_TIMEOUT.
+    # SQS's 30 s default is shorter than one message whose upstream calls time out (3 x (2 s + 10 s) each).
     sqs_visibility_timeout: timedelta = setting(
         "SQS_VISIBILITY_TIMEOUT", VISIBILITY_TIMEOUT,
         "how long a received message stays hidden while it is handled",

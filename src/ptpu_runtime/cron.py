@@ -156,10 +156,9 @@ def _last_weekday(day: date) -> date:
 
 
 def _nearest_weekday(day: date, target: int) -> date | None:
-    """Spring's `nW` in `day`'s month: day n if Monday-Friday; a Saturday moves to the Friday before (to
-    Monday the 3rd when n is 1), a Sunday to the Monday after. None when the month has no day n, or when
-    n is a Sunday and the month's last day: Spring's Monday after lies in the next month, where its
-    day-of-month check then fails, so Spring never fires that month (QuartzCronField.weekdayNearestTo)."""
+    """Spring's `nW` (QuartzCronField.weekdayNearestTo): day n if Monday-Friday; a Saturday moves to the Friday
+    before (Monday the 3rd when n is 1), a Sunday to the Monday after. None when the month has no day n, or
+    it is a Sunday and the month's last day (Spring never fires that month)."""
     length = _month_length(day)
     if target > length:
         return None
@@ -226,8 +225,7 @@ _SECOND = timedelta(seconds=1)
 
 
 def spring_cron_trigger(expression: str, timezone: tzinfo | str | None = None) -> SpringCronTrigger:
-    """The trigger for a Spring cron expression in `timezone` (a tzinfo or a zone name; None: the machine's
-    zone, as Spring's @Scheduled uses the JVM's default). Raises CronSyntaxError."""
+    """`timezone`: a tzinfo or zone name; None: the machine's, as @Scheduled the JVM's. Raises CronSyntaxError."""
     return SpringCronTrigger(parse_spring_cron(expression), timezone, expression)
 
 
@@ -240,17 +238,15 @@ class SpringCronTrigger(BaseTrigger):
         self.expression = expression
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        # As APScheduler's CronTrigger: after a previous fire, the next one after it (a missed fire is still
-        # found, then coalesced by the scheduler); at the first, the first at or after now. Arithmetic in
-        # UTC: adding to a zoned time adds to its wall-clock time and drops its fold (PEP 495), so 01:00
-        # GMT plus a microsecond would be 01:00 BST, an hour earlier.
+        # As APScheduler's CronTrigger (a missed fire is found, then coalesced). In UTC: adding to a zoned time
+        # adds to its wall-clock time and drops its fold (PEP 495).
         if previous_fire_time is None:
             return self.first_at_or_after(now)
         return self.first_at_or_after(_utc(previous_fire_time) + timedelta(microseconds=1))
 
     def first_at_or_after(self, start: datetime) -> datetime | None:
-        """The first fire at or after the (aware) instant `start`, in the trigger's zone; None if none within
-        29 years. Later than `start`'s whole second only if `start` has a fraction of one."""
+        """The first fire at or after the aware instant `start` (its whole second), in the trigger's zone;
+        None within 29 years."""
         instant = _ceil_second(_utc(start))
         limit = instant + _SEARCH
         while instant < limit:
@@ -274,13 +270,9 @@ class SpringCronTrigger(BaseTrigger):
 
 
 class StrictlyLater(BaseTrigger):
-    """Wraps a trigger so that a next fire time is always later than the previous one.
-
-    APScheduler asks for the next fire time until it passes now; a trigger that answers with its previous
-    fire time (or an earlier one) keeps the scheduler thread in that loop for ever, every job stopped. On
-    such an answer this logs an ERROR and asks the trigger afresh from a second, a minute, an hour, then a
-    day after the previous fire; None (no further fire) if it still has no later one.
-    """
+    """A trigger whose next fire is always later than the previous one (an earlier or equal answer would keep
+    APScheduler's thread looping for ever): on one, an ERROR, then the trigger is asked afresh from a second,
+    a minute, an hour, then a day after the previous fire; None if it still has no later one."""
 
     _STEPS = (timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
 
@@ -321,8 +313,7 @@ def _offset(zone: tzinfo, instant: datetime) -> timedelta:
 
 
 def _offset_change(zone: tzinfo, start: datetime, offset: timedelta, until: datetime) -> datetime | None:
-    """The first whole-second instant in (start, until] whose offset is not `offset` (the clocks change
-    then); None when the offset holds throughout."""
+    """The first whole-second instant in (start, until] whose offset is not `offset`; None if none."""
     before = start
     while before < until:
         probe = min(before + _PROBE_STEP, until)
