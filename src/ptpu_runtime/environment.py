@@ -1,9 +1,5 @@
-"""What the environment says beyond the settings, at start-up.
-
-The effective mode: the start-up line (`mode_line`) and /info's `mode` (`mode_info`), dry run first.
-Variables in the service's own name families (derived from `Settings`) that it does not read: a WARNING
-each naming the closest real name; libraries' families (AWS_, OTEL_) and Kubernetes service links aside.
-"""
+"""At start-up: the effective mode (`mode_line`, /info's `mode_info`), and a WARNING naming the closest real
+name for each variable of the service's own name families (from `Settings`) that it does not read."""
 
 from __future__ import annotations
 
@@ -20,8 +16,7 @@ from ptpu_runtime.outbound_environment import CA_BUNDLE_VARIABLES, NO_PROXY_VARI
 
 
 def mode_info(settings: Settings) -> dict[str, Any]:
-    """The `mode` object of GET /info: JSON-ready, durations in Spring's short form ("15m"), prison codes
-    sorted (empty: every prison)."""
+    """GET /info's `mode`: durations in Spring's short form ("15m"), prison codes sorted (empty: all)."""
     capabilities = settings.domain().capabilities
     return {
         "dryRun": settings.dry_run,
@@ -38,8 +33,6 @@ def mode_info(settings: Settings) -> dict[str, Any]:
 
 
 def mode_line(settings: Settings) -> str:
-    """One start-up line: "Mode: DRY RUN, nothing is written to Delius (...); capabilities ...; hold-back ...;
-    prisons ...; processing ...; workers ...; booking lease ..."."""
     if settings.dry_run:
         writes = "DRY RUN, nothing is written to Delius (PRISONTOPROBATION_DRY_RUN=true)"
     else:
@@ -78,7 +71,7 @@ def read_names() -> frozenset[str]:
 
 
 def own_families() -> frozenset[str]:
-    """The name families (prefixes ending in "_") the service owns, derived from Settings (module docstring)."""
+    """The name prefixes (ending in "_") shared by two or more settings, library families aside."""
     by_first_word: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for field, spec, _ in specs(Settings):
         for name in (*spec.names, *spec.aliases):
@@ -98,8 +91,7 @@ def own_families() -> frozenset[str]:
 
 
 def unread_variable_warnings(env: Mapping[str, str] | None = None) -> list[str]:
-    """One line per variable in `env` (default os.environ) that is in an own family but not read, naming the
-    closest real name when there is one; sorted by name. Empty when there is none."""
+    """One line per variable of `env` (default os.environ) in an own family but not read, sorted by name."""
     source = os.environ if env is None else env
     known = read_names() | OTHER_READ
     families = own_families()
@@ -114,9 +106,8 @@ def unread_variable_warnings(env: Mapping[str, str] | None = None) -> list[str]:
 
 
 def closest(name: str, candidates: frozenset[str], cutoff: float = 0.6) -> str | None:
-    """The candidate most like `name` (difflib's ratio), or None when none reaches `cutoff`. Only the words
-    after those they share are compared, so a long shared family does not make any two names alike:
-    ..._DLQ_MAX_RECEIVE_COUNT is not taken for ..._DLQ_NAME, but ..._DRYRUN is for ..._DRY_RUN."""
+    """The candidate most like `name` (difflib's ratio of the words after those they share), None below
+    `cutoff`: ..._DRYRUN finds ..._DRY_RUN, ..._DLQ_MAX_RECEIVE_COUNT not ..._DLQ_NAME."""
     best, best_score = None, cutoff
     for candidate in sorted(candidates):
         score = difflib.SequenceMatcher(None, *_tails(name.upper(), candidate)).ratio()

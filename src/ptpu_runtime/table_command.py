@@ -1,9 +1,6 @@
-"""`ptpu table backfill`: the cut-over step (docs/side-by-side.md "Switching over
-from the existing service"). Reads the same environment variables as `ptpu serve` (the table is DYNAMODB_TABLENAME),
-shows a progress bar (tqdm: items read, rate, ETA against DynamoDB's approximate item count) on
-stderr and prints a summary on stdout. Exit codes: 0 done, 1 failed (re-run the same command to
-resume from the checkpoint), 2 bad configuration or a table without the indexes.
-"""
+"""`ptpu table backfill`: the cut-over step (docs/side-by-side.md), on DYNAMODB_TABLENAME with `ptpu serve`'s
+settings; a progress bar on stderr, a summary on stdout. Exit codes: 0 done, 1 failed (re-run to resume from
+the checkpoint), 2 bad configuration or a table without the indexes."""
 
 from __future__ import annotations
 
@@ -43,8 +40,7 @@ def _segments(text: str) -> int:
 
 
 def _stop_on_signals() -> None:
-    """SIGINT and SIGTERM stop the backfill after each segment's page in hand (the checkpoint then says
-    where to resume), also when it was started with SIGINT ignored (`ptpu table backfill &` in a script)."""
+    """SIGINT and SIGTERM stop after each segment's page in hand, even when started with SIGINT ignored (`&`)."""
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt(signal.Signals(signum).name)
@@ -80,7 +76,6 @@ def add_table(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_table(args: argparse.Namespace) -> int:
-    """Only `backfill` for now."""
     from ptpu_runtime.container import Container  # boto3 and the rest only when run
 
     try:
