@@ -1,8 +1,5 @@
-"""The composition root: one container per wing (`ptpu_runtime.wiring`), composed from `Settings`.
-
-`Container(settings=load_settings())`; the providers callers use are named here too, so tests swap one
-with `container.<provider>.override(fake)`. Nothing here runs at import time.
-"""
+"""The composition root: one container per wing (`ptpu_runtime.wiring`), composed from `Settings`; the providers
+callers use are named here too (tests: `container.<provider>.override(fake)`). Nothing runs at import time."""
 
 from __future__ import annotations
 

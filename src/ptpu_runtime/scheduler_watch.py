@@ -2,9 +2,7 @@
 
 Alive when there are no jobs; or a job has run at most `run_limit` (lock_at_most + RUN_GRACE); or, none
 running, one finished (or the scheduler started) at most `idle_limit` ago (IDLE_TICKS processing delays, at
-least IDLE_FLOOR). docs/scheduler-health.md gives the figures. `ptpu_scheduler_last_success_timestamp_seconds
-{task}`: each job's last run without an error (epoch seconds); `ptpu_scheduler_alive`: 1 or 0.
-"""
+least IDLE_FLOOR); docs/scheduler-health.md."""
 
 from __future__ import annotations
 
@@ -46,9 +44,8 @@ class _Job:
 
 
 class SchedulerWatch(Collector):
-    """Thread-safe record of the jobs' runs; a HealthCheck (`name`, `check`) and a Prometheus collector.
-
-    `wall` gives the time shown (UTC), `monotonic` the time that ages are measured in (seconds)."""
+    """Thread-safe record of the jobs' runs; a HealthCheck and a Prometheus collector. `wall`: the time shown
+    (UTC); `monotonic`: seconds that ages are measured in."""
 
     name = NAME
 

@@ -82,26 +82,11 @@ def documented_app(**fastapi_arguments: Any) -> FastAPI:
         swagger_ui_oauth2_redirect_url="/swagger-ui/oauth2-redirect.html",
         swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
         **fastapi_arguments)
-    app.include_router(_redirects())
-    app.include_router(asyncapi_router())  # the AsyncAPI document beside the OpenAPI one
+    app.include_router(_documents())
     return app
 
 
-def _redirects() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-
-    @router.get("/")
-    def root() -> RedirectResponse:
-        return RedirectResponse(SWAGGER_UI_PATH, status_code=302)
-
-    @router.get(SWAGGER_UI_LEGACY_PATH)
-    def legacy() -> RedirectResponse:
-        return RedirectResponse(SWAGGER_UI_PATH, status_code=302)
-
-    return router
-
 ASYNCAPI_PATH = "/v3/asyncapi"
-ASYNCAPI_MEDIA_TYPE = "application/yaml"
 
 
 @cache
@@ -109,14 +94,21 @@ def asyncapi_document() -> str:
     return (files("ptpu_runtime") / "asyncapi.yaml").read_text(encoding="utf-8")
 
 
-def asyncapi_router() -> APIRouter:
+def _documents() -> APIRouter:
+    """The redirects to Swagger UI and the AsyncAPI document (YAML)."""
     router = APIRouter(include_in_schema=False)
+
+    @router.get("/")
+    @router.get(SWAGGER_UI_LEGACY_PATH)
+    def to_swagger_ui() -> RedirectResponse:
+        return RedirectResponse(SWAGGER_UI_PATH, status_code=302)
 
     @router.get(ASYNCAPI_PATH)
     def asyncapi() -> Response:
-        return Response(asyncapi_document(), media_type=ASYNCAPI_MEDIA_TYPE)
+        return Response(asyncapi_document(), media_type="application/yaml")
 
     return router
+
 
 ERROR_RESPONSE = "ErrorResponse"
 ERROR_SCHEMA: dict[str, Any] = {

@@ -1,8 +1,6 @@
 """The report CSV, byte-compatible with the original (OpenCSV bean writer): every field quoted, header
-upper-case in alphabetical order, nulls as "", date-times as Java's LocalDateTime.toString().
-
-Beyond the original: a cell that a spreadsheet would read as a formula is neutralised
-by OWASP's CSV-injection rule, so a hostile upstream value cannot run in an operator's Excel."""
+upper-case in alphabetical order, nulls as "", date-times as Java's LocalDateTime.toString(); beyond it, a cell
+a spreadsheet would read as a formula is neutralised (OWASP's CSV-injection rule)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Open operational endpoints: /health (+ ping, liveness, readiness), /info, /prometheus.
-
-The probes never wait: ping, liveness and readiness answer on the event loop; /health, which waits on
-upstreams, has its own small pool, apart from AnyIO's worker pool that a slow upstream can fill.
-"""
+"""Open operational endpoints: /health (+ ping, liveness, readiness), /info, /prometheus. The probes answer on
+the event loop; /health, which waits on upstreams, has its own small pool apart from AnyIO's."""
 
 from __future__ import annotations
 

@@ -1,10 +1,7 @@
 """Bearer JWTs from HMPPS Auth (SPEC §9): RS256 only, keys from the JWKS endpoint, roles in `authorities`.
 
-401 for a missing, malformed, expired or unverifiable token (including a key id HMPPS Auth does not
-publish, or keys that cannot be read in time: see ptpu_adapters.http.jwks); 403 for a valid token
-without the role. `exp`, `nbf` and `iat` are checked with 60 s of leeway, as Spring Security's
-JwtTimestampValidator does for the existing service (HMPPS Auth's clock may run ahead of ours).
-"""
+401 for a missing, malformed, expired or unverifiable token (ptpu_adapters.http.jwks); 403 without the role.
+`exp`, `nbf` and `iat` with 60 s of leeway, as Spring Security's JwtTimestampValidator."""
 
 from __future__ import annotations
 
@@ -32,8 +29,7 @@ class SigningKeys(Protocol):
     def key(self, kid: str) -> jwt.PyJWK: ...
 
 
-# Declares the HTTP bearer scheme in /v3/api-docs, so Swagger UI shows an Authorize button and sends the
-# token on the report and queue-admin calls. auto_error=False: our own 401 body still applies.
+# The bearer scheme in /v3/api-docs (Swagger UI's Authorize); auto_error=False: our own 401 body applies.
 BEARER_SCHEME = HTTPBearer(
     auto_error=False, scheme_name="hmpps-auth", bearerFormat="JWT",
     description="An HMPPS Auth token (client credentials) carrying ROLE_PTPU_REPORT, ROLE_PTPU_QUEUE_ADMIN or "
