@@ -168,14 +168,14 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _still_running(item: Unanswered, waited: float) -> ResyncOutcome:
     if item.running:
-        return ResyncOutcome(
-            id=item.requested, bookingId=item.booking_id, result=ResyncResult.STILL_RUNNING, status=None, crns=[],
-            telemetry=[], writes=[],
-            detail=f"still being processed after {waited:g} s; it finishes under its lease (its writes may still "
-                   "land): send it again (a dry run) to see the result")
-    return ResyncOutcome(
-        id=item.requested, bookingId=item.booking_id, result=ResyncResult.NOT_STARTED, status=None, crns=[],
-        telemetry=[], writes=[], detail=f"not started: the answer could not wait past {waited:g} s; send it again")
+        result, detail = ResyncResult.STILL_RUNNING, (
+            f"still being processed after {waited:g} s; it finishes under its lease (its writes may still "
+            "land): send it again (a dry run) to see the result")
+    else:
+        result = ResyncResult.NOT_STARTED
+        detail = f"not started: the answer could not wait past {waited:g} s; send it again"
+    return ResyncOutcome(id=item.requested, bookingId=item.booking_id, result=result, status=None, crns=[],
+                         telemetry=[], writes=[], detail=detail)
 
 
 def _outcome(item: ResyncItem) -> ResyncOutcome:
