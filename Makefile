@@ -75,7 +75,7 @@ dynalite:
 
 # docs/configuration.md is generated from src/ptpu_runtime/config.py; a unit test fails when it is stale.
 docs: $(STAMP)
-	$(BIN)/python -m ptpu_runtime.config_reference docs/configuration.md
+	$(BIN)/python -m ptpu_sandbox.config_reference docs/configuration.md
 
 # The domain core's API reference, generated from its docstrings by pdoc; open $(APIDOCS_OUT)/index.html.
 APIDOCS_OUT ?= build/apidocs

@@ -1,9 +1,6 @@
-"""`ptpu <command>`: `serve` runs the service; `table backfill` readies the existing service's table.
-
-Installed packages add commands through the `ptpu.commands` entry-point group (an `(add_x, run_x)` pair;
-the development sandbox adds `sandbox` and `publish`), never imported by the runtime.
-Exit codes: 0 clean stop, 1 failure, 2 bad configuration (every problem printed, one line each).
-"""
+"""`ptpu <command>`: `serve` runs the service; `table backfill` readies the existing service's table; installed
+packages add `(add_x, run_x)` pairs through the `ptpu.commands` entry points (the sandbox: `sandbox`, `publish`).
+Exit codes: 0 clean stop, 1 failure, 2 bad configuration (every problem printed, one line each)."""
 
 from __future__ import annotations
 
@@ -21,9 +18,10 @@ import uvicorn
 
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import Settings, load_settings, report_config_error
-from ptpu_runtime.config_reference import help_text
+from ptpu_runtime.config_kinds import help_text
 from ptpu_runtime.environment import mode_line, unread_variable_warnings
 from ptpu_runtime.logging_setup import configure_logging, without_credentials
+from ptpu_runtime.outbound_environment import OUTBOUND
 from ptpu_runtime.startup_checks import check_listen
 from ptpu_runtime.table_command import add_table, run_table
 
@@ -54,8 +52,7 @@ def endpoints_line(settings: Settings) -> str:
         "COMMUNITY_ENDPOINT_URL": settings.community_endpoint_url,
         "OFFENDER_SEARCH_ENDPOINT_URL": settings.offender_search_endpoint_url,
         "SQS_ENDPOINT_URL": settings.sqs_endpoint_url, "DYNAMODB_ENDPOINT": settings.dynamodb_endpoint_url,
-        "SNS_ENDPOINT_URL": settings.sns_endpoint_url,
-    }
+        "SNS_ENDPOINT_URL": settings.sns_endpoint_url}
     return ", ".join(f"{name}={without_credentials(url)}" for name, url in endpoints.items() if url)
 
 
@@ -75,8 +72,7 @@ class Service:
         self._install_signal_handlers()
         try:
             check_listen(self.settings.server_address, self.settings.server_port)
-            # First, before anything starts: a wrong queue or table name, missing or rejected AWS
-            # credentials, a denied permission or an unreachable endpoint is one line, not a traceback.
+            # Before anything starts: a wrong name, credential, permission or endpoint is one line.
             self.container.aws_preflight()
         except ConfigError as error:
             return report_config_error(error)  # alone on stderr: the one line names setting and endpoint
@@ -142,17 +138,14 @@ class Service:
         except Exception:
             log.exception("Stopping the listener failed")
             clean = False
-        # Never release the cluster lock here: a job that outlived the bound may still be writing to
-        # Delius, and another pod must not start alongside it. The scheduler frees it once its jobs
-        # have finished; a job cut short by the exit leaves it to expire after lock_at_most.
+        # The cluster lock is not released here: a job past the bound may still write to Delius (it expires).
         clean = _within(bound, lambda: c.scheduler().shutdown(wait=True), "scheduler") and clean
         # The jobs have ended (or the bound passed): the processing workers finish what they hold and stop.
         clean = _within(bound, lambda: c.booking_runner().close(), "processing workers") and clean
         if self._server is not None:
             self._server.should_exit = True
-        # Send the spans and events still buffered, for at most TRACE_FLUSH_SECONDS: an unreachable collector
-        # held the stop for 12-14 s (its retry schedule). What is still buffered then is dropped; the work
-        # itself is done, so this does not make the stop unclean.
+        # Buffered spans and events get TRACE_FLUSH_SECONDS (an unreachable collector retries for 12-14 s);
+        # dropping the rest does not make the stop unclean.
         if not _within(TRACE_FLUSH_SECONDS, c.tracing().shutdown, "trace exporters"):
             log.warning("Traces and events still buffered after %ds were dropped", TRACE_FLUSH_SECONDS)
         log.info("Stopped %s", "cleanly" if clean else "with work left unfinished")
@@ -180,13 +173,16 @@ def _within(seconds: float, action: Callable[[], object], what: str) -> bool:
     return True
 
 
+SERVE_RULES = ("empty = the default (a true/false switch must say which); only whitespace = an error naming it",
+               OUTBOUND.replace("\n", " "))
+
+
 def add_serve(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser(
         "serve", help="run the service (listener, schedulers, HTTP API)",
         description="Run the service: the SQS listener, the processing and retry schedules and the HTTP API. "
         "Settings come from the environment only; a missing or malformed one stops start-up with exit code 2.",
-        epilog=help_text(), formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+        epilog=help_text(Settings, SERVE_RULES), formatter_class=argparse.RawDescriptionHelpFormatter)
     serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                        help="lowest level of log line written (default INFO)")
 
@@ -194,17 +190,13 @@ def add_serve(subparsers: argparse._SubParsersAction) -> None:
 # name -> (how to declare its arguments, what to run)
 COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]] = {
     "serve": (add_serve, run_serve),
-    "table": (add_table, run_table),
-}
+    "table": (add_table, run_table)}
 ENTRY_POINT_GROUP = "ptpu.commands"
 
 
 def all_commands() -> dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]]:
-    """COMMANDS plus those that installed packages declare in the `ptpu.commands` entry-point group.
-
-    Returns name -> (add_arguments, run). An entry point whose package is absent is left out silently,
-    one that fails otherwise with a warning, so a development package can never stop `ptpu serve`.
-    """
+    """COMMANDS plus the `ptpu.commands` entry points; one whose package is absent is left out silently, one
+    that fails otherwise with a warning (a development package never stops `ptpu serve`)."""
     commands = dict(COMMANDS)
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         if entry.name in commands:

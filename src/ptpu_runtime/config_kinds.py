@@ -1,14 +1,12 @@
-"""How a setting is declared, read and shown: the machinery behind `ptpu_runtime.config.Settings`.
-
-A setting is one attrs field made with `setting(...)`: its variable(s), kind (parse and show), default and
-meaning; reading (`read_all`), `ptpu serve --help` and docs/configuration.md come from those fields. An
-`aliases` name (hmpps-sqs's, beside the 2021 one) means the same; both set to different values is a problem.
-Durations are Spring Boot's (`500ms`, `3s`, `15m`, `1h`, `2d`, ISO-8601 `PT15M`; a bare number is ms).
-"""
+"""How a setting of `ptpu_runtime.config.Settings` is declared (`setting(...)`: variables, kind, default,
+meaning), read (`read_all`) and shown (`ptpu serve --help`, docs/configuration.md). An alias (hmpps-sqs's
+name) means the same; both set differently is a problem. Durations are Spring Boot's (`500ms`, `15m`, `PT15M`;
+a bare number is ms)."""
 
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -34,8 +32,7 @@ class SettingsError(ConfigError):
 
 @frozen
 class Kind:
-    """A kind of value: `unit` names it for readers, `parse` turns text into the value (ValueError with a
-    one-line reason when it cannot), `show` turns a value back into the text a user would write."""
+    """`unit` names it for readers; `parse` raises ValueError with a one-line reason; `show` is its inverse."""
 
     unit: str
     parse: Callable[[str], Any]
@@ -44,9 +41,8 @@ class Kind:
 
 @frozen
 class Spec:
-    """One setting. `names` are its variables (two for a key pair); `required_if` = (field, value): required
-    only when that earlier field has that value; `shown_default` replaces the shown default (e.g. "the
-    default credential chain"); `aliases` are other variables meaning the same as the (single) name."""
+    """`names`: its variables (two for a key pair); `required_if` = (earlier field, value) making it required;
+    `shown_default` replaces the shown default; `aliases`: other variables for the (single) name."""
 
     names: tuple[str, ...]
     kind: Kind
@@ -63,8 +59,7 @@ def setting(
     required_if: tuple[str, str] | None = None, shown_default: str | None = None, also: tuple[str, ...] = (),
     aliases: tuple[str, ...] = (),
 ) -> Any:
-    """A Settings field read from variable `name` (and `also`, the second half of a key pair), or from any
-    of `aliases` (other names for the same value; see the module docstring); no default = required."""
+    """A Settings field read from `name` (and `also`, a key pair's second half) or `aliases`; no default = required."""
     spec = Spec((name, *also), kind, meaning, default is NOTHING, secret, required_if, shown_default, aliases)
     return attrs.field(default=default, repr=not secret, metadata={SPEC: spec})
 
@@ -96,8 +91,7 @@ def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) ->
         return _key_pair(spec, env)
     names = (spec.names[0], *spec.aliases)
     if spec.kind is FLAG:
-        # An empty switch is a mistake, never "the default": a helm value rendered empty would otherwise turn
-        # on Delius writes a successor service owns, or turn off dry run.
+        # An empty switch is a mistake, never "the default" (it could turn on writes or turn off dry run).
         blank = [name for name in names if name in env and _text(env, name) is None]
         if blank:
             what = "set but empty" if env[blank[0]] == "" else "set to only whitespace"
@@ -120,10 +114,7 @@ def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) ->
 
 
 def _refuse_only_whitespace(names: tuple[str, ...], env: Mapping[str, str], required: bool) -> None:
-    """A value of only whitespace (spaces, tabs, a newline) is a deployment mistake (a helm value or secret
-    rendered as a space, a stray line break), never a URL, ARN, number, duration or name: stop start-up
-    naming the variable rather than quietly using the default. An empty value still means the default,
-    as documented (docs/configuration.md)."""
+    """Only whitespace is a deployment mistake, never a value: an error naming it (empty means the default)."""
     spaces = [name for name in names if env.get(name) and not env[name].strip()]
     if spaces:
         fix = "give a value" if required else "give a value, or leave it empty or unset for the default"
@@ -134,14 +125,13 @@ def _parse(spec: Spec, name: str, text: str) -> Any:
     try:
         return spec.kind.parse(text)
     except ValueError as error:
-        # A secret's value never reaches a message: its kind's reason would quote it.
         reason = "malformed" if spec.secret else " ".join(str(error).split())
         raise ConfigError(f"{name}: {reason}") from None
 
 
 def _either(spec: Spec) -> str:
-    """The variable's name, with its aliases as alternatives: "SQS_QUEUE_NAME (or HMPPS_SQS_...)"."""
-    return spec.names[0] + "".join(f" (or {alias})" for alias in spec.aliases)
+    """The variable's name(s), with its aliases as alternatives: "SQS_QUEUE_NAME (or HMPPS_SQS_...)"."""
+    return " + ".join(spec.names) + "".join(f" (or {alias})" for alias in spec.aliases)
 
 
 def _text(env: Mapping[str, str], name: str) -> str | None:
@@ -178,13 +168,21 @@ def _condition(spec: Spec) -> str:
     return f"{field_name.upper()}={value}"
 
 
+def help_text(settings_class: type, rules: tuple[str, ...]) -> str:
+    """Every variable with its default, its meaning indented below, then `rules`: `ptpu serve --help`."""
+    lines = [
+        f"  {_either(spec)}  [{show_default(spec, default)}]\n      {spec.meaning}"
+        for _, spec, default in specs(settings_class)]
+    return ("environment variables [default] (also docs/configuration.md):\n" + "\n".join(lines)
+            + "\n\n" + "\n".join(textwrap.fill(rule, 100) for rule in rules))
+
+
 # --- kinds -------------------------------------------------------------------------------------------
 _SIMPLE = re.compile(r"^([+-]?\d+)(ns|us|ms|s|m|h|d)?$", re.IGNORECASE)
 _ISO = re.compile(
     r"^P(?:(?P<days>\d+(?:\.\d+)?)D)?"
     r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$",
-    re.IGNORECASE,
-)
+    re.IGNORECASE)
 _UNITS = {
     "ns": timedelta(microseconds=0.001),
     "us": timedelta(microseconds=1),
@@ -192,8 +190,7 @@ _UNITS = {
     "s": timedelta(seconds=1),
     "m": timedelta(minutes=1),
     "h": timedelta(hours=1),
-    "d": timedelta(days=1),
-}
+    "d": timedelta(days=1)}
 
 
 def parse_duration(text: str, default_unit: str = "ms") -> timedelta:
@@ -222,8 +219,7 @@ def _parse_iso(value: str) -> timedelta:
 
 def _url(value: str) -> str:
     parts = urlsplit(value)
-    # A single-label host (http://prison-api, a cluster service name) is as good as any; white space
-    # or a control character anywhere is not (`requests` would send it, or fail at the first call).
+    # A single-label host (a cluster service name) is fine; white space or a control character is not.
     if (parts.scheme not in ("http", "https") or not parts.hostname
             or any(character.isspace() or not character.isprintable() for character in value)):
         raise ValueError(f"'{value}' is not an http(s) URL")
@@ -249,14 +245,12 @@ _AGENCY_ID = re.compile(r"[A-Z0-9]{2,6}")
 
 
 def _prison_codes(value: str) -> frozenset[str]:
-    """Comma-separated NOMIS agency ids. A value that names none (only commas and spaces) is refused: it is a
-    templating mistake, and read as empty it would widen the filter to every prison."""
+    """Comma-separated NOMIS agency ids; naming none (only commas) is refused, not read as every prison."""
     codes = [code.strip() for code in value.split(",")]
     if bad := [code for code in codes if code and not _AGENCY_ID.fullmatch(code)]:
         raise ValueError(
             f"{', '.join(repr(code) for code in bad)} is not a prison code (upper-case letters and digits, "
-            "comma-separated, e.g. MDI,LEI)"
-        )
+            "comma-separated, e.g. MDI,LEI)")
     if not any(codes):
         raise ValueError(f"'{value}' names no prison (leave it empty for every prison)")
     return frozenset(code for code in codes if code)
@@ -269,22 +263,15 @@ def _positive_duration(value: str) -> timedelta:
     return duration
 
 
-def _port(value: str) -> int:
-    if not value.isdigit() or not 0 < int(value) < 65536:
-        raise ValueError(f"'{value}' is not a port number (1-65535)")
-    return int(value)
+def _whole(low: int, high: float, what: str) -> Callable[[str], int]:
+    """A whole number from `low` to `high`; otherwise "'<value>' is not <what>"."""
 
+    def parse(value: str) -> int:
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise ValueError(f"'{value}' is not {what}")
+        return int(value)
 
-def _positive_int(value: str) -> int:
-    if not value.isdigit() or int(value) == 0:
-        raise ValueError(f"'{value}' is not a positive whole number")
-    return int(value)
-
-
-def _long_poll_seconds(value: str) -> int:
-    if not value.isdigit() or int(value) > 20:
-        raise ValueError(f"'{value}' is not a whole number of seconds from 0 to 20 (the SQS long-poll limit)")
-    return int(value)
+    return parse
 
 
 def _visibility_timeout(value: str) -> timedelta:
@@ -331,14 +318,14 @@ def choice(*allowed: str) -> Kind:
 TEXT = Kind("text", str)
 REGION = Kind("AWS region name", _region)
 PRISON_CODES = Kind(
-    "comma-separated prison codes", _prison_codes, lambda value: ",".join(sorted(value)) or "(empty: all)"
-)
+    "comma-separated prison codes", _prison_codes, lambda value: ",".join(sorted(value)) or "(empty: all)")
 POSITIVE_DURATION = Kind("duration (100ms or more)", _positive_duration, lambda value: show_duration(value))
 URL = Kind("http(s) URL", _url)
-PORT = Kind("port (1-65535)", _port)
+PORT = Kind("port (1-65535)", _whole(1, 65535, "a port number (1-65535)"))
 ADDRESS = Kind("IP address or host name", _address)
-POSITIVE_INT = Kind("whole number (1 or more)", _positive_int)
-LONG_POLL_SECONDS = Kind("seconds (0-20)", _long_poll_seconds)
+POSITIVE_INT = Kind("whole number (1 or more)", _whole(1, float("inf"), "a positive whole number"))
+LONG_POLL_SECONDS = Kind(
+    "seconds (0-20)", _whole(0, 20, "a whole number of seconds from 0 to 20 (the SQS long-poll limit)"))
 DURATION = Kind("duration", parse_duration, show_duration)
 VISIBILITY_TIMEOUT = Kind("duration (1s-12h)", _visibility_timeout, show_duration)
 # Spring's StringToBooleanConverter also takes on/off, yes/no and 1/0 (any case): so do we.

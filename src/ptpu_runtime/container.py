@@ -1,8 +1,5 @@
-"""The composition root: one container per wing (`ptpu_runtime.wiring`), composed from `Settings`.
-
-`Container(settings=load_settings())`; the providers callers use are named here too, so tests swap one
-with `container.<provider>.override(fake)`. Nothing here runs at import time.
-"""
+"""The composition root: one container per wing (`ptpu_runtime.wiring`), composed from `Settings`; the providers
+callers use are named here too (tests: `container.<provider>.override(fake)`). Nothing runs at import time."""
 
 from __future__ import annotations
 
@@ -27,12 +24,10 @@ class Container(containers.DeclarativeContainer):
         metrics=observability_wing.metrics, tracing=observability_wing.tracing, repository=aws_wing.repository,
         booking_leases=aws_wing.booking_leases, domain_events=aws_wing.domain_events,
         prison_api=upstreams_wing.prison_api, offender_search=upstreams_wing.offender_search,
-        delius_api=upstreams_wing.delius_api,
-    )
+        delius_api=upstreams_wing.delius_api)
     service_wing = providers.Container(
         Service, settings=settings, observability=observability_wing, cloud=aws_wing, upstreams=upstreams_wing,
-        domain=domain_wing,
-    )
+        domain=domain_wing)
 
     clock, tracing, registry = observability_wing.clock, observability_wing.tracing, observability_wing.registry
     metrics, telemetry = observability_wing.metrics, observability_wing.telemetry
@@ -41,13 +36,12 @@ class Container(containers.DeclarativeContainer):
     queue_admin, domain_events = aws_wing.queue_admin, aws_wing.domain_events
     token_provider, auth_http = upstreams_wing.token_provider, upstreams_wing.auth_http
     prison_http, community_http, search_http = (
-        upstreams_wing.prison_http, upstreams_wing.community_http, upstreams_wing.search_http
-    )
+        upstreams_wing.prison_http, upstreams_wing.community_http, upstreams_wing.search_http)
     prison_api, offender_search = upstreams_wing.prison_api, upstreams_wing.offender_search
     delius_api = upstreams_wing.delius_api
     receiver, ports, synchronisation = domain_wing.receiver, domain_wing.ports, domain_wing.synchronisation
+    domain_settings = domain_wing.domain_settings
     resync, booking_runner = domain_wing.resync, domain_wing.booking_runner
     listener, scheduler, scheduler_watch = service_wing.listener, service_wing.scheduler, service_wing.scheduler_watch
     version, health_checks, verifier, app = (
-        service_wing.version, service_wing.health_checks, service_wing.verifier, service_wing.app
-    )
+        service_wing.version, service_wing.health_checks, service_wing.verifier, service_wing.app)

@@ -27,8 +27,7 @@ _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
 _DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]  # Spring numbering: index = value, 7 = SUN too
 MACROS = {
     "@yearly": "0 0 0 1 1 *", "@annually": "0 0 0 1 1 *", "@monthly": "0 0 0 1 * *",
-    "@weekly": "0 0 0 * * 0", "@daily": "0 0 0 * * *", "@midnight": "0 0 0 * * *", "@hourly": "0 0 * * * *",
-}
+    "@weekly": "0 0 0 * * 0", "@daily": "0 0 0 * * *", "@midnight": "0 0 0 * * *", "@hourly": "0 0 * * * *"}
 # Far enough to find the rarest Spring day (a fifth Monday of a 29-day February: 28 years apart).
 _SEARCH_DAYS = 366 * 29
 
@@ -54,8 +53,7 @@ class SpringCron:
         return (
             day.month in self.months
             and (self.day_rules is None or any(rule(day) for rule in self.day_rules))
-            and (self.weekday_rules is None or any(rule(day) for rule in self.weekday_rules))
-        )
+            and (self.weekday_rules is None or any(rule(day) for rule in self.weekday_rules)))
 
     def first_at_or_after(self, start: datetime) -> datetime | None:
         """The first wall-clock time (naive, whole seconds) at or after naive `start` that matches; None when
@@ -96,8 +94,7 @@ def parse_spring_cron(expression: str) -> SpringCron:
         hours=tuple(sorted(_expand(hour, "hour", 0, 23))),
         months=frozenset(_expand(month, "month", 1, 12, _MONTHS)),
         day_rules=_day_rules(day),
-        weekday_rules=_weekday_rules(weekday),
-    )
+        weekday_rules=_weekday_rules(weekday))
 
 
 def _day_rules(text: str) -> tuple[DayRule, ...] | None:
@@ -159,10 +156,9 @@ def _last_weekday(day: date) -> date:
 
 
 def _nearest_weekday(day: date, target: int) -> date | None:
-    """Spring's `nW` in `day`'s month: day n if Monday-Friday; a Saturday moves to the Friday before (to
-    Monday the 3rd when n is 1), a Sunday to the Monday after. None when the month has no day n, or when
-    n is a Sunday and the month's last day: Spring's Monday after lies in the next month, where its
-    day-of-month check then fails, so Spring never fires that month (QuartzCronField.weekdayNearestTo)."""
+    """Spring's `nW` (QuartzCronField.weekdayNearestTo): day n if Monday-Friday; a Saturday moves to the Friday
+    before (Monday the 3rd when n is 1), a Sunday to the Monday after. None when the month has no day n, or
+    it is a Sunday and the month's last day (Spring never fires that month)."""
     length = _month_length(day)
     if target > length:
         return None
@@ -229,8 +225,7 @@ _SECOND = timedelta(seconds=1)
 
 
 def spring_cron_trigger(expression: str, timezone: tzinfo | str | None = None) -> SpringCronTrigger:
-    """The trigger for a Spring cron expression in `timezone` (a tzinfo or a zone name; None: the machine's
-    zone, as Spring's @Scheduled uses the JVM's default). Raises CronSyntaxError."""
+    """`timezone`: a tzinfo or zone name; None: the machine's, as @Scheduled the JVM's. Raises CronSyntaxError."""
     return SpringCronTrigger(parse_spring_cron(expression), timezone, expression)
 
 
@@ -243,17 +238,15 @@ class SpringCronTrigger(BaseTrigger):
         self.expression = expression
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        # As APScheduler's CronTrigger: after a previous fire, the next one after it (a missed fire is still
-        # found, then coalesced by the scheduler); at the first, the first at or after now. Arithmetic in
-        # UTC: adding to a zoned time adds to its wall-clock time and drops its fold (PEP 495), so 01:00
-        # GMT plus a microsecond would be 01:00 BST, an hour earlier.
+        # As APScheduler's CronTrigger (a missed fire is found, then coalesced). In UTC: adding to a zoned time
+        # adds to its wall-clock time and drops its fold (PEP 495).
         if previous_fire_time is None:
             return self.first_at_or_after(now)
         return self.first_at_or_after(_utc(previous_fire_time) + timedelta(microseconds=1))
 
     def first_at_or_after(self, start: datetime) -> datetime | None:
-        """The first fire at or after the (aware) instant `start`, in the trigger's zone; None if none within
-        29 years. Later than `start`'s whole second only if `start` has a fraction of one."""
+        """The first fire at or after the aware instant `start` (its whole second), in the trigger's zone;
+        None within 29 years."""
         instant = _ceil_second(_utc(start))
         limit = instant + _SEARCH
         while instant < limit:
@@ -277,13 +270,9 @@ class SpringCronTrigger(BaseTrigger):
 
 
 class StrictlyLater(BaseTrigger):
-    """Wraps a trigger so that a next fire time is always later than the previous one.
-
-    APScheduler asks for the next fire time until it passes now; a trigger that answers with its previous
-    fire time (or an earlier one) keeps the scheduler thread in that loop for ever, every job stopped. On
-    such an answer this logs an ERROR and asks the trigger afresh from a second, a minute, an hour, then a
-    day after the previous fire; None (no further fire) if it still has no later one.
-    """
+    """A trigger whose next fire is always later than the previous one (an earlier or equal answer would keep
+    APScheduler's thread looping for ever): on one, an ERROR, then the trigger is asked afresh from a second,
+    a minute, an hour, then a day after the previous fire; None if it still has no later one."""
 
     _STEPS = (timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
 
@@ -324,8 +313,7 @@ def _offset(zone: tzinfo, instant: datetime) -> timedelta:
 
 
 def _offset_change(zone: tzinfo, start: datetime, offset: timedelta, until: datetime) -> datetime | None:
-    """The first whole-second instant in (start, until] whose offset is not `offset` (the clocks change
-    then); None when the offset holds throughout."""
+    """The first whole-second instant in (start, until] whose offset is not `offset`; None if none."""
     before = start
     while before < until:
         probe = min(before + _PROBE_STEP, until)

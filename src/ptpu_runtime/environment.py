@@ -1,9 +1,5 @@
-"""What the environment says beyond the settings, at start-up.
-
-The effective mode: the start-up line (`mode_line`) and /info's `mode` (`mode_info`), dry run first.
-Variables in the service's own name families (derived from `Settings`) that it does not read: a WARNING
-each naming the closest real name; libraries' families (AWS_, OTEL_) and Kubernetes service links aside.
-"""
+"""At start-up: the effective mode (`mode_line`, /info's `mode_info`), and a WARNING naming the closest real
+name for each variable of the service's own name families (from `Settings`) that it does not read."""
 
 from __future__ import annotations
 
@@ -20,8 +16,7 @@ from ptpu_runtime.outbound_environment import CA_BUNDLE_VARIABLES, NO_PROXY_VARI
 
 
 def mode_info(settings: Settings) -> dict[str, Any]:
-    """The `mode` object of GET /info: JSON-ready, durations in Spring's short form ("15m"), prison codes
-    sorted (empty: every prison)."""
+    """GET /info's `mode`: durations in Spring's short form ("15m"), prison codes sorted (empty: all)."""
     capabilities = settings.domain().capabilities
     return {
         "dryRun": settings.dry_run,
@@ -34,13 +29,10 @@ def mode_info(settings: Settings) -> dict[str, Any]:
         "processorWorkers": settings.processor_workers,
         "listenerWorkers": settings.listener_workers,
         "bookingLease": show_duration(settings.booking_lease),
-        "lockAtMost": show_duration(settings.lock_at_most),
-    }
+        "lockAtMost": show_duration(settings.lock_at_most)}
 
 
 def mode_line(settings: Settings) -> str:
-    """One start-up line: "Mode: DRY RUN, nothing is written to Delius (...); capabilities ...; hold-back ...;
-    prisons ...; processing ...; workers ...; booking lease ..."."""
     if settings.dry_run:
         writes = "DRY RUN, nothing is written to Delius (PRISONTOPROBATION_DRY_RUN=true)"
     else:
@@ -59,8 +51,7 @@ def mode_line(settings: Settings) -> str:
     return (
         f"Mode: {writes}; {switched}; hold-back {show_duration(settings.hold_back)}; prisons: {prisons}; "
         f"{processing}; workers: {settings.processor_workers} processing, {settings.listener_workers} listener; "
-        f"booking lease {show_duration(settings.booking_lease)}, lock at most {show_duration(settings.lock_at_most)}"
-    )
+        f"booking lease {show_duration(settings.booking_lease)}, lock at most {show_duration(settings.lock_at_most)}")
 
 # Families whose other members a library in the process reads: an unknown one there is not a mistake.
 LIBRARY_FAMILIES = frozenset({"AWS_", "OTEL_"})
@@ -70,8 +61,7 @@ OTHER_READ = frozenset({*PROXY_VARIABLES, *NO_PROXY_VARIABLES, *CA_BUNDLE_VARIAB
 # Kubernetes service links (docker links have the same shape): FOO_SERVICE_HOST, FOO_SERVICE_PORT,
 # FOO_SERVICE_PORT_HTTP, FOO_PORT_80_TCP, FOO_PORT_80_TCP_PROTO / _PORT / _ADDR; FOO_PORT=tcp://10.0.0.1:80.
 _SERVICE_LINK = re.compile(
-    r"[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)"
-)
+    r"[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)")
 _LINK_PORT_VALUE = re.compile(r"(tcp|udp|sctp)://\S+:\d+")
 
 
@@ -81,7 +71,7 @@ def read_names() -> frozenset[str]:
 
 
 def own_families() -> frozenset[str]:
-    """The name families (prefixes ending in "_") the service owns, derived from Settings (module docstring)."""
+    """The name prefixes (ending in "_") shared by two or more settings, library families aside."""
     by_first_word: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for field, spec, _ in specs(Settings):
         for name in (*spec.names, *spec.aliases):
@@ -101,8 +91,7 @@ def own_families() -> frozenset[str]:
 
 
 def unread_variable_warnings(env: Mapping[str, str] | None = None) -> list[str]:
-    """One line per variable in `env` (default os.environ) that is in an own family but not read, naming the
-    closest real name when there is one; sorted by name. Empty when there is none."""
+    """One line per variable of `env` (default os.environ) in an own family but not read, sorted by name."""
     source = os.environ if env is None else env
     known = read_names() | OTHER_READ
     families = own_families()
@@ -117,9 +106,8 @@ def unread_variable_warnings(env: Mapping[str, str] | None = None) -> list[str]:
 
 
 def closest(name: str, candidates: frozenset[str], cutoff: float = 0.6) -> str | None:
-    """The candidate most like `name` (difflib's ratio), or None when none reaches `cutoff`. Only the words
-    after those they share are compared, so a long shared family does not make any two names alike:
-    ..._DLQ_MAX_RECEIVE_COUNT is not taken for ..._DLQ_NAME, but ..._DRYRUN is for ..._DRY_RUN."""
+    """The candidate most like `name` (difflib's ratio of the words after those they share), None below
+    `cutoff`: ..._DRYRUN finds ..._DRY_RUN, ..._DLQ_MAX_RECEIVE_COUNT not ..._DLQ_NAME."""
     best, best_score = None, cutoff
     for candidate in sorted(candidates):
         score = difflib.SequenceMatcher(None, *_tails(name.upper(), candidate)).ratio()

@@ -1,10 +1,6 @@
-"""The components of GET /health (SPEC §9), named and shaped as the existing service's (services/health/*.kt).
-
-`prisonApiHealth`, `communityApiHealth`, `searchApiHealth` (a ping plus `recentCalls` of the real calls),
-`OAuthApiHealth`, `messageTable`, `scheduleTable`, `queueHealth`, and with a topic `domaineventtopic-health`
-as hmpps-spring-boot-sqs names it; `scheduler` is scheduler_watch's. A check reports DOWN, never raises, and
-never shows an error's text (it can name an AWS account or role): only the kind of failure.
-"""
+"""The components of GET /health (SPEC §9), named and shaped as the existing service's (services/health/*.kt)
+and hmpps-spring-boot-sqs's. A check reports DOWN, never raises, and shows only the kind of a failure (its
+text can name an AWS account or role: that goes to the log)."""
 
 from __future__ import annotations
 
@@ -34,8 +30,7 @@ OAUTH_API = "OAuthApiHealth"  # Spring keeps a bean name whose first two letters
 MESSAGE_TABLE = "messageTable"
 SCHEDULE_TABLE = "scheduleTable"
 QUEUE = "queueHealth"
-# hmpps-sqs registers each topic's health as "<topic id>-health"; the Kotlin service's topic id is
-# "domaineventtopic" (HmppsDomainEventPublisher.kt), hence HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN.
+# hmpps-sqs's "<topic id>-health"; the topic id of HmppsDomainEventPublisher.kt.
 DOMAIN_EVENT_TOPIC = "domaineventtopic-health"
 
 # dlqStatus values, as the existing service's DlqStatus enum describes them.
@@ -47,8 +42,7 @@ DLQ_NOT_AVAILABLE = "The queue cannot be interrogated"
 # Where Spring's HttpStatus enum names a status differently from Python's http.HTTPStatus.
 _SPRING_STATUS_NAMES = {
     413: "PAYLOAD_TOO_LARGE", 414: "URI_TOO_LONG", 416: "REQUESTED_RANGE_NOT_SATISFIABLE",
-    418: "I_AM_A_TEAPOT", 422: "UNPROCESSABLE_ENTITY",
-}
+    418: "I_AM_A_TEAPOT", 422: "UNPROCESSABLE_ENTITY"}
 
 
 class HealthCheck(Protocol):
@@ -62,15 +56,12 @@ def _status(ok: bool) -> str:
 
 
 def _down(name: str, error: Exception) -> Component:
-    # /health is open: the error text (an AWS AccessDenied names the role ARN and account) goes to
-    # the log only; the answer names just the kind of failure.
     log.error("Health check %s failed: %s: %s", name, type(error).__name__, error)
     return {"status": DOWN, "details": {"error": type(error).__name__}}
 
 
 def spring_status_name(code: int) -> str:
-    """An HTTP status as Spring's HttpStatus enum names it (`OK`, `NOT_FOUND`, `I_AM_A_TEAPOT`); a code
-    Spring has no name for as its number."""
+    """An HTTP status as Spring's HttpStatus enum names it (`I_AM_A_TEAPOT`), else its number."""
     if code in _SPRING_STATUS_NAMES:
         return _SPRING_STATUS_NAMES[code]
     try:
@@ -114,17 +105,12 @@ class DynamoTableHealth:
         return {
             "status": UP,
             "details": {"tableName": table["TableName"], "rows": table.get("ItemCount", 0),
-                        "tableStatus": table.get("TableStatus")},
-        }
+                        "tableStatus": table.get("TableStatus")}}
 
 
 class QueueHealth:
-    """Counts on the queue and its DLQ; DOWN when the DLQ is not attached, missing or unreadable (as the
-    existing service's QueueHealth).
-
-    `dlq_attached` checks the queue's redrive policy (SqsQueueAdmin.dlq_attached); without one, a
-    named DLQ counts as attached.
-    """
+    """Counts on the queue and its DLQ; DOWN when the DLQ is not attached (`dlq_attached`: its redrive
+    policy; without one a named DLQ counts), missing or unreadable (the existing service's QueueHealth)."""
 
     def __init__(
         self, queue_admin: QueueAdmin, name: str = QUEUE, dlq_attached: Callable[[], bool] | None = None
@@ -139,8 +125,7 @@ class QueueHealth:
             details: dict[str, Any] = {
                 "queueName": queue,
                 "MessagesOnQueue": self._queues.message_count(queue),
-                "MessagesInFlight": self._queues.messages_in_flight(queue),
-            }
+                "MessagesInFlight": self._queues.messages_in_flight(queue)}
         except Exception as error:
             return _down(f"{self.name} (queue {queue})", error)
         dlq = self._queues.dlq_name()
@@ -159,10 +144,8 @@ class QueueHealth:
 
 
 class TopicHealth:
-    """An SNS topic, as hmpps-spring-boot-sqs's HmppsTopicHealth reports one: GetTopicAttributes answers →
-    UP with `topicArn` and the topic's `subscriptionsConfirmed` / `subscriptionsPending` (strings, as SNS
-    gives them); any failure (topic deleted, access denied, no answer) → DOWN with `topicArn` and the kind
-    of failure only. `sns` is a boto3 SNS client; its own timeouts bound the call (clients.py)."""
+    """An SNS topic as hmpps-spring-boot-sqs's HmppsTopicHealth reports it (GetTopicAttributes; counts as
+    strings, as SNS gives them). `sns`: a boto3 SNS client, whose timeouts bound the call."""
 
     def __init__(self, sns: Any, topic_arn: str, name: str = DOMAIN_EVENT_TOPIC) -> None:
         self.name = name
@@ -180,9 +163,7 @@ class TopicHealth:
             "details": {
                 "topicArn": self._topic_arn,
                 "subscriptionsConfirmed": str(attributes.get("SubscriptionsConfirmed")),
-                "subscriptionsPending": str(attributes.get("SubscriptionsPending")),
-            },
-        }
+                "subscriptionsPending": str(attributes.get("SubscriptionsPending"))}}
 
 
 class BuildInfoHealth:
@@ -196,8 +177,7 @@ class BuildInfoHealth:
 
 
 class HealthService:
-    """Runs every check in parallel (pings wait on network) and rolls them up: UP only if all are UP.
-    A None among `checks` is a component that is not configured (the domain-events topic) and is left out."""
+    """Runs the checks in parallel; UP only if all are UP. A None among `checks` (not configured) is left out."""
 
     def __init__(self, checks: Sequence[HealthCheck | None]) -> None:
         self._checks = [check for check in checks if check is not None]
@@ -228,8 +208,7 @@ def recent_calls_details(summary: CallsSummary) -> dict[str, Any]:
         "lastFailureKind": summary.last_failure_kind,
         "failures": summary.failures_in_window,
         "windowMinutes": round(summary.window.total_seconds() / 60, 2),
-        "failing": summary.failing,
-    }
+        "failing": summary.failing}
 
 
 class UpstreamHealth:

@@ -1,9 +1,6 @@
-"""How `ptpu serve` logs: no value can start a new line or forge an entry, no URL's credentials are shown.
-
-`LOG_FORMAT=json`: one JSON object per line (python-json-logger). `plain`: `time LEVEL [thread] logger:
-message`, control, line-separator and bidi characters escaped, traceback lines indented. Both mask URL
-user-info (as Spring Boot's actuator sanitises URIs) and write ISO 8601 times with milliseconds and offset.
-"""
+"""How `ptpu serve` logs: `LOG_FORMAT=json` one JSON object per line (python-json-logger); `plain` one line
+(control and bidi characters escaped) plus indented traceback lines. Both mask URL user-info (as Spring Boot's
+actuator sanitises URIs) and write ISO 8601 times with milliseconds and offset."""
 
 from __future__ import annotations
 
@@ -56,8 +53,7 @@ def _escape(char: str) -> str:
 
 
 def iso_time(record: logging.LogRecord) -> str:
-    """When `record` was made: local time in ISO 8601, milliseconds and zone offset
-    (`2026-12-07T15:04:27.685+00:00`; a container runs in UTC)."""
+    """`2026-12-07T15:04:27.685+00:00`, in local time (a container runs in UTC)."""
     return datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds")
 
 
@@ -101,7 +97,6 @@ class RedactingJsonFormatter(JsonFormatter):
 
 
 def formatter_for(log_format: str) -> logging.Formatter:
-    """The formatter for LOG_FORMAT `json` or `plain`; ValueError for anything else."""
     if log_format == JSON:
         return RedactingJsonFormatter()
     if log_format == PLAIN:
@@ -110,8 +105,7 @@ def formatter_for(log_format: str) -> logging.Formatter:
 
 
 def configure_logging(level: str = "INFO", log_format: str = PLAIN) -> None:
-    """Route every logger (uvicorn's too: it is started without a logging config of its own) through one
-    stderr handler in the chosen format, replacing any handler already on the root logger."""
+    """One stderr handler on the root logger (replacing any) for every logger, uvicorn's included."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter_for(log_format))
     root = logging.getLogger()

@@ -10,6 +10,13 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+# The variables' rules as docs/configuration.md and `ptpu serve --help` state them.
+OUTBOUND = """The standard outbound variables are honoured too, and checked at start-up the same way (a malformed
+proxy URL or a CA bundle that does not exist is one line, exit 2): `HTTPS_PROXY`, `HTTP_PROXY`,
+`ALL_PROXY` and `NO_PROXY` (either case), `REQUESTS_CA_BUNDLE` (else `CURL_CA_BUNDLE`) for the HMPPS APIs,
+`AWS_CA_BUNDLE` for AWS. The HMPPS API clients read them once, at start-up, for each API's base URL, and
+never read `~/.netrc`. `NO_PROXY` must also name the AWS endpoints if AWS is not to go through the proxy."""
+
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
 # requests: REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE; botocore: AWS_CA_BUNDLE. A file or a directory of certificates.

@@ -2,9 +2,7 @@
 
 Alive when there are no jobs; or a job has run at most `run_limit` (lock_at_most + RUN_GRACE); or, none
 running, one finished (or the scheduler started) at most `idle_limit` ago (IDLE_TICKS processing delays, at
-least IDLE_FLOOR). docs/scheduler-health.md gives the figures. `ptpu_scheduler_last_success_timestamp_seconds
-{task}`: each job's last run without an error (epoch seconds); `ptpu_scheduler_alive`: 1 or 0.
-"""
+least IDLE_FLOOR); docs/scheduler-health.md."""
 
 from __future__ import annotations
 
@@ -46,9 +44,8 @@ class _Job:
 
 
 class SchedulerWatch(Collector):
-    """Thread-safe record of the jobs' runs; a HealthCheck (`name`, `check`) and a Prometheus collector.
-
-    `wall` gives the time shown (UTC), `monotonic` the time that ages are measured in (seconds)."""
+    """Thread-safe record of the jobs' runs; a HealthCheck and a Prometheus collector. `wall`: the time shown
+    (UTC); `monotonic`: seconds that ages are measured in."""
 
     name = NAME
 
@@ -111,17 +108,14 @@ class SchedulerWatch(Collector):
                 job: {
                     "lastStart": _iso(record.last_start), "lastFinish": _iso(record.last_finish),
                     "lastSuccess": _iso(record.last_success), "running": record.running_since is not None,
-                    "nextFire": _iso(next_fires.get(job)),
-                }
-                for job, record in self._jobs.items()
-            }
+                    "nextFire": _iso(next_fires.get(job))}
+                for job, record in self._jobs.items()}
         return {"status": UP if alive else DOWN, "details": {"state": why, "jobs": jobs}}
 
     def collect(self) -> Iterator[Metric]:
         successes = GaugeMetricFamily(
             LAST_SUCCESS, "When each scheduled job last ran its work without an error (seconds since the epoch)",
-            labels=["task"],
-        )
+            labels=["task"])
         with self._lock:
             for job, record in self._jobs.items():
                 if record.last_success is not None:

@@ -1,9 +1,7 @@
 """The scheduled jobs of SPEC §6 and §8: fixed-delay processing, the retry of system failures, three crons.
 
-As the original (one Spring scheduler thread + ShedLock), jobs run one at a time, each under `scheduleLock`:
-the container's ScheduleCover, which ptpu pods share (they divide bookings by per-booking leases) while it
-keeps the existing service out. With a plain DynamoLock only the holder of the lock works.
-"""
+As the original (one Spring scheduler thread + ShedLock), jobs run one at a time, each under `scheduleLock`
+(the container's ScheduleCover, shared by ptpu pods and keeping the existing service out)."""
 
 from __future__ import annotations
 
@@ -34,14 +32,11 @@ LOCK_AT_MOST = timedelta(minutes=20)
 PROCESS_JOB = "processMessages"
 RETRY_JOBS = {RetryTier.SHORT: "retryShortTerm", RetryTier.MEDIUM: "retryMediumTerm", RetryTier.LONG: "retryLongTerm"}
 SYSTEM_FAILURE_JOB = "retrySystemFailures"
-# A cycle starts no booking after this share of the lock's lease: the booking in hand (a few upstream
-# calls, each bounded by the HTTP timeouts) must still finish before another pod can take the lock.
+# A cycle starts no booking after this share of the lock's lease, so the one in hand ends before it expires.
 DEADLINE_SHARE = 0.8
 
 
 class JobWatch(Protocol):
-    """Told when each job starts and finishes (scheduler_watch.SchedulerWatch)."""
-
     def started(self, job: str) -> None: ...
 
     def finished(self, job: str, succeeded: bool) -> None: ...
@@ -62,9 +57,7 @@ class ScheduleSettings:
     processing_enabled: bool
     processing_delay: timedelta
     crons: dict[RetryTier, str]
-    # How long a crashed holder can keep the others out (ShedLock's lockAtMostFor).
-    lock_at_most: timedelta = LOCK_AT_MOST
-    # The retry of records an outage left in ERROR (SynchronisationService.retry_system_failures).
+    lock_at_most: timedelta = LOCK_AT_MOST  # ShedLock's lockAtMostFor
     system_failure_delay: timedelta = timedelta(minutes=1)
     system_failure_limit: int = 200
     # The crons' zone; None: the machine's (TZ), as Spring's @Scheduled uses the JVM's default zone.
@@ -75,9 +68,8 @@ class ScheduleSettings:
 
 
 def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> timedelta:
-    """How close two pods' starts of one retry tier are taken to be one cron tick's run: half the shortest
-    gap between two fires of any tier, at most SAME_RUN_WINDOW_CAP (every pod fires at the same tick, a
-    few seconds apart at most; the next tick is a whole gap later)."""
+    """How close two pods' starts of a retry tier count as one tick's run: half the shortest gap between two
+    fires of any tier, at most SAME_RUN_WINDOW_CAP."""
     start = now or datetime.now()
     gaps = []
     for cron in settings.crons.values():
@@ -98,20 +90,14 @@ class Lock(Protocol):
 
 
 class SharedLock:
-    """The one cluster lock every job of this process takes, with a release lost to an outage remembered.
-
-    Shared by all jobs (not one per job): after retryShortTerm loses its release, the lock is still ours
-    until lock_at_most, so whichever job runs next must free it first or it would be skipped too.
-    Safe to repeat a release: it only frees a lock we own, and no other job of ours runs meanwhile
-    (one scheduler worker).
-    """
+    """The one cluster lock every job of this process takes. A release lost to an outage is retried before
+    the next job, whichever it is (the lock stays ours until lock_at_most); repeating it is safe."""
 
     def __init__(
         self, lock: Lock, name: str = LOCK_NAME, lock_at_most: timedelta = LOCK_AT_MOST, clock: Clock | None = None,
         outage_clock: Callable[[], float] | None = None,
     ) -> None:
         self.name = name
-        # The lock table unreachable: one traceback, then a line a minute.
         self.acquire_outage = OutageLog(log, f"Taking {name}", clock=outage_clock)
         self.release_outage = OutageLog(log, f"Releasing {name} (retried before the next run)", clock=outage_clock)
         self.lock = lock
@@ -121,11 +107,9 @@ class SharedLock:
         self._deadline: datetime | None = None
 
     def deadline(self) -> datetime | None:
-        """When the work under the lock taken last should start nothing new (None without a clock)."""
         return self._deadline
 
     def acquire(self, job: str) -> bool:
-        """True when `job` may run now; never raises."""
         if self._release_pending and not self.release(job):
             log.warning("%s skipped: %s from an earlier run is still not released", job, self.name)
             return False
@@ -168,18 +152,15 @@ class LockedJob:
         self, name: str, work: Callable[[], object], lock: Lock | SharedLock, result_log_level: int = logging.INFO,
         outage_clock: Callable[[], float] | None = None, watch: JobWatch | None = None,
     ) -> None:
-        """`lock`: the process's SharedLock, or a cluster lock to take as `scheduleLock` on its own."""
         self.name = name
         self.watch = watch
-        # A store or upstream outage fails every tick: one traceback, then a line a minute.
         self.outage = OutageLog(log, f"{name} (the next run tries again)", clock=outage_clock)
         self._result_log_level = result_log_level
         self._work = work
         self._lock = lock if isinstance(lock, SharedLock) else SharedLock(lock)
 
     def __call__(self) -> bool:
-        """True when the work ran (successfully or not), False when the lock was held elsewhere. The watch,
-        if any, hears of the start and the finish; the run succeeded when the work ran without an error."""
+        """True when the work ran (successfully or not), False when the lock was held elsewhere."""
         succeeded = False
         if self.watch is not None:
             self.watch.started(self.name)
@@ -212,29 +193,22 @@ def scheduled_jobs(
     jobs = {
         PROCESS_JOB: LockedJob(
             PROCESS_JOB, lambda: service.process_due(deadline=shared.deadline()), shared,
-            result_log_level=logging.DEBUG, watch=watch,
-        )
-    }
+            result_log_level=logging.DEBUG, watch=watch)}
     for tier, name in RETRY_JOBS.items():
         jobs[name] = LockedJob(
             name, lambda tier=tier: service.retry(tier, deadline=shared.deadline()),  # type: ignore[misc]
-            shared, watch=watch,
-        )
+            shared, watch=watch)
     # Reads nothing unless this instance saved a system failure since its last run found none.
     jobs[SYSTEM_FAILURE_JOB] = LockedJob(
         SYSTEM_FAILURE_JOB,
         lambda: service.retry_system_failures(
-            limit=system_failure_limit, deadline=shared.deadline(), only_after_failures=True
-        ),
-        shared, result_log_level=logging.DEBUG, watch=watch,
-    )
+            limit=system_failure_limit, deadline=shared.deadline(), only_after_failures=True),
+        shared, result_log_level=logging.DEBUG, watch=watch)
     return jobs
 
 
 class SynchronisationScheduler:
-    """Owns an APScheduler BackgroundScheduler with the five jobs; start() / shutdown(wait).
-
-    Every job's trigger is guarded (cron.StrictlyLater) and every run reported to `watch`."""
+    """An APScheduler BackgroundScheduler with the five jobs, triggers guarded by cron.StrictlyLater."""
 
     def __init__(
         self, service: Synchronises, lock: Lock, clock: Clock, settings: ScheduleSettings,
@@ -246,8 +220,7 @@ class SynchronisationScheduler:
         self._settings = settings
         # One worker: a cron retry that fires mid-cycle waits its turn instead of being skipped.
         self._scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=1)}, timezone=settings.timezone,
-        )
+            executors={"default": ThreadPoolExecutor(max_workers=1)}, timezone=settings.timezone)
         self._triggers: dict[str, BaseTrigger] = {}
         _quieten_scheduler_log()
 
@@ -267,14 +240,12 @@ class SynchronisationScheduler:
         self.watch.watching(list(self._triggers), self.next_fires)
 
     def next_fires(self) -> Mapping[str, datetime | None]:
-        """Each job's next fire time from now, asked of its trigger (never of the scheduler, whose lock a
-        stuck scheduler thread holds)."""
+        """Asked of the triggers, never of the scheduler (a stuck scheduler thread holds its lock)."""
         now = datetime.now(UTC)
         return {name: trigger.get_next_fire_time(None, now) for name, trigger in self._triggers.items()}
 
     def shutdown(self, wait: bool = True) -> None:
-        """Stop scheduling; with wait, also wait for the job in hand. Only then, when no job of ours can
-        still be working, is a release lost earlier retried; a job still running keeps the lock."""
+        """With wait, wait for the job in hand, then retry a release lost earlier (no job of ours runs)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
         if wait:
@@ -294,14 +265,12 @@ class SynchronisationScheduler:
         self._triggers[name] = StrictlyLater(trigger, name)
         self._scheduler.add_job(
             self.jobs[name], self._triggers[name], id=name, name=name,
-            max_instances=1, coalesce=True, misfire_grace_time=misfire_grace_time,
-        )
+            max_instances=1, coalesce=True, misfire_grace_time=misfire_grace_time)
 
 
 class _DropExpectedNotices(logging.Filter):
-    """A cycle longer than the delay makes APScheduler warn on every tick; that is expected, not news. Jobs
-    added before the start are each announced as added "tentatively", then again when really added: the
-    second line (naming the job) is enough."""
+    """Drops APScheduler's warning on every tick of a cycle longer than the delay, and its "tentatively"
+    added lines (each job is announced again when really added)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -1,9 +1,5 @@
-"""Before anything starts, reach every AWS resource once and turn a failure into one line.
-
-Missing credentials, rejected credentials, a denied permission, an unreachable endpoint or a missing
-queue/table each become a ConfigError naming the setting to fix and the endpoint that was asked, instead
-of a 60-100 line botocore traceback. `ptpu serve` prints it and exits 2.
-"""
+"""Before anything starts, reach every AWS resource once: missing, rejected or unpermitted credentials, an
+unreachable endpoint or a missing queue/table/topic is a one-line ConfigError naming the setting and endpoint."""
 
 from __future__ import annotations
 
@@ -31,26 +27,21 @@ from ptpu_runtime.outbound_environment import masked_proxy
 
 _REJECTED = {
     "InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidSignatureException",
-    "ExpiredToken", "ExpiredTokenException", "InvalidAccessKeyId", "AuthFailure",
-}
+    "ExpiredToken", "ExpiredTokenException", "InvalidAccessKeyId", "AuthFailure"}
 _DENIED = {"AccessDenied", "AccessDeniedException", "AuthorizationError"}
 _UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
 
 
 def check_aws(settings: Settings, clients: AwsClients, resolve_queues: Callable[[], object]) -> None:
-    """Resolve (or, with an emulator, create) the queues, then read both tables' descriptions and, when one
-    is configured, the domain-events topic's attributes.
-
-    Raises ConfigError with one line on the first failure; anything else propagates unchanged.
-    """
+    """Resolve (emulated: create) the queues, describe both tables and any domain-events topic. Raises
+    ConfigError on the first failure; anything else propagates."""
     emulated = settings.emulated_aws
     with explained("SQS", clients.sqs, "SQS_AWS", "SQS_ENDPOINT_URL" if emulated else "AWS_REGION"):
         resolve_queues()
     tables = (
         (clients.dynamodb, "DYNAMODB_AWS", "DYNAMODB_TABLENAME", settings.dynamodb_table_name),
         (clients.schedule_dynamodb, "DYNAMODB_SCHEDULE_AWS", "DYNAMODB_SCHEDULE_TABLENAME",
-         settings.schedule_table_name),
-    )
+         settings.schedule_table_name))
     for client, keys, table_setting, table in tables:
         with explained(
             "DynamoDB", client, keys, "DYNAMODB_ENDPOINT" if emulated else "AWS_REGION", (table_setting, table)
@@ -86,8 +77,6 @@ def explained(
             f"{key_settings}: no AWS credentials for {service} at {endpoint} (set them, or give the pod a role)"
         ) from None
     except ProxyConnectionError as error:
-        # The proxy from HTTP(S)_PROXY refused or could not be reached: one line, not a
-        # 138-line traceback; the proxy's credentials are masked.
         proxy = masked_proxy(str(getattr(error, "kwargs", {}).get("proxy_url", "?")))
         variable = "HTTPS_PROXY" if endpoint.startswith("https") else "HTTP_PROXY"
         raise ConfigError(
@@ -113,11 +102,8 @@ def explained(
 
 
 def check_listen(address: str, port: int) -> None:
-    """Bind SERVER_ADDRESS:SERVER_PORT once and let it go, before anything starts, so an address that
-    does not resolve or a port already taken is a one-line ConfigError naming both settings rather than
-    an HTTP server that dies after the listener and scheduler have started.
-
-    Raises ConfigError. A port taken between this check and uvicorn's bind still stops the service."""
+    """Bind SERVER_ADDRESS:SERVER_PORT once, before anything starts: an unresolvable address or a taken port is
+    a ConfigError naming both settings."""
     try:
         infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError) as error:

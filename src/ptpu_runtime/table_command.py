@@ -1,9 +1,6 @@
-"""`ptpu table backfill`: the cut-over step (docs/side-by-side.md "Switching over
-from the existing service"). Reads the same environment variables as `ptpu serve` (the table is DYNAMODB_TABLENAME),
-shows a progress bar (tqdm: items read, rate, ETA against DynamoDB's approximate item count) on
-stderr and prints a summary on stdout. Exit codes: 0 done, 1 failed (re-run the same command to
-resume from the checkpoint), 2 bad configuration or a table without the indexes.
-"""
+"""`ptpu table backfill`: the cut-over step (docs/side-by-side.md), on DYNAMODB_TABLENAME with `ptpu serve`'s
+settings; a progress bar on stderr, a summary on stdout. Exit codes: 0 done, 1 failed (re-run to resume from
+the checkpoint), 2 bad configuration or a table without the indexes."""
 
 from __future__ import annotations
 
@@ -43,8 +40,7 @@ def _segments(text: str) -> int:
 
 
 def _stop_on_signals() -> None:
-    """SIGINT and SIGTERM stop the backfill after each segment's page in hand (the checkpoint then says
-    where to resume), also when it was started with SIGINT ignored (`ptpu table backfill &` in a script)."""
+    """SIGINT and SIGTERM stop after each segment's page in hand, even when started with SIGINT ignored (`&`)."""
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt(signal.Signals(signum).name)
@@ -66,25 +62,20 @@ def add_table(subparsers: argparse._SubParsersAction) -> None:
     actions = table.add_subparsers(dest="table_command", required=True)
     backfill = actions.add_parser(
         "backfill",
-        help="add ptpu's index attributes to the items the existing service wrote (run once at cut-over)",
-    )
+        help="add ptpu's index attributes to the items the existing service wrote (run once at cut-over)")
     backfill.add_argument(
-        "--segments", type=_segments, default=4, help=f"parallel Scan segments, 1-{MAX_SEGMENTS} (default 4)"
-    )
+        "--segments", type=_segments, default=4, help=f"parallel Scan segments, 1-{MAX_SEGMENTS} (default 4)")
     backfill.add_argument(
-        "--max-items-per-second", type=_positive, default=None, help="read at most this many items a second"
-    )
+        "--max-items-per-second", type=_positive, default=None, help="read at most this many items a second")
     backfill.add_argument("--page-size", type=_at_least_one, default=100, help="items per Scan page (default 100)")
     backfill.add_argument(
         "--checkpoint", type=Path, default=DEFAULT_CHECKPOINT,
-        help=f"where the position is kept for a re-run to resume (default ./{DEFAULT_CHECKPOINT})",
-    )
+        help=f"where the position is kept for a re-run to resume (default ./{DEFAULT_CHECKPOINT})")
     backfill.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
     backfill.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run_table(args: argparse.Namespace) -> int:
-    """Only `backfill` for now."""
     from ptpu_runtime.container import Container  # boto3 and the rest only when run
 
     try:
@@ -98,8 +89,7 @@ def run_table(args: argparse.Namespace) -> int:
         page_size=args.page_size,
         max_items_per_second=args.max_items_per_second,
         dry_run=args.dry_run,
-        checkpoint=args.checkpoint,
-    )
+        checkpoint=args.checkpoint)
     table = settings.dynamodb_table_name
     backfill = TableBackfill(Container(settings=settings).aws().dynamodb, table, options)
     try:
@@ -149,8 +139,7 @@ def summary(table: str, counts: BackfillCounts, dry_run: bool) -> str:
         (f"{verb}, by status", statuses),
         ("written meanwhile, left", str(counts.changed_meanwhile)
          + (" (run again once the existing service has stopped)" if counts.changed_meanwhile else "")),
-        ("unreadable, left", str(counts.unreadable) + (" (named in the log)" if counts.unreadable else "")),
-    ]
+        ("unreadable, left", str(counts.unreadable) + (" (named in the log)" if counts.unreadable else ""))]
     lines = [f"Backfill of {table} {'(dry run: nothing written) ' if dry_run else ''}finished"]
     lines += [f"  {label + ':':<26}{value}" for label, value in rows]
     return "\n".join(lines)

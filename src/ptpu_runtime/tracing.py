@@ -1,11 +1,6 @@
-"""Where traces and telemetry events go: Azure Monitor, OTLP, both, or nowhere.
-
-- `APPLICATIONINSIGHTS_CONNECTION_STRING`: spans to Application Insights and the `P2P*` events as customEvents.
-- `OTEL_EXPORTER_OTLP_ENDPOINT`: spans and events (as log records) over OTLP/HTTP to `<url>/v1/traces` and
-  `<url>/v1/logs`; the exporter reads the other `OTEL_EXPORTER_OTLP_*` variables itself.
-- neither: no tracer provider, the OpenTelemetry SDK not even imported; every span is the API's no-op one.
-One provider serves both exporters, so one sampler and one instrumentation set (requests, botocore) apply.
-"""
+"""Where traces and the `P2P*` events go: Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING), OTLP/HTTP
+(OTEL_EXPORTER_OTLP_ENDPOINT: `<url>/v1/traces`, `<url>/v1/logs`), both through one provider, sampler and
+instrumentation set, or neither: the OpenTelemetry SDK not imported, every span the API's no-op one."""
 
 from __future__ import annotations
 
@@ -84,9 +79,7 @@ def start_tracing(
     settings: Settings, *, span_exporters: Sequence[SpanExporter] = (), log_exporters: Sequence[LogRecordExporter] = (),
     install_global: bool = True,
 ) -> Tracing:
-    """The exporters `settings` ask for; none: `Tracing` with the no-op tracer. `span_exporters` /
-    `log_exporters` are added as they are, exported synchronously (tests' in-memory ones); `install_global`
-    also makes the provider the process's global one (settable once, so tests leave it)."""
+    """`span_exporters` / `log_exporters` export synchronously (tests'); `install_global`: the process's provider."""
     if not (settings.applicationinsights_connection_string or settings.otel_exporter_otlp_endpoint or span_exporters):
         return Tracing(trace.NoOpTracer())
     tracing = build_pipeline(settings, span_exporters, log_exporters)
@@ -109,8 +102,7 @@ def build_pipeline(
     from opentelemetry.sdk.trace.sampling import ParentBased
 
     resource = Resource.create({"service.name": settings.otel_service_name})
-    # No atexit flush: `ptpu serve` flushes within a bound at its stop; an atexit flush to an unreachable
-    # collector held the exit for its whole retry schedule.
+    # No atexit flush: `ptpu serve` flushes within a bound at its stop.
     provider = TracerProvider(resource=resource, sampler=ParentBased(root=no_lone_calls()), shutdown_on_exit=False)
     spans, logs = _configured_exporters(settings, provider)
     for _, exporter in spans:
@@ -153,11 +145,9 @@ def _configured_exporters(
         from azure.monitor.opentelemetry.exporter import AzureMonitorLogExporter, AzureMonitorTraceExporter
 
         connection = settings.applicationinsights_connection_string
-        # No offline storage: its files under /tmp would hold the events' NOMS numbers and CRNs and outlive
-        # the process; a batch Azure does not take is dropped. Given the provider, it reads its resource.
+        # No offline storage: files under /tmp would keep NOMS numbers and CRNs beyond the process.
         trace_exporter = AzureMonitorTraceExporter(
-            connection_string=connection, tracer_provider=provider, disable_offline_storage=True
-        )
+            connection_string=connection, tracer_provider=provider, disable_offline_storage=True)
         spans.append((AZURE_MONITOR, trace_exporter))
         logs.append(AzureMonitorLogExporter(connection_string=connection, disable_offline_storage=True))
     if settings.otel_exporter_otlp_endpoint:
@@ -193,9 +183,8 @@ def _event_pipeline(
 
 
 class ThrottleExporterLogs(logging.Filter):
-    """The exporters' own complaints (about four lines per failed batch while a collector is unreachable):
-    per logger under EXPORTER_LOGGERS, the first record, then at most one per `interval_seconds` with the
-    count held back; Azure's HTTP policy's INFO lines dropped. `clock` returns seconds."""
+    """Per logger under EXPORTER_LOGGERS, the first record, then one per `interval_seconds` with the count held
+    back; Azure's HTTP policy's INFO lines dropped. `clock` returns seconds."""
 
     def __init__(self, interval_seconds: float = INTERVAL_SECONDS, clock: Callable[[], float] | None = None) -> None:
         super().__init__()

@@ -1,8 +1,6 @@
 """`ThreadedRunner`, the core's RunsBookingTasks: up to PRISONTOPROBATION_PROCESSOR_WORKERS bookings at once.
 
-Tasks are pulled from the core's iterator on the calling thread only when a worker is free, so the
-selection is read lazily and the cycle's deadline is checked when a booking would start.
-"""
+Tasks are pulled on the calling thread only when a worker is free (the deadline is checked as each starts)."""
 
 from __future__ import annotations
 

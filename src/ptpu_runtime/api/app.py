@@ -1,12 +1,6 @@
-"""The FastAPI application: routers, error handlers, middleware, and its documents without internet.
-
-- Swagger UI at springdoc's paths (`/swagger-ui/index.html`, `/swagger-ui.html` and `/` redirect to it),
-  its assets from `fastapi-offline`; the OpenAPI document at `/v3/api-docs`, the AsyncAPI one (the NOMIS
-  events consumed, the domain events published; `ptpu_runtime/asyncapi.yaml`) at `/v3/asyncapi`.
-- The OpenAPI document lists the errors the service gives: no 422, and every 4xx/5xx with the HMPPS
-  ErrorResponse body (status, errorCode, userMessage, developerMessage, moreInfo; api/errors.py).
-"""
-
+"""The FastAPI application: routers, error handlers, middleware; Swagger UI (local assets) at springdoc's
+paths, OpenAPI at `/v3/api-docs`, AsyncAPI (`ptpu_runtime/asyncapi.yaml`) at `/v3/asyncapi`. The OpenAPI
+document has no 422 and the HMPPS ErrorResponse body on every 4xx/5xx (api/errors.py)."""
 
 from __future__ import annotations
 
@@ -55,13 +49,11 @@ class ApiDependencies:
 
 def create_app(deps: ApiDependencies) -> FastAPI:
     app = documented_app(
-        title=BUILD_NAME, version=deps.version, description="Keeps Delius in step with NOMIS offender events"
-    )
+        title=BUILD_NAME, version=deps.version, description="Keeps Delius in step with NOMIS offender events")
     install_error_handlers(app)
     app.include_router(health_router(deps.health, deps.registry, deps.version, deps.liveness, deps.mode))
     app.include_router(
-        report_router(deps.repository, deps.clock, deps.verifier, ReportGate(deps.max_concurrent_reports))
-    )
+        report_router(deps.repository, deps.clock, deps.verifier, ReportGate(deps.max_concurrent_reports)))
     app.include_router(queue_admin_router(deps.queues, deps.telemetry, deps.verifier))
     if deps.resync is not None:
         app.include_router(resync_router(deps.resync, deps.verifier))
@@ -76,15 +68,12 @@ OPENAPI_PATH = "/v3/api-docs"
 SWAGGER_UI_PATH = "/swagger-ui/index.html"
 SWAGGER_UI_LEGACY_PATH = "/swagger-ui.html"
 SWAGGER_ASSETS_PATH = "/swagger-ui/assets"
-# Swagger UI's default validator badge fetches https://validator.swagger.io/... for any non-loopback
-# host: off, so the page makes no request beyond the service itself.
+# No validator badge: it would fetch validator.swagger.io.
 SWAGGER_UI_PARAMETERS = {"validatorUrl": None, "persistAuthorization": True}
 
 
 def documented_app(**fastapi_arguments: Any) -> FastAPI:
-    """A FastAPI app whose OpenAPI document and Swagger UI are at springdoc's paths, assets served locally.
-
-    `fastapi_arguments`: title, version, description (anything FastAPI takes except the docs URLs)."""
+    """`fastapi_arguments`: anything FastAPI takes except the docs URLs."""
     app = FastAPIOffline(
         docs_url=SWAGGER_UI_PATH,
         redoc_url=None,
@@ -92,44 +81,34 @@ def documented_app(**fastapi_arguments: Any) -> FastAPI:
         openapi_url=OPENAPI_PATH,
         swagger_ui_oauth2_redirect_url="/swagger-ui/oauth2-redirect.html",
         swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
-        **fastapi_arguments,
-    )
-    app.include_router(_redirects())
-    app.include_router(asyncapi_router())  # the AsyncAPI document beside the OpenAPI one
+        **fastapi_arguments)
+    app.include_router(_documents())
     return app
 
 
-def _redirects() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-
-    @router.get("/")
-    def root() -> RedirectResponse:
-        return RedirectResponse(SWAGGER_UI_PATH, status_code=302)
-
-    @router.get(SWAGGER_UI_LEGACY_PATH)
-    def legacy() -> RedirectResponse:
-        return RedirectResponse(SWAGGER_UI_PATH, status_code=302)
-
-    return router
-
 ASYNCAPI_PATH = "/v3/asyncapi"
-ASYNCAPI_MEDIA_TYPE = "application/yaml"
 
 
 @cache
 def asyncapi_document() -> str:
-    """The document's YAML text, read once from the installed package."""
     return (files("ptpu_runtime") / "asyncapi.yaml").read_text(encoding="utf-8")
 
 
-def asyncapi_router() -> APIRouter:
+def _documents() -> APIRouter:
+    """The redirects to Swagger UI and the AsyncAPI document (YAML)."""
     router = APIRouter(include_in_schema=False)
+
+    @router.get("/")
+    @router.get(SWAGGER_UI_LEGACY_PATH)
+    def to_swagger_ui() -> RedirectResponse:
+        return RedirectResponse(SWAGGER_UI_PATH, status_code=302)
 
     @router.get(ASYNCAPI_PATH)
     def asyncapi() -> Response:
-        return Response(asyncapi_document(), media_type=ASYNCAPI_MEDIA_TYPE)
+        return Response(asyncapi_document(), media_type="application/yaml")
 
     return router
+
 
 ERROR_RESPONSE = "ErrorResponse"
 ERROR_SCHEMA: dict[str, Any] = {
@@ -141,14 +120,10 @@ ERROR_SCHEMA: dict[str, Any] = {
         "errorCode": {"type": "integer", "nullable": True},
         "userMessage": {"type": "string"},
         "developerMessage": {"type": "string"},
-        "moreInfo": {"type": "string", "nullable": True},
-    },
-}
+        "moreInfo": {"type": "string", "nullable": True}}}
 _ROLE = re.compile(r"ROLE_[A-Z_]+")
 _FASTAPI_ONLY = ("HTTPValidationError", "ValidationError")
-# The example each status shows (Swagger UI shows one per response; a single schema-level example showed
-# the 400's "Validation failure" under 401 and 403): the messages the service sends (api/errors.py,
-# api/security.py, api/reports.py).
+# One example per status: the messages the service sends (api/errors.py, security.py, reports.py).
 _EXAMPLES: dict[str, tuple[str, str]] = {
     "400": ("Validation failure: daysOld must be 0 or more", "daysOld: must be 0 or more"),
     "401": ("Unauthorised, requires a valid Oauth2 token", "no bearer token"),
@@ -156,13 +131,11 @@ _EXAMPLES: dict[str, tuple[str, str]] = {
     "404": ("Not found", "no such resource"),
     "429": ("Too many reports running (at most 2 at once); try again later", "Too many reports running"),
     "500": ("Unexpected error", "RuntimeError"),
-    "503": ("A service this depends on is unavailable", "UpstreamFailure: see the service log"),
-}
+    "503": ("A service this depends on is unavailable", "UpstreamFailure: see the service log")}
 
 
 def describe_hmpps_errors(app: FastAPI) -> None:
-    """Replace `app.openapi` so its document has no 422 (a 400 instead) and every 4xx/5xx response has the
-    ErrorResponse body; the document is built once, as FastAPI does."""
+    """Replace `app.openapi` by hmpps_errors of FastAPI's document, built once."""
     build: Callable[[], dict[str, Any]] = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -174,7 +147,7 @@ def describe_hmpps_errors(app: FastAPI) -> None:
 
 
 def hmpps_errors(document: dict[str, Any]) -> dict[str, Any]:
-    """The document, changed in place and returned (see the module docstring)."""
+    """The document without 422 (a 400 instead), each 4xx/5xx with ErrorResponse; changed in place."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas[ERROR_RESPONSE] = ERROR_SCHEMA
     schema = {"$ref": f"#/components/schemas/{ERROR_RESPONSE}"}

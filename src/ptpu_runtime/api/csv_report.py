@@ -1,8 +1,6 @@
 """The report CSV, byte-compatible with the original (OpenCSV bean writer): every field quoted, header
-upper-case in alphabetical order, nulls as "", date-times as Java's LocalDateTime.toString().
-
-Beyond the original: a cell that a spreadsheet would read as a formula is neutralised
-by OWASP's CSV-injection rule, so a hostile upstream value cannot run in an operator's Excel."""
+upper-case in alphabetical order, nulls as "", date-times as Java's LocalDateTime.toString(); beyond it, a cell
+a spreadsheet would read as a formula is neutralised (OWASP's CSV-injection rule)."""
 
 from __future__ import annotations
 
@@ -72,8 +70,7 @@ def _row(message: Message, with_processed: bool) -> dict[str, str]:
         "LOCATIONID": _text(message.location_id),
         "OFFENDERNO": _text(message.offender_no),
         "RECALL": _text(message.recall),
-        "STATUS": _text(message.status),
-    }
+        "STATUS": _text(message.status)}
     if with_processed:
         row["PROCESSEDDATE"] = java_local_date_time(message.processed_date)
     return {column: neutralised(cell) for column, cell in row.items()}

@@ -36,8 +36,7 @@ def error_body(status: int, user_message: str, developer_message: str | None = N
         "errorCode": None,
         "userMessage": user_message,
         "developerMessage": developer_message or user_message,
-        "moreInfo": None,
-    }
+        "moreInfo": None}
 
 
 def _answer(status: int, user: str, developer: str | None = None, headers: dict[str, str] | None = None):

@@ -1,8 +1,5 @@
-"""Open operational endpoints: /health (+ ping, liveness, readiness), /info, /prometheus.
-
-The probes never wait: ping, liveness and readiness answer on the event loop; /health, which waits on
-upstreams, has its own small pool, apart from AnyIO's worker pool that a slow upstream can fill.
-"""
+"""Open operational endpoints: /health (+ ping, liveness, readiness), /info, /prometheus. The probes answer on
+the event loop; /health, which waits on upstreams, has its own small pool apart from AnyIO's."""
 
 from __future__ import annotations
 
@@ -61,8 +58,7 @@ def health_router(
     @router.get(
         "/prometheus",
         response_class=Response,
-        summary="Metrics; internal: must not be exposed through the ingress",
-    )
+        summary="Metrics; internal: must not be exposed through the ingress")
     async def prometheus() -> Response:
         # Classic text format: the OpenMetrics one would rename ptpu_statusChange_total (see adapters.metrics).
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

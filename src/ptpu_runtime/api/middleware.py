@@ -1,11 +1,6 @@
-"""ASGI middleware.
-
-- `HeadAsGet`: HEAD answered for every GET route, as Spring MVC does (RFC 9110 §9.3.2): the GET's status and
-  headers, no body (FastAPI alone answers 405); a path with no GET still answers 405 from the router.
-- `BodyLimit`: a body over MAX_BODY_BYTES (1 MiB, the nginx ingress's default; the largest operation needs
-  about 6 KB) is answered 413 in the HMPPS shape and read no further: a declared Content-Length at once, a
-  chunked body as it arrives (55 MB sent to POST /resync without a token grew the process to 560 MB).
-"""
+"""ASGI middleware. `HeadAsGet`: HEAD for every GET route, as Spring MVC (RFC 9110 §9.3.2): the GET's status
+and headers, no body. `BodyLimit`: a body over MAX_BODY_BYTES (1 MiB, the nginx ingress's default) is a 413 in
+the HMPPS shape, read no further (a declared Content-Length at once, a chunked body as it arrives)."""
 
 
 from __future__ import annotations
@@ -100,6 +95,5 @@ class BodyLimit:
         await send({
             "type": "http.response.start", "status": 413,
             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                        (b"connection", b"close")],
-        })
+                        (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})

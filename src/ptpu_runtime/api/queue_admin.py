@@ -1,8 +1,7 @@
 """PUT/GET /queue-admin/* (SPEC §9): the original's three endpoints and the hmpps-sqs convention ones.
 
-Telemetry as each family sends it, only when a message was found: the original's endpoints send
-TRANSFERRED_EVENT_DLQ / PURGED_EVENT_DLQ (`messages-on-queue`), the hmpps-sqs ones RetryDLQ / PurgeQueue.
-"""
+Telemetry only when a message was found: the original's TRANSFERRED_EVENT_DLQ / PURGED_EVENT_DLQ
+(`messages-on-queue`), the hmpps-sqs ones' RetryDLQ / PurgeQueue."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ from ptpu_adapters.sqs.queue_admin import QueueAdmin
 from ptpu_core.errors import PURGE_INTERVAL_SECONDS, PurgeTooSoon
 from ptpu_core.ports import Telemetry
 from ptpu_runtime.api.errors import ApiError
-from ptpu_runtime.api.security import ROLE_QUEUE_ADMIN, TokenVerifier, require_role
+from ptpu_runtime.api.security import ROLE_QUEUE_ADMIN, TokenVerifier, require_role, role_errors
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +26,10 @@ TRANSFERRED_EVENT_DLQ = "TRANSFERRED_EVENT_DLQ"
 PURGED_EVENT_DLQ = "PURGED_EVENT_DLQ"
 
 
-# What the role-protected operations can answer besides 200, so the OpenAPI document matches the service.
-ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Validation failure (a parameter of the wrong form)"},
-    401: {"description": "No valid bearer token"},
-    403: {"description": f"The token lacks {ROLE_QUEUE_ADMIN}"},
-    404: {"description": "No such queue"},
-}
-# The purges can also answer 429: SQS allows one purge of a queue every 60 seconds (Retry-After: 60).
-PURGE_ERRORS: dict[int | str, dict[str, Any]] = {
-    **ADMIN_ERRORS,
-    429: {"description": "The queue was purged less than 60 seconds ago (SQS allows one purge a minute)"},
-}
+_ADMIN_ERRORS = {400: "Validation failure (a parameter of the wrong form)", 404: "No such queue"}
+ADMIN_ERRORS = role_errors(ROLE_QUEUE_ADMIN, _ADMIN_ERRORS)
+PURGE_ERRORS = role_errors(ROLE_QUEUE_ADMIN, {
+    **_ADMIN_ERRORS, 429: "The queue was purged less than 60 seconds ago (SQS allows one purge a minute)"})
 
 
 def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: TokenVerifier) -> APIRouter:
@@ -65,7 +56,6 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
         try:
             purged = queues.purge(queue_name)
         except PurgeTooSoon as refused:
-            # A client error, not an outage: the caller may try again once SQS's minute is over.
             raise ApiError(429, str(refused), headers={"Retry-After": str(PURGE_INTERVAL_SECONDS)}) from refused
         log.info("Purged %d messages from %s", purged, queue_name)
         return purged
@@ -129,9 +119,7 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
 
 
 def shown_body(body: str) -> Any:
-    """A DLQ message body as get-dlq-messages shows it: parsed when it is JSON nested at most
-    MAX_SHOWN_DEPTH deep, otherwise the body itself as a string (a body too deep to parse or to encode
-    again is exactly the message an operator needs to see, so it is never a 500)."""
+    """Parsed when JSON nested at most MAX_SHOWN_DEPTH deep, else the text itself (never a 500)."""
     try:
         parsed = json.loads(body)
     except (ValueError, RecursionError):
@@ -140,7 +128,6 @@ def shown_body(body: str) -> Any:
 
 
 def _depth_at_most(value: Any, limit: int) -> bool:
-    """Whether arrays and objects in `value` nest no more than `limit` deep (iterative: no recursion)."""
     pending: list[tuple[Any, int]] = [(value, 0)]
     while pending:
         item, depth = pending.pop()

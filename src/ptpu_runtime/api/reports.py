@@ -1,8 +1,7 @@
-"""GET /report/* (SPEC §9): CSV reports and the match summary, for ROLE_PTPU_REPORT.
+"""GET /report/* (SPEC §9): CSV reports (streamed page by page) and the match summary, for ROLE_PTPU_REPORT.
 
-The CSV reports stream (rows are sent as the store's pages arrive) and at most the gate's limit of
-reports run at once; the others are answered 429 with Retry-After at once, never queued: a report reads up
-to the whole table, so unbounded concurrent reports could exhaust the pod's memory and the table's capacity."""
+At most the gate's limit run at once; others get 429 with Retry-After, never queued (a report may read the
+whole table)."""
 
 from __future__ import annotations
 
@@ -20,7 +19,7 @@ from ptpu_core.ports import Clock, MessageRepository
 from ptpu_core.use_cases import reports
 from ptpu_runtime.api.csv_report import csv_chunks
 from ptpu_runtime.api.errors import ApiError, bad_request
-from ptpu_runtime.api.security import ROLE_REPORT, TokenVerifier, require_role
+from ptpu_runtime.api.security import ROLE_REPORT, TokenVerifier, require_role, role_errors
 
 CSV = "text/csv"
 
@@ -29,7 +28,7 @@ RETRY_AFTER_SECONDS = 10
 
 
 class ReportGate:
-    """Counts reports in progress; `enter` raises ApiError(429) when `limit` are already running."""
+    """Counts reports in progress; `enter` raises ApiError(429, Retry-After) when `limit` are running."""
 
     def __init__(self, limit: int = DEFAULT_MAX_CONCURRENT_REPORTS, retry_after_seconds: int = RETRY_AFTER_SECONDS):
         if limit < 1:
@@ -39,19 +38,17 @@ class ReportGate:
         self._retry_after = retry_after_seconds
 
     def enter(self) -> None:
-        """Take a slot, or raise ApiError(429) with a Retry-After header (seconds)."""
         if not self._slots.acquire(blocking=False):
             raise ApiError(
                 429,
                 f"Too many reports running (at most {self.limit} at once); try again later",
-                headers={"Retry-After": str(self._retry_after)},
-            )
+                headers={"Retry-After": str(self._retry_after)})
 
     def leave(self) -> None:
         self._slots.release()
 
     def release_after(self, chunks: Iterator[str]) -> Iterator[str]:
-        """`chunks`, giving the slot back when they are exhausted, fail or the client goes away."""
+        """`chunks`, giving the slot back when they end, fail or the client leaves."""
         try:
             yield from chunks
         finally:
@@ -74,27 +71,21 @@ def local_date_time(name: str, value: str | None) -> datetime | None:
 def date_range(
     start_name: str, start_value: str | None, end_name: str, end_value: str | None
 ) -> tuple[datetime | None, datetime | None]:
-    """Both ends of a created/processed range; 400 when reversed (DynamoDB rejects BETWEEN with low > high,
-    which would otherwise surface as a store failure and a 503)."""
+    """Both ends of a range; 400 when reversed (DynamoDB's BETWEEN would fail: a 503)."""
     start, end = local_date_time(start_name, start_value), local_date_time(end_name, end_value)
     if start is not None and end is not None and start > end:
         raise bad_request(f"{start_name} '{start_value}' is after {end_name} '{end_value}'")
     return start, end
 
 
-# Parameter ranges, documented in the OpenAPI document and checked by FastAPI (400 outside them): a day
-# count beyond a century would take "now minus days" off the calendar (OverflowError, a 500).
-MAX_DAYS = 36_500
-# A local date-time as the service accepts it (local_date_time()): only real calendar dates (29 February in
-# leap years), years 1000-9999, optional seconds and 1-9 fraction digits. The OpenAPI document names it as
-# the format LOCAL_DATE_TIME_FORMAT with an example, not as this pattern (300 characters Swagger UI would show);
-# clients that generate values (the schemathesis test) register the format with this pattern.
+MAX_DAYS = 36_500  # beyond a century "now minus days" leaves the calendar (OverflowError)
+# What local_date_time() accepts (real dates, years 1000-9999, optional seconds and 1-9 fraction digits), for
+# clients that generate values; the OpenAPI document names the format LOCAL_DATE_TIME_FORMAT instead.
 _MONTH_DAY = ("(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)")
 _LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
 LOCAL_DATE_TIME_PATTERN = (
     f"^(?:[1-9][0-9]{{3}}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
-    "T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{1,9})?)?$"
-)
+    "T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{1,9})?)?$")
 
 
 def days_query(default: int, alias: str, description: str) -> Any:
@@ -106,29 +97,21 @@ LOCAL_DATE_TIME_EXAMPLE = "2021-01-31T13:45:00"
 
 
 def date_time_query(alias: str, description: str) -> Any:
-    """An optional local date-time filter; documented by its format, checked by local_date_time()."""
     return Query(
         None, alias=alias,
         description=f"{description}: a London local date-time, no offset (yyyy-MM-ddTHH:mm[:ss[.fraction]])",
-        json_schema_extra={"format": LOCAL_DATE_TIME_FORMAT, "example": LOCAL_DATE_TIME_EXAMPLE},
-    )
+        json_schema_extra={"format": LOCAL_DATE_TIME_FORMAT, "example": LOCAL_DATE_TIME_EXAMPLE})
 
 
-# What every report can answer besides 200, so the OpenAPI document matches what the service does.
-DOCUMENTED_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Validation failure: a query parameter of the wrong form or out of range, or a date "
-                         "range whose start is after its end"},
-    401: {"description": "No valid bearer token"},
-    403: {"description": f"The token lacks {ROLE_REPORT}"},
-    429: {"description": "Too many reports running at once; try again after Retry-After seconds"},
-}
+DOCUMENTED_ERRORS = role_errors(ROLE_REPORT, {
+    400: "Validation failure: a query parameter of the wrong form or out of range, or a date range whose start "
+         "is after its end",
+    429: "Too many reports running at once; try again after Retry-After seconds"})
 
 
 def streamed_csv(gate: ReportGate, select: Callable[[], Iterable[Message]], with_processed: bool = False) -> Response:
-    """The CSV of the records `select()` gives, as a streaming response holding one of the gate's slots
-    from before the store is asked until the last byte is sent (or the client leaves). The first chunk
-    (the first page read) is made before answering, so a store that is down is still a 503, not a cut
-    200; a failure later can only end the stream early (the log says why)."""
+    """The CSV of `select()`, streamed under one of the gate's slots until the last byte. The first page is
+    read before answering, so a store that is down is a 503, not a cut 200."""
     gate.enter()
     try:
         chunks = csv_chunks(select(), with_processed)
@@ -145,8 +128,7 @@ def report_router(
     gate = gate or ReportGate()
     router = APIRouter(
         prefix="/report", tags=["reports"], dependencies=[Depends(require_role(verifier, ROLE_REPORT))],
-        responses=DOCUMENTED_ERRORS,
-    )
+        responses=DOCUMENTED_ERRORS)
 
     @router.get("/in-progress", response_class=Response, responses={200: {"content": {CSV: {}}}},
                 summary="A report of all matches currently in progress")
@@ -172,17 +154,14 @@ def report_router(
     ) -> Response:
         processed_from, processed_to = date_range(
             "processedDateStartDateTime", processed_date_start_date_time,
-            "processedDateEndDateTime", processed_date_end_date_time,
-        )
+            "processedDateEndDateTime", processed_date_end_date_time)
         created_from, created_to = date_range(
             "createdDateStartDateTime", created_date_start_date_time,
-            "createdDateEndDateTime", created_date_end_date_time,
-        )
+            "createdDateEndDateTime", created_date_end_date_time)
         chosen = reports.ProcessedFilter(
             location_id=location_id or None, event_type=event_type or None,
             processed_from=processed_from, processed_to=processed_to,
-            created_from=created_from, created_to=created_to,
-        )
+            created_from=created_from, created_to=created_to)
         return streamed_csv(gate, lambda: reports.processed(repository, chosen), with_processed=True)
 
     @router.get("/match-summary", summary="How the imprisonment status changes have been matched")
@@ -194,13 +173,11 @@ def report_router(
     ) -> dict[str, Any]:
         created_from, created_to = date_range(
             "createdDateStartDateTime", created_date_start_date_time,
-            "createdDateEndDateTime", created_date_end_date_time,
-        )
+            "createdDateEndDateTime", created_date_end_date_time)
         gate.enter()
         try:
             summary = reports.match_summary(
-                repository, clock, location_id or None, created_from, created_to, sla_days
-            )
+                repository, clock, location_id or None, created_from, created_to, sla_days)
         finally:
             gate.leave()
         return summary.as_json()

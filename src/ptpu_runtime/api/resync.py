@@ -1,8 +1,5 @@
-"""POST /resync: re-sync named prisoners now, for ROLE_PTPU_RESYNC (the use case: ptpu_core.use_cases.resync).
-
-Its own role, not queue-admin's: queue-admin moves SQS messages, a re-sync writes to people's records in
-Delius (the successor services' re-match endpoints take their own role too).
-"""
+"""POST /resync: re-sync named prisoners now (ptpu_core.use_cases.resync), for ROLE_PTPU_RESYNC: its own
+role, as it writes to Delius records (the successor services' re-match endpoints have their own too)."""
 
 from __future__ import annotations
 
@@ -28,22 +25,17 @@ from ptpu_core.use_cases.resync import (
 )
 from ptpu_core.use_cases.resync_progress import ResyncProgress, Unanswered
 from ptpu_runtime.api.errors import ApiError, bad_request
-from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, require_role
+from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, caller, require_role, role_errors
 
 log = logging.getLogger(__name__)
 
-RESYNC_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Validation failure: no id, more than 500, or an id that is neither a booking id "
-                         "nor a NOMS number (the message names each)"},
-    401: {"description": "No valid bearer token"},
-    403: {"description": f"The token lacks {ROLE_RESYNC}"},
-    415: {"description": "The body is not application/json"},
-}
-# The answer comes within this many seconds, under the 60 s an nginx ingress waits: a booking still in hand
-# then answers STILL_RUNNING and the rest NOT_STARTED (ptpu_core.use_cases.resync_progress says why).
+RESYNC_ERRORS = role_errors(ROLE_RESYNC, {
+    400: "Validation failure: no id, more than 500, or an id that is neither a booking id nor a NOMS number "
+         "(the message names each)",
+    415: "The body is not application/json"})
+# Under an nginx ingress's 60 s; then STILL_RUNNING / NOT_STARTED (ptpu_core.use_cases.resync_progress).
 ANSWER_WITHIN_SECONDS = 50.0
-# Re-syncs running at once in one pod (each one booking at a time); a request beyond them waits its turn.
-CONCURRENT_RESYNCS = 4
+CONCURRENT_RESYNCS = 4  # per pod; a request beyond them waits its turn
 
 # Checked by the core (one message naming every bad id); the schema states the same rule for clients.
 RequestedIdSchema = WithJsonSchema({
@@ -52,9 +44,7 @@ RequestedIdSchema = WithJsonSchema({
          "description": "A NOMIS booking id, written as a whole number (no fraction or exponent)",
          "example": 1200835},
         {"type": "string", "pattern": NOMS_NUMBER.pattern.replace("[A-Z]", "[A-Za-z]"),
-         "description": "A NOMS number (upper-cased first): its latest booking", "example": "A5089DY"},
-    ]
-})
+         "description": "A NOMS number (upper-cased first): its latest booking", "example": "A5089DY"}]})
 
 
 class ResyncRequest(BaseModel):
@@ -62,11 +52,9 @@ class ResyncRequest(BaseModel):
 
     ids: list[Annotated[Any, RequestedIdSchema]] = Field(
         description=f"1 to {MAX_IDS} booking ids (integers) or NOMS numbers (strings)",
-        json_schema_extra={"minItems": 1, "maxItems": MAX_IDS}, examples=[[1200835, "A5089DY"]],
-    )
+        json_schema_extra={"minItems": 1, "maxItems": MAX_IDS}, examples=[[1200835, "A5089DY"]])
     dryRun: StrictBool = Field(  # noqa: N815 - the wire name
-        True, description="true (the default): write nothing to Delius, answer what would be written"
-    )
+        True, description="true (the default): write nothing to Delius, answer what would be written")
 
 
 class DeliusWrite(BaseModel):
@@ -89,8 +77,7 @@ class ResyncOutcome(BaseModel):
                     "says why), a stored event would be retried; BUSY: another pod is processing the booking, "
                     "try again shortly; NOT_FOUND: no such booking; ERROR: an upstream failed (detail); "
                     "NOT_STARTED: the request's time was spent before this one, send it again; STILL_RUNNING: in hand "
-                    "when the answer could wait no longer (50 s), it finishes on its own"
-    )
+                    "when the answer could wait no longer (50 s), it finishes on its own")
     status: str | None = Field(description="The SynchroniseState a stored event would have, e.g. COMPLETED")
     crns: list[str] = Field(description="The CRN linked, or the candidates seen")
     telemetry: list[TelemetryEvent] = Field(description="The telemetry events processing sent")
@@ -112,15 +99,13 @@ def resync_router(resync: Resync, verifier: TokenVerifier, answer_within: float 
     @router.post(
         "/resync", responses=RESYNC_ERRORS, response_model=ResyncResponse,
         summary="Re-syncs prisoners now, as an IMPRISONMENT_STATUS-CHANGED would (dry run by default)",
-        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}}},
-    )
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}}})
     async def resync_now(
         request: Request, claims: dict[str, Any] = Depends(require_role(verifier, ROLE_RESYNC))
     ) -> ResyncResponse:
-        # The token is checked (above) before the body is read or parsed; the body is read here, not by FastAPI.
+        # The body is read here, only after the token is checked (above).
         asked = await _resync_request(request)
-        # Who asked, for the audit trail: HMPPS Auth puts the client (or user) in client_id / sub.
-        who = claims.get("user_name") or claims.get("client_id") or claims.get("sub")
+        who = caller(claims)
         log.info("POST /resync by %s: %d ids, dryRun=%s", who, len(asked.ids), asked.dryRun)
         progress = ResyncProgress()
         running = workers.submit(resync.resync, asked.ids, dry_run=asked.dryRun, progress=progress)
@@ -140,8 +125,7 @@ def resync_router(resync: Resync, verifier: TokenVerifier, answer_within: float 
 
 
 async def _resync_request(request: Request) -> ResyncRequest:
-    """The body as a ResyncRequest: 415 unless JSON; 400 for bad JSON, a repeated key (a second `dryRun`
-    must not silently win) or a body of the wrong shape."""
+    """415 unless JSON; 400 for bad JSON, a repeated key (a second `dryRun` must not win) or a wrong shape."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
         raise ApiError(415, f"Unsupported media type {media_type or '(none)'}: send application/json")
@@ -159,9 +143,8 @@ async def _resync_request(request: Request) -> ResyncRequest:
 
 
 def _json_number(text: str) -> float | int:
-    """A JSON number written with a fraction: `1200835.0` (a zero fraction, no exponent) is the whole number
-    it is, as JSON Schema's `integer` and Jackson read it; anything else (`1.5`, `1.5e3`) stays a float,
-    which the core refuses as a booking id, so an exponent never turns into another booking."""
+    """`1200835.0` (zero fraction, no exponent) is a whole number, as JSON Schema's `integer` and Jackson read
+    it; `1.5` or `1.5e3` stays a float, which the core refuses as a booking id."""
     whole, dot, fraction = text.partition(".")
     if dot and "e" not in text.lower() and fraction.strip("0") == "":
         return int(whole)
@@ -185,16 +168,14 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _still_running(item: Unanswered, waited: float) -> ResyncOutcome:
     if item.running:
-        return ResyncOutcome(
-            id=item.requested, bookingId=item.booking_id, result=ResyncResult.STILL_RUNNING, status=None, crns=[],
-            telemetry=[], writes=[],
-            detail=f"still being processed after {waited:g} s; it finishes under its lease (its writes may still "
-                   "land): send it again (a dry run) to see the result",
-        )
-    return ResyncOutcome(
-        id=item.requested, bookingId=item.booking_id, result=ResyncResult.NOT_STARTED, status=None, crns=[],
-        telemetry=[], writes=[], detail=f"not started: the answer could not wait past {waited:g} s; send it again",
-    )
+        result, detail = ResyncResult.STILL_RUNNING, (
+            f"still being processed after {waited:g} s; it finishes under its lease (its writes may still "
+            "land): send it again (a dry run) to see the result")
+    else:
+        result = ResyncResult.NOT_STARTED
+        detail = f"not started: the answer could not wait past {waited:g} s; send it again"
+    return ResyncOutcome(id=item.requested, bookingId=item.booking_id, result=result, status=None, crns=[],
+                         telemetry=[], writes=[], detail=detail)
 
 
 def _outcome(item: ResyncItem) -> ResyncOutcome:
@@ -206,8 +187,7 @@ def _outcome(item: ResyncItem) -> ResyncOutcome:
         crns=list(item.crns),
         telemetry=[TelemetryEvent(name=event.name, attributes=dict(event.attributes)) for event in item.events],
         writes=[_write(event) for event in item.writes],
-        detail=item.detail,
-    )
+        detail=item.detail)
 
 
 def _write(event: TrackedEvent) -> DeliusWrite:
@@ -215,5 +195,4 @@ def _write(event: TrackedEvent) -> DeliusWrite:
     attributes = event.attributes
     return DeliusWrite(
         operation=attributes.get("operation", ""), method=attributes.get("method", ""),
-        path=attributes.get("path", ""), body=json.loads(attributes.get("body", "null")),
-    )
+        path=attributes.get("path", ""), body=json.loads(attributes.get("body", "null")))

@@ -1,10 +1,7 @@
 """Bearer JWTs from HMPPS Auth (SPEC §9): RS256 only, keys from the JWKS endpoint, roles in `authorities`.
 
-401 for a missing, malformed, expired or unverifiable token (including a key id HMPPS Auth does not
-publish, or keys that cannot be read in time: see ptpu_adapters.http.jwks); 403 for a valid token
-without the role. `exp`, `nbf` and `iat` are checked with 60 s of leeway, as Spring Security's
-JwtTimestampValidator does for the existing service (HMPPS Auth's clock may run ahead of ours).
-"""
+401 for a missing, malformed, expired or unverifiable token (ptpu_adapters.http.jwks); 403 without the role.
+`exp`, `nbf` and `iat` with 60 s of leeway, as Spring Security's JwtTimestampValidator."""
 
 from __future__ import annotations
 
@@ -32,13 +29,11 @@ class SigningKeys(Protocol):
     def key(self, kid: str) -> jwt.PyJWK: ...
 
 
-# Declares the HTTP bearer scheme in /v3/api-docs, so Swagger UI shows an Authorize button and sends the
-# token on the report and queue-admin calls. auto_error=False: our own 401 body still applies.
+# The bearer scheme in /v3/api-docs (Swagger UI's Authorize); auto_error=False: our own 401 body applies.
 BEARER_SCHEME = HTTPBearer(
     auto_error=False, scheme_name="hmpps-auth", bearerFormat="JWT",
     description="An HMPPS Auth token (client credentials) carrying ROLE_PTPU_REPORT, ROLE_PTPU_QUEUE_ADMIN or "
-                "ROLE_PTPU_RESYNC",
-)
+                "ROLE_PTPU_RESYNC")
 
 
 def _unauthorised(reason: str) -> ApiError:
@@ -67,8 +62,7 @@ class TokenVerifier:
             signing_key = self._keys.key(kid)
             claims: dict[str, Any] = jwt.decode(
                 token, signing_key.key, algorithms=ALGORITHMS, leeway=self._leeway,
-                options={"require": ["exp"], "verify_aud": False},
-            )
+                options={"require": ["exp"], "verify_aud": False})
         except KeyUnavailable:
             raise _unauthorised("token signed by a key HMPPS Auth does not publish (or its keys are unavailable)") \
                 from None
@@ -107,3 +101,14 @@ def require_role(verifier: TokenVerifier, role: str) -> Callable[..., dict[str, 
         return claims
 
     return check
+
+
+def role_errors(role: str, described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI responses of an operation needing `role`: `described` (status: description), 401 and 403."""
+    described = {**described, 401: "No valid bearer token", 403: f"The token lacks {role}"}
+    return {status: {"description": described[status]} for status in sorted(described)}
+
+
+def caller(claims: dict[str, Any]) -> object:
+    """Who asked, for the audit line: HMPPS Auth puts the user or client in user_name / client_id / sub."""
+    return claims.get("user_name") or claims.get("client_id") or claims.get("sub")

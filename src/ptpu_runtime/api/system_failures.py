@@ -1,9 +1,5 @@
-"""POST /retry-system-failures: retry now the records an outage left in ERROR, for ROLE_PTPU_RESYNC.
-
-What the job `retrySystemFailures` does after a saved system failure, hurried by an operator; a dry run
-(the default) lists the bookings it would take. It starts no booking after ANSWER_WITHIN_SECONDS, so it
-answers inside an nginx ingress's 60 s.
-"""
+"""POST /retry-system-failures, for ROLE_PTPU_RESYNC: the job `retrySystemFailures` run now; a dry run (the
+default) lists the bookings it would take. No booking starts after ANSWER_WITHIN_SECONDS (nginx waits 60 s)."""
 
 from __future__ import annotations
 
@@ -18,18 +14,14 @@ from pydantic import BaseModel, Field
 from ptpu_core.ports import Clock
 from ptpu_core.use_cases.synchronise import CycleSummary
 from ptpu_runtime.api.errors import bad_request
-from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, require_role
+from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, caller, require_role, role_errors
 
 log = logging.getLogger(__name__)
 
 ANSWER_WITHIN_SECONDS = 45.0
 MAX_BOOKINGS = 1000
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Validation failure: maxBookings out of range, or a parameter given twice"},
-    401: {"description": "No valid bearer token"},
-    403: {"description": f"The token lacks {ROLE_RESYNC}"},
-}
+ERRORS = role_errors(ROLE_RESYNC, {400: "Validation failure: maxBookings out of range, or a parameter given twice"})
 
 
 class RetriesSystemFailures(Protocol):
@@ -54,8 +46,7 @@ def system_failure_router(service: RetriesSystemFailures, clock: Clock, verifier
 
     @router.post(
         "/retry-system-failures", responses=ERRORS, response_model=SystemFailureRetry,
-        summary="Retries now the records an outage left in ERROR (short tier); a dry run by default",
-    )
+        summary="Retries now the records an outage left in ERROR (short tier); a dry run by default")
     def retry_system_failures(
         request: Request,
         claims: dict[str, Any] = Depends(require_role(verifier, ROLE_RESYNC)),
@@ -68,7 +59,7 @@ def system_failure_router(service: RetriesSystemFailures, clock: Clock, verifier
                           if count > 1)
         if repeated:
             raise bad_request(f"the query parameter {repeated[0]!r} appears more than once")
-        who = claims.get("user_name") or claims.get("client_id") or claims.get("sub")
+        who = caller(claims)
         bookings = service.system_failures(limit=max_bookings)
         log.info("POST /retry-system-failures by %s: %d bookings, dryRun=%s", who, len(bookings), dry_run)
         if dry_run:
@@ -79,7 +70,6 @@ def system_failure_router(service: RetriesSystemFailures, clock: Clock, verifier
         return SystemFailureRetry(
             dryRun=False, bookingIds=bookings, bookings=summary.bookings, done=summary.done,
             retried=summary.retried, systemFailures=summary.errors,
-            notStarted=max(0, len(bookings) - summary.bookings - summary.stale - summary.leased_elsewhere),
-        )
+            notStarted=max(0, len(bookings) - summary.bookings - summary.stale - summary.leased_elsewhere))
 
     return router

@@ -13,11 +13,7 @@ from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases
 from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
 from ptpu_adapters.dynamodb.shedlock import ScheduleCover
 from ptpu_adapters.provisioning import AwsResourceNames, provision
-from ptpu_adapters.sns.domain_event_topic import (
-    DryRunDomainEventPublisher,
-    NoDomainEventTopic,
-    SnsDomainEventPublisher,
-)
+from ptpu_adapters.sns.domain_event_topic import DryRunDomainEventPublisher, NoDomainEventTopic, SnsDomainEventPublisher
 from ptpu_adapters.sqs.queue_admin import SqsQueueAdmin
 from ptpu_adapters.sqs.queue_depth import SampledQueueDepth
 from ptpu_core.errors import ConfigError
@@ -41,9 +37,7 @@ def aws_clients(settings: Settings) -> AwsClients:
         endpoints=AwsEndpoints(settings.sqs_endpoint_url, settings.dynamodb_endpoint_url, settings.sns_endpoint_url),
         credentials=AwsCredentialSets(
             settings.sqs_credentials, settings.dlq_credentials, settings.dynamodb_credentials,
-            settings.schedule_credentials,
-        ),
-    )
+            settings.schedule_credentials))
 
 
 def _queue_urls(settings: Settings, clients: AwsClients) -> QueueUrls:
@@ -51,8 +45,7 @@ def _queue_urls(settings: Settings, clients: AwsClients) -> QueueUrls:
     if settings.emulated_aws:
         names = AwsResourceNames(
             queue=settings.sqs_queue_name, dlq=settings.sqs_dlq_name, topic=settings.sns_topic_name,
-            message_table=settings.dynamodb_table_name, schedule_table=settings.schedule_table_name,
-        )
+            message_table=settings.dynamodb_table_name, schedule_table=settings.schedule_table_name)
         resources = provision(clients, names)
         log.info("Provisioned emulated queues, topic and tables")
         return QueueUrls(resources.queue_url, resources.dlq_url)
@@ -100,20 +93,16 @@ class Aws(containers.DeclarativeContainer):
     preflight = providers.Callable(check_aws, settings, clients, queue_urls.provider)
     repository = providers.Singleton(
         DynamoMessageRepository, clients.provided.dynamodb, settings.provided.dynamodb_table_name,
-        metrics=observability.metrics,
-    )
+        metrics=observability.metrics)
     # Pods share work by per-booking leases; `scheduleLock` only keeps the existing service out.
     lock = providers.Singleton(
-        ScheduleCover, clients.provided.schedule_dynamodb, settings.provided.schedule_table_name
-    )
+        ScheduleCover, clients.provided.schedule_dynamodb, settings.provided.schedule_table_name)
     booking_leases = providers.Singleton(
         DynamoBookingLeases, clients.provided.schedule_dynamodb, settings.provided.schedule_table_name,
-        settings.provided.booking_lease,
-    )
+        settings.provided.booking_lease)
     queue_admin = providers.Singleton(
         SqsQueueAdmin, clients.provided.sqs, queue_urls.provided.queue_url, queue_urls.provided.dlq_url,
-        clients.provided.dlq_sqs,
-    )
+        clients.provided.dlq_sqs)
     # Queue and DLQ depth gauges, sampled at most every 30 s off the scrape; on the registry /prometheus serves.
     queue_depth = providers.Singleton(SampledQueueDepth, queue_admin, observability.registry)
     domain_events = providers.Singleton(domain_event_publisher, settings, clients, observability.telemetry)

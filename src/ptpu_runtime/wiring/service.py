@@ -71,43 +71,34 @@ class Service(containers.DeclarativeContainer):
             visibility_timeout=providers.Callable(_whole_seconds, settings.provided.sqs_visibility_timeout),
             # One message per worker: a bigger batch leaves messages waiting in hand, their visibility
             # timeout running, until a worker is free.
-            max_messages=settings.provided.listener_workers,
-        ),
+            max_messages=settings.provided.listener_workers),
         error_visibility=providers.Singleton(
             ErrorVisibility, aws.provided.sqs, queue_urls.provided.queue_url,
-            settings.provided.sqs_error_visibility_timeout, telemetry, settings.provided.sqs_dlq_name,
-        ),
-        tracer=tracing.provided.tracer,
-    )
+            settings.provided.sqs_error_visibility_timeout, telemetry, settings.provided.sqs_dlq_name),
+        tracer=tracing.provided.tracer)
     scheduler_watch = providers.Singleton(_scheduler_watch, domain.schedule_settings, observability.registry)
     scheduler = providers.Singleton(
         SynchronisationScheduler, domain.synchronisation, cloud.lock, observability.clock, domain.schedule_settings,
-        scheduler_watch,
-    )
+        scheduler_watch)
 
     version = providers.Singleton(build_version)
     recent_calls = observability.upstream_calls
     health_checks = providers.List(
         providers.Singleton(
             UpstreamHealth, components.PRISON_API, "prison-api", upstreams.prison_http.provided.ping_answer,
-            recent_calls,
-        ),
+            recent_calls),
         providers.Singleton(
             UpstreamHealth, components.COMMUNITY_API, "community-api", upstreams.community_http.provided.ping_answer,
-            recent_calls,
-        ),
+            recent_calls),
         providers.Singleton(
             UpstreamHealth, components.SEARCH_API, "offender-search", upstreams.search_http.provided.ping_answer,
-            recent_calls,
-        ),
+            recent_calls),
         providers.Singleton(PingHealth, components.OAUTH_API, upstreams.auth_http.provided.ping_answer),
         providers.Singleton(
-            DynamoTableHealth, components.MESSAGE_TABLE, aws.provided.dynamodb, settings.provided.dynamodb_table_name
-        ),
+            DynamoTableHealth, components.MESSAGE_TABLE, aws.provided.dynamodb, settings.provided.dynamodb_table_name),
         providers.Singleton(
             DynamoTableHealth, components.SCHEDULE_TABLE, aws.provided.schedule_dynamodb,
-            settings.provided.schedule_table_name,
-        ),
+            settings.provided.schedule_table_name),
         providers.Singleton(QueueHealth, cloud.queue_admin, dlq_attached=cloud.queue_admin.provided.dlq_attached),
         providers.Singleton(BuildInfoHealth, version),
         scheduler_watch,
@@ -131,6 +122,4 @@ class Service(containers.DeclarativeContainer):
             resync=domain.resync,
             liveness=scheduler_watch,
             system_failures=domain.synchronisation,
-            mode=providers.Callable(mode_info, settings),
-        ),
-    )
+            mode=providers.Callable(mode_info, settings)))

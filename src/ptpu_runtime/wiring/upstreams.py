@@ -43,23 +43,18 @@ class Upstreams(containers.DeclarativeContainer):
     # One token provider: one cached token for the whole service.
     token_provider = providers.Singleton(
         HmppsAuthTokenProvider, settings.provided.oauth_endpoint_url, settings.provided.oauth_client_id,
-        settings.provided.oauth_client_secret, providers.Singleton(cookieless_session),
-    )
+        settings.provided.oauth_client_secret, providers.Singleton(cookieless_session))
     observer = observability.upstream_calls
     prison_http = providers.Singleton(
-        _upstream, "prison-api", settings.provided.prison_endpoint_url, token_provider, settings, observer
-    )
+        _upstream, "prison-api", settings.provided.prison_endpoint_url, token_provider, settings, observer)
     community_http = providers.Singleton(
-        _upstream, "community-api", settings.provided.community_endpoint_url, token_provider, settings, observer
-    )
+        _upstream, "community-api", settings.provided.community_endpoint_url, token_provider, settings, observer)
     search_http = providers.Singleton(
         _upstream, "offender-search", settings.provided.offender_search_endpoint_url, token_provider, settings,
-        observer,
-    )
+        observer)
     # hmpps-auth is only pinged for /health: that client gets no token provider to misuse.
     auth_http = providers.Singleton(
-        _upstream, "hmpps-auth", settings.provided.oauth_endpoint_url, providers.Object(_NoTokens()), settings
-    )
+        _upstream, "hmpps-auth", settings.provided.oauth_endpoint_url, providers.Object(_NoTokens()), settings)
     prison_api = providers.Singleton(PrisonApiClient, prison_http)
     offender_search = providers.Singleton(OffenderSearchClient, search_http)
     delius_api = providers.Singleton(CommunityApiClient, community_http)

@@ -6,7 +6,7 @@ import attrs
 
 from ptpu_runtime.config import Settings
 from ptpu_runtime.config_kinds import SPEC, specs
-from ptpu_runtime.config_reference import markdown
+from ptpu_sandbox.config_reference import markdown
 
 REFERENCE = Path(__file__).resolve().parents[3] / "docs" / "configuration.md"
 

@@ -1,20 +1,16 @@
-"""The configuration reference, generated from `Settings` (the one place settings are defined).
-
-`help_text()` is the epilog of `ptpu serve --help`; `markdown()` is docs/configuration.md. Regenerate the
-file with `make docs` (`python -m ptpu_runtime.config_reference docs/configuration.md`); a unit test fails
-when the committed file differs from what the code would write.
-"""
+"""docs/configuration.md, generated from `Settings` by `make docs`
+(`python -m ptpu_sandbox.config_reference docs/configuration.md`); a unit test fails when it is stale."""
 
 from __future__ import annotations
 
 import sys
-import textwrap
 from pathlib import Path
 
 from attrs import NOTHING
 
 from ptpu_runtime.config import Settings
 from ptpu_runtime.config_kinds import Spec, show_default, specs
+from ptpu_runtime.outbound_environment import OUTBOUND
 
 _HEADER = """# Configuration reference
 
@@ -44,19 +40,8 @@ under `mode`.
 """
 
 
-OUTBOUND = """The standard outbound variables are honoured too, and checked at start-up the same way (a malformed
-proxy URL or a CA bundle that does not exist is one line, exit 2): `HTTPS_PROXY`, `HTTP_PROXY`,
-`ALL_PROXY` and `NO_PROXY` (either case), `REQUESTS_CA_BUNDLE` (else `CURL_CA_BUNDLE`) for the HMPPS APIs,
-`AWS_CA_BUNDLE` for AWS. The HMPPS API clients read them once, at start-up, for each API's base URL, and
-never read `~/.netrc`. `NO_PROXY` must also name the AWS endpoints if AWS is not to go through the proxy."""
-
-
-def _names(spec: Spec) -> str:
-    return " + ".join(spec.names) + "".join(f" (or {alias})" for alias in spec.aliases)
-
-
 def markdown() -> str:
-    """docs/configuration.md: one table row per setting, in the order Settings declares them."""
+    """One table row per setting, in the order Settings declares them."""
     rows = [
         f"| {_name_cell(spec)} | {_default_cell(spec, default)} | {_cell(spec.kind.unit)} "
         f"| {_cell(spec.meaning)}{' (secret)' if spec.secret else ''} |"
@@ -66,7 +51,6 @@ def markdown() -> str:
 
 
 def _name_cell(spec: Spec) -> str:
-    """`A` + `B` for a key pair; `A` (or `ALIAS`) for a setting with other names."""
     return " + ".join(f"`{name}`" for name in spec.names) + "".join(f" (or `{alias}`)" for alias in spec.aliases)
 
 
@@ -81,27 +65,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def help_text() -> str:
-    """Every variable with its default, then its meaning indented below, for `ptpu serve --help`."""
-    lines = [
-        f"  {_names(spec)}  [{show_default(spec, default)}]\n      {spec.meaning}"
-        for _, spec, default in specs(Settings)
-    ]
-    rules = ("empty = the default (a true/false switch must say which); only whitespace = an error naming it",
-             OUTBOUND.replace("\n", " "))
-    return ("environment variables [default] (also docs/configuration.md):\n" + "\n".join(lines)
-            + "\n\n" + "\n".join(textwrap.fill(rule, 100) for rule in rules))
-
-
-def main(argv: list[str]) -> int:
-    """`python -m ptpu_runtime.config_reference [PATH]`: write the reference to PATH (stdout without one)."""
+if __name__ == "__main__":
     text = markdown()
-    if len(argv) > 1:
-        Path(argv[1]).write_text(text, encoding="utf-8")
+    if len(sys.argv) > 1:
+        Path(sys.argv[1]).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))
