@@ -45,7 +45,7 @@ from ptpu_core.rules.retry_policy import epoch_seconds
 from ptpu_core.settings import DomainSettings
 from ptpu_core.use_cases.resync import LatestBookings
 from ptpu_core.use_cases.synchronise import Store
-from ptpu_core.work.booking_work import KEEP_SHARE, BookingLeases, LeaseRun
+from ptpu_core.work.cycle import KEEP_SHARE, BookingLeases, LeaseRun
 from ptpu_core.work.effect_journal import AppliedStepStore
 from ptpu_core.work.unit_of_work import BookingWork, Ports
 

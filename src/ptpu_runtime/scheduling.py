@@ -22,7 +22,7 @@ from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_runtime.cron import StrictlyLater, spring_cron_trigger
 from ptpu_runtime.scheduler_watch import SchedulerWatch, WatchLimits
 
-# A retry tier run by several pods counts as one run when their starts are this close (booking_work.LeaseRun).
+# A retry tier run by several pods counts as one run when their starts are this close (ptpu_core.work.cycle.LeaseRun).
 SAME_RUN_WINDOW_CAP = timedelta(minutes=5)
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from ptpu_adapters.dynamodb.lease_values import LOCK_UNTIL, UnreadableLeaseValue
 from ptpu_adapters.dynamodb.shedlock import _utc_now, default_lock_owner, shedlock_time
 from ptpu_core.errors import StoreFailure
 from ptpu_core.rules.retry_policy import RetryTier
-from ptpu_core.work.booking_work import KEEP_SHARE, LeaseRun
+from ptpu_core.work.cycle import KEEP_SHARE, LeaseRun
 
 log = logging.getLogger(__name__)
 

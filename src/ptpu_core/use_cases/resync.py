@@ -25,7 +25,7 @@ from ptpu_core.ports import MessageRepository, Telemetry
 from ptpu_core.processors.dispatch import process
 from ptpu_core.settings import DomainSettings
 from ptpu_core.use_cases.resync_progress import ResyncItem, ResyncProgress, ResyncResult, TrackedEvent
-from ptpu_core.work.booking_work import ON_REQUEST, BookingLeases, NoLeases
+from ptpu_core.work.cycle import ON_REQUEST, BookingLeases, NoLeases
 from ptpu_core.work.owed_announcements import DOMAIN_EVENTS, KeptWhenUnpublished
 from ptpu_core.work.unit_of_work import BookingWork, DryRun, Ports
 

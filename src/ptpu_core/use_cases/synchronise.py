@@ -26,7 +26,7 @@ from ptpu_core.processors import dispatch
 from ptpu_core.rules.aggregation import aggregate
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
-from ptpu_core.work.booking_work import (
+from ptpu_core.work.cycle import (
     LEASE_SHARE,
     PROCESS_DUE,
     CycleSettings,

@@ -25,7 +25,7 @@ from ptpu_core.settings import DomainSettings
 from ptpu_core.use_cases.receive import EventReceiver
 from ptpu_core.use_cases.resync import Resync
 from ptpu_core.use_cases.synchronise import SynchronisationService
-from ptpu_core.work.booking_work import BookingLeases, CycleSettings
+from ptpu_core.work.cycle import BookingLeases, CycleSettings
 from ptpu_core.work.record_tracing import NO_TRACING, RecordTracing
 from ptpu_core.work.unit_of_work import DryRun, Ports
 from ptpu_runtime.config import Settings

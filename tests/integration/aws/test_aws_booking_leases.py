@@ -26,7 +26,7 @@ from ptpu_core.rules.retry_policy import RetryTier, initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, fake_ports
 from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.work.booking_work import ON_REQUEST, PROCESS_DUE, CycleSettings, LeaseRun
+from ptpu_core.work.cycle import ON_REQUEST, PROCESS_DUE, CycleSettings, LeaseRun
 from ptpu_sandbox.emulator import AwsResourceNames
 
 BOOKING = 1200835

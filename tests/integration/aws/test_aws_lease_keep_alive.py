@@ -37,7 +37,7 @@ from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import FakeDomainEventPublisher, RecordingMetrics, RecordingTelemetry
 from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.work.booking_work import PROCESS_DUE, CycleSettings
+from ptpu_core.work.cycle import PROCESS_DUE, CycleSettings
 from ptpu_core.work.domain_events import PRISON_IDENTIFIER_ADDED
 from ptpu_core.work.unit_of_work import Ports
 from ptpu_sandbox.emulator import AwsResourceNames

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from simulated_service_env import simulated_service_env
 
 from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases
-from ptpu_core.work.booking_work import PROCESS_DUE
+from ptpu_core.work.cycle import PROCESS_DUE
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
 from ptpu_sandbox.simulators import QUEUE_ADMIN_ROLE, REPORT_ROLE, RESYNC_ROLE, SimulatedHmpps

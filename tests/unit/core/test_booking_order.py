@@ -11,7 +11,7 @@ from ptpu_core.rules.booking_order import PodSpread, as_selected
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import RecordingTelemetry, fake_ports
 from ptpu_core.use_cases.synchronise import SynchronisationService
-from ptpu_core.work.booking_work import CycleSettings
+from ptpu_core.work.cycle import CycleSettings
 
 SELECTION = list(range(9_000_000, 9_000_450))  # more than two windows of 200
 

@@ -23,7 +23,7 @@ from ptpu_core.models.record import Message
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.testing import InMemoryMessageRepository, OneRecord
 from ptpu_core.use_cases.synchronise import SynchronisationService
-from ptpu_core.work.booking_work import CycleSettings
+from ptpu_core.work.cycle import CycleSettings
 from ptpu_core.work.effect_journal import EffectJournal, write_key
 
 CRN = "X142620"

@@ -25,7 +25,7 @@ from ptpu_core.testing import (
     LeaseItem,
 )
 from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.work.booking_work import PROCESS_DUE, CycleSettings
+from ptpu_core.work.cycle import PROCESS_DUE, CycleSettings
 from ptpu_core.work.domain_events import PRISON_IDENTIFIER_ADDED
 
 CRN = "X100001"

@@ -19,7 +19,7 @@ from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import InMemoryBookingLeases, LeaseItem, fake_ports
 from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.work.booking_work import PROCESS_DUE, CycleSettings, LeaseRun
+from ptpu_core.work.cycle import PROCESS_DUE, CycleSettings, LeaseRun
 
 LEASE = timedelta(minutes=5)
 

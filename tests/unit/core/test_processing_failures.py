@@ -8,7 +8,7 @@ from records import MOVEMENT, SENTENCE_DATES, World, record
 
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.use_cases.synchronise import CycleSummary
-from ptpu_core.work.booking_work import LeaseLost
+from ptpu_core.work.cycle import LeaseLost
 
 
 def test_a_processors_failure_is_saved_as_the_records_failure() -> None:

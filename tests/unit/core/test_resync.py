@@ -30,7 +30,7 @@ from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.testing import FakeDomainEventPublisher, OneRecord
 from ptpu_core.use_cases.resync import MAX_IDS, InvalidResyncRequest, Resync, ResyncItem, ResyncResult
-from ptpu_core.work.booking_work import ON_REQUEST, LeaseRun
+from ptpu_core.work.cycle import ON_REQUEST, LeaseRun
 from ptpu_core.work.unit_of_work import DryRun
 
 CRN = "X142620"

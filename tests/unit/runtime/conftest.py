@@ -25,7 +25,7 @@ from ptpu_core.testing import (
     InMemoryMessageRepository,
     RecordingTelemetry,
 )
-from ptpu_core.work.booking_work import NoLeases
+from ptpu_core.work.cycle import NoLeases
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
 from ptpu_runtime.container import Container

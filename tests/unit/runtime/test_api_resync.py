@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from ptpu_core.models.prison import Booking, SentenceDetail, SentenceTerm
 from ptpu_core.models.probation import Conviction, Custody, OffenderMatch, OffenderMatches, Sentence
 from ptpu_core.testing import FakeCommunityApi, FakeOffenderSearch, FakePrisonApi
-from ptpu_core.work.booking_work import NoLeases
+from ptpu_core.work.cycle import NoLeases
 from ptpu_runtime.api.errors import install_error_handlers
 from ptpu_runtime.api.resync import resync_router
 

@@ -18,7 +18,7 @@ from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, RecordingTelemetry, fake_ports
 from ptpu_core.use_cases.synchronise import CycleSummary, SynchronisationService
-from ptpu_core.work.booking_work import CycleSettings
+from ptpu_core.work.cycle import CycleSettings
 from ptpu_runtime.workers import ThreadedRunner
 
 NOW = datetime(2021, 3, 10, 12, 0, 0)
