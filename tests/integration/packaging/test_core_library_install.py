@@ -3,7 +3,7 @@
 Builds the distribution's wheel and its base dependencies' wheels (from a copy of the source, so the
 clone stays clean; dependencies come from pip's configured registry or cache), installs them OFFLINE
 (`--no-index`) into a fresh virtual environment, and runs docs/library.md's example there. If the base
-install needed anything beyond attrs, cattrs and tzdata, the offline install fails. There too: the SNS
+install needed anything beyond attrs and tzdata, the offline install fails. There too: the SNS
 envelope of `offender_events` is parsed with the core alone, and the `ptpu` command asks for the
 `[service]` extra in one line instead of dying with ModuleNotFoundError.
 Slow-ish (about 30 s): marked `slow`, run by `make test` like the rest.
@@ -55,11 +55,11 @@ def core_only_venv(tmp_path_factory) -> Path:
     return python
 
 
-def test_the_base_install_holds_the_core_and_only_attrs_cattrs_and_tzdata(core_only_venv: Path):
+def test_the_base_install_holds_the_core_and_only_attrs_and_tzdata(core_only_venv: Path):
     listed = run(core_only_venv, "-m", "pip", "list", "--format=freeze", cwd=core_only_venv.parent)
     installed = {line.split("==")[0].lower().replace("_", "-") for line in listed.split()}
     # tzdata: the core keeps London time (service_time) on machines without a system zone database.
-    assert installed - {"pip", "setuptools", "wheel"} == {"ptpu", "attrs", "cattrs", "typing-extensions", "tzdata"}
+    assert installed - {"pip", "setuptools", "wheel"} == {"ptpu", "attrs", "tzdata"}
     probe = "import importlib.util as u; print(u.find_spec('boto3') is None, u.find_spec('fastapi') is None)"
     assert run(core_only_venv, "-c", probe, cwd=core_only_venv.parent).split() == ["True", "True"]
 
