@@ -125,7 +125,7 @@ def _container(config: dict[str, Any], totals: Totals, calls: list[CallKey]) -> 
         clients, dynamodb=Timed(clients.dynamodb, "dynamodb", totals, by_method=True),
         schedule_dynamodb=LeaseLog(Timed(clients.schedule_dynamodb, "dynamodb-leases", totals, by_method=True)),
     ))
-    for service, port in (("prison-api", container.prison_api), ("community-api", container.delius_api),
+    for service, port in (("prison-api", container.prison_api), ("community-api", container.community_api),
                           ("offender-search", container.offender_search)):
         port.override(Counting(service, Timed(port(), "upstream", totals), calls))
     return container

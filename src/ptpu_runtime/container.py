@@ -24,7 +24,7 @@ class Container(containers.DeclarativeContainer):
         metrics=observability_wing.metrics, tracing=observability_wing.tracing, repository=aws_wing.repository,
         booking_leases=aws_wing.booking_leases, domain_events=aws_wing.domain_events,
         prison_api=upstreams_wing.prison_api, offender_search=upstreams_wing.offender_search,
-        delius_api=upstreams_wing.delius_api)
+        community_api=upstreams_wing.community_api)
     service_wing = providers.Container(
         Service, settings=settings, observability=observability_wing, cloud=aws_wing, upstreams=upstreams_wing,
         domain=domain_wing)
@@ -38,7 +38,7 @@ class Container(containers.DeclarativeContainer):
     prison_http, community_http, search_http = (
         upstreams_wing.prison_http, upstreams_wing.community_http, upstreams_wing.search_http)
     prison_api, offender_search = upstreams_wing.prison_api, upstreams_wing.offender_search
-    delius_api = upstreams_wing.delius_api
+    community_api = upstreams_wing.community_api
     receiver, ports, synchronisation = domain_wing.receiver, domain_wing.ports, domain_wing.synchronisation
     domain_settings = domain_wing.domain_settings
     resync, booking_runner = domain_wing.resync, domain_wing.booking_runner

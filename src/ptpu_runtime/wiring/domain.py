@@ -69,7 +69,7 @@ class Domain(containers.DeclarativeContainer):
     domain_events: providers.Dependency[DomainEventPublisher] = providers.Dependency()
     prison_api: providers.Dependency[PrisonApi] = providers.Dependency()
     offender_search: providers.Dependency[OffenderSearchApi] = providers.Dependency()
-    delius_api: providers.Dependency[CommunityApi] = providers.Dependency()  # the real community-api client
+    community_api: providers.Dependency[CommunityApi] = providers.Dependency()  # dry run applies inside the work
 
     domain_settings = providers.Singleton(_domain, settings)
     schedule_settings = providers.Singleton(_schedule_settings, settings)
@@ -81,7 +81,7 @@ class Domain(containers.DeclarativeContainer):
     # The ports a booking's unit of work uses: the real community-api client (a dry run reports through
     # DryRunCommunityApi, for scheduled processing when PRISONTOPROBATION_DRY_RUN is on, for /resync per request).
     ports = providers.Singleton(
-        Ports, prison_api, delius_api, offender_search, telemetry, metrics, clock, domain_events
+        Ports, prison_api, community_api, offender_search, telemetry, metrics, clock, domain_events
     )
     synchronisation = providers.Singleton(
         SynchronisationService, repository, ports, domain_settings,

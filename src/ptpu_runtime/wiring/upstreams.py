@@ -57,4 +57,4 @@ class Upstreams(containers.DeclarativeContainer):
         _upstream, "hmpps-auth", settings.provided.oauth_endpoint_url, providers.Object(_NoTokens()), settings)
     prison_api = providers.Singleton(PrisonApiClient, prison_http)
     offender_search = providers.Singleton(OffenderSearchClient, search_http)
-    delius_api = providers.Singleton(CommunityApiClient, community_http)
+    community_api = providers.Singleton(CommunityApiClient, community_http)

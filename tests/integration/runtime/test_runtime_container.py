@@ -158,7 +158,7 @@ def test_every_service_is_built_from_settings(env):
     assert isinstance(container.booking_leases(), DynamoBookingLeases)
     assert isinstance(container.listener(), SqsListener)
     assert isinstance(container.scheduler(), SynchronisationScheduler)
-    assert isinstance(container.delius_api(), CommunityApiClient)
+    assert isinstance(container.community_api(), CommunityApiClient)
     # One token provider shared by every upstream client.
     assert container.prison_http()._tokens is container.community_http()._tokens is container.search_http()._tokens
 

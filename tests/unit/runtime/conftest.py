@@ -111,7 +111,7 @@ def container(signing_key, aws_clients) -> Iterator[Container]:
     container.booking_leases.override(NoLeases())  # POST /resync's leases: no AWS clients built per test
     container.queue_admin.override(InMemoryQueueAdmin())
     container.prison_api.override(FakePrisonApi())
-    container.delius_api.override(FakeCommunityApi())
+    container.community_api.override(FakeCommunityApi())
     container.offender_search.override(FakeOffenderSearch())
     container.verifier.override(
         TokenVerifier("http://auth.invalid/auth", keys=InMemoryJwks(jwks_of(signing_key)))

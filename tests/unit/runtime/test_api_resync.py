@@ -39,14 +39,14 @@ def prisoner(container) -> None:
     )
     prison.sentence_terms[BOOKING_ID] = [SentenceTerm(start_date=START, sentence_sequence=1)]
     conviction = Conviction(1, True, Sentence(start_date=START), Custody(booking_number="38339A"))
-    community: FakeCommunityApi = container.delius_api()
+    community: FakeCommunityApi = container.community_api()
     community.add_offender(CRN, NOMS, conviction)
     search: FakeOffenderSearch = container.offender_search()
     search.results[NOMS] = OffenderMatches((OffenderMatch(CRN),), "HMPPS_KEY")
 
 
 def writes_to_delius(container) -> list[str]:
-    return [name for name in container.delius_api().call_names() if name != "get_convictions"]
+    return [name for name in container.community_api().call_names() if name != "get_convictions"]
 
 
 def test_without_a_token_it_is_401_and_without_the_role_403(client, auth_headers, container) -> None:
