@@ -293,12 +293,6 @@ class SynchronisationService:
                              counts_system_failure=cycle.probe is None)
         return result
 
-    def apply_outcome(
-        self, message: Message, outcome: Outcome, *, selected: bool = True, retry_run: bool = False
-    ) -> None:
-        """Save what processing decided and count status changes: see `OutcomeRecorder.apply`."""
-        self._outcomes.apply(message, outcome, selected=selected, retry_run=retry_run)
-
 
 PROBE_FAILURES = 3  # a probe run stops once this many of its bookings have failed again
 
