@@ -101,14 +101,8 @@ class SynchronisationService:
     through the booking's work (`dispatch.process`)."""
 
     def __init__(
-        self,
-        repository: Store,
-        ports: Ports,
-        settings: DomainSettings,
-        cycle: CycleSettings = CycleSettings(),
-        *,
-        dry_run: DryRun | None = None,
-        process: Process = dispatch.process,
+        self, repository: Store, ports: Ports, settings: DomainSettings, cycle: CycleSettings = CycleSettings(), *,
+        dry_run: DryRun | None = None, process: Process = dispatch.process,
     ) -> None:
         self._repository = repository
         self._ports = ports
@@ -116,9 +110,7 @@ class SynchronisationService:
         self._settings = settings
         self._cycle = cycle
         self._leases = cycle.leases or NoLeases()
-        self._dry_run = None
-        if dry_run is not None and settings.dry_run:
-            self._dry_run = dry_run.writes(ports.community_api, ports.telemetry)
+        self._dry_run = dry_run.writes(ports.community_api, ports.telemetry) if dry_run and settings.dry_run else None
         self._process = process
         self._outcomes = OutcomeRecorder(repository, ports.clock, ports.metrics)
         self._probe_failed: set[int] = set()  # bookings that failed again in the last probe runs
@@ -298,8 +290,7 @@ PROBE_FAILURES = 3  # a probe run stops once this many of its bookings have fail
 
 
 def _sum(first: CycleSummary, second: CycleSummary) -> CycleSummary:
-    names = attrs.fields_dict(CycleSummary)
-    return CycleSummary(**{name: getattr(first, name) + getattr(second, name) for name in names})
+    return CycleSummary(**(Counter(attrs.asdict(first)) + Counter(attrs.asdict(second))))
 
 
 def _system_failure(message: Message) -> bool:
