@@ -80,14 +80,8 @@ class BookingWork:
     `lease`: raises LeaseLost unless the lease is still ours; `dry_run`: the client writes go to instead."""
 
     def __init__(
-        self,
-        ports: Ports,
-        settings: DomainSettings,
-        *,
-        store: AppliedStepStore | None = None,
-        save: Save | None = None,
-        lease: Callable[[], None] | None = None,
-        dry_run: CommunityApi | None = None,
+        self, ports: Ports, settings: DomainSettings, *, store: AppliedStepStore | None = None,
+        save: Save | None = None, lease: Callable[[], None] | None = None, dry_run: CommunityApi | None = None,
     ) -> None:
         self.ports = ports
         self.settings = settings
