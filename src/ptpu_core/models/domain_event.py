@@ -5,7 +5,7 @@ without `detailUrl`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from attrs import field, frozen
@@ -35,7 +35,8 @@ def _identifiers(values: Iterable[PersonIdentifier]) -> tuple[PersonIdentifier, 
 def _information(values: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     items = values.items() if isinstance(values, Mapping) else not_a_string(values, "additional_information")
     pairs = tuple(items)
-    strays = [repr(pair) for pair in pairs if isinstance(pair, str | bytes) or len(pair) != 2]
+    strays = [repr(pair) for pair in pairs if isinstance(pair, str | bytes) or not isinstance(pair, Sequence)
+              or len(pair) != 2]
     if strays:
         raise TypeError(f"additional_information takes (name, value) pairs, not {', '.join(strays)}")
     return tuple((str(key), str(value)) for key, value in pairs)

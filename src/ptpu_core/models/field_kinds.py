@@ -1,5 +1,5 @@
-"""Converters and validators refusing, with a TypeError naming the field, values that would be taken silently
-wrong: a str for a set of codes (`frozenset("MDI")`), a str for a bool (`dry_run="false"`).
+"""Converters and validators refusing at construction, with a TypeError naming the field, values that would be
+taken silently wrong: a str or a non-collection for a set of codes (`frozenset("MDI")`), a str for a bool.
 """
 
 from __future__ import annotations
@@ -9,22 +9,22 @@ from datetime import timedelta
 from typing import Any
 
 
-def string_set(values: Iterable[str], field: str) -> frozenset[str]:
-    """`values` as a frozenset; TypeError when it is a single string (or bytes) or holds a non-string."""
+def not_a_string(values: Iterable[Any], field: str) -> tuple[Any, ...]:
+    """`values` as a tuple; TypeError when it is a single string (or bytes) or not a collection at all."""
     if isinstance(values, str | bytes):
-        raise TypeError(f"{field} takes a collection of strings such as {{{values!r}}}, not the string {values!r}")
-    collected = frozenset(values)
+        raise TypeError(f"{field} takes a collection, not the string {values!r}")
+    if not isinstance(values, Iterable):
+        raise TypeError(f"{field} takes a collection, not {values!r}")
+    return tuple(values)
+
+
+def string_set(values: Iterable[str], field: str) -> frozenset[str]:
+    """`values` as a frozenset; TypeError as `not_a_string`, or when it holds a non-string."""
+    collected = frozenset(not_a_string(values, field))
     strays = sorted(repr(value) for value in collected if not isinstance(value, str))
     if strays:
         raise TypeError(f"{field} takes strings only, not {', '.join(strays)}")
     return collected
-
-
-def not_a_string(values: Iterable[Any], field: str) -> tuple[Any, ...]:
-    """`values` as a tuple; TypeError when it is a single string (or bytes), whose characters are no items."""
-    if isinstance(values, str | bytes):
-        raise TypeError(f"{field} takes a collection, not the string {values!r}")
-    return tuple(values)
 
 
 def is_bool(instance: object, attribute: Any, value: object) -> None:

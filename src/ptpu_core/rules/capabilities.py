@@ -1,9 +1,8 @@
-"""Capability switches: which Delius writes this deployment makes, since the Kotlin service's jobs moved to
-hmpps-probation-integration-services. MATCHING: the NOMS number and book number (SPEC §7 "Matching", step 7);
-LOCATION: the custody's prison (step 8, movements); KEY_DATES (step 9, sentence-date events); MERGES
-(BOOKING_NUMBER-CHANGED). Switched off: an event type serving none is not stored (`handles`), a stored one is
-settled NO_LONGER_VALID without a call, and a status change skips that step; each skip is a
-P2PSkippedByConfiguration event.
+"""Capability switches: which kinds of Delius write this deployment makes (SPEC §7 "Matching" steps 7-9, merges).
+A switch turned off: an event type serving no capability left on is not stored (`handles`), a stored one is
+settled NO_LONGER_VALID without a call, a status change skips that step; each skip is P2PSkippedByConfiguration.
+Source: hmpps-probation-integration-services' prison-identifier-and-delius, prison-custody-status-to-delius and
+custody-key-dates-and-delius, which took these writes over.
 """
 
 from __future__ import annotations
@@ -38,7 +37,7 @@ SERVES: Final[dict[str, frozenset[Capability]]] = {
 
 @frozen
 class Capabilities:
-    """The four switches, all on by default (the 2021 behaviour); each only True or False (TypeError else)."""
+    """The four switches, all on by default; each only True or False (TypeError else)."""
 
     matching: bool = field(default=True, validator=is_bool)
     location: bool = field(default=True, validator=is_bool)

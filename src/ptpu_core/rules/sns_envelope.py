@@ -26,7 +26,10 @@ class SnsNotification:
 
 def parse_envelope(body: str, sqs_message_id: str | None = None) -> SnsNotification:
     """The notification in an SQS message `body`; InvalidMessage (naming `sqs_message_id`) when it is not one:
-    not a JSON object, a `Type` other than Notification, no `Message` string or no eventType attribute."""
+    not a str of a JSON object, a `Type` other than Notification, no `Message` string or no (or a blank)
+    eventType attribute."""
+    if not isinstance(body, str):
+        raise InvalidMessage(f"body is not text but {type(body).__name__}", sqs_message_id)
     try:
         envelope = json.loads(body)
     except (ValueError, RecursionError):  # RecursionError: nesting deeper than the decoder can follow
@@ -41,7 +44,7 @@ def parse_envelope(body: str, sqs_message_id: str | None = None) -> SnsNotificat
         raise InvalidMessage("envelope has no Message string", sqs_message_id)
     event_type = _attribute(envelope, "eventType")
     if not event_type:
-        raise InvalidMessage("envelope has no MessageAttributes.eventType.Value", sqs_message_id)
+        raise InvalidMessage("envelope has no (or a blank) MessageAttributes.eventType.Value", sqs_message_id)
     sns_id = envelope.get("MessageId")
     return SnsNotification(event_type, message, sns_id if isinstance(sns_id, str) else None)
 
@@ -73,4 +76,4 @@ def _attribute(envelope: dict[str, Any], name: str) -> str | None:
     attribute = envelope.get("MessageAttributes")
     for key in (name, "Value"):
         attribute = attribute.get(key) if isinstance(attribute, dict) else None
-    return attribute if isinstance(attribute, str) else None
+    return attribute if isinstance(attribute, str) and attribute.strip() else None

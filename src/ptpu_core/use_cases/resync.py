@@ -113,14 +113,8 @@ class Resync:
     `owed_announcements` keeps an announcement that could not be published (`KeptWhenUnpublished`)."""
 
     def __init__(
-        self,
-        ports: Ports,
-        settings: DomainSettings,
-        latest_bookings: LatestBookings,
-        *,
-        dry_run: DryRun,
-        leases: BookingLeases | None = None,
-        time_budget: timedelta = TIME_BUDGET,
+        self, ports: Ports, settings: DomainSettings, latest_bookings: LatestBookings, *, dry_run: DryRun,
+        leases: BookingLeases | None = None, time_budget: timedelta = TIME_BUDGET,
         owed_announcements: MessageRepository | None = None,
     ) -> None:
         self._ports = ports

@@ -101,14 +101,8 @@ class SynchronisationService:
     through the booking's work (`dispatch.process`)."""
 
     def __init__(
-        self,
-        repository: Store,
-        ports: Ports,
-        settings: DomainSettings,
-        cycle: CycleSettings = CycleSettings(),
-        *,
-        dry_run: DryRun | None = None,
-        process: Process = dispatch.process,
+        self, repository: Store, ports: Ports, settings: DomainSettings, cycle: CycleSettings = CycleSettings(), *,
+        dry_run: DryRun | None = None, process: Process = dispatch.process,
     ) -> None:
         self._repository = repository
         self._ports = ports
@@ -116,9 +110,7 @@ class SynchronisationService:
         self._settings = settings
         self._cycle = cycle
         self._leases = cycle.leases or NoLeases()
-        self._dry_run = None
-        if dry_run is not None and settings.dry_run:
-            self._dry_run = dry_run.writes(ports.community_api, ports.telemetry)
+        self._dry_run = dry_run.writes(ports.community_api, ports.telemetry) if dry_run and settings.dry_run else None
         self._process = process
         self._outcomes = OutcomeRecorder(repository, ports.clock, ports.metrics)
         self._probe_failed: set[int] = set()  # bookings that failed again in the last probe runs
@@ -177,38 +169,38 @@ class SynchronisationService:
     def _synchronise(self, booking_ids: Iterable[int], cycle: _Pass, deadline: datetime | None) -> CycleSummary:
         tally: Counter[str] = Counter()  # CycleSummary's field names; the runner's calling thread only
         self._leases.new_cycle()  # before the (lazy) selection is read
-        look_ahead, probe = LookAhead(self._leases, cycle.run), cycle.probe
-
-        def tasks() -> Iterator[Callable[[], Counter[str]]]:
-            # Pulled on this thread when a worker is free; a probe keeps its own order (failed before: last).
-            remaining = iter(self._cycle.booking_order(booking_ids) if probe is None else booking_ids)
-            size = 1 if self._cycle.leases is None else self._cycle.look_ahead
-            while chunk := list(islice(remaining, size)):
-                skipped: Collection[int] | None = None  # read once the chunk's first booking may start
-                for position, booking_id in enumerate(chunk):
-                    if probe is not None and _still_failing(probe):
-                        log.info(
-                            "Retry of system failures stopped: %d of %d bookings failed again; the next run "
-                            "tries again", sum(probe.values()), len(probe),
-                        )
-                        return
-                    if deadline is not None and instant(self._clock.now()) >= instant(deadline):
-                        # Counting the rest reads only the selection's index, never a booking's records.
-                        tally["deferred"] = len(chunk) - position + sum(1 for _ in remaining)
-                        log.info("Cycle deadline %s reached: %d bookings left for the next cycle",
-                                 deadline, tally["deferred"])
-                        return
-                    if skipped is None or look_ahead.stale():  # first, or a lease refused since
-                        skipped = look_ahead.leased_elsewhere(chunk[position:])
-                    if booking_id in skipped:  # no write: the next cycle selects it again if still due
-                        tally["leased_elsewhere"] += 1
-                        log.debug("booking %s: read as leased by another pod (or done since); skipped", booking_id)
-                        continue
-                    yield partial(self._leased_booking, booking_id, cycle, look_ahead)
-
-        for counts in self._cycle.runner.run_all(tasks()):
+        tasks = self._tasks(booking_ids, cycle, LookAhead(self._leases, cycle.run), deadline, tally)
+        for counts in self._cycle.runner.run_all(tasks):
             tally.update(counts)
         return CycleSummary(**tally)
+
+    def _tasks(
+        self, booking_ids: Iterable[int], cycle: _Pass, look_ahead: LookAhead, deadline: datetime | None,
+        tally: Counter[str],
+    ) -> Iterator[Callable[[], Counter[str]]]:
+        """One task per booking to lease, pulled on the calling thread as a worker comes free; none once a probe
+        is failing again or `deadline` has passed. Bookings go in chunks of the look-ahead, whose leases are
+        read together (again after a refusal); a probe keeps its own order (failed before: last)."""
+        remaining = iter(booking_ids if cycle.probe is not None else self._cycle.booking_order(booking_ids))
+        size = 1 if self._cycle.leases is None else self._cycle.look_ahead
+        while chunk := list(islice(remaining, size)):
+            skipped: Collection[int] | None = None  # read once the chunk's first booking may start
+            for position, booking_id in enumerate(chunk):
+                if cycle.probe is not None and _probe_failing_again(cycle.probe):
+                    return
+                if deadline is not None and instant(self._clock.now()) >= instant(deadline):
+                    # Counting the rest reads only the selection's index, never a booking's records.
+                    tally["deferred"] = len(chunk) - position + sum(1 for _ in remaining)
+                    log.info("Cycle deadline %s reached: %d bookings left for the next cycle",
+                             deadline, tally["deferred"])
+                    return
+                if skipped is None or look_ahead.stale():  # first, or a lease refused since
+                    skipped = look_ahead.leased_elsewhere(chunk[position:])
+                if booking_id in skipped:  # no write: the next cycle selects it again if still due
+                    tally["leased_elsewhere"] += 1
+                    log.debug("booking %s: read as leased by another pod (or done since); skipped", booking_id)
+                    continue
+                yield partial(self._leased_booking, booking_id, cycle, look_ahead)
 
     def _leased_booking(self, booking_id: int, cycle: _Pass, look_ahead: LookAhead) -> Counter[str]:
         """One booking on one worker, under its lease; its own tally (merged by the caller)."""
@@ -293,26 +285,23 @@ class SynchronisationService:
                              counts_system_failure=cycle.probe is None)
         return result
 
-    def apply_outcome(
-        self, message: Message, outcome: Outcome, *, selected: bool = True, retry_run: bool = False
-    ) -> None:
-        """Save what processing decided and count status changes: see `OutcomeRecorder.apply`."""
-        self._outcomes.apply(message, outcome, selected=selected, retry_run=retry_run)
-
 
 PROBE_FAILURES = 3  # a probe run stops once this many of its bookings have failed again
 
 
 def _sum(first: CycleSummary, second: CycleSummary) -> CycleSummary:
-    names = attrs.fields_dict(CycleSummary)
-    return CycleSummary(**{name: getattr(first, name) + getattr(second, name) for name in names})
+    return CycleSummary(**(Counter(attrs.asdict(first)) + Counter(attrs.asdict(second))))
 
 
 def _system_failure(message: Message) -> bool:
     return message.status == SynchroniseState.ERROR and RetryTier.SHORT.covers(message.retry_count)
 
 
-def _still_failing(finished: dict[int, bool]) -> bool:
-    """PROBE_FAILURES bookings have failed again, and more have failed than succeeded."""
+def _probe_failing_again(finished: dict[int, bool]) -> bool:
+    """PROBE_FAILURES bookings have failed again, and more have failed than succeeded (logged: the run stops)."""
     failing = sum(finished.values())
-    return failing >= PROBE_FAILURES and failing > len(finished) - failing
+    if failing >= PROBE_FAILURES and failing > len(finished) - failing:
+        log.info("Retry of system failures stopped: %d of %d bookings failed again; the next run tries again",
+                 failing, len(finished))
+        return True
+    return False

@@ -71,12 +71,7 @@ class OutcomeRecorder:
         return try_later(SynchroniseState.ERROR)
 
     def apply(
-        self,
-        message: Message,
-        outcome: Outcome,
-        *,
-        selected: bool = True,
-        retry_run: bool = False,
+        self, message: Message, outcome: Outcome, *, selected: bool = True, retry_run: bool = False,
         counts_system_failure: bool = True,
     ) -> None:
         """`selected`: the cycle selected this record itself (only then is a final failure counted);

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Hashable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from attrs import frozen
 
@@ -70,13 +70,9 @@ class DryRun:
     domain_events: Callable[[Telemetry], DomainEventPublisher] | None = None
 
 
-@frozen
-class _Write(Generic[T]):
-    operation: str
-    arguments: tuple[object, ...]
-    send: Callable[[CommunityApi], T]
-    replayed: Callable[[str], T]  # the answer of a write the journal says landed, from its summary
-    landed: Callable[[T], str | None]  # the journal's suffix for an answer ("" or "=<summary>"); None: not done
+def _landed_unless_refused(answer: object) -> str | None:
+    """The journal suffix of a write that took ("") or None when Delius answered none, or NotFound."""
+    return None if answer is None or isinstance(answer, NotFound) else ""
 
 
 class BookingWork:
@@ -84,14 +80,8 @@ class BookingWork:
     `lease`: raises LeaseLost unless the lease is still ours; `dry_run`: the client writes go to instead."""
 
     def __init__(
-        self,
-        ports: Ports,
-        settings: DomainSettings,
-        *,
-        store: AppliedStepStore | None = None,
-        save: Save | None = None,
-        lease: Callable[[], None] | None = None,
-        dry_run: CommunityApi | None = None,
+        self, ports: Ports, settings: DomainSettings, *, store: AppliedStepStore | None = None,
+        save: Save | None = None, lease: Callable[[], None] | None = None, dry_run: CommunityApi | None = None,
     ) -> None:
         self.ports = ports
         self.settings = settings
@@ -175,52 +165,63 @@ class BookingWork:
 
     # Delius writes
 
-    def _write(self, write: _Write[T]) -> T:
-        """Every Delius write, in order: the journal (a landed write is not sent again), the lease, the last
-        identical key-dates PUT with no write between (answered as it was), the dry run, community-api."""
-        key = write_key(write.operation, *write.arguments)
-        landed = None if self._journal is None else self._journal.landed_write(key)
-        if landed is not None:
-            return write.replayed(landed)
+    def _write(
+        self, operation: str, *arguments: object, send: Callable[[CommunityApi], T],
+        replayed: Callable[[str], T], landed: Callable[[T], str | None] = _landed_unless_refused,
+    ) -> T:
+        """Every Delius write, in order: the journal (a write it says landed is not sent again: its answer is
+        `replayed` from the summary journalled), the lease, the last identical key-dates write with no write
+        between (answered as it was), the dry run, community-api. `landed` gives the journal's suffix for an
+        answer ("" or "=<summary>"); None: the write did not take, nothing is journalled."""
+        key = write_key(operation, *arguments)
+        summary = None if self._journal is None else self._journal.landed_write(key)
+        if summary is not None:
+            return replayed(summary)
         self._confirm_lease()
-        request = (write.operation, *write.arguments)
-        if write.operation == KEY_DATES and self._last_key_dates and self._last_key_dates[0] == request:
+        request = (operation, *arguments)
+        if operation == KEY_DATES and self._last_key_dates and self._last_key_dates[0] == request:
             answer: T = self._last_key_dates[1]
         else:
-            self._last_key_dates = None  # any other write may change what the PUT finds
-            answer = write.send(self._dry_run or self.ports.community_api)
-            if write.operation == KEY_DATES:
+            self._last_key_dates = None  # any other write may change what the key-dates write finds
+            answer = send(self._dry_run or self.ports.community_api)
+            if operation == KEY_DATES:
                 self._last_key_dates = (request, answer)
-        suffix = write.landed(answer)
+        suffix = landed(answer)
         if suffix is not None and self._journal is not None:
             self._journal.wrote(key + suffix)
         return answer
 
     def update_noms_number(self, crn: str, noms_number: str) -> IDs:
-        return self._write(_Write(
-            "update_noms_number", (crn, noms_number), lambda api: api.update_noms_number(crn, noms_number),
-            lambda _: IDs(crn=crn, noms_number=noms_number), lambda _: "",
-        ))
+        return self._write(
+            "update_noms_number", crn, noms_number,
+            send=lambda api: api.update_noms_number(crn, noms_number),
+            replayed=lambda _summary: IDs(crn=crn, noms_number=noms_number),
+        )
 
     def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
-        return self._write(_Write(
-            "replace_noms_number", (old_noms_number, new_noms_number),
-            lambda api: api.replace_noms_number(old_noms_number, new_noms_number),
-            lambda crns: [IDs(crn=crn, noms_number=new_noms_number) for crn in crns.split(",") if crn],
-            lambda replaced: f"={','.join(ids.crn for ids in replaced)}" if replaced else None,  # []: 404/409
-        ))
+        def replayed(crns: str) -> list[IDs]:
+            return [IDs(crn=crn, noms_number=new_noms_number) for crn in crns.split(",") if crn]
+
+        def landed(replaced: list[IDs]) -> str | None:
+            return f"={','.join(ids.crn for ids in replaced)}" if replaced else None  # []: 404/409
+
+        return self._write(
+            "replace_noms_number", old_noms_number, new_noms_number,
+            send=lambda api: api.replace_noms_number(old_noms_number, new_noms_number),
+            replayed=replayed, landed=landed,
+        )
 
     def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
-        return self._write(_Write(
-            "update_booking_number", (noms_number, body), lambda api: api.update_booking_number(noms_number, body),
-            lambda _: Custody(booking_number=body.booking_number), lambda answer: None if answer is None else "",
-        ))
+        return self._write(
+            "update_booking_number", noms_number, body,
+            send=lambda api: api.update_booking_number(noms_number, body),
+            replayed=lambda _summary: Custody(booking_number=body.booking_number),
+        )
 
     def update_custody(self, noms_number: str, booking_number: str, body: UpdateCustody) -> Custody | None:
-        code = body.noms_prison_institution_code
-
         def replayed(description: str) -> Custody:
-            institution = Institution(description=description or None, noms_prison_institution_code=code)
+            institution = Institution(
+                description=description or None, noms_prison_institution_code=body.noms_prison_institution_code)
             return Custody(booking_number=booking_number, institution=institution)
 
         def landed(answer: Custody | None) -> str | None:
@@ -228,20 +229,20 @@ class BookingWork:
                 return None
             return f"={(answer.institution.description if answer.institution else None) or ''}"
 
-        return self._write(_Write(
-            "update_custody", (noms_number, booking_number, body),
-            lambda api: api.update_custody(noms_number, booking_number, body), replayed, landed,
-        ))
+        return self._write(
+            "update_custody", noms_number, booking_number, body,
+            send=lambda api: api.update_custody(noms_number, booking_number, body),
+            replayed=replayed, landed=landed,
+        )
 
     def replace_key_dates(
         self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
     ) -> Custody | NotFound:
-        return self._write(_Write(
-            KEY_DATES, (noms_number, booking_number, body),
-            lambda api: api.replace_key_dates(noms_number, booking_number, body),
-            lambda _: Custody(booking_number=booking_number),
-            lambda answer: None if isinstance(answer, NotFound) else "",
-        ))
+        return self._write(
+            KEY_DATES, noms_number, booking_number, body,
+            send=lambda api: api.replace_key_dates(noms_number, booking_number, body),
+            replayed=lambda _summary: Custody(booking_number=booking_number),
+        )
 
     # Telemetry and metric counts, journalled per attempt
 

@@ -125,3 +125,40 @@ def test_every_message_of_any_batch_is_either_handled_or_released(batch: list[st
             assert message_id in sqs.released
         else:
             assert message_id in sqs.deleted
+
+
+class LastReceiveSqs(OneBatchSqs):
+    """One batch of messages on their last receive before the DLQ (maxReceiveCount 1)."""
+
+    def __init__(self, messages: list[dict[str, Any]]) -> None:
+        super().__init__([])
+        self._batch = [{"MessageId": f"m{n}", "ReceiptHandle": f"r{n}", "Attributes": {}} | message
+                       for n, message in enumerate(messages)]
+        self._by_handle = {m["ReceiptHandle"]: m["MessageId"] for m in self._batch}
+
+    def get_queue_attributes(self, **_: Any) -> dict[str, Any]:
+        return {"Attributes": {"RedrivePolicy": json.dumps({"maxReceiveCount": 1, "deadLetterTargetArn": "a:b"})}}
+
+
+def test_a_body_that_is_not_text_or_a_blank_event_type_goes_the_poison_way_to_the_dlq() -> None:
+    from ptpu_adapters.sqs.error_visibility import ErrorVisibility
+    from ptpu_core.testing import RecordingTelemetry
+
+    raw_type = {"eventType": {"DataType": "String", "StringValue": "BOOKING_NUMBER-CHANGED"}}
+    sqs = LastReceiveSqs([
+        {"Body": envelope(json.dumps({"bookingId": 1}), event_type=" ")},
+        {"Body": {"Message": "{}"}, "MessageAttributes": raw_type},
+        {"Body": None},
+    ])
+    telemetry = RecordingTelemetry()
+    listener = SqsListener(sqs, "http://sqs/1/q", accept_all, ListenerSettings(workers=1, wait_seconds=0),
+                           error_visibility=ErrorVisibility(sqs, "http://sqs/1/q", [0], telemetry, "dlq"))
+    try:
+        assert listener.poll_once() == 3
+    finally:
+        listener.stop(timeout_seconds=1)
+
+    assert sqs.deleted == []
+    assert sorted(sqs.released) == ["m0", "m1", "m2"]
+    assert sorted(event.name for event in telemetry.events) == [
+        "BOOKING_NUMBER-CHANGED-sent-to-dlq", "null-sent-to-dlq", "null-sent-to-dlq"]

@@ -16,6 +16,7 @@ from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import FixedClock, InMemoryMessageRepository, RecordingMetrics, fake_ports
 from ptpu_core.use_cases.synchronise import SynchronisationService
+from ptpu_core.work.record_outcomes import OutcomeRecorder
 from ptpu_core.work.unit_of_work import BookingWork
 
 NOW = datetime(2021, 3, 10, 12, 0, 0, tzinfo=UTC)  # noon in London (GMT in March before the change)
@@ -118,6 +119,7 @@ class World:
             DomainSettings(hold_back=HOLD_BACK),
             process=self.processor.process,
         )
+        self.outcomes = OutcomeRecorder(self.repository, self.clock, self.metrics)  # saves outcomes as the cycles do
 
     def store(self, *messages: Message) -> None:
         for message in messages:

@@ -45,14 +45,14 @@ def test_a_cycle_counts_done_retry_and_error_records(world: World) -> None:
 @pytest.mark.parametrize(("retry_count", "tier"), [(1, "SHORT"), (4, "SHORT"), (5, "MEDIUM"), (10, "MEDIUM"),
                                                     (11, "LONG"), (40, "LONG")])
 def test_a_retried_record_is_counted_in_the_tier_of_its_retry_count(world: World, retry_count: int, tier: str) -> None:
-    world.service.apply_outcome(record(1, MOVEMENT, retry_count=retry_count), done(SynchroniseState.COMPLETED))
+    world.outcomes.apply(record(1, MOVEMENT, retry_count=retry_count), done(SynchroniseState.COMPLETED))
 
     assert world.metrics.count("retries", tier) == 1
     assert sum(count for (name, _), count in world.metrics.counts.items() if name == "retries") == 1
 
 
 def test_a_first_try_is_no_retry(world: World) -> None:
-    world.service.apply_outcome(record(1, MOVEMENT, retry_count=0), done(SynchroniseState.COMPLETED))
+    world.outcomes.apply(record(1, MOVEMENT, retry_count=0), done(SynchroniseState.COMPLETED))
 
     assert [key for key in world.metrics.counts if key[0] == "retries"] == []
 

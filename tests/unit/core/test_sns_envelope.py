@@ -30,6 +30,21 @@ def test_an_envelope_of_another_type_is_still_poison() -> None:
         parse_envelope(body, "m1")
 
 
+@pytest.mark.parametrize("body", [None, {"Message": INNER, "MessageAttributes": ATTRIBUTES}, b"{}", 7])
+def test_a_body_that_is_not_text_is_poison_naming_what_it_is(body: object) -> None:
+    with pytest.raises(InvalidMessage, match=f"body is not text but {type(body).__name__}") as poison:
+        parse_envelope(body, "m1")  # type: ignore[arg-type]
+    assert poison.value.message_id == "m1"
+
+
+@pytest.mark.parametrize("event_type", ["", " ", "\t\n"])
+def test_a_blank_event_type_attribute_is_poison_not_a_type(event_type: str) -> None:
+    body = json.dumps({"Message": INNER, "MessageAttributes": {"eventType": {"Value": event_type}}})
+    with pytest.raises(InvalidMessage, match="blank"):
+        parse_envelope(body, "m1")
+    assert event_type_hint(body) is None
+
+
 @pytest.mark.parametrize(
     "envelope",
     [{"MessageAttributes": ATTRIBUTES}, {"Message": INNER}, {"Message": INNER, "MessageAttributes": {}}],

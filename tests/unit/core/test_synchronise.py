@@ -89,7 +89,7 @@ def test_done_marks_the_record_processed_and_keeps_it_30_days_from_now(world: Wo
     message = record(1, STATUS_CHANGE, age=timedelta(days=2), retry_count=3)
     world.store(message)
 
-    world.service.apply_outcome(message, done(SynchroniseState.COMPLETED, "X123456", "X654321"))
+    world.outcomes.apply(message, done(SynchroniseState.COMPLETED, "X123456", "X654321"))
 
     saved = world.stored(message)
     assert saved.processed_date == NOW
@@ -104,7 +104,7 @@ def test_try_later_bumps_the_retry_count_and_keeps_the_status(world: World) -> N
     message = record(1, STATUS_CHANGE, retry_count=1)
     world.store(message)
 
-    world.service.apply_outcome(message, try_later(SynchroniseState.TOO_MANY_MATCHES, None, "X1", "X2"))
+    world.outcomes.apply(message, try_later(SynchroniseState.TOO_MANY_MATCHES, None, "X1", "X2"))
 
     saved = world.stored(message)
     assert saved.retry_count == 2
@@ -120,7 +120,7 @@ def test_try_later_with_a_retry_until_date_sets_delete_by_to_that_date(world: Wo
     message = record(1, STATUS_CHANGE, retry_count=1)
     world.store(message)
 
-    world.service.apply_outcome(
+    world.outcomes.apply(
         message, try_later(SynchroniseState.KEY_DATES_NOT_UPDATED, date(2022, 6, 30)), retry_run=True
     )
 
@@ -131,7 +131,7 @@ def test_try_later_with_an_earlier_retry_until_date_sets_delete_by_to_it(world: 
     message = record(1, STATUS_CHANGE, retry_count=1)
     world.store(message)
 
-    world.service.apply_outcome(message, try_later(SynchroniseState.LOCATION_NOT_UPDATED, NOW.date()), retry_run=True)
+    world.outcomes.apply(message, try_later(SynchroniseState.LOCATION_NOT_UPDATED, NOW.date()), retry_run=True)
 
     assert world.stored(message).delete_by == epoch_seconds(NOW)
 
@@ -141,9 +141,9 @@ def test_an_outcome_without_crns_keeps_the_stored_candidates(world: World, later
     """An ERROR retry (or any outcome naming no CRN) must not erase matchingCrns."""
     message = record(1, STATUS_CHANGE, retry_count=1)
     world.store(message)
-    world.service.apply_outcome(message, try_later(SynchroniseState.TOO_MANY_MATCHES, None, "X1", "X2"))
+    world.outcomes.apply(message, try_later(SynchroniseState.TOO_MANY_MATCHES, None, "X1", "X2"))
 
-    world.service.apply_outcome(world.stored(message), later)
+    world.outcomes.apply(world.stored(message), later)
 
     assert world.stored(message).matching_crns == "X1, X2"
     assert world.stored(message).status is later.status.state

@@ -21,7 +21,7 @@ def test_a_retry_with_time_left_counts_nowhere(world: World) -> None:
     """As in the existing service, the total is success + fail: a record still being retried is neither."""
     message = record(1, STATUS_CHANGE, retry_count=0)
 
-    world.service.apply_outcome(message, try_later(SynchroniseState.NO_MATCH))
+    world.outcomes.apply(message, try_later(SynchroniseState.NO_MATCH))
 
     assert world.metrics.count("statusChange", "total") == 0
     assert world.metrics.count("statusChange", "fail") == 0
@@ -30,7 +30,7 @@ def test_a_retry_with_time_left_counts_nowhere(world: World) -> None:
 def test_a_final_failure_counts_in_the_total(world: World) -> None:
     message = record(1, STATUS_CHANGE, retry_count=3, delete_by=epoch_seconds(NOW) + HOUR)
 
-    world.service.apply_outcome(message, try_later(SynchroniseState.NO_MATCH))
+    world.outcomes.apply(message, try_later(SynchroniseState.NO_MATCH))
 
     assert world.metrics.count("statusChange", "total") == 1
     assert world.metrics.count("statusChange", "fail") == 1
@@ -39,7 +39,7 @@ def test_a_final_failure_counts_in_the_total(world: World) -> None:
 def test_a_completed_status_change_records_retries_and_days_before_success(world: World) -> None:
     message = record(1, STATUS_CHANGE, created=NOW - timedelta(days=2, hours=12), retry_count=6)
 
-    world.service.apply_outcome(message, done(SynchroniseState.COMPLETED, "X1"))
+    world.outcomes.apply(message, done(SynchroniseState.COMPLETED, "X1"))
 
     assert world.metrics.count("statusChange", "success") == 1
     # Whole days plus one (a part day counts), as the existing service records them.
@@ -49,7 +49,7 @@ def test_a_completed_status_change_records_retries_and_days_before_success(world
 def test_a_first_time_success_counts_in_total_and_success(world: World) -> None:
     message = record(1, STATUS_CHANGE, created=NOW - timedelta(hours=6))
 
-    world.service.apply_outcome(message, done(SynchroniseState.COMPLETED, "X1"))
+    world.outcomes.apply(message, done(SynchroniseState.COMPLETED, "X1"))
 
     assert world.metrics.count("statusChange", "total") == 1
     assert world.metrics.successes == [(0, 1)]
@@ -60,14 +60,14 @@ def test_a_first_time_success_counts_in_total_and_success(world: World) -> None:
     [(timedelta(0), 1), (timedelta(hours=36), 2), (timedelta(days=1), 2), (timedelta(days=3, seconds=-1), 3)],
 )
 def test_days_to_success_are_whole_days_plus_one(world: World, age: timedelta, days: int) -> None:
-    world.service.apply_outcome(record(1, STATUS_CHANGE, created=NOW - age), done(SynchroniseState.COMPLETED, "X1"))
+    world.outcomes.apply(record(1, STATUS_CHANGE, created=NOW - age), done(SynchroniseState.COMPLETED, "X1"))
     assert world.metrics.successes == [(0, days)]
 
 
 def test_any_done_is_a_success_as_the_existing_dashboard_counts_it(world: World) -> None:
     message = record(1, STATUS_CHANGE, retry_count=2)
 
-    world.service.apply_outcome(message, done(SynchroniseState.NO_LONGER_VALID))
+    world.outcomes.apply(message, done(SynchroniseState.NO_LONGER_VALID))
 
     assert world.metrics.count("statusChange", "success") == 1
     assert world.metrics.count("statusChange", "total") == 1
@@ -79,7 +79,7 @@ def test_any_done_is_a_success_as_the_existing_dashboard_counts_it(world: World)
 def test_a_retry_fails_only_within_24_hours_of_delete_by(world: World, hours_left: int, fails: bool) -> None:
     message = record(1, STATUS_CHANGE, retry_count=8, delete_by=epoch_seconds(NOW) + hours_left * HOUR)
 
-    world.service.apply_outcome(message, try_later(SynchroniseState.NO_MATCH))
+    world.outcomes.apply(message, try_later(SynchroniseState.NO_MATCH))
 
     assert world.metrics.count("statusChange", "fail") == (1 if fails else 0)
 
@@ -87,7 +87,7 @@ def test_a_retry_fails_only_within_24_hours_of_delete_by(world: World, hours_lef
 def test_a_retry_until_date_that_keeps_the_record_alive_is_not_a_failure(world: World) -> None:
     message = record(1, STATUS_CHANGE, retry_count=8, delete_by=epoch_seconds(NOW) + HOUR)
 
-    world.service.apply_outcome(
+    world.outcomes.apply(
         message, try_later(SynchroniseState.KEY_DATES_NOT_UPDATED, date(2021, 6, 1)), retry_run=True
     )
 
@@ -98,8 +98,8 @@ def test_a_retry_until_date_that_keeps_the_record_alive_is_not_a_failure(world: 
 def test_other_event_types_never_count_as_status_changes(world: World, event_type: str) -> None:
     first = record(1, event_type, retry_count=0, delete_by=epoch_seconds(NOW) + HOUR)
 
-    world.service.apply_outcome(first, try_later(SynchroniseState.ERROR))
-    world.service.apply_outcome(record(1, event_type), done(SynchroniseState.COMPLETED))
+    world.outcomes.apply(first, try_later(SynchroniseState.ERROR))
+    world.outcomes.apply(record(1, event_type), done(SynchroniseState.COMPLETED))
 
     assert [key for key in world.metrics.counts if key[0] == "statusChange"] == []
     assert world.metrics.successes == []

@@ -74,3 +74,45 @@ def test_a_domain_events_identifiers_and_information_are_collections_not_strings
         event(additional_information="bookingNumber")
     assert event(additional_information={"bookingNumber": "38339A"}).information == {"bookingNumber": "38339A"}
     assert event(additional_information=[("a", "1")]).additional_information == (("a", "1"),)
+
+
+@pytest.mark.parametrize("switches", [None, "off", {"key_dates": False}, False])
+def test_the_capabilities_are_a_capabilities_value(switches: object) -> None:
+    with pytest.raises(TypeError, match="capabilities"):
+        DomainSettings(capabilities=switches)  # type: ignore[arg-type]
+    assert not DomainSettings(capabilities=Capabilities(key_dates=False)).capabilities.key_dates
+
+
+@pytest.mark.parametrize("codes", [{"mdi"}, {""}, {" MDI"}, {"MDI "}, {"MDI", "L-I"}])
+def test_a_prison_code_that_no_agency_id_could_equal_is_refused(codes: set[str]) -> None:
+    with pytest.raises(ValueError, match=r"only_prisons takes NOMIS agency ids .*not '"):
+        DomainSettings(only_prisons=codes)
+
+
+def test_the_refusal_names_every_code_that_cannot_be_an_agency_id() -> None:
+    with pytest.raises(ValueError, match=r"not ' MDI', 'lei'$"):
+        DomainSettings(only_prisons=["lei", "MDI", " MDI", "WI1"])
+
+
+@pytest.mark.parametrize("hold_back", [timedelta(days=30), timedelta(days=31)])
+def test_a_hold_back_as_long_as_a_records_lifetime_is_refused(hold_back: timedelta) -> None:
+    with pytest.raises(ValueError, match="hold_back must be shorter than a record's lifetime"):
+        DomainSettings(hold_back=hold_back)
+    assert DomainSettings(hold_back=timedelta(days=29, hours=23)).hold_back == timedelta(days=29, hours=23)
+
+
+@pytest.mark.parametrize("values", [None, 42, 1.5])
+def test_a_collection_field_given_no_collection_is_refused_naming_the_field(values: object) -> None:
+    with pytest.raises(TypeError, match="only_prisons takes a collection"):
+        DomainSettings(only_prisons=values)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="applied_steps takes a collection"):
+        message(applied_steps=values)
+    with pytest.raises(TypeError, match="identifiers takes a collection"):
+        event(identifiers=values)
+    with pytest.raises(TypeError, match="additional_information takes a collection"):
+        event(additional_information=values)
+
+
+def test_additional_information_given_pairs_that_are_not_sequences_is_refused_naming_the_field() -> None:
+    with pytest.raises(TypeError, match="additional_information takes \\(name, value\\) pairs, not 7"):
+        event(additional_information=[7])
