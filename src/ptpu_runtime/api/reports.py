@@ -22,6 +22,7 @@ from ptpu_runtime.api.errors import ApiError, bad_request
 from ptpu_runtime.api.security import ROLE_REPORT, TokenVerifier, require_role, role_errors
 
 CSV = "text/csv"
+CSV_ANSWER: dict[str, Any] = {"response_class": Response, "responses": {200: {"content": {CSV: {}}}}}
 
 DEFAULT_MAX_CONCURRENT_REPORTS = 2
 RETRY_AFTER_SECONDS = 10
@@ -130,20 +131,18 @@ def report_router(
         prefix="/report", tags=["reports"], dependencies=[Depends(require_role(verifier, ROLE_REPORT))],
         responses=DOCUMENTED_ERRORS)
 
-    @router.get("/in-progress", response_class=Response, responses={200: {"content": {CSV: {}}}},
-                summary="A report of all matches currently in progress")
+    @router.get("/in-progress", **CSV_ANSWER, summary="A report of all matches currently in progress")
     def in_progress() -> Response:
         return streamed_csv(gate, lambda: reports.in_progress(repository))
 
-    @router.get("/not-matched", response_class=Response, responses={200: {"content": {CSV: {}}}},
+    @router.get("/not-matched", **CSV_ANSWER,
                 summary="Unprocessed records with no single match, created more than daysOld days ago")
     def not_matched(
         days_old: int = days_query(7, "daysOld", "Only records created more than this many days ago"),
     ) -> Response:
         return streamed_csv(gate, lambda: reports.not_matched(repository, clock, days_old))
 
-    @router.get("/processed", response_class=Response, responses={200: {"content": {CSV: {}}}},
-                summary="A report of records that have been processed")
+    @router.get("/processed", **CSV_ANSWER, summary="A report of records that have been processed")
     def processed(
         location_id: str | None = Query(None, alias="locationId"),
         event_type: str | None = Query(None, alias="eventType"),

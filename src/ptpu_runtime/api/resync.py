@@ -24,7 +24,7 @@ from ptpu_core.use_cases.resync import (
     TrackedEvent,
 )
 from ptpu_core.use_cases.resync_progress import ResyncProgress, Unanswered
-from ptpu_runtime.api.errors import ApiError, bad_request
+from ptpu_runtime.api.errors import ApiError, bad_request, refuse_repeated
 from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, caller, require_role, role_errors
 
 log = logging.getLogger(__name__)
@@ -132,8 +132,6 @@ async def _resync_request(request: Request) -> ResyncRequest:
     raw = await request.body()
     try:
         parsed = json.loads(raw, object_pairs_hook=_no_repeated_keys, parse_float=_json_number)
-    except _RepeatedKey as repeated:
-        raise bad_request(f"the key {repeated.key!r} appears more than once") from None
     except (ValueError, RecursionError):
         raise bad_request("the body is not valid JSON") from None
     try:
@@ -151,19 +149,9 @@ def _json_number(text: str) -> float | int:
     return float(text)
 
 
-class _RepeatedKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
 def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise _RepeatedKey(key)
-        found[key] = value
-    return found
+    refuse_repeated((key for key, _ in pairs), "key")
+    return dict(pairs)
 
 
 def _still_running(item: Unanswered, waited: float) -> ResyncOutcome:
