@@ -64,6 +64,7 @@ def create_app(deps: ApiDependencies) -> FastAPI:
     app.add_middleware(BodyLimit)
     return app
 
+
 OPENAPI_PATH = "/v3/api-docs"
 SWAGGER_UI_PATH = "/swagger-ui/index.html"
 SWAGGER_UI_LEGACY_PATH = "/swagger-ui.html"

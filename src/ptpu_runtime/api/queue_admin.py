@@ -1,5 +1,4 @@
 """PUT/GET /queue-admin/* (SPEC §9): the original's three endpoints and the hmpps-sqs convention ones.
-
 Telemetry only when a message was found: the original's TRANSFERRED_EVENT_DLQ / PURGED_EVENT_DLQ
 (`messages-on-queue`), the hmpps-sqs ones' RetryDLQ / PurgeQueue."""
 
@@ -24,8 +23,6 @@ MAX_SHOWN_DEPTH = 64
 MAX_MESSAGES_SHOWN = 1000
 TRANSFERRED_EVENT_DLQ = "TRANSFERRED_EVENT_DLQ"
 PURGED_EVENT_DLQ = "PURGED_EVENT_DLQ"
-
-
 _ADMIN_ERRORS = {400: "Validation failure (a parameter of the wrong form)", 404: "No such queue"}
 ADMIN_ERRORS = role_errors(ROLE_QUEUE_ADMIN, _ADMIN_ERRORS)
 PURGE_ERRORS = role_errors(ROLE_QUEUE_ADMIN, {

@@ -1,7 +1,5 @@
 """GET /report/* (SPEC §9): CSV reports (streamed page by page) and the match summary, for ROLE_PTPU_REPORT.
-
-At most the gate's limit run at once; others get 429 with Retry-After, never queued (a report may read the
-whole table)."""
+At most the gate's limit run at once; others get 429 with Retry-After, never queued (one may read the table)."""
 
 from __future__ import annotations
 
@@ -81,7 +79,7 @@ def date_range(
 
 MAX_DAYS = 36_500  # beyond a century "now minus days" leaves the calendar (OverflowError)
 # What local_date_time() accepts (real dates, years 1000-9999, optional seconds and 1-9 fraction digits), for
-# clients that generate values; the OpenAPI document names the format LOCAL_DATE_TIME_FORMAT instead.
+# clients generating values (the OpenAPI document names the format LOCAL_DATE_TIME_FORMAT).
 _MONTH_DAY = ("(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)")
 _LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
 LOCAL_DATE_TIME_PATTERN = (

@@ -1,5 +1,5 @@
-"""POST /resync: re-sync named prisoners now (ptpu_core.use_cases.resync), for ROLE_PTPU_RESYNC: its own
-role, as it writes to Delius records (the successor services' re-match endpoints have their own too)."""
+"""POST /resync: re-sync named prisoners now (ptpu_core.use_cases.resync), for ROLE_PTPU_RESYNC: its own role,
+as it writes to Delius (the successor services' re-match endpoints have their own too)."""
 
 from __future__ import annotations
 
@@ -103,7 +103,6 @@ def resync_router(resync: Resync, verifier: TokenVerifier, answer_within: float 
     async def resync_now(
         request: Request, claims: dict[str, Any] = Depends(require_role(verifier, ROLE_RESYNC))
     ) -> ResyncResponse:
-        # The body is read here, only after the token is checked (above).
         asked = await _resync_request(request)
         who = caller(claims)
         log.info("POST /resync by %s: %d ids, dryRun=%s", who, len(asked.ids), asked.dryRun)
@@ -125,7 +124,7 @@ def resync_router(resync: Resync, verifier: TokenVerifier, answer_within: float 
 
 
 async def _resync_request(request: Request) -> ResyncRequest:
-    """415 unless JSON; 400 for bad JSON, a repeated key (a second `dryRun` must not win) or a wrong shape."""
+    """Read after the token is checked: 415 unless JSON; 400 for bad JSON, a repeated key or a wrong shape."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
         raise ApiError(415, f"Unsupported media type {media_type or '(none)'}: send application/json")
