@@ -31,6 +31,8 @@ log = logging.getLogger("ptpu.serve")
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 Command = Callable[[argparse.Namespace], int]
+# name -> (how to declare its arguments, what to run)
+Commands = dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]]
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -173,14 +175,11 @@ def add_serve(subparsers: argparse._SubParsersAction) -> None:
                        help="lowest level of log line written (default INFO)")
 
 
-# name -> (how to declare its arguments, what to run)
-COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]] = {
-    "serve": (add_serve, run_serve),
-    "table": (add_table, run_table)}
+COMMANDS: Commands = {"serve": (add_serve, run_serve), "table": (add_table, run_table)}
 ENTRY_POINT_GROUP = "ptpu.commands"
 
 
-def all_commands() -> dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]]:
+def all_commands() -> Commands:
     """COMMANDS plus the `ptpu.commands` entry points; one whose package is absent is left out silently, one
     that fails otherwise with a warning (a development package never stops `ptpu serve`)."""
     commands = dict(COMMANDS)
@@ -196,9 +195,7 @@ def all_commands() -> dict[str, tuple[Callable[[argparse._SubParsersAction], Non
     return commands
 
 
-def build_parser(
-    commands: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]] | None = None,
-) -> argparse.ArgumentParser:
+def build_parser(commands: Commands | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ptpu", description="prison-to-probation-update")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for add, _ in (commands if commands is not None else all_commands()).values():
