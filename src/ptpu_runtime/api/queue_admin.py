@@ -38,16 +38,18 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
         log.info("Moved %d messages from %s back to %s", moved, queues.dlq_name(), queues.queue_name())
         return moved
 
+    def found(count: int, event: str, attributes: dict[str, str]) -> dict[str, int]:
+        if count > 0:
+            telemetry.track_event(event, attributes)
+        return {"messagesFoundCount": count}
+
     def retry_dlq() -> dict[str, int]:
         moved = transfer()
-        if moved > 0:
-            telemetry.track_event("RetryDLQ", {"dlq-name": queues.dlq_name() or "", "messages-found": str(moved)})
-        return {"messagesFoundCount": moved}
+        return found(moved, "RetryDLQ", {"dlq-name": queues.dlq_name() or "", "messages-found": str(moved)})
 
     def transfer_event_messages() -> None:
         moved = transfer()
-        if moved > 0:
-            telemetry.track_event(TRANSFERRED_EVENT_DLQ, {"messages-on-queue": str(moved)})
+        found(moved, TRANSFERRED_EVENT_DLQ, {"messages-on-queue": str(moved)})
 
     def purge(queue_name: str) -> int:
         try:
@@ -73,8 +75,7 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
     def purge_event_dlq() -> Response:
         dlq = queues.dlq_name()
         purged = purge(dlq) if dlq is not None else 0
-        if purged > 0:
-            telemetry.track_event(PURGED_EVENT_DLQ, {"messages-on-queue": str(purged)})
+        found(purged, PURGED_EVENT_DLQ, {"messages-on-queue": str(purged)})
         return Response(status_code=200)
 
     @router.put("/queue-housekeeping", response_class=Response,
@@ -97,9 +98,7 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
         if queue_name not in (queues.queue_name(), queues.dlq_name()):
             raise ApiError(404, f"{queue_name} not found")
         purged = purge(queue_name)
-        if purged > 0:
-            telemetry.track_event("PurgeQueue", {"queue-name": queue_name, "messages-found": str(purged)})
-        return {"messagesFoundCount": purged}
+        return found(purged, "PurgeQueue", {"queue-name": queue_name, "messages-found": str(purged)})
 
     @router.get("/get-dlq-messages/{dlqName}", dependencies=admin, responses=ADMIN_ERRORS)
     def get_dlq_messages(
