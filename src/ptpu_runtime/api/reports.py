@@ -67,10 +67,9 @@ def local_date_time(name: str, value: str | None) -> datetime | None:
     return parsed
 
 
-def date_range(
-    start_name: str, start_value: str | None, end_name: str, end_value: str | None
-) -> tuple[datetime | None, datetime | None]:
-    """Both ends of a range; 400 when reversed (DynamoDB's BETWEEN would fail: a 503)."""
+def date_range(prefix: str, start_value: str | None, end_value: str | None) -> tuple[datetime | None, datetime | None]:
+    """`{prefix}StartDateTime` and `{prefix}EndDateTime`; 400 when reversed (DynamoDB's BETWEEN would fail: a 503)."""
+    start_name, end_name = f"{prefix}StartDateTime", f"{prefix}EndDateTime"
     start, end = local_date_time(start_name, start_value), local_date_time(end_name, end_value)
     if start is not None and end is not None and start > end:
         raise bad_request(f"{start_name} '{start_value}' is after {end_name} '{end_value}'")
@@ -150,11 +149,8 @@ def report_router(
         created_date_end_date_time: str | None = date_time_query("createdDateEndDateTime", "Created before"),
     ) -> Response:
         processed_from, processed_to = date_range(
-            "processedDateStartDateTime", processed_date_start_date_time,
-            "processedDateEndDateTime", processed_date_end_date_time)
-        created_from, created_to = date_range(
-            "createdDateStartDateTime", created_date_start_date_time,
-            "createdDateEndDateTime", created_date_end_date_time)
+            "processedDate", processed_date_start_date_time, processed_date_end_date_time)
+        created_from, created_to = date_range("createdDate", created_date_start_date_time, created_date_end_date_time)
         chosen = reports.ProcessedFilter(
             location_id=location_id or None, event_type=event_type or None,
             processed_from=processed_from, processed_to=processed_to,
@@ -168,9 +164,7 @@ def report_router(
         created_date_end_date_time: str | None = date_time_query("createdDateEndDateTime", "Created before"),
         sla_days: int = days_query(7, "slaDays", "Days within which a record should have been matched"),
     ) -> dict[str, Any]:
-        created_from, created_to = date_range(
-            "createdDateStartDateTime", created_date_start_date_time,
-            "createdDateEndDateTime", created_date_end_date_time)
+        created_from, created_to = date_range("createdDate", created_date_start_date_time, created_date_end_date_time)
         gate.enter()
         try:
             summary = reports.match_summary(
