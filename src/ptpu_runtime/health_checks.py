@@ -39,8 +39,8 @@ DLQ_NOT_ATTACHED = "The queue does not have a dead letter queue attached"
 DLQ_NOT_FOUND = "The queue does not exist"
 DLQ_NOT_AVAILABLE = "The queue cannot be interrogated"
 
-# Where Spring's HttpStatus names differ from http.HTTPStatus's.
-_SPRING_STATUS_NAMES = {
+# Spring's HttpStatus names: http.HTTPStatus's but where Spring's differ.
+_SPRING_STATUS_NAMES = {status.value: status.name for status in HTTPStatus} | {
     413: "PAYLOAD_TOO_LARGE", 414: "URI_TOO_LONG", 416: "REQUESTED_RANGE_NOT_SATISFIABLE",
     418: "I_AM_A_TEAPOT", 422: "UNPROCESSABLE_ENTITY"}
 
@@ -51,10 +51,6 @@ class HealthCheck(Protocol):
     def check(self) -> Component: ...
 
 
-def _status(ok: bool) -> str:
-    return UP if ok else DOWN
-
-
 def _down(name: str, error: Exception) -> Component:
     log.error("Health check %s failed: %s: %s", name, type(error).__name__, error)
     return {"status": DOWN, "details": {"error": type(error).__name__}}
@@ -62,12 +58,7 @@ def _down(name: str, error: Exception) -> Component:
 
 def spring_status_name(code: int) -> str:
     """An HTTP status as Spring's HttpStatus enum names it (`I_AM_A_TEAPOT`), else its number."""
-    if code in _SPRING_STATUS_NAMES:
-        return _SPRING_STATUS_NAMES[code]
-    try:
-        return HTTPStatus(code).name
-    except ValueError:
-        return str(code)
+    return _SPRING_STATUS_NAMES.get(code, str(code))
 
 
 class PingHealth:
@@ -85,7 +76,7 @@ class PingHealth:
         details: dict[str, Any] = {"HttpStatus": spring_status_name(answer.status)}
         if not answer.ok:
             details["body"] = without_credentials(answer.body)
-        return {"status": _status(answer.ok), "details": details}
+        return {"status": UP if answer.ok else DOWN, "details": details}
 
 
 class DynamoTableHealth:
@@ -184,7 +175,7 @@ class HealthService:
             results = list(pool.map(_safe_check, self._checks))
         components = {check.name: result for check, result in zip(self._checks, results, strict=True)}
         overall = all(component.get("status") == UP for component in components.values())
-        return {"status": _status(overall), "components": components}
+        return {"status": UP if overall else DOWN, "components": components}
 
 
 def _safe_check(check: HealthCheck) -> Component:
