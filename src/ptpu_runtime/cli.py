@@ -11,7 +11,6 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
-from types import FrameType
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -32,6 +31,8 @@ log = logging.getLogger("ptpu.serve")
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 Command = Callable[[argparse.Namespace], int]
+# name -> (how to declare its arguments, what to run)
+Commands = dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]]
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -65,76 +66,64 @@ class Service:
         self.settings = settings
         self.container = container or Container(settings=settings)
         self.stop_requested = threading.Event()
-        self._server: uvicorn.Server | None = None
         self._http_failed = False
 
     def run(self) -> int:
-        self._install_signal_handlers()
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: self.request_stop())
         try:
             check_listen(self.settings.server_address, self.settings.server_port)
-            # Before anything starts: a wrong name, credential, permission or endpoint is one line.
-            self.container.aws_preflight()
+            self.container.aws_preflight()  # before anything starts: a wrong name or credential is one line
         except ConfigError as error:
-            return report_config_error(error)  # alone on stderr: the one line names setting and endpoint
+            return report_config_error(error)
         log.info("Endpoints: %s", endpoints_line(self.settings))
         log.info(mode_line(self.settings))
+        server = None
         try:
-            self._start()
+            server = self._start()
         except Exception:
             log.exception("Start-up failed")
-            self._stop()
+            self._stop(server)
             return EXIT_FAILURE
         log.info("ptpu serving on %s port %d", self.settings.server_address, self.settings.server_port)
         self.stop_requested.wait()
         log.info("Stop requested: finishing work in hand")
-        clean = self._stop()
+        clean = self._stop(server)
         return EXIT_OK if clean and not self._http_failed else EXIT_FAILURE
 
     def request_stop(self) -> None:
         self.stop_requested.set()
 
-    def _install_signal_handlers(self) -> None:
-        if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, self._on_signal)
-
-    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        self.request_stop()
-
-    def _start(self) -> None:
+    def _start(self) -> uvicorn.Server:
         c = self.container
         c.listener().start()
         c.scheduler().start()
-        config = uvicorn.Config(
+        server = uvicorn.Server(uvicorn.Config(
             c.tracing().instrument_app(c.app()),  # request spans, except health, info and metrics
             host=self.settings.server_address, port=self.settings.server_port,
             log_level="warning", access_log=False, lifespan="off",
-            log_config=None,  # uvicorn's records go through our handler and format (logging_setup)
-        )
-        self._server = uvicorn.Server(config)
-        # uvicorn off the main thread installs no signal handlers: ours decide when to stop.
-        thread = threading.Thread(target=self._serve_http, name="http", daemon=True)
-        thread.start()
+            log_config=None))  # uvicorn's records go through our handler and format (logging_setup)
+        # Off the main thread uvicorn installs no signal handlers: ours decide when to stop.
+        threading.Thread(target=self._serve_http, args=(server,), name="http", daemon=True).start()
+        return server
 
-    def _serve_http(self) -> None:
-        if self._server is None:
-            return
+    def _serve_http(self, server: uvicorn.Server) -> None:
         try:
-            self._server.run()
+            server.run()
         finally:
-            if not self._server.should_exit:
-                # e.g. the port is taken: uvicorn logs why and gives up; the whole service stops.
+            if not server.should_exit:  # e.g. the port is taken: uvicorn logs why; the whole service stops
                 log.error("HTTP server stopped unexpectedly")
                 self._http_failed = True
                 self.stop_requested.set()
 
-    def _stop(self) -> bool:
+    def _stop(self, server: uvicorn.Server | None) -> bool:
         """Listener first (stop taking messages, finish in-flight), then scheduler, then HTTP. True if clean."""
         bound = self.settings.shutdown_timeout.total_seconds()
         clean = True
         c = self.container
         try:
-            clean = c.listener().stop(bound) and clean
+            clean = c.listener().stop(bound)
         except Exception:
             log.exception("Stopping the listener failed")
             clean = False
@@ -142,10 +131,9 @@ class Service:
         clean = _within(bound, lambda: c.scheduler().shutdown(wait=True), "scheduler") and clean
         # The jobs have ended (or the bound passed): the processing workers finish what they hold and stop.
         clean = _within(bound, lambda: c.booking_runner().close(), "processing workers") and clean
-        if self._server is not None:
-            self._server.should_exit = True
-        # Buffered spans and events get TRACE_FLUSH_SECONDS (an unreachable collector retries for 12-14 s);
-        # dropping the rest does not make the stop unclean.
+        if server is not None:
+            server.should_exit = True
+        # An unreachable collector retries for 12-14 s: what is still buffered after the flush is dropped.
         if not _within(TRACE_FLUSH_SECONDS, c.tracing().shutdown, "trace exporters"):
             log.warning("Traces and events still buffered after %ds were dropped", TRACE_FLUSH_SECONDS)
         log.info("Stopped %s", "cleanly" if clean else "with work left unfinished")
@@ -187,14 +175,11 @@ def add_serve(subparsers: argparse._SubParsersAction) -> None:
                        help="lowest level of log line written (default INFO)")
 
 
-# name -> (how to declare its arguments, what to run)
-COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]] = {
-    "serve": (add_serve, run_serve),
-    "table": (add_table, run_table)}
+COMMANDS: Commands = {"serve": (add_serve, run_serve), "table": (add_table, run_table)}
 ENTRY_POINT_GROUP = "ptpu.commands"
 
 
-def all_commands() -> dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]]:
+def all_commands() -> Commands:
     """COMMANDS plus the `ptpu.commands` entry points; one whose package is absent is left out silently, one
     that fails otherwise with a warning (a development package never stops `ptpu serve`)."""
     commands = dict(COMMANDS)
@@ -210,9 +195,7 @@ def all_commands() -> dict[str, tuple[Callable[[argparse._SubParsersAction], Non
     return commands
 
 
-def build_parser(
-    commands: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]] | None = None,
-) -> argparse.ArgumentParser:
+def build_parser(commands: Commands | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ptpu", description="prison-to-probation-update")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for add, _ in (commands if commands is not None else all_commands()).values():

@@ -215,8 +215,6 @@ def _parse_iso(value: str) -> timedelta:
     return timedelta(**parts)
 
 
-
-
 def _url(value: str) -> str:
     parts = urlsplit(value)
     # A single-label host (a cluster service name) is fine; white space or a control character is not.
@@ -319,7 +317,7 @@ TEXT = Kind("text", str)
 REGION = Kind("AWS region name", _region)
 PRISON_CODES = Kind(
     "comma-separated prison codes", _prison_codes, lambda value: ",".join(sorted(value)) or "(empty: all)")
-POSITIVE_DURATION = Kind("duration (100ms or more)", _positive_duration, lambda value: show_duration(value))
+POSITIVE_DURATION = Kind("duration (100ms or more)", _positive_duration, show_duration)
 URL = Kind("http(s) URL", _url)
 PORT = Kind("port (1-65535)", _whole(1, 65535, "a port number (1-65535)"))
 ADDRESS = Kind("IP address or host name", _address)

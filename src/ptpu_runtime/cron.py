@@ -1,12 +1,8 @@
-"""Spring 5.3's cron (`second minute hour day month weekday`, or a macro) as an APScheduler 3.x trigger.
-
-Every form Spring's `CronExpression.parse` accepts (5.3 javadoc), day AND weekday both matching as in Spring:
-lists, ranges, steps, names, `?`, `L`, `L-n`, `nW`, `LW`, `dL`, `d#n` and the `@` macros. `SpringCronTrigger`
-fires at the instants whose wall-clock time in its zone matches, as Spring's `CronExpression.next` (v5.3.17 on,
-checked against v5.3.39 in tests/fixtures/spring-cron): twice in a repeated hour, not at all in a skipped one.
-APScheduler's CronTrigger repeats its previous fire in the repeated hour; `StrictlyLater` guards any trigger.
-"""
-
+"""Spring 5.3's cron (`second minute hour day month weekday`, or a macro) as an APScheduler 3.x trigger: every
+form `CronExpression.parse` accepts (lists, ranges, steps, names, `?`, `L`, `L-n`, `nW`, `LW`, `dL`, `d#n`, `@`
+macros; day AND weekday must both match). `SpringCronTrigger` fires when the wall-clock time in its zone matches,
+as `CronExpression.next` (v5.3.17 on; checked against v5.3.39 in tests/fixtures/spring-cron): twice in a repeated
+hour, never in a skipped one. `StrictlyLater` guards any trigger against repeating its previous fire."""
 
 from __future__ import annotations
 
@@ -217,6 +213,7 @@ def _value(text: str, name: str, low: int, high: int, names: list[str]) -> int:
     if not low <= value <= high:
         raise CronSyntaxError(f"{name} field: {value} is outside {low}-{high}")
     return value
+
 
 _SEARCH = timedelta(days=_SEARCH_DAYS)
 # Offsets are probed this far apart when looking for a clock change: no zone changes its clocks twice within it.

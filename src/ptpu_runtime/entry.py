@@ -1,9 +1,6 @@
-"""The `ptpu` command's entry point (`[project.scripts]`): runs `ptpu_runtime.cli.main`.
-
-On a base install (`pip install ptpu`, the domain core alone) the command's dependencies are absent: it
-then says, in one line on stderr, to install `ptpu[service]`, and exits 2, instead of a traceback ending
-in `ModuleNotFoundError`. A missing module of ptpu's own is a fault, not an install choice: it is raised.
-"""
+"""The `ptpu` command's entry point (`[project.scripts]`): runs `ptpu_runtime.cli.main`. On a base install
+(the domain core alone) one line on stderr says to install `ptpu[service]`, exit 2; a missing module of
+ptpu's own is a fault and is raised."""
 
 from __future__ import annotations
 

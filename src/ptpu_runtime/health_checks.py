@@ -1,6 +1,6 @@
 """The components of GET /health (SPEC §9), named and shaped as the existing service's (services/health/*.kt)
-and hmpps-spring-boot-sqs's. A check reports DOWN, never raises, and shows only the kind of a failure (its
-text can name an AWS account or role: that goes to the log)."""
+and hmpps-spring-boot-sqs's. A check reports DOWN, never raises, and shows only a failure's kind (its text
+can name an AWS account or role: it goes to the log)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from ptpu_adapters.aws.errors import QueueDoesNotExist
 from ptpu_adapters.http.base import PingAnswer
-from ptpu_adapters.http.calls import CallsSummary, UpstreamCalls
+from ptpu_adapters.http.calls import UpstreamCalls
 from ptpu_adapters.sqs.queue_admin import QueueAdmin
 from ptpu_runtime.logging_setup import without_credentials
 
@@ -39,8 +39,8 @@ DLQ_NOT_ATTACHED = "The queue does not have a dead letter queue attached"
 DLQ_NOT_FOUND = "The queue does not exist"
 DLQ_NOT_AVAILABLE = "The queue cannot be interrogated"
 
-# Where Spring's HttpStatus enum names a status differently from Python's http.HTTPStatus.
-_SPRING_STATUS_NAMES = {
+# Spring's HttpStatus names: http.HTTPStatus's but where Spring's differ.
+_SPRING_STATUS_NAMES = {status.value: status.name for status in HTTPStatus} | {
     413: "PAYLOAD_TOO_LARGE", 414: "URI_TOO_LONG", 416: "REQUESTED_RANGE_NOT_SATISFIABLE",
     418: "I_AM_A_TEAPOT", 422: "UNPROCESSABLE_ENTITY"}
 
@@ -51,10 +51,6 @@ class HealthCheck(Protocol):
     def check(self) -> Component: ...
 
 
-def _status(ok: bool) -> str:
-    return UP if ok else DOWN
-
-
 def _down(name: str, error: Exception) -> Component:
     log.error("Health check %s failed: %s: %s", name, type(error).__name__, error)
     return {"status": DOWN, "details": {"error": type(error).__name__}}
@@ -62,12 +58,7 @@ def _down(name: str, error: Exception) -> Component:
 
 def spring_status_name(code: int) -> str:
     """An HTTP status as Spring's HttpStatus enum names it (`I_AM_A_TEAPOT`), else its number."""
-    if code in _SPRING_STATUS_NAMES:
-        return _SPRING_STATUS_NAMES[code]
-    try:
-        return HTTPStatus(code).name
-    except ValueError:
-        return str(code)
+    return _SPRING_STATUS_NAMES.get(code, str(code))
 
 
 class PingHealth:
@@ -78,17 +69,14 @@ class PingHealth:
         self._ping = ping
 
     def check(self) -> Component:
-        try:
-            answer = self._ping()
-        except Exception as error:  # ping_answer() does not raise; be safe anyway
-            return _down(self.name, error)
+        answer = self._ping()  # never raises (ptpu_adapters.http.base)
         if answer.status is None:
             log.error("Health check %s: no answer from /health/ping: %s", self.name, answer.error)
             return {"status": DOWN, "details": {"error": answer.error or "no answer"}}
         details: dict[str, Any] = {"HttpStatus": spring_status_name(answer.status)}
         if not answer.ok:
             details["body"] = without_credentials(answer.body)
-        return {"status": _status(answer.ok), "details": details}
+        return {"status": UP if answer.ok else DOWN, "details": details}
 
 
 class DynamoTableHealth:
@@ -187,7 +175,7 @@ class HealthService:
             results = list(pool.map(_safe_check, self._checks))
         components = {check.name: result for check, result in zip(self._checks, results, strict=True)}
         overall = all(component.get("status") == UP for component in components.values())
-        return {"status": _status(overall), "components": components}
+        return {"status": UP if overall else DOWN, "components": components}
 
 
 def _safe_check(check: HealthCheck) -> Component:
@@ -199,16 +187,6 @@ def _safe_check(check: HealthCheck) -> Component:
 
 def _instant(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat().replace("+00:00", "Z")
-
-
-def recent_calls_details(summary: CallsSummary) -> dict[str, Any]:
-    return {
-        "lastSuccess": _instant(summary.last_success),
-        "lastFailure": _instant(summary.last_failure),
-        "lastFailureKind": summary.last_failure_kind,
-        "failures": summary.failures_in_window,
-        "windowMinutes": round(summary.window.total_seconds() / 60, 2),
-        "failing": summary.failing}
 
 
 class UpstreamHealth:
@@ -223,5 +201,9 @@ class UpstreamHealth:
     def check(self) -> Component:
         component = self._ping.check()
         summary = self._recent.summary(self._service)
-        details = {**component.get("details", {}), "recentCalls": recent_calls_details(summary)}
+        recent = {
+            "lastSuccess": _instant(summary.last_success), "lastFailure": _instant(summary.last_failure),
+            "lastFailureKind": summary.last_failure_kind, "failures": summary.failures_in_window,
+            "windowMinutes": round(summary.window.total_seconds() / 60, 2), "failing": summary.failing}
+        details = {**component.get("details", {}), "recentCalls": recent}
         return {"status": DOWN if summary.failing else component["status"], "details": details}

@@ -1,8 +1,5 @@
-"""The standard proxy and CA-bundle variables, checked at start-up like a setting (one line, exit 2).
-
-requests reads them for the HMPPS APIs and botocore for AWS; unchecked, a malformed one fails late and badly
-(a proxy of spaces: an 87-line traceback in botocore). An empty variable means unset, as both read it.
-"""
+"""The standard proxy and CA-bundle variables (requests reads them for the HMPPS APIs, botocore for AWS),
+checked at start-up like a setting: one line, exit 2. An empty variable means unset, as both read it."""
 
 from __future__ import annotations
 
@@ -21,9 +18,7 @@ PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "AL
 NO_PROXY_VARIABLES = ("NO_PROXY", "no_proxy")
 # requests: REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE; botocore: AWS_CA_BUNDLE. A file or a directory of certificates.
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "AWS_CA_BUNDLE")
-# What both clients can talk to: botocore has no SOCKS support at all (it prefixes socks5://... with http://
-# and fails at start-up, printing the URL with its password), and requests needs PySocks, not installed.
-# requests and botocore prefix a bare host:port with http://.
+# What both clients can talk to: botocore has no SOCKS support, requests needs PySocks (not installed).
 PROXY_SCHEMES = frozenset({"http", "https"})
 
 
@@ -59,15 +54,13 @@ def _proxy_problem(value: str) -> str | None:
     if any(character.isspace() for character in value):
         return f"'{shown}' contains whitespace (a proxy URL has none; percent-encode it in a password)"
     if "://" not in value and "@" in value:
-        # botocore adds http:// to a bare proxy with credentials, requests refuses it (InvalidProxyURL).
         return f"'{shown}' has credentials but no scheme: write http://user:password@host:port"
     scheme, _, rest = url.partition("://")
     if scheme.lower() not in PROXY_SCHEMES:
         return f"'{shown}' is not an http:// or https:// proxy URL (SOCKS is not supported)"
     credentials, _, host_part = rest.rpartition("@")
     if any(character in credentials for character in "/?#"):
-        # A URL parser ends the host at the first of these, so the libraries would read part of the password
-        # as the host (and print it in their errors).
+        # A URL parser ends the host at the first of these: part of the password would be read as the host.
         return f"'{shown}' has '/', '?' or '#' in its credentials: percent-encode them (%2F, %3F, %23)"
     parts = urlsplit(f"{scheme}://{host_part}")  # the host part only, after any credentials
     try:

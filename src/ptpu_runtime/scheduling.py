@@ -1,6 +1,5 @@
 """The scheduled jobs of SPEC §6 and §8: fixed-delay processing, the retry of system failures, three crons.
-
-As the original (one Spring scheduler thread + ShedLock), jobs run one at a time, each under `scheduleLock`
+As the original (one Spring scheduler thread + ShedLock), one job at a time, each under `scheduleLock`
 (the container's ScheduleCover, shared by ptpu pods and keeping the existing service out)."""
 
 from __future__ import annotations
@@ -136,7 +135,6 @@ class SharedLock:
         try:
             self.lock.release(self.name)
         except Exception as failure:
-            # Not fatal: retried before the next run, and the lock expires by itself after lock_at_most.
             self.release_outage.failure(failure, about=job)
             self._release_pending = True
             return False
@@ -188,8 +186,8 @@ class LockedJob:
 def scheduled_jobs(
     service: Synchronises, shared: SharedLock, watch: JobWatch | None = None, system_failure_limit: int = 200
 ) -> dict[str, LockedJob]:
-    """The five jobs, all under `shared`, each cycle bounded by the deadline of the lock it took."""
-    # Processing runs every second or so: its summaries are debug detail; the retry runs are news.
+    """The five jobs, all under `shared`, each cycle bounded by the deadline of the lock it took; processing's
+    and the system failures' summaries at DEBUG (they run every second or minute)."""
     jobs = {
         PROCESS_JOB: LockedJob(
             PROCESS_JOB, lambda: service.process_due(deadline=shared.deadline()), shared,
@@ -198,7 +196,6 @@ def scheduled_jobs(
         jobs[name] = LockedJob(
             name, lambda tier=tier: service.retry(tier, deadline=shared.deadline()),  # type: ignore[misc]
             shared, watch=watch)
-    # Reads nothing unless this instance saved a system failure since its last run found none.
     jobs[SYSTEM_FAILURE_JOB] = LockedJob(
         SYSTEM_FAILURE_JOB,
         lambda: service.retry_system_failures(
@@ -268,19 +265,14 @@ class SynchronisationScheduler:
             max_instances=1, coalesce=True, misfire_grace_time=misfire_grace_time)
 
 
-class _DropExpectedNotices(logging.Filter):
-    """Drops APScheduler's warning on every tick of a cycle longer than the delay, and its "tentatively"
-    added lines (each job is announced again when really added)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return "maximum number of running instances reached" not in message and "tentatively" not in message
-
-
-_FILTER = _DropExpectedNotices()
+def _expected_notice_dropped(record: logging.LogRecord) -> bool:
+    """A filter: drops APScheduler's warning on each tick of a cycle longer than the delay, and its
+    "tentatively added" lines (each job is announced again when really added)."""
+    message = record.getMessage()
+    return "maximum number of running instances reached" not in message and "tentatively" not in message
 
 
 def _quieten_scheduler_log() -> None:
     scheduler_log = logging.getLogger("apscheduler.scheduler")
-    if _FILTER not in scheduler_log.filters:
-        scheduler_log.addFilter(_FILTER)
+    if _expected_notice_dropped not in scheduler_log.filters:
+        scheduler_log.addFilter(_expected_notice_dropped)

@@ -49,8 +49,7 @@ def check_aws(settings: Settings, clients: AwsClients, resolve_queues: Callable[
             client.describe_table(TableName=table)
     topic = settings.domain_event_topic_arn
     if topic:
-        # As hmpps-sqs's topic health does (GetTopicAttributes): a topic that does not exist, or that the role
-        # may not use, is one line here rather than a failed publish after every NOMS number set.
+        # As hmpps-sqs's topic health (GetTopicAttributes): not a failed publish after every NOMS number set.
         with explained("SNS", clients.sns, "SQS_AWS", "SQS_ENDPOINT_URL" if emulated else "AWS_REGION",
                        (DOMAIN_EVENT_TOPIC_SETTING, topic)):
             clients.sns.get_topic_attributes(TopicArn=topic)
@@ -63,11 +62,8 @@ DOMAIN_EVENT_TOPIC_SETTING = "HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN"
 def explained(
     service: str, client: Any, keys: str, endpoint_setting: str, resource: tuple[str, str] | None = None
 ) -> Iterator[None]:
-    """Re-raise botocore's credential, permission, connection and not-found errors as a one-line ConfigError.
-
-    `keys` is the prefix of the credential variables (e.g. SQS_AWS), `endpoint_setting` the variable that
-    decides the endpoint, `resource` (setting, name) what is looked up.
-    """
+    """Botocore's credential, permission, connection and not-found errors as a one-line ConfigError. `keys`:
+    the credential variables' prefix (SQS_AWS); `endpoint_setting`: the endpoint's; `resource`: (setting, name)."""
     endpoint = str(getattr(getattr(client, "meta", None), "endpoint_url", "?"))
     key_settings = f"{keys}_ACCESS_KEY_ID/{keys}_SECRET_ACCESS_KEY"
     try:
@@ -92,12 +88,9 @@ def explained(
             raise ConfigError(f"{key_settings}: {service} at {endpoint} rejected the credentials ({code})") from None
         if code in _DENIED:
             raise ConfigError(f"{key_settings}: not permitted by {service} at {endpoint} ({code})") from None
-        if code == "ResourceNotFoundException" and resource is not None:
-            setting, name = resource
-            raise ConfigError(f"{setting}: table '{name}' not found at {endpoint}") from None
-        if code in ("NotFound", "NotFoundException") and resource is not None:
-            setting, name = resource
-            raise ConfigError(f"{setting}: topic '{name}' not found at {endpoint}") from None
+        missing = {"ResourceNotFoundException": "table", "NotFound": "topic", "NotFoundException": "topic"}.get(code)
+        if missing and resource is not None:
+            raise ConfigError(f"{resource[0]}: {missing} '{resource[1]}' not found at {endpoint}") from None
         raise
 
 

@@ -20,8 +20,6 @@ from ptpu_runtime.logging_setup import configure_logging
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 DEFAULT_CHECKPOINT = Path("ptpu-backfill.checkpoint.json")
-
-
 MAX_SEGMENTS = 64  # a thread and a parallel Scan each: more would only throttle the table
 
 

@@ -1,5 +1,4 @@
 """`ThreadedRunner`, the core's RunsBookingTasks: up to PRISONTOPROBATION_PROCESSOR_WORKERS bookings at once.
-
 Tasks are pulled on the calling thread only when a worker is free (the deadline is checked as each starts)."""
 
 from __future__ import annotations
@@ -15,11 +14,8 @@ T = TypeVar("T")
 
 
 class ThreadedRunner:
-    """Runs tasks on up to `workers` threads; one executor for the runner's life (see `close`).
-
-    Errors: the first exception a task raises is raised by `run_all` after the tasks in hand finish;
-    no further task is pulled once one has failed.
-    """
+    """Runs tasks on up to `workers` threads, one executor for the runner's life (see `close`). The first
+    exception a task raises stops the pulling and is raised by `run_all` once the tasks in hand finish."""
 
     def __init__(self, workers: int) -> None:
         if workers < 1:
@@ -28,7 +24,7 @@ class ThreadedRunner:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ptpu-booking")
 
     def run_all(self, tasks: Iterable[Callable[[], T]]) -> list[T]:
-        """Every task's result, in completion order; see the class docstring for failures."""
+        """Every task's result, in completion order."""
         results: list[T] = []
         in_hand: set[Future[T]] = set()
         failure: BaseException | None = None
@@ -50,8 +46,7 @@ class ThreadedRunner:
                     elif failure is None:
                         failure = error
         finally:
-            # Reached with tasks in hand only when pulling or waiting raised (e.g. the selection's read
-            # failed): finish them, so no booking is left half-done by a cycle that has returned.
+            # Pulling or waiting raised (the selection's read failed): no booking is left half-done.
             if in_hand:
                 wait(in_hand)
         if failure is not None:

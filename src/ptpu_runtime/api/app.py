@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry
 from ptpu_adapters.sqs.queue_admin import QueueAdmin
 from ptpu_core.ports import Clock, MessageRepository, Telemetry
 from ptpu_core.use_cases.resync import Resync
-from ptpu_runtime.api.errors import install_error_handlers
+from ptpu_runtime.api.errors import error_body, install_error_handlers
 from ptpu_runtime.api.health import BUILD_NAME, Liveness, health_router
 from ptpu_runtime.api.middleware import BodyLimit, HeadAsGet
 from ptpu_runtime.api.queue_admin import queue_admin_router
@@ -63,6 +63,7 @@ def create_app(deps: ApiDependencies) -> FastAPI:
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimit)
     return app
+
 
 OPENAPI_PATH = "/v3/api-docs"
 SWAGGER_UI_PATH = "/swagger-ui/index.html"
@@ -165,10 +166,9 @@ def hmpps_errors(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def _example(code: str, description: str) -> dict[str, Any]:
+def _example(code: str, description: str) -> dict[str, object]:
     """The ErrorResponse the service sends with `code`; a 403's role is the one its description names."""
     role = _ROLE.search(description)
     user, developer = (text.replace("{role}", role.group() if role else "ROLE_...")
                        for text in _EXAMPLES.get(code, ("An error", "see the service log")))
-    return {"status": int(code), "errorCode": None, "userMessage": user, "developerMessage": developer,
-            "moreInfo": None}
+    return error_body(int(code), user, developer)

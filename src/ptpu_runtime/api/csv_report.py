@@ -51,9 +51,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralised(cell: str) -> str:
-    """`cell` with a single quote in front when it begins with a formula character, else unchanged.
-
-    The quote makes a spreadsheet show the text as typed; the CSV quoting is not affected."""
+    """`cell` behind a single quote (a spreadsheet shows it as typed) when it starts with a formula character."""
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 

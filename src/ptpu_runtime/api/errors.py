@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Iterable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,6 +30,13 @@ class ApiError(Exception):
 
 def bad_request(message: str) -> ApiError:
     return ApiError(400, f"Validation failure: {message}", message)
+
+
+def refuse_repeated(names: Iterable[str], what: str) -> None:
+    """400 naming a `what` (a query parameter, a key) given more than once: a second value must not win."""
+    repeated = sorted(name for name, count in Counter(names).items() if count > 1)
+    if repeated:
+        raise bad_request(f"the {what} {repeated[0]!r} appears more than once")
 
 
 def error_body(status: int, user_message: str, developer_message: str | None = None) -> dict[str, object]:

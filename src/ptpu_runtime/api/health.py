@@ -43,7 +43,6 @@ def health_router(
 
     @router.get("/health/liveness", summary="DOWN (503) when the scheduled jobs have stopped running")
     async def liveness() -> JSONResponse:
-        # An in-memory read (scheduler_watch): answers at once, on the event loop, as ping does.
         alive = watch.alive()[0] if watch is not None else True
         return JSONResponse({"status": UP if alive else DOWN}, status_code=200 if alive else 503)
 

@@ -2,7 +2,6 @@
 and headers, no body. `BodyLimit`: a body over MAX_BODY_BYTES (1 MiB, the nginx ingress's default) is a 413 in
 the HMPPS shape, read no further (a declared Content-Length at once, a chunked body as it arrives)."""
 
-
 from __future__ import annotations
 
 import json
@@ -43,6 +42,7 @@ class HeadAsGet:
             await send(message)
 
         await self._app({**scope, "method": "GET"}, receive, headers_only)
+
 
 MAX_BODY_BYTES = 1024 * 1024
 

@@ -1,5 +1,4 @@
 """PUT/GET /queue-admin/* (SPEC §9): the original's three endpoints and the hmpps-sqs convention ones.
-
 Telemetry only when a message was found: the original's TRANSFERRED_EVENT_DLQ / PURGED_EVENT_DLQ
 (`messages-on-queue`), the hmpps-sqs ones' RetryDLQ / PurgeQueue."""
 
@@ -24,8 +23,6 @@ MAX_SHOWN_DEPTH = 64
 MAX_MESSAGES_SHOWN = 1000
 TRANSFERRED_EVENT_DLQ = "TRANSFERRED_EVENT_DLQ"
 PURGED_EVENT_DLQ = "PURGED_EVENT_DLQ"
-
-
 _ADMIN_ERRORS = {400: "Validation failure (a parameter of the wrong form)", 404: "No such queue"}
 ADMIN_ERRORS = role_errors(ROLE_QUEUE_ADMIN, _ADMIN_ERRORS)
 PURGE_ERRORS = role_errors(ROLE_QUEUE_ADMIN, {
@@ -41,16 +38,18 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
         log.info("Moved %d messages from %s back to %s", moved, queues.dlq_name(), queues.queue_name())
         return moved
 
+    def found(count: int, event: str, attributes: dict[str, str]) -> dict[str, int]:
+        if count > 0:
+            telemetry.track_event(event, attributes)
+        return {"messagesFoundCount": count}
+
     def retry_dlq() -> dict[str, int]:
         moved = transfer()
-        if moved > 0:
-            telemetry.track_event("RetryDLQ", {"dlq-name": queues.dlq_name() or "", "messages-found": str(moved)})
-        return {"messagesFoundCount": moved}
+        return found(moved, "RetryDLQ", {"dlq-name": queues.dlq_name() or "", "messages-found": str(moved)})
 
     def transfer_event_messages() -> None:
         moved = transfer()
-        if moved > 0:
-            telemetry.track_event(TRANSFERRED_EVENT_DLQ, {"messages-on-queue": str(moved)})
+        found(moved, TRANSFERRED_EVENT_DLQ, {"messages-on-queue": str(moved)})
 
     def purge(queue_name: str) -> int:
         try:
@@ -76,8 +75,7 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
     def purge_event_dlq() -> Response:
         dlq = queues.dlq_name()
         purged = purge(dlq) if dlq is not None else 0
-        if purged > 0:
-            telemetry.track_event(PURGED_EVENT_DLQ, {"messages-on-queue": str(purged)})
+        found(purged, PURGED_EVENT_DLQ, {"messages-on-queue": str(purged)})
         return Response(status_code=200)
 
     @router.put("/queue-housekeeping", response_class=Response,
@@ -100,9 +98,7 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
         if queue_name not in (queues.queue_name(), queues.dlq_name()):
             raise ApiError(404, f"{queue_name} not found")
         purged = purge(queue_name)
-        if purged > 0:
-            telemetry.track_event("PurgeQueue", {"queue-name": queue_name, "messages-found": str(purged)})
-        return {"messagesFoundCount": purged}
+        return found(purged, "PurgeQueue", {"queue-name": queue_name, "messages-found": str(purged)})
 
     @router.get("/get-dlq-messages/{dlqName}", dependencies=admin, responses=ADMIN_ERRORS)
     def get_dlq_messages(

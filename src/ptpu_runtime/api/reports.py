@@ -1,7 +1,5 @@
 """GET /report/* (SPEC §9): CSV reports (streamed page by page) and the match summary, for ROLE_PTPU_REPORT.
-
-At most the gate's limit run at once; others get 429 with Retry-After, never queued (a report may read the
-whole table)."""
+At most the gate's limit run at once; others get 429 with Retry-After, never queued (one may read the table)."""
 
 from __future__ import annotations
 
@@ -22,6 +20,7 @@ from ptpu_runtime.api.errors import ApiError, bad_request
 from ptpu_runtime.api.security import ROLE_REPORT, TokenVerifier, require_role, role_errors
 
 CSV = "text/csv"
+CSV_ANSWER: dict[str, Any] = {"response_class": Response, "responses": {200: {"content": {CSV: {}}}}}
 
 DEFAULT_MAX_CONCURRENT_REPORTS = 2
 RETRY_AFTER_SECONDS = 10
@@ -68,10 +67,9 @@ def local_date_time(name: str, value: str | None) -> datetime | None:
     return parsed
 
 
-def date_range(
-    start_name: str, start_value: str | None, end_name: str, end_value: str | None
-) -> tuple[datetime | None, datetime | None]:
-    """Both ends of a range; 400 when reversed (DynamoDB's BETWEEN would fail: a 503)."""
+def date_range(prefix: str, start_value: str | None, end_value: str | None) -> tuple[datetime | None, datetime | None]:
+    """`{prefix}StartDateTime` and `{prefix}EndDateTime`; 400 when reversed (DynamoDB's BETWEEN would fail: a 503)."""
+    start_name, end_name = f"{prefix}StartDateTime", f"{prefix}EndDateTime"
     start, end = local_date_time(start_name, start_value), local_date_time(end_name, end_value)
     if start is not None and end is not None and start > end:
         raise bad_request(f"{start_name} '{start_value}' is after {end_name} '{end_value}'")
@@ -80,7 +78,7 @@ def date_range(
 
 MAX_DAYS = 36_500  # beyond a century "now minus days" leaves the calendar (OverflowError)
 # What local_date_time() accepts (real dates, years 1000-9999, optional seconds and 1-9 fraction digits), for
-# clients that generate values; the OpenAPI document names the format LOCAL_DATE_TIME_FORMAT instead.
+# clients generating values (the OpenAPI document names the format LOCAL_DATE_TIME_FORMAT).
 _MONTH_DAY = ("(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)")
 _LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
 LOCAL_DATE_TIME_PATTERN = (
@@ -130,20 +128,18 @@ def report_router(
         prefix="/report", tags=["reports"], dependencies=[Depends(require_role(verifier, ROLE_REPORT))],
         responses=DOCUMENTED_ERRORS)
 
-    @router.get("/in-progress", response_class=Response, responses={200: {"content": {CSV: {}}}},
-                summary="A report of all matches currently in progress")
+    @router.get("/in-progress", **CSV_ANSWER, summary="A report of all matches currently in progress")
     def in_progress() -> Response:
         return streamed_csv(gate, lambda: reports.in_progress(repository))
 
-    @router.get("/not-matched", response_class=Response, responses={200: {"content": {CSV: {}}}},
+    @router.get("/not-matched", **CSV_ANSWER,
                 summary="Unprocessed records with no single match, created more than daysOld days ago")
     def not_matched(
         days_old: int = days_query(7, "daysOld", "Only records created more than this many days ago"),
     ) -> Response:
         return streamed_csv(gate, lambda: reports.not_matched(repository, clock, days_old))
 
-    @router.get("/processed", response_class=Response, responses={200: {"content": {CSV: {}}}},
-                summary="A report of records that have been processed")
+    @router.get("/processed", **CSV_ANSWER, summary="A report of records that have been processed")
     def processed(
         location_id: str | None = Query(None, alias="locationId"),
         event_type: str | None = Query(None, alias="eventType"),
@@ -153,11 +149,8 @@ def report_router(
         created_date_end_date_time: str | None = date_time_query("createdDateEndDateTime", "Created before"),
     ) -> Response:
         processed_from, processed_to = date_range(
-            "processedDateStartDateTime", processed_date_start_date_time,
-            "processedDateEndDateTime", processed_date_end_date_time)
-        created_from, created_to = date_range(
-            "createdDateStartDateTime", created_date_start_date_time,
-            "createdDateEndDateTime", created_date_end_date_time)
+            "processedDate", processed_date_start_date_time, processed_date_end_date_time)
+        created_from, created_to = date_range("createdDate", created_date_start_date_time, created_date_end_date_time)
         chosen = reports.ProcessedFilter(
             location_id=location_id or None, event_type=event_type or None,
             processed_from=processed_from, processed_to=processed_to,
@@ -171,9 +164,7 @@ def report_router(
         created_date_end_date_time: str | None = date_time_query("createdDateEndDateTime", "Created before"),
         sla_days: int = days_query(7, "slaDays", "Days within which a record should have been matched"),
     ) -> dict[str, Any]:
-        created_from, created_to = date_range(
-            "createdDateStartDateTime", created_date_start_date_time,
-            "createdDateEndDateTime", created_date_end_date_time)
+        created_from, created_to = date_range("createdDate", created_date_start_date_time, created_date_end_date_time)
         gate.enter()
         try:
             summary = reports.match_summary(

@@ -1,5 +1,5 @@
-"""POST /resync: re-sync named prisoners now (ptpu_core.use_cases.resync), for ROLE_PTPU_RESYNC: its own
-role, as it writes to Delius records (the successor services' re-match endpoints have their own too)."""
+"""POST /resync: re-sync named prisoners now (ptpu_core.use_cases.resync), for ROLE_PTPU_RESYNC: its own role,
+as it writes to Delius (the successor services' re-match endpoints have their own too)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from ptpu_core.use_cases.resync import (
     TrackedEvent,
 )
 from ptpu_core.use_cases.resync_progress import ResyncProgress, Unanswered
-from ptpu_runtime.api.errors import ApiError, bad_request
+from ptpu_runtime.api.errors import ApiError, bad_request, refuse_repeated
 from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, caller, require_role, role_errors
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,6 @@ def resync_router(resync: Resync, verifier: TokenVerifier, answer_within: float 
     async def resync_now(
         request: Request, claims: dict[str, Any] = Depends(require_role(verifier, ROLE_RESYNC))
     ) -> ResyncResponse:
-        # The body is read here, only after the token is checked (above).
         asked = await _resync_request(request)
         who = caller(claims)
         log.info("POST /resync by %s: %d ids, dryRun=%s", who, len(asked.ids), asked.dryRun)
@@ -125,15 +124,13 @@ def resync_router(resync: Resync, verifier: TokenVerifier, answer_within: float 
 
 
 async def _resync_request(request: Request) -> ResyncRequest:
-    """415 unless JSON; 400 for bad JSON, a repeated key (a second `dryRun` must not win) or a wrong shape."""
+    """Read after the token is checked: 415 unless JSON; 400 for bad JSON, a repeated key or a wrong shape."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
         raise ApiError(415, f"Unsupported media type {media_type or '(none)'}: send application/json")
     raw = await request.body()
     try:
         parsed = json.loads(raw, object_pairs_hook=_no_repeated_keys, parse_float=_json_number)
-    except _RepeatedKey as repeated:
-        raise bad_request(f"the key {repeated.key!r} appears more than once") from None
     except (ValueError, RecursionError):
         raise bad_request("the body is not valid JSON") from None
     try:
@@ -151,19 +148,9 @@ def _json_number(text: str) -> float | int:
     return float(text)
 
 
-class _RepeatedKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
 def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise _RepeatedKey(key)
-        found[key] = value
-    return found
+    refuse_repeated((key for key, _ in pairs), "key")
+    return dict(pairs)
 
 
 def _still_running(item: Unanswered, waited: float) -> ResyncOutcome:

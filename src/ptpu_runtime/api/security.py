@@ -72,11 +72,8 @@ class TokenVerifier:
 
 
 def roles_of(claims: dict[str, Any]) -> set[str]:
-    """The roles in `authorities`, which HMPPS Auth sends as a list of strings.
-
-    Anything else (a number, an object, a bare string) grants nothing, as does a non-string element: the
-    existing service reads the claim as a collection of strings (AuthAwareTokenConverter).
-    """
+    """The strings in the `authorities` list; anything else grants nothing (the existing service's
+    AuthAwareTokenConverter reads the claim as a collection of strings)."""
     authorities = claims.get("authorities")
     if not isinstance(authorities, list):
         return set()

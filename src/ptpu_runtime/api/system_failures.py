@@ -4,7 +4,6 @@ default) lists the bookings it would take. No booking starts after ANSWER_WITHIN
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -13,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from ptpu_core.ports import Clock
 from ptpu_core.use_cases.synchronise import CycleSummary
-from ptpu_runtime.api.errors import bad_request
+from ptpu_runtime.api.errors import refuse_repeated
 from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, caller, require_role, role_errors
 
 log = logging.getLogger(__name__)
@@ -54,11 +53,7 @@ def system_failure_router(service: RetriesSystemFailures, clock: Clock, verifier
         max_bookings: int = Query(100, alias="maxBookings", ge=1, le=MAX_BOOKINGS,
                                   description="Most bookings taken"),
     ) -> SystemFailureRetry:
-        # A second dryRun must not silently win (as /resync refuses a repeated key in its body).
-        repeated = sorted(name for name, count in Counter(k for k, _ in request.query_params.multi_items()).items()
-                          if count > 1)
-        if repeated:
-            raise bad_request(f"the query parameter {repeated[0]!r} appears more than once")
+        refuse_repeated((name for name, _ in request.query_params.multi_items()), "query parameter")
         who = caller(claims)
         bookings = service.system_failures(limit=max_bookings)
         log.info("POST /retry-system-failures by %s: %d bookings, dryRun=%s", who, len(bookings), dry_run)

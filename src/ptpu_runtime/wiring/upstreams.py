@@ -35,7 +35,6 @@ def _upstream(
     )
 
 
-
 class Upstreams(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     observability = providers.DependenciesContainer()
