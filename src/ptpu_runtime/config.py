@@ -19,6 +19,7 @@ from ptpu_runtime.config_kinds import (
     ADDRESS,
     DURATION,
     FLAG,
+    HOLD_BACK,
     LONG_POLL_SECONDS,
     PORT,
     POSITIVE_DURATION,
@@ -120,7 +121,7 @@ class Settings:
     message_processor_enabled: bool = setting(
         "PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED", FLAG, "run the processing and retry schedules at all", True)
     hold_back: timedelta = setting(
-        "PRISONTOPROBATION_HOLD_BACK_DURATION", DURATION, "how long a new record waits before it is processed",
+        "PRISONTOPROBATION_HOLD_BACK_DURATION", HOLD_BACK, "how long a new record waits before it is processed",
         timedelta(minutes=15))
     dry_run: bool = setting(
         "PRISONTOPROBATION_DRY_RUN", FLAG,

@@ -16,6 +16,7 @@ import attrs
 from attrs import NOTHING, frozen
 
 from ptpu_core.errors import ConfigError
+from ptpu_core.settings import RECORD_LIFETIME
 
 SPEC = "ptpu.setting"  # the attrs metadata key holding a field's Spec
 _TRUE = {"true", "1", "yes", "on"}
@@ -279,6 +280,14 @@ def _visibility_timeout(value: str) -> timedelta:
     return duration
 
 
+def _hold_back(value: str) -> timedelta:
+    duration = parse_duration(value)
+    if duration >= RECORD_LIFETIME:
+        raise ValueError(f"'{value}' is not shorter than a record's lifetime ({RECORD_LIFETIME.days}d): "
+                         "no record would ever be processed")
+    return duration
+
+
 def _flag(value: str) -> bool:
     if value.lower() in _TRUE:
         return True
@@ -325,6 +334,7 @@ POSITIVE_INT = Kind("whole number (1 or more)", _whole(1, float("inf"), "a posit
 LONG_POLL_SECONDS = Kind(
     "seconds (0-20)", _whole(0, 20, "a whole number of seconds from 0 to 20 (the SQS long-poll limit)"))
 DURATION = Kind("duration", parse_duration, show_duration)
+HOLD_BACK = Kind(f"duration (under {RECORD_LIFETIME.days}d)", _hold_back, show_duration)
 VISIBILITY_TIMEOUT = Kind("duration (1s-12h)", _visibility_timeout, show_duration)
 # Spring's StringToBooleanConverter also takes on/off, yes/no and 1/0 (any case): so do we.
 FLAG = Kind("true | false (also on/off, yes/no, 1/0)", _flag, lambda value: "true" if value else "false")

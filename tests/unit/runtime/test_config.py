@@ -111,6 +111,8 @@ def test_an_empty_required_setting_counts_as_missing_and_one_of_spaces_is_named_
         ("PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY", "soon", "not a duration"),
         ("PRISONTOPROBATION_HOLD_BACK_DURATION", "15 minutes", "not a duration"),
         ("PRISONTOPROBATION_HOLD_BACK_DURATION", "-5m", "negative"),
+        ("PRISONTOPROBATION_HOLD_BACK_DURATION", "30d", "not shorter than a record's lifetime (30d)"),
+        ("PRISONTOPROBATION_HOLD_BACK_DURATION", "31d", "no record would ever be processed"),
         ("PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED", "maybe", "not true or false"),
         ("PRISONTOPROBATION_DRY_RUN", "yes please", "not true or false"),
         ("RETRY_SCHEDULES_SHORT_CRON", "0 * * * *", "needs 6"),
