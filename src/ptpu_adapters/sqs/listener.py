@@ -22,7 +22,7 @@ from ptpu_adapters.observability.outage_log import OutageLog
 from ptpu_adapters.observability.trace_context import TRACE_FIELDS
 from ptpu_adapters.observability.tracing import default_tracer, mark_failed, received_message_span
 from ptpu_adapters.sqs.error_visibility import ErrorVisibility
-from ptpu_adapters.sqs.queue_admin import queue_name_of
+from ptpu_adapters.sqs.queue_admin import queue_name_of, release
 from ptpu_core.errors import InvalidMessage
 from ptpu_core.rules.sns_envelope import booking_id_of, event_type_hint, parse_envelope
 
@@ -151,58 +151,45 @@ class SqsListener:
             self._handle(notification.event_type, notification.message, notification.sns_message_id)
         except InvalidMessage as poison:
             mark_failed(poison)
-            log.warning(
-                "Poison message %s (receive %s): %s; not handled, bound for the DLQ",
-                message_id,
-                receives,
-                poison.reason,
-            )
-            self._announce_poison(message, event_type or _event_type_of(message))
+            log.warning("Poison message %s (receive %s): %s; not handled, bound for the DLQ",
+                        message_id, receives, poison.reason)
+            self._error_visibility_step(message, event_type or _event_type_of(message), poison=True)
             self._make_visible([message])
             return
         except Exception as failure:
             mark_failed(failure)
             log.debug("Message %s failed, left for redelivery: %s", message_id, failure)
             self.handling_outage.failure(failure, about=f"message {message_id}")
-            self._back_off(message, event_type)
+            self._error_visibility_step(message, event_type, poison=False)
             return
         self.handling_outage.success()
         self._delete(message)
 
-    def _announce_poison(self, message: SqsMessage, event_type: str | None) -> None:
-        """`<eventType>-sent-to-dlq` on a poison message's last receive, as for a failed one."""
-        if self._error_visibility is None:
+    def _error_visibility_step(self, message: SqsMessage, event_type: str | None, *, poison: bool) -> None:
+        """A poison message's last receive announced; a failed one's next visibility set by its receive count."""
+        visibility = self._error_visibility
+        if visibility is None:
             return
+        step, warning = (
+            (visibility.announce_if_last, "Could not announce poison message %s for the DLQ: %s") if poison
+            else (visibility.after_failure, "Could not set the error visibility of message %s: %s")
+        )
         try:
-            self._error_visibility.announce_if_last(message, event_type)
-        except Exception as failure:  # never stops the release; the DLQ still gets it
-            log.warning("Could not announce poison message %s for the DLQ: %s", message.get("MessageId"), failure)
-
-    def _back_off(self, message: SqsMessage, event_type: str | None) -> None:
-        """A failed message's next visibility, by its receive count."""
-        if self._error_visibility is None:
-            return
-        try:
-            self._error_visibility.after_failure(message, event_type)
-        except Exception as failure:  # it returns after the receive's visibility timeout anyway
-            log.warning("Could not set the error visibility of message %s: %s", message.get("MessageId"), failure)
+            step(message, event_type)
+        except Exception as failure:  # it still returns after the visibility timeout and reaches the DLQ
+            log.warning(warning, message.get("MessageId"), failure)
 
     def _delete(self, message: SqsMessage) -> None:
         try:
             with queue_errors("delete"):
                 self._client.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
         except Exception as failure:
-            log.error(
-                "Handled message %s could not be deleted; it will be redelivered: %s", message.get("MessageId"), failure
-            )
+            log.error("Handled message %s could not be deleted; it will be redelivered: %s",
+                      message.get("MessageId"), failure)
 
     def _make_visible(self, messages: list[SqsMessage]) -> None:
-        entries = [
-            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0} for n, m in enumerate(messages)
-        ]
         try:
-            with queue_errors("change visibility"):
-                self._client.change_message_visibility_batch(QueueUrl=self._queue_url, Entries=entries)
+            release(self._client, self._queue_url, messages, "change visibility")
         except Exception as failure:  # they return after the visibility timeout anyway
             log.warning("Could not release %d messages early: %s", len(messages), failure)
 

@@ -65,6 +65,17 @@ def queue_name_of(queue_url: str) -> str:
     return queue_url.rstrip("/").rsplit("/", 1)[-1]
 
 
+def release(sqs_client: Any, queue_url: str, messages: list[SqsMessage], doing: str) -> None:
+    """Make received messages visible again at once (visibility 0); SystemFailure when SQS refuses."""
+    for start in range(0, len(messages), _BATCH):
+        entries = [
+            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+            for n, m in enumerate(messages[start : start + _BATCH])
+        ]
+        with queue_errors(doing):
+            sqs_client.change_message_visibility_batch(QueueUrl=queue_url, Entries=entries)
+
+
 class SqsQueueAdmin:
     def __init__(
         self, sqs_client: Any, queue_url: str, dlq_url: str | None, dlq_client: Any | None = None,
@@ -166,17 +177,8 @@ class SqsQueueAdmin:
             if not fresh:
                 break
             seen.update((m["MessageId"], m) for m in fresh)
-        self._release(list(seen.values()))
+        release(self._dlq_sqs, self._dlq_url, list(seen.values()), "release peeked DLQ messages")
         return [(m["MessageId"], m["Body"]) for m in seen.values()]
-
-    def _release(self, messages: list[SqsMessage]) -> None:
-        for start in range(0, len(messages), _BATCH):
-            entries = [
-                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
-                for n, m in enumerate(messages[start : start + _BATCH])
-            ]
-            with queue_errors("release peeked DLQ messages"):
-                self._dlq_sqs.change_message_visibility_batch(QueueUrl=self._dlq_url, Entries=entries)
 
     def _receive(self, client: Any, url: str, count: int, visibility: int, wait_seconds: int = 0) -> list[SqsMessage]:
         with queue_errors(f"receive from {queue_name_of(url)}"):
