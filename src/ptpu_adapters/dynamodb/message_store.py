@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from attrs import define
+from attrs import define, field
 
 from ptpu_adapters.aws.errors import batch_get, conditional_write, store_errors
 from ptpu_adapters.dynamodb.message_table import (
@@ -59,15 +59,25 @@ log = logging.getLogger("ptpu.message_store")
 
 @define
 class ReadStats:
-    """What the store read, for tests and benchmarks: queries made, items evaluated, items returned."""
+    """What the store read, for tests and benchmarks: queries made, items they evaluated and returned,
+    items read by key. Thread-safe."""
 
     queries: int = 0
     scanned: int = 0
     returned: int = 0
     items_got: int = 0
+    _lock: threading.Lock = field(factory=threading.Lock, eq=False, repr=False)
+
+    def add(self, queries: int = 0, scanned: int = 0, returned: int = 0, items_got: int = 0) -> None:
+        with self._lock:
+            self.queries += queries
+            self.scanned += scanned
+            self.returned += returned
+            self.items_got += items_got
 
     def reset(self) -> None:
-        self.queries = self.scanned = self.returned = self.items_got = 0
+        with self._lock:
+            self.queries = self.scanned = self.returned = self.items_got = 0
 
 
 class DynamoMessageRepository:
@@ -90,7 +100,6 @@ class DynamoMessageRepository:
         self._clock = clock or SystemClock()
         self._metrics = metrics
         self.read_stats = ReadStats()
-        self._stats_lock = threading.Lock()
 
     def add(self, message: Message) -> bool:
         """A conditional put (`attribute_not_exists(id)`): False, nothing written, when the id is taken.
@@ -133,7 +142,7 @@ class DynamoMessageRepository:
             item = self._client.get_item(TableName=self._table, Key={"id": {"S": message_id}}, ConsistentRead=True).get(
                 "Item"
             )
-        self._count_got(1 if item else 0)
+        self.read_stats.add(items_got=1 if item else 0)
         return next(self._readable([item]), None) if item else None
 
     def unprocessed_created_before(self, created_before: datetime) -> Iterator[Message]:
@@ -153,7 +162,7 @@ class DynamoMessageRepository:
         ]
         # The index is eventually consistent: confirm each record from the table itself.
         items, _ = batch_get(self._client, self._table, keys, "batch read")
-        self._count_got(len(items))
+        self.read_stats.add(items_got=len(items))
         current = list(self._readable(items))
         now = epoch_seconds(self._clock.now())
         return sorted((m for m in current if not m.is_processed and m.delete_by > now), key=lambda m: m.created_date)
@@ -166,7 +175,7 @@ class DynamoMessageRepository:
         })
 
     def unprocessed(self, created_before: datetime | None = None) -> Iterator[Message]:
-        condition, values = _date_range("createdDate", None, created_before)
+        condition, values = _created_range(None, created_before)
         found = self._report(
             PENDING_CREATED_INDEX, f"{PENDING_SHARD} = :shard{condition}", {":shard": {"S": PENDING}, **values}
         )
@@ -186,7 +195,7 @@ class DynamoMessageRepository:
             created_limit = created_end
         if created_start is not None and created_limit is not None and wall_clock(created_start) >= created_limit:
             return iter(())  # nothing can match, and DynamoDB refuses BETWEEN with low > high
-        condition, values = _date_range("createdDate", created_start, created_limit)
+        condition, values = _created_range(created_start, created_limit)
         values[":shard"] = {"S": PROCESSED}
         filters = []
         if start is not None:
@@ -208,7 +217,7 @@ class DynamoMessageRepository:
     def created_between(
         self, start: datetime | None, end: datetime | None, event_type: str | None
     ) -> Iterator[Message]:
-        condition, values = _date_range("createdDate", start, end)
+        condition, values = _created_range(start, end)
         values[":shard"] = {"S": CREATED}
         extra: dict[str, Any] = {}
         if event_type is not None:
@@ -250,28 +259,17 @@ class DynamoMessageRepository:
                 page = next(pages, None)
             if page is None:
                 return
-            with self._stats_lock:
-                self.read_stats.queries += 1
-                self.read_stats.scanned += page.get("ScannedCount", 0)
-                self.read_stats.returned += page.get("Count", 0)
+            self.read_stats.add(queries=1, scanned=page.get("ScannedCount", 0), returned=page.get("Count", 0))
             yield from page.get("Items", [])
 
-    def _count_got(self, count: int) -> None:
-        with self._stats_lock:
-            self.read_stats.items_got += count
 
-
-def _date_range(attribute: str, start: datetime | None, end: datetime | None) -> tuple[str, Item]:
-    """The key condition on a wall-clock ISO date sort key for [start, end], either end open. Inclusive
-    (a key condition cannot hold two strict bounds, and stored fractions vary in length): callers drop
-    the ends themselves."""
-    if start is not None and end is not None:
-        return (
-            f" AND {attribute} BETWEEN :start AND :end",
-            {":start": {"S": format_date_time(start)}, ":end": {"S": format_date_time(end)}},
-        )
-    if start is not None:
-        return f" AND {attribute} >= :start", {":start": {"S": format_date_time(start)}}
-    if end is not None:
-        return f" AND {attribute} <= :end", {":end": {"S": format_date_time(end)}}
+def _created_range(start: datetime | None, end: datetime | None) -> tuple[str, Item]:
+    """The key condition on createdDate for [start, end], either end open. Inclusive (a key condition
+    cannot hold two strict bounds, and stored fractions vary in length): callers drop the ends themselves."""
+    bounds = {":start": start, ":end": end}
+    values = {name: {"S": format_date_time(when)} for name, when in bounds.items() if when is not None}
+    if len(values) == 2:
+        return " AND createdDate BETWEEN :start AND :end", values
+    if values:
+        return (" AND createdDate >= :start" if start is not None else " AND createdDate <= :end"), values
     return "", {}
