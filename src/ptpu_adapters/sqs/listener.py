@@ -1,9 +1,6 @@
-"""SqsListener: long-polls the event queue and hands each SNS event to the service (SPEC §2).
-
-Per message: handled (a copy already stored included) → deleted; poison (bad envelope, InvalidMessage) →
-made visible at once, bound for the DLQ; any other failure → left for redelivery after ErrorVisibility's
-pause (else the visibility timeout). A booking's messages in a batch run in arrival order, bookings in
-parallel, each message in its own span, child of the trace context it carries.
+"""Long-polls the event queue and hands each SNS event to the service (SPEC §2): handled → deleted; poison
+(InvalidMessage) → visible at once, bound for the DLQ; other failures → redelivered after ErrorVisibility's
+pause. A booking's messages in a batch run in arrival order, bookings in parallel, each in its own span.
 """
 
 from __future__ import annotations
@@ -47,9 +44,8 @@ class ListenerSettings:
 
 
 class SqsListener:
-    """`error_visibility` sets when a failed message returns and announces its last receive (None: the
-    visibility timeout); `tracer` opens each message's span (default: the global provider's); `clock`
-    (monotonic seconds) paces the outage log lines."""
+    """`error_visibility` None: a failed message returns after the visibility timeout; `clock` (monotonic
+    seconds) paces the outage log lines."""
 
     def __init__(
         self, sqs_client: Any, queue_url: str, handle: Handler, settings: ListenerSettings = ListenerSettings(), *,
@@ -98,8 +94,8 @@ class SqsListener:
         return thread
 
     def stop(self, timeout_seconds: float | None = None) -> bool:
-        """Stop receiving and wait for messages in hand to finish. A long poll in progress is waited
-        for too (hence the default bound). True when everything finished within the bound."""
+        """Stop receiving and wait for the messages in hand and a long poll in progress (hence the default
+        bound); True when everything finished within it."""
         self._stopping.set()
         bound = self._wait_seconds + 30.0 if timeout_seconds is None else timeout_seconds
         finished = self._stopped.wait(bound)
@@ -107,7 +103,7 @@ class SqsListener:
         return finished
 
     def poll_once(self) -> int:
-        """One receive and the handling of what it brought; returns how many messages arrived."""
+        """One receive and the handling of what it brought; how many messages arrived."""
         with queue_errors(f"receive from {self._queue_url}"):
             messages: list[SqsMessage] = self._client.receive_message(**self._receive_request()).get("Messages", [])
         if self._stopping.is_set() and messages:
@@ -195,9 +191,8 @@ class SqsListener:
 
 
 def _event_type_of(message: SqsMessage) -> str | None:
-    """The event type of a message whose envelope could not be read: the envelope's own eventType
-    attribute if the body still shows one, else the SQS message attribute (raw delivery), as hmpps-sqs's
-    HmppsErrorVisibilityHandler looks in both; None when neither has one."""
+    """An unreadable envelope's eventType attribute if the body still shows one, else the SQS message
+    attribute (raw delivery), as hmpps-sqs's HmppsErrorVisibilityHandler looks in both."""
     hint = event_type_hint(str(message.get("Body", "")))
     if hint:
         return hint
@@ -223,8 +218,7 @@ def _group_by_booking(messages: list[SqsMessage]) -> list[list[SqsMessage]]:
 
 
 def _booking_id(message: SqsMessage) -> int | None:
-    """Total: grouping only orders messages, so anything unreadable simply stands alone (and
-    _handle_one then judges it). An escape here would strand the whole batch."""
+    """Total: anything unreadable stands alone for _handle_one to judge (an escape would strand the batch)."""
     try:
         return booking_id_of(parse_envelope(message.get("Body", "")).message)
     except Exception:
