@@ -1,9 +1,7 @@
-"""DynamoMessageRepository: the MessageRepository port on DynamoDB, reading by sparse index only.
-
-The processing queries leave out records past their deleteBy (TTL deletion lags up to 48 hours) and page
-with `page_size`; the report queries stream in created order with `report_page_size` (None: DynamoDB's
-1 MB pages) and drop their ranges' exclusive ends themselves. An item that cannot be read as a record is
-skipped with a WARNING and `ptpu_unreadableRecord_total{type="item"}`, and left in the table.
+"""The MessageRepository port on DynamoDB, reading by sparse index only. Processing queries leave out records
+past their deleteBy (TTL deletion lags up to 48 hours); report queries stream in created order and drop their
+ranges' exclusive ends themselves. An unreadable item is skipped with a WARNING and
+`ptpu_unreadableRecord_total{type="item"}`, and left in the table.
 """
 
 from __future__ import annotations
@@ -90,9 +88,8 @@ class DynamoMessageRepository:
         report_page_size: int | None = None,
         metrics: Metrics | None = None,
     ) -> None:
-        """`clock` tells which records have expired (deleteBy is reckoned from it, as the core does).
-        `page_size` is the Limit of the processing cycle's queries; `report_page_size` that of the
-        report queries, None for none (DynamoDB's 1 MB page). `metrics` counts the unreadable items skipped."""
+        """`page_size`: the Limit of the processing queries; `report_page_size` that of the report queries
+        (None: DynamoDB's 1 MB pages); `clock` tells which records have expired, as the core reckons it."""
         self._client = dynamodb_client
         self._table = table_name
         self._page_size = page_size
@@ -102,11 +99,8 @@ class DynamoMessageRepository:
         self.read_stats = ReadStats()
 
     def add(self, message: Message) -> bool:
-        """A conditional put (`attribute_not_exists(id)`): False, nothing written, when the id is taken.
-
-        With ids derived from the SNS MessageId a taken id is a copy of an event already
-        stored, including our own earlier attempt whose answer was lost and that botocore retried.
-        A record without a trace context takes the current one (the received event's)."""
+        """False, nothing written, when the id is taken: with ids from the SNS MessageId, a copy already stored
+        (our own attempt botocore retried included). A record without a trace context takes the current one."""
         message = with_current_trace(message)
         added, _ = conditional_write(
             self._client.put_item, f"adding record {message.id}", TableName=self._table,
@@ -120,8 +114,7 @@ class DynamoMessageRepository:
             self._client.put_item(TableName=self._table, Item=message_to_item(message))
 
     def record_applied_steps(self, message_id: str, steps: Collection[str]) -> None:
-        """ADD `steps` to the item's `appliedSteps` string set in place; the rest of the
-        item is untouched. StoreFailure when the item is gone or the store fails."""
+        """ADD `steps` to the item's `appliedSteps` in place; StoreFailure when the item is gone."""
         if not steps:
             return
         with store_errors(f"journalling steps of record {message_id}"):
@@ -146,9 +139,8 @@ class DynamoMessageRepository:
         return next(self._readable([item]), None) if item else None
 
     def unprocessed_created_before(self, created_before: datetime) -> Iterator[Message]:
-        # Every pending sort key starts with 4 digits, so "< 0000#T" holds exactly retry 0, created < T in
-        # wall-clock time. T reaches past `created_before` in October's repeated hour; the core keeps only
-        # the records truly created before it.
+        # "< 0000#T" holds exactly retry 0 created before T, which reaches past `created_before` in October's
+        # repeated hour; the core keeps only the records truly created before it.
         upper = pending_sort_key(0, format_date_time(latest_wall_clock_before(created_before)))
         return self._pending("< :upper", {":upper": {"S": upper}})
 
@@ -227,7 +219,6 @@ class DynamoMessageRepository:
         return (m for m in found if wall_clock_between(m.created_date, start, end))
 
     def _pending(self, sort_condition: str, values: Item) -> Iterator[Message]:
-        """The unexpired records of pending-index whose sort key meets `sort_condition`."""
         values = {":shard": {"S": PENDING}, ":now": {"N": str(epoch_seconds(self._clock.now()))}, **values}
         key_condition = f"{PENDING_SHARD} = :shard AND {PENDING_SORT} {sort_condition}"
         found = self._query_items(self._page_size, PENDING_INDEX, key_condition, values, FilterExpression=_NOT_EXPIRED)
@@ -237,7 +228,6 @@ class DynamoMessageRepository:
         return self._readable(self._query_items(self._report_page_size, index, key_condition, values, **extra))
 
     def _readable(self, items: Iterable[Item]) -> Iterator[Message]:
-        """The records of `items`, skipping (with a warning and a count) any that cannot be read."""
         for item in items:
             try:
                 yield message_from_item(item)
@@ -249,7 +239,7 @@ class DynamoMessageRepository:
     def _query_items(
         self, limit: int | None, index: str, key_condition: str, values: Item, **extra: Any
     ) -> Iterator[Item]:
-        """The items, a page of `limit` (None: DynamoDB's 1 MB) at a time; never holds more than one page."""
+        """A page of `limit` (None: DynamoDB's 1 MB) at a time."""
         pages = iter(self._client.get_paginator("query").paginate(
             TableName=self._table, IndexName=index, KeyConditionExpression=key_condition,
             ExpressionAttributeValues=values, PaginationConfig={"PageSize": limit}, **extra,

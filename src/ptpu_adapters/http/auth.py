@@ -21,10 +21,7 @@ SCOPE = "read"
 
 
 class HmppsAuthTokenProvider:
-    """Hands out a bearer token; fetches a new one only when the cached one is about to expire.
-
-    Thread-safe: concurrent callers share one fetch. Neither the secret nor a token is ever logged.
-    """
+    """Thread-safe: concurrent callers share one fetch. Neither the secret nor a token is ever logged."""
 
     def __init__(
         self,

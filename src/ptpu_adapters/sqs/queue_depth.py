@@ -39,7 +39,7 @@ def _in_background(sample: Callable[[], None]) -> None:
 
 
 class SampledQueueDepth(Collector):
-    """Registers itself on `registry`; see the module docstring. `monotonic` and `start` are for tests."""
+    """Registers itself on `registry`; `monotonic` and `start` are for tests."""
 
     def __init__(
         self,
