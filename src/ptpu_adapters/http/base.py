@@ -113,7 +113,7 @@ class UpstreamClient:
         self._environment = EnvironmentSettings.read(self._base_url)
         self._sleep = sleep
         self._retried = OutageLog(log, f"{service} call")
-        self._calls = calls
+        self._calls = calls or UpstreamCalls()
         self._host = urlsplit(self._base_url).hostname or "none"
 
     def call(
@@ -125,11 +125,9 @@ class UpstreamClient:
         try:
             response = self._call(method, path, params, json, business_statuses)
         except UpstreamFailure as failure:
-            if self._calls is not None:
-                self._calls.call_finished(self.service, failure_kind(failure))
+            self._calls.call_finished(self.service, failure_kind(failure))
             raise
-        if self._calls is not None:
-            self._calls.call_finished(self.service, None)
+        self._calls.call_finished(self.service, None)
         return response
 
     def _call(
@@ -207,9 +205,8 @@ class UpstreamClient:
         return response
 
     def _exchanged(self, method: str, path: str, status: int | None, error: str | None, started: float) -> None:
-        if self._calls is not None:
-            seconds = time.perf_counter() - started
-            self._calls.exchanged(Exchange(self.service, self._host, method, template_of(path), status, error, seconds))
+        seconds = time.perf_counter() - started
+        self._calls.exchanged(Exchange(self.service, self._host, method, template_of(path), status, error, seconds))
 
     def _error_name(self, error: requests.RequestException) -> str:
         """The error's class name; for a proxy error also the proxy's host:port (never its credentials)."""

@@ -63,11 +63,14 @@ def write(converter: Converter, obj: Any) -> Any:
     return converter.unstructure(obj)
 
 
-def _camel_structure_fn(cl: type, converter: Converter) -> Callable[[Any, type], Any]:
+def _camel_renames(cl: type) -> dict[str, Any]:
     attrs.resolve_types(cl)
+    return {f.name: override(rename=camel_case(f.name)) for f in attrs.fields(cl)}
+
+
+def _camel_structure_fn(cl: type, converter: Converter) -> Callable[[Any, type], Any]:
+    structure: Callable[[Any, Any], Any] = make_dict_structure_fn(cl, converter, **_camel_renames(cl))
     fields = attrs.fields(cl)
-    renames = {f.name: override(rename=camel_case(f.name)) for f in fields}
-    structure: Callable[[Any, Any], Any] = make_dict_structure_fn(cl, converter, **renames)  # type: ignore[arg-type]
     # Jackson upstreams omit nulls or send them: a field takes its default, an optional one None.
     defaulted = [camel_case(f.name) for f in fields if f.default is not attrs.NOTHING]
     optional = [camel_case(f.name) for f in fields if f.default is attrs.NOTHING and _is_optional(f.type)]
@@ -84,9 +87,7 @@ def _camel_structure_fn(cl: type, converter: Converter) -> Callable[[Any, type],
 
 
 def _camel_unstructure_fn(cl: type, converter: Converter) -> Callable[[Any], dict[str, Any]]:
-    attrs.resolve_types(cl)
-    renames = {f.name: override(rename=camel_case(f.name)) for f in attrs.fields(cl)}
-    unstructure: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cl, converter, **renames)  # type: ignore[arg-type]
+    unstructure: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cl, converter, **_camel_renames(cl))
 
     def unstructure_without_nones(obj: Any) -> dict[str, Any]:
         return {key: value for key, value in unstructure(obj).items() if value is not None}
