@@ -80,13 +80,8 @@ class ReadStats:
 
 class DynamoMessageRepository:
     def __init__(
-        self,
-        dynamodb_client: Any,
-        table_name: str,
-        page_size: int = 200,
-        clock: Clock | None = None,
-        report_page_size: int | None = None,
-        metrics: Metrics | None = None,
+        self, dynamodb_client: Any, table_name: str, page_size: int = 200, clock: Clock | None = None,
+        report_page_size: int | None = None, metrics: Metrics | None = None,
     ) -> None:
         """`page_size`: the Limit of the processing queries; `report_page_size` that of the report queries
         (None: DynamoDB's 1 MB pages); `clock` tells which records have expired, as the core reckons it."""

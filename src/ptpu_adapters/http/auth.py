@@ -24,13 +24,8 @@ class HmppsAuthTokenProvider:
     """Thread-safe: concurrent callers share one fetch. Neither the secret nor a token is ever logged."""
 
     def __init__(
-        self,
-        base_url: str,
-        client_id: str,
-        client_secret: str,
-        session: requests.Session,
-        clock: Callable[[], float] = time.monotonic,
-        timeout: float | tuple[float, float] = (2.0, 10.0),
+        self, base_url: str, client_id: str, client_secret: str, session: requests.Session,
+        clock: Callable[[], float] = time.monotonic, timeout: float | tuple[float, float] = (2.0, 10.0),
     ) -> None:
         self._token_url = base_url.rstrip("/") + "/oauth/token"
         self._credentials = (client_id, client_secret)
