@@ -44,10 +44,8 @@ def provision(
     dlq_url = _ensure_queue(clients.dlq_sqs, names.dlq, {})
     dlq_arn = _queue_arn(clients.dlq_sqs, dlq_url)
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)})
-    queue_attributes = {"RedrivePolicy": redrive}
-    if queue_visibility_timeout is not None:
-        queue_attributes["VisibilityTimeout"] = str(queue_visibility_timeout)
-    queue_url = _ensure_queue(clients.sqs, names.queue, queue_attributes)
+    visibility = {} if queue_visibility_timeout is None else {"VisibilityTimeout": str(queue_visibility_timeout)}
+    queue_url = _ensure_queue(clients.sqs, names.queue, {"RedrivePolicy": redrive, **visibility})
     topic_arn = clients.sns.create_topic(Name=names.topic)["TopicArn"]  # idempotent by name
     _ensure_subscription(clients, topic_arn, queue_url)
     ensure_table(clients.dynamodb, message_table_definition(names.message_table), ttl_attribute=TTL_ATTRIBUTE)
@@ -79,39 +77,29 @@ def _queue_arn(sqs: Any, url: str) -> str:
 def _ensure_subscription(clients: AwsClients, topic_arn: str, queue_url: str) -> None:
     queue_arn = _queue_arn(clients.sqs, queue_url)
     # Real SQS refuses SNS deliveries unless the queue policy lets the topic send.
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "sns.amazonaws.com"},
-                "Action": "sqs:SendMessage",
-                "Resource": queue_arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
-            }
-        ],
+    statement = {
+        "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
     }
-    clients.sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(policy)})
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    clients.sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
     paginator = clients.sns.get_paginator("list_subscriptions_by_topic")
     for page in paginator.paginate(TopicArn=topic_arn):
         if any(s.get("Endpoint") == queue_arn for s in page.get("Subscriptions", [])):
             return
-    clients.sns.subscribe(
-        TopicArn=topic_arn,
-        Protocol="sqs",
-        Endpoint=queue_arn,
-        Attributes={"FilterPolicy": event_type_filter_policy()},
-    )
+    clients.sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn,
+                          Attributes={"FilterPolicy": event_type_filter_policy()})
 
 
 def ensure_table(dynamodb: Any, definition: dict[str, Any], ttl_attribute: str | None = None) -> None:
     name = definition["TableName"]
     try:
         dynamodb.describe_table(TableName=name)
-        return
     except ClientError as error:
         if error_code(error) != "ResourceNotFoundException":
             raise
+    else:
+        return
     dynamodb.create_table(**definition)
     dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     if ttl_attribute is not None:

@@ -76,26 +76,24 @@ def make_clients(
     if emulated and not (sqs_url and dynamodb_url):
         raise ValueError("AWS_PROVIDER=localstack needs an endpoint URL for SQS and DynamoDB")
     sessions = _SessionPerCredentials(region, emulated)
-    sqs_session = sessions.get(credentials.sqs)
+
+    def sqs(keys: AwsCredentials | None) -> Any:
+        return sessions.get(keys).client("sqs", endpoint_url=sqs_url, config=_SQS_CONFIG)
+
+    def dynamodb(keys: AwsCredentials | None) -> Any:
+        return sessions.get(keys).client("dynamodb", endpoint_url=dynamodb_url, config=_DYNAMODB_CONFIG)
+
     return AwsClients(
-        sqs=sqs_session.client("sqs", endpoint_url=sqs_url, config=_SQS_CONFIG),
-        dlq_sqs=sessions.get(credentials.dlq or credentials.sqs).client(
-            "sqs", endpoint_url=sqs_url, config=_SQS_CONFIG
-        ),
+        sqs=sqs(credentials.sqs), dlq_sqs=sqs(credentials.dlq or credentials.sqs),
         # The topic lives with the queues (same emulator, same keys) when we create it ourselves.
-        sns=sqs_session.client("sns", endpoint_url=sns_url, config=_SNS_CONFIG),
-        dynamodb=sessions.get(credentials.dynamodb).client(
-            "dynamodb", endpoint_url=dynamodb_url, config=_DYNAMODB_CONFIG
-        ),
-        schedule_dynamodb=sessions.get(credentials.schedule or credentials.dynamodb).client(
-            "dynamodb", endpoint_url=dynamodb_url, config=_DYNAMODB_CONFIG
-        ),
+        sns=sessions.get(credentials.sqs).client("sns", endpoint_url=sns_url, config=_SNS_CONFIG),
+        dynamodb=dynamodb(credentials.dynamodb),
+        schedule_dynamodb=dynamodb(credentials.schedule or credentials.dynamodb),
     )
 
 
 class _SessionPerCredentials:
-    """boto3 Sessions are not thread-safe to build clients from concurrently, so build them all up front
-    and share one per distinct credential set."""
+    """One Session per distinct credential set, all built up front (Sessions are not thread-safe)."""
 
     def __init__(self, region: str, emulated: bool) -> None:
         self._region = region

@@ -1,11 +1,7 @@
-"""`ptpu table backfill`: adds the index helper attributes to every message-table item that lacks them.
-
-Items the existing service wrote (`entity/Message.kt`) carry none of the helpers that place a record in
-the sparse indexes. `index_update` computes them with the store's own codec (a missing `deleteBy` gets the
-record lifetime) as one UpdateItem, conditional on the item still lacking them and still holding the
-retry count, processed and created dates and booking it was read with, so it is safe beside either
-running service. TableBackfill scans in `segments` threads, paced to `max_items_per_second` over all, and
-resumes from a JSON checkpoint (written whole after each page, removed at the end); `dry_run` writes nothing.
+"""`ptpu table backfill`: adds the sparse-index helpers to the items the existing service wrote
+(`entity/Message.kt`), each one UpdateItem conditional on the item still lacking them and holding the values
+read (safe beside either running service). Scans in `segments` threads paced to `max_items_per_second` over
+all, resuming from a JSON checkpoint (written whole after each page, removed at the end).
 """
 
 from __future__ import annotations
@@ -45,13 +41,11 @@ _GUARDED = ("retryCount", "processedDate", "createdDate", "bookingId")
 
 
 def is_indexed(item: Item) -> bool:
-    """True when this service wrote the item (or the backfill already ran over it)."""
     return CREATED_SHARD in item
 
 
 def index_update(item: Item) -> tuple[dict[str, Any], Message] | None:
-    """The UpdateItem arguments (less TableName) adding the index helpers to `item`, and the record read;
-    None when it has them; UnreadableRecord when the item cannot be read as a record."""
+    """The UpdateItem arguments (less TableName) and the record read; None when `item` has the helpers."""
     if is_indexed(item):
         return None
     record = message_from_item(item)
@@ -122,9 +116,8 @@ class BackfillCounts:
 
 
 class Pacer:
-    """Spreads `rate` items a second over every thread: each call reserves its share of time and
-    sleeps until its turn. (A few lines of our own: a page may weigh more than one second's
-    allowance, which token-bucket libraries refuse.)"""
+    """`rate` items a second over every thread: each call reserves its share of time and sleeps until its
+    turn (a page may weigh more than a second's allowance, which token buckets refuse)."""
 
     def __init__(self, rate: float | None, sleep: Callable[[float], None] = time.sleep) -> None:
         self._rate = rate
@@ -213,15 +206,13 @@ class TableBackfill:
         self._stop = threading.Event()
 
     def resuming(self) -> bool:
-        """True when a run now would resume from an existing checkpoint (never in a dry run).
-
-        Raises BackfillError when the checkpoint cannot be used (see Checkpoint)."""
+        """Whether a run now resumes from a checkpoint (never in a dry run); BackfillError when it cannot."""
         opts = self._options
         return not opts.dry_run and Checkpoint(opts.checkpoint, self._table, opts.segments).resumed
 
     def approximate_item_count(self) -> int:
-        """DynamoDB's ItemCount (refreshed about every six hours): for the progress bar's total.
-        Raises BackfillError, unless dry-running, when the table lacks one of the indexes."""
+        """DynamoDB's ItemCount (refreshed about every six hours); BackfillError, unless dry-running, when
+        the table lacks one of the indexes."""
         table = self._client.describe_table(TableName=self._table)["Table"]
         present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
         missing = [name for name in REQUIRED_INDEXES if name not in present]
@@ -231,9 +222,8 @@ class TableBackfill:
         return count
 
     def run(self, progress: Progress | None = None) -> BackfillCounts:
-        """Scan every segment to its end; returns the counts of the whole job (earlier runs included).
-        Each page's counts go to `progress` as it finishes. Raises what a segment raised (after
-        stopping the others at their next page), leaving the checkpoint for a re-run."""
+        """The counts of the whole job (earlier runs included), each page's also to `progress`. Raises what a
+        segment raised, the others stopped at their next page and the checkpoint left for a re-run."""
         opts = self._options
         checkpoint = Checkpoint(None if opts.dry_run else opts.checkpoint, self._table, opts.segments)
         if checkpoint.resumed:
@@ -290,7 +280,6 @@ class TableBackfill:
         return counts
 
     def _apply(self, request: dict[str, Any]) -> bool:
-        """True if the update was made; False if the item changed since it was read."""
         doing = f"backfilling record {request['Key']['id'].get('S')}"
         made, _ = conditional_write(self._client.update_item, doing, TableName=self._table, **request)
         if not made:

@@ -1,14 +1,8 @@
-"""DynamoBookingLeases: the BookingLeases port as ShedLock-layout items `bookingLease-<bookingId>` in the
-schedule table (`lockUntil`, `lockedAt`, `lockedBy` = `ptpu@<host>:<pid>`; `Expires` = lockUntil + 7 days
-for the table's TTL, as cloud-platform-terraform-dynamodb-cluster enables it).
-
-Take: one conditional UpdateItem, granted when the item is absent, expired, or ours with no worker of this
-process holding it (a lost release); refused to a cycle when freed after the cycle began (`new_cycle`), and
-to a retry tier's run when stamped by the same tick (`retry*Run`, within `LeaseRun.same_run_within`).
-Keep: ShedLock's KeepAliveLockProvider rule, extended by a whole lease once half has passed, on condition the
-item is as we left it. Release: `lockUntil` = now, only while `lockedBy` is us. `leased_elsewhere` reads the
-next bookings' items (BatchGetItem, consistent) and skips those the take would refuse: a hint only. A time
-value not in the form written here counts as expired (lease_values.py).
+"""The BookingLeases port as ShedLock-layout items `bookingLease-<id>` in the schedule table, `Expires` =
+lockUntil + 7 days for the TTL cloud-platform-terraform-dynamodb-cluster enables. A take is one conditional
+UpdateItem: granted when absent, expired or ours (a lost release); refused to a cycle when freed since it
+began, and to a retry run stamped by the same tick (`retry*Run`). Keep: ShedLock's KeepAliveLockProvider
+rule. Release: `lockUntil` = now while `lockedBy` is us. A time not in our form counts as expired.
 """
 
 from __future__ import annotations
@@ -42,26 +36,22 @@ UNPROCESSED_ROUNDS = 4  # reads of keys DynamoDB left unprocessed (throttling) b
 
 
 def lease_name(booking_id: int) -> str:
-    """The `_id` of a booking's lease item."""
     return f"{LEASE_PREFIX}{booking_id}"
 
 
 def _expires(lock_until: datetime) -> dict[str, str]:
-    """The item's TTL value: epoch seconds ITEM_LIFETIME after `lock_until` (aware), as DynamoDB reads TTL."""
     return {"N": str(int((lock_until + ITEM_LIFETIME).timestamp()))}
 
 
 def _time_attributes(run: LeaseRun) -> tuple[str, ...]:
-    """The time attributes a take by `run` compares: `lockUntil`, and a retry run's stamp."""
     if run.tier is not None and run.started is not None:
         return (LOCK_UNTIL, RUN_STAMPS[run.tier])
     return (LOCK_UNTIL,)
 
 
 def _run_time(instant: datetime) -> str:
-    """A retry run's stamp: `instant`'s wall-clock digits, no zone suffix (the core gives aware UTC, so UTC:
-    never London time, whose October hour repeats). Fixed width (microseconds always written), so string
-    order is time order. Pods of different versions compare it: never change the form."""
+    """UTC digits of fixed width, no zone (string order is time order). Pods of different versions compare
+    it: never change the form."""
     return instant.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
@@ -70,8 +60,7 @@ class DynamoBookingLeases:
         self, dynamodb_client: Any, table_name: str, lease: timedelta, locked_by: str | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
-        """`lease`: how long a lease lasts when its holder never releases it (it must outlast the longest
-        one-booking pass); `clock` returns an aware UTC datetime."""
+        """`lease` must outlast the longest one-booking pass; `clock` returns an aware UTC datetime."""
         self._client = dynamodb_client
         self._table = table_name
         self._lease = lease
@@ -91,13 +80,11 @@ class DynamoBookingLeases:
         return self._lease
 
     def new_cycle(self) -> None:
-        """See BookingLeases.new_cycle: leases freed after now are refused until the next cycle."""
         self._cycle_started = self._clock()
 
     def try_lease(self, booking_id: int, run: LeaseRun) -> bool:
-        """True when we now hold the booking's lease; StoreFailure when the table cannot be written.
-
-        False, without a call, while another worker of this process holds it."""
+        """False, without a call, while another worker of this process holds it; StoreFailure when the
+        table cannot be written."""
         with self._held_lock:
             if booking_id in self._held:
                 return False
@@ -118,7 +105,7 @@ class DynamoBookingLeases:
             self._held.pop(booking_id, None)
 
     def keep(self, booking_id: int, run: LeaseRun) -> bool:
-        """See BookingLeases.keep and the module docstring: no call while KEEP_SHARE of the lease is left."""
+        """No call while KEEP_SHARE of the lease is left; else extended on condition the item is as we left it."""
         now = self._clock()
         with self._held_lock:
             until = self._held.get(booking_id)
@@ -148,9 +135,8 @@ class DynamoBookingLeases:
         return True
 
     def _take(self, booking_id: int, run: LeaseRun) -> datetime | None:
-        """The conditional take: the `lockUntil` written, None when refused. Refused on an item with a time
-        value not seen before that is unreadable (aws/lease_values.py), it is tried once more accepting
-        exactly that value."""
+        """The `lockUntil` written, None when refused. Refused on a time value newly seen unreadable
+        (lease_values.py), it is tried once more accepting exactly that value."""
         until, old = self._try_take(booking_id, run)
         if self._unreadable.note(booking_id, old, _time_attributes(run)) and until is None:
             until, _ = self._try_take(booking_id, run)
@@ -159,11 +145,8 @@ class DynamoBookingLeases:
         return until
 
     def _try_take(self, booking_id: int, run: LeaseRun) -> tuple[datetime | None, dict[str, Any]]:
-        """(the `lockUntil` written, None when refused; the item as it stood before: ALL_OLD, returned whether
-        taken or refused, at no extra read).
-
-        A time of another type than string (a number) is never one this service wrote: it counts as expired
-        in the condition itself (`NOT attribute_type`, ahead of the comparisons, which would fail on it)."""
+        """(the `lockUntil` written or None, the item before: ALL_OLD either way). A time not a string is
+        never ours: `NOT attribute_type` counts it expired ahead of the comparisons, which would fail on it."""
         now = self._clock()
         seen = self._unreadable.seen(booking_id)
         # Exactly the unreadable value seen counts as expired; a valid lease written since still wins.
@@ -203,9 +186,8 @@ class DynamoBookingLeases:
         return (now + self._lease if taken else None), old
 
     def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> set[int]:
-        """See BookingLeases.leased_elsewhere (the rule and why): the booking ids whose items, read now in
-        strongly consistent BatchGetItems of up to 100 keys, `_take`'s condition would refuse.
-        Raises StoreFailure when a read fails."""
+        """The bookings whose items, read now (consistent: a lease just taken must be seen), `_take` would
+        refuse: a hint only. StoreFailure when a read fails."""
         now = shedlock_time(self._clock())
         cycle = None if self._cycle_started is None or run.on_request else shedlock_time(self._cycle_started)
         not_before = None
@@ -213,7 +195,6 @@ class DynamoBookingLeases:
             not_before = _run_time(run.started - run.same_run_within)
         times = _time_attributes(run)
         by_name = {lease_name(booking_id): booking_id for booking_id in booking_ids}
-        # ConsistentRead: a lease just taken must be seen.
         items, left = batch_get(self._client, self._table, [{"_id": {"S": name}} for name in by_name],
                                 f"reading the leases of {len(by_name)} bookings", rounds=UNPROCESSED_ROUNDS)
         if left:
@@ -243,7 +224,7 @@ class DynamoBookingLeases:
         return stamp is not None and not_before is not None and stamp >= not_before
 
     def release(self, booking_id: int, run: LeaseRun) -> None:
-        """Free the lease if we still hold it (and stamp a retry run); never raises."""
+        """Free the lease if we still hold it, stamping a retry run; never raises."""
         try:
             self._release(booking_id, run)
         finally:
@@ -262,10 +243,8 @@ class DynamoBookingLeases:
             released, _ = self._update(f"releasing booking {booking_id}", booking_id, update, "lockedBy = :owner",
                                        values, names)
         except Exception:
-            log.exception(
-                "Lease of booking %s not released; this pod takes it again next cycle, others after it expires",
-                booking_id,
-            )
+            log.exception("Lease of booking %s not released; this pod takes it again next cycle, "
+                          "others after it expires", booking_id)
             return
         if not released:
             log.warning("Lease of booking %s was no longer held by %s when released", booking_id, self._owner)
@@ -274,8 +253,7 @@ class DynamoBookingLeases:
         self, doing: str, booking_id: int, update: str, condition: str, values: dict[str, Any],
         names: dict[str, str] | None = None, **returns: str,
     ) -> tuple[bool, dict[str, Any]]:
-        """A conditional UpdateItem of the booking's item; `:owner` and `#expires` (a placeholder: safe from
-        reserved words) are always defined."""
+        """`:owner` and `#expires` are always defined."""
         return conditional_write(
             self._client.update_item, doing, TableName=self._table, Key={"_id": {"S": lease_name(booking_id)}},
             UpdateExpression=update, ConditionExpression=condition,

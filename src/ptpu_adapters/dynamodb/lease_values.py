@@ -1,9 +1,6 @@
-"""A booking-lease item's time attributes that no comparison can ever pass count as free.
-
-`lockUntil` and a retry run's stamp are compared as fixed-width strings; a number, or a string such as
-"garbage" that sorts after every time, would hold the booking for ever. Such a value counts as expired, and
-atomically: the take's condition also accepts exactly the value this pod saw (`lockUntil = :seen`), so a
-valid lease written meanwhile still wins. Each bad item is named in one WARNING per process.
+"""A lease item's time value not in the form written here (a number, "garbage" sorting after every time)
+would hold the booking for ever: it counts as expired, atomically (the take's condition accepts exactly the
+value this pod saw, so a valid lease written meanwhile still wins). Each bad item: one WARNING per process.
 """
 
 from __future__ import annotations
@@ -22,8 +19,7 @@ _RUN_STAMP_FORM = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}")  # b
 
 
 def readable(attribute: str, value: dict[str, Any] | None) -> bool:
-    """True when `value` (a DynamoDB typed value, e.g. {"S": "..."}; None = absent) is absent, or a string
-    in the form this service writes for `attribute` (`lockUntil`, else a run stamp) naming a real instant."""
+    """`value` (e.g. {"S": "..."}) absent, or a real instant in the form written for `attribute`."""
     if value is None:
         return True
     text = value.get("S")
@@ -46,8 +42,7 @@ class UnreadableLeaseValues:
         self._lock = threading.Lock()
 
     def note(self, booking_id: int, item: dict[str, Any], attributes: tuple[str, ...]) -> set[str]:
-        """Remembers `item`'s unreadable values among `attributes` (logging a WARNING the first time an
-        item's attribute is found so); returns the attributes whose value is new to this booking."""
+        """Remembers `item`'s unreadable values among `attributes`; those new to this booking."""
         fresh: set[str] = set()
         name = str(item.get("_id", {}).get("S", booking_id))
         for attribute in attributes:
@@ -70,12 +65,11 @@ class UnreadableLeaseValues:
         return fresh
 
     def seen(self, booking_id: int) -> dict[str, dict[str, Any]]:
-        """The unreadable values last seen for the booking, by attribute (a copy)."""
         with self._lock:
             return dict(self._seen.get(booking_id, {}))
 
     def taken(self, booking_id: int) -> None:
-        """The booking's item was rewritten by our take: its `lockUntil` is ours and readable now."""
+        """Our take rewrote the item: its `lockUntil` is readable now."""
         with self._lock:
             seen = self._seen.get(booking_id)
             if seen is not None:

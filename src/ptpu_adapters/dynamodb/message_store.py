@@ -1,9 +1,7 @@
-"""DynamoMessageRepository: the MessageRepository port on DynamoDB, reading by sparse index only.
-
-The processing queries leave out records past their deleteBy (TTL deletion lags up to 48 hours) and page
-with `page_size`; the report queries stream in created order with `report_page_size` (None: DynamoDB's
-1 MB pages) and drop their ranges' exclusive ends themselves. An item that cannot be read as a record is
-skipped with a WARNING and `ptpu_unreadableRecord_total{type="item"}`, and left in the table.
+"""The MessageRepository port on DynamoDB, reading by sparse index only. Processing queries leave out records
+past their deleteBy (TTL deletion lags up to 48 hours); report queries stream in created order and drop their
+ranges' exclusive ends themselves. An unreadable item is skipped with a WARNING and
+`ptpu_unreadableRecord_total{type="item"}`, and left in the table.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from attrs import define
+from attrs import define, field
 
 from ptpu_adapters.aws.errors import batch_get, conditional_write, store_errors
 from ptpu_adapters.dynamodb.message_table import (
@@ -59,30 +57,34 @@ log = logging.getLogger("ptpu.message_store")
 
 @define
 class ReadStats:
-    """What the store read, for tests and benchmarks: queries made, items evaluated, items returned."""
+    """What the store read, for tests and benchmarks: queries made, items they evaluated and returned,
+    items read by key. Thread-safe."""
 
     queries: int = 0
     scanned: int = 0
     returned: int = 0
     items_got: int = 0
+    _lock: threading.Lock = field(factory=threading.Lock, eq=False, repr=False)
+
+    def add(self, queries: int = 0, scanned: int = 0, returned: int = 0, items_got: int = 0) -> None:
+        with self._lock:
+            self.queries += queries
+            self.scanned += scanned
+            self.returned += returned
+            self.items_got += items_got
 
     def reset(self) -> None:
-        self.queries = self.scanned = self.returned = self.items_got = 0
+        with self._lock:
+            self.queries = self.scanned = self.returned = self.items_got = 0
 
 
 class DynamoMessageRepository:
     def __init__(
-        self,
-        dynamodb_client: Any,
-        table_name: str,
-        page_size: int = 200,
-        clock: Clock | None = None,
-        report_page_size: int | None = None,
-        metrics: Metrics | None = None,
+        self, dynamodb_client: Any, table_name: str, page_size: int = 200, clock: Clock | None = None,
+        report_page_size: int | None = None, metrics: Metrics | None = None,
     ) -> None:
-        """`clock` tells which records have expired (deleteBy is reckoned from it, as the core does).
-        `page_size` is the Limit of the processing cycle's queries; `report_page_size` that of the
-        report queries, None for none (DynamoDB's 1 MB page). `metrics` counts the unreadable items skipped."""
+        """`page_size`: the Limit of the processing queries; `report_page_size` that of the report queries
+        (None: DynamoDB's 1 MB pages); `clock` tells which records have expired, as the core reckons it."""
         self._client = dynamodb_client
         self._table = table_name
         self._page_size = page_size
@@ -90,14 +92,10 @@ class DynamoMessageRepository:
         self._clock = clock or SystemClock()
         self._metrics = metrics
         self.read_stats = ReadStats()
-        self._stats_lock = threading.Lock()
 
     def add(self, message: Message) -> bool:
-        """A conditional put (`attribute_not_exists(id)`): False, nothing written, when the id is taken.
-
-        With ids derived from the SNS MessageId a taken id is a copy of an event already
-        stored, including our own earlier attempt whose answer was lost and that botocore retried.
-        A record without a trace context takes the current one (the received event's)."""
+        """False, nothing written, when the id is taken: with ids from the SNS MessageId, a copy already stored
+        (our own attempt botocore retried included). A record without a trace context takes the current one."""
         message = with_current_trace(message)
         added, _ = conditional_write(
             self._client.put_item, f"adding record {message.id}", TableName=self._table,
@@ -111,8 +109,7 @@ class DynamoMessageRepository:
             self._client.put_item(TableName=self._table, Item=message_to_item(message))
 
     def record_applied_steps(self, message_id: str, steps: Collection[str]) -> None:
-        """ADD `steps` to the item's `appliedSteps` string set in place; the rest of the
-        item is untouched. StoreFailure when the item is gone or the store fails."""
+        """ADD `steps` to the item's `appliedSteps` in place; StoreFailure when the item is gone."""
         if not steps:
             return
         with store_errors(f"journalling steps of record {message_id}"):
@@ -133,13 +130,12 @@ class DynamoMessageRepository:
             item = self._client.get_item(TableName=self._table, Key={"id": {"S": message_id}}, ConsistentRead=True).get(
                 "Item"
             )
-        self._count_got(1 if item else 0)
+        self.read_stats.add(items_got=1 if item else 0)
         return next(self._readable([item]), None) if item else None
 
     def unprocessed_created_before(self, created_before: datetime) -> Iterator[Message]:
-        # Every pending sort key starts with 4 digits, so "< 0000#T" holds exactly retry 0, created < T in
-        # wall-clock time. T reaches past `created_before` in October's repeated hour; the core keeps only
-        # the records truly created before it.
+        # "< 0000#T" holds exactly retry 0 created before T, which reaches past `created_before` in October's
+        # repeated hour; the core keeps only the records truly created before it.
         upper = pending_sort_key(0, format_date_time(latest_wall_clock_before(created_before)))
         return self._pending("< :upper", {":upper": {"S": upper}})
 
@@ -153,7 +149,7 @@ class DynamoMessageRepository:
         ]
         # The index is eventually consistent: confirm each record from the table itself.
         items, _ = batch_get(self._client, self._table, keys, "batch read")
-        self._count_got(len(items))
+        self.read_stats.add(items_got=len(items))
         current = list(self._readable(items))
         now = epoch_seconds(self._clock.now())
         return sorted((m for m in current if not m.is_processed and m.delete_by > now), key=lambda m: m.created_date)
@@ -166,7 +162,7 @@ class DynamoMessageRepository:
         })
 
     def unprocessed(self, created_before: datetime | None = None) -> Iterator[Message]:
-        condition, values = _date_range("createdDate", None, created_before)
+        condition, values = _created_range(None, created_before)
         found = self._report(
             PENDING_CREATED_INDEX, f"{PENDING_SHARD} = :shard{condition}", {":shard": {"S": PENDING}, **values}
         )
@@ -186,7 +182,7 @@ class DynamoMessageRepository:
             created_limit = created_end
         if created_start is not None and created_limit is not None and wall_clock(created_start) >= created_limit:
             return iter(())  # nothing can match, and DynamoDB refuses BETWEEN with low > high
-        condition, values = _date_range("createdDate", created_start, created_limit)
+        condition, values = _created_range(created_start, created_limit)
         values[":shard"] = {"S": PROCESSED}
         filters = []
         if start is not None:
@@ -208,7 +204,7 @@ class DynamoMessageRepository:
     def created_between(
         self, start: datetime | None, end: datetime | None, event_type: str | None
     ) -> Iterator[Message]:
-        condition, values = _date_range("createdDate", start, end)
+        condition, values = _created_range(start, end)
         values[":shard"] = {"S": CREATED}
         extra: dict[str, Any] = {}
         if event_type is not None:
@@ -218,7 +214,6 @@ class DynamoMessageRepository:
         return (m for m in found if wall_clock_between(m.created_date, start, end))
 
     def _pending(self, sort_condition: str, values: Item) -> Iterator[Message]:
-        """The unexpired records of pending-index whose sort key meets `sort_condition`."""
         values = {":shard": {"S": PENDING}, ":now": {"N": str(epoch_seconds(self._clock.now()))}, **values}
         key_condition = f"{PENDING_SHARD} = :shard AND {PENDING_SORT} {sort_condition}"
         found = self._query_items(self._page_size, PENDING_INDEX, key_condition, values, FilterExpression=_NOT_EXPIRED)
@@ -228,7 +223,6 @@ class DynamoMessageRepository:
         return self._readable(self._query_items(self._report_page_size, index, key_condition, values, **extra))
 
     def _readable(self, items: Iterable[Item]) -> Iterator[Message]:
-        """The records of `items`, skipping (with a warning and a count) any that cannot be read."""
         for item in items:
             try:
                 yield message_from_item(item)
@@ -240,7 +234,7 @@ class DynamoMessageRepository:
     def _query_items(
         self, limit: int | None, index: str, key_condition: str, values: Item, **extra: Any
     ) -> Iterator[Item]:
-        """The items, a page of `limit` (None: DynamoDB's 1 MB) at a time; never holds more than one page."""
+        """A page of `limit` (None: DynamoDB's 1 MB) at a time."""
         pages = iter(self._client.get_paginator("query").paginate(
             TableName=self._table, IndexName=index, KeyConditionExpression=key_condition,
             ExpressionAttributeValues=values, PaginationConfig={"PageSize": limit}, **extra,
@@ -250,28 +244,17 @@ class DynamoMessageRepository:
                 page = next(pages, None)
             if page is None:
                 return
-            with self._stats_lock:
-                self.read_stats.queries += 1
-                self.read_stats.scanned += page.get("ScannedCount", 0)
-                self.read_stats.returned += page.get("Count", 0)
+            self.read_stats.add(queries=1, scanned=page.get("ScannedCount", 0), returned=page.get("Count", 0))
             yield from page.get("Items", [])
 
-    def _count_got(self, count: int) -> None:
-        with self._stats_lock:
-            self.read_stats.items_got += count
 
-
-def _date_range(attribute: str, start: datetime | None, end: datetime | None) -> tuple[str, Item]:
-    """The key condition on a wall-clock ISO date sort key for [start, end], either end open. Inclusive
-    (a key condition cannot hold two strict bounds, and stored fractions vary in length): callers drop
-    the ends themselves."""
-    if start is not None and end is not None:
-        return (
-            f" AND {attribute} BETWEEN :start AND :end",
-            {":start": {"S": format_date_time(start)}, ":end": {"S": format_date_time(end)}},
-        )
-    if start is not None:
-        return f" AND {attribute} >= :start", {":start": {"S": format_date_time(start)}}
-    if end is not None:
-        return f" AND {attribute} <= :end", {":end": {"S": format_date_time(end)}}
+def _created_range(start: datetime | None, end: datetime | None) -> tuple[str, Item]:
+    """The key condition on createdDate for [start, end], either end open. Inclusive (a key condition
+    cannot hold two strict bounds, and stored fractions vary in length): callers drop the ends themselves."""
+    bounds = {":start": start, ":end": end}
+    values = {name: {"S": format_date_time(when)} for name, when in bounds.items() if when is not None}
+    if len(values) == 2:
+        return " AND createdDate BETWEEN :start AND :end", values
+    if values:
+        return (" AND createdDate >= :start" if start is not None else " AND createdDate <= :end"), values
     return "", {}

@@ -1,9 +1,6 @@
-"""A stored record <-> a DynamoDB item (low-level attribute values): SPEC §5 names, plus index helpers.
-
-The SPEC attributes are the existing service's, so either service reads the other's items; the sparse
-index helpers are ignored on reading (backfill.py adds them to the existing service's items). `createdDate`
-and `processedDate` are London wall-clock ISO date-times as the existing service writes them; a time on
-the second pass of October's repeated hour also gets `createdDateFold` / `processedDateFold` = 1.
+"""A stored record <-> a DynamoDB item (low-level attribute values) in the existing service's names (SPEC §5),
+so either service reads the other's items, plus sparse index helpers ignored on reading. Dates are London
+wall-clock ISO date-times; one on the second pass of October's repeated hour also gets a `...Fold` = 1.
 """
 
 from __future__ import annotations
@@ -32,15 +29,11 @@ HELPER_ATTRIBUTES = (
     PENDING_SHARD, PENDING_SORT, PENDING_BOOKING_ID, PROCESSED_SHARD, CREATED_SHARD, CREATED_FOLD, PROCESSED_FOLD
 )
 
-# Not in the existing service: the W3C trace context of the event that created the record;
-# the existing service ignores them.
+# Ours alone (the existing service ignores them): the creating event's W3C trace context and SNS MessageId,
+# and the string set of steps processing already did (ptpu_core.work.effect_journal).
 TRACE_PARENT = "traceparent"
 TRACE_STATE = "tracestate"
-# Not in the existing service: the SNS MessageId of the notification that brought the event, for the logs.
 SNS_MESSAGE_ID = "snsMessageId"
-
-# Not in the existing service: a string set of what processing already did for the
-# record (ptpu_core.work.effect_journal); the existing service ignores it.
 APPLIED_STEPS = "appliedSteps"
 
 PENDING = "P"
@@ -50,16 +43,13 @@ MAX_SORTABLE_RETRIES = 9999
 
 
 def format_date_time(value: datetime) -> str:
-    """London wall-clock ISO date-time, always with microseconds so that string order is wall-clock order.
-    An aware `value` is converted; a naive one is already London wall-clock time."""
+    """London wall-clock ISO date-time with microseconds (string order is time order); naive `value`: London."""
     return wall_clock(value).isoformat(timespec="microseconds")
 
 
 def latest_wall_clock_before(moment: datetime) -> datetime:
-    """The latest London wall-clock reading of any instant before `moment` (naive).
-
-    Usually `moment`'s own reading; in the hour after October's change it is up to an hour later (the
-    first pass read later than the second), so a wall-clock key range "< this" never misses a record."""
+    """The latest London wall-clock reading (naive) of any instant before `moment`: up to an hour past its
+    own in the hour after October's change, so a key range "< this" never misses a record."""
     at = instant(moment)
     hour_before = at - timedelta(hours=1)
     widest = max(at.astimezone(SERVICE_ZONE).utcoffset() or timedelta(0),
@@ -115,10 +105,7 @@ def message_to_item(message: Message) -> Item:
 
 
 class UnreadableRecord(ValueError):
-    """A stored item this service cannot turn into a record (a required attribute missing or malformed).
-
-    `record_id` is the item's id when it has one; the message names the attribute and why.
-    """
+    """A required attribute missing or an attribute malformed; `record_id` None when the id is."""
 
     def __init__(self, record_id: str | None, reason: str) -> None:
         super().__init__(f"record {record_id}: {reason}")
@@ -126,17 +113,13 @@ class UnreadableRecord(ValueError):
         self.reason = reason
 
 
-# Java's LocalDateTime.toString(): uuuu-MM-ddTHH:mm, then :ss unless seconds and fraction are both
-# zero, then .fraction (3, 6 or 9 digits) unless zero. Any 1-9 fraction digits are accepted.
+# Java's LocalDateTime.toString(): uuuu-MM-ddTHH:mm[:ss[.fraction]] (any 1-9 fraction digits accepted).
 _JAVA_LOCAL_DATE_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?")
 
 
 def parse_local_date_time(text: str) -> datetime:
-    """A stored date-time: Java's `LocalDateTime.toString()` (what the existing service writes, e.g.
-    `2021-05-04T10:15`, `2021-05-04T10:15:30.5`, `...T10:15:30.123456789`) or ours (always microseconds).
-
-    Returns a naive datetime; digits beyond microseconds are dropped (Python keeps no nanoseconds).
-    Raises ValueError for anything else (an offset, a space for the T, a missing minute)."""
+    """Java's `LocalDateTime.toString()` (e.g. `2021-05-04T10:15`, `...T10:15:30.123456789`) or ours, naive,
+    digits beyond microseconds dropped; ValueError for anything else (an offset, a space for the T)."""
     match = _JAVA_LOCAL_DATE_TIME.fullmatch(text)
     if match is None:
         raise ValueError(f"{text!r} is not an ISO local date-time")
@@ -146,13 +129,9 @@ def parse_local_date_time(text: str) -> datetime:
 
 
 def message_from_item(item: Item) -> Message:
-    """Read an item as either service wrote it (SPEC §5; the existing service's `entity/Message.kt`).
-
-    Attributes the existing service's mapper would default when absent are defaulted the same way:
-    `eventType` and `message` "" (processing then settles the record), `retryCount` 0, `reportable`
-    false, `deleteBy` the created date plus the record lifetime. `status` is an open value (see
-    `StoredState`). Helper attributes are ignored. Raises UnreadableRecord when `id`, `bookingId` or
-    `createdDate` is missing, or any attribute is malformed (wrong type, not a number, not a date)."""
+    """An item as either service wrote it, absent attributes defaulted as the existing service's mapper does
+    (`entity/Message.kt`): `eventType`, `message` "", `retryCount` 0, `reportable` false, `deleteBy` created
+    + the record lifetime. UnreadableRecord when `id`, `bookingId` or `createdDate` is missing or any is malformed."""
     record_id = _text_of(item.get("id"))
     try:
         created = _stored_time(_required(item, "createdDate", "S"), CREATED_FOLD in item)
@@ -207,7 +186,6 @@ def _number(item: Item, name: str) -> int | None:
 
 
 def _stored_time(text: str, second_pass: bool) -> datetime:
-    """A stored London wall-clock date-time as an aware instant (`second_pass`: the repeated hour's second)."""
     return instant(parse_local_date_time(text).replace(fold=1 if second_pass else 0))
 
 

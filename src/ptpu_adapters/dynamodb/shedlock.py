@@ -1,11 +1,7 @@
-"""ShedLock-compatible locks on the schedule table (SPEC §8): `_id` the lock name, `lockUntil`, `lockedAt`
-(ISO-8601 UTC, milliseconds), `lockedBy`.
-
-DynamoLock is ShedLock's DynamoDBLockProvider: taken when `lockUntil` has passed, released (set to now)
-only by its holder. ScheduleCover keeps the existing Kotlin service out of a side-by-side run: its jobs run
-under `scheduleLock` (`@SchedulerLock`, lockAtMostFor PT20M); ptpu pods take or extend it when free or held
-by a ptpu pod (`lockedBy` starts `ptpu@`), only ever later and never released, and skip their cycles while
-the existing service holds it, logging each hold and its end once at INFO.
+"""ShedLock-compatible locks on the schedule table (SPEC §8; `lockUntil`, `lockedAt` ISO-8601 UTC with ms).
+DynamoLock is ShedLock's DynamoDBLockProvider. ScheduleCover shares the existing service's `scheduleLock`
+(`@SchedulerLock`, lockAtMostFor PT20M): ptpu pods take or extend it when free or a ptpu pod's, never
+release it, and skip their cycles while the existing service holds it (each hold logged once at INFO).
 """
 
 from __future__ import annotations
@@ -22,7 +18,7 @@ from ptpu_adapters.aws.errors import conditional_write, store_errors
 log = logging.getLogger(__name__)
 
 def shedlock_time(instant: datetime) -> str:
-    """ShedLock's form, ISO-8601 UTC with milliseconds: fixed width, so string order is time order."""
+    """ShedLock's form: fixed width, so string order is time order."""
     utc = instant.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
@@ -36,19 +32,15 @@ OWNER_PREFIX = "ptpu@"
 
 
 def default_lock_owner() -> str:
-    """`ptpu@<host>:<pid>`: unique per process, and recognisably ours."""
     return f"{OWNER_PREFIX}{socket.gethostname()}:{os.getpid()}"
 
 
 class DynamoLock:
     def __init__(
-        self,
-        dynamodb_client: Any,
-        table_name: str,
-        locked_by: str | None = None,
+        self, dynamodb_client: Any, table_name: str, locked_by: str | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
-        """`clock` returns an aware UTC datetime (ShedLock compares instants, not local times)."""
+        """`clock` returns an aware UTC datetime."""
         self._client = dynamodb_client
         self._table = table_name
         self._owner = locked_by or default_lock_owner()
@@ -67,24 +59,18 @@ class DynamoLock:
             UpdateExpression="SET lockUntil = :until, lockedAt = :now, lockedBy = :owner",
             # A free lock is one never taken or whose holder's time is up.
             ConditionExpression="attribute_not_exists(lockUntil) OR lockUntil <= :now",
-            ExpressionAttributeValues={
-                ":until": {"S": shedlock_time(until)},
-                ":now": {"S": shedlock_time(now)},
-                ":owner": {"S": self._owner},
-            },
+            ExpressionAttributeValues={":until": {"S": shedlock_time(until)}, ":now": {"S": shedlock_time(now)},
+                                       ":owner": {"S": self._owner}},
         )
 
     def release(self, name: str) -> None:
-        """Free the lock now, but only if we still hold it (it may have expired and passed on)."""
+        """Free the lock now if we still hold it (it may have expired and passed on)."""
         released = self._update(
             f"releasing lock {name}",
             Key={"_id": {"S": name}},
             UpdateExpression="SET lockUntil = :now",
             ConditionExpression="lockedBy = :owner",
-            ExpressionAttributeValues={
-                ":now": {"S": shedlock_time(self._clock())},
-                ":owner": {"S": self._owner},
-            },
+            ExpressionAttributeValues={":now": {"S": shedlock_time(self._clock())}, ":owner": {"S": self._owner}},
         )
         if not released:
             log.warning("Lock %s was no longer held by %s when released", name, self._owner)
@@ -111,12 +97,8 @@ class ScheduleCover(DynamoLock):
                 "attribute_not_exists(lockUntil) OR lockUntil <= :now"
                 " OR (begins_with(lockedBy, :ours) AND lockUntil <= :until)"
             ),
-            ExpressionAttributeValues={
-                ":until": {"S": until},
-                ":now": {"S": shedlock_time(now)},
-                ":owner": {"S": self._owner},
-                ":ours": {"S": OWNER_PREFIX},
-            },
+            ExpressionAttributeValues={":until": {"S": until}, ":now": {"S": shedlock_time(now)},
+                                       ":owner": {"S": self._owner}, ":ours": {"S": OWNER_PREFIX}},
         )
         if taken:
             self._resumed(name)
@@ -152,20 +134,17 @@ class ScheduleCover(DynamoLock):
         return False
 
     def _resumed(self, name: str) -> None:
-        """Logs, once, that a hold reported by try_acquire is over."""
         if self._sitting_out is not None:
             holder = self._sitting_out[0]
             log.info("%s is no longer held by the existing service (%s): processing resumes", name, holder)
             self._sitting_out = None
 
     def release(self, name: str) -> None:
-        """Nothing to do: the cover is shared with other ptpu pods and expires by itself (module docstring)."""
-        return None
+        """Nothing to do: the cover is shared with other ptpu pods and expires by itself."""
 
 
 def _is_instant(text: str) -> bool:
-    """True when `text` is an ISO-8601 instant as ShedLock writes it (Instant.toString(), e.g.
-    2026-11-30T04:31:45.024Z)."""
+    """As ShedLock writes it (Instant.toString(), e.g. 2026-11-30T04:31:45.024Z)."""
     try:
         datetime.fromisoformat(text)
     except ValueError:

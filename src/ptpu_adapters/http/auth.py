@@ -21,19 +21,11 @@ SCOPE = "read"
 
 
 class HmppsAuthTokenProvider:
-    """Hands out a bearer token; fetches a new one only when the cached one is about to expire.
-
-    Thread-safe: concurrent callers share one fetch. Neither the secret nor a token is ever logged.
-    """
+    """Thread-safe: concurrent callers share one fetch. Neither the secret nor a token is ever logged."""
 
     def __init__(
-        self,
-        base_url: str,
-        client_id: str,
-        client_secret: str,
-        session: requests.Session,
-        clock: Callable[[], float] = time.monotonic,
-        timeout: float | tuple[float, float] = (2.0, 10.0),
+        self, base_url: str, client_id: str, client_secret: str, session: requests.Session,
+        clock: Callable[[], float] = time.monotonic, timeout: float | tuple[float, float] = (2.0, 10.0),
     ) -> None:
         self._token_url = base_url.rstrip("/") + "/oauth/token"
         self._credentials = (client_id, client_secret)

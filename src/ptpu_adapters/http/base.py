@@ -1,7 +1,7 @@
-"""What every upstream client shares: base URL, timeouts, bearer token, error mapping, retries.
+"""What every upstream client shares: base URL, timeouts (seconds), bearer token, error mapping, retries.
 
-Statuses a caller names as business outcomes (e.g. a 404 that means "no such movement") are
-handed back; every other non-2xx, a timeout or a connection error is an `UpstreamFailure`.
+Statuses a caller names as business outcomes (e.g. a 404 meaning "no such movement") are handed back;
+every other non-2xx, a timeout or a connection error is an `UpstreamFailure`.
 """
 
 from __future__ import annotations
@@ -27,19 +27,18 @@ from ptpu_core.errors import UpstreamFailure
 log = logging.getLogger(__name__)
 
 PING_TIMEOUT_SECONDS = 2.0
-
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
 BODY_EXCERPT_CHARS = 200
 
 
 class TransientFailure(Exception):
-    """What a retried call met (a timeout, a refused connection, a 502/503/504): logged, never raised."""
+    """A retried call's timeout, refused connection or 502/503/504: logged, never raised."""
 
 
 @frozen
 class PingAnswer:
-    """What GET /health/ping answered: the HTTP status and (an excerpt of) the body, or, when there was no
-    answer at all, `status` None and the kind of failure in `error` (e.g. "ConnectTimeout")."""
+    """GET /health/ping's status and body excerpt; `status` None with `error` (e.g. "ConnectTimeout")
+    when there was no answer."""
 
     status: int | None
     body: str = ""
@@ -57,8 +56,8 @@ class TokenProvider(Protocol):
 
 
 def cookieless_session(pool_size: int | None = None) -> requests.Session:
-    """A pooled session that stores no cookies (it is shared across threads; no HMPPS API needs one).
-    `pool_size`: connections kept per host, at least the threads calling at once; None: requests' 10."""
+    """A session that stores no cookies (shared across threads; no HMPPS API needs one); `pool_size`:
+    connections kept per host (None: requests' 10)."""
     session = requests.Session()
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     if pool_size is not None:
@@ -69,16 +68,14 @@ def cookieless_session(pool_size: int | None = None) -> requests.Session:
 
 @frozen
 class EnvironmentSettings:
-    """What requests would read from the environment on every call to one URL, read once: `proxies` as
-    `get_environ_proxies` gives them (empty when NO_PROXY names the host); `verify`: REQUESTS_CA_BUNDLE, else
-    CURL_CA_BUNDLE, else True. Re-reading costs 0.6-1.2 ms CPU a call (benchmarks/bench_client_cpu.py)."""
+    """What requests would read from the environment on every call, read once: `proxies` as
+    `get_environ_proxies` gives them; `verify`: REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE, else True."""
 
     proxies: dict[str, str]
     verify: bool | str
 
     @classmethod
     def read(cls, url: str) -> EnvironmentSettings:
-        """The settings for `url` from os.environ now."""
         bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         return cls(dict(get_environ_proxies(url)), bundle or True)
 
@@ -94,9 +91,8 @@ class CallSettings:
 
 
 class UpstreamClient:
-    """One pooled session per upstream; retries transient failures with back-off (every call sets state,
-    so retrying a write is as safe as a read) and a 401 once with a fresh token. The session never trusts
-    the environment: proxies and CA bundle are read once (EnvironmentSettings), ~/.netrc never (it would
+    """Retries transient failures with back-off (every call sets state, so a retried write is as safe as a
+    read) and a 401 once with a fresh token. Proxies and CA bundle are read once, ~/.netrc never (it would
     replace the bearer token). `calls` is told of every exchange and call; the /health ping is neither."""
 
     def __init__(
@@ -107,28 +103,21 @@ class UpstreamClient:
         self.service = service
         self._base_url = base_url.rstrip("/")
         self._tokens = tokens
+        self._settings = settings
         self._timeout = (settings.connect_timeout, settings.read_timeout)
         # /health must answer while an upstream hangs (the existing service bounds its ping the same way).
         self._ping_timeout = (min(settings.connect_timeout, PING_TIMEOUT_SECONDS),
                               min(settings.read_timeout, PING_TIMEOUT_SECONDS))
-        self._retries = settings.retries
-        self._retry_delay = settings.retry_delay
         self._session = session or cookieless_session()
         self._session.trust_env = False
         self._environment = EnvironmentSettings.read(self._base_url)
         self._sleep = sleep
-        # Transient failures retried: the first a WARNING, then a count a minute until a call answers.
         self._retried = OutageLog(log, f"{service} call")
-        self._calls = calls
+        self._calls = calls or UpstreamCalls()
         self._host = urlsplit(self._base_url).hostname or "none"
 
     def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, str] | None = None,
-        json: Any = None,
+        self, method: str, path: str, *, params: dict[str, str] | None = None, json: Any = None,
         business_statuses: Collection[int] = (),
     ) -> requests.Response:
         """The response when 2xx or a named business status; UpstreamFailure otherwise. Build `path` with
@@ -136,26 +125,24 @@ class UpstreamClient:
         try:
             response = self._call(method, path, params, json, business_statuses)
         except UpstreamFailure as failure:
-            if self._calls is not None:
-                self._calls.call_finished(self.service, failure_kind(failure))
+            self._calls.call_finished(self.service, failure_kind(failure))
             raise
-        if self._calls is not None:
-            self._calls.call_finished(self.service, None)
+        self._calls.call_finished(self.service, None)
         return response
 
     def _call(
         self, method: str, path: str, params: Any, json: Any, business_statuses: Collection[int]
     ) -> requests.Response:
-        for attempt in range(self._retries + 1):
+        retries = self._settings.retries
+        for attempt in range(retries + 1):
             try:
                 response = self._send_authorised(method, path, params, json)
             except UpstreamFailure as failure:
-                if attempt < self._retries:
-                    cause = failure.detail.removeprefix(f"{method} {path} ").removeprefix("failed: ")
-                    self._back_off(attempt, method, path, cause)
-                    continue
-                raise
-            if response.status_code in TRANSIENT_STATUSES and attempt < self._retries:
+                if attempt == retries:
+                    raise
+                self._back_off(attempt, method, path, failure.detail.removeprefix(f"{method} {path} "))
+                continue
+            if response.status_code in TRANSIENT_STATUSES and attempt < retries:
                 self._back_off(attempt, method, path, f"answered {response.status_code}")
                 continue
             if response.ok or response.status_code in business_statuses:
@@ -176,86 +163,65 @@ class UpstreamClient:
             ) from error
 
     def ping(self) -> bool:
-        """True when GET /health/ping answers 2xx; never raises."""
         return self.ping_answer().ok
 
     def ping_answer(self) -> PingAnswer:
         """GET /health/ping without a token, as the existing service's health checks do; never raises."""
         try:
             response = self._session.get(
-                self._base_url + "/health/ping",
-                timeout=self._ping_timeout,
-                proxies=self._environment.proxies,
-                verify=self._environment.verify,
+                self._base_url + "/health/ping", timeout=self._ping_timeout,
+                proxies=self._environment.proxies, verify=self._environment.verify,
             )
-        except requests.exceptions.ProxyError:
-            return PingAnswer(None, error=f"ProxyError (proxy {self._proxy_shown()})")
         except requests.RequestException as error:
-            return PingAnswer(None, error=type(error).__name__)
-        body = response.text
-        return PingAnswer(response.status_code, body[:BODY_EXCERPT_CHARS])
+            return PingAnswer(None, error=self._error_name(error))
+        return PingAnswer(response.status_code, response.text[:BODY_EXCERPT_CHARS])
 
     def close(self) -> None:
         self._session.close()
 
     def _send_authorised(self, method: str, path: str, params: Any, json: Any) -> requests.Response:
         response = self._send(method, path, params, json, self._tokens.token())
-        if response.status_code == 401:
-            # The token may have been revoked or expired early: one fresh token, one more try.
+        if response.status_code == 401:  # revoked or expired early: one fresh token, one more try
             self._tokens.invalidate()
             response = self._send(method, path, params, json, self._tokens.token())
         return response
 
     def _send(self, method: str, path: str, params: Any, json: Any, token: str) -> requests.Response:
-        """One exchange, timed and observed."""
         started = time.perf_counter()
         try:
-            response = self._request(method, path, params, json, token)
-        except UpstreamFailure as failure:
-            # Micrometer's status when there was no answer: IO_ERROR for an IOException (every requests
-            # failure is one), CLIENT_ERROR otherwise (spring-boot WebClientExchangeTags.status).
-            io = isinstance(failure.__cause__, OSError)
-            self._exchanged(method, path, None, "IO_ERROR" if io else "CLIENT_ERROR", started)
-            raise
+            response = self._session.request(
+                method, self._base_url + path, params=params, json=json,
+                headers={"Authorization": f"Bearer {token}"}, timeout=self._timeout,
+                proxies=self._environment.proxies, verify=self._environment.verify,
+            )
+        except requests.RequestException as error:
+            # Micrometer's status for an IOException, which every requests failure is
+            # (spring-boot WebClientExchangeTags.status).
+            self._exchanged(method, path, None, "IO_ERROR", started)
+            if isinstance(error, requests.Timeout):
+                raise UpstreamFailure(self.service, f"{method} {path} timed out") from error
+            raise UpstreamFailure(self.service, f"{method} {path} failed: {self._error_name(error)}") from error
         self._exchanged(method, path, response.status_code, None, started)
         return response
 
     def _exchanged(self, method: str, path: str, status: int | None, error: str | None, started: float) -> None:
-        if self._calls is not None:
-            seconds = time.perf_counter() - started
-            self._calls.exchanged(Exchange(self.service, self._host, method, template_of(path), status, error, seconds))
+        seconds = time.perf_counter() - started
+        self._calls.exchanged(Exchange(self.service, self._host, method, template_of(path), status, error, seconds))
 
-    def _request(self, method: str, path: str, params: Any, json: Any, token: str) -> requests.Response:
-        try:
-            return self._session.request(
-                method,
-                self._base_url + path,
-                params=params,
-                json=json,
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=self._timeout,
-                proxies=self._environment.proxies,
-                verify=self._environment.verify,
-            )
-        except requests.Timeout as error:
-            raise UpstreamFailure(self.service, f"{method} {path} timed out") from error
-        except requests.exceptions.ProxyError as error:
-            raise UpstreamFailure(
-                self.service, f"{method} {path} failed: ProxyError (proxy {self._proxy_shown()})"
-            ) from error
-        except requests.RequestException as error:
-            raise UpstreamFailure(self.service, f"{method} {path} failed: {type(error).__name__}") from error
-
-    def _proxy_shown(self) -> str:
-        """host:port of the proxy this API's calls go through (never its credentials)."""
-        scheme = urlsplit(self._base_url).scheme
-        proxy = self._environment.proxies.get(scheme) or self._environment.proxies.get("all") or ""
+    def _error_name(self, error: requests.RequestException) -> str:
+        """The error's class name; for a proxy error also the proxy's host:port (never its credentials)."""
+        if not isinstance(error, requests.exceptions.ProxyError):
+            return type(error).__name__
+        proxies = self._environment.proxies
+        proxy = proxies.get(urlsplit(self._base_url).scheme) or proxies.get("all") or ""
         parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+        shown = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+        return f"ProxyError (proxy {shown})"
 
     def _back_off(self, attempt: int, method: str, path: str, cause: str) -> None:
-        delay = self._retry_delay * 2**attempt
-        self._retried.failure(TransientFailure(cause), about=f"{method} {path}, transient, retrying in {delay:.2f}s",
+        delay = self._settings.retry_delay * 2**attempt
+        self._retried.failure(TransientFailure(cause.removeprefix("failed: ")),
+                              about=f"{method} {path}, transient, retrying in {delay:.2f}s",
                               level=logging.WARNING, traceback=False)
         self._sleep(delay)
 

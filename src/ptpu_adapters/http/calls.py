@@ -1,11 +1,8 @@
-"""UpstreamCalls: what UpstreamClient reports of every exchange and call, as metrics and as recent calls.
-
-An exchange is one request on the wire (each retry is another), timed as Micrometer times a Spring
-WebClient's: `http_client_requests_seconds{clientName, method, outcome, status, uri}` (spring-boot-actuator
-WebClientExchangeTags). A call is one `UpstreamClient.call`, after retries: `ptpu_upstream_calls_total{api,
-outcome}` (success, failure; zero from the start for every API named) and each API's recent calls for its
-/health component (`summary`: `failing` after `min_failures` outage failures in a row, the latest within
-`window`; a 4xx refusing the request's data is no outage and ends a run). Never raises into the caller.
+"""What UpstreamClient reports, as metrics and recent calls; never raises into the caller. An exchange (one
+request; each retry another) is timed as Micrometer times a WebClient's: `http_client_requests_seconds{clientName,
+method, outcome, status, uri}` (spring-boot-actuator WebClientExchangeTags). A call, after retries, counts in
+`ptpu_upstream_calls_total{api, outcome}` and in its API's /health `summary`: `failing` after `min_failures`
+outage failures in a row, the latest within `window` (a 4xx refusing the request's data ends a run).
 """
 
 from __future__ import annotations
@@ -34,8 +31,7 @@ _KEPT_FAILURE_TIMES = 10_000  # enough to count a window's failures at any reali
 
 @frozen
 class Exchange:
-    """One request. `uri`: the path's template; `host`: the base URL's host; `status` None with `error`
-    the kind of failure (IO_ERROR, CLIENT_ERROR) when there was no answer."""
+    """`uri`: the path's template; `status` None with `error` (IO_ERROR) when there was no answer."""
 
     service: str
     host: str

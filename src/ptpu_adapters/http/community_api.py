@@ -57,12 +57,8 @@ class CommunityApiClient:
         return self._read(self._http.json(response), IDs)
 
     def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
-        response = self._http.call(
-            "PUT",
-            replace_noms_number_path(old_noms_number),
-            json={"nomsNumber": new_noms_number},
-            business_statuses={404, 409},
-        )
+        response = self._http.call("PUT", replace_noms_number_path(old_noms_number),
+                                   json={"nomsNumber": new_noms_number}, business_statuses={404, 409})
         if response.status_code in (404, 409):
             return []
         return self._read(self._http.json(response), list[IDs])
@@ -76,12 +72,8 @@ class CommunityApiClient:
     def replace_key_dates(
         self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
     ) -> Custody | NotFound:
-        response = self._http.call(
-            "POST",
-            key_dates_path(noms_number, booking_number),
-            json=write(self._converter, body),
-            business_statuses={404},
-        )
+        response = self._http.call("POST", key_dates_path(noms_number, booking_number),
+                                   json=write(self._converter, body), business_statuses={404})
         if response.status_code == 404:
             # The whole body: SPEC §7 tells "no conviction" from "no offender" by the body mentioning
             # bookingNumber anywhere, not by one message field of it.

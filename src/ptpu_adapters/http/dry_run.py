@@ -1,6 +1,5 @@
-"""Dry-run mode (SPEC §12): read Delius for real, but report every write as telemetry instead.
-
-For a safe rollout beside the existing service: everything runs, nothing changes in Delius.
+"""Dry-run mode (SPEC §12), for a rollout beside the existing service: Delius is read for real, every write
+is reported as telemetry instead.
 """
 
 from __future__ import annotations

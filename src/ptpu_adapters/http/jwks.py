@@ -1,7 +1,6 @@
-"""HMPPS Auth's signing keys (GET {oauth}/.well-known/jwks.json), cached after Spring Security's JWK-set
-decoder (5 minutes, at most one retrieval per 30 s), fetched on a thread of its own: a caller waits at most
-`wait_seconds`. A set read replaces the previous whole; a failed fetch keeps it. An unknown key id is
-`KeyUnavailable` (401).
+"""HMPPS Auth's signing keys (GET {oauth}/.well-known/jwks.json), cached as Spring Security's JWK-set
+decoder does (5 minutes, at most one retrieval per 30 s) and fetched on a thread of its own: a caller waits
+at most `wait_seconds`. A set read replaces the whole; a failed fetch keeps it. Unknown kid: KeyUnavailable.
 """
 
 from __future__ import annotations
@@ -31,11 +30,8 @@ class KeyUnavailable(Exception):
 
 
 def parse_jwks(data: Any) -> dict[str, jwt.PyJWK]:
-    """{kid: key} of the usable RSA signing keys in a JWKS document (any JSON value).
-
-    Raises ValueError when the document is not a JWKS or holds no usable key. Keys without a `kid`,
-    of another type or unreadable are left out.
-    """
+    """{kid: key} of the RSA signing keys with a kid in a JWKS document (any JSON value), others left out;
+    ValueError when it is not a JWKS or holds no usable key."""
     if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
         raise ValueError("not a JWKS document (an object with a 'keys' list)")
     keys: dict[str, jwt.PyJWK] = {}
@@ -54,11 +50,8 @@ def parse_jwks(data: Any) -> dict[str, jwt.PyJWK]:
 
 
 class JwksCache:
-    """The key for a kid, from a cached JWKS refreshed in the background (see the module rules).
-
-    `fetch` returns the parsed JSON document (default: a GET of `url` with `fetch_timeout`); `clock` is
-    monotonic seconds. Thread-safe.
-    """
+    """Thread-safe. `fetch` returns the parsed document (default: a GET of `url` with `fetch_timeout`);
+    `clock`: monotonic seconds."""
 
     def __init__(
         self,
@@ -84,10 +77,9 @@ class JwksCache:
         self._attempted_at: float | None = None
         self._in_flight: threading.Event | None = None
         self._session: requests.Session | None = None
-        self.fetches = 0  # attempts started, for tests and diagnostics
+        self.fetches = 0  # attempts started
 
     def key(self, kid: str) -> jwt.PyJWK:
-        """The trusted key `kid`; KeyUnavailable when unknown after at most `wait_seconds`."""
         with self._lock:
             found = self._keys.get(kid)
             stale = self._read_at is None or self._clock() - self._read_at >= self._ttl

@@ -7,14 +7,7 @@ from typing import Any, TypeVar
 from ptpu_adapters.http.base import UpstreamClient
 from ptpu_adapters.http.wire import make_converter, path, read
 from ptpu_core import ports
-from ptpu_core.models.prison import (
-    Booking,
-    BookingIdentifier,
-    Movement,
-    Prisoner,
-    SentenceDetail,
-    SentenceTerm,
-)
+from ptpu_core.models.prison import Booking, BookingIdentifier, Movement, Prisoner, SentenceDetail, SentenceTerm
 from ptpu_core.use_cases.resync import LatestBookings
 
 T = TypeVar("T")
@@ -50,10 +43,7 @@ class PrisonApiClient:
         )
 
     def get_latest_booking(self, offender_no: str) -> Booking | None:
-        """The prisoner's latest booking (`InmateDetail`, bookingId included); None when prison-api answers 404.
-
-        `GET /api/bookings/offenderNo/{offenderNo}` answers for the offender's latest booking (prison-api's
-        BookingResource `getOffenderBookingByOffenderNo`); the re-sync endpoint resolves NOMS numbers with it."""
+        """The latest booking (prison-api BookingResource `getOffenderBookingByOffenderNo`); None on a 404."""
         response = self._http.call("GET", path("/api/bookings/offenderNo/{}", offender_no), business_statuses={404})
         if response.status_code == 404:
             return None

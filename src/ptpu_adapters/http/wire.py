@@ -1,12 +1,9 @@
-"""The upstream APIs' wire format: JSON as a cattrs converter (`preconf` style), and URL paths built from data.
+"""The upstream APIs' wire format: JSON through a cattrs converter (`preconf` style), and URL paths.
 
-JSON is camelCase, the core's models snake_case: one hook factory renames every attrs field. Reading
-ignores unknown keys and reads a missing or null optional field as None (or its default); writing omits
-None fields. What cannot be read is an `UpstreamFailure` naming the service and field.
-
-Paths: every value is one percent-encoded segment (`quote(value, safe="")`), never URL structure, and
-`""`, `.`, `..` are refused: the Kotlin service interpolated values into its URI templates, so a value
-such as `../../crn/X` would have redirected a write to another offender.
+JSON is camelCase; reading ignores unknown keys and takes a missing or null optional field as None (or its
+default), writing omits None fields; what cannot be read is an `UpstreamFailure` naming the field. A path
+value is one percent-encoded segment, never URL structure (the Kotlin service interpolated values into
+its URI templates, so `../../crn/X` would have redirected a write to another offender).
 """
 
 from __future__ import annotations
@@ -36,11 +33,6 @@ def camel_case(name: str) -> str:
 
 def make_converter() -> Converter:
     converter = Converter()
-    configure_converter(converter)
-    return converter
-
-
-def configure_converter(converter: Converter) -> None:
     # cattrs would turn null into "None" and "false" into True; upstream JSON has real types.
     converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook(bool, _structure_bool)
@@ -57,10 +49,10 @@ def configure_converter(converter: Converter) -> None:
     )
     converter.register_structure_hook_factory(attrs.has, lambda cl: _camel_structure_fn(cl, converter))
     converter.register_unstructure_hook_factory(attrs.has, lambda cl: _camel_unstructure_fn(cl, converter))
+    return converter
 
 
 def read(converter: Converter, data: Any, cl: type[T], service: str) -> T:
-    """Structure upstream JSON, turning any failure into an UpstreamFailure that names the field."""
     try:
         return converter.structure(data, cl)
     except Exception as error:  # cattrs raises ExceptionGroups of KeyError/ValueError/TypeError...
@@ -68,17 +60,18 @@ def read(converter: Converter, data: Any, cl: type[T], service: str) -> T:
 
 
 def write(converter: Converter, obj: Any) -> Any:
-    """Unstructure a request body to camelCase JSON-ready data, None fields omitted."""
     return converter.unstructure(obj)
 
 
-def _camel_structure_fn(cl: type, converter: Converter) -> Callable[[Any, type], Any]:
+def _camel_renames(cl: type) -> dict[str, Any]:
     attrs.resolve_types(cl)
+    return {f.name: override(rename=camel_case(f.name)) for f in attrs.fields(cl)}
+
+
+def _camel_structure_fn(cl: type, converter: Converter) -> Callable[[Any, type], Any]:
+    structure: Callable[[Any, Any], Any] = make_dict_structure_fn(cl, converter, **_camel_renames(cl))
     fields = attrs.fields(cl)
-    renames = {f.name: override(rename=camel_case(f.name)) for f in fields}
-    structure: Callable[[Any, Any], Any] = make_dict_structure_fn(cl, converter, **renames)  # type: ignore[arg-type]
-    # Jackson upstreams may omit nulls or send them: either way a field with a default takes
-    # its default, and an optional field without one becomes None.
+    # Jackson upstreams omit nulls or send them: a field takes its default, an optional one None.
     defaulted = [camel_case(f.name) for f in fields if f.default is not attrs.NOTHING]
     optional = [camel_case(f.name) for f in fields if f.default is attrs.NOTHING and _is_optional(f.type)]
 
@@ -94,9 +87,7 @@ def _camel_structure_fn(cl: type, converter: Converter) -> Callable[[Any, type],
 
 
 def _camel_unstructure_fn(cl: type, converter: Converter) -> Callable[[Any], dict[str, Any]]:
-    attrs.resolve_types(cl)
-    renames = {f.name: override(rename=camel_case(f.name)) for f in attrs.fields(cl)}
-    unstructure: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cl, converter, **renames)  # type: ignore[arg-type]
+    unstructure: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cl, converter, **_camel_renames(cl))
 
     def unstructure_without_nones(obj: Any) -> dict[str, Any]:
         return {key: value for key, value in unstructure(obj).items() if value is not None}
@@ -141,29 +132,23 @@ def _type_name(cl: Any) -> str:
     return f"{name}[{', '.join(_type_name(arg) for arg in args)}]" if args else name
 
 
-_STRUCTURAL = frozenset({"", ".", ".."})
-
-
 class UnsafePathSegment(ValueError):
-    """A value that no encoding can make a plain path segment: empty, `.` or `..`."""
+    """The empty string, `.` or `..`, which percent-encoding leaves as they are."""
 
     def __init__(self, value: str) -> None:
         super().__init__(f"{value!r} cannot be a URL path segment")
         self.value = value
 
 
-def segment(value: str | int) -> str:
-    """One path segment holding `value`, percent-encoded (UTF-8); raises UnsafePathSegment for
-    the empty string, `.` and `..` (which percent-encoding leaves as they are)."""
+def _segment(value: str | int) -> str:
     text = str(value)
-    if text in _STRUCTURAL:
+    if text in ("", ".", ".."):
         raise UnsafePathSegment(text)
     return quote(text, safe="")
 
 
 class TemplatedPath(str):
-    """A path that remembers the template it was built from (`template`), so a metric can name the call
-    by its template rather than by each offender's path (Micrometer's `uri` tag is the URI template)."""
+    """A path that keeps its `template`, which metrics name it by (Micrometer's `uri` tag)."""
 
     template: str
 
@@ -174,16 +159,15 @@ class TemplatedPath(str):
 
 
 def template_of(built: str) -> str:
-    """The template `built` was made from by `path`; a path built otherwise is its own template."""
     return built.template if isinstance(built, TemplatedPath) else built
 
 
 def path(template: str, *values: str | int) -> TemplatedPath:
-    """`template` with each `{}` replaced by `segment(value)`, in order, e.g.
-    `path("/secure/offenders/crn/{}/convictions", crn)`. ValueError when the counts differ."""
+    """`template` with each `{}` replaced by its value as one segment (UTF-8, percent-encoded), e.g.
+    `path("/secure/offenders/crn/{}/convictions", crn)`; ValueError when the counts differ."""
     parts = template.split("{}")
     if len(parts) != len(values) + 1:
         raise ValueError(f"{template!r} has {len(parts) - 1} placeholders for {len(values)} values")
-    encoded = [segment(value) for value in values]
+    encoded = [_segment(value) for value in values]
     text = parts[0] + "".join(value + rest for value, rest in zip(encoded, parts[1:], strict=True))
     return TemplatedPath(text, template)

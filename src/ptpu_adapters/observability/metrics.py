@@ -1,10 +1,7 @@
-"""Prometheus metrics under the existing service's names, so its Grafana dashboard keeps working.
-
-One collector owns every ptpu series: the dashboard reads both a counter `ptpu_statusChange_total{type}`
-and a histogram `ptpu_statusChange`, which prometheus_client's Counter and Histogram would not share a
-registry under. Serve the classic text format. As MetricsService (micrometer): the counter also as
-`ptpu_statusChangeCounter_total`, histograms tagged `eventType`. The `ptpu_records`, `ptpu_retries` and
-`ptpu_messages_sent_to_dlq` counters are ours, every series pre-set to zero for increase().
+"""Prometheus metrics under the existing service's names (MetricsService, Micrometer), for its Grafana dashboard.
+One collector owns every series: the dashboard reads a counter `ptpu_statusChange_total{type}` and a histogram
+`ptpu_statusChange`, which prometheus_client's Counter and Histogram would not share a registry under. Serve
+the classic text format. Every series is pre-set to zero (increase() cannot see a series' first count).
 """
 
 from __future__ import annotations
@@ -31,7 +28,6 @@ RETRIES_EVENT_TYPE = "successAfterRetries"
 UNREADABLE_RECORD = "ptpu_unreadableRecord"  # ours, not on the existing dashboard
 DUPLICATE_MESSAGE = "ptpu_duplicateMessage"  # new; type = the event type
 
-# Every label value the dashboard plots, pre-set to zero so panels show 0 rather than "no data".
 COUNTER_TYPES: dict[str, tuple[str, ...]] = {
     MOVEMENT: ("total", "success", "fail"),
     SENTENCE_DATE_CHANGE: ("total", "success", "fail_no_offender", "fail_no_conviction"),
@@ -46,9 +42,7 @@ COUNTER_HELP = {
     UNREADABLE_RECORD: "Stored records skipped (item) or settled (message) because they could not be read",
     DUPLICATE_MESSAGE: "Copies of an already stored event, acknowledged and not stored again, by event type",
 }
-# Ours, for operators (not in the existing service): every record's saved outcome by event type, records
-# tried again by retry tier, and messages the listener let go to the DLQ. Every series is pre-set to zero:
-# Prometheus' increase() cannot see the first count of a series that appears with it.
+# Ours, not in the existing service.
 RECORDS = "ptpu_records"
 RECORD_OUTCOMES = ("done", "retry", "error")
 RETRIES = "ptpu_retries"
@@ -80,14 +74,13 @@ class Histogram:
         ]
 
     def family(self, name: str, documentation: str, event_type: str) -> HistogramMetricFamily:
-        """The histogram with one series, labelled eventType=`event_type` (micrometer's tag)."""
         family = HistogramMetricFamily(name, documentation, labels=["eventType"])
         family.add_metric([event_type], buckets=self.buckets(), sum_value=self.total)
         return family
 
 
 class PrometheusMetrics(Collector):
-    """Implements ports.Metrics; registers itself as a collector on the given registry."""
+    """ports.Metrics, registered as a collector on `registry`."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self._lock = threading.Lock()
@@ -131,8 +124,6 @@ class PrometheusMetrics(Collector):
             self._tiers[tier] = self._tiers.get(tier, 0.0) + 1
 
     def sent_to_dlq(self, event_type: str) -> None:
-        """ptpu_messages_sent_to_dlq_total{eventType}: a message let go to the DLQ (its last receive failed,
-        or it is poison); `event_type` as the hmpps-sqs `<eventType>-sent-to-dlq` event names it."""
         with self._lock:
             key = _event_type_label(event_type)
             self._sent_to_dlq[key] = self._sent_to_dlq.get(key, 0.0) + 1
@@ -149,12 +140,10 @@ class PrometheusMetrics(Collector):
                             _keyed(self._sent_to_dlq))
             yield _labelled(STATUS_CHANGE_COUNTER, COUNTER_HELP[STATUS_CHANGE], ("type",),
                             _keyed(self._counters[STATUS_CHANGE]))
-            yield self._retries.family(
-                STATUS_CHANGE_RETRIES, "Retries before a status change succeeded", RETRIES_EVENT_TYPE
-            )
-            yield self._days.family(
-                STATUS_CHANGE, "Days before a status change succeeded (whole days plus one)", DAYS_EVENT_TYPE
-            )
+            yield self._retries.family(STATUS_CHANGE_RETRIES, "Retries before a status change succeeded",
+                                       RETRIES_EVENT_TYPE)
+            yield self._days.family(STATUS_CHANGE, "Days before a status change succeeded (whole days plus one)",
+                                    DAYS_EVENT_TYPE)
 
     def _increment(self, name: str, kind: str) -> None:
         with self._lock:

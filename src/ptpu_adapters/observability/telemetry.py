@@ -36,16 +36,9 @@ class LoggingTelemetry:
 
 
 class OpenTelemetryEvents:
-    """Each event also into the trace pipeline, after `inner` (the JSON log line) has it:
-
-    - a span event `name` with the attributes on the current span (a processed record's, a received
-      message's), so a trace shows the P2P events it produced;
-    - a log record on logger `ptpu.otel.events` carrying `microsoft.custom_event.name` = name and the
-      attributes, which the tracing set-up hands to the log exporters: the Azure Monitor exporter sends
-      such a record as a customEvents row named `name` (as Application Insights' trackEvent did for the
-      existing service), OTLP as a log record.
-    With tracing off the span is the no-op one and the logger has no handler: only `inner` sees the event.
-    """
+    """After `inner`, each event as a span event on the current span and as a log record on `ptpu.otel.events`
+    carrying `microsoft.custom_event.name`, which the Azure Monitor exporter sends as a customEvents row (as
+    Application Insights' trackEvent did for the existing service) and OTLP as a log record."""
 
     def __init__(self, inner: ports.Telemetry, logger: logging.Logger | None = None) -> None:
         self._inner = inner
@@ -67,9 +60,8 @@ SENT_TO_DLQ_SUFFIX = "-sent-to-dlq"
 
 
 class DlqCountingTelemetry:
-    """`inner` gets every event; one named `<eventType>-sent-to-dlq` (hmpps-sqs HmppsErrorVisibilityHandler's,
-    `null` for none) is also counted by `count(event_type)`, so ptpu_messages_sent_to_dlq_total and App
-    Insights agree."""
+    """Also counts each hmpps-sqs `<eventType>-sent-to-dlq` event by `count(event_type)`, so
+    ptpu_messages_sent_to_dlq_total and App Insights agree."""
 
     def __init__(self, inner: ports.Telemetry, count: Callable[[str], None]) -> None:
         self.inner = inner

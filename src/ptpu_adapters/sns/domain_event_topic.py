@@ -1,8 +1,6 @@
-"""Publishing HMPPS domain events to the domain-events SNS topic.
-
-Wire form: the estate's `HmppsDomainEvent` JSON (prison-to-probation-update's HmppsDomainEventPublisher),
-SNS attribute `eventType` for subscribers' filter policies. Retries: tenacity, 4 attempts with jittered
-back-off, transient failures only (the SNS client itself tries once); then SystemFailure.
+"""HMPPS domain events to the domain-events SNS topic as the estate's `HmppsDomainEvent` JSON (the Kotlin
+service's HmppsDomainEventPublisher), attribute `eventType` for filter policies. Transient failures are tried
+4 times with jittered back-off (the SNS client itself tries once), then SystemFailure.
 """
 
 from __future__ import annotations
@@ -33,7 +31,6 @@ _THROTTLING = frozenset({"Throttling", "ThrottlingException", "ThrottledExceptio
 
 
 def event_body(event: HmppsDomainEvent) -> dict[str, Any]:
-    """The event as the JSON object published as the SNS message."""
     return {
         "eventType": event.event_type,
         "version": event.version,
@@ -45,14 +42,12 @@ def event_body(event: HmppsDomainEvent) -> dict[str, Any]:
 
 
 def message_attributes(event: HmppsDomainEvent) -> dict[str, dict[str, str]]:
-    """The SNS MessageAttributes of a published event: `eventType` (String), and the current trace context
-    as `traceparent` / `tracestate` (String) when a span is current, so consumers continue
-    the trace. The one place they are built."""
+    """`eventType` and the current trace context, so consumers continue the trace."""
     return inject_sns_attributes({EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": event.event_type}})
 
 
 def is_transient(error: BaseException) -> bool:
-    """True for a failure worth trying again at once: no answer, throttling or an SNS 5xx."""
+    """No answer, throttling or an SNS 5xx."""
     if isinstance(error, BotoCoreError):
         return True
     if isinstance(error, ClientError):
@@ -62,14 +57,10 @@ def is_transient(error: BaseException) -> bool:
 
 
 class SnsDomainEventPublisher:
-    """Publishes to `topic_arn` with `sns` (a boto3 SNS client). `wait` is tenacity's wait between
-    attempts (default: random exponential, 0.2 s growing to 2 s at most); tests pass a zero wait."""
+    """`wait`: tenacity's wait between attempts (default: random exponential, 0.2 s growing to 2 s at most)."""
 
     def __init__(
-        self,
-        sns: Any,
-        topic_arn: str,
-        attempts: int = PUBLISH_ATTEMPTS,
+        self, sns: Any, topic_arn: str, attempts: int = PUBLISH_ATTEMPTS,
         wait: Callable[[RetryCallState], float] | None = None,
     ) -> None:
         self._sns = sns
@@ -78,13 +69,8 @@ class SnsDomainEventPublisher:
         self._wait = wait if wait is not None else wait_random_exponential(multiplier=0.2, max=2)
 
     def publish(self, event: HmppsDomainEvent) -> None:
-        retrying = Retrying(
-            stop=stop_after_attempt(self._attempts),
-            wait=self._wait,
-            retry=retry_if_exception(is_transient),
-            before_sleep=_log_retry,
-            reraise=True,
-        )
+        retrying = Retrying(stop=stop_after_attempt(self._attempts), wait=self._wait,
+                            retry=retry_if_exception(is_transient), before_sleep=_log_retry, reraise=True)
         try:
             answer = retrying(self._publish_once, event)
         except (ClientError, BotoCoreError) as error:
@@ -93,13 +79,8 @@ class SnsDomainEventPublisher:
         log.info("Published %s (SNS message %s)", event.event_type, answer.get("MessageId"))
 
     def _publish_once(self, event: HmppsDomainEvent) -> dict[str, Any]:
-        return dict(
-            self._sns.publish(
-                TopicArn=self.topic_arn,
-                Message=json.dumps(event_body(event)),
-                MessageAttributes=message_attributes(event),
-            )
-        )
+        return dict(self._sns.publish(TopicArn=self.topic_arn, Message=json.dumps(event_body(event)),
+                                      MessageAttributes=message_attributes(event)))
 
 
 def _log_retry(state: RetryCallState) -> None:
@@ -108,8 +89,7 @@ def _log_retry(state: RetryCallState) -> None:
 
 
 class DryRunDomainEventPublisher:
-    """Dry-run: publishes nothing; each event becomes telemetry `P2PDryRunDomainEvent` with its type, CRN,
-    NOMS number and the JSON message that would have been published."""
+    """Publishes nothing: each event becomes telemetry `P2PDryRunDomainEvent`."""
 
     def __init__(self, telemetry: Telemetry) -> None:
         self._telemetry = telemetry

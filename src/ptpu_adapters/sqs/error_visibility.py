@@ -1,9 +1,7 @@
-"""Error visibility before the DLQ, after hmpps-sqs's HmppsErrorVisibilityHandler.
-
-A failed message is visible again after `timeouts[receive-1]` seconds (the last entry beyond the list, 0
-for none: hmpps-sqs `errorVisibilityTimeout`), and after 0 on its last receive before redrive (the queue's
-RedrivePolicy maxReceiveCount), which is announced as `<eventType>-sent-to-dlq` with the SQS message id; a
-poison message's last receive is announced the same way. No event type found: `null` (Kotlin's "null").
+"""Error visibility before the DLQ, after hmpps-sqs's HmppsErrorVisibilityHandler: a failed message is
+visible again after `timeouts[receive-1]` seconds (the last beyond the list, 0 for none: `errorVisibilityTimeout`),
+and after 0 on its last receive before redrive (RedrivePolicy maxReceiveCount), announced as
+`<eventType>-sent-to-dlq` (`null` for no event type, as Kotlin prints it), as is a poison message's last receive.
 """
 
 from __future__ import annotations
@@ -26,8 +24,7 @@ MAX_VISIBILITY_SECONDS = 43_200  # SQS's limit for ChangeMessageVisibility (12 h
 
 
 def next_visibility_seconds(timeouts: Sequence[int], receive_count: int, max_receive_count: int | None) -> int:
-    """Seconds before a failed message may be received again. `receive_count` is 1 on its first receive;
-    0 on its last receive before redrive (so it reaches the DLQ at once), else the hmpps-sqs list rule."""
+    """`receive_count` is 1 on the first receive."""
     if max_receive_count is not None and receive_count >= max_receive_count:
         return 0
     if not timeouts:
@@ -36,8 +33,7 @@ def next_visibility_seconds(timeouts: Sequence[int], receive_count: int, max_rec
 
 
 def max_receive_count_of(redrive_policy: str | None) -> int | None:
-    """maxReceiveCount from a queue's RedrivePolicy JSON (SQS gives it as a number or a string); None
-    when there is no policy or it cannot be read."""
+    """From RedrivePolicy JSON (a number or a string); None when absent or unreadable."""
     if not redrive_policy:
         return None
     try:
@@ -47,11 +43,8 @@ def max_receive_count_of(redrive_policy: str | None) -> int | None:
 
 
 class ErrorVisibility:
-    """What the listener does with a message whose handling failed (not poison).
-
-    `timeouts`: seconds per receive (see the module docstring). The queue's maxReceiveCount is read from
-    its RedrivePolicy on the first failure and kept (hmpps-sqs reads it once, lazily, too); a failed read is
-    logged and tried again on the next failure, the message meanwhile getting its listed pause."""
+    """The queue's maxReceiveCount is read on the first failure and kept (as hmpps-sqs does); a failed read
+    is logged and tried again on the next failure, the message meanwhile getting its listed pause."""
 
     def __init__(
         self, sqs_client: Any, queue_url: str, timeouts: Sequence[int], telemetry: Telemetry,
@@ -67,7 +60,6 @@ class ErrorVisibility:
         self._lock = threading.Lock()
 
     def max_receive_count(self) -> int | None:
-        """The queue's RedrivePolicy maxReceiveCount (None: no DLQ attached, or not readable yet)."""
         with self._lock:
             if not self._read:
                 try:
@@ -85,10 +77,8 @@ class ErrorVisibility:
             return self._max_receive_count
 
     def announce_if_last(self, message: Mapping[str, Any], event_type: str | None) -> bool:
-        """Send `<eventType>-sent-to-dlq` when this receive of `message` (a failed or poison one, not to be
-        deleted) is its last before SQS redrives it to the DLQ; True when it was. `event_type` None:
-        none could be read (UNKNOWN_EVENT_TYPE). Attributes as hmpps-sqs's (queueName, dlqName, timeouts,
-        maxReceiveCount: the receive count) plus `messageId`, the SQS id the message keeps on the DLQ."""
+        """`<eventType>-sent-to-dlq` when this is the message's last receive before redrive (True then), with
+        hmpps-sqs's attributes plus `messageId`, the SQS id the message keeps on the DLQ."""
         receive_count = _receive_count(message)
         max_receive_count = self.max_receive_count()
         if max_receive_count is None or receive_count < max_receive_count:
@@ -108,9 +98,8 @@ class ErrorVisibility:
         return True
 
     def after_failure(self, message: Mapping[str, Any], event_type: str | None) -> int:
-        """Set the failed message's visibility for its next receive (announcing it when it is bound for
-        the DLQ); returns the seconds set. Raises SystemFailure when SQS refuses (the message then
-        returns after the receive's own timeout)."""
+        """Set the failed message's next visibility (announced when bound for the DLQ); the seconds set.
+        SystemFailure when SQS refuses."""
         receive_count = _receive_count(message)
         seconds = next_visibility_seconds(self.timeouts, receive_count, self.max_receive_count())
         if not self.announce_if_last(message, event_type):
@@ -126,7 +115,7 @@ class ErrorVisibility:
 
 
 def _receive_count(message: Mapping[str, Any]) -> int:
-    """ApproximateReceiveCount (the listener asks for it); 1 when absent or unreadable."""
+    """1 when absent or unreadable."""
     try:
         return max(int(message.get("Attributes", {}).get("ApproximateReceiveCount", 1)), 1)
     except (TypeError, ValueError):

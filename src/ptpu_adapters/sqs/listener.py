@@ -1,9 +1,6 @@
-"""SqsListener: long-polls the event queue and hands each SNS event to the service (SPEC §2).
-
-Per message: handled (a copy already stored included) → deleted; poison (bad envelope, InvalidMessage) →
-made visible at once, bound for the DLQ; any other failure → left for redelivery after ErrorVisibility's
-pause (else the visibility timeout). A booking's messages in a batch run in arrival order, bookings in
-parallel, each message in its own span, child of the trace context it carries.
+"""Long-polls the event queue and hands each SNS event to the service (SPEC §2): handled → deleted; poison
+(InvalidMessage) → visible at once, bound for the DLQ; other failures → redelivered after ErrorVisibility's
+pause. A booking's messages in a batch run in arrival order, bookings in parallel, each in its own span.
 """
 
 from __future__ import annotations
@@ -22,7 +19,7 @@ from ptpu_adapters.observability.outage_log import OutageLog
 from ptpu_adapters.observability.trace_context import TRACE_FIELDS
 from ptpu_adapters.observability.tracing import default_tracer, mark_failed, received_message_span
 from ptpu_adapters.sqs.error_visibility import ErrorVisibility
-from ptpu_adapters.sqs.queue_admin import queue_name_of
+from ptpu_adapters.sqs.queue_admin import queue_name_of, release
 from ptpu_core.errors import InvalidMessage
 from ptpu_core.rules.sns_envelope import booking_id_of, event_type_hint, parse_envelope
 
@@ -47,9 +44,8 @@ class ListenerSettings:
 
 
 class SqsListener:
-    """`error_visibility` sets when a failed message returns and announces its last receive (None: the
-    visibility timeout); `tracer` opens each message's span (default: the global provider's); `clock`
-    (monotonic seconds) paces the outage log lines."""
+    """`error_visibility` None: a failed message returns after the visibility timeout; `clock` (monotonic
+    seconds) paces the outage log lines."""
 
     def __init__(
         self, sqs_client: Any, queue_url: str, handle: Handler, settings: ListenerSettings = ListenerSettings(), *,
@@ -98,8 +94,8 @@ class SqsListener:
         return thread
 
     def stop(self, timeout_seconds: float | None = None) -> bool:
-        """Stop receiving and wait for messages in hand to finish. A long poll in progress is waited
-        for too (hence the default bound). True when everything finished within the bound."""
+        """Stop receiving and wait for the messages in hand and a long poll in progress (hence the default
+        bound); True when everything finished within it."""
         self._stopping.set()
         bound = self._wait_seconds + 30.0 if timeout_seconds is None else timeout_seconds
         finished = self._stopped.wait(bound)
@@ -107,7 +103,7 @@ class SqsListener:
         return finished
 
     def poll_once(self) -> int:
-        """One receive and the handling of what it brought; returns how many messages arrived."""
+        """One receive and the handling of what it brought; how many messages arrived."""
         with queue_errors(f"receive from {self._queue_url}"):
             messages: list[SqsMessage] = self._client.receive_message(**self._receive_request()).get("Messages", [])
         if self._stopping.is_set() and messages:
@@ -151,66 +147,52 @@ class SqsListener:
             self._handle(notification.event_type, notification.message, notification.sns_message_id)
         except InvalidMessage as poison:
             mark_failed(poison)
-            log.warning(
-                "Poison message %s (receive %s): %s; not handled, bound for the DLQ",
-                message_id,
-                receives,
-                poison.reason,
-            )
-            self._announce_poison(message, event_type or _event_type_of(message))
+            log.warning("Poison message %s (receive %s): %s; not handled, bound for the DLQ",
+                        message_id, receives, poison.reason)
+            self._error_visibility_step(message, event_type or _event_type_of(message), poison=True)
             self._make_visible([message])
             return
         except Exception as failure:
             mark_failed(failure)
             log.debug("Message %s failed, left for redelivery: %s", message_id, failure)
             self.handling_outage.failure(failure, about=f"message {message_id}")
-            self._back_off(message, event_type)
+            self._error_visibility_step(message, event_type, poison=False)
             return
         self.handling_outage.success()
         self._delete(message)
 
-    def _announce_poison(self, message: SqsMessage, event_type: str | None) -> None:
-        """`<eventType>-sent-to-dlq` on a poison message's last receive, as for a failed one."""
-        if self._error_visibility is None:
+    def _error_visibility_step(self, message: SqsMessage, event_type: str | None, *, poison: bool) -> None:
+        """A poison message's last receive announced; a failed one's next visibility set by its receive count."""
+        visibility = self._error_visibility
+        if visibility is None:
             return
+        step, warning = (
+            (visibility.announce_if_last, "Could not announce poison message %s for the DLQ: %s") if poison
+            else (visibility.after_failure, "Could not set the error visibility of message %s: %s")
+        )
         try:
-            self._error_visibility.announce_if_last(message, event_type)
-        except Exception as failure:  # never stops the release; the DLQ still gets it
-            log.warning("Could not announce poison message %s for the DLQ: %s", message.get("MessageId"), failure)
-
-    def _back_off(self, message: SqsMessage, event_type: str | None) -> None:
-        """A failed message's next visibility, by its receive count."""
-        if self._error_visibility is None:
-            return
-        try:
-            self._error_visibility.after_failure(message, event_type)
-        except Exception as failure:  # it returns after the receive's visibility timeout anyway
-            log.warning("Could not set the error visibility of message %s: %s", message.get("MessageId"), failure)
+            step(message, event_type)
+        except Exception as failure:  # it still returns after the visibility timeout and reaches the DLQ
+            log.warning(warning, message.get("MessageId"), failure)
 
     def _delete(self, message: SqsMessage) -> None:
         try:
             with queue_errors("delete"):
                 self._client.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
         except Exception as failure:
-            log.error(
-                "Handled message %s could not be deleted; it will be redelivered: %s", message.get("MessageId"), failure
-            )
+            log.error("Handled message %s could not be deleted; it will be redelivered: %s",
+                      message.get("MessageId"), failure)
 
     def _make_visible(self, messages: list[SqsMessage]) -> None:
-        entries = [
-            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0} for n, m in enumerate(messages)
-        ]
         try:
-            with queue_errors("change visibility"):
-                self._client.change_message_visibility_batch(QueueUrl=self._queue_url, Entries=entries)
+            release(self._client, self._queue_url, messages, "change visibility")
         except Exception as failure:  # they return after the visibility timeout anyway
             log.warning("Could not release %d messages early: %s", len(messages), failure)
 
 
 def _event_type_of(message: SqsMessage) -> str | None:
-    """The event type of a message whose envelope could not be read: the envelope's own eventType
-    attribute if the body still shows one, else the SQS message attribute (raw delivery), as hmpps-sqs's
-    HmppsErrorVisibilityHandler looks in both; None when neither has one."""
+    """An unreadable envelope's eventType attribute if the body still shows one, else the SQS message
+    attribute (raw delivery), as hmpps-sqs's HmppsErrorVisibilityHandler looks in both."""
     hint = event_type_hint(str(message.get("Body", "")))
     if hint:
         return hint
@@ -236,8 +218,7 @@ def _group_by_booking(messages: list[SqsMessage]) -> list[list[SqsMessage]]:
 
 
 def _booking_id(message: SqsMessage) -> int | None:
-    """Total: grouping only orders messages, so anything unreadable simply stands alone (and
-    _handle_one then judges it). An escape here would strand the whole batch."""
+    """Total: anything unreadable stands alone for _handle_one to judge (an escape would strand the batch)."""
     try:
         return booking_id_of(parse_envelope(message.get("Body", "")).message)
     except Exception:

@@ -1,8 +1,6 @@
-"""SqsQueueAdmin: counts, DLQ transfer, purge and peek on SQS for the queue-admin endpoints and /health.
-
-A DLQ of at least `move_task_from` messages is moved by SQS's message-move task (DlqMoveTask: SQS keeps body
-and attributes; a task already running is followed rather than a second started), else by receive/re-send,
-as is a DLQ where SQS will not start one (an emulator without the API, a role without the permission).
+"""Counts, DLQ transfer, purge and peek on SQS for the queue-admin endpoints and /health. A DLQ of at least
+`move_task_from` messages is moved by SQS's message-move task (a running one is followed, not doubled), else,
+or where SQS will not start one (an emulator, a role without the permission), by receive/re-send/delete.
 """
 
 from __future__ import annotations
@@ -42,17 +40,11 @@ class QueueAdmin(Protocol):
 
     def messages_in_flight(self, queue_name: str) -> int: ...
 
-    def transfer_dlq_to_queue(self) -> int:
-        """Move every DLQ message back onto the main queue; returns how many moved."""
-        ...
+    def transfer_dlq_to_queue(self) -> int: ...  # how many moved
 
-    def purge(self, queue_name: str) -> int:
-        """Purge a queue; returns how many messages it held."""
-        ...
+    def purge(self, queue_name: str) -> int: ...  # how many it held
 
-    def peek_dlq(self, max_messages: int) -> list[tuple[str, str]]:
-        """Up to max_messages (message id, body) from the DLQ, left on it."""
-        ...
+    def peek_dlq(self, max_messages: int) -> list[tuple[str, str]]: ...  # (message id, body), left on the DLQ
 
 
 class UnknownQueue(ValueError):
@@ -65,14 +57,24 @@ def queue_name_of(queue_url: str) -> str:
     return queue_url.rstrip("/").rsplit("/", 1)[-1]
 
 
+def release(sqs_client: Any, queue_url: str, messages: list[SqsMessage], doing: str) -> None:
+    """Make received messages visible again at once (visibility 0); SystemFailure when SQS refuses."""
+    for start in range(0, len(messages), _BATCH):
+        entries = [
+            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+            for n, m in enumerate(messages[start : start + _BATCH])
+        ]
+        with queue_errors(doing):
+            sqs_client.change_message_visibility_batch(QueueUrl=queue_url, Entries=entries)
+
+
 class SqsQueueAdmin:
     def __init__(
         self, sqs_client: Any, queue_url: str, dlq_url: str | None, dlq_client: Any | None = None,
         move_task_from: int = MOVE_TASK_FROM, move_task_wait_seconds: float = 60.0,
     ) -> None:
-        """`dlq_client` carries the DLQ's own keys when they differ (SPEC §11). A DLQ holding at least
-        `move_task_from` messages is moved by SQS's message-move task, followed for at most
-        `move_task_wait_seconds` (it goes on server-side after that)."""
+        """`dlq_client` carries the DLQ's own keys when they differ (SPEC §11); the move task is followed for
+        at most `move_task_wait_seconds` (it goes on server-side after that)."""
         self._sqs = sqs_client
         self._dlq_sqs = dlq_client or sqs_client
         self._queue_url = queue_url
@@ -101,14 +103,10 @@ class SqsQueueAdmin:
         return bool(attributes.get("Attributes", {}).get("RedrivePolicy"))
 
     def transfer_dlq_to_queue(self) -> int:
-        """Receive, re-send (body and attributes) and delete at most as many messages as the DLQ held
-        at the start (read first, as hmpps-sqs does): a poison message moved back returns to the DLQ
-        at once and would otherwise go round for ever. A short poll can come back empty while
-        messages remain (it asks a sample of SQS's servers), so after an empty one the next receive is a
-        1-second long poll (which asks them all), and only two empty receives in a row end the transfer
-        early. From
-        `move_task_from` messages SQS's message-move task does it instead when SQS will start one;
-        its count is what SQS moved (or was asked to move, if it still runs after the wait bound)."""
+        """At most as many messages as the DLQ held at the start (read first, as hmpps-sqs does: a poison
+        message moved back returns at once). A short poll may come back empty while messages remain (it asks
+        a sample of servers), so the next is a 1-second long poll and two empty receives in a row end it.
+        A move task's count is what SQS moved, or was asked to if it still runs after the wait bound."""
         dlq_name = self.dlq_name()
         if not self._dlq_url or dlq_name is None:
             return 0
@@ -128,11 +126,8 @@ class SqsQueueAdmin:
             empty_receives = 0 if messages else empty_receives + 1
             for message in messages:
                 with queue_errors("re-send a DLQ message"):
-                    self._sqs.send_message(
-                        QueueUrl=self._queue_url,
-                        MessageBody=message["Body"],
-                        **_attributes_to_resend(message),
-                    )
+                    self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=message["Body"],
+                                           **_attributes_to_resend(message))
                 with queue_errors("delete a DLQ message"):
                     self._dlq_sqs.delete_message(QueueUrl=self._dlq_url, ReceiptHandle=message["ReceiptHandle"])
                 moved += 1
@@ -166,17 +161,8 @@ class SqsQueueAdmin:
             if not fresh:
                 break
             seen.update((m["MessageId"], m) for m in fresh)
-        self._release(list(seen.values()))
+        release(self._dlq_sqs, self._dlq_url, list(seen.values()), "release peeked DLQ messages")
         return [(m["MessageId"], m["Body"]) for m in seen.values()]
-
-    def _release(self, messages: list[SqsMessage]) -> None:
-        for start in range(0, len(messages), _BATCH):
-            entries = [
-                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
-                for n, m in enumerate(messages[start : start + _BATCH])
-            ]
-            with queue_errors("release peeked DLQ messages"):
-                self._dlq_sqs.change_message_visibility_batch(QueueUrl=self._dlq_url, Entries=entries)
 
     def _receive(self, client: Any, url: str, count: int, visibility: int, wait_seconds: int = 0) -> list[SqsMessage]:
         with queue_errors(f"receive from {queue_name_of(url)}"):
@@ -222,9 +208,8 @@ class DlqMoveTask:
         self._wait = wait_seconds
 
     def move(self) -> tuple[int, bool] | None:
-        """Start (or join) the DLQ's move task and follow it to its end or the wait bound: (messages SQS moved,
-        or was asked to move if it still runs after the wait; False when the task stopped short). None when
-        SQS would not start one (logged with SQS's error): the caller moves the messages itself."""
+        """Start (or join) the move task and follow it: (messages moved, or asked to if still running after the
+        wait; False when it stopped short). None, logged, when SQS would not start one."""
         try:
             dlq_arn = _arn(self._dlq, self._dlq_url)
             latest = self._latest(dlq_arn)
@@ -245,9 +230,8 @@ class DlqMoveTask:
         return self._follow(dlq_arn, handle, earlier_start)
 
     def _follow(self, dlq_arn: str, handle: str, earlier_start: Any) -> tuple[int, bool]:
-        """Poll the latest task until it is ours and no longer running. `earlier_start`: the StartedTimestamp
-        of the task that was latest before ours started, not to be taken for ours before ours is listed;
-        TaskHandle is listed for running tasks only, so a finished one is matched by being newer."""
+        """Poll the latest task until it is ours and ended. TaskHandle is listed for running tasks only, so a
+        finished one is ours when its StartedTimestamp is not `earlier_start` (the latest before ours)."""
         deadline = time.monotonic() + self._wait
         task: dict[str, Any] = {}
         while True:

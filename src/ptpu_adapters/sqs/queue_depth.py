@@ -39,13 +39,10 @@ def _in_background(sample: Callable[[], None]) -> None:
 
 
 class SampledQueueDepth(Collector):
-    """Registers itself on `registry`; see the module docstring. `monotonic` and `start` are for tests."""
+    """Registers itself on `registry`; `monotonic` and `start` are for tests."""
 
     def __init__(
-        self,
-        queues: QueueAdmin,
-        registry: CollectorRegistry,
-        interval: float = SAMPLE_INTERVAL_SECONDS,
+        self, queues: QueueAdmin, registry: CollectorRegistry, interval: float = SAMPLE_INTERVAL_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
         start: Callable[[Callable[[], None]], None] = _in_background,
     ) -> None:
@@ -84,13 +81,8 @@ class SampledQueueDepth(Collector):
         try:
             queue = self._queues.queue_name()
             dlq = self._queues.dlq_name()
-            depth = QueueDepth(
-                queue,
-                self._queues.message_count(queue),
-                self._queues.messages_in_flight(queue),
-                dlq,
-                None if dlq is None else self._queues.message_count(dlq),
-            )
+            depth = QueueDepth(queue, self._queues.message_count(queue), self._queues.messages_in_flight(queue),
+                               dlq, None if dlq is None else self._queues.message_count(dlq))
         except Exception as error:  # noqa: BLE001 - logged; the gauges are dropped until a sample succeeds
             log.warning("Could not sample the queue depths: %s: %s", type(error).__name__, error)
             depth = None

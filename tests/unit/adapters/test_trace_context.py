@@ -19,10 +19,10 @@ from ptpu_adapters.observability.trace_context import (
     context_from_fields,
     current_trace_fields,
     inject_sns_attributes,
+    message_trace_fields,
     record_context,
     with_current_trace,
 )
-from ptpu_adapters.observability.tracing import message_trace_fields
 from ptpu_core.models.record import Message
 
 TRACE_ID = 0x4BF92F3577B34DA6A3CE929D0E0E4736
