@@ -67,11 +67,6 @@ FLOOR_GETS = {
 }
 
 
-class _NoTelemetry:
-    def track_event(self, name: str, attributes: Any) -> None:
-        pass
-
-
 def bodies(events: int) -> list[str]:
     """Event i goes to booking i mod B with type (i div B) mod 5: each booking gets one of each type."""
     bookings = booking_ids(events // 5)
@@ -102,7 +97,7 @@ def table_count(clients: AwsClients, table: str) -> int:
 def run_ours(clients: AwsClients, queue_url: str, table: str, stub_url: str, events: int) -> float:
     prison_api = PrisonApiClient(UpstreamClient("prison-api", stub_url, StaticTokens()))
     repository = DynamoMessageRepository(clients.dynamodb, table)
-    receiver = EventReceiver(prison_api, repository, SystemClock(), DomainSettings(), _NoTelemetry())
+    receiver = EventReceiver(prison_api, repository, SystemClock(), DomainSettings())
 
     def handle(event_type: str, message: str, sns_message_id: str | None) -> None:
         receiver.receive(event_type, message, sns_message_id)

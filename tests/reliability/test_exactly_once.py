@@ -126,7 +126,7 @@ def world(emulator: MotoEmulator) -> Iterator[World]:
     community.add_offender(CRN, NOMS, conviction)
     search.results[NOMS] = OffenderMatches((OffenderMatch(CRN),), "HMPPS_KEY")
     telemetry, metrics, settings = RecordingTelemetry(), RecordingMetrics(), DomainSettings()
-    receiver = EventReceiver(prison, repository, clock, settings, telemetry, metrics=metrics)
+    receiver = EventReceiver(prison, repository, clock, settings, metrics=metrics)
     receptions: list[Reception] = []
 
     def handle(event_type: str, message: str, sns_message_id: str | None) -> None:

@@ -13,7 +13,7 @@ from enum import Enum
 from ptpu_core.models.prison import Booking
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.models.service_time import instant
-from ptpu_core.ports import Clock, MessageRepository, Metrics, PrisonApi, Telemetry
+from ptpu_core.ports import Clock, MessageRepository, Metrics, PrisonApi
 from ptpu_core.rules.event_parsing import parse_event
 from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.rules.validation import Dropped, validate
@@ -50,14 +50,12 @@ class EventReceiver:
 
     def __init__(
         self, prison_api: PrisonApi, repository: MessageRepository, clock: Clock, settings: DomainSettings,
-        telemetry: Telemetry, new_id: Callable[[], str] = _new_id, metrics: Metrics | None = None,
+        new_id: Callable[[], str] = _new_id, metrics: Metrics | None = None,
     ) -> None:
         self._prison_api = prison_api
         self._repository = repository
         self._clock = clock
         self._settings = settings
-        # Validation emits no telemetry (as in the existing service: logs only); kept for the agreed API.
-        self._telemetry = telemetry
         self._new_id = new_id
         self._metrics = metrics
 

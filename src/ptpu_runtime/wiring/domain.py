@@ -76,7 +76,7 @@ class Domain(containers.DeclarativeContainer):
     booking_runner = providers.Singleton(ThreadedRunner, settings.provided.processor_workers)
 
     receiver = providers.Singleton(
-        EventReceiver, prison_api, repository, clock, domain_settings, telemetry, metrics=metrics
+        EventReceiver, prison_api, repository, clock, domain_settings, metrics=metrics
     )
     # The ports a booking's unit of work uses: the real community-api client (a dry run reports through
     # DryRunCommunityApi, for scheduled processing when PRISONTOPROBATION_DRY_RUN is on, for /resync per request).

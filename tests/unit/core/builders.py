@@ -152,7 +152,7 @@ class Fakes:
         pool = iter(ids or [f"id-{n}" for n in range(1, 100)])
         new_id = lambda: next(pool)  # noqa: E731 - a generator of predictable ids
         return EventReceiver(
-            self.prison, self.repository, self.clock, self.settings, self.telemetry, new_id, metrics=self.metrics
+            self.prison, self.repository, self.clock, self.settings, new_id, metrics=self.metrics
         )
 
     def matcher(self) -> OffenderMatcher:
