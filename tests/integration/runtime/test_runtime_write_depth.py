@@ -24,7 +24,9 @@ from ptpu_runtime.container import Container
 from ptpu_sandbox.publishing import publish_scenarios, topic_arn_for
 from ptpu_sandbox.simulators import SCENARIOS, SimulatedHmpps
 
-MAX_MODULES_ON_A_WRITE = 12
+# A ratchet: the 6 modules a due key-dates write passes through today (the restructuring's goal was at most
+# 12); lower it when a layer goes, never raise it.
+MAX_MODULES_ON_A_WRITE = 6
 KEY_DATES = re.compile(r"/secure/offenders/nomsNumber/[^/]+/bookingNumber/[^/]+/custody/keyDates$")
 SEND = requests.Session.send.__code__
 
@@ -80,5 +82,4 @@ def test_a_due_key_dates_write_passes_through_few_modules(aws_emulator, hmpps: S
     assert len(written) == 1, "the due record's key dates were not written"
     assert len(seen) == 1
     modules = seen[0]
-    print(f"{len(modules)} ptpu modules on the key-dates write, innermost first:", *modules, sep="\n  ")
     assert len(modules) <= MAX_MODULES_ON_A_WRITE, modules
