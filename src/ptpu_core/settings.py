@@ -15,13 +15,13 @@ from ptpu_core.rules.capabilities import Capabilities
 
 RECORD_LIFETIME = timedelta(days=30)
 SENTENCE_START_WINDOW_DAYS = 7
-AGENCY_ID = re.compile(r"[A-Z0-9]+")  # a NOMIS agency id as prison-api's `agencyId`, e.g. MDI, LEI
+AGENCY_ID = re.compile(r"[A-Z0-9]{2,6}")  # a NOMIS agency id as prison-api's `agencyId`, e.g. MDI, LEI
 
 
 def _prison_codes(codes: Iterable[str]) -> frozenset[str]:
     collected = string_set(codes, "only_prisons")
     if bad := sorted(repr(code) for code in collected if not AGENCY_ID.fullmatch(code)):
-        raise ValueError(f"only_prisons takes NOMIS agency ids (upper-case letters and digits, e.g. 'MDI'), "
+        raise ValueError(f"only_prisons takes NOMIS agency ids (2 to 6 upper-case letters and digits, e.g. 'MDI'), "
                          f"not {', '.join(bad)}")
     return collected
 

@@ -16,7 +16,7 @@ import attrs
 from attrs import NOTHING, frozen
 
 from ptpu_core.errors import ConfigError
-from ptpu_core.settings import RECORD_LIFETIME
+from ptpu_core.settings import AGENCY_ID, RECORD_LIFETIME
 
 SPEC = "ptpu.setting"  # the attrs metadata key holding a field's Spec
 _TRUE = {"true", "1", "yes", "on"}
@@ -239,14 +239,10 @@ def _region(value: str) -> str:
     return value
 
 
-# NOMIS agency ids: upper-case letters and digits (MDI, LEI, WWI, OUT, TRN).
-_AGENCY_ID = re.compile(r"[A-Z0-9]{2,6}")
-
-
 def _prison_codes(value: str) -> frozenset[str]:
     """Comma-separated NOMIS agency ids; naming none (only commas) is refused, not read as every prison."""
     codes = [code.strip() for code in value.split(",")]
-    if bad := [code for code in codes if code and not _AGENCY_ID.fullmatch(code)]:
+    if bad := [code for code in codes if code and not AGENCY_ID.fullmatch(code)]:
         raise ValueError(
             f"{', '.join(repr(code) for code in bad)} is not a prison code (upper-case letters and digits, "
             "comma-separated, e.g. MDI,LEI)")

@@ -36,7 +36,7 @@ def process(message: Message, work: BookingWork) -> Outcome:
     except InvalidMessage as error:
         # It was valid when stored, so this is a bug or a hand-edited record; retrying cannot help.
         log.error("Record %s (booking %d) cannot be read: %s", message.log_ref, message.booking_id, error)
-        work.ports.metrics.unreadable_record("message")
+        work.unreadable_record("message")
         return done(State.NO_LONGER_VALID)
     if event is None:
         log.warning("Record %s has event type %r, which we do not process", message.log_ref, message.event_type)

@@ -195,6 +195,7 @@ class Resync:
             self._leases.release(booking_id, ON_REQUEST)
 
     def _process(self, booking_id: int, dry_run: bool) -> ResyncItem:
+        record = self._status_change(booking_id)  # one record: the one processed and the one an owed event rides on
         writes = _Collected()
         events = _Collected(None if dry_run else self._ports.telemetry)
         ports, settings, reporting = evolve(self._ports, telemetry=events), self._settings, None
@@ -204,11 +205,11 @@ class Resync:
             ports = evolve(ports, domain_events=None if twin is None else twin(events))
             settings, reporting = evolve(settings, dry_run=True), self._dry_run.writes(ports.community_api, writes)
         elif ports.domain_events is not None and self._owed_store is not None:
-            kept = KeptWhenUnpublished(ports.domain_events, self._owed_store, self._status_change(booking_id))
+            kept = KeptWhenUnpublished(ports.domain_events, self._owed_store, record)
             ports = evolve(ports, domain_events=kept)
         work = BookingWork(ports, settings, dry_run=reporting)
         try:
-            outcome = process(self._status_change(booking_id), work)
+            outcome = process(record, work)
         except SystemFailure as failure:
             return evolve(_failed(booking_id, booking_id, failure), events=tuple(events.events))
         result = ResyncResult.DONE if isinstance(outcome, Done) else ResyncResult.TRY_LATER

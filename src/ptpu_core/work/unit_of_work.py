@@ -262,6 +262,9 @@ class BookingWork:
     def sentence_date_change(self, kind: str) -> None:
         self._effect(f"m:sentenceDateChange:{kind}", lambda: self.ports.metrics.sentence_date_change(kind))
 
+    def unreadable_record(self, kind: str) -> None:
+        self._effect(f"m:unreadableRecord:{kind}", lambda: self.ports.metrics.unreadable_record(kind))
+
     # Domain events: each published once per record, never lost
 
     def identifier_added(self, crn: str, noms_number: str, booking_number: str) -> None:

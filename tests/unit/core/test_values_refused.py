@@ -83,7 +83,8 @@ def test_the_capabilities_are_a_capabilities_value(switches: object) -> None:
     assert not DomainSettings(capabilities=Capabilities(key_dates=False)).capabilities.key_dates
 
 
-@pytest.mark.parametrize("codes", [{"mdi"}, {""}, {" MDI"}, {"MDI "}, {"MDI", "L-I"}])
+# The same agency ids PRISONTOPROBATION_ONLY_PRISONS takes (ptpu_runtime.config_kinds): 2 to 6 characters.
+@pytest.mark.parametrize("codes", [{"mdi"}, {""}, {" MDI"}, {"MDI "}, {"MDI", "L-I"}, {"M"}, {"ABCDEFG"}])
 def test_a_prison_code_that_no_agency_id_could_equal_is_refused(codes: set[str]) -> None:
     with pytest.raises(ValueError, match=r"only_prisons takes NOMIS agency ids .*not '"):
         DomainSettings(only_prisons=codes)
