@@ -10,7 +10,7 @@ from attrs import frozen
 from botocore.exceptions import ClientError
 
 from ptpu_adapters.aws.clients import AwsClients
-from ptpu_adapters.aws.errors import error_code
+from ptpu_adapters.aws.errors import NO_SUCH_QUEUE, error_code
 from ptpu_adapters.dynamodb.booking_leases import EXPIRES
 from ptpu_adapters.dynamodb.message_table import (
     TTL_ATTRIBUTE,
@@ -62,7 +62,7 @@ def _ensure_queue(sqs: Any, name: str, attributes: dict[str, str]) -> str:
     try:
         url: str = sqs.get_queue_url(QueueName=name)["QueueUrl"]
     except ClientError as error:
-        if "NonExistentQueue" not in error_code(error):
+        if error_code(error) not in NO_SUCH_QUEUE:
             raise
         return str(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
     if attributes:  # an existing queue may predate the redrive policy

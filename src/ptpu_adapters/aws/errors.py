@@ -72,7 +72,7 @@ def batch_get(
 
 
 # The codes SQS (and its emulators) give for a queue URL that names no queue.
-_NO_SUCH_QUEUE = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
+NO_SUCH_QUEUE = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
 
 
 class QueueDoesNotExist(SystemFailure):
@@ -84,7 +84,7 @@ def queue_errors(doing: str) -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        failure = QueueDoesNotExist if error_code(error) in _NO_SUCH_QUEUE else SystemFailure
+        failure = QueueDoesNotExist if error_code(error) in NO_SUCH_QUEUE else SystemFailure
         raise failure(f"SQS {doing} failed: {error_code(error)} {error}") from error
     except BotoCoreError as error:
         raise SystemFailure(f"SQS {doing} failed: {error}") from error

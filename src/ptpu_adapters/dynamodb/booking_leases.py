@@ -15,7 +15,8 @@ from typing import Any
 
 from ptpu_adapters.aws.errors import batch_get, conditional_write
 from ptpu_adapters.dynamodb.lease_values import LOCK_UNTIL, UnreadableLeaseValues, readable
-from ptpu_adapters.dynamodb.shedlock import _utc_now, default_lock_owner, shedlock_time
+from ptpu_adapters.dynamodb.shedlock import default_lock_owner, shedlock_time
+from ptpu_adapters.system_clock import SystemClock
 from ptpu_core.errors import StoreFailure
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.work.cycle import KEEP_SHARE, LeaseRun
@@ -58,7 +59,7 @@ def _run_time(instant: datetime) -> str:
 class DynamoBookingLeases:
     def __init__(
         self, dynamodb_client: Any, table_name: str, lease: timedelta, locked_by: str | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = SystemClock().now,
     ) -> None:
         """`lease` must outlast the longest one-booking pass; `clock` returns an aware UTC datetime."""
         self._client = dynamodb_client

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ptpu_adapters.aws.errors import conditional_write, store_errors
+from ptpu_adapters.system_clock import SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +22,6 @@ def shedlock_time(instant: datetime) -> str:
     """ShedLock's form: fixed width, so string order is time order."""
     utc = instant.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 # Every lockedBy this service writes starts with this; ShedLock writes the host name.
@@ -38,7 +35,7 @@ def default_lock_owner() -> str:
 class DynamoLock:
     def __init__(
         self, dynamodb_client: Any, table_name: str, locked_by: str | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = SystemClock().now,
     ) -> None:
         """`clock` returns an aware UTC datetime."""
         self._client = dynamodb_client

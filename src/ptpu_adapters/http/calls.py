@@ -10,13 +10,14 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from attrs import define, field, frozen
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from ptpu_adapters.observability.metrics import Histogram
+from ptpu_adapters.system_clock import SystemClock
 
 HTTP_CLIENT_REQUESTS = "http_client_requests_seconds"
 UPSTREAM_CALLS = "ptpu_upstream_calls"
@@ -61,10 +62,6 @@ class _Calls:
     failure_times: deque[datetime] = field(factory=lambda: deque(maxlen=_KEPT_FAILURE_TIMES))
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def outcome_of(status: int | None) -> str:
     """Micrometer's `outcome` tag (spring-boot Outcome.forStatus): the status class, UNKNOWN without one."""
     classes = {1: "INFORMATIONAL", 2: "SUCCESS", 3: "REDIRECTION", 4: "CLIENT_ERROR", 5: "SERVER_ERROR"}
@@ -85,7 +82,7 @@ class UpstreamCalls(Collector):
 
     def __init__(
         self, registry: CollectorRegistry | None = None, apis: Iterable[str] = (), *, window: timedelta = WINDOW,
-        min_failures: int = MIN_FAILURES, now: Callable[[], datetime] = _utc_now,
+        min_failures: int = MIN_FAILURES, now: Callable[[], datetime] = SystemClock().now,
     ) -> None:
         if min_failures < 1 or window <= timedelta(0):
             raise ValueError("min_failures must be at least 1 and window positive")

@@ -79,8 +79,12 @@ class ErrorVisibility:
     def announce_if_last(self, message: Mapping[str, Any], event_type: str | None) -> bool:
         """`<eventType>-sent-to-dlq` when this is the message's last receive before redrive (True then), with
         hmpps-sqs's attributes plus `messageId`, the SQS id the message keeps on the DLQ."""
+        return self._announce_if_last(message, event_type, self.max_receive_count())
+
+    def _announce_if_last(
+        self, message: Mapping[str, Any], event_type: str | None, max_receive_count: int | None
+    ) -> bool:
         receive_count = _receive_count(message)
-        max_receive_count = self.max_receive_count()
         if max_receive_count is None or receive_count < max_receive_count:
             return False
         message_id = str(message.get("MessageId", ""))
@@ -100,9 +104,9 @@ class ErrorVisibility:
     def after_failure(self, message: Mapping[str, Any], event_type: str | None) -> int:
         """Set the failed message's next visibility (announced when bound for the DLQ); the seconds set.
         SystemFailure when SQS refuses."""
-        receive_count = _receive_count(message)
-        seconds = next_visibility_seconds(self.timeouts, receive_count, self.max_receive_count())
-        if not self.announce_if_last(message, event_type):
+        receive_count, max_receive_count = _receive_count(message), self.max_receive_count()  # one read, even failing
+        seconds = next_visibility_seconds(self.timeouts, receive_count, max_receive_count)
+        if not self._announce_if_last(message, event_type, max_receive_count):
             log.info(
                 "Message %s failed on receive %d: visible again in %d s", message.get("MessageId", ""), receive_count,
                 seconds,

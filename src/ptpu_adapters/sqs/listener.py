@@ -19,14 +19,13 @@ from ptpu_adapters.observability.outage_log import OutageLog
 from ptpu_adapters.observability.trace_context import TRACE_FIELDS
 from ptpu_adapters.observability.tracing import default_tracer, mark_failed, received_message_span
 from ptpu_adapters.sqs.error_visibility import ErrorVisibility
-from ptpu_adapters.sqs.queue_admin import queue_name_of, release
+from ptpu_adapters.sqs.queue_admin import SqsMessage, queue_name_of, release
 from ptpu_core.errors import InvalidMessage
 from ptpu_core.rules.sns_envelope import booking_id_of, event_type_hint, parse_envelope
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str, str, str | None], object]  # (event type, inner message JSON, SNS MessageId)
-SqsMessage = dict[str, Any]
 _MAX_BATCH = 10
 _RETRY_PAUSE_SECONDS = 5.0
 _EVENT_TYPE_ATTRIBUTE = "eventType"
