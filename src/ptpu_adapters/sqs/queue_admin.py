@@ -20,9 +20,6 @@ _BATCH = 10
 _PEEK_VISIBILITY_SECONDS = 5
 _TRANSFER_VISIBILITY_SECONDS = 30
 _EMPTY_RECEIVES_TO_STOP = 2
-# After each run of empty receives the DLQ's count is read again; while it still shows messages the transfer
-# goes on, at most this many times (a receive can come back empty under load while messages remain).
-_RECOUNTS = 3
 # SQS's answer to a second PurgeQueue within 60 s: the query-protocol code (which botocore also reads from
 # the JSON protocol's x-amzn-query-error header) and the JSON protocol's own __type name.
 _PURGE_IN_PROGRESS = frozenset({"AWS.SimpleQueueService.PurgeQueueInProgress", "PurgeQueueInProgress"})
@@ -108,8 +105,7 @@ class SqsQueueAdmin:
     def transfer_dlq_to_queue(self) -> int:
         """At most as many messages as the DLQ held at the start (read first, as hmpps-sqs does: a poison
         message moved back returns at once). A short poll may come back empty while messages remain (it asks
-        a sample of servers), so the next is a 1-second long poll; two empty receives in a row end it once
-        the DLQ's count reads 0, or after _RECOUNTS counts that still showed messages.
+        a sample of servers), so the next is a 1-second long poll and two empty receives in a row end it.
         A move task's count is what SQS moved, or was asked to if it still runs after the wait bound."""
         dlq_name = self.dlq_name()
         if not self._dlq_url or dlq_name is None:
@@ -122,10 +118,7 @@ class SqsQueueAdmin:
                 return outcome[0]
             if outcome is not None:  # stopped short: the loop moves what is left of what the DLQ held
                 moved = outcome[0]
-        while moved < to_move and empty_receives < _EMPTY_RECEIVES_TO_STOP * (1 + _RECOUNTS):
-            recount = empty_receives and empty_receives % _EMPTY_RECEIVES_TO_STOP == 0
-            if recount and self.message_count(dlq_name) == 0:  # the empties were right: nothing is left
-                break
+        while moved < to_move and empty_receives < _EMPTY_RECEIVES_TO_STOP:
             messages = self._receive(
                 self._dlq_sqs, self._dlq_url, min(_BATCH, to_move - moved), _TRANSFER_VISIBILITY_SECONDS,
                 wait_seconds=1 if empty_receives else 0,
