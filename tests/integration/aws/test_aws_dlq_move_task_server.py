@@ -69,7 +69,18 @@ def fill(sqs: Any, url: str, count: int) -> list[str]:
              "MessageAttributes": {"eventType": {"DataType": "String", "StringValue": "SENTENCE_DATES-CHANGED"}}}
             for n, body in enumerate(bodies[start:start + 10])
         ])
+    # local-aws-sqs counts a batch a moment after answering it; the transfer moves at most what the DLQ's count
+    # shows when it starts (as hmpps-sqs does), so wait until the count shows every message, as an operator would.
+    deadline = time.monotonic() + 10
+    while depth(sqs, url) < count:
+        assert time.monotonic() < deadline, f"the DLQ's count never reached {count}"
+        time.sleep(0.05)
     return bodies
+
+
+def depth(sqs: Any, url: str) -> int:
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
 
 
 def drain(sqs: Any, url: str) -> list[dict]:
