@@ -12,9 +12,12 @@ from datetime import UTC, datetime
 from ptpu_core.models.record import Message
 from ptpu_core.models.service_time import wall_clock
 
-COLUMNS = ["BOOKINGID", "BOOKINGNO", "CREATEDDATE", "CRNS", "DELETEBY", "EVENTTYPE", "LEGALSTATUS",
-           "LOCATION", "LOCATIONID", "OFFENDERNO", "RECALL", "STATUS"]
-PROCESSED_COLUMNS = COLUMNS[:10] + ["PROCESSEDDATE"] + COLUMNS[10:]
+# Column: the Message attribute it shows, in the header's (alphabetical) order.
+FIELDS = {
+    "BOOKINGID": "booking_id", "BOOKINGNO": "booking_no", "CREATEDDATE": "created_date", "CRNS": "matching_crns",
+    "DELETEBY": "delete_by", "EVENTTYPE": "event_type", "LEGALSTATUS": "legal_status",
+    "LOCATION": "location_description", "LOCATIONID": "location_id", "OFFENDERNO": "offender_no",
+    "PROCESSEDDATE": "processed_date", "RECALL": "recall", "STATUS": "status"}
 
 
 def java_local_date_time(moment: datetime | None) -> str:
@@ -33,16 +36,13 @@ def java_local_date_time(moment: datetime | None) -> str:
     return text
 
 
-def _delete_by(epoch_seconds: int) -> str:
-    # The original shows deleteBy as the UTC local date-time of the epoch.
-    return java_local_date_time(datetime.fromtimestamp(epoch_seconds, UTC).replace(tzinfo=None))
-
-
 def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, datetime):
+        return java_local_date_time(value)
     return str(getattr(value, "value", value))
 
 
@@ -55,23 +55,11 @@ def neutralised(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def _row(message: Message, with_processed: bool) -> dict[str, str]:
-    row = {
-        "BOOKINGID": str(message.booking_id),
-        "BOOKINGNO": _text(message.booking_no),
-        "CREATEDDATE": java_local_date_time(message.created_date),
-        "CRNS": _text(message.matching_crns),
-        "DELETEBY": _delete_by(message.delete_by),
-        "EVENTTYPE": message.event_type,
-        "LEGALSTATUS": _text(message.legal_status),
-        "LOCATION": _text(message.location_description),
-        "LOCATIONID": _text(message.location_id),
-        "OFFENDERNO": _text(message.offender_no),
-        "RECALL": _text(message.recall),
-        "STATUS": _text(message.status)}
-    if with_processed:
-        row["PROCESSEDDATE"] = java_local_date_time(message.processed_date)
-    return {column: neutralised(cell) for column, cell in row.items()}
+def _row(message: Message, columns: list[str]) -> dict[str, str]:
+    row = {column: getattr(message, FIELDS[column]) for column in columns}
+    # The original shows deleteBy (epoch seconds) as the UTC local date-time.
+    row["DELETEBY"] = datetime.fromtimestamp(message.delete_by, UTC).replace(tzinfo=None)
+    return {column: neutralised(_text(value)) for column, value in row.items()}
 
 
 ROWS_PER_CHUNK = 500
@@ -80,19 +68,16 @@ ROWS_PER_CHUNK = 500
 def csv_chunks(messages: Iterable[Message], with_processed: bool = False) -> Iterator[str]:
     """The report as text chunks (the header and up to ROWS_PER_CHUNK rows each), in the order given,
     taking `messages` one at a time: a streamed report holds one chunk, never the whole selection."""
-    columns = PROCESSED_COLUMNS if with_processed else COLUMNS
+    columns = [column for column in FIELDS if with_processed or column != "PROCESSEDDATE"]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    writer.writerow({column: column for column in columns})
-    pending = 0
-    for message in messages:
-        writer.writerow(_row(message, with_processed))
-        pending += 1
-        if pending == ROWS_PER_CHUNK:
+    writer.writeheader()
+    for count, message in enumerate(messages, 1):
+        writer.writerow(_row(message, columns))
+        if count % ROWS_PER_CHUNK == 0:
             yield out.getvalue()
             out.seek(0)
             out.truncate()
-            pending = 0
     if out.tell():
         yield out.getvalue()
 

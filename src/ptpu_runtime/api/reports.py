@@ -120,10 +120,7 @@ def streamed_csv(gate: ReportGate, select: Callable[[], Iterable[Message]], with
     return StreamingResponse(gate.release_after(chain([first], chunks)), media_type=CSV)
 
 
-def report_router(
-    repository: MessageRepository, clock: Clock, verifier: TokenVerifier, gate: ReportGate | None = None
-) -> APIRouter:
-    gate = gate or ReportGate()
+def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVerifier, gate: ReportGate) -> APIRouter:
     router = APIRouter(
         prefix="/report", tags=["reports"], dependencies=[Depends(require_role(verifier, ROLE_REPORT))],
         responses=DOCUMENTED_ERRORS)

@@ -25,7 +25,7 @@ from ptpu_core.use_cases.resync import (
 )
 from ptpu_core.use_cases.resync_progress import ResyncProgress, Unanswered
 from ptpu_runtime.api.errors import ApiError, bad_request, refuse_repeated
-from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, caller, require_role, role_errors
+from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, require_role, role_errors
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +101,8 @@ def resync_router(resync: Resync, verifier: TokenVerifier, answer_within: float 
         summary="Re-syncs prisoners now, as an IMPRISONMENT_STATUS-CHANGED would (dry run by default)",
         openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}}})
     async def resync_now(
-        request: Request, claims: dict[str, Any] = Depends(require_role(verifier, ROLE_RESYNC))
-    ) -> ResyncResponse:
+        request: Request, who: object = Depends(require_role(verifier, ROLE_RESYNC))) -> ResyncResponse:
         asked = await _resync_request(request)
-        who = caller(claims)
         log.info("POST /resync by %s: %d ids, dryRun=%s", who, len(asked.ids), asked.dryRun)
         progress = ResyncProgress()
         running = workers.submit(resync.resync, asked.ids, dry_run=asked.dryRun, progress=progress)

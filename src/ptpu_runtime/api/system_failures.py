@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any, Protocol
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from ptpu_core.ports import Clock
-from ptpu_core.use_cases.synchronise import CycleSummary
+from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_runtime.api.errors import refuse_repeated
-from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, caller, require_role, role_errors
+from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, require_role, role_errors
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +20,6 @@ ANSWER_WITHIN_SECONDS = 45.0
 MAX_BOOKINGS = 1000
 
 ERRORS = role_errors(ROLE_RESYNC, {400: "Validation failure: maxBookings out of range, or a parameter given twice"})
-
-
-class RetriesSystemFailures(Protocol):
-    def system_failures(self, *, limit: int) -> list[int]: ...
-
-    def retry_system_failures(self, *, limit: int, deadline: Any = None) -> CycleSummary: ...
 
 
 class SystemFailureRetry(BaseModel):
@@ -40,7 +33,7 @@ class SystemFailureRetry(BaseModel):
                                         "failed, or the answer could not wait longer")
 
 
-def system_failure_router(service: RetriesSystemFailures, clock: Clock, verifier: TokenVerifier) -> APIRouter:
+def system_failure_router(service: SynchronisationService, clock: Clock, verifier: TokenVerifier) -> APIRouter:
     router = APIRouter(tags=["resync"])
 
     @router.post(
@@ -48,13 +41,12 @@ def system_failure_router(service: RetriesSystemFailures, clock: Clock, verifier
         summary="Retries now the records an outage left in ERROR (short tier); a dry run by default")
     def retry_system_failures(
         request: Request,
-        claims: dict[str, Any] = Depends(require_role(verifier, ROLE_RESYNC)),
+        who: object = Depends(require_role(verifier, ROLE_RESYNC)),
         dry_run: bool = Query(True, alias="dryRun", description="false to process them"),
         max_bookings: int = Query(100, alias="maxBookings", ge=1, le=MAX_BOOKINGS,
                                   description="Most bookings taken"),
     ) -> SystemFailureRetry:
         refuse_repeated((name for name, _ in request.query_params.multi_items()), "query parameter")
-        who = caller(claims)
         bookings = service.system_failures(limit=max_bookings)
         log.info("POST /retry-system-failures by %s: %d bookings, dryRun=%s", who, len(bookings), dry_run)
         if dry_run:

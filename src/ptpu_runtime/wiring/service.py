@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.metadata
 import math
 import os
-from datetime import timedelta
 
 from dependency_injector import containers, providers
 from prometheus_client import CollectorRegistry
@@ -13,8 +12,13 @@ from prometheus_client import CollectorRegistry
 from ptpu_adapters.sqs.error_visibility import ErrorVisibility
 from ptpu_adapters.sqs.listener import ListenerSettings, SqsListener
 from ptpu_runtime import health_checks as components
-from ptpu_runtime.api.app import ApiDependencies, create_app
+from ptpu_runtime.api.app import create_app
+from ptpu_runtime.api.health import health_router
+from ptpu_runtime.api.queue_admin import queue_admin_router
+from ptpu_runtime.api.reports import ReportGate, report_router
+from ptpu_runtime.api.resync import resync_router
 from ptpu_runtime.api.security import TokenVerifier
+from ptpu_runtime.api.system_failures import system_failure_router
 from ptpu_runtime.config import Settings
 from ptpu_runtime.environment import mode_info
 from ptpu_runtime.health_checks import (
@@ -36,10 +40,6 @@ def build_version() -> str:
     except importlib.metadata.PackageNotFoundError:
         package = "0.0.0"
     return os.environ.get("BUILD_NUMBER") or package
-
-
-def _whole_seconds(duration: timedelta) -> int:
-    return math.ceil(duration.total_seconds())
 
 
 def _scheduler_watch(settings: ScheduleSettings, registry: CollectorRegistry) -> SchedulerWatch:
@@ -68,7 +68,8 @@ class Service(containers.DeclarativeContainer):
             ListenerSettings,
             workers=settings.provided.listener_workers,
             wait_seconds=settings.provided.listener_wait_seconds,
-            visibility_timeout=providers.Callable(_whole_seconds, settings.provided.sqs_visibility_timeout),
+            visibility_timeout=providers.Callable(
+                math.ceil, settings.provided.sqs_visibility_timeout.total_seconds.call()),
             # One message per worker: a bigger batch leaves messages waiting in hand, their visibility
             # timeout running, until a worker is free.
             max_messages=settings.provided.listener_workers),
@@ -106,20 +107,13 @@ class Service(containers.DeclarativeContainer):
     )
     health = providers.Singleton(HealthService, health_checks)
     verifier = providers.Singleton(TokenVerifier, settings.provided.oauth_endpoint_url)
-    app = providers.Singleton(
-        create_app,
+    app = providers.Singleton(create_app, version, providers.List(
         providers.Singleton(
-            ApiDependencies,
-            repository=cloud.repository,
-            clock=observability.clock,
-            queues=cloud.queue_admin,
-            telemetry=telemetry,
-            health=health,
-            registry=cloud.queue_depth.provided.registry,  # the registry, with the queue depth gauges on it
-            verifier=verifier,
-            version=version,
-            max_concurrent_reports=settings.provided.reports_max_concurrent,
-            resync=domain.resync,
-            liveness=scheduler_watch,
-            system_failures=domain.synchronisation,
-            mode=providers.Callable(mode_info, settings)))
+            health_router, health, cloud.queue_depth.provided.registry,  # the registry, with the queue depth gauges
+            version, scheduler_watch, providers.Callable(mode_info, settings)),
+        providers.Singleton(
+            report_router, cloud.repository, observability.clock, verifier,
+            providers.Singleton(ReportGate, settings.provided.reports_max_concurrent)),
+        providers.Singleton(queue_admin_router, cloud.queue_admin, telemetry, verifier),
+        providers.Singleton(resync_router, domain.resync, verifier),
+        providers.Singleton(system_failure_router, domain.synchronisation, observability.clock, verifier)))
