@@ -18,7 +18,6 @@ from ptpu_runtime.api.queue_admin import queue_admin_router
 from ptpu_runtime.api.reports import ReportGate, report_router
 from ptpu_runtime.api.resync import resync_router
 from ptpu_runtime.api.security import TokenVerifier
-from ptpu_runtime.api.system_failures import system_failure_router
 from ptpu_runtime.config import Settings
 from ptpu_runtime.environment import mode_info
 from ptpu_runtime.health_checks import (
@@ -55,15 +54,13 @@ class Service(containers.DeclarativeContainer):
     cloud = providers.DependenciesContainer()
     upstreams = providers.DependenciesContainer()
     domain = providers.DependenciesContainer()
-    # The names the listener's arguments use.
-    aws, queue_urls, receiver = cloud.clients, cloud.queue_urls, domain.receiver
-    telemetry, tracing = observability.telemetry, observability.tracing
+    aws, queue_urls, telemetry = cloud.clients, cloud.queue_urls, observability.telemetry
 
     listener = providers.Singleton(
         SqsListener,
         aws.provided.sqs,
         queue_urls.provided.queue_url,
-        receiver.provided.receive,
+        domain.receiver.provided.receive,
         providers.Singleton(
             ListenerSettings,
             workers=settings.provided.listener_workers,
@@ -76,7 +73,7 @@ class Service(containers.DeclarativeContainer):
         error_visibility=providers.Singleton(
             ErrorVisibility, aws.provided.sqs, queue_urls.provided.queue_url,
             settings.provided.sqs_error_visibility_timeout, telemetry, settings.provided.sqs_dlq_name),
-        tracer=tracing.provided.tracer)
+        tracer=observability.tracing.provided.tracer)
     scheduler_watch = providers.Singleton(_scheduler_watch, domain.schedule_settings, observability.registry)
     scheduler = providers.Singleton(
         SynchronisationScheduler, domain.synchronisation, cloud.lock, observability.clock, domain.schedule_settings,
@@ -115,5 +112,4 @@ class Service(containers.DeclarativeContainer):
             report_router, cloud.repository, observability.clock, verifier,
             providers.Singleton(ReportGate, settings.provided.reports_max_concurrent)),
         providers.Singleton(queue_admin_router, cloud.queue_admin, telemetry, verifier),
-        providers.Singleton(resync_router, domain.resync, verifier),
-        providers.Singleton(system_failure_router, domain.synchronisation, observability.clock, verifier)))
+        providers.Singleton(resync_router, domain.resync, domain.synchronisation, observability.clock, verifier)))
