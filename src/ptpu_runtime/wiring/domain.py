@@ -28,18 +28,12 @@ def _record_tracing(tracing: Tracing) -> RecordTracing:
 
 
 def _schedule_settings(settings: Settings) -> ScheduleSettings:
+    crons = {RetryTier.SHORT: settings.short_retry_cron, RetryTier.MEDIUM: settings.medium_retry_cron,
+             RetryTier.LONG: settings.long_retry_cron}
     return ScheduleSettings(
-        processing_enabled=settings.message_processor_enabled,
-        processing_delay=settings.message_processor_delay,
-        crons={
-            RetryTier.SHORT: settings.short_retry_cron,
-            RetryTier.MEDIUM: settings.medium_retry_cron,
-            RetryTier.LONG: settings.long_retry_cron,
-        },
-        lock_at_most=settings.lock_at_most,
-        system_failure_delay=settings.system_failure_retry_delay,
-        system_failure_limit=settings.system_failure_retry_limit,
-    )
+        processing_enabled=settings.message_processor_enabled, processing_delay=settings.message_processor_delay,
+        crons=crons, lock_at_most=settings.lock_at_most, system_failure_delay=settings.system_failure_retry_delay,
+        system_failure_limit=settings.system_failure_retry_limit)
 
 
 class Domain(containers.DeclarativeContainer):
@@ -67,13 +61,9 @@ class Domain(containers.DeclarativeContainer):
             retry_same_run_within=providers.Callable(same_run_window, schedule_settings),
             # Pods start apart; leases without an owner give a seed drawn at random.
             booking_order=providers.Factory(PodSpread, providers.Callable(getattr, leases, "locked_by", None)),
-            tracing=providers.Callable(_record_tracing, observability.tracing),
-        ),
-        dry_run=providers.Singleton(DryRun, providers.Object(DryRunCommunityApi)),
-    )
+            tracing=providers.Callable(_record_tracing, observability.tracing)),
+        dry_run=providers.Singleton(DryRun, providers.Object(DryRunCommunityApi)))
     resync = providers.Singleton(
         Resync, ports, domain_settings, prison_api, leases=leases, owed_announcements=repository,
         dry_run=providers.Singleton(
-            DryRun, providers.Object(DryRunCommunityApi), providers.Object(DryRunDomainEventPublisher)
-        ),
-    )
+            DryRun, providers.Object(DryRunCommunityApi), providers.Object(DryRunDomainEventPublisher)))
