@@ -60,7 +60,6 @@ def _documents() -> APIRouter:
     return router
 
 
-ERROR_RESPONSE = "ErrorResponse"
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "The HMPPS error body (status and messages), as every HMPPS API answers errors",
@@ -72,7 +71,6 @@ ERROR_SCHEMA: dict[str, Any] = {
         "developerMessage": {"type": "string"},
         "moreInfo": {"type": "string", "nullable": True}}}
 _ROLE = re.compile(r"ROLE_[A-Z_]+")
-_FASTAPI_ONLY = ("HTTPValidationError", "ValidationError")
 # One example per status: the messages the service sends (api/errors.py, security.py, reports.py).
 _EXAMPLES: dict[str, tuple[str, str]] = {
     "400": ("Validation failure: daysOld must be 0 or more", "daysOld: must be 0 or more"),
@@ -87,8 +85,8 @@ _EXAMPLES: dict[str, tuple[str, str]] = {
 def hmpps_errors(document: dict[str, Any]) -> dict[str, Any]:
     """The document without 422 (a 400 instead), each 4xx/5xx with ErrorResponse; changed in place."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    schemas[ERROR_RESPONSE] = ERROR_SCHEMA
-    schema = {"$ref": f"#/components/schemas/{ERROR_RESPONSE}"}
+    schemas["ErrorResponse"] = ERROR_SCHEMA
+    schema = {"$ref": "#/components/schemas/ErrorResponse"}
     for path_item in document.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.get("responses", {})
@@ -98,8 +96,8 @@ def hmpps_errors(document: dict[str, Any]) -> dict[str, Any]:
                 if code[:1] in ("4", "5") and "content" not in response:
                     example = _example(code, response.get("description", ""))
                     response["content"] = {"application/json": {"schema": schema, "example": example}}
-    for name in _FASTAPI_ONLY:
-        schemas.pop(name, None)
+    for fastapi_only in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(fastapi_only, None)
     return document
 
 

@@ -83,13 +83,6 @@ def date_range(prefix: str, start_value: str | None, end_value: str | None) -> t
 
 
 MAX_DAYS = 36_500  # beyond a century "now minus days" leaves the calendar (OverflowError)
-# What local_date_time() accepts (real dates, years 1000-9999, optional seconds and 1-9 fraction digits), for
-# clients generating values (the OpenAPI document names the format LOCAL_DATE_TIME_FORMAT).
-_MONTH_DAY = ("(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)")
-_LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
-LOCAL_DATE_TIME_PATTERN = (
-    f"^(?:[1-9][0-9]{{3}}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
-    "T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{1,9})?)?$")
 
 
 def days_query(default: int, alias: str, description: str) -> Any:
@@ -121,11 +114,9 @@ FIELDS = {
     "PROCESSEDDATE": "processed_date", "RECALL": "recall", "STATUS": "status"}
 
 
-def java_local_date_time(moment: datetime | None) -> str:
+def java_local_date_time(moment: datetime) -> str:
     """LocalDateTime.toString(): seconds only when non-zero, fractions in 3, 6 or 9 digits. An aware
     `moment` is shown as London wall-clock time (the existing service's zone); a naive one as it is."""
-    if moment is None:
-        return ""
     if moment.tzinfo is not None:
         moment = wall_clock(moment)
     text = moment.strftime("%Y-%m-%dT%H:%M")
