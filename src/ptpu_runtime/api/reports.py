@@ -50,10 +50,10 @@ class ReportGate:
     def leave(self) -> None:
         self._slots.release()
 
-    def release_after(self, chunks: Iterator[str]) -> Iterator[str]:
-        """`chunks`, giving the slot back when they end, fail or the client leaves."""
+    def release_after(self, chunks: Callable[[], Iterator[str]]) -> Iterator[str]:
+        """`chunks()`, giving the slot back when they end, fail or the client leaves."""
         try:
-            yield from chunks
+            yield from chunks()
         finally:
             self.leave()
 
@@ -181,13 +181,9 @@ def streamed_csv(gate: ReportGate, select: Callable[[], Iterable[Message]], with
     """The CSV of `select()`, streamed under one of the gate's slots until the last byte. The first page is
     read before answering, so a store that is down is a 503, not a cut 200."""
     gate.enter()
-    try:
-        chunks = csv_chunks(select(), with_processed)
-        first = next(chunks)
-    except BaseException:
-        gate.leave()
-        raise
-    return StreamingResponse(gate.release_after(chain([first], chunks)), media_type=CSV)
+    chunks = gate.release_after(lambda: csv_chunks(select(), with_processed))
+    first = next(chunks)
+    return StreamingResponse(chain([first], chunks), media_type=CSV)
 
 
 def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVerifier, gate: ReportGate) -> APIRouter:
