@@ -20,11 +20,7 @@ class Container(containers.DeclarativeContainer):
     aws_wing = providers.Container(Aws, settings=settings, observability=observability_wing)
     upstreams_wing = providers.Container(Upstreams, settings=settings, observability=observability_wing)
     domain_wing = providers.Container(
-        Domain, settings=settings, clock=observability_wing.clock, telemetry=observability_wing.telemetry,
-        metrics=observability_wing.metrics, tracing=observability_wing.tracing, repository=aws_wing.repository,
-        booking_leases=aws_wing.booking_leases, domain_events=aws_wing.domain_events,
-        prison_api=upstreams_wing.prison_api, offender_search=upstreams_wing.offender_search,
-        community_api=upstreams_wing.community_api)
+        Domain, settings=settings, observability=observability_wing, cloud=aws_wing, upstreams=upstreams_wing)
     service_wing = providers.Container(
         Service, settings=settings, observability=observability_wing, cloud=aws_wing, upstreams=upstreams_wing,
         domain=domain_wing)

@@ -11,6 +11,15 @@ from ptpu_core.errors import PurgeTooSoon
 from ptpu_core.ports import Clock
 from ptpu_runtime.scheduling import Lock
 
+# What the reports' date-time parameters accept (ptpu_runtime.api.reports.local_date_time: real dates, years
+# 1000-9999, optional seconds and 1-9 fraction digits), for tests generating values of the OpenAPI document's
+# format LOCAL_DATE_TIME_FORMAT.
+_MONTH_DAY = ("(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)")
+_LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
+LOCAL_DATE_TIME_PATTERN = (
+    f"^(?:[1-9][0-9]{{3}}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+    "T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{1,9})?)?$")
+
 
 class InMemoryLock:
     """A named lock with expiry, driven by a clock; several instances can share one table."""

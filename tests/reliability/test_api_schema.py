@@ -13,9 +13,10 @@ import schemathesis
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ptpu_runtime.api.reports import LOCAL_DATE_TIME_FORMAT, LOCAL_DATE_TIME_PATTERN
+from ptpu_runtime.api.reports import LOCAL_DATE_TIME_FORMAT
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
+from ptpu_runtime.testing import LOCAL_DATE_TIME_PATTERN
 from ptpu_sandbox.simulators import QUEUE_ADMIN_ROLE, REPORT_ROLE, RESYNC_ROLE
 from reliability.harness import ReliabilityStack
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from attrs import define
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -16,16 +17,14 @@ from ptpu_core.errors import SystemFailure
 log = logging.getLogger(__name__)
 
 
+@define(auto_exc=True)
 class ApiError(Exception):
-    def __init__(
-        self, status: int, user_message: str, developer_message: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(user_message)
-        self.status = status
-        self.user_message = user_message
-        self.developer_message = developer_message or user_message
-        self.headers = headers
+    """An answer in the HMPPS shape; no `developer_message` repeats the `user_message`."""
+
+    status: int
+    user_message: str
+    developer_message: str | None = None
+    headers: Mapping[str, str] | None = None
 
 
 def bad_request(message: str) -> ApiError:
@@ -40,43 +39,36 @@ def refuse_repeated(names: Iterable[str], what: str) -> None:
 
 
 def error_body(status: int, user_message: str, developer_message: str | None = None) -> dict[str, object]:
-    return {
-        "status": status,
-        "errorCode": None,
-        "userMessage": user_message,
-        "developerMessage": developer_message or user_message,
-        "moreInfo": None}
-
-
-def _answer(status: int, user: str, developer: str | None = None, headers: dict[str, str] | None = None):
-    return JSONResponse(error_body(status, user, developer), status_code=status, headers=headers)
+    return {"status": status, "errorCode": None, "userMessage": user_message,
+            "developerMessage": developer_message or user_message, "moreInfo": None}
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, error: ApiError) -> JSONResponse:
-        return _answer(error.status, error.user_message, error.developer_message, error.headers)
+        body = error_body(error.status, error.user_message, error.developer_message)
+        return JSONResponse(body, status_code=error.status, headers=error.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         # FastAPI would answer 422 in its own shape; HMPPS services answer 400.
-        problems = "; ".join(_describe(problem) for problem in error.errors())
-        return _answer(400, f"Validation failure: {problems}", problems)
+        return await api_error(request, bad_request("; ".join(_describe(problem) for problem in error.errors())))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        return _answer(error.status_code, str(error.detail), headers=getattr(error, "headers", None))
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return await api_error(request, ApiError(error.status_code, str(error.detail), headers=error.headers))
 
     @app.exception_handler(SystemFailure)
     async def system_failure(request: Request, error: SystemFailure) -> JSONResponse:
         # The failure's text can carry account ids, role ARNs or upstream bodies: the log has it all.
         log.error("%s %s failed: %s", request.method, request.url.path, error)
-        return _answer(503, "A service this depends on is unavailable", f"{type(error).__name__}: see the service log")
+        return await api_error(request, ApiError(
+            503, "A service this depends on is unavailable", f"{type(error).__name__}: see the service log"))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("%s %s failed unexpectedly", request.method, request.url.path)
-        return _answer(500, "Unexpected error", type(error).__name__)
+        return await api_error(request, ApiError(500, "Unexpected error", type(error).__name__))
 
 
 def _describe(problem: dict[str, object]) -> str:

@@ -3,7 +3,7 @@ the event loop; /health, which waits on upstreams, has its own small pool apart 
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 from anyio import to_thread
@@ -12,17 +12,14 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from ptpu_runtime.health_checks import DOWN, UP, HealthService
+from ptpu_runtime.scheduler_watch import SchedulerWatch
 
 BUILD_NAME = "prison-to-probation-update"
 HEALTH_THREADS = 4  # concurrent /health requests being worked out; more wait for one of these
 
 
-class Liveness(Protocol):
-    def alive(self) -> tuple[bool, str]: ...
-
-
 def health_router(
-    health: HealthService, registry: CollectorRegistry, version: str, watch: Liveness | None = None,
+    health: HealthService, registry: CollectorRegistry, version: str, watch: SchedulerWatch,
     mode: dict[str, Any] | None = None,
 ) -> APIRouter:
     """`mode`: the effective mode shown by /info (ptpu_runtime.environment.mode_info); None leaves it out."""
@@ -43,7 +40,7 @@ def health_router(
 
     @router.get("/health/liveness", summary="DOWN (503) when the scheduled jobs have stopped running")
     async def liveness() -> JSONResponse:
-        alive = watch.alive()[0] if watch is not None else True
+        alive = watch.alive()[0]
         return JSONResponse({"status": UP if alive else DOWN}, status_code=200 if alive else 503)
 
     @router.get("/health/readiness")
@@ -54,10 +51,8 @@ def health_router(
     async def info() -> dict[str, Any]:
         return {"build": {"name": BUILD_NAME, "version": version}} | ({"mode": mode} if mode is not None else {})
 
-    @router.get(
-        "/prometheus",
-        response_class=Response,
-        summary="Metrics; internal: must not be exposed through the ingress")
+    @router.get("/prometheus", response_class=Response,
+                summary="Metrics; internal: must not be exposed through the ingress")
     async def prometheus() -> Response:
         # Classic text format: the OpenMetrics one would rename ptpu_statusChange_total (see adapters.metrics).
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

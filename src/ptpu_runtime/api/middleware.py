@@ -5,46 +5,32 @@ the HMPPS shape, read no further (a declared Content-Length at once, a chunked b
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ptpu_runtime.api.errors import error_body
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
+MAX_BODY_BYTES = 1024 * 1024
 
 
 class HeadAsGet:
-    """ASGI middleware: `HEAD` → the route's `GET`, body discarded (headers, incl. Content-Length, kept)."""
+    """`HEAD` → the route's `GET`, body discarded (headers, incl. Content-Length, kept)."""
 
-    def __init__(self, app: Asgi) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "HEAD":
             await self._app(scope, receive, send)
             return
-        body_sent = False
 
         async def headers_only(message: Message) -> None:
-            nonlocal body_sent
-            if message["type"] == "http.response.body":
-                if body_sent:
-                    return
-                if message.get("more_body", False):
-                    return  # a streamed GET: wait for its end, then close the HEAD answer once
-                body_sent = True
+            if message["type"] != "http.response.body":
+                await send(message)
+            elif not message.get("more_body", False):  # a streamed GET: the HEAD answer ends once, with it
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
-                return
-            await send(message)
 
         await self._app({**scope, "method": "GET"}, receive, headers_only)
-
-
-MAX_BODY_BYTES = 1024 * 1024
 
 
 class _TooLarge(Exception):
@@ -52,19 +38,18 @@ class _TooLarge(Exception):
 
 
 class BodyLimit:
-    """ASGI middleware: bodies over `max_bytes` (bytes) answer 413 and are not read on."""
+    """Bodies over MAX_BODY_BYTES answer 413 and are not read on."""
 
-    def __init__(self, app: Asgi, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self._app = app
-        self._max = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self._max:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            await _refuse(send)
             return
         seen = 0
         started = False
@@ -74,7 +59,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self._max:
+                if seen > MAX_BODY_BYTES:
                     raise _TooLarge
             return message
 
@@ -87,13 +72,14 @@ class BodyLimit:
             await self._app(scope, counted, watched)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await _refuse(send)
 
-    async def _refuse(self, send: Send) -> None:
-        message = f"Request body larger than {self._max} bytes"
-        body = json.dumps(error_body(413, message, message)).encode()
-        await send({
-            "type": "http.response.start", "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                        (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
+
+async def _refuse(send: Send) -> None:
+    message = f"Request body larger than {MAX_BODY_BYTES} bytes"
+    body = json.dumps(error_body(413, message)).encode()
+    await send({
+        "type": "http.response.start", "status": 413,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})

@@ -33,23 +33,18 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
     router = APIRouter(prefix="/queue-admin", tags=["queue-admin"])
     admin = [Depends(require_role(verifier, ROLE_QUEUE_ADMIN))]
 
-    def transfer() -> int:
-        moved = queues.transfer_dlq_to_queue()
-        log.info("Moved %d messages from %s back to %s", moved, queues.dlq_name(), queues.queue_name())
-        return moved
-
     def found(count: int, event: str, attributes: dict[str, str]) -> dict[str, int]:
         if count > 0:
             telemetry.track_event(event, attributes)
         return {"messagesFoundCount": count}
 
-    def retry_dlq() -> dict[str, int]:
-        moved = transfer()
-        return found(moved, "RetryDLQ", {"dlq-name": queues.dlq_name() or "", "messages-found": str(moved)})
-
-    def transfer_event_messages() -> None:
-        moved = transfer()
-        found(moved, TRANSFERRED_EVENT_DLQ, {"messages-on-queue": str(moved)})
+    def transfer(event: str) -> dict[str, int]:
+        """The original's TRANSFERRED_EVENT_DLQ telemetry, or hmpps-sqs's RetryDLQ."""
+        moved = queues.transfer_dlq_to_queue()
+        log.info("Moved %d messages from %s back to %s", moved, queues.dlq_name(), queues.queue_name())
+        if event == TRANSFERRED_EVENT_DLQ:
+            return found(moved, event, {"messages-on-queue": str(moved)})
+        return found(moved, event, {"dlq-name": queues.dlq_name() or "", "messages-found": str(moved)})
 
     def purge(queue_name: str) -> int:
         try:
@@ -59,39 +54,35 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
         log.info("Purged %d messages from %s", purged, queue_name)
         return purged
 
-    def known_dlq(dlq_name: str) -> str:
+    def known_dlq(dlq_name: str) -> None:
         if dlq_name != queues.dlq_name():
             raise ApiError(404, f"{dlq_name} not found")
-        return dlq_name
 
     @router.put("/transfer-event-dlq", dependencies=admin, responses=ADMIN_ERRORS, response_class=Response,
                 summary="Transfers all DLQ messages to the main queue")
-    def transfer_event_dlq() -> Response:
-        transfer_event_messages()
-        return Response(status_code=200)
+    def transfer_event_dlq() -> None:
+        transfer(TRANSFERRED_EVENT_DLQ)
 
     @router.put("/purge-event-dlq", dependencies=admin, responses=PURGE_ERRORS, response_class=Response,
                 summary="Purges the event dead letter queue")
-    def purge_event_dlq() -> Response:
+    def purge_event_dlq() -> None:
         dlq = queues.dlq_name()
         purged = purge(dlq) if dlq is not None else 0
         found(purged, PURGED_EVENT_DLQ, {"messages-on-queue": str(purged)})
-        return Response(status_code=200)
 
     @router.put("/queue-housekeeping", response_class=Response,
                 summary="Moves DLQ messages back; internal, called from a Kubernetes CronJob")
-    def queue_housekeeping() -> Response:
-        transfer_event_messages()
-        return Response(status_code=200)
+    def queue_housekeeping() -> None:
+        transfer(TRANSFERRED_EVENT_DLQ)
 
     @router.put("/retry-dlq/{dlqName}", dependencies=admin, responses=ADMIN_ERRORS)
     def retry_dlq_named(dlq_name: str = Path(alias="dlqName")) -> dict[str, int]:
         known_dlq(dlq_name)
-        return retry_dlq()
+        return transfer("RetryDLQ")
 
     @router.put("/retry-all-dlqs", summary="Internal only: not exposed through the ingress")
     def retry_all_dlqs() -> list[dict[str, int]]:
-        return [retry_dlq()] if queues.dlq_name() else []
+        return [transfer("RetryDLQ")] if queues.dlq_name() else []
 
     @router.put("/purge-queue/{queueName}", dependencies=admin, responses=PURGE_ERRORS)
     def purge_queue(queue_name: str = Path(alias="queueName")) -> dict[str, int]:

@@ -1,11 +1,17 @@
 """GET /report/* (SPEC §9): CSV reports (streamed page by page) and the match summary, for ROLE_PTPU_REPORT.
-At most the gate's limit run at once; others get 429 with Retry-After, never queued (one may read the table)."""
+At most the gate's limit run at once; others get 429 with Retry-After, never queued (one may read the table).
+
+The CSV is byte-compatible with the original (OpenCSV bean writer): every field quoted, header upper-case in
+alphabetical order, nulls as "", date-times as Java's LocalDateTime.toString(); beyond it, a cell a spreadsheet
+would read as a formula is neutralised (OWASP's CSV-injection rule)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
 
@@ -13,9 +19,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response, StreamingResponse
 
 from ptpu_core.models.record import Message
+from ptpu_core.models.service_time import wall_clock
 from ptpu_core.ports import Clock, MessageRepository
 from ptpu_core.use_cases import reports
-from ptpu_runtime.api.csv_report import csv_chunks
 from ptpu_runtime.api.errors import ApiError, bad_request
 from ptpu_runtime.api.security import ROLE_REPORT, TokenVerifier, require_role, role_errors
 
@@ -38,18 +44,16 @@ class ReportGate:
 
     def enter(self) -> None:
         if not self._slots.acquire(blocking=False):
-            raise ApiError(
-                429,
-                f"Too many reports running (at most {self.limit} at once); try again later",
-                headers={"Retry-After": str(self._retry_after)})
+            raise ApiError(429, f"Too many reports running (at most {self.limit} at once); try again later",
+                           headers={"Retry-After": str(self._retry_after)})
 
     def leave(self) -> None:
         self._slots.release()
 
-    def release_after(self, chunks: Iterator[str]) -> Iterator[str]:
-        """`chunks`, giving the slot back when they end, fail or the client leaves."""
+    def release_after(self, chunks: Callable[[], Iterator[str]]) -> Iterator[str]:
+        """`chunks()`, giving the slot back when they end, fail or the client leaves."""
         try:
-            yield from chunks
+            yield from chunks()
         finally:
             self.leave()
 
@@ -77,13 +81,6 @@ def date_range(prefix: str, start_value: str | None, end_value: str | None) -> t
 
 
 MAX_DAYS = 36_500  # beyond a century "now minus days" leaves the calendar (OverflowError)
-# What local_date_time() accepts (real dates, years 1000-9999, optional seconds and 1-9 fraction digits), for
-# clients generating values (the OpenAPI document names the format LOCAL_DATE_TIME_FORMAT).
-_MONTH_DAY = ("(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)")
-_LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
-LOCAL_DATE_TIME_PATTERN = (
-    f"^(?:[1-9][0-9]{{3}}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
-    "T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]{1,9})?)?$")
 
 
 def days_query(default: int, alias: str, description: str) -> Any:
@@ -107,23 +104,89 @@ DOCUMENTED_ERRORS = role_errors(ROLE_REPORT, {
     429: "Too many reports running at once; try again after Retry-After seconds"})
 
 
+# Column: the Message attribute it shows, in the header's (alphabetical) order.
+FIELDS = {
+    "BOOKINGID": "booking_id", "BOOKINGNO": "booking_no", "CREATEDDATE": "created_date", "CRNS": "matching_crns",
+    "DELETEBY": "delete_by", "EVENTTYPE": "event_type", "LEGALSTATUS": "legal_status",
+    "LOCATION": "location_description", "LOCATIONID": "location_id", "OFFENDERNO": "offender_no",
+    "PROCESSEDDATE": "processed_date", "RECALL": "recall", "STATUS": "status"}
+
+
+def java_local_date_time(moment: datetime) -> str:
+    """LocalDateTime.toString(): seconds only when non-zero, fractions in 3, 6 or 9 digits. An aware
+    `moment` is shown as London wall-clock time (the existing service's zone); a naive one as it is."""
+    if moment.tzinfo is not None:
+        moment = wall_clock(moment)
+    text = moment.strftime("%Y-%m-%dT%H:%M")
+    if moment.second or moment.microsecond:
+        text += f":{moment.second:02d}"
+    if moment.microsecond:
+        millis, micros = divmod(moment.microsecond, 1000)
+        text += f".{millis:03d}" if micros == 0 else f".{moment.microsecond:06d}"
+    return text
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return java_local_date_time(value)
+    return str(getattr(value, "value", value))
+
+
+# OWASP "CSV Injection": cells starting with these are formulas (or become one) in Excel / LibreOffice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(cell: str) -> str:
+    """`cell` behind a single quote (a spreadsheet shows it as typed) when it starts with a formula character."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def _row(message: Message, columns: list[str]) -> dict[str, str]:
+    row = {column: getattr(message, FIELDS[column]) for column in columns}
+    # The original shows deleteBy (epoch seconds) as the UTC local date-time.
+    row["DELETEBY"] = datetime.fromtimestamp(message.delete_by, UTC).replace(tzinfo=None)
+    return {column: neutralised(_text(value)) for column, value in row.items()}
+
+
+ROWS_PER_CHUNK = 500
+
+
+def csv_chunks(messages: Iterable[Message], with_processed: bool = False) -> Iterator[str]:
+    """The report as text chunks (the header and up to ROWS_PER_CHUNK rows each), in the order given,
+    taking `messages` one at a time: a streamed report holds one chunk, never the whole selection."""
+    columns = [column for column in FIELDS if with_processed or column != "PROCESSEDDATE"]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writeheader()
+    for count, message in enumerate(messages, 1):
+        writer.writerow(_row(message, columns))
+        if count % ROWS_PER_CHUNK == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    if out.tell():
+        yield out.getvalue()
+
+
+def to_csv(messages: Iterable[Message], with_processed: bool = False) -> str:
+    """The whole report as one string (the report functions give the records oldest first)."""
+    return "".join(csv_chunks(messages, with_processed))
+
+
 def streamed_csv(gate: ReportGate, select: Callable[[], Iterable[Message]], with_processed: bool = False) -> Response:
     """The CSV of `select()`, streamed under one of the gate's slots until the last byte. The first page is
     read before answering, so a store that is down is a 503, not a cut 200."""
     gate.enter()
-    try:
-        chunks = csv_chunks(select(), with_processed)
-        first = next(chunks)
-    except BaseException:
-        gate.leave()
-        raise
-    return StreamingResponse(gate.release_after(chain([first], chunks)), media_type=CSV)
+    chunks = gate.release_after(lambda: csv_chunks(select(), with_processed))
+    first = next(chunks)
+    return StreamingResponse(chain([first], chunks), media_type=CSV)
 
 
-def report_router(
-    repository: MessageRepository, clock: Clock, verifier: TokenVerifier, gate: ReportGate | None = None
-) -> APIRouter:
-    gate = gate or ReportGate()
+def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVerifier, gate: ReportGate) -> APIRouter:
     router = APIRouter(
         prefix="/report", tags=["reports"], dependencies=[Depends(require_role(verifier, ROLE_REPORT))],
         responses=DOCUMENTED_ERRORS)
@@ -143,32 +206,29 @@ def report_router(
     def processed(
         location_id: str | None = Query(None, alias="locationId"),
         event_type: str | None = Query(None, alias="eventType"),
-        processed_date_start_date_time: str | None = date_time_query("processedDateStartDateTime", "Processed after"),
-        processed_date_end_date_time: str | None = date_time_query("processedDateEndDateTime", "Processed before"),
-        created_date_start_date_time: str | None = date_time_query("createdDateStartDateTime", "Created after"),
-        created_date_end_date_time: str | None = date_time_query("createdDateEndDateTime", "Created before"),
+        processed_start: str | None = date_time_query("processedDateStartDateTime", "Processed after"),
+        processed_end: str | None = date_time_query("processedDateEndDateTime", "Processed before"),
+        created_start: str | None = date_time_query("createdDateStartDateTime", "Created after"),
+        created_end: str | None = date_time_query("createdDateEndDateTime", "Created before"),
     ) -> Response:
-        processed_from, processed_to = date_range(
-            "processedDate", processed_date_start_date_time, processed_date_end_date_time)
-        created_from, created_to = date_range("createdDate", created_date_start_date_time, created_date_end_date_time)
+        processed_from, processed_to = date_range("processedDate", processed_start, processed_end)
+        created_from, created_to = date_range("createdDate", created_start, created_end)
         chosen = reports.ProcessedFilter(
-            location_id=location_id or None, event_type=event_type or None,
-            processed_from=processed_from, processed_to=processed_to,
-            created_from=created_from, created_to=created_to)
+            location_id=location_id or None, event_type=event_type or None, processed_from=processed_from,
+            processed_to=processed_to, created_from=created_from, created_to=created_to)
         return streamed_csv(gate, lambda: reports.processed(repository, chosen), with_processed=True)
 
     @router.get("/match-summary", summary="How the imprisonment status changes have been matched")
     def match_summary(
         location_id: str | None = Query(None, alias="locationId"),
-        created_date_start_date_time: str | None = date_time_query("createdDateStartDateTime", "Created after"),
-        created_date_end_date_time: str | None = date_time_query("createdDateEndDateTime", "Created before"),
+        created_start: str | None = date_time_query("createdDateStartDateTime", "Created after"),
+        created_end: str | None = date_time_query("createdDateEndDateTime", "Created before"),
         sla_days: int = days_query(7, "slaDays", "Days within which a record should have been matched"),
     ) -> dict[str, Any]:
-        created_from, created_to = date_range("createdDate", created_date_start_date_time, created_date_end_date_time)
+        created_from, created_to = date_range("createdDate", created_start, created_end)
         gate.enter()
         try:
-            summary = reports.match_summary(
-                repository, clock, location_id or None, created_from, created_to, sla_days)
+            summary = reports.match_summary(repository, clock, location_id or None, created_from, created_to, sla_days)
         finally:
             gate.leave()
         return summary.as_json()

@@ -1,5 +1,7 @@
-"""POST /resync: re-sync named prisoners now (ptpu_core.use_cases.resync), for ROLE_PTPU_RESYNC: its own role,
-as it writes to Delius (the successor services' re-match endpoints have their own too)."""
+"""The ROLE_PTPU_RESYNC operations: their own role, as they write to Delius (the successor services' re-match
+endpoints have their own too). POST /resync re-syncs named prisoners now (ptpu_core.use_cases.resync); POST
+/retry-system-failures runs the job `retrySystemFailures` now, a dry run (the default) listing the bookings it
+would take. Both answer within an nginx ingress's 60 s."""
 
 from __future__ import annotations
 
@@ -7,12 +9,14 @@ import asyncio
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, WithJsonSchema
 
+from ptpu_core.ports import Clock
 from ptpu_core.use_cases.resync import (
     MAX_BOOKING_ID,
     MAX_IDS,
@@ -24,8 +28,9 @@ from ptpu_core.use_cases.resync import (
     TrackedEvent,
 )
 from ptpu_core.use_cases.resync_progress import ResyncProgress, Unanswered
+from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_runtime.api.errors import ApiError, bad_request, refuse_repeated
-from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, caller, require_role, role_errors
+from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, require_role, role_errors
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +38,13 @@ RESYNC_ERRORS = role_errors(ROLE_RESYNC, {
     400: "Validation failure: no id, more than 500, or an id that is neither a booking id nor a NOMS number "
          "(the message names each)",
     415: "The body is not application/json"})
-# Under an nginx ingress's 60 s; then STILL_RUNNING / NOT_STARTED (ptpu_core.use_cases.resync_progress).
+RETRY_ERRORS = role_errors(
+    ROLE_RESYNC, {400: "Validation failure: maxBookings out of range, or a parameter given twice"})
+# Then STILL_RUNNING / NOT_STARTED (ptpu_core.use_cases.resync_progress).
 ANSWER_WITHIN_SECONDS = 50.0
+RETRY_ANSWER_WITHIN_SECONDS = 45.0  # no booking of /retry-system-failures starts after it
 CONCURRENT_RESYNCS = 4  # per pod; a request beyond them waits its turn
+MAX_BOOKINGS = 1000
 
 # Checked by the core (one message naming every bad id); the schema states the same rule for clients.
 RequestedIdSchema = WithJsonSchema({
@@ -90,9 +99,24 @@ class ResyncResponse(BaseModel):
     results: list[ResyncOutcome] = Field(description="One per requested id, in the order asked")
 
 
-def resync_router(resync: Resync, verifier: TokenVerifier, answer_within: float = ANSWER_WITHIN_SECONDS) -> APIRouter:
-    """The route. `answer_within`: seconds the answer waits for the re-sync before answering what it has."""
+class SystemFailureRetry(BaseModel):
+    dryRun: bool = Field(description="True: only lists the bookings a run would take")  # noqa: N815
+    bookingIds: list[int] = Field(description="The bookings with a record left in ERROR, in the order taken")  # noqa: N815
+    bookings: int = Field(description="Bookings worked (0 in a dry run)")
+    done: int = Field(description="Records processed to the end")
+    retried: int = Field(description="Records left for a later retry (a business outcome, or failing again)")
+    systemFailures: int = Field(description="Records that failed for a system reason again")  # noqa: N815
+    notStarted: int = Field(description="Bookings not started: the run stopped while the upstream still "  # noqa: N815
+                                        "failed, or the answer could not wait longer")
+
+
+def resync_router(
+    resync: Resync, synchronisation: SynchronisationService, clock: Clock, verifier: TokenVerifier,
+    answer_within: float = ANSWER_WITHIN_SECONDS,
+) -> APIRouter:
+    """`answer_within`: seconds POST /resync waits for the re-sync before answering what it has."""
     router = APIRouter(tags=["resync"])
+    role = Depends(require_role(verifier, ROLE_RESYNC))
     workers = ThreadPoolExecutor(CONCURRENT_RESYNCS, thread_name_prefix="resync")
     body_schema = ResyncRequest.model_json_schema()
 
@@ -100,11 +124,8 @@ def resync_router(resync: Resync, verifier: TokenVerifier, answer_within: float 
         "/resync", responses=RESYNC_ERRORS, response_model=ResyncResponse,
         summary="Re-syncs prisoners now, as an IMPRISONMENT_STATUS-CHANGED would (dry run by default)",
         openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}}})
-    async def resync_now(
-        request: Request, claims: dict[str, Any] = Depends(require_role(verifier, ROLE_RESYNC))
-    ) -> ResyncResponse:
+    async def resync_now(request: Request, who: object = role) -> ResyncResponse:
         asked = await _resync_request(request)
-        who = caller(claims)
         log.info("POST /resync by %s: %d ids, dryRun=%s", who, len(asked.ids), asked.dryRun)
         progress = ResyncProgress()
         running = workers.submit(resync.resync, asked.ids, dry_run=asked.dryRun, progress=progress)
@@ -120,6 +141,27 @@ def resync_router(resync: Resync, verifier: TokenVerifier, answer_within: float 
             return ResyncResponse(dryRun=asked.dryRun or resync.always_dry_run, results=outcomes)
         return ResyncResponse(dryRun=report.dry_run, results=[_outcome(item) for item in report.items])
 
+    @router.post(
+        "/retry-system-failures", responses=RETRY_ERRORS, response_model=SystemFailureRetry,
+        summary="Retries now the records an outage left in ERROR (short tier); a dry run by default")
+    def retry_system_failures(
+        request: Request, who: object = role,
+        dry_run: bool = Query(True, alias="dryRun", description="false to process them"),
+        max_bookings: int = Query(100, alias="maxBookings", ge=1, le=MAX_BOOKINGS, description="Most bookings taken"),
+    ) -> SystemFailureRetry:
+        refuse_repeated((name for name, _ in request.query_params.multi_items()), "query parameter")
+        bookings = synchronisation.system_failures(limit=max_bookings)
+        log.info("POST /retry-system-failures by %s: %d bookings, dryRun=%s", who, len(bookings), dry_run)
+        if dry_run:
+            return SystemFailureRetry(dryRun=True, bookingIds=bookings, bookings=0, done=0, retried=0,
+                                      systemFailures=0, notStarted=0)
+        deadline = clock.now() + timedelta(seconds=RETRY_ANSWER_WITHIN_SECONDS)
+        summary = synchronisation.retry_system_failures(limit=max_bookings, deadline=deadline)
+        return SystemFailureRetry(
+            dryRun=False, bookingIds=bookings, bookings=summary.bookings, done=summary.done,
+            retried=summary.retried, systemFailures=summary.errors,
+            notStarted=max(0, len(bookings) - summary.bookings - summary.stale - summary.leased_elsewhere))
+
     return router
 
 
@@ -128,9 +170,8 @@ async def _resync_request(request: Request) -> ResyncRequest:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
         raise ApiError(415, f"Unsupported media type {media_type or '(none)'}: send application/json")
-    raw = await request.body()
     try:
-        parsed = json.loads(raw, object_pairs_hook=_no_repeated_keys, parse_float=_json_number)
+        parsed = json.loads(await request.body(), object_pairs_hook=_no_repeated_keys, parse_float=_json_number)
     except (ValueError, RecursionError):
         raise bad_request("the body is not valid JSON") from None
     try:
@@ -167,14 +208,10 @@ def _still_running(item: Unanswered, waited: float) -> ResyncOutcome:
 
 def _outcome(item: ResyncItem) -> ResyncOutcome:
     return ResyncOutcome(
-        id=item.requested,
-        bookingId=item.booking_id,
-        result=item.result,
-        status=item.status.value if item.status is not None else None,
-        crns=list(item.crns),
+        id=item.requested, bookingId=item.booking_id, result=item.result,
+        status=item.status.value if item.status is not None else None, crns=list(item.crns),
         telemetry=[TelemetryEvent(name=event.name, attributes=dict(event.attributes)) for event in item.events],
-        writes=[_write(event) for event in item.writes],
-        detail=item.detail)
+        writes=[_write(event) for event in item.writes], detail=item.detail)
 
 
 def _write(event: TrackedEvent) -> DeliusWrite:

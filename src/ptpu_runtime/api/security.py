@@ -5,18 +5,15 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
 import jwt
-from fastapi import Request, Security
+from fastapi import Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ptpu_adapters.http.jwks import JWKS_PATH, JwksCache, KeyUnavailable
 from ptpu_runtime.api.errors import ApiError
-
-log = logging.getLogger(__name__)
 
 ALGORITHMS = ["RS256"]
 ROLE_QUEUE_ADMIN = "ROLE_PTPU_QUEUE_ADMIN"
@@ -43,12 +40,9 @@ def _unauthorised(reason: str) -> ApiError:
 class TokenVerifier:
     """Verifies tokens against HMPPS Auth's keys (`keys`, default a JwksCache of `{oauth}/.well-known/jwks.json`)."""
 
-    def __init__(
-        self, oauth_endpoint_url: str, keys: SigningKeys | None = None, leeway_seconds: int = CLOCK_SKEW_SECONDS
-    ) -> None:
+    def __init__(self, oauth_endpoint_url: str, keys: SigningKeys | None = None) -> None:
         self.jwks_url = oauth_endpoint_url.rstrip("/") + JWKS_PATH
         self._keys = keys or JwksCache(self.jwks_url)
-        self._leeway = leeway_seconds
 
     def claims(self, token: str) -> dict[str, Any]:
         """The verified claims (a JSON object); ApiError(401) when the token cannot be trusted."""
@@ -59,9 +53,8 @@ class TokenVerifier:
             kid = header.get("kid")
             if not isinstance(kid, str):
                 raise _unauthorised("token names no key id")
-            signing_key = self._keys.key(kid)
             claims: dict[str, Any] = jwt.decode(
-                token, signing_key.key, algorithms=ALGORITHMS, leeway=self._leeway,
+                token, self._keys.key(kid).key, algorithms=ALGORITHMS, leeway=CLOCK_SKEW_SECONDS,
                 options={"require": ["exp"], "verify_aud": False})
         except KeyUnavailable:
             raise _unauthorised("token signed by a key HMPPS Auth does not publish (or its keys are unavailable)") \
@@ -71,31 +64,19 @@ class TokenVerifier:
         return claims
 
 
-def roles_of(claims: dict[str, Any]) -> set[str]:
-    """The strings in the `authorities` list; anything else grants nothing (the existing service's
-    AuthAwareTokenConverter reads the claim as a collection of strings)."""
-    authorities = claims.get("authorities")
-    if not isinstance(authorities, list):
-        return set()
-    return {role for role in authorities if isinstance(role, str)}
+def require_role(verifier: TokenVerifier, role: str) -> Callable[..., object]:
+    """A FastAPI dependency admitting only a valid token whose `authorities` list holds `role` (as the existing
+    service's AuthAwareTokenConverter reads it); documented as needing the bearer scheme. Its value is who asked,
+    for the audit line: HMPPS Auth puts the user or client in user_name / client_id / sub."""
 
-
-def bearer_token(request: Request) -> str:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthorised("no bearer token")
-    return token.strip()
-
-
-def require_role(verifier: TokenVerifier, role: str) -> Callable[..., dict[str, Any]]:
-    """A FastAPI dependency admitting only a valid token carrying `role`; documented as needing the bearer scheme."""
-
-    def check(request: Request, _: HTTPAuthorizationCredentials | None = Security(BEARER_SCHEME)) -> dict[str, Any]:
-        claims = verifier.claims(bearer_token(request))
-        if role not in roles_of(claims):
+    def check(credentials: HTTPAuthorizationCredentials | None = Security(BEARER_SCHEME)) -> object:
+        if credentials is None:
+            raise _unauthorised("no bearer token")
+        claims = verifier.claims(credentials.credentials)
+        authorities = claims.get("authorities")
+        if not isinstance(authorities, list) or role not in authorities:
             raise ApiError(403, f"Forbidden, requires an authorisation with role {role}", f"missing {role}")
-        return claims
+        return claims.get("user_name") or claims.get("client_id") or claims.get("sub")
 
     return check
 
@@ -104,8 +85,3 @@ def role_errors(role: str, described: dict[int, str]) -> dict[int | str, dict[st
     """The OpenAPI responses of an operation needing `role`: `described` (status: description), 401 and 403."""
     described = {**described, 401: "No valid bearer token", 403: f"The token lacks {role}"}
     return {status: {"description": described[status]} for status in sorted(described)}
-
-
-def caller(claims: dict[str, Any]) -> object:
-    """Who asked, for the audit line: HMPPS Auth puts the user or client in user_name / client_id / sub."""
-    return claims.get("user_name") or claims.get("client_id") or claims.get("sub")

@@ -95,8 +95,7 @@ class Aws(containers.DeclarativeContainer):
         DynamoMessageRepository, clients.provided.dynamodb, settings.provided.dynamodb_table_name,
         metrics=observability.metrics)
     # Pods share work by per-booking leases; `scheduleLock` only keeps the existing service out.
-    lock = providers.Singleton(
-        ScheduleCover, clients.provided.schedule_dynamodb, settings.provided.schedule_table_name)
+    lock = providers.Singleton(ScheduleCover, clients.provided.schedule_dynamodb, settings.provided.schedule_table_name)
     booking_leases = providers.Singleton(
         DynamoBookingLeases, clients.provided.schedule_dynamodb, settings.provided.schedule_table_name,
         settings.provided.booking_lease)

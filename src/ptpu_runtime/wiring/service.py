@@ -5,26 +5,23 @@ from __future__ import annotations
 import importlib.metadata
 import math
 import os
-from datetime import timedelta
 
 from dependency_injector import containers, providers
 from prometheus_client import CollectorRegistry
 
+from ptpu_adapters.http.base import UpstreamClient
+from ptpu_adapters.http.calls import UpstreamCalls
 from ptpu_adapters.sqs.error_visibility import ErrorVisibility
 from ptpu_adapters.sqs.listener import ListenerSettings, SqsListener
-from ptpu_runtime import health_checks as components
-from ptpu_runtime.api.app import ApiDependencies, create_app
+from ptpu_runtime import health_checks as checks
+from ptpu_runtime.api.app import create_app
+from ptpu_runtime.api.health import health_router
+from ptpu_runtime.api.queue_admin import queue_admin_router
+from ptpu_runtime.api.reports import ReportGate, report_router
+from ptpu_runtime.api.resync import resync_router
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
 from ptpu_runtime.environment import mode_info
-from ptpu_runtime.health_checks import (
-    BuildInfoHealth,
-    DynamoTableHealth,
-    HealthService,
-    PingHealth,
-    QueueHealth,
-    UpstreamHealth,
-)
 from ptpu_runtime.scheduler_watch import SchedulerWatch
 from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler
 
@@ -38,15 +35,16 @@ def build_version() -> str:
     return os.environ.get("BUILD_NUMBER") or package
 
 
-def _whole_seconds(duration: timedelta) -> int:
-    return math.ceil(duration.total_seconds())
-
-
 def _scheduler_watch(settings: ScheduleSettings, registry: CollectorRegistry) -> SchedulerWatch:
     """The scheduler's watch: a /health component, the liveness rule and ptpu_scheduler_* on /prometheus."""
     watch = SchedulerWatch(settings.watch_limits())
     registry.register(watch)
     return watch
+
+
+def _upstream_health(name: str, client: UpstreamClient, calls: UpstreamCalls) -> checks.UpstreamHealth:
+    """`client`'s /health component, with its recent calls (recorded under its service name)."""
+    return checks.UpstreamHealth(name, client.service, client.ping_answer, calls)
 
 
 class Service(containers.DeclarativeContainer):
@@ -55,71 +53,53 @@ class Service(containers.DeclarativeContainer):
     cloud = providers.DependenciesContainer()
     upstreams = providers.DependenciesContainer()
     domain = providers.DependenciesContainer()
-    # The names the listener's arguments use.
-    aws, queue_urls, receiver = cloud.clients, cloud.queue_urls, domain.receiver
-    telemetry, tracing = observability.telemetry, observability.tracing
+    aws, queue_urls, queues, telemetry = cloud.clients, cloud.queue_urls, cloud.queue_admin, observability.telemetry
 
     listener = providers.Singleton(
-        SqsListener,
-        aws.provided.sqs,
-        queue_urls.provided.queue_url,
-        receiver.provided.receive,
+        SqsListener, aws.provided.sqs, queue_urls.provided.queue_url, domain.receiver.provided.receive,
         providers.Singleton(
-            ListenerSettings,
-            workers=settings.provided.listener_workers,
+            ListenerSettings, workers=settings.provided.listener_workers,
             wait_seconds=settings.provided.listener_wait_seconds,
-            visibility_timeout=providers.Callable(_whole_seconds, settings.provided.sqs_visibility_timeout),
+            visibility_timeout=providers.Callable(
+                math.ceil, settings.provided.sqs_visibility_timeout.total_seconds.call()),
             # One message per worker: a bigger batch leaves messages waiting in hand, their visibility
             # timeout running, until a worker is free.
             max_messages=settings.provided.listener_workers),
         error_visibility=providers.Singleton(
             ErrorVisibility, aws.provided.sqs, queue_urls.provided.queue_url,
             settings.provided.sqs_error_visibility_timeout, telemetry, settings.provided.sqs_dlq_name),
-        tracer=tracing.provided.tracer)
+        tracer=observability.tracing.provided.tracer)
     scheduler_watch = providers.Singleton(_scheduler_watch, domain.schedule_settings, observability.registry)
     scheduler = providers.Singleton(
         SynchronisationScheduler, domain.synchronisation, cloud.lock, observability.clock, domain.schedule_settings,
         scheduler_watch)
 
     version = providers.Singleton(build_version)
-    recent_calls = observability.upstream_calls
+    calls = observability.upstream_calls
     health_checks = providers.List(
+        providers.Singleton(_upstream_health, checks.PRISON_API, upstreams.prison_http, calls),
+        providers.Singleton(_upstream_health, checks.COMMUNITY_API, upstreams.community_http, calls),
+        providers.Singleton(_upstream_health, checks.SEARCH_API, upstreams.search_http, calls),
+        providers.Singleton(checks.PingHealth, checks.OAUTH_API, upstreams.auth_http.provided.ping_answer),
         providers.Singleton(
-            UpstreamHealth, components.PRISON_API, "prison-api", upstreams.prison_http.provided.ping_answer,
-            recent_calls),
+            checks.DynamoTableHealth, checks.MESSAGE_TABLE, aws.provided.dynamodb,
+            settings.provided.dynamodb_table_name),
         providers.Singleton(
-            UpstreamHealth, components.COMMUNITY_API, "community-api", upstreams.community_http.provided.ping_answer,
-            recent_calls),
-        providers.Singleton(
-            UpstreamHealth, components.SEARCH_API, "offender-search", upstreams.search_http.provided.ping_answer,
-            recent_calls),
-        providers.Singleton(PingHealth, components.OAUTH_API, upstreams.auth_http.provided.ping_answer),
-        providers.Singleton(
-            DynamoTableHealth, components.MESSAGE_TABLE, aws.provided.dynamodb, settings.provided.dynamodb_table_name),
-        providers.Singleton(
-            DynamoTableHealth, components.SCHEDULE_TABLE, aws.provided.schedule_dynamodb,
+            checks.DynamoTableHealth, checks.SCHEDULE_TABLE, aws.provided.schedule_dynamodb,
             settings.provided.schedule_table_name),
-        providers.Singleton(QueueHealth, cloud.queue_admin, dlq_attached=cloud.queue_admin.provided.dlq_attached),
-        providers.Singleton(BuildInfoHealth, version),
+        providers.Singleton(checks.QueueHealth, queues, dlq_attached=queues.provided.dlq_attached),
+        providers.Singleton(checks.BuildInfoHealth, version),
         scheduler_watch,
         cloud.topic_health,  # None (left out) without a topic
     )
-    health = providers.Singleton(HealthService, health_checks)
+    health = providers.Singleton(checks.HealthService, health_checks)
     verifier = providers.Singleton(TokenVerifier, settings.provided.oauth_endpoint_url)
-    app = providers.Singleton(
-        create_app,
+    app = providers.Singleton(create_app, version, providers.List(
         providers.Singleton(
-            ApiDependencies,
-            repository=cloud.repository,
-            clock=observability.clock,
-            queues=cloud.queue_admin,
-            telemetry=telemetry,
-            health=health,
-            registry=cloud.queue_depth.provided.registry,  # the registry, with the queue depth gauges on it
-            verifier=verifier,
-            version=version,
-            max_concurrent_reports=settings.provided.reports_max_concurrent,
-            resync=domain.resync,
-            liveness=scheduler_watch,
-            system_failures=domain.synchronisation,
-            mode=providers.Callable(mode_info, settings)))
+            health_router, health, cloud.queue_depth.provided.registry,  # the registry, with the queue depth gauges
+            version, scheduler_watch, providers.Callable(mode_info, settings)),
+        providers.Singleton(
+            report_router, cloud.repository, observability.clock, verifier,
+            providers.Singleton(ReportGate, settings.provided.reports_max_concurrent)),
+        providers.Singleton(queue_admin_router, queues, telemetry, verifier),
+        providers.Singleton(resync_router, domain.resync, domain.synchronisation, observability.clock, verifier)))

@@ -22,7 +22,7 @@ from ptpu_core.settings import DomainSettings
 from ptpu_core.testing import FixedClock, RecordingMetrics, RecordingTelemetry, fake_ports
 from ptpu_core.use_cases.reports import ProcessedFilter, in_progress, match_summary, processed
 from ptpu_core.use_cases.synchronise import SynchronisationService
-from ptpu_runtime.api.csv_report import to_csv
+from ptpu_runtime.api.reports import to_csv
 from ptpu_sandbox.emulator import AwsResourceNames
 
 NOW = datetime(2021, 3, 10, 12, 0)

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ptpu_runtime.api.reports import LOCAL_DATE_TIME_FORMAT, LOCAL_DATE_TIME_PATTERN, MAX_DAYS
+from ptpu_runtime.api.reports import LOCAL_DATE_TIME_FORMAT, MAX_DAYS
+from ptpu_runtime.testing import LOCAL_DATE_TIME_PATTERN
 
 DLQ = "prison_to_probation_dlq"
 DAY_PARAMETERS = [("/report/not-matched", "daysOld"), ("/report/match-summary", "slaDays")]

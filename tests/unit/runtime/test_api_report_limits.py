@@ -92,7 +92,7 @@ def test_the_gate_counts_slots():
         gate.enter()
     assert getattr(refused.value, "status", None) == 429
     assert getattr(refused.value, "headers", None) == {"Retry-After": "3"}
-    assert list(gate.release_after(iter(["a", "b"]))) == ["a", "b"]
+    assert list(gate.release_after(lambda: iter(["a", "b"]))) == ["a", "b"]
     gate.enter()  # the slot came back when the stream ended
     with pytest.raises(ValueError, match="at least one"):
         ReportGate(limit=0)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ptpu_core.models.record import Message, SynchroniseState
-from ptpu_runtime.api.csv_report import ROWS_PER_CHUNK, csv_chunks, java_local_date_time, to_csv
+from ptpu_runtime.api.reports import ROWS_PER_CHUNK, csv_chunks, java_local_date_time, to_csv
 
 HEADER = ('"BOOKINGID","BOOKINGNO","CREATEDDATE","CRNS","DELETEBY","EVENTTYPE","LEGALSTATUS","LOCATION",'
           '"LOCATIONID","OFFENDERNO","RECALL","STATUS"')
