@@ -66,8 +66,10 @@ ERROR_SCHEMA: dict[str, Any] = {
     "required": ["status", "userMessage", "developerMessage"],
     "properties": {
         "status": {"type": "integer", "description": "The HTTP status, repeated"},
-        "errorCode": {"type": "integer", "nullable": True}, "userMessage": {"type": "string"},
-        "developerMessage": {"type": "string"}, "moreInfo": {"type": "string", "nullable": True}}}
+        "errorCode": {"type": "integer", "nullable": True},
+        "userMessage": {"type": "string"},
+        "developerMessage": {"type": "string"},
+        "moreInfo": {"type": "string", "nullable": True}}}
 _ROLE = re.compile(r"ROLE_[A-Z_]+")
 # One example per status: the messages the service sends (api/errors.py, security.py, reports.py).
 _EXAMPLES: dict[str, tuple[str, str]] = {

@@ -39,8 +39,12 @@ def refuse_repeated(names: Iterable[str], what: str) -> None:
 
 
 def error_body(status: int, user_message: str, developer_message: str | None = None) -> dict[str, object]:
-    return {"status": status, "errorCode": None, "userMessage": user_message,
-            "developerMessage": developer_message or user_message, "moreInfo": None}
+    return {
+        "status": status,
+        "errorCode": None,
+        "userMessage": user_message,
+        "developerMessage": developer_message or user_message,
+        "moreInfo": None}
 
 
 def install_error_handlers(app: FastAPI) -> None:

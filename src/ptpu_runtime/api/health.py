@@ -51,8 +51,10 @@ def health_router(
     async def info() -> dict[str, Any]:
         return {"build": {"name": BUILD_NAME, "version": version}} | ({"mode": mode} if mode is not None else {})
 
-    @router.get("/prometheus", response_class=Response,
-                summary="Metrics; internal: must not be exposed through the ingress")
+    @router.get(
+        "/prometheus",
+        response_class=Response,
+        summary="Metrics; internal: must not be exposed through the ingress")
     async def prometheus() -> Response:
         # Classic text format: the OpenMetrics one would rename ptpu_statusChange_total (see adapters.metrics).
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

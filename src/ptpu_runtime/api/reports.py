@@ -44,8 +44,10 @@ class ReportGate:
 
     def enter(self) -> None:
         if not self._slots.acquire(blocking=False):
-            raise ApiError(429, f"Too many reports running (at most {self.limit} at once); try again later",
-                           headers={"Retry-After": str(self._retry_after)})
+            raise ApiError(
+                429,
+                f"Too many reports running (at most {self.limit} at once); try again later",
+                headers={"Retry-After": str(self._retry_after)})
 
     def leave(self) -> None:
         self._slots.release()
@@ -206,29 +208,32 @@ def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVe
     def processed(
         location_id: str | None = Query(None, alias="locationId"),
         event_type: str | None = Query(None, alias="eventType"),
-        processed_start: str | None = date_time_query("processedDateStartDateTime", "Processed after"),
-        processed_end: str | None = date_time_query("processedDateEndDateTime", "Processed before"),
-        created_start: str | None = date_time_query("createdDateStartDateTime", "Created after"),
-        created_end: str | None = date_time_query("createdDateEndDateTime", "Created before"),
+        processed_date_start_date_time: str | None = date_time_query("processedDateStartDateTime", "Processed after"),
+        processed_date_end_date_time: str | None = date_time_query("processedDateEndDateTime", "Processed before"),
+        created_date_start_date_time: str | None = date_time_query("createdDateStartDateTime", "Created after"),
+        created_date_end_date_time: str | None = date_time_query("createdDateEndDateTime", "Created before"),
     ) -> Response:
-        processed_from, processed_to = date_range("processedDate", processed_start, processed_end)
-        created_from, created_to = date_range("createdDate", created_start, created_end)
+        processed_from, processed_to = date_range(
+            "processedDate", processed_date_start_date_time, processed_date_end_date_time)
+        created_from, created_to = date_range("createdDate", created_date_start_date_time, created_date_end_date_time)
         chosen = reports.ProcessedFilter(
-            location_id=location_id or None, event_type=event_type or None, processed_from=processed_from,
-            processed_to=processed_to, created_from=created_from, created_to=created_to)
+            location_id=location_id or None, event_type=event_type or None,
+            processed_from=processed_from, processed_to=processed_to,
+            created_from=created_from, created_to=created_to)
         return streamed_csv(gate, lambda: reports.processed(repository, chosen), with_processed=True)
 
     @router.get("/match-summary", summary="How the imprisonment status changes have been matched")
     def match_summary(
         location_id: str | None = Query(None, alias="locationId"),
-        created_start: str | None = date_time_query("createdDateStartDateTime", "Created after"),
-        created_end: str | None = date_time_query("createdDateEndDateTime", "Created before"),
+        created_date_start_date_time: str | None = date_time_query("createdDateStartDateTime", "Created after"),
+        created_date_end_date_time: str | None = date_time_query("createdDateEndDateTime", "Created before"),
         sla_days: int = days_query(7, "slaDays", "Days within which a record should have been matched"),
     ) -> dict[str, Any]:
-        created_from, created_to = date_range("createdDate", created_start, created_end)
+        created_from, created_to = date_range("createdDate", created_date_start_date_time, created_date_end_date_time)
         gate.enter()
         try:
-            summary = reports.match_summary(repository, clock, location_id or None, created_from, created_to, sla_days)
+            summary = reports.match_summary(
+                repository, clock, location_id or None, created_from, created_to, sla_days)
         finally:
             gate.leave()
         return summary.as_json()

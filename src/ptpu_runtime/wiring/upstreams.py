@@ -31,7 +31,8 @@ def _upstream(
         CallSettings(settings.http_connect_timeout.total_seconds(), settings.http_read_timeout.total_seconds()),
         # Every thread that may call at once keeps its connection: processing workers, listener, a ping.
         session=cookieless_session(settings.processor_workers + settings.listener_workers + 1),
-        calls=calls)  # metrics and each API's recent calls on /health
+        calls=calls,  # metrics and each API's recent calls on /health
+    )
 
 
 class Upstreams(containers.DeclarativeContainer):
