@@ -1,7 +1,8 @@
 """Re-sync on request (SPEC §12): process 1..MAX_IDS named bookings (ids, or NOMS numbers: the latest booking)
 now as an IMPRISONMENT_STATUS-CHANGED (sequence 0), one at a time under its lease (held elsewhere: BUSY),
 storing nothing. A dry run (the default) reports writes and telemetry into the answer. A system failure is
-that booking's ERROR (prison-api's 404: NOT_FOUND); none starts after TIME_BUDGET (NOT_STARTED).
+that booking's ERROR (prison-api's 404: NOT_FOUND); none starts after TIME_BUDGET (NOT_STARTED). How far it
+has got is readable while it runs (`ResyncProgress`).
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from enum import Enum
 from typing import Protocol
 
 from attrs import evolve, frozen
@@ -18,15 +21,14 @@ from attrs import evolve, frozen
 from ptpu_core.errors import PtpuError, SystemFailure, UpstreamFailure
 from ptpu_core.models.events import EventType
 from ptpu_core.models.prison import Booking
-from ptpu_core.models.record import Message
+from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.models.service_time import instant
 from ptpu_core.outcomes import Done
 from ptpu_core.ports import MessageRepository, Telemetry
 from ptpu_core.processors.dispatch import process
 from ptpu_core.settings import DomainSettings
-from ptpu_core.use_cases.resync_progress import ResyncItem, ResyncProgress, ResyncResult, TrackedEvent
 from ptpu_core.work.cycle import ON_REQUEST, BookingLeases, NoLeases
-from ptpu_core.work.owed_announcements import DOMAIN_EVENTS, KeptWhenUnpublished
+from ptpu_core.work.domain_events import DOMAIN_EVENTS, KeptWhenUnpublished
 from ptpu_core.work.unit_of_work import BookingWork, DryRun, Ports
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,81 @@ NOMS_NUMBER = re.compile(r"^[A-Z][0-9]{4}[A-Z]{2}$")
 PRISON_API = "prison-api"
 
 RequestedId = int | str
+
+
+class ResyncResult(str, Enum):
+    DONE = "DONE"  # processing finished: a stored record would be marked processed (`status` says how)
+    TRY_LATER = "TRY_LATER"  # Delius is not ready (`status` says why): a stored record would be retried
+    BUSY = "BUSY"  # another pod (or worker, or re-sync) holds the booking's lease: try again shortly
+    NOT_FOUND = "NOT_FOUND"  # prison-api knows no such booking, or no booking for the NOMS number
+    ERROR = "ERROR"  # a system failure (`detail`); nothing more was done for this booking
+    NOT_STARTED = "NOT_STARTED"  # the request's time was spent first: send it again
+    STILL_RUNNING = "STILL_RUNNING"  # in hand when the answer could wait no longer; it finishes on its own
+
+
+@frozen
+class TrackedEvent:
+    """A telemetry event as processing sent it (or, for a dry-run write, as the dry-run adapter reports it)."""
+
+    name: str
+    attributes: Mapping[str, str]
+
+
+@frozen
+class ResyncItem:
+    """One requested id's answer. `requested` is the id as asked; `booking_id` the booking it stands for."""
+
+    requested: int | str
+    booking_id: int | None
+    result: ResyncResult
+    status: SynchroniseState | None = None
+    crns: tuple[str, ...] = ()
+    events: tuple[TrackedEvent, ...] = ()
+    writes: tuple[TrackedEvent, ...] = ()
+    detail: str | None = None
+
+
+class ResyncProgress:
+    """Thread-safe: the re-sync records answers and the id in hand; the HTTP request calls `stop()` (no more
+    bookings start: `stopped`) and reads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wanted: tuple[RequestedId, ...] = ()
+        self._answers: list[ResyncItem] = []
+        self._running: tuple[RequestedId, int | None] | None = None
+        self.stopped = False
+
+    def begin(self, wanted: Sequence[RequestedId]) -> None:
+        self._wanted = tuple(wanted)
+
+    def running(self, requested: RequestedId, booking_id: int | None) -> None:
+        with self._lock:
+            self._running = (requested, booking_id)
+
+    def answered(self, item: ResyncItem) -> None:
+        """The id in hand (the next in order) has its answer."""
+        with self._lock:
+            self._answers.append(item)
+            self._running = None
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def answers(self) -> list[ResyncItem]:
+        """The answers so far, in the order asked."""
+        with self._lock:
+            return list(self._answers)
+
+    def unanswered(self) -> list[ResyncItem]:
+        """The ids after the answered ones, in order, NOT_STARTED; the first STILL_RUNNING when it was in hand."""
+        with self._lock:
+            rest = self._wanted[len(self._answers):]
+            running = self._running
+        found = [ResyncItem(one, one if isinstance(one, int) else None, ResyncResult.NOT_STARTED) for one in rest]
+        if found and running is not None and running[0] == found[0].requested:
+            found[0] = ResyncItem(*running, ResyncResult.STILL_RUNNING)
+        return found
 
 
 class InvalidResyncRequest(PtpuError):
@@ -141,32 +218,25 @@ class Resync:
         progress.begin(wanted)
         dry_run = dry_run or self.always_dry_run
         spent_at = instant(self._clock.now()) + self._time_budget
-        by_booking: dict[int, ResyncItem] = {}
-        looked_up: dict[str, int | ResyncItem] = {}  # a NOMS number named twice is looked up once
-        items: list[ResyncItem] = []
+        answered: dict[RequestedId, ResyncItem] = {}  # by id asked and by booking: each looked up and done once
         for requested in wanted:
             progress.running(requested, requested if isinstance(requested, int) else None)
-            known = requested if isinstance(requested, int) else looked_up.get(requested)
-            if isinstance(known, ResyncItem) or (isinstance(known, int) and known in by_booking):
-                resolved: int | ResyncItem = known  # answered already: the same answer, whatever the budget
-            elif progress.stopped or instant(self._clock.now()) >= spent_at:
-                resolved = _not_started(requested, self._time_budget)
-            else:
-                resolved = self._booking_of(requested)
-                if isinstance(requested, str):
-                    looked_up[requested] = resolved
-            if isinstance(resolved, ResyncItem):
-                item = resolved
-            else:
-                progress.running(requested, resolved)
-                if resolved not in by_booking:
-                    by_booking[resolved] = self._leased(resolved, dry_run)
-                item = evolve(by_booking[resolved], requested=requested)
-            items.append(item)
+            item = answered.get(requested)  # answered already: the same answer, whatever the budget
+            if item is None and (progress.stopped or instant(self._clock.now()) >= spent_at):
+                item = _not_started(requested, self._time_budget)
+            elif item is None:
+                booking = self._booking_of(requested)
+                if isinstance(booking, int):
+                    progress.running(requested, booking)
+                    if booking not in answered:
+                        answered[booking] = self._leased(booking, dry_run)
+                    booking = answered[booking]
+                item = answered[requested] = booking
+            item = evolve(item, requested=requested)
             progress.answered(item)
             log.info("Re-sync%s of %s: booking %s %s %s", " (dry run)" if dry_run else "", requested,
                      item.booking_id, item.result.value, item.status.value if item.status else "")
-        return ResyncReport(dry_run, tuple(items))
+        return ResyncReport(dry_run, tuple(progress.answers()))
 
     def _booking_of(self, requested: RequestedId) -> int | ResyncItem:
         """The booking id `requested` stands for, or the item saying why there is none."""

@@ -26,16 +26,7 @@ from ptpu_core.processors import dispatch
 from ptpu_core.rules.aggregation import aggregate
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
-from ptpu_core.work.cycle import (
-    LEASE_SHARE,
-    PROCESS_DUE,
-    CycleSettings,
-    HeldLease,
-    LeaseLost,
-    LeaseRun,
-    LookAhead,
-    NoLeases,
-)
+from ptpu_core.work.cycle import PROCESS_DUE, CycleSettings, LeaseLost, LeaseRun, LookAhead, NoLeases, confirm_lease
 from ptpu_core.work.effect_journal import AppliedStepStore
 from ptpu_core.work.record_outcomes import OutcomeRecorder
 from ptpu_core.work.unit_of_work import BookingWork, DryRun, Ports
@@ -43,6 +34,7 @@ from ptpu_core.work.unit_of_work import BookingWork, DryRun, Ports
 log = logging.getLogger("ptpu.synchronise")
 
 Process = Callable[[Message, BookingWork], Outcome]
+LEASE_SHARE = 0.5  # a booking's pass starts no record once this share of its lease has gone by
 
 
 class Store(MessageRepository, AppliedStepStore, Protocol):
@@ -76,10 +68,6 @@ class _Pass:
     run: LeaseRun = PROCESS_DUE
     joins: Selector = lambda m: True
     probe: dict[int, bool] | None = None
-
-    @property
-    def retry_run(self) -> bool:
-        return self.run.tier is not None or self.probe is not None
 
 
 def _distinct_bookings(messages: Iterable[Message]) -> Iterator[int]:
@@ -245,8 +233,8 @@ class SynchronisationService:
             self._repository.delete(duplicate)
             tally["duplicates_deleted"] += 1
             log.info("booking %s: deleted duplicate %s message %s", booking_id, duplicate.event_type, duplicate.id)
-        lease = HeldLease(self._leases, booking_id, cycle.run)
-        work = BookingWork(self._ports, self._settings, store=self._repository, lease=lease.confirm,
+        lease = partial(confirm_lease, self._leases, booking_id, cycle.run)
+        work = BookingWork(self._ports, self._settings, store=self._repository, lease=lease,
                            save=partial(self._save, cycle=cycle, tally=tally), dry_run=self._dry_run)
         for message in aggregation.kept:
             if stop_at is not None and instant(self._clock.now()) >= stop_at:
@@ -281,7 +269,8 @@ class SynchronisationService:
         if isinstance(result, Exception):
             tally["errors"] += 1
             result = self._outcomes.failed(message, result)
-        self._outcomes.apply(message, result, selected=cycle.selects(message), retry_run=cycle.retry_run,
+        retry_run = cycle.run.tier is not None or cycle.probe is not None
+        self._outcomes.apply(message, result, selected=cycle.selects(message), retry_run=retry_run,
                              counts_system_failure=cycle.probe is None)
         return result
 

@@ -1,17 +1,29 @@
 """The HMPPS domain events ptpu publishes after changing Delius, and how a record owes one:
 `probation-case.prison-identifier.added` (matching, SPEC §7) and `.updated` (a merge, one per CRN), shaped as
-the Kotlin `HmppsDomainEventPublisher`'s, `occurredAt` in Europe/London with its offset.
+the Kotlin `HmppsDomainEventPublisher`'s, `occurredAt` in Europe/London with its offset. An announcement a
+re-sync could not publish is kept on a stored record (`KeptWhenUnpublished`), never lost.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
+from attrs import evolve
+
+from ptpu_core.errors import SystemFailure, UpstreamFailure
 from ptpu_core.models.domain_event import CRN, NOMS, HmppsDomainEvent, PersonIdentifier
+from ptpu_core.models.record import Message
 from ptpu_core.models.service_time import SERVICE_ZONE, instant
+from ptpu_core.ports import DomainEventPublisher, MessageRepository
+from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.work.effect_journal import WRITE, write_key
+
+log = logging.getLogger(__name__)
+
 
 PRISON_IDENTIFIER_ADDED = "probation-case.prison-identifier.added"
 PRISON_IDENTIFIER_UPDATED = "probation-case.prison-identifier.updated"
@@ -19,6 +31,7 @@ ADDED_DESCRIPTION = (
     "A probation case has been matched with a booking in the prison system. "
     "The prisoner and booking identifiers have been added to the probation case."
 )
+DOMAIN_EVENTS = "domain-events topic"
 UPDATED_DESCRIPTION = (
     "A prison booking number has been changed. "
     "The prison number and booking number have been updated on the probation case."
@@ -87,3 +100,25 @@ def _decode(text: str) -> HmppsDomainEvent:
         identifiers=tuple(PersonIdentifier(kind, value) for kind, value in identifiers),
         additional_information=tuple((key, value) for key, value in information), version=version,
     )
+
+
+class KeptWhenUnpublished:
+    """A re-sync's publisher: a failed publish stores `record` (as an IMPRISONMENT_STATUS-CHANGED) owing the
+    event (`owed_step`) for scheduled processing to publish first, then raises UpstreamFailure(DOMAIN_EVENTS)."""
+
+    def __init__(self, real: DomainEventPublisher, store: MessageRepository, record: Message) -> None:
+        self._real = real
+        self._store = store
+        self._record = record
+
+    def publish(self, event: HmppsDomainEvent) -> None:
+        try:
+            self._real.publish(event)
+        except SystemFailure as failure:
+            owed = evolve(self._record, id=f"resync-owed-{uuid.uuid4()}", applied_steps=frozenset({owed_step(event)}),
+                          delete_by=initial_delete_by(self._record.created_date))
+            self._store.add(owed)  # a StoreFailure here is this booking's ERROR too
+            log.warning("Re-sync could not publish %s (%s): kept on record %s for scheduled processing",
+                        event.event_type, failure, owed.id)
+            kept = f"publishing {event.event_type} failed; kept on {owed.id}"
+            raise UpstreamFailure(DOMAIN_EVENTS, kept) from failure

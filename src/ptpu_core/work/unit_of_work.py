@@ -166,13 +166,14 @@ class BookingWork:
     # Delius writes
 
     def _write(
-        self, operation: str, *arguments: object, send: Callable[[CommunityApi], T],
-        replayed: Callable[[str], T], landed: Callable[[T], str | None] = _landed_unless_refused,
+        self, operation: str, *arguments: object, replayed: Callable[[str], T],
+        landed: Callable[[T], str | None] = _landed_unless_refused,
     ) -> T:
-        """Every Delius write, in order: the journal (a write it says landed is not sent again: its answer is
-        `replayed` from the summary journalled), the lease, the last identical key-dates write with no write
-        between (answered as it was), the dry run, community-api. `landed` gives the journal's suffix for an
-        answer ("" or "=<summary>"); None: the write did not take, nothing is journalled."""
+        """Every Delius write (community-api's method `operation` with `arguments`), in order: the journal (a
+        write it says landed is not sent again: its answer is `replayed` from the summary journalled), the lease,
+        the last identical key-dates write with no write between (answered as it was), the dry run, community-api.
+        `landed` gives the journal's suffix for an answer ("" or "=<summary>"); None: the write did not take,
+        nothing is journalled."""
         key = write_key(operation, *arguments)
         summary = None if self._journal is None else self._journal.landed_write(key)
         if summary is not None:
@@ -183,7 +184,7 @@ class BookingWork:
             answer: T = self._last_key_dates[1]
         else:
             self._last_key_dates = None  # any other write may change what the key-dates write finds
-            answer = send(self._dry_run or self.ports.community_api)
+            answer = getattr(self._dry_run or self.ports.community_api, operation)(*arguments)
             if operation == KEY_DATES:
                 self._last_key_dates = (request, answer)
         suffix = landed(answer)
@@ -192,11 +193,8 @@ class BookingWork:
         return answer
 
     def update_noms_number(self, crn: str, noms_number: str) -> IDs:
-        return self._write(
-            "update_noms_number", crn, noms_number,
-            send=lambda api: api.update_noms_number(crn, noms_number),
-            replayed=lambda _summary: IDs(crn=crn, noms_number=noms_number),
-        )
+        return self._write("update_noms_number", crn, noms_number,
+                           replayed=lambda _summary: IDs(crn=crn, noms_number=noms_number))
 
     def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
         def replayed(crns: str) -> list[IDs]:
@@ -205,18 +203,11 @@ class BookingWork:
         def landed(replaced: list[IDs]) -> str | None:
             return f"={','.join(ids.crn for ids in replaced)}" if replaced else None  # []: 404/409
 
-        return self._write(
-            "replace_noms_number", old_noms_number, new_noms_number,
-            send=lambda api: api.replace_noms_number(old_noms_number, new_noms_number),
-            replayed=replayed, landed=landed,
-        )
+        return self._write("replace_noms_number", old_noms_number, new_noms_number, replayed=replayed, landed=landed)
 
     def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
-        return self._write(
-            "update_booking_number", noms_number, body,
-            send=lambda api: api.update_booking_number(noms_number, body),
-            replayed=lambda _summary: Custody(booking_number=body.booking_number),
-        )
+        return self._write("update_booking_number", noms_number, body,
+                           replayed=lambda _summary: Custody(booking_number=body.booking_number))
 
     def update_custody(self, noms_number: str, booking_number: str, body: UpdateCustody) -> Custody | None:
         def replayed(description: str) -> Custody:
@@ -225,24 +216,16 @@ class BookingWork:
             return Custody(booking_number=booking_number, institution=institution)
 
         def landed(answer: Custody | None) -> str | None:
-            if answer is None:
-                return None
-            return f"={(answer.institution.description if answer.institution else None) or ''}"
+            description = answer.institution.description if answer and answer.institution else None
+            return None if answer is None else f"={description or ''}"
 
-        return self._write(
-            "update_custody", noms_number, booking_number, body,
-            send=lambda api: api.update_custody(noms_number, booking_number, body),
-            replayed=replayed, landed=landed,
-        )
+        return self._write("update_custody", noms_number, booking_number, body, replayed=replayed, landed=landed)
 
     def replace_key_dates(
         self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
     ) -> Custody | NotFound:
-        return self._write(
-            KEY_DATES, noms_number, booking_number, body,
-            send=lambda api: api.replace_key_dates(noms_number, booking_number, body),
-            replayed=lambda _summary: Custody(booking_number=booking_number),
-        )
+        return self._write(KEY_DATES, noms_number, booking_number, body,
+                           replayed=lambda _summary: Custody(booking_number=booking_number))
 
     # Telemetry and metric counts, journalled per attempt
 

@@ -25,8 +25,7 @@ from ptpu_core.settings import DomainSettings
 from ptpu_core.use_cases.receive import EventReceiver
 from ptpu_core.use_cases.resync import Resync
 from ptpu_core.use_cases.synchronise import SynchronisationService
-from ptpu_core.work.cycle import BookingLeases, CycleSettings
-from ptpu_core.work.record_tracing import NO_TRACING, RecordTracing
+from ptpu_core.work.cycle import NO_TRACING, BookingLeases, CycleSettings, RecordTracing
 from ptpu_core.work.unit_of_work import DryRun, Ports
 from ptpu_runtime.config import Settings
 from ptpu_runtime.scheduling import ScheduleSettings, same_run_window
