@@ -24,7 +24,7 @@ def parse_event(event_type: str, message_json: str) -> OffenderEvent | None:
     if kind is None:
         return None
     body = _json_object(message_json)
-    booking_id = _int_field(body, "bookingId")
+    booking_id = _int_field(body, "bookingId", minimum=1)
     match kind:
         case EventType.IMPRISONMENT_STATUS_CHANGED:
             # NOMIS leaves imprisonmentStatusSeq out of some events (see the captured fixture); the
@@ -52,17 +52,22 @@ def _json_object(text: str) -> dict[str, Any]:
     return body
 
 
-def _int_field(body: dict[str, Any], name: str) -> int:
+def _int_field(body: dict[str, Any], name: str, minimum: int = 0) -> int:
+    """An id (`minimum` 1) or a sequence (0 up): from `minimum` to a Java long's largest, as NOMIS's Long fields."""
     if name not in body:
         raise InvalidMessage(f"inner message lacks required field {name}")
     value = body[name]
     try:
-        return whole_number(value)
+        number = whole_number(value)
     except ValueError:
         raise InvalidMessage(f"field {name} must be an integer, not {json.dumps(value)[:40]}") from None
+    if not minimum <= number <= MAX_LONG:
+        raise InvalidMessage(f"field {name} must be from {minimum} to {MAX_LONG}, not {json.dumps(value)[:40]}")
+    return number
 
 
 _DIGITS = re.compile(r"-?[0-9]+")
+MAX_LONG = 2**63 - 1
 
 
 def whole_number(value: Any) -> int:

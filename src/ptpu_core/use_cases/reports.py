@@ -4,11 +4,12 @@ London wall-clock times, and "days old" counts on the wall clock, as the Kotlin 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from attrs import define, field, frozen
+from attrs import frozen
 
 from ptpu_core.models.events import EventType
 from ptpu_core.models.record import Message, StoredState, SynchroniseState
@@ -72,19 +73,7 @@ CATEGORY_STATES: dict[str, SynchroniseState] = {
     "error-fail": SynchroniseState.ERROR,
 }
 # Keyed by the open stored value: a state this service does not know (e.g. MATCHED) is in no category.
-_CATEGORY_OF_STATE: dict[StoredState, str] = {state: name for name, state in CATEGORY_STATES.items()}
-
-
-@define
-class _Tally:
-    total: int = 0
-    by_category: dict[str, int] = field(factory=lambda: dict.fromkeys(CATEGORY_STATES, 0))
-
-    def add(self, message: Message) -> None:
-        self.total += 1
-        category = _CATEGORY_OF_STATE.get(message.status) if message.status is not None else None
-        if category is not None:
-            self.by_category[category] += 1
+_CATEGORY_OF_STATE: dict[StoredState | None, str] = {state: name for name, state in CATEGORY_STATES.items()}
 
 
 @frozen
@@ -122,21 +111,21 @@ def match_summary(
     (exclusive, London wall-clock) at `location_id`; one pass over the stream, nothing is kept."""
     sla_cutoff = days_ago(clock, sla_days)
     records = repository.created_between(created_from, created_to, EventType.IMPRISONMENT_STATUS_CHANGED.value)
-    total = success = rejected = new = retry = 0
-    waiting, exceeded = _Tally(), _Tally()
+    counts: Counter[str] = Counter()  # success, rejected, waiting (new, retry) and exceeded
+    categories: dict[str, Counter[str]] = {"waiting": Counter(), "exceeded": Counter()}
     for message in records:
         if location_id is not None and message.location_id != location_id:
             continue
-        total += 1
         if message.is_processed:
-            rejected += message.status is SynchroniseState.NO_LONGER_VALID
-            success += message.status is not SynchroniseState.NO_LONGER_VALID
+            counts["rejected" if message.status is SynchroniseState.NO_LONGER_VALID else "success"] += 1
             continue
-        if wall_clock(message.created_date) < sla_cutoff:
-            exceeded.add(message)
-            continue
-        waiting.add(message)
-        new += message.retry_count == 0
-        retry += message.retry_count != 0
-    return MatchSummary(total, success + rejected, success, rejected, waiting.total, new, retry,
-                        dict(waiting.by_category), exceeded.total, dict(exceeded.by_category))
+        group = "exceeded" if wall_clock(message.created_date) < sla_cutoff else "waiting"
+        counts[group] += 1
+        categories[group][_CATEGORY_OF_STATE.get(message.status)] += 1
+        if group == "waiting":
+            counts["new" if message.retry_count == 0 else "retry"] += 1
+    waiting, exceeded = ({name: found[name] for name in CATEGORY_STATES} for found in categories.values())
+    completed = counts["success"] + counts["rejected"]
+    return MatchSummary(completed + counts["waiting"] + counts["exceeded"], completed, counts["success"],
+                        counts["rejected"], counts["waiting"], counts["new"], counts["retry"], waiting,
+                        counts["exceeded"], exceeded)

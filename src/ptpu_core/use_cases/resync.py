@@ -26,6 +26,7 @@ from ptpu_core.models.service_time import instant
 from ptpu_core.outcomes import Done
 from ptpu_core.ports import MessageRepository, Telemetry
 from ptpu_core.processors.dispatch import process
+from ptpu_core.rules.event_parsing import MAX_LONG
 from ptpu_core.settings import DomainSettings
 from ptpu_core.work.cycle import ON_REQUEST, BookingLeases, NoLeases
 from ptpu_core.work.domain_events import DOMAIN_EVENTS, KeptWhenUnpublished
@@ -34,7 +35,7 @@ from ptpu_core.work.unit_of_work import BookingWork, DryRun, Ports
 log = logging.getLogger(__name__)
 
 MAX_IDS = 500
-MAX_BOOKING_ID = 2**63 - 1  # prison-api's booking ids are Java longs
+MAX_BOOKING_ID = MAX_LONG  # prison-api's booking ids are Java longs
 TIME_BUDGET = timedelta(seconds=45)  # under the 60 s an nginx ingress waits for an answer by default
 NOMS_NUMBER = re.compile(r"^[A-Z][0-9]{4}[A-Z]{2}$")
 PRISON_API = "prison-api"
