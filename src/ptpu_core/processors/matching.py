@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Protocol
 
-from attrs import field, frozen
+from attrs import define, field, frozen
 
 from ptpu_core import telemetry_names as names
 from ptpu_core.models.events import EventType
@@ -60,21 +60,18 @@ class ProbationCases(Protocol):
     def update_noms_number(self, crn: str, noms_number: str) -> IDs: ...
 
 
+@define
 class OffenderMatcher:
     """Finds the one probation case of a newly sentenced prisoner (offender-search candidates with a custodial
     sentence starting within SENTENCE_START_WINDOW_DAYS of the prison one: the Kotlin
     OffenderProbationMatchService) and sets their NOMS number on it."""
 
-    def __init__(
-        self, prison_api: PrisonerLookup, offender_search: OffenderSearchApi, community_api: ProbationCases,
-        telemetry: Telemetry, settings: DomainSettings, announcer: Announces | None = None,
-    ) -> None:
-        self._prison_api = prison_api
-        self._offender_search = offender_search
-        self._community_api = community_api
-        self._telemetry = telemetry
-        self._settings = settings
-        self._announcer = announcer
+    _prison_api: PrisonerLookup
+    _offender_search: OffenderSearchApi
+    _community_api: ProbationCases
+    _telemetry: Telemetry
+    _settings: DomainSettings
+    _announcer: Announces | None = None
 
     def ensure_offender_number_exists_in_probation(self, booking: Booking, sentence_start_date: date) -> MatchResult:
         """Matched(crn) when exactly one case matches (or offender search says the NOMS number is already

@@ -10,6 +10,8 @@ import uuid
 from collections.abc import Callable
 from enum import Enum
 
+from attrs import define
+
 from ptpu_core.models.prison import Booking
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.models.service_time import instant
@@ -34,30 +36,23 @@ class Reception(Enum):
 SNS_MESSAGE_NAMESPACE = uuid.UUID("6f1b8f5e-3d0a-5a8e-9f0e-7d1c2b3a4f50")
 
 
-def _new_id() -> str:
-    return str(uuid.uuid4())
-
-
 def record_id_for(sns_message_id: str) -> str:
     """The stored record's id for an SNS MessageId: a name-based UUID (uuid5), so it has the shape
     of the existing service's random ids and every copy of one notification gets the same one."""
     return str(uuid.uuid5(SNS_MESSAGE_NAMESPACE, sns_message_id))
 
 
+@define
 class EventReceiver:
     """Parses, validates and stores. InvalidMessage and SystemFailure propagate to the listener,
     which sends a poison message to the DLQ and leaves a failed one for SQS to redeliver."""
 
-    def __init__(
-        self, prison_api: PrisonApi, repository: MessageRepository, clock: Clock, settings: DomainSettings,
-        new_id: Callable[[], str] = _new_id, metrics: Metrics | None = None,
-    ) -> None:
-        self._prison_api = prison_api
-        self._repository = repository
-        self._clock = clock
-        self._settings = settings
-        self._new_id = new_id
-        self._metrics = metrics
+    _prison_api: PrisonApi
+    _repository: MessageRepository
+    _clock: Clock
+    _settings: DomainSettings
+    _new_id: Callable[[], str] = lambda: str(uuid.uuid4())
+    _metrics: Metrics | None = None
 
     def receive(self, event_type: str, message_json: str, sns_message_id: str | None = None) -> Reception:
         """Parse, validate and store one event. `sns_message_id` is the SNS envelope's MessageId

@@ -112,7 +112,7 @@ def match_summary(
     sla_cutoff = days_ago(clock, sla_days)
     records = repository.created_between(created_from, created_to, EventType.IMPRISONMENT_STATUS_CHANGED.value)
     counts: Counter[str] = Counter()  # success, rejected, waiting (new, retry) and exceeded
-    categories: dict[str, Counter[str]] = {"waiting": Counter(), "exceeded": Counter()}
+    categories: dict[str, Counter[str | None]] = {"waiting": Counter(), "exceeded": Counter()}
     for message in records:
         if location_id is not None and message.location_id != location_id:
             continue

@@ -16,7 +16,7 @@ from datetime import timedelta
 from enum import Enum
 from typing import Protocol
 
-from attrs import evolve, frozen
+from attrs import define, evolve, field, frozen
 
 from ptpu_core.errors import PtpuError, SystemFailure, UpstreamFailure
 from ptpu_core.models.events import EventType
@@ -186,23 +186,22 @@ class _Collected:
             self._onward.track_event(name, attributes)
 
 
+def _no_leases_if_none(leases: BookingLeases | None) -> BookingLeases:
+    return leases or NoLeases()
+
+
+@define
 class Resync:
     """A dry run (per request, or always with `settings.dry_run`) reports through `dry_run`'s twins;
     `owed_announcements` keeps an announcement that could not be published (`KeptWhenUnpublished`)."""
 
-    def __init__(
-        self, ports: Ports, settings: DomainSettings, latest_bookings: LatestBookings, *, dry_run: DryRun,
-        leases: BookingLeases | None = None, time_budget: timedelta = TIME_BUDGET,
-        owed_announcements: MessageRepository | None = None,
-    ) -> None:
-        self._ports = ports
-        self._clock = ports.clock
-        self._settings = settings
-        self._latest_bookings = latest_bookings
-        self._dry_run = dry_run
-        self._leases = leases or NoLeases()
-        self._time_budget = time_budget
-        self._owed_store = owed_announcements
+    _ports: Ports
+    _settings: DomainSettings
+    _latest_bookings: LatestBookings
+    _dry_run: DryRun = field(kw_only=True)
+    _leases: BookingLeases = field(kw_only=True, default=None, converter=_no_leases_if_none)
+    _time_budget: timedelta = field(kw_only=True, default=TIME_BUDGET)
+    _owed_store: MessageRepository | None = field(kw_only=True, default=None, alias="owed_announcements")
 
     @property
     def always_dry_run(self) -> bool:
@@ -218,12 +217,12 @@ class Resync:
         progress = progress or ResyncProgress()
         progress.begin(wanted)
         dry_run = dry_run or self.always_dry_run
-        spent_at = instant(self._clock.now()) + self._time_budget
+        spent_at = instant(self._ports.clock.now()) + self._time_budget
         answered: dict[RequestedId, ResyncItem] = {}  # by id asked and by booking: each looked up and done once
         for requested in wanted:
             progress.running(requested, requested if isinstance(requested, int) else None)
             item = answered.get(requested)  # answered already: the same answer, whatever the budget
-            if item is None and (progress.stopped or instant(self._clock.now()) >= spent_at):
+            if item is None and (progress.stopped or instant(self._ports.clock.now()) >= spent_at):
                 item = _not_started(requested, self._time_budget)
             elif item is None:
                 booking = self._booking_of(requested)
@@ -290,7 +289,7 @@ class Resync:
     def _status_change(self, booking_id: int) -> Message:
         """The record an IMPRISONMENT_STATUS-CHANGED (sequence 0, the insert) for the booking would be; never stored."""
         event_type = EventType.IMPRISONMENT_STATUS_CHANGED.value
-        now = instant(self._clock.now())
+        now = instant(self._ports.clock.now())
         body = {"eventType": event_type, "bookingId": booking_id, "imprisonmentStatusSeq": 0}
         return Message(f"resync-{booking_id}", booking_id, event_type, json.dumps(body), created_date=now, delete_by=0)
 
