@@ -173,12 +173,12 @@ def _problem(index: int, value: object, sent: object) -> str | None:
     return f"ids[{index}]: {shown[:40]} is neither a booking id (a positive whole number) nor a NOMS number"
 
 
+@define
 class _Collected:
     """Telemetry kept for the answer, optionally passed on to `onward` too."""
 
-    def __init__(self, onward: Telemetry | None = None) -> None:
-        self.events: list[TrackedEvent] = []
-        self._onward = onward
+    _onward: Telemetry | None = None
+    events: list[TrackedEvent] = field(init=False, factory=list)
 
     def track_event(self, name: str, attributes: Mapping[str, str]) -> None:
         self.events.append(TrackedEvent(name, dict(attributes)))

@@ -13,7 +13,7 @@ from typing import Protocol, TypeVar
 
 from attrs import Attribute, field, frozen
 
-from ptpu_core.errors import PtpuError, StoreFailure
+from ptpu_core.errors import PtpuError
 from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Outcome
 from ptpu_core.rules.booking_order import BookingOrder, as_selected
@@ -114,36 +114,6 @@ def confirm_lease(leases: BookingLeases, booking_id: int, run: LeaseRun) -> None
     (extended if need be)."""
     if not leases.keep(booking_id, run):
         raise LeaseLost(booking_id)
-
-
-class LookAhead:
-    """One cycle's `BookingLeases.leased_elsewhere` reads: again after a lease is `refused` (`stale`); after a
-    StoreFailure (logged) none more."""
-
-    def __init__(self, leases: BookingLeases, run: LeaseRun) -> None:
-        self._leases = leases
-        self._run = run
-        self._failed = False
-        self._refused = False  # set by a worker thread, cleared by the cycle's thread: a hint either way
-
-    def refused(self) -> None:
-        self._refused = True
-
-    def stale(self) -> bool:
-        return self._refused and not self._failed
-
-    def leased_elsewhere(self, booking_ids: Sequence[int]) -> Collection[int]:
-        """The bookings among `booking_ids` to skip; empty once a read has failed this cycle."""
-        self._refused = False
-        if self._failed or not booking_ids:
-            return ()
-        try:
-            return self._leases.leased_elsewhere(booking_ids, self._run)
-        except StoreFailure as failure:
-            self._failed = True
-            log.warning("Could not read ahead the leases of %d bookings (%s); this cycle tries each lease without it",
-                        len(booking_ids), failure)
-            return ()
 
 
 class RecordSpan(Protocol):

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from attrs import evolve
+from attrs import evolve, frozen
 
 from ptpu_core.errors import SystemFailure, UpstreamFailure
 from ptpu_core.models.domain_event import CRN, NOMS, HmppsDomainEvent, PersonIdentifier
@@ -102,14 +102,14 @@ def _decode(text: str) -> HmppsDomainEvent:
     )
 
 
+@frozen
 class KeptWhenUnpublished:
     """A re-sync's publisher: a failed publish stores `record` (as an IMPRISONMENT_STATUS-CHANGED) owing the
     event (`owed_step`) for scheduled processing to publish first, then raises UpstreamFailure(DOMAIN_EVENTS)."""
 
-    def __init__(self, real: DomainEventPublisher, store: MessageRepository, record: Message) -> None:
-        self._real = real
-        self._store = store
-        self._record = record
+    _real: DomainEventPublisher
+    _store: MessageRepository
+    _record: Message
 
     def publish(self, event: HmppsDomainEvent) -> None:
         try:

@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Callable, Collection
 from typing import Protocol
 
+from attrs import define, field
+
 from ptpu_core.models.record import Message
 
 WRITE = "w:"
@@ -22,20 +24,25 @@ class AppliedStepStore(Protocol):
         """Add `steps` to the stored record's applied steps (a set union); StoreFailure on failure."""
 
 
+@define
 class EffectJournal:
     """One record's journal for one processing attempt. Not thread-safe: one record, one thread."""
 
-    def __init__(self, message: Message, store: AppliedStepStore) -> None:
-        self._message = message
-        self._store = store
-        self._attempt = f"a{message.retry_count}:"
+    _message: Message
+    _store: AppliedStepStore
+    _occurrences: Counter[str] = field(init=False, factory=Counter)
+    _pending: list[tuple[str, Callable[[], None]]] = field(init=False, factory=list)
+    _written: list[str] = field(init=False, factory=list)
+
+    def __attrs_post_init__(self) -> None:
         # Entries of earlier attempts are no longer needed: their outcomes were saved.
-        message.applied_steps = frozenset(
-            step for step in message.applied_steps if step.startswith(WRITE) or step.startswith(self._attempt)
+        self._message.applied_steps = frozenset(
+            step for step in self._message.applied_steps if step.startswith((WRITE, self._attempt))
         )
-        self._occurrences: Counter[str] = Counter()
-        self._pending: list[tuple[str, Callable[[], None]]] = []
-        self._written: list[str] = []
+
+    @property
+    def _attempt(self) -> str:
+        return f"a{self._message.retry_count}:"
 
     def effect(self, key: str, emit: Callable[[], None]) -> None:
         """Emit `emit` once per attempt: buffered until the journal is stored, skipped when already journalled."""

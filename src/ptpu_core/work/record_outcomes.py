@@ -11,7 +11,7 @@ import threading
 from datetime import datetime, timedelta
 from pathlib import PurePath
 
-from attrs import evolve
+from attrs import define, evolve, field
 
 from ptpu_core.errors import UpstreamFailure
 from ptpu_core.models.events import EventType
@@ -42,19 +42,19 @@ def outcome_label(outcome: Outcome) -> str:
     return "error" if outcome.status.state == SynchroniseState.ERROR else "retry"
 
 
+@define
 class OutcomeRecorder:
     """Writes records' outcomes and counts them; StoreFailure when the repository cannot be written. Thread-safe
     logging of failures: one OutageLog per kind. A kind clears at the next record (any outcome) once it has not
     failed for a minute: a record that does not reach the failing upstream succeeds mid-outage."""
 
-    def __init__(self, repository: MessageRepository, clock: Clock, metrics: Metrics) -> None:
-        self._repository = repository
-        self._clock = clock
-        self._metrics = metrics
-        self._guard = threading.Lock()
-        self._kinds: dict[tuple[str, str], OutageLog] = {}
-        # Set on saving a TryLater(ERROR) (and at start), taken by the retry of system failures.
-        self._system_failure_saved = True
+    _repository: MessageRepository
+    _clock: Clock
+    _metrics: Metrics
+    _guard: threading.Lock = field(init=False, factory=threading.Lock)
+    _kinds: dict[tuple[str, str], OutageLog] = field(init=False, factory=dict)
+    # Set on saving a TryLater(ERROR) (and at start), taken by the retry of system failures.
+    _system_failure_saved: bool = field(init=False, default=True)
 
     def mark_system_failure(self) -> None:
         self._system_failure_saved = True
