@@ -12,7 +12,6 @@ from ptpu_core.models.prison import Movement, Prisoner
 from ptpu_core.models.probation import UpdateCustody
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Done, done
-from ptpu_core.processors.attributes import booking_attributes
 from ptpu_core.rules.identifiers import require_booking_identifiers
 from ptpu_core.rules.validation import NOT_ACTIVE, movement_rejection
 from ptpu_core.telemetry_names import NOT_PRESENT
@@ -33,7 +32,7 @@ def process(event: ExternalMovementInsertedEvent, work: BookingWork) -> Done:
         return _ignored(work, about, reason or "")
     booking = work.get_booking(event.booking_id)
     require_booking_identifiers(booking)
-    about |= booking_attributes(booking)
+    about |= names.booking_attributes(booking)
     if not booking.active_flag:
         return _ignored(work, about, NOT_ACTIVE)
 

@@ -38,7 +38,6 @@ MAX_IDS = 500
 MAX_BOOKING_ID = MAX_LONG  # prison-api's booking ids are Java longs
 TIME_BUDGET = timedelta(seconds=45)  # under the 60 s an nginx ingress waits for an answer by default
 NOMS_NUMBER = re.compile(r"^[A-Z][0-9]{4}[A-Z]{2}$")
-PRISON_API = "prison-api"
 
 RequestedId = int | str
 
@@ -75,16 +74,16 @@ class ResyncItem:
     detail: str | None = None
 
 
+@define
 class ResyncProgress:
     """Thread-safe: the re-sync records answers and the id in hand; the HTTP request calls `stop()` (no more
     bookings start: `stopped`) and reads."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._wanted: tuple[RequestedId, ...] = ()
-        self._answers: list[ResyncItem] = []
-        self._running: tuple[RequestedId, int | None] | None = None
-        self.stopped = False
+    _lock: threading.Lock = field(init=False, factory=threading.Lock)
+    _wanted: tuple[RequestedId, ...] = field(init=False, default=())
+    _answers: list[ResyncItem] = field(init=False, factory=list)
+    _running: tuple[RequestedId, int | None] | None = field(init=False, default=None)
+    stopped: bool = field(init=False, default=False)
 
     def begin(self, wanted: Sequence[RequestedId]) -> None:
         self._wanted = tuple(wanted)
@@ -302,7 +301,7 @@ def _not_started(requested: RequestedId, budget: timedelta) -> ResyncItem:
 
 def _failed(requested: RequestedId, booking_id: int | None, failure: SystemFailure) -> ResyncItem:
     """ERROR (NOT_FOUND for prison-api's 404), naming the system that failed, never its text (the log has it)."""
-    if isinstance(failure, UpstreamFailure) and failure.service == PRISON_API and failure.status == 404:
+    if isinstance(failure, UpstreamFailure) and failure.service == "prison-api" and failure.status == 404:
         log.info("Re-sync of %s: prison-api has no such booking", requested)
         return ResyncItem(requested, booking_id, ResyncResult.NOT_FOUND, detail="prison-api has no such booking")
     log.warning("Re-sync of %s failed: %s", requested, failure)
