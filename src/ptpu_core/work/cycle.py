@@ -104,16 +104,12 @@ class NoLeases:
 class LeaseLost(PtpuError):
     """This pod no longer holds the booking's lease: nothing more is written or saved for the booking."""
 
-    def __init__(self, booking_id: int) -> None:
-        super().__init__(f"the lease of booking {booking_id} is no longer this pod's")
-        self.booking_id = booking_id
-
 
 def confirm_lease(leases: BookingLeases, booking_id: int, run: LeaseRun) -> None:
     """Before every write made for a booking: LeaseLost unless `BookingLeases.keep` says the lease is still ours
     (extended if need be)."""
     if not leases.keep(booking_id, run):
-        raise LeaseLost(booking_id)
+        raise LeaseLost(f"the lease of booking {booking_id} is no longer this pod's")
 
 
 class RecordSpan(Protocol):
