@@ -7,19 +7,9 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Protocol
 
+from ptpu_core.models import probation
 from ptpu_core.models.domain_event import HmppsDomainEvent
 from ptpu_core.models.prison import Booking, BookingIdentifier, Movement, Prisoner, SentenceDetail, SentenceTerm
-from ptpu_core.models.probation import (
-    Conviction,
-    Custody,
-    IDs,
-    MatchRequest,
-    NotFound,
-    OffenderMatches,
-    ReplaceCustodyKeyDates,
-    UpdateCustody,
-    UpdateCustodyBookingNumber,
-)
 from ptpu_core.models.record import Message
 
 
@@ -78,25 +68,29 @@ class PrisonApi(Protocol):
 
 
 class OffenderSearchApi(Protocol):
-    def match(self, request: MatchRequest) -> OffenderMatches: ...
+    def match(self, request: probation.MatchRequest) -> probation.OffenderMatches: ...
 
 
 class CommunityApi(Protocol):
-    def get_convictions(self, crn: str) -> list[Conviction]: ...
-    def update_noms_number(self, crn: str, noms_number: str) -> IDs: ...
+    def get_convictions(self, crn: str) -> list[probation.Conviction]: ...
+    def update_noms_number(self, crn: str, noms_number: str) -> probation.IDs: ...
 
-    def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
+    def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[probation.IDs]:
         """[] when community-api answers 404 or 409 (not found / nothing replaced)."""
 
-    def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
+    def update_booking_number(
+        self, noms_number: str, body: probation.UpdateCustodyBookingNumber
+    ) -> probation.Custody | None:
         """None on 404 (book number not assigned)."""
 
-    def update_custody(self, noms_number: str, booking_number: str, body: UpdateCustody) -> Custody | None:
+    def update_custody(
+        self, noms_number: str, booking_number: str, body: probation.UpdateCustody
+    ) -> probation.Custody | None:
         """None on 404 (custody record not found)."""
 
     def replace_key_dates(
-        self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
-    ) -> Custody | NotFound:
+        self, noms_number: str, booking_number: str, body: probation.ReplaceCustodyKeyDates
+    ) -> probation.Custody | probation.NotFound:
         """NotFound on 404, carrying the body's message (it says whether offender or booking)."""
 
 

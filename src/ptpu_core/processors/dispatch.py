@@ -9,13 +9,7 @@ import logging
 
 from ptpu_core import telemetry_names as names
 from ptpu_core.errors import InvalidMessage
-from ptpu_core.models.events import (
-    BookingNumberChangedEvent,
-    ConfirmedReleaseDateChangedEvent,
-    ExternalMovementInsertedEvent,
-    ImprisonmentStatusChangedEvent,
-    SentenceDatesChangedEvent,
-)
+from ptpu_core.models import events
 from ptpu_core.models.record import Message
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Outcome, done
@@ -45,13 +39,13 @@ def process(message: Message, work: BookingWork) -> Outcome:
         return _switched_off(message, work)
     try:
         match event:
-            case ImprisonmentStatusChangedEvent():
+            case events.ImprisonmentStatusChangedEvent():
                 return imprisonment_status.process(event, work)
-            case ExternalMovementInsertedEvent():
+            case events.ExternalMovementInsertedEvent():
                 return movement.process(event, work)
-            case SentenceDatesChangedEvent() | ConfirmedReleaseDateChangedEvent():
+            case events.SentenceDatesChangedEvent() | events.ConfirmedReleaseDateChangedEvent():
                 return sentence_dates.process(event, work)
-            case BookingNumberChangedEvent():
+            case events.BookingNumberChangedEvent():
                 return booking_number.process(event, work)
     except InvalidIdentifier as bad:
         return _refuse(message, work, bad)

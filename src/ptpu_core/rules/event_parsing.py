@@ -7,18 +7,11 @@ import re
 from typing import Any
 
 from ptpu_core.errors import InvalidMessage
-from ptpu_core.models.events import (
-    BookingNumberChangedEvent,
-    ConfirmedReleaseDateChangedEvent,
-    EventType,
-    ExternalMovementInsertedEvent,
-    ImprisonmentStatusChangedEvent,
-    OffenderEvent,
-    SentenceDatesChangedEvent,
-)
+from ptpu_core.models import events
+from ptpu_core.models.events import EventType
 
 
-def parse_event(event_type: str, message_json: str) -> OffenderEvent | None:
+def parse_event(event_type: str, message_json: str) -> events.OffenderEvent | None:
     """The event in `message_json`; None for an event type we do not handle; InvalidMessage when it is wrong."""
     kind = EventType.of(event_type)
     if kind is None:
@@ -30,15 +23,15 @@ def parse_event(event_type: str, message_json: str) -> OffenderEvent | None:
             # NOMIS leaves imprisonmentStatusSeq out of some events (see the captured fixture); the
             # existing service's JSON reader then saw 0, so an absent sequence means the insert event.
             seq = _int_field(body, "imprisonmentStatusSeq") if "imprisonmentStatusSeq" in body else 0
-            return ImprisonmentStatusChangedEvent(booking_id, seq)
+            return events.ImprisonmentStatusChangedEvent(booking_id, seq)
         case EventType.EXTERNAL_MOVEMENT_RECORD_INSERTED:
-            return ExternalMovementInsertedEvent(booking_id, _int_field(body, "movementSeq"))
+            return events.ExternalMovementInsertedEvent(booking_id, _int_field(body, "movementSeq"))
         case EventType.BOOKING_NUMBER_CHANGED:
-            return BookingNumberChangedEvent(booking_id)
+            return events.BookingNumberChangedEvent(booking_id)
         case EventType.SENTENCE_DATES_CHANGED:
-            return SentenceDatesChangedEvent(booking_id)
+            return events.SentenceDatesChangedEvent(booking_id)
         case EventType.CONFIRMED_RELEASE_DATE_CHANGED:
-            return ConfirmedReleaseDateChangedEvent(booking_id)
+            return events.ConfirmedReleaseDateChangedEvent(booking_id)
     raise AssertionError(f"unhandled event type {kind}")  # pragma: no cover - the match is exhaustive
 
 
