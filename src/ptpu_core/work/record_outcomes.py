@@ -118,22 +118,17 @@ class OutcomeRecorder:
         tier = tier_for(message.retry_count)
         if tier is not None:  # the retry of system failures counts apart: its probes are no tier's retries
             self._metrics.record_retried(tier.name if counts_system_failure else SYSTEM_FAILURE_RETRIES)
-        if message.event_type == EventType.IMPRISONMENT_STATUS_CHANGED.value:
-            self._count_status_change(message, updated, outcome, now, selected)
-
-    def _count_status_change(
-        self, before: Message, after: Message, outcome: Outcome, now: datetime, selected: bool
-    ) -> None:
+        if message.event_type != EventType.IMPRISONMENT_STATUS_CHANGED.value:
+            return
         # As the Kotlin service counts: every Done is a success; a TryLater is a failure once, by the
         # record's own (LONG tier, daily) retry in its last 24 hours; total = both.
-        if isinstance(outcome, Done):
+        succeeded = isinstance(outcome, Done)
+        if succeeded or (selected and updated.delete_by - epoch_seconds(now) <= LAST_CHANCE.total_seconds()):
             self._metrics.status_change("total")
-            self._metrics.status_change("success")
-            days = days_to_success(before.created_date, now)
-            self._metrics.status_change_succeeded(retries=before.retry_count, days=days)
-        elif selected and after.delete_by - epoch_seconds(now) <= LAST_CHANCE.total_seconds():  # expires first
-            self._metrics.status_change("total")
-            self._metrics.status_change("fail")
+            self._metrics.status_change("success" if succeeded else "fail")
+        if succeeded:
+            days = days_to_success(message.created_date, now)
+            self._metrics.status_change_succeeded(retries=message.retry_count, days=days)
 
 
 def kind_of(error: BaseException | None) -> tuple[str, str]:
