@@ -12,7 +12,6 @@ from enum import Enum
 
 from attrs import define
 
-from ptpu_core.models.prison import Booking
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.models.service_time import instant
 from ptpu_core.ports import Clock, MessageRepository, Metrics, PrisonApi
@@ -73,7 +72,14 @@ class EventReceiver:
         if isinstance(verdict, Dropped):
             log.info("Dropping %s for booking %d: %s", event_type, event.booking_id, verdict.reason)
             return Reception.NOT_VALID
-        message = self._record(record_id, event.booking_id, event_type, message_json, verdict.booking, sns_message_id)
+        created, booking = instant(self._clock.now()), verdict.booking
+        message = Message(
+            id=record_id, booking_id=event.booking_id, event_type=event_type, message=message_json,
+            created_date=created, delete_by=initial_delete_by(created), retry_count=0,
+            status=SynchroniseState.VALIDATED, reportable=True, sns_message_id=sns_message_id,
+            offender_no=booking.offender_no, booking_no=booking.booking_no, location_id=booking.agency_id,
+            location_description=booking.location_description, recall=booking.recall, legal_status=booking.legal_status,
+        )
         if not self._repository.add(message):  # a copy stored meanwhile, or our own lost-answer retry
             return self._duplicate(event_type, event.booking_id, sns_message_id, record_id)
         log.info("Stored %s for booking %d as %s", event_type, event.booking_id, message.log_ref)
@@ -85,16 +91,3 @@ class EventReceiver:
         if self._metrics is not None:
             self._metrics.duplicate_message(event_type)
         return Reception.DUPLICATE
-
-    def _record(
-        self, record_id: str, booking_id: int, event_type: str, message_json: str, booking: Booking,
-        sns_message_id: str | None,
-    ) -> Message:
-        created = instant(self._clock.now())
-        return Message(
-            id=record_id, booking_id=booking_id, event_type=event_type, message=message_json, created_date=created,
-            delete_by=initial_delete_by(created), retry_count=0, status=SynchroniseState.VALIDATED, reportable=True,
-            offender_no=booking.offender_no, booking_no=booking.booking_no, location_id=booking.agency_id,
-            location_description=booking.location_description, recall=booking.recall,
-            legal_status=booking.legal_status, sns_message_id=sns_message_id,
-        )

@@ -141,7 +141,7 @@ def validated_ids(ids: Sequence[object]) -> list[RequestedId]:
     first as hmpps-prisoner-search's PrisonerSearchService does); InvalidResyncRequest naming each bad one."""
     if not 1 <= len(ids) <= MAX_IDS:
         raise InvalidResyncRequest([f"ids: give between 1 and {MAX_IDS} booking ids or NOMS numbers, not {len(ids)}"])
-    wanted = [_upper_ascii(value) for value in ids]
+    wanted = [value.upper() if isinstance(value, str) and value.isascii() else value for value in ids]
     problems = [
         problem for index, (sent, value) in enumerate(zip(ids, wanted, strict=True))
         if (problem := _problem(index, value, sent))
@@ -149,10 +149,6 @@ def validated_ids(ids: Sequence[object]) -> list[RequestedId]:
     if problems:
         raise InvalidResyncRequest(problems)
     return [value for value in wanted if isinstance(value, int | str)]
-
-
-def _upper_ascii(value: object) -> object:
-    return value.upper() if isinstance(value, str) and value.isascii() else value
 
 
 def _problem(index: int, value: object, sent: object) -> str | None:
