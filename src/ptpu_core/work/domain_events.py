@@ -38,11 +38,6 @@ UPDATED_DESCRIPTION = (
 )
 
 
-def london(moment: datetime) -> datetime:
-    """`moment` (naive = London wall-clock time) as an aware Europe/London datetime."""
-    return instant(moment).astimezone(SERVICE_ZONE)
-
-
 def prison_identifier_added(crn: str, noms_number: str, booking_number: str, occurred_at: datetime) -> HmppsDomainEvent:
     """The event for a NOMS number set on the case `crn`."""
     information = {"bookingNumber": booking_number}
@@ -61,7 +56,8 @@ def _about_case(
     event_type: str, description: str, crn: str, noms_number: str, occurred_at: datetime, information: dict[str, str]
 ) -> HmppsDomainEvent:
     identifiers = (PersonIdentifier(CRN, crn), PersonIdentifier(NOMS, noms_number))
-    return HmppsDomainEvent(event_type=event_type, occurred_at=london(occurred_at), description=description,
+    london = instant(occurred_at).astimezone(SERVICE_ZONE)  # naive: London wall-clock time
+    return HmppsDomainEvent(event_type=event_type, occurred_at=london, description=description,
                             identifiers=identifiers, additional_information=information)
 
 
