@@ -65,9 +65,10 @@ class EffectJournal:
     def stage(self) -> None:
         """Put the landed writes and buffered effects' keys on the record for the caller's save; then `saved()`
         or, when that save failed, `flush()`."""
-        self._message.applied_steps = self._message.applied_steps | frozenset(
-            [step for step, _ in self._pending] + self._written
-        )
+        self._message.applied_steps = self._message.applied_steps | frozenset(self._steps())
+
+    def _steps(self) -> list[str]:
+        return [step for step, _ in self._pending] + self._written
 
     def saved(self) -> None:
         """The record was stored with its staged steps: emit the buffered effects (each once)."""
@@ -77,7 +78,7 @@ class EffectJournal:
 
     def flush(self) -> None:
         """Journal the landed writes and buffered effects in one store write, then emit the effects."""
-        steps = [step for step, _ in self._pending] + self._written
+        steps = self._steps()
         if not steps:
             return
         self._store.record_applied_steps(self._message.id, steps)
