@@ -51,7 +51,7 @@ def _decide(event: ImprisonmentStatusChangedEvent, work: BookingWork) -> Decisio
         return done(State.COMPLETED), names.IMPRISONMENT_STATUS_IGNORED, about | {"reason": NOT_ACTIVE}
 
     settings = work.settings
-    matcher = OffenderMatcher(work, work, work, work, settings, announcer=work)
+    matcher = OffenderMatcher(work, work.ports.offender_search, work, work, settings, announcer=work)
     match = matcher.ensure_offender_number_exists_in_probation(booking, start)  # 5
     if isinstance(match, NotMatched):
         return try_later(match.state, None, *match.crns), match.telemetry_name, about | match.attributes

@@ -48,18 +48,13 @@ class ProcessedFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
 
-    def accepts(self, message: Message) -> bool:
-        """The filters the store does not apply itself."""
-        return (self.location_id is None or message.location_id == self.location_id) and (
-            self.event_type is None or message.event_type == self.event_type
-        )
-
 
 def processed(repository: MessageRepository, filter: ProcessedFilter) -> Iterator[Message]:
     """Processed records in both date ranges, narrowed by location and event type, oldest created first."""
     selected = repository.processed_between(filter.processed_from, filter.processed_to, filter.created_from,
                                             filter.created_to)
-    return (m for m in selected if filter.accepts(m))
+    return (m for m in selected if filter.location_id in (None, m.location_id)
+            and filter.event_type in (None, m.event_type))
 
 
 # match-summary category names (SPEC §9) for the states a waiting record can be in.

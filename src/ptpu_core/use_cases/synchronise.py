@@ -96,7 +96,6 @@ class SynchronisationService:
     ) -> None:
         self._repository = repository
         self._ports = ports
-        self._clock = ports.clock
         self._settings = settings
         self._cycle = cycle
         self._leases = cycle.leases or NoLeases()
@@ -106,7 +105,7 @@ class SynchronisationService:
         self._probe_failed: set[int] = set()  # bookings that failed again in the last probe runs
 
     def _cutoff(self) -> datetime:
-        return instant(self._clock.now()) - self._settings.hold_back
+        return instant(self._ports.clock.now()) - self._settings.hold_back
 
     def process_due(self, *, deadline: datetime | None = None) -> CycleSummary:
         """SPEC §6: records never tried and older than the hold-back; no booking starts at or after `deadline`."""
@@ -116,7 +115,7 @@ class SynchronisationService:
 
     def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> CycleSummary:
         """SPEC §8: records whose retry count is in `tier`; no booking starts at or after `deadline`."""
-        started = instant(self._clock.now())
+        started = instant(self._ports.clock.now())
         selected = _distinct_bookings(self._repository.unprocessed_with_retries(tier.min_retries, tier.max_retries))
         run = LeaseRun(tier, started, self._cycle.retry_same_run_within)
         cycle = _Pass(lambda m: tier.covers(m.retry_count), run, _not_held_back(started - self._settings.hold_back))
@@ -178,7 +177,7 @@ class SynchronisationService:
             for position, booking_id in enumerate(chunk):
                 if cycle.probe is not None and _probe_failing_again(cycle.probe):
                     return
-                if deadline is not None and instant(self._clock.now()) >= instant(deadline):
+                if deadline is not None and instant(self._ports.clock.now()) >= instant(deadline):
                     # Counting the rest reads only the selection's index, never a booking's records.
                     tally["deferred"] = len(chunk) - position + sum(1 for _ in remaining)
                     log.info("Cycle deadline %s reached: %d bookings left for the next cycle",
@@ -209,7 +208,7 @@ class SynchronisationService:
         tally: Counter[str] = Counter()
         lease = self._leases.lease
         # Read before asking, so the bound errs early rather than late.
-        stop_at = None if lease is None else instant(self._clock.now()) + lease * LEASE_SHARE
+        stop_at = None if lease is None else instant(self._ports.clock.now()) + lease * LEASE_SHARE
         if not self._leases.try_lease(booking_id, cycle.run):
             refused.set()
             tally["leased_elsewhere"] += 1
@@ -232,7 +231,7 @@ class SynchronisationService:
                                lease=partial(confirm_lease, self._leases, booking_id, cycle.run),
                                save=partial(self._save, cycle=cycle, tally=tally))
             for message in aggregation.kept:
-                if stop_at is not None and instant(self._clock.now()) >= stop_at:
+                if stop_at is not None and instant(self._ports.clock.now()) >= stop_at:
                     tally["cut_short"] += 1
                     log.warning("booking %s: its lease is half spent; the rest of its records are left for the next"
                                 " cycle", booking_id)

@@ -146,9 +146,6 @@ class BookingWork:
     def get_prisoner(self, offender_no: str) -> Prisoner | None:
         return self._once("prisoner", self.ports.prison_api.get_prisoner, offender_no)
 
-    def match(self, request: probation.MatchRequest) -> probation.OffenderMatches:
-        return self.ports.offender_search.match(request)
-
     def get_convictions(self, crn: str) -> list[probation.Conviction]:
         return self.ports.community_api.get_convictions(crn)
 
