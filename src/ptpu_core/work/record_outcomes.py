@@ -19,7 +19,7 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.models.service_time import instant
 from ptpu_core.outcomes import Done, Outcome, try_later
 from ptpu_core.ports import Clock, MessageRepository, Metrics
-from ptpu_core.rules.retry_policy import epoch_seconds, processed_delete_by, retry_delete_by, tier_for
+from ptpu_core.rules.retry_policy import epoch_seconds, initial_delete_by, retry_delete_by, tier_for
 from ptpu_core.work.outage_log import REPORT_INTERVAL_SECONDS, OutageLog
 
 log = logging.getLogger("ptpu.synchronise")
@@ -101,7 +101,7 @@ class OutcomeRecorder:
         crns = outcome.status.crns_text or message.matching_crns
         if isinstance(outcome, Done):
             updated = evolve(message, processed_date=now, status=outcome.status.state, matching_crns=crns,
-                             delete_by=processed_delete_by(now))
+                             delete_by=initial_delete_by(now))
         else:
             system_failure = outcome.status.state is SynchroniseState.ERROR
             if system_failure:
