@@ -111,10 +111,14 @@ class ResyncProgress:
         with self._lock:
             rest = self._wanted[len(self._answers):]
             running = self._running
-        found = [ResyncItem(one, one if isinstance(one, int) else None, ResyncResult.NOT_STARTED) for one in rest]
+        found = [_not_started(one) for one in rest]
         if found and running is not None and running[0] == found[0].requested:
             found[0] = ResyncItem(*running, ResyncResult.STILL_RUNNING)
         return found
+
+
+def _not_started(requested: RequestedId) -> ResyncItem:
+    return ResyncItem(requested, requested if isinstance(requested, int) else None, ResyncResult.NOT_STARTED)
 
 
 class InvalidResyncRequest(PtpuError):
@@ -218,7 +222,8 @@ class Resync:
             progress.running(requested, requested if isinstance(requested, int) else None)
             item = answered.get(requested)  # answered already: the same answer, whatever the budget
             if item is None and (progress.stopped or instant(self._ports.clock.now()) >= spent_at):
-                item = _not_started(requested, self._time_budget)
+                spent = f"not started: this request's {self._time_budget.total_seconds():g} s were spent; send it again"
+                item = evolve(_not_started(requested), detail=spent)
             elif item is None:
                 booking = self._booking_of(requested)
                 if isinstance(booking, int):
@@ -260,7 +265,12 @@ class Resync:
             self._leases.release(booking_id, ON_REQUEST)
 
     def _process(self, booking_id: int, dry_run: bool) -> ResyncItem:
-        record = self._status_change(booking_id)  # one record: the one processed and the one an owed event rides on
+        # The record an IMPRISONMENT_STATUS-CHANGED (sequence 0, the insert) would be, never stored: the one
+        # processed and the one an owed announcement rides on.
+        event_type = EventType.IMPRISONMENT_STATUS_CHANGED.value
+        body = json.dumps({"eventType": event_type, "bookingId": booking_id, "imprisonmentStatusSeq": 0})
+        now = instant(self._ports.clock.now())
+        record = Message(f"resync-{booking_id}", booking_id, event_type, body, created_date=now, delete_by=0)
         writes = _Collected()
         events = _Collected(None if dry_run else self._ports.telemetry)
         ports, settings, reporting = evolve(self._ports, telemetry=events), self._settings, None
@@ -280,19 +290,6 @@ class Resync:
         result = ResyncResult.DONE if isinstance(outcome, Done) else ResyncResult.TRY_LATER
         return ResyncItem(booking_id, booking_id, result, status=outcome.status.state,
                           crns=outcome.status.matching_crns, events=tuple(events.events), writes=tuple(writes.events))
-
-    def _status_change(self, booking_id: int) -> Message:
-        """The record an IMPRISONMENT_STATUS-CHANGED (sequence 0, the insert) for the booking would be; never stored."""
-        event_type = EventType.IMPRISONMENT_STATUS_CHANGED.value
-        now = instant(self._ports.clock.now())
-        body = {"eventType": event_type, "bookingId": booking_id, "imprisonmentStatusSeq": 0}
-        return Message(f"resync-{booking_id}", booking_id, event_type, json.dumps(body), created_date=now, delete_by=0)
-
-
-def _not_started(requested: RequestedId, budget: timedelta) -> ResyncItem:
-    booking_id = requested if isinstance(requested, int) else None
-    detail = f"not started: this request's {budget.total_seconds():g} s were spent; send it again"
-    return ResyncItem(requested, booking_id, ResyncResult.NOT_STARTED, detail=detail)
 
 
 def _failed(requested: RequestedId, booking_id: int | None, failure: SystemFailure) -> ResyncItem:
