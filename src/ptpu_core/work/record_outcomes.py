@@ -97,8 +97,9 @@ class OutcomeRecorder:
         retry-until date only when a retry run tries a record tried before, else left as it is."""
         self._tick()  # a kind of failure quiet for a minute is over
         now = instant(self._clock.now())
-        # An outcome without CRNs keeps those stored (as Message.retry / markAsProcessed).
-        crns = outcome.status.crns_text or message.matching_crns
+        # `matchingCrns` joined with ", " as the Kotlin joinToString(); an outcome without CRNs keeps those
+        # stored (as Message.retry / markAsProcessed).
+        crns = ", ".join(outcome.status.matching_crns) or message.matching_crns
         if isinstance(outcome, Done):
             updated = evolve(message, processed_date=now, status=outcome.status.state, matching_crns=crns,
                              delete_by=initial_delete_by(now))
