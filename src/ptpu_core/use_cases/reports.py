@@ -71,39 +71,15 @@ CATEGORY_STATES: dict[str, SynchroniseState] = {
 _CATEGORY_OF_STATE: dict[StoredState | None, str] = {state: name for name, state in CATEGORY_STATES.items()}
 
 
-@frozen
-class MatchSummary:
-    """How the IMPRISONMENT_STATUS-CHANGED records fared, as the Kotlin service reports it: completed
-    (rejected: NO_LONGER_VALID; success: the rest), waiting (unprocessed within the SLA; new: retry count 0;
-    retry: the rest; by last state's category) and exceeded-sla (unprocessed, older than `sla_days`)."""
-
-    total: int
-    completed: int
-    success: int
-    rejected: int
-    waiting: int
-    waiting_new: int
-    waiting_retry: int
-    waiting_category: dict[str, int]
-    exceeded_sla: int
-    exceeded_sla_category: dict[str, int]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "total": self.total,
-            "completed": {"total": self.completed, "success": self.success, "rejected": self.rejected},
-            "waiting": {"total": self.waiting, "new": self.waiting_new, "retry": self.waiting_retry,
-                        "category": dict(self.waiting_category)},
-            "exceeded-sla": {"total": self.exceeded_sla, "category": dict(self.exceeded_sla_category)},
-        }
-
-
 def match_summary(
     repository: MessageRepository, clock: Clock, location_id: str | None, created_from: datetime | None,
     created_to: datetime | None, sla_days: int = 7,
-) -> MatchSummary:
-    """Counts over the status-change records created after `created_from` and before `created_to`
-    (exclusive, London wall-clock) at `location_id`; one pass over the stream, nothing is kept."""
+) -> dict[str, Any]:
+    """How the status-change records created after `created_from` and before `created_to` (exclusive, London
+    wall-clock) at `location_id` fared, as the Kotlin service reports it (its JSON): completed (rejected:
+    NO_LONGER_VALID; success: the rest), waiting (unprocessed within the SLA; new: retry count 0; retry: the
+    rest; by last state's category) and exceeded-sla (unprocessed, older than `sla_days`). One pass over the
+    stream, nothing kept."""
     sla_cutoff = days_ago(clock, sla_days)
     records = repository.created_between(created_from, created_to, EventType.IMPRISONMENT_STATUS_CHANGED.value)
     counts: Counter[str] = Counter()  # success, rejected, waiting (new, retry) and exceeded
@@ -121,6 +97,9 @@ def match_summary(
             counts["new" if message.retry_count == 0 else "retry"] += 1
     waiting, exceeded = ({name: found[name] for name in CATEGORY_STATES} for found in categories.values())
     completed = counts["success"] + counts["rejected"]
-    return MatchSummary(completed + counts["waiting"] + counts["exceeded"], completed, counts["success"],
-                        counts["rejected"], counts["waiting"], counts["new"], counts["retry"], waiting,
-                        counts["exceeded"], exceeded)
+    return {
+        "total": completed + counts["waiting"] + counts["exceeded"],
+        "completed": {"total": completed, "success": counts["success"], "rejected": counts["rejected"]},
+        "waiting": {"total": counts["waiting"], "new": counts["new"], "retry": counts["retry"], "category": waiting},
+        "exceeded-sla": {"total": counts["exceeded"], "category": exceeded},
+    }
