@@ -68,10 +68,9 @@ def _decide(event: ImprisonmentStatusChangedEvent, work: BookingWork) -> Decisio
         return try_later(State.BOOKING_NUMBER_NOT_ASSIGNED, None, crn), names.BOOKING_NUMBER_NOT_ASSIGNED, about
     # Until Delius is put right (e.g. duplicate custodial events) keep trying while the sentence runs.
     retry_until = detail.sentence_expiry_date
-    agency = booking.agency_id
     if not capabilities.location:  # 8
         work.track_event(names.SKIPPED_BY_CONFIGURATION, about | skipped(Capability.LOCATION, STATUS_CHANGE))
-    elif agency is not None and work.update_custody(noms, book_no, UpdateCustody(agency)) is None:
+    elif booking.agency_id is not None and work.update_custody(noms, book_no, UpdateCustody(booking.agency_id)) is None:
         return try_later(State.LOCATION_NOT_UPDATED, retry_until, crn), names.LOCATION_NOT_UPDATED, about
     if not capabilities.key_dates:
         work.track_event(names.SKIPPED_BY_CONFIGURATION, about | skipped(Capability.KEY_DATES, STATUS_CHANGE))

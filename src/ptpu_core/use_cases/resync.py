@@ -282,9 +282,8 @@ class Resync:
         elif ports.domain_events is not None and self._owed_store is not None:
             kept = KeptWhenUnpublished(ports.domain_events, self._owed_store, record)
             ports = evolve(ports, domain_events=kept)
-        work = BookingWork(ports, settings, dry_run=reporting)
         try:
-            outcome = process(record, work)
+            outcome = process(record, BookingWork(ports, settings, dry_run=reporting))
         except SystemFailure as failure:
             return evolve(_failed(booking_id, booking_id, failure), events=tuple(events.events))
         result = ResyncResult.DONE if isinstance(outcome, Done) else ResyncResult.TRY_LATER
