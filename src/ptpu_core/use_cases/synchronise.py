@@ -238,8 +238,11 @@ class SynchronisationService:
                     break
                 outcome = self._record(message, work)
                 tally["processed"] += 1
-                tally["done" if isinstance(outcome, Done) else "retried"] += 1
-                failing = failing or outcome.status.state is SynchroniseState.ERROR
+                if isinstance(outcome, Done):
+                    tally["done"] += 1
+                else:
+                    tally["retried"] += 1
+                    failing = failing or outcome.status.state is SynchroniseState.ERROR
         except LeaseLost:
             tally["lease_lost"] += 1
             log.warning(
