@@ -11,8 +11,6 @@ from collections import Counter
 from collections.abc import Callable, Collection
 from typing import Protocol
 
-from attrs import define, field
-
 from ptpu_core.models.record import Message
 
 WRITE = "w:"
@@ -24,25 +22,20 @@ class AppliedStepStore(Protocol):
         """Add `steps` to the stored record's applied steps (a set union); StoreFailure on failure."""
 
 
-@define
 class EffectJournal:
     """One record's journal for one processing attempt. Not thread-safe: one record, one thread."""
 
-    _message: Message
-    _store: AppliedStepStore
-    _occurrences: Counter[str] = field(init=False, factory=Counter)
-    _pending: list[tuple[str, Callable[[], None]]] = field(init=False, factory=list)
-    _written: list[str] = field(init=False, factory=list)
-
-    def __attrs_post_init__(self) -> None:
+    def __init__(self, message: Message, store: AppliedStepStore) -> None:
+        self._message = message
+        self._store = store
+        self._attempt = f"a{message.retry_count}:"
         # Entries of earlier attempts are no longer needed: their outcomes were saved.
-        self._message.applied_steps = frozenset(
-            step for step in self._message.applied_steps if step.startswith((WRITE, self._attempt))
+        message.applied_steps = frozenset(
+            step for step in message.applied_steps if step.startswith(WRITE) or step.startswith(self._attempt)
         )
-
-    @property
-    def _attempt(self) -> str:
-        return f"a{self._message.retry_count}:"
+        self._occurrences: Counter[str] = Counter()
+        self._pending: list[tuple[str, Callable[[], None]]] = []
+        self._written: list[str] = []
 
     def effect(self, key: str, emit: Callable[[], None]) -> None:
         """Emit `emit` once per attempt: buffered until the journal is stored, skipped when already journalled."""
@@ -65,10 +58,9 @@ class EffectJournal:
     def stage(self) -> None:
         """Put the landed writes and buffered effects' keys on the record for the caller's save; then `saved()`
         or, when that save failed, `flush()`."""
-        self._message.applied_steps = self._message.applied_steps | frozenset(self._steps())
-
-    def _steps(self) -> list[str]:
-        return [step for step, _ in self._pending] + self._written
+        self._message.applied_steps = self._message.applied_steps | frozenset(
+            [step for step, _ in self._pending] + self._written
+        )
 
     def saved(self) -> None:
         """The record was stored with its staged steps: emit the buffered effects (each once)."""
@@ -78,7 +70,7 @@ class EffectJournal:
 
     def flush(self) -> None:
         """Journal the landed writes and buffered effects in one store write, then emit the effects."""
-        steps = self._steps()
+        steps = [step for step, _ in self._pending] + self._written
         if not steps:
             return
         self._store.record_applied_steps(self._message.id, steps)
