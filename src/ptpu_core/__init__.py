@@ -15,7 +15,6 @@ from ptpu_core.models.events import (
     ImprisonmentStatusChangedEvent,
     OffenderEvent,
     SentenceDatesChangedEvent,
-    event_priority,
 )
 from ptpu_core.models.prison import Booking, BookingIdentifier, Movement, Prisoner, SentenceDetail, SentenceTerm
 from ptpu_core.models.probation import (
@@ -57,7 +56,7 @@ from ptpu_core.rules.capabilities import SERVES, Capabilities, Capability
 from ptpu_core.rules.event_parsing import parse_event
 from ptpu_core.rules.identifiers import InvalidIdentifier, require_booking_number, require_crn, require_noms_number
 from ptpu_core.rules.key_dates import latest_sentence_start_date, probation_key_dates
-from ptpu_core.rules.retry_policy import RetryTier, tier_for
+from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.rules.sns_envelope import SnsNotification, parse_envelope
 from ptpu_core.rules.validation import Dropped, Kept, Verdict, validate
 from ptpu_core.settings import DomainSettings
@@ -71,15 +70,15 @@ from ptpu_core.work.domain_events import (
 __all__ = [
     "EventType", "OffenderEvent", "ImprisonmentStatusChangedEvent", "ExternalMovementInsertedEvent",
     "SentenceDatesChangedEvent", "ConfirmedReleaseDateChangedEvent", "BookingNumberChangedEvent", "EVENT_PRIORITY",
-    "event_priority", "Message", "SynchroniseState", "Booking", "BookingIdentifier", "Movement", "Prisoner",
-    "SentenceDetail", "SentenceTerm", "MatchRequest", "OffenderMatch", "OffenderMatches", "Conviction", "Sentence",
-    "Custody", "Institution", "IDs", "UpdateCustody", "UpdateCustodyBookingNumber", "ReplaceCustodyKeyDates",
-    "NotFound", "HmppsDomainEvent", "PersonIdentifier", "SnsNotification", "parse_envelope", "parse_event", "validate",
+    "Message", "SynchroniseState", "Booking", "BookingIdentifier", "Movement", "Prisoner", "SentenceDetail",
+    "SentenceTerm", "MatchRequest", "OffenderMatch", "OffenderMatches", "Conviction", "Sentence", "Custody",
+    "Institution", "IDs", "UpdateCustody", "UpdateCustodyBookingNumber", "ReplaceCustodyKeyDates", "NotFound",
+    "HmppsDomainEvent", "PersonIdentifier", "SnsNotification", "parse_envelope", "parse_event", "validate",
     "Verdict", "Kept", "Dropped", "aggregate", "Aggregation", "OffenderMatcher", "PrisonerLookup", "ProbationCases",
     "Announces", "MatchResult", "Matched", "NotMatched", "probation_key_dates", "latest_sentence_start_date",
-    "RetryTier", "tier_for", "require_noms_number", "require_crn", "require_booking_number", "InvalidIdentifier",
-    "Capability", "Capabilities", "SERVES", "prison_identifier_added", "prison_identifier_updated",
-    "PRISON_IDENTIFIER_ADDED", "PRISON_IDENTIFIER_UPDATED", "Clock", "Telemetry", "Metrics", "PrisonApi",
-    "OffenderSearchApi", "CommunityApi", "MessageRepository", "DomainEventPublisher", "DomainSettings", "PtpuError",
-    "SystemFailure", "UpstreamFailure", "StoreFailure", "InvalidMessage",
+    "RetryTier", "require_noms_number", "require_crn", "require_booking_number", "InvalidIdentifier", "Capability",
+    "Capabilities", "SERVES", "prison_identifier_added", "prison_identifier_updated", "PRISON_IDENTIFIER_ADDED",
+    "PRISON_IDENTIFIER_UPDATED", "Clock", "Telemetry", "Metrics", "PrisonApi", "OffenderSearchApi", "CommunityApi",
+    "MessageRepository", "DomainEventPublisher", "DomainSettings", "PtpuError", "SystemFailure", "UpstreamFailure",
+    "StoreFailure", "InvalidMessage",
 ]

@@ -14,11 +14,6 @@ class SynchroniseStatus:
     state: SynchroniseState
     matching_crns: tuple[str, ...] = ()
 
-    @property
-    def crns_text(self) -> str | None:
-        """`matchingCrns` as stored: joined with ", " as the Kotlin joinToString(); None when there are none."""
-        return ", ".join(self.matching_crns) if self.matching_crns else None
-
 
 @frozen
 class Done:

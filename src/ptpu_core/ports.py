@@ -4,41 +4,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
-from typing import Protocol, runtime_checkable
+from datetime import datetime
+from typing import Protocol
 
+from ptpu_core.models import probation
 from ptpu_core.models.domain_event import HmppsDomainEvent
 from ptpu_core.models.prison import Booking, BookingIdentifier, Movement, Prisoner, SentenceDetail, SentenceTerm
-from ptpu_core.models.probation import (
-    Conviction,
-    Custody,
-    IDs,
-    MatchRequest,
-    NotFound,
-    OffenderMatches,
-    ReplaceCustodyKeyDates,
-    UpdateCustody,
-    UpdateCustodyBookingNumber,
-)
 from ptpu_core.models.record import Message
 
 
-@runtime_checkable
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current moment, aware (any zone; the core reads a naive answer as London wall-clock time)."""
 
-    def today(self) -> date:
-        """Today's date in Europe/London."""
 
-
-@runtime_checkable
 class Telemetry(Protocol):
     def track_event(self, name: str, attributes: Mapping[str, str]) -> None:
         """Record a named custom event (SPEC §10) with string attributes."""
 
 
-@runtime_checkable
 class Metrics(Protocol):
     """Counters and histograms with the existing Grafana names (SPEC §10)."""
 
@@ -69,7 +53,6 @@ class Metrics(Protocol):
         """ptpu_retries_total{tier}: a record tried again, by its retry count's tier (SHORT, MEDIUM, LONG)."""
 
 
-@runtime_checkable
 class PrisonApi(Protocol):
     def get_booking(self, booking_id: int) -> Booking: ...
     def get_sentence_detail(self, booking_id: int) -> SentenceDetail: ...
@@ -84,32 +67,33 @@ class PrisonApi(Protocol):
         """The first entry of /api/prisoners?offenderNo=, None when the list is empty."""
 
 
-@runtime_checkable
 class OffenderSearchApi(Protocol):
-    def match(self, request: MatchRequest) -> OffenderMatches: ...
+    def match(self, request: probation.MatchRequest) -> probation.OffenderMatches: ...
 
 
-@runtime_checkable
 class CommunityApi(Protocol):
-    def get_convictions(self, crn: str) -> list[Conviction]: ...
-    def update_noms_number(self, crn: str, noms_number: str) -> IDs: ...
+    def get_convictions(self, crn: str) -> list[probation.Conviction]: ...
+    def update_noms_number(self, crn: str, noms_number: str) -> probation.IDs: ...
 
-    def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
+    def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[probation.IDs]:
         """[] when community-api answers 404 or 409 (not found / nothing replaced)."""
 
-    def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
+    def update_booking_number(
+        self, noms_number: str, body: probation.UpdateCustodyBookingNumber
+    ) -> probation.Custody | None:
         """None on 404 (book number not assigned)."""
 
-    def update_custody(self, noms_number: str, booking_number: str, body: UpdateCustody) -> Custody | None:
+    def update_custody(
+        self, noms_number: str, booking_number: str, body: probation.UpdateCustody
+    ) -> probation.Custody | None:
         """None on 404 (custody record not found)."""
 
     def replace_key_dates(
-        self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
-    ) -> Custody | NotFound:
+        self, noms_number: str, booking_number: str, body: probation.ReplaceCustodyKeyDates
+    ) -> probation.Custody | probation.NotFound:
         """NotFound on 404, carrying the body's message (it says whether offender or booking)."""
 
 
-@runtime_checkable
 class MessageRepository(Protocol):
     """The store of validated events. Reads are by index, never a table scan (SPEC §5 beyond)."""
 
@@ -148,7 +132,6 @@ class MessageRepository(Protocol):
         """Records (processed or not) with start < created_date < end, optionally of one event type."""
 
 
-@runtime_checkable
 class DomainEventPublisher(Protocol):
     """Where HMPPS domain events go: the domain-events SNS topic, or nowhere."""
 

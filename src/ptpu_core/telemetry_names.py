@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from ptpu_core.models.prison import Booking
+
 # EXTERNAL_MOVEMENT_RECORD-INSERTED
 EXTERNAL_MOVEMENT: Final = "P2PExternalMovement"
 TRANSFER_PROBATION_UPDATED: Final = "P2PTransferProbationUpdated"
@@ -38,6 +40,13 @@ BOOKING_NUMBER_CHANGED_OFFENDER_NOT_FOUND: Final = "P2PBookingNumberChangedOffen
 
 # Value the existing service writes for an attribute it does not know (Kotlin TelemetryHelper).
 NOT_PRESENT: Final = "not present"
+
+
+def booking_attributes(booking: Booking) -> dict[str, str]:
+    """The attributes naming a booking that the processors' events share."""
+    return {"offenderNo": booking.offender_no, "bookingNumber": booking.booking_no,
+            "agencyId": booking.agency_id or NOT_PRESENT}
+
 
 # Not in the existing service: an upstream value that cannot be a real identifier was
 # refused before any call; attributes name the field and the value.

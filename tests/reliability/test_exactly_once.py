@@ -172,7 +172,7 @@ def assert_applied_once(world: World) -> None:
     processed = list(reports.processed(world.repository, reports.ProcessedFilter()))
     assert [m.id for m in processed] == [record.id]
     summary = reports.match_summary(world.repository, world.clock, None, None, None)
-    assert (summary.total, summary.completed, summary.success) == (1, 1, 1)
+    assert (summary["total"], summary["completed"]["total"], summary["completed"]["success"]) == (1, 1, 1)
     assert world.queue_depths() == (0, 0)  # every copy acknowledged, none dead-lettered
 
 

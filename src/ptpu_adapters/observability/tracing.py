@@ -66,7 +66,7 @@ def received_message_span(tracer: Tracer, message: dict[str, Any], queue_name: s
 
 
 class OpenTelemetryRecords:
-    """ptpu_core.work.record_tracing.RecordTracing: "process <eventType>", child of the record's stored
+    """ptpu_core.work.cycle.RecordTracing: "process <eventType>", child of the record's stored
     context, with ptpu.record.id, ptpu.booking.id, ptpu.event.type, ptpu.retry.count and, once decided,
     ptpu.outcome ("Done" / "TryLater") and ptpu.status (the state stored)."""
 

@@ -34,10 +34,6 @@ EVENT_PRIORITY: dict[str, int] = {
 OTHER_EVENT_PRIORITY = 99
 
 
-def event_priority(event_type: str) -> int:
-    return EVENT_PRIORITY.get(event_type, OTHER_EVENT_PRIORITY)
-
-
 @frozen
 class ImprisonmentStatusChangedEvent:
     booking_id: int

@@ -33,6 +33,12 @@ def is_bool(instance: object, attribute: Any, value: object) -> None:
         raise TypeError(f"{attribute.name} must be True or False, not {value!r}")
 
 
+def is_whole(instance: object, attribute: Any, value: Any) -> None:
+    """attrs validator: an int, never a bool or a numeric string ("1200835" would be a different key)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{attribute.name} must be a whole number (int), not {value!r}")
+
+
 def is_duration(instance: object, attribute: Any, value: object) -> None:
     """attrs validator: a timedelta of zero or more."""
     if not isinstance(value, timedelta):

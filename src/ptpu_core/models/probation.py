@@ -64,7 +64,7 @@ class Sentence:
 @frozen
 class Conviction:
     """community-api `Conviction`: boxed fields, none required. `active` is not used to pick sentences
-    (see `matching.custodial_sentence_start_dates`)."""
+    (see `matching._sentenced_near`)."""
 
     conviction_id: int | None = None
     active: bool | None = None

@@ -8,7 +8,7 @@ from enum import Enum
 
 from attrs import define, field
 
-from ptpu_core.models.field_kinds import string_set
+from ptpu_core.models.field_kinds import is_whole, string_set
 from ptpu_core.models.service_time import instant, optional_instant
 
 
@@ -53,12 +53,12 @@ class Message:
     epoch seconds."""
 
     id: str
-    booking_id: int
+    booking_id: int = field(validator=is_whole)
     event_type: str
     message: str
     created_date: datetime = field(converter=instant)
-    delete_by: int
-    retry_count: int = 0
+    delete_by: int = field(validator=is_whole)
+    retry_count: int = field(default=0, validator=is_whole)
     processed_date: datetime | None = field(default=None, converter=optional_instant)
     reportable: bool = False
     offender_no: str | None = None

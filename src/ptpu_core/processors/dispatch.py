@@ -9,13 +9,7 @@ import logging
 
 from ptpu_core import telemetry_names as names
 from ptpu_core.errors import InvalidMessage
-from ptpu_core.models.events import (
-    BookingNumberChangedEvent,
-    ConfirmedReleaseDateChangedEvent,
-    ExternalMovementInsertedEvent,
-    ImprisonmentStatusChangedEvent,
-    SentenceDatesChangedEvent,
-)
+from ptpu_core.models import events
 from ptpu_core.models.record import Message
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Outcome, done
@@ -42,36 +36,29 @@ def process(message: Message, work: BookingWork) -> Outcome:
         log.warning("Record %s has event type %r, which we do not process", message.log_ref, message.event_type)
         return done(State.COMPLETED)
     if not work.settings.capabilities.handles(message.event_type):
-        return _switched_off(message, work)
+        # Stored before every capability its type serves was switched off: no upstream call, one
+        # P2PSkippedByConfiguration per capability.
+        log.info("Record %s (%s) not processed: its capabilities are switched off", message.log_ref, message.event_type)
+        for capability in work.settings.capabilities.switched_off_for(message.event_type):
+            work.track_event(names.SKIPPED_BY_CONFIGURATION,
+                             {"bookingId": str(message.booking_id)} | skipped(capability, message.event_type))
+        return done(State.NO_LONGER_VALID)
     try:
         match event:
-            case ImprisonmentStatusChangedEvent():
+            case events.ImprisonmentStatusChangedEvent():
                 return imprisonment_status.process(event, work)
-            case ExternalMovementInsertedEvent():
+            case events.ExternalMovementInsertedEvent():
                 return movement.process(event, work)
-            case SentenceDatesChangedEvent() | ConfirmedReleaseDateChangedEvent():
+            case events.SentenceDatesChangedEvent() | events.ConfirmedReleaseDateChangedEvent():
                 return sentence_dates.process(event, work)
-            case BookingNumberChangedEvent():
+            case events.BookingNumberChangedEvent():
                 return booking_number.process(event, work)
     except InvalidIdentifier as bad:
-        return _refuse(message, work, bad)
+        # An upstream value that cannot be an identifier: nothing written, and retrying cannot help (the value
+        # is prison-api's or offender-search's data).
+        log.warning("Record %s (booking %d): %s; refused, nothing written", message.log_ref, message.booking_id, bad)
+        work.track_event(names.IDENTIFIER_REJECTED, {"bookingId": str(message.booking_id),
+                         "eventType": message.event_type, "field": bad.field, "value": str(bad.value)})
+        return done(State.NOT_VALID)
     raise AssertionError(f"unhandled event {event!r}")  # pragma: no cover - the match is exhaustive
 
-
-def _switched_off(message: Message, work: BookingWork) -> Outcome:
-    """A record stored before every capability its type serves was switched off: NO_LONGER_VALID with no
-    upstream call, one P2PSkippedByConfiguration per capability."""
-    log.info("Record %s (%s) not processed: its capabilities are switched off", message.log_ref, message.event_type)
-    for capability in work.settings.capabilities.switched_off_for(message.event_type):
-        work.track_event(names.SKIPPED_BY_CONFIGURATION,
-                         {"bookingId": str(message.booking_id)} | skipped(capability, message.event_type))
-    return done(State.NO_LONGER_VALID)
-
-
-def _refuse(message: Message, work: BookingWork, bad: InvalidIdentifier) -> Outcome:
-    """An upstream value that cannot be an identifier: NOT_VALID, telemetry naming the field and value, nothing
-    written. Retrying cannot help: the value is prison-api's or offender-search's data."""
-    log.warning("Record %s (booking %d): %s; refused, nothing written", message.log_ref, message.booking_id, bad)
-    about = {"bookingId": str(message.booking_id), "eventType": message.event_type}
-    work.track_event(names.IDENTIFIER_REJECTED, about | {"field": bad.field, "value": str(bad.value)})
-    return done(State.NOT_VALID)

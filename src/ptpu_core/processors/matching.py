@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Protocol
 
-from attrs import field, frozen
+from attrs import define, field, frozen
 
 from ptpu_core import telemetry_names as names
 from ptpu_core.models.events import EventType
 from ptpu_core.models.prison import Booking, Prisoner
-from ptpu_core.models.probation import Conviction, IDs, MatchRequest, OffenderMatches
+from ptpu_core.models.probation import Conviction, IDs, MatchRequest
 from ptpu_core.models.record import SynchroniseState
 from ptpu_core.ports import OffenderSearchApi, Telemetry
 from ptpu_core.rules.capabilities import Capability, skipped
@@ -60,35 +60,41 @@ class ProbationCases(Protocol):
     def update_noms_number(self, crn: str, noms_number: str) -> IDs: ...
 
 
+@define
 class OffenderMatcher:
     """Finds the one probation case of a newly sentenced prisoner (offender-search candidates with a custodial
     sentence starting within SENTENCE_START_WINDOW_DAYS of the prison one: the Kotlin
     OffenderProbationMatchService) and sets their NOMS number on it."""
 
-    def __init__(
-        self, prison_api: PrisonerLookup, offender_search: OffenderSearchApi, community_api: ProbationCases,
-        telemetry: Telemetry, settings: DomainSettings, announcer: Announces | None = None,
-    ) -> None:
-        self._prison_api = prison_api
-        self._offender_search = offender_search
-        self._community_api = community_api
-        self._telemetry = telemetry
-        self._settings = settings
-        self._announcer = announcer
+    _prison_api: PrisonerLookup
+    _offender_search: OffenderSearchApi
+    _community_api: ProbationCases
+    _telemetry: Telemetry
+    _settings: DomainSettings
+    _announcer: Announces | None = None
 
     def ensure_offender_number_exists_in_probation(self, booking: Booking, sentence_start_date: date) -> MatchResult:
         """Matched(crn) when exactly one case matches (or offender search says the NOMS number is already
         on it), its NOMS number now set; NotMatched with the state to save and the telemetry to send else."""
-        result = self._offender_search.match(self._match_request(booking))
+        prisoner = self._prison_api.get_prisoner(booking.offender_no)
+        result = self._offender_search.match(MatchRequest(
+            first_name=booking.first_name, surname=booking.last_name, date_of_birth=booking.date_of_birth,
+            noms_number=booking.offender_no, active_sentence=True,
+            pnc_number=prisoner.pnc_number if prisoner else None, cro_number=prisoner.cro_number if prisoner else None,
+        ))
         all_crns = sorted({require_crn(match.crn) for match in result.matches})  # before any call with one
-        filtered = [crn for crn in all_crns if self._has_custodial_sentence_near(crn, sentence_start_date)]
-        self._report_match(booking, result, all_crns, filtered)
+        filtered = [crn for crn in all_crns
+                    if _sentenced_near(self._community_api.get_convictions(crn), sentence_start_date)]
+        who = {"offenderNo": booking.offender_no, "bookingNumber": booking.booking_no}
+        self._telemetry.track_event(names.OFFENDER_MATCH, who | {
+            "matchedBy": result.matched_by, "matches": str(len(result.matches)), "filtered_matches": str(len(filtered)),
+            "crns": _joined(all_crns), "filtered_crns": _joined(filtered),
+        })
 
         if result.matched_by in ALREADY_LINKED and all_crns:
             # The NOMS number is already on the Delius record. Prefer a CRN whose sentence agrees
             # with ours (as the existing service does); otherwise any, so the link is still recorded.
             return Matched((filtered or all_crns)[0])
-        who = {"offenderNo": booking.offender_no, "bookingNumber": booking.booking_no}
         if not filtered:
             state = SynchroniseState.NO_MATCH_WITH_SENTENCE_DATE if all_crns else SynchroniseState.NO_MATCH
             return NotMatched(state, names.OFFENDER_NO_MATCH, who | {"crns": _joined(all_crns)}, tuple(all_crns))
@@ -97,25 +103,6 @@ class OffenderMatcher:
             return NotMatched(SynchroniseState.TOO_MANY_MATCHES, names.OFFENDER_TOO_MANY_MATCHES, too_many,
                               tuple(filtered))
         return self._link(booking, filtered[0])
-
-    def _match_request(self, booking: Booking) -> MatchRequest:
-        prisoner = self._prison_api.get_prisoner(booking.offender_no)
-        return MatchRequest(
-            first_name=booking.first_name, surname=booking.last_name, date_of_birth=booking.date_of_birth,
-            noms_number=booking.offender_no, active_sentence=True,
-            pnc_number=prisoner.pnc_number if prisoner else None, cro_number=prisoner.cro_number if prisoner else None,
-        )
-
-    def _has_custodial_sentence_near(self, crn: str, sentence_start_date: date) -> bool:
-        starts = custodial_sentence_start_dates(self._community_api.get_convictions(crn))
-        return any(is_close(start, sentence_start_date) for start in starts)
-
-    def _report_match(self, booking: Booking, result: OffenderMatches, crns: list[str], filtered: list[str]) -> None:
-        self._telemetry.track_event(names.OFFENDER_MATCH, {
-            "offenderNo": booking.offender_no, "bookingNumber": booking.booking_no, "matchedBy": result.matched_by,
-            "matches": str(len(result.matches)), "filtered_matches": str(len(filtered)),
-            "crns": _joined(crns), "filtered_crns": _joined(filtered),
-        })
 
     def _link(self, booking: Booking, crn: str) -> MatchResult:
         who = {"offenderNo": booking.offender_no, "bookingNumber": booking.booking_no, "crn": crn}
@@ -134,15 +121,13 @@ class OffenderMatcher:
         return Matched(crn)
 
 
-def custodial_sentence_start_dates(convictions: Iterable[Conviction]) -> list[date]:
-    """Start dates of custodial sentences, active or not: the Kotlin OffenderProbationMatchService keeps inactive
-    ones ("maybe recalls": Delius often marks a recalled prisoner's custodial event inactive)."""
+def _sentenced_near(convictions: Iterable[Conviction], start: date) -> bool:
+    """A custodial sentence starting within SENTENCE_START_WINDOW_DAYS of `start`, active or not: the Kotlin
+    OffenderProbationMatchService keeps inactive ones ("maybe recalls": Delius often marks a recalled
+    prisoner's custodial event inactive)."""
     sentences = (conviction.sentence for conviction in convictions if conviction.custody is not None)
-    return [sentence.start_date for sentence in sentences if sentence is not None and sentence.start_date is not None]
-
-
-def is_close(one: date, other: date, days: int = SENTENCE_START_WINDOW_DAYS) -> bool:
-    return abs((one - other).days) <= days
+    starts = [sentence.start_date for sentence in sentences if sentence is not None and sentence.start_date]
+    return any(abs((one - start).days) <= SENTENCE_START_WINDOW_DAYS for one in starts)
 
 
 def _joined(crns: Iterable[str]) -> str:

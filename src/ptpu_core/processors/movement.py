@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from ptpu_core import telemetry_names as names
 from ptpu_core.models.events import ExternalMovementInsertedEvent
-from ptpu_core.models.prison import Movement, Prisoner
 from ptpu_core.models.probation import UpdateCustody
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Done, done
-from ptpu_core.processors.attributes import booking_attributes
 from ptpu_core.rules.identifiers import require_booking_identifiers
 from ptpu_core.rules.validation import NOT_ACTIVE, movement_rejection
 from ptpu_core.telemetry_names import NOT_PRESENT
@@ -27,18 +25,22 @@ def process(event: ExternalMovementInsertedEvent, work: BookingWork) -> Done:
 
     movement = work.get_movement(event.booking_id, event.movement_seq)
     if movement is not None:
-        about |= _movement_attributes(movement)
+        about |= {"movementType": movement.movement_type, "fromAgency": movement.from_agency or NOT_PRESENT,
+                  "toAgency": movement.to_agency or NOT_PRESENT}
     reason = movement_rejection(movement, work.settings)
     if movement is None or reason is not None:
         return _ignored(work, about, reason or "")
     booking = work.get_booking(event.booking_id)
     require_booking_identifiers(booking)
-    about |= booking_attributes(booking)
+    about |= names.booking_attributes(booking)
     if not booking.active_flag:
         return _ignored(work, about, NOT_ACTIVE)
 
-    # As the existing service: look the prisoner up, so the outcome event says where NOMIS has them.
-    about |= _prisoner_attributes(work.get_prisoner(movement.offender_no))
+    # As the existing service: look the prisoner up, so the outcome event says where NOMIS has them
+    # (prison-api's prisoner record, named as the existing service's outcome events carry them).
+    prisoner = work.get_prisoner(movement.offender_no)
+    about |= {"latestLocation": (prisoner.latest_location if prisoner else None) or NOT_PRESENT,
+              "convictedStatus": (prisoner.convicted_status if prisoner else None) or NOT_PRESENT}
     to_agency = movement.to_agency or ""  # movement_rejection guarantees one
     work.movement("total")
     custody = work.update_custody(booking.offender_no, booking.booking_no, UpdateCustody(to_agency))
@@ -57,19 +59,3 @@ def _ignored(work: BookingWork, about: dict[str, str], reason: str) -> Done:
     work.track_event(names.TRANSFER_IGNORED, about | {"reason": reason})
     return done(State.COMPLETED)
 
-
-def _movement_attributes(movement: Movement) -> dict[str, str]:
-    return {
-        "movementType": movement.movement_type,
-        "fromAgency": movement.from_agency or NOT_PRESENT,
-        "toAgency": movement.to_agency or NOT_PRESENT,
-    }
-
-
-def _prisoner_attributes(prisoner: Prisoner | None) -> dict[str, str]:
-    """`latestLocation` and `convictedStatus` from prison-api's prisoner record (GET /api/prisoners),
-    named as the existing service's P2PTransferProbationUpdated / ...RecordNotFound carry them."""
-    return {
-        "latestLocation": (prisoner.latest_location if prisoner else None) or NOT_PRESENT,
-        "convictedStatus": (prisoner.convicted_status if prisoner else None) or NOT_PRESENT,
-    }

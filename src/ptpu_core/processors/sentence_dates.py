@@ -11,7 +11,6 @@ from ptpu_core.models.events import ConfirmedReleaseDateChangedEvent, SentenceDa
 from ptpu_core.models.probation import NotFound
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.outcomes import Done, done
-from ptpu_core.processors.attributes import booking_attributes
 from ptpu_core.rules.identifiers import require_booking_identifiers
 from ptpu_core.rules.key_dates import probation_key_dates, sentence_date_attributes
 from ptpu_core.rules.validation import booking_rejection
@@ -24,7 +23,7 @@ NO_CONVICTION_MARKER = "bookingnumber"
 def process(event: SentenceDatesChangedEvent | ConfirmedReleaseDateChangedEvent, work: BookingWork) -> Done:
     booking = work.get_booking(event.booking_id)
     require_booking_identifiers(booking)
-    about = {"bookingId": str(event.booking_id)} | booking_attributes(booking)
+    about = {"bookingId": str(event.booking_id)} | names.booking_attributes(booking)
     reason = booking_rejection(booking, work.settings)
     if reason is not None:
         work.track_event(names.SENTENCE_DATES_CHANGE_IGNORED, about | {"reason": reason})

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from attrs import frozen
 
-from ptpu_core.models.events import event_priority
+from ptpu_core.models.events import EVENT_PRIORITY, OTHER_EVENT_PRIORITY
 from ptpu_core.models.record import Message
 
 
@@ -36,8 +36,9 @@ def aggregate(messages: Iterable[Message]) -> Aggregation:
         if current is None or _recency(message) > _recency(current):
             newest[key] = message
 
-    kept = sorted(newest.values(), key=lambda m: (booking_order[m.booking_id], event_priority(m.event_type),
-                                                  m.event_type))
+    priority = EVENT_PRIORITY.get
+    kept = sorted(newest.values(), key=lambda m: (booking_order[m.booking_id],
+                                                  priority(m.event_type, OTHER_EVENT_PRIORITY), m.event_type))
     kept_ids = {id(m) for m in kept}
     duplicates = tuple(m for m in inputs if id(m) not in kept_ids)
     return Aggregation(tuple(kept), duplicates)

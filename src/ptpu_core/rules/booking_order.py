@@ -9,6 +9,9 @@ import random
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
+from attrs import field, frozen
+from attrs.validators import ge
+
 BookingOrder = Callable[[Iterable[int]], Iterable[int]]
 WINDOW = 200  # booking ids shuffled together: one selection page's worth (the queries' Limit)
 
@@ -18,15 +21,13 @@ def as_selected(booking_ids: Iterable[int]) -> Iterable[int]:
     return booking_ids
 
 
+@frozen
 class PodSpread:
     """A BookingOrder: each window of `window` booking ids in an order drawn from `seed` (same seed, same
     order: deterministic for a pod and in tests; None draws a seed from the operating system)."""
 
-    def __init__(self, seed: str | None, window: int = WINDOW) -> None:
-        if window < 1:
-            raise ValueError(f"window must be at least 1, not {window}")
-        self._seed = seed
-        self._window = window
+    _seed: str | None
+    _window: int = field(default=WINDOW, validator=ge(1))
 
     def __call__(self, booking_ids: Iterable[int]) -> Iterator[int]:
         """Yield every id of `booking_ids` exactly once (ids assumed distinct), window by window."""

@@ -52,9 +52,6 @@ class Capabilities:
     def allows(self, capability: Capability) -> bool:
         return bool(getattr(self, capability.name.lower()))  # KEY_DATES: key_dates
 
-    def switched_off(self) -> frozenset[Capability]:
-        return frozenset(capability for capability in Capability if not self.allows(capability))
-
     def handles(self, event_type: str) -> bool:
         """True when an event of `event_type` can still lead to a Delius write: some capability it serves
         is on. A type we do not handle at all is True here (it is ignored, and logged, elsewhere)."""

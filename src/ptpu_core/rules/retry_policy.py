@@ -42,13 +42,9 @@ def epoch_seconds(moment: datetime) -> int:
 
 
 def initial_delete_by(created: datetime) -> int:
+    """deleteBy RECORD_LIFETIME after `created`: a new record's, and a record's marked processed then (from
+    either run: the Kotlin `Message.markAsProcessed`)."""
     return epoch_seconds(instant(created) + RECORD_LIFETIME)
-
-
-def processed_delete_by(now: datetime) -> int:
-    """deleteBy of a record marked processed at `now`: RECORD_LIFETIME later, from either run (the Kotlin
-    `Message.markAsProcessed`)."""
-    return epoch_seconds(instant(now) + RECORD_LIFETIME)
 
 
 def retry_delete_by(current_delete_by: int, retry_until: date | None, now: datetime) -> int:

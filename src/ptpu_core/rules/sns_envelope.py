@@ -63,12 +63,8 @@ def booking_id_of(inner_message: str) -> int | None:
     """The inner message's bookingId when it has a usable one (used only to keep a booking's order);
     a numeric string counts, as `ptpu_core.rules.event_parsing` reads it."""
     try:
-        value = json.loads(inner_message).get("bookingId")
-    except (ValueError, AttributeError, RecursionError):
-        return None
-    try:
-        return whole_number(value)
-    except ValueError:
+        return whole_number(json.loads(inner_message).get("bookingId"))
+    except (ValueError, AttributeError, RecursionError):  # not JSON, not an object, or no whole number
         return None
 
 

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from attrs import frozen
 
-from ptpu_core.models.events import (
-    BookingNumberChangedEvent,
-    ConfirmedReleaseDateChangedEvent,
-    ExternalMovementInsertedEvent,
-    ImprisonmentStatusChangedEvent,
-    OffenderEvent,
-    SentenceDatesChangedEvent,
-)
+from ptpu_core.models import events
 from ptpu_core.models.prison import Booking, Movement
 from ptpu_core.ports import PrisonApi
 from ptpu_core.settings import DomainSettings
@@ -62,25 +55,25 @@ def booking_rejection(booking: Booking, settings: DomainSettings) -> str | None:
     return None
 
 
-def validate(event: OffenderEvent, prison_api: PrisonApi, settings: DomainSettings) -> Verdict:
+def validate(event: events.OffenderEvent, prison_api: PrisonApi, settings: DomainSettings) -> Verdict:
     """Keep or drop one event, calling prison-api only as far as the decision needs."""
     booking_id = event.booking_id
     match event:
-        case ImprisonmentStatusChangedEvent():
+        case events.ImprisonmentStatusChangedEvent():
             if event.imprisonment_status_seq != 0:
                 return Dropped(NOT_SEQUENCE_ZERO)  # no prison-api call: it can never matter
             if prison_api.get_sentence_detail(booking_id).sentence_start_date is None:
                 return Dropped(NO_SENTENCE_START_DATE)
             return _active_at_interested_prison(prison_api.get_booking(booking_id), settings)
-        case ExternalMovementInsertedEvent():
+        case events.ExternalMovementInsertedEvent():
             reason = movement_rejection(prison_api.get_movement(booking_id, event.movement_seq), settings)
             if reason is not None:
                 return Dropped(reason)
             booking = prison_api.get_booking(booking_id)
             return Kept(booking) if booking.active_flag else Dropped(NOT_ACTIVE)
-        case SentenceDatesChangedEvent() | ConfirmedReleaseDateChangedEvent():
+        case events.SentenceDatesChangedEvent() | events.ConfirmedReleaseDateChangedEvent():
             return _active_at_interested_prison(prison_api.get_booking(booking_id), settings)
-        case BookingNumberChangedEvent():
+        case events.BookingNumberChangedEvent():
             booking = prison_api.get_booking(booking_id)
             if not settings.is_interested_prison(booking.agency_id):
                 return Dropped(NOT_INTERESTED_PRISON)

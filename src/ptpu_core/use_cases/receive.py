@@ -10,7 +10,8 @@ import uuid
 from collections.abc import Callable
 from enum import Enum
 
-from ptpu_core.models.prison import Booking
+from attrs import define
+
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.models.service_time import instant
 from ptpu_core.ports import Clock, MessageRepository, Metrics, PrisonApi
@@ -34,30 +35,23 @@ class Reception(Enum):
 SNS_MESSAGE_NAMESPACE = uuid.UUID("6f1b8f5e-3d0a-5a8e-9f0e-7d1c2b3a4f50")
 
 
-def _new_id() -> str:
-    return str(uuid.uuid4())
-
-
 def record_id_for(sns_message_id: str) -> str:
     """The stored record's id for an SNS MessageId: a name-based UUID (uuid5), so it has the shape
     of the existing service's random ids and every copy of one notification gets the same one."""
     return str(uuid.uuid5(SNS_MESSAGE_NAMESPACE, sns_message_id))
 
 
+@define
 class EventReceiver:
     """Parses, validates and stores. InvalidMessage and SystemFailure propagate to the listener,
     which sends a poison message to the DLQ and leaves a failed one for SQS to redeliver."""
 
-    def __init__(
-        self, prison_api: PrisonApi, repository: MessageRepository, clock: Clock, settings: DomainSettings,
-        new_id: Callable[[], str] = _new_id, metrics: Metrics | None = None,
-    ) -> None:
-        self._prison_api = prison_api
-        self._repository = repository
-        self._clock = clock
-        self._settings = settings
-        self._new_id = new_id
-        self._metrics = metrics
+    _prison_api: PrisonApi
+    _repository: MessageRepository
+    _clock: Clock
+    _settings: DomainSettings
+    _new_id: Callable[[], str] = lambda: str(uuid.uuid4())
+    _metrics: Metrics | None = None
 
     def receive(self, event_type: str, message_json: str, sns_message_id: str | None = None) -> Reception:
         """Parse, validate and store one event. `sns_message_id` is the SNS envelope's MessageId
@@ -78,7 +72,14 @@ class EventReceiver:
         if isinstance(verdict, Dropped):
             log.info("Dropping %s for booking %d: %s", event_type, event.booking_id, verdict.reason)
             return Reception.NOT_VALID
-        message = self._record(record_id, event.booking_id, event_type, message_json, verdict.booking, sns_message_id)
+        created, booking = instant(self._clock.now()), verdict.booking
+        message = Message(
+            id=record_id, booking_id=event.booking_id, event_type=event_type, message=message_json,
+            created_date=created, delete_by=initial_delete_by(created), retry_count=0,
+            status=SynchroniseState.VALIDATED, reportable=True, sns_message_id=sns_message_id,
+            offender_no=booking.offender_no, booking_no=booking.booking_no, location_id=booking.agency_id,
+            location_description=booking.location_description, recall=booking.recall, legal_status=booking.legal_status,
+        )
         if not self._repository.add(message):  # a copy stored meanwhile, or our own lost-answer retry
             return self._duplicate(event_type, event.booking_id, sns_message_id, record_id)
         log.info("Stored %s for booking %d as %s", event_type, event.booking_id, message.log_ref)
@@ -90,16 +91,3 @@ class EventReceiver:
         if self._metrics is not None:
             self._metrics.duplicate_message(event_type)
         return Reception.DUPLICATE
-
-    def _record(
-        self, record_id: str, booking_id: int, event_type: str, message_json: str, booking: Booking,
-        sns_message_id: str | None,
-    ) -> Message:
-        created = instant(self._clock.now())
-        return Message(
-            id=record_id, booking_id=booking_id, event_type=event_type, message=message_json, created_date=created,
-            delete_by=initial_delete_by(created), retry_count=0, status=SynchroniseState.VALIDATED, reportable=True,
-            offender_no=booking.offender_no, booking_no=booking.booking_no, location_id=booking.agency_id,
-            location_description=booking.location_description, recall=booking.recall,
-            legal_status=booking.legal_status, sns_message_id=sns_message_id,
-        )

@@ -4,11 +4,12 @@ London wall-clock times, and "days old" counts on the wall clock, as the Kotlin 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from attrs import define, field, frozen
+from attrs import frozen
 
 from ptpu_core.models.events import EventType
 from ptpu_core.models.record import Message, StoredState, SynchroniseState
@@ -47,18 +48,13 @@ class ProcessedFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
 
-    def accepts(self, message: Message) -> bool:
-        """The filters the store does not apply itself."""
-        return (self.location_id is None or message.location_id == self.location_id) and (
-            self.event_type is None or message.event_type == self.event_type
-        )
-
 
 def processed(repository: MessageRepository, filter: ProcessedFilter) -> Iterator[Message]:
     """Processed records in both date ranges, narrowed by location and event type, oldest created first."""
     selected = repository.processed_between(filter.processed_from, filter.processed_to, filter.created_from,
                                             filter.created_to)
-    return (m for m in selected if filter.accepts(m))
+    return (m for m in selected if filter.location_id in (None, m.location_id)
+            and filter.event_type in (None, m.event_type))
 
 
 # match-summary category names (SPEC §9) for the states a waiting record can be in.
@@ -72,71 +68,38 @@ CATEGORY_STATES: dict[str, SynchroniseState] = {
     "error-fail": SynchroniseState.ERROR,
 }
 # Keyed by the open stored value: a state this service does not know (e.g. MATCHED) is in no category.
-_CATEGORY_OF_STATE: dict[StoredState, str] = {state: name for name, state in CATEGORY_STATES.items()}
-
-
-@define
-class _Tally:
-    total: int = 0
-    by_category: dict[str, int] = field(factory=lambda: dict.fromkeys(CATEGORY_STATES, 0))
-
-    def add(self, message: Message) -> None:
-        self.total += 1
-        category = _CATEGORY_OF_STATE.get(message.status) if message.status is not None else None
-        if category is not None:
-            self.by_category[category] += 1
-
-
-@frozen
-class MatchSummary:
-    """How the IMPRISONMENT_STATUS-CHANGED records fared, as the Kotlin service reports it: completed
-    (rejected: NO_LONGER_VALID; success: the rest), waiting (unprocessed within the SLA; new: retry count 0;
-    retry: the rest; by last state's category) and exceeded-sla (unprocessed, older than `sla_days`)."""
-
-    total: int
-    completed: int
-    success: int
-    rejected: int
-    waiting: int
-    waiting_new: int
-    waiting_retry: int
-    waiting_category: dict[str, int]
-    exceeded_sla: int
-    exceeded_sla_category: dict[str, int]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "total": self.total,
-            "completed": {"total": self.completed, "success": self.success, "rejected": self.rejected},
-            "waiting": {"total": self.waiting, "new": self.waiting_new, "retry": self.waiting_retry,
-                        "category": dict(self.waiting_category)},
-            "exceeded-sla": {"total": self.exceeded_sla, "category": dict(self.exceeded_sla_category)},
-        }
+_CATEGORY_OF_STATE: dict[StoredState | None, str] = {state: name for name, state in CATEGORY_STATES.items()}
 
 
 def match_summary(
     repository: MessageRepository, clock: Clock, location_id: str | None, created_from: datetime | None,
     created_to: datetime | None, sla_days: int = 7,
-) -> MatchSummary:
-    """Counts over the status-change records created after `created_from` and before `created_to`
-    (exclusive, London wall-clock) at `location_id`; one pass over the stream, nothing is kept."""
+) -> dict[str, Any]:
+    """How the status-change records created after `created_from` and before `created_to` (exclusive, London
+    wall-clock) at `location_id` fared, as the Kotlin service reports it (its JSON): completed (rejected:
+    NO_LONGER_VALID; success: the rest), waiting (unprocessed within the SLA; new: retry count 0; retry: the
+    rest; by last state's category) and exceeded-sla (unprocessed, older than `sla_days`). One pass over the
+    stream, nothing kept."""
     sla_cutoff = days_ago(clock, sla_days)
     records = repository.created_between(created_from, created_to, EventType.IMPRISONMENT_STATUS_CHANGED.value)
-    total = success = rejected = new = retry = 0
-    waiting, exceeded = _Tally(), _Tally()
+    counts: Counter[str] = Counter()  # success, rejected, waiting (new, retry) and exceeded
+    categories: dict[str, Counter[str | None]] = {"waiting": Counter(), "exceeded": Counter()}
     for message in records:
         if location_id is not None and message.location_id != location_id:
             continue
-        total += 1
         if message.is_processed:
-            rejected += message.status is SynchroniseState.NO_LONGER_VALID
-            success += message.status is not SynchroniseState.NO_LONGER_VALID
+            counts["rejected" if message.status is SynchroniseState.NO_LONGER_VALID else "success"] += 1
             continue
-        if wall_clock(message.created_date) < sla_cutoff:
-            exceeded.add(message)
-            continue
-        waiting.add(message)
-        new += message.retry_count == 0
-        retry += message.retry_count != 0
-    return MatchSummary(total, success + rejected, success, rejected, waiting.total, new, retry,
-                        dict(waiting.by_category), exceeded.total, dict(exceeded.by_category))
+        group = "exceeded" if wall_clock(message.created_date) < sla_cutoff else "waiting"
+        counts[group] += 1
+        categories[group][_CATEGORY_OF_STATE.get(message.status)] += 1
+        if group == "waiting":
+            counts["new" if message.retry_count == 0 else "retry"] += 1
+    waiting, exceeded = ({name: found[name] for name in CATEGORY_STATES} for found in categories.values())
+    completed = counts["success"] + counts["rejected"]
+    return {
+        "total": completed + counts["waiting"] + counts["exceeded"],
+        "completed": {"total": completed, "success": counts["success"], "rejected": counts["rejected"]},
+        "waiting": {"total": counts["waiting"], "new": counts["new"], "retry": counts["retry"], "category": waiting},
+        "exceeded-sla": {"total": counts["exceeded"], "category": exceeded},
+    }

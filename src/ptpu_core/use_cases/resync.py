@@ -1,7 +1,8 @@
 """Re-sync on request (SPEC §12): process 1..MAX_IDS named bookings (ids, or NOMS numbers: the latest booking)
 now as an IMPRISONMENT_STATUS-CHANGED (sequence 0), one at a time under its lease (held elsewhere: BUSY),
 storing nothing. A dry run (the default) reports writes and telemetry into the answer. A system failure is
-that booking's ERROR (prison-api's 404: NOT_FOUND); none starts after TIME_BUDGET (NOT_STARTED).
+that booking's ERROR (prison-api's 404: NOT_FOUND); none starts after TIME_BUDGET (NOT_STARTED). How far it
+has got is readable while it runs (`ResyncProgress`).
 """
 
 from __future__ import annotations
@@ -9,35 +10,115 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from enum import Enum
 from typing import Protocol
 
-from attrs import evolve, frozen
+from attrs import define, evolve, field, frozen
 
 from ptpu_core.errors import PtpuError, SystemFailure, UpstreamFailure
 from ptpu_core.models.events import EventType
 from ptpu_core.models.prison import Booking
-from ptpu_core.models.record import Message
+from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.models.service_time import instant
 from ptpu_core.outcomes import Done
 from ptpu_core.ports import MessageRepository, Telemetry
 from ptpu_core.processors.dispatch import process
+from ptpu_core.rules.event_parsing import MAX_LONG
 from ptpu_core.settings import DomainSettings
-from ptpu_core.use_cases.resync_progress import ResyncItem, ResyncProgress, ResyncResult, TrackedEvent
 from ptpu_core.work.cycle import ON_REQUEST, BookingLeases, NoLeases
-from ptpu_core.work.owed_announcements import DOMAIN_EVENTS, KeptWhenUnpublished
+from ptpu_core.work.domain_events import DOMAIN_EVENTS, KeptWhenUnpublished
 from ptpu_core.work.unit_of_work import BookingWork, DryRun, Ports
 
 log = logging.getLogger(__name__)
 
 MAX_IDS = 500
-MAX_BOOKING_ID = 2**63 - 1  # prison-api's booking ids are Java longs
+MAX_BOOKING_ID = MAX_LONG  # prison-api's booking ids are Java longs
 TIME_BUDGET = timedelta(seconds=45)  # under the 60 s an nginx ingress waits for an answer by default
 NOMS_NUMBER = re.compile(r"^[A-Z][0-9]{4}[A-Z]{2}$")
-PRISON_API = "prison-api"
 
 RequestedId = int | str
+
+
+class ResyncResult(str, Enum):
+    DONE = "DONE"  # processing finished: a stored record would be marked processed (`status` says how)
+    TRY_LATER = "TRY_LATER"  # Delius is not ready (`status` says why): a stored record would be retried
+    BUSY = "BUSY"  # another pod (or worker, or re-sync) holds the booking's lease: try again shortly
+    NOT_FOUND = "NOT_FOUND"  # prison-api knows no such booking, or no booking for the NOMS number
+    ERROR = "ERROR"  # a system failure (`detail`); nothing more was done for this booking
+    NOT_STARTED = "NOT_STARTED"  # the request's time was spent first: send it again
+    STILL_RUNNING = "STILL_RUNNING"  # in hand when the answer could wait no longer; it finishes on its own
+
+
+@frozen
+class TrackedEvent:
+    """A telemetry event as processing sent it (or, for a dry-run write, as the dry-run adapter reports it)."""
+
+    name: str
+    attributes: Mapping[str, str]
+
+
+@frozen
+class ResyncItem:
+    """One requested id's answer. `requested` is the id as asked; `booking_id` the booking it stands for."""
+
+    requested: int | str
+    booking_id: int | None
+    result: ResyncResult
+    status: SynchroniseState | None = None
+    crns: tuple[str, ...] = ()
+    events: tuple[TrackedEvent, ...] = ()
+    writes: tuple[TrackedEvent, ...] = ()
+    detail: str | None = None
+
+
+@define
+class ResyncProgress:
+    """Thread-safe: the re-sync records answers and the id in hand; the HTTP request calls `stop()` (no more
+    bookings start: `stopped`) and reads."""
+
+    _lock: threading.Lock = field(init=False, factory=threading.Lock)
+    _wanted: tuple[RequestedId, ...] = field(init=False, default=())
+    _answers: list[ResyncItem] = field(init=False, factory=list)
+    _running: tuple[RequestedId, int | None] | None = field(init=False, default=None)
+    stopped: bool = field(init=False, default=False)
+
+    def begin(self, wanted: Sequence[RequestedId]) -> None:
+        self._wanted = tuple(wanted)
+
+    def running(self, requested: RequestedId, booking_id: int | None) -> None:
+        with self._lock:
+            self._running = (requested, booking_id)
+
+    def answered(self, item: ResyncItem) -> None:
+        """The id in hand (the next in order) has its answer."""
+        with self._lock:
+            self._answers.append(item)
+            self._running = None
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def answers(self) -> list[ResyncItem]:
+        """The answers so far, in the order asked."""
+        with self._lock:
+            return list(self._answers)
+
+    def unanswered(self) -> list[ResyncItem]:
+        """The ids after the answered ones, in order, NOT_STARTED; the first STILL_RUNNING when it was in hand."""
+        with self._lock:
+            rest = self._wanted[len(self._answers):]
+            running = self._running
+        found = [_not_started(one) for one in rest]
+        if found and running is not None and running[0] == found[0].requested:
+            found[0] = ResyncItem(*running, ResyncResult.STILL_RUNNING)
+        return found
+
+
+def _not_started(requested: RequestedId) -> ResyncItem:
+    return ResyncItem(requested, requested if isinstance(requested, int) else None, ResyncResult.NOT_STARTED)
 
 
 class InvalidResyncRequest(PtpuError):
@@ -64,7 +145,7 @@ def validated_ids(ids: Sequence[object]) -> list[RequestedId]:
     first as hmpps-prisoner-search's PrisonerSearchService does); InvalidResyncRequest naming each bad one."""
     if not 1 <= len(ids) <= MAX_IDS:
         raise InvalidResyncRequest([f"ids: give between 1 and {MAX_IDS} booking ids or NOMS numbers, not {len(ids)}"])
-    wanted = [_upper_ascii(value) for value in ids]
+    wanted = [value.upper() if isinstance(value, str) and value.isascii() else value for value in ids]
     problems = [
         problem for index, (sent, value) in enumerate(zip(ids, wanted, strict=True))
         if (problem := _problem(index, value, sent))
@@ -72,10 +153,6 @@ def validated_ids(ids: Sequence[object]) -> list[RequestedId]:
     if problems:
         raise InvalidResyncRequest(problems)
     return [value for value in wanted if isinstance(value, int | str)]
-
-
-def _upper_ascii(value: object) -> object:
-    return value.upper() if isinstance(value, str) and value.isascii() else value
 
 
 def _problem(index: int, value: object, sent: object) -> str | None:
@@ -95,12 +172,12 @@ def _problem(index: int, value: object, sent: object) -> str | None:
     return f"ids[{index}]: {shown[:40]} is neither a booking id (a positive whole number) nor a NOMS number"
 
 
+@define
 class _Collected:
     """Telemetry kept for the answer, optionally passed on to `onward` too."""
 
-    def __init__(self, onward: Telemetry | None = None) -> None:
-        self.events: list[TrackedEvent] = []
-        self._onward = onward
+    _onward: Telemetry | None = None
+    events: list[TrackedEvent] = field(init=False, factory=list)
 
     def track_event(self, name: str, attributes: Mapping[str, str]) -> None:
         self.events.append(TrackedEvent(name, dict(attributes)))
@@ -108,23 +185,22 @@ class _Collected:
             self._onward.track_event(name, attributes)
 
 
+def _no_leases_if_none(leases: BookingLeases | None) -> BookingLeases:
+    return leases or NoLeases()
+
+
+@define
 class Resync:
     """A dry run (per request, or always with `settings.dry_run`) reports through `dry_run`'s twins;
     `owed_announcements` keeps an announcement that could not be published (`KeptWhenUnpublished`)."""
 
-    def __init__(
-        self, ports: Ports, settings: DomainSettings, latest_bookings: LatestBookings, *, dry_run: DryRun,
-        leases: BookingLeases | None = None, time_budget: timedelta = TIME_BUDGET,
-        owed_announcements: MessageRepository | None = None,
-    ) -> None:
-        self._ports = ports
-        self._clock = ports.clock
-        self._settings = settings
-        self._latest_bookings = latest_bookings
-        self._dry_run = dry_run
-        self._leases = leases or NoLeases()
-        self._time_budget = time_budget
-        self._owed_store = owed_announcements
+    _ports: Ports
+    _settings: DomainSettings
+    _latest_bookings: LatestBookings
+    _dry_run: DryRun = field(kw_only=True)
+    _leases: BookingLeases = field(kw_only=True, default=None, converter=_no_leases_if_none)
+    _time_budget: timedelta = field(kw_only=True, default=TIME_BUDGET)
+    _owed_store: MessageRepository | None = field(kw_only=True, default=None, alias="owed_announcements")
 
     @property
     def always_dry_run(self) -> bool:
@@ -140,33 +216,27 @@ class Resync:
         progress = progress or ResyncProgress()
         progress.begin(wanted)
         dry_run = dry_run or self.always_dry_run
-        spent_at = instant(self._clock.now()) + self._time_budget
-        by_booking: dict[int, ResyncItem] = {}
-        looked_up: dict[str, int | ResyncItem] = {}  # a NOMS number named twice is looked up once
-        items: list[ResyncItem] = []
+        spent_at = instant(self._ports.clock.now()) + self._time_budget
+        answered: dict[RequestedId, ResyncItem] = {}  # by id asked and by booking: each looked up and done once
         for requested in wanted:
             progress.running(requested, requested if isinstance(requested, int) else None)
-            known = requested if isinstance(requested, int) else looked_up.get(requested)
-            if isinstance(known, ResyncItem) or (isinstance(known, int) and known in by_booking):
-                resolved: int | ResyncItem = known  # answered already: the same answer, whatever the budget
-            elif progress.stopped or instant(self._clock.now()) >= spent_at:
-                resolved = _not_started(requested, self._time_budget)
-            else:
-                resolved = self._booking_of(requested)
-                if isinstance(requested, str):
-                    looked_up[requested] = resolved
-            if isinstance(resolved, ResyncItem):
-                item = resolved
-            else:
-                progress.running(requested, resolved)
-                if resolved not in by_booking:
-                    by_booking[resolved] = self._leased(resolved, dry_run)
-                item = evolve(by_booking[resolved], requested=requested)
-            items.append(item)
+            item = answered.get(requested)  # answered already: the same answer, whatever the budget
+            if item is None and (progress.stopped or instant(self._ports.clock.now()) >= spent_at):
+                spent = f"not started: this request's {self._time_budget.total_seconds():g} s were spent; send it again"
+                item = evolve(_not_started(requested), detail=spent)
+            elif item is None:
+                booking = self._booking_of(requested)
+                if isinstance(booking, int):
+                    progress.running(requested, booking)
+                    if booking not in answered:
+                        answered[booking] = self._leased(booking, dry_run)
+                    booking = answered[booking]
+                item = answered[requested] = booking
+            item = evolve(item, requested=requested)
             progress.answered(item)
             log.info("Re-sync%s of %s: booking %s %s %s", " (dry run)" if dry_run else "", requested,
                      item.booking_id, item.result.value, item.status.value if item.status else "")
-        return ResyncReport(dry_run, tuple(items))
+        return ResyncReport(dry_run, tuple(progress.answers()))
 
     def _booking_of(self, requested: RequestedId) -> int | ResyncItem:
         """The booking id `requested` stands for, or the item saying why there is none."""
@@ -195,7 +265,12 @@ class Resync:
             self._leases.release(booking_id, ON_REQUEST)
 
     def _process(self, booking_id: int, dry_run: bool) -> ResyncItem:
-        record = self._status_change(booking_id)  # one record: the one processed and the one an owed event rides on
+        # The record an IMPRISONMENT_STATUS-CHANGED (sequence 0, the insert) would be, never stored: the one
+        # processed and the one an owed announcement rides on.
+        event_type = EventType.IMPRISONMENT_STATUS_CHANGED.value
+        body = json.dumps({"eventType": event_type, "bookingId": booking_id, "imprisonmentStatusSeq": 0})
+        now = instant(self._ports.clock.now())
+        record = Message(f"resync-{booking_id}", booking_id, event_type, body, created_date=now, delete_by=0)
         writes = _Collected()
         events = _Collected(None if dry_run else self._ports.telemetry)
         ports, settings, reporting = evolve(self._ports, telemetry=events), self._settings, None
@@ -207,32 +282,18 @@ class Resync:
         elif ports.domain_events is not None and self._owed_store is not None:
             kept = KeptWhenUnpublished(ports.domain_events, self._owed_store, record)
             ports = evolve(ports, domain_events=kept)
-        work = BookingWork(ports, settings, dry_run=reporting)
         try:
-            outcome = process(record, work)
+            outcome = process(record, BookingWork(ports, settings, dry_run=reporting))
         except SystemFailure as failure:
             return evolve(_failed(booking_id, booking_id, failure), events=tuple(events.events))
         result = ResyncResult.DONE if isinstance(outcome, Done) else ResyncResult.TRY_LATER
         return ResyncItem(booking_id, booking_id, result, status=outcome.status.state,
                           crns=outcome.status.matching_crns, events=tuple(events.events), writes=tuple(writes.events))
 
-    def _status_change(self, booking_id: int) -> Message:
-        """The record an IMPRISONMENT_STATUS-CHANGED (sequence 0, the insert) for the booking would be; never stored."""
-        event_type = EventType.IMPRISONMENT_STATUS_CHANGED.value
-        now = instant(self._clock.now())
-        body = {"eventType": event_type, "bookingId": booking_id, "imprisonmentStatusSeq": 0}
-        return Message(f"resync-{booking_id}", booking_id, event_type, json.dumps(body), created_date=now, delete_by=0)
-
-
-def _not_started(requested: RequestedId, budget: timedelta) -> ResyncItem:
-    booking_id = requested if isinstance(requested, int) else None
-    detail = f"not started: this request's {budget.total_seconds():g} s were spent; send it again"
-    return ResyncItem(requested, booking_id, ResyncResult.NOT_STARTED, detail=detail)
-
 
 def _failed(requested: RequestedId, booking_id: int | None, failure: SystemFailure) -> ResyncItem:
     """ERROR (NOT_FOUND for prison-api's 404), naming the system that failed, never its text (the log has it)."""
-    if isinstance(failure, UpstreamFailure) and failure.service == PRISON_API and failure.status == 404:
+    if isinstance(failure, UpstreamFailure) and failure.service == "prison-api" and failure.status == 404:
         log.info("Re-sync of %s: prison-api has no such booking", requested)
         return ResyncItem(requested, booking_id, ResyncResult.NOT_FOUND, detail="prison-api has no such booking")
     log.warning("Re-sync of %s failed: %s", requested, failure)

@@ -8,8 +8,9 @@ record's TryLater(ERROR); a StoreFailure stops the cycle, losing nothing.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import partial
 from itertools import islice
@@ -18,6 +19,7 @@ from typing import Protocol
 import attrs
 from attrs import frozen
 
+from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.models.service_time import instant
 from ptpu_core.outcomes import Done, Outcome
@@ -26,16 +28,7 @@ from ptpu_core.processors import dispatch
 from ptpu_core.rules.aggregation import aggregate
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
-from ptpu_core.work.cycle import (
-    LEASE_SHARE,
-    PROCESS_DUE,
-    CycleSettings,
-    HeldLease,
-    LeaseLost,
-    LeaseRun,
-    LookAhead,
-    NoLeases,
-)
+from ptpu_core.work.cycle import PROCESS_DUE, CycleSettings, LeaseLost, LeaseRun, NoLeases, confirm_lease
 from ptpu_core.work.effect_journal import AppliedStepStore
 from ptpu_core.work.record_outcomes import OutcomeRecorder
 from ptpu_core.work.unit_of_work import BookingWork, DryRun, Ports
@@ -43,6 +36,7 @@ from ptpu_core.work.unit_of_work import BookingWork, DryRun, Ports
 log = logging.getLogger("ptpu.synchronise")
 
 Process = Callable[[Message, BookingWork], Outcome]
+LEASE_SHARE = 0.5  # a booking's pass starts no record once this share of its lease has gone by
 
 
 class Store(MessageRepository, AppliedStepStore, Protocol):
@@ -77,10 +71,6 @@ class _Pass:
     joins: Selector = lambda m: True
     probe: dict[int, bool] | None = None
 
-    @property
-    def retry_run(self) -> bool:
-        return self.run.tier is not None or self.probe is not None
-
 
 def _distinct_bookings(messages: Iterable[Message]) -> Iterator[int]:
     """Booking ids in order of first appearance, yielded lazily (the selection may be large)."""
@@ -106,7 +96,6 @@ class SynchronisationService:
     ) -> None:
         self._repository = repository
         self._ports = ports
-        self._clock = ports.clock
         self._settings = settings
         self._cycle = cycle
         self._leases = cycle.leases or NoLeases()
@@ -116,7 +105,7 @@ class SynchronisationService:
         self._probe_failed: set[int] = set()  # bookings that failed again in the last probe runs
 
     def _cutoff(self) -> datetime:
-        return instant(self._clock.now()) - self._settings.hold_back
+        return instant(self._ports.clock.now()) - self._settings.hold_back
 
     def process_due(self, *, deadline: datetime | None = None) -> CycleSummary:
         """SPEC §6: records never tried and older than the hold-back; no booking starts at or after `deadline`."""
@@ -126,7 +115,7 @@ class SynchronisationService:
 
     def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> CycleSummary:
         """SPEC §8: records whose retry count is in `tier`; no booking starts at or after `deadline`."""
-        started = instant(self._clock.now())
+        started = instant(self._ports.clock.now())
         selected = _distinct_bookings(self._repository.unprocessed_with_retries(tier.min_retries, tier.max_retries))
         run = LeaseRun(tier, started, self._cycle.retry_same_run_within)
         cycle = _Pass(lambda m: tier.covers(m.retry_count), run, _not_held_back(started - self._settings.hold_back))
@@ -169,53 +158,91 @@ class SynchronisationService:
     def _synchronise(self, booking_ids: Iterable[int], cycle: _Pass, deadline: datetime | None) -> CycleSummary:
         tally: Counter[str] = Counter()  # CycleSummary's field names; the runner's calling thread only
         self._leases.new_cycle()  # before the (lazy) selection is read
-        tasks = self._tasks(booking_ids, cycle, LookAhead(self._leases, cycle.run), deadline, tally)
-        for counts in self._cycle.runner.run_all(tasks):
+        for counts in self._cycle.runner.run_all(self._tasks(booking_ids, cycle, deadline, tally)):
             tally.update(counts)
         return CycleSummary(**tally)
 
     def _tasks(
-        self, booking_ids: Iterable[int], cycle: _Pass, look_ahead: LookAhead, deadline: datetime | None,
-        tally: Counter[str],
+        self, booking_ids: Iterable[int], cycle: _Pass, deadline: datetime | None, tally: Counter[str]
     ) -> Iterator[Callable[[], Counter[str]]]:
         """One task per booking to lease, pulled on the calling thread as a worker comes free; none once a probe
         is failing again or `deadline` has passed. Bookings go in chunks of the look-ahead, whose leases are
-        read together (again after a refusal); a probe keeps its own order (failed before: last)."""
+        read together (again after a refusal; never again after a failed read); a probe keeps its own order."""
         remaining = iter(booking_ids if cycle.probe is not None else self._cycle.booking_order(booking_ids))
         size = 1 if self._cycle.leases is None else self._cycle.look_ahead
+        refused = threading.Event()  # set by a worker whose lease was refused: read the look-ahead again
+        reading = True
         while chunk := list(islice(remaining, size)):
             skipped: Collection[int] | None = None  # read once the chunk's first booking may start
             for position, booking_id in enumerate(chunk):
                 if cycle.probe is not None and _probe_failing_again(cycle.probe):
                     return
-                if deadline is not None and instant(self._clock.now()) >= instant(deadline):
+                if deadline is not None and instant(self._ports.clock.now()) >= instant(deadline):
                     # Counting the rest reads only the selection's index, never a booking's records.
                     tally["deferred"] = len(chunk) - position + sum(1 for _ in remaining)
                     log.info("Cycle deadline %s reached: %d bookings left for the next cycle",
                              deadline, tally["deferred"])
                     return
-                if skipped is None or look_ahead.stale():  # first, or a lease refused since
-                    skipped = look_ahead.leased_elsewhere(chunk[position:])
-                if booking_id in skipped:  # no write: the next cycle selects it again if still due
+                if reading and (skipped is None or refused.is_set()):
+                    refused.clear()
+                    skipped = self._leased_elsewhere(chunk[position:], cycle.run)
+                    reading = skipped is not None
+                if booking_id in (skipped or ()):  # no write: the next cycle selects it again if still due
                     tally["leased_elsewhere"] += 1
                     log.debug("booking %s: read as leased by another pod (or done since); skipped", booking_id)
                     continue
-                yield partial(self._leased_booking, booking_id, cycle, look_ahead)
+                yield partial(self._booking, booking_id, cycle, refused)
 
-    def _leased_booking(self, booking_id: int, cycle: _Pass, look_ahead: LookAhead) -> Counter[str]:
-        """One booking on one worker, under its lease; its own tally (merged by the caller)."""
+    def _leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> Collection[int] | None:
+        """The bookings among `booking_ids` to skip; None when the leases could not be read (logged)."""
+        try:
+            return self._leases.leased_elsewhere(booking_ids, run)
+        except StoreFailure as failure:
+            log.warning("Could not read ahead the leases of %d bookings (%s); this cycle tries each lease without it",
+                        len(booking_ids), failure)
+            return None
+
+    def _booking(self, booking_id: int, cycle: _Pass, refused: threading.Event) -> Counter[str]:
+        """One booking on one worker, under its lease; its own tally (merged by the caller). Its records are read
+        again (none still selected: `stale`), aggregated, and each kept one processed and saved in turn."""
         tally: Counter[str] = Counter()
         lease = self._leases.lease
         # Read before asking, so the bound errs early rather than late.
-        stop_at = None if lease is None else instant(self._clock.now()) + lease * LEASE_SHARE
+        stop_at = None if lease is None else instant(self._ports.clock.now()) + lease * LEASE_SHARE
         if not self._leases.try_lease(booking_id, cycle.run):
-            look_ahead.refused()
+            refused.set()
             tally["leased_elsewhere"] += 1
             log.debug("booking %s: leased by another pod (or done by this tick's run); skipped", booking_id)
             return tally
-        failing = False
+        failing = False  # a record ended in a system failure
         try:
-            failing = self._synchronise_booking(booking_id, cycle, tally, stop_at)
+            records = [m for m in self._repository.unprocessed_for_booking(booking_id) if cycle.joins(m)]
+            if not any(cycle.selects(m) for m in records):
+                tally["stale"] += 1
+                log.info("booking %s: no record is selected any more (the index lagged); skipped", booking_id)
+                return tally
+            aggregation = aggregate(records)
+            tally["bookings"] += 1
+            for duplicate in aggregation.duplicates:
+                self._repository.delete(duplicate)
+                tally["duplicates_deleted"] += 1
+                log.info("booking %s: deleted duplicate %s message %s", booking_id, duplicate.event_type, duplicate.id)
+            work = BookingWork(self._ports, self._settings, store=self._repository, dry_run=self._dry_run,
+                               lease=partial(confirm_lease, self._leases, booking_id, cycle.run),
+                               save=partial(self._save, cycle=cycle, tally=tally))
+            for message in aggregation.kept:
+                if stop_at is not None and instant(self._ports.clock.now()) >= stop_at:
+                    tally["cut_short"] += 1
+                    log.warning("booking %s: its lease is half spent; the rest of its records are left for the next"
+                                " cycle", booking_id)
+                    break
+                outcome = self._record(message, work)
+                tally["processed"] += 1
+                if isinstance(outcome, Done):
+                    tally["done"] += 1
+                else:
+                    tally["retried"] += 1
+                    failing = failing or outcome.status.state is SynchroniseState.ERROR
         except LeaseLost:
             tally["lease_lost"] += 1
             log.warning(
@@ -229,59 +256,31 @@ class SynchronisationService:
             cycle.probe[booking_id] = failing
         return tally
 
-    def _synchronise_booking(
-        self, booking_id: int, cycle: _Pass, tally: Counter[str], stop_at: datetime | None
-    ) -> bool:
-        """True when one of the booking's records ended in a system failure; LeaseLost ends the pass."""
-        failing = False
-        records = [m for m in self._repository.unprocessed_for_booking(booking_id) if cycle.joins(m)]
-        if not any(cycle.selects(m) for m in records):
-            tally["stale"] += 1
-            log.info("booking %s: no record is selected any more (the index lagged); skipped", booking_id)
-            return False
-        aggregation = aggregate(records)
-        tally["bookings"] += 1
-        for duplicate in aggregation.duplicates:
-            self._repository.delete(duplicate)
-            tally["duplicates_deleted"] += 1
-            log.info("booking %s: deleted duplicate %s message %s", booking_id, duplicate.event_type, duplicate.id)
-        lease = HeldLease(self._leases, booking_id, cycle.run)
-        work = BookingWork(self._ports, self._settings, store=self._repository, lease=lease.confirm,
-                           save=partial(self._save, cycle=cycle, tally=tally), dry_run=self._dry_run)
-        for message in aggregation.kept:
-            if stop_at is not None and instant(self._clock.now()) >= stop_at:
-                tally["cut_short"] += 1
-                log.warning("booking %s: its lease is half spent; the rest of its records are left for the next cycle",
-                            booking_id)
-                return failing
-            with self._cycle.tracing.record(message) as span:
-                work.begin(message)
-                result: Outcome | Exception
-                try:
-                    result = self._process(message, work)
-                except LeaseLost:
-                    raise  # the booking is another pod's now: its record is left as that pod will find it
-                except Exception as error:  # noqa: BLE001 - the record's failure, saved as TryLater(ERROR)
-                    span.failed(error)
-                    result = error
-                except BaseException:
-                    work.flush()  # interrupted: journal what landed now, nobody will save an outcome
-                    raise
-                outcome = work.commit(result)
-                span.outcome(outcome)
-            tally["processed"] += 1
-            if isinstance(outcome, Done):
-                tally["done"] += 1
-            else:
-                tally["retried"] += 1
-                failing = failing or outcome.status.state is SynchroniseState.ERROR
-        return failing
+    def _record(self, message: Message, work: BookingWork) -> Outcome:
+        """Process one record and save its outcome; LeaseLost leaves it as the lease's new holder will find it."""
+        with self._cycle.tracing.record(message) as span:
+            work.begin(message)
+            result: Outcome | Exception
+            try:
+                result = self._process(message, work)
+            except LeaseLost:
+                raise
+            except Exception as error:  # noqa: BLE001 - the record's failure, saved as TryLater(ERROR)
+                span.failed(error)
+                result = error
+            except BaseException:
+                work.flush()  # interrupted: journal what landed now, nobody will save an outcome
+                raise
+            outcome = work.commit(result)
+            span.outcome(outcome)
+        return outcome
 
     def _save(self, message: Message, result: Outcome | Exception, *, cycle: _Pass, tally: Counter[str]) -> Outcome:
         if isinstance(result, Exception):
             tally["errors"] += 1
             result = self._outcomes.failed(message, result)
-        self._outcomes.apply(message, result, selected=cycle.selects(message), retry_run=cycle.retry_run,
+        retry_run = cycle.run.tier is not None or cycle.probe is not None
+        self._outcomes.apply(message, result, selected=cycle.selects(message), retry_run=retry_run,
                              counts_system_failure=cycle.probe is None)
         return result
 

@@ -1,20 +1,23 @@
 """How a cycle spreads its bookings: over a pod's workers (`RunsBookingTasks`) and over pods by per-booking
-leases (`BookingLeases`; ShedLock's item layout). `CycleSettings()` runs them one after another, in one process.
+leases (`BookingLeases`; ShedLock's item layout); and how it traces each record (`RecordTracing`; `NO_TRACING`
+does nothing). `CycleSettings()` runs them one after another, in one process.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from attrs import Attribute, field, frozen
 
-from ptpu_core.errors import PtpuError, StoreFailure
+from ptpu_core.errors import PtpuError
+from ptpu_core.models.record import Message
+from ptpu_core.outcomes import Outcome
 from ptpu_core.rules.booking_order import BookingOrder, as_selected
 from ptpu_core.rules.retry_policy import RetryTier
-from ptpu_core.work.record_tracing import NO_TRACING, RecordTracing
 
 log = logging.getLogger("ptpu.synchronise")
 
@@ -49,7 +52,6 @@ class LeaseRun:
 
 PROCESS_DUE = LeaseRun()
 ON_REQUEST = LeaseRun(on_request=True)
-LEASE_SHARE = 0.5  # a booking's pass starts no record once this share of its lease has gone by
 KEEP_SHARE = 0.5  # a write needs this share of the lease left, else `keep` extends it (ShedLock's KeepAlive)
 LOOK_AHEAD = 100  # bookings whose leases a cycle reads in one go: one BatchGetItem's key limit
 
@@ -102,53 +104,44 @@ class NoLeases:
 class LeaseLost(PtpuError):
     """This pod no longer holds the booking's lease: nothing more is written or saved for the booking."""
 
-    def __init__(self, booking_id: int) -> None:
-        super().__init__(f"the lease of booking {booking_id} is no longer this pod's")
-        self.booking_id = booking_id
+
+def confirm_lease(leases: BookingLeases, booking_id: int, run: LeaseRun) -> None:
+    """Before every write made for a booking: LeaseLost unless `BookingLeases.keep` says the lease is still ours
+    (extended if need be)."""
+    if not leases.keep(booking_id, run):
+        raise LeaseLost(f"the lease of booking {booking_id} is no longer this pod's")
 
 
-class HeldLease:
-    """The lease a booking's pass works under: `confirm()` before every write made for the booking."""
+class RecordSpan(Protocol):
+    def outcome(self, outcome: Outcome) -> None:
+        """What processing decided (and the save stored)."""
 
-    def __init__(self, leases: BookingLeases, booking_id: int, run: LeaseRun) -> None:
-        self._leases = leases
-        self._booking_id = booking_id
-        self._run = run
-
-    def confirm(self) -> None:
-        """Raises LeaseLost unless `BookingLeases.keep` says the lease is still ours (extended if need be)."""
-        if not self._leases.keep(self._booking_id, self._run):
-            raise LeaseLost(self._booking_id)
+    def failed(self, error: BaseException) -> None:
+        """Processing raised `error`; the record is saved for a retry."""
 
 
-class LookAhead:
-    """One cycle's `BookingLeases.leased_elsewhere` reads: again after a lease is `refused` (`stale`); after a
-    StoreFailure (logged) none more."""
+class RecordTracing(Protocol):
+    def record(self, message: Message) -> AbstractContextManager[RecordSpan]:
+        """A span (`ptpu_adapters.observability.tracing.OpenTelemetryRecords`) for `message`'s processing, the
+        save of its outcome and the telemetry emitted after it, in the record's trace; an exception leaving it
+        marks the span failed."""
 
-    def __init__(self, leases: BookingLeases, run: LeaseRun) -> None:
-        self._leases = leases
-        self._run = run
-        self._failed = False
-        self._refused = False  # set by a worker thread, cleared by the cycle's thread: a hint either way
 
-    def refused(self) -> None:
-        self._refused = True
+class NoTracing:
+    """Its own span, which records nothing."""
 
-    def stale(self) -> bool:
-        return self._refused and not self._failed
+    @contextmanager
+    def record(self, message: Message) -> Iterator[RecordSpan]:
+        yield self
 
-    def leased_elsewhere(self, booking_ids: Sequence[int]) -> Collection[int]:
-        """The bookings among `booking_ids` to skip; empty once a read has failed this cycle."""
-        self._refused = False
-        if self._failed or not booking_ids:
-            return ()
-        try:
-            return self._leases.leased_elsewhere(booking_ids, self._run)
-        except StoreFailure as failure:
-            self._failed = True
-            log.warning("Could not read ahead the leases of %d bookings (%s); this cycle tries each lease without it",
-                        len(booking_ids), failure)
-            return ()
+    def outcome(self, outcome: Outcome) -> None:
+        return None
+
+    def failed(self, error: BaseException) -> None:
+        return None
+
+
+NO_TRACING: RecordTracing = NoTracing()
 
 
 @frozen

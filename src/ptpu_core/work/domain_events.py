@@ -1,17 +1,29 @@
 """The HMPPS domain events ptpu publishes after changing Delius, and how a record owes one:
 `probation-case.prison-identifier.added` (matching, SPEC §7) and `.updated` (a merge, one per CRN), shaped as
-the Kotlin `HmppsDomainEventPublisher`'s, `occurredAt` in Europe/London with its offset.
+the Kotlin `HmppsDomainEventPublisher`'s, `occurredAt` in Europe/London with its offset. An announcement a
+re-sync could not publish is kept on a stored record (`KeptWhenUnpublished`), never lost.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
+from attrs import astuple, evolve, frozen
+
+from ptpu_core.errors import SystemFailure, UpstreamFailure
 from ptpu_core.models.domain_event import CRN, NOMS, HmppsDomainEvent, PersonIdentifier
+from ptpu_core.models.record import Message
 from ptpu_core.models.service_time import SERVICE_ZONE, instant
+from ptpu_core.ports import DomainEventPublisher, MessageRepository
+from ptpu_core.rules.retry_policy import initial_delete_by
 from ptpu_core.work.effect_journal import WRITE, write_key
+
+log = logging.getLogger(__name__)
+
 
 PRISON_IDENTIFIER_ADDED = "probation-case.prison-identifier.added"
 PRISON_IDENTIFIER_UPDATED = "probation-case.prison-identifier.updated"
@@ -19,15 +31,11 @@ ADDED_DESCRIPTION = (
     "A probation case has been matched with a booking in the prison system. "
     "The prisoner and booking identifiers have been added to the probation case."
 )
+DOMAIN_EVENTS = "domain-events topic"
 UPDATED_DESCRIPTION = (
     "A prison booking number has been changed. "
     "The prison number and booking number have been updated on the probation case."
 )
-
-
-def london(moment: datetime) -> datetime:
-    """`moment` (naive = London wall-clock time) as an aware Europe/London datetime."""
-    return instant(moment).astimezone(SERVICE_ZONE)
 
 
 def prison_identifier_added(crn: str, noms_number: str, booking_number: str, occurred_at: datetime) -> HmppsDomainEvent:
@@ -48,7 +56,8 @@ def _about_case(
     event_type: str, description: str, crn: str, noms_number: str, occurred_at: datetime, information: dict[str, str]
 ) -> HmppsDomainEvent:
     identifiers = (PersonIdentifier(CRN, crn), PersonIdentifier(NOMS, noms_number))
-    return HmppsDomainEvent(event_type=event_type, occurred_at=london(occurred_at), description=description,
+    london = instant(occurred_at).astimezone(SERVICE_ZONE)  # naive: London wall-clock time
+    return HmppsDomainEvent(event_type=event_type, occurred_at=london, description=description,
                             identifiers=identifiers, additional_information=information)
 
 
@@ -74,16 +83,33 @@ def owed_step(event: HmppsDomainEvent) -> str:
 
 
 def _encode(event: HmppsDomainEvent) -> str:
-    identifiers = [[one.type, one.value] for one in event.identifiers]
-    information = [list(pair) for pair in event.additional_information]
-    fields = [event.event_type, event.occurred_at.isoformat(), event.description, identifiers, information]
-    return json.dumps([*fields, event.version], separators=(",", ":"))
+    """The event's fields in order, as a compact JSON array (its time in ISO 8601)."""
+    return json.dumps(astuple(event), separators=(",", ":"), default=datetime.isoformat)
 
 
 def _decode(text: str) -> HmppsDomainEvent:
     event_type, occurred_at, description, identifiers, information, version = json.loads(text)
-    return HmppsDomainEvent(
-        event_type=event_type, occurred_at=datetime.fromisoformat(occurred_at), description=description,
-        identifiers=tuple(PersonIdentifier(kind, value) for kind, value in identifiers),
-        additional_information=tuple((key, value) for key, value in information), version=version,
-    )
+    people = tuple(PersonIdentifier(kind, value) for kind, value in identifiers)
+    return HmppsDomainEvent(event_type, datetime.fromisoformat(occurred_at), description, people, information, version)
+
+
+@frozen
+class KeptWhenUnpublished:
+    """A re-sync's publisher: a failed publish stores `record` (as an IMPRISONMENT_STATUS-CHANGED) owing the
+    event (`owed_step`) for scheduled processing to publish first, then raises UpstreamFailure(DOMAIN_EVENTS)."""
+
+    _real: DomainEventPublisher
+    _store: MessageRepository
+    _record: Message
+
+    def publish(self, event: HmppsDomainEvent) -> None:
+        try:
+            self._real.publish(event)
+        except SystemFailure as failure:
+            owed = evolve(self._record, id=f"resync-owed-{uuid.uuid4()}", applied_steps=frozenset({owed_step(event)}),
+                          delete_by=initial_delete_by(self._record.created_date))
+            self._store.add(owed)  # a StoreFailure here is this booking's ERROR too
+            log.warning("Re-sync could not publish %s (%s): kept on record %s for scheduled processing",
+                        event.event_type, failure, owed.id)
+            kept = f"publishing {event.event_type} failed; kept on {owed.id}"
+            raise UpstreamFailure(DOMAIN_EVENTS, kept) from failure

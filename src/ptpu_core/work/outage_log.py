@@ -60,12 +60,8 @@ class OutageLog:
     def success(self) -> None:
         """The activity worked: if an outage was on, log its end (one line) and forget it."""
         with self._guard:
-            if self._failing_since is None:
-                return
-            self._log.warning("%s recovered after %d failures over %.0fs",
-                              self._activity, self._total, self._clock() - self._failing_since)
-            self._failing_since = None
-            self._total = self._unreported = 0
+            if self._failing_since is not None:
+                self._end(" recovered", self._clock() - self._failing_since)
 
     def clear_if_quiet(self, quiet_seconds: float) -> bool:
         """For an activity with no success of its own to report: end the outage when its last failure is
@@ -73,12 +69,15 @@ class OutageLog:
         with self._guard:
             if self._failing_since is None or self._clock() - self._last_failure < quiet_seconds:
                 return False
-            self._log.warning("%s: no failure for %.0fs, after %d failures over %.0fs",
-                              self._activity, self._clock() - self._last_failure, self._total,
-                              self._last_failure - self._failing_since)
-            self._failing_since = None
-            self._total = self._unreported = 0
+            quiet = self._clock() - self._last_failure
+            self._end(f": no failure for {quiet:.0f}s,", self._last_failure - self._failing_since)
             return True
+
+    def _end(self, how: str, seconds: float) -> None:
+        """Log the outage's end (`how`, its failures, over how many `seconds`) and forget it."""
+        self._log.warning("%s%s after %d failures over %.0fs", self._activity, how, self._total, seconds)
+        self._failing_since = None
+        self._total = self._unreported = 0
 
 
 def _one_line(error: BaseException) -> str:

@@ -11,7 +11,7 @@ import threading
 from datetime import datetime, timedelta
 from pathlib import PurePath
 
-from attrs import evolve
+from attrs import define, evolve, field
 
 from ptpu_core.errors import UpstreamFailure
 from ptpu_core.models.events import EventType
@@ -19,7 +19,7 @@ from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.models.service_time import instant
 from ptpu_core.outcomes import Done, Outcome, try_later
 from ptpu_core.ports import Clock, MessageRepository, Metrics
-from ptpu_core.rules.retry_policy import epoch_seconds, processed_delete_by, retry_delete_by, tier_for
+from ptpu_core.rules.retry_policy import epoch_seconds, initial_delete_by, retry_delete_by, tier_for
 from ptpu_core.work.outage_log import REPORT_INTERVAL_SECONDS, OutageLog
 
 log = logging.getLogger("ptpu.synchronise")
@@ -42,20 +42,19 @@ def outcome_label(outcome: Outcome) -> str:
     return "error" if outcome.status.state == SynchroniseState.ERROR else "retry"
 
 
-def _is_status_change(message: Message) -> bool:
-    return message.event_type == EventType.IMPRISONMENT_STATUS_CHANGED.value
-
-
+@define
 class OutcomeRecorder:
-    """Writes records' outcomes and counts them; StoreFailure when the repository cannot be written."""
+    """Writes records' outcomes and counts them; StoreFailure when the repository cannot be written. Thread-safe
+    logging of failures: one OutageLog per kind. A kind clears at the next record (any outcome) once it has not
+    failed for a minute: a record that does not reach the failing upstream succeeds mid-outage."""
 
-    def __init__(self, repository: MessageRepository, clock: Clock, metrics: Metrics) -> None:
-        self._repository = repository
-        self._clock = clock
-        self._metrics = metrics
-        self._failures = RecordFailures(clock)
-        # Set on saving a TryLater(ERROR) (and at start), taken by the retry of system failures.
-        self._system_failure_saved = True
+    _repository: MessageRepository
+    _clock: Clock
+    _metrics: Metrics
+    _guard: threading.Lock = field(init=False, factory=threading.Lock)
+    _kinds: dict[tuple[str, str], OutageLog] = field(init=False, factory=dict)
+    # Set on saving a TryLater(ERROR) (and at start), taken by the retry of system failures.
+    _system_failure_saved: bool = field(init=False, default=True)
 
     def mark_system_failure(self) -> None:
         self._system_failure_saved = True
@@ -66,9 +65,27 @@ class OutcomeRecorder:
         return saved
 
     def failed(self, message: Message, error: BaseException) -> Outcome:
-        """TryLater(ERROR) for a record whose processing raised `error`, logged by kind (SPEC §6)."""
-        self._failures.failed(message, error)
+        """TryLater(ERROR) for a record whose processing raised `error`, logged (or counted) by kind (SPEC §6)."""
+        self._tick()
+        kind = kind_of(error)
+        with self._guard:
+            outage = self._kinds.get(kind)
+            if outage is None:
+                activity = f"Processing records ({kind[0]})"
+                outage = self._kinds[kind] = OutageLog(log, activity, lambda: self._clock.now().timestamp())
+        about = f"booking {message.booking_id}: {message.event_type} message {message.log_ref}; will retry"
+        outage.failure(error, about=about)
         return try_later(SynchroniseState.ERROR)
+
+    def _tick(self) -> None:
+        """End (one line each) the kinds that have not failed for a minute."""
+        with self._guard:
+            outages = list(self._kinds.items())
+        for kind, outage in outages:
+            if outage.clear_if_quiet(REPORT_INTERVAL_SECONDS):
+                with self._guard:
+                    if self._kinds.get(kind) is outage and not outage.failing:
+                        del self._kinds[kind]
 
     def apply(
         self, message: Message, outcome: Outcome, *, selected: bool = True, retry_run: bool = False,
@@ -78,13 +95,14 @@ class OutcomeRecorder:
         `retry_run`: SPEC §8 or the retry of system failures, not SPEC §6; `counts_system_failure` False: a
         TryLater(ERROR) keeps the retry count. deleteBy (Message.kt): Done -> now + 30 days; TryLater -> the
         retry-until date only when a retry run tries a record tried before, else left as it is."""
-        self._failures.tick()  # a kind of failure quiet for a minute is over
+        self._tick()  # a kind of failure quiet for a minute is over
         now = instant(self._clock.now())
-        # An outcome without CRNs keeps those stored (as Message.retry / markAsProcessed).
-        crns = outcome.status.crns_text or message.matching_crns
+        # `matchingCrns` joined with ", " as the Kotlin joinToString(); an outcome without CRNs keeps those
+        # stored (as Message.retry / markAsProcessed).
+        crns = ", ".join(outcome.status.matching_crns) or message.matching_crns
         if isinstance(outcome, Done):
             updated = evolve(message, processed_date=now, status=outcome.status.state, matching_crns=crns,
-                             delete_by=processed_delete_by(now))
+                             delete_by=initial_delete_by(now))
         else:
             system_failure = outcome.status.state is SynchroniseState.ERROR
             if system_failure:
@@ -101,27 +119,17 @@ class OutcomeRecorder:
         tier = tier_for(message.retry_count)
         if tier is not None:  # the retry of system failures counts apart: its probes are no tier's retries
             self._metrics.record_retried(tier.name if counts_system_failure else SYSTEM_FAILURE_RETRIES)
-        if _is_status_change(message):
-            self._count_status_change(message, updated, outcome, now, selected)
-
-    def _count_status_change(
-        self, before: Message, after: Message, outcome: Outcome, now: datetime, selected: bool
-    ) -> None:
+        if message.event_type != EventType.IMPRISONMENT_STATUS_CHANGED.value:
+            return
         # As the Kotlin service counts: every Done is a success; a TryLater is a failure once, by the
         # record's own (LONG tier, daily) retry in its last 24 hours; total = both.
-        if isinstance(outcome, Done):
+        succeeded = isinstance(outcome, Done)
+        if succeeded or (selected and updated.delete_by - epoch_seconds(now) <= LAST_CHANCE.total_seconds()):
             self._metrics.status_change("total")
-            self._metrics.status_change("success")
-            days = days_to_success(before.created_date, now)
-            self._metrics.status_change_succeeded(retries=before.retry_count, days=days)
-        elif selected and _is_last_chance(after, now):
-            self._metrics.status_change("total")
-            self._metrics.status_change("fail")
-
-
-def _is_last_chance(message: Message, now: datetime) -> bool:
-    """The record expires within LAST_CHANCE, before any further retry (SPEC §10)."""
-    return message.delete_by - epoch_seconds(now) <= LAST_CHANCE.total_seconds()
+            self._metrics.status_change("success" if succeeded else "fail")
+        if succeeded:
+            days = days_to_success(message.created_date, now)
+            self._metrics.status_change_succeeded(retries=message.retry_count, days=days)
 
 
 def kind_of(error: BaseException | None) -> tuple[str, str]:
@@ -141,37 +149,3 @@ def kind_of(error: BaseException | None) -> tuple[str, str]:
     elif where:
         label += f" at {where}"
     return label, where
-
-
-class RecordFailures:
-    """One OutageLog per kind of failure; thread-safe. A kind clears at the next record (any outcome) once it
-    has not failed for a minute: a record that does not reach the failing upstream succeeds mid-outage."""
-
-    def __init__(self, clock: Clock, interval_seconds: float = REPORT_INTERVAL_SECONDS) -> None:
-        self._seconds = lambda: clock.now().timestamp()
-        self._interval = interval_seconds
-        self._guard = threading.Lock()
-        self._kinds: dict[tuple[str, str], OutageLog] = {}
-
-    def failed(self, message: Message, error: BaseException | None) -> None:
-        """Log (or count) `message`'s processing failure `error`; the record will be retried."""
-        self.tick()
-        kind = kind_of(error)
-        label = kind[0]
-        with self._guard:
-            outage = self._kinds.get(kind)
-            if outage is None:
-                activity = f"Processing records ({label})"
-                outage = self._kinds[kind] = OutageLog(log, activity, self._seconds, self._interval)
-        about = f"booking {message.booking_id}: {message.event_type} message {message.log_ref}; will retry"
-        outage.failure(error or RuntimeError("no error given"), about=about)
-
-    def tick(self) -> None:
-        """End (one line each) the kinds that have not failed for a minute."""
-        with self._guard:
-            outages = list(self._kinds.items())
-        for kind, outage in outages:
-            if outage.clear_if_quiet(self._interval):
-                with self._guard:
-                    if self._kinds.get(kind) is outage and not outage.failing:
-                        del self._kinds[kind]

@@ -12,20 +12,9 @@ from typing import Any, TypeVar
 from attrs import frozen
 
 from ptpu_core.errors import StoreFailure, SystemFailure
+from ptpu_core.models import probation
 from ptpu_core.models.domain_event import HmppsDomainEvent
 from ptpu_core.models.prison import Booking, BookingIdentifier, Movement, Prisoner, SentenceDetail, SentenceTerm
-from ptpu_core.models.probation import (
-    Conviction,
-    Custody,
-    IDs,
-    Institution,
-    MatchRequest,
-    NotFound,
-    OffenderMatches,
-    ReplaceCustodyKeyDates,
-    UpdateCustody,
-    UpdateCustodyBookingNumber,
-)
 from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Outcome
 from ptpu_core.ports import Clock, CommunityApi, DomainEventPublisher, Metrics, OffenderSearchApi, PrisonApi, Telemetry
@@ -72,7 +61,7 @@ class DryRun:
 
 def _landed_unless_refused(answer: object) -> str | None:
     """The journal suffix of a write that took ("") or None when Delius answered none, or NotFound."""
-    return None if answer is None or isinstance(answer, NotFound) else ""
+    return None if answer is None or isinstance(answer, probation.NotFound) else ""
 
 
 class BookingWork:
@@ -157,22 +146,20 @@ class BookingWork:
     def get_prisoner(self, offender_no: str) -> Prisoner | None:
         return self._once("prisoner", self.ports.prison_api.get_prisoner, offender_no)
 
-    def match(self, request: MatchRequest) -> OffenderMatches:
-        return self.ports.offender_search.match(request)
-
-    def get_convictions(self, crn: str) -> list[Conviction]:
+    def get_convictions(self, crn: str) -> list[probation.Conviction]:
         return self.ports.community_api.get_convictions(crn)
 
     # Delius writes
 
     def _write(
-        self, operation: str, *arguments: object, send: Callable[[CommunityApi], T],
-        replayed: Callable[[str], T], landed: Callable[[T], str | None] = _landed_unless_refused,
+        self, operation: str, *arguments: object, replayed: Callable[[str], T],
+        landed: Callable[[T], str | None] = _landed_unless_refused,
     ) -> T:
-        """Every Delius write, in order: the journal (a write it says landed is not sent again: its answer is
-        `replayed` from the summary journalled), the lease, the last identical key-dates write with no write
-        between (answered as it was), the dry run, community-api. `landed` gives the journal's suffix for an
-        answer ("" or "=<summary>"); None: the write did not take, nothing is journalled."""
+        """Every Delius write (community-api's method `operation` with `arguments`), in order: the journal (a
+        write it says landed is not sent again: its answer is `replayed` from the summary journalled), the lease,
+        the last identical key-dates write with no write between (answered as it was), the dry run, community-api.
+        `landed` gives the journal's suffix for an answer ("" or "=<summary>"); None: the write did not take,
+        nothing is journalled."""
         key = write_key(operation, *arguments)
         summary = None if self._journal is None else self._journal.landed_write(key)
         if summary is not None:
@@ -183,7 +170,7 @@ class BookingWork:
             answer: T = self._last_key_dates[1]
         else:
             self._last_key_dates = None  # any other write may change what the key-dates write finds
-            answer = send(self._dry_run or self.ports.community_api)
+            answer = getattr(self._dry_run or self.ports.community_api, operation)(*arguments)
             if operation == KEY_DATES:
                 self._last_key_dates = (request, answer)
         suffix = landed(answer)
@@ -191,58 +178,44 @@ class BookingWork:
             self._journal.wrote(key + suffix)
         return answer
 
-    def update_noms_number(self, crn: str, noms_number: str) -> IDs:
-        return self._write(
-            "update_noms_number", crn, noms_number,
-            send=lambda api: api.update_noms_number(crn, noms_number),
-            replayed=lambda _summary: IDs(crn=crn, noms_number=noms_number),
-        )
+    def update_noms_number(self, crn: str, noms_number: str) -> probation.IDs:
+        return self._write("update_noms_number", crn, noms_number,
+                           replayed=lambda _summary: probation.IDs(crn=crn, noms_number=noms_number))
 
-    def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
-        def replayed(crns: str) -> list[IDs]:
-            return [IDs(crn=crn, noms_number=new_noms_number) for crn in crns.split(",") if crn]
+    def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[probation.IDs]:
+        def replayed(crns: str) -> list[probation.IDs]:
+            return [probation.IDs(crn=crn, noms_number=new_noms_number) for crn in crns.split(",") if crn]
 
-        def landed(replaced: list[IDs]) -> str | None:
+        def landed(replaced: list[probation.IDs]) -> str | None:
             return f"={','.join(ids.crn for ids in replaced)}" if replaced else None  # []: 404/409
 
-        return self._write(
-            "replace_noms_number", old_noms_number, new_noms_number,
-            send=lambda api: api.replace_noms_number(old_noms_number, new_noms_number),
-            replayed=replayed, landed=landed,
-        )
+        return self._write("replace_noms_number", old_noms_number, new_noms_number, replayed=replayed, landed=landed)
 
-    def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
-        return self._write(
-            "update_booking_number", noms_number, body,
-            send=lambda api: api.update_booking_number(noms_number, body),
-            replayed=lambda _summary: Custody(booking_number=body.booking_number),
-        )
+    def update_booking_number(
+        self, noms_number: str, body: probation.UpdateCustodyBookingNumber
+    ) -> probation.Custody | None:
+        return self._write("update_booking_number", noms_number, body,
+                           replayed=lambda _summary: probation.Custody(booking_number=body.booking_number))
 
-    def update_custody(self, noms_number: str, booking_number: str, body: UpdateCustody) -> Custody | None:
-        def replayed(description: str) -> Custody:
-            institution = Institution(
+    def update_custody(
+        self, noms_number: str, booking_number: str, body: probation.UpdateCustody
+    ) -> probation.Custody | None:
+        def replayed(description: str) -> probation.Custody:
+            institution = probation.Institution(
                 description=description or None, noms_prison_institution_code=body.noms_prison_institution_code)
-            return Custody(booking_number=booking_number, institution=institution)
+            return probation.Custody(booking_number=booking_number, institution=institution)
 
-        def landed(answer: Custody | None) -> str | None:
-            if answer is None:
-                return None
-            return f"={(answer.institution.description if answer.institution else None) or ''}"
+        def landed(answer: probation.Custody | None) -> str | None:
+            description = answer.institution.description if answer and answer.institution else None
+            return None if answer is None else f"={description or ''}"
 
-        return self._write(
-            "update_custody", noms_number, booking_number, body,
-            send=lambda api: api.update_custody(noms_number, booking_number, body),
-            replayed=replayed, landed=landed,
-        )
+        return self._write("update_custody", noms_number, booking_number, body, replayed=replayed, landed=landed)
 
     def replace_key_dates(
-        self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
-    ) -> Custody | NotFound:
-        return self._write(
-            KEY_DATES, noms_number, booking_number, body,
-            send=lambda api: api.replace_key_dates(noms_number, booking_number, body),
-            replayed=lambda _summary: Custody(booking_number=booking_number),
-        )
+        self, noms_number: str, booking_number: str, body: probation.ReplaceCustodyKeyDates
+    ) -> probation.Custody | probation.NotFound:
+        return self._write(KEY_DATES, noms_number, booking_number, body,
+                           replayed=lambda _summary: probation.Custody(booking_number=booking_number))
 
     # Telemetry and metric counts, journalled per attempt
 

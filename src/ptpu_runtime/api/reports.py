@@ -236,6 +236,6 @@ def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVe
                 repository, clock, location_id or None, created_from, created_to, sla_days)
         finally:
             gate.leave()
-        return summary.as_json()
+        return summary
 
     return router

@@ -24,10 +24,10 @@ from ptpu_core.use_cases.resync import (
     InvalidResyncRequest,
     Resync,
     ResyncItem,
+    ResyncProgress,
     ResyncResult,
     TrackedEvent,
 )
-from ptpu_core.use_cases.resync_progress import ResyncProgress, Unanswered
 from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_runtime.api.errors import ApiError, bad_request, refuse_repeated
 from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, require_role, role_errors
@@ -40,7 +40,7 @@ RESYNC_ERRORS = role_errors(ROLE_RESYNC, {
     415: "The body is not application/json"})
 RETRY_ERRORS = role_errors(
     ROLE_RESYNC, {400: "Validation failure: maxBookings out of range, or a parameter given twice"})
-# Then STILL_RUNNING / NOT_STARTED (ptpu_core.use_cases.resync_progress).
+# Under an nginx ingress's 60 s; then STILL_RUNNING / NOT_STARTED (ptpu_core.use_cases.resync).
 ANSWER_WITHIN_SECONDS = 50.0
 RETRY_ANSWER_WITHIN_SECONDS = 45.0  # no booking of /retry-system-failures starts after it
 CONCURRENT_RESYNCS = 4  # per pod; a request beyond them waits its turn
@@ -194,8 +194,8 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
-def _still_running(item: Unanswered, waited: float) -> ResyncOutcome:
-    if item.running:
+def _still_running(item: ResyncItem, waited: float) -> ResyncOutcome:
+    if item.result is ResyncResult.STILL_RUNNING:
         result, detail = ResyncResult.STILL_RUNNING, (
             f"still being processed after {waited:g} s; it finishes under its lease (its writes may still "
             "land): send it again (a dry run) to see the result")

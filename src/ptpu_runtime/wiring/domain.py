@@ -13,8 +13,7 @@ from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.use_cases.receive import EventReceiver
 from ptpu_core.use_cases.resync import Resync
 from ptpu_core.use_cases.synchronise import SynchronisationService
-from ptpu_core.work.cycle import CycleSettings
-from ptpu_core.work.record_tracing import NO_TRACING, RecordTracing
+from ptpu_core.work.cycle import NO_TRACING, CycleSettings, RecordTracing
 from ptpu_core.work.unit_of_work import DryRun, Ports
 from ptpu_runtime.config import Settings
 from ptpu_runtime.scheduling import ScheduleSettings, same_run_window

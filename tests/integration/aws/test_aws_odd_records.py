@@ -77,7 +77,7 @@ def test_a_matched_record_beside_another_bookings_record_both_processed_and_repo
     waiting = to_csv(in_progress(store))
     assert waiting.count('"MATCHED"') == 1 and waiting.count('"VALIDATED"') == 1
     assert to_csv(processed(store, ProcessedFilter()), with_processed=True).count('"MATCHED"') == 1
-    assert match_summary(store, FixedClock(NOW), None, None, None).waiting == 2
+    assert match_summary(store, FixedClock(NOW), None, None, None)["waiting"]["total"] == 2
 
     processor = CompletingProcessor()
     SynchronisationService(

@@ -5,7 +5,7 @@ from collections import Counter
 from hypothesis import given
 from records import record_batches
 
-from ptpu_core.models.events import event_priority
+from ptpu_core.models.events import EVENT_PRIORITY, OTHER_EVENT_PRIORITY
 from ptpu_core.models.record import Message
 from ptpu_core.rules.aggregation import aggregate
 
@@ -52,7 +52,8 @@ def test_within_a_booking_kept_records_are_in_priority_order(batch: list[Message
     result = aggregate(batch)
 
     for booking_id in {m.booking_id for m in batch}:
-        priorities = [event_priority(m.event_type) for m in result.kept if m.booking_id == booking_id]
+        kept = [m for m in result.kept if m.booking_id == booking_id]
+        priorities = [EVENT_PRIORITY.get(m.event_type, OTHER_EVENT_PRIORITY) for m in kept]
         assert priorities == sorted(priorities)
 
 

@@ -139,3 +139,30 @@ def test_arbitrary_objects_parse_to_their_own_ids_or_are_invalid(event_type: str
     assert event.booking_id == whole_number(body["bookingId"])
     assert isinstance(event.booking_id, int)
     assert not isinstance(event.booking_id, bool)
+
+
+STATUS = EventType.IMPRISONMENT_STATUS_CHANGED.value
+
+
+@pytest.mark.parametrize(
+    ("event_type", "body", "field"),
+    [
+        *[(event_type.value, {"bookingId": bad, "movementSeq": 1}, "bookingId")
+          for event_type in EventType for bad in (0, -1, "-5", 2**63)],
+        *[(STATUS, {"bookingId": 7, "imprisonmentStatusSeq": bad}, "imprisonmentStatusSeq") for bad in (-1, "-3")],
+        (EventType.EXTERNAL_MOVEMENT_RECORD_INSERTED.value, {"bookingId": 7, "movementSeq": -1}, "movementSeq"),
+        (EventType.EXTERNAL_MOVEMENT_RECORD_INSERTED.value, {"bookingId": 7, "movementSeq": 2**63}, "movementSeq"),
+    ],
+)
+def test_an_id_below_one_or_a_negative_sequence_or_beyond_a_long_is_invalid(
+    event_type: str, body: dict[str, object], field: str
+) -> None:
+    with pytest.raises(InvalidMessage, match=f"field {field} must be from"):
+        parse_event(event_type, json.dumps(body))
+
+
+@given(event_type=HANDLED, booking_id=st.integers(min_value=1, max_value=2**63 - 1), seq=st.integers(0, 2**63 - 1))
+def test_every_positive_long_id_and_sequence_from_zero_parses(event_type: str, booking_id: int, seq: int) -> None:
+    body = {"bookingId": booking_id, "movementSeq": seq, "imprisonmentStatusSeq": seq}
+    event = parse_event(event_type, json.dumps(body))
+    assert event is not None and event.booking_id == booking_id

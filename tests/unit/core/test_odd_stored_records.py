@@ -66,5 +66,5 @@ def test_the_match_summary_counts_an_unknown_state_in_no_category() -> None:
 
     summary = match_summary(fakes.repository, fakes.clock, None, None, None)
 
-    assert (summary.total, summary.waiting, summary.exceeded_sla) == (2, 1, 1)
-    assert sum(summary.waiting_category.values()) == sum(summary.exceeded_sla_category.values()) == 0
+    assert (summary["total"], summary["waiting"]["total"], summary["exceeded-sla"]["total"]) == (2, 1, 1)
+    assert sum(summary["waiting"]["category"].values()) == sum(summary["exceeded-sla"]["category"].values()) == 0

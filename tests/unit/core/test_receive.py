@@ -1,5 +1,6 @@
 """SPEC §2-§3: receiving an event: ignored, dropped or stored with the booking's details; failures propagate."""
 
+import json
 import logging
 import uuid
 
@@ -98,6 +99,16 @@ def test_poison_message_raises_invalid_message_and_stores_nothing(fakes: Fakes) 
     with pytest.raises(InvalidMessage):
         fakes.receiver().receive(SENTENCE_DATES, '{"eventType": "SENTENCE_DATES-CHANGED"}')
     assert fakes.repository.all() == []
+
+
+@pytest.mark.parametrize("body", [{"bookingId": 0}, {"bookingId": -7}, {"bookingId": 1, "imprisonmentStatusSeq": -1}])
+def test_an_id_below_one_or_a_negative_sequence_is_a_poison_message_and_no_call_is_made(
+    fakes: Fakes, body: dict[str, int]
+) -> None:
+    with pytest.raises(InvalidMessage, match="must be from"):  # the listener sends it to the DLQ: nothing lost
+        fakes.receiver().receive(STATUS_CHANGE, json.dumps({"eventType": STATUS_CHANGE} | body))
+    assert fakes.repository.all() == []
+    assert fakes.prison.calls == []
 
 
 @pytest.mark.parametrize("failing", ["get_booking", "get_sentence_detail"])

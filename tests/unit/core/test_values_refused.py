@@ -54,6 +54,19 @@ def test_the_hold_back_is_a_duration_of_zero_or_more() -> None:
     assert DomainSettings(hold_back=timedelta(0)).hold_back == timedelta(0)
 
 
+@pytest.mark.parametrize("field", ["booking_id", "delete_by", "retry_count"])
+@pytest.mark.parametrize("value", ["1200835", 1200835.0, True, None])
+def test_a_records_whole_number_fields_refuse_anything_but_an_int(field: str, value: object) -> None:
+    fields: dict[str, Any] = {"id": "m", "booking_id": 1, "event_type": "SENTENCE_DATES-CHANGED", "message": "{}",
+                              "created_date": datetime(2021, 3, 1, tzinfo=UTC), "delete_by": 0}
+    with pytest.raises(TypeError, match=f"{field} must be a whole number"):
+        Message(**fields | {field: value})
+    record = Message(**fields | {field: 7})
+    assert getattr(record, field) == 7
+    with pytest.raises(TypeError, match=f"{field} must be a whole number"):
+        setattr(record, field, value)
+
+
 def test_a_records_applied_steps_are_a_set_of_strings_when_built_and_when_set() -> None:
     with pytest.raises(TypeError, match="applied_steps"):
         message(applied_steps="w:abc")

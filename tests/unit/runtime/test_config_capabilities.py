@@ -29,8 +29,8 @@ def test_every_capability_is_on_by_default() -> None:
 
 @pytest.mark.parametrize(("variable", "capability"), SWITCHES.items())
 def test_each_variable_switches_off_its_own_capability_only(variable: str, capability: Capability) -> None:
-    assert capabilities(**{variable: "false"}).switched_off() == {capability}
-    assert capabilities(**{variable: "true"}).switched_off() == frozenset()
+    assert capabilities(**{variable: "false"}) == Capabilities.without(capability)
+    assert capabilities(**{variable: "true"}) == Capabilities()
 
 
 def test_a_value_that_is_not_a_flag_stops_start_up_naming_the_variable() -> None:
@@ -62,7 +62,7 @@ def test_the_documented_final_form_block_leaves_matching_and_merges_on() -> None
         if line.startswith("export "):
             env |= dict(word.split("=", 1) for word in shlex.split(line.removeprefix("export ")))
     assert set(env) == set(SWITCHES)
-    assert capabilities(**env).switched_off() == {Capability.LOCATION, Capability.KEY_DATES}
+    assert capabilities(**env) == Capabilities.without(Capability.LOCATION, Capability.KEY_DATES)
 
 
 def test_start_up_says_which_capabilities_are_switched_off_by_their_variables() -> None:

@@ -56,4 +56,4 @@ def test_matching_off_leaves_an_unlinked_prisoner_unmatched_and_a_linked_one_wai
     ],
 )
 def test_the_switches_are_read_from_the_service_environment(env: dict[str, str], off: set[Capability]) -> None:
-    assert capabilities_in(env).switched_off() == off
+    assert capabilities_in(env) == Capabilities.without(*off)
