@@ -106,14 +106,6 @@ class BackfillCounts:
         for name, value in asdict(other, recurse=False).items():
             setattr(self, name, getattr(self, name) + value)
 
-    def as_json(self) -> dict[str, Any]:
-        return {**asdict(self, filter=lambda a, _: a.name != "statuses"), "statuses": dict(self.statuses)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> BackfillCounts:
-        statuses = Counter(data.get("statuses", {}))
-        return cls(**{k: v for k, v in data.items() if k != "statuses"}, statuses=statuses)
-
 
 class Pacer:
     """`rate` items a second over every thread: each call reserves its share of time and sleeps until its
@@ -159,7 +151,7 @@ class Checkpoint:
             table, segments = data.get("table"), data.get("segments")
             positions = {int(k): {"done": bool(v["done"]), "startKey": v["startKey"]}
                          for k, v in data["positions"].items()}
-            counts = BackfillCounts.from_json(data["counts"])
+            counts = BackfillCounts(**{**data["counts"], "statuses": Counter(data["counts"].get("statuses", {}))})
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             raise BackfillError(
                 f"checkpoint {path} cannot be read ({type(error).__name__}: {error}); delete it to start again"
@@ -177,7 +169,7 @@ class Checkpoint:
             self.counts.add(counts)
             if self._path is None:
                 return
-            data = {"table": self.table, "segments": self.segments, "counts": self.counts.as_json(),
+            data = {"table": self.table, "segments": self.segments, "counts": asdict(self.counts),
                     "positions": {str(k): v for k, v in self.positions.items()}}
             temporary = self._path.with_name(self._path.name + ".tmp")
             temporary.write_text(json.dumps(data))
