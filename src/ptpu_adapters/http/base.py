@@ -21,8 +21,8 @@ from requests.utils import get_environ_proxies
 
 from ptpu_adapters.http.calls import Exchange, UpstreamCalls
 from ptpu_adapters.http.wire import template_of
-from ptpu_adapters.observability.outage_log import OutageLog
 from ptpu_core.errors import UpstreamFailure
+from ptpu_core.work.outage_log import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class UpstreamClient:
         self._session.trust_env = False
         self._environment = EnvironmentSettings.read(self._base_url)
         self._sleep = sleep
-        self._retried = OutageLog(log, f"{service} call")
+        self._retried = OutageLog(log, f"{service} call", time.monotonic)
         self._calls = calls or UpstreamCalls()
         self._host = urlsplit(self._base_url).hostname or "none"
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from ptpu_adapters.http.base import UpstreamClient
 from ptpu_adapters.http.wire import make_converter, path, read, write
-from ptpu_core import ports
 from ptpu_core.models.probation import (
     Conviction,
     Custody,
@@ -91,7 +90,3 @@ class CommunityApiClient:
 
     def _read(self, data: Any, cl: Any) -> Any:
         return read(self._converter, data, cl, self._http.service)
-
-
-def _satisfies_port(adapter: CommunityApiClient) -> ports.CommunityApi:
-    return adapter  # mypy proves CommunityApiClient implements the port

@@ -15,7 +15,6 @@ from ptpu_adapters.http.community_api import (
     replace_noms_number_path,
 )
 from ptpu_adapters.http.wire import make_converter, write
-from ptpu_core import ports
 from ptpu_core.models.probation import (
     Conviction,
     Custody,
@@ -76,7 +75,3 @@ class DryRunCommunityApi:
             DRY_RUN_EVENT,
             {"operation": operation, "method": method, "path": path, "body": json.dumps(body, sort_keys=True)},
         )
-
-
-def _satisfies_port(adapter: DryRunCommunityApi) -> ports.CommunityApi:
-    return adapter  # mypy proves DryRunCommunityApi implements the port

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ptpu_adapters.http.base import UpstreamClient
 from ptpu_adapters.http.wire import make_converter, path, read, write
-from ptpu_core import ports
 from ptpu_core.models.probation import MatchRequest, OffenderMatches
 
 
@@ -19,7 +18,3 @@ class OffenderSearchClient:
 
     def ping(self) -> bool:
         return self._http.ping()
-
-
-def _satisfies_port(adapter: OffenderSearchClient) -> ports.OffenderSearchApi:
-    return adapter  # mypy proves OffenderSearchClient implements the port

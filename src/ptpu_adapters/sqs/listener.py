@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
@@ -15,13 +16,13 @@ from attrs import frozen
 from opentelemetry.trace import Tracer
 
 from ptpu_adapters.aws.errors import queue_errors
-from ptpu_adapters.observability.outage_log import OutageLog
 from ptpu_adapters.observability.trace_context import TRACE_FIELDS
 from ptpu_adapters.observability.tracing import default_tracer, mark_failed, received_message_span
 from ptpu_adapters.sqs.error_visibility import ErrorVisibility
 from ptpu_adapters.sqs.queue_admin import SqsMessage, queue_name_of, release
 from ptpu_core.errors import InvalidMessage
 from ptpu_core.rules.sns_envelope import booking_id_of, event_type_hint, parse_envelope
+from ptpu_core.work.outage_log import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,8 @@ class SqsListener:
         self._retry_pause = settings.retry_pause_seconds
         self._error_visibility = error_visibility
         # A queue or store outage is one traceback, then a line a minute, then one on recovery.
-        self.receive_outage = OutageLog(log, f"Receiving from {queue_url}", clock=clock)
-        self.handling_outage = OutageLog(log, "Handling messages (each left for redelivery)", clock=clock)
+        self.receive_outage = OutageLog(log, f"Receiving from {queue_url}", clock or time.monotonic)
+        self.handling_outage = OutageLog(log, "Handling messages (each left for redelivery)", clock or time.monotonic)
 
     def run(self) -> None:
         """Receive and handle until stop(); a failing receive is logged and retried, never fatal."""
