@@ -174,7 +174,7 @@ def test_processing_workers_leases_and_connection_pools_come_from_settings(env):
     # Pods walk a selection in their own order, drawn from their lease owner (ptpu_core.rules.booking_order).
     assert isinstance(service._cycle.booking_order, PodSpread)
     assert service._cycle.booking_order._seed == container.booking_leases().locked_by
-    assert container.booking_leases()._lease == timedelta(minutes=2)
+    assert container.booking_leases().lease == timedelta(minutes=2)
     assert service._ports is container.ports()
     for http in (container.prison_http(), container.community_http(), container.search_http()):
         adapter = http._session.get_adapter("http://prison-api")
