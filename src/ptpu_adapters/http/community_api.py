@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ptpu_adapters.http.base import UpstreamClient
-from ptpu_adapters.http.wire import make_converter, path, read, write
+from ptpu_adapters.http.wire import make_converter, path, read
 from ptpu_core.models.probation import (
     Conviction,
     Custody,
@@ -72,7 +72,7 @@ class CommunityApiClient:
         self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
     ) -> Custody | NotFound:
         response = self._http.call("POST", key_dates_path(noms_number, booking_number),
-                                   json=write(self._converter, body), business_statuses={404})
+                                   json=self._converter.unstructure(body), business_statuses={404})
         if response.status_code == 404:
             # The whole body: SPEC §7 tells "no conviction" from "no offender" by the body mentioning
             # bookingNumber anywhere, not by one message field of it.
@@ -83,7 +83,7 @@ class CommunityApiClient:
         return self._http.ping()
 
     def _put_custody(self, path: str, body: Any) -> Custody | None:
-        response = self._http.call("PUT", path, json=write(self._converter, body), business_statuses={404})
+        response = self._http.call("PUT", path, json=self._converter.unstructure(body), business_statuses={404})
         if response.status_code == 404:
             return None
         return self._read(self._http.json(response), Custody)

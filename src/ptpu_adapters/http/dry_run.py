@@ -14,7 +14,7 @@ from ptpu_adapters.http.community_api import (
     noms_number_path,
     replace_noms_number_path,
 )
-from ptpu_adapters.http.wire import make_converter, write
+from ptpu_adapters.http.wire import make_converter
 from ptpu_core.models.probation import (
     Conviction,
     Custody,
@@ -54,24 +54,21 @@ class DryRunCommunityApi:
         return []
 
     def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
-        self._report("update_booking_number", "PUT", booking_number_path(noms_number), write(self._converter, body))
+        self._report("update_booking_number", "PUT", booking_number_path(noms_number), body)
         return Custody(booking_number=body.booking_number)
 
     def update_custody(self, noms_number: str, booking_number: str, body: UpdateCustody) -> Custody | None:
-        path = custody_path(noms_number, booking_number)
-        self._report("update_custody", "PUT", path, write(self._converter, body))
+        self._report("update_custody", "PUT", custody_path(noms_number, booking_number), body)
         institution = Institution(noms_prison_institution_code=body.noms_prison_institution_code)
         return Custody(booking_number=booking_number, institution=institution)
 
     def replace_key_dates(
         self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
     ) -> Custody | NotFound:
-        path = key_dates_path(noms_number, booking_number)
-        self._report("replace_key_dates", "POST", path, write(self._converter, body))
+        self._report("replace_key_dates", "POST", key_dates_path(noms_number, booking_number), body)
         return Custody(booking_number=booking_number)
 
     def _report(self, operation: str, method: str, path: str, body: Any) -> None:
-        self._telemetry.track_event(
-            DRY_RUN_EVENT,
-            {"operation": operation, "method": method, "path": path, "body": json.dumps(body, sort_keys=True)},
-        )
+        written = json.dumps(self._converter.unstructure(body), sort_keys=True)
+        self._telemetry.track_event(DRY_RUN_EVENT, {"operation": operation, "method": method, "path": path,
+                                                    "body": written})

@@ -20,7 +20,6 @@ log = logging.getLogger(__name__)
 
 SENT_TO_DLQ = "{event_type}-sent-to-dlq"  # hmpps-sqs HmppsErrorVisibilityHandler's event name
 UNKNOWN_EVENT_TYPE = "null"  # no event type to be found: hmpps-sqs's "$eventType" of a null
-MAX_VISIBILITY_SECONDS = 43_200  # SQS's limit for ChangeMessageVisibility (12 hours)
 
 
 def next_visibility_seconds(timeouts: Sequence[int], receive_count: int, max_receive_count: int | None) -> int:
