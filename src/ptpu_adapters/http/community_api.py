@@ -16,30 +16,13 @@ from ptpu_core.models.probation import (
     UpdateCustodyBookingNumber,
 )
 
-
-# The paths, shared with the dry-run wrapper so what it reports is what would be sent.
-def convictions_path(crn: str) -> str:
-    return path("/secure/offenders/crn/{}/convictions", crn)
-
-
-def noms_number_path(crn: str) -> str:
-    return path("/secure/offenders/crn/{}/nomsNumber", crn)
-
-
-def replace_noms_number_path(old_noms_number: str) -> str:
-    return path("/secure/offenders/nomsNumber/{}/nomsNumber", old_noms_number)
-
-
-def booking_number_path(noms_number: str) -> str:
-    return path("/secure/offenders/nomsNumber/{}/custody/bookingNumber", noms_number)
-
-
-def custody_path(noms_number: str, booking_number: str) -> str:
-    return path("/secure/offenders/nomsNumber/{}/custody/bookingNumber/{}", noms_number, booking_number)
-
-
-def key_dates_path(noms_number: str, booking_number: str) -> str:
-    return path("/secure/offenders/nomsNumber/{}/bookingNumber/{}/custody/keyDates", noms_number, booking_number)
+# The paths' templates, shared with the dry-run wrapper so what it reports is what would be sent.
+CONVICTIONS = "/secure/offenders/crn/{}/convictions"
+NOMS_NUMBER = "/secure/offenders/crn/{}/nomsNumber"
+REPLACE_NOMS_NUMBER = "/secure/offenders/nomsNumber/{}/nomsNumber"
+BOOKING_NUMBER = "/secure/offenders/nomsNumber/{}/custody/bookingNumber"
+CUSTODY = "/secure/offenders/nomsNumber/{}/custody/bookingNumber/{}"
+KEY_DATES = "/secure/offenders/nomsNumber/{}/bookingNumber/{}/custody/keyDates"
 
 
 class CommunityApiClient:
@@ -48,30 +31,30 @@ class CommunityApiClient:
         self._converter = make_converter()
 
     def get_convictions(self, crn: str) -> list[Conviction]:
-        response = self._http.call("GET", convictions_path(crn))
+        response = self._http.call("GET", path(CONVICTIONS, crn))
         return self._read(self._http.json(response), list[Conviction])
 
     def update_noms_number(self, crn: str, noms_number: str) -> IDs:
-        response = self._http.call("PUT", noms_number_path(crn), json={"nomsNumber": noms_number})
+        response = self._http.call("PUT", path(NOMS_NUMBER, crn), json={"nomsNumber": noms_number})
         return self._read(self._http.json(response), IDs)
 
     def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
-        response = self._http.call("PUT", replace_noms_number_path(old_noms_number),
+        response = self._http.call("PUT", path(REPLACE_NOMS_NUMBER, old_noms_number),
                                    json={"nomsNumber": new_noms_number}, business_statuses={404, 409})
         if response.status_code in (404, 409):
             return []
         return self._read(self._http.json(response), list[IDs])
 
     def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
-        return self._put_custody(booking_number_path(noms_number), body)
+        return self._put_custody(path(BOOKING_NUMBER, noms_number), body)
 
     def update_custody(self, noms_number: str, booking_number: str, body: UpdateCustody) -> Custody | None:
-        return self._put_custody(custody_path(noms_number, booking_number), body)
+        return self._put_custody(path(CUSTODY, noms_number, booking_number), body)
 
     def replace_key_dates(
         self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
     ) -> Custody | NotFound:
-        response = self._http.call("POST", key_dates_path(noms_number, booking_number),
+        response = self._http.call("POST", path(KEY_DATES, noms_number, booking_number),
                                    json=self._converter.unstructure(body), business_statuses={404})
         if response.status_code == 404:
             # The whole body: SPEC §7 tells "no conviction" from "no offender" by the body mentioning

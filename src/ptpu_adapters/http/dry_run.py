@@ -8,13 +8,13 @@ import json
 from typing import Any
 
 from ptpu_adapters.http.community_api import (
-    booking_number_path,
-    custody_path,
-    key_dates_path,
-    noms_number_path,
-    replace_noms_number_path,
+    BOOKING_NUMBER,
+    CUSTODY,
+    KEY_DATES,
+    NOMS_NUMBER,
+    REPLACE_NOMS_NUMBER,
 )
-from ptpu_adapters.http.wire import make_converter
+from ptpu_adapters.http.wire import make_converter, path
 from ptpu_core.models.probation import (
     Conviction,
     Custody,
@@ -42,30 +42,30 @@ class DryRunCommunityApi:
         return self._real.get_convictions(crn)
 
     def update_noms_number(self, crn: str, noms_number: str) -> IDs:
-        self._report("update_noms_number", "PUT", noms_number_path(crn), {"nomsNumber": noms_number})
+        self._report("update_noms_number", "PUT", path(NOMS_NUMBER, crn), {"nomsNumber": noms_number})
         return IDs(crn=crn, noms_number=noms_number)
 
     def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
         self._report(
-            "replace_noms_number", "PUT", replace_noms_number_path(old_noms_number), {"nomsNumber": new_noms_number}
+            "replace_noms_number", "PUT", path(REPLACE_NOMS_NUMBER, old_noms_number), {"nomsNumber": new_noms_number}
         )
         # Which CRNs carry the old number is only known to community-api; claim none rather than invent
         # one. In dry-run the merge processor does not read this [] as "offender not found".
         return []
 
     def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
-        self._report("update_booking_number", "PUT", booking_number_path(noms_number), body)
+        self._report("update_booking_number", "PUT", path(BOOKING_NUMBER, noms_number), body)
         return Custody(booking_number=body.booking_number)
 
     def update_custody(self, noms_number: str, booking_number: str, body: UpdateCustody) -> Custody | None:
-        self._report("update_custody", "PUT", custody_path(noms_number, booking_number), body)
+        self._report("update_custody", "PUT", path(CUSTODY, noms_number, booking_number), body)
         institution = Institution(noms_prison_institution_code=body.noms_prison_institution_code)
         return Custody(booking_number=booking_number, institution=institution)
 
     def replace_key_dates(
         self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
     ) -> Custody | NotFound:
-        self._report("replace_key_dates", "POST", key_dates_path(noms_number, booking_number), body)
+        self._report("replace_key_dates", "POST", path(KEY_DATES, noms_number, booking_number), body)
         return Custody(booking_number=booking_number)
 
     def _report(self, operation: str, method: str, path: str, body: Any) -> None:

@@ -84,7 +84,8 @@ class JwksCache:
             found = self._keys.get(kid)
             stale = self._read_at is None or self._clock() - self._read_at >= self._ttl
             in_flight = self._in_flight
-            if (found is None or stale) and in_flight is None and self._may_fetch():
+            may_fetch = self._attempted_at is None or self._clock() - self._attempted_at >= self._min_interval
+            if (found is None or stale) and in_flight is None and may_fetch:
                 in_flight = self._start_fetch()
         if found is not None:
             return found  # a refresh of a stale set runs behind; this key was trusted when last read
@@ -95,9 +96,6 @@ class JwksCache:
         if found is None:
             raise KeyUnavailable(kid)
         return found
-
-    def _may_fetch(self) -> bool:
-        return self._attempted_at is None or self._clock() - self._attempted_at >= self._min_interval
 
     def _start_fetch(self) -> threading.Event:
         done = threading.Event()
