@@ -182,8 +182,9 @@ class DynamoBookingLeases(LeaseItems):
         stamp = _stamp(run)
         times = _time_attributes(run)
         by_name = {lease_name(booking_id): booking_id for booking_id in booking_ids}
-        items, left = batch_get(self._client, self._table, [{"_id": {"S": name}} for name in by_name],
-                                f"reading the leases of {len(by_name)} bookings", rounds=UNPROCESSED_ROUNDS, partial=True)
+        keys = [{"_id": {"S": name}} for name in by_name]
+        items, left = batch_get(self._client, self._table, keys, f"reading the leases of {len(by_name)} bookings",
+                                rounds=UNPROCESSED_ROUNDS, partial=True)
         if left:
             log.info("Lease look-ahead: %d keys left unprocessed; their leases are tried without it", left)
         skipped: set[int] = set()
