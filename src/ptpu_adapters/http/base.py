@@ -162,9 +162,6 @@ class UpstreamClient:
                 self.service, f"non-JSON body from {response.request.method} {response.url}", response.status_code
             ) from error
 
-    def ping(self) -> bool:
-        return self.ping_answer().ok
-
     def ping_answer(self) -> PingAnswer:
         """GET /health/ping without a token, as the existing service's health checks do; never raises."""
         try:

@@ -14,15 +14,9 @@ from typing import Any
 import jwt
 import requests
 
-from ptpu_adapters.http.base import cookieless_session
-
 log = logging.getLogger(__name__)
 
 JWKS_PATH = "/.well-known/jwks.json"
-DEFAULT_TTL_SECONDS = 300.0
-DEFAULT_MIN_INTERVAL_SECONDS = 30.0
-DEFAULT_WAIT_SECONDS = 2.0
-DEFAULT_FETCH_TIMEOUT = (2.0, 5.0)
 
 
 class KeyUnavailable(Exception):
@@ -57,10 +51,10 @@ class JwksCache:
         self,
         url: str,
         *,
-        ttl_seconds: float = DEFAULT_TTL_SECONDS,
-        min_interval_seconds: float = DEFAULT_MIN_INTERVAL_SECONDS,
-        wait_seconds: float = DEFAULT_WAIT_SECONDS,
-        fetch_timeout: tuple[float, float] = DEFAULT_FETCH_TIMEOUT,
+        ttl_seconds: float = 300.0,
+        min_interval_seconds: float = 30.0,
+        wait_seconds: float = 2.0,
+        fetch_timeout: tuple[float, float] = (2.0, 5.0),
         fetch: Callable[[], Any] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -76,7 +70,6 @@ class JwksCache:
         self._read_at: float | None = None
         self._attempted_at: float | None = None
         self._in_flight: threading.Event | None = None
-        self._session: requests.Session | None = None
         self.fetches = 0  # attempts started
 
     def key(self, kid: str) -> jwt.PyJWK:
@@ -122,8 +115,6 @@ class JwksCache:
         done.set()
 
     def _http_get(self) -> Any:
-        if self._session is None:
-            self._session = cookieless_session()
-        response = self._session.get(self.url, timeout=self._timeout)
+        response = requests.get(self.url, timeout=self._timeout)
         response.raise_for_status()
         return response.json()

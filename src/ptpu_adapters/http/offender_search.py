@@ -15,6 +15,3 @@ class OffenderSearchClient:
     def match(self, request: MatchRequest) -> OffenderMatches:
         response = self._http.call("POST", path("/match"), json=self._converter.unstructure(request))
         return read(self._converter, self._http.json(response), OffenderMatches, self._http.service)
-
-    def ping(self) -> bool:
-        return self._http.ping()

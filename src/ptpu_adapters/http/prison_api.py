@@ -51,8 +51,6 @@ class PrisonApiClient:
         prisoners: list[Prisoner] = self._get("/api/prisoners", list[Prisoner], params={"offenderNo": offender_no})
         return prisoners[0] if prisoners else None
 
-    def ping(self) -> bool:
-        return self._http.ping()
 
     def _get(self, url_path: str, cl: type[T] | Any, params: dict[str, str] | None = None) -> T:
         return self._read(self._http.json(self._http.call("GET", url_path, params=params)), cl)

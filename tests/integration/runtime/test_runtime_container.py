@@ -204,7 +204,7 @@ def test_hmpps_auth_is_only_pinged_and_never_handed_the_token_provider(env, http
     container = Container(settings=load_settings(env))
     auth = container.auth_http()
     assert auth._tokens is not container.token_provider()
-    assert auth.ping()
+    assert auth.ping_answer().ok
     with pytest.raises(RuntimeError, match="only pinged"):
         auth.call("GET", "/api/anything")
     assert [request.path for request, _ in httpserver.log] == ["/auth/health/ping"]
