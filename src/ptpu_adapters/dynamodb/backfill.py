@@ -40,13 +40,9 @@ REQUIRED_INDEXES = (PENDING_INDEX, PENDING_BOOKING_INDEX, PROCESSED_INDEX, CREAT
 _GUARDED = ("retryCount", "processedDate", "createdDate", "bookingId")
 
 
-def is_indexed(item: Item) -> bool:
-    return CREATED_SHARD in item
-
-
 def index_update(item: Item) -> tuple[dict[str, Any], Message] | None:
     """The UpdateItem arguments (less TableName) and the record read; None when `item` has the helpers."""
-    if is_indexed(item):
+    if CREATED_SHARD in item:
         return None
     record = message_from_item(item)
     written = message_to_item(record)
@@ -210,8 +206,7 @@ class TableBackfill:
         missing = [name for name in REQUIRED_INDEXES if name not in present]
         if missing and not self._options.dry_run:
             raise BackfillError(f"table {self._table} lacks the indexes {', '.join(missing)}: add them first")
-        count: int = table.get("ItemCount", 0)
-        return count
+        return int(table.get("ItemCount", 0))
 
     def run(self, progress: Progress | None = None) -> BackfillCounts:
         """The counts of the whole job (earlier runs included), each page's also to `progress`. Raises what a

@@ -147,24 +147,20 @@ class DynamoBookingLeases(LeaseItems):
             ":expires": _expires(now + self.lease),
             ":string": {"S": "S"},
         }
-        # Exactly the unreadable value seen counts as expired; a valid lease written since still wins.
-        bad_until = ""
-        if LOCK_UNTIL in seen:
-            bad_until = " OR lockUntil = :seenUntil"
-            values[":seenUntil"] = seen[LOCK_UNTIL]
-        condition = _FREE.format(":now", bad_until)
-        if self._cycle_started is not None and not run.on_request:
-            # Freed after this cycle's selection was read, by another pod: it synced the booking since.
-            condition += " AND " + _FREE.format(":cycle", bad_until)
-            values[":cycle"] = {"S": shedlock_time(self._cycle_started)}
-        names = {}
         stamp = _stamp(run)
+        # Exactly the unreadable value seen counts as expired; a valid lease written since still wins.
+        for attribute, placeholder in ((LOCK_UNTIL, ":seenUntil"), (stamp, ":seenRun")):
+            if attribute in seen:
+                values[placeholder] = seen[attribute]
+        bad_until = " OR lockUntil = :seenUntil" if ":seenUntil" in values else ""
+        condition = _FREE.format(":now", bad_until)
+        cycle = self._cycle_bound(run)
+        if cycle is not None:  # freed since the cycle's selection was read: another pod synced the booking
+            condition += " AND " + _FREE.format(":cycle", bad_until)
+            values[":cycle"] = {"S": cycle}
+        names = {}
         if stamp is not None:
-            bad_run = ""
-            if stamp in seen:
-                bad_run = " OR #run = :seenRun"
-                values[":seenRun"] = seen[stamp]
-            condition += " AND " + _RUN_FREE.format(bad_run)
+            condition += " AND " + _RUN_FREE.format(" OR #run = :seenRun" if ":seenRun" in values else "")
             names["#run"] = stamp
             values[":notBefore"] = {"S": _not_before(run)}
         taken, old = self._lease_update(
@@ -174,11 +170,15 @@ class DynamoBookingLeases(LeaseItems):
         )
         return (now + self.lease if taken else None), old
 
+    def _cycle_bound(self, run: LeaseRun) -> str | None:
+        """A cycle's run refuses a lease freed since the cycle began; runs on request take it."""
+        return None if self._cycle_started is None or run.on_request else shedlock_time(self._cycle_started)
+
     def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> set[int]:
         """The bookings whose items, read now (consistent: a lease just taken must be seen), `_take` would
         refuse (ShedLock times compare as strings: fixed width): a hint only. StoreFailure when a read fails."""
         now = shedlock_time(self._clock())
-        cycle = None if self._cycle_started is None or run.on_request else shedlock_time(self._cycle_started)
+        cycle = self._cycle_bound(run)
         stamp = _stamp(run)
         times = _time_attributes(run)
         by_name = {lease_name(booking_id): booking_id for booking_id in booking_ids}

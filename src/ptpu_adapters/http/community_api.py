@@ -62,7 +62,6 @@ class CommunityApiClient:
             return NotFound(detail=response.text)
         return self._read(self._http.json(response), Custody)
 
-
     def _put_custody(self, path: str, body: Any) -> Custody | None:
         response = self._http.call("PUT", path, json=self._converter.unstructure(body), business_statuses={404})
         if response.status_code == 404:
