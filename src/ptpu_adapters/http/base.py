@@ -195,9 +195,8 @@ class UpstreamClient:
             # Micrometer's status for an IOException, which every requests failure is
             # (spring-boot WebClientExchangeTags.status).
             self._exchanged(method, path, None, "IO_ERROR", started)
-            if isinstance(error, requests.Timeout):
-                raise UpstreamFailure(self.service, f"{method} {path} timed out") from error
-            raise UpstreamFailure(self.service, f"{method} {path} failed: {self._error_name(error)}") from error
+            cause = "timed out" if isinstance(error, requests.Timeout) else f"failed: {self._error_name(error)}"
+            raise UpstreamFailure(self.service, f"{method} {path} {cause}") from error
         self._exchanged(method, path, response.status_code, None, started)
         return response
 

@@ -6,7 +6,7 @@ by `ptpu_runtime.tracing`). An exception leaving a span is recorded, the span se
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from opentelemetry import trace
@@ -47,13 +47,11 @@ def _consumer_span(
             raise
 
 
-@contextmanager
-def received_message_span(tracer: Tracer, message: dict[str, Any], queue_name: str) -> Iterator[Span]:
+def received_message_span(tracer: Tracer, message: dict[str, Any], queue_name: str) -> AbstractContextManager[Span]:
     """"<queue> process" for one SQS message (OpenTelemetry messaging conventions); with the no-op tracer
     the message is not even read for a context."""
     if isinstance(tracer, trace.NoOpTracer):
-        yield trace.INVALID_SPAN
-        return
+        return nullcontext(trace.INVALID_SPAN)
     attributes = {
         "messaging.system": "aws_sqs",
         "messaging.operation": "process",
@@ -61,8 +59,7 @@ def received_message_span(tracer: Tracer, message: dict[str, Any], queue_name: s
         "messaging.message.id": str(message.get("MessageId", "")),
     }
     parent = context_from_fields(message_trace_fields(message))
-    with _consumer_span(tracer, f"{queue_name} process", parent, attributes) as span:
-        yield span
+    return _consumer_span(tracer, f"{queue_name} process", parent, attributes)
 
 
 class OpenTelemetryRecords:

@@ -122,9 +122,10 @@ class SqsQueueAdmin:
                                          wait_seconds=1 if empty_receives else 0)
             empty_receives = 0 if messages else empty_receives + 1
             for message in messages:
+                attributes = message.get("MessageAttributes")
                 with queue_errors("re-send a DLQ message"):
                     self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=message["Body"],
-                                           **_attributes_to_resend(message))
+                                           **({"MessageAttributes": attributes} if attributes else {}))
                 with queue_errors("delete a DLQ message"):
                     self._dlq_sqs.delete_message(QueueUrl=self._dlq_url, ReceiptHandle=message["ReceiptHandle"])
                 moved += 1
@@ -226,8 +227,3 @@ class SqsQueueAdmin:
         with queue_errors("list message-move tasks"):
             results = self._dlq_sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=1).get("Results", [])
         return dict(results[0]) if results else {}
-
-
-def _attributes_to_resend(message: SqsMessage) -> dict[str, Any]:
-    attributes = message.get("MessageAttributes")
-    return {"MessageAttributes": attributes} if attributes else {}
