@@ -130,7 +130,7 @@ class Checkpoint:
     def __init__(self, path: Path | None, table: str, segments: int) -> None:
         self._path = path
         self._lock = threading.Lock()
-        self.table, self.segments = table, segments
+        self._job = {"table": table, "segments": segments}
         self.positions: dict[int, dict[str, Any]] = {i: {"done": False, "startKey": None} for i in range(segments)}
         self.counts = BackfillCounts()
         self.resumed = False
@@ -138,13 +138,11 @@ class Checkpoint:
             return
         if path.is_dir() or not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
             raise BackfillError(f"checkpoint {path}: not a file in a folder this process can write to")
-        if path.exists():
-            self._load(path)
-
-    def _load(self, path: Path) -> None:
+        if not path.exists():
+            return
         try:
             data = json.loads(path.read_text())
-            table, segments = data.get("table"), data.get("segments")
+            job = {"table": data.get("table"), "segments": data.get("segments")}
             positions = {int(k): {"done": bool(v["done"]), "startKey": v["startKey"]}
                          for k, v in data["positions"].items()}
             counts = BackfillCounts(**{**data["counts"], "statuses": Counter(data["counts"].get("statuses", {}))})
@@ -152,9 +150,9 @@ class Checkpoint:
             raise BackfillError(
                 f"checkpoint {path} cannot be read ({type(error).__name__}: {error}); delete it to start again"
             ) from None
-        if table != self.table or segments != self.segments or set(positions) != set(range(self.segments)):
+        if job != self._job or set(positions) != set(self.positions):
             raise BackfillError(
-                f"checkpoint {path} is for table {table} with {segments} segments; "
+                f"checkpoint {path} is for table {job['table']} with {job['segments']} segments; "
                 f"run with those, or delete it to start again"
             )
         self.positions, self.counts, self.resumed = positions, counts, True
@@ -165,7 +163,7 @@ class Checkpoint:
             self.counts.add(counts)
             if self._path is None:
                 return
-            data = {"table": self.table, "segments": self.segments, "counts": asdict(self.counts),
+            data = {**self._job, "counts": asdict(self.counts),
                     "positions": {str(k): v for k, v in self.positions.items()}}
             temporary = self._path.with_name(self._path.name + ".tmp")
             temporary.write_text(json.dumps(data))
