@@ -18,7 +18,7 @@ from ptpu_adapters.aws.errors import batch_get, conditional_write, store_errors
 from ptpu_adapters.dynamodb import message_table as table
 from ptpu_adapters.dynamodb import record_codec as codec
 from ptpu_adapters.dynamodb.record_codec import Item, UnreadableRecord, format_date_time
-from ptpu_adapters.observability.trace_context import with_current_trace
+from ptpu_adapters.observability.tracing import with_current_trace
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_core.models.record import Message
 from ptpu_core.models.service_time import wall_clock, wall_clock_between

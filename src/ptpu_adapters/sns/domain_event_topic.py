@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from ptpu_adapters.aws.errors import error_code
-from ptpu_adapters.observability.trace_context import inject_sns_attributes
+from ptpu_adapters.observability.tracing import inject_sns_attributes
 from ptpu_core.errors import SystemFailure
 from ptpu_core.models.domain_event import HmppsDomainEvent
 from ptpu_core.ports import Telemetry

@@ -16,8 +16,7 @@ from attrs import frozen
 from opentelemetry.trace import Tracer
 
 from ptpu_adapters.aws.errors import queue_errors
-from ptpu_adapters.observability.trace_context import TRACE_FIELDS
-from ptpu_adapters.observability.tracing import default_tracer, mark_failed, received_message_span
+from ptpu_adapters.observability.tracing import TRACE_FIELDS, default_tracer, mark_failed, received_message_span
 from ptpu_adapters.sqs.error_visibility import ErrorVisibility
 from ptpu_adapters.sqs.queue_admin import SqsMessage, queue_name_of, release
 from ptpu_core.errors import InvalidMessage
