@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ptpu_adapters.http.community_api import CommunityApiClient
-from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_adapters.http.community_api import CommunityApiClient, DryRunCommunityApi
 from ptpu_adapters.http.offender_search import OffenderSearchClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_adapters.observability.metrics import PrometheusMetrics

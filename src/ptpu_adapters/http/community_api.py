@@ -1,7 +1,11 @@
-"""community-api (SPEC §4): convictions, and the writes that bring Delius up to date."""
+"""community-api (SPEC §4): convictions, and the writes that bring Delius up to date; and its dry-run
+wrapper (SPEC §12), for a rollout beside the existing service: Delius is read for real, every write is
+reported as telemetry instead.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ptpu_adapters.http.base import UpstreamClient
@@ -10,11 +14,13 @@ from ptpu_core.models.probation import (
     Conviction,
     Custody,
     IDs,
+    Institution,
     NotFound,
     ReplaceCustodyKeyDates,
     UpdateCustody,
     UpdateCustodyBookingNumber,
 )
+from ptpu_core.ports import CommunityApi, Telemetry
 
 # The paths' templates, shared with the dry-run wrapper so what it reports is what would be sent.
 CONVICTIONS = "/secure/offenders/crn/{}/convictions"
@@ -23,6 +29,7 @@ REPLACE_NOMS_NUMBER = "/secure/offenders/nomsNumber/{}/nomsNumber"
 BOOKING_NUMBER = "/secure/offenders/nomsNumber/{}/custody/bookingNumber"
 CUSTODY = "/secure/offenders/nomsNumber/{}/custody/bookingNumber/{}"
 KEY_DATES = "/secure/offenders/nomsNumber/{}/bookingNumber/{}/custody/keyDates"
+DRY_RUN_EVENT = "P2PDryRunWrite"
 
 
 class CommunityApiClient:
@@ -70,3 +77,47 @@ class CommunityApiClient:
 
     def _read(self, data: Any, cl: Any) -> Any:
         return read(self._converter, data, cl, self._http.service)
+
+
+class DryRunCommunityApi:
+    """Reads pass through; each write emits `P2PDryRunWrite` and answers as if it had succeeded."""
+
+    def __init__(self, real: CommunityApi, telemetry: Telemetry) -> None:
+        self._real = real
+        self._telemetry = telemetry
+        self._converter = make_converter()
+
+    def get_convictions(self, crn: str) -> list[Conviction]:
+        return self._real.get_convictions(crn)
+
+    def update_noms_number(self, crn: str, noms_number: str) -> IDs:
+        self._report("update_noms_number", "PUT", path(NOMS_NUMBER, crn), {"nomsNumber": noms_number})
+        return IDs(crn=crn, noms_number=noms_number)
+
+    def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
+        self._report(
+            "replace_noms_number", "PUT", path(REPLACE_NOMS_NUMBER, old_noms_number), {"nomsNumber": new_noms_number}
+        )
+        # Which CRNs carry the old number is only known to community-api; claim none rather than invent
+        # one. In dry-run the merge processor does not read this [] as "offender not found".
+        return []
+
+    def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
+        self._report("update_booking_number", "PUT", path(BOOKING_NUMBER, noms_number), body)
+        return Custody(booking_number=body.booking_number)
+
+    def update_custody(self, noms_number: str, booking_number: str, body: UpdateCustody) -> Custody | None:
+        self._report("update_custody", "PUT", path(CUSTODY, noms_number, booking_number), body)
+        institution = Institution(noms_prison_institution_code=body.noms_prison_institution_code)
+        return Custody(booking_number=booking_number, institution=institution)
+
+    def replace_key_dates(
+        self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
+    ) -> Custody | NotFound:
+        self._report("replace_key_dates", "POST", path(KEY_DATES, noms_number, booking_number), body)
+        return Custody(booking_number=booking_number)
+
+    def _report(self, operation: str, method: str, path: str, body: Any) -> None:
+        written = json.dumps(self._converter.unstructure(body), sort_keys=True)
+        self._telemetry.track_event(DRY_RUN_EVENT, {"operation": operation, "method": method, "path": path,
+                                                    "body": written})

@@ -13,8 +13,7 @@ from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
 from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases
 from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
 from ptpu_adapters.dynamodb.shedlock import ScheduleCover
-from ptpu_adapters.http.community_api import CommunityApiClient
-from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_adapters.http.community_api import CommunityApiClient, DryRunCommunityApi
 from ptpu_adapters.sqs.listener import SqsListener
 from ptpu_core.errors import ConfigError
 from ptpu_core.rules.booking_order import PodSpread
