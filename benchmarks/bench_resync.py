@@ -26,8 +26,7 @@ from _hmpps import CallKey, Counting, per_service, start_world
 from _world import offender_no
 
 from ptpu_adapters.http.base import UpstreamClient
-from ptpu_adapters.http.community_api import CommunityApiClient
-from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_adapters.http.community_api import CommunityApiClient, DryRunCommunityApi
 from ptpu_adapters.http.offender_search import OffenderSearchClient
 from ptpu_adapters.http.prison_api import PrisonApiClient
 from ptpu_core.settings import DomainSettings

@@ -17,6 +17,7 @@ from ptpu_adapters.dynamodb.message_table import (
     message_table_definition,
     schedule_table_definition,
 )
+from ptpu_adapters.sqs.queue_admin import queue_attribute
 from ptpu_core.models.events import EventType
 
 MAX_RECEIVE_COUNT = 3
@@ -42,7 +43,7 @@ def provision(
     clients: AwsClients, names: AwsResourceNames, queue_visibility_timeout: int | None = None
 ) -> ProvisionedResources:
     dlq_url = _ensure_queue(clients.dlq_sqs, names.dlq, {})
-    dlq_arn = _queue_arn(clients.dlq_sqs, dlq_url)
+    dlq_arn = queue_attribute(clients.dlq_sqs, dlq_url, "QueueArn")
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)})
     visibility = {} if queue_visibility_timeout is None else {"VisibilityTimeout": str(queue_visibility_timeout)}
     queue_url = _ensure_queue(clients.sqs, names.queue, {"RedrivePolicy": redrive, **visibility})
@@ -70,12 +71,8 @@ def _ensure_queue(sqs: Any, name: str, attributes: dict[str, str]) -> str:
     return url
 
 
-def _queue_arn(sqs: Any, url: str) -> str:
-    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
-
-
 def _ensure_subscription(clients: AwsClients, topic_arn: str, queue_url: str) -> None:
-    queue_arn = _queue_arn(clients.sqs, queue_url)
+    queue_arn = queue_attribute(clients.sqs, queue_url, "QueueArn")
     # Real SQS refuses SNS deliveries unless the queue policy lets the topic send.
     statement = {
         "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",

@@ -5,6 +5,7 @@ As the original (one Spring scheduler thread + ShedLock), one job at a time, eac
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
@@ -15,9 +16,9 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from attrs import frozen
 
-from ptpu_adapters.observability.outage_log import OutageLog
 from ptpu_core.ports import Clock
 from ptpu_core.rules.retry_policy import RetryTier
+from ptpu_core.work.outage_log import OutageLog
 from ptpu_runtime.cron import StrictlyLater, spring_cron_trigger
 from ptpu_runtime.scheduler_watch import SchedulerWatch, WatchLimits
 
@@ -97,8 +98,9 @@ class SharedLock:
         outage_clock: Callable[[], float] | None = None,
     ) -> None:
         self.name = name
-        self.acquire_outage = OutageLog(log, f"Taking {name}", clock=outage_clock)
-        self.release_outage = OutageLog(log, f"Releasing {name} (retried before the next run)", clock=outage_clock)
+        self.acquire_outage = OutageLog(log, f"Taking {name}", clock=outage_clock or time.monotonic)
+        self.release_outage = OutageLog(
+            log, f"Releasing {name} (retried before the next run)", clock=outage_clock or time.monotonic)
         self.lock = lock
         self._lock_at_most = lock_at_most
         self._clock = clock
@@ -152,7 +154,7 @@ class LockedJob:
     ) -> None:
         self.name = name
         self.watch = watch
-        self.outage = OutageLog(log, f"{name} (the next run tries again)", clock=outage_clock)
+        self.outage = OutageLog(log, f"{name} (the next run tries again)", clock=outage_clock or time.monotonic)
         self._result_log_level = result_log_level
         self._work = work
         self._lock = lock if isinstance(lock, SharedLock) else SharedLock(lock)

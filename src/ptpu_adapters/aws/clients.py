@@ -75,38 +75,28 @@ def make_clients(
     sns_url = (endpoints.sns or sqs_url) if emulated else None  # an emulator usually serves SNS beside SQS
     if emulated and not (sqs_url and dynamodb_url):
         raise ValueError("AWS_PROVIDER=localstack needs an endpoint URL for SQS and DynamoDB")
-    sessions = _SessionPerCredentials(region, emulated)
+    # One Session per distinct credential set, all built up front (Sessions are not thread-safe).
+    sessions: dict[AwsCredentials | None, boto3.session.Session] = {}
+
+    def session(keys: AwsCredentials | None) -> boto3.session.Session:
+        keys = AwsCredentials(*_EMULATOR_KEYS) if keys is None and emulated else keys
+        if keys not in sessions:
+            sessions[keys] = boto3.session.Session(
+                region_name=region, aws_access_key_id=keys.access_key_id if keys else None,
+                aws_secret_access_key=keys.secret_access_key if keys else None,
+            )
+        return sessions[keys]
 
     def sqs(keys: AwsCredentials | None) -> Any:
-        return sessions.get(keys).client("sqs", endpoint_url=sqs_url, config=_SQS_CONFIG)
+        return session(keys).client("sqs", endpoint_url=sqs_url, config=_SQS_CONFIG)
 
     def dynamodb(keys: AwsCredentials | None) -> Any:
-        return sessions.get(keys).client("dynamodb", endpoint_url=dynamodb_url, config=_DYNAMODB_CONFIG)
+        return session(keys).client("dynamodb", endpoint_url=dynamodb_url, config=_DYNAMODB_CONFIG)
 
     return AwsClients(
         sqs=sqs(credentials.sqs), dlq_sqs=sqs(credentials.dlq or credentials.sqs),
         # The topic lives with the queues (same emulator, same keys) when we create it ourselves.
-        sns=sessions.get(credentials.sqs).client("sns", endpoint_url=sns_url, config=_SNS_CONFIG),
+        sns=session(credentials.sqs).client("sns", endpoint_url=sns_url, config=_SNS_CONFIG),
         dynamodb=dynamodb(credentials.dynamodb),
         schedule_dynamodb=dynamodb(credentials.schedule or credentials.dynamodb),
     )
-
-
-class _SessionPerCredentials:
-    """One Session per distinct credential set, all built up front (Sessions are not thread-safe)."""
-
-    def __init__(self, region: str, emulated: bool) -> None:
-        self._region = region
-        self._emulated = emulated
-        self._sessions: dict[AwsCredentials | None, boto3.session.Session] = {}
-
-    def get(self, credentials: AwsCredentials | None) -> boto3.session.Session:
-        if credentials is None and self._emulated:
-            credentials = AwsCredentials(*_EMULATOR_KEYS)
-        if credentials not in self._sessions:
-            self._sessions[credentials] = boto3.session.Session(
-                region_name=self._region,
-                aws_access_key_id=credentials.access_key_id if credentials else None,
-                aws_secret_access_key=credentials.secret_access_key if credentials else None,
-            )
-        return self._sessions[credentials]

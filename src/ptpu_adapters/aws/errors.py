@@ -44,30 +44,33 @@ def conditional_write(write: Callable[..., Any], doing: str, **request: Any) -> 
 
 
 BATCH_GET_KEYS = 100  # DynamoDB's limit of keys per BatchGetItem
+BATCH_GET_ROUNDS = 8  # reads of a call's keys, the unprocessed (throttled) ones asked again after a back-off
 
 
 def batch_get(
-    client: Any, table: str, keys: list[dict[str, Any]], doing: str, rounds: int | None = None
+    client: Any, table: str, keys: list[dict[str, Any]], doing: str, rounds: int = BATCH_GET_ROUNDS,
+    partial: bool = False,
 ) -> tuple[list[Any], int]:
-    """The items of `keys` that exist (consistent reads, BATCH_GET_KEYS a call), and how many keys were left unread.
-    Keys DynamoDB leaves unprocessed (throttling) are asked again after a back-off, up to `rounds` reads a call
-    (None: until none are left)."""
+    """The items of `keys` that exist (consistent reads, BATCH_GET_KEYS a call), and how many keys were left unread:
+    keys DynamoDB still leaves unprocessed after `rounds` reads a call are counted with `partial`, else a
+    StoreFailure."""
     found: list[Any] = []
     left = 0
     for start in range(0, len(keys), BATCH_GET_KEYS):
         request: dict[str, Any] = {table: {"Keys": keys[start : start + BATCH_GET_KEYS], "ConsistentRead": True}}
-        round_ = 0
-        while request:
+        for round_ in range(rounds):
             if round_:
                 time.sleep(0.05 * 2 ** min(round_ - 1, 4))  # DynamoDB asks for a back-off before unprocessed keys
             with store_errors(doing):
                 answer = client.batch_get_item(RequestItems=request)
             found.extend(answer.get("Responses", {}).get(table, []))
             request = answer.get("UnprocessedKeys") or {}
-            round_ += 1
-            if request and rounds is not None and round_ >= rounds:
-                left += len(request[table]["Keys"])
+            if not request:
                 break
+        if request and not partial:
+            raise StoreFailure(f"DynamoDB {doing} failed: {len(request[table]['Keys'])} keys still unprocessed "
+                               f"after {rounds} reads")
+        left += len(request[table]["Keys"]) if request else 0
     return found, left
 
 

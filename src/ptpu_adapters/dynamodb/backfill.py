@@ -40,13 +40,9 @@ REQUIRED_INDEXES = (PENDING_INDEX, PENDING_BOOKING_INDEX, PROCESSED_INDEX, CREAT
 _GUARDED = ("retryCount", "processedDate", "createdDate", "bookingId")
 
 
-def is_indexed(item: Item) -> bool:
-    return CREATED_SHARD in item
-
-
 def index_update(item: Item) -> tuple[dict[str, Any], Message] | None:
     """The UpdateItem arguments (less TableName) and the record read; None when `item` has the helpers."""
-    if is_indexed(item):
+    if CREATED_SHARD in item:
         return None
     record = message_from_item(item)
     written = message_to_item(record)
@@ -106,14 +102,6 @@ class BackfillCounts:
         for name, value in asdict(other, recurse=False).items():
             setattr(self, name, getattr(self, name) + value)
 
-    def as_json(self) -> dict[str, Any]:
-        return {**asdict(self, filter=lambda a, _: a.name != "statuses"), "statuses": dict(self.statuses)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> BackfillCounts:
-        statuses = Counter(data.get("statuses", {}))
-        return cls(**{k: v for k, v in data.items() if k != "statuses"}, statuses=statuses)
-
 
 class Pacer:
     """`rate` items a second over every thread: each call reserves its share of time and sleeps until its
@@ -142,7 +130,7 @@ class Checkpoint:
     def __init__(self, path: Path | None, table: str, segments: int) -> None:
         self._path = path
         self._lock = threading.Lock()
-        self.table, self.segments = table, segments
+        self._job = {"table": table, "segments": segments}
         self.positions: dict[int, dict[str, Any]] = {i: {"done": False, "startKey": None} for i in range(segments)}
         self.counts = BackfillCounts()
         self.resumed = False
@@ -150,23 +138,21 @@ class Checkpoint:
             return
         if path.is_dir() or not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
             raise BackfillError(f"checkpoint {path}: not a file in a folder this process can write to")
-        if path.exists():
-            self._load(path)
-
-    def _load(self, path: Path) -> None:
+        if not path.exists():
+            return
         try:
             data = json.loads(path.read_text())
-            table, segments = data.get("table"), data.get("segments")
+            job = {"table": data.get("table"), "segments": data.get("segments")}
             positions = {int(k): {"done": bool(v["done"]), "startKey": v["startKey"]}
                          for k, v in data["positions"].items()}
-            counts = BackfillCounts.from_json(data["counts"])
+            counts = BackfillCounts(**{**data["counts"], "statuses": Counter(data["counts"].get("statuses", {}))})
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             raise BackfillError(
                 f"checkpoint {path} cannot be read ({type(error).__name__}: {error}); delete it to start again"
             ) from None
-        if table != self.table or segments != self.segments or set(positions) != set(range(self.segments)):
+        if job != self._job or set(positions) != set(self.positions):
             raise BackfillError(
-                f"checkpoint {path} is for table {table} with {segments} segments; "
+                f"checkpoint {path} is for table {job['table']} with {job['segments']} segments; "
                 f"run with those, or delete it to start again"
             )
         self.positions, self.counts, self.resumed = positions, counts, True
@@ -177,7 +163,7 @@ class Checkpoint:
             self.counts.add(counts)
             if self._path is None:
                 return
-            data = {"table": self.table, "segments": self.segments, "counts": self.counts.as_json(),
+            data = {**self._job, "counts": asdict(self.counts),
                     "positions": {str(k): v for k, v in self.positions.items()}}
             temporary = self._path.with_name(self._path.name + ".tmp")
             temporary.write_text(json.dumps(data))
@@ -218,8 +204,7 @@ class TableBackfill:
         missing = [name for name in REQUIRED_INDEXES if name not in present]
         if missing and not self._options.dry_run:
             raise BackfillError(f"table {self._table} lacks the indexes {', '.join(missing)}: add them first")
-        count: int = table.get("ItemCount", 0)
-        return count
+        return int(table.get("ItemCount", 0))
 
     def run(self, progress: Progress | None = None) -> BackfillCounts:
         """The counts of the whole job (earlier runs included), each page's also to `progress`. Raises what a

@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from ptpu_adapters.aws.errors import batch_get, conditional_write
-from ptpu_adapters.dynamodb.lease_values import LOCK_UNTIL, UnreadableLeaseValues, readable
-from ptpu_adapters.dynamodb.shedlock import default_lock_owner, shedlock_time
+from ptpu_adapters.aws.errors import batch_get
+from ptpu_adapters.dynamodb.lease_values import LOCK_UNTIL, UnreadableLeaseValues, readable, run_time
+from ptpu_adapters.dynamodb.shedlock import LeaseItems, shedlock_time
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_core.errors import StoreFailure
 from ptpu_core.rules.retry_policy import RetryTier
@@ -29,11 +29,14 @@ RUN_STAMPS = {
     RetryTier.MEDIUM: "retryMediumTermRun",
     RetryTier.LONG: "retryLongTermRun",
 }
-
-
 EXPIRES = "Expires"  # the TTL attribute of cloud-platform-terraform-dynamodb-cluster's tables by default
 ITEM_LIFETIME = timedelta(days=7)  # how long an item outlives its last lease's lockUntil
 UNPROCESSED_ROUNDS = 4  # reads of keys DynamoDB left unprocessed (throttling) before giving up on them
+# Free to take: never taken, a time not a string (never ours: `NOT attribute_type` counts it expired ahead of
+# the comparison, which would fail on it), run out, or ours (no worker of ours holds it: a lost release).
+_FREE = ("(attribute_not_exists(lockUntil) OR NOT attribute_type(lockUntil, :string) OR lockUntil <= {}"
+         " OR lockedBy = :owner{})")
+_RUN_FREE = "(attribute_not_exists(#run) OR NOT attribute_type(#run, :string) OR #run < :notBefore{})"
 
 
 def lease_name(booking_id: int) -> str:
@@ -44,41 +47,34 @@ def _expires(lock_until: datetime) -> dict[str, str]:
     return {"N": str(int((lock_until + ITEM_LIFETIME).timestamp()))}
 
 
+def _stamp(run: LeaseRun) -> str | None:
+    """The attribute a retry run stamps; None for other runs."""
+    return RUN_STAMPS[run.tier] if run.tier is not None and run.started is not None else None
+
+
 def _time_attributes(run: LeaseRun) -> tuple[str, ...]:
-    if run.tier is not None and run.started is not None:
-        return (LOCK_UNTIL, RUN_STAMPS[run.tier])
-    return (LOCK_UNTIL,)
+    stamp = _stamp(run)
+    return (LOCK_UNTIL,) if stamp is None else (LOCK_UNTIL, stamp)
 
 
-def _run_time(instant: datetime) -> str:
-    """UTC digits of fixed width, no zone (string order is time order). Pods of different versions compare
-    it: never change the form."""
-    return instant.strftime("%Y-%m-%dT%H:%M:%S.%f")
+def _not_before(run: LeaseRun) -> str:
+    """A retry run refuses a booking stamped at or after this."""
+    assert run.started is not None
+    return run_time(run.started - run.same_run_within)
 
 
-class DynamoBookingLeases:
+class DynamoBookingLeases(LeaseItems):
     def __init__(
         self, dynamodb_client: Any, table_name: str, lease: timedelta, locked_by: str | None = None,
         clock: Callable[[], datetime] = SystemClock().now,
     ) -> None:
         """`lease` must outlast the longest one-booking pass; `clock` returns an aware UTC datetime."""
-        self._client = dynamodb_client
-        self._table = table_name
-        self._lease = lease
-        self._owner = locked_by or default_lock_owner()
-        self._clock = clock
+        super().__init__(dynamodb_client, table_name, locked_by, clock)
+        self.lease = lease
         self._cycle_started: datetime | None = None
         self._held: dict[int, datetime | None] = {}  # booking -> the lockUntil we wrote (None: being taken)
         self._held_lock = threading.Lock()
         self._unreadable = UnreadableLeaseValues()
-
-    @property
-    def locked_by(self) -> str:
-        return self._owner
-
-    @property
-    def lease(self) -> timedelta:
-        return self._lease
 
     def new_cycle(self) -> None:
         self._cycle_started = self._clock()
@@ -101,10 +97,6 @@ class DynamoBookingLeases:
                     self._held[booking_id] = until
         return until is not None
 
-    def _forget(self, booking_id: int) -> None:
-        with self._held_lock:
-            self._held.pop(booking_id, None)
-
     def keep(self, booking_id: int, run: LeaseRun) -> bool:
         """No call while KEEP_SHARE of the lease is left; else extended on condition the item is as we left it."""
         now = self._clock()
@@ -112,11 +104,11 @@ class DynamoBookingLeases:
             until = self._held.get(booking_id)
         if until is None:
             return False
-        if until - now >= self._lease * KEEP_SHARE:
+        if until - now >= self.lease * KEEP_SHARE:
             return True
-        extended = now + self._lease
+        extended = now + self.lease
         try:
-            kept, _ = self._update(
+            kept, _ = self._lease_update(
                 f"extending the lease of booking {booking_id}", booking_id,
                 "SET lockUntil = :until, #expires = :expires", "lockedBy = :owner AND lockUntil = :held",
                 {":until": {"S": shedlock_time(extended)}, ":held": {"S": shedlock_time(until)},
@@ -146,58 +138,53 @@ class DynamoBookingLeases:
         return until
 
     def _try_take(self, booking_id: int, run: LeaseRun) -> tuple[datetime | None, dict[str, Any]]:
-        """(the `lockUntil` written or None, the item before: ALL_OLD either way). A time not a string is
-        never ours: `NOT attribute_type` counts it expired ahead of the comparisons, which would fail on it."""
+        """(the `lockUntil` written or None, the item before: ALL_OLD either way)."""
         now = self._clock()
         seen = self._unreadable.seen(booking_id)
-        # Exactly the unreadable value seen counts as expired; a valid lease written since still wins.
-        bad_until = " OR lockUntil = :seenUntil" if LOCK_UNTIL in seen else ""
-        # `lockedBy = :owner`: ours, and no worker of ours holds it (checked above): a lost release.
-        free = ("(attribute_not_exists(lockUntil) OR NOT attribute_type(lockUntil, :string) OR lockUntil <= {}"
-                f" OR lockedBy = :owner{bad_until})")
-        condition = free.format(":now")
         values = {
-            ":until": {"S": shedlock_time(now + self._lease)},
+            ":until": {"S": shedlock_time(now + self.lease)},
             ":now": {"S": shedlock_time(now)},
-            ":expires": _expires(now + self._lease),
+            ":expires": _expires(now + self.lease),
             ":string": {"S": "S"},
         }
-        if self._cycle_started is not None and not run.on_request:
-            # Freed after this cycle's selection was read, by another pod: it synced the booking since.
-            condition += " AND " + free.format(":cycle")
-            values[":cycle"] = {"S": shedlock_time(self._cycle_started)}
-        if bad_until:
-            values[":seenUntil"] = seen[LOCK_UNTIL]
+        stamp = _stamp(run)
+        # Exactly the unreadable value seen counts as expired; a valid lease written since still wins.
+        for attribute, placeholder in ((LOCK_UNTIL, ":seenUntil"), (stamp, ":seenRun")):
+            if attribute in seen:
+                values[placeholder] = seen[attribute]
+        bad_until = " OR lockUntil = :seenUntil" if ":seenUntil" in values else ""
+        condition = _FREE.format(":now", bad_until)
+        cycle = self._cycle_bound(run)
+        if cycle is not None:  # freed since the cycle's selection was read: another pod synced the booking
+            condition += " AND " + _FREE.format(":cycle", bad_until)
+            values[":cycle"] = {"S": cycle}
         names = {}
-        if run.tier is not None and run.started is not None:
-            stamp = RUN_STAMPS[run.tier]
-            bad_run = " OR #run = :seenRun" if stamp in seen else ""
-            condition += (
-                f" AND (attribute_not_exists(#run) OR NOT attribute_type(#run, :string) OR #run < :notBefore{bad_run})"
-            )
+        if stamp is not None:
+            condition += " AND " + _RUN_FREE.format(" OR #run = :seenRun" if ":seenRun" in values else "")
             names["#run"] = stamp
-            values[":notBefore"] = {"S": _run_time(run.started - run.same_run_within)}
-            if bad_run:
-                values[":seenRun"] = seen[stamp]
-        taken, old = self._update(
+            values[":notBefore"] = {"S": _not_before(run)}
+        taken, old = self._lease_update(
             f"leasing booking {booking_id}", booking_id,
             "SET lockUntil = :until, lockedAt = :now, lockedBy = :owner, #expires = :expires", condition, values,
             names, ReturnValues="ALL_OLD", ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
-        return (now + self._lease if taken else None), old
+        return (now + self.lease if taken else None), old
+
+    def _cycle_bound(self, run: LeaseRun) -> str | None:
+        """A cycle's run refuses a lease freed since the cycle began; runs on request take it."""
+        return None if self._cycle_started is None or run.on_request else shedlock_time(self._cycle_started)
 
     def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> set[int]:
         """The bookings whose items, read now (consistent: a lease just taken must be seen), `_take` would
-        refuse: a hint only. StoreFailure when a read fails."""
+        refuse (ShedLock times compare as strings: fixed width): a hint only. StoreFailure when a read fails."""
         now = shedlock_time(self._clock())
-        cycle = None if self._cycle_started is None or run.on_request else shedlock_time(self._cycle_started)
-        not_before = None
-        if run.tier is not None and run.started is not None:
-            not_before = _run_time(run.started - run.same_run_within)
+        cycle = self._cycle_bound(run)
+        stamp = _stamp(run)
         times = _time_attributes(run)
         by_name = {lease_name(booking_id): booking_id for booking_id in booking_ids}
-        items, left = batch_get(self._client, self._table, [{"_id": {"S": name}} for name in by_name],
-                                f"reading the leases of {len(by_name)} bookings", rounds=UNPROCESSED_ROUNDS)
+        keys = [{"_id": {"S": name}} for name in by_name]
+        items, left = batch_get(self._client, self._table, keys, f"reading the leases of {len(by_name)} bookings",
+                                rounds=UNPROCESSED_ROUNDS, partial=True)
         if left:
             log.info("Lease look-ahead: %d keys left unprocessed; their leases are tried without it", left)
         skipped: set[int] = set()
@@ -205,59 +192,47 @@ class DynamoBookingLeases:
             booking_id = by_name[found["_id"]["S"]]
             self._unreadable.note(booking_id, found, times)
             # An unreadable time counts as expired: read as absent, so the take is tried.
-            values = {
+            item = {
                 name: value["S"] for name, value in found.items()
                 if "S" in value and (name not in times or readable(name, value))
             }
-            if self._refused(values, now, cycle, run.tier, not_before):
+            until = item.get(LOCK_UNTIL)
+            held_or_freed_since = until is not None and (until > now or (cycle is not None and until > cycle))
+            stamped = stamp is not None and item.get(stamp, "") >= _not_before(run)
+            if (held_or_freed_since and item.get("lockedBy") != self._owner) or stamped:
                 skipped.add(booking_id)
         return skipped
 
-    def _refused(
-        self, item: dict[str, str], now: str, cycle: str | None, tier: RetryTier | None, not_before: str | None
-    ) -> bool:
-        """True when `_take`'s condition fails on `item` (ShedLock times compare as strings: fixed width)."""
-        until = item.get("lockUntil")
-        held_or_freed_since = until is not None and (until > now or (cycle is not None and until > cycle))
-        if held_or_freed_since and item.get("lockedBy") != self._owner:
-            return True
-        stamp = None if tier is None else item.get(RUN_STAMPS[tier])
-        return stamp is not None and not_before is not None and stamp >= not_before
-
     def release(self, booking_id: int, run: LeaseRun) -> None:
         """Free the lease if we still hold it, stamping a retry run; never raises."""
-        try:
-            self._release(booking_id, run)
-        finally:
-            self._forget(booking_id)
-
-    def _release(self, booking_id: int, run: LeaseRun) -> None:
         now = self._clock()
         update = "SET lockUntil = :now, #expires = :expires"
         values = {":now": {"S": shedlock_time(now)}, ":expires": _expires(now)}
         names = {}
-        if run.tier is not None and run.started is not None:
+        stamp = _stamp(run)
+        if stamp is not None:
+            assert run.started is not None
             update += ", #run = :started"
-            names["#run"] = RUN_STAMPS[run.tier]
-            values[":started"] = {"S": _run_time(run.started)}
+            names["#run"] = stamp
+            values[":started"] = {"S": run_time(run.started)}
         try:
-            released, _ = self._update(f"releasing booking {booking_id}", booking_id, update, "lockedBy = :owner",
-                                       values, names)
+            released, _ = self._lease_update(f"releasing booking {booking_id}", booking_id, update,
+                                             "lockedBy = :owner", values, names)
+            if not released:
+                log.warning("Lease of booking %s was no longer held by %s when released", booking_id, self._owner)
         except Exception:
             log.exception("Lease of booking %s not released; this pod takes it again next cycle, "
                           "others after it expires", booking_id)
-            return
-        if not released:
-            log.warning("Lease of booking %s was no longer held by %s when released", booking_id, self._owner)
+        finally:
+            self._forget(booking_id)
 
-    def _update(
+    def _forget(self, booking_id: int) -> None:
+        with self._held_lock:
+            self._held.pop(booking_id, None)
+
+    def _lease_update(
         self, doing: str, booking_id: int, update: str, condition: str, values: dict[str, Any],
         names: dict[str, str] | None = None, **returns: str,
     ) -> tuple[bool, dict[str, Any]]:
-        """`:owner` and `#expires` are always defined."""
-        return conditional_write(
-            self._client.update_item, doing, TableName=self._table, Key={"_id": {"S": lease_name(booking_id)}},
-            UpdateExpression=update, ConditionExpression=condition,
-            ExpressionAttributeNames={"#expires": EXPIRES, **(names or {})},
-            ExpressionAttributeValues={":owner": {"S": self._owner}, **values}, **returns,
-        )
+        return self._update(doing, lease_name(booking_id), update, condition, values,
+                            {"#expires": EXPIRES, **(names or {})}, **returns)

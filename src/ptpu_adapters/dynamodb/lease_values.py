@@ -6,31 +6,33 @@ value this pod saw, so a valid lease written meanwhile still wins). Each bad ite
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from datetime import datetime
 from typing import Any
 
+from ptpu_adapters.dynamodb.shedlock import shedlock_time
+
 log = logging.getLogger(__name__)
 
 LOCK_UNTIL = "lockUntil"
-_LOCK_UNTIL_FORM = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")  # shedlock.shedlock_time
-_RUN_STAMP_FORM = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}")  # booking_leases._run_time
+
+
+def run_time(instant: datetime) -> str:
+    """A retry run's stamp: UTC digits of fixed width, no zone (string order is time order). Pods of different
+    versions compare it: never change the form."""
+    return instant.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def readable(attribute: str, value: dict[str, Any] | None) -> bool:
-    """`value` (e.g. {"S": "..."}) absent, or a real instant in the form written for `attribute`."""
+    """`value` (e.g. {"S": "..."}) absent, or exactly what is written for `attribute` at some real instant."""
     if value is None:
         return True
     text = value.get("S")
-    form = _LOCK_UNTIL_FORM if attribute == LOCK_UNTIL else _RUN_STAMP_FORM
-    if not isinstance(text, str) or not form.fullmatch(text):
-        return False
+    form = shedlock_time if attribute == LOCK_UNTIL else run_time
     try:
-        datetime.fromisoformat(text)
+        return isinstance(text, str) and form(datetime.fromisoformat(text)) == text
     except ValueError:  # e.g. month 13
         return False
-    return True
 
 
 class UnreadableLeaseValues:

@@ -8,40 +8,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from attrs import define, field
 
 from ptpu_adapters.aws.errors import batch_get, conditional_write, store_errors
-from ptpu_adapters.dynamodb.message_table import (
-    CREATED_INDEX,
-    PENDING_BOOKING_INDEX,
-    PENDING_CREATED_INDEX,
-    PENDING_INDEX,
-    PROCESSED_INDEX,
-)
-from ptpu_adapters.dynamodb.record_codec import (
-    APPLIED_STEPS,
-    CREATED,
-    CREATED_SHARD,
-    MAX_SORTABLE_RETRIES,
-    PENDING,
-    PENDING_BOOKING_ID,
-    PENDING_SHARD,
-    PENDING_SORT,
-    PROCESSED,
-    PROCESSED_SHARD,
-    Item,
-    UnreadableRecord,
-    format_date_time,
-    latest_wall_clock_before,
-    message_from_item,
-    message_to_item,
-    pending_sort_key,
-)
-from ptpu_adapters.observability.trace_context import with_current_trace
+from ptpu_adapters.dynamodb import message_table as table
+from ptpu_adapters.dynamodb import record_codec as codec
+from ptpu_adapters.dynamodb.record_codec import Item, UnreadableRecord, format_date_time
+from ptpu_adapters.observability.tracing import with_current_trace
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_core.models.record import Message
 from ptpu_core.models.service_time import wall_clock, wall_clock_between
@@ -53,6 +30,12 @@ _AFTER_ANY_DATE = "~"
 _NOT_EXPIRED = "deleteBy > :now"
 
 log = logging.getLogger("ptpu.message_store")
+# The report indexes' partition attribute and its one value.
+_REPORT_SHARDS = {
+    table.PENDING_CREATED_INDEX: (codec.PENDING_SHARD, codec.PENDING),
+    table.PROCESSED_INDEX: (codec.PROCESSED_SHARD, codec.PROCESSED),
+    table.CREATED_INDEX: (codec.CREATED_SHARD, codec.CREATED),
+}
 
 
 @define
@@ -99,14 +82,14 @@ class DynamoMessageRepository:
         message = with_current_trace(message)
         added, _ = conditional_write(
             self._client.put_item, f"adding record {message.id}", TableName=self._table,
-            Item=message_to_item(message), ConditionExpression="attribute_not_exists(id)",
+            Item=codec.message_to_item(message), ConditionExpression="attribute_not_exists(id)",
         )
         return added
 
     def update(self, message: Message) -> None:
         # A whole-item put: helper attributes of a state the record has left vanish with it.
         with store_errors(f"updating record {message.id}"):
-            self._client.put_item(TableName=self._table, Item=message_to_item(message))
+            self._client.put_item(TableName=self._table, Item=codec.message_to_item(message))
 
     def record_applied_steps(self, message_id: str, steps: Collection[str]) -> None:
         """ADD `steps` to the item's `appliedSteps` in place; StoreFailure when the item is gone."""
@@ -116,7 +99,7 @@ class DynamoMessageRepository:
             self._client.update_item(
                 TableName=self._table,
                 Key={"id": {"S": message_id}},
-                UpdateExpression=f"ADD {APPLIED_STEPS} :steps",
+                UpdateExpression=f"ADD {codec.APPLIED_STEPS} :steps",
                 ConditionExpression="attribute_exists(id)",
                 ExpressionAttributeValues={":steps": {"SS": sorted(set(steps))}},
             )
@@ -127,45 +110,36 @@ class DynamoMessageRepository:
 
     def get(self, message_id: str) -> Message | None:
         with store_errors(f"reading record {message_id}"):
-            item = self._client.get_item(TableName=self._table, Key={"id": {"S": message_id}}, ConsistentRead=True).get(
-                "Item"
-            )
+            answer = self._client.get_item(TableName=self._table, Key={"id": {"S": message_id}}, ConsistentRead=True)
+        item = answer.get("Item")
         self.read_stats.add(items_got=1 if item else 0)
         return next(self._readable([item]), None) if item else None
 
     def unprocessed_created_before(self, created_before: datetime) -> Iterator[Message]:
         # "< 0000#T" holds exactly retry 0 created before T, which reaches past `created_before` in October's
         # repeated hour; the core keeps only the records truly created before it.
-        upper = pending_sort_key(0, format_date_time(latest_wall_clock_before(created_before)))
+        upper = codec.pending_sort_key(0, format_date_time(codec.latest_wall_clock_before(created_before)))
         return self._pending("< :upper", {":upper": {"S": upper}})
 
     def unprocessed_for_booking(self, booking_id: int) -> list[Message]:
-        keys = [
-            {"id": item["id"]}
-            for item in self._query_items(
-                self._page_size, PENDING_BOOKING_INDEX, f"{PENDING_BOOKING_ID} = :booking",
-                {":booking": {"N": str(booking_id)}},
-            )
-        ]
+        found = self._query_items(self._page_size, table.PENDING_BOOKING_INDEX, f"{codec.PENDING_BOOKING_ID} = :b",
+                                  {":b": {"N": str(booking_id)}})
         # The index is eventually consistent: confirm each record from the table itself.
-        items, _ = batch_get(self._client, self._table, keys, "batch read")
+        items, _ = batch_get(self._client, self._table, [{"id": item["id"]} for item in found], "batch read")
         self.read_stats.add(items_got=len(items))
-        current = list(self._readable(items))
         now = epoch_seconds(self._clock.now())
-        return sorted((m for m in current if not m.is_processed and m.delete_by > now), key=lambda m: m.created_date)
+        due = (m for m in self._readable(items) if not m.is_processed and m.delete_by > now)
+        return sorted(due, key=lambda m: m.created_date)
 
     def unprocessed_with_retries(self, min_retries: int, max_retries: int | None) -> Iterator[Message]:
-        highest = MAX_SORTABLE_RETRIES if max_retries is None else max_retries
+        highest = codec.MAX_SORTABLE_RETRIES if max_retries is None else max_retries
         return self._pending("BETWEEN :low AND :high", {
-            ":low": {"S": f"{min(min_retries, MAX_SORTABLE_RETRIES):04d}#"},
-            ":high": {"S": f"{min(highest, MAX_SORTABLE_RETRIES):04d}#{_AFTER_ANY_DATE}"},
+            ":low": {"S": f"{min(min_retries, codec.MAX_SORTABLE_RETRIES):04d}#"},
+            ":high": {"S": f"{min(highest, codec.MAX_SORTABLE_RETRIES):04d}#{_AFTER_ANY_DATE}"},
         })
 
     def unprocessed(self, created_before: datetime | None = None) -> Iterator[Message]:
-        condition, values = _created_range(None, created_before)
-        found = self._report(
-            PENDING_CREATED_INDEX, f"{PENDING_SHARD} = :shard{condition}", {":shard": {"S": PENDING}, **values}
-        )
+        found = self._report(table.PENDING_CREATED_INDEX, None, created_before)
         return (m for m in found if wall_clock_between(m.created_date, None, created_before))
 
     def processed_between(
@@ -182,17 +156,12 @@ class DynamoMessageRepository:
             created_limit = created_end
         if created_start is not None and created_limit is not None and wall_clock(created_start) >= created_limit:
             return iter(())  # nothing can match, and DynamoDB refuses BETWEEN with low > high
-        condition, values = _created_range(created_start, created_limit)
-        values[":shard"] = {"S": PROCESSED}
-        filters = []
-        if start is not None:
-            filters.append("processedDate >= :processedStart")
-            values[":processedStart"] = {"S": format_date_time(start)}
-        if end is not None:
-            filters.append("processedDate <= :processedEnd")
-            values[":processedEnd"] = {"S": format_date_time(end)}
-        extra = {"FilterExpression": " AND ".join(filters)} if filters else {}
-        found = self._report(PROCESSED_INDEX, f"{PROCESSED_SHARD} = :shard{condition}", values, **extra)
+        filters, values = [], {}
+        for operator, name, when in ((">=", ":processedStart", start), ("<=", ":processedEnd", end)):
+            if when is not None:
+                filters.append(f"processedDate {operator} {name}")
+                values[name] = {"S": format_date_time(when)}
+        found = self._report(table.PROCESSED_INDEX, created_start, created_limit, filters, values)
         return (
             m
             for m in found
@@ -204,28 +173,41 @@ class DynamoMessageRepository:
     def created_between(
         self, start: datetime | None, end: datetime | None, event_type: str | None
     ) -> Iterator[Message]:
-        condition, values = _created_range(start, end)
-        values[":shard"] = {"S": CREATED}
-        extra: dict[str, Any] = {}
-        if event_type is not None:
-            extra = {"FilterExpression": "eventType = :eventType"}
-            values[":eventType"] = {"S": event_type}
-        found = self._report(CREATED_INDEX, f"{CREATED_SHARD} = :shard{condition}", values, **extra)
+        if event_type is None:
+            found = self._report(table.CREATED_INDEX, start, end)
+        else:
+            found = self._report(table.CREATED_INDEX, start, end, ["eventType = :type"], {":type": {"S": event_type}})
         return (m for m in found if wall_clock_between(m.created_date, start, end))
 
     def _pending(self, sort_condition: str, values: Item) -> Iterator[Message]:
-        values = {":shard": {"S": PENDING}, ":now": {"N": str(epoch_seconds(self._clock.now()))}, **values}
-        key_condition = f"{PENDING_SHARD} = :shard AND {PENDING_SORT} {sort_condition}"
-        found = self._query_items(self._page_size, PENDING_INDEX, key_condition, values, FilterExpression=_NOT_EXPIRED)
+        values = {":shard": {"S": codec.PENDING}, ":now": {"N": str(epoch_seconds(self._clock.now()))}, **values}
+        key_condition = f"{codec.PENDING_SHARD} = :shard AND {codec.PENDING_SORT} {sort_condition}"
+        found = self._query_items(self._page_size, table.PENDING_INDEX, key_condition, values,
+                                  FilterExpression=_NOT_EXPIRED)
         return self._readable(found)
 
-    def _report(self, index: str, key_condition: str, values: Item, **extra: Any) -> Iterator[Message]:
-        return self._readable(self._query_items(self._report_page_size, index, key_condition, values, **extra))
+    def _report(
+        self, index: str, start: datetime | None, end: datetime | None, filters: Sequence[str] = (),
+        values: Item | None = None,
+    ) -> Iterator[Message]:
+        """`index`'s shard in created order, createdDate in [start, end] (either end open; inclusive, as a key
+        condition cannot hold two strict bounds and stored fractions vary in length: callers drop the ends)."""
+        shard_attribute, shard = _REPORT_SHARDS[index]
+        values = {":shard": {"S": shard}, **(values or {})}
+        condition = f"{shard_attribute} = :shard"
+        if start is not None and end is not None:
+            condition += " AND createdDate BETWEEN :start AND :end"
+        elif start is not None or end is not None:
+            condition += " AND createdDate >= :start" if start is not None else " AND createdDate <= :end"
+        ends = [(":start", start), (":end", end)]
+        values.update({name: {"S": format_date_time(when)} for name, when in ends if when is not None})
+        extra = {"FilterExpression": " AND ".join(filters)} if filters else {}
+        return self._readable(self._query_items(self._report_page_size, index, condition, values, **extra))
 
     def _readable(self, items: Iterable[Item]) -> Iterator[Message]:
         for item in items:
             try:
-                yield message_from_item(item)
+                yield codec.message_from_item(item)
             except UnreadableRecord as error:
                 log.warning("Skipped stored record %s, which cannot be read: %s", error.record_id, error.reason)
                 if self._metrics is not None:
@@ -246,15 +228,3 @@ class DynamoMessageRepository:
                 return
             self.read_stats.add(queries=1, scanned=page.get("ScannedCount", 0), returned=page.get("Count", 0))
             yield from page.get("Items", [])
-
-
-def _created_range(start: datetime | None, end: datetime | None) -> tuple[str, Item]:
-    """The key condition on createdDate for [start, end], either end open. Inclusive (a key condition
-    cannot hold two strict bounds, and stored fractions vary in length): callers drop the ends themselves."""
-    bounds = {":start": start, ":end": end}
-    values = {name: {"S": format_date_time(when)} for name, when in bounds.items() if when is not None}
-    if len(values) == 2:
-        return " AND createdDate BETWEEN :start AND :end", values
-    if values:
-        return (" AND createdDate >= :start" if start is not None else " AND createdDate <= :end"), values
-    return "", {}

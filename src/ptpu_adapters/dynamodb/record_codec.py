@@ -62,36 +62,30 @@ def pending_sort_key(retry_count: int, created: str) -> str:
 
 
 _SERIALIZER = TypeSerializer()
+# Record fields stored under these names as they are: optional strings, then the rest.
+_TEXTS = {
+    "offender_no": "offenderNo", "booking_no": "bookingNo", "location_id": "locationId",
+    "location_description": "locationDescription", "legal_status": "legalStatus", "matching_crns": "matchingCrns",
+    "trace_parent": TRACE_PARENT, "trace_state": TRACE_STATE, "sns_message_id": SNS_MESSAGE_ID,
+}
+_AS_THEY_ARE = {
+    **_TEXTS, "id": "id", "booking_id": "bookingId", "event_type": "eventType", "message": "message",
+    "retry_count": "retryCount", "delete_by": "deleteBy", "reportable": "reportable", "recall": "recall",
+}
 
 
 def message_to_item(message: Message) -> Item:
     created = format_date_time(message.created_date)
-    pending = message.processed_date is None
-    processed = None if message.processed_date is None else wall_clock(message.processed_date)
+    processed = message.processed_date
+    pending = processed is None
     values = {
-        "id": message.id,
-        "bookingId": message.booking_id,
-        "eventType": message.event_type,
-        "message": message.message,
-        "retryCount": message.retry_count,
+        **{name: getattr(message, field) for field, name in _AS_THEY_ARE.items()},
         "createdDate": created,
-        "deleteBy": message.delete_by,
-        "reportable": message.reportable,
         CREATED_SHARD: CREATED,
-        "offenderNo": message.offender_no,
-        "bookingNo": message.booking_no,
-        "locationId": message.location_id,
-        "locationDescription": message.location_description,
-        "legalStatus": message.legal_status,
         "status": state_text(message.status) if message.status is not None else None,
-        "matchingCrns": message.matching_crns,
-        TRACE_PARENT: message.trace_parent,
-        TRACE_STATE: message.trace_state,
-        SNS_MESSAGE_ID: message.sns_message_id,
-        "recall": message.recall,
         CREATED_FOLD: 1 if wall_clock(message.created_date).fold else None,
-        "processedDate": None if message.processed_date is None else format_date_time(message.processed_date),
-        PROCESSED_FOLD: 1 if processed is not None and processed.fold else None,
+        "processedDate": None if processed is None else format_date_time(processed),
+        PROCESSED_FOLD: 1 if processed is not None and wall_clock(processed).fold else None,
         PROCESSED_SHARD: None if pending else PROCESSED,
         PENDING_SHARD: PENDING if pending else None,
         PENDING_SORT: pending_sort_key(message.retry_count, created) if pending else None,
@@ -135,32 +129,24 @@ def message_from_item(item: Item) -> Message:
     record_id = _text_of(item.get("id"))
     try:
         created = _stored_time(_required(item, "createdDate", "S"), CREATED_FOLD in item)
-        processed = _string(item, "processedDate")
-        status = _string(item, "status")
+        processed = _value(item, "processedDate", "S")
+        status = _value(item, "status", "S")
         delete_by = _number(item, "deleteBy")
         retry_count = _number(item, "retryCount")
         return Message(
             id=_required(item, "id", "S"),
             booking_id=int(_required(item, "bookingId", "N")),
-            event_type=_string(item, "eventType") or "",
-            message=_string(item, "message") or "",
+            event_type=_value(item, "eventType", "S") or "",
+            message=_value(item, "message", "S") or "",
             created_date=created,
             delete_by=delete_by if delete_by is not None else initial_delete_by(created),
             retry_count=retry_count if retry_count is not None else 0,
             processed_date=_stored_time(processed, PROCESSED_FOLD in item) if processed is not None else None,
             reportable=_bool(item, "reportable") or False,
-            offender_no=_string(item, "offenderNo"),
-            booking_no=_string(item, "bookingNo"),
-            location_id=_string(item, "locationId"),
-            location_description=_string(item, "locationDescription"),
             recall=_bool(item, "recall"),
-            legal_status=_string(item, "legalStatus"),
             status=state_of(status) if status is not None else None,
-            matching_crns=_string(item, "matchingCrns"),
             applied_steps=frozenset(item.get(APPLIED_STEPS, {}).get("SS", ())),
-            trace_parent=_string(item, TRACE_PARENT),
-            trace_state=_string(item, TRACE_STATE),
-            sns_message_id=_string(item, SNS_MESSAGE_ID),
+            **{field: _value(item, name, "S") for field, name in _TEXTS.items()},
         )
     except UnreadableRecord:
         raise
@@ -180,18 +166,19 @@ def _required(item: Item, name: str, kind: str) -> str:
     return text
 
 
-def _number(item: Item, name: str) -> int | None:
+def _value(item: Item, name: str, kind: str) -> Any:
+    """The attribute's `kind` ("S", "N") value; None when absent or NULL; KeyError when of another kind."""
     value = item.get(name)
-    return None if value is None or "NULL" in value else int(value["N"])
+    return None if value is None or "NULL" in value else value[kind]
+
+
+def _number(item: Item, name: str) -> int | None:
+    value = _value(item, name, "N")
+    return None if value is None else int(value)
 
 
 def _stored_time(text: str, second_pass: bool) -> datetime:
     return instant(parse_local_date_time(text).replace(fold=1 if second_pass else 0))
-
-
-def _string(item: Item, name: str) -> str | None:
-    value = item.get(name)
-    return None if value is None or "NULL" in value else value["S"]
 
 
 def _bool(item: Item, name: str) -> bool | None:

@@ -18,6 +18,7 @@ from ptpu_adapters.system_clock import SystemClock
 
 log = logging.getLogger(__name__)
 
+
 def shedlock_time(instant: datetime) -> str:
     """ShedLock's form: fixed width, so string order is time order."""
     utc = instant.astimezone(UTC)
@@ -26,18 +27,22 @@ def shedlock_time(instant: datetime) -> str:
 
 # Every lockedBy this service writes starts with this; ShedLock writes the host name.
 OWNER_PREFIX = "ptpu@"
+_TAKE = "SET lockUntil = :until, lockedAt = :now, lockedBy = :owner"
+_FREE = "attribute_not_exists(lockUntil) OR lockUntil <= :now"  # never taken, or its holder's time is up
 
 
 def default_lock_owner() -> str:
     return f"{OWNER_PREFIX}{socket.gethostname()}:{os.getpid()}"
 
 
-class DynamoLock:
+class LeaseItems:
+    """Conditional updates of the ShedLock items (`_id` = name) of one table by one owner (`lockedBy`);
+    `clock` returns an aware UTC datetime."""
+
     def __init__(
         self, dynamodb_client: Any, table_name: str, locked_by: str | None = None,
         clock: Callable[[], datetime] = SystemClock().now,
     ) -> None:
-        """`clock` returns an aware UTC datetime."""
         self._client = dynamodb_client
         self._table = table_name
         self._owner = locked_by or default_lock_owner()
@@ -47,33 +52,33 @@ class DynamoLock:
     def locked_by(self) -> str:
         return self._owner
 
+    def _update(
+        self, doing: str, name: str, update: str, condition: str, values: dict[str, Any],
+        names: dict[str, str] | None = None, **returns: str,
+    ) -> tuple[bool, dict[str, Any]]:
+        """conditional_write's answer; `:owner` is always defined."""
+        return conditional_write(
+            self._client.update_item, doing, TableName=self._table, Key={"_id": {"S": name}}, UpdateExpression=update,
+            ConditionExpression=condition, ExpressionAttributeValues={":owner": {"S": self._owner}, **values},
+            **({"ExpressionAttributeNames": names} if names else {}), **returns,
+        )
+
+
+class DynamoLock(LeaseItems):
     def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
         now = self._clock()
-        until = now + timedelta(seconds=lock_at_most_seconds)
-        return self._update(
-            f"acquiring lock {name}",
-            Key={"_id": {"S": name}},
-            UpdateExpression="SET lockUntil = :until, lockedAt = :now, lockedBy = :owner",
-            # A free lock is one never taken or whose holder's time is up.
-            ConditionExpression="attribute_not_exists(lockUntil) OR lockUntil <= :now",
-            ExpressionAttributeValues={":until": {"S": shedlock_time(until)}, ":now": {"S": shedlock_time(now)},
-                                       ":owner": {"S": self._owner}},
-        )
+        return self._take(f"acquiring lock {name}", name, now, now + timedelta(seconds=lock_at_most_seconds), _FREE)
 
     def release(self, name: str) -> None:
         """Free the lock now if we still hold it (it may have expired and passed on)."""
-        released = self._update(
-            f"releasing lock {name}",
-            Key={"_id": {"S": name}},
-            UpdateExpression="SET lockUntil = :now",
-            ConditionExpression="lockedBy = :owner",
-            ExpressionAttributeValues={":now": {"S": shedlock_time(self._clock())}, ":owner": {"S": self._owner}},
-        )
+        released, _ = self._update(f"releasing lock {name}", name, "SET lockUntil = :now", "lockedBy = :owner",
+                                   {":now": {"S": shedlock_time(self._clock())}})
         if not released:
             log.warning("Lock %s was no longer held by %s when released", name, self._owner)
 
-    def _update(self, doing: str, **request: Any) -> bool:
-        return conditional_write(self._client.update_item, doing, TableName=self._table, **request)[0]
+    def _take(self, doing: str, name: str, now: datetime, until: datetime, condition: str, **values: Any) -> bool:
+        values.update({":until": {"S": shedlock_time(until)}, ":now": {"S": shedlock_time(now)}})
+        return self._update(doing, name, _TAKE, condition, values)[0]
 
 
 class ScheduleCover(DynamoLock):
@@ -85,32 +90,25 @@ class ScheduleCover(DynamoLock):
         """True when `name` is ours or another ptpu pod's until at least now + lock_at_most_seconds;
         False when the existing service holds it. StoreFailure when the table cannot be reached."""
         now = self._clock()
-        until = shedlock_time(now + timedelta(seconds=lock_at_most_seconds))
-        taken = self._update(
-            f"covering {name}",
-            Key={"_id": {"S": name}},
-            UpdateExpression="SET lockUntil = :until, lockedAt = :now, lockedBy = :owner",
-            ConditionExpression=(
-                "attribute_not_exists(lockUntil) OR lockUntil <= :now"
-                " OR (begins_with(lockedBy, :ours) AND lockUntil <= :until)"
-            ),
-            ExpressionAttributeValues={":until": {"S": until}, ":now": {"S": shedlock_time(now)},
-                                       ":owner": {"S": self._owner}, ":ours": {"S": OWNER_PREFIX}},
-        )
-        if taken:
-            self._resumed(name)
-            return True
-        # Held: by a ptpu pod whose cover already reaches past ours, or by the existing service.
-        with store_errors(f"reading {name}"):
-            item = self._client.get_item(TableName=self._table, Key={"_id": {"S": name}}, ConsistentRead=True)
-        held = item.get("Item", {})
-        holder = held.get("lockedBy", {}).get("S", "")
-        lock_until = held.get("lockUntil", {}).get("S", "")
-        if holder.startswith(OWNER_PREFIX) and lock_until >= until:
-            self._resumed(name)
-            return True
-        hold = (holder, held.get("lockedAt", {}).get("S", ""))
-        if hold != self._sitting_out:
+        until = now + timedelta(seconds=lock_at_most_seconds)
+        ours_until = f"{_FREE} OR (begins_with(lockedBy, :ours) AND lockUntil <= :until)"
+        # Else held: by a ptpu pod whose cover already reaches past ours, or by the existing service.
+        if not self._take(f"covering {name}", name, now, until, ours_until, **{":ours": {"S": OWNER_PREFIX}}):
+            with store_errors(f"reading {name}"):
+                item = self._client.get_item(TableName=self._table, Key={"_id": {"S": name}}, ConsistentRead=True)
+            held = {key: value.get("S", "") for key, value in item.get("Item", {}).items()}
+            holder, lock_until = held.get("lockedBy", ""), held.get("lockUntil", "")
+            if not holder.startswith(OWNER_PREFIX) or lock_until < shedlock_time(until):
+                self._sit_out(name, holder, lock_until, held.get("lockedAt", ""))
+                return False
+        if self._sitting_out is not None:
+            log.info("%s is no longer held by the existing service (%s): processing resumes", name,
+                     self._sitting_out[0])
+            self._sitting_out = None
+        return True
+
+    def _sit_out(self, name: str, holder: str, lock_until: str, locked_at: str) -> None:
+        if (holder, locked_at) != self._sitting_out:
             if _is_instant(lock_until):
                 log.info(
                     "%s is held by the existing service (lockedBy %s, lockUntil %s): this pod processes no"
@@ -126,15 +124,8 @@ class ScheduleCover(DynamoLock):
                     " lockUntil set to now as an ISO instant string, e.g. 2026-11-30T06:03:50.000Z",
                     name, holder, lock_until, name, self._table,
                 )
-            self._sitting_out = hold
+            self._sitting_out = (holder, locked_at)
         log.debug("%s is held by %s (not a ptpu pod): this cycle is skipped", name, holder)
-        return False
-
-    def _resumed(self, name: str) -> None:
-        if self._sitting_out is not None:
-            holder = self._sitting_out[0]
-            log.info("%s is no longer held by the existing service (%s): processing resumes", name, holder)
-            self._sitting_out = None
 
     def release(self, name: str) -> None:
         """Nothing to do: the cover is shared with other ptpu pods and expires by itself."""

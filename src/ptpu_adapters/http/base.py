@@ -21,8 +21,8 @@ from requests.utils import get_environ_proxies
 
 from ptpu_adapters.http.calls import Exchange, UpstreamCalls
 from ptpu_adapters.http.wire import template_of
-from ptpu_adapters.observability.outage_log import OutageLog
 from ptpu_core.errors import UpstreamFailure
+from ptpu_core.work.outage_log import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class UpstreamClient:
         self._session.trust_env = False
         self._environment = EnvironmentSettings.read(self._base_url)
         self._sleep = sleep
-        self._retried = OutageLog(log, f"{service} call")
+        self._retried = OutageLog(log, f"{service} call", time.monotonic)
         self._calls = calls or UpstreamCalls()
         self._host = urlsplit(self._base_url).hostname or "none"
 
@@ -162,9 +162,6 @@ class UpstreamClient:
                 self.service, f"non-JSON body from {response.request.method} {response.url}", response.status_code
             ) from error
 
-    def ping(self) -> bool:
-        return self.ping_answer().ok
-
     def ping_answer(self) -> PingAnswer:
         """GET /health/ping without a token, as the existing service's health checks do; never raises."""
         try:
@@ -198,9 +195,8 @@ class UpstreamClient:
             # Micrometer's status for an IOException, which every requests failure is
             # (spring-boot WebClientExchangeTags.status).
             self._exchanged(method, path, None, "IO_ERROR", started)
-            if isinstance(error, requests.Timeout):
-                raise UpstreamFailure(self.service, f"{method} {path} timed out") from error
-            raise UpstreamFailure(self.service, f"{method} {path} failed: {self._error_name(error)}") from error
+            cause = "timed out" if isinstance(error, requests.Timeout) else f"failed: {self._error_name(error)}"
+            raise UpstreamFailure(self.service, f"{method} {path} {cause}") from error
         self._exchanged(method, path, response.status_code, None, started)
         return response
 

@@ -14,15 +14,9 @@ from typing import Any
 import jwt
 import requests
 
-from ptpu_adapters.http.base import cookieless_session
-
 log = logging.getLogger(__name__)
 
 JWKS_PATH = "/.well-known/jwks.json"
-DEFAULT_TTL_SECONDS = 300.0
-DEFAULT_MIN_INTERVAL_SECONDS = 30.0
-DEFAULT_WAIT_SECONDS = 2.0
-DEFAULT_FETCH_TIMEOUT = (2.0, 5.0)
 
 
 class KeyUnavailable(Exception):
@@ -57,10 +51,10 @@ class JwksCache:
         self,
         url: str,
         *,
-        ttl_seconds: float = DEFAULT_TTL_SECONDS,
-        min_interval_seconds: float = DEFAULT_MIN_INTERVAL_SECONDS,
-        wait_seconds: float = DEFAULT_WAIT_SECONDS,
-        fetch_timeout: tuple[float, float] = DEFAULT_FETCH_TIMEOUT,
+        ttl_seconds: float = 300.0,
+        min_interval_seconds: float = 30.0,
+        wait_seconds: float = 2.0,
+        fetch_timeout: tuple[float, float] = (2.0, 5.0),
         fetch: Callable[[], Any] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -76,7 +70,6 @@ class JwksCache:
         self._read_at: float | None = None
         self._attempted_at: float | None = None
         self._in_flight: threading.Event | None = None
-        self._session: requests.Session | None = None
         self.fetches = 0  # attempts started
 
     def key(self, kid: str) -> jwt.PyJWK:
@@ -84,7 +77,8 @@ class JwksCache:
             found = self._keys.get(kid)
             stale = self._read_at is None or self._clock() - self._read_at >= self._ttl
             in_flight = self._in_flight
-            if (found is None or stale) and in_flight is None and self._may_fetch():
+            may_fetch = self._attempted_at is None or self._clock() - self._attempted_at >= self._min_interval
+            if (found is None or stale) and in_flight is None and may_fetch:
                 in_flight = self._start_fetch()
         if found is not None:
             return found  # a refresh of a stale set runs behind; this key was trusted when last read
@@ -95,9 +89,6 @@ class JwksCache:
         if found is None:
             raise KeyUnavailable(kid)
         return found
-
-    def _may_fetch(self) -> bool:
-        return self._attempted_at is None or self._clock() - self._attempted_at >= self._min_interval
 
     def _start_fetch(self) -> threading.Event:
         done = threading.Event()
@@ -124,8 +115,6 @@ class JwksCache:
         done.set()
 
     def _http_get(self) -> Any:
-        if self._session is None:
-            self._session = cookieless_session()
-        response = self._session.get(self.url, timeout=self._timeout)
+        response = requests.get(self.url, timeout=self._timeout)
         response.raise_for_status()
         return response.json()

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ptpu_adapters.http.base import UpstreamClient
-from ptpu_adapters.http.wire import make_converter, path, read, write
-from ptpu_core import ports
+from ptpu_adapters.http.wire import make_converter, path, read
 from ptpu_core.models.probation import MatchRequest, OffenderMatches
 
 
@@ -14,12 +13,5 @@ class OffenderSearchClient:
         self._converter = make_converter()
 
     def match(self, request: MatchRequest) -> OffenderMatches:
-        response = self._http.call("POST", path("/match"), json=write(self._converter, request))
+        response = self._http.call("POST", path("/match"), json=self._converter.unstructure(request))
         return read(self._converter, self._http.json(response), OffenderMatches, self._http.service)
-
-    def ping(self) -> bool:
-        return self._http.ping()
-
-
-def _satisfies_port(adapter: OffenderSearchClient) -> ports.OffenderSearchApi:
-    return adapter  # mypy proves OffenderSearchClient implements the port

@@ -6,9 +6,7 @@ from typing import Any, TypeVar
 
 from ptpu_adapters.http.base import UpstreamClient
 from ptpu_adapters.http.wire import make_converter, path, read
-from ptpu_core import ports
 from ptpu_core.models.prison import Booking, BookingIdentifier, Movement, Prisoner, SentenceDetail, SentenceTerm
-from ptpu_core.use_cases.resync import LatestBookings
 
 T = TypeVar("T")
 
@@ -53,19 +51,9 @@ class PrisonApiClient:
         prisoners: list[Prisoner] = self._get("/api/prisoners", list[Prisoner], params={"offenderNo": offender_no})
         return prisoners[0] if prisoners else None
 
-    def ping(self) -> bool:
-        return self._http.ping()
 
     def _get(self, url_path: str, cl: type[T] | Any, params: dict[str, str] | None = None) -> T:
         return self._read(self._http.json(self._http.call("GET", url_path, params=params)), cl)
 
     def _read(self, data: Any, cl: type[T] | Any) -> T:
         return read(self._converter, data, cl, self._http.service)
-
-
-def _satisfies_port(adapter: PrisonApiClient) -> ports.PrisonApi:
-    return adapter  # mypy proves PrisonApiClient implements the port
-
-
-def _resolves_noms_numbers(adapter: PrisonApiClient) -> LatestBookings:
-    return adapter  # and the re-sync endpoint's LatestBookings port

@@ -59,10 +59,6 @@ def read(converter: Converter, data: Any, cl: type[T], service: str) -> T:
         raise UpstreamFailure(service, f"unreadable {_type_name(cl)} response: {_describe(error)}") from error
 
 
-def write(converter: Converter, obj: Any) -> Any:
-    return converter.unstructure(obj)
-
-
 def _camel_renames(cl: type) -> dict[str, Any]:
     attrs.resolve_types(cl)
     return {f.name: override(rename=camel_case(f.name)) for f in attrs.fields(cl)}

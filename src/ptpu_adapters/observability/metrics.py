@@ -14,7 +14,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from ptpu_core import ports
 from ptpu_core.models.events import EventType
 
 MOVEMENT = "ptpu_movement"
@@ -27,31 +26,35 @@ DAYS_EVENT_TYPE = "successAfterTimeDays"
 RETRIES_EVENT_TYPE = "successAfterRetries"
 UNREADABLE_RECORD = "ptpu_unreadableRecord"  # ours, not on the existing dashboard
 DUPLICATE_MESSAGE = "ptpu_duplicateMessage"  # new; type = the event type
-
-COUNTER_TYPES: dict[str, tuple[str, ...]] = {
-    MOVEMENT: ("total", "success", "fail"),
-    SENTENCE_DATE_CHANGE: ("total", "success", "fail_no_offender", "fail_no_conviction"),
-    STATUS_CHANGE: ("total", "success", "fail"),
-    UNREADABLE_RECORD: ("item", "message"),
-    DUPLICATE_MESSAGE: tuple(event_type.value for event_type in EventType),
-}
-COUNTER_HELP = {
-    MOVEMENT: "External movements processed, by outcome",
-    SENTENCE_DATE_CHANGE: "Sentence date changes processed, by outcome",
-    STATUS_CHANGE: "Imprisonment status changes processed, by outcome",
-    UNREADABLE_RECORD: "Stored records skipped (item) or settled (message) because they could not be read",
-    DUPLICATE_MESSAGE: "Copies of an already stored event, acknowledged and not stored again, by event type",
-}
 # Ours, not in the existing service.
 RECORDS = "ptpu_records"
-RECORD_OUTCOMES = ("done", "retry", "error")
 RETRIES = "ptpu_retries"
-RETRY_TIERS = ("SHORT", "MEDIUM", "LONG", "SYSTEM_FAILURES")  # the last: retrySystemFailures' probes
 SENT_TO_DLQ = "ptpu_messages_sent_to_dlq"
 OTHER_EVENT_TYPE = "other"  # an event type we do not handle, kept out of the labels' values
 EVENT_TYPES = tuple(event_type.value for event_type in EventType)
 RETRY_BUCKETS = (0, 1, 2, 3, 4, 5, 10, 15, 20, 25, 30)
 DAY_BUCKETS = (0.5, 1, 2, 3, 5, 7, 14, 21, 28, 35)
+_LABELLED_TYPES = (*EVENT_TYPES, OTHER_EVENT_TYPE)
+# Each counter: its help, its labels and every series' label values (each pre-set to zero).
+COUNTERS: dict[str, tuple[str, tuple[str, ...], list[tuple[str, ...]]]] = {
+    MOVEMENT: ("External movements processed, by outcome", ("type",), [("total",), ("success",), ("fail",)]),
+    SENTENCE_DATE_CHANGE: ("Sentence date changes processed, by outcome", ("type",),
+                           [("total",), ("success",), ("fail_no_offender",), ("fail_no_conviction",)]),
+    STATUS_CHANGE: ("Imprisonment status changes processed, by outcome", ("type",),
+                    [("total",), ("success",), ("fail",)]),
+    UNREADABLE_RECORD: ("Stored records skipped (item) or settled (message) because they could not be read",
+                        ("type",), [("item",), ("message",)]),
+    DUPLICATE_MESSAGE: ("Copies of an already stored event, acknowledged and not stored again, by event type",
+                        ("type",), [(event_type,) for event_type in EVENT_TYPES]),
+    RECORDS: ("Stored records processed, by event type and saved outcome (done, retry, error: a system failure)",
+              ("eventType", "outcome"),
+              [(event_type, outcome) for event_type in _LABELLED_TYPES for outcome in ("done", "retry", "error")]),
+    # The last tier: retrySystemFailures' probes.
+    RETRIES: ("Records tried again, by the retry tier of their retry count", ("tier",),
+              [("SHORT",), ("MEDIUM",), ("LONG",), ("SYSTEM_FAILURES",)]),
+    SENT_TO_DLQ: ("Messages let go to the dead letter queue, by event type", ("eventType",),
+                  [(event_type,) for event_type in _LABELLED_TYPES]),
+}
 
 
 class Histogram:
@@ -84,12 +87,7 @@ class PrometheusMetrics(Collector):
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self._lock = threading.Lock()
-        self._counters = {name: dict.fromkeys(kinds, 0.0) for name, kinds in COUNTER_TYPES.items()}
-        self._records: dict[tuple[str, ...], float] = {
-            (event_type, outcome): 0.0 for event_type in (*EVENT_TYPES, OTHER_EVENT_TYPE) for outcome in RECORD_OUTCOMES
-        }
-        self._tiers = dict.fromkeys(RETRY_TIERS, 0.0)
-        self._sent_to_dlq = dict.fromkeys((*EVENT_TYPES, OTHER_EVENT_TYPE), 0.0)
+        self._counters = {name: dict.fromkeys(series, 0.0) for name, (_, _, series) in COUNTERS.items()}
         self._retries = Histogram(RETRY_BUCKETS)
         self._days = Histogram(DAY_BUCKETS)
         registry.register(self)
@@ -115,43 +113,28 @@ class PrometheusMetrics(Collector):
         self._increment(DUPLICATE_MESSAGE, event_type)
 
     def record_processed(self, event_type: str, outcome: str) -> None:
-        with self._lock:
-            key = (_event_type_label(event_type), outcome)
-            self._records[key] = self._records.get(key, 0.0) + 1
+        self._increment(RECORDS, _event_type_label(event_type), outcome)
 
     def record_retried(self, tier: str) -> None:
-        with self._lock:
-            self._tiers[tier] = self._tiers.get(tier, 0.0) + 1
+        self._increment(RETRIES, tier)
 
     def sent_to_dlq(self, event_type: str) -> None:
-        with self._lock:
-            key = _event_type_label(event_type)
-            self._sent_to_dlq[key] = self._sent_to_dlq.get(key, 0.0) + 1
+        self._increment(SENT_TO_DLQ, _event_type_label(event_type))
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:
-            for name, by_kind in self._counters.items():
-                yield _labelled(name, COUNTER_HELP[name], ("type",), _keyed(by_kind))
-            yield _labelled(RECORDS, "Stored records processed, by event type and saved outcome (done, retry, "
-                            "error: a system failure)", ("eventType", "outcome"), self._records)
-            yield _labelled(RETRIES, "Records tried again, by the retry tier of their retry count",
-                            ("tier",), _keyed(self._tiers))
-            yield _labelled(SENT_TO_DLQ, "Messages let go to the dead letter queue, by event type", ("eventType",),
-                            _keyed(self._sent_to_dlq))
-            yield _labelled(STATUS_CHANGE_COUNTER, COUNTER_HELP[STATUS_CHANGE], ("type",),
-                            _keyed(self._counters[STATUS_CHANGE]))
+            for name, series in self._counters.items():
+                documentation, labels, _ = COUNTERS[name]
+                yield _labelled(name, documentation, labels, series)
+            yield _labelled(STATUS_CHANGE_COUNTER, COUNTERS[STATUS_CHANGE][0], ("type",), self._counters[STATUS_CHANGE])
             yield self._retries.family(STATUS_CHANGE_RETRIES, "Retries before a status change succeeded",
                                        RETRIES_EVENT_TYPE)
             yield self._days.family(STATUS_CHANGE, "Days before a status change succeeded (whole days plus one)",
                                     DAYS_EVENT_TYPE)
 
-    def _increment(self, name: str, kind: str) -> None:
+    def _increment(self, name: str, *labels: str) -> None:
         with self._lock:
-            self._counters[name][kind] = self._counters[name].get(kind, 0.0) + 1
-
-
-def _keyed(by_value: Mapping[str, float]) -> dict[tuple[str, ...], float]:
-    return {(label,): value for label, value in by_value.items()}
+            self._counters[name][labels] = self._counters[name].get(labels, 0.0) + 1
 
 
 def _labelled(
@@ -165,7 +148,3 @@ def _labelled(
 
 def _event_type_label(event_type: str) -> str:
     return event_type if event_type in EVENT_TYPES else OTHER_EVENT_TYPE
-
-
-def _satisfies_port(adapter: PrometheusMetrics) -> ports.Metrics:
-    return adapter  # mypy proves PrometheusMetrics implements the port

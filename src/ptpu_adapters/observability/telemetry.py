@@ -71,9 +71,3 @@ class DlqCountingTelemetry:
         self.inner.track_event(name, attributes)
         if name.endswith(SENT_TO_DLQ_SUFFIX):
             self._count(name.removesuffix(SENT_TO_DLQ_SUFFIX))
-
-
-def _satisfies_port(
-    adapter: LoggingTelemetry, traced: OpenTelemetryEvents, counting: DlqCountingTelemetry
-) -> tuple[ports.Telemetry, ...]:
-    return adapter, traced, counting  # mypy proves each implements the port

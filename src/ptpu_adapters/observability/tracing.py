@@ -1,21 +1,92 @@
-"""Spans around the service's own units of work: one per received SQS message, one per processed record,
-each a child of the trace context the work came with (upstream HTTP and AWS calls inside are instrumented
-by `ptpu_runtime.tracing`). An exception leaving a span is recorded, the span set ERROR, and propagates.
+"""W3C trace context (`traceparent` / `tracestate`, no baggage) carried across the queue: in SQS message
+attributes (`StringValue`), an SNS envelope's MessageAttributes (`Value`), SNS Publish attributes and a stored
+record's `trace_parent` / `trace_state`; with tracing off nothing is injected. Spans around the service's own
+units of work, one per received SQS message and one per processed record, each a child of the context the work
+came with (HTTP and AWS calls inside are instrumented by `ptpu_runtime.tracing`). An exception leaving a span
+is recorded, the span set ERROR, and propagates.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
+from attrs import evolve
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from ptpu_adapters.observability.trace_context import context_from_fields, message_trace_fields, record_context
 from ptpu_core.models.record import Message
 from ptpu_core.outcomes import Outcome
+
+TRACEPARENT = "traceparent"
+TRACESTATE = "tracestate"
+TRACE_FIELDS = (TRACEPARENT, TRACESTATE)
+_W3C = TraceContextTextMapPropagator()
+
+
+def current_trace_fields(context: Context | None = None) -> dict[str, str]:
+    """The current span's W3C fields, e.g. {"traceparent": "00-<32 hex>-<16 hex>-01"}; {} without a valid span."""
+    carrier: dict[str, str] = {}
+    _W3C.inject(carrier, context=context)
+    return {name: carrier[name] for name in TRACE_FIELDS if carrier.get(name)}
+
+
+def context_from_fields(fields: Mapping[str, str | None]) -> Context | None:
+    """The remote span context in `fields`; None without a valid traceparent (as the W3C propagator)."""
+    carrier = {name: value for name, value in fields.items() if isinstance(value, str) and value}
+    if TRACEPARENT not in carrier:
+        return None
+    return _W3C.extract(carrier) or None
+
+
+def with_current_trace(message: Message) -> Message:
+    """`message` carrying the current trace context, unless it already has one or there is none."""
+    fields = {} if message.trace_parent is not None else current_trace_fields()
+    if not fields:
+        return message
+    return evolve(message, trace_parent=fields[TRACEPARENT], trace_state=fields.get(TRACESTATE))
+
+
+def record_context(message: Message) -> Context | None:
+    """The context a stored record was created in; None for the existing service's records or with tracing off."""
+    return context_from_fields({TRACEPARENT: message.trace_parent, TRACESTATE: message.trace_state})
+
+
+def inject_sns_attributes(attributes: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A copy of SNS Publish MessageAttributes with the current context's fields set as String attributes."""
+    merged = dict(attributes or {})
+    for name, value in current_trace_fields().items():
+        merged[name] = {"DataType": "String", "StringValue": value}
+    return merged
+
+
+def message_trace_fields(message: dict[str, Any]) -> dict[str, str]:
+    """The W3C fields of a received SQS message's own attributes, else of the SNS envelope in its body."""
+    fields = _fields(message.get("MessageAttributes"), "StringValue")
+    if fields:
+        return fields
+    try:
+        envelope = json.loads(message.get("Body") or "")
+    except (ValueError, RecursionError, TypeError):
+        return {}
+    return _fields(envelope.get("MessageAttributes"), "Value") if isinstance(envelope, dict) else {}
+
+
+def _fields(attributes: object, value_key: str) -> dict[str, str]:
+    if not isinstance(attributes, Mapping):
+        return {}
+    fields: dict[str, str] = {}
+    for name in TRACE_FIELDS:
+        attribute = attributes.get(name)
+        value = attribute.get(value_key) if isinstance(attribute, Mapping) else None
+        if isinstance(value, str) and value:
+            fields[name] = value
+    return fields
+
 
 TRACER_NAME = "ptpu"
 
@@ -47,13 +118,11 @@ def _consumer_span(
             raise
 
 
-@contextmanager
-def received_message_span(tracer: Tracer, message: dict[str, Any], queue_name: str) -> Iterator[Span]:
+def received_message_span(tracer: Tracer, message: dict[str, Any], queue_name: str) -> AbstractContextManager[Span]:
     """"<queue> process" for one SQS message (OpenTelemetry messaging conventions); with the no-op tracer
     the message is not even read for a context."""
     if isinstance(tracer, trace.NoOpTracer):
-        yield trace.INVALID_SPAN
-        return
+        return nullcontext(trace.INVALID_SPAN)
     attributes = {
         "messaging.system": "aws_sqs",
         "messaging.operation": "process",
@@ -61,8 +130,7 @@ def received_message_span(tracer: Tracer, message: dict[str, Any], queue_name: s
         "messaging.message.id": str(message.get("MessageId", "")),
     }
     parent = context_from_fields(message_trace_fields(message))
-    with _consumer_span(tracer, f"{queue_name} process", parent, attributes) as span:
-        yield span
+    return _consumer_span(tracer, f"{queue_name} process", parent, attributes)
 
 
 class OpenTelemetryRecords:

@@ -14,8 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from ptpu_adapters.aws.errors import error_code
-from ptpu_adapters.observability.trace_context import inject_sns_attributes
-from ptpu_core import ports
+from ptpu_adapters.observability.tracing import inject_sns_attributes
 from ptpu_core.errors import SystemFailure
 from ptpu_core.models.domain_event import HmppsDomainEvent
 from ptpu_core.ports import Telemetry
@@ -111,9 +110,3 @@ class NoDomainEventTopic:
 
     def publish(self, event: HmppsDomainEvent) -> None:
         log.debug("No domain-events topic: %s not published", event.event_type)
-
-
-def _satisfies_port(
-    sns: SnsDomainEventPublisher, dry: DryRunDomainEventPublisher, none: NoDomainEventTopic
-) -> list[ports.DomainEventPublisher]:
-    return [sns, dry, none]  # mypy proves each implements the port

@@ -13,14 +13,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ptpu_adapters.aws.errors import queue_errors
-from ptpu_adapters.sqs.queue_admin import queue_name_of
+from ptpu_adapters.sqs.queue_admin import queue_attribute, queue_name_of
 from ptpu_core.ports import Telemetry
 
 log = logging.getLogger(__name__)
 
 SENT_TO_DLQ = "{event_type}-sent-to-dlq"  # hmpps-sqs HmppsErrorVisibilityHandler's event name
 UNKNOWN_EVENT_TYPE = "null"  # no event type to be found: hmpps-sqs's "$eventType" of a null
-MAX_VISIBILITY_SECONDS = 43_200  # SQS's limit for ChangeMessageVisibility (12 hours)
 
 
 def next_visibility_seconds(timeouts: Sequence[int], receive_count: int, max_receive_count: int | None) -> int:
@@ -63,14 +62,11 @@ class ErrorVisibility:
         with self._lock:
             if not self._read:
                 try:
-                    with queue_errors("read redrive policy"):
-                        answer = self._client.get_queue_attributes(
-                            QueueUrl=self._queue_url, AttributeNames=["RedrivePolicy"]
-                        )
+                    redrive_policy = queue_attribute(self._client, self._queue_url, "RedrivePolicy")
                 except Exception as failure:
                     log.warning("Could not read the redrive policy of %s: %s", self._queue_url, failure)
                     return None
-                self._max_receive_count = max_receive_count_of(answer.get("Attributes", {}).get("RedrivePolicy"))
+                self._max_receive_count = max_receive_count_of(redrive_policy)
                 self._read = True
                 if self._max_receive_count is None:
                     log.warning("No maxReceiveCount on %s: failed messages are never sent to a DLQ", self._queue_url)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
@@ -15,13 +16,12 @@ from attrs import frozen
 from opentelemetry.trace import Tracer
 
 from ptpu_adapters.aws.errors import queue_errors
-from ptpu_adapters.observability.outage_log import OutageLog
-from ptpu_adapters.observability.trace_context import TRACE_FIELDS
-from ptpu_adapters.observability.tracing import default_tracer, mark_failed, received_message_span
+from ptpu_adapters.observability.tracing import TRACE_FIELDS, default_tracer, mark_failed, received_message_span
 from ptpu_adapters.sqs.error_visibility import ErrorVisibility
 from ptpu_adapters.sqs.queue_admin import SqsMessage, queue_name_of, release
 from ptpu_core.errors import InvalidMessage
-from ptpu_core.rules.sns_envelope import booking_id_of, event_type_hint, parse_envelope
+from ptpu_core.rules.sns_envelope import SnsNotification, booking_id_of, event_type_hint, parse_envelope
+from ptpu_core.work.outage_log import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +56,15 @@ class SqsListener:
         self._client = sqs_client
         self._queue_url = queue_url
         self._handle = handle
-        self._wait_seconds = settings.wait_seconds
-        self._visibility_timeout = settings.visibility_timeout
-        self._max_messages = min(settings.max_messages, _MAX_BATCH)
+        self._settings = settings
         self._pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="sqs-listener")
         self._stopping = threading.Event()
         self._stopped = threading.Event()
         self._stopped.set()
-        self._retry_pause = settings.retry_pause_seconds
         self._error_visibility = error_visibility
         # A queue or store outage is one traceback, then a line a minute, then one on recovery.
-        self.receive_outage = OutageLog(log, f"Receiving from {queue_url}", clock=clock)
-        self.handling_outage = OutageLog(log, "Handling messages (each left for redelivery)", clock=clock)
+        self.receive_outage = OutageLog(log, f"Receiving from {queue_url}", clock or time.monotonic)
+        self.handling_outage = OutageLog(log, "Handling messages (each left for redelivery)", clock or time.monotonic)
 
     def run(self) -> None:
         """Receive and handle until stop(); a failing receive is logged and retried, never fatal."""
@@ -78,7 +75,7 @@ class SqsListener:
                     self.poll_once()
                 except Exception as failure:
                     self.receive_outage.failure(failure)
-                    self._stopping.wait(self._retry_pause)
+                    self._stopping.wait(self._settings.retry_pause_seconds)
                 else:
                     self.receive_outage.success()
         finally:
@@ -96,7 +93,7 @@ class SqsListener:
         """Stop receiving and wait for the messages in hand and a long poll in progress (hence the default
         bound); True when everything finished within it."""
         self._stopping.set()
-        bound = self._wait_seconds + 30.0 if timeout_seconds is None else timeout_seconds
+        bound = self._settings.wait_seconds + 30.0 if timeout_seconds is None else timeout_seconds
         finished = self._stopped.wait(bound)
         self._pool.shutdown(wait=finished)
         return finished
@@ -109,70 +106,66 @@ class SqsListener:
             # Stopped during the long poll: give them straight back rather than handle them late.
             self._make_visible(messages)
             return len(messages)
-        futures = [self._pool.submit(self._handle_in_order, group) for group in _group_by_booking(messages)]
-        wait(futures)
+        # A booking's messages in arrival order, the groups in first-arrival order; without a booking id alone.
+        groups: dict[object, list[tuple[SqsMessage, SnsNotification | Exception]]] = {}
+        for message in messages:
+            parsed = _parse(message)
+            booking_id = booking_id_of(parsed.message) if isinstance(parsed, SnsNotification) else None
+            groups.setdefault(object() if booking_id is None else booking_id, []).append((message, parsed))
+        wait([self._pool.submit(self._handle_in_order, group) for group in groups.values()])
         return len(messages)
 
     def _receive_request(self) -> dict[str, Any]:
         request: dict[str, Any] = {
             "QueueUrl": self._queue_url,
-            "MaxNumberOfMessages": self._max_messages,
-            "WaitTimeSeconds": self._wait_seconds,
+            "MaxNumberOfMessages": min(self._settings.max_messages, _MAX_BATCH),
+            "WaitTimeSeconds": self._settings.wait_seconds,
             "AttributeNames": ["ApproximateReceiveCount"],
             # A producer's trace context; eventType names a raw-delivered message bound for the DLQ.
             "MessageAttributeNames": [*TRACE_FIELDS, _EVENT_TYPE_ATTRIBUTE],
         }
-        if self._visibility_timeout is not None:
-            request["VisibilityTimeout"] = self._visibility_timeout
+        if self._settings.visibility_timeout is not None:
+            request["VisibilityTimeout"] = self._settings.visibility_timeout
         return request
 
-    def _handle_in_order(self, group: list[SqsMessage]) -> None:
-        for message in group:
+    def _handle_in_order(self, group: list[tuple[SqsMessage, SnsNotification | Exception]]) -> None:
+        for message, parsed in group:
             try:
                 with received_message_span(self._tracer, message, self._queue_name):
-                    self._handle_one(message)
+                    self._handle_one(message, parsed)
             except Exception:  # a bug here must not strand the rest of the booking's messages
                 log.exception("Message %s escaped handling; left for redelivery", message.get("MessageId", "?"))
 
-    def _handle_one(self, message: SqsMessage) -> None:
+    def _handle_one(self, message: SqsMessage, parsed: SnsNotification | Exception) -> None:
         message_id = message.get("MessageId", "?")
         receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
-        event_type: str | None = None
+        visibility = self._error_visibility
+        event_type = None if isinstance(parsed, Exception) else parsed.event_type
         try:
-            notification = parse_envelope(message.get("Body", ""), message_id)
-            event_type = notification.event_type
+            if isinstance(parsed, Exception):
+                raise parsed
             log.info("Received message %s (SNS %s) type %s (receive %s)",
-                     message_id, notification.sns_message_id, notification.event_type, receives)
-            self._handle(notification.event_type, notification.message, notification.sns_message_id)
+                     message_id, parsed.sns_message_id, parsed.event_type, receives)
+            self._handle(parsed.event_type, parsed.message, parsed.sns_message_id)
         except InvalidMessage as poison:
             mark_failed(poison)
             log.warning("Poison message %s (receive %s): %s; not handled, bound for the DLQ",
                         message_id, receives, poison.reason)
-            self._error_visibility_step(message, event_type or _event_type_of(message), poison=True)
+            if visibility is not None:
+                _never_raising(visibility.announce_if_last, message, event_type or _event_type_of(message),
+                               "Could not announce poison message %s for the DLQ: %s")
             self._make_visible([message])
             return
         except Exception as failure:
             mark_failed(failure)
             log.debug("Message %s failed, left for redelivery: %s", message_id, failure)
             self.handling_outage.failure(failure, about=f"message {message_id}")
-            self._error_visibility_step(message, event_type, poison=False)
+            if visibility is not None:
+                _never_raising(visibility.after_failure, message, event_type,
+                               "Could not set the error visibility of message %s: %s")
             return
         self.handling_outage.success()
         self._delete(message)
-
-    def _error_visibility_step(self, message: SqsMessage, event_type: str | None, *, poison: bool) -> None:
-        """A poison message's last receive announced; a failed one's next visibility set by its receive count."""
-        visibility = self._error_visibility
-        if visibility is None:
-            return
-        step, warning = (
-            (visibility.announce_if_last, "Could not announce poison message %s for the DLQ: %s") if poison
-            else (visibility.after_failure, "Could not set the error visibility of message %s: %s")
-        )
-        try:
-            step(message, event_type)
-        except Exception as failure:  # it still returns after the visibility timeout and reaches the DLQ
-            log.warning(warning, message.get("MessageId"), failure)
 
     def _delete(self, message: SqsMessage) -> None:
         try:
@@ -189,6 +182,24 @@ class SqsListener:
             log.warning("Could not release %d messages early: %s", len(messages), failure)
 
 
+def _parse(message: SqsMessage) -> SnsNotification | Exception:
+    """The notification, or why the body is not one (for _handle_one to judge: an escape would strand the batch)."""
+    try:
+        return parse_envelope(message.get("Body", ""), message.get("MessageId", "?"))
+    except Exception as error:
+        return error
+
+
+def _never_raising(step: Callable[[SqsMessage, str | None], object], message: SqsMessage, event_type: str | None,
+                   warning: str) -> None:
+    """An error visibility step; a failure is logged: the message still returns after the visibility timeout
+    and reaches the DLQ."""
+    try:
+        step(message, event_type)
+    except Exception as failure:
+        log.warning(warning, message.get("MessageId"), failure)
+
+
 def _event_type_of(message: SqsMessage) -> str | None:
     """An unreadable envelope's eventType attribute if the body still shows one, else the SQS message
     attribute (raw delivery), as hmpps-sqs's HmppsErrorVisibilityHandler looks in both."""
@@ -198,27 +209,3 @@ def _event_type_of(message: SqsMessage) -> str | None:
     attribute = message.get("MessageAttributes", {}).get(_EVENT_TYPE_ATTRIBUTE, {})
     value = attribute.get("StringValue") if isinstance(attribute, dict) else None
     return value if isinstance(value, str) and value else None
-
-
-def _group_by_booking(messages: list[SqsMessage]) -> list[list[SqsMessage]]:
-    """Groups in first-arrival order, each in arrival order; messages without a booking id stand alone."""
-    groups: list[list[SqsMessage]] = []
-    by_booking: dict[int, list[SqsMessage]] = {}
-    for message in messages:
-        booking_id = _booking_id(message)
-        if booking_id is None:
-            groups.append([message])
-        elif booking_id in by_booking:
-            by_booking[booking_id].append(message)
-        else:
-            by_booking[booking_id] = [message]
-            groups.append(by_booking[booking_id])
-    return groups
-
-
-def _booking_id(message: SqsMessage) -> int | None:
-    """Total: anything unreadable stands alone for _handle_one to judge (an escape would strand the batch)."""
-    try:
-        return booking_id_of(parse_envelope(message.get("Body", "")).message)
-    except Exception:
-        return None

@@ -57,6 +57,13 @@ def queue_name_of(queue_url: str) -> str:
     return queue_url.rstrip("/").rsplit("/", 1)[-1]
 
 
+def queue_attribute(client: Any, url: str, name: str) -> str:
+    """One attribute of the queue at `url`, "" when it has none; SystemFailure when SQS refuses."""
+    with queue_errors(f"read {name} of {queue_name_of(url)}"):
+        answer = client.get_queue_attributes(QueueUrl=url, AttributeNames=[name])
+    return str(answer.get("Attributes", {}).get(name, ""))
+
+
 def release(sqs_client: Any, queue_url: str, messages: list[SqsMessage], doing: str) -> None:
     """Make received messages visible again at once (visibility 0); SystemFailure when SQS refuses."""
     for start in range(0, len(messages), _BATCH):
@@ -80,10 +87,7 @@ class SqsQueueAdmin:
         self._queue_url = queue_url
         self._dlq_url = dlq_url
         self._move_task_from = move_task_from
-        self._move_task = (
-            DlqMoveTask(self._dlq_sqs, dlq_url, sqs_client, queue_url, wait_seconds=move_task_wait_seconds)
-            if dlq_url else None
-        )
+        self._move_task_wait = move_task_wait_seconds
 
     def queue_name(self) -> str:
         return queue_name_of(self._queue_url)
@@ -92,42 +96,36 @@ class SqsQueueAdmin:
         return queue_name_of(self._dlq_url) if self._dlq_url else None
 
     def message_count(self, queue_name: str) -> int:
-        return self._attribute_count(queue_name, "ApproximateNumberOfMessages")
+        return int(queue_attribute(*self._queue(queue_name), "ApproximateNumberOfMessages") or 0)
 
     def messages_in_flight(self, queue_name: str) -> int:
-        return self._attribute_count(queue_name, "ApproximateNumberOfMessagesNotVisible")
+        return int(queue_attribute(*self._queue(queue_name), "ApproximateNumberOfMessagesNotVisible") or 0)
 
     def dlq_attached(self) -> bool:
-        with queue_errors("read redrive policy"):
-            attributes = self._sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["RedrivePolicy"])
-        return bool(attributes.get("Attributes", {}).get("RedrivePolicy"))
+        return bool(queue_attribute(self._sqs, self._queue_url, "RedrivePolicy"))
 
     def transfer_dlq_to_queue(self) -> int:
         """At most as many messages as the DLQ held at the start (read first, as hmpps-sqs does: a poison
         message moved back returns at once). A short poll may come back empty while messages remain (it asks
         a sample of servers), so the next is a 1-second long poll and two empty receives in a row end it.
         A move task's count is what SQS moved, or was asked to if it still runs after the wait bound."""
-        dlq_name = self.dlq_name()
-        if not self._dlq_url or dlq_name is None:
+        if not self._dlq_url:
             return 0
-        to_move = self.message_count(dlq_name)
+        to_move = int(queue_attribute(self._dlq_sqs, self._dlq_url, "ApproximateNumberOfMessages") or 0)
         moved = empty_receives = 0
-        if self._move_task is not None and to_move >= self._move_task_from:
-            outcome = self._move_task.move()
-            if outcome is not None and outcome[1]:
-                return outcome[0]
-            if outcome is not None:  # stopped short: the loop moves what is left of what the DLQ held
-                moved = outcome[0]
+        if to_move >= self._move_task_from:
+            moved, completed = self._move_by_task(self._dlq_url)
+            if completed:  # else, stopped short or not started: the loop moves what is left of what the DLQ held
+                return moved
         while moved < to_move and empty_receives < _EMPTY_RECEIVES_TO_STOP:
-            messages = self._receive(
-                self._dlq_sqs, self._dlq_url, min(_BATCH, to_move - moved), _TRANSFER_VISIBILITY_SECONDS,
-                wait_seconds=1 if empty_receives else 0,
-            )
+            messages = self._receive_dlq(self._dlq_url, min(_BATCH, to_move - moved), _TRANSFER_VISIBILITY_SECONDS,
+                                         wait_seconds=1 if empty_receives else 0)
             empty_receives = 0 if messages else empty_receives + 1
             for message in messages:
+                attributes = message.get("MessageAttributes")
                 with queue_errors("re-send a DLQ message"):
                     self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=message["Body"],
-                                           **_attributes_to_resend(message))
+                                           **({"MessageAttributes": attributes} if attributes else {}))
                 with queue_errors("delete a DLQ message"):
                     self._dlq_sqs.delete_message(QueueUrl=self._dlq_url, ReceiptHandle=message["ReceiptHandle"])
                 moved += 1
@@ -154,9 +152,7 @@ class SqsQueueAdmin:
             return []
         seen: dict[str, SqsMessage] = {}
         while len(seen) < max_messages:
-            batch = self._receive(
-                self._dlq_sqs, self._dlq_url, min(_BATCH, max_messages - len(seen)), _PEEK_VISIBILITY_SECONDS
-            )
+            batch = self._receive_dlq(self._dlq_url, min(_BATCH, max_messages - len(seen)), _PEEK_VISIBILITY_SECONDS)
             fresh = [m for m in batch if m["MessageId"] not in seen]
             if not fresh:
                 break
@@ -164,23 +160,14 @@ class SqsQueueAdmin:
         release(self._dlq_sqs, self._dlq_url, list(seen.values()), "release peeked DLQ messages")
         return [(m["MessageId"], m["Body"]) for m in seen.values()]
 
-    def _receive(self, client: Any, url: str, count: int, visibility: int, wait_seconds: int = 0) -> list[SqsMessage]:
-        with queue_errors(f"receive from {queue_name_of(url)}"):
-            answer = client.receive_message(
-                QueueUrl=url,
-                MaxNumberOfMessages=count,
-                WaitTimeSeconds=wait_seconds,
-                VisibilityTimeout=visibility,
+    def _receive_dlq(self, dlq_url: str, count: int, visibility: int, wait_seconds: int = 0) -> list[SqsMessage]:
+        with queue_errors(f"receive from {queue_name_of(dlq_url)}"):
+            answer = self._dlq_sqs.receive_message(
+                QueueUrl=dlq_url, MaxNumberOfMessages=count, WaitTimeSeconds=wait_seconds, VisibilityTimeout=visibility,
                 MessageAttributeNames=["All"],
             )
         messages: list[SqsMessage] = answer.get("Messages", [])
         return messages
-
-    def _attribute_count(self, queue_name: str, attribute: str) -> int:
-        client, url = self._queue(queue_name)
-        with queue_errors(f"read attributes of {queue_name}"):
-            attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=[attribute])
-        return int(attributes.get("Attributes", {}).get(attribute, 0))
 
     def _queue(self, queue_name: str) -> tuple[Any, str]:
         if queue_name == self.queue_name():
@@ -189,54 +176,36 @@ class SqsQueueAdmin:
             return self._dlq_sqs, self._dlq_url
         raise UnknownQueue(queue_name)
 
-
-def _attributes_to_resend(message: SqsMessage) -> dict[str, Any]:
-    attributes = message.get("MessageAttributes")
-    return {"MessageAttributes": attributes} if attributes else {}
-
-
-class DlqMoveTask:
-    """One DLQ's redrive to its queue; `wait_seconds` bounds how long move() follows the task."""
-
-    def __init__(
-        self, dlq_client: Any, dlq_url: str, queue_client: Any, queue_url: str, *, wait_seconds: float = 60.0
-    ) -> None:
-        self._dlq = dlq_client
-        self._dlq_url = dlq_url
-        self._queue = queue_client
-        self._queue_url = queue_url
-        self._wait = wait_seconds
-
-    def move(self) -> tuple[int, bool] | None:
-        """Start (or join) the move task and follow it: (messages moved, or asked to if still running after the
-        wait; False when it stopped short). None, logged, when SQS would not start one."""
+    def _move_by_task(self, dlq_url: str) -> tuple[int, bool]:
+        """Start (or join) SQS's message-move task and follow it for at most the wait: (messages moved, or asked
+        to if it still runs; whether it completed). (0, False), logged, when SQS would not start one."""
         try:
-            dlq_arn = _arn(self._dlq, self._dlq_url)
-            latest = self._latest(dlq_arn)
+            dlq_arn = queue_attribute(self._dlq_sqs, dlq_url, "QueueArn")
+            latest = self._latest_move_task(dlq_arn)
             earlier_start = None
-            if latest is not None and latest.get("Status") == RUNNING:
+            if latest.get("Status") == RUNNING:
                 log.info("A message-move task already runs on %s: following it", dlq_arn)
                 handle = str(latest.get("TaskHandle", ""))
             else:
-                earlier_start = latest.get("StartedTimestamp") if latest is not None else None
+                earlier_start = latest.get("StartedTimestamp")
+                queue_arn = queue_attribute(self._sqs, self._queue_url, "QueueArn")
                 with queue_errors("start a message-move task"):
-                    handle = str(self._dlq.start_message_move_task(
-                        SourceArn=dlq_arn, DestinationArn=_arn(self._queue, self._queue_url)
-                    )["TaskHandle"])
+                    handle = str(self._dlq_sqs.start_message_move_task(
+                        SourceArn=dlq_arn, DestinationArn=queue_arn)["TaskHandle"])
         except Exception as failure:
             log.warning("SQS message-move task not available for %s (%s); moving the messages one by one",
-                        self._dlq_url, failure)
-            return None
+                        dlq_url, failure)
+            return 0, False
         return self._follow(dlq_arn, handle, earlier_start)
 
     def _follow(self, dlq_arn: str, handle: str, earlier_start: Any) -> tuple[int, bool]:
         """Poll the latest task until it is ours and ended. TaskHandle is listed for running tasks only, so a
         finished one is ours when its StartedTimestamp is not `earlier_start` (the latest before ours)."""
-        deadline = time.monotonic() + self._wait
+        deadline = time.monotonic() + self._move_task_wait
         task: dict[str, Any] = {}
         while True:
             try:
-                task = self._latest(dlq_arn) or task
+                task = self._latest_move_task(dlq_arn) or task
             except Exception as failure:  # the task goes on server-side whatever we can see of it
                 log.warning("Could not follow the message-move task on %s: %s", dlq_arn, failure)
             ours = task and task.get("TaskHandle", handle) == handle and (
@@ -250,17 +219,11 @@ class DlqMoveTask:
             if time.monotonic() >= deadline:
                 to_move = int(task.get("ApproximateNumberOfMessagesToMove", 0)) if ours else 0
                 log.info("Message-move task on %s still running after %.0f s; it goes on server-side", dlq_arn,
-                         self._wait)
+                         self._move_task_wait)
                 return to_move, True
             time.sleep(POLL_SECONDS)
 
-    def _latest(self, dlq_arn: str) -> dict[str, Any] | None:
+    def _latest_move_task(self, dlq_arn: str) -> dict[str, Any]:
         with queue_errors("list message-move tasks"):
-            results = self._dlq.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=1).get("Results", [])
-        return dict(results[0]) if results else None
-
-
-def _arn(client: Any, url: str) -> str:
-    with queue_errors("read queue ARN"):
-        answer = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
-    return str(answer["Attributes"]["QueueArn"])
+            results = self._dlq_sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=1).get("Results", [])
+        return dict(results[0]) if results else {}

@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from attrs import frozen
 from prometheus_client.core import CollectorRegistry, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -23,15 +22,6 @@ log = logging.getLogger(__name__)
 QUEUE_MESSAGES = "ptpu_queue_messages"
 QUEUE_IN_FLIGHT = "ptpu_queue_messages_in_flight"
 SAMPLE_INTERVAL_SECONDS = 30.0
-
-
-@frozen
-class QueueDepth:
-    queue_name: str
-    visible: int
-    in_flight: int
-    dlq_name: str | None
-    dlq_visible: int | None
 
 
 def _in_background(sample: Callable[[], None]) -> None:
@@ -51,7 +41,8 @@ class SampledQueueDepth(Collector):
         self._monotonic = monotonic
         self._start = start
         self._lock = threading.Lock()
-        self._last: QueueDepth | None = None
+        # The last sample: ((queue, name, visible) for the queue and its DLQ, (name, in flight)), or None.
+        self._last: tuple[list[tuple[str, str, int]], tuple[str, int]] | None = None
         self._started_at: float | None = None
         self._sampling = False
         self.registry = registry
@@ -69,20 +60,20 @@ class SampledQueueDepth(Collector):
             QUEUE_IN_FLIGHT, "Messages received but not yet deleted from the event queue", labels=["queue_name"]
         )
         if last is not None:
-            visible.add_metric(["queue", last.queue_name], last.visible)
-            in_flight.add_metric([last.queue_name], last.in_flight)
-            if last.dlq_name is not None and last.dlq_visible is not None:
-                visible.add_metric(["dlq", last.dlq_name], last.dlq_visible)
+            for queue, name, count in last[0]:
+                visible.add_metric([queue, name], count)
+            in_flight.add_metric([last[1][0]], last[1][1])
         yield visible
         yield in_flight
 
     def sample(self) -> None:
         """Read the depths now (three GetQueueAttributes calls); never raises."""
         try:
-            queue = self._queues.queue_name()
-            dlq = self._queues.dlq_name()
-            depth = QueueDepth(queue, self._queues.message_count(queue), self._queues.messages_in_flight(queue),
-                               dlq, None if dlq is None else self._queues.message_count(dlq))
+            queue, dlq = self._queues.queue_name(), self._queues.dlq_name()
+            visible = [("queue", queue, self._queues.message_count(queue))]
+            depth = (visible, (queue, self._queues.messages_in_flight(queue)))
+            if dlq is not None:
+                visible.append(("dlq", dlq, self._queues.message_count(dlq)))
         except Exception as error:  # noqa: BLE001 - logged; the gauges are dropped until a sample succeeds
             log.warning("Could not sample the queue depths: %s: %s", type(error).__name__, error)
             depth = None

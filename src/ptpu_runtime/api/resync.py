@@ -215,7 +215,7 @@ def _outcome(item: ResyncItem) -> ResyncOutcome:
 
 
 def _write(event: TrackedEvent) -> DeliusWrite:
-    """A P2PDryRunWrite event (ptpu_adapters.http.dry_run) as the write it stands for."""
+    """A P2PDryRunWrite event (ptpu_adapters.http.community_api) as the write it stands for."""
     attributes = event.attributes
     return DeliusWrite(
         operation=attributes.get("operation", ""), method=attributes.get("method", ""),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
-from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_adapters.http.community_api import DryRunCommunityApi
 from ptpu_adapters.observability.tracing import OpenTelemetryRecords
 from ptpu_adapters.sns.domain_event_topic import DryRunDomainEventPublisher
 from ptpu_core.rules.booking_order import PodSpread

@@ -5,11 +5,13 @@ its server answers HTTP 500 ("The start_message_move_task action has not been im
 moto a DLQ over the threshold must still be moved, by the receive/re-send loop, with every attribute.
 """
 
+import logging
+
 import pytest
 
 from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.provisioning import ProvisionedResources
-from ptpu_adapters.sqs.queue_admin import DlqMoveTask, SqsQueueAdmin
+from ptpu_adapters.sqs.queue_admin import SqsQueueAdmin
 
 
 def send(aws_clients: AwsClients, url: str, bodies: list[str]) -> None:
@@ -30,10 +32,14 @@ def received(aws_clients: AwsClients, url: str) -> list[dict]:
 
 
 def test_moto_has_no_message_move_task_so_the_task_declines(
-    aws_clients: AwsClients, resources: ProvisionedResources
+    aws_clients: AwsClients, resources: ProvisionedResources, caplog: pytest.LogCaptureFixture
 ) -> None:
-    task = DlqMoveTask(aws_clients.dlq_sqs, resources.dlq_url, aws_clients.sqs, resources.queue_url)
-    assert task.move() is None
+    send(aws_clients, resources.dlq_url, ["one"])
+    admin = SqsQueueAdmin(aws_clients.sqs, resources.queue_url, resources.dlq_url, move_task_from=1)
+
+    with caplog.at_level(logging.WARNING, logger="ptpu_adapters.sqs.queue_admin"):
+        assert admin.transfer_dlq_to_queue() == 1
+    assert "SQS message-move task not available" in caplog.text
 
 
 @pytest.mark.parametrize("threshold", [1, 12, 13])

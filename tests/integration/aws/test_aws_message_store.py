@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import attrs
 import boto3
@@ -9,6 +10,7 @@ import pytest
 from botocore.config import Config
 
 from ptpu_adapters.aws.clients import AwsClients
+from ptpu_adapters.aws.errors import BATCH_GET_ROUNDS
 from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
 from ptpu_adapters.dynamodb.record_codec import message_to_item
 from ptpu_adapters.provisioning import ProvisionedResources
@@ -386,3 +388,30 @@ def test_reports_list_records_oldest_first_by_london_wall_clock_time(store: Dyna
     assert [m.id for m in store.unprocessed(created_before=T0 - timedelta(hours=2))] == [
         messages[4].id, messages[3].id
     ]
+
+
+class NeverProcessesKeys:
+    """The real client, except that every BatchGetItem hands all its keys back as UnprocessedKeys (as DynamoDB
+    does under lasting throttling)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.batch_gets = 0
+
+    def batch_get_item(self, RequestItems: dict[str, Any]) -> Any:  # noqa: N803 - boto3's name
+        self.batch_gets += 1
+        return {"Responses": {}, "UnprocessedKeys": RequestItems}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_keys_never_processed_end_in_a_store_failure_not_a_loop(
+    aws_clients: AwsClients, resources: ProvisionedResources, names: AwsResourceNames
+) -> None:
+    DynamoMessageRepository(aws_clients.dynamodb, names.message_table).add(record(booking_id=77))
+    throttled = NeverProcessesKeys(aws_clients.dynamodb)
+
+    with pytest.raises(StoreFailure, match="1 keys still unprocessed after 8 reads"):
+        DynamoMessageRepository(throttled, names.message_table, clock=FixedClock(T0)).unprocessed_for_booking(77)
+    assert throttled.batch_gets == BATCH_GET_ROUNDS

@@ -189,7 +189,7 @@ def test_other_errors_are_system_failures(
     assert (failure.value.service, failure.value.status) == ("community-api", status)
 
 
-def test_ping(httpserver: HTTPServer, community_api: CommunityApiClient) -> None:
+def test_ping(httpserver: HTTPServer, make_upstream) -> None:
     httpserver.expect_oneshot_request("/health/ping", method="GET").respond_with_data("pong")
 
-    assert community_api.ping() is True
+    assert make_upstream("community-api").ping_answer().ok is True

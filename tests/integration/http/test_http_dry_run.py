@@ -9,8 +9,7 @@ import pytest
 from http_stubs import fixture_body
 from pytest_httpserver import HTTPServer
 
-from ptpu_adapters.http.community_api import CommunityApiClient
-from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_adapters.http.community_api import CommunityApiClient, DryRunCommunityApi
 from ptpu_core.models.probation import (
     Custody,
     IDs,

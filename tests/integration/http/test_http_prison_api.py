@@ -179,14 +179,14 @@ def test_non_json_answer_is_a_system_failure(httpserver: HTTPServer, prison_api:
         prison_api.get_booking(1)
 
 
-def test_ping(httpserver: HTTPServer, prison_api: PrisonApiClient) -> None:
+def test_ping(httpserver: HTTPServer, make_upstream) -> None:
     httpserver.expect_oneshot_request("/health/ping", method="GET").respond_with_json({"status": "UP"})
 
-    assert prison_api.ping() is True
+    assert make_upstream("prison-api").ping_answer().ok is True
     httpserver.check_assertions()
 
 
-def test_ping_when_unhealthy(httpserver: HTTPServer, prison_api: PrisonApiClient) -> None:
+def test_ping_when_unhealthy(httpserver: HTTPServer, make_upstream) -> None:
     httpserver.expect_request("/health/ping").respond_with_json({"status": "DOWN"}, status=503)
 
-    assert prison_api.ping() is False
+    assert make_upstream("prison-api").ping_answer().ok is False

@@ -125,7 +125,7 @@ def test_business_status_is_returned(httpserver: HTTPServer, make_upstream) -> N
 
 
 def test_ping_never_raises_when_unreachable(make_upstream) -> None:
-    assert make_upstream(base_url=f"http://127.0.0.1:{closed_port()}").ping() is False
+    assert make_upstream(base_url=f"http://127.0.0.1:{closed_port()}").ping_answer().ok is False
 
 
 def test_ping_answer_carries_the_status_and_body_without_a_token(httpserver: HTTPServer, make_upstream) -> None:

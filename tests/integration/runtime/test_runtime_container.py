@@ -13,8 +13,7 @@ from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
 from ptpu_adapters.dynamodb.booking_leases import DynamoBookingLeases
 from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
 from ptpu_adapters.dynamodb.shedlock import ScheduleCover
-from ptpu_adapters.http.community_api import CommunityApiClient
-from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_adapters.http.community_api import CommunityApiClient, DryRunCommunityApi
 from ptpu_adapters.sqs.listener import SqsListener
 from ptpu_core.errors import ConfigError
 from ptpu_core.rules.booking_order import PodSpread
@@ -174,7 +173,7 @@ def test_processing_workers_leases_and_connection_pools_come_from_settings(env):
     # Pods walk a selection in their own order, drawn from their lease owner (ptpu_core.rules.booking_order).
     assert isinstance(service._cycle.booking_order, PodSpread)
     assert service._cycle.booking_order._seed == container.booking_leases().locked_by
-    assert container.booking_leases()._lease == timedelta(minutes=2)
+    assert container.booking_leases().lease == timedelta(minutes=2)
     assert service._ports is container.ports()
     for http in (container.prison_http(), container.community_http(), container.search_http()):
         adapter = http._session.get_adapter("http://prison-api")
@@ -204,7 +203,7 @@ def test_hmpps_auth_is_only_pinged_and_never_handed_the_token_provider(env, http
     container = Container(settings=load_settings(env))
     auth = container.auth_http()
     assert auth._tokens is not container.token_provider()
-    assert auth.ping()
+    assert auth.ping_answer().ok
     with pytest.raises(RuntimeError, match="only pinged"):
         auth.call("GET", "/api/anything")
     assert [request.path for request, _ in httpserver.log] == ["/auth/health/ping"]

@@ -23,7 +23,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 from simulated_service_env import simulated_service_env
 
-from ptpu_adapters.observability.trace_context import inject_sns_attributes
+from ptpu_adapters.observability.tracing import inject_sns_attributes
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
 from ptpu_runtime.tracing import Tracing, start_tracing

@@ -8,8 +8,8 @@ from typing import Any
 
 from botocore.exceptions import EndpointConnectionError
 
-from ptpu_adapters.observability.outage_log import OutageLog
 from ptpu_adapters.sqs.listener import ListenerSettings, SqsListener
+from ptpu_core.work.outage_log import OutageLog
 
 LOGGER = "ptpu.test.outage"
 

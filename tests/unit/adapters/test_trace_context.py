@@ -15,7 +15,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TraceState, use_span
 
-from ptpu_adapters.observability.trace_context import (
+from ptpu_adapters.observability.tracing import (
     context_from_fields,
     current_trace_fields,
     inject_sns_attributes,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ptpu_adapters.http.wire import make_converter, read, write
+from ptpu_adapters.http.wire import make_converter, read
 from ptpu_core.errors import UpstreamFailure
 from ptpu_core.models.prison import (
     Booking,
@@ -240,7 +240,7 @@ def test_match_request_body() -> None:
     request = MatchRequest(
         first_name="ANDY", surname="MARKE", date_of_birth=date(1970, 1, 1), noms_number="A5089DY", cro_number="CRO1"
     )
-    assert write(converter, request) == {
+    assert converter.unstructure(request) == {
         "firstName": "ANDY",
         "surname": "MARKE",
         "dateOfBirth": "1970-01-01",
@@ -251,11 +251,11 @@ def test_match_request_body() -> None:
 
 
 def test_update_custody_bodies() -> None:
-    assert write(converter, UpdateCustodyBookingNumber(date(2020, 2, 11), "38339A")) == {
+    assert converter.unstructure(UpdateCustodyBookingNumber(date(2020, 2, 11), "38339A")) == {
         "sentenceStartDate": "2020-02-11",
         "bookingNumber": "38339A",
     }
-    assert write(converter, UpdateCustody("MDI")) == {"nomsPrisonInstitutionCode": "MDI"}
+    assert converter.unstructure(UpdateCustody("MDI")) == {"nomsPrisonInstitutionCode": "MDI"}
 
 
 def test_key_dates_body_omits_unknown_dates() -> None:
@@ -264,12 +264,12 @@ def test_key_dates_body_omits_unknown_dates() -> None:
         hdc_eligibility_date=date(2022, 7, 1),
         post_sentence_supervision_end_date=date(2026, 9, 10),
     )
-    assert write(converter, body_) == {
+    assert converter.unstructure(body_) == {
         "conditionalReleaseDate": "2022-11-26",
         "hdcEligibilityDate": "2022-07-01",
         "postSentenceSupervisionEndDate": "2026-09-10",
     }
-    assert write(converter, ReplaceCustodyKeyDates()) == {}
+    assert converter.unstructure(ReplaceCustodyKeyDates()) == {}
 
 
 # Unreadable answers are system failures naming service and field.

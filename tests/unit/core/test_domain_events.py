@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from builders import BOOKING_ID, BOOKING_NO, BOOKING_NUMBER, NOW, OFFENDER_NO, PRISON, STATUS_CHANGE, Fakes, a_stored
 
-from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_adapters.http.community_api import DryRunCommunityApi
 from ptpu_adapters.sns.domain_event_topic import DRY_RUN_EVENT as DRY_RUN_DOMAIN_EVENT
 from ptpu_adapters.sns.domain_event_topic import DryRunDomainEventPublisher
 from ptpu_core import telemetry_names as names

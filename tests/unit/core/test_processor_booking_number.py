@@ -4,7 +4,7 @@ import attrs
 import pytest
 from builders import BOOKING_ID, BOOKING_NUMBER, OFFENDER_NO, PRISON, Fakes, a_stored
 
-from ptpu_adapters.http.dry_run import DRY_RUN_EVENT, DryRunCommunityApi
+from ptpu_adapters.http.community_api import DRY_RUN_EVENT, DryRunCommunityApi
 from ptpu_core import telemetry_names as names
 from ptpu_core.errors import UpstreamFailure
 from ptpu_core.models.events import BookingNumberChangedEvent

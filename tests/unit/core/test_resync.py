@@ -23,7 +23,7 @@ from builders import (
     a_term,
 )
 
-from ptpu_adapters.http.dry_run import DryRunCommunityApi
+from ptpu_adapters.http.community_api import DryRunCommunityApi
 from ptpu_adapters.sns.domain_event_topic import DryRunDomainEventPublisher
 from ptpu_core import telemetry_names as names
 from ptpu_core.errors import StoreFailure
