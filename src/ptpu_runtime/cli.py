@@ -144,18 +144,16 @@ TRACE_FLUSH_SECONDS = 3
 
 
 def _within(seconds: float, action: Callable[[], object], what: str) -> bool:
-    done = threading.Event()
-
     def run() -> None:
         try:
             action()
         except Exception:
             log.exception("Stopping the %s failed", what)
-        finally:
-            done.set()
 
-    threading.Thread(target=run, name=f"stop-{what}", daemon=True).start()
-    if not done.wait(seconds):
+    thread = threading.Thread(target=run, name=f"stop-{what}", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
         log.error("The %s did not stop within %.0fs", what, seconds)
         return False
     return True

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import logging
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from apscheduler.triggers.base import BaseTrigger
@@ -89,14 +89,13 @@ def parse_spring_cron(expression: str) -> SpringCron:
         minutes=tuple(sorted(_expand(minute, "minute", 0, 59))),
         hours=tuple(sorted(_expand(hour, "hour", 0, 23))),
         months=frozenset(_expand(month, "month", 1, 12, _MONTHS)),
-        day_rules=_day_rules(day),
-        weekday_rules=_weekday_rules(weekday))
+        day_rules=_rules(day, _day_rule),
+        weekday_rules=_rules(weekday, _weekday_rule))
 
 
-def _day_rules(text: str) -> tuple[DayRule, ...] | None:
-    if text in ("*", "?"):
-        return None
-    return tuple(_day_rule(part) for part in text.split(","))
+def _rules(text: str, rule: Callable[[str], DayRule]) -> tuple[DayRule, ...] | None:
+    """A day or weekday field: None for `*` or `?` (every day), else one predicate per comma-separated part."""
+    return None if text in ("*", "?") else tuple(rule(part) for part in text.split(","))
 
 
 def _day_rule(part: str) -> DayRule:
@@ -111,14 +110,8 @@ def _day_rule(part: str) -> DayRule:
     if upper.endswith("W"):
         target = _number(upper[:-1], "day", 1, 31, f"'{part}': nW needs a day from 1 to 31")
         return lambda day: day == _nearest_weekday(day, target)
-    days = _expand_part(part, "day", 1, 31, [])
+    days = _expand_part(part, "day", 1, 31, ())
     return lambda day: day.day in days
-
-
-def _weekday_rules(text: str) -> tuple[DayRule, ...] | None:
-    if text in ("*", "?"):
-        return None
-    return tuple(_weekday_rule(part) for part in text.split(","))
 
 
 def _weekday_rule(part: str) -> DayRule:
@@ -172,14 +165,11 @@ def _number(text: str, name: str, low: int, high: int, complaint: str) -> int:
     return int(text)
 
 
-def _expand(text: str, name: str, low: int, high: int, names: list[str] | None = None) -> set[int]:
-    values: set[int] = set()
-    for part in text.split(","):
-        values |= _expand_part(part, name, low, high, names or [])
-    return values
+def _expand(text: str, name: str, low: int, high: int, names: Sequence[str] = ()) -> set[int]:
+    return set().union(*(_expand_part(part, name, low, high, names) for part in text.split(",")))
 
 
-def _expand_part(part: str, name: str, low: int, high: int, names: list[str]) -> set[int]:
+def _expand_part(part: str, name: str, low: int, high: int, names: Sequence[str]) -> set[int]:
     range_text, _, step_text = part.partition("/")
     step = 1
     if step_text:
@@ -203,7 +193,7 @@ def _expand_part(part: str, name: str, low: int, high: int, names: list[str]) ->
     return set(range(start, end + 1, step))
 
 
-def _value(text: str, name: str, low: int, high: int, names: list[str]) -> int:
+def _value(text: str, name: str, low: int, high: int, names: Sequence[str]) -> int:
     upper = text.upper()
     if names and upper in names:
         return names.index(upper) + low
@@ -310,24 +300,15 @@ def _offset(zone: tzinfo, instant: datetime) -> timedelta:
 
 
 def _offset_change(zone: tzinfo, start: datetime, offset: timedelta, until: datetime) -> datetime | None:
-    """The first whole-second instant in (start, until] whose offset is not `offset`; None if none."""
-    before = start
-    while before < until:
-        probe = min(before + _PROBE_STEP, until)
-        if _offset(zone, probe) != offset:
-            return _first_changed(zone, before, probe, offset)
-        before = probe
+    """The first whole-second instant in (start, until] whose offset is not `offset`; None if none. Probed
+    every _PROBE_STEP, then bisected to the second."""
+    same = start
+    while same < until:
+        changed = min(same + _PROBE_STEP, until)
+        if _offset(zone, changed) == offset:
+            same = changed
+            continue
+        while changed - same > _SECOND and (middle := _ceil_second(same + (changed - same) / 2)) < changed:
+            same, changed = (middle, changed) if _offset(zone, middle) == offset else (same, middle)
+        return changed
     return None
-
-
-def _first_changed(zone: tzinfo, same: datetime, changed: datetime, offset: timedelta) -> datetime:
-    """Bisect to the second: `same` has `offset`, `changed` (a whole second) does not."""
-    while changed - same > _SECOND:
-        middle = _ceil_second(same + (changed - same) / 2)
-        if middle >= changed:
-            break
-        if _offset(zone, middle) == offset:
-            same = middle
-        else:
-            changed = middle
-    return changed
