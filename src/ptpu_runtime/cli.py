@@ -17,7 +17,7 @@ import uvicorn
 
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import Settings, load_settings, report_config_error
-from ptpu_runtime.config_kinds import help_text
+from ptpu_runtime.config_kinds import help_text, specs
 from ptpu_runtime.environment import mode_line, unread_variable_warnings
 from ptpu_runtime.logging_setup import configure_logging, without_credentials
 from ptpu_runtime.outbound_environment import OUTBOUND
@@ -47,14 +47,11 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def endpoints_line(settings: Settings) -> str:
-    """The upstream and AWS endpoints in use, for the start-up log; any user-info in them masked."""
-    endpoints = {
-        "OAUTH_ENDPOINT_URL": settings.oauth_endpoint_url, "PRISON_ENDPOINT_URL": settings.prison_endpoint_url,
-        "COMMUNITY_ENDPOINT_URL": settings.community_endpoint_url,
-        "OFFENDER_SEARCH_ENDPOINT_URL": settings.offender_search_endpoint_url,
-        "SQS_ENDPOINT_URL": settings.sqs_endpoint_url, "DYNAMODB_ENDPOINT": settings.dynamodb_endpoint_url,
-        "SNS_ENDPOINT_URL": settings.sns_endpoint_url}
-    return ", ".join(f"{name}={without_credentials(url)}" for name, url in endpoints.items() if url)
+    """The upstream and AWS endpoints in use (the settings named *_endpoint_url), for the start-up log; any
+    user-info in them masked."""
+    return ", ".join(
+        f"{spec.names[0]}={without_credentials(url)}" for field, spec, _ in specs(Settings)
+        if field.endswith("_endpoint_url") and (url := getattr(settings, field)))
 
 
 class Service:

@@ -61,24 +61,6 @@ def spring_status_name(code: int) -> str:
     return _SPRING_STATUS_NAMES.get(code, str(code))
 
 
-class PingHealth:
-    """An upstream's GET /health/ping: UP on 2xx with details.HttpStatus; DOWN otherwise, with the body."""
-
-    def __init__(self, name: str, ping: Callable[[], PingAnswer]) -> None:
-        self.name = name
-        self._ping = ping
-
-    def check(self) -> Component:
-        answer = self._ping()  # never raises (ptpu_adapters.http.base)
-        if answer.status is None:
-            log.error("Health check %s: no answer from /health/ping: %s", self.name, answer.error)
-            return {"status": DOWN, "details": {"error": answer.error or "no answer"}}
-        details: dict[str, Any] = {"HttpStatus": spring_status_name(answer.status)}
-        if not answer.ok:
-            details["body"] = without_credentials(answer.body)
-        return {"status": UP if answer.ok else DOWN, "details": details}
-
-
 class DynamoTableHealth:
     def __init__(self, name: str, dynamodb_client: Any, table_name: str) -> None:
         self.name = name
@@ -100,10 +82,9 @@ class QueueHealth:
     """Counts on the queue and its DLQ; DOWN when the DLQ is not attached (`dlq_attached`: its redrive
     policy; without one a named DLQ counts), missing or unreadable (the existing service's QueueHealth)."""
 
-    def __init__(
-        self, queue_admin: QueueAdmin, name: str = QUEUE, dlq_attached: Callable[[], bool] | None = None
-    ) -> None:
-        self.name = name
+    name = QUEUE
+
+    def __init__(self, queue_admin: QueueAdmin, dlq_attached: Callable[[], bool] | None = None) -> None:
         self._queues = queue_admin
         self._dlq_attached = dlq_attached or (lambda: True)
 
@@ -135,8 +116,9 @@ class TopicHealth:
     """An SNS topic as hmpps-spring-boot-sqs's HmppsTopicHealth reports it (GetTopicAttributes; counts as
     strings, as SNS gives them). `sns`: a boto3 SNS client, whose timeouts bound the call."""
 
-    def __init__(self, sns: Any, topic_arn: str, name: str = DOMAIN_EVENT_TOPIC) -> None:
-        self.name = name
+    name = DOMAIN_EVENT_TOPIC
+
+    def __init__(self, sns: Any, topic_arn: str) -> None:
         self._sns = sns
         self._topic_arn = topic_arn
 
@@ -190,20 +172,34 @@ def _instant(moment: datetime | None) -> str | None:
 
 
 class UpstreamHealth:
-    """`name`: the component; `service`: the UpstreamClient's service name its calls are recorded under."""
+    """An upstream's GET /health/ping: UP on 2xx with details.HttpStatus; DOWN otherwise, with the body. With
+    `recent`, also details.recentCalls of `service` (the UpstreamClient's name its calls are recorded under),
+    and DOWN while they are failing."""
 
-    def __init__(self, name: str, service: str, ping: Callable[[], PingAnswer], recent: UpstreamCalls) -> None:
+    def __init__(
+        self, name: str, ping: Callable[[], PingAnswer], recent: UpstreamCalls | None = None, service: str = ""
+    ) -> None:
         self.name = name
-        self._service = service
-        self._ping = PingHealth(name, ping)
+        self._ping = ping
         self._recent = recent
+        self._service = service
 
     def check(self) -> Component:
-        component = self._ping.check()
+        answer = self._ping()  # never raises (ptpu_adapters.http.base)
+        if answer.status is None:
+            log.error("Health check %s: no answer from /health/ping: %s", self.name, answer.error)
+            component: Component = {"status": DOWN, "details": {"error": answer.error or "no answer"}}
+        else:
+            details: dict[str, Any] = {"HttpStatus": spring_status_name(answer.status)}
+            if not answer.ok:
+                details["body"] = without_credentials(answer.body)
+            component = {"status": UP if answer.ok else DOWN, "details": details}
+        if self._recent is None:
+            return component
         summary = self._recent.summary(self._service)
         recent = {
             "lastSuccess": _instant(summary.last_success), "lastFailure": _instant(summary.last_failure),
             "lastFailureKind": summary.last_failure_kind, "failures": summary.failures_in_window,
             "windowMinutes": round(summary.window.total_seconds() / 60, 2), "failing": summary.failing}
-        details = {**component.get("details", {}), "recentCalls": recent}
+        details = {**component["details"], "recentCalls": recent}
         return {"status": DOWN if summary.failing else component["status"], "details": details}

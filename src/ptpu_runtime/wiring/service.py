@@ -21,7 +21,6 @@ from ptpu_runtime.health_checks import (
     BuildInfoHealth,
     DynamoTableHealth,
     HealthService,
-    PingHealth,
     QueueHealth,
     UpstreamHealth,
 )
@@ -85,15 +84,15 @@ class Service(containers.DeclarativeContainer):
     recent_calls = observability.upstream_calls
     health_checks = providers.List(
         providers.Singleton(
-            UpstreamHealth, components.PRISON_API, "prison-api", upstreams.prison_http.provided.ping_answer,
-            recent_calls),
+            UpstreamHealth, components.PRISON_API, upstreams.prison_http.provided.ping_answer, recent_calls,
+            "prison-api"),
         providers.Singleton(
-            UpstreamHealth, components.COMMUNITY_API, "community-api", upstreams.community_http.provided.ping_answer,
-            recent_calls),
+            UpstreamHealth, components.COMMUNITY_API, upstreams.community_http.provided.ping_answer, recent_calls,
+            "community-api"),
         providers.Singleton(
-            UpstreamHealth, components.SEARCH_API, "offender-search", upstreams.search_http.provided.ping_answer,
-            recent_calls),
-        providers.Singleton(PingHealth, components.OAUTH_API, upstreams.auth_http.provided.ping_answer),
+            UpstreamHealth, components.SEARCH_API, upstreams.search_http.provided.ping_answer, recent_calls,
+            "offender-search"),
+        providers.Singleton(UpstreamHealth, components.OAUTH_API, upstreams.auth_http.provided.ping_answer),
         providers.Singleton(
             DynamoTableHealth, components.MESSAGE_TABLE, aws.provided.dynamodb, settings.provided.dynamodb_table_name),
         providers.Singleton(
