@@ -89,14 +89,7 @@ def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) ->
     if len(spec.names) == 2:
         return _key_pair(spec, env)
     names = (spec.names[0], *spec.aliases)
-    if spec.kind is FLAG:
-        # An empty switch is a mistake, never "the default" (it could turn on writes or turn off dry run).
-        blank = [name for name in names if name in env and _text(env, name) is None]
-        if blank:
-            what = "set but empty" if env[blank[0]] == "" else "set to only whitespace"
-            raise ConfigError(f"{blank[0]}: {what} (write true or false)")
-    else:
-        _refuse_only_whitespace(names, env, spec.required)
+    _refuse_blank(spec, names, env)
     given = [(name, text) for name in names if (text := _text(env, name)) is not None]
     needed = spec.required or (spec.required_if is not None and earlier.get(spec.required_if[0]) == spec.required_if[1])
     if not given:
@@ -112,12 +105,18 @@ def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) ->
     return first_value
 
 
-def _refuse_only_whitespace(names: tuple[str, ...], env: Mapping[str, str], required: bool) -> None:
-    """Only whitespace is a deployment mistake, never a value: an error naming it (empty means the default)."""
-    spaces = [name for name in names if env.get(name) and not env[name].strip()]
-    if spaces:
-        fix = "give a value" if required else "give a value, or leave it empty or unset for the default"
-        raise ConfigError(f"{spaces[0]}: set to only whitespace ({fix})")
+def _refuse_blank(spec: Spec, names: tuple[str, ...], env: Mapping[str, str]) -> None:
+    """Only whitespace is a deployment mistake, never a value (empty means the default); so is an empty switch
+    (it could turn on writes or turn off dry run)."""
+    flag = spec.kind is FLAG
+    for name in names:
+        value = env.get(name)
+        if value is None or value.strip() or (value == "" and not flag):
+            continue
+        what = "set but empty" if value == "" else "set to only whitespace"
+        fix = "write true or false" if flag else "give a value" if spec.required else (
+            "give a value, or leave it empty or unset for the default")
+        raise ConfigError(f"{name}: {what} ({fix})")
 
 
 def _parse(spec: Spec, name: str, text: str) -> Any:
@@ -140,7 +139,7 @@ def _text(env: Mapping[str, str], name: str) -> str | None:
 
 def _key_pair(spec: Spec, env: Mapping[str, str]) -> Any:
     key_name, secret_name = spec.names
-    _refuse_only_whitespace(spec.names, env, required=False)
+    _refuse_blank(spec, spec.names, env)
     key, secret = _text(env, key_name), _text(env, secret_name)
     if key is None and secret is None:
         return None
