@@ -63,6 +63,7 @@ class Service:
         self.settings = settings
         self.container = container or Container(settings=settings)
         self.stop_requested = threading.Event()
+        self.request_stop = self.stop_requested.set
         self._http_failed = False
 
     def run(self) -> int:
@@ -88,9 +89,6 @@ class Service:
         log.info("Stop requested: finishing work in hand")
         clean = self._stop(server)
         return EXIT_OK if clean and not self._http_failed else EXIT_FAILURE
-
-    def request_stop(self) -> None:
-        self.stop_requested.set()
 
     def _start(self) -> uvicorn.Server:
         c = self.container
