@@ -35,15 +35,13 @@ from ptpu_runtime.config_kinds import (
     choice,
     read_all,
     setting,
+    specs,
 )
 from ptpu_runtime.cron import parse_spring_cron
 from ptpu_runtime.outbound_environment import outbound_problems
 from ptpu_runtime.scheduling import LOCK_AT_MOST
 
 EXIT_CONFIG = 2  # the exit code of a configuration error
-DEFAULT_SHORT_CRON = "0 0 * * * *"
-DEFAULT_MEDIUM_CRON = "0 15 */4 * * *"
-DEFAULT_LONG_CRON = "0 30 23 * * *"
 
 
 def _cron(value: str) -> str:
@@ -135,11 +133,11 @@ class Settings:
         "PRISONTOPROBATION_SYNC_MERGES", FLAG, "move Delius to the surviving NOMS number on BOOKING_NUMBER-CHANGED",
         True)
     short_retry_cron: str = setting(
-        "RETRY_SCHEDULES_SHORT_CRON", CRON, "when records with 1-4 retries are retried", DEFAULT_SHORT_CRON)
+        "RETRY_SCHEDULES_SHORT_CRON", CRON, "when records with 1-4 retries are retried", "0 0 * * * *")
     medium_retry_cron: str = setting(
-        "RETRY_SCHEDULES_MEDIUM_CRON", CRON, "when records with 5-10 retries are retried", DEFAULT_MEDIUM_CRON)
+        "RETRY_SCHEDULES_MEDIUM_CRON", CRON, "when records with 5-10 retries are retried", "0 15 */4 * * *")
     long_retry_cron: str = setting(
-        "RETRY_SCHEDULES_LONG_CRON", CRON, "when records with 11+ retries are retried", DEFAULT_LONG_CRON)
+        "RETRY_SCHEDULES_LONG_CRON", CRON, "when records with 11+ retries are retried", "0 30 23 * * *")
     system_failure_retry_delay: timedelta = setting(
         "PRISONTOPROBATION_SYSTEM_FAILURE_RETRY_DELAY", POSITIVE_DURATION,
         "pause between runs retrying records an outage left in ERROR (a run reads nothing unless one was saved)",
@@ -250,12 +248,10 @@ class Settings:
                 merges=self.sync_merges))
 
 
-# The variable that switches each capability, for the start-up log.
+# The variable that switches each capability (field `sync_<capability>`), for the start-up log.
 CAPABILITY_SETTINGS: dict[str, Capability] = {
-    "PRISONTOPROBATION_SYNC_MATCHING": Capability.MATCHING,
-    "PRISONTOPROBATION_SYNC_LOCATION": Capability.LOCATION,
-    "PRISONTOPROBATION_SYNC_KEYDATES": Capability.KEY_DATES,
-    "PRISONTOPROBATION_SYNC_MERGES": Capability.MERGES}
+    spec.names[0]: Capability[field.removeprefix("sync_").upper()]
+    for field, spec, _ in specs(Settings) if field.startswith("sync_")}
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -269,8 +265,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(**values)
 
 
-_STATIC_KEYS = ("AWS_ACCESS_KEY_ID", "SQS_AWS_ACCESS_KEY_ID", "SQS_AWS_DLQ_ACCESS_KEY_ID",
-                "DYNAMODB_AWS_ACCESS_KEY_ID", "DYNAMODB_SCHEDULE_AWS_ACCESS_KEY_ID")
+# boto3's own and every key pair's access key id.
+_STATIC_KEYS = ("AWS_ACCESS_KEY_ID", *(spec.names[0] for _, spec, _ in specs(Settings) if spec.kind is KEY_PAIR))
 
 
 def _web_token_problems(values: Mapping[str, object], env: Mapping[str, str]) -> list[str]:

@@ -257,12 +257,6 @@ def _whole(low: int, high: float, what: str) -> Callable[[str], int]:
     return parse
 
 
-def _flag(value: str) -> bool:
-    if value.lower() not in _FLAGS:
-        raise ValueError(f"'{value}' is not true or false")
-    return _FLAGS[value.lower()]
-
-
 def show_duration(duration: timedelta) -> str:
     """A duration in the shortest Spring form that is exact: 2d, 1h, 15m, 30s or 500ms."""
     milliseconds = round(duration.total_seconds() * 1000)
@@ -309,4 +303,6 @@ VISIBILITY_TIMEOUT = Kind("duration (1s-12h)", checked(
     parse_duration, lambda duration: timedelta(seconds=1) <= duration <= timedelta(hours=12),
     "is not a duration from 1s to 12h (the SQS visibility timeout limits)"), show_duration)
 # Spring's StringToBooleanConverter also takes on/off, yes/no and 1/0 (any case): so do we.
-FLAG = Kind("true | false (also on/off, yes/no, 1/0)", _flag, lambda value: "true" if value else "false")
+FLAG = Kind("true | false (also on/off, yes/no, 1/0)",
+            checked(lambda value: _FLAGS.get(value.lower()), lambda flag: flag is not None, "is not true or false"),
+            lambda value: "true" if value else "false")

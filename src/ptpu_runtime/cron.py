@@ -54,8 +54,7 @@ class SpringCron:
     def first_at_or_after(self, start: datetime) -> datetime | None:
         """The first wall-clock time (naive, whole seconds) at or after naive `start` that matches; None when
         none does within _SEARCH_DAYS. Knows nothing of time zones (SpringCronTrigger does)."""
-        if start.microsecond:
-            start = start.replace(microsecond=0) + timedelta(seconds=1)
+        start = _ceil_second(start)
         day, after = start.date(), start.time()
         for _ in range(_SEARCH_DAYS):
             if self.matches(day):
@@ -308,7 +307,13 @@ def _offset_change(zone: tzinfo, start: datetime, offset: timedelta, until: date
         if _offset(zone, changed) == offset:
             same = changed
             continue
-        while changed - same > _SECOND and (middle := _ceil_second(same + (changed - same) / 2)) < changed:
-            same, changed = (middle, changed) if _offset(zone, middle) == offset else (same, middle)
+        while changed - same > _SECOND:
+            middle = _ceil_second(same + (changed - same) / 2)
+            if middle >= changed:
+                break
+            if _offset(zone, middle) == offset:
+                same = middle
+            else:
+                changed = middle
         return changed
     return None

@@ -82,13 +82,14 @@ def own_families() -> frozenset[str]:
 def unread_variable_warnings(env: Mapping[str, str] | None = None) -> list[str]:
     """One line per variable of `env` (default os.environ) in an own family but not read, sorted by name."""
     source = os.environ if env is None else env
-    known = read_names() | OTHER_READ
+    names = read_names()
+    known = names | OTHER_READ
     families = own_families()
     lines = []
     for name in sorted(source):
         if name in known or not name.upper().startswith(tuple(families)) or _service_link(name, source[name]):
             continue
-        close = closest(name, read_names())
+        close = closest(name, names)
         hint = f"did you mean {close}?" if close else "`ptpu serve --help` lists every setting"
         lines.append(f"{name} is set but this service does not read it: {hint}")
     return lines

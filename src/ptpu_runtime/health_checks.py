@@ -11,6 +11,8 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Any, Protocol
 
+from attrs import define
+
 from ptpu_adapters.aws.errors import QueueDoesNotExist
 from ptpu_adapters.http.base import PingAnswer
 from ptpu_adapters.http.calls import UpstreamCalls
@@ -61,11 +63,11 @@ def spring_status_name(code: int) -> str:
     return _SPRING_STATUS_NAMES.get(code, str(code))
 
 
+@define
 class DynamoTableHealth:
-    def __init__(self, name: str, dynamodb_client: Any, table_name: str) -> None:
-        self.name = name
-        self._client = dynamodb_client
-        self._table = table_name
+    name: str
+    _client: Any  # a boto3 DynamoDB client
+    _table: str
 
     def check(self) -> Component:
         try:
@@ -78,15 +80,14 @@ class DynamoTableHealth:
                         "tableStatus": table.get("TableStatus")}}
 
 
+@define
 class QueueHealth:
     """Counts on the queue and its DLQ; DOWN when the DLQ is not attached (`dlq_attached`: its redrive
     policy; without one a named DLQ counts), missing or unreadable (the existing service's QueueHealth)."""
 
     name = QUEUE
-
-    def __init__(self, queue_admin: QueueAdmin, dlq_attached: Callable[[], bool] | None = None) -> None:
-        self._queues = queue_admin
-        self._dlq_attached = dlq_attached or (lambda: True)
+    _queues: QueueAdmin
+    _dlq_attached: Callable[[], bool] = lambda: True
 
     def check(self) -> Component:
         queue = self._queues.queue_name()
@@ -112,15 +113,14 @@ class QueueHealth:
         return {"status": UP, "details": {**details, "dlqName": dlq, "dlqStatus": DLQ_UP}}
 
 
+@define
 class TopicHealth:
     """An SNS topic as hmpps-spring-boot-sqs's HmppsTopicHealth reports it (GetTopicAttributes; counts as
     strings, as SNS gives them). `sns`: a boto3 SNS client, whose timeouts bound the call."""
 
     name = DOMAIN_EVENT_TOPIC
-
-    def __init__(self, sns: Any, topic_arn: str) -> None:
-        self._sns = sns
-        self._topic_arn = topic_arn
+    _sns: Any
+    _topic_arn: str
 
     def check(self) -> Component:
         try:
@@ -136,11 +136,10 @@ class TopicHealth:
                 "subscriptionsPending": str(attributes.get("SubscriptionsPending"))}}
 
 
+@define
 class BuildInfoHealth:
     name = "healthInfo"
-
-    def __init__(self, version: str) -> None:
-        self._version = version
+    _version: str
 
     def check(self) -> Component:
         return {"status": UP, "details": {"version": self._version}}
@@ -171,18 +170,16 @@ def _instant(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat().replace("+00:00", "Z")
 
 
+@define
 class UpstreamHealth:
     """An upstream's GET /health/ping: UP on 2xx with details.HttpStatus; DOWN otherwise, with the body. With
     `recent`, also details.recentCalls of `service` (the UpstreamClient's name its calls are recorded under),
     and DOWN while they are failing."""
 
-    def __init__(
-        self, name: str, ping: Callable[[], PingAnswer], recent: UpstreamCalls | None = None, service: str = ""
-    ) -> None:
-        self.name = name
-        self._ping = ping
-        self._recent = recent
-        self._service = service
+    name: str
+    _ping: Callable[[], PingAnswer]
+    _recent: UpstreamCalls | None = None
+    _service: str = ""
 
     def check(self) -> Component:
         answer = self._ping()  # never raises (ptpu_adapters.http.base)

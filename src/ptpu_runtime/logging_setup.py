@@ -83,10 +83,6 @@ def configure_logging(level: str = "INFO", log_format: str = PLAIN) -> None:
     """One stderr handler on the root logger (replacing any) for every logger, uvicorn's included."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter_for(log_format))
-    root = logging.getLogger()
-    for existing in list(root.handlers):
-        root.removeHandler(existing)
-    root.addHandler(handler)
-    root.setLevel(level)
+    logging.basicConfig(handlers=[handler], level=level, force=True)
     for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)

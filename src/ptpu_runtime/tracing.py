@@ -79,21 +79,10 @@ def start_tracing(
     settings: Settings, *, span_exporters: Sequence[SpanExporter] = (), log_exporters: Sequence[LogRecordExporter] = (),
     install_global: bool = True,
 ) -> Tracing:
-    """`span_exporters` / `log_exporters` export synchronously (tests'); `install_global`: the process's provider."""
+    """Providers, exporters (batched; `span_exporters` / `log_exporters`, tests', synchronous), the events' log
+    handler and instrumentation; `install_global`: the process's provider."""
     if not (settings.applicationinsights_connection_string or settings.otel_exporter_otlp_endpoint or span_exporters):
         return Tracing(trace.NoOpTracer())
-    tracing = build_pipeline(settings, span_exporters, log_exporters)
-    throttle_exporter_logs()  # an unreachable collector is a line a minute, not four per batch
-    if install_global:
-        trace.set_tracer_provider(tracing.provider)  # type: ignore[arg-type]  # enabled: a provider
-    log.info("Tracing to %s", " and ".join(tracing.exporters) or "the given exporters")
-    return tracing
-
-
-def build_pipeline(
-    settings: Settings, span_exporters: Sequence[SpanExporter], log_exporters: Sequence[LogRecordExporter]
-) -> Tracing:
-    """Providers, exporters (batched; the given ones synchronous), the events' log handler, instrumentation."""
     from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
     from opentelemetry.instrumentation.requests import RequestsInstrumentor
     from opentelemetry.sdk.resources import Resource
@@ -113,6 +102,10 @@ def build_pipeline(
         if not instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.instrument(tracer_provider=provider)
             tracing.instrumentors.append(instrumentor)
+    throttle_exporter_logs()  # an unreachable collector is a line a minute, not four per batch
+    if install_global:
+        trace.set_tracer_provider(provider)
+    log.info("Tracing to %s", " and ".join(tracing.exporters) or "the given exporters")
     return tracing
 
 

@@ -31,7 +31,10 @@ class ThreadedRunner:
         pending = iter(tasks)
         try:
             while True:
-                while failure is None and len(in_hand) < self.workers and (task := next(pending, None)) is not None:
+                while failure is None and len(in_hand) < self.workers:
+                    task = next(pending, None)
+                    if task is None:
+                        break
                     in_hand.add(self._executor.submit(task))
                 if not in_hand:
                     break
