@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from ptpu_core.errors import ConfigError
-from ptpu_runtime.config import Settings, load_settings, report_config_error
+from ptpu_runtime.config import EXIT_FAILURE, EXIT_OK, Settings, load_settings, report_config_error
 from ptpu_runtime.config_kinds import help_text, specs
 from ptpu_runtime.environment import mode_line, unread_variable_warnings
 from ptpu_runtime.logging_setup import configure_logging, without_credentials
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ptpu.serve")
 
-EXIT_OK, EXIT_FAILURE = 0, 1
 Command = Callable[[argparse.Namespace], int]
 # name -> (how to declare its arguments, what to run)
 Commands = dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]]

@@ -41,7 +41,8 @@ from ptpu_runtime.cron import parse_spring_cron
 from ptpu_runtime.outbound_environment import outbound_problems
 from ptpu_runtime.scheduling import LOCK_AT_MOST
 
-EXIT_CONFIG = 2  # the exit code of a configuration error
+# `ptpu`'s exit codes: a clean stop, a failure, a configuration error.
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
 
 def _cron(value: str) -> str:

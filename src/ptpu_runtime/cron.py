@@ -210,17 +210,13 @@ _PROBE_STEP = timedelta(hours=12)
 _SECOND = timedelta(seconds=1)
 
 
-def spring_cron_trigger(expression: str, timezone: tzinfo | str | None = None) -> SpringCronTrigger:
-    """`timezone`: a tzinfo or zone name; None: the machine's, as @Scheduled the JVM's. Raises CronSyntaxError."""
-    return SpringCronTrigger(parse_spring_cron(expression), timezone, expression)
-
-
 class SpringCronTrigger(BaseTrigger):
-    """Fires at each instant whose wall-clock time in `timezone` the expression matches."""
+    """Fires at each instant whose wall-clock time in `timezone` the expression matches. `timezone`: a tzinfo
+    or zone name; None: the machine's, as @Scheduled the JVM's. Raises CronSyntaxError."""
 
-    def __init__(self, cron: SpringCron, timezone: tzinfo | str | None = None, expression: str = "") -> None:
+    def __init__(self, expression: str, timezone: tzinfo | str | None = None) -> None:
+        self.cron = parse_spring_cron(expression)
         self.timezone: tzinfo = astimezone(timezone) or get_localzone()
-        self.cron = cron
         self.expression = expression
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:

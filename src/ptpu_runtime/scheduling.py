@@ -19,7 +19,7 @@ from ptpu_adapters.observability.outage_log import OutageLog
 from ptpu_core.ports import Clock
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.use_cases.synchronise import SynchronisationService
-from ptpu_runtime.cron import StrictlyLater, spring_cron_trigger
+from ptpu_runtime.cron import SpringCronTrigger, StrictlyLater
 from ptpu_runtime.scheduler_watch import IDLE_FLOOR, IDLE_TICKS, RUN_GRACE, SchedulerWatch, WatchLimits
 
 # A retry tier run by several pods counts as one run when their starts are this close (ptpu_core.work.cycle.LeaseRun).
@@ -57,7 +57,7 @@ def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> 
     start = now or datetime.now()
     gaps = []
     for cron in settings.crons.values():
-        trigger = spring_cron_trigger(cron, settings.timezone)
+        trigger = SpringCronTrigger(cron, settings.timezone)
         first = trigger.get_next_fire_time(None, start.astimezone())
         second = trigger.get_next_fire_time(first, first + timedelta(microseconds=1)) if first else None
         if first is not None and second is not None:
@@ -228,7 +228,7 @@ class SynchronisationScheduler:
         triggers: dict[str, BaseTrigger] = {
             PROCESS_JOB: IntervalTrigger(seconds=max(settings.processing_delay.total_seconds(), 0.001), timezone=zone),
             SYSTEM_FAILURE_JOB: IntervalTrigger(seconds=settings.system_failure_delay.total_seconds(), timezone=zone),
-            **{name: spring_cron_trigger(settings.crons[tier], zone) for tier, name in RETRY_JOBS.items()}}
+            **{name: SpringCronTrigger(settings.crons[tier], zone) for tier, name in RETRY_JOBS.items()}}
         for name, trigger in triggers.items():
             self._triggers[name] = StrictlyLater(trigger, name)
             self._scheduler.add_job(

@@ -15,10 +15,9 @@ from tqdm import tqdm
 
 from ptpu_adapters.dynamodb.backfill import BackfillCounts, BackfillError, BackfillOptions, TableBackfill
 from ptpu_core.errors import ConfigError
-from ptpu_runtime.config import EXIT_CONFIG, load_settings, report_config_error
+from ptpu_runtime.config import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, load_settings, report_config_error
 from ptpu_runtime.logging_setup import configure_logging
 
-EXIT_OK, EXIT_FAILURE = 0, 1
 DEFAULT_CHECKPOINT = Path("ptpu-backfill.checkpoint.json")
 MAX_SEGMENTS = 64  # a thread and a parallel Scan each: more would only throttle the table
 
