@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from ptpu_core.errors import ConfigError
-from ptpu_runtime.config import Settings, load_settings, report_config_error
-from ptpu_runtime.config_kinds import help_text
+from ptpu_runtime.config import EXIT_FAILURE, EXIT_OK, Settings, load_settings, report_config_error
+from ptpu_runtime.config_kinds import help_text, specs
 from ptpu_runtime.environment import mode_line, unread_variable_warnings
 from ptpu_runtime.logging_setup import configure_logging, without_credentials
 from ptpu_runtime.outbound_environment import OUTBOUND
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ptpu.serve")
 
-EXIT_OK, EXIT_FAILURE = 0, 1
 Command = Callable[[argparse.Namespace], int]
 # name -> (how to declare its arguments, what to run)
 Commands = dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]]
@@ -47,14 +46,11 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def endpoints_line(settings: Settings) -> str:
-    """The upstream and AWS endpoints in use, for the start-up log; any user-info in them masked."""
-    endpoints = {
-        "OAUTH_ENDPOINT_URL": settings.oauth_endpoint_url, "PRISON_ENDPOINT_URL": settings.prison_endpoint_url,
-        "COMMUNITY_ENDPOINT_URL": settings.community_endpoint_url,
-        "OFFENDER_SEARCH_ENDPOINT_URL": settings.offender_search_endpoint_url,
-        "SQS_ENDPOINT_URL": settings.sqs_endpoint_url, "DYNAMODB_ENDPOINT": settings.dynamodb_endpoint_url,
-        "SNS_ENDPOINT_URL": settings.sns_endpoint_url}
-    return ", ".join(f"{name}={without_credentials(url)}" for name, url in endpoints.items() if url)
+    """The upstream and AWS endpoints in use (the settings named *_endpoint_url), for the start-up log; any
+    user-info in them masked."""
+    return ", ".join(
+        f"{spec.names[0]}={without_credentials(url)}" for field, spec, _ in specs(Settings)
+        if field.endswith("_endpoint_url") and (url := getattr(settings, field)))
 
 
 class Service:
@@ -66,6 +62,7 @@ class Service:
         self.settings = settings
         self.container = container or Container(settings=settings)
         self.stop_requested = threading.Event()
+        self.request_stop = self.stop_requested.set
         self._http_failed = False
 
     def run(self) -> int:
@@ -91,9 +88,6 @@ class Service:
         log.info("Stop requested: finishing work in hand")
         clean = self._stop(server)
         return EXIT_OK if clean and not self._http_failed else EXIT_FAILURE
-
-    def request_stop(self) -> None:
-        self.stop_requested.set()
 
     def _start(self) -> uvicorn.Server:
         c = self.container
@@ -144,18 +138,16 @@ TRACE_FLUSH_SECONDS = 3
 
 
 def _within(seconds: float, action: Callable[[], object], what: str) -> bool:
-    done = threading.Event()
-
     def run() -> None:
         try:
             action()
         except Exception:
             log.exception("Stopping the %s failed", what)
-        finally:
-            done.set()
 
-    threading.Thread(target=run, name=f"stop-{what}", daemon=True).start()
-    if not done.wait(seconds):
+    thread = threading.Thread(target=run, name=f"stop-{what}", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
         log.error("The %s did not stop within %.0fs", what, seconds)
         return False
     return True

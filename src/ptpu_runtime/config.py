@@ -31,18 +31,18 @@ from ptpu_runtime.config_kinds import (
     VISIBILITY_TIMEOUT,
     Kind,
     SettingsError,
+    checked,
     choice,
     read_all,
     setting,
+    specs,
 )
 from ptpu_runtime.cron import parse_spring_cron
 from ptpu_runtime.outbound_environment import outbound_problems
 from ptpu_runtime.scheduling import LOCK_AT_MOST
 
-EXIT_CONFIG = 2  # the exit code of a configuration error
-DEFAULT_SHORT_CRON = "0 0 * * * *"
-DEFAULT_MEDIUM_CRON = "0 15 */4 * * *"
-DEFAULT_LONG_CRON = "0 30 23 * * *"
+# `ptpu`'s exit codes: a clean stop, a failure, a configuration error.
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
 
 def _cron(value: str) -> str:
@@ -50,16 +50,9 @@ def _cron(value: str) -> str:
     return value
 
 
-def _key_pair(value: str) -> AwsCredentials:
-    key, secret = value.split("\n")
-    return AwsCredentials(key, secret)
-
-
-def _sns_arn(value: str) -> str:
+def _is_sns_arn(value: str) -> bool:
     parts = value.split(":")
-    if len(parts) != 6 or parts[:3] != ["arn", "aws", "sns"] or not all(parts[3:]):
-        raise ValueError(f"'{value}' is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)")
-    return value
+    return len(parts) == 6 and parts[:3] == ["arn", "aws", "sns"] and all(parts[3:])
 
 
 def _seconds_list(value: str) -> tuple[int, ...]:
@@ -74,8 +67,9 @@ def _seconds_list(value: str) -> tuple[int, ...]:
 
 
 CRON = Kind("Spring cron: second minute hour day month weekday (or a macro such as @daily)", _cron)
-KEY_PAIR = Kind("AWS access key id + secret", _key_pair)
-SNS_ARN = Kind("SNS topic ARN", _sns_arn)
+KEY_PAIR = Kind("AWS access key id + secret", lambda pair: AwsCredentials(*pair.split("\n")))
+SNS_ARN = Kind(
+    "SNS topic ARN", checked(str, _is_sns_arn, "is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"))
 SECONDS_LIST = Kind("comma-separated seconds", _seconds_list, lambda v: ",".join(str(s) for s in v))
 # hmpps-sqs (ministryofjustice/hmpps-spring-boot-sqs, HmppsSqsProperties under `hmpps.sqs`) reads these
 # names; the existing service's helm values set them from namespace secrets.
@@ -140,11 +134,11 @@ class Settings:
         "PRISONTOPROBATION_SYNC_MERGES", FLAG, "move Delius to the surviving NOMS number on BOOKING_NUMBER-CHANGED",
         True)
     short_retry_cron: str = setting(
-        "RETRY_SCHEDULES_SHORT_CRON", CRON, "when records with 1-4 retries are retried", DEFAULT_SHORT_CRON)
+        "RETRY_SCHEDULES_SHORT_CRON", CRON, "when records with 1-4 retries are retried", "0 0 * * * *")
     medium_retry_cron: str = setting(
-        "RETRY_SCHEDULES_MEDIUM_CRON", CRON, "when records with 5-10 retries are retried", DEFAULT_MEDIUM_CRON)
+        "RETRY_SCHEDULES_MEDIUM_CRON", CRON, "when records with 5-10 retries are retried", "0 15 */4 * * *")
     long_retry_cron: str = setting(
-        "RETRY_SCHEDULES_LONG_CRON", CRON, "when records with 11+ retries are retried", DEFAULT_LONG_CRON)
+        "RETRY_SCHEDULES_LONG_CRON", CRON, "when records with 11+ retries are retried", "0 30 23 * * *")
     system_failure_retry_delay: timedelta = setting(
         "PRISONTOPROBATION_SYSTEM_FAILURE_RETRY_DELAY", POSITIVE_DURATION,
         "pause between runs retrying records an outage left in ERROR (a run reads nothing unless one was saved)",
@@ -255,42 +249,34 @@ class Settings:
                 merges=self.sync_merges))
 
 
-# The variable that switches each capability, for the start-up log.
+# The variable that switches each capability (field `sync_<capability>`), for the start-up log.
 CAPABILITY_SETTINGS: dict[str, Capability] = {
-    "PRISONTOPROBATION_SYNC_MATCHING": Capability.MATCHING,
-    "PRISONTOPROBATION_SYNC_LOCATION": Capability.LOCATION,
-    "PRISONTOPROBATION_SYNC_KEYDATES": Capability.KEY_DATES,
-    "PRISONTOPROBATION_SYNC_MERGES": Capability.MERGES}
+    spec.names[0]: Capability[field.removeprefix("sync_").upper()]
+    for field, spec, _ in specs(Settings) if field.startswith("sync_")}
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from `env` (default: os.environ). Raises SettingsError naming every bad variable at once,
     the standard proxy and CA-bundle variables included (outbound_environment)."""
     source = os.environ if env is None else env
-    problems = _web_token_problems(source) + outbound_problems(source)
-    try:
-        values = read_all(Settings, source)
-    except SettingsError as error:
-        raise SettingsError([*error.problems, *problems]) from None
+    values, problems = read_all(Settings, source)
+    problems += _web_token_problems(values, source) + outbound_problems(source)
     if problems:
         raise SettingsError(problems)
     return Settings(**values)
 
 
-_STATIC_KEYS = ("AWS_ACCESS_KEY_ID", "SQS_AWS_ACCESS_KEY_ID", "SQS_AWS_DLQ_ACCESS_KEY_ID",
-                "DYNAMODB_AWS_ACCESS_KEY_ID", "DYNAMODB_SCHEDULE_AWS_ACCESS_KEY_ID")
+# boto3's own and every key pair's access key id.
+_STATIC_KEYS = ("AWS_ACCESS_KEY_ID", *(spec.names[0] for _, spec, _ in specs(Settings) if spec.kind is KEY_PAIR))
 
 
-def _web_token_problems(env: Mapping[str, str]) -> list[str]:
+def _web_token_problems(values: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
     """With HMPPS_SQS_USE_WEB_TOKEN=true (IRSA), every AWS client takes boto3's default chain, which reads
     AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (as hmpps-sqs's SqsClientFactory takes the SDK's default
     provider). Static keys would win over the web identity, so setting any is a problem naming both."""
+    if not values.get("use_web_token"):  # false, unset or malformed (read_all reports that)
+        return []
     flag = f"{HMPPS_SQS}_USE_WEB_TOKEN"
-    try:
-        if not FLAG.parse((env.get(flag) or "false").strip()):
-            return []
-    except ValueError:
-        return []  # read_all reports the malformed flag
     problems = [f"{flag} and {name}: web-identity credentials and static keys both set"
                 for name in _STATIC_KEYS if (env.get(name) or "").strip()]
     problems += [f"{name}: required when {flag}=true (IRSA sets it)"

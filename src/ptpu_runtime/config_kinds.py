@@ -9,7 +9,7 @@ import re
 import textwrap
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
@@ -19,8 +19,8 @@ from ptpu_core.errors import ConfigError
 from ptpu_core.settings import AGENCY_ID, RECORD_LIFETIME
 
 SPEC = "ptpu.setting"  # the attrs metadata key holding a field's Spec
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
+_FLAGS = dict.fromkeys(("true", "1", "yes", "on"), True) | dict.fromkeys(("false", "0", "no", "off"), False)
+T = TypeVar("T")
 
 
 class SettingsError(ConfigError):
@@ -70,8 +70,8 @@ def specs(settings_class: type) -> list[tuple[str, Spec, Any]]:
     return [(f.name, f.metadata[SPEC], f.default) for f in attrs.fields(settings_class) if SPEC in f.metadata]
 
 
-def read_all(settings_class: type, env: Mapping[str, str]) -> dict[str, Any]:
-    """Field values from `env`; raises SettingsError listing every problem (one line each) at once."""
+def read_all(settings_class: type, env: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """Field values from `env` (a field without a value or with a bad one left out), and every problem."""
     values: dict[str, Any] = {}
     problems: list[str] = []
     for field_name, spec, default in specs(settings_class):
@@ -82,23 +82,14 @@ def read_all(settings_class: type, env: Mapping[str, str]) -> dict[str, Any]:
             continue
         if value is not None or default is NOTHING or default is None:
             values[field_name] = value
-    if problems:
-        raise SettingsError(problems)
-    return values
+    return values, problems
 
 
 def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) -> Any:
     if len(spec.names) == 2:
         return _key_pair(spec, env)
     names = (spec.names[0], *spec.aliases)
-    if spec.kind is FLAG:
-        # An empty switch is a mistake, never "the default" (it could turn on writes or turn off dry run).
-        blank = [name for name in names if name in env and _text(env, name) is None]
-        if blank:
-            what = "set but empty" if env[blank[0]] == "" else "set to only whitespace"
-            raise ConfigError(f"{blank[0]}: {what} (write true or false)")
-    else:
-        _refuse_only_whitespace(names, env, spec.required)
+    _refuse_blank(spec, names, env)
     given = [(name, text) for name in names if (text := _text(env, name)) is not None]
     needed = spec.required or (spec.required_if is not None and earlier.get(spec.required_if[0]) == spec.required_if[1])
     if not given:
@@ -114,12 +105,18 @@ def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) ->
     return first_value
 
 
-def _refuse_only_whitespace(names: tuple[str, ...], env: Mapping[str, str], required: bool) -> None:
-    """Only whitespace is a deployment mistake, never a value: an error naming it (empty means the default)."""
-    spaces = [name for name in names if env.get(name) and not env[name].strip()]
-    if spaces:
-        fix = "give a value" if required else "give a value, or leave it empty or unset for the default"
-        raise ConfigError(f"{spaces[0]}: set to only whitespace ({fix})")
+def _refuse_blank(spec: Spec, names: tuple[str, ...], env: Mapping[str, str]) -> None:
+    """Only whitespace is a deployment mistake, never a value (empty means the default); so is an empty switch
+    (it could turn on writes or turn off dry run)."""
+    flag = spec.kind is FLAG
+    for name in names:
+        value = env.get(name)
+        if value is None or value.strip() or (value == "" and not flag):
+            continue
+        what = "set but empty" if value == "" else "set to only whitespace"
+        fix = "write true or false" if flag else "give a value" if spec.required else (
+            "give a value, or leave it empty or unset for the default")
+        raise ConfigError(f"{name}: {what} ({fix})")
 
 
 def _parse(spec: Spec, name: str, text: str) -> Any:
@@ -142,7 +139,7 @@ def _text(env: Mapping[str, str], name: str) -> str | None:
 
 def _key_pair(spec: Spec, env: Mapping[str, str]) -> Any:
     key_name, secret_name = spec.names
-    _refuse_only_whitespace(spec.names, env, required=False)
+    _refuse_blank(spec, spec.names, env)
     key, secret = _text(env, key_name), _text(env, secret_name)
     if key is None and secret is None:
         return None
@@ -157,16 +154,13 @@ def show_default(spec: Spec, default: Any) -> str:
     """The default as a user would write it ("required" when there is none)."""
     if spec.shown_default is not None:
         return spec.shown_default
+    if default is NOTHING and spec.required_if is not None:
+        return f"required when {spec.required_if[0].upper()}={spec.required_if[1]}"
     if default is NOTHING:
-        return "required" if spec.required_if is None else f"required when {_condition(spec)}"
+        return "required"
     if default is None:
         return "(not set)"
     return spec.kind.show(default)
-
-
-def _condition(spec: Spec) -> str:
-    field_name, value = spec.required_if or ("", "")
-    return f"{field_name.upper()}={value}"
 
 
 def help_text(settings_class: type, rules: tuple[str, ...]) -> str:
@@ -185,13 +179,8 @@ _ISO = re.compile(
     r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$",
     re.IGNORECASE)
 _UNITS = {
-    "ns": timedelta(microseconds=0.001),
-    "us": timedelta(microseconds=1),
-    "ms": timedelta(milliseconds=1),
-    "s": timedelta(seconds=1),
-    "m": timedelta(minutes=1),
-    "h": timedelta(hours=1),
-    "d": timedelta(days=1)}
+    "ns": timedelta(microseconds=0.001), "us": timedelta(microseconds=1), "ms": timedelta(milliseconds=1),
+    "s": timedelta(seconds=1), "m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
 
 
 def parse_duration(text: str, default_unit: str = "ms") -> timedelta:
@@ -233,12 +222,6 @@ def _url(value: str) -> str:
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 
 
-def _region(value: str) -> str:
-    if not _REGION.fullmatch(value):
-        raise ValueError(f"'{value}' is not an AWS region name (e.g. eu-west-2)")
-    return value
-
-
 def _prison_codes(value: str) -> frozenset[str]:
     """Comma-separated NOMIS agency ids; naming none (only commas) is refused, not read as every prison."""
     codes = [code.strip() for code in value.split(",")]
@@ -251,11 +234,16 @@ def _prison_codes(value: str) -> frozenset[str]:
     return frozenset(code for code in codes if code)
 
 
-def _positive_duration(value: str) -> timedelta:
-    duration = parse_duration(value)
-    if duration < timedelta(milliseconds=100):
-        raise ValueError(f"'{value}' is shorter than 100ms")
-    return duration
+def checked(parse: Callable[[str], T], ok: Callable[[T], bool], complaint: str) -> Callable[[str], T]:
+    """`parse`, then ValueError "'<value>' <complaint>" unless `ok` holds for what it gave."""
+
+    def parse_checked(value: str) -> T:
+        parsed = parse(value)
+        if not ok(parsed):
+            raise ValueError(f"'{value}' {complaint}")
+        return parsed
+
+    return parse_checked
 
 
 def _whole(low: int, high: float, what: str) -> Callable[[str], int]:
@@ -267,35 +255,6 @@ def _whole(low: int, high: float, what: str) -> Callable[[str], int]:
         return int(value)
 
     return parse
-
-
-def _visibility_timeout(value: str) -> timedelta:
-    duration = parse_duration(value)
-    if not timedelta(seconds=1) <= duration <= timedelta(hours=12):
-        raise ValueError(f"'{value}' is not a duration from 1s to 12h (the SQS visibility timeout limits)")
-    return duration
-
-
-def _hold_back(value: str) -> timedelta:
-    duration = parse_duration(value)
-    if duration >= RECORD_LIFETIME:
-        raise ValueError(f"'{value}' is not shorter than a record's lifetime ({RECORD_LIFETIME.days}d): "
-                         "no record would ever be processed")
-    return duration
-
-
-def _flag(value: str) -> bool:
-    if value.lower() in _TRUE:
-        return True
-    if value.lower() in _FALSE:
-        return False
-    raise ValueError(f"'{value}' is not true or false")
-
-
-def _address(value: str) -> str:
-    if any(character.isspace() or character in "/?#@" for character in value):
-        raise ValueError(f"'{value}' is not an IP address or host name")
-    return value
 
 
 def show_duration(duration: timedelta) -> str:
@@ -319,18 +278,31 @@ def choice(*allowed: str) -> Kind:
 
 
 TEXT = Kind("text", str)
-REGION = Kind("AWS region name", _region)
+REGION = Kind("AWS region name", checked(
+    str, lambda value: bool(_REGION.fullmatch(value)), "is not an AWS region name (e.g. eu-west-2)"))
 PRISON_CODES = Kind(
     "comma-separated prison codes", _prison_codes, lambda value: ",".join(sorted(value)) or "(empty: all)")
-POSITIVE_DURATION = Kind("duration (100ms or more)", _positive_duration, show_duration)
+POSITIVE_DURATION = Kind(
+    "duration (100ms or more)",
+    checked(parse_duration, lambda duration: duration >= timedelta(milliseconds=100), "is shorter than 100ms"),
+    show_duration)
 URL = Kind("http(s) URL", _url)
 PORT = Kind("port (1-65535)", _whole(1, 65535, "a port number (1-65535)"))
-ADDRESS = Kind("IP address or host name", _address)
+ADDRESS = Kind("IP address or host name", checked(
+    str, lambda value: not any(character.isspace() or character in "/?#@" for character in value),
+    "is not an IP address or host name"))
 POSITIVE_INT = Kind("whole number (1 or more)", _whole(1, float("inf"), "a positive whole number"))
 LONG_POLL_SECONDS = Kind(
     "seconds (0-20)", _whole(0, 20, "a whole number of seconds from 0 to 20 (the SQS long-poll limit)"))
 DURATION = Kind("duration", parse_duration, show_duration)
-HOLD_BACK = Kind(f"duration (under {RECORD_LIFETIME.days}d)", _hold_back, show_duration)
-VISIBILITY_TIMEOUT = Kind("duration (1s-12h)", _visibility_timeout, show_duration)
+HOLD_BACK = Kind(f"duration (under {RECORD_LIFETIME.days}d)", checked(
+    parse_duration, lambda duration: duration < RECORD_LIFETIME,
+    f"is not shorter than a record's lifetime ({RECORD_LIFETIME.days}d): no record would ever be processed"),
+    show_duration)
+VISIBILITY_TIMEOUT = Kind("duration (1s-12h)", checked(
+    parse_duration, lambda duration: timedelta(seconds=1) <= duration <= timedelta(hours=12),
+    "is not a duration from 1s to 12h (the SQS visibility timeout limits)"), show_duration)
 # Spring's StringToBooleanConverter also takes on/off, yes/no and 1/0 (any case): so do we.
-FLAG = Kind("true | false (also on/off, yes/no, 1/0)", _flag, lambda value: "true" if value else "false")
+FLAG = Kind("true | false (also on/off, yes/no, 1/0)",
+            checked(lambda value: _FLAGS.get(value.lower()), lambda flag: flag is not None, "is not true or false"),
+            lambda value: "true" if value else "false")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import logging
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from apscheduler.triggers.base import BaseTrigger
@@ -54,8 +54,7 @@ class SpringCron:
     def first_at_or_after(self, start: datetime) -> datetime | None:
         """The first wall-clock time (naive, whole seconds) at or after naive `start` that matches; None when
         none does within _SEARCH_DAYS. Knows nothing of time zones (SpringCronTrigger does)."""
-        if start.microsecond:
-            start = start.replace(microsecond=0) + timedelta(seconds=1)
+        start = _ceil_second(start)
         day, after = start.date(), start.time()
         for _ in range(_SEARCH_DAYS):
             if self.matches(day):
@@ -89,14 +88,13 @@ def parse_spring_cron(expression: str) -> SpringCron:
         minutes=tuple(sorted(_expand(minute, "minute", 0, 59))),
         hours=tuple(sorted(_expand(hour, "hour", 0, 23))),
         months=frozenset(_expand(month, "month", 1, 12, _MONTHS)),
-        day_rules=_day_rules(day),
-        weekday_rules=_weekday_rules(weekday))
+        day_rules=_rules(day, _day_rule),
+        weekday_rules=_rules(weekday, _weekday_rule))
 
 
-def _day_rules(text: str) -> tuple[DayRule, ...] | None:
-    if text in ("*", "?"):
-        return None
-    return tuple(_day_rule(part) for part in text.split(","))
+def _rules(text: str, rule: Callable[[str], DayRule]) -> tuple[DayRule, ...] | None:
+    """A day or weekday field: None for `*` or `?` (every day), else one predicate per comma-separated part."""
+    return None if text in ("*", "?") else tuple(rule(part) for part in text.split(","))
 
 
 def _day_rule(part: str) -> DayRule:
@@ -111,14 +109,8 @@ def _day_rule(part: str) -> DayRule:
     if upper.endswith("W"):
         target = _number(upper[:-1], "day", 1, 31, f"'{part}': nW needs a day from 1 to 31")
         return lambda day: day == _nearest_weekday(day, target)
-    days = _expand_part(part, "day", 1, 31, [])
+    days = _expand_part(part, "day", 1, 31, ())
     return lambda day: day.day in days
-
-
-def _weekday_rules(text: str) -> tuple[DayRule, ...] | None:
-    if text in ("*", "?"):
-        return None
-    return tuple(_weekday_rule(part) for part in text.split(","))
 
 
 def _weekday_rule(part: str) -> DayRule:
@@ -172,14 +164,11 @@ def _number(text: str, name: str, low: int, high: int, complaint: str) -> int:
     return int(text)
 
 
-def _expand(text: str, name: str, low: int, high: int, names: list[str] | None = None) -> set[int]:
-    values: set[int] = set()
-    for part in text.split(","):
-        values |= _expand_part(part, name, low, high, names or [])
-    return values
+def _expand(text: str, name: str, low: int, high: int, names: Sequence[str] = ()) -> set[int]:
+    return set().union(*(_expand_part(part, name, low, high, names) for part in text.split(",")))
 
 
-def _expand_part(part: str, name: str, low: int, high: int, names: list[str]) -> set[int]:
+def _expand_part(part: str, name: str, low: int, high: int, names: Sequence[str]) -> set[int]:
     range_text, _, step_text = part.partition("/")
     step = 1
     if step_text:
@@ -203,7 +192,7 @@ def _expand_part(part: str, name: str, low: int, high: int, names: list[str]) ->
     return set(range(start, end + 1, step))
 
 
-def _value(text: str, name: str, low: int, high: int, names: list[str]) -> int:
+def _value(text: str, name: str, low: int, high: int, names: Sequence[str]) -> int:
     upper = text.upper()
     if names and upper in names:
         return names.index(upper) + low
@@ -221,17 +210,13 @@ _PROBE_STEP = timedelta(hours=12)
 _SECOND = timedelta(seconds=1)
 
 
-def spring_cron_trigger(expression: str, timezone: tzinfo | str | None = None) -> SpringCronTrigger:
-    """`timezone`: a tzinfo or zone name; None: the machine's, as @Scheduled the JVM's. Raises CronSyntaxError."""
-    return SpringCronTrigger(parse_spring_cron(expression), timezone, expression)
-
-
 class SpringCronTrigger(BaseTrigger):
-    """Fires at each instant whose wall-clock time in `timezone` the expression matches."""
+    """Fires at each instant whose wall-clock time in `timezone` the expression matches. `timezone`: a tzinfo
+    or zone name; None: the machine's, as @Scheduled the JVM's. Raises CronSyntaxError."""
 
-    def __init__(self, cron: SpringCron, timezone: tzinfo | str | None = None, expression: str = "") -> None:
+    def __init__(self, expression: str, timezone: tzinfo | str | None = None) -> None:
+        self.cron = parse_spring_cron(expression)
         self.timezone: tzinfo = astimezone(timezone) or get_localzone()
-        self.cron = cron
         self.expression = expression
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
@@ -310,24 +295,21 @@ def _offset(zone: tzinfo, instant: datetime) -> timedelta:
 
 
 def _offset_change(zone: tzinfo, start: datetime, offset: timedelta, until: datetime) -> datetime | None:
-    """The first whole-second instant in (start, until] whose offset is not `offset`; None if none."""
-    before = start
-    while before < until:
-        probe = min(before + _PROBE_STEP, until)
-        if _offset(zone, probe) != offset:
-            return _first_changed(zone, before, probe, offset)
-        before = probe
+    """The first whole-second instant in (start, until] whose offset is not `offset`; None if none. Probed
+    every _PROBE_STEP, then bisected to the second."""
+    same = start
+    while same < until:
+        changed = min(same + _PROBE_STEP, until)
+        if _offset(zone, changed) == offset:
+            same = changed
+            continue
+        while changed - same > _SECOND:
+            middle = _ceil_second(same + (changed - same) / 2)
+            if middle >= changed:
+                break
+            if _offset(zone, middle) == offset:
+                same = middle
+            else:
+                changed = middle
+        return changed
     return None
-
-
-def _first_changed(zone: tzinfo, same: datetime, changed: datetime, offset: timedelta) -> datetime:
-    """Bisect to the second: `same` has `offset`, `changed` (a whole second) does not."""
-    while changed - same > _SECOND:
-        middle = _ceil_second(same + (changed - same) / 2)
-        if middle >= changed:
-            break
-        if _offset(zone, middle) == offset:
-            same = middle
-        else:
-            changed = middle
-    return changed

@@ -33,25 +33,22 @@ def mode_info(settings: Settings) -> dict[str, Any]:
 
 
 def mode_line(settings: Settings) -> str:
-    if settings.dry_run:
-        writes = "DRY RUN, nothing is written to Delius (PRISONTOPROBATION_DRY_RUN=true)"
-    else:
-        writes = "LIVE, writing to Delius (PRISONTOPROBATION_DRY_RUN=false)"
-    capabilities = settings.domain().capabilities
-    on = [capability.value for capability in CAPABILITY_SETTINGS.values() if capabilities.allows(capability)]
-    off = [f"{name}=false" for name, capability in CAPABILITY_SETTINGS.items() if not capabilities.allows(capability)]
+    """The start-up log's line of what mode_info says."""
+    mode = mode_info(settings)
+    writes = ("DRY RUN, nothing is written to Delius (PRISONTOPROBATION_DRY_RUN=true)" if settings.dry_run
+              else "LIVE, writing to Delius (PRISONTOPROBATION_DRY_RUN=false)")
+    on = [name for name, allowed in mode["capabilities"].items() if allowed]
+    off = [f"{name}=false" for name, each in CAPABILITY_SETTINGS.items() if not mode["capabilities"][each.value]]
     switched = f"capabilities on: {', '.join(on) or 'none'}"
     if off:
         switched += f"; switched off, left to other services: {', '.join(off)}"
-    prisons = ",".join(sorted(settings.only_prisons)) or "all"
-    if settings.message_processor_enabled:
-        processing = f"processing every {show_duration(settings.message_processor_delay)}"
-    else:
-        processing = "processing and retry schedules OFF (PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false)"
+    processing = (f"processing every {mode['messageProcessorDelay']}" if settings.message_processor_enabled
+                  else "processing and retry schedules OFF (PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false)")
     return (
-        f"Mode: {writes}; {switched}; hold-back {show_duration(settings.hold_back)}; prisons: {prisons}; "
+        f"Mode: {writes}; {switched}; hold-back {mode['holdBack']}; prisons: {','.join(mode['onlyPrisons']) or 'all'}; "
         f"{processing}; workers: {settings.processor_workers} processing, {settings.listener_workers} listener; "
-        f"booking lease {show_duration(settings.booking_lease)}, lock at most {show_duration(settings.lock_at_most)}")
+        f"booking lease {mode['bookingLease']}, lock at most {mode['lockAtMost']}")
+
 
 # Families whose other members a library in the process reads: an unknown one there is not a mistake.
 LIBRARY_FAMILIES = frozenset({"AWS_", "OTEL_"})
@@ -76,54 +73,42 @@ def own_families() -> frozenset[str]:
     for field, spec, _ in specs(Settings):
         for name in (*spec.names, *spec.aliases):
             by_first_word[name.split("_", 1)[0]][field].append(name)
-    families = set()
-    for fields in by_first_word.values():
-        if len(fields) < 2:
-            continue
-        words = [name.split("_") for names in fields.values() for name in names]
-        common = []
-        for column in zip(*words, strict=False):
-            if len(set(column)) > 1:
-                break
-            common.append(column[0])
-        families.add("_".join(common) + "_")
+    families = {
+        "_".join(os.path.commonprefix([name.split("_") for names in fields.values() for name in names])) + "_"
+        for fields in by_first_word.values() if len(fields) > 1}
     return frozenset(families - LIBRARY_FAMILIES)
 
 
 def unread_variable_warnings(env: Mapping[str, str] | None = None) -> list[str]:
     """One line per variable of `env` (default os.environ) in an own family but not read, sorted by name."""
     source = os.environ if env is None else env
-    known = read_names() | OTHER_READ
+    names = read_names()
+    known = names | OTHER_READ
     families = own_families()
     lines = []
     for name in sorted(source):
         if name in known or not name.upper().startswith(tuple(families)) or _service_link(name, source[name]):
             continue
-        close = closest(name, read_names())
+        close = closest(name, names)
         hint = f"did you mean {close}?" if close else "`ptpu serve --help` lists every setting"
         lines.append(f"{name} is set but this service does not read it: {hint}")
     return lines
 
 
 def closest(name: str, candidates: frozenset[str], cutoff: float = 0.6) -> str | None:
-    """The candidate most like `name` (difflib's ratio of the words after those they share), None below
-    `cutoff`: ..._DRYRUN finds ..._DRY_RUN, ..._DLQ_MAX_RECEIVE_COUNT not ..._DLQ_NAME."""
-    best, best_score = None, cutoff
-    for candidate in sorted(candidates):
-        score = difflib.SequenceMatcher(None, *_tails(name.upper(), candidate)).ratio()
-        if score >= best_score:
-            best, best_score = candidate, score + 1e-9  # the first (alphabetical) of equals wins
-    return best
+    """The candidate most like `name` (difflib's ratio of the words after those they share; the first
+    alphabetically of equals), None below `cutoff`: ..._DRYRUN finds ..._DRY_RUN, ..._DLQ_MAX_RECEIVE_COUNT
+    not ..._DLQ_NAME."""
+    scores = {each: difflib.SequenceMatcher(None, *_tails(name.upper(), each)).ratio() for each in sorted(candidates)}
+    best = max(scores, key=scores.__getitem__, default=None)
+    return best if best is not None and scores[best] >= cutoff else None
 
 
 def _tails(a: str, b: str) -> tuple[str, str]:
+    """The words after those `a` and `b` share, keeping at least the last word of each."""
     words_a, words_b = a.split("_"), b.split("_")
-    shared = 0
-    while shared < min(len(words_a), len(words_b)) - 1 and words_a[shared] == words_b[shared]:
-        shared += 1
-    # The words after those they share; with one of them the other's prefix, from the last shared word.
-    start = shared if shared < len(words_a) and shared < len(words_b) else max(shared - 1, 0)
-    return "_".join(words_a[start:]), "_".join(words_b[start:])
+    shared = min(len(os.path.commonprefix([words_a, words_b])), len(words_a) - 1, len(words_b) - 1)
+    return "_".join(words_a[shared:]), "_".join(words_b[shared:])
 
 
 def _service_link(name: str, value: str) -> bool:

@@ -11,6 +11,8 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Any, Protocol
 
+from attrs import define
+
 from ptpu_adapters.aws.errors import QueueDoesNotExist
 from ptpu_adapters.http.base import PingAnswer
 from ptpu_adapters.http.calls import UpstreamCalls
@@ -61,29 +63,11 @@ def spring_status_name(code: int) -> str:
     return _SPRING_STATUS_NAMES.get(code, str(code))
 
 
-class PingHealth:
-    """An upstream's GET /health/ping: UP on 2xx with details.HttpStatus; DOWN otherwise, with the body."""
-
-    def __init__(self, name: str, ping: Callable[[], PingAnswer]) -> None:
-        self.name = name
-        self._ping = ping
-
-    def check(self) -> Component:
-        answer = self._ping()  # never raises (ptpu_adapters.http.base)
-        if answer.status is None:
-            log.error("Health check %s: no answer from /health/ping: %s", self.name, answer.error)
-            return {"status": DOWN, "details": {"error": answer.error or "no answer"}}
-        details: dict[str, Any] = {"HttpStatus": spring_status_name(answer.status)}
-        if not answer.ok:
-            details["body"] = without_credentials(answer.body)
-        return {"status": UP if answer.ok else DOWN, "details": details}
-
-
+@define
 class DynamoTableHealth:
-    def __init__(self, name: str, dynamodb_client: Any, table_name: str) -> None:
-        self.name = name
-        self._client = dynamodb_client
-        self._table = table_name
+    name: str
+    _client: Any  # a boto3 DynamoDB client
+    _table: str
 
     def check(self) -> Component:
         try:
@@ -96,16 +80,14 @@ class DynamoTableHealth:
                         "tableStatus": table.get("TableStatus")}}
 
 
+@define
 class QueueHealth:
     """Counts on the queue and its DLQ; DOWN when the DLQ is not attached (`dlq_attached`: its redrive
     policy; without one a named DLQ counts), missing or unreadable (the existing service's QueueHealth)."""
 
-    def __init__(
-        self, queue_admin: QueueAdmin, name: str = QUEUE, dlq_attached: Callable[[], bool] | None = None
-    ) -> None:
-        self.name = name
-        self._queues = queue_admin
-        self._dlq_attached = dlq_attached or (lambda: True)
+    name = QUEUE
+    _queues: QueueAdmin
+    _dlq_attached: Callable[[], bool] = lambda: True
 
     def check(self) -> Component:
         queue = self._queues.queue_name()
@@ -131,14 +113,14 @@ class QueueHealth:
         return {"status": UP, "details": {**details, "dlqName": dlq, "dlqStatus": DLQ_UP}}
 
 
+@define
 class TopicHealth:
     """An SNS topic as hmpps-spring-boot-sqs's HmppsTopicHealth reports it (GetTopicAttributes; counts as
     strings, as SNS gives them). `sns`: a boto3 SNS client, whose timeouts bound the call."""
 
-    def __init__(self, sns: Any, topic_arn: str, name: str = DOMAIN_EVENT_TOPIC) -> None:
-        self.name = name
-        self._sns = sns
-        self._topic_arn = topic_arn
+    name = DOMAIN_EVENT_TOPIC
+    _sns: Any
+    _topic_arn: str
 
     def check(self) -> Component:
         try:
@@ -154,11 +136,10 @@ class TopicHealth:
                 "subscriptionsPending": str(attributes.get("SubscriptionsPending"))}}
 
 
+@define
 class BuildInfoHealth:
     name = "healthInfo"
-
-    def __init__(self, version: str) -> None:
-        self._version = version
+    _version: str
 
     def check(self) -> Component:
         return {"status": UP, "details": {"version": self._version}}
@@ -189,21 +170,33 @@ def _instant(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat().replace("+00:00", "Z")
 
 
+@define
 class UpstreamHealth:
-    """`name`: the component; `service`: the UpstreamClient's service name its calls are recorded under."""
+    """An upstream's GET /health/ping: UP on 2xx with details.HttpStatus; DOWN otherwise, with the body. With
+    `recent`, also details.recentCalls of `service` (the UpstreamClient's name its calls are recorded under),
+    and DOWN while they are failing."""
 
-    def __init__(self, name: str, service: str, ping: Callable[[], PingAnswer], recent: UpstreamCalls) -> None:
-        self.name = name
-        self._service = service
-        self._ping = PingHealth(name, ping)
-        self._recent = recent
+    name: str
+    _ping: Callable[[], PingAnswer]
+    _recent: UpstreamCalls | None = None
+    _service: str = ""
 
     def check(self) -> Component:
-        component = self._ping.check()
+        answer = self._ping()  # never raises (ptpu_adapters.http.base)
+        if answer.status is None:
+            log.error("Health check %s: no answer from /health/ping: %s", self.name, answer.error)
+            component: Component = {"status": DOWN, "details": {"error": answer.error or "no answer"}}
+        else:
+            details: dict[str, Any] = {"HttpStatus": spring_status_name(answer.status)}
+            if not answer.ok:
+                details["body"] = without_credentials(answer.body)
+            component = {"status": UP if answer.ok else DOWN, "details": details}
+        if self._recent is None:
+            return component
         summary = self._recent.summary(self._service)
         recent = {
             "lastSuccess": _instant(summary.last_success), "lastFailure": _instant(summary.last_failure),
             "lastFailureKind": summary.last_failure_kind, "failures": summary.failures_in_window,
             "windowMinutes": round(summary.window.total_seconds() / 60, 2), "failing": summary.failing}
-        details = {**component.get("details", {}), "recentCalls": recent}
+        details = {**component["details"], "recentCalls": recent}
         return {"status": DOWN if summary.failing else component["status"], "details": details}

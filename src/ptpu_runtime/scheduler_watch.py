@@ -30,10 +30,6 @@ class WatchLimits:
     idle_limit: timedelta  # longest gap between runs, no job running
     run_limit: timedelta  # longest a single run may take
 
-    @classmethod
-    def for_schedule(cls, processing_delay: timedelta, lock_at_most: timedelta) -> WatchLimits:
-        return cls(max(processing_delay * IDLE_TICKS, IDLE_FLOOR), lock_at_most + RUN_GRACE)
-
 
 @define
 class _Job:

@@ -18,9 +18,10 @@ from attrs import frozen
 
 from ptpu_core.ports import Clock
 from ptpu_core.rules.retry_policy import RetryTier
+from ptpu_core.use_cases.synchronise import SynchronisationService
 from ptpu_core.work.outage_log import OutageLog
-from ptpu_runtime.cron import StrictlyLater, spring_cron_trigger
-from ptpu_runtime.scheduler_watch import SchedulerWatch, WatchLimits
+from ptpu_runtime.cron import SpringCronTrigger, StrictlyLater
+from ptpu_runtime.scheduler_watch import IDLE_FLOOR, IDLE_TICKS, RUN_GRACE, SchedulerWatch, WatchLimits
 
 # A retry tier run by several pods counts as one run when their starts are this close (ptpu_core.work.cycle.LeaseRun).
 SAME_RUN_WINDOW_CAP = timedelta(minutes=5)
@@ -36,22 +37,6 @@ SYSTEM_FAILURE_JOB = "retrySystemFailures"
 DEADLINE_SHARE = 0.8
 
 
-class JobWatch(Protocol):
-    def started(self, job: str) -> None: ...
-
-    def finished(self, job: str, succeeded: bool) -> None: ...
-
-
-class Synchronises(Protocol):
-    def process_due(self, *, deadline: datetime | None = None) -> object: ...
-
-    def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> object: ...
-
-    def retry_system_failures(
-        self, *, limit: int, deadline: datetime | None = None, only_after_failures: bool = False
-    ) -> object: ...
-
-
 @frozen
 class ScheduleSettings:
     processing_enabled: bool
@@ -64,7 +49,7 @@ class ScheduleSettings:
     timezone: tzinfo | None = None
 
     def watch_limits(self) -> WatchLimits:
-        return WatchLimits.for_schedule(self.processing_delay, self.lock_at_most)
+        return WatchLimits(max(self.processing_delay * IDLE_TICKS, IDLE_FLOOR), self.lock_at_most + RUN_GRACE)
 
 
 def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> timedelta:
@@ -73,7 +58,7 @@ def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> 
     start = now or datetime.now()
     gaps = []
     for cron in settings.crons.values():
-        trigger = spring_cron_trigger(cron, settings.timezone)
+        trigger = SpringCronTrigger(cron, settings.timezone)
         first = trigger.get_next_fire_time(None, start.astimezone())
         second = trigger.get_next_fire_time(first, first + timedelta(microseconds=1)) if first else None
         if first is not None and second is not None:
@@ -90,58 +75,51 @@ class Lock(Protocol):
 
 
 class SharedLock:
-    """The one cluster lock every job of this process takes. A release lost to an outage is retried before
-    the next job, whichever it is (the lock stays ours until lock_at_most); repeating it is safe."""
+    """`scheduleLock`, taken by every job of this process. A release lost to an outage is retried before the
+    next job, whichever it is (the lock stays ours until lock_at_most); repeating it is safe. `deadline`: the
+    last acquire's time + DEADLINE_SHARE of lock_at_most (None without a clock)."""
 
     def __init__(
-        self, lock: Lock, name: str = LOCK_NAME, lock_at_most: timedelta = LOCK_AT_MOST, clock: Clock | None = None,
+        self, lock: Lock, lock_at_most: timedelta = LOCK_AT_MOST, clock: Clock | None = None,
         outage_clock: Callable[[], float] | None = None,
     ) -> None:
-        self.name = name
-        self.acquire_outage = OutageLog(log, f"Taking {name}", clock=outage_clock or time.monotonic)
+        self.acquire_outage = OutageLog(log, f"Taking {LOCK_NAME}", clock=outage_clock or time.monotonic)
         self.release_outage = OutageLog(
-            log, f"Releasing {name} (retried before the next run)", clock=outage_clock or time.monotonic)
+            log, f"Releasing {LOCK_NAME} (retried before the next run)", clock=outage_clock or time.monotonic)
         self.lock = lock
         self._lock_at_most = lock_at_most
         self._clock = clock
-        self._release_pending = False
-        self._deadline: datetime | None = None
-
-    def deadline(self) -> datetime | None:
-        return self._deadline
+        self.release_pending = False
+        self.deadline: datetime | None = None
 
     def acquire(self, job: str) -> bool:
-        if self._release_pending and not self.release(job):
-            log.warning("%s skipped: %s from an earlier run is still not released", job, self.name)
+        if self.release_pending and not self.release(job):
+            log.warning("%s skipped: %s from an earlier run is still not released", job, LOCK_NAME)
             return False
         # Read before asking, so the deadline errs early rather than late.
         asked_at = self._clock.now() if self._clock is not None else None
         try:
-            acquired = self.lock.try_acquire(self.name, self._lock_at_most.total_seconds())
+            acquired = self.lock.try_acquire(LOCK_NAME, self._lock_at_most.total_seconds())
         except Exception as failure:
-            log.debug("%s skipped: could not take %s", job, self.name)
+            log.debug("%s skipped: could not take %s", job, LOCK_NAME)
             self.acquire_outage.failure(failure, about=f"{job} skipped")
             return False
         self.acquire_outage.success()
         if not acquired:
-            log.debug("%s skipped: %s is held elsewhere", job, self.name)
+            log.debug("%s skipped: %s is held elsewhere", job, LOCK_NAME)
             return False
-        self._deadline = None if asked_at is None else asked_at + self._lock_at_most * DEADLINE_SHARE
+        self.deadline = None if asked_at is None else asked_at + self._lock_at_most * DEADLINE_SHARE
         return True
-
-    def release_if_pending(self, job: str) -> None:
-        if self._release_pending:
-            self.release(job)
 
     def release(self, job: str) -> bool:
         try:
-            self.lock.release(self.name)
+            self.lock.release(LOCK_NAME)
         except Exception as failure:
             self.release_outage.failure(failure, about=job)
-            self._release_pending = True
+            self.release_pending = True
             return False
         self.release_outage.success()
-        self._release_pending = False
+        self.release_pending = False
         return True
 
 
@@ -149,15 +127,15 @@ class LockedJob:
     """Runs `work` only while holding the shared lock; never lets an exception reach the scheduler."""
 
     def __init__(
-        self, name: str, work: Callable[[], object], lock: Lock | SharedLock, result_log_level: int = logging.INFO,
-        outage_clock: Callable[[], float] | None = None, watch: JobWatch | None = None,
+        self, name: str, work: Callable[[], object], lock: SharedLock, result_log_level: int = logging.INFO,
+        outage_clock: Callable[[], float] | None = None, watch: SchedulerWatch | None = None,
     ) -> None:
         self.name = name
         self.watch = watch
         self.outage = OutageLog(log, f"{name} (the next run tries again)", clock=outage_clock or time.monotonic)
         self._result_log_level = result_log_level
         self._work = work
-        self._lock = lock if isinstance(lock, SharedLock) else SharedLock(lock)
+        self._lock = lock
 
     def __call__(self) -> bool:
         """True when the work ran (successfully or not), False when the lock was held elsewhere."""
@@ -185,43 +163,40 @@ class LockedJob:
         return self.name
 
 
-def scheduled_jobs(
-    service: Synchronises, shared: SharedLock, watch: JobWatch | None = None, system_failure_limit: int = 200
-) -> dict[str, LockedJob]:
-    """The five jobs, all under `shared`, each cycle bounded by the deadline of the lock it took; processing's
-    and the system failures' summaries at DEBUG (they run every second or minute)."""
-    jobs = {
-        PROCESS_JOB: LockedJob(
-            PROCESS_JOB, lambda: service.process_due(deadline=shared.deadline()), shared,
-            result_log_level=logging.DEBUG, watch=watch)}
-    for tier, name in RETRY_JOBS.items():
-        jobs[name] = LockedJob(
-            name, lambda tier=tier: service.retry(tier, deadline=shared.deadline()),  # type: ignore[misc]
-            shared, watch=watch)
-    jobs[SYSTEM_FAILURE_JOB] = LockedJob(
-        SYSTEM_FAILURE_JOB,
-        lambda: service.retry_system_failures(
-            limit=system_failure_limit, deadline=shared.deadline(), only_after_failures=True),
-        shared, result_log_level=logging.DEBUG, watch=watch)
-    return jobs
+def _expected_notice_dropped(record: logging.LogRecord) -> bool:
+    """A filter: drops APScheduler's warning on each tick of a cycle longer than the delay, and its
+    "tentatively added" lines (each job is announced again when really added)."""
+    message = record.getMessage()
+    return "maximum number of running instances reached" not in message and "tentatively" not in message
 
 
 class SynchronisationScheduler:
-    """An APScheduler BackgroundScheduler with the five jobs, triggers guarded by cron.StrictlyLater."""
+    """An APScheduler BackgroundScheduler with the five jobs, all under one SharedLock, each cycle bounded by
+    the deadline of the lock it took; triggers guarded by cron.StrictlyLater. Processing's and the system
+    failures' summaries are logged at DEBUG (they run every second or minute)."""
 
     def __init__(
-        self, service: Synchronises, lock: Lock, clock: Clock, settings: ScheduleSettings,
+        self, service: SynchronisationService, lock: Lock, clock: Clock, settings: ScheduleSettings,
         watch: SchedulerWatch | None = None,
     ) -> None:
-        self._lock = SharedLock(lock, LOCK_NAME, settings.lock_at_most, clock)
+        shared = self._lock = SharedLock(lock, settings.lock_at_most, clock)
         self.watch = watch or SchedulerWatch(settings.watch_limits())
-        self.jobs = scheduled_jobs(service, self._lock, self.watch, settings.system_failure_limit)
+        work: dict[str, tuple[Callable[[], object], int]] = {
+            PROCESS_JOB: (lambda: service.process_due(deadline=shared.deadline), logging.DEBUG),
+            SYSTEM_FAILURE_JOB: (lambda: service.retry_system_failures(
+                limit=settings.system_failure_limit, deadline=shared.deadline, only_after_failures=True),
+                logging.DEBUG)}
+        for tier, name in RETRY_JOBS.items():
+            work[name] = (lambda tier=tier: service.retry(tier, deadline=shared.deadline), logging.INFO)  # type: ignore[misc]
+        self.jobs = {name: LockedJob(name, run, shared, level, watch=self.watch) for name, (run, level) in work.items()}
         self._settings = settings
         # One worker: a cron retry that fires mid-cycle waits its turn instead of being skipped.
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)}, timezone=settings.timezone)
         self._triggers: dict[str, BaseTrigger] = {}
-        _quieten_scheduler_log()
+        scheduler_log = logging.getLogger("apscheduler.scheduler")
+        if _expected_notice_dropped not in scheduler_log.filters:
+            scheduler_log.addFilter(_expected_notice_dropped)
 
     @property
     def running(self) -> bool:
@@ -231,10 +206,10 @@ class SynchronisationScheduler:
         return [job.id for job in self._scheduler.get_jobs()]
 
     def start(self) -> None:
-        if not self._settings.processing_enabled:
-            log.info("Message processing disabled: no scheduled jobs")
-        else:
+        if self._settings.processing_enabled:
             self._add_jobs()
+        else:
+            log.info("Message processing disabled: no scheduled jobs")
         self._scheduler.start()
         self.watch.watching(list(self._triggers), self.next_fires)
 
@@ -247,34 +222,17 @@ class SynchronisationScheduler:
         """With wait, wait for the job in hand, then retry a release lost earlier (no job of ours runs)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
-        if wait:
-            self._lock.release_if_pending("shutdown")
+        if wait and self._lock.release_pending:
+            self._lock.release("shutdown")
 
     def _add_jobs(self) -> None:
-        delay = max(self._settings.processing_delay.total_seconds(), 0.001)
-        zone = self._scheduler.timezone
-        self._add(PROCESS_JOB, IntervalTrigger(seconds=delay, timezone=zone), misfire_grace_time=None)
-        system_failure_delay = self._settings.system_failure_delay.total_seconds()
-        self._add(SYSTEM_FAILURE_JOB, IntervalTrigger(seconds=system_failure_delay, timezone=zone),
-                  misfire_grace_time=None)
-        for tier, name in RETRY_JOBS.items():
-            self._add(name, spring_cron_trigger(self._settings.crons[tier], zone), misfire_grace_time=300)
-
-    def _add(self, name: str, trigger: BaseTrigger, misfire_grace_time: int | None) -> None:
-        self._triggers[name] = StrictlyLater(trigger, name)
-        self._scheduler.add_job(
-            self.jobs[name], self._triggers[name], id=name, name=name,
-            max_instances=1, coalesce=True, misfire_grace_time=misfire_grace_time)
-
-
-def _expected_notice_dropped(record: logging.LogRecord) -> bool:
-    """A filter: drops APScheduler's warning on each tick of a cycle longer than the delay, and its
-    "tentatively added" lines (each job is announced again when really added)."""
-    message = record.getMessage()
-    return "maximum number of running instances reached" not in message and "tentatively" not in message
-
-
-def _quieten_scheduler_log() -> None:
-    scheduler_log = logging.getLogger("apscheduler.scheduler")
-    if _expected_notice_dropped not in scheduler_log.filters:
-        scheduler_log.addFilter(_expected_notice_dropped)
+        settings, zone = self._settings, self._scheduler.timezone
+        triggers: dict[str, BaseTrigger] = {
+            PROCESS_JOB: IntervalTrigger(seconds=max(settings.processing_delay.total_seconds(), 0.001), timezone=zone),
+            SYSTEM_FAILURE_JOB: IntervalTrigger(seconds=settings.system_failure_delay.total_seconds(), timezone=zone),
+            **{name: SpringCronTrigger(settings.crons[tier], zone) for tier, name in RETRY_JOBS.items()}}
+        for name, trigger in triggers.items():
+            self._triggers[name] = StrictlyLater(trigger, name)
+            self._scheduler.add_job(
+                self.jobs[name], self._triggers[name], id=name, name=name, max_instances=1, coalesce=True,
+                misfire_grace_time=None if isinstance(trigger, IntervalTrigger) else 300)

@@ -15,10 +15,9 @@ from tqdm import tqdm
 
 from ptpu_adapters.dynamodb.backfill import BackfillCounts, BackfillError, BackfillOptions, TableBackfill
 from ptpu_core.errors import ConfigError
-from ptpu_runtime.config import EXIT_CONFIG, load_settings, report_config_error
+from ptpu_runtime.config import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, load_settings, report_config_error
 from ptpu_runtime.logging_setup import configure_logging
 
-EXIT_OK, EXIT_FAILURE = 0, 1
 DEFAULT_CHECKPOINT = Path("ptpu-backfill.checkpoint.json")
 MAX_SEGMENTS = 64  # a thread and a parallel Scan each: more would only throttle the table
 
@@ -82,12 +81,8 @@ def run_table(args: argparse.Namespace) -> int:
         return report_config_error(error)
     configure_logging("WARNING")
     _stop_on_signals()
-    options = BackfillOptions(
-        segments=args.segments,
-        page_size=args.page_size,
-        max_items_per_second=args.max_items_per_second,
-        dry_run=args.dry_run,
-        checkpoint=args.checkpoint)
+    options = BackfillOptions(segments=args.segments, page_size=args.page_size, dry_run=args.dry_run,
+                              max_items_per_second=args.max_items_per_second, checkpoint=args.checkpoint)
     table = settings.dynamodb_table_name
     backfill = TableBackfill(Container(settings=settings).aws().dynamodb, table, options)
     try:
@@ -110,12 +105,11 @@ def run_table(args: argparse.Namespace) -> int:
 
     try:
         counts = backfill.run(progress)
-    except BackfillError as error:
-        bar.close()
-        print(f"Cannot backfill: {error}", file=sys.stderr)
-        return EXIT_CONFIG
     except (Exception, KeyboardInterrupt) as error:  # any failure, or Ctrl-C: say how to resume
         bar.close()
+        if isinstance(error, BackfillError):
+            print(f"Cannot backfill: {error}", file=sys.stderr)
+            return EXIT_CONFIG
         reason = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
         print(f"Backfill stopped: {reason}. Run the same command again to resume from {args.checkpoint}.",
               file=sys.stderr)

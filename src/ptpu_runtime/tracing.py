@@ -79,21 +79,10 @@ def start_tracing(
     settings: Settings, *, span_exporters: Sequence[SpanExporter] = (), log_exporters: Sequence[LogRecordExporter] = (),
     install_global: bool = True,
 ) -> Tracing:
-    """`span_exporters` / `log_exporters` export synchronously (tests'); `install_global`: the process's provider."""
+    """Providers, exporters (batched; `span_exporters` / `log_exporters`, tests', synchronous), the events' log
+    handler and instrumentation; `install_global`: the process's provider."""
     if not (settings.applicationinsights_connection_string or settings.otel_exporter_otlp_endpoint or span_exporters):
         return Tracing(trace.NoOpTracer())
-    tracing = build_pipeline(settings, span_exporters, log_exporters)
-    throttle_exporter_logs()  # an unreachable collector is a line a minute, not four per batch
-    if install_global:
-        trace.set_tracer_provider(tracing.provider)  # type: ignore[arg-type]  # enabled: a provider
-    log.info("Tracing to %s", " and ".join(tracing.exporters) or "the given exporters")
-    return tracing
-
-
-def build_pipeline(
-    settings: Settings, span_exporters: Sequence[SpanExporter], log_exporters: Sequence[LogRecordExporter]
-) -> Tracing:
-    """Providers, exporters (batched; the given ones synchronous), the events' log handler, instrumentation."""
     from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
     from opentelemetry.instrumentation.requests import RequestsInstrumentor
     from opentelemetry.sdk.resources import Resource
@@ -105,16 +94,18 @@ def build_pipeline(
     # No atexit flush: `ptpu serve` flushes within a bound at its stop.
     provider = TracerProvider(resource=resource, sampler=ParentBased(root=no_lone_calls()), shutdown_on_exit=False)
     spans, logs = _configured_exporters(settings, provider)
-    for _, exporter in spans:
-        provider.add_span_processor(BatchSpanProcessor(exporter))
-    for exporter in span_exporters:
-        provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing = Tracing(provider.get_tracer(TRACER_NAME), tuple(name for name, _ in spans), provider,
+    for processor in [*map(BatchSpanProcessor, spans.values()), *map(SimpleSpanProcessor, span_exporters)]:
+        provider.add_span_processor(processor)
+    tracing = Tracing(provider.get_tracer(TRACER_NAME), tuple(spans), provider,
                       _event_pipeline(resource, logs, log_exporters))
     for instrumentor in (RequestsInstrumentor(), BotocoreInstrumentor()):
         if not instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.instrument(tracer_provider=provider)
             tracing.instrumentors.append(instrumentor)
+    throttle_exporter_logs()  # an unreachable collector is a line a minute, not four per batch
+    if install_global:
+        trace.set_tracer_provider(provider)
+    log.info("Tracing to %s", " and ".join(tracing.exporters) or "the given exporters")
     return tracing
 
 
@@ -138,24 +129,24 @@ def no_lone_calls() -> Sampler:
 
 def _configured_exporters(
     settings: Settings, provider: TracerProvider
-) -> tuple[list[tuple[str, SpanExporter]], list[LogRecordExporter]]:
-    spans: list[tuple[str, SpanExporter]] = []
+) -> tuple[dict[str, SpanExporter], list[LogRecordExporter]]:
+    """The exporters the settings name, by name (AZURE_MONITOR, OTLP), and their log exporters."""
+    spans: dict[str, SpanExporter] = {}
     logs: list[LogRecordExporter] = []
     if settings.applicationinsights_connection_string:
         from azure.monitor.opentelemetry.exporter import AzureMonitorLogExporter, AzureMonitorTraceExporter
 
         connection = settings.applicationinsights_connection_string
         # No offline storage: files under /tmp would keep NOMS numbers and CRNs beyond the process.
-        trace_exporter = AzureMonitorTraceExporter(
+        spans[AZURE_MONITOR] = AzureMonitorTraceExporter(
             connection_string=connection, tracer_provider=provider, disable_offline_storage=True)
-        spans.append((AZURE_MONITOR, trace_exporter))
         logs.append(AzureMonitorLogExporter(connection_string=connection, disable_offline_storage=True))
     if settings.otel_exporter_otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         base = settings.otel_exporter_otlp_endpoint.rstrip("/")
-        spans.append((OTLP, OTLPSpanExporter(endpoint=f"{base}/v1/traces")))
+        spans[OTLP] = OTLPSpanExporter(endpoint=f"{base}/v1/traces")
         logs.append(OTLPLogExporter(endpoint=f"{base}/v1/logs"))
     return spans, logs
 
@@ -171,10 +162,8 @@ def _event_pipeline(
     from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, SimpleLogRecordProcessor
 
     provider = LoggerProvider(resource=resource, shutdown_on_exit=False)  # flushed by `ptpu serve`
-    for exporter in exporters:
-        provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
-    for exporter in synchronous:
-        provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
+    for processor in [*map(BatchLogRecordProcessor, exporters), *map(SimpleLogRecordProcessor, synchronous)]:
+        provider.add_log_record_processor(processor)
     events = logging.getLogger(OTEL_EVENTS_LOGGER)
     events.setLevel(logging.INFO)
     events.propagate = False  # the JSON log line is LoggingTelemetry's; this logger feeds OTel only
@@ -183,13 +172,12 @@ def _event_pipeline(
 
 
 class ThrottleExporterLogs(logging.Filter):
-    """Per logger under EXPORTER_LOGGERS, the first record, then one per `interval_seconds` with the count held
+    """Per logger under EXPORTER_LOGGERS, the first record, then one per INTERVAL_SECONDS with the count held
     back; Azure's HTTP policy's INFO lines dropped. `clock` returns seconds."""
 
-    def __init__(self, interval_seconds: float = INTERVAL_SECONDS, clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
-        self._interval = interval_seconds
-        self._clock = clock or time.monotonic
+        self._clock = clock
         self._guard = threading.Lock()
         self._last: dict[str, float] = {}
         self._held: dict[str, int] = {}
@@ -202,7 +190,7 @@ class ThrottleExporterLogs(logging.Filter):
         with self._guard:
             now = self._clock()
             last = self._last.get(record.name)
-            if last is not None and now - last < self._interval:
+            if last is not None and now - last < INTERVAL_SECONDS:
                 self._held[record.name] = self._held.get(record.name, 0) + 1
                 return False
             held = self._held.pop(record.name, 0)

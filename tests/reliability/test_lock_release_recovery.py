@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ptpu_runtime.config import load_settings
-from ptpu_runtime.scheduling import LockedJob
+from ptpu_runtime.scheduling import LockedJob, SharedLock
 
 
 class FlakyLock:
@@ -39,7 +39,7 @@ def test_a_release_that_failed_is_retried_before_the_next_run_and_the_job_runs_a
         runs.append(1)
         lock.unreachable = len(runs) == 1  # the store goes away during the first run
 
-    job = LockedJob("processMessages", work, lock)
+    job = LockedJob("processMessages", work, SharedLock(lock))
     assert job() is True and lock.held  # release failed: still held by us
     assert job() is False  # store still down: skipped, nothing run
     lock.unreachable = False

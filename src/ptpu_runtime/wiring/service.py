@@ -44,7 +44,7 @@ def _scheduler_watch(settings: ScheduleSettings, registry: CollectorRegistry) ->
 
 def _upstream_health(name: str, client: UpstreamClient, calls: UpstreamCalls) -> checks.UpstreamHealth:
     """`client`'s /health component, with its recent calls (recorded under its service name)."""
-    return checks.UpstreamHealth(name, client.service, client.ping_answer, calls)
+    return checks.UpstreamHealth(name, client.ping_answer, calls, client.service)
 
 
 class Service(containers.DeclarativeContainer):
@@ -80,7 +80,7 @@ class Service(containers.DeclarativeContainer):
         providers.Singleton(_upstream_health, checks.PRISON_API, upstreams.prison_http, calls),
         providers.Singleton(_upstream_health, checks.COMMUNITY_API, upstreams.community_http, calls),
         providers.Singleton(_upstream_health, checks.SEARCH_API, upstreams.search_http, calls),
-        providers.Singleton(checks.PingHealth, checks.OAUTH_API, upstreams.auth_http.provided.ping_answer),
+        providers.Singleton(checks.UpstreamHealth, checks.OAUTH_API, upstreams.auth_http.provided.ping_answer),
         providers.Singleton(
             checks.DynamoTableHealth, checks.MESSAGE_TABLE, aws.provided.dynamodb,
             settings.provided.dynamodb_table_name),

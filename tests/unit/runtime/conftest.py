@@ -29,7 +29,7 @@ from ptpu_core.work.cycle import NoLeases
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
 from ptpu_runtime.container import Container
-from ptpu_runtime.health_checks import BuildInfoHealth, PingHealth, QueueHealth
+from ptpu_runtime.health_checks import BuildInfoHealth, QueueHealth, UpstreamHealth
 from ptpu_runtime.testing import InMemoryLock, InMemoryQueueAdmin
 
 KID = "test-key"
@@ -87,8 +87,8 @@ class Upstreams:
     def __init__(self) -> None:
         self.answers = {name: PingAnswer(200, '{"status":"UP"}') for name in UPSTREAM_COMPONENTS}
 
-    def checks(self) -> list[PingHealth]:
-        return [PingHealth(name, lambda name=name: self.answers[name]) for name in self.answers]
+    def checks(self) -> list[UpstreamHealth]:
+        return [UpstreamHealth(name, lambda name=name: self.answers[name]) for name in self.answers]
 
 
 @pytest.fixture(scope="session")

@@ -3,13 +3,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ptpu_runtime.cron import CronSyntaxError, spring_cron_trigger
+from ptpu_runtime.cron import CronSyntaxError, SpringCronTrigger
 
 UTC = ZoneInfo("UTC")
 
 
 def fire_times(expression: str, start: datetime, count: int = 3) -> list[datetime]:
-    trigger = spring_cron_trigger(expression, timezone=UTC)
+    trigger = SpringCronTrigger(expression, timezone=UTC)
     times, previous, now = [], None, start
     for _ in range(count):
         nxt = trigger.get_next_fire_time(previous, now)
@@ -99,5 +99,5 @@ def test_stepped_start_value_means_from_then_every():
 )
 def test_bad_expressions_say_which_field(expression, complaint):
     with pytest.raises(CronSyntaxError) as raised:
-        spring_cron_trigger(expression)
+        SpringCronTrigger(expression)
     assert complaint in str(raised.value)

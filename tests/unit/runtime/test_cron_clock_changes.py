@@ -17,7 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ptpu_runtime.cron import StrictlyLater, parse_spring_cron, spring_cron_trigger
+from ptpu_runtime.cron import SpringCronTrigger, StrictlyLater, parse_spring_cron
 
 LONDON = ZoneInfo("Europe/London")
 SPRING = json.loads((Path(__file__).parents[2] / "fixtures/spring-cron/europe-london-2020-2040.json").read_text())
@@ -56,7 +56,7 @@ def utc(fires: list[datetime]) -> list[datetime]:
 
 
 def test_the_hour_that_repeats_on_31_october_2027_fires_twice_then_moves_on():
-    trigger = spring_cron_trigger("0 0 * * * *", LONDON)
+    trigger = SpringCronTrigger("0 0 * * * *", LONDON)
     first_0100 = datetime(2027, 10, 31, 0, tzinfo=UTC).astimezone(LONDON)  # 01:00 BST
     second_0100 = datetime(2027, 10, 31, 1, tzinfo=UTC).astimezone(LONDON)  # 01:00 GMT, fold=1
     assert (first_0100.hour, second_0100.hour, second_0100.fold) == (1, 1, 1)
@@ -69,17 +69,17 @@ def test_the_hour_that_repeats_on_31_october_2027_fires_twice_then_moves_on():
 def test_a_wall_clock_time_the_clocks_skip_in_march_does_not_fire():
     """CronExpressionTests.daylightSaving: `0 10 2 * * *` from 01:09 on Amsterdam's change day fires the next
     day; in London the skipped hour is 01:00-02:00."""
-    daily = spring_cron_trigger("0 30 1 * * *", LONDON)
+    daily = SpringCronTrigger("0 30 1 * * *", LONDON)
     before = datetime(2027, 3, 28, 0, 59, tzinfo=UTC).astimezone(LONDON)
     assert daily.get_next_fire_time(before, before).isoformat() == "2027-03-29T01:30:00+01:00"
-    hourly = spring_cron_trigger("0 0 * * * *", LONDON)
+    hourly = SpringCronTrigger("0 0 * * * *", LONDON)
     midnight = datetime(2027, 3, 28, 0, tzinfo=UTC).astimezone(LONDON)
     assert hourly.get_next_fire_time(midnight, midnight).isoformat() == "2027-03-28T02:00:00+01:00"
 
 
 @pytest.mark.parametrize("expression", list(SPRING["fires"]))
 def test_fires_around_every_clock_change_2020_2040_are_springs(expression):
-    trigger = spring_cron_trigger(expression, LONDON)
+    trigger = SpringCronTrigger(expression, LONDON)
     for change, spring in zip(CHANGES, SPRING["fires"][expression], strict=True):
         ours = walk(trigger, change - WINDOW, change + WINDOW)
         assert [fire.isoformat() for fire in ours] == spring, f"{expression} around {change}"
@@ -87,7 +87,7 @@ def test_fires_around_every_clock_change_2020_2040_are_springs(expression):
 
 @pytest.mark.parametrize("expression", DEFAULT_CRONS)
 def test_default_crons_fire_once_per_real_occurrence_across_every_change(expression):
-    trigger = spring_cron_trigger(expression, LONDON)
+    trigger = SpringCronTrigger(expression, LONDON)
     for change in CHANGES:
         start, end = change - timedelta(hours=26), change + timedelta(hours=26)
         fires = utc(walk(trigger, start, end))
@@ -115,7 +115,7 @@ EXPRESSIONS = st.builds(
 @settings(max_examples=40, deadline=None)
 @given(EXPRESSIONS)
 def test_generated_crons_fire_once_per_real_occurrence_across_every_change(expression):
-    trigger = spring_cron_trigger(expression, LONDON)
+    trigger = SpringCronTrigger(expression, LONDON)
     for change in CHANGES:
         start, end = change - WINDOW, change + WINDOW
         fires = utc(walk(trigger, start, end))

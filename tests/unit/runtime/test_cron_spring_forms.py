@@ -13,14 +13,14 @@ import pytest
 
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_runtime.config import load_settings
-from ptpu_runtime.cron import spring_cron_trigger
+from ptpu_runtime.cron import SpringCronTrigger
 from ptpu_runtime.scheduling import RETRY_JOBS, ScheduleSettings, SynchronisationScheduler
 
 UTC = ZoneInfo("UTC")
 
 
 def fire_days(expression: str, start: date, count: int = 3, at: tuple[int, int] = (9, 0)) -> list[date]:
-    trigger = spring_cron_trigger(expression, timezone=UTC)
+    trigger = SpringCronTrigger(expression, timezone=UTC)
     days, previous, now = [], None, datetime(start.year, start.month, start.day, tzinfo=UTC)
     for _ in range(count):
         fire = trigger.get_next_fire_time(previous, now)
@@ -122,7 +122,7 @@ START = datetime(2021, 3, 10, 10, 20, 30, tzinfo=UTC)  # a Wednesday
     ],
 )
 def test_macros(macro, expected):
-    trigger = spring_cron_trigger(macro, timezone=UTC)
+    trigger = SpringCronTrigger(macro, timezone=UTC)
     first = trigger.get_next_fire_time(None, START)
     second = trigger.get_next_fire_time(first, first)
     assert [first.replace(tzinfo=None), second.replace(tzinfo=None)] == expected
@@ -130,7 +130,7 @@ def test_macros(macro, expected):
 
 def test_a_missed_fire_time_after_the_previous_one_is_still_found():
     # APScheduler asks with the previous fire time and a later now: a misfire in between must be returned.
-    trigger = spring_cron_trigger("0 30 23 L * *", timezone=UTC)
+    trigger = SpringCronTrigger("0 30 23 L * *", timezone=UTC)
     previous = datetime(2021, 1, 31, 23, 30, tzinfo=UTC)
     assert trigger.get_next_fire_time(previous, datetime(2021, 3, 1, tzinfo=UTC)) == datetime(
         2021, 2, 28, 23, 30, tzinfo=UTC

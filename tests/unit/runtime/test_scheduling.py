@@ -10,6 +10,7 @@ from ptpu_runtime.scheduling import (
     SYSTEM_FAILURE_JOB,
     LockedJob,
     ScheduleSettings,
+    SharedLock,
     SynchronisationScheduler,
 )
 from ptpu_runtime.testing import InMemoryLock
@@ -60,7 +61,7 @@ def make(fail: bool = False):
 
 def test_a_job_runs_under_the_lock_and_releases_it():
     clock, table, service, lock = make()
-    job = LockedJob(PROCESS_JOB, service.process_due, lock)
+    job = LockedJob(PROCESS_JOB, service.process_due, SharedLock(lock))
     assert job() is True
     assert service.runs == ["process"]
     assert service.held_during_run == [True]
@@ -72,7 +73,7 @@ def test_a_job_skips_while_another_pod_holds_the_lock():
     clock, table, service, lock = make()
     other_pod = InMemoryLock(clock, owner="other-pod", table=table)
     assert other_pod.try_acquire(LOCK_NAME, timedelta(minutes=20).total_seconds())
-    job = LockedJob(PROCESS_JOB, service.process_due, lock)
+    job = LockedJob(PROCESS_JOB, service.process_due, SharedLock(lock))
     assert job() is False
     assert service.runs == []
     clock.advance(timedelta(minutes=21))  # the other pod's lock has expired
@@ -82,7 +83,7 @@ def test_a_job_skips_while_another_pod_holds_the_lock():
 
 def test_a_failing_job_is_contained_and_still_releases_the_lock():
     clock, table, service, lock = make(fail=True)
-    job = LockedJob("retryShortTerm", lambda: service.retry(RetryTier.SHORT), lock)
+    job = LockedJob("retryShortTerm", lambda: service.retry(RetryTier.SHORT), SharedLock(lock))
     assert job() is True
     assert job() is True  # the lock was released despite the failure
     assert service.runs == ["SHORT", "SHORT"]
@@ -97,7 +98,7 @@ def test_a_lock_that_cannot_be_read_skips_the_run():
             raise AssertionError("never acquired, never released")
 
     _, _, service, _ = make()
-    assert LockedJob(PROCESS_JOB, service.process_due, BrokenLock())() is False
+    assert LockedJob(PROCESS_JOB, service.process_due, SharedLock(BrokenLock()))() is False
     assert service.runs == []
 
 
@@ -107,7 +108,7 @@ def test_the_lock_is_held_for_at_most_twenty_minutes():
     def still_working() -> None:
         assert table[LOCK_NAME][1] == clock.now() + timedelta(minutes=20)
 
-    LockedJob(PROCESS_JOB, still_working, lock)()
+    LockedJob(PROCESS_JOB, still_working, SharedLock(lock))()
 
 
 def test_each_retry_job_retries_its_own_tier():

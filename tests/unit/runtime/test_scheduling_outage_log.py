@@ -71,7 +71,7 @@ def test_work_failing_every_tick_logs_once_with_traceback_then_a_count_a_minute(
         return "3 bookings"
 
     lock = InMemoryLock(FixedClock(datetime(2021, 3, 1, 12)))
-    job = LockedJob(PROCESS_JOB, work, lock, result_log_level=logging.DEBUG, outage_clock=ticks)
+    job = LockedJob(PROCESS_JOB, work, SharedLock(lock), result_log_level=logging.DEBUG, outage_clock=ticks)
     for second in range(61):
         ticks.now = float(second)
         assert job() is True
