@@ -1,9 +1,10 @@
 """The production code's shape: constructor width, no capability discovery by Protocol, and its size.
 
 Read with `ast` over src/ptpu_core, src/ptpu_adapters and src/ptpu_runtime, the `testing.py` modules apart.
-Constructor parameters are an `__init__`'s, `self` out, keyword-only and `*args`/`**kwargs` in. Fields of
-attrs classes and dataclasses without their own `__init__` are not counted: they are value types whose width
-follows the records and wire shapes they model. Issue references are checked over every tracked file by
+Constructor parameters are an `__init__`'s, `self` out, keyword-only and `*args`/`**kwargs` in; for an attrs
+class or dataclass without its own `__init__`, its fields the generated `__init__` takes. Value types whose width
+follows the records, reports and wire shapes they model are named in VALUE_TYPES and may be wider. Issue
+references are checked over every tracked file by
 tests/unit/runtime/test_readme_docs.py.
 """
 
@@ -15,11 +16,13 @@ import tokenize
 from pathlib import Path
 
 MAX_CONSTRUCTOR_PARAMETERS = 7
-# The size is a ratchet: at most what the production code measured when the wrappers were taken out (12,229
-# lines, 8,713 code-only), so it can only shrink. The goal the restructuring set is 11,000 and 7,000; lower
-# these as the code gets there, never raise them.
-MAX_LINES = 12_250
-MAX_CODE_LINES = 8_750  # not blank, not a comment, not a docstring
+# Generated-constructor classes allowed more fields: stored records, upstream models, reports and settings.
+VALUE_TYPES = frozenset({
+    "Booking", "SentenceDetail", "Message", "ResyncItem", "CycleSummary", "Settings", "Spec"})
+# The size is a ratchet: at most what the production code measures now, so it can only shrink. The goal the
+# restructuring set is 11,000 and 7,000; lower these as the code gets there, never raise them.
+MAX_LINES = 11_160
+MAX_CODE_LINES = 7_850  # not blank, not a comment, not a docstring
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGES = ("ptpu_core", "ptpu_adapters", "ptpu_runtime")
@@ -44,16 +47,46 @@ def constructor_parameters(init: ast.FunctionDef) -> int:
     return positional + len(arguments.kwonlyargs) + (arguments.vararg is not None) + (arguments.kwarg is not None)
 
 
+GENERATED_INIT = {"define", "frozen", "mutable", "attrs", "dataclass"}
+
+
+def decorator_name(decorator: ast.expr) -> str:
+    if isinstance(decorator, ast.Call):
+        decorator = decorator.func
+    return base_name(decorator)
+
+
+def generated_init_fields(node: ast.ClassDef) -> int:
+    """The annotated fields an attrs or dataclass `__init__` takes: not ClassVar, not `init=False`."""
+    return sum(1 for member in node.body if isinstance(member, ast.AnnAssign)
+               and "ClassVar" not in ast.unparse(member.annotation)
+               and not (member.value is not None and "init=False" in ast.unparse(member.value)))
+
+
 def constructor_widths() -> dict[str, int]:
-    """Each class with its own `__init__` ("file:line Class") and that `__init__`'s parameter count."""
+    """Each class ("file:line Class") with its constructor's parameter count: its own `__init__`'s, else the
+    one attrs or dataclasses generate; value types (VALUE_TYPES) apart."""
     widths = {}
     for path, tree in parsed():
         for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef):
-                for member in node.body:
-                    if isinstance(member, ast.FunctionDef) and member.name == "__init__":
-                        widths[f"{where(path, node)} {node.name}"] = constructor_parameters(member)
+            if not isinstance(node, ast.ClassDef):
+                continue
+            inits = [member for member in node.body
+                     if isinstance(member, ast.FunctionDef) and member.name == "__init__"]
+            if inits:
+                widths[f"{where(path, node)} {node.name}"] = constructor_parameters(inits[0])
+            elif node.name not in VALUE_TYPES and GENERATED_INIT & {decorator_name(d) for d in node.decorator_list}:
+                widths[f"{where(path, node)} {node.name}"] = generated_init_fields(node)
     return widths
+
+
+def test_a_generated_constructor_counts_its_fields():
+    tree = ast.parse("@attrs.frozen\nclass Use:\n    a: int\n    b: ClassVar[int] = 1\n"
+                     "    c: str = field(init=False)\n    d: str = ''\n")
+    node = tree.body[0]
+    assert isinstance(node, ast.ClassDef)
+    assert {decorator_name(d) for d in node.decorator_list} == {"frozen"}
+    assert generated_init_fields(node) == 2  # a and d
 
 
 def test_no_constructor_takes_more_than_the_maximum():
