@@ -1,8 +1,6 @@
-"""Spring 5.3's cron (`second minute hour day month weekday`, or a macro) as an APScheduler 3.x trigger: every
-form `CronExpression.parse` accepts (lists, ranges, steps, names, `?`, `L`, `L-n`, `nW`, `LW`, `dL`, `d#n`, `@`
-macros; day AND weekday must both match). `SpringCronTrigger` fires when the wall-clock time in its zone matches,
-as `CronExpression.next` (v5.3.17 on; checked against v5.3.39 in tests/fixtures/spring-cron): twice in a repeated
-hour, never in a skipped one. `StrictlyLater` guards any trigger against repeating its previous fire."""
+"""Spring 5.3's cron (every form `CronExpression.parse` accepts; day AND weekday must both match) as an
+APScheduler 3.x trigger firing as `CronExpression.next` does (v5.3.17 on; checked against v5.3.39 in
+tests/fixtures/spring-cron): twice in a repeated hour, never in a skipped one."""
 
 from __future__ import annotations
 

@@ -21,8 +21,7 @@ def without_credentials(text: str) -> str:
     """`text` with the user-info of every URL in it replaced by a mask; everything else unchanged.
 
     >>> without_credentials("https://user:p@ss@auth.example/auth")
-    'https://******@auth.example/auth'
-    """
+    'https://******@auth.example/auth'"""
     return _USER_INFO.sub(lambda match: f"{match.group(1)}{MASK}@", text)
 
 

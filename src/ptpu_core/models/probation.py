@@ -1,6 +1,5 @@
 """What probation-offender-search and community-api take and give (SPEC §4). A field is required only where
-the upstream's model (named per class) always fills it: Jackson leaves nulls out.
-"""
+the upstream's model (named per class) always fills it: Jackson leaves nulls out."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Moments in the core are aware UTC (`instant`; a naive value is London wall-clock time, `fold` picking a
 repeated hour's pass); stored and shown as naive London wall-clock time (`wall_clock`), as the Kotlin service's
-LocalDateTimes under TZ=Europe/London (SPEC §5).
-"""
+LocalDateTimes under TZ=Europe/London (SPEC §5)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """One stored record through its processor (SPEC §7). A record that can never be processed is settled: an
 unhandled event type Done COMPLETED (the Kotlin MessageProcessor), an unreadable payload Done NO_LONGER_VALID
-(counted). SystemFailure propagates: the record is retried.
-"""
+(counted). SystemFailure propagates: the record is retried."""
 
 from __future__ import annotations
 

@@ -2,8 +2,7 @@
 
 Steps 7 (book number, with the NOMS number part of MATCHING), 8 (LOCATION) and 9 (KEY_DATES) are each
 skipped, with a P2PSkippedByConfiguration event, while their capability is switched off
-(`ptpu_core.rules.capabilities`); the existing service's final form keeps step 7 and drops 8 and 9.
-"""
+(`ptpu_core.rules.capabilities`); the existing service's final form keeps step 7 and drops 8 and 9."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """EXTERNAL_MOVEMENT_RECORD-INSERTED (SPEC §7): tell Delius which prison the prisoner is now in. Tried once.
 
 Every outcome is stored as COMPLETED, as the existing service stores its once-only events; which it was
-is in the telemetry event, and `ptpu.movement` counts attempted updates only (as the existing service).
-"""
+is in the telemetry event, and `ptpu.movement` counts attempted updates only (as the existing service)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """The order a pod walks a cycle's bookings: `PodSpread` shuffles each window of `window` distinct bookings
 with a generator seeded by the pod's lease owner, so pods start at different bookings instead of being
-refused each other's leases (benchmarks/NOTES.md §5). Each booking is walked once per cycle; lazily.
-"""
+refused each other's leases (benchmarks/NOTES.md §5). Each booking is walked once per cycle; lazily."""
 
 from __future__ import annotations
 

@@ -2,8 +2,7 @@
 A switch turned off: an event type serving no capability left on is not stored (`handles`), a stored one is
 settled NO_LONGER_VALID without a call, a status change skips that step; each skip is P2PSkippedByConfiguration.
 Source: hmpps-probation-integration-services' prison-identifier-and-delius, prison-custody-status-to-delius and
-custody-key-dates-and-delius, which took these writes over.
-"""
+custody-key-dates-and-delius, which took these writes over."""
 
 from __future__ import annotations
 

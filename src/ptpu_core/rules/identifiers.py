@@ -1,7 +1,6 @@
 """The shapes a NOMS number (`A1234BC`), a CRN (`X200006`) and a booking number (letters and digits, at most
 20) can take; an upstream value of any other shape is refused before a call is made with it (the record
-ends NOT_VALID). The Kotlin service interpolated them into its URI templates unchecked.
-"""
+ends NOT_VALID). The Kotlin service interpolated them into its URI templates unchecked."""
 
 from __future__ import annotations
 

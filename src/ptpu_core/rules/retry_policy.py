@@ -1,6 +1,5 @@
 """Retry tiers (SPEC §8) and the record's `deleteBy` (SPEC §5): TTL epoch seconds from the true instant (the
-Kotlin service read London times as UTC, an hour late in summer; a deliberate difference).
-"""
+Kotlin service read London times as UTC, an hour late in summer; a deliberate difference)."""
 
 from __future__ import annotations
 

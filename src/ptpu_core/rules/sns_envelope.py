@@ -1,7 +1,6 @@
 """Unwrap an SQS body holding an `offender_events` SNS notification (SPEC §2): the `eventType` attribute and the
 inner message as JSON text, reading only `Message` and `MessageAttributes.eventType.Value` as the Kotlin
-`PrisonerChangesListenerPusher.kt`. Stdlib and attrs only.
-"""
+`PrisonerChangesListenerPusher.kt`. Stdlib and attrs only."""
 
 from __future__ import annotations
 

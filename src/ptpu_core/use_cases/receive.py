@@ -1,7 +1,6 @@
 """Phase 1 (SPEC §3): receive one offender event, validate it, and store it when it may matter. A record's id
 derives from the SNS MessageId (`record_id_for`; none: a random id, as the Kotlin service's), so a copy of an
-event still stored is acknowledged as DUPLICATE, not stored again, and counted (ptpu_duplicateMessage_total).
-"""
+event still stored is acknowledged as DUPLICATE, not stored again, and counted (ptpu_duplicateMessage_total)."""
 
 from __future__ import annotations
 

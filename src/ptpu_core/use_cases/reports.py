@@ -1,6 +1,5 @@
 """The operators' reports (SPEC §9), read-only and streamed, oldest created first. Date filters are exclusive
-London wall-clock times, and "days old" counts on the wall clock, as the Kotlin service's LocalDateTimes.
-"""
+London wall-clock times, and "days old" counts on the wall clock, as the Kotlin service's LocalDateTimes."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""How a cycle spreads its bookings: over a pod's workers (`RunsBookingTasks`) and over pods by per-booking
-leases (`BookingLeases`; ShedLock's item layout); and how it traces each record (`RecordTracing`; `NO_TRACING`
-does nothing). `CycleSettings()` runs them one after another, in one process.
-"""
+"""How a cycle spreads its bookings over a pod's workers and over pods (per-booking leases, ShedLock's item
+layout), and traces each record. `CycleSettings()` runs them one after another, in one process."""
 
 from __future__ import annotations
 
@@ -32,17 +30,14 @@ class RunsBookingTasks(Protocol):
 
 
 class SerialRunner:
-    """One task after another on the calling thread (one worker)."""
-
     def run_all(self, tasks: Iterable[Callable[[], T]]) -> list[T]:
         return [task() for task in tasks]
 
 
 @frozen
 class LeaseRun:
-    """Which run asks for a lease: `tier` None is SPEC §6; a retry tier (SPEC §8) names its run's `started`
-    (aware UTC), and a booking that tier retried less than `same_run_within` before is not retried again.
-    `on_request`: the re-sync, outside any cycle."""
+    """`tier` None is SPEC §6; a retry tier's run (SPEC §8, `started` aware UTC) does not retry a booking that tier
+    retried less than `same_run_within` before. `on_request`: the re-sync, outside any cycle."""
 
     tier: RetryTier | None = None
     started: datetime | None = None
@@ -106,25 +101,20 @@ class LeaseLost(PtpuError):
 
 
 def confirm_lease(leases: BookingLeases, booking_id: int, run: LeaseRun) -> None:
-    """Before every write made for a booking: LeaseLost unless `BookingLeases.keep` says the lease is still ours
-    (extended if need be)."""
+    """Before every write made for a booking: LeaseLost unless `BookingLeases.keep` says the lease is still ours."""
     if not leases.keep(booking_id, run):
         raise LeaseLost(f"the lease of booking {booking_id} is no longer this pod's")
 
 
 class RecordSpan(Protocol):
-    def outcome(self, outcome: Outcome) -> None:
-        """What processing decided (and the save stored)."""
-
-    def failed(self, error: BaseException) -> None:
-        """Processing raised `error`; the record is saved for a retry."""
+    def outcome(self, outcome: Outcome) -> None: ...
+    def failed(self, error: BaseException) -> None: ...
 
 
 class RecordTracing(Protocol):
     def record(self, message: Message) -> AbstractContextManager[RecordSpan]:
-        """A span (`ptpu_adapters.observability.tracing.OpenTelemetryRecords`) for `message`'s processing, the
-        save of its outcome and the telemetry emitted after it, in the record's trace; an exception leaving it
-        marks the span failed."""
+        """A span for `message`'s processing, the save of its outcome and the telemetry after it, in the record's
+        trace; an exception leaving it marks the span failed."""
 
 
 class NoTracing:

@@ -1,8 +1,7 @@
 """The HMPPS domain events ptpu publishes after changing Delius, and how a record owes one:
 `probation-case.prison-identifier.added` (matching, SPEC §7) and `.updated` (a merge, one per CRN), shaped as
 the Kotlin `HmppsDomainEventPublisher`'s, `occurredAt` in Europe/London with its offset. An announcement a
-re-sync could not publish is kept on a stored record (`KeptWhenUnpublished`), never lost.
-"""
+re-sync could not publish is kept on a stored record (`KeptWhenUnpublished`), never lost."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """Each effect of processing a record happens once, even when its outcome could not be saved. The journal is
 the record's `applied_steps`: `w:<operation>:<digest>[=<summary>]` for a write or publish that landed (a
 repeat answers from the summary), `a<retry>:t:<name>#<n>` / `a<retry>:m:<metric>:<kind>#<n>` for an attempt's
-telemetry, emitted once stored. It rides on the outcome's save (docs/decisions/0003).
-"""
+telemetry, emitted once stored. It rides on the outcome's save (docs/decisions/0003)."""
 
 from __future__ import annotations
 

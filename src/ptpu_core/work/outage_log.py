@@ -1,7 +1,5 @@
-"""OutageLog: a failure repeating every second is one log line a minute: the first with its traceback, then
-a count per `interval`, then one line on recovery (`success`) or quiet (`clear_if_quiet`). Time is the
-caller's `clock` in seconds.
-"""
+"""A failure repeating every second logs its first with its traceback, then a count per `interval`, then one
+line on recovery (`success`) or quiet (`clear_if_quiet`). Time is the caller's `clock`, in seconds."""
 
 from __future__ import annotations
 
@@ -13,8 +11,7 @@ REPORT_INTERVAL_SECONDS = 60.0
 
 
 class OutageLog:
-    """One activity (e.g. "receiving from the queue"): failure() in its except block, success() after it works.
-    Thread-safe."""
+    """One activity: failure() in its except block, success() after it works. Thread-safe."""
 
     def __init__(
         self, logger: logging.Logger, activity: str, clock: Callable[[], float],

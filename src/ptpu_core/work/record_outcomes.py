@@ -1,8 +1,5 @@
 """Saving what processing decided for one record and counting it (SPEC §6 step 5, §10; the Kotlin Message.kt,
-MessageAggregator, MessageRetryService, RetryableEventMetricsService). An exception from processing is that
-record's TryLater(ERROR) (`failed`), logged by kind: the first with its traceback, then a count a minute
-(`OutageLog`), then one line once the kind has not failed for a minute.
-"""
+MessageAggregator, MessageRetryService, RetryableEventMetricsService)."""
 
 from __future__ import annotations
 
@@ -44,9 +41,8 @@ def outcome_label(outcome: Outcome) -> str:
 
 @define
 class OutcomeRecorder:
-    """Writes records' outcomes and counts them; StoreFailure when the repository cannot be written. Thread-safe
-    logging of failures: one OutageLog per kind. A kind clears at the next record (any outcome) once it has not
-    failed for a minute: a record that does not reach the failing upstream succeeds mid-outage."""
+    """StoreFailure when the repository cannot be written. Failures are logged by kind (an `OutageLog` each),
+    cleared at the next record once quiet for a minute: one that avoids the failing upstream succeeds mid-outage."""
 
     _repository: MessageRepository
     _clock: Clock
@@ -97,8 +93,7 @@ class OutcomeRecorder:
         retry-until date only when a retry run tries a record tried before, else left as it is."""
         self._tick()  # a kind of failure quiet for a minute is over
         now = instant(self._clock.now())
-        # `matchingCrns` joined with ", " as the Kotlin joinToString(); an outcome without CRNs keeps those
-        # stored (as Message.retry / markAsProcessed).
+        # joined as the Kotlin joinToString(); none keeps those stored (as Message.retry / markAsProcessed)
         crns = ", ".join(outcome.status.matching_crns) or message.matching_crns
         if isinstance(outcome, Done):
             updated = evolve(message, processed_date=now, status=outcome.status.state, matching_crns=crns,

@@ -1,7 +1,5 @@
-"""One booking's unit of work (docs/decisions/0007): processors read and write through it in one fixed order;
-prison-api reads are made once per booking, every Delius write takes `_write`, and a record's telemetry,
-counts and domain events are journalled (`begin`) and emitted once `commit` stored its outcome.
-"""
+"""One booking's unit of work (docs/decisions/0007): prison-api reads are made once per booking, and a record's
+writes, telemetry, counts and domain events are journalled (`begin`) and emitted once `commit` stored its outcome."""
 
 from __future__ import annotations
 
@@ -39,8 +37,6 @@ Save = Callable[[Message, "Outcome | Exception"], Outcome]
 
 @frozen
 class Ports:
-    """The outside systems a booking's processing uses, travelling together."""
-
     prison_api: PrisonApi
     community_api: CommunityApi
     offender_search: OffenderSearchApi
@@ -83,8 +79,6 @@ class BookingWork:
         self._message: Message | None = None
         self._journal: EffectJournal | None = None
 
-    # The record in hand
-
     def begin(self, message: Message) -> None:
         """`message` is the record in hand: its effects are journalled on it until `commit`."""
         self._message = message
@@ -120,8 +114,6 @@ class BookingWork:
         if self._journal is not None:
             self._journal.flush()
 
-    # prison-api, offender search and community-api reads
-
     def _once(self, name: str, read: Callable[..., T], *arguments: Hashable) -> T:
         key = (name, *arguments)
         if key not in self._read:
@@ -149,17 +141,13 @@ class BookingWork:
     def get_convictions(self, crn: str) -> list[probation.Conviction]:
         return self.ports.community_api.get_convictions(crn)
 
-    # Delius writes
-
     def _write(
         self, operation: str, *arguments: object, replayed: Callable[[str], T],
         landed: Callable[[T], str | None] = _landed_unless_refused,
     ) -> T:
-        """Every Delius write (community-api's method `operation` with `arguments`), in order: the journal (a
-        write it says landed is not sent again: its answer is `replayed` from the summary journalled), the lease,
-        the last identical key-dates write with no write between (answered as it was), the dry run, community-api.
-        `landed` gives the journal's suffix for an answer ("" or "=<summary>"); None: the write did not take,
-        nothing is journalled."""
+        """Every Delius write (community-api's `operation`), in order: the journal (a landed write is `replayed`
+        from its summary), the lease, the last identical key-dates write, the dry run, community-api. `landed`:
+        the journal's suffix for an answer ("" or "=<summary>"; None: it did not take, nothing is journalled)."""
         key = write_key(operation, *arguments)
         summary = None if self._journal is None else self._journal.landed_write(key)
         if summary is not None:
