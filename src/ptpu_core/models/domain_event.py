@@ -1,6 +1,5 @@
-"""An HMPPS domain event, as ptpu announces one after changing Delius: the estate's `HmppsDomainEvent`
-(prison-to-probation-update `notifications/HmppsDomainEvent.kt`; hmpps-probation-integration-services),
-without `detailUrl`."""
+"""An HMPPS domain event as ptpu announces one: the Kotlin `notifications/HmppsDomainEvent.kt`, without
+`detailUrl`."""
 
 from __future__ import annotations
 

@@ -62,8 +62,7 @@ class Sentence:
 
 @frozen
 class Conviction:
-    """community-api `Conviction`: boxed fields, none required. `active` is not used to pick sentences
-    (see `matching._sentenced_near`)."""
+    """community-api `Conviction`: none required; `active` is not used to pick sentences (`_sentenced_near`)."""
 
     conviction_id: int | None = None
     active: bool | None = None

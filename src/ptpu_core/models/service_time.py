@@ -1,5 +1,4 @@
-"""Moments in the core are aware UTC (`instant`; a naive value is London wall-clock time, `fold` picking a
-repeated hour's pass); stored and shown as naive London wall-clock time (`wall_clock`), as the Kotlin service's
+"""Moments in the core are aware UTC; stored and shown as naive London wall-clock time, as the Kotlin service's
 LocalDateTimes under TZ=Europe/London (SPEC §5)."""
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ SERVICE_ZONE = ZoneInfo(SERVICE_ZONE_NAME)
 
 
 def instant(moment: datetime) -> datetime:
-    """`moment` as an aware UTC datetime; naive means London wall-clock time."""
+    """`moment` as an aware UTC datetime; naive means London wall-clock time, `fold` picking a repeated hour."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SERVICE_ZONE)
     return moment.astimezone(UTC)

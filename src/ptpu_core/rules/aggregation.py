@@ -18,8 +18,7 @@ class Aggregation:
 
 
 def _recency(message: Message) -> tuple[object, ...]:
-    # Newest by created date; equal created dates are broken by the greater id so the
-    # choice never depends on the order the store returned the records in.
+    # Newest by created date, then the greater id: never the order the store returned them in.
     return (message.created_date, message.id)
 
 

@@ -1,6 +1,5 @@
-"""Unwrap an SQS body holding an `offender_events` SNS notification (SPEC §2): the `eventType` attribute and the
-inner message as JSON text, reading only `Message` and `MessageAttributes.eventType.Value` as the Kotlin
-`PrisonerChangesListenerPusher.kt`. Stdlib and attrs only."""
+"""Unwrap an SQS body holding an `offender_events` SNS notification (SPEC §2), reading only `Message` and
+`MessageAttributes.eventType.Value` as the Kotlin `PrisonerChangesListenerPusher.kt`."""
 
 from __future__ import annotations
 
@@ -24,9 +23,8 @@ class SnsNotification:
 
 
 def parse_envelope(body: str, sqs_message_id: str | None = None) -> SnsNotification:
-    """The notification in an SQS message `body`; InvalidMessage (naming `sqs_message_id`) when it is not one:
-    not a str of a JSON object, a `Type` other than Notification, no `Message` string or no (or a blank)
-    eventType attribute."""
+    """The notification in an SQS message `body`; InvalidMessage (naming `sqs_message_id`) when it is not one
+    (not a JSON object, a `Type` other than Notification, no `Message` string, no or a blank eventType)."""
     if not isinstance(body, str):
         raise InvalidMessage(f"body is not text but {type(body).__name__}", sqs_message_id)
     try:
@@ -59,8 +57,7 @@ def event_type_hint(body: str) -> str | None:
 
 
 def booking_id_of(inner_message: str) -> int | None:
-    """The inner message's bookingId when it has a usable one (used only to keep a booking's order);
-    a numeric string counts, as `ptpu_core.rules.event_parsing` reads it."""
+    """The inner message's usable bookingId (a numeric string counts), only to keep a booking's order."""
     try:
         return whole_number(json.loads(inner_message).get("bookingId"))
     except (ValueError, AttributeError, RecursionError):  # not JSON, not an object, or no whole number
