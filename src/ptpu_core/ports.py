@@ -36,7 +36,7 @@ class Metrics(Protocol):
         """ptpu_statusChange_total{type=kind}: total | success | fail."""
 
     def unreadable_record(self, kind: str) -> None:
-        """ptpu_unreadableRecord_total{type=kind}: item (a stored item, skipped) | message (a payload, NO_LONGER_VALID)."""
+        """ptpu_unreadableRecord_total{type=kind}: item (a stored item, skipped) | message (NO_LONGER_VALID)."""
 
     def status_change_succeeded(self, retries: int, days: float) -> None:
         """Observe ptpu_statusChange_retries and ptpu_statusChange (days: whole days since created, plus one)."""

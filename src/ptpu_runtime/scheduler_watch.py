@@ -1,8 +1,5 @@
-"""Whether the scheduled jobs still run: the `scheduler` component of /health, /health/liveness, and metrics.
-
-Alive when there are no jobs; or a job has run at most `run_limit` (lock_at_most + RUN_GRACE); or, none
-running, one finished (or the scheduler started) at most `idle_limit` ago (IDLE_TICKS processing delays, at
-least IDLE_FLOOR); docs/scheduler-health.md."""
+"""Whether the scheduled jobs still run (docs/scheduler-health.md): the `scheduler` component of /health,
+/health/liveness, and metrics."""
 
 from __future__ import annotations
 
@@ -40,8 +37,7 @@ class _Job:
 
 
 class SchedulerWatch(Collector):
-    """Thread-safe record of the jobs' runs; a HealthCheck and a Prometheus collector. `wall`: the time shown
-    (UTC); `monotonic`: seconds that ages are measured in."""
+    """Thread-safe record of the jobs' runs; a HealthCheck and a Prometheus collector."""
 
     name = NAME
 
@@ -79,7 +75,8 @@ class SchedulerWatch(Collector):
             self._last_tick = self._monotonic()
 
     def alive(self) -> tuple[bool, str]:
-        """(alive, why): see the module docstring for the rule."""
+        """(alive, why): alive with no jobs, one running at most `run_limit`, or, none running, one finished (or
+        the scheduler started) at most `idle_limit` ago."""
         with self._lock:
             if not self._jobs or self._last_tick is None:
                 return True, "no scheduled jobs"

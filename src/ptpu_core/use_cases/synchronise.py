@@ -127,8 +127,8 @@ class SynchronisationService:
         self, *, limit: int, deadline: datetime | None = None, only_after_failures: bool = False
     ) -> CycleSummary:
         """Probe the upstreams with the `system_failures` bookings: the first alone (while one is down a run costs
-        one booking's calls), then the rest until PROBE_FAILURES have failed again. A repeated system failure is
-        saved without counting a retry. `only_after_failures`: read nothing unless this instance saved a system failure since the last run."""
+        one booking's calls), then the rest until PROBE_FAILURES have failed again; a repeat is saved without
+        counting a retry. `only_after_failures`: read nothing unless a system failure was saved since the last run."""
         if only_after_failures and not self._outcomes.take_system_failure_mark():
             return CycleSummary()
         finished: dict[int, bool] = {}
