@@ -33,7 +33,7 @@ def mode_info(settings: Settings) -> dict[str, Any]:
 
 
 def mode_line(settings: Settings) -> str:
-    """The start-up log's line of what mode_info says."""
+    """The start-up log's line of `mode_info`."""
     mode = mode_info(settings)
     writes = ("DRY RUN, nothing is written to Delius (PRISONTOPROBATION_DRY_RUN=true)" if settings.dry_run
               else "LIVE, writing to Delius (PRISONTOPROBATION_DRY_RUN=false)")
@@ -97,8 +97,7 @@ def unread_variable_warnings(env: Mapping[str, str] | None = None) -> list[str]:
 
 def closest(name: str, candidates: frozenset[str], cutoff: float = 0.6) -> str | None:
     """The candidate most like `name` (difflib's ratio of the words after those they share; the first
-    alphabetically of equals), None below `cutoff`: ..._DRYRUN finds ..._DRY_RUN, ..._DLQ_MAX_RECEIVE_COUNT
-    not ..._DLQ_NAME."""
+    alphabetically of equals), None below `cutoff`."""
     scores = {each: difflib.SequenceMatcher(None, *_tails(name.upper(), each)).ratio() for each in sorted(candidates)}
     best = max(scores, key=scores.__getitem__, default=None)
     return best if best is not None and scores[best] >= cutoff else None

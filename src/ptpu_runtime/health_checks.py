@@ -1,6 +1,5 @@
-"""The components of GET /health (SPEC §9), named and shaped as the existing service's (services/health/*.kt)
-and hmpps-spring-boot-sqs's. A check reports DOWN, never raises, and shows only a failure's kind (its text
-can name an AWS account or role: it goes to the log)."""
+"""The components of GET /health (SPEC §9), shaped as the existing service's and hmpps-spring-boot-sqs's. A check
+reports DOWN, never raises, and shows only a failure's kind (its text, which can name an account, is logged)."""
 
 from __future__ import annotations
 
@@ -173,8 +172,7 @@ def _instant(moment: datetime | None) -> str | None:
 @define
 class UpstreamHealth:
     """An upstream's GET /health/ping: UP on 2xx with details.HttpStatus; DOWN otherwise, with the body. With
-    `recent`, also details.recentCalls of `service` (the UpstreamClient's name its calls are recorded under),
-    and DOWN while they are failing."""
+    `recent`, also details.recentCalls of `service`, and DOWN while they are failing."""
 
     name: str
     _ping: Callable[[], PingAnswer]

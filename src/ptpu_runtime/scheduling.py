@@ -1,6 +1,5 @@
-"""The scheduled jobs of SPEC §6 and §8: fixed-delay processing, the retry of system failures, three crons.
-As the original (one Spring scheduler thread + ShedLock), one job at a time, each under `scheduleLock`
-(the container's ScheduleCover, shared by ptpu pods and keeping the existing service out)."""
+"""The scheduled jobs of SPEC §6 and §8. As the original (one Spring scheduler thread + ShedLock), one job at a
+time, each under `scheduleLock` (shared by ptpu pods, keeping the existing service out)."""
 
 from __future__ import annotations
 
@@ -75,9 +74,8 @@ class Lock(Protocol):
 
 
 class SharedLock:
-    """`scheduleLock`, taken by every job of this process. A release lost to an outage is retried before the
-    next job, whichever it is (the lock stays ours until lock_at_most); repeating it is safe. `deadline`: the
-    last acquire's time + DEADLINE_SHARE of lock_at_most (None without a clock)."""
+    """`scheduleLock`, taken by every job of this process; a release lost to an outage is retried before the next
+    job. `deadline`: the last acquire's time + DEADLINE_SHARE of lock_at_most (None without a clock)."""
 
     def __init__(
         self, lock: Lock, lock_at_most: timedelta = LOCK_AT_MOST, clock: Clock | None = None,
@@ -164,16 +162,13 @@ class LockedJob:
 
 
 def _expected_notice_dropped(record: logging.LogRecord) -> bool:
-    """A filter: drops APScheduler's warning on each tick of a cycle longer than the delay, and its
-    "tentatively added" lines (each job is announced again when really added)."""
+    """Drops APScheduler's warning on each tick of a cycle longer than the delay, and its "tentatively added"."""
     message = record.getMessage()
     return "maximum number of running instances reached" not in message and "tentatively" not in message
 
 
 class SynchronisationScheduler:
-    """An APScheduler BackgroundScheduler with the five jobs, all under one SharedLock, each cycle bounded by
-    the deadline of the lock it took; triggers guarded by cron.StrictlyLater. Processing's and the system
-    failures' summaries are logged at DEBUG (they run every second or minute)."""
+    """The five jobs, all under one SharedLock, each cycle bounded by the deadline of the lock it took."""
 
     def __init__(
         self, service: SynchronisationService, lock: Lock, clock: Clock, settings: ScheduleSettings,

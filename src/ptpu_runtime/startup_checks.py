@@ -33,8 +33,7 @@ _UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, 
 
 
 def check_aws(settings: Settings, clients: AwsClients, resolve_queues: Callable[[], object]) -> None:
-    """Resolve (emulated: create) the queues, describe both tables and any domain-events topic. Raises
-    ConfigError on the first failure; anything else propagates."""
+    """Resolve (emulated: create) the queues, describe both tables and any topic; ConfigError on the first failure."""
     emulated = settings.emulated_aws
     with explained("SQS", clients.sqs, "SQS_AWS", "SQS_ENDPOINT_URL" if emulated else "AWS_REGION"):
         resolve_queues()
@@ -95,8 +94,7 @@ def explained(
 
 
 def check_listen(address: str, port: int) -> None:
-    """Bind SERVER_ADDRESS:SERVER_PORT once, before anything starts: an unresolvable address or a taken port is
-    a ConfigError naming both settings."""
+    """Bind SERVER_ADDRESS:SERVER_PORT once: an unresolvable address or a taken port is a ConfigError."""
     try:
         infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError) as error:

@@ -1,6 +1,5 @@
-"""Where traces and the `P2P*` events go: Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING), OTLP/HTTP
-(OTEL_EXPORTER_OTLP_ENDPOINT: `<url>/v1/traces`, `<url>/v1/logs`), both through one provider, sampler and
-instrumentation set, or neither: the OpenTelemetry SDK not imported, every span the API's no-op one."""
+"""Where traces and the `P2P*` events go: Application Insights, OTLP/HTTP, both through one provider, or neither
+(the OpenTelemetry SDK not imported, every span the API's no-op one)."""
 
 from __future__ import annotations
 
@@ -79,8 +78,7 @@ def start_tracing(
     settings: Settings, *, span_exporters: Sequence[SpanExporter] = (), log_exporters: Sequence[LogRecordExporter] = (),
     install_global: bool = True,
 ) -> Tracing:
-    """Providers, exporters (batched; `span_exporters` / `log_exporters`, tests', synchronous), the events' log
-    handler and instrumentation; `install_global`: the process's provider."""
+    """Providers, exporters (batched; tests' `span_exporters` / `log_exporters` synchronous) and instrumentation."""
     if not (settings.applicationinsights_connection_string or settings.otel_exporter_otlp_endpoint or span_exporters):
         return Tracing(trace.NoOpTracer())
     from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
@@ -130,7 +128,6 @@ def no_lone_calls() -> Sampler:
 def _configured_exporters(
     settings: Settings, provider: TracerProvider
 ) -> tuple[dict[str, SpanExporter], list[LogRecordExporter]]:
-    """The exporters the settings name, by name (AZURE_MONITOR, OTLP), and their log exporters."""
     spans: dict[str, SpanExporter] = {}
     logs: list[LogRecordExporter] = []
     if settings.applicationinsights_connection_string:

@@ -31,6 +31,5 @@ class Observability(containers.DeclarativeContainer):
     registry = providers.Singleton(CollectorRegistry, auto_describe=True)
     metrics = providers.Singleton(PrometheusMetrics, registry)
     telemetry = providers.Singleton(_telemetry, tracing, metrics)
-    # Every upstream call: http_client_requests_seconds and ptpu_upstream_calls_total, and each API's recent
-    # calls for its /health component.
+    # Every upstream call's metrics, and each API's recent calls for its /health component.
     upstream_calls = providers.Singleton(UpstreamCalls, registry, UPSTREAM_APIS)
