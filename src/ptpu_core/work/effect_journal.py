@@ -55,8 +55,7 @@ class EffectJournal:
         self._written.append(step)
 
     def stage(self) -> None:
-        """Put the landed writes and buffered effects' keys on the record for the caller's save; then `saved()`
-        or, when that save failed, `flush()`."""
+        """Put the journal on the record for the caller's save; then `saved()` or, if that failed, `flush()`."""
         self._message.applied_steps = self._message.applied_steps | frozenset(
             [step for step, _ in self._pending] + self._written
         )
@@ -78,7 +77,6 @@ class EffectJournal:
 
 
 def write_key(operation: str, *arguments: object) -> str:
-    """`w:<operation>:<digest>`: the digest (sha256 of the arguments' repr, attrs models included)
-    tells one write from another; the same write has the same key on every attempt."""
+    """`w:<operation>:<digest of the arguments' repr>`: the same write has the same key on every attempt."""
     digest = hashlib.sha256(repr(arguments).encode()).hexdigest()[:_DIGEST_CHARS]
     return f"{WRITE}{operation}:{digest}"
