@@ -50,8 +50,7 @@ class SpringCron:
             and (self.weekday_rules is None or any(rule(day) for rule in self.weekday_rules)))
 
     def first_at_or_after(self, start: datetime) -> datetime | None:
-        """The first wall-clock time (naive, whole seconds) at or after naive `start` that matches; None when
-        none does within _SEARCH_DAYS. Knows nothing of time zones (SpringCronTrigger does)."""
+        """The first naive wall-clock time (whole seconds) at or after `start` that matches, within _SEARCH_DAYS."""
         start = _ceil_second(start)
         day, after = start.date(), start.time()
         for _ in range(_SEARCH_DAYS):
@@ -142,9 +141,8 @@ def _last_weekday(day: date) -> date:
 
 
 def _nearest_weekday(day: date, target: int) -> date | None:
-    """Spring's `nW` (QuartzCronField.weekdayNearestTo): day n if Monday-Friday; a Saturday moves to the Friday
-    before (Monday the 3rd when n is 1), a Sunday to the Monday after. None when the month has no day n, or
-    it is a Sunday and the month's last day (Spring never fires that month)."""
+    """Spring's `nW` (QuartzCronField.weekdayNearestTo): the weekday nearest day n within its month; None when
+    the month has no day n, or it is a Sunday and the month's last day (Spring never fires that month)."""
     length = _month_length(day)
     if target > length:
         return None
@@ -225,8 +223,7 @@ class SpringCronTrigger(BaseTrigger):
         return self.first_at_or_after(_utc(previous_fire_time) + timedelta(microseconds=1))
 
     def first_at_or_after(self, start: datetime) -> datetime | None:
-        """The first fire at or after the aware instant `start` (its whole second), in the trigger's zone;
-        None within 29 years."""
+        """The first fire at or after the aware instant `start`, in the trigger's zone; None within 29 years."""
         instant = _ceil_second(_utc(start))
         limit = instant + _SEARCH
         while instant < limit:
@@ -250,9 +247,8 @@ class SpringCronTrigger(BaseTrigger):
 
 
 class StrictlyLater(BaseTrigger):
-    """A trigger whose next fire is always later than the previous one (an earlier or equal answer would keep
-    APScheduler's thread looping for ever): on one, an ERROR, then the trigger is asked afresh from a second,
-    a minute, an hour, then a day after the previous fire; None if it still has no later one."""
+    """A trigger whose next fire is always later than the previous one (else APScheduler's thread loops for ever):
+    on one, an ERROR, then the trigger is asked again from a second, a minute, an hour, then a day later."""
 
     _STEPS = (timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
 
@@ -293,8 +289,7 @@ def _offset(zone: tzinfo, instant: datetime) -> timedelta:
 
 
 def _offset_change(zone: tzinfo, start: datetime, offset: timedelta, until: datetime) -> datetime | None:
-    """The first whole-second instant in (start, until] whose offset is not `offset`; None if none. Probed
-    every _PROBE_STEP, then bisected to the second."""
+    """The first whole-second instant in (start, until] whose offset is not `offset`, bisected; None if none."""
     same = start
     while same < until:
         changed = min(same + _PROBE_STEP, until)

@@ -81,8 +81,8 @@ class DynamoTableHealth:
 
 @define
 class QueueHealth:
-    """Counts on the queue and its DLQ; DOWN when the DLQ is not attached (`dlq_attached`: its redrive
-    policy; without one a named DLQ counts), missing or unreadable (the existing service's QueueHealth)."""
+    """Counts on the queue and its DLQ; DOWN when the DLQ is not attached, missing or unreadable (as the
+    existing service's QueueHealth)."""
 
     name = QUEUE
     _queues: QueueAdmin
@@ -114,8 +114,7 @@ class QueueHealth:
 
 @define
 class TopicHealth:
-    """An SNS topic as hmpps-spring-boot-sqs's HmppsTopicHealth reports it (GetTopicAttributes; counts as
-    strings, as SNS gives them). `sns`: a boto3 SNS client, whose timeouts bound the call."""
+    """An SNS topic as hmpps-spring-boot-sqs's HmppsTopicHealth reports it (GetTopicAttributes)."""
 
     name = DOMAIN_EVENT_TOPIC
     _sns: Any

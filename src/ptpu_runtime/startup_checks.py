@@ -61,8 +61,7 @@ DOMAIN_EVENT_TOPIC_SETTING = "HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN"
 def explained(
     service: str, client: Any, keys: str, endpoint_setting: str, resource: tuple[str, str] | None = None
 ) -> Iterator[None]:
-    """Botocore's credential, permission, connection and not-found errors as a one-line ConfigError. `keys`:
-    the credential variables' prefix (SQS_AWS); `endpoint_setting`: the endpoint's; `resource`: (setting, name)."""
+    """Botocore's credential, permission, connection and not-found errors as a one-line ConfigError."""
     endpoint = str(getattr(getattr(client, "meta", None), "endpoint_url", "?"))
     key_settings = f"{keys}_ACCESS_KEY_ID/{keys}_SECRET_ACCESS_KEY"
     try:

@@ -108,8 +108,7 @@ def start_tracing(
 
 
 def no_lone_calls() -> Sampler:
-    """The root sampler: a CLIENT span that would start a trace (a call outside any received message,
-    processed record or API request: the long poll, lock queries, health pings) is dropped."""
+    """The root sampler: a CLIENT span that would start a trace (the long poll, lock queries, pings) is dropped."""
     from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 
     class NoLoneCalls(Sampler):
@@ -169,8 +168,7 @@ def _event_pipeline(
 
 
 class ThrottleExporterLogs(logging.Filter):
-    """Per logger under EXPORTER_LOGGERS, the first record, then one per INTERVAL_SECONDS with the count held
-    back; Azure's HTTP policy's INFO lines dropped. `clock` returns seconds."""
+    """Per logger under EXPORTER_LOGGERS, the first record, then one per INTERVAL_SECONDS with the count held back."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()

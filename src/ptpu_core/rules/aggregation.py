@@ -23,8 +23,7 @@ def _recency(message: Message) -> tuple[object, ...]:
 
 
 def aggregate(messages: Iterable[Message]) -> Aggregation:
-    """The newest record per (booking, event type), by booking (first appearance), then event priority and
-    type name; every other record a duplicate, in input order."""
+    """Kept in order of booking (first appearance), event priority and type name; duplicates in input order."""
     inputs = list(messages)
     booking_order: dict[int, int] = {}
     newest: dict[tuple[int, str], Message] = {}

@@ -41,8 +41,7 @@ def epoch_seconds(moment: datetime) -> int:
 
 
 def initial_delete_by(created: datetime) -> int:
-    """deleteBy RECORD_LIFETIME after `created`: a new record's, and a record's marked processed then (from
-    either run: the Kotlin `Message.markAsProcessed`)."""
+    """deleteBy RECORD_LIFETIME after `created`: a new record's, or one marked processed (`Message.markAsProcessed`)."""
     return epoch_seconds(instant(created) + RECORD_LIFETIME)
 
 

@@ -47,8 +47,7 @@ def parse_envelope(body: str, sqs_message_id: str | None = None) -> SnsNotificat
 
 
 def event_type_hint(body: str) -> str | None:
-    """The envelope's `MessageAttributes.eventType.Value` of a body that may not be a valid envelope (for
-    naming a poison message's DLQ event); None when the body is not a JSON object or shows none. Total."""
+    """The eventType of a body that may not be a valid envelope (for a poison message's DLQ event), or None."""
     try:
         envelope = json.loads(body)
     except (ValueError, RecursionError, TypeError):

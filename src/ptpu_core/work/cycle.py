@@ -23,8 +23,8 @@ T = TypeVar("T")
 
 
 class RunsBookingTasks(Protocol):
-    """At most N tasks at once (PRISONTOPROBATION_PROCESSOR_WORKERS), each pulled on the calling thread when a
-    worker is free; every result once all finished. A task raising: none more pulled, the first raised."""
+    """At most N tasks at once, each pulled on the calling thread when a worker is free; a task raising: none
+    more pulled, the first raised once those in hand finish."""
 
     def run_all(self, tasks: Iterable[Callable[[], T]]) -> list[T]: ...
 
@@ -65,14 +65,12 @@ class BookingLeases(Protocol):
     def try_lease(self, booking_id: int, run: LeaseRun) -> bool: ...
 
     def keep(self, booking_id: int, run: LeaseRun) -> bool:
-        """Before each write: True while the lease is this pod's with KEEP_SHARE of it left, extending it to a
-        whole `lease` first if need be; False once it is not (a store failure is logged, not raised)."""
+        """Before each write: True while the lease is this pod's, extended if under KEEP_SHARE is left. Never raises."""
 
     def release(self, booking_id: int, run: LeaseRun) -> None: ...
 
     def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> Collection[int]:
-        """Of `booking_ids` (at most LOOK_AHEAD), those `try_lease` would refuse now, read in one go; a hint
-        only. StoreFailure when the store cannot be read."""
+        """Those of `booking_ids` (at most LOOK_AHEAD) `try_lease` would refuse now, a hint; StoreFailure."""
 
 
 class NoLeases:

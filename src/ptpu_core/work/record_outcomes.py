@@ -128,8 +128,7 @@ class OutcomeRecorder:
 
 
 def kind_of(error: BaseException | None) -> tuple[str, str]:
-    """(label, where raised): ("UpstreamFailure from community-api (HTTP 5xx)", "base.py:212"); any other
-    error's label names where it was raised: ("KeyError at movement.py:40", "movement.py:40")."""
+    """(label, where raised): ("UpstreamFailure from prison-api (HTTP 5xx)", ...), ("KeyError at m.py:4", "m.py:4")."""
     if error is None:
         return "an unknown error", ""
     frame = error.__traceback__

@@ -48,8 +48,7 @@ class Ports:
 
 @frozen
 class DryRun:
-    """A dry run's reporting twins: `writes` wraps community-api to report each write (P2PDryRunWrite) to the
-    telemetry given; `domain_events` reports each announcement (P2PDryRunDomainEvent; None: nothing)."""
+    """A dry run's reporting twins: each write a P2PDryRunWrite, each announcement a P2PDryRunDomainEvent."""
 
     writes: Callable[[CommunityApi, Telemetry], CommunityApi]
     domain_events: Callable[[Telemetry], DomainEventPublisher] | None = None
@@ -85,8 +84,7 @@ class BookingWork:
         self._journal = None if self._store is None else EffectJournal(message, self._store)
 
     def commit(self, result: Outcome | Exception) -> Outcome:
-        """Store the outcome with the journal in one write, then emit its effects; when that save fails (or
-        there is no `save`), write the journal alone, emit once it landed, and raise."""
+        """Store the outcome with the journal in one write, then emit its effects; when that save fails, `flush`."""
         self._confirm_lease()  # the save is a write for the booking too
         journal, message = self._journal, self._message
         if self._save is None or message is None:
@@ -242,8 +240,7 @@ class BookingWork:
                 self._publish(event)
 
     def _publish(self, event: HmppsDomainEvent) -> None:
-        """Journal `w:publish:<digest>` once published, `w:publish-owed:<digest>=<event>` when it failed (the
-        record's next processing publishes it first)."""
+        """Journalled as published, or owed (`owed_step`) when it failed."""
         publisher = self.ports.domain_events
         if publisher is None:
             return
