@@ -1,5 +1,5 @@
-"""At start-up: the effective mode (`mode_line`, /info's `mode_info`), and a WARNING naming the closest real
-name for each variable of the service's own name families (from `Settings`) that it does not read."""
+"""At start-up: the effective mode, and a warning for each variable of the service's own name families that it
+does not read."""
 
 from __future__ import annotations
 
@@ -55,8 +55,7 @@ LIBRARY_FAMILIES = frozenset({"AWS_", "OTEL_"})
 # What the service reads besides Settings: the outbound variables (checked at start-up) and BUILD_NUMBER.
 OTHER_READ = frozenset({*PROXY_VARIABLES, *NO_PROXY_VARIABLES, *CA_BUNDLE_VARIABLES, "BUILD_NUMBER"})
 
-# Kubernetes service links (docker links have the same shape): FOO_SERVICE_HOST, FOO_SERVICE_PORT,
-# FOO_SERVICE_PORT_HTTP, FOO_PORT_80_TCP, FOO_PORT_80_TCP_PROTO / _PORT / _ADDR; FOO_PORT=tcp://10.0.0.1:80.
+# Kubernetes (and docker) service links: FOO_SERVICE_HOST, FOO_PORT_80_TCP_ADDR, FOO_PORT=tcp://10.0.0.1:80, ...
 _SERVICE_LINK = re.compile(
     r"[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)")
 _LINK_PORT_VALUE = re.compile(r"(tcp|udp|sctp)://\S+:\d+")
@@ -111,6 +110,5 @@ def _tails(a: str, b: str) -> tuple[str, str]:
 
 
 def _service_link(name: str, value: str) -> bool:
-    if _SERVICE_LINK.fullmatch(name):
-        return True
-    return name.endswith("_PORT") and _LINK_PORT_VALUE.fullmatch(value) is not None
+    port_link = name.endswith("_PORT") and _LINK_PORT_VALUE.fullmatch(value) is not None
+    return port_link or _SERVICE_LINK.fullmatch(name) is not None
