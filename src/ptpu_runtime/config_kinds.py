@@ -230,7 +230,7 @@ def _prison_codes(value: str) -> frozenset[str]:
 
 
 def checked(parse: Callable[[str], T], ok: Callable[[T], bool], complaint: str) -> Callable[[str], T]:
-    """`parse`, then ValueError "'<value>' <complaint>" unless `ok` holds for what it gave."""
+    """`parse`, then ValueError "'<value>' <complaint>" unless `ok` holds."""
 
     def parse_checked(value: str) -> T:
         parsed = parse(value)

@@ -22,7 +22,6 @@ from ptpu_core.work.outage_log import OutageLog
 from ptpu_runtime.cron import SpringCronTrigger, StrictlyLater
 from ptpu_runtime.scheduler_watch import IDLE_FLOOR, IDLE_TICKS, RUN_GRACE, SchedulerWatch, WatchLimits
 
-# A retry tier run by several pods counts as one run when their starts are this close (ptpu_core.work.cycle.LeaseRun).
 SAME_RUN_WINDOW_CAP = timedelta(minutes=5)
 
 log = logging.getLogger(__name__)
@@ -52,8 +51,7 @@ class ScheduleSettings:
 
 
 def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> timedelta:
-    """How close two pods' starts of a retry tier count as one tick's run: half the shortest gap between two
-    fires of any tier, at most SAME_RUN_WINDOW_CAP."""
+    """How close two pods' starts of a retry tier count as one run: half the shortest gap between fires, capped."""
     start = now or datetime.now()
     gaps = []
     for cron in settings.crons.values():

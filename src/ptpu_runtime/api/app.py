@@ -44,7 +44,6 @@ def asyncapi_document() -> str:
 
 
 def _documents() -> APIRouter:
-    """The redirects to Swagger UI and the AsyncAPI document (YAML)."""
     router = APIRouter(include_in_schema=False)
 
     @router.get("/")
