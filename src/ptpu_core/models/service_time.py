@@ -27,7 +27,6 @@ def wall_clock(moment: datetime) -> datetime:
 
 
 def wall_clock_between(moment: datetime, after: datetime | None, before: datetime | None) -> bool:
-    """after < moment < before, compared as London wall-clock times (as the existing service compares its
-    LocalDateTimes: isAfter / isBefore, both exclusive); None leaves that end open."""
+    """after < moment < before as London wall-clock times (the Kotlin isAfter / isBefore); None: that end open."""
     reading = wall_clock(moment)
     return (after is None or reading > wall_clock(after)) and (before is None or reading < wall_clock(before))

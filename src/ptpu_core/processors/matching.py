@@ -73,8 +73,7 @@ class OffenderMatcher:
     _announcer: Announces | None = None
 
     def ensure_offender_number_exists_in_probation(self, booking: Booking, sentence_start_date: date) -> MatchResult:
-        """Matched(crn) when exactly one case matches (or offender search says the NOMS number is already
-        on it), its NOMS number now set; NotMatched with the state to save and the telemetry to send else."""
+        """Matched(crn), its NOMS number now set, when exactly one case matches (or one already has it)."""
         prisoner = self._prison_api.get_prisoner(booking.offender_no)
         result = self._offender_search.match(MatchRequest(
             first_name=booking.first_name, surname=booking.last_name, date_of_birth=booking.date_of_birth,

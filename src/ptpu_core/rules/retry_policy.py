@@ -46,8 +46,7 @@ def initial_delete_by(created: datetime) -> int:
 
 
 def retry_delete_by(current_delete_by: int, retry_until: date | None, now: datetime) -> int:
-    """deleteBy of a record tried again: `retry_until` at `now`'s London time of day (shorter or longer), or
-    unchanged without one (the Kotlin `Message.retry(retryUntil)`)."""
+    """`retry_until` at `now`'s London time of day, or unchanged without one (the Kotlin `Message.retry`)."""
     if retry_until is None:
         return current_delete_by
     return epoch_seconds(datetime.combine(retry_until, wall_clock(now).time()))

@@ -14,8 +14,7 @@ from ptpu_core.rules.event_parsing import whole_number
 
 @frozen
 class SnsNotification:
-    """One notification: its `eventType` attribute, the inner message (JSON text) and SNS's `MessageId`
-    (None when the envelope has none; ptpu derives a record's id from it to spot redeliveries)."""
+    """`sns_message_id`: None when the envelope has none; a record's id derives from it."""
 
     event_type: str
     message: str  # the inner message, still JSON text

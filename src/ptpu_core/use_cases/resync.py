@@ -178,8 +178,7 @@ def _no_leases_if_none(leases: BookingLeases | None) -> BookingLeases:
 
 @define
 class Resync:
-    """A dry run (per request, or always with `settings.dry_run`) reports through `dry_run`'s twins;
-    `owed_announcements` keeps an announcement that could not be published (`KeptWhenUnpublished`)."""
+    """`owed_announcements` keeps an announcement that could not be published (`KeptWhenUnpublished`)."""
 
     _ports: Ports
     _settings: DomainSettings
@@ -196,8 +195,7 @@ class Resync:
     def resync(
         self, ids: Sequence[object], *, dry_run: bool = True, progress: ResyncProgress | None = None
     ) -> ResyncReport:
-        """One item per id, in order; InvalidResyncRequest (nothing done) for a bad request. `progress` is kept
-        up to date and its `stop()` honoured like a spent time budget."""
+        """One item per id, in order; InvalidResyncRequest (nothing done) for a bad request."""
         wanted = validated_ids(ids)
         progress = progress or ResyncProgress()
         progress.begin(wanted)

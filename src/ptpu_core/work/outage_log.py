@@ -35,8 +35,7 @@ class OutageLog:
     def failure(
         self, error: BaseException, about: str = "", level: int = logging.ERROR, traceback: bool = True
     ) -> None:
-        """Logged (with its traceback unless not `traceback`) if it starts an outage, else counted; `about` (e.g.
-        "message 123") is added to the first line."""
+        """Logged if it starts an outage (`about` added), else counted."""
         with self._guard:
             now = self._clock()
             self._last_failure = now
@@ -61,8 +60,7 @@ class OutageLog:
                 self._end(" recovered", self._clock() - self._failing_since)
 
     def clear_if_quiet(self, quiet_seconds: float) -> bool:
-        """For an activity with no success of its own to report: end the outage when its last failure is
-        `quiet_seconds` or more ago (one line, the failures counted since the first). True if it ended."""
+        """End the outage (one line) when its last failure is `quiet_seconds` or more ago; True if it ended."""
         with self._guard:
             if self._failing_since is None or self._clock() - self._last_failure < quiet_seconds:
                 return False

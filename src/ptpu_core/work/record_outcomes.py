@@ -88,9 +88,8 @@ class OutcomeRecorder:
         counts_system_failure: bool = True,
     ) -> None:
         """`selected`: the cycle selected this record itself (only then is a final failure counted);
-        `retry_run`: SPEC §8 or the retry of system failures, not SPEC §6; `counts_system_failure` False: a
-        TryLater(ERROR) keeps the retry count. deleteBy (Message.kt): Done -> now + 30 days; TryLater -> the
-        retry-until date only when a retry run tries a record tried before, else left as it is."""
+        `retry_run`: not SPEC §6; `counts_system_failure` False: a TryLater(ERROR) keeps the retry count. deleteBy
+        as Message.kt: Done -> now + 30 days; TryLater -> retry-until when a retry run retries a record tried before."""
         self._tick()  # a kind of failure quiet for a minute is over
         now = instant(self._clock.now())
         # joined as the Kotlin joinToString(); none keeps those stored (as Message.retry / markAsProcessed)

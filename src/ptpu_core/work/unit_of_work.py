@@ -60,8 +60,7 @@ def _landed_unless_refused(answer: object) -> str | None:
 
 
 class BookingWork:
-    """`store`: the journal's store (None: no journal, effects at once); `save`: how `commit` stores an outcome;
-    `lease`: raises LeaseLost unless the lease is still ours; `dry_run`: the client writes go to instead."""
+    """`store` None: no journal, effects at once. `lease` raises LeaseLost unless the lease is still ours."""
 
     def __init__(
         self, ports: Ports, settings: DomainSettings, *, store: AppliedStepStore | None = None,
