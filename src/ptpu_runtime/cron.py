@@ -141,8 +141,7 @@ def _last_weekday(day: date) -> date:
 
 
 def _nearest_weekday(day: date, target: int) -> date | None:
-    """Spring's `nW` (QuartzCronField.weekdayNearestTo): the weekday nearest day n within its month; None when
-    the month has no day n, or it is a Sunday and the month's last day (Spring never fires that month)."""
+    """Spring's `nW` (QuartzCronField.weekdayNearestTo); None without a day n, or for a Sunday last day (as Spring)."""
     length = _month_length(day)
     if target > length:
         return None
@@ -207,8 +206,7 @@ _SECOND = timedelta(seconds=1)
 
 
 class SpringCronTrigger(BaseTrigger):
-    """Fires at each instant whose wall-clock time in `timezone` the expression matches. `timezone`: a tzinfo
-    or zone name; None: the machine's, as @Scheduled the JVM's. Raises CronSyntaxError."""
+    """`timezone`: a tzinfo or zone name; None: the machine's, as @Scheduled the JVM's. Raises CronSyntaxError."""
 
     def __init__(self, expression: str, timezone: tzinfo | str | None = None) -> None:
         self.cron = parse_spring_cron(expression)
@@ -216,8 +214,7 @@ class SpringCronTrigger(BaseTrigger):
         self.expression = expression
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        # As APScheduler's CronTrigger (a missed fire is found, then coalesced). In UTC: adding to a zoned time
-        # adds to its wall-clock time and drops its fold (PEP 495).
+        # As APScheduler's CronTrigger; in UTC, as adding to a zoned time drops its fold (PEP 495).
         if previous_fire_time is None:
             return self.first_at_or_after(now)
         return self.first_at_or_after(_utc(previous_fire_time) + timedelta(microseconds=1))
@@ -247,8 +244,7 @@ class SpringCronTrigger(BaseTrigger):
 
 
 class StrictlyLater(BaseTrigger):
-    """A trigger whose next fire is always later than the previous one (else APScheduler's thread loops for ever):
-    on one, an ERROR, then the trigger is asked again from a second, a minute, an hour, then a day later."""
+    """A trigger whose next fire is always later than the previous one (else APScheduler's thread loops for ever)."""
 
     _STEPS = (timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
 

@@ -95,8 +95,7 @@ def unread_variable_warnings(env: Mapping[str, str] | None = None) -> list[str]:
 
 
 def closest(name: str, candidates: frozenset[str], cutoff: float = 0.6) -> str | None:
-    """The candidate most like `name` (difflib's ratio of the words after those they share; the first
-    alphabetically of equals), None below `cutoff`."""
+    """The candidate most like `name` by the words after those they share (difflib), None below `cutoff`."""
     scores = {each: difflib.SequenceMatcher(None, *_tails(name.upper(), each)).ratio() for each in sorted(candidates)}
     best = max(scores, key=scores.__getitem__, default=None)
     return best if best is not None and scores[best] >= cutoff else None

@@ -81,8 +81,7 @@ class DynamoTableHealth:
 
 @define
 class QueueHealth:
-    """Counts on the queue and its DLQ; DOWN when the DLQ is not attached, missing or unreadable (as the
-    existing service's QueueHealth)."""
+    """As the existing service's QueueHealth: DOWN when the DLQ is not attached, missing or unreadable."""
 
     name = QUEUE
     _queues: QueueAdmin
@@ -170,8 +169,7 @@ def _instant(moment: datetime | None) -> str | None:
 
 @define
 class UpstreamHealth:
-    """An upstream's GET /health/ping: UP on 2xx with details.HttpStatus; DOWN otherwise, with the body. With
-    `recent`, also details.recentCalls of `service`, and DOWN while they are failing."""
+    """An upstream's GET /health/ping (UP on 2xx), and with `recent` its calls' summary, DOWN while failing."""
 
     name: str
     _ping: Callable[[], PingAnswer]

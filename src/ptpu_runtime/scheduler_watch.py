@@ -75,8 +75,7 @@ class SchedulerWatch(Collector):
             self._last_tick = self._monotonic()
 
     def alive(self) -> tuple[bool, str]:
-        """(alive, why): alive with no jobs, one running at most `run_limit`, or, none running, one finished (or
-        the scheduler started) at most `idle_limit` ago."""
+        """(alive, why): no jobs, one running under `run_limit`, or none running and one ended within `idle_limit`."""
         with self._lock:
             if not self._jobs or self._last_tick is None:
                 return True, "no scheduled jobs"

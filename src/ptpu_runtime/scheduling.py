@@ -72,8 +72,7 @@ class Lock(Protocol):
 
 
 class SharedLock:
-    """`scheduleLock`, taken by every job of this process; a release lost to an outage is retried before the next
-    job. `deadline`: the last acquire's time + DEADLINE_SHARE of lock_at_most (None without a clock)."""
+    """`scheduleLock` for every job of this process; a release lost to an outage is retried before the next job."""
 
     def __init__(
         self, lock: Lock, lock_at_most: timedelta = LOCK_AT_MOST, clock: Clock | None = None,

@@ -13,8 +13,7 @@ T = TypeVar("T")
 
 
 class ThreadedRunner:
-    """One executor for the runner's life. The first exception a task raises stops the pulling and is raised by
-    `run_all` once the tasks in hand finish."""
+    """One executor for the runner's life (see `close`)."""
 
     def __init__(self, workers: int) -> None:
         if workers < 1:

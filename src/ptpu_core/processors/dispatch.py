@@ -1,6 +1,5 @@
-"""One stored record through its processor (SPEC §7). A record that can never be processed is settled: an
-unhandled event type Done COMPLETED (the Kotlin MessageProcessor), an unreadable payload Done NO_LONGER_VALID
-(counted). SystemFailure propagates: the record is retried."""
+"""One stored record through its processor (SPEC §7). An unhandled event type is Done COMPLETED (the Kotlin
+MessageProcessor), an unreadable payload Done NO_LONGER_VALID; SystemFailure propagates: the record is retried."""
 
 from __future__ import annotations
 

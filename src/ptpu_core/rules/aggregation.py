@@ -1,5 +1,4 @@
-"""Per-booking aggregation (SPEC §6 steps 3-4): the newest record per event type is kept, in event priority
-order; older ones are duplicates to delete."""
+"""Per-booking aggregation (SPEC §6 steps 3-4): the newest record per event type kept, older ones duplicates."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Phases 2 and 3 (SPEC §6, §8, §10; the Kotlin MessageAggregator and MessageRetryService): select what is due,
-then per booking under its lease aggregate its records and process each kept one through its `BookingWork`.
-A processing exception is that record's TryLater(ERROR); a StoreFailure stops the cycle, losing nothing."""
+"""Phases 2 and 3 (SPEC §6, §8, §10; the Kotlin MessageAggregator and MessageRetryService). A processing
+exception is that record's TryLater(ERROR); a StoreFailure stops the cycle, losing nothing."""
 
 from __future__ import annotations
 
@@ -60,8 +59,7 @@ Selector = Callable[[Message], bool]
 
 @frozen
 class _Pass:
-    """`selects`: the selection, checked again on each booking's consistent read; `joins`: which of a booking's
-    records the cycle may process; `probe`: a probe run's bookings, True when one ended failing again."""
+    """`selects` is checked again on each booking's consistent read; `probe`: True for a booking failing again."""
 
     selects: Selector
     run: LeaseRun = PROCESS_DUE

@@ -134,8 +134,7 @@ NO_TRACING: RecordTracing = NoTracing()
 
 @frozen
 class CycleSettings:
-    """`leases` None: every booking is ours, nothing read ahead. `retry_same_run_within`: see `LeaseRun`.
-    `booking_order`: this pod's walk (`PodSpread`). `look_ahead`: 1 to LOOK_AHEAD. `tracing`: a span per record."""
+    """`leases` None: every booking is ours, nothing read ahead. `retry_same_run_within`: see `LeaseRun`."""
 
     runner: RunsBookingTasks = SerialRunner()
     leases: BookingLeases | None = None

@@ -1,5 +1,4 @@
-"""PUT/GET /queue-admin/* (SPEC §9): the original's three endpoints and the hmpps-sqs convention ones, each with
-its telemetry only when a message was found."""
+"""/queue-admin/* (SPEC §9): the original's endpoints and hmpps-sqs's, with telemetry when a message was found."""
 
 from __future__ import annotations
 

@@ -174,8 +174,7 @@ def to_csv(messages: Iterable[Message], with_processed: bool = False) -> str:
 
 
 def streamed_csv(gate: ReportGate, select: Callable[[], Iterable[Message]], with_processed: bool = False) -> Response:
-    """The CSV of `select()`, streamed under one of the gate's slots; the first page is read before answering, so
-    a store that is down is a 503, not a cut 200."""
+    """The CSV of `select()`, streamed under a gate's slot; the first page read first (a store down: 503, not 200)."""
     gate.enter()
     chunks = gate.release_after(lambda: csv_chunks(select(), with_processed))
     first = next(chunks)

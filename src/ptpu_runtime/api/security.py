@@ -63,8 +63,7 @@ class TokenVerifier:
 
 
 def require_role(verifier: TokenVerifier, role: str) -> Callable[..., object]:
-    """A FastAPI dependency admitting only a valid token whose `authorities` hold `role` (as the existing service's
-    AuthAwareTokenConverter); its value is who asked (user_name, client_id or sub), for the audit line."""
+    """A FastAPI dependency admitting only a token whose `authorities` hold `role`; its value is who asked."""
 
     def check(credentials: HTTPAuthorizationCredentials | None = Security(BEARER_SCHEME)) -> object:
         if credentials is None:

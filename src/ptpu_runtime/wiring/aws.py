@@ -62,8 +62,7 @@ def _existing_queue_url(sqs: Any, setting: str, name: str) -> str:
 
 
 def domain_event_publisher(settings: Settings, aws: AwsClients, telemetry: Telemetry) -> DomainEventPublisher:
-    """Without a topic, one that drops every event; in dry-run, telemetry instead of SNS; else the topic. Never
-    None (a Singleton would build it again)."""
+    """Without a topic, one that drops every event; in dry-run, telemetry instead of SNS; else the topic."""
     topic = settings.domain_event_topic_arn
     if topic is None:
         log.info("No %s: HMPPS domain events are not published", DOMAIN_EVENT_TOPIC_SETTING)
