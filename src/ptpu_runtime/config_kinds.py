@@ -63,7 +63,6 @@ def setting(
 
 
 def specs(settings_class: type) -> list[tuple[str, Spec, Any]]:
-    """(field name, Spec, default) for every setting."""
     return [(f.name, f.metadata[SPEC], f.default) for f in attrs.fields(settings_class) if SPEC in f.metadata]
 
 

@@ -34,8 +34,6 @@ class CronSyntaxError(ValueError):
 
 @frozen
 class SpringCron:
-    """A parsed expression: the time-of-day fields as sorted values, the calendar days as predicates."""
-
     seconds: tuple[int, ...]
     minutes: tuple[int, ...]
     hours: tuple[int, ...]

@@ -1,5 +1,4 @@
-"""The `ptpu` command: `ptpu_runtime.cli.main`; on a base install (the core alone) one line says to install
-`ptpu[service]`, exit 2."""
+"""The `ptpu` command; on a base install (the core alone) one line says to install `ptpu[service]`, exit 2."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The standard proxy and CA-bundle variables (requests reads them for the HMPPS APIs, botocore for AWS),
-checked at start-up like a setting: one line, exit 2. An empty variable means unset, as both read it."""
+"""The proxy and CA-bundle variables requests and botocore read, checked at start-up like a setting (empty: unset)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Whether the scheduled jobs still run (docs/scheduler-health.md): the `scheduler` component of /health,
-/health/liveness, and metrics."""
+"""Whether the scheduled jobs still run (docs/scheduler-health.md): for /health, its liveness, and metrics."""
 
 from __future__ import annotations
 

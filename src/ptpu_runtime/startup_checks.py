@@ -1,5 +1,4 @@
-"""Before anything starts, reach every AWS resource once: missing, rejected or unpermitted credentials, an
-unreachable endpoint or a missing queue/table/topic is a one-line ConfigError naming the setting and endpoint."""
+"""Before anything starts, reach every AWS resource once: a failure is a one-line ConfigError naming the setting."""
 
 from __future__ import annotations
 

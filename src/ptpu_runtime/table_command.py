@@ -119,7 +119,7 @@ def run_table(args: argparse.Namespace) -> int:
 
 
 def summary(table: str, counts: BackfillCounts, dry_run: bool) -> str:
-    """What was read and what became of it (of this run and any it resumed)."""
+    """Counts of this run and any it resumed."""
     verb = "would index" if dry_run else "indexed"
     statuses = ", ".join(f"{name} {count}" for name, count in sorted(counts.statuses.items())) or "-"
     rows = [

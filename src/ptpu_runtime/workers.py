@@ -13,8 +13,6 @@ T = TypeVar("T")
 
 
 class ThreadedRunner:
-    """One executor for the runner's life (see `close`)."""
-
     def __init__(self, workers: int) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}")

@@ -1,5 +1,4 @@
-"""An HMPPS domain event as ptpu announces one: the Kotlin `notifications/HmppsDomainEvent.kt`, without
-`detailUrl`."""
+"""An HMPPS domain event as ptpu announces one: the Kotlin `HmppsDomainEvent.kt`, without `detailUrl`."""
 
 from __future__ import annotations
 

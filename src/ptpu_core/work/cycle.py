@@ -1,5 +1,4 @@
-"""How a cycle spreads its bookings over a pod's workers and over pods (per-booking leases, ShedLock's item
-layout), and traces each record. `CycleSettings()` runs them one after another, in one process."""
+"""How a cycle spreads its bookings over workers and pods (per-booking leases, ShedLock's layout), tracing each."""
 
 from __future__ import annotations
 
@@ -36,8 +35,7 @@ class SerialRunner:
 
 @frozen
 class LeaseRun:
-    """`tier` None is SPEC §6; a retry tier's run (SPEC §8, `started` aware UTC) does not retry a booking that tier
-    retried less than `same_run_within` before. `on_request`: the re-sync, outside any cycle."""
+    """A retry tier's run (SPEC §8; `started` aware UTC) skips a booking that tier retried within `same_run_within`."""
 
     tier: RetryTier | None = None
     started: datetime | None = None
