@@ -1,8 +1,6 @@
-"""ptpu domain core: the business rules of prison-to-probation-update, free of I/O (stdlib and attrs only;
-`pip install ptpu` without extras). `__all__` is the public API other HMPPS services build on
-(docs/library.md): models, event parsing, the rules, ports, settings and errors. The rest of the package (the
-cycle, the unit of work, the re-sync) is the service's own machinery, free to change between versions.
-"""
+"""ptpu domain core: the business rules of prison-to-probation-update, free of I/O (stdlib and attrs only).
+`__all__` is the public API other HMPPS services build on (docs/library.md); the rest of the package is the
+service's own machinery, free to change between versions."""
 
 from ptpu_core.errors import InvalidMessage, PtpuError, StoreFailure, SystemFailure, UpstreamFailure
 from ptpu_core.models.domain_event import HmppsDomainEvent, PersonIdentifier

@@ -27,8 +27,7 @@ PURGE_INTERVAL_SECONDS = 60  # SQS: one PurgeQueue per queue in this many second
 
 
 class PurgeTooSoon(PtpuError):
-    """The queue was purged less than PURGE_INTERVAL_SECONDS ago (SQS's PurgeQueueInProgress); not a system
-    failure: try again once the minute is over."""
+    """The queue was purged less than PURGE_INTERVAL_SECONDS ago (SQS's PurgeQueueInProgress): try again later."""
 
     def __init__(self, queue_name: str) -> None:
         super().__init__(

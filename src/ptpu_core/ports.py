@@ -36,8 +36,7 @@ class Metrics(Protocol):
         """ptpu_statusChange_total{type=kind}: total | success | fail."""
 
     def unreadable_record(self, kind: str) -> None:
-        """ptpu_unreadableRecord_total{type=kind}: item (an unreadable stored item, skipped) | message (an
-        unreadable event payload, settled NO_LONGER_VALID)."""
+        """ptpu_unreadableRecord_total{type=kind}: item (a stored item, skipped) | message (NO_LONGER_VALID)."""
 
     def status_change_succeeded(self, retries: int, days: float) -> None:
         """Observe ptpu_statusChange_retries and ptpu_statusChange (days: whole days since created, plus one)."""
@@ -46,8 +45,7 @@ class Metrics(Protocol):
         """ptpu_duplicateMessage_total{type=event_type}: a copy of a stored event, acknowledged, not stored."""
 
     def record_processed(self, event_type: str, outcome: str) -> None:
-        """ptpu_records_total{eventType, outcome}: a saved outcome, `done`, `retry` (a business reason) or
-        `error` (a system failure)."""
+        """ptpu_records_total{eventType, outcome}: `done`, `retry` (a business reason) or `error` (a system failure)."""
 
     def record_retried(self, tier: str) -> None:
         """ptpu_retries_total{tier}: a record tried again, by its retry count's tier (SHORT, MEDIUM, LONG)."""

@@ -48,10 +48,8 @@ def booking_attributes(booking: Booking) -> dict[str, str]:
             "agencyId": booking.agency_id or NOT_PRESENT}
 
 
-# Not in the existing service: an upstream value that cannot be a real identifier was
-# refused before any call; attributes name the field and the value.
+# Not in the existing service: an upstream value refused as an identifier (attributes: field and value).
 IDENTIFIER_REJECTED: Final = "P2PIdentifierRejected"
 
-# Not in the existing service: a step, or a whole stored record, not done because its
-# capability is switched off (`ptpu_core.rules.capabilities`); attributes `capability` and `eventType`.
+# Not in the existing service: a step or record not done, its capability switched off (`capabilities.skipped`).
 SKIPPED_BY_CONFIGURATION: Final = "P2PSkippedByConfiguration"

@@ -1,6 +1,5 @@
-"""`ptpu <command>`: `serve` runs the service; `table backfill` readies the existing service's table; installed
-packages add `(add_x, run_x)` pairs through the `ptpu.commands` entry points (the sandbox: `sandbox`, `publish`).
-Exit codes: 0 clean stop, 1 failure, 2 bad configuration (every problem printed, one line each)."""
+"""`ptpu <command>`: `serve`, `table backfill`, and what installed packages add through the `ptpu.commands` entry
+points. Exit codes: 0 clean stop, 1 failure, 2 bad configuration (every problem printed, one line each)."""
 
 from __future__ import annotations
 
@@ -46,8 +45,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def endpoints_line(settings: Settings) -> str:
-    """The upstream and AWS endpoints in use (the settings named *_endpoint_url), for the start-up log; any
-    user-info in them masked."""
+    """The settings named *_endpoint_url, for the start-up log, with any user-info masked."""
     return ", ".join(
         f"{spec.names[0]}={without_credentials(url)}" for field, spec, _ in specs(Settings)
         if field.endswith("_endpoint_url") and (url := getattr(settings, field)))
@@ -172,8 +170,7 @@ ENTRY_POINT_GROUP = "ptpu.commands"
 
 
 def all_commands() -> Commands:
-    """COMMANDS plus the `ptpu.commands` entry points; one whose package is absent is left out silently, one
-    that fails otherwise with a warning (a development package never stops `ptpu serve`)."""
+    """COMMANDS plus the `ptpu.commands` entry points, except those that fail to load (warned unless absent)."""
     commands = dict(COMMANDS)
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         if entry.name in commands:

@@ -256,8 +256,7 @@ CAPABILITY_SETTINGS: dict[str, Capability] = {
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Settings from `env` (default: os.environ). Raises SettingsError naming every bad variable at once,
-    the standard proxy and CA-bundle variables included (outbound_environment)."""
+    """Settings from `env` (default: os.environ); SettingsError naming every bad variable, proxy ones included."""
     source = os.environ if env is None else env
     values, problems = read_all(Settings, source)
     problems += _web_token_problems(values, source) + outbound_problems(source)
@@ -271,9 +270,8 @@ _STATIC_KEYS = ("AWS_ACCESS_KEY_ID", *(spec.names[0] for _, spec, _ in specs(Set
 
 
 def _web_token_problems(values: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
-    """With HMPPS_SQS_USE_WEB_TOKEN=true (IRSA), every AWS client takes boto3's default chain, which reads
-    AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (as hmpps-sqs's SqsClientFactory takes the SDK's default
-    provider). Static keys would win over the web identity, so setting any is a problem naming both."""
+    """With HMPPS_SQS_USE_WEB_TOKEN=true (IRSA) every AWS client takes boto3's default chain, as hmpps-sqs's
+    SqsClientFactory; static keys would win over the web identity, so setting any is a problem."""
     if not values.get("use_web_token"):  # false, unset or malformed (read_all reports that)
         return []
     flag = f"{HMPPS_SQS}_USE_WEB_TOKEN"

@@ -1,7 +1,5 @@
-"""How a setting of `ptpu_runtime.config.Settings` is declared (`setting(...)`: variables, kind, default,
-meaning), read (`read_all`) and shown (`ptpu serve --help`, docs/configuration.md). An alias (hmpps-sqs's
-name) means the same; both set differently is a problem. Durations are Spring Boot's (`500ms`, `15m`, `PT15M`;
-a bare number is ms)."""
+"""How a setting of `ptpu_runtime.config.Settings` is declared (`setting(...)`), read (`read_all`) and shown
+(`ptpu serve --help`, docs/configuration.md). An alias means the same; both set differently is a problem."""
 
 from __future__ import annotations
 
@@ -42,8 +40,7 @@ class Kind:
 
 @frozen
 class Spec:
-    """`names`: its variables (two for a key pair); `required_if` = (earlier field, value) making it required;
-    `shown_default` replaces the shown default; `aliases`: other variables for the (single) name."""
+    """`names`: its variables (two for a key pair); `required_if` = (earlier field, value) making it required."""
 
     names: tuple[str, ...]
     kind: Kind
@@ -66,7 +63,6 @@ def setting(
 
 
 def specs(settings_class: type) -> list[tuple[str, Spec, Any]]:
-    """(field name, Spec, default) for every setting, in declaration order."""
     return [(f.name, f.metadata[SPEC], f.default) for f in attrs.fields(settings_class) if SPEC in f.metadata]
 
 
@@ -106,8 +102,7 @@ def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) ->
 
 
 def _refuse_blank(spec: Spec, names: tuple[str, ...], env: Mapping[str, str]) -> None:
-    """Only whitespace is a deployment mistake, never a value (empty means the default); so is an empty switch
-    (it could turn on writes or turn off dry run)."""
+    """Only whitespace is a mistake, never a value (empty means the default); so is an empty switch."""
     flag = spec.kind is FLAG
     for name in names:
         value = env.get(name)
@@ -172,7 +167,6 @@ def help_text(settings_class: type, rules: tuple[str, ...]) -> str:
             + "\n\n" + "\n".join(textwrap.fill(rule, 100) for rule in rules))
 
 
-# --- kinds -------------------------------------------------------------------------------------------
 _SIMPLE = re.compile(r"^([+-]?\d+)(ns|us|ms|s|m|h|d)?$", re.IGNORECASE)
 _ISO = re.compile(
     r"^P(?:(?P<days>\d+(?:\.\d+)?)D)?"
@@ -235,7 +229,7 @@ def _prison_codes(value: str) -> frozenset[str]:
 
 
 def checked(parse: Callable[[str], T], ok: Callable[[T], bool], complaint: str) -> Callable[[str], T]:
-    """`parse`, then ValueError "'<value>' <complaint>" unless `ok` holds for what it gave."""
+    """`parse`, then ValueError "'<value>' <complaint>" unless `ok` holds."""
 
     def parse_checked(value: str) -> T:
         parsed = parse(value)

@@ -1,8 +1,6 @@
-"""Spring 5.3's cron (`second minute hour day month weekday`, or a macro) as an APScheduler 3.x trigger: every
-form `CronExpression.parse` accepts (lists, ranges, steps, names, `?`, `L`, `L-n`, `nW`, `LW`, `dL`, `d#n`, `@`
-macros; day AND weekday must both match). `SpringCronTrigger` fires when the wall-clock time in its zone matches,
-as `CronExpression.next` (v5.3.17 on; checked against v5.3.39 in tests/fixtures/spring-cron): twice in a repeated
-hour, never in a skipped one. `StrictlyLater` guards any trigger against repeating its previous fire."""
+"""Spring 5.3's cron (every form `CronExpression.parse` accepts; day AND weekday must both match) as an
+APScheduler 3.x trigger firing as `CronExpression.next` does (v5.3.17 on; checked against v5.3.39 in
+tests/fixtures/spring-cron): twice in a repeated hour, never in a skipped one."""
 
 from __future__ import annotations
 
@@ -36,8 +34,6 @@ class CronSyntaxError(ValueError):
 
 @frozen
 class SpringCron:
-    """A parsed expression: the time-of-day fields as sorted values, the calendar days as predicates."""
-
     seconds: tuple[int, ...]
     minutes: tuple[int, ...]
     hours: tuple[int, ...]
@@ -52,8 +48,7 @@ class SpringCron:
             and (self.weekday_rules is None or any(rule(day) for rule in self.weekday_rules)))
 
     def first_at_or_after(self, start: datetime) -> datetime | None:
-        """The first wall-clock time (naive, whole seconds) at or after naive `start` that matches; None when
-        none does within _SEARCH_DAYS. Knows nothing of time zones (SpringCronTrigger does)."""
+        """The first naive wall-clock time (whole seconds) at or after `start` that matches; None past _SEARCH_DAYS."""
         start = _ceil_second(start)
         day, after = start.date(), start.time()
         for _ in range(_SEARCH_DAYS):
@@ -144,9 +139,7 @@ def _last_weekday(day: date) -> date:
 
 
 def _nearest_weekday(day: date, target: int) -> date | None:
-    """Spring's `nW` (QuartzCronField.weekdayNearestTo): day n if Monday-Friday; a Saturday moves to the Friday
-    before (Monday the 3rd when n is 1), a Sunday to the Monday after. None when the month has no day n, or
-    it is a Sunday and the month's last day (Spring never fires that month)."""
+    """Spring's `nW` (QuartzCronField.weekdayNearestTo); None without a day n, or for a Sunday last day (as Spring)."""
     length = _month_length(day)
     if target > length:
         return None
@@ -211,8 +204,7 @@ _SECOND = timedelta(seconds=1)
 
 
 class SpringCronTrigger(BaseTrigger):
-    """Fires at each instant whose wall-clock time in `timezone` the expression matches. `timezone`: a tzinfo
-    or zone name; None: the machine's, as @Scheduled the JVM's. Raises CronSyntaxError."""
+    """`timezone`: a tzinfo or zone name; None: the machine's, as @Scheduled the JVM's. Raises CronSyntaxError."""
 
     def __init__(self, expression: str, timezone: tzinfo | str | None = None) -> None:
         self.cron = parse_spring_cron(expression)
@@ -220,15 +212,13 @@ class SpringCronTrigger(BaseTrigger):
         self.expression = expression
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        # As APScheduler's CronTrigger (a missed fire is found, then coalesced). In UTC: adding to a zoned time
-        # adds to its wall-clock time and drops its fold (PEP 495).
+        # As APScheduler's CronTrigger; in UTC, as adding to a zoned time drops its fold (PEP 495).
         if previous_fire_time is None:
             return self.first_at_or_after(now)
         return self.first_at_or_after(_utc(previous_fire_time) + timedelta(microseconds=1))
 
     def first_at_or_after(self, start: datetime) -> datetime | None:
-        """The first fire at or after the aware instant `start` (its whole second), in the trigger's zone;
-        None within 29 years."""
+        """The first fire at or after the aware instant `start`, in the trigger's zone; None within 29 years."""
         instant = _ceil_second(_utc(start))
         limit = instant + _SEARCH
         while instant < limit:
@@ -252,9 +242,7 @@ class SpringCronTrigger(BaseTrigger):
 
 
 class StrictlyLater(BaseTrigger):
-    """A trigger whose next fire is always later than the previous one (an earlier or equal answer would keep
-    APScheduler's thread looping for ever): on one, an ERROR, then the trigger is asked afresh from a second,
-    a minute, an hour, then a day after the previous fire; None if it still has no later one."""
+    """A trigger whose next fire is always later than the previous one (else APScheduler's thread loops for ever)."""
 
     _STEPS = (timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
 
@@ -295,8 +283,7 @@ def _offset(zone: tzinfo, instant: datetime) -> timedelta:
 
 
 def _offset_change(zone: tzinfo, start: datetime, offset: timedelta, until: datetime) -> datetime | None:
-    """The first whole-second instant in (start, until] whose offset is not `offset`; None if none. Probed
-    every _PROBE_STEP, then bisected to the second."""
+    """The first whole-second instant in (start, until] whose offset is not `offset`, bisected; None if none."""
     same = start
     while same < until:
         changed = min(same + _PROBE_STEP, until)

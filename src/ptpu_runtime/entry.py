@@ -1,6 +1,4 @@
-"""The `ptpu` command's entry point (`[project.scripts]`): runs `ptpu_runtime.cli.main`. On a base install
-(the domain core alone) one line on stderr says to install `ptpu[service]`, exit 2; a missing module of
-ptpu's own is a fault and is raised."""
+"""The `ptpu` command; on a base install (the core alone) one line says to install `ptpu[service]`, exit 2."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""At start-up: the effective mode (`mode_line`, /info's `mode_info`), and a WARNING naming the closest real
-name for each variable of the service's own name families (from `Settings`) that it does not read."""
+"""At start-up: the effective mode, and a warning for each variable of the service's own name families that it
+does not read."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def mode_info(settings: Settings) -> dict[str, Any]:
 
 
 def mode_line(settings: Settings) -> str:
-    """The start-up log's line of what mode_info says."""
+    """The start-up log's line of `mode_info`."""
     mode = mode_info(settings)
     writes = ("DRY RUN, nothing is written to Delius (PRISONTOPROBATION_DRY_RUN=true)" if settings.dry_run
               else "LIVE, writing to Delius (PRISONTOPROBATION_DRY_RUN=false)")
@@ -55,8 +55,7 @@ LIBRARY_FAMILIES = frozenset({"AWS_", "OTEL_"})
 # What the service reads besides Settings: the outbound variables (checked at start-up) and BUILD_NUMBER.
 OTHER_READ = frozenset({*PROXY_VARIABLES, *NO_PROXY_VARIABLES, *CA_BUNDLE_VARIABLES, "BUILD_NUMBER"})
 
-# Kubernetes service links (docker links have the same shape): FOO_SERVICE_HOST, FOO_SERVICE_PORT,
-# FOO_SERVICE_PORT_HTTP, FOO_PORT_80_TCP, FOO_PORT_80_TCP_PROTO / _PORT / _ADDR; FOO_PORT=tcp://10.0.0.1:80.
+# Kubernetes (and docker) service links: FOO_SERVICE_HOST, FOO_PORT_80_TCP_ADDR, FOO_PORT=tcp://10.0.0.1:80, ...
 _SERVICE_LINK = re.compile(
     r"[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT_\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)")
 _LINK_PORT_VALUE = re.compile(r"(tcp|udp|sctp)://\S+:\d+")
@@ -96,9 +95,7 @@ def unread_variable_warnings(env: Mapping[str, str] | None = None) -> list[str]:
 
 
 def closest(name: str, candidates: frozenset[str], cutoff: float = 0.6) -> str | None:
-    """The candidate most like `name` (difflib's ratio of the words after those they share; the first
-    alphabetically of equals), None below `cutoff`: ..._DRYRUN finds ..._DRY_RUN, ..._DLQ_MAX_RECEIVE_COUNT
-    not ..._DLQ_NAME."""
+    """The candidate most like `name` by the words after those they share (difflib), None below `cutoff`."""
     scores = {each: difflib.SequenceMatcher(None, *_tails(name.upper(), each)).ratio() for each in sorted(candidates)}
     best = max(scores, key=scores.__getitem__, default=None)
     return best if best is not None and scores[best] >= cutoff else None
@@ -112,6 +109,5 @@ def _tails(a: str, b: str) -> tuple[str, str]:
 
 
 def _service_link(name: str, value: str) -> bool:
-    if _SERVICE_LINK.fullmatch(name):
-        return True
-    return name.endswith("_PORT") and _LINK_PORT_VALUE.fullmatch(value) is not None
+    port_link = name.endswith("_PORT") and _LINK_PORT_VALUE.fullmatch(value) is not None
+    return port_link or _SERVICE_LINK.fullmatch(name) is not None

@@ -1,6 +1,5 @@
-"""The components of GET /health (SPEC §9), named and shaped as the existing service's (services/health/*.kt)
-and hmpps-spring-boot-sqs's. A check reports DOWN, never raises, and shows only a failure's kind (its text
-can name an AWS account or role: it goes to the log)."""
+"""The components of GET /health (SPEC §9), shaped as the existing service's and hmpps-spring-boot-sqs's. A check
+reports DOWN, never raises, and shows only a failure's kind (its text, which can name an account, is logged)."""
 
 from __future__ import annotations
 
@@ -82,8 +81,7 @@ class DynamoTableHealth:
 
 @define
 class QueueHealth:
-    """Counts on the queue and its DLQ; DOWN when the DLQ is not attached (`dlq_attached`: its redrive
-    policy; without one a named DLQ counts), missing or unreadable (the existing service's QueueHealth)."""
+    """As the existing service's QueueHealth: DOWN when the DLQ is not attached, missing or unreadable."""
 
     name = QUEUE
     _queues: QueueAdmin
@@ -115,8 +113,7 @@ class QueueHealth:
 
 @define
 class TopicHealth:
-    """An SNS topic as hmpps-spring-boot-sqs's HmppsTopicHealth reports it (GetTopicAttributes; counts as
-    strings, as SNS gives them). `sns`: a boto3 SNS client, whose timeouts bound the call."""
+    """An SNS topic as hmpps-spring-boot-sqs's HmppsTopicHealth reports it (GetTopicAttributes)."""
 
     name = DOMAIN_EVENT_TOPIC
     _sns: Any
@@ -172,9 +169,7 @@ def _instant(moment: datetime | None) -> str | None:
 
 @define
 class UpstreamHealth:
-    """An upstream's GET /health/ping: UP on 2xx with details.HttpStatus; DOWN otherwise, with the body. With
-    `recent`, also details.recentCalls of `service` (the UpstreamClient's name its calls are recorded under),
-    and DOWN while they are failing."""
+    """An upstream's GET /health/ping (UP on 2xx), and with `recent` its calls' summary, DOWN while failing."""
 
     name: str
     _ping: Callable[[], PingAnswer]

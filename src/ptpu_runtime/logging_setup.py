@@ -1,6 +1,5 @@
-"""How `ptpu serve` logs: `LOG_FORMAT=json` one JSON object per line (python-json-logger); `plain` one line
-(control and bidi characters escaped) plus indented traceback lines. Both mask URL user-info (as Spring Boot's
-actuator sanitises URIs) and write ISO 8601 times with milliseconds and offset."""
+"""How `ptpu serve` logs (LOG_FORMAT json or plain): both mask URL user-info (as Spring Boot's actuator sanitises
+URIs) and write ISO 8601 times with milliseconds and offset."""
 
 from __future__ import annotations
 
@@ -18,11 +17,7 @@ _USER_INFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s?#]*@")
 
 
 def without_credentials(text: str) -> str:
-    """`text` with the user-info of every URL in it replaced by a mask; everything else unchanged.
-
-    >>> without_credentials("https://user:p@ss@auth.example/auth")
-    'https://******@auth.example/auth'
-    """
+    """`text` with the user-info of every URL in it masked: `https://******@auth.example/auth`."""
     return _USER_INFO.sub(lambda match: f"{match.group(1)}{MASK}@", text)
 
 
@@ -33,8 +28,7 @@ JSON_NAMES = {"asctime": "timestamp", "levelname": "level", "threadName": "threa
 NOISY_LOGGERS = ("botocore", "urllib3", "apscheduler.executors")
 TRACEBACK_INDENT = "    "
 
-# C0 and C1 controls, DEL, Unicode line/paragraph separators, and the invisible format characters that can
-# reorder or hide text on a terminal (zero-width, bidirectional embeddings, overrides and isolates).
+# Controls, DEL, line/paragraph separators, and the invisible characters that can reorder or hide text.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
 

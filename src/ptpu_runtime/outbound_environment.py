@@ -1,5 +1,4 @@
-"""The standard proxy and CA-bundle variables (requests reads them for the HMPPS APIs, botocore for AWS),
-checked at start-up like a setting: one line, exit 2. An empty variable means unset, as both read it."""
+"""The proxy and CA-bundle variables requests and botocore read, checked at start-up like a setting (empty: unset)."""
 
 from __future__ import annotations
 
@@ -23,8 +22,7 @@ PROXY_SCHEMES = frozenset({"http", "https"})
 
 
 def outbound_problems(env: Mapping[str, str]) -> list[str]:
-    """One line per malformed proxy, no-proxy or CA-bundle variable in `env` (empty list when all are fine
-    or unset). A proxy URL's credentials are never shown."""
+    """One line per malformed proxy, no-proxy or CA-bundle variable in `env`, never showing credentials."""
     problems: list[str] = []
     for name in (*PROXY_VARIABLES, *NO_PROXY_VARIABLES, *CA_BUNDLE_VARIABLES):
         value = env.get(name)
@@ -40,8 +38,7 @@ def outbound_problems(env: Mapping[str, str]) -> list[str]:
 
 
 def masked_proxy(value: str) -> str:
-    """`value` with everything between `://` and its last `@` masked: a password may hold `/`, `#` or `@`,
-    which a URL parser would split on, so the mask never depends on parsing it."""
+    """`value` with everything between `://` and its last `@` masked, unparsed: a password may hold `/`, `#`, `@`."""
     scheme, separator, rest = value.partition("://") if "://" in value else ("", "", value)
     if "@" in rest:
         rest = "******@" + rest.rsplit("@", 1)[1]

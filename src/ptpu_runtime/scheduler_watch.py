@@ -1,8 +1,4 @@
-"""Whether the scheduled jobs still run: the `scheduler` component of /health, /health/liveness, and metrics.
-
-Alive when there are no jobs; or a job has run at most `run_limit` (lock_at_most + RUN_GRACE); or, none
-running, one finished (or the scheduler started) at most `idle_limit` ago (IDLE_TICKS processing delays, at
-least IDLE_FLOOR); docs/scheduler-health.md."""
+"""Whether the scheduled jobs still run (docs/scheduler-health.md): for /health, its liveness, and metrics."""
 
 from __future__ import annotations
 
@@ -40,8 +36,7 @@ class _Job:
 
 
 class SchedulerWatch(Collector):
-    """Thread-safe record of the jobs' runs; a HealthCheck and a Prometheus collector. `wall`: the time shown
-    (UTC); `monotonic`: seconds that ages are measured in."""
+    """Thread-safe record of the jobs' runs; a HealthCheck and a Prometheus collector."""
 
     name = NAME
 
@@ -79,7 +74,7 @@ class SchedulerWatch(Collector):
             self._last_tick = self._monotonic()
 
     def alive(self) -> tuple[bool, str]:
-        """(alive, why): see the module docstring for the rule."""
+        """(alive, why): no jobs, one running under `run_limit`, or none running and one ended within `idle_limit`."""
         with self._lock:
             if not self._jobs or self._last_tick is None:
                 return True, "no scheduled jobs"

@@ -1,6 +1,5 @@
-"""The scheduled jobs of SPEC §6 and §8: fixed-delay processing, the retry of system failures, three crons.
-As the original (one Spring scheduler thread + ShedLock), one job at a time, each under `scheduleLock`
-(the container's ScheduleCover, shared by ptpu pods and keeping the existing service out)."""
+"""The scheduled jobs of SPEC §6 and §8. As the original (one Spring scheduler thread + ShedLock), one job at a
+time, each under `scheduleLock` (shared by ptpu pods, keeping the existing service out)."""
 
 from __future__ import annotations
 
@@ -23,7 +22,6 @@ from ptpu_core.work.outage_log import OutageLog
 from ptpu_runtime.cron import SpringCronTrigger, StrictlyLater
 from ptpu_runtime.scheduler_watch import IDLE_FLOOR, IDLE_TICKS, RUN_GRACE, SchedulerWatch, WatchLimits
 
-# A retry tier run by several pods counts as one run when their starts are this close (ptpu_core.work.cycle.LeaseRun).
 SAME_RUN_WINDOW_CAP = timedelta(minutes=5)
 
 log = logging.getLogger(__name__)
@@ -53,8 +51,7 @@ class ScheduleSettings:
 
 
 def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> timedelta:
-    """How close two pods' starts of a retry tier count as one tick's run: half the shortest gap between two
-    fires of any tier, at most SAME_RUN_WINDOW_CAP."""
+    """How close two pods' starts of a retry tier count as one run: half the shortest gap between fires, capped."""
     start = now or datetime.now()
     gaps = []
     for cron in settings.crons.values():
@@ -75,9 +72,7 @@ class Lock(Protocol):
 
 
 class SharedLock:
-    """`scheduleLock`, taken by every job of this process. A release lost to an outage is retried before the
-    next job, whichever it is (the lock stays ours until lock_at_most); repeating it is safe. `deadline`: the
-    last acquire's time + DEADLINE_SHARE of lock_at_most (None without a clock)."""
+    """`scheduleLock` for every job of this process; a release lost to an outage is retried before the next job."""
 
     def __init__(
         self, lock: Lock, lock_at_most: timedelta = LOCK_AT_MOST, clock: Clock | None = None,
@@ -164,16 +159,13 @@ class LockedJob:
 
 
 def _expected_notice_dropped(record: logging.LogRecord) -> bool:
-    """A filter: drops APScheduler's warning on each tick of a cycle longer than the delay, and its
-    "tentatively added" lines (each job is announced again when really added)."""
+    """Drops APScheduler's warning on each tick of a cycle longer than the delay, and its "tentatively added"."""
     message = record.getMessage()
     return "maximum number of running instances reached" not in message and "tentatively" not in message
 
 
 class SynchronisationScheduler:
-    """An APScheduler BackgroundScheduler with the five jobs, all under one SharedLock, each cycle bounded by
-    the deadline of the lock it took; triggers guarded by cron.StrictlyLater. Processing's and the system
-    failures' summaries are logged at DEBUG (they run every second or minute)."""
+    """The five jobs, all under one SharedLock, each cycle bounded by the deadline of the lock it took."""
 
     def __init__(
         self, service: SynchronisationService, lock: Lock, clock: Clock, settings: ScheduleSettings,

@@ -1,5 +1,4 @@
-"""Before anything starts, reach every AWS resource once: missing, rejected or unpermitted credentials, an
-unreachable endpoint or a missing queue/table/topic is a one-line ConfigError naming the setting and endpoint."""
+"""Before anything starts, reach every AWS resource once: a failure is a one-line ConfigError naming the setting."""
 
 from __future__ import annotations
 
@@ -33,8 +32,7 @@ _UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, 
 
 
 def check_aws(settings: Settings, clients: AwsClients, resolve_queues: Callable[[], object]) -> None:
-    """Resolve (emulated: create) the queues, describe both tables and any domain-events topic. Raises
-    ConfigError on the first failure; anything else propagates."""
+    """Resolve (emulated: create) the queues, describe both tables and any topic; ConfigError on the first failure."""
     emulated = settings.emulated_aws
     with explained("SQS", clients.sqs, "SQS_AWS", "SQS_ENDPOINT_URL" if emulated else "AWS_REGION"):
         resolve_queues()
@@ -62,8 +60,7 @@ DOMAIN_EVENT_TOPIC_SETTING = "HMPPS_SQS_TOPICS_DOMAINEVENTTOPIC_ARN"
 def explained(
     service: str, client: Any, keys: str, endpoint_setting: str, resource: tuple[str, str] | None = None
 ) -> Iterator[None]:
-    """Botocore's credential, permission, connection and not-found errors as a one-line ConfigError. `keys`:
-    the credential variables' prefix (SQS_AWS); `endpoint_setting`: the endpoint's; `resource`: (setting, name)."""
+    """Botocore's credential, permission, connection and not-found errors as a one-line ConfigError."""
     endpoint = str(getattr(getattr(client, "meta", None), "endpoint_url", "?"))
     key_settings = f"{keys}_ACCESS_KEY_ID/{keys}_SECRET_ACCESS_KEY"
     try:
@@ -95,8 +92,7 @@ def explained(
 
 
 def check_listen(address: str, port: int) -> None:
-    """Bind SERVER_ADDRESS:SERVER_PORT once, before anything starts: an unresolvable address or a taken port is
-    a ConfigError naming both settings."""
+    """Bind SERVER_ADDRESS:SERVER_PORT once: an unresolvable address or a taken port is a ConfigError."""
     try:
         infos = socket.getaddrinfo(address, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError) as error:

@@ -1,6 +1,5 @@
-"""`ptpu table backfill`: the cut-over step (docs/side-by-side.md), on DYNAMODB_TABLENAME with `ptpu serve`'s
-settings; a progress bar on stderr, a summary on stdout. Exit codes: 0 done, 1 failed (re-run to resume from
-the checkpoint), 2 bad configuration or a table without the indexes."""
+"""`ptpu table backfill`: the cut-over step (docs/side-by-side.md), with `ptpu serve`'s settings. Exit codes: 0
+done, 1 failed (re-run to resume from the checkpoint), 2 bad configuration or a table without the indexes."""
 
 from __future__ import annotations
 
@@ -120,7 +119,7 @@ def run_table(args: argparse.Namespace) -> int:
 
 
 def summary(table: str, counts: BackfillCounts, dry_run: bool) -> str:
-    """The closing report: what was read and what became of it (of this run and any it resumed)."""
+    """Counts of this run and any it resumed."""
     verb = "would index" if dry_run else "indexed"
     statuses = ", ".join(f"{name} {count}" for name, count in sorted(counts.statuses.items())) or "-"
     rows = [

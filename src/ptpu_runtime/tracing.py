@@ -1,6 +1,5 @@
-"""Where traces and the `P2P*` events go: Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING), OTLP/HTTP
-(OTEL_EXPORTER_OTLP_ENDPOINT: `<url>/v1/traces`, `<url>/v1/logs`), both through one provider, sampler and
-instrumentation set, or neither: the OpenTelemetry SDK not imported, every span the API's no-op one."""
+"""Where traces and the `P2P*` events go: Application Insights, OTLP/HTTP, both through one provider, or neither
+(the OpenTelemetry SDK not imported, every span the API's no-op one)."""
 
 from __future__ import annotations
 
@@ -79,8 +78,7 @@ def start_tracing(
     settings: Settings, *, span_exporters: Sequence[SpanExporter] = (), log_exporters: Sequence[LogRecordExporter] = (),
     install_global: bool = True,
 ) -> Tracing:
-    """Providers, exporters (batched; `span_exporters` / `log_exporters`, tests', synchronous), the events' log
-    handler and instrumentation; `install_global`: the process's provider."""
+    """Providers, exporters (batched; tests' `span_exporters` / `log_exporters` synchronous) and instrumentation."""
     if not (settings.applicationinsights_connection_string or settings.otel_exporter_otlp_endpoint or span_exporters):
         return Tracing(trace.NoOpTracer())
     from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
@@ -110,8 +108,7 @@ def start_tracing(
 
 
 def no_lone_calls() -> Sampler:
-    """The root sampler: a CLIENT span that would start a trace (a call outside any received message,
-    processed record or API request: the long poll, lock queries, health pings) is dropped."""
+    """The root sampler: a CLIENT span that would start a trace (the long poll, lock queries, pings) is dropped."""
     from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 
     class NoLoneCalls(Sampler):
@@ -130,7 +127,6 @@ def no_lone_calls() -> Sampler:
 def _configured_exporters(
     settings: Settings, provider: TracerProvider
 ) -> tuple[dict[str, SpanExporter], list[LogRecordExporter]]:
-    """The exporters the settings name, by name (AZURE_MONITOR, OTLP), and their log exporters."""
     spans: dict[str, SpanExporter] = {}
     logs: list[LogRecordExporter] = []
     if settings.applicationinsights_connection_string:
@@ -172,8 +168,7 @@ def _event_pipeline(
 
 
 class ThrottleExporterLogs(logging.Filter):
-    """Per logger under EXPORTER_LOGGERS, the first record, then one per INTERVAL_SECONDS with the count held
-    back; Azure's HTTP policy's INFO lines dropped. `clock` returns seconds."""
+    """Per logger under EXPORTER_LOGGERS, the first record, then one per INTERVAL_SECONDS with the count held back."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()

@@ -1,5 +1,4 @@
-"""`ThreadedRunner`, the core's RunsBookingTasks: up to PRISONTOPROBATION_PROCESSOR_WORKERS bookings at once.
-Tasks are pulled on the calling thread only when a worker is free (the deadline is checked as each starts)."""
+"""`ThreadedRunner`, the core's RunsBookingTasks: up to PRISONTOPROBATION_PROCESSOR_WORKERS bookings at once."""
 
 from __future__ import annotations
 
@@ -14,9 +13,6 @@ T = TypeVar("T")
 
 
 class ThreadedRunner:
-    """Runs tasks on up to `workers` threads, one executor for the runner's life (see `close`). The first
-    exception a task raises stops the pulling and is raised by `run_all` once the tasks in hand finish."""
-
     def __init__(self, workers: int) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}")

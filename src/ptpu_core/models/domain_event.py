@@ -1,7 +1,4 @@
-"""An HMPPS domain event, as ptpu announces one after changing Delius: the estate's `HmppsDomainEvent`
-(prison-to-probation-update `notifications/HmppsDomainEvent.kt`; hmpps-probation-integration-services),
-without `detailUrl`.
-"""
+"""An HMPPS domain event as ptpu announces one: the Kotlin `HmppsDomainEvent.kt`, without `detailUrl`."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """Converters and validators refusing at construction, with a TypeError naming the field, values that would be
-taken silently wrong: a str or a non-collection for a set of codes (`frozenset("MDI")`), a str for a bool.
-"""
+taken silently wrong: a str or a non-collection for a set of codes (`frozenset("MDI")`), a str for a bool."""
 
 from __future__ import annotations
 

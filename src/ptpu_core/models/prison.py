@@ -1,6 +1,5 @@
 """What prison-api tells us (SPEC §4), only the fields used. A field is required only where prison-api's model
-(`uk.gov.justice.hmpps.prison.api.model`, named per class) always fills it: it leaves nulls out.
-"""
+(`uk.gov.justice.hmpps.prison.api.model`, named per class) always fills it: it leaves nulls out."""
 
 from __future__ import annotations
 

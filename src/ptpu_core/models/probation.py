@@ -1,6 +1,5 @@
 """What probation-offender-search and community-api take and give (SPEC §4). A field is required only where
-the upstream's model (named per class) always fills it: Jackson leaves nulls out.
-"""
+the upstream's model (named per class) always fills it: Jackson leaves nulls out."""
 
 from __future__ import annotations
 
@@ -63,8 +62,7 @@ class Sentence:
 
 @frozen
 class Conviction:
-    """community-api `Conviction`: boxed fields, none required. `active` is not used to pick sentences
-    (see `matching._sentenced_near`)."""
+    """community-api `Conviction`: none required; `active` is not used to pick sentences (`_sentenced_near`)."""
 
     conviction_id: int | None = None
     active: bool | None = None

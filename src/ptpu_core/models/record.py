@@ -49,8 +49,7 @@ def _steps(steps: Iterable[str]) -> frozenset[str]:
 
 @define
 class Message:
-    """One stored event. Dates are aware UTC (a naive one is London wall-clock time); `delete_by` is the TTL in
-    epoch seconds."""
+    """One stored event. Dates are aware UTC (naive: London wall-clock time); `delete_by`: TTL, epoch seconds."""
 
     id: str
     booking_id: int = field(validator=is_whole)

@@ -1,7 +1,5 @@
-"""Moments in the core are aware UTC (`instant`; a naive value is London wall-clock time, `fold` picking a
-repeated hour's pass); stored and shown as naive London wall-clock time (`wall_clock`), as the Kotlin service's
-LocalDateTimes under TZ=Europe/London (SPEC §5).
-"""
+"""Moments in the core are aware UTC; stored and shown as naive London wall-clock time, as the Kotlin service's
+LocalDateTimes under TZ=Europe/London (SPEC §5)."""
 
 from __future__ import annotations
 
@@ -13,7 +11,7 @@ SERVICE_ZONE = ZoneInfo(SERVICE_ZONE_NAME)
 
 
 def instant(moment: datetime) -> datetime:
-    """`moment` as an aware UTC datetime; naive means London wall-clock time."""
+    """`moment` as an aware UTC datetime; naive means London wall-clock time, `fold` picking a repeated hour."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SERVICE_ZONE)
     return moment.astimezone(UTC)
@@ -29,7 +27,6 @@ def wall_clock(moment: datetime) -> datetime:
 
 
 def wall_clock_between(moment: datetime, after: datetime | None, before: datetime | None) -> bool:
-    """after < moment < before, compared as London wall-clock times (as the existing service compares its
-    LocalDateTimes: isAfter / isBefore, both exclusive); None leaves that end open."""
+    """after < moment < before as London wall-clock times (the Kotlin isAfter / isBefore); None: that end open."""
     reading = wall_clock(moment)
     return (after is None or reading > wall_clock(after)) and (before is None or reading < wall_clock(before))

@@ -25,8 +25,7 @@ def process(event: BookingNumberChangedEvent, work: BookingWork) -> Done:
         old = {"oldOffenderNo": merged.value}
         replaced = work.replace_noms_number(merged.value, booking.offender_no)
         if work.settings.dry_run:
-            # The write was only reported, so who held the old number is unknown (the dry-run
-            # adapter answers []): say what would have been done, never "offender not found".
+            # Only reported (the dry-run adapter answers []): say what would be done, not "offender not found".
             work.track_event(names.BOOKING_NUMBER_CHANGED, about | old | {"dryRun": "true"})
             continue
         if not replaced:

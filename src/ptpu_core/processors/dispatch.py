@@ -1,7 +1,5 @@
-"""One stored record through its processor (SPEC §7). A record that can never be processed is settled: an
-unhandled event type Done COMPLETED (the Kotlin MessageProcessor), an unreadable payload Done NO_LONGER_VALID
-(counted). SystemFailure propagates: the record is retried.
-"""
+"""One stored record through its processor (SPEC §7). An unhandled event type is Done COMPLETED (the Kotlin
+MessageProcessor), an unreadable payload Done NO_LONGER_VALID; SystemFailure propagates: the record is retried."""
 
 from __future__ import annotations
 
@@ -36,8 +34,7 @@ def process(message: Message, work: BookingWork) -> Outcome:
         log.warning("Record %s has event type %r, which we do not process", message.log_ref, message.event_type)
         return done(State.COMPLETED)
     if not work.settings.capabilities.handles(message.event_type):
-        # Stored before every capability its type serves was switched off: no upstream call, one
-        # P2PSkippedByConfiguration per capability.
+        # Stored before its type's capabilities were all switched off: no upstream call.
         log.info("Record %s (%s) not processed: its capabilities are switched off", message.log_ref, message.event_type)
         for capability in work.settings.capabilities.switched_off_for(message.event_type):
             work.track_event(names.SKIPPED_BY_CONFIGURATION,
@@ -54,8 +51,7 @@ def process(message: Message, work: BookingWork) -> Outcome:
             case events.BookingNumberChangedEvent():
                 return booking_number.process(event, work)
     except InvalidIdentifier as bad:
-        # An upstream value that cannot be an identifier: nothing written, and retrying cannot help (the value
-        # is prison-api's or offender-search's data).
+        # An upstream value that cannot be an identifier: nothing written; retrying cannot help.
         log.warning("Record %s (booking %d): %s; refused, nothing written", message.log_ref, message.booking_id, bad)
         work.track_event(names.IDENTIFIER_REJECTED, {"bookingId": str(message.booking_id),
                          "eventType": message.event_type, "field": bad.field, "value": str(bad.value)})

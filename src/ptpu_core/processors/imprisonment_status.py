@@ -1,9 +1,5 @@
-"""IMPRISONMENT_STATUS-CHANGED (SPEC §7 steps 1-10): a new sentence; link the Delius record and sync it.
-
-Steps 7 (book number, with the NOMS number part of MATCHING), 8 (LOCATION) and 9 (KEY_DATES) are each
-skipped, with a P2PSkippedByConfiguration event, while their capability is switched off
-(`ptpu_core.rules.capabilities`); the existing service's final form keeps step 7 and drops 8 and 9.
-"""
+"""IMPRISONMENT_STATUS-CHANGED (SPEC §7 steps 1-10): a new sentence; link the Delius record and sync it. Steps 7
+(book number, with MATCHING), 8 (LOCATION) and 9 (KEY_DATES) are skipped while their capability is off."""
 
 from __future__ import annotations
 

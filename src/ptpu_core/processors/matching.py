@@ -62,9 +62,8 @@ class ProbationCases(Protocol):
 
 @define
 class OffenderMatcher:
-    """Finds the one probation case of a newly sentenced prisoner (offender-search candidates with a custodial
-    sentence starting within SENTENCE_START_WINDOW_DAYS of the prison one: the Kotlin
-    OffenderProbationMatchService) and sets their NOMS number on it."""
+    """Finds the one probation case with a custodial sentence starting within SENTENCE_START_WINDOW_DAYS of the
+    prison one (the Kotlin OffenderProbationMatchService) and sets the prisoner's NOMS number on it."""
 
     _prison_api: PrisonerLookup
     _offender_search: OffenderSearchApi
@@ -74,8 +73,7 @@ class OffenderMatcher:
     _announcer: Announces | None = None
 
     def ensure_offender_number_exists_in_probation(self, booking: Booking, sentence_start_date: date) -> MatchResult:
-        """Matched(crn) when exactly one case matches (or offender search says the NOMS number is already
-        on it), its NOMS number now set; NotMatched with the state to save and the telemetry to send else."""
+        """Matched(crn), its NOMS number now set, when exactly one case matches (or one already has it)."""
         prisoner = self._prison_api.get_prisoner(booking.offender_no)
         result = self._offender_search.match(MatchRequest(
             first_name=booking.first_name, surname=booking.last_name, date_of_birth=booking.date_of_birth,
@@ -92,8 +90,7 @@ class OffenderMatcher:
         })
 
         if result.matched_by in ALREADY_LINKED and all_crns:
-            # The NOMS number is already on the Delius record. Prefer a CRN whose sentence agrees
-            # with ours (as the existing service does); otherwise any, so the link is still recorded.
+            # Already linked: as the existing service, prefer a CRN whose sentence agrees, else any.
             return Matched((filtered or all_crns)[0])
         if not filtered:
             state = SynchroniseState.NO_MATCH_WITH_SENTENCE_DATE if all_crns else SynchroniseState.NO_MATCH
@@ -110,8 +107,7 @@ class OffenderMatcher:
             ignored = {"reason": NOT_INTERESTED_PRISON}
             return NotMatched(SynchroniseState.NOT_VALID, names.CHANGE_IGNORED, ignored, (crn,))
         if not self._settings.capabilities.matching:
-            # Linking is prison-identifier-and-delius's job here. Not linked yet, so retried
-            # (NO_MATCH, the candidate kept) until it is: then offender-search answers HMPPS_KEY.
+            # prison-identifier-and-delius links; retried until offender-search answers HMPPS_KEY.
             off = skipped(Capability.MATCHING, EventType.IMPRISONMENT_STATUS_CHANGED.value)
             return NotMatched(SynchroniseState.NO_MATCH, names.SKIPPED_BY_CONFIGURATION, who | off, (crn,))
         self._community_api.update_noms_number(crn, booking.offender_no)
@@ -122,9 +118,8 @@ class OffenderMatcher:
 
 
 def _sentenced_near(convictions: Iterable[Conviction], start: date) -> bool:
-    """A custodial sentence starting within SENTENCE_START_WINDOW_DAYS of `start`, active or not: the Kotlin
-    OffenderProbationMatchService keeps inactive ones ("maybe recalls": Delius often marks a recalled
-    prisoner's custodial event inactive)."""
+    """A custodial sentence starting within SENTENCE_START_WINDOW_DAYS of `start`, active or not (the Kotlin
+    service keeps inactive ones: Delius often marks a recalled prisoner's custodial event inactive)."""
     sentences = (conviction.sentence for conviction in convictions if conviction.custody is not None)
     starts = [sentence.start_date for sentence in sentences if sentence is not None and sentence.start_date]
     return any(abs((one - start).days) <= SENTENCE_START_WINDOW_DAYS for one in starts)

@@ -1,8 +1,5 @@
-"""EXTERNAL_MOVEMENT_RECORD-INSERTED (SPEC §7): tell Delius which prison the prisoner is now in. Tried once.
-
-Every outcome is stored as COMPLETED, as the existing service stores its once-only events; which it was
-is in the telemetry event, and `ptpu.movement` counts attempted updates only (as the existing service).
-"""
+"""EXTERNAL_MOVEMENT_RECORD-INSERTED (SPEC §7): tell Delius which prison the prisoner is now in. Tried once,
+stored COMPLETED whatever the outcome (the telemetry event says which), as the existing service."""
 
 from __future__ import annotations
 
@@ -36,8 +33,7 @@ def process(event: ExternalMovementInsertedEvent, work: BookingWork) -> Done:
     if not booking.active_flag:
         return _ignored(work, about, NOT_ACTIVE)
 
-    # As the existing service: look the prisoner up, so the outcome event says where NOMIS has them
-    # (prison-api's prisoner record, named as the existing service's outcome events carry them).
+    # As the existing service: the outcome event says where prison-api's prisoner record has them.
     prisoner = work.get_prisoner(movement.offender_no)
     about |= {"latestLocation": (prisoner.latest_location if prisoner else None) or NOT_PRESENT,
               "convictedStatus": (prisoner.convicted_status if prisoner else None) or NOT_PRESENT}

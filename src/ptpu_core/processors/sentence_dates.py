@@ -1,8 +1,5 @@
-"""SENTENCE_DATES-CHANGED and CONFIRMED_RELEASE_DATE-CHANGED (SPEC §7): copy key dates to Delius. Tried once.
-
-Every outcome is stored as COMPLETED, as the existing service stores its once-only events; which it was
-is in the telemetry event and `ptpu.sentenceDateChange` (total and outcome count attempted updates only).
-"""
+"""SENTENCE_DATES-CHANGED and CONFIRMED_RELEASE_DATE-CHANGED (SPEC §7): copy key dates to Delius. Tried once,
+stored COMPLETED whatever the outcome (the telemetry event says which), as the existing service."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Per-booking aggregation (SPEC §6 steps 3-4): the newest record per event type is kept, in event priority
-order; older ones are duplicates to delete."""
+"""Per-booking aggregation (SPEC §6 steps 3-4): the newest record per event type kept, older ones duplicates."""
 
 from __future__ import annotations
 
@@ -18,14 +17,12 @@ class Aggregation:
 
 
 def _recency(message: Message) -> tuple[object, ...]:
-    # Newest by created date; equal created dates are broken by the greater id so the
-    # choice never depends on the order the store returned the records in.
+    # Newest by created date, then the greater id: never the order the store returned them in.
     return (message.created_date, message.id)
 
 
 def aggregate(messages: Iterable[Message]) -> Aggregation:
-    """The newest record per (booking, event type), by booking (first appearance), then event priority and
-    type name; every other record a duplicate, in input order."""
+    """Kept in order of booking (first appearance), event priority and type name; duplicates in input order."""
     inputs = list(messages)
     booking_order: dict[int, int] = {}
     newest: dict[tuple[int, str], Message] = {}

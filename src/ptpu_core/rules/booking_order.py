@@ -1,7 +1,5 @@
-"""The order a pod walks a cycle's bookings: `PodSpread` shuffles each window of `window` distinct bookings
-with a generator seeded by the pod's lease owner, so pods start at different bookings instead of being
-refused each other's leases (benchmarks/NOTES.md §5). Each booking is walked once per cycle; lazily.
-"""
+"""The order a pod walks a cycle's bookings, each once, lazily: shuffled per pod so pods start at different
+bookings instead of being refused each other's leases (benchmarks/NOTES.md §5)."""
 
 from __future__ import annotations
 
@@ -23,8 +21,7 @@ def as_selected(booking_ids: Iterable[int]) -> Iterable[int]:
 
 @frozen
 class PodSpread:
-    """A BookingOrder: each window of `window` booking ids in an order drawn from `seed` (same seed, same
-    order: deterministic for a pod and in tests; None draws a seed from the operating system)."""
+    """Each window of `window` booking ids in an order drawn from `seed` (None: the operating system's)."""
 
     _seed: str | None
     _window: int = field(default=WINDOW, validator=ge(1))

@@ -1,9 +1,6 @@
-"""Capability switches: which kinds of Delius write this deployment makes (SPEC §7 "Matching" steps 7-9, merges).
-A switch turned off: an event type serving no capability left on is not stored (`handles`), a stored one is
-settled NO_LONGER_VALID without a call, a status change skips that step; each skip is P2PSkippedByConfiguration.
-Source: hmpps-probation-integration-services' prison-identifier-and-delius, prison-custody-status-to-delius and
-custody-key-dates-and-delius, which took these writes over.
-"""
+"""Capability switches: which kinds of Delius write this deployment makes (SPEC §7 "Matching" steps 7-9, merges);
+a write switched off is left to the hmpps-probation-integration-services service that took it over. Each skip is
+a P2PSkippedByConfiguration event."""
 
 from __future__ import annotations
 
@@ -46,15 +43,13 @@ class Capabilities:
 
     @classmethod
     def without(cls, *off: Capability) -> Capabilities:
-        """Every capability on except `off`."""
         return cls(**{capability.name.lower(): capability not in off for capability in Capability})
 
     def allows(self, capability: Capability) -> bool:
         return bool(getattr(self, capability.name.lower()))  # KEY_DATES: key_dates
 
     def handles(self, event_type: str) -> bool:
-        """True when an event of `event_type` can still lead to a Delius write: some capability it serves
-        is on. A type we do not handle at all is True here (it is ignored, and logged, elsewhere)."""
+        """True when some capability `event_type` serves is on, or it serves none (ignored elsewhere)."""
         served = SERVES.get(event_type)
         return served is None or any(self.allows(capability) for capability in served)
 

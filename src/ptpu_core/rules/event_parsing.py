@@ -20,8 +20,7 @@ def parse_event(event_type: str, message_json: str) -> events.OffenderEvent | No
     booking_id = _int_field(body, "bookingId", minimum=1)
     match kind:
         case EventType.IMPRISONMENT_STATUS_CHANGED:
-            # NOMIS leaves imprisonmentStatusSeq out of some events (see the captured fixture); the
-            # existing service's JSON reader then saw 0, so an absent sequence means the insert event.
+            # NOMIS leaves it out of some events; the existing service's JSON reader then saw 0 (the insert).
             seq = _int_field(body, "imprisonmentStatusSeq") if "imprisonmentStatusSeq" in body else 0
             return events.ImprisonmentStatusChangedEvent(booking_id, seq)
         case EventType.EXTERNAL_MOVEMENT_RECORD_INSERTED:

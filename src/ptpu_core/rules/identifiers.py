@@ -1,7 +1,5 @@
-"""The shapes a NOMS number (`A1234BC`), a CRN (`X200006`) and a booking number (letters and digits, at most
-20) can take; an upstream value of any other shape is refused before a call is made with it (the record
-ends NOT_VALID). The Kotlin service interpolated them into its URI templates unchecked.
-"""
+"""The shapes of a NOMS number, a CRN and a booking number: an upstream value of any other shape is refused
+before a call is made with it (the record ends NOT_VALID), not interpolated into a URI as the Kotlin service did."""
 
 from __future__ import annotations
 

@@ -26,8 +26,7 @@ def probation_key_dates(detail: SentenceDetail) -> ReplaceCustodyKeyDates:
 
 
 def latest_sentence_start_date(terms: Iterable[SentenceTerm]) -> date | None:
-    """The start of the newest sentence not consecutive to another (SPEC §7 step 3); terms without a start
-    are passed over (as the Kotlin service's max); None when none has one."""
+    """The start of the newest sentence not consecutive to another (SPEC §7 step 3); None when none has one."""
     starts = [term.start_date for term in terms if term.consecutive_to is None and term.start_date is not None]
     return max(starts, default=None)
 

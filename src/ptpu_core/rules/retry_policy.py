@@ -1,6 +1,5 @@
 """Retry tiers (SPEC §8) and the record's `deleteBy` (SPEC §5): TTL epoch seconds from the true instant (the
-Kotlin service read London times as UTC, an hour late in summer; a deliberate difference).
-"""
+Kotlin service read London times as UTC, an hour late in summer; a deliberate difference)."""
 
 from __future__ import annotations
 
@@ -42,14 +41,12 @@ def epoch_seconds(moment: datetime) -> int:
 
 
 def initial_delete_by(created: datetime) -> int:
-    """deleteBy RECORD_LIFETIME after `created`: a new record's, and a record's marked processed then (from
-    either run: the Kotlin `Message.markAsProcessed`)."""
+    """deleteBy RECORD_LIFETIME after `created`: a new record's, or one marked processed (`Message.markAsProcessed`)."""
     return epoch_seconds(instant(created) + RECORD_LIFETIME)
 
 
 def retry_delete_by(current_delete_by: int, retry_until: date | None, now: datetime) -> int:
-    """deleteBy of a record tried again: `retry_until` at `now`'s London time of day (shorter or longer), or
-    unchanged without one (the Kotlin `Message.retry(retryUntil)`)."""
+    """`retry_until` at `now`'s London time of day, or unchanged without one (the Kotlin `Message.retry`)."""
     if retry_until is None:
         return current_delete_by
     return epoch_seconds(datetime.combine(retry_until, wall_clock(now).time()))

@@ -1,7 +1,5 @@
-"""Unwrap an SQS body holding an `offender_events` SNS notification (SPEC §2): the `eventType` attribute and the
-inner message as JSON text, reading only `Message` and `MessageAttributes.eventType.Value` as the Kotlin
-`PrisonerChangesListenerPusher.kt`. Stdlib and attrs only.
-"""
+"""Unwrap an SQS body holding an `offender_events` SNS notification (SPEC §2), reading only `Message` and
+`MessageAttributes.eventType.Value` as the Kotlin `PrisonerChangesListenerPusher.kt`."""
 
 from __future__ import annotations
 
@@ -16,8 +14,7 @@ from ptpu_core.rules.event_parsing import whole_number
 
 @frozen
 class SnsNotification:
-    """One notification: its `eventType` attribute, the inner message (JSON text) and SNS's `MessageId`
-    (None when the envelope has none; ptpu derives a record's id from it to spot redeliveries)."""
+    """`sns_message_id`: None when the envelope has none; a record's id derives from it."""
 
     event_type: str
     message: str  # the inner message, still JSON text
@@ -25,9 +22,8 @@ class SnsNotification:
 
 
 def parse_envelope(body: str, sqs_message_id: str | None = None) -> SnsNotification:
-    """The notification in an SQS message `body`; InvalidMessage (naming `sqs_message_id`) when it is not one:
-    not a str of a JSON object, a `Type` other than Notification, no `Message` string or no (or a blank)
-    eventType attribute."""
+    """The notification in an SQS message `body`; InvalidMessage (naming `sqs_message_id`) when it is not one
+    (not a JSON object, a `Type` other than Notification, no `Message` string, no or a blank eventType)."""
     if not isinstance(body, str):
         raise InvalidMessage(f"body is not text but {type(body).__name__}", sqs_message_id)
     try:
@@ -50,8 +46,7 @@ def parse_envelope(body: str, sqs_message_id: str | None = None) -> SnsNotificat
 
 
 def event_type_hint(body: str) -> str | None:
-    """The envelope's `MessageAttributes.eventType.Value` of a body that may not be a valid envelope (for
-    naming a poison message's DLQ event); None when the body is not a JSON object or shows none. Total."""
+    """The eventType of a body that may not be a valid envelope (for a poison message's DLQ event), or None."""
     try:
         envelope = json.loads(body)
     except (ValueError, RecursionError, TypeError):
@@ -60,8 +55,7 @@ def event_type_hint(body: str) -> str | None:
 
 
 def booking_id_of(inner_message: str) -> int | None:
-    """The inner message's bookingId when it has a usable one (used only to keep a booking's order);
-    a numeric string counts, as `ptpu_core.rules.event_parsing` reads it."""
+    """The inner message's usable bookingId (a numeric string counts), only to keep a booking's order."""
     try:
         return whole_number(json.loads(inner_message).get("bookingId"))
     except (ValueError, AttributeError, RecursionError):  # not JSON, not an object, or no whole number

@@ -1,7 +1,4 @@
-"""Phase 1 (SPEC §3): receive one offender event, validate it, and store it when it may matter. A record's id
-derives from the SNS MessageId (`record_id_for`; none: a random id, as the Kotlin service's), so a copy of an
-event still stored is acknowledged as DUPLICATE, not stored again, and counted (ptpu_duplicateMessage_total).
-"""
+"""Phase 1 (SPEC §3): receive one offender event, validate it, and store it when it may matter."""
 
 from __future__ import annotations
 
@@ -36,15 +33,13 @@ SNS_MESSAGE_NAMESPACE = uuid.UUID("6f1b8f5e-3d0a-5a8e-9f0e-7d1c2b3a4f50")
 
 
 def record_id_for(sns_message_id: str) -> str:
-    """The stored record's id for an SNS MessageId: a name-based UUID (uuid5), so it has the shape
-    of the existing service's random ids and every copy of one notification gets the same one."""
+    """A uuid5: the shape of the existing service's random ids, and the same for every copy of one notification."""
     return str(uuid.uuid5(SNS_MESSAGE_NAMESPACE, sns_message_id))
 
 
 @define
 class EventReceiver:
-    """Parses, validates and stores. InvalidMessage and SystemFailure propagate to the listener,
-    which sends a poison message to the DLQ and leaves a failed one for SQS to redeliver."""
+    """InvalidMessage and SystemFailure propagate to the listener (the DLQ, or SQS's redelivery)."""
 
     _prison_api: PrisonApi
     _repository: MessageRepository
@@ -54,8 +49,7 @@ class EventReceiver:
     _metrics: Metrics | None = None
 
     def receive(self, event_type: str, message_json: str, sns_message_id: str | None = None) -> Reception:
-        """Parse, validate and store one event. `sns_message_id` is the SNS envelope's MessageId
-        (None when it has none): copies with the same one are stored once."""
+        """Copies with the same `sns_message_id` are stored once (DUPLICATE, counted); None: a random id."""
         event = parse_event(event_type, message_json)
         if event is None:
             log.info("Ignoring event of type %s: not an event we handle", event_type)

@@ -1,6 +1,5 @@
 """The operators' reports (SPEC §9), read-only and streamed, oldest created first. Date filters are exclusive
-London wall-clock times, and "days old" counts on the wall clock, as the Kotlin service's LocalDateTimes.
-"""
+London wall-clock times, and "days old" counts on the wall clock, as the Kotlin service's LocalDateTimes."""
 
 from __future__ import annotations
 
@@ -27,12 +26,11 @@ def days_ago(clock: Clock, days: int) -> datetime:
 
 
 def in_progress(repository: MessageRepository) -> Iterator[Message]:
-    """Every unprocessed record, oldest first."""
     return repository.unprocessed()
 
 
 def not_matched(repository: MessageRepository, clock: Clock, days_old: int) -> Iterator[Message]:
-    """Unprocessed records the matcher could not place, created more than `days_old` days ago, oldest first."""
+    """Unprocessed records the matcher could not place, created more than `days_old` days ago."""
     cutoff = days_ago(clock, days_old)
     return (m for m in repository.unprocessed(created_before=cutoff) if m.status in NOT_MATCHED_STATES)
 
@@ -75,11 +73,9 @@ def match_summary(
     repository: MessageRepository, clock: Clock, location_id: str | None, created_from: datetime | None,
     created_to: datetime | None, sla_days: int = 7,
 ) -> dict[str, Any]:
-    """How the status-change records created after `created_from` and before `created_to` (exclusive, London
-    wall-clock) at `location_id` fared, as the Kotlin service reports it (its JSON): completed (rejected:
-    NO_LONGER_VALID; success: the rest), waiting (unprocessed within the SLA; new: retry count 0; retry: the
-    rest; by last state's category) and exceeded-sla (unprocessed, older than `sla_days`). One pass over the
-    stream, nothing kept."""
+    """How the status-change records created in (`created_from`, `created_to`) at `location_id` fared, as the
+    Kotlin service's JSON: completed (rejected: NO_LONGER_VALID; success), waiting (within the SLA; new: never
+    tried; retry; by state's category) and exceeded-sla (unprocessed, older than `sla_days`)."""
     sla_cutoff = days_ago(clock, sla_days)
     records = repository.created_between(created_from, created_to, EventType.IMPRISONMENT_STATUS_CHANGED.value)
     counts: Counter[str] = Counter()  # success, rejected, waiting (new, retry) and exceeded

@@ -1,9 +1,6 @@
 """Re-sync on request (SPEC §12): process 1..MAX_IDS named bookings (ids, or NOMS numbers: the latest booking)
-now as an IMPRISONMENT_STATUS-CHANGED (sequence 0), one at a time under its lease (held elsewhere: BUSY),
-storing nothing. A dry run (the default) reports writes and telemetry into the answer. A system failure is
-that booking's ERROR (prison-api's 404: NOT_FOUND); none starts after TIME_BUDGET (NOT_STARTED). How far it
-has got is readable while it runs (`ResyncProgress`).
-"""
+now as an IMPRISONMENT_STATUS-CHANGED (sequence 0), one at a time under its lease, storing nothing. A dry run
+(the default) reports writes and telemetry into the answer; `ResyncResult` lists the answers."""
 
 from __future__ import annotations
 
@@ -54,16 +51,12 @@ class ResyncResult(str, Enum):
 
 @frozen
 class TrackedEvent:
-    """A telemetry event as processing sent it (or, for a dry-run write, as the dry-run adapter reports it)."""
-
     name: str
     attributes: Mapping[str, str]
 
 
 @frozen
 class ResyncItem:
-    """One requested id's answer. `requested` is the id as asked; `booking_id` the booking it stands for."""
-
     requested: int | str
     booking_id: int | None
     result: ResyncResult
@@ -76,8 +69,7 @@ class ResyncItem:
 
 @define
 class ResyncProgress:
-    """Thread-safe: the re-sync records answers and the id in hand; the HTTP request calls `stop()` (no more
-    bookings start: `stopped`) and reads."""
+    """Thread-safe: the HTTP request calls `stop()` (no more bookings start) and reads while the re-sync writes."""
 
     _lock: threading.Lock = field(init=False, factory=threading.Lock)
     _wanted: tuple[RequestedId, ...] = field(init=False, default=())
@@ -93,7 +85,6 @@ class ResyncProgress:
             self._running = (requested, booking_id)
 
     def answered(self, item: ResyncItem) -> None:
-        """The id in hand (the next in order) has its answer."""
         with self._lock:
             self._answers.append(item)
             self._running = None
@@ -102,7 +93,6 @@ class ResyncProgress:
         self.stopped = True
 
     def answers(self) -> list[ResyncItem]:
-        """The answers so far, in the order asked."""
         with self._lock:
             return list(self._answers)
 
@@ -156,7 +146,6 @@ def validated_ids(ids: Sequence[object]) -> list[RequestedId]:
 
 
 def _problem(index: int, value: object, sent: object) -> str | None:
-    """What is wrong with `value` (the id as read), shown as `sent`; None when nothing is."""
     shown = json.dumps(sent) if isinstance(sent, str | int | float | bool) or sent is None else type(sent).__name__
     if isinstance(value, int) and not isinstance(value, bool):
         if 1 <= value <= MAX_BOOKING_ID:
@@ -174,8 +163,6 @@ def _problem(index: int, value: object, sent: object) -> str | None:
 
 @define
 class _Collected:
-    """Telemetry kept for the answer, optionally passed on to `onward` too."""
-
     _onward: Telemetry | None = None
     events: list[TrackedEvent] = field(init=False, factory=list)
 
@@ -191,8 +178,7 @@ def _no_leases_if_none(leases: BookingLeases | None) -> BookingLeases:
 
 @define
 class Resync:
-    """A dry run (per request, or always with `settings.dry_run`) reports through `dry_run`'s twins;
-    `owed_announcements` keeps an announcement that could not be published (`KeptWhenUnpublished`)."""
+    """`owed_announcements` keeps an announcement that could not be published (`KeptWhenUnpublished`)."""
 
     _ports: Ports
     _settings: DomainSettings
@@ -204,14 +190,12 @@ class Resync:
 
     @property
     def always_dry_run(self) -> bool:
-        """PRISONTOPROBATION_DRY_RUN: every re-sync is a dry run."""
         return self._settings.dry_run
 
     def resync(
         self, ids: Sequence[object], *, dry_run: bool = True, progress: ResyncProgress | None = None
     ) -> ResyncReport:
-        """One item per id, in order; InvalidResyncRequest (nothing done) for a bad request. `progress` is kept
-        up to date and its `stop()` honoured like a spent time budget."""
+        """One item per id, in order; InvalidResyncRequest (nothing done) for a bad request."""
         wanted = validated_ids(ids)
         progress = progress or ResyncProgress()
         progress.begin(wanted)
@@ -239,7 +223,6 @@ class Resync:
         return ResyncReport(dry_run, tuple(progress.answers()))
 
     def _booking_of(self, requested: RequestedId) -> int | ResyncItem:
-        """The booking id `requested` stands for, or the item saying why there is none."""
         if isinstance(requested, int):
             return requested
         try:
@@ -265,8 +248,7 @@ class Resync:
             self._leases.release(booking_id, ON_REQUEST)
 
     def _process(self, booking_id: int, dry_run: bool) -> ResyncItem:
-        # The record an IMPRISONMENT_STATUS-CHANGED (sequence 0, the insert) would be, never stored: the one
-        # processed and the one an owed announcement rides on.
+        # Never stored: the record processed, and the one an owed announcement rides on.
         event_type = EventType.IMPRISONMENT_STATUS_CHANGED.value
         body = json.dumps({"eventType": event_type, "bookingId": booking_id, "imprisonmentStatusSeq": 0})
         now = instant(self._ports.clock.now())

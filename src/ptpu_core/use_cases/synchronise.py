@@ -1,9 +1,5 @@
-"""Phases 2 and 3 (SPEC §6, §8, §10; the Kotlin MessageAggregator and MessageRetryService): select what is due,
-then per booking under its lease read its records again (none still selected: `stale`), aggregate them, and
-process and save each kept one through its `BookingWork`. A retry takes the booking's records except those
-inside the hold-back. No booking starts after `deadline` (`deferred`). A processing exception is that
-record's TryLater(ERROR); a StoreFailure stops the cycle, losing nothing.
-"""
+"""Phases 2 and 3 (SPEC §6, §8, §10; the Kotlin MessageAggregator and MessageRetryService). A processing
+exception is that record's TryLater(ERROR); a StoreFailure stops the cycle, losing nothing."""
 
 from __future__ import annotations
 
@@ -63,8 +59,7 @@ Selector = Callable[[Message], bool]
 
 @frozen
 class _Pass:
-    """`selects`: the selection, checked again on each booking's consistent read; `joins`: which of a booking's
-    records the cycle may process; `probe`: a probe run's bookings, True when one ended failing again."""
+    """`selects` is checked again on each booking's consistent read; `probe`: True for a booking failing again."""
 
     selects: Selector
     run: LeaseRun = PROCESS_DUE
@@ -73,7 +68,6 @@ class _Pass:
 
 
 def _distinct_bookings(messages: Iterable[Message]) -> Iterator[int]:
-    """Booking ids in order of first appearance, yielded lazily (the selection may be large)."""
     seen: set[int] = set()
     for message in messages:
         if message.booking_id not in seen:
@@ -87,8 +81,7 @@ def _not_held_back(cutoff: datetime) -> Selector:
 
 
 class SynchronisationService:
-    """`dry_run`: how Delius writes are reported instead of made while `settings.dry_run`; `process`: one record
-    through the booking's work (`dispatch.process`)."""
+    """`dry_run`: how Delius writes are reported instead of made while `settings.dry_run`."""
 
     def __init__(
         self, repository: Store, ports: Ports, settings: DomainSettings, cycle: CycleSettings = CycleSettings(), *,
@@ -131,10 +124,9 @@ class SynchronisationService:
     def retry_system_failures(
         self, *, limit: int, deadline: datetime | None = None, only_after_failures: bool = False
     ) -> CycleSummary:
-        """Try the `system_failures` bookings again now, as a probe of the upstreams: the first booking alone
-        (failing again ends the run), then the rest until PROBE_FAILURES have failed again, more than succeeded.
-        A repeated system failure is saved without counting a retry; any other outcome as a retry saves it.
-        `only_after_failures`: read nothing unless this instance saved a system failure since the last run."""
+        """Probe the upstreams with the `system_failures` bookings: the first alone (while one is down a run costs
+        one booking's calls), then the rest until PROBE_FAILURES have failed again; a repeat is saved without
+        counting a retry. `only_after_failures`: read nothing unless a system failure was saved since the last run."""
         if only_after_failures and not self._outcomes.take_system_failure_mark():
             return CycleSummary()
         finished: dict[int, bool] = {}
@@ -142,7 +134,6 @@ class SynchronisationService:
         failed_before = self._probe_failed
         bookings = self.system_failures(limit=limit)
         try:
-            # One booking first, alone: while the upstream is down a run costs that booking's calls only.
             summary = self._synchronise(bookings[:1], probe, deadline)
             if any(finished.values()):
                 log.info("Retry of system failures: booking %s failed again; the next run tries again", bookings[0])
@@ -165,9 +156,8 @@ class SynchronisationService:
     def _tasks(
         self, booking_ids: Iterable[int], cycle: _Pass, deadline: datetime | None, tally: Counter[str]
     ) -> Iterator[Callable[[], Counter[str]]]:
-        """One task per booking to lease, pulled on the calling thread as a worker comes free; none once a probe
-        is failing again or `deadline` has passed. Bookings go in chunks of the look-ahead, whose leases are
-        read together (again after a refusal; never again after a failed read); a probe keeps its own order."""
+        """One task per booking, pulled as a worker comes free, until a probe fails again or `deadline` passes.
+        The leases of a look-ahead chunk are read together (again after a refusal, never after a failed read)."""
         remaining = iter(booking_ids if cycle.probe is not None else self._cycle.booking_order(booking_ids))
         size = 1 if self._cycle.leases is None else self._cycle.look_ahead
         refused = threading.Event()  # set by a worker whose lease was refused: read the look-ahead again
@@ -203,8 +193,7 @@ class SynchronisationService:
             return None
 
     def _booking(self, booking_id: int, cycle: _Pass, refused: threading.Event) -> Counter[str]:
-        """One booking on one worker, under its lease; its own tally (merged by the caller). Its records are read
-        again (none still selected: `stale`), aggregated, and each kept one processed and saved in turn."""
+        """One booking on one worker, under its lease; returns its own tally, merged by the caller."""
         tally: Counter[str] = Counter()
         lease = self._leases.lease
         # Read before asking, so the bound errs early rather than late.
@@ -245,11 +234,8 @@ class SynchronisationService:
                     failing = failing or outcome.status.state is SynchroniseState.ERROR
         except LeaseLost:
             tally["lease_lost"] += 1
-            log.warning(
-                "booking %s: this pod no longer holds its lease; it writes nothing more for the booking and"
-                " leaves the record in hand unprocessed for whoever holds it",
-                booking_id,
-            )
+            log.warning("booking %s: this pod no longer holds its lease; it writes nothing more for the booking and"
+                        " leaves the record in hand unprocessed for whoever holds it", booking_id)
         finally:
             self._leases.release(booking_id, cycle.run)
         if cycle.probe is not None and tally["processed"]:

@@ -1,7 +1,4 @@
-"""How a cycle spreads its bookings: over a pod's workers (`RunsBookingTasks`) and over pods by per-booking
-leases (`BookingLeases`; ShedLock's item layout); and how it traces each record (`RecordTracing`; `NO_TRACING`
-does nothing). `CycleSettings()` runs them one after another, in one process.
-"""
+"""How a cycle spreads its bookings over workers and pods (per-booking leases, ShedLock's layout), tracing each."""
 
 from __future__ import annotations
 
@@ -25,24 +22,20 @@ T = TypeVar("T")
 
 
 class RunsBookingTasks(Protocol):
-    """At most N tasks at once (PRISONTOPROBATION_PROCESSOR_WORKERS), each pulled on the calling thread when a
-    worker is free; every result once all finished. A task raising: none more pulled, the first raised."""
+    """At most N tasks at once, each pulled on the calling thread when a worker is free; a task raising: none
+    more pulled, the first raised once those in hand finish."""
 
     def run_all(self, tasks: Iterable[Callable[[], T]]) -> list[T]: ...
 
 
 class SerialRunner:
-    """One task after another on the calling thread (one worker)."""
-
     def run_all(self, tasks: Iterable[Callable[[], T]]) -> list[T]:
         return [task() for task in tasks]
 
 
 @frozen
 class LeaseRun:
-    """Which run asks for a lease: `tier` None is SPEC §6; a retry tier (SPEC §8) names its run's `started`
-    (aware UTC), and a booking that tier retried less than `same_run_within` before is not retried again.
-    `on_request`: the re-sync, outside any cycle."""
+    """A retry tier's run (SPEC §8; `started` aware UTC) skips a booking that tier retried within `same_run_within`."""
 
     tier: RetryTier | None = None
     started: datetime | None = None
@@ -70,14 +63,12 @@ class BookingLeases(Protocol):
     def try_lease(self, booking_id: int, run: LeaseRun) -> bool: ...
 
     def keep(self, booking_id: int, run: LeaseRun) -> bool:
-        """Before each write: True while the lease is this pod's with KEEP_SHARE of it left, extending it to a
-        whole `lease` first if need be; False once it is not (a store failure is logged, not raised)."""
+        """Before each write: True while the lease is this pod's, extended if under KEEP_SHARE is left. Never raises."""
 
     def release(self, booking_id: int, run: LeaseRun) -> None: ...
 
     def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> Collection[int]:
-        """Of `booking_ids` (at most LOOK_AHEAD), those `try_lease` would refuse now, read in one go; a hint
-        only. StoreFailure when the store cannot be read."""
+        """Those of `booking_ids` (at most LOOK_AHEAD) `try_lease` would refuse now, a hint; StoreFailure."""
 
 
 class NoLeases:
@@ -106,25 +97,20 @@ class LeaseLost(PtpuError):
 
 
 def confirm_lease(leases: BookingLeases, booking_id: int, run: LeaseRun) -> None:
-    """Before every write made for a booking: LeaseLost unless `BookingLeases.keep` says the lease is still ours
-    (extended if need be)."""
+    """Before every write made for a booking: LeaseLost unless `BookingLeases.keep` says the lease is still ours."""
     if not leases.keep(booking_id, run):
         raise LeaseLost(f"the lease of booking {booking_id} is no longer this pod's")
 
 
 class RecordSpan(Protocol):
-    def outcome(self, outcome: Outcome) -> None:
-        """What processing decided (and the save stored)."""
-
-    def failed(self, error: BaseException) -> None:
-        """Processing raised `error`; the record is saved for a retry."""
+    def outcome(self, outcome: Outcome) -> None: ...
+    def failed(self, error: BaseException) -> None: ...
 
 
 class RecordTracing(Protocol):
     def record(self, message: Message) -> AbstractContextManager[RecordSpan]:
-        """A span (`ptpu_adapters.observability.tracing.OpenTelemetryRecords`) for `message`'s processing, the
-        save of its outcome and the telemetry emitted after it, in the record's trace; an exception leaving it
-        marks the span failed."""
+        """A span for `message`'s processing, the save of its outcome and the telemetry after it, in the record's
+        trace; an exception leaving it marks the span failed."""
 
 
 class NoTracing:
@@ -146,8 +132,7 @@ NO_TRACING: RecordTracing = NoTracing()
 
 @frozen
 class CycleSettings:
-    """`leases` None: every booking is ours, nothing read ahead. `retry_same_run_within`: see `LeaseRun`.
-    `booking_order`: this pod's walk (`PodSpread`). `look_ahead`: 1 to LOOK_AHEAD. `tracing`: a span per record."""
+    """`leases` None: every booking is ours, nothing read ahead. `retry_same_run_within`: see `LeaseRun`."""
 
     runner: RunsBookingTasks = SerialRunner()
     leases: BookingLeases | None = None

@@ -1,8 +1,5 @@
-"""The HMPPS domain events ptpu publishes after changing Delius, and how a record owes one:
-`probation-case.prison-identifier.added` (matching, SPEC §7) and `.updated` (a merge, one per CRN), shaped as
-the Kotlin `HmppsDomainEventPublisher`'s, `occurredAt` in Europe/London with its offset. An announcement a
-re-sync could not publish is kept on a stored record (`KeptWhenUnpublished`), never lost.
-"""
+"""The HMPPS domain events ptpu publishes after changing Delius (SPEC §7), shaped as the Kotlin
+`HmppsDomainEventPublisher`'s with `occurredAt` in Europe/London, and how a record owes one, never lost."""
 
 from __future__ import annotations
 
@@ -77,8 +74,7 @@ def owed_events(applied_steps: Iterable[str]) -> list[HmppsDomainEvent]:
 
 
 def owed_step(event: HmppsDomainEvent) -> str:
-    """The journal step saying `event` is owed (what a failed publish leaves on its record): a record
-    carrying it publishes the event, with its original time, at the start of its next processing."""
+    """What a failed publish leaves on its record: its next processing publishes `event` first, time unchanged."""
     return f"{event_key(_OWED, event)}={_encode(event)}"
 
 

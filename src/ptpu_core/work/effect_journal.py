@@ -1,8 +1,7 @@
 """Each effect of processing a record happens once, even when its outcome could not be saved. The journal is
 the record's `applied_steps`: `w:<operation>:<digest>[=<summary>]` for a write or publish that landed (a
 repeat answers from the summary), `a<retry>:t:<name>#<n>` / `a<retry>:m:<metric>:<kind>#<n>` for an attempt's
-telemetry, emitted once stored. It rides on the outcome's save (docs/decisions/0003).
-"""
+telemetry, emitted once stored. It rides on the outcome's save (docs/decisions/0003)."""
 
 from __future__ import annotations
 
@@ -56,8 +55,7 @@ class EffectJournal:
         self._written.append(step)
 
     def stage(self) -> None:
-        """Put the landed writes and buffered effects' keys on the record for the caller's save; then `saved()`
-        or, when that save failed, `flush()`."""
+        """Put the journal on the record for the caller's save; then `saved()` or, if that failed, `flush()`."""
         self._message.applied_steps = self._message.applied_steps | frozenset(
             [step for step, _ in self._pending] + self._written
         )
@@ -79,7 +77,6 @@ class EffectJournal:
 
 
 def write_key(operation: str, *arguments: object) -> str:
-    """`w:<operation>:<digest>`: the digest (sha256 of the arguments' repr, attrs models included)
-    tells one write from another; the same write has the same key on every attempt."""
+    """`w:<operation>:<digest of the arguments' repr>`: the same write has the same key on every attempt."""
     digest = hashlib.sha256(repr(arguments).encode()).hexdigest()[:_DIGEST_CHARS]
     return f"{WRITE}{operation}:{digest}"

@@ -1,7 +1,5 @@
-"""OutageLog: a failure repeating every second is one log line a minute: the first with its traceback, then
-a count per `interval`, then one line on recovery (`success`) or quiet (`clear_if_quiet`). Time is the
-caller's `clock` in seconds.
-"""
+"""A failure repeating every second logs its first with its traceback, then a count per `interval`, then one
+line on recovery (`success`) or quiet (`clear_if_quiet`). Time is the caller's `clock`, in seconds."""
 
 from __future__ import annotations
 
@@ -13,8 +11,7 @@ REPORT_INTERVAL_SECONDS = 60.0
 
 
 class OutageLog:
-    """One activity (e.g. "receiving from the queue"): failure() in its except block, success() after it works.
-    Thread-safe."""
+    """One activity: failure() in its except block, success() after it works. Thread-safe."""
 
     def __init__(
         self, logger: logging.Logger, activity: str, clock: Callable[[], float],
@@ -38,8 +35,7 @@ class OutageLog:
     def failure(
         self, error: BaseException, about: str = "", level: int = logging.ERROR, traceback: bool = True
     ) -> None:
-        """Logged (with its traceback unless not `traceback`) if it starts an outage, else counted; `about` (e.g.
-        "message 123") is added to the first line."""
+        """Logged if it starts an outage (`about` added), else counted."""
         with self._guard:
             now = self._clock()
             self._last_failure = now
@@ -64,8 +60,7 @@ class OutageLog:
                 self._end(" recovered", self._clock() - self._failing_since)
 
     def clear_if_quiet(self, quiet_seconds: float) -> bool:
-        """For an activity with no success of its own to report: end the outage when its last failure is
-        `quiet_seconds` or more ago (one line, the failures counted since the first). True if it ended."""
+        """End the outage (one line) when its last failure is `quiet_seconds` or more ago; True if it ended."""
         with self._guard:
             if self._failing_since is None or self._clock() - self._last_failure < quiet_seconds:
                 return False

@@ -1,8 +1,5 @@
 """Saving what processing decided for one record and counting it (SPEC §6 step 5, §10; the Kotlin Message.kt,
-MessageAggregator, MessageRetryService, RetryableEventMetricsService). An exception from processing is that
-record's TryLater(ERROR) (`failed`), logged by kind: the first with its traceback, then a count a minute
-(`OutageLog`), then one line once the kind has not failed for a minute.
-"""
+MessageAggregator, MessageRetryService, RetryableEventMetricsService)."""
 
 from __future__ import annotations
 
@@ -44,9 +41,8 @@ def outcome_label(outcome: Outcome) -> str:
 
 @define
 class OutcomeRecorder:
-    """Writes records' outcomes and counts them; StoreFailure when the repository cannot be written. Thread-safe
-    logging of failures: one OutageLog per kind. A kind clears at the next record (any outcome) once it has not
-    failed for a minute: a record that does not reach the failing upstream succeeds mid-outage."""
+    """StoreFailure when the repository cannot be written. Failures are logged by kind (an `OutageLog` each),
+    cleared at the next record once quiet for a minute: one that avoids the failing upstream succeeds mid-outage."""
 
     _repository: MessageRepository
     _clock: Clock
@@ -92,13 +88,11 @@ class OutcomeRecorder:
         counts_system_failure: bool = True,
     ) -> None:
         """`selected`: the cycle selected this record itself (only then is a final failure counted);
-        `retry_run`: SPEC §8 or the retry of system failures, not SPEC §6; `counts_system_failure` False: a
-        TryLater(ERROR) keeps the retry count. deleteBy (Message.kt): Done -> now + 30 days; TryLater -> the
-        retry-until date only when a retry run tries a record tried before, else left as it is."""
+        `retry_run`: not SPEC §6; `counts_system_failure` False: a TryLater(ERROR) keeps the retry count. deleteBy
+        as Message.kt: Done -> now + 30 days; TryLater -> retry-until when a retry run retries a record tried before."""
         self._tick()  # a kind of failure quiet for a minute is over
         now = instant(self._clock.now())
-        # `matchingCrns` joined with ", " as the Kotlin joinToString(); an outcome without CRNs keeps those
-        # stored (as Message.retry / markAsProcessed).
+        # joined as the Kotlin joinToString(); none keeps those stored (as Message.retry / markAsProcessed)
         crns = ", ".join(outcome.status.matching_crns) or message.matching_crns
         if isinstance(outcome, Done):
             updated = evolve(message, processed_date=now, status=outcome.status.state, matching_crns=crns,
@@ -133,8 +127,7 @@ class OutcomeRecorder:
 
 
 def kind_of(error: BaseException | None) -> tuple[str, str]:
-    """(label, where raised): ("UpstreamFailure from community-api (HTTP 5xx)", "base.py:212"); any other
-    error's label names where it was raised: ("KeyError at movement.py:40", "movement.py:40")."""
+    """(label, where raised): ("UpstreamFailure from prison-api (HTTP 5xx)", ...), ("KeyError at m.py:4", "m.py:4")."""
     if error is None:
         return "an unknown error", ""
     frame = error.__traceback__

@@ -1,7 +1,5 @@
-"""One booking's unit of work (docs/decisions/0007): processors read and write through it in one fixed order;
-prison-api reads are made once per booking, every Delius write takes `_write`, and a record's telemetry,
-counts and domain events are journalled (`begin`) and emitted once `commit` stored its outcome.
-"""
+"""One booking's unit of work (docs/decisions/0007): prison-api reads are made once per booking, and a record's
+writes, telemetry, counts and domain events are journalled (`begin`) and emitted once `commit` stored its outcome."""
 
 from __future__ import annotations
 
@@ -39,8 +37,6 @@ Save = Callable[[Message, "Outcome | Exception"], Outcome]
 
 @frozen
 class Ports:
-    """The outside systems a booking's processing uses, travelling together."""
-
     prison_api: PrisonApi
     community_api: CommunityApi
     offender_search: OffenderSearchApi
@@ -52,8 +48,7 @@ class Ports:
 
 @frozen
 class DryRun:
-    """A dry run's reporting twins: `writes` wraps community-api to report each write (P2PDryRunWrite) to the
-    telemetry given; `domain_events` reports each announcement (P2PDryRunDomainEvent; None: nothing)."""
+    """A dry run's reporting twins: each write a P2PDryRunWrite, each announcement a P2PDryRunDomainEvent."""
 
     writes: Callable[[CommunityApi, Telemetry], CommunityApi]
     domain_events: Callable[[Telemetry], DomainEventPublisher] | None = None
@@ -65,8 +60,7 @@ def _landed_unless_refused(answer: object) -> str | None:
 
 
 class BookingWork:
-    """`store`: the journal's store (None: no journal, effects at once); `save`: how `commit` stores an outcome;
-    `lease`: raises LeaseLost unless the lease is still ours; `dry_run`: the client writes go to instead."""
+    """`store` None: no journal, effects at once. `lease` raises LeaseLost unless the lease is still ours."""
 
     def __init__(
         self, ports: Ports, settings: DomainSettings, *, store: AppliedStepStore | None = None,
@@ -83,16 +77,13 @@ class BookingWork:
         self._message: Message | None = None
         self._journal: EffectJournal | None = None
 
-    # The record in hand
-
     def begin(self, message: Message) -> None:
         """`message` is the record in hand: its effects are journalled on it until `commit`."""
         self._message = message
         self._journal = None if self._store is None else EffectJournal(message, self._store)
 
     def commit(self, result: Outcome | Exception) -> Outcome:
-        """Store the outcome with the journal in one write, then emit its effects; when that save fails (or
-        there is no `save`), write the journal alone, emit once it landed, and raise."""
+        """Store the outcome with the journal in one write, then emit its effects; when that save fails, `flush`."""
         self._confirm_lease()  # the save is a write for the booking too
         journal, message = self._journal, self._message
         if self._save is None or message is None:
@@ -119,8 +110,6 @@ class BookingWork:
         """Write the record's journal alone (StoreFailure when it cannot be), then emit its effects."""
         if self._journal is not None:
             self._journal.flush()
-
-    # prison-api, offender search and community-api reads
 
     def _once(self, name: str, read: Callable[..., T], *arguments: Hashable) -> T:
         key = (name, *arguments)
@@ -149,17 +138,13 @@ class BookingWork:
     def get_convictions(self, crn: str) -> list[probation.Conviction]:
         return self.ports.community_api.get_convictions(crn)
 
-    # Delius writes
-
     def _write(
         self, operation: str, *arguments: object, replayed: Callable[[str], T],
         landed: Callable[[T], str | None] = _landed_unless_refused,
     ) -> T:
-        """Every Delius write (community-api's method `operation` with `arguments`), in order: the journal (a
-        write it says landed is not sent again: its answer is `replayed` from the summary journalled), the lease,
-        the last identical key-dates write with no write between (answered as it was), the dry run, community-api.
-        `landed` gives the journal's suffix for an answer ("" or "=<summary>"); None: the write did not take,
-        nothing is journalled."""
+        """Every Delius write (community-api's `operation`), in order: the journal (a landed write is `replayed`
+        from its summary), the lease, the last identical key-dates write, the dry run, community-api. `landed`:
+        the journal's suffix for an answer ("" or "=<summary>"; None: it did not take, nothing is journalled)."""
         key = write_key(operation, *arguments)
         summary = None if self._journal is None else self._journal.landed_write(key)
         if summary is not None:
@@ -254,8 +239,7 @@ class BookingWork:
                 self._publish(event)
 
     def _publish(self, event: HmppsDomainEvent) -> None:
-        """Journal `w:publish:<digest>` once published, `w:publish-owed:<digest>=<event>` when it failed (the
-        record's next processing publishes it first)."""
+        """Journalled as published, or owed (`owed_step`) when it failed."""
         publisher = self.ports.domain_events
         if publisher is None:
             return

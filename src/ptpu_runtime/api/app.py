@@ -1,6 +1,5 @@
-"""The FastAPI application: routers, error handlers, middleware; Swagger UI (local assets) at springdoc's
-paths, OpenAPI at `/v3/api-docs`, AsyncAPI (`ptpu_runtime/asyncapi.yaml`) at `/v3/asyncapi`. The OpenAPI
-document has no 422 and the HMPPS ErrorResponse body on every 4xx/5xx (api/errors.py)."""
+"""The FastAPI application: Swagger UI (local assets) at springdoc's paths, OpenAPI at `/v3/api-docs`, AsyncAPI
+(`ptpu_runtime/asyncapi.yaml`) at `/v3/asyncapi`."""
 
 from __future__ import annotations
 
@@ -45,7 +44,6 @@ def asyncapi_document() -> str:
 
 
 def _documents() -> APIRouter:
-    """The redirects to Swagger UI and the AsyncAPI document (YAML)."""
     router = APIRouter(include_in_schema=False)
 
     @router.get("/")

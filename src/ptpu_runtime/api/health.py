@@ -1,5 +1,4 @@
-"""Open operational endpoints: /health (+ ping, liveness, readiness), /info, /prometheus. The probes answer on
-the event loop; /health, which waits on upstreams, has its own small pool apart from AnyIO's."""
+"""/health (+ ping, liveness, readiness), /info, /prometheus; /health, which waits on upstreams, has its own pool."""
 
 from __future__ import annotations
 

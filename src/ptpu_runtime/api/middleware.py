@@ -1,6 +1,5 @@
-"""ASGI middleware. `HeadAsGet`: HEAD for every GET route, as Spring MVC (RFC 9110 §9.3.2): the GET's status
-and headers, no body. `BodyLimit`: a body over MAX_BODY_BYTES (1 MiB, the nginx ingress's default) is a 413 in
-the HMPPS shape, read no further (a declared Content-Length at once, a chunked body as it arrives)."""
+"""ASGI middleware: HEAD for every GET route, as Spring MVC (RFC 9110 §9.3.2); a body over MAX_BODY_BYTES (the
+nginx ingress's default) a 413 in the HMPPS shape, read no further."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""PUT/GET /queue-admin/* (SPEC §9): the original's three endpoints and the hmpps-sqs convention ones.
-Telemetry only when a message was found: the original's TRANSFERRED_EVENT_DLQ / PURGED_EVENT_DLQ
-(`messages-on-queue`), the hmpps-sqs ones' RetryDLQ / PurgeQueue."""
+"""/queue-admin/* (SPEC §9): the original's endpoints and hmpps-sqs's, with telemetry when a message was found."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
 """GET /report/* (SPEC §9): CSV reports (streamed page by page) and the match summary, for ROLE_PTPU_REPORT.
-At most the gate's limit run at once; others get 429 with Retry-After, never queued (one may read the table).
-
-The CSV is byte-compatible with the original (OpenCSV bean writer): every field quoted, header upper-case in
-alphabetical order, nulls as "", date-times as Java's LocalDateTime.toString(); beyond it, a cell a spreadsheet
-would read as a formula is neutralised (OWASP's CSV-injection rule)."""
+The CSV is byte-compatible with the original's OpenCSV bean writer, except that formula cells are neutralised."""
 
 from __future__ import annotations
 
@@ -115,8 +111,7 @@ FIELDS = {
 
 
 def java_local_date_time(moment: datetime) -> str:
-    """LocalDateTime.toString(): seconds only when non-zero, fractions in 3, 6 or 9 digits. An aware
-    `moment` is shown as London wall-clock time (the existing service's zone); a naive one as it is."""
+    """LocalDateTime.toString(): seconds only when non-zero, fractions in 3, 6 or 9 digits; aware as London time."""
     if moment.tzinfo is not None:
         moment = wall_clock(moment)
     text = moment.strftime("%Y-%m-%dT%H:%M")
@@ -158,8 +153,7 @@ ROWS_PER_CHUNK = 500
 
 
 def csv_chunks(messages: Iterable[Message], with_processed: bool = False) -> Iterator[str]:
-    """The report as text chunks (the header and up to ROWS_PER_CHUNK rows each), in the order given,
-    taking `messages` one at a time: a streamed report holds one chunk, never the whole selection."""
+    """The report as text chunks (the header and up to ROWS_PER_CHUNK rows each), `messages` read lazily."""
     columns = [column for column in FIELDS if with_processed or column != "PROCESSEDDATE"]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, quoting=csv.QUOTE_ALL, lineterminator="\n")
@@ -180,8 +174,7 @@ def to_csv(messages: Iterable[Message], with_processed: bool = False) -> str:
 
 
 def streamed_csv(gate: ReportGate, select: Callable[[], Iterable[Message]], with_processed: bool = False) -> Response:
-    """The CSV of `select()`, streamed under one of the gate's slots until the last byte. The first page is
-    read before answering, so a store that is down is a 503, not a cut 200."""
+    """The CSV of `select()`, streamed under a gate's slot; the first page read first (a store down: 503, not 200)."""
     gate.enter()
     chunks = gate.release_after(lambda: csv_chunks(select(), with_processed))
     first = next(chunks)

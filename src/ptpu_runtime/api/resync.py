@@ -1,7 +1,6 @@
-"""The ROLE_PTPU_RESYNC operations: their own role, as they write to Delius (the successor services' re-match
-endpoints have their own too). POST /resync re-syncs named prisoners now (ptpu_core.use_cases.resync); POST
-/retry-system-failures runs the job `retrySystemFailures` now, a dry run (the default) listing the bookings it
-would take. Both answer within an nginx ingress's 60 s."""
+"""The ROLE_PTPU_RESYNC operations (their own role: they write to Delius): POST /resync re-syncs named prisoners
+now; POST /retry-system-failures runs the job `retrySystemFailures` now (a dry run, the default, lists its
+bookings). Both answer within an nginx ingress's 60 s."""
 
 from __future__ import annotations
 
@@ -181,8 +180,7 @@ async def _resync_request(request: Request) -> ResyncRequest:
 
 
 def _json_number(text: str) -> float | int:
-    """`1200835.0` (zero fraction, no exponent) is a whole number, as JSON Schema's `integer` and Jackson read
-    it; `1.5` or `1.5e3` stays a float, which the core refuses as a booking id."""
+    """`1200835.0` (no exponent) is a whole number, as JSON Schema's `integer` and Jackson read it; `1.5e3` is not."""
     whole, dot, fraction = text.partition(".")
     if dot and "e" not in text.lower() and fraction.strip("0") == "":
         return int(whole)

@@ -1,7 +1,5 @@
-"""Bearer JWTs from HMPPS Auth (SPEC §9): RS256 only, keys from the JWKS endpoint, roles in `authorities`.
-
-401 for a missing, malformed, expired or unverifiable token (ptpu_adapters.http.jwks); 403 without the role.
-`exp`, `nbf` and `iat` with 60 s of leeway, as Spring Security's JwtTimestampValidator."""
+"""Bearer JWTs from HMPPS Auth (SPEC §9): RS256 only, roles in `authorities`; 401 for a token that cannot be
+trusted, 403 without the role. `exp`, `nbf` and `iat` with 60 s of leeway, as Spring's JwtTimestampValidator."""
 
 from __future__ import annotations
 
@@ -65,9 +63,7 @@ class TokenVerifier:
 
 
 def require_role(verifier: TokenVerifier, role: str) -> Callable[..., object]:
-    """A FastAPI dependency admitting only a valid token whose `authorities` list holds `role` (as the existing
-    service's AuthAwareTokenConverter reads it); documented as needing the bearer scheme. Its value is who asked,
-    for the audit line: HMPPS Auth puts the user or client in user_name / client_id / sub."""
+    """A FastAPI dependency admitting only a token whose `authorities` hold `role`; its value is who asked."""
 
     def check(credentials: HTTPAuthorizationCredentials | None = Security(BEARER_SCHEME)) -> object:
         if credentials is None:

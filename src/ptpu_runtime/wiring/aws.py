@@ -62,8 +62,7 @@ def _existing_queue_url(sqs: Any, setting: str, name: str) -> str:
 
 
 def domain_event_publisher(settings: Settings, aws: AwsClients, telemetry: Telemetry) -> DomainEventPublisher:
-    """Without a topic, one that drops every event; in dry-run, telemetry instead of SNS; else the topic.
-    A Singleton (never None, which dependency-injector would build again), so the choice is logged once."""
+    """Without a topic, one that drops every event; in dry-run, telemetry instead of SNS; else the topic."""
     topic = settings.domain_event_topic_arn
     if topic is None:
         log.info("No %s: HMPPS domain events are not published", DOMAIN_EVENT_TOPIC_SETTING)
@@ -76,8 +75,7 @@ def domain_event_publisher(settings: Settings, aws: AwsClients, telemetry: Telem
 
 
 def domain_event_topic_health(settings: Settings, aws: AwsClients) -> TopicHealth | None:
-    """The topic's /health component (dry run too), or None without a topic: hmpps-sqs registers a topic's
-    health only for a configured topic."""
+    """The topic's /health component (dry run too), or None without a topic, as hmpps-sqs."""
     topic = settings.domain_event_topic_arn
     return TopicHealth(aws.sns, topic) if topic else None
 

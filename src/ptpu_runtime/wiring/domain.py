@@ -1,5 +1,4 @@
-"""The domain wing: the core's use cases (receive, synchronise, re-sync) and the booking workers, over the
-observability, AWS (`cloud`) and upstream wings' providers."""
+"""The domain wing: the core's use cases (receive, synchronise, re-sync) and the booking workers."""
 
 from __future__ import annotations
 
@@ -48,8 +47,7 @@ class Domain(containers.DeclarativeContainer):
 
     receiver = providers.Singleton(
         EventReceiver, prison_api, repository, observability.clock, domain_settings, metrics=observability.metrics)
-    # The ports a booking's unit of work uses: the real community-api client (a dry run reports through
-    # DryRunCommunityApi, for scheduled processing when PRISONTOPROBATION_DRY_RUN is on, for /resync per request).
+    # The real community-api client: a dry run reports through DryRunCommunityApi instead.
     ports = providers.Singleton(
         Ports, prison_api, upstreams.community_api, upstreams.offender_search, observability.telemetry,
         observability.metrics, observability.clock, cloud.domain_events)

@@ -17,8 +17,7 @@ UPSTREAM_APIS = ("prison-api", "community-api", "offender-search")
 
 
 def _telemetry(tracing: Tracing, metrics: PrometheusMetrics) -> Telemetry:
-    """JSON log lines; with tracing on, also span events and exported log records; every
-    `<eventType>-sent-to-dlq` event also counted (ptpu_messages_sent_to_dlq_total)."""
+    """JSON log lines (with tracing on, span events and log records too); DLQ events also counted."""
     events = OpenTelemetryEvents(LoggingTelemetry()) if tracing.enabled else LoggingTelemetry()
     return DlqCountingTelemetry(events, metrics.sent_to_dlq)
 
@@ -31,6 +30,5 @@ class Observability(containers.DeclarativeContainer):
     registry = providers.Singleton(CollectorRegistry, auto_describe=True)
     metrics = providers.Singleton(PrometheusMetrics, registry)
     telemetry = providers.Singleton(_telemetry, tracing, metrics)
-    # Every upstream call: http_client_requests_seconds and ptpu_upstream_calls_total, and each API's recent
-    # calls for its /health component.
+    # Every upstream call's metrics, and each API's recent calls for its /health component.
     upstream_calls = providers.Singleton(UpstreamCalls, registry, UPSTREAM_APIS)

@@ -62,8 +62,7 @@ class Service(containers.DeclarativeContainer):
             wait_seconds=settings.provided.listener_wait_seconds,
             visibility_timeout=providers.Callable(
                 math.ceil, settings.provided.sqs_visibility_timeout.total_seconds.call()),
-            # One message per worker: a bigger batch leaves messages waiting in hand, their visibility
-            # timeout running, until a worker is free.
+            # One message per worker: a bigger batch leaves messages in hand, their visibility timeout running.
             max_messages=settings.provided.listener_workers),
         error_visibility=providers.Singleton(
             ErrorVisibility, aws.provided.sqs, queue_urls.provided.queue_url,
