@@ -7,8 +7,11 @@ import difflib
 import os
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
+
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from ptpu_runtime.config import CAPABILITY_SETTINGS, Settings
 from ptpu_runtime.config_kinds import show_duration, specs
@@ -30,6 +33,24 @@ def mode_info(settings: Settings) -> dict[str, Any]:
         "listenerWorkers": settings.listener_workers,
         "bookingLease": show_duration(settings.booking_lease),
         "lockAtMost": show_duration(settings.lock_at_most)}
+
+
+class ModeMetrics(Collector):
+    """The mode on /prometheus: `ptpu_dry_run` (1 = nothing is written to Delius) and
+    `ptpu_capability_enabled{capability}` (0 = that write is left to another service)."""
+
+    def __init__(self, mode: Mapping[str, Any]) -> None:
+        self._mode = mode
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily(
+            "ptpu_dry_run", "1 when PRISONTOPROBATION_DRY_RUN is on: no write reaches Delius",
+            value=int(self._mode["dryRun"]))
+        capabilities = GaugeMetricFamily(
+            "ptpu_capability_enabled", "0 when the capability's switch is off", labels=["capability"])
+        for name, allowed in self._mode["capabilities"].items():
+            capabilities.add_metric([name], int(allowed))
+        yield capabilities
 
 
 def mode_line(settings: Settings) -> str:

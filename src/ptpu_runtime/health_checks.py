@@ -4,7 +4,7 @@ reports DOWN, never raises, and shows only a failure's kind (its text, which can
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from http import HTTPStatus
@@ -135,11 +135,19 @@ class TopicHealth:
 
 @define
 class BuildInfoHealth:
+    """The build's version and, given the mode (ptpu_runtime.environment.mode_info), whether it writes to
+    Delius and which capabilities are switched off: a dry run is stated on /health, not only on /info."""
+
     name = "healthInfo"
     _version: str
+    _mode: Mapping[str, Any] | None = None
 
     def check(self) -> Component:
-        return {"status": UP, "details": {"version": self._version}}
+        details: dict[str, Any] = {"version": self._version}
+        if self._mode is not None:
+            details["dryRun"] = self._mode["dryRun"]
+            details["switchedOff"] = [name for name, on in self._mode["capabilities"].items() if not on]
+        return {"status": UP, "details": details}
 
 
 class HealthService:

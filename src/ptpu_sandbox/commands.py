@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
+from urllib.request import urlopen
 
 from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
 from ptpu_adapters.provisioning import AwsResourceNames
@@ -90,7 +92,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         service = stack.start_service(log_path=log_path)
         if args.demo:
             return _demo(stack, args.timeout, log_path)
-        print(banner(stack, args.hold_back), flush=True)
+        print(banner(stack, args.hold_back, service_mode(stack.service_url)), flush=True)
         while service.running:
             time.sleep(0.5)
         print(f"ptpu serve exited unexpectedly with code {service.returncode}", file=sys.stderr)
@@ -126,7 +128,21 @@ def _demo(stack: LocalStack, timeout: float, log_path: Path | None) -> int:
     return EXIT_OK if all(result.as_expected for result in results) else EXIT_FAILURE
 
 
-def banner(stack: LocalStack, hold_back: str) -> str:
+def service_mode(service_url: str) -> str:
+    """The running service's GET /info mode as the banner shows it: whether it writes to Delius, and the
+    capabilities switched off."""
+    try:
+        with urlopen(f"{service_url}/info", timeout=5) as answer:  # noqa: S310 - the sandbox's own loopback URL
+            mode = json.load(answer)["mode"]
+    except (OSError, ValueError, KeyError) as error:
+        return f"unknown: GET /info failed ({error})"
+    writes = "DRY RUN: nothing is written to Delius" if mode["dryRun"] else "LIVE: writes to (simulated) Delius"
+    off = [name for name, on in mode["capabilities"].items() if not on]
+    return writes + (f"; switched off: {', '.join(off)}" if off else "")
+
+
+def banner(stack: LocalStack, hold_back: str, mode: str) -> str:
+    """`mode`: the service's, as `service_mode` reads it."""
     service, hmpps = _localhost(stack.service_url), stack.hmpps
     reporter_secret = DEFAULT_CLIENTS[REPORTER_CLIENT_ID].secret
     token_url = f"{hmpps.auth_url}/oauth/token?grant_type=client_credentials"
@@ -135,6 +151,7 @@ def banner(stack: LocalStack, hold_back: str) -> str:
     return f"""
 ptpu sandbox is up. Records are processed {hold_back} after they arrive. Ctrl-C stops everything.
 
+  mode             {mode}
   service          {service}
   health           {service}/health
   Swagger UI       {service}/swagger-ui/index.html

@@ -26,7 +26,7 @@ BOOKING = 1200835  # the sample event's booking: the sandbox's new-conviction pr
 
 def cli_block(stack: LocalStack) -> tuple[str, str]:
     """The banner's AWS CLI block as printed, split into its SNS part and its SQS part."""
-    text = banner(stack, "2s")
+    text = banner(stack, "2s", "LIVE: writes to (simulated) Delius")
     block = text.split("Or with the AWS CLI", 1)[1].split("\n", 1)[1]
     sns_part, sqs_part = block.split("# Straight onto the queue", 1)
     export = sns_part.strip().splitlines()[0]
@@ -51,7 +51,7 @@ def dlq_depth(stack: LocalStack) -> int:
 def test_the_emulator_answers_as_localstacks_account(stack: LocalStack) -> None:
     assert stack.topic_arn == "arn:aws:sns:eu-west-2:000000000000:offender_events"
     assert "/000000000000/prison_to_probation_queue" in stack.resources.queue_url
-    assert "region eu-west-2, account 000000000000" in banner(stack, "2s")
+    assert "region eu-west-2, account 000000000000" in banner(stack, "2s", "LIVE: writes to (simulated) Delius")
 
 
 def test_the_sample_event_is_the_real_captured_nomis_event() -> None:

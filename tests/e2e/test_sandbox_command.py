@@ -70,6 +70,7 @@ def test_ctrl_c_stops_every_process_and_frees_every_port(tmp_path: Path) -> None
     try:
         banner = _wait_for_banner(output, sandbox)
         ports = {int(port) for port in URL_PORT.findall(banner)}
+        assert "  mode             LIVE: writes to (simulated) Delius\n" in banner  # read from the service's /info
         children = _descendants(sandbox.pid)
         assert any("ptpu_runtime serve" in _command_line(pid) for pid in children)
         assert len(ports) == 6  # service, emulator and the four simulators

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import math
 import os
+from typing import Any
 
 from dependency_injector import containers, providers
 from prometheus_client import CollectorRegistry
@@ -21,7 +22,7 @@ from ptpu_runtime.api.reports import ReportGate, report_router
 from ptpu_runtime.api.resync import resync_router
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
-from ptpu_runtime.environment import mode_info
+from ptpu_runtime.environment import ModeMetrics, mode_info
 from ptpu_runtime.scheduler_watch import SchedulerWatch
 from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler
 
@@ -40,6 +41,12 @@ def _scheduler_watch(settings: ScheduleSettings, registry: CollectorRegistry) ->
     watch = SchedulerWatch(settings.watch_limits())
     registry.register(watch)
     return watch
+
+
+def _with_mode_metrics(registry: CollectorRegistry, mode: dict[str, Any]) -> CollectorRegistry:
+    """`registry` with ptpu_dry_run and ptpu_capability_enabled on it (registered once: a Singleton uses it)."""
+    registry.register(ModeMetrics(mode))
+    return registry
 
 
 def _upstream_health(name: str, client: UpstreamClient, calls: UpstreamCalls) -> checks.UpstreamHealth:
@@ -74,6 +81,7 @@ class Service(containers.DeclarativeContainer):
         scheduler_watch)
 
     version = providers.Singleton(build_version)
+    mode = providers.Singleton(mode_info, settings)
     calls = observability.upstream_calls
     health_checks = providers.List(
         providers.Singleton(_upstream_health, checks.PRISON_API, upstreams.prison_http, calls),
@@ -87,7 +95,7 @@ class Service(containers.DeclarativeContainer):
             checks.DynamoTableHealth, checks.SCHEDULE_TABLE, aws.provided.schedule_dynamodb,
             settings.provided.schedule_table_name),
         providers.Singleton(checks.QueueHealth, queues, dlq_attached=queues.provided.dlq_attached),
-        providers.Singleton(checks.BuildInfoHealth, version),
+        providers.Singleton(checks.BuildInfoHealth, version, mode),
         scheduler_watch,
         cloud.topic_health,  # None (left out) without a topic
     )
@@ -95,8 +103,9 @@ class Service(containers.DeclarativeContainer):
     verifier = providers.Singleton(TokenVerifier, settings.provided.oauth_endpoint_url)
     app = providers.Singleton(create_app, version, providers.List(
         providers.Singleton(
-            health_router, health, cloud.queue_depth.provided.registry,  # the registry, with the queue depth gauges
-            version, scheduler_watch, providers.Callable(mode_info, settings)),
+            # The registry, with the queue depth gauges and the mode's.
+            health_router, health, providers.Singleton(_with_mode_metrics, cloud.queue_depth.provided.registry, mode),
+            version, scheduler_watch, mode),
         providers.Singleton(
             report_router, cloud.repository, observability.clock, verifier,
             providers.Singleton(ReportGate, settings.provided.reports_max_concurrent)),

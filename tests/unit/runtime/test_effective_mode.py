@@ -1,14 +1,17 @@
 """The effective mode is never a surprise: one start-up line and GET /info say whether the service writes to
 Delius (PRISONTOPROBATION_DRY_RUN, the safety switch of the first roll-out), which capabilities it takes on,
-the hold-back, the prison filter, the workers and the leases, from the same settings."""
+the hold-back, the prison filter, the workers and the leases, from the same settings; /health and /prometheus
+say the dry run and the switches."""
 
 from __future__ import annotations
 
 import pytest
+from prometheus_client import CollectorRegistry
 from required_settings import REQUIRED
 
 from ptpu_runtime.config import load_settings
-from ptpu_runtime.environment import mode_info, mode_line
+from ptpu_runtime.environment import ModeMetrics, mode_info, mode_line
+from ptpu_runtime.health_checks import BuildInfoHealth
 
 FINAL_FORM = {"PRISONTOPROBATION_SYNC_LOCATION": "false", "PRISONTOPROBATION_SYNC_KEYDATES": "false"}
 
@@ -64,3 +67,27 @@ def test_get_info_carries_the_mode_beside_the_build(client, container) -> None:
     assert body["build"] == {"name": "prison-to-probation-update", "version": "1.2.3"}
     assert body["mode"] == mode_info(container.settings())
     assert body["mode"]["dryRun"] is False
+
+
+def test_health_states_a_dry_run_and_the_switched_off_capabilities() -> None:
+    settings = load_settings({**REQUIRED, **FINAL_FORM, "PRISONTOPROBATION_DRY_RUN": "true"})
+    assert BuildInfoHealth("1.2.3", mode_info(settings)).check() == {
+        "status": "UP", "details": {"version": "1.2.3", "dryRun": True, "switchedOff": ["location", "keyDates"]}}
+    assert BuildInfoHealth("1.2.3").check() == {"status": "UP", "details": {"version": "1.2.3"}}
+
+
+@pytest.mark.parametrize("dry_run", ["true", "false"])
+def test_prometheus_carries_the_dry_run_and_each_capability(dry_run: str) -> None:
+    registry = CollectorRegistry()
+    registry.register(ModeMetrics(mode_info(load_settings(
+        {**REQUIRED, **FINAL_FORM, "PRISONTOPROBATION_DRY_RUN": dry_run}))))
+    assert registry.get_sample_value("ptpu_dry_run") == (1.0 if dry_run == "true" else 0.0)
+    enabled = {name: registry.get_sample_value("ptpu_capability_enabled", {"capability": name})
+               for name in ("matching", "location", "keyDates", "merges")}
+    assert enabled == {"matching": 1.0, "location": 0.0, "keyDates": 0.0, "merges": 1.0}
+
+
+def test_the_service_serves_its_mode_on_prometheus(client) -> None:
+    text = client.get("/prometheus").text
+    assert "\nptpu_dry_run 0.0\n" in text
+    assert 'ptpu_capability_enabled{capability="keyDates"} 1.0' in text

@@ -1,0 +1,31 @@
+"""The banner states the running service's mode from its GET /info: a dry run is never a surprise."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from ptpu_sandbox.commands import service_mode
+
+CAPABILITIES = {"matching": True, "location": True, "keyDates": True, "merges": True}
+
+
+@pytest.mark.parametrize(("dry_run", "off", "shown"), [
+    (False, [], "LIVE: writes to (simulated) Delius"),
+    (True, [], "DRY RUN: nothing is written to Delius"),
+    (True, ["location", "keyDates"], "DRY RUN: nothing is written to Delius; switched off: location, keyDates"),
+])
+def test_the_mode_is_read_from_info(httpserver: HTTPServer, dry_run: bool, off: list[str], shown: str) -> None:
+    capabilities = {name: name not in off for name in CAPABILITIES}
+    httpserver.expect_request("/info").respond_with_json(
+        {"build": {}, "mode": {"dryRun": dry_run, "capabilities": capabilities}})
+    assert service_mode(httpserver.url_for("").rstrip("/")) == shown
+
+
+def test_a_service_that_does_not_answer_is_shown_as_unknown() -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    assert service_mode(f"http://127.0.0.1:{port}").startswith("unknown: GET /info failed (")
