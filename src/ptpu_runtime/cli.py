@@ -194,7 +194,11 @@ def build_parser(commands: Commands | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     commands = all_commands()
-    args = build_parser(commands).parse_args(argv)
+    parser = build_parser(commands)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # refused by the command's own parser, so its usage is the one printed (exit 2)
+        command_parsers = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+        command_parsers[0].choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     _, command = commands[args.command]
     return command(args)
 

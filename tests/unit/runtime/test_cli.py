@@ -77,3 +77,17 @@ def test_serve_help_lists_every_variable_with_its_default_from_the_settings_defi
     assert "PRISONTOPROBATION_HOLD_BACK_DURATION" in out and "[15m]" in out
     assert "PRISONTOPROBATION_DRY_RUN" in out and "[false]" in out
     assert "SERVER_ADDRESS" in out and "[0.0.0.0]" in out
+
+
+@pytest.mark.parametrize(("argv", "usage"), [
+    (["serve", "--bogus"], "usage: ptpu serve "),
+    (["serve", "extra"], "usage: ptpu serve "),
+    (["table", "backfill", "--bogus"], "usage: ptpu table "),
+])
+def test_a_wrong_argument_is_refused_with_its_commands_usage(argv, usage, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage)
+    assert f"error: unrecognized arguments: {argv[-1]}" in err
