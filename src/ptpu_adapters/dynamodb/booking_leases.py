@@ -1,9 +1,7 @@
-"""The BookingLeases port as ShedLock-layout items `bookingLease-<id>` in the schedule table, `Expires` =
-lockUntil + 7 days for the TTL cloud-platform-terraform-dynamodb-cluster enables. A take is one conditional
-UpdateItem: granted when absent, expired or ours (a lost release); refused to a cycle when freed since it
-began, and to a retry run stamped by the same tick (`retry*Run`). Keep: ShedLock's KeepAliveLockProvider
-rule. Release: `lockUntil` = now while `lockedBy` is us. A time not in our form counts as expired.
-"""
+"""The BookingLeases port as ShedLock-layout items `bookingLease-<id>` in the schedule table (TTL `Expires`).
+A take is one conditional UpdateItem: granted when absent, expired or ours (a lost release); refused to a cycle
+when freed since it began, and to a retry run stamped by the same tick. Keep: ShedLock's KeepAliveLockProvider
+rule. Release: `lockUntil` = now while `lockedBy` is us. A time not in our form counts as expired."""
 
 from __future__ import annotations
 

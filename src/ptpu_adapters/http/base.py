@@ -1,8 +1,6 @@
 """What every upstream client shares: base URL, timeouts (seconds), bearer token, error mapping, retries.
-
-Statuses a caller names as business outcomes (e.g. a 404 meaning "no such movement") are handed back;
-every other non-2xx, a timeout or a connection error is an `UpstreamFailure`.
-"""
+Statuses a caller names as business outcomes (a 404 "no such movement") are handed back; any other non-2xx,
+a timeout or a connection error is an `UpstreamFailure`."""
 
 from __future__ import annotations
 

@@ -1,9 +1,7 @@
-"""What UpstreamClient reports, as metrics and recent calls; never raises into the caller. An exchange (one
-request; each retry another) is timed as Micrometer times a WebClient's: `http_client_requests_seconds{clientName,
-method, outcome, status, uri}` (spring-boot-actuator WebClientExchangeTags). A call, after retries, counts in
+"""What UpstreamClient reports; never raises into the caller. Each request is timed as Micrometer times a
+WebClient's (`http_client_requests_seconds`, WebClientExchangeTags); a call, after retries, counts in
 `ptpu_upstream_calls_total{api, outcome}` and in its API's /health `summary`: `failing` after `min_failures`
-outage failures in a row, the latest within `window` (a 4xx refusing the request's data ends a run).
-"""
+outage failures in a row, the latest within `window` (a 4xx refusing the request's data ends a run)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
-"""Prometheus metrics under the existing service's names (MetricsService, Micrometer), for its Grafana dashboard.
-One collector owns every series: the dashboard reads a counter `ptpu_statusChange_total{type}` and a histogram
-`ptpu_statusChange`, which prometheus_client's Counter and Histogram would not share a registry under. Serve
-the classic text format. Every series is pre-set to zero (increase() cannot see a series' first count).
-"""
+"""Prometheus metrics under the existing service's Micrometer names, for its Grafana dashboard. One collector
+owns every series: the dashboard reads a counter `ptpu_statusChange_total{type}` and a histogram `ptpu_statusChange`
+(classic text format), which prometheus_client's Counter and Histogram would not share a registry under. Every
+series starts at zero (increase() cannot see a series' first count)."""
 
 from __future__ import annotations
 
@@ -83,8 +82,6 @@ class Histogram:
 
 
 class PrometheusMetrics(Collector):
-    """ports.Metrics, registered as a collector on `registry`."""
-
     def __init__(self, registry: CollectorRegistry) -> None:
         self._lock = threading.Lock()
         self._counters = {name: dict.fromkeys(series, 0.0) for name, (_, _, series) in COUNTERS.items()}

@@ -1,10 +1,7 @@
-"""W3C trace context (`traceparent` / `tracestate`, no baggage) carried across the queue: in SQS message
-attributes (`StringValue`), an SNS envelope's MessageAttributes (`Value`), SNS Publish attributes and a stored
-record's `trace_parent` / `trace_state`; with tracing off nothing is injected. Spans around the service's own
-units of work, one per received SQS message and one per processed record, each a child of the context the work
-came with (HTTP and AWS calls inside are instrumented by `ptpu_runtime.tracing`). An exception leaving a span
-is recorded, the span set ERROR, and propagates.
-"""
+"""W3C trace context (no baggage) carried in SQS and SNS message attributes and a stored record's
+`trace_parent` / `trace_state` (nothing injected with tracing off); a span per received SQS message and per
+processed record, each a child of the context the work came with. An exception leaving a span is recorded,
+the span set ERROR, and propagates."""
 
 from __future__ import annotations
 

@@ -82,7 +82,6 @@ class SqsListener:
             self._stopped.set()
 
     def start(self) -> threading.Thread:
-        """run() on a daemon thread."""
         self._stopping.clear()
         self._stopped.clear()
         thread = threading.Thread(target=self.run, name="sqs-listener-loop", daemon=True)

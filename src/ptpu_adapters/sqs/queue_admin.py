@@ -30,8 +30,6 @@ POLL_SECONDS = 1.0  # between ListMessageMoveTasks
 
 
 class QueueAdmin(Protocol):
-    """Operations on the event queue and its dead-letter queue, for the queue-admin endpoints."""
-
     def queue_name(self) -> str: ...
 
     def dlq_name(self) -> str | None: ...
