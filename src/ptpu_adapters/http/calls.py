@@ -131,11 +131,9 @@ class UpstreamCalls(Collector):
             while calls.failure_times and calls.failure_times[0] < since:
                 calls.failure_times.popleft()
             recent_failure = calls.last_failure is not None and calls.last_failure >= since
-            return CallsSummary(
-                last_success=calls.last_success, last_failure=calls.last_failure,
-                last_failure_kind=calls.last_failure_kind, failures_in_window=len(calls.failure_times),
-                window=self._window, failing=recent_failure and calls.failures_since_success >= self._min_failures,
-            )
+            failing = recent_failure and calls.failures_since_success >= self._min_failures
+            return CallsSummary(calls.last_success, calls.last_failure, calls.last_failure_kind,
+                                len(calls.failure_times), self._window, failing)
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:
