@@ -164,8 +164,7 @@ class SqsQueueAdmin:
                 QueueUrl=dlq_url, MaxNumberOfMessages=count, WaitTimeSeconds=wait_seconds, VisibilityTimeout=visibility,
                 MessageAttributeNames=["All"],
             )
-        messages: list[SqsMessage] = answer.get("Messages", [])
-        return messages
+        return list(answer.get("Messages", []))
 
     def _queue(self, queue_name: str) -> tuple[Any, str]:
         if queue_name == self.queue_name():
