@@ -1,8 +1,5 @@
-"""The real clock (SPEC §5): independent of the container's TZ.
-
-`now()` is an aware UTC datetime (the core reckons on the time line); `today()` is the date in
-Europe/London, the zone the stored records and the reports use.
-"""
+"""The real clock (SPEC §5), whatever the container's TZ: `now()` aware UTC; `today()` the date in
+Europe/London, the zone of the stored records and the reports."""
 
 from __future__ import annotations
 

@@ -14,15 +14,13 @@ LOCALSTACK = "localstack"
 # An emulator accepts any keys; boto3 still insists on having some.
 _EMULATOR_KEYS = ("test", "test")
 
-# Long polls hold the connection for up to 20 s, so SQS reads need more than that.
-_SQS_CONFIG = Config(
-    connect_timeout=5, read_timeout=30, retries={"max_attempts": 4, "mode": "standard"}, max_pool_connections=20
-)
-# Publishing to SNS: one attempt per call; the domain-event publisher's own back-off retries.
-_SNS_CONFIG = Config(connect_timeout=5, read_timeout=10, retries={"total_max_attempts": 1, "mode": "standard"})
 _DYNAMODB_CONFIG = Config(
     connect_timeout=5, read_timeout=10, retries={"max_attempts": 4, "mode": "standard"}, max_pool_connections=20
 )
+# Long polls hold the connection for up to 20 s, so SQS reads need more than that.
+_SQS_CONFIG = _DYNAMODB_CONFIG.merge(Config(read_timeout=30))
+# Publishing to SNS: one attempt per call; the domain-event publisher's own back-off retries.
+_SNS_CONFIG = Config(connect_timeout=5, read_timeout=10, retries={"total_max_attempts": 1, "mode": "standard"})
 
 
 @frozen

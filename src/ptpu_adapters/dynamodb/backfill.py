@@ -1,8 +1,6 @@
-"""`ptpu table backfill`: adds the sparse-index helpers to the items the existing service wrote
-(`entity/Message.kt`), each one UpdateItem conditional on the item still lacking them and holding the values
-read (safe beside either running service). Scans in `segments` threads paced to `max_items_per_second` over
-all, resuming from a JSON checkpoint (written whole after each page, removed at the end).
-"""
+"""`ptpu table backfill`: adds the sparse-index helpers to the existing service's items, each by an UpdateItem
+conditional on the item still lacking them and holding the values read (safe beside either service). Scans in
+`segments` paced threads, resuming from a JSON checkpoint (written whole after each page, removed at the end)."""
 
 from __future__ import annotations
 
@@ -84,7 +82,7 @@ class BackfillOptions:
 
 @define
 class BackfillCounts:
-    """Items read, and what became of them; `statuses` counts the updated items by stored status."""
+    """`statuses` counts the updated items by stored status."""
 
     scanned: int = 0
     already_indexed: int = 0
@@ -178,8 +176,6 @@ Progress = Callable[[BackfillCounts], None]
 
 
 class TableBackfill:
-    """Runs the backfill over `table_name` with a low-level boto3 DynamoDB client (thread-safe)."""
-
     def __init__(self, dynamodb_client: Any, table_name: str, options: BackfillOptions) -> None:
         if options.segments < 1 or options.page_size < 1:
             raise BackfillError("segments and page size must be at least 1")

@@ -1,9 +1,7 @@
-"""The BookingLeases port as ShedLock-layout items `bookingLease-<id>` in the schedule table, `Expires` =
-lockUntil + 7 days for the TTL cloud-platform-terraform-dynamodb-cluster enables. A take is one conditional
-UpdateItem: granted when absent, expired or ours (a lost release); refused to a cycle when freed since it
-began, and to a retry run stamped by the same tick (`retry*Run`). Keep: ShedLock's KeepAliveLockProvider
-rule. Release: `lockUntil` = now while `lockedBy` is us. A time not in our form counts as expired.
-"""
+"""The BookingLeases port as ShedLock-layout items `bookingLease-<id>` in the schedule table (TTL `Expires`).
+A take is one conditional UpdateItem: granted when absent, expired or ours (a lost release); refused to a cycle
+when freed since it began, and to a retry run stamped by the same tick. Keep: ShedLock's KeepAliveLockProvider
+rule. Release: `lockUntil` = now while `lockedBy` is us. A time not in our form counts as expired."""
 
 from __future__ import annotations
 
@@ -141,11 +139,12 @@ class DynamoBookingLeases(LeaseItems):
         """(the `lockUntil` written or None, the item before: ALL_OLD either way)."""
         now = self._clock()
         seen = self._unreadable.seen(booking_id)
+        bounds = self._bounds(run, now)
         values = {
             ":until": {"S": shedlock_time(now + self.lease)},
-            ":now": {"S": shedlock_time(now)},
             ":expires": _expires(now + self.lease),
             ":string": {"S": "S"},
+            **{name: {"S": time} for name, time in bounds.items()},
         }
         stamp = _stamp(run)
         # Exactly the unreadable value seen counts as expired; a valid lease written since still wins.
@@ -153,11 +152,7 @@ class DynamoBookingLeases(LeaseItems):
             if attribute in seen:
                 values[placeholder] = seen[attribute]
         bad_until = " OR lockUntil = :seenUntil" if ":seenUntil" in values else ""
-        condition = _FREE.format(":now", bad_until)
-        cycle = self._cycle_bound(run)
-        if cycle is not None:  # freed since the cycle's selection was read: another pod synced the booking
-            condition += " AND " + _FREE.format(":cycle", bad_until)
-            values[":cycle"] = {"S": cycle}
+        condition = " AND ".join(_FREE.format(name, bad_until) for name in bounds)
         names = {}
         if stamp is not None:
             condition += " AND " + _RUN_FREE.format(" OR #run = :seenRun" if ":seenRun" in values else "")
@@ -170,15 +165,18 @@ class DynamoBookingLeases(LeaseItems):
         )
         return (now + self.lease if taken else None), old
 
-    def _cycle_bound(self, run: LeaseRun) -> str | None:
-        """A cycle's run refuses a lease freed since the cycle began; runs on request take it."""
-        return None if self._cycle_started is None or run.on_request else shedlock_time(self._cycle_started)
+    def _bounds(self, run: LeaseRun, now: datetime) -> dict[str, str]:
+        """A take needs `lockUntil` at or before each of these (or the lease ours): now, and for a cycle's run
+        the cycle's start (freed since its selection was read: another pod synced the booking)."""
+        bounds = {":now": shedlock_time(now)}
+        if self._cycle_started is not None and not run.on_request:
+            bounds[":cycle"] = shedlock_time(self._cycle_started)
+        return bounds
 
     def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> set[int]:
         """The bookings whose items, read now (consistent: a lease just taken must be seen), `_take` would
         refuse (ShedLock times compare as strings: fixed width): a hint only. StoreFailure when a read fails."""
-        now = shedlock_time(self._clock())
-        cycle = self._cycle_bound(run)
+        bounds = self._bounds(run, self._clock()).values()
         stamp = _stamp(run)
         times = _time_attributes(run)
         by_name = {lease_name(booking_id): booking_id for booking_id in booking_ids}
@@ -197,9 +195,8 @@ class DynamoBookingLeases(LeaseItems):
                 if "S" in value and (name not in times or readable(name, value))
             }
             until = item.get(LOCK_UNTIL)
-            held_or_freed_since = until is not None and (until > now or (cycle is not None and until > cycle))
-            stamped = stamp is not None and item.get(stamp, "") >= _not_before(run)
-            if (held_or_freed_since and item.get("lockedBy") != self._owner) or stamped:
+            held = until is not None and any(until > bound for bound in bounds) and item.get("lockedBy") != self._owner
+            if held or (stamp is not None and item.get(stamp, "") >= _not_before(run)):
                 skipped.add(booking_id)
         return skipped
 

@@ -1,8 +1,6 @@
 """The MessageRepository port on DynamoDB, reading by sparse index only. Processing queries leave out records
-past their deleteBy (TTL deletion lags up to 48 hours); report queries stream in created order and drop their
-ranges' exclusive ends themselves. An unreadable item is skipped with a WARNING and
-`ptpu_unreadableRecord_total{type="item"}`, and left in the table.
-"""
+past their deleteBy (TTL deletion lags up to 48 hours); report queries stream in created order. An unreadable
+item is skipped with a WARNING and `ptpu_unreadableRecord_total{type="item"}`, and left in the table."""
 
 from __future__ import annotations
 

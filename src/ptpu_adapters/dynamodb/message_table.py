@@ -1,10 +1,7 @@
-"""The message table's keys and sparse indexes (SPEC §5), shared by the store and provisioning.
-
-pending-index (pendingShard, pendingSort "<retries:04d>#<created>"): initial and retry-tier selections as
-key ranges; pending-booking-index: a booking's open records (keys only); pending-created-, processed- and
-created-index (shard, createdDate): the reports in created order. Only items in that state carry a key;
-the constant partitions are deliberate (a few thousand items a day, one Query per range).
-"""
+"""The message table's keys and sparse indexes (SPEC §5): pending-index (pendingShard, pendingSort) for the
+selections as key ranges; pending-booking-index for a booking's open records; pending-created-, processed- and
+created-index (shard, createdDate) for the reports. Only items in that state carry a key; the constant
+partitions are deliberate (a few thousand items a day, one Query per range)."""
 
 from __future__ import annotations
 
@@ -34,7 +31,6 @@ def _index(name: str, hash_key: str, range_key: str | None, projection: str) -> 
 
 
 def message_table_definition(table_name: str) -> dict[str, Any]:
-    """CreateTable arguments (on-demand billing)."""
     string_keys = ["id", PENDING_SHARD, PENDING_SORT, PROCESSED_SHARD, CREATED_SHARD, "createdDate"]
     return {
         "TableName": table_name,

@@ -131,16 +131,14 @@ def message_from_item(item: Item) -> Message:
         created = _stored_time(_required(item, "createdDate", "S"), CREATED_FOLD in item)
         processed = _value(item, "processedDate", "S")
         status = _value(item, "status", "S")
-        delete_by = _number(item, "deleteBy")
-        retry_count = _number(item, "retryCount")
         return Message(
             id=_required(item, "id", "S"),
             booking_id=int(_required(item, "bookingId", "N")),
             event_type=_value(item, "eventType", "S") or "",
             message=_value(item, "message", "S") or "",
             created_date=created,
-            delete_by=delete_by if delete_by is not None else initial_delete_by(created),
-            retry_count=retry_count if retry_count is not None else 0,
+            delete_by=_number(item, "deleteBy", initial_delete_by(created)),
+            retry_count=_number(item, "retryCount", 0),
             processed_date=_stored_time(processed, PROCESSED_FOLD in item) if processed is not None else None,
             reportable=_bool(item, "reportable") or False,
             recall=_bool(item, "recall"),
@@ -172,9 +170,9 @@ def _value(item: Item, name: str, kind: str) -> Any:
     return None if value is None or "NULL" in value else value[kind]
 
 
-def _number(item: Item, name: str) -> int | None:
+def _number(item: Item, name: str, default: int) -> int:
     value = _value(item, name, "N")
-    return None if value is None else int(value)
+    return default if value is None else int(value)
 
 
 def _stored_time(text: str, second_pass: bool) -> datetime:

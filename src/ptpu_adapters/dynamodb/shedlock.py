@@ -1,8 +1,6 @@
-"""ShedLock-compatible locks on the schedule table (SPEC §8; `lockUntil`, `lockedAt` ISO-8601 UTC with ms).
-DynamoLock is ShedLock's DynamoDBLockProvider. ScheduleCover shares the existing service's `scheduleLock`
-(`@SchedulerLock`, lockAtMostFor PT20M): ptpu pods take or extend it when free or a ptpu pod's, never
-release it, and skip their cycles while the existing service holds it (each hold logged once at INFO).
-"""
+"""ShedLock-compatible locks on the schedule table (SPEC §8). DynamoLock is ShedLock's DynamoDBLockProvider.
+ScheduleCover shares the existing service's `scheduleLock`: ptpu pods take or extend it when free or a ptpu
+pod's, never release it, and skip their cycles while the existing service holds it (each hold logged once)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,6 @@
 """What every upstream client shares: base URL, timeouts (seconds), bearer token, error mapping, retries.
-
-Statuses a caller names as business outcomes (e.g. a 404 meaning "no such movement") are handed back;
-every other non-2xx, a timeout or a connection error is an `UpstreamFailure`.
-"""
+Statuses a caller names as business outcomes (a 404 "no such movement") are handed back; any other non-2xx,
+a timeout or a connection error is an `UpstreamFailure`."""
 
 from __future__ import annotations
 
@@ -125,7 +123,7 @@ class UpstreamClient:
         try:
             response = self._call(method, path, params, json, business_statuses)
         except UpstreamFailure as failure:
-            self._calls.call_finished(self.service, failure_kind(failure))
+            self._calls.call_finished(self.service, failure)
             raise
         self._calls.call_finished(self.service, None)
         return response
@@ -220,14 +218,6 @@ class UpstreamClient:
                               about=f"{method} {path}, transient, retrying in {delay:.2f}s",
                               level=logging.WARNING, traceback=False)
         self._sleep(delay)
-
-
-def failure_kind(failure: UpstreamFailure) -> str:
-    """How a call failed, naming no path, id or body (it is shown on the open /health): `HTTP 503`, or the
-    kind of error when there was no answer (`ConnectTimeout`, `ConnectionError`, `ReadTimeout`)."""
-    if failure.status is not None:
-        return f"HTTP {failure.status}"
-    return type(failure.__cause__).__name__ if failure.__cause__ is not None else "no answer"
 
 
 def _excerpt(response: requests.Response) -> str:

@@ -1,9 +1,7 @@
-"""What UpstreamClient reports, as metrics and recent calls; never raises into the caller. An exchange (one
-request; each retry another) is timed as Micrometer times a WebClient's: `http_client_requests_seconds{clientName,
-method, outcome, status, uri}` (spring-boot-actuator WebClientExchangeTags). A call, after retries, counts in
+"""What UpstreamClient reports; never raises into the caller. Each request is timed as Micrometer times a
+WebClient's (`http_client_requests_seconds`, WebClientExchangeTags); a call, after retries, counts in
 `ptpu_upstream_calls_total{api, outcome}` and in its API's /health `summary`: `failing` after `min_failures`
-outage failures in a row, the latest within `window` (a 4xx refusing the request's data ends a run).
-"""
+outage failures in a row, the latest within `window` (a 4xx refusing the request's data ends a run)."""
 
 from __future__ import annotations
 
@@ -18,6 +16,7 @@ from prometheus_client.registry import Collector
 
 from ptpu_adapters.observability.metrics import Histogram
 from ptpu_adapters.system_clock import SystemClock
+from ptpu_core.errors import UpstreamFailure
 
 HTTP_CLIENT_REQUESTS = "http_client_requests_seconds"
 UPSTREAM_CALLS = "ptpu_upstream_calls"
@@ -68,13 +67,18 @@ def outcome_of(status: int | None) -> str:
     return "UNKNOWN" if status is None else classes.get(status // 100, "UNKNOWN")
 
 
-def is_outage(failure: str) -> bool:
-    """Whether a failure kind (`HTTP 503`, `ConnectTimeout`; `base.failure_kind`) says the API is failing."""
-    try:
-        status = int(failure.removeprefix("HTTP ")) if failure.startswith("HTTP ") else None
-    except ValueError:
-        return True
-    return status is None or status >= 500 or status in _OUTAGE_4XX or status < 400
+def is_outage(failure: UpstreamFailure) -> bool:
+    """Whether a failure says the API is failing, not that it refused the request's data."""
+    status = failure.status
+    return status is None or not 400 <= status < 500 or status in _OUTAGE_4XX
+
+
+def failure_kind(failure: UpstreamFailure) -> str:
+    """How a call failed, naming no path, id or body (it is shown on the open /health): `HTTP 503`, or the
+    kind of error when there was no answer (`ConnectTimeout`, `ConnectionError`, `ReadTimeout`)."""
+    if failure.status is not None:
+        return f"HTTP {failure.status}"
+    return type(failure.__cause__).__name__ if failure.__cause__ is not None else "no answer"
 
 
 class UpstreamCalls(Collector):
@@ -102,8 +106,8 @@ class UpstreamCalls(Collector):
         with self._lock:
             self._exchanges.setdefault(key, Histogram(LATENCY_BUCKETS)).observe(exchange.seconds)
 
-    def call_finished(self, service: str, failure: str | None) -> None:
-        """A call succeeded (`failure` None) or failed for good: `failure` is its kind, never a path or body."""
+    def call_finished(self, service: str, failure: UpstreamFailure | None) -> None:
+        """A call succeeded (`failure` None) or failed for good."""
         now = self._now()
         key = (service, "success" if failure is None else "failure")
         with self._lock:
@@ -116,7 +120,7 @@ class UpstreamCalls(Collector):
                 calls.failures_since_success = 0  # it answered: the data was refused, the API works
             else:
                 calls.last_failure = now
-                calls.last_failure_kind = failure
+                calls.last_failure_kind = failure_kind(failure)
                 calls.failures_since_success += 1
                 calls.failure_times.append(now)
 
@@ -127,11 +131,9 @@ class UpstreamCalls(Collector):
             while calls.failure_times and calls.failure_times[0] < since:
                 calls.failure_times.popleft()
             recent_failure = calls.last_failure is not None and calls.last_failure >= since
-            return CallsSummary(
-                last_success=calls.last_success, last_failure=calls.last_failure,
-                last_failure_kind=calls.last_failure_kind, failures_in_window=len(calls.failure_times),
-                window=self._window, failing=recent_failure and calls.failures_since_success >= self._min_failures,
-            )
+            failing = recent_failure and calls.failures_since_success >= self._min_failures
+            return CallsSummary(calls.last_success, calls.last_failure, calls.last_failure_kind,
+                                len(calls.failure_times), self._window, failing)
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:

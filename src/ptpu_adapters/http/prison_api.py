@@ -28,12 +28,7 @@ class PrisonApiClient:
         return self._get(path("/api/offender-sentences/booking/{}/sentenceTerms", booking_id), list[SentenceTerm])
 
     def get_movement(self, booking_id: int, movement_seq: int) -> Movement | None:
-        response = self._http.call(
-            "GET", path("/api/bookings/{}/movement/{}", booking_id, movement_seq), business_statuses={404}
-        )
-        if response.status_code == 404:
-            return None
-        return self._read(self._http.json(response), Movement)
+        return self._get_or_none(path("/api/bookings/{}/movement/{}", booking_id, movement_seq), Movement)
 
     def get_merged_identifiers(self, booking_id: int) -> list[BookingIdentifier]:
         return self._get(
@@ -42,18 +37,18 @@ class PrisonApiClient:
 
     def get_latest_booking(self, offender_no: str) -> Booking | None:
         """The latest booking (prison-api BookingResource `getOffenderBookingByOffenderNo`); None on a 404."""
-        response = self._http.call("GET", path("/api/bookings/offenderNo/{}", offender_no), business_statuses={404})
-        if response.status_code == 404:
-            return None
-        return self._read(self._http.json(response), Booking)
+        return self._get_or_none(path("/api/bookings/offenderNo/{}", offender_no), Booking)
 
     def get_prisoner(self, offender_no: str) -> Prisoner | None:
         prisoners: list[Prisoner] = self._get("/api/prisoners", list[Prisoner], params={"offenderNo": offender_no})
         return prisoners[0] if prisoners else None
 
-
     def _get(self, url_path: str, cl: type[T] | Any, params: dict[str, str] | None = None) -> T:
         return self._read(self._http.json(self._http.call("GET", url_path, params=params)), cl)
+
+    def _get_or_none(self, url_path: str, cl: type[T]) -> T | None:
+        response = self._http.call("GET", url_path, business_statuses={404})
+        return None if response.status_code == 404 else self._read(self._http.json(response), cl)
 
     def _read(self, data: Any, cl: type[T] | Any) -> T:
         return read(self._converter, data, cl, self._http.service)

@@ -1,10 +1,7 @@
-"""The upstream APIs' wire format: JSON through a cattrs converter (`preconf` style), and URL paths.
-
-JSON is camelCase; reading ignores unknown keys and takes a missing or null optional field as None (or its
-default), writing omits None fields; what cannot be read is an `UpstreamFailure` naming the field. A path
-value is one percent-encoded segment, never URL structure (the Kotlin service interpolated values into
-its URI templates, so `../../crn/X` would have redirected a write to another offender).
-"""
+"""The upstream APIs' camelCase JSON through a cattrs converter: unknown keys ignored, a missing or null
+optional field None (or its default), None fields not written; unreadable: an `UpstreamFailure` naming the
+field. A path value is one percent-encoded segment, never URL structure (the Kotlin service interpolated
+values into its URI templates, so `../../crn/X` would have redirected a write to another offender)."""
 
 from __future__ import annotations
 

@@ -1,15 +1,14 @@
-"""Prometheus metrics under the existing service's names (MetricsService, Micrometer), for its Grafana dashboard.
-One collector owns every series: the dashboard reads a counter `ptpu_statusChange_total{type}` and a histogram
-`ptpu_statusChange`, which prometheus_client's Counter and Histogram would not share a registry under. Serve
-the classic text format. Every series is pre-set to zero (increase() cannot see a series' first count).
-"""
+"""Prometheus metrics under the existing service's Micrometer names, for its Grafana dashboard. One collector
+owns every series: the dashboard reads a counter `ptpu_statusChange_total{type}` and a histogram `ptpu_statusChange`
+(classic text format), which prometheus_client's Counter and Histogram would not share a registry under. Every
+series starts at zero (increase() cannot see a series' first count)."""
 
 from __future__ import annotations
 
 import bisect
 import itertools
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -82,9 +81,16 @@ class Histogram:
         return family
 
 
-class PrometheusMetrics(Collector):
-    """ports.Metrics, registered as a collector on `registry`."""
+def _counting(name: str) -> Callable[[PrometheusMetrics, str], None]:
+    """A port method counting one in `name`'s series of the label value it is given."""
 
+    def count(metrics: PrometheusMetrics, label: str) -> None:
+        metrics._increment(name, label)
+
+    return count
+
+
+class PrometheusMetrics(Collector):
     def __init__(self, registry: CollectorRegistry) -> None:
         self._lock = threading.Lock()
         self._counters = {name: dict.fromkeys(series, 0.0) for name, (_, _, series) in COUNTERS.items()}
@@ -92,31 +98,20 @@ class PrometheusMetrics(Collector):
         self._days = Histogram(DAY_BUCKETS)
         registry.register(self)
 
-    def movement(self, kind: str) -> None:
-        self._increment(MOVEMENT, kind)
-
-    def sentence_date_change(self, kind: str) -> None:
-        self._increment(SENTENCE_DATE_CHANGE, kind)
-
-    def status_change(self, kind: str) -> None:
-        self._increment(STATUS_CHANGE, kind)
-
-    def unreadable_record(self, kind: str) -> None:
-        self._increment(UNREADABLE_RECORD, kind)
+    movement = _counting(MOVEMENT)
+    sentence_date_change = _counting(SENTENCE_DATE_CHANGE)
+    status_change = _counting(STATUS_CHANGE)
+    unreadable_record = _counting(UNREADABLE_RECORD)
+    duplicate_message = _counting(DUPLICATE_MESSAGE)
+    record_retried = _counting(RETRIES)
 
     def status_change_succeeded(self, retries: int, days: float) -> None:
         with self._lock:
             self._retries.observe(retries)
             self._days.observe(days)
 
-    def duplicate_message(self, event_type: str) -> None:
-        self._increment(DUPLICATE_MESSAGE, event_type)
-
     def record_processed(self, event_type: str, outcome: str) -> None:
         self._increment(RECORDS, _event_type_label(event_type), outcome)
-
-    def record_retried(self, tier: str) -> None:
-        self._increment(RETRIES, tier)
 
     def sent_to_dlq(self, event_type: str) -> None:
         self._increment(SENT_TO_DLQ, _event_type_label(event_type))

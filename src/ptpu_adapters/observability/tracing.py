@@ -1,10 +1,7 @@
-"""W3C trace context (`traceparent` / `tracestate`, no baggage) carried across the queue: in SQS message
-attributes (`StringValue`), an SNS envelope's MessageAttributes (`Value`), SNS Publish attributes and a stored
-record's `trace_parent` / `trace_state`; with tracing off nothing is injected. Spans around the service's own
-units of work, one per received SQS message and one per processed record, each a child of the context the work
-came with (HTTP and AWS calls inside are instrumented by `ptpu_runtime.tracing`). An exception leaving a span
-is recorded, the span set ERROR, and propagates.
-"""
+"""W3C trace context (no baggage) carried in SQS and SNS message attributes and a stored record's
+`trace_parent` / `trace_state` (nothing injected with tracing off); a span per received SQS message and per
+processed record, each a child of the context the work came with. An exception leaving a span is recorded,
+the span set ERROR, and propagates."""
 
 from __future__ import annotations
 
@@ -13,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from attrs import evolve
+from attrs import evolve, frozen
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
@@ -133,13 +130,13 @@ def received_message_span(tracer: Tracer, message: dict[str, Any], queue_name: s
     return _consumer_span(tracer, f"{queue_name} process", parent, attributes)
 
 
+@frozen
 class OpenTelemetryRecords:
     """ptpu_core.work.cycle.RecordTracing: "process <eventType>", child of the record's stored
     context, with ptpu.record.id, ptpu.booking.id, ptpu.event.type, ptpu.retry.count and, once decided,
     ptpu.outcome ("Done" / "TryLater") and ptpu.status (the state stored)."""
 
-    def __init__(self, tracer: Tracer) -> None:
-        self._tracer = tracer
+    _tracer: Tracer
 
     @contextmanager
     def record(self, message: Message) -> Iterator[_OtelRecordSpan]:
@@ -154,9 +151,9 @@ class OpenTelemetryRecords:
             yield _OtelRecordSpan(span)
 
 
+@frozen
 class _OtelRecordSpan:
-    def __init__(self, span: Span) -> None:
-        self._span = span
+    _span: Span
 
     def outcome(self, outcome: Outcome) -> None:
         self._span.set_attribute("ptpu.outcome", type(outcome).__name__)

@@ -1,8 +1,6 @@
-"""Error visibility before the DLQ, after hmpps-sqs's HmppsErrorVisibilityHandler: a failed message is
-visible again after `timeouts[receive-1]` seconds (the last beyond the list, 0 for none: `errorVisibilityTimeout`),
-and after 0 on its last receive before redrive (RedrivePolicy maxReceiveCount), announced as
-`<eventType>-sent-to-dlq` (`null` for no event type, as Kotlin prints it), as is a poison message's last receive.
-"""
+"""hmpps-sqs's HmppsErrorVisibilityHandler: a failed message is visible again after `timeouts[receive-1]` seconds
+(the last beyond the list, 0 for none), and after 0 on its last receive before redrive, announced as
+`<eventType>-sent-to-dlq` (`null` for no event type, as Kotlin prints it), as is a poison message's last receive."""
 
 from __future__ import annotations
 
@@ -24,9 +22,7 @@ UNKNOWN_EVENT_TYPE = "null"  # no event type to be found: hmpps-sqs's "$eventTyp
 
 def next_visibility_seconds(timeouts: Sequence[int], receive_count: int, max_receive_count: int | None) -> int:
     """`receive_count` is 1 on the first receive."""
-    if max_receive_count is not None and receive_count >= max_receive_count:
-        return 0
-    if not timeouts:
+    if not timeouts or (max_receive_count is not None and receive_count >= max_receive_count):
         return 0
     return timeouts[min(max(receive_count, 1), len(timeouts)) - 1]
 

@@ -57,6 +57,16 @@ class SqsListener:
         self._queue_url = queue_url
         self._handle = handle
         self._settings = settings
+        visibility = settings.visibility_timeout
+        self._receive_request: dict[str, Any] = {
+            "QueueUrl": queue_url,
+            "MaxNumberOfMessages": min(settings.max_messages, _MAX_BATCH),
+            "WaitTimeSeconds": settings.wait_seconds,
+            "AttributeNames": ["ApproximateReceiveCount"],
+            # A producer's trace context; eventType names a raw-delivered message bound for the DLQ.
+            "MessageAttributeNames": [*TRACE_FIELDS, _EVENT_TYPE_ATTRIBUTE],
+            **({"VisibilityTimeout": visibility} if visibility is not None else {}),
+        }
         self._pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="sqs-listener")
         self._stopping = threading.Event()
         self._stopped = threading.Event()
@@ -82,7 +92,6 @@ class SqsListener:
             self._stopped.set()
 
     def start(self) -> threading.Thread:
-        """run() on a daemon thread."""
         self._stopping.clear()
         self._stopped.clear()
         thread = threading.Thread(target=self.run, name="sqs-listener-loop", daemon=True)
@@ -101,7 +110,7 @@ class SqsListener:
     def poll_once(self) -> int:
         """One receive and the handling of what it brought; how many messages arrived."""
         with queue_errors(f"receive from {self._queue_url}"):
-            messages: list[SqsMessage] = self._client.receive_message(**self._receive_request()).get("Messages", [])
+            messages: list[SqsMessage] = self._client.receive_message(**self._receive_request).get("Messages", [])
         if self._stopping.is_set() and messages:
             # Stopped during the long poll: give them straight back rather than handle them late.
             self._make_visible(messages)
@@ -114,19 +123,6 @@ class SqsListener:
             groups.setdefault(object() if booking_id is None else booking_id, []).append((message, parsed))
         wait([self._pool.submit(self._handle_in_order, group) for group in groups.values()])
         return len(messages)
-
-    def _receive_request(self) -> dict[str, Any]:
-        request: dict[str, Any] = {
-            "QueueUrl": self._queue_url,
-            "MaxNumberOfMessages": min(self._settings.max_messages, _MAX_BATCH),
-            "WaitTimeSeconds": self._settings.wait_seconds,
-            "AttributeNames": ["ApproximateReceiveCount"],
-            # A producer's trace context; eventType names a raw-delivered message bound for the DLQ.
-            "MessageAttributeNames": [*TRACE_FIELDS, _EVENT_TYPE_ATTRIBUTE],
-        }
-        if self._settings.visibility_timeout is not None:
-            request["VisibilityTimeout"] = self._settings.visibility_timeout
-        return request
 
     def _handle_in_order(self, group: list[tuple[SqsMessage, SnsNotification | Exception]]) -> None:
         for message, parsed in group:

@@ -30,8 +30,6 @@ POLL_SECONDS = 1.0  # between ListMessageMoveTasks
 
 
 class QueueAdmin(Protocol):
-    """Operations on the event queue and its dead-letter queue, for the queue-admin endpoints."""
-
     def queue_name(self) -> str: ...
 
     def dlq_name(self) -> str | None: ...
@@ -166,8 +164,7 @@ class SqsQueueAdmin:
                 QueueUrl=dlq_url, MaxNumberOfMessages=count, WaitTimeSeconds=wait_seconds, VisibilityTimeout=visibility,
                 MessageAttributeNames=["All"],
             )
-        messages: list[SqsMessage] = answer.get("Messages", [])
-        return messages
+        return list(answer.get("Messages", []))
 
     def _queue(self, queue_name: str) -> tuple[Any, str]:
         if queue_name == self.queue_name():

@@ -1,9 +1,6 @@
-"""Queue and DLQ depth gauges, sampled at most once per `interval` in the background, never on the scrape.
-
-`ptpu_queue_messages{queue, queue_name}` (ApproximateNumberOfMessages of the queue and its DLQ) and
-`ptpu_queue_messages_in_flight{queue_name}`. A failed sample is logged and drops the gauges until one
-succeeds: a stale depth would look like a quiet queue.
-"""
+"""`ptpu_queue_messages{queue, queue_name}` (the queue's and its DLQ's) and `ptpu_queue_messages_in_flight`,
+sampled in the background at most once per `interval`, never on the scrape. A failed sample is logged and
+drops the gauges until one succeeds: a stale depth would look like a quiet queue."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from pytest_httpserver import HTTPServer
 
-from ptpu_adapters.http.calls import Exchange, UpstreamCalls, outcome_of
+from ptpu_adapters.http.calls import Exchange, UpstreamCalls, failure_kind, outcome_of
 from ptpu_adapters.http.wire import path
 from ptpu_core.errors import UpstreamFailure
 from ptpu_sandbox.ports import free_port
@@ -26,8 +26,8 @@ class Recorded(UpstreamCalls):
         self.exchanges.append(exchange)
         super().exchanged(exchange)
 
-    def call_finished(self, service: str, failure: str | None) -> None:
-        self.calls.append((service, failure))
+    def call_finished(self, service: str, failure: UpstreamFailure | None) -> None:
+        self.calls.append((service, None if failure is None else failure_kind(failure)))
         super().call_finished(service, failure)
 
 

@@ -184,7 +184,7 @@ def test_the_listener_takes_one_message_per_worker_with_the_configured_visibilit
     # With 10 messages on 2 workers and SQS's 30s default, messages still waiting in hand would
     # come back (inflated receive counts, healthy messages on the DLQ) when upstreams are slow.
     settings = load_settings({**env, "SQS_LISTENER_WORKERS": "3", "SQS_VISIBILITY_TIMEOUT": "4m"})
-    request = Container(settings=settings).listener()._receive_request()
+    request = Container(settings=settings).listener()._receive_request
     assert request["VisibilityTimeout"] == 240
     assert request["MaxNumberOfMessages"] == 3
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
 from ptpu_adapters.http.calls import UpstreamCalls
+from ptpu_core.errors import UpstreamFailure
 
 START = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 
@@ -18,6 +20,15 @@ class Ticking:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def failed(kind: str) -> UpstreamFailure:
+    """A failure as UpstreamClient raises it: `HTTP <status>`, or no answer with the named requests error."""
+    if kind.startswith("HTTP "):
+        return UpstreamFailure("an-api", "GET /x answered", int(kind.removeprefix("HTTP ")))
+    failure = UpstreamFailure("an-api", "GET /x failed")
+    failure.__cause__ = getattr(requests, kind)()
+    return failure
 
 
 @pytest.fixture
@@ -34,10 +45,10 @@ def test_failing_after_the_minimum_of_failures_in_a_row(recent: UpstreamCalls, c
     recent.call_finished("prison-api", None)
     for n in range(2):
         clock.now += timedelta(seconds=10)
-        recent.call_finished("prison-api", "HTTP 503")
+        recent.call_finished("prison-api", failed("HTTP 503"))
         assert not recent.summary("prison-api").failing, n
     clock.now += timedelta(seconds=10)
-    recent.call_finished("prison-api", "ConnectTimeout")
+    recent.call_finished("prison-api", failed("ConnectTimeout"))
 
     summary = recent.summary("prison-api")
     assert summary.failing
@@ -48,7 +59,7 @@ def test_failing_after_the_minimum_of_failures_in_a_row(recent: UpstreamCalls, c
 
 def test_one_success_clears_it(recent: UpstreamCalls) -> None:
     for _ in range(5):
-        recent.call_finished("prison-api", "HTTP 500")
+        recent.call_finished("prison-api", failed("HTTP 500"))
     recent.call_finished("prison-api", None)
 
     summary = recent.summary("prison-api")
@@ -58,8 +69,8 @@ def test_one_success_clears_it(recent: UpstreamCalls) -> None:
 
 def test_failures_between_successes_never_make_it_failing(recent: UpstreamCalls) -> None:
     for _ in range(10):
-        recent.call_finished("prison-api", "HTTP 500")
-        recent.call_finished("prison-api", "HTTP 500")
+        recent.call_finished("prison-api", failed("HTTP 500"))
+        recent.call_finished("prison-api", failed("HTTP 500"))
         recent.call_finished("prison-api", None)
 
     assert not recent.summary("prison-api").failing
@@ -68,7 +79,7 @@ def test_failures_between_successes_never_make_it_failing(recent: UpstreamCalls)
 
 def test_failures_leave_the_window_and_a_quiet_window_clears_it(recent: UpstreamCalls, clock: Ticking) -> None:
     for _ in range(3):
-        recent.call_finished("prison-api", "HTTP 500")
+        recent.call_finished("prison-api", failed("HTTP 500"))
     clock.now += timedelta(minutes=5)
     assert recent.summary("prison-api").failing  # the latest failure is exactly a window old
 
@@ -96,7 +107,7 @@ def test_bad_settings_are_refused() -> None:
 def test_an_api_refusing_a_request_s_data_is_answering_not_failing(recent: UpstreamCalls, refusal: str) -> None:
     """Events for bookings prison-api does not know (404) must not turn prison-api's health DOWN."""
     for _ in range(5):
-        recent.call_finished("prison-api", refusal)
+        recent.call_finished("prison-api", failed(refusal))
 
     summary = recent.summary("prison-api")
     assert not summary.failing
@@ -104,10 +115,10 @@ def test_an_api_refusing_a_request_s_data_is_answering_not_failing(recent: Upstr
 
 
 def test_a_refusal_ends_a_run_of_failures(recent: UpstreamCalls) -> None:
-    recent.call_finished("prison-api", "HTTP 503")
-    recent.call_finished("prison-api", "HTTP 503")
-    recent.call_finished("prison-api", "HTTP 404")
-    recent.call_finished("prison-api", "HTTP 503")
+    recent.call_finished("prison-api", failed("HTTP 503"))
+    recent.call_finished("prison-api", failed("HTTP 503"))
+    recent.call_finished("prison-api", failed("HTTP 404"))
+    recent.call_finished("prison-api", failed("HTTP 503"))
 
     assert not recent.summary("prison-api").failing
 
@@ -115,6 +126,6 @@ def test_a_refusal_ends_a_run_of_failures(recent: UpstreamCalls) -> None:
 @pytest.mark.parametrize("kind", ["HTTP 401", "HTTP 403", "HTTP 429", "HTTP 502", "ReadTimeout"])
 def test_credentials_throttling_server_errors_and_silence_are_failures(recent: UpstreamCalls, kind: str) -> None:
     for _ in range(3):
-        recent.call_finished("community-api", kind)
+        recent.call_finished("community-api", failed(kind))
 
     assert recent.summary("community-api").failing
