@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from prometheus_client.core import CollectorRegistry, CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -81,15 +81,6 @@ class Histogram:
         return family
 
 
-def _counting(name: str) -> Callable[[PrometheusMetrics, str], None]:
-    """A port method counting one in `name`'s series of the label value it is given."""
-
-    def count(metrics: PrometheusMetrics, label: str) -> None:
-        metrics._increment(name, label)
-
-    return count
-
-
 class PrometheusMetrics(Collector):
     def __init__(self, registry: CollectorRegistry) -> None:
         self._lock = threading.Lock()
@@ -98,20 +89,31 @@ class PrometheusMetrics(Collector):
         self._days = Histogram(DAY_BUCKETS)
         registry.register(self)
 
-    movement = _counting(MOVEMENT)
-    sentence_date_change = _counting(SENTENCE_DATE_CHANGE)
-    status_change = _counting(STATUS_CHANGE)
-    unreadable_record = _counting(UNREADABLE_RECORD)
-    duplicate_message = _counting(DUPLICATE_MESSAGE)
-    record_retried = _counting(RETRIES)
+    def movement(self, kind: str) -> None:
+        self._increment(MOVEMENT, kind)
+
+    def sentence_date_change(self, kind: str) -> None:
+        self._increment(SENTENCE_DATE_CHANGE, kind)
+
+    def status_change(self, kind: str) -> None:
+        self._increment(STATUS_CHANGE, kind)
+
+    def unreadable_record(self, kind: str) -> None:
+        self._increment(UNREADABLE_RECORD, kind)
 
     def status_change_succeeded(self, retries: int, days: float) -> None:
         with self._lock:
             self._retries.observe(retries)
             self._days.observe(days)
 
+    def duplicate_message(self, event_type: str) -> None:
+        self._increment(DUPLICATE_MESSAGE, event_type)
+
     def record_processed(self, event_type: str, outcome: str) -> None:
         self._increment(RECORDS, _event_type_label(event_type), outcome)
+
+    def record_retried(self, tier: str) -> None:
+        self._increment(RETRIES, tier)
 
     def sent_to_dlq(self, event_type: str) -> None:
         self._increment(SENT_TO_DLQ, _event_type_label(event_type))
