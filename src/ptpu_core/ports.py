@@ -44,6 +44,10 @@ class Metrics(Protocol):
     def duplicate_message(self, event_type: str) -> None:
         """ptpu_duplicateMessage_total{type=event_type}: a copy of a stored event, acknowledged, not stored."""
 
+    def event_received(self, event_type: str, reception: str) -> None:
+        """ptpu_events_received_total{eventType, reception}: each event read off the queue and parsed, by what
+        phase 1 did with it (`receive.Reception`'s value: STORED, NOT_VALID, IGNORED, DUPLICATE, SWITCHED_OFF)."""
+
     def record_processed(self, event_type: str, outcome: str) -> None:
         """ptpu_records_total{eventType, outcome}: `done`, `retry` (a business reason) or `error` (a system failure)."""
 

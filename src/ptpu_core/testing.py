@@ -116,6 +116,9 @@ class RecordingMetrics:
     def duplicate_message(self, event_type: str) -> None:
         self._count("duplicateMessage", event_type)
 
+    def event_received(self, event_type: str, reception: str) -> None:
+        self._count("eventsReceived", f"{event_type}:{reception}")
+
     def record_processed(self, event_type: str, outcome: str) -> None:
         self._count("records", f"{event_type}:{outcome}")
 

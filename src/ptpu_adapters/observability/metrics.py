@@ -29,6 +29,8 @@ DUPLICATE_MESSAGE = "ptpu_duplicateMessage"  # new; type = the event type
 RECORDS = "ptpu_records"
 RETRIES = "ptpu_retries"
 SENT_TO_DLQ = "ptpu_messages_sent_to_dlq"
+EVENTS_RECEIVED = "ptpu_events_received"
+RECEPTIONS = ("STORED", "NOT_VALID", "IGNORED", "DUPLICATE", "SWITCHED_OFF")  # ptpu_core.use_cases.receive
 OTHER_EVENT_TYPE = "other"  # an event type we do not handle, kept out of the labels' values
 EVENT_TYPES = tuple(event_type.value for event_type in EventType)
 RETRY_BUCKETS = (0, 1, 2, 3, 4, 5, 10, 15, 20, 25, 30)
@@ -53,6 +55,9 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...], list[tuple[str, ...]]]] = {
               [("SHORT",), ("MEDIUM",), ("LONG",), ("SYSTEM_FAILURES",)]),
     SENT_TO_DLQ: ("Messages let go to the dead letter queue, by event type", ("eventType",),
                   [(event_type,) for event_type in _LABELLED_TYPES]),
+    EVENTS_RECEIVED: ("Events read off the queue, by event type and what phase 1 did with each (stored or not)",
+                      ("eventType", "reception"),
+                      [(event_type, reception) for event_type in _LABELLED_TYPES for reception in RECEPTIONS]),
 }
 
 
@@ -108,6 +113,9 @@ class PrometheusMetrics(Collector):
 
     def duplicate_message(self, event_type: str) -> None:
         self._increment(DUPLICATE_MESSAGE, event_type)
+
+    def event_received(self, event_type: str, reception: str) -> None:
+        self._increment(EVENTS_RECEIVED, _event_type_label(event_type), reception)
 
     def record_processed(self, event_type: str, outcome: str) -> None:
         self._increment(RECORDS, _event_type_label(event_type), outcome)

@@ -49,7 +49,14 @@ class EventReceiver:
     _metrics: Metrics | None = None
 
     def receive(self, event_type: str, message_json: str, sns_message_id: str | None = None) -> Reception:
-        """Copies with the same `sns_message_id` are stored once (DUPLICATE, counted); None: a random id."""
+        """Copies with the same `sns_message_id` are stored once (DUPLICATE, counted); None: a random id. Each
+        reception is counted (Metrics.event_received)."""
+        reception = self._receive(event_type, message_json, sns_message_id)
+        if self._metrics is not None:
+            self._metrics.event_received(event_type, reception.value)
+        return reception
+
+    def _receive(self, event_type: str, message_json: str, sns_message_id: str | None) -> Reception:
         event = parse_event(event_type, message_json)
         if event is None:
             log.info("Ignoring event of type %s: not an event we handle", event_type)

@@ -137,7 +137,7 @@ def test_no_created_series_and_each_type_line_once(registry: CollectorRegistry, 
         "ptpu_movement_total", "ptpu_sentenceDateChange_total", "ptpu_statusChange_total",
         "ptpu_statusChangeCounter_total", "ptpu_statusChange", "ptpu_statusChange_retries",
         "ptpu_unreadableRecord_total", "ptpu_duplicateMessage_total",
-        "ptpu_records_total", "ptpu_retries_total", "ptpu_messages_sent_to_dlq_total",
+        "ptpu_records_total", "ptpu_retries_total", "ptpu_messages_sent_to_dlq_total", "ptpu_events_received_total",
     }
 
 
@@ -198,3 +198,19 @@ def test_messages_sent_to_the_dlq_are_counted_by_event_type(
     assert found[("ptpu_messages_sent_to_dlq_total", (("eventType", "EXTERNAL_MOVEMENT_RECORD-INSERTED"),))] == 1
     assert found[("ptpu_messages_sent_to_dlq_total", (("eventType", "other"),))] == 1
     assert found[("ptpu_messages_sent_to_dlq_total", (("eventType", "BOOKING_NUMBER-CHANGED"),))] == 0
+
+
+def test_receptions_are_counted_from_zero_with_unhandled_types_as_other(
+    registry: CollectorRegistry, metrics: PrometheusMetrics
+) -> None:
+    text = generate_latest(registry).decode()
+    assert 'ptpu_events_received_total{eventType="SENTENCE_DATES-CHANGED",reception="SWITCHED_OFF"} 0.0' in text
+
+    metrics.event_received("SENTENCE_DATES-CHANGED", "STORED")
+    metrics.event_received("PRISONER_ACTIVITY-UPDATE", "IGNORED")
+    metrics.event_received("ANOTHER-UNHANDLED", "IGNORED")
+
+    text = generate_latest(registry).decode()
+    assert 'ptpu_events_received_total{eventType="SENTENCE_DATES-CHANGED",reception="STORED"} 1.0' in text
+    assert 'ptpu_events_received_total{eventType="other",reception="IGNORED"} 2.0' in text
+    assert "PRISONER_ACTIVITY-UPDATE" not in text

@@ -120,6 +120,7 @@ def test_a_switched_off_event_type_is_acknowledged_and_not_stored(
     assert reception is Reception.SWITCHED_OFF
     assert fakes.repository.all() == []
     assert fakes.prison.call_names() == []  # not even validated
+    assert fakes.metrics.count("eventsReceived", f"{event_type}:SWITCHED_OFF") == 1
 
 
 @pytest.mark.parametrize("off", [{"matching": False}, {"location": False}, {"key_dates": False}])

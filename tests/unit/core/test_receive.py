@@ -202,3 +202,17 @@ def test_without_a_message_id_each_copy_gets_its_own_random_id(fakes: Fakes) -> 
     assert receiver.receive(SENTENCE_DATES, message, None) is Reception.STORED
     assert receiver.receive(SENTENCE_DATES, message) is Reception.STORED
     assert sorted(m.id for m in fakes.repository.all()) == ["id-1", "id-2"]
+
+
+def test_every_reception_is_counted_by_event_type(fakes: Fakes) -> None:
+    receiver = fakes.receiver()
+    receiver.receive("SOME_OTHER_MESSAGE", '{"eventType":"SOME_OTHER_MESSAGE"}')
+    receiver.receive(SENTENCE_DATES, inner_message(SENTENCE_DATES), "sns-1")
+    receiver.receive(SENTENCE_DATES, inner_message(SENTENCE_DATES), "sns-1")
+    receiver.receive(MOVEMENT, inner_message(MOVEMENT, movementSeq=3))  # no such movement
+    with pytest.raises(InvalidMessage):
+        receiver.receive(SENTENCE_DATES, "not json")  # the listener's DLQ counts it, not reception
+
+    assert {key: n for (metric, key), n in fakes.metrics.counts.items() if metric == "eventsReceived"} == {
+        "SOME_OTHER_MESSAGE:IGNORED": 1, f"{SENTENCE_DATES}:STORED": 1, f"{SENTENCE_DATES}:DUPLICATE": 1,
+        f"{MOVEMENT}:NOT_VALID": 1}
