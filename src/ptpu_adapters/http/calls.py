@@ -1,7 +1,8 @@
 """What UpstreamClient reports; never raises into the caller. Each request is timed as Micrometer times a
 WebClient's (`http_client_requests_seconds`, WebClientExchangeTags); a call, after retries, counts in
 `ptpu_upstream_calls_total{api, outcome}` and in its API's /health `summary`: `failing` after `min_failures`
-outage failures in a row, the latest within `window` (a 4xx refusing the request's data ends a run)."""
+outage failures in a row, or one call that got no answer after its retries (a hanging or unreachable API: such a
+call already took the client's tries), the latest within `window` (a 4xx refusing the request's data ends a run)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ class _Calls:
     last_failure: datetime | None = None
     last_failure_kind: str | None = None
     failures_since_success: int = 0
+    unanswered_in_run: bool = False  # a failure of this run got no answer at all
     failure_times: deque[datetime] = field(factory=lambda: deque(maxlen=_KEPT_FAILURE_TIMES))
 
 
@@ -115,13 +117,14 @@ class UpstreamCalls(Collector):
             calls = self._recent.setdefault(service, _Calls())
             if failure is None:
                 calls.last_success = now
+            if failure is None or not is_outage(failure):  # a refusal of the data is an answer: the API works
                 calls.failures_since_success = 0
-            elif not is_outage(failure):
-                calls.failures_since_success = 0  # it answered: the data was refused, the API works
+                calls.unanswered_in_run = False
             else:
                 calls.last_failure = now
                 calls.last_failure_kind = failure_kind(failure)
                 calls.failures_since_success += 1
+                calls.unanswered_in_run = calls.unanswered_in_run or failure.status is None
                 calls.failure_times.append(now)
 
     def summary(self, service: str) -> CallsSummary:
@@ -131,7 +134,8 @@ class UpstreamCalls(Collector):
             while calls.failure_times and calls.failure_times[0] < since:
                 calls.failure_times.popleft()
             recent_failure = calls.last_failure is not None and calls.last_failure >= since
-            failing = recent_failure and calls.failures_since_success >= self._min_failures
+            failing = recent_failure and (
+                calls.failures_since_success >= self._min_failures or calls.unanswered_in_run)
             return CallsSummary(calls.last_success, calls.last_failure, calls.last_failure_kind,
                                 len(calls.failure_times), self._window, failing)
 

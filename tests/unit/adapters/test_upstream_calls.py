@@ -48,12 +48,12 @@ def test_failing_after_the_minimum_of_failures_in_a_row(recent: UpstreamCalls, c
         recent.call_finished("prison-api", failed("HTTP 503"))
         assert not recent.summary("prison-api").failing, n
     clock.now += timedelta(seconds=10)
-    recent.call_finished("prison-api", failed("ConnectTimeout"))
+    recent.call_finished("prison-api", failed("HTTP 502"))
 
     summary = recent.summary("prison-api")
     assert summary.failing
     assert (summary.last_success, summary.last_failure) == (START, START + timedelta(seconds=30))
-    assert (summary.last_failure_kind, summary.failures_in_window) == ("ConnectTimeout", 3)
+    assert (summary.last_failure_kind, summary.failures_in_window) == ("HTTP 502", 3)
     assert not recent.summary("community-api").failing  # per upstream
 
 
@@ -129,3 +129,25 @@ def test_credentials_throttling_server_errors_and_silence_are_failures(recent: U
         recent.call_finished("community-api", failed(kind))
 
     assert recent.summary("community-api").failing
+
+
+@pytest.mark.parametrize("silence", ["ReadTimeout", "ConnectTimeout", "ConnectionError"])
+def test_one_call_without_an_answer_is_failing_at_once(recent: UpstreamCalls, silence: str) -> None:
+    """A hanging API: each call takes the client's three tries of a 10 s read timeout, so waiting for three
+    such calls would leave /health UP for about 90 s."""
+    recent.call_finished("prison-api", None)
+    recent.call_finished("prison-api", failed(silence))
+    assert recent.summary("prison-api").failing
+
+    recent.call_finished("prison-api", failed("HTTP 503"))  # answering with errors now: still the same run
+    assert recent.summary("prison-api").failing
+
+    recent.call_finished("prison-api", None)
+    assert not recent.summary("prison-api").failing
+
+
+def test_a_refusal_after_a_call_without_an_answer_ends_the_run(recent: UpstreamCalls) -> None:
+    recent.call_finished("prison-api", failed("ReadTimeout"))
+    recent.call_finished("prison-api", failed("HTTP 404"))
+
+    assert not recent.summary("prison-api").failing
