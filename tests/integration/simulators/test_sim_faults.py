@@ -1,3 +1,5 @@
+import time
+
 import pytest
 import requests
 
@@ -98,3 +100,18 @@ def test_reset_clears_faults_and_state(hmpps: SimulatedHmpps, api: requests.Sess
     assert offender_of(hmpps, "X142620")["otherIds"]["nomsNumber"] is None
     assert hmpps.community.requests_log == []
     assert _statuses(hmpps, api, 1) == [200]
+
+
+def test_a_client_that_gives_up_on_a_delay_leaves_no_traceback(
+    hmpps: SimulatedHmpps, api: requests.Session, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """`make run` shares its console with the service: a timed-out call must not print a BrokenPipeError."""
+    hmpps.prison.inject_fault(status=None, delay_seconds=0.5)
+    with pytest.raises(requests.ReadTimeout):
+        api.get(f"{hmpps.prison_url}/api/bookings/1200835", timeout=0.1)
+    time.sleep(1.0)  # the delayed answer is written to the connection the client closed
+    hmpps.prison.clear_faults()
+
+    printed = capfd.readouterr().err
+    assert "Traceback" not in printed
+    assert "BrokenPipe" not in printed and "ConnectionReset" not in printed
