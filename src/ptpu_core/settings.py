@@ -35,7 +35,9 @@ def _within_lifetime(instance: object, attribute: Any, value: timedelta) -> None
 @frozen
 class DomainSettings:
     """From PRISONTOPROBATION_* variables. `only_prisons`: the agency ids whose events matter (empty: every
-    prison). `hold_back`: how long a stored record waits, under RECORD_LIFETIME. `dry_run`: no Delius writes."""
+    prison; a single string is refused, since "MDI" would read as {"M", "D", "I"}). `hold_back`: how long a
+    stored record waits, under RECORD_LIFETIME. `dry_run`: no Delius writes. `capabilities`: which kinds of
+    Delius write this deployment makes."""
 
     only_prisons: frozenset[str] = field(factory=frozenset, converter=_prison_codes)
     hold_back: timedelta = field(default=timedelta(minutes=15), validator=[is_duration, _within_lifetime])
