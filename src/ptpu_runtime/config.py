@@ -35,7 +35,6 @@ from ptpu_runtime.config_kinds import (
     choice,
     read_all,
     setting,
-    specs,
 )
 from ptpu_runtime.cron import parse_spring_cron
 from ptpu_runtime.outbound_environment import outbound_problems
@@ -66,8 +65,14 @@ def _seconds_list(value: str) -> tuple[int, ...]:
     return seconds
 
 
+def _key_pair(value: str) -> AwsCredentials:
+    """The access key id and the secret, read together as `id\nsecret`."""
+    key, secret = value.split("\n")
+    return AwsCredentials(key, secret)
+
+
 CRON = Kind("Spring cron: second minute hour day month weekday (or a macro such as @daily)", _cron)
-KEY_PAIR = Kind("AWS access key id + secret", lambda pair: AwsCredentials(*pair.split("\n")))
+KEY_PAIR = Kind("AWS access key id + secret", _key_pair)
 SNS_ARN = Kind(
     "SNS topic ARN", checked(str, _is_sns_arn, "is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"))
 SECONDS_LIST = Kind("comma-separated seconds", _seconds_list, lambda v: ",".join(str(s) for s in v))
@@ -249,10 +254,13 @@ class Settings:
                 merges=self.sync_merges))
 
 
-# The variable that switches each capability (field `sync_<capability>`), for the start-up log.
+# The variable that switches each capability, for the start-up log.
 CAPABILITY_SETTINGS: dict[str, Capability] = {
-    spec.names[0]: Capability[field.removeprefix("sync_").upper()]
-    for field, spec, _ in specs(Settings) if field.startswith("sync_")}
+    "PRISONTOPROBATION_SYNC_MATCHING": Capability.MATCHING,
+    "PRISONTOPROBATION_SYNC_LOCATION": Capability.LOCATION,
+    "PRISONTOPROBATION_SYNC_KEYDATES": Capability.KEY_DATES,
+    "PRISONTOPROBATION_SYNC_MERGES": Capability.MERGES,
+}
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -265,8 +273,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(**values)
 
 
-# boto3's own and every key pair's access key id.
-_STATIC_KEYS = ("AWS_ACCESS_KEY_ID", *(spec.names[0] for _, spec, _ in specs(Settings) if spec.kind is KEY_PAIR))
+# boto3's own and every key pair's access key id (the `_keys` settings above).
+_STATIC_KEYS = (
+    "AWS_ACCESS_KEY_ID",
+    "SQS_AWS_ACCESS_KEY_ID",
+    "SQS_AWS_DLQ_ACCESS_KEY_ID",
+    "DYNAMODB_AWS_ACCESS_KEY_ID",
+    "DYNAMODB_SCHEDULE_AWS_ACCESS_KEY_ID",
+)
 
 
 def _web_token_problems(values: Mapping[str, object], env: Mapping[str, str]) -> list[str]:

@@ -251,6 +251,38 @@ def _whole(low: int, high: float, what: str) -> Callable[[str], int]:
     return parse
 
 
+def _address(value: str) -> str:
+    """A host name or an IP address: no spaces, nor a URL's `/?#@`."""
+    if any(character.isspace() or character in "/?#@" for character in value):
+        raise ValueError(f"'{value}' is not an IP address or host name")
+    return value
+
+
+def _hold_back(value: str) -> timedelta:
+    """Shorter than a record's lifetime: a longer hold-back would let no record be processed."""
+    duration = parse_duration(value)
+    if duration >= RECORD_LIFETIME:
+        raise ValueError(f"'{value}' is not shorter than a record's lifetime ({RECORD_LIFETIME.days}d): "
+                         "no record would ever be processed")
+    return duration
+
+
+def _visibility_timeout(value: str) -> timedelta:
+    """Within SQS's visibility timeout limits, 1 s to 12 h."""
+    duration = parse_duration(value)
+    if not timedelta(seconds=1) <= duration <= timedelta(hours=12):
+        raise ValueError(f"'{value}' is not a duration from 1s to 12h (the SQS visibility timeout limits)")
+    return duration
+
+
+def _flag(value: str) -> bool:
+    """Any case of the words in `_FLAGS`."""
+    flag = _FLAGS.get(value.lower())
+    if flag is None:
+        raise ValueError(f"'{value}' is not true or false")
+    return flag
+
+
 def show_duration(duration: timedelta) -> str:
     """A duration in the shortest Spring form that is exact: 2d, 1h, 15m, 30s or 500ms."""
     milliseconds = round(duration.total_seconds() * 1000)
@@ -282,21 +314,12 @@ POSITIVE_DURATION = Kind(
     show_duration)
 URL = Kind("http(s) URL", _url)
 PORT = Kind("port (1-65535)", _whole(1, 65535, "a port number (1-65535)"))
-ADDRESS = Kind("IP address or host name", checked(
-    str, lambda value: not any(character.isspace() or character in "/?#@" for character in value),
-    "is not an IP address or host name"))
+ADDRESS = Kind("IP address or host name", _address)
 POSITIVE_INT = Kind("whole number (1 or more)", _whole(1, float("inf"), "a positive whole number"))
 LONG_POLL_SECONDS = Kind(
     "seconds (0-20)", _whole(0, 20, "a whole number of seconds from 0 to 20 (the SQS long-poll limit)"))
 DURATION = Kind("duration", parse_duration, show_duration)
-HOLD_BACK = Kind(f"duration (under {RECORD_LIFETIME.days}d)", checked(
-    parse_duration, lambda duration: duration < RECORD_LIFETIME,
-    f"is not shorter than a record's lifetime ({RECORD_LIFETIME.days}d): no record would ever be processed"),
-    show_duration)
-VISIBILITY_TIMEOUT = Kind("duration (1s-12h)", checked(
-    parse_duration, lambda duration: timedelta(seconds=1) <= duration <= timedelta(hours=12),
-    "is not a duration from 1s to 12h (the SQS visibility timeout limits)"), show_duration)
+HOLD_BACK = Kind(f"duration (under {RECORD_LIFETIME.days}d)", _hold_back, show_duration)
+VISIBILITY_TIMEOUT = Kind("duration (1s-12h)", _visibility_timeout, show_duration)
 # Spring's StringToBooleanConverter also takes on/off, yes/no and 1/0 (any case): so do we.
-FLAG = Kind("true | false (also on/off, yes/no, 1/0)",
-            checked(lambda value: _FLAGS.get(value.lower()), lambda flag: flag is not None, "is not true or false"),
-            lambda value: "true" if value else "false")
+FLAG = Kind("true | false (also on/off, yes/no, 1/0)", _flag, lambda value: "true" if value else "false")

@@ -1,6 +1,8 @@
-"""Spring 5.3's cron (every form `CronExpression.parse` accepts; day AND weekday must both match) as an
-APScheduler 3.x trigger firing as `CronExpression.next` does (v5.3.17 on; checked against v5.3.39 in
-tests/fixtures/spring-cron): twice in a repeated hour, never in a skipped one."""
+"""Spring 5.3's cron (`second minute hour day month weekday`, or a macro) as an APScheduler 3.x trigger: every
+form `CronExpression.parse` accepts (lists, ranges, steps, names, `?`, `L`, `L-n`, `nW`, `LW`, `dL`, `d#n`, `@`
+macros; day AND weekday must both match). `SpringCronTrigger` fires when the wall-clock time in its zone matches,
+as `CronExpression.next` (v5.3.17 on; checked against v5.3.39 in tests/fixtures/spring-cron): twice in a repeated
+hour, never in a skipped one. `StrictlyLater` guards any trigger against repeating its previous fire."""
 
 from __future__ import annotations
 
@@ -242,7 +244,10 @@ class SpringCronTrigger(BaseTrigger):
 
 
 class StrictlyLater(BaseTrigger):
-    """A trigger whose next fire is always later than the previous one (else APScheduler's thread loops for ever)."""
+    """A trigger whose next fire is always later than the previous one (an earlier or equal answer would keep
+    APScheduler's thread looping for ever). On such an answer: an ERROR, then the wrapped trigger is asked afresh
+    (no previous fire) from 1 s, 1 min, 1 h, then 1 d after the previous fire, each step measured from that fire;
+    the first later answer is the fire. If none is later: a second ERROR ("will not run again") and None."""
 
     _STEPS = (timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
 

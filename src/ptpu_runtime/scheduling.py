@@ -22,6 +22,8 @@ from ptpu_core.work.outage_log import OutageLog
 from ptpu_runtime.cron import SpringCronTrigger, StrictlyLater
 from ptpu_runtime.scheduler_watch import IDLE_FLOOR, IDLE_TICKS, RUN_GRACE, SchedulerWatch, WatchLimits
 
+# A retry tier run by several pods counts as one tick's run when their starts are this close, at most
+# (ptpu_core.work.cycle.LeaseRun.same_run_within).
 SAME_RUN_WINDOW_CAP = timedelta(minutes=5)
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ RETRY_JOBS = {RetryTier.SHORT: "retryShortTerm", RetryTier.MEDIUM: "retryMediumT
 SYSTEM_FAILURE_JOB = "retrySystemFailures"
 # A cycle starts no booking after this share of the lock's lease, so the one in hand ends before it expires.
 DEADLINE_SHARE = 0.8
+# A cron retry that fires while the one worker is busy still runs this late (seconds); later, that fire is skipped.
+CRON_MISFIRE_GRACE = 300
 
 
 @frozen
@@ -51,7 +55,8 @@ class ScheduleSettings:
 
 
 def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> timedelta:
-    """How close two pods' starts of a retry tier count as one run: half the shortest gap between fires, capped."""
+    """How close two pods' starts of a retry tier count as one tick's run: half the shortest gap between two
+    fires of any tier, at most SAME_RUN_WINDOW_CAP."""
     start = now or datetime.now()
     gaps = []
     for cron in settings.crons.values():
@@ -173,14 +178,21 @@ class SynchronisationScheduler:
     ) -> None:
         shared = self._lock = SharedLock(lock, settings.lock_at_most, clock)
         self.watch = watch or SchedulerWatch(settings.watch_limits())
-        work: dict[str, tuple[Callable[[], object], int]] = {
-            PROCESS_JOB: (lambda: service.process_due(deadline=shared.deadline), logging.DEBUG),
-            SYSTEM_FAILURE_JOB: (lambda: service.retry_system_failures(
-                limit=settings.system_failure_limit, deadline=shared.deadline, only_after_failures=True),
-                logging.DEBUG)}
+        # Processing's and the system failures' summaries at DEBUG: they run every second or minute.
+        self.jobs = {
+            PROCESS_JOB: LockedJob(
+                PROCESS_JOB, lambda: service.process_due(deadline=shared.deadline), shared,
+                result_log_level=logging.DEBUG, watch=self.watch),
+            SYSTEM_FAILURE_JOB: LockedJob(
+                SYSTEM_FAILURE_JOB,
+                lambda: service.retry_system_failures(
+                    limit=settings.system_failure_limit, deadline=shared.deadline, only_after_failures=True),
+                shared, result_log_level=logging.DEBUG, watch=self.watch),
+        }
         for tier, name in RETRY_JOBS.items():
-            work[name] = (lambda tier=tier: service.retry(tier, deadline=shared.deadline), logging.INFO)  # type: ignore[misc]
-        self.jobs = {name: LockedJob(name, run, shared, level, watch=self.watch) for name, (run, level) in work.items()}
+            self.jobs[name] = LockedJob(
+                name, lambda tier=tier: service.retry(tier, deadline=shared.deadline),  # type: ignore[misc]
+                shared, result_log_level=logging.INFO, watch=self.watch)
         self._settings = settings
         # One worker: a cron retry that fires mid-cycle waits its turn instead of being skipped.
         self._scheduler = BackgroundScheduler(
@@ -219,12 +231,21 @@ class SynchronisationScheduler:
 
     def _add_jobs(self) -> None:
         settings, zone = self._settings, self._scheduler.timezone
-        triggers: dict[str, BaseTrigger] = {
-            PROCESS_JOB: IntervalTrigger(seconds=max(settings.processing_delay.total_seconds(), 0.001), timezone=zone),
-            SYSTEM_FAILURE_JOB: IntervalTrigger(seconds=settings.system_failure_delay.total_seconds(), timezone=zone),
-            **{name: SpringCronTrigger(settings.crons[tier], zone) for tier, name in RETRY_JOBS.items()}}
-        for name, trigger in triggers.items():
+        processing_delay = max(settings.processing_delay.total_seconds(), 0.001)
+        system_failure_delay = settings.system_failure_delay.total_seconds()
+        # Each job: its trigger and its misfire grace time (seconds; None: run however late, as a fixed delay is).
+        schedule: dict[str, tuple[BaseTrigger, int | None]] = {
+            PROCESS_JOB: (IntervalTrigger(seconds=processing_delay, timezone=zone), None),
+            SYSTEM_FAILURE_JOB: (IntervalTrigger(seconds=system_failure_delay, timezone=zone), None),
+            RETRY_JOBS[RetryTier.SHORT]: (
+                SpringCronTrigger(settings.crons[RetryTier.SHORT], zone), CRON_MISFIRE_GRACE),
+            RETRY_JOBS[RetryTier.MEDIUM]: (
+                SpringCronTrigger(settings.crons[RetryTier.MEDIUM], zone), CRON_MISFIRE_GRACE),
+            RETRY_JOBS[RetryTier.LONG]: (
+                SpringCronTrigger(settings.crons[RetryTier.LONG], zone), CRON_MISFIRE_GRACE),
+        }
+        for name, (trigger, misfire_grace_time) in schedule.items():
             self._triggers[name] = StrictlyLater(trigger, name)
             self._scheduler.add_job(
                 self.jobs[name], self._triggers[name], id=name, name=name, max_instances=1, coalesce=True,
-                misfire_grace_time=None if isinstance(trigger, IntervalTrigger) else 300)
+                misfire_grace_time=misfire_grace_time)

@@ -32,6 +32,13 @@ ITEM_LIFETIME = timedelta(days=7)  # how long an item outlives its last lease's 
 UNPROCESSED_ROUNDS = 4  # reads of keys DynamoDB left unprocessed (throttling) before giving up on them
 # Free to take: never taken, a time not a string (never ours: `NOT attribute_type` counts it expired ahead of
 # the comparison, which would fail on it), run out, or ours (no worker of ours holds it: a lost release).
+# `_try_take` joins them into this condition (as DynamoDB receives it; `[...]` only when that unreadable value was
+# seen, the `:cycle` clause only for a cycle's run, the `#run` clause only for a retry run):
+#   (attribute_not_exists(lockUntil) OR NOT attribute_type(lockUntil, :string) OR lockUntil <= :now
+#       OR lockedBy = :owner [OR lockUntil = :seenUntil])
+#   AND (attribute_not_exists(lockUntil) OR NOT attribute_type(lockUntil, :string) OR lockUntil <= :cycle
+#       OR lockedBy = :owner [OR lockUntil = :seenUntil])
+#   AND (attribute_not_exists(#run) OR NOT attribute_type(#run, :string) OR #run < :notBefore [OR #run = :seenRun])
 _FREE = ("(attribute_not_exists(lockUntil) OR NOT attribute_type(lockUntil, :string) OR lockUntil <= {}"
          " OR lockedBy = :owner{})")
 _RUN_FREE = "(attribute_not_exists(#run) OR NOT attribute_type(#run, :string) OR #run < :notBefore{})"
@@ -152,6 +159,7 @@ class DynamoBookingLeases(LeaseItems):
             if attribute in seen:
                 values[placeholder] = seen[attribute]
         bad_until = " OR lockUntil = :seenUntil" if ":seenUntil" in values else ""
+        # The full expression is written out above `_FREE`.
         condition = " AND ".join(_FREE.format(name, bad_until) for name in bounds)
         names = {}
         if stamp is not None:
@@ -178,6 +186,7 @@ class DynamoBookingLeases(LeaseItems):
         refuse (ShedLock times compare as strings: fixed width): a hint only. StoreFailure when a read fails."""
         bounds = self._bounds(run, self._clock()).values()
         stamp = _stamp(run)
+        not_before = None if stamp is None else _not_before(run)
         times = _time_attributes(run)
         by_name = {lease_name(booking_id): booking_id for booking_id in booking_ids}
         keys = [{"_id": {"S": name}} for name in by_name]
@@ -196,12 +205,22 @@ class DynamoBookingLeases(LeaseItems):
             }
             until = item.get(LOCK_UNTIL)
             held = until is not None and any(until > bound for bound in bounds) and item.get("lockedBy") != self._owner
-            if held or (stamp is not None and item.get(stamp, "") >= _not_before(run)):
+            if held or (not_before is not None and stamp is not None and item.get(stamp, "") >= not_before):
                 skipped.add(booking_id)
         return skipped
 
     def release(self, booking_id: int, run: LeaseRun) -> None:
-        """Free the lease if we still hold it, stamping a retry run; never raises."""
+        """Free the lease if we still hold it, stamping a retry run; never raises. The booking is forgotten as
+        held whatever fails, the clock and the formatting included."""
+        try:
+            self._release(booking_id, run)
+        except Exception:
+            log.exception("Lease of booking %s not released; this pod takes it again next cycle, "
+                          "others after it expires", booking_id)
+        finally:
+            self._forget(booking_id)
+
+    def _release(self, booking_id: int, run: LeaseRun) -> None:
         now = self._clock()
         update = "SET lockUntil = :now, #expires = :expires"
         values = {":now": {"S": shedlock_time(now)}, ":expires": _expires(now)}
@@ -212,16 +231,10 @@ class DynamoBookingLeases(LeaseItems):
             update += ", #run = :started"
             names["#run"] = stamp
             values[":started"] = {"S": run_time(run.started)}
-        try:
-            released, _ = self._lease_update(f"releasing booking {booking_id}", booking_id, update,
-                                             "lockedBy = :owner", values, names)
-            if not released:
-                log.warning("Lease of booking %s was no longer held by %s when released", booking_id, self._owner)
-        except Exception:
-            log.exception("Lease of booking %s not released; this pod takes it again next cycle, "
-                          "others after it expires", booking_id)
-        finally:
-            self._forget(booking_id)
+        released, _ = self._lease_update(f"releasing booking {booking_id}", booking_id, update,
+                                         "lockedBy = :owner", values, names)
+        if not released:
+            log.warning("Lease of booking %s was no longer held by %s when released", booking_id, self._owner)
 
     def _forget(self, booking_id: int) -> None:
         with self._held_lock:

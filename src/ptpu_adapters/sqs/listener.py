@@ -29,6 +29,7 @@ Handler = Callable[[str, str, str | None], object]  # (event type, inner message
 _MAX_BATCH = 10
 _RETRY_PAUSE_SECONDS = 5.0
 _EVENT_TYPE_ATTRIBUTE = "eventType"
+_Received = tuple[SqsMessage, SnsNotification | Exception]  # a message and its parse, or why it has none
 
 
 @frozen
@@ -115,16 +116,24 @@ class SqsListener:
             # Stopped during the long poll: give them straight back rather than handle them late.
             self._make_visible(messages)
             return len(messages)
-        # A booking's messages in arrival order, the groups in first-arrival order; without a booking id alone.
-        groups: dict[object, list[tuple[SqsMessage, SnsNotification | Exception]]] = {}
+        # A booking's messages in arrival order, the groups in first-arrival order; a message without a booking
+        # id (or not parseable) is a group alone.
+        groups: list[list[_Received]] = []
+        by_booking: dict[int, list[_Received]] = {}
         for message in messages:
             parsed = _parse(message)
             booking_id = booking_id_of(parsed.message) if isinstance(parsed, SnsNotification) else None
-            groups.setdefault(object() if booking_id is None else booking_id, []).append((message, parsed))
-        wait([self._pool.submit(self._handle_in_order, group) for group in groups.values()])
+            if booking_id is None:
+                groups.append([(message, parsed)])
+            elif booking_id in by_booking:
+                by_booking[booking_id].append((message, parsed))
+            else:
+                by_booking[booking_id] = [(message, parsed)]
+                groups.append(by_booking[booking_id])
+        wait([self._pool.submit(self._handle_in_order, group) for group in groups])
         return len(messages)
 
-    def _handle_in_order(self, group: list[tuple[SqsMessage, SnsNotification | Exception]]) -> None:
+    def _handle_in_order(self, group: list[_Received]) -> None:
         for message, parsed in group:
             try:
                 with received_message_span(self._tracer, message, self._queue_name):

@@ -6,7 +6,6 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from attrs import define
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -17,14 +16,18 @@ from ptpu_core.errors import SystemFailure
 log = logging.getLogger(__name__)
 
 
-@define(auto_exc=True)
 class ApiError(Exception):
-    """An answer in the HMPPS shape; no `developer_message` repeats the `user_message`."""
+    """An answer in the HMPPS shape; `str()` is the user message, and `developer_message` defaults to it."""
 
-    status: int
-    user_message: str
-    developer_message: str | None = None
-    headers: Mapping[str, str] | None = None
+    def __init__(
+        self, status: int, user_message: str, developer_message: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(user_message)
+        self.status = status
+        self.user_message = user_message
+        self.developer_message = developer_message or user_message
+        self.headers = headers
 
 
 def bad_request(message: str) -> ApiError:

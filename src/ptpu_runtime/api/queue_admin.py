@@ -36,13 +36,21 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
             telemetry.track_event(event, attributes)
         return {"messagesFoundCount": count}
 
-    def transfer(event: str) -> dict[str, int]:
-        """The original's TRANSFERRED_EVENT_DLQ telemetry, or hmpps-sqs's RetryDLQ."""
+    def transfer() -> int:
+        """Every DLQ message moved back to the main queue; how many."""
         moved = queues.transfer_dlq_to_queue()
         log.info("Moved %d messages from %s back to %s", moved, queues.dlq_name(), queues.queue_name())
-        if event == TRANSFERRED_EVENT_DLQ:
-            return found(moved, event, {"messages-on-queue": str(moved)})
-        return found(moved, event, {"dlq-name": queues.dlq_name() or "", "messages-found": str(moved)})
+        return moved
+
+    def transfer_event_messages() -> None:
+        """The original's endpoints: TRANSFERRED_EVENT_DLQ telemetry."""
+        moved = transfer()
+        found(moved, TRANSFERRED_EVENT_DLQ, {"messages-on-queue": str(moved)})
+
+    def retry_dlq() -> dict[str, int]:
+        """hmpps-sqs's endpoints: RetryDLQ telemetry."""
+        moved = transfer()
+        return found(moved, "RetryDLQ", {"dlq-name": queues.dlq_name() or "", "messages-found": str(moved)})
 
     def purge(queue_name: str) -> int:
         try:
@@ -59,7 +67,7 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
     @router.put("/transfer-event-dlq", dependencies=admin, responses=ADMIN_ERRORS, response_class=Response,
                 summary="Transfers all DLQ messages to the main queue")
     def transfer_event_dlq() -> None:
-        transfer(TRANSFERRED_EVENT_DLQ)
+        transfer_event_messages()
 
     @router.put("/purge-event-dlq", dependencies=admin, responses=PURGE_ERRORS, response_class=Response,
                 summary="Purges the event dead letter queue")
@@ -71,16 +79,16 @@ def queue_admin_router(queues: QueueAdmin, telemetry: Telemetry, verifier: Token
     @router.put("/queue-housekeeping", response_class=Response,
                 summary="Moves DLQ messages back; internal, called from a Kubernetes CronJob")
     def queue_housekeeping() -> None:
-        transfer(TRANSFERRED_EVENT_DLQ)
+        transfer_event_messages()
 
     @router.put("/retry-dlq/{dlqName}", dependencies=admin, responses=ADMIN_ERRORS)
     def retry_dlq_named(dlq_name: str = Path(alias="dlqName")) -> dict[str, int]:
         known_dlq(dlq_name)
-        return transfer("RetryDLQ")
+        return retry_dlq()
 
     @router.put("/retry-all-dlqs", summary="Internal only: not exposed through the ingress")
     def retry_all_dlqs() -> list[dict[str, int]]:
-        return [transfer("RetryDLQ")] if queues.dlq_name() else []
+        return [retry_dlq()] if queues.dlq_name() else []
 
     @router.put("/purge-queue/{queueName}", dependencies=admin, responses=PURGE_ERRORS)
     def purge_queue(queue_name: str = Path(alias="queueName")) -> dict[str, int]:

@@ -288,6 +288,29 @@ def test_a_pod_never_gives_one_booking_to_two_of_its_workers(leases) -> None:
     assert a.try_lease(BOOKING, PROCESS_DUE)
 
 
+def test_a_release_whose_clock_fails_still_forgets_the_booking_so_the_pod_can_take_it_again(
+    aws_clients: AwsClients, table: str, clock: SettableClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = False
+
+    def failing_clock() -> datetime:
+        if broken:
+            raise OSError("clock unavailable")
+        return clock()
+
+    a = DynamoBookingLeases(aws_clients.schedule_dynamodb, table, LEASE, locked_by="ptpu@pod-a:1",
+                            clock=failing_clock)
+    assert a.try_lease(BOOKING, PROCESS_DUE)
+    broken = True
+    with caplog.at_level(logging.ERROR):
+        a.release(BOOKING, PROCESS_DUE)  # never raises
+    broken = False
+
+    assert "not released" in caplog.text
+    # Still ours in the table (lockedBy pod a), and no longer held by a worker: taken again at once.
+    assert a.try_lease(BOOKING, PROCESS_DUE)
+
+
 def test_of_many_workers_of_one_pod_racing_for_a_booking_exactly_one_gets_it(leases) -> None:
     a = leases("ptpu@pod-a:1")
     barrier = threading.Barrier(8)

@@ -8,8 +8,8 @@ existing service's helm values (queue id `prisoneventqueue`, topic id `domaineve
 import pytest
 from required_settings import REQUIRED
 
-from ptpu_runtime.config import Settings, load_settings
-from ptpu_runtime.config_kinds import SettingsError
+from ptpu_runtime.config import KEY_PAIR, Settings, load_settings
+from ptpu_runtime.config_kinds import SettingsError, specs
 
 
 def settings_with(**overrides: str | None) -> Settings:
@@ -118,7 +118,11 @@ def test_web_token_defaults_off_and_with_irsa_leaves_every_client_on_the_default
             settings.schedule_credentials) == (None, None, None, None)
 
 
-@pytest.mark.parametrize("key", ["AWS_ACCESS_KEY_ID", "SQS_AWS_ACCESS_KEY_ID", "DYNAMODB_AWS_ACCESS_KEY_ID"])
+# boto3's own access key id and every key pair setting's, as Settings declares them: a new one must be refused too.
+STATIC_KEYS = ["AWS_ACCESS_KEY_ID", *(spec.names[0] for _, spec, _ in specs(Settings) if spec.kind is KEY_PAIR)]
+
+
+@pytest.mark.parametrize("key", STATIC_KEYS)
 def test_web_token_with_static_keys_is_an_error_naming_both(key):
     secret = key.replace("ACCESS_KEY_ID", "SECRET_ACCESS_KEY")
     with pytest.raises(SettingsError) as raised:
