@@ -24,25 +24,26 @@ Decision = tuple[Outcome, str, dict[str, str]]  # outcome, telemetry event name,
 
 
 def process(event: ImprisonmentStatusChangedEvent, work: BookingWork) -> Outcome:
-    # Exactly one outcome event per record, always saying which booking and status it was.
     outcome, name, attributes = _decide(event, work)
-    work.track_event(name, attributes)
+    # Exactly one outcome event per record, always saying which booking and status it was (merged last: these win).
+    work.track_event(name, attributes | _ids(event))
     log.info("Imprisonment status of booking %d: %s", event.booking_id, name)
     return outcome
 
 
 def _decide(event: ImprisonmentStatusChangedEvent, work: BookingWork) -> Decision:
     booking_id = event.booking_id
-    ids = {"bookingId": str(booking_id), "imprisonmentStatusSeq": str(event.imprisonment_status_seq)}
     if event.imprisonment_status_seq != 0:  # 1: NOMIS raises three events; only the insert matters
-        return done(State.NO_LONGER_VALID), names.IMPRISONMENT_STATUS_NOT_SEQUENCE_ZERO, ids
+        return done(State.NO_LONGER_VALID), names.IMPRISONMENT_STATUS_NOT_SEQUENCE_ZERO, {}
     detail = work.get_sentence_detail(booking_id)
-    start = detail.sentence_start_date and latest_sentence_start_date(work.get_sentence_terms(booking_id))  # 2, 3
+    if detail.sentence_start_date is None:  # 2
+        return done(State.NO_LONGER_VALID), names.IMPRISONMENT_STATUS_NO_SENTENCE_START_DATE, {}
+    start = latest_sentence_start_date(work.get_sentence_terms(booking_id))  # 3
     if start is None:
-        return done(State.NO_LONGER_VALID), names.IMPRISONMENT_STATUS_NO_SENTENCE_START_DATE, ids
+        return done(State.NO_LONGER_VALID), names.IMPRISONMENT_STATUS_NO_SENTENCE_START_DATE, {}
     booking = work.get_booking(booking_id)
     require_booking_identifiers(booking)
-    about = ids | names.booking_attributes(booking) | {"sentenceStartDate": start.isoformat()}
+    about = names.booking_attributes(booking) | {"sentenceStartDate": start.isoformat()}
     if not booking.active_flag:  # 4: released since; nothing left to do
         return done(State.COMPLETED), names.IMPRISONMENT_STATUS_IGNORED, about | {"reason": NOT_ACTIVE}
 
@@ -59,17 +60,17 @@ def _decide(event: ImprisonmentStatusChangedEvent, work: BookingWork) -> Decisio
     noms, book_no = booking.offender_no, booking.booking_no
     capabilities = settings.capabilities
     if not capabilities.matching:  # 7
-        work.track_event(names.SKIPPED_BY_CONFIGURATION, about | skipped(Capability.MATCHING, STATUS_CHANGE))
+        _skip(work, Capability.MATCHING, event, about)
     elif work.update_booking_number(noms, UpdateCustodyBookingNumber(start, book_no)) is None:
         return try_later(State.BOOKING_NUMBER_NOT_ASSIGNED, None, crn), names.BOOKING_NUMBER_NOT_ASSIGNED, about
     # Until Delius is put right (e.g. duplicate custodial events) keep trying while the sentence runs.
     retry_until = detail.sentence_expiry_date
     if not capabilities.location:  # 8
-        work.track_event(names.SKIPPED_BY_CONFIGURATION, about | skipped(Capability.LOCATION, STATUS_CHANGE))
+        _skip(work, Capability.LOCATION, event, about)
     elif booking.agency_id is not None and work.update_custody(noms, book_no, UpdateCustody(booking.agency_id)) is None:
         return try_later(State.LOCATION_NOT_UPDATED, retry_until, crn), names.LOCATION_NOT_UPDATED, about
     if not capabilities.key_dates:
-        work.track_event(names.SKIPPED_BY_CONFIGURATION, about | skipped(Capability.KEY_DATES, STATUS_CHANGE))
+        _skip(work, Capability.KEY_DATES, event, about)
     else:
         replaced = work.replace_key_dates(noms, book_no, probation_key_dates(detail))  # 9
         if isinstance(replaced, NotFound):
@@ -77,3 +78,13 @@ def _decide(event: ImprisonmentStatusChangedEvent, work: BookingWork) -> Decisio
             return outcome, names.KEY_DATES_NOT_UPDATED, about | {"reason": replaced.detail}
     return done(State.COMPLETED, crn), names.IMPRISONMENT_STATUS_UPDATED, about | {"crn": crn}  # 10
 
+
+def _ids(event: ImprisonmentStatusChangedEvent) -> dict[str, str]:
+    return {"bookingId": str(event.booking_id), "imprisonmentStatusSeq": str(event.imprisonment_status_seq)}
+
+
+def _skip(
+    work: BookingWork, capability: Capability, event: ImprisonmentStatusChangedEvent, about: dict[str, str]
+) -> None:
+    """One P2PSkippedByConfiguration for a step whose capability is switched off (the ids merged last)."""
+    work.track_event(names.SKIPPED_BY_CONFIGURATION, about | skipped(capability, STATUS_CHANGE) | _ids(event))

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from attrs import asdict
-
 from ptpu_core.models.prison import SentenceDetail, SentenceTerm
 from ptpu_core.models.probation import ReplaceCustodyKeyDates
 from ptpu_core.telemetry_names import NOT_PRESENT
@@ -32,10 +30,18 @@ def latest_sentence_start_date(terms: Iterable[SentenceTerm]) -> date | None:
 
 
 def sentence_date_attributes(detail: SentenceDetail) -> dict[str, str]:
-    """Every sentence date as telemetry attributes, named as prison-api names them (its camelCase fields)."""
-    return {_camel_case(name): value.isoformat() if value else NOT_PRESENT for name, value in asdict(detail).items()}
-
-
-def _camel_case(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(word.title() for word in rest)
+    """Every sentence date as telemetry attributes, named as prison-api names them. The names (and their
+    order) are the existing service's telemetry: a contract, written out so a renamed field cannot change it."""
+    dates = {
+        "sentenceStartDate": detail.sentence_start_date,
+        "confirmedReleaseDate": detail.confirmed_release_date,
+        "conditionalReleaseDate": detail.conditional_release_date,
+        "conditionalReleaseOverrideDate": detail.conditional_release_override_date,
+        "licenceExpiryDate": detail.licence_expiry_date,
+        "paroleEligibilityDate": detail.parole_eligibility_date,
+        "sentenceExpiryDate": detail.sentence_expiry_date,
+        "topupSupervisionExpiryDate": detail.topup_supervision_expiry_date,
+        "releaseDate": detail.release_date,
+        "homeDetentionCurfewEligibilityDate": detail.home_detention_curfew_eligibility_date,
+    }
+    return {name: value.isoformat() if value else NOT_PRESENT for name, value in dates.items()}

@@ -172,21 +172,22 @@ class _Collected:
             self._onward.track_event(name, attributes)
 
 
-def _no_leases_if_none(leases: BookingLeases | None) -> BookingLeases:
-    return leases or NoLeases()
-
-
-@define
 class Resync:
-    """`owed_announcements` keeps an announcement that could not be published (`KeptWhenUnpublished`)."""
+    """A dry run (per request, or always with `settings.dry_run`) reports through `dry_run`'s twins;
+    `owed_announcements` keeps an announcement that could not be published (`KeptWhenUnpublished`)."""
 
-    _ports: Ports
-    _settings: DomainSettings
-    _latest_bookings: LatestBookings
-    _dry_run: DryRun = field(kw_only=True)
-    _leases: BookingLeases = field(kw_only=True, default=None, converter=_no_leases_if_none)
-    _time_budget: timedelta = field(kw_only=True, default=TIME_BUDGET)
-    _owed_store: MessageRepository | None = field(kw_only=True, default=None, alias="owed_announcements")
+    def __init__(
+        self, ports: Ports, settings: DomainSettings, latest_bookings: LatestBookings, *, dry_run: DryRun,
+        leases: BookingLeases | None = None, time_budget: timedelta = TIME_BUDGET,
+        owed_announcements: MessageRepository | None = None,
+    ) -> None:
+        self._ports = ports
+        self._settings = settings
+        self._latest_bookings = latest_bookings
+        self._dry_run = dry_run
+        self._leases = leases or NoLeases()
+        self._time_budget = time_budget
+        self._owed_store = owed_announcements
 
     @property
     def always_dry_run(self) -> bool:
@@ -195,28 +196,34 @@ class Resync:
     def resync(
         self, ids: Sequence[object], *, dry_run: bool = True, progress: ResyncProgress | None = None
     ) -> ResyncReport:
-        """One item per id, in order; InvalidResyncRequest (nothing done) for a bad request."""
+        """One item per id, in order; InvalidResyncRequest (nothing done) for a bad request. `progress` is kept
+        up to date and its `stop()` honoured like a spent time budget."""
         wanted = validated_ids(ids)
         progress = progress or ResyncProgress()
         progress.begin(wanted)
         dry_run = dry_run or self.always_dry_run
         spent_at = instant(self._ports.clock.now()) + self._time_budget
-        answered: dict[RequestedId, ResyncItem] = {}  # by id asked and by booking: each looked up and done once
+        by_booking: dict[int, ResyncItem] = {}  # each booking leased and processed once
+        by_noms: dict[str, int | ResyncItem] = {}  # each NOMS number looked up once: its booking, or why none
         for requested in wanted:
             progress.running(requested, requested if isinstance(requested, int) else None)
-            item = answered.get(requested)  # answered already: the same answer, whatever the budget
-            if item is None and (progress.stopped or instant(self._ports.clock.now()) >= spent_at):
+            known = requested if isinstance(requested, int) else by_noms.get(requested)
+            if isinstance(known, ResyncItem) or (isinstance(known, int) and known in by_booking):
+                resolved: int | ResyncItem = known  # answered already: the same answer, whatever the budget
+            elif progress.stopped or instant(self._ports.clock.now()) >= spent_at:
                 spent = f"not started: this request's {self._time_budget.total_seconds():g} s were spent; send it again"
-                item = evolve(_not_started(requested), detail=spent)
-            elif item is None:
-                booking = self._booking_of(requested)
-                if isinstance(booking, int):
-                    progress.running(requested, booking)
-                    if booking not in answered:
-                        answered[booking] = self._leased(booking, dry_run)
-                    booking = answered[booking]
-                item = answered[requested] = booking
-            item = evolve(item, requested=requested)
+                resolved = evolve(_not_started(requested), detail=spent)
+            else:
+                resolved = self._booking_of(requested)
+                if isinstance(requested, str):
+                    by_noms[requested] = resolved
+            if isinstance(resolved, ResyncItem):
+                item = evolve(resolved, requested=requested)
+            else:
+                progress.running(requested, resolved)
+                if resolved not in by_booking:
+                    by_booking[resolved] = self._leased(resolved, dry_run)
+                item = evolve(by_booking[resolved], requested=requested)
             progress.answered(item)
             log.info("Re-sync%s of %s: booking %s %s %s", " (dry run)" if dry_run else "", requested,
                      item.booking_id, item.result.value, item.status.value if item.status else "")

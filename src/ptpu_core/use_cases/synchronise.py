@@ -1,4 +1,7 @@
-"""Phases 2 and 3 (SPEC §6, §8, §10; the Kotlin MessageAggregator and MessageRetryService). A processing
+"""Phases 2 and 3 (SPEC §6, §8, §10; the Kotlin MessageAggregator and MessageRetryService): select the due
+bookings, then per booking take its lease, read its records again under it (none still selected: `stale`),
+aggregate them, and process and save each kept one through its `BookingWork`. A retry run takes the booking's
+records except those inside the hold-back. No booking starts after `deadline` (`deferred`). A processing
 exception is that record's TryLater(ERROR); a StoreFailure stops the cycle, losing nothing."""
 
 from __future__ import annotations
@@ -59,7 +62,9 @@ Selector = Callable[[Message], bool]
 
 @frozen
 class _Pass:
-    """`selects` is checked again on each booking's consistent read; `probe`: True for a booking failing again."""
+    """`selects`: the selection, checked again on each booking's consistent read; `joins`: which of a booking's
+    records the pass may process with the selected ones; `probe`: a probe run's bookings, True when one ended
+    failing again."""
 
     selects: Selector
     run: LeaseRun = PROCESS_DUE
@@ -181,7 +186,7 @@ class SynchronisationService:
                     tally["leased_elsewhere"] += 1
                     log.debug("booking %s: read as leased by another pod (or done since); skipped", booking_id)
                     continue
-                yield partial(self._booking, booking_id, cycle, refused)
+                yield partial(self._leased_booking, booking_id, cycle, refused)
 
     def _leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> Collection[int] | None:
         """The bookings among `booking_ids` to skip; None when the leases could not be read (logged)."""
@@ -192,7 +197,7 @@ class SynchronisationService:
                         len(booking_ids), failure)
             return None
 
-    def _booking(self, booking_id: int, cycle: _Pass, refused: threading.Event) -> Counter[str]:
+    def _leased_booking(self, booking_id: int, cycle: _Pass, refused: threading.Event) -> Counter[str]:
         """One booking on one worker, under its lease; returns its own tally, merged by the caller."""
         tally: Counter[str] = Counter()
         lease = self._leases.lease
@@ -203,44 +208,50 @@ class SynchronisationService:
             tally["leased_elsewhere"] += 1
             log.debug("booking %s: leased by another pod (or done by this tick's run); skipped", booking_id)
             return tally
-        failing = False  # a record ended in a system failure
+        saved: list[Outcome] = []
         try:
-            records = [m for m in self._repository.unprocessed_for_booking(booking_id) if cycle.joins(m)]
-            if not any(cycle.selects(m) for m in records):
-                tally["stale"] += 1
-                log.info("booking %s: no record is selected any more (the index lagged); skipped", booking_id)
-                return tally
-            aggregation = aggregate(records)
-            tally["bookings"] += 1
-            for duplicate in aggregation.duplicates:
-                self._repository.delete(duplicate)
-                tally["duplicates_deleted"] += 1
-                log.info("booking %s: deleted duplicate %s message %s", booking_id, duplicate.event_type, duplicate.id)
-            work = BookingWork(self._ports, self._settings, store=self._repository, dry_run=self._dry_run,
-                               lease=partial(confirm_lease, self._leases, booking_id, cycle.run),
-                               save=partial(self._save, cycle=cycle, tally=tally))
-            for message in aggregation.kept:
-                if stop_at is not None and instant(self._ports.clock.now()) >= stop_at:
-                    tally["cut_short"] += 1
-                    log.warning("booking %s: its lease is half spent; the rest of its records are left for the next"
-                                " cycle", booking_id)
-                    break
-                outcome = self._record(message, work)
-                tally["processed"] += 1
-                if isinstance(outcome, Done):
-                    tally["done"] += 1
-                else:
-                    tally["retried"] += 1
-                    failing = failing or outcome.status.state is SynchroniseState.ERROR
+            self._synchronise_booking(booking_id, cycle, stop_at, tally, saved)
         except LeaseLost:
             tally["lease_lost"] += 1
             log.warning("booking %s: this pod no longer holds its lease; it writes nothing more for the booking and"
                         " leaves the record in hand unprocessed for whoever holds it", booking_id)
         finally:
             self._leases.release(booking_id, cycle.run)
-        if cycle.probe is not None and tally["processed"]:
-            cycle.probe[booking_id] = failing
+        if cycle.probe is not None and saved:  # failing again: a record ended in a system failure
+            cycle.probe[booking_id] = any(_system_failure_outcome(outcome) for outcome in saved)
         return tally
+
+    def _synchronise_booking(
+        self, booking_id: int, cycle: _Pass, stop_at: datetime | None, tally: Counter[str], saved: list[Outcome]
+    ) -> None:
+        """The leased booking's records, each outcome added to `saved` once stored; LeaseLost ends the pass."""
+        records = [m for m in self._repository.unprocessed_for_booking(booking_id) if cycle.joins(m)]
+        if not any(cycle.selects(m) for m in records):
+            tally["stale"] += 1
+            log.info("booking %s: no record is selected any more (the index lagged); skipped", booking_id)
+            return
+        aggregation = aggregate(records)
+        tally["bookings"] += 1
+        for duplicate in aggregation.duplicates:
+            self._repository.delete(duplicate)
+            tally["duplicates_deleted"] += 1
+            log.info("booking %s: deleted duplicate %s message %s", booking_id, duplicate.event_type, duplicate.id)
+        work = BookingWork(self._ports, self._settings, store=self._repository, dry_run=self._dry_run,
+                           lease=partial(confirm_lease, self._leases, booking_id, cycle.run),
+                           save=partial(self._save, cycle=cycle, tally=tally))
+        for message in aggregation.kept:
+            if stop_at is not None and instant(self._ports.clock.now()) >= stop_at:
+                tally["cut_short"] += 1
+                log.warning("booking %s: its lease is half spent; the rest of its records are left for the next"
+                            " cycle", booking_id)
+                break
+            outcome = self._record(message, work)
+            saved.append(outcome)
+            tally["processed"] += 1
+            if isinstance(outcome, Done):
+                tally["done"] += 1
+            else:
+                tally["retried"] += 1
 
     def _record(self, message: Message, work: BookingWork) -> Outcome:
         """Process one record and save its outcome; LeaseLost leaves it as the lease's new holder will find it."""
@@ -280,6 +291,10 @@ def _sum(first: CycleSummary, second: CycleSummary) -> CycleSummary:
 
 def _system_failure(message: Message) -> bool:
     return message.status == SynchroniseState.ERROR and RetryTier.SHORT.covers(message.retry_count)
+
+
+def _system_failure_outcome(outcome: Outcome) -> bool:
+    return not isinstance(outcome, Done) and outcome.status.state is SynchroniseState.ERROR
 
 
 def _probe_failing_again(finished: dict[int, bool]) -> bool:

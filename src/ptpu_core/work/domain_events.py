@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from attrs import astuple, evolve, frozen
+from attrs import evolve, frozen
 
 from ptpu_core.errors import SystemFailure, UpstreamFailure
 from ptpu_core.models.domain_event import CRN, NOMS, HmppsDomainEvent, PersonIdentifier
@@ -78,15 +78,23 @@ def owed_step(event: HmppsDomainEvent) -> str:
     return f"{event_key(_OWED, event)}={_encode(event)}"
 
 
+# The owed-event format is stored on records (DynamoDB) and read by other pods and other versions: never change
+# it, whatever HmppsDomainEvent's fields become. A compact JSON array: [eventType, occurredAt (ISO 8601),
+# description, [[type, value], ...] identifiers, [[name, value], ...] additional information, version].
 def _encode(event: HmppsDomainEvent) -> str:
-    """The event's fields in order, as a compact JSON array (its time in ISO 8601)."""
-    return json.dumps(astuple(event), separators=(",", ":"), default=datetime.isoformat)
+    identifiers = [[one.type, one.value] for one in event.identifiers]
+    information = [list(pair) for pair in event.additional_information]
+    fields = [event.event_type, event.occurred_at.isoformat(), event.description, identifiers, information]
+    return json.dumps([*fields, event.version], separators=(",", ":"))
 
 
 def _decode(text: str) -> HmppsDomainEvent:
     event_type, occurred_at, description, identifiers, information, version = json.loads(text)
-    people = tuple(PersonIdentifier(kind, value) for kind, value in identifiers)
-    return HmppsDomainEvent(event_type, datetime.fromisoformat(occurred_at), description, people, information, version)
+    return HmppsDomainEvent(
+        event_type=event_type, occurred_at=datetime.fromisoformat(occurred_at), description=description,
+        identifiers=tuple(PersonIdentifier(kind, value) for kind, value in identifiers),
+        additional_information=tuple((key, value) for key, value in information), version=version,
+    )
 
 
 @frozen

@@ -30,7 +30,8 @@ from ptpu_core.work.effect_journal import AppliedStepStore, EffectJournal, write
 log = logging.getLogger("ptpu.synchronise")
 
 T = TypeVar("T")
-KEY_DATES = "replace_key_dates"
+# A write's operation name, part of its journal key (`write_key`) stored on records: never change one.
+_REPLACE_KEY_DATES_OPERATION = "replace_key_dates"
 Save = Callable[[Message, "Outcome | Exception"], Outcome]
 """Stores a record's outcome (an Exception: processing raised it) and answers the outcome stored."""
 
@@ -60,7 +61,8 @@ def _landed_unless_refused(answer: object) -> str | None:
 
 
 class BookingWork:
-    """`store` None: no journal, effects at once. `lease` raises LeaseLost unless the lease is still ours."""
+    """`store`: the journal's store (None: no journal, effects at once); `save`: how `commit` stores an outcome;
+    `lease`: raises LeaseLost unless the lease is still ours; `dry_run`: the client writes go to instead."""
 
     def __init__(
         self, ports: Ports, settings: DomainSettings, *, store: AppliedStepStore | None = None,
@@ -83,7 +85,9 @@ class BookingWork:
         self._journal = None if self._store is None else EffectJournal(message, self._store)
 
     def commit(self, result: Outcome | Exception) -> Outcome:
-        """Store the outcome with the journal in one write, then emit its effects; when that save fails, `flush`."""
+        """Store the outcome with the journal in one write, then emit its effects. When that save fails, write the
+        journal alone (`flush`), emit once it landed, and re-raise the save's error. With no `save` (or no record
+        begun): `flush`, then answer `result`, or raise it when it is an Exception."""
         self._confirm_lease()  # the save is a write for the booking too
         journal, message = self._journal, self._message
         if self._save is None or message is None:
@@ -139,24 +143,27 @@ class BookingWork:
         return self.ports.community_api.get_convictions(crn)
 
     def _write(
-        self, operation: str, *arguments: object, replayed: Callable[[str], T],
+        self, operation: str, *arguments: object, send: Callable[[CommunityApi], T], replayed: Callable[[str], T],
         landed: Callable[[T], str | None] = _landed_unless_refused,
     ) -> T:
-        """Every Delius write (community-api's `operation`), in order: the journal (a landed write is `replayed`
-        from its summary), the lease, the last identical key-dates write, the dry run, community-api. `landed`:
-        the journal's suffix for an answer ("" or "=<summary>"; None: it did not take, nothing is journalled)."""
+        """Every Delius write, in order: the journal (a write it says landed is not sent again: its answer is
+        `replayed` from the summary journalled), the lease, the last identical key-dates write with no write
+        between (answered as it was), the dry run, community-api (`send`). `operation` and `arguments` name the
+        write in the journal. `landed` gives the journal's suffix for an answer ("" or "=<summary>"); None: the
+        write did not take, nothing is journalled."""
         key = write_key(operation, *arguments)
         summary = None if self._journal is None else self._journal.landed_write(key)
         if summary is not None:
             return replayed(summary)
         self._confirm_lease()
         request = (operation, *arguments)
-        if operation == KEY_DATES and self._last_key_dates and self._last_key_dates[0] == request:
+        key_dates = operation == _REPLACE_KEY_DATES_OPERATION
+        if key_dates and self._last_key_dates and self._last_key_dates[0] == request:
             answer: T = self._last_key_dates[1]
         else:
             self._last_key_dates = None  # any other write may change what the key-dates write finds
-            answer = getattr(self._dry_run or self.ports.community_api, operation)(*arguments)
-            if operation == KEY_DATES:
+            answer = send(self._dry_run or self.ports.community_api)
+            if key_dates:
                 self._last_key_dates = (request, answer)
         suffix = landed(answer)
         if suffix is not None and self._journal is not None:
@@ -164,8 +171,11 @@ class BookingWork:
         return answer
 
     def update_noms_number(self, crn: str, noms_number: str) -> probation.IDs:
-        return self._write("update_noms_number", crn, noms_number,
-                           replayed=lambda _summary: probation.IDs(crn=crn, noms_number=noms_number))
+        return self._write(
+            "update_noms_number", crn, noms_number,
+            send=lambda api: api.update_noms_number(crn, noms_number),
+            replayed=lambda _summary: probation.IDs(crn=crn, noms_number=noms_number),
+        )
 
     def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[probation.IDs]:
         def replayed(crns: str) -> list[probation.IDs]:
@@ -174,13 +184,20 @@ class BookingWork:
         def landed(replaced: list[probation.IDs]) -> str | None:
             return f"={','.join(ids.crn for ids in replaced)}" if replaced else None  # []: 404/409
 
-        return self._write("replace_noms_number", old_noms_number, new_noms_number, replayed=replayed, landed=landed)
+        return self._write(
+            "replace_noms_number", old_noms_number, new_noms_number,
+            send=lambda api: api.replace_noms_number(old_noms_number, new_noms_number),
+            replayed=replayed, landed=landed,
+        )
 
     def update_booking_number(
         self, noms_number: str, body: probation.UpdateCustodyBookingNumber
     ) -> probation.Custody | None:
-        return self._write("update_booking_number", noms_number, body,
-                           replayed=lambda _summary: probation.Custody(booking_number=body.booking_number))
+        return self._write(
+            "update_booking_number", noms_number, body,
+            send=lambda api: api.update_booking_number(noms_number, body),
+            replayed=lambda _summary: probation.Custody(booking_number=body.booking_number),
+        )
 
     def update_custody(
         self, noms_number: str, booking_number: str, body: probation.UpdateCustody
@@ -194,13 +211,20 @@ class BookingWork:
             description = answer.institution.description if answer and answer.institution else None
             return None if answer is None else f"={description or ''}"
 
-        return self._write("update_custody", noms_number, booking_number, body, replayed=replayed, landed=landed)
+        return self._write(
+            "update_custody", noms_number, booking_number, body,
+            send=lambda api: api.update_custody(noms_number, booking_number, body),
+            replayed=replayed, landed=landed,
+        )
 
     def replace_key_dates(
         self, noms_number: str, booking_number: str, body: probation.ReplaceCustodyKeyDates
     ) -> probation.Custody | probation.NotFound:
-        return self._write(KEY_DATES, noms_number, booking_number, body,
-                           replayed=lambda _summary: probation.Custody(booking_number=booking_number))
+        return self._write(
+            _REPLACE_KEY_DATES_OPERATION, noms_number, booking_number, body,
+            send=lambda api: api.replace_key_dates(noms_number, booking_number, body),
+            replayed=lambda _summary: probation.Custody(booking_number=booking_number),
+        )
 
     # Telemetry and metric counts, journalled per attempt
 

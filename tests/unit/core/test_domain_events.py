@@ -6,6 +6,7 @@ HmppsDomainEvent / BookingChangeService) and as custody-key-dates-and-delius rea
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,6 +30,8 @@ from ptpu_core.work.domain_events import (
     ADDED_DESCRIPTION,
     PRISON_IDENTIFIER_ADDED,
     UPDATED_DESCRIPTION,
+    owed_events,
+    owed_step,
     prison_identifier_added,
     prison_identifier_updated,
 )
@@ -251,3 +254,19 @@ def test_an_owed_event_rides_on_the_journal_of_the_saved_outcome(unlinked: Fakes
     assert retried is not None
     assert attempt(retried) == done(State.COMPLETED, CRN)
     assert publisher.published == [prison_identifier_added(CRN, OFFENDER_NO, BOOKING_NO, NOW)]
+
+
+def test_an_owed_event_is_stored_in_a_format_that_never_changes() -> None:
+    """Other pods and versions read the owed events stored on records: the encoded text is pinned here."""
+    occurred = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # the hour the clocks go forward in London
+    event = prison_identifier_updated("X100001", "A1234BC", "Z9999ZZ", "38344A", occurred)
+
+    step = owed_step(event)
+
+    assert step.startswith("w:publish-owed:")
+    assert step.split("=", 1)[1] == (
+        '["probation-case.prison-identifier.updated","2026-03-29T02:30:00+01:00",'
+        f'{json.dumps(UPDATED_DESCRIPTION)},[["CRN","X100001"],["NOMS","A1234BC"]],'
+        '[["bookingNumber","38344A"],["previousNomsNumber","Z9999ZZ"]],1]'
+    )
+    assert owed_events([step]) == [event]

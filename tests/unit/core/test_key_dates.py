@@ -51,7 +51,11 @@ def test_telemetry_names_every_sentence_date_and_marks_absent_ones() -> None:
     assert attributes["conditionalReleaseOverrideDate"] == "not present"
     assert attributes["licenceExpiryDate"] == "not present"
     assert attributes["homeDetentionCurfewEligibilityDate"] == "2022-11-01"
-    assert len(attributes) == 10
+    assert list(attributes) == [  # the existing service's telemetry names, in its order
+        "sentenceStartDate", "confirmedReleaseDate", "conditionalReleaseDate", "conditionalReleaseOverrideDate",
+        "licenceExpiryDate", "paroleEligibilityDate", "sentenceExpiryDate", "topupSupervisionExpiryDate",
+        "releaseDate", "homeDetentionCurfewEligibilityDate",
+    ]
 
 
 def test_sentence_start_is_the_latest_term_not_consecutive_to_another() -> None:
