@@ -270,3 +270,33 @@ def test_an_owed_event_is_stored_in_a_format_that_never_changes() -> None:
         '[["bookingNumber","38344A"],["previousNomsNumber","Z9999ZZ"]],1]'
     )
     assert owed_events([step]) == [event]
+
+
+def test_a_dry_run_journals_no_write_or_announcement_so_a_live_retry_makes_them(unlinked: Fakes) -> None:
+    """A record a dry run left to retry (its writes only reported) is retried once the dry run is switched off:
+    its journal must not claim the writes or the announcement as made, or the live retry would skip them."""
+    message = stored(unlinked, STATUS_CHANGE)
+
+    def save(record: Message, result: Outcome | Exception) -> Outcome:
+        unlinked.repository.update(record)  # carries the staged journal
+        assert not isinstance(result, Exception)
+        return result
+
+    dry_settings = DomainSettings(only_prisons=frozenset({PRISON}), dry_run=True)
+    dry = BookingWork(unlinked.ports(domain_events=DryRunDomainEventPublisher(unlinked.telemetry)), dry_settings,
+                      store=unlinked.repository, save=save,
+                      dry_run=DryRunCommunityApi(unlinked.community, unlinked.telemetry))
+    dry.begin(message)
+    dry.commit(process(message, dry))
+    assert unlinked.community.offenders[CRN].noms_number is None  # nothing reached Delius
+    after_dry_run = unlinked.repository.get("stored-1")
+    assert after_dry_run is not None
+    assert [step for step in after_dry_run.applied_steps if step.startswith("w:")] == []  # writes and announcements
+
+    publisher = FakeDomainEventPublisher()
+    live = BookingWork(unlinked.ports(domain_events=publisher), unlinked.settings, store=unlinked.repository,
+                       save=save)
+    live.begin(after_dry_run)
+    live.commit(process(after_dry_run, live))
+    assert unlinked.community.offenders[CRN].noms_number == OFFENDER_NO
+    assert publisher.published == [prison_identifier_added(CRN, OFFENDER_NO, BOOKING_NO, NOW)]
