@@ -65,7 +65,6 @@ from _timing import Timed, Totals, merged
 from bench_upstream_calls import delius_state
 from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-from ptpu_runtime.tracing_setup import start_tracing
 
 from ptpu_adapters.aws.clients import LOCALSTACK, AwsEndpoints, make_clients
 from ptpu_adapters.dynamodb.message_table import message_table_definition, schedule_table_definition
@@ -74,6 +73,7 @@ from ptpu_adapters.provisioning import AwsResourceNames, ensure_table
 from ptpu_core.testing import FixedClock
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.container import Container
+from ptpu_runtime.tracing import start_tracing
 from ptpu_sandbox.lifeline import bound_to_this_process
 
 WAVE = "SENTENCE_DATES-CHANGED"
