@@ -112,7 +112,6 @@ class Service:
     def _stop(self, server: uvicorn.Server | None) -> bool:
         """Listener first (stop taking messages, finish in-flight), then scheduler, then HTTP. True if clean."""
         bound = self.settings.shutdown_timeout.total_seconds()
-        clean = True
         c = self.container
         try:
             clean = c.listener().stop(bound)

@@ -133,6 +133,11 @@ class TopicHealth:
                 "subscriptionsPending": str(attributes.get("SubscriptionsPending"))}}
 
 
+def switched_off(mode: Mapping[str, Any]) -> list[str]:
+    """The capabilities `mode` (ptpu_runtime.environment.mode_info) leaves to other services, by their names."""
+    return [name for name, allowed in mode["capabilities"].items() if not allowed]
+
+
 @define
 class BuildInfoHealth:
     """The build's version and, given the mode (ptpu_runtime.environment.mode_info), whether it writes to
@@ -146,7 +151,7 @@ class BuildInfoHealth:
         details: dict[str, Any] = {"version": self._version}
         if self._mode is not None:
             details["dryRun"] = self._mode["dryRun"]
-            details["switchedOff"] = [name for name, on in self._mode["capabilities"].items() if not on]
+            details["switchedOff"] = switched_off(self._mode)
         return {"status": UP, "details": details}
 
 

@@ -13,6 +13,10 @@ T = TypeVar("T")
 
 
 class ThreadedRunner:
+    """Runs tasks on up to `workers` threads; one executor for the runner's life (see `close`). The first
+    exception a task raises is raised by `run_all` after the tasks in hand finish; no further task is pulled
+    once one has failed."""
+
     def __init__(self, workers: int) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}")

@@ -16,6 +16,7 @@ from urllib.request import urlopen
 
 from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
 from ptpu_adapters.provisioning import AwsResourceNames
+from ptpu_runtime.health_checks import switched_off
 from ptpu_sandbox.aws_cli import aws_cli_block
 from ptpu_sandbox.ports import StackPorts
 from ptpu_sandbox.publishing import publish_scenarios, topic_arn_for
@@ -137,7 +138,7 @@ def service_mode(service_url: str) -> str:
     except (OSError, ValueError, KeyError) as error:
         return f"unknown: GET /info failed ({error})"
     writes = "DRY RUN: nothing is written to Delius" if mode["dryRun"] else "LIVE: writes to (simulated) Delius"
-    off = [name for name, on in mode["capabilities"].items() if not on]
+    off = switched_off(mode)
     return writes + (f"; switched off: {', '.join(off)}" if off else "")
 
 

@@ -14,6 +14,7 @@ from prometheus_client.core import CollectorRegistry, CounterMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from ptpu_core.models.events import EventType
+from ptpu_core.use_cases.receive import Reception
 
 MOVEMENT = "ptpu_movement"
 SENTENCE_DATE_CHANGE = "ptpu_sentenceDateChange"
@@ -30,7 +31,7 @@ RECORDS = "ptpu_records"
 RETRIES = "ptpu_retries"
 SENT_TO_DLQ = "ptpu_messages_sent_to_dlq"
 EVENTS_RECEIVED = "ptpu_events_received"
-RECEPTIONS = ("STORED", "NOT_VALID", "IGNORED", "DUPLICATE", "SWITCHED_OFF")  # ptpu_core.use_cases.receive
+RECEPTIONS = tuple(reception.value for reception in Reception)
 OTHER_EVENT_TYPE = "other"  # an event type we do not handle, kept out of the labels' values
 EVENT_TYPES = tuple(event_type.value for event_type in EventType)
 RETRY_BUCKETS = (0, 1, 2, 3, 4, 5, 10, 15, 20, 25, 30)

@@ -126,10 +126,8 @@ class OutcomeRecorder:
             self._metrics.status_change_succeeded(retries=message.retry_count, days=days)
 
 
-def kind_of(error: BaseException | None) -> tuple[str, str]:
+def kind_of(error: BaseException) -> tuple[str, str]:
     """(label, where raised): ("UpstreamFailure from prison-api (HTTP 5xx)", ...), ("KeyError at m.py:4", "m.py:4")."""
-    if error is None:
-        return "an unknown error", ""
     frame = error.__traceback__
     while frame is not None and frame.tb_next is not None:
         frame = frame.tb_next
