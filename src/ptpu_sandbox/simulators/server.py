@@ -55,6 +55,7 @@ class _LoopbackServer(ThreadingHTTPServer):
         super().__init__(address, handler)
         self._open: dict[socket.socket, bool] = {}  # connection -> answering a request now
         self._open_lock = threading.Lock()
+        self.clients_gone = 0  # answers that found their client gone (see handle_error)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         self.mark(request, busy=False)
@@ -64,6 +65,8 @@ class _LoopbackServer(ThreadingHTTPServer):
         """A client that left before its answer (a timed-out call to an injected delay) is normal here: no
         traceback among the service's log lines. Anything else is printed as the stdlib does."""
         if isinstance(sys.exc_info()[1], ConnectionError):
+            with self._open_lock:
+                self.clients_gone += 1
             return
         super().handle_error(request, client_address)
 
@@ -137,6 +140,11 @@ class HttpSimulator:
 
     def clear_faults(self) -> None:
         self.faults.clear()
+
+    @property
+    def clients_gone(self) -> int:
+        """Answers that found their client gone (a call that timed out on an injected delay)."""
+        return 0 if self._server is None else self._server.clients_gone
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self, host: str = "127.0.0.1", port: int = 0, *, keep_alive: bool = False) -> HttpSimulator:
