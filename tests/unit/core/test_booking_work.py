@@ -98,12 +98,16 @@ def test_a_booking_with_both_key_date_events_and_a_status_change_reads_and_write
 
 
 def test_each_bookings_work_starts_afresh() -> None:
+    """The service makes a new unit of work for each pass of a booking: nothing read or written in one cycle
+    is answered from memory in the next."""
     fakes = Fakes()
     fakes.linked_offender()
-    processor = fakes.processor()  # a fresh unit of work per record
+    service = SynchronisationService(fakes.repository, fakes.ports(), fakes.settings)
 
-    processor.process(a_stored(SENTENCE_DATES, id="one"))
-    processor.process(a_stored(SENTENCE_DATES, id="two"))
+    fakes.repository.add(a_stored(SENTENCE_DATES, id="one"))
+    assert service.process_due() == CycleSummary(bookings=1, processed=1, done=1)
+    fakes.repository.add(a_stored(SENTENCE_DATES, id="two"))
+    assert service.process_due() == CycleSummary(bookings=1, processed=1, done=1)
 
     assert fakes.prison.call_names().count("get_booking") == 2
     assert fakes.community.call_names().count("replace_key_dates") == 2
