@@ -16,7 +16,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from ptpu_adapters.aws.errors import error_code
 from ptpu_adapters.observability.tracing import inject_sns_attributes
 from ptpu_core.errors import SystemFailure
-from ptpu_core.models.domain_event import HmppsDomainEvent
+from ptpu_core.models.domain_event import CRN, NOMS, HmppsDomainEvent
 from ptpu_core.ports import Telemetry
 
 log = logging.getLogger(__name__)
@@ -98,8 +98,8 @@ class DryRunDomainEventPublisher:
             DRY_RUN_EVENT,
             {
                 "eventType": event.event_type,
-                "crn": event.identifier("CRN") or "",
-                "nomsNumber": event.identifier("NOMS") or "",
+                "crn": event.identifier(CRN) or "",
+                "nomsNumber": event.identifier(NOMS) or "",
                 "message": json.dumps(event_body(event), sort_keys=True),
             },
         )
