@@ -28,16 +28,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ptpu.serve")
 
-Command = Callable[[argparse.Namespace], int]
 # name -> (how to declare its arguments, what to run)
-Commands = dict[str, tuple[Callable[[argparse._SubParsersAction], None], Command]]
+Commands = dict[str, tuple[Callable[[argparse._SubParsersAction], None], Callable[[argparse.Namespace], int]]]
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        return report_config_error(error)
+    settings = load_settings()
     configure_logging(args.log_level, settings.log_format)
     for warning in unread_variable_warnings():  # a misspelt setting, e.g. PRISONTOPROBATION_DRYRUN
         log.warning(warning)
@@ -74,12 +70,11 @@ class Service:
             return report_config_error(error)
         log.info("Endpoints: %s", endpoints_line(self.settings))
         log.info(mode_line(self.settings))
-        server = None
         try:
             server = self._start()
         except Exception:
             log.exception("Start-up failed")
-            self._stop(server)
+            self._stop(None)
             return EXIT_FAILURE
         log.info("ptpu serving on %s port %d", self.settings.server_address, self.settings.server_port)
         self.stop_requested.wait()
@@ -165,13 +160,12 @@ def add_serve(subparsers: argparse._SubParsersAction) -> None:
 
 
 COMMANDS: Commands = {"serve": (add_serve, run_serve), "table": (add_table, run_table)}
-ENTRY_POINT_GROUP = "ptpu.commands"
 
 
 def all_commands() -> Commands:
     """COMMANDS plus the `ptpu.commands` entry points, except those that fail to load (warned unless absent)."""
     commands = dict(COMMANDS)
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
+    for entry in entry_points(group="ptpu.commands"):
         if entry.name in commands:
             continue
         try:
@@ -183,23 +177,20 @@ def all_commands() -> Commands:
     return commands
 
 
-def build_parser(commands: Commands | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ptpu", description="prison-to-probation-update")
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    for add, _ in (commands if commands is not None else all_commands()).values():
-        add(subparsers)
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     commands = all_commands()
-    parser = build_parser(commands)
+    parser = argparse.ArgumentParser(prog="ptpu", description="prison-to-probation-update")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for add, _ in commands.values():
+        add(subparsers)
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # refused by the command's own parser, so its usage is the one printed (exit 2)
-        command_parsers = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
-        command_parsers[0].choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
-    _, command = commands[args.command]
-    return command(args)
+        subparsers.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    _, run = commands[args.command]
+    try:
+        return run(args)
+    except ConfigError as error:  # a setting missing or malformed: every problem, one line each
+        return report_config_error(error)
 
 
 if __name__ == "__main__":

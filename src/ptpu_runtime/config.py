@@ -5,6 +5,7 @@ Secrets never appear in messages or repr. A new setting is one field below, then
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from datetime import timedelta
@@ -35,6 +36,7 @@ from ptpu_runtime.config_kinds import (
     choice,
     read_all,
     setting,
+    specs,
 )
 from ptpu_runtime.cron import parse_spring_cron
 from ptpu_runtime.outbound_environment import outbound_problems
@@ -47,11 +49,6 @@ EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 def _cron(value: str) -> str:
     parse_spring_cron(value)
     return value
-
-
-def _is_sns_arn(value: str) -> bool:
-    parts = value.split(":")
-    return len(parts) == 6 and parts[:3] == ["arn", "aws", "sns"] and all(parts[3:])
 
 
 def _seconds_list(value: str) -> tuple[int, ...]:
@@ -73,8 +70,9 @@ def _key_pair(value: str) -> AwsCredentials:
 
 CRON = Kind("Spring cron: second minute hour day month weekday (or a macro such as @daily)", _cron)
 KEY_PAIR = Kind("AWS access key id + secret", _key_pair)
-SNS_ARN = Kind(
-    "SNS topic ARN", checked(str, _is_sns_arn, "is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"))
+_SNS_ARN = re.compile(r"arn:aws:sns:[^:]+:[^:]+:[^:]+")
+SNS_ARN = Kind("SNS topic ARN", checked(
+    str, lambda value: bool(_SNS_ARN.fullmatch(value)), "is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"))
 SECONDS_LIST = Kind("comma-separated seconds", _seconds_list, lambda v: ",".join(str(s) for s in v))
 # hmpps-sqs (ministryofjustice/hmpps-spring-boot-sqs, HmppsSqsProperties under `hmpps.sqs`) reads these
 # names; the existing service's helm values set them from namespace secrets.
@@ -273,24 +271,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(**values)
 
 
-# boto3's own and every key pair's access key id (the `_keys` settings above).
-_STATIC_KEYS = (
-    "AWS_ACCESS_KEY_ID",
-    "SQS_AWS_ACCESS_KEY_ID",
-    "SQS_AWS_DLQ_ACCESS_KEY_ID",
-    "DYNAMODB_AWS_ACCESS_KEY_ID",
-    "DYNAMODB_SCHEDULE_AWS_ACCESS_KEY_ID",
-)
-
-
 def _web_token_problems(values: Mapping[str, object], env: Mapping[str, str]) -> list[str]:
     """With HMPPS_SQS_USE_WEB_TOKEN=true (IRSA) every AWS client takes boto3's default chain, as hmpps-sqs's
     SqsClientFactory; static keys would win over the web identity, so setting any is a problem."""
     if not values.get("use_web_token"):  # false, unset or malformed (read_all reports that)
         return []
     flag = f"{HMPPS_SQS}_USE_WEB_TOKEN"
+    # boto3's own access key id and every key pair's (the `_keys` settings)
+    static_keys = ["AWS_ACCESS_KEY_ID", *(spec.names[0] for _, spec, _ in specs(Settings) if spec.kind is KEY_PAIR)]
     problems = [f"{flag} and {name}: web-identity credentials and static keys both set"
-                for name in _STATIC_KEYS if (env.get(name) or "").strip()]
+                for name in static_keys if (env.get(name) or "").strip()]
     problems += [f"{name}: required when {flag}=true (IRSA sets it)"
                  for name in ("AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE") if not (env.get(name) or "").strip()]
     return problems

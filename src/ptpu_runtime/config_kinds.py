@@ -70,48 +70,46 @@ def read_all(settings_class: type, env: Mapping[str, str]) -> tuple[dict[str, An
     """Field values from `env` (a field without a value or with a bad one left out), and every problem."""
     values: dict[str, Any] = {}
     problems: list[str] = []
-    for field_name, spec, default in specs(settings_class):
+    for field_name, spec, _ in specs(settings_class):
         try:
             value = _read_one(spec, env, values)
         except ConfigError as error:
             problems.append(str(error))
-            continue
-        if value is not None or default is NOTHING or default is None:
-            values[field_name] = value
+        else:
+            if value is not None:
+                values[field_name] = value
     return values, problems
 
 
 def _read_one(spec: Spec, env: Mapping[str, str], earlier: Mapping[str, Any]) -> Any:
+    given = {name: text for name in (*spec.names, *spec.aliases) if (text := _text(spec, name, env)) is not None}
     if len(spec.names) == 2:
-        return _key_pair(spec, env)
-    names = (spec.names[0], *spec.aliases)
-    _refuse_blank(spec, names, env)
-    given = [(name, text) for name in names if (text := _text(env, name)) is not None]
-    needed = spec.required or (spec.required_if is not None and earlier.get(spec.required_if[0]) == spec.required_if[1])
+        return _key_pair(spec, given)
     if not given:
-        if needed:
+        if spec.required or (spec.required_if and earlier.get(spec.required_if[0]) == spec.required_if[1]):
             raise ConfigError(f"{_either(spec)}: required but not set")
         return None
-    values = [(name, _parse(spec, name, text)) for name, text in given]
-    first_name, first_value = values[0]
-    for other_name, other_value in values[1:]:
+    (first_name, first_value), *others = [(name, _parse(spec, name, text)) for name, text in given.items()]
+    for other_name, other_value in others:
         if other_value != first_value:
             shown = "" if spec.secret else f" ({spec.kind.show(first_value)} vs {spec.kind.show(other_value)})"
             raise ConfigError(f"{first_name} and {other_name}: the same setting given different values{shown}")
     return first_value
 
 
-def _refuse_blank(spec: Spec, names: tuple[str, ...], env: Mapping[str, str]) -> None:
-    """Only whitespace is a mistake, never a value (empty means the default); so is an empty switch."""
+def _text(spec: Spec, name: str, env: Mapping[str, str]) -> str | None:
+    """The value stripped; None when unset or empty (the default). Only whitespace is a mistake, never a value;
+    so is an empty switch."""
+    value = env.get(name)
     flag = spec.kind is FLAG
-    for name in names:
-        value = env.get(name)
-        if value is None or value.strip() or (value == "" and not flag):
-            continue
-        what = "set but empty" if value == "" else "set to only whitespace"
-        fix = "write true or false" if flag else "give a value" if spec.required else (
-            "give a value, or leave it empty or unset for the default")
-        raise ConfigError(f"{name}: {what} ({fix})")
+    if value is None or (value == "" and not flag):
+        return None
+    if value.strip():
+        return value.strip()
+    what = "set but empty" if value == "" else "set to only whitespace"
+    fix = "write true or false" if flag else "give a value" if spec.required else (
+        "give a value, or leave it empty or unset for the default")
+    raise ConfigError(f"{name}: {what} ({fix})")
 
 
 def _parse(spec: Spec, name: str, text: str) -> Any:
@@ -127,30 +125,22 @@ def _either(spec: Spec) -> str:
     return " + ".join(spec.names) + "".join(f" (or {alias})" for alias in spec.aliases)
 
 
-def _text(env: Mapping[str, str], name: str) -> str | None:
-    value = env.get(name)
-    return value.strip() if value is not None and value.strip() else None
-
-
-def _key_pair(spec: Spec, env: Mapping[str, str]) -> Any:
+def _key_pair(spec: Spec, given: Mapping[str, str]) -> Any:
+    """Both halves or neither: the kind parses `key id\nsecret`."""
     key_name, secret_name = spec.names
-    _refuse_blank(spec, spec.names, env)
-    key, secret = _text(env, key_name), _text(env, secret_name)
-    if key is None and secret is None:
+    if not given:
         return None
-    if key is None:
+    if key_name not in given:
         raise ConfigError(f"{key_name}: required when {secret_name} is set")
-    if secret is None:
+    if secret_name not in given:
         raise ConfigError(f"{secret_name}: required when {key_name} is set")
-    return spec.kind.parse(f"{key}\n{secret}")
+    return spec.kind.parse(f"{given[key_name]}\n{given[secret_name]}")
 
 
 def show_default(spec: Spec, default: Any) -> str:
     """The default as a user would write it ("required" when there is none)."""
     if spec.shown_default is not None:
         return spec.shown_default
-    if default is NOTHING and spec.required_if is not None:
-        return f"required when {spec.required_if[0].upper()}={spec.required_if[1]}"
     if default is NOTHING:
         return "required"
     if default is None:
@@ -258,23 +248,6 @@ def _address(value: str) -> str:
     return value
 
 
-def _hold_back(value: str) -> timedelta:
-    """Shorter than a record's lifetime: a longer hold-back would let no record be processed."""
-    duration = parse_duration(value)
-    if duration >= RECORD_LIFETIME:
-        raise ValueError(f"'{value}' is not shorter than a record's lifetime ({RECORD_LIFETIME.days}d): "
-                         "no record would ever be processed")
-    return duration
-
-
-def _visibility_timeout(value: str) -> timedelta:
-    """Within SQS's visibility timeout limits, 1 s to 12 h."""
-    duration = parse_duration(value)
-    if not timedelta(seconds=1) <= duration <= timedelta(hours=12):
-        raise ValueError(f"'{value}' is not a duration from 1s to 12h (the SQS visibility timeout limits)")
-    return duration
-
-
 def _flag(value: str) -> bool:
     """Any case of the words in `_FLAGS`."""
     flag = _FLAGS.get(value.lower())
@@ -303,15 +276,16 @@ def choice(*allowed: str) -> Kind:
     return Kind(" | ".join(allowed), pick)
 
 
+def _durations(unit: str, ok: Callable[[timedelta], bool], complaint: str) -> Kind:
+    """Durations for which `ok` holds; otherwise "'<value>' <complaint>"."""
+    return Kind(unit, checked(parse_duration, ok, complaint), show_duration)
+
+
 TEXT = Kind("text", str)
 REGION = Kind("AWS region name", checked(
     str, lambda value: bool(_REGION.fullmatch(value)), "is not an AWS region name (e.g. eu-west-2)"))
 PRISON_CODES = Kind(
     "comma-separated prison codes", _prison_codes, lambda value: ",".join(sorted(value)) or "(empty: all)")
-POSITIVE_DURATION = Kind(
-    "duration (100ms or more)",
-    checked(parse_duration, lambda duration: duration >= timedelta(milliseconds=100), "is shorter than 100ms"),
-    show_duration)
 URL = Kind("http(s) URL", _url)
 PORT = Kind("port (1-65535)", _whole(1, 65535, "a port number (1-65535)"))
 ADDRESS = Kind("IP address or host name", _address)
@@ -319,7 +293,14 @@ POSITIVE_INT = Kind("whole number (1 or more)", _whole(1, float("inf"), "a posit
 LONG_POLL_SECONDS = Kind(
     "seconds (0-20)", _whole(0, 20, "a whole number of seconds from 0 to 20 (the SQS long-poll limit)"))
 DURATION = Kind("duration", parse_duration, show_duration)
-HOLD_BACK = Kind(f"duration (under {RECORD_LIFETIME.days}d)", _hold_back, show_duration)
-VISIBILITY_TIMEOUT = Kind("duration (1s-12h)", _visibility_timeout, show_duration)
+POSITIVE_DURATION = _durations(
+    "duration (100ms or more)", lambda duration: duration >= timedelta(milliseconds=100), "is shorter than 100ms")
+# Shorter than a record's lifetime: a longer hold-back would let no record be processed.
+HOLD_BACK = _durations(
+    f"duration (under {RECORD_LIFETIME.days}d)", lambda duration: duration < RECORD_LIFETIME,
+    f"is not shorter than a record's lifetime ({RECORD_LIFETIME.days}d): no record would ever be processed")
+VISIBILITY_TIMEOUT = _durations(
+    "duration (1s-12h)", lambda duration: timedelta(seconds=1) <= duration <= timedelta(hours=12),
+    "is not a duration from 1s to 12h (the SQS visibility timeout limits)")
 # Spring's StringToBooleanConverter also takes on/off, yes/no and 1/0 (any case): so do we.
 FLAG = Kind("true | false (also on/off, yes/no, 1/0)", _flag, lambda value: "true" if value else "false")

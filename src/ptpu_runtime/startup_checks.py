@@ -33,23 +33,20 @@ _UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, 
 
 def check_aws(settings: Settings, clients: AwsClients, resolve_queues: Callable[[], object]) -> None:
     """Resolve (emulated: create) the queues, describe both tables and any topic; ConfigError on the first failure."""
-    emulated = settings.emulated_aws
-    with explained("SQS", clients.sqs, "SQS_AWS", "SQS_ENDPOINT_URL" if emulated else "AWS_REGION"):
+    sqs_endpoint, dynamodb_endpoint = (
+        ("SQS_ENDPOINT_URL", "DYNAMODB_ENDPOINT") if settings.emulated_aws else ("AWS_REGION", "AWS_REGION"))
+    with explained("SQS", clients.sqs, "SQS_AWS", sqs_endpoint):
         resolve_queues()
     tables = (
         (clients.dynamodb, "DYNAMODB_AWS", "DYNAMODB_TABLENAME", settings.dynamodb_table_name),
         (clients.schedule_dynamodb, "DYNAMODB_SCHEDULE_AWS", "DYNAMODB_SCHEDULE_TABLENAME",
          settings.schedule_table_name))
     for client, keys, table_setting, table in tables:
-        with explained(
-            "DynamoDB", client, keys, "DYNAMODB_ENDPOINT" if emulated else "AWS_REGION", (table_setting, table)
-        ):
+        with explained("DynamoDB", client, keys, dynamodb_endpoint, (table_setting, table)):
             client.describe_table(TableName=table)
-    topic = settings.domain_event_topic_arn
-    if topic:
+    if topic := settings.domain_event_topic_arn:
         # As hmpps-sqs's topic health (GetTopicAttributes): not a failed publish after every NOMS number set.
-        with explained("SNS", clients.sns, "SQS_AWS", "SQS_ENDPOINT_URL" if emulated else "AWS_REGION",
-                       (DOMAIN_EVENT_TOPIC_SETTING, topic)):
+        with explained("SNS", clients.sns, "SQS_AWS", sqs_endpoint, (DOMAIN_EVENT_TOPIC_SETTING, topic)):
             clients.sns.get_topic_attributes(TopicArn=topic)
 
 

@@ -13,8 +13,7 @@ from types import FrameType
 from tqdm import tqdm
 
 from ptpu_adapters.dynamodb.backfill import BackfillCounts, BackfillError, BackfillOptions, TableBackfill
-from ptpu_core.errors import ConfigError
-from ptpu_runtime.config import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, load_settings, report_config_error
+from ptpu_runtime.config import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, load_settings
 from ptpu_runtime.logging_setup import configure_logging
 
 DEFAULT_CHECKPOINT = Path("ptpu-backfill.checkpoint.json")
@@ -74,10 +73,7 @@ def add_table(subparsers: argparse._SubParsersAction) -> None:
 def run_table(args: argparse.Namespace) -> int:
     from ptpu_runtime.container import Container  # boto3 and the rest only when run
 
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        return report_config_error(error)
+    settings = load_settings()  # a ConfigError is reported by `ptpu` itself (cli.main)
     configure_logging("WARNING")
     _stop_on_signals()
     options = BackfillOptions(segments=args.segments, page_size=args.page_size, dry_run=args.dry_run,
@@ -103,17 +99,16 @@ def run_table(args: argparse.Namespace) -> int:
             bar.set_postfix(**done, already=seen.already_indexed, unreadable=seen.unreadable)
 
     try:
-        counts = backfill.run(progress)
-    except (Exception, KeyboardInterrupt) as error:  # any failure, or Ctrl-C: say how to resume
-        bar.close()
-        if isinstance(error, BackfillError):
-            print(f"Cannot backfill: {error}", file=sys.stderr)
-            return EXIT_CONFIG
+        with bar:  # closed before anything below is printed
+            counts = backfill.run(progress)
+    except BackfillError as error:
+        print(f"Cannot backfill: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except (Exception, KeyboardInterrupt) as error:  # any other failure, or Ctrl-C: say how to resume
         reason = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
         print(f"Backfill stopped: {reason}. Run the same command again to resume from {args.checkpoint}.",
               file=sys.stderr)
         return EXIT_FAILURE
-    bar.close()
     print(summary(table, counts, args.dry_run))
     return EXIT_OK
 
