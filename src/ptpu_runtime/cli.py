@@ -191,7 +191,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args)
     except ConfigError as error:  # a setting missing or malformed: every problem, one line each
         return report_config_error(error)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -75,9 +75,9 @@ def read_all(settings_class: type, env: Mapping[str, str]) -> tuple[dict[str, An
             value = _read_one(spec, env, values)
         except ConfigError as error:
             problems.append(str(error))
-        else:
-            if value is not None:
-                values[field_name] = value
+            continue
+        if value is not None:
+            values[field_name] = value
     return values, problems
 
 
@@ -158,35 +158,29 @@ def help_text(settings_class: type, rules: tuple[str, ...]) -> str:
 
 
 _SIMPLE = re.compile(r"^([+-]?\d+)(ns|us|ms|s|m|h|d)?$", re.IGNORECASE)
+# ISO-8601 days and time; "P" and "T" must each be followed by a number ("P", "PT" and "P1DT" are refused).
 _ISO = re.compile(
-    r"^P(?:(?P<days>\d+(?:\.\d+)?)D)?"
-    r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$",
+    r"^P(?=.)(?:(?P<days>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$",
     re.IGNORECASE)
 _UNITS = {
     "ns": timedelta(microseconds=0.001), "us": timedelta(microseconds=1), "ms": timedelta(milliseconds=1),
     "s": timedelta(seconds=1), "m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
 
 
-def parse_duration(text: str, default_unit: str = "ms") -> timedelta:
-    """Spring's rule: a bare number takes the property's default unit (milliseconds unless stated)."""
-    value = text.strip()
-    simple = _SIMPLE.match(value)
-    if simple:
+def parse_duration(value: str) -> timedelta:
+    """Spring's forms: a whole number and a unit, a bare number being milliseconds (Spring's default unit), or
+    ISO-8601 (PT15M)."""
+    if simple := _SIMPLE.match(value):
         amount, unit = simple.groups()
-        duration = int(amount) * _UNITS[(unit or default_unit).lower()]
+        duration = int(amount) * _UNITS[(unit or "ms").lower()]
+    elif iso := _ISO.match(value):
+        duration = timedelta(**{name: float(number) for name, number in iso.groupdict().items() if number})
     else:
-        duration = _parse_iso(value)
-    if duration < timedelta(0):
-        raise ValueError(f"'{text}' is negative")
-    return duration
-
-
-def _parse_iso(value: str) -> timedelta:
-    iso = _ISO.match(value)
-    if not iso or value.upper() in ("P", "PT") or value.upper().endswith("T"):
         raise ValueError(f"'{value}' is not a duration (use e.g. 500ms, 3s, 15m, 1h, 2d or PT15M)")
-    parts = {name: float(number) for name, number in iso.groupdict().items() if number is not None}
-    return timedelta(**parts)
+    if duration < timedelta(0):
+        raise ValueError(f"'{value}' is negative")
+    return duration
 
 
 def _url(value: str) -> str:
