@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from ptpu_core.errors import ConfigError
-from ptpu_runtime.config import EXIT_FAILURE, EXIT_OK, Settings, load_settings, report_config_error
-from ptpu_runtime.config_kinds import help_text, specs
+from ptpu_runtime.config import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, Settings, load_settings
+from ptpu_runtime.config_kinds import SettingsError, help_text, specs
 from ptpu_runtime.environment import mode_line, unread_variable_warnings
 from ptpu_runtime.logging_setup import configure_logging, without_credentials
 from ptpu_runtime.outbound_environment import OUTBOUND
@@ -45,6 +45,17 @@ def endpoints_line(settings: Settings) -> str:
     return ", ".join(
         f"{spec.names[0]}={without_credentials(url)}" for field, spec, _ in specs(Settings)
         if field.endswith("_endpoint_url") and (url := getattr(settings, field)))
+
+
+def report_config_error(error: ConfigError) -> int:
+    """Print one `Configuration error: ...` line per problem (all of them) to stderr; returns EXIT_CONFIG."""
+    problems = error.problems if isinstance(error, SettingsError) else [str(error)]
+    for problem in problems:
+        print(f"Configuration error: {problem}", file=sys.stderr)
+    if len(problems) > 1:
+        print(f"{len(problems)} settings to fix; `ptpu serve --help` lists every setting and its default.",
+              file=sys.stderr)
+    return EXIT_CONFIG
 
 
 class Service:

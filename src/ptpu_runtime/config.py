@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Mapping
 from datetime import timedelta
 
 from attrs import frozen
 
 from ptpu_adapters.aws.clients import AWS, LOCALSTACK, AwsCredentials
-from ptpu_core.errors import ConfigError
 from ptpu_core.rules.capabilities import Capabilities, Capability
 from ptpu_core.settings import DomainSettings
 from ptpu_runtime.config_kinds import (
@@ -42,7 +40,7 @@ from ptpu_runtime.cron import parse_spring_cron
 from ptpu_runtime.outbound_environment import outbound_problems
 from ptpu_runtime.scheduling import LOCK_AT_MOST
 
-# `ptpu`'s exit codes: a clean stop, a failure, a configuration error.
+# `ptpu`'s exit codes (here, below both command modules): a clean stop, a failure, a configuration error.
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
 
@@ -285,13 +283,3 @@ def _web_token_problems(values: Mapping[str, object], env: Mapping[str, str]) ->
                  for name in ("AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE") if not (env.get(name) or "").strip()]
     return problems
 
-
-def report_config_error(error: ConfigError) -> int:
-    """Print one `Configuration error: ...` line per problem (all of them) to stderr; returns EXIT_CONFIG."""
-    problems = error.problems if isinstance(error, SettingsError) else [str(error)]
-    for problem in problems:
-        print(f"Configuration error: {problem}", file=sys.stderr)
-    if len(problems) > 1:
-        print(f"{len(problems)} settings to fix; `ptpu serve --help` lists every setting and its default.",
-              file=sys.stderr)
-    return EXIT_CONFIG
