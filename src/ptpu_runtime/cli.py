@@ -66,14 +66,13 @@ class Service:
 
         self.settings = settings
         self.container = container or Container(settings=settings)
-        self.stop_requested = threading.Event()
-        self.request_stop = self.stop_requested.set
+        self.stop_requested = threading.Event()  # set by SIGTERM/SIGINT, or by a failed HTTP server
         self._http_failed = False
 
     def run(self) -> int:
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_: self.request_stop())
+                signal.signal(signum, lambda *_: self.stop_requested.set())
         try:
             check_listen(self.settings.server_address, self.settings.server_port)
             self.container.aws_preflight()  # before anything starts: a wrong name or credential is one line

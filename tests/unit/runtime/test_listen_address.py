@@ -79,7 +79,7 @@ def test_the_http_server_listens_only_where_server_address_says(address, other_l
         assert answers("127.0.0.1", port)
         assert answers("127.0.0.2", port) is other_loopback_answers
     finally:
-        service.request_stop()
+        service.stop_requested.set()
         thread.join(timeout=30)
 
 

@@ -88,7 +88,7 @@ def test_a_job_still_running_at_stop_keeps_the_lock_so_no_other_pod_starts_along
     runner.start()
     try:
         assert container.the_scheduler.started.wait(timeout=10)
-        service.request_stop()
+        service.stop_requested.set()
         runner.join(timeout=30)
         assert outcome == [EXIT_FAILURE]  # not a clean stop
         assert container.the_lock.releases == []  # the job may still be writing: the lock stays ours
@@ -127,7 +127,7 @@ def test_a_trace_flush_that_cannot_finish_is_cut_short_and_the_stop_stays_clean(
     try:
         assert container.the_scheduler.started.wait(timeout=10)
         with caplog.at_level("WARNING", logger="ptpu_runtime.cli"):
-            service.request_stop()
+            service.stop_requested.set()
             runner.join(timeout=TRACE_FLUSH_SECONDS + 10)
         assert not runner.is_alive(), "the stop waited on the trace flush"
         assert outcome == [EXIT_OK]
