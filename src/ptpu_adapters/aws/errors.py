@@ -13,33 +13,36 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ptpu_core.errors import StoreFailure, SystemFailure
 
 
-def error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
+def error_code(error: BaseException) -> str:
+    """A ClientError's code; "" for any other error."""
+    return str(error.response.get("Error", {}).get("Code", "")) if isinstance(error, ClientError) else ""
+
+
+def described(error: BaseException) -> str:
+    """A ClientError's code and text; another error's (connection, timeout, credentials) text."""
+    return f"{error_code(error)} {error}" if isinstance(error, ClientError) else str(error)
 
 
 @contextmanager
 def store_errors(doing: str) -> Iterator[None]:
     try:
         yield
-    except ClientError as error:
-        raise StoreFailure(f"DynamoDB {doing} failed: {error_code(error)} {error}") from error
-    except BotoCoreError as error:  # connection, timeout, credentials
-        raise StoreFailure(f"DynamoDB {doing} failed: {error}") from error
+    except (ClientError, BotoCoreError) as error:
+        raise StoreFailure(f"DynamoDB {doing} failed: {described(error)}") from error
 
 
 def conditional_write(write: Callable[..., Any], doing: str, **request: Any) -> tuple[bool, dict[str, Any]]:
     """A conditional DynamoDB write (`client.put_item`, `client.update_item`): (True, the Attributes returned) when
     made; (False, the item returned under ReturnValuesOnConditionCheckFailure, {} without) when its condition
     failed; StoreFailure for any other failure."""
-    try:
-        with store_errors(doing):
+    with store_errors(doing):
+        try:
             answer = write(**request)
-    except StoreFailure as failure:
-        cause = failure.__cause__
-        if isinstance(cause, ClientError) and error_code(cause) == "ConditionalCheckFailedException":
-            item: Any = cause.response.get("Item") or {}
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            item: Any = error.response.get("Item") or {}
             return False, dict(item)
-        raise
     return True, dict(answer.get("Attributes") or {})
 
 
@@ -86,8 +89,6 @@ class QueueDoesNotExist(SystemFailure):
 def queue_errors(doing: str) -> Iterator[None]:
     try:
         yield
-    except ClientError as error:
+    except (ClientError, BotoCoreError) as error:
         failure = QueueDoesNotExist if error_code(error) in NO_SUCH_QUEUE else SystemFailure
-        raise failure(f"SQS {doing} failed: {error_code(error)} {error}") from error
-    except BotoCoreError as error:
-        raise SystemFailure(f"SQS {doing} failed: {error}") from error
+        raise failure(f"SQS {doing} failed: {described(error)}") from error
