@@ -70,10 +70,10 @@ def batch_get(
             request = answer.get("UnprocessedKeys") or {}
             if not request:
                 break
-        if request and not partial:
-            raise StoreFailure(f"DynamoDB {doing} failed: {len(request[table]['Keys'])} keys still unprocessed "
-                               f"after {rounds} reads")
-        left += len(request[table]["Keys"]) if request else 0
+        unread = len(request[table]["Keys"]) if request else 0
+        if unread and not partial:
+            raise StoreFailure(f"DynamoDB {doing} failed: {unread} keys still unprocessed after {rounds} reads")
+        left += unread
     return found, left
 
 

@@ -60,13 +60,13 @@ class SnsDomainEventPublisher:
     """`wait`: tenacity's wait between attempts (by default random exponential, 0.2 s growing to 2 s at most)."""
 
     def __init__(
-        self, sns: Any, topic_arn: str, attempts: int = PUBLISH_ATTEMPTS,
+        self, sns: Any, topic_arn: str,
         wait: Callable[[RetryCallState], float] = wait_random_exponential(multiplier=0.2, max=2),
     ) -> None:
         self._sns = sns
         self.topic_arn = topic_arn
         self._retrying = Retrying(  # keeps its state between attempts per thread
-            stop=stop_after_attempt(attempts), wait=wait, retry=retry_if_exception(is_transient),
+            stop=stop_after_attempt(PUBLISH_ATTEMPTS), wait=wait, retry=retry_if_exception(is_transient),
             before_sleep=_log_retry, reraise=True)
 
     def publish(self, event: HmppsDomainEvent) -> None:

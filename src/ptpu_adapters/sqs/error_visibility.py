@@ -86,7 +86,7 @@ class ErrorVisibility:
             {
                 "queueName": queue_name_of(self._queue_url),
                 "dlqName": self._dlq_name,
-                "timeouts": "[" + ", ".join(str(t) for t in self.timeouts) + "]",
+                "timeouts": str(list(self.timeouts)),  # as Kotlin prints a list: [1, 2]
                 "maxReceiveCount": str(receive_count),  # hmpps-sqs puts the receive count here
                 "messageId": message_id,
             },

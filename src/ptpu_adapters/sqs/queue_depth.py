@@ -1,6 +1,6 @@
 """`ptpu_queue_messages{queue, queue_name}` (the queue's and its DLQ's) and `ptpu_queue_messages_in_flight`,
-sampled in the background at most once per `interval`, never on the scrape. A failed sample is logged and
-drops the gauges until one succeeds: a stale depth would look like a quiet queue."""
+sampled in the background at most once per SAMPLE_INTERVAL_SECONDS, never on the scrape. A failed sample is
+logged and drops the gauges until one succeeds: a stale depth would look like a quiet queue."""
 
 from __future__ import annotations
 
@@ -30,12 +30,10 @@ class SampledQueueDepth(Collector):
     """Registers itself on `registry`; `monotonic` and `start` are for tests."""
 
     def __init__(
-        self, queues: QueueAdmin, registry: CollectorRegistry, interval: float = SAMPLE_INTERVAL_SECONDS,
-        monotonic: Callable[[], float] = time.monotonic,
+        self, queues: QueueAdmin, registry: CollectorRegistry, monotonic: Callable[[], float] = time.monotonic,
         start: Callable[[Callable[[], None]], None] = _in_background,
     ) -> None:
         self._queues = queues
-        self._interval = interval
         self._monotonic = monotonic
         self._start = start
         self._lock = threading.Lock()
@@ -85,7 +83,7 @@ class SampledQueueDepth(Collector):
     def _sample_if_due(self) -> None:
         now = self._monotonic()
         with self._lock:
-            if self._sampling or now - self._started_at < self._interval:
+            if self._sampling or now - self._started_at < SAMPLE_INTERVAL_SECONDS:
                 return
             self._started_at = now
             self._sampling = True
