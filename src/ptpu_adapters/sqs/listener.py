@@ -76,9 +76,8 @@ class SqsListener:
         self.receive_outage = OutageLog(log, f"Receiving from {queue_url}", clock)
         self.handling_outage = OutageLog(log, "Handling messages (each left for redelivery)", clock)
 
-    def run(self) -> None:
+    def _run(self) -> None:
         """Receive and handle until stop(); a failing receive is logged and retried, never fatal."""
-        self._stopped.clear()
         try:
             while not self._stopping.is_set():
                 try:
@@ -93,8 +92,8 @@ class SqsListener:
 
     def start(self) -> threading.Thread:
         self._stopping.clear()
-        self._stopped.clear()
-        thread = threading.Thread(target=self.run, name="sqs-listener-loop", daemon=True)
+        self._stopped.clear()  # here, not in the thread: a stop() right after start() waits for it
+        thread = threading.Thread(target=self._run, name="sqs-listener-loop", daemon=True)
         thread.start()
         return thread
 
