@@ -91,13 +91,9 @@ def _ensure_subscription(clients: AwsClients, topic_arn: str, queue_url: str) ->
 def ensure_table(dynamodb: Any, definition: dict[str, Any], ttl_attribute: str | None = None) -> None:
     name = definition["TableName"]
     try:
-        dynamodb.describe_table(TableName=name)
-    except ClientError as error:
-        if error_code(error) != "ResourceNotFoundException":
-            raise
-    else:
-        return
-    dynamodb.create_table(**definition)
+        dynamodb.create_table(**definition)
+    except dynamodb.exceptions.ResourceInUseException:
+        return  # made already
     dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     if ttl_attribute is not None:
         dynamodb.update_time_to_live(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import Any, Literal
 
 import boto3
 from attrs import field, frozen
@@ -17,10 +18,13 @@ _EMULATOR_KEYS = ("test", "test")
 _DYNAMODB_CONFIG = Config(
     connect_timeout=5, read_timeout=10, retries={"max_attempts": 4, "mode": "standard"}, max_pool_connections=20
 )
-# Long polls hold the connection for up to 20 s, so SQS reads need more than that.
-_SQS_CONFIG = _DYNAMODB_CONFIG.merge(Config(read_timeout=30))
-# Publishing to SNS: one attempt per call; the domain-event publisher's own back-off retries.
-_SNS_CONFIG = Config(connect_timeout=5, read_timeout=10, retries={"total_max_attempts": 1, "mode": "standard"})
+_CONFIGS = {
+    "dynamodb": _DYNAMODB_CONFIG,
+    # Long polls hold the connection for up to 20 s, so SQS reads need more than that.
+    "sqs": _DYNAMODB_CONFIG.merge(Config(read_timeout=30)),
+    # Publishing to SNS: one attempt per call; the domain-event publisher's own back-off retries.
+    "sns": Config(connect_timeout=5, read_timeout=10, retries={"total_max_attempts": 1, "mode": "standard"}),
+}
 
 
 @frozen
@@ -68,33 +72,26 @@ def make_clients(
     if provider not in (AWS, LOCALSTACK):
         raise ValueError(f"AWS_PROVIDER must be '{AWS}' or '{LOCALSTACK}', not '{provider}'")
     emulated = provider == LOCALSTACK
-    sqs_url = (endpoints.sqs or endpoint_url) if emulated else None
-    dynamodb_url = (endpoints.dynamodb or endpoint_url) if emulated else None
-    sns_url = (endpoints.sns or sqs_url) if emulated else None  # an emulator usually serves SNS beside SQS
-    if emulated and not (sqs_url and dynamodb_url):
+    urls = {"sqs": endpoints.sqs or endpoint_url, "dynamodb": endpoints.dynamodb or endpoint_url}
+    urls["sns"] = endpoints.sns or urls["sqs"]  # an emulator usually serves SNS beside SQS
+    if emulated and not (urls["sqs"] and urls["dynamodb"]):
         raise ValueError("AWS_PROVIDER=localstack needs an endpoint URL for SQS and DynamoDB")
-    # One Session per distinct credential set, all built up front (Sessions are not thread-safe).
-    sessions: dict[AwsCredentials | None, boto3.session.Session] = {}
 
+    @cache  # one Session per distinct credential set, all built up front (Sessions are not thread-safe)
     def session(keys: AwsCredentials | None) -> boto3.session.Session:
+        return boto3.session.Session(
+            region_name=region, aws_access_key_id=keys.access_key_id if keys else None,
+            aws_secret_access_key=keys.secret_access_key if keys else None,
+        )
+
+    def client(service: Literal["sqs", "sns", "dynamodb"], keys: AwsCredentials | None) -> Any:
         keys = AwsCredentials(*_EMULATOR_KEYS) if keys is None and emulated else keys
-        if keys not in sessions:
-            sessions[keys] = boto3.session.Session(
-                region_name=region, aws_access_key_id=keys.access_key_id if keys else None,
-                aws_secret_access_key=keys.secret_access_key if keys else None,
-            )
-        return sessions[keys]
-
-    def sqs(keys: AwsCredentials | None) -> Any:
-        return session(keys).client("sqs", endpoint_url=sqs_url, config=_SQS_CONFIG)
-
-    def dynamodb(keys: AwsCredentials | None) -> Any:
-        return session(keys).client("dynamodb", endpoint_url=dynamodb_url, config=_DYNAMODB_CONFIG)
+        return session(keys).client(service, endpoint_url=urls[service] if emulated else None, config=_CONFIGS[service])
 
     return AwsClients(
-        sqs=sqs(credentials.sqs), dlq_sqs=sqs(credentials.dlq or credentials.sqs),
+        sqs=client("sqs", credentials.sqs), dlq_sqs=client("sqs", credentials.dlq or credentials.sqs),
         # The topic lives with the queues (same emulator, same keys) when we create it ourselves.
-        sns=session(credentials.sqs).client("sns", endpoint_url=sns_url, config=_SNS_CONFIG),
-        dynamodb=dynamodb(credentials.dynamodb),
-        schedule_dynamodb=dynamodb(credentials.schedule or credentials.dynamodb),
+        sns=client("sns", credentials.sqs),
+        dynamodb=client("dynamodb", credentials.dynamodb),
+        schedule_dynamodb=client("dynamodb", credentials.schedule or credentials.dynamodb),
     )

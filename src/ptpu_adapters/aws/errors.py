@@ -13,33 +13,36 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ptpu_core.errors import StoreFailure, SystemFailure
 
 
-def error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
+def error_code(error: BaseException) -> str:
+    """A ClientError's code; "" for any other error."""
+    return str(error.response.get("Error", {}).get("Code", "")) if isinstance(error, ClientError) else ""
+
+
+def described(error: BaseException) -> str:
+    """A ClientError's code and text; another error's (connection, timeout, credentials) text."""
+    return f"{error_code(error)} {error}" if isinstance(error, ClientError) else str(error)
 
 
 @contextmanager
 def store_errors(doing: str) -> Iterator[None]:
     try:
         yield
-    except ClientError as error:
-        raise StoreFailure(f"DynamoDB {doing} failed: {error_code(error)} {error}") from error
-    except BotoCoreError as error:  # connection, timeout, credentials
-        raise StoreFailure(f"DynamoDB {doing} failed: {error}") from error
+    except (ClientError, BotoCoreError) as error:
+        raise StoreFailure(f"DynamoDB {doing} failed: {described(error)}") from error
 
 
 def conditional_write(write: Callable[..., Any], doing: str, **request: Any) -> tuple[bool, dict[str, Any]]:
     """A conditional DynamoDB write (`client.put_item`, `client.update_item`): (True, the Attributes returned) when
     made; (False, the item returned under ReturnValuesOnConditionCheckFailure, {} without) when its condition
     failed; StoreFailure for any other failure."""
-    try:
-        with store_errors(doing):
+    with store_errors(doing):
+        try:
             answer = write(**request)
-    except StoreFailure as failure:
-        cause = failure.__cause__
-        if isinstance(cause, ClientError) and error_code(cause) == "ConditionalCheckFailedException":
-            item: Any = cause.response.get("Item") or {}
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+            item: Any = error.response.get("Item") or {}
             return False, dict(item)
-        raise
     return True, dict(answer.get("Attributes") or {})
 
 
@@ -67,10 +70,10 @@ def batch_get(
             request = answer.get("UnprocessedKeys") or {}
             if not request:
                 break
-        if request and not partial:
-            raise StoreFailure(f"DynamoDB {doing} failed: {len(request[table]['Keys'])} keys still unprocessed "
-                               f"after {rounds} reads")
-        left += len(request[table]["Keys"]) if request else 0
+        unread = len(request[table]["Keys"]) if request else 0
+        if unread and not partial:
+            raise StoreFailure(f"DynamoDB {doing} failed: {unread} keys still unprocessed after {rounds} reads")
+        left += unread
     return found, left
 
 
@@ -86,8 +89,6 @@ class QueueDoesNotExist(SystemFailure):
 def queue_errors(doing: str) -> Iterator[None]:
     try:
         yield
-    except ClientError as error:
+    except (ClientError, BotoCoreError) as error:
         failure = QueueDoesNotExist if error_code(error) in NO_SUCH_QUEUE else SystemFailure
-        raise failure(f"SQS {doing} failed: {error_code(error)} {error}") from error
-    except BotoCoreError as error:
-        raise SystemFailure(f"SQS {doing} failed: {error}") from error
+        raise failure(f"SQS {doing} failed: {described(error)}") from error

@@ -10,10 +10,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from attrs import frozen
 from botocore.exceptions import BotoCoreError, ClientError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from ptpu_adapters.aws.errors import error_code
+from ptpu_adapters.aws.errors import described, error_code
 from ptpu_adapters.observability.tracing import inject_sns_attributes
 from ptpu_core.errors import SystemFailure
 from ptpu_core.models.domain_event import CRN, NOMS, HmppsDomainEvent
@@ -56,30 +57,25 @@ def is_transient(error: BaseException) -> bool:
 
 
 class SnsDomainEventPublisher:
-    """`wait`: tenacity's wait between attempts (default: random exponential, 0.2 s growing to 2 s at most)."""
+    """`wait`: tenacity's wait between attempts (by default random exponential, 0.2 s growing to 2 s at most)."""
 
     def __init__(
-        self, sns: Any, topic_arn: str, attempts: int = PUBLISH_ATTEMPTS,
-        wait: Callable[[RetryCallState], float] | None = None,
+        self, sns: Any, topic_arn: str,
+        wait: Callable[[RetryCallState], float] = wait_random_exponential(multiplier=0.2, max=2),
     ) -> None:
         self._sns = sns
         self.topic_arn = topic_arn
-        self._attempts = attempts
-        self._wait = wait if wait is not None else wait_random_exponential(multiplier=0.2, max=2)
+        self._retrying = Retrying(  # keeps its state between attempts per thread
+            stop=stop_after_attempt(PUBLISH_ATTEMPTS), wait=wait, retry=retry_if_exception(is_transient),
+            before_sleep=_log_retry, reraise=True)
 
     def publish(self, event: HmppsDomainEvent) -> None:
-        retrying = Retrying(stop=stop_after_attempt(self._attempts), wait=self._wait,
-                            retry=retry_if_exception(is_transient), before_sleep=_log_retry, reraise=True)
         try:
-            answer = retrying(self._publish_once, event)
+            answer = self._retrying(self._sns.publish, TopicArn=self.topic_arn, Message=json.dumps(event_body(event)),
+                                    MessageAttributes=message_attributes(event))
         except (ClientError, BotoCoreError) as error:
-            detail = f"{error_code(error)} {error}" if isinstance(error, ClientError) else str(error)
-            raise SystemFailure(f"SNS publishing {event.event_type} failed: {detail}") from error
+            raise SystemFailure(f"SNS publishing {event.event_type} failed: {described(error)}") from error
         log.info("Published %s (SNS message %s)", event.event_type, answer.get("MessageId"))
-
-    def _publish_once(self, event: HmppsDomainEvent) -> dict[str, Any]:
-        return dict(self._sns.publish(TopicArn=self.topic_arn, Message=json.dumps(event_body(event)),
-                                      MessageAttributes=message_attributes(event)))
 
 
 def _log_retry(state: RetryCallState) -> None:
@@ -87,11 +83,11 @@ def _log_retry(state: RetryCallState) -> None:
     log.warning("Publishing a domain event failed (attempt %d), trying again: %s", state.attempt_number, error)
 
 
+@frozen
 class DryRunDomainEventPublisher:
     """Publishes nothing: each event becomes telemetry `P2PDryRunDomainEvent`."""
 
-    def __init__(self, telemetry: Telemetry) -> None:
-        self._telemetry = telemetry
+    _telemetry: Telemetry
 
     def publish(self, event: HmppsDomainEvent) -> None:
         self._telemetry.track_event(

@@ -86,16 +86,16 @@ class ErrorVisibility:
             {
                 "queueName": queue_name_of(self._queue_url),
                 "dlqName": self._dlq_name,
-                "timeouts": "[" + ", ".join(str(t) for t in self.timeouts) + "]",
+                "timeouts": str(list(self.timeouts)),  # as Kotlin prints a list: [1, 2]
                 "maxReceiveCount": str(receive_count),  # hmpps-sqs puts the receive count here
                 "messageId": message_id,
             },
         )
         return True
 
-    def after_failure(self, message: Mapping[str, Any], event_type: str | None) -> int:
-        """Set the failed message's next visibility (announced when bound for the DLQ); the seconds set.
-        SystemFailure when SQS refuses."""
+    def after_failure(self, message: Mapping[str, Any], event_type: str | None) -> None:
+        """Set the failed message's next visibility (announced when bound for the DLQ); SystemFailure when SQS
+        refuses."""
         receive_count, max_receive_count = _receive_count(message), self.max_receive_count()  # one read, even failing
         seconds = next_visibility_seconds(self.timeouts, receive_count, max_receive_count)
         if not self._announce_if_last(message, event_type, max_receive_count):
@@ -107,7 +107,6 @@ class ErrorVisibility:
             self._client.change_message_visibility(
                 QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=seconds
             )
-        return seconds
 
 
 def _receive_count(message: Mapping[str, Any]) -> int:

@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[str, str, str | None], object]  # (event type, inner message JSON, SNS MessageId)
 _MAX_BATCH = 10
-_RETRY_PAUSE_SECONDS = 5.0
 _EVENT_TYPE_ATTRIBUTE = "eventType"
 _Received = tuple[SqsMessage, SnsNotification | Exception]  # a message and its parse, or why it has none
 
@@ -40,7 +39,7 @@ class ListenerSettings:
     wait_seconds: int = 20
     visibility_timeout: int | None = None
     max_messages: int = _MAX_BATCH
-    retry_pause_seconds: float = _RETRY_PAUSE_SECONDS
+    retry_pause_seconds: float = 5.0
 
 
 class SqsListener:
@@ -50,7 +49,7 @@ class SqsListener:
     def __init__(
         self, sqs_client: Any, queue_url: str, handle: Handler, settings: ListenerSettings = ListenerSettings(), *,
         error_visibility: ErrorVisibility | None = None, tracer: Tracer | None = None,
-        clock: Callable[[], float] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._tracer = tracer or default_tracer()
         self._queue_name = queue_name_of(queue_url)
@@ -74,12 +73,11 @@ class SqsListener:
         self._stopped.set()
         self._error_visibility = error_visibility
         # A queue or store outage is one traceback, then a line a minute, then one on recovery.
-        self.receive_outage = OutageLog(log, f"Receiving from {queue_url}", clock or time.monotonic)
-        self.handling_outage = OutageLog(log, "Handling messages (each left for redelivery)", clock or time.monotonic)
+        self.receive_outage = OutageLog(log, f"Receiving from {queue_url}", clock)
+        self.handling_outage = OutageLog(log, "Handling messages (each left for redelivery)", clock)
 
-    def run(self) -> None:
+    def _run(self) -> None:
         """Receive and handle until stop(); a failing receive is logged and retried, never fatal."""
-        self._stopped.clear()
         try:
             while not self._stopping.is_set():
                 try:
@@ -94,8 +92,8 @@ class SqsListener:
 
     def start(self) -> threading.Thread:
         self._stopping.clear()
-        self._stopped.clear()
-        thread = threading.Thread(target=self.run, name="sqs-listener-loop", daemon=True)
+        self._stopped.clear()  # here, not in the thread: a stop() right after start() waits for it
+        thread = threading.Thread(target=self._run, name="sqs-listener-loop", daemon=True)
         thread.start()
         return thread
 
@@ -117,20 +115,13 @@ class SqsListener:
             self._make_visible(messages)
             return len(messages)
         # A booking's messages in arrival order, the groups in first-arrival order; a message without a booking
-        # id (or not parseable) is a group alone.
-        groups: list[list[_Received]] = []
-        by_booking: dict[int, list[_Received]] = {}
-        for message in messages:
+        # id (or not parseable) is a group alone, keyed by its place in the batch.
+        groups: dict[int | tuple[int], list[_Received]] = {}
+        for place, message in enumerate(messages):
             parsed = _parse(message)
             booking_id = booking_id_of(parsed.message) if isinstance(parsed, SnsNotification) else None
-            if booking_id is None:
-                groups.append([(message, parsed)])
-            elif booking_id in by_booking:
-                by_booking[booking_id].append((message, parsed))
-            else:
-                by_booking[booking_id] = [(message, parsed)]
-                groups.append(by_booking[booking_id])
-        wait([self._pool.submit(self._handle_in_order, group) for group in groups])
+            groups.setdefault((place,) if booking_id is None else booking_id, []).append((message, parsed))
+        wait([self._pool.submit(self._handle_in_order, group) for group in groups.values()])
         return len(messages)
 
     def _handle_in_order(self, group: list[_Received]) -> None:

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from ptpu_adapters.aws.errors import error_code, queue_errors
-from ptpu_core.errors import PurgeTooSoon, SystemFailure
+from ptpu_core.errors import PurgeTooSoon
 
 log = logging.getLogger(__name__)
 SqsMessage = dict[str, Any]
@@ -134,14 +134,13 @@ class SqsQueueAdmin:
         count = self.message_count(queue_name)
         if count == 0:  # SQS allows one purge a minute per queue: don't spend it on an empty queue
             return 0
-        try:
-            with queue_errors(f"purge {queue_name}"):
+        with queue_errors(f"purge {queue_name}"):
+            try:
                 client.purge_queue(QueueUrl=url)
-        except SystemFailure as failure:
-            cause = failure.__cause__
-            if isinstance(cause, ClientError) and error_code(cause) in _PURGE_IN_PROGRESS:
-                raise PurgeTooSoon(queue_name) from cause
-            raise
+            except ClientError as error:
+                if error_code(error) in _PURGE_IN_PROGRESS:
+                    raise PurgeTooSoon(queue_name) from error
+                raise
         return count
 
     def peek_dlq(self, max_messages: int) -> list[tuple[str, str]]:

@@ -41,7 +41,7 @@ class CountingQueues(InMemoryQueueAdmin):
 def test_scrapes_read_the_last_sample_and_start_one_per_interval() -> None:
     queues, later, now = CountingQueues(), Later(), [0.0]
     registry = CollectorRegistry()
-    SampledQueueDepth(queues, registry, interval=30.0, monotonic=lambda: now[0], start=later)
+    SampledQueueDepth(queues, registry, monotonic=lambda: now[0], start=later)
     queues.queues[str(queues.dlq_name())] += [("id-1", "body"), ("id-2", "body")]
 
     first = generate_latest(registry).decode()
@@ -66,7 +66,7 @@ def test_scrapes_read_the_last_sample_and_start_one_per_interval() -> None:
 def test_a_failed_sample_drops_the_gauges_until_one_succeeds() -> None:
     queues, later, now = CountingQueues(), Later(), [0.0]
     registry = CollectorRegistry()
-    SampledQueueDepth(queues, registry, interval=30.0, monotonic=lambda: now[0], start=later)
+    SampledQueueDepth(queues, registry, monotonic=lambda: now[0], start=later)
     generate_latest(registry)
     later.run()
     queues.failing = True
