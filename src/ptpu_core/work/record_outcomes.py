@@ -104,9 +104,10 @@ class OutcomeRecorder:
             updated = evolve(message, processed_date=now, status=outcome.status.state, matching_crns=crns,
                              delete_by=initial_delete_by(now))
         else:
-            if is_system_failure(outcome):
+            system_failure = is_system_failure(outcome)
+            if system_failure:
                 self._system_failure_saved = True
-            counted = counts_system_failure or not is_system_failure(outcome)
+            counted = counts_system_failure or not system_failure
             retry_until = outcome.retry_until if retry_run and message.retry_count > 0 else None
             updated = evolve(message, retry_count=message.retry_count + (1 if counted else 0),
                              status=outcome.status.state, matching_crns=crns,
