@@ -178,15 +178,13 @@ class Resync:
 
     def __init__(
         self, ports: Ports, settings: DomainSettings, latest_bookings: LatestBookings, *, dry_run: DryRun,
-        leases: BookingLeases | None = None, time_budget: timedelta = TIME_BUDGET,
-        owed_announcements: MessageRepository | None = None,
+        leases: BookingLeases | None = None, owed_announcements: MessageRepository | None = None,
     ) -> None:
         self._ports = ports
         self._settings = settings
         self._latest_bookings = latest_bookings
         self._dry_run = dry_run
         self._leases = leases or NoLeases()
-        self._time_budget = time_budget
         self._owed_store = owed_announcements
 
     @property
@@ -202,13 +200,13 @@ class Resync:
         progress = progress or ResyncProgress()
         progress.begin(wanted)
         dry_run = dry_run or self.always_dry_run
-        spent_at = instant(self._ports.clock.now()) + self._time_budget
+        spent_at = instant(self._ports.clock.now()) + TIME_BUDGET
         answered: dict[RequestedId, ResyncItem] = {}  # by booking id and NOMS number: each looked up and leased once
         for requested in wanted:
             progress.running(requested, requested if isinstance(requested, int) else None)
             item = answered.get(requested)  # answered already: the same answer, whatever the budget
             if item is None and (progress.stopped or instant(self._ports.clock.now()) >= spent_at):
-                spent = f"not started: this request's {self._time_budget.total_seconds():g} s were spent; send it again"
+                spent = f"not started: this request's {TIME_BUDGET.total_seconds():g} s were spent; send it again"
                 item = evolve(_not_started(requested), detail=spent)
             elif item is None:
                 resolved = self._booking_of(requested)
