@@ -130,16 +130,6 @@ class OutcomeRecorder:
                 days = days_to_success(message.created_date, now)
                 self._metrics.status_change_succeeded(retries=message.retry_count, days=days)
         return outcome
-        # As the Kotlin service counts: every Done is a success; a TryLater is a failure once, by the
-        # record's own (LONG tier, daily) retry in its last 24 hours; total = both.
-        succeeded = isinstance(outcome, Done)
-        if succeeded or (selected and updated.delete_by - epoch_seconds(now) <= LAST_CHANCE.total_seconds()):
-            self._metrics.status_change("total")
-            self._metrics.status_change("success" if succeeded else "fail")
-        if succeeded:
-            days = days_to_success(message.created_date, now)
-            self._metrics.status_change_succeeded(retries=message.retry_count, days=days)
-        return outcome
 
 
 def kind_of(error: BaseException) -> tuple[str, str]:
