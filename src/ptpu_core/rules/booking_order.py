@@ -7,8 +7,7 @@ import random
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
-from attrs import field, frozen
-from attrs.validators import ge
+from attrs import frozen
 
 BookingOrder = Callable[[Iterable[int]], Iterable[int]]
 WINDOW = 200  # booking ids shuffled together: one selection page's worth (the queries' Limit)
@@ -21,15 +20,14 @@ def as_selected(booking_ids: Iterable[int]) -> Iterable[int]:
 
 @frozen
 class PodSpread:
-    """Each window of `window` booking ids in an order drawn from `seed` (None: the operating system's)."""
+    """Each WINDOW of booking ids in an order drawn from `seed` (None: the operating system's)."""
 
     _seed: str | None
-    _window: int = field(default=WINDOW, validator=ge(1))
 
     def __call__(self, booking_ids: Iterable[int]) -> Iterator[int]:
         """Yield every id of `booking_ids` exactly once (ids assumed distinct), window by window."""
         draw = random.Random(self._seed)  # noqa: S311 - spreading work, not security
         remaining = iter(booking_ids)
-        while window := list(islice(remaining, self._window)):
+        while window := list(islice(remaining, WINDOW)):
             draw.shuffle(window)
             yield from window

@@ -25,7 +25,7 @@ from ptpu_core.ports import MessageRepository, Telemetry
 from ptpu_core.processors.dispatch import process
 from ptpu_core.rules.event_parsing import MAX_LONG
 from ptpu_core.settings import DomainSettings
-from ptpu_core.work.cycle import ON_REQUEST, BookingLeases, NoLeases
+from ptpu_core.work.cycle import ON_REQUEST, BookingLeases, NoLeases, booking_lease
 from ptpu_core.work.domain_events import DOMAIN_EVENTS, KeptWhenUnpublished
 from ptpu_core.work.unit_of_work import BookingWork, DryRun, Ports
 
@@ -178,15 +178,13 @@ class Resync:
 
     def __init__(
         self, ports: Ports, settings: DomainSettings, latest_bookings: LatestBookings, *, dry_run: DryRun,
-        leases: BookingLeases | None = None, time_budget: timedelta = TIME_BUDGET,
-        owed_announcements: MessageRepository | None = None,
+        leases: BookingLeases | None = None, owed_announcements: MessageRepository | None = None,
     ) -> None:
         self._ports = ports
         self._settings = settings
         self._latest_bookings = latest_bookings
         self._dry_run = dry_run
         self._leases = leases or NoLeases()
-        self._time_budget = time_budget
         self._owed_store = owed_announcements
 
     @property
@@ -202,28 +200,23 @@ class Resync:
         progress = progress or ResyncProgress()
         progress.begin(wanted)
         dry_run = dry_run or self.always_dry_run
-        spent_at = instant(self._ports.clock.now()) + self._time_budget
-        by_booking: dict[int, ResyncItem] = {}  # each booking leased and processed once
-        by_noms: dict[str, int | ResyncItem] = {}  # each NOMS number looked up once: its booking, or why none
+        spent_at = instant(self._ports.clock.now()) + TIME_BUDGET
+        answered: dict[RequestedId, ResyncItem] = {}  # by booking id and NOMS number: each looked up and leased once
         for requested in wanted:
             progress.running(requested, requested if isinstance(requested, int) else None)
-            known = requested if isinstance(requested, int) else by_noms.get(requested)
-            if isinstance(known, ResyncItem) or (isinstance(known, int) and known in by_booking):
-                resolved: int | ResyncItem = known  # answered already: the same answer, whatever the budget
-            elif progress.stopped or instant(self._ports.clock.now()) >= spent_at:
-                spent = f"not started: this request's {self._time_budget.total_seconds():g} s were spent; send it again"
-                resolved = evolve(_not_started(requested), detail=spent)
-            else:
+            item = answered.get(requested)  # answered already: the same answer, whatever the budget
+            if item is None and (progress.stopped or instant(self._ports.clock.now()) >= spent_at):
+                spent = f"not started: this request's {TIME_BUDGET.total_seconds():g} s were spent; send it again"
+                item = evolve(_not_started(requested), detail=spent)
+            elif item is None:
                 resolved = self._booking_of(requested)
-                if isinstance(requested, str):
-                    by_noms[requested] = resolved
-            if isinstance(resolved, ResyncItem):
-                item = evolve(resolved, requested=requested)
-            else:
-                progress.running(requested, resolved)
-                if resolved not in by_booking:
-                    by_booking[resolved] = self._leased(resolved, dry_run)
-                item = evolve(by_booking[resolved], requested=requested)
+                if isinstance(resolved, int):
+                    progress.running(requested, resolved)
+                    if resolved not in answered:
+                        answered[resolved] = self._process(resolved, dry_run)
+                    resolved = answered[resolved]
+                item = answered[requested] = resolved
+            item = evolve(item, requested=requested)
             progress.answered(item)
             log.info("Re-sync%s of %s: booking %s %s %s", " (dry run)" if dry_run else "", requested,
                      item.booking_id, item.result.value, item.status.value if item.status else "")
@@ -241,39 +234,32 @@ class Resync:
             return ResyncItem(requested, None, ResyncResult.NOT_FOUND, detail=detail)
         return booking.booking_id
 
-    def _leased(self, booking_id: int, dry_run: bool) -> ResyncItem:
-        try:
-            leased = self._leases.try_lease(booking_id, ON_REQUEST)
-        except SystemFailure as failure:
-            return _failed(booking_id, booking_id, failure)
-        if not leased:
-            return ResyncItem(booking_id, booking_id, ResyncResult.BUSY,
-                              detail="the booking is being processed elsewhere; try again shortly")
-        try:
-            return self._process(booking_id, dry_run)
-        finally:
-            self._leases.release(booking_id, ON_REQUEST)
-
     def _process(self, booking_id: int, dry_run: bool) -> ResyncItem:
-        # Never stored: the record processed, and the one an owed announcement rides on.
+        """The booking processed under its lease (BUSY when another holds it). Never stored: the record processed,
+        and the one an owed announcement rides on."""
         event_type = EventType.IMPRISONMENT_STATUS_CHANGED.value
         body = json.dumps({"eventType": event_type, "bookingId": booking_id, "imprisonmentStatusSeq": 0})
         now = instant(self._ports.clock.now())
         record = Message(f"resync-{booking_id}", booking_id, event_type, body, created_date=now, delete_by=0)
         writes = _Collected()
         events = _Collected(None if dry_run else self._ports.telemetry)
-        ports, settings, reporting = evolve(self._ports, telemetry=events), self._settings, None
+        ports, settings = evolve(self._ports, telemetry=events), self._settings
         if dry_run:
             # Never the real topic in a dry run: its reporting twin, into this request's answer, or nothing.
             twin = self._dry_run.domain_events
-            ports = evolve(ports, domain_events=None if twin is None else twin(events))
-            settings, reporting = evolve(settings, dry_run=True), self._dry_run.writes(ports.community_api, writes)
+            ports = evolve(ports, domain_events=None if twin is None else twin(events),
+                           community_api=self._dry_run.writes(ports.community_api, writes))
+            settings = evolve(settings, dry_run=True)
         elif ports.domain_events is not None and self._owed_store is not None:
             kept = KeptWhenUnpublished(ports.domain_events, self._owed_store, record)
             ports = evolve(ports, domain_events=kept)
         try:
-            outcome = process(record, BookingWork(ports, settings, dry_run=reporting))
-        except SystemFailure as failure:
+            with booking_lease(self._leases, booking_id, ON_REQUEST) as leased:
+                if not leased:
+                    return ResyncItem(booking_id, booking_id, ResyncResult.BUSY,
+                                      detail="the booking is being processed elsewhere; try again shortly")
+                outcome = process(record, BookingWork(ports, settings))
+        except SystemFailure as failure:  # taking the lease, or processing
             return evolve(_failed(booking_id, booking_id, failure), events=tuple(events.events))
         result = ResyncResult.DONE if isinstance(outcome, Done) else ResyncResult.TRY_LATER
         return ResyncItem(booking_id, booking_id, result, status=outcome.status.state,

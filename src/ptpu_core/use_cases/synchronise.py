@@ -16,7 +16,7 @@ from itertools import islice
 from typing import Protocol
 
 import attrs
-from attrs import frozen
+from attrs import evolve, frozen
 
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message, SynchroniseState
@@ -27,9 +27,9 @@ from ptpu_core.processors import dispatch
 from ptpu_core.rules.aggregation import aggregate
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
-from ptpu_core.work.cycle import PROCESS_DUE, CycleSettings, LeaseLost, LeaseRun, NoLeases, confirm_lease
+from ptpu_core.work.cycle import PROCESS_DUE, CycleSettings, LeaseLost, LeaseRun, NoLeases, booking_lease, confirm_lease
 from ptpu_core.work.effect_journal import AppliedStepStore
-from ptpu_core.work.record_outcomes import OutcomeRecorder
+from ptpu_core.work.record_outcomes import OutcomeRecorder, is_system_failure
 from ptpu_core.work.unit_of_work import BookingWork, DryRun, Ports
 
 log = logging.getLogger("ptpu.synchronise")
@@ -92,12 +92,13 @@ class SynchronisationService:
         self, repository: Store, ports: Ports, settings: DomainSettings, cycle: CycleSettings = CycleSettings(), *,
         dry_run: DryRun | None = None, process: Process = dispatch.process,
     ) -> None:
+        if dry_run and settings.dry_run:
+            ports = evolve(ports, community_api=dry_run.writes(ports.community_api, ports.telemetry))
         self._repository = repository
         self._ports = ports
         self._settings = settings
         self._cycle = cycle
         self._leases = cycle.leases or NoLeases()
-        self._dry_run = dry_run.writes(ports.community_api, ports.telemetry) if dry_run and settings.dry_run else None
         self._process = process
         self._outcomes = OutcomeRecorder(repository, ports.clock, ports.metrics)
         self._probe_failed: set[int] = set()  # bookings that failed again in the last probe runs
@@ -203,22 +204,21 @@ class SynchronisationService:
         lease = self._leases.lease
         # Read before asking, so the bound errs early rather than late.
         stop_at = None if lease is None else instant(self._ports.clock.now()) + lease * LEASE_SHARE
-        if not self._leases.try_lease(booking_id, cycle.run):
-            refused.set()
-            tally["leased_elsewhere"] += 1
-            log.debug("booking %s: leased by another pod (or done by this tick's run); skipped", booking_id)
-            return tally
-        saved: list[Outcome] = []
-        try:
-            self._synchronise_booking(booking_id, cycle, stop_at, tally, saved)
-        except LeaseLost:
-            tally["lease_lost"] += 1
-            log.warning("booking %s: this pod no longer holds its lease; it writes nothing more for the booking and"
-                        " leaves the record in hand unprocessed for whoever holds it", booking_id)
-        finally:
-            self._leases.release(booking_id, cycle.run)
+        with booking_lease(self._leases, booking_id, cycle.run) as leased:
+            if not leased:
+                refused.set()
+                tally["leased_elsewhere"] += 1
+                log.debug("booking %s: leased by another pod (or done by this tick's run); skipped", booking_id)
+                return tally
+            saved: list[Outcome] = []
+            try:
+                self._synchronise_booking(booking_id, cycle, stop_at, tally, saved)
+            except LeaseLost:
+                tally["lease_lost"] += 1
+                log.warning("booking %s: this pod no longer holds its lease; it writes nothing more for the booking"
+                            " and leaves the record in hand unprocessed for whoever holds it", booking_id)
         if cycle.probe is not None and saved:  # failing again: a record ended in a system failure
-            cycle.probe[booking_id] = any(_system_failure_outcome(outcome) for outcome in saved)
+            cycle.probe[booking_id] = any(is_system_failure(outcome) for outcome in saved)
         return tally
 
     def _synchronise_booking(
@@ -236,7 +236,7 @@ class SynchronisationService:
             self._repository.delete(duplicate)
             tally["duplicates_deleted"] += 1
             log.info("booking %s: deleted duplicate %s message %s", booking_id, duplicate.event_type, duplicate.id)
-        work = BookingWork(self._ports, self._settings, store=self._repository, dry_run=self._dry_run,
+        work = BookingWork(self._ports, self._settings, store=self._repository,
                            lease=partial(confirm_lease, self._leases, booking_id, cycle.run),
                            save=partial(self._save, cycle=cycle, tally=tally))
         for message in aggregation.kept:
@@ -248,10 +248,7 @@ class SynchronisationService:
             outcome = self._record(message, work)
             saved.append(outcome)
             tally["processed"] += 1
-            if isinstance(outcome, Done):
-                tally["done"] += 1
-            else:
-                tally["retried"] += 1
+            tally["done" if isinstance(outcome, Done) else "retried"] += 1
 
     def _record(self, message: Message, work: BookingWork) -> Outcome:
         """Process one record and save its outcome; LeaseLost leaves it as the lease's new holder will find it."""
@@ -275,11 +272,9 @@ class SynchronisationService:
     def _save(self, message: Message, result: Outcome | Exception, *, cycle: _Pass, tally: Counter[str]) -> Outcome:
         if isinstance(result, Exception):
             tally["errors"] += 1
-            result = self._outcomes.failed(message, result)
         retry_run = cycle.run.tier is not None or cycle.probe is not None
-        self._outcomes.apply(message, result, selected=cycle.selects(message), retry_run=retry_run,
-                             counts_system_failure=cycle.probe is None)
-        return result
+        return self._outcomes.apply(message, result, selected=cycle.selects(message), retry_run=retry_run,
+                                    counts_system_failure=cycle.probe is None)
 
 
 PROBE_FAILURES = 3  # a probe run stops once this many of its bookings have failed again
@@ -291,10 +286,6 @@ def _sum(first: CycleSummary, second: CycleSummary) -> CycleSummary:
 
 def _system_failure(message: Message) -> bool:
     return message.status == SynchroniseState.ERROR and RetryTier.SHORT.covers(message.retry_count)
-
-
-def _system_failure_outcome(outcome: Outcome) -> bool:
-    return not isinstance(outcome, Done) and outcome.status.state is SynchroniseState.ERROR
 
 
 def _probe_failing_again(finished: dict[int, bool]) -> bool:

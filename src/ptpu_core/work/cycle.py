@@ -8,7 +8,8 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
-from attrs import Attribute, field, frozen
+from attrs import field, frozen
+from attrs.validators import ge, le
 
 from ptpu_core.errors import PtpuError
 from ptpu_core.models.record import Message
@@ -96,6 +97,18 @@ class LeaseLost(PtpuError):
     """This pod no longer holds the booking's lease: nothing more is written or saved for the booking."""
 
 
+@contextmanager
+def booking_lease(leases: BookingLeases, booking_id: int, run: LeaseRun) -> Iterator[bool]:
+    """True while this pod holds the booking's lease, released on leaving; False (nothing to release) when another
+    pod holds it. StoreFailure when the store fails."""
+    taken = leases.try_lease(booking_id, run)
+    try:
+        yield taken
+    finally:
+        if taken:
+            leases.release(booking_id, run)
+
+
 def confirm_lease(leases: BookingLeases, booking_id: int, run: LeaseRun) -> None:
     """Before every write made for a booking: LeaseLost unless `BookingLeases.keep` says the lease is still ours."""
     if not leases.keep(booking_id, run):
@@ -138,10 +151,5 @@ class CycleSettings:
     leases: BookingLeases | None = None
     retry_same_run_within: timedelta = timedelta(0)
     booking_order: BookingOrder = as_selected
-    look_ahead: int = field(default=LOOK_AHEAD)
+    look_ahead: int = field(default=LOOK_AHEAD, validator=[ge(1), le(LOOK_AHEAD)])
     tracing: RecordTracing = NO_TRACING
-
-    @look_ahead.validator
-    def _look_ahead(self, _: Attribute[int], value: int) -> None:
-        if not 1 <= value <= LOOK_AHEAD:
-            raise ValueError(f"look_ahead must be 1 to {LOOK_AHEAD}, not {value}")

@@ -1,4 +1,4 @@
-"""A failure repeating every second logs its first with its traceback, then a count per `interval`, then one
+"""A failure repeating every second logs its first with its traceback, then a count a minute, then one
 line on recovery (`success`) or quiet (`clear_if_quiet`). Time is the caller's `clock`, in seconds."""
 
 from __future__ import annotations
@@ -13,13 +13,9 @@ REPORT_INTERVAL_SECONDS = 60.0
 class OutageLog:
     """One activity: failure() in its except block, success() after it works. Thread-safe."""
 
-    def __init__(
-        self, logger: logging.Logger, activity: str, clock: Callable[[], float],
-        interval_seconds: float = REPORT_INTERVAL_SECONDS,
-    ) -> None:
+    def __init__(self, logger: logging.Logger, activity: str, clock: Callable[[], float]) -> None:
         self._log = logger
         self._activity = activity
-        self._interval = interval_seconds
         self._clock = clock
         self._guard = threading.Lock()
         self._failing_since: float | None = None
@@ -47,7 +43,7 @@ class OutageLog:
                 return
             self._total += 1
             self._unreported += 1
-            if now - self._last_line >= self._interval:
+            if now - self._last_line >= REPORT_INTERVAL_SECONDS:
                 self._log.log(level, "%s still failing: %d more failures in the last %.0fs (%d in %.0fs); last: %s",
                               self._activity, self._unreported, now - self._last_line, self._total,
                               now - self._failing_since, _one_line(error))

@@ -32,11 +32,16 @@ def days_to_success(created: datetime, now: datetime) -> int:
 SYSTEM_FAILURE_RETRIES = "SYSTEM_FAILURES"  # ptpu_retries_total's tier for the retry of system failures
 
 
+def is_system_failure(outcome: Outcome) -> bool:
+    """A TryLater(ERROR): processing failed on something outside, retried by the retry of system failures."""
+    return not isinstance(outcome, Done) and outcome.status.state is SynchroniseState.ERROR
+
+
 def outcome_label(outcome: Outcome) -> str:
     """The `outcome` of ptpu_records_total: `done`, `error` (TryLater(ERROR)) or `retry` (any other TryLater)."""
     if isinstance(outcome, Done):
         return "done"
-    return "error" if outcome.status.state == SynchroniseState.ERROR else "retry"
+    return "error" if is_system_failure(outcome) else "retry"
 
 
 @define
@@ -60,9 +65,8 @@ class OutcomeRecorder:
         saved, self._system_failure_saved = self._system_failure_saved, False
         return saved
 
-    def failed(self, message: Message, error: BaseException) -> Outcome:
+    def _failed(self, message: Message, error: BaseException) -> Outcome:
         """TryLater(ERROR) for a record whose processing raised `error`, logged (or counted) by kind (SPEC §6)."""
-        self._tick()
         kind = kind_of(error)
         with self._guard:
             outage = self._kinds.get(kind)
@@ -84,13 +88,15 @@ class OutcomeRecorder:
                         del self._kinds[kind]
 
     def apply(
-        self, message: Message, outcome: Outcome, *, selected: bool = True, retry_run: bool = False,
+        self, message: Message, result: Outcome | Exception, *, selected: bool = True, retry_run: bool = False,
         counts_system_failure: bool = True,
-    ) -> None:
-        """`selected`: the cycle selected this record itself (only then is a final failure counted);
+    ) -> Outcome:
+        """Save `result` (an Exception: processing raised it, saved as TryLater(ERROR)) and answer the outcome saved.
+        `selected`: the cycle selected this record itself (only then is a final failure counted);
         `retry_run`: not SPEC §6; `counts_system_failure` False: a TryLater(ERROR) keeps the retry count. deleteBy
         as Message.kt: Done -> now + 30 days; TryLater -> retry-until when a retry run retries a record tried before."""
         self._tick()  # a kind of failure quiet for a minute is over
+        outcome = self._failed(message, result) if isinstance(result, Exception) else result
         now = instant(self._clock.now())
         # joined as the Kotlin joinToString(); none keeps those stored (as Message.retry / markAsProcessed)
         crns = ", ".join(outcome.status.matching_crns) or message.matching_crns
@@ -98,7 +104,7 @@ class OutcomeRecorder:
             updated = evolve(message, processed_date=now, status=outcome.status.state, matching_crns=crns,
                              delete_by=initial_delete_by(now))
         else:
-            system_failure = outcome.status.state is SynchroniseState.ERROR
+            system_failure = is_system_failure(outcome)
             if system_failure:
                 self._system_failure_saved = True
             counted = counts_system_failure or not system_failure
@@ -113,17 +119,17 @@ class OutcomeRecorder:
         tier = tier_for(message.retry_count)
         if tier is not None:  # the retry of system failures counts apart: its probes are no tier's retries
             self._metrics.record_retried(tier.name if counts_system_failure else SYSTEM_FAILURE_RETRIES)
-        if message.event_type != EventType.IMPRISONMENT_STATUS_CHANGED.value:
-            return
-        # As the Kotlin service counts: every Done is a success; a TryLater is a failure once, by the
-        # record's own (LONG tier, daily) retry in its last 24 hours; total = both.
-        succeeded = isinstance(outcome, Done)
-        if succeeded or (selected and updated.delete_by - epoch_seconds(now) <= LAST_CHANCE.total_seconds()):
-            self._metrics.status_change("total")
-            self._metrics.status_change("success" if succeeded else "fail")
-        if succeeded:
-            days = days_to_success(message.created_date, now)
-            self._metrics.status_change_succeeded(retries=message.retry_count, days=days)
+        if message.event_type == EventType.IMPRISONMENT_STATUS_CHANGED.value:
+            # As the Kotlin service counts: every Done is a success; a TryLater is a failure once, by the
+            # record's own (LONG tier, daily) retry in its last 24 hours; total = both.
+            succeeded = isinstance(outcome, Done)
+            if succeeded or (selected and updated.delete_by - epoch_seconds(now) <= LAST_CHANCE.total_seconds()):
+                self._metrics.status_change("total")
+                self._metrics.status_change("success" if succeeded else "fail")
+            if succeeded:
+                days = days_to_success(message.created_date, now)
+                self._metrics.status_change_succeeded(retries=message.retry_count, days=days)
+        return outcome
 
 
 def kind_of(error: BaseException) -> tuple[str, str]:

@@ -62,18 +62,18 @@ def _landed_unless_refused(answer: object) -> str | None:
 
 class BookingWork:
     """`store`: the journal's store (None: no journal, effects at once); `save`: how `commit` stores an outcome;
-    `lease`: raises LeaseLost unless the lease is still ours; `dry_run`: the client writes go to instead."""
+    `lease`: raises LeaseLost unless the lease is still ours. With `settings.dry_run`, `ports` carry the dry run's
+    twins (`DryRun`): their writes and announcements are reported, never journalled as made."""
 
     def __init__(
         self, ports: Ports, settings: DomainSettings, *, store: AppliedStepStore | None = None,
-        save: Save | None = None, lease: Callable[[], None] | None = None, dry_run: CommunityApi | None = None,
+        save: Save | None = None, lease: Callable[[], None] | None = None,
     ) -> None:
         self.ports = ports
         self.settings = settings
         self._store = store
         self._save = save
         self._confirm_lease = lease or (lambda: None)
-        self._dry_run = dry_run
         self._read: dict[Hashable, Any] = {}
         self._last_key_dates: tuple[tuple[object, ...], Any] | None = None
         self._message: Message | None = None
@@ -148,7 +148,7 @@ class BookingWork:
     ) -> T:
         """Every Delius write, in order: the journal (a write it says landed is not sent again: its answer is
         `replayed` from the summary journalled), the lease, the last identical key-dates write with no write
-        between (answered as it was), the dry run, community-api (`send`). `operation` and `arguments` name the
+        between (answered as it was), community-api (`send`; a dry run's twin). `operation` and `arguments` name the
         write in the journal. `landed` gives the journal's suffix for an answer ("" or "=<summary>"); None: the
         write did not take, nothing is journalled."""
         key = write_key(operation, *arguments)
@@ -162,12 +162,12 @@ class BookingWork:
             answer: T = self._last_key_dates[1]
         else:
             self._last_key_dates = None  # any other write may change what the key-dates write finds
-            answer = send(self._dry_run or self.ports.community_api)
+            answer = send(self.ports.community_api)
             if key_dates:
                 self._last_key_dates = (request, answer)
         suffix = landed(answer)
         # A dry run's write did not reach Delius: journalled, a live retry of the record would skip it.
-        if suffix is not None and self._journal is not None and self._dry_run is None:
+        if suffix is not None and self._journal is not None and not self.settings.dry_run:
             self._journal.wrote(key + suffix)
         return answer
 
@@ -268,7 +268,7 @@ class BookingWork:
         publisher = self.ports.domain_events
         if publisher is None:
             return
-        if self._journal is None or self._dry_run is not None:  # a dry run's announcement is only reported
+        if self._journal is None or self.settings.dry_run:  # a dry run's announcement is only reported
             publisher.publish(event)
             return
         published = event_key(PUBLISHED, event)

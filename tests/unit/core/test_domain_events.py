@@ -283,9 +283,9 @@ def test_a_dry_run_journals_no_write_or_announcement_so_a_live_retry_makes_them(
         return result
 
     dry_settings = DomainSettings(only_prisons=frozenset({PRISON}), dry_run=True)
-    dry = BookingWork(unlinked.ports(domain_events=DryRunDomainEventPublisher(unlinked.telemetry)), dry_settings,
-                      store=unlinked.repository, save=save,
-                      dry_run=DryRunCommunityApi(unlinked.community, unlinked.telemetry))
+    dry_ports = unlinked.ports(domain_events=DryRunDomainEventPublisher(unlinked.telemetry),
+                               community_api=DryRunCommunityApi(unlinked.community, unlinked.telemetry))
+    dry = BookingWork(dry_ports, dry_settings, store=unlinked.repository, save=save)
     dry.begin(message)
     dry.commit(process(message, dry))
     assert unlinked.community.offenders[CRN].noms_number is None  # nothing reached Delius

@@ -157,8 +157,10 @@ def test_the_deadline_still_defers_the_rest_of_a_read_ahead_window() -> None:
 
 
 def test_look_ahead_beyond_one_read_is_refused() -> None:
-    with pytest.raises(ValueError, match="look_ahead must be 1 to 100"):
+    with pytest.raises(ValueError, match="'look_ahead' must be <= 100: 101"):
         pod(World(), "ptpu@pod-a:1", {}, look_ahead=101)
+    with pytest.raises(ValueError, match="'look_ahead' must be >= 1: 0"):
+        pod(World(), "ptpu@pod-a:1", {}, look_ahead=0)
 
 
 def test_a_refused_lease_shows_the_read_is_stale_so_the_rest_of_the_window_is_read_again() -> None:

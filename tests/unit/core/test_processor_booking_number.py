@@ -81,7 +81,7 @@ def test_a_dry_run_merge_reports_what_it_would_do_without_a_false_not_found_alar
     not "offender not found"."""
     settings = attrs.evolve(fakes.settings, dry_run=True)
     dry_run_community = DryRunCommunityApi(fakes.community, fakes.telemetry)
-    work = BookingWork(fakes.ports(), settings, dry_run=dry_run_community)
+    work = BookingWork(fakes.ports(community_api=dry_run_community), settings)
 
     outcome = booking_number.process(BookingNumberChangedEvent(booking_id=BOOKING_ID), work)
 

@@ -29,7 +29,7 @@ from ptpu_core import telemetry_names as names
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.testing import FakeDomainEventPublisher, OneRecord
-from ptpu_core.use_cases.resync import MAX_IDS, InvalidResyncRequest, Resync, ResyncItem, ResyncResult
+from ptpu_core.use_cases.resync import MAX_IDS, TIME_BUDGET, InvalidResyncRequest, Resync, ResyncItem, ResyncResult
 from ptpu_core.work.cycle import ON_REQUEST, LeaseRun
 from ptpu_core.work.unit_of_work import DryRun
 
@@ -309,10 +309,11 @@ class SlowPrisonApi:
 
 
 def test_no_booking_is_started_once_the_time_budget_is_spent_and_the_rest_are_not_started(fakes: Fakes) -> None:
+    assert timedelta(seconds=45) == TIME_BUDGET  # the timings below assume it
     slow_prison = SlowPrisonApi(fakes, 30)
     slow = Resync(
         fakes.ports(prison_api=slow_prison), fakes.settings, slow_prison,  # type: ignore[arg-type]
-        dry_run=DryRun(DryRunCommunityApi), time_budget=timedelta(seconds=45),
+        dry_run=DryRun(DryRunCommunityApi),
     )
 
     items = slow.resync([BOOKING_ID, OTHER_BOOKING, OFFENDER_NO, OTHER_BOOKING, BOOKING_ID, "A5090DY"]).items
