@@ -48,10 +48,6 @@ def lease_name(booking_id: int) -> str:
     return f"{LEASE_PREFIX}{booking_id}"
 
 
-def _expires(lock_until: datetime) -> dict[str, str]:
-    return {"N": str(int((lock_until + ITEM_LIFETIME).timestamp()))}
-
-
 def _stamp(run: LeaseRun) -> str | None:
     """The attribute a retry run stamps; None for other runs."""
     return RUN_STAMPS[run.tier] if run.tier is not None and run.started is not None else None
@@ -69,6 +65,8 @@ def _not_before(run: LeaseRun) -> str:
 
 
 class DynamoBookingLeases(LeaseItems):
+    expires = (EXPIRES, ITEM_LIFETIME)
+
     def __init__(
         self, dynamodb_client: Any, table_name: str, lease: timedelta, locked_by: str | None = None,
         clock: Callable[[], datetime] = SystemClock().now,
@@ -113,12 +111,8 @@ class DynamoBookingLeases(LeaseItems):
             return True
         extended = now + self.lease
         try:
-            kept, _ = self._lease_update(
-                f"extending the lease of booking {booking_id}", booking_id,
-                "SET lockUntil = :until, #expires = :expires", "lockedBy = :owner AND lockUntil = :held",
-                {":until": {"S": shedlock_time(extended)}, ":held": {"S": shedlock_time(until)},
-                 ":expires": _expires(extended)},
-            )
+            kept, _ = self._write(f"extending the lease of booking {booking_id}", lease_name(booking_id), extended,
+                                  "lockedBy = :owner AND lockUntil = :held", {":held": {"S": shedlock_time(until)}})
         except StoreFailure as failure:
             log.warning("Lease of booking %s could not be extended (%s); this pod writes nothing more for it",
                         booking_id, failure)
@@ -147,12 +141,7 @@ class DynamoBookingLeases(LeaseItems):
         now = self._clock()
         seen = self._unreadable.seen(booking_id)
         bounds = self._bounds(run, now)
-        values = {
-            ":until": {"S": shedlock_time(now + self.lease)},
-            ":expires": _expires(now + self.lease),
-            ":string": {"S": "S"},
-            **{name: {"S": time} for name, time in bounds.items()},
-        }
+        values = {":string": {"S": "S"}, **{name: {"S": time} for name, time in bounds.items()}}
         stamp = _stamp(run)
         # Exactly the unreadable value seen counts as expired; a valid lease written since still wins.
         for attribute, placeholder in ((LOCK_UNTIL, ":seenUntil"), (stamp, ":seenRun")):
@@ -166,10 +155,9 @@ class DynamoBookingLeases(LeaseItems):
             condition += " AND " + _RUN_FREE.format(" OR #run = :seenRun" if ":seenRun" in values else "")
             names["#run"] = stamp
             values[":notBefore"] = {"S": _not_before(run)}
-        taken, old = self._lease_update(
-            f"leasing booking {booking_id}", booking_id,
-            "SET lockUntil = :until, lockedAt = :now, lockedBy = :owner, #expires = :expires", condition, values,
-            names, ReturnValues="ALL_OLD", ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        taken, old = self._take_item(
+            f"leasing booking {booking_id}", lease_name(booking_id), now, now + self.lease, condition, values, names,
+            ReturnValues="ALL_OLD", ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
         return (now + self.lease if taken else None), old
 
@@ -218,31 +206,17 @@ class DynamoBookingLeases(LeaseItems):
             log.exception("Lease of booking %s not released; this pod takes it again next cycle, "
                           "others after it expires", booking_id)
         finally:
-            self._forget(booking_id)
+            with self._held_lock:
+                self._held.pop(booking_id, None)
 
     def _release(self, booking_id: int, run: LeaseRun) -> None:
-        now = self._clock()
-        update = "SET lockUntil = :now, #expires = :expires"
-        values = {":now": {"S": shedlock_time(now)}, ":expires": _expires(now)}
-        names = {}
+        doing = f"releasing booking {booking_id}"
         stamp = _stamp(run)
-        if stamp is not None:
+        if stamp is None:
+            released, _ = self._write(doing, lease_name(booking_id), self._clock(), "lockedBy = :owner")
+        else:
             assert run.started is not None
-            update += ", #run = :started"
-            names["#run"] = stamp
-            values[":started"] = {"S": run_time(run.started)}
-        released, _ = self._lease_update(f"releasing booking {booking_id}", booking_id, update,
-                                         "lockedBy = :owner", values, names)
+            released, _ = self._write(doing, lease_name(booking_id), self._clock(), "lockedBy = :owner",
+                                      {":started": {"S": run_time(run.started)}}, {"#run": stamp}, ("#run = :started",))
         if not released:
             log.warning("Lease of booking %s was no longer held by %s when released", booking_id, self._owner)
-
-    def _forget(self, booking_id: int) -> None:
-        with self._held_lock:
-            self._held.pop(booking_id, None)
-
-    def _lease_update(
-        self, doing: str, booking_id: int, update: str, condition: str, values: dict[str, Any],
-        names: dict[str, str] | None = None, **returns: str,
-    ) -> tuple[bool, dict[str, Any]]:
-        return self._update(doing, lease_name(booking_id), update, condition, values,
-                            {"#expires": EXPIRES, **(names or {})}, **returns)
