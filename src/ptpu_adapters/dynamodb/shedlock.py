@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ptpu_adapters.aws.errors import conditional_write, store_errors
+from ptpu_adapters.aws.errors import conditional_write
 from ptpu_adapters.system_clock import SystemClock
 
 log = logging.getLogger(__name__)
@@ -106,11 +106,12 @@ class ScheduleCover(DynamoLock):
         now = self._clock()
         until = now + timedelta(seconds=lock_at_most_seconds)
         ours_until = f"{_FREE} OR (begins_with(lockedBy, :ours) AND lockUntil <= :until)"
-        # Else held: by a ptpu pod whose cover already reaches past ours, or by the existing service.
-        if not self._take_item(f"covering {name}", name, now, until, ours_until, {":ours": {"S": OWNER_PREFIX}})[0]:
-            with store_errors(f"reading {name}"):
-                item = self._client.get_item(TableName=self._table, Key={"_id": {"S": name}}, ConsistentRead=True)
-            held = {key: value.get("S", "") for key, value in item.get("Item", {}).items()}
+        taken, item = self._take_item(f"covering {name}", name, now, until, ours_until,
+                                      {":ours": {"S": OWNER_PREFIX}}, ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        # Else held (the item as the condition saw it): by a ptpu pod whose cover already reaches past ours, or
+        # by the existing service.
+        if not taken:
+            held = {key: value.get("S", "") for key, value in item.items()}
             holder, lock_until = held.get("lockedBy", ""), held.get("lockUntil", "")
             if not holder.startswith(OWNER_PREFIX) or lock_until < shedlock_time(until):
                 self._sit_out(name, holder, lock_until, held.get("lockedAt", ""))
