@@ -2,7 +2,7 @@
 
 A table holds H processed records (30 days of history) and 100 due records on 50 bookings.
 - Ours: SynchronisationService.process_due with a no-op processor over DynamoMessageRepository; items
-  read = ScannedCount summed over its queries + items fetched by BatchGetItem (read_stats).
+  read = ScannedCount summed over its queries + items fetched by BatchGetItem (counted_reads).
 - Scan design (what the existing service does): Scan with a filter for due records, then for each
   booking a Scan with a filter for its unprocessed records; items read = ScannedCount summed.
 A Scan reads the whole table whatever its filter. moto re-sorts the whole table for every page, so a
@@ -30,6 +30,7 @@ from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
 from ptpu_adapters.dynamodb.message_table import message_table_definition
 from ptpu_adapters.dynamodb.record_codec import message_to_item
+from ptpu_adapters.dynamodb.testing import counted_reads
 from ptpu_adapters.provisioning import ensure_table
 from ptpu_core.models.record import Message, SynchroniseState
 from ptpu_core.outcomes import Outcome, done
@@ -99,10 +100,10 @@ def ours(client: Any, table: str) -> tuple[int, int, int, int]:
         DomainSettings(),
         process=NoOpProcessor().process,
     )
-    summary = service.process_due()
+    with counted_reads(client) as stats:
+        summary = service.process_due()
     if summary.processed != DUE_RECORDS:
         raise AssertionError(f"the cycle processed {summary.processed} records, expected {DUE_RECORDS}")
-    stats = repository.read_stats
     return stats.scanned + stats.items_got, stats.queries, stats.scanned, stats.items_got
 
 

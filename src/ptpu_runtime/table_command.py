@@ -79,8 +79,8 @@ def run_table(args: argparse.Namespace) -> int:
     options = BackfillOptions(segments=args.segments, page_size=args.page_size, dry_run=args.dry_run,
                               max_items_per_second=args.max_items_per_second, checkpoint=args.checkpoint)
     table = settings.dynamodb_table_name
-    backfill = TableBackfill(Container(settings=settings).aws().dynamodb, table, options)
     try:
+        backfill = TableBackfill(Container(settings=settings).aws().dynamodb, table, options)
         total = backfill.approximate_item_count()
         if backfill.resuming():
             print(f"Resuming from {args.checkpoint}", file=sys.stderr)

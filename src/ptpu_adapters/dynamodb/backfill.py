@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+import cattrs
 from attrs import asdict, define, field, frozen
 
 from ptpu_adapters.aws.errors import conditional_write
@@ -122,15 +123,34 @@ class Pacer:
             self._sleep(start - now)
 
 
+@define
+class Position:
+    """A segment's: finished, or the key its next Scan page starts from (None: the segment's first)."""
+
+    done: bool
+    startKey: Item | None
+
+
+@define
+class Job:
+    """What the checkpoint file holds, as JSON of this unstructured by cattrs."""
+
+    table: str
+    segments: int
+    positions: dict[int, Position]
+    counts: BackfillCounts
+
+
+_JSON = cattrs.Converter(detailed_validation=False)  # a bad file raises KeyError, ValueError, TypeError...
+
+
 class Checkpoint:
-    """The job's position: per segment, done or the key to start from; and the counts so far."""
+    """The job's position and counts so far, kept in `path` (None: in memory only)."""
 
     def __init__(self, path: Path | None, table: str, segments: int) -> None:
         self._path = path
         self._lock = threading.Lock()
-        self._job = {"table": table, "segments": segments}
-        self.positions: dict[int, dict[str, Any]] = {i: {"done": False, "startKey": None} for i in range(segments)}
-        self.counts = BackfillCounts()
+        self.job = Job(table, segments, {i: Position(False, None) for i in range(segments)}, BackfillCounts())
         self.resumed = False
         if path is None:
             return
@@ -139,36 +159,30 @@ class Checkpoint:
         if not path.exists():
             return
         try:
-            data = json.loads(path.read_text())
-            job = {"table": data.get("table"), "segments": data.get("segments")}
-            positions = {int(k): {"done": bool(v["done"]), "startKey": v["startKey"]}
-                         for k, v in data["positions"].items()}
-            counts = BackfillCounts(**{**data["counts"], "statuses": Counter(data["counts"].get("statuses", {}))})
+            saved = _JSON.structure(json.loads(path.read_text()), Job)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             raise BackfillError(
                 f"checkpoint {path} cannot be read ({type(error).__name__}: {error}); delete it to start again"
             ) from None
-        if job != self._job or set(positions) != set(self.positions):
+        if (saved.table, saved.segments, saved.positions.keys()) != (table, segments, self.job.positions.keys()):
             raise BackfillError(
-                f"checkpoint {path} is for table {job['table']} with {job['segments']} segments; "
+                f"checkpoint {path} is for table {saved.table} with {saved.segments} segments; "
                 f"run with those, or delete it to start again"
             )
-        self.positions, self.counts, self.resumed = positions, counts, True
+        self.job, self.resumed = saved, True
 
     def page_done(self, segment: int, next_key: Item | None, counts: BackfillCounts) -> None:
         with self._lock:
-            self.positions[segment] = {"done": next_key is None, "startKey": next_key}
-            self.counts.add(counts)
+            self.job.positions[segment] = Position(next_key is None, next_key)
+            self.job.counts.add(counts)
             if self._path is None:
                 return
-            data = {**self._job, "counts": asdict(self.counts),
-                    "positions": {str(k): v for k, v in self.positions.items()}}
             temporary = self._path.with_name(self._path.name + ".tmp")
-            temporary.write_text(json.dumps(data))
+            temporary.write_text(json.dumps(_JSON.unstructure(self.job)))
             os.replace(temporary, self._path)
 
     def finished(self) -> None:
-        if self._path is not None and all(p["done"] for p in self.positions.values()):
+        if self._path is not None and all(position.done for position in self.job.positions.values()):
             self._path.unlink(missing_ok=True)
 
 
@@ -186,11 +200,11 @@ class TableBackfill:
         rate = options.max_items_per_second
         self._limit = options.page_size if rate is None else max(1, min(options.page_size, int(rate)))
         self._stop = threading.Event()
+        self._checkpoint = Checkpoint(None if options.dry_run else options.checkpoint, table_name, options.segments)
 
     def resuming(self) -> bool:
-        """Whether a run now resumes from a checkpoint (never in a dry run); BackfillError when it cannot."""
-        opts = self._options
-        return not opts.dry_run and Checkpoint(opts.checkpoint, self._table, opts.segments).resumed
+        """Whether the run resumes from a checkpoint (never in a dry run)."""
+        return self._checkpoint.resumed
 
     def approximate_item_count(self) -> int:
         """DynamoDB's ItemCount (refreshed about every six hours); BackfillError, unless dry-running, when
@@ -205,24 +219,23 @@ class TableBackfill:
     def run(self, progress: Progress | None = None) -> BackfillCounts:
         """The counts of the whole job (earlier runs included), each page's also to `progress`. Raises what a
         segment raised, the others stopped at their next page and the checkpoint left for a re-run."""
-        opts = self._options
-        checkpoint = Checkpoint(None if opts.dry_run else opts.checkpoint, self._table, opts.segments)
-        if checkpoint.resumed:
-            log.info("Resuming from %s: %d items read before", opts.checkpoint, checkpoint.counts.scanned)
-        todo = [i for i, position in checkpoint.positions.items() if not position["done"]]
+        job = self._checkpoint.job
+        if self._checkpoint.resumed:
+            log.info("Resuming from %s: %d items read before", self._options.checkpoint, job.counts.scanned)
+        todo = [i for i, position in job.positions.items() if not position.done]
         with ThreadPoolExecutor(max_workers=max(1, len(todo)), thread_name_prefix="backfill") as pool:
-            futures = [pool.submit(self._segment, i, checkpoint, progress) for i in todo]
+            futures = [pool.submit(self._segment, i, progress) for i in todo]
             try:
                 wait(futures, return_when=FIRST_EXCEPTION)
             finally:  # a segment failed, all are done, or Ctrl-C: the others stop after their page
                 self._stop.set()
             for future in futures:
                 future.result()  # re-raises the first failure
-        checkpoint.finished()
-        return checkpoint.counts
+        self._checkpoint.finished()
+        return job.counts
 
-    def _segment(self, segment: int, checkpoint: Checkpoint, progress: Progress | None) -> None:
-        start_key = checkpoint.positions[segment]["startKey"]
+    def _segment(self, segment: int, progress: Progress | None) -> None:
+        start_key = self._checkpoint.job.positions[segment].startKey
         pages = self._client.get_paginator("scan").paginate(
             TableName=self._table, Segment=segment, TotalSegments=self._options.segments,
             PaginationConfig={"PageSize": self._limit}, **({"ExclusiveStartKey": start_key} if start_key else {}),
@@ -231,7 +244,7 @@ class TableBackfill:
             items = page.get("Items", [])
             self._pacer.take(max(len(items), 1))
             counts = self._page(items)
-            checkpoint.page_done(segment, page.get("LastEvaluatedKey"), counts)
+            self._checkpoint.page_done(segment, page.get("LastEvaluatedKey"), counts)
             if progress is not None:
                 progress(counts)
             if self._stop.is_set():

@@ -31,25 +31,19 @@ EXPIRES = "Expires"  # the TTL attribute of cloud-platform-terraform-dynamodb-cl
 ITEM_LIFETIME = timedelta(days=7)  # how long an item outlives its last lease's lockUntil
 UNPROCESSED_ROUNDS = 4  # reads of keys DynamoDB left unprocessed (throttling) before giving up on them
 # Free to take: never taken, a time not a string (never ours: `NOT attribute_type` counts it expired ahead of
-# the comparison, which would fail on it), run out, or ours (no worker of ours holds it: a lost release).
-# `_try_take` joins them into this condition (as DynamoDB receives it; `[...]` only when that unreadable value was
-# seen, the `:cycle` clause only for a cycle's run, the `#run` clause only for a retry run):
-#   (attribute_not_exists(lockUntil) OR NOT attribute_type(lockUntil, :string) OR lockUntil <= :now
-#       OR lockedBy = :owner [OR lockUntil = :seenUntil])
-#   AND (attribute_not_exists(lockUntil) OR NOT attribute_type(lockUntil, :string) OR lockUntil <= :cycle
+# the comparison, which would fail on it), run out by `:freeBy` (`_free_by`), or ours (no worker of ours holds it:
+# a lost release). `_try_take` joins them into this condition (as DynamoDB receives it; `[...]` only when that
+# unreadable value was seen, the `#run` clause only for a retry run):
+#   (attribute_not_exists(lockUntil) OR NOT attribute_type(lockUntil, :string) OR lockUntil <= :freeBy
 #       OR lockedBy = :owner [OR lockUntil = :seenUntil])
 #   AND (attribute_not_exists(#run) OR NOT attribute_type(#run, :string) OR #run < :notBefore [OR #run = :seenRun])
-_FREE = ("(attribute_not_exists(lockUntil) OR NOT attribute_type(lockUntil, :string) OR lockUntil <= {}"
+_FREE = ("(attribute_not_exists(lockUntil) OR NOT attribute_type(lockUntil, :string) OR lockUntil <= :freeBy"
          " OR lockedBy = :owner{})")
 _RUN_FREE = "(attribute_not_exists(#run) OR NOT attribute_type(#run, :string) OR #run < :notBefore{})"
 
 
 def lease_name(booking_id: int) -> str:
     return f"{LEASE_PREFIX}{booking_id}"
-
-
-def _expires(lock_until: datetime) -> dict[str, str]:
-    return {"N": str(int((lock_until + ITEM_LIFETIME).timestamp()))}
 
 
 def _stamp(run: LeaseRun) -> str | None:
@@ -69,6 +63,8 @@ def _not_before(run: LeaseRun) -> str:
 
 
 class DynamoBookingLeases(LeaseItems):
+    expires = (EXPIRES, ITEM_LIFETIME)
+
     def __init__(
         self, dynamodb_client: Any, table_name: str, lease: timedelta, locked_by: str | None = None,
         clock: Callable[[], datetime] = SystemClock().now,
@@ -113,12 +109,8 @@ class DynamoBookingLeases(LeaseItems):
             return True
         extended = now + self.lease
         try:
-            kept, _ = self._lease_update(
-                f"extending the lease of booking {booking_id}", booking_id,
-                "SET lockUntil = :until, #expires = :expires", "lockedBy = :owner AND lockUntil = :held",
-                {":until": {"S": shedlock_time(extended)}, ":held": {"S": shedlock_time(until)},
-                 ":expires": _expires(extended)},
-            )
+            kept, _ = self._write(f"extending the lease of booking {booking_id}", lease_name(booking_id), extended,
+                                  "lockedBy = :owner AND lockUntil = :held", {":held": {"S": shedlock_time(until)}})
         except StoreFailure as failure:
             log.warning("Lease of booking %s could not be extended (%s); this pod writes nothing more for it",
                         booking_id, failure)
@@ -146,47 +138,37 @@ class DynamoBookingLeases(LeaseItems):
         """(the `lockUntil` written or None, the item before: ALL_OLD either way)."""
         now = self._clock()
         seen = self._unreadable.seen(booking_id)
-        bounds = self._bounds(run, now)
-        values = {
-            ":until": {"S": shedlock_time(now + self.lease)},
-            ":expires": _expires(now + self.lease),
-            ":string": {"S": "S"},
-            **{name: {"S": time} for name, time in bounds.items()},
-        }
+        values = {":string": {"S": "S"}, ":freeBy": {"S": self._free_by(run, now)}}
         stamp = _stamp(run)
         # Exactly the unreadable value seen counts as expired; a valid lease written since still wins.
         for attribute, placeholder in ((LOCK_UNTIL, ":seenUntil"), (stamp, ":seenRun")):
             if attribute in seen:
                 values[placeholder] = seen[attribute]
-        bad_until = " OR lockUntil = :seenUntil" if ":seenUntil" in values else ""
         # The full expression is written out above `_FREE`.
-        condition = " AND ".join(_FREE.format(name, bad_until) for name in bounds)
+        condition = _FREE.format(" OR lockUntil = :seenUntil" if ":seenUntil" in values else "")
         names = {}
         if stamp is not None:
             condition += " AND " + _RUN_FREE.format(" OR #run = :seenRun" if ":seenRun" in values else "")
             names["#run"] = stamp
             values[":notBefore"] = {"S": _not_before(run)}
-        taken, old = self._lease_update(
-            f"leasing booking {booking_id}", booking_id,
-            "SET lockUntil = :until, lockedAt = :now, lockedBy = :owner, #expires = :expires", condition, values,
-            names, ReturnValues="ALL_OLD", ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        taken, old = self._take_item(
+            f"leasing booking {booking_id}", lease_name(booking_id), now, now + self.lease, condition, values, names,
+            ReturnValues="ALL_OLD", ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
         return (now + self.lease if taken else None), old
 
-    def _bounds(self, run: LeaseRun, now: datetime) -> dict[str, str]:
-        """A take needs `lockUntil` at or before each of these (or the lease ours): now, and for a cycle's run
-        the cycle's start (freed since its selection was read: another pod synced the booking)."""
-        bounds = {":now": shedlock_time(now)}
-        if self._cycle_started is not None and not run.on_request:
-            bounds[":cycle"] = shedlock_time(self._cycle_started)
-        return bounds
+    def _free_by(self, run: LeaseRun, now: datetime) -> str:
+        """A take needs `lockUntil` at or before this (or the lease ours): now, and for a cycle's run also the
+        cycle's start (freed since its selection was read: another pod synced the booking)."""
+        if self._cycle_started is None or run.on_request:
+            return shedlock_time(now)
+        return shedlock_time(min(now, self._cycle_started))
 
     def leased_elsewhere(self, booking_ids: Sequence[int], run: LeaseRun) -> set[int]:
         """The bookings whose items, read now (consistent: a lease just taken must be seen), `_take` would
         refuse (ShedLock times compare as strings: fixed width): a hint only. StoreFailure when a read fails."""
-        bounds = self._bounds(run, self._clock()).values()
+        free_by = self._free_by(run, self._clock())
         stamp = _stamp(run)
-        not_before = None if stamp is None else _not_before(run)
         times = _time_attributes(run)
         by_name = {lease_name(booking_id): booking_id for booking_id in booking_ids}
         keys = [{"_id": {"S": name}} for name in by_name]
@@ -204,8 +186,8 @@ class DynamoBookingLeases(LeaseItems):
                 if "S" in value and (name not in times or readable(name, value))
             }
             until = item.get(LOCK_UNTIL)
-            held = until is not None and any(until > bound for bound in bounds) and item.get("lockedBy") != self._owner
-            if held or (not_before is not None and stamp is not None and item.get(stamp, "") >= not_before):
+            held = until is not None and until > free_by and item.get("lockedBy") != self._owner
+            if held or (stamp is not None and item.get(stamp, "") >= _not_before(run)):
                 skipped.add(booking_id)
         return skipped
 
@@ -218,31 +200,17 @@ class DynamoBookingLeases(LeaseItems):
             log.exception("Lease of booking %s not released; this pod takes it again next cycle, "
                           "others after it expires", booking_id)
         finally:
-            self._forget(booking_id)
+            with self._held_lock:
+                self._held.pop(booking_id, None)
 
     def _release(self, booking_id: int, run: LeaseRun) -> None:
-        now = self._clock()
-        update = "SET lockUntil = :now, #expires = :expires"
-        values = {":now": {"S": shedlock_time(now)}, ":expires": _expires(now)}
-        names = {}
+        doing = f"releasing booking {booking_id}"
         stamp = _stamp(run)
-        if stamp is not None:
+        if stamp is None:
+            released, _ = self._write(doing, lease_name(booking_id), self._clock(), "lockedBy = :owner")
+        else:
             assert run.started is not None
-            update += ", #run = :started"
-            names["#run"] = stamp
-            values[":started"] = {"S": run_time(run.started)}
-        released, _ = self._lease_update(f"releasing booking {booking_id}", booking_id, update,
-                                         "lockedBy = :owner", values, names)
+            released, _ = self._write(doing, lease_name(booking_id), self._clock(), "lockedBy = :owner",
+                                      {":started": {"S": run_time(run.started)}}, {"#run": stamp}, ("#run = :started",))
         if not released:
             log.warning("Lease of booking %s was no longer held by %s when released", booking_id, self._owner)
-
-    def _forget(self, booking_id: int) -> None:
-        with self._held_lock:
-            self._held.pop(booking_id, None)
-
-    def _lease_update(
-        self, doing: str, booking_id: int, update: str, condition: str, values: dict[str, Any],
-        names: dict[str, str] | None = None, **returns: str,
-    ) -> tuple[bool, dict[str, Any]]:
-        return self._update(doing, lease_name(booking_id), update, condition, values,
-                            {"#expires": EXPIRES, **(names or {})}, **returns)

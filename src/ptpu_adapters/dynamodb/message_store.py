@@ -5,12 +5,9 @@ item is skipped with a WARNING and `ptpu_unreadableRecord_total{type="item"}`, a
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
-
-from attrs import define, field
 
 from ptpu_adapters.aws.errors import batch_get, conditional_write, store_errors
 from ptpu_adapters.dynamodb import message_table as table
@@ -36,29 +33,6 @@ _REPORT_SHARDS = {
 }
 
 
-@define
-class ReadStats:
-    """What the store read, for tests and benchmarks: queries made, items they evaluated and returned,
-    items read by key. Thread-safe."""
-
-    queries: int = 0
-    scanned: int = 0
-    returned: int = 0
-    items_got: int = 0
-    _lock: threading.Lock = field(factory=threading.Lock, eq=False, repr=False)
-
-    def add(self, queries: int = 0, scanned: int = 0, returned: int = 0, items_got: int = 0) -> None:
-        with self._lock:
-            self.queries += queries
-            self.scanned += scanned
-            self.returned += returned
-            self.items_got += items_got
-
-    def reset(self) -> None:
-        with self._lock:
-            self.queries = self.scanned = self.returned = self.items_got = 0
-
-
 class DynamoMessageRepository:
     def __init__(
         self, dynamodb_client: Any, table_name: str, page_size: int = 200, clock: Clock | None = None,
@@ -72,7 +46,6 @@ class DynamoMessageRepository:
         self._report_page_size = report_page_size
         self._clock = clock or SystemClock()
         self._metrics = metrics
-        self.read_stats = ReadStats()
 
     def add(self, message: Message) -> bool:
         """False, nothing written, when the id is taken: with ids from the SNS MessageId, a copy already stored
@@ -110,7 +83,6 @@ class DynamoMessageRepository:
         with store_errors(f"reading record {message_id}"):
             answer = self._client.get_item(TableName=self._table, Key={"id": {"S": message_id}}, ConsistentRead=True)
         item = answer.get("Item")
-        self.read_stats.add(items_got=1 if item else 0)
         return next(self._readable([item]), None) if item else None
 
     def unprocessed_created_before(self, created_before: datetime) -> Iterator[Message]:
@@ -124,7 +96,6 @@ class DynamoMessageRepository:
                                   {":b": {"N": str(booking_id)}})
         # The index is eventually consistent: confirm each record from the table itself.
         items, _ = batch_get(self._client, self._table, [{"id": item["id"]} for item in found], "batch read")
-        self.read_stats.add(items_got=len(items))
         now = epoch_seconds(self._clock.now())
         due = (m for m in self._readable(items) if not m.is_processed and m.delete_by > now)
         return sorted(due, key=lambda m: m.created_date)
@@ -215,14 +186,10 @@ class DynamoMessageRepository:
         self, limit: int | None, index: str, key_condition: str, values: Item, **extra: Any
     ) -> Iterator[Item]:
         """A page of `limit` (None: DynamoDB's 1 MB) at a time."""
-        pages = iter(self._client.get_paginator("query").paginate(
+        pages = self._client.get_paginator("query").paginate(
             TableName=self._table, IndexName=index, KeyConditionExpression=key_condition,
             ExpressionAttributeValues=values, PaginationConfig={"PageSize": limit}, **extra,
-        ))
-        while True:
-            with store_errors(f"query on {index}"):
-                page = next(pages, None)
-            if page is None:
-                return
-            self.read_stats.add(queries=1, scanned=page.get("ScannedCount", 0), returned=page.get("Count", 0))
-            yield from page.get("Items", [])
+        )
+        with store_errors(f"query on {index}"):  # each page is read when the one before is used up
+            for page in pages:
+                yield from page.get("Items", [])

@@ -29,11 +29,8 @@ HELPER_ATTRIBUTES = (
     PENDING_SHARD, PENDING_SORT, PENDING_BOOKING_ID, PROCESSED_SHARD, CREATED_SHARD, CREATED_FOLD, PROCESSED_FOLD
 )
 
-# Ours alone (the existing service ignores them): the creating event's W3C trace context and SNS MessageId,
-# and the string set of steps processing already did (ptpu_core.work.effect_journal).
-TRACE_PARENT = "traceparent"
-TRACE_STATE = "tracestate"
-SNS_MESSAGE_ID = "snsMessageId"
+# Ours alone (the existing service ignores it): the string set of steps processing already did
+# (ptpu_core.work.effect_journal).
 APPLIED_STEPS = "appliedSteps"
 
 PENDING = "P"
@@ -62,11 +59,12 @@ def pending_sort_key(retry_count: int, created: str) -> str:
 
 
 _SERIALIZER = TypeSerializer()
-# Record fields stored under these names as they are: optional strings, then the rest.
+# Record fields stored under these names as they are: optional strings, then the rest. The last three are ours
+# alone (the existing service ignores them): the creating event's W3C trace context and SNS MessageId.
 _TEXTS = {
     "offender_no": "offenderNo", "booking_no": "bookingNo", "location_id": "locationId",
     "location_description": "locationDescription", "legal_status": "legalStatus", "matching_crns": "matchingCrns",
-    "trace_parent": TRACE_PARENT, "trace_state": TRACE_STATE, "sns_message_id": SNS_MESSAGE_ID,
+    "trace_parent": "traceparent", "trace_state": "tracestate", "sns_message_id": "snsMessageId",
 }
 _AS_THEY_ARE = {
     **_TEXTS, "id": "id", "booking_id": "bookingId", "event_type": "eventType", "message": "message",

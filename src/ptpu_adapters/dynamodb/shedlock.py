@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ptpu_adapters.aws.errors import conditional_write, store_errors
+from ptpu_adapters.aws.errors import conditional_write
 from ptpu_adapters.system_clock import SystemClock
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,6 @@ def shedlock_time(instant: datetime) -> str:
 
 # Every lockedBy this service writes starts with this; ShedLock writes the host name.
 OWNER_PREFIX = "ptpu@"
-_TAKE = "SET lockUntil = :until, lockedAt = :now, lockedBy = :owner"
 _FREE = "attribute_not_exists(lockUntil) OR lockUntil <= :now"  # never taken, or its holder's time is up
 
 
@@ -36,6 +35,9 @@ def default_lock_owner() -> str:
 class LeaseItems:
     """Conditional updates of the ShedLock items (`_id` = name) of one table by one owner (`lockedBy`);
     `clock` returns an aware UTC datetime."""
+
+    # The TTL attribute each write sets, and how long after the `lockUntil` it writes; None: items never expire.
+    expires: tuple[str, timedelta] | None = None
 
     def __init__(
         self, dynamodb_client: Any, table_name: str, locked_by: str | None = None,
@@ -50,33 +52,47 @@ class LeaseItems:
     def locked_by(self) -> str:
         return self._owner
 
-    def _update(
-        self, doing: str, name: str, update: str, condition: str, values: dict[str, Any],
+    def _write(
+        self, doing: str, name: str, until: datetime, condition: str, values: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None, sets: tuple[str, ...] = (), **returns: str,
+    ) -> tuple[bool, dict[str, Any]]:
+        """SET lockUntil = `until` and `sets` on `condition`: conditional_write's answer (`:owner`, `:until` are
+        always defined)."""
+        values = {":owner": {"S": self._owner}, ":until": {"S": shedlock_time(until)}, **(values or {})}
+        names = dict(names or {})
+        sets = ("lockUntil = :until", *sets)
+        if self.expires is not None:
+            attribute, lifetime = self.expires
+            sets += ("#expires = :expires",)
+            names["#expires"] = attribute
+            values[":expires"] = {"N": str(int((until + lifetime).timestamp()))}
+        return conditional_write(
+            self._client.update_item, doing, TableName=self._table, Key={"_id": {"S": name}},
+            UpdateExpression="SET " + ", ".join(sets), ConditionExpression=condition,
+            ExpressionAttributeValues=values, **({"ExpressionAttributeNames": names} if names else {}), **returns,
+        )
+
+    def _take_item(
+        self, doing: str, name: str, now: datetime, until: datetime, condition: str, values: dict[str, Any],
         names: dict[str, str] | None = None, **returns: str,
     ) -> tuple[bool, dict[str, Any]]:
-        """conditional_write's answer; `:owner` is always defined."""
-        return conditional_write(
-            self._client.update_item, doing, TableName=self._table, Key={"_id": {"S": name}}, UpdateExpression=update,
-            ConditionExpression=condition, ExpressionAttributeValues={":owner": {"S": self._owner}, **values},
-            **({"ExpressionAttributeNames": names} if names else {}), **returns,
-        )
+        """Ours from `now` (`:now`) to `until` on `condition`."""
+        values = {":now": {"S": shedlock_time(now)}, **values}
+        return self._write(doing, name, until, condition, values, names, ("lockedAt = :now", "lockedBy = :owner"),
+                           **returns)
 
 
 class DynamoLock(LeaseItems):
     def try_acquire(self, name: str, lock_at_most_seconds: float) -> bool:
         now = self._clock()
-        return self._take(f"acquiring lock {name}", name, now, now + timedelta(seconds=lock_at_most_seconds), _FREE)
+        until = now + timedelta(seconds=lock_at_most_seconds)
+        return self._take_item(f"acquiring lock {name}", name, now, until, _FREE, {})[0]
 
     def release(self, name: str) -> None:
         """Free the lock now if we still hold it (it may have expired and passed on)."""
-        released, _ = self._update(f"releasing lock {name}", name, "SET lockUntil = :now", "lockedBy = :owner",
-                                   {":now": {"S": shedlock_time(self._clock())}})
+        released, _ = self._write(f"releasing lock {name}", name, self._clock(), "lockedBy = :owner")
         if not released:
             log.warning("Lock %s was no longer held by %s when released", name, self._owner)
-
-    def _take(self, doing: str, name: str, now: datetime, until: datetime, condition: str, **values: Any) -> bool:
-        values.update({":until": {"S": shedlock_time(until)}, ":now": {"S": shedlock_time(now)}})
-        return self._update(doing, name, _TAKE, condition, values)[0]
 
 
 class ScheduleCover(DynamoLock):
@@ -90,11 +106,12 @@ class ScheduleCover(DynamoLock):
         now = self._clock()
         until = now + timedelta(seconds=lock_at_most_seconds)
         ours_until = f"{_FREE} OR (begins_with(lockedBy, :ours) AND lockUntil <= :until)"
-        # Else held: by a ptpu pod whose cover already reaches past ours, or by the existing service.
-        if not self._take(f"covering {name}", name, now, until, ours_until, **{":ours": {"S": OWNER_PREFIX}}):
-            with store_errors(f"reading {name}"):
-                item = self._client.get_item(TableName=self._table, Key={"_id": {"S": name}}, ConsistentRead=True)
-            held = {key: value.get("S", "") for key, value in item.get("Item", {}).items()}
+        taken, item = self._take_item(f"covering {name}", name, now, until, ours_until,
+                                      {":ours": {"S": OWNER_PREFIX}}, ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        # Else held (the item as the condition saw it): by a ptpu pod whose cover already reaches past ours, or
+        # by the existing service.
+        if not taken:
+            held = {key: value.get("S", "") for key, value in item.items()}
             holder, lock_until = held.get("lockedBy", ""), held.get("lockUntil", "")
             if not holder.startswith(OWNER_PREFIX) or lock_until < shedlock_time(until):
                 self._sit_out(name, holder, lock_until, held.get("lockedAt", ""))

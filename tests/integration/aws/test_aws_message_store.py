@@ -13,6 +13,7 @@ from ptpu_adapters.aws.clients import AwsClients
 from ptpu_adapters.aws.errors import BATCH_GET_ROUNDS
 from ptpu_adapters.dynamodb.message_store import DynamoMessageRepository
 from ptpu_adapters.dynamodb.record_codec import message_to_item
+from ptpu_adapters.dynamodb.testing import counted_reads
 from ptpu_adapters.provisioning import ProvisionedResources
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message, SynchroniseState
@@ -206,15 +207,20 @@ def test_processing_a_record_takes_it_out_of_the_pending_queries(store: DynamoMe
     assert ids(store.processed_between(None, None)) == {message.id}
 
 
-def test_unprocessed_streams_every_open_record_across_pages(store: DynamoMessageRepository) -> None:
+def test_unprocessed_streams_every_open_record_across_pages(
+    store: DynamoMessageRepository, aws_clients: AwsClients
+) -> None:
     open_records = [record(booking_id=n, retries=n % 3) for n in range(60)]  # page size 25: three pages
     for message in [*open_records, record(processed=T0)]:
         store.add(message)
-    assert ids(store.unprocessed()) == ids(open_records)
-    assert store.read_stats.queries >= 3
+    with counted_reads(aws_clients.dynamodb) as stats:
+        assert ids(store.unprocessed()) == ids(open_records)
+    assert stats.queries >= 3
 
 
-def test_report_queries_page_through_every_record_in_index_order(store: DynamoMessageRepository) -> None:
+def test_report_queries_page_through_every_record_in_index_order(
+    store: DynamoMessageRepository, aws_clients: AwsClients
+) -> None:
     """Report page size 25, 60 records: three pages each, nothing lost or repeated at a page edge."""
     messages = [
         record(booking_id=n, created=T0 + timedelta(minutes=n), processed=T0 + timedelta(days=1, minutes=60 - n))
@@ -223,15 +229,15 @@ def test_report_queries_page_through_every_record_in_index_order(store: DynamoMe
     for message in messages:
         store.add(message)
 
-    store.read_stats.reset()
-    processed_oldest_created_first = list(store.processed_between(None, None))  # processed in reverse order
+    with counted_reads(aws_clients.dynamodb) as stats:
+        processed_oldest_created_first = list(store.processed_between(None, None))  # processed in reverse order
     assert [m.id for m in processed_oldest_created_first] == [m.id for m in messages]
-    assert store.read_stats.queries >= 3
+    assert stats.queries >= 3
 
-    store.read_stats.reset()
-    by_created = list(store.created_between(None, None, None))
+    with counted_reads(aws_clients.dynamodb) as stats:
+        by_created = list(store.created_between(None, None, None))
     assert [m.id for m in by_created] == [m.id for m in messages]
-    assert store.read_stats.queries >= 3
+    assert stats.queries >= 3
 
 
 def test_processing_cycle_queries_keep_their_own_page_size(
@@ -241,10 +247,11 @@ def test_processing_cycle_queries_keep_their_own_page_size(
     store = DynamoMessageRepository(aws_clients.dynamodb, names.message_table, page_size=10, clock=FixedClock(T0))
     due = [record(booking_id=n, created=T0 - timedelta(hours=1, minutes=n)) for n in range(30)]
     _batch_write(aws_clients, names.message_table, due)
-    found = list(store.unprocessed_created_before(T0))
+    with counted_reads(aws_clients.dynamodb) as stats:
+        found = list(store.unprocessed_created_before(T0))
     assert ids(found) == ids(due)
-    assert store.read_stats.queries >= 3
-    assert store.read_stats.scanned == len(due)
+    assert stats.queries >= 3
+    assert stats.scanned == len(due)
 
 
 def test_report_queries_without_a_limit_page_at_one_megabyte_and_return_everything_in_order(
@@ -262,9 +269,10 @@ def test_report_queries_without_a_limit_page_at_one_megabyte_and_return_everythi
     ]
     _batch_write(aws_clients, names.message_table, messages)
 
-    found = list(store.created_between(None, None, None))
+    with counted_reads(aws_clients.dynamodb) as stats:
+        found = list(store.created_between(None, None, None))
     assert [m.id for m in found] == [m.id for m in messages]
-    assert store.read_stats.queries >= 3
+    assert stats.queries >= 3
     assert len(list(store.processed_between(None, None))) == len(messages)
 
 
@@ -310,13 +318,12 @@ def test_a_processing_cycle_reads_grow_with_due_records_not_table_size(
     ]
     not_yet_due = [record(booking_id=800_000 + n, created=T0) for n in range(20)]
     _batch_write(aws_clients, names.message_table, [*history, *due, *not_yet_due])
-    store.read_stats.reset()
 
-    found = list(store.unprocessed_created_before(T0 - timedelta(minutes=15)))
-    for booking_id in sorted({m.booking_id for m in found}):
-        store.unprocessed_for_booking(booking_id)
+    with counted_reads(aws_clients.dynamodb) as stats:
+        found = list(store.unprocessed_created_before(T0 - timedelta(minutes=15)))
+        for booking_id in sorted({m.booking_id for m in found}):
+            store.unprocessed_for_booking(booking_id)
 
-    stats = store.read_stats
     print(
         f"\nprocessing cycle over {processed_count} processed + {due_count} due records: "
         f"{stats.queries} queries, {stats.scanned} items scanned by queries, {stats.returned} returned, "

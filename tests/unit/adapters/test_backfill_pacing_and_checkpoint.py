@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ptpu_adapters.dynamodb.backfill import BackfillCounts, BackfillError, Checkpoint, Pacer
+from ptpu_adapters.dynamodb.backfill import BackfillCounts, BackfillError, Checkpoint, Pacer, Position
 
 
 def test_the_pacer_spreads_items_over_time_across_calls() -> None:
@@ -40,11 +40,12 @@ def test_a_checkpoint_keeps_each_segments_position_and_the_counts(tmp_path: Path
     resumed = Checkpoint(path, "messages", 2)
 
     assert resumed.resumed
-    assert resumed.positions == {
-        0: {"done": False, "startKey": {"id": {"S": "k1"}}},
-        1: {"done": True, "startKey": None},
+    assert resumed.job.positions == {0: Position(False, {"id": {"S": "k1"}}), 1: Position(True, None)}
+    assert (resumed.job.counts.scanned, resumed.job.counts.indexed) == (13, 7)
+    assert json.loads(path.read_text())["positions"] == {  # the file's form
+        "0": {"done": False, "startKey": {"id": {"S": "k1"}}},
+        "1": {"done": True, "startKey": None},
     }
-    assert (resumed.counts.scanned, resumed.counts.indexed) == (13, 7)
     assert json.loads(path.read_text())["table"] == "messages"
     resumed.finished()
     assert path.exists()  # segment 0 is not done yet
