@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import requests
 from attrs import frozen
-from requests.adapters import HTTPAdapter
+from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 from requests.utils import get_environ_proxies
 
 from ptpu_adapters.http import wire
@@ -54,14 +54,13 @@ class TokenProvider(Protocol):
     def invalidate(self) -> None: ...
 
 
-def cookieless_session(pool_size: int | None = None) -> requests.Session:
+def cookieless_session(pool_size: int = DEFAULT_POOLSIZE) -> requests.Session:
     """A session that stores no cookies (shared across threads; no HMPPS API needs one); `pool_size`:
-    connections kept per host (None: requests' 10)."""
+    connections kept per host."""
     session = requests.Session()
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    if pool_size is not None:
-        for scheme in ("http://", "https://"):
-            session.mount(scheme, HTTPAdapter(pool_maxsize=pool_size))
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, HTTPAdapter(pool_maxsize=pool_size))
     return session
 
 
@@ -194,8 +193,7 @@ class UpstreamClient:
 
     def _exchanged(self, method: str, path: str, status: int | None, error: str | None, started: float) -> None:
         seconds = time.perf_counter() - started
-        exchange = Exchange(self.service, self._host, method, wire.template_of(path), status, error, seconds)
-        self._calls.exchanged(exchange)
+        self._calls.exchanged(Exchange(self._host, method, wire.template_of(path), status, error, seconds))
 
     def _error_name(self, error: requests.RequestException) -> str:
         """The error's class name; for a proxy error also the proxy's host:port (never its credentials)."""

@@ -34,7 +34,6 @@ _KEPT_FAILURE_TIMES = 10_000  # enough to count a window's failures at any reali
 class Exchange:
     """`uri`: the path's template; `status` None with `error` (IO_ERROR) when there was no answer."""
 
-    service: str
     host: str
     method: str
     uri: str
@@ -45,17 +44,18 @@ class Exchange:
 
 @define
 class RecentCalls:
-    """One API's calls as its /health shows them: `failures_in_window` and `failing` as of the latest summary."""
+    """One API's calls since start-up, as its /health shows them. Only a copy made by `UpstreamCalls.summary`
+    counts the window's failures and decides `failing`."""
 
     window: timedelta
     last_success: datetime | None = None
     last_failure: datetime | None = None
     last_failure_kind: str | None = None
-    failures_in_window: int = 0
-    failing: bool = False
     failures_since_success: int = 0
     unanswered_in_run: bool = False  # a failure of this run got no answer at all
     failure_times: deque[datetime] = field(factory=lambda: deque(maxlen=_KEPT_FAILURE_TIMES))
+    failures_in_window: int = field(default=0, init=False)
+    failing: bool = field(default=False, init=False)
 
 
 def outcome_of(status: int | None) -> str:
@@ -129,11 +129,12 @@ class UpstreamCalls(Collector):
             calls = self._recent.get(service) or RecentCalls(self._window)
             while calls.failure_times and calls.failure_times[0] < since:
                 calls.failure_times.popleft()
-            calls.failures_in_window = len(calls.failure_times)
-            recent_failure = calls.last_failure is not None and calls.last_failure >= since
-            calls.failing = recent_failure and (
-                calls.failures_since_success >= self._min_failures or calls.unanswered_in_run)
-            return evolve(calls, failure_times=deque(calls.failure_times))
+            summary = evolve(calls, failure_times=deque(calls.failure_times))
+        summary.failures_in_window = len(summary.failure_times)
+        recent_failure = summary.last_failure is not None and summary.last_failure >= since
+        summary.failing = recent_failure and (
+            summary.failures_since_success >= self._min_failures or summary.unanswered_in_run)
+        return summary
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:
