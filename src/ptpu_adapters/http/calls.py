@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
 from attrs import define, evolve, field, frozen
-from prometheus_client.core import CollectorRegistry, CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import CollectorRegistry, Metric
 from prometheus_client.registry import Collector
 
-from ptpu_adapters.observability.metrics import Histogram
+from ptpu_adapters.observability.metrics import Histogram, counter_family, histogram_family
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_core.errors import UpstreamFailure
 
@@ -92,7 +92,8 @@ class UpstreamCalls(Collector):
         self._now = now
         self._lock = threading.Lock()
         self._exchanges: dict[tuple[str, ...], Histogram] = {}
-        self._totals = {(api, outcome): 0.0 for api in apis for outcome in ("success", "failure")}
+        self._totals: dict[tuple[str, ...], float] = {
+            (api, outcome): 0.0 for api in apis for outcome in ("success", "failure")}
         self._recent: dict[str, RecentCalls] = {}
         if registry is not None:
             registry.register(self)
@@ -138,17 +139,10 @@ class UpstreamCalls(Collector):
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:
-            requests = HistogramMetricFamily(
-                HTTP_CLIENT_REQUESTS, "Requests to the upstream APIs (Micrometer http.client.requests)",
-                labels=list(LABELS),
-            )
-            for key, series in self._exchanges.items():
-                requests.add_metric(list(key), buckets=series.buckets(), sum_value=series.total)
-            calls = CounterMetricFamily(
-                UPSTREAM_CALLS, "Upstream calls after the client's retries, by API and outcome",
-                labels=["api", "outcome"],
-            )
-            for (api, outcome), value in self._totals.items():
-                calls.add_metric([api, outcome], value)
+            requests = histogram_family(
+                HTTP_CLIENT_REQUESTS, "Requests to the upstream APIs (Micrometer http.client.requests)", LABELS,
+                self._exchanges)
+            calls = counter_family(UPSTREAM_CALLS, "Upstream calls after the client's retries, by API and outcome",
+                                   ("api", "outcome"), self._totals)
         yield requests
         yield calls
