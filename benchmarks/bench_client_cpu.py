@@ -39,7 +39,7 @@ from _dynalite import dynalite_server, installed
 from botocore.config import Config
 
 from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
-from ptpu_adapters.http.base import EnvironmentSettings, UpstreamClient, cookieless_session
+from ptpu_adapters.http.base import UpstreamClient, cookieless_session, environment_settings
 
 SERVICE_LINKS = 150
 TOKEN = "x" * 800  # about an HMPPS Auth JWT's length
@@ -106,14 +106,13 @@ def _http_calls(url: str) -> dict[str, Callable[[], Any]]:
     trusting = requests.Session()
     once = requests.Session()
     once.trust_env = False
-    settings = EnvironmentSettings.read(url)
+    settings = environment_settings(url)
     client = UpstreamClient("prison-api", url, _Tokens(), session=cookieless_session(4))
     pool, timeout = urllib3.PoolManager(maxsize=4), urllib3.Timeout(connect=2, read=10)
     return {
         "trusting": lambda: trusting.get(url + path, headers=headers, timeout=(2, 10)).json(),
-        "once": lambda: once.get(url + path, headers=headers, timeout=(2, 10), proxies=settings.proxies,
-                                 verify=settings.verify).json(),
-        "client": lambda: client.json(client.call("GET", path)),
+        "once": lambda: once.get(url + path, headers=headers, timeout=(2, 10), **settings).json(),
+        "client": lambda: client.call("GET", path).json(),
         "urllib3": lambda: json.loads(pool.request("GET", url + path, headers=headers, timeout=timeout).data),
     }
 

@@ -9,20 +9,21 @@ import os
 import time
 from collections.abc import Callable, Collection
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 from attrs import frozen
-from requests.adapters import HTTPAdapter
+from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 from requests.utils import get_environ_proxies
 
+from ptpu_adapters.http import wire
 from ptpu_adapters.http.calls import Exchange, UpstreamCalls
-from ptpu_adapters.http.wire import template_of
 from ptpu_core.errors import UpstreamFailure
 from ptpu_core.work.outage_log import OutageLog
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PING_TIMEOUT_SECONDS = 2.0
 TRANSIENT_STATUSES = frozenset({502, 503, 504})
@@ -53,29 +54,21 @@ class TokenProvider(Protocol):
     def invalidate(self) -> None: ...
 
 
-def cookieless_session(pool_size: int | None = None) -> requests.Session:
+def cookieless_session(pool_size: int = DEFAULT_POOLSIZE) -> requests.Session:
     """A session that stores no cookies (shared across threads; no HMPPS API needs one); `pool_size`:
-    connections kept per host (None: requests' 10)."""
+    connections kept per host."""
     session = requests.Session()
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    if pool_size is not None:
-        for scheme in ("http://", "https://"):
-            session.mount(scheme, HTTPAdapter(pool_maxsize=pool_size))
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, HTTPAdapter(pool_maxsize=pool_size))
     return session
 
 
-@frozen
-class EnvironmentSettings:
-    """What requests would read from the environment on every call, read once: `proxies` as
-    `get_environ_proxies` gives them; `verify`: REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE, else True."""
-
-    proxies: dict[str, str]
-    verify: bool | str
-
-    @classmethod
-    def read(cls, url: str) -> EnvironmentSettings:
-        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        return cls(dict(get_environ_proxies(url)), bundle or True)
+def environment_settings(url: str) -> dict[str, Any]:
+    """What requests would read from the environment on every call, as its keyword arguments, read once:
+    `proxies` as `get_environ_proxies` gives them; `verify`: REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE, else True."""
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    return {"proxies": dict(get_environ_proxies(url)), "verify": bundle or True}
 
 
 @frozen
@@ -108,20 +101,22 @@ class UpstreamClient:
                               min(settings.read_timeout, PING_TIMEOUT_SECONDS))
         self._session = session or cookieless_session()
         self._session.trust_env = False
-        self._environment = EnvironmentSettings.read(self._base_url)
+        self._environment = environment_settings(self._base_url)
         self._sleep = sleep
         self._retried = OutageLog(log, f"{service} call", time.monotonic)
         self._calls = calls or UpstreamCalls()
         self._host = urlsplit(self._base_url).hostname or "none"
+        self._converter = wire.make_converter()
 
     def call(
         self, method: str, path: str, *, params: dict[str, str] | None = None, json: Any = None,
         business_statuses: Collection[int] = (),
     ) -> requests.Response:
-        """The response when 2xx or a named business status; UpstreamFailure otherwise. Build `path` with
-        `wire.path`, which encodes every value as one segment."""
+        """The response when 2xx or a named business status; UpstreamFailure otherwise. `json`: a body the wire
+        converter writes (a model or plain JSON). Build `path` with `wire.path`, which encodes every value as one
+        segment."""
         try:
-            response = self._call(method, path, params, json, business_statuses)
+            response = self._call(method, path, params, self._converter.unstructure(json), business_statuses)
         except UpstreamFailure as failure:
             self._calls.call_finished(self.service, failure)
             raise
@@ -151,22 +146,21 @@ class UpstreamClient:
             )
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def json(self, response: requests.Response) -> Any:
-        """The parsed body; a body that is not JSON is the upstream's failure, not ours."""
+    def read(self, response: requests.Response, cl: type[T]) -> T:
+        """The JSON body as a `cl`; a body that is not JSON, or not a `cl`, is the upstream's failure, not ours."""
         try:
-            return response.json()
+            data = response.json()
         except ValueError as error:
             raise UpstreamFailure(
                 self.service, f"non-JSON body from {response.request.method} {response.url}", response.status_code
             ) from error
+        return wire.read(self._converter, data, cl, self.service)
 
     def ping_answer(self) -> PingAnswer:
         """GET /health/ping without a token, as the existing service's health checks do; never raises."""
         try:
-            response = self._session.get(
-                self._base_url + "/health/ping", timeout=self._ping_timeout,
-                proxies=self._environment.proxies, verify=self._environment.verify,
-            )
+            response = self._session.get(self._base_url + "/health/ping", timeout=self._ping_timeout,
+                                         **self._environment)
         except requests.RequestException as error:
             return PingAnswer(None, error=self._error_name(error))
         return PingAnswer(response.status_code, response.text[:BODY_EXCERPT_CHARS])
@@ -186,8 +180,7 @@ class UpstreamClient:
         try:
             response = self._session.request(
                 method, self._base_url + path, params=params, json=json,
-                headers={"Authorization": f"Bearer {token}"}, timeout=self._timeout,
-                proxies=self._environment.proxies, verify=self._environment.verify,
+                headers={"Authorization": f"Bearer {token}"}, timeout=self._timeout, **self._environment,
             )
         except requests.RequestException as error:
             # Micrometer's status for an IOException, which every requests failure is
@@ -200,13 +193,13 @@ class UpstreamClient:
 
     def _exchanged(self, method: str, path: str, status: int | None, error: str | None, started: float) -> None:
         seconds = time.perf_counter() - started
-        self._calls.exchanged(Exchange(self.service, self._host, method, template_of(path), status, error, seconds))
+        self._calls.exchanged(Exchange(self._host, method, wire.template_of(path), status, error, seconds))
 
     def _error_name(self, error: requests.RequestException) -> str:
         """The error's class name; for a proxy error also the proxy's host:port (never its credentials)."""
         if not isinstance(error, requests.exceptions.ProxyError):
             return type(error).__name__
-        proxies = self._environment.proxies
+        proxies = self._environment["proxies"]
         proxy = proxies.get(urlsplit(self._base_url).scheme) or proxies.get("all") or ""
         parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
         shown = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from ptpu_adapters.http.base import UpstreamClient
-from ptpu_adapters.http.wire import make_converter, path, read
+from ptpu_adapters.http.wire import make_converter, path
 from ptpu_core.models.probation import (
     Conviction,
     Custody,
@@ -35,22 +35,21 @@ DRY_RUN_EVENT = "P2PDryRunWrite"
 class CommunityApiClient:
     def __init__(self, http: UpstreamClient) -> None:
         self._http = http
-        self._converter = make_converter()
 
     def get_convictions(self, crn: str) -> list[Conviction]:
         response = self._http.call("GET", path(CONVICTIONS, crn))
-        return self._read(self._http.json(response), list[Conviction])
+        return self._http.read(response, list[Conviction])
 
     def update_noms_number(self, crn: str, noms_number: str) -> IDs:
         response = self._http.call("PUT", path(NOMS_NUMBER, crn), json={"nomsNumber": noms_number})
-        return self._read(self._http.json(response), IDs)
+        return self._http.read(response, IDs)
 
     def replace_noms_number(self, old_noms_number: str, new_noms_number: str) -> list[IDs]:
         response = self._http.call("PUT", path(REPLACE_NOMS_NUMBER, old_noms_number),
                                    json={"nomsNumber": new_noms_number}, business_statuses={404, 409})
         if response.status_code in (404, 409):
             return []
-        return self._read(self._http.json(response), list[IDs])
+        return self._http.read(response, list[IDs])
 
     def update_booking_number(self, noms_number: str, body: UpdateCustodyBookingNumber) -> Custody | None:
         return self._put_custody(path(BOOKING_NUMBER, noms_number), body)
@@ -62,21 +61,18 @@ class CommunityApiClient:
         self, noms_number: str, booking_number: str, body: ReplaceCustodyKeyDates
     ) -> Custody | NotFound:
         response = self._http.call("POST", path(KEY_DATES, noms_number, booking_number),
-                                   json=self._converter.unstructure(body), business_statuses={404})
+                                   json=body, business_statuses={404})
         if response.status_code == 404:
             # The whole body: SPEC §7 tells "no conviction" from "no offender" by the body mentioning
             # bookingNumber anywhere, not by one message field of it.
             return NotFound(detail=response.text)
-        return self._read(self._http.json(response), Custody)
+        return self._http.read(response, Custody)
 
     def _put_custody(self, path: str, body: Any) -> Custody | None:
-        response = self._http.call("PUT", path, json=self._converter.unstructure(body), business_statuses={404})
+        response = self._http.call("PUT", path, json=body, business_statuses={404})
         if response.status_code == 404:
             return None
-        return self._read(self._http.json(response), Custody)
-
-    def _read(self, data: Any, cl: Any) -> Any:
-        return read(self._converter, data, cl, self._http.service)
+        return self._http.read(response, Custody)
 
 
 class DryRunCommunityApi:

@@ -24,22 +24,20 @@ class KeyUnavailable(Exception):
 
 
 def parse_jwks(data: Any) -> dict[str, jwt.PyJWK]:
-    """{kid: key} of the RSA signing keys with a kid in a JWKS document (any JSON value), others left out;
-    ValueError when it is not a JWKS or holds no usable key."""
-    if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+    """{kid: key} of the RSA signing keys with a kid in a JWKS document (any JSON value), others left out
+    (PyJWKSet drops the unreadable ones); ValueError or PyJWKSetError when it is not a JWKS or holds no usable
+    key."""
+    if not isinstance(data, dict):
         raise ValueError("not a JWKS document (an object with a 'keys' list)")
-    keys: dict[str, jwt.PyJWK] = {}
-    for entry in data["keys"]:
-        if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str) or entry.get("kty") != "RSA":
-            continue
-        if entry.get("use", "sig") != "sig":
-            continue
-        try:
-            keys[entry["kid"]] = jwt.PyJWK(entry, algorithm="RS256")
-        except (jwt.PyJWTError, ValueError, TypeError, KeyError) as error:
-            log.warning("Ignoring unreadable JWKS key %r: %s", entry["kid"], type(error).__name__)
+    keys = {
+        key.key_id: key for key in jwt.PyJWKSet.from_dict(data)
+        if isinstance(key.key_id, str) and key.key_type == "RSA" and key.public_key_use in (None, "sig")
+    }
     if not keys:
         raise ValueError("no usable RSA signing key")
+    ignored = [entry.get("kid") for entry in data["keys"] if isinstance(entry, dict) and entry.get("kid") not in keys]
+    if ignored:
+        log.warning("Ignoring JWKS keys that are not usable RSA signing keys: %s", ignored)
     return keys
 
 

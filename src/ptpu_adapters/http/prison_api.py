@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from ptpu_adapters.http.base import UpstreamClient
-from ptpu_adapters.http.wire import make_converter, path, read
+from ptpu_adapters.http.wire import path
 from ptpu_core.models.prison import Booking, BookingIdentifier, Movement, Prisoner, SentenceDetail, SentenceTerm
 
 T = TypeVar("T")
@@ -14,7 +14,6 @@ T = TypeVar("T")
 class PrisonApiClient:
     def __init__(self, http: UpstreamClient) -> None:
         self._http = http
-        self._converter = make_converter()
 
     def get_booking(self, booking_id: int) -> Booking:
         return self._get(
@@ -43,12 +42,9 @@ class PrisonApiClient:
         prisoners: list[Prisoner] = self._get("/api/prisoners", list[Prisoner], params={"offenderNo": offender_no})
         return prisoners[0] if prisoners else None
 
-    def _get(self, url_path: str, cl: type[T] | Any, params: dict[str, str] | None = None) -> T:
-        return self._read(self._http.json(self._http.call("GET", url_path, params=params)), cl)
+    def _get(self, url_path: str, cl: type[T], params: dict[str, str] | None = None) -> T:
+        return self._http.read(self._http.call("GET", url_path, params=params), cl)
 
     def _get_or_none(self, url_path: str, cl: type[T]) -> T | None:
         response = self._http.call("GET", url_path, business_statuses={404})
-        return None if response.status_code == 404 else self._read(self._http.json(response), cl)
-
-    def _read(self, data: Any, cl: type[T] | Any) -> T:
-        return read(self._converter, data, cl, self._http.service)
+        return None if response.status_code == 404 else self._http.read(response, cl)

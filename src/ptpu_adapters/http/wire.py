@@ -128,15 +128,11 @@ def _type_name(cl: Any) -> str:
 class UnsafePathSegment(ValueError):
     """The empty string, `.` or `..`, which percent-encoding leaves as they are."""
 
-    def __init__(self, value: str) -> None:
-        super().__init__(f"{value!r} cannot be a URL path segment")
-        self.value = value
-
 
 def _segment(value: str | int) -> str:
     text = str(value)
     if text in ("", ".", ".."):
-        raise UnsafePathSegment(text)
+        raise UnsafePathSegment(f"{text!r} cannot be a URL path segment")
     return quote(text, safe="")
 
 

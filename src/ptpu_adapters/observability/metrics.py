@@ -81,11 +81,6 @@ class Histogram:
             ("+Inf", float(running[-1]))
         ]
 
-    def family(self, name: str, documentation: str, event_type: str) -> HistogramMetricFamily:
-        family = HistogramMetricFamily(name, documentation, labels=["eventType"])
-        family.add_metric([event_type], buckets=self.buckets(), sum_value=self.total)
-        return family
-
 
 class PrometheusMetrics(Collector):
     def __init__(self, registry: CollectorRegistry) -> None:
@@ -131,24 +126,36 @@ class PrometheusMetrics(Collector):
         with self._lock:
             for name, series in self._counters.items():
                 documentation, labels, _ = COUNTERS[name]
-                yield _labelled(name, documentation, labels, series)
-            yield _labelled(STATUS_CHANGE_COUNTER, COUNTERS[STATUS_CHANGE][0], ("type",), self._counters[STATUS_CHANGE])
-            yield self._retries.family(STATUS_CHANGE_RETRIES, "Retries before a status change succeeded",
-                                       RETRIES_EVENT_TYPE)
-            yield self._days.family(STATUS_CHANGE, "Days before a status change succeeded (whole days plus one)",
-                                    DAYS_EVENT_TYPE)
+                yield counter_family(name, documentation, labels, series)
+            yield counter_family(STATUS_CHANGE_COUNTER, COUNTERS[STATUS_CHANGE][0], ("type",),
+                                 self._counters[STATUS_CHANGE])
+            yield histogram_family(STATUS_CHANGE_RETRIES, "Retries before a status change succeeded", ("eventType",),
+                                   {(RETRIES_EVENT_TYPE,): self._retries})
+            yield histogram_family(STATUS_CHANGE, "Days before a status change succeeded (whole days plus one)",
+                                   ("eventType",), {(DAYS_EVENT_TYPE,): self._days})
 
     def _increment(self, name: str, *labels: str) -> None:
         with self._lock:
             self._counters[name][labels] = self._counters[name].get(labels, 0.0) + 1
 
 
-def _labelled(
+def counter_family(
     name: str, documentation: str, labels: Sequence[str], values: Mapping[tuple[str, ...], float]
 ) -> CounterMetricFamily:
+    """A counter with a series per label values' tuple in `values`."""
     family = CounterMetricFamily(name, documentation, labels=list(labels))
     for label_values, value in values.items():
         family.add_metric(list(label_values), value)
+    return family
+
+
+def histogram_family(
+    name: str, documentation: str, labels: Sequence[str], series: Mapping[tuple[str, ...], Histogram]
+) -> HistogramMetricFamily:
+    """A histogram with a series per label values' tuple in `series`."""
+    family = HistogramMetricFamily(name, documentation, labels=list(labels))
+    for label_values, histogram in series.items():
+        family.add_metric(list(label_values), buckets=histogram.buckets(), sum_value=histogram.total)
     return family
 
 

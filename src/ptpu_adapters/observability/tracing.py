@@ -25,10 +25,10 @@ TRACE_FIELDS = (TRACEPARENT, TRACESTATE)
 _W3C = TraceContextTextMapPropagator()
 
 
-def current_trace_fields(context: Context | None = None) -> dict[str, str]:
+def current_trace_fields() -> dict[str, str]:
     """The current span's W3C fields, e.g. {"traceparent": "00-<32 hex>-<16 hex>-01"}; {} without a valid span."""
     carrier: dict[str, str] = {}
-    _W3C.inject(carrier, context=context)
+    _W3C.inject(carrier)
     return {name: carrier[name] for name in TRACE_FIELDS if carrier.get(name)}
 
 

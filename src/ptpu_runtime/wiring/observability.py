@@ -7,7 +7,7 @@ from prometheus_client import CollectorRegistry
 
 from ptpu_adapters.http.calls import UpstreamCalls
 from ptpu_adapters.observability.metrics import PrometheusMetrics
-from ptpu_adapters.observability.telemetry import DlqCountingTelemetry, LoggingTelemetry, OpenTelemetryEvents
+from ptpu_adapters.observability.telemetry import LoggingTelemetry
 from ptpu_adapters.system_clock import SystemClock
 from ptpu_core.ports import Telemetry
 from ptpu_runtime.config import Settings
@@ -18,8 +18,7 @@ UPSTREAM_APIS = ("prison-api", "community-api", "offender-search")
 
 def _telemetry(tracing: Tracing, metrics: PrometheusMetrics) -> Telemetry:
     """JSON log lines (with tracing on, span events and log records too); DLQ events also counted."""
-    events = OpenTelemetryEvents(LoggingTelemetry()) if tracing.enabled else LoggingTelemetry()
-    return DlqCountingTelemetry(events, metrics.sent_to_dlq)
+    return LoggingTelemetry(otel_events=tracing.enabled, count_sent_to_dlq=metrics.sent_to_dlq)
 
 
 class Observability(containers.DeclarativeContainer):

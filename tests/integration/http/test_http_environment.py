@@ -13,7 +13,7 @@ import pytest
 from http_stubs import BEARER, TOKEN
 from pytest_httpserver import HTTPServer
 
-from ptpu_adapters.http.base import EnvironmentSettings
+from ptpu_adapters.http.base import environment_settings
 from ptpu_core.errors import UpstreamFailure
 
 PROXY_VARIABLES = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
@@ -86,11 +86,11 @@ def test_a_netrc_entry_for_the_host_never_replaces_the_bearer_token(
 
 
 def test_ca_bundle_variables_in_requests_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert EnvironmentSettings.read("https://prison-api").verify is True
+    assert environment_settings("https://prison-api")["verify"] is True
     monkeypatch.setenv("CURL_CA_BUNDLE", "/etc/curl.pem")
-    assert EnvironmentSettings.read("https://prison-api").verify == "/etc/curl.pem"
+    assert environment_settings("https://prison-api")["verify"] == "/etc/curl.pem"
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/requests.pem")
-    assert EnvironmentSettings.read("https://prison-api").verify == "/etc/requests.pem"
+    assert environment_settings("https://prison-api")["verify"] == "/etc/requests.pem"
 
 
 def test_a_transient_failure_is_logged_with_its_cause(

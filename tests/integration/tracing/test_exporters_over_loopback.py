@@ -20,7 +20,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.trace import SpanKind
 from pytest_httpserver import HTTPServer
 
-from ptpu_adapters.observability.telemetry import LoggingTelemetry, OpenTelemetryEvents
+from ptpu_adapters.observability.telemetry import LoggingTelemetry
 from ptpu_runtime.config import load_settings
 from ptpu_runtime.tracing import start_tracing
 
@@ -34,7 +34,7 @@ REQUIRED = {  # the settings every service needs; unused here (nothing is called
 
 def unit_of_work_with_an_event(tracing) -> int:
     """A CONSUMER span (as a processed record's) holding a P2P event; returns its trace id."""
-    events = OpenTelemetryEvents(LoggingTelemetry())
+    events = LoggingTelemetry(otel_events=True)
     with tracing.tracer.start_as_current_span("process SENTENCE_DATES-CHANGED", kind=SpanKind.CONSUMER) as span:
         events.track_event("P2PSentenceDatesChanged", {"bookingId": "1200840", "crn": "X200005"})
         return int(span.get_span_context().trace_id)

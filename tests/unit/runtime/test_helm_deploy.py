@@ -184,7 +184,7 @@ def _exposed_names() -> set[str]:
     registry = CollectorRegistry()
     PrometheusMetrics(registry)
     calls = UpstreamCalls(registry, ["prison-api"])
-    calls.exchanged(Exchange("prison-api", "localhost", "GET", "/api/bookings/{}", 200, None, 0.1))
+    calls.exchanged(Exchange("localhost", "GET", "/api/bookings/{}", 200, None, 0.1))
     depth = SampledQueueDepth(InMemoryQueueAdmin(), registry, start=lambda sample: sample())
     depth.sample()
     return {sample.name for family in registry.collect() for sample in family.samples}

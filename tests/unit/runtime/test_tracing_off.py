@@ -30,7 +30,8 @@ print(json.dumps({
     "requests_patched": hasattr(requests.Session.send, "__wrapped__"),  # instrumented_send wraps it
     "botocore_patched": "Wrapper" in type(botocore.client.BaseClient.__dict__["_make_api_call"]).__name__,
     "global_provider": type(trace.get_tracer_provider()).__name__,
-    "telemetry": type(container.telemetry().inner).__name__,  # inside the counting of DLQ events
+    "telemetry": type(container.telemetry()).__name__,
+    "otel_events": container.telemetry().otel_events,
     "record_tracing": type(service._cycle.tracing).__name__,
 }))
 """
@@ -53,6 +54,7 @@ def test_nothing_configured_means_no_provider_no_instrumentation_no_sdk():
         "botocore_patched": False,
         "global_provider": "ProxyTracerProvider",
         "telemetry": "LoggingTelemetry",
+        "otel_events": False,
         "record_tracing": "NoTracing",
     }
 
@@ -62,5 +64,5 @@ def test_an_otlp_endpoint_turns_the_pipeline_on():
     seen = probe(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9")
     assert (seen["enabled"], seen["exporters"], seen["tracer"]) == (True, ["otlp"], "Tracer")
     assert (seen["requests_patched"], seen["botocore_patched"]) == (True, True)
-    assert (seen["global_provider"], seen["telemetry"], seen["record_tracing"]) == (
-        "TracerProvider", "OpenTelemetryEvents", "OpenTelemetryRecords")
+    assert (seen["global_provider"], seen["otel_events"], seen["record_tracing"]) == (
+        "TracerProvider", True, "OpenTelemetryRecords")
