@@ -23,14 +23,12 @@ def health_router(
 ) -> APIRouter:
     """`mode`: the effective mode shown by /info (ptpu_runtime.environment.mode_info); None leaves it out."""
     router = APIRouter(tags=["operations"])
-    # Made on first use: a CapacityLimiter belongs to the event loop that serves the requests.
-    limiter: list[anyio.CapacityLimiter] = []
+    # Made outside an event loop, anyio binds it to the loop that first serves /health.
+    limiter = anyio.CapacityLimiter(HEALTH_THREADS)
 
     @router.get("/health", summary="UP when every dependency is UP; 503 otherwise")
     async def overall() -> JSONResponse:
-        if not limiter:
-            limiter.append(anyio.CapacityLimiter(HEALTH_THREADS))
-        report = await to_thread.run_sync(health.health, limiter=limiter[0])
+        report = await to_thread.run_sync(health.health, limiter=limiter)
         return JSONResponse(report, status_code=200 if report["status"] == UP else 503)
 
     @router.get("/health/ping")
