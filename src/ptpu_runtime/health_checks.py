@@ -140,18 +140,15 @@ def switched_off(mode: Mapping[str, Any]) -> list[str]:
 
 @define
 class BuildInfoHealth:
-    """The build's version and, given the mode (ptpu_runtime.environment.mode_info), whether it writes to
+    """The build's version and, from the mode (ptpu_runtime.environment.mode_info), whether it writes to
     Delius and which capabilities are switched off: a dry run is stated on /health, not only on /info."""
 
     name = "healthInfo"
     _version: str
-    _mode: Mapping[str, Any] | None = None
+    _mode: Mapping[str, Any]
 
     def check(self) -> Component:
-        details: dict[str, Any] = {"version": self._version}
-        if self._mode is not None:
-            details["dryRun"] = self._mode["dryRun"]
-            details["switchedOff"] = switched_off(self._mode)
+        details = {"version": self._version, "dryRun": self._mode["dryRun"], "switchedOff": switched_off(self._mode)}
         return {"status": UP, "details": details}
 
 

@@ -18,10 +18,9 @@ HEALTH_THREADS = 4  # concurrent /health requests being worked out; more wait fo
 
 
 def health_router(
-    health: HealthService, registry: CollectorRegistry, version: str, watch: SchedulerWatch,
-    mode: dict[str, Any] | None = None,
+    health: HealthService, registry: CollectorRegistry, version: str, watch: SchedulerWatch, mode: dict[str, Any],
 ) -> APIRouter:
-    """`mode`: the effective mode shown by /info (ptpu_runtime.environment.mode_info); None leaves it out."""
+    """`mode`: the effective mode shown by /info (ptpu_runtime.environment.mode_info)."""
     router = APIRouter(tags=["operations"])
     # Made outside an event loop, anyio binds it to the loop that first serves /health.
     limiter = anyio.CapacityLimiter(HEALTH_THREADS)
@@ -46,7 +45,7 @@ def health_router(
 
     @router.get("/info")
     async def info() -> dict[str, Any]:
-        return {"build": {"name": BUILD_NAME, "version": version}} | ({"mode": mode} if mode is not None else {})
+        return {"build": {"name": BUILD_NAME, "version": version}, "mode": mode}
 
     @router.get(
         "/prometheus",

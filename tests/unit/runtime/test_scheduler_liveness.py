@@ -108,7 +108,7 @@ def test_a_hung_job_makes_liveness_fail_and_its_return_makes_it_pass():
     watch = SchedulerWatch(WatchLimits(idle_limit=timedelta(seconds=1), run_limit=timedelta(seconds=1)))
     scheduler = scheduler_for(service, dict.fromkeys(RetryTier, NEVER), watch)
     app = FastAPI()
-    app.include_router(health_router(HealthService([watch]), CollectorRegistry(), "1", watch))
+    app.include_router(health_router(HealthService([watch]), CollectorRegistry(), "1", watch, {}))
     client = TestClient(app)
     scheduler.start()
     try:
