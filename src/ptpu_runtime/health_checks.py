@@ -188,20 +188,20 @@ class UpstreamHealth:
 
     def check(self) -> Component:
         answer = self._ping()  # never raises (ptpu_adapters.http.base)
+        up = answer.ok
+        details: dict[str, Any]
         if answer.status is None:
             log.error("Health check %s: no answer from /health/ping: %s", self.name, answer.error)
-            component: Component = {"status": DOWN, "details": {"error": answer.error or "no answer"}}
+            details = {"error": answer.error or "no answer"}
         else:
-            details: dict[str, Any] = {"HttpStatus": spring_status_name(answer.status)}
-            if not answer.ok:
+            details = {"HttpStatus": spring_status_name(answer.status)}
+            if not up:
                 details["body"] = without_credentials(answer.body)
-            component = {"status": UP if answer.ok else DOWN, "details": details}
-        if self._recent is None:
-            return component
-        summary = self._recent.summary(self._service)
-        recent = {
-            "lastSuccess": _instant(summary.last_success), "lastFailure": _instant(summary.last_failure),
-            "lastFailureKind": summary.last_failure_kind, "failures": summary.failures_in_window,
-            "windowMinutes": round(summary.window.total_seconds() / 60, 2), "failing": summary.failing}
-        details = {**component["details"], "recentCalls": recent}
-        return {"status": DOWN if summary.failing else component["status"], "details": details}
+        if self._recent is not None:
+            summary = self._recent.summary(self._service)
+            details["recentCalls"] = {
+                "lastSuccess": _instant(summary.last_success), "lastFailure": _instant(summary.last_failure),
+                "lastFailureKind": summary.last_failure_kind, "failures": summary.failures_in_window,
+                "windowMinutes": round(summary.window.total_seconds() / 60, 2), "failing": summary.failing}
+            up = up and not summary.failing
+        return {"status": UP if up else DOWN, "details": details}

@@ -32,12 +32,11 @@ RETRY_AFTER_SECONDS = 10
 class ReportGate:
     """Counts reports in progress; `slot()` raises ApiError(429, Retry-After) when `limit` are running."""
 
-    def __init__(self, limit: int = DEFAULT_MAX_CONCURRENT_REPORTS, retry_after_seconds: int = RETRY_AFTER_SECONDS):
+    def __init__(self, limit: int = DEFAULT_MAX_CONCURRENT_REPORTS):
         if limit < 1:
             raise ValueError(f"at least one report must be allowed, not {limit}")
         self._slots = threading.BoundedSemaphore(limit)
         self.limit = limit
-        self._retry_after = retry_after_seconds
 
     @contextmanager
     def slot(self) -> Iterator[None]:
@@ -46,7 +45,7 @@ class ReportGate:
             raise ApiError(
                 429,
                 f"Too many reports running (at most {self.limit} at once); try again later",
-                headers={"Retry-After": str(self._retry_after)})
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         try:
             yield
         finally:
