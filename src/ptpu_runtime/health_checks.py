@@ -152,18 +152,14 @@ class BuildInfoHealth:
         return {"status": UP, "details": details}
 
 
-class HealthService:
-    """Runs the checks in parallel; UP only if all are UP. A None among `checks` (not configured) is left out."""
-
-    def __init__(self, checks: Sequence[HealthCheck | None]) -> None:
-        self._checks = [check for check in checks if check is not None]
-
-    def health(self) -> Component:
-        with ThreadPoolExecutor(max_workers=max(len(self._checks), 1), thread_name_prefix="health") as pool:
-            results = list(pool.map(_safe_check, self._checks))
-        components = {check.name: result for check, result in zip(self._checks, results, strict=True)}
-        overall = all(component.get("status") == UP for component in components.values())
-        return {"status": UP if overall else DOWN, "components": components}
+def overall_health(checks: Sequence[HealthCheck | None]) -> Component:
+    """The checks run in parallel; UP only if all are UP. A None among `checks` (not configured) is left out."""
+    present = [check for check in checks if check is not None]
+    with ThreadPoolExecutor(max_workers=max(len(present), 1), thread_name_prefix="health") as pool:
+        results = list(pool.map(_safe_check, present))
+    components = {check.name: result for check, result in zip(present, results, strict=True)}
+    overall = all(component.get("status") == UP for component in components.values())
+    return {"status": UP if overall else DOWN, "components": components}
 
 
 def _safe_check(check: HealthCheck) -> Component:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import anyio
@@ -10,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from ptpu_runtime.health_checks import DOWN, UP, HealthService
+from ptpu_runtime.health_checks import DOWN, UP, HealthCheck, overall_health
 from ptpu_runtime.scheduler_watch import SchedulerWatch
 
 BUILD_NAME = "prison-to-probation-update"
@@ -18,7 +19,8 @@ HEALTH_THREADS = 4  # concurrent /health requests being worked out; more wait fo
 
 
 def health_router(
-    health: HealthService, registry: CollectorRegistry, version: str, watch: SchedulerWatch, mode: dict[str, Any],
+    checks: Sequence[HealthCheck | None], registry: CollectorRegistry, version: str, watch: SchedulerWatch,
+    mode: dict[str, Any],
 ) -> APIRouter:
     """`mode`: the effective mode shown by /info (ptpu_runtime.environment.mode_info)."""
     router = APIRouter(tags=["operations"])
@@ -27,7 +29,7 @@ def health_router(
 
     @router.get("/health", summary="UP when every dependency is UP; 503 otherwise")
     async def overall() -> JSONResponse:
-        report = await to_thread.run_sync(health.health, limiter=limiter)
+        report = await to_thread.run_sync(overall_health, checks, limiter=limiter)
         return JSONResponse(report, status_code=200 if report["status"] == UP else 503)
 
     @router.get("/health/ping")

@@ -92,12 +92,11 @@ class Service(containers.DeclarativeContainer):
         scheduler_watch,
         cloud.topic_health,  # None (left out) without a topic
     )
-    health = providers.Singleton(checks.HealthService, health_checks)
     verifier = providers.Singleton(TokenVerifier, settings.provided.oauth_endpoint_url)
     app = providers.Singleton(create_app, version, providers.List(
         providers.Singleton(
             # The registry, with the queue depth gauges and the mode's.
-            health_router, health,
+            health_router, health_checks,
             providers.Singleton(register_mode_metrics, cloud.queue_depth.provided.registry, mode),
             version, scheduler_watch, mode),
         providers.Singleton(
