@@ -7,11 +7,10 @@ import difflib
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import Collector
+from prometheus_client import CollectorRegistry, Gauge
 
 from ptpu_runtime.config import CAPABILITY_SETTINGS, Settings
 from ptpu_runtime.config_kinds import show_duration, specs
@@ -35,22 +34,17 @@ def mode_info(settings: Settings) -> dict[str, Any]:
         "lockAtMost": show_duration(settings.lock_at_most)}
 
 
-class ModeMetrics(Collector):
-    """The mode on /prometheus: `ptpu_dry_run` (1 = nothing is written to Delius) and
+def register_mode_metrics(registry: CollectorRegistry, mode: Mapping[str, Any]) -> CollectorRegistry:
+    """`registry` with the mode on it: `ptpu_dry_run` (1 = nothing is written to Delius) and
     `ptpu_capability_enabled{capability}` (0 = that write is left to another service)."""
-
-    def __init__(self, mode: Mapping[str, Any]) -> None:
-        self._mode = mode
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        yield GaugeMetricFamily(
-            "ptpu_dry_run", "1 when PRISONTOPROBATION_DRY_RUN is on: no write reaches Delius",
-            value=int(self._mode["dryRun"]))
-        capabilities = GaugeMetricFamily(
-            "ptpu_capability_enabled", "0 when the capability's switch is off", labels=["capability"])
-        for name, allowed in self._mode["capabilities"].items():
-            capabilities.add_metric([name], int(allowed))
-        yield capabilities
+    dry_run = Gauge(
+        "ptpu_dry_run", "1 when PRISONTOPROBATION_DRY_RUN is on: no write reaches Delius", registry=registry)
+    dry_run.set(int(mode["dryRun"]))
+    enabled = Gauge(
+        "ptpu_capability_enabled", "0 when the capability's switch is off", ["capability"], registry=registry)
+    for name, allowed in mode["capabilities"].items():
+        enabled.labels(name).set(int(allowed))
+    return registry
 
 
 def mode_line(settings: Settings) -> str:

@@ -140,33 +140,26 @@ def switched_off(mode: Mapping[str, Any]) -> list[str]:
 
 @define
 class BuildInfoHealth:
-    """The build's version and, given the mode (ptpu_runtime.environment.mode_info), whether it writes to
+    """The build's version and, from the mode (ptpu_runtime.environment.mode_info), whether it writes to
     Delius and which capabilities are switched off: a dry run is stated on /health, not only on /info."""
 
     name = "healthInfo"
     _version: str
-    _mode: Mapping[str, Any] | None = None
+    _mode: Mapping[str, Any]
 
     def check(self) -> Component:
-        details: dict[str, Any] = {"version": self._version}
-        if self._mode is not None:
-            details["dryRun"] = self._mode["dryRun"]
-            details["switchedOff"] = switched_off(self._mode)
+        details = {"version": self._version, "dryRun": self._mode["dryRun"], "switchedOff": switched_off(self._mode)}
         return {"status": UP, "details": details}
 
 
-class HealthService:
-    """Runs the checks in parallel; UP only if all are UP. A None among `checks` (not configured) is left out."""
-
-    def __init__(self, checks: Sequence[HealthCheck | None]) -> None:
-        self._checks = [check for check in checks if check is not None]
-
-    def health(self) -> Component:
-        with ThreadPoolExecutor(max_workers=max(len(self._checks), 1), thread_name_prefix="health") as pool:
-            results = list(pool.map(_safe_check, self._checks))
-        components = {check.name: result for check, result in zip(self._checks, results, strict=True)}
-        overall = all(component.get("status") == UP for component in components.values())
-        return {"status": UP if overall else DOWN, "components": components}
+def overall_health(checks: Sequence[HealthCheck | None]) -> Component:
+    """The checks run in parallel; UP only if all are UP. A None among `checks` (not configured) is left out."""
+    present = [check for check in checks if check is not None]
+    with ThreadPoolExecutor(max_workers=max(len(present), 1), thread_name_prefix="health") as pool:
+        results = list(pool.map(_safe_check, present))
+    components = {check.name: result for check, result in zip(present, results, strict=True)}
+    overall = all(component.get("status") == UP for component in components.values())
+    return {"status": UP if overall else DOWN, "components": components}
 
 
 def _safe_check(check: HealthCheck) -> Component:
@@ -191,20 +184,20 @@ class UpstreamHealth:
 
     def check(self) -> Component:
         answer = self._ping()  # never raises (ptpu_adapters.http.base)
+        up = answer.ok
+        details: dict[str, Any]
         if answer.status is None:
             log.error("Health check %s: no answer from /health/ping: %s", self.name, answer.error)
-            component: Component = {"status": DOWN, "details": {"error": answer.error or "no answer"}}
+            details = {"error": answer.error or "no answer"}
         else:
-            details: dict[str, Any] = {"HttpStatus": spring_status_name(answer.status)}
-            if not answer.ok:
+            details = {"HttpStatus": spring_status_name(answer.status)}
+            if not up:
                 details["body"] = without_credentials(answer.body)
-            component = {"status": UP if answer.ok else DOWN, "details": details}
-        if self._recent is None:
-            return component
-        summary = self._recent.summary(self._service)
-        recent = {
-            "lastSuccess": _instant(summary.last_success), "lastFailure": _instant(summary.last_failure),
-            "lastFailureKind": summary.last_failure_kind, "failures": summary.failures_in_window,
-            "windowMinutes": round(summary.window.total_seconds() / 60, 2), "failing": summary.failing}
-        details = {**component["details"], "recentCalls": recent}
-        return {"status": DOWN if summary.failing else component["status"], "details": details}
+        if self._recent is not None:
+            summary = self._recent.summary(self._service)
+            details["recentCalls"] = {
+                "lastSuccess": _instant(summary.last_success), "lastFailure": _instant(summary.last_failure),
+                "lastFailureKind": summary.last_failure_kind, "failures": summary.failures_in_window,
+                "windowMinutes": round(summary.window.total_seconds() / 60, 2), "failing": summary.failing}
+            up = up and not summary.failing
+        return {"status": UP if up else DOWN, "details": details}

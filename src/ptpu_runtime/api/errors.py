@@ -51,31 +51,30 @@ def error_body(status: int, user_message: str, developer_message: str | None = N
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def api_error(_: Request, error: ApiError) -> JSONResponse:
-        body = error_body(error.status, error.user_message, error.developer_message)
-        return JSONResponse(body, status_code=error.status, headers=error.headers)
+    for kind in (ApiError, RequestValidationError, StarletteHTTPException, SystemFailure, Exception):
+        app.add_exception_handler(kind, _answer)
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+
+async def _answer(request: Request, error: Exception) -> JSONResponse:
+    answer = _as_api_error(request, error)
+    body = error_body(answer.status, answer.user_message, answer.developer_message)
+    return JSONResponse(body, status_code=answer.status, headers=answer.headers)
+
+
+def _as_api_error(request: Request, error: Exception) -> ApiError:
+    if isinstance(error, ApiError):
+        return error
+    if isinstance(error, RequestValidationError):
         # FastAPI would answer 422 in its own shape; HMPPS services answer 400.
-        return await api_error(request, bad_request("; ".join(_describe(problem) for problem in error.errors())))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        return await api_error(request, ApiError(error.status_code, str(error.detail), headers=error.headers))
-
-    @app.exception_handler(SystemFailure)
-    async def system_failure(request: Request, error: SystemFailure) -> JSONResponse:
+        return bad_request("; ".join(_describe(problem) for problem in error.errors()))
+    if isinstance(error, StarletteHTTPException):
+        return ApiError(error.status_code, str(error.detail), headers=error.headers)
+    if isinstance(error, SystemFailure):
         # The failure's text can carry account ids, role ARNs or upstream bodies: the log has it all.
         log.error("%s %s failed: %s", request.method, request.url.path, error)
-        return await api_error(request, ApiError(
-            503, "A service this depends on is unavailable", f"{type(error).__name__}: see the service log"))
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("%s %s failed unexpectedly", request.method, request.url.path)
-        return await api_error(request, ApiError(500, "Unexpected error", type(error).__name__))
+        return ApiError(503, "A service this depends on is unavailable", f"{type(error).__name__}: see the service log")
+    log.exception("%s %s failed unexpectedly", request.method, request.url.path)
+    return ApiError(500, "Unexpected error", type(error).__name__)
 
 
 def _describe(problem: dict[str, object]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import anyio
@@ -10,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from ptpu_runtime.health_checks import DOWN, UP, HealthService
+from ptpu_runtime.health_checks import DOWN, UP, HealthCheck, overall_health
 from ptpu_runtime.scheduler_watch import SchedulerWatch
 
 BUILD_NAME = "prison-to-probation-update"
@@ -18,19 +19,17 @@ HEALTH_THREADS = 4  # concurrent /health requests being worked out; more wait fo
 
 
 def health_router(
-    health: HealthService, registry: CollectorRegistry, version: str, watch: SchedulerWatch,
-    mode: dict[str, Any] | None = None,
+    checks: Sequence[HealthCheck | None], registry: CollectorRegistry, version: str, watch: SchedulerWatch,
+    mode: dict[str, Any],
 ) -> APIRouter:
-    """`mode`: the effective mode shown by /info (ptpu_runtime.environment.mode_info); None leaves it out."""
+    """`mode`: the effective mode shown by /info (ptpu_runtime.environment.mode_info)."""
     router = APIRouter(tags=["operations"])
-    # Made on first use: a CapacityLimiter belongs to the event loop that serves the requests.
-    limiter: list[anyio.CapacityLimiter] = []
+    # Made outside an event loop, anyio binds it to the loop that first serves /health.
+    limiter = anyio.CapacityLimiter(HEALTH_THREADS)
 
     @router.get("/health", summary="UP when every dependency is UP; 503 otherwise")
     async def overall() -> JSONResponse:
-        if not limiter:
-            limiter.append(anyio.CapacityLimiter(HEALTH_THREADS))
-        report = await to_thread.run_sync(health.health, limiter=limiter[0])
+        report = await to_thread.run_sync(overall_health, checks, limiter=limiter)
         return JSONResponse(report, status_code=200 if report["status"] == UP else 503)
 
     @router.get("/health/ping")
@@ -48,7 +47,7 @@ def health_router(
 
     @router.get("/info")
     async def info() -> dict[str, Any]:
-        return {"build": {"name": BUILD_NAME, "version": version}} | ({"mode": mode} if mode is not None else {})
+        return {"build": {"name": BUILD_NAME, "version": version}, "mode": mode}
 
     @router.get(
         "/prometheus",

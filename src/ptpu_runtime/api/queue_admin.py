@@ -121,13 +121,8 @@ def shown_body(body: str) -> Any:
 
 
 def _depth_at_most(value: Any, limit: int) -> bool:
-    pending: list[tuple[Any, int]] = [(value, 0)]
-    while pending:
-        item, depth = pending.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
-        if depth + 1 > limit:
-            return False
-        pending.extend((child, depth + 1) for child in children)
-    return True
+    """Whether no object or array in `value` lies `limit` or more levels inside it (recursion at most `limit` deep)."""
+    if not isinstance(value, dict | list):
+        return True
+    children = value.values() if isinstance(value, dict) else value
+    return limit > 0 and all(_depth_at_most(child, limit - 1) for child in children)

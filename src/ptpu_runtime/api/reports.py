@@ -7,6 +7,7 @@ import csv
 import io
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
@@ -29,31 +30,29 @@ RETRY_AFTER_SECONDS = 10
 
 
 class ReportGate:
-    """Counts reports in progress; `enter` raises ApiError(429, Retry-After) when `limit` are running."""
+    """Counts reports in progress; `slot()` raises ApiError(429, Retry-After) when `limit` are running."""
 
-    def __init__(self, limit: int = DEFAULT_MAX_CONCURRENT_REPORTS, retry_after_seconds: int = RETRY_AFTER_SECONDS):
+    def __init__(self, limit: int = DEFAULT_MAX_CONCURRENT_REPORTS):
         if limit < 1:
             raise ValueError(f"at least one report must be allowed, not {limit}")
         self._slots = threading.BoundedSemaphore(limit)
         self.limit = limit
-        self._retry_after = retry_after_seconds
 
-    def enter(self) -> None:
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """One report's slot, given back when the block ends, fails or (a stream) is closed."""
         if not self._slots.acquire(blocking=False):
             raise ApiError(
                 429,
                 f"Too many reports running (at most {self.limit} at once); try again later",
-                headers={"Retry-After": str(self._retry_after)})
-
-    def leave(self) -> None:
-        self._slots.release()
-
-    def release_after(self, chunks: Callable[[], Iterator[str]]) -> Iterator[str]:
-        """`chunks()`, giving the slot back when they end, fail or the client leaves."""
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         try:
-            yield from chunks()
+            yield
         finally:
-            self.leave()
+            self._slots.release()
+
+
+DateRange = tuple[datetime | None, datetime | None]
 
 
 def local_date_time(name: str, value: str | None) -> datetime | None:
@@ -69,7 +68,7 @@ def local_date_time(name: str, value: str | None) -> datetime | None:
     return parsed
 
 
-def date_range(prefix: str, start_value: str | None, end_value: str | None) -> tuple[datetime | None, datetime | None]:
+def date_range(prefix: str, start_value: str | None, end_value: str | None) -> DateRange:
     """`{prefix}StartDateTime` and `{prefix}EndDateTime`; 400 when reversed (DynamoDB's BETWEEN would fail: a 503)."""
     start_name, end_name = f"{prefix}StartDateTime", f"{prefix}EndDateTime"
     start, end = local_date_time(start_name, start_value), local_date_time(end_name, end_value)
@@ -94,6 +93,20 @@ def date_time_query(alias: str, description: str) -> Any:
         None, alias=alias,
         description=f"{description}: a London local date-time, no offset (yyyy-MM-ddTHH:mm[:ss[.fraction]])",
         json_schema_extra={"format": LOCAL_DATE_TIME_FORMAT, "example": LOCAL_DATE_TIME_EXAMPLE})
+
+
+def created_dates(
+    start: str | None = date_time_query("createdDateStartDateTime", "Created after"),
+    end: str | None = date_time_query("createdDateEndDateTime", "Created before"),
+) -> DateRange:
+    return date_range("createdDate", start, end)
+
+
+def processed_dates(
+    start: str | None = date_time_query("processedDateStartDateTime", "Processed after"),
+    end: str | None = date_time_query("processedDateEndDateTime", "Processed before"),
+) -> DateRange:
+    return date_range("processedDate", start, end)
 
 
 DOCUMENTED_ERRORS = role_errors(ROLE_REPORT, {
@@ -175,10 +188,14 @@ def to_csv(messages: Iterable[Message], with_processed: bool = False) -> str:
 
 def streamed_csv(gate: ReportGate, select: Callable[[], Iterable[Message]], with_processed: bool = False) -> Response:
     """The CSV of `select()`, streamed under a gate's slot; the first page read first (a store down: 503, not 200)."""
-    gate.enter()
-    chunks = gate.release_after(lambda: csv_chunks(select(), with_processed))
-    first = next(chunks)
-    return StreamingResponse(chain([first], chunks), media_type=CSV)
+
+    def chunks() -> Iterator[str]:
+        with gate.slot():
+            yield from csv_chunks(select(), with_processed)
+
+    stream = chunks()
+    first = next(stream)
+    return StreamingResponse(chain([first], stream), media_type=CSV)
 
 
 def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVerifier, gate: ReportGate) -> APIRouter:
@@ -201,34 +218,21 @@ def report_router(repository: MessageRepository, clock: Clock, verifier: TokenVe
     def processed(
         location_id: str | None = Query(None, alias="locationId"),
         event_type: str | None = Query(None, alias="eventType"),
-        processed_date_start_date_time: str | None = date_time_query("processedDateStartDateTime", "Processed after"),
-        processed_date_end_date_time: str | None = date_time_query("processedDateEndDateTime", "Processed before"),
-        created_date_start_date_time: str | None = date_time_query("createdDateStartDateTime", "Created after"),
-        created_date_end_date_time: str | None = date_time_query("createdDateEndDateTime", "Created before"),
+        processed: DateRange = Depends(processed_dates),
+        created: DateRange = Depends(created_dates),
     ) -> Response:
-        processed_from, processed_to = date_range(
-            "processedDate", processed_date_start_date_time, processed_date_end_date_time)
-        created_from, created_to = date_range("createdDate", created_date_start_date_time, created_date_end_date_time)
         chosen = reports.ProcessedFilter(
             location_id=location_id or None, event_type=event_type or None,
-            processed_from=processed_from, processed_to=processed_to,
-            created_from=created_from, created_to=created_to)
+            processed_from=processed[0], processed_to=processed[1], created_from=created[0], created_to=created[1])
         return streamed_csv(gate, lambda: reports.processed(repository, chosen), with_processed=True)
 
     @router.get("/match-summary", summary="How the imprisonment status changes have been matched")
     def match_summary(
         location_id: str | None = Query(None, alias="locationId"),
-        created_date_start_date_time: str | None = date_time_query("createdDateStartDateTime", "Created after"),
-        created_date_end_date_time: str | None = date_time_query("createdDateEndDateTime", "Created before"),
+        created: DateRange = Depends(created_dates),
         sla_days: int = days_query(7, "slaDays", "Days within which a record should have been matched"),
     ) -> dict[str, Any]:
-        created_from, created_to = date_range("createdDate", created_date_start_date_time, created_date_end_date_time)
-        gate.enter()
-        try:
-            summary = reports.match_summary(
-                repository, clock, location_id or None, created_from, created_to, sla_days)
-        finally:
-            gate.leave()
-        return summary
+        with gate.slot():
+            return reports.match_summary(repository, clock, location_id or None, *created, sla_days)
 
     return router

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Annotated, Any
 
+from attrs import evolve
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, WithJsonSchema
@@ -135,8 +136,8 @@ def resync_router(
         except TimeoutError:
             progress.stop()
             log.warning("POST /resync by %s: answered after %g s with the re-sync still running", who, answer_within)
-            late = [_still_running(item, answer_within) for item in progress.unanswered()]
-            outcomes = [_outcome(item) for item in progress.answers()] + late
+            late = [evolve(item, detail=_late_detail(item, answer_within)) for item in progress.unanswered()]
+            outcomes = [_outcome(item) for item in [*progress.answers(), *late]]
             return ResyncResponse(dryRun=asked.dryRun or resync.always_dry_run, results=outcomes)
         return ResyncResponse(dryRun=report.dry_run, results=[_outcome(item) for item in report.items])
 
@@ -192,16 +193,12 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
-def _still_running(item: ResyncItem, waited: float) -> ResyncOutcome:
+def _late_detail(item: ResyncItem, waited: float) -> str:
+    """Why an item (STILL_RUNNING or NOT_STARTED, ResyncProgress.unanswered) has no result yet."""
     if item.result is ResyncResult.STILL_RUNNING:
-        result, detail = ResyncResult.STILL_RUNNING, (
-            f"still being processed after {waited:g} s; it finishes under its lease (its writes may still "
-            "land): send it again (a dry run) to see the result")
-    else:
-        result = ResyncResult.NOT_STARTED
-        detail = f"not started: the answer could not wait past {waited:g} s; send it again"
-    return ResyncOutcome(id=item.requested, bookingId=item.booking_id, result=result, status=None, crns=[],
-                         telemetry=[], writes=[], detail=detail)
+        return (f"still being processed after {waited:g} s; it finishes under its lease (its writes may still "
+                "land): send it again (a dry run) to see the result")
+    return f"not started: the answer could not wait past {waited:g} s; send it again"
 
 
 def _outcome(item: ResyncItem) -> ResyncOutcome:

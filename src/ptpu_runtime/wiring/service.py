@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.metadata
 import math
 import os
-from typing import Any
 
 from dependency_injector import containers, providers
 from prometheus_client import CollectorRegistry
@@ -22,7 +21,7 @@ from ptpu_runtime.api.reports import ReportGate, report_router
 from ptpu_runtime.api.resync import resync_router
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
-from ptpu_runtime.environment import ModeMetrics, mode_info
+from ptpu_runtime.environment import mode_info, register_mode_metrics
 from ptpu_runtime.scheduler_watch import SchedulerWatch
 from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler
 
@@ -41,12 +40,6 @@ def _scheduler_watch(settings: ScheduleSettings, registry: CollectorRegistry) ->
     watch = SchedulerWatch(settings.watch_limits())
     registry.register(watch)
     return watch
-
-
-def _with_mode_metrics(registry: CollectorRegistry, mode: dict[str, Any]) -> CollectorRegistry:
-    """`registry` with ptpu_dry_run and ptpu_capability_enabled on it (registered once: a Singleton uses it)."""
-    registry.register(ModeMetrics(mode))
-    return registry
 
 
 def _upstream_health(name: str, client: UpstreamClient, calls: UpstreamCalls) -> checks.UpstreamHealth:
@@ -99,12 +92,12 @@ class Service(containers.DeclarativeContainer):
         scheduler_watch,
         cloud.topic_health,  # None (left out) without a topic
     )
-    health = providers.Singleton(checks.HealthService, health_checks)
     verifier = providers.Singleton(TokenVerifier, settings.provided.oauth_endpoint_url)
     app = providers.Singleton(create_app, version, providers.List(
         providers.Singleton(
             # The registry, with the queue depth gauges and the mode's.
-            health_router, health, providers.Singleton(_with_mode_metrics, cloud.queue_depth.provided.registry, mode),
+            health_router, health_checks,
+            providers.Singleton(register_mode_metrics, cloud.queue_depth.provided.registry, mode),
             version, scheduler_watch, mode),
         providers.Singleton(
             report_router, cloud.repository, observability.clock, verifier,

@@ -29,6 +29,7 @@ from ptpu_core.work.cycle import NoLeases
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
 from ptpu_runtime.container import Container
+from ptpu_runtime.environment import mode_info
 from ptpu_runtime.health_checks import BuildInfoHealth, QueueHealth, UpstreamHealth
 from ptpu_runtime.testing import InMemoryLock, InMemoryQueueAdmin
 
@@ -118,11 +119,9 @@ def container(signing_key, aws_clients) -> Iterator[Container]:
     )
     upstreams = Upstreams()
     container.upstreams = upstreams  # type: ignore[attr-defined]
+    build_info = BuildInfoHealth("1.2.3", mode_info(make_settings()))
     container.health_checks.override(
-        providers.Callable(
-            lambda queues: [*upstreams.checks(), QueueHealth(queues), BuildInfoHealth("1.2.3")],
-            container.queue_admin,
-        )
+        providers.Callable(lambda queues: [*upstreams.checks(), QueueHealth(queues), build_info], container.queue_admin)
     )
     container.version.override("1.2.3")
     yield container

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from ptpu_adapters.aws.errors import QueueDoesNotExist
 from ptpu_adapters.http.base import PingAnswer
 from ptpu_core.testing import RecordingTelemetry
-from ptpu_runtime.health_checks import HealthService, QueueHealth, UpstreamHealth, spring_status_name
+from ptpu_runtime.health_checks import QueueHealth, UpstreamHealth, overall_health, spring_status_name
 from ptpu_runtime.testing import InMemoryQueueAdmin
 
 UPSTREAMS = ("prisonApiHealth", "communityApiHealth", "searchApiHealth", "OAuthApiHealth")
@@ -113,7 +113,7 @@ def test_a_health_check_that_raises_shows_a_fixed_detail_and_logs_the_error(capl
     def ping() -> PingAnswer:
         raise RuntimeError(ACCESS_DENIED)
 
-    health = HealthService([UpstreamHealth("prisonApiHealth", ping)]).health()
+    health = overall_health([UpstreamHealth("prisonApiHealth", ping)])
     assert health["components"]["prisonApiHealth"] == {"status": "DOWN", "details": {"error": "RuntimeError"}}
     assert ARN in caplog.text
 

@@ -86,13 +86,14 @@ def test_csv_reports_are_streamed_not_sent_as_one_body(client, container, auth_h
 
 
 def test_the_gate_counts_slots():
-    gate = ReportGate(limit=1, retry_after_seconds=3)
-    gate.enter()
-    with pytest.raises(Exception) as refused:
-        gate.enter()
+    gate = ReportGate(limit=1)
+    with gate.slot(), pytest.raises(Exception) as refused, gate.slot():
+        pass
     assert getattr(refused.value, "status", None) == 429
-    assert getattr(refused.value, "headers", None) == {"Retry-After": "3"}
-    assert list(gate.release_after(lambda: iter(["a", "b"]))) == ["a", "b"]
-    gate.enter()  # the slot came back when the stream ended
+    assert getattr(refused.value, "headers", None) == {"Retry-After": "10"}
+    with pytest.raises(RuntimeError), gate.slot():
+        raise RuntimeError("a report failing")
+    with gate.slot():  # the slot came back when each block ended
+        pass
     with pytest.raises(ValueError, match="at least one"):
         ReportGate(limit=0)

@@ -19,7 +19,6 @@ from prometheus_client import CollectorRegistry
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.testing import FixedClock
 from ptpu_runtime.api.health import health_router
-from ptpu_runtime.health_checks import HealthService
 from ptpu_runtime.scheduler_watch import SchedulerWatch, WatchLimits
 from ptpu_runtime.scheduling import (
     PROCESS_JOB,
@@ -108,7 +107,7 @@ def test_a_hung_job_makes_liveness_fail_and_its_return_makes_it_pass():
     watch = SchedulerWatch(WatchLimits(idle_limit=timedelta(seconds=1), run_limit=timedelta(seconds=1)))
     scheduler = scheduler_for(service, dict.fromkeys(RetryTier, NEVER), watch)
     app = FastAPI()
-    app.include_router(health_router(HealthService([watch]), CollectorRegistry(), "1", watch))
+    app.include_router(health_router([watch], CollectorRegistry(), "1", watch, {}))
     client = TestClient(app)
     scheduler.start()
     try:
