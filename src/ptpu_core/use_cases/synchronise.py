@@ -251,13 +251,14 @@ class SynchronisationService:
             tally["done" if isinstance(outcome, Done) else "retried"] += 1
 
     def _record(self, message: Message, work: BookingWork) -> Outcome:
-        """Process one record and save its outcome; LeaseLost leaves it as the lease's new holder will find it."""
+        """Process one record and save its outcome; on LeaseLost the record keeps only the journal of what landed."""
         with self._cycle.tracing.record(message) as span:
             work.begin(message)
             result: Outcome | Exception
             try:
                 result = self._process(message, work)
             except LeaseLost:
+                work.flush()  # journal what landed, so the booking's new holder does not send it again
                 raise
             except Exception as error:  # noqa: BLE001 - the record's failure, saved as TryLater(ERROR)
                 span.failed(error)

@@ -143,3 +143,32 @@ def test_a_pass_within_half_its_lease_writes_nothing_to_keep_it() -> None:
     assert pods.pod(a_leases).process_due() == CycleSummary(bookings=1, processed=1, done=1)
     assert a_leases.writes == [BOOKING_ID] and a_leases.kept == []  # the take (and release) only
     assert pods.delius_writes() == DELIUS_WRITES
+
+
+def test_a_pod_that_loses_its_lease_mid_record_journals_the_writes_that_landed() -> None:
+    """Pod A's lease runs out after its second Delius write and pod B takes the booking. A stops before its
+    third write, journalling the two that landed on the record, so B, syncing the booking next, sends only the
+    other two: each write and the domain event reach Delius and the topic once."""
+    pods = Pods()
+    a_leases, b_leases = pods.leases("pod-a"), pods.leases("pod-b")
+    writes = 0
+
+    def lease_runs_out_after_the_second_write() -> None:
+        nonlocal writes
+        writes += 1
+        if writes == 2:
+            pods.fakes.clock.advance(LEASE + timedelta(seconds=1))
+            assert b_leases.try_lease(BOOKING_ID, PROCESS_DUE)
+
+    pods.community.after_write = lease_runs_out_after_the_second_write
+
+    summary_a = pods.pod(a_leases).process_due()
+    b_leases.release(BOOKING_ID, PROCESS_DUE)  # B's take above stood for another pod's whole pass
+    summary_b = pods.pod(b_leases).process_due()
+
+    assert summary_a == CycleSummary(bookings=1, lease_lost=1)
+    assert summary_b == CycleSummary(bookings=1, processed=1, done=1)
+    assert pods.delius_writes() == DELIUS_WRITES
+    assert pods.topic.event_types() == [PRISON_IDENTIFIER_ADDED]
+    (record,) = pods.fakes.repository.all()
+    assert record.is_processed and record.status == SynchroniseState.COMPLETED
