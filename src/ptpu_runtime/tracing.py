@@ -20,7 +20,6 @@ from ptpu_runtime.config import Settings
 if TYPE_CHECKING:
     from opentelemetry.sdk._logs import LoggerProvider
     from opentelemetry.sdk._logs.export import LogRecordExporter
-    from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter
     from opentelemetry.sdk.trace.sampling import Sampler
@@ -78,11 +77,15 @@ def start_tracing(
     settings: Settings, *, span_exporters: Sequence[SpanExporter] = (), log_exporters: Sequence[LogRecordExporter] = (),
     install_global: bool = True,
 ) -> Tracing:
-    """Providers, exporters (batched; tests' `span_exporters` / `log_exporters` synchronous) and instrumentation."""
+    """Providers, exporters (batched; tests' `span_exporters` / `log_exporters` synchronous) and instrumentation;
+    the P2P events' OTel log records from a handler on the events logger."""
     if not (settings.applicationinsights_connection_string or settings.otel_exporter_otlp_endpoint or span_exporters):
         return Tracing(trace.NoOpTracer())
     from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
+    from opentelemetry.instrumentation.logging.handler import LoggingHandler
     from opentelemetry.instrumentation.requests import RequestsInstrumentor
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, SimpleLogRecordProcessor
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
@@ -91,11 +94,17 @@ def start_tracing(
     resource = Resource.create({"service.name": settings.otel_service_name})
     # No atexit flush: `ptpu serve` flushes within a bound at its stop.
     provider = TracerProvider(resource=resource, sampler=ParentBased(root=no_lone_calls()), shutdown_on_exit=False)
+    logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
     spans, logs = _configured_exporters(settings, provider)
     for processor in [*map(BatchSpanProcessor, spans.values()), *map(SimpleSpanProcessor, span_exporters)]:
         provider.add_span_processor(processor)
-    tracing = Tracing(provider.get_tracer(TRACER_NAME), tuple(spans), provider,
-                      _event_pipeline(resource, logs, log_exporters))
+    for log_processor in [*map(BatchLogRecordProcessor, logs), *map(SimpleLogRecordProcessor, log_exporters)]:
+        logger_provider.add_log_record_processor(log_processor)
+    events = logging.getLogger(OTEL_EVENTS_LOGGER)
+    events.setLevel(logging.INFO)
+    events.propagate = False  # the JSON log line is LoggingTelemetry's; this logger feeds OTel only
+    events.addHandler(LoggingHandler(level=logging.INFO, logger_provider=logger_provider))
+    tracing = Tracing(provider.get_tracer(TRACER_NAME), tuple(spans), provider, logger_provider)
     for instrumentor in (RequestsInstrumentor(), BotocoreInstrumentor()):
         if not instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.instrument(tracer_provider=provider)
@@ -145,26 +154,6 @@ def _configured_exporters(
         spans[OTLP] = OTLPSpanExporter(endpoint=f"{base}/v1/traces")
         logs.append(OTLPLogExporter(endpoint=f"{base}/v1/logs"))
     return spans, logs
-
-
-def _event_pipeline(
-    resource: Resource, exporters: Sequence[LogRecordExporter], synchronous: Sequence[LogRecordExporter]
-) -> LoggerProvider | None:
-    """The P2P events' OTel log records: a handler on the events logger feeding the log exporters."""
-    if not exporters and not synchronous:
-        return None
-    from opentelemetry.instrumentation.logging.handler import LoggingHandler
-    from opentelemetry.sdk._logs import LoggerProvider
-    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, SimpleLogRecordProcessor
-
-    provider = LoggerProvider(resource=resource, shutdown_on_exit=False)  # flushed by `ptpu serve`
-    for processor in [*map(BatchLogRecordProcessor, exporters), *map(SimpleLogRecordProcessor, synchronous)]:
-        provider.add_log_record_processor(processor)
-    events = logging.getLogger(OTEL_EVENTS_LOGGER)
-    events.setLevel(logging.INFO)
-    events.propagate = False  # the JSON log line is LoggingTelemetry's; this logger feeds OTel only
-    events.addHandler(LoggingHandler(level=logging.INFO, logger_provider=provider))
-    return provider
 
 
 class ThrottleExporterLogs(logging.Filter):
