@@ -58,15 +58,15 @@ class ScheduleSettings:
 def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> timedelta:
     """How close two pods' starts of a retry tier count as one tick's run: half the shortest gap between two
     fires of any tier, at most SAME_RUN_WINDOW_CAP."""
-    start = now or datetime.now()
-    gaps = []
+    start = (now or datetime.now()).astimezone()
+    windows = [SAME_RUN_WINDOW_CAP]
     for cron in settings.crons.values():
         trigger = SpringCronTrigger(cron, settings.timezone)
-        first = trigger.get_next_fire_time(None, start.astimezone())
-        second = trigger.get_next_fire_time(first, first + timedelta(microseconds=1)) if first else None
+        first = trigger.get_next_fire_time(None, start)
+        second = trigger.get_next_fire_time(first, first) if first else None
         if first is not None and second is not None:
-            gaps.append(second - first)
-    return min([SAME_RUN_WINDOW_CAP] + [gap / 2 for gap in gaps])
+            windows.append((second - first) / 2)
+    return min(windows)
 
 
 class Lock(Protocol):
@@ -77,48 +77,6 @@ class Lock(Protocol):
     def release(self, name: str) -> None: ...
 
 
-class SharedLock:
-    """`scheduleLock` for every job of this process; a release lost to an outage is retried before the next job."""
-
-    def __init__(self, lock: Lock, lock_at_most: timedelta, clock: Clock, outage_clock: Callable[[], float]) -> None:
-        self.acquire_outage = OutageLog(log, f"Taking {LOCK_NAME}", clock=outage_clock)
-        self.release_outage = OutageLog(log, f"Releasing {LOCK_NAME} (retried before the next run)", clock=outage_clock)
-        self.lock = lock
-        self._lock_at_most = lock_at_most
-        self._clock = clock
-        self.release_pending = False
-        self.deadline: datetime | None = None
-
-    def acquire(self, job: str) -> bool:
-        if self.release_pending and not self.release(job):
-            log.warning("%s skipped: %s from an earlier run is still not released", job, LOCK_NAME)
-            return False
-        asked_at = self._clock.now()  # read before asking, so the deadline errs early rather than late
-        try:
-            acquired = self.lock.try_acquire(LOCK_NAME, self._lock_at_most.total_seconds())
-        except Exception as failure:
-            log.debug("%s skipped: could not take %s", job, LOCK_NAME)
-            self.acquire_outage.failure(failure, about=f"{job} skipped")
-            return False
-        self.acquire_outage.success()
-        if not acquired:
-            log.debug("%s skipped: %s is held elsewhere", job, LOCK_NAME)
-            return False
-        self.deadline = asked_at + self._lock_at_most * DEADLINE_SHARE
-        return True
-
-    def release(self, job: str) -> bool:
-        try:
-            self.lock.release(LOCK_NAME)
-        except Exception as failure:
-            self.release_outage.failure(failure, about=job)
-            self.release_pending = True
-            return False
-        self.release_outage.success()
-        self.release_pending = False
-        return True
-
-
 def _expected_notice_dropped(record: logging.LogRecord) -> bool:
     """Drops APScheduler's warning on each tick of a cycle longer than the delay, and its "tentatively added"."""
     message = record.getMessage()
@@ -126,17 +84,22 @@ def _expected_notice_dropped(record: logging.LogRecord) -> bool:
 
 
 class SynchronisationScheduler:
-    """The five jobs on one APScheduler worker, each run under one SharedLock and bounded by the deadline of the
-    lock it took; `apscheduler` is the BackgroundScheduler."""
+    """The five jobs on one APScheduler worker (`apscheduler`). Every run holds `scheduleLock` (a release lost to an
+    outage is retried before the next run) and its cycle starts no booking after the deadline of the lock it took."""
 
     def __init__(
         self, service: SynchronisationService, lock: Lock, clock: Clock, settings: ScheduleSettings,
         watch: SchedulerWatch | None = None, outage_clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._lock = SharedLock(lock, settings.lock_at_most, clock, outage_clock)
+        self._lock = lock
         self.watch = watch or SchedulerWatch(settings.watch_limits())
+        self._clock = clock
+        self._settings = settings
+        self._release_pending = False
+        self._taking = OutageLog(log, f"Taking {LOCK_NAME}", clock=outage_clock)
+        self._releasing = OutageLog(log, f"Releasing {LOCK_NAME} (retried before the next run)", clock=outage_clock)
         # Each job's work, given the deadline of the lock it took.
-        self._work: dict[str, Callable[[datetime | None], object]] = {
+        self._work: dict[str, Callable[[datetime], object]] = {
             PROCESS_JOB: lambda deadline: service.process_due(deadline=deadline),
             SYSTEM_FAILURE_JOB: lambda deadline: service.retry_system_failures(
                 limit=settings.system_failure_limit, deadline=deadline, only_after_failures=True),
@@ -145,7 +108,6 @@ class SynchronisationScheduler:
             self._work[name] = lambda deadline, tier=tier: service.retry(tier, deadline=deadline)  # type: ignore[misc]
         self._outages = {
             name: OutageLog(log, f"{name} (the next run tries again)", clock=outage_clock) for name in self._work}
-        self._settings = settings
         # One worker: a cron retry that fires mid-cycle waits its turn instead of being skipped.
         self.apscheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)}, timezone=settings.timezone)
@@ -160,17 +122,18 @@ class SynchronisationScheduler:
         succeeded = False
         self.watch.started(job)
         try:
-            if not self._lock.acquire(job):
+            deadline = self._acquire(job)
+            if deadline is None:
                 return False
             try:
-                result = self._work[job](self._lock.deadline)
+                result = self._work[job](deadline)
                 self._outages[job].success()
                 succeeded = True
                 log.log(logging.DEBUG if job in QUIET_JOBS else logging.INFO, "%s finished: %s", job, result)
             except Exception as failure:
                 self._outages[job].failure(failure)
             finally:
-                self._lock.release(job)
+                self._release(job)
             return True
         finally:
             self.watch.finished(job, succeeded)
@@ -192,8 +155,38 @@ class SynchronisationScheduler:
         """With wait, wait for the job in hand, then retry a release lost earlier (no job of ours runs)."""
         if self.apscheduler.running:
             self.apscheduler.shutdown(wait=wait)
-        if wait and self._lock.release_pending:
-            self._lock.release("shutdown")
+        if wait and self._release_pending:
+            self._release("shutdown")
+
+    def _acquire(self, job: str) -> datetime | None:
+        """The deadline of the cycle under the lock taken for `job` (DEADLINE_SHARE of its lease); None: not taken."""
+        if self._release_pending and not self._release(job):
+            log.warning("%s skipped: %s from an earlier run is still not released", job, LOCK_NAME)
+            return None
+        asked_at = self._clock.now()  # read before asking, so the deadline errs early rather than late
+        lock_at_most = self._settings.lock_at_most
+        try:
+            acquired = self._lock.try_acquire(LOCK_NAME, lock_at_most.total_seconds())
+        except Exception as failure:
+            log.debug("%s skipped: could not take %s", job, LOCK_NAME)
+            self._taking.failure(failure, about=f"{job} skipped")
+            return None
+        self._taking.success()
+        if not acquired:
+            log.debug("%s skipped: %s is held elsewhere", job, LOCK_NAME)
+            return None
+        return asked_at + lock_at_most * DEADLINE_SHARE
+
+    def _release(self, job: str) -> bool:
+        try:
+            self._lock.release(LOCK_NAME)
+        except Exception as failure:
+            self._releasing.failure(failure, about=job)
+            self._release_pending = True
+            return False
+        self._releasing.success()
+        self._release_pending = False
+        return True
 
     def _add_jobs(self) -> None:
         settings, zone = self._settings, self.apscheduler.timezone
