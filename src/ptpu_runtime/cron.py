@@ -275,8 +275,7 @@ def _ceil_second(instant: datetime) -> datetime:
 
 
 def _offset(zone: tzinfo, instant: datetime) -> timedelta:
-    offset = instant.astimezone(zone).utcoffset()
-    return offset if offset is not None else timedelta(0)
+    return instant.astimezone(zone).utcoffset() or timedelta(0)
 
 
 def _offset_change(zone: tzinfo, start: datetime, offset: timedelta, until: datetime) -> datetime | None:
