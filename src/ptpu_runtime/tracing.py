@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from attrs import define, field
@@ -30,9 +28,6 @@ AZURE_MONITOR = "azure-monitor"
 OTLP = "otlp"
 # Matched (re.search) against a request's full URL: no request spans for the probes, /info and the scrape.
 UNTRACED_PATHS = r"://[^/]+/health(/[^?]*)?(\?.*)?$,://[^/]+/info/?(\?.*)?$,://[^/]+/prometheus/?(\?.*)?$"
-EXPORTER_LOGGERS = ("opentelemetry.", "azure.")
-AZURE_HTTP_POLICY = "azure.core.pipeline.policies.http_logging_policy"
-INTERVAL_SECONDS = 60.0
 
 
 @define
@@ -109,7 +104,6 @@ def start_tracing(
         if not instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.instrument(tracer_provider=provider)
             tracing.instrumentors.append(instrumentor)
-    throttle_exporter_logs()  # an unreachable collector is a line a minute, not four per batch
     if install_global:
         trace.set_tracer_provider(provider)
     log.info("Tracing to %s", " and ".join(tracing.exporters) or "the given exporters")
@@ -154,40 +148,3 @@ def _configured_exporters(
         spans[OTLP] = OTLPSpanExporter(endpoint=f"{base}/v1/traces")
         logs.append(OTLPLogExporter(endpoint=f"{base}/v1/logs"))
     return spans, logs
-
-
-class ThrottleExporterLogs(logging.Filter):
-    """Per logger under EXPORTER_LOGGERS, the first record, then one per INTERVAL_SECONDS with the count held back."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        super().__init__()
-        self._clock = clock
-        self._guard = threading.Lock()
-        self._last: dict[str, float] = {}
-        self._held: dict[str, int] = {}
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not record.name.startswith(EXPORTER_LOGGERS):
-            return True
-        if record.name == AZURE_HTTP_POLICY and record.levelno < logging.WARNING:
-            return False
-        with self._guard:
-            now = self._clock()
-            last = self._last.get(record.name)
-            if last is not None and now - last < INTERVAL_SECONDS:
-                self._held[record.name] = self._held.get(record.name, 0) + 1
-                return False
-            held = self._held.pop(record.name, 0)
-            self._last[record.name] = now
-        if held:
-            record.msg = f"{record.getMessage()} ({held} more like this in the last minute, not shown)"
-            record.args = None
-        return True
-
-
-def throttle_exporter_logs() -> None:
-    """Install the filter on every handler of the root logger (once per handler)."""
-    chosen = ThrottleExporterLogs()
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(existing, ThrottleExporterLogs) for existing in handler.filters):
-            handler.addFilter(chosen)
