@@ -39,7 +39,7 @@ class SpringCron:
     seconds: tuple[int, ...]
     minutes: tuple[int, ...]
     hours: tuple[int, ...]
-    months: frozenset[int]
+    months: tuple[int, ...]
     day_rules: tuple[DayRule, ...] | None  # any of them (a comma list); None = every day
     weekday_rules: tuple[DayRule, ...] | None
 
@@ -50,8 +50,7 @@ class SpringCron:
             and (self.weekday_rules is None or any(rule(day) for rule in self.weekday_rules)))
 
     def first_at_or_after(self, start: datetime) -> datetime | None:
-        """The first naive wall-clock time (whole seconds) at or after `start` that matches; None past _SEARCH_DAYS."""
-        start = _ceil_second(start)
+        """The first naive wall-clock time at or after `start` (whole seconds) that matches; None past _SEARCH_DAYS."""
         day, after = start.date(), start.time()
         for _ in range(_SEARCH_DAYS):
             if self.matches(day):
@@ -81,10 +80,10 @@ def parse_spring_cron(expression: str) -> SpringCron:
                               f"day month weekday) or one of {', '.join(MACROS)}")
     second, minute, hour, day, month, weekday = fields
     return SpringCron(
-        seconds=tuple(sorted(_expand(second, "second", 0, 59))),
-        minutes=tuple(sorted(_expand(minute, "minute", 0, 59))),
-        hours=tuple(sorted(_expand(hour, "hour", 0, 23))),
-        months=frozenset(_expand(month, "month", 1, 12, _MONTHS)),
+        seconds=_expand(second, "second", 0, 59),
+        minutes=_expand(minute, "minute", 0, 59),
+        hours=_expand(hour, "hour", 0, 23),
+        months=_expand(month, "month", 1, 12, _MONTHS),
         day_rules=_rules(day, _day_rule),
         weekday_rules=_rules(weekday, _weekday_rule))
 
@@ -101,12 +100,12 @@ def _day_rule(part: str) -> DayRule:
     if upper == "LW":
         return lambda day: day == _last_weekday(day)
     if upper.startswith("L-"):
-        offset = _number(upper[2:], "day", 1, 30, f"'{part}': L-n needs n from 1 to 30")
+        offset = _value(upper[2:], "day", 1, 30, complaint=f"'{part}': L-n needs n from 1 to 30")
         return lambda day: day.day == _month_length(day) - offset
     if upper.endswith("W"):
-        target = _number(upper[:-1], "day", 1, 31, f"'{part}': nW needs a day from 1 to 31")
+        target = _value(upper[:-1], "day", 1, 31, complaint=f"'{part}': nW needs a day from 1 to 31")
         return lambda day: day == _nearest_weekday(day, target)
-    days = _expand_part(part, "day", 1, 31, ())
+    days = _expand(part, "day", 1, 31)
     return lambda day: day.day in days
 
 
@@ -115,14 +114,14 @@ def _weekday_rule(part: str) -> DayRule:
     if "#" in upper:
         name, _, nth_text = upper.partition("#")
         weekday = _python_weekday(_value(name, "weekday", 0, 7, _DAYS))
-        nth = _number(nth_text, "weekday", 1, 5, f"'{part}': d#n needs n from 1 to 5")
+        nth = _value(nth_text, "weekday", 1, 5, complaint=f"'{part}': d#n needs n from 1 to 5")
         return lambda day: day.weekday() == weekday and (day.day - 1) // 7 + 1 == nth
     if upper.endswith("L"):
         if upper == "L":
             raise CronSyntaxError("weekday field 'L': name the day, e.g. 5L or FRIL for the last Friday")
         weekday = _python_weekday(_value(upper[:-1], "weekday", 0, 7, _DAYS))
         return lambda day: day.weekday() == weekday and day.day + 7 > _month_length(day)
-    weekdays = {_python_weekday(value) for value in _expand_part(part, "weekday", 0, 7, _DAYS + ["SUN"])}
+    weekdays = {_python_weekday(value) for value in _expand(part, "weekday", 0, 7, _DAYS)}
     return lambda day: day.weekday() in weekdays
 
 
@@ -153,53 +152,49 @@ def _nearest_weekday(day: date, target: int) -> date | None:
     return nearest
 
 
-def _number(text: str, name: str, low: int, high: int, complaint: str) -> int:
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise CronSyntaxError(f"{name} field {complaint}")
-    return int(text)
+def _expand(text: str, name: str, low: int, high: int, names: Sequence[str] = ()) -> tuple[int, ...]:
+    """The values of a comma list of values, ranges and steps, sorted."""
+    values: set[int] = set()
+    for part in text.split(","):
+        range_text, _, step_text = part.partition("/")
+        step = 1
+        if step_text:
+            if not step_text.isdigit() or int(step_text) == 0:
+                raise CronSyntaxError(f"{name} field '{part}': step must be a positive number")
+            step = int(step_text)
+        if range_text in ("*", "?"):
+            if range_text == "?" and name not in ("day", "weekday"):
+                raise CronSyntaxError(f"{name} field '{part}': '?' is only allowed for day or weekday")
+            # Spring's weekday `*` is 1..7 (Monday..Sunday), so `*/2` is MON,WED,FRI,SUN.
+            start, end = (1, 7) if name == "weekday" else (low, high)
+        elif "-" in range_text:
+            first, _, last = range_text.partition("-")
+            start, end = _value(first, name, low, high, names), _value(last, name, low, high, names)
+            if start > end:
+                raise CronSyntaxError(f"{name} field '{part}': range start is after its end")
+        else:
+            start = _value(range_text, name, low, high, names)
+            # Spring reads `a/n` as "from a, every n"; a lone value is just itself.
+            end = high if step_text else start
+        values.update(range(start, end + 1, step))
+    return tuple(sorted(values))
 
 
-def _expand(text: str, name: str, low: int, high: int, names: Sequence[str] = ()) -> set[int]:
-    return set().union(*(_expand_part(part, name, low, high, names) for part in text.split(",")))
-
-
-def _expand_part(part: str, name: str, low: int, high: int, names: Sequence[str]) -> set[int]:
-    range_text, _, step_text = part.partition("/")
-    step = 1
-    if step_text:
-        if not step_text.isdigit() or int(step_text) == 0:
-            raise CronSyntaxError(f"{name} field '{part}': step must be a positive number")
-        step = int(step_text)
-    if range_text in ("*", "?"):
-        if range_text == "?" and name not in ("day", "weekday"):
-            raise CronSyntaxError(f"{name} field '{part}': '?' is only allowed for day or weekday")
-        # Spring's weekday `*` is 1..7 (Monday..Sunday), so `*/2` is MON,WED,FRI,SUN.
-        start, end = (1, 7) if name == "weekday" else (low, high)
-    elif "-" in range_text:
-        first, _, last = range_text.partition("-")
-        start, end = _value(first, name, low, high, names), _value(last, name, low, high, names)
-        if start > end:
-            raise CronSyntaxError(f"{name} field '{part}': range start is after its end")
-    else:
-        start = _value(range_text, name, low, high, names)
-        # Spring reads `a/n` as "from a, every n"; a lone value is just itself.
-        end = high if step_text else start
-    return set(range(start, end + 1, step))
-
-
-def _value(text: str, name: str, low: int, high: int, names: Sequence[str]) -> int:
+def _value(text: str, name: str, low: int, high: int, names: Sequence[str] = (), complaint: str = "") -> int:
+    """A name's place (counted from `low`) or a number from `low` to `high`; else CronSyntaxError, saying
+    `complaint` if given."""
     upper = text.upper()
-    if names and upper in names:
+    if upper in names:
         return names.index(upper) + low
+    if text.isdigit() and low <= int(text) <= high:
+        return int(text)
+    if complaint:
+        raise CronSyntaxError(f"{name} field {complaint}")
     if not text.isdigit():
         raise CronSyntaxError(f"{name} field: '{text}' is not a number" + (" or a name" if names else ""))
-    value = int(text)
-    if not low <= value <= high:
-        raise CronSyntaxError(f"{name} field: {value} is outside {low}-{high}")
-    return value
+    raise CronSyntaxError(f"{name} field: {int(text)} is outside {low}-{high}")
 
 
-_SEARCH = timedelta(days=_SEARCH_DAYS)
 # Offsets are probed this far apart when looking for a clock change: no zone changes its clocks twice within it.
 _PROBE_STEP = timedelta(hours=12)
 _SECOND = timedelta(seconds=1)
@@ -222,7 +217,7 @@ class SpringCronTrigger(BaseTrigger):
     def first_at_or_after(self, start: datetime) -> datetime | None:
         """The first fire at or after the aware instant `start`, in the trigger's zone; None within 29 years."""
         instant = _ceil_second(_utc(start))
-        limit = instant + _SEARCH
+        limit = instant + timedelta(days=_SEARCH_DAYS)
         while instant < limit:
             offset = _offset(self.timezone, instant)
             wall = self.cron.first_at_or_after((instant + offset).replace(tzinfo=None))
@@ -238,9 +233,6 @@ class SpringCronTrigger(BaseTrigger):
 
     def __str__(self) -> str:
         return f"spring-cron[{self.expression}]"
-
-    def __repr__(self) -> str:
-        return f"<SpringCronTrigger ({self.expression!r}, timezone={self.timezone!s})>"
 
 
 class StrictlyLater(BaseTrigger):
@@ -283,8 +275,7 @@ def _ceil_second(instant: datetime) -> datetime:
 
 
 def _offset(zone: tzinfo, instant: datetime) -> timedelta:
-    offset = instant.astimezone(zone).utcoffset()
-    return offset if offset is not None else timedelta(0)
+    return instant.astimezone(zone).utcoffset() or timedelta(0)
 
 
 def _offset_change(zone: tzinfo, start: datetime, offset: timedelta, until: datetime) -> datetime | None:

@@ -1,11 +1,14 @@
 """How `ptpu serve` logs (LOG_FORMAT json or plain): both mask URL user-info (as Spring Boot's actuator sanitises
-URIs) and write ISO 8601 times with milliseconds and offset."""
+URIs) and write ISO 8601 times with milliseconds and offset; the trace exporters' repeated lines are throttled."""
 
 from __future__ import annotations
 
 import logging
 import re
 import sys
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +29,9 @@ PLAIN_FORMAT = "%(asctime)s %(levelname)s [%(threadName)s] %(name)s: %(message)s
 JSON_FIELDS = "%(asctime)s %(levelname)s %(threadName)s %(name)s %(message)s"
 JSON_NAMES = {"asctime": "timestamp", "levelname": "level", "threadName": "thread", "name": "logger"}
 NOISY_LOGGERS = ("botocore", "urllib3", "apscheduler.executors")
+EXPORTER_LOGGERS = ("opentelemetry.", "azure.")  # the trace exporters', throttled
+AZURE_HTTP_POLICY = "azure.core.pipeline.policies.http_logging_policy"
+INTERVAL_SECONDS = 60.0
 TRACEBACK_INDENT = "    "
 
 # Controls, DEL, line/paragraph separators, and the invisible characters that can reorder or hide text.
@@ -68,6 +74,36 @@ class RedactingJsonFormatter(IsoTime, JsonFormatter):
         return {key: without_credentials(value) if isinstance(value, str) else value for key, value in log_data.items()}
 
 
+class ThrottleExporterLogs(logging.Filter):
+    """Per logger under EXPORTER_LOGGERS, the first record, then one per INTERVAL_SECONDS with the count held back:
+    an unreachable collector is a line a minute, not four per batch."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._clock = clock
+        self._guard = threading.Lock()
+        self._last: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(EXPORTER_LOGGERS):
+            return True
+        if record.name == AZURE_HTTP_POLICY and record.levelno < logging.WARNING:
+            return False
+        with self._guard:
+            now = self._clock()
+            last = self._last.get(record.name)
+            if last is not None and now - last < INTERVAL_SECONDS:
+                self._held[record.name] = self._held.get(record.name, 0) + 1
+                return False
+            held = self._held.pop(record.name, 0)
+            self._last[record.name] = now
+        if held:
+            record.msg = f"{record.getMessage()} ({held} more like this in the last minute, not shown)"
+            record.args = None
+        return True
+
+
 def formatter_for(log_format: str) -> logging.Formatter:
     """Raises KeyError for a format other than json or plain (the setting allows only those)."""
     return {JSON: RedactingJsonFormatter, PLAIN: PlainFormatter}[log_format]()
@@ -77,6 +113,7 @@ def configure_logging(level: str = "INFO", log_format: str = PLAIN) -> None:
     """One stderr handler on the root logger (replacing any) for every logger, uvicorn's included."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter_for(log_format))
+    handler.addFilter(ThrottleExporterLogs())
     logging.basicConfig(handlers=[handler], level=level, force=True)
     for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)

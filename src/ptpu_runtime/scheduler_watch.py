@@ -13,7 +13,6 @@ from prometheus_client.registry import Collector
 
 from ptpu_runtime.health_checks import DOWN, UP, Component
 
-NAME = "scheduler"
 RUN_GRACE = timedelta(minutes=5)
 IDLE_FLOOR = timedelta(minutes=1)
 IDLE_TICKS = 10
@@ -38,7 +37,7 @@ class _Job:
 class SchedulerWatch(Collector):
     """Thread-safe record of the jobs' runs; a HealthCheck and a Prometheus collector."""
 
-    name = NAME
+    name = "scheduler"  # its /health component
 
     def __init__(
         self, limits: WatchLimits, wall: Callable[[], datetime] | None = None,

@@ -33,6 +33,7 @@ LOCK_AT_MOST = timedelta(minutes=20)
 PROCESS_JOB = "processMessages"
 RETRY_JOBS = {RetryTier.SHORT: "retryShortTerm", RetryTier.MEDIUM: "retryMediumTerm", RetryTier.LONG: "retryLongTerm"}
 SYSTEM_FAILURE_JOB = "retrySystemFailures"
+QUIET_JOBS = (PROCESS_JOB, SYSTEM_FAILURE_JOB)  # their summaries at DEBUG: they run every second or minute
 # A cycle starts no booking after this share of the lock's lease, so the one in hand ends before it expires.
 DEADLINE_SHARE = 0.8
 # A cron retry that fires while the one worker is busy still runs this late (seconds); later, that fire is skipped.
@@ -57,15 +58,15 @@ class ScheduleSettings:
 def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> timedelta:
     """How close two pods' starts of a retry tier count as one tick's run: half the shortest gap between two
     fires of any tier, at most SAME_RUN_WINDOW_CAP."""
-    start = now or datetime.now()
-    gaps = []
+    start = (now or datetime.now()).astimezone()
+    windows = [SAME_RUN_WINDOW_CAP]
     for cron in settings.crons.values():
         trigger = SpringCronTrigger(cron, settings.timezone)
-        first = trigger.get_next_fire_time(None, start.astimezone())
-        second = trigger.get_next_fire_time(first, first + timedelta(microseconds=1)) if first else None
+        first = trigger.get_next_fire_time(None, start)
+        second = trigger.get_next_fire_time(first, first) if first else None
         if first is not None and second is not None:
-            gaps.append(second - first)
-    return min([SAME_RUN_WINDOW_CAP] + [gap / 2 for gap in gaps])
+            windows.append((second - first) / 2)
+    return min(windows)
 
 
 class Lock(Protocol):
@@ -76,93 +77,6 @@ class Lock(Protocol):
     def release(self, name: str) -> None: ...
 
 
-class SharedLock:
-    """`scheduleLock` for every job of this process; a release lost to an outage is retried before the next job."""
-
-    def __init__(
-        self, lock: Lock, lock_at_most: timedelta = LOCK_AT_MOST, clock: Clock | None = None,
-        outage_clock: Callable[[], float] | None = None,
-    ) -> None:
-        self.acquire_outage = OutageLog(log, f"Taking {LOCK_NAME}", clock=outage_clock or time.monotonic)
-        self.release_outage = OutageLog(
-            log, f"Releasing {LOCK_NAME} (retried before the next run)", clock=outage_clock or time.monotonic)
-        self.lock = lock
-        self._lock_at_most = lock_at_most
-        self._clock = clock
-        self.release_pending = False
-        self.deadline: datetime | None = None
-
-    def acquire(self, job: str) -> bool:
-        if self.release_pending and not self.release(job):
-            log.warning("%s skipped: %s from an earlier run is still not released", job, LOCK_NAME)
-            return False
-        # Read before asking, so the deadline errs early rather than late.
-        asked_at = self._clock.now() if self._clock is not None else None
-        try:
-            acquired = self.lock.try_acquire(LOCK_NAME, self._lock_at_most.total_seconds())
-        except Exception as failure:
-            log.debug("%s skipped: could not take %s", job, LOCK_NAME)
-            self.acquire_outage.failure(failure, about=f"{job} skipped")
-            return False
-        self.acquire_outage.success()
-        if not acquired:
-            log.debug("%s skipped: %s is held elsewhere", job, LOCK_NAME)
-            return False
-        self.deadline = None if asked_at is None else asked_at + self._lock_at_most * DEADLINE_SHARE
-        return True
-
-    def release(self, job: str) -> bool:
-        try:
-            self.lock.release(LOCK_NAME)
-        except Exception as failure:
-            self.release_outage.failure(failure, about=job)
-            self.release_pending = True
-            return False
-        self.release_outage.success()
-        self.release_pending = False
-        return True
-
-
-class LockedJob:
-    """Runs `work` only while holding the shared lock; never lets an exception reach the scheduler."""
-
-    def __init__(
-        self, name: str, work: Callable[[], object], lock: SharedLock, result_log_level: int = logging.INFO,
-        outage_clock: Callable[[], float] | None = None, watch: SchedulerWatch | None = None,
-    ) -> None:
-        self.name = name
-        self.watch = watch
-        self.outage = OutageLog(log, f"{name} (the next run tries again)", clock=outage_clock or time.monotonic)
-        self._result_log_level = result_log_level
-        self._work = work
-        self._lock = lock
-
-    def __call__(self) -> bool:
-        """True when the work ran (successfully or not), False when the lock was held elsewhere."""
-        succeeded = False
-        if self.watch is not None:
-            self.watch.started(self.name)
-        try:
-            if not self._lock.acquire(self.name):
-                return False
-            try:
-                result = self._work()
-                self.outage.success()
-                succeeded = True
-                log.log(self._result_log_level, "%s finished: %s", self.name, result)
-            except Exception as failure:
-                self.outage.failure(failure)
-            finally:
-                self._lock.release(self.name)
-            return True
-        finally:
-            if self.watch is not None:
-                self.watch.finished(self.name, succeeded)
-
-    def __str__(self) -> str:
-        return self.name
-
-
 def _expected_notice_dropped(record: logging.LogRecord) -> bool:
     """Drops APScheduler's warning on each tick of a cycle longer than the delay, and its "tentatively added"."""
     message = record.getMessage()
@@ -170,51 +84,66 @@ def _expected_notice_dropped(record: logging.LogRecord) -> bool:
 
 
 class SynchronisationScheduler:
-    """The five jobs, all under one SharedLock, each cycle bounded by the deadline of the lock it took."""
+    """The five jobs on one APScheduler worker (`apscheduler`). Every run holds `scheduleLock` (a release lost to an
+    outage is retried before the next run) and its cycle starts no booking after the deadline of the lock it took."""
 
     def __init__(
         self, service: SynchronisationService, lock: Lock, clock: Clock, settings: ScheduleSettings,
-        watch: SchedulerWatch | None = None,
+        watch: SchedulerWatch | None = None, outage_clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        shared = self._lock = SharedLock(lock, settings.lock_at_most, clock)
+        self._lock = lock
         self.watch = watch or SchedulerWatch(settings.watch_limits())
-        # Processing's and the system failures' summaries at DEBUG: they run every second or minute.
-        self.jobs = {
-            PROCESS_JOB: LockedJob(
-                PROCESS_JOB, lambda: service.process_due(deadline=shared.deadline), shared,
-                result_log_level=logging.DEBUG, watch=self.watch),
-            SYSTEM_FAILURE_JOB: LockedJob(
-                SYSTEM_FAILURE_JOB,
-                lambda: service.retry_system_failures(
-                    limit=settings.system_failure_limit, deadline=shared.deadline, only_after_failures=True),
-                shared, result_log_level=logging.DEBUG, watch=self.watch),
+        self._clock = clock
+        self._settings = settings
+        self._release_pending = False
+        self._taking = OutageLog(log, f"Taking {LOCK_NAME}", clock=outage_clock)
+        self._releasing = OutageLog(log, f"Releasing {LOCK_NAME} (retried before the next run)", clock=outage_clock)
+        # Each job's work, given the deadline of the lock it took.
+        self._work: dict[str, Callable[[datetime], object]] = {
+            PROCESS_JOB: lambda deadline: service.process_due(deadline=deadline),
+            SYSTEM_FAILURE_JOB: lambda deadline: service.retry_system_failures(
+                limit=settings.system_failure_limit, deadline=deadline, only_after_failures=True),
         }
         for tier, name in RETRY_JOBS.items():
-            self.jobs[name] = LockedJob(
-                name, lambda tier=tier: service.retry(tier, deadline=shared.deadline),  # type: ignore[misc]
-                shared, result_log_level=logging.INFO, watch=self.watch)
-        self._settings = settings
+            self._work[name] = lambda deadline, tier=tier: service.retry(tier, deadline=deadline)  # type: ignore[misc]
+        self._outages = {
+            name: OutageLog(log, f"{name} (the next run tries again)", clock=outage_clock) for name in self._work}
         # One worker: a cron retry that fires mid-cycle waits its turn instead of being skipped.
-        self._scheduler = BackgroundScheduler(
+        self.apscheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)}, timezone=settings.timezone)
         self._triggers: dict[str, BaseTrigger] = {}
         scheduler_log = logging.getLogger("apscheduler.scheduler")
         if _expected_notice_dropped not in scheduler_log.filters:
             scheduler_log.addFilter(_expected_notice_dropped)
 
-    @property
-    def running(self) -> bool:
-        return bool(self._scheduler.running)
-
-    def job_ids(self) -> list[str]:
-        return [job.id for job in self._scheduler.get_jobs()]
+    def run(self, job: str) -> bool:
+        """Runs `job` under the lock, never letting an exception out: True when its work ran (successfully or not),
+        False when the lock was held elsewhere or could not be taken."""
+        succeeded = False
+        self.watch.started(job)
+        try:
+            deadline = self._acquire(job)
+            if deadline is None:
+                return False
+            try:
+                result = self._work[job](deadline)
+                self._outages[job].success()
+                succeeded = True
+                log.log(logging.DEBUG if job in QUIET_JOBS else logging.INFO, "%s finished: %s", job, result)
+            except Exception as failure:
+                self._outages[job].failure(failure)
+            finally:
+                self._release(job)
+            return True
+        finally:
+            self.watch.finished(job, succeeded)
 
     def start(self) -> None:
         if self._settings.processing_enabled:
             self._add_jobs()
         else:
             log.info("Message processing disabled: no scheduled jobs")
-        self._scheduler.start()
+        self.apscheduler.start()
         self.watch.watching(list(self._triggers), self.next_fires)
 
     def next_fires(self) -> Mapping[str, datetime | None]:
@@ -224,28 +153,54 @@ class SynchronisationScheduler:
 
     def shutdown(self, wait: bool = True) -> None:
         """With wait, wait for the job in hand, then retry a release lost earlier (no job of ours runs)."""
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=wait)
-        if wait and self._lock.release_pending:
-            self._lock.release("shutdown")
+        if self.apscheduler.running:
+            self.apscheduler.shutdown(wait=wait)
+        if wait and self._release_pending:
+            self._release("shutdown")
+
+    def _acquire(self, job: str) -> datetime | None:
+        """The deadline of the cycle under the lock taken for `job` (DEADLINE_SHARE of its lease); None: not taken."""
+        if self._release_pending and not self._release(job):
+            log.warning("%s skipped: %s from an earlier run is still not released", job, LOCK_NAME)
+            return None
+        asked_at = self._clock.now()  # read before asking, so the deadline errs early rather than late
+        lock_at_most = self._settings.lock_at_most
+        try:
+            acquired = self._lock.try_acquire(LOCK_NAME, lock_at_most.total_seconds())
+        except Exception as failure:
+            log.debug("%s skipped: could not take %s", job, LOCK_NAME)
+            self._taking.failure(failure, about=f"{job} skipped")
+            return None
+        self._taking.success()
+        if not acquired:
+            log.debug("%s skipped: %s is held elsewhere", job, LOCK_NAME)
+            return None
+        return asked_at + lock_at_most * DEADLINE_SHARE
+
+    def _release(self, job: str) -> bool:
+        try:
+            self._lock.release(LOCK_NAME)
+        except Exception as failure:
+            self._releasing.failure(failure, about=job)
+            self._release_pending = True
+            return False
+        self._releasing.success()
+        self._release_pending = False
+        return True
 
     def _add_jobs(self) -> None:
-        settings, zone = self._settings, self._scheduler.timezone
+        settings, zone = self._settings, self.apscheduler.timezone
         processing_delay = max(settings.processing_delay.total_seconds(), 0.001)
         system_failure_delay = settings.system_failure_delay.total_seconds()
         # Each job: its trigger and its misfire grace time (seconds; None: run however late, as a fixed delay is).
         schedule: dict[str, tuple[BaseTrigger, int | None]] = {
             PROCESS_JOB: (IntervalTrigger(seconds=processing_delay, timezone=zone), None),
             SYSTEM_FAILURE_JOB: (IntervalTrigger(seconds=system_failure_delay, timezone=zone), None),
-            RETRY_JOBS[RetryTier.SHORT]: (
-                SpringCronTrigger(settings.crons[RetryTier.SHORT], zone), CRON_MISFIRE_GRACE),
-            RETRY_JOBS[RetryTier.MEDIUM]: (
-                SpringCronTrigger(settings.crons[RetryTier.MEDIUM], zone), CRON_MISFIRE_GRACE),
-            RETRY_JOBS[RetryTier.LONG]: (
-                SpringCronTrigger(settings.crons[RetryTier.LONG], zone), CRON_MISFIRE_GRACE),
         }
+        for tier, name in RETRY_JOBS.items():
+            schedule[name] = (SpringCronTrigger(settings.crons[tier], zone), CRON_MISFIRE_GRACE)
         for name, (trigger, misfire_grace_time) in schedule.items():
             self._triggers[name] = StrictlyLater(trigger, name)
-            self._scheduler.add_job(
-                self.jobs[name], self._triggers[name], id=name, name=name, max_instances=1, coalesce=True,
+            self.apscheduler.add_job(
+                self.run, self._triggers[name], args=[name], id=name, name=name, max_instances=1, coalesce=True,
                 misfire_grace_time=misfire_grace_time)

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from attrs import define, field
@@ -20,7 +18,6 @@ from ptpu_runtime.config import Settings
 if TYPE_CHECKING:
     from opentelemetry.sdk._logs import LoggerProvider
     from opentelemetry.sdk._logs.export import LogRecordExporter
-    from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter
     from opentelemetry.sdk.trace.sampling import Sampler
@@ -31,9 +28,6 @@ AZURE_MONITOR = "azure-monitor"
 OTLP = "otlp"
 # Matched (re.search) against a request's full URL: no request spans for the probes, /info and the scrape.
 UNTRACED_PATHS = r"://[^/]+/health(/[^?]*)?(\?.*)?$,://[^/]+/info/?(\?.*)?$,://[^/]+/prometheus/?(\?.*)?$"
-EXPORTER_LOGGERS = ("opentelemetry.", "azure.")
-AZURE_HTTP_POLICY = "azure.core.pipeline.policies.http_logging_policy"
-INTERVAL_SECONDS = 60.0
 
 
 @define
@@ -78,11 +72,15 @@ def start_tracing(
     settings: Settings, *, span_exporters: Sequence[SpanExporter] = (), log_exporters: Sequence[LogRecordExporter] = (),
     install_global: bool = True,
 ) -> Tracing:
-    """Providers, exporters (batched; tests' `span_exporters` / `log_exporters` synchronous) and instrumentation."""
+    """Providers, exporters (batched; tests' `span_exporters` / `log_exporters` synchronous) and instrumentation;
+    the P2P events' OTel log records from a handler on the events logger."""
     if not (settings.applicationinsights_connection_string or settings.otel_exporter_otlp_endpoint or span_exporters):
         return Tracing(trace.NoOpTracer())
     from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
+    from opentelemetry.instrumentation.logging.handler import LoggingHandler
     from opentelemetry.instrumentation.requests import RequestsInstrumentor
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, SimpleLogRecordProcessor
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
@@ -91,16 +89,21 @@ def start_tracing(
     resource = Resource.create({"service.name": settings.otel_service_name})
     # No atexit flush: `ptpu serve` flushes within a bound at its stop.
     provider = TracerProvider(resource=resource, sampler=ParentBased(root=no_lone_calls()), shutdown_on_exit=False)
+    logger_provider = LoggerProvider(resource=resource, shutdown_on_exit=False)
     spans, logs = _configured_exporters(settings, provider)
     for processor in [*map(BatchSpanProcessor, spans.values()), *map(SimpleSpanProcessor, span_exporters)]:
         provider.add_span_processor(processor)
-    tracing = Tracing(provider.get_tracer(TRACER_NAME), tuple(spans), provider,
-                      _event_pipeline(resource, logs, log_exporters))
+    for log_processor in [*map(BatchLogRecordProcessor, logs), *map(SimpleLogRecordProcessor, log_exporters)]:
+        logger_provider.add_log_record_processor(log_processor)
+    events = logging.getLogger(OTEL_EVENTS_LOGGER)
+    events.setLevel(logging.INFO)
+    events.propagate = False  # the JSON log line is LoggingTelemetry's; this logger feeds OTel only
+    events.addHandler(LoggingHandler(level=logging.INFO, logger_provider=logger_provider))
+    tracing = Tracing(provider.get_tracer(TRACER_NAME), tuple(spans), provider, logger_provider)
     for instrumentor in (RequestsInstrumentor(), BotocoreInstrumentor()):
         if not instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.instrument(tracer_provider=provider)
             tracing.instrumentors.append(instrumentor)
-    throttle_exporter_logs()  # an unreachable collector is a line a minute, not four per batch
     if install_global:
         trace.set_tracer_provider(provider)
     log.info("Tracing to %s", " and ".join(tracing.exporters) or "the given exporters")
@@ -145,60 +148,3 @@ def _configured_exporters(
         spans[OTLP] = OTLPSpanExporter(endpoint=f"{base}/v1/traces")
         logs.append(OTLPLogExporter(endpoint=f"{base}/v1/logs"))
     return spans, logs
-
-
-def _event_pipeline(
-    resource: Resource, exporters: Sequence[LogRecordExporter], synchronous: Sequence[LogRecordExporter]
-) -> LoggerProvider | None:
-    """The P2P events' OTel log records: a handler on the events logger feeding the log exporters."""
-    if not exporters and not synchronous:
-        return None
-    from opentelemetry.instrumentation.logging.handler import LoggingHandler
-    from opentelemetry.sdk._logs import LoggerProvider
-    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, SimpleLogRecordProcessor
-
-    provider = LoggerProvider(resource=resource, shutdown_on_exit=False)  # flushed by `ptpu serve`
-    for processor in [*map(BatchLogRecordProcessor, exporters), *map(SimpleLogRecordProcessor, synchronous)]:
-        provider.add_log_record_processor(processor)
-    events = logging.getLogger(OTEL_EVENTS_LOGGER)
-    events.setLevel(logging.INFO)
-    events.propagate = False  # the JSON log line is LoggingTelemetry's; this logger feeds OTel only
-    events.addHandler(LoggingHandler(level=logging.INFO, logger_provider=provider))
-    return provider
-
-
-class ThrottleExporterLogs(logging.Filter):
-    """Per logger under EXPORTER_LOGGERS, the first record, then one per INTERVAL_SECONDS with the count held back."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        super().__init__()
-        self._clock = clock
-        self._guard = threading.Lock()
-        self._last: dict[str, float] = {}
-        self._held: dict[str, int] = {}
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not record.name.startswith(EXPORTER_LOGGERS):
-            return True
-        if record.name == AZURE_HTTP_POLICY and record.levelno < logging.WARNING:
-            return False
-        with self._guard:
-            now = self._clock()
-            last = self._last.get(record.name)
-            if last is not None and now - last < INTERVAL_SECONDS:
-                self._held[record.name] = self._held.get(record.name, 0) + 1
-                return False
-            held = self._held.pop(record.name, 0)
-            self._last[record.name] = now
-        if held:
-            record.msg = f"{record.getMessage()} ({held} more like this in the last minute, not shown)"
-            record.args = None
-        return True
-
-
-def throttle_exporter_logs() -> None:
-    """Install the filter on every handler of the root logger (once per handler)."""
-    chosen = ThrottleExporterLogs()
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(existing, ThrottleExporterLogs) for existing in handler.filters):
-            handler.addFilter(chosen)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from typing import TypeVar
-
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -25,33 +22,23 @@ class ThreadedRunner:
 
     def run_all(self, tasks: Iterable[Callable[[], T]]) -> list[T]:
         """Every task's result, in completion order."""
-        results: list[T] = []
+        done: list[Future[T]] = []
         in_hand: set[Future[T]] = set()
-        failure: BaseException | None = None
-        pending = iter(tasks)
         try:
-            while True:
-                while failure is None and len(in_hand) < self.workers:
-                    task = next(pending, None)
-                    if task is None:
+            for task in tasks:
+                in_hand.add(self._executor.submit(task))
+                if len(in_hand) == self.workers:
+                    finished, in_hand = wait(in_hand, return_when=FIRST_COMPLETED)
+                    done += finished
+                    if any(future.exception() is not None for future in finished):
                         break
-                    in_hand.add(self._executor.submit(task))
-                if not in_hand:
-                    break
-                finished, in_hand = wait(in_hand, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    error = future.exception()
-                    if error is None:
-                        results.append(future.result())
-                    elif failure is None:
-                        failure = error
         finally:
-            # Pulling or waiting raised (the selection's read failed): no booking is left half-done.
-            if in_hand:
-                wait(in_hand)
-        if failure is not None:
-            raise failure
-        return results
+            # Also when pulling raised (the selection's read failed): no booking is left half-done.
+            done += as_completed(in_hand)
+        failures = [failure for future in done if (failure := future.exception()) is not None]
+        if failures:
+            raise failures[0]
+        return [future.result() for future in done]
 
     def close(self) -> None:
         """Stop the threads once the tasks in hand finish (at shutdown)."""

@@ -3,10 +3,11 @@ would keep every instance, this one included, out of the jobs for lock_at_most."
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from ptpu_core.testing import FixedClock
 from ptpu_runtime.config import load_settings
-from ptpu_runtime.scheduling import LockedJob, SharedLock
+from ptpu_runtime.scheduling import PROCESS_JOB, ScheduleSettings, SynchronisationScheduler
 
 
 class FlakyLock:
@@ -35,15 +36,17 @@ class FlakyLock:
 def test_a_release_that_failed_is_retried_before_the_next_run_and_the_job_runs_again() -> None:
     lock, runs = FlakyLock(), []
 
-    def work() -> None:
-        runs.append(1)
-        lock.unreachable = len(runs) == 1  # the store goes away during the first run
+    class Processing:
+        def process_due(self, *, deadline: datetime | None = None) -> None:
+            runs.append(1)
+            lock.unreachable = len(runs) == 1  # the store goes away during the first run
 
-    job = LockedJob("processMessages", work, SharedLock(lock))
-    assert job() is True and lock.held  # release failed: still held by us
-    assert job() is False  # store still down: skipped, nothing run
+    settings = ScheduleSettings(True, timedelta(seconds=1), {})
+    scheduler = SynchronisationScheduler(Processing(), lock, FixedClock(datetime(2021, 3, 1, 12)), settings)
+    assert scheduler.run(PROCESS_JOB) is True and lock.held  # release failed: still held by us
+    assert scheduler.run(PROCESS_JOB) is False  # store still down: skipped, nothing run
     lock.unreachable = False
-    assert job() is True  # the pending release went through first, then the run
+    assert scheduler.run(PROCESS_JOB) is True  # the pending release went through first, then the run
     assert runs == [1, 1] and not lock.held and lock.releases == 2
 
 

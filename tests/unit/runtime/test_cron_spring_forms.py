@@ -156,7 +156,7 @@ def test_the_service_starts_with_such_a_retry_schedule(long_cron):
                                          settings=ScheduleSettings(True, settings.message_processor_delay, crons))
     scheduler.start()
     try:
-        job = scheduler._scheduler.get_job(RETRY_JOBS[RetryTier.LONG])
+        job = scheduler.apscheduler.get_job(RETRY_JOBS[RetryTier.LONG])
         when = job.next_run_time
         assert (when.hour, when.minute) == (23, 30)
         day = when.date()

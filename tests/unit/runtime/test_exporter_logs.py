@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from ptpu_runtime.tracing import AZURE_HTTP_POLICY, ThrottleExporterLogs
+from ptpu_runtime.logging_setup import AZURE_HTTP_POLICY, NOISY_LOGGERS, ThrottleExporterLogs, configure_logging
 
 
 class Clock:
@@ -48,3 +48,21 @@ def test_azures_per_request_header_dump_is_dropped_but_its_warnings_are_not() ->
     throttle = ThrottleExporterLogs(clock=Clock())
     assert not throttle.filter(record(AZURE_HTTP_POLICY, "Request URL: ...", logging.INFO))
     assert throttle.filter(record(AZURE_HTTP_POLICY, "Request failed", logging.WARNING))
+
+
+def test_the_service_log_handler_throttles_the_exporters(capsys, monkeypatch) -> None:
+    handlers: list[logging.Handler] = []
+    monkeypatch.setattr(logging, "basicConfig", lambda **config: handlers.extend(config["handlers"]))
+    levels = {name: logging.getLogger(name).level for name in NOISY_LOGGERS}
+    try:
+        configure_logging("INFO", "plain")
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+    [handler] = handlers
+    for _ in range(3):
+        handler.handle(record("opentelemetry.sdk._shared_internal", "Failed to export span batch"))
+        handler.handle(record("ptpu_adapters.sqs.listener", "same line"))
+    lines = capsys.readouterr().err.splitlines()
+    assert sum("Failed to export span batch" in line for line in lines) == 1
+    assert sum("same line" in line for line in lines) == 3

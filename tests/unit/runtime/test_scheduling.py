@@ -8,9 +8,7 @@ from ptpu_runtime.scheduling import (
     PROCESS_JOB,
     RETRY_JOBS,
     SYSTEM_FAILURE_JOB,
-    LockedJob,
     ScheduleSettings,
-    SharedLock,
     SynchronisationScheduler,
 )
 from ptpu_runtime.testing import InMemoryLock
@@ -19,19 +17,19 @@ CRONS = {RetryTier.SHORT: "0 0 * * * *", RetryTier.MEDIUM: "0 15 */4 * * *", Ret
 
 
 class RecordingService:
-    """Records what ran and whether the lock was held while it ran."""
+    """Records what ran and when the lock it ran under expires (None: not held)."""
 
     def __init__(self, lock_table: dict, fail: bool = False) -> None:
         self.lock_table = lock_table
         self.fail = fail
         self.runs: list[str] = []
         self.deadlines: list[datetime | None] = []
-        self.held_during_run: list[bool] = []
+        self.lock_until: list[datetime | None] = []
         self.ran = threading.Event()
 
     def _run(self, what: str) -> str:
         self.runs.append(what)
-        self.held_during_run.append(LOCK_NAME in self.lock_table)
+        self.lock_until.append(self.lock_table[LOCK_NAME][1] if LOCK_NAME in self.lock_table else None)
         self.ran.set()
         if self.fail:
             raise RuntimeError("boom")
@@ -59,12 +57,16 @@ def make(fail: bool = False):
     return clock, table, service, InMemoryLock(clock, owner="this-pod", table=table)
 
 
+def scheduler_for(service: RecordingService, lock, clock: FixedClock, **settings) -> SynchronisationScheduler:
+    settings = ScheduleSettings(True, timedelta(seconds=1), CRONS, **settings)
+    return SynchronisationScheduler(service, lock, clock, settings)
+
+
 def test_a_job_runs_under_the_lock_and_releases_it():
     clock, table, service, lock = make()
-    job = LockedJob(PROCESS_JOB, service.process_due, SharedLock(lock))
-    assert job() is True
+    assert scheduler_for(service, lock, clock).run(PROCESS_JOB) is True
     assert service.runs == ["process"]
-    assert service.held_during_run == [True]
+    assert service.lock_until == [clock.now() + timedelta(minutes=20)]  # held for at most twenty minutes
     assert table[LOCK_NAME][1] <= clock.now()  # released: expires now
     assert InMemoryLock(clock, owner="other-pod", table=table).try_acquire(LOCK_NAME, 60)
 
@@ -73,20 +75,21 @@ def test_a_job_skips_while_another_pod_holds_the_lock():
     clock, table, service, lock = make()
     other_pod = InMemoryLock(clock, owner="other-pod", table=table)
     assert other_pod.try_acquire(LOCK_NAME, timedelta(minutes=20).total_seconds())
-    job = LockedJob(PROCESS_JOB, service.process_due, SharedLock(lock))
-    assert job() is False
+    scheduler = scheduler_for(service, lock, clock)
+    assert scheduler.run(PROCESS_JOB) is False
     assert service.runs == []
     clock.advance(timedelta(minutes=21))  # the other pod's lock has expired
-    assert job() is True
+    assert scheduler.run(PROCESS_JOB) is True
     assert service.runs == ["process"]
 
 
 def test_a_failing_job_is_contained_and_still_releases_the_lock():
     clock, table, service, lock = make(fail=True)
-    job = LockedJob("retryShortTerm", lambda: service.retry(RetryTier.SHORT), SharedLock(lock))
-    assert job() is True
-    assert job() is True  # the lock was released despite the failure
+    scheduler = scheduler_for(service, lock, clock)
+    assert scheduler.run(RETRY_JOBS[RetryTier.SHORT]) is True
+    assert scheduler.run(RETRY_JOBS[RetryTier.SHORT]) is True  # the lock was released despite the failure
     assert service.runs == ["SHORT", "SHORT"]
+    assert scheduler.watch.check()["details"]["jobs"]["retryShortTerm"]["lastSuccess"] is None
 
 
 def test_a_lock_that_cannot_be_read_skips_the_run():
@@ -97,25 +100,16 @@ def test_a_lock_that_cannot_be_read_skips_the_run():
         def release(self, name):
             raise AssertionError("never acquired, never released")
 
-    _, _, service, _ = make()
-    assert LockedJob(PROCESS_JOB, service.process_due, SharedLock(BrokenLock()))() is False
+    clock, _, service, _ = make()
+    assert scheduler_for(service, BrokenLock(), clock).run(PROCESS_JOB) is False
     assert service.runs == []
-
-
-def test_the_lock_is_held_for_at_most_twenty_minutes():
-    clock, table, service, lock = make()
-
-    def still_working() -> None:
-        assert table[LOCK_NAME][1] == clock.now() + timedelta(minutes=20)
-
-    LockedJob(PROCESS_JOB, still_working, SharedLock(lock))()
 
 
 def test_each_retry_job_retries_its_own_tier():
     clock, _, service, lock = make()
-    scheduler = SynchronisationScheduler(service, lock, clock, ScheduleSettings(True, timedelta(seconds=1), CRONS))
+    scheduler = scheduler_for(service, lock, clock)
     for name in RETRY_JOBS.values():
-        scheduler.jobs[name]()
+        scheduler.run(name)
     assert service.runs == ["SHORT", "MEDIUM", "LONG"]
 
 
@@ -125,13 +119,14 @@ def test_enabled_scheduler_has_five_jobs_and_runs_processing():
     scheduler = SynchronisationScheduler(service, lock, clock, settings)
     scheduler.start()
     try:
-        assert sorted(scheduler.job_ids()) == sorted([PROCESS_JOB, SYSTEM_FAILURE_JOB, *RETRY_JOBS.values()])
+        job_ids = [job.id for job in scheduler.apscheduler.get_jobs()]
+        assert sorted(job_ids) == sorted([PROCESS_JOB, SYSTEM_FAILURE_JOB, *RETRY_JOBS.values()])
         assert service.ran.wait(timeout=10)
     finally:
         scheduler.shutdown(wait=True)
-    assert not scheduler.running
+    assert not scheduler.apscheduler.running
     assert "process" in service.runs
-    assert all(service.held_during_run)
+    assert None not in service.lock_until
 
 
 def test_disabled_scheduler_schedules_nothing():
@@ -140,7 +135,7 @@ def test_disabled_scheduler_schedules_nothing():
     scheduler = SynchronisationScheduler(service, lock, clock, settings)
     scheduler.start()
     try:
-        assert scheduler.job_ids() == []
+        assert scheduler.apscheduler.get_jobs() == []
     finally:
         scheduler.shutdown()
     assert service.runs == []
@@ -171,10 +166,10 @@ def test_a_release_lost_by_one_job_is_retried_by_the_next_job_to_run():
     # until lock_at_most after retryShortTerm lost its release.
     clock, table, service, _ = make()
     lock = ReleaseFailsOnceLock()
-    scheduler = SynchronisationScheduler(service, lock, clock, ScheduleSettings(True, timedelta(seconds=1), CRONS))
-    assert scheduler.jobs[RETRY_JOBS[RetryTier.SHORT]]() is True
+    scheduler = scheduler_for(service, lock, clock)
+    assert scheduler.run(RETRY_JOBS[RetryTier.SHORT]) is True
     assert lock.held  # its release was lost
-    assert scheduler.jobs[PROCESS_JOB]() is True  # another job frees it first, then runs
+    assert scheduler.run(PROCESS_JOB) is True  # another job frees it first, then runs
     assert service.runs == ["SHORT", "process"]
     assert not lock.held
 
@@ -185,7 +180,7 @@ def test_a_release_still_pending_at_shutdown_is_retried_once_the_jobs_have_finis
     lock = ReleaseFailsOnceLock()
     scheduler = SynchronisationScheduler(service, lock, clock, ScheduleSettings(True, timedelta(hours=1), CRONS))
     scheduler.start()
-    scheduler.jobs[PROCESS_JOB]()  # its release is lost
+    scheduler.run(PROCESS_JOB)  # its release is lost
     assert lock.held
     scheduler.shutdown(wait=True)
     assert not lock.held
@@ -195,11 +190,10 @@ def test_every_cycle_stops_starting_bookings_well_inside_the_lock_lease():
     # A cycle longer than lock_at_most would let another pod take the lock and process the same
     # bookings; each job hands the cycle a deadline of acquire time + 80% of lock_at_most.
     clock, _, service, lock = make()
-    settings = ScheduleSettings(True, timedelta(seconds=1), CRONS, lock_at_most=timedelta(minutes=10))
-    scheduler = SynchronisationScheduler(service, lock, clock, settings)
-    scheduler.jobs[PROCESS_JOB]()
+    scheduler = scheduler_for(service, lock, clock, lock_at_most=timedelta(minutes=10))
+    scheduler.run(PROCESS_JOB)
     clock.advance(timedelta(hours=1))
-    scheduler.jobs[RETRY_JOBS[RetryTier.LONG]]()
+    scheduler.run(RETRY_JOBS[RetryTier.LONG])
     start = datetime(2021, 3, 1, 12, tzinfo=UTC)  # noon in London, GMT
     assert service.deadlines == [start + timedelta(minutes=8), start + timedelta(hours=1, minutes=8)]
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from ptpu_core.testing import FixedClock
-from ptpu_runtime.scheduling import LOCK_NAME, PROCESS_JOB, LockedJob, SharedLock
+from ptpu_runtime.scheduling import LOCK_NAME, PROCESS_JOB, ScheduleSettings, SynchronisationScheduler
 from ptpu_runtime.testing import InMemoryLock
 
 SCHEDULING = "ptpu_runtime.scheduling"
@@ -36,6 +37,22 @@ class FlakyLock:
         self._lock.release(name)
 
 
+class Processing:
+    """The service: processMessages runs `work`."""
+
+    def __init__(self, work: Callable[[], str]) -> None:
+        self.work = work
+
+    def process_due(self, *, deadline: datetime | None = None) -> str:
+        return self.work()
+
+
+def scheduler_for(work: Callable[[], str], lock, ticks: Ticks) -> SynchronisationScheduler:
+    settings = ScheduleSettings(True, timedelta(seconds=1), {})
+    clock = FixedClock(datetime(2021, 3, 1, 12))
+    return SynchronisationScheduler(Processing(work), lock, clock, settings, outage_clock=ticks)
+
+
 def lines(caplog) -> list[tuple[str, bool]]:
     return [(r.getMessage().split(": ")[0], r.exc_info is not None) for r in caplog.records if r.name == SCHEDULING]
 
@@ -44,14 +61,13 @@ def test_the_lock_table_down_for_two_minutes_of_ticks_logs_four_lines(caplog):
     caplog.set_level(logging.INFO, logger=SCHEDULING)
     ticks = Ticks()
     lock = FlakyLock()
-    shared = SharedLock(lock, outage_clock=ticks)
-    job = LockedJob(PROCESS_JOB, lambda: "done", shared, result_log_level=logging.DEBUG)
+    scheduler = scheduler_for(lambda: "done", lock, ticks)
     for second in range(130):  # one tick a second, as PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY=1s
         ticks.now = float(second)
-        assert job() is False
+        assert scheduler.run(PROCESS_JOB) is False
     lock.down = False
     ticks.now = 130.0
-    assert job() is True
+    assert scheduler.run(PROCESS_JOB) is True
     assert lines(caplog) == [
         (f"Taking {LOCK_NAME} failed ({PROCESS_JOB} skipped)", True),  # not one per tick (130)
         (f"Taking {LOCK_NAME} still failing", False),
@@ -71,12 +87,12 @@ def test_work_failing_every_tick_logs_once_with_traceback_then_a_count_a_minute(
         return "3 bookings"
 
     lock = InMemoryLock(FixedClock(datetime(2021, 3, 1, 12)))
-    job = LockedJob(PROCESS_JOB, work, SharedLock(lock), result_log_level=logging.DEBUG, outage_clock=ticks)
+    scheduler = scheduler_for(work, lock, ticks)
     for second in range(61):
         ticks.now = float(second)
-        assert job() is True
+        assert scheduler.run(PROCESS_JOB) is True
     failing = False
-    assert job() is True
+    assert scheduler.run(PROCESS_JOB) is True
     assert lines(caplog) == [
         (f"{PROCESS_JOB} (the next run tries again) failed", True),
         (f"{PROCESS_JOB} (the next run tries again) still failing", False),

@@ -152,3 +152,48 @@ def test_the_runner_never_has_more_tasks_in_hand_than_workers() -> None:
     assert sum(runner.run_all(task for _ in range(30))) == 30
     assert in_hand[1] <= 3
     runner.close()
+
+
+def test_the_first_failure_is_raised_after_the_tasks_in_hand_and_no_task_is_pulled_after_it() -> None:
+    runner = ThreadedRunner(2)
+    pulled: list[int] = []
+    finished: list[int] = []
+
+    def task(n: int):
+        def run() -> int:
+            if n == 0:
+                raise ValueError("task 0 failed")
+            time.sleep(0.05)
+            finished.append(n)
+            return n
+        return run
+
+    def tasks():
+        for n in range(10):
+            pulled.append(n)
+            yield task(n)
+
+    with pytest.raises(ValueError, match="task 0 failed"):
+        runner.run_all(tasks())
+    assert pulled == [0, 1]  # the failure was seen when the two workers were full
+    assert finished == [1]  # the task in hand finished before the failure was raised
+    runner.close()
+
+
+def test_a_failed_pull_waits_for_the_tasks_in_hand() -> None:
+    runner = ThreadedRunner(4)
+    finished: list[int] = []
+
+    def slow() -> int:
+        time.sleep(0.05)
+        finished.append(1)
+        return 1
+
+    def tasks():
+        yield slow
+        raise StoreFailure("the selection's next page could not be read")
+
+    with pytest.raises(StoreFailure):
+        runner.run_all(tasks())
+    assert finished == [1]
+    runner.close()
