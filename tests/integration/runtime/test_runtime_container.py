@@ -210,9 +210,10 @@ def test_hmpps_auth_is_only_pinged_and_never_handed_the_token_provider(env, http
 
 
 def test_dry_run_wraps_the_community_api_of_scheduled_processing(env):
-    assert Container(settings=load_settings(env)).synchronisation()._dry_run is None
+    live = Container(settings=load_settings(env)).synchronisation()._ports.community_api
+    assert not isinstance(live, DryRunCommunityApi)
     container = Container(settings=load_settings({**env, "PRISONTOPROBATION_DRY_RUN": "true"}))
-    assert isinstance(container.synchronisation()._dry_run, DryRunCommunityApi)
+    assert isinstance(container.synchronisation()._ports.community_api, DryRunCommunityApi)
 
 
 def on_aws_without_the_queues(env: dict[str, str], aws_emulator, create: tuple[str, ...] = ()) -> Container:
