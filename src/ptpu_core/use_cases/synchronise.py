@@ -130,15 +130,19 @@ class SynchronisationService:
     def retry_system_failures(
         self, *, limit: int, deadline: datetime | None = None, only_after_failures: bool = False
     ) -> CycleSummary:
-        """Probe the upstreams with the `system_failures` bookings: the first alone (while one is down a run costs
-        one booking's calls), then the rest until PROBE_FAILURES have failed again; a repeat is saved without
-        counting a retry. `only_after_failures`: read nothing unless a system failure was saved since the last run."""
+        """`probe` with the `system_failures` bookings. `only_after_failures`: read nothing unless a system failure
+        was saved since the last run."""
         if only_after_failures and not self._outcomes.take_system_failure_mark():
             return CycleSummary()
+        return self.probe(self.system_failures(limit=limit), deadline=deadline)
+
+    def probe(self, bookings: Sequence[int], *, deadline: datetime | None = None) -> CycleSummary:
+        """Retry the system failures of `bookings` (as `system_failures` lists them): the first alone (while an
+        upstream is down a run costs one booking's calls), then the rest until PROBE_FAILURES have failed again;
+        a repeat is saved without counting a retry."""
         finished: dict[int, bool] = {}
         probe = _Pass(_system_failure, joins=_not_held_back(self._cutoff()), probe=finished)
         failed_before = self._probe_failed
-        bookings = self.system_failures(limit=limit)
         try:
             summary = self._synchronise(bookings[:1], probe, deadline)
             if any(finished.values()):

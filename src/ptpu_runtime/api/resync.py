@@ -156,7 +156,7 @@ def resync_router(
             return SystemFailureRetry(dryRun=True, bookingIds=bookings, bookings=0, done=0, retried=0,
                                       systemFailures=0, notStarted=0)
         deadline = clock.now() + timedelta(seconds=RETRY_ANSWER_WITHIN_SECONDS)
-        summary = synchronisation.retry_system_failures(limit=max_bookings, deadline=deadline)
+        summary = synchronisation.probe(bookings, deadline=deadline)
         return SystemFailureRetry(
             dryRun=False, bookingIds=bookings, bookings=summary.bookings, done=summary.done,
             retried=summary.retried, systemFailures=summary.errors,

@@ -76,3 +76,22 @@ def test_a_parameter_given_twice_is_a_400_and_nothing_runs(
     assert response.status_code == 400
     assert "appears more than once" in response.json()["userMessage"]
     assert writes_to_delius(container) == []
+
+
+def test_a_run_reads_the_records_left_in_error_once_and_retries_the_bookings_it_lists(
+    client, auth_headers, container, left_in_error, monkeypatch
+) -> None:
+    repository = container.repository()
+    reads: list[tuple[object, ...]] = []
+    read = repository.unprocessed_with_retries
+
+    def counted(*arguments: object) -> object:
+        reads.append(arguments)
+        return read(*arguments)
+
+    monkeypatch.setattr(repository, "unprocessed_with_retries", counted)
+    response = client.post("/retry-system-failures?dryRun=false", headers=auth_headers(RESYNC_ROLE))
+
+    assert response.status_code == 200
+    assert (response.json()["bookingIds"], response.json()["done"]) == ([BOOKING_ID], 1)
+    assert len(reads) == 1  # the bookings answered are the bookings retried
