@@ -50,7 +50,8 @@ class SpringCron:
             and (self.weekday_rules is None or any(rule(day) for rule in self.weekday_rules)))
 
     def first_at_or_after(self, start: datetime) -> datetime | None:
-        """The first naive wall-clock time at or after `start` (whole seconds) that matches; None past _SEARCH_DAYS."""
+        """The first naive wall-clock time (whole seconds) at or after `start` that matches; None past _SEARCH_DAYS."""
+        start = _ceil_second(start)
         day, after = start.date(), start.time()
         for _ in range(_SEARCH_DAYS):
             if self.matches(day):

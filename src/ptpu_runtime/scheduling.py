@@ -63,7 +63,7 @@ def same_run_window(settings: ScheduleSettings, now: datetime | None = None) -> 
     for cron in settings.crons.values():
         trigger = SpringCronTrigger(cron, settings.timezone)
         first = trigger.get_next_fire_time(None, start)
-        second = trigger.get_next_fire_time(first, first) if first else None
+        second = trigger.get_next_fire_time(first, first) if first else None  # strictly after its previous fire
         if first is not None and second is not None:
             windows.append((second - first) / 2)
     return min(windows)

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ptpu_runtime.cron import CronSyntaxError, SpringCronTrigger
+from ptpu_runtime.cron import CronSyntaxError, SpringCronTrigger, parse_spring_cron
 
 UTC = ZoneInfo("UTC")
 
@@ -101,3 +101,12 @@ def test_bad_expressions_say_which_field(expression, complaint):
     with pytest.raises(CronSyntaxError) as raised:
         SpringCronTrigger(expression)
     assert complaint in str(raised.value)
+
+
+@pytest.mark.parametrize(("start", "first"), [
+    (datetime(2021, 3, 10, 10, 20, 30), datetime(2021, 3, 10, 10, 20, 30)),
+    (datetime(2021, 3, 10, 10, 20, 30, 500_000), datetime(2021, 3, 10, 10, 20, 31)),
+    (datetime(2021, 3, 10, 23, 59, 59, 1), datetime(2021, 3, 11)),
+])
+def test_the_first_match_is_never_before_its_start(start: datetime, first: datetime) -> None:
+    assert parse_spring_cron("* * * * * *").first_at_or_after(start) == first
