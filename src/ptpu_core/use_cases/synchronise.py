@@ -219,8 +219,9 @@ class SynchronisationService:
                 self._synchronise_booking(booking_id, cycle, stop_at, tally, saved)
             except LeaseLost:
                 tally["lease_lost"] += 1
-                log.warning("booking %s: this pod no longer holds its lease; it writes nothing more for the booking"
-                            " and leaves the record in hand unprocessed for whoever holds it", booking_id)
+                log.warning("booking %s: this pod no longer holds its lease; it writes nothing more to Delius for the"
+                            " booking and leaves the record in hand unprocessed, with the journal of what landed, for"
+                            " whoever holds it", booking_id)
         if cycle.probe is not None and saved:  # failing again: a record ended in a system failure
             cycle.probe[booking_id] = any(is_system_failure(outcome) for outcome in saved)
         return tally

@@ -94,7 +94,8 @@ class NoLeases:
 
 
 class LeaseLost(PtpuError):
-    """This pod no longer holds the booking's lease: nothing more is written or saved for the booking."""
+    """This pod no longer holds the booking's lease: no further Delius write, publish or save for the booking,
+    only the journal of the record's writes that landed (decision 0010)."""
 
 
 @contextmanager
