@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from attrs import asdict, define, field, frozen
 
 from ptpu_adapters.aws.errors import conditional_write
@@ -128,12 +129,13 @@ class Position:
     """A segment's: finished, or the key its next Scan page starts from (None: the segment's first)."""
 
     done: bool
-    startKey: Item | None
+    start_key: Item | None  # "startKey" in the file
 
 
 @define
 class Job:
-    """What the checkpoint file holds, as JSON of this unstructured by cattrs."""
+    """What the checkpoint file holds: JSON of this unstructured by cattrs, keyed by the field names (but
+    `startKey`), as `test_a_checkpoint_keeps_each_segments_position_and_the_counts` pins."""
 
     table: str
     segments: int
@@ -142,6 +144,9 @@ class Job:
 
 
 _JSON = cattrs.Converter(detailed_validation=False)  # a bad file raises KeyError, ValueError, TypeError...
+_START_KEY = override(rename="startKey")
+_JSON.register_structure_hook(Position, make_dict_structure_fn(Position, _JSON, start_key=_START_KEY))
+_JSON.register_unstructure_hook(Position, make_dict_unstructure_fn(Position, _JSON, start_key=_START_KEY))
 
 
 class Checkpoint:
@@ -235,7 +240,7 @@ class TableBackfill:
         return job.counts
 
     def _segment(self, segment: int, progress: Progress | None) -> None:
-        start_key = self._checkpoint.job.positions[segment].startKey
+        start_key = self._checkpoint.job.positions[segment].start_key
         pages = self._client.get_paginator("scan").paginate(
             TableName=self._table, Segment=segment, TotalSegments=self._options.segments,
             PaginationConfig={"PageSize": self._limit}, **({"ExclusiveStartKey": start_key} if start_key else {}),

@@ -42,11 +42,16 @@ def test_a_checkpoint_keeps_each_segments_position_and_the_counts(tmp_path: Path
     assert resumed.resumed
     assert resumed.job.positions == {0: Position(False, {"id": {"S": "k1"}}), 1: Position(True, None)}
     assert (resumed.job.counts.scanned, resumed.job.counts.indexed) == (13, 7)
-    assert json.loads(path.read_text())["positions"] == {  # the file's form
-        "0": {"done": False, "startKey": {"id": {"S": "k1"}}},
-        "1": {"done": True, "startKey": None},
+    assert json.loads(path.read_text()) == {  # the file's form
+        "table": "messages",
+        "segments": 2,
+        "positions": {
+            "0": {"done": False, "startKey": {"id": {"S": "k1"}}},
+            "1": {"done": True, "startKey": None},
+        },
+        "counts": {"scanned": 13, "already_indexed": 6, "indexed_pending": 4, "indexed_processed": 3,
+                   "changed_meanwhile": 0, "unreadable": 0, "statuses": {}},
     }
-    assert json.loads(path.read_text())["table"] == "messages"
     resumed.finished()
     assert path.exists()  # segment 0 is not done yet
     resumed.page_done(0, None, BackfillCounts(scanned=1))
