@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from attrs import asdict, define, field, frozen
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ptpu_adapters.aws.errors import conditional_write
 from ptpu_adapters.dynamodb.message_table import CREATED_INDEX, PENDING_BOOKING_INDEX, PENDING_INDEX, PROCESSED_INDEX

@@ -25,12 +25,15 @@ class KeyUnavailable(Exception):
 
 def parse_jwks(data: Any) -> dict[str, jwt.PyJWK]:
     """{kid: key} of the RSA signing keys with a kid in a JWKS document (any JSON value), others left out
-    (PyJWKSet drops the unreadable ones); ValueError or PyJWKSetError when it is not a JWKS or holds no usable
-    key."""
-    if not isinstance(data, dict):
+    (PyJWKSet drops the unreadable ones); ValueError when it is not a JWKS or holds no usable key."""
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
         raise ValueError("not a JWKS document (an object with a 'keys' list)")
+    try:
+        readable = list(jwt.PyJWKSet.from_dict(data))
+    except jwt.PyJWKSetError:  # no key in it could be read
+        readable = []
     keys = {
-        key.key_id: key for key in jwt.PyJWKSet.from_dict(data)
+        key.key_id: key for key in readable
         if isinstance(key.key_id, str) and key.key_type == "RSA" and key.public_key_use in (None, "sig")
     }
     if not keys:

@@ -179,3 +179,16 @@ def test_a_garbage_jwks_is_a_miss_and_a_log_line_never_an_exception(document, ca
 def test_parse_keeps_only_usable_rsa_signing_keys():
     keys = parse_jwks({"keys": [jwk("k1"), {"kid": "h", "kty": "oct", "k": "c2VjcmV0"}, "junk", jwk("k2", 1)]})
     assert sorted(keys) == ["k1", "k2"]
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    ([], "not a JWKS document"),
+    ({"keys": "k1"}, "not a JWKS document"),
+    ({}, "not a JWKS document"),
+    ({"keys": []}, "no usable RSA signing key"),
+    ({"keys": [{"kid": "h", "kty": "oct", "k": "c2VjcmV0"}]}, "no usable RSA signing key"),
+    ({"keys": [{"kid": "r", "kty": "RSA", "e": "AQAB"}]}, "no usable RSA signing key"),  # no modulus
+])
+def test_a_document_without_a_usable_key_is_a_value_error_saying_which(document: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_jwks(document)
