@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
-from attrs import define, evolve, field, frozen
+from attrs import define, field, frozen
 from prometheus_client.core import CollectorRegistry, Metric
 from prometheus_client.registry import Collector
 
@@ -42,20 +42,26 @@ class Exchange:
     seconds: float
 
 
-@define
-class RecentCalls:
-    """One API's calls since start-up, as its /health shows them. Only a copy made by `UpstreamCalls.summary`
-    counts the window's failures and decides `failing`."""
+@frozen
+class CallsSummary:
+    """One API's calls as its /health shows them."""
 
+    last_success: datetime | None
+    last_failure: datetime | None
+    last_failure_kind: str | None
+    failures_in_window: int
     window: timedelta
+    failing: bool
+
+
+@define
+class _Calls:
     last_success: datetime | None = None
     last_failure: datetime | None = None
     last_failure_kind: str | None = None
     failures_since_success: int = 0
     unanswered_in_run: bool = False  # a failure of this run got no answer at all
     failure_times: deque[datetime] = field(factory=lambda: deque(maxlen=_KEPT_FAILURE_TIMES))
-    failures_in_window: int = field(default=0, init=False)
-    failing: bool = field(default=False, init=False)
 
 
 def outcome_of(status: int | None) -> str:
@@ -94,7 +100,7 @@ class UpstreamCalls(Collector):
         self._exchanges: dict[tuple[str, ...], Histogram] = {}
         self._totals: dict[tuple[str, ...], float] = {
             (api, outcome): 0.0 for api in apis for outcome in ("success", "failure")}
-        self._recent: dict[str, RecentCalls] = {}
+        self._recent: dict[str, _Calls] = {}
         if registry is not None:
             registry.register(self)
 
@@ -110,7 +116,7 @@ class UpstreamCalls(Collector):
         key = (service, "success" if failure is None else "failure")
         with self._lock:
             self._totals[key] = self._totals.get(key, 0.0) + 1
-            calls = self._recent.setdefault(service, RecentCalls(self._window))
+            calls = self._recent.setdefault(service, _Calls())
             if failure is None:
                 calls.last_success = now
             if failure is None or not is_outage(failure):  # a refusal of the data is an answer: the API works
@@ -123,19 +129,18 @@ class UpstreamCalls(Collector):
                 calls.unanswered_in_run = calls.unanswered_in_run or failure.status is None
                 calls.failure_times.append(now)
 
-    def summary(self, service: str) -> RecentCalls:
-        """A copy of `service`'s calls with the window's failures counted and `failing` decided now."""
+    def summary(self, service: str) -> CallsSummary:
+        """`service`'s calls, with the window's failures counted and `failing` decided now."""
         since = self._now() - self._window
         with self._lock:
-            calls = self._recent.get(service) or RecentCalls(self._window)
+            calls = self._recent.get(service) or _Calls()
             while calls.failure_times and calls.failure_times[0] < since:
                 calls.failure_times.popleft()
-            summary = evolve(calls, failure_times=deque(calls.failure_times))
-        summary.failures_in_window = len(summary.failure_times)
-        recent_failure = summary.last_failure is not None and summary.last_failure >= since
-        summary.failing = recent_failure and (
-            summary.failures_since_success >= self._min_failures or summary.unanswered_in_run)
-        return summary
+            recent_failure = calls.last_failure is not None and calls.last_failure >= since
+            failing = recent_failure and (
+                calls.failures_since_success >= self._min_failures or calls.unanswered_in_run)
+            return CallsSummary(calls.last_success, calls.last_failure, calls.last_failure_kind,
+                                len(calls.failure_times), self._window, failing)
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:
