@@ -214,8 +214,10 @@ class Resync:
                     progress.running(requested, resolved)
                     if resolved not in answered:
                         answered[resolved] = self._process(resolved, dry_run)
-                    resolved = answered[resolved]
-                item = answered[requested] = resolved
+                    item = answered[resolved]
+                else:
+                    item = resolved  # why the NOMS number has no booking
+                answered[requested] = item
             item = evolve(item, requested=requested)
             progress.answered(item)
             log.info("Re-sync%s of %s: booking %s %s %s", " (dry run)" if dry_run else "", requested,
