@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import Message
 from ptpu_core.testing import InMemoryMessageRepository
+from ptpu_runtime.api.errors import ApiError
 from ptpu_runtime.api.reports import ReportGate
 
 NOW = datetime(2021, 3, 10, 12, 0, 0)  # the container fixture's FixedClock
@@ -87,10 +88,10 @@ def test_csv_reports_are_streamed_not_sent_as_one_body(client, container, auth_h
 
 def test_the_gate_counts_slots():
     gate = ReportGate(limit=1)
-    with gate.slot(), pytest.raises(Exception) as refused, gate.slot():
+    with gate.slot(), pytest.raises(ApiError) as refused, gate.slot():
         pass
-    assert getattr(refused.value, "status", None) == 429
-    assert getattr(refused.value, "headers", None) == {"Retry-After": "10"}
+    assert refused.value.status == 429
+    assert refused.value.headers == {"Retry-After": "10"}
     with pytest.raises(RuntimeError), gate.slot():
         raise RuntimeError("a report failing")
     with gate.slot():  # the slot came back when each block ended
