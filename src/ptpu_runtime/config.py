@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from attrs import frozen
 
@@ -45,7 +45,9 @@ EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
 
 def _cron(value: str) -> str:
-    parse_spring_cron(value)
+    """Spring accepts a cron no date matches (30 February) and never runs its job; refused here instead."""
+    if parse_spring_cron(value).first_at_or_after(datetime(2000, 1, 1)) is None:  # any start: no year field
+        raise ValueError(f"'{value}' never fires: no date matches it")
     return value
 
 

@@ -118,6 +118,9 @@ def test_an_empty_required_setting_counts_as_missing_and_one_of_spaces_is_named_
         ("RETRY_SCHEDULES_SHORT_CRON", "0 * * * *", "needs 6"),
         ("RETRY_SCHEDULES_MEDIUM_CRON", "0 61 * * * *", "minute field: 61 is outside 0-59"),
         ("RETRY_SCHEDULES_LONG_CRON", "0 0 0 * * FUNDAY", "weekday field"),
+        # Spring accepts these and never runs the job.
+        ("RETRY_SCHEDULES_LONG_CRON", "0 0 0 30 2 *", "never fires: no date matches it"),
+        ("RETRY_SCHEDULES_SHORT_CRON", "0 0 0 31 4,6,9,11 *", "never fires: no date matches it"),
         ("AWS_PROVIDER", "azure", "not one of aws, localstack"),
         ("SQS_LISTENER_WORKERS", "0", "not a positive whole number"),
         ("REPORTS_MAX_CONCURRENT", "0", "not a positive whole number"),
