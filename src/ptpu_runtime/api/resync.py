@@ -158,7 +158,7 @@ def resync_router(
         deadline = clock.now() + timedelta(seconds=RETRY_ANSWER_WITHIN_SECONDS)
         summary = synchronisation.probe(bookings, deadline=deadline)
         return SystemFailureRetry(
-            dryRun=False, bookingIds=bookings, bookings=summary.bookings, done=summary.done,
+            dryRun=resync.always_dry_run, bookingIds=bookings, bookings=summary.bookings, done=summary.done,
             retried=summary.retried, systemFailures=summary.errors,
             notStarted=max(0, len(bookings) - summary.bookings - summary.stale - summary.leased_elsewhere))
 

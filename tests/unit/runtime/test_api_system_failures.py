@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from attrs import evolve
+from fastapi.testclient import TestClient
 from test_api_resync import BOOKING_ID, RESYNC_ROLE, writes_to_delius
 from test_api_resync import prisoner as _prisoner  # noqa: F401 - the sentenced prisoner, linked in Delius
 
@@ -95,3 +97,15 @@ def test_a_run_reads_the_records_left_in_error_once_and_retries_the_bookings_it_
     assert response.status_code == 200
     assert (response.json()["bookingIds"], response.json()["done"]) == ([BOOKING_ID], 1)
     assert len(reads) == 1  # the bookings answered are the bookings retried
+
+
+def test_a_run_under_the_services_dry_run_says_it_was_a_dry_run_and_writes_nothing(
+    auth_headers, container, left_in_error
+) -> None:
+    container.settings.override(evolve(container.settings(), dry_run=True))
+    with TestClient(container.app(), raise_server_exceptions=False) as client:
+        response = client.post("/retry-system-failures?dryRun=false", headers=auth_headers(RESYNC_ROLE))
+
+    assert response.status_code == 200
+    assert (response.json()["dryRun"], response.json()["done"]) == (True, 1)
+    assert writes_to_delius(container) == []
