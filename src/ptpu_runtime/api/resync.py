@@ -90,7 +90,8 @@ class ResyncOutcome(BaseModel):
     status: str | None = Field(description="The SynchroniseState a stored event would have, e.g. COMPLETED")
     crns: list[str] = Field(description="The CRN linked, or the candidates seen")
     telemetry: list[TelemetryEvent] = Field(description="The telemetry events processing sent")
-    writes: list[DeliusWrite] = Field(description="Dry run: what it would have written to community-api")
+    writes: list[DeliusWrite] = Field(
+        description="Dry run: what it would have written to community-api (empty when it wrote: see telemetry)")
     detail: str | None = None
 
 
@@ -100,7 +101,9 @@ class ResyncResponse(BaseModel):
 
 
 class SystemFailureRetry(BaseModel):
-    dryRun: bool = Field(description="True: only lists the bookings a run would take")  # noqa: N815
+    dryRun: bool = Field(  # noqa: N815
+        description="True: nothing was written to Delius (only the bookings listed; under "
+                    "PRISONTOPROBATION_DRY_RUN, a run whose writes were reported, not made)")
     bookingIds: list[int] = Field(description="The bookings with a record left in ERROR, in the order taken")  # noqa: N815
     bookings: int = Field(description="Bookings worked (0 in a dry run)")
     done: int = Field(description="Records processed to the end")
