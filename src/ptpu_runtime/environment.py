@@ -35,8 +35,9 @@ def mode_info(settings: Settings) -> dict[str, Any]:
 
 
 def register_mode_metrics(registry: CollectorRegistry, mode: Mapping[str, Any]) -> CollectorRegistry:
-    """`registry` with the mode on it: `ptpu_dry_run` (1 = nothing is written to Delius) and
-    `ptpu_capability_enabled{capability}` (0 = that write is left to another service)."""
+    """`registry` with the mode on it: `ptpu_dry_run` (1 = nothing is written to Delius),
+    `ptpu_capability_enabled{capability}` (0 = that write is left to another service) and
+    `ptpu_message_processor_enabled` (0 = records are stored, none processed or retried)."""
     dry_run = Gauge(
         "ptpu_dry_run", "1 when PRISONTOPROBATION_DRY_RUN is on: no write reaches Delius", registry=registry)
     dry_run.set(int(mode["dryRun"]))
@@ -44,6 +45,11 @@ def register_mode_metrics(registry: CollectorRegistry, mode: Mapping[str, Any]) 
         "ptpu_capability_enabled", "0 when the capability's switch is off", ["capability"], registry=registry)
     for name, allowed in mode["capabilities"].items():
         enabled.labels(name).set(int(allowed))
+    processing = Gauge(
+        "ptpu_message_processor_enabled",
+        "0 when PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED is off: records are stored, not processed or retried",
+        registry=registry)
+    processing.set(int(mode["messageProcessorEnabled"]))
     return registry
 
 

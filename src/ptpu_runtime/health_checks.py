@@ -141,14 +141,16 @@ def switched_off(mode: Mapping[str, Any]) -> list[str]:
 @define
 class BuildInfoHealth:
     """The build's version and, from the mode (ptpu_runtime.environment.mode_info), whether it writes to
-    Delius and which capabilities are switched off: a dry run is stated on /health, not only on /info."""
+    Delius, which capabilities are switched off and whether records are processed: a dry run or processing
+    switched off is stated on /health, not only on /info."""
 
     name = "healthInfo"
     _version: str
     _mode: Mapping[str, Any]
 
     def check(self) -> Component:
-        details = {"version": self._version, "dryRun": self._mode["dryRun"], "switchedOff": switched_off(self._mode)}
+        details = {"version": self._version, "dryRun": self._mode["dryRun"], "switchedOff": switched_off(self._mode),
+                   "messageProcessorEnabled": self._mode["messageProcessorEnabled"]}
         return {"status": UP, "details": details}
 
 

@@ -18,6 +18,10 @@ IDLE_FLOOR = timedelta(minutes=1)
 IDLE_TICKS = 10
 LAST_SUCCESS = "ptpu_scheduler_last_success_timestamp_seconds"
 ALIVE = "ptpu_scheduler_alive"
+# The state with PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false, as the Kotlin service's
+# prisontoprobation.message-processor.enabled: events are received and stored, nothing is processed or retried.
+PROCESSING_OFF = ("processing switched off (PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false): no scheduled jobs, "
+                  "records are stored, not processed or retried")
 
 
 @frozen
@@ -35,15 +39,17 @@ class _Job:
 
 
 class SchedulerWatch(Collector):
-    """Thread-safe record of the jobs' runs; a HealthCheck and a Prometheus collector."""
+    """Thread-safe record of the jobs' runs; a HealthCheck and a Prometheus collector. With `processing_enabled`
+    False it has no jobs, is alive and says why (PROCESSING_OFF)."""
 
     name = "scheduler"  # its /health component
 
     def __init__(
         self, limits: WatchLimits, wall: Callable[[], datetime] | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] = time.monotonic, processing_enabled: bool = True,
     ) -> None:
         self.limits = limits
+        self._processing_enabled = processing_enabled
         self._wall = wall or (lambda: datetime.now(UTC))
         self._monotonic = monotonic
         self._lock = threading.Lock()
@@ -73,9 +79,14 @@ class SchedulerWatch(Collector):
             self._last_tick = self._monotonic()
 
     def alive(self) -> tuple[bool, str]:
-        """(alive, why): no jobs, one running under `run_limit`, or none running and one ended within `idle_limit`."""
+        """(alive, why): not started yet, no jobs, one running under `run_limit`, or none running and one ended
+        within `idle_limit`."""
         with self._lock:
-            if not self._jobs or self._last_tick is None:
+            if not self._processing_enabled:
+                return True, PROCESSING_OFF
+            if self._last_tick is None:
+                return True, "not started yet"
+            if not self._jobs:
                 return True, "no scheduled jobs"
             now = self._monotonic()
             running = {job: now - record.running_since for job, record in self._jobs.items()

@@ -92,7 +92,7 @@ class SynchronisationScheduler:
         watch: SchedulerWatch | None = None, outage_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._lock = lock
-        self.watch = watch or SchedulerWatch(settings.watch_limits())
+        self.watch = watch or SchedulerWatch(settings.watch_limits(), processing_enabled=settings.processing_enabled)
         self._clock = clock
         self._settings = settings
         self._release_pending = False

@@ -14,6 +14,8 @@ from types import FrameType
 from typing import TYPE_CHECKING
 from urllib.request import urlopen
 
+from attrs import frozen
+
 from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
 from ptpu_adapters.provisioning import AwsResourceNames
 from ptpu_runtime.health_checks import switched_off
@@ -32,6 +34,7 @@ REGION = "eu-west-2"
 REPORTER_CLIENT_ID = "ptpu-sandbox-reporter"
 PORT_BASE_ENV = "PTPU_SANDBOX_PORT_BASE"
 DEFAULT_EMULATOR_URL = f"http://127.0.0.1:{StackPorts.well_known().emulator}"
+PROCESSING_OFF = "PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false"
 
 
 # --- ptpu sandbox ----------------------------------------------------------------------------
@@ -129,30 +132,40 @@ def _demo(stack: LocalStack, timeout: float, log_path: Path | None) -> int:
     return EXIT_OK if all(result.as_expected for result in results) else EXIT_FAILURE
 
 
-def service_mode(service_url: str) -> str:
-    """The running service's GET /info mode as the banner shows it: whether it writes to Delius, and the
-    capabilities switched off."""
+@frozen
+class ServiceMode:
+    shown: str  # the banner's `mode` line
+    processing: bool = True  # False: records are stored, not processed (PROCESSING_OFF)
+
+
+def service_mode(service_url: str) -> ServiceMode:
+    """The running service's GET /info mode as the banner shows it: whether it writes to Delius, the
+    capabilities switched off and whether records are processed."""
     try:
         with urlopen(f"{service_url}/info", timeout=5) as answer:  # noqa: S310 - the sandbox's own loopback URL
             mode = json.load(answer)["mode"]
     except (OSError, ValueError, KeyError) as error:
-        return f"unknown: GET /info failed ({error})"
+        return ServiceMode(f"unknown: GET /info failed ({error})")
     writes = "DRY RUN: nothing is written to Delius" if mode["dryRun"] else "LIVE: writes to (simulated) Delius"
     off = switched_off(mode)
-    return writes + (f"; switched off: {', '.join(off)}" if off else "")
+    shown = writes + (f"; switched off: {', '.join(off)}" if off else "")
+    processing = mode.get("messageProcessorEnabled", True)
+    return ServiceMode(shown + ("" if processing else f"; processing OFF ({PROCESSING_OFF})"), processing)
 
 
-def banner(stack: LocalStack, hold_back: str, mode: str) -> str:
+def banner(stack: LocalStack, hold_back: str, mode: ServiceMode) -> str:
     """`mode`: the service's, as `service_mode` reads it."""
     service, hmpps = _localhost(stack.service_url), stack.hmpps
     reporter_secret = DEFAULT_CLIENTS[REPORTER_CLIENT_ID].secret
     token_url = f"{hmpps.auth_url}/oauth/token?grant_type=client_credentials"
     extract = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])'"
     endpoint = "" if stack.emulator_url == DEFAULT_EMULATOR_URL else f" --endpoint {stack.emulator_url}"
+    arrival = (f"Records are processed {hold_back} after they arrive" if mode.processing
+               else f"Records are stored, not processed ({PROCESSING_OFF})")
     return f"""
-ptpu sandbox is up. Records are processed {hold_back} after they arrive. Ctrl-C stops everything.
+ptpu sandbox is up. {arrival}. Ctrl-C stops everything.
 
-  mode             {mode}
+  mode             {mode.shown}
   service          {service}
   health           {service}/health
   Swagger UI       {service}/swagger-ui/index.html

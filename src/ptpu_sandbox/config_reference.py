@@ -30,8 +30,10 @@ package version) is read by the container, not here.
 A variable in one of the service's own name families (`PRISONTOPROBATION_`, `SQS_`, `DYNAMODB_`,
 `HMPPS_SQS_`, `RETRY_SCHEDULES_`, ...) that it does not read is a start-up WARNING naming the closest
 real name (`PRISONTOPROBATION_DRYRUN ... did you mean PRISONTOPROBATION_DRY_RUN?`). Start-up logs one
-`Mode:` line (dry run or live, capabilities, hold-back, prisons, workers, lease); `/info` shows the same
-under `mode`.
+`Mode:` line (dry run or live, capabilities, hold-back, prisons, processing on or off, workers, lease);
+`/info` shows the same under `mode`; `/health`'s `healthInfo` (`dryRun`, `switchedOff`,
+`messageProcessorEnabled`), `/prometheus` (`ptpu_dry_run`, `ptpu_capability_enabled`,
+`ptpu_message_processor_enabled`) and `make run`'s banner state the dry run, the switches and processing.
 
 {outbound}
 

@@ -14,7 +14,7 @@ import pytest
 
 from e2e.helpers import records_for, wait_for, wait_for_final_record
 from ptpu_sandbox.aws_cli import SAMPLE_EVENT
-from ptpu_sandbox.commands import banner
+from ptpu_sandbox.commands import ServiceMode, banner
 from ptpu_sandbox.stack import LocalStack
 
 BIN = Path(sys.executable).parent
@@ -22,11 +22,12 @@ AWS = shutil.which("aws", path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
 pytestmark = pytest.mark.skipif(AWS is None, reason="no `aws` binary (the [test] extra installs awscli)")
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "original-2021" / "messages" / "imprisonmentStatusChanged.json"
 BOOKING = 1200835  # the sample event's booking: the sandbox's new-conviction prisoner
+LIVE = ServiceMode("LIVE: writes to (simulated) Delius")
 
 
 def cli_block(stack: LocalStack) -> tuple[str, str]:
     """The banner's AWS CLI block as printed, split into its SNS part and its SQS part."""
-    text = banner(stack, "2s", "LIVE: writes to (simulated) Delius")
+    text = banner(stack, "2s", LIVE)
     block = text.split("Or with the AWS CLI", 1)[1].split("\n", 1)[1]
     sns_part, sqs_part = block.split("# Straight onto the queue", 1)
     export = sns_part.strip().splitlines()[0]
@@ -51,7 +52,7 @@ def dlq_depth(stack: LocalStack) -> int:
 def test_the_emulator_answers_as_localstacks_account(stack: LocalStack) -> None:
     assert stack.topic_arn == "arn:aws:sns:eu-west-2:000000000000:offender_events"
     assert "/000000000000/prison_to_probation_queue" in stack.resources.queue_url
-    assert "region eu-west-2, account 000000000000" in banner(stack, "2s", "LIVE: writes to (simulated) Delius")
+    assert "region eu-west-2, account 000000000000" in banner(stack, "2s", LIVE)
 
 
 def test_the_sample_event_is_the_real_captured_nomis_event() -> None:

@@ -6,6 +6,7 @@ Free ports throughout (`--port-base 0`), so these tests never depend on 8080 or 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.request import urlopen
 
 import pytest
 
@@ -21,6 +23,7 @@ from ptpu_sandbox.simulators import SCENARIOS
 
 SANDBOX = [sys.executable, "-m", "ptpu_runtime", "sandbox", "--port-base", "0"]
 URL_PORT = re.compile(r"http://(?:localhost|127\.0\.0\.1):(\d+)")
+SERVICE_URL = re.compile(r"^  service +(\S+)$", re.MULTILINE)
 
 
 def test_the_demo_shows_every_scenario_reaching_its_expected_state(tmp_path: Path) -> None:
@@ -130,12 +133,38 @@ def test_sigkill_of_the_sandbox_leaves_no_process_and_frees_every_port_within_5_
     assert taken == []
 
 
-def _start_sandbox(tmp_path: Path, sigint: signal.Handlers) -> tuple[subprocess.Popen[bytes], Path]:
-    """`ptpu sandbox` on free ports with SIGINT set to `sigint` in the child (whatever this runner has)."""
+def test_processing_switched_off_is_stated_on_the_banner_health_and_prometheus(tmp_path: Path) -> None:
+    # PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false make run, as an operator ran it.
+    env = {**os.environ, "PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED": "false"}
+    sandbox, output = _start_sandbox(tmp_path, sigint=signal.SIG_DFL, env=env)
+    children: list[int] = []
+    try:
+        banner = _wait_for_banner(output, sandbox)
+        children = _descendants(sandbox.pid)
+        assert "Records are stored, not processed (PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false)." in banner
+        assert "  mode             LIVE: writes to (simulated) Delius; processing OFF (" in banner
+        service = SERVICE_URL.search(banner).group(1)  # type: ignore[union-attr]
+        with urlopen(f"{service}/health", timeout=30) as answer:  # noqa: S310 - the sandbox's loopback URL
+            components = json.load(answer)["components"]
+        with urlopen(f"{service}/prometheus", timeout=30) as answer:  # noqa: S310
+            metrics = answer.read().decode()
+    finally:
+        _kill_tree(sandbox, children)
+
+    assert components["healthInfo"]["details"]["messageProcessorEnabled"] is False
+    assert components["scheduler"]["details"]["state"].startswith("processing switched off")
+    assert "\nptpu_message_processor_enabled 0.0\n" in metrics
+
+
+def _start_sandbox(
+    tmp_path: Path, sigint: signal.Handlers, env: dict[str, str] | None = None,
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """`ptpu sandbox` on free ports with SIGINT set to `sigint` in the child (whatever this runner has); `env`:
+    its environment (default this runner's)."""
     output = tmp_path / "sandbox.out"
     with output.open("w") as out:
         sandbox = subprocess.Popen(
-            [*SANDBOX, "--log-file", str(tmp_path / "service.log")], stdout=out, stderr=subprocess.STDOUT,
+            [*SANDBOX, "--log-file", str(tmp_path / "service.log")], stdout=out, stderr=subprocess.STDOUT, env=env,
             preexec_fn=lambda: signal.signal(signal.SIGINT, sigint),  # noqa: PLW1509 - no threads here
         )
     return sandbox, output

@@ -37,7 +37,7 @@ def build_version() -> str:
 
 def _scheduler_watch(settings: ScheduleSettings, registry: CollectorRegistry) -> SchedulerWatch:
     """The scheduler's watch: a /health component, the liveness rule and ptpu_scheduler_* on /prometheus."""
-    watch = SchedulerWatch(settings.watch_limits())
+    watch = SchedulerWatch(settings.watch_limits(), processing_enabled=settings.processing_enabled)
     registry.register(watch)
     return watch
 

@@ -1,7 +1,7 @@
 """The effective mode is never a surprise: one start-up line and GET /info say whether the service writes to
 Delius (PRISONTOPROBATION_DRY_RUN, the safety switch of the first roll-out), which capabilities it takes on,
 the hold-back, the prison filter, the workers and the leases, from the same settings; /health and /prometheus
-say the dry run and the switches."""
+say the dry run, the switches and whether records are processed."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from prometheus_client import CollectorRegistry
 from required_settings import REQUIRED
 
 from ptpu_runtime.config import load_settings
+from ptpu_runtime.container import Container
 from ptpu_runtime.environment import mode_info, mode_line, register_mode_metrics
 from ptpu_runtime.health_checks import BuildInfoHealth
+from ptpu_runtime.scheduler_watch import PROCESSING_OFF
 
 FINAL_FORM = {"PRISONTOPROBATION_SYNC_LOCATION": "false", "PRISONTOPROBATION_SYNC_KEYDATES": "false"}
 
@@ -72,7 +74,14 @@ def test_get_info_carries_the_mode_beside_the_build(client, container) -> None:
 def test_health_states_a_dry_run_and_the_switched_off_capabilities() -> None:
     settings = load_settings({**REQUIRED, **FINAL_FORM, "PRISONTOPROBATION_DRY_RUN": "true"})
     assert BuildInfoHealth("1.2.3", mode_info(settings)).check() == {
-        "status": "UP", "details": {"version": "1.2.3", "dryRun": True, "switchedOff": ["location", "keyDates"]}}
+        "status": "UP", "details": {"version": "1.2.3", "dryRun": True, "switchedOff": ["location", "keyDates"],
+                                    "messageProcessorEnabled": True}}
+
+
+def test_health_states_that_processing_is_switched_off() -> None:
+    settings = load_settings({**REQUIRED, "PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED": "false"})
+    details = BuildInfoHealth("1.2.3", mode_info(settings)).check()["details"]
+    assert details["messageProcessorEnabled"] is False
 
 
 @pytest.mark.parametrize("dry_run", ["true", "false"])
@@ -85,7 +94,21 @@ def test_prometheus_carries_the_dry_run_and_each_capability(dry_run: str) -> Non
     assert enabled == {"matching": 1.0, "location": 0.0, "keyDates": 0.0, "merges": 1.0}
 
 
+@pytest.mark.parametrize("processing", ["true", "false"])
+def test_prometheus_carries_whether_records_are_processed(processing: str) -> None:
+    registry = register_mode_metrics(CollectorRegistry(), mode_info(load_settings(
+        {**REQUIRED, "PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED": processing})))
+    assert registry.get_sample_value("ptpu_message_processor_enabled") == (1.0 if processing == "true" else 0.0)
+
+
 def test_the_service_serves_its_mode_on_prometheus(client) -> None:
     text = client.get("/prometheus").text
     assert "\nptpu_dry_run 0.0\n" in text
     assert 'ptpu_capability_enabled{capability="keyDates"} 1.0' in text
+    assert "\nptpu_message_processor_enabled 1.0\n" in text
+
+
+def test_the_wired_scheduler_component_says_processing_is_switched_off() -> None:
+    settings = load_settings({**REQUIRED, "PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED": "false"})
+    component = Container(settings=settings).scheduler_watch().check()
+    assert component["details"]["state"] == PROCESSING_OFF

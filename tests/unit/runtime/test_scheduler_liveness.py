@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.testing import FixedClock
 from ptpu_runtime.api.health import health_router
-from ptpu_runtime.scheduler_watch import SchedulerWatch, WatchLimits
+from ptpu_runtime.scheduler_watch import PROCESSING_OFF, SchedulerWatch, WatchLimits
 from ptpu_runtime.scheduling import (
     PROCESS_JOB,
     RETRY_JOBS,
@@ -87,9 +87,11 @@ class Service:
             return self.runs.get(what, 0)
 
 
-def scheduler_for(service: Service, crons: dict, watch: SchedulerWatch | None = None, zone: tzinfo = UTC):
+def scheduler_for(
+    service: Service, crons: dict, watch: SchedulerWatch | None = None, zone: tzinfo = UTC, processing: bool = True,
+):
     clock = FixedClock(datetime(2021, 3, 1, 12))
-    settings = ScheduleSettings(True, timedelta(milliseconds=50), crons, timezone=zone)
+    settings = ScheduleSettings(processing, timedelta(milliseconds=50), crons, timezone=zone)
     return SynchronisationScheduler(service, InMemoryLock(clock, owner="this-pod", table={}), clock, settings, watch)
 
 
@@ -154,3 +156,15 @@ def test_start_up_names_each_job_once(caplog):
     expected = [PROCESS_JOB, SYSTEM_FAILURE_JOB, *RETRY_JOBS.values()]
     assert added == [f'Added job "{name}" to job store "default"' for name in expected]
     assert not [line for line in lines if "tentatively" in line or "LockedJob" in line]
+
+
+def test_processing_switched_off_runs_nothing_and_the_scheduler_component_says_so():
+    service = Service()
+    scheduler = scheduler_for(service, dict.fromkeys(RetryTier, "* * * * * *"), processing=False)
+    scheduler.start()
+    try:
+        time.sleep(1.2)  # a second's ticks: every job would have run at least once
+        assert service.runs == {}
+        assert scheduler.watch.check() == {"status": "UP", "details": {"state": PROCESSING_OFF, "jobs": {}}}
+    finally:
+        scheduler.shutdown(wait=True)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.utils import floatToGoString
 
-from ptpu_runtime.scheduler_watch import SchedulerWatch, WatchLimits
+from ptpu_runtime.scheduler_watch import PROCESSING_OFF, SchedulerWatch, WatchLimits
 from ptpu_runtime.scheduling import ScheduleSettings
 
 JOBS = ["processMessages", "retryShortTerm"]
@@ -38,10 +38,20 @@ def test_limits_an_hmpps_engineer_would_expect_from_the_defaults():
 
 
 def test_no_jobs_is_alive_for_ever():
-    watch, clocks = watched(jobs=[])  # PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false
+    watch, clocks = watched(jobs=[])
     clocks.advance(86_400)
     assert watch.alive() == (True, "no scheduled jobs")
-    assert SchedulerWatch(LIMITS).alive()[0]  # not started yet
+    assert SchedulerWatch(LIMITS).alive() == (True, "not started yet")
+
+
+def test_processing_switched_off_is_alive_for_ever_and_says_so():
+    clocks = Clocks()
+    watch = SchedulerWatch(LIMITS, monotonic=lambda: clocks.seconds, processing_enabled=False)
+    assert watch.alive() == (True, PROCESSING_OFF)  # before the scheduler starts too
+    watch.watching([], dict)
+    clocks.advance(86_400)
+    assert watch.check() == {"status": "UP", "details": {"state": PROCESSING_OFF, "jobs": {}}}
+    assert PROCESSING_OFF.startswith("processing switched off (PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false)")
 
 
 def test_a_scheduler_whose_jobs_stop_running_is_down_after_the_idle_limit():

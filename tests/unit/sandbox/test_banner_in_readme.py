@@ -8,7 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from ptpu_adapters.provisioning import AwsResourceNames
-from ptpu_sandbox.commands import banner
+from ptpu_sandbox.commands import ServiceMode, banner
 from ptpu_sandbox.emulator import LOCALSTACK_ACCOUNT_ID
 from ptpu_sandbox.ports import StackPorts
 
@@ -33,7 +33,7 @@ def well_known_stack() -> SimpleNamespace:
 
 
 def test_the_readme_shows_the_banner_make_run_prints() -> None:
-    printed = banner(well_known_stack(), "3s", "LIVE: writes to (simulated) Delius").strip("\n")  # type: ignore[arg-type]
+    printed = banner(well_known_stack(), "3s", ServiceMode("LIVE: writes to (simulated) Delius")).strip("\n")  # type: ignore[arg-type]
     blocks = re.findall(r"```text\n(ptpu sandbox is up\..*?)\n```", README.read_text(), re.DOTALL)
 
     assert blocks == [printed]

@@ -1,4 +1,5 @@
-"""The banner states the running service's mode from its GET /info: a dry run is never a surprise."""
+"""The banner states the running service's mode from its GET /info: a dry run, a capability switched off or
+processing switched off is never a surprise."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import socket
 
 import pytest
 from pytest_httpserver import HTTPServer
+from test_banner_in_readme import well_known_stack
 
-from ptpu_sandbox.commands import service_mode
+from ptpu_sandbox.commands import ServiceMode, banner, service_mode
 
 CAPABILITIES = {"matching": True, "location": True, "keyDates": True, "merges": True}
 
@@ -21,11 +23,24 @@ def test_the_mode_is_read_from_info(httpserver: HTTPServer, dry_run: bool, off: 
     capabilities = {name: name not in off for name in CAPABILITIES}
     httpserver.expect_request("/info").respond_with_json(
         {"build": {}, "mode": {"dryRun": dry_run, "capabilities": capabilities}})
-    assert service_mode(httpserver.url_for("").rstrip("/")) == shown
+    assert service_mode(httpserver.url_for("").rstrip("/")) == ServiceMode(shown)
+
+
+def test_processing_switched_off_is_on_the_mode_line_and_records_are_said_to_be_stored(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/info").respond_with_json(
+        {"build": {}, "mode": {"dryRun": False, "capabilities": CAPABILITIES, "messageProcessorEnabled": False}})
+    mode = service_mode(httpserver.url_for("").rstrip("/"))
+    assert mode == ServiceMode(
+        "LIVE: writes to (simulated) Delius; processing OFF (PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false)",
+        processing=False)
+    printed = banner(well_known_stack(), "3s", mode)  # type: ignore[arg-type]
+    assert "Records are stored, not processed (PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false)." in printed
+    assert "processed 3s after they arrive" not in printed
+    assert f"\n  mode             {mode.shown}\n" in printed
 
 
 def test_a_service_that_does_not_answer_is_shown_as_unknown() -> None:
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
-    assert service_mode(f"http://127.0.0.1:{port}").startswith("unknown: GET /info failed (")
+    assert service_mode(f"http://127.0.0.1:{port}").shown.startswith("unknown: GET /info failed (")
