@@ -130,9 +130,9 @@ class Service:
 
     def _stop(self, server: uvicorn.Server | None) -> bool:
         """Listener first (stop taking messages, finish in-flight), then scheduler, then the processing workers,
-        all within one SHUTDOWN_TIMEOUT from the stop request: each is asked to stop even when none of it is
-        left, and waited for what is left of it (at least STAGE_FLOOR_SECONDS). Then HTTP and the trace flush (TRACE_FLUSH_SECONDS).
-        True if clean; else `unfinished` names what was left and one ERROR line says so."""
+        within one SHUTDOWN_TIMEOUT from the stop request: each is asked to stop even when none of it is left,
+        and waited for what is left (at least STAGE_FLOOR_SECONDS). Then HTTP and the trace flush. True if
+        clean; else `unfinished` names what was left and one ERROR line says so."""
         bound = self.settings.shutdown_timeout.total_seconds()
         deadline = self._clock() + bound
         c = self.container
