@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
@@ -37,7 +40,13 @@ def run_serve(args: argparse.Namespace) -> int:
     configure_logging(args.log_level, settings.log_format)
     for warning in unread_variable_warnings():  # a misspelt setting, e.g. PRISONTOPROBATION_DRYRUN
         log.warning(warning)
-    return Service(settings).run()
+    service = Service(settings)
+    code = service.run()
+    if service.unfinished:  # a stage still running would hold the interpreter's exit (its pool threads are joined)
+        logging.shutdown()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def endpoints_line(settings: Settings) -> str:
@@ -59,14 +68,19 @@ def report_config_error(error: ConfigError) -> int:
 
 
 class Service:
-    """Starts the listener, the scheduler and the HTTP server; on SIGTERM/SIGINT stops them in that order."""
+    """Starts the listener, the scheduler and the HTTP server; on SIGTERM/SIGINT stops them in that order, within
+    SHUTDOWN_TIMEOUT + STOP_MARGIN_SECONDS."""
 
-    def __init__(self, settings: Settings, container: Container | None = None) -> None:
+    def __init__(self, settings: Settings, container: Container | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """`clock`: monotonic seconds, for the stop's deadline."""
         from ptpu_runtime.container import Container  # heavy imports only when serving
 
         self.settings = settings
         self.container = container or Container(settings=settings)
         self.stop_requested = threading.Event()  # set by SIGTERM/SIGINT, or by a failed HTTP server
+        self.unfinished: list[str] = []  # what the stop left running when SHUTDOWN_TIMEOUT ran out
+        self._clock = clock
         self._http_failed = False
 
     def run(self) -> int:
@@ -115,44 +129,60 @@ class Service:
                 self.stop_requested.set()
 
     def _stop(self, server: uvicorn.Server | None) -> bool:
-        """Listener first (stop taking messages, finish in-flight), then scheduler, then HTTP. True if clean."""
+        """Listener first (stop taking messages, finish in-flight), then scheduler, then the processing workers,
+        within one SHUTDOWN_TIMEOUT from the stop request: each is asked to stop even when none of it is left,
+        and waited for what is left (at least STAGE_FLOOR_SECONDS). Then HTTP and the trace flush. True if
+        clean; else `unfinished` names what was left and one ERROR line says so."""
         bound = self.settings.shutdown_timeout.total_seconds()
+        deadline = self._clock() + bound
         c = self.container
-        try:
-            clean = c.listener().stop(bound)
-        except Exception:
-            log.exception("Stopping the listener failed")
-            clean = False
-        # The cluster lock is not released here: a job past the bound may still write to Delius (it expires).
-        clean = _within(bound, lambda: c.scheduler().shutdown(wait=True), "scheduler") and clean
-        # The jobs have ended (or the bound passed): the processing workers finish what they hold and stop.
-        clean = _within(bound, lambda: c.booking_runner().close(), "processing workers") and clean
+        stages: list[tuple[str, Callable[[float], object]]] = [
+            ("the listener's messages in hand", lambda left: c.listener().stop(left)),
+            # The cluster lock is not released here: a job past the deadline may still write to Delius (it expires).
+            ("the scheduler's job in hand", lambda _: c.scheduler().shutdown(wait=True)),
+            # The jobs have ended (or the deadline passed): the processing workers finish what they hold and stop.
+            ("the processing workers' bookings", lambda _: c.booking_runner().close()),
+        ]
+        for what, stop in stages:
+            left = max(deadline - self._clock(), STAGE_FLOOR_SECONDS)
+            if not _within(left, partial(stop, left), what):
+                self.unfinished.append(what)
         if server is not None:
             server.should_exit = True
         # An unreachable collector retries for 12-14 s: what is still buffered after the flush is dropped.
         if not _within(TRACE_FLUSH_SECONDS, c.tracing().shutdown, "trace exporters"):
             log.warning("Traces and events still buffered after %ds were dropped", TRACE_FLUSH_SECONDS)
-        log.info("Stopped %s", "cleanly" if clean else "with work left unfinished")
-        return clean
+        if self.unfinished:
+            log.error("Stopped with work left unfinished after SHUTDOWN_TIMEOUT (%gs): %s; exit code %d",
+                      bound, ", ".join(self.unfinished), EXIT_FAILURE)
+        else:
+            log.info("Stopped cleanly")
+        return not self.unfinished
 
 
+# After SHUTDOWN_TIMEOUT: a stage reached late still gets STAGE_FLOOR_SECONDS (an idle one ends at once), then the
+# trace flush; with the exit itself the stop ends within SHUTDOWN_TIMEOUT + STOP_MARGIN_SECONDS.
+STAGE_FLOOR_SECONDS = 0.1
 TRACE_FLUSH_SECONDS = 3
+STOP_MARGIN_SECONDS = 5
 
 
 def _within(seconds: float, action: Callable[[], object], what: str) -> bool:
+    """True when `action` returned within `seconds` and not False. One that raises is logged and not finished;
+    one still running goes on, on a daemon thread."""
+    finished: list[bool] = []
+
     def run() -> None:
         try:
-            action()
+            finished.append(action() is not False)
         except Exception:
-            log.exception("Stopping the %s failed", what)
+            log.exception("Stopping %s failed", what)
+            finished.append(False)
 
-    thread = threading.Thread(target=run, name=f"stop-{what}", daemon=True)
+    thread = threading.Thread(target=run, name="stop", daemon=True)
     thread.start()
     thread.join(seconds)
-    if thread.is_alive():
-        log.error("The %s did not stop within %.0fs", what, seconds)
-        return False
-    return True
+    return finished == [True]
 
 
 SERVE_RULES = ("empty = the default (a true/false switch must say which); only whitespace = an error naming it",

@@ -154,7 +154,10 @@ class Settings:
         "longest the cluster lock is held (ShedLock lockAtMostFor); a cycle starts no booking after 80 % of it",
         LOCK_AT_MOST)
     shutdown_timeout: timedelta = setting(
-        "SHUTDOWN_TIMEOUT", DURATION, "how long SIGTERM waits for work in hand", timedelta(seconds=30))
+        "SHUTDOWN_TIMEOUT", DURATION,
+        "one deadline from SIGTERM for all work in hand (listener, scheduler, workers); past it, one ERROR line "
+        "names what is left and the exit code is 1; the process ends within SHUTDOWN_TIMEOUT + 5 s",
+        timedelta(seconds=30))
     # AWS
     aws_provider: str = setting(
         "AWS_PROVIDER", choice(AWS, LOCALSTACK),

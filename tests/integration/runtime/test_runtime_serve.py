@@ -1,15 +1,21 @@
-"""`ptpu serve` as a process: starts against the emulator, answers HTTP, stops cleanly on SIGTERM."""
+"""`ptpu serve` as a process: starts against the emulator, answers HTTP, stops cleanly on SIGTERM, and within
+SHUTDOWN_TIMEOUT + STOP_MARGIN_SECONDS when an upstream hangs."""
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
 import requests
+from werkzeug import Request, Response
 
+from ptpu_runtime.cli import EXIT_FAILURE, STOP_MARGIN_SECONDS
 from ptpu_sandbox.lifeline import bound_to_this_process
 from ptpu_sandbox.ports import free_port
 
@@ -93,3 +99,41 @@ def test_serve_with_its_port_taken_is_one_configuration_line_and_exit_2(aws_emul
     assert "Configuration error: SERVER_ADDRESS/SERVER_PORT: cannot listen on " in stderr
     assert f":{port} (Address already in use)" in stderr
     assert "Traceback" not in stderr and "serving on" not in stderr
+
+
+def test_serve_with_prison_api_hanging_exits_1_within_shutdown_timeout_and_names_what_it_left(
+        aws_emulator, aws_clients, httpserver):
+    # The operator trial: a message whose validation waits on a prison-api that never answers.
+    asked, release = threading.Event(), threading.Event()
+
+    def hang(request: Request) -> Response:
+        asked.set()
+        release.wait(60)
+        return Response("{}", status=500)
+
+    httpserver.expect_request("/auth/oauth/token", method="POST").respond_with_json(
+        {"access_token": "t", "token_type": "bearer", "expires_in": 3600})
+    httpserver.expect_request(re.compile(r"/prison/.*")).respond_with_handler(hang)
+    port = free_port()
+    env = {**serve_env(aws_emulator, httpserver, port), "SHUTDOWN_TIMEOUT": "2s"}
+    process = serve(env)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health/ping", process)
+        queue_url = aws_clients.sqs.get_queue_url(QueueName=env["SQS_QUEUE_NAME"])["QueueUrl"]
+        event = {"eventType": "IMPRISONMENT_STATUS-CHANGED", "bookingId": 1200001}
+        aws_clients.sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps({
+            "Type": "Notification", "MessageId": str(uuid.uuid4()), "Message": json.dumps(event),
+            "MessageAttributes": {"eventType": {"Type": "String", "Value": event["eventType"]}}}))
+        assert asked.wait(30), "the message never reached prison-api"
+        stopping = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=2 + STOP_MARGIN_SECONDS + 5) == EXIT_FAILURE
+        took = time.monotonic() - stopping
+    finally:
+        release.set()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert took < 2 + STOP_MARGIN_SECONDS
+    unfinished = [line for line in process.stderr.read().splitlines() if "left unfinished" in line]
+    assert len(unfinished) == 1 and "after SHUTDOWN_TIMEOUT (2s): the listener's messages in hand" in unfinished[0]

@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry
 from ptpu_adapters.http.calls import Exchange, UpstreamCalls
 from ptpu_adapters.observability.metrics import PrometheusMetrics
 from ptpu_adapters.sqs.queue_depth import SampledQueueDepth
+from ptpu_runtime.cli import STOP_MARGIN_SECONDS
 from ptpu_runtime.config import Settings, load_settings
 from ptpu_runtime.config_kinds import specs
 from ptpu_runtime.testing import InMemoryQueueAdmin
@@ -124,6 +125,23 @@ def test_the_chart_settings_start_the_service_with_irsa_and_the_hmpps_sqs_names(
     assert (settings.sqs_credentials, settings.dynamodb_credentials) == (None, None)
     assert not [name for name in (*plain, *secret) if "ACCESS_KEY" in name or name.startswith("SQS_")]
     assert _values(environment)["generic-service"]["serviceAccountName"] == "prison-to-probation-update"
+
+
+# Kubernetes' terminationGracePeriodSeconds when the pod spec names none; generic-service renders none (to 3.12.4).
+KUBERNETES_GRACE_SECONDS = 30
+GRACE_MARGIN_SECONDS = 10  # the chart's stated margin of the grace period over SHUTDOWN_TIMEOUT
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_pod_stops_and_logs_what_it_left_before_kubernetes_kills_it(environment):
+    values = _values(environment)
+    plain, _ = _variables(values)
+    assert "SHUTDOWN_TIMEOUT" in plain, "set beside the grace period it must fit, not left to the default"
+    # A value generic-service does not render would look set and change nothing.
+    assert "terminationGracePeriodSeconds" not in values["generic-service"]
+    (spec,) = [spec for field, spec, _ in specs(Settings) if field == "shutdown_timeout"]
+    shutdown_timeout = spec.kind.parse(plain["SHUTDOWN_TIMEOUT"]).total_seconds()
+    assert KUBERNETES_GRACE_SECONDS - shutdown_timeout == GRACE_MARGIN_SECONDS >= STOP_MARGIN_SECONDS
 
 
 def _denied_paths(environment: str) -> set[str]:

@@ -1,16 +1,20 @@
-"""How `ptpu serve` stops: a scheduled job that outlives the stop bound keeps the cluster lock."""
+"""How `ptpu serve` stops: one SHUTDOWN_TIMEOUT for every stage together, one line for what it left unfinished, and a
+scheduled job that outlives it keeps the cluster lock."""
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from datetime import timedelta
 
 import attrs
 from opentelemetry.trace import NoOpTracer
 from starlette.applications import Starlette
 
-from ptpu_runtime.cli import EXIT_FAILURE, EXIT_OK, TRACE_FLUSH_SECONDS, Service
+from ptpu_runtime.cli import EXIT_FAILURE, EXIT_OK, STOP_MARGIN_SECONDS, TRACE_FLUSH_SECONDS, Service
 from ptpu_runtime.config import Settings
+from ptpu_runtime.config_kinds import specs
 from ptpu_runtime.tracing import Tracing
 
 
@@ -46,6 +50,10 @@ class IdleListener:
         return True
 
 
+class Runner:
+    def close(self) -> None: ...
+
+
 class StubContainer:
     def __init__(self) -> None:
         self.the_lock = RecordingLock()
@@ -66,6 +74,9 @@ class StubContainer:
 
     def app(self) -> Starlette:
         return self.the_app
+
+    def booking_runner(self) -> Runner:
+        return Runner()
 
     def tracing(self) -> Tracing:
         return Tracing(NoOpTracer())  # tracing off, as with no exporter configured
@@ -108,10 +119,6 @@ class StalledTracing(Tracing):
         self.may_finish.wait(timeout=30)
 
 
-class Runner:
-    def close(self) -> None: ...
-
-
 # With the collector unreachable the exporters' retries would make stopping take 12-17 s, close to the
 # sandbox's 20 s before it kills the service.
 def test_a_trace_flush_that_cannot_finish_is_cut_short_and_the_stop_stays_clean(caplog):
@@ -119,7 +126,6 @@ def test_a_trace_flush_that_cannot_finish_is_cut_short_and_the_stop_stays_clean(
     container.the_scheduler.job_may_finish.set()  # no job running: only the flush is slow
     tracing = StalledTracing()
     container.tracing = lambda: tracing  # type: ignore[method-assign]
-    container.booking_runner = lambda: Runner()  # type: ignore[attr-defined]
     service = Service(settings(), container)  # type: ignore[arg-type]
     outcome: list[int] = []
     runner = threading.Thread(target=lambda: outcome.append(service.run()))
@@ -135,3 +141,96 @@ def test_a_trace_flush_that_cannot_finish_is_cut_short_and_the_stop_stays_clean(
     finally:
         tracing.may_finish.set()
         runner.join(timeout=30)
+
+
+class FakeClock:
+    """Monotonic seconds that move only when a stage says it spent them."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Hanging:
+    """Every stage stuck, as with an upstream that never answers: `stops` records each stop asked for, in order.
+    The listener spends the whole timeout it is given (on `clock` when given, else for real); the scheduler and
+    the workers block until the test lets them go."""
+
+    def __init__(self, clock: FakeClock | None) -> None:
+        self.clock = clock
+        self.stops: list[tuple[str, float | None]] = []
+        self.may_finish = threading.Event()
+
+    def start(self) -> None: ...
+
+    def stop(self, timeout_seconds: float | None = None) -> bool:
+        self.stops.append(("listener", timeout_seconds))
+        if self.clock is None:
+            self.may_finish.wait(timeout=30)  # ignores its bound: only the service's deadline ends the wait
+        else:
+            self.clock.now += timeout_seconds or 0
+        return False
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.stops.append(("scheduler", None))
+        self.may_finish.wait(timeout=30)
+
+    def close(self) -> None:
+        self.stops.append(("workers", None))
+        self.may_finish.wait(timeout=30)
+
+
+def _stop_hanging(shutdown_timeout: timedelta, clock: FakeClock | None, caplog) -> tuple[Service, Hanging, list[int]]:
+    container = StubContainer()
+    hanging = Hanging(clock)
+    container.the_listener = hanging  # type: ignore[assignment]
+    container.scheduler = lambda: hanging  # type: ignore[assignment,method-assign,return-value]
+    container.booking_runner = lambda: hanging  # type: ignore[attr-defined]
+    service = Service(attrs.evolve(settings(), shutdown_timeout=shutdown_timeout), container,  # type: ignore[arg-type]
+                      clock=clock or time.monotonic)
+    outcome: list[int] = []
+    runner = threading.Thread(target=lambda: outcome.append(service.run()))
+    runner.start()
+    try:
+        with caplog.at_level("INFO", logger="ptpu.serve"):
+            service.stop_requested.set()
+            runner.join(timeout=20)
+        assert not runner.is_alive(), "the stop outlived its deadline"
+    finally:
+        hanging.may_finish.set()
+        runner.join(timeout=30)
+    return service, hanging, outcome
+
+
+def test_the_stages_share_one_deadline_so_those_after_a_hung_listener_are_not_waited_for(caplog):
+    # The listener spends all of a 60 s SHUTDOWN_TIMEOUT (on the fake clock): the scheduler and the workers are
+    # still asked to stop, in that order, but not waited for: a per-stage bound would wait 60 s more for each.
+    clock = FakeClock()
+    service, hanging, outcome = _stop_hanging(timedelta(seconds=60), clock, caplog)
+    assert hanging.stops == [("listener", 60.0), ("scheduler", None), ("workers", None)]
+    assert outcome == [EXIT_FAILURE]
+    errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert errors == [
+        "Stopped with work left unfinished after SHUTDOWN_TIMEOUT (60s): the listener's messages in hand, "
+        "the scheduler's job in hand, the processing workers' bookings; exit code 1"]
+    assert service.unfinished == [
+        "the listener's messages in hand", "the scheduler's job in hand", "the processing workers' bookings"]
+    assert "Stopped cleanly" not in caplog.messages
+
+
+def test_with_every_stage_hung_the_stop_ends_within_shutdown_timeout_and_the_stated_margin(caplog):
+    shutdown_timeout = 0.5
+    started = time.monotonic()
+    service, hanging, outcome = _stop_hanging(timedelta(seconds=shutdown_timeout), None, caplog)
+    elapsed = time.monotonic() - started  # also includes the start-up (the HTTP server on a free port)
+    assert elapsed < shutdown_timeout + STOP_MARGIN_SECONDS
+    assert [stage for stage, _ in hanging.stops] == ["listener", "scheduler", "workers"]
+    assert outcome == [EXIT_FAILURE] and len(service.unfinished) == 3
+    assert len([record for record in caplog.records if record.levelno >= logging.ERROR]) == 1
+
+
+def test_the_margin_the_setting_states_is_the_one_the_stop_keeps():
+    (meaning,) = [spec.meaning for field, spec, _ in specs(Settings) if field == "shutdown_timeout"]
+    assert f"SHUTDOWN_TIMEOUT + {STOP_MARGIN_SECONDS} s" in meaning

@@ -73,7 +73,8 @@ def test_what_the_chart_and_the_platform_set_is_never_warned_about(environment: 
 
 def test_serve_logs_a_warning_for_each_before_it_starts(monkeypatch, caplog) -> None:
     started = []
-    monkeypatch.setattr(cli, "Service", lambda settings: type("S", (), {"run": lambda self: started.append(1) or 0})())
+    monkeypatch.setattr(cli, "Service", lambda settings: type(
+        "S", (), {"run": lambda self: started.append(1) or 0, "unfinished": []})())
     monkeypatch.setattr(cli, "configure_logging", lambda *args: None)
     for name, value in {**REQUIRED, "PRISONTOPROBATION_DRYRUN": "true"}.items():
         monkeypatch.setenv(name, value)
