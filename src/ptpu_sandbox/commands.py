@@ -83,8 +83,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
     log_path = args.log_file or (_temp_log() if args.demo else None)
     # Ctrl-C and SIGTERM stop the sandbox in order, even when it was started with SIGINT ignored
     # (`make run &` from a script): Python installs no Ctrl-C handler then, so install ours.
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _interrupt)
     stack = None
     try:
         print("Starting the AWS emulator and the simulated HMPPS systems ...", flush=True)
@@ -104,9 +104,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
         print(f"ptpu sandbox: {failure}", file=sys.stderr)
         return EXIT_FAILURE
     finally:
+        _ignore_stop_signals()  # the stop may have begun otherwise (--demo done, the service gone)
         if stack is not None:
-            # A second Ctrl-C must not cut the clean-up short and leave the service running.
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
             print("Stopping the service, the simulators and the emulator ...", flush=True)
             stack.stop()
             print("Stopped.", flush=True)
@@ -181,8 +180,19 @@ def _localhost(url: str) -> str:
     return url.replace("127.0.0.1", "localhost")
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """The first SIGINT or SIGTERM starts the stop; later ones are ignored, so they cannot cut the clean-up
+    short (`kill -TERM -- -PGID` of `make run` delivers SIGTERM twice: to the group, and from make)."""
+    _ignore_stop_signals()
     raise KeyboardInterrupt
+
+
+def _ignore_stop_signals() -> None:
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def _temp_log() -> Path:

@@ -105,6 +105,36 @@ def test_started_with_sigint_ignored_the_sandbox_still_stops_in_order(tmp_path: 
     assert [port for port in ports if not is_free(port)] == []
 
 
+@pytest.mark.parametrize("signals", [
+    (signal.SIGTERM, signal.SIGTERM), (signal.SIGTERM, signal.SIGINT), (signal.SIGINT, signal.SIGTERM),
+], ids=["term-term", "term-int", "int-term"])
+def test_signals_during_the_stop_do_not_cut_it_short(tmp_path: Path, signals: tuple[signal.Signals, ...]) -> None:
+    # `kill -TERM -- -<pgid of make>` reaches the sandbox twice: from the group and from make passing it on.
+    sandbox, output = _start_sandbox(tmp_path, sigint=signal.SIG_DFL)
+    children: list[int] = []
+    try:
+        ports = {int(port) for port in URL_PORT.findall(_wait_for_banner(output, sandbox))}
+        children = _descendants(sandbox.pid)
+        first, *later = signals
+        sandbox.send_signal(first)
+        while "Stopping the service" not in output.read_text() and sandbox.poll() is None:
+            time.sleep(0.01)
+        for signum in later * 5:  # more while the service drains
+            sandbox.send_signal(signum)
+            time.sleep(0.05)
+        assert sandbox.wait(timeout=60) == 0, output.read_text()
+    finally:
+        _kill_tree(sandbox, children)
+
+    printed, service_log = output.read_text(), (tmp_path / "service.log").read_text()
+    assert "Traceback" not in printed
+    assert printed.endswith("Stopped.\n")
+    assert service_log.count("Stop requested: finishing work in hand") == 1
+    assert "Stopped cleanly" in service_log
+    assert [pid for pid in children if _alive(pid)] == []
+    assert [port for port in ports if not is_free(port)] == []
+
+
 def test_sigkill_of_the_sandbox_leaves_no_process_and_frees_every_port_within_5_seconds(tmp_path: Path) -> None:
     sandbox, output = _start_sandbox(tmp_path, sigint=signal.SIG_DFL)
     children: list[int] = []
