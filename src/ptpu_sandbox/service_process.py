@@ -17,8 +17,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import attrs
 import requests
@@ -36,6 +37,7 @@ _PLAIN_TELEMETRY = re.compile(
 
 
 EXIT_MARGIN_SECONDS = 5  # for the process to end once its stop is done
+DEFAULT_SHUTDOWN_TIMEOUT = cast(timedelta, attrs.fields(Settings).shutdown_timeout.default)
 
 
 class ServiceFailedToStart(RuntimeError):
@@ -49,7 +51,7 @@ def stop_grace(env: Mapping[str, str]) -> float:
     try:
         bound = parse_duration(env.get("SHUTDOWN_TIMEOUT", "").strip())
     except ValueError:
-        bound = attrs.fields(Settings).shutdown_timeout.default
+        bound = DEFAULT_SHUTDOWN_TIMEOUT
     return 3 * bound.total_seconds() + TRACE_FLUSH_SECONDS + EXIT_MARGIN_SECONDS
 
 

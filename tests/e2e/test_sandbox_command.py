@@ -135,6 +135,39 @@ def test_signals_during_the_stop_do_not_cut_it_short(tmp_path: Path, signals: tu
     assert [port for port in ports if not is_free(port)] == []
 
 
+def test_the_shells_settings_win_over_the_sandboxs_defaults_and_the_banner_says_so(tmp_path: Path) -> None:
+    shell = {"PRISONTOPROBATION_HOLD_BACK_DURATION": "7s", "PRISONTOPROBATION_ONLY_PRISONS": "XYZ"}
+    sandbox, output = _start_sandbox(tmp_path, sigint=signal.SIG_DFL, env=shell)
+    children: list[int] = []
+    try:
+        banner = _wait_for_banner(output, sandbox)
+        children = _descendants(sandbox.pid)
+        sandbox.send_signal(signal.SIGTERM)
+        assert sandbox.wait(timeout=60) == 0
+    finally:
+        _kill_tree(sandbox, children)
+
+    assert "Records are processed 7s after they arrive." in banner
+    assert "  from your shell  PRISONTOPROBATION_HOLD_BACK_DURATION=7s (sandbox default 3s)\n" in banner
+    assert "  from your shell  PRISONTOPROBATION_ONLY_PRISONS=XYZ (sandbox default empty: every prison)\n" in banner
+    # read back from the service's GET /info: what it really runs with
+    mode = "LIVE: writes to (simulated) Delius; only prisons XYZ (events from others are ignored)"
+    assert f"  mode             {mode}\n" in banner
+
+
+def test_an_invalid_setting_in_the_shell_stops_the_sandbox_with_the_services_complaint(tmp_path: Path) -> None:
+    sandbox = subprocess.run(
+        [*SANDBOX, "--log-file", str(tmp_path / "service.log")], capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PRISONTOPROBATION_HOLD_BACK_DURATION": "31d"},
+    )
+
+    assert sandbox.returncode == 1, sandbox.stdout + sandbox.stderr
+    assert "ptpu serve exited with 2 before it was up" in sandbox.stderr
+    assert "Configuration error: PRISONTOPROBATION_HOLD_BACK_DURATION" in sandbox.stderr
+    assert "Traceback" not in sandbox.stdout + sandbox.stderr
+    assert "Stopped." in sandbox.stdout
+
+
 def test_sigkill_of_the_sandbox_leaves_no_process_and_frees_every_port_within_5_seconds(tmp_path: Path) -> None:
     sandbox, output = _start_sandbox(tmp_path, sigint=signal.SIG_DFL)
     children: list[int] = []
@@ -160,12 +193,16 @@ def test_sigkill_of_the_sandbox_leaves_no_process_and_frees_every_port_within_5_
     assert taken == []
 
 
-def _start_sandbox(tmp_path: Path, sigint: signal.Handlers) -> tuple[subprocess.Popen[bytes], Path]:
-    """`ptpu sandbox` on free ports with SIGINT set to `sigint` in the child (whatever this runner has)."""
+def _start_sandbox(
+    tmp_path: Path, sigint: signal.Handlers, env: dict[str, str] | None = None,
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """`ptpu sandbox` on free ports with SIGINT set to `sigint` in the child (whatever this runner has) and
+    `env` added to this runner's environment."""
     output = tmp_path / "sandbox.out"
     with output.open("w") as out:
         sandbox = subprocess.Popen(
             [*SANDBOX, "--log-file", str(tmp_path / "service.log")], stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
             preexec_fn=lambda: signal.signal(signal.SIGINT, sigint),  # noqa: PLW1509 - no threads here
         )
     return sandbox, output

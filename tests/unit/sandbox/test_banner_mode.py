@@ -24,6 +24,13 @@ def test_the_mode_is_read_from_info(httpserver: HTTPServer, dry_run: bool, off: 
     assert service_mode(httpserver.url_for("").rstrip("/")) == shown
 
 
+def test_a_service_limited_to_some_prisons_says_so(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/info").respond_with_json(
+        {"mode": {"dryRun": False, "capabilities": CAPABILITIES, "onlyPrisons": ["MDI", "XYZ"]}})
+    assert service_mode(httpserver.url_for("").rstrip("/")) == (
+        "LIVE: writes to (simulated) Delius; only prisons MDI, XYZ (events from others are ignored)")
+
+
 def test_a_service_that_does_not_answer_is_shown_as_unknown() -> None:
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))

@@ -10,7 +10,8 @@ import pytest
 from ptpu_sandbox.ports import free_port
 from ptpu_sandbox.service_process import ServiceProcess, stop_grace
 
-STUBBORN = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"
+STUBBORN = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('ready', flush=True); time.sleep(60)")
 
 
 class StubbornService(ServiceProcess):
