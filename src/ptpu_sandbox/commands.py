@@ -9,6 +9,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
 from ptpu_adapters.provisioning import AwsResourceNames
 from ptpu_runtime.health_checks import switched_off
 from ptpu_sandbox.aws_cli import aws_cli_block
-from ptpu_sandbox.ports import StackPorts
+from ptpu_sandbox.ports import PORT_BASE_ENV, StackPorts, parse_port_base, port_base_from_env
 from ptpu_sandbox.publishing import publish_scenarios, topic_arn_for
 from ptpu_sandbox.service_process import ServiceFailedToStart
 from ptpu_sandbox.simulators.auth import DEFAULT_CLIENTS
@@ -32,9 +33,14 @@ if TYPE_CHECKING:  # the stack imports moto: only `ptpu sandbox` pays for that, 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 REGION = "eu-west-2"
 REPORTER_CLIENT_ID = "ptpu-sandbox-reporter"
-PORT_BASE_ENV = "PTPU_SANDBOX_PORT_BASE"
 DEFAULT_EMULATOR_URL = f"http://127.0.0.1:{StackPorts.well_known().emulator}"
 PROCESSING_OFF = "PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false"
+HOLD_BACK, ONLY_PRISONS = "PRISONTOPROBATION_HOLD_BACK_DURATION", "PRISONTOPROBATION_ONLY_PRISONS"
+PROCESSOR_DELAY = "PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY"
+# What `ptpu sandbox` gives `ptpu serve` to show every seeded scenario quickly. Defaults only: a value set in
+# the shell wins and `ptpu serve` checks it like any setting. Where the stack is (ports, endpoints, names,
+# credentials) is always the sandbox's: LocalStack.service_env.
+SANDBOX_DEFAULTS = {HOLD_BACK: "3s", PROCESSOR_DELAY: "500ms", ONLY_PRISONS: "", "SHUTDOWN_TIMEOUT": "10s"}
 
 
 # --- ptpu sandbox ----------------------------------------------------------------------------
@@ -50,11 +56,32 @@ def add_sandbox(subparsers: argparse._SubParsersAction) -> None:
     sandbox.add_argument("--port-base", type=_port_base_argument, default=None,
                          help="service N, emulator N+1, auth N+2, prison-api N+3, search N+4, community-api N+5; "
                          "0 = free ports (default: 8080, 4566, 8090-8093; env " + PORT_BASE_ENV + ")")
-    sandbox.add_argument("--hold-back", default="3s", help="how long a record waits before processing (3s)")
-    sandbox.add_argument("--processor-delay-ms", type=int, default=500, help="processing job delay (500)")
+    sandbox.add_argument("--hold-back", help=f"how long a record waits before processing (default: {HOLD_BACK} "
+                         "if set, else 3s)")
+    sandbox.add_argument("--processor-delay-ms", type=int,
+                         help=f"processing job delay (default: {PROCESSOR_DELAY} if set, else 500ms)")
     sandbox.add_argument("--timeout", type=float, default=60.0, help="--demo: seconds to wait for outcomes (60)")
     sandbox.add_argument("--log-file", type=Path,
                          help="write the service's log here (default: the terminal; with --demo a temp file)")
+
+
+def service_settings(
+    environ: Mapping[str, str], hold_back: str | None = None, processor_delay_ms: int | None = None,
+) -> tuple[dict[str, str], list[str]]:
+    """Each of SANDBOX_DEFAULTS as given by its flag (--hold-back, --processor-delay-ms), else as set (not
+    empty) in `environ`, else the default; and one "NAME=value (sandbox default D)" per default the shell changed."""
+    flags = {HOLD_BACK: hold_back, PROCESSOR_DELAY: None if processor_delay_ms is None else f"{processor_delay_ms}ms"}
+    chosen, from_shell = {}, []
+    for name, default in SANDBOX_DEFAULTS.items():
+        flag, shell = flags.get(name), environ.get(name, "")
+        if flag is not None:
+            chosen[name] = flag
+        elif shell.strip() and shell != default:
+            chosen[name] = shell
+            from_shell.append(f"{name}={shell} (sandbox default {default or 'empty: every prison'})")
+        else:
+            chosen[name] = default
+    return chosen, from_shell
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -84,19 +111,20 @@ def run_sandbox(args: argparse.Namespace) -> int:
     for note in notes:
         print(f"note: {note}")
     log_path = args.log_file or (_temp_log() if args.demo else None)
+    settings, from_shell = service_settings(os.environ, args.hold_back, args.processor_delay_ms)
     # Ctrl-C and SIGTERM stop the sandbox in order, even when it was started with SIGINT ignored
     # (`make run &` from a script): Python installs no Ctrl-C handler then, so install ours.
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _interrupt)
     stack = None
     try:
         print("Starting the AWS emulator and the simulated HMPPS systems ...", flush=True)
-        stack = LocalStack.start(hold_back=args.hold_back, processor_delay_ms=args.processor_delay_ms, ports=ports)
+        stack = LocalStack.start(ports=ports)
         print(f"Starting ptpu serve on port {stack.service_port} ...", flush=True)
-        service = stack.start_service(log_path=log_path)
+        service = stack.start_service(env_overrides=settings, log_path=log_path)
         if args.demo:
-            return _demo(stack, args.timeout, log_path)
-        print(banner(stack, args.hold_back, service_mode(stack.service_url)), flush=True)
+            return _demo(stack, args.timeout, log_path, from_shell)
+        print(banner(stack, settings[HOLD_BACK], service_mode(stack.service_url), from_shell), flush=True)
         while service.running:
             time.sleep(0.5)
         print(f"ptpu serve exited unexpectedly with code {service.returncode}", file=sys.stderr)
@@ -107,18 +135,19 @@ def run_sandbox(args: argparse.Namespace) -> int:
         print(f"ptpu sandbox: {failure}", file=sys.stderr)
         return EXIT_FAILURE
     finally:
+        _ignore_stop_signals()  # the stop may have begun otherwise (--demo done, the service gone)
         if stack is not None:
-            # A second Ctrl-C must not cut the clean-up short and leave the service running.
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
             print("Stopping the service, the simulators and the emulator ...", flush=True)
             stack.stop()
             print("Stopped.", flush=True)
 
 
-def _demo(stack: LocalStack, timeout: float, log_path: Path | None) -> int:
+def _demo(stack: LocalStack, timeout: float, log_path: Path | None, from_shell: Sequence[str]) -> int:
     from ptpu_sandbox.demo import render_table, run_demo, summary
 
     print(f"Service up at {stack.service_url} (log: {log_path})", flush=True)
+    for line in from_shell:
+        print(f"from your shell: {line}", flush=True)
     results = run_demo(stack, list(SCENARIOS.values()), timeout, progress=lambda line: print(line, flush=True))
     print()
     print(render_table(results))
@@ -148,13 +177,15 @@ def service_mode(service_url: str) -> ServiceMode:
         return ServiceMode(f"unknown: GET /info failed ({error})")
     writes = "DRY RUN: nothing is written to Delius" if mode["dryRun"] else "LIVE: writes to (simulated) Delius"
     off = switched_off(mode)
-    shown = writes + (f"; switched off: {', '.join(off)}" if off else "")
+    only = mode.get("onlyPrisons") or []
+    shown = (writes + (f"; switched off: {', '.join(off)}" if off else "")
+             + (f"; only prisons {', '.join(only)} (events from others are ignored)" if only else ""))
     processing = mode.get("messageProcessorEnabled", True)
     return ServiceMode(shown + ("" if processing else f"; processing OFF ({PROCESSING_OFF})"), processing)
 
 
-def banner(stack: LocalStack, hold_back: str, mode: ServiceMode) -> str:
-    """`mode`: the service's, as `service_mode` reads it."""
+def banner(stack: LocalStack, hold_back: str, mode: ServiceMode, from_shell: Sequence[str] = ()) -> str:
+    """`mode`: the service's, as `service_mode` reads it; `from_shell`: service_settings' overridden defaults."""
     service, hmpps = _localhost(stack.service_url), stack.hmpps
     reporter_secret = DEFAULT_CLIENTS[REPORTER_CLIENT_ID].secret
     token_url = f"{hmpps.auth_url}/oauth/token?grant_type=client_credentials"
@@ -162,11 +193,12 @@ def banner(stack: LocalStack, hold_back: str, mode: ServiceMode) -> str:
     endpoint = "" if stack.emulator_url == DEFAULT_EMULATOR_URL else f" --endpoint {stack.emulator_url}"
     arrival = (f"Records are processed {hold_back} after they arrive" if mode.processing
                else f"Records are stored, not processed ({PROCESSING_OFF})")
+    shell = "".join(f"  from your shell  {line}\n" for line in from_shell)
     return f"""
 ptpu sandbox is up. {arrival}. Ctrl-C stops everything.
 
   mode             {mode.shown}
-  service          {service}
+{shell}  service          {service}
   health           {service}/health
   Swagger UI       {service}/swagger-ui/index.html
   metrics          {service}/prometheus
@@ -194,8 +226,19 @@ def _localhost(url: str) -> str:
     return url.replace("127.0.0.1", "localhost")
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """The first SIGINT or SIGTERM starts the stop; later ones are ignored, so they cannot cut the clean-up
+    short (`kill -TERM -- -PGID` of `make run` delivers SIGTERM twice: to the group, and from make)."""
+    _ignore_stop_signals()
     raise KeyboardInterrupt
+
+
+def _ignore_stop_signals() -> None:
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def _temp_log() -> Path:
@@ -204,32 +247,11 @@ def _temp_log() -> Path:
     return Path(name)
 
 
-def parse_port_base(text: str) -> int:
-    """A port base as `--port-base` and PTPU_SANDBOX_PORT_BASE take it: 0 (free ports) or 1-65530 (the
-    block of six must fit below 65536); ValueError saying so otherwise."""
-    value = text.strip()
-    if not value.isdigit() or not (int(value) == 0 or 0 < int(value) <= 65535 - 5):
-        raise ValueError(f"'{text}' is not a port base: 0 (free ports) or a whole number from 1 to 65530")
-    return int(value)
-
-
 def _port_base_argument(text: str) -> int:
     try:
         return parse_port_base(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def port_base_from_env() -> int | None:
-    """PTPU_SANDBOX_PORT_BASE, or None when unset or empty; ValueError naming it when it is not a port base
-    (ignoring it would make `ptpu publish` publish into another sandbox)."""
-    value = os.environ.get(PORT_BASE_ENV, "").strip()
-    if not value:
-        return None
-    try:
-        return parse_port_base(value)
-    except ValueError as error:
-        raise ValueError(f"{PORT_BASE_ENV}: {error}") from None
 
 
 def _usage_error(command: str, error: Exception) -> int:

@@ -1,12 +1,15 @@
-"""Which loopback ports the local stack uses: the well-known defaults, a shifted block, or free ones."""
+"""Which loopback ports the local stack uses: the well-known defaults, a shifted block (a port base, from
+`--port-base` or PTPU_SANDBOX_PORT_BASE), or free ones."""
 
 from __future__ import annotations
 
+import os
 import socket
 
 from attrs import evolve, frozen
 
 HOST = "127.0.0.1"
+PORT_BASE_ENV = "PTPU_SANDBOX_PORT_BASE"
 
 
 @frozen
@@ -65,3 +68,24 @@ def free_port(host: str = HOST) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
+
+
+def parse_port_base(text: str) -> int:
+    """A port base as `--port-base` and PTPU_SANDBOX_PORT_BASE take it: 0 (free ports) or 1-65530 (the
+    block of six must fit below 65536); ValueError saying so otherwise."""
+    value = text.strip()
+    if not value.isdigit() or not (int(value) == 0 or 0 < int(value) <= 65535 - 5):
+        raise ValueError(f"'{text}' is not a port base: 0 (free ports) or a whole number from 1 to 65530")
+    return int(value)
+
+
+def port_base_from_env() -> int | None:
+    """PTPU_SANDBOX_PORT_BASE, or None when unset or empty; ValueError naming it when it is not a port base
+    (ignoring it would make `ptpu publish` publish into another sandbox)."""
+    value = os.environ.get(PORT_BASE_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        return parse_port_base(value)
+    except ValueError as error:
+        raise ValueError(f"{PORT_BASE_ENV}: {error}") from None

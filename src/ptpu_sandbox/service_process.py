@@ -17,11 +17,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
+import attrs
 import requests
 
+from ptpu_runtime.cli import STOP_MARGIN_SECONDS
+from ptpu_runtime.config import Settings
+from ptpu_runtime.config_kinds import parse_duration
 from ptpu_sandbox.lifeline import bound_to_this_process
 
 TELEMETRY_LOGGER = "ptpu.telemetry"
@@ -31,19 +36,37 @@ _PLAIN_TELEMETRY = re.compile(
 )  # time: ISO 8601 (one word), or logging's default (two)
 
 
+SLACK_SECONDS = 5  # beyond the service's own bound, on a busy machine
+DEFAULT_SHUTDOWN_TIMEOUT = cast(timedelta, attrs.fields(Settings).shutdown_timeout.default)
+
+
 class ServiceFailedToStart(RuntimeError):
     pass
 
 
+def stop_grace(env: Mapping[str, str]) -> float:
+    """Seconds `ptpu serve` may take to stop after SIGTERM: its own bound (cli.Service: one SHUTDOWN_TIMEOUT for
+    the listener, scheduler and workers, then STOP_MARGIN_SECONDS for the trace flush and the exit), plus SLACK_SECONDS.
+    SHUTDOWN_TIMEOUT unset, empty or malformed (the service then refuses to start): its default."""
+    try:
+        bound = parse_duration(env.get("SHUTDOWN_TIMEOUT", "").strip())
+    except ValueError:
+        bound = DEFAULT_SHUTDOWN_TIMEOUT
+    return bound.total_seconds() + STOP_MARGIN_SECONDS + SLACK_SECONDS
+
+
 class ServiceProcess:
+    COMMAND = ("-m", "ptpu_runtime", "serve")  # run by this Python
+
     def __init__(self, env: Mapping[str, str], port: int, log_path: Path | None = None) -> None:
         """`log_path`: where the service's stdout and stderr go (None: this process's own stdout)."""
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log_path
+        self.stop_grace = stop_grace(env)
         self._log: IO[bytes] | None = open(log_path, "ab") if log_path is not None else None  # noqa: SIM115
         self._process = subprocess.Popen(
-            bound_to_this_process([sys.executable, "-m", "ptpu_runtime", "serve"]),
+            bound_to_this_process([sys.executable, *self.COMMAND]),
             env=dict(env),
             stdin=subprocess.DEVNULL,
             stdout=self._log,
@@ -79,13 +102,17 @@ class ServiceProcess:
             time.sleep(0.1)
         raise ServiceFailedToStart(f"ptpu serve was not up within {timeout:.0f}s{self._log_tail()}")
 
-    def stop(self, timeout: float = 20.0) -> int:
-        """SIGTERM to the whole group (graceful stop), SIGKILL after `timeout`. Returns the exit code."""
+    def stop(self, timeout: float | None = None) -> int:
+        """One SIGTERM to the whole group (the graceful stop); if it has not ended after `timeout` seconds
+        (default `stop_grace`), SIGKILL, saying so in one line on stderr. Returns the exit code."""
         if self.running:
+            grace = self.stop_grace if timeout is None else timeout
             self._signal_group(signal.SIGTERM)
             try:
-                self._process.wait(timeout)
+                self._process.wait(grace)
             except subprocess.TimeoutExpired:
+                print(f"ptpu serve had not stopped {grace:g}s after SIGTERM: killing it (SIGKILL)",
+                      file=sys.stderr, flush=True)
                 self._signal_group(signal.SIGKILL)
                 self._process.wait(5)
         # The group may outlive its leader only if the service started helpers; make sure it does not.

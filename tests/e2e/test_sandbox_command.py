@@ -108,6 +108,69 @@ def test_started_with_sigint_ignored_the_sandbox_still_stops_in_order(tmp_path: 
     assert [port for port in ports if not is_free(port)] == []
 
 
+@pytest.mark.parametrize("signals", [
+    (signal.SIGTERM, signal.SIGTERM), (signal.SIGTERM, signal.SIGINT), (signal.SIGINT, signal.SIGTERM),
+], ids=["term-term", "term-int", "int-term"])
+def test_signals_during_the_stop_do_not_cut_it_short(tmp_path: Path, signals: tuple[signal.Signals, ...]) -> None:
+    # `kill -TERM -- -<pgid of make>` reaches the sandbox twice: from the group and from make passing it on.
+    sandbox, output = _start_sandbox(tmp_path, sigint=signal.SIG_DFL)
+    children: list[int] = []
+    try:
+        ports = {int(port) for port in URL_PORT.findall(_wait_for_banner(output, sandbox))}
+        children = _descendants(sandbox.pid)
+        first, *later = signals
+        sandbox.send_signal(first)
+        while "Stopping the service" not in output.read_text() and sandbox.poll() is None:
+            time.sleep(0.01)
+        for signum in later * 5:  # more while the service drains
+            sandbox.send_signal(signum)
+            time.sleep(0.05)
+        assert sandbox.wait(timeout=60) == 0, output.read_text()
+    finally:
+        _kill_tree(sandbox, children)
+
+    printed, service_log = output.read_text(), (tmp_path / "service.log").read_text()
+    assert "Traceback" not in printed
+    assert printed.endswith("Stopped.\n")
+    assert service_log.count("Stop requested: finishing work in hand") == 1
+    assert "Stopped cleanly" in service_log
+    assert [pid for pid in children if _alive(pid)] == []
+    assert [port for port in ports if not is_free(port)] == []
+
+
+def test_the_shells_settings_win_over_the_sandboxs_defaults_and_the_banner_says_so(tmp_path: Path) -> None:
+    shell = {"PRISONTOPROBATION_HOLD_BACK_DURATION": "7s", "PRISONTOPROBATION_ONLY_PRISONS": "XYZ"}
+    sandbox, output = _start_sandbox(tmp_path, sigint=signal.SIG_DFL, env=shell)
+    children: list[int] = []
+    try:
+        banner = _wait_for_banner(output, sandbox)
+        children = _descendants(sandbox.pid)
+        sandbox.send_signal(signal.SIGTERM)
+        assert sandbox.wait(timeout=60) == 0
+    finally:
+        _kill_tree(sandbox, children)
+
+    assert "Records are processed 7s after they arrive." in banner
+    assert "  from your shell  PRISONTOPROBATION_HOLD_BACK_DURATION=7s (sandbox default 3s)\n" in banner
+    assert "  from your shell  PRISONTOPROBATION_ONLY_PRISONS=XYZ (sandbox default empty: every prison)\n" in banner
+    # read back from the service's GET /info: what it really runs with
+    mode = "LIVE: writes to (simulated) Delius; only prisons XYZ (events from others are ignored)"
+    assert f"  mode             {mode}\n" in banner
+
+
+def test_an_invalid_setting_in_the_shell_stops_the_sandbox_with_the_services_complaint(tmp_path: Path) -> None:
+    sandbox = subprocess.run(
+        [*SANDBOX, "--log-file", str(tmp_path / "service.log")], capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PRISONTOPROBATION_HOLD_BACK_DURATION": "31d"},
+    )
+
+    assert sandbox.returncode == 1, sandbox.stdout + sandbox.stderr
+    assert "ptpu serve exited with 2 before it was up" in sandbox.stderr
+    assert "Configuration error: PRISONTOPROBATION_HOLD_BACK_DURATION" in sandbox.stderr
+    assert "Traceback" not in sandbox.stdout + sandbox.stderr
+    assert "Stopped." in sandbox.stdout
+
+
 def test_sigkill_of_the_sandbox_leaves_no_process_and_frees_every_port_within_5_seconds(tmp_path: Path) -> None:
     sandbox, output = _start_sandbox(tmp_path, sigint=signal.SIG_DFL)
     children: list[int] = []
@@ -135,7 +198,7 @@ def test_sigkill_of_the_sandbox_leaves_no_process_and_frees_every_port_within_5_
 
 def test_processing_switched_off_is_stated_on_the_banner_health_and_prometheus(tmp_path: Path) -> None:
     # PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false make run, as an operator ran it.
-    env = {**os.environ, "PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED": "false"}
+    env = {"PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED": "false"}
     sandbox, output = _start_sandbox(tmp_path, sigint=signal.SIG_DFL, env=env)
     children: list[int] = []
     try:
@@ -159,12 +222,13 @@ def test_processing_switched_off_is_stated_on_the_banner_health_and_prometheus(t
 def _start_sandbox(
     tmp_path: Path, sigint: signal.Handlers, env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], Path]:
-    """`ptpu sandbox` on free ports with SIGINT set to `sigint` in the child (whatever this runner has); `env`:
-    its environment (default this runner's)."""
+    """`ptpu sandbox` on free ports with SIGINT set to `sigint` in the child (whatever this runner has) and
+    `env` added to this runner's environment."""
     output = tmp_path / "sandbox.out"
     with output.open("w") as out:
         sandbox = subprocess.Popen(
-            [*SANDBOX, "--log-file", str(tmp_path / "service.log")], stdout=out, stderr=subprocess.STDOUT, env=env,
+            [*SANDBOX, "--log-file", str(tmp_path / "service.log")], stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
             preexec_fn=lambda: signal.signal(signal.SIGINT, sigint),  # noqa: PLW1509 - no threads here
         )
     return sandbox, output

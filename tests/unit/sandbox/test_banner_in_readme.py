@@ -37,3 +37,11 @@ def test_the_readme_shows_the_banner_make_run_prints() -> None:
     blocks = re.findall(r"```text\n(ptpu sandbox is up\..*?)\n```", README.read_text(), re.DOTALL)
 
     assert blocks == [printed]
+
+
+def test_the_banner_names_each_default_the_shell_overrode() -> None:
+    printed = banner(  # type: ignore[arg-type]
+        well_known_stack(), "3s", ServiceMode("LIVE"), ["A=1 (sandbox default 2)", "B=x (sandbox default y)"])
+
+    assert "  mode             LIVE\n  from your shell  A=1 (sandbox default 2)\n" \
+           "  from your shell  B=x (sandbox default y)\n  service          http://localhost:8080\n" in printed

@@ -39,6 +39,13 @@ def test_processing_switched_off_is_on_the_mode_line_and_records_are_said_to_be_
     assert f"\n  mode             {mode.shown}\n" in printed
 
 
+def test_a_service_limited_to_some_prisons_says_so(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/info").respond_with_json(
+        {"mode": {"dryRun": False, "capabilities": CAPABILITIES, "onlyPrisons": ["MDI", "XYZ"]}})
+    assert service_mode(httpserver.url_for("").rstrip("/")) == ServiceMode(
+        "LIVE: writes to (simulated) Delius; only prisons MDI, XYZ (events from others are ignored)")
+
+
 def test_a_service_that_does_not_answer_is_shown_as_unknown() -> None:
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
