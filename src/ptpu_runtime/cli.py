@@ -20,7 +20,7 @@ import uvicorn
 from ptpu_core.errors import ConfigError
 from ptpu_runtime.config import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, Settings, load_settings
 from ptpu_runtime.config_kinds import SettingsError, help_text, specs
-from ptpu_runtime.environment import mode_line, unread_variable_warnings
+from ptpu_runtime.environment import lease_warning, mode_line, unread_variable_warnings
 from ptpu_runtime.logging_setup import configure_logging, without_credentials
 from ptpu_runtime.outbound_environment import OUTBOUND
 from ptpu_runtime.startup_checks import check_listen
@@ -40,6 +40,8 @@ def run_serve(args: argparse.Namespace) -> int:
     configure_logging(args.log_level, settings.log_format)
     for warning in unread_variable_warnings():  # a misspelt setting, e.g. PRISONTOPROBATION_DRYRUN
         log.warning(warning)
+    if (too_short := lease_warning(settings)) is not None:
+        log.warning(too_short)
     service = Service(settings)
     code = service.run()
     if service.unfinished:  # a stage still running would hold the interpreter's exit (its pool threads are joined)

@@ -235,7 +235,8 @@ class Settings:
     booking_lease: timedelta = setting(
         "PRISONTOPROBATION_BOOKING_LEASE", POSITIVE_DURATION,
         "how long a pod's lease on a booking lasts; a dead pod's bookings are taken over after it; kept"
-        " alive while the booking is in hand, so it must exceed twice the longest upstream call (about 37 s)",
+        " alive while the booking is in hand, so it must exceed twice the longest upstream call (about 37 s;"
+        " start-up warns when not)",
         timedelta(minutes=10))
     # Reports running at once; more get 429 with Retry-After.
     reports_max_concurrent: int = setting(

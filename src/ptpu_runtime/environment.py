@@ -12,6 +12,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge
 
+from ptpu_adapters.http.base import CallSettings
 from ptpu_runtime.config import CAPABILITY_SETTINGS, Settings
 from ptpu_runtime.config_kinds import show_duration, specs
 from ptpu_runtime.outbound_environment import CA_BUNDLE_VARIABLES, NO_PROXY_VARIABLES, PROXY_VARIABLES
@@ -97,6 +98,21 @@ def own_families() -> frozenset[str]:
         "_".join(os.path.commonprefix([name.split("_") for names in fields.values() for name in names])) + "_"
         for fields in by_first_word.values() if len(fields) > 1}
     return frozenset(families - LIBRARY_FAMILIES)
+
+
+def lease_warning(settings: Settings) -> str | None:
+    """PRISONTOPROBATION_BOOKING_LEASE must exceed twice the longest upstream call (its tries, each up to the
+    connect and read timeouts, and the back-off between them): a lease kept alive at half its length could
+    otherwise run out during one call, and another pod take the booking while this one still writes to it."""
+    call = CallSettings()
+    tries = call.retries + 1
+    longest = tries * (settings.http_connect_timeout + settings.http_read_timeout).total_seconds() + sum(
+        call.retry_delay * 2**retry for retry in range(call.retries))
+    if settings.booking_lease.total_seconds() > 2 * longest:
+        return None
+    return (f"PRISONTOPROBATION_BOOKING_LEASE ({show_duration(settings.booking_lease)}) is not more than twice the "
+            f"longest upstream call ({longest:g}s: {tries} tries of HTTP_CONNECT_TIMEOUT + HTTP_READ_TIMEOUT, and "
+            f"back-off): another pod may take a booking while this one still writes to it")
 
 
 def unread_variable_warnings(env: Mapping[str, str] | None = None) -> list[str]:
