@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -13,18 +12,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
-from urllib.request import urlopen
-
-from attrs import frozen
 
 from ptpu_adapters.aws.clients import LOCALSTACK, make_clients
 from ptpu_adapters.provisioning import AwsResourceNames
-from ptpu_runtime.health_checks import switched_off
-from ptpu_sandbox.aws_cli import aws_cli_block
+from ptpu_sandbox.banner import DEFAULT_EMULATOR_URL, banner, service_mode
 from ptpu_sandbox.ports import PORT_BASE_ENV, StackPorts, parse_port_base, port_base_from_env
 from ptpu_sandbox.publishing import publish_scenarios, topic_arn_for
-from ptpu_sandbox.service_process import ServiceFailedToStart
-from ptpu_sandbox.simulators.auth import DEFAULT_CLIENTS
+from ptpu_sandbox.service_process import ServiceFailedToStart, ServiceProcess
 from ptpu_sandbox.simulators.seed import SCENARIOS
 
 if TYPE_CHECKING:  # the stack imports moto: only `ptpu sandbox` pays for that, not `ptpu serve`
@@ -32,9 +26,6 @@ if TYPE_CHECKING:  # the stack imports moto: only `ptpu sandbox` pays for that, 
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 REGION = "eu-west-2"
-REPORTER_CLIENT_ID = "ptpu-sandbox-reporter"
-DEFAULT_EMULATOR_URL = f"http://127.0.0.1:{StackPorts.well_known().emulator}"
-PROCESSING_OFF = "PRISONTOPROBATION_MESSAGE_PROCESSOR_ENABLED=false"
 HOLD_BACK, ONLY_PRISONS = "PRISONTOPROBATION_HOLD_BACK_DURATION", "PRISONTOPROBATION_ONLY_PRISONS"
 PROCESSOR_DELAY = "PRISONTOPROBATION_MESSAGE_PROCESSOR_DELAY"
 # What `ptpu sandbox` gives `ptpu serve` to show every seeded scenario quickly. Defaults only: a value set in
@@ -112,10 +103,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     log_path = args.log_file or (_temp_log() if args.demo else None)
     settings, from_shell = service_settings(os.environ, args.hold_back, args.processor_delay_ms)
-    # Ctrl-C and SIGTERM stop the sandbox in order, even when it was started with SIGINT ignored
-    # (`make run &` from a script): Python installs no Ctrl-C handler then, so install ours.
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, _interrupt)
+    signals = StopSignals()
     stack = None
     try:
         print("Starting the AWS emulator and the simulated HMPPS systems ...", flush=True)
@@ -123,23 +111,41 @@ def run_sandbox(args: argparse.Namespace) -> int:
         print(f"Starting ptpu serve on port {stack.service_port} ...", flush=True)
         service = stack.start_service(env_overrides=settings, log_path=log_path)
         if args.demo:
-            return _demo(stack, args.timeout, log_path, from_shell)
-        print(banner(stack, settings[HOLD_BACK], service_mode(stack.service_url), from_shell), flush=True)
-        while service.running:
-            time.sleep(0.5)
-        print(f"ptpu serve exited unexpectedly with code {service.returncode}", file=sys.stderr)
-        return EXIT_FAILURE
+            result = _demo(stack, args.timeout, log_path, from_shell)
+        else:
+            result = _serve(stack, service, settings[HOLD_BACK], from_shell)
     except KeyboardInterrupt:
-        return EXIT_OK
+        result = EXIT_OK
     except ServiceFailedToStart as failure:
         print(f"ptpu sandbox: {failure}", file=sys.stderr)
-        return EXIT_FAILURE
+        result = EXIT_FAILURE
     finally:
-        _ignore_stop_signals()  # the stop may have begun otherwise (--demo done, the service gone)
-        if stack is not None:
-            print("Stopping the service, the simulators and the emulator ...", flush=True)
-            stack.stop()
-            print("Stopped.", flush=True)
+        signals.stopping = True  # first: a signal from here on must not skip the clean-up
+        stopped_cleanly = stack is None or _stop(stack, log_path)
+    return result if stopped_cleanly else EXIT_FAILURE
+
+
+def _serve(stack: LocalStack, service: ServiceProcess, hold_back: str, from_shell: Sequence[str]) -> int:
+    """Print the banner, then wait for a stop signal (KeyboardInterrupt); EXIT_FAILURE if the service exits first."""
+    print(banner(stack, hold_back, service_mode(stack.service_url), from_shell), flush=True)
+    while service.running:
+        time.sleep(0.5)
+    print(f"ptpu serve exited unexpectedly with code {service.returncode}", file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def _stop(stack: LocalStack, log_path: Path | None) -> bool:
+    """Stop the whole stack; False if `ptpu serve`, still running when asked to stop, ended with a code other
+    than 0 (work left unfinished at SHUTDOWN_TIMEOUT: 1; killed after its grace: -9), which one line says."""
+    print("Stopping the service, the simulators and the emulator ...", flush=True)
+    asked = stack.service is not None and stack.service.running
+    code = stack.stop()
+    print("Stopped.", flush=True)
+    if asked and code:
+        where = "above" if log_path is None else f"in {log_path}"
+        print(f"ptpu serve stopped with exit code {code}: see its log {where}", file=sys.stderr, flush=True)
+        return False
+    return True
 
 
 def _demo(stack: LocalStack, timeout: float, log_path: Path | None, from_shell: Sequence[str]) -> int:
@@ -161,84 +167,22 @@ def _demo(stack: LocalStack, timeout: float, log_path: Path | None, from_shell: 
     return EXIT_OK if all(result.as_expected for result in results) else EXIT_FAILURE
 
 
-@frozen
-class ServiceMode:
-    shown: str  # the banner's `mode` line
-    processing: bool = True  # False: records are stored, not processed (PROCESSING_OFF)
+class StopSignals:
+    """SIGINT and SIGTERM from now on: the first raises KeyboardInterrupt to start the stop, unless `stopping` is
+    set (the clean-up has begun: --demo done, the service gone); that one and every later one are ignored, so
+    none can cut the clean-up short (`kill -TERM -- -PGID` of `make run` delivers SIGTERM twice: to the group,
+    and from make). Installed even when SIGINT was ignored at start (`make run &` from a script), where Python
+    installs no Ctrl-C handler."""
 
+    def __init__(self) -> None:
+        self.stopping = False
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._interrupt)
 
-def service_mode(service_url: str) -> ServiceMode:
-    """The running service's GET /info mode as the banner shows it: whether it writes to Delius, the
-    capabilities switched off and whether records are processed."""
-    try:
-        with urlopen(f"{service_url}/info", timeout=5) as answer:  # noqa: S310 - the sandbox's own loopback URL
-            mode = json.load(answer)["mode"]
-    except (OSError, ValueError, KeyError) as error:
-        return ServiceMode(f"unknown: GET /info failed ({error})")
-    writes = "DRY RUN: nothing is written to Delius" if mode["dryRun"] else "LIVE: writes to (simulated) Delius"
-    off = switched_off(mode)
-    only = mode.get("onlyPrisons") or []
-    shown = (writes + (f"; switched off: {', '.join(off)}" if off else "")
-             + (f"; only prisons {', '.join(only)} (events from others are ignored)" if only else ""))
-    processing = mode.get("messageProcessorEnabled", True)
-    return ServiceMode(shown + ("" if processing else f"; processing OFF ({PROCESSING_OFF})"), processing)
-
-
-def banner(stack: LocalStack, hold_back: str, mode: ServiceMode, from_shell: Sequence[str] = ()) -> str:
-    """`mode`: the service's, as `service_mode` reads it; `from_shell`: service_settings' overridden defaults."""
-    service, hmpps = _localhost(stack.service_url), stack.hmpps
-    reporter_secret = DEFAULT_CLIENTS[REPORTER_CLIENT_ID].secret
-    token_url = f"{hmpps.auth_url}/oauth/token?grant_type=client_credentials"
-    extract = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])'"
-    endpoint = "" if stack.emulator_url == DEFAULT_EMULATOR_URL else f" --endpoint {stack.emulator_url}"
-    arrival = (f"Records are processed {hold_back} after they arrive" if mode.processing
-               else f"Records are stored, not processed ({PROCESSING_OFF})")
-    shell = "".join(f"  from your shell  {line}\n" for line in from_shell)
-    return f"""
-ptpu sandbox is up. {arrival}. Ctrl-C stops everything.
-
-  mode             {mode.shown}
-{shell}  service          {service}
-  health           {service}/health
-  Swagger UI       {service}/swagger-ui/index.html
-  metrics          {service}/prometheus
-  AWS emulator     {stack.emulator_url}  (region {stack.emulator.region}, account {stack.emulator.account_id}; \
-topic {stack.names.topic}, queue {stack.names.queue}, tables {stack.names.message_table}, {stack.names.schedule_table})
-  HMPPS Auth       {hmpps.auth_url}
-  prison-api       {hmpps.prison_url}
-  offender search  {hmpps.search_url}
-  community-api    {hmpps.community_url}  (Delius state: /__sim/state, writes received: /__sim/requests)
-
-Get a report token (client {REPORTER_CLIENT_ID} has ROLE_PTPU_REPORT) and call a report:
-  TOKEN=$(curl -s -X POST -u {REPORTER_CLIENT_ID}:{reporter_secret} '{token_url}' | {extract})
-  curl -H "Authorization: Bearer $TOKEN" {service}/report/in-progress
-
-Publish the seeded scenarios' events from another terminal:
-  .venv/bin/ptpu publish all{endpoint}
-  .venv/bin/ptpu publish new-conviction{endpoint}     # one of: {', '.join(SCENARIOS)}
-
-Or with the AWS CLI, as the existing service's localstack scripts do (a real NOMIS event, booking 1200835):
-{aws_cli_block(stack.emulator_url, stack.emulator.region, stack.topic_arn, stack.resources.queue_url)}
-"""
-
-
-def _localhost(url: str) -> str:
-    return url.replace("127.0.0.1", "localhost")
-
-
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    """The first SIGINT or SIGTERM starts the stop; later ones are ignored, so they cannot cut the clean-up
-    short (`kill -TERM -- -PGID` of `make run` delivers SIGTERM twice: to the group, and from make)."""
-    _ignore_stop_signals()
-    raise KeyboardInterrupt
-
-
-def _ignore_stop_signals() -> None:
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, signal.SIG_IGN)
+    def _interrupt(self, signum: int, frame: FrameType | None) -> None:
+        if not self.stopping:
+            self.stopping = True
+            raise KeyboardInterrupt
 
 
 def _temp_log() -> Path:

@@ -190,10 +190,11 @@ class LocalStack:
         return self.hmpps.auth.mint_token(list(roles))
 
     # --- lifecycle ---------------------------------------------------------------------------
-    def stop(self) -> None:
-        """Stop the service, the simulators and the emulator; every port this stack bound is freed."""
+    def stop(self) -> int | None:
+        """Stop the service, the simulators and the emulator; every port this stack bound is freed.
+        The service's exit code (stop_service), None if it was not started."""
         try:
-            self.stop_service()
+            return self.stop_service()
         finally:
             try:
                 self.hmpps.stop()

@@ -14,7 +14,7 @@ import pytest
 
 from e2e.helpers import records_for, wait_for, wait_for_final_record
 from ptpu_sandbox.aws_cli import SAMPLE_EVENT
-from ptpu_sandbox.commands import ServiceMode, banner
+from ptpu_sandbox.banner import ServiceMode, banner
 from ptpu_sandbox.stack import LocalStack
 
 BIN = Path(sys.executable).parent
@@ -22,7 +22,7 @@ AWS = shutil.which("aws", path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
 pytestmark = pytest.mark.skipif(AWS is None, reason="no `aws` binary (the [test] extra installs awscli)")
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "original-2021" / "messages" / "imprisonmentStatusChanged.json"
 BOOKING = 1200835  # the sample event's booking: the sandbox's new-conviction prisoner
-LIVE = ServiceMode("LIVE: writes to (simulated) Delius")
+LIVE = ServiceMode("LIVE: writes to (simulated) Delius", processing=True)
 
 
 def cli_block(stack: LocalStack) -> tuple[str, str]:

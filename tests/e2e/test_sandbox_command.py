@@ -138,6 +138,24 @@ def test_signals_during_the_stop_do_not_cut_it_short(tmp_path: Path, signals: tu
     assert [port for port in ports if not is_free(port)] == []
 
 
+def test_a_service_that_stops_badly_makes_the_sandbox_exit_1_saying_so(tmp_path: Path) -> None:
+    # A 1 ms SHUTDOWN_TIMEOUT: the listener's long poll is still in hand, so `ptpu serve` exits 1.
+    sandbox, output = _start_sandbox(tmp_path, sigint=signal.SIG_DFL, env={"SHUTDOWN_TIMEOUT": "1ms"})
+    children: list[int] = []
+    try:
+        _wait_for_banner(output, sandbox)
+        children = _descendants(sandbox.pid)
+        sandbox.send_signal(signal.SIGTERM)
+        assert sandbox.wait(timeout=60) == 1, output.read_text()
+    finally:
+        _kill_tree(sandbox, children)
+
+    service_log = tmp_path / "service.log"
+    assert "Stopped with work left unfinished after SHUTDOWN_TIMEOUT" in service_log.read_text()
+    assert output.read_text().endswith(
+        f"Stopped.\nptpu serve stopped with exit code 1: see its log in {service_log}\n")
+
+
 def test_the_shells_settings_win_over_the_sandboxs_defaults_and_the_banner_says_so(tmp_path: Path) -> None:
     shell = {"PRISONTOPROBATION_HOLD_BACK_DURATION": "7s", "PRISONTOPROBATION_ONLY_PRISONS": "XYZ"}
     sandbox, output = _start_sandbox(tmp_path, sigint=signal.SIG_DFL, env=shell)

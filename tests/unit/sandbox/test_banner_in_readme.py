@@ -8,7 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from ptpu_adapters.provisioning import AwsResourceNames
-from ptpu_sandbox.commands import ServiceMode, banner
+from ptpu_sandbox.banner import ServiceMode, banner
 from ptpu_sandbox.emulator import LOCALSTACK_ACCOUNT_ID
 from ptpu_sandbox.ports import StackPorts
 
@@ -33,7 +33,8 @@ def well_known_stack() -> SimpleNamespace:
 
 
 def test_the_readme_shows_the_banner_make_run_prints() -> None:
-    printed = banner(well_known_stack(), "3s", ServiceMode("LIVE: writes to (simulated) Delius")).strip("\n")  # type: ignore[arg-type]
+    live = ServiceMode("LIVE: writes to (simulated) Delius", processing=True)
+    printed = banner(well_known_stack(), "3s", live).strip("\n")  # type: ignore[arg-type]
     blocks = re.findall(r"```text\n(ptpu sandbox is up\..*?)\n```", README.read_text(), re.DOTALL)
 
     assert blocks == [printed]
@@ -41,7 +42,8 @@ def test_the_readme_shows_the_banner_make_run_prints() -> None:
 
 def test_the_banner_names_each_default_the_shell_overrode() -> None:
     printed = banner(  # type: ignore[arg-type]
-        well_known_stack(), "3s", ServiceMode("LIVE"), ["A=1 (sandbox default 2)", "B=x (sandbox default y)"])
+        well_known_stack(), "3s", ServiceMode("LIVE", processing=True),
+        ["A=1 (sandbox default 2)", "B=x (sandbox default y)"])
 
     assert "  mode             LIVE\n  from your shell  A=1 (sandbox default 2)\n" \
            "  from your shell  B=x (sandbox default y)\n  service          http://localhost:8080\n" in printed
