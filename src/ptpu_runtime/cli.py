@@ -141,7 +141,8 @@ class Service:
         deadline = self._clock() + bound
         c = self.container
         # At once, before any wait: the bookings in hand finish, and the scheduler's job returns (releasing the lock).
-        _within(STAGE_FLOOR_SECONDS, lambda: (c.synchronisation().stop(), c.resyncs().stop()), "the cycle, re-syncs")
+        _within(STAGE_FLOOR_SECONDS, lambda: (c.synchronisation().stop(), c.resyncs().stop()),
+                "the cycle and the re-syncs")
         stages: list[tuple[str, Callable[[float], object]]] = [
             ("the listener's messages in hand", lambda left: c.listener().stop(left)),
             # Not released here: a job past the deadline may still write to Delius (the lock expires).
