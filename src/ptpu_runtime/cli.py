@@ -44,7 +44,7 @@ def run_serve(args: argparse.Namespace) -> int:
         log.warning(too_short)
     service = Service(settings)
     code = service.run()
-    if service.unfinished:  # a stage still running would hold the interpreter's exit (its pool threads are joined)
+    if service.unfinished:  # a stage still running would hold the interpreter's exit (pool threads are joined)
         logging.shutdown()
         sys.stderr.flush()
         os._exit(code)
@@ -70,8 +70,8 @@ def report_config_error(error: ConfigError) -> int:
 
 
 class Service:
-    """Starts the listener, the scheduler and the HTTP server; on SIGTERM/SIGINT stops them in that order, within
-    SHUTDOWN_TIMEOUT + STOP_MARGIN_SECONDS."""
+    """Starts the listener, the scheduler and the HTTP server; on SIGTERM/SIGINT stops them in that order (with
+    POST /resync's re-syncs before HTTP), within SHUTDOWN_TIMEOUT + STOP_MARGIN_SECONDS."""
 
     def __init__(self, settings: Settings, container: Container | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -83,7 +83,7 @@ class Service:
         self.stop_requested = threading.Event()  # set by SIGTERM/SIGINT, or by a failed HTTP server
         self.unfinished: list[str] = []  # what the stop left running when SHUTDOWN_TIMEOUT ran out
         self._clock = clock
-        self._http_failed = False
+        self._failed: str | None = None  # what failed, when that is why the service stops
 
     def run(self) -> int:
         if threading.current_thread() is threading.main_thread():
@@ -100,13 +100,13 @@ class Service:
             server = self._start()
         except Exception:
             log.exception("Start-up failed")
+            self._failed = "start-up failed (logged above)"
             self._stop(None)
             return EXIT_FAILURE
         log.info("ptpu serving on %s port %d", self.settings.server_address, self.settings.server_port)
         self.stop_requested.wait()
         log.info("Stop requested: finishing work in hand")
-        clean = self._stop(server)
-        return EXIT_OK if clean and not self._http_failed else EXIT_FAILURE
+        return EXIT_OK if self._stop(server) else EXIT_FAILURE
 
     def _start(self) -> uvicorn.Server:
         c = self.container
@@ -127,44 +127,57 @@ class Service:
         finally:
             if not server.should_exit:  # e.g. the port is taken: uvicorn logs why; the whole service stops
                 log.error("HTTP server stopped unexpectedly")
-                self._http_failed = True
+                self._failed = "the HTTP server failed (logged above)"
                 self.stop_requested.set()
 
     def _stop(self, server: uvicorn.Server | None) -> bool:
-        """Listener first (stop taking messages, finish in-flight), then scheduler, then the processing workers,
-        within one SHUTDOWN_TIMEOUT from the stop request: each is asked to stop even when none of it is left,
-        and waited for what is left (at least STAGE_FLOOR_SECONDS). Then HTTP and the trace flush. True if
-        clean; else `unfinished` names what was left and one ERROR line says so."""
+        """Asks the scheduler's cycle and POST /resync's re-syncs to start no more bookings, then stops the listener
+        (no more messages, finish those in hand), the scheduler (its job returns, releasing scheduleLock), the
+        re-syncs and the processing workers, in that order, within one SHUTDOWN_TIMEOUT from the stop request:
+        each is waited for what is left (at least STAGE_FLOOR_SECONDS, plus WAIT_EXTRA_SECONDS). Then HTTP and
+        the trace flush. True if clean (nothing failed); else `unfinished` names what was left, and the last log
+        line says what failed and what was left."""
         bound = self.settings.shutdown_timeout.total_seconds()
         deadline = self._clock() + bound
         c = self.container
+        # At once, before any wait: the bookings in hand finish, and the scheduler's job returns (releasing the lock).
+        _within(STAGE_FLOOR_SECONDS, lambda: (c.synchronisation().stop(), c.resyncs().stop()),
+                "the cycle and the re-syncs")
         stages: list[tuple[str, Callable[[float], object]]] = [
             ("the listener's messages in hand", lambda left: c.listener().stop(left)),
-            # The cluster lock is not released here: a job past the deadline may still write to Delius (it expires).
-            ("the scheduler's job in hand", lambda _: c.scheduler().shutdown(wait=True)),
+            # Not released here: a job past the deadline may still write to Delius (the lock expires).
+            (f"the scheduler's job in hand ({LOCK_LEFT})", lambda _: c.scheduler().shutdown(wait=True)),
+            ("the re-syncs of POST /resync in hand", lambda left: c.resyncs().join(left)),
             # The jobs have ended (or the deadline passed): the processing workers finish what they hold and stop.
             ("the processing workers' bookings", lambda _: c.booking_runner().close()),
         ]
         for what, stop in stages:
             left = max(deadline - self._clock(), STAGE_FLOOR_SECONDS)
-            if not _within(left, partial(stop, left), what):
+            if not _within(left + WAIT_EXTRA_SECONDS, partial(stop, left), what):
                 self.unfinished.append(what)
         if server is not None:
             server.should_exit = True
         # An unreachable collector retries for 12-14 s: what is still buffered after the flush is dropped.
         if not _within(TRACE_FLUSH_SECONDS, c.tracing().shutdown, "trace exporters"):
             log.warning("Traces and events still buffered after %ds were dropped", TRACE_FLUSH_SECONDS)
+        problems = [f"after {self._failed}"] if self._failed else []
         if self.unfinished:
-            log.error("Stopped with work left unfinished after SHUTDOWN_TIMEOUT (%gs): %s; exit code %d",
-                      bound, ", ".join(self.unfinished), EXIT_FAILURE)
+            problems.append(f"with work left unfinished after SHUTDOWN_TIMEOUT ({bound:g}s): "
+                            f"{', '.join(self.unfinished)}")
+        if problems:
+            log.error("Stopped %s; exit code %d", "; ".join(problems), EXIT_FAILURE)
         else:
             log.info("Stopped cleanly")
-        return not self.unfinished
+        return not problems
 
 
-# After SHUTDOWN_TIMEOUT: a stage reached late still gets STAGE_FLOOR_SECONDS (an idle one ends at once), then the
-# trace flush; with the exit itself the stop ends within SHUTDOWN_TIMEOUT + STOP_MARGIN_SECONDS.
+LOCK_LEFT = "scheduleLock stays held until PRISONTOPROBATION_LOCK_AT_MOST expires"
+# After SHUTDOWN_TIMEOUT: a stage reached late still gets STAGE_FLOOR_SECONDS (an idle one ends at once); a stage
+# given what is left is waited for WAIT_EXTRA_SECONDS more, so one ending right at the deadline counts as finished;
+# then the trace flush. With the exit itself the stop ends within SHUTDOWN_TIMEOUT + STOP_MARGIN_SECONDS
+# (4 stages: 4 x (0.1 + 0.25) + 3 = 4.4 s past it at most).
 STAGE_FLOOR_SECONDS = 0.1
+WAIT_EXTRA_SECONDS = 0.25
 TRACE_FLUSH_SECONDS = 3
 STOP_MARGIN_SECONDS = 5
 

@@ -155,8 +155,8 @@ class Settings:
         LOCK_AT_MOST)
     shutdown_timeout: timedelta = setting(
         "SHUTDOWN_TIMEOUT", DURATION,
-        "one deadline from SIGTERM for all work in hand (listener, scheduler, workers); past it, one ERROR line "
-        "names what is left and the exit code is 1; the process ends within SHUTDOWN_TIMEOUT + 5 s",
+        "one deadline from SIGTERM for all work in hand (listener, scheduler, re-syncs, workers); past it, one ERROR "
+        "line names what is left and the exit code is 1; the process ends within SHUTDOWN_TIMEOUT + 5 s",
         timedelta(seconds=30))
     # AWS
     aws_provider: str = setting(

@@ -37,7 +37,7 @@ class Container(containers.DeclarativeContainer):
     community_api = upstreams_wing.community_api
     receiver, ports, synchronisation = domain_wing.receiver, domain_wing.ports, domain_wing.synchronisation
     domain_settings = domain_wing.domain_settings
-    resync, booking_runner = domain_wing.resync, domain_wing.booking_runner
+    resync, booking_runner, resyncs = domain_wing.resync, domain_wing.booking_runner, service_wing.resyncs
     listener, scheduler, scheduler_watch = service_wing.listener, service_wing.scheduler, service_wing.scheduler_watch
     version, health_checks, verifier, app = (
         service_wing.version, service_wing.health_checks, service_wing.verifier, service_wing.app)

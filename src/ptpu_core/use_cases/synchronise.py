@@ -1,7 +1,8 @@
 """Phases 2 and 3 (SPEC §6, §8, §10; the Kotlin MessageAggregator and MessageRetryService): select the due
 bookings, then per booking take its lease, read its records again under it (none still selected: `stale`),
 aggregate them, and process and save each kept one through its `BookingWork`. A retry run takes the booking's
-records except those inside the hold-back. No booking starts after `deadline` (`deferred`). A processing
+records except those inside the hold-back. No booking starts after `deadline`, or once `stop` is asked
+(`deferred`). A processing
 exception is that record's TryLater(ERROR); a StoreFailure stops the cycle, losing nothing."""
 
 from __future__ import annotations
@@ -102,6 +103,12 @@ class SynchronisationService:
         self._process = process
         self._outcomes = OutcomeRecorder(repository, ports.clock, ports.metrics)
         self._probe_failed: set[int] = set()  # bookings that failed again in the last probe runs
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """For the service's stop, from any thread, for good: every cycle, running or to come, starts no more
+        bookings (counted `deferred`, as at its deadline); the bookings in hand finish and the cycle returns."""
+        self._stopping.set()
 
     def _cutoff(self) -> datetime:
         return instant(self._ports.clock.now()) - self._settings.hold_back
@@ -177,11 +184,12 @@ class SynchronisationService:
             for position, booking_id in enumerate(chunk):
                 if cycle.probe is not None and _probe_failing_again(cycle.probe):
                     return
-                if deadline is not None and instant(self._ports.clock.now()) >= instant(deadline):
+                stopping = self._stopping.is_set()
+                if stopping or (deadline is not None and instant(self._ports.clock.now()) >= instant(deadline)):
                     # Counting the rest reads only the selection's index, never a booking's records.
                     tally["deferred"] = len(chunk) - position + sum(1 for _ in remaining)
-                    log.info("Cycle deadline %s reached: %d bookings left for the next cycle",
-                             deadline, tally["deferred"])
+                    log.info("%s: %d bookings left for the next cycle",
+                             "Stop requested" if stopping else f"Cycle deadline {deadline} reached", tally["deferred"])
                     return
                 if reading and (skipped is None or refused.is_set()):
                     refused.clear()

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -25,6 +27,7 @@ from ptpu_core.use_cases.resync import (
     Resync,
     ResyncItem,
     ResyncProgress,
+    ResyncReport,
     ResyncResult,
     TrackedEvent,
 )
@@ -85,8 +88,9 @@ class ResyncOutcome(BaseModel):
         description="DONE: processing finished (status says how); TRY_LATER: Delius is not ready (status "
                     "says why), a stored event would be retried; BUSY: another pod is processing the booking, "
                     "try again shortly; NOT_FOUND: no such booking; ERROR: an upstream failed (detail); "
-                    "NOT_STARTED: the request's time was spent before this one, send it again; STILL_RUNNING: in hand "
-                    "when the answer could wait no longer (50 s), it finishes on its own")
+                    "NOT_STARTED: the request's time was spent before this one (or the pod began stopping), send "
+                    "it again; STILL_RUNNING: in hand when the answer could wait no longer (50 s), it finishes on "
+                    "its own")
     status: str | None = Field(description="The SynchroniseState a stored event would have, e.g. COMPLETED")
     crns: list[str] = Field(description="The CRN linked, or the candidates seen")
     telemetry: list[TelemetryEvent] = Field(description="The telemetry events processing sent")
@@ -113,14 +117,61 @@ class SystemFailureRetry(BaseModel):
                                         "failed, or the answer could not wait longer")
 
 
+class Resyncs:
+    """The re-syncs of POST /resync, on CONCURRENT_RESYNCS threads of their own; `stop` ends them."""
+
+    def __init__(self, resync: Resync) -> None:
+        self._resync = resync
+        self._workers = ThreadPoolExecutor(CONCURRENT_RESYNCS, thread_name_prefix="resync")
+        self._lock = threading.Lock()
+        self._in_hand: dict[Future[ResyncReport], ResyncProgress] = {}  # running or waiting for a thread
+        self._stopping = False
+
+    def start(self, ids: Sequence[object], *, dry_run: bool) -> tuple[Future[ResyncReport], ResyncProgress] | None:
+        """The re-sync under way and its progress; None once `stop` was asked."""
+        progress = ResyncProgress()
+        with self._lock:
+            if self._stopping:
+                return None
+            running = self._workers.submit(self._resync.resync, ids, dry_run=dry_run, progress=progress)
+            self._in_hand[running] = progress
+        running.add_done_callback(self._forget)
+        return running, progress
+
+    def stop(self) -> None:
+        """For the service's stop: no re-sync starts; those in hand start no more bookings (the rest answer
+        NOT_STARTED) and finish the booking in hand."""
+        with self._lock:
+            self._stopping = True
+            in_hand = list(self._in_hand.values())
+        for progress in in_hand:
+            progress.stop()
+        self._workers.shutdown(wait=False)
+
+    def join(self, timeout_seconds: float) -> bool:
+        """After `stop`: True when every re-sync and its thread ended within `timeout_seconds`; else they go on,
+        and hold the interpreter's exit."""
+        with self._lock:
+            in_hand = list(self._in_hand)
+        if wait(in_hand, timeout_seconds).not_done:
+            return False
+        self._workers.shutdown(wait=True)  # the threads, their work done, are ending
+        return True
+
+    def _forget(self, done: Future[ResyncReport]) -> None:
+        with self._lock:
+            self._in_hand.pop(done, None)
+
+
 def resync_router(
     resync: Resync, synchronisation: SynchronisationService, clock: Clock, verifier: TokenVerifier,
-    answer_within: float = ANSWER_WITHIN_SECONDS,
+    answer_within: float = ANSWER_WITHIN_SECONDS, resyncs: Resyncs | None = None,
 ) -> APIRouter:
-    """`answer_within`: seconds POST /resync waits for the re-sync before answering what it has."""
+    """`answer_within`: seconds POST /resync waits for the re-sync before answering what it has; `resyncs`: where
+    the re-syncs run (the service stops it), by default its own."""
     router = APIRouter(tags=["resync"])
     role = Depends(require_role(verifier, ROLE_RESYNC))
-    workers = ThreadPoolExecutor(CONCURRENT_RESYNCS, thread_name_prefix="resync")
+    resyncs = resyncs or Resyncs(resync)
     body_schema = ResyncRequest.model_json_schema()
 
     @router.post(
@@ -130,8 +181,9 @@ def resync_router(
     async def resync_now(request: Request, who: object = role) -> ResyncResponse:
         asked = await _resync_request(request)
         log.info("POST /resync by %s: %d ids, dryRun=%s", who, len(asked.ids), asked.dryRun)
-        progress = ResyncProgress()
-        running = workers.submit(resync.resync, asked.ids, dry_run=asked.dryRun, progress=progress)
+        if (started := resyncs.start(asked.ids, dry_run=asked.dryRun)) is None:
+            raise ApiError(503, "The service is stopping: send the re-sync to another pod, or again shortly")
+        running, progress = started
         try:
             report = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(running)), answer_within)
         except InvalidResyncRequest as invalid:

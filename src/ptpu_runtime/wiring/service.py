@@ -18,7 +18,7 @@ from ptpu_runtime.api.app import create_app
 from ptpu_runtime.api.health import health_router
 from ptpu_runtime.api.queue_admin import queue_admin_router
 from ptpu_runtime.api.reports import ReportGate, report_router
-from ptpu_runtime.api.resync import resync_router
+from ptpu_runtime.api.resync import Resyncs, resync_router
 from ptpu_runtime.api.security import TokenVerifier
 from ptpu_runtime.config import Settings
 from ptpu_runtime.environment import mode_info, register_mode_metrics
@@ -73,6 +73,7 @@ class Service(containers.DeclarativeContainer):
         SynchronisationScheduler, domain.synchronisation, cloud.lock, observability.clock, domain.schedule_settings,
         scheduler_watch)
 
+    resyncs = providers.Singleton(Resyncs, domain.resync)  # POST /resync's; the service's stop ends them
     version = providers.Singleton(build_version)
     mode = providers.Singleton(mode_info, settings)
     calls = observability.upstream_calls
@@ -103,4 +104,5 @@ class Service(containers.DeclarativeContainer):
             report_router, cloud.repository, observability.clock, verifier,
             providers.Singleton(ReportGate, settings.provided.reports_max_concurrent)),
         providers.Singleton(queue_admin_router, queues, telemetry, verifier),
-        providers.Singleton(resync_router, domain.resync, domain.synchronisation, observability.clock, verifier)))
+        providers.Singleton(
+            resync_router, domain.resync, domain.synchronisation, observability.clock, verifier, resyncs=resyncs)))

@@ -65,3 +65,33 @@ def test_without_a_deadline_every_booking_is_processed() -> None:
 
     assert len(world.processor.seen) == 3
     assert (summary.bookings, summary.deferred) == (3, 0)
+
+
+def test_a_stop_asked_during_a_cycle_lets_the_booking_in_hand_finish_and_starts_no_other(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    first = record(1, STATUS_CHANGE, age=timedelta(hours=4))
+    first_movement = record(1, MOVEMENT, age=timedelta(hours=4))
+    rest = [record(b, STATUS_CHANGE, age=timedelta(hours=3)) for b in (2, 3)]
+    world = slow_world(first, first_movement, *rest)
+    world.processor.on_process = lambda m: world.service.stop()  # SIGTERM while booking 1 is in hand
+
+    with caplog.at_level(logging.INFO, logger="ptpu.synchronise"):
+        summary = world.service.process_due()  # no deadline: only the stop ends it
+
+    assert world.processor.seen_ids() == [first.id, first_movement.id]  # the booking in hand finished
+    assert world.stored(first).is_processed and world.stored(first_movement).is_processed
+    assert (summary.bookings, summary.deferred) == (1, 2)
+    stops = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Stop requested")]
+    assert stops == ["Stop requested: 2 bookings left for the next cycle"]
+
+
+def test_after_a_stop_a_retry_cycle_starts_no_booking() -> None:
+    messages = [record(b, STATUS_CHANGE, age=timedelta(days=1, hours=b), retry_count=2) for b in (2, 1)]
+    world = slow_world(*messages)
+    world.service.stop()
+
+    summary = world.service.retry(RetryTier.SHORT)
+
+    assert world.processor.seen_ids() == []
+    assert (summary.bookings, summary.deferred) == (0, 2)

@@ -14,9 +14,10 @@ from fastapi.testclient import TestClient
 from ptpu_core.models.prison import Booking, SentenceDetail, SentenceTerm
 from ptpu_core.models.probation import Conviction, Custody, OffenderMatch, OffenderMatches, Sentence
 from ptpu_core.testing import FakeCommunityApi, FakeOffenderSearch, FakePrisonApi
+from ptpu_core.use_cases.resync import ResyncProgress, ResyncResult
 from ptpu_core.work.cycle import NoLeases
 from ptpu_runtime.api.errors import install_error_handlers
-from ptpu_runtime.api.resync import resync_router
+from ptpu_runtime.api.resync import Resyncs, resync_router
 
 RESYNC_ROLE = "ROLE_PTPU_RESYNC"
 BOOKING_ID = 1200835
@@ -260,3 +261,55 @@ def test_a_booking_id_with_a_fraction_is_400(client, auth_headers, container) ->
 
     assert answer.status_code == 400
     assert "ids[0]: 1200835.5 is not a booking id" in answer.json()["userMessage"]
+
+
+def _in_hand(progress: ResyncProgress) -> bool:
+    unanswered = progress.unanswered()
+    return bool(unanswered) and unanswered[0].result is ResyncResult.STILL_RUNNING
+
+
+# SIGTERM while a re-sync runs: it must end within SHUTDOWN_TIMEOUT, its thread too (a pool thread still
+# working holds the interpreter's exit after "Stopped cleanly").
+def test_the_services_stop_ends_a_re_sync_after_its_booking_in_hand(container) -> None:
+    go = threading.Event()
+    container.prison_api.override(StallingPrisonApi(go, container.prison_api()))
+    resyncs: Resyncs = container.resyncs()
+    started = resyncs.start([BOOKING_ID, 1200836, NOMS], dry_run=True)
+    assert started is not None
+    running, progress = started
+    deadline = time.monotonic() + 10
+    while not _in_hand(progress) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    threading.Timer(0.2, go.set).start()  # the booking in hand's upstream answers after the stop
+
+    resyncs.stop()
+    assert resyncs.join(10)
+
+    report = running.result(timeout=0)
+    assert [(item.requested, item.result) for item in report.items] == [
+        (BOOKING_ID, ResyncResult.DONE), (1200836, ResyncResult.NOT_STARTED), (NOMS, ResyncResult.NOT_STARTED)]
+    assert resyncs.start([BOOKING_ID], dry_run=True) is None
+
+
+def test_the_stop_waits_no_longer_than_it_is_given_for_a_booking_that_never_ends(container) -> None:
+    go = threading.Event()
+    container.prison_api.override(StallingPrisonApi(go, container.prison_api()))
+    resyncs: Resyncs = container.resyncs()
+    started = resyncs.start([BOOKING_ID], dry_run=True)
+    assert started is not None
+    try:
+        resyncs.stop()
+        waited_from = time.monotonic()
+        assert not resyncs.join(0.2)
+        assert time.monotonic() - waited_from < 2
+    finally:
+        go.set()
+    assert resyncs.join(10)
+
+
+def test_a_re_sync_asked_while_the_service_stops_is_refused_with_503(client, auth_headers, container) -> None:
+    container.resyncs().stop()
+    answer = client.post("/resync", json={"ids": [BOOKING_ID]}, headers=auth_headers(RESYNC_ROLE))
+    assert answer.status_code == 503
+    assert "stopping" in answer.json()["userMessage"]
+    assert writes_to_delius(container) == []
