@@ -76,6 +76,7 @@ class ResyncProgress:
     _answers: list[ResyncItem] = field(init=False, factory=list)
     _running: tuple[RequestedId, int | None] | None = field(init=False, default=None)
     stopped: bool = field(init=False, default=False)
+    why_stopped: str | None = field(init=False, default=None)
 
     def begin(self, wanted: Sequence[RequestedId]) -> None:
         self._wanted = tuple(wanted)
@@ -89,7 +90,9 @@ class ResyncProgress:
             self._answers.append(item)
             self._running = None
 
-    def stop(self) -> None:
+    def stop(self, why: str | None = None) -> None:
+        """No more bookings start; `why`, when given, is each id left unstarted's reason (default: time spent)."""
+        self.why_stopped = why
         self.stopped = True
 
     def answers(self) -> list[ResyncItem]:
@@ -206,8 +209,8 @@ class Resync:
             progress.running(requested, requested if isinstance(requested, int) else None)
             item = answered.get(requested)  # answered already: the same answer, whatever the budget
             if item is None and (progress.stopped or instant(self._ports.clock.now()) >= spent_at):
-                spent = f"not started: this request's {TIME_BUDGET.total_seconds():g} s were spent; send it again"
-                item = evolve(_not_started(requested), detail=spent)
+                why = progress.why_stopped or f"this request's {TIME_BUDGET.total_seconds():g} s were spent"
+                item = evolve(_not_started(requested), detail=f"not started: {why}; send it again")
             elif item is None:
                 resolved = self._booking_of(requested)
                 if isinstance(resolved, int):

@@ -37,10 +37,12 @@ from ptpu_runtime.api.security import ROLE_RESYNC, TokenVerifier, require_role, 
 
 log = logging.getLogger(__name__)
 
+STOPPING = "The service is stopping: send it again, to another pod or shortly"
 RESYNC_ERRORS = role_errors(ROLE_RESYNC, {
     400: "Validation failure: no id, more than 500, or an id that is neither a booking id nor a NOMS number "
          "(the message names each)",
-    415: "The body is not application/json"})
+    415: "The body is not application/json",
+    503: STOPPING})
 RETRY_ERRORS = role_errors(
     ROLE_RESYNC, {400: "Validation failure: maxBookings out of range, or a parameter given twice"})
 # Under an nginx ingress's 60 s; then STILL_RUNNING / NOT_STARTED (ptpu_core.use_cases.resync).
@@ -145,7 +147,7 @@ class Resyncs:
             self._stopping = True
             in_hand = list(self._in_hand.values())
         for progress in in_hand:
-            progress.stop()
+            progress.stop("the service is stopping")
         self._workers.shutdown(wait=False)
 
     def join(self, timeout_seconds: float) -> bool:
@@ -182,7 +184,7 @@ def resync_router(
         asked = await _resync_request(request)
         log.info("POST /resync by %s: %d ids, dryRun=%s", who, len(asked.ids), asked.dryRun)
         if (started := resyncs.start(asked.ids, dry_run=asked.dryRun)) is None:
-            raise ApiError(503, "The service is stopping: send the re-sync to another pod, or again shortly")
+            raise ApiError(503, STOPPING)
         running, progress = started
         try:
             report = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(running)), answer_within)

@@ -29,7 +29,15 @@ from ptpu_core import telemetry_names as names
 from ptpu_core.errors import StoreFailure
 from ptpu_core.models.record import SynchroniseState as State
 from ptpu_core.testing import FakeDomainEventPublisher, OneRecord
-from ptpu_core.use_cases.resync import MAX_IDS, TIME_BUDGET, InvalidResyncRequest, Resync, ResyncItem, ResyncResult
+from ptpu_core.use_cases.resync import (
+    MAX_IDS,
+    TIME_BUDGET,
+    InvalidResyncRequest,
+    Resync,
+    ResyncItem,
+    ResyncProgress,
+    ResyncResult,
+)
 from ptpu_core.work.cycle import ON_REQUEST, LeaseRun
 from ptpu_core.work.unit_of_work import DryRun
 
@@ -403,3 +411,14 @@ def test_every_bad_id_is_named_and_nothing_is_done(fakes: Fakes) -> None:
         "ids[11]: booking id 9223372036854775808 is not a positive whole number of at most 9223372036854775807",
     )
     assert fakes.prison.calls == []
+
+
+def test_ids_left_by_a_stop_with_a_reason_say_it(fakes: Fakes) -> None:
+    progress = ResyncProgress()
+    progress.stop("the service is stopping")
+
+    report = resync(fakes).resync([BOOKING_ID], progress=progress)
+
+    (item,) = report.items
+    assert (item.result, item.detail) == (
+        ResyncResult.NOT_STARTED, "not started: the service is stopping; send it again")

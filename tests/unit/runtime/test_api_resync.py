@@ -280,14 +280,15 @@ def test_the_services_stop_ends_a_re_sync_after_its_booking_in_hand(container) -
     deadline = time.monotonic() + 10
     while not _in_hand(progress) and time.monotonic() < deadline:
         time.sleep(0.01)
-    threading.Timer(0.2, go.set).start()  # the booking in hand's upstream answers after the stop
 
     resyncs.stop()
+    go.set()  # the booking in hand's upstream answers only after the stop
     assert resyncs.join(10)
 
     report = running.result(timeout=0)
     assert [(item.requested, item.result) for item in report.items] == [
         (BOOKING_ID, ResyncResult.DONE), (1200836, ResyncResult.NOT_STARTED), (NOMS, ResyncResult.NOT_STARTED)]
+    assert report.items[1].detail == "not started: the service is stopping; send it again"
     assert resyncs.start([BOOKING_ID], dry_run=True) is None
 
 
