@@ -131,18 +131,21 @@ class Service:
                 self.stop_requested.set()
 
     def _stop(self, server: uvicorn.Server | None) -> bool:
-        """Asks the scheduler's cycle and POST /resync's re-syncs to start no more bookings, then stops the listener
-        (no more messages, finish those in hand), the scheduler (its job returns, releasing scheduleLock), the
-        re-syncs and the processing workers, in that order, within one SHUTDOWN_TIMEOUT from the stop request:
-        each is waited for what is left (at least STAGE_FLOOR_SECONDS, plus WAIT_EXTRA_SECONDS). Then HTTP and
-        the trace flush. True if clean (nothing failed); else `unfinished` names what was left, and the last log
-        line says what failed and what was left."""
+        """Pauses the scheduler (no job starts) and asks its cycle and POST /resync's re-syncs to start no more
+        bookings, each on its own; then stops the listener (no more messages, finish those in hand), the scheduler
+        (its job returns, releasing scheduleLock), the re-syncs and the processing workers, in that order, within
+        one SHUTDOWN_TIMEOUT from the stop request: each is waited for what is left (at least STAGE_FLOOR_SECONDS,
+        plus WAIT_EXTRA_SECONDS). Then HTTP and the trace flush. True if clean (nothing failed); else `unfinished`
+        names what was left, and the last log line says what failed and what was left."""
         bound = self.settings.shutdown_timeout.total_seconds()
         deadline = self._clock() + bound
         c = self.container
-        # At once, before any wait: the bookings in hand finish, and the scheduler's job returns (releasing the lock).
-        _within(STAGE_FLOOR_SECONDS, lambda: (c.synchronisation().stop(), c.resyncs().stop()),
-                "the cycle and the re-syncs")
+        # At once, before any wait, each on its own (one failing does not skip the others): no job starts, the
+        # bookings in hand finish, and the scheduler's job returns (releasing the lock).
+        for ask, what in ((lambda: c.scheduler().pause(), "the scheduler's next jobs"),
+                          (lambda: c.synchronisation().stop(), "the cycle"),
+                          (lambda: c.resyncs().stop(), "the re-syncs")):
+            _within(STAGE_FLOOR_SECONDS, ask, what)
         stages: list[tuple[str, Callable[[float], object]]] = [
             ("the listener's messages in hand", lambda left: c.listener().stop(left)),
             # Not released here: a job past the deadline may still write to Delius (the lock expires).

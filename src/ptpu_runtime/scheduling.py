@@ -151,6 +151,12 @@ class SynchronisationScheduler:
         now = datetime.now(UTC)
         return {name: trigger.get_next_fire_time(None, now) for name, trigger in self._triggers.items()}
 
+    def pause(self) -> None:
+        """For the service's stop, at once: no job starts from now on (the one in hand runs on); no-op unless
+        running."""
+        if self.apscheduler.running:
+            self.apscheduler.pause()
+
     def shutdown(self, wait: bool = True) -> None:
         """With wait, wait for the job in hand, then retry a release lost earlier (no job of ours runs)."""
         if self.apscheduler.running:

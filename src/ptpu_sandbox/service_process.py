@@ -46,7 +46,8 @@ class ServiceFailedToStart(RuntimeError):
 
 def stop_grace(env: Mapping[str, str]) -> float:
     """Seconds `ptpu serve` may take to stop after SIGTERM: its own bound (cli.Service: one SHUTDOWN_TIMEOUT for
-    the listener, scheduler and workers, then STOP_MARGIN_SECONDS for the trace flush and the exit), plus SLACK_SECONDS.
+    the listener, scheduler, re-syncs and workers, then STOP_MARGIN_SECONDS for the trace flush and the exit), plus
+    SLACK_SECONDS.
     SHUTDOWN_TIMEOUT unset, empty or malformed (the service then refuses to start): its default."""
     try:
         bound = parse_duration(env.get("SHUTDOWN_TIMEOUT", "").strip())

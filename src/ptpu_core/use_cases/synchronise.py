@@ -1,9 +1,8 @@
 """Phases 2 and 3 (SPEC §6, §8, §10; the Kotlin MessageAggregator and MessageRetryService): select the due
 bookings, then per booking take its lease, read its records again under it (none still selected: `stale`),
 aggregate them, and process and save each kept one through its `BookingWork`. A retry run takes the booking's
-records except those inside the hold-back. No booking starts after `deadline`, or once `stop` is asked
-(`deferred`). A processing
-exception is that record's TryLater(ERROR); a StoreFailure stops the cycle, losing nothing."""
+records but those inside the hold-back. No booking starts after `deadline`, or once `stop` is asked (`deferred`).
+A processing exception is that record's TryLater(ERROR); a StoreFailure stops the cycle, losing nothing."""
 
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ from functools import partial
 from itertools import islice
 from typing import Protocol
 
-import attrs
 from attrs import evolve, frozen
 
 from ptpu_core.errors import StoreFailure
@@ -28,7 +26,17 @@ from ptpu_core.processors import dispatch
 from ptpu_core.rules.aggregation import aggregate
 from ptpu_core.rules.retry_policy import RetryTier
 from ptpu_core.settings import DomainSettings
-from ptpu_core.work.cycle import PROCESS_DUE, CycleSettings, LeaseLost, LeaseRun, NoLeases, booking_lease, confirm_lease
+from ptpu_core.work.cycle import (
+    PROCESS_DUE,
+    CycleSettings,
+    CycleSummary,
+    LeaseLost,
+    LeaseRun,
+    NoLeases,
+    booking_lease,
+    confirm_lease,
+    distinct_bookings,
+)
 from ptpu_core.work.effect_journal import AppliedStepStore
 from ptpu_core.work.record_outcomes import OutcomeRecorder, is_system_failure
 from ptpu_core.work.unit_of_work import BookingWork, DryRun, Ports
@@ -41,21 +49,6 @@ LEASE_SHARE = 0.5  # a booking's pass starts no record once this share of its le
 
 class Store(MessageRepository, AppliedStepStore, Protocol):
     """The message table: records, and each record's journal."""
-
-
-@frozen
-class CycleSummary:
-    bookings: int = 0
-    processed: int = 0
-    done: int = 0
-    retried: int = 0
-    duplicates_deleted: int = 0
-    errors: int = 0
-    stale: int = 0  # listed by the lagging index but no longer selected on the consistent read
-    deferred: int = 0  # not started because the cycle's deadline had passed
-    leased_elsewhere: int = 0  # skipped: another pod held the booking's lease (or already retried it)
-    cut_short: int = 0  # bookings whose pass stopped before its lease could run out; the rest is left
-    lease_lost: int = 0  # bookings whose pass stopped on finding its lease taken by another pod
 
 
 Selector = Callable[[Message], bool]
@@ -71,14 +64,6 @@ class _Pass:
     run: LeaseRun = PROCESS_DUE
     joins: Selector = lambda m: True
     probe: dict[int, bool] | None = None
-
-
-def _distinct_bookings(messages: Iterable[Message]) -> Iterator[int]:
-    seen: set[int] = set()
-    for message in messages:
-        if message.booking_id not in seen:
-            seen.add(message.booking_id)
-            yield message.booking_id
 
 
 def _not_held_back(cutoff: datetime) -> Selector:
@@ -107,8 +92,14 @@ class SynchronisationService:
 
     def stop(self) -> None:
         """For the service's stop, from any thread, for good: every cycle, running or to come, starts no more
-        bookings (counted `deferred`, as at its deadline); the bookings in hand finish and the cycle returns."""
+        bookings (those read ahead counted `deferred`; the rest of the selection is not read); the bookings in hand
+        finish and the cycle returns."""
         self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        """True once `stop` was asked (for good): e.g. an on-request run answers that the service is stopping."""
+        return self._stopping.is_set()
 
     def _cutoff(self) -> datetime:
         return instant(self._ports.clock.now()) - self._settings.hold_back
@@ -116,13 +107,13 @@ class SynchronisationService:
     def process_due(self, *, deadline: datetime | None = None) -> CycleSummary:
         """SPEC §6: records never tried and older than the hold-back; no booking starts at or after `deadline`."""
         cutoff = self._cutoff()
-        due = _distinct_bookings(self._repository.unprocessed_created_before(cutoff))
+        due = distinct_bookings(self._repository.unprocessed_created_before(cutoff))
         return self._synchronise(due, _Pass(lambda m: m.retry_count == 0 and m.created_date < cutoff), deadline)
 
     def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> CycleSummary:
         """SPEC §8: records whose retry count is in `tier`; no booking starts at or after `deadline`."""
         started = instant(self._ports.clock.now())
-        selected = _distinct_bookings(self._repository.unprocessed_with_retries(tier.min_retries, tier.max_retries))
+        selected = distinct_bookings(self._repository.unprocessed_with_retries(tier.min_retries, tier.max_retries))
         run = LeaseRun(tier, started, self._cycle.retry_same_run_within)
         cycle = _Pass(lambda m: tier.covers(m.retry_count), run, _not_held_back(started - self._settings.hold_back))
         return self._synchronise(selected, cycle, deadline)
@@ -132,7 +123,7 @@ class SynchronisationService:
         short = RetryTier.SHORT
         selected = (m for m in self._repository.unprocessed_with_retries(short.min_retries, short.max_retries)
                     if _system_failure(m))
-        return sorted(_distinct_bookings(selected), key=lambda booking: booking in self._probe_failed)[:limit]
+        return sorted(distinct_bookings(selected), key=lambda booking: booking in self._probe_failed)[:limit]
 
     def retry_system_failures(
         self, *, limit: int, deadline: datetime | None = None, only_after_failures: bool = False
@@ -155,7 +146,7 @@ class SynchronisationService:
             if any(finished.values()):
                 log.info("Retry of system failures: booking %s failed again; the next run tries again", bookings[0])
             elif len(bookings) > 1:
-                summary = _sum(summary, self._synchronise(bookings[1:], probe, deadline))
+                summary += self._synchronise(bookings[1:], probe, deadline)
         finally:
             failing = {b for b, bad in finished.items() if bad}
             self._probe_failed = failing | {b for b in failed_before if b in bookings and b not in finished}
@@ -173,8 +164,9 @@ class SynchronisationService:
     def _tasks(
         self, booking_ids: Iterable[int], cycle: _Pass, deadline: datetime | None, tally: Counter[str]
     ) -> Iterator[Callable[[], Counter[str]]]:
-        """One task per booking, pulled as a worker comes free, until a probe fails again or `deadline` passes.
-        The leases of a look-ahead chunk are read together (again after a refusal, never after a failed read)."""
+        """One task per booking, pulled as a worker comes free, until a probe fails again, `deadline` passes or
+        `stop` is asked. The leases of a look-ahead chunk are read together (again after a refusal, never after a
+        failed read)."""
         remaining = iter(booking_ids if cycle.probe is not None else self._cycle.booking_order(booking_ids))
         size = 1 if self._cycle.leases is None else self._cycle.look_ahead
         refused = threading.Event()  # set by a worker whose lease was refused: read the look-ahead again
@@ -186,10 +178,12 @@ class SynchronisationService:
                     return
                 stopping = self._stopping.is_set()
                 if stopping or (deadline is not None and instant(self._ports.clock.now()) >= instant(deadline)):
-                    # Counting the rest reads only the selection's index, never a booking's records.
-                    tally["deferred"] = len(chunk) - position + sum(1 for _ in remaining)
-                    log.info("%s: %d bookings left for the next cycle",
-                             "Stop requested" if stopping else f"Cycle deadline {deadline} reached", tally["deferred"])
+                    # Stopping, the job returns at once (releasing the lock), the selection read no further; at the
+                    # deadline, counting the rest reads only the selection's index, never a booking's records.
+                    tally["deferred"] = len(chunk) - position + (0 if stopping else sum(1 for _ in remaining))
+                    log.info("Stop requested: %d bookings read ahead, and the unread rest of the selection, left for"
+                             " the next cycle" if stopping else f"Cycle deadline {deadline} reached: %d bookings left"
+                             " for the next cycle", tally["deferred"])
                     return
                 if reading and (skipped is None or refused.is_set()):
                     refused.clear()
@@ -292,10 +286,6 @@ class SynchronisationService:
 
 
 PROBE_FAILURES = 3  # a probe run stops once this many of its bookings have failed again
-
-
-def _sum(first: CycleSummary, second: CycleSummary) -> CycleSummary:
-    return CycleSummary(**(Counter(attrs.asdict(first)) + Counter(attrs.asdict(second))))
 
 
 def _system_failure(message: Message) -> bool:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
-from attrs import field, frozen
+from attrs import asdict, field, frozen
 from attrs.validators import ge, le
 
 from ptpu_core.errors import PtpuError
@@ -42,6 +43,36 @@ class LeaseRun:
     started: datetime | None = None
     same_run_within: timedelta = timedelta(0)
     on_request: bool = False
+
+
+@frozen
+class CycleSummary:
+    """What one cycle did (ptpu_core.use_cases.synchronise), in bookings unless named records; `a + b` adds each
+    count."""
+
+    bookings: int = 0
+    processed: int = 0  # records, as are done, retried, duplicates_deleted and errors
+    done: int = 0
+    retried: int = 0
+    duplicates_deleted: int = 0
+    errors: int = 0
+    stale: int = 0  # listed by the lagging index but no longer selected on the consistent read
+    deferred: int = 0  # not started because the cycle's deadline had passed or stop() was asked
+    leased_elsewhere: int = 0  # skipped: another pod held the booking's lease (or already retried it)
+    cut_short: int = 0  # bookings whose pass stopped before its lease could run out; the rest is left
+    lease_lost: int = 0  # bookings whose pass stopped on finding its lease taken by another pod
+
+    def __add__(self, other: CycleSummary) -> CycleSummary:
+        return CycleSummary(**(Counter(asdict(self)) + Counter(asdict(other))))
+
+
+def distinct_bookings(messages: Iterable[Message]) -> Iterator[int]:
+    """The bookings of a selection's records, each once, in the order first read (lazily, as the records are)."""
+    seen: set[int] = set()
+    for message in messages:
+        if message.booking_id not in seen:
+            seen.add(message.booking_id)
+            yield message.booking_id
 
 
 PROCESS_DUE = LeaseRun()

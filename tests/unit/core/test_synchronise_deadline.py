@@ -81,9 +81,10 @@ def test_a_stop_asked_during_a_cycle_lets_the_booking_in_hand_finish_and_starts_
 
     assert world.processor.seen_ids() == [first.id, first_movement.id]  # the booking in hand finished
     assert world.stored(first).is_processed and world.stored(first_movement).is_processed
-    assert (summary.bookings, summary.deferred) == (1, 2)
+    assert (summary.bookings, summary.deferred) == (1, 1)  # the one pulled next; booking 3 is never read
     stops = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Stop requested")]
-    assert stops == ["Stop requested: 2 bookings left for the next cycle"]
+    assert stops == ["Stop requested: 1 bookings read ahead, and the unread rest of the selection, left for the next"
+                     " cycle"]
 
 
 def test_after_a_stop_a_retry_cycle_starts_no_booking() -> None:
@@ -94,4 +95,29 @@ def test_after_a_stop_a_retry_cycle_starts_no_booking() -> None:
     summary = world.service.retry(RetryTier.SHORT)
 
     assert world.processor.seen_ids() == []
-    assert (summary.bookings, summary.deferred) == (0, 2)
+    assert (summary.bookings, summary.deferred) == (0, 1)
+
+
+def test_once_stopping_the_cycle_returns_without_reading_the_rest_of_the_selection() -> None:
+    # The selection is lazy (DynamoDB query pages): reading all of it would keep scheduleLock while nothing starts.
+    messages = [record(b, STATUS_CHANGE, age=timedelta(hours=10 - b)) for b in range(1, 7)]
+    world = slow_world(*messages)
+    world.processor.on_process = lambda m: world.service.stop()  # SIGTERM while booking 1 is in hand
+    select = world.repository.unprocessed_created_before
+    read: list[int] = []
+
+    def bounded(cutoff):  # type: ignore[no-untyped-def]
+        for message in select(cutoff):
+            if world.service.stopping and len(read) >= 2:
+                raise AssertionError("the selection was read past the booking after the stop")
+            read.append(message.booking_id)
+            yield message
+
+    world.repository.unprocessed_created_before = bounded  # type: ignore[method-assign]
+    assert not world.service.stopping
+
+    summary = world.service.process_due()
+
+    assert world.service.stopping
+    assert (summary.bookings, summary.deferred) == (1, 1)
+    assert read == [1, 2]

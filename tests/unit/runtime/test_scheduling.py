@@ -1,4 +1,5 @@
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from ptpu_core.rules.retry_policy import RetryTier
@@ -210,3 +211,21 @@ def test_system_failures_are_retried_on_their_own_interval_only_after_one_was_sa
     finally:
         scheduler.shutdown(wait=True)
     assert "system-failures limit=7 only_after_failures=True" in service.runs
+
+
+def test_a_paused_scheduler_starts_no_job_and_still_shuts_down():
+    clock, _, service, lock = make()
+    settings = ScheduleSettings(True, timedelta(milliseconds=20), CRONS)
+    scheduler = SynchronisationScheduler(service, lock, clock, settings)
+    scheduler.pause()  # not started (a failed start-up's stop): nothing to pause, no error
+    scheduler.start()
+    try:
+        assert service.ran.wait(timeout=10)
+        scheduler.pause()
+        time.sleep(0.1)  # a job in hand at the pause finishes
+        runs = len(service.runs)
+        time.sleep(0.5)  # 25 intervals
+        assert len(service.runs) == runs
+    finally:
+        scheduler.shutdown(wait=True)
+    assert not scheduler.apscheduler.running

@@ -7,12 +7,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import attrs
 from opentelemetry.trace import NoOpTracer
 from starlette.applications import Starlette
 
+from ptpu_core.rules.retry_policy import RetryTier
+from ptpu_core.testing import FixedClock
 from ptpu_runtime.cli import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -24,6 +26,8 @@ from ptpu_runtime.cli import (
 )
 from ptpu_runtime.config import Settings
 from ptpu_runtime.config_kinds import specs
+from ptpu_runtime.scheduling import ScheduleSettings, SynchronisationScheduler
+from ptpu_runtime.testing import InMemoryLock
 from ptpu_runtime.tracing import Tracing
 
 
@@ -47,6 +51,8 @@ class StuckScheduler:
 
     def start(self) -> None:
         self.started.set()
+
+    def pause(self) -> None: ...
 
     def shutdown(self, wait: bool = True) -> None:
         self.job_may_finish.wait(timeout=30)
@@ -203,6 +209,9 @@ class Hanging:
             self.clock.now += timeout_seconds or 0
         return False
 
+    def pause(self) -> None:
+        self.stops.append(("scheduler paused", None))
+
     def shutdown(self, wait: bool = True) -> None:
         self.stops.append(("scheduler", None))
         self.may_finish.wait(timeout=30)
@@ -263,13 +272,13 @@ def _stop_hanging(shutdown_timeout: timedelta, clock: FakeClock | None, caplog) 
 
 
 def test_the_stages_share_one_deadline_so_those_after_a_hung_listener_are_not_waited_for(caplog):
-    # The cycle and the re-syncs are asked first, before any wait. The listener spends all of a 60 s
-    # SHUTDOWN_TIMEOUT (on the fake clock): the scheduler, the re-syncs and the workers are still stopped, in that
-    # order, but not waited for: a per-stage bound would wait 60 s more for each.
+    # The scheduler is paused and the cycle and the re-syncs asked first, before any wait. The listener spends all
+    # of a 60 s SHUTDOWN_TIMEOUT (on the fake clock): the scheduler, the re-syncs and the workers are still stopped,
+    # in that order, but not waited for: a per-stage bound would wait 60 s more for each.
     clock = FakeClock()
     service, hanging, outcome = _stop_hanging(timedelta(seconds=60), clock, caplog)
-    assert hanging.stops == [("cycle asked", None), ("re-syncs asked", None), ("listener", 60.0),
-                             ("scheduler", None), ("re-syncs", 0.1), ("workers", None)]
+    assert hanging.stops == [("scheduler paused", None), ("cycle asked", None), ("re-syncs asked", None),
+                             ("listener", 60.0), ("scheduler", None), ("re-syncs", 0.1), ("workers", None)]
     assert outcome == [EXIT_FAILURE]
     errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
     assert errors == [
@@ -289,7 +298,7 @@ def test_with_every_stage_hung_the_stop_ends_within_shutdown_timeout_and_the_sta
     elapsed = time.monotonic() - started  # also includes the start-up (the HTTP server on a free port)
     assert elapsed < shutdown_timeout + STOP_MARGIN_SECONDS
     assert [stage for stage, _ in hanging.stops] == [
-        "cycle asked", "re-syncs asked", "listener", "scheduler", "re-syncs", "workers"]
+        "scheduler paused", "cycle asked", "re-syncs asked", "listener", "scheduler", "re-syncs", "workers"]
     assert outcome == [EXIT_FAILURE] and len(service.unfinished) == 4
     assert len([record for record in caplog.records if record.levelno >= logging.ERROR]) == 1
 
@@ -310,6 +319,8 @@ class CycleScheduler:
 
     def start(self) -> None:
         self.started.set()
+
+    def pause(self) -> None: ...
 
     def shutdown(self, wait: bool = True) -> None:
         self.cycle.asked.wait(timeout=30)
@@ -377,3 +388,62 @@ def test_after_the_http_server_fails_the_last_line_says_so_not_stopped_cleanly(c
     assert outcome == [EXIT_FAILURE] and service.unfinished == []
     assert caplog.messages[-1] == "Stopped after the HTTP server failed (logged above); exit code 1"
     assert "Stopped cleanly" not in caplog.messages
+
+
+class FailingSynchronisation:
+    def stop(self) -> None:
+        raise RuntimeError("the container could not build it")
+
+
+def test_a_failing_ask_to_stop_the_cycle_still_asks_the_re_syncs(caplog):
+    container = StubContainer()
+    container.the_scheduler.job_may_finish.set()
+    container.synchronisation = lambda: FailingSynchronisation()  # type: ignore[method-assign,assignment,return-value]
+    service = Service(settings(), container)  # type: ignore[arg-type]
+    outcome = _run_and_stop(service, container.the_scheduler.started, service.stop_requested.set, caplog)
+    assert container.the_resyncs.asked.is_set()
+    assert "Stopping the cycle failed" in caplog.messages
+    assert outcome == [EXIT_OK] and service.unfinished == []
+
+
+class FiringService:
+    """The scheduler's cycle: records when each job starts (monotonic seconds)."""
+
+    def __init__(self) -> None:
+        self.starts: list[float] = []
+        self.ran = threading.Event()
+
+    def process_due(self, *, deadline: datetime | None = None) -> None:
+        self.starts.append(time.monotonic())
+        self.ran.set()
+
+    def retry(self, tier: RetryTier, *, deadline: datetime | None = None) -> None: ...
+
+    def retry_system_failures(self, *, limit: int, deadline: datetime | None = None,
+                              only_after_failures: bool = False) -> None: ...
+
+
+class LongPollListener(IdleListener):
+    """A listener whose stop waits out a long poll: `asked_at`, when its stop began (monotonic seconds)."""
+
+    asked_at: float | None = None
+
+    def stop(self, timeout_seconds: float | None = None) -> bool:
+        self.asked_at = time.monotonic()
+        time.sleep(0.5)  # 25 processing intervals
+        return True
+
+
+def test_no_scheduled_job_starts_once_the_stop_has_begun(caplog):
+    # The real scheduler, processing every 20 ms: paused at once, it starts nothing while the listener stops.
+    container, firing, listener = StubContainer(), FiringService(), LongPollListener()
+    clock = FixedClock(datetime(2021, 3, 1, 12))
+    scheduler = SynchronisationScheduler(
+        firing, InMemoryLock(clock, owner="this-pod", table={}), clock,  # type: ignore[arg-type]
+        ScheduleSettings(True, timedelta(milliseconds=20), {tier: "0 0 0 1 1 *" for tier in RetryTier}))
+    container.scheduler = lambda: scheduler  # type: ignore[method-assign,assignment,return-value]
+    container.the_listener = listener
+    service = Service(attrs.evolve(settings(), shutdown_timeout=timedelta(seconds=5)), container)  # type: ignore[arg-type]
+    outcome = _run_and_stop(service, firing.ran, service.stop_requested.set, caplog)
+    assert outcome == [EXIT_OK] and listener.asked_at is not None
+    assert [start for start in firing.starts if start > listener.asked_at] == []
