@@ -131,17 +131,13 @@ class Service:
                 self.stop_requested.set()
 
     def _stop(self, server: uvicorn.Server | None) -> bool:
-        """Pauses the scheduler (no job starts) and asks its cycle and POST /resync's re-syncs to start no more
-        bookings, each on its own; then stops the listener (no more messages, finish those in hand), the scheduler
-        (its job returns, releasing scheduleLock), the re-syncs and the processing workers, in that order, within
-        one SHUTDOWN_TIMEOUT from the stop request: each is waited for what is left (at least STAGE_FLOOR_SECONDS,
-        plus WAIT_EXTRA_SECONDS). Then HTTP and the trace flush. True if clean (nothing failed); else `unfinished`
-        names what was left, and the last log line says what failed and what was left."""
+        """Within one SHUTDOWN_TIMEOUT from the stop request: at once, no job starts and the cycle and the re-syncs
+        start no more bookings; then each stage, in order, is waited for what is left. Then HTTP and the trace
+        flush. True if clean; else `unfinished` names what was left, and the last log line says what failed."""
         bound = self.settings.shutdown_timeout.total_seconds()
         deadline = self._clock() + bound
         c = self.container
-        # At once, before any wait, each on its own (one failing does not skip the others): no job starts, the
-        # bookings in hand finish, and the scheduler's job returns (releasing the lock).
+        # Each on its own, so one failing does not skip the others; the scheduler's job then returns, unlocking.
         for ask, what in ((lambda: c.scheduler().pause(), "the scheduler's next jobs"),
                           (lambda: c.synchronisation().stop(), "the cycle"),
                           (lambda: c.resyncs().stop(), "the re-syncs")):

@@ -44,7 +44,7 @@ RESYNC_ERRORS = role_errors(ROLE_RESYNC, {
     415: "The body is not application/json",
     503: STOPPING})
 RETRY_ERRORS = role_errors(
-    ROLE_RESYNC, {400: "Validation failure: maxBookings out of range, or a parameter given twice"})
+    ROLE_RESYNC, {400: "Validation failure: maxBookings out of range, or a parameter given twice", 503: STOPPING})
 # Under an nginx ingress's 60 s; then STILL_RUNNING / NOT_STARTED (ptpu_core.use_cases.resync).
 ANSWER_WITHIN_SECONDS = 50.0
 RETRY_ANSWER_WITHIN_SECONDS = 45.0  # no booking of /retry-system-failures starts after it
@@ -212,6 +212,8 @@ def resync_router(
         if dry_run:
             return SystemFailureRetry(dryRun=True, bookingIds=bookings, bookings=0, done=0, retried=0,
                                       systemFailures=0, notStarted=0)
+        if synchronisation.stopping:
+            raise ApiError(503, STOPPING)
         deadline = clock.now() + timedelta(seconds=RETRY_ANSWER_WITHIN_SECONDS)
         summary = synchronisation.probe(bookings, deadline=deadline)
         return SystemFailureRetry(

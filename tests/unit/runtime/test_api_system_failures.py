@@ -109,3 +109,16 @@ def test_a_run_under_the_services_dry_run_says_it_was_a_dry_run_and_writes_nothi
     assert response.status_code == 200
     assert (response.json()["dryRun"], response.json()["done"]) == (True, 1)
     assert writes_to_delius(container) == []
+
+
+def test_a_run_asked_while_the_service_stops_is_refused_with_503(
+    client, auth_headers, container, left_in_error
+) -> None:
+    container.synchronisation().stop()
+
+    response = client.post("/retry-system-failures?dryRun=false", headers=auth_headers(RESYNC_ROLE))
+
+    assert response.status_code == 503
+    assert "stopping" in response.json()["userMessage"]
+    stored = container.repository().get(left_in_error.id)
+    assert stored is not None and not stored.is_processed
