@@ -182,7 +182,7 @@ def resync_router(
         openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}}})
     async def resync_now(request: Request, who: object = role) -> ResyncResponse:
         asked = await _resync_request(request)
-        log.info("POST /resync by %s: %d ids, dryRun=%s", who, len(asked.ids), asked.dryRun)
+        log.info("POST /resync by %s: %d ids, dryRun=%s", who, len(asked.ids), asked.dryRun or resync.always_dry_run)
         if (started := resyncs.start(asked.ids, dry_run=asked.dryRun)) is None:
             raise ApiError(503, STOPPING)
         running, progress = started
@@ -208,7 +208,8 @@ def resync_router(
     ) -> SystemFailureRetry:
         refuse_repeated((name for name, _ in request.query_params.multi_items()), "query parameter")
         bookings = synchronisation.system_failures(limit=max_bookings)
-        log.info("POST /retry-system-failures by %s: %d bookings, dryRun=%s", who, len(bookings), dry_run)
+        log.info("POST /retry-system-failures by %s: %d bookings, dryRun=%s", who, len(bookings),
+                 dry_run or resync.always_dry_run)
         if dry_run:
             return SystemFailureRetry(dryRun=True, bookingIds=bookings, bookings=0, done=0, retried=0,
                                       systemFailures=0, notStarted=0)

@@ -100,8 +100,9 @@ def test_a_run_reads_the_records_left_in_error_once_and_retries_the_bookings_it_
 
 
 def test_a_run_under_the_services_dry_run_says_it_was_a_dry_run_and_writes_nothing(
-    auth_headers, container, left_in_error
+    auth_headers, container, left_in_error, caplog
 ) -> None:
+    caplog.set_level("INFO")
     container.settings.override(evolve(container.settings(), dry_run=True))
     with TestClient(container.app(), raise_server_exceptions=False) as client:
         response = client.post("/retry-system-failures?dryRun=false", headers=auth_headers(RESYNC_ROLE))
@@ -109,6 +110,7 @@ def test_a_run_under_the_services_dry_run_says_it_was_a_dry_run_and_writes_nothi
     assert response.status_code == 200
     assert (response.json()["dryRun"], response.json()["done"]) == (True, 1)
     assert writes_to_delius(container) == []
+    assert "POST /retry-system-failures by " in caplog.text and "1 bookings, dryRun=True" in caplog.text
 
 
 def test_a_run_asked_while_the_service_stops_is_refused_with_503(
