@@ -4,6 +4,7 @@ time, each under `scheduleLock` (shared by ptpu pods, keeping the existing servi
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -96,6 +97,7 @@ class SynchronisationScheduler:
         self._clock = clock
         self._settings = settings
         self._release_pending = False
+        self._paused = threading.Event()
         self._taking = OutageLog(log, f"Taking {LOCK_NAME}", clock=outage_clock)
         self._releasing = OutageLog(log, f"Releasing {LOCK_NAME} (retried before the next run)", clock=outage_clock)
         # Each job's work, given the deadline of the lock it took.
@@ -118,7 +120,9 @@ class SynchronisationScheduler:
 
     def run(self, job: str) -> bool:
         """Runs `job` under the lock, never letting an exception out: True when its work ran (successfully or not),
-        False when the lock was held elsewhere or could not be taken."""
+        False when paused (even if it fired before) or the lock was held elsewhere or could not be taken."""
+        if self._paused.is_set():
+            return False
         succeeded = False
         self.watch.started(job)
         try:
@@ -152,8 +156,8 @@ class SynchronisationScheduler:
         return {name: trigger.get_next_fire_time(None, now) for name, trigger in self._triggers.items()}
 
     def pause(self) -> None:
-        """For the service's stop, at once: no job starts from now on (the one in hand runs on); no-op unless
-        running."""
+        """For the service's stop, for good: no job starts from now on, even one queued (the one in hand runs on)."""
+        self._paused.set()
         if self.apscheduler.running:
             self.apscheduler.pause()
 

@@ -207,14 +207,14 @@ def resync_router(
         max_bookings: int = Query(100, alias="maxBookings", ge=1, le=MAX_BOOKINGS, description="Most bookings taken"),
     ) -> SystemFailureRetry:
         refuse_repeated((name for name, _ in request.query_params.multi_items()), "query parameter")
+        if not dry_run and synchronisation.stopping:
+            raise ApiError(503, STOPPING)
         bookings = synchronisation.system_failures(limit=max_bookings)
         log.info("POST /retry-system-failures by %s: %d bookings, dryRun=%s", who, len(bookings),
                  dry_run or resync.always_dry_run)
         if dry_run:
             return SystemFailureRetry(dryRun=True, bookingIds=bookings, bookings=0, done=0, retried=0,
                                       systemFailures=0, notStarted=0)
-        if synchronisation.stopping:
-            raise ApiError(503, STOPPING)
         deadline = clock.now() + timedelta(seconds=RETRY_ANSWER_WITHIN_SECONDS)
         summary = synchronisation.probe(bookings, deadline=deadline)
         return SystemFailureRetry(

@@ -217,7 +217,6 @@ def test_a_paused_scheduler_starts_no_job_and_still_shuts_down():
     clock, _, service, lock = make()
     settings = ScheduleSettings(True, timedelta(milliseconds=20), CRONS)
     scheduler = SynchronisationScheduler(service, lock, clock, settings)
-    scheduler.pause()  # not started (a failed start-up's stop): nothing to pause, no error
     scheduler.start()
     try:
         assert service.ran.wait(timeout=10)
@@ -229,3 +228,15 @@ def test_a_paused_scheduler_starts_no_job_and_still_shuts_down():
     finally:
         scheduler.shutdown(wait=True)
     assert not scheduler.apscheduler.running
+
+
+def test_a_job_fired_before_the_pause_and_queued_does_not_start():
+    """One worker: a job that fired while another ran waits in the pool's queue, which APScheduler's pause
+    leaves alone; when the worker takes it, `run` starts nothing (no lock taken, no work)."""
+    clock, table, service, lock = make()
+    scheduler = scheduler_for(service, lock, clock)
+    scheduler.pause()  # not started (a failed start-up's stop, too): no error
+
+    assert [scheduler.run(job) for job in (PROCESS_JOB, SYSTEM_FAILURE_JOB, *RETRY_JOBS.values())] == [False] * 5
+    assert service.runs == []
+    assert LOCK_NAME not in table  # never taken by the paused scheduler
