@@ -58,8 +58,10 @@ def make(fail: bool = False):
     return clock, table, service, InMemoryLock(clock, owner="this-pod", table=table)
 
 
-def scheduler_for(service: RecordingService, lock, clock: FixedClock, **settings) -> SynchronisationScheduler:
-    settings = ScheduleSettings(True, timedelta(seconds=1), CRONS, **settings)
+def scheduler_for(
+    service: RecordingService, lock, clock: FixedClock, delay: timedelta = timedelta(seconds=1), **settings
+) -> SynchronisationScheduler:
+    settings = ScheduleSettings(True, delay, CRONS, **settings)
     return SynchronisationScheduler(service, lock, clock, settings)
 
 
@@ -116,8 +118,7 @@ def test_each_retry_job_retries_its_own_tier():
 
 def test_enabled_scheduler_has_five_jobs_and_runs_processing():
     clock, _, service, lock = make()
-    settings = ScheduleSettings(True, timedelta(milliseconds=20), CRONS)
-    scheduler = SynchronisationScheduler(service, lock, clock, settings)
+    scheduler = scheduler_for(service, lock, clock, delay=timedelta(milliseconds=20))
     scheduler.start()
     try:
         job_ids = [job.id for job in scheduler.apscheduler.get_jobs()]
@@ -215,8 +216,7 @@ def test_system_failures_are_retried_on_their_own_interval_only_after_one_was_sa
 
 def test_a_paused_scheduler_starts_no_job_and_still_shuts_down():
     clock, _, service, lock = make()
-    settings = ScheduleSettings(True, timedelta(milliseconds=20), CRONS)
-    scheduler = SynchronisationScheduler(service, lock, clock, settings)
+    scheduler = scheduler_for(service, lock, clock, delay=timedelta(milliseconds=20))
     scheduler.start()
     try:
         assert service.ran.wait(timeout=10)
