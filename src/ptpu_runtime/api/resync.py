@@ -167,13 +167,12 @@ class Resyncs:
 
 def resync_router(
     resync: Resync, synchronisation: SynchronisationService, clock: Clock, verifier: TokenVerifier,
-    answer_within: float = ANSWER_WITHIN_SECONDS, resyncs: Resyncs | None = None,
+    resyncs: Resyncs, answer_within: float = ANSWER_WITHIN_SECONDS,
 ) -> APIRouter:
-    """`answer_within`: seconds POST /resync waits for the re-sync before answering what it has; `resyncs`: where
-    the re-syncs run (the service stops it), by default its own."""
+    """`resyncs`: where the re-syncs run (the service's, which its stop ends); `answer_within`: seconds POST /resync
+    waits for the re-sync before answering what it has."""
     router = APIRouter(tags=["resync"])
     role = Depends(require_role(verifier, ROLE_RESYNC))
-    resyncs = resyncs or Resyncs(resync)
     body_schema = ResyncRequest.model_json_schema()
 
     @router.post(

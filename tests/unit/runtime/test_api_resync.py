@@ -214,7 +214,8 @@ def test_a_re_sync_still_running_when_the_answer_can_wait_no_longer_answers_what
     app = FastAPI()
     install_error_handlers(app)
     app.include_router(resync_router(
-        container.resync(), container.synchronisation(), container.clock(), container.verifier(), answer_within=0.5))
+        container.resync(), container.synchronisation(), container.clock(), container.verifier(), container.resyncs(),
+        answer_within=0.5))
     with TestClient(app) as client:
         answer = client.post("/resync", json={"ids": [BOOKING_ID, 1200836, NOMS]}, headers=auth_headers(RESYNC_ROLE))
     go.set()
